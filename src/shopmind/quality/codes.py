@@ -1,0 +1,83 @@
+"""Stable reason codes of the quality gate.
+
+A code never changes meaning once released: quarantine rows, audit records, run history and
+the demo shop's defect ground truth all refer to these strings. Each code has a default
+*action* (what happens to a failing row) and *severity* (whether crossing its threshold holds
+the batch); both, and the threshold, can be overridden in the gate configuration.
+
+Actions:
+- ``quarantine``: the row is removed from the accepted table and kept in the quarantine.
+- ``flag``: the row is accepted and carries the code in ``_flags``.
+- ``repair``: the value was changed; the row is accepted and an audit record keeps old and new.
+- ``batch``: a batch-level measurement (no row is moved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Action = Literal["quarantine", "flag", "repair", "batch"]
+Severity = Literal["warn", "error"]
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    table: str  # products | events | judgments | any | batch
+    action: Action
+    severity: Severity
+    threshold: float  # fraction of the table's rows above which severity applies
+    summary: str
+
+
+_ALL: tuple[Code, ...] = (
+    # --- any table: reading and types -------------------------------------------------
+    Code("MALFORMED_LINE", "any", "quarantine", "error", 0.01, "the line could not be split into the expected fields"),
+    Code("TYPE_ERROR", "any", "quarantine", "error", 0.01, "a value could not be converted to the column's type"),
+    Code("REQUIRED_MISSING", "any", "quarantine", "error", 0.05, "a required field is empty"),
+    Code("COMPLETENESS", "any", "batch", "warn", 0.5, "share of non-empty values in a column below its threshold"),
+    Code("TEXT_MOJIBAKE", "any", "repair", "warn", 0.05, "mis-decoded text repaired (ftfy)"),
+    Code("TEXT_HTML", "any", "repair", "warn", 0.5, "HTML tags and entities stripped from text"),
+    Code("TEXT_WHITESPACE", "any", "repair", "warn", 1.0, "whitespace and unicode form normalised"),
+    Code("TEXT_T2S", "any", "repair", "warn", 1.0, "traditional Chinese converted to simplified (OpenCC)"),
+    Code("TS_UNIT", "any", "batch", "warn", 1.0, "numeric timestamps: unit guessed (s/ms/us/ns)"),
+    Code("TS_TIMEZONE", "any", "repair", "warn", 1.0, "timestamp converted to UTC"),
+    # --- products ---------------------------------------------------------------------
+    Code("PRD_DUP_ID", "products", "quarantine", "warn", 0.05, "duplicate product id; the latest version is kept"),
+    Code("PRD_TITLE_PLACEHOLDER", "products", "quarantine", "warn", 0.02, "title too short or a placeholder"),
+    Code("PRD_DESC_MISSING", "products", "flag", "warn", 0.5, "description empty"),
+    Code("PRD_PRICE_NONPOSITIVE", "products", "quarantine", "error", 0.05, "price is zero or negative"),
+    Code("PRD_PRICE_OUTLIER", "products", "flag", "warn", 0.05, "price far from its category's median (MAD)"),
+    Code("PRD_CURRENCY_UNKNOWN", "products", "quarantine", "error", 0.05, "currency missing or not an ISO 4217 code"),
+    Code("PRD_CATEGORY_INCONSISTENT", "products", "flag", "warn", 0.05, "category level appears under another parent in the tree"),
+    Code("PRD_STOCK_NEGATIVE", "products", "quarantine", "warn", 0.05, "stock below zero"),
+    Code("PRD_RATING_RANGE", "products", "quarantine", "warn", 0.05, "rating outside the rating scale"),
+    # --- events -----------------------------------------------------------------------
+    Code("EVT_TYPE_UNKNOWN", "events", "quarantine", "error", 0.05, "event type not in the known set"),
+    Code("EVT_ITEM_MISSING", "events", "quarantine", "error", 0.05, "an item event without an item id"),
+    Code("EVT_USER_MISSING", "events", "quarantine", "warn", 0.5, "a purchase or cart event without a user id"),
+    Code("EVT_DUP_EXACT", "events", "quarantine", "warn", 0.05, "exact duplicate of an earlier event"),
+    Code("EVT_DUP_NEAR", "events", "quarantine", "warn", 0.1, "same user, item and type within the near-duplicate window"),
+    Code("EVT_TS_FUTURE", "events", "quarantine", "error", 0.01, "timestamp in the future"),
+    Code("EVT_QTY_SIGN", "events", "quarantine", "warn", 0.05, "quantity sign inconsistent with the event type"),
+    Code("EVT_QTY_OUTLIER", "events", "flag", "warn", 0.05, "quantity far above the item's usual quantity (MAD)"),
+    Code("EVT_PRICE_NONPOSITIVE", "events", "quarantine", "warn", 0.05, "price of a purchase or return is zero or negative"),
+    Code("EVT_PRICE_UNIT", "events", "repair", "warn", 0.05, "price x100 or /100 against the item's median, rescaled"),
+    Code("EVT_CURRENCY_UNKNOWN", "events", "quarantine", "error", 0.05, "currency not an ISO 4217 code"),
+    Code("EVT_RATING_RANGE", "events", "quarantine", "warn", 0.05, "rating outside the rating scale"),
+    Code("EVT_ITEM_UNKNOWN", "events", "quarantine", "warn", 0.2, "event for a product not in the catalog"),
+    Code("EVT_BEFORE_PRODUCT", "events", "flag", "warn", 0.05, "event earlier than the product's creation"),
+    Code("EVT_BOT_SESSION", "events", "quarantine", "warn", 0.1, "session looks automated (rate, regular gaps, breadth)"),
+    Code("EVT_RETURN_UNLINKED", "events", "flag", "warn", 0.5, "return or cancellation without an earlier purchase to link"),
+    # --- judgments --------------------------------------------------------------------
+    Code("JDG_RELEVANCE_RANGE", "judgments", "quarantine", "error", 0.01, "relevance outside the judgment scale"),
+    Code("JDG_DUP", "judgments", "quarantine", "warn", 0.05, "duplicate (query, product) judgment; the latest is kept"),
+    Code("JDG_PRODUCT_UNKNOWN", "judgments", "flag", "warn", 0.5, "judgment for a product not in the catalog"),
+    # --- batch ------------------------------------------------------------------------
+    Code("BATCH_FRESHNESS", "batch", "batch", "warn", 2.0, "newest event older than the threshold (days)"),
+    Code("BATCH_VOLUME", "batch", "batch", "warn", 0.5, "row count changed by more than the threshold vs the previous run"),
+    Code("BATCH_DRIFT", "batch", "batch", "warn", 0.2, "a column drifted vs the previous accepted batch (PSI / JS)"),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _ALL}
