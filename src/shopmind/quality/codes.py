@@ -42,7 +42,7 @@ _ALL: tuple[Code, ...] = (
     Code("TEXT_WHITESPACE", "any", "repair", "warn", 1.0, "whitespace and unicode form normalised"),
     Code("TEXT_T2S", "any", "repair", "warn", 1.0, "traditional Chinese converted to simplified (OpenCC)"),
     Code("TS_UNIT", "any", "batch", "warn", 1.0, "numeric timestamps: unit guessed (s/ms/us/ns)"),
-    Code("TS_TIMEZONE", "any", "repair", "warn", 1.0, "timestamp converted to UTC"),
+    Code("TS_TIMEZONE", "any", "batch", "warn", 1.0, "naive local timestamps converted to UTC"),
     # --- products ---------------------------------------------------------------------
     Code("PRD_DUP_ID", "products", "quarantine", "warn", 0.05, "duplicate product id; the latest version is kept"),
     Code("PRD_TITLE_PLACEHOLDER", "products", "quarantine", "warn", 0.02, "title too short or a placeholder"),
@@ -58,6 +58,7 @@ _ALL: tuple[Code, ...] = (
     Code("EVT_ITEM_MISSING", "events", "quarantine", "error", 0.05, "an item event without an item id"),
     Code("EVT_USER_MISSING", "events", "quarantine", "warn", 0.5, "a purchase or cart event without a user id"),
     Code("EVT_DUP_EXACT", "events", "quarantine", "warn", 0.05, "exact duplicate of an earlier event"),
+    Code("EVT_ID_CONFLICT", "events", "quarantine", "error", 0.01, "event id reused for a different event"),
     Code("EVT_DUP_NEAR", "events", "quarantine", "warn", 0.1, "same user, item and type within the near-duplicate window"),
     Code("EVT_TS_FUTURE", "events", "quarantine", "error", 0.01, "timestamp in the future"),
     Code("EVT_QTY_SIGN", "events", "quarantine", "warn", 0.05, "quantity sign inconsistent with the event type"),

@@ -1,0 +1,34 @@
+# The two commands (see README): `make demo` runs the main job, `make test` runs the tests.
+# Each creates .venv and installs what it needs from the package registry.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA ?= ../shared/data
+WORKSPACE ?= shopmind-data
+
+.PHONY: demo test lint bench-deps clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/shopmind demo-data --out demo-shop
+	$(BIN)/shopmind ingest demo-shop --workspace $(WORKSPACE)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	SHOPMIND_DATA=$(DATA) $(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench-deps: $(STAMP)
+	$(BIN)/pip install -q -e ".[test,bench]"
+
+clean:
+	rm -rf $(VENV) demo-shop $(WORKSPACE) .pytest_cache .ruff_cache

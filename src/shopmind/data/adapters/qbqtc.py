@@ -1,0 +1,39 @@
+"""QBQTC (CLUE) Chinese query-title relevance, JSON lines ``{id, query, title, label}``.
+
+Web search rather than shop data: titles become products (id = hash of the title, so a title
+judged under several queries is one product) to exercise Chinese text in search.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.data.adapters._common import content_id, malformed_meta, require_columns, resolve_files
+from shopmind.data.model import SOURCE_LINE, Batch
+from shopmind.data.readers import read_table
+
+NAME = "qbqtc"
+
+
+def load(path: Path) -> Batch:
+    files = resolve_files(path, "*.json", "QBQTC JSON lines")
+    results = [read_table(f, fmt="jsonl") for f in files]
+    frames = []
+    for result, file in zip(results, files, strict=True):
+        require_columns(result.frame, ["query", "title", "label"], file)
+        frames.append(result.frame.select(pl.col("query", "title", "label").cast(pl.Utf8), SOURCE_LINE))
+    rows = pl.concat(frames)
+    rows = rows.with_columns(content_id(rows, ["title"]).alias("product_id"))
+    return Batch(
+        source=NAME,
+        products=rows.select("product_id", "title", pl.lit("zh").alias("language"), SOURCE_LINE),
+        judgments=rows.select("query", "product_id", pl.col("label").alias("relevance"), SOURCE_LINE),
+        meta={
+            "files": [str(f) for f in files],
+            "relevance_scale": (0.0, 2.0),
+            "malformed": malformed_meta("judgments", *results),
+            "notes": ["product_id = hash of the title; one product row per judgment row"],
+        },
+    )

@@ -1,0 +1,248 @@
+"""The row checks and value repairs of the gate, each a SQL expression over one table.
+
+Why SQL strings: the same text runs in Polars (``pl.sql_expr``, vectorised, the default),
+in DuckDB and in Spark (``F.expr``) when data outgrows one machine, so a check is written once.
+A table's rules run in stages: context columns (joins done by the gate: ``_known``,
+``_p_created``, ``_p_price``, ``_first_buy``, ``_cat_minority``), then ``derived`` columns in
+order (window aggregates may use earlier ones), then ``repairs`` (which may change a value),
+then ``checks`` (a predicate TRUE for a failing row; NULL counts as passing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from shopmind.config import ISO_4217, GateConfig
+from shopmind.data.model import EVENT_TYPES, EVENTS, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES, ROW
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    code: str
+    sql: str
+    needs: tuple[str, ...] = ()  # canonical columns the input must have had for the check to apply
+
+
+@dataclass(frozen=True)
+class Repair:
+    code: str
+    column: str
+    when: str
+    value: str
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    derived: tuple[Derived, ...]
+    repairs: tuple[Repair, ...]
+    checks: tuple[RowCheck, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts the rules need beyond the batch itself."""
+
+    now_epoch: float
+    has_catalog: bool  # False when neither batch nor store has products: referential checks don't apply
+    rating_scale: tuple[float, float]
+    relevance_scale: tuple[float, float]
+
+
+def sql_list(values: object) -> str:
+    items = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)  # type: ignore[attr-defined]
+    return f"({items})" if items else "(NULL)"  # 'x IN (NULL)' is NULL, which counts as passing
+
+
+def _products(cfg: GateConfig, ctx: Context) -> Rules:
+    lo, hi = ctx.rating_scale
+    derived = (
+        Derived("_lp", "CASE WHEN price > 0 THEN ln(price) END"),
+        Derived("_grp", "coalesce(category_path, '') || '|' || coalesce(currency, '')"),
+        Derived("_lp_med", "median(_lp) OVER (PARTITION BY _grp)"),
+        Derived("_lp_dev", "abs(_lp - _lp_med)"),
+        Derived("_lp_mad", "median(_lp_dev) OVER (PARTITION BY _grp)"),
+        Derived("_lp_n", "count(_lp) OVER (PARTITION BY _grp)"),
+        Derived(
+            "_dup_rank",
+            "row_number() OVER (PARTITION BY product_id ORDER BY coalesce(updated_at, created_at) DESC NULLS LAST, _row DESC)",
+        ),
+    )
+    placeholders = sql_list(cfg.placeholder_titles)
+    checks = (
+        RowCheck("REQUIRED_MISSING", "product_id IS NULL OR title IS NULL"),
+        RowCheck("PRD_DUP_ID", "product_id IS NOT NULL AND _dup_rank > 1"),
+        RowCheck(
+            "PRD_TITLE_PLACEHOLDER",
+            f"title IS NOT NULL AND (lower(title) IN {placeholders} OR "
+            f"(char_length(title) < {cfg.min_title_chars} AND NOT regexp_like(title, '[\\x{{4e00}}-\\x{{9fff}}]{{2}}')))",
+        ),
+        RowCheck("PRD_DESC_MISSING", "description IS NULL", needs=("description",)),
+        RowCheck("PRD_PRICE_NONPOSITIVE", "price IS NOT NULL AND price <= 0"),
+        RowCheck(
+            "PRD_PRICE_OUTLIER",
+            f"_lp_n >= {cfg.min_group_size} AND _lp_dev > {cfg.price_mad_k} * greatest(1.4826 * _lp_mad, 0.1)",
+        ),
+        RowCheck("PRD_CURRENCY_UNKNOWN", f"price IS NOT NULL AND (currency IS NULL OR currency NOT IN {sql_list(sorted(ISO_4217))})"),
+        RowCheck("PRD_CATEGORY_INCONSISTENT", "_cat_minority", needs=("category_path",)),
+        RowCheck("PRD_STOCK_NEGATIVE", "stock < 0"),
+        RowCheck("PRD_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
+    )
+    return Rules(derived=derived, repairs=(), checks=checks)
+
+
+def _events(cfg: GateConfig, ctx: Context) -> Rules:
+    lo, hi = ctx.rating_scale
+    bot = cfg.bot
+    all_cols = ", ".join(EVENTS.columns)
+    tol = cfg.price_unit_tolerance
+    derived = (
+        Derived("_ts", "extract(epoch from timestamp)"),
+        Derived("_actor", "coalesce(user_id, session_id)"),
+        Derived("_sess", "coalesce(session_id, user_id)"),
+        # exact duplicates: every canonical column equal; the first arrival is kept
+        Derived("_exact_rank", f"row_number() OVER (PARTITION BY {all_cols} ORDER BY _row)"),
+        Derived("_id_rank", "row_number() OVER (PARTITION BY event_id ORDER BY _row)"),
+        Derived(
+            "_prev_ts",
+            "lag(_ts) OVER (PARTITION BY _actor, item_id, type, query ORDER BY _ts, _row)",
+        ),
+        # price reference for the x100 unit check: the catalog's price, else the item's median here
+        Derived("_pos_price", "CASE WHEN price > 0 THEN price END"),
+        Derived("_ref_price", "coalesce(_p_price, median(_pos_price) OVER (PARTITION BY item_id))"),
+        Derived("_unit_ratio", "CASE WHEN price > 0 AND _ref_price > 0 THEN log10(price / _ref_price) END"),
+        # quantity outliers: robust z of log quantity within an item's purchases
+        Derived("_lq", "CASE WHEN type = 'purchase' AND quantity > 0 THEN ln(quantity) END"),
+        Derived("_lq_med", "median(_lq) OVER (PARTITION BY item_id)"),
+        Derived("_lq_dev", "_lq - _lq_med"),
+        Derived("_lq_mad", "median(abs(_lq_dev)) OVER (PARTITION BY item_id)"),
+        Derived("_lq_n", "count(_lq) OVER (PARTITION BY item_id)"),
+        # bot sessions
+        Derived("_browse", f"CASE WHEN type IN {sql_list(bot.types)} THEN 1 ELSE 0 END"),
+        Derived("_s_browse", "sum(_browse) OVER (PARTITION BY _sess)"),
+        Derived("_s_n", "count(*) OVER (PARTITION BY _sess)"),
+        Derived("_s_span", "max(_ts) OVER (PARTITION BY _sess) - min(_ts) OVER (PARTITION BY _sess)"),
+        Derived("_s_items", "count(DISTINCT item_id) OVER (PARTITION BY _sess)"),
+        Derived("_gap", "_ts - lag(_ts) OVER (PARTITION BY _sess ORDER BY _ts, _row)"),
+        Derived("_gap_mean", "avg(_gap) OVER (PARTITION BY _sess)"),
+        Derived("_gap_std", "stddev(_gap) OVER (PARTITION BY _sess)"),
+        # returns: a purchase of the same item by the same user at or before the return
+        Derived("_buy", "CASE WHEN type = 'purchase' THEN 1 ELSE 0 END"),
+        Derived("_bought", "sum(_buy) OVER (PARTITION BY user_id, item_id ORDER BY _ts, _row)"),
+    )
+    repairs = (
+        Repair("EVT_PRICE_UNIT", "price", f"abs(_unit_ratio - 2) < {tol}", "price / 100", needs=("price",)),
+        Repair("EVT_PRICE_UNIT", "price", f"abs(_unit_ratio + 2) < {tol}", "price * 100", needs=("price",)),
+    )
+    neg = sql_list(sorted(NEGATIVE_QUANTITY_TYPES))
+    bot_rule = (
+        f"_sess IS NOT NULL AND _s_browse * 2 >= _s_n AND ("
+        f"(_s_n >= {bot.min_events} AND (_s_span = 0 OR (_s_n - 1) / _s_span > {bot.max_rate_per_s}))"
+        f" OR (_s_n >= {bot.regular_min_events} AND _gap_mean > 0 AND _gap_std / _gap_mean < {bot.regular_cv})"
+        f" OR _s_items >= {bot.max_distinct_items})"
+    )
+    unknown = "item_id IS NOT NULL AND NOT _known" if ctx.has_catalog else "FALSE"
+    checks = (
+        RowCheck("REQUIRED_MISSING", "event_id IS NULL OR type IS NULL OR timestamp IS NULL"),
+        RowCheck("EVT_TYPE_UNKNOWN", f"type NOT IN {sql_list(EVENT_TYPES)}"),
+        RowCheck("EVT_ITEM_MISSING", f"item_id IS NULL AND type NOT IN {sql_list(sorted(ITEMLESS_EVENT_TYPES))}"),
+        RowCheck("EVT_USER_MISSING", f"user_id IS NULL AND type IN {sql_list(cfg.require_user_types)}"),
+        RowCheck("EVT_DUP_EXACT", "_exact_rank > 1"),
+        RowCheck("EVT_ID_CONFLICT", "_id_rank > 1 AND _exact_rank = 1"),
+        RowCheck(
+            "EVT_DUP_NEAR",
+            # an exact copy shares its original's timestamp, so the previous timestamp is right either way
+            f"_exact_rank = 1 AND _actor IS NOT NULL AND type IN {sql_list(cfg.near_duplicate_types)}"
+            f" AND _ts - _prev_ts <= {cfg.near_duplicate_seconds}",
+        ),
+        RowCheck("EVT_TS_FUTURE", f"_ts > {ctx.now_epoch + cfg.future_tolerance_seconds}"),
+        RowCheck(
+            "EVT_QTY_SIGN",
+            f"quantity IS NOT NULL AND ((type IN {neg} AND quantity >= 0) OR (type NOT IN {neg} AND quantity <= 0))",
+        ),
+        RowCheck(
+            "EVT_QTY_OUTLIER",
+            f"_lq_n >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * greatest(1.4826 * _lq_mad, 0.5)",
+        ),
+        RowCheck("EVT_PRICE_NONPOSITIVE", "type IN ('purchase', 'return') AND price <= 0"),
+        RowCheck("EVT_CURRENCY_UNKNOWN", f"currency IS NOT NULL AND currency NOT IN {sql_list(sorted(ISO_4217))}"),
+        RowCheck("EVT_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
+        RowCheck("EVT_ITEM_UNKNOWN", unknown),
+        RowCheck("EVT_BEFORE_PRODUCT", "timestamp < _p_created"),
+        RowCheck("EVT_BOT_SESSION", bot_rule),
+        RowCheck(
+            "EVT_RETURN_UNLINKED",
+            "type = 'return' AND (user_id IS NULL OR item_id IS NULL OR "
+            "(coalesce(_bought, 0) = 0 AND (_first_buy IS NULL OR _first_buy > timestamp)))",
+        ),
+    )
+    return Rules(derived=derived, repairs=repairs, checks=checks)
+
+
+def _judgments(cfg: GateConfig, ctx: Context) -> Rules:
+    lo, hi = ctx.relevance_scale
+    derived = (Derived("_dup_rank", "row_number() OVER (PARTITION BY query, product_id ORDER BY _row DESC)"),)
+    checks = (
+        RowCheck("REQUIRED_MISSING", "query IS NULL OR product_id IS NULL OR relevance IS NULL"),
+        RowCheck("JDG_RELEVANCE_RANGE", f"relevance < {lo} OR relevance > {hi}"),
+        RowCheck("JDG_DUP", "query IS NOT NULL AND product_id IS NOT NULL AND _dup_rank > 1"),
+        RowCheck("JDG_PRODUCT_UNKNOWN", "NOT _known" if ctx.has_catalog else "FALSE"),
+    )
+    return Rules(derived=derived, repairs=(), checks=checks)
+
+
+RULES = {"products": _products, "events": _events, "judgments": _judgments}
+
+
+def rules_for(table: str, cfg: GateConfig, ctx: Context) -> Rules:
+    return RULES[table](cfg, ctx)
+
+
+def add_derived(frame: pl.DataFrame, derived: tuple[Derived, ...]) -> pl.DataFrame:
+    """Add derived columns stage by stage: one ``with_columns`` per dependency level."""
+    lazy = frame.lazy()
+    for d in derived:
+        lazy = lazy.with_columns(pl.sql_expr(d.sql).alias(d.name))
+    return lazy.collect()
+
+
+def apply_repairs(frame: pl.DataFrame, repairs: tuple[Repair, ...], present: set[str], table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Apply value repairs; return the frame and audit records (old → new per changed cell)."""
+    audits = []
+    for rep in repairs:
+        if not set(rep.needs) <= present:
+            continue
+        mask = pl.sql_expr(rep.when).fill_null(False)
+        hit = frame.filter(mask)
+        if hit.is_empty():
+            continue
+        audits.append(
+            hit.select(
+                pl.lit(table).alias("table_name"),
+                pl.col(ROW),
+                pl.lit(rep.column).alias("column_name"),
+                pl.lit(rep.code).alias("code"),
+                pl.col(rep.column).cast(pl.Utf8).alias("old_value"),
+                pl.sql_expr(rep.value).cast(pl.Utf8).alias("new_value"),
+            )
+        )
+        frame = frame.with_columns(pl.when(mask).then(pl.sql_expr(rep.value)).otherwise(pl.col(rep.column)).alias(rep.column))
+    return frame, (pl.concat(audits) if audits else None)  # type: ignore[return-value]
+
+
+def evaluate(frame: pl.DataFrame, checks: tuple[RowCheck, ...], present: set[str]) -> pl.DataFrame:
+    """One boolean column per applicable check (TRUE = the row fails), computed in one pass."""
+    exprs = [
+        pl.sql_expr(c.sql).fill_null(False).cast(pl.Boolean).alias(c.code)
+        for c in checks
+        if set(c.needs) <= present
+    ]
+    return frame.lazy().select(pl.col(ROW), *exprs).collect()

@@ -1,0 +1,200 @@
+"""Schema and type coercion: raw adapter values to the canonical dtypes, cell by cell.
+
+A value that cannot be converted is never silently nulled: its column name lands in
+``_type_errors`` so the gate can quarantine the row with ``TYPE_ERROR`` and say which column
+and what value. Numeric timestamps get their unit guessed per value (s/ms/us/ns) because
+real feeds mix them; naive timestamps are read in the source's time zone, then moved to UTC.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from shopmind.data.model import ATTRIBUTES, ROW, SOURCE_LINE, UTC_DATETIME, TableSchema
+
+TYPE_ERRORS = "_type_errors"
+
+# Magnitude limits that decide the unit of a numeric timestamp (values above the limit of a
+# unit are read as the next finer unit): 1e11 s is year 5138, 1e14 ms is year 5138, ...
+_UNIT_LIMITS = (("s", 1e11, 1_000_000), ("ms", 1e14, 1_000), ("us", 1e17, 1), ("ns", float("inf"), 0.001))
+
+_DATETIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+    "%Y-%m-%dT%H:%M:%S%#z",
+    "%Y-%m-%d %H:%M:%S%#z",
+)
+_NAIVE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d",
+)
+
+
+@dataclass
+class CoerceResult:
+    frame: pl.DataFrame  # canonical dtypes, plus _row, _line, _type_errors (list of column names)
+    present: set[str]  # canonical columns the input actually had
+    notes: dict[str, object] = field(default_factory=dict)  # batch-level facts (units guessed, tz moves)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _numeric(col: str, dtype: pl.DataType, src: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """Typed value and a 'failed' mask for Float64/Int64 targets."""
+    raw = pl.col(col)
+    if src == pl.Utf8:
+        text = _blank_to_null(raw).str.replace_all(r"^\+", "")
+        as_float = text.cast(pl.Float64, strict=False)
+        present = text.is_not_null()
+    elif src.is_numeric() or src == pl.Boolean:
+        as_float = raw.cast(pl.Float64, strict=False)
+        present = raw.is_not_null()
+    else:
+        as_float = pl.lit(None, dtype=pl.Float64)
+        present = raw.is_not_null()
+    bad = present & (as_float.is_null() | ~as_float.is_finite())
+    if dtype == pl.Int64:
+        bad = bad | (present & as_float.is_finite() & (as_float != as_float.round(0)))
+        value = pl.when(bad).then(None).otherwise(as_float).cast(pl.Int64, strict=False)
+    else:
+        value = pl.when(bad).then(None).otherwise(as_float)
+    return value, bad.fill_null(False)
+
+
+def _epoch_to_datetime(seconds_like: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Numeric timestamps of any unit → UTC datetime, and the guessed unit per value."""
+    mag = seconds_like.abs()
+    unit = pl.lit(None, dtype=pl.Utf8)
+    micros = pl.lit(None, dtype=pl.Float64)
+    for name, limit, factor in reversed(_UNIT_LIMITS):
+        unit = pl.when(mag < limit).then(pl.lit(name)).otherwise(unit)
+        micros = pl.when(mag < limit).then(seconds_like * factor).otherwise(micros)
+    value = micros.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    return value, unit
+
+
+def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """Typed UTC datetime, failed mask, guessed unit (numeric inputs) and 'moved from local tz'."""
+    raw = pl.col(col)
+    no_unit = pl.lit(None, dtype=pl.Utf8)
+    if isinstance(src, pl.Datetime):
+        if src.time_zone is None:
+            value = raw.dt.cast_time_unit("us").dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+            value = value.dt.convert_time_zone("UTC")
+            moved = raw.is_not_null() & pl.lit(tz != "UTC")
+        else:
+            value = raw.dt.cast_time_unit("us").dt.convert_time_zone("UTC")
+            moved = raw.is_not_null() & pl.lit(src.time_zone != "UTC")
+        return value, (raw.is_not_null() & value.is_null()), no_unit, moved
+    if isinstance(src, pl.Date):
+        value = raw.cast(pl.Datetime("us")).dt.replace_time_zone(tz).dt.convert_time_zone("UTC")
+        return value, pl.lit(False), no_unit, raw.is_not_null() & pl.lit(tz != "UTC")
+    if src.is_numeric():
+        value, unit = _epoch_to_datetime(raw.cast(pl.Float64))
+        return value, (raw.is_not_null() & value.is_null()), unit, pl.lit(False)
+    text = _blank_to_null(raw.cast(pl.Utf8))
+    as_number = text.cast(pl.Float64, strict=False)
+    numeric_value, unit = _epoch_to_datetime(as_number)
+    aware = pl.coalesce(
+        [text.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC") for f in _DATETIME_FORMATS]
+    )
+    naive = pl.coalesce([text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS])
+    naive_utc = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    value = pl.coalesce([numeric_value, aware, naive_utc])
+    unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
+    moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
+    return value, (text.is_not_null() & value.is_null()), unit, moved
+
+
+def _attributes(series: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """JSON objects ('{"colour": "red"}') or key/value lists → List(Struct{key, value})."""
+    if series.dtype == ATTRIBUTES:
+        return series, pl.Series([False] * len(series))
+    values: list[list[dict[str, str]] | None] = []
+    bad: list[bool] = []
+    for item in series.to_list():
+        if item is None or (isinstance(item, str) and not item.strip()):
+            values.append(None)
+            bad.append(False)
+            continue
+        try:
+            obj = json.loads(item) if isinstance(item, str) else item
+            if isinstance(obj, dict):
+                pairs = [{"key": str(k), "value": str(v)} for k, v in obj.items()]
+            elif isinstance(obj, list):
+                pairs = [{"key": str(p["key"]), "value": str(p["value"])} for p in obj]
+            else:
+                raise ValueError("not an object")
+            values.append(pairs)
+            bad.append(False)
+        except (ValueError, TypeError, KeyError):
+            values.append(None)
+            bad.append(True)
+    return pl.Series(series.name, values, dtype=ATTRIBUTES), pl.Series(bad)
+
+
+def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> CoerceResult:
+    """Convert ``frame`` to ``schema``'s dtypes; unknown columns are dropped, absent ones added as nulls."""
+    present = {c for c in schema.columns if c in frame.columns}
+    exprs: list[pl.Expr] = [pl.col(ROW)]
+    exprs.append(pl.col(SOURCE_LINE).cast(pl.Int64) if SOURCE_LINE in frame.columns else pl.lit(None, pl.Int64).alias(SOURCE_LINE))
+    error_masks: list[pl.Expr] = []
+    units: list[pl.Expr] = []
+    moved: list[pl.Expr] = []
+    attr_result: tuple[pl.Series, pl.Series] | None = None
+    for col, dtype in schema.columns.items():
+        if col not in present:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+            continue
+        src = frame.schema[col]
+        if dtype == pl.Utf8:
+            exprs.append(_blank_to_null(pl.col(col).cast(pl.Utf8)).alias(col))
+        elif dtype in (pl.Float64, pl.Int64):
+            value, bad = _numeric(col, dtype, src)
+            exprs.append(value.alias(col))
+            error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
+        elif dtype == UTC_DATETIME:
+            value, bad, unit, was_moved = _datetime(col, src, timezone)
+            exprs.append(value.alias(col))
+            error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
+            units.append(unit.alias(f"_unit_{col}"))
+            moved.append(was_moved.fill_null(False).alias(f"_moved_{col}"))
+        elif dtype == ATTRIBUTES:
+            attr_result = _attributes(frame[col])
+            exprs.append(pl.lit(None, dtype=ATTRIBUTES).alias(col))
+        else:  # pragma: no cover - the model has no other dtypes
+            raise TypeError(f"unsupported canonical dtype {dtype}")
+    errors = pl.concat_list(error_masks).list.drop_nulls() if error_masks else pl.lit([], dtype=pl.List(pl.Utf8))
+    out = frame.select([*exprs, errors.alias(TYPE_ERRORS), *units, *moved])
+    if attr_result is not None:
+        values, bad = attr_result
+        out = out.with_columns(
+            values.alias("attributes"),
+            pl.when(pl.Series(bad)).then(pl.col(TYPE_ERRORS).list.concat(pl.lit(["attributes"]))).otherwise(pl.col(TYPE_ERRORS)).alias(TYPE_ERRORS),
+        )
+    notes: dict[str, object] = {}
+    for expr in units:
+        name = expr.meta.output_name()
+        counts = out[name].drop_nulls().value_counts()
+        if counts.height:
+            notes[f"timestamp_units.{name.removeprefix('_unit_')}"] = dict(zip(counts[name].to_list(), counts["count"].to_list(), strict=True))
+    for expr in moved:
+        name = expr.meta.output_name()
+        n = int(out[name].sum())
+        if n:
+            notes[f"timezone_moved.{name.removeprefix('_moved_')}"] = {"from": timezone, "rows": n}
+    helper_cols = [e.meta.output_name() for e in (*units, *moved)]
+    return CoerceResult(frame=out.drop(helper_cols), present=present, notes=notes)

@@ -1,0 +1,456 @@
+"""The quality gate: every input row ends accepted (maybe repaired, maybe flagged) or quarantined.
+
+Flow per table (products first, since events and judgments refer to them): coerce types →
+repair text → add context (catalog, category tree, earlier purchases) → derived columns →
+value repairs → checks → split. The account ``accepted + quarantined == input`` is asserted
+for every table before anything is written; then batch-level checks (completeness, freshness,
+volume, drift) run and the batch is published, or held when an error threshold is crossed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+
+from shopmind.config import GateConfig
+from shopmind.data.model import CATEGORY_SEP, FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
+from shopmind.quality import checks as rules
+from shopmind.quality.codes import CODES
+from shopmind.quality.coerce import TYPE_ERRORS, coerce
+from shopmind.quality.drift import compare, profile
+from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
+from shopmind.store.store import Store, run_id_for
+
+ORDER: tuple[TableName, ...] = ("products", "judgments", "events")
+
+QUARANTINE_SCHEMA = {
+    "table_name": pl.Utf8,
+    "row_no": pl.Int64,
+    "line": pl.Int64,
+    "codes": pl.List(pl.Utf8),
+    "detail": pl.Utf8,
+    "payload": pl.Utf8,
+}
+
+
+class AccountError(AssertionError):
+    """The row account does not balance: a bug, never a data problem. Nothing is written."""
+
+
+@dataclass
+class TableOutcome:
+    table: TableName
+    input_rows: int
+    accepted: pl.DataFrame
+    quarantine: pl.DataFrame
+    audit: pl.DataFrame
+    failed: dict[str, int]  # rows failing per code (quarantined or flagged or repaired)
+    present: set[str]
+    notes: dict[str, object] = field(default_factory=dict)
+    completeness: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class GateResult:
+    run_id: str
+    source: str
+    started_at: datetime
+    tables: dict[TableName, TableOutcome]
+    checks: list[dict[str, Any]]
+    drift: list[dict[str, Any]]
+    profiles: list[dict[str, Any]]
+    held: bool
+    fingerprint: str
+    meta: dict[str, Any]
+
+    @property
+    def input_rows(self) -> int:
+        return sum(t.input_rows for t in self.tables.values())
+
+    @property
+    def accepted_rows(self) -> int:
+        return sum(t.accepted.height for t in self.tables.values())
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(t.quarantine.height for t in self.tables.values())
+
+    @property
+    def repaired_cells(self) -> int:
+        return sum(t.audit.height for t in self.tables.values())
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.held else 0
+
+    def account(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {"input": t.input_rows, "accepted": t.accepted.height, "quarantined": t.quarantine.height}
+            for name, t in self.tables.items()
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "source": self.source,
+            "status": "held" if self.held else "published",
+            "exit_code": self.exit_code,
+            "account": self.account(),
+            "totals": {
+                "input": self.input_rows,
+                "accepted": self.accepted_rows,
+                "quarantined": self.quarantined_rows,
+                "repaired_cells": self.repaired_cells,
+            },
+            "checks": [c for c in self.checks if c["failed"] or c["crossed"]],
+            "held_by": [f"{c['table']}:{c['code']}" for c in self.checks if c["crossed"] and c["severity"] == "error"],
+            "drift": self.drift,
+            "notes": {name: t.notes for name, t in self.tables.items() if t.notes},
+            "completeness": {name: t.completeness for name, t in self.tables.items()},
+            "meta": {k: v for k, v in self.meta.items() if k != "malformed"},
+        }
+
+
+def fingerprint(batch_tables: dict[TableName, pl.DataFrame]) -> str:
+    """Content hash of the batch, so re-ingesting the same data can be recognised in the history."""
+    h = hashlib.sha256()
+    for name in sorted(batch_tables):
+        frame = batch_tables[name]
+        h.update(name.encode())
+        h.update(str(frame.height).encode())
+        h.update(frame.drop(ROW, strict=False).hash_rows(seed=7).sum().to_bytes(8, "little", signed=False) if frame.height else b"")
+    return h.hexdigest()[:16]
+
+
+def _catalog(store: Store | None, accepted_products: pl.DataFrame | None) -> pl.DataFrame | None:
+    parts = []
+    if accepted_products is not None and accepted_products.height:
+        parts.append(accepted_products.select("product_id", "created_at", "price"))
+    if store is not None:
+        stored = store.catalog()
+        if stored.height:
+            parts.append(stored.with_columns(pl.col("created_at").dt.convert_time_zone("UTC").dt.cast_time_unit("us")))
+    if not parts:
+        return None
+    # the batch's version of a product wins over the stored one
+    return pl.concat(parts, how="vertical_relaxed").unique("product_id", keep="first", maintain_order=True)
+
+
+def _category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
+    """TRUE for paths with a level placed under a parent that < 5 % of that level's uses have."""
+    counts = frame.filter(pl.col("category_path").is_not_null()).group_by("category_path").len("n")
+    if store is not None:
+        counts = pl.concat([counts, store.category_paths().cast({"n": pl.UInt32})]).group_by("category_path").agg(pl.col("n").sum())
+    levels = (
+        counts.with_columns(pl.col("category_path").str.split(CATEGORY_SEP.strip()).list.eval(pl.element().str.strip_chars()).alias("lv"))
+        .with_columns(pl.int_ranges(pl.col("lv").list.len()).alias("depth"))
+        .explode("lv", "depth")
+        .filter(pl.col("depth") > 0)
+        .join(
+            counts.with_columns(pl.col("category_path").str.split(CATEGORY_SEP.strip()).list.eval(pl.element().str.strip_chars()).alias("all")),
+            on="category_path",
+        )
+        .with_columns(pl.col("all").list.get(pl.col("depth") - 1).alias("parent"))
+    )
+    edge = levels.group_by("lv", "depth", "parent").agg(pl.col("n").sum().alias("edge_n"))
+    node = levels.group_by("lv", "depth").agg(pl.col("n").sum().alias("node_n"))
+    odd = (
+        edge.join(node, on=["lv", "depth"])
+        .filter((pl.col("node_n") >= 20) & (pl.col("edge_n") < 0.05 * pl.col("node_n")))
+        .join(levels.select("category_path", "lv", "depth", "parent"), on=["lv", "depth", "parent"])
+        ["category_path"]
+        .unique()
+    )
+    return frame["category_path"].is_in(odd.implode()).fill_null(False)
+
+
+def _add_context(
+    table: TableName, frame: pl.DataFrame, catalog: pl.DataFrame | None, store: Store | None
+) -> pl.DataFrame:
+    if table == "products":
+        return frame.with_columns(_category_minority(frame, store).alias("_cat_minority"))
+    id_col = "item_id" if table == "events" else "product_id"
+    if catalog is None:
+        frame = frame.with_columns(
+            pl.lit(None, pl.Boolean).alias("_known"),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("_p_created"),
+            pl.lit(None, pl.Float64).alias("_p_price"),
+        )
+    else:
+        cat = catalog.select(
+            pl.col("product_id").alias(id_col),
+            pl.lit(True).alias("_known"),
+            pl.col("created_at").alias("_p_created"),
+            pl.col("price").alias("_p_price"),
+        )
+        frame = frame.join(cat, on=id_col, how="left", maintain_order="left").with_columns(pl.col("_known").fill_null(False))
+    if table == "events":
+        first = None
+        if store is not None:
+            pairs = frame.filter(pl.col("type") == "return").select("user_id", "item_id").drop_nulls().unique()
+            first = store.first_purchases(pairs)
+        if first is None or first.is_empty():
+            frame = frame.with_columns(pl.lit(None, pl.Datetime("us", "UTC")).alias("_first_buy"))
+        else:
+            first = first.with_columns(pl.col("_first_buy").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+            frame = frame.join(first, on=["user_id", "item_id"], how="left", maintain_order="left")
+    return frame
+
+
+def _malformed(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
+    rows = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == table]  # type: ignore[union-attr]
+    if not rows:
+        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    return pl.DataFrame(
+        {
+            "table_name": [table] * len(rows),
+            "row_no": list(range(start, start + len(rows))),
+            "line": [m.get("line") for m in rows],
+            "codes": [["MALFORMED_LINE"]] * len(rows),
+            "detail": [f"MALFORMED_LINE: {m.get('reason', '')}" for m in rows],
+            "payload": [json.dumps({"raw": m.get("raw")}) for m in rows],
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+def _gate_table(
+    table: TableName,
+    raw: pl.DataFrame,
+    batch: Batch,
+    cfg: GateConfig,
+    ctx: rules.Context,
+    catalog: pl.DataFrame | None,
+    store: Store | None,
+) -> TableOutcome:
+    schema = SCHEMAS[table]
+    tz = str(batch.meta.get("timezone", cfg.timezone))
+    co = coerce(raw, schema, tz)
+    frame = co.frame
+    frame, audit = repair_text(frame, table, t2s=cfg.traditional_to_simplified)
+    frame = _add_context(table, frame, catalog, store)
+    table_rules = rules.rules_for(table, cfg, ctx)
+    frame = rules.add_derived(frame, table_rules.derived)
+    frame, value_audit = rules.apply_repairs(frame, table_rules.repairs, co.present, table)
+    if value_audit is not None:
+        audit = pl.concat([audit, value_audit])
+    verdict = rules.evaluate(frame, table_rules.checks, co.present)
+    verdict = verdict.with_columns((pl.col(ROW).is_in(frame.filter(pl.col(TYPE_ERRORS).list.len() > 0)[ROW].implode())).alias("TYPE_ERROR"))
+    codes = [c for c in verdict.columns if c != ROW]
+    actions = {c: cfg.code(c).action for c in codes}
+    if table == "events" and "EVT_ITEM_UNKNOWN" in actions:
+        actions["EVT_ITEM_UNKNOWN"] = cfg.unknown_items  # type: ignore[assignment]
+    failing = pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in codes]).list.drop_nulls()
+    q_codes = [c for c in codes if actions[c] == "quarantine"]
+    f_codes = [c for c in codes if actions[c] == "flag"]
+    verdict = verdict.with_columns(
+        failing.alias("_codes"),
+        pl.any_horizontal([pl.col(c) for c in q_codes]).alias("_quarantine") if q_codes else pl.lit(False).alias("_quarantine"),
+        pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in f_codes]).list.drop_nulls().alias(FLAGS)
+        if f_codes
+        else pl.lit([], pl.List(pl.Utf8)).alias(FLAGS),
+    )
+    failed = {c: int(verdict[c].sum()) for c in codes}
+    for code in {*audit["code"].unique().to_list()}:
+        failed[code] = int(audit.filter(pl.col("code") == code)[ROW].n_unique())
+
+    decided = frame.select(pl.col(ROW), pl.col(SOURCE_LINE), pl.col(TYPE_ERRORS), *schema.columns).join(
+        verdict.select(ROW, "_codes", "_quarantine", FLAGS), on=ROW, how="left", maintain_order="left"
+    )
+    accepted = decided.filter(~pl.col("_quarantine")).select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
+    bad = decided.filter(pl.col("_quarantine"))
+    raw_bad = raw.filter(pl.col(ROW).is_in(bad[ROW].implode()))
+    payload = raw_bad.select(pl.col(ROW), pl.struct(pl.exclude(ROW, SOURCE_LINE)).struct.json_encode().alias("payload"))
+    detail = pl.concat_str(
+        [
+            pl.col("_codes").list.join(", "),
+            pl.when(pl.col(TYPE_ERRORS).list.len() > 0)
+            .then(pl.lit(" — not convertible: ") + pl.col(TYPE_ERRORS).list.join(", "))
+            .otherwise(pl.lit("")),
+        ]
+    )
+    quarantine = (
+        bad.join(payload, on=ROW, how="left", maintain_order="left")
+        .select(
+            pl.lit(table).alias("table_name"),
+            pl.col(ROW).alias("row_no"),
+            pl.col(SOURCE_LINE).alias("line"),
+            pl.col("_codes").alias("codes"),
+            detail.alias("detail"),
+            pl.col("payload"),
+        )
+    )
+    malformed = _malformed(batch, table, raw.height)
+    quarantine = pl.concat([quarantine, malformed])
+    input_rows = raw.height + malformed.height
+    if malformed.height:
+        failed["MALFORMED_LINE"] = malformed.height
+    _assert_account(table, input_rows, accepted, quarantine)
+    completeness = {
+        c: round(float(accepted[c].is_not_null().mean()), 4) if accepted.height else 0.0
+        for c in schema.columns
+        if c in co.present
+    }
+    return TableOutcome(
+        table=table,
+        input_rows=input_rows,
+        accepted=accepted,
+        quarantine=quarantine,
+        audit=audit.select(list(AUDIT_SCHEMA)),
+        failed=failed,
+        present=co.present,
+        notes=co.notes,
+        completeness=completeness,
+    )
+
+
+def _assert_account(table: str, input_rows: int, accepted: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+    """accepted + quarantined == input, and no row is in both or missing: checked on row ids."""
+    ids = pl.concat([accepted[ROW], quarantine["row_no"]])
+    if accepted.height + quarantine.height != input_rows or ids.n_unique() != input_rows:
+        raise AccountError(
+            f"{table}: account does not balance: input {input_rows}, accepted {accepted.height}, "
+            f"quarantined {quarantine.height}, distinct ids {ids.n_unique()}"
+        )
+    if input_rows and (ids.min() != 0 or ids.max() != input_rows - 1):
+        raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
+
+
+def _row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> list[dict[str, Any]]:
+    out = []
+    for name, t in outcomes.items():
+        for code, n in sorted(t.failed.items()):
+            c = cfg.code(code)
+            action = cfg.unknown_items if code == "EVT_ITEM_UNKNOWN" else c.action
+            frac = n / t.input_rows if t.input_rows else 0.0
+            out.append({
+                "table": name, "code": code, "action": action, "severity": c.severity, "failed": n,
+                "fraction": round(frac, 6), "threshold": c.threshold, "crossed": frac > c.threshold,
+                "summary": c.summary,
+            })  # fmt: skip
+    return out
+
+
+def _batch_checks(
+    outcomes: dict[TableName, TableOutcome],
+    cfg: GateConfig,
+    store: Store | None,
+    source: str,
+    now: datetime,
+    profiles: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    out: list[dict[str, Any]] = []
+
+    def add(code: str, table: str, value: float, limit: float, crossed: bool, detail: dict[str, Any]) -> None:
+        c = cfg.code(code)
+        out.append({
+            "table": table, "code": code, "action": "batch", "severity": c.severity, "failed": int(crossed),
+            "fraction": round(value, 6), "threshold": limit, "crossed": crossed, "summary": c.summary, "detail": detail,
+        })  # fmt: skip
+
+    for name, t in outcomes.items():
+        low = {col: v for col, v in t.completeness.items() if v < cfg.completeness_min}
+        if low:
+            add("COMPLETENESS", name, min(low.values()), cfg.completeness_min, True, {"columns": low})
+    ev = outcomes.get("events")
+    if ev is not None and ev.accepted.height:
+        newest = ev.accepted["timestamp"].max()
+        age_days = (now - newest).total_seconds() / 86400  # type: ignore[operator]
+        add("BATCH_FRESHNESS", "events", age_days, cfg.freshness_days, age_days > cfg.freshness_days, {"newest": str(newest)})
+    drift: list[dict[str, Any]] = []
+    prev = store.previous_run(source) if store is not None else None
+    if prev is not None:
+        before = int(prev["input_rows"])
+        now_rows = sum(t.input_rows for t in outcomes.values())
+        change = abs(now_rows - before) / before if before else 0.0
+        add("BATCH_VOLUME", "batch", change, cfg.volume_change, change > cfg.volume_change, {"previous": before, "current": now_rows})
+        reference = store.profiles_of(prev["run_id"])  # type: ignore[union-attr]
+        drift = compare(reference, profiles, cfg.drift_psi, cfg.drift_js)
+        drifted = [d for d in drift if d["drifted"]]
+        worst = max((d["psi"] for d in drift), default=0.0)
+        add("BATCH_DRIFT", "batch", worst, cfg.drift_psi, bool(drifted),
+            {"columns": [f"{d['table']}.{d['column']}" for d in drifted], "reference_run": prev["run_id"]})  # fmt: skip
+    return out, drift
+
+
+def run_gate(
+    batch: Batch,
+    cfg: GateConfig | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> GateResult:
+    """Judge ``batch``; nothing is written here (see ``publish``)."""
+    cfg = cfg or GateConfig()
+    now = now or datetime.now(UTC)
+    started = datetime.now(UTC)
+    tables = batch.tables()
+    catalog_in_store = store is not None and store.count("products") > 0
+    ctx_base = {
+        "now_epoch": now.timestamp(),
+        "rating_scale": tuple(batch.meta.get("rating_scale", cfg.rating_scale)),  # type: ignore[arg-type]
+        "relevance_scale": tuple(batch.meta.get("relevance_scale", cfg.relevance_scale)),  # type: ignore[arg-type]
+    }
+    outcomes: dict[TableName, TableOutcome] = {}
+    for name in ORDER:
+        if name not in tables and not any(m.get("table") == name for m in batch.meta.get("malformed", []) or []):  # type: ignore[union-attr]
+            continue
+        raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
+        accepted_products = outcomes["products"].accepted if "products" in outcomes else None
+        catalog = _catalog(store, accepted_products) if name != "products" else None
+        ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
+        outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store)
+    profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
+    row_checks = _row_checks(outcomes, cfg)
+    batch_checks, drift = _batch_checks(outcomes, cfg, store, batch.source, now, profiles)
+    all_checks = row_checks + batch_checks
+    held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
+    return GateResult(
+        run_id=run_id_for(started),
+        source=batch.source,
+        started_at=started,
+        tables=outcomes,
+        checks=all_checks,
+        drift=drift,
+        profiles=profiles,
+        held=held,
+        fingerprint=fingerprint(tables),
+        meta=dict(batch.meta),
+    )
+
+
+def publish(result: GateResult, store: Store, cfg: GateConfig, report_path: str | None, force: bool = False) -> dict[str, int]:
+    """Write the run to the store in one transaction; accepted rows only when not held (or forced)."""
+    publish_rows = force or not result.held
+    status = "published" if publish_rows else "held"
+    run = {
+        "run_id": result.run_id,
+        "source": result.source,
+        "started_at": result.started_at,
+        "finished_at": datetime.now(UTC),
+        "status": status,
+        "exit_code": result.exit_code,
+        "input_rows": result.input_rows,
+        "accepted": result.accepted_rows,
+        "quarantined": result.quarantined_rows,
+        "repaired_cells": result.repaired_cells,
+        "fingerprint": result.fingerprint,
+        "summary": result.summary(),
+        "config": cfg.as_dict(),
+        "report_path": report_path,
+    }
+    quarantine = pl.concat([t.quarantine for t in result.tables.values()]) if result.tables else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    audit = (
+        pl.concat([t.audit for t in result.tables.values()]).rename({ROW: "row_no"})
+        if result.tables
+        else pl.DataFrame(schema=AUDIT_SCHEMA).rename({ROW: "row_no"})
+    )
+    accepted = {name: t.accepted for name, t in result.tables.items()}
+    return store.commit_run(run, result.checks, accepted, quarantine, audit, result.profiles, publish_rows)
+
+
+__all__ = ["run_gate", "publish", "GateResult", "TableOutcome", "AccountError", "CODES"]

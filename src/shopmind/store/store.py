@@ -1,0 +1,261 @@
+"""The embedded store: one DuckDB file in the workspace folder.
+
+It holds the accepted tables, the quarantine, the repair audit log, the history of quality
+runs with per-check metrics, and column profiles used as the drift reference of the next run.
+All writes of one gate run happen in a single transaction, so a crash or a held batch never
+leaves a half-published state; readers only ever see whole runs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from shopmind.data.model import ATTRIBUTES, FLAGS, ROW, SCHEMAS, SOURCE_LINE, TableName
+
+DB_FILE = "shopmind.duckdb"
+
+_DUCK_TYPES = {
+    pl.Utf8: "VARCHAR",
+    pl.Float64: "DOUBLE",
+    pl.Int64: "BIGINT",
+}
+
+
+def _duck_type(dtype: pl.DataType) -> str:
+    if dtype == ATTRIBUTES:
+        return "STRUCT(key VARCHAR, value VARCHAR)[]"
+    if isinstance(dtype, pl.Datetime):
+        return "TIMESTAMPTZ"
+    return _DUCK_TYPES[dtype]
+
+
+def _table_ddl(name: TableName) -> str:
+    schema = SCHEMAS[name]
+    cols = [f'"{c}" {_duck_type(t)}' for c, t in schema.columns.items()]
+    cols += [f"{FLAGS} VARCHAR[]", "_run_id VARCHAR"]
+    return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(cols)})"
+
+
+_META_DDL = (
+    """CREATE TABLE IF NOT EXISTS runs (
+        run_id VARCHAR PRIMARY KEY, source VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+        status VARCHAR, exit_code INTEGER, input_rows BIGINT, accepted BIGINT, quarantined BIGINT,
+        repaired_cells BIGINT, fingerprint VARCHAR, summary JSON, config JSON, report_path VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS run_checks (
+        run_id VARCHAR, table_name VARCHAR, code VARCHAR, action VARCHAR, severity VARCHAR,
+        failed BIGINT, fraction DOUBLE, threshold DOUBLE, crossed BOOLEAN, detail JSON)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        run_id VARCHAR, table_name VARCHAR, row_no BIGINT, line BIGINT, codes VARCHAR[], detail VARCHAR,
+        payload JSON)""",
+    """CREATE TABLE IF NOT EXISTS audit (
+        run_id VARCHAR, table_name VARCHAR, row_no BIGINT, column_name VARCHAR, code VARCHAR,
+        old_value VARCHAR, new_value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS profiles (
+        run_id VARCHAR, source VARCHAR, table_name VARCHAR, column_name VARCHAR, kind VARCHAR,
+        rows BIGINT, profile JSON)""",
+)
+
+
+class Store:
+    """A workspace folder with the DuckDB file; open one per process (DuckDB has one writer)."""
+
+    def __init__(self, workspace: Path, read_only: bool = False) -> None:
+        self.workspace = Path(workspace)
+        self.path = self.workspace / DB_FILE
+        if read_only and not self.path.exists():
+            raise FileNotFoundError(f"no shopmind store at {self.path} (run `shopmind ingest` first)")
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            self.con.execute("SET TimeZone = 'UTC'")
+            for name in SCHEMAS:
+                self.con.execute(_table_ddl(name))
+            for ddl in _META_DDL:
+                self.con.execute(ddl)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- reads -------------------------------------------------------------------------------
+    def count(self, table: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+
+    def table(self, name: TableName, columns: list[str] | None = None, where: str = "") -> pl.DataFrame:
+        cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+        frame = self.con.execute(f"SELECT {cols} FROM {name} {where}").pl()
+        return frame
+
+    def catalog(self) -> pl.DataFrame:
+        """product_id, created_at, price of every accepted product (for referential checks)."""
+        return self.con.execute("SELECT product_id, created_at, price FROM products").pl()
+
+    def category_paths(self) -> pl.DataFrame:
+        return self.con.execute(
+            "SELECT category_path, count(*) AS n FROM products WHERE category_path IS NOT NULL GROUP BY 1"
+        ).pl()
+
+    def first_purchases(self, pairs: pl.DataFrame) -> pl.DataFrame:
+        """Earliest stored purchase per (user_id, item_id) among ``pairs``."""
+        if pairs.is_empty():
+            return pl.DataFrame(schema={"user_id": pl.Utf8, "item_id": pl.Utf8, "_first_buy": pl.Datetime("us", "UTC")})
+        self.con.register("_pairs", pairs.to_arrow())
+        try:
+            return self.con.execute(
+                """SELECT e.user_id, e.item_id, min(e.timestamp) AS _first_buy FROM events e
+                   JOIN _pairs p ON e.user_id = p.user_id AND e.item_id = p.item_id
+                   WHERE e.type = 'purchase' GROUP BY 1, 2"""
+            ).pl()
+        finally:
+            self.con.unregister("_pairs")
+
+    def previous_run(self, source: str) -> dict[str, Any] | None:
+        row = self.con.execute(
+            "SELECT run_id, input_rows, accepted, summary FROM runs WHERE source = ? AND status = 'published' "
+            "ORDER BY finished_at DESC LIMIT 1",
+            [source],
+        ).fetchone()
+        if row is None:
+            return None
+        return {"run_id": row[0], "input_rows": row[1], "accepted": row[2], "summary": json.loads(row[3])}
+
+    def profiles_of(self, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+        rows = self.con.execute(
+            "SELECT table_name, column_name, kind, rows, profile FROM profiles WHERE run_id = ?", [run_id]
+        ).fetchall()
+        return {(t, c): {"kind": k, "rows": n, **json.loads(p)} for t, c, k, n, p in rows}
+
+    def runs(self, limit: int = 50, source: str | None = None) -> pl.DataFrame:
+        where = "WHERE source = ?" if source else ""
+        params = [source] if source else []
+        return self.con.execute(
+            f"SELECT run_id, source, started_at, finished_at, status, exit_code, input_rows, accepted, quarantined, "
+            f"repaired_cells, report_path FROM runs {where} ORDER BY started_at DESC LIMIT {int(limit)}",
+            params,
+        ).pl()
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        row = self.con.execute("SELECT summary, report_path, status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        if row is None:
+            return None
+        return {"summary": json.loads(row[0]), "report_path": row[1], "status": row[2]}
+
+    def quarantine(self, run_id: str | None = None, limit: int | None = None) -> pl.DataFrame:
+        where = "WHERE run_id = ?" if run_id else ""
+        lim = f"LIMIT {int(limit)}" if limit else ""
+        return self.con.execute(f"SELECT * FROM quarantine {where} ORDER BY table_name, row_no {lim}", [run_id] if run_id else []).pl()
+
+    # --- the one write path ------------------------------------------------------------------
+    def commit_run(
+        self,
+        run: dict[str, Any],
+        checks: list[dict[str, Any]],
+        accepted: dict[TableName, pl.DataFrame],
+        quarantine: pl.DataFrame,
+        audit: pl.DataFrame,
+        profiles: list[dict[str, Any]],
+        publish: bool,
+    ) -> dict[str, int]:
+        """Record a run; when ``publish``, upsert its accepted rows. All or nothing.
+
+        Returns per table how many rows were new or changed in the store (re-ingesting the
+        same batch writes zero: events are insert-if-absent by event_id, products and
+        judgments are replaced by key).
+        """
+        written: dict[str, int] = {}
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if publish:
+                for name, frame in accepted.items():
+                    written[name] = self._upsert(name, frame, run["run_id"])
+            con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run["run_id"], run["source"], run["started_at"], run["finished_at"], run["status"],
+                    run["exit_code"], run["input_rows"], run["accepted"], run["quarantined"],
+                    run["repaired_cells"], run["fingerprint"], json.dumps(run["summary"], default=str),
+                    json.dumps(run["config"], default=str), run["report_path"],
+                ],
+            )  # fmt: skip
+            if checks:
+                con.executemany(
+                    "INSERT INTO run_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [run["run_id"], c["table"], c["code"], c["action"], c["severity"], c["failed"],
+                         c["fraction"], c["threshold"], c["crossed"], json.dumps(c.get("detail", {}), default=str)]
+                        for c in checks
+                    ],
+                )  # fmt: skip
+            self._insert_frame("quarantine", quarantine.with_columns(pl.lit(run["run_id"]).alias("run_id")),
+                               ["run_id", "table_name", "row_no", "line", "codes", "detail", "payload"])  # fmt: skip
+            self._insert_frame("audit", audit.with_columns(pl.lit(run["run_id"]).alias("run_id")),
+                               ["run_id", "table_name", "row_no", "column_name", "code", "old_value", "new_value"])  # fmt: skip
+            if publish and profiles:
+                con.executemany(
+                    "INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [run["run_id"], run["source"], p["table"], p["column"], p["kind"], p["rows"],
+                         json.dumps(p["profile"])]
+                        for p in profiles
+                    ],
+                )  # fmt: skip
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return written
+
+    def _insert_frame(self, table: str, frame: pl.DataFrame, columns: list[str]) -> None:
+        if frame.is_empty():
+            return
+        self.con.register("_incoming", frame.select(columns).to_arrow())
+        try:
+            self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _incoming")
+        finally:
+            self.con.unregister("_incoming")
+
+    def _upsert(self, name: TableName, frame: pl.DataFrame, run_id: str) -> int:
+        schema = SCHEMAS[name]
+        cols = [*schema.columns, FLAGS]
+        frame = frame.select(cols).with_columns(pl.lit(run_id).alias("_run_id"))
+        cols.append("_run_id")
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        key_match = " AND ".join(f't."{k}" = i."{k}"' for k in schema.key)
+        self.con.register("_incoming", frame.to_arrow())
+        try:
+            if name == "events":  # events are immutable facts: insert the ones not seen before
+                before = self.count(name)
+                self.con.execute(
+                    f"INSERT INTO events ({quoted}) SELECT {quoted} FROM _incoming i "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM events t WHERE {key_match})"
+                )
+                return self.count(name) - before
+            content = [f'"{c}"' for c in schema.columns]
+            changed = self.con.execute(
+                f"SELECT count(*) FROM (SELECT {', '.join(content)} FROM _incoming EXCEPT "
+                f"SELECT {', '.join(content)} FROM {name})"
+            ).fetchone()[0]  # type: ignore[index]
+            self.con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {key_match})")
+            self.con.execute(f"INSERT INTO {name} ({quoted}) SELECT {quoted} FROM _incoming")
+            return int(changed)
+        finally:
+            self.con.unregister("_incoming")
+
+
+def run_id_for(started: datetime) -> str:
+    return started.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+__all__ = ["Store", "DB_FILE", "run_id_for", "ROW", "SOURCE_LINE"]
