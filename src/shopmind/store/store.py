@@ -62,6 +62,23 @@ _META_DDL = (
 )
 
 
+class _Result:
+    """A query result readable as a Polars frame (DuckDB 2 dropped ``.pl()`` on connections)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> None:
+        self._con, self._sql, self._params = con, sql, params
+
+    def frame(self) -> pl.DataFrame:
+        return self._con.sql(self._sql, params=self._params).pl()
+
+    def fetchone(self) -> tuple[object, ...] | None:
+        rows = self.fetchall()  # fetch everything: DuckDB 2 refuses new work while a result is open
+        return rows[0] if rows else None
+
+    def fetchall(self) -> list[tuple[object, ...]]:
+        return self._con.execute(self._sql, self._params).fetchall()
+
+
 class Store:
     """A workspace folder with the DuckDB file; open one per process (DuckDB has one writer)."""
 
@@ -89,22 +106,25 @@ class Store:
         self.close()
 
     # --- reads -------------------------------------------------------------------------------
+    def _q(self, sql: str, params: list[object] | None = None) -> _Result:
+        return _Result(self.con, sql, params or [])
+
     def count(self, table: str) -> int:
-        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+        return int(self._q(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
 
     def table(self, name: TableName, columns: list[str] | None = None, where: str = "") -> pl.DataFrame:
         cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
-        frame = self.con.execute(f"SELECT {cols} FROM {name} {where}").pl()
+        frame = self._q(f"SELECT {cols} FROM {name} {where}").frame()
         return frame
 
     def catalog(self) -> pl.DataFrame:
         """product_id, created_at, price of every accepted product (for referential checks)."""
-        return self.con.execute("SELECT product_id, created_at, price FROM products").pl()
+        return self._q("SELECT product_id, created_at, price FROM products").frame()
 
     def category_paths(self) -> pl.DataFrame:
-        return self.con.execute(
+        return self._q(
             "SELECT category_path, count(*) AS n FROM products WHERE category_path IS NOT NULL GROUP BY 1"
-        ).pl()
+        ).frame()
 
     def first_purchases(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """Earliest stored purchase per (user_id, item_id) among ``pairs``."""
@@ -112,16 +132,16 @@ class Store:
             return pl.DataFrame(schema={"user_id": pl.Utf8, "item_id": pl.Utf8, "_first_buy": pl.Datetime("us", "UTC")})
         self.con.register("_pairs", pairs.to_arrow())
         try:
-            return self.con.execute(
+            return self._q(
                 """SELECT e.user_id, e.item_id, min(e.timestamp) AS _first_buy FROM events e
                    JOIN _pairs p ON e.user_id = p.user_id AND e.item_id = p.item_id
                    WHERE e.type = 'purchase' GROUP BY 1, 2"""
-            ).pl()
+            ).frame()
         finally:
             self.con.unregister("_pairs")
 
     def previous_run(self, source: str) -> dict[str, Any] | None:
-        row = self.con.execute(
+        row = self._q(
             "SELECT run_id, input_rows, accepted, summary FROM runs WHERE source = ? AND status = 'published' "
             "ORDER BY finished_at DESC LIMIT 1",
             [source],
@@ -131,7 +151,7 @@ class Store:
         return {"run_id": row[0], "input_rows": row[1], "accepted": row[2], "summary": json.loads(row[3])}
 
     def profiles_of(self, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
-        rows = self.con.execute(
+        rows = self._q(
             "SELECT table_name, column_name, kind, rows, profile FROM profiles WHERE run_id = ?", [run_id]
         ).fetchall()
         return {(t, c): {"kind": k, "rows": n, **json.loads(p)} for t, c, k, n, p in rows}
@@ -139,14 +159,14 @@ class Store:
     def runs(self, limit: int = 50, source: str | None = None) -> pl.DataFrame:
         where = "WHERE source = ?" if source else ""
         params = [source] if source else []
-        return self.con.execute(
+        return self._q(
             f"SELECT run_id, source, started_at, finished_at, status, exit_code, input_rows, accepted, quarantined, "
             f"repaired_cells, report_path FROM runs {where} ORDER BY started_at DESC LIMIT {int(limit)}",
             params,
-        ).pl()
+        ).frame()
 
     def run(self, run_id: str) -> dict[str, Any] | None:
-        row = self.con.execute("SELECT summary, report_path, status FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        row = self._q("SELECT summary, report_path, status FROM runs WHERE run_id = ?", [run_id]).fetchone()
         if row is None:
             return None
         return {"summary": json.loads(row[0]), "report_path": row[1], "status": row[2]}
@@ -154,7 +174,7 @@ class Store:
     def quarantine(self, run_id: str | None = None, limit: int | None = None) -> pl.DataFrame:
         where = "WHERE run_id = ?" if run_id else ""
         lim = f"LIMIT {int(limit)}" if limit else ""
-        return self.con.execute(f"SELECT * FROM quarantine {where} ORDER BY table_name, row_no {lim}", [run_id] if run_id else []).pl()
+        return self._q(f"SELECT * FROM quarantine {where} ORDER BY table_name, row_no {lim}", [run_id] if run_id else []).frame()
 
     # --- the one write path ------------------------------------------------------------------
     def commit_run(
@@ -243,7 +263,7 @@ class Store:
                 )
                 return self.count(name) - before
             content = [f'"{c}"' for c in schema.columns]
-            changed = self.con.execute(
+            changed = self._q(
                 f"SELECT count(*) FROM (SELECT {', '.join(content)} FROM _incoming EXCEPT "
                 f"SELECT {', '.join(content)} FROM {name})"
             ).fetchone()[0]  # type: ignore[index]

@@ -1,0 +1,120 @@
+"""Publishing through the store: upserts, idempotent re-ingest, held batches, atomicity, drift."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+import pytest
+
+from shopmind.config import GateConfig
+from shopmind.data.model import Batch
+from shopmind.quality.gate import publish, run_gate
+from shopmind.quality.report import write_report
+from shopmind.store.store import Store
+
+NOW = datetime(2026, 2, 1, tzinfo=UTC)
+
+
+def _batch(n_events: int = 50, price_scale: float = 1.0, seed: int = 0, bad_types: int = 0) -> Batch:
+    rng = np.random.default_rng(seed)
+    products = pl.DataFrame(
+        {
+            "product_id": [f"P{i}" for i in range(20)],
+            "title": [f"Blue denim jacket {i}" for i in range(20)],
+            "category_path": ["Men > Jackets"] * 20,
+            "price": (rng.lognormal(3, 0.3, 20) * price_scale).round(2),
+            "currency": ["USD"] * 20,
+            "attributes": ['{"colour": "blue"}'] * 20,
+        }
+    )
+    types = ["view"] * (n_events - bad_types) + ["pageview"] * bad_types
+    events = pl.DataFrame(
+        {
+            "event_id": [f"E{seed}-{i}" for i in range(n_events)],
+            "user_id": [f"u{i % 7}" for i in range(n_events)],
+            "item_id": [f"P{i % 20}" for i in range(n_events)],
+            "type": types,
+            "timestamp": [1767225600 + 37 * i + 3600 * seed for i in range(n_events)],
+        }
+    )
+    return Batch("feed", products=products, events=events)
+
+
+def _ingest(store: Store, batch: Batch, cfg: GateConfig | None = None, force: bool = False):
+    cfg = cfg or GateConfig()
+    result = run_gate(batch, cfg, store, now=NOW)
+    written = publish(result, store, cfg, None, force=force)
+    return result, written
+
+
+def test_publish_then_reingest_is_idempotent(tmp_path):
+    with Store(tmp_path) as store:
+        first, written = _ingest(store, _batch())
+        assert written == {"products": 20, "events": 50}
+        again, written = _ingest(store, _batch())
+        assert written == {"products": 0, "events": 0}
+        assert store.count("events") == 50 and store.count("products") == 20
+        assert first.fingerprint == again.fingerprint
+        runs = store.runs()
+        assert runs.height == 2 and set(runs["status"]) == {"published"}
+        attrs = store.table("products", ["attributes"])["attributes"].to_list()[0]
+        assert attrs == [{"key": "colour", "value": "blue"}]
+
+
+def test_second_batch_appends_and_upserts(tmp_path):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch(seed=0))
+        changed = _batch(seed=1, price_scale=1.5)
+        _, written = _ingest(store, changed)
+        assert written["events"] == 50 and written["products"] == 20
+        assert store.count("events") == 100 and store.count("products") == 20
+
+
+def test_held_batch_publishes_nothing_but_records_the_run(tmp_path):
+    with Store(tmp_path) as store:
+        result, written = _ingest(store, _batch(bad_types=10))
+        assert result.held and written == {}
+        assert store.count("events") == 0 and store.count("products") == 0
+        run = store.runs()
+        assert run["status"].to_list() == ["held"] and run["exit_code"].to_list() == [1]
+        assert store.quarantine(run["run_id"][0]).height == 10
+        _, written = _ingest(store, _batch(bad_types=10), force=True)
+        assert written["events"] == 40
+
+
+def test_a_failure_mid_publish_leaves_the_store_unchanged(tmp_path, monkeypatch):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch(seed=0))
+        result = run_gate(_batch(seed=1), GateConfig(), store, now=NOW)
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(store, "_insert_frame", boom)
+        with pytest.raises(RuntimeError):
+            publish(result, store, GateConfig(), None)
+        assert store.count("events") == 50 and store.count("runs") == 1
+
+
+def test_drift_against_the_previous_batch(tmp_path):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch(seed=0))
+        same, _ = _ingest(store, _batch(seed=0))
+        assert not any(d["drifted"] for d in same.drift if d["column"] == "price")
+        shifted, _ = _ingest(store, _batch(seed=2, price_scale=4.0))
+        price = next(d for d in shifted.drift if d["table"] == "products" and d["column"] == "price")
+        assert price["drifted"] and price["ks"] > 0.9
+        drift_check = next(c for c in shifted.checks if c["code"] == "BATCH_DRIFT")
+        assert drift_check["crossed"] and "products.price" in drift_check["detail"]["columns"]
+
+
+def test_report_is_written_with_charts(tmp_path):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch(seed=0))
+        result = run_gate(_batch(seed=3, bad_types=1), GateConfig(), store, now=NOW)
+        json_path, html_path = write_report(result, tmp_path / "reports", store)
+        html = html_path.read_text()
+        assert "<svg" in html and "EVT_TYPE_UNKNOWN" in html and "Trend over runs" in html
+        assert json_path.exists()
