@@ -31,7 +31,14 @@ def _catalog(n: int = 6, **cols: list[object]) -> pl.DataFrame:
 
 
 def _events(rows: list[dict[str, object]]) -> pl.DataFrame:
-    defaults = {"user_id": "u1", "session_id": "s1", "item_id": "P1", "type": "view", "quantity": None, "price": None}
+    defaults = {
+        "user_id": "u1",
+        "session_id": "s1",
+        "item_id": "P1",
+        "type": "view",
+        "quantity": None,
+        "price": None,
+    }
     full = []
     for i, r in enumerate(rows):
         row = {"event_id": f"e{i}", "timestamp": f"2026-01-10T10:{i // 60:02d}:{i % 60:02d}Z", **defaults}
@@ -53,7 +60,12 @@ def _codes(result, table: str) -> dict[int, set[str]]:
 
 
 def _gate(products=None, events=None, judgments=None, cfg=None, **meta):
-    return run_gate(Batch("t", products=products, events=events, judgments=judgments, meta=meta), cfg or GateConfig(), None, now=NOW)
+    return run_gate(
+        Batch("t", products=products, events=events, judgments=judgments, meta=meta),
+        cfg or GateConfig(),
+        None,
+        now=NOW,
+    )
 
 
 # --- products ---------------------------------------------------------------------------
@@ -62,7 +74,12 @@ def _gate(products=None, events=None, judgments=None, cfg=None, **meta):
     [
         ("price", [20, 0, -3, 21, 22, 23], {1, 2}, "PRD_PRICE_NONPOSITIVE"),
         ("currency", ["USD", "XYZ", None, "USD", "usd", "CNY"], {1, 2, 4}, "PRD_CURRENCY_UNKNOWN"),
-        ("title", ["Red dress", "test", "N/A", "ab", "样品", "连衣裙"], {1, 2, 3, 4}, "PRD_TITLE_PLACEHOLDER"),
+        (
+            "title",
+            ["Red dress", "test", "N/A", "ab", "样品", "连衣裙"],
+            {1, 2, 3, 4},
+            "PRD_TITLE_PLACEHOLDER",
+        ),
         ("description", ["ok", None, "", "fine", "x", "y"], {1, 2}, "PRD_DESC_MISSING"),
         ("stock", [1, -1, 0, 5, None, 2], {1}, "PRD_STOCK_NEGATIVE"),
         ("rating", [1.0, 5.0, 0.5, 6.0, None, 3.0], {2, 3}, "PRD_RATING_RANGE"),
@@ -103,10 +120,22 @@ def test_category_inconsistency_flags_minority_parent():
 
 
 def test_text_repairs_are_audited():
-    titles = ["CafÃ© table", "<b>Bold</b> lamp &amp; shade", "  Ｒｅｄ   dress ", "Plain title", "Lamp", "Chair"]
+    titles = [
+        "CafÃ© table",
+        "<b>Bold</b> lamp &amp; shade",
+        "  Ｒｅｄ   dress ",
+        "Plain title",
+        "Lamp",
+        "Chair",
+    ]
     result = _gate(products=_catalog(6, title=titles))
     t = result.tables["products"]
-    assert t.accepted["title"].to_list()[:4] == ["Café table", "Bold lamp & shade", "Red dress", "Plain title"]
+    assert t.accepted["title"].to_list()[:4] == [
+        "Café table",
+        "Bold lamp & shade",
+        "Red dress",
+        "Plain title",
+    ]
     codes = set(zip(t.audit[ROW].to_list(), t.audit["code"].to_list(), strict=True))
     assert codes == {(0, "TEXT_MOJIBAKE"), (1, "TEXT_HTML"), (2, "TEXT_WHITESPACE")}
 
@@ -165,8 +194,24 @@ def test_exact_and_near_duplicates_and_id_conflicts():
 
 
 def test_bot_sessions_by_rate_regularity_and_breadth():
-    human = [{"session_id": "h", "user_id": "h", "item_id": f"P{i % 5}", "timestamp": f"2026-01-10T10:{i * 3:02d}:{(i * 7) % 60:02d}Z"} for i in range(12)]
-    bot = [{"session_id": "b", "user_id": "b", "item_id": f"P{i % 6}", "timestamp": f"2026-01-10T11:{i // 60:02d}:{i % 60:02d}Z"} for i in range(40)]
+    human = [
+        {
+            "session_id": "h",
+            "user_id": "h",
+            "item_id": f"P{i % 5}",
+            "timestamp": f"2026-01-10T10:{i * 3:02d}:{(i * 7) % 60:02d}Z",
+        }
+        for i in range(12)
+    ]
+    bot = [
+        {
+            "session_id": "b",
+            "user_id": "b",
+            "item_id": f"P{i % 6}",
+            "timestamp": f"2026-01-10T11:{i // 60:02d}:{i % 60:02d}Z",
+        }
+        for i in range(40)
+    ]
     result = _gate(products=_catalog(), events=_events(human + bot), cfg=GateConfig(near_duplicate_types=()))
     flagged = {r for r, c in _codes(result, "events").items() if "EVT_BOT_SESSION" in c}
     assert flagged == set(range(12, 52))
@@ -183,7 +228,10 @@ def test_price_unit_errors_are_repaired_against_catalog_price():
 
 
 def test_quantity_outliers_are_flagged():
-    rows = [{"type": "purchase", "quantity": q, "price": 21, "event_id": f"q{i}", "user_id": f"u{i}"} for i, q in enumerate([1, 2, 1, 1, 3, 2, 1, 2000])]
+    rows = [
+        {"type": "purchase", "quantity": q, "price": 21, "event_id": f"q{i}", "user_id": f"u{i}"}
+        for i, q in enumerate([1, 2, 1, 1, 3, 2, 1, 2000])
+    ]
     result = _gate(products=_catalog(), events=_events(rows))
     assert {r for r, c in _codes(result, "events").items() if "EVT_QTY_OUTLIER" in c} == {7}
 
@@ -202,9 +250,19 @@ def test_unknown_items_policy_flag():
 
 # --- judgments --------------------------------------------------------------------------
 def test_judgment_checks():
-    j = pl.DataFrame({"query": ["red", "red", "blue", "blue"], "product_id": ["P1", "P1", "P2", "NOPE"], "relevance": [1, 2, 7, 1]})
+    j = pl.DataFrame(
+        {
+            "query": ["red", "red", "blue", "blue"],
+            "product_id": ["P1", "P1", "P2", "NOPE"],
+            "relevance": [1, 2, 7, 1],
+        }
+    )
     result = _gate(products=_catalog(), judgments=j, relevance_scale=(0, 3))
-    assert _codes(result, "judgments") == {0: {"JDG_DUP"}, 2: {"JDG_RELEVANCE_RANGE"}, 3: {"JDG_PRODUCT_UNKNOWN"}}
+    assert _codes(result, "judgments") == {
+        0: {"JDG_DUP"},
+        2: {"JDG_RELEVANCE_RANGE"},
+        3: {"JDG_PRODUCT_UNKNOWN"},
+    }
 
 
 # --- batch decision ---------------------------------------------------------------------
@@ -218,7 +276,13 @@ def test_error_threshold_holds_the_batch_and_overrides_apply():
 
 
 def test_malformed_lines_are_counted_and_quarantined():
-    batch = Batch("t", products=_catalog(2), meta={"malformed": [{"table": "products", "line": 9, "raw": "x,y,z,", "reason": "4 fields, expected 7"}]})
+    batch = Batch(
+        "t",
+        products=_catalog(2),
+        meta={
+            "malformed": [{"table": "products", "line": 9, "raw": "x,y,z,", "reason": "4 fields, expected 7"}]
+        },
+    )
     result = run_gate(batch, GateConfig(), None, now=NOW)
     t = result.tables["products"]
     assert (t.input_rows, t.accepted.height, t.quarantine.height) == (3, 2, 1)
@@ -226,26 +290,62 @@ def test_malformed_lines_are_counted_and_quarantined():
 
 
 # --- the account, for any input ---------------------------------------------------------
-_text = st.one_of(st.none(), st.text(max_size=8), st.sampled_from(["", "  ", "P1", "P2", "u1", "view", "purchase", "return", "-1", "1e3", "nan"]))
-_ts = st.one_of(st.none(), st.sampled_from(["2026-01-10T10:00:00Z", "2026-01-10 10:00:01", "1768039200", "1768039200000", "2040-01-01", "bad", ""]))
+_text = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.sampled_from(["", "  ", "P1", "P2", "u1", "view", "purchase", "return", "-1", "1e3", "nan"]),
+)
+_ts = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "2026-01-10T10:00:00Z",
+            "2026-01-10 10:00:01",
+            "1768039200",
+            "1768039200000",
+            "2040-01-01",
+            "bad",
+            "",
+        ]
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.fixed_dictionaries(
-            {"event_id": _text, "user_id": _text, "session_id": _text, "item_id": _text, "type": _text,
-             "timestamp": _ts, "quantity": _text, "price": _text}  # fmt: skip
+            {
+                "event_id": _text,
+                "user_id": _text,
+                "session_id": _text,
+                "item_id": _text,
+                "type": _text,
+                "timestamp": _ts,
+                "quantity": _text,
+                "price": _text,
+            }  # fmt: skip
         ),
         min_size=0,
         max_size=25,
     ),
-    st.lists(st.fixed_dictionaries({"product_id": _text, "title": _text, "price": _text, "currency": _text}), max_size=10),
+    st.lists(
+        st.fixed_dictionaries({"product_id": _text, "title": _text, "price": _text, "currency": _text}),
+        max_size=10,
+    ),
 )
 def test_account_balances_for_any_input(events, products):
-    ev = pl.DataFrame(events, schema=dict.fromkeys(["event_id", "user_id", "session_id", "item_id", "type", "timestamp", "quantity", "price"], pl.Utf8))
+    ev = pl.DataFrame(
+        events,
+        schema=dict.fromkeys(
+            ["event_id", "user_id", "session_id", "item_id", "type", "timestamp", "quantity", "price"],
+            pl.Utf8,
+        ),
+    )
     pr = pl.DataFrame(products, schema=dict.fromkeys(["product_id", "title", "price", "currency"], pl.Utf8))
-    result = run_gate(Batch("prop", products=pr, events=ev), GateConfig(bot=BotRules(min_events=3)), None, now=NOW)
+    result = run_gate(
+        Batch("prop", products=pr, events=ev), GateConfig(bot=BotRules(min_events=3)), None, now=NOW
+    )
     for name, frame in (("events", ev), ("products", pr)):
         t = result.tables[name]
         ids = sorted(t.accepted[ROW].to_list() + t.quarantine["row_no"].to_list())

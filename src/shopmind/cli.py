@@ -60,12 +60,20 @@ def _user_errors() -> Iterator[None]:
 
 @app.command("demo-data")
 def demo_data(
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write products/events/judgments/defects parquet files into.")] = Path("demo-shop"),
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="Folder to write products/events/judgments/defects parquet files into."
+        ),
+    ] = Path("demo-shop"),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 42,
     products: Annotated[int, typer.Option(min=50, help="Number of products.")] = 3000,
     users: Annotated[int, typer.Option(min=10, help="Number of users.")] = 1500,
     days: Annotated[int, typer.Option(min=1, help="Days of behaviour.")] = 60,
-    defect_rate: Annotated[float, typer.Option(min=0.0, max=0.5, help="Share of rows given an injected defect (with ground truth).")] = 0.02,
+    defect_rate: Annotated[
+        float,
+        typer.Option(min=0.0, max=0.5, help="Share of rows given an injected defect (with ground truth)."),
+    ] = 0.02,
 ) -> None:
     """Generate the bilingual (Chinese + English) demo shop, with injected defects and their ground truth."""
     from shopmind.demo.generator import generate, write
@@ -78,7 +86,9 @@ def demo_data(
         frame = getattr(shop.batch, name, None)
         rows = frame.height if frame is not None else shop.defects.height
         out.print(f"{name:10s} {rows:>9,} rows  {path}")
-    console.print(f"done in {time.perf_counter() - t0:.1f}s; {shop.defects.height:,} injected defects (defects.parquet)")
+    console.print(
+        f"done in {time.perf_counter() - t0:.1f}s; {shop.defects.height:,} injected defects (defects.parquet)"
+    )
 
 
 @app.command()
@@ -111,13 +121,30 @@ def _resolve_format(path: Path, fmt: str | None) -> str:
 
 @app.command()
 def ingest(
-    path: Annotated[Path, typer.Argument(help="File or folder to ingest (relative paths under --data-root are tried too).")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Input format (see `shopmind formats`); a folder of canonical files is detected.")] = None,
+    path: Annotated[
+        Path,
+        typer.Argument(help="File or folder to ingest (relative paths under --data-root are tried too)."),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Input format (see `shopmind formats`); a folder of canonical files is detected.",
+        ),
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="TOML column mapping for --format table.")] = None,
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
-    config: Annotated[Path | None, typer.Option(help="Gate configuration (TOML) overriding the embedded defaults.")] = None,
-    source: Annotated[str | None, typer.Option(help="Name of the feed, so runs of the same feed are compared (default: the format).")] = None,
-    data_root: Annotated[Path, typer.Option(help="Folder of the shared datasets, for relative paths.")] = DEFAULT_DATA,
+    config: Annotated[
+        Path | None, typer.Option(help="Gate configuration (TOML) overriding the embedded defaults.")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Name of the feed, so runs of the same feed are compared (default: the format)."),
+    ] = None,
+    data_root: Annotated[
+        Path, typer.Option(help="Folder of the shared datasets, for relative paths.")
+    ] = DEFAULT_DATA,
     force: Annotated[bool, typer.Option(help="Publish even when an error threshold is crossed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
 ) -> None:
@@ -142,7 +169,14 @@ def ingest(
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
-        progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=False)
+        progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
         with progress:
             task = progress.add_task(f"reading {path.name} ({name})", total=5)
             batch = adapter.load(path, **options)
@@ -154,18 +188,37 @@ def ingest(
                 result = run_gate(batch, cfg, store)
                 progress.update(task, advance=1, description="writing the report")
                 json_path, html_path = write_report(result, workspace / "reports", store)
-                progress.update(task, advance=1, description="publishing" if not result.held or force else "recording the held run")
+                progress.update(
+                    task,
+                    advance=1,
+                    description="publishing" if not result.held or force else "recording the held run",
+                )
                 written = publish(result, store, cfg, str(html_path), force=force)
                 progress.update(task, advance=1, description="done")
     summary = result.summary()
     if as_json:
         out.print_json(json.dumps(summary, default=str, ensure_ascii=False))
     else:
-        table = Table("table", "input", "accepted", "quarantined", "written to store", title=f"run {result.run_id} ({result.source})")
+        table = Table(
+            "table",
+            "input",
+            "accepted",
+            "quarantined",
+            "written to store",
+            title=f"run {result.run_id} ({result.source})",
+        )
         for tname, a in summary["account"].items():
-            table.add_row(tname, f"{a['input']:,}", f"{a['accepted']:,}", f"{a['quarantined']:,}", f"{written.get(tname, 0):,}")
+            table.add_row(
+                tname,
+                f"{a['input']:,}",
+                f"{a['accepted']:,}",
+                f"{a['quarantined']:,}",
+                f"{written.get(tname, 0):,}",
+            )
         out.print(table)
-        top = sorted((c for c in result.checks if c["failed"] and c["action"] != "batch"), key=lambda c: -c["failed"])[:12]
+        top = sorted(
+            (c for c in result.checks if c["failed"] and c["action"] != "batch"), key=lambda c: -c["failed"]
+        )[:12]
         for c in top:
             mark = "[red]![/]" if c["crossed"] else " "
             out.print(f" {mark} {c['table']:9s} {c['code']:24s} {c['failed']:>9,}  {c['action']}")
@@ -191,7 +244,16 @@ def runs(
         frame = store.runs(limit=limit, source=source)
     table = Table("run", "source", "status", "input", "accepted", "quarantined", "repaired", "report")
     for r in frame.iter_rows(named=True):
-        table.add_row(r["run_id"], r["source"], r["status"], f"{r['input_rows']:,}", f"{r['accepted']:,}", f"{r['quarantined']:,}", f"{r['repaired_cells']:,}", r["report_path"] or "")
+        table.add_row(
+            r["run_id"],
+            r["source"],
+            r["status"],
+            f"{r['input_rows']:,}",
+            f"{r['accepted']:,}",
+            f"{r['quarantined']:,}",
+            f"{r['repaired_cells']:,}",
+            r["report_path"] or "",
+        )
     out.print(table)
 
 
@@ -219,9 +281,13 @@ def quarantine(
             frame = store.quarantine(run_id)
     if code:
         frame = frame.filter(frame["codes"].list.contains(code))
-    table = Table("table", "row", "line", "reasons", "data", title=f"{frame.height:,} quarantined rows in run {run_id}")
+    table = Table(
+        "table", "row", "line", "reasons", "data", title=f"{frame.height:,} quarantined rows in run {run_id}"
+    )
     for r in frame.head(limit).iter_rows(named=True):
-        table.add_row(r["table_name"], str(r["row_no"]), str(r["line"] or ""), r["detail"], (r["payload"] or "")[:160])
+        table.add_row(
+            r["table_name"], str(r["row_no"]), str(r["line"] or ""), r["detail"], (r["payload"] or "")[:160]
+        )
     out.print(table)
 
 

@@ -14,8 +14,55 @@ from typing import Any
 from shopmind.quality.codes import CODES, Code
 
 ISO_4217 = frozenset(
-    "AED AUD BGN BRL CAD CHF CLP CNY COP CZK DKK EGP EUR GBP HKD HUF IDR ILS INR ISK JPY KRW KWD MAD MXN "
-    "MYR NGN NOK NZD PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TRY TWD UAH USD VND ZAR".split()
+    [
+        "AED",
+        "AUD",
+        "BGN",
+        "BRL",
+        "CAD",
+        "CHF",
+        "CLP",
+        "CNY",
+        "COP",
+        "CZK",
+        "DKK",
+        "EGP",
+        "EUR",
+        "GBP",
+        "HKD",
+        "HUF",
+        "IDR",
+        "ILS",
+        "INR",
+        "ISK",
+        "JPY",
+        "KRW",
+        "KWD",
+        "MAD",
+        "MXN",
+        "MYR",
+        "NGN",
+        "NOK",
+        "NZD",
+        "PEN",
+        "PHP",
+        "PKR",
+        "PLN",
+        "QAR",
+        "RON",
+        "RSD",
+        "RUB",
+        "SAR",
+        "SEK",
+        "SGD",
+        "THB",
+        "TRY",
+        "TWD",
+        "UAH",
+        "USD",
+        "VND",
+        "ZAR",
+    ]
 )
 
 PLACEHOLDER_TITLES = (
@@ -117,7 +164,9 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> GateConfig:
                     raise ConfigError(f"{where}: checks.{code}.threshold must be a number >= 0")
             elif key in _OVERRIDABLE:
                 if value not in _OVERRIDABLE[key]:
-                    raise ConfigError(f"{where}: checks.{code}.{key} must be one of {sorted(_OVERRIDABLE[key])}")
+                    raise ConfigError(
+                        f"{where}: checks.{code}.{key} must be one of {sorted(_OVERRIDABLE[key])}"
+                    )
             else:
                 raise ConfigError(f"{where}: unknown key checks.{code}.{key}")
         overrides[code] = dict(values)

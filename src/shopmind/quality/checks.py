@@ -91,7 +91,10 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
             "PRD_PRICE_OUTLIER",
             f"_lp_n >= {cfg.min_group_size} AND _lp_dev > {cfg.price_mad_k} * greatest(1.4826 * _lp_mad, 0.1)",
         ),
-        RowCheck("PRD_CURRENCY_UNKNOWN", f"price IS NOT NULL AND (currency IS NULL OR currency NOT IN {sql_list(sorted(ISO_4217))})"),
+        RowCheck(
+            "PRD_CURRENCY_UNKNOWN",
+            f"price IS NOT NULL AND (currency IS NULL OR currency NOT IN {sql_list(sorted(ISO_4217))})",
+        ),
         RowCheck("PRD_CATEGORY_INCONSISTENT", "_cat_minority", needs=("category_path",)),
         RowCheck("PRD_STOCK_NEGATIVE", "stock < 0"),
         RowCheck("PRD_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
@@ -153,7 +156,9 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
     checks = (
         RowCheck("REQUIRED_MISSING", "event_id IS NULL OR type IS NULL OR timestamp IS NULL"),
         RowCheck("EVT_TYPE_UNKNOWN", f"type NOT IN {sql_list(EVENT_TYPES)}"),
-        RowCheck("EVT_ITEM_MISSING", f"item_id IS NULL AND type NOT IN {sql_list(sorted(ITEMLESS_EVENT_TYPES))}"),
+        RowCheck(
+            "EVT_ITEM_MISSING", f"item_id IS NULL AND type NOT IN {sql_list(sorted(ITEMLESS_EVENT_TYPES))}"
+        ),
         RowCheck("EVT_USER_MISSING", f"user_id IS NULL AND type IN {sql_list(cfg.require_user_types)}"),
         RowCheck("EVT_DUP_EXACT", "_exact_rank > 1"),
         RowCheck("EVT_ID_CONFLICT", "_id_rank > 1 AND _exact_rank = 1"),
@@ -173,7 +178,9 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
             f"_lq_n >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * greatest(1.4826 * _lq_mad, 0.5)",
         ),
         RowCheck("EVT_PRICE_NONPOSITIVE", "type IN ('purchase', 'return') AND price <= 0"),
-        RowCheck("EVT_CURRENCY_UNKNOWN", f"currency IS NOT NULL AND currency NOT IN {sql_list(sorted(ISO_4217))}"),
+        RowCheck(
+            "EVT_CURRENCY_UNKNOWN", f"currency IS NOT NULL AND currency NOT IN {sql_list(sorted(ISO_4217))}"
+        ),
         RowCheck("EVT_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
         RowCheck("EVT_ITEM_UNKNOWN", unknown),
         RowCheck("EVT_BEFORE_PRODUCT", "timestamp < _p_created"),
@@ -214,7 +221,9 @@ def add_derived(frame: pl.DataFrame, derived: tuple[Derived, ...]) -> pl.DataFra
     return lazy.collect()
 
 
-def apply_repairs(frame: pl.DataFrame, repairs: tuple[Repair, ...], present: set[str], table: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def apply_repairs(
+    frame: pl.DataFrame, repairs: tuple[Repair, ...], present: set[str], table: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Apply value repairs; return the frame and audit records (old → new per changed cell)."""
     audits = []
     for rep in repairs:
@@ -234,7 +243,9 @@ def apply_repairs(frame: pl.DataFrame, repairs: tuple[Repair, ...], present: set
                 pl.sql_expr(rep.value).cast(pl.Utf8).alias("new_value"),
             )
         )
-        frame = frame.with_columns(pl.when(mask).then(pl.sql_expr(rep.value)).otherwise(pl.col(rep.column)).alias(rep.column))
+        frame = frame.with_columns(
+            pl.when(mask).then(pl.sql_expr(rep.value)).otherwise(pl.col(rep.column)).alias(rep.column)
+        )
     return frame, (pl.concat(audits) if audits else None)  # type: ignore[return-value]
 
 

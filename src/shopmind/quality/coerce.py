@@ -92,7 +92,9 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
     no_unit = pl.lit(None, dtype=pl.Utf8)
     if isinstance(src, pl.Datetime):
         if src.time_zone is None:
-            value = raw.dt.cast_time_unit("us").dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+            value = raw.dt.cast_time_unit("us").dt.replace_time_zone(
+                tz, ambiguous="earliest", non_existent="null"
+            )
             value = value.dt.convert_time_zone("UTC")
             moved = raw.is_not_null() & pl.lit(tz != "UTC")
         else:
@@ -109,10 +111,15 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
     as_number = text.cast(pl.Float64, strict=False)
     numeric_value, unit = _epoch_to_datetime(as_number)
     aware = pl.coalesce(
-        [text.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC") for f in _DATETIME_FORMATS]
+        [
+            text.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC")
+            for f in _DATETIME_FORMATS
+        ]
     )
     naive = pl.coalesce([text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS])
-    naive_utc = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    naive_utc = naive.dt.replace_time_zone(
+        tz, ambiguous="earliest", non_existent="null"
+    ).dt.convert_time_zone("UTC")
     value = pl.coalesce([numeric_value, aware, naive_utc])
     unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
     moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
@@ -150,7 +157,11 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
     """Convert ``frame`` to ``schema``'s dtypes; unknown columns are dropped, absent ones added as nulls."""
     present = {c for c in schema.columns if c in frame.columns}
     exprs: list[pl.Expr] = [pl.col(ROW)]
-    exprs.append(pl.col(SOURCE_LINE).cast(pl.Int64) if SOURCE_LINE in frame.columns else pl.lit(None, pl.Int64).alias(SOURCE_LINE))
+    exprs.append(
+        pl.col(SOURCE_LINE).cast(pl.Int64)
+        if SOURCE_LINE in frame.columns
+        else pl.lit(None, pl.Int64).alias(SOURCE_LINE)
+    )
     error_masks: list[pl.Expr] = []
     units: list[pl.Expr] = []
     moved: list[pl.Expr] = []
@@ -177,20 +188,27 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
             exprs.append(pl.lit(None, dtype=ATTRIBUTES).alias(col))
         else:  # pragma: no cover - the model has no other dtypes
             raise TypeError(f"unsupported canonical dtype {dtype}")
-    errors = pl.concat_list(error_masks).list.drop_nulls() if error_masks else pl.lit([], dtype=pl.List(pl.Utf8))
+    errors = (
+        pl.concat_list(error_masks).list.drop_nulls() if error_masks else pl.lit([], dtype=pl.List(pl.Utf8))
+    )
     out = frame.select([*exprs, errors.alias(TYPE_ERRORS), *units, *moved])
     if attr_result is not None:
         values, bad = attr_result
         out = out.with_columns(
             values.alias("attributes"),
-            pl.when(pl.Series(bad)).then(pl.col(TYPE_ERRORS).list.concat(pl.lit(["attributes"]))).otherwise(pl.col(TYPE_ERRORS)).alias(TYPE_ERRORS),
+            pl.when(pl.Series(bad))
+            .then(pl.col(TYPE_ERRORS).list.concat(pl.lit(["attributes"])))
+            .otherwise(pl.col(TYPE_ERRORS))
+            .alias(TYPE_ERRORS),
         )
     notes: dict[str, object] = {}
     for expr in units:
         name = expr.meta.output_name()
         counts = out[name].drop_nulls().value_counts()
         if counts.height:
-            notes[f"timestamp_units.{name.removeprefix('_unit_')}"] = dict(zip(counts[name].to_list(), counts["count"].to_list(), strict=True))
+            notes[f"timestamp_units.{name.removeprefix('_unit_')}"] = dict(
+                zip(counts[name].to_list(), counts["count"].to_list(), strict=True)
+            )
     for expr in moved:
         name = expr.meta.output_name()
         n = int(out[name].sum())

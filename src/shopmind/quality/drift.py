@@ -103,7 +103,10 @@ def categorical_drift(ref: dict[str, int], cur: dict[str, int]) -> dict[str, flo
 
 
 def compare(
-    reference: dict[tuple[str, str], dict[str, Any]], current: list[dict[str, Any]], psi_limit: float, js_limit: float
+    reference: dict[tuple[str, str], dict[str, Any]],
+    current: list[dict[str, Any]],
+    psi_limit: float,
+    js_limit: float,
 ) -> list[dict[str, Any]]:
     """Drift per profiled column present in both; ``drifted`` follows Evidently's choice of test."""
     results = []
@@ -121,5 +124,14 @@ def compare(
             small = ref["rows"] < 1000
             drifted = m.get("chi2_p", 1.0) < 0.05 if small else (m["psi"] >= psi_limit or m["js"] >= js_limit)
             method = "chi2" if small else "psi/js"
-        results.append({"table": cur["table"], "column": cur["column"], "kind": cur["kind"], "method": method, "drifted": bool(drifted), **m})
+        results.append(
+            {
+                "table": cur["table"],
+                "column": cur["column"],
+                "kind": cur["kind"],
+                "method": method,
+                "drifted": bool(drifted),
+                **m,
+            }
+        )
     return results

@@ -108,7 +108,9 @@ class GateResult:
                 "repaired_cells": self.repaired_cells,
             },
             "checks": [c for c in self.checks if c["failed"] or c["crossed"]],
-            "held_by": [f"{c['table']}:{c['code']}" for c in self.checks if c["crossed"] and c["severity"] == "error"],
+            "held_by": [
+                f"{c['table']}:{c['code']}" for c in self.checks if c["crossed"] and c["severity"] == "error"
+            ],
             "drift": self.drift,
             "notes": {name: t.notes for name, t in self.tables.items() if t.notes},
             "completeness": {name: t.completeness for name, t in self.tables.items()},
@@ -123,7 +125,11 @@ def fingerprint(batch_tables: dict[TableName, pl.DataFrame]) -> str:
         frame = batch_tables[name]
         h.update(name.encode())
         h.update(str(frame.height).encode())
-        h.update(frame.drop(ROW, strict=False).hash_rows(seed=7).sum().to_bytes(8, "little", signed=False) if frame.height else b"")
+        h.update(
+            frame.drop(ROW, strict=False).hash_rows(seed=7).sum().to_bytes(8, "little", signed=False)
+            if frame.height
+            else b""
+        )
     return h.hexdigest()[:16]
 
 
@@ -134,7 +140,9 @@ def _catalog(store: Store | None, accepted_products: pl.DataFrame | None) -> pl.
     if store is not None:
         stored = store.catalog()
         if stored.height:
-            parts.append(stored.with_columns(pl.col("created_at").dt.convert_time_zone("UTC").dt.cast_time_unit("us")))
+            parts.append(
+                stored.with_columns(pl.col("created_at").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+            )
     if not parts:
         return None
     # the batch's version of a product wins over the stored one
@@ -145,14 +153,28 @@ def _category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
     """TRUE for paths with a level placed under a parent that < 5 % of that level's uses have."""
     counts = frame.filter(pl.col("category_path").is_not_null()).group_by("category_path").len("n")
     if store is not None:
-        counts = pl.concat([counts, store.category_paths().cast({"n": pl.UInt32})]).group_by("category_path").agg(pl.col("n").sum())
+        counts = (
+            pl.concat([counts, store.category_paths().cast({"n": pl.UInt32})])
+            .group_by("category_path")
+            .agg(pl.col("n").sum())
+        )
     levels = (
-        counts.with_columns(pl.col("category_path").str.split(CATEGORY_SEP.strip()).list.eval(pl.element().str.strip_chars()).alias("lv"))
+        counts.with_columns(
+            pl.col("category_path")
+            .str.split(CATEGORY_SEP.strip())
+            .list.eval(pl.element().str.strip_chars())
+            .alias("lv")
+        )
         .with_columns(pl.int_ranges(pl.col("lv").list.len()).alias("depth"))
         .explode("lv", "depth")
         .filter(pl.col("depth") > 0)
         .join(
-            counts.with_columns(pl.col("category_path").str.split(CATEGORY_SEP.strip()).list.eval(pl.element().str.strip_chars()).alias("all")),
+            counts.with_columns(
+                pl.col("category_path")
+                .str.split(CATEGORY_SEP.strip())
+                .list.eval(pl.element().str.strip_chars())
+                .alias("all")
+            ),
             on="category_path",
         )
         .with_columns(pl.col("all").list.get(pl.col("depth") - 1).alias("parent"))
@@ -162,8 +184,9 @@ def _category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
     odd = (
         edge.join(node, on=["lv", "depth"])
         .filter((pl.col("node_n") >= 20) & (pl.col("edge_n") < 0.05 * pl.col("node_n")))
-        .join(levels.select("category_path", "lv", "depth", "parent"), on=["lv", "depth", "parent"])
-        ["category_path"]
+        .join(levels.select("category_path", "lv", "depth", "parent"), on=["lv", "depth", "parent"])[
+            "category_path"
+        ]
         .unique()
     )
     return frame["category_path"].is_in(odd.implode()).fill_null(False)
@@ -188,16 +211,22 @@ def _add_context(
             pl.col("created_at").alias("_p_created"),
             pl.col("price").alias("_p_price"),
         )
-        frame = frame.join(cat, on=id_col, how="left", maintain_order="left").with_columns(pl.col("_known").fill_null(False))
+        frame = frame.join(cat, on=id_col, how="left", maintain_order="left").with_columns(
+            pl.col("_known").fill_null(False)
+        )
     if table == "events":
         first = None
         if store is not None:
-            pairs = frame.filter(pl.col("type") == "return").select("user_id", "item_id").drop_nulls().unique()
+            pairs = (
+                frame.filter(pl.col("type") == "return").select("user_id", "item_id").drop_nulls().unique()
+            )
             first = store.first_purchases(pairs)
         if first is None or first.is_empty():
             frame = frame.with_columns(pl.lit(None, pl.Datetime("us", "UTC")).alias("_first_buy"))
         else:
-            first = first.with_columns(pl.col("_first_buy").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
+            first = first.with_columns(
+                pl.col("_first_buy").dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+            )
             frame = frame.join(first, on=["user_id", "item_id"], how="left", maintain_order="left")
     return frame
 
@@ -240,18 +269,28 @@ def _gate_table(
     if value_audit is not None:
         audit = pl.concat([audit, value_audit])
     verdict = rules.evaluate(frame, table_rules.checks, co.present)
-    verdict = verdict.with_columns((pl.col(ROW).is_in(frame.filter(pl.col(TYPE_ERRORS).list.len() > 0)[ROW].implode())).alias("TYPE_ERROR"))
+    verdict = verdict.with_columns(
+        (pl.col(ROW).is_in(frame.filter(pl.col(TYPE_ERRORS).list.len() > 0)[ROW].implode())).alias(
+            "TYPE_ERROR"
+        )
+    )
     codes = [c for c in verdict.columns if c != ROW]
     actions = {c: cfg.code(c).action for c in codes}
     if table == "events" and "EVT_ITEM_UNKNOWN" in actions:
         actions["EVT_ITEM_UNKNOWN"] = cfg.unknown_items  # type: ignore[assignment]
-    failing = pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in codes]).list.drop_nulls()
+    failing = pl.concat_list(
+        [pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in codes]
+    ).list.drop_nulls()
     q_codes = [c for c in codes if actions[c] == "quarantine"]
     f_codes = [c for c in codes if actions[c] == "flag"]
     verdict = verdict.with_columns(
         failing.alias("_codes"),
-        pl.any_horizontal([pl.col(c) for c in q_codes]).alias("_quarantine") if q_codes else pl.lit(False).alias("_quarantine"),
-        pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in f_codes]).list.drop_nulls().alias(FLAGS)
+        pl.any_horizontal([pl.col(c) for c in q_codes]).alias("_quarantine")
+        if q_codes
+        else pl.lit(False).alias("_quarantine"),
+        pl.concat_list([pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in f_codes])
+        .list.drop_nulls()
+        .alias(FLAGS)
         if f_codes
         else pl.lit([], pl.List(pl.Utf8)).alias(FLAGS),
     )
@@ -265,7 +304,9 @@ def _gate_table(
     accepted = decided.filter(~pl.col("_quarantine")).select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
     bad = decided.filter(pl.col("_quarantine"))
     raw_bad = raw.filter(pl.col(ROW).is_in(bad[ROW].implode()))
-    payload = raw_bad.select(pl.col(ROW), pl.struct(pl.exclude(ROW, SOURCE_LINE)).struct.json_encode().alias("payload"))
+    payload = raw_bad.select(
+        pl.col(ROW), pl.struct(pl.exclude(ROW, SOURCE_LINE)).struct.json_encode().alias("payload")
+    )
     detail = pl.concat_str(
         [
             pl.col("_codes").list.join(", "),
@@ -274,16 +315,13 @@ def _gate_table(
             .otherwise(pl.lit("")),
         ]
     )
-    quarantine = (
-        bad.join(payload, on=ROW, how="left", maintain_order="left")
-        .select(
-            pl.lit(table).alias("table_name"),
-            pl.col(ROW).alias("row_no"),
-            pl.col(SOURCE_LINE).alias("line"),
-            pl.col("_codes").alias("codes"),
-            detail.alias("detail"),
-            pl.col("payload"),
-        )
+    quarantine = bad.join(payload, on=ROW, how="left", maintain_order="left").select(
+        pl.lit(table).alias("table_name"),
+        pl.col(ROW).alias("row_no"),
+        pl.col(SOURCE_LINE).alias("line"),
+        pl.col("_codes").alias("codes"),
+        detail.alias("detail"),
+        pl.col("payload"),
     )
     malformed = _malformed(batch, table, raw.height)
     quarantine = pl.concat([quarantine, malformed])
@@ -361,14 +399,28 @@ def _batch_checks(
     if ev is not None and ev.accepted.height:
         newest = ev.accepted["timestamp"].max()
         age_days = (now - newest).total_seconds() / 86400  # type: ignore[operator]
-        add("BATCH_FRESHNESS", "events", age_days, cfg.freshness_days, age_days > cfg.freshness_days, {"newest": str(newest)})
+        add(
+            "BATCH_FRESHNESS",
+            "events",
+            age_days,
+            cfg.freshness_days,
+            age_days > cfg.freshness_days,
+            {"newest": str(newest)},
+        )
     drift: list[dict[str, Any]] = []
     prev = store.previous_run(source) if store is not None else None
     if prev is not None:
         before = int(prev["input_rows"])
         now_rows = sum(t.input_rows for t in outcomes.values())
         change = abs(now_rows - before) / before if before else 0.0
-        add("BATCH_VOLUME", "batch", change, cfg.volume_change, change > cfg.volume_change, {"previous": before, "current": now_rows})
+        add(
+            "BATCH_VOLUME",
+            "batch",
+            change,
+            cfg.volume_change,
+            change > cfg.volume_change,
+            {"previous": before, "current": now_rows},
+        )
         reference = store.profiles_of(prev["run_id"])  # type: ignore[union-attr]
         drift = compare(reference, profiles, cfg.drift_psi, cfg.drift_js)
         drifted = [d for d in drift if d["drifted"]]
@@ -397,7 +449,9 @@ def run_gate(
     }
     outcomes: dict[TableName, TableOutcome] = {}
     for name in ORDER:
-        if name not in tables and not any(m.get("table") == name for m in batch.meta.get("malformed", []) or []):  # type: ignore[union-attr]
+        if name not in tables and not any(
+            m.get("table") == name for m in batch.meta.get("malformed", []) or []
+        ):  # type: ignore[union-attr]
             continue
         raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
@@ -423,7 +477,9 @@ def run_gate(
     )
 
 
-def publish(result: GateResult, store: Store, cfg: GateConfig, report_path: str | None, force: bool = False) -> dict[str, int]:
+def publish(
+    result: GateResult, store: Store, cfg: GateConfig, report_path: str | None, force: bool = False
+) -> dict[str, int]:
     """Write the run to the store in one transaction; accepted rows only when not held (or forced)."""
     publish_rows = force or not result.held
     status = "published" if publish_rows else "held"
@@ -443,7 +499,11 @@ def publish(result: GateResult, store: Store, cfg: GateConfig, report_path: str 
         "config": cfg.as_dict(),
         "report_path": report_path,
     }
-    quarantine = pl.concat([t.quarantine for t in result.tables.values()]) if result.tables else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    quarantine = (
+        pl.concat([t.quarantine for t in result.tables.values()])
+        if result.tables
+        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
+    )
     audit = (
         pl.concat([t.audit for t in result.tables.values()]).rename({ROW: "row_no"})
         if result.tables

@@ -36,7 +36,10 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "judgments": ("query",),
 }
 
-_TAG = re.compile(r"<\s*(?:br|p|div|li|ul|ol|span|b|i|em|strong|h[1-6]|a|img|table|tr|td|font)\b[^>]*>|<\s*/\s*\w+\s*>", re.I)
+_TAG = re.compile(
+    r"<\s*(?:br|p|div|li|ul|ol|span|b|i|em|strong|h[1-6]|a|img|table|tr|td|font)\b[^>]*>|<\s*/\s*\w+\s*>",
+    re.I,
+)
 _ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9a-f]{1,5}|[a-z][a-z0-9]{1,8});", re.I)
 _SPACES = re.compile(r"\s+")
 _BLOCK_TAG = re.compile(r"<\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>|<\s*/\s*(?:p|div|li|tr|h[1-6])\s*>", re.I)
@@ -130,7 +133,6 @@ def repair_text(frame: pl.DataFrame, table: str, t2s: bool = False) -> tuple[pl.
             # A repair can empty a value (e.g. a description that was only tags): that is a null.
             frame = frame.with_columns(
                 pl.when(pl.col(col).is_in(list(changed))).then(mapped).otherwise(pl.col(col)).alias(col)
-            ).with_columns(pl.when(pl.col(col) == "").then(None).otherwise(pl.col(col)).alias(col)
-            )
+            ).with_columns(pl.when(pl.col(col) == "").then(None).otherwise(pl.col(col)).alias(col))
     audit = pl.concat(audits) if audits else pl.DataFrame(schema=AUDIT_SCHEMA)
     return frame, audit

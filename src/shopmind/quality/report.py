@@ -31,7 +31,8 @@ def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
             for code in exploded["codes"].unique().sort().to_list():
                 rows = exploded.filter(pl.col("codes") == code).head(EXAMPLES)
                 out.setdefault(f"{name}:{code}", []).extend(
-                    {"row": r["row_no"], "line": r["line"], "what": r["detail"], "data": r["payload"]} for r in rows.iter_rows(named=True)
+                    {"row": r["row_no"], "line": r["line"], "what": r["detail"], "data": r["payload"]}
+                    for r in rows.iter_rows(named=True)
                 )
         flagged = t.accepted.filter(pl.col(FLAGS).list.len() > 0)
         if flagged.height:
@@ -39,14 +40,28 @@ def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
             for code in exploded[FLAGS].unique().sort().to_list():
                 rows = exploded.filter(pl.col(FLAGS) == code).head(EXAMPLES).drop(FLAGS)
                 out.setdefault(f"{name}:{code}", []).extend(
-                    {"row": r[ROW], "line": r.get("_line"), "what": "flagged, accepted", "data": json.dumps({k: v for k, v in r.items() if v is not None and not k.startswith("_")}, default=str, ensure_ascii=False)}
+                    {
+                        "row": r[ROW],
+                        "line": r.get("_line"),
+                        "what": "flagged, accepted",
+                        "data": json.dumps(
+                            {k: v for k, v in r.items() if v is not None and not k.startswith("_")},
+                            default=str,
+                            ensure_ascii=False,
+                        ),
+                    }
                     for r in rows.iter_rows(named=True)
                 )
         if t.audit.height:
             for code in t.audit["code"].unique().sort().to_list():
                 rows = t.audit.filter(pl.col("code") == code).head(EXAMPLES)
                 out.setdefault(f"{name}:{code}", []).extend(
-                    {"row": r[ROW], "line": None, "what": f"{r['column_name']} repaired", "data": f"{r['old_value']!r} → {r['new_value']!r}"}
+                    {
+                        "row": r[ROW],
+                        "line": None,
+                        "what": f"{r['column_name']} repaired",
+                        "data": f"{r['old_value']!r} → {r['new_value']!r}",
+                    }
                     for r in rows.iter_rows(named=True)
                 )
     return out
@@ -68,7 +83,9 @@ def _distributions(result: GateResult, store: Store | None) -> list[dict[str, st
             if ref:
                 series = {"previous batch": ref["sample"], **series}
             positive = all(v > 0 for v in p["profile"]["sample"][:1000])
-            charts.append({"title": title, "svg": svg.histogram(series, log=positive and p["column"] == "price")})
+            charts.append(
+                {"title": title, "svg": svg.histogram(series, log=positive and p["column"] == "price")}
+            )
         else:
             counts = p["profile"]["counts"]
             items = sorted(counts.items(), key=lambda kv: -kv[1])[:15]
@@ -93,12 +110,19 @@ def write_report(result: GateResult, out_dir: Path, store: Store | None = None) 
     json_path = out_dir / f"{result.run_id}.json"
     json_path.write_text(json.dumps(summary, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
     failures = sorted(
-        ((f"{c['table']}:{c['code']}", float(c["failed"])) for c in result.checks if c["failed"] and c["action"] != "batch"),
+        (
+            (f"{c['table']}:{c['code']}", float(c["failed"]))
+            for c in result.checks
+            if c["failed"] and c["action"] != "batch"
+        ),
         key=lambda kv: -kv[1],
     )
     account_bars = []
     for name, a in summary["account"].items():
-        account_bars += [(f"{name} accepted", float(a["accepted"])), (f"{name} quarantined", float(a["quarantined"]))]
+        account_bars += [
+            (f"{name} accepted", float(a["accepted"])),
+            (f"{name} quarantined", float(a["quarantined"])),
+        ]
     env = Environment(loader=PackageLoader("shopmind.quality", "templates"), autoescape=select_autoescape())
     html = env.get_template("report.html.j2").render(
         s=summary,

@@ -129,7 +129,9 @@ class Store:
     def first_purchases(self, pairs: pl.DataFrame) -> pl.DataFrame:
         """Earliest stored purchase per (user_id, item_id) among ``pairs``."""
         if pairs.is_empty():
-            return pl.DataFrame(schema={"user_id": pl.Utf8, "item_id": pl.Utf8, "_first_buy": pl.Datetime("us", "UTC")})
+            return pl.DataFrame(
+                schema={"user_id": pl.Utf8, "item_id": pl.Utf8, "_first_buy": pl.Datetime("us", "UTC")}
+            )
         self.con.register("_pairs", pairs.to_arrow())
         try:
             return self._q(
@@ -174,7 +176,9 @@ class Store:
     def quarantine(self, run_id: str | None = None, limit: int | None = None) -> pl.DataFrame:
         where = "WHERE run_id = ?" if run_id else ""
         lim = f"LIMIT {int(limit)}" if limit else ""
-        return self._q(f"SELECT * FROM quarantine {where} ORDER BY table_name, row_no {lim}", [run_id] if run_id else []).frame()
+        return self._q(
+            f"SELECT * FROM quarantine {where} ORDER BY table_name, row_no {lim}", [run_id] if run_id else []
+        ).frame()
 
     # --- the one write path ------------------------------------------------------------------
     def commit_run(
@@ -242,7 +246,9 @@ class Store:
             return
         self.con.register("_incoming", frame.select(columns).to_arrow())
         try:
-            self.con.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _incoming")
+            self.con.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _incoming"
+            )
         finally:
             self.con.unregister("_incoming")
 
@@ -267,7 +273,9 @@ class Store:
                 f"SELECT count(*) FROM (SELECT {', '.join(content)} FROM _incoming EXCEPT "
                 f"SELECT {', '.join(content)} FROM {name})"
             ).fetchone()[0]  # type: ignore[index]
-            self.con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {key_match})")
+            self.con.execute(
+                f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {key_match})"
+            )
             self.con.execute(f"INSERT INTO {name} ({quoted}) SELECT {quoted} FROM _incoming")
             return int(changed)
         finally:
