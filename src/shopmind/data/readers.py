@@ -28,10 +28,12 @@ Format = Literal["csv", "parquet", "jsonl"]
 DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 64 * 1024
 _DETECT_BYTES = 128 * 1024
-#: Chaos margin within which a Western code page wins over charset-normalizer's first guess:
-#: on short samples it ranks cp1250/cp775 above cp1252 for plain French or German text.
+#: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
 _WESTERN_MARGIN = 0.1
-_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_WESTERN = "cp1252"
+#: Non-ASCII bytes below which any code page reads the sample equally well (1 byte of "É"
+#: is as plausible in cp932 as in cp1252), so detection would only be a coin toss.
+_MIN_EVIDENCE = 32
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe\x00\x00", "utf-32"),
@@ -174,18 +176,24 @@ def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
 
 
 def _guess_encoding(data: bytes, first_bad: int) -> str | None:
-    """charset-normalizer on the head plus the bytes around the first non-UTF-8 byte."""
+    """charset-normalizer on the head plus the bytes around the first non-UTF-8 byte.
+
+    Western shop exports are mostly cp1252, and on short samples charset-normalizer ranks
+    look-alike code pages (cp1250, cp775, cp932) first, so cp1252 wins unless another
+    encoding reads clearly less messy (as GBK or Shift-JIS text does).
+    """
     sample = data[:_DETECT_BYTES]
     if first_bad >= _DETECT_BYTES:
-        sample += b"\n" + data[max(first_bad - _DETECT_BYTES // 2, _DETECT_BYTES) : first_bad + _DETECT_BYTES // 2]
-    matches = list(from_bytes(sample))
-    if not matches:
-        return None
-    best = matches[0]
-    for match in matches:
-        if match.encoding in _WESTERN and match.chaos <= best.chaos + _WESTERN_MARGIN:
-            return match.encoding
-    return best.encoding
+        sample += (
+            b"\n" + data[max(first_bad - _DETECT_BYTES // 2, _DETECT_BYTES) : first_bad + _DETECT_BYTES // 2]
+        )
+    if len(sample.translate(None, bytes(range(0x80)))) < _MIN_EVIDENCE:
+        return _WESTERN  # too few bytes to tell code pages apart: the Western default
+    western = from_bytes(sample, cp_isolation=[_WESTERN]).best()
+    best = from_bytes(sample).best()
+    if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
+        return western.encoding
+    return best.encoding if best is not None else None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -211,12 +219,14 @@ def sniff_delimiter(text: str) -> str:
 def _read_csv(text: str, sep: str, path: Path) -> ReadResult:
     if not text.strip():
         raise InputError(f"{path} is empty: expected a header line")
-    fast = _fast_csv(text, sep)
-    frame, malformed = fast if fast is not None else _slow_csv(text, sep, path)
+    frame = _fast_csv(text, sep)
+    malformed: list[MalformedLine] = []
+    if frame is None:
+        frame, malformed = _slow_csv(text, sep, path)
     return ReadResult(_blank_to_null(frame), malformed, delimiter=sep)
 
 
-def _fast_csv(text: str, sep: str) -> tuple[pl.DataFrame, list[MalformedLine]] | None:
+def _fast_csv(text: str, sep: str) -> pl.DataFrame | None:
     """Polars parse, accepted only if every record provably has the header's field count.
 
     Polars silently pads short rows with nulls and turns blank lines into null rows, so a
@@ -229,7 +239,7 @@ def _fast_csv(text: str, sep: str) -> tuple[pl.DataFrame, list[MalformedLine]] |
     starts = _record_starts(text, sep, frame.width)
     if starts is None or len(starts) != frame.height:
         return None
-    return frame.with_columns(pl.Series(SOURCE_LINE, starts, dtype=pl.Int64)), []
+    return frame.with_columns(pl.Series(SOURCE_LINE, starts, dtype=pl.Int64))
 
 
 def _record_starts(text: str, sep: str, width: int) -> list[int] | None:
@@ -245,7 +255,9 @@ def _record_starts(text: str, sep: str, width: int) -> list[int] | None:
         .with_columns(record=pl.col("start").cast(pl.Int64).cum_sum() - 1)  # 0 = header
         .filter(pl.col("record") > 0)
         .group_by("record", maintain_order=True)
-        .agg(pl.col("n").first(), pl.col("n").alias("members"), pl.col("quotes").sum(), pl.col("seps").first())
+        .agg(
+            pl.col("n").first(), pl.col("n").alias("members"), pl.col("quotes").sum(), pl.col("seps").first()
+        )
     )
     if (records.filter(pl.col("quotes") == 0)["seps"] != width - 1).any():
         return None  # a record without quotes is one line: its separators are its fields
@@ -287,31 +299,19 @@ def _slow_csv(text: str, sep: str, path: Path) -> tuple[pl.DataFrame, list[Malfo
             malformed.append(MalformedLine(start, physical[start - 1], _field_reason(len(header), len(row))))
         else:  # a stray quote swallowed several lines: judge each line on its own
             for number in range(start, end + 1):
-                _judge_line(physical[number - 1], number, sep, len(header), good, good_lines, malformed)
+                raw = physical[number - 1]
+                alone = next(csv.reader([raw], delimiter=sep))
+                if len(alone) == len(header):
+                    good.append(alone)
+                    good_lines.append(number)
+                elif raw:
+                    reason = _field_reason(len(header), len(alone)) + " (unbalanced quote)"
+                    malformed.append(MalformedLine(number, raw, reason))
     if header is None:
         raise InputError(f"{path} has no header line")
     schema = {name: pl.Utf8 for name in _dedupe(header)}
     frame = pl.DataFrame(good, schema=schema, orient="row")
     return frame.with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64)), malformed
-
-
-def _judge_line(
-    raw: str,
-    number: int,
-    sep: str,
-    width: int,
-    good: list[list[str]],
-    good_lines: list[int],
-    malformed: list[MalformedLine],
-) -> None:
-    if not raw:
-        return
-    row = next(csv.reader([raw], delimiter=sep))
-    if len(row) == width:
-        good.append(row)
-        good_lines.append(number)
-    else:
-        malformed.append(MalformedLine(number, raw, _field_reason(width, len(row)) + " (unbalanced quote)"))
 
 
 def _field_reason(expected: int, found: int) -> str:
@@ -427,7 +427,9 @@ def load_mapping(path: Path) -> Mapping:
             )
     both = sorted(set(columns.values()) & set(constants))
     if both:
-        raise InputError(f"mapping {path}: {', '.join(map(repr, both))} both mapped from a column and set constant")
+        raise InputError(
+            f"mapping {path}: {', '.join(map(repr, both))} both mapped from a column and set constant"
+        )
     return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path)
 
 

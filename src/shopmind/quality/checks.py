@@ -10,6 +10,7 @@ then ``checks`` (a predicate TRUE for a failing row; NULL counts as passing).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,11 +18,41 @@ import polars as pl
 from shopmind.config import ISO_4217, GateConfig
 from shopmind.data.model import EVENT_TYPES, EVENTS, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES, ROW
 
+Native = Callable[[pl.DataFrame], pl.Series]
+
 
 @dataclass(frozen=True)
 class Derived:
+    """A derived column. ``sql`` is the specification (it runs on any engine); ``native`` is an
+    optional Polars fast path for windows Polars evaluates slowly (high-cardinality ``OVER``),
+    tested to give the same values as ``sql``."""
+
     name: str
     sql: str
+    native: Native | None = None
+
+
+def _first_distinct(cols: list[str]) -> Native:
+    """Native ``row_number() OVER (PARTITION BY cols ORDER BY _row) > 1`` (frame is in _row order)."""
+
+    def run(frame: pl.DataFrame) -> pl.Series:
+        key = pl.struct(cols) if len(cols) > 1 else pl.col(cols[0])
+        return frame.select((~key.is_first_distinct()).alias("v"))["v"]
+
+    return run
+
+
+def _lag(col: str, keys: list[str], order: list[str]) -> Native:
+    """Native ``lag(col) OVER (PARTITION BY keys ORDER BY order NULLS LAST)``: one sort, one shift."""
+
+    def run(frame: pl.DataFrame) -> pl.Series:
+        cols = list(dict.fromkeys([ROW, *keys, *order, col]))
+        ordered = frame.select(cols).sort([*keys, *order], nulls_last=True, maintain_order=True)
+        same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift()) for k in keys])
+        prev = ordered.select(pl.col(ROW), pl.when(same).then(pl.col(col).shift()).otherwise(None).alias("v"))
+        return frame.select(ROW).join(prev, on=ROW, how="left", maintain_order="left")["v"]
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -112,11 +143,20 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_actor", "coalesce(user_id, session_id)"),
         Derived("_sess", "coalesce(session_id, user_id)"),
         # exact duplicates: every canonical column equal; the first arrival is kept
-        Derived("_exact_rank", f"row_number() OVER (PARTITION BY {all_cols} ORDER BY _row)"),
-        Derived("_id_rank", "row_number() OVER (PARTITION BY event_id ORDER BY _row)"),
+        Derived(
+            "_exact_dup",
+            f"row_number() OVER (PARTITION BY {all_cols} ORDER BY _row) > 1",
+            _first_distinct(list(EVENTS.columns)),
+        ),
+        Derived(
+            "_id_dup",
+            "row_number() OVER (PARTITION BY event_id ORDER BY _row) > 1",
+            _first_distinct(["event_id"]),
+        ),
         Derived(
             "_prev_ts",
-            "lag(_ts) OVER (PARTITION BY _actor, item_id, type, query ORDER BY _ts, _row)",
+            "lag(_ts) OVER (PARTITION BY _actor, item_id, type, query ORDER BY _ts NULLS LAST, _row)",
+            _lag("_ts", ["_actor", "item_id", "type", "query"], ["_ts", ROW]),
         ),
         # price reference for the x100 unit check: the catalog's price, else the item's median here
         Derived("_pos_price", "CASE WHEN price > 0 THEN price END"),
@@ -134,12 +174,19 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_s_n", "count(*) OVER (PARTITION BY _sess)"),
         Derived("_s_span", "max(_ts) OVER (PARTITION BY _sess) - min(_ts) OVER (PARTITION BY _sess)"),
         Derived("_s_items", "count(DISTINCT item_id) OVER (PARTITION BY _sess)"),
-        Derived("_gap", "_ts - lag(_ts) OVER (PARTITION BY _sess ORDER BY _ts, _row)"),
+        Derived(
+            "_prev_s_ts",
+            "lag(_ts) OVER (PARTITION BY _sess ORDER BY _ts NULLS LAST, _row)",
+            _lag("_ts", ["_sess"], ["_ts", ROW]),
+        ),
+        Derived("_gap", "_ts - _prev_s_ts"),
         Derived("_gap_mean", "avg(_gap) OVER (PARTITION BY _sess)"),
         Derived("_gap_std", "stddev(_gap) OVER (PARTITION BY _sess)"),
-        # returns: a purchase of the same item by the same user at or before the return
-        Derived("_buy", "CASE WHEN type = 'purchase' THEN 1 ELSE 0 END"),
-        Derived("_bought", "sum(_buy) OVER (PARTITION BY user_id, item_id ORDER BY _ts, _row)"),
+        # returns: the first purchase of the same item by the same user in this batch
+        Derived(
+            "_first_buy_here",
+            "min(CASE WHEN type = 'purchase' THEN _ts END) OVER (PARTITION BY user_id, item_id)",
+        ),
     )
     repairs = (
         Repair("EVT_PRICE_UNIT", "price", f"abs(_unit_ratio - 2) < {tol}", "price / 100", needs=("price",)),
@@ -160,12 +207,12 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
             "EVT_ITEM_MISSING", f"item_id IS NULL AND type NOT IN {sql_list(sorted(ITEMLESS_EVENT_TYPES))}"
         ),
         RowCheck("EVT_USER_MISSING", f"user_id IS NULL AND type IN {sql_list(cfg.require_user_types)}"),
-        RowCheck("EVT_DUP_EXACT", "_exact_rank > 1"),
-        RowCheck("EVT_ID_CONFLICT", "_id_rank > 1 AND _exact_rank = 1"),
+        RowCheck("EVT_DUP_EXACT", "_exact_dup"),
+        RowCheck("EVT_ID_CONFLICT", "_id_dup AND NOT _exact_dup"),
         RowCheck(
             "EVT_DUP_NEAR",
             # an exact copy shares its original's timestamp, so the previous timestamp is right either way
-            f"_exact_rank = 1 AND _actor IS NOT NULL AND type IN {sql_list(cfg.near_duplicate_types)}"
+            f"NOT _exact_dup AND _actor IS NOT NULL AND type IN {sql_list(cfg.near_duplicate_types)}"
             f" AND _ts - _prev_ts <= {cfg.near_duplicate_seconds}",
         ),
         RowCheck("EVT_TS_FUTURE", f"_ts > {ctx.now_epoch + cfg.future_tolerance_seconds}"),
@@ -188,7 +235,7 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         RowCheck(
             "EVT_RETURN_UNLINKED",
             "type = 'return' AND (user_id IS NULL OR item_id IS NULL OR "
-            "(coalesce(_bought, 0) = 0 AND (_first_buy IS NULL OR _first_buy > timestamp)))",
+            "((_first_buy_here IS NULL OR _first_buy_here > _ts) AND (_first_buy IS NULL OR _first_buy > timestamp)))",
         ),
     )
     return Rules(derived=derived, repairs=repairs, checks=checks)
@@ -213,12 +260,18 @@ def rules_for(table: str, cfg: GateConfig, ctx: Context) -> Rules:
     return RULES[table](cfg, ctx)
 
 
-def add_derived(frame: pl.DataFrame, derived: tuple[Derived, ...]) -> pl.DataFrame:
-    """Add derived columns stage by stage: one ``with_columns`` per dependency level."""
-    lazy = frame.lazy()
+def add_derived(frame: pl.DataFrame, derived: tuple[Derived, ...], native: bool = True) -> pl.DataFrame:
+    """Add derived columns in order (each may use the ones before it).
+
+    With ``native`` the Polars fast paths are used where a column has one; ``native=False``
+    evaluates the SQL specification only (tests compare the two).
+    """
     for d in derived:
-        lazy = lazy.with_columns(pl.sql_expr(d.sql).alias(d.name))
-    return lazy.collect()
+        if native and d.native is not None:
+            frame = frame.with_columns(d.native(frame).alias(d.name))
+        else:
+            frame = frame.with_columns(pl.sql_expr(d.sql).alias(d.name))
+    return frame
 
 
 def apply_repairs(

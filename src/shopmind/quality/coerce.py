@@ -126,6 +126,23 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
     return value, (text.is_not_null() & value.is_null()), unit, moved
 
 
+def _parse_distinct(series: pl.Series, tz: str, prefix: str) -> pl.DataFrame:
+    """Parse the distinct values of a text timestamp column, then map them back to the rows."""
+    distinct = pl.DataFrame({"raw": series.unique()})
+    value, bad, unit, moved = _datetime("raw", pl.Utf8, tz)
+    parsed = distinct.with_columns(
+        value.alias(f"{prefix}_v"),
+        bad.fill_null(False).alias(f"{prefix}_bad"),
+        unit.alias(f"{prefix}_unit"),
+        moved.alias(f"{prefix}_moved"),
+    )
+    return (
+        pl.DataFrame({"raw": series})
+        .join(parsed, on="raw", how="left", maintain_order="left", nulls_equal=True)
+        .drop("raw")
+    )
+
+
 def _attributes(series: pl.Series) -> tuple[pl.Series, pl.Series]:
     """JSON objects ('{"colour": "red"}') or key/value lists → List(Struct{key, value})."""
     if series.dtype == ATTRIBUTES:
@@ -177,6 +194,14 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
             value, bad = _numeric(col, dtype, src)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
+        elif dtype == UTC_DATETIME and src == pl.Utf8:
+            # text timestamps repeat a lot (one per order line): parse each distinct value once
+            parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}")
+            frame = frame.hstack(parsed)
+            exprs.append(pl.col(f"__{col}_v").alias(col))
+            error_masks.append(pl.when(pl.col(f"__{col}_bad")).then(pl.lit(col)).otherwise(None))
+            units.append(pl.col(f"__{col}_unit").alias(f"_unit_{col}"))
+            moved.append(pl.col(f"__{col}_moved").fill_null(False).alias(f"_moved_{col}"))
         elif dtype == UTC_DATETIME:
             value, bad, unit, was_moved = _datetime(col, src, timezone)
             exprs.append(value.alias(col))

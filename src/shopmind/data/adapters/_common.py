@@ -95,13 +95,19 @@ def numeric_if_clean(series: pl.Series) -> pl.Series:
 
 def synthetic_time(seconds: pl.Expr) -> pl.Expr:
     """Timestamps that only encode an order: the epoch above plus ``seconds``."""
-    return (pl.lit(SYNTHETIC_EPOCH) + pl.duration(seconds=seconds)).dt.replace_time_zone("UTC").cast(UTC_DATETIME)
+    return (
+        (pl.lit(SYNTHETIC_EPOCH) + pl.duration(seconds=seconds))
+        .dt.replace_time_zone("UTC")
+        .cast(UTC_DATETIME)
+    )
 
 
 def attribute_lists(keys: list[str], pairs: list[list[tuple[str, str]]]) -> pl.DataFrame:
     """``product_id`` plus the canonical attributes list built from (key, value) pairs."""
     values = [[{"key": k, "value": v} for k, v in row] for row in pairs]
-    return pl.DataFrame({"product_id": keys, "attributes": values}, schema={"product_id": pl.Utf8, "attributes": ATTRIBUTES})
+    return pl.DataFrame(
+        {"product_id": keys, "attributes": values}, schema={"product_id": pl.Utf8, "attributes": ATTRIBUTES}
+    )
 
 
 def malformed_meta(table: str, *results: ReadResult) -> list[dict[str, object]]:

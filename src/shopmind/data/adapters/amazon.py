@@ -54,7 +54,9 @@ def _events(file: Path) -> pl.DataFrame:
     lines = pl.DataFrame({"raw": text.split("\n")}, schema={"raw": pl.Utf8})
     tokens = (
         lines.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE))
-        .with_columns(pl.col("raw").str.strip_chars().str.replace_all(r"\s+", " ").str.split(" ").alias("tokens"))
+        .with_columns(
+            pl.col("raw").str.strip_chars().str.replace_all(r"\s+", " ").str.split(" ").alias("tokens")
+        )
         .filter(pl.col("tokens").list.len() > 1)
         .select(
             SOURCE_LINE,

@@ -34,6 +34,7 @@ def load(path: Path) -> Batch:
         events=_events(views),
         meta={
             "files": [str(file)],
+            "timezone": "UTC",
             "malformed": malformed_meta("events", result),
             "notes": [
                 "timestamp = session's first eventdate (UTC midnight) + timeframe ms: order and gaps "
@@ -49,9 +50,9 @@ def _events(views: pl.DataFrame) -> pl.DataFrame:
         pl.col("eventdate").str.strip_chars().str.to_date("%Y-%m-%d", strict=False).alias("_date"),
         pl.col("timeframe").str.strip_chars().cast(pl.Int64, strict=False).alias("_ms"),
     ).with_columns(pl.col("_date").min().over("sessionid").alias("_start"))
-    computed = (pl.col("_start").cast(pl.Datetime("ms")) + pl.duration(milliseconds=pl.col("_ms"))).dt.strftime(
-        "%Y-%m-%dT%H:%M:%S%.3f"
-    )
+    computed = (
+        pl.col("_start").cast(pl.Datetime("ms")) + pl.duration(milliseconds=pl.col("_ms"))
+    ).dt.strftime("%Y-%m-%dT%H:%M:%S%.3f")
     raw = pl.format("{} +{}ms", pl.col("eventdate"), pl.col("timeframe"))
     ordered = typed.sort(
         pl.col("sessionid").cast(pl.Int64, strict=False), "sessionid", "_ms", SOURCE_LINE, nulls_last=True
@@ -59,7 +60,9 @@ def _events(views: pl.DataFrame) -> pl.DataFrame:
     return ordered.select(
         content_id(ordered, ["sessionid", "userid", "itemid", "timeframe", "eventdate"]).alias("event_id"),
         pl.lit("view").alias("type"),
-        pl.when(pl.col("_date").is_not_null() & pl.col("_ms").is_not_null()).then(computed).otherwise(raw)
+        pl.when(pl.col("_date").is_not_null() & pl.col("_ms").is_not_null())
+        .then(computed)
+        .otherwise(raw)
         .alias("timestamp"),
         pl.when(pl.col("userid").str.strip_chars() != MISSING_USER).then(pl.col("userid")).alias("user_id"),
         pl.col("sessionid").alias("session_id"),

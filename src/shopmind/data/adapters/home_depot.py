@@ -41,7 +41,9 @@ def _products_file(path: Path) -> Path:
     if path.is_dir():
         path = path / PRODUCTS_FILE
     if not path.is_file():
-        raise InputError(f"Home Depot products file not found: {path} (pass the folder or its {PRODUCTS_FILE})")
+        raise InputError(
+            f"Home Depot products file not found: {path} (pass the folder or its {PRODUCTS_FILE})"
+        )
     return path
 
 

@@ -39,7 +39,8 @@ def load(path: Path) -> Batch:
         meta={
             "files": [str(inter_file)] + ([str(item_file)] if items is not None else []),
             "rating_scale": (1.0, 5.0),
-            "malformed": malformed_meta("events", inter) + (malformed_meta("products", items) if items else []),
+            "malformed": malformed_meta("events", inter)
+            + (malformed_meta("products", items) if items else []),
             "notes": ["category_path = first genre; all genres and the year are attributes"],
         },
     )
@@ -69,7 +70,9 @@ def _products(frame: pl.DataFrame, file: Path) -> pl.DataFrame:
     title = _first_present(frame, TITLE_COLUMNS, file)
     genre = next((c for c in GENRE_COLUMNS if c in frame.columns), None)
     year = next((c for c in YEAR_COLUMNS if c in frame.columns), None)
-    genres = pl.col(genre).str.split(" ").list.eval(pl.element().filter(pl.element() != "")) if genre else None
+    genres = (
+        pl.col(genre).str.split(" ").list.eval(pl.element().filter(pl.element() != "")) if genre else None
+    )
     parts = []
     if genres is not None:
         parts.append(genres.list.eval(pl.struct(key=pl.lit("genre"), value=pl.element())))

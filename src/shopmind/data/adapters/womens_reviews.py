@@ -12,7 +12,6 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.data.adapters._common import (
-    content_id,
     first_occurrence,
     most_frequent,
     require_columns,
@@ -25,7 +24,7 @@ from shopmind.data.readers import read_table
 NAME = "womens-reviews"
 ITEM = "Clothing ID"
 LEVELS = ("Division Name", "Department Name", "Class Name")
-REVIEW_COLUMNS = [ITEM, "Age", "Title", "Review Text", "Rating", "Recommended IND", "Positive Feedback Count"]
+REVIEW_COLUMNS = [ITEM, "Rating"]
 
 
 def load(path: Path) -> Batch:
@@ -47,7 +46,8 @@ def load(path: Path) -> Batch:
             "titles_synthetic": True,
             "malformed": [],
             "notes": [
-                "reviews are anonymous: user_id is empty and session_id = review-<row>",
+                "reviews are anonymous: user_id is empty, event_id = session_id = review-<row>; identical "
+                "rows are kept as separate reviews (almost all are text-less ratings, not copies)",
                 "timestamps are 2000-01-01 UTC + row number seconds (file order only)",
                 "titles are '<Class Name> <Clothing ID>'; category_path = the item's commonest "
                 "Division > Department > Class",
@@ -58,7 +58,7 @@ def load(path: Path) -> Batch:
 
 def _events(reviews: pl.DataFrame) -> pl.DataFrame:
     return reviews.select(
-        content_id(reviews, REVIEW_COLUMNS).alias("event_id"),
+        pl.format("review-{}", pl.col(SOURCE_LINE)).alias("event_id"),
         pl.lit("rate").alias("type"),
         synthetic_time(pl.col(SOURCE_LINE)).alias("timestamp"),
         pl.lit(None, pl.Utf8).alias("user_id"),

@@ -1,0 +1,84 @@
+"""Files already in the canonical model: ``products.*``, ``events.*``, ``judgments.*``.
+
+This is what ``shopmind demo-data`` writes and what a shop can export directly. Columns the
+model does not know are dropped and listed in ``meta["ignored_columns"]`` rather than passed
+on silently, so a misspelt column shows up in the report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
+from shopmind.data.readers import InputError, ReadResult, read_table
+
+NAME = "canonical"
+EXTENSIONS = (".parquet", ".csv", ".tsv", ".jsonl", ".json", ".ndjson")
+
+
+def load(path: Path) -> Batch:
+    path = Path(path)
+    files = _table_files(path)
+    results = {table: read_table(file) for table, file in files.items()}
+    batch = Batch(source=_source_name(path), meta=_meta(files, results))
+    for table, result in results.items():
+        setattr(batch, table, keep_canonical(result.frame, table))
+    return batch
+
+
+def table_of(file: Path) -> TableName | None:
+    """The table a file feeds, from its name before the first dot (``events.csv.gz``)."""
+    stem = file.name.split(".", 1)[0].lower()
+    return stem if stem in TABLES else None  # type: ignore[return-value]
+
+
+def keep_canonical(frame: pl.DataFrame, table: TableName) -> pl.DataFrame:
+    """The frame's canonical columns (and ``_line``), in the model's order."""
+    known = [c for c in (*SCHEMAS[table].columns, SOURCE_LINE) if c in frame.columns]
+    return frame.select(known)
+
+
+def ignored_columns(frame: pl.DataFrame, table: TableName) -> list[str]:
+    return [c for c in frame.columns if c not in SCHEMAS[table].columns and c != SOURCE_LINE]
+
+
+def _table_files(path: Path) -> dict[TableName, Path]:
+    if path.is_file():
+        table = table_of(path)
+        if table is None:
+            raise InputError(f"{path}: a canonical file must be named {', '.join(TABLES)} (e.g. events.csv)")
+        return {table: path}
+    if not path.is_dir():
+        raise InputError(f"canonical data not found: {path}")
+    found: dict[TableName, list[Path]] = {}
+    for file in sorted(path.iterdir()):
+        table = table_of(file)
+        if table is not None and file.is_file() and _readable(file):
+            found.setdefault(table, []).append(file)
+    if not found:
+        raise InputError(
+            f"no canonical table file in {path}: expected {', '.join(TABLES)} with one of {EXTENSIONS}"
+        )
+    for table, candidates in found.items():
+        if len(candidates) > 1:
+            raise InputError(f"{path}: several files for {table}: {', '.join(c.name for c in candidates)}")
+    return {t: found[t][0] for t in TABLES if t in found}
+
+
+def _readable(file: Path) -> bool:
+    name = file.name.lower().removesuffix(".gz")
+    return any(name.endswith(ext) or f"{ext}." in name for ext in EXTENSIONS)
+
+
+def _source_name(path: Path) -> str:
+    return (path if path.is_dir() else path.parent).resolve().name or NAME
+
+
+def _meta(files: dict[TableName, Path], results: dict[TableName, ReadResult]) -> dict[str, object]:
+    return {
+        "files": [str(f) for f in files.values()],
+        "malformed": [m.as_dict(t) for t, r in results.items() for m in r.malformed],
+        "ignored_columns": {t: cols for t, r in results.items() if (cols := ignored_columns(r.frame, t))},
+    }

@@ -1,0 +1,43 @@
+"""Any single export plus a mapping TOML naming its canonical table and columns.
+
+The generic door for a shop whose export matches no known dataset: the mapping renames
+columns and may fix constants (``currency = "EUR"``) the export does not carry. Event
+exports often have no event id; one is then made from the row's canonical content, as the
+dataset adapters do, so identical rows stay detectable as duplicates.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.data.adapters._common import content_id
+from shopmind.data.adapters.canonical import ignored_columns, keep_canonical
+from shopmind.data.model import SCHEMAS, Batch
+from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
+
+NAME = "table"
+
+
+def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
+    if mapping is None:
+        raise InputError("the 'table' adapter needs a mapping file (--mapping mapping.toml)")
+    spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
+    file = Path(path)
+    result = read_table(file, mapping=spec.columns)
+    frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
+    if spec.table == "events" and "event_id" not in frame.columns:
+        content = [c for c in SCHEMAS["events"].columns if c in frame.columns]
+        frame = frame.with_columns(content_id(frame, content).alias("event_id"))
+    batch = Batch(
+        source=file.name.split(".", 1)[0],
+        meta={
+            "files": [str(file)],
+            "mapping": str(spec.path),
+            "malformed": [m.as_dict(spec.table) for m in result.malformed],
+            "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
+        },
+    )
+    setattr(batch, spec.table, keep_canonical(frame, spec.table))
+    return batch

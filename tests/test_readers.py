@@ -1,0 +1,271 @@
+"""read_table: encodings, dialects, compression, formats, and no line lost when lines are broken."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import string
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shopmind.data.model import SOURCE_LINE
+from shopmind.data.readers import InputError, load_mapping, read_table
+
+ROWS = [["id", "name", "price"], ["1", "Café crème", "3.50"], ["2", "Naïve Größe", "4"], ["3", "Øre ½", "5"]]
+EXPECTED = {
+    "id": ["1", "2", "3"],
+    "name": ["Café crème", "Naïve Größe", "Øre ½"],
+    "price": ["3.50", "4", "5"],
+}
+
+
+def _csv_text(rows: list[list[str]], sep: str = ",") -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _data(frame: pl.DataFrame) -> dict[str, list[object]]:
+    return frame.drop(SOURCE_LINE).to_dict(as_series=False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "latin-1", "cp1252"])
+def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv_text(ROWS).encode(encoding))
+    result = read_table(path)
+    assert _data(result.frame) == EXPECTED
+    assert result.frame[SOURCE_LINE].to_list() == [2, 3, 4]
+
+
+def test_cp1252_only_characters(tmp_path: Path) -> None:
+    rows = [["name", "note"], ["“Quoted” – ok", "3€"], ["Œuvre", "™ brand"]]
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv_text(rows).encode("cp1252"))
+    result = read_table(path)
+    assert result.encoding == "cp1252"
+    assert _data(result.frame) == {"name": ["“Quoted” – ok", "Œuvre"], "note": ["3€", "™ brand"]}
+
+
+def test_gbk_chinese_is_detected(tmp_path: Path) -> None:
+    rows = [["id", "title"], ["1", "小孩感冒过后久咳嗽该吃什么药"], ["2", "前列腺癌转移能活多久治疗方法"]]
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv_text(rows).encode("gbk"))
+    assert read_table(path).frame["title"].to_list() == [rows[1][1], rows[2][1]]
+
+
+def test_non_utf8_byte_far_into_a_file_is_still_decoded(tmp_path: Path) -> None:
+    rows = [["id", "name"]] + [[str(i), "plain ascii"] for i in range(20_000)] + [["x", "Zürich"]]
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv_text(rows).encode("latin-1"))
+    assert read_table(path).frame["name"][-1] == "Zürich"
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_delimiters_are_sniffed(tmp_path: Path, sep: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(_csv_text(ROWS, sep), encoding="utf-8")
+    result = read_table(path)
+    assert result.delimiter == sep
+    assert _data(result.frame) == EXPECTED
+
+
+def test_tsv_extension_and_gzip(tmp_path: Path) -> None:
+    path = tmp_path / "t.tsv.gz"
+    path.write_bytes(gzip.compress(_csv_text(ROWS, "\t").encode()))
+    assert _data(read_table(path).frame) == EXPECTED
+
+
+def test_empty_cells_are_null_whether_quoted_or_not(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('a,b,c\n1,,""\n', encoding="utf-8")
+    assert _data(read_table(path).frame) == {"a": ["1"], "b": [None], "c": [None]}
+
+
+def test_quoted_newlines_keep_physical_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,text\n1,"two\nlines"\n2,one\n3,"a ""quote"",\nthree\nlines"\n4,x\n', encoding="utf-8")
+    frame = read_table(path).frame
+    assert frame["text"].to_list() == ["two\nlines", "one", 'a "quote",\nthree\nlines', "x"]
+    assert frame[SOURCE_LINE].to_list() == [2, 4, 5, 8]
+
+
+def test_ragged_lines_are_reported_not_lost(tmp_path: Path) -> None:
+    lines = [
+        "id,name,price",
+        "1,ok,1.0",
+        "2,short",  # too few fields: polars would pad it with a null
+        "3,long,1,extra",
+        "",  # blank: skipped, not a record
+        "4,ok,2.0",
+        '5,"unclosed,3.0',  # a stray quote must not swallow the next lines
+        "6,ok,4.0",
+        "7,ok,5.0",
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = read_table(path)
+    assert result.frame["id"].to_list() == ["1", "4", "6", "7"]
+    assert result.frame[SOURCE_LINE].to_list() == [2, 6, 8, 9]
+    bad = {m.line: (m.raw, m.reason) for m in result.malformed}
+    assert bad[3] == ("2,short", "expected 3 fields, found 2")
+    assert bad[4] == ("3,long,1,extra", "expected 3 fields, found 4")
+    assert bad[7][0] == '5,"unclosed,3.0'
+    assert result.frame.height + len(result.malformed) == 7  # non-blank data lines
+
+
+def test_short_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3", encoding="utf-8")
+    result = read_table(path)
+    assert result.frame["a"].to_list() == ["1"]
+    assert [(m.line, m.raw) for m in result.malformed] == [(3, "3")]
+
+
+def test_crlf_and_duplicate_header_names(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,a,b\r\n1,2,3\r\n4,5\r\n")
+    result = read_table(path)
+    assert result.frame.columns == ["a", "a_duplicated_0", "b", SOURCE_LINE]
+    assert result.frame.row(0) == ("1", "2", "3", 2)
+    assert [m.line for m in result.malformed] == [3]
+
+
+@pytest.mark.parametrize(
+    "name,compression", [("t.parquet", "zstd"), ("t.parquet.brotli", "brotli"), ("t.pq", "snappy")]
+)
+def test_parquet_keeps_native_types(tmp_path: Path, name: str, compression: str) -> None:
+    frame = pl.DataFrame({"id": [1, 2], "price": [1.5, None], "name": ["a", "b"]})
+    frame.write_parquet(tmp_path / name, compression=compression)  # type: ignore[arg-type]
+    result = read_table(tmp_path / name)
+    assert result.frame.schema["id"] == pl.Int64
+    assert result.frame.drop(SOURCE_LINE).equals(frame)
+    assert result.frame[SOURCE_LINE].to_list() == [1, 2]
+
+
+def test_jsonl_lines_and_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text(
+        '{"id": 1, "q": "a"}\n\n{"id": 2, "q": "b"}\n{broken\n[1, 2]\n{"id": 3, "q": "c"}\n', encoding="utf-8"
+    )
+    result = read_table(path)
+    assert result.frame["id"].to_list() == [1, 2, 3]
+    assert result.frame[SOURCE_LINE].to_list() == [1, 3, 6]
+    assert [(m.line, m.raw) for m in result.malformed] == [(4, "{broken"), (5, "[1, 2]")]
+    assert "expected a JSON object" in result.malformed[1].reason
+
+
+def test_json_extension_reads_json_lines_and_arrays(tmp_path: Path) -> None:
+    lines = tmp_path / "a.json"
+    lines.write_text('{"id": 1}\n{"id": 2}\n', encoding="utf-8")
+    assert read_table(lines).frame[SOURCE_LINE].to_list() == [1, 2]
+    array = tmp_path / "b.json"
+    array.write_text('[{"id": 1}, {"id": 2}]', encoding="utf-8")
+    assert read_table(array).frame["id"].to_list() == [1, 2]
+
+
+def test_user_mistakes_raise_input_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        read_table(tmp_path / "missing.csv")
+    (tmp_path / "x.xlsx").write_bytes(b"PK")
+    with pytest.raises(InputError, match="cannot tell the format"):
+        read_table(tmp_path / "x.xlsx")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        read_table(tmp_path / "empty.csv")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="Parquet"):
+        read_table(tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="unknown format"):
+        read_table(tmp_path / "empty.csv", fmt="xml")
+
+
+# --- mappings -----------------------------------------------------------------------------
+
+
+def _mapping(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "map.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_mapping_renames_columns(tmp_path: Path) -> None:
+    spec = load_mapping(
+        _mapping(
+            tmp_path, 'table = "events"\n[columns]\nCustomerID = "user_id"\n[constants]\ncurrency = "GBP"\n'
+        )
+    )
+    assert (spec.table, spec.columns, spec.constants) == (
+        "events",
+        {"CustomerID": "user_id"},
+        {"currency": "GBP"},
+    )
+    data = tmp_path / "t.csv"
+    data.write_text("CustomerID,Other\n7,x\n", encoding="utf-8")
+    assert read_table(data, mapping=spec.columns).frame.columns == ["user_id", "Other", SOURCE_LINE]
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ('table = "events"\n[columns]\nCustomerID = "customer"\n', "CustomerID = 'customer'"),
+        ('table = "events"\n[constants]\ncolour = "red"\n', "'colour' is not a column of events"),
+        ('table = "orders"\n', "'table' must be one of"),
+        ('table = "events"\n[columns]\nx = "currency"\n[constants]\ncurrency = "EUR"\n', "both mapped"),
+        ("table = \n", "not valid TOML"),
+    ],
+)
+def test_mapping_errors_name_key_and_file(tmp_path: Path, body: str, message: str) -> None:
+    path = _mapping(tmp_path, body)
+    with pytest.raises(ValueError, match=message) as info:
+        load_mapping(path)
+    assert str(path) in str(info.value)
+
+
+def test_mapped_column_missing_from_file(tmp_path: Path) -> None:
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"'StockCode' not in the file \(columns: a, b\)"):
+        read_table(data, mapping={"StockCode": "item_id"})
+    with pytest.raises(InputError, match="already exist"):
+        read_table(data, mapping={"a": "b"})
+
+
+# --- property: what a CSV writer writes, read_table reads back --------------------------------
+
+_SAFE = string.ascii_letters + string.digits + " .-_'\"\n"
+_WIDE = "éèüöäßñøåçÉÜ中文字€—😀"
+#: Single-byte code pages are told apart by how natural the decoded text reads, so their
+#: cells are real words; byte soups like "ÉÉÉÉ" are as plausible in cp932 as in cp1252.
+_WORDS = ["Café", "crème", "Zürich", "Größe", "naïve", "São", "Málaga", "Øre", "façade", "señor", "Ærø"]
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> tuple[list[list[str]], str, str]:
+    sep = draw(st.sampled_from([",", ";", "\t", "|"]))
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]))
+    words = st.lists(st.sampled_from(_WORDS), max_size=3).map(" ".join)
+    cell = st.one_of(st.text(_SAFE + sep, max_size=12), words)
+    if encoding.startswith("utf"):
+        cell = st.one_of(cell, st.text(_SAFE + sep + _WIDE, max_size=12))
+    width = draw(st.integers(2, 4))
+    header = [f"c{i}" for i in range(width)]
+    body = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=8))
+    return [header, *body], sep, encoding
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=_tables())
+def test_csv_round_trip(tmp_path: Path, table: tuple[list[list[str]], str, str]) -> None:
+    rows, sep, encoding = table
+    path = tmp_path / "t.csv"
+    path.write_bytes(_csv_text(rows, sep).encode(encoding))
+    result = read_table(path)
+    assert result.malformed == []
+    expected = [[v if v != "" else None for v in row] for row in rows[1:]]
+    assert [list(r) for r in result.frame.drop(SOURCE_LINE).rows()] == expected
