@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/shopmind demo-data --out demo-shop
-	$(BIN)/shopmind ingest demo-shop --workspace $(WORKSPACE)
+	$(BIN)/shopmind ingest demo-shop --config demo-shop/gate.toml --workspace $(WORKSPACE)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -39,6 +39,13 @@ DEFAULT_WORKSPACE = Path("shopmind-data")
 DEFAULT_DATA = Path("../shared/data")
 
 
+DEMO_GATE_TOML = """# Gate settings for the demo shop: its Chinese text is simplified Chinese, so traditional
+# characters that slip in are converted (OpenCC t2s). Pass with `shopmind ingest --config`.
+[gate]
+traditional_to_simplified = true
+"""
+
+
 class UsageError(Exception):
     """A mistake in what the user asked for; printed as one line, exit code 2."""
 
@@ -74,14 +81,33 @@ def demo_data(
         float,
         typer.Option(min=0.0, max=0.5, help="Share of rows given an injected defect (with ground truth)."),
     ] = 0.02,
+    end: Annotated[
+        str | None,
+        typer.Option(help="Last day of behaviour, YYYY-MM-DD (default: today, UTC), so the shop looks live."),
+    ] = None,
 ) -> None:
-    """Generate the bilingual (Chinese + English) demo shop, with injected defects and their ground truth."""
+    """Generate the bilingual (Chinese + English) demo shop, with injected defects and their ground truth.
+
+    Also writes gate.toml, the gate settings for this shop (its Chinese text is simplified,
+    so traditional characters are converted); pass it to `shopmind ingest --config`.
+    """
+    from datetime import UTC, datetime
+
     from shopmind.demo.generator import generate, write
 
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with _user_errors():
+        try:
+            end_at = datetime.strptime(end, "%Y-%m-%d").replace(tzinfo=UTC) if end else today
+        except ValueError:
+            raise UsageError(f"--end must be a date like 2026-10-31, not {end!r}") from None
     t0 = time.perf_counter()
     with console.status("generating the demo shop"):
-        shop = generate(seed=seed, n_products=products, n_users=users, days=days, defect_rate=defect_rate)
+        shop = generate(
+            seed=seed, n_products=products, n_users=users, days=days, defect_rate=defect_rate, end=end_at
+        )
         paths = write(shop, out_dir)
+        (out_dir / "gate.toml").write_text(DEMO_GATE_TOML, encoding="utf-8")
     for name, path in paths.items():
         frame = getattr(shop.batch, name, None)
         rows = frame.height if frame is not None else shop.defects.height

@@ -99,7 +99,7 @@ class GateConfig:
     rating_scale: tuple[float, float] = (1.0, 5.0)
     relevance_scale: tuple[float, float] = (0.0, 3.0)
     price_mad_k: float = 6.0  # robust z on log price within a category
-    qty_mad_k: float = 10.0  # robust z on log quantity within an item
+    qty_mad_k: float = 5.0  # robust z on log quantity within an item (floor 0.5 on the scale)
     min_group_size: int = 5  # MAD needs this many rows in a group to judge one
     price_unit_tolerance: float = 0.05  # |log10(ratio) - 2| below this (in decades) = a x100 error
     min_title_chars: int = 3

@@ -164,10 +164,13 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_unit_ratio", "CASE WHEN price > 0 AND _ref_price > 0 THEN log10(price / _ref_price) END"),
         # quantity outliers: robust z of log quantity within an item's purchases
         Derived("_lq", "CASE WHEN type = 'purchase' AND quantity > 0 THEN ln(quantity) END"),
-        Derived("_lq_med", "median(_lq) OVER (PARTITION BY item_id)"),
-        Derived("_lq_dev", "_lq - _lq_med"),
-        Derived("_lq_mad", "median(abs(_lq_dev)) OVER (PARTITION BY item_id)"),
+        # items with too few purchases to judge alone are judged against all purchases
         Derived("_lq_n", "count(_lq) OVER (PARTITION BY item_id)"),
+        Derived("_lq_g", f"CASE WHEN _lq_n >= {cfg.min_group_size} THEN item_id ELSE '' END"),
+        Derived("_lq_med", "median(_lq) OVER (PARTITION BY _lq_g)"),
+        Derived("_lq_dev", "_lq - _lq_med"),
+        Derived("_lq_mad", "median(abs(_lq_dev)) OVER (PARTITION BY _lq_g)"),
+        Derived("_lq_gn", "count(_lq) OVER (PARTITION BY _lq_g)"),
         # bot sessions
         Derived("_browse", f"CASE WHEN type IN {sql_list(bot.types)} THEN 1 ELSE 0 END"),
         Derived("_s_browse", "sum(_browse) OVER (PARTITION BY _sess)"),
@@ -222,7 +225,7 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         ),
         RowCheck(
             "EVT_QTY_OUTLIER",
-            f"_lq_n >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * greatest(1.4826 * _lq_mad, 0.5)",
+            f"_lq_gn >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * greatest(1.4826 * _lq_mad, 0.5)",
         ),
         RowCheck("EVT_PRICE_NONPOSITIVE", "type IN ('purchase', 'return') AND price <= 0"),
         RowCheck(

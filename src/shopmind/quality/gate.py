@@ -329,11 +329,7 @@ def _gate_table(
     if malformed.height:
         failed["MALFORMED_LINE"] = malformed.height
     _assert_account(table, input_rows, accepted, quarantine)
-    completeness = {
-        c: round(float(accepted[c].is_not_null().mean()), 4) if accepted.height else 0.0
-        for c in schema.columns
-        if c in co.present
-    }
+    completeness = _completeness(table, accepted, co.present)
     return TableOutcome(
         table=table,
         input_rows=input_rows,
@@ -345,6 +341,32 @@ def _gate_table(
         notes=co.notes,
         completeness=completeness,
     )
+
+
+#: Rows a column applies to, for completeness: a view has no price, a search has no item.
+COMPLETENESS_SCOPE: dict[tuple[str, str], str] = {
+    ("events", "item_id"): "type <> 'search'",
+    ("events", "query"): "type = 'search'",
+    ("events", "price"): "type IN ('purchase', 'return')",
+    ("events", "currency"): "type IN ('purchase', 'return')",
+    ("events", "order_id"): "type IN ('purchase', 'return')",
+    ("events", "quantity"): "type IN ('purchase', 'return', 'add_to_cart', 'remove_from_cart')",
+    ("events", "rating"): "type = 'rate'",
+    ("events", "position"): "type = 'click'",
+}
+
+
+def _completeness(table: str, accepted: pl.DataFrame, present: set[str]) -> dict[str, float]:
+    """Share of non-empty values per input column, over the rows the column applies to."""
+    out = {}
+    for col in SCHEMAS[table].columns:  # type: ignore[index]
+        if col not in present:
+            continue
+        scope = COMPLETENESS_SCOPE.get((table, col))
+        rows = accepted.filter(pl.sql_expr(scope).fill_null(False)) if scope else accepted
+        if rows.height:
+            out[col] = round(float(rows[col].is_not_null().mean()), 4)
+    return out
 
 
 def _assert_account(table: str, input_rows: int, accepted: pl.DataFrame, quarantine: pl.DataFrame) -> None:

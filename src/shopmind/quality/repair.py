@@ -62,7 +62,8 @@ def strip_html(text: str) -> str:
         if unescaped == text:
             break
         text = unescaped
-    return _TAG.sub("", text)
+    # tags stood between words: collapse the spaces they leave, so no second repair is needed
+    return _SPACES.sub(" ", _TAG.sub("", text)).strip()
 
 
 def normalise_space(text: str) -> str:

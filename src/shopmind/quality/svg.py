@@ -23,7 +23,7 @@ def hbars(
     """Horizontal bars, label on the left, value on the right."""
     if not items:
         return "<p class='muted'>nothing to show</p>"
-    label_w, value_w = 230, 90
+    label_w, value_w = 300, 90
     top = max(v for _, v in items) or 1.0
     h = bar_h * len(items) + 4
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{h}" role="img">']
