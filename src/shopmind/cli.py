@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -51,7 +52,7 @@ class UsageError(Exception):
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -262,24 +263,23 @@ def runs(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     source: Annotated[str | None, typer.Option(help="Only runs of this feed.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
     """List past quality runs with their account and report path."""
     from shopmind.store.store import Store
 
     with _user_errors(), Store(workspace, read_only=True) as store:
         frame = store.runs(limit=limit, source=source)
+    if as_json:
+        for r in frame.iter_rows(named=True):
+            print(json.dumps(r, default=str))
+        return
     table = Table("run", "source", "status", "input", "accepted", "quarantined", "repaired", "report")
     for r in frame.iter_rows(named=True):
         table.add_row(
-            r["run_id"],
-            r["source"],
-            r["status"],
-            f"{r['input_rows']:,}",
-            f"{r['accepted']:,}",
-            f"{r['quarantined']:,}",
-            f"{r['repaired_cells']:,}",
-            r["report_path"] or "",
-        )
+            r["run_id"], r["source"], r["status"], f"{r['input_rows']:,}", f"{r['accepted']:,}",
+            f"{r['quarantined']:,}", f"{r['repaired_cells']:,}", r["report_path"] or "",
+        )  # fmt: skip
     out.print(table)
 
 
@@ -289,6 +289,7 @@ def quarantine(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     code: Annotated[str | None, typer.Option(help="Only rows with this reason code.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
     """Show quarantined rows of a run: row, source line, reasons and the original data."""
     from shopmind.store.store import Store
@@ -307,6 +308,10 @@ def quarantine(
             frame = store.quarantine(run_id)
     if code:
         frame = frame.filter(frame["codes"].list.contains(code))
+    if as_json:
+        for r in frame.head(limit).iter_rows(named=True):
+            print(json.dumps(r, default=str, ensure_ascii=False))
+        return
     table = Table(
         "table", "row", "line", "reasons", "data", title=f"{frame.height:,} quarantined rows in run {run_id}"
     )

@@ -143,4 +143,4 @@ def get_adapter(name: str) -> Adapter:
     try:
         return ADAPTERS[name]
     except KeyError:
-        raise InputError(f"unknown adapter {name!r}; valid: {', '.join(ADAPTERS)}") from None
+        raise InputError(f"unknown format {name!r}; valid: {', '.join(ADAPTERS)}") from None
