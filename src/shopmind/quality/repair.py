@@ -95,45 +95,78 @@ def _steps(t2s: bool) -> list[tuple[str, Callable[[str], str], re.Pattern[str] |
     return steps
 
 
+def _trace(
+    text: str, steps: list[tuple[str, Callable[[str], str], re.Pattern[str] | None]]
+) -> list[tuple[str, str, str]]:
+    """Apply the steps until nothing changes; return each change as (code, old, new).
+
+    A fixed point, not one pass: one repair can expose another (NFKC turning '½Â°C' into
+    '1⁄2Â°C' lets ftfy see the mojibake), and a repair that needed two passes would not be
+    idempotent.
+    """
+    changes: list[tuple[str, str, str]] = []
+    for _ in range(4):
+        before = text
+        for code, fn, needs in steps:
+            if needs is not None and not needs.search(text):
+                continue
+            new = fn(text)
+            if new != text:
+                changes.append((code, text, new))
+                text = new
+        if text == before:
+            break
+    return changes
+
+
 def repair_value(text: str, t2s: bool = False) -> str:
     """All text repairs applied to one value (used by tests and single-row writes)."""
-    for _, fn, _ in _steps(t2s):
-        text = fn(text)
-    return text
+    changes = _trace(text, _steps(t2s))
+    return changes[-1][2] if changes else text
 
 
 def repair_text(frame: pl.DataFrame, table: str, t2s: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Repair the text columns of ``frame``; return the repaired frame and its audit records."""
+    steps = _steps(t2s)
     audits: list[pl.DataFrame] = []
     for col in TEXT_COLUMNS.get(table, ()):
         if col not in frame.columns:
             continue
-        for code, fn, needs in _steps(t2s):
-            distinct = frame[col].drop_nulls().unique()
-            if needs is not None:
-                distinct = distinct.filter(distinct.str.contains(needs.pattern))
-            if distinct.is_empty():
-                continue
-            old = distinct.to_list()
-            new = [fn(v) for v in old]
-            changed = {o: n for o, n in zip(old, new, strict=True) if o != n}
-            if not changed:
-                continue
-            hit = frame.filter(pl.col(col).is_in(list(changed)))
-            mapped = pl.col(col).replace_strict(changed, default=pl.col(col), return_dtype=pl.Utf8)
-            audits.append(
-                hit.select(
-                    pl.lit(table).alias("table_name"),
-                    pl.col(ROW),
-                    pl.lit(col).alias("column_name"),
-                    pl.lit(code).alias("code"),
-                    pl.col(col).alias("old_value"),
-                    mapped.alias("new_value"),
-                )
+        trace_rows: list[tuple[str, int, str, str, str]] = []
+        final: dict[str, str | None] = {}
+        for value in frame[col].drop_nulls().unique().to_list():
+            changes = _trace(value, steps)
+            if changes:
+                final[value] = changes[-1][2] or None  # a value repaired to nothing is empty: null
+                trace_rows += [(value, i, code, old, new) for i, (code, old, new) in enumerate(changes)]
+        if not final:
+            continue
+        trace = pl.DataFrame(
+            trace_rows,
+            schema={
+                col: pl.Utf8,
+                "_step": pl.Int64,
+                "code": pl.Utf8,
+                "old_value": pl.Utf8,
+                "new_value": pl.Utf8,
+            },
+            orient="row",
+        )
+        hit = frame.select(ROW, col).filter(pl.col(col).is_in(list(final)))
+        audits.append(
+            hit.join(trace, on=col)
+            .sort(ROW, "_step")
+            .select(
+                pl.lit(table).alias("table_name"),
+                pl.col(ROW),
+                pl.lit(col).alias("column_name"),
+                "code",
+                "old_value",
+                "new_value",
             )
-            # A repair can empty a value (e.g. a description that was only tags): that is a null.
-            frame = frame.with_columns(
-                pl.when(pl.col(col).is_in(list(changed))).then(mapped).otherwise(pl.col(col)).alias(col)
-            ).with_columns(pl.when(pl.col(col) == "").then(None).otherwise(pl.col(col)).alias(col))
+        )
+        frame = frame.with_columns(
+            pl.col(col).replace_strict(final, default=pl.col(col), return_dtype=pl.Utf8).alias(col)
+        )
     audit = pl.concat(audits) if audits else pl.DataFrame(schema=AUDIT_SCHEMA)
     return frame, audit

@@ -1,0 +1,59 @@
+"""Repairs are idempotent: repairing repaired data changes nothing, value by value and batch-wide."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopmind.config import GateConfig
+from shopmind.data.model import ROW, Batch
+from shopmind.quality.gate import run_gate
+from shopmind.quality.repair import fix_mojibake, normalise_space, repair_value, strip_html, to_simplified
+
+# text that looks like shop data: words, CJK, accents, tags, entities, odd spaces, mojibake
+_pieces = st.sampled_from(
+    ["Red", "dress", "红色", "連衣裙", "café", "CafÃ©", "°C", "Â°C", "<p>", "</p>", "<br/>", "&amp;", "&lt;b&gt;",
+     "&#39;", "  ", "\t", "\u3000", "Ｒｅｄ", "½", "™", "—", "\u00a0", "x", "1/2 in", "&"]
+)  # fmt: skip
+shop_text = st.lists(st.one_of(_pieces, st.text(max_size=4)), max_size=12).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(shop_text, st.booleans())
+def test_repair_value_is_idempotent(text, t2s):
+    once = repair_value(text, t2s=t2s)
+    assert repair_value(once, t2s=t2s) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(shop_text)
+def test_each_step_is_idempotent(text):
+    for step in (fix_mojibake, strip_html, normalise_space, to_simplified):
+        once = step(text)
+        assert step(once) == once, step.__name__
+
+
+def test_known_repairs():
+    assert fix_mojibake("CafÃ© Â°C") == "Café °C"
+    assert strip_html("<p>Soft &amp; warm</p><br>Machine wash") == "Soft & warm Machine wash"
+    assert normalise_space("  Ｒｅｄ\u3000dress \t") == "Red dress"
+    assert to_simplified("紅色連衣裙") == "红色连衣裙"
+    assert strip_html("5 < 7 and 8 > 3") == "5 < 7 and 8 > 3"  # not HTML: left alone
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(shop_text, min_size=1, max_size=8))
+def test_gate_repairs_are_idempotent_batch_wide(titles):
+    products = pl.DataFrame(
+        {"product_id": [f"P{i}" for i in range(len(titles))], "title": titles, "description": titles}
+    )
+    cfg = GateConfig(traditional_to_simplified=True)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    first = run_gate(Batch("r", products=products), cfg, None, now=now).tables["products"]
+    again_input = first.accepted.select("product_id", "title", "description")
+    second = run_gate(Batch("r", products=again_input), cfg, None, now=now).tables["products"]
+    assert second.audit.is_empty()
+    assert second.accepted.sort(ROW).select("title", "description").equals(first.accepted.sort(ROW).select("title", "description"))
