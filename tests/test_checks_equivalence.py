@@ -14,7 +14,12 @@ from shopmind.demo.generator import generate
 from shopmind.quality import checks
 from shopmind.quality.coerce import coerce
 
-CTX = checks.Context(now_epoch=datetime(2026, 12, 1, tzinfo=UTC).timestamp(), has_catalog=True, rating_scale=(1, 5), relevance_scale=(0, 3))
+CTX = checks.Context(
+    now_epoch=datetime(2026, 12, 1, tzinfo=UTC).timestamp(),
+    has_catalog=True,
+    rating_scale=(1, 5),
+    relevance_scale=(0, 3),
+)
 
 
 def _context(frame: pl.DataFrame) -> pl.DataFrame:
@@ -48,7 +53,9 @@ _ids = st.sampled_from(["a", "b", "c", None])
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(
-        st.tuples(_ids, _ids, _ids, st.sampled_from(["view", "click", "purchase"]), st.integers(0, 6) | st.none()),
+        st.tuples(
+            _ids, _ids, _ids, st.sampled_from(["view", "click", "purchase"]), st.integers(0, 6) | st.none()
+        ),
         max_size=30,
     )
 )
@@ -63,7 +70,10 @@ def test_native_paths_equal_sql_on_random_events(rows):
             "type": [r[3] for r in rows],
             "timestamp": [None if r[4] is None else f"2026-01-01T00:00:0{r[4]}Z" for r in rows],
         },
-        schema={ROW: pl.Int64, **dict.fromkeys(["event_id", "user_id", "item_id", "session_id", "type", "timestamp"], pl.Utf8)},
+        schema={
+            ROW: pl.Int64,
+            **dict.fromkeys(["event_id", "user_id", "item_id", "session_id", "type", "timestamp"], pl.Utf8),
+        },
     )
     native, spec = _both(_context(coerce(frame, EVENTS).frame))
     assert native.equals(spec)

@@ -171,6 +171,9 @@ def test_traditional_to_simplified_only_when_enabled():
         ([{"type": "return", "quantity": -1, "price": 21}, {"type": "purchase", "quantity": 1, "price": 21, "item_id": "P2"},
           {"type": "return", "quantity": -1, "price": 22, "item_id": "P2"}], {0}, "EVT_RETURN_UNLINKED"),
         ([{"timestamp": "garbage"}, {"quantity": "1.5"}, {}], {0, 1}, "TYPE_ERROR"),
+        # a value that failed conversion is a TYPE_ERROR, not also a missing value
+        ([{"timestamp": "garbage"}, {"timestamp": None}, {}], {1}, "REQUIRED_MISSING"),
+        ([{"type": "pageview", "item_id": None}, {"type": "view", "item_id": None}], {1}, "EVT_ITEM_MISSING"),
     ],
 )  # fmt: skip
 def test_event_checks(rows, bad_rows, code):

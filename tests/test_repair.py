@@ -56,4 +56,8 @@ def test_gate_repairs_are_idempotent_batch_wide(titles):
     again_input = first.accepted.select("product_id", "title", "description")
     second = run_gate(Batch("r", products=again_input), cfg, None, now=now).tables["products"]
     assert second.audit.is_empty()
-    assert second.accepted.sort(ROW).select("title", "description").equals(first.accepted.sort(ROW).select("title", "description"))
+    assert (
+        second.accepted.sort(ROW)
+        .select("title", "description")
+        .equals(first.accepted.sort(ROW).select("title", "description"))
+    )

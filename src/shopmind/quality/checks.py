@@ -3,7 +3,8 @@
 Why SQL strings: the same text runs in Polars (``pl.sql_expr``, vectorised, the default),
 in DuckDB and in Spark (``F.expr``) when data outgrows one machine, so a check is written once.
 A table's rules run in stages: context columns (joins done by the gate: ``_known``,
-``_p_created``, ``_p_price``, ``_first_buy``, ``_cat_minority``), then ``derived`` columns in
+``_p_created``, ``_p_price``, ``_first_buy``, ``_cat_minority``; and ``_null_required``: a
+required column is empty, not because its value failed conversion, which is ``TYPE_ERROR``), then ``derived`` columns in
 order (window aggregates may use earlier ones), then ``repairs`` (which may change a value),
 then ``checks`` (a predicate TRUE for a failing row; NULL counts as passing).
 """
@@ -109,7 +110,7 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
     )
     placeholders = sql_list(cfg.placeholder_titles)
     checks = (
-        RowCheck("REQUIRED_MISSING", "product_id IS NULL OR title IS NULL"),
+        RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("PRD_DUP_ID", "product_id IS NOT NULL AND _dup_rank > 1"),
         RowCheck(
             "PRD_TITLE_PLACEHOLDER",
@@ -204,14 +205,15 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
     )
     unknown = "item_id IS NOT NULL AND NOT _known" if ctx.has_catalog else "FALSE"
     checks = (
-        RowCheck("REQUIRED_MISSING", "event_id IS NULL OR type IS NULL OR timestamp IS NULL"),
+        RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("EVT_TYPE_UNKNOWN", f"type NOT IN {sql_list(EVENT_TYPES)}"),
         RowCheck(
-            "EVT_ITEM_MISSING", f"item_id IS NULL AND type NOT IN {sql_list(sorted(ITEMLESS_EVENT_TYPES))}"
+            "EVT_ITEM_MISSING",
+            f"item_id IS NULL AND type IN {sql_list(sorted(set(EVENT_TYPES) - ITEMLESS_EVENT_TYPES))}",
         ),
         RowCheck("EVT_USER_MISSING", f"user_id IS NULL AND type IN {sql_list(cfg.require_user_types)}"),
         RowCheck("EVT_DUP_EXACT", "_exact_dup"),
-        RowCheck("EVT_ID_CONFLICT", "_id_dup AND NOT _exact_dup"),
+        RowCheck("EVT_ID_CONFLICT", "event_id IS NOT NULL AND _id_dup AND NOT _exact_dup"),
         RowCheck(
             "EVT_DUP_NEAR",
             # an exact copy shares its original's timestamp, so the previous timestamp is right either way
@@ -225,7 +227,9 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         ),
         RowCheck(
             "EVT_QTY_OUTLIER",
-            f"_lq_gn >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * greatest(1.4826 * _lq_mad, 0.5)",
+            # the scale is clamped to [0.5, 1] on the log scale: a wide wholesale spread must not hide
+            # a unit slip (x1000), so anything above e^k (~150x at k=5) the item's median is flagged
+            f"_lq_gn >= {cfg.min_group_size} AND _lq_dev > {cfg.qty_mad_k} * least(greatest(1.4826 * _lq_mad, 0.5), 1.0)",
         ),
         RowCheck("EVT_PRICE_NONPOSITIVE", "type IN ('purchase', 'return') AND price <= 0"),
         RowCheck(
@@ -248,10 +252,12 @@ def _judgments(cfg: GateConfig, ctx: Context) -> Rules:
     lo, hi = ctx.relevance_scale
     derived = (Derived("_dup_rank", "row_number() OVER (PARTITION BY query, product_id ORDER BY _row DESC)"),)
     checks = (
-        RowCheck("REQUIRED_MISSING", "query IS NULL OR product_id IS NULL OR relevance IS NULL"),
+        RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("JDG_RELEVANCE_RANGE", f"relevance < {lo} OR relevance > {hi}"),
         RowCheck("JDG_DUP", "query IS NOT NULL AND product_id IS NOT NULL AND _dup_rank > 1"),
-        RowCheck("JDG_PRODUCT_UNKNOWN", "NOT _known" if ctx.has_catalog else "FALSE"),
+        RowCheck(
+            "JDG_PRODUCT_UNKNOWN", "product_id IS NOT NULL AND NOT _known" if ctx.has_catalog else "FALSE"
+        ),
     )
     return Rules(derived=derived, repairs=(), checks=checks)
 

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.config import GateConfig
-from shopmind.data.model import CATEGORY_SEP, FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
+from shopmind.data.model import CATEGORY_SEP, FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName, TableSchema
 from shopmind.quality import checks as rules
 from shopmind.quality.codes import CODES
 from shopmind.quality.coerce import TYPE_ERRORS, coerce
@@ -231,6 +231,13 @@ def _add_context(
     return frame
 
 
+def _null_required(schema: TableSchema) -> pl.Expr:
+    """A required column is empty, and not because its value failed conversion (TYPE_ERROR says that)."""
+    return pl.any_horizontal(
+        [pl.col(c).is_null() & ~pl.col(TYPE_ERRORS).list.contains(c) for c in schema.required]
+    ).alias("_null_required")
+
+
 def _malformed(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
     rows = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == table]  # type: ignore[union-attr]
     if not rows:
@@ -262,7 +269,7 @@ def _gate_table(
     co = coerce(raw, schema, tz)
     frame = co.frame
     frame, audit = repair_text(frame, table, t2s=cfg.traditional_to_simplified)
-    frame = _add_context(table, frame, catalog, store)
+    frame = _add_context(table, frame, catalog, store).with_columns(_null_required(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
     frame = rules.add_derived(frame, table_rules.derived)
     frame, value_audit = rules.apply_repairs(frame, table_rules.repairs, co.present, table)

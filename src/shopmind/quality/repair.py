@@ -48,7 +48,22 @@ _BLOCK_TAG = re.compile(r"<\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>|<\s*/\s*(?:p|div
 def fix_mojibake(text: str) -> str:
     # fix_encoding only undoes mis-decoding; it leaves quotes, entities and width alone, so
     # each of those stays a separate, separately audited step.
-    return ftfy.fix_encoding(text)
+    fixed = ftfy.fix_encoding(text)
+    return fixed if fixed != text else _cp1252_roundtrip(text)
+
+
+def _cp1252_roundtrip(text: str) -> str:
+    """UTF-8 read as cp1252, undone when the bytes decode strictly as UTF-8 into non-Latin text.
+
+    ftfy judges short strings by how odd they look and lets garbled short Chinese names pass
+    ("æš–å±…" for "暖居"). A strict round trip only succeeds on real mis-decoding: genuine
+    accented text ("café" → b"caf\xe9") is not valid UTF-8 and stays as it is.
+    """
+    try:
+        decoded = text.encode("cp1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return decoded if any(ord(ch) > 0x24F for ch in decoded) else text
 
 
 def strip_html(text: str) -> str:
