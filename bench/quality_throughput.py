@@ -29,7 +29,7 @@ import polars as pl
 
 from shopmind.config import ISO_4217, GateConfig
 from shopmind.data.model import EVENT_TYPES, EVENTS
-from shopmind.quality.checks import Derived, RowCheck, add_derived, evaluate, sql_list
+from shopmind.quality.checks import RowCheck, evaluate, sql_list
 from shopmind.quality.coerce import coerce
 from shopmind.quality.gate import run_gate
 
@@ -48,7 +48,7 @@ CHECK_NAMES = (
 
 SHOPMIND_CHECKS = (
     RowCheck("event_id_not_null", "event_id IS NULL"),
-    RowCheck("event_id_unique", "event_id IS NOT NULL AND _id_shared"),
+    RowCheck("event_id_unique", "event_id IS NOT NULL AND count(*) OVER (PARTITION BY event_id) > 1"),
     RowCheck("user_id_not_null", "user_id IS NULL"),
     RowCheck("type_known", f"type IS NULL OR type NOT IN {sql_list(EVENT_TYPES)}"),
     RowCheck("ts_not_future", f"extract(epoch from timestamp) > {NOW.timestamp()}"),
@@ -97,20 +97,8 @@ def synthetic_events(n: int, seed: int = 7) -> pl.DataFrame:
     )
 
 
-# Like the gate's own windows: SQL is the spec, the Polars fast path is what runs (the two are
-# tested equal in tests/test_checks_equivalence.py for the gate's derived columns).
-SHOPMIND_DERIVED = (
-    Derived(
-        "_id_shared",
-        "count(*) OVER (PARTITION BY event_id) > 1",
-        lambda f: f.select(pl.col("event_id").is_duplicated().alias("v"))["v"],
-    ),
-)
-
-
 def run_shopmind(frame: pl.DataFrame) -> dict[str, int]:
-    frame = add_derived(frame.with_row_index("_row"), SHOPMIND_DERIVED)
-    verdict = evaluate(frame, SHOPMIND_CHECKS, set(frame.columns))
+    verdict = evaluate(frame.with_row_index("_row"), SHOPMIND_CHECKS, set(frame.columns))
     return {c: int(verdict[c].sum()) for c in CHECK_NAMES}
 
 
