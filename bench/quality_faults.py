@@ -71,6 +71,7 @@ from tqdm import tqdm
 
 from shopmind.config import GateConfig
 from shopmind.data.model import CATEGORY_SEP, FLAGS, ITEMLESS_EVENT_TYPES, ROW, SCHEMAS, SOURCE_LINE, Batch
+from shopmind.demo.generator import sloppy_cp1252
 from shopmind.quality.coerce import coerce
 from shopmind.quality.gate import AccountError, GateResult, run_gate
 
@@ -99,18 +100,6 @@ EXTRA_PLACEHOLDERS = ("X7", "a", "Q")  # too short (< 3 chars), not in the place
 MOJIBAKE_WORDS = ("café", "crème", "naïve", "noël", "señor", "jalapeño")
 #: Row keys: a row sharing its key with another row is never changed in place.
 KEYS = {"products": ["product_id"], "events": ["event_id"], "judgments": ["query", "product_id"]}
-
-
-def sloppy_cp1252(text: str) -> str:
-    """UTF-8 bytes read as Windows-1252; the five bytes cp1252 lacks pass through as Latin-1
-    (a strict ``decode("cp1252", errors="replace")`` would destroy them beyond repair)."""
-    out = []
-    for b in text.encode("utf-8"):
-        try:
-            out.append(bytes([b]).decode("cp1252"))
-        except UnicodeDecodeError:
-            out.append(chr(b))
-    return "".join(out)
 
 
 def html_wrap(text: str, block: bool) -> str:

@@ -833,8 +833,10 @@ def _budget(rate: float, n_rows: int, n_classes: int) -> int:
     return max(1, round(rate * n_rows / n_classes))
 
 
-def _sloppy_cp1252(text: str) -> str:
-    """``text`` encoded as UTF-8 and read back as Windows-1252 (bytes it lacks as Latin-1)."""
+def sloppy_cp1252(text: str) -> str:
+    """``text`` encoded as UTF-8 and read back as Windows-1252 (bytes it lacks as Latin-1): the
+    mojibake real feeds carry (a strict ``decode("cp1252", errors="replace")`` would destroy the
+    five bytes cp1252 lacks beyond repair)."""
     out = []
     for b in text.encode("utf-8"):
         try:
@@ -900,7 +902,7 @@ def _products_frame(rng: np.random.Generator, cat: _Catalog, picks: dict[str, np
         for i in rows.tolist():
             code_of[i] = code
             if code == "TEXT_MOJIBAKE":
-                title[i] = _sloppy_cp1252(title[i])
+                title[i] = sloppy_cp1252(title[i])
             elif code == "TEXT_HTML":
                 parts = re.split(r"(?<=[.。]) ?", description[i])
                 html = "".join(f"<p>{p}</p>" for p in parts if p) + "<br>"
