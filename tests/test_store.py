@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from shopmind.config import GateConfig
-from shopmind.data.model import Batch
+from shopmind.data.model import ROW, Batch
 from shopmind.quality.gate import publish, run_gate
 from shopmind.quality.report import write_report
 from shopmind.store.store import Store
@@ -118,3 +118,41 @@ def test_report_is_written_with_charts(tmp_path):
         html = html_path.read_text()
         assert "<svg" in html and "EVT_TYPE_UNKNOWN" in html and "Trend over runs" in html
         assert json_path.exists()
+
+
+def test_batch_checks_freshness_volume_completeness(tmp_path):
+    with Store(tmp_path) as store:
+        first, _ = _ingest(store, _batch(n_events=50))
+        fresh = next(c for c in first.checks if c["code"] == "BATCH_FRESHNESS")
+        assert fresh["crossed"] and fresh["fraction"] > 20  # newest event is ~31 days before NOW
+        assert not any(c["code"] == "BATCH_VOLUME" for c in first.checks)  # no previous run yet
+        small, _ = _ingest(store, _batch(n_events=10, seed=5))
+        volume = next(c for c in small.checks if c["code"] == "BATCH_VOLUME")
+        assert volume["crossed"] and volume["detail"] == {"previous": 70, "current": 30}
+    sparse = _batch()
+    sparse.products = sparse.products.with_columns(
+        pl.when(pl.int_range(20) < 15).then(None).otherwise(pl.col("title")).alias("brand")
+    )
+    result = run_gate(sparse, GateConfig(), None, now=NOW)
+    comp = next(c for c in result.checks if c["code"] == "COMPLETENESS")
+    assert comp["detail"]["columns"] == {"brand": 0.25}
+
+
+def test_timestamp_units_and_time_zones_are_reported(tmp_path):
+    events = pl.DataFrame(
+        {
+            "event_id": ["a", "b", "c", "d"],
+            "type": ["view"] * 4,
+            "item_id": ["P1"] * 4,
+            "user_id": ["u"] * 4,
+            "timestamp": ["1767225600", "1767225600000", "1767225600000000", "2026-01-01 08:00:00"],
+        }
+    )
+    result = run_gate(
+        Batch("t", events=events, meta={"timezone": "Asia/Shanghai"}), GateConfig(), None, now=NOW
+    )
+    ev = result.tables["events"]
+    assert ev.notes["timestamp_units.timestamp"] == {"s": 1, "ms": 1, "us": 1}
+    assert ev.notes["timezone_moved.timestamp"] == {"from": "Asia/Shanghai", "rows": 1}
+    stamps = ev.accepted.sort(ROW)["timestamp"].to_list()
+    assert len(set(stamps)) == 1  # all four are 2026-01-01 00:00 UTC
