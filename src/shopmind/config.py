@@ -116,7 +116,9 @@ class GateConfig:
     def code(self, code: str) -> Code:
         """The code with this configuration's overrides applied."""
         base = CODES[code]
-        extra = self.overrides.get(code, {})
+        extra = dict(self.overrides.get(code, {}))
+        if code == "EVT_ITEM_UNKNOWN":  # the named policy is the default; an explicit override wins
+            extra.setdefault("action", self.unknown_items)
         return replace(base, **extra) if extra else base
 
     def as_dict(self) -> dict[str, Any]:

@@ -110,6 +110,7 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
     )
     placeholders = sql_list(cfg.placeholder_titles)
     checks = (
+        RowCheck("TYPE_ERROR", "_type_error"),
         RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("PRD_DUP_ID", "product_id IS NOT NULL AND _dup_rank > 1"),
         RowCheck(
@@ -205,6 +206,7 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
     )
     unknown = "item_id IS NOT NULL AND NOT _known" if ctx.has_catalog else "FALSE"
     checks = (
+        RowCheck("TYPE_ERROR", "_type_error"),
         RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("EVT_TYPE_UNKNOWN", f"type NOT IN {sql_list(EVENT_TYPES)}"),
         RowCheck(
@@ -252,6 +254,7 @@ def _judgments(cfg: GateConfig, ctx: Context) -> Rules:
     lo, hi = ctx.relevance_scale
     derived = (Derived("_dup_rank", "row_number() OVER (PARTITION BY query, product_id ORDER BY _row DESC)"),)
     checks = (
+        RowCheck("TYPE_ERROR", "_type_error"),
         RowCheck("REQUIRED_MISSING", "_null_required"),
         RowCheck("JDG_RELEVANCE_RANGE", f"relevance < {lo} OR relevance > {hi}"),
         RowCheck("JDG_DUP", "query IS NOT NULL AND product_id IS NOT NULL AND _dup_rank > 1"),

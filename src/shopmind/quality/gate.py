@@ -20,7 +20,6 @@ import polars as pl
 from shopmind.config import GateConfig
 from shopmind.data.model import CATEGORY_SEP, FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName, TableSchema
 from shopmind.quality import checks as rules
-from shopmind.quality.codes import CODES
 from shopmind.quality.coerce import TYPE_ERRORS, coerce
 from shopmind.quality.drift import compare, profile
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
@@ -231,11 +230,16 @@ def _add_context(
     return frame
 
 
-def _null_required(schema: TableSchema) -> pl.Expr:
-    """A required column is empty, and not because its value failed conversion (TYPE_ERROR says that)."""
-    return pl.any_horizontal(
-        [pl.col(c).is_null() & ~pl.col(TYPE_ERRORS).list.contains(c) for c in schema.required]
-    ).alias("_null_required")
+def _coercion_flags(schema: TableSchema) -> list[pl.Expr]:
+    """Coercion's findings as columns the SQL checks read: ``_type_error`` (a value failed
+    conversion) and ``_null_required`` (a required column is empty, and not because its value
+    failed conversion — that is already the type error)."""
+    return [
+        (pl.col(TYPE_ERRORS).list.len() > 0).alias("_type_error"),
+        pl.any_horizontal(
+            [pl.col(c).is_null() & ~pl.col(TYPE_ERRORS).list.contains(c) for c in schema.required]
+        ).alias("_null_required"),
+    ]
 
 
 def _malformed(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
@@ -269,22 +273,15 @@ def _gate_table(
     co = coerce(raw, schema, tz)
     frame = co.frame
     frame, audit = repair_text(frame, table, t2s=cfg.traditional_to_simplified)
-    frame = _add_context(table, frame, catalog, store).with_columns(_null_required(schema))
+    frame = _add_context(table, frame, catalog, store).with_columns(_coercion_flags(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
     frame = rules.add_derived(frame, table_rules.derived)
     frame, value_audit = rules.apply_repairs(frame, table_rules.repairs, co.present, table)
     if value_audit is not None:
         audit = pl.concat([audit, value_audit])
     verdict = rules.evaluate(frame, table_rules.checks, co.present)
-    verdict = verdict.with_columns(
-        (pl.col(ROW).is_in(frame.filter(pl.col(TYPE_ERRORS).list.len() > 0)[ROW].implode())).alias(
-            "TYPE_ERROR"
-        )
-    )
     codes = [c for c in verdict.columns if c != ROW]
     actions = {c: cfg.code(c).action for c in codes}
-    if table == "events" and "EVT_ITEM_UNKNOWN" in actions:
-        actions["EVT_ITEM_UNKNOWN"] = cfg.unknown_items  # type: ignore[assignment]
     failing = pl.concat_list(
         [pl.when(pl.col(c)).then(pl.lit(c)).otherwise(None) for c in codes]
     ).list.drop_nulls()
@@ -393,7 +390,7 @@ def _row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> lis
     for name, t in outcomes.items():
         for code, n in sorted(t.failed.items()):
             c = cfg.code(code)
-            action = cfg.unknown_items if code == "EVT_ITEM_UNKNOWN" else c.action
+            action = c.action
             frac = n / t.input_rows if t.input_rows else 0.0
             out.append({
                 "table": name, "code": code, "action": action, "severity": c.severity, "failed": n,
@@ -542,4 +539,4 @@ def publish(
     return store.commit_run(run, result.checks, accepted, quarantine, audit, result.profiles, publish_rows)
 
 
-__all__ = ["run_gate", "publish", "GateResult", "TableOutcome", "AccountError", "CODES"]
+__all__ = ["run_gate", "publish", "GateResult", "TableOutcome", "AccountError"]

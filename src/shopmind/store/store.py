@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from shopmind.data.model import ATTRIBUTES, FLAGS, ROW, SCHEMAS, SOURCE_LINE, TableName
+from shopmind.data.model import ATTRIBUTES, FLAGS, SCHEMAS, TableName
 
 DB_FILE = "shopmind.duckdb"
 
@@ -286,4 +286,4 @@ def run_id_for(started: datetime) -> str:
     return started.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-__all__ = ["Store", "DB_FILE", "run_id_for", "ROW", "SOURCE_LINE"]
+__all__ = ["Store", "DB_FILE", "run_id_for"]
