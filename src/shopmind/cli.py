@@ -322,6 +322,19 @@ def quarantine(
     out.print(table)
 
 
+evaluate_app = typer.Typer(help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+def _register_evaluators() -> None:
+    from shopmind.search.cli import register as register_search
+
+    register_search(evaluate_app)
+
+
+_register_evaluators()
+
+
 def main() -> None:
     try:
         app()

@@ -26,12 +26,16 @@ import Stemmer
 
 Language = Literal["auto", "en", "zh"]
 
-#: Small English stop-word list: function words only (no "in"/"on" ambiguity issues for units,
-#: since number+unit is read before words are). Product words ("top", "case") are never here.
-STOP_WORDS: frozenset[str] = frozenset(
-    """a an and are as at be but by for from has have in into is it its of on or that the their
-    then there these this to was were will with without""".split()
-)
+#: Small English stop-word list: function words only ("in" after a number is read as a unit
+#: before words are; a lone "x" is the dimension sign of "1/2 in. x 10 ft."). Product words
+#: ("top", "case") are never here.
+# fmt: off
+STOP_WORDS: frozenset[str] = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "has", "have", "in", "into",
+    "is", "it", "its", "of", "on", "or", "that", "the", "their", "then", "there", "these", "this", "to",
+    "was", "were", "will", "with", "without", "x",
+))
+# fmt: on
 
 #: Unit spellings -> canonical unit, for numbers followed by a unit.
 UNITS: dict[str, str] = {}
@@ -73,7 +77,6 @@ for _canon, _spellings in {
     "hp": "hp",
     "psi": "psi",
     "rpm": "rpm",
-    "x": "x",
 }.items():
     for _s in _spellings.split():
         UNITS[_s] = _canon
@@ -83,7 +86,7 @@ QUOTE_UNITS = {'"': "in", "″": "in", "”": "in", "''": "in", "'": "ft", "′"
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _NUM = r"(?:\d+-\d+/\d+|\d+/\d+|\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
-_UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS if u != "x"), key=len, reverse=True))
+_UNIT_ALT = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 _QUOTE_ALT = "|".join(sorted((re.escape(q) for q in QUOTE_UNITS), key=len, reverse=True))
 _TOKEN = re.compile(
     rf"(?P<dim>{_NUM}\s*[x×*]\s*{_NUM}(?:\s*[x×*]\s*{_NUM})?)(?![^\W_])"
@@ -160,10 +163,15 @@ class Analyzer:
 
     def tokens(self, text: str | None) -> list[str]:
         """Index terms of ``text`` in order (duplicates kept); never raises on a string or None."""
+        return [t for _, t in self.pairs(text)]
+
+    def pairs(self, text: str | None) -> list[tuple[str, str]]:
+        """``(surface word, term)`` per term: the normalised word before stemming and the
+        term it became (the spelling corrector matches surface words, not stems)."""
         if not text:
             return []
         text = normalize(str(text))
-        out: list[str] = []
+        out: list[tuple[str, str]] = []
         pos = 0
         for m in _CJK_RUN.finditer(text):
             if m.start() > pos:
@@ -174,29 +182,29 @@ class Analyzer:
             self._latin(text[pos:], out)
         return out
 
-    def _cjk(self, run: str, out: list[str]) -> None:
+    def _cjk(self, run: str, out: list[tuple[str, str]]) -> None:
         if self.language == "en":
-            out.extend(run)
+            out.extend((ch, ch) for ch in run)
             return
         for w in _jieba().cut_for_search(run, HMM=True):
             w = w.strip()
             if w:
-                out.append(w)
+                out.append((w, w))
 
-    def _latin(self, text: str, out: list[str]) -> None:
+    def _latin(self, text: str, out: list[tuple[str, str]]) -> None:
         for m in _TOKEN.finditer(text):
             if m.group("dim") is not None:
-                out.append("x".join(_num(p) for p in _DIM_SEP.split(m.group("dim"))))
+                out.append((m.group(), "x".join(_num(p) for p in _DIM_SEP.split(m.group("dim")))))
             elif m.group("numunit") is not None:
                 unit = UNITS[m.group("unit")] if m.group("unit") else QUOTE_UNITS[m.group("quote")]
-                out.append(_num(m.group("numunit")) + unit)
+                out.append((m.group(), _num(m.group("numunit")) + unit))
             else:
                 word = m.group("word")
                 if word.isdigit():
-                    out.append(_num(word))
+                    out.append((word, _num(word)))
                 elif self.stop_words and word in STOP_WORDS:
                     continue
                 elif self.stem and word.isalpha() and word.isascii():
-                    out.append(_stem(word))
+                    out.append((word, _stem(word)))
                 else:
-                    out.append(word)
+                    out.append((word, word))

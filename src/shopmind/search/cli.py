@@ -1,0 +1,73 @@
+"""``search`` command for an evaluation sub-app (wired as ``shopmind evaluate search``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from shopmind.data.readers import InputError
+
+console = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``search`` command to ``app``."""
+
+    @app.command("search")
+    def search(
+        path: Annotated[Path, typer.Argument(help="Dataset file or folder (read by the --format adapter).")],
+        fmt: Annotated[
+            str, typer.Option("--format", "-f", help="home-depot, crowdflower, qbqtc or canonical.")
+        ] = "canonical",
+        view: Annotated[str, typer.Option(help="retrieval, rerank or both.")] = "both",
+        limit_queries: Annotated[
+            int | None, typer.Option(min=1, help="Evaluate a fixed subset of N queries (md5 order).")
+        ] = None,
+        out: Annotated[Path, typer.Option(help="Folder for the JSON and HTML report.")] = Path(
+            "shopmind-data/reports"
+        ),
+        methods: Annotated[
+            str, typer.Option(help="Comma-separated: ours, tantivy, bm25s, neutral (baseline).")
+        ] = "ours,tantivy,bm25s",
+        threshold: Annotated[
+            float | None,
+            typer.Option(
+                help="Grade from which a product is relevant (default per format: HD 2.33, CF 3, qbqtc 1)."
+            ),
+        ] = None,
+        progress: Annotated[bool, typer.Option(help="Show a progress bar over queries.")] = True,
+    ) -> None:
+        """Evaluate search methods side by side on graded judgments (NDCG@10, Recall@100, MRR@10)."""
+        from shopmind.search.evaluate import VIEWS, evaluate, load_dataset, make_methods, write_report
+
+        views = VIEWS if view == "both" else (view,)
+        try:
+            if view != "both" and view not in VIEWS:
+                raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
+            data = load_dataset(fmt, path, threshold)
+            chosen = make_methods(m.strip() for m in methods.split(",") if m.strip())
+        except InputError as e:
+            console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
+            raise typer.Exit(code=2) from None
+        summary = evaluate(data, chosen, views, limit_queries, progress=progress)
+        summary["path"] = str(path)
+        summary["format"] = fmt
+        stem = f"search-{fmt}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
+        json_path, html_path = write_report(summary, out, stem)
+        for name, m in summary["methods"].items():  # type: ignore[union-attr]
+            for v, r in m["views"].items():
+                typer.echo(
+                    f"{name:10s} {v:9s} NDCG@10 {_f(r['ndcg@10'])}  Recall@100 {_f(r['recall@100'])}"
+                    f"  MRR@10 {_f(r['mrr@10'])}  ({r['queries_per_second']} q/s)"
+                )
+        typer.echo(f"JSON: {json_path}")
+        typer.echo(f"HTML: {html_path}")
+
+
+def _f(v: object) -> str:
+    return "  –   " if v is None else f"{v:.4f}"  # type: ignore[str-format]

@@ -1,0 +1,444 @@
+"""Evaluate search methods side by side on graded judgments (``shopmind evaluate search``).
+
+A dataset comes in through the adapters (``home-depot``, ``crowdflower``, ``qbqtc``, or
+``canonical`` for any folder of canonical products + judgments), so held-out judgments in
+the same formats run unchanged. Every method sees the same cleaned product text (HTML
+stripped from descriptions) and the same queries, in one run.
+
+Views:
+
+- ``rerank``: per query, order its judged products (products no method scores keep a
+  neutral order: by a hash of the id, identical for every method).
+- ``retrieval``: rank the whole corpus, top 100; unjudged products gain 0 (a lower bound).
+
+Methods are pluggable: anything with ``name``, ``fit(products)``, ``search(query, k)`` and
+``rerank(query, candidates)`` (see ``Method``). Dense, fusion and LTR methods plug in here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import polars as pl
+
+from shopmind.data.adapters import get_adapter
+from shopmind.data.readers import InputError
+from shopmind.quality.repair import strip_html
+from shopmind.quality.svg import PALETTE, hbars
+from shopmind.search.lexical import FIELDS, BM25Params, LexicalIndex
+from shopmind.search.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
+from shopmind.text.analysis import Analyzer
+
+VIEWS = ("retrieval", "rerank")
+NDCG_K, RECALL_K, MRR_K = 10, 100, 10
+#: Grade from which a product counts as relevant (Recall, MRR), per format.
+THRESHOLDS = {"home-depot": 2.33, "crowdflower": 3.0, "qbqtc": 1.0}
+FORMULAS = {
+    "ndcg@10": "sum_{r<=10} (grade - min_grade) / log2(r + 1); ideal DCG from the query's judged products; "
+    "unjudged = 0; queries with ideal DCG 0 are left out",
+    "recall@100": "share of the query's products with grade >= threshold in the top 100; queries with none left out",
+    "mrr@10": "1/rank of the first product with grade >= threshold in the top 10 (0 if none); "
+    "queries with none left out",
+}
+
+
+@runtime_checkable
+class Method(Protocol):
+    """A search method under evaluation."""
+
+    name: str
+
+    def fit(self, products: pl.DataFrame) -> None: ...
+
+    def search(self, query: str, k: int) -> list[str]: ...
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        """The candidates this method scores, best first (others may be left out)."""
+        ...
+
+
+# ---------------------------------------------------------------------- methods
+class OursBM25:
+    """Our analyzer + fielded BM25 (``LexicalIndex``)."""
+
+    def __init__(
+        self, params: BM25Params | None = None, analyzer: Analyzer | None = None, name: str = "ours-bm25"
+    ):
+        self.name = name
+        self.params = params
+        self.analyzer = analyzer
+        self.index: LexicalIndex | None = None
+
+    def fit(self, products: pl.DataFrame) -> None:
+        self.index = LexicalIndex(self.analyzer, self.params)
+        self.index.upsert(products)
+
+    def search(self, query: str, k: int) -> list[str]:
+        assert self.index is not None
+        return self.index.search(query, k).ids
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        assert self.index is not None
+        return self.index.search(query, len(candidates), candidates=candidates).ids
+
+
+class TantivyBM25:
+    """tantivy-py with default settings: title + description as text fields (default tokenizer),
+    queries through the default query parser over both fields (lenient parsing only when the
+    strict parser rejects the query's syntax). Its tokenizer splits on non-alphanumerics, so a
+    run of Chinese characters is one token."""
+
+    name = "tantivy"
+
+    def __init__(self) -> None:
+        self.syntax_fallbacks = 0
+
+    def fit(self, products: pl.DataFrame) -> None:
+        import tantivy
+
+        sb = tantivy.SchemaBuilder()
+        sb.add_text_field("product_id", stored=True, tokenizer_name="raw")
+        sb.add_text_field("title")
+        sb.add_text_field("description")
+        self.schema = sb.build()
+        self.index = tantivy.Index(self.schema)
+        # one indexing thread: the same segment layout every run, so ties keep the same order
+        # (scoring settings stay the defaults; BM25 statistics are index-wide either way)
+        writer = self.index.writer(num_threads=1)
+        for pid, title, desc in products.select("product_id", "title", "description").iter_rows():
+            writer.add_document(tantivy.Document(product_id=pid, title=title or "", description=desc or ""))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def _parse(self, query: str):
+        try:
+            return self.index.parse_query(query, ["title", "description"])
+        except ValueError:
+            self.syntax_fallbacks += 1
+            return self.index.parse_query_lenient(query, ["title", "description"])[0]
+
+    def _ids(self, q, k: int) -> list[str]:
+        hits = self.searcher.search(q, k).hits
+        return [self.searcher.doc(addr)["product_id"][0] for score, addr in hits if score > 0]
+
+    def search(self, query: str, k: int) -> list[str]:
+        return self._ids(self._parse(query), k)
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        import tantivy
+
+        only = tantivy.Query.term_set_query(self.schema, "product_id", list(candidates))
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, self._parse(query)), (tantivy.Occur.Must, only)]
+        )
+        return self._ids(q, len(candidates))
+
+
+class BM25sDefault:
+    """bm25s with default settings: ``bm25s.tokenize(stopwords="en")`` (no stemmer) and
+    ``BM25()`` (method lucene, k1 1.5, b 0.75) over title + description."""
+
+    name = "bm25s"
+
+    def fit(self, products: pl.DataFrame) -> None:
+        import bm25s
+
+        self.ids = products["product_id"].to_list()
+        self.pos = {p: i for i, p in enumerate(self.ids)}
+        corpus = [f"{t or ''} {d or ''}" for t, d in products.select("title", "description").iter_rows()]
+        self.retriever = bm25s.BM25()
+        self.retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
+
+    def _tokens(self, query: str) -> list[str]:
+        import bm25s
+
+        return bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)[0]
+
+    def search(self, query: str, k: int) -> list[str]:
+        tokens = self._tokens(query)
+        if not tokens:
+            return []
+        docs, scores = self.retriever.retrieve([tokens], k=min(k, len(self.ids)), show_progress=False)
+        return [self.ids[d] for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        tokens = self._tokens(query)
+        if not tokens:
+            return []
+        scores = self.retriever.get_scores(tokens)
+        scored = [(float(scores[self.pos[c]]), c) for c in candidates if c in self.pos]
+        scored = [x for x in scored if x[0] > 0]
+        scored.sort(key=lambda x: -x[0])
+        return [c for _, c in scored]
+
+
+class NeutralOrder:
+    """Baseline that scores nothing: retrieval finds nothing, re-ranking keeps the neutral
+    (hashed-id) order. Shows how much of a re-rank score the judged set gives for free."""
+
+    name = "neutral"
+
+    def fit(self, products: pl.DataFrame) -> None:
+        return None
+
+    def search(self, query: str, k: int) -> list[str]:
+        return []
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        return []
+
+
+METHODS: dict[str, Callable[[], Method]] = {
+    "ours": OursBM25,
+    "tantivy": TantivyBM25,
+    "bm25s": BM25sDefault,
+    "neutral": NeutralOrder,
+}
+
+
+# ---------------------------------------------------------------------- data
+@dataclass
+class EvalData:
+    """A search corpus and graded judgments: ``qrels[query][product_id] = grade``."""
+
+    name: str
+    products: pl.DataFrame
+    qrels: dict[str, dict[str, float]]
+    min_grade: float
+    max_grade: float
+    threshold: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    if column in frame.columns:
+        return pl.col(column).cast(pl.Utf8)
+    return pl.lit(None, dtype=pl.Utf8).alias(column)
+
+
+def prepare(
+    products: pl.DataFrame,
+    judgments: pl.DataFrame,
+    name: str,
+    scale: tuple[float, float] | None = None,
+    threshold: float | None = None,
+) -> EvalData:
+    """Clean products (one row per id, HTML stripped) and judgments (mean grade per pair)."""
+    notes: list[str] = []
+    cols = [_text(products, "product_id"), _text(products, "title")]
+    cols += [_text(products, c) for c in FIELDS if c not in ("title", "attributes")]
+    if "attributes" in products.columns:
+        cols.append(pl.col("attributes"))
+    prods = products.select(cols).filter(pl.col("product_id").is_not_null())
+    n = prods.height
+    prods = prods.unique("product_id", keep="first", maintain_order=True)
+    if prods.height < n:
+        notes.append(f"{n - prods.height} duplicate product rows dropped (first kept)")
+    prods = prods.with_columns(
+        pl.col("description").map_elements(strip_html, return_dtype=pl.Utf8),
+        pl.col("title").map_elements(strip_html, return_dtype=pl.Utf8),
+    )
+    j = judgments.select(
+        pl.col("query").cast(pl.Utf8),
+        pl.col("product_id").cast(pl.Utf8),
+        pl.col("relevance").cast(pl.Float64, strict=False),
+    ).drop_nulls()
+    j = j.filter(pl.col("query").str.strip_chars() != "")
+    j = j.group_by("query", "product_id", maintain_order=True).agg(pl.col("relevance").mean())
+    known = set(prods["product_id"].to_list())
+    missing = j.filter(~pl.col("product_id").is_in(list(known))).height
+    if missing:
+        notes.append(f"{missing} judgments of products not in the corpus dropped")
+        j = j.filter(pl.col("product_id").is_in(list(known)))
+    if j.height == 0:
+        raise InputError("no usable judgments (query, product_id, relevance) in the dataset")
+    lo, hi = scale if scale is not None else (float(j["relevance"].min()), float(j["relevance"].max()))
+    if threshold is None:
+        threshold = THRESHOLDS.get(name, lo + (hi - lo) * 2 / 3)
+    qrels: dict[str, dict[str, float]] = {}
+    for q, p, r in j.iter_rows():
+        qrels.setdefault(q, {})[p] = float(r)
+    return EvalData(name, prods, qrels, float(lo), float(hi), float(threshold), notes)
+
+
+def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> EvalData:
+    """Products and judgments of ``path`` read by the adapter ``fmt``."""
+    if fmt not in ("home-depot", "crowdflower", "qbqtc", "canonical"):
+        raise InputError(
+            f"format {fmt!r} has no search judgments; valid: home-depot, crowdflower, qbqtc, canonical"
+        )
+    batch = get_adapter(fmt).load(Path(path))
+    if batch.products is None or batch.judgments is None:
+        raise InputError(f"{path}: the {fmt} data needs both products and judgments")
+    scale = batch.meta.get("relevance_scale")
+    return prepare(batch.products, batch.judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
+
+
+def select_queries(queries: Iterable[str], limit: int | None) -> list[str]:
+    """Queries in a fixed pseudo-random order (md5 of the text); the first ``limit`` of them."""
+    ordered = sorted(queries, key=lambda q: (hashlib.md5(q.encode()).hexdigest(), q))
+    return ordered if limit is None else ordered[:limit]
+
+
+def _neutral(pid: str) -> str:
+    return hashlib.md5(pid.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------- evaluation
+def evaluate(
+    data: EvalData,
+    methods: Sequence[Method],
+    views: Sequence[str] = VIEWS,
+    limit_queries: int | None = None,
+    progress: bool = True,
+) -> dict[str, object]:
+    """Fit every method on the corpus and score it on every view; a JSON-ready summary."""
+    from tqdm import tqdm
+
+    queries = select_queries(data.qrels, limit_queries)
+    out: dict[str, object] = {
+        "dataset": data.name,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_products": data.products.height,
+        "n_queries": len(queries),
+        "n_judgments": sum(len(data.qrels[q]) for q in queries),
+        "scale": [data.min_grade, data.max_grade],
+        "relevance_threshold": data.threshold,
+        "formulas": FORMULAS,
+        "notes": list(data.notes),
+        "views": {
+            "retrieval": f"rank the whole corpus ({data.products.height:,} products), top {RECALL_K}",
+            "rerank": "order each query's judged products (mean "
+            f"{np.mean([len(data.qrels[q]) for q in queries]):.1f} per query); unscored ones in a neutral order; "
+            "Recall@100 is 1 whenever a query has <= 100 judged products",
+        },
+        "methods": {},
+    }
+    mean_judged = float(np.mean([len(data.qrels[q]) for q in queries]))
+    if "rerank" in views and mean_judged < 2:
+        out["notes"].append(  # type: ignore[union-attr]
+            f"rerank view nearly trivial: {mean_judged:.2f} judged products per query; read the retrieval view"
+        )
+    for m in methods:
+        t0 = time.perf_counter()
+        m.fit(data.products)
+        res: dict[str, object] = {"fit_seconds": round(time.perf_counter() - t0, 3), "views": {}}
+        for view in views:
+            per_q: dict[str, list[float | None]] = {"ndcg@10": [], "recall@100": [], "mrr@10": []}
+            t1 = time.perf_counter()
+            for q in tqdm(queries, desc=f"{m.name} {view}", unit="q", disable=not progress, leave=False):
+                grades = data.qrels[q]
+                if view == "retrieval":
+                    ranked = m.search(q, RECALL_K)
+                else:
+                    cands = sorted(grades, key=_neutral)
+                    ranked = m.rerank(q, cands)
+                    seen = set(ranked)
+                    ranked = list(ranked) + [c for c in cands if c not in seen]
+                per_q["ndcg@10"].append(ndcg_at_k(ranked, grades, NDCG_K, data.min_grade))
+                per_q["recall@100"].append(recall_at_k(ranked, grades, RECALL_K, data.threshold))
+                per_q["mrr@10"].append(mrr_at_k(ranked, grades, MRR_K, data.threshold))
+            secs = time.perf_counter() - t1
+            metrics = {}
+            for key, vals in per_q.items():
+                value, n = mean(vals)
+                metrics[key] = None if math.isnan(value) else round(value, 4)
+                metrics[f"{key}_queries"] = n
+            metrics["seconds"] = round(secs, 2)
+            metrics["queries_per_second"] = round(len(queries) / secs, 1) if secs > 0 else None
+            res["views"][view] = metrics  # type: ignore[index]
+        extra = getattr(m, "syntax_fallbacks", None)
+        if extra:
+            res["query_syntax_fallbacks"] = extra
+        out["methods"][m.name] = res  # type: ignore[index]
+    return out
+
+
+def make_methods(names: Iterable[str]) -> list[Method]:
+    out = []
+    for n in names:
+        if n not in METHODS:
+            raise InputError(f"unknown method {n!r}; valid: {', '.join(METHODS)}")
+        out.append(METHODS[n]())
+    return out
+
+
+# ---------------------------------------------------------------------- report
+def write_report(summary: dict[str, object], out_dir: Path | str, stem: str) -> tuple[Path, Path]:
+    """Write ``<stem>.json`` and a self-contained ``<stem>.html`` into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{stem}.json"
+    html_path = out_dir / f"{stem}.html"
+    json_path.write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+    html_path.write_text(render_html(summary), encoding="utf-8")
+    return json_path, html_path
+
+
+def render_html(s: dict[str, object]) -> str:
+    methods: dict[str, dict] = s["methods"]  # type: ignore[assignment]
+    metrics = ("ndcg@10", "recall@100", "mrr@10")
+    views = sorted({v for m in methods.values() for v in m["views"]}, key=lambda v: VIEWS.index(v))
+    rows = []
+    for name, m in methods.items():
+        for v in views:
+            r = m["views"].get(v)
+            if r is None:
+                continue
+            cells = "".join(f"<td>{_fmt(r[k])}</td>" for k in metrics)
+            rows.append(
+                f"<tr><td>{escape(name)}</td><td>{v}</td>{cells}<td>{r['queries_per_second']}</td></tr>"
+            )
+    charts = []
+    for i, (name, m) in enumerate(methods.items()):
+        items = [
+            (f"{v} {k}", float(m["views"][v][k]))
+            for v in views
+            for k in metrics
+            if v in m["views"] and m["views"][v][k] is not None
+        ]
+        charts.append(
+            f"<h3>{escape(name)} <span class='muted'>(fit {m['fit_seconds']} s)</span></h3>"
+            + hbars(items, color=PALETTE[i % len(PALETTE)], fmt="{:.3f}")
+        )
+    compare = []
+    for v in views:
+        items = [
+            (f"{n} {v}", float(m["views"][v]["ndcg@10"]))
+            for n, m in methods.items()
+            if v in m["views"] and m["views"][v]["ndcg@10"] is not None
+        ]
+        compare.append(f"<h3>NDCG@10, {v}</h3>" + hbars(items, fmt="{:.3f}"))
+    formulas = "".join(f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in s["formulas"].items())  # type: ignore[union-attr]
+    view_notes = "".join(f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in s["views"].items())  # type: ignore[union-attr]
+    notes = "".join(f"<li>{escape(n)}</li>" for n in s["notes"])  # type: ignore[union-attr]
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>Search evaluation: {escape(str(s["dataset"]))}</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:60em}}table{{border-collapse:collapse}}
+td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}
+.muted{{color:#777;font-weight:normal}}</style></head><body>
+<h1>Search evaluation: {escape(str(s["dataset"]))}</h1>
+<p>{s["n_products"]:,} products, {s["n_queries"]:,} queries, {s["n_judgments"]:,} judgments; grades {s["scale"][0]:g}–{s["scale"][1]:g},
+relevant from {s["relevance_threshold"]:g}. {escape(str(s["created_at"]))}</p>
+<table><tr><th>method</th><th>view</th><th>NDCG@10</th><th>Recall@100</th><th>MRR@10</th><th>queries/s</th></tr>
+{"".join(rows)}</table>
+{"".join(compare)}
+<h2>Per method</h2>{"".join(charts)}
+<h2>Definitions</h2><ul>{formulas}{view_notes}</ul>
+{f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
+</body></html>"""
+
+
+def _fmt(v: object) -> str:
+    return "–" if v is None else f"{v:.4f}"  # type: ignore[str-format]
