@@ -76,10 +76,11 @@ def _gate(products=None, events=None, judgments=None, cfg=None, **meta):
         ("currency", ["USD", "XYZ", None, "USD", "usd", "CNY"], {1, 2, 4}, "PRD_CURRENCY_UNKNOWN"),
         (
             "title",
-            ["Red dress", "test", "N/A", "ab", "样品", "连衣裙"],
-            {1, 2, 3, 4},
+            ["Red dress", "test", "N/A", "aaa", "样品", "--"],
+            {1, 2, 3, 4, 5},
             "PRD_TITLE_PLACEHOLDER",
         ),
+        ("title", ["M", "Ed", "187", "8 1/2", "连衣裙", "?"], {5}, "PRD_TITLE_PLACEHOLDER"),
         ("description", ["ok", None, "", "fine", "x", "y"], {1, 2}, "PRD_DESC_MISSING"),
         ("stock", [1, -1, 0, 5, None, 2], {1}, "PRD_STOCK_NEGATIVE"),
         ("rating", [1.0, 5.0, 0.5, 6.0, None, 3.0], {2, 3}, "PRD_RATING_RANGE"),

@@ -322,14 +322,18 @@ def quarantine(
     out.print(table)
 
 
-evaluate_app = typer.Typer(help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True)
+evaluate_app = typer.Typer(
+    help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True
+)
 app.add_typer(evaluate_app, name="evaluate")
 
 
 def _register_evaluators() -> None:
+    from shopmind.recommend.cli import register as register_recs
     from shopmind.search.cli import register as register_search
 
     register_search(evaluate_app)
+    register_recs(evaluate_app)
 
 
 _register_evaluators()

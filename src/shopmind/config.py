@@ -66,8 +66,10 @@ ISO_4217 = frozenset(
 )
 
 PLACEHOLDER_TITLES = (
-    "test", "testing", "n/a", "na", "none", "null", "nan", "tbd", "todo", "xxx", "xx", "untitled",
-    "no title", "product", "item", "sample", "placeholder", "-", "--", "?", "样品", "测试", "无", "暂无",
+    "test", "testing", "test product", "n/a", "na", "none", "null", "nan", "tbd", "todo", "untitled",
+    "no title", "title", "product", "product name", "new product", "item", "sample", "placeholder",
+    "dummy", "tmp", "temp", "foo", "bar", "lorem ipsum", "asdf", "qwerty", "abc", "a", "aa", "aaa",
+    "aaaa", "x", "xx", "xxx", "xxxx", "zzz", "zzzz", "样品", "测试", "无", "暂无", "标题", "商品",
 )  # fmt: skip
 
 
@@ -102,7 +104,9 @@ class GateConfig:
     qty_mad_k: float = 5.0  # robust z on log quantity within an item (floor 0.5 on the scale)
     min_group_size: int = 5  # MAD needs this many rows in a group to judge one
     price_unit_tolerance: float = 0.05  # |log10(ratio) - 2| below this (in decades) = a x100 error
-    min_title_chars: int = 3
+    min_title_chars: int = (
+        1  # titles shorter than this are placeholders (1 = only the word list and no-letter rule)
+    )
     placeholder_titles: tuple[str, ...] = PLACEHOLDER_TITLES
     freshness_days: float = 2.0
     volume_change: float = 0.5

@@ -115,8 +115,9 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
         RowCheck("PRD_DUP_ID", "product_id IS NOT NULL AND _dup_rank > 1"),
         RowCheck(
             "PRD_TITLE_PLACEHOLDER",
-            f"title IS NOT NULL AND (lower(title) IN {placeholders} OR "
-            f"(char_length(title) < {cfg.min_title_chars} AND NOT regexp_like(title, '[\\x{{4e00}}-\\x{{9fff}}]{{2}}')))",
+            # a placeholder word, or no letter or digit at all ("-", "???"); "M", "Ed", "187", "8 1/2" pass
+            f"title IS NOT NULL AND (lower(title) IN {placeholders} OR NOT regexp_like(title, '[\\p{{L}}\\p{{N}}]')"
+            f" OR char_length(title) < {cfg.min_title_chars})",
         ),
         RowCheck("PRD_DESC_MISSING", "description IS NULL", needs=("description",)),
         RowCheck("PRD_PRICE_NONPOSITIVE", "price IS NOT NULL AND price <= 0"),

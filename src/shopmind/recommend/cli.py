@@ -1,0 +1,94 @@
+"""The ``recs`` evaluation command, registered on a typer sub-app (``shopmind evaluate recs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shopmind.data.adapters import ADAPTERS
+from shopmind.data.readers import InputError
+
+PROTOCOLS = ("loo", "recbole", "time")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``recs`` to ``app``."""
+
+    @app.command("recs")
+    def recs(
+        path: Annotated[
+            Path,
+            typer.Argument(help="Dataset file or folder (e.g. ../shared/data/amazon-beauty/Beauty.txt)."),
+        ],
+        fmt: Annotated[
+            str,
+            typer.Option(
+                "--format", "-f", help="Dataset format (amazon-5core, movielens, online-retail, ...)."
+            ),
+        ],
+        out: Annotated[Path, typer.Option("--out", help="Folder for the JSON and HTML report.")] = Path(
+            "reports"
+        ),
+        protocol: Annotated[
+            str | None, typer.Option(help="loo | recbole | time (default: the format's published protocol).")
+        ] = None,
+    ) -> None:
+        """Baselines and ours-v1 side by side under the dataset's published protocol (full ranking)."""
+        from shopmind.recommend import evaluate
+
+        console = Console(stderr=True)
+        if fmt not in ADAPTERS:
+            console.print(f"[bold red]error:[/] unknown format {fmt!r}; valid: {', '.join(ADAPTERS)}")
+            raise typer.Exit(2)
+        if protocol is not None and protocol not in PROTOCOLS:
+            console.print(f"[bold red]error:[/] unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
+            raise typer.Exit(2)
+        if not path.exists():
+            console.print(f"[bold red]error:[/] {path} does not exist")
+            raise typer.Exit(2)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console, transient=False,
+        ) as bar:  # fmt: skip
+
+            def progress(label: str, total: int) -> Iterator[Any]:
+                task = bar.add_task(label, total=total)
+                for _ in range(total):
+                    yield None
+                    bar.advance(task)
+
+            def log(msg: str) -> None:
+                bar.console.print(msg, highlight=False)
+
+            try:
+                result = evaluate.run(fmt, path, protocol, progress=_advancing(progress), log=log)
+            except InputError as exc:  # unreadable or malformed input: a user error, not a bug
+                console.print(f"[bold red]error:[/] {exc}")
+                raise typer.Exit(2) from None
+        json_path, html_path = evaluate.write_report(result, out)
+        table = Table(title=f"{fmt}: {result['protocol']} (test, full ranking)")
+        cols = ("hit@10", "ndcg@10", "recall@20", "ndcg@20", "mrr@10", "coverage@20", "novelty@10")
+        table.add_column("model")
+        for c in cols:
+            table.add_column(c, justify="right")
+        for name, m in result["test"].items():
+            table.add_row(name, *(f"{m[c]:.4f}" for c in cols))
+        Console().print(table)
+        Console().print(f"json: {json_path}\nhtml: {html_path}")
+
+
+def _advancing(progress: Any) -> Any:
+    """Make each progress generator advance on ``next``: the first step is primed here."""
+
+    def start(label: str, total: int) -> Iterator[Any]:
+        gen = progress(label, total)
+        next(gen, None)
+        return gen
+
+    return start

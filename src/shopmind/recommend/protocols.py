@@ -1,0 +1,223 @@
+"""The evaluation protocols of the published anchors, applied to accepted canonical events.
+
+Each protocol returns a ``Split``: a validation phase (hyperparameters and fusion weights are
+chosen here, and only here) and a test phase (reported once with the chosen settings). A
+phase says what the models are fitted on, which items are masked from each user's ranking,
+and the relevant items per user. See ``/work/shared/data/README.md`` for the protocols.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import polars as pl
+
+from shopmind.data.model import ROW
+
+
+@dataclass
+class Phase:
+    """One evaluation round: fit on ``fit``, mask ``history`` items, score against ``truth``.
+
+    ``truth`` holds distinct (user_id, item_id) pairs; ``history`` is None when nothing is masked.
+    """
+
+    name: str
+    fit: pl.DataFrame
+    truth: pl.DataFrame
+    history: pl.DataFrame | None
+
+
+@dataclass
+class Split:
+    protocol: str
+    items: list[str]
+    valid: Phase
+    test: Phase
+    select_metric: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _ordered(events: pl.DataFrame) -> pl.DataFrame:
+    """Events with a user and item, in each user's time order (ties: source row order)."""
+    order = ["user_id", "timestamp"] + ([ROW] if ROW in events.columns else [])
+    return events.filter(pl.col("user_id").is_not_null() & pl.col("item_id").is_not_null()).sort(order)
+
+
+def _pairs(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select("user_id", "item_id").unique(maintain_order=True)
+
+
+def _items(events: pl.DataFrame) -> list[str]:
+    return events["item_id"].drop_nulls().cast(pl.Utf8).unique(maintain_order=True).to_list()
+
+
+def leave_one_out(events: pl.DataFrame) -> Split:
+    """S3-Rec: last item = test, second last = validation, the rest = training.
+
+    Ranking is over all items of the data; the user's earlier items are masked (S3-Rec sets
+    the scores of ``train_matrix`` items to 0: the training items for validation, training +
+    validation item for test). The test phase is fitted on training + validation items —
+    what S3-Rec's sequential models read as input at test time. Users with fewer than 3
+    events only train (none in the 5-core files).
+    """
+    ev = _ordered(events).with_columns(
+        pl.int_range(pl.len()).over("user_id").alias("_pos"), pl.len().over("user_id").alias("_n")
+    )
+    evaluable = pl.col("_n") >= 3
+    train = ev.filter(~evaluable | (pl.col("_pos") < pl.col("_n") - 2))
+    valid_item = ev.filter(evaluable & (pl.col("_pos") == pl.col("_n") - 2))
+    test_item = ev.filter(evaluable & (pl.col("_pos") == pl.col("_n") - 1))
+    train_valid = pl.concat([train, valid_item]).sort(["user_id", "_pos"])
+    drop = ["_pos", "_n"]
+    return Split(
+        protocol="leave-one-out (S3-Rec)",
+        items=_items(events),
+        valid=Phase("valid", train.drop(drop), _pairs(valid_item), train.drop(drop)),
+        test=Phase("test", train_valid.drop(drop), _pairs(test_item), train_valid.drop(drop)),
+        select_metric="ndcg@10",
+        notes=[
+            "per user, events ordered by timestamp then source order; last = test, second last = validation",
+            "full ranking over all items in the file; the user's earlier items are masked (as S3-Rec does)",
+            "validation phase: fit on training items; test phase: refit on training + validation items",
+        ],
+    )
+
+
+def split_counts(total: np.ndarray, ratios: tuple[float, float, float]) -> np.ndarray:
+    """RecBole's ``Dataset._calcu_split_ids``: per-user (train, valid, test) counts.
+
+    cnt_i = int(ratio_i * tot) for valid and test, train takes the rest; then, from the last
+    split backwards, a split whose share is in (0, 1) gets one item from train while train
+    keeps more than one.
+    """
+    out = np.zeros((len(total), 3), dtype=np.int64)
+    for t in np.unique(total):
+        tot = int(t)
+        cnt = [int(r * tot) for r in ratios]
+        cnt[0] = tot - sum(cnt[1:])
+        for i in range(1, len(ratios)):
+            if cnt[0] <= 1:
+                break
+            if 0 < ratios[-i] * tot < 1:
+                cnt[-i] += 1
+                cnt[0] -= 1
+        out[total == t] = cnt
+    return out
+
+
+def recbole_random(
+    events: pl.DataFrame, ratios: tuple[float, float, float] = (0.8, 0.1, 0.1), seed: int = 2020
+) -> Split:
+    """RecBole quick start: random ordering (RO), ratio split 8:1:1 grouped by user.
+
+    RecBole shuffles all interactions with torch's RNG (seed 2020) and splits each user's
+    shuffled list by ``split_counts``. Without torch we draw the permutation from numpy's
+    PCG64 seeded 2020 (one uniform key per event, events first sorted by user, time, row):
+    the same protocol and sizes, not the same random draw. The model is fitted on training
+    only (RecBole trains on train and uses valid for early stopping); the test ranking masks
+    training + validation items, validation masks training items (RecBole's history items).
+    """
+    ev = _ordered(events)
+    rng = np.random.default_rng(seed)
+    ev = ev.with_columns(pl.Series("_key", rng.random(ev.height))).sort(["user_id", "_key"])
+    ev = ev.with_columns(
+        pl.int_range(pl.len()).over("user_id").alias("_pos"), pl.len().over("user_id").alias("_n")
+    )
+    users = ev.group_by("user_id", maintain_order=True).agg(pl.len().alias("_n"))
+    counts = split_counts(users["_n"].to_numpy(), ratios)
+    users = users.with_columns(pl.Series("_tr", counts[:, 0]), pl.Series("_va", counts[:, 1]))
+    ev = ev.join(users.drop("_n"), on="user_id", how="left")
+    part = (
+        pl.when(pl.col("_pos") < pl.col("_tr"))
+        .then(pl.lit("train"))
+        .when(pl.col("_pos") < pl.col("_tr") + pl.col("_va"))
+        .then(pl.lit("valid"))
+        .otherwise(pl.lit("test"))
+    )
+    ev = ev.with_columns(part.alias("_part"))
+    drop = ["_key", "_pos", "_n", "_tr", "_va", "_part"]
+    train = ev.filter(pl.col("_part") == "train").sort(["user_id", "timestamp"]).drop(drop)
+    valid = ev.filter(pl.col("_part") == "valid").drop(drop)
+    test = ev.filter(pl.col("_part") == "test").drop(drop)
+    return Split(
+        protocol=f"RecBole RO ratio split {ratios} by user (seed {seed}, numpy PCG64)",
+        items=_items(events),
+        valid=Phase("valid", train, _pairs(valid), train),
+        test=Phase("test", train, _pairs(test), pl.concat([train, valid])),
+        select_metric="ndcg@10",
+        notes=[
+            "every event is an interaction (all ratings, as RecBole's ml-100k quick start)",
+            f"per-user random 8:1:1 by RecBole's _calcu_split_ids; permutation from numpy default_rng({seed})",
+            "fit on training only; validation masks training items, test masks training + validation items",
+        ],
+    )
+
+
+def time_split(
+    events: pl.DataFrame,
+    cut: datetime,
+    valid_cut: datetime,
+    purchases_only: bool = True,
+) -> Split:
+    """Global time split: fit before ``cut``, relevant = distinct items bought on or after it.
+
+    Validation repeats the split one period earlier (fit before ``valid_cut``, relevant in
+    [valid_cut, cut)). Only users with at least one fitted event are evaluated (cold users get
+    the same popularity list from every model); nothing is masked — repeat purchases count,
+    which is what a shop's "buy again" wants and what "against all items" asks.
+    """
+    ev = _ordered(events)
+    if purchases_only:
+        ev = ev.filter(pl.col("type") == "purchase")
+        if "quantity" in ev.columns:
+            ev = ev.filter(pl.col("quantity").is_null() | (pl.col("quantity") > 0))
+        if "order_id" in ev.columns:
+            ev = ev.filter(~pl.col("order_id").fill_null("").str.starts_with("C"))
+
+    def phase(name: str, start: datetime, end: datetime | None) -> Phase:
+        start = start.astimezone(UTC)  # events are UTC; the cuts may be given in local time
+        end = end.astimezone(UTC) if end is not None else None
+        fit = ev.filter(pl.col("timestamp") < start)
+        later = ev.filter(pl.col("timestamp") >= start)
+        if end is not None:
+            later = later.filter(pl.col("timestamp") < end)
+        warm = fit.select("user_id").unique()
+        truth = _pairs(later.join(warm, on="user_id", how="semi"))
+        return Phase(name, fit, truth, None)
+
+    return Split(
+        protocol=f"global time split at {cut.isoformat()} (validation at {valid_cut.isoformat()})",
+        items=_items(ev),
+        valid=phase("valid", valid_cut, cut),
+        test=phase("test", cut, None),
+        select_metric="recall@20",
+        notes=[
+            "purchases only (type purchase, quantity > 0, invoice not starting with 'C'), known customers",
+            "relevant = distinct items each warm customer bought in the next period; no masking of past items",
+            f"test: fit < {cut.isoformat()}, relevant >= it; validation: fit < {valid_cut.isoformat()}, "
+            f"relevant in [{valid_cut.isoformat()}, {cut.isoformat()})",
+            "ranking over all items ever purchased in the data",
+        ],
+    )
+
+
+LONDON = ZoneInfo("Europe/London")
+RETAIL_CUT = datetime(2011, 11, 1, tzinfo=LONDON)
+RETAIL_VALID_CUT = datetime(2011, 10, 1, tzinfo=LONDON)
+
+DEFAULT_PROTOCOL = {"amazon-5core": "loo", "movielens": "recbole", "online-retail": "time"}
+
+
+def make_split(protocol: str, events: pl.DataFrame) -> Split:
+    """The split named ``protocol`` (loo, recbole, time)."""
+    if protocol == "loo":
+        return leave_one_out(events)
+    if protocol == "recbole":
+        return recbole_random(events)
+    if protocol == "time":
+        return time_split(events, RETAIL_CUT, RETAIL_VALID_CUT)
+    raise ValueError(f"unknown protocol {protocol!r}; valid: loo, recbole, time")
