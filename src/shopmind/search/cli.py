@@ -32,8 +32,15 @@ def register(app: typer.Typer) -> None:
             "shopmind-data/reports"
         ),
         methods: Annotated[
-            str, typer.Option(help="Comma-separated: ours, tantivy, bm25s, neutral (baseline).")
+            str,
+            typer.Option(
+                help="Comma-separated: ours, tantivy, bm25s, neutral (baseline), dense-use, dense-e5, "
+                "hybrid (ours + dense-use, fusion tuned on half the queries), hybrid-e5."
+            ),
         ] = "ours,tantivy,bm25s",
+        vectors: Annotated[
+            Path, typer.Option(help="Vector cache folder of the dense and hybrid methods.")
+        ] = Path("shopmind-data/vectors"),
         threshold: Annotated[
             float | None,
             typer.Option(
@@ -50,7 +57,7 @@ def register(app: typer.Typer) -> None:
             if view != "both" and view not in VIEWS:
                 raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
             data = load_dataset(fmt, path, threshold)
-            chosen = make_methods(m.strip() for m in methods.split(",") if m.strip())
+            chosen = make_methods((m.strip() for m in methods.split(",") if m.strip()), vectors)
         except InputError as e:
             console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
             raise typer.Exit(code=2) from None
@@ -60,11 +67,22 @@ def register(app: typer.Typer) -> None:
         stem = f"search-{fmt}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
         json_path, html_path = write_report(summary, out, stem)
         for name, m in summary["methods"].items():  # type: ignore[union-attr]
-            for v, r in m["views"].items():
+            for v, r in m["views"].items():  # all queries, then the held-out half
                 typer.echo(
                     f"{name:10s} {v:9s} NDCG@10 {_f(r['ndcg@10'])}  Recall@100 {_f(r['recall@100'])}"
                     f"  MRR@10 {_f(r['mrr@10'])}  ({r['queries_per_second']} q/s)"
                 )
+                h = r.get("heldout")
+                if h:
+                    typer.echo(
+                        f"{'':10s} {'held-out':9s} NDCG@10 {_f(h['ndcg@10'])}  Recall@100 {_f(h['recall@100'])}"
+                        f"  MRR@10 {_f(h['mrr@10'])}  ({h['ndcg@10_queries']} queries)"
+                    )
+            if "tuning" in m:
+                typer.echo(f"{name}: fusion chosen on the tuning half: {m['tuning']['chosen']}")
+            if "fit_info" in m:
+                typer.echo(f"{name}: {m['fit_info']}")
+        typer.echo(summary.get("split", ""))
         typer.echo(f"JSON: {json_path}")
         typer.echo(f"HTML: {html_path}")
 

