@@ -1,0 +1,128 @@
+"""The contract between query understanding, the search engine and its callers.
+
+Kept in one small module with no behaviour so that the parser (``understand``), the engine
+(``engine``) and the HTTP layer agree on what a filter and an understood query *are*,
+without importing each other.
+
+- ``Filters`` are hard constraints: a product that fails one is not in the result set (and
+  so not in any facet count).
+- ``Understood`` is what the parser read out of the free text: the constraints it
+  recognised (each with the span of the query it came from, so a UI can show "under $50"
+  as a removable chip), the text left to match, spelling fixes and synonym expansions.
+  Recognised constraints become filters only when the engine is told to apply them
+  (``apply_understood``); otherwise they act as ranking features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+SortKey = Literal["relevance", "price_asc", "price_desc", "newest", "popularity"]
+SORT_KEYS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "newest", "popularity")
+
+ConstraintKind = Literal["price", "brand", "category", "attribute"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard constraints on products. Every field is optional; empty means "no constraint".
+
+    ``categories`` match a product whose ``category_path`` equals the value or starts with
+    it followed by the level separator (a filter on "Tools" keeps "Tools > Drills").
+    ``attributes`` maps an attribute key to the accepted values (any of them matches).
+    Values compare case-insensitively after Unicode normalisation.
+    """
+
+    categories: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    price_min: float | None = None
+    price_max: float | None = None
+    attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    in_stock: bool = False
+
+    def is_empty(self) -> bool:
+        return (
+            not self.categories
+            and not self.brands
+            and self.price_min is None
+            and self.price_max is None
+            and not self.attributes
+            and not self.in_stock
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["attributes"] = {k: list(v) for k, v in self.attributes}
+        d["categories"], d["brands"] = list(self.categories), list(self.brands)
+        return d
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One thing the parser recognised in the query.
+
+    ``kind`` says what it is; ``key`` is the attribute key for ``attribute`` (else the kind);
+    ``value`` is the canonical catalog value (brand/category/attribute value as the catalog
+    spells it) or, for price, a ``"min-max"`` string with an empty side for an open bound;
+    ``span`` is the (start, end) character range in the *original* query; ``source`` tells
+    how it was recognised (``"pattern"``, ``"catalog"``, ``"synonym"``, ``"graph"``).
+    """
+
+    kind: ConstraintKind
+    key: str
+    value: str
+    span: tuple[int, int]
+    source: str = "catalog"
+    price_min: float | None = None
+    price_max: float | None = None
+
+
+@dataclass(frozen=True)
+class Understood:
+    """What the free text of a query was understood as.
+
+    ``text`` is the query with recognised *price* phrases removed (brand, category and
+    attribute words stay: they still match lexically). ``expansions`` are extra terms added
+    for lexical matching (synonyms, graph neighbours), weighted below the user's own terms.
+    """
+
+    query: str
+    text: str
+    language: str
+    constraints: tuple[Constraint, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    expansions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def filters(self) -> Filters:
+        """The recognised constraints as hard filters (used when the caller opts in)."""
+        brands = tuple(c.value for c in self.constraints if c.kind == "brand")
+        cats = tuple(c.value for c in self.constraints if c.kind == "category")
+        attrs: dict[str, list[str]] = {}
+        for c in self.constraints:
+            if c.kind == "attribute":
+                attrs.setdefault(c.key, []).append(c.value)
+        lo = hi = None
+        for c in self.constraints:
+            if c.kind == "price":
+                lo = c.price_min if lo is None or (c.price_min is not None and c.price_min > lo) else lo
+                hi = c.price_max if hi is None or (c.price_max is not None and c.price_max < hi) else hi
+        return Filters(
+            categories=cats,
+            brands=brands,
+            price_min=lo,
+            price_max=hi,
+            attributes=tuple((k, tuple(v)) for k, v in attrs.items()),
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "text": self.text,
+            "language": self.language,
+            "constraints": [asdict(c) for c in self.constraints],
+            "corrections": dict(self.corrections),
+            "expansions": list(self.expansions),
+            "notes": list(self.notes),
+        }
