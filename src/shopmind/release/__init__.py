@@ -1,0 +1,1 @@
+"""Versioned releases: everything serving needs, built from the store into one folder."""

@@ -1,0 +1,169 @@
+"""The releases folder: versioned, immutable release folders and an atomic ``CURRENT`` pointer.
+
+Layout of ``<workspace>/releases``::
+
+    CURRENT                 one line: the id of the release being served
+    .lock                   flock-ed by a build or a switch (one writer at a time)
+    .staging-<id>/          a build in progress (never read by a server)
+    <id>/release.json       a finished release; ``release.json`` is written last
+
+Why a pointer *file* replaced with ``os.replace`` rather than a symlink swap: both are atomic
+on POSIX, but a file is also readable the same way on every platform and carries no
+dangling-link state. A build only ever writes inside its staging folder and publishes with
+two renames (staging -> final folder, then CURRENT), so a build killed at any instant leaves
+the previous release serving; staging folders left by killed builds are removed by the next
+build once it holds the lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "release.json"
+POINTER = "CURRENT"
+STAGING_PREFIX = ".staging-"
+
+
+class ReleaseError(Exception):
+    """A release operation that cannot be done as asked (message says why)."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def new_release_id(now: datetime | None = None) -> str:
+    """Sortable id: UTC time to the microsecond (two builds never share one)."""
+    now = now or datetime.now(UTC)
+    return "r" + now.strftime("%Y%m%dT%H%M%S%fZ")
+
+
+class Releases:
+    """Reads and switches releases under ``<workspace>/releases``."""
+
+    def __init__(self, workspace: Path | str) -> None:
+        self.root = Path(workspace) / "releases"
+
+    # ---------------------------------------------------------------- reading
+    def current_id(self) -> str | None:
+        try:
+            value = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return value or None
+
+    def current(self) -> Path | None:
+        rid = self.current_id()
+        return None if rid is None else self.root / rid
+
+    def manifest(self, release_id: str) -> dict[str, Any]:
+        path = self.root / release_id / MANIFEST
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ReleaseError(f"no finished release {release_id!r} in {self.root}") from None
+
+    def list(self) -> list[dict[str, Any]]:
+        """Finished releases, newest first, each manifest plus ``current: bool``."""
+        if not self.root.exists():
+            return []
+        cur = self.current_id()
+        out = []
+        for d in sorted(self.root.iterdir(), reverse=True):
+            if d.is_dir() and not d.name.startswith(".") and (d / MANIFEST).exists():
+                m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
+                m["current"] = d.name == cur
+                out.append(m)
+        return out
+
+    # ---------------------------------------------------------------- writing
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Exclusive lock for builds and switches; fails fast if another holds it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ReleaseError(f"another build or rollback is running on {self.root}") from None
+            yield
+        finally:
+            os.close(fd)
+
+    def clean_staging(self) -> list[str]:
+        """Remove staging folders of builds that died (call with the lock held)."""
+        removed = []
+        for d in self.root.glob(STAGING_PREFIX + "*"):
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d.name)
+        return removed
+
+    def staging(self, release_id: str) -> Path:
+        path = self.root / f"{STAGING_PREFIX}{release_id}"
+        path.mkdir(parents=True, exist_ok=False)
+        return path
+
+    def publish(self, staging: Path, manifest: dict[str, Any]) -> Path:
+        """Finish a staged build: manifest last, rename into place, then switch CURRENT."""
+        release_id = manifest["id"]
+        tmp = staging / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, staging / MANIFEST)
+        final = self.root / release_id
+        os.replace(staging, final)
+        _fsync_dir(self.root)
+        self.switch(release_id)
+        return final
+
+    def switch(self, release_id: str) -> None:
+        """Point CURRENT at a finished release (atomic: readers see the old or the new id)."""
+        self.manifest(release_id)  # raises if not finished
+        tmp = self.root / f".{POINTER}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(release_id + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / POINTER)
+        _fsync_dir(self.root)
+
+    def rollback(self, to: str | None = None) -> str:
+        """Switch to ``to``, or to the newest finished release older than the current one."""
+        with self.lock():
+            if to is not None:
+                self.switch(to)
+                return to
+            cur = self.current_id()
+            ids = [m["id"] for m in self.list()]
+            older = [i for i in ids if cur is None or i < cur]
+            if not older:
+                raise ReleaseError("no older release to roll back to" + (f" (current: {cur})" if cur else ""))
+            self.switch(older[0])
+            return older[0]
+
+    def prune(self, keep: int) -> list[str]:
+        """Delete finished releases beyond the newest ``keep``, never the current one."""
+        if keep < 1:
+            raise ReleaseError(f"keep must be >= 1, got {keep}")
+        cur = self.current_id()
+        ids = [m["id"] for m in self.list()]
+        doomed = [i for i in ids[keep:] if i != cur]
+        for rid in doomed:
+            trash = self.root / f"{STAGING_PREFIX}deleting-{rid}"
+            os.replace(self.root / rid, trash)  # atomic disappearance, then slow delete
+            shutil.rmtree(trash, ignore_errors=True)
+        return doomed
