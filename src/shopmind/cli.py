@@ -423,6 +423,98 @@ def rollback(
     console.print(f"current release is now {rid}")
 
 
+@app.command()
+def serve(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Shop TOML with a [serve] table.")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the current release: HTTP API (/docs), storefront (/) and dashboards.
+
+    Follows `shopmind build` and `shopmind rollback` without a restart.
+    """
+    import tomllib
+
+    import uvicorn
+
+    from shopmind.serve.app import DEFAULTS, create_app
+    from shopmind.serve.observe import configure_logging
+
+    settings: dict = {}
+    try:
+        if config is not None:
+            try:
+                settings = dict(tomllib.loads(config.read_text(encoding="utf-8")).get("serve", {}))
+            except FileNotFoundError:
+                raise UsageError(f"config file {config} does not exist") from None
+            except tomllib.TOMLDecodeError as exc:
+                raise UsageError(f"{config}: not valid TOML: {exc}") from None
+            unknown = sorted(set(settings) - set(DEFAULTS))
+            if unknown:
+                raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
+        if not workspace.exists():
+            raise UsageError(
+                f"workspace {workspace} does not exist (run `shopmind ingest` and `shopmind build`)"
+            )
+    except UsageError as exc:
+        raise _fail(str(exc)) from None
+    configure_logging(log_level)
+    application = create_app(workspace, settings)
+    console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+    uvicorn.run(
+        application, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=5
+    )
+
+
+keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="A label, e.g. the client's name.")],
+    scope: Annotated[str, typer.Option(help="read, events, write or admin.")] = "write",
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+) -> None:
+    """Create a key and print it once (only its scrypt hash is kept)."""
+    from shopmind.serve.auth import SCOPES, KeyStore
+
+    if scope not in SCOPES:
+        raise _fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
+    if not workspace.exists():
+        raise _fail(f"workspace {workspace} does not exist")
+    print(KeyStore(workspace).add(name, scope))
+    console.print("store this key now: it cannot be shown again (a running server picks it up on reload)")
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
+    """List keys (id, name, scope, created) — never the keys themselves."""
+    from shopmind.serve.auth import KeyStore
+
+    for r in KeyStore(workspace).list():
+        print(f"{r.key_id}\t{r.name}\t{r.scope}\t{r.created_at}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Id shown by `shopmind keys list`.")],
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+) -> None:
+    """Revoke a key."""
+    from shopmind.serve.auth import KeyStore
+
+    if not KeyStore(workspace).revoke(key_id):
+        raise _fail(f"no key {key_id!r}")
+    console.print(f"revoked {key_id}")
+
+
 evaluate_app = typer.Typer(
     help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True
 )

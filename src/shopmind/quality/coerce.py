@@ -9,7 +9,9 @@ real feeds mix them; naive timestamps are read in the source's time zone, then m
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
@@ -241,3 +243,21 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
             notes[f"timezone_moved.{name.removeprefix('_moved_')}"] = {"from": timezone, "rows": n}
     helper_cols = [e.meta.output_name() for e in (*units, *moved)]
     return CoerceResult(frame=out.drop(helper_cols), present=present, notes=notes)
+
+
+def typed_products(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    """Canonical, typed products frame from logged JSON rows (the gate's coercion, no checks)."""
+    from shopmind.data.model import PRODUCTS
+
+    def text(v: Any) -> str | None:
+        if v is None:
+            return None
+        return json.dumps(v) if isinstance(v, list | dict) else str(v)
+
+    cols = [c for c in PRODUCTS.columns if any(c in r for r in rows)]
+    raw = pl.DataFrame({c: [text(r.get(c)) for r in rows] for c in cols}, schema=dict.fromkeys(cols, pl.Utf8))
+    raw = raw.with_row_index(ROW).with_columns(
+        pl.col(ROW).cast(pl.Int64), pl.lit(None, pl.Int64).alias(SOURCE_LINE)
+    )
+    frame = coerce(raw, PRODUCTS).frame
+    return frame.drop([c for c in (ROW, SOURCE_LINE, TYPE_ERRORS) if c in frame.columns])

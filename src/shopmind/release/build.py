@@ -20,8 +20,9 @@ from typing import Any
 import polars as pl
 
 from shopmind import __version__
+from shopmind.release.drain import drain_live_log
 from shopmind.release.releases import ReleaseError, Releases, new_release_id
-from shopmind.store.store import Store
+from shopmind.store.store import DB_FILE, Store
 
 
 @dataclass
@@ -62,6 +63,9 @@ def build_release(
     releases = Releases(workspace)
     with releases.lock():
         releases.clean_staging()
+        if not (workspace / DB_FILE).exists():
+            raise ReleaseError(f"no shopmind store in {workspace}: run `shopmind ingest` first")
+        drained = drain_live_log(workspace)
         with Store(workspace, read_only=True) as store:
             run = latest_run(store)
             if run is None:
@@ -99,6 +103,7 @@ def build_release(
                 "latest_run": {k: run[k] for k in ("run_id", "source", "status")},
                 "runs_included": len(store_runs),
                 "rows": {"products": products.height, "events": events.height},
+                "log_drained": drained,
                 "settings": dict(settings or {}),
                 "components": facts,
                 "seconds": round(time.perf_counter() - started, 3),

@@ -241,6 +241,22 @@ class Store:
             raise
         return written
 
+    def delete_products(self, product_ids: list[str]) -> int:
+        """Remove products deleted through the API (their events stay: they are history)."""
+        if not product_ids:
+            return 0
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            before = self.count("products")
+            con.executemany("DELETE FROM products WHERE product_id = ?", [[p] for p in product_ids])
+            removed = before - self.count("products")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return removed
+
     def _insert_frame(self, table: str, frame: pl.DataFrame, columns: list[str]) -> None:
         if frame.is_empty():
             return

@@ -1,0 +1,1 @@
+"""Serving: the HTTP API, the storefront and dashboards over the current release."""

@@ -1,0 +1,124 @@
+"""API keys: stored hashed (scrypt) in ``<workspace>/keys.json``, checked per request.
+
+Scopes: ``events`` (POST /v1/events — what the storefront's own key gets), ``write``
+(events + products), ``admin`` (everything, incl. reload), ``read`` (read routes when they
+are keyed). scrypt makes a stolen keys file useless, but costs ~50 ms per check, so a
+verified key is remembered in memory by its SHA-256 (never written anywhere).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+KEYS_FILE = "keys.json"
+SCOPES = ("read", "events", "write", "admin")
+#: What each scope also allows.
+IMPLIES = {
+    "admin": {"admin", "write", "events", "read"},
+    "write": {"write", "events", "read"},
+    "events": {"events", "read"},
+    "read": {"read"},
+}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def _hash(key: str, salt: bytes) -> str:
+    return hashlib.scrypt(key.encode(), salt=salt, **_SCRYPT).hex()
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    key_id: str
+    name: str
+    scope: str
+    salt: str
+    hash: str
+    created_at: str
+
+
+class KeyStore:
+    """Keys of one workspace plus in-memory ephemeral keys (the storefront's)."""
+
+    def __init__(self, workspace: Path | str | None) -> None:
+        self.path = None if workspace is None else Path(workspace) / KEYS_FILE
+        self._records: list[KeyRecord] = []
+        self._verified: dict[str, KeyRecord] = {}
+        self._lock = threading.Lock()
+        self.reload()
+
+    def reload(self) -> None:
+        records = []
+        if self.path is not None and self.path.exists():
+            records = [KeyRecord(**r) for r in json.loads(self.path.read_text(encoding="utf-8"))]
+        with self._lock:
+            ephemeral = [r for r in self._records if r.key_id.startswith("ephemeral-")]
+            self._records = records + ephemeral
+            self._verified = {}
+
+    def add(self, name: str, scope: str, persist: bool = True) -> str:
+        """Create a key; returns the plaintext (shown once). ``persist=False`` keeps it in memory only."""
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
+        plaintext = "sm_" + secrets.token_urlsafe(32)
+        salt = os.urandom(16)
+        prefix = "k-" if persist else "ephemeral-"
+        rec = KeyRecord(
+            key_id=prefix + secrets.token_hex(4),
+            name=name,
+            scope=scope,
+            salt=salt.hex(),
+            hash=_hash(plaintext, salt),
+            created_at=datetime.now(UTC).isoformat(),
+        )
+        with self._lock:
+            self._records.append(rec)
+        if persist:
+            self._save()
+        return plaintext
+
+    def revoke(self, key_id: str) -> bool:
+        with self._lock:
+            before = len(self._records)
+            self._records = [r for r in self._records if r.key_id != key_id]
+            self._verified = {}
+            changed = len(self._records) != before
+        if changed:
+            self._save()
+        return changed
+
+    def list(self) -> list[KeyRecord]:
+        return [r for r in self._records if not r.key_id.startswith("ephemeral-")]
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        rows = [r.__dict__ for r in self.list()]
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, self.path)
+
+    def check(self, presented: str | None, needed: str) -> str:
+        """'ok', 'missing' (no key: 401), 'invalid' (401) or 'forbidden' (valid key, scope too small: 403)."""
+        if not presented:
+            return "missing"
+        digest = hashlib.sha256(presented.encode()).hexdigest()
+        rec = self._verified.get(digest)
+        if rec is None:
+            for r in self._records:
+                if hmac.compare_digest(_hash(presented, bytes.fromhex(r.salt)), r.hash):
+                    rec = r
+                    break
+            if rec is None:
+                return "invalid"
+            with self._lock:
+                self._verified[digest] = rec
+        return "ok" if needed in IMPLIES[rec.scope] else "forbidden"

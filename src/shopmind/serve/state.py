@@ -1,0 +1,192 @@
+"""The shop a server process serves: the loaded current release plus what arrived since.
+
+A request takes ``shop.current`` once and uses that object to the end, so swapping in a new
+release (a reference assignment) never disturbs requests in flight. A watcher thread polls
+the ``CURRENT`` pointer; a new release is loaded completely *beside* the old one, the log
+entries it does not include are replayed into it, and only then is it swapped in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from shopmind.quality.coerce import typed_products
+from shopmind.release.releases import Releases
+from shopmind.store.livelog import EventLog
+
+log = logging.getLogger("shopmind.serve")
+
+
+@dataclass
+class LoadedRelease:
+    """Everything one release serves, in memory."""
+
+    id: str
+    folder: Path
+    manifest: dict[str, Any]
+    products: dict[str, dict[str, Any]]
+    engine: Any | None = None
+    recs: Any | None = None
+    replayed: dict[str, int] = field(default_factory=lambda: {"events": 0, "products": 0})
+    loaded_at: float = field(default_factory=time.time)
+
+    def sizes(self) -> dict[str, int]:
+        out = {"products": len(self.products)}
+        if self.engine is not None:
+            out["search_docs"] = int(getattr(self.engine, "size", len(self.products)))
+        return out
+
+
+def _products_dict(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(r["product_id"]): r for r in frame.iter_rows(named=True)}
+
+
+def load_release(folder: Path) -> LoadedRelease:
+    """Load a finished release folder (components that are absent are simply not served)."""
+    manifest = json.loads((folder / "release.json").read_text(encoding="utf-8"))
+    products = _products_dict(pl.read_parquet(folder / "catalog" / "products.parquet"))
+    engine = recs = None
+    if (folder / "search").exists():
+        from shopmind.search.engine import SearchEngine
+
+        engine = SearchEngine.load(folder / "search")
+    if (folder / "recs").exists():
+        from shopmind.recommend.service import RecommendationService
+
+        recs = RecommendationService.load(folder / "recs")
+    drained = manifest.get("log_drained", {"events": 0, "products": 0})
+    return LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, dict(drained))
+
+
+class Shop:
+    """The served state of one workspace."""
+
+    def __init__(self, workspace: Path | str, eventlog: EventLog, poll_seconds: float = 1.0) -> None:
+        self.workspace = Path(workspace)
+        self.releases = Releases(self.workspace)
+        self.log = eventlog
+        self.poll_seconds = poll_seconds
+        self.current: LoadedRelease | None = None
+        self.lock = threading.RLock()  # serialises applying live changes vs. swapping releases
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def release_id(self) -> str | None:
+        cur = self.current
+        return None if cur is None else cur.id
+
+    def product(self, product_id: str) -> dict[str, Any] | None:
+        cur = self.current
+        return None if cur is None else cur.products.get(str(product_id))
+
+    # ---------------------------------------------------------------- releases
+    def refresh(self) -> bool:
+        """Load the release CURRENT points at if it is not the one served; True if swapped."""
+        rid = self.releases.current_id()
+        if rid is None or rid == self.release_id:
+            return False
+        try:
+            new = load_release(self.releases.root / rid)
+        except Exception as exc:  # keep serving the old one; report on /readyz and in the log
+            self.last_error = f"could not load release {rid}: {exc}"
+            log.error(self.last_error)
+            return False
+        self._replay(new)
+        with self.lock:
+            self._replay(new)  # whatever arrived while replaying outside the lock
+            self.current = new
+        self.last_error = None
+        log.info(json.dumps({"event": "release_loaded", "release": rid}))
+        return True
+
+    def _replay(self, rel: LoadedRelease) -> None:
+        changes = self.log.products_after(rel.replayed["products"])
+        if changes:
+            self._apply_products(rel, [(pid, op, payload) for _s, pid, op, payload in changes])
+            rel.replayed["products"] = changes[-1][0]
+        while True:
+            batch = self.log.events_after(rel.replayed["events"], limit=50_000)
+            if not batch:
+                break
+            if rel.recs is not None:
+                rel.recs.record([e for _s, e in batch])
+            rel.replayed["events"] = batch[-1][0]
+
+    def watch(self) -> None:
+        """Start the background thread that follows the CURRENT pointer."""
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.poll_seconds):
+                try:
+                    self.refresh()
+                except Exception as exc:  # pragma: no cover - defensive: never kill the watcher
+                    log.exception("release watcher: %s", exc)
+
+        self._thread = threading.Thread(target=loop, name="release-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # ---------------------------------------------------------------- live changes
+    def record_events(
+        self, events: Sequence[Mapping[str, Any]], idempotency_key: str | None, response: Any
+    ) -> tuple[list[int], Any | None]:
+        """Durably log events, then apply them to the served release (same lock as swaps)."""
+        with self.lock:
+            seqs, previous = self.log.append_events(events, idempotency_key, response)
+            if previous is not None:
+                return [], previous
+            cur = self.current
+            if cur is not None and seqs:
+                fresh = [dict(e) for e in events]
+                if cur.recs is not None:
+                    cur.recs.record(fresh)
+                cur.replayed["events"] = max(cur.replayed["events"], seqs[-1])
+            return seqs, None
+
+    def change_products(self, changes: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> None:
+        """Durably log product upserts/deletes, then make them searchable at once."""
+        with self.lock:
+            seqs = self.log.append_products(changes)
+            cur = self.current
+            if cur is not None and seqs:
+                self._apply_products(cur, changes)
+                cur.replayed["products"] = max(cur.replayed["products"], seqs[-1])
+
+    @staticmethod
+    def _apply_products(
+        rel: LoadedRelease, changes: Sequence[tuple[str, str, Mapping[str, Any] | None]]
+    ) -> None:
+        upserts = {pid: dict(p) for pid, op, p in changes if op == "upsert" and p is not None}
+        deletes = [pid for pid, op, _p in changes if op == "delete"]
+        # last change per product wins, in log order
+        final: dict[str, str] = {}
+        for pid, op, _p in changes:
+            final[pid] = op
+        ups = [upserts[p] for p, op in final.items() if op == "upsert"]
+        dels = [p for p, op in final.items() if op == "delete" and p in deletes]
+        for p in ups:
+            rel.products[str(p["product_id"])] = p
+        for pid in dels:
+            rel.products.pop(pid, None)
+        if rel.engine is not None:
+            if ups:
+                rel.engine.upsert(typed_products(ups))
+            if dels:
+                rel.engine.delete(dels)

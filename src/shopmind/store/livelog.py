@@ -1,0 +1,144 @@
+"""The durable log of what the API accepted: events, product changes, idempotency keys.
+
+SQLite in WAL mode with ``synchronous=FULL``: a commit is on disk when it returns, so an
+event acknowledged to a client survives ``kill -9`` and power loss of the process. Why not
+the DuckDB store: DuckDB allows one writing process, and ``shopmind ingest``/``build`` must
+keep working while a server runs. ``shopmind build`` drains this log into the store through
+the quality gate and records the last sequence number it included; a server loading that
+release replays only what came after.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LOG_FILE = "live.sqlite"
+
+_DDL = (
+    """CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id TEXT NOT NULL UNIQUE,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS products (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        product_id TEXT NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('upsert', 'delete')),
+        payload TEXT,
+        received_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS idempotency (
+        key TEXT PRIMARY KEY,
+        response TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+)
+
+
+class EventLog:
+    """Thread-safe append-only log (one connection guarded by a lock)."""
+
+    def __init__(self, workspace: Path | str) -> None:
+        self.path = Path(workspace) / LOG_FILE
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=FULL")
+        for ddl in _DDL:
+            self._con.execute(ddl)
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    # ---------------------------------------------------------------- writes
+    def append_events(
+        self, events: Iterable[Mapping[str, Any]], idempotency_key: str | None = None, response: Any = None
+    ) -> tuple[list[int], Any | None]:
+        """Append events (skipping event_ids already logged) in one transaction.
+
+        Returns (sequence numbers of the newly logged events, None), or ``([], stored
+        response)`` when ``idempotency_key`` was seen before — then nothing is written.
+        ``response`` is what to remember for the key; it is stored in the same transaction.
+        """
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                if idempotency_key is not None:
+                    row = cur.execute(
+                        "SELECT response FROM idempotency WHERE key = ?", (idempotency_key,)
+                    ).fetchone()
+                    if row is not None:
+                        cur.execute("ROLLBACK")
+                        return [], json.loads(row[0])
+                seqs = []
+                for e in events:
+                    cur.execute(
+                        "INSERT OR IGNORE INTO events (event_id, payload, received_at) VALUES (?, ?, ?)",
+                        (str(e["event_id"]), json.dumps(e, default=str), now),
+                    )
+                    if cur.rowcount:
+                        seqs.append(int(cur.lastrowid))
+                if idempotency_key is not None:
+                    cur.execute(
+                        "INSERT INTO idempotency (key, response, created_at) VALUES (?, ?, ?)",
+                        (idempotency_key, json.dumps(response, default=str), now),
+                    )
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return seqs, None
+
+    def append_products(self, changes: Iterable[tuple[str, str, Mapping[str, Any] | None]]) -> list[int]:
+        """Append (product_id, op, payload) changes in one transaction."""
+        now = datetime.now(UTC).isoformat()
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                seqs = []
+                for pid, op, payload in changes:
+                    cur.execute(
+                        "INSERT INTO products (product_id, op, payload, received_at) VALUES (?, ?, ?, ?)",
+                        (pid, op, None if payload is None else json.dumps(payload, default=str), now),
+                    )
+                    seqs.append(int(cur.lastrowid))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return seqs
+
+    # ---------------------------------------------------------------- reads
+    def events_after(self, seq: int, limit: int | None = None) -> list[tuple[int, dict[str, Any]]]:
+        lim = f"LIMIT {int(limit)}" if limit else ""
+        with self._lock:
+            rows = self._con.execute(
+                f"SELECT seq, payload FROM events WHERE seq > ? ORDER BY seq {lim}", (seq,)
+            ).fetchall()
+        return [(s, json.loads(p)) for s, p in rows]
+
+    def products_after(self, seq: int) -> list[tuple[int, str, str, dict[str, Any] | None]]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT seq, product_id, op, payload FROM products WHERE seq > ? ORDER BY seq", (seq,)
+            ).fetchall()
+        return [(s, pid, op, None if p is None else json.loads(p)) for s, pid, op, p in rows]
+
+    def last_seq(self) -> dict[str, int]:
+        with self._lock:
+            ev = self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+            pr = self._con.execute("SELECT coalesce(max(seq), 0) FROM products").fetchone()[0]
+        return {"events": int(ev), "products": int(pr)}
+
+    def count_events(self) -> int:
+        with self._lock:
+            return int(self._con.execute("SELECT count(*) FROM events").fetchone()[0])
