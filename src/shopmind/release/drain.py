@@ -19,6 +19,7 @@ from shopmind.config import GateConfig
 from shopmind.data.model import Batch
 from shopmind.quality.coerce import typed_products
 from shopmind.quality.gate import publish, run_gate
+from shopmind.quality.report import write_report
 from shopmind.store.livelog import LOG_FILE, EventLog
 from shopmind.store.store import Store
 
@@ -69,7 +70,8 @@ def drain_live_log(workspace: Path | str, cfg: GateConfig | None = None) -> dict
         frame_p = typed_products(upserts) if upserts else None
         if frame_e is not None or frame_p is not None:
             result = run_gate(Batch("live-api", products=frame_p, events=frame_e), cfg, store)
-            publish(result, store, cfg, None)
+            _json, html = write_report(result, workspace / "reports", store)
+            publish(result, store, cfg, str(html))
             if result.held:
                 return mark
         store.delete_products(deletes)
