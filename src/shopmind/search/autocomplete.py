@@ -1,0 +1,259 @@
+"""Type-ahead suggestions: past queries, category names and product titles by prefix.
+
+Sources and weights (the ``weight`` ranks suggestions, higher first):
+
+- ``query``: distinct past search queries (events of type ``search``), weight = how many
+  times each was searched;
+- ``category``: every level of every category path ("Men", "Men > Outerwear"), the text
+  being the level's own name, weight = products under it;
+- ``product``: product titles, weight = the product's popularity.
+
+Matching: a suggestion matches a prefix when its normalised text starts with it, or when one
+of its *words* does (English: any word start, so "dri" finds "Cordless Drill Kit"; Chinese:
+any jieba word start, so "口红" finds "Velvet 持久粉色哑光口红"). A whole-text match ranks
+above a word match; then kind (query, category, product), then log weight.
+
+Storage: all match keys (a text and each of its word-start suffixes) in one sorted list;
+a prefix is a contiguous range found with two ``bisect`` calls, and the best ``k`` of the
+range come from ``argpartition`` over a numpy score array: cost grows with the number of
+keys *sharing* the prefix, not with the catalog. Changes (``add``/``remove``) go to a small
+unsorted delta and a tombstone set, merged into the sorted arrays once the delta grows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+
+from shopmind.data.model import CATEGORY_SEP
+from shopmind.text.analysis import _CJK_RUN, _jieba, normalize
+
+KINDS: tuple[str, ...] = ("query", "category", "product")
+_KIND_BONUS = {"query": 0.6, "category": 0.4, "product": 0.0}
+_WHOLE_BONUS = 1.0
+#: Longest suggestion text indexed (longer titles are cut; they still match by their start).
+MAX_TEXT = 200
+MAX_PREFIX = 100
+_REBUILD_AT = 2048
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    kind: str
+    score: float
+    product_id: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class _Entry:
+    text: str
+    kind: str
+    weight: float
+    product_id: str | None
+    alive: bool = True
+
+
+def _word_starts(norm: str) -> list[int]:
+    """Offsets in ``norm`` where a word starts (after the first): after a non-alphanumeric
+    character, and at jieba word starts inside runs of Chinese characters."""
+    starts: set[int] = set()
+    prev_alnum = True
+    for i, ch in enumerate(norm):
+        alnum = ch.isalnum()
+        if alnum and not prev_alnum:
+            starts.add(i)
+        prev_alnum = alnum
+    for m in _CJK_RUN.finditer(norm):
+        off = m.start()
+        for w in _jieba().cut(m.group(), HMM=False):
+            starts.add(off)
+            off += len(w)
+    starts.discard(0)
+    return sorted(starts)
+
+
+class Autocomplete:
+    """Prefix suggestions over queries, categories and product titles (see module docstring)."""
+
+    def __init__(self) -> None:
+        self.entries: list[_Entry] = []
+        self._by_key: dict[tuple[str, str], int] = {}  # (kind, product id or folded text) -> entry
+        self._keys: list[str] = []
+        self._key_entry = np.zeros(0, dtype=np.int64)
+        self._key_whole = np.zeros(0, dtype=bool)
+        self._delta: list[int] = []  # entries added since the last rebuild (not in the sorted keys)
+        self._base_cache: np.ndarray | None = None
+        self._dirty = False
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def build(
+        cls,
+        products: pl.DataFrame | None,
+        popularity: dict[str, float] | None = None,
+        events: pl.DataFrame | None = None,
+    ) -> Autocomplete:
+        ac = cls()
+        if products is not None and products.height:
+            ac.add_products(products, popularity or {})
+        if events is not None:
+            ac.add_queries(events)
+        ac.rebuild()
+        return ac
+
+    def add_products(self, products: pl.DataFrame, popularity: dict[str, float]) -> None:
+        """Add (or replace) product titles and count their categories."""
+        cols = set(products.columns)
+        ids = products["product_id"].cast(pl.Utf8).to_list()
+        titles = products["title"].cast(pl.Utf8).to_list() if "title" in cols else [None] * len(ids)
+        cats = products["category_path"].cast(pl.Utf8).to_list() if "category_path" in cols else []
+        for pid, title in zip(ids, titles, strict=True):
+            if pid is None:
+                continue
+            self.remove_product(pid)
+            if title and title.strip():
+                self._add("product", title.strip(), float(popularity.get(pid, 0.0)), pid)
+        counts: dict[str, int] = {}
+        for path in cats:
+            parts = [p.strip() for p in str(path or "").split(CATEGORY_SEP.strip()) if p.strip()]
+            for p in dict.fromkeys(parts):
+                counts[p] = counts.get(p, 0) + 1
+        for name, c in counts.items():
+            self._add("category", name, float(c))
+
+    def add_queries(self, events: pl.DataFrame) -> None:
+        """Count past searches (``type == 'search'``, column ``query``)."""
+        if not {"type", "query"} <= set(events.columns):
+            return
+        q = (
+            events.filter(pl.col("type") == "search")
+            .select(pl.col("query").cast(pl.Utf8).str.strip_chars())
+            .drop_nulls()
+            .filter(pl.col("query") != "")
+        )
+        if not q.height:
+            return
+        agg = q.group_by("query").len()
+        for text, n in agg.iter_rows():
+            self._add("query", text, float(n))
+
+    def _add(self, kind: str, text: str, weight: float, product_id: str | None = None) -> None:
+        text = text[:MAX_TEXT]
+        key = (kind, product_id if product_id is not None else normalize(text))
+        i = self._by_key.get(key)
+        if i is not None and self.entries[i].alive:
+            e = self.entries[i]
+            self._dirty = True
+            if kind == "product":
+                e.alive = False  # changed title: a new entry (the old keys point to a dead one)
+            else:
+                e.weight += weight  # same query/category seen again
+                return
+        self._by_key[key] = len(self.entries)
+        self.entries.append(_Entry(text, kind, weight, product_id))
+        self._delta.append(len(self.entries) - 1)
+        if len(self._delta) > _REBUILD_AT:
+            self.rebuild()
+
+    def remove_product(self, product_id: str) -> None:
+        i = self._by_key.pop(("product", str(product_id)), None)
+        if i is not None:
+            self.entries[i].alive = False
+            self._dirty = True
+
+    def rebuild(self) -> None:
+        """Re-sort all keys of live entries (drops dead entries' keys and empties the delta)."""
+        pairs: list[tuple[str, int, bool]] = []
+        for i, e in enumerate(self.entries):
+            if e.alive:
+                pairs.extend(self._keys_of(i, e))
+        pairs.sort()
+        self._keys = [k for k, _, _ in pairs]
+        self._key_entry = np.fromiter((i for _, i, _ in pairs), dtype=np.int64, count=len(pairs))
+        self._key_whole = np.fromiter((w for _, _, w in pairs), dtype=bool, count=len(pairs))
+        self._delta = []
+
+    @staticmethod
+    def _keys_of(i: int, e: _Entry) -> list[tuple[str, int, bool]]:
+        norm = normalize(e.text)
+        out = [(norm, i, True)]
+        out.extend((norm[s:], i, False) for s in _word_starts(norm))
+        return out
+
+    # ------------------------------------------------------------------ querying
+    def suggest(self, prefix: str, k: int = 8, kinds: Iterable[str] = KINDS) -> list[Suggestion]:
+        """The best ``k`` suggestions for ``prefix`` (empty for an empty prefix)."""
+        p = normalize(str(prefix or ""))[:MAX_PREFIX]
+        if not p or k <= 0:
+            return []
+        kinds = set(kinds)
+        lo = bisect.bisect_left(self._keys, p)
+        hi = bisect.bisect_left(self._keys, p + "\U0010ffff")
+        ent = self._key_entry[lo:hi]
+        whole = self._key_whole[lo:hi]
+        extra = [
+            (i, w)
+            for i in self._delta
+            for key, _, w in self._keys_of(i, self.entries[i])
+            if key.startswith(p)
+        ]
+        if extra:
+            ent = np.concatenate([ent, np.asarray([i for i, _ in extra], dtype=np.int64)])
+            whole = np.concatenate([whole, np.asarray([w for _, w in extra], dtype=bool)])
+        if not len(ent):
+            return []
+        best: dict[int, float] = {}
+        scores = self._base()[ent] + _WHOLE_BONUS * whole
+        take = min(len(scores), 8 * k + 16)
+        top = np.argpartition(-scores, take - 1)[:take] if len(scores) > take else np.arange(len(scores))
+        for j in top.tolist():
+            i = int(ent[j])
+            e = self.entries[i]
+            if not e.alive or e.kind not in kinds or not math.isfinite(scores[j]):
+                continue
+            if scores[j] > best.get(i, -math.inf):
+                best[i] = float(scores[j])
+        seen: set[tuple[str, str]] = set()
+        out: list[Suggestion] = []
+        for i, s in sorted(best.items(), key=lambda x: (-x[1], self.entries[x[0]].text, x[0])):
+            e = self.entries[i]
+            dedup = (e.kind if e.kind != "product" else "product", normalize(e.text))
+            if dedup in seen:
+                continue
+            seen.add(dedup)
+            out.append(Suggestion(e.text, e.kind, round(s, 4), e.product_id))
+            if len(out) >= k:
+                break
+        return out
+
+    def _base(self) -> np.ndarray:
+        """Per entry: log weight + kind bonus (-inf for dead entries); cached until a change."""
+        if self._base_cache is None or len(self._base_cache) != len(self.entries) or self._dirty:
+            self._base_cache = np.fromiter(
+                (
+                    math.log1p(max(e.weight, 0.0)) + _KIND_BONUS[e.kind] if e.alive else -math.inf
+                    for e in self.entries
+                ),
+                dtype=np.float64,
+                count=len(self.entries),
+            )
+            self._dirty = False
+        return self._base_cache
+
+    # ------------------------------------------------------------------ persistence
+    def queries(self) -> dict[str, float]:
+        """Past queries and their counts (what ``save`` keeps beyond the catalog)."""
+        return {e.text: e.weight for e in self.entries if e.kind == "query" and e.alive}
+
+    def add_query_counts(self, counts: dict[str, float]) -> None:
+        for text, n in counts.items():
+            self._add("query", text, float(n))
