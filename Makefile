@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e ".[test]"
 	touch $(STAMP)
 
+DATASET ?= demo
+PORT ?= 8000
+
 demo: $(STAMP)
-	$(BIN)/shopmind demo-data --out demo-shop
-	$(BIN)/shopmind ingest demo-shop --config demo-shop/gate.toml --workspace $(WORKSPACE)
+	$(BIN)/shopmind demo --dataset $(DATASET) --data $(DATA) --workspace $(WORKSPACE) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -341,7 +341,7 @@ def _settings(config: Path | None) -> dict:
 def build(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Shop TOML with [search], [recs], [release] tables.")
+        Path | None, typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the latest quality run was held.")] = False,
     keep: Annotated[int | None, typer.Option(min=1, help="Finished releases to keep (default 5).")] = None,
@@ -429,7 +429,7 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Shop TOML with a [serve] table.")
+        Path | None, typer.Option("--config", "-c", help="Shop TOML file (table: serve).")
     ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
@@ -470,6 +470,57 @@ def serve(
     uvicorn.run(
         application, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=5
     )
+
+
+@app.command()
+def demo(
+    dataset: Annotated[
+        str, typer.Option(help="'demo' (the generated bilingual shop) or a format from `shopmind formats`.")
+    ] = "demo",
+    data: Annotated[Path, typer.Option(help="Folder of the shared datasets (for --dataset).")] = DEFAULT_DATA,
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    out_dir: Annotated[
+        Path, typer.Option("--demo-dir", help="Where the demo shop files are written.")
+    ] = Path("demo-shop"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release, serve)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the build (tests, CI).")] = False,
+    products: Annotated[int, typer.Option(min=50, help="Demo shop: number of products.")] = 3000,
+    users: Annotated[int, typer.Option(min=10, help="Demo shop: number of users.")] = 1500,
+    days: Annotated[int, typer.Option(min=1, help="Demo shop: days of behaviour.")] = 60,
+) -> None:
+    """The main job: generate (or read) a shop, ingest it through the gate, build a release, serve it.
+
+    `--dataset online-retail` (or any format with its folder under --data) runs the same path on a
+    real dataset instead of the generated demo shop.
+    """
+    from shopmind.data.adapters import ADAPTERS
+
+    if dataset != "demo" and dataset not in ADAPTERS:
+        raise _fail(f"unknown dataset {dataset!r}; use 'demo' or one of: {', '.join(sorted(ADAPTERS))}")
+    if dataset == "demo":
+        demo_data(
+            out_dir=out_dir, seed=42, products=products, users=users, days=days, defect_rate=0.02, end=None
+        )
+        source, fmt, gate_cfg = out_dir, None, out_dir / "gate.toml"
+    else:
+        source, fmt, gate_cfg = data / dataset, dataset, None
+        if not source.exists():
+            raise _fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    try:
+        ingest(path=source, fmt=fmt, mapping=None, workspace=workspace, config=gate_cfg, source=None,
+               data_root=data, force=False, as_json=False)  # fmt: skip
+    except typer.Exit as exc:
+        if exc.exit_code not in (0, None):
+            raise _fail("the quality gate held the batch: see the report above; nothing was built") from None
+    build(workspace=workspace, config=config, force=False, keep=None, cache=None)
+    if no_serve:
+        return
+    serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
 
 
 keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
