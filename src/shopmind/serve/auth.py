@@ -54,7 +54,14 @@ class KeyStore:
         self._lock = threading.Lock()
         self.reload()
 
+    def _mtime(self) -> float:
+        try:
+            return 0.0 if self.path is None else self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return 0.0
+
     def reload(self) -> None:
+        self._loaded_mtime = self._mtime()
         records = []
         if self.path is not None and self.path.exists():
             records = [KeyRecord(**r) for r in json.loads(self.path.read_text(encoding="utf-8"))]
@@ -112,6 +119,8 @@ class KeyStore:
             return "missing"
         digest = hashlib.sha256(presented.encode()).hexdigest()
         rec = self._verified.get(digest)
+        if rec is None and self._mtime() != self._loaded_mtime:  # `shopmind keys add` while serving
+            self.reload()
         if rec is None:
             for r in self._records:
                 if hmac.compare_digest(_hash(presented, bytes.fromhex(r.salt)), r.hash):
