@@ -1,0 +1,158 @@
+/* Inline-SVG charts, small enough to read: grouped/stacked vertical bars and horizontal bars.
+ * No chart library and nothing fetched: each chart is an <svg> built with DOM calls, with a
+ * <title> on every bar so hovering shows the exact number.
+ */
+"use strict";
+
+const Charts = (() => {
+  const NS = "http://www.w3.org/2000/svg"; // the SVG namespace name (an identifier, never fetched)
+  const PALETTE = ["#2457c5", "#d9822b", "#2e9e5b", "#b8336a", "#6f4bd8", "#1c9aa8", "#8a8f98", "#c7a200"];
+
+  function svg(tag, attrs, children) {
+    const n = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) n.setAttribute(k, v);
+    for (const c of [].concat(children || [])) {
+      if (c === null || c === undefined) continue;
+      n.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    }
+    return n;
+  }
+
+  function niceMax(v) {
+    if (!(v > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(v)));
+    // multiples whose quarters are round too (the axis has 4 steps)
+    for (const m of [1, 1.2, 1.6, 2, 2.4, 3.2, 4, 6, 8, 10]) if (m * p >= v - 1e-9) return m * p;
+    return 10 * p;
+  }
+
+  function defaultFormat(v) {
+    if (v === null || v === undefined || isNaN(v)) return "–";
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en");
+    if (Number.isInteger(v)) return String(v);
+    return String(parseFloat(Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(2)));
+  }
+
+  function shorten(s, n) {
+    const a = Array.from(String(s));
+    return a.length > n ? a.slice(0, n - 1).join("") + "…" : a.join("");
+  }
+
+  function legend(series) {
+    const box = document.createElement("div");
+    box.className = "legend";
+    series.forEach((s, i) => {
+      const item = document.createElement("span");
+      const sw = document.createElement("i");
+      sw.style.background = s.color || PALETTE[i % PALETTE.length];
+      item.appendChild(sw);
+      item.appendChild(document.createTextNode(s.name));
+      box.appendChild(item);
+    });
+    return box;
+  }
+
+  /**
+   * Vertical bars: one group per category, one bar per series (or one stacked bar when stacked).
+   * opts: {categories, series: [{name, values, color}], stacked, yMax, format, height, title}
+   */
+  function bars(el, opts) {
+    const cats = opts.categories || [];
+    const series = opts.series || [];
+    const fmt = opts.format || defaultFormat;
+    el.textContent = "";
+    if (!cats.length || !series.length) {
+      el.appendChild(document.createTextNode("No data."));
+      return;
+    }
+    const groupW = Math.max(28, Math.min(140, 600 / cats.length));
+    const rotate = groupW < 70; // many categories: slanted labels instead of truncated ones
+    const padL = rotate ? 96 : 56, padR = 12, padT = 12, padB = rotate ? 96 : 48;
+    const H = (opts.height || 220) + (rotate ? 48 : 0);
+    const W = padL + padR + groupW * cats.length;
+    const totals = cats.map((_, i) =>
+      opts.stacked ? series.reduce((a, s) => a + (Number(s.values[i]) || 0), 0) : Math.max(...series.map((s) => Number(s.values[i]) || 0))
+    );
+    const yMax = opts.yMax || niceMax(Math.max(...totals));
+    const y = (v) => padT + (H - padT - padB) * (1 - v / yMax);
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "chart-svg", role: "img" });
+    if (opts.title) root.appendChild(svg("title", {}, [opts.title]));
+    for (let t = 0; t <= 4; t++) {
+      const v = (yMax * t) / 4;
+      root.appendChild(svg("line", { x1: padL, x2: W - padR, y1: y(v), y2: y(v), class: "grid" }));
+      root.appendChild(svg("text", { x: padL - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, [fmt(v)]));
+    }
+    cats.forEach((c, i) => {
+      const gx = padL + i * groupW;
+      const inner = groupW * 0.78;
+      const bw = opts.stacked ? inner : inner / series.length;
+      let acc = 0;
+      series.forEach((s, j) => {
+        const v = Number(s.values[i]) || 0;
+        const color = (s.colors && s.colors[i]) || s.color || PALETTE[j % PALETTE.length];
+        const x = gx + (groupW - inner) / 2 + (opts.stacked ? 0 : j * bw);
+        const top = opts.stacked ? y(acc + v) : y(v);
+        const bottom = opts.stacked ? y(acc) : y(0);
+        root.appendChild(
+          svg("rect", { x: x, y: top, width: Math.max(1, bw - 1), height: Math.max(0, bottom - top), fill: color, class: "bar", "data-series": s.name, "data-category": c, "data-value": v }, [
+            svg("title", {}, [`${c} — ${s.name}: ${fmt(v)}`]),
+          ])
+        );
+        acc += v;
+      });
+      const lx = gx + groupW / 2, ly = H - padB + 14;
+      const label = rotate
+        ? svg("text", { x: lx, y: ly, "text-anchor": "end", class: "axis", transform: `rotate(-40 ${lx} ${ly})` }, [shorten(c, 19)])
+        : svg("text", { x: lx, y: ly, "text-anchor": "middle", class: "axis" }, [shorten(c, Math.floor(groupW / 6))]);
+      label.appendChild(svg("title", {}, [c]));
+      root.appendChild(label);
+    });
+    root.appendChild(svg("line", { x1: padL, x2: W - padR, y1: y(0), y2: y(0), class: "baseline" }));
+    el.appendChild(root);
+    if (series.length > 1 || opts.legend) el.appendChild(legend(series));
+  }
+
+  /**
+   * Horizontal bars with long labels (check codes, column names) and an optional threshold line.
+   * opts: {labels, values, colors, threshold, thresholdLabel, format, xMax, title}
+   */
+  function hbars(el, opts) {
+    const labels = opts.labels || [];
+    const values = (opts.values || []).map((v) => Number(v) || 0);
+    const fmt = opts.format || defaultFormat;
+    el.textContent = "";
+    if (!labels.length) {
+      el.appendChild(document.createTextNode(opts.empty || "No data."));
+      return;
+    }
+    const rowH = 20, padL = 190, padR = 70, padT = 8, padB = 22;
+    const W = 620;
+    const H = padT + padB + rowH * labels.length;
+    const xMax = opts.xMax || niceMax(Math.max(...values, opts.threshold || 0));
+    const x = (v) => padL + (W - padL - padR) * Math.min(1, v / xMax);
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "chart-svg", role: "img" });
+    if (opts.title) root.appendChild(svg("title", {}, [opts.title]));
+    labels.forEach((lab, i) => {
+      const top = padT + i * rowH;
+      const color = (opts.colors && opts.colors[i]) || PALETTE[0];
+      const t = svg("text", { x: padL - 6, y: top + rowH / 2 + 4, "text-anchor": "end", class: "axis label" }, [shorten(lab, 30)]);
+      t.appendChild(svg("title", {}, [lab]));
+      root.appendChild(t);
+      root.appendChild(
+        svg("rect", { x: padL, y: top + 3, width: Math.max(1, x(values[i]) - padL), height: rowH - 6, fill: color, class: "bar", "data-label": lab, "data-value": values[i] }, [
+          svg("title", {}, [`${lab}: ${fmt(values[i])}`]),
+        ])
+      );
+      root.appendChild(svg("text", { x: x(values[i]) + 4, y: top + rowH / 2 + 4, class: "axis value" }, [fmt(values[i])]));
+    });
+    if (opts.threshold !== undefined && opts.threshold !== null) {
+      const tx = x(opts.threshold);
+      root.appendChild(svg("line", { x1: tx, x2: tx, y1: padT - 4, y2: H - padB + 4, class: "threshold" }));
+      root.appendChild(svg("text", { x: tx, y: H - 6, "text-anchor": "middle", class: "axis threshold-label" }, [(opts.thresholdLabel || "limit") + " " + fmt(opts.threshold)]));
+    }
+    root.appendChild(svg("line", { x1: padL, x2: padL, y1: padT - 4, y2: H - padB + 4, class: "baseline" }));
+    el.appendChild(root);
+  }
+
+  return { bars, hbars, PALETTE, niceMax };
+})();

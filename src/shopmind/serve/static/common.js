@@ -1,0 +1,335 @@
+/* shopmind pages: shared helpers (no framework, no build step, nothing from other hosts).
+ *
+ * Identity: the browser keeps a visitor id and a session id in localStorage. A generated
+ * visitor id is "anonymous" (the server has no history for it, so recommendations are asked
+ * for the session's own events); "switch" lets a demo user act as a known user id, whose
+ * recommendations come from the user route (the server adds the events it has logged).
+ */
+"use strict";
+
+const SM = (() => {
+  const LS_VISITOR = "shopmind.visitor";
+  const LS_SESSION = "shopmind.session";
+  const LS_EVENTS = "shopmind.sessionEvents";
+  const SESSION_IDLE_MS = 30 * 60 * 1000; // a new session after 30 idle minutes (the usual analytics rule)
+  const MAX_SESSION_EVENTS = 50;
+
+  function randomId(prefix) {
+    const bytes = new Uint8Array(8);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function readJSON(key, fallback) {
+    try {
+      const v = JSON.parse(localStorage.getItem(key));
+      return v === null || v === undefined ? fallback : v;
+    } catch (_e) {
+      return fallback;
+    }
+  }
+
+  function writeJSON(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch (_e) {
+      /* private mode / quota: the page still works, it just forgets */
+    }
+  }
+
+  function visitor() {
+    let v = readJSON(LS_VISITOR, null);
+    if (!v || typeof v.id !== "string" || !v.id) {
+      v = { id: randomId("anon-"), known: false };
+      writeJSON(LS_VISITOR, v);
+    }
+    return v;
+  }
+
+  function setVisitor(id) {
+    const clean = String(id || "").trim();
+    const v = clean ? { id: clean, known: true } : { id: randomId("anon-"), known: false };
+    writeJSON(LS_VISITOR, v);
+    newSession();
+    return v;
+  }
+
+  function newSession() {
+    const s = { id: randomId("s-"), last: Date.now() };
+    writeJSON(LS_SESSION, s);
+    writeJSON(LS_EVENTS, []);
+    return s;
+  }
+
+  function session() {
+    const s = readJSON(LS_SESSION, null);
+    if (!s || !s.id || Date.now() - (s.last || 0) > SESSION_IDLE_MS) return newSession();
+    s.last = Date.now();
+    writeJSON(LS_SESSION, s);
+    return s;
+  }
+
+  function sessionEvents() {
+    session(); // expire first, so stale events are not used
+    const evs = readJSON(LS_EVENTS, []);
+    return Array.isArray(evs) ? evs : [];
+  }
+
+  function key() {
+    const m = document.querySelector('meta[name="shopmind-key"]');
+    return m ? m.getAttribute("content") || "" : "";
+  }
+
+  class ApiError extends Error {
+    constructor(status, body) {
+      const err = (body && body.error) || {};
+      super(err.message || "request failed (HTTP " + status + ")");
+      this.status = status;
+      this.code = err.code || "http_" + status;
+      this.field = err.field || null;
+    }
+  }
+
+  /** fetch JSON from our own API; errors become ApiError with the server's message. */
+  async function api(path, options) {
+    const opts = Object.assign({ headers: {} }, options || {});
+    opts.headers = Object.assign({ Accept: "application/json" }, opts.headers);
+    if (opts.json !== undefined) {
+      opts.body = JSON.stringify(opts.json);
+      opts.headers["Content-Type"] = "application/json";
+      delete opts.json;
+    }
+    let resp;
+    try {
+      resp = await fetch(path, opts);
+    } catch (_e) {
+      throw new ApiError(0, { error: { message: "the server cannot be reached" } });
+    }
+    let body = null;
+    const text = await resp.text();
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch (_e) {
+        body = null;
+      }
+    }
+    if (!resp.ok) throw new ApiError(resp.status, body);
+    return body;
+  }
+
+  function query(params) {
+    const usp = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === null || v === "" || v === false) continue;
+      if (Array.isArray(v)) v.forEach((x) => usp.append(k, x));
+      else usp.append(k, v);
+    }
+    const s = usp.toString();
+    return s ? "?" + s : "";
+  }
+
+  let eventCounter = 0;
+
+  /**
+   * Record behaviour: remembered locally for the session (anonymous recommendations) and sent to
+   * POST /v1/events with the storefront key. Resolves to the server's answer (or null when the
+   * page has no key / the send failed: the page keeps working either way).
+   */
+  async function track(type, itemId, extra) {
+    const v = visitor();
+    const s = session();
+    const ts = new Date().toISOString();
+    if (itemId) {
+      const evs = sessionEvents().concat([{ item_id: itemId, type: type, timestamp: ts }]);
+      writeJSON(LS_EVENTS, evs.slice(-MAX_SESSION_EVENTS));
+    }
+    const ev = Object.assign(
+      {
+        event_id: v.id + "-" + Date.now().toString(36) + "-" + (eventCounter++).toString(36) + randomId("-"),
+        type: type,
+        user_id: v.id,
+        session_id: s.id,
+        item_id: itemId || null,
+        timestamp: ts,
+      },
+      extra || {}
+    );
+    const k = key();
+    if (!k) return null;
+    try {
+      return await api("/v1/events", {
+        method: "POST",
+        json: { events: [ev] },
+        headers: { Authorization: "Bearer " + k, "Idempotency-Key": ev.event_id },
+        keepalive: true,
+      });
+    } catch (e) {
+      console.warn("event not recorded:", e.message);
+      return null;
+    }
+  }
+
+  /** Recommendations for this visitor: the user route when known or without history, else the session route. */
+  async function forYou(k, filters) {
+    const v = visitor();
+    const evs = sessionEvents();
+    if (!v.known && evs.length) {
+      const body = await api("/v1/sessions/recommendations", { method: "POST", json: { events: evs, k: k } });
+      return Object.assign({ mode: "session" }, body);
+    }
+    const body = await api(
+      "/v1/users/" + encodeURIComponent(v.id) + "/recommendations" + query(Object.assign({ k: k }, filters || {}))
+    );
+    return Object.assign({ mode: v.known ? "user" : "new-visitor" }, body);
+  }
+
+  const SYMBOLS = { USD: "$", EUR: "€", GBP: "£", CNY: "¥", JPY: "¥" };
+
+  function money(price, currency) {
+    if (price === null || price === undefined || price === "" || isNaN(Number(price))) return "";
+    const n = Number(price);
+    if (currency) {
+      try {
+        return new Intl.NumberFormat("en", { style: "currency", currency: currency }).format(n);
+      } catch (_e) {
+        /* unknown code: fall through */
+      }
+    }
+    return (SYMBOLS[currency] || "") + n.toFixed(2) + (currency && !SYMBOLS[currency] ? " " + currency : "");
+  }
+
+  /** Create an element: el("a", {href: "/", class: "x"}, ["text", child]). Text is never parsed as HTML. */
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === "class") node.className = v;
+      else if (k === "text") node.textContent = v;
+      else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+      else if (k === "dataset") Object.assign(node.dataset, v);
+      else node.setAttribute(k, v === true ? "" : v);
+    }
+    for (const c of [].concat(children || [])) {
+      if (c === null || c === undefined || c === false) continue;
+      node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    }
+    return node;
+  }
+
+  /**
+   * Server highlights are HTML (escaped text + <mark>). Parse them inertly and rebuild with text
+   * nodes and <mark> only, so nothing else the catalog contains can become markup.
+   */
+  function highlightNodes(html) {
+    const doc = new DOMParser().parseFromString("<body>" + String(html) + "</body>", "text/html");
+    const out = document.createDocumentFragment();
+    doc.body.childNodes.forEach((n) => {
+      if (n.nodeType === 1 && n.nodeName === "MARK") out.appendChild(el("mark", {}, [n.textContent]));
+      else out.appendChild(document.createTextNode(n.textContent));
+    });
+    return out;
+  }
+
+  function hue(seed) {
+    let h = 0;
+    for (const ch of String(seed || "")) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return h;
+  }
+
+  /** A coloured tile instead of a product photo: images live on other hosts, the pages load none. */
+  function tile(title, seed, cls) {
+    const t = el("div", { class: "tile " + (cls || ""), "aria-hidden": "true" }, [Array.from(String(title || "?"))[0]]);
+    t.style.setProperty("--tile-hue", hue(seed || title));
+    return t;
+  }
+
+  function paintTiles(root) {
+    (root || document).querySelectorAll("[data-seed]").forEach((n) => n.style.setProperty("--tile-hue", hue(n.dataset.seed)));
+  }
+
+  function productHref(id) {
+    return "/product/" + encodeURIComponent(id);
+  }
+
+  /**
+   * A row of recommendation cards with their reasons. The click is recorded (and awaited, briefly)
+   * before navigating, so the next page's recommendations already know about it.
+   */
+  function renderRecs(container, items, opts) {
+    const o = opts || {};
+    container.textContent = "";
+    container.dataset.items = (items || []).map((it) => it.item_id).join(",");
+    if (!items || !items.length) {
+      container.appendChild(el("p", { class: "muted empty" }, [o.empty || "Nothing to show yet."]));
+      return;
+    }
+    items.forEach((it, i) => {
+      const href = productHref(it.item_id);
+      const card = el("a", { class: "card", href: href, dataset: { itemId: it.item_id, reasonCode: it.reason_code || "" } }, [
+        tile(it.title || it.item_id, it.category_path),
+        el("span", { class: "card-title", title: it.title || it.item_id }, [it.title || it.item_id]),
+        el("span", { class: "price" }, [money(it.price, it.currency)]),
+        el("span", { class: "reason", title: (it.sources || []).join(", ") }, [it.reason || ""]),
+      ]);
+      card.addEventListener("click", (e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        clickThrough(it.item_id, href, { position: i, price: isFinite(it.price) ? it.price : undefined });
+      });
+      container.appendChild(card);
+    });
+  }
+
+  function withTimeout(promise, ms) {
+    return Promise.race([promise, new Promise((r) => setTimeout(r, ms))]);
+  }
+
+  async function clickThrough(itemId, href, extra) {
+    await withTimeout(track("click", itemId, extra), 1500);
+    window.location.href = href;
+  }
+
+  let toastTimer = null;
+  function toast(msg) {
+    const t = document.getElementById("toast");
+    if (!t) return;
+    t.textContent = msg;
+    t.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => (t.hidden = true), 3500);
+  }
+
+  function fmt(n, digits) {
+    if (n === null || n === undefined || isNaN(Number(n))) return "–";
+    const x = Number(n);
+    if (Number.isInteger(x) && digits === undefined) return x.toLocaleString("en");
+    return x.toFixed(digits === undefined ? 3 : digits);
+  }
+
+  function initHeader() {
+    const v = visitor();
+    const code = document.getElementById("visitor-id");
+    if (code) {
+      code.textContent = v.id;
+      code.title = v.known ? "acting as a known user" : "anonymous visitor";
+    }
+    const sw = document.getElementById("visitor-switch");
+    if (sw) {
+      sw.addEventListener("click", () => {
+        const id = window.prompt("Act as user id (empty = new anonymous visitor):", v.known ? v.id : "");
+        if (id === null) return;
+        setVisitor(id);
+        window.location.reload();
+      });
+    }
+    paintTiles();
+  }
+
+  document.addEventListener("DOMContentLoaded", initHeader);
+
+  return {
+    api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
+    visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout,
+  };
+})();

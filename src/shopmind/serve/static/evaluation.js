@@ -1,0 +1,170 @@
+/* Evaluation dashboard: the JSON written by `shopmind evaluate search|recs --out`, newest per dataset. */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const OURS = "#2457c5";
+  const PEER = ["#8a8f98", "#d9822b", "#2e9e5b", "#b8336a", "#6f4bd8", "#1c9aa8", "#c7a200"];
+
+  const isOurs = (name) => /^ours/.test(name);
+
+  /** Latest file first within each dataset; datasets in order of their latest run. */
+  function byDataset(files, nameOf, timeOf) {
+    const groups = new Map();
+    files.forEach((f) => {
+      const k = nameOf(f);
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(f);
+    });
+    const out = [...groups.entries()].map(([k, list]) => [k, list.sort((a, b) => String(timeOf(b)).localeCompare(String(timeOf(a))))]);
+    return out.sort((a, b) => String(timeOf(b[1][0])).localeCompare(String(timeOf(a[1][0]))));
+  }
+
+  function methodColors(names) {
+    let j = 0;
+    return names.map((n) => (isOurs(n) ? OURS : PEER[j++ % PEER.length]));
+  }
+
+  function table(headers, rows, rowClass) {
+    return SM.el("table", { class: "data" }, [
+      SM.el("thead", {}, [SM.el("tr", {}, headers.map((h, i) => SM.el("th", { class: i ? "num" : "" }, [h])))]),
+      SM.el("tbody", {}, rows.map((r, i) => SM.el("tr", { class: rowClass ? rowClass(i) : "" }, r.map((c, j) => SM.el("td", { class: j ? "num" : "" }, [c]))))),
+    ]);
+  }
+
+  /** A chart whose bars are grouped by metric, one colour per method (ours in blue). */
+  function metricChart(methods, metrics, value, title) {
+    const box = SM.el("div", { class: "chart", role: "img", "aria-label": title });
+    const colors = methodColors(methods);
+    Charts.bars(box, {
+      categories: metrics,
+      series: methods.map((m, i) => ({ name: m, values: metrics.map((k) => value(m, k)), color: colors[i] })),
+      yMax: 1,
+      legend: true,
+      title: title,
+    });
+    return box;
+  }
+
+  function historyChart(list, value, label) {
+    if (list.length < 2) return null;
+    const ordered = list.slice().reverse();
+    const box = SM.el("div", { class: "chart small-chart", role: "img", "aria-label": label });
+    Charts.bars(box, {
+      categories: ordered.map((f) => String(f.created_at || f.created || "").slice(0, 16).replace("T", " ")),
+      series: [{ name: label, values: ordered.map(value), color: OURS }],
+      yMax: 1,
+      title: label,
+      height: 160,
+    });
+    return SM.el("div", {}, [SM.el("h4", {}, [label + " over runs"]), box]);
+  }
+
+  /* ------------------------------------------------------------------ search */
+  function renderSearch(files) {
+    const root = $("search-results");
+    root.textContent = "";
+    if (!files.length) {
+      root.appendChild(SM.el("p", { class: "muted" }, ["No search evaluation yet: run `shopmind evaluate search … --out <workspace>/evaluation`."]));
+      return;
+    }
+    byDataset(files, (f) => f.dataset || f.format || "?", (f) => f.created_at || "").forEach(([dataset, list]) => {
+      const f = list[0];
+      const methods = Object.keys(f.methods || {});
+      const sec = SM.el("article", { class: "eval-block", dataset: { kind: "search", dataset: dataset } }, [
+        SM.el("h3", {}, [dataset]),
+        SM.el("p", { class: "muted small" }, [
+          `${String(f.created_at || "").replace("T", " ").slice(0, 16)} · ${SM.fmt(f.n_products)} products · ${SM.fmt(f.n_queries)} queries · ` +
+            `${SM.fmt(f.n_judgments)} judgments · relevant from grade ${f.relevance_threshold ?? "?"}`,
+        ]),
+      ]);
+      const views = Object.keys((f.methods[methods[0]] || {}).views || {});
+      views.forEach((view) => {
+        const get = (m, k) => (((f.methods[m] || {}).views || {})[view] || {})[k];
+        const sample = (f.methods[methods[0]].views || {})[view] || {};
+        const metrics = Object.keys(sample).filter((k) => k.includes("@") && !k.endsWith("_queries"));
+        sec.appendChild(SM.el("h4", {}, [view + (f.views && f.views[view] ? " — " + f.views[view] : "")]));
+        sec.appendChild(metricChart(methods, metrics, get, `${dataset}, ${view}: ${metrics.join(", ")}`));
+        sec.appendChild(
+          table(
+            ["method"].concat(metrics, ["queries/s", "fit s"]),
+            methods.map((m) => [m].concat(metrics.map((k) => SM.fmt(get(m, k), 4)), [SM.fmt(get(m, "queries_per_second"), 0), SM.fmt(f.methods[m].fit_seconds, 2)])),
+            (i) => (isOurs(methods[i]) ? "ours" : "")
+          )
+        );
+      });
+      const ours = methods.find(isOurs);
+      const first = views[0];
+      if (ours && first) {
+        const h = historyChart(list, (x) => ((((x.methods || {})[ours] || {}).views || {})[first] || {})["ndcg@10"], `${ours} nDCG@10 (${first})`);
+        if (h) sec.appendChild(h);
+      }
+      (f.notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [String(n)])));
+      root.appendChild(sec);
+    });
+  }
+
+  /* ------------------------------------------------------------------ recommendations */
+  function recMetrics(test) {
+    const first = Object.values(test)[0] || {};
+    const all = Object.keys(first);
+    const at10 = all.filter((k) => /@10$/.test(k));
+    return at10.length ? at10 : all;
+  }
+
+  function renderRecs(files) {
+    const root = $("recs-results");
+    root.textContent = "";
+    if (!files.length) {
+      root.appendChild(SM.el("p", { class: "muted" }, ["No recommendation evaluation yet: run `shopmind evaluate recs … --out <workspace>/evaluation`."]));
+      return;
+    }
+    byDataset(files, (f) => f.format || f.dataset || "?", (f) => f.created || "").forEach(([dataset, list]) => {
+      const f = list[0];
+      const test = f.test || {};
+      const methods = Object.keys(test);
+      const metrics = recMetrics(test);
+      const sizes = f.sizes || {};
+      const sec = SM.el("article", { class: "eval-block", dataset: { kind: "recs", dataset: dataset } }, [
+        SM.el("h3", {}, [dataset]),
+        SM.el("p", { class: "muted small" }, [
+          `${String(f.created || "").replace("T", " ").slice(0, 16)} · ${f.protocol || ""} · ${SM.fmt(sizes.items)} items · ${SM.fmt(sizes.test_users)} test users` +
+            (f.selection_metric ? ` · tuned on validation ${f.selection_metric}` : ""),
+        ]),
+      ]);
+      const bounded = metrics.filter((k) => !/^novelty/.test(k)); // novelty is not in [0, 1]
+      sec.appendChild(metricChart(methods, bounded, (m, k) => test[m][k], `${dataset}: test ${bounded.join(", ")}`));
+      const timings = f.timings || {};
+      sec.appendChild(
+        table(
+          ["method"].concat(metrics, ["fit s"]),
+          methods.map((m) => [m].concat(metrics.map((k) => SM.fmt(test[m][k], 4)), [SM.fmt((timings[m] || {}).fit_s, 2)])),
+          (i) => (isOurs(methods[i]) ? "ours" : "")
+        )
+      );
+      const ours = methods.find(isOurs);
+      if (ours) {
+        const key = f.selection_metric || "ndcg@10";
+        const h = historyChart(list, (x) => ((x.test || {})[ours] || {})[key], `${ours} ${key}`);
+        if (h) sec.appendChild(h);
+      }
+      (f.protocol_notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [String(n)])));
+      root.appendChild(sec);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    let body;
+    try {
+      body = await SM.api("/v1/evaluation");
+    } catch (e) {
+      $("evaluation-error").textContent = "Evaluation results unavailable: " + e.message;
+      $("evaluation-error").hidden = false;
+      $("search-results").textContent = "";
+      $("recs-results").textContent = "";
+      return;
+    }
+    renderSearch((body && body.search) || []);
+    renderRecs((body && body.recs) || []);
+  });
+})();

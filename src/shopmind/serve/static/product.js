@@ -1,0 +1,44 @@
+/* Product page: records the view, then fills "Similar items" and "Bought together" from the API. */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const K = 8;
+
+  async function row(containerId, path, empty) {
+    const box = $(containerId);
+    try {
+      const res = await SM.api(path);
+      SM.renderRecs(box, (res && res.items) || [], { empty: empty });
+    } catch (e) {
+      box.dataset.items = "";
+      box.textContent = "";
+      box.appendChild(SM.el("p", { class: "muted" }, [e.status === 404 ? empty : "Unavailable: " + e.message]));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const main = $("product");
+    if (!main) return;
+    const id = main.dataset.productId;
+    const priceEl = $("product-price");
+    const price = priceEl && priceEl.dataset.price !== "" ? Number(priceEl.dataset.price) : undefined;
+    const currency = priceEl ? priceEl.dataset.currency : "";
+    if (priceEl && price !== undefined) priceEl.textContent = SM.money(price, currency);
+    const viewed = SM.track("view", id, { price: price, currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined });
+    const enc = encodeURIComponent(id);
+    row("similar-items", "/v1/items/" + enc + "/similar?k=" + K, "No similar items found.");
+    row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, "Not bought together with anything yet.");
+    viewed.then((r) => {
+      main.dataset.viewRecorded = r && r.accepted ? "true" : "false";
+    });
+    $("add-to-cart").addEventListener("click", async () => {
+      const r = await SM.track("add_to_cart", id, {
+        quantity: 1,
+        price: price,
+        currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined,
+      });
+      $("cart-note").textContent = r && r.accepted ? "Added — your recommendations will take it into account." : "Added (not recorded: no events key).";
+    });
+  });
+})();

@@ -1,0 +1,248 @@
+/* Data-quality dashboard: runs over time, then one run's account, failing checks, drift. */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const RUN_LIMIT = 30;
+  const GREEN = "#2e9e5b", RED = "#c8372d", AMBER = "#d9822b", GREY = "#8a8f98";
+
+  function pick(obj, names) {
+    for (const n of names) if (obj && obj[n] !== undefined && obj[n] !== null) return obj[n];
+    return undefined;
+  }
+
+  /** A run row from the list, whatever the exact column names (store columns or summary totals). */
+  function runRow(r) {
+    const t = Object.assign({}, r.totals || {});
+    if (!r.totals && r.account) {
+      // the list carries the per-table account only: the run's totals are its sums
+      for (const k of ["input", "accepted", "quarantined"]) {
+        t[k] = Object.values(r.account).reduce((a, x) => a + (Number((x || {})[k]) || 0), 0);
+      }
+    }
+    return {
+      id: String(pick(r, ["run_id", "id"])),
+      source: pick(r, ["source"]) || "",
+      status: pick(r, ["status"]) || "",
+      started: pick(r, ["started_at", "finished_at", "created_at"]),
+      input: Number(pick(r, ["input_rows", "input"]) ?? t.input ?? NaN),
+      accepted: Number(pick(r, ["accepted", "accepted_rows"]) ?? t.accepted ?? NaN),
+      quarantined: Number(pick(r, ["quarantined", "quarantined_rows"]) ?? t.quarantined ?? NaN),
+      repaired: Number(pick(r, ["repaired_cells"]) ?? t.repaired_cells ?? NaN),
+    };
+  }
+
+  /** "20261122T220512179561Z" -> "2026-11-22 22:05:12" (run ids are UTC timestamps). */
+  function runLabel(id, started) {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(id);
+    if (m) return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
+    return started ? String(started).replace("T", " ").slice(0, 19) : id;
+  }
+
+  function reportHref(id) {
+    return "/v1/quality/runs/" + encodeURIComponent(id) + "?format=html";
+  }
+
+  function showError(msg) {
+    $("quality-error").textContent = msg;
+    $("quality-error").hidden = !msg;
+  }
+
+  function td(text, cls) {
+    return SM.el("td", { class: cls || "" }, [text === undefined || text === null ? "" : String(text)]);
+  }
+
+  let runs = [];
+
+  async function loadRuns() {
+    let body;
+    try {
+      body = await SM.api("/v1/quality/runs" + SM.query({ limit: RUN_LIMIT }));
+    } catch (e) {
+      showError("Quality runs unavailable: " + e.message);
+      return;
+    }
+    const list = Array.isArray(body) ? body : body.runs || body.items || [];
+    runs = list.map(runRow);
+    // the list may lack the counts: fill them from each run's summary
+    const missing = runs.filter((r) => isNaN(r.accepted));
+    await Promise.all(
+      missing.map(async (r) => {
+        try {
+          const s = unwrap(await SM.api("/v1/quality/runs/" + encodeURIComponent(r.id)));
+          Object.assign(r, runRow(Object.assign({ run_id: r.id }, s)));
+        } catch (_e) {
+          /* keep NaN: shown as – */
+        }
+      })
+    );
+    renderRuns();
+    const wanted = new URLSearchParams(window.location.hash.slice(1)).get("run");
+    const first = runs.find((r) => r.id === wanted) || runs[0];
+    if (first) selectRun(first.id);
+    else showError("No quality runs yet: run `shopmind ingest` to put a batch through the gate.");
+  }
+
+  function unwrap(body) {
+    return body && body.summary && body.summary.checks ? body.summary : body;
+  }
+
+  function renderRuns() {
+    const ordered = runs.slice().reverse(); // oldest first, left to right
+    Charts.bars($("runs-chart"), {
+      categories: ordered.map((r) => runLabel(r.id, r.started)),
+      series: [
+        { name: "accepted", values: ordered.map((r) => r.accepted), color: GREEN },
+        { name: "quarantined", values: ordered.map((r) => r.quarantined), color: RED },
+      ],
+      stacked: true,
+      title: "Rows accepted and quarantined per run",
+    });
+    const tbody = $("runs-table").querySelector("tbody");
+    tbody.textContent = "";
+    runs.forEach((r) => {
+      const link = SM.el("a", { href: "#run=" + encodeURIComponent(r.id) }, [runLabel(r.id, r.started)]);
+      link.addEventListener("click", (e) => {
+        e.preventDefault();
+        history.replaceState(null, "", "#run=" + encodeURIComponent(r.id));
+        selectRun(r.id);
+      });
+      tbody.appendChild(
+        SM.el("tr", { dataset: { runId: r.id } }, [
+          SM.el("td", {}, [link]),
+          td(r.source),
+          SM.el("td", {}, [SM.el("span", { class: "badge " + r.status }, [r.status])]),
+          td(SM.fmt(r.input), "num"),
+          td(SM.fmt(r.accepted), "num"),
+          td(SM.fmt(r.quarantined), "num"),
+          td(SM.fmt(r.repaired), "num"),
+          SM.el("td", {}, [SM.el("a", { href: reportHref(r.id), target: "_blank", rel: "noopener" }, ["HTML report"])]),
+        ])
+      );
+    });
+  }
+
+  async function selectRun(id) {
+    document.querySelectorAll("#runs-table tbody tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.runId === id));
+    let s;
+    try {
+      s = unwrap(await SM.api("/v1/quality/runs/" + encodeURIComponent(id)));
+    } catch (e) {
+      showError("Run " + id + " unavailable: " + e.message);
+      return;
+    }
+    showError("");
+    // the run list has no repaired-cell count; the run's summary does
+    const tr = document.querySelector(`#runs-table tbody tr[data-run-id="${CSS.escape(id)}"]`);
+    const repaired = (s.totals || {}).repaired_cells;
+    if (tr && repaired !== undefined) tr.children[6].textContent = SM.fmt(repaired);
+    renderRun(id, s);
+  }
+
+  function renderRun(id, s) {
+    $("run-panel").hidden = false;
+    $("run-id").textContent = id;
+    const badge = $("run-status");
+    badge.textContent = s.status || "";
+    badge.className = "badge " + (s.status || "");
+    const t = s.totals || {};
+    $("run-meta").textContent =
+      `source ${s.source || "?"} · ${SM.fmt(t.input)} rows in · ${SM.fmt(t.accepted)} accepted · ` +
+      `${SM.fmt(t.quarantined)} quarantined · ${SM.fmt(t.repaired_cells)} cells repaired · exit code ${s.exit_code ?? "?"}`;
+
+    // per-table account
+    const tb = $("account-table").querySelector("tbody");
+    tb.textContent = "";
+    Object.entries(s.account || {}).forEach(([table, a]) => {
+      const kept = a.input ? a.accepted / a.input : NaN;
+      tb.appendChild(SM.el("tr", { dataset: { table: table } }, [
+        td(table), td(SM.fmt(a.input), "num"), td(SM.fmt(a.accepted), "num"), td(SM.fmt(a.quarantined), "num"),
+        td(isNaN(kept) ? "–" : (100 * kept).toFixed(1) + " %", "num"),
+      ]));
+    });
+    const held = s.held_by || [];
+    $("held-by").hidden = !held.length;
+    $("held-by").textContent = held.length ? "Held (not published) by: " + held.join(", ") : "";
+
+    // failures by check
+    const checks = (s.checks || []).slice().sort((a, b) => (b.failed || 0) - (a.failed || 0));
+    const rowChecks = checks.filter((c) => c.action !== "batch");
+    Charts.hbars($("checks-chart"), {
+      labels: rowChecks.map((c) => c.table + ":" + c.code),
+      values: rowChecks.map((c) => c.failed),
+      colors: rowChecks.map((c) => (c.action === "quarantine" ? RED : c.action === "repair" ? GREEN : AMBER)),
+      empty: "No row failed a check.",
+      title: "Rows failing each check (red: quarantined, amber: flagged, green: repaired)",
+    });
+    const examples = s.examples || {};
+    const ctb = $("checks-table").querySelector("tbody");
+    ctb.textContent = "";
+    checks.forEach((c) => {
+      const ex = examples[c.table + ":" + c.code];
+      let exCell;
+      if (Array.isArray(ex) && ex.length) {
+        exCell = SM.el("details", {}, [
+          SM.el("summary", {}, [ex.length + " example" + (ex.length === 1 ? "" : "s")]),
+          SM.el("ul", { class: "examples" }, ex.map((r) =>
+            SM.el("li", {}, [SM.el("span", { class: "muted" }, ["row " + (r.row ?? "?") + (r.line != null ? ", line " + r.line : "") + ": "]),
+              String(r.what || ""), " ", SM.el("code", {}, [typeof r.data === "string" ? r.data : JSON.stringify(r.data)])])
+          )),
+        ]);
+      } else {
+        exCell = SM.el("a", { href: reportHref(id), target: "_blank", rel: "noopener" }, ["in report"]);
+      }
+      ctb.appendChild(SM.el("tr", { class: c.crossed ? "crossed" : "", dataset: { code: c.code, table: c.table } }, [
+        SM.el("td", {}, [SM.el("code", {}, [c.code])]),
+        td(c.table), td(c.action), td(c.severity),
+        td(SM.fmt(c.failed), "num"),
+        td(c.fraction === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.fraction, 3) : (100 * c.fraction).toFixed(2) + " %"), "num"),
+        td(c.threshold === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.threshold, 3) : (100 * c.threshold).toFixed(2) + " %"), "num"),
+        td(c.crossed ? "yes" : "no"),
+        td(c.summary || ""),
+        SM.el("td", {}, [exCell]),
+      ]));
+    });
+    if (!checks.length) ctb.appendChild(SM.el("tr", {}, [SM.el("td", { colspan: "10", class: "muted" }, ["Every check passed."])]));
+
+    // drift
+    const drift = (s.drift || []).slice().sort((a, b) => (b.psi || 0) - (a.psi || 0));
+    const driftCheck = (s.checks || []).find((c) => c.code === "BATCH_DRIFT");
+    const psiLimit = driftCheck ? driftCheck.threshold : 0.2;
+    Charts.hbars($("drift-chart"), {
+      labels: drift.map((d) => d.table + "." + d.column),
+      values: drift.map((d) => d.psi),
+      colors: drift.map((d) => (d.drifted ? RED : GREY)),
+      threshold: drift.length ? psiLimit : undefined,
+      thresholdLabel: driftCheck ? "PSI limit" : "default PSI limit",
+      empty: "No drift measured: this is the first accepted batch of this source (drift compares against the previous one).",
+      title: "Population stability index per column (red: drifted)",
+    });
+    $("drift-note").textContent = drift.length
+      ? `${drift.filter((d) => d.drifted).length} of ${drift.length} columns drifted. Small batches (< 1,000 rows) use a KS / chi² test instead of PSI/JS; hover a bar for the value.` +
+        (driftCheck && driftCheck.detail && driftCheck.detail.reference_run ? " Reference run: " + driftCheck.detail.reference_run + "." : "")
+      : "";
+    drift.forEach((d, i) => {
+      const bar = $("drift-chart").querySelectorAll("rect.bar")[i];
+      if (bar) bar.firstChild.textContent = `${d.table}.${d.column}: PSI ${SM.fmt(d.psi, 3)}, JS ${SM.fmt(d.js, 3)}, method ${d.method}${d.drifted ? " — drifted" : ""}`;
+    });
+
+    // completeness
+    const comp = $("completeness");
+    comp.textContent = "";
+    Object.entries(s.completeness || {}).forEach(([table, cols]) => {
+      const entries = Object.entries(cols || {});
+      comp.appendChild(SM.el("div", { class: "comp-table" }, [
+        SM.el("h4", {}, [table]),
+        SM.el("ul", {}, entries.map(([col, v]) =>
+          SM.el("li", { class: v < 0.95 ? "low" : "", title: (100 * v).toFixed(2) + " % filled" }, [
+            SM.el("span", { class: "comp-col" }, [col]),
+            SM.el("span", { class: "comp-bar" }, [SM.el("i", { style: "width:" + Math.round(100 * v) + "%" })]),
+            SM.el("span", { class: "comp-val" }, [(100 * v).toFixed(1) + "%"]),
+          ])
+        )),
+      ]));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", loadRuns);
+})();

@@ -1,0 +1,507 @@
+/* Storefront: search with autocomplete, facets, filters, pagination, "understood as" chips,
+ * and the "For you" row. The search state lives in the URL, so back/forward and shared links work.
+ */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const PAGE_SIZE = 20;
+  const FORYOU_K = 8;
+  const DEBOUNCE_MS = 150;
+
+  /* ------------------------------------------------------------------ state <-> URL */
+  function readState() {
+    const p = new URLSearchParams(window.location.search);
+    return {
+      q: p.get("q") || "",
+      category: p.get("category") || "",
+      brand: p.getAll("brand"),
+      price_min: p.get("price_min") || "",
+      price_max: p.get("price_max") || "",
+      in_stock: p.get("in_stock") === "true",
+      sort: p.get("sort") || "relevance",
+      page: Math.max(1, parseInt(p.get("page") || "1", 10) || 1),
+      understand: p.get("understand") !== "false",
+    };
+  }
+
+  let state = readState();
+
+  function stateQuery(s) {
+    return SM.query({
+      q: s.q,
+      category: s.category,
+      brand: s.brand,
+      price_min: s.price_min,
+      price_max: s.price_max,
+      in_stock: s.in_stock ? "true" : "",
+      sort: s.sort && s.sort !== "relevance" ? s.sort : "",
+      page: s.page > 1 ? s.page : "",
+      understand: s.understand ? "" : "false",
+    });
+  }
+
+  /** Change the search: new URL entry, then search. Filters other than the page reset to page 1. */
+  function update(changes, keepPage) {
+    state = Object.assign({}, state, changes);
+    if (!keepPage && !("page" in changes)) state.page = 1;
+    history.pushState(null, "", "/" + stateQuery(state));
+    runSearch();
+  }
+
+  /* ------------------------------------------------------------------ search */
+  let searchSeq = 0;
+
+  async function runSearch() {
+    syncControls();
+    $("results-area").hidden = false;
+    const seq = ++searchSeq;
+    const params = {
+      q: state.q,
+      category: state.category,
+      brand: state.brand,
+      price_min: state.price_min,
+      price_max: state.price_max,
+      in_stock: state.in_stock ? "true" : "",
+      sort: state.sort,
+      page: state.page,
+      size: PAGE_SIZE,
+      facets: "brand,category,price",
+      understand: state.understand ? "true" : "false",
+    };
+    $("results").setAttribute("aria-busy", "true");
+    try {
+      const res = await SM.api("/v1/search" + SM.query(params));
+      if (seq !== searchSeq) return; // a newer search was started meanwhile
+      $("search-error").hidden = true;
+      renderResults(res);
+      // which search the list shows (scripts and tests can tell a fresh list from a stale one)
+      $("results").dataset.state = stateQuery(state);
+    } catch (e) {
+      if (seq !== searchSeq) return;
+      $("search-error").textContent = e.message;
+      $("search-error").hidden = false;
+      $("results").textContent = "";
+      $("result-count").textContent = "";
+      $("pagination").textContent = "";
+    } finally {
+      if (seq === searchSeq) $("results").removeAttribute("aria-busy");
+    }
+  }
+
+  function renderResults(res) {
+    const total = res.total || 0;
+    const count = $("result-count");
+    count.dataset.total = String(total);
+    const timings = res.timings_ms || res.timing_ms;
+    const ms = timings && timings.total;
+    count.textContent =
+      total.toLocaleString("en") + (total === 1 ? " result" : " results") +
+      (state.q ? " for “" + state.q + "”" : " in the catalog, most popular first") + (ms !== undefined ? " · " + Number(ms).toFixed(1) + " ms" : "");
+
+    const list = $("results");
+    list.textContent = "";
+    const from = ((res.page || 1) - 1) * (res.size || PAGE_SIZE);
+    (res.hits || []).forEach((h, i) => list.appendChild(resultItem(h, from + i)));
+    if (!(res.hits || []).length) {
+      list.appendChild(SM.el("li", { class: "muted empty" }, ["No products match. Try removing a filter or a chip above."]));
+    }
+    renderFacets(res.facets || {});
+    renderUnderstood(res.understood);
+    renderPagination(total, res.page || state.page, res.size || PAGE_SIZE);
+  }
+
+  function resultItem(h, position) {
+    const href = SM.productHref(h.product_id);
+    const title = SM.el("a", { class: "hit-title", href: href });
+    const hl = h.highlights && h.highlights.title;
+    if (hl) title.appendChild(SM.highlightNodes(hl));
+    else title.textContent = h.title || h.product_id;
+    title.addEventListener("click", (e) => {
+      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+      e.preventDefault();
+      SM.clickThrough(h.product_id, href, {
+        position: position,
+        query: state.q || undefined,
+        price: isFinite(h.price) && h.price !== null ? h.price : undefined,
+      });
+    });
+    const stock =
+      h.stock === null || h.stock === undefined
+        ? null
+        : SM.el("span", { class: h.stock > 0 ? "stock in" : "stock out" }, [h.stock > 0 ? "in stock" : "out of stock"]);
+    return SM.el("li", { class: "hit", dataset: { productId: h.product_id } }, [
+      SM.tile(h.title || h.product_id, h.category_path),
+      SM.el("div", { class: "hit-body" }, [
+        title,
+        SM.el("div", { class: "hit-meta muted" }, [
+          h.brand ? SM.el("span", { class: "hit-brand" }, [h.brand]) : null,
+          h.category_path ? SM.el("span", { class: "hit-category" }, [h.category_path]) : null,
+          h.rating !== null && h.rating !== undefined ? SM.el("span", { class: "rating" }, ["★ " + Number(h.rating).toFixed(1)]) : null,
+          stock,
+        ]),
+      ]),
+      SM.el("div", { class: "price hit-price" }, [SM.money(h.price, h.currency)]),
+    ]);
+  }
+
+  /* ------------------------------------------------------------------ facets */
+  function facetItem(label, count, checked, onChange, extra) {
+    const input = SM.el("input", { type: "checkbox" });
+    input.checked = checked;
+    input.addEventListener("change", () => onChange(input.checked));
+    return SM.el("li", Object.assign({ class: checked ? "on" : "" }, extra || {}), [
+      SM.el("label", { class: "check" }, [
+        input,
+        SM.el("span", { class: "facet-label" }, [label]),
+        SM.el("span", { class: "count" }, [count === null ? "" : String(count)]),
+      ]),
+    ]);
+  }
+
+  /**
+   * Facets as lists: docs/API.md shows arrays ({value, count[, level]} / {from, to, count}); the
+   * engine answers {values: {value: count}} per field, "category.lvlN" per level and
+   * {buckets: [{min, max, count}]} for price. Both are accepted.
+   */
+  function normFacets(f) {
+    const terms = (x) =>
+      Array.isArray(x) ? x : x && x.values ? Object.entries(x.values).map(([value, count]) => ({ value, count })) : [];
+    let category = Array.isArray(f.category) ? f.category : [];
+    Object.keys(f)
+      .filter((k) => /^category\.lvl\d+$/.test(k))
+      .forEach((k) => {
+        const level = Number(k.slice("category.lvl".length)) + 1;
+        category = category.concat(terms(f[k]).map((c) => Object.assign({ level }, c)));
+      });
+    if (!Array.isArray(f.category)) category.sort((a, b) => String(a.value).localeCompare(String(b.value)));
+    const p = f.price;
+    const price = Array.isArray(p)
+      ? p
+      : p && Array.isArray(p.buckets)
+        ? p.buckets
+            .filter((b) => b.min !== null || b.max !== null) // one open bucket says nothing
+            .map((b) => ({ from: b.min === null || b.min === undefined ? 0 : b.min, to: b.max, count: b.count }))
+        : [];
+    return { brand: terms(f.brand), category, price };
+  }
+
+  function renderFacets(raw) {
+    const f = normFacets(raw);
+    // brand: any number of brands (OR)
+    const brands = (f.brand || []).slice();
+    state.brand.forEach((b) => {
+      if (!brands.some((x) => x.value === b)) brands.unshift({ value: b, count: 0 });
+    });
+    const ul = $("facet-brand");
+    ul.textContent = "";
+    brands.forEach((b) =>
+      ul.appendChild(
+        facetItem(b.value, b.count, state.brand.includes(b.value), (on) => {
+          const next = state.brand.filter((x) => x !== b.value);
+          if (on) next.push(b.value);
+          update({ brand: next });
+        }, { dataset: { facet: "brand", value: b.value, count: String(b.count) } })
+      )
+    );
+    $("facet-brand-group").hidden = !brands.length;
+
+    // category: one category path at a time (a deeper level narrows, another path replaces)
+    const cats = (f.category || []).slice();
+    if (state.category && !cats.some((c) => c.value === state.category)) cats.unshift({ value: state.category, count: 0, level: 1 });
+    const uc = $("facet-category");
+    uc.textContent = "";
+    cats.forEach((c) => {
+      const parts = String(c.value).split(">").map((x) => x.trim());
+      const level = c.level || parts.length;
+      const li = facetItem(parts[parts.length - 1] || c.value, c.count, state.category === c.value, (on) => {
+        update({ category: on ? c.value : "" });
+      }, { dataset: { facet: "category", value: c.value, count: String(c.count) }, title: c.value });
+      li.style.paddingLeft = (level - 1) * 0.9 + "em";
+      uc.appendChild(li);
+    });
+    $("facet-category-group").hidden = !cats.length;
+
+    // price bands: the checked bands' union becomes price_min..price_max
+    const bands = f.price || [];
+    const lo = state.price_min === "" ? null : Number(state.price_min);
+    const hi = state.price_max === "" ? null : Number(state.price_max);
+    const inRange = (b) =>
+      (lo !== null || hi !== null) &&
+      (lo === null || Number(b.from) >= lo) &&
+      (hi === null || (b.to !== null && b.to !== undefined && Number(b.to) <= hi));
+    const up = $("facet-price");
+    up.textContent = "";
+    bands.forEach((b, i) => {
+      const label = b.to === null || b.to === undefined ? b.from + "+" : b.from + " – " + b.to;
+      up.appendChild(
+        facetItem(label, b.count, inRange(b), (on) => {
+          const chosen = bands.filter((x, j) => (j === i ? on : inRange(x)));
+          if (!chosen.length) return update({ price_min: "", price_max: "" });
+          const min = Math.min(...chosen.map((x) => Number(x.from)));
+          const open = chosen.some((x) => x.to === null || x.to === undefined);
+          const max = open ? "" : String(Math.max(...chosen.map((x) => Number(x.to))));
+          update({ price_min: min > 0 ? String(min) : "", price_max: max });
+        }, { dataset: { facet: "price", from: String(b.from), to: String(b.to), count: String(b.count) } })
+      );
+    });
+    $("facet-price-group").hidden = !bands.length;
+  }
+
+  /* ------------------------------------------------------------------ understood-as chips */
+  function chip(label, title, onRemove, kind) {
+    const c = SM.el("span", { class: "chip", title: title || "", dataset: { kind: kind || "" } }, [label]);
+    if (onRemove) {
+      c.appendChild(
+        SM.el("button", { type: "button", class: "chip-x", "aria-label": "Remove " + label, title: "Remove", onclick: onRemove }, ["×"])
+      );
+    }
+    return c;
+  }
+
+  function removeSpan(text, span) {
+    const [a, b] = span;
+    return (text.slice(0, a) + " " + text.slice(b)).replace(/\s+/g, " ").trim();
+  }
+
+  /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). */
+  function constraintLabel(c) {
+    if (c.kind === "price") {
+      const [lo, hi] = String(c.value || "").split("-");
+      if (lo && hi) return "price " + lo + "–" + hi;
+      if (hi) return "under " + hi;
+      if (lo) return "over " + lo;
+    }
+    const key = c.kind === "attribute" ? c.key || "attribute" : c.kind;
+    return key + ": " + c.value;
+  }
+
+  function renderUnderstood(u) {
+    const box = $("understood");
+    box.textContent = "";
+    if (!state.understand) {
+      box.appendChild(SM.el("span", { class: "muted small" }, ["Exact search, no query understanding. "]));
+      box.appendChild(chip("understand my query", "", () => update({ understand: true }), "understand-on"));
+      return;
+    }
+    if (!u) return;
+    const source = u.query || state.q;
+    if (u.text && u.text !== state.q) box.appendChild(SM.el("span", { class: "muted small" }, ["Understood as "]));
+    if (u.text && u.text !== state.q) box.appendChild(chip("“" + u.text + "”", "the words searched for", null, "text"));
+    (u.constraints || []).forEach((c) => {
+      const label = constraintLabel(c);
+      const removable = Array.isArray(c.span) && c.span.length === 2 && source === state.q;
+      box.appendChild(
+        chip(label, "from “" + (Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "") + "”",
+          removable ? () => update({ q: removeSpan(state.q, c.span) }) : () => update({ understand: false }), "constraint")
+      );
+    });
+    const corr = u.corrections || [];
+    (Array.isArray(corr) ? corr : Object.entries(corr)).forEach(([from, to]) => {
+      box.appendChild(chip(from + " → " + to, "spelling corrected; remove to search exactly what you typed", () => update({ understand: false }), "correction"));
+    });
+    (u.expansions || []).forEach((x) => {
+      const label = typeof x === "string" ? x : x.text || x.term || JSON.stringify(x);
+      box.appendChild(chip("+ " + label, "also searched (synonym); remove to search exactly what you typed", () => update({ understand: false }), "expansion"));
+    });
+  }
+
+  /* ------------------------------------------------------------------ pagination */
+  function renderPagination(total, page, size) {
+    const nav = $("pagination");
+    nav.textContent = "";
+    const pages = Math.max(1, Math.ceil(total / size));
+    if (pages <= 1) return;
+    const go = (p) => () => {
+      update({ page: p }, true);
+      window.scrollTo({ top: 0 });
+    };
+    const btn = (label, p, opts) =>
+      SM.el("button", Object.assign({ type: "button", class: p === page ? "page current" : "page", onclick: go(p), dataset: { page: String(p) } }, opts || {}), [label]);
+    nav.appendChild(btn("‹ Prev", page - 1, { disabled: page <= 1, "aria-label": "Previous page", class: "page prev" }));
+    const shown = new Set([1, pages, page - 2, page - 1, page, page + 1, page + 2].filter((p) => p >= 1 && p <= pages));
+    let last = 0;
+    [...shown].sort((a, b) => a - b).forEach((p) => {
+      if (p - last > 1) nav.appendChild(SM.el("span", { class: "gap" }, ["…"]));
+      nav.appendChild(btn(String(p), p, p === page ? { "aria-current": "page" } : {}));
+      last = p;
+    });
+    nav.appendChild(btn("Next ›", page + 1, { disabled: page >= pages, "aria-label": "Next page", class: "page next" }));
+  }
+
+  /* ------------------------------------------------------------------ controls */
+  function syncControls() {
+    $("q").value = state.q;
+    $("sort").value = state.sort;
+    $("price-min").value = state.price_min;
+    $("price-max").value = state.price_max;
+    $("in-stock").checked = state.in_stock;
+  }
+
+  function bindControls() {
+    $("search-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const chosen = activeSuggestion();
+      closeSuggestions();
+      if (chosen) return chooseSuggestion(chosen);
+      submitQuery($("q").value);
+    });
+    $("sort").addEventListener("change", () => update({ sort: $("sort").value }));
+    $("in-stock").addEventListener("change", () => update({ in_stock: $("in-stock").checked }));
+    const applyPrice = () => {
+      let lo = $("price-min").value.trim();
+      let hi = $("price-max").value.trim();
+      if (lo !== "" && hi !== "" && Number(lo) > Number(hi)) [lo, hi] = [hi, lo];
+      update({ price_min: lo, price_max: hi });
+    };
+    $("price-apply").addEventListener("click", applyPrice);
+    ["price-min", "price-max"].forEach((id) =>
+      $(id).addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          applyPrice();
+        }
+      })
+    );
+    $("clear-filters").addEventListener("click", () =>
+      update({ category: "", brand: [], price_min: "", price_max: "", in_stock: false, sort: "relevance", understand: true })
+    );
+    window.addEventListener("popstate", () => {
+      state = readState();
+      runSearch();
+    });
+  }
+
+  function submitQuery(text) {
+    const q = String(text || "").trim();
+    if (q) SM.track("search", null, { query: q });
+    update({ q: q, category: "", brand: [], price_min: "", price_max: "", understand: true });
+  }
+
+  /* ------------------------------------------------------------------ autocomplete */
+  let acTimer = null;
+  let acSeq = 0;
+  let acIndex = -1;
+  let acItems = [];
+
+  function closeSuggestions() {
+    // also drop a pending or in-flight lookup, so a late answer cannot reopen the list
+    clearTimeout(acTimer);
+    acSeq++;
+    const ul = $("suggestions");
+    ul.hidden = true;
+    ul.textContent = "";
+    acItems = [];
+    acIndex = -1;
+    $("q").setAttribute("aria-expanded", "false");
+  }
+
+  function activeSuggestion() {
+    return acIndex >= 0 && acIndex < acItems.length ? acItems[acIndex] : null;
+  }
+
+  function chooseSuggestion(s) {
+    closeSuggestions();
+    const pid = s.product_id || s.item_id;
+    if (s.kind === "product" && pid) return SM.clickThrough(pid, SM.productHref(pid), { query: $("q").value || undefined });
+    submitQuery(s.text);
+  }
+
+  function highlight(i) {
+    acIndex = i;
+    [...$("suggestions").children].forEach((li, j) => {
+      li.classList.toggle("active", j === i);
+      li.setAttribute("aria-selected", j === i ? "true" : "false");
+    });
+  }
+
+  async function fetchSuggestions(prefix) {
+    const seq = ++acSeq;
+    let res;
+    try {
+      res = await SM.api("/v1/autocomplete" + SM.query({ q: prefix, k: 8 }));
+    } catch (_e) {
+      return closeSuggestions();
+    }
+    if (seq !== acSeq || $("q").value.trim() !== prefix) return; // stale answer
+    const ul = $("suggestions");
+    ul.textContent = "";
+    acItems = (res && res.suggestions) || [];
+    acIndex = -1;
+    acItems.forEach((s, i) => {
+      const li = SM.el("li", { role: "option", id: "sugg-" + i, class: "suggestion", dataset: { kind: s.kind || "" } }, [
+        SM.el("span", { class: "sugg-text" }, [s.text]),
+        s.kind ? SM.el("span", { class: "sugg-kind" }, [s.kind]) : null,
+      ]);
+      // mousedown, not click: it fires before the input's blur closes the list
+      li.addEventListener("mousedown", (e) => {
+        e.preventDefault();
+        chooseSuggestion(s);
+      });
+      li.addEventListener("mousemove", () => highlight(i));
+      ul.appendChild(li);
+    });
+    ul.hidden = !acItems.length;
+    $("q").setAttribute("aria-expanded", acItems.length ? "true" : "false");
+  }
+
+  function bindAutocomplete() {
+    const input = $("q");
+    input.addEventListener("input", () => {
+      clearTimeout(acTimer);
+      const prefix = input.value.trim();
+      if (!prefix) return closeSuggestions();
+      acTimer = setTimeout(() => fetchSuggestions(prefix), DEBOUNCE_MS);
+    });
+    input.addEventListener("keydown", (e) => {
+      if ($("suggestions").hidden) return;
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        highlight((acIndex + 1) % acItems.length);
+      } else if (e.key === "ArrowUp") {
+        e.preventDefault();
+        highlight(acIndex <= 0 ? acItems.length - 1 : acIndex - 1);
+      } else if (e.key === "Escape") {
+        closeSuggestions();
+      }
+    });
+    input.addEventListener("blur", () => setTimeout(closeSuggestions, 100));
+  }
+
+  /* ------------------------------------------------------------------ For you */
+  let forYouSeq = 0;
+
+  async function refreshForYou() {
+    const seq = ++forYouSeq;
+    const box = $("foryou-items");
+    const ctx = $("foryou-context");
+    try {
+      const res = await SM.forYou(FORYOU_K);
+      if (seq !== forYouSeq) return;
+      const n = SM.sessionEvents().length;
+      ctx.textContent =
+        res.mode === "session" ? "based on the " + n + " item" + (n === 1 ? "" : "s") + " you looked at this visit"
+          : res.mode === "user" ? "for " + SM.visitor().id
+          : "popular right now — click anything to personalise";
+      box.dataset.mode = res.mode;
+      SM.renderRecs(box, res.items || [], { empty: "No recommendations yet." });
+    } catch (e) {
+      if (seq !== forYouSeq) return;
+      box.dataset.items = "";
+      box.textContent = "";
+      box.appendChild(SM.el("p", { class: "muted" }, ["Recommendations unavailable: " + e.message]));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    bindControls();
+    bindAutocomplete();
+    runSearch();
+    refreshForYou();
+  });
+  // coming back with the Back button may restore this page from the back/forward cache:
+  // the visitor has clicked since, so the row must be asked again
+  window.addEventListener("pageshow", (e) => {
+    if (e.persisted) refreshForYou();
+  });
+})();
