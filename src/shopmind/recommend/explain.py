@@ -1,0 +1,65 @@
+"""Human-readable reasons: every recommendation says why, naming the product or category.
+
+Gorse returns bare item ids (FIELD.md lists explanations among its gaps). Here the service
+decides per item which signal contributed most (the generator with the largest fused share,
+and within it the user's item that contributed most) and this module turns that into a
+reason code (stable, for analytics and UI icons) and a sentence. Product titles are used
+verbatim — the demo shop's Chinese titles stay Chinese inside an English sentence, which is
+what a bilingual shop shows; translating titles is not the recommender's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: reason code -> sentence template ({title} = related item, {category} = category name).
+TEMPLATES: dict[str, str] = {
+    "viewed": "Because you viewed {title}",
+    "carted": "Because you added {title} to your cart",
+    "bought": "Because you bought {title}",
+    "interest": "Based on your interest in {title}",
+    "bought_with": "Often bought with {title}",
+    "viewed_with": "Often viewed with {title}",
+    "similar": "Similar to {title}",
+    "trending_category": "Trending in {category}",
+    "popular_category": "Popular in {category}",
+    "trending": "Trending now",
+    "popular": "Popular right now",
+    "cold_start": "Popular right now",
+    "new_arrival": "New arrival",
+    "pinned": "Featured",
+    "buy_again": "Buy again",
+    "recently_viewed": "You looked at this recently",
+}
+
+#: how an event type on the related item is worded ("Because you <verb> X").
+EVENT_REASON = {
+    "purchase": "bought",
+    "add_to_cart": "carted",
+    "wishlist": "carted",
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    text: str
+    related_item: str | None = None
+
+
+def reason(
+    code: str, title: str | None = None, category: str | None = None, related: str | None = None
+) -> Reason:
+    """A ``Reason`` for ``code``; a code that needs a name falls back to a generic one without it."""
+    template = TEMPLATES[code]
+    if "{title}" in template and not title:
+        code, template = "popular", TEMPLATES["popular"]
+    if "{category}" in template and not category:
+        code = "trending" if code == "trending_category" else "popular"
+        template = TEMPLATES[code]
+    return Reason(code, template.format(title=title or "", category=category or ""), related)
+
+
+def history_reason(event_type: str) -> str:
+    """Reason code for "because you <did something with> X"."""
+    return EVENT_REASON.get(event_type, "viewed")

@@ -1,0 +1,72 @@
+"""Content neighbours: exact top-N lists, bilingual sanity with the bundled encoder, cache."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shopmind.recommend.content import ContentIndex, item_text, make_encoder, top_neighbours
+from shopmind.search.dense import l2_normalise
+
+
+def test_top_neighbours_match_brute_force_and_skip_self_and_empty_rows() -> None:
+    rng = np.random.default_rng(0)
+    v = l2_normalise(rng.normal(size=(70, 8)))
+    v[5] = 0.0
+    idx, val = top_neighbours(v, 6, block=16)
+    sims = v @ v.T
+    for i in range(70):
+        if i == 5:
+            assert (idx[i] == -1).all()
+            continue
+        s = sims[i].copy()
+        s[[i, 5]] = -np.inf
+        expected = np.argsort(-s, kind="stable")[:6]
+        assert idx[i].tolist() == expected.tolist()
+        np.testing.assert_allclose(val[i], s[expected], rtol=1e-5)
+        assert 5 not in idx[i]
+
+
+def test_item_text_joins_present_parts() -> None:
+    assert item_text("Red Dress", "Women > Dresses", "") == "Red Dress | Women > Dresses"
+    assert item_text("", "", "") == ""
+
+
+def test_unknown_encoder_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="encoder"):
+        make_encoder("bert")
+
+
+class Counting:
+    """The real USE encoder, counting how many texts it was asked to encode."""
+
+    def __init__(self) -> None:
+        self.inner = make_encoder("use")
+        self.name, self.dim, self.encoded = self.inner.name, self.inner.dim, 0
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        return self.inner.encode_passages(texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.inner.encode_query(text)
+
+
+def test_bilingual_neighbours_and_cache_by_content_hash(tmp_path) -> None:
+    texts = ["红色连衣裙 | Women > Dresses", "女士红色长裙 | Women > Dresses", "男士黑色皮鞋 | Men > Shoes",
+             "Men's black leather shoes | Men > Shoes", ""]  # fmt: skip
+    enc = Counting()
+    index = ContentIndex.build(texts, enc, tmp_path, n_neighbours=3)
+    assert enc.encoded == 4  # the empty text is never encoded
+    assert index.similar(0, 1)[0].tolist() == [1]  # red dress (zh) -> red long dress (zh)
+    assert index.similar(2, 1)[0].tolist() == [3]  # black shoes zh -> en
+    assert 4 not in index.neighbours[:4]
+    assert index.similar(4, 3)[0].size == 0  # an item without text has no neighbours
+    top, _ = index.similar_to_vector(enc.encode_query("red dress"), 2)
+    assert set(top.tolist()) == {0, 1}
+    again = Counting()
+    second = ContentIndex.build(
+        texts[:4] + ["女士红色长裙 | Women > Dresses"], again, tmp_path, n_neighbours=3
+    )
+    assert again.encoded == 0  # every text was cached by its hash
+    np.testing.assert_allclose(second.vectors[4], index.vectors[1])

@@ -1,0 +1,93 @@
+"""Live state: pairs formed like the batch co-visitation, trending decay, JSON round trip."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import numpy as np
+import polars as pl
+import pytest
+
+from shopmind.recommend.base import EVENT_WEIGHTS, Interactions
+from shopmind.recommend.covisit import CoVisitation
+from shopmind.recommend.live import DAY, LiveState
+
+
+def test_live_pairs_equal_batch_covisitation() -> None:
+    """Feeding one visitor's events one by one gives the batch pair matrix (same session)."""
+    seq = [
+        ("a", "view"),
+        ("b", "view"),
+        ("c", "add_to_cart"),
+        ("a", "view"),
+        ("d", "purchase"),
+        ("b", "click"),
+    ]
+    items = ["a", "b", "c", "d"]
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    events = pl.DataFrame(
+        {
+            "user_id": ["u"] * len(seq),
+            "item_id": [s[0] for s in seq],
+            "type": [s[1] for s in seq],
+            "timestamp": [t0.replace(minute=i) for i in range(len(seq))],
+            "session_id": ["s1"] * len(seq),
+        }
+    )
+    data = Interactions.from_events(events, items=items)
+    batch = CoVisitation(window=3).pair_matrix(data).toarray()
+    live = LiveState(len(items), EVENT_WEIGHTS, window=3)
+    for i, (item, type_) in enumerate(seq):
+        live.add("u", items.index(item), type_, float(i))
+    dense = np.zeros_like(batch)
+    for a, row in live.covisit.items():
+        for b, v in row.items():
+            dense[a, b] = v
+    # the repeated "a" (lag 3) is skipped by both; every other pair must match exactly
+    np.testing.assert_allclose(dense, batch, rtol=1e-6)
+
+
+def test_trending_halves_per_half_life_and_popularity_accumulates() -> None:
+    live = LiveState(3, EVENT_WEIGHTS, half_life_days=2.0)
+    live.add("u", 1, "purchase", 0.0)
+    live.add("v", 1, "view", 0.0)
+    assert live.popularity[1] == pytest.approx(5.0)
+    assert live.trending(at=2 * DAY)[1] == pytest.approx(2.5)
+    assert live.trending(at=4 * DAY)[1] == pytest.approx(1.25)
+    live.add("w", 1, "view", 2 * DAY)  # decays the old mass before adding
+    assert live.trending()[1] == pytest.approx(3.5)
+
+
+def test_purchases_per_order_form_cobought_pairs() -> None:
+    live = LiveState(5, EVENT_WEIGHTS)
+    live.add("u", 0, "purchase", 1.0, order="o1")
+    live.add("u", 1, "purchase", 2.0, order="o1")
+    live.add("u", 2, "purchase", 3.0, order="o2")
+    assert live.cobought == {0: {1: 1.0}, 1: {0: 1.0}}
+    assert live.purchased["u"] == [0, 1, 2]
+
+
+def test_search_and_zero_weight_events_do_not_enter_history() -> None:
+    live = LiveState(3, EVENT_WEIGHTS)
+    live.add("u", 0, "view", 1.0)
+    live.add("u", 1, "return", 2.0)  # weight 0
+    assert [e[0] for e in live.events["u"]] == [0]
+    assert live.covisit == {}
+
+
+def test_history_is_bounded_and_state_round_trips_through_json() -> None:
+    live = LiveState(50, EVENT_WEIGHTS, recent=5)
+    rng = np.random.default_rng(0)
+    for t in range(40):
+        live.add(
+            f"u{t % 3}", int(rng.integers(50)), "view" if t % 4 else "purchase", float(t), order=f"o{t // 5}"
+        )
+    assert all(len(v) <= 5 for v in live.events.values())
+    copy = LiveState.from_dict(json.loads(json.dumps(live.to_dict())))
+    assert copy.events == live.events
+    assert copy.covisit == live.covisit
+    assert copy.cobought == live.cobought
+    assert copy.purchased == live.purchased
+    np.testing.assert_allclose(copy.trending(), live.trending())
+    np.testing.assert_allclose(copy.popularity, live.popularity)
