@@ -214,3 +214,27 @@ def test_every_generator_has_the_shared_api():
         items, scores = gen.fit(data).recommend(["u0", "u10"], k=3)
         assert items.shape == (2, 3) and scores.shape == (2, 3)
         assert not {"g1", "g2", "g3", "g4"} & set(items[0])  # u0's own items are excluded
+
+
+def test_category_popularity_without_any_category_is_plain_popularity():
+    import polars as pl
+
+    from shopmind.recommend.base import Interactions
+    from shopmind.recommend.popularity import CategoryPopularity
+
+    events = pl.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u2", "u3"],
+            "item_id": ["a", "b", "a", "a"],
+            "type": ["view"] * 4,
+            "timestamp": [1, 2, 3, 4],
+        }
+    )
+    cats = pl.DataFrame(
+        {"item_id": ["a", "b"], "category": [None, None]}, schema={"item_id": pl.Utf8, "category": pl.Utf8}
+    )
+    data = Interactions.from_events(events, item_categories=cats)
+    scores = CategoryPopularity().fit(data).score(np.arange(data.n_users))
+    assert scores.shape == (3, 2)
+    a, b = list(data.item_ids).index("a"), list(data.item_ids).index("b")
+    assert (scores[:, a] > scores[:, b]).all()

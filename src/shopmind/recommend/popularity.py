@@ -81,8 +81,8 @@ class CategoryPopularity(Recommends):
         assert self.data is not None, "fit first"
         data = self.data
         base = self.global_weight * np.broadcast_to(self.item_scores, (len(user_rows), data.n_items))
-        if data.item_category is None or data.categories is None:
-            return np.array(base, dtype=np.float32)
+        if data.item_category is None or data.categories is None or len(data.categories) == 0:
+            return np.array(base, dtype=np.float32)  # no categories: plain popularity
         n_cat = len(data.categories)
         cats = data.item_category
         seen = data.seen(user_rows)
