@@ -181,6 +181,8 @@ def test_products_go_through_the_gate_and_are_served_at_once(client, keys):
     )
     assert ok.status_code == 200 and ok.json() == {"accepted": ["NEW1"], "quarantined": []}
     assert client.app.state.shop.product("NEW1")["title"] == "Walnut desk lamp"
+    found = client.get("/v1/search", params={"q": "walnut", "understand": "false"}).json()
+    assert [h["product_id"] for h in found["hits"]] == ["NEW1"]  # searchable at once, no rebuild
     bad = client.put(
         "/v1/products/NEW2", json={"title": "Broken", "price": -1, "currency": "USD"}, headers=h
     ).json()
@@ -199,6 +201,8 @@ def test_products_go_through_the_gate_and_are_served_at_once(client, keys):
     assert batch["accepted"] == ["NEW3"] and batch["rejected"][0]["field"] == "product_id"
     assert client.delete("/v1/products/NEW3", headers=h).json() == {"deleted": "NEW3"}
     assert client.app.state.shop.product("NEW3") is None
+    gone = client.get("/v1/search", params={"q": "oak shelf", "size": 100}).json()
+    assert "NEW3" not in [h["product_id"] for h in gone["hits"]]
     assert client.delete("/v1/products/NEW3", headers=h).status_code == 404
 
 
