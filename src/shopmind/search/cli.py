@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 help="Comma-separated: ours, tantivy, bm25s, neutral (baseline), dense-use, dense-e5, "
-                "hybrid (ours + dense-use, fusion tuned on half the queries), hybrid-e5."
+                "hybrid (ours + dense-use, fusion tuned on half the queries), hybrid-e5, "
+                "fusion+ltr / bm25+ltr (LightGBM re-ranker of the top 100, scored out of fold: query-level 5-fold)."
             ),
         ] = "ours,tantivy,bm25s",
         vectors: Annotated[
@@ -78,7 +79,9 @@ def register(app: typer.Typer) -> None:
                         f"{'':10s} {'held-out':9s} NDCG@10 {_f(h['ndcg@10'])}  Recall@100 {_f(h['recall@100'])}"
                         f"  MRR@10 {_f(h['mrr@10'])}  ({h['ndcg@10_queries']} queries)"
                     )
-            if "tuning" in m:
+            if "tuning" in m and "protocol" in m["tuning"]:
+                typer.echo(f"{name}: {m['tuning']['protocol']}; {m['tuning']['chosen']}")
+            elif "tuning" in m:
                 typer.echo(f"{name}: fusion chosen on the tuning half: {m['tuning']['chosen']}")
             if "fit_info" in m:
                 typer.echo(f"{name}: {m['fit_info']}")

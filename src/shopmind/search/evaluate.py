@@ -411,9 +411,18 @@ METHODS: dict[str, Callable[..., Method]] = {
     "dense-e5": lambda vectors=DEFAULT_VECTORS: DenseMethod("e5", vectors),
     "hybrid": lambda vectors=DEFAULT_VECTORS: Hybrid("use", vectors),
     "hybrid-e5": lambda vectors=DEFAULT_VECTORS: Hybrid("e5", vectors),
+    # learned re-rankers (shopmind.search.ltr): scored out of fold, query-level 5-fold
+    "fusion+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors),
+    "bm25+ltr": lambda: _ltr("bm25", None),
 }
 #: Methods whose constructor takes the vector cache folder.
-DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5")
+DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr")
+
+
+def _ltr(base: str, vectors: Path | str | None) -> Method:
+    from shopmind.search.ltr import LTREval
+
+    return LTREval(base, vectors)
 
 
 # ---------------------------------------------------------------------- data
@@ -554,6 +563,9 @@ def evaluate(
         tune = getattr(m, "tune", None)
         if tune is not None:
             res["tuning"] = tune(data, queries)
+            protocol = res["tuning"].get("protocol")  # type: ignore[union-attr]
+            if protocol:  # learned re-rankers state how they avoid scoring their training queries
+                out["notes"].append(f"{m.name}: {protocol}")  # type: ignore[union-attr]
         for view in views:
             per_q: dict[str, list[float | None]] = {"ndcg@10": [], "recall@100": [], "mrr@10": []}
             t1 = time.perf_counter()
@@ -643,7 +655,10 @@ def render_html(s: dict[str, object]) -> str:
             if v in m["views"] and m["views"][v][k] is not None
         ]
         tuned = m.get("tuning", {}).get("chosen")
-        tuned_txt = f" fusion chosen on the tuning half: {escape(json.dumps(tuned))}" if tuned else ""
+        what = (
+            "scored out of fold" if "protocol" in m.get("tuning", {}) else "fusion chosen on the tuning half"
+        )
+        tuned_txt = f" {what}: {escape(json.dumps(tuned))}" if tuned else ""
         charts.append(
             f"<h3>{escape(name)} <span class='muted'>(fit {m['fit_seconds']} s){tuned_txt}</span></h3>"
             + hbars(items, color=PALETTE[i % len(PALETTE)], fmt="{:.3f}")
