@@ -7,7 +7,10 @@
 - ``VectorCache``: vectors keyed by (encoder name, sha1 of the text), persisted per encoder as
   one ``vectors.npy`` matrix and a ``keys.json`` index (row i of the matrix is the text whose
   sha1 is ``keys[i]``). Rows are only ever appended, so a rebuild encodes only new texts.
-- ``DenseIndex``: exact top-k by one matrix product, with an optional boolean filter mask.
+- ``DenseIndex``: exact top-k by one matrix product, with an optional boolean filter mask;
+  from ``ANNConfig.threshold`` vectors on (default 200k) it also builds an HNSW graph
+  (usearch) and answers from it, with filters by over-fetching, and exact search whenever
+  the filter is selective (so a filtered query never returns fewer than k when k exist).
 - ``rrf_fuse`` / ``linear_fuse``: reciprocal-rank fusion and min-max normalised linear fusion.
 """
 
@@ -15,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -268,6 +273,13 @@ class VectorCache:
 
 
 # ---------------------------------------------------------------------- index
+def top_k_rows(scores: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest ``scores``, best first; ties by ``rows`` (the same
+    order exact search gives)."""
+    order = np.lexsort((rows, -scores))
+    return order[:k]
+
+
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` highest scores, best first; ties by index (deterministic)."""
     n = len(scores)
@@ -283,43 +295,161 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return cand[order[:k]]
 
 
+@dataclass(frozen=True)
+class ANNConfig:
+    """When and how ``DenseIndex`` answers from an HNSW graph instead of exact search.
+
+    ``threshold``: number of vectors from which the graph is built (None: never). Below it
+    exact search is a single matrix product (~55k x 512 float32 takes ~5-10 ms on 2 cores), and
+    the graph would cost build time and memory for no user-visible gain; around 200k vectors
+    exact search passes ~20-40 ms per query and HNSW (~1 ms) pays off.
+    ``connectivity`` (M), ``expansion_add`` (efConstruction), ``expansion_search`` (ef):
+    usearch's HNSW parameters. M = 32, efC = 64, ef = 128 give recall@10 ~0.96 even on iid
+    Gaussian 64-d vectors (the hard case; M = 16 needs ef = 256 there), more on real
+    sentence vectors (see bench/search_latency.py), at ~1-3 ms per query.
+    Filtered queries: a filter letting through ``m`` of ``n`` vectors needs about
+    ``k * n / m`` graph results to keep ``k``; we fetch ``oversample`` times that, and go
+    exact over the allowed rows when that fetch would exceed ``max_fetch`` or ``m`` is at most
+    ``exact_rows`` (a selective filter is cheaper exact, and HNSW would return too few: the
+    LanceDB #2761 complaint). A fetch that still keeps fewer than ``k`` doubles, then falls
+    back to exact, so a filtered query never returns fewer than ``min(k, m)`` results.
+    """
+
+    threshold: int | None = 200_000
+    connectivity: int = 32
+    expansion_add: int = 64
+    expansion_search: int = 128
+    oversample: float = 2.0
+    max_fetch: int = 4096
+    exact_rows: int = 20_000
+    dtype: str = "f32"
+
+
 class DenseIndex:
-    """Exact nearest neighbours by inner product (cosine for unit vectors).
+    """Nearest neighbours by inner product (cosine for unit vectors).
 
-    One query costs one (n x dim) @ (dim,) product: ~55k x 384 float32 is ~2-5 ms on 2 cores,
-    and a filter is exact (excluded rows get -inf before top-k, so a filtered query never
-    returns too few results, the usual ANN pitfall). Size threshold idea: switch to HNSW
-    (hnswlib/usearch, with a filter function or ID selector) once exact search no longer fits
-    the latency budget, roughly above ~1 M vectors or ~20 ms/query; keep exact search below,
-    and always use it for small filtered subsets (a highly selective mask is cheaper exact)."""
+    Exact search costs one (n x dim) @ (dim,) product: ~55k x 384 float32 is ~2-5 ms on 2
+    cores, and a filter is exact (excluded rows get -inf before top-k, so a filtered query
+    never returns too few results, the usual ANN pitfall). From ``ann.threshold`` vectors on
+    an HNSW graph answers instead (see ``ANNConfig`` for the filter policy); the scores it
+    returns are always the exact inner products of the rows it found, so they mix with
+    ``scores``/``score_ids`` in fusion. ``approximate`` says which mode is in use."""
 
-    def __init__(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+    def __init__(self, ids: Sequence[str], vectors: np.ndarray, ann: ANNConfig | None = None) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(ids):
             raise ValueError(f"{len(ids)} ids but vectors of shape {vectors.shape}")
         self.ids = [str(i) for i in ids]
         self.pos = {p: i for i, p in enumerate(self.ids)}
         self.vectors = vectors
+        self.ann_config = ann or ANNConfig()
+        self._hnsw = None
+        #: build facts of the HNSW graph (empty when exact)
+        self.ann_info: dict[str, object] = {}
+        #: queries answered from the graph vs exactly (selective filter, fallback, or small index)
+        self.ann_stats = {"hnsw": 0, "exact": 0}
+        threshold = self.ann_config.threshold
+        if threshold is not None and len(self.ids) >= max(threshold, 1):
+            self._build_hnsw()
 
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def approximate(self) -> bool:
+        return self._hnsw is not None
+
+    def _build_hnsw(self) -> None:
+        try:
+            from usearch.index import Index
+        except ImportError as e:  # pragma: no cover - usearch is a dependency
+            raise RuntimeError("the HNSW index needs the usearch package (pip install usearch)") from e
+        c = self.ann_config
+        t0 = time.perf_counter()
+        index = Index(
+            ndim=self.vectors.shape[1],
+            metric="ip",
+            dtype=c.dtype,
+            connectivity=c.connectivity,
+            expansion_add=c.expansion_add,
+            expansion_search=c.expansion_search,
+        )
+        index.add(np.arange(len(self.ids), dtype=np.uint64), self.vectors)
+        self._hnsw = index
+        self.ann_info = {
+            "library": f"usearch-{_pkg_version('usearch')}",
+            "vectors": len(self.ids),
+            "connectivity": c.connectivity,
+            "expansion_add": c.expansion_add,
+            "expansion_search": c.expansion_search,
+            "dtype": c.dtype,
+            "build_seconds": round(time.perf_counter() - t0, 3),
+        }
+
     def scores(self, qvec: np.ndarray) -> np.ndarray:
+        """Exact inner product of the query with every vector."""
         return self.vectors @ np.asarray(qvec, dtype=np.float32).reshape(-1)
 
     def search(
-        self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None
+        self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None, exact: bool = False
     ) -> tuple[list[str], list[float]]:
-        """Top ``k`` (ids, scores); with ``mask`` (bool per row) only rows where it is True."""
-        s = self.scores(qvec)
+        """Top ``k`` (ids, scores); with ``mask`` (bool per row) only rows where it is True.
+        Approximate above the size threshold unless ``exact``; never fewer than
+        ``min(k, allowed rows)`` results."""
+        q = np.asarray(qvec, dtype=np.float32).reshape(-1)
         if mask is not None:
             mask = np.asarray(mask, dtype=bool)
-            if mask.shape != s.shape:
-                raise ValueError(f"mask of shape {mask.shape} for {len(s)} vectors")
-            s = np.where(mask, s, -np.inf)
-            k = min(k, int(mask.sum()))
-        top = top_k(s, k)
+            if mask.shape != (len(self.ids),):
+                raise ValueError(f"mask of shape {mask.shape} for {len(self.ids)} vectors")
+        if k <= 0 or not self.ids:
+            return [], []
+        rows = None
+        if self._hnsw is not None and not exact:
+            rows = self._hnsw_rows(q, k, mask)
+        if rows is None:
+            self.ann_stats["exact"] += 1
+            return self._exact(q, k, mask)
+        self.ann_stats["hnsw"] += 1
+        s = self.vectors[rows] @ q
+        top = top_k_rows(s, rows, k)
+        return [self.ids[rows[i]] for i in top], s[top].tolist()
+
+    def _exact(self, q: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[list[str], list[float]]:
+        if mask is None:
+            s = self.vectors @ q
+            top = top_k(s, k)
+            return [self.ids[i] for i in top], s[top].tolist()
+        allowed = np.flatnonzero(mask)
+        if len(allowed) * 4 < len(mask):  # selective: score only the allowed rows
+            s = self.vectors[allowed] @ q
+            top = top_k(s, k)  # allowed rows ascend, so ties still go by row
+            return [self.ids[allowed[i]] for i in top], s[top].tolist()
+        s = np.where(mask, self.vectors @ q, -np.inf)
+        top = top_k(s, min(k, len(allowed)))
         return [self.ids[i] for i in top], s[top].tolist()
+
+    def _hnsw_rows(self, q: np.ndarray, k: int, mask: np.ndarray | None) -> np.ndarray | None:
+        """Candidate rows from the graph (allowed ones only), or None to go exact."""
+        c = self.ann_config
+        n = len(self.ids)
+        if mask is None:
+            if k > c.max_fetch:
+                return None
+            rows = self._hnsw.search(q, k).keys.astype(np.int64)  # type: ignore[union-attr]
+            return rows if len(rows) >= min(k, n) else None
+        m = int(np.count_nonzero(mask))
+        if m <= max(k, c.exact_rows):
+            return None
+        fetch = math.ceil(k * n / m * c.oversample)
+        while fetch <= c.max_fetch:
+            rows = self._hnsw.search(q, fetch).keys.astype(np.int64)  # type: ignore[union-attr]
+            rows = rows[mask[rows]]
+            if len(rows) >= k:
+                return rows
+            if fetch >= n:
+                break
+            fetch *= 2
+        return None
 
     def mask_of(self, ids: Sequence[str]) -> np.ndarray:
         """Boolean mask selecting ``ids`` (unknown ids ignored)."""

@@ -20,14 +20,23 @@ rows (and the vocabulary) into one segment. N, df and the total field lengths ar
 and kept exact under every operation, and normalisation happens at query time, so scores are
 identical to those of an index built from scratch on the final catalog.
 
-Query scoring is vectorised: the postings of the query terms are sliced out of the CSC
-arrays, normalised and accumulated with ``np.unique``/``np.bincount``, and the top k are
-taken with ``argpartition``.
+Query scoring works on *impact postings*: for a term, the saturated BM25F factor
+``tf~/(k1+tf~)`` of every live document containing it, with documents numbered globally
+across segments (segment offset + row). They depend on N and the average field lengths, so
+any upsert/delete/merge drops them all, and they are rebuilt lazily, term by term, the first
+time a query needs them (``warm()`` builds all of them at once, vectorised). A query then costs
+one scatter-add per posting into a per-thread float accumulator (never cleared: a query
+zeroes only what it touches), one gather, and a partition for the top k; a document matching
+several terms is de-duplicated only among the few best entries, never by sorting all matches.
+On Home Depot that is ~4x less time per query than normalising raw counts per field every
+time (bench/search_latency.py), with bit-identical scores: the same floating-point
+operations in the same order.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,6 +192,11 @@ class LexicalIndex:
         #: surface word -> term id, for the spelling corrector (words of correctable terms only)
         self.surface: dict[str, int] = {}
         self._spell: _SpellIndex | None = None
+        #: document numbering across segments; rebuilt when the segment list changes
+        self._layout: _Layout | None = None
+        #: impact postings for the current statistics; dropped on every change of N/df/lengths
+        self._impacts: _Impacts | None = None
+        self._tls = threading.local()
 
     # ------------------------------------------------------------------ building
     def __len__(self) -> int:
@@ -255,6 +269,7 @@ class LexicalIndex:
             self.df = np.concatenate([self.df, np.zeros(V - len(self.df), dtype=np.int64)])
         si = len(self.segments)
         self.segments.append(seg)
+        self._layout = self._impacts = None
         live_rows = np.flatnonzero(seg.live)
         counts = np.asarray(seg.present[live_rows].sum(axis=0)).ravel().astype(np.int64)
         self.df[: len(counts)] += counts
@@ -279,6 +294,8 @@ class LexicalIndex:
                 self.total_len[f] -= int(seg.lengths[f][row])
             self.n_live -= 1
             n += 1
+        if n:
+            self._impacts = None
         return n
 
     def merge(self) -> None:
@@ -310,6 +327,7 @@ class LexicalIndex:
         self.segments = []
         self._where = {}
         self._spell = None
+        self._layout = self._impacts = None
         if not ids:
             return
         seg = _Segment(
@@ -348,82 +366,208 @@ class LexicalIndex:
         candidates: Sequence[str] | None = None,
         correct: bool = True,
     ) -> SearchResult:
-        """Top ``k`` products for ``query`` (optionally only among ``candidates``)."""
+        """Top ``k`` products for ``query`` (optionally only among ``candidates``); ties by
+        index order (segment, then row)."""
         tokens, corrections = self.analyze_query(query or "", correct=correct)
-        seg_of, rows, scores = self._score_terms(tokens)
-        if candidates is not None and len(rows):
-            allowed = [np.zeros(len(seg), dtype=bool) for seg in self.segments]
-            for c in candidates:
-                loc = self._where.get(str(c))
-                if loc is not None:
-                    allowed[loc[0]][loc[1]] = True
-            keep = np.zeros(len(rows), dtype=bool)
-            for si, mask in enumerate(allowed):
-                sel = seg_of == si
-                keep[sel] = mask[rows[sel]]
-            seg_of, rows, scores = seg_of[keep], rows[keep], scores[keep]
-        top = _top_k(scores, k)
-        ids = [str(self.segments[si].ids[r]) for si, r in zip(seg_of[top], rows[top], strict=True)]
-        return SearchResult(ids, scores[top].tolist(), tokens, corrections)
+        docs, scores, copies = self._match(tokens)
+        if candidates is not None and len(docs):
+            keep = self._allowed(candidates)[docs]
+            docs, scores = docs[keep], scores[keep]
+        top_docs, top_scores = _top_k_distinct(scores, docs, k, copies)
+        ids = self._current_layout().ids
+        return SearchResult([ids[d] for d in top_docs], top_scores, tokens, corrections)
 
     def scores(self, query: str, correct: bool = True) -> dict[str, float]:
-        """Score of every live product matching at least one query term."""
+        """Score of every live product matching at least one query term (in index order)."""
         tokens, _ = self.analyze_query(query or "", correct=correct)
-        seg_of, rows, scores = self._score_terms(tokens)
-        return {
-            str(self.segments[si].ids[r]): float(sc)
-            for si, r, sc in zip(seg_of.tolist(), rows.tolist(), scores.tolist(), strict=True)
-        }
+        docs, scores = self._match_distinct(tokens)
+        return dict(zip(self._ids_of(docs), scores.tolist(), strict=True))
+
+    def warm(self) -> None:
+        """Build the impact postings of every term now (vectorised over the whole index)
+        instead of term by term on first use: call after a bulk build or merge so the
+        first queries pay nothing extra (Home Depot, 54k titles: 0.05-0.2 s)."""
+        imp = self._current_impacts()
+        if imp.full is not None:
+            return
+        fields = self._scored_fields()
+        V = len(self.terms)
+        parts = []
+        for seg in self.segments:
+            acc = sp.csc_matrix((len(seg), V))
+            for f, w, b, avg in fields:
+                m = _pad_csc(seg.tf[f], V)
+                lens = seg.lengths[f]
+                # the same expression as in ``_term_postings`` (same rounding)
+                vals = w * m.data / (1.0 - b + b * lens[m.indices] / avg)
+                acc = acc + sp.csc_matrix((vals, m.indices, m.indptr), shape=m.shape)
+            acc = sp.csc_matrix(acc)
+            acc.sort_indices()
+            keep = seg.live[acc.indices]
+            # new column pointers: how many kept postings precede each old pointer
+            indptr = np.concatenate([[0], np.cumsum(keep)])[acc.indptr]
+            data = acc.data[keep]
+            parts.append(
+                sp.csc_matrix((data / (self.params.k1 + data), acc.indices[keep], indptr), shape=acc.shape)
+            )
+        full = sp.vstack(parts, format="csc") if parts else sp.csc_matrix((0, V))
+        full.sort_indices()
+        idf = self.idf(np.arange(V))
+        cols = np.repeat(np.arange(V), np.diff(full.indptr))
+        imp.full = (
+            full.indptr.tolist(),  # Python ints: slicing with them is cheaper than with numpy scalars
+            full.indices.astype(np.int64, copy=False),
+            full.data,
+            full.data * idf[cols],
+            idf.tolist(),
+        )
+        imp.terms.clear()
+
+    def _scored_fields(self) -> list[tuple[str, float, float, float]]:
+        """(field, weight, b, average length) of the fields that can contribute."""
+        out = []
+        for f in FIELDS:
+            w = self.params.weights.get(f, 0.0)
+            avg = self.total_len[f] / self.n_live if self.n_live else 0.0
+            if w > 0 and avg > 0:
+                out.append((f, w, self.params.b.get(f, 0.75), avg))
+        return out
+
+    def _current_layout(self) -> _Layout:
+        if self._layout is None:
+            self._layout = _Layout(self.segments)
+        return self._layout
+
+    def _current_impacts(self) -> _Impacts:
+        if self._impacts is None:
+            self._impacts = _Impacts(self._scored_fields())
+        return self._impacts
+
+    def _postings(self, tid: int) -> _Postings:
+        """The impact postings of term ``tid`` for the current statistics."""
+        imp = self._impacts if self._impacts is not None else self._current_impacts()
+        got = imp.terms.get(tid)
+        if got is not None:
+            return got
+        if imp.full is not None and tid + 1 < len(imp.full[0]):
+            indptr, indices, sat, weight, idf = imp.full
+            s, e = indptr[tid], indptr[tid + 1]
+            got = (indices[s:e], sat[s:e], weight[s:e], idf[tid])
+        else:
+            docs, sat = self._term_postings(tid, imp.fields)
+            idf = float(self.idf(np.asarray([tid]))[0])
+            got = (docs, sat, sat * idf, idf)
+        imp.terms[tid] = got
+        return got
+
+    def _term_postings(
+        self, tid: int, fields: list[tuple[str, float, float, float]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        offsets = self._current_layout().offsets
+        docs_parts, sat_parts = [], []
+        k1 = self.params.k1
+        for si, seg in enumerate(self.segments):
+            rows_parts, vals_parts = [], []
+            for f, w, b, avg in fields:
+                m = seg.tf[f]
+                if tid >= m.shape[1]:
+                    continue
+                if not m.has_sorted_indices:  # postings must ascend (true for every CSC we build)
+                    m.sort_indices()
+                s, e = m.indptr[tid], m.indptr[tid + 1]
+                if s == e:
+                    continue
+                rows = m.indices[s:e]
+                rows_parts.append(rows)
+                vals_parts.append(w * m.data[s:e] / (1.0 - b + b * seg.lengths[f][rows] / avg))
+            if not rows_parts:
+                continue
+            if len(rows_parts) == 1:  # rows of one CSC column are unique and sorted
+                rows, acc = rows_parts[0].astype(np.int64), vals_parts[0]
+            else:  # summed in field order, as the per-field sums of the formula
+                rows, inv = np.unique(np.concatenate(rows_parts), return_inverse=True)
+                acc = np.bincount(inv, weights=np.concatenate(vals_parts))
+                rows = rows.astype(np.int64)
+            live = seg.live[rows]
+            acc = acc[live]
+            docs_parts.append(rows[live] + offsets[si])
+            sat_parts.append(acc / (k1 + acc))
+        if not docs_parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(docs_parts), np.concatenate(sat_parts)
+
+    def _match(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+        """``(docs, scores, copies)``: global document numbers and scores of the live
+        documents matching a query term, in no particular order; a document appears up to
+        ``copies`` times (once per matched term), every copy with its full score.
+
+        Leaving the duplicates in avoids a sort or a scatter/gather pass over all matches;
+        the top k distinct documents are among the top ``k * copies`` entries."""
+        qtf: dict[int, int] = {}
+        vocab = self.vocab
+        for t in tokens:
+            tid = vocab.get(t)
+            if tid is not None:  # a term no live document has (df 0) has empty postings
+                qtf[tid] = qtf.get(tid, 0) + 1
+        if not qtf or self.n_live == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0), 1
+        # a term's contribution is sat * (idf * qtf), as in the formula; with qtf = 1 that is
+        # the cached sat * idf (idf * 1.0 == idf exactly)
+        parts = []
+        for tid, n in qtf.items():
+            docs, sat, weight, idf = self._postings(tid)
+            if len(docs):
+                parts.append((docs, weight if n == 1 else sat * (idf * n)))
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0), 1
+        if len(parts) == 1:
+            return parts[0][0], parts[0][1], 1
+        docs = np.concatenate([d for d, _ in parts])
+        acc = self._accumulator()
+        first_docs, first_w = parts[0]
+        acc[docs[len(first_docs) :]] = 0.0  # the other terms' documents start from 0 ...
+        acc[first_docs] = first_w  # ... the first term's start from its weight (0 + w == w)
+        for d, w in parts[1:]:
+            np.add.at(acc, d, w)  # terms added in query order, as in the formula's sum
+        return docs, acc[docs], len(parts)
+
+    def _match_distinct(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``_match`` with each document once, in index order."""
+        docs, scores, copies = self._match(tokens)
+        if copies == 1:  # one term's postings: distinct and already ascending
+            return docs, scores
+        first = _first_of_each(docs)
+        return docs[first], scores[first]
+
+    def _accumulator(self) -> np.ndarray:
+        """A per-thread float buffer over global document numbers. Never cleared: a query
+        zeroes exactly the entries it adds to, so the cost follows the postings, not N."""
+        n = self._current_layout().n_docs
+        buf = getattr(self._tls, "acc", None)
+        if buf is None or len(buf) < n:
+            buf = self._tls.acc = np.zeros(n)
+        return buf
 
     def _score_terms(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(segment index, row, score) of every live document matching a term."""
-        qtf: dict[int, int] = {}
-        for t in tokens:
-            tid = self.vocab.get(t)
-            if tid is not None and self.df[tid] > 0:
-                qtf[tid] = qtf.get(tid, 0) + 1
-        empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-        if not qtf or self.n_live == 0:
-            return empty
-        tids = np.fromiter(qtf, dtype=np.int64)
-        Q = len(tids)
-        qweight = self.idf(tids) * np.fromiter(qtf.values(), dtype=np.float64)
-        k1 = self.params.k1
-        avg = {f: self.total_len[f] / self.n_live for f in FIELDS}
-        fields = [f for f in FIELDS if self.params.weights.get(f, 0.0) > 0 and avg[f] > 0]
-        out_seg, out_rows, out_scores = [], [], []
-        for si, seg in enumerate(self.segments):
-            keys, vals = [], []
-            for f in fields:
-                m = seg.tf[f]
-                w, b = self.params.weights[f], self.params.b.get(f, 0.75)
-                lens = seg.lengths[f]
-                for qi, t in enumerate(tids):
-                    if t >= m.shape[1]:
-                        continue
-                    s, e = m.indptr[t], m.indptr[t + 1]
-                    if s == e:
-                        continue
-                    rows = m.indices[s:e]
-                    keys.append(rows.astype(np.int64) * Q + qi)
-                    vals.append(w * m.data[s:e] / (1.0 - b + b * lens[rows] / avg[f]))
-            if not keys:
-                continue
-            if len(fields) == 1:  # one field: (doc, term) pairs are already unique
-                ukeys, acc = np.concatenate(keys), np.concatenate(vals)
-            else:
-                ukeys, inv = np.unique(np.concatenate(keys), return_inverse=True)
-                acc = np.bincount(inv, weights=np.concatenate(vals))
-            contrib = acc / (k1 + acc) * qweight[ukeys % Q]
-            udocs, inv2 = np.unique(ukeys // Q, return_inverse=True)
-            sc = np.bincount(inv2, weights=contrib)
-            live = seg.live[udocs]
-            out_seg.append(np.full(int(live.sum()), si, dtype=np.int64))
-            out_rows.append(udocs[live])
-            out_scores.append(sc[live])
-        if not out_rows:
-            return empty
-        return np.concatenate(out_seg), np.concatenate(out_rows), np.concatenate(out_scores)
+        """(segment index, row, score) of every live document matching a term, in index order."""
+        docs, scores = self._match_distinct(tokens)
+        offsets = self._current_layout().offsets
+        seg_of = np.searchsorted(offsets, docs, side="right") - 1
+        return seg_of, docs - offsets[seg_of], scores
+
+    def _ids_of(self, docs: np.ndarray) -> list[str]:
+        return self._current_layout().ids[docs].tolist()
+
+    def _allowed(self, candidates: Sequence[str]) -> np.ndarray:
+        """Boolean mask over global document numbers of the live ``candidates``."""
+        lay = self._current_layout()
+        mask = np.zeros(lay.n_docs, dtype=bool)
+        where = self._where
+        pos = [
+            lay.offsets[loc[0]] + loc[1] for loc in map(where.get, map(str, candidates)) if loc is not None
+        ]
+        mask[pos] = True
+        return mask
 
     def _speller(self) -> _SpellIndex:
         if self._spell is None:
@@ -515,12 +659,100 @@ def _pad(m: sp.spmatrix, cols: int) -> sp.csr_matrix:
     return m
 
 
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` highest scores, best first (ties in a stable order)."""
-    if k <= 0 or not len(scores):
+def _pad_csc(m: sp.csc_matrix, cols: int) -> sp.csc_matrix:
+    """``m`` with empty columns appended up to ``cols`` (older segments know fewer terms)."""
+    if m.shape[1] >= cols:
+        return m
+    indptr = np.concatenate([m.indptr, np.full(cols - m.shape[1], m.indptr[-1], dtype=m.indptr.dtype)])
+    return sp.csc_matrix((m.data, m.indices, indptr), shape=(m.shape[0], cols))
+
+
+def _top_k(scores: np.ndarray, k: int, order: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first; ties by ``order`` (default: index).
+    Every score tied with the k-th is considered, so the cut is deterministic."""
+    n = len(scores)
+    if k <= 0 or not n:
         return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if len(scores) > k else np.arange(len(scores))
-    return part[np.lexsort((part, -scores[part]))]
+    if n > k:
+        kth = np.partition(scores, n - k)[n - k]
+        cand = np.flatnonzero(scores >= kth)
+    else:
+        cand = np.arange(n)
+    key = cand if order is None else order[cand]
+    return cand[np.lexsort((key, -scores[cand]))[:k]]
+
+
+def _first_of_each(docs: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of each distinct value of ``docs``, in value order."""
+    order = np.argsort(docs, kind="stable")
+    if len(order) < 2:
+        return order
+    d = docs[order]
+    keep = np.empty(len(d), dtype=bool)
+    keep[0] = True
+    np.not_equal(d[1:], d[:-1], out=keep[1:])
+    return order[keep]
+
+
+def _top_k_distinct(
+    scores: np.ndarray, docs: np.ndarray, k: int, copies: int
+) -> tuple[list[int], list[float]]:
+    """The ``k`` best distinct documents, by score descending then document number, where a
+    document may occur up to ``copies`` times (always with the same score): the best ``k``
+    distinct documents are among the ``k * copies`` best entries. Every entry tied with the
+    cut is kept, so the result does not depend on how the partition breaks ties."""
+    n = len(scores)
+    if k <= 0 or not n:
+        return [], []
+    m = k * copies
+    if n > m:
+        kth = np.partition(scores, n - m)[n - m]
+        sel = np.flatnonzero(scores >= kth)
+        docs, scores = docs[sel], scores[sel]
+    order = np.lexsort((docs, -scores))
+    if copies == 1:
+        order = order[:k]
+        return docs[order].tolist(), scores[order].tolist()
+    # copies sort next to each other: keep the first of each run (a few dozen entries, so a
+    # plain loop is cheaper than another chain of numpy calls)
+    top_docs: list[int] = []
+    top_scores: list[float] = []
+    last = -1
+    for d, s in zip(docs[order].tolist(), scores[order].tolist(), strict=True):
+        if d != last:
+            top_docs.append(d)
+            top_scores.append(s)
+            last = d
+            if len(top_docs) == k:
+                break
+    return top_docs, top_scores
+
+
+#: A term's impact postings: (global document numbers ascending, ``tf~/(k1+tf~)``,
+#: ``idf * tf~/(k1+tf~)``, idf) over the live documents containing it.
+_Postings = tuple[np.ndarray, np.ndarray, np.ndarray, float]
+
+
+class _Layout:
+    """Global document numbers: segment ``s``'s row ``r`` is ``offsets[s] + r``."""
+
+    def __init__(self, segments: list[_Segment]) -> None:
+        sizes = [len(seg) for seg in segments]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.n_docs = int(self.offsets[-1])
+        self.ids = np.concatenate([seg.ids for seg in segments]) if segments else np.zeros(0, dtype=object)
+
+
+class _Impacts:
+    """Impact postings valid for one state of the global statistics: per term on demand
+    (``terms``), or all at once after ``LexicalIndex.warm`` (``full``: CSC arrays over
+    global document numbers)."""
+
+    def __init__(self, fields: list[tuple[str, float, float, float]]) -> None:
+        self.fields = fields
+        self.terms: dict[int, _Postings] = {}
+        #: (indptr, docs, sat, sat * idf, idf per term) over all terms
+        self.full: tuple[list[int], np.ndarray, np.ndarray, np.ndarray, list[float]] | None = None
 
 
 # ---------------------------------------------------------------------- spelling
