@@ -34,6 +34,8 @@ class BuildContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None
     log: Callable[[str], None] = lambda _msg: None
+    #: graded search judgments (query, product_id, relevance): trains the search re-ranker
+    judgments: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 #: A component writes its artefacts into the folder it is given and returns facts for the manifest.
@@ -77,10 +79,11 @@ def build_release(
                 )
             products = store.table("products")
             events = store.table("events")
+            judgments = store.table("judgments")
             store_runs = store.runs(limit=1000).select("run_id", "source", "status").to_dicts()
         if products.is_empty():
             raise ReleaseError(f"the store in {workspace} has no accepted products")
-        ctx = BuildContext(products, events, dict(settings or {}), cache_dir, log)
+        ctx = BuildContext(products, events, dict(settings or {}), cache_dir, log, judgments)
         rid = new_release_id()
         staging = releases.staging(rid)
         started = time.perf_counter()
@@ -102,7 +105,7 @@ def build_release(
                 "forced": bool(force and run["status"] == "held"),
                 "latest_run": {k: run[k] for k in ("run_id", "source", "status")},
                 "runs_included": len(store_runs),
-                "rows": {"products": products.height, "events": events.height},
+                "rows": {"products": products.height, "events": events.height, "judgments": judgments.height},
                 "log_drained": drained,
                 "settings": dict(settings or {}),
                 "components": facts,

@@ -39,13 +39,24 @@ def build_catalog(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
 
 
 def build_search(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
-    """Search engine: lexical + dense index, query understanding, autocomplete, facets."""
+    """Search engine: lexical + dense index, query understanding, autocomplete, facets, and
+    a learned re-ranker trained here on the store's judgments (or click logs) and saved with
+    the index, attached only when it does not lose NDCG@10 on held-out queries
+    (``ltr.fit_engine_reranker``; ``[search] ltr = "off"`` skips it)."""
     from shopmind.search.engine import SearchConfig, SearchEngine
 
     cfg = config_from(SearchConfig, "search", ctx.settings.get("search", {}))
     engine = SearchEngine.build(ctx.products, ctx.events, cfg, cache_dir=ctx.cache_dir)
+    if cfg.ltr == "off":
+        ltr: dict[str, Any] = {"ltr": "off", "reason": '[search] ltr = "off"'}
+    else:
+        from shopmind.search.ltr import fit_engine_reranker
+
+        ctx.log("training the search re-ranker")
+        reranker, ltr = fit_engine_reranker(engine, ctx.judgments, ctx.events, cfg.ltr_min_queries)
+        engine.reranker = reranker if ltr.get("ltr") == "attached" else None
     engine.save(folder)
-    return {"documents": ctx.products.height, "encoder": cfg.encoder}
+    return {"documents": ctx.products.height, "encoder": cfg.encoder, "ltr": ltr}
 
 
 def build_recs(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import shutil
 import time
 import unicodedata
 from collections import OrderedDict
@@ -72,6 +73,7 @@ FORMAT_VERSION = 1
 #: Per-encoder similarity floor for dense candidates (cosines of different models live in
 #: different bands: e5's sit in ~0.7-0.95, USE's spread over ~0-0.9).
 DENSE_FLOORS: dict[str, float] = {"use": 0.35, "e5": 0.80}
+LTR_DIR = "ltr"  # sub-folder of a saved engine holding its learned re-ranker
 STAGES: tuple[str, ...] = ("analysis", "lexical", "dense", "fusion", "rerank", "facets", "hits")
 
 
@@ -150,6 +152,10 @@ class SearchConfig:
     understand: bool = True
     bm25: dict[str, Any] | None = None
     query_vector_cache: int = 4096
+    #: learned re-ranker at build time: "auto" (train from judgments or click logs, attach
+    #: if it does not lose on held-out queries) or "off"
+    ltr: str = "auto"
+    ltr_min_queries: int = 30
 
     def __post_init__(self) -> None:
         if self.encoder is not None and self.encoder not in ENCODERS:
@@ -158,6 +164,10 @@ class SearchConfig:
             raise ValueError(f"unknown fusion {self.fusion!r}; valid: linear, rrf")
         if not 0.0 <= self.alpha <= 1.0:
             raise ValueError("alpha must be in [0, 1]")
+        if self.ltr not in ("auto", "off"):
+            raise ValueError(f"unknown ltr {self.ltr!r}; valid: auto, off")
+        if isinstance(self.ltr_min_queries, bool) or not isinstance(self.ltr_min_queries, int) or self.ltr_min_queries < 2:  # fmt: skip
+            raise ValueError(f"ltr_min_queries must be an integer >= 2, not {self.ltr_min_queries!r}")
 
     def floor(self) -> float:
         if self.dense_floor is not None:
@@ -446,6 +456,7 @@ class SearchEngine:
         or changed texts are encoded (the vector cache is keyed by text)."""
         frame = canonical_frame(products)
         rows = self._index(frame)
+        self._reranker_catalog_changed(frame)
         pop = {
             pid: float(self.catalog.popularity[self.catalog.pos[pid]])
             for pid in frame["product_id"].to_list()
@@ -478,6 +489,15 @@ class SearchEngine:
         self.lexical.merge()
         self._segmap.clear()
         self.autocompleter.rebuild()
+        self._reranker_catalog_changed(None)
+
+    def _reranker_catalog_changed(self, products: pl.DataFrame | None) -> None:
+        """Tell a re-ranker that keeps per-product state (``ltr.LTRReranker``) that products
+        were upserted (``products``) or rows renumbered (``None``), so it never scores a new
+        product as unknown or reads a moved vector."""
+        hook = getattr(self.reranker, "catalog_changed", None)
+        if callable(hook):
+            hook(self, products)
 
     def __len__(self) -> int:
         return len(self.catalog)
@@ -742,6 +762,8 @@ class SearchEngine:
         if dense_all is None:
             return _Candidates(rows, lx, np.full(len(rows), np.nan), lx.copy(), matched[rows], required)
         dn = dense_all[rows].astype(np.float64)
+        if not len(rows):  # nothing passed the filters: no heads to take fusion bounds from
+            return _Candidates(rows, lx, dn, lx.copy(), matched[rows], required)
         if cfg.fusion == "rrf":
             fused = self._rrf(rows, lx, dn, in_dense[rows])
         else:
@@ -890,13 +912,21 @@ class SearchEngine:
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path | str) -> Path:
-        """Write the engine to ``folder`` (config, lexical index, catalog, vectors, queries)."""
+        """Write the engine to ``folder`` (config, lexical index, catalog, vectors, queries,
+        and a learned re-ranker in ``ltr/`` when one is attached)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.lexical.save(folder / "lexical")
         self.catalog.save(folder / "catalog")
         if self.vectors is not None:
             np.save(folder / "vectors.npy", self.vectors)
+        from shopmind.search.ltr import LTRReranker
+
+        ltr_dir = folder / LTR_DIR
+        if ltr_dir.exists():
+            shutil.rmtree(ltr_dir)  # a stale model must not be loaded with this engine
+        if isinstance(self.reranker, LTRReranker):
+            self.reranker.save(ltr_dir)
         meta = {
             "format_version": FORMAT_VERSION,
             "config": asdict(self.config),
@@ -916,7 +946,10 @@ class SearchEngine:
         encoder: Encoder | None = None,
     ) -> SearchEngine:
         """An engine saved by ``save``. The encoder is created on the first query that needs
-        it; its name must match the one the vectors were made with."""
+        it; its name must match the one the vectors were made with. A saved learned
+        re-ranker (``ltr/``) is re-attached with its features rebuilt over the loaded parts,
+        unless ``reranker`` is given; one that cannot load (e.g. trained on another feature
+        set) is left off, with a note on every response."""
         folder = Path(folder)
         meta = json.loads((folder / "engine.json").read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
@@ -935,4 +968,11 @@ class SearchEngine:
         eng.autocompleter.rebuild()
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(live, None)
+        if reranker is None and (folder / LTR_DIR / "ltr.json").exists():
+            from shopmind.search.ltr import LTRReranker
+
+            try:
+                eng.reranker = LTRReranker.load(folder / LTR_DIR, eng)
+            except Exception as exc:  # noqa: BLE001 - a bad model must not stop search from serving
+                eng.notes.append(f"learned re-ranker not loaded ({exc}); fused order used")
         return eng

@@ -27,7 +27,7 @@ import math
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from shopmind.search.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 
 if TYPE_CHECKING:
     from shopmind.search.dense import DenseIndex
+    from shopmind.search.engine import SearchEngine
     from shopmind.search.evaluate import EvalData
     from shopmind.search.query import Understood
 
@@ -140,6 +141,26 @@ def grade_labels(grades: np.ndarray, lo: float, hi: float, levels: int = LABEL_L
 
 
 # ---------------------------------------------------------------------- features
+class VectorView:
+    """A ``SearchEngine``'s product vectors as the extractor reads a ``DenseIndex``:
+    ``vectors`` (catalog row order) and ``pos`` (product id -> catalog row), both read
+    through the engine at call time, so upserts (which replace ``engine.vectors``) are seen
+    without copying the matrix."""
+
+    def __init__(self, engine: SearchEngine) -> None:
+        self._engine = engine
+
+    @property
+    def vectors(self) -> np.ndarray:
+        v = self._engine.vectors
+        assert v is not None
+        return v
+
+    @property
+    def pos(self) -> Mapping[str, int]:
+        return self._engine.catalog.pos
+
+
 class FeatureExtractor:
     """Features of (query, candidate) pairs over a ``LexicalIndex`` (and optionally a
     ``DenseIndex``), plus static product columns (price, rating, created_at) and event
@@ -154,44 +175,98 @@ class FeatureExtractor:
         self,
         index: LexicalIndex,
         products: pl.DataFrame,
-        dense: DenseIndex | None = None,
+        dense: DenseIndex | VectorView | None = None,
         events: pl.DataFrame | None = None,
         alpha: float = 0.2,
+        counts: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
+        """``counts`` (event type -> product id -> count, as in ``event_counts``) replaces
+        ``events`` as the popularity source: what a saved model keeps instead of the log."""
         self.index = index
         self.dense = dense
         self.alpha = alpha
         ids = products["product_id"].cast(pl.Utf8).to_list()
-        self.pos = {p: i for i, p in enumerate(ids)}
-        n = len(ids)
-        self.titles = [normalise_query(t or "") for t in _col(products, "title", n)]
-        self.brands = [(b or "").casefold().strip() for b in _col(products, "brand", n)]
-        self.categories = [(c or "").casefold().strip() for c in _col(products, "category_path", n)]
+        known = set(ids)
+        #: event type -> product id -> count, restricted to the catalog (small, persistable)
+        self.event_counts: dict[str, dict[str, int]] = {t: {} for t in POP_TYPES.values()}
+        if counts is not None:
+            for t, per in counts.items():
+                if t in self.event_counts:
+                    self.event_counts[t] = {str(p): int(c) for p, c in per.items() if int(c) > 0}
+        elif events is not None and events.height and {"type", "item_id"} <= set(events.columns):
+            got = (
+                events.filter(pl.col("type").is_in(list(self.event_counts))).group_by("type", "item_id").len()
+            )
+            for t, item, c in got.iter_rows():
+                if item in known:
+                    self.event_counts[t][item] = int(c)
+        self.pos: dict[str, int] = {}
+        self.titles: list[str] = []
+        self.brands: list[str] = []
+        self.categories: list[str] = []
+        self.attrs: list[set[tuple[str, str]]] = []
+        self.price = np.zeros(0)
+        self.rating = np.zeros(0)
+        self._created = np.zeros(0)
+        self.age = np.zeros(0)
+        self.pop = {k: np.zeros(0) for k in POP_TYPES.values()}
+        self._dense_rows: np.ndarray | None = None if dense is None else np.zeros(0, dtype=np.int64)
+        self._bigrams: dict[int, tuple[set[tuple[str, str]], list[str]]] = {}
+        self._char3: dict[int, frozenset[str]] = {}
+        self.add(products)
+
+    @classmethod
+    def from_engine(
+        cls,
+        engine: SearchEngine,
+        events: pl.DataFrame | None = None,
+        counts: Mapping[str, Mapping[str, int]] | None = None,
+    ) -> FeatureExtractor:
+        """Features over a ``SearchEngine``'s own parts: its lexical index, its live catalog
+        rows and its product vectors (read live through ``VectorView``), with the engine's
+        fusion alpha; so the features a model was trained on at build time are the ones the
+        served engine computes. Popularity from ``events`` or saved ``counts``."""
+        cat = engine.catalog
+        live = cat.frame.filter(pl.Series(cat.live, dtype=pl.Boolean))
+        dense = VectorView(engine) if engine.vectors is not None else None
+        return cls(engine.lexical, live, dense, events, engine.config.alpha, counts)
+
+    def add(self, products: pl.DataFrame) -> None:
+        """Append products (new ones, or new versions: the id then points at the new row).
+        Rows only ever append, so cached per-row title data stays valid."""
+        n = products.height
+        if n == 0:
+            return
+        start = len(self.titles)
+        ids = products["product_id"].cast(pl.Utf8).to_list()
+        for i, p in enumerate(ids):
+            self.pos[p] = start + i
+        self.titles += [normalise_query(t or "") for t in _col(products, "title", n)]
+        self.brands += [(b or "").casefold().strip() for b in _col(products, "brand", n)]
+        self.categories += [(c or "").casefold().strip() for c in _col(products, "category_path", n)]
         attrs = products["attributes"].to_list() if "attributes" in products.columns else [None] * n
-        self.attrs = [_attr_pairs(a) for a in attrs]
-        self.price = _num(products, "price", n)
-        self.rating = _num(products, "rating", n)
-        self.age = np.full(n, np.nan)
+        self.attrs += [_attr_pairs(a) for a in attrs]
+        self.price = np.concatenate([self.price, _num(products, "price", n)])
+        self.rating = np.concatenate([self.rating, _num(products, "rating", n)])
+        created = np.full(n, np.nan)
         if "created_at" in products.columns:
             ts = products["created_at"]
             if ts.dtype == pl.Utf8:
                 ts = ts.str.to_datetime(strict=False, time_zone="UTC")
             if isinstance(ts.dtype, pl.Datetime):
-                us = ts.dt.epoch("us").to_numpy().astype(np.float64)
-                if np.isfinite(us).any():
-                    self.age = (np.nanmax(us) - us) / 86_400e6
-        self.pop = {k: np.zeros(n) for k in POP_TYPES.values()}
-        if events is not None and events.height and {"type", "item_id"} <= set(events.columns):
-            counts = events.filter(pl.col("type").is_in(list(self.pop))).group_by("type", "item_id").len()
-            for t, item, c in counts.iter_rows():
-                i = self.pos.get(item)
-                if i is not None:
-                    self.pop[t][i] = math.log1p(c)
-        self._dense_rows = (
-            None if dense is None else np.array([dense.pos.get(p, -1) for p in ids], dtype=np.int64)
-        )
-        self._bigrams: dict[int, tuple[set[tuple[str, str]], list[str]]] = {}
-        self._char3: dict[int, frozenset[str]] = {}
+                created = ts.dt.epoch("us").cast(pl.Float64).fill_null(np.nan).to_numpy().astype(np.float64)
+        self._created = np.concatenate([self._created, created])
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(self._created)
+            newest = np.max(self._created[finite]) if finite.any() else np.nan
+            self.age = (newest - self._created) / 86_400e6
+        for t, arr in self.pop.items():
+            per = self.event_counts.get(t, {})
+            self.pop[t] = np.concatenate([arr, np.array([math.log1p(per.get(p, 0)) for p in ids])])
+        if self.dense is not None and self._dense_rows is not None:
+            dpos = self.dense.pos
+            rows = np.array([dpos.get(p, -1) for p in ids], dtype=np.int64)
+            self._dense_rows = np.concatenate([self._dense_rows, rows])
 
     def title_terms(self, i: int) -> tuple[set[tuple[str, str]], list[str]]:
         """Analysed title terms of product row ``i`` and their adjacent pairs (cached)."""
@@ -529,6 +604,8 @@ class LTRReranker:
 
     extractor: FeatureExtractor
     model: LTRModel
+    #: facts about how the model was trained and validated (saved with it)
+    info: dict[str, Any] = field(default_factory=dict)
 
     def rerank(
         self,
@@ -545,10 +622,40 @@ class LTRReranker:
             out[ok] = self.model.predict(self.extractor.features(query, known, qvec, understood))
         return out
 
+    def catalog_changed(self, engine: SearchEngine, products: pl.DataFrame | None) -> None:
+        """Keep the extractor in step with ``engine``'s catalog: ``products`` were upserted
+        (appended), or ``None`` after rows were renumbered (compaction): rebuild from the
+        engine, keeping the popularity counts."""
+        ex = self.extractor
+        if products is None or (ex.dense is None) != (engine.vectors is None):
+            self.extractor = FeatureExtractor.from_engine(engine, counts=ex.event_counts)
+        else:
+            ex.add(products)
+
+    def save(self, folder: Path | str) -> Path:
+        """The model (``LTRModel.save``) plus the popularity counts the features need
+        (``event_counts.json``, per catalog product, not the event log) and ``info``."""
+        folder = self.model.save(folder)
+        (folder / "event_counts.json").write_text(json.dumps(self.extractor.event_counts), encoding="utf-8")
+        (folder / "reranker.json").write_text(json.dumps(self.info, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path | str, engine: SearchEngine) -> LTRReranker:
+        """A reranker saved by ``save``, its features rebuilt over ``engine``'s parts."""
+        folder = Path(folder)
+        model = LTRModel.load(folder)
+        counts = json.loads((folder / "event_counts.json").read_text(encoding="utf-8"))
+        info_path = folder / "reranker.json"
+        info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        return cls(FeatureExtractor.from_engine(engine, counts=counts), model, info)
+
 
 # ---------------------------------------------------------------------- click logs
 #: Label of an interaction with a product shown for a search (shown-not-clicked = 0).
 CLICK_GRADES = {"click": 1, "add_to_cart": 2, "purchase": 3}
+#: Event columns ``click_labels`` reads.
+CLICK_COLUMNS = frozenset({"session_id", "type", "timestamp", "item_id", "query"})
 
 
 def click_labels(events: pl.DataFrame) -> pl.DataFrame:
@@ -561,7 +668,7 @@ def click_labels(events: pl.DataFrame) -> pl.DataFrame:
     has them) after a search are shown products: label 0 unless clicked. Labels are per
     (normalised query, product): the maximum over sessions, with ``sessions`` counted.
     """
-    need = {"session_id", "type", "timestamp", "item_id", "query"}
+    need = set(CLICK_COLUMNS)
     if not need <= set(events.columns):
         raise ValueError(f"events need columns {sorted(need)}")
     ev = (
@@ -616,12 +723,16 @@ def train_from_clicks(
     qvec: Callable[[str], np.ndarray | None] | None = None,
     num_rounds: int = DEFAULT_ROUNDS,
     params: Mapping[str, Any] | None = None,
+    understand: Callable[[str], Understood | None] | None = None,
+    labels: pl.DataFrame | None = None,
 ) -> LTRModel:
     """An ``LTRModel`` from click logs: per logged query, the candidates the engine retrieves
     (``retrieve(query)``, the products it would show) plus every product interacted with;
     labels from ``click_labels`` (non-interacted candidates = 0). When the log has no
-    impressions, "shown" is approximated by the engine's own candidates."""
-    labels = click_labels(events)
+    impressions, "shown" is approximated by the engine's own candidates. ``understand``
+    gives the query's ``Understood`` (as the engine passes it when serving); ``labels``
+    (``click_labels`` output, e.g. a training subset of queries) replaces the events."""
+    labels = click_labels(events) if labels is None else labels
     X_parts, y_parts, groups = [], [], []
     for (q,), frame in labels.group_by("query", maintain_order=True):
         got = dict(zip(frame["product_id"].to_list(), frame["label"].to_list(), strict=True))
@@ -630,13 +741,225 @@ def train_from_clicks(
         y = np.array([got.get(c, 0) for c in cands], dtype=np.int32)
         if len(cands) < 2 or y.max() == 0:
             continue
-        X_parts.append(extractor.features(str(q), cands, qvec(str(q)) if qvec else None))
+        u = understand(str(q)) if understand else None
+        X_parts.append(extractor.features(str(q), cands, qvec(str(q)) if qvec else None, u))
         y_parts.append(y)
         groups.append(len(cands))
     if not groups:
         raise ValueError("no search session with a click on a known product: nothing to learn from")
     model = LTRModel(params, num_rounds, levels=max(CLICK_GRADES.values()))
     return model.fit(np.vstack(X_parts), np.concatenate(y_parts), groups)
+
+
+# ---------------------------------------------------------------------- training for an engine
+#: Queries needed (judged, or searched with a click) before a build trains a re-ranker.
+MIN_QUERIES = 30
+#: Share of queries held out (one of ``HOLDOUT_FOLDS`` ``fold_of`` folds) to accept a model.
+HOLDOUT_FOLDS = 5
+
+
+@dataclass
+class Probe:
+    """What a ``SearchEngine`` hands its re-ranker for one query: the cleaned query, its
+    ``Understood``, the fused head (best first) and the query vector. Recording these from a
+    real ``search`` call makes training see exactly the serving inputs."""
+
+    query: str
+    understood: Understood | None
+    ids: list[str]
+    qvec: np.ndarray | None
+
+
+class _Recorder:
+    """A stand-in re-ranker that records its input and keeps the fused order (all ties)."""
+
+    def __init__(self) -> None:
+        self.got: Probe | None = None
+
+    def rerank(
+        self,
+        query: str,
+        understood: Understood | None,
+        candidate_ids: Sequence[str],
+        qvec: np.ndarray | None = None,
+    ) -> np.ndarray:
+        self.got = Probe(query, understood, list(candidate_ids), qvec)
+        return np.zeros(len(candidate_ids))
+
+
+def probe(engine: SearchEngine, query: str) -> Probe | None:
+    """The re-ranker input of ``query`` on ``engine`` (None when the query reaches no
+    re-rank stage: nothing searchable in it, or no candidates)."""
+    from shopmind.search.engine import SearchError
+
+    rec, saved = _Recorder(), engine.reranker
+    engine.reranker = rec
+    try:
+        engine.search(query, size=1, facets=(), highlight=False)
+    except SearchError:
+        return None
+    finally:
+        engine.reranker = saved
+    return rec.got
+
+
+def engine_ranking(engine: SearchEngine, query: str, reranker: Any, k: int = 10) -> list[str]:
+    """The first ``k`` product ids ``engine`` returns for ``query`` with ``reranker`` attached."""
+    saved = engine.reranker
+    engine.reranker = reranker
+    try:
+        return engine.search(query, size=k, facets=(), highlight=False).ids
+    finally:
+        engine.reranker = saved
+
+
+def judgment_grades(judgments: pl.DataFrame, known: Callable[[str], bool]) -> tuple[dict[str, dict[str, float]], float, float]:  # fmt: skip
+    """``qrels[query][product_id] = grade`` (mean of repeated judgments) for products
+    ``known`` to the engine, and the grade scale (min, max) seen."""
+    if not {"query", "product_id", "relevance"} <= set(judgments.columns) or judgments.is_empty():
+        return {}, 0.0, 0.0
+    j = (
+        judgments.select(
+            pl.col("query").cast(pl.Utf8),
+            pl.col("product_id").cast(pl.Utf8),
+            pl.col("relevance").cast(pl.Float64, strict=False),
+        )
+        .drop_nulls()
+        .filter(pl.col("query").str.strip_chars() != "")
+        .group_by("query", "product_id", maintain_order=True)
+        .agg(pl.col("relevance").mean())
+    )
+    qrels: dict[str, dict[str, float]] = {}
+    for q, p, r in j.iter_rows():
+        if known(p):
+            qrels.setdefault(q, {})[p] = float(r)
+    if not qrels:
+        return {}, 0.0, 0.0
+    grades = [g for per in qrels.values() for g in per.values()]
+    return qrels, float(min(grades)), float(max(grades))
+
+
+def _mean_ndcg(
+    engine: SearchEngine,
+    queries: Sequence[str],
+    qrels: Mapping[str, Mapping[str, float]],
+    lo: float,
+    reranker: Any,
+) -> float:
+    vals = [ndcg_at_k(engine_ranking(engine, q, reranker), qrels[q], 10, lo) for q in queries]
+    got = [v for v in vals if v is not None]
+    return float(np.mean(got)) if got else 0.0
+
+
+def fit_engine_reranker(
+    engine: SearchEngine,
+    judgments: pl.DataFrame | None,
+    events: pl.DataFrame | None,
+    min_queries: int = MIN_QUERIES,
+    num_rounds: int = DEFAULT_ROUNDS,
+) -> tuple[LTRReranker | None, dict[str, Any]]:
+    """Train a re-ranker for ``engine`` at build time and decide whether to attach it.
+
+    Source: graded ``judgments`` when they cover at least ``min_queries`` queries, else
+    click logs in ``events`` (``click_labels``) when as many searched queries got a click,
+    else none. Candidates per query are the engine's own re-rank head (recorded from a real
+    search, ``probe``) plus the labelled products; features come from the engine's parts
+    (``FeatureExtractor.from_engine``). One ``fold_of`` fold (20 % of queries) is held out:
+    the model trained on the rest is to be attached only if the engine's NDCG@10 on the
+    held-out queries with it is at least the NDCG@10 without it. Returns ``(reranker,
+    facts)``: the trained re-ranker (None when none could be trained) and facts saying which
+    source, how many queries, both held-out NDCG@10 values, and ``facts["ltr"]``:
+    ``"attached"`` (attach it), ``"rejected"`` (it lost on the held-out queries: serve
+    without it) or ``"skipped"``, with a ``reason`` whenever it is not ``"attached"``.
+    """
+    t0 = time.perf_counter()
+    extractor = FeatureExtractor.from_engine(engine, events=events)
+    known = extractor.pos.__contains__
+    qrels, lo, hi = judgment_grades(judgments, known) if judgments is not None else ({}, 0.0, 0.0)
+    facts: dict[str, Any] = {"min_queries": min_queries, "judged_queries": len(qrels)}
+    labels = None
+    if len(qrels) >= min_queries and hi > lo:
+        source = "judgments"
+    else:
+        if events is not None and set(events.columns) >= CLICK_COLUMNS:
+            labels = click_labels(events)
+            positive = labels.filter(pl.col("label") > 0)
+            labels = labels.filter(pl.col("query").is_in(positive["query"].unique().implode()))
+            labels = labels.filter(pl.col("product_id").map_elements(known, return_dtype=pl.Boolean))
+        n_click = 0 if labels is None else labels.filter(pl.col("label") > 0)["query"].n_unique()
+        facts["clicked_queries"] = n_click
+        if labels is None or n_click < min_queries:
+            facts.update(ltr="skipped", reason=(
+                f"too little to learn from: {len(qrels)} judged queries and {n_click} searched queries "
+                f"with clicks (need {min_queries})"
+            ))  # fmt: skip
+            return None, facts
+        source = "clicks"
+        qrels = {}
+        for (q,), frame in labels.group_by("query", maintain_order=True):
+            qrels[str(q)] = {p: float(v) for p, v in zip(frame["product_id"], frame["label"], strict=True)}
+        lo, hi = 0.0, float(max(CLICK_GRADES.values()))
+    queries = sorted(qrels)
+    probes = {q: probe(engine, q) for q in queries}
+    queries = [q for q in queries if probes[q] is not None]
+    test = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) == 0]
+    train = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) != 0]
+    facts.update(source=source, queries=len(queries), train_queries=len(train), heldout_queries=len(test))
+    if not test or not train:
+        facts.update(ltr="skipped", reason="no query left to hold out or to train on")
+        return None, facts
+
+    def pr(q: str) -> Probe:
+        got = probes[q]
+        assert got is not None
+        return got
+
+    try:
+        if source == "judgments":
+            X_parts, y_parts, groups = [], [], []
+            for q in train:
+                p, grades = pr(q), qrels[q]
+                cands = list(dict.fromkeys([*p.ids, *sorted(grades, key=_neutral)]))
+                cands = [c for c, k in zip(cands, extractor.known(cands), strict=True) if k]
+                y = grade_labels(np.array([grades.get(c, np.nan) for c in cands]), lo, hi)
+                if len(cands) < 2 or y.max() == 0:
+                    continue
+                X_parts.append(extractor.features(p.query, cands, p.qvec, p.understood))
+                y_parts.append(y)
+                groups.append(len(cands))
+            if not groups:
+                raise ValueError("no training query has a product graded above the minimum")
+            model = LTRModel(num_rounds=num_rounds).fit(np.vstack(X_parts), np.concatenate(y_parts), groups)
+        else:
+            assert labels is not None
+            model = train_from_clicks(
+                extractor,
+                events if events is not None else pl.DataFrame(),
+                retrieve=lambda q: pr(q).ids,
+                qvec=lambda q: pr(q).qvec,
+                num_rounds=num_rounds,
+                understand=lambda q: pr(q).understood,
+                labels=labels.filter(pl.col("query").is_in(train)),
+            )
+    except ValueError as exc:
+        facts.update(ltr="skipped", reason=f"training failed: {exc}")
+        return None, facts
+    reranker = LTRReranker(extractor, model)
+    without = _mean_ndcg(engine, test, qrels, lo, None)
+    with_ltr = _mean_ndcg(engine, test, qrels, lo, reranker)
+    attach = with_ltr >= without - 1e-12
+    facts.update(
+        ltr="attached" if attach else "rejected",
+        heldout_ndcg10={"without_ltr": round(without, 4), "with_ltr": round(with_ltr, 4)},
+        train_rows=model.train_info.get("rows"),
+        rounds=num_rounds,
+        top_features=model.importance(5),
+        seconds=round(time.perf_counter() - t0, 2),
+    )
+    if not attach:
+        facts["reason"] = "the re-ranker lost NDCG@10 on the held-out queries"
+    reranker.info = dict(facts)
+    return reranker, facts
 
 
 # ---------------------------------------------------------------------- evaluation
