@@ -377,3 +377,37 @@ def test_default_query_understanding_is_wired_and_never_raises(shop):
     assert any(c["kind"] == "price" for c in r.understood["constraints"])
     for q in ["", "under", "$$$ 100-", "红色 dress under 50 yuan", "\x00" * 5, "a" * 5000, "🙂 " * 40]:
         _consistent(eng.search(q, size=5))
+
+
+def test_hnsw_dense_path_agrees_with_exact_and_sees_new_products(shop, products, tmp_path):
+    """Above ``ann_threshold`` dense candidates come from the graph: same result sets as the
+    exact path on this small catalog (the graph is near-exact here), filters respected, and a
+    product upserted after the graph was built is still found (scored exactly beside it)."""
+    base = dict(encoder=None, understand=False, dense_floor=0.3, dense_depth=30)
+    exact = SearchEngine.build(
+        products, None, SearchConfig(**base, ann_threshold=None), encoder=TrigramEncoder()
+    )
+    approx = SearchEngine.build(
+        products, None, SearchConfig(**base, ann_threshold=100), encoder=TrigramEncoder()
+    )
+    assert approx._ann is not None and approx._ann.approximate and exact._ann is None
+    same = 0
+    queries = ["red dress", "lether jacket", "running shoes", "连衣裙", "cotton shirt", "bag"]
+    for q in queries:
+        a, b = exact.search(q, size=10), approx.search(q, size=10)
+        same += a.ids == b.ids
+        assert a.total == b.total
+    assert same >= len(queries) - 1
+    f = Filters(price_max=100)
+    assert all(h.price <= 100 for h in approx.search("jacket", filters=f, size=50).hits)
+    approx.upsert(pl.DataFrame({"product_id": ["NEWH"], "title": ["Zorblax lantern"]}))
+    assert approx.search("zorblax lanternn").ids[0] == "NEWH"
+    # the graph is saved with the engine and restored on load
+    approx.save(tmp_path / "eng")
+    assert (tmp_path / "eng" / "hnsw.usearch").exists() is False  # stale after the upsert: not saved
+    approx.compact()
+    approx.save(tmp_path / "eng2")
+    assert (tmp_path / "eng2" / "hnsw.usearch").exists()
+    loaded = SearchEngine.load(tmp_path / "eng2", encoder=TrigramEncoder())
+    assert loaded._ann is not None and loaded._ann.ann_info.get("restored") is True
+    assert loaded.search("red dress", size=10).ids == approx.search("red dress", size=10).ids

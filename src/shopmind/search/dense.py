@@ -335,7 +335,13 @@ class DenseIndex:
     returns are always the exact inner products of the rows it found, so they mix with
     ``scores``/``score_ids`` in fusion. ``approximate`` says which mode is in use."""
 
-    def __init__(self, ids: Sequence[str], vectors: np.ndarray, ann: ANNConfig | None = None) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        ann: ANNConfig | None = None,
+        hnsw_file: Path | None = None,
+    ) -> None:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(ids):
             raise ValueError(f"{len(ids)} ids but vectors of shape {vectors.shape}")
@@ -350,7 +356,31 @@ class DenseIndex:
         self.ann_stats = {"hnsw": 0, "exact": 0}
         threshold = self.ann_config.threshold
         if threshold is not None and len(self.ids) >= max(threshold, 1):
-            self._build_hnsw()
+            if hnsw_file is not None and Path(hnsw_file).exists():
+                self._restore_hnsw(Path(hnsw_file))
+            if self._hnsw is None:
+                self._build_hnsw()
+
+    def _restore_hnsw(self, path: Path) -> None:
+        """Reuse a graph saved by ``save_hnsw`` when it holds exactly these vectors (a release
+        loads in a second instead of rebuilding the graph)."""
+        from usearch.index import Index
+
+        index = Index.restore(str(path))
+        if index is not None and len(index) == len(self.ids) and index.ndim == self.vectors.shape[1]:
+            self._hnsw = index
+            self.ann_info = {
+                "library": f"usearch-{_pkg_version('usearch')}",
+                "vectors": len(self.ids),
+                "restored": True,
+            }
+
+    def save_hnsw(self, path: Path) -> bool:
+        """Write the graph (if there is one) next to the vectors; False when exact."""
+        if self._hnsw is None:
+            return False
+        self._hnsw.save(str(path))
+        return True
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -413,6 +443,15 @@ class DenseIndex:
         s = self.vectors[rows] @ q
         top = top_k_rows(s, rows, k)
         return [self.ids[rows[i]] for i in top], s[top].tolist()
+
+    def search_rows(
+        self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``search`` but returns (row indices, exact scores): for callers that keep their
+        own row-aligned arrays (the search engine)."""
+        ids, scores = self.search(qvec, k, mask)
+        rows = np.fromiter((self.pos[i] for i in ids), dtype=np.int64, count=len(ids))
+        return rows, np.asarray(scores, dtype=np.float32)
 
     def _exact(self, q: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[list[str], list[float]]:
         if mask is None:
