@@ -411,3 +411,17 @@ def test_hnsw_dense_path_agrees_with_exact_and_sees_new_products(shop, products,
     loaded = SearchEngine.load(tmp_path / "eng2", encoder=TrigramEncoder())
     assert loaded._ann is not None and loaded._ann.ann_info.get("restored") is True
     assert loaded.search("red dress", size=10).ids == approx.search("red dress", size=10).ids
+
+
+def test_past_queries_are_encoded_at_build_and_shipped(shop, products, tmp_path):
+    cfg = SearchConfig(encoder=None, understand=False, warm_query_vectors=50)
+    eng = SearchEngine.build(products, shop.batch.events, cfg, cache_dir=tmp_path, encoder=TrigramEncoder())
+    past = eng.autocompleter.queries()
+    assert past and 0 < len(eng._qvecs) <= 50
+    top = max(past, key=past.get)
+    assert top.strip() in eng._qvecs or top in eng._qvecs
+    eng.save(tmp_path / "e")
+    loaded = SearchEngine.load(tmp_path / "e", encoder=TrigramEncoder())
+    assert set(loaded._qvecs) == set(eng._qvecs)
+    k = next(iter(eng._qvecs))
+    assert np.array_equal(loaded._qvecs[k], eng._qvecs[k])

@@ -156,6 +156,10 @@ class SearchConfig:
     #: instead of one exact matrix product: measured on Home Depot (54,667 x 512 USE vectors)
     #: exact took 15.9 ms p50 vs 2.2 ms for HNSW at recall@10 0.975 (bench/search_latency.py).
     ann_threshold: int | None = 50_000
+    #: Past queries (most frequent first) whose vectors are computed at build time and shipped
+    #: with the release: encoding a query is the slowest stage (e5 ~7 ms, more under load), and
+    #: a shop's head queries repeat; the rest are encoded on first use and kept in an LRU.
+    warm_query_vectors: int = 2000
     #: learned re-ranker at build time: "auto" (train from judgments or click logs, attach
     #: if it does not lose on held-out queries) or "off"
     ltr: str = "auto"
@@ -417,7 +421,30 @@ class SearchEngine:
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(eng.catalog.frame, events)
         eng._refresh_ann()
+        eng.warm_queries()
         return eng
+
+    def warm_queries(self, limit: int | None = None) -> int:
+        """Encode the most frequent past queries now (as the search path would see them)."""
+        limit = self.config.warm_query_vectors if limit is None else limit
+        if self.vectors is None or limit <= 0 or self.encoder is None:
+            return 0
+        past = sorted(self.autocompleter.queries().items(), key=lambda kv: -kv[1])[:limit]
+        texts: list[str] = []
+        for q, _n in past:
+            text, _ = clean_query(q, self.config.max_query_chars, self.config.max_query_terms)
+            if not text:
+                continue
+            match = self._understand(text, []).text if self.config.understand else text
+            if match and match not in self._qvecs:
+                texts.append(match)
+        texts = list(dict.fromkeys(texts))[: self.config.query_vector_cache]
+        if not texts:
+            return 0
+        vecs = l2_normalise(np.asarray(self.cache.queries(self.encoder, texts), dtype=np.float32))
+        for t, v in zip(texts, vecs, strict=True):
+            self._qvecs[t] = v
+        return len(texts)
 
     def _refresh_ann(self, hnsw_file: Path | None = None) -> None:
         """(Re)build the HNSW graph over the current vector rows when there are enough of them.
@@ -972,6 +999,10 @@ class SearchEngine:
         ann = getattr(self, "_ann", None)
         if ann is not None and len(ann) == len(self.vectors):
             ann.save_hnsw(folder / "hnsw.usearch")
+        if self._qvecs:
+            keys = list(self._qvecs)
+            np.save(folder / "query_vectors.npy", np.vstack([self._qvecs[k] for k in keys]))
+            (folder / "query_vectors.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
         from shopmind.search.ltr import LTRReranker
 
         ltr_dir = folder / LTR_DIR
@@ -1021,6 +1052,12 @@ class SearchEngine:
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(live, None)
         eng._refresh_ann(folder / "hnsw.usearch")
+        if (folder / "query_vectors.json").exists() and eng.vectors is not None:
+            keys = json.loads((folder / "query_vectors.json").read_text(encoding="utf-8"))
+            mat = np.load(folder / "query_vectors.npy")
+            if len(keys) == len(mat) and mat.shape[1] == eng.vectors.shape[1]:
+                for k, v in zip(keys, mat, strict=True):
+                    eng._qvecs[k] = v
         if reranker is None and (folder / LTR_DIR / "ltr.json").exists():
             from shopmind.search.ltr import LTRReranker
 

@@ -27,6 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopmind import __version__
 from shopmind.quality.codes import CODES
+from shopmind.recommend.rules import RecsError
+from shopmind.search.engine import SearchError
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.observe import Metrics, ObserveMiddleware
 from shopmind.serve.schemas import (
@@ -232,10 +234,8 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
             resp = rel.engine.search(
                 q, filters=filters, sort=sort, page=page, size=size, apply_understood=understand, **kwargs
             )
-        except ValueError as exc:
-            raise ApiError(
-                400, getattr(exc, "code", "invalid_parameter"), str(exc), getattr(exc, "param", None)
-            ) from None
+        except SearchError as exc:  # only the engine's parameter errors; anything else is a logged 500
+            raise ApiError(400, exc.code, exc.message, exc.param) from None
         out = _jsonable(resp)
         out["release"] = rel.id
         return out
@@ -270,7 +270,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ValueError as exc:
+        except RecsError as exc:
             status = 404 if getattr(exc, "code", "") in ("unknown_item", "unknown_user", "not_found") else 400
             raise ApiError(
                 status, getattr(exc, "code", "invalid_parameter"), str(exc), getattr(exc, "param", None)
