@@ -38,6 +38,13 @@ def register(app: typer.Typer) -> None:
         protocol: Annotated[
             str | None, typer.Option(help="loo | recbole | time (default: the format's published protocol).")
         ] = None,
+        skip: Annotated[
+            str,
+            typer.Option(
+                help="Comma-separated methods to leave out, e.g. 'sasrec' (SASRec trains for minutes; "
+                "it is skipped anyway when torch is not installed)."
+            ),
+        ] = "",
     ) -> None:
         """Baselines and ours-v1 side by side under the dataset's published protocol (full ranking)."""
         from shopmind.recommend import evaluate
@@ -48,6 +55,13 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2)
         if protocol is not None and protocol not in PROTOCOLS:
             console.print(f"[bold red]error:[/] unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
+            raise typer.Exit(2)
+        skipped = tuple(m.strip() for m in skip.split(",") if m.strip())
+        unknown = [m for m in skipped if m not in evaluate.FAMILY_NAMES]
+        if unknown:
+            console.print(
+                f"[bold red]error:[/] unknown method(s) {', '.join(unknown)}; valid: {', '.join(evaluate.FAMILY_NAMES)}"
+            )
             raise typer.Exit(2)
         if not path.exists():
             console.print(f"[bold red]error:[/] {path} does not exist")
@@ -67,7 +81,9 @@ def register(app: typer.Typer) -> None:
                 bar.console.print(msg, highlight=False)
 
             try:
-                result = evaluate.run(fmt, path, protocol, progress=_advancing(progress), log=log)
+                result = evaluate.run(
+                    fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped
+                )
             except InputError as exc:  # unreadable or malformed input: a user error, not a bug
                 console.print(f"[bold red]error:[/] {exc}")
                 raise typer.Exit(2) from None

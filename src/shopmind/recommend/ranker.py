@@ -86,21 +86,28 @@ class Context:
     pair_count: sp.csr_matrix  # events of user on item
     pair_sessions: sp.csr_matrix  # distinct sessions of user with item
     pair_age: sp.csr_matrix  # 1 + days since the user's last event with the item (0 = never)
+    pair_first_age: sp.csr_matrix  # 1 + days since the user's first event with the item (0 = never)
     last_session: sp.csr_matrix  # events of user on item in the user's last session
     user_category: np.ndarray | None  # n_users x n_categories share of the user's events
 
 
 ITEM_FEATURES = ("item_users", "item_events", "item_events_7d", "item_events_30d", "item_days_since_last",
-                 "item_days_since_first")  # fmt: skip
+                 "item_days_since_first", "item_repeat_share")  # fmt: skip
 USER_FEATURES = (
     "user_events",
     "user_items",
     "user_sessions",
     "user_days_since_last",
     "user_days_since_first",
+    "user_repeat_share",
 )
+#: Repeat-purchase ("buy again") signals: a shop's regulars re-order the same items on a rhythm,
+#: so besides count and recency the pair carries its own mean gap between sessions and how
+#: overdue it is (days since last / mean gap); item and user repeat shares say how often the
+#: item is re-bought by anyone and how often this user re-buys anything.
 PAIR_FEATURES = ("ui_count", "ui_sessions", "ui_days_since_last", "ui_bought", "ui_in_last_session",
-                 "ui_share", "ui_category_share")  # fmt: skip
+                 "ui_share", "ui_category_share", "ui_days_since_first", "ui_mean_gap_days",
+                 "ui_overdue")  # fmt: skip
 
 
 def context(data: Interactions, now: float | None = None) -> Context:
@@ -125,9 +132,14 @@ def context(data: Interactions, now: float | None = None) -> Context:
 
     frame = pl.DataFrame({"u": users, "i": items, "t": t, "s": data.seq_sessions})
     pairs = frame.group_by("u", "i").agg(
-        pl.len().alias("n"), pl.col("s").n_unique().alias("ns"), pl.col("t").max().alias("last")
+        pl.len().alias("n"),
+        pl.col("s").n_unique().alias("ns"),
+        pl.col("t").max().alias("last"),
+        pl.col("t").min().alias("first"),
     )
     pu, pi = pairs["u"].to_numpy(), pairs["i"].to_numpy()
+    repeat = (pairs["ns"].to_numpy() >= 2).astype(np.float64)
+    item[:, 6] = np.bincount(pi, weights=repeat, minlength=n_i) / np.maximum(item[:, 0], 1)
 
     def pair_matrix(values: np.ndarray) -> sp.csr_matrix:
         m = sp.csr_matrix((values.astype(np.float32), (pu, pi)), shape=(n_u, n_i))
@@ -149,6 +161,7 @@ def context(data: Interactions, now: float | None = None) -> Context:
     user[r, 2] = per_user["ns"].to_numpy()
     user[r, 3] = (now - per_user["last"].to_numpy()) / DAY
     user[r, 4] = (now - per_user["first"].to_numpy()) / DAY
+    user[:, 5] = np.bincount(pu, weights=repeat, minlength=n_u) / np.maximum(user[:, 1], 1)
 
     has = np.diff(data.seq_indptr) > 0
     last_s = np.full(n_u, -1, dtype=np.int64)
@@ -173,6 +186,7 @@ def context(data: Interactions, now: float | None = None) -> Context:
         pair_count=pair_matrix(pairs["n"].to_numpy()),
         pair_sessions=pair_matrix(pairs["ns"].to_numpy()),
         pair_age=pair_matrix(1 + (now - pairs["last"].to_numpy()) / DAY),
+        pair_first_age=pair_matrix(1 + (now - pairs["first"].to_numpy()) / DAY),
         last_session=last_session,
         user_category=user_category,
     )
@@ -234,14 +248,20 @@ def build_features(
         cols += [np.where(np.isfinite(v), v, 0.0).astype(np.float32), rank[pos, items]]
     u = safe[pos]
     uw = warm[pos]
-    user = np.where(uw[:, None], ctx.user[u], np.array([0, 0, 0, NEVER_DAYS, NEVER_DAYS], dtype=np.float32))
+    cold_user = np.array([0, 0, 0, NEVER_DAYS, NEVER_DAYS, 0], dtype=np.float32)
+    user = np.where(uw[:, None], ctx.user[u], cold_user)
     count = _lookup(ctx.pair_count, u, items) * uw
     age = _lookup(ctx.pair_age, u, items) * uw
+    first_age = _lookup(ctx.pair_first_age, u, items) * uw
+    sessions = _lookup(ctx.pair_sessions, u, items) * uw
+    since_last = np.where(age > 0, age - 1, NEVER_DAYS)
+    since_first = np.where(first_age > 0, first_age - 1, NEVER_DAYS)
+    gap = np.where(sessions >= 2, (since_first - since_last) / np.maximum(sessions - 1, 1), NEVER_DAYS)
     pair = np.column_stack(
         [
             count,
-            _lookup(ctx.pair_sessions, u, items) * uw,
-            np.where(age > 0, age - 1, NEVER_DAYS),
+            sessions,
+            since_last,
             (count > 0).astype(np.float32),
             _lookup(ctx.last_session, u, items) * uw,
             count / np.maximum(user[:, 0], 1),
@@ -252,6 +272,9 @@ def build_features(
                 if ctx.user_category is not None and data.item_category is not None
                 else np.zeros(len(items), dtype=np.float32)
             ),
+            since_first,
+            gap,
+            np.where(sessions >= 2, since_last / np.maximum(gap, 1e-3), 0.0),
         ]
     )
     X = np.column_stack([*cols, ctx.item[items], user, pair]).astype(np.float32)
@@ -269,6 +292,7 @@ class LearnedRanker(Recommends):
         depth: int = 100,
         history_depth: int = 200,
         label_days: float = 30.0,
+        windows: int = 1,
         params: Mapping[str, Any] | None = None,
         num_rounds: int = NUM_ROUNDS,
         batch_size: int = 1024,
@@ -277,6 +301,7 @@ class LearnedRanker(Recommends):
         self.depth = depth
         self.history_depth = history_depth
         self.label_days = label_days
+        self.windows = windows
         self.params = {**DEFAULT_PARAMS, **(params or {})}
         self.num_rounds = num_rounds
         self.batch_size = batch_size
@@ -290,14 +315,41 @@ class LearnedRanker(Recommends):
         return {name: make().fit(data) for name, make in self.makers.items()}
 
     def training_set(self, data: Interactions) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(X, y, group sizes) from the inner time split of ``data``."""
+        """(X, y, group sizes) from ``windows`` inner time splits of ``data``.
+
+        Window k (1-based) labels the events in [end - k * label_days, end - (k - 1) * label_days)
+        from generators fitted before it: more windows = more (older) training examples.
+        """
         end = int(data.seq_times.max(initial=0)) + 1
-        cut = int(end - self.label_days * DAY)
+        parts = []
+        infos = []
+        for k in range(1, self.windows + 1):
+            cut = int(end - k * self.label_days * DAY)
+            stop = int(end - (k - 1) * self.label_days * DAY)
+            parts.append(self._window_set(data, cut, stop))
+            infos.append(self.train_info)
+        self.train_info = {
+            "label_cut": infos[0]["label_cut"],
+            "windows": infos,
+            "label_users": sum(i["label_users"] for i in infos),
+            "label_pairs": sum(i["label_pairs"] for i in infos),
+            "positives_in_candidates": sum(i["positives_in_candidates"] for i in infos),
+        }
+        return (
+            np.vstack([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
+
+    def _window_set(
+        self, data: Interactions, cut: int, stop: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Training rows of one inner split: fit before ``cut``, label = events in [cut, stop)."""
         inner = truncate(data, cut)
         gens = self._fit_generators(inner)
         ctx = context(inner, now=cut)
         users = np.repeat(np.arange(data.n_users), np.diff(data.seq_indptr))
-        later = data.seq_times >= cut
+        later = (data.seq_times >= cut) & (data.seq_times < stop)
         warm = np.diff(inner.seq_indptr) > 0
         lab = later & warm[users]
         labels = sp.csr_matrix(
