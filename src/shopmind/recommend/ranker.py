@@ -335,6 +335,7 @@ class LearnedRanker(Recommends):
             "label_pairs": sum(i["label_pairs"] for i in infos),
             "positives_in_candidates": sum(i["positives_in_candidates"] for i in infos),
         }
+        parts = [p for p in parts if len(p[2])] or parts[:1]
         return (
             np.vstack([p[0] for p in parts]),
             np.concatenate([p[1] for p in parts]),
@@ -377,6 +378,9 @@ class LearnedRanker(Recommends):
             "label_pairs": int(labels.nnz),
             "positives_in_candidates": float(sum(y.sum() for y in ys)),
         }
+        if not xs:  # a window before the data starts (or with no returning user) teaches nothing
+            width = len(feature_names(self.makers))
+            return np.zeros((0, width), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64)
         return np.vstack(xs), np.concatenate(ys), np.concatenate(groups)
 
     def fit(self, data: Interactions) -> Self:
