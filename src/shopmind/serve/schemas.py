@@ -82,43 +82,30 @@ class Attribute(BaseModel):
     value: str = Field(max_length=1000)
 
 
-class ProductIn(BaseModel):
-    """A product as the API accepts it; the quality gate then checks it like any batch."""
+class ProductBody(BaseModel):
+    """PUT /v1/products/{id} body: a product without its id (the path carries it); the
+    quality gate then checks it like any batch."""
 
     model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=2000)
+    description: str | None = Field(default=None, max_length=50_000)
+    category_path: str | None = Field(default=None, max_length=1000)
+    brand: str | None = Field(default=None, max_length=200)
+    price: float | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    attributes: list[Attribute] | None = Field(default=None, max_length=200)
+    stock: int | None = None
+    rating: float | None = None
+    created_at: datetime | None = None
+    image_url: str | None = Field(default=None, max_length=2000)
+    language: str | None = Field(default=None, max_length=20)
+
+
+class ProductIn(ProductBody):
+    """A product of a batch (POST /v1/products:batch): the same fields plus its id."""
 
     product_id: str = _ID
-    title: str = Field(min_length=1, max_length=2000)
-    description: str | None = Field(default=None, max_length=50_000)
-    category_path: str | None = Field(default=None, max_length=1000)
-    brand: str | None = Field(default=None, max_length=200)
-    price: float | None = None
-    currency: str | None = Field(default=None, max_length=3)
-    attributes: list[Attribute] | None = Field(default=None, max_length=200)
-    stock: int | None = None
-    rating: float | None = None
-    created_at: datetime | None = None
-    image_url: str | None = Field(default=None, max_length=2000)
-    language: str | None = Field(default=None, max_length=20)
-
-
-class ProductBody(BaseModel):
-    """PUT /v1/products/{id} body: the product without its id (the path carries it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    title: str = Field(min_length=1, max_length=2000)
-    description: str | None = Field(default=None, max_length=50_000)
-    category_path: str | None = Field(default=None, max_length=1000)
-    brand: str | None = Field(default=None, max_length=200)
-    price: float | None = None
-    currency: str | None = Field(default=None, max_length=3)
-    attributes: list[Attribute] | None = Field(default=None, max_length=200)
-    stock: int | None = None
-    rating: float | None = None
-    created_at: datetime | None = None
-    image_url: str | None = Field(default=None, max_length=2000)
-    language: str | None = Field(default=None, max_length=20)
 
 
 class ProductBatch(BaseModel):
