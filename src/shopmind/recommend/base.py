@@ -291,3 +291,25 @@ def mask_seen(scores: np.ndarray, seen: sp.csr_matrix) -> None:
     """Set the scores of seen (row, item) cells to -inf, in place."""
     coo = seen.tocoo()
     scores[coo.row, coo.col] = -np.inf
+
+
+def recent_weights(
+    indptr: np.ndarray, items: np.ndarray, user_rows: np.ndarray, recent: int, decay: float, n_items: int
+) -> sp.csr_matrix:
+    """users x items weights of each user's last ``recent`` entries of a CSR-style sequence
+    (``indptr``/``items``), the newest weighted 1 and older ones ``decay ** age``; user row
+    -1 (unknown) gets an empty row. Shared by the generators that score from recent items."""
+    rows = np.asarray(user_rows)
+    safe = np.where(rows >= 0, rows, 0)
+    ends = np.where(rows >= 0, indptr[safe + 1], 0)
+    starts = np.where(rows >= 0, np.maximum(indptr[safe], ends - recent), 0)
+    lengths = ends - starts
+    total = int(lengths.sum())
+    batch_row = np.repeat(np.arange(len(rows)), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pos = np.repeat(starts, lengths) + offsets
+    age = np.repeat(lengths, lengths) - 1 - offsets
+    weight = np.power(decay, age).astype(np.float32)
+    out = sp.csr_matrix((weight, (batch_row, items[pos])), shape=(len(rows), n_items))
+    out.sum_duplicates()
+    return out

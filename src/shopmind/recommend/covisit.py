@@ -18,7 +18,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.recommend.base import Interactions, Recommends
+from shopmind.recommend.base import Interactions, Recommends, recent_weights
 from shopmind.recommend.itemknn import keep_top_per_row
 
 
@@ -111,20 +111,9 @@ class CoVisitation(Recommends):
         """users x items weights of each user's last ``recent`` events (decayed by age)."""
         assert self.data is not None, "fit first"
         data = self.data
-        rows = np.asarray(user_rows)
-        safe = np.where(rows >= 0, rows, 0)
-        ends = np.where(rows >= 0, data.seq_indptr[safe + 1], 0)
-        starts = np.where(rows >= 0, np.maximum(data.seq_indptr[safe], ends - self.recent), 0)
-        lengths = ends - starts
-        total = int(lengths.sum())
-        batch_row = np.repeat(np.arange(len(rows)), lengths)
-        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        pos = np.repeat(starts, lengths) + offsets
-        age = np.repeat(lengths, lengths) - 1 - offsets
-        weight = np.power(self.recency_decay, age).astype(np.float32)
-        out = sp.csr_matrix((weight, (batch_row, data.seq_items[pos])), shape=(len(rows), data.n_items))
-        out.sum_duplicates()
-        return out
+        return recent_weights(
+            data.seq_indptr, data.seq_items, user_rows, self.recent, self.recency_decay, data.n_items
+        )
 
     def score(self, user_rows: np.ndarray) -> np.ndarray:
         return (self.recent_matrix(user_rows) @ self.neighbours_matrix).toarray().astype(np.float32)

@@ -25,7 +25,7 @@ from typing import Self
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.recommend.base import Interactions, Recommends
+from shopmind.recommend.base import Interactions, Recommends, recent_weights
 from shopmind.recommend.itemknn import keep_top_per_row
 
 
@@ -127,20 +127,9 @@ class Markov(Recommends):
     def context_matrix(self, user_rows: np.ndarray) -> sp.csr_matrix:
         """users x items weights of each user's last ``recent`` distinct-in-a-row items."""
         assert self.data is not None, "fit first"
-        rows = np.asarray(user_rows)
-        safe = np.where(rows >= 0, rows, 0)
-        ends = np.where(rows >= 0, self._indptr[safe + 1], 0)
-        starts = np.where(rows >= 0, np.maximum(self._indptr[safe], ends - self.recent), 0)
-        lengths = ends - starts
-        total = int(lengths.sum())
-        batch_row = np.repeat(np.arange(len(rows)), lengths)
-        offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        pos = np.repeat(starts, lengths) + offsets
-        age = np.repeat(lengths, lengths) - 1 - offsets
-        weight = np.power(self.recency_decay, age).astype(np.float32)
-        out = sp.csr_matrix((weight, (batch_row, self._items[pos])), shape=(len(rows), self.data.n_items))
-        out.sum_duplicates()
-        return out
+        return recent_weights(
+            self._indptr, self._items, user_rows, self.recent, self.recency_decay, self.data.n_items
+        )
 
     def score(self, user_rows: np.ndarray) -> np.ndarray:
         assert self.data is not None, "fit first"
