@@ -28,15 +28,9 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     response_schema_conformance,
 )
 
-from shopmind.config import GateConfig  # noqa: E402
-from shopmind.quality.gate import publish, run_gate  # noqa: E402
-from shopmind.quality.report import write_report  # noqa: E402
-from shopmind.release.build import build_release  # noqa: E402
-from shopmind.release.components import default_components  # noqa: E402
 from shopmind.serve.app import create_app  # noqa: E402
 from shopmind.serve.auth import KeyStore  # noqa: E402
-from shopmind.store.store import Store  # noqa: E402
-from test_serve import _shop_batch, auth  # noqa: E402
+from test_serve import auth, build_workspace  # noqa: E402
 
 MAX_EXAMPLES = 30
 MAX_NEGATIVE_EXAMPLES = 10  # invalid inputs mostly stop at validation; fewer are enough
@@ -49,13 +43,7 @@ CHECKS = [not_a_server_error, content_type_conformance, response_schema_conforma
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[object, str, Path]]:
     """(app, admin key, workspace): a built release of the test_serve shop, app started."""
-    ws = tmp_path_factory.mktemp("ws-schema")
-    cfg = GateConfig()
-    with Store(ws) as store:
-        result = run_gate(_shop_batch(), cfg, store)
-        _json, html = write_report(result, ws / "reports", store)
-        publish(result, store, cfg, str(html))
-    build_release(ws, default_components(), cache_dir=ws / "cache")
+    ws = build_workspace(tmp_path_factory.mktemp("ws-schema"))
     key = KeyStore(ws).add("schemathesis", "admin")  # admin: every route is reachable
     app = create_app(ws, {"poll_seconds": 0.2})
     yield app, key, ws

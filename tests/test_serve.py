@@ -63,9 +63,8 @@ def _shop_batch(seed: int = 0) -> Batch:
     return Batch("shop", products=products, events=events)
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
-    ws = tmp_path_factory.mktemp("ws")
+def build_workspace(ws: Path) -> Path:
+    """Ingest the small shop through the gate (with its report) and build a release in ``ws``."""
     cfg = GateConfig()
     with Store(ws) as store:
         result = run_gate(_shop_batch(), cfg, store)
@@ -73,6 +72,11 @@ def workspace(tmp_path_factory) -> Path:
         publish(result, store, cfg, str(html))
     build_release(ws, default_components(), cache_dir=ws / "cache")
     return ws
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return build_workspace(tmp_path_factory.mktemp("ws"))
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ work starts, so ingestion can continue while a release builds.
 from __future__ import annotations
 
 import platform
+import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -113,8 +114,6 @@ def build_release(
             }
             releases.publish(staging, manifest)
         except BaseException:
-            import shutil
-
             shutil.rmtree(staging, ignore_errors=True)
             raise
         pruned = releases.prune(keep)

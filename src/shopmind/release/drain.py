@@ -20,7 +20,7 @@ from shopmind.data.model import Batch
 from shopmind.quality.coerce import typed_products
 from shopmind.quality.gate import publish, run_gate
 from shopmind.quality.report import write_report
-from shopmind.store.livelog import LOG_FILE, EventLog
+from shopmind.store.livelog import LOG_FILE, EventLog, net_product_changes
 from shopmind.store.store import Store
 
 WATERMARK = "live.drained.json"
@@ -56,11 +56,7 @@ def drain_live_log(workspace: Path | str, cfg: GateConfig | None = None) -> dict
         return mark
     new = dict(mark)
     with Store(workspace) as store:
-        final: dict[str, tuple[str, dict | None]] = {}
-        for _seq, pid, op, payload in changes:
-            final[pid] = (op, payload)
-        upserts = [p for op, p in final.values() if op == "upsert" and p is not None]
-        deletes = [pid for pid, (op, _p) in final.items() if op == "delete"]
+        upserts, deletes = net_product_changes((pid, op, payload) for _seq, pid, op, payload in changes)
         frame_e = None
         if events:
             frame_e = pl.DataFrame(

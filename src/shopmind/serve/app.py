@@ -15,7 +15,6 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-import polars as pl
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
@@ -425,10 +424,11 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         return {"deleted": product_id}
 
     # ------------------------------------------------------------------ quality + releases
-    def _reports() -> list[dict[str, Any]]:
+    def _reports(limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` run summaries (file names sort by run id = start time)."""
         folder = workspace / "reports"
         out = []
-        for p in sorted(folder.glob("*.json"), reverse=True) if folder.exists() else []:
+        for p in (sorted(folder.glob("*.json"), reverse=True) if folder.exists() else [])[:limit]:
             try:
                 out.append(json.loads(p.read_text(encoding="utf-8")))
             except (OSError, ValueError):
@@ -439,7 +439,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     def quality_runs(limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
         """Quality runs, newest first (summaries without the per-check detail)."""
         runs = []
-        for s in _reports()[:limit]:
+        for s in _reports(limit):
             runs.append(
                 {
                     k: s.get(k)
@@ -524,5 +524,4 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     if pages is not None and hasattr(pages, "router"):
         app.include_router(pages.router)
         pages.mount_static(app)
-    _ = pl  # polars is imported for typed frames in handlers via state
     return app

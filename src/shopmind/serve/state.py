@@ -21,7 +21,7 @@ import polars as pl
 
 from shopmind.quality.coerce import typed_products
 from shopmind.release.releases import Releases
-from shopmind.store.livelog import EventLog
+from shopmind.store.livelog import EventLog, net_product_changes
 
 log = logging.getLogger("shopmind.serve")
 
@@ -175,14 +175,7 @@ class Shop:
     def _apply_products(
         rel: LoadedRelease, changes: Sequence[tuple[str, str, Mapping[str, Any] | None]]
     ) -> None:
-        upserts = {pid: dict(p) for pid, op, p in changes if op == "upsert" and p is not None}
-        deletes = [pid for pid, op, _p in changes if op == "delete"]
-        # last change per product wins, in log order
-        final: dict[str, str] = {}
-        for pid, op, _p in changes:
-            final[pid] = op
-        ups = [upserts[p] for p, op in final.items() if op == "upsert"]
-        dels = [p for p, op in final.items() if op == "delete" and p in deletes]
+        ups, dels = net_product_changes(changes)
         for p in ups:
             rel.products[str(p["product_id"])] = p
         for pid in dels:

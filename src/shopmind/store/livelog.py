@@ -142,3 +142,16 @@ class EventLog:
     def count_events(self) -> int:
         with self._lock:
             return int(self._con.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+def net_product_changes(
+    changes: Iterable[tuple[str, str, Mapping[str, Any] | None]],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """(products to upsert, ids to delete) after applying ``(product_id, op, payload)`` changes
+    in log order: the last change of a product wins."""
+    final: dict[str, tuple[str, Mapping[str, Any] | None]] = {}
+    for pid, op, payload in changes:
+        final[pid] = (op, payload)
+    upserts = [dict(p) for op, p in final.values() if op == "upsert" and p is not None]
+    deletes = [pid for pid, (op, _p) in final.items() if op == "delete"]
+    return upserts, deletes
