@@ -274,6 +274,34 @@ def test_a_new_release_is_picked_up_without_restart(client, workspace):
     assert client.app.state.shop.product("NEW1")["title"] == "Walnut desk lamp"
 
 
+def test_worker_processes_share_live_changes(workspace, keys):
+    """Two apps on one workspace stand for two `serve --workers` processes: what either one
+    accepts, both serve from their next request on, in log order."""
+    h = auth(keys["write"])
+    with (
+        TestClient(create_app(workspace, {"poll_seconds": 60})) as a,
+        TestClient(create_app(workspace, {"poll_seconds": 60})) as b,
+    ):
+        for i, c in enumerate((a, b, a)):  # interleaved writers
+            ev = {"event_id": f"mw{i}", "type": "view", "user_id": "mw-user", "item_id": f"P{10 + i}"}
+            assert c.post("/v1/events", json={"events": [ev]}, headers=h).status_code == 200
+        last = EventLog(workspace).last_seq()["events"]
+        for c in (a, b):
+            assert c.get("/v1/users/mw-user/recommendations").status_code == 200  # a read syncs
+            cur = c.app.state.shop.current
+            seen = [str(cur.recs.catalog.ids[i]) for i, _t, _ts in cur.recs.live.recent_items("mw-user")]
+            assert seen == ["P10", "P11", "P12"] and cur.replayed["events"] == last
+        put = b.put(
+            "/v1/products/MW1", json={"title": "Zebrawood stool", "price": 30, "currency": "USD"}, headers=h
+        )
+        assert put.status_code == 200
+        hits = a.get("/v1/search", params={"q": "zebrawood", "understand": "false"}).json()["hits"]
+        assert hits[0]["product_id"] == "MW1"
+        assert a.delete("/v1/products/MW1", headers=h).status_code == 200
+        gone = b.get("/v1/search", params={"q": "zebrawood", "understand": "false"}).json()["hits"]
+        assert "MW1" not in [x["product_id"] for x in gone]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -432,6 +432,15 @@ def serve(
         Path | None, typer.Option("--config", "-c", help="Shop TOML file (table: serve).")
     ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (one per core serves the most; default: [serve] workers, else 1). "
+            "They share the live log, so an event posted to one is seen by all.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the current release: HTTP API (/docs), storefront (/) and dashboards.
 
@@ -464,12 +473,47 @@ def serve(
             )
     except UsageError as exc:
         raise _fail(str(exc)) from None
+    n_workers = workers if workers is not None else settings.get("workers", 1)
+    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= 64:
+        raise _fail(f"[serve] workers must be a whole number from 1 to 64, not {n_workers!r}")
     configure_logging(log_level)
-    application = create_app(workspace, settings)
     console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-    uvicorn.run(
-        application, host=host, port=port, log_level="warning", access_log=False, timeout_keep_alive=5
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_keep_alive": 5,
+    }
+    if n_workers == 1:
+        uvicorn.run(create_app(workspace, settings), **common)
+        return
+    _serve_workers(workspace, settings, log_level, n_workers, common)
+
+
+def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, common: dict) -> None:
+    """Run ``n`` uvicorn worker processes, each building its app with ``app_from_env``."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from shopmind.serve.app import SERVE_ENV
+    from shopmind.serve.auth import new_key
+
+    # one storefront key for all workers; Prometheus values summed over the workers' files
+    shared = {**settings, "storefront_key": new_key()}
+    metrics_dir = tempfile.mkdtemp(prefix="shopmind-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ[SERVE_ENV] = json.dumps(
+        {"workspace": str(workspace.resolve()), "settings": shared, "log_level": log_level}
     )
+    try:
+        uvicorn.run("shopmind.serve.app:app_from_env", factory=True, workers=n, **common)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()

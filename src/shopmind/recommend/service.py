@@ -29,7 +29,7 @@ import pickle
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +397,12 @@ class RecommendationService:
             t = ts.timestamp()
         elif isinstance(ts, int | float) and not isinstance(ts, bool) and np.isfinite(ts):
             t = float(ts) / (1e6 if ts > 1e14 else 1e3 if ts > 1e11 else 1.0)
+        elif isinstance(ts, str):  # ISO 8601, as the live log stores it (naive = UTC)
+            try:
+                dt = datetime.fromisoformat(ts.strip().replace("Z", "+00:00"))
+            except ValueError:
+                return f"bad timestamp {ts!r}", None
+            t = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
         else:
             return f"bad timestamp {ts!r}", None
         item = ev.get("item_id")

@@ -372,4 +372,3 @@ class Catalog:
         self.created = frame["created_at"].dt.epoch("us").fill_null(NO_TIME).to_numpy().astype(np.int64)
         self.popularity = np.asarray([self._pop_by_id.get(p, 0.0) for p in self.ids], dtype=np.float64)
         self._encode_strings(frame, 0)
-

@@ -528,7 +528,9 @@ class LexicalIndex:
         acc[docs[len(first_docs) :]] = 0.0  # the other terms' documents start from 0 ...
         acc[first_docs] = first_w  # ... the first term's start from its weight (0 + w == w)
         for d, w in parts[1:]:
-            np.add.at(acc, d, w)  # terms added in query order, as in the formula's sum
+            # terms added in query order, as in the formula's sum; a term's postings hold each
+            # document once, so a plain fancy-index add is exact (and ~10x cheaper than add.at)
+            acc[d] += w
         return docs, acc[docs], len(parts)
 
     def _match_distinct(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:

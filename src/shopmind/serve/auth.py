@@ -30,6 +30,11 @@ IMPLIES = {
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
+def new_key() -> str:
+    """A fresh random API key (plaintext)."""
+    return "sm_" + secrets.token_urlsafe(32)
+
+
 def _hash(key: str, salt: bytes) -> str:
     return hashlib.scrypt(key.encode(), salt=salt, **_SCRYPT).hex()
 
@@ -51,6 +56,7 @@ class KeyStore:
         self.path = None if workspace is None else Path(workspace) / KEYS_FILE
         self._records: list[KeyRecord] = []
         self._verified: dict[str, KeyRecord] = {}
+        self._rejected: set[str] = set()  # SHA-256 of presented keys that matched nothing
         self._lock = threading.Lock()
         self.reload()
 
@@ -69,12 +75,14 @@ class KeyStore:
             ephemeral = [r for r in self._records if r.key_id.startswith("ephemeral-")]
             self._records = records + ephemeral
             self._verified = {}
+            self._rejected = set()
 
-    def add(self, name: str, scope: str, persist: bool = True) -> str:
-        """Create a key; returns the plaintext (shown once). ``persist=False`` keeps it in memory only."""
+    def add(self, name: str, scope: str, persist: bool = True, plaintext: str | None = None) -> str:
+        """Create a key; returns the plaintext (shown once). ``persist=False`` keeps it in memory
+        only; ``plaintext`` registers a given key (worker processes sharing their parent's)."""
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
-        plaintext = "sm_" + secrets.token_urlsafe(32)
+        plaintext = plaintext or new_key()
         salt = os.urandom(16)
         prefix = "k-" if persist else "ephemeral-"
         rec = KeyRecord(
@@ -87,6 +95,7 @@ class KeyStore:
         )
         with self._lock:
             self._records.append(rec)
+            self._rejected = set()
         if persist:
             self._save()
         return plaintext
@@ -96,6 +105,7 @@ class KeyStore:
             before = len(self._records)
             self._records = [r for r in self._records if r.key_id != key_id]
             self._verified = {}
+            self._rejected = set()
             changed = len(self._records) != before
         if changed:
             self._save()
@@ -118,16 +128,21 @@ class KeyStore:
         if not presented:
             return "missing"
         digest = hashlib.sha256(presented.encode()).hexdigest()
-        rec = self._verified.get(digest)
-        if rec is None and self._mtime() != self._loaded_mtime:  # `shopmind keys add` while serving
+        if self._mtime() != self._loaded_mtime:  # `shopmind keys add/revoke` while serving
             self.reload()
+        rec = self._verified.get(digest)
         if rec is None:
+            if digest in self._rejected:  # a wrong key retried must not cost scrypt each time
+                return "invalid"
             for r in self._records:
                 if hmac.compare_digest(_hash(presented, bytes.fromhex(r.salt)), r.hash):
                     rec = r
                     break
-            if rec is None:
-                return "invalid"
             with self._lock:
+                if rec is None:
+                    if len(self._rejected) >= 10_000:
+                        self._rejected.clear()
+                    self._rejected.add(digest)
+                    return "invalid"
                 self._verified[digest] = rec
         return "ok" if needed in IMPLIES[rec.scope] else "forbidden"

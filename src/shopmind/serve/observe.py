@@ -36,10 +36,18 @@ class Metrics:
             registry=self.registry,
         )
         self.release = Gauge(
-            "shopmind_release_info", "Served release (value 1)", ["release"], registry=self.registry
+            "shopmind_release_info",
+            "Served release (value 1)",
+            ["release"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
         )
         self.index_size = Gauge(
-            "shopmind_index_size", "Items in each served index", ["index"], registry=self.registry
+            "shopmind_index_size",
+            "Items in each served index",
+            ["index"],
+            registry=self.registry,
+            multiprocess_mode="liveall",
         )
         self.events = Counter("shopmind_events_accepted", "Events durably accepted", registry=self.registry)
 
@@ -51,6 +59,10 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):  # the access line: structured already, no re-parse
+            payload.update(fields)
+            return json.dumps(payload, ensure_ascii=False)
         msg = record.getMessage()
         try:
             parsed = json.loads(msg)
@@ -145,18 +157,15 @@ class ObserveMiddleware:
         self.metrics.requests.labels(template, scope["method"], str(code)).inc()
         self.metrics.latency.labels(template).observe(elapsed)
         if log.isEnabledFor(logging.INFO):
-            log.info(
-                json.dumps(
-                    {
-                        "request_id": rid,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": template,
-                        "status": code,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                )
-            )
+            fields = {
+                "request_id": rid,
+                "method": scope["method"],
+                "path": scope["path"],
+                "route": template,
+                "status": code,
+                "ms": round(elapsed * 1000, 2),
+            }
+            log.info("request", extra={"fields": fields})
 
 
 class _BodyTooLarge(Exception):

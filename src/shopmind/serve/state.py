@@ -4,6 +4,14 @@ A request takes ``shop.current`` once and uses that object to the end, so swappi
 release (a reference assignment) never disturbs requests in flight. A watcher thread polls
 the ``CURRENT`` pointer; a new release is loaded completely *beside* the old one, the log
 entries it does not include are replayed into it, and only then is it swapped in.
+
+The live log is the one source of truth for what arrived after a release was built, so
+several server processes (``shopmind serve --workers N``) stay consistent without talking to
+each other: a process applies log entries strictly in sequence order, from its watermark on,
+whether it wrote them itself (``record_events``/``change_products``) or another process did
+(``sync``, called before every read; it costs one SQLite ``data_version`` check when nothing
+changed). An event accepted by one worker is therefore reflected by every worker's next
+request.
 """
 
 from __future__ import annotations
@@ -146,30 +154,40 @@ class Shop:
             self._thread.join(timeout=5)
 
     # ---------------------------------------------------------------- live changes
+    def sync(self) -> None:
+        """Apply what other processes logged since this one last looked (cheap when nothing)."""
+        if not self.log.changed():
+            return
+        with self.lock:
+            cur = self.current
+            if cur is not None:
+                self._replay(cur)
+
     def record_events(
         self, events: Sequence[Mapping[str, Any]], idempotency_key: str | None, response: Any
     ) -> tuple[list[int], Any | None]:
-        """Durably log events, then apply them to the served release (same lock as swaps)."""
+        """Durably log events, then apply everything logged up to them (same lock as swaps).
+
+        Applying from the log rather than from ``events`` keeps sequence order when another
+        worker logged events in between: applying ours first and moving the watermark past
+        theirs would lose them."""
         with self.lock:
             seqs, previous = self.log.append_events(events, idempotency_key, response)
             if previous is not None:
                 return [], previous
             cur = self.current
             if cur is not None and seqs:
-                fresh = [dict(e) for e in events]
-                if cur.recs is not None:
-                    cur.recs.record(fresh)
-                cur.replayed["events"] = max(cur.replayed["events"], seqs[-1])
+                self._replay(cur)
             return seqs, None
 
     def change_products(self, changes: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> None:
-        """Durably log product upserts/deletes, then make them searchable at once."""
+        """Durably log product upserts/deletes, then make them (and anything logged before
+        them by another worker) searchable at once."""
         with self.lock:
             seqs = self.log.append_products(changes)
             cur = self.current
             if cur is not None and seqs:
-                self._apply_products(cur, changes)
-                cur.replayed["products"] = max(cur.replayed["products"], seqs[-1])
+                self._replay(cur)
 
     @staticmethod
     def _apply_products(

@@ -39,6 +39,14 @@ _DDL = (
 )
 
 
+def _plain(value: Any) -> Any:
+    """JSON for what validation produces: datetimes as ISO 8601 (readable back by the
+    recommenders and the gate; ``str()`` would give a space-separated form), else ``str``."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
 class EventLog:
     """Thread-safe append-only log (one connection guarded by a lock)."""
 
@@ -51,6 +59,7 @@ class EventLog:
         self._con.execute("PRAGMA synchronous=FULL")
         for ddl in _DDL:
             self._con.execute(ddl)
+        self._data_version = self._con.execute("PRAGMA data_version").fetchone()[0]
 
     def close(self) -> None:
         with self._lock:
@@ -82,7 +91,7 @@ class EventLog:
                 for e in events:
                     cur.execute(
                         "INSERT OR IGNORE INTO events (event_id, payload, received_at) VALUES (?, ?, ?)",
-                        (str(e["event_id"]), json.dumps(e, default=str), now),
+                        (str(e["event_id"]), json.dumps(e, default=_plain), now),
                     )
                     if cur.rowcount:
                         seqs.append(int(cur.lastrowid))
@@ -108,7 +117,7 @@ class EventLog:
                 for pid, op, payload in changes:
                     cur.execute(
                         "INSERT INTO products (product_id, op, payload, received_at) VALUES (?, ?, ?, ?)",
-                        (pid, op, None if payload is None else json.dumps(payload, default=str), now),
+                        (pid, op, None if payload is None else json.dumps(payload, default=_plain), now),
                     )
                     seqs.append(int(cur.lastrowid))
                 cur.execute("COMMIT")
@@ -118,6 +127,17 @@ class EventLog:
         return seqs
 
     # ---------------------------------------------------------------- reads
+    def changed(self) -> bool:
+        """Whether another connection (another server worker, ``shopmind build``'s drain)
+        committed since the last call. SQLite's ``data_version`` answers this without reading
+        a table (~2 µs), so every request can afford to ask; our own commits do not count."""
+        with self._lock:
+            v = self._con.execute("PRAGMA data_version").fetchone()[0]
+        if v == self._data_version:
+            return False
+        self._data_version = v
+        return True
+
     def events_after(self, seq: int, limit: int | None = None) -> list[tuple[int, dict[str, Any]]]:
         lim = f"LIMIT {int(limit)}" if limit else ""
         with self._lock:
