@@ -380,7 +380,7 @@ class Pool:
 class Server:
     """``shopmind serve`` as a child process, with its RSS and CPU time read from /proc."""
 
-    def __init__(self, ws: Path, port: int, log: Path) -> None:
+    def __init__(self, ws: Path, port: int, log: Path, workers: int = 1) -> None:
         cmd = [
             *_nice(),
             *_cmd_shopmind(),
@@ -391,6 +391,8 @@ class Server:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ]
         self.log_path = log
         self._log = open(log, "wb")  # noqa: SIM115 - closed in stop()
@@ -419,20 +421,44 @@ class Server:
             time.sleep(0.5)
         raise SystemExit(f"server not ready after {timeout:.0f} s; log:\n{self.log_path.read_text()[-3000:]}")
 
-    def rss_mb(self) -> float:
-        try:
-            import psutil
+    def tree(self) -> list[int]:
+        """The server and its descendants (uvicorn's supervisor and its worker processes)."""
+        parent: dict[int, int] = {}
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        out, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            todo += [c for c, pp in parent.items() if pp == p]
+        return out
 
-            return psutil.Process(self.pid).memory_info().rss / 2**20
-        except ImportError:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+    def rss_mb(self) -> float:
+        """Resident memory of the whole process tree (every worker holds its own release)."""
+        total = 0.0
+        for pid in self.tree():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) / 1024
+            except OSError:
+                continue
+        return total
 
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds used so far by the process tree."""
+        total = 0.0
+        for pid in self.tree():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -921,6 +947,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--soak-warmup", type=float, default=60.0, help="seconds before the RSS baseline")
     ap.add_argument("--max-conns", type=int, default=128)
+    ap.add_argument(
+        "--workers", type=int, default=2, help="`shopmind serve --workers` (default 2: one per core here)"
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "load.json")
     ap.add_argument("--html", type=Path, default=None, help="default: --out with .html")
@@ -952,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     key = store.add(key_name, "write")
     port = _free_port()
     logdir = Path(tempfile.mkdtemp(prefix="shopmind-load-"))
-    server = Server(ws, port, logdir / "server.log")
+    server = Server(ws, port, logdir / "server.log", args.workers)
     report: dict[str, Any] = {}
     try:
         ready_s = server.wait_ready()
@@ -970,6 +999,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "server_cmd": " ".join(server.cmd),
+            "workers": args.workers,
             "server_ready_s": round(ready_s, 1),
             "loadavg_start": [round(x, 2) for x in os.getloadavg()],
             "mix": MIXED,

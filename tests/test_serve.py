@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -321,13 +323,52 @@ def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise AssertionError("server not ready")
 
 
-def _serve(ws: Path, port: int) -> subprocess.Popen:
+def _serve(ws: Path, port: int, workers: int = 1) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "shopmind"
+    cmd = [str(exe), "serve", "--workspace", str(ws), "--port", str(port), "--log-level", "warning"]
     return subprocess.Popen(
-        [str(exe), "serve", "--workspace", str(ws), "--port", str(port), "--log-level", "warning"],
+        [*cmd, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # so the test can stop the workers with their parent
     )
+
+
+def _get(port: int, path: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def test_serve_with_two_worker_processes(workspace):
+    """`serve --workers 2`: both processes answer, share the storefront key (a page from one
+    worker posts clicks that any worker accepts) and report metrics summed over both."""
+    port = _free_port()
+    proc = _serve(workspace, port, workers=2)
+    try:
+        _wait_ready(port, proc)
+        status, page = _get(port, "/")
+        assert status == 200
+        key = re.search(rb'name="shopmind-key" content="([^"]+)"', page).group(1).decode()
+        h = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Connection": "close"}
+        for i in range(12):  # a new connection each time: the kernel spreads them over the workers
+            ev = {"event_id": f"w2-{i}", "type": "click", "user_id": "w2-user", "item_id": "P5"}
+            status, _ = _get(port, "/v1/events", json.dumps({"events": [ev]}).encode(), h)
+            assert status == 200
+            status, _ = _get(port, "/v1/users/w2-user/recommendations", headers={"Connection": "close"})
+            assert status == 200
+        _, text = _get(port, "/metrics")
+        served = re.findall(
+            rb'shopmind_requests_total\{method="GET",route="/v1/users/\{user_id\}/recommendations",status="200"\} ([0-9.]+)',
+            text,
+        )
+        assert sum(float(x) for x in served) == 12.0, text[:2000]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
 
 
 def test_acknowledged_events_survive_kill_9(workspace, keys):

@@ -546,8 +546,12 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
     def prometheus() -> Response:
         cur = shop.current
-        metrics.release.clear()
         if cur is not None:
+            # the previous release's series drops to 0 (clearing labels is not possible when
+            # several workers share the metrics files)
+            if metrics.served_release not in (None, cur.id):
+                metrics.release.labels(metrics.served_release).set(0)
+            metrics.served_release = cur.id
             metrics.release.labels(cur.id).set(1)
             for name, n in cur.sizes().items():
                 metrics.index_size.labels(name).set(n)

@@ -50,6 +50,7 @@ class Metrics:
             multiprocess_mode="liveall",
         )
         self.events = Counter("shopmind_events_accepted", "Events durably accepted", registry=self.registry)
+        self.served_release: str | None = None  # the release labelled 1 in ``release``
 
 
 class JsonFormatter(logging.Formatter):
