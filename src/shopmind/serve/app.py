@@ -288,14 +288,22 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         return rel.recs
 
     def _items(rel: LoadedRelease, recs: list[Any], context: str) -> Response:
+        # recommendations are flat dataclasses of plain values: copied, not walked by _jsonable
+        # (which was ~12 % of a recommendation request); orjson writes NaN as null
         items = []
         for r in recs:
-            d = _jsonable(r)
+            d = dict(r.__dict__) if hasattr(r, "__dict__") else _jsonable(r)
             p = rel.products.get(str(d.get("item_id")), {})
             for col in ("title", "price", "currency", "category_path", "brand", "image_url"):
-                d.setdefault(col, _jsonable(p.get(col)))
+                if d.get(col) in (None, ""):
+                    d[col] = p.get(col)
             items.append(d)
-        return _json({"context": context, "items": items, "release": rel.id})
+        body = orjson.dumps(
+            {"context": context, "items": items, "release": rel.id},
+            default=_jsonable,
+            option=orjson.OPT_SERIALIZE_NUMPY,
+        )
+        return Response(body, media_type="application/json")
 
     def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -1,0 +1,235 @@
+"""Training a re-ranker for an engine at build time, and deciding whether to attach it.
+
+``fit_engine_reranker`` records the engine's own re-rank inputs (``probe``), trains on
+judgments or click logs, and attaches the model only if it does not lose NDCG@10 on a
+held-out ``fold_of`` fold.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from shopmind.search.ltr.clicks import CLICK_COLUMNS, CLICK_GRADES, click_labels, train_from_clicks
+from shopmind.search.ltr.evaluate import _neutral
+from shopmind.search.ltr.features import FeatureExtractor, fold_of
+from shopmind.search.ltr.model import DEFAULT_ROUNDS, LTRModel, LTRReranker, grade_labels
+from shopmind.search.metrics import ndcg_at_k
+
+if TYPE_CHECKING:
+    from shopmind.search.engine import SearchEngine
+    from shopmind.search.query import Understood
+
+#: Queries needed (judged, or searched with a click) before a build trains a re-ranker.
+MIN_QUERIES = 30
+#: Share of queries held out (one of ``HOLDOUT_FOLDS`` ``fold_of`` folds) to accept a model.
+HOLDOUT_FOLDS = 5
+
+
+@dataclass
+class Probe:
+    """What a ``SearchEngine`` hands its re-ranker for one query: the cleaned query, its
+    ``Understood``, the fused head (best first) and the query vector. Recording these from a
+    real ``search`` call makes training see exactly the serving inputs."""
+
+    query: str
+    understood: Understood | None
+    ids: list[str]
+    qvec: np.ndarray | None
+
+
+class _Recorder:
+    """A stand-in re-ranker that records its input and keeps the fused order (all ties)."""
+
+    def __init__(self) -> None:
+        self.got: Probe | None = None
+
+    def rerank(
+        self,
+        query: str,
+        understood: Understood | None,
+        candidate_ids: Sequence[str],
+        qvec: np.ndarray | None = None,
+    ) -> np.ndarray:
+        self.got = Probe(query, understood, list(candidate_ids), qvec)
+        return np.zeros(len(candidate_ids))
+
+
+def probe(engine: SearchEngine, query: str) -> Probe | None:
+    """The re-ranker input of ``query`` on ``engine`` (None when the query reaches no
+    re-rank stage: nothing searchable in it, or no candidates)."""
+    from shopmind.search.engine import SearchError
+
+    rec, saved = _Recorder(), engine.reranker
+    engine.reranker = rec
+    try:
+        engine.search(query, size=1, facets=(), highlight=False)
+    except SearchError:
+        return None
+    finally:
+        engine.reranker = saved
+    return rec.got
+
+
+def engine_ranking(engine: SearchEngine, query: str, reranker: Any, k: int = 10) -> list[str]:
+    """The first ``k`` product ids ``engine`` returns for ``query`` with ``reranker`` attached."""
+    saved = engine.reranker
+    engine.reranker = reranker
+    try:
+        return engine.search(query, size=k, facets=(), highlight=False).ids
+    finally:
+        engine.reranker = saved
+
+
+def judgment_grades(judgments: pl.DataFrame, known: Callable[[str], bool]) -> tuple[dict[str, dict[str, float]], float, float]:  # fmt: skip
+    """``qrels[query][product_id] = grade`` (mean of repeated judgments) for products
+    ``known`` to the engine, and the grade scale (min, max) seen."""
+    if not {"query", "product_id", "relevance"} <= set(judgments.columns) or judgments.is_empty():
+        return {}, 0.0, 0.0
+    j = (
+        judgments.select(
+            pl.col("query").cast(pl.Utf8),
+            pl.col("product_id").cast(pl.Utf8),
+            pl.col("relevance").cast(pl.Float64, strict=False),
+        )
+        .drop_nulls()
+        .filter(pl.col("query").str.strip_chars() != "")
+        .group_by("query", "product_id", maintain_order=True)
+        .agg(pl.col("relevance").mean())
+    )
+    qrels: dict[str, dict[str, float]] = {}
+    for q, p, r in j.iter_rows():
+        if known(p):
+            qrels.setdefault(q, {})[p] = float(r)
+    if not qrels:
+        return {}, 0.0, 0.0
+    grades = [g for per in qrels.values() for g in per.values()]
+    return qrels, float(min(grades)), float(max(grades))
+
+
+def _mean_ndcg(
+    engine: SearchEngine,
+    queries: Sequence[str],
+    qrels: Mapping[str, Mapping[str, float]],
+    lo: float,
+    reranker: Any,
+) -> float:
+    vals = [ndcg_at_k(engine_ranking(engine, q, reranker), qrels[q], 10, lo) for q in queries]
+    got = [v for v in vals if v is not None]
+    return float(np.mean(got)) if got else 0.0
+
+
+def fit_engine_reranker(
+    engine: SearchEngine,
+    judgments: pl.DataFrame | None,
+    events: pl.DataFrame | None,
+    min_queries: int = MIN_QUERIES,
+    num_rounds: int = DEFAULT_ROUNDS,
+) -> tuple[LTRReranker | None, dict[str, Any]]:
+    """Train a re-ranker for ``engine`` at build time and decide whether to attach it.
+
+    Source: graded ``judgments`` when they cover at least ``min_queries`` queries, else
+    click logs in ``events`` (``click_labels``) when as many searched queries got a click,
+    else none. Candidates per query are the engine's own re-rank head (recorded from a real
+    search, ``probe``) plus the labelled products; features come from the engine's parts
+    (``FeatureExtractor.from_engine``). One ``fold_of`` fold (20 % of queries) is held out:
+    the model trained on the rest is to be attached only if the engine's NDCG@10 on the
+    held-out queries with it is at least the NDCG@10 without it. Returns ``(reranker,
+    facts)``: the trained re-ranker (None when none could be trained) and facts saying which
+    source, how many queries, both held-out NDCG@10 values, and ``facts["ltr"]``:
+    ``"attached"`` (attach it), ``"rejected"`` (it lost on the held-out queries: serve
+    without it) or ``"skipped"``, with a ``reason`` whenever it is not ``"attached"``.
+    """
+    t0 = time.perf_counter()
+    extractor = FeatureExtractor.from_engine(engine, events=events)
+    known = extractor.pos.__contains__
+    qrels, lo, hi = judgment_grades(judgments, known) if judgments is not None else ({}, 0.0, 0.0)
+    facts: dict[str, Any] = {"min_queries": min_queries, "judged_queries": len(qrels)}
+    labels = None
+    if len(qrels) >= min_queries and hi > lo:
+        source = "judgments"
+    else:
+        if events is not None and set(events.columns) >= CLICK_COLUMNS:
+            labels = click_labels(events)
+            positive = labels.filter(pl.col("label") > 0)
+            labels = labels.filter(pl.col("query").is_in(positive["query"].unique().implode()))
+            labels = labels.filter(pl.col("product_id").map_elements(known, return_dtype=pl.Boolean))
+        n_click = 0 if labels is None else labels.filter(pl.col("label") > 0)["query"].n_unique()
+        facts["clicked_queries"] = n_click
+        if labels is None or n_click < min_queries:
+            facts.update(ltr="skipped", reason=(
+                f"too little to learn from: {len(qrels)} judged queries and {n_click} searched queries "
+                f"with clicks (need {min_queries})"
+            ))  # fmt: skip
+            return None, facts
+        source = "clicks"
+        qrels = {}
+        for (q,), frame in labels.group_by("query", maintain_order=True):
+            qrels[str(q)] = {p: float(v) for p, v in zip(frame["product_id"], frame["label"], strict=True)}
+        lo, hi = 0.0, float(max(CLICK_GRADES.values()))
+    queries = sorted(qrels)
+    probes = {q: probe(engine, q) for q in queries}
+    queries = [q for q in queries if probes[q] is not None]
+    test = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) == 0]
+    train = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) != 0]
+    facts.update(source=source, queries=len(queries), train_queries=len(train), heldout_queries=len(test))
+    if not test or not train:
+        facts.update(ltr="skipped", reason="no query left to hold out or to train on")
+        return None, facts
+
+    def pr(q: str) -> Probe:
+        got = probes[q]
+        assert got is not None
+        return got
+
+    try:
+        if source == "judgments":
+            X_parts, y_parts, groups = [], [], []
+            for q in train:
+                p, grades = pr(q), qrels[q]
+                cands = list(dict.fromkeys([*p.ids, *sorted(grades, key=_neutral)]))
+                cands = [c for c, k in zip(cands, extractor.known(cands), strict=True) if k]
+                y = grade_labels(np.array([grades.get(c, np.nan) for c in cands]), lo, hi)
+                if len(cands) < 2 or y.max() == 0:
+                    continue
+                X_parts.append(extractor.features(p.query, cands, p.qvec, p.understood))
+                y_parts.append(y)
+                groups.append(len(cands))
+            if not groups:
+                raise ValueError("no training query has a product graded above the minimum")
+            model = LTRModel(num_rounds=num_rounds).fit(np.vstack(X_parts), np.concatenate(y_parts), groups)
+        else:
+            assert labels is not None
+            model = train_from_clicks(
+                extractor,
+                events if events is not None else pl.DataFrame(),
+                retrieve=lambda q: pr(q).ids,
+                qvec=lambda q: pr(q).qvec,
+                num_rounds=num_rounds,
+                understand=lambda q: pr(q).understood,
+                labels=labels.filter(pl.col("query").is_in(train)),
+            )
+    except ValueError as exc:
+        facts.update(ltr="skipped", reason=f"training failed: {exc}")
+        return None, facts
+    reranker = LTRReranker(extractor, model)
+    without = _mean_ndcg(engine, test, qrels, lo, None)
+    with_ltr = _mean_ndcg(engine, test, qrels, lo, reranker)
+    attach = with_ltr >= without - 1e-12
+    facts.update(
+        ltr="attached" if attach else "rejected",
+        heldout_ndcg10={"without_ltr": round(without, 4), "with_ltr": round(with_ltr, 4)},
+        train_rows=model.train_info.get("rows"),
+        rounds=num_rounds,
+        top_features=model.importance(5),
+        seconds=round(time.perf_counter() - t0, 2),
+    )
+    if not attach:
+        facts["reason"] = "the re-ranker lost NDCG@10 on the held-out queries"
+    reranker.info = dict(facts)
+    return reranker, facts
