@@ -505,6 +505,9 @@ def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, comm
 
     # one storefront key for all workers; Prometheus values summed over the workers' files
     shared = {**settings, "storefront_key": new_key()}
+    # a worker per core: OpenMP pools (the e5 encoder) of one thread, else N workers x cores
+    # threads spin against each other (LightGBM ran ~10x slower that way here)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     metrics_dir = tempfile.mkdtemp(prefix="shopmind-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     os.environ[SERVE_ENV] = json.dumps(
