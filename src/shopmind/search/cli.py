@@ -36,7 +36,9 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 help="Comma-separated: ours, tantivy, bm25s, neutral (baseline), dense-use, dense-e5, "
                 "hybrid (ours + dense-use, fusion tuned on half the queries), hybrid-e5, "
-                "fusion+ltr / bm25+ltr (LightGBM re-ranker of the top 100, scored out of fold: query-level 5-fold)."
+                "fusion+ltr / fusion-e5+ltr / bm25+ltr (LightGBM re-ranker of the top 100, scored out of "
+                "fold: query-level 5-fold); 'all' = every method but neutral (e5 over a large corpus "
+                "takes a while the first time; vectors are cached)."
             ),
         ] = "ours,tantivy,bm25s",
         vectors: Annotated[
@@ -51,14 +53,24 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option(help="Show a progress bar over queries.")] = True,
     ) -> None:
         """Evaluate search methods side by side on graded judgments (NDCG@10, Recall@100, MRR@10)."""
-        from shopmind.search.evaluate import VIEWS, evaluate, load_dataset, make_methods, write_report
+        from shopmind.search.evaluate import (
+            METHODS,
+            VIEWS,
+            evaluate,
+            load_dataset,
+            make_methods,
+            write_report,
+        )
 
         views = VIEWS if view == "both" else (view,)
         try:
             if view != "both" and view not in VIEWS:
                 raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
             data = load_dataset(fmt, path, threshold)
-            chosen = make_methods((m.strip() for m in methods.split(",") if m.strip()), vectors)
+            names = [m.strip() for m in methods.split(",") if m.strip()]
+            if names == ["all"]:
+                names = [m for m in METHODS if m != "neutral"]
+            chosen = make_methods(names, vectors)
         except InputError as e:
             console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
             raise typer.Exit(code=2) from None

@@ -413,16 +413,17 @@ METHODS: dict[str, Callable[..., Method]] = {
     "hybrid-e5": lambda vectors=DEFAULT_VECTORS: Hybrid("e5", vectors),
     # learned re-rankers (shopmind.search.ltr): scored out of fold, query-level 5-fold
     "fusion+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors),
+    "fusion-e5+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "e5"),
     "bm25+ltr": lambda: _ltr("bm25", None),
 }
 #: Methods whose constructor takes the vector cache folder.
-DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr")
+DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr", "fusion-e5+ltr")
 
 
-def _ltr(base: str, vectors: Path | str | None) -> Method:
+def _ltr(base: str, vectors: Path | str | None, encoder: str = "use") -> Method:
     from shopmind.search.ltr import LTREval
 
-    return LTREval(base, vectors)
+    return LTREval(base, vectors, encoder)
 
 
 # ---------------------------------------------------------------------- data

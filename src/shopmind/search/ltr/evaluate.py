@@ -61,7 +61,7 @@ class LTREval:
         if base not in ("fusion", "bm25"):
             raise ValueError(f"unknown LTR base {base!r}; valid: fusion, bm25")
         self.base = base
-        self.name = f"{base}+ltr"
+        self.name = f"{base}+ltr" if base == "bm25" or encoder == "use" else f"{base}-{encoder}+ltr"
         self.lexical = OursBM25()
         self.dense = (
             DenseMethod(encoder, DEFAULT_VECTORS if vectors is None else vectors)
