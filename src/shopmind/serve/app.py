@@ -1,9 +1,12 @@
 """The FastAPI application: versioned JSON routes over the served release (see docs/API.md).
 
-Handlers that block — search (query encoding), SQLite commits, the quality gate, file reads —
-are plain ``def`` functions (run in the thread pool). Recommendation handlers and the
-dependencies (key check, release lookup) are ``async``: they are pure in-memory work of about
-a millisecond, and a thread-pool hop costs a good part of that. Each handler takes
+Handlers that wait on I/O — SQLite commits, the quality gate with its store of product
+changes, file reads — are plain ``def`` functions (run in the thread pool). Search,
+recommendation handlers and the dependencies (key check, release lookup) are ``async``: they
+are pure CPU work of one to a few milliseconds, a thread-pool hop costs a good part of that,
+and on the event loop requests run to completion in arrival order — with one worker process
+per core that is the shortest tail, where threads would share the GIL and finish a burst of
+searches all late together. Each handler takes
 ``shop.current`` once so a release swap never changes the objects mid-request. Responses are
 serialised once, with orjson, instead of FastAPI's generic encoder plus validation.
 
@@ -209,7 +212,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
 
     # ------------------------------------------------------------------ search
     @app.get("/v1/search", tags=["search"], dependencies=[needs("read")], response_model=dict[str, Any])
-    def search(
+    async def search(
         rel: Rel,
         q: Annotated[str, Query(max_length=2000, description="Free text, any language")] = "",
         category: Annotated[list[str] | None, Query(max_length=20)] = None,
