@@ -5,15 +5,15 @@ looked at a kettle expects the next page to know. Per accepted event this keeps,
 
 - the visitor's last ``recent`` events (item, type, time) — drives co-visitation scoring and
   the ALS fold-in; and their purchases (excluded by the rules);
-- live co-visitation counts (dict of counters), formed exactly like ``CoVisitation`` forms
+- live co-visitation counts (a ``PairTable``), formed exactly like ``CoVisitation`` forms
   pairs (previous ``window`` events, ``lag_decay`` per step, forward/backward weights, the
   later event's type weight), so they add to the batch neighbour matrix on the same scale;
 - live purchase co-occurrence per order (``order_id``, else session, else visitor);
 - popularity (weighted event counts since training) and trending (exponentially decayed
   with ``half_life_days``), as dense arrays over the item index.
 
-Everything is plain dicts, lists and numbers (``to_dict`` / ``from_dict`` round-trip through
-JSON), so the HTTP layer can persist it however it likes.
+``to_dict`` / ``from_dict`` round-trip through JSON, so the HTTP layer can persist it however
+it likes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 DAY = 86400.0
 
@@ -52,8 +53,8 @@ class LiveState:
         self.now = now
         self.events: dict[str, list[list[Any]]] = {}  # visitor -> [[item, type, t], ...]
         self.purchased: dict[str, list[int]] = {}
-        self.covisit: dict[int, dict[int, float]] = {}
-        self.cobought: dict[int, dict[int, float]] = {}
+        self.covisit = PairTable(n_items)
+        self.cobought = PairTable(n_items)
         self.orders: dict[str, list[int]] = {}  # open order key -> items bought in it
         self.popularity = np.zeros(n_items, dtype=np.float64)
         # trending is kept scaled to a reference time: trend[i] = sum w * 2 ** ((t - ref) / hl),
@@ -72,8 +73,8 @@ class LiveState:
             prev = [h for h in history[-self.window :] if h[0] != item][::-1]
             for lag, (other, _, _) in enumerate(prev, start=1):
                 pw = w * self.lag_decay ** (lag - 1)
-                _bump(self.covisit, other, item, pw * self.forward_weight)
-                _bump(self.covisit, item, other, pw * self.backward_weight)
+                self.covisit.bump(other, item, pw * self.forward_weight)
+                self.covisit.bump(item, other, pw * self.backward_weight)
             self.popularity[item] += w
             hl = self.half_life_days * DAY
             if (t - self.trend_ref) / hl > 500:  # re-base before 2 ** x overflows
@@ -90,8 +91,8 @@ class LiveState:
             basket = self.orders.setdefault(key, [])
             for other in basket:
                 if other != item:
-                    _bump(self.cobought, other, item, 1.0)
-                    _bump(self.cobought, item, other, 1.0)
+                    self.cobought.bump(other, item, 1.0)
+                    self.cobought.bump(item, other, 1.0)
             if item not in basket:
                 basket.append(int(item))
 
@@ -121,8 +122,8 @@ class LiveState:
             "version": self.version,
             "events": self.events,
             "purchased": self.purchased,
-            "covisit": {str(a): {str(b): v for b, v in row.items()} for a, row in self.covisit.items()},
-            "cobought": {str(a): {str(b): v for b, v in row.items()} for a, row in self.cobought.items()},
+            "covisit": self.covisit.to_json(),
+            "cobought": self.cobought.to_json(),
             "orders": self.orders,
             "items": nz.tolist(),
             "popularity": self.popularity[nz].tolist(),
@@ -135,10 +136,8 @@ class LiveState:
         out.version = int(d["version"])
         out.events = {str(k): [list(e) for e in v] for k, v in d["events"].items()}
         out.purchased = {str(k): [int(i) for i in v] for k, v in d["purchased"].items()}
-        out.covisit = {int(a): {int(b): float(v) for b, v in row.items()} for a, row in d["covisit"].items()}
-        out.cobought = {
-            int(a): {int(b): float(v) for b, v in row.items()} for a, row in d["cobought"].items()
-        }
+        out.covisit = PairTable.from_json(out.n_items, d["covisit"])
+        out.cobought = PairTable.from_json(out.n_items, d["cobought"])
         out.orders = {str(k): [int(i) for i in v] for k, v in d["orders"].items()}
         idx = np.asarray(d["items"], dtype=np.int64)
         out.popularity[idx] = d["popularity"]
@@ -147,6 +146,86 @@ class LiveState:
         return out
 
 
-def _bump(table: dict[int, dict[int, float]], a: int, b: int, w: float) -> None:
-    row = table.setdefault(int(a), {})
-    row[int(b)] = row.get(int(b), 0.0) + w
+class PairTable:
+    """Sums per (item, item) pair, added to one event at a time and read a row at a time.
+
+    Why not a dict of dicts (the first version): a Python dict entry costs ~70 bytes, and at
+    400 requests/s of uniformly random demo traffic the live co-visitation pairs grew a
+    server by ~45 MB per worker in 10 minutes. New bumps go to a small dict buffer; every
+    ``fold_every`` new pairs the buffer is folded into a CSR matrix (int32 index + float64
+    value = 12 bytes per pair). Reading a row merges the two, so callers see one mapping.
+    """
+
+    def __init__(self, n_items: int, fold_every: int = 20_000) -> None:
+        self.n_items = n_items
+        self.fold_every = fold_every
+        self._csr = sp.csr_matrix((n_items, n_items), dtype=np.float64)
+        self._buf: dict[int, dict[int, float]] = {}
+        self._buffered = 0
+
+    def bump(self, a: int, b: int, w: float) -> None:
+        row = self._buf.setdefault(int(a), {})
+        b = int(b)
+        if b not in row:
+            self._buffered += 1
+        row[b] = row.get(b, 0.0) + w
+        if self._buffered >= self.fold_every:
+            self.fold()
+
+    def fold(self) -> None:
+        """Move the buffered pairs into the CSR matrix (duplicates summed)."""
+        if not self._buf:
+            return
+        rows = [a for a, r in self._buf.items() for _ in r]
+        cols = [b for r in self._buf.values() for b in r]
+        vals = [v for r in self._buf.values() for v in r.values()]
+        add = sp.csr_matrix((vals, (rows, cols)), shape=self._csr.shape, dtype=np.float64)
+        self._csr = (self._csr + add).tocsr()
+        self._csr.indices = self._csr.indices.astype(np.int32, copy=False)
+        self._buf, self._buffered = {}, 0
+
+    def get(self, a: int, default: Any = None) -> dict[int, float] | Any:
+        """Row ``a`` as ``{b: sum}`` (``default`` when the row is empty)."""
+        a = int(a)
+        out: dict[int, float] = {}
+        if 0 <= a < self.n_items:
+            lo, hi = self._csr.indptr[a], self._csr.indptr[a + 1]
+            if hi > lo:
+                out = dict(
+                    zip(self._csr.indices[lo:hi].tolist(), self._csr.data[lo:hi].tolist(), strict=True)
+                )
+        for b, v in self._buf.get(a, {}).items():
+            out[b] = out.get(b, 0.0) + v
+        return out if out else default
+
+    def items(self) -> list[tuple[int, dict[int, float]]]:
+        """Every non-empty row, ascending."""
+        rows = set(np.flatnonzero(np.diff(self._csr.indptr)).tolist()) | set(self._buf)
+        return [(a, self.get(a)) for a in sorted(rows)]
+
+    def as_dict(self) -> dict[int, dict[int, float]]:
+        return dict(self.items())
+
+    def __len__(self) -> int:
+        return len(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PairTable):
+            return self.as_dict() == other.as_dict()
+        if isinstance(other, Mapping):
+            return self.as_dict() == {int(a): dict(r) for a, r in other.items()}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def to_json(self) -> dict[str, dict[str, float]]:
+        return {str(a): {str(b): v for b, v in row.items()} for a, row in self.items()}
+
+    @classmethod
+    def from_json(cls, n_items: int, d: Mapping[str, Mapping[str, float]]) -> PairTable:
+        out = cls(n_items)
+        for a, row in d.items():
+            for b, v in row.items():
+                out.bump(int(a), int(b), float(v))
+        out.fold()
+        return out
