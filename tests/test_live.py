@@ -91,3 +91,28 @@ def test_history_is_bounded_and_state_round_trips_through_json() -> None:
     assert copy.purchased == live.purchased
     np.testing.assert_allclose(copy.trending(), live.trending())
     np.testing.assert_allclose(copy.popularity, live.popularity)
+
+
+def test_pair_table_reads_the_same_before_and_after_folding() -> None:
+    """Bumps split between the CSR part and the dict buffer read back as one row."""
+    from shopmind.recommend.live import PairTable
+
+    rng = np.random.default_rng(3)
+    small, never = PairTable(30, fold_every=7), PairTable(30, fold_every=10**9)
+    expect: dict[int, dict[int, float]] = {}
+    for _ in range(500):
+        a, b, w = int(rng.integers(30)), int(rng.integers(30)), float(rng.random())
+        small.bump(a, b, w)
+        never.bump(a, b, w)
+        expect.setdefault(a, {})[b] = expect.get(a, {}).get(b, 0.0) + w
+    assert small._csr.nnz > 0 and small._buffered < 7  # folded many times, some still buffered
+    for a in range(30):
+        got, ref = small.get(a, {}), expect.get(a, {})
+        assert got.keys() == ref.keys()
+        assert all(abs(got[b] - ref[b]) < 1e-9 for b in ref)
+    assert small.get(99) is None  # out of range: no row
+    back = PairTable.from_json(30, json.loads(json.dumps(small.to_json()))).as_dict()
+    ref = never.as_dict()
+    assert back.keys() == ref.keys()
+    assert all(back[a].keys() == ref[a].keys() for a in ref)
+    assert all(abs(back[a][b] - v) < 1e-9 for a in ref for b, v in ref[a].items())
