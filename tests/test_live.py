@@ -116,3 +116,16 @@ def test_pair_table_reads_the_same_before_and_after_folding() -> None:
     assert back.keys() == ref.keys()
     assert all(back[a].keys() == ref[a].keys() for a in ref)
     assert all(abs(back[a][b] - v) < 1e-9 for a in ref for b, v in ref[a].items())
+
+
+def test_pair_table_row_arrays_match_get() -> None:
+    from shopmind.recommend.live import PairTable
+
+    rng = np.random.default_rng(5)
+    t = PairTable(20, fold_every=9)
+    for _ in range(300):
+        t.bump(int(rng.integers(20)), int(rng.integers(20)), float(rng.random()))
+    for a in range(-1, 21):
+        cols, vals = t.row_arrays(a)
+        assert len(set(cols.tolist())) == len(cols)  # one entry per column, buffer merged in
+        assert dict(zip(cols.tolist(), vals.tolist(), strict=True)) == pytest.approx(t.get(a, {}))

@@ -181,8 +181,29 @@ class PairTable:
         vals = [v for r in self._buf.values() for v in r.values()]
         add = sp.csr_matrix((vals, (rows, cols)), shape=self._csr.shape, dtype=np.float64)
         self._csr = (self._csr + add).tocsr()
+        self._csr.sort_indices()  # row_arrays merges the buffer by binary search
         self._csr.indices = self._csr.indices.astype(np.int32, copy=False)
         self._buf, self._buffered = {}, 0
+
+    def row_arrays(self, a: int) -> tuple[np.ndarray, np.ndarray]:
+        """Row ``a`` as (columns, sums) arrays — what request-time scoring reads, without
+        building a dict per row (the CSR slice is a view; only buffered bumps are merged)."""
+        a = int(a)
+        if not 0 <= a < self.n_items:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        lo, hi = self._csr.indptr[a], self._csr.indptr[a + 1]
+        cols, vals = self._csr.indices[lo:hi], self._csr.data[lo:hi]
+        extra = self._buf.get(a)
+        if not extra:
+            return cols, vals
+        bc = np.fromiter(extra, dtype=np.int64, count=len(extra))
+        bv = np.fromiter(extra.values(), dtype=np.float64, count=len(extra))
+        pos = np.searchsorted(cols, bc)
+        hit = pos < len(cols)
+        hit[hit] = cols[pos[hit]] == bc[hit]
+        vals = vals.copy()
+        vals[pos[hit]] += bv[hit]
+        return np.concatenate([cols, bc[~hit]]), np.concatenate([vals, bv[~hit]])
 
     def get(self, a: int, default: Any = None) -> dict[int, float] | Any:
         """Row ``a`` as ``{b: sum}`` (``default`` when the row is empty)."""

@@ -17,12 +17,12 @@ import scipy.sparse as sp
 from shopmind.recommend.als import ALS
 from shopmind.recommend.config import Ranked
 from shopmind.recommend.itemknn import ItemKNN
-from shopmind.recommend.live import DAY
+from shopmind.recommend.live import DAY, PairTable
 
 __all__ = ["Fixed", "Scoring", "als_fold_in", "gather", "rrf_fuse", "top_lists"]
 
 
-def gather(m: sp.csr_matrix, live: Mapping[int, Mapping[int, float]], recent: list[tuple[int, str, float]],
+def gather(m: sp.csr_matrix, live: PairTable | Mapping[int, Mapping[int, float]], recent: list[tuple[int, str, float]],
            n: int, scale: bool = True) -> np.ndarray:  # fmt: skip
     """Recency-weighted sum of the recent items' rows of ``m`` plus their ``live`` counts.
 
@@ -33,8 +33,11 @@ def gather(m: sp.csr_matrix, live: Mapping[int, Mapping[int, float]], recent: li
     for r, _, x in recent:
         lo, hi = m.indptr[r], m.indptr[r + 1]
         c, v = m.indices[lo:hi], m.data[lo:hi].astype(np.float64)
-        extra = live.get(r)
-        if extra:
+        if isinstance(live, PairTable):
+            lc, lv = live.row_arrays(r)
+            if len(lc):
+                c, v = np.concatenate([c, lc]), np.concatenate([v, lv])
+        elif extra := live.get(r):
             c = np.concatenate([c, np.fromiter(extra, dtype=np.int64, count=len(extra))])
             v = np.concatenate([v, np.fromiter(extra.values(), dtype=np.float64, count=len(extra))])
         if not len(v):
