@@ -948,6 +948,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--soak-warmup", type=float, default=60.0, help="seconds before the RSS baseline")
     ap.add_argument("--max-conns", type=int, default=128)
     ap.add_argument(
+        "--keep-live",
+        action="store_true",
+        help="serve the workspace itself, live log included (default: a copy without the live log)",
+    )
+    ap.add_argument(
         "--workers", type=int, default=2, help="`shopmind serve --workers` (default 2: one per core here)"
     )
     ap.add_argument("--seed", type=int, default=7)
@@ -971,6 +976,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         profile(ws, args.profile, args.seed)
         return 0
+    copy_dir = None
+    if not args.keep_live:
+        # serve a copy without the live log: every run starts from the state right after the
+        # build, and the events it posts never accumulate into the next run (they did: five
+        # runs had replayed 125k random events into the live model, and the figures drifted)
+        copy_dir = Path(tempfile.mkdtemp(prefix="shopmind-load-"))
+        src = ws
+        ws = copy_dir / src.name
+        shutil.copytree(src, ws, ignore=shutil.ignore_patterns("live.sqlite*"))
 
     from shopmind.serve.auth import KeyStore
 
@@ -1064,6 +1078,8 @@ def main(argv: list[str] | None = None) -> int:
         if rec is not None:
             KeyStore(ws).revoke(rec.key_id)
         shutil.rmtree(logdir, ignore_errors=True)
+        if copy_dir is not None:
+            shutil.rmtree(copy_dir, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     html_path = args.html or args.out.with_suffix(".html")
