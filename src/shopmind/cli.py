@@ -508,6 +508,8 @@ def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, comm
     # a worker per core: OpenMP pools (the e5 encoder) of one thread, else N workers x cores
     # threads spin against each other (LightGBM ran ~10x slower that way here)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # glibc gives each thread-pool thread its own malloc arena; two per process keep RSS flat
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     metrics_dir = tempfile.mkdtemp(prefix="shopmind-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     os.environ[SERVE_ENV] = json.dumps(
