@@ -43,6 +43,7 @@ import tracemalloc
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -133,21 +134,13 @@ def lexical_section(data: EvalData, measured: list[str], warm: list[str], out: d
     same_top1 = 0
     for i, q in enumerate(measured):
         if i % 2 == 0:
-            t0 = time.perf_counter_ns()
-            a = idx.search(q, 10)
-            t1 = time.perf_counter_ns()
-            b = tv.search(q, 10)
-            t2 = time.perf_counter_ns()
-            ours.append(t1 - t0)
-            theirs.append(t2 - t1)
+            a, ns_a = _call_ns(idx.search, q)
+            b, ns_b = _call_ns(tv.search, q)
         else:
-            t0 = time.perf_counter_ns()
-            b = tv.search(q, 10)
-            t1 = time.perf_counter_ns()
-            a = idx.search(q, 10)
-            t2 = time.perf_counter_ns()
-            theirs.append(t1 - t0)
-            ours.append(t2 - t1)
+            b, ns_b = _call_ns(tv.search, q)
+            a, ns_a = _call_ns(idx.search, q)
+        ours.append(ns_a)
+        theirs.append(ns_b)
         same_top1 += bool(a.ids and b and a.ids[0] == b[0])
     o, t = stats(ours), stats(theirs)
     bo, bt = _blocks(measured, idx, tv)
@@ -176,6 +169,13 @@ def lexical_section(data: EvalData, measured: list[str], warm: list[str], out: d
 BLOCK_ROUNDS = 6
 
 
+def _call_ns(fn: Callable[[str, int], Any], q: str) -> tuple[Any, int]:
+    """A top-10 search and its wall time in ns."""
+    t0 = time.perf_counter_ns()
+    out = fn(q, 10)
+    return out, time.perf_counter_ns() - t0
+
+
 def _blocks(measured: list[str], idx: LexicalIndex, tv: TantivyBM25) -> tuple[dict, dict]:
     """Per-query latency with each engine running whole blocks of queries (see the note where
     it is reported). Interleaving per query, the other measurement, evicts each engine's CPU
@@ -184,12 +184,7 @@ def _blocks(measured: list[str], idx: LexicalIndex, tv: TantivyBM25) -> tuple[di
     fns = {"ours": idx.search, "tantivy": tv.search}
     for r in range(BLOCK_ROUNDS):
         for name in ("ours", "tantivy") if r % 2 == 0 else ("tantivy", "ours"):
-            fn, row = fns[name], []
-            for q in measured:
-                t0 = time.perf_counter_ns()
-                fn(q, 10)
-                row.append(time.perf_counter_ns() - t0)
-            per[name].append(row)
+            per[name].append([_call_ns(fns[name], q)[1] for q in measured])
     med = {k: np.median(np.array(v), axis=0) for k, v in per.items()}
     return stats(med["ours"]), stats(med["tantivy"])
 

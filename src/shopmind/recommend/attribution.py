@@ -61,19 +61,27 @@ class Attribution:
             return reason(code, category=cat.top_category(item)), sources
         return reason("popular"), sources
 
-    def _row(self, source: str, r: int, rows: dict[tuple[str, int], dict[int, float]]) -> dict[int, float]:
-        """Neighbour row ``r`` of a sparse source (batch + live) as a dict, cached per request."""
+    def _merged_row(self, source: str, r: int) -> tuple[np.ndarray, np.ndarray]:
+        """Neighbour row ``r`` of a sparse source, batch matrix + live table, summed per column
+        (columns ascending)."""
+        m = {"covisit": self.covisit, "bought": self.cobought}.get(source)
+        if m is None:
+            m = self.generators["item-knn"].similarity  # type: ignore[attr-defined]
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        c, v = m.indices[lo:hi].astype(np.int64), m.data[lo:hi].astype(np.float64)
+        live = {"covisit": self.live.covisit, "bought": self.live.cobought}.get(source)
+        if live is not None:
+            lc, lv = live.row_arrays(r)
+            c, v = np.concatenate([c, lc]), np.concatenate([v, lv])
+        u, inv = np.unique(c, return_inverse=True)
+        return u, np.bincount(inv, weights=v, minlength=len(u))
+
+    def _row(self, source: str, r: int, rows: dict[tuple[str, int], Any]) -> dict[int, float]:
+        """``_merged_row`` as a dict, cached per request."""
         key = (source, r)
         if key not in rows:
-            m = {"covisit": self.covisit, "bought": self.cobought}.get(source)
-            if m is None:
-                m = self.generators["item-knn"].similarity  # type: ignore[attr-defined]
-            lo, hi = m.indptr[r], m.indptr[r + 1]
-            row = dict(zip(m.indices[lo:hi].tolist(), m.data[lo:hi].tolist(), strict=True))
-            live = {"covisit": self.live.covisit, "bought": self.live.cobought}.get(source, {}).get(r, {})
-            for j, v in live.items():
-                row[j] = row.get(j, 0.0) + v
-            rows[key] = row
+            u, s = self._merged_row(source, r)
+            rows[key] = dict(zip(u.tolist(), s.tolist(), strict=True))
         return rows[key]
 
     def _related(self, source: str, item: int, recent: list[tuple[int, str, float]],
@@ -107,22 +115,12 @@ class Attribution:
         recent row, as before, was ~60 % of a recommendation request once live rows grew.)"""
         key = (source, -1)
         if key not in rows:
-            m = {"covisit": self.covisit, "bought": self.cobought}.get(source)
-            if m is None:
-                m = self.generators["item-knn"].similarity  # type: ignore[attr-defined]
-            live = {"covisit": self.live.covisit, "bought": self.live.cobought}.get(source)
             n = len(self.catalog)
             merged: dict[int, tuple[np.ndarray, np.ndarray]] = {}
             ks, vs = [], []
             for p, (r, _, _) in enumerate(recent):
                 if r not in merged:
-                    lo, hi = m.indptr[r], m.indptr[r + 1]
-                    c, v = m.indices[lo:hi].astype(np.int64), m.data[lo:hi].astype(np.float64)
-                    if live is not None:
-                        lc, lv = live.row_arrays(r)
-                        c, v = np.concatenate([c, lc]), np.concatenate([v, lv])
-                    u, inv = np.unique(c, return_inverse=True)
-                    merged[r] = (u, np.bincount(inv, weights=v, minlength=len(u)))
+                    merged[r] = self._merged_row(source, r)
                 u, sv = merged[r]
                 ks.append(p * n + u)
                 vs.append(sv)

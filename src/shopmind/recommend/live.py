@@ -207,28 +207,22 @@ class PairTable:
 
     def get(self, a: int, default: Any = None) -> dict[int, float] | Any:
         """Row ``a`` as ``{b: sum}`` (``default`` when the row is empty)."""
-        a = int(a)
-        out: dict[int, float] = {}
-        if 0 <= a < self.n_items:
-            lo, hi = self._csr.indptr[a], self._csr.indptr[a + 1]
-            if hi > lo:
-                out = dict(
-                    zip(self._csr.indices[lo:hi].tolist(), self._csr.data[lo:hi].tolist(), strict=True)
-                )
-        for b, v in self._buf.get(a, {}).items():
-            out[b] = out.get(b, 0.0) + v
-        return out if out else default
+        cols, vals = self.row_arrays(a)
+        return dict(zip(cols.tolist(), vals.tolist(), strict=True)) if len(cols) else default
+
+    def _rows(self) -> list[int]:
+        """Indices of the non-empty rows, ascending."""
+        return sorted(set(np.flatnonzero(np.diff(self._csr.indptr)).tolist()) | set(self._buf))
 
     def items(self) -> list[tuple[int, dict[int, float]]]:
         """Every non-empty row, ascending."""
-        rows = set(np.flatnonzero(np.diff(self._csr.indptr)).tolist()) | set(self._buf)
-        return [(a, self.get(a)) for a in sorted(rows)]
+        return [(a, self.get(a)) for a in self._rows()]
 
     def as_dict(self) -> dict[int, dict[int, float]]:
         return dict(self.items())
 
     def __len__(self) -> int:
-        return len(self.items())
+        return len(self._rows())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PairTable):

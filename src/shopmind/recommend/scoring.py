@@ -22,7 +22,7 @@ from shopmind.recommend.live import DAY, PairTable
 __all__ = ["Fixed", "Scoring", "als_fold_in", "gather", "rrf_fuse", "top_lists"]
 
 
-def gather(m: sp.csr_matrix, live: PairTable | Mapping[int, Mapping[int, float]], recent: list[tuple[int, str, float]],
+def gather(m: sp.csr_matrix, live: PairTable | None, recent: list[tuple[int, str, float]],
            n: int, scale: bool = True) -> np.ndarray:  # fmt: skip
     """Recency-weighted sum of the recent items' rows of ``m`` plus their ``live`` counts.
 
@@ -33,13 +33,10 @@ def gather(m: sp.csr_matrix, live: PairTable | Mapping[int, Mapping[int, float]]
     for r, _, x in recent:
         lo, hi = m.indptr[r], m.indptr[r + 1]
         c, v = m.indices[lo:hi], m.data[lo:hi].astype(np.float64)
-        if isinstance(live, PairTable):
+        if live is not None:
             lc, lv = live.row_arrays(r)
             if len(lc):
                 c, v = np.concatenate([c, lc]), np.concatenate([v, lv])
-        elif extra := live.get(r):
-            c = np.concatenate([c, np.fromiter(extra, dtype=np.int64, count=len(extra))])
-            v = np.concatenate([v, np.fromiter(extra.values(), dtype=np.float64, count=len(extra))])
         if not len(v):
             continue
         top = v.max() if scale else 1.0
@@ -238,7 +235,7 @@ class Scoring:
                     m = self.data.matrix
                     items.update(m.indices[m.indptr[user_row] : m.indptr[user_row + 1]].tolist())
                 sim = self.generators[name].similarity  # type: ignore[attr-defined]
-                out[name] = gather(sim, {}, [(i, "", 1.0) for i in items], len(self.catalog), scale=False)
+                out[name] = gather(sim, None, [(i, "", 1.0) for i in items], len(self.catalog), scale=False)
         return out
 
     def _lists(self, scores: Mapping[str, np.ndarray], exclude: np.ndarray) -> dict[str, np.ndarray]:
