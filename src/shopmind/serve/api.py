@@ -1,0 +1,113 @@
+"""What every route shares: the JSON error type, one-pass JSON responses, the key check and
+the release a request runs against.
+
+Routes live in ``serve/routes/`` (one module per resource); they reach the served state only
+through ``request.app.state`` (set by :func:`shopmind.serve.app.create_app`), so a router is a
+plain module-level object and the app factory stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from shopmind.serve.state import LoadedRelease, Shop
+
+
+class ApiError(Exception):
+    """An error answered as JSON ``{"error": {code, message, field}}`` with an HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def error_response(
+    request: Request, status: int, code: str, message: str, field: str | None = None
+) -> JSONResponse:
+    """The one error body of the API (with the request id, so a user can quote it)."""
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if field:
+        body["error"]["field"] = field
+    body["request_id"] = request.scope.get("state", {}).get("request_id")
+    return JSONResponse(body, status_code=status)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values from dataclasses, numpy scalars, dates and non-finite floats (null)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return jsonable(value.as_dict() if hasattr(value, "as_dict") else asdict(value))
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def json_response(content: Any, status: int = 200) -> Response:
+    """One orjson pass over already-plain data (``jsonable``): ~10x cheaper than FastAPI's
+    ``jsonable_encoder`` + response-model validation + ``json.dumps`` on a 20-item answer."""
+    return Response(orjson.dumps(jsonable(content)), status_code=status, media_type="application/json")
+
+
+def shop_of(request: Request) -> Shop:
+    """The served state of the app's workspace."""
+    return request.app.state.shop
+
+
+async def current_release(request: Request) -> LoadedRelease:
+    """The release this request uses from start to end (a swap mid-request does not affect it),
+    after applying what other worker processes logged (``Shop.sync``)."""
+    shop = shop_of(request)
+    shop.sync()
+    cur = shop.current
+    if cur is None:
+        raise ApiError(503, "no_release", shop.last_error or "no release yet: run `shopmind build`")
+    return cur
+
+
+Rel = Annotated[LoadedRelease, Depends(current_release)]
+
+
+def presented_key(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The key of a request: ``X-API-Key`` or ``Authorization: Bearer``."""
+    if x_api_key:
+        return x_api_key
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def needs(scope: str) -> Any:
+    """A route dependency: the request must present a key with ``scope`` (``read`` is open
+    unless the server was started with ``read_key_required``)."""
+
+    async def check(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> None:
+        state = request.app.state
+        if scope == "read" and not state.settings["read_key_required"]:
+            return
+        verdict = state.keys.check(presented_key(authorization, x_api_key), scope)
+        if verdict == "missing":
+            raise ApiError(401, "unauthorized", f"this route needs an API key with the '{scope}' scope")
+        if verdict == "invalid":
+            raise ApiError(401, "unauthorized", "the API key is not valid")
+        if verdict == "forbidden":
+            raise ApiError(403, "forbidden", f"the API key lacks the '{scope}' scope")
+
+    return Depends(check)

@@ -1,0 +1,8 @@
+"""The HTTP API, one router per resource (search, recommendations, events, products, quality,
+admin and health); :func:`shopmind.serve.app.create_app` includes them all."""
+
+from shopmind.serve.routes import admin, events, products, quality, recs, search
+
+ROUTERS = (search.router, recs.router, events.router, products.router, quality.router, admin.router)
+
+__all__ = ["ROUTERS"]

@@ -1,0 +1,72 @@
+"""Releases, reload, health, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from shopmind.serve.api import jsonable, needs, shop_of
+
+router = APIRouter()
+
+
+@router.get("/v1/releases", tags=["admin"], dependencies=[needs("read")])
+def list_releases(request: Request) -> dict[str, Any]:
+    """The releases in the workspace and the one being served."""
+    shop = shop_of(request)
+    return {"current": shop.release_id, "releases": jsonable(shop.releases.list())}
+
+
+@router.post("/v1/admin/reload", tags=["admin"], dependencies=[needs("admin")])
+def reload(request: Request) -> dict[str, Any]:
+    """Load the release CURRENT points at now (the watcher does this every second anyway)."""
+    shop = shop_of(request)
+    swapped = shop.refresh()
+    request.app.state.keys.reload()
+    return {"release": shop.release_id, "swapped": swapped}
+
+
+@router.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+def readyz(request: Request) -> JSONResponse:
+    """Readiness: a release is loaded (503 with the reason otherwise)."""
+    shop = shop_of(request)
+    cur = shop.current
+    if cur is None:
+        return JSONResponse(
+            {"status": "not_ready", "reason": shop.last_error or "no release"}, status_code=503
+        )
+    return JSONResponse({"status": "ready", "release": cur.id, "sizes": cur.sizes()})
+
+
+@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+def prometheus(request: Request) -> Response:
+    """Prometheus exposition (summed over worker processes when there are several)."""
+    metrics = request.app.state.metrics
+    cur = shop_of(request).current
+    if cur is not None:
+        # the previous release's series drops to 0 (clearing labels is not possible when
+        # several workers share the metrics files)
+        if metrics.served_release not in (None, cur.id):
+            metrics.release.labels(metrics.served_release).set(0)
+        metrics.served_release = cur.id
+        metrics.release.labels(cur.id).set(1)
+        for name, n in cur.sizes().items():
+            metrics.index_size.labels(name).set(n)
+    registry = metrics.registry
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: sum their files
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,72 @@
+"""Quality runs and offline evaluation results, read from the workspace's JSON summaries
+(the server never opens the DuckDB store: one writing process owns it)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from shopmind.serve.api import ApiError, jsonable, needs
+
+router = APIRouter(tags=["quality"], dependencies=[needs("read")])
+
+
+def _workspace(request: Request) -> Path:
+    return request.app.state.workspace
+
+
+def _reports(folder: Path, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` run summaries (file names sort by run id = start time)."""
+    out = []
+    for p in (sorted(folder.glob("*.json"), reverse=True) if folder.exists() else [])[:limit]:
+        try:
+            out.append(json.loads(p.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+@router.get("/v1/quality/runs")
+def quality_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
+    """Quality runs, newest first (summaries without the per-check detail)."""
+    keep = ("run_id", "source", "status", "started_at", "held", "exit_code", "account")
+    runs = [{k: s.get(k) for k in keep} for s in _reports(_workspace(request) / "reports", limit)]
+    return {"runs": jsonable(runs)}
+
+
+@router.get("/v1/quality/runs/{run_id}", response_model=None)
+def quality_run(request: Request, run_id: str, format: str = "json") -> Response:
+    """The full summary of one run, or its HTML report with ``format=html``."""
+    if format not in ("json", "html"):
+        raise ApiError(400, "invalid_parameter", "format must be json or html", "format")
+    folder = _workspace(request) / "reports"
+    safe = "".join(ch for ch in run_id if ch.isalnum() or ch in "-_.")
+    if safe != run_id or not (folder / f"{safe}.json").exists():
+        raise ApiError(404, "not_found", f"no quality run {run_id!r}", "run_id")
+    if format == "html":
+        html = folder / f"{safe}.html"
+        if not html.exists():
+            raise ApiError(404, "not_found", f"run {run_id} has no HTML report")
+        return HTMLResponse(html.read_text(encoding="utf-8"))
+    return JSONResponse(json.loads((folder / f"{safe}.json").read_text(encoding="utf-8")))
+
+
+@router.get("/v1/evaluation")
+def evaluation(request: Request) -> dict[str, Any]:
+    """Latest offline evaluation results (``shopmind evaluate … --out <workspace>/evaluation/…``)."""
+    folder = _workspace(request) / "evaluation"
+    out: dict[str, list[Any]] = {"search": [], "recs": []}
+    for p in sorted(folder.glob("*.json")) if folder.exists() else []:
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        kind = "recs" if "recs" in p.name or data.get("kind") == "recs" or "protocol" in data else "search"
+        out[kind].append(
+            {"file": p.name, **data} if isinstance(data, dict) else {"file": p.name, "data": data}
+        )
+    return out

@@ -1,0 +1,78 @@
+"""``/v1/search`` and ``/v1/autocomplete``: hybrid product search over the served release."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from shopmind.search.engine import SearchError
+from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
+
+router = APIRouter(tags=["search"])
+
+
+@router.get("/v1/search", dependencies=[needs("read")], response_model=dict[str, Any])
+async def search(
+    rel: Rel,
+    q: Annotated[str, Query(max_length=2000, description="Free text, any language")] = "",
+    category: Annotated[list[str] | None, Query(max_length=20)] = None,
+    brand: Annotated[list[str] | None, Query(max_length=50)] = None,
+    price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    attr: Annotated[list[str] | None, Query(max_length=50, description="key:value")] = None,
+    in_stock: bool = False,
+    sort: str = "relevance",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    facets: Annotated[str | None, Query(max_length=500, description="comma-separated facet names")] = None,
+    understand: bool = True,
+) -> Response:
+    """Hybrid search with filters, facets over the same result set and the understood query."""
+    from shopmind.search.query import Filters
+
+    if rel.engine is None:
+        raise ApiError(503, "no_search_index", "the current release has no search index")
+    attrs: dict[str, list[str]] = {}
+    for a in attr or []:
+        k, sep, v = a.partition(":")
+        if not sep or not k.strip() or not v.strip():
+            raise ApiError(400, "invalid_parameter", f"attr {a!r} must look like key:value", "attr")
+        attrs.setdefault(k.strip(), []).append(v.strip())
+    if price_min is not None and price_max is not None and price_min > price_max:
+        raise ApiError(
+            400, "invalid_parameter", f"price_min ({price_min}) is above price_max ({price_max})", "price_min"
+        )
+    filters = Filters(
+        categories=tuple(category or ()),
+        brands=tuple(brand or ()),
+        price_min=price_min,
+        price_max=price_max,
+        attributes=tuple((k, tuple(v)) for k, v in attrs.items()),
+        in_stock=in_stock,
+    )
+    kwargs: dict[str, Any] = {}
+    if facets is not None:
+        kwargs["facets"] = tuple(f.strip() for f in facets.split(",") if f.strip())
+    try:
+        resp = rel.engine.search(
+            q, filters=filters, sort=sort, page=page, size=size, apply_understood=understand, **kwargs
+        )
+    except SearchError as exc:  # only the engine's parameter errors; anything else is a logged 500
+        raise ApiError(400, exc.code, exc.message, exc.param) from None
+    out = jsonable(resp)
+    out["release"] = rel.id
+    return json_response(out)
+
+
+@router.get("/v1/autocomplete", dependencies=[needs("read")], response_model=dict[str, Any])
+async def autocomplete(
+    rel: Rel,
+    q: Annotated[str, Query(max_length=200)] = "",
+    k: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> Response:
+    """Completions: popular past queries, product titles and categories starting with ``q``."""
+    if rel.engine is None:
+        raise ApiError(503, "no_search_index", "the current release has no search index")
+    return json_response({"prefix": q, "suggestions": rel.engine.autocomplete(q, k=k), "release": rel.id})
