@@ -1,0 +1,60 @@
+"""The ``shopmind`` command line: the root app, with a module per command group.
+
+``data`` (demo-data, formats, checks, ingest, runs, quarantine), ``release`` (build, releases,
+rollback), ``serve`` (serve, demo), ``keys`` (the keys group) and the ``evaluate`` group, whose
+commands live with what they measure (``shopmind.search.cli``, ``shopmind.recommend.cli``).
+
+Exit codes are part of the contract for schedulers and CI: 0 = clean or warnings only,
+1 = an error threshold was crossed and the batch is held (nothing published), 2 = usage or
+input error (bad flag, missing file, bad config). User errors print one clear message, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from shopmind.cli import data, keys, release, serve
+from shopmind.cli.common import console
+from shopmind.cli.data import DEMO_GATE_TOML
+
+__all__ = ["DEMO_GATE_TOML", "app", "main"]
+
+app = typer.Typer(
+    name="shopmind",
+    help="Self-hosted search and recommendations for online shops, behind a data-quality gate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data.register(app)
+release.register(app)
+serve.register(app)
+keys.register(app)
+
+evaluate_app = typer.Typer(
+    help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True
+)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+def _register_evaluators() -> None:
+    from shopmind.recommend.cli import register as register_recs
+    from shopmind.search.cli import register as register_search
+
+    register_search(evaluate_app)
+    register_recs(evaluate_app)
+
+
+_register_evaluators()
+
+
+def main() -> None:
+    """Entry point of the ``shopmind`` script: run the app; Ctrl-C exits 130 without a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        console.print("interrupted; nothing was published by the interrupted step")
+        sys.exit(130)

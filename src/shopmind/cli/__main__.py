@@ -1,0 +1,5 @@
+"""``python -m shopmind.cli``: the same as the ``shopmind`` script."""
+
+from shopmind.cli import main
+
+main()

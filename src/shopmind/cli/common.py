@@ -1,0 +1,59 @@
+"""What every command group shares: the consoles, the one-line user error, the workspace option.
+
+Exit codes are part of the contract for schedulers and CI: 0 = clean or warnings only,
+1 = an error threshold was crossed and the batch is held (nothing published), 2 = usage or
+input error (bad flag, missing file, bad config). User errors print one clear message, never
+a traceback.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from shopmind.config import ConfigError
+
+console = Console(stderr=True)
+out = Console()
+
+WORKSPACE = typer.Option("--workspace", "-w", help="Folder holding the store (DuckDB file) and reports.")
+DEFAULT_WORKSPACE = Path("shopmind-data")
+DEFAULT_DATA = Path("../shared/data")
+
+
+class UsageError(Exception):
+    """A mistake in what the user asked for; printed as one line, exit code 2."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``message`` as one red error line (markup escaped) and return the exit-2 to raise."""
+    console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause (bad input, config, paths) into one line and exit 2."""
+    from shopmind.data.readers import InputError
+
+    try:
+        yield
+    except (UsageError, InputError, ConfigError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+
+
+def read_toml(config: Path) -> dict[str, Any]:
+    """The parsed TOML file ``config``; a missing or malformed file is a ``UsageError`` naming it."""
+    try:
+        return tomllib.loads(config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {config} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{config}: not valid TOML: {exc}") from None

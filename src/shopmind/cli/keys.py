@@ -1,0 +1,56 @@
+"""``shopmind keys``: API keys for the write and admin routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, console, fail
+
+keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
+
+
+@keys_app.command("add")
+def keys_add(
+    name: Annotated[str, typer.Argument(help="A label, e.g. the client's name.")],
+    scope: Annotated[str, typer.Option(help="read, events, write or admin.")] = "write",
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+) -> None:
+    """Create a key and print it once (only its scrypt hash is kept)."""
+    from shopmind.serve.auth import SCOPES, KeyStore
+
+    if scope not in SCOPES:
+        raise fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
+    if not workspace.exists():
+        raise fail(f"workspace {workspace} does not exist")
+    print(KeyStore(workspace).add(name, scope))
+    console.print("store this key now: it cannot be shown again (a running server picks it up on reload)")
+
+
+@keys_app.command("list")
+def keys_list(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
+    """List keys (id, name, scope, created) — never the keys themselves."""
+    from shopmind.serve.auth import KeyStore
+
+    for r in KeyStore(workspace).list():
+        print(f"{r.key_id}\t{r.name}\t{r.scope}\t{r.created_at}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="Id shown by `shopmind keys list`.")],
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+) -> None:
+    """Revoke a key."""
+    from shopmind.serve.auth import KeyStore
+
+    if not KeyStore(workspace).revoke(key_id):
+        raise fail(f"no key {key_id!r}")
+    console.print(f"revoked {key_id}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``keys`` group to ``app``."""
+    app.add_typer(keys_app, name="keys")

@@ -1,0 +1,119 @@
+"""Release commands: build a release from the store, list releases, roll back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shopmind.cli.common import (
+    DEFAULT_WORKSPACE,
+    WORKSPACE,
+    UsageError,
+    console,
+    fail,
+    out,
+    read_toml,
+)
+
+
+def _settings(config: Path | None) -> dict:
+    """The ``[search]``, ``[recs]`` and ``[release]`` tables of a shop TOML file (all optional)."""
+    if config is None:
+        return {}
+    data = read_toml(config)
+    return {k: data[k] for k in ("search", "recs", "release") if k in data}
+
+
+def build(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Build even if the latest quality run was held.")] = False,
+    keep: Annotated[int | None, typer.Option(min=1, help="Finished releases to keep (default 5).")] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="Vector cache folder (default: <workspace>/cache).")
+    ] = None,
+) -> None:
+    """Build a new release from the store and switch the server to it atomically.
+
+    A failed or killed build leaves the current release serving. Refuses when the latest
+    quality run was held by the gate, unless --force.
+    """
+    from shopmind.release.build import build_release
+    from shopmind.release.components import default_components
+    from shopmind.release.releases import ReleaseError
+
+    try:
+        settings = _settings(config)
+        keep_n = keep or int(settings.get("release", {}).get("keep", 5))
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        ) as bar:
+            task = bar.add_task("reading the store", total=None)
+            manifest = build_release(
+                workspace,
+                default_components(),
+                settings=settings,
+                force=force,
+                keep=keep_n,
+                cache_dir=cache or workspace / "cache",
+                log=lambda msg: bar.update(task, description=msg),
+            )
+    except (ReleaseError, UsageError, FileNotFoundError) as exc:
+        raise fail(str(exc)) from None
+    parts = ", ".join(f"{k} {v['seconds']:.1f}s" for k, v in manifest["components"].items())
+    console.print(
+        f"[green]release {manifest['id']}[/] is current ({parts}; total {manifest['seconds']:.1f}s)"
+    )
+    if manifest.get("pruned"):
+        console.print(f"removed old releases: {', '.join(manifest['pruned'])}")
+    print(manifest["id"])
+
+
+def releases(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+) -> None:
+    """List finished releases, newest first; the current one is marked."""
+    from shopmind.release.releases import Releases
+
+    found = Releases(workspace).list()
+    if as_json:
+        for m in found:
+            print(json.dumps(m, default=str))
+        return
+    table = Table("", "release", "created", "products", "events", "latest run", "seconds")
+    for m in found:
+        table.add_row(
+            "*" if m["current"] else "", m["id"], m["created_at"][:19], f"{m['rows']['products']:,}",
+            f"{m['rows']['events']:,}", f"{m['latest_run']['run_id']} ({m['latest_run']['status']})",
+            f"{m['seconds']:.1f}",
+        )  # fmt: skip
+    out.print(table)
+
+
+def rollback(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    to: Annotated[str | None, typer.Option(help="Release id (default: the one before the current).")] = None,
+) -> None:
+    """Switch the current release back (a running server follows without a restart)."""
+    from shopmind.release.releases import ReleaseError, Releases
+
+    try:
+        rid = Releases(workspace).rollback(to)
+    except ReleaseError as exc:
+        raise fail(str(exc)) from None
+    console.print(f"current release is now {rid}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the release commands to ``app``."""
+    app.command()(build)
+    app.command()(releases)
+    app.command()(rollback)

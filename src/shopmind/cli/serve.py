@@ -1,0 +1,166 @@
+"""Serving commands: serve the current release (one process or N workers) and the main job, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopmind.cli.common import (
+    DEFAULT_DATA,
+    DEFAULT_WORKSPACE,
+    WORKSPACE,
+    UsageError,
+    console,
+    fail,
+    read_toml,
+)
+from shopmind.cli.data import demo_data, ingest
+from shopmind.cli.release import build
+
+
+def serve(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Shop TOML file (table: serve).")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (one per core serves the most; default: [serve] workers, else 1). "
+            "They share the live log, so an event posted to one is seen by all.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the current release: HTTP API (/docs), storefront (/) and dashboards.
+
+    Follows `shopmind build` and `shopmind rollback` without a restart.
+    """
+    import uvicorn
+
+    from shopmind.serve.app import DEFAULTS, create_app
+    from shopmind.serve.observe import configure_logging
+
+    settings: dict = {}
+    try:
+        if config is not None:
+            settings = dict(read_toml(config).get("serve", {}))
+            unknown = sorted(set(settings) - set(DEFAULTS))
+            if unknown:
+                raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
+        if not workspace.exists():
+            raise UsageError(
+                f"workspace {workspace} does not exist (run `shopmind ingest` and `shopmind build`)"
+            )
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    n_workers = workers if workers is not None else settings.get("workers", 1)
+    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= 64:
+        raise fail(f"[serve] workers must be a whole number from 1 to 64, not {n_workers!r}")
+    configure_logging(log_level)
+    console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_keep_alive": 5,
+    }
+    if n_workers == 1:
+        uvicorn.run(create_app(workspace, settings), **common)
+        return
+    _serve_workers(workspace, settings, log_level, n_workers, common)
+
+
+def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, common: dict) -> None:
+    """Run ``n`` uvicorn worker processes, each building its app with ``app_from_env``."""
+    import json
+    import os
+    import shutil
+    import tempfile
+
+    import uvicorn
+
+    from shopmind.serve.app import SERVE_ENV
+    from shopmind.serve.auth import new_key
+
+    # one storefront key for all workers; Prometheus values summed over the workers' files
+    shared = {**settings, "storefront_key": new_key()}
+    # a worker per core: OpenMP pools (the e5 encoder) of one thread, else N workers x cores
+    # threads spin against each other (LightGBM ran ~10x slower that way here)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # glibc gives each thread-pool thread its own malloc arena; two per process keep RSS flat
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    metrics_dir = tempfile.mkdtemp(prefix="shopmind-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ[SERVE_ENV] = json.dumps(
+        {"workspace": str(workspace.resolve()), "settings": shared, "log_level": log_level}
+    )
+    try:
+        uvicorn.run("shopmind.serve.app:app_from_env", factory=True, workers=n, **common)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def demo(
+    dataset: Annotated[
+        str, typer.Option(help="'demo' (the generated bilingual shop) or a format from `shopmind formats`.")
+    ] = "demo",
+    data: Annotated[Path, typer.Option(help="Folder of the shared datasets (for --dataset).")] = DEFAULT_DATA,
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    out_dir: Annotated[
+        Path, typer.Option("--demo-dir", help="Where the demo shop files are written.")
+    ] = Path("demo-shop"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release, serve)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the build (tests, CI).")] = False,
+    products: Annotated[int, typer.Option(min=50, help="Demo shop: number of products.")] = 3000,
+    users: Annotated[int, typer.Option(min=10, help="Demo shop: number of users.")] = 1500,
+    days: Annotated[int, typer.Option(min=1, help="Demo shop: days of behaviour.")] = 60,
+) -> None:
+    """The main job: generate (or read) a shop, ingest it through the gate, build a release, serve it.
+
+    `--dataset online-retail` (or any format with its folder under --data) runs the same path on a
+    real dataset instead of the generated demo shop.
+    """
+    from shopmind.data.adapters import ADAPTERS
+
+    if dataset != "demo" and dataset not in ADAPTERS:
+        raise fail(f"unknown dataset {dataset!r}; use 'demo' or one of: {', '.join(sorted(ADAPTERS))}")
+    if dataset == "demo":
+        demo_data(
+            out_dir=out_dir, seed=42, products=products, users=users, days=days, defect_rate=0.02, end=None
+        )
+        source, fmt, gate_cfg = out_dir, None, out_dir / "gate.toml"
+    else:
+        source, fmt, gate_cfg = data / dataset, dataset, None
+        if not source.exists():
+            raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    try:
+        ingest(path=source, fmt=fmt, mapping=None, workspace=workspace, config=gate_cfg, source=None,
+               data_root=data, force=False, as_json=False)  # fmt: skip
+    except typer.Exit as exc:
+        if exc.exit_code not in (0, None):
+            raise fail("the quality gate held the batch: see the report above; nothing was built") from None
+    build(workspace=workspace, config=config, force=False, keep=None, cache=None)
+    if no_serve:
+        return
+    serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the serving commands to ``app``."""
+    app.command()(serve)
+    app.command()(demo)
