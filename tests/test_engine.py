@@ -82,10 +82,16 @@ def test_facets_equal_counts_from_the_full_result_set(engine, products, query, f
         got = f.counts()
         assert all(expect[k] == v for k, v in got.items())
         assert sum(got.values()) + f.other == sum(expect.values())
-    price = r.facets["price"]
-    for lo, hi, c in price.buckets:
-        assert c == sum(1 for h in hits if h["price"] is not None and (lo is None or h["price"] >= lo) and (hi is None or h["price"] < hi))  # fmt: skip
-    assert sum(c for *_, c in price.buckets) + price.missing == r.total
+    # one price facet per currency (never mixed): each counts only its own currency's products
+    prices = {k: f for k, f in r.facets.items() if k == "price" or k.startswith("price.")}
+    priced = Counter(h["currency"] for h in hits if h["price"] is not None)
+    assert {f.currency for f in prices.values()} == set(priced) or not priced
+    for f in prices.values():
+        mine = [h for h in hits if h["price"] is not None and h["currency"] == f.currency]
+        for lo, hi, c in f.buckets:
+            assert c == sum(1 for h in mine if (lo is None or h["price"] >= lo) and (hi is None or h["price"] < hi))  # fmt: skip
+        assert sum(c for *_, c in f.buckets) + f.other + f.missing == r.total
+        assert sum(c for *_, c in f.buckets) == len(mine)
     colours = Counter(a["value"] for h in hits for a in (h["attributes"] or []) if a["key"] == "colour")
     assert r.facets["attr.colour"].counts() == {k: colours[k] for k in r.facets["attr.colour"].counts()}
 
@@ -119,7 +125,13 @@ def test_sort_orders(engine, products, sort):
         prices = [rows[i]["price"] for i in ids]
         known = [p for p in prices if p is not None]
         assert prices[: len(known)] == known  # unknown prices last
-        assert known == sorted(known, reverse=sort == "price_desc")
+        # never across currencies: one contiguous run per currency, commonest first, each sorted
+        curs = [rows[i]["currency"] for i in ids[: len(known)]]
+        runs = [c for j, c in enumerate(curs) if j == 0 or curs[j - 1] != c]
+        assert len(runs) == len(set(curs)) >= 2 and runs[0] == Counter(curs).most_common(1)[0][0]
+        for cur in runs:
+            mine = [p for p, c in zip(known, curs, strict=True) if c == cur]
+            assert mine == sorted(mine, reverse=sort == "price_desc")
     elif sort == "newest":
         ts = [rows[i]["created_at"] for i in ids]
         assert ts == sorted(ts, reverse=True)
@@ -246,7 +258,9 @@ def _consistent(r) -> None:
         f = r.facets.get(name)
         if f is not None:
             assert sum(f.counts().values()) + f.other + f.missing == r.total
-    assert sum(c for *_, c in r.facets["price"].buckets) + r.facets["price"].missing == r.total
+    for name, f in r.facets.items():
+        if name == "price" or name.startswith("price."):
+            assert sum(c for *_, c in f.buckets) + f.other + f.missing == r.total
     assert len(r.hits) == min(r.total, r.size)
 
 

@@ -17,6 +17,10 @@ Strings with few distinct values are dictionary-encoded:
 - attributes as coordinate lists ``attr_row`` / ``attr_pair`` (a product may carry several
   values of one key), with ``pair_key[pair]`` and ``pairs[pair] = (key, value)``.
 
+Currencies: ``currency_code[r]`` indexes ``currencies`` (upper-cased codes), -1 when missing;
+a price is only compared with prices of its own currency unless exchange rates are given
+(``price_in``).
+
 Numbers: ``price`` (NaN = missing), ``stock`` (NaN = unknown), ``created`` (microseconds
 since the epoch, ``NO_TIME`` when missing) and ``popularity`` (event weight, 0 when none).
 """
@@ -31,6 +35,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.data.model import ATTRIBUTES, CATEGORY_SEP, UTC_DATETIME
+from shopmind.search.money import round_money, row_factors
 from shopmind.search.query import Filters
 from shopmind.text.analysis import normalize
 
@@ -127,6 +132,8 @@ class Catalog:
         self.popularity = np.zeros(0)
         self._brands = _Dict()
         self.brand_code = np.zeros(0, dtype=np.int32)
+        self._curs = _Dict()
+        self.currency_code = np.zeros(0, dtype=np.int32)
         self._cats: list[_Dict] = []
         self.cat_codes: list[np.ndarray] = []
         self._keys = _Dict()
@@ -152,6 +159,29 @@ class Catalog:
     @property
     def brands(self) -> list[str]:
         return self._brands.display
+
+    @property
+    def currencies(self) -> list[str]:
+        return self._curs.display
+
+    def currency_of(self, code: str | None) -> int:
+        """The code of currency ``code`` in ``currencies``, -1 when no product uses it."""
+        return self._curs.code.get(fold(code), -1) if code else -1
+
+    def price_in(self, currency: str | None, rates: dict[str, float] | None = None) -> np.ndarray:
+        """Per row, the price as a number comparable in ``currency``: converted with ``rates``
+        when given, else the row's own price when it is in ``currency`` and NaN otherwise
+        (NaN compares False: such a row passes no price bound). ``None``: the raw prices."""
+        if not currency:
+            return self.price
+        if rates:
+            return self.price * row_factors(self.currency_code, self.currencies, rates, currency.upper())
+        code = self.currency_of(currency)
+        return (
+            np.where(self.currency_code == code, self.price, np.nan)
+            if code >= 0
+            else np.full_like(self.price, np.nan)
+        )
 
     @property
     def keys(self) -> list[str]:
@@ -208,6 +238,11 @@ class Catalog:
             if b is not None and b.strip():
                 brand[i] = self._brands.get(b.strip())
         self.brand_code = np.concatenate([self.brand_code, brand])
+        cur = np.full(n, -1, dtype=np.int32)
+        for i, c in enumerate(frame["currency"].to_list()):
+            if c is not None and c.strip():
+                cur[i] = self._curs.get(c.strip().upper())
+        self.currency_code = np.concatenate([self.currency_code, cur])
         # category prefix paths per level
         paths = [split_path(p) for p in frame["category_path"].to_list()]
         depth = max((len(p) for p in paths), default=0)
@@ -282,8 +317,9 @@ class Catalog:
         return old_to_new
 
     # ------------------------------------------------------------------ filtering
-    def mask(self, filters: Filters | None) -> np.ndarray:
-        """Live rows passing every constraint of ``filters`` (see ``Filters``)."""
+    def mask(self, filters: Filters | None, rates: dict[str, float] | None = None) -> np.ndarray:
+        """Live rows passing every constraint of ``filters`` (see ``Filters``); price bounds
+        are read in ``filters.currency`` (see ``price_in``)."""
         m = self.live.copy()
         if filters is None or filters.is_empty():
             return m
@@ -294,10 +330,12 @@ class Catalog:
                 self._brands.code[k] for k in (fold(b) for b in filters.brands) if k in self._brands.code
             ]
             m &= np.isin(self.brand_code, np.asarray(codes, dtype=np.int32))
-        if filters.price_min is not None:
-            m &= self.price >= filters.price_min  # NaN compares False: unknown price is excluded
-        if filters.price_max is not None:
-            m &= self.price <= filters.price_max
+        if filters.price_min is not None or filters.price_max is not None:
+            price = self.price_in(filters.currency, rates)
+            if filters.price_min is not None:
+                m &= price >= filters.price_min  # NaN compares False: unknown price is excluded
+            if filters.price_max is not None:
+                m &= price <= filters.price_max
         for key, values in filters.attributes:
             m &= self._attribute_mask(key, values)
         if filters.in_stock:
@@ -340,7 +378,11 @@ class Catalog:
                 self._display.setdefault(c, []).extend(part[c].to_list())
             self._display_rows = self.n_rows
         cols = [(c, self._display[c]) for c in DISPLAY]
-        return [{c: vals[int(r)] for c, vals in cols} for r in rows]
+        out = [{c: vals[int(r)] for c, vals in cols} for r in rows]
+        for rec in out:  # money as the currency writes it (0.82, not 0.8200000000000001)
+            if rec["price"] is not None:
+                rec["price"] = round_money(rec["price"], rec["currency"])
+        return out
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path | str) -> None:

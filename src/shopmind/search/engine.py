@@ -67,6 +67,7 @@ from shopmind.search.facets import DEFAULT_FACETS, Facet, compute_facets
 from shopmind.search.highlight import highlight as mark_text
 from shopmind.search.highlight import snippet as mark_snippet
 from shopmind.search.lexical import BM25Params, LexicalIndex
+from shopmind.search.money import check_currency, check_rates
 from shopmind.search.query import SORT_KEYS, Filters, Understood
 from shopmind.text.analysis import _CJK_RUN, Analyzer
 
@@ -165,6 +166,9 @@ class SearchConfig:
     #: if it does not lose on held-out queries) or "off"
     ltr: str = "auto"
     ltr_min_queries: int = 30
+    #: currency -> value of one unit in a common reference unit (``[search.currency_rates]``);
+    #: empty: prices are compared, sorted and faceted per currency, never converted
+    currency_rates: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.encoder is not None and self.encoder not in ENCODERS:
@@ -175,6 +179,7 @@ class SearchConfig:
             raise ValueError("alpha must be in [0, 1]")
         if self.ltr not in ("auto", "off"):
             raise ValueError(f"unknown ltr {self.ltr!r}; valid: auto, off")
+        self.currency_rates = check_rates(self.currency_rates)
         if isinstance(self.ltr_min_queries, bool) or not isinstance(self.ltr_min_queries, int) or self.ltr_min_queries < 2:  # fmt: skip
             raise ValueError(f"ltr_min_queries must be an integer >= 2, not {self.ltr_min_queries!r}")
 
@@ -344,13 +349,22 @@ def _as_filters(filters: object) -> Filters:
             )
     if not isinstance(filters.in_stock, bool):
         raise SearchError("invalid_filter", "filters.in_stock", "must be true or false")
-    return filters
+    try:
+        currency = check_currency(filters.currency, "filters.currency")
+    except ValueError as exc:
+        raise SearchError("invalid_filter", "filters.currency", str(exc).split(": ", 1)[1]) from None
+    return replace(filters, currency=currency) if currency != filters.currency else filters
 
 
 def _merge_filters(a: Filters, b: Filters) -> Filters:
-    """Both sets of constraints at once (a product must pass each)."""
+    """Both sets of constraints at once (a product must pass each). Price bounds in two
+    different currencies cannot be combined: ``a``'s (the caller's) win."""
     lo = [x for x in (a.price_min, b.price_min) if x is not None]
     hi = [x for x in (a.price_max, b.price_max) if x is not None]
+    a_price = a.price_min is not None or a.price_max is not None
+    if a_price and a.currency and b.currency and a.currency != b.currency:
+        lo = [a.price_min] if a.price_min is not None else []
+        hi = [a.price_max] if a.price_max is not None else []
     return Filters(
         categories=a.categories or b.categories,
         brands=a.brands or b.brands,
@@ -358,6 +372,7 @@ def _merge_filters(a: Filters, b: Filters) -> Filters:
         price_max=min(hi) if hi else None,
         attributes=tuple(a.attributes) + tuple(b.attributes),
         in_stock=a.in_stock or b.in_stock,
+        currency=a.currency or b.currency,
     )
 
 
@@ -582,8 +597,10 @@ class SearchEngine:
         t1 = time.perf_counter()
         timing["analysis"] = (t1 - t0) * 1e3
 
-        all_filters = _merge_filters(user_filters, parsed_filters)
-        mask = self.catalog.mask(all_filters)
+        all_filters = self._with_currency(_merge_filters(user_filters, parsed_filters), understood, notes)
+        user_filters = self._with_currency(user_filters, understood, [])
+        rates = cfg.currency_rates
+        mask = self.catalog.mask(all_filters, rates)
         lex, matched = self._lexical(tokens, exp_tokens)
         t2 = time.perf_counter()
         timing["lexical"] = (t2 - t1) * 1e3
@@ -611,7 +628,7 @@ class SearchEngine:
         if not len(cands.rows) and not parsed_filters.is_empty() and text:
             notes.append("the constraints read from the query matched nothing; searched without them")
             applied = user_filters
-            mask = self.catalog.mask(user_filters)
+            mask = self.catalog.mask(user_filters, rates)
             cands = self._browse(mask) if browse else self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)  # fmt: skip
         if cands.required < len(set(tokens)) and len(cands.rows):
             notes.append(f"no product matched every query term; showing products matching {cands.required}")
@@ -620,7 +637,8 @@ class SearchEngine:
 
         start = (page - 1) * size
         head = self._rerank(text, understood, cands, sort, qvec, timing) if not browse else None
-        order = self._sort(cands, sort, start + size, browse, head)
+        currency = applied.currency or (self._query_currency(understood) if text else None)
+        order = self._sort(cands, sort, start + size, browse, head, currency)
         page_idx = order[start : start + size]
         t5 = time.perf_counter()
 
@@ -632,6 +650,8 @@ class SearchEngine:
             price_buckets=cfg.price_buckets,
             attribute_keys=cfg.attribute_facets,
             attribute_max_values=cfg.attribute_max_values,
+            currency=currency,
+            rates=rates or None,
         )
         t6 = time.perf_counter()
         timing["facets"] = (t6 - t5) * 1e3
@@ -672,6 +692,35 @@ class SearchEngine:
             )  # fmt: skip
         if isinstance(facets, str) or not all(isinstance(f, str) for f in facets):  # type: ignore[union-attr]
             raise SearchError("invalid_facets", "facets", "must be a sequence of facet names")
+
+    def _query_currency(self, understood: Understood) -> str | None:
+        """The currency a query is priced in: the one it names, else the one products in its
+        language are priced in (the graph's), in a catalog with more than one currency."""
+        for c in understood.constraints:
+            if c.kind == "price" and c.currency:
+                return c.currency
+        if len(self.catalog.currencies) < 2:
+            return None
+        graph = getattr(self.parser, "graph", None)
+        by_lang = getattr(graph, "currency_by_language", None) or {}
+        cur = by_lang.get("zh" if understood.language == "zh" else "en")
+        return cur or None
+
+    def _with_currency(self, filters: Filters, understood: Understood, notes: list[str]) -> Filters:
+        """Price bounds without a currency in a catalog of several currencies are read in the
+        query's currency (else the catalog's most common one), never across currencies."""
+        if filters.currency or (filters.price_min is None and filters.price_max is None):
+            return filters
+        if len(self.catalog.currencies) < 2:
+            return filters
+        cur = self._query_currency(understood)
+        if cur is None:
+            counts = np.bincount(self.catalog.currency_code[self.catalog.live] + 1, minlength=len(self.catalog.currencies) + 1)  # fmt: skip
+            cur = self.catalog.currencies[int(np.argmax(counts[1:]))]
+        notes.append(
+            f"price bounds read in {cur} (the catalog has prices in {', '.join(self.catalog.currencies)})"
+        )
+        return replace(filters, currency=cur)
 
     def _understand(self, text: str, notes: list[str]) -> Understood:
         plain = Understood(query=text, text=text, language=query_language(text))
@@ -915,9 +964,18 @@ class SearchEngine:
         return out
 
     def _sort(
-        self, c: _Candidates, sort: str, need: int, browse: bool, head: np.ndarray | None
+        self,
+        c: _Candidates,
+        sort: str,
+        need: int,
+        browse: bool,
+        head: np.ndarray | None,
+        currency: str | None = None,
     ) -> np.ndarray:
-        """Indices into ``c.rows`` of the first ``need`` results under ``sort``."""
+        """Indices into ``c.rows`` of the first ``need`` results under ``sort``. Price sorts
+        compare converted prices with exchange rates; without them the products of
+        ``currency`` (else the result set's commonest currency) come first, then each other
+        currency in turn, each by price: a yuan amount is never ranked against dollars."""
         cat = self.catalog
         rows = c.rows
         row_key = rows.astype(np.float64)
@@ -927,12 +985,10 @@ class SearchEngine:
         rel = [pop, newest, row_key] if browse else [-c.fused, pop, row_key]
         if sort == "relevance":
             keys = rel
-        elif sort == "price_asc":
-            p = cat.price[rows]
-            keys = [np.where(np.isnan(p), np.inf, p), *rel]
-        elif sort == "price_desc":
-            p = cat.price[rows]
-            keys = [np.where(np.isnan(p), np.inf, -p), *rel]
+        elif sort in ("price_asc", "price_desc"):
+            group, p = self._price_keys(rows, currency)
+            p = np.where(np.isnan(p), np.inf, p if sort == "price_asc" else -p)
+            keys = [group, p, *rel]
         elif sort == "newest":
             keys = [newest, *rel]
         else:  # popularity
@@ -946,6 +1002,24 @@ class SearchEngine:
         more = max(0, need - len(head))
         tail = rest[_order([k[rest] for k in keys], more)] if more else np.zeros(0, dtype=np.int64)
         return np.concatenate([head, tail])
+
+    def _price_keys(self, rows: np.ndarray, currency: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """(currency group, comparable price) per row for the price sorts (see ``_sort``)."""
+        cat = self.catalog
+        rates = self.config.currency_rates
+        if rates and currency:
+            p = cat.price_in(currency, rates)[rows]
+            return np.where(np.isnan(p), 1.0, 0.0), p
+        codes = cat.currency_code[rows]
+        p = cat.price[rows]
+        known = ~np.isnan(p)
+        per = np.bincount(codes[known] + 1, minlength=len(cat.currencies) + 1).astype(np.float64)
+        first = cat.currency_of(currency)
+        if first >= 0:
+            per[first + 1] = np.inf
+        rank = np.empty(len(per))
+        rank[np.lexsort((np.arange(len(per)), -per))] = np.arange(len(per))
+        return np.where(known, rank[codes + 1], np.inf), p
 
     def _hits(
         self, c: _Candidates, idx: np.ndarray, terms: list[str] | None, head: np.ndarray | None

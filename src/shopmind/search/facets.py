@@ -14,6 +14,12 @@ several values of one key), ``missing`` counts products without the key.
 Price buckets: edges are "nice" numbers (1, 2, 2.5, 5 x 10^k) near the quantiles of the
 result set's prices, so buckets hold similar counts and read well ("$20–50"); buckets are
 half-open ``[min, max)``, the first has no lower and the last no upper bound.
+
+Currencies: buckets never mix them. ``price`` is in one currency (the query's or filter's,
+else the result set's most common) and counts products priced in another as ``other``; each
+other currency of the result set gets its own ``price.<CODE>`` facet. With exchange rates
+(``rates``) every price is converted and ``price`` is the only price facet. Edges are
+rounded to the currency's minor unit.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shopmind.search.catalog import Catalog, fold
+from shopmind.search.money import round_money
 
 FACET_BRAND = "brand"
 FACET_CATEGORY = "category"
@@ -45,6 +52,7 @@ class Facet:
     buckets: list[tuple[float | None, float | None, int]] = field(default_factory=list)
     other: int = 0
     missing: int = 0
+    currency: str | None = None  # of a price facet's bucket edges
 
     def as_dict(self) -> dict[str, object]:
         d: dict[str, object] = {
@@ -55,6 +63,7 @@ class Facet:
         }
         if self.kind == "range":
             d["buckets"] = [{"min": lo, "max": hi, "count": c} for lo, hi, c in self.buckets]
+            d["currency"] = self.currency
         else:
             d["values"] = dict(self.values)
         return d
@@ -100,14 +109,56 @@ def price_edges(prices: np.ndarray, n_buckets: int) -> list[float]:
     return [e for e in edges if lo < e <= hi]
 
 
-def _price(catalog: Catalog, rows: np.ndarray, n_buckets: int) -> Facet:
-    p = catalog.price[rows]
+def _price(
+    catalog: Catalog,
+    rows: np.ndarray,
+    n_buckets: int,
+    currency: str | None = None,
+    rates: dict[str, float] | None = None,
+) -> dict[str, Facet]:
+    """Price facets of ``rows``: one per currency, or one converted facet with ``rates``."""
+    total = len(rows)
+    raw = catalog.price[rows]
+    priced = ~np.isnan(raw)
+    missing = int((~priced).sum())
+    codes = catalog.currency_code[rows]
+    labels = catalog.currencies
+    per_code = np.bincount(codes[priced] + 1, minlength=len(labels) + 1)  # index 0: no currency
+    present = [c - 1 for c in np.flatnonzero(per_code).tolist()]
+    main = catalog.currency_of(currency) if currency else -1
+    if main < 0 and not currency and present:  # the result set's most common currency
+        main = max(present, key=lambda c: (int(per_code[c + 1]), c >= 0, -c))
+    cur = labels[main] if main >= 0 else (currency.upper() if currency else None)
+    if rates and cur:
+        p = catalog.price_in(cur, rates)[rows]
+        return {FACET_PRICE: _price_facet(FACET_PRICE, p, cur, total, missing, n_buckets)}
+    if present in ([], [main]):
+        return {FACET_PRICE: _price_facet(FACET_PRICE, raw, cur, total, missing, n_buckets)}
+    out = {
+        FACET_PRICE: _price_facet(
+            FACET_PRICE, np.where(codes == main, raw, np.nan), cur, total, missing, n_buckets
+        )
+    }
+    for c in present:
+        if c != main:
+            name = f"{FACET_PRICE}.{labels[c] if c >= 0 else 'unknown'}"
+            p = np.where(codes == c, raw, np.nan)
+            out[name] = _price_facet(name, p, labels[c] if c >= 0 else None, total, missing, n_buckets)
+    return out
+
+
+def _price_facet(
+    name: str, p: np.ndarray, currency: str | None, total: int, missing: int, n_buckets: int
+) -> Facet:
+    """Buckets of the known values of ``p``; NaN entries of priced products (another
+    currency) are ``other``, so ``sum(buckets) + other + missing == total``."""
     known = p[~np.isnan(p)]
-    edges = price_edges(known, n_buckets)
+    edges = sorted({float(round_money(e, currency) or e) for e in price_edges(known, n_buckets)})
     counts = np.bincount(np.searchsorted(edges, known, side="right"), minlength=len(edges) + 1)
     bounds = [None, *edges, None]
     buckets = [(bounds[i], bounds[i + 1], int(counts[i])) for i in range(len(edges) + 1) if len(known)]
-    return Facet(FACET_PRICE, "range", len(rows), buckets=buckets, missing=int(len(rows) - len(known)))
+    other = total - missing - len(known)
+    return Facet(name, "range", total, buckets=buckets, other=int(other), missing=missing, currency=currency)
 
 
 def attribute_entries(catalog: Catalog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -176,10 +227,12 @@ def compute_facets(
     price_buckets: int = 5,
     attribute_keys: int = 5,
     attribute_max_values: int = 50,
+    currency: str | None = None,
+    rates: dict[str, float] | None = None,
 ) -> dict[str, Facet]:
     """Facets of the result set ``rows`` (catalog rows). ``names``: ``brand``, ``category``
     (one facet per level: ``category.lvl0``, ``category.lvl1``, ... with full prefix paths as
-    values), ``price`` (buckets), ``attributes`` (the most common attribute keys, as
+    values), ``price`` (buckets in ``currency``, see the module doc), ``attributes`` (the most common attribute keys, as
     ``attr.<key>``); any other name is read as an attribute key."""
     rows = np.asarray(rows, dtype=np.int64)
     total = len(rows)
@@ -193,7 +246,7 @@ def compute_facets(
                 fname = f"category.lvl{lv}"
                 out[fname] = _terms(fname, catalog.cat_codes[lv][rows], catalog.cat_values(lv), total, size)
         elif name == FACET_PRICE:
-            out[FACET_PRICE] = _price(catalog, rows, price_buckets)
+            out.update(_price(catalog, rows, price_buckets, currency, rates))
         elif name == FACET_ATTRIBUTES:
             out.update(_attributes(catalog, rows, None, attribute_keys, size, attribute_max_values))
         else:

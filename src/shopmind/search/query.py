@@ -32,6 +32,11 @@ class Filters:
     it followed by the level separator (a filter on "Tools" keeps "Tools > Drills").
     ``attributes`` maps an attribute key to the accepted values (any of them matches).
     Values compare case-insensitively after Unicode normalisation.
+
+    ``currency`` says what currency ``price_min``/``price_max`` are in: a product priced in
+    another currency is compared after conversion when the engine has exchange rates, and is
+    out of a price-bounded result otherwise (100 yuan is not 100 dollars). ``None`` means the
+    engine's default (the query's currency, else the catalog's main one; see ``engine``).
     """
 
     categories: tuple[str, ...] = ()
@@ -40,6 +45,7 @@ class Filters:
     price_max: float | None = None
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     in_stock: bool = False
+    currency: str | None = None
 
     def is_empty(self) -> bool:
         return (
@@ -67,6 +73,8 @@ class Constraint:
     spells it) or, for price, a ``"min-max"`` string with an empty side for an open bound;
     ``span`` is the (start, end) character range in the *original* query; ``source`` tells
     how it was recognised (``"pattern"``, ``"catalog"``, ``"synonym"``, ``"graph"``).
+    A price carries its ``currency`` (written in the query, else the one the query's language
+    is priced in) and every constraint a ``label`` for a chip ("under CN¥100", "red").
     """
 
     kind: ConstraintKind
@@ -76,6 +84,8 @@ class Constraint:
     source: str = "catalog"
     price_min: float | None = None
     price_max: float | None = None
+    currency: str | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,8 +114,10 @@ class Understood:
             if c.kind == "attribute":
                 attrs.setdefault(c.key, []).append(c.value)
         lo = hi = None
+        currency = None
         for c in self.constraints:
             if c.kind == "price":
+                currency = currency or c.currency
                 lo = c.price_min if lo is None or (c.price_min is not None and c.price_min > lo) else lo
                 hi = c.price_max if hi is None or (c.price_max is not None and c.price_max < hi) else hi
         return Filters(
@@ -114,6 +126,7 @@ class Understood:
             price_min=lo,
             price_max=hi,
             attributes=tuple((k, tuple(v)) for k, v in attrs.items()),
+            currency=currency,
         )
 
     def as_dict(self) -> dict[str, object]:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shopmind.search.graph import CJK_RE, TOKEN_RE, KnowledgeGraph, entry_key, fold, word_term
+from shopmind.search.money import format_money
 from shopmind.search.query import Constraint, Understood
 from shopmind.search.synonyms import groups as synonym_groups
 from shopmind.text.analysis import STOP_WORDS, UNITS, Analyzer
@@ -49,8 +50,8 @@ MAX_EXPANSIONS = 12
 # ---------------------------------------------------------------------- price patterns
 _D = "0-9０-９"
 _NUM = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|[{_D}]+)(?:\.[{_D}]+)?"
-_PRE = r"(?:us\s?\$|\$|＄|usd\s?|¥|￥|rmb\s?|cny\s?|€|£|eur\s?)"
-_POST = r"(?:\s?(?:dollars?|bucks|usd|yuan|rmb|cny|euros?|元|块钱|块|圆|美元|美金|人民币))"
+_PRE = r"(?:us\s?\$|\$|＄|usd\s?|¥|￥|rmb\s?|cny\s?|€|£|eur\s?|gbp\s?|jpy\s?)"
+_POST = r"(?:\s?(?:dollars?|bucks|usd|yuan|rmb|cny|euros?|eur|gbp|jpy|yen|元|块钱|块|圆|美元|美金|人民币|欧元|英镑|日元|円|€|£))"
 
 
 def _amt(n: str) -> str:
@@ -146,8 +147,31 @@ _PREMIUM = re.compile(
     re.I,
 )
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
-_CUR_ZH = re.compile(r"元|块|¥|￥|rmb|cny|人民币|yuan", re.I)
-_CUR_USD = re.compile(r"\$|＄|usd|dollar|bucks|美元|美金", re.I)
+#: Currency words and signs of a price phrase -> ISO code, checked in order ("美元" is dollars
+#: before "元" is yuan; "¥" is yuan unless the shop sells in yen only).
+_CURRENCIES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"美元|美金|\$|＄|usd|dollars?|bucks", re.I), "USD"),
+    (re.compile(r"欧元|€|eur(?:os?)?\b", re.I), "EUR"),
+    (re.compile(r"英镑|£|gbp", re.I), "GBP"),
+    (re.compile(r"日元|円|jpy|yen", re.I), "JPY"),
+    (re.compile(r"人民币|元|块|圆|¥|￥|rmb|cny|yuan", re.I), "CNY"),
+)
+
+
+def price_currency(phrase: str, catalog_currencies: Iterable[str] = ()) -> str | None:
+    """The currency a price phrase names ("100元以下" -> CNY, "under €50" -> EUR), or None."""
+    for rx, code in _CURRENCIES:
+        if rx.search(phrase):
+            if (
+                code == "CNY"
+                and re.search(r"[¥￥]", phrase)
+                and not re.search(r"元|块|圆|rmb|cny|yuan|人民币", phrase, re.I)
+            ):
+                cats = set(catalog_currencies)
+                if "JPY" in cats and "CNY" not in cats:
+                    return "JPY"
+            return code
+    return None
 
 
 @dataclass(frozen=True)
@@ -217,6 +241,7 @@ class QueryUnderstanding:
         self._zh_max = max((len(k) for k in self._zh), default=0)
         self._en_terms = {t for k in self._en for t in k}
         prices = list(graph.prices.get("", {}).values())  # catalog-wide, per currency
+        self._currencies = sorted(c for c in graph.prices.get("", {}) if c)
         self._price_lo = min((s["min"] for s in prices), default=None)
         self._price_hi = max((s["max"] for s in prices), default=None)
         # synonyms: key -> the other members of its groups (surface strings)
@@ -319,11 +344,22 @@ class QueryUnderstanding:
         price_constraints = []
         for p in prices:
             src = "graph" if (p.start, p.end) in qual else "pattern"
+            cur = p.currency or self._currency(language, None)
             price_constraints.append(
-                Constraint("price", "price", f"{_fmt(p.lo)}-{_fmt(p.hi)}", (p.start, p.end), src, p.lo, p.hi)
+                Constraint(
+                    "price",
+                    "price",
+                    f"{_fmt(p.lo)}-{_fmt(p.hi)}",
+                    (p.start, p.end),
+                    src,
+                    p.lo,
+                    p.hi,
+                    cur,
+                    price_label(p.lo, p.hi, cur),
+                )  # fmt: skip
             )
-            if p.currency:
-                notes.append(f"price {work[p.start : p.end]!r} in {p.currency}")
+            if cur:
+                notes.append(f"price {work[p.start : p.end]!r} in {cur}")
 
         expansions = self._expansions(work, runs, cjk, constraints)
         text = _remove(q, [(p.start, p.end) for p in prices])
@@ -407,13 +443,7 @@ class QueryUnderstanding:
             lo, hi = _bounds(bound, a)
         if lo is not None and hi is not None and lo > hi:
             lo, hi = hi, lo
-        currency = None
-        span_text = m.group()
-        if _CUR_ZH.search(span_text):
-            currency = "CNY"
-        elif _CUR_USD.search(span_text):
-            currency = "USD"
-        return _Price(m.start(), m.end(), lo, hi, currency)
+        return _Price(m.start(), m.end(), lo, hi, price_currency(m.group(), self._currencies))
 
     def _plausible(self, a: float, b: float | None) -> bool:
         """A bare "a-b" reads as a price only inside (half of) the catalog's price range."""
@@ -426,7 +456,7 @@ class QueryUnderstanding:
             return explicit
         by_lang = self.graph.currency_by_language
         lang = "zh" if language == "zh" else "en"
-        return by_lang.get(lang)
+        return by_lang.get(lang) or (self._currencies[0] if len(self._currencies) == 1 else None)
 
     def _quantile(self, q: float, category: str, currency: str | None) -> float | None:
         for node in (category, ""):
@@ -538,9 +568,8 @@ class QueryUnderstanding:
                 key = max(chosen, key=lambda x: ((CJK_RE.search(x.key) is not None) == zh, x.count)).key
                 chosen = [x for x in chosen if x.key == key]
             for x in chosen:
-                out.append(
-                    Constraint(x.kind, x.key if x.kind == "attribute" else x.kind, x.value, (s, e), x.source)
-                )  # type: ignore[arg-type]
+                key = x.key if x.kind == "attribute" else x.kind
+                out.append(Constraint(x.kind, key, x.value, (s, e), x.source, label=f"{key}: {x.value}"))  # type: ignore[arg-type]
         # a broader category next to a narrower one adds nothing but noise: keep the deepest
         cat_cons = [c for c in out if c.kind == "category"]
         if len(cat_cons) > 1:
@@ -702,6 +731,15 @@ def _overlaps(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
 
 def _deepest(cons: list[Constraint]) -> str:
     return max((c.value for c in cons), key=lambda v: (v.count(" > "), v), default="")
+
+
+def price_label(lo: float | None, hi: float | None, currency: str | None) -> str:
+    """How a price constraint reads on a chip: "under CN¥100", "over $50", "$20–40"."""
+    if lo is not None and hi is not None:
+        return f"{format_money(lo, currency)}–{format_money(hi, currency)}"
+    if hi is not None:
+        return f"under {format_money(hi, currency)}"
+    return f"over {format_money(lo, currency)}" if lo is not None else ""
 
 
 def _fmt(v: float | None) -> str:

@@ -1,0 +1,109 @@
+"""Money in search: minor units, display, and comparing prices across currencies.
+
+A catalog may list products in several currencies (the demo shop: English listings in USD,
+Chinese ones in CNY). A number is only comparable to a number of the same currency, so
+filters, sorts and facets work *per currency* unless the shop configures exchange rates
+(``[search.currency_rates]``: currency -> value of one unit in a common reference unit, e.g.
+``USD = 1.0``, ``CNY = 0.14``); then prices are converted before they are compared.
+
+Amounts shown by the API are rounded to the currency's minor unit (ISO 4217 exponent: 0 for
+JPY or KRW, 3 for BHD or KWD, 2 for the rest), so a price stored as ``0.8200000000000001``
+is served as ``0.82``. Hand-written rather than Babel: the exponents that differ from 2 are
+a short list fixed by ISO 4217, and the display symbols we need are a dozen.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+
+import numpy as np
+
+#: ISO 4217 currencies whose minor unit is not 1/100 (the exponent); every other code has 2.
+MINOR_UNITS: dict[str, int] = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "PYG": 0,
+    "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+}  # fmt: skip
+#: How a currency is written before an amount ("CN¥100", "$100"); others as "100 CHF".
+SYMBOLS: dict[str, str] = {
+    "USD": "$", "CNY": "CN¥", "EUR": "€", "GBP": "£", "JPY": "JP¥", "KRW": "₩", "INR": "₹",
+    "CAD": "CA$", "AUD": "A$", "HKD": "HK$", "TWD": "NT$", "SGD": "SGD ", "BRL": "R$",
+}  # fmt: skip
+
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def minor_unit(currency: str | None) -> int:
+    """Decimal places of ``currency`` (2 when unknown or missing)."""
+    return MINOR_UNITS.get((currency or "").upper(), 2)
+
+
+def round_money(value: float | None, currency: str | None) -> float | None:
+    """``value`` rounded to the minor unit of ``currency``; None/NaN/inf -> None."""
+    if value is None:
+        return None
+    v = float(value)
+    if not math.isfinite(v):
+        return None
+    places = minor_unit(currency)
+    out = round(v, places)
+    return float(int(out)) if places == 0 else out
+
+
+def format_money(value: float | None, currency: str | None) -> str:
+    """``"CN¥100"``, ``"$49.5"``, ``"100 CHF"``; the bare number when the currency is unknown.
+    Trailing zeros are dropped (a chip reads "under $50", not "under $50.00")."""
+    v = round_money(value, currency)
+    if v is None:
+        return ""
+    num = f"{v:.{minor_unit(currency)}f}"
+    if "." in num:
+        num = num.rstrip("0").rstrip(".")
+    if not currency:
+        return num
+    sym = SYMBOLS.get(currency.upper())
+    return f"{sym}{num}" if sym else f"{num} {currency.upper()}"
+
+
+def check_currency(value: object, where: str) -> str | None:
+    """A currency code as the API accepts it (three letters, upper-cased) or None; raises
+    ``ValueError`` naming ``where`` for anything else."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _CODE.match(value.strip().upper()):
+        raise ValueError(f"{where}: {value!r} is not a three-letter currency code (ISO 4217)")
+    return value.strip().upper()
+
+
+def check_rates(rates: object) -> dict[str, float]:
+    """Validate a ``currency_rates`` table: ``{code: positive finite number}``."""
+    if rates is None:
+        return {}
+    if not isinstance(rates, Mapping):
+        raise ValueError(f"currency_rates must be a table of currency = rate, not {type(rates).__name__}")
+    out: dict[str, float] = {}
+    for k, v in rates.items():
+        code = check_currency(k, "currency_rates")
+        if (
+            code is None
+            or isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not math.isfinite(v)
+            or v <= 0
+        ):
+            raise ValueError(f"currency_rates.{k}: must be a positive number, not {v!r}")
+        out[code] = float(v)
+    return out
+
+
+def row_factors(codes: np.ndarray, labels: list[str], rates: Mapping[str, float], target: str) -> np.ndarray:
+    """Per row, the factor turning its price into ``target`` (1 for ``target`` itself; NaN when
+    either side has no rate, or the row has no currency): ``codes`` index ``labels`` (-1 = none)."""
+    to = rates.get(target)
+    per_label = np.array(
+        [1.0 if c == target else rates[c] / to if to and c in rates else np.nan for c in labels] + [np.nan],
+        dtype=np.float64,
+    )
+    return per_label[np.where(codes >= 0, codes, len(labels))]
