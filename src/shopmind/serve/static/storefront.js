@@ -266,6 +266,7 @@
 
   /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). */
   function constraintLabel(c) {
+    if (c.label) return c.label; // the engine's own wording, with the currency ("under CN¥100")
     if (c.kind === "price") {
       const [lo, hi] = String(c.value || "").split("-");
       if (lo && hi) return "price " + lo + "–" + hi;
