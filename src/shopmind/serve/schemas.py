@@ -1,56 +1,93 @@
-"""Request bodies of the write routes, validated with pydantic, one item at a time.
+"""Request bodies and path parameters of the API, validated with pydantic, one item at a time.
 
 A batch is accepted as a list of free-form objects and each item is validated on its own,
 so one bad event is answered with its reason while the good ones are stored (a wholly bad
 batch is a 422). The strict per-item models below are what OpenAPI documents.
+
+The rules are the gate's, not a second copy: currencies come from the gate's ISO 4217 list,
+timestamps must lie in the one plausibility window (``shopmind.quality.plausible``), and the
+row-local event checks of the gate (``EVT_CURRENCY_UNKNOWN``, ``EVT_RATING_RANGE``,
+``EVT_QTY_SIGN``, ``EVT_PRICE_NONPOSITIVE``, ``EVT_USER_MISSING``, ``EVT_ITEM_UNKNOWN``
+against the served catalog) are applied at write time with the gate configuration's action
+for each code (:func:`event_verdict`): a code whose action is ``quarantine`` rejects the
+event with that code, ``flag`` accepts it and says so. The gate still judges every drained
+entry (it has the final word; batch-wide checks such as duplicates and bots need the batch).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from fastapi import Path as PathParam
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
-from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES
+from shopmind.config import ISO_4217, GateConfig
+from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES
+from shopmind.quality.codes import CODES
+from shopmind.quality.plausible import timestamp_problem, to_utc
 
 MAX_BATCH = 1000
-_ID = Field(min_length=1, max_length=200)
+#: Longest id (product, user, item, event, run) the API accepts, in a path or a body: ids are
+#: stored, logged and used in file names, so every one is bounded (a 5,000-character run id
+#: used to reach the file system and fail there with a 500).
+MAX_ID = 200
+_ID = Field(min_length=1, max_length=MAX_ID)
+#: A path parameter naming an id: the same bounds everywhere.
+IdPath = Annotated[str, PathParam(min_length=1, max_length=MAX_ID)]
+#: Bounds on numbers: finite (no NaN/Infinity, which JSON parsers accept) and of a size the
+#: store's Float64/Int64 columns hold exactly (10**30 used to become a silent null).
+MAX_AMOUNT = 1e12
+MAX_COUNT = 1_000_000_000
+#: The gate configuration write-time checks follow (the drain of the live log uses the same).
+GATE = GateConfig()
+
 EventType = Literal[
     "view", "click", "add_to_cart", "remove_from_cart", "wishlist", "purchase", "return", "rate", "search"
 ]
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 
 
+def _plausible(value: datetime) -> datetime:
+    """A timestamp inside the gate's plausibility window, in UTC (naive = UTC)."""
+    problem = timestamp_problem(value, datetime.now(UTC), GATE.future_tolerance_seconds)
+    if problem:
+        raise ValueError(problem)
+    return to_utc(value)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_plausible)]
+Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+
+
 class EventIn(BaseModel):
     """One behaviour event. ``event_id`` makes a retried event count once."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     event_id: str = _ID
     type: EventType
-    timestamp: datetime | None = Field(default=None, description="ISO 8601; default: time received")
-    user_id: str | None = Field(default=None, min_length=1, max_length=200)
-    session_id: str | None = Field(default=None, min_length=1, max_length=200)
-    item_id: str | None = Field(default=None, min_length=1, max_length=200)
+    timestamp: Timestamp | None = Field(default=None, description="ISO 8601; default: time received")
+    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+    session_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+    item_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
     quantity: int | None = Field(default=None, ge=-10_000, le=10_000)
     price: float | None = Field(default=None, ge=0, le=1e9)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    currency: str | None = Field(
+        default=None, min_length=3, max_length=3, description="ISO 4217 (the gate's list)"
+    )
     query: str | None = Field(default=None, max_length=1000)
     rating: float | None = Field(default=None, ge=0, le=10)
-    order_id: str | None = Field(default=None, max_length=200)
+    order_id: str | None = Field(default=None, max_length=MAX_ID)
     position: int | None = Field(default=None, ge=0, le=100_000)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _not_future(cls, v: datetime | None) -> datetime | None:
-        if v is None:
-            return v
-        if v.tzinfo is None:
-            v = v.replace(tzinfo=UTC)
-        if v > datetime.now(UTC) + timedelta(minutes=10):
-            raise ValueError("timestamp is in the future")
-        return v.astimezone(UTC)
 
     @model_validator(mode="after")
     def _who_and_what(self) -> EventIn:
@@ -66,6 +103,54 @@ class EventIn(BaseModel):
         d = self.model_dump()
         d["timestamp"] = d["timestamp"] or datetime.now(UTC)
         return d
+
+
+#: The gate's row-local event checks as (code, field, test on a validated record): each is the
+#: Python form of the SQL rule in ``shopmind.quality.checks`` with the same inputs (the ISO
+#: list, the rating scale, the types needing a user, the negative-quantity types);
+#: tests/test_live_validation.py checks that the gate quarantines exactly the rows these reject.
+_EVENT_RULES: tuple[tuple[str, str, Callable[[Mapping[str, Any], GateConfig], bool]], ...] = (
+    ("EVT_USER_MISSING", "user_id", lambda e, c: e.get("user_id") is None and e["type"] in c.require_user_types),
+    (
+        "EVT_QTY_SIGN",
+        "quantity",
+        lambda e, c: e.get("quantity") is not None
+        and (e["quantity"] >= 0 if e["type"] in NEGATIVE_QUANTITY_TYPES else e["quantity"] <= 0),
+    ),
+    (
+        "EVT_PRICE_NONPOSITIVE",
+        "price",
+        lambda e, c: e["type"] in ("purchase", "return") and e.get("price") is not None and e["price"] <= 0,
+    ),
+    ("EVT_CURRENCY_UNKNOWN", "currency", lambda e, c: e.get("currency") is not None and e["currency"] not in ISO_4217),
+    (
+        "EVT_RATING_RANGE",
+        "rating",
+        lambda e, c: e.get("rating") is not None and not c.rating_scale[0] <= e["rating"] <= c.rating_scale[1],
+    ),
+)  # fmt: skip
+
+
+def event_verdict(
+    record: Mapping[str, Any], catalog: Mapping[str, Any] | None, cfg: GateConfig = GATE
+) -> tuple[list[dict[str, str]], list[str]]:
+    """The gate's row-local verdict on one validated event: (reasons to reject, codes to flag).
+
+    ``catalog`` is the served catalog (product id → product), or None when nothing is served
+    yet (then ``EVT_ITEM_UNKNOWN`` is left to the gate, which knows the store)."""
+    failed = [(code, fld) for code, fld, test in _EVENT_RULES if test(record, cfg)]
+    item = record.get("item_id")
+    if catalog is not None and item is not None and str(item) not in catalog:
+        failed.append(("EVT_ITEM_UNKNOWN", "item_id"))
+    reject, flags = [], []
+    for code, fld in failed:
+        action = cfg.code(code).action
+        if action == "quarantine":
+            value = record.get(fld)
+            reject.append({"field": fld, "code": code, "message": f"{fld}={value!r}: {CODES[code].summary}"})
+        elif action == "flag":
+            flags.append(code)
+    return reject, flags
 
 
 class EventBatch(BaseModel):
@@ -86,18 +171,18 @@ class ProductBody(BaseModel):
     """PUT /v1/products/{id} body: a product without its id (the path carries it); the
     quality gate then checks it like any batch."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     title: str = Field(min_length=1, max_length=2000)
     description: str | None = Field(default=None, max_length=50_000)
     category_path: str | None = Field(default=None, max_length=1000)
     brand: str | None = Field(default=None, max_length=200)
-    price: float | None = None
-    currency: str | None = Field(default=None, max_length=3)
+    price: Amount | None = None
+    currency: str | None = Field(default=None, max_length=3, description="ISO 4217 (the gate's list)")
     attributes: list[Attribute] | None = Field(default=None, max_length=200)
-    stock: int | None = None
-    rating: float | None = None
-    created_at: datetime | None = None
+    stock: int | None = Field(default=None, ge=-MAX_COUNT, le=MAX_COUNT)
+    rating: Amount | None = None
+    created_at: Timestamp | None = None
     image_url: str | None = Field(default=None, max_length=2000)
     language: str | None = Field(default=None, max_length=20)
 
@@ -121,7 +206,7 @@ class SessionEvent(BaseModel):
 
     item_id: str = _ID
     type: EventType = "view"
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
 
 
 class SessionBody(BaseModel):

@@ -36,7 +36,20 @@ _DDL = (
         key TEXT PRIMARY KEY,
         response TEXT NOT NULL,
         created_at TEXT NOT NULL)""",
+    # entries the gate quarantined when `shopmind build` drained them: row by row, with the
+    # reasons, so an operator can list and purge them (`shopmind live quarantine|purge`)
+    """CREATE TABLE IF NOT EXISTS quarantine (
+        kind TEXT NOT NULL CHECK (kind IN ('events', 'products')),
+        seq INTEGER NOT NULL,
+        key TEXT,
+        codes TEXT NOT NULL,
+        detail TEXT,
+        run_id TEXT,
+        quarantined_at TEXT NOT NULL,
+        PRIMARY KEY (kind, seq))""",
 )
+#: The log tables a quarantined entry can come from.
+KINDS = ("events", "products")
 
 
 def _plain(value: Any) -> Any:
@@ -125,6 +138,82 @@ class EventLog:
                 cur.execute("ROLLBACK")
                 raise
         return seqs
+
+    def record_quarantine(self, rows: Iterable[Mapping[str, Any]], run_id: str | None) -> int:
+        """Remember log entries the gate quarantined: dicts of kind, seq, key, codes, detail."""
+        now = datetime.now(UTC).isoformat()
+        values = [
+            (
+                r["kind"],
+                int(r["seq"]),
+                r.get("key"),
+                json.dumps(list(r["codes"])),
+                r.get("detail"),
+                run_id,
+                now,
+            )
+            for r in rows
+        ]
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                cur.executemany("INSERT OR REPLACE INTO quarantine VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return len(values)
+
+    def quarantined(
+        self, code: str | None = None, seqs: Iterable[int] | None = None, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Quarantined entries (oldest first) with their payload while it is still in the log;
+        optionally only those with ``code``, those ``seqs`` or one ``kind``."""
+        wanted = None if seqs is None else {int(x) for x in seqs}
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT q.kind, q.seq, q.key, q.codes, q.detail, q.run_id, q.quarantined_at, "
+                "coalesce(e.payload, p.payload) FROM quarantine q "
+                "LEFT JOIN events e ON q.kind = 'events' AND e.seq = q.seq "
+                "LEFT JOIN products p ON q.kind = 'products' AND p.seq = q.seq "
+                "ORDER BY q.quarantined_at, q.kind, q.seq"
+            ).fetchall()
+        out = []
+        for k, seq, key, codes, detail, run_id, at, payload in rows:
+            code_list = json.loads(codes)
+            if (code is not None and code not in code_list) or (wanted is not None and seq not in wanted):
+                continue
+            if kind is not None and k != kind:
+                continue
+            out.append(
+                {"kind": k, "seq": seq, "key": key, "codes": code_list, "detail": detail, "run_id": run_id,
+                 "quarantined_at": at, "payload": None if payload is None else json.loads(payload)}
+            )  # fmt: skip
+        return out
+
+    def purge(self, entries: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+        """Remove quarantined entries (kind + seq) from the log and from the quarantine list,
+        in one transaction. Only quarantined entries can be purged: an accepted entry is part
+        of the shop's history and stays."""
+        keys = [(str(e["kind"]), int(e["seq"])) for e in entries]
+        removed = {k: 0 for k in KINDS}
+        with self._lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                for kind, seq in keys:
+                    if kind not in KINDS:
+                        raise ValueError(f"unknown log table {kind!r}")
+                    hit = cur.execute("DELETE FROM quarantine WHERE kind = ? AND seq = ?", (kind, seq))
+                    if hit.rowcount:
+                        cur.execute(f"DELETE FROM {kind} WHERE seq = ?", (seq,))  # kind is one of KINDS
+                        removed[kind] += 1
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        return removed
 
     # ---------------------------------------------------------------- reads
     def changed(self) -> bool:

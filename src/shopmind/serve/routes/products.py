@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from shopmind.quality.codes import CODES
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
-from shopmind.serve.schemas import ProductBatch, ProductBody, ProductIn, item_errors
+from shopmind.serve.schemas import IdPath, ProductBatch, ProductBody, ProductIn, item_errors
 
 router = APIRouter(tags=["products"], dependencies=[needs("write")])
 
@@ -53,7 +52,7 @@ def _apply(request: Request, rows: list[dict[str, Any]]) -> dict[str, Any]:
 def put_product(
     request: Request,
     rel: Rel,
-    product_id: Annotated[str, PathParam(min_length=1, max_length=200)],
+    product_id: IdPath,
     body: ProductBody,
 ) -> dict[str, Any]:
     """Create or replace one product (through the quality gate; searchable at once)."""
@@ -82,7 +81,7 @@ def post_products(request: Request, rel: Rel, body: ProductBatch) -> JSONRespons
 
 
 @router.delete("/v1/products/{product_id}")
-def delete_product(request: Request, rel: Rel, product_id: str) -> dict[str, Any]:
+def delete_product(request: Request, rel: Rel, product_id: IdPath) -> dict[str, Any]:
     """Remove a product from search and recommendations at once."""
     if product_id not in rel.products:
         raise ApiError(404, "unknown_item", f"no product {product_id!r}", "product_id")

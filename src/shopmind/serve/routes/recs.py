@@ -8,9 +8,9 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from shopmind.recommend.rules import RecsError
+from shopmind.recommend.rules import Filters, RecsError
 from shopmind.serve.api import ApiError, Rel, jsonable, needs
-from shopmind.serve.schemas import SessionBody
+from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
 
 router = APIRouter(tags=["recommendations"], dependencies=[needs("read")])
@@ -44,32 +44,37 @@ def _items(rel: LoadedRelease, recs: list[Any], context: str) -> Response:
     return Response(body, media_type="application/json")
 
 
+#: The recommender names a bad filter by its ``Filters`` key; the API names its query parameter.
+_PARAM_OF = {"filters.categories": "category", "filters.brands": "brand"}
+
+
 def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
     except RecsError as exc:
         status = 404 if getattr(exc, "code", "") in ("unknown_item", "unknown_user", "not_found") else 400
-        raise ApiError(
-            status, getattr(exc, "code", "invalid_parameter"), str(exc), getattr(exc, "param", None)
-        ) from None
+        param = getattr(exc, "param", None)
+        if param:
+            param = _PARAM_OF.get(param, param.removeprefix("filters."))
+        raise ApiError(status, getattr(exc, "code", "invalid_parameter"), str(exc), param) from None
 
 
 @router.get("/v1/users/{user_id}/recommendations", response_model=dict[str, Any])
 async def for_user(
     rel: Rel,
-    user_id: str,
+    user_id: IdPath,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     brand: Annotated[list[str] | None, Query(max_length=50)] = None,
-    price_min: Annotated[float | None, Query(ge=0)] = None,
-    price_max: Annotated[float | None, Query(ge=0)] = None,
-    in_stock: bool = False,
+    price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    in_stock: Annotated[bool | None, Query(description="default: the shop's rule")] = None,
 ) -> Response:
     """Recommendations for a user (known, or cold start), each with its reason."""
-    from shopmind.search.query import Filters
-
     if price_min is not None and price_max is not None and price_min > price_max:
         raise ApiError(400, "invalid_parameter", "price_min is above price_max", "price_min")
+    # the recommender's own Filters (shopmind.recommend.rules), not the search engine's: the
+    # search type was passed here once and every filtered request was answered 400
     filters = Filters(
         categories=tuple(category or ()),
         brands=tuple(brand or ()),
@@ -80,13 +85,13 @@ async def for_user(
     recs = _recs(rel)
     return _items(
         rel,
-        _call(recs.for_user, user_id, k=k, filters=None if filters.is_empty() else filters),
+        _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters),
         "for_user",
     )
 
 
 @router.get("/v1/items/{item_id}/similar", response_model=dict[str, Any])
-async def similar(rel: Rel, item_id: str, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
+async def similar(rel: Rel, item_id: IdPath, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
     """Items similar to this one (co-visitation and content)."""
     if item_id not in rel.products:
         raise ApiError(404, "unknown_item", f"no product {item_id!r}", "item_id")
@@ -94,7 +99,7 @@ async def similar(rel: Rel, item_id: str, k: Annotated[int, Query(ge=1, le=200)]
 
 
 @router.get("/v1/items/{item_id}/bought-together", response_model=dict[str, Any])
-async def bought_together(rel: Rel, item_id: str, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
+async def bought_together(rel: Rel, item_id: IdPath, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
     """Items often bought with this one."""
     if item_id not in rel.products:
         raise ApiError(404, "unknown_item", f"no product {item_id!r}", "item_id")
