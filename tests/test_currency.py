@@ -165,3 +165,20 @@ def test_served_prices_are_rounded_to_the_minor_unit():
         for lo, hi, _ in f.buckets:
             for e in (lo, hi):
                 assert e is None or round(e, minor_unit(f.currency)) == e
+
+
+def test_the_release_product_snapshot_has_rounded_money(tmp_path):
+    """Product pages and recommendation items read the release's products.parquet."""
+    from shopmind.release.build import BuildContext
+    from shopmind.release.components import build_catalog
+
+    products = pl.DataFrame(
+        {
+            "product_id": ["a", "b", "c", "d"],
+            "price": [0.8200000000000001, 1234.4, 1.23456, None],
+            "currency": ["GBP", "JPY", "KWD", "USD"],
+        }
+    )
+    build_catalog(BuildContext(products, pl.DataFrame()), tmp_path)
+    got = pl.read_parquet(tmp_path / "products.parquet")["price"].to_list()
+    assert got == [0.82, 1234.0, 1.235, None]

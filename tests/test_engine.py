@@ -151,8 +151,10 @@ def test_pagination_covers_the_set_without_duplicates(engine, sort):
     whole = all_ids(engine, "women", sort=sort)  # pages of 100
     assert len(whole) > 100
     paged: list[str] = []
-    for page in range(1, math.ceil(len(whole) / 7) + 2):
+    for page in range(1, math.ceil(len(whole) / 7) + 1):
         paged += engine.search("women", sort=sort, page=page, size=7).ids
+    with pytest.raises(SearchError, match="page_out_of_range|past the last page"):
+        engine.search("women", sort=sort, page=math.ceil(len(whole) / 7) + 1, size=7)
     assert paged == whole and len(set(paged)) == len(paged)
 
 
@@ -439,3 +441,19 @@ def test_past_queries_are_encoded_at_build_and_shipped(shop, products, tmp_path)
     assert set(loaded._qvecs) == set(eng._qvecs)
     k = next(iter(eng._qvecs))
     assert np.array_equal(loaded._qvecs[k], eng._qvecs[k])
+
+
+def test_a_page_past_the_last_is_a_clear_error_never_an_empty_page(engine):
+    """Page 2 of a 17-result search said "17 results" then "No products match"."""
+    r = engine.search("red dress", size=20)
+    last = -(-r.total // 20)
+    assert r.total > 0 and engine.search("red dress", size=20, page=last).hits
+    with pytest.raises(SearchError) as e:
+        engine.search("red dress", size=20, page=last + 1)
+    assert e.value.code == "page_out_of_range" and e.value.param == "page"
+    assert f"last page ({last})" in e.value.message and str(r.total) in e.value.message
+    # an empty result set still answers page 1 (one empty page), and only page 1
+    none = engine.search("zzzqqq xxyyzz", size=20)
+    assert none.total == 0 and none.hits == []
+    with pytest.raises(SearchError):
+        engine.search("zzzqqq xxyyzz", size=20, page=2)

@@ -33,8 +33,14 @@ def config_from(cls: type, table: str, values: Mapping[str, Any]) -> Any:
 
 
 def build_catalog(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
-    """Snapshot of the accepted products: what product pages and the storefront read."""
-    ctx.products.write_parquet(folder / "products.parquet")
+    """Snapshot of the accepted products: what product pages and the storefront read (prices
+    rounded to their currency's minor unit: 0.82, never 0.8200000000000001)."""
+    from shopmind.search.money import round_money_expr
+
+    products = ctx.products
+    if {"price", "currency"} <= set(products.columns):
+        products = products.with_columns(round_money_expr())
+    products.write_parquet(folder / "products.parquet")
     return {"products": ctx.products.height}
 
 

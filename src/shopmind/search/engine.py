@@ -28,7 +28,9 @@ What one ``search`` does, in order (each stage timed, in ``SearchResponse.timing
 Sorts: ``relevance`` (ties by popularity, then catalog order), ``price_asc`` /
 ``price_desc`` (unknown prices last), ``newest`` (``created_at``; unknown last),
 ``popularity`` (event counts, ``catalog.EVENT_WEIGHTS``); every sort ends with relevance and
-the catalog row, a total order, so pages never overlap or skip.
+the catalog row, a total order, so pages never overlap or skip. A page past the last one is a
+``SearchError`` (``page_out_of_range``, HTTP 400) naming the last page, never an empty page
+under a non-zero total; page 1 always answers (an empty result set is one empty page).
 
 Empty query: with filters it is *browse* (every filtered product, relevance = popularity then
 newest). Without filters the whole catalog is returned the same way, with a note saying so —
@@ -636,6 +638,13 @@ class SearchEngine:
         timing["fusion"] = (t4 - t3) * 1e3 - (timing["dense"] - dense_before)  # matmul counted as dense
 
         start = (page - 1) * size
+        last_page = max(1, -(-len(cands.rows) // max(size, 1)))
+        if page > last_page:  # never "17 results" above an empty page: say where the results end
+            raise SearchError(
+                "page_out_of_range",
+                "page",
+                f"page {page} is past the last page ({last_page}) of {len(cands.rows)} result(s) at size {size}",
+            )
         head = self._rerank(text, understood, cands, sort, qvec, timing) if not browse else None
         currency = applied.currency or (self._query_currency(understood) if text else None)
         order = self._sort(cands, sort, start + size, browse, head, currency)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 
 import numpy as np
+import polars as pl
 
 #: ISO 4217 currencies whose minor unit is not 1/100 (the exponent); every other code has 2.
 MINOR_UNITS: dict[str, int] = {
@@ -107,3 +108,15 @@ def row_factors(codes: np.ndarray, labels: list[str], rates: Mapping[str, float]
         dtype=np.float64,
     )
     return per_label[np.where(codes >= 0, codes, len(labels))]
+
+
+def round_money_expr(price: str = "price", currency: str = "currency") -> pl.Expr:
+    """``price`` rounded to the minor unit of the row's ``currency`` (a Polars expression, for
+    tables served as they are: the release's product snapshot that pages and recs read)."""
+    cur = pl.col(currency).cast(pl.Utf8).str.to_uppercase()
+    p = pl.col(price).cast(pl.Float64)
+    expr = p.round(2)
+    for places in sorted(set(MINOR_UNITS.values())):
+        codes = [c for c, n in MINOR_UNITS.items() if n == places]
+        expr = pl.when(cur.is_in(codes)).then(p.round(places)).otherwise(expr)
+    return expr.alias(price)
