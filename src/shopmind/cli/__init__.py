@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from shopmind.cli import data, keys, release, serve
+from shopmind.cli import data, keys, live, release, serve
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 
@@ -33,6 +33,7 @@ data.register(app)
 release.register(app)
 serve.register(app)
 keys.register(app)
+live.register(app)
 
 evaluate_app = typer.Typer(
     help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True

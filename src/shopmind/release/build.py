@@ -21,8 +21,9 @@ from typing import Any
 import polars as pl
 
 from shopmind import __version__
-from shopmind.release.drain import drain_live_log
+from shopmind.release.drain import LIVE_SOURCE, drain_live_log
 from shopmind.release.releases import ReleaseError, Releases, new_release_id
+from shopmind.store.identity import shop_identity
 from shopmind.store.store import DB_FILE, Store
 
 
@@ -44,8 +45,13 @@ Component = tuple[str, Callable[[BuildContext, Path], Mapping[str, Any]]]
 
 
 def latest_run(store: Store) -> dict[str, Any] | None:
-    runs = store.runs(limit=1)
-    return None if runs.is_empty() else runs.row(0, named=True)
+    """The newest batch run (live-log drains never hold and must not hide a held batch ingest),
+    else the newest run of any source."""
+    runs = store.runs(limit=1000)
+    if runs.is_empty():
+        return None
+    batch = runs.filter(pl.col("source") != LIVE_SOURCE)
+    return (batch if not batch.is_empty() else runs).row(0, named=True)
 
 
 def build_release(
@@ -69,6 +75,7 @@ def build_release(
         if not (workspace / DB_FILE).exists():
             raise ReleaseError(f"no shopmind store in {workspace}: run `shopmind ingest` first")
         drained = drain_live_log(workspace)
+        drained.report(log)
         with Store(workspace, read_only=True) as store:
             run = latest_run(store)
             if run is None:
@@ -107,7 +114,9 @@ def build_release(
                 "latest_run": {k: run[k] for k in ("run_id", "source", "status")},
                 "runs_included": len(store_runs),
                 "rows": {"products": products.height, "events": events.height, "judgments": judgments.height},
+                "shop": {k: shop_identity(workspace).get(k) for k in ("id", "dataset")},
                 "log_drained": drained,
+                "live_drain": drained.facts(),
                 "settings": dict(settings or {}),
                 "components": facts,
                 "seconds": round(time.perf_counter() - started, 3),
