@@ -129,12 +129,13 @@ class Assembler:
         return np.concatenate([base, np.asarray(live, dtype=np.int64)]) if live else base
 
 
-def relabel(rec: Recommendation, mapping: Mapping[str, tuple[str, str]], catalog: Catalog) -> Recommendation:
-    """Reword a co-visitation reason in item-to-item contexts ("Often viewed with X")."""
+def relabel(rec: Recommendation, mapping: Mapping[str, str], catalog: Catalog) -> Recommendation:
+    """Reword a history reason in item-to-item contexts: ``mapping`` takes a reason code to the
+    code to use instead (``{"viewed": "also_bought"}`` -> "Customers who bought X also bought this")."""
     if rec.reason_code not in mapping or rec.related_item is None:
         return rec
-    code, prefix = mapping[rec.reason_code]
     title = catalog.titles[catalog.index[rec.related_item]]
+    why = reason(mapping[rec.reason_code], title=title, related=rec.related_item)
     return Recommendation(
-        rec.item_id, rec.score, f"{prefix} {title}", code, rec.sources, rec.related_item, rec.title
+        rec.item_id, rec.score, why.text, why.code, rec.sources, rec.related_item, rec.title
     )

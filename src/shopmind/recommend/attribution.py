@@ -42,7 +42,10 @@ class Attribution:
             if recent and any(r == item for r, _, _ in recent):
                 bought = any(r == item and ty == "purchase" for r, ty, _ in recent)
                 return reason("buy_again" if bought else "recently_viewed"), sources or ("history",)
-            code = "popular_category" if filters.categories else "popular"
+            # backfill is ordered by the recent items' categories first: say so when it is one
+            top = int(cat.top_code[item])
+            own = top >= 0 and any(int(cat.top_code[r]) == top for r, _, _ in recent)
+            code = "popular_category" if filters.categories or own else "popular"
             return reason(code, category=cat.top_category(item)), sources or ("popularity",)
         order = list(ranks)
         c = self.config.rrf_c

@@ -37,6 +37,10 @@ EVENT_WEIGHTS: Mapping[str, float] = {
     "return": 0.0,
 }
 
+#: event types by code, for ``Interactions.seq_kinds`` (-1 = a type outside this list).
+EVENT_KINDS: tuple[str, ...] = tuple(EVENT_WEIGHTS)
+KIND_CODE: Mapping[str, int] = {t: k for k, t in enumerate(EVENT_KINDS)}
+
 
 @dataclass
 class Interactions:
@@ -52,6 +56,9 @@ class Interactions:
             codes = same session (the user when the source has no sessions).
         item_category: per item a category code (-1 = unknown), or None when no categories.
         categories: category names by code.
+        seq_kinds: per ``seq_*`` entry the event type as an index into ``EVENT_KINDS`` (int8),
+            so explanations name what really happened ("bought", not "viewed"); None when the
+            interactions were not built from typed events.
     """
 
     user_ids: np.ndarray
@@ -64,6 +71,7 @@ class Interactions:
     seq_sessions: np.ndarray
     item_category: np.ndarray | None = None
     categories: np.ndarray | None = None
+    seq_kinds: np.ndarray | None = None
 
     @property
     def n_users(self) -> int:
@@ -150,6 +158,10 @@ class Interactions:
             seq_sessions=frame["s"].to_numpy().astype(np.int64),
             item_category=cat_codes,
             categories=cat_names,
+            seq_kinds=frame["type"]
+            .replace_strict(KIND_CODE, default=-1, return_dtype=pl.Int8)
+            .to_numpy()
+            .astype(np.int8),
         )
 
     def user_rows(self, users: Sequence[str] | np.ndarray) -> np.ndarray:

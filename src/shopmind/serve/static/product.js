@@ -9,7 +9,9 @@
     const box = $(containerId);
     try {
       const res = await SM.api(path);
-      SM.renderRecs(box, (res && res.items) || [], { empty: empty });
+      const items = (res && res.items) || [];
+      SM.renderRecs(box, items, { empty: empty });
+      return items;
     } catch (e) {
       box.dataset.items = "";
       box.textContent = "";
@@ -28,7 +30,14 @@
     const viewed = SM.track("view", id, { price: price, currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined });
     const enc = encodeURIComponent(id);
     row("similar-items", "/v1/items/" + enc + "/similar?k=" + K, "No similar items found.");
-    row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, "Not bought together with anything yet.");
+    row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, "Not bought together with anything yet.").then(
+      (items) => {
+        // without co-purchases the API fills the row with popular items, each labelled so: the heading follows
+        if (items && items.length && !items.some((it) => it.reason_code === "bought_with")) {
+          $("bt-title").textContent = "Not bought together yet: popular picks";
+        }
+      }
+    );
     viewed.then((r) => {
       main.dataset.viewRecorded = r && r.accepted ? "true" : "false";
     });

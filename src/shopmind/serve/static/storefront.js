@@ -479,7 +479,8 @@
     try {
       const res = await SM.forYou(FORYOU_K);
       if (seq !== forYouSeq) return;
-      const n = SM.sessionEvents().length;
+      // distinct products: a click and the product page's view of one item are one item looked at
+      const n = new Set(SM.sessionEvents().map((e) => e.item_id)).size;
       ctx.textContent =
         res.mode === "session" ? "based on the " + n + " item" + (n === 1 ? "" : "s") + " you looked at this visit"
           : res.mode === "user" ? "for " + SM.visitor().id
