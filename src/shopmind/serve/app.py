@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopmind import __version__
+from shopmind.privacy import secure_workspace, workspace_secret
 from shopmind.serve.api import ApiError, error_response
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.observe import Metrics, ObserveMiddleware
@@ -41,6 +42,8 @@ from shopmind.store.livelog import EventLog
 DEFAULTS: dict[str, Any] = {
     "max_body_bytes": 1_000_000,
     "read_key_required": False,
+    # /metrics needs a read or admin key (Prometheus: `authorization: {credentials: <key>}`)
+    "metrics_key_required": True,
     "poll_seconds": 1.0,
     "storefront_events": True,
     "workers": 1,
@@ -89,6 +92,9 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     cfg = {**DEFAULTS, **dict(settings or {})}
     metrics = Metrics()
     eventlog = EventLog(workspace)
+    # the store, live log (+ -wal/-shm), keys and reports owner-only, also in a workspace made
+    # before files were created so (or by a process with a looser umask)
+    secure_workspace(workspace)
     shop = Shop(workspace, eventlog, poll_seconds=float(cfg["poll_seconds"]))
     keys = KeyStore(workspace)
     storefront_key = None
@@ -96,7 +102,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         # worker processes share the key their parent made (a page served by one worker posts
         # its clicks to whichever worker accepts the connection)
         given = cfg.get("storefront_key")
-        storefront_key = keys.add("storefront", "events", persist=False, plaintext=given)
+        storefront_key = keys.add("storefront", "storefront", persist=False, plaintext=given)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -111,6 +117,9 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         version=__version__,
         description="Search and recommendations for online shops, behind a data-quality gate.",
         lifespan=lifespan,
+        # /docs is served by serve/pages.py from packaged assets (FastAPI's loads a CDN)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.shop = shop
     app.state.keys = keys
@@ -118,7 +127,12 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     app.state.settings = cfg
     app.state.storefront_key = storefront_key
     app.state.workspace = workspace
-    app.add_middleware(ObserveMiddleware, metrics=metrics, max_body=int(cfg["max_body_bytes"]))
+    app.add_middleware(
+        ObserveMiddleware,
+        metrics=metrics,
+        max_body=int(cfg["max_body_bytes"]),
+        pseudonym_key=workspace_secret(workspace),
+    )
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -21,6 +21,7 @@ from shopmind.search.ltr.model import DEFAULT_PARAMS, DEFAULT_ROUNDS, LABEL_LEVE
 from shopmind.search.metrics import mean, mrr_at_k, ndcg_at_k, recall_at_k
 
 if TYPE_CHECKING:
+    from shopmind.search.dense_encoders import Encoder
     from shopmind.search.evaluate import EvalData
     from shopmind.search.query import Understood
 
@@ -51,7 +52,7 @@ class LTREval:
         self,
         base: str = "fusion",
         vectors: Path | str | None = None,
-        encoder: str = "use",
+        encoder: str | Encoder = "use",
         k_folds: int = 5,
         num_rounds: int = DEFAULT_ROUNDS,
         depth: int = 100,
@@ -61,7 +62,8 @@ class LTREval:
         if base not in ("fusion", "bm25"):
             raise ValueError(f"unknown LTR base {base!r}; valid: fusion, bm25")
         self.base = base
-        self.name = f"{base}+ltr" if base == "bm25" or encoder == "use" else f"{base}-{encoder}+ltr"
+        spec = encoder if isinstance(encoder, str) else encoder.name
+        self.name = f"{base}+ltr" if base == "bm25" or spec == "use" else f"{base}-{spec}+ltr"
         self.lexical = OursBM25()
         self.dense = (
             DenseMethod(encoder, DEFAULT_VECTORS if vectors is None else vectors)
@@ -77,6 +79,14 @@ class LTREval:
         self.understand: Callable[[str], Understood] | None = None
         self._stage: dict[str, tuple[list[str], np.ndarray]] = {}
         self._judged: dict[str, tuple[list[str], np.ndarray]] = {}
+
+    def first_stage_label(self) -> str:
+        """What picks the candidates, naming the encoder really used (the report said
+        "BM25F+USE" for every fusion, e5 included)."""
+        if self.dense is None:
+            return "BM25F"
+        enc = self.dense.encoder.name if self.dense.encoder is not None else str(self.dense._encoder_spec)
+        return f"BM25F+{enc} linear fusion"
 
     # -- Method protocol
     def fit(self, products: pl.DataFrame) -> None:
@@ -241,8 +251,7 @@ class LTREval:
             ),
             "chosen": {
                 "protocol": f"{self.k_folds}-fold out-of-fold",
-                "candidates": f"top {self.depth} of "
-                + ("BM25F+USE linear fusion" if self.dense is not None else "BM25F"),
+                "candidates": f"top {self.depth} of {self.first_stage_label()}",
                 "alpha_per_fold": [self.alpha[f] for f in range(self.k_folds)]
                 if self.dense is not None
                 else None,
