@@ -28,7 +28,7 @@ from shopmind.serve.app import create_app
 from shopmind.serve.pages import STATIC_DIR, TEMPLATES_DIR, attribute_pairs, product_view
 from shopmind.store.store import Store
 
-PAGES = ["/", "/dashboard/quality", "/dashboard/evaluation"]
+PAGES = ["/", "/dashboard/quality", "/dashboard/evaluation", "/dashboard/login", "/docs"]
 # namespace names are identifiers that browsers never fetch
 ALLOWED_URLS = {"http://www.w3.org/2000/svg"}
 URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'<>)]*""")
@@ -54,6 +54,14 @@ def workspace(tmp_path_factory) -> Path:
 def client(workspace):
     with TestClient(create_app(workspace)) as c:
         yield c
+
+
+@pytest.fixture(scope="module")
+def reader(workspace) -> dict[str, str]:
+    """Headers with a read key: the dashboards and quality routes need one (issue 10.3)."""
+    from shopmind.serve.auth import KeyStore
+
+    return {"Authorization": "Bearer " + KeyStore(workspace).add("pages-reader", "read")}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +118,8 @@ def test_storefront_has_search_facets_and_for_you(client):
 
 
 def test_pages_carry_the_storefront_events_key(client):
-    """The key in the page is the server's own storefront key and it can post events (scope events)."""
+    """The key in the page is the server's own storefront key: it can post events (scope
+    storefront) and nothing else (test_security.py checks every route)."""
     key = parse(client.get("/").text).meta["shopmind-key"]
     assert key and key == client.app.state.storefront_key
     ev = {"events": [{"event_id": "page-key-1", "type": "view", "user_id": "anon-x", "session_id": "s-x",
@@ -173,20 +182,31 @@ def test_product_page_without_a_release_is_503(tmp_path):
         assert c.get("/").status_code == 200  # the storefront shell still loads and explains via the API
 
 
-def test_dashboards_render(client):
-    q = parse(client.get("/dashboard/quality").text)
-    assert {"runs-chart", "runs-table", "checks-table", "drift-chart", "account-table"} <= q.ids
+def test_dashboards_render(client, reader):
+    q = parse(client.get("/dashboard/quality", headers=reader).text)
+    assert {"runs-chart", "runs-table", "checks-table", "drift-chart", "account-table", "run-picker"} <= q.ids
     assert {"/static/charts.js", "/static/quality.js"} <= set(q.refs)
-    e = parse(client.get("/dashboard/evaluation").text)
+    e = parse(client.get("/dashboard/evaluation", headers=reader).text)
     assert {"search-results", "recs-results"} <= e.ids
     assert {"/static/charts.js", "/static/evaluation.js"} <= set(e.refs)
 
 
-def test_the_dashboards_data_exists_for_a_real_run(client, workspace):
+def test_dashboards_without_a_key_ask_for_one(client):
+    for path in ("/dashboard/quality", "/dashboard/evaluation"):
+        r = client.get(path)
+        assert r.status_code == 401 and "login-form" in parse(r.text).ids
+        assert "runs-table" not in parse(r.text).ids
+
+
+def test_the_dashboards_data_exists_for_a_real_run(client, workspace, reader):
     """The quality dashboard reads /v1/quality/runs and the run's summary: the fields it charts are there."""
-    runs = client.get("/v1/quality/runs").json()["runs"]
+    runs = client.get("/v1/quality/runs", headers=reader).json()["runs"]
     assert runs and runs[0]["run_id"]
-    s = client.get(f"/v1/quality/runs/{runs[0]['run_id']}").json()
+    # the list carries each run's totals (the table shows repaired cells for every run)
+    assert runs[0]["totals"]["repaired_cells"] >= 0 and runs[0]["totals"]["input"] > 0
+    s = client.get(f"/v1/quality/runs/{runs[0]['run_id']}", headers=reader).json()
+    # completeness counted over some rows says which (events.query: only search events)
+    assert s["completeness_scope"]["events"]["query"] == "search events"
     assert {"account", "totals", "checks", "drift", "completeness"} <= set(s)
     for c in s["checks"]:
         assert {
@@ -200,7 +220,7 @@ def test_the_dashboards_data_exists_for_a_real_run(client, workspace):
             "action",
             "summary",
         } <= set(c)
-    html = client.get(f"/v1/quality/runs/{runs[0]['run_id']}?format=html")
+    html = client.get(f"/v1/quality/runs/{runs[0]['run_id']}?format=html", headers=reader)
     assert html.status_code == 200 and "<svg" in html.text
 
 

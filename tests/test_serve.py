@@ -254,12 +254,15 @@ def test_hostile_bodies_get_clean_4xx(client, keys):
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "body_too_large"
 
 
-def test_quality_runs_and_metrics(client, workspace):
-    runs = client.get("/v1/quality/runs").json()["runs"]
+def test_quality_runs_and_metrics(client, workspace, keys):
+    # quality runs and metrics need a read (or admin) key since issue 10.3 (test_security.py)
+    h = auth(keys["read"])
+    assert client.get("/v1/quality/runs").status_code == 401
+    runs = client.get("/v1/quality/runs", headers=h).json()["runs"]
     assert runs and runs[0]["account"]["products"]["accepted"] == N_PRODUCTS
-    missing = client.get("/v1/quality/runs/20990101T000000Z")
+    missing = client.get("/v1/quality/runs/20990101T000000Z", headers=h)
     assert missing.status_code == 404
-    text = client.get("/metrics").text
+    text = client.get("/metrics", headers=h).text
     assert 'shopmind_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "shopmind_release_info{release=" in text and "shopmind_request_seconds_bucket" in text
 
@@ -343,7 +346,7 @@ def _get(port: int, path: str, data: bytes | None = None, headers: dict | None =
         return e.code, e.read()
 
 
-def test_serve_with_two_worker_processes(workspace):
+def test_serve_with_two_worker_processes(workspace, keys):
     """`serve --workers 2`: both processes answer, share the storefront key (a page from one
     worker posts clicks that any worker accepts) and report metrics summed over both."""
     port = _free_port()
@@ -360,7 +363,8 @@ def test_serve_with_two_worker_processes(workspace):
             assert status == 200
             status, _ = _get(port, "/v1/users/w2-user/recommendations", headers={"Connection": "close"})
             assert status == 200
-        _, text = _get(port, "/metrics")
+        assert _get(port, "/metrics")[0] == 401  # metrics need a read or admin key (issue 10.3)
+        _, text = _get(port, "/metrics", headers=auth(keys["read"]))
         served = re.findall(
             rb'shopmind_requests_total\{method="GET",route="/v1/users/\{user_id\}/recommendations",status="200"\} ([0-9.]+)',
             text,

@@ -3,27 +3,110 @@
 The HTML is what a person opens after an ingest: the account first (where every row went),
 then failures by check with example rows, repairs, distributions and drift against the
 previous batch, and the trend over past runs of the same source.
+
+Everything in it came from the data, so it is treated as hostile: the template autoescapes
+(only our own SVG and CSS are inserted raw, and the SVG escapes its labels), the file carries a
+Content-Security-Policy that allows no script at all and only its own style block (by hash),
+and personal data is masked — customer ids pseudonymised with the workspace's key, e-mails and
+phone numbers in any text masked (``shopmind.privacy``). Files are created owner-only.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
+import re
+import secrets
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from shopmind.data.model import FLAGS, ROW
+from shopmind.privacy import mask_payload, mask_pii, mask_row, mask_value, workspace_secret
 from shopmind.quality import svg
-from shopmind.quality.gate import GateResult
+from shopmind.quality.gate import COMPLETENESS_SCOPE, GateResult
 from shopmind.store.store import Store
 
 EXAMPLES = 8
+#: The report's one style block (a file, so its CSP hash is computed from exactly what is inlined).
+_CSS = resources.files("shopmind.quality").joinpath("templates/report.css").read_text(encoding="utf-8")
+#: The policy of a report file: no script of any kind, no request to anywhere, only its style.
+REPORT_CSP = (
+    "default-src 'none'; style-src 'sha256-"
+    + base64.b64encode(hashlib.sha256(_CSS.encode("utf-8")).digest()).decode()
+    + "'; img-src data:; base-uri 'none'; form-action 'none'"
+)
+#: The header when the API serves a report: still no script and no request anywhere; inline
+#: style allowed without the hash, so reports written by other versions (other CSS) keep theirs.
+REPORT_CSP_HEADER = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+
+_ENV = Environment(
+    loader=PackageLoader("shopmind.quality", "templates"),
+    autoescape=True,  # every template, whatever its file name ends with
+)
 
 
-def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
-    """Up to EXAMPLES failing rows per code: quarantined payloads, flagged rows, repairs."""
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a new owner-only (0600) file, replaced atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def scope_label(where: str) -> str:
+    """``type IN ('purchase', 'return')`` -> ``purchase, return events`` (what a completeness
+    share is computed over, said in words)."""
+    names = re.findall(r"'([^']+)'", where)
+    if not names:
+        return where
+    return (
+        ("events other than " if "<>" in where or " NOT " in where.upper() else "")
+        + ", ".join(names)
+        + " events"
+    )
+
+
+def completeness_scopes(tables: list[str] | None = None) -> dict[str, dict[str, str]]:
+    """For each table, the columns whose completeness counts only some rows, and which."""
+    out: dict[str, dict[str, str]] = {}
+    for (table, col), where in COMPLETENESS_SCOPE.items():
+        if tables is None or table in tables:
+            out.setdefault(table, {})[col] = scope_label(where)
+    return out
+
+
+def _examples(result: GateResult, key: bytes | None) -> dict[str, list[dict[str, Any]]]:
+    """Up to EXAMPLES failing rows per code: quarantined payloads, flagged rows, repairs — with
+    personal data masked unless ``key`` is None."""
+
+    def text(s: Any) -> str:
+        return "" if s is None else (mask_pii(str(s)) if key is not None else str(s))
+
+    def payload(p: Any) -> str:
+        if key is not None:
+            return mask_payload(p, key)
+        return p if isinstance(p, str) else json.dumps(p, default=str, ensure_ascii=False)
+
+    def row(r: dict[str, Any]) -> str:
+        plain = {k: v for k, v in r.items() if v is not None and not k.startswith("_")}
+        if key is not None:
+            plain = mask_row(plain, key)
+        return json.dumps(plain, default=str, ensure_ascii=False)
+
+    def cell(column: str, v: Any) -> str:
+        return repr(mask_value(column, v, key) if key is not None else v)
+
     out: dict[str, list[dict[str, Any]]] = {}
     for name, t in result.tables.items():
         if t.quarantine.height:
@@ -31,7 +114,12 @@ def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
             for code in exploded["codes"].unique().sort().to_list():
                 rows = exploded.filter(pl.col("codes") == code).head(EXAMPLES)
                 out.setdefault(f"{name}:{code}", []).extend(
-                    {"row": r["row_no"], "line": r["line"], "what": r["detail"], "data": r["payload"]}
+                    {
+                        "row": r["row_no"],
+                        "line": r["line"],
+                        "what": text(r["detail"]),
+                        "data": payload(r["payload"]),
+                    }
                     for r in rows.iter_rows(named=True)
                 )
         flagged = t.accepted.filter(pl.col(FLAGS).list.len() > 0)
@@ -44,11 +132,7 @@ def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
                         "row": r[ROW],
                         "line": r.get("_line"),
                         "what": "flagged, accepted",
-                        "data": json.dumps(
-                            {k: v for k, v in r.items() if v is not None and not k.startswith("_")},
-                            default=str,
-                            ensure_ascii=False,
-                        ),
+                        "data": row(r),
                     }
                     for r in rows.iter_rows(named=True)
                 )
@@ -60,7 +144,7 @@ def _examples(result: GateResult) -> dict[str, list[dict[str, Any]]]:
                         "row": r[ROW],
                         "line": None,
                         "what": f"{r['column_name']} repaired",
-                        "data": f"{r['old_value']!r} → {r['new_value']!r}",
+                        "data": f"{cell(r['column_name'], r['old_value'])} → {cell(r['column_name'], r['new_value'])}",
                     }
                     for r in rows.iter_rows(named=True)
                 )
@@ -103,12 +187,24 @@ def _trend(result: GateResult, store: Store | None) -> str:
     return svg.lines({"quarantined share": q}, labels)
 
 
-def write_report(result: GateResult, out_dir: Path, store: Store | None = None) -> tuple[Path, Path]:
-    """Write ``<run_id>.json`` and ``<run_id>.html`` into ``out_dir``; return both paths."""
+def write_report(
+    result: GateResult, out_dir: Path, store: Store | None = None, mask: bool = True
+) -> tuple[Path, Path]:
+    """Write ``<run_id>.json`` and ``<run_id>.html`` into ``out_dir`` (0700, files 0600);
+    return both paths. ``mask=False`` shows personal data as it came (a local debugging aid)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(out_dir, 0o700)
+    key: bytes | None = None
+    if mask:
+        # pseudonyms stable across a workspace's reports; a per-report key without a store
+        key = workspace_secret(store.workspace) if store is not None else secrets.token_bytes(32)
     summary = result.summary()
+    if key is not None:  # free-text facts an adapter noted (file names, notes) may hold contacts
+        for part in ("notes", "meta", "source"):
+            summary[part] = mask_value(part, summary[part], key)
+    summary["completeness_scope"] = completeness_scopes(list(summary["completeness"]))
     json_path = out_dir / f"{result.run_id}.json"
-    json_path.write_text(json.dumps(summary, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    _write_private(json_path, json.dumps(summary, indent=2, default=str, ensure_ascii=False))
     failures = sorted(
         (
             (f"{c['table']}:{c['code']}", float(c["failed"]))
@@ -123,17 +219,47 @@ def write_report(result: GateResult, out_dir: Path, store: Store | None = None) 
             (f"{name} accepted", float(a["accepted"])),
             (f"{name} quarantined", float(a["quarantined"])),
         ]
-    env = Environment(loader=PackageLoader("shopmind.quality", "templates"), autoescape=select_autoescape())
-    html = env.get_template("report.html.j2").render(
+    html = _ENV.get_template("report.html.j2").render(
         s=summary,
         result=result,
+        csp=REPORT_CSP,
+        css=_CSS,
         account_svg=svg.hbars(account_bars),
         failures_svg=svg.hbars(failures, color=svg.PALETTE[3]),
         checks=[c for c in result.checks if c["failed"] or c["crossed"]],
-        examples=_examples(result),
+        examples=_examples(result, key),
         distributions=_distributions(result, store),
         trend_svg=_trend(result, store),
+        notes=readable_notes(summary),
     )
     html_path = out_dir / f"{result.run_id}.html"
-    html_path.write_text(html, encoding="utf-8")
+    _write_private(html_path, html)
     return json_path, html_path
+
+
+def readable_notes(summary: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The run's notes and input facts as (section, [(label, text)]) for people, not JSON:
+    empty entries dropped, lists joined, nested mappings flattened into "a › b" labels."""
+
+    def flat(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+        if value is None or value == "" or value == [] or value == {}:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                flat(f"{prefix} › {k}" if prefix else str(k), v, out)
+        elif isinstance(value, list | tuple):
+            if all(not isinstance(v, dict | list | tuple) for v in value):
+                out.append((prefix, ", ".join(str(v) for v in value)))
+            else:
+                for i, v in enumerate(value, 1):
+                    flat(f"{prefix} {i}", v, out)
+        else:
+            out.append((prefix, mask_pii(str(value))))
+
+    sections = []
+    for title, data in (("Notes by table", summary.get("notes") or {}), ("Input", summary.get("meta") or {})):
+        rows: list[tuple[str, str]] = []
+        flat("", data, rows)
+        if rows:
+            sections.append((title, [(label.replace("_", " "), text) for label, text in rows]))
+    return sections

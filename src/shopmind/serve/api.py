@@ -17,6 +17,7 @@ import orjson
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse, Response
 
+from shopmind.serve.auth import CAPABILITIES, DASHBOARD_COOKIE
 from shopmind.serve.state import LoadedRelease, Shop
 
 
@@ -90,24 +91,56 @@ def presented_key(authorization: str | None, x_api_key: str | None) -> str | Non
     return None
 
 
-def needs(scope: str) -> Any:
-    """A route dependency: the request must present a key with ``scope`` (``read`` is open
-    unless the server was started with ``read_key_required``)."""
+def request_key(request: Request, capability: str) -> str | None:
+    """The key a request presents for ``capability``: a header, or — for ``monitor`` routes
+    only — the dashboard cookie (HttpOnly, SameSite=Strict, set by ``POST /dashboard/login``).
+
+    The cookie never authorises a write: a browser sends cookies on its own, headers only when
+    our script adds them, so a cookie that could post events or change products would let any
+    other site's page act with the operator's key.
+    """
+    headers = request.headers
+    key = presented_key(headers.get("authorization"), headers.get("x-api-key"))
+    if key is None and capability == "monitor":
+        key = request.cookies.get(DASHBOARD_COOKIE) or None
+    return key
+
+
+def check_key(request: Request, capability: str) -> None:
+    """Raise 401/403 unless the request may use ``capability`` (see ``serve/auth.py``);
+    ``read`` is open unless the server was started with ``read_key_required``."""
+    state = request.app.state
+    if capability == "read" and not state.settings["read_key_required"]:
+        return
+    verdict = state.keys.check(request_key(request, capability), capability)
+    if verdict == "missing":
+        raise ApiError(401, "unauthorized", f"this route needs an API key allowed to {_VERB[capability]}")
+    if verdict == "invalid":
+        raise ApiError(401, "unauthorized", "the API key is not valid")
+    if verdict == "forbidden":
+        raise ApiError(403, "forbidden", f"the API key is not allowed to {_VERB[capability]}")
+
+
+#: What each capability lets a key do, for error messages (and which scopes have it).
+_VERB = {
+    "read": "read the catalog (any key: storefront, read, events, write or admin)",
+    "events": "post events (a storefront, events, write or admin key)",
+    "write": "change products (a write or admin key)",
+    "monitor": "read quality runs, reports, releases and metrics (a read or admin key)",
+    "admin": "administer the server (an admin key)",
+}
+
+
+def needs(capability: str) -> Any:
+    """A route dependency: the request must present a key with ``capability``."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown capability {capability!r}; one of {', '.join(CAPABILITIES)}")
 
     async def check(
         request: Request,
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> None:
-        state = request.app.state
-        if scope == "read" and not state.settings["read_key_required"]:
-            return
-        verdict = state.keys.check(presented_key(authorization, x_api_key), scope)
-        if verdict == "missing":
-            raise ApiError(401, "unauthorized", f"this route needs an API key with the '{scope}' scope")
-        if verdict == "invalid":
-            raise ApiError(401, "unauthorized", "the API key is not valid")
-        if verdict == "forbidden":
-            raise ApiError(403, "forbidden", f"the API key lacks the '{scope}' scope")
+        check_key(request, capability)
 
     return Depends(check)

@@ -1,8 +1,22 @@
 """API keys: stored hashed (scrypt) in ``<workspace>/keys.json``, checked per request.
 
-Scopes: ``events`` (POST /v1/events — what the storefront's own key gets), ``write``
-(events + products), ``admin`` (everything, incl. reload), ``read`` (read routes when they
-are keyed). scrypt makes a stolen keys file useless, but costs ~50 ms per check, so a
+A key has one *scope*; a route needs one *capability*; ``GRANTS`` says which scope gives which:
+
+=============  ==========================================================================
+capability     routes
+=============  ==========================================================================
+``read``       search, autocomplete, recommendations (open unless ``read_key_required``)
+``events``     ``POST /v1/events``
+``write``      product writes
+``monitor``    quality runs and reports (raw quarantined rows), evaluation, releases, metrics,
+               the dashboards
+``admin``      reload
+=============  ==========================================================================
+
+``storefront`` is the key every page carries (public by construction): it can post events and
+read the catalog, nothing else. ``events`` and ``write`` keys are for the shop's back end;
+``read`` is for people and tools that watch the shop (dashboards, Prometheus); ``admin`` can
+do everything. scrypt makes a stolen keys file useless, but costs ~50 ms per check, so a
 verified key is remembered in memory by its SHA-256 (never written anywhere).
 """
 
@@ -19,13 +33,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 KEYS_FILE = "keys.json"
-SCOPES = ("read", "events", "write", "admin")
-#: What each scope also allows.
-IMPLIES = {
-    "admin": {"admin", "write", "events", "read"},
-    "write": {"write", "events", "read"},
-    "events": {"events", "read"},
-    "read": {"read"},
+#: The cookie that carries a read/admin key for the dashboards (see ``serve/api.py``).
+DASHBOARD_COOKIE = "shopmind_dashboard"
+SCOPES = ("storefront", "read", "events", "write", "admin")
+CAPABILITIES = ("read", "events", "write", "monitor", "admin")
+#: What a key of each scope may do (least privilege: the public storefront key never reads
+#: quality runs, releases or metrics; a back-end ``write`` key never reads the dashboards).
+GRANTS: dict[str, frozenset[str]] = {
+    "storefront": frozenset({"read", "events"}),
+    "events": frozenset({"read", "events"}),
+    "write": frozenset({"read", "events", "write"}),
+    "read": frozenset({"read", "monitor"}),
+    "admin": frozenset(CAPABILITIES),
 }
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
@@ -100,6 +119,14 @@ class KeyStore:
             self._save()
         return plaintext
 
+    def replace(self, name: str, scope: str) -> str:
+        """Revoke the persisted keys called ``name`` and create a new one (``shopmind demo``
+        hands the operator a fresh dashboard key each run without piling up old ones)."""
+        for r in self.list():
+            if r.name == name:
+                self.revoke(r.key_id)
+        return self.add(name, scope)
+
     def revoke(self, key_id: str) -> bool:
         with self._lock:
             before = len(self._records)
@@ -119,12 +146,18 @@ class KeyStore:
             return
         rows = [r.__dict__ for r in self.list()]
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(rows, indent=2), encoding="utf-8")
-        os.chmod(tmp, 0o600)
+        # created 0600 (not chmod-ed after the write: the hashes are never world-readable)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(rows, indent=2))
+        os.chmod(tmp, 0o600)  # an old .tmp left by a crash keeps its mode through O_TRUNC
         os.replace(tmp, self.path)
 
     def check(self, presented: str | None, needed: str) -> str:
-        """'ok', 'missing' (no key: 401), 'invalid' (401) or 'forbidden' (valid key, scope too small: 403)."""
+        """'ok', 'missing' (no key: 401), 'invalid' (401) or 'forbidden' (valid key, scope too
+        small: 403) for a route that needs the capability ``needed``."""
+        if needed not in CAPABILITIES:
+            raise ValueError(f"unknown capability {needed!r}")
         if not presented:
             return "missing"
         digest = hashlib.sha256(presented.encode()).hexdigest()
@@ -145,4 +178,4 @@ class KeyStore:
                     self._rejected.add(digest)
                     return "invalid"
                 self._verified[digest] = rec
-        return "ok" if needed in IMPLIES[rec.scope] else "forbidden"
+        return "ok" if needed in GRANTS.get(rec.scope, ()) else "forbidden"

@@ -1,4 +1,12 @@
-"""Request ids, structured JSON logs, Prometheus metrics and body-size limits (ASGI middleware).
+"""Request ids, structured JSON logs, Prometheus metrics, body-size limits and the security
+headers of every response (ASGI middleware).
+
+Every response says ``nosniff``, may not be framed (``X-Frame-Options: DENY`` and CSP
+``frame-ancestors 'none'``) and sends no referrer to other sites; an HTML response without a
+policy of its own gets :data:`PAGE_CSP` (scripts and styles from this origin only, never inline),
+anything else :data:`API_CSP` (nothing may load at all). The access log never holds personal
+data: customer ids in the path are pseudonymised and e-mails/phones masked (``shopmind.privacy``);
+query strings are not logged.
 
 Pure ASGI rather than ``BaseHTTPMiddleware`` so that the body limit is enforced while the
 body streams in (a client sending 1 GB without Content-Length is cut off at the limit) and
@@ -15,7 +23,24 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from shopmind.privacy import ID_FIELDS, mask_pii, pseudonymise
+
 log = logging.getLogger("shopmind.http")
+
+#: The policy of every page: everything from this origin, nothing inline, nothing framed.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+#: JSON, text and the rest: a browser that renders one anyway may load and run nothing.
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+_SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
@@ -87,13 +112,39 @@ def _error_body(code: str, message: str, request_id: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message}, "request_id": request_id}).encode()
 
 
-class ObserveMiddleware:
-    """Adds X-Request-ID, enforces the body limit, logs one JSON line and records metrics."""
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus the security headers (a policy the response set itself is kept)."""
+    names = {k.lower() for k, _ in headers}
+    out = [*headers, *(h for h in _SECURITY_HEADERS if h[0] not in names)]
+    if b"content-security-policy" not in names:
+        ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        out.append(
+            (b"content-security-policy", (PAGE_CSP if ctype.startswith(b"text/html") else API_CSP).encode())
+        )
+    return out
 
-    def __init__(self, app: Any, metrics: Metrics, max_body: int) -> None:
+
+def loggable_path(path: str, path_params: dict[str, Any] | None, key: bytes | None) -> str:
+    """The request path as the access log keeps it: ids of people pseudonymised (``key``) or
+    cut to their length, e-mail addresses and phone numbers masked wherever they appear."""
+    for name, value in (path_params or {}).items():  # ASGI paths and params are decoded already
+        if name in ID_FIELDS and isinstance(value, str) and value:
+            handle = pseudonymise(value, key) if key else f"<{len(value)} chars>"
+            path = path.replace("/" + value + "/", "/" + handle + "/")
+            if path.endswith("/" + value):
+                path = path[: -len(value)] + handle
+    return mask_pii(path)
+
+
+class ObserveMiddleware:
+    """Adds X-Request-ID and the security headers, enforces the body limit, logs one JSON line
+    (without personal data) and records metrics."""
+
+    def __init__(self, app: Any, metrics: Metrics, max_body: int, pseudonym_key: bytes | None = None) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
+        self.pseudonym_key = pseudonym_key
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -108,11 +159,9 @@ class ObserveMiddleware:
         async def send_with_id(message: dict) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", rid.encode("latin-1", "replace")),
-                ]
+                message["headers"] = with_security_headers(
+                    [*message.get("headers", []), (b"x-request-id", rid.encode("latin-1", "replace"))]
+                )
             await send(message)
 
         async def reject(code: int, err: str, message: str) -> None:
@@ -161,7 +210,7 @@ class ObserveMiddleware:
             fields = {
                 "request_id": rid,
                 "method": scope["method"],
-                "path": scope["path"],
+                "path": loggable_path(scope["path"], scope.get("path_params"), self.pseudonym_key),
                 "route": template,
                 "status": code,
                 "ms": round(elapsed * 1000, 2),

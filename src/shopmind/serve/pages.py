@@ -8,9 +8,21 @@ API (docs/API.md), so anything the storefront shows, an integrator can show too.
 What the pages need from the app (set by :func:`shopmind.serve.app.create_app`):
 
 * ``app.state.shop`` with ``.product(id) -> dict | None`` and ``.release_id``;
-* ``app.state.storefront_key`` (optional): a key with the ``events`` scope, put into every
-  page as ``<meta name="shopmind-key">`` so the browser can send click/view events. Without it
+* ``app.state.storefront_key`` (optional): a key with the ``storefront`` scope (post events,
+  read the catalog — nothing else), put into every page as ``<meta name="shopmind-key">`` so the
+  browser can send click/view events and search when ``read_key_required`` is on. Without it
   the pages still work; events are then simply not recorded.
+
+The dashboards show quarantined rows and the shop's metrics, so they are served only to a
+browser that holds a read or admin key in the dashboard cookie (HttpOnly, SameSite=Strict,
+ending with the browser session); anyone else gets the sign-in page, which posts the key to
+``/dashboard/login``. ``shopmind demo`` prints a sign-in link that carries a fresh read key in
+its ``#fragment`` (never sent to the server, nor logged). ``/docs`` is Swagger UI from the
+``swagger-ui-py`` package's files: nothing any page shows is fetched from another host.
+
+Every page is served under a strict Content-Security-Policy (``serve/observe.py``): no inline
+script, style or event handler may appear in a template — behaviour lives in ``static/*.js``,
+which builds DOM from API data with ``textContent``/``createElement`` only.
 """
 
 from __future__ import annotations
@@ -21,16 +33,25 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+import swagger_ui
+from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from shopmind.serve.api import ApiError, check_key
+from shopmind.serve.auth import DASHBOARD_COOKIE
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
 STATIC_DIR = HERE / "static"
+#: Swagger UI's distribution as the ``swagger-ui-py`` package ships it (no CDN).
+SWAGGER_DIR = Path(swagger_ui.__file__).parent / "static"
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+# autoescaping on for every template whatever its name (Starlette's default, made explicit)
+templates.env.autoescape = True
 router = APIRouter(include_in_schema=False)
 
 #: Fields shown in the product page's header/facts; everything else non-empty goes to "details".
@@ -53,6 +74,23 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
+@router.get("/docs-assets/{name}")
+def swagger_asset(name: str) -> Response:
+    """Swagger UI's script and stylesheet from the installed package (only those two files)."""
+    from fastapi.responses import FileResponse
+
+    if name not in SWAGGER_FILES:
+        raise ApiError(404, "not_found", f"no docs asset {name!r}")
+    media = "text/javascript" if name.endswith(".js") else "text/css"
+    return FileResponse(SWAGGER_DIR / name, media_type=media, headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request) -> HTMLResponse:
+    """Swagger UI over ``/openapi.json``, every file from this server (works offline)."""
+    return templates.TemplateResponse(request, "docs.html", _common(request, "docs"))
+
+
 def _common(request: Request, page: str) -> dict[str, Any]:
     """Context every page gets: the events key for the browser and the release being served."""
     state = request.app.state
@@ -61,6 +99,8 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "page": page,
         "storefront_key": getattr(state, "storefront_key", None) or "",
         "release_id": getattr(shop, "release_id", None) if shop is not None else None,
+        # parts of the release still building (progressive builds): the storefront's banner
+        "build": shop.build_status() if shop is not None and shop.current is not None else None,
     }
 
 
@@ -152,13 +192,68 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
     return templates.TemplateResponse(request, "product.html", ctx)
 
 
+def _dashboard(request: Request, template: str, page: str) -> HTMLResponse:
+    """The dashboard to a browser holding a read/admin key (cookie or header), else sign-in."""
+    ctx = _common(request, page)
+    try:
+        check_key(request, "monitor")
+    except ApiError as exc:
+        ctx.update(next=request.url.path, reason=exc.message if exc.status == 403 else "")
+        return templates.TemplateResponse(request, "login.html", ctx, status_code=exc.status)
+    return templates.TemplateResponse(request, template, ctx)
+
+
 @router.get("/dashboard/quality", response_class=HTMLResponse)
 def quality_dashboard(request: Request) -> HTMLResponse:
     """Quality runs over time, the failing checks of a run and its drift."""
-    return templates.TemplateResponse(request, "quality.html", _common(request, "quality"))
+    return _dashboard(request, "quality.html", "quality")
 
 
 @router.get("/dashboard/evaluation", response_class=HTMLResponse)
 def evaluation_dashboard(request: Request) -> HTMLResponse:
     """Latest offline search and recommendation metrics, per dataset, with the peers measured."""
-    return templates.TemplateResponse(request, "evaluation.html", _common(request, "evaluation"))
+    return _dashboard(request, "evaluation.html", "evaluation")
+
+
+@router.get("/dashboard/login", response_class=HTMLResponse)
+def dashboard_login_page(request: Request) -> HTMLResponse:
+    """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""
+    return templates.TemplateResponse(
+        request, "login.html", {**_common(request, "login"), "next": "/dashboard/quality", "reason": ""}
+    )
+
+
+@router.post("/dashboard/login")
+def dashboard_login(request: Request, key: str = Body(..., embed=True, max_length=200)) -> JSONResponse:
+    """Check a read/admin key and keep it in the dashboard cookie for this browser session.
+
+    The cookie is HttpOnly (page scripts never see it), SameSite=Strict (no other site's page
+    makes the browser send it), Secure behind HTTPS, and only ever read by ``monitor`` routes.
+    """
+    verdict = request.app.state.keys.check(key.strip(), "monitor")
+    if verdict != "ok":
+        status = 403 if verdict == "forbidden" else 401
+        why = (
+            "this key may not open the dashboards: use a read or admin key"
+            if verdict == "forbidden"
+            else "the key is not valid (create one with: shopmind keys add NAME --scope read)"
+        )
+        raise ApiError(status, "unauthorized" if status == 401 else "forbidden", why, "key")
+    resp = JSONResponse({"ok": True})
+    resp.set_cookie(
+        DASHBOARD_COOKIE,
+        key.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return resp
+
+
+@router.post("/dashboard/logout")
+def dashboard_logout() -> JSONResponse:
+    """Forget the dashboard key in this browser."""
+    resp = JSONResponse({"ok": True})
+    resp.delete_cookie(DASHBOARD_COOKIE, path="/", httponly=True, samesite="strict")
+    return resp

@@ -1,21 +1,22 @@
-"""Releases, reload, health, readiness and Prometheus metrics."""
+"""Releases, reload, health, readiness and Prometheus metrics (releases and metrics need a key
+allowed to ``monitor``; health and readiness are open for load balancers)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shopmind.serve.api import jsonable, needs, shop_of
+from shopmind.serve.api import check_key, jsonable, needs, shop_of
 
 router = APIRouter()
 
 
-@router.get("/v1/releases", tags=["admin"], dependencies=[needs("read")])
+@router.get("/v1/releases", tags=["admin"], dependencies=[needs("monitor")])
 def list_releases(request: Request) -> dict[str, Any]:
     """The releases in the workspace and the one being served."""
     shop = shop_of(request)
@@ -49,9 +50,19 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready", "release": cur.id, "sizes": cur.sizes()})
 
 
-@router.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+def _metrics_key(request: Request) -> None:
+    """/metrics needs a read or admin key unless ``[serve] metrics_key_required = false``
+    (a server whose port only the scraper can reach)."""
+    if request.app.state.settings.get("metrics_key_required", True):
+        check_key(request, "monitor")
+
+
+@router.get(
+    "/metrics", tags=["health"], response_class=PlainTextResponse, dependencies=[Depends(_metrics_key)]
+)
 def prometheus(request: Request) -> Response:
-    """Prometheus exposition (summed over worker processes when there are several)."""
+    """Prometheus exposition (summed over worker processes when there are several); needs a
+    read or admin key unless ``[serve] metrics_key_required = false``."""
     metrics = request.app.state.metrics
     cur = shop_of(request).current
     if cur is not None:

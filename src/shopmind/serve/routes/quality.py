@@ -1,5 +1,8 @@
 """Quality runs and offline evaluation results, read from the workspace's JSON summaries
-(the server never opens the DuckDB store: one writing process owns it)."""
+(the server never opens the DuckDB store: one writing process owns it).
+
+Runs hold quarantined rows as they came in, so every route here needs a key allowed to
+``monitor`` (a read or admin key, or the dashboard cookie) — never the storefront's key."""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from shopmind.quality.report import REPORT_CSP_HEADER
 from shopmind.serve.api import ApiError, jsonable, needs
+from shopmind.serve.schemas import IdPath
 
-router = APIRouter(tags=["quality"], dependencies=[needs("read")])
+router = APIRouter(tags=["quality"], dependencies=[needs("monitor")])
 
 
 def _workspace(request: Request) -> Path:
@@ -32,14 +37,14 @@ def _reports(folder: Path, limit: int) -> list[dict[str, Any]]:
 
 @router.get("/v1/quality/runs")
 def quality_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
-    """Quality runs, newest first (summaries without the per-check detail)."""
-    keep = ("run_id", "source", "status", "started_at", "held", "exit_code", "account")
+    """Quality runs, newest first (summaries without the per-check detail, with their totals)."""
+    keep = ("run_id", "source", "status", "started_at", "held", "exit_code", "account", "totals")
     runs = [{k: s.get(k) for k in keep} for s in _reports(_workspace(request) / "reports", limit)]
     return {"runs": jsonable(runs)}
 
 
 @router.get("/v1/quality/runs/{run_id}", response_model=None)
-def quality_run(request: Request, run_id: str, format: str = "json") -> Response:
+def quality_run(request: Request, run_id: IdPath, format: str = "json") -> Response:
     """The full summary of one run, or its HTML report with ``format=html``."""
     if format not in ("json", "html"):
         raise ApiError(400, "invalid_parameter", "format must be json or html", "format")
@@ -51,7 +56,10 @@ def quality_run(request: Request, run_id: str, format: str = "json") -> Response
         html = folder / f"{safe}.html"
         if not html.exists():
             raise ApiError(404, "not_found", f"run {run_id} has no HTML report")
-        return HTMLResponse(html.read_text(encoding="utf-8"))
+        # the file has its own policy (<meta>); this one also covers reports written before it
+        return HTMLResponse(
+            html.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_CSP_HEADER}
+        )
     return JSONResponse(json.loads((folder / f"{safe}.json").read_text(encoding="utf-8")))
 
 

@@ -6,6 +6,8 @@
 
 const Charts = (() => {
   const NS = "http://www.w3.org/2000/svg"; // the SVG namespace name (an identifier, never fetched)
+  const LABEL_CHAR_PX = 7.2; // width of one character of an axis label (12px UI font), generous
+  const MAX_LABEL_PX = 420;
   const PALETTE = ["#2457c5", "#d9822b", "#2e9e5b", "#b8336a", "#6f4bd8", "#1c9aa8", "#8a8f98", "#c7a200"];
 
   function svg(tag, attrs, children) {
@@ -125,8 +127,10 @@ const Charts = (() => {
       el.appendChild(document.createTextNode(opts.empty || "No data."));
       return;
     }
-    const rowH = 20, padL = 190, padR = 70, padT = 8, padB = 22;
-    const W = 620;
+    // the label column fits the longest label (check codes are typed back: never clipped)
+    const longest = Math.max(...labels.map((l) => Array.from(String(l)).length));
+    const rowH = 20, padL = Math.min(MAX_LABEL_PX, Math.max(120, Math.ceil(longest * LABEL_CHAR_PX) + 14)), padR = 70, padT = 8, padB = 22;
+    const W = padL + 430 + padR;
     const H = padT + padB + rowH * labels.length;
     const xMax = opts.xMax || niceMax(Math.max(...values, opts.threshold || 0));
     const x = (v) => padL + (W - padL - padR) * Math.min(1, v / xMax);
@@ -135,7 +139,7 @@ const Charts = (() => {
     labels.forEach((lab, i) => {
       const top = padT + i * rowH;
       const color = (opts.colors && opts.colors[i]) || PALETTE[0];
-      const t = svg("text", { x: padL - 6, y: top + rowH / 2 + 4, "text-anchor": "end", class: "axis label" }, [shorten(lab, 30)]);
+      const t = svg("text", { x: padL - 6, y: top + rowH / 2 + 4, "text-anchor": "end", class: "axis label" }, [shorten(lab, Math.floor((MAX_LABEL_PX - 14) / LABEL_CHAR_PX))]);
       t.appendChild(svg("title", {}, [lab]));
       root.appendChild(t);
       root.appendChild(

@@ -90,10 +90,17 @@ const SM = (() => {
     }
   }
 
-  /** fetch JSON from our own API; errors become ApiError with the server's message. */
+  /**
+   * fetch JSON from our own API; errors become ApiError with the server's message. Requests carry
+   * the storefront key (catalog reads work when the server requires a key) unless
+   * `storefront: false` — the dashboards' calls, authorised by their HttpOnly cookie instead.
+   */
   async function api(path, options) {
     const opts = Object.assign({ headers: {} }, options || {});
     opts.headers = Object.assign({ Accept: "application/json" }, opts.headers);
+    const useKey = opts.storefront !== false;
+    delete opts.storefront;
+    if (useKey && key() && !opts.headers.Authorization) opts.headers.Authorization = "Bearer " + key();
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
       opts.headers["Content-Type"] = "application/json";
@@ -199,15 +206,34 @@ const SM = (() => {
     return (SYMBOLS[currency] || "") + n.toFixed(2) + (currency && !SYMBOLS[currency] ? " " + currency : "");
   }
 
-  /** Create an element: el("a", {href: "/", class: "x"}, ["text", child]). Text is never parsed as HTML. */
+  /** A URL safe to put in href/src: same-origin paths, fragments and http(s) only (never javascript:, data:). */
+  function safeUrl(u) {
+    const s = String(u);
+    if (/^(#|\/(?!\/)|\?)/.test(s)) return s;
+    try {
+      const parsed = new URL(s, window.location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : "#";
+    } catch (_e) {
+      return "#";
+    }
+  }
+
+  /**
+   * Create an element: el("a", {href: "/", class: "x"}, ["text", child]). Text is never parsed as
+   * HTML; URLs pass safeUrl; `style` is an object applied through the CSSOM (the page's CSP forbids
+   * style attributes); event handlers are functions only (never strings of code).
+   */
   function el(tag, attrs, children) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === undefined || v === null || v === false) continue;
       if (k === "class") node.className = v;
       else if (k === "text") node.textContent = v;
-      else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
-      else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k.startsWith("on")) {
+        if (typeof v === "function") node.addEventListener(k.slice(2), v);
+      } else if (k === "dataset") Object.assign(node.dataset, v);
+      else if (k === "style") Object.assign(node.style, v);
+      else if (k === "href" || k === "src" || k === "action") node.setAttribute(k, safeUrl(v));
       else node.setAttribute(k, v === true ? "" : v);
     }
     for (const c of [].concat(children || [])) {
@@ -227,6 +253,16 @@ const SM = (() => {
     doc.body.childNodes.forEach((n) => {
       if (n.nodeType === 1 && n.nodeName === "MARK") out.appendChild(el("mark", {}, [n.textContent]));
       else out.appendChild(document.createTextNode(n.textContent));
+    });
+    return out;
+  }
+
+  /** Text with `backticked` parts shown as <code> (built as text nodes: nothing is parsed). */
+  function richText(text) {
+    const out = document.createDocumentFragment();
+    String(text).split("`").forEach((part, i) => {
+      if (!part) return;
+      out.appendChild(i % 2 ? el("code", {}, [part]) : document.createTextNode(part));
     });
     return out;
   }
@@ -323,6 +359,16 @@ const SM = (() => {
         window.location.reload();
       });
     }
+    const out = document.getElementById("sign-out");
+    if (out) {
+      out.addEventListener("click", async () => {
+        try {
+          await api("/dashboard/logout", { method: "POST", storefront: false });
+        } finally {
+          window.location.reload();
+        }
+      });
+    }
     paintTiles();
   }
 
@@ -330,6 +376,6 @@ const SM = (() => {
 
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
-    visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout,
+    visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
   };
 })();

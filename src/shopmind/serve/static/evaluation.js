@@ -65,7 +65,7 @@
     const root = $("search-results");
     root.textContent = "";
     if (!files.length) {
-      root.appendChild(SM.el("p", { class: "muted" }, ["No search evaluation yet: run `shopmind evaluate search … --out <workspace>/evaluation`."]));
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText("No search evaluation yet: run `shopmind evaluate search … --out <workspace>/evaluation` (`shopmind demo` runs a small one).")]));
       return;
     }
     byDataset(files, (f) => f.dataset || f.format || "?", (f) => f.created_at || "").forEach(([dataset, list]) => {
@@ -99,7 +99,7 @@
         const h = historyChart(list, (x) => ((((x.methods || {})[ours] || {}).views || {})[first] || {})["ndcg@10"], `${ours} nDCG@10 (${first})`);
         if (h) sec.appendChild(h);
       }
-      (f.notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [String(n)])));
+      (f.notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [SM.richText(String(n))])));
       root.appendChild(sec);
     });
   }
@@ -116,7 +116,7 @@
     const root = $("recs-results");
     root.textContent = "";
     if (!files.length) {
-      root.appendChild(SM.el("p", { class: "muted" }, ["No recommendation evaluation yet: run `shopmind evaluate recs … --out <workspace>/evaluation`."]));
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText("No recommendation evaluation yet: run `shopmind evaluate recs … --out <workspace>/evaluation` (`shopmind demo` runs a small one).")]));
       return;
     }
     byDataset(files, (f) => f.format || f.dataset || "?", (f) => f.created || "").forEach(([dataset, list]) => {
@@ -148,7 +148,7 @@
         const h = historyChart(list, (x) => ((x.test || {})[ours] || {})[key], `${ours} ${key}`);
         if (h) sec.appendChild(h);
       }
-      (f.protocol_notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [String(n)])));
+      (f.protocol_notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [SM.richText(String(n))])));
       root.appendChild(sec);
     });
   }
@@ -156,7 +156,7 @@
   document.addEventListener("DOMContentLoaded", async () => {
     let body;
     try {
-      body = await SM.api("/v1/evaluation");
+      body = await SM.api("/v1/evaluation", { storefront: false });
     } catch (e) {
       $("evaluation-error").textContent = "Evaluation results unavailable: " + e.message;
       $("evaluation-error").hidden = false;

@@ -1,10 +1,15 @@
-/* Data-quality dashboard: runs over time, then one run's account, failing checks, drift. */
+/* Data-quality dashboard: runs over time, then one run's account, failing checks, drift.
+ * Opens on the newest full batch (a `shopmind ingest`), not on the small runs that drain live
+ * API traffic into the store; the run picker and the table reach every run. Calls are
+ * authorised by the dashboard cookie (never the storefront key). */
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const RUN_LIMIT = 30;
   const GREEN = "#2e9e5b", RED = "#c8372d", AMBER = "#d9822b", GREY = "#8a8f98";
+  const LIVE_SOURCE = "live-api"; // runs that drain the API's live log (release/drain.py)
+  const get = (path) => SM.api(path, { storefront: false });
 
   function pick(obj, names) {
     for (const n of names) if (obj && obj[n] !== undefined && obj[n] !== null) return obj[n];
@@ -44,7 +49,8 @@
   }
 
   function showError(msg) {
-    $("quality-error").textContent = msg;
+    $("quality-error").textContent = "";
+    $("quality-error").appendChild(SM.richText(msg || ""));
     $("quality-error").hidden = !msg;
   }
 
@@ -57,7 +63,7 @@
   async function loadRuns() {
     let body;
     try {
-      body = await SM.api("/v1/quality/runs" + SM.query({ limit: RUN_LIMIT }));
+      body = await get("/v1/quality/runs" + SM.query({ limit: RUN_LIMIT }));
     } catch (e) {
       showError("Quality runs unavailable: " + e.message);
       return;
@@ -69,7 +75,7 @@
     await Promise.all(
       missing.map(async (r) => {
         try {
-          const s = unwrap(await SM.api("/v1/quality/runs/" + encodeURIComponent(r.id)));
+          const s = unwrap(await get("/v1/quality/runs/" + encodeURIComponent(r.id)));
           Object.assign(r, runRow(Object.assign({ run_id: r.id }, s)));
         } catch (_e) {
           /* keep NaN: shown as – */
@@ -78,9 +84,19 @@
     );
     renderRuns();
     const wanted = new URLSearchParams(window.location.hash.slice(1)).get("run");
-    const first = runs.find((r) => r.id === wanted) || runs[0];
+    const first = runs.find((r) => r.id === wanted) || defaultRun(runs);
     if (first) selectRun(first.id);
     else showError("No quality runs yet: run `shopmind ingest` to put a batch through the gate.");
+  }
+
+  /** The newest full batch: not a live-log drain (often a handful of rows), else the newest run. */
+  function defaultRun(list) {
+    return list.find((r) => r.source !== LIVE_SOURCE) || list[0];
+  }
+
+  function runOption(r) {
+    const rows = isNaN(r.input) ? "" : ` · ${SM.fmt(r.input)} rows`;
+    return `${runLabel(r.id, r.started)} · ${r.source || "?"}${rows} · ${r.status || "?"}`;
   }
 
   function unwrap(body) {
@@ -98,6 +114,16 @@
       stacked: true,
       title: "Rows accepted and quarantined per run",
     });
+    const picker = $("run-picker");
+    picker.textContent = "";
+    runs.forEach((r) => picker.appendChild(SM.el("option", { value: r.id }, [runOption(r)])));
+    if (!picker.dataset.bound) {
+      picker.dataset.bound = "1";
+      picker.addEventListener("change", () => {
+        history.replaceState(null, "", "#run=" + encodeURIComponent(picker.value));
+        selectRun(picker.value);
+      });
+    }
     const tbody = $("runs-table").querySelector("tbody");
     tbody.textContent = "";
     runs.forEach((r) => {
@@ -124,9 +150,10 @@
 
   async function selectRun(id) {
     document.querySelectorAll("#runs-table tbody tr").forEach((tr) => tr.classList.toggle("selected", tr.dataset.runId === id));
+    $("run-picker").value = id;
     let s;
     try {
-      s = unwrap(await SM.api("/v1/quality/runs/" + encodeURIComponent(id)));
+      s = unwrap(await get("/v1/quality/runs/" + encodeURIComponent(id)));
     } catch (e) {
       showError("Run " + id + " unavailable: " + e.message);
       return;
@@ -227,19 +254,23 @@
     });
 
     // completeness
+    // a share counted over some rows only (events.query: search events) says so
     const comp = $("completeness");
     comp.textContent = "";
+    const scopes = s.completeness_scope || {};
     Object.entries(s.completeness || {}).forEach(([table, cols]) => {
       const entries = Object.entries(cols || {});
-      comp.appendChild(SM.el("div", { class: "comp-table" }, [
+      const over = scopes[table] || {};
+      comp.appendChild(SM.el("div", { class: "comp-table", dataset: { table: table } }, [
         SM.el("h4", {}, [table]),
-        SM.el("ul", {}, entries.map(([col, v]) =>
-          SM.el("li", { class: v < 0.95 ? "low" : "", title: (100 * v).toFixed(2) + " % filled" }, [
-            SM.el("span", { class: "comp-col" }, [col]),
-            SM.el("span", { class: "comp-bar" }, [SM.el("i", { style: "width:" + Math.round(100 * v) + "%" })]),
+        SM.el("ul", {}, entries.map(([col, v]) => {
+          const of = over[col] ? "of " + over[col] : "of all " + table;
+          return SM.el("li", { class: v < 0.95 ? "low" : "", title: `${(100 * v).toFixed(2)} % ${of} have a ${col}`, dataset: { column: col, share: v } }, [
+            SM.el("span", { class: "comp-col" }, [col, over[col] ? SM.el("span", { class: "comp-scope muted" }, [" (" + over[col] + ")"]) : ""]),
+            SM.el("span", { class: "comp-bar" }, [SM.el("i", { style: { width: Math.round(100 * v) + "%" } })]),
             SM.el("span", { class: "comp-val" }, [(100 * v).toFixed(1) + "%"]),
-          ])
-        )),
+          ]);
+        })),
       ]));
     });
   }
