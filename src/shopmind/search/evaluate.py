@@ -415,9 +415,16 @@ METHODS: dict[str, Callable[..., Method]] = {
     "fusion+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors),
     "fusion-e5+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "e5"),
     "bm25+ltr": lambda: _ltr("bm25", None),
+    # the static (per-word) embedding distilled from e5, alone and concatenated with USE (issue 17)
+    "dense-static": lambda vectors=DEFAULT_VECTORS: DenseMethod("static", vectors),
+    "hybrid-static": lambda vectors=DEFAULT_VECTORS: Hybrid("static", vectors),
+    "fusion-static+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static"),
+    "dense-static+use": lambda vectors=DEFAULT_VECTORS: DenseMethod("static+use", vectors),
+    "fusion-static+use+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static+use"),
 }
 #: Methods whose constructor takes the vector cache folder.
 DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr", "fusion-e5+ltr")
+DENSE_METHODS += ("dense-static", "hybrid-static", "fusion-static+ltr", "dense-static+use", "fusion-static+use+ltr")
 
 
 def _ltr(base: str, vectors: Path | str | None, encoder: str = "use") -> Method:

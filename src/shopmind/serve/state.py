@@ -73,7 +73,7 @@ def load_release(folder: Path) -> LoadedRelease:
 
         recs = RecommendationService.load(folder / "recs")
     if engine is not None:
-        engine.search("warm up")  # loads the query encoder now, not on a shopper's first search
+        engine.warm_up()  # encoder, jieba, parser now (at release load), not on a shopper's first search
     drained = manifest.get("log_drained", {"events": 0, "products": 0})
     return LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, dict(drained))
 

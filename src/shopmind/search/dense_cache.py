@@ -1,0 +1,202 @@
+"""A persistent vector cache keyed by (encoder name, sha1 of the text).
+
+Moved out of ``dense.py`` (re-exported there). See ``VectorCache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from shopmind.search.dense_encoders import Encoder
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+class VectorCache:
+    """Vectors keyed by (encoder name, sha1 of the text), persisted in ``folder``.
+
+    Layout: ``folder/<encoder name>/vectors.npy`` (float32, one row per text) and
+    ``keys.json`` (``{"encoder", "dim", "keys": [sha1, ...]}``, row order). Rows are only
+    appended, never changed or removed; on disk both files are replaced atomically (written
+    to a temp file, then renamed: matrix first, keys second), so a crash leaves a consistent
+    prefix (a reader uses ``min(len(keys), rows)``). Query vectors go under the encoder name
+    with ``/query`` appended (a model may embed queries differently from passages).
+
+    Several processes may append to one folder: a save takes an exclusive ``flock`` and
+    merges with what is on disk (rows another writer appended meanwhile are kept).
+
+    ``stats`` counts, since construction, texts encoded (misses) and served from the cache (hits).
+    """
+
+    def __init__(self, folder: Path | str | None, checkpoint_every: int = 8192) -> None:
+        self.folder = Path(folder) if folder is not None else None
+        self.checkpoint_every = checkpoint_every
+        self._mats: dict[str, np.ndarray] = {}
+        self._rows: dict[str, dict[str, int]] = {}
+        self._saved: dict[str, int] = {}
+        self.stats = {"encoded": 0, "hits": 0, "encode_seconds": 0.0}
+
+    # -- storage
+    def _dir(self, name: str) -> Path | None:
+        return None if self.folder is None else self.folder / _safe(name)
+
+    def _load(self, name: str, dim: int) -> None:
+        if name in self._rows:
+            return
+        d = self._dir(name)
+        if d is None:
+            mat, keys = np.zeros((0, dim), dtype=np.float32), []
+        else:
+            mat, keys = self._read(d, dim)
+        self._mats[name] = mat
+        self._rows[name] = {k: i for i, k in enumerate(keys)}
+        self._saved[name] = len(keys)
+
+    def _read(self, d: Path, dim: int) -> tuple[np.ndarray, list[str]]:
+        if not ((d / "keys.json").exists() and (d / "vectors.npy").exists()):
+            return np.zeros((0, dim), dtype=np.float32), []
+        meta = json.loads((d / "keys.json").read_text(encoding="utf-8"))
+        loaded = np.load(d / "vectors.npy")
+        if meta.get("dim") != dim or loaded.ndim != 2 or loaded.shape[1] != dim:
+            return np.zeros((0, dim), dtype=np.float32), []
+        n = min(len(meta["keys"]), loaded.shape[0])
+        return np.ascontiguousarray(loaded[:n], dtype=np.float32), list(meta["keys"][:n])
+
+    def _save(self, name: str) -> None:
+        """Append this process's new rows to the folder under an exclusive lock: re-read what
+        is on disk (another writer may have appended), add the rows it lacks, replace both
+        files; the in-memory state becomes the merged one."""
+        d = self._dir(name)
+        n = len(self._rows[name])
+        if d is None or self._saved.get(name) == n:
+            return
+        import fcntl
+
+        d.mkdir(parents=True, exist_ok=True)
+        mat = self._mats[name]
+        dim = int(mat.shape[1])
+        with open(d / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            disk_mat, disk_keys = self._read(d, dim)
+            have = set(disk_keys)
+            mine = sorted(self._rows[name].items(), key=lambda x: x[1])
+            extra = [(k, i) for k, i in mine if k not in have]
+            keys = disk_keys + [k for k, _ in extra]
+            rows = np.fromiter((i for _, i in extra), dtype=np.int64, count=len(extra))
+            merged = np.vstack([disk_mat, mat[rows]]) if len(extra) else disk_mat
+            tmp = d / f"vectors.npy.tmp-{os.getpid()}"
+            with open(tmp, "wb") as f:
+                np.save(f, merged)
+            os.replace(tmp, d / "vectors.npy")
+            tmpk = d / f"keys.json.tmp-{os.getpid()}"
+            tmpk.write_text(json.dumps({"encoder": name, "dim": dim, "keys": keys}), encoding="utf-8")
+            os.replace(tmpk, d / "keys.json")
+        self._mats[name] = merged
+        self._rows[name] = {k: i for i, k in enumerate(keys)}
+        self._saved[name] = len(keys)
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self._rows.values())
+
+    def count(self, name: str, dim: int) -> int:
+        self._load(name, dim)
+        return len(self._rows[name])
+
+    # -- lookup
+    def get_or_encode(
+        self,
+        name: str,
+        dim: int,
+        texts: Sequence[str],
+        encode: Callable[[list[str]], np.ndarray],
+        save: bool = True,
+    ) -> np.ndarray:
+        """Vectors of ``texts`` (row per text); only texts not cached yet are encoded (each
+        distinct text once) and appended; saved every ``checkpoint_every`` new texts and at the
+        end unless ``save`` is False (then kept in memory until ``flush``)."""
+        self._load(name, dim)
+        rows = self._rows[name]
+        keys = [text_key(t) for t in texts]
+        todo: dict[str, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in rows and k not in todo:
+                todo[k] = t
+        self.stats["hits"] += len(texts) - sum(1 for k in keys if k in todo)
+        items = list(todo.items())
+        # a bar only for work a person waits on (a first build over tens of thousands of titles)
+        bar = tqdm(total=len(items), desc=f"encoding ({name})", unit="text", disable=len(items) < 2000)
+        step = 256
+        for start in range(0, len(items), self.checkpoint_every):
+            chunk = items[start : start + self.checkpoint_every]
+            t0 = time.perf_counter()
+            parts = []
+            for i in range(0, len(chunk), step):
+                sub = [t for _, t in chunk[i : i + step]]
+                parts.append(np.asarray(encode(sub), dtype=np.float32).reshape(len(sub), dim))
+                bar.update(len(sub))
+            vecs = np.vstack(parts)
+            self.stats["encode_seconds"] += time.perf_counter() - t0
+            self.stats["encoded"] += len(chunk)
+            self._append(name, [k for k, _ in chunk], vecs)
+            if save:
+                self._save(name)
+        bar.close()
+        mat, rows = self._mats[name], self._rows[name]  # a save may have merged and reordered
+        idx = np.fromiter((rows[k] for k in keys), dtype=np.int64, count=len(keys))
+        return mat[idx]
+
+    def _append(self, name: str, keys: list[str], vecs: np.ndarray) -> None:
+        rows = self._rows[name]
+        mat = self._mats[name]
+        n = len(rows)
+        if n + len(keys) > mat.shape[0]:  # grow geometrically; rows beyond n are unused
+            grown = np.zeros((max(n + len(keys), 2 * mat.shape[0]), mat.shape[1]), dtype=np.float32)
+            grown[:n] = mat[:n]
+            mat = self._mats[name] = grown
+        mat[n : n + len(keys)] = vecs
+        for i, k in enumerate(keys):
+            rows[k] = n + i
+
+    def _attach(self, encoder: Encoder) -> None:
+        """Give an encoder that keeps vectors of its own (the static encoder's word vectors)
+        this cache's folder, unless it has one already."""
+        attach = getattr(encoder, "attach_cache", None)
+        if attach is not None:
+            attach(self)
+
+    def passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        self._attach(encoder)
+        return self.get_or_encode(encoder.name, encoder.dim, texts, encoder.encode_passages)
+
+    def queries(self, encoder: Encoder, texts: Sequence[str], save: bool = True) -> np.ndarray:
+        """Query vectors; many at once through ``encode_queries`` when the encoder has it (one
+        engine call per batch: a build's past queries were encoded one at a time before)."""
+        self._attach(encoder)
+        batch_call = getattr(encoder, "encode_queries", None)
+
+        def enc(batch: list[str]) -> np.ndarray:
+            if batch_call is not None and len(batch) > 1:
+                return batch_call(batch)
+            return np.vstack([encoder.encode_query(t) for t in batch])
+
+        return self.get_or_encode(f"{encoder.name}/query", encoder.dim, texts, enc, save=save)
+
+    def flush(self) -> None:
+        for name in self._rows:
+            self._save(name)

