@@ -53,7 +53,14 @@ _register_evaluators()
 
 
 def main() -> None:
-    """Entry point of the ``shopmind`` script: run the app; Ctrl-C exits 130 without a traceback."""
+    """Entry point of the ``shopmind`` script: run the app; Ctrl-C exits 130 without a traceback.
+
+    Files and folders the command creates are owner-only (umask 077): a workspace holds customer
+    data (store, live log, reports, releases) and key hashes (shopmind.privacy).
+    """
+    from shopmind.privacy import private_umask
+
+    private_umask()
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover

@@ -15,7 +15,13 @@ keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed)
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="A label, e.g. the client's name.")],
-    scope: Annotated[str, typer.Option(help="read, events, write or admin.")] = "write",
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="storefront (post events, read the catalog: safe to put in a page), events, write, "
+            "read (dashboards, quality runs, metrics) or admin."
+        ),
+    ] = "write",
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
 ) -> None:
     """Create a key and print it once (only its scrypt hash is kept)."""
