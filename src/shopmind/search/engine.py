@@ -50,11 +50,12 @@ import functools
 import inspect
 import json
 import math
+import re
 import shutil
 import time
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -220,6 +221,8 @@ class SearchResponse:
     filters: dict[str, object]
     timing_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    #: alternative queries when nothing matched ("did you mean"), never applied silently
+    suggestions: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -703,6 +706,9 @@ class SearchEngine:
         timing = {k: round(v, 3) for k, v in timing.items()}
         all_corr = dict(understood.corrections)
         all_corr.update(corrections)
+        suggestions = self._suggest(text, all_corr) if text and not len(cands.rows) else []
+        if suggestions:
+            notes.append(f"no product matched; did you mean “{suggestions[0]}”?")
         return SearchResponse(
             query=text,
             hits=hits,
@@ -716,6 +722,7 @@ class SearchEngine:
             filters=applied.as_dict(),
             timing_ms=timing,
             notes=notes,
+            suggestions=suggestions,
         )
 
     def _check_params(self, sort: object, page: object, size: object, facets: object) -> None:
@@ -776,8 +783,26 @@ class SearchEngine:
         notes.extend(u.notes)
         return u
 
+    def _known(self) -> Callable[[str], bool] | None:
+        """The parser's "is this a real word" test (synonyms, the catalog's vocabulary): such
+        words are not spelling-corrected (``LexicalIndex.analyze_query``)."""
+        knows = getattr(self.parser, "knows", None)
+        return knows if callable(knows) else None
+
+    def _suggest(self, text: str, corrections: Mapping[str, str]) -> list[str]:
+        """For a query that found nothing: the query with the corrections the speller would
+        have made to the words it was told are real ("did you mean ..."), if any."""
+        _, fixes = self.lexical.analyze_query(text)
+        extra = {w: f for w, f in fixes.items() if corrections.get(w) != f}
+        if not extra:
+            return []
+        out = text
+        for w, f in extra.items():
+            out = re.sub(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", f, out, flags=re.I)
+        return [out] if out != text else []
+
     def _analyse(self, text: str, notes: list[str]) -> tuple[list[str], dict[str, str]]:
-        tokens, corrections = self.lexical.analyze_query(text)
+        tokens, corrections = self.lexical.analyze_query(text, known=self._known())
         limit = 2 * self.config.max_query_terms
         if len(tokens) > limit:
             notes.append(f"only the first {limit} of {len(tokens)} query terms used")

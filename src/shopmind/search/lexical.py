@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -191,6 +191,9 @@ class LexicalIndex:
         self._where: dict[str, tuple[int, int]] = {}
         #: surface word -> term id, for the spelling corrector (words of correctable terms only)
         self.surface: dict[str, int] = {}
+        #: surface word -> occurrences indexed: which spelling of a term a correction shows
+        #: ("candle", not the rare truncated "candl" that stems alike)
+        self.surface_n: dict[str, int] = {}
         self._spell: _SpellIndex | None = None
         #: document numbering across segments; rebuilt when the segment list changes
         self._layout: _Layout | None = None
@@ -224,7 +227,7 @@ class LexicalIndex:
         n = len(ids)
         coo: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in FIELDS}
         lengths = {f: np.zeros(n, dtype=np.int64) for f in FIELDS}
-        vocab, terms, surface = self.vocab, self.terms, self.surface
+        vocab, terms, surface, surface_n = self.vocab, self.terms, self.surface, self.surface_n
         for r, pid in enumerate(ids):
             texts = product_fields(latest[pid])
             for f in FIELDS:
@@ -238,8 +241,12 @@ class LexicalIndex:
                         tid = vocab[t] = len(terms)
                         terms.append(t)
                     cols.append(tid)
-                    if word not in surface and _correctable(word):
+                    n_word = surface_n.get(word)
+                    if n_word is not None:
+                        surface_n[word] = n_word + 1
+                    elif _correctable(word):
                         surface[word] = tid
+                        surface_n[word] = 1
                 rows.extend([r] * len(pairs))
                 lengths[f][r] = len(pairs)
         V = len(terms)
@@ -321,6 +328,7 @@ class LexicalIndex:
         self.terms = [self.terms[i] for i in keep]
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.surface = {w: int(remap[t]) for w, t in self.surface.items() if remap[t] >= 0}
+        self.surface_n = {w: n for w, n in self.surface_n.items() if w in self.surface}
         self.df = np.zeros(len(self.terms), dtype=np.int64)
         self.total_len = {f: 0 for f in FIELDS}
         self.n_live = 0
@@ -344,14 +352,18 @@ class LexicalIndex:
         df = self.df if term_ids is None else self.df[term_ids]
         return np.log1p((self.n_live - df + 0.5) / (df + 0.5))
 
-    def analyze_query(self, query: str, correct: bool = True) -> tuple[list[str], dict[str, str]]:
-        """Query terms after analysis and spelling correction, and the corrections made."""
+    def analyze_query(
+        self, query: str, correct: bool = True, known: Callable[[str], bool] | None = None
+    ) -> tuple[list[str], dict[str, str]]:
+        """Query terms after analysis and spelling correction, and the corrections made.
+        A word ``known`` says is a real word (a synonym, a catalog value) is never corrected,
+        even when no product uses it: "sofa" must not become "soft"."""
         pairs = self.analyzer.pairs(query)
         corrections: dict[str, str] = {}
         tokens = []
         for word, t in pairs:
             tid = self.vocab.get(t)
-            if correct and (tid is None or self.df[tid] == 0):
+            if correct and (tid is None or self.df[tid] == 0) and not (known is not None and known(word)):
                 fix = self._speller().correct(word)
                 if fix is not None:
                     corrections[word] = fix
@@ -576,6 +588,7 @@ class LexicalIndex:
             self._spell = _SpellIndex()
         self._spell.extend(self.surface)
         self._spell.df = self.df
+        self._spell.counts = self.surface_n
         return self._spell
 
     # ------------------------------------------------------------------ persistence
@@ -610,6 +623,7 @@ class LexicalIndex:
             "analyzer": self.analyzer.config(),
             "terms": self.terms,
             "surface": self.surface,
+            "surface_n": self.surface_n,
             "segments": names,
         }
         (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
@@ -625,6 +639,7 @@ class LexicalIndex:
         idx.terms = list(meta["terms"])
         idx.vocab = {t: i for i, t in enumerate(idx.terms)}
         idx.surface = {w: int(t) for w, t in meta["surface"].items()}
+        idx.surface_n = {w: int(n) for w, n in meta.get("surface_n", {}).items()}
         for name in meta["segments"]:
             with np.load(folder / name, allow_pickle=False) as z:
                 n = len(z["ids"])
@@ -808,7 +823,8 @@ class _SpellIndex:
     A word of the query whose term is not in the index is matched against the words seen at
     indexing time (before stemming: "stainles" -> "stainless", whose stem differs from that of
     the typo); candidates within the edit budget are ranked by distance, then by the document
-    frequency of their term, then alphabetically, and words whose term no live document uses
+    frequency of their term, then by how often the spelling itself occurs (the usual spelling
+    of a term, not a truncated one that stems alike), then alphabetically, and words whose term no live document uses
     are skipped.
     """
 
@@ -818,6 +834,7 @@ class _SpellIndex:
         self.upto = 0
         self.max_len = 0
         self.df = np.zeros(0, dtype=np.int64)
+        self.counts: dict[str, int] = {}
 
     def extend(self, surface: dict[str, int]) -> None:
         """Index the words added to ``surface`` since the last call (it only grows between
@@ -839,7 +856,7 @@ class _SpellIndex:
         # huge deletion neighbourhood): a pasted 100 kB "word" is answered at once
         if budget == 0 or len(word) > self.max_len + budget or not _correctable(word):
             return None
-        best: tuple[int, int, str] | None = None
+        best: tuple[int, int, int, str] | None = None
         seen: set[str] = set()
         for d in _deletes(word, budget):
             for cand in self.deletes.get(d, ()):
@@ -852,7 +869,7 @@ class _SpellIndex:
                 dist = osa_distance(word, cand, budget)
                 if dist > budget:
                     continue
-                key = (dist, -int(self.df[tid]), cand)
+                key = (dist, -int(self.df[tid]), -self.counts.get(cand, 0), cand)
                 if best is None or key < best:
                     best = key
-        return None if best is None else best[2]
+        return None if best is None else best[3]

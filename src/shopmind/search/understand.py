@@ -146,6 +146,64 @@ _PREMIUM = re.compile(
     r"\b(?:premium|luxury|luxurious|high[- ]end|expensive|top[- ]end|deluxe)\b|高端|高档|奢华|奢侈|顶级|昂贵",
     re.I,
 )
+#: Words of the price patterns and price adjectives above: real words, never "typos".
+_PRICE_VOCAB = frozenset(
+    [
+        "under",
+        "below",
+        "less",
+        "than",
+        "cheaper",
+        "lower",
+        "more",
+        "not",
+        "most",
+        "over",
+        "above",
+        "greater",
+        "higher",
+        "least",
+        "between",
+        "from",
+        "around",
+        "about",
+        "approx",
+        "approximately",
+        "roughly",
+        "circa",
+        "max",
+        "maximum",
+        "min",
+        "minimum",
+        "within",
+        "budget",
+        "up",
+        "starting",
+        "cheap",
+        "cheapest",
+        "inexpensive",
+        "affordable",
+        "bargain",
+        "premium",
+        "luxury",
+        "luxurious",
+        "expensive",
+        "deluxe",
+        "price",
+        "prices",
+        "priced",
+        "pricing",
+        "cost",
+        "costs",
+        "dollar",
+        "dollars",
+        "bucks",
+        "yuan",
+        "euro",
+        "euros",
+        "yen",
+    ]
+)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 #: Currency words and signs of a price phrase -> ISO code, checked in order ("美元" is dollars
 #: before "元" is yuan; "¥" is yuan unless the shop sells in yen only).
@@ -257,7 +315,22 @@ class QueryUnderstanding:
                 lst = target.setdefault(k[1], [])  # type: ignore[arg-type]
                 lst.extend(o for o in others if o not in lst)
         self._syn_en_max = max((len(k) for k in self._syn_en), default=0)
+        self._syn_terms = {t for k in self._syn_en for t in k}
         self._syn_zh_max = max((len(k) for k in self._syn_zh), default=0)
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is a real word here: a term of the shop's vocabulary (brands,
+        categories, attribute values, mined aliases), of a synonym group, a stop word or a
+        unit. Such a word is never spelling-corrected, even when no product uses it: "sofa"
+        is a sofa (with its synonyms), never "soft"."""
+        t = word_term(word)
+        return (
+            t in self._en_terms
+            or t in self._syn_terms
+            or t in STOP_WORDS
+            or t in UNITS
+            or fold(word) in _PRICE_VOCAB
+        )
 
     def _add(self, key: tuple[str, object] | None, entry: _Entry) -> None:
         if key is None:
@@ -307,7 +380,7 @@ class QueryUnderstanding:
             term = word_term(word)
             if term in STOP_WORDS and not term.isdigit():
                 continue
-            if self.speller is not None and term not in self._en_terms:
+            if self.speller is not None and not self.knows(word):
                 fix = self._spell(word)
                 if fix:
                     corrections.append((word, fix))
