@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from shopmind.cli.common import (
     DEFAULT_DATA,
@@ -20,6 +21,7 @@ from shopmind.cli.common import (
     out,
     user_errors,
 )
+from shopmind.cli.listing import Listing
 from shopmind.config import load_config
 from shopmind.quality.codes import CODES
 
@@ -75,7 +77,7 @@ def demo_data(
     for name, path in paths.items():
         frame = getattr(shop.batch, name, None)
         rows = frame.height if frame is not None else shop.defects.height
-        out.print(f"{name:10s} {rows:>9,} rows  {path}")
+        out.print(f"{name:10s} {rows:>9,} rows  {path}", markup=False, highlight=False)
     console.print(
         f"done in {time.perf_counter() - t0:.1f}s; {shop.defects.height:,} injected defects (defects.parquet)"
     )
@@ -85,18 +87,21 @@ def formats() -> None:
     """List the input formats (dataset adapters) that `shopmind ingest --format` accepts."""
     from shopmind.data.adapters import ADAPTERS
 
-    table = Table("format", "what", "default path under the data folder")
+    table = Listing([("format", "id"), ("what", "text"), ("default path under the data folder", "text")])
     for a in ADAPTERS.values():
-        table.add_row(a.name, a.summary, a.default_path or "")
-    out.print(table)
+        table.add(a.name, a.summary, a.default_path)
+    table.print(out)
 
 
 def checks() -> None:
     """List the quality checks: stable code, default action, severity and threshold."""
-    table = Table("code", "table", "action", "severity", "threshold", "meaning")
+    table = Listing(
+        [("code", "id"), ("table", "word"), ("action", "word"), ("severity", "word"), ("threshold", "num"),
+         ("meaning", "text")]
+    )  # fmt: skip
     for c in CODES.values():
-        table.add_row(c.code, c.table, c.action, c.severity, str(c.threshold), c.summary)
-    out.print(table)
+        table.add(c.code, c.table, c.action, c.severity, c.threshold, c.summary)
+    table.print(out)
 
 
 def _resolve_format(path: Path, fmt: str | None) -> str:
@@ -158,7 +163,7 @@ def ingest(
             raise UsageError("--mapping only applies to --format table")
         progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # file names are not markup
             BarColumn(),
             TimeElapsedColumn(),
             console=console,
@@ -186,36 +191,84 @@ def ingest(
     if as_json:
         out.print_json(json.dumps(summary, default=str, ensure_ascii=False))
     else:
-        table = Table(
-            "table",
-            "input",
-            "accepted",
-            "quarantined",
-            "written to store",
+        table = Listing(
+            [("table", "word"), ("input", "num"), ("accepted", "num"), ("quarantined", "num"),
+             ("written to store", "num")],
             title=f"run {result.run_id} ({result.source})",
-        )
+        )  # fmt: skip
         for tname, a in summary["account"].items():
-            table.add_row(
-                tname,
-                f"{a['input']:,}",
-                f"{a['accepted']:,}",
-                f"{a['quarantined']:,}",
-                f"{written.get(tname, 0):,}",
-            )
-        out.print(table)
+            table.add(tname, f"{a['input']:,}", f"{a['accepted']:,}", f"{a['quarantined']:,}",
+                      f"{written.get(tname, 0):,}")  # fmt: skip
+        table.print(out)
+        for note in stored_notes(summary["account"], written):
+            out.print(note, markup=False, highlight=False, soft_wrap=True)
         top = sorted(
             (c for c in result.checks if c["failed"] and c["action"] != "batch"), key=lambda c: -c["failed"]
         )[:12]
         for c in top:
             mark = "[red]![/]" if c["crossed"] else " "
-            out.print(f" {mark} {c['table']:9s} {c['code']:24s} {c['failed']:>9,}  {c['action']}")
+            out.print(f" {mark} {c['table']:9s} {c['code']:24s} {c['failed']:>9,}  {escape(c['action'])}")
         for c in result.checks:
             if c["action"] == "batch" and c["crossed"]:
-                out.print(f" [yellow]~[/] {c['code']}: {c['detail']}")
-    status = "[red]HELD[/] (nothing published)" if result.held and not force else "[green]published[/]"
-    console.print(f"{status}; report: {html_path}")
-    console.print(f"summary: {json_path}")
+                out.print(f" [yellow]~[/] {c['code']}: {escape(str(c['detail']))}")
+    held = result.held and not force
+    status = "[red]HELD[/] (nothing published)" if held else "[green]published[/]"
+    console.print(f"{status}; report: {escape(str(html_path))}", highlight=False)
+    console.print(f"summary: {escape(str(json_path))}", highlight=False)
+    if held:
+        advice = held_advice(result.checks, result.run_id, workspace)
+        console.print(advice, markup=False, highlight=False, soft_wrap=True)  # the TOML stays copyable
     raise typer.Exit(code=0 if force else result.exit_code)
+
+
+def stored_notes(account: dict[str, dict[str, int]], written: dict[str, int]) -> list[str]:
+    """Why "written to store" is below "accepted" for a published table: rows the store already
+    holds unchanged (a re-ingest writes nothing for them), said per table with the key compared."""
+    from shopmind.data.model import SCHEMAS
+
+    notes = []
+    for name, a in account.items():
+        same = a.get("already_stored", 0)
+        if name not in written or not same:
+            continue
+        key = ", ".join(SCHEMAS[name].key)  # type: ignore[index]
+        what = f"already in the store unchanged (same {key} and values)"
+        if same >= a["accepted"]:
+            notes.append(f"{name}: 0 new: all {a['accepted']:,} accepted rows are {what}")
+        else:
+            notes.append(
+                f"{name}: {same:,} of {a['accepted']:,} accepted rows are {what}; "
+                f"{written[name]:,} new or changed rows written"
+            )
+    return notes
+
+
+def held_advice(checks: list[dict], run_id: str, workspace: Path) -> str:
+    """What held the batch and the three ways on: fix the feed, --force, or a --config override
+    (a TOML snippet naming the exact check codes), so a held run is never a dead end."""
+    holding = [c for c in checks if c["crossed"] and c["severity"] == "error"]
+    lines = [f"held by {len(holding)} error check{'s' if len(holding) != 1 else ''} over the threshold:"]
+    for c in holding:
+        if c["action"] == "batch":
+            measured = f"measured {c['fraction']:g} against the limit {c['threshold']:g}"
+        else:
+            measured = f"{c['failed']:,} rows ({c['fraction']:.1%}) > threshold {c['threshold']:.1%}"
+        lines.append(f"  {c['table']} {c['code']}: {measured} ({c['summary']})")
+    lines += [
+        "to go on, either:",
+        f"  - fix the feed (the rows: shopmind quarantine {run_id} -w {workspace}) and ingest it again,",
+        "  - publish this batch as it is with --force (its quarantined rows stay out), or",
+        "  - change the gate for this feed in a TOML file passed with --config, e.g.:",
+    ]
+    for c in holding:
+        lines.append(f"      [checks.{c['code']}]")
+        lines.append('      severity = "warn"  # report it, never hold the batch')
+        if c["action"] != "batch":
+            above = math.ceil(c["fraction"] * 10_000 + 1e-6) / 10_000  # a check holds when share > threshold
+            lines.append(
+                f"      # or: threshold = {above:g}  (now {c['threshold']:g}; this batch {c['fraction']:g})"
+            )
+    return "\n".join(lines)
 
 
 def runs(
@@ -233,13 +286,16 @@ def runs(
         for r in frame.iter_rows(named=True):
             print(json.dumps(r, default=str))
         return
-    table = Table("run", "source", "status", "input", "accepted", "quarantined", "repaired", "report")
+    table = Listing(
+        [("run", "id"), ("source", "word"), ("status", "word"), ("input", "num"), ("accepted", "num"),
+         ("quarantined", "num"), ("repaired", "num"), ("report", "text")]
+    )  # fmt: skip
     for r in frame.iter_rows(named=True):
-        table.add_row(
+        table.add(
             r["run_id"], r["source"], r["status"], f"{r['input_rows']:,}", f"{r['accepted']:,}",
-            f"{r['quarantined']:,}", f"{r['repaired_cells']:,}", r["report_path"] or "",
+            f"{r['quarantined']:,}", f"{r['repaired_cells']:,}", r["report_path"],
         )  # fmt: skip
-    out.print(table)
+    table.print(out)
 
 
 def quarantine(
@@ -270,14 +326,13 @@ def quarantine(
         for r in frame.head(limit).iter_rows(named=True):
             print(json.dumps(r, default=str, ensure_ascii=False))
         return
-    table = Table(
-        "table", "row", "line", "reasons", "data", title=f"{frame.height:,} quarantined rows in run {run_id}"
+    table = Listing(
+        [("table", "word"), ("row", "num"), ("line", "num"), ("reasons", "text"), ("data", "text")],
+        title=f"{frame.height:,} quarantined rows in run {run_id}",
     )
     for r in frame.head(limit).iter_rows(named=True):
-        table.add_row(
-            r["table_name"], str(r["row_no"]), str(r["line"] or ""), r["detail"], (r["payload"] or "")[:160]
-        )
-    out.print(table)
+        table.add(r["table_name"], r["row_no"], r["line"], r["detail"], (r["payload"] or "")[:160])
+    table.print(out)
 
 
 def register(app: typer.Typer) -> None:

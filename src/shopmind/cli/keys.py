@@ -54,7 +54,7 @@ def keys_revoke(
 
     if not KeyStore(workspace).revoke(key_id):
         raise fail(f"no key {key_id!r}")
-    console.print(f"revoked {key_id}")
+    console.print(f"revoked {key_id}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

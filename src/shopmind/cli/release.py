@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from shopmind.cli.common import (
     DEFAULT_WORKSPACE,
@@ -19,6 +18,7 @@ from shopmind.cli.common import (
     out,
     read_toml,
 )
+from shopmind.cli.listing import Listing
 
 
 def _settings(config: Path | None) -> dict:
@@ -53,7 +53,10 @@ def build(
         settings = _settings(config)
         keep_n = keep or int(settings.get("release", {}).get("keep", 5))
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+            SpinnerColumn(),
+            TextColumn("{task.description}", markup=False),
+            TimeElapsedColumn(),
+            console=console,
         ) as bar:
             task = bar.add_task("reading the store", total=None)
             manifest = build_release(
@@ -88,14 +91,17 @@ def releases(
         for m in found:
             print(json.dumps(m, default=str))
         return
-    table = Table("", "release", "created", "products", "events", "latest run", "seconds")
+    table = Listing(
+        [("current", "word"), ("release", "id"), ("created", "word"), ("products", "num"), ("events", "num"),
+         ("latest run", "id"), ("run status", "word"), ("seconds", "num")]
+    )  # fmt: skip
     for m in found:
-        table.add_row(
+        table.add(
             "*" if m["current"] else "", m["id"], m["created_at"][:19], f"{m['rows']['products']:,}",
-            f"{m['rows']['events']:,}", f"{m['latest_run']['run_id']} ({m['latest_run']['status']})",
+            f"{m['rows']['events']:,}", m["latest_run"]["run_id"], m["latest_run"]["status"],
             f"{m['seconds']:.1f}",
         )  # fmt: skip
-    out.print(table)
+    table.print(out)
 
 
 def rollback(

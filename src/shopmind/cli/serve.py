@@ -66,7 +66,7 @@ def serve(
     if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= 64:
         raise fail(f"[serve] workers must be a whole number from 1 to 64, not {n_workers!r}")
     configure_logging(log_level)
-    console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+    console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs", markup=False)
     common = {
         "host": host,
         "port": port,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         if not path.exists():
-            console.print(f"[bold red]error:[/] {path} does not exist")
+            console.print(f"[bold red]error:[/] {escape(str(path))} does not exist")
             raise typer.Exit(2)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -78,14 +79,14 @@ def register(app: typer.Typer) -> None:
                     bar.advance(task)
 
             def log(msg: str) -> None:
-                bar.console.print(msg, highlight=False)
+                bar.console.print(msg, highlight=False, markup=False)  # '[torch]' is not markup
 
             try:
                 result = evaluate.run(
                     fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped
                 )
             except InputError as exc:  # unreadable or malformed input: a user error, not a bug
-                console.print(f"[bold red]error:[/] {exc}")
+                console.print(f"[bold red]error:[/] {escape(str(exc))}")
                 raise typer.Exit(2) from None
         json_path, html_path = evaluate.write_report(result, out)
         table = Table(title=f"{fmt}: {result['protocol']} (test, full ranking)")
