@@ -63,6 +63,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 
+from shopmind.data.model import FLAGS
+from shopmind.quality.repair import to_simplified
 from shopmind.search.autocomplete import Autocomplete, Suggestion
 from shopmind.search.catalog import NO_TIME, Catalog, canonical_frame
 from shopmind.search.dense import ENCODERS, Encoder, VectorCache, l2_normalise, passage_text
@@ -79,6 +81,13 @@ FORMAT_VERSION = 1
 #: different bands: e5's sit in ~0.7-0.95, USE's spread over ~0-0.9).
 DENSE_FLOORS: dict[str, float] = {"use": 0.35, "e5": 0.80}
 LTR_DIR = "ltr"  # sub-folder of a saved engine holding its learned re-ranker
+#: Gate flags that make a product's category or price untrustworthy: such rows stay
+#: searchable but do not feed query understanding (a miscategorised dress under "Beauty" must
+#: not make "red dress" read as "Beauty > Dresses").
+UNDERSTANDING_FLAGS: frozenset[str] = frozenset({"PRD_CATEGORY_INCONSISTENT", "PRD_PRICE_OUTLIER"})
+#: Share of Chinese titles that OpenCC t2s changes above which a catalog counts as written in
+#: traditional characters (queries are then not converted).
+TRADITIONAL_SHARE = 0.2
 STAGES: tuple[str, ...] = ("analysis", "lexical", "dense", "fusion", "rerank", "facets", "hits")
 
 
@@ -172,6 +181,10 @@ class SearchConfig:
     #: currency -> value of one unit in a common reference unit (``[search.currency_rates]``);
     #: empty: prices are compared, sorted and faceted per currency, never converted
     currency_rates: dict[str, float] = field(default_factory=dict)
+    #: read traditional Chinese in queries as simplified (OpenCC t2s, as the gate's
+    #: ``traditional_to_simplified`` does to product text); None: decided at build from the
+    #: catalog (on unless its Chinese titles are mostly traditional), saved resolved
+    traditional_to_simplified: bool | None = None
 
     def __post_init__(self) -> None:
         if self.encoder is not None and self.encoder not in ENCODERS:
@@ -418,7 +431,15 @@ class SearchEngine:
         self._ann: Any = None  # HNSW over the vector rows (see _refresh_ann)
         self._segmap: dict[int, tuple[object, int, np.ndarray]] = {}
         self.notes: list[str] = []
+        #: product ids the gate flagged with an ``UNDERSTANDING_FLAGS`` code (saved)
+        self.untrusted: frozenset[str] = frozenset()
         self._encoder_state: Path | None = None  # a saved engine's encoder state folder
+
+    def _trusted(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` without the products whose gate flags make them untrustworthy vocabulary."""
+        if not self.untrusted:
+            return frame
+        return frame.filter(~pl.col("product_id").is_in(sorted(self.untrusted)))
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -438,10 +459,13 @@ class SearchEngine:
         eng = cls(config, cache_dir, parser, reranker, encoder)
         eng.catalog.set_popularity(events)
         eng._index(canonical_frame(products))
+        eng.untrusted = flagged_ids(products)
+        if eng.config.traditional_to_simplified is None:
+            eng.config = replace(eng.config, traditional_to_simplified=not is_traditional(eng.catalog.frame))
         pop = {pid: float(eng.catalog.popularity[r]) for pid, r in eng.catalog.pos.items()}
         eng.autocompleter = Autocomplete.build(eng.catalog.frame, pop, events)
         if eng.parser is None and eng.config.understand:
-            eng.parser = eng._default_parser(eng.catalog.frame, events)
+            eng.parser = eng._default_parser(eng._trusted(eng.catalog.frame), events)
         eng._refresh_ann()
         eng.warm_queries()
         return eng
@@ -457,6 +481,7 @@ class SearchEngine:
             text, _ = clean_query(q, self.config.max_query_chars, self.config.max_query_terms)
             if not text:
                 continue
+            text = self._simplified(text)
             match = self._understand(text, []).text if self.config.understand else text
             if match and match not in self._qvecs:
                 texts.append(match)
@@ -623,6 +648,9 @@ class SearchEngine:
         self._check_params(sort, page, size, facets)
         text, notes = clean_query(query, cfg.max_query_chars, cfg.max_query_terms)
         notes = list(self.notes) + notes
+        typed, text = text, self._simplified(text)
+        if text != typed:
+            notes.append("traditional Chinese characters read as simplified")
 
         understood = self._understand(text, notes)
         match_text = understood.text if apply_understood else text
@@ -738,6 +766,14 @@ class SearchEngine:
             )  # fmt: skip
         if isinstance(facets, str) or not all(isinstance(f, str) for f in facets):  # type: ignore[union-attr]
             raise SearchError("invalid_facets", "facets", "must be a sequence of facet names")
+
+    def _simplified(self, text: str) -> str:
+        """``text`` with traditional Chinese characters converted (when configured): the same
+        OpenCC t2s the gate applies to product text, so 紅色連衣裙 is understood, matched and
+        highlighted as 红色连衣裙."""
+        if not self.config.traditional_to_simplified or not _CJK_RUN.search(text):
+            return text
+        return to_simplified(text)
 
     def _query_currency(self, understood: Understood) -> str | None:
         """The currency a query is priced in: the one it names, else the one products in its
@@ -1124,6 +1160,7 @@ class SearchEngine:
         if prefix is not None and not isinstance(prefix, str):
             raise SearchError("invalid_query", "prefix", "must be a string")
         text, _ = clean_query(prefix, self.config.max_query_chars, self.config.max_query_terms)
+        text = self._simplified(text)
         return self.autocompleter.suggest(text, k)
 
     # ------------------------------------------------------------------ persistence
@@ -1158,6 +1195,7 @@ class SearchEngine:
             "config": asdict(self.config),
             "encoder": None if self._encoder is None else self._encoder.name,
             "queries": self.autocompleter.queries(),
+            "untrusted": sorted(self.untrusted),
         }
         (folder / "engine.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return folder
@@ -1181,6 +1219,7 @@ class SearchEngine:
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{folder}: unsupported engine format {meta.get('format_version')!r}")
         eng = cls(SearchConfig(**meta["config"]), cache_dir, parser, reranker, encoder)
+        eng.untrusted = frozenset(meta.get("untrusted", []))
         eng._encoder_state = folder / "encoder" if (folder / "encoder").exists() else None
         if encoder is not None:
             eng._load_encoder_state()
@@ -1196,7 +1235,9 @@ class SearchEngine:
         eng.autocompleter.add_query_counts(meta.get("queries", {}))
         eng.autocompleter.rebuild()
         if eng.parser is None and eng.config.understand:
-            eng.parser = eng._default_parser(live, None)
+            eng.parser = eng._default_parser(eng._trusted(live), None)
+        if eng.config.traditional_to_simplified is None:  # saved before the setting existed
+            eng.config = replace(eng.config, traditional_to_simplified=not is_traditional(live))
         eng._refresh_ann(folder / "hnsw.usearch")
         if (folder / "query_vectors.json").exists() and eng.vectors is not None:
             keys = json.loads((folder / "query_vectors.json").read_text(encoding="utf-8"))
@@ -1212,6 +1253,28 @@ class SearchEngine:
             except Exception as exc:  # noqa: BLE001 - a bad model must not stop search from serving
                 eng.notes.append(f"learned re-ranker not loaded ({exc}); fused order used")
         return eng
+
+
+def flagged_ids(products: pl.DataFrame) -> frozenset[str]:
+    """Ids of products whose gate flags (``_flags``) include an ``UNDERSTANDING_FLAGS`` code."""
+    if FLAGS not in products.columns or "product_id" not in products.columns:
+        return frozenset()
+    if not isinstance(products.schema[FLAGS], pl.List):
+        return frozenset()
+    bad = products.filter(pl.col(FLAGS).list.eval(pl.element().is_in(sorted(UNDERSTANDING_FLAGS))).list.any())
+    return frozenset(bad["product_id"].cast(pl.Utf8).to_list())
+
+
+def is_traditional(products: pl.DataFrame, sample: int = 2000) -> bool:
+    """Whether the catalog's Chinese titles are mostly written in traditional characters
+    (more than ``TRADITIONAL_SHARE`` of a sample change under OpenCC t2s)."""
+    if "title" not in products.columns:
+        return False
+    titles = [t for t in products["title"].head(50 * sample).to_list() if t and _CJK_RUN.search(t)][:sample]
+    if not titles:
+        return False
+    changed = sum(to_simplified(t) != t for t in titles)
+    return changed > TRADITIONAL_SHARE * len(titles)
 
 
 @functools.lru_cache(maxsize=64)

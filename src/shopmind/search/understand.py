@@ -43,6 +43,9 @@ Speller = Callable[[str], "str | None"]
 
 #: Recognised categories per span beyond which a name is too ambiguous to filter on.
 MAX_PATHS = 8
+#: A category a name points to needs at least this share of the products of the name's best
+#: supported category: one odd row ("Beauty > Dresses" next to 600 "Women > Dresses") is noise.
+MIN_SUPPORT_SHARE = 0.05
 #: "around 200" = 200 ± this share.
 AROUND = 0.2
 MAX_EXPANSIONS = 12
@@ -295,6 +298,7 @@ class QueryUnderstanding:
                 self._add(k, _Entry("category", "category", path, count, "graph"))
         for entries in list(self._en.values()) + list(self._zh.values()):
             entries.sort(key=lambda e: (e.source != "catalog", -e.count, e.kind, e.value))
+            _drop_unsupported(entries)
         self._en_max = max((len(k) for k in self._en), default=0)
         self._zh_max = max((len(k) for k in self._zh), default=0)
         self._en_terms = {t for k in self._en for t in k}
@@ -709,6 +713,14 @@ class QueryUnderstanding:
 
 
 # ---------------------------------------------------------------------- helpers
+def _drop_unsupported(entries: list[_Entry]) -> None:
+    """Remove (in place) the category entries of one name whose product count is below
+    ``MIN_SUPPORT_SHARE`` of the best supported category of that name."""
+    top = max((e.count for e in entries if e.kind == "category"), default=0)
+    floor = MIN_SUPPORT_SHARE * top
+    entries[:] = [e for e in entries if e.kind != "category" or e.count >= floor]
+
+
 def _merge_units(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     """ "128 GB" -> one term ``128gb`` (as ``latin_terms`` does for catalog values)."""
     out: list[tuple[str, int, int]] = []
