@@ -653,6 +653,8 @@ class SearchEngine:
             notes.append("traditional Chinese characters read as simplified")
 
         understood = self._understand(text, notes)
+        if text != typed and len(text) == len(typed):  # spans still index what was typed
+            understood = replace(understood, query=typed)
         match_text = understood.text if apply_understood else text
         parsed_filters = understood.filters() if apply_understood else Filters()
         tokens, corrections = self._analyse(match_text, notes)
