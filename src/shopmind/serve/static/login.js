@@ -28,11 +28,14 @@
   document.addEventListener("DOMContentLoaded", () => {
     const form = $("login-form");
     if (!form) return;
-    const fromLink = new URLSearchParams(window.location.hash.slice(1)).get("key");
-    if (fromLink) {
+    const fromLink = () => {
+      const key = new URLSearchParams(window.location.hash.slice(1)).get("key");
+      if (!key) return;
       history.replaceState(null, "", window.location.pathname + window.location.search);
-      signIn(fromLink);
-    }
+      signIn(key);
+    };
+    fromLink();
+    window.addEventListener("hashchange", fromLink); // a second link opened in the same tab
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const key = $("login-key").value.trim();
