@@ -493,3 +493,44 @@ def test_docs_are_served_from_the_package(client):
     assert client.get("/docs-assets/..%2F__init__.py").status_code == 404
     init = (STATIC_DIR / "docs.js").read_text(encoding="utf-8")
     assert "validatorUrl: null" in init and "/openapi.json" in init
+
+
+# ------------------------------------------------------------------ 10.4 the command line
+
+
+def test_cli_creates_a_private_workspace_and_masks_the_quarantine(tmp_path):
+    import subprocess
+    import sys
+
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "products.csv").write_text(
+        "product_id,title,price,currency\nP1,red lamp,10,USD\n", encoding="utf-8"
+    )
+    (shop / "events.csv").write_text(
+        "event_id,type,user_id,session_id,item_id,timestamp\n"
+        f"E1,view,{EMAIL},s1,P1,2026-11-01T10:00:00Z\n"
+        f"E2,view,{EMAIL},s1,P1,0001-01-01T00:00:00Z\n",
+        encoding="utf-8",
+    )
+
+    def cli(*args: str) -> str:
+        r = subprocess.run(
+            [sys.executable, "-m", "shopmind.cli", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout
+
+    cli("ingest", "shop", "--format", "canonical", "--workspace", "ws")
+    ws = tmp_path / "ws"
+    assert stat.S_IMODE(ws.stat().st_mode) == 0o700
+    for p in [ws / "shopmind.duckdb", *(ws / "reports").iterdir()]:
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+    masked = cli("quarantine", "--workspace", "ws", "--json")
+    assert "TS_IMPLAUSIBLE" in masked and EMAIL not in masked
+    assert pseudonymise(EMAIL, workspace_secret(ws)) in masked
+    assert EMAIL in cli("quarantine", "--workspace", "ws", "--json", "--show-pii")

@@ -304,8 +304,19 @@ def quarantine(
     code: Annotated[str | None, typer.Option(help="Only rows with this reason code.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
+    show_pii: Annotated[
+        bool,
+        typer.Option(
+            "--show-pii", help="Show customer ids, e-mails and phone numbers as stored (masked by default)."
+        ),
+    ] = False,
 ) -> None:
-    """Show quarantined rows of a run: row, source line, reasons and the original data."""
+    """Show quarantined rows of a run: row, source line, reasons and the original data.
+
+    Customer ids are pseudonymised (the same keyed hash as in the reports) and e-mail addresses
+    and phone numbers masked unless --show-pii (shopmind.privacy).
+    """
+    from shopmind.privacy import mask_payload, mask_pii, workspace_secret
     from shopmind.store.store import Store
 
     with user_errors():
@@ -322,15 +333,22 @@ def quarantine(
             frame = store.quarantine(run_id)
     if code:
         frame = frame.filter(frame["codes"].list.contains(code))
+    rows = list(frame.head(limit).iter_rows(named=True))
+    if not show_pii:
+        key = workspace_secret(workspace)
+        rows = [
+            {**r, "payload": mask_payload(r["payload"], key), "detail": mask_pii(r["detail"] or "")}
+            for r in rows
+        ]
     if as_json:
-        for r in frame.head(limit).iter_rows(named=True):
+        for r in rows:
             print(json.dumps(r, default=str, ensure_ascii=False))
         return
     table = Listing(
         [("table", "word"), ("row", "num"), ("line", "num"), ("reasons", "text"), ("data", "text")],
         title=f"{frame.height:,} quarantined rows in run {run_id}",
     )
-    for r in frame.head(limit).iter_rows(named=True):
+    for r in rows:
         table.add(r["table_name"], r["row_no"], r["line"], r["detail"], (r["payload"] or "")[:160])
     table.print(out)
 
