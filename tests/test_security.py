@@ -534,3 +534,22 @@ def test_cli_creates_a_private_workspace_and_masks_the_quarantine(tmp_path):
     assert "TS_IMPLAUSIBLE" in masked and EMAIL not in masked
     assert pseudonymise(EMAIL, workspace_secret(ws)) in masked
     assert EMAIL in cli("quarantine", "--workspace", "ws", "--json", "--show-pii")
+
+
+def test_autocomplete_never_suggests_a_query_with_contact_details():
+    """Found by bench/attack_web.py: past searches are suggested to every visitor, and customers
+    type e-mail addresses and phone numbers into the search box."""
+    from shopmind.search.autocomplete import Autocomplete
+
+    ac = Autocomplete()
+    events = pl.DataFrame(
+        {
+            "type": ["search"] * 4,
+            "query": [f"kettle {EMAIL}", f"kettle call {PHONE}", "kettle steel", "kettle steel"],
+        }
+    )
+    ac.add_queries(events)
+    ac.add_query_counts({f"kettle for {EMAIL}": 5.0, "kettle 1.7l": 2.0})
+    shown = [s.text for s in ac.suggest("kettle", k=20)]
+    assert "kettle steel" in shown and "kettle 1.7l" in shown
+    assert not [s for s in shown if EMAIL in s or "7946" in s], shown

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.data.model import CATEGORY_SEP
+from shopmind.privacy import mask_pii
 from shopmind.text.analysis import _CJK_RUN, _jieba, normalize
 
 KINDS: tuple[str, ...] = ("query", "category", "product")
@@ -148,6 +149,8 @@ class Autocomplete:
 
     def _add(self, kind: str, text: str, weight: float, product_id: str | None = None) -> None:
         text = text[:MAX_TEXT]
+        if kind == "query" and mask_pii(text) != text:
+            return  # a customer typed an e-mail or phone number: never suggest it to others
         key = (kind, product_id if product_id is not None else normalize(text))
         i = self._by_key.get(key)
         if i is not None and self.entries[i].alive:
