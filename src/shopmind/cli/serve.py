@@ -157,7 +157,22 @@ def demo(
     build(workspace=workspace, config=config, force=False, keep=None, cache=None)
     if no_serve:
         return
+    _print_dashboard_link(workspace, host, port)
     serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
+
+
+def _print_dashboard_link(workspace: Path, host: str, port: int) -> None:
+    """The dashboards need a read key (issue 10.3): the demo makes a fresh one (replacing the
+    last demo's) and prints a sign-in link carrying it in the #fragment, which the browser never
+    sends to the server, so it is in no log."""
+    from shopmind.serve.auth import KeyStore
+
+    key = KeyStore(workspace).replace("demo dashboard", "read")
+    # plain print: rich would wrap the long link at the terminal width and break it
+    print(
+        f"dashboards (sign-in link with a read key): http://{host}:{port}/dashboard/login#key={key}",
+        flush=True,
+    )
 
 
 def register(app: typer.Typer) -> None:
