@@ -553,3 +553,16 @@ def test_autocomplete_never_suggests_a_query_with_contact_details():
     shown = [s.text for s in ac.suggest("kettle", k=20)]
     assert "kettle steel" in shown and "kettle 1.7l" in shown
     assert not [s for s in shown if EMAIL in s or "7946" in s], shown
+
+
+def test_a_replaced_key_stops_working(tmp_path):
+    """`shopmind demo` hands out a fresh dashboard key each run; the previous one is revoked."""
+    ks = KeyStore(tmp_path)
+    other = ks.add("ci", "read")
+    first = ks.replace("demo dashboard", "read")
+    second = ks.replace("demo dashboard", "read")
+    fresh = KeyStore(tmp_path)  # as a server reloading keys.json sees it
+    assert fresh.check(first, "monitor") == "invalid"
+    assert fresh.check(second, "monitor") == "ok" and fresh.check(other, "monitor") == "ok"
+    assert [r.name for r in fresh.list()].count("demo dashboard") == 1
+    assert stat.S_IMODE((tmp_path / "keys.json").stat().st_mode) == 0o600
