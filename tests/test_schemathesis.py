@@ -22,11 +22,6 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
-    content_type_conformance,
-    response_schema_conformance,
-)
 
 from shopmind.serve.app import create_app  # noqa: E402
 from shopmind.serve.auth import KeyStore  # noqa: E402
@@ -34,10 +29,44 @@ from test_serve import auth, build_workspace  # noqa: E402
 
 MAX_EXAMPLES = 30
 MAX_NEGATIVE_EXAMPLES = 10  # invalid inputs mostly stop at validation; fewer are enough
-#: 2xx answers must match the declared media type and schema; every answer must not be a 5xx.
-#: (status_code_conformance is not asserted: the app answers 400/401/403/404/503 as documented in
-#: docs/API.md, but FastAPI's generated OpenAPI only lists 200 and 422 per route.)
-CHECKS = [not_a_server_error, content_type_conformance, response_schema_conformance]
+#: ``--checks all``: every response check schemathesis has — no 5xx, documented status codes,
+#: content type and schema of every documented answer, schema-valid requests accepted,
+#: schema-invalid requests rejected, ...
+CHECKS = None
+
+#: Schema-valid requests the API rightly refuses because of data or of rules JSON Schema cannot
+#: state (a page past the last one, price_min above price_max, the timestamp window, an
+#: event's user-or-session rule, the gate's row rules against the served catalog). Each is a
+#: documented 4xx naming its field; matched by its error code or message, nothing broader.
+DATA_DEPENDENT = (
+    "page_out_of_range", "page * size may not exceed", "is above price_max", "outside the plausible window",
+    "is in the future", "needs a user_id or a session_id", "needs an item_id", "needs a query", "EVT_",
+)  # fmt: skip
+
+
+def data_dependent(exc: BaseException, response) -> bool:
+    """Whether a failed check is one of the documented refusals above, or a batch whose
+    invalid items were answered one by one (``rejected``/``quarantined``) while the valid
+    ones were stored — the batch contract of docs/API.md, not an invalid request accepted."""
+    import json
+
+    names = {type(e).__name__ for e in getattr(exc, "exceptions", [exc])}
+    try:
+        body = json.loads(response.text)
+    except ValueError:
+        return False
+    if not isinstance(body, dict):
+        return False
+    if names == {"AcceptedNegativeData"}:
+        return bool(body.get("rejected") or body.get("quarantined"))
+    if names != {"RejectedPositiveData"}:
+        return False
+    err = body.get("error") or {}
+    if body.get("rejected"):
+        reasons = [f"{r.get('code', '')} {r.get('message', '')}" for r in body["rejected"]]
+    else:
+        reasons = [f"{err.get('code', '')} {err.get('message', '')}"]
+    return all(any(a in r for a in DATA_DEPENDENT) for r in reasons)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +110,11 @@ def _exercise(operation, mode, key: str) -> list[str]:
         response = case.call(headers=auth(key))
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below, with the request
+        except BaseException as exc:  # a FailureGroup is a BaseExceptionGroup; collected below
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            if data_dependent(exc, response):
+                return
             if len(failures) < 3:
                 failures.append(
                     f"{operation.label} [{mode}]: {exc}\n  {case.as_curl_command(headers=auth(key))}"
@@ -126,3 +159,64 @@ def test_the_schema_covers_the_api(api_schema, served):
         assert expected in ops
     _app, _key, ws = served
     assert (ws / "keys.json").exists()
+
+
+def test_the_openapi_document_declares_every_error_answer(api_schema, served):
+    """Before: 19 undocumented status codes (FastAPI listed 200 and its own 422 only)."""
+    app = served[0]
+    doc = app.openapi()
+    ops = {(m.upper(), p): op for p, d in doc["paths"].items() for m, op in d.items()}
+    assert set(ops[("POST", "/v1/events")]["responses"]) >= {"200", "400", "401", "403", "413", "415", "422"}
+    assert set(ops[("PUT", "/v1/products/{product_id}")]["responses"]) >= {"404", "415", "422", "503"}
+    assert set(ops[("GET", "/v1/search")]["responses"]) >= {"400", "401", "403", "503"}
+    assert "422" not in ops[("GET", "/v1/search")]["responses"]  # bad query parameters are 400s
+    err = ops[("POST", "/v1/events")]["responses"]["415"]["content"]["application/json"]["schema"]
+    assert err == {"$ref": "#/components/schemas/Error"}
+    # every path parameter is bounded (a 5,000-character run id reached the file system)
+    for (_m, path), op in ops.items():
+        for p in op.get("parameters", []):
+            if p["in"] == "path":
+                assert p["schema"].get("maxLength", 10**9) <= 200, (path, p)
+
+
+def _client(served):
+    from fastapi.testclient import TestClient
+
+    return TestClient(served[0])
+
+
+def test_unsupported_method_is_405_with_allow(served, admin_key):
+    c = _client(served)
+    r = c.request("TRACE", "/v1/search", headers=auth(admin_key))
+    assert r.status_code == 405 and r.headers["allow"] == "GET"
+    r = c.request("PATCH", "/v1/products/P1", headers=auth(admin_key))
+    assert r.status_code == 405 and set(r.headers["allow"].split(", ")) == {"PUT", "DELETE"}
+
+
+def test_a_chunked_body_over_the_limit_is_413(served, admin_key):
+    """Before: a 3 MB chunked body (no Content-Length) got 400 from FastAPI's body parser."""
+    c = _client(served)
+
+    def chunks():
+        for _ in range(30):
+            yield b"x" * 100_000
+
+    r = c.post(
+        "/v1/events", content=chunks(), headers={**auth(admin_key), "Content-Type": "application/json"}
+    )
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_that_is_not_json_is_415(served, admin_key, ctype):
+    """Before: 422, as if the JSON content were at fault."""
+    c = _client(served)
+    headers = auth(admin_key) | ({"Content-Type": ctype} if ctype else {})
+    body = b'{"events": [{"event_id": "ct", "type": "view", "user_id": "u", "item_id": "P1"}]}'
+    for method, path in [
+        ("POST", "/v1/events"),
+        ("PUT", "/v1/products/P1"),
+        ("POST", "/v1/sessions/recommendations"),
+    ]:
+        r = c.request(method, path, content=body, headers=headers)
+        assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type", (path, r.text)

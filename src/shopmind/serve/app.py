@@ -34,6 +34,7 @@ from shopmind import __version__
 from shopmind.privacy import secure_workspace, workspace_secret
 from shopmind.serve.api import ApiError, error_response
 from shopmind.serve.auth import KeyStore
+from shopmind.serve.contract import allowed_methods, install_openapi
 from shopmind.serve.observe import Metrics, ObserveMiddleware
 from shopmind.serve.routes import ROUTERS
 from shopmind.serve.state import Shop
@@ -75,10 +76,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}.get(
-            exc.status_code, "http_error"
-        )
-        return error_response(request, exc.status_code, code, str(exc.detail))
+        code = {
+            404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large",
+        }.get(exc.status_code, "http_error")  # fmt: skip
+        response = error_response(request, exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405 (RFC 9110 requires it)
+        if exc.status_code == 405 and (allow := allowed_methods(request.app, request.url.path)):
+            response.headers["Allow"] = allow
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
@@ -136,6 +141,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     _install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app, ROUTERS)  # every route's error answers declared (serve/contract.py)
 
     from shopmind.serve import pages
 

@@ -40,7 +40,8 @@ MAX_BATCH = 1000
 #: stored, logged and used in file names, so every one is bounded (a 5,000-character run id
 #: used to reach the file system and fail there with a 500).
 MAX_ID = 200
-_ID = Field(min_length=1, max_length=MAX_ID)
+#: ``\S``: not only whitespace (strings are stripped, so "  " would become an empty id)
+_ID = Field(min_length=1, max_length=MAX_ID, pattern=r"\S")
 #: A path parameter naming an id: the same bounds everywhere.
 IdPath = Annotated[str, PathParam(min_length=1, max_length=MAX_ID)]
 #: Bounds on numbers: finite (no NaN/Infinity, which JSON parsers accept) and of a size the
@@ -76,16 +77,25 @@ class EventIn(BaseModel):
     event_id: str = _ID
     type: EventType
     timestamp: Timestamp | None = Field(default=None, description="ISO 8601; default: time received")
-    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
-    session_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
-    item_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
+    session_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
+    item_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
     quantity: int | None = Field(default=None, ge=-10_000, le=10_000)
     price: float | None = Field(default=None, ge=0, le=1e9)
     currency: str | None = Field(
-        default=None, min_length=3, max_length=3, description="ISO 4217 (the gate's list)"
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 (the gate's list; another code is rejected with EVT_CURRENCY_UNKNOWN)",
+        json_schema_extra={"enum": [*sorted(ISO_4217), None]},
     )
     query: str | None = Field(default=None, max_length=1000)
-    rating: float | None = Field(default=None, ge=0, le=10)
+    rating: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="on the gate's rating scale (outside it: EVT_RATING_RANGE)",
+        json_schema_extra={"minimum": GATE.rating_scale[0], "maximum": GATE.rating_scale[1]},
+    )
     order_id: str | None = Field(default=None, max_length=MAX_ID)
     position: int | None = Field(default=None, ge=0, le=100_000)
 
@@ -153,11 +163,33 @@ def event_verdict(
     return reject, flags
 
 
+def item_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` inlined, for the ``items`` of a batch that is
+    validated item by item (a ``#/$defs/...`` reference left in the OpenAPI document points
+    nowhere, and schemathesis could not generate a product batch at all)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    return inline(schema)
+
+
 class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     events: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BATCH,
-        json_schema_extra={"items": EventIn.model_json_schema()},
+        json_schema_extra={"items": item_schema(EventIn)},
         description="Each item is an EventIn; invalid items are answered one by one.",
     )
 
@@ -194,10 +226,12 @@ class ProductIn(ProductBody):
 
 
 class ProductBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     products: list[dict[str, Any]] = Field(
         min_length=1,
         max_length=MAX_BATCH,
-        json_schema_extra={"items": ProductIn.model_json_schema()},
+        json_schema_extra={"items": item_schema(ProductIn)},
     )
 
 
@@ -210,6 +244,8 @@ class SessionEvent(BaseModel):
 
 
 class SessionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     events: list[SessionEvent] = Field(min_length=0, max_length=200)
     k: int = Field(default=10, ge=1, le=200)
 

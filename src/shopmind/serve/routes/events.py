@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from shopmind.serve.api import needs, shop_of
+from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import EventBatch, EventIn, event_verdict, item_errors
 
 router = APIRouter(tags=["events"])
 
 
-@router.post("/v1/events", dependencies=[needs("events")])
+@router.post("/v1/events", dependencies=[needs("events"), Depends(json_body)])
 def post_events(
     request: Request,
     body: EventBatch,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from shopmind.quality.codes import CODES
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
+from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import IdPath, ProductBatch, ProductBody, ProductIn, item_errors
 
 router = APIRouter(tags=["products"], dependencies=[needs("write")])
@@ -48,7 +49,7 @@ def _apply(request: Request, rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"accepted": [r["product_id"] for r in accepted], "quarantined": quarantined}
 
 
-@router.put("/v1/products/{product_id}")
+@router.put("/v1/products/{product_id}", dependencies=[Depends(json_body)])
 def put_product(
     request: Request,
     rel: Rel,
@@ -60,7 +61,7 @@ def put_product(
     return _apply(request, [jsonable(row)])
 
 
-@router.post("/v1/products:batch")
+@router.post("/v1/products:batch", dependencies=[Depends(json_body)])
 def post_products(request: Request, rel: Rel, body: ProductBatch) -> JSONResponse:
     """Create or replace up to 1,000 products; invalid ones are answered one by one."""
     valid, rejected = [], []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -44,7 +44,7 @@ def quality_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
 
 
 @router.get("/v1/quality/runs/{run_id}", response_model=None)
-def quality_run(request: Request, run_id: IdPath, format: str = "json") -> Response:
+def quality_run(request: Request, run_id: IdPath, format: Literal["json", "html"] = "json") -> Response:
     """The full summary of one run, or its HTML report with ``format=html``."""
     if format not in ("json", "html"):
         raise ApiError(400, "invalid_parameter", "format must be json or html", "format")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from shopmind.recommend.rules import Filters, RecsError
 from shopmind.serve.api import ApiError, Rel, jsonable, needs
+from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
 
@@ -106,7 +107,7 @@ async def bought_together(rel: Rel, item_id: IdPath, k: Annotated[int, Query(ge=
     return _items(rel, _call(_recs(rel).bought_together, [item_id], k=k), "bought_together")
 
 
-@router.post("/v1/sessions/recommendations", response_model=dict[str, Any])
+@router.post("/v1/sessions/recommendations", response_model=dict[str, Any], dependencies=[Depends(json_body)])
 async def for_session(rel: Rel, body: SessionBody) -> Response:
     """Recommendations for an anonymous visitor from the events of the session."""
     events = [e.model_dump() for e in body.events]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from shopmind.search.engine import SearchError
+from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
 
 router = APIRouter(tags=["search"])
+
+#: The engine's sort keys, as the parameter's enum (an unknown sort is a 400 naming ``sort``).
+Sort = Literal[SORT_KEYS]  # type: ignore[valid-type]
+#: ``key:value`` with both sides non-blank, as the schema says (not only as the handler checks).
+AttrFilter = Annotated[str, StringConstraints(pattern=r"^\s*[^:\s][^:]*:.*\S.*$", max_length=500)]
 
 
 @router.get("/v1/search", dependencies=[needs("read")], response_model=dict[str, Any])
@@ -21,9 +28,11 @@ async def search(
     brand: Annotated[list[str] | None, Query(max_length=50)] = None,
     price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
     price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
-    attr: Annotated[list[str] | None, Query(max_length=50, description="key:value")] = None,
+    attr: Annotated[list[AttrFilter] | None, Query(max_length=50, description="key:value")] = None,
     in_stock: bool = False,
-    sort: str = "relevance",
+    sort: Annotated[
+        Sort, Query(description="relevance, price_asc, price_desc, newest or popularity")
+    ] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     facets: Annotated[str | None, Query(max_length=500, description="comma-separated facet names")] = None,
