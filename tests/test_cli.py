@@ -131,7 +131,7 @@ def _render(listing: Listing, width: int) -> str:
     return buf.getvalue()
 
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=80, deadline=None, derandomize=True)
 @given(
     rows=st.lists(st.tuples(ID, ID, PROSE, st.integers(0, 10**9)), min_size=1, max_size=5),
     width=st.integers(34, 200),
