@@ -271,7 +271,7 @@ def test_judgment_checks():
 
 # --- batch decision ---------------------------------------------------------------------
 def test_error_threshold_holds_the_batch_and_overrides_apply():
-    rows = [{"type": "pageview"}] * 3 + [{}] * 7
+    rows = [{"type": "pageview"}] * 5 + [{}] * 7
     result = _gate(products=_catalog(), events=_events(rows))
     assert result.held and result.exit_code == 1
     assert "events:EVT_TYPE_UNKNOWN" in result.summary()["held_by"]
@@ -355,3 +355,21 @@ def test_account_balances_for_any_input(events, products):
         ids = sorted(t.accepted[ROW].to_list() + t.quarantine["row_no"].to_list())
         assert ids == list(range(frame.height))
         assert all(len(c) > 0 for c in t.quarantine["codes"].to_list())
+
+
+def test_a_threshold_needs_min_rows_failing_rows():
+    """Issue 18: one bad row of a 20-row batch is 5 % (over a 1 % threshold) but no pattern."""
+
+    def rows_with(bad: int, n: int = 20) -> list[dict[str, object]]:
+        rows = [{"user_id": f"u{i}", "session_id": f"s{i}"} for i in range(n)]
+        return [{**r, "timestamp": "not a time"} if i < bad else r for i, r in enumerate(rows)]
+
+    rows = rows_with(1)
+    result = _gate(products=_catalog(), events=_events(rows))
+    check = next(c for c in result.checks if (c["table"], c["code"]) == ("events", "TYPE_ERROR"))
+    assert (check["failed"], check["fraction"], check["min_rows"], check["crossed"]) == (1, 0.05, 5, False)
+    assert not result.held and result.tables["events"].quarantine.height == 1  # still quarantined
+    strict = config_from_dict({"checks": {"TYPE_ERROR": {"min_rows": 1}}})
+    assert _gate(products=_catalog(), events=_events(rows), cfg=strict).held
+    assert _gate(products=_catalog(), events=_events(rows_with(5))).held
+    assert not _gate(products=_catalog(), events=_events(rows_with(4))).held

@@ -11,12 +11,20 @@ from hypothesis import strategies as st
 from shopmind.config import GateConfig
 from shopmind.data.model import ROW, Batch
 from shopmind.quality.gate import run_gate
-from shopmind.quality.repair import fix_mojibake, normalise_space, repair_value, strip_html, to_simplified
+from shopmind.quality.repair import (
+    fix_mojibake,
+    normalise_space,
+    repair_value,
+    strip_controls,
+    strip_html,
+    to_simplified,
+)
 
 # text that looks like shop data: words, CJK, accents, tags, entities, odd spaces, mojibake
 _pieces = st.sampled_from(
     ["Red", "dress", "红色", "連衣裙", "café", "CafÃ©", "°C", "Â°C", "<p>", "</p>", "<br/>", "&amp;", "&lt;b&gt;",
-     "&#39;", "  ", "\t", "\u3000", "Ｒｅｄ", "½", "™", "—", "\u00a0", "x", "1/2 in", "&"]
+     "&#39;", "  ", "\t", "\u3000", "Ｒｅｄ", "½", "™", "—", "\u00a0", "x", "1/2 in", "&", "\x00", "\x07",
+     "\x1b[0m", "\x7f", "\x85", "\r\n"]
 )  # fmt: skip
 shop_text = st.lists(st.one_of(_pieces, st.text(max_size=4)), max_size=12).map("".join)
 
@@ -31,7 +39,7 @@ def test_repair_value_is_idempotent(text, t2s):
 @settings(max_examples=200, deadline=None)
 @given(shop_text)
 def test_each_step_is_idempotent(text):
-    for step in (fix_mojibake, strip_html, normalise_space, to_simplified):
+    for step in (fix_mojibake, strip_controls, strip_html, normalise_space, to_simplified):
         once = step(text)
         assert step(once) == once, step.__name__
 
@@ -42,6 +50,13 @@ def test_known_repairs():
     assert normalise_space("  Ｒｅｄ\u3000dress \t") == "Red dress"
     assert to_simplified("紅色連衣裙") == "红色连衣裙"
     assert strip_html("5 < 7 and 8 > 3") == "5 < 7 and 8 > 3"  # not HTML: left alone
+    assert strip_controls("Red\x00 dress\x07\x1b\x7f\x9f\ttab\nline") == "Red dress\ttab\nline"
+
+
+@settings(max_examples=200, deadline=None)
+@given(shop_text)
+def test_no_control_character_survives_the_repairs(text):
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in repair_value(text))
 
 
 @settings(max_examples=40, deadline=None)

@@ -156,3 +156,70 @@ def test_timestamp_units_and_time_zones_are_reported(tmp_path):
     assert ev.notes["timezone_moved.timestamp"] == {"from": "Asia/Shanghai", "rows": 1}
     stamps = ev.accepted.sort(ROW)["timestamp"].to_list()
     assert len(set(stamps)) == 1  # all four are 2026-01-01 00:00 UTC
+
+
+# --- issue 10 item 6(c): an event id the store already holds -------------------------------------
+
+
+def _events(*rows: tuple[str, str, str, str]) -> Batch:
+    frame = pl.DataFrame(
+        rows, schema=["event_id", "type", "item_id", "timestamp"], orient="row"
+    ).with_columns(pl.lit("u1").alias("user_id"))
+    return Batch("feed", events=frame)
+
+
+def test_a_stored_event_id_reused_for_other_content_is_an_id_conflict(tmp_path):
+    """It was 'accepted 2' with 0 written and no EVT_ID_CONFLICT: the account said nothing."""
+    with Store(tmp_path) as store:
+        _ingest(
+            store,
+            _events(
+                ("e1", "view", "P1", "2026-01-20T10:00:00Z"), ("e3", "view", "P2", "2026-01-20T10:05:00Z")
+            ),
+        )
+        batch = _events(
+            ("e1", "purchase", "P9", "2026-01-20T10:00:00Z"),  # e1 reused for another event
+            ("e2", "view", "P2", "2026-01-20T10:09:00Z"),  # new
+            ("e3", "view", "P2", "2026-01-20T10:05:00Z"),  # a re-sent copy of a stored event
+        )
+        result, written = _ingest(store, batch)
+        ev = result.tables["events"]
+        assert ev.quarantine["codes"].to_list() == [["EVT_ID_CONFLICT"]]
+        assert ev.quarantine["row_no"].to_list() == [0]
+        assert "the store holds another row under this key" in ev.quarantine["detail"][0]
+        assert result.account()["events"] == {
+            "input": 3,
+            "accepted": 2,
+            "quarantined": 1,
+            "already_stored": 1,
+        }
+        assert written == {"events": 1}  # accepted 2 = 1 written + 1 already stored
+        stored = store.table("events", ["event_id", "type"], "ORDER BY event_id").rows()
+        assert stored == [("e1", "view"), ("e2", "view"), ("e3", "view")]  # the stored fact is kept
+
+
+def test_a_reingest_says_every_row_is_already_stored(tmp_path):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch())
+        again, written = _ingest(store, _batch())
+        assert written == {"products": 0, "events": 0}
+        assert {t: a["already_stored"] for t, a in again.account().items()} == {"products": 20, "events": 50}
+        assert again.summary()["account"]["events"]["already_stored"] == 50
+        changed, _ = _ingest(store, _batch(price_scale=2.0))  # products change: not 'already stored'
+        assert changed.account()["products"]["already_stored"] == 0
+        assert changed.tables["products"].quarantine.is_empty()  # a changed product is an update
+
+
+def test_stored_status_compares_every_canonical_column(tmp_path):
+    with Store(tmp_path) as store:
+        _ingest(store, _batch())
+        result = run_gate(_batch(), GateConfig(), None, now=NOW)
+        products = result.tables["products"].accepted
+        assert set(store.stored_status("products", products).to_list()) == {"same"}
+        edited = products.with_columns(
+            pl.when(pl.col(ROW) == 3).then(pl.lit(None)).otherwise(pl.col("attributes")).alias("attributes")
+        )
+        status = store.stored_status("products", edited).to_list()
+        assert status[3] == "differs" and status.count("same") == 19
+        new = products.with_columns(pl.lit("NEW").alias("product_id"))
+        assert store.stored_status("products", new.head(2)).to_list() == [None, None]

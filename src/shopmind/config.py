@@ -6,10 +6,16 @@ code, and the run history records the exact settings a batch was judged with.
 
 from __future__ import annotations
 
+import difflib
+import math
 import tomllib
+import zoneinfo
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from shopmind.quality.codes import CODES, Code
 
@@ -114,6 +120,11 @@ class GateConfig:
     drift_js: float = 0.1
     completeness_min: float = 0.5
     timezone: str = "UTC"  # zone of naive timestamps unless the adapter says otherwise
+    # free text longer than this is not text a person wrote (TEXT_TOO_LONG): a real query is a
+    # few words, the longest real title measured is ~500 characters, a description a few KB
+    max_query_chars: int = 1000
+    max_title_chars: int = 2000  # also brand and category_path (the API accepts titles this long)
+    max_description_chars: int = 100_000
     bot: BotRules = field(default_factory=BotRules)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)  # per code: action/severity/threshold
 
@@ -130,24 +141,35 @@ class GateConfig:
 
 
 _OVERRIDABLE = {"action": {"quarantine", "flag", "repair", "batch"}, "severity": {"warn", "error"}}
+#: Settings whose numbers must be strictly positive (a zero would make every row fail or divide by 0).
+_POSITIVE = {"price_mad_k", "qty_mad_k", "min_group_size", "max_query_chars", "max_title_chars",
+             "max_description_chars"}  # fmt: skip
 
 
 def load_config(path: Path | None) -> GateConfig:
-    """Read ``[gate]``, ``[gate.bot]`` and ``[checks.CODE]`` tables from a TOML file."""
+    """Read ``[gate]``, ``[gate.bot]`` and ``[checks.CODE]`` tables from a TOML file.
+
+    Every value is checked here, when the file is loaded, so a wrong type or an unknown time
+    zone is one message naming the setting (exit 2), not a failure deep inside a check.
+    """
     if path is None:
         return GateConfig()
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"config file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     return config_from_dict(data, where=str(path))
 
 
 def config_from_dict(data: dict[str, Any], where: str = "config") -> GateConfig:
-    gate = dict(data.get("gate", {}))
-    bot = gate.pop("bot", {})
+    gate = _table(data, "gate", where)
+    bot = _table(gate, "bot", where, "gate.bot")
+    gate.pop("bot", None)
+    gate_defaults = GateConfig()
     known = {f.name for f in fields(GateConfig)} - {"bot", "overrides"}
     for key in gate:
         if key not in known:
@@ -155,28 +177,117 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> GateConfig:
     bot_known = {f.name for f in fields(BotRules)}
     for key in bot:
         if key not in bot_known:
-            raise ConfigError(f"{where}: unknown setting gate.bot.{key}")
-    gate = {k: tuple(v) if isinstance(v, list) else v for k, v in gate.items()}
-    bot = {k: tuple(v) if isinstance(v, list) else v for k, v in bot.items()}
+            raise ConfigError(
+                f"{where}: unknown setting gate.bot.{key} (known: {', '.join(sorted(bot_known))})"
+            )
+    gate = {k: _setting(where, f"gate.{k}", v, getattr(gate_defaults, k)) for k, v in gate.items()}
+    bot = {k: _setting(where, f"gate.bot.{k}", v, getattr(gate_defaults.bot, k)) for k, v in bot.items()}
     if gate.get("unknown_items", "quarantine") not in ("quarantine", "flag"):
         raise ConfigError(f"{where}: gate.unknown_items must be 'quarantine' or 'flag'")
-    overrides: dict[str, dict[str, Any]] = {}
-    for code, values in data.get("checks", {}).items():
-        if code not in CODES:
-            raise ConfigError(f"{where}: unknown check code [checks.{code}]")
-        for key, value in values.items():
-            if key == "threshold":
-                if not isinstance(value, int | float) or value < 0:
-                    raise ConfigError(f"{where}: checks.{code}.threshold must be a number >= 0")
-            elif key in _OVERRIDABLE:
-                if value not in _OVERRIDABLE[key]:
-                    raise ConfigError(
-                        f"{where}: checks.{code}.{key} must be one of {sorted(_OVERRIDABLE[key])}"
-                    )
-            else:
-                raise ConfigError(f"{where}: unknown key checks.{code}.{key}")
-        overrides[code] = dict(values)
+    if "timezone" in gate:
+        check_timezone(gate["timezone"], f"{where}: gate.timezone")
+    if gate.get("default_currency") is not None and gate["default_currency"] not in ISO_4217:
+        raise ConfigError(
+            f"{where}: gate.default_currency {gate['default_currency']!r} is not an ISO 4217 code"
+        )
+    for name in ("rating_scale", "relevance_scale"):
+        if name in gate and not gate[name][0] < gate[name][1]:
+            raise ConfigError(f"{where}: gate.{name} must be [low, high] with low < high")
+    for name in _POSITIVE & set(gate):
+        if gate[name] <= 0:
+            raise ConfigError(f"{where}: gate.{name} must be greater than 0")
+    overrides = {
+        code: _override(where, code, values) for code, values in _table(data, "checks", where).items()
+    }
+    return GateConfig(**gate, bot=BotRules(**bot), overrides=overrides)
+
+
+def _table(data: dict[str, Any], key: str, where: str, name: str | None = None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{name or key}] must be a table, got {type(value).__name__}")
+    return dict(value)
+
+
+def _setting(where: str, name: str, value: Any, default: Any) -> Any:
+    """``value`` checked against the type of the setting's default (the dataclass is the schema)."""
+
+    def wrong(expected: str) -> ConfigError:
+        return ConfigError(f"{where}: {name} must be {expected}, got {type(value).__name__} {value!r}")
+
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise wrong("true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong("a whole number")
+        if value < 0:
+            raise wrong("a number >= 0")
+        return value
+    if isinstance(default, float):
+        return _number(value, wrong)
+    if isinstance(default, str) or default is None:
+        if not isinstance(value, str):
+            raise wrong("text" + (" (or left out)" if default is None else ""))
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise wrong("a list")
+        if default and isinstance(default[0], float):
+            if len(value) != len(default):
+                raise wrong(f"a list of {len(default)} numbers")
+            return tuple(_number(v, wrong, signed=True) for v in value)
+        if not all(isinstance(v, str) for v in value):
+            raise wrong("a list of text values")
+        return tuple(value)
+    raise AssertionError(f"no validation for setting {name}")  # pragma: no cover - a new setting type
+
+
+def _number(value: Any, wrong: Any, signed: bool = False) -> float:
+    """A finite TOML number (an integer is fine where a float is expected); >= 0 unless ``signed``."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise wrong("a finite number")
+    if value < 0 and not signed:
+        raise wrong("a number >= 0")
+    return float(value)
+
+
+def _override(where: str, code: str, values: Any) -> dict[str, Any]:
+    if code not in CODES:
+        raise ConfigError(f"{where}: unknown check code [checks.{code}]")
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: [checks.{code}] must be a table, got {type(values).__name__}")
+    for key, value in values.items():
+        if key == "threshold":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                raise ConfigError(f"{where}: checks.{code}.threshold must be a number >= 0")
+        elif key == "min_rows":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{where}: checks.{code}.min_rows must be a whole number >= 0")
+        elif key in _OVERRIDABLE:
+            if value not in _OVERRIDABLE[key]:
+                raise ConfigError(f"{where}: checks.{code}.{key} must be one of {sorted(_OVERRIDABLE[key])}")
+        else:
+            raise ConfigError(
+                f"{where}: unknown key checks.{code}.{key} (known: action, severity, threshold, min_rows)"
+            )
+    return dict(values)
+
+
+def check_timezone(name: str, where: str) -> str:
+    """``name`` if Polars (which converts the timestamps) knows the zone, else a ConfigError."""
     try:
-        return GateConfig(**gate, bot=BotRules(**bot), overrides=overrides)
-    except TypeError as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
+        pl.Series([datetime(2020, 1, 1)]).dt.replace_time_zone(name)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+        close = difflib.get_close_matches(name, sorted(_zone_names()), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (use an IANA name like Europe/Berlin)"
+        raise ConfigError(f"{where}: unknown time zone {name!r}{hint}") from exc
+    return name
+
+
+def _zone_names() -> set[str]:
+    try:
+        return zoneinfo.available_timezones()
+    except Exception:  # pragma: no cover - no tz database on the system: suggest nothing
+        return set()

@@ -10,60 +10,32 @@ CSV cells stay strings: the gate owns type coercion and reports what fails, per 
 from __future__ import annotations
 
 import csv
+import datetime
 import gzip
 import io
-import json
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
-from charset_normalizer import from_bytes
 
+from shopmind.data.encoding import DecodeError, Redecoded, decode_text
+from shopmind.data.jsonl import read_jsonl
+from shopmind.data.limits import MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
+from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, ReadResult, physical_lines
+
+__all__ = ["InputError", "MalformedLine", "Mapping", "ReadResult", "decode", "load_mapping", "read_table"]
 
 Format = Literal["csv", "parquet", "jsonl"]
 
 DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 64 * 1024
-_DETECT_BYTES = 128 * 1024
-#: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
-_WESTERN_MARGIN = 0.1
-_WESTERN = "cp1252"
-#: Non-ASCII bytes below which any code page reads the sample equally well (1 byte of "É"
-#: is as plausible in cp932 as in cp1252), so detection would only be a coin toss.
-_MIN_EVIDENCE = 32
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-
-
-class InputError(ValueError):
-    """A file or option the user gave cannot be read; the message says what and where."""
-
-
-@dataclass(frozen=True)
-class MalformedLine:
-    line: int  # 1-based physical line where the record starts
-    raw: str
-    reason: str
-
-    def as_dict(self, table: str) -> dict[str, object]:
-        """The form adapters put into ``Batch.meta["malformed"]`` for the gate."""
-        return {"table": table, "line": self.line, "raw": self.raw, "reason": self.reason}
-
-
-@dataclass
-class ReadResult:
-    frame: pl.DataFrame
-    malformed: list[MalformedLine] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
+_CR_MASK = "\ufdd0"  # a Unicode noncharacter: never text, stands in for a bare CR while splitting
+# the csv module's per-field limit (128 KiB by default) would split the one-line limit in two
+csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_CHARS))
 
 
 @dataclass(frozen=True)
@@ -89,14 +61,16 @@ def read_table(
     if kind == "parquet":
         result = ReadResult(_read_parquet(path))
     else:
-        data = _read_bytes(path)
-        text, encoding = decode(data, path)
+        text, encoding, redecoded, unread = _text_of(path)
         if kind == "jsonl":
-            result = _read_jsonl(text, path)
+            result = read_jsonl(text, path)
         else:
+            _require_header(text, unread, path)
             sep = delimiter or ("\t" if _is_tsv(path, fmt) else sniff_delimiter(text))
             result = _read_csv(text, sep, path)
+        result.malformed = sorted([*result.malformed, *unread], key=lambda m: m.line)
         result.encoding = encoding
+        result.redecoded = redecoded
     if mapping:
         result.frame = apply_mapping(result.frame, mapping, path)
     return result
@@ -152,48 +126,41 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
-    """Text and the encoding used: BOM, else strict UTF-8, else a checked guess, else latin-1."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{path}: starts with a {encoding} byte-order mark but is not {encoding}: {exc}"
-                ) from exc
+    """Text and the encoding used (see :mod:`shopmind.data.encoding`); not text is an InputError."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    for encoding in (_guess_encoding(data, first_bad), "cp1252", "latin_1"):
-        if encoding is None:
-            continue
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise AssertionError("latin-1 decodes any byte string")  # pragma: no cover
+        decoded = decode_text(data, path)
+    except DecodeError as exc:
+        raise InputError(str(exc)) from None
+    return decoded.text, decoded.encoding
 
 
-def _guess_encoding(data: bytes, first_bad: int) -> str | None:
-    """charset-normalizer on the head plus the bytes around the first non-UTF-8 byte.
+def _text_of(path: Path) -> tuple[str, str, list[Redecoded], list[MalformedLine]]:
+    """Decoded text with unreadable lines blanked, and those lines as malformed records.
 
-    Western shop exports are mostly cp1252, and on short samples charset-normalizer ranks
-    look-alike code pages (cp1250, cp775, cp932) first, so cp1252 wins unless another
-    encoding reads clearly less messy (as GBK or Shift-JIS text does).
+    Lines no codec reads cleanly and lines over :data:`MAX_LINE_CHARS` are kept out of the
+    parsers (blank lines are skipped by them) but not out of the account.
     """
-    sample = data[:_DETECT_BYTES]
-    if first_bad >= _DETECT_BYTES:
-        sample += (
-            b"\n" + data[max(first_bad - _DETECT_BYTES // 2, _DETECT_BYTES) : first_bad + _DETECT_BYTES // 2]
+    try:
+        decoded = decode_text(_read_bytes(path), path)
+    except DecodeError as exc:
+        raise InputError(str(exc)) from None
+    text, long_lines = blank_long_lines(decoded.text)
+    unread = [MalformedLine(u.line, u.raw, u.reason) for u in decoded.undecodable]
+    unread += [MalformedLine(x.line, x.head, x.reason) for x in long_lines]
+    return text, decoded.encoding, decoded.redecoded, unread
+
+
+def _require_header(text: str, unread: list[MalformedLine], path: Path) -> None:
+    """A CSV's first line must be its header: if that line could not be read, nothing can."""
+    if not unread:
+        return
+    content = re.search(r"\S", text)
+    first = text.count("\n", 0, content.start()) + 1 if content else None
+    header = min(unread, key=lambda m: m.line)
+    if first is None or header.line < first:
+        raise InputError(
+            f"{path}: line {header.line} should be the header but cannot be read: {header.reason}"
         )
-    if len(sample.translate(None, bytes(range(0x80)))) < _MIN_EVIDENCE:
-        return _WESTERN  # too few bytes to tell code pages apart: the Western default
-    western = from_bytes(sample, cp_isolation=[_WESTERN]).best()
-    best = from_bytes(sample).best()
-    if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
-        return western.encoding
-    return best.encoding if best is not None else None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -234,7 +201,7 @@ def _fast_csv(text: str, sep: str) -> pl.DataFrame | None:
     """
     try:
         frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False)
-    except (pl.exceptions.PolarsError, ValueError):
+    except POLARS_FAILURES:
         return None
     starts = _record_starts(text, sep, frame.width)
     if starts is None or len(starts) != frame.height:
@@ -244,7 +211,7 @@ def _fast_csv(text: str, sep: str) -> pl.DataFrame | None:
 
 def _record_starts(text: str, sep: str, width: int) -> list[int] | None:
     """1-based start lines of the data records, or None if any record is blank or ragged."""
-    lines = pl.Series("line", _physical_lines(text), dtype=pl.Utf8)
+    lines = pl.Series("line", physical_lines(text), dtype=pl.Utf8)
     quotes = lines.str.count_matches('"', literal=True)
     starts = ((quotes.cum_sum() - quotes) % 2) == 0  # not inside a quoted field
     if (starts & (lines.str.strip_chars("\r") == "")).any():
@@ -261,6 +228,8 @@ def _record_starts(text: str, sep: str, width: int) -> list[int] | None:
     )
     if (records.filter(pl.col("quotes") == 0)["seps"] != width - 1).any():
         return None  # a record without quotes is one line: its separators are its fields
+    if (records["quotes"] % 2 == 1).any():
+        return None  # a stray quote swallowed the lines after it (escaped quotes come in pairs)
     quoted = records.filter(pl.col("quotes") > 0)
     if quoted.height:
         chunk = "\n".join(lines.gather(quoted["members"].explode()).to_list())
@@ -270,48 +239,68 @@ def _record_starts(text: str, sep: str, width: int) -> list[int] | None:
     return (records["n"] + 1).to_list()
 
 
-def _physical_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    return lines[:-1] if lines and lines[-1] == "" else lines
-
-
 def _slow_csv(text: str, sep: str, path: Path) -> tuple[pl.DataFrame, list[MalformedLine]]:
     """Python's csv module, line by line: keeps good records, reports the rest with their text."""
-    physical = [line.rstrip("\r") for line in _physical_lines(text)]
+    physical = [line.rstrip("\r") for line in physical_lines(text)]
     reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=sep)
     header: list[str] | None = None
     good: list[list[str]] = []
     good_lines: list[int] = []
     malformed: list[MalformedLine] = []
     previous = 0
-    for row in reader:
+    while True:
+        try:
+            row, error = next(reader), None
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a bare CR inside an unquoted field: that record only
+            row, error = [], str(exc)
         start, end = previous + 1, reader.line_num
         previous = end
-        if not row:
+        if error is not None and header is None:
+            raise InputError(f"{path}: line {start}: cannot read the header: {error}")
+        if error is None and not row:
             continue
         if header is None:
             header = row
             continue
-        if len(row) == len(header):
+        # an odd number of quote characters means a stray quote swallowed the lines after it
+        # (escaped quotes come in pairs), even when the swallowed text happens to fit the header
+        balanced = error is None and sum(line.count('"') for line in physical[start - 1 : end]) % 2 == 0
+        if balanced and len(row) == len(header):
             good.append(row)
             good_lines.append(start)
-        elif end == start:
+        elif balanced and end == start:
             malformed.append(MalformedLine(start, physical[start - 1], _field_reason(len(header), len(row))))
-        else:  # a stray quote swallowed several lines: judge each line on its own
-            for number in range(start, end + 1):
+        else:  # a stray quote swallowed several lines, or the record failed: judge each line alone
+            for number in range(start, min(end, len(physical)) + 1):
                 raw = physical[number - 1]
-                alone = next(csv.reader([raw], delimiter=sep))
-                if len(alone) == len(header):
+                alone, problem = _one_line(raw, sep)
+                if alone is not None and len(alone) == len(header) and raw.count('"') % 2 == 0:
                     good.append(alone)
                     good_lines.append(number)
                 elif raw:
-                    reason = _field_reason(len(header), len(alone)) + " (unbalanced quote)"
+                    reason = problem or _field_reason(len(header), len(alone or [])) + " (unbalanced quote)"
                     malformed.append(MalformedLine(number, raw, reason))
     if header is None:
         raise InputError(f"{path} has no header line")
     schema = {name: pl.Utf8 for name in _dedupe(header)}
     frame = pl.DataFrame(good, schema=schema, orient="row")
     return frame.with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64)), malformed
+
+
+def _one_line(raw: str, sep: str) -> tuple[list[str] | None, str | None]:
+    """One physical line parsed on its own: its fields, or None and the csv module's complaint.
+
+    A bare CR inside a field is data to Polars but a line break to the csv module, which then
+    refuses the line; it is parsed with the CR masked, so both parse paths agree.
+    """
+    masked = raw.replace("\r", _CR_MASK) if "\r" in raw and _CR_MASK not in raw else raw
+    try:
+        fields = next(csv.reader([masked], delimiter=sep), [])
+    except csv.Error as exc:
+        return None, f"cannot split the line: {exc}"
+    return ([f.replace(_CR_MASK, "\r") for f in fields] if masked is not raw else fields), None
 
 
 def _field_reason(expected: int, found: int) -> str:
@@ -337,7 +326,7 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.col(pl.Utf8).replace("", None))
 
 
-# --- Parquet and JSON Lines -------------------------------------------------------------
+# --- Parquet -------------------------------------------------------------
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -350,51 +339,10 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     return frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SOURCE_LINE))
 
 
-def _read_jsonl(text: str, path: Path) -> ReadResult:
-    if text.lstrip().startswith("["):
-        return _read_json_array(text, path)
-    lines = pl.Series("line", _physical_lines(text), dtype=pl.Utf8)
-    numbers = ((lines.str.strip_chars() != "").arg_true() + 1).cast(pl.Int64)
-    try:
-        frame = pl.read_ndjson(io.BytesIO(text.encode("utf-8")))
-    except (pl.exceptions.PolarsError, ValueError):
-        frame = None
-    if frame is not None and frame.height == numbers.len():
-        return ReadResult(frame.with_columns(numbers.alias(SOURCE_LINE)))
-    good: list[str] = []
-    good_lines: list[int] = []
-    malformed: list[MalformedLine] = []
-    for number in numbers.to_list():
-        raw = lines[number - 1]
-        reason = _json_problem(raw)
-        if reason is None:
-            good.append(raw)
-            good_lines.append(number)
-        else:
-            malformed.append(MalformedLine(number, raw.rstrip("\r"), reason))
-    frame = pl.read_ndjson(io.BytesIO("\n".join(good).encode("utf-8"))) if good else pl.DataFrame()
-    return ReadResult(frame.with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64)), malformed)
-
-
-def _json_problem(raw: str) -> str | None:
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return f"invalid JSON: {exc.msg} at column {exc.colno}"
-    return None if isinstance(value, dict) else f"expected a JSON object, found {type(value).__name__}"
-
-
-def _read_json_array(text: str, path: Path) -> ReadResult:
-    """A ``.json`` holding one array of objects: no line numbers, a broken file is one error."""
-    try:
-        records = json.loads(text)
-        frame = pl.from_dicts(records, infer_schema_length=None)
-    except (json.JSONDecodeError, TypeError, pl.exceptions.PolarsError) as exc:
-        raise InputError(f"{path} is neither JSON Lines nor a JSON array of objects: {exc}") from exc
-    return ReadResult(frame)
-
-
 # --- mappings ---------------------------------------------------------------------------
+
+#: What a mapping constant may be: one TOML value that fills one cell of every row.
+_SCALARS = (str, int, float, bool, datetime.date, datetime.time)
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -415,15 +363,25 @@ def load_mapping(path: Path) -> Mapping:
         raise InputError(f"mapping {path}: [columns] and [constants] must be tables")
     known = SCHEMAS[table].columns
     for source, target in columns.items():
+        if not isinstance(target, str):
+            raise InputError(
+                f"mapping {path}: [columns] {source} must name one canonical column as a string, "
+                f"got {type(target).__name__} {target!r}"
+            )
         if target not in known:
             raise InputError(
                 f"mapping {path}: [columns] {source} = {target!r}: {target!r} is not a column of "
                 f"{table} (known: {', '.join(known)})"
             )
-    for name in constants:
+    for name, value in constants.items():
         if name not in known:
             raise InputError(
                 f"mapping {path}: [constants] {name!r} is not a column of {table} (known: {', '.join(known)})"
+            )
+        if not isinstance(value, _SCALARS):
+            raise InputError(
+                f"mapping {path}: [constants] {name} must be one value (text, number, true/false or a "
+                f"date), got {type(value).__name__} {value!r}"
             )
     both = sorted(set(columns.values()) & set(constants))
     if both:

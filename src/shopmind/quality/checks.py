@@ -94,6 +94,11 @@ def sql_list(values: object) -> str:
     return f"({items})" if items else "(NULL)"  # 'x IN (NULL)' is NULL, which counts as passing
 
 
+def _too_long(limits: dict[str, int]) -> RowCheck:
+    """``TEXT_TOO_LONG``: any free-text column over its limit (``gate.max_*_chars``)."""
+    return RowCheck("TEXT_TOO_LONG", " OR ".join(f"char_length({c}) > {n}" for c, n in limits.items()))
+
+
 def _products(cfg: GateConfig, ctx: Context) -> Rules:
     lo, hi = ctx.rating_scale
     derived = (
@@ -132,6 +137,15 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
         RowCheck("PRD_CATEGORY_INCONSISTENT", "_cat_minority", needs=("category_path",)),
         RowCheck("PRD_STOCK_NEGATIVE", "stock < 0"),
         RowCheck("PRD_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
+        RowCheck("TS_IMPLAUSIBLE", "_ts_implausible"),
+        _too_long(
+            {
+                "title": cfg.max_title_chars,
+                "brand": cfg.max_title_chars,
+                "category_path": cfg.max_title_chars,
+                "description": cfg.max_description_chars,
+            }
+        ),  # fmt: skip
     )
     return Rules(derived=derived, repairs=(), checks=checks)
 
@@ -216,14 +230,22 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         ),
         RowCheck("EVT_USER_MISSING", f"user_id IS NULL AND type IN {sql_list(cfg.require_user_types)}"),
         RowCheck("EVT_DUP_EXACT", "_exact_dup"),
-        RowCheck("EVT_ID_CONFLICT", "event_id IS NOT NULL AND _id_dup AND NOT _exact_dup"),
+        # an id reused within the batch for other content, or already stored for other content
+        RowCheck(
+            "EVT_ID_CONFLICT",
+            "event_id IS NOT NULL AND ((_id_dup AND NOT _exact_dup) OR coalesce(_stored = 'differs', FALSE))",
+        ),
         RowCheck(
             "EVT_DUP_NEAR",
             # an exact copy shares its original's timestamp, so the previous timestamp is right either way
             f"NOT _exact_dup AND _actor IS NOT NULL AND type IN {sql_list(cfg.near_duplicate_types)}"
             f" AND _ts - _prev_ts <= {cfg.near_duplicate_seconds}",
         ),
-        RowCheck("EVT_TS_FUTURE", f"_ts > {ctx.now_epoch + cfg.future_tolerance_seconds}"),
+        # the plausibility window is applied by coercion to every format and unit (epoch
+        # seconds from extract() are NULL past year 2262 in Polars, so they cannot be the test)
+        RowCheck("EVT_TS_FUTURE", "_ts_future"),
+        RowCheck("TS_IMPLAUSIBLE", "_ts_implausible"),
+        _too_long({"query": cfg.max_query_chars}),
         RowCheck(
             "EVT_QTY_SIGN",
             f"quantity IS NOT NULL AND ((type IN {neg} AND quantity >= 0) OR (type NOT IN {neg} AND quantity <= 0))",
@@ -262,6 +284,7 @@ def _judgments(cfg: GateConfig, ctx: Context) -> Rules:
         RowCheck(
             "JDG_PRODUCT_UNKNOWN", "product_id IS NOT NULL AND NOT _known" if ctx.has_catalog else "FALSE"
         ),
+        _too_long({"query": cfg.max_query_chars}),
     )
     return Rules(derived=derived, repairs=(), checks=checks)
 

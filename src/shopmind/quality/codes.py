@@ -10,6 +10,9 @@ Actions:
 - ``flag``: the row is accepted and carries the code in ``_flags``.
 - ``repair``: the value was changed; the row is accepted and an audit record keeps old and new.
 - ``batch``: a batch-level measurement (no row is moved).
+
+A row check's severity applies when its failing share crosses the threshold *and* at least
+``min_rows`` rows fail (default :data:`MIN_ROWS`), so a tiny batch with one bad row is not held.
 """
 
 from __future__ import annotations
@@ -21,6 +24,11 @@ Action = Literal["quarantine", "flag", "repair", "batch"]
 Severity = Literal["warn", "error"]
 
 
+#: Failing rows a row check needs before its threshold can hold or warn a batch: one bad row
+#: of a 20-row batch is 5 %, far above a 1 % threshold, yet it is one row, not a pattern.
+MIN_ROWS = 5
+
+
 @dataclass(frozen=True)
 class Code:
     code: str
@@ -29,6 +37,8 @@ class Code:
     severity: Severity
     threshold: float  # fraction of the table's rows above which severity applies
     summary: str
+    #: and at least this many failing rows (row checks only; batch measurements ignore it)
+    min_rows: int = MIN_ROWS
 
 
 _ALL: tuple[Code, ...] = (
@@ -62,6 +72,38 @@ _ALL: tuple[Code, ...] = (
     Code("TEXT_HTML", "any", "repair", "warn", 0.5, "HTML tags and entities stripped from text"),
     Code("TEXT_WHITESPACE", "any", "repair", "warn", 1.0, "whitespace and unicode form normalised"),
     Code("TEXT_T2S", "any", "repair", "warn", 1.0, "traditional Chinese converted to simplified (OpenCC)"),
+    Code(
+        "TEXT_CONTROL",
+        "any",
+        "repair",
+        "warn",
+        0.05,
+        "control characters (NUL, other C0 except tab/newline, DEL, C1) removed from text",
+    ),
+    Code(
+        "TEXT_ENCODING",
+        "any",
+        "repair",
+        "warn",
+        0.05,
+        "line of a mixed-encoding file decoded with its own encoding (e.g. a GBK line in a UTF-8 file)",
+    ),
+    Code(
+        "TEXT_TOO_LONG",
+        "any",
+        "quarantine",
+        "warn",
+        0.01,
+        "free text longer than its gate.max_*_chars limit (not text a person wrote)",
+    ),
+    Code(
+        "TS_IMPLAUSIBLE",
+        "any",
+        "quarantine",
+        "error",
+        0.01,
+        "timestamp outside the plausible window (before 1970, or a product date after now + tolerance)",
+    ),
     Code("TS_UNIT", "any", "batch", "warn", 1.0, "numeric timestamps: unit guessed (s/ms/us/ns)"),
     Code("TS_TIMEZONE", "any", "batch", "warn", 1.0, "naive local timestamps converted to UTC"),
     # --- products ---------------------------------------------------------------------

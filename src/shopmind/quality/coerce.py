@@ -11,13 +11,18 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 
+from shopmind.data.limits import too_deep
 from shopmind.data.model import ATTRIBUTES, ROW, SOURCE_LINE, UTC_DATETIME, TableSchema
 
 TYPE_ERRORS = "_type_errors"
+#: Timestamp columns of a row whose value lies before / after the plausibility window.
+TS_EARLY = "_ts_early"
+TS_LATE = "_ts_late"
 
 # Magnitude limits that decide the unit of a numeric timestamp (values above the limit of a
 # unit are read as the next finer unit): 1e11 s is year 5138, 1e14 ms is year 5138, ...
@@ -146,7 +151,11 @@ def _parse_distinct(series: pl.Series, tz: str, prefix: str) -> pl.DataFrame:
 
 
 def _attributes(series: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """JSON objects ('{"colour": "red"}') or key/value lists → List(Struct{key, value})."""
+    """JSON objects ('{"colour": "red"}') or key/value lists → List(Struct{key, value}).
+
+    A value nested deeper than the readers' JSON limit is a type error, never a parse: the
+    ``json`` module recurses once per level and 3,000 levels overflow it.
+    """
     if series.dtype == ATTRIBUTES:
         return series, pl.Series([False] * len(series))
     values: list[list[dict[str, str]] | None] = []
@@ -157,24 +166,64 @@ def _attributes(series: pl.Series) -> tuple[pl.Series, pl.Series]:
             bad.append(False)
             continue
         try:
+            if isinstance(item, str) and too_deep(item):
+                raise ValueError("nested too deeply")
             obj = json.loads(item) if isinstance(item, str) else item
             if isinstance(obj, dict):
-                pairs = [{"key": str(k), "value": str(v)} for k, v in obj.items()]
+                pairs = [{"key": str(k), "value": _attribute_text(v)} for k, v in obj.items()]
             elif isinstance(obj, list):
-                pairs = [{"key": str(p["key"]), "value": str(p["value"])} for p in obj]
+                pairs = [{"key": str(p["key"]), "value": _attribute_text(p["value"])} for p in obj]
             else:
                 raise ValueError("not an object")
             values.append(pairs)
             bad.append(False)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
             values.append(None)
             bad.append(True)
     return pl.Series(series.name, values, dtype=ATTRIBUTES), pl.Series(bad)
 
 
-def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> CoerceResult:
-    """Convert ``frame`` to ``schema``'s dtypes; unknown columns are dropped, absent ones added as nulls."""
+def _attribute_text(value: object) -> str:
+    """An attribute value as text: strings as they are, anything else as JSON (not Python repr)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _readable(src: pl.DataType) -> bool:
+    """Source dtypes coercion converts; others (lists, structs, binary, durations) are type errors."""
+    return src in (pl.Utf8, pl.Null, pl.Boolean) or src.is_numeric() or isinstance(src, pl.Datetime | pl.Date)
+
+
+def _normalise_sources(frame: pl.DataFrame, present: set[str]) -> tuple[pl.DataFrame, set[str]]:
+    """Categoricals and UTF-8 binary become text; columns of other dtypes are reported unreadable."""
+    unreadable: set[str] = set()
+    for col in present - {"attributes"}:
+        src = frame.schema[col]
+        if isinstance(src, pl.Categorical | pl.Enum):
+            frame = frame.with_columns(pl.col(col).cast(pl.Utf8))
+        elif src == pl.Binary:
+            try:
+                frame = frame.with_columns(pl.col(col).cast(pl.Utf8))
+            except pl.exceptions.PolarsError:
+                unreadable.add(col)
+        elif not _readable(src):
+            unreadable.add(col)
+    return frame, unreadable
+
+
+def coerce(
+    frame: pl.DataFrame,
+    schema: TableSchema,
+    timezone: str = "UTC",
+    window: tuple[datetime, datetime] | None = None,
+) -> CoerceResult:
+    """Convert ``frame`` to ``schema``'s dtypes; unknown columns are dropped, absent ones added as nulls.
+
+    ``window`` is the plausibility window (earliest, latest) of every timestamp column: the
+    columns of a row whose value falls before or after it are listed in ``_ts_early`` and
+    ``_ts_late``, whatever the value's format or unit was (ISO text, epoch s/ms/us/ns, native).
+    """
     present = {c for c in schema.columns if c in frame.columns}
+    frame, unreadable = _normalise_sources(frame, present)
     exprs: list[pl.Expr] = [pl.col(ROW)]
     exprs.append(
         pl.col(SOURCE_LINE).cast(pl.Int64)
@@ -184,13 +233,18 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
     error_masks: list[pl.Expr] = []
     units: list[pl.Expr] = []
     moved: list[pl.Expr] = []
+    early: list[pl.Expr] = []
+    late: list[pl.Expr] = []
     attr_result: tuple[pl.Series, pl.Series] | None = None
     for col, dtype in schema.columns.items():
         if col not in present:
             exprs.append(pl.lit(None, dtype=dtype).alias(col))
             continue
         src = frame.schema[col]
-        if dtype == pl.Utf8:
+        if col in unreadable:
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+            error_masks.append(pl.when(pl.col(col).is_not_null()).then(pl.lit(col)).otherwise(None))
+        elif dtype == pl.Utf8:
             exprs.append(_blank_to_null(pl.col(col).cast(pl.Utf8)).alias(col))
         elif dtype in (pl.Float64, pl.Int64):
             value, bad = _numeric(col, dtype, src)
@@ -200,25 +254,34 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
             # text timestamps repeat a lot (one per order line): parse each distinct value once
             parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}")
             frame = frame.hstack(parsed)
-            exprs.append(pl.col(f"__{col}_v").alias(col))
+            value = pl.col(f"__{col}_v")
+            exprs.append(value.alias(col))
             error_masks.append(pl.when(pl.col(f"__{col}_bad")).then(pl.lit(col)).otherwise(None))
             units.append(pl.col(f"__{col}_unit").alias(f"_unit_{col}"))
             moved.append(pl.col(f"__{col}_moved").fill_null(False).alias(f"_moved_{col}"))
+            _outside(value, col, window, early, late)
         elif dtype == UTC_DATETIME:
             value, bad, unit, was_moved = _datetime(col, src, timezone)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
             units.append(unit.alias(f"_unit_{col}"))
             moved.append(was_moved.fill_null(False).alias(f"_moved_{col}"))
+            _outside(value, col, window, early, late)
         elif dtype == ATTRIBUTES:
             attr_result = _attributes(frame[col])
             exprs.append(pl.lit(None, dtype=ATTRIBUTES).alias(col))
         else:  # pragma: no cover - the model has no other dtypes
             raise TypeError(f"unsupported canonical dtype {dtype}")
-    errors = (
-        pl.concat_list(error_masks).list.drop_nulls() if error_masks else pl.lit([], dtype=pl.List(pl.Utf8))
+    out = frame.select(
+        [
+            *exprs,
+            _names(error_masks).alias(TYPE_ERRORS),
+            _names(early).alias(TS_EARLY),
+            _names(late).alias(TS_LATE),
+            *units,
+            *moved,
+        ]
     )
-    out = frame.select([*exprs, errors.alias(TYPE_ERRORS), *units, *moved])
     if attr_result is not None:
         values, bad = attr_result
         out = out.with_columns(
@@ -245,6 +308,28 @@ def coerce(frame: pl.DataFrame, schema: TableSchema, timezone: str = "UTC") -> C
     return CoerceResult(frame=out.drop(helper_cols), present=present, notes=notes)
 
 
+def _names(masks: list[pl.Expr]) -> pl.Expr:
+    """Per row, the column names the masks produced (empty list when none)."""
+    return pl.concat_list(masks).list.drop_nulls() if masks else pl.lit([], dtype=pl.List(pl.Utf8))
+
+
+def _outside(
+    value: pl.Expr,
+    col: str,
+    window: tuple[datetime, datetime] | None,
+    early: list[pl.Expr],
+    late: list[pl.Expr],
+) -> None:
+    """Add ``col``'s before/after-the-window masks. Compared as datetimes (64-bit microseconds,
+    ±292,000 years), not epoch seconds, so no year is out of reach of the check."""
+    if window is None:
+        return
+    lo = pl.lit(window[0]).cast(UTC_DATETIME)
+    hi = pl.lit(window[1]).cast(UTC_DATETIME)
+    early.append(pl.when(value < lo).then(pl.lit(col)).otherwise(None))
+    late.append(pl.when(value > hi).then(pl.lit(col)).otherwise(None))
+
+
 def typed_products(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
     """Canonical, typed products frame from logged JSON rows (the gate's coercion, no checks)."""
     from shopmind.data.model import PRODUCTS
@@ -260,4 +345,4 @@ def typed_products(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         pl.col(ROW).cast(pl.Int64), pl.lit(None, pl.Int64).alias(SOURCE_LINE)
     )
     frame = coerce(raw, PRODUCTS).frame
-    return frame.drop([c for c in (ROW, SOURCE_LINE, TYPE_ERRORS) if c in frame.columns])
+    return frame.drop([c for c in (ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE) if c in frame.columns])

@@ -10,7 +10,6 @@ volume, drift) run and the batch is published, or held when an error threshold i
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,23 +17,22 @@ from typing import Any
 import polars as pl
 
 from shopmind.config import GateConfig
-from shopmind.data.model import CATEGORY_SEP, FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName, TableSchema
+from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.quality import checks as rules
-from shopmind.quality.coerce import TYPE_ERRORS, coerce
+from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, coerce
+from shopmind.quality.context import add_context, catalog_of, coercion_flags, text_limits, timestamp_window
 from shopmind.quality.drift import compare, profile
+from shopmind.quality.quarantine import (
+    QUARANTINE_SCHEMA,
+    detail_of,
+    encoding_audit,
+    malformed_rows,
+    payload_of,
+)
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
-from shopmind.store.store import Store, run_id_for
+from shopmind.store.store import STORED, Store, run_id_for
 
 ORDER: tuple[TableName, ...] = ("products", "judgments", "events")
-
-QUARANTINE_SCHEMA = {
-    "table_name": pl.Utf8,
-    "row_no": pl.Int64,
-    "line": pl.Int64,
-    "codes": pl.List(pl.Utf8),
-    "detail": pl.Utf8,
-    "payload": pl.Utf8,
-}
 
 
 class AccountError(AssertionError):
@@ -52,6 +50,8 @@ class TableOutcome:
     present: set[str]
     notes: dict[str, object] = field(default_factory=dict)
     completeness: dict[str, float] = field(default_factory=dict)
+    #: accepted rows the store already holds unchanged (a re-ingest): they write nothing
+    already_stored: int = 0
 
 
 @dataclass
@@ -88,8 +88,15 @@ class GateResult:
         return 1 if self.held else 0
 
     def account(self) -> dict[str, dict[str, int]]:
+        """Per table: input = accepted + quarantined; ``already_stored`` of the accepted rows are
+        in the store unchanged, so publishing writes nothing for them (a re-ingest, not a loss)."""
         return {
-            name: {"input": t.input_rows, "accepted": t.accepted.height, "quarantined": t.quarantine.height}
+            name: {
+                "input": t.input_rows,
+                "accepted": t.accepted.height,
+                "quarantined": t.quarantine.height,
+                "already_stored": t.already_stored,
+            }
             for name, t in self.tables.items()
         }
 
@@ -113,7 +120,7 @@ class GateResult:
             "drift": self.drift,
             "notes": {name: t.notes for name, t in self.tables.items() if t.notes},
             "completeness": {name: t.completeness for name, t in self.tables.items()},
-            "meta": {k: v for k, v in self.meta.items() if k != "malformed"},
+            "meta": {k: v for k, v in self.meta.items() if k not in ("malformed", "redecoded")},
         }
 
 
@@ -132,133 +139,6 @@ def fingerprint(batch_tables: dict[TableName, pl.DataFrame]) -> str:
     return h.hexdigest()[:16]
 
 
-def _catalog(store: Store | None, accepted_products: pl.DataFrame | None) -> pl.DataFrame | None:
-    parts = []
-    if accepted_products is not None and accepted_products.height:
-        parts.append(accepted_products.select("product_id", "created_at", "price"))
-    if store is not None:
-        stored = store.catalog()
-        if stored.height:
-            parts.append(
-                stored.with_columns(pl.col("created_at").dt.convert_time_zone("UTC").dt.cast_time_unit("us"))
-            )
-    if not parts:
-        return None
-    # the batch's version of a product wins over the stored one
-    return pl.concat(parts, how="vertical_relaxed").unique("product_id", keep="first", maintain_order=True)
-
-
-def _category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
-    """TRUE for paths with a level placed under a parent that < 5 % of that level's uses have."""
-    counts = frame.filter(pl.col("category_path").is_not_null()).group_by("category_path").len("n")
-    if store is not None:
-        counts = (
-            pl.concat([counts, store.category_paths().cast({"n": pl.UInt32})])
-            .group_by("category_path")
-            .agg(pl.col("n").sum())
-        )
-    levels = (
-        counts.with_columns(
-            pl.col("category_path")
-            .str.split(CATEGORY_SEP.strip())
-            .list.eval(pl.element().str.strip_chars())
-            .alias("lv")
-        )
-        .with_columns(pl.int_ranges(pl.col("lv").list.len()).alias("depth"))
-        .explode("lv", "depth")
-        .filter(pl.col("depth") > 0)
-        .join(
-            counts.with_columns(
-                pl.col("category_path")
-                .str.split(CATEGORY_SEP.strip())
-                .list.eval(pl.element().str.strip_chars())
-                .alias("all")
-            ),
-            on="category_path",
-        )
-        .with_columns(pl.col("all").list.get(pl.col("depth") - 1).alias("parent"))
-    )
-    edge = levels.group_by("lv", "depth", "parent").agg(pl.col("n").sum().alias("edge_n"))
-    node = levels.group_by("lv", "depth").agg(pl.col("n").sum().alias("node_n"))
-    odd = (
-        edge.join(node, on=["lv", "depth"])
-        .filter((pl.col("node_n") >= 20) & (pl.col("edge_n") < 0.05 * pl.col("node_n")))
-        .join(levels.select("category_path", "lv", "depth", "parent"), on=["lv", "depth", "parent"])[
-            "category_path"
-        ]
-        .unique()
-    )
-    return frame["category_path"].is_in(odd.implode()).fill_null(False)
-
-
-def _add_context(
-    table: TableName, frame: pl.DataFrame, catalog: pl.DataFrame | None, store: Store | None
-) -> pl.DataFrame:
-    if table == "products":
-        return frame.with_columns(_category_minority(frame, store).alias("_cat_minority"))
-    id_col = "item_id" if table == "events" else "product_id"
-    if catalog is None:
-        frame = frame.with_columns(
-            pl.lit(None, pl.Boolean).alias("_known"),
-            pl.lit(None, pl.Datetime("us", "UTC")).alias("_p_created"),
-            pl.lit(None, pl.Float64).alias("_p_price"),
-        )
-    else:
-        cat = catalog.select(
-            pl.col("product_id").alias(id_col),
-            pl.lit(True).alias("_known"),
-            pl.col("created_at").alias("_p_created"),
-            pl.col("price").alias("_p_price"),
-        )
-        frame = frame.join(cat, on=id_col, how="left", maintain_order="left").with_columns(
-            pl.col("_known").fill_null(False)
-        )
-    if table == "events":
-        first = None
-        if store is not None:
-            pairs = (
-                frame.filter(pl.col("type") == "return").select("user_id", "item_id").drop_nulls().unique()
-            )
-            first = store.first_purchases(pairs)
-        if first is None or first.is_empty():
-            frame = frame.with_columns(pl.lit(None, pl.Datetime("us", "UTC")).alias("_first_buy"))
-        else:
-            first = first.with_columns(
-                pl.col("_first_buy").dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-            )
-            frame = frame.join(first, on=["user_id", "item_id"], how="left", maintain_order="left")
-    return frame
-
-
-def _coercion_flags(schema: TableSchema) -> list[pl.Expr]:
-    """Coercion's findings as columns the SQL checks read: ``_type_error`` (a value failed
-    conversion) and ``_null_required`` (a required column is empty, and not because its value
-    failed conversion — that is already the type error)."""
-    return [
-        (pl.col(TYPE_ERRORS).list.len() > 0).alias("_type_error"),
-        pl.any_horizontal(
-            [pl.col(c).is_null() & ~pl.col(TYPE_ERRORS).list.contains(c) for c in schema.required]
-        ).alias("_null_required"),
-    ]
-
-
-def _malformed(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
-    rows = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == table]  # type: ignore[union-attr]
-    if not rows:
-        return pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    return pl.DataFrame(
-        {
-            "table_name": [table] * len(rows),
-            "row_no": list(range(start, start + len(rows))),
-            "line": [m.get("line") for m in rows],
-            "codes": [["MALFORMED_LINE"]] * len(rows),
-            "detail": [f"MALFORMED_LINE: {m.get('reason', '')}" for m in rows],
-            "payload": [json.dumps({"raw": m.get("raw")}) for m in rows],
-        },
-        schema=QUARANTINE_SCHEMA,
-    )
-
-
 def _gate_table(
     table: TableName,
     raw: pl.DataFrame,
@@ -267,18 +147,30 @@ def _gate_table(
     ctx: rules.Context,
     catalog: pl.DataFrame | None,
     store: Store | None,
+    now: datetime,
 ) -> TableOutcome:
     schema = SCHEMAS[table]
     tz = str(batch.meta.get("timezone", cfg.timezone))
-    co = coerce(raw, schema, tz)
+    co = coerce(raw, schema, tz, window=timestamp_window(cfg, now))
     frame = co.frame
-    frame, audit = repair_text(frame, table, t2s=cfg.traditional_to_simplified)
-    frame = _add_context(table, frame, catalog, store).with_columns(_coercion_flags(schema))
+    redecoded = encoding_audit(batch, table, frame)
+    if redecoded.height:
+        co.notes["lines_decoded_with_their_own_encoding"] = redecoded.height
+    frame, audit = repair_text(
+        frame, table, t2s=cfg.traditional_to_simplified, max_chars=text_limits(cfg, table)
+    )
+    audit = pl.concat([redecoded, audit])
+    frame = add_context(table, frame, catalog, store).with_columns(coercion_flags(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
     frame = rules.add_derived(frame, table_rules.derived)
     frame, value_audit = rules.apply_repairs(frame, table_rules.repairs, co.present, table)
     if value_audit is not None:
         audit = pl.concat([audit, value_audit])
+    # against the store after the repairs, since the store holds repaired values
+    stored = store.stored_status(table, frame) if store is not None else None
+    frame = frame.with_columns(
+        stored.alias(STORED) if stored is not None else pl.lit(None, pl.Utf8).alias(STORED)
+    )
     verdict = rules.evaluate(frame, table_rules.checks, co.present)
     codes = [c for c in verdict.columns if c != ROW]
     actions = {c: cfg.code(c).action for c in codes}
@@ -302,20 +194,23 @@ def _gate_table(
     for code in {*audit["code"].unique().to_list()}:
         failed[code] = int(audit.filter(pl.col("code") == code)[ROW].n_unique())
 
-    decided = frame.select(pl.col(ROW), pl.col(SOURCE_LINE), pl.col(TYPE_ERRORS), *schema.columns).join(
-        verdict.select(ROW, "_codes", "_quarantine", FLAGS), on=ROW, how="left", maintain_order="left"
-    )
-    accepted = decided.filter(~pl.col("_quarantine")).select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
+    decided = frame.select(
+        pl.col(ROW), pl.col(SOURCE_LINE), pl.col(TYPE_ERRORS), pl.col(TS_EARLY), pl.col(TS_LATE),
+        pl.col(STORED), *schema.columns,
+    ).join(verdict.select(ROW, "_codes", "_quarantine", FLAGS), on=ROW, how="left", maintain_order="left")  # fmt: skip
+    kept = decided.filter(~pl.col("_quarantine"))
+    already_stored = int((kept[STORED] == "same").sum())
+    accepted = kept.select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
     bad = decided.filter(pl.col("_quarantine"))
-    raw_bad = raw.filter(pl.col(ROW).is_in(bad[ROW].implode()))
-    payload = raw_bad.select(
-        pl.col(ROW), pl.struct(pl.exclude(ROW, SOURCE_LINE)).struct.json_encode().alias("payload")
-    )
+    payload = payload_of(raw.filter(pl.col(ROW).is_in(bad[ROW].implode())))
     detail = pl.concat_str(
         [
             pl.col("_codes").list.join(", "),
-            pl.when(pl.col(TYPE_ERRORS).list.len() > 0)
-            .then(pl.lit(" — not convertible: ") + pl.col(TYPE_ERRORS).list.join(", "))
+            detail_of(TYPE_ERRORS, " — not convertible: "),
+            detail_of(TS_EARLY, " — before the plausible window: "),
+            detail_of(TS_LATE, " — after the plausible window: "),
+            pl.when(pl.col(STORED) == "differs")
+            .then(pl.lit(" — the store holds another row under this key"))
             .otherwise(pl.lit("")),
         ]
     )
@@ -327,7 +222,7 @@ def _gate_table(
         detail.alias("detail"),
         pl.col("payload"),
     )
-    malformed = _malformed(batch, table, raw.height)
+    malformed = malformed_rows(batch, table, raw.height)
     quarantine = pl.concat([quarantine, malformed])
     input_rows = raw.height + malformed.height
     if malformed.height:
@@ -344,6 +239,7 @@ def _gate_table(
         present=co.present,
         notes=co.notes,
         completeness=completeness,
+        already_stored=already_stored,
     )
 
 
@@ -392,10 +288,11 @@ def _row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> lis
             c = cfg.code(code)
             action = c.action
             frac = n / t.input_rows if t.input_rows else 0.0
+            # a share alone is no pattern: 1 bad row of 20 is 5 %, so min_rows rows must fail too
             out.append({
                 "table": name, "code": code, "action": action, "severity": c.severity, "failed": n,
-                "fraction": round(frac, 6), "threshold": c.threshold, "crossed": frac > c.threshold,
-                "summary": c.summary,
+                "fraction": round(frac, 6), "threshold": c.threshold, "min_rows": c.min_rows,
+                "crossed": frac > c.threshold and n >= c.min_rows, "summary": c.summary,
             })  # fmt: skip
     return out
 
@@ -481,9 +378,9 @@ def run_gate(
             continue
         raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
-        catalog = _catalog(store, accepted_products) if name != "products" else None
+        catalog = catalog_of(store, accepted_products) if name != "products" else None
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
-        outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store)
+        outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store, now)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
     row_checks = _row_checks(outcomes, cfg)
     batch_checks, drift = _batch_checks(outcomes, cfg, store, batch.source, now, profiles)

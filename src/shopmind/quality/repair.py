@@ -81,6 +81,15 @@ def strip_html(text: str) -> str:
     return _SPACES.sub(" ", _TAG.sub("", text)).strip()
 
 
+#: C0 controls except tab, newline and CR (whitespace, normalised next), DEL and C1 controls:
+#: never part of real text (a NUL in a title is a writer's bug), and invisible in a page.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
 def normalise_space(text: str) -> str:
     # NFKC folds full-width Latin letters and digits common in Chinese shop text ("ＲＥＤ" → "RED").
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip()
@@ -102,6 +111,7 @@ def to_simplified(text: str) -> str:
 def _steps(t2s: bool) -> list[tuple[str, Callable[[str], str], re.Pattern[str] | None]]:
     steps: list[tuple[str, Callable[[str], str], re.Pattern[str] | None]] = [
         ("TEXT_MOJIBAKE", fix_mojibake, re.compile(r"[^\x00-\x7f]")),
+        ("TEXT_CONTROL", strip_controls, _CONTROL),
         ("TEXT_HTML", strip_html, re.compile(r"[<&]")),
         ("TEXT_WHITESPACE", normalise_space, None),
     ]
@@ -140,8 +150,14 @@ def repair_value(text: str, t2s: bool = False) -> str:
     return changes[-1][2] if changes else text
 
 
-def repair_text(frame: pl.DataFrame, table: str, t2s: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Repair the text columns of ``frame``; return the repaired frame and its audit records."""
+def repair_text(
+    frame: pl.DataFrame, table: str, t2s: bool = False, max_chars: dict[str, int] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repair the text columns of ``frame``; return the repaired frame and its audit records.
+
+    Values longer than ``max_chars[column]`` are left as they are: the gate quarantines them
+    (``TEXT_TOO_LONG``), and running ftfy over a 50 MB string would only cost time.
+    """
     steps = _steps(t2s)
     audits: list[pl.DataFrame] = []
     for col in TEXT_COLUMNS.get(table, ()):
@@ -149,7 +165,10 @@ def repair_text(frame: pl.DataFrame, table: str, t2s: bool = False) -> tuple[pl.
             continue
         trace_rows: list[tuple[str, int, str, str, str]] = []
         final: dict[str, str | None] = {}
-        for value in frame[col].drop_nulls().unique().to_list():
+        values = frame[col].drop_nulls().unique()
+        if max_chars and col in max_chars:
+            values = values.filter(values.str.len_chars() <= max_chars[col])
+        for value in values.to_list():
             changes = _trace(value, steps)
             if changes:
                 final[value] = changes[-1][2] or None  # a value repaired to nothing is empty: null

@@ -470,8 +470,12 @@ class SearchEngine:
         eng.warm_queries()
         return eng
 
-    def warm_queries(self, limit: int | None = None) -> int:
-        """Encode the most frequent past queries now (as the search path would see them)."""
+    def warm_queries(
+        self, limit: int | None = None, progress: Callable[[int, int], None] | None = None, chunk: int = 64
+    ) -> int:
+        """Encode the most frequent past queries now (as the search path would see them).
+        ``progress(done, total)`` is called after every ``chunk`` queries (a build shows it:
+        thousands of queries on a busy machine took minutes with nothing printed)."""
         limit = self.config.warm_query_vectors if limit is None else limit
         if self.vectors is None or limit <= 0 or self.encoder is None:
             return 0
@@ -488,10 +492,31 @@ class SearchEngine:
         texts = list(dict.fromkeys(texts))[: self.config.query_vector_cache]
         if not texts:
             return 0
-        vecs = l2_normalise(np.asarray(self.cache.queries(self.encoder, texts), dtype=np.float32))
-        for t, v in zip(texts, vecs, strict=True):
-            self._qvecs[t] = v
+        for start in range(0, len(texts), chunk):
+            part = texts[start : start + chunk]
+            vecs = l2_normalise(
+                np.asarray(self.cache.queries(self.encoder, part, save=False), dtype=np.float32)
+            )
+            for t, v in zip(part, vecs, strict=True):
+                self._qvecs[t] = v
+            if progress is not None:
+                progress(start + len(part), len(texts))
+        self.cache.flush()
         return len(texts)
+
+    def attach_vectors(self, vectors: np.ndarray, encoder: Encoder | None = None) -> None:
+        """Give a lexical-only engine its product vectors (one row per catalog row, rows
+        encoded by ``encoder`` or the configured one) all at once, so it never holds a
+        partial set: a product is in the dense index with every other one or not at all."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != self.catalog.n_rows:
+            raise ValueError(
+                f"need one vector per catalog row ({self.catalog.n_rows}), got shape {vectors.shape}"
+            )
+        if encoder is not None:
+            self._encoder = encoder
+        self.vectors = vectors
+        self._refresh_ann()
 
     def _refresh_ann(self, hnsw_file: Path | None = None) -> None:
         """(Re)build the HNSW graph over the current vector rows when there are enough of them.

@@ -16,9 +16,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from shopmind.data.model import ATTRIBUTES, FLAGS, SCHEMAS, TableName
+from shopmind.data.model import ATTRIBUTES, FLAGS, ROW, SCHEMAS, TableName
 
 DB_FILE = "shopmind.duckdb"
+#: Context column the gate adds per row: NULL (key not in the store), 'same' (the store holds
+#: this row unchanged) or 'differs' (the store holds another row under the same key).
+STORED = "_stored"
 
 _DUCK_TYPES = {
     pl.Utf8: "VARCHAR",
@@ -141,6 +144,33 @@ class Store:
             ).frame()
         finally:
             self.con.unregister("_pairs")
+
+    def stored_status(self, name: TableName, frame: pl.DataFrame) -> pl.Series:
+        """Per row of ``frame`` (canonical columns + ``_row``): is its key stored, and unchanged?
+
+        For events a 'differs' is an ``EVT_ID_CONFLICT`` (an event id is a fact's identity and
+        events are never replaced); for every table a 'same' is a row a re-ingest does not
+        write, which the account reports as already stored.
+        """
+        schema = SCHEMAS[name]
+        if frame.is_empty() or self.count(name) == 0:
+            return pl.Series(STORED, [None] * frame.height, dtype=pl.Utf8)
+        cols = list(schema.columns)
+        key = " AND ".join(f'i."{k}" = t."{k}"' for k in schema.key)
+        same = " AND ".join(f'i."{c}" IS NOT DISTINCT FROM t."{c}"' for c in cols)
+        self.con.register("_probe", frame.select(ROW, *cols).to_arrow())
+        try:
+            found = self._q(
+                f"SELECT i.{ROW} AS {ROW}, bool_or({same}) AS same FROM _probe i "
+                f"JOIN {name} t ON {key} GROUP BY i.{ROW}"
+            ).frame()
+        finally:
+            self.con.unregister("_probe")
+        status = found.select(
+            pl.col(ROW).cast(pl.Int64),
+            pl.when(pl.col("same")).then(pl.lit("same")).otherwise(pl.lit("differs")).alias(STORED),
+        )
+        return frame.select(ROW).join(status, on=ROW, how="left", maintain_order="left")[STORED]
 
     def previous_run(self, source: str) -> dict[str, Any] | None:
         row = self._q(
@@ -302,4 +332,4 @@ def run_id_for(started: datetime) -> str:
     return started.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-__all__ = ["Store", "DB_FILE", "run_id_for"]
+__all__ = ["Store", "DB_FILE", "STORED", "run_id_for"]

@@ -115,6 +115,15 @@ def malformed_meta(table: str, *results: ReadResult) -> list[dict[str, object]]:
     return [m.as_dict(table) for r in results for m in r.malformed]
 
 
+def redecoded_meta(table: str, *results: ReadResult) -> list[dict[str, object]]:
+    """Lines read with another codec than their file's, for the gate's ``TEXT_ENCODING`` audit."""
+    return [
+        {"table": table, "line": r.line, "encoding": r.encoding, "old": r.old, "new": r.new}
+        for result in results
+        for r in result.redecoded
+    ]
+
+
 def slug(expr: pl.Expr) -> pl.Expr:
     """A stable item id from a name: lower case, runs of non-word characters become ``-``."""
     return expr.str.strip_chars().str.to_lowercase().str.replace_all(r"[^\w]+", "-").str.strip_chars("-")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from shopmind.data.adapters._common import redecoded_meta
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
 from shopmind.data.readers import InputError, ReadResult, read_table
 
@@ -24,6 +25,7 @@ def load(path: Path) -> Batch:
     results = {table: read_table(file) for table, file in files.items()}
     batch = Batch(source=_source_name(path), meta=_meta(files, results))
     for table, result in results.items():
+        require_known_columns(result.frame, table, files[table])
         setattr(batch, table, keep_canonical(result.frame, table))
     return batch
 
@@ -38,6 +40,20 @@ def keep_canonical(frame: pl.DataFrame, table: TableName) -> pl.DataFrame:
     """The frame's canonical columns (and ``_line``), in the model's order."""
     known = [c for c in (*SCHEMAS[table].columns, SOURCE_LINE) if c in frame.columns]
     return frame.select(known)
+
+
+def require_known_columns(frame: pl.DataFrame, table: TableName, path: Path) -> None:
+    """A file with none of the table's columns is the wrong file (or header), not bad rows.
+
+    Without this the gate would judge rows that have no field it knows, and every row would
+    fail for the same reason; one message naming the file and both column lists says it all.
+    """
+    if frame.width > 1 and not any(c in SCHEMAS[table].columns for c in frame.columns):
+        found = ", ".join(c for c in frame.columns if c != SOURCE_LINE)
+        raise InputError(
+            f"{path}: none of its columns ({found}) is a column of {table} "
+            f"(expected: {', '.join(SCHEMAS[table].columns)})"
+        )
 
 
 def ignored_columns(frame: pl.DataFrame, table: TableName) -> list[str]:
@@ -80,5 +96,6 @@ def _meta(files: dict[TableName, Path], results: dict[TableName, ReadResult]) ->
     return {
         "files": [str(f) for f in files.values()],
         "malformed": [m.as_dict(t) for t, r in results.items() for m in r.malformed],
+        "redecoded": [line for t, r in results.items() for line in redecoded_meta(t, r)],
         "ignored_columns": {t: cols for t, r in results.items() if (cols := ignored_columns(r.frame, t))},
     }

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.data.adapters._common import content_id
-from shopmind.data.adapters.canonical import ignored_columns, keep_canonical
+from shopmind.data.adapters._common import content_id, redecoded_meta
+from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.model import SCHEMAS, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
 
@@ -27,6 +27,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     file = Path(path)
     result = read_table(file, mapping=spec.columns)
     frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
+    require_known_columns(frame, spec.table, file)
     if spec.table == "events" and "event_id" not in frame.columns:
         content = [c for c in SCHEMAS["events"].columns if c in frame.columns]
         frame = frame.with_columns(content_id(frame, content).alias("event_id"))
@@ -36,6 +37,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "files": [str(file)],
             "mapping": str(spec.path),
             "malformed": [m.as_dict(spec.table) for m in result.malformed],
+            "redecoded": redecoded_meta(spec.table, result),
             "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
         },
     )

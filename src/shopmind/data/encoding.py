@@ -1,0 +1,283 @@
+"""Bytes to text for shop exports: BOMs, UTF-16/32 without a BOM, binary files, mixed encodings.
+
+Exports are written by many tools over many years, and some files are concatenations of
+exports from different systems: UTF-8 lines next to cp1252 and GBK lines. Decoding such a
+file with one guessed codec publishes garbled titles, so a file that is not valid UTF-8 is
+decoded line by line: a line that is valid UTF-8 is UTF-8, any other line is read with the
+file's guessed codec unless another common shop codec reads it clearly less messily
+(charset-normalizer's mess ratio, the measure its own detection ranks by). A line that no
+codec reads cleanly is not guessed at: it is returned as undecodable so the reader can
+quarantine it (``MALFORMED_LINE``) with its bytes shown escaped. Lines read with a codec other
+than the file's main one are listed, so the gate can audit the change (``TEXT_ENCODING``).
+
+Files that are not text at all (random bytes, a ZIP/xlsx or Parquet file named .csv) are a
+user error, said with what the file looks like, never a traceback from a parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+from charset_normalizer.md import mess_ratio
+
+_DETECT_BYTES = 128 * 1024
+#: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
+_WESTERN_MARGIN = 0.1
+_WESTERN = "cp1252"
+#: Non-ASCII bytes below which any code page reads the sample equally well (1 byte of "É"
+#: is as plausible in cp932 as in cp1252), so detection would only be a coin toss.
+_MIN_EVIDENCE = 32
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+#: Codecs a line of a mixed file is tried in besides the file's guess: Western European and
+#: Chinese (gb18030 is a superset of GBK and GB2312) are the legacy encodings shop exports use.
+LINE_CODECS = ("cp1252", "gb18030")
+#: How much less messy another codec must read a line to replace the file's guess for it.
+_LINE_MARGIN = 0.1
+#: Mess ratio above which no codec is trusted with a line: garbage, quarantined not guessed.
+#: Correct decodings of real lines measure 0-0.3; GBK read as cp1252 measures 2-4.
+_GARBAGE_MESS = 0.6
+#: Bytes sampled to decide whether a file is text at all.
+_BINARY_SAMPLE = 64 * 1024
+#: Share of control bytes (C0 except tab, newline, CR, form feed) above which a file is binary.
+#: Text has none; random bytes have ~11 %. One garbage line in a text file stays far below.
+_BINARY_SHARE = 0.05
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D))
+_MAGIC = (
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?): export the sheet as CSV"),
+    (b"PAR1", "a Parquet file: name it .parquet or pass --format parquet"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls): export the sheet as CSV"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+
+
+class DecodeError(ValueError):
+    """The bytes are not a text file; the message says what they look like."""
+
+
+@dataclass(frozen=True)
+class Redecoded:
+    """A line read with another codec than the file's main one: what it would have read as."""
+
+    line: int  # 1-based physical line
+    encoding: str
+    old: str  # the line as the main codec reads it (undecodable bytes replaced)
+    new: str
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A line no codec reads cleanly; ``raw`` shows its bytes (non-text ones escaped)."""
+
+    line: int
+    raw: str
+    reason: str
+
+
+@dataclass
+class Decoded:
+    text: str  # undecodable lines are left blank, so line numbers stay physical
+    encoding: str  # the codec, or "mixed (utf-8 120, gb18030 3)" for a per-line decode
+    redecoded: list[Redecoded] = field(default_factory=list)
+    undecodable: list[Undecodable] = field(default_factory=list)
+
+
+def decode_text(data: bytes, path: Path | None = None) -> Decoded:
+    """Decode a text file, line by line where it mixes encodings (see the module docstring)."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(encoding), encoding)
+            except UnicodeDecodeError as exc:
+                raise DecodeError(
+                    f"{path}: starts with a {encoding} byte-order mark but is not {encoding}: {exc}"
+                ) from exc
+    wide = _utf16_or_32(data)
+    if wide is not None:
+        return Decoded(data.decode(wide), wide)
+    _refuse_binary(data, path)
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    return _decode_lines(data, first_bad)
+
+
+def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
+    """Text and the encoding used (undecodable lines left blank); see :func:`decode_text`."""
+    decoded = decode_text(data, path)
+    return decoded.text, decoded.encoding
+
+
+def _utf16_or_32(data: bytes) -> str | None:
+    """UTF-16/32 without a byte-order mark, told by where the zero bytes of ASCII text fall.
+
+    In UTF-16LE every ASCII character is followed by a zero byte, so zeros crowd the odd
+    offsets and almost never sit on even ones (UTF-32 puts three zeros in each group of four).
+    UTF-8 and legacy text has no zero bytes at all, so the test cannot misfire on them.
+    """
+    sample = data[:_BINARY_SAMPLE]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 8:
+        return None
+    sample = sample[: len(sample) // 4 * 4]
+    quarter = len(sample) // 4
+    zeros = [sample[i::4].count(0) / quarter for i in range(4)]
+    candidates: list[str] = []
+    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.1:
+        candidates.append("utf-32-le")
+    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.1:
+        candidates.append("utf-32-be")
+    odd, even = (zeros[1] + zeros[3]) / 2, (zeros[0] + zeros[2]) / 2
+    if odd > 0.3 and even < 0.05:
+        candidates.append("utf-16-le")
+    if even > 0.3 and odd < 0.05:
+        candidates.append("utf-16-be")
+    for codec in candidates:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        head = text[:_BINARY_SAMPLE]
+        controls = sum(head.count(chr(b)) for b in _CONTROL_BYTES)
+        if controls <= len(head) * 0.01:
+            return codec
+    return None
+
+
+def _refuse_binary(data: bytes, path: Path | None) -> None:
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise DecodeError(f"{path} is {what}, not a text file")
+    sample = data[:_BINARY_SAMPLE]
+    if not sample:
+        return
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > len(sample) * _BINARY_SHARE:
+        share = controls / len(sample)
+        raise DecodeError(
+            f"{path} does not look like a text file: {share:.0%} of its first {len(sample):,} bytes "
+            "are control bytes (binary data, fields separated by control characters, or an encoding "
+            "shopmind cannot read)"
+        )
+
+
+def _decode_lines(data: bytes, first_bad: int) -> Decoded:
+    """Per-line decoding of a file that is not valid UTF-8 as a whole."""
+    lines = data.split(b"\n")
+    kinds: list[str] = []  # "ascii" | "utf-8" | "other"
+    legacy = bytearray()
+    for raw in lines:
+        if raw.isascii():
+            kinds.append("ascii")
+            continue
+        try:
+            raw.decode("utf-8")
+            kinds.append("utf-8")
+        except UnicodeDecodeError:
+            kinds.append("other")
+            if len(legacy) < _DETECT_BYTES:
+                legacy += raw + b"\n"
+    guess = _guess_encoding(bytes(legacy), data, first_bad) or _WESTERN
+    texts: list[str] = []
+    chosen: list[str | None] = []
+    undecodable: list[Undecodable] = []
+    for number, (raw, kind) in enumerate(zip(lines, kinds, strict=True), start=1):
+        if kind != "other":
+            texts.append(raw.decode("utf-8"))
+            chosen.append(kind)
+            continue
+        codec, text = _line_codec(raw, guess)
+        if codec is None:
+            shown = raw.decode(guess, errors="backslashreplace").rstrip("\r")
+            undecodable.append(
+                Undecodable(
+                    number,
+                    shown,
+                    f"bytes no encoding reads cleanly (tried utf-8, {', '.join(_candidates(guess))})",
+                )
+            )
+            texts.append("")
+            chosen.append(None)
+        else:
+            texts.append(text)
+            chosen.append(codec)
+    counts: dict[str, int] = {}
+    for codec in chosen:
+        if codec not in (None, "ascii"):
+            counts[codec] = counts.get(codec, 0) + 1
+    main = max(counts, key=lambda c: (counts[c], c == guess)) if counts else guess
+    redecoded = [
+        Redecoded(
+            number,
+            codec,
+            lines[number - 1].decode(main, errors="replace").rstrip("\r"),
+            texts[number - 1].rstrip("\r"),
+        )
+        for number, codec in enumerate(chosen, start=1)
+        if codec not in (None, "ascii", main)
+    ]
+    if len(counts) > 1 or undecodable:
+        parts = [f"{c} {n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])]
+        if undecodable:
+            parts.append(f"undecodable {len(undecodable)}")
+        encoding = f"mixed ({', '.join(parts)})"
+    else:
+        encoding = main
+    return Decoded("\n".join(texts), encoding, redecoded, undecodable)
+
+
+def _candidates(guess: str) -> list[str]:
+    return list(dict.fromkeys([guess, *LINE_CODECS]))
+
+
+def _line_codec(raw: bytes, guess: str) -> tuple[str | None, str]:
+    """The codec for one non-UTF-8 line: the file's guess unless another reads it clearly cleaner."""
+    best: tuple[float, str, str] | None = None
+    for codec in _candidates(guess):
+        try:
+            text = raw.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        mess = _mess(text)
+        if codec == guess and mess == 0.0:
+            return codec, text  # the common case: the file's codec reads the line cleanly
+        margin = 0.0 if best is None or best[1] != guess else _LINE_MARGIN
+        if best is None or mess < best[0] - margin:
+            best = (mess, codec, text)
+    if best is None or best[0] > _GARBAGE_MESS:
+        return None, ""
+    return best[1], best[2]
+
+
+def _mess(text: str) -> float:
+    """charset-normalizer's mess ratio, plus C0/C1 control characters (which it does not count)."""
+    controls = len(_CONTROL_CHARS.findall(text))
+    return mess_ratio(text, 1.0) + 4 * controls / max(len(text), 1)
+
+
+def _guess_encoding(legacy: bytes, data: bytes, first_bad: int) -> str | None:
+    """charset-normalizer on the non-UTF-8 lines (or the bytes around the first bad byte).
+
+    Western shop exports are mostly cp1252, and on short samples charset-normalizer ranks
+    look-alike code pages (cp1250, cp775, cp932) first, so cp1252 wins unless another
+    encoding reads clearly less messy (as GBK or Shift-JIS text does).
+    """
+    sample = legacy or data[max(first_bad - _DETECT_BYTES // 2, 0) : first_bad + _DETECT_BYTES // 2]
+    if len(sample.translate(None, bytes(range(0x80)))) < _MIN_EVIDENCE:
+        return _WESTERN  # too few bytes to tell code pages apart: the Western default
+    western = from_bytes(sample, cp_isolation=[_WESTERN]).best()
+    best = from_bytes(sample).best()
+    if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
+        return western.encoding
+    return best.encoding if best is not None else None

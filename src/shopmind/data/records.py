@@ -1,0 +1,47 @@
+"""What every reader returns and raises: the frame, the lines it could not parse, the error type.
+
+Kept apart from the readers so the format modules (CSV in ``readers``, JSON in ``jsonl``) share
+them without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from shopmind.data.encoding import Redecoded
+
+#: Polars may panic (a BaseException) on input it does not expect: treated as "could not parse".
+POLARS_FAILURES = (pl.exceptions.PolarsError, pl.exceptions.PanicException, ValueError)
+
+
+def physical_lines(text: str) -> list[str]:
+    """The text's lines as split on LF (a final newline ends the last line, it opens none)."""
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+class InputError(ValueError):
+    """A file or option the user gave cannot be read; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class MalformedLine:
+    line: int  # 1-based physical line where the record starts
+    raw: str
+    reason: str
+
+    def as_dict(self, table: str) -> dict[str, object]:
+        """The form adapters put into ``Batch.meta["malformed"]`` for the gate."""
+        return {"table": table, "line": self.line, "raw": self.raw, "reason": self.reason}
+
+
+@dataclass
+class ReadResult:
+    frame: pl.DataFrame
+    malformed: list[MalformedLine] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+    #: lines of a mixed-encoding file read with another codec than the file's main one
+    redecoded: list[Redecoded] = field(default_factory=list)
