@@ -13,7 +13,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from shopmind.quality.report import REPORT_CSP_HEADER
 from shopmind.serve.api import ApiError, jsonable, needs
 from shopmind.serve.schemas import IdPath
 
@@ -56,7 +55,11 @@ def quality_run(request: Request, run_id: IdPath, format: Literal["json", "html"
         html = folder / f"{safe}.html"
         if not html.exists():
             raise ApiError(404, "not_found", f"run {run_id} has no HTML report")
-        # the file has its own policy (<meta>); this one also covers reports written before it
+        # the file has its own policy (<meta>); this one also covers reports written before it.
+        # Imported here: quality.report pulls in the gate, DuckDB and scipy.stats (~80 MB RSS),
+        # which a serving process otherwise never needs.
+        from shopmind.quality.report import REPORT_CSP_HEADER
+
         return HTMLResponse(
             html.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_CSP_HEADER}
         )
