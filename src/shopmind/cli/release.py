@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from shopmind.cli.common import (
     DEFAULT_WORKSPACE,
@@ -39,26 +38,38 @@ def build(
     cache: Annotated[
         Path | None, typer.Option(help="Vector cache folder (default: <workspace>/cache).")
     ] = None,
+    progressive: Annotated[
+        bool,
+        typer.Option(
+            help="Publish a release without text vectors first (lexical search, facets, recommendations"
+            " from behaviour), then the complete one; --no-progressive publishes once, at the end."
+        ),
+    ] = True,
 ) -> None:
     """Build a new release from the store and switch the server to it atomically.
 
     A failed or killed build leaves the current release serving. Refuses when the latest
-    quality run was held by the gate, unless --force.
+    quality run was held by the gate, unless --force. Progressive (the default): a first
+    release serves as soon as everything but the text vectors is built; the vectors are
+    computed next and switched in the same atomic way.
     """
+    from shopmind.cli.progress import BuildDisplay
     from shopmind.release.build import build_release
-    from shopmind.release.components import default_components
+    from shopmind.release.components import DEFAULT_PARALLEL, default_components, default_vector_parts
+    from shopmind.release.progress import BuildProgress, progress_path
     from shopmind.release.releases import ReleaseError
+
+    def published(m: dict) -> None:
+        if not m.get("complete", True):
+            pending = ", ".join(k for k, v in m["parts"].items() if v == "pending")
+            console.print(
+                f"[green]release {m['id']}[/] is current after {m['seconds']:.1f}s (building: {pending})"
+            )
 
     try:
         settings = _settings(config)
         keep_n = keep or int(settings.get("release", {}).get("keep", 5))
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}", markup=False),
-            TimeElapsedColumn(),
-            console=console,
-        ) as bar:
-            task = bar.add_task("reading the store", total=None)
+        with BuildDisplay(console) as display:
             manifest = build_release(
                 workspace,
                 default_components(),
@@ -66,7 +77,11 @@ def build(
                 force=force,
                 keep=keep_n,
                 cache_dir=cache or workspace / "cache",
-                log=lambda msg: bar.update(task, description=msg),
+                vector_parts=default_vector_parts() if progressive else (),
+                parallel=DEFAULT_PARALLEL,
+                log=display.log,
+                progress=BuildProgress(progress_path(workspace), display.update),
+                on_publish=published,
             )
     except (ReleaseError, UsageError, FileNotFoundError) as exc:
         raise fail(str(exc)) from None

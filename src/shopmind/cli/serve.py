@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,7 +18,6 @@ from shopmind.cli.common import (
     read_toml,
 )
 from shopmind.cli.data import demo_data, ingest
-from shopmind.cli.release import build
 
 
 def serve(
@@ -154,11 +154,28 @@ def demo(
     except typer.Exit as exc:
         if exc.exit_code not in (0, None):
             raise fail("the quality gate held the batch: see the report above; nothing was built") from None
-    build(workspace=workspace, config=config, force=False, keep=None, cache=None)
-    if no_serve:
-        return
-    _print_dashboard_link(workspace, host, port)
-    serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
+    from shopmind.release.releases import Releases
+
+    earlier = Releases(workspace).current_id()  # a re-run serves the last demo's release meanwhile
+    builder = _start_build(workspace, config)
+    try:
+        _wait_first_release(workspace, builder, earlier)
+        if no_serve:
+            _follow_build(workspace, builder, stop=None)
+            return
+        import threading
+
+        stop = threading.Event()
+        threading.Thread(target=_follow_build, args=(workspace, builder, stop), daemon=True).start()
+        _print_dashboard_link(workspace, host, port)
+        try:
+            serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
+        finally:
+            stop.set()
+    finally:
+        if builder.poll() is None:  # the demo stopped before the vectors were done
+            builder.terminate()
+            builder.wait(timeout=30)
 
 
 def _print_dashboard_link(workspace: Path, host: str, port: int) -> None:
@@ -173,6 +190,99 @@ def _print_dashboard_link(workspace: Path, host: str, port: int) -> None:
         f"dashboards (sign-in link with a read key): http://{host}:{port}/dashboard/login#key={key}",
         flush=True,
     )
+
+
+def _start_build(workspace: Path, config: Path | None) -> Any:
+    """``shopmind build`` (progressive) in a child process: its first release is served while
+    it computes the text vectors, on the other core. Its output goes to ``build.log``; its
+    progress to ``releases/progress.json``, which this process draws."""
+    import subprocess
+    import sys
+
+    from shopmind.release.progress import progress_path
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    progress_path(workspace).unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "shopmind.cli", "build", "--workspace", str(workspace)]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    log = open(workspace / "build.log", "w", encoding="utf-8")  # noqa: SIM115 - owned by the child
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _build_failed(workspace: Path, code: int) -> typer.Exit:
+    tail = (workspace / "build.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+    return fail(
+        f"the build failed (exit {code}); last lines of {workspace / 'build.log'}:\n" + "\n".join(tail)
+    )
+
+
+def _wait_first_release(workspace: Path, builder: Any, earlier: str | None) -> None:
+    """Draw the build's progress until its first release is current (or it fails). The server
+    modules are imported meanwhile, so serving starts right after."""
+    import threading
+
+    from shopmind.cli.progress import BuildDisplay, follow
+    from shopmind.release.progress import read_progress
+    from shopmind.release.releases import Releases
+
+    releases = Releases(workspace)
+    stop = threading.Event()
+    with BuildDisplay(console) as display:
+        t = threading.Thread(
+            target=follow, args=(lambda: read_progress(workspace), display, stop), daemon=True
+        )
+        t.start()
+        import uvicorn  # noqa: F401 - warm the imports while the child builds
+
+        import shopmind.serve.app  # noqa: F401
+
+        while releases.current_id() is None:
+            code = builder.poll()
+            if code is not None and releases.current_id() is None:
+                stop.set()
+                raise _build_failed(workspace, code)
+            time.sleep(0.1)
+        stop.set()
+        t.join()
+    m = releases.manifest(releases.current_id() or "")
+    if m["id"] == earlier:
+        console.print(f"serving the earlier release {m['id']} while the new build runs")
+        return
+    pending = [k for k, v in m.get("parts", {}).items() if v == "pending"]
+    note = f"; still building: {', '.join(pending)} (the storefront says when done)" if pending else ""
+    console.print(f"[green]release {m['id']}[/] ready after {m['seconds']:.1f}s of building{note}")
+
+
+def _follow_build(workspace: Path, builder: Any, stop: Any) -> None:
+    """Draw the rest of the build; say when the complete release is current."""
+    import threading
+
+    from shopmind.cli.progress import BuildDisplay, follow
+    from shopmind.release.progress import read_progress
+
+    halt = stop or threading.Event()
+    with BuildDisplay(console) as display:
+        t = threading.Thread(
+            target=follow, args=(lambda: read_progress(workspace), display, halt), daemon=True
+        )
+        t.start()
+        while builder.poll() is None and not halt.is_set():
+            time.sleep(0.2)
+        halt.set()
+        t.join()
+    code = builder.poll()
+    if code not in (0, None):
+        if stop is None:
+            raise _build_failed(workspace, code)
+        console.print(
+            f"[red]the vector stage of the build failed (exit {code}); see {workspace / 'build.log'}[/]"
+        )
+    elif code == 0:
+        snap = read_progress(workspace) or {}
+        console.print(
+            f"[green]release {snap.get('release')}[/] complete (all parts) after {snap.get('elapsed_s', 0):.1f}s"
+        )
 
 
 def register(app: typer.Typer) -> None:

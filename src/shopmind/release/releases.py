@@ -13,6 +13,11 @@ dangling-link state. A build only ever writes inside its staging folder and publ
 two renames (staging -> final folder, then CURRENT), so a build killed at any instant leaves
 the previous release serving; staging folders left by killed builds are removed by the next
 build once it holds the lock.
+
+A progressive build publishes twice (``build.py``): a first release without text vectors
+(``"complete": false``) and then the complete one (``"first_release"`` names the first).
+Once its complete successor exists, a first release is *superseded*: rollback skips it and
+pruning removes it (unless it is the one being served).
 """
 
 from __future__ import annotations
@@ -141,14 +146,22 @@ class Releases:
         os.replace(tmp, self.root / POINTER)
         _fsync_dir(self.root)
 
+    def superseded(self, found: list[dict[str, Any]] | None = None) -> set[str]:
+        """First (vector-less) releases of progressive builds whose complete release exists."""
+        found = self.list() if found is None else found
+        return {m["first_release"] for m in found if m.get("first_release")} & {m["id"] for m in found}
+
     def rollback(self, to: str | None = None) -> str:
-        """Switch to ``to``, or to the newest finished release older than the current one."""
+        """Switch to ``to``, or to the newest finished release older than the current one
+        (skipping superseded first releases: their complete successor serves the same data)."""
         with self.lock():
             if to is not None:
                 self.switch(to)
                 return to
             cur = self.current_id()
-            ids = [m["id"] for m in self.list()]
+            found = self.list()
+            skip = self.superseded(found)
+            ids = [m["id"] for m in found if m["id"] not in skip]
             older = [i for i in ids if cur is None or i < cur]
             if not older:
                 raise ReleaseError("no older release to roll back to" + (f" (current: {cur})" if cur else ""))
@@ -156,12 +169,15 @@ class Releases:
             return older[0]
 
     def prune(self, keep: int) -> list[str]:
-        """Delete finished releases beyond the newest ``keep``, never the current one."""
+        """Delete superseded first releases and finished releases beyond the newest ``keep``,
+        never the current one."""
         if keep < 1:
             raise ReleaseError(f"keep must be >= 1, got {keep}")
         cur = self.current_id()
-        ids = [m["id"] for m in self.list()]
-        doomed = [i for i in ids[keep:] if i != cur]
+        found = self.list()
+        skip = self.superseded(found)
+        ids = [m["id"] for m in found if m["id"] not in skip]
+        doomed = [i for i in ids[keep:] if i != cur] + sorted(i for i in skip if i != cur)
         for rid in doomed:
             trash = self.root / f"{STAGING_PREFIX}deleting-{rid}"
             os.replace(self.root / rid, trash)  # atomic disappearance, then slow delete

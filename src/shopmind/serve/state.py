@@ -74,8 +74,13 @@ def load_release(folder: Path) -> LoadedRelease:
         recs = RecommendationService.load(folder / "recs")
     if engine is not None:
         engine.warm_up()  # encoder, jieba, parser now (at release load), not on a shopper's first search
-    drained = manifest.get("log_drained", {"events": 0, "products": 0})
-    return LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, dict(drained))
+    drained = dict(manifest.get("log_drained", {"events": 0, "products": 0}))
+    # recommendation models carried over from an earlier build include the live log only up
+    # to their own fit: replay events from there (search takes no events from the log)
+    recs_mark = manifest.get("components", {}).get("recs", {}).get("events_watermark")
+    if recs is not None and isinstance(recs_mark, int) and recs_mark < drained.get("events", 0):
+        drained["events"] = recs_mark
+    return LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, drained)
 
 
 class Shop:
@@ -112,6 +117,28 @@ class Shop:
     def product(self, product_id: str) -> dict[str, Any] | None:
         cur = self.read()
         return None if cur is None else cur.products.get(str(product_id))
+
+    def build_status(self) -> dict[str, Any]:
+        """What the storefront banner and ``/readyz`` say about completeness: whether the served
+        release has every part (``complete``), each part's state, and the running build's
+        stages (items, rate, ETA) while one runs."""
+        from shopmind.release.progress import read_progress
+
+        cur = self.current
+        manifest = {} if cur is None else cur.manifest
+        status: dict[str, Any] = {
+            "complete": bool(manifest.get("complete", cur is not None)),
+            "parts": dict(manifest.get("parts", {})),
+            "building": None,
+        }
+        snap = read_progress(self.workspace)
+        if snap is not None and snap.get("status") == "running":
+            status["building"] = {
+                "elapsed_s": snap.get("elapsed_s"),
+                "stages": snap.get("active", []),
+                "parts": snap.get("parts", {}),
+            }
+        return status
 
     # ---------------------------------------------------------------- releases
     def refresh(self) -> bool:

@@ -233,3 +233,62 @@ def fit_engine_reranker(
         facts["reason"] = "the re-ranker lost NDCG@10 on the held-out queries"
     reranker.info = dict(facts)
     return reranker, facts
+
+
+# ---------------------------------------------------------------------- retraining decisions
+def parts_key(engine: SearchEngine) -> str:
+    """Which retrieval parts a re-ranker is trained over: ``"lexical"`` or
+    ``"lexical+dense:<encoder>"``. A model learns how much each feature is worth, so one trained
+    with dense cosines must not serve a lexical-only engine, nor one from another encoder."""
+    if engine.vectors is None or engine.encoder is None:
+        return "lexical"
+    return f"lexical+dense:{engine.encoder.name}"
+
+
+def label_digest(judgments: pl.DataFrame | None, events: pl.DataFrame | None) -> dict[str, str]:
+    """Per labelled query, a hash of what a re-ranker learns from it: its judged grades
+    (``j:`` + query) and its click labels (``c:`` + query). Comparing two digests says how many
+    queries' labels changed, without keeping the labels."""
+    out: dict[str, str] = {}
+    if judgments is not None and {"query", "product_id", "relevance"} <= set(judgments.columns):
+        j = judgments.select(
+            pl.col("query").cast(pl.Utf8),
+            pl.concat_str(
+                [pl.col("product_id").cast(pl.Utf8), pl.col("relevance").cast(pl.Utf8)], separator="="
+            ).alias("pair"),
+        ).drop_nulls()
+        for q, pairs in j.group_by("query").agg(pl.col("pair").sort()).iter_rows():
+            out["j:" + q] = _sha("\x1f".join(pairs))
+    if events is not None and not events.is_empty() and set(events.columns) >= CLICK_COLUMNS:
+        labels = click_labels(events)
+        if labels.height:
+            c = labels.select(
+                pl.col("query").cast(pl.Utf8),
+                pl.concat_str(
+                    [pl.col("product_id").cast(pl.Utf8), pl.col("label").cast(pl.Utf8)], separator="="
+                ).alias("pair"),  # fmt: skip
+            )
+            for q, pairs in c.group_by("query").agg(pl.col("pair").sort()).iter_rows():
+                out["c:" + q] = _sha("\x1f".join(pairs))
+    return out
+
+
+def digest_fingerprint(digest: Mapping[str, str]) -> str:
+    """One hash of a whole ``label_digest`` (recorded in the release manifest)."""
+    return _sha("\n".join(f"{k}\t{v}" for k, v in sorted(digest.items())))
+
+
+def changed_share(previous: Mapping[str, str] | None, current: Mapping[str, str]) -> float:
+    """Share of labelled queries (union of both digests) added, removed or relabelled."""
+    if previous is None:
+        return 1.0
+    keys = set(previous) | set(current)
+    if not keys:
+        return 0.0
+    return sum(previous.get(k) != current.get(k) for k in keys) / len(keys)
+
+
+def _sha(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()

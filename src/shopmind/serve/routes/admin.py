@@ -47,7 +47,7 @@ def readyz(request: Request) -> JSONResponse:
         return JSONResponse(
             {"status": "not_ready", "reason": shop.last_error or "no release"}, status_code=503
         )
-    body = {"status": "ready", "release": cur.id, "sizes": cur.sizes()}
+    body = {"status": "ready", "release": cur.id, "sizes": cur.sizes(), **shop.build_status()}
     if shop.last_error:  # e.g. a newer release refused (built from another shop): say why
         body["reason"] = shop.last_error
     return JSONResponse(body)

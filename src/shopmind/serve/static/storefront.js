@@ -507,3 +507,30 @@
     if (e.persisted) refreshForYou();
   });
 })();
+
+/* Progressive build banner: while the served release lacks its text vectors, /readyz says
+ * what is still building; the banner follows it and disappears once the release is complete. */
+(() => {
+  const banner = document.getElementById("build-banner");
+  if (!banner) return;
+  async function poll() {
+    try {
+      const r = await fetch("/readyz", { cache: "no-store" });
+      const body = await r.json();
+      if (body.complete) {
+        banner.hidden = true;
+        return;
+      }
+      const st = body.building && body.building.stages && body.building.stages[0];
+      let what = "";
+      if (st) {
+        what = ` (${st.name}${st.total ? `: ${st.done} of ${st.total}` : ""}${st.eta_s != null ? `, about ${Math.round(st.eta_s)} s left` : ""})`;
+      }
+      banner.textContent = `Search is running on words only while product vectors are still being built${what}; results improve by themselves when it is done.`;
+    } catch (e) {
+      /* the server may be restarting: try again */
+    }
+    setTimeout(poll, 3000);
+  }
+  setTimeout(poll, 3000);
+})();

@@ -1,0 +1,251 @@
+"""Seconds to a working shop: the main job timed from the outside, the way a new user meets it.
+
+Scenarios (each prints and saves JSON to bench/results/main_job-<scenario>-<time>.json):
+
+- ``demo``: ``shopmind demo`` (installed script, empty workspace) -> the first answered search
+  (``/v1/search`` returning hits) and the release being complete (``/readyz`` says
+  ``complete``), per build stage (``releases/progress.json``); ``--hog`` runs a busy loop
+  hogging one core beside it (what a shared machine looks like).
+- ``online-retail``: the same with ``--dataset online-retail``.
+- ``home-depot``: ``shopmind ingest`` + ``shopmind build`` of Home Depot (54,667 products, its
+  judgments as the store's) from an empty vector cache, then a rebuild after changing the
+  titles of 1 % of the products; ``--encoder`` picks ``[search] encoder``.
+
+Run peers side by side in one session: absolute seconds on a shared machine are noisy, and the
+load average is recorded with every figure.
+
+    python bench/main_job.py demo
+    python bench/main_job.py demo --hog
+    python bench/main_job.py online-retail
+    python bench/main_job.py home-depot --encoder use
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+EXE = Path(sys.executable).parent / "shopmind"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(port: int, path: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            return r.status, json.loads(r.read().decode())
+    except urllib.error.HTTPError as e:
+        return e.code, {}
+
+
+def _hog() -> subprocess.Popen:
+    """A busy loop hogging one core for as long as it runs."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def _conditions() -> dict:
+    return {"loadavg_1m": os.getloadavg()[0], "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
+
+
+def run_demo(dataset: str, data: Path, query: str, hog: bool, products: int | None, timeout: float) -> dict:
+    """``shopmind demo`` from an empty workspace until the release is complete."""
+    tmp = Path(tempfile.mkdtemp(prefix="main-job-"))
+    port = _free_port()
+    cmd = [
+        str(EXE),
+        "demo",
+        "--workspace",
+        str(tmp / "ws"),
+        "--demo-dir",
+        str(tmp / "demo"),
+        "--port",
+        str(port),
+    ]
+    if dataset != "demo":
+        cmd += ["--dataset", dataset, "--data", str(data)]
+    if products:
+        cmd += ["--products", str(products)]
+    hogger = _hog() if hog else None
+    before = _conditions()
+    t0 = time.monotonic()
+    log = open(tmp / "demo.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    first_search = complete = None
+    first_body: dict = {}
+    ready: dict = {}
+    try:
+        while time.monotonic() - t0 < timeout:
+            if proc.poll() is not None:
+                raise RuntimeError(f"demo exited {proc.returncode}: {(tmp / 'demo.log').read_text()[-2000:]}")
+            try:
+                if first_search is None:
+                    status, body = _get(port, "/v1/search?" + urllib.parse.urlencode({"q": query, "size": 5}))
+                    if status == 200 and body.get("hits"):
+                        first_search, first_body = time.monotonic() - t0, body
+                if first_search is not None:
+                    status, ready = _get(port, "/readyz")
+                    if status == 200 and ready.get("complete"):
+                        complete = time.monotonic() - t0
+                        break
+            except OSError:
+                pass
+            time.sleep(0.2)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        if hogger is not None:
+            hogger.kill()
+    ws = tmp / "ws"
+    progress = json.loads((ws / "releases" / "progress.json").read_text()) if (ws / "releases" / "progress.json").exists() else {}  # fmt: skip
+    build_started = progress.get("started_at")
+    manifests = [json.loads(p.read_text()) for p in sorted((ws / "releases").glob("r*/release.json"))]
+    final = manifests[-1] if manifests else {}
+    out = {
+        "scenario": dataset,
+        "hog_one_core": hog,
+        "command": " ".join(cmd[:2] + cmd[8:] if dataset != "demo" else cmd[:2]),
+        "first_answered_search_s": None if first_search is None else round(first_search, 2),
+        "complete_s": None if complete is None else round(complete, 2),
+        "first_search_hits": len(first_body.get("hits", [])),
+        "first_search_total": first_body.get("total"),
+        "build": {
+            "started_after_s": None
+            if build_started is None
+            else round(build_started - (time.time() - (time.monotonic() - t0)), 2),  # fmt: skip
+            "first_release_s": final.get("first_release_seconds"),
+            "complete_release_s": final.get("seconds"),
+            "stages": progress.get("finished", []),
+            "parts": final.get("parts"),
+            "rows": final.get("rows"),
+            "encoders": {
+                "search": (final.get("components", {}).get("search", {}).get("search_vectors") or {}).get(
+                    "encoder_name"
+                ),
+                "recs": (final.get("settings", {}).get("recs") or {}).get("encoder", "use (default)"),
+            },
+        },
+        "conditions_before": before,
+        "conditions_after": _conditions(),
+    }
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def _build(ws: Path, config: Path) -> tuple[float, dict]:
+    t0 = time.monotonic()
+    subprocess.run([str(EXE), "build", "--workspace", str(ws), "--config", str(config), "--force"],
+                   check=True, capture_output=True)  # fmt: skip
+    seconds = time.monotonic() - t0
+    rel = ws / "releases"
+    manifest = json.loads((rel / (rel / "CURRENT").read_text().strip() / "release.json").read_text())
+    return seconds, manifest
+
+
+def _summary(seconds: float, m: dict) -> dict:
+    comps = m["components"]
+    sv = comps.get("search", {}).get("search_vectors", {})
+    return {
+        "wall_s": round(seconds, 2),
+        "first_release_s": m.get("first_release_seconds"),
+        "complete_release_s": m.get("seconds"),
+        "search_s": comps.get("search", {}).get("seconds"),
+        "search_vectors_s": sv.get("seconds"),
+        "encoded": sv.get("encoded"),
+        "cached": sv.get("cached"),
+        "encode_s": sv.get("encode_seconds"),
+        "warm_queries": sv.get("warm_queries"),
+        "ltr_lexical": {
+            k: comps.get("search", {}).get("ltr", {}).get(k) for k in ("ltr", "decision", "seconds")
+        },
+        "ltr_dense": {k: sv.get("ltr", {}).get(k) for k in ("ltr", "decision", "seconds")},
+        "recs": {k: comps.get("recs", {}).get(k) for k in ("decision", "seconds")},
+        "rows": m["rows"],
+    }
+
+
+def run_home_depot(data: Path, encoder: str, share: float) -> dict:
+    """First build from an empty cache, then a rebuild after changing ``share`` of the titles."""
+    import polars as pl
+
+    tmp = Path(tempfile.mkdtemp(prefix="main-job-hd-"))
+    ws = tmp / "ws"
+    config = tmp / "shop.toml"
+    config.write_text(f'[search]\nencoder = "{encoder}"\n', encoding="utf-8")
+    before = _conditions()
+    t0 = time.monotonic()
+    subprocess.run([str(EXE), "ingest", str(data / "home-depot"), "--format", "home-depot", "--workspace", str(ws),
+                    "--force"], check=True, capture_output=True)  # fmt: skip
+    ingest_s = time.monotonic() - t0
+    first_s, m1 = _build(ws, config)
+    # change the titles of 1 % of the products (a catalog feed update) and ingest them
+    products = pl.read_parquet(ws / "releases" / m1["id"] / "catalog" / "products.parquet")
+    n = max(1, int(products.height * share))
+    changed = products.sample(n, seed=1).with_columns(pl.col("title") + pl.lit(" - 2027 model"))
+    feed = tmp / "feed"
+    feed.mkdir()
+    changed.drop([c for c in changed.columns if c.startswith("_")]).write_parquet(feed / "products.parquet")
+    subprocess.run([str(EXE), "ingest", str(feed), "--format", "canonical", "--workspace", str(ws), "--force"],
+                   check=True, capture_output=True)  # fmt: skip
+    again_s, m2 = _build(ws, config)
+    out = {
+        "scenario": "home-depot",
+        "encoder": encoder,
+        "ingest_s": round(ingest_s, 2),
+        "first_build": _summary(first_s, m1),
+        "changed_products": n,
+        "rebuild": _summary(again_s, m2),
+        "conditions_before": before,
+        "conditions_after": _conditions(),
+    }
+    shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scenario", choices=["demo", "online-retail", "home-depot"])
+    ap.add_argument("--hog", action="store_true", help="busy-loop one core beside the run")
+    ap.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("SHOPMIND_DATA", ROOT.parent / "shared" / "data"))
+    )
+    ap.add_argument("--encoder", default="use", help="home-depot: [search] encoder")
+    ap.add_argument("--products", type=int, default=None, help="demo: number of products")
+    ap.add_argument("--timeout", type=float, default=3600)
+    args = ap.parse_args()
+    if args.scenario == "home-depot":
+        result = run_home_depot(args.data, args.encoder, 0.01)
+    else:
+        query = "dress" if args.scenario == "demo" else "mug"
+        result = run_demo(args.scenario, args.data, query, args.hog, args.products, args.timeout)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    tag = f"{args.scenario}{'-hog' if args.hog else ''}{'-' + args.encoder if args.scenario == 'home-depot' else ''}"
+    path = RESULTS / f"main_job-{tag}-{stamp}.json"
+    path.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()
