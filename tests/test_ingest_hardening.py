@@ -291,3 +291,15 @@ def test_any_json_values_give_an_account_or_an_input_error(tmp_path, records):
     t = run_gate(batch, GateConfig(), None, now=NOW).tables["products"]
     ids = sorted(t.accepted[ROW].to_list() + t.quarantine["row_no"].to_list())
     assert ids == list(range(len(records))) and t.input_rows == len(records)
+
+
+def test_checks_lists_min_rows_per_row_check():
+    """Issue 18 item 15: thresholds need a minimum number of failing rows, shown where they are listed."""
+    result = CliRunner().invoke(app, ["checks"])  # 80 columns: the listing prints records
+    assert result.exit_code == 0
+    records = " ".join(result.output.split()).split("code ")
+    type_error = next(r for r in records if r.startswith("TYPE_ERROR "))
+    assert "threshold 0.01 min rows 5 " in type_error
+    drift = next(r for r in records if r.startswith("BATCH_DRIFT "))
+    assert "threshold 0.2 min rows - " in drift  # a batch measurement has no row count
+    assert "[checks.CODE] threshold / min_rows" in " ".join(result.output.split())

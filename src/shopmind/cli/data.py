@@ -94,14 +94,27 @@ def formats() -> None:
 
 
 def checks() -> None:
-    """List the quality checks: stable code, default action, severity and threshold."""
+    """List the quality checks: stable code, default action, severity, threshold and min rows.
+
+    A row check's severity applies when more than its threshold share of rows fails and at
+    least min rows rows fail (so one bad row of a small batch never holds it); both can be set
+    per code in the --config TOML ([checks.CODE] threshold = ..., min_rows = ...).
+    """
     table = Listing(
         [("code", "id"), ("table", "word"), ("action", "word"), ("severity", "word"), ("threshold", "num"),
-         ("meaning", "text")]
+         ("min rows", "num"), ("meaning", "text")]
     )  # fmt: skip
     for c in CODES.values():
-        table.add(c.code, c.table, c.action, c.severity, c.threshold, c.summary)
+        table.add(c.code, c.table, c.action, c.severity, c.threshold, "" if c.action == "batch" else c.min_rows,
+                  c.summary)  # fmt: skip
     table.print(out)
+    out.print(
+        "A row check holds (error) or warns when failing rows > threshold x rows AND >= min rows; "
+        "override per code with [checks.CODE] threshold / min_rows / severity / action in --config.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _resolve_format(path: Path, fmt: str | None) -> str:
@@ -139,6 +152,13 @@ def ingest(
     ] = DEFAULT_DATA,
     force: Annotated[bool, typer.Option(help="Publish even when an error threshold is crossed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="Engine running the gate: polars (one machine) or spark (docs/SCALE.md); "
+            "default: [engine] kind in --config, else polars."
+        ),
+    ] = None,
 ) -> None:
     """Ingest a batch through the quality gate: coerce, repair, check, quarantine, publish.
 
@@ -146,7 +166,9 @@ def ingest(
     is held and nothing is published (the run and its quarantine are recorded). 2: usage error.
     """
     from shopmind.data.adapters import get_adapter
-    from shopmind.quality.gate import publish, run_gate
+    from shopmind.engine import KINDS, load_engine
+    from shopmind.engine.run import gate_with
+    from shopmind.quality.gate import publish
     from shopmind.quality.report import write_report
     from shopmind.store.store import Store
 
@@ -158,6 +180,10 @@ def ingest(
         name = _resolve_format(path, fmt)
         adapter = get_adapter(name)
         cfg = load_config(config)
+        engine_cfg = load_engine(config)
+        kind = engine or engine_cfg.kind
+        if kind not in KINDS:
+            raise UsageError(f"--engine must be one of {', '.join(KINDS)}, not {kind!r}")
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
@@ -177,7 +203,7 @@ def ingest(
             progress.update(task, advance=1, description="opening the store")
             with Store(workspace) as store:
                 progress.update(task, advance=1, description="checking rows")
-                result = run_gate(batch, cfg, store)
+                result = gate_with(kind, batch, cfg, store, engine_cfg, workspace)
                 progress.update(task, advance=1, description="writing the report")
                 json_path, html_path = write_report(result, workspace / "reports", store)
                 progress.update(
@@ -252,7 +278,10 @@ def held_advice(checks: list[dict], run_id: str, workspace: Path) -> str:
         if c["action"] == "batch":
             measured = f"measured {c['fraction']:g} against the limit {c['threshold']:g}"
         else:
-            measured = f"{c['failed']:,} rows ({c['fraction']:.1%}) > threshold {c['threshold']:.1%}"
+            measured = (
+                f"{c['failed']:,} rows ({c['fraction']:.1%}) > threshold {c['threshold']:.1%}"
+                f" and >= min_rows {c.get('min_rows', 0)}"
+            )
         lines.append(f"  {c['table']} {c['code']}: {measured} ({c['summary']})")
     lines += [
         "to go on, either:",
