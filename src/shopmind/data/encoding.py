@@ -189,6 +189,7 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
             if len(legacy) < _DETECT_BYTES:
                 legacy += raw + b"\n"
     guess = _guess_encoding(bytes(legacy), data, first_bad) or _WESTERN
+    clean = _clean_in_guess(lines, kinds, guess)
     texts: list[str] = []
     chosen: list[str | None] = []
     undecodable: list[Undecodable] = []
@@ -196,6 +197,10 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
         if kind != "other":
             texts.append(raw.decode("utf-8"))
             chosen.append(kind)
+            continue
+        if number in clean:
+            texts.append(clean[number])
+            chosen.append(guess)
             continue
         codec, text = _line_codec(raw, guess)
         if codec is None:
@@ -237,6 +242,33 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
     return Decoded("\n".join(texts), encoding, redecoded, undecodable)
 
 
+#: Non-UTF-8 lines judged together: a group the file's codec reads with no mess at all is
+#: accepted whole, so a consistent cp1252 or GBK file costs one mess measure per group.
+_GROUP = 32
+
+
+def _clean_in_guess(lines: list[bytes], kinds: list[str], guess: str) -> dict[int, str]:
+    """Line number -> text for the non-UTF-8 lines whose group reads cleanly in ``guess``.
+
+    One mess measure over a group of lines instead of one per line: a line another codec
+    reads better (a GBK line among cp1252 ones) makes its group messy, and only messy groups'
+    lines are judged one by one. Mess measures are per character sequence, so a clean group
+    has no messy line in it.
+    """
+    others = [n for n, kind in enumerate(kinds, start=1) if kind == "other"]
+    clean: dict[int, str] = {}
+    for start in range(0, len(others), _GROUP):
+        group: dict[int, str] = {}
+        for number in others[start : start + _GROUP]:
+            try:
+                group[number] = lines[number - 1].decode(guess)
+            except (UnicodeDecodeError, LookupError):
+                continue
+        if group and _mess("\n".join(group.values())) == 0.0:
+            clean.update(group)
+    return clean
+
+
 def _candidates(guess: str) -> list[str]:
     return list(dict.fromkeys([guess, *LINE_CODECS]))
 
@@ -250,8 +282,8 @@ def _line_codec(raw: bytes, guess: str) -> tuple[str | None, str]:
         except (UnicodeDecodeError, LookupError):
             continue
         mess = _mess(text)
-        if codec == guess and mess == 0.0:
-            return codec, text  # the common case: the file's codec reads the line cleanly
+        if codec == guess and mess <= _LINE_MARGIN:
+            return codec, text  # no other codec can beat the guess by the margin: decided
         margin = 0.0 if best is None or best[1] != guess else _LINE_MARGIN
         if best is None or mess < best[0] - margin:
             best = (mess, codec, text)
