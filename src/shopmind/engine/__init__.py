@@ -1,0 +1,77 @@
+"""Which engine runs the quality gate: ``polars`` on one machine (the default) or ``spark``.
+
+The choice comes from ``--engine`` or the shop TOML's ``[engine]`` table; both engines run the
+same stage definitions (``shopmind.quality``), so a shop moves to Spark without another product.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shopmind.config import ConfigError
+
+KINDS = ("polars", "spark")
+_KNOWN = {"kind", "master", "executor_memory", "driver_memory", "output", "shuffle_partitions", "conf"}
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """``[engine]`` of the shop TOML. ``output`` is a URI Spark writes the run's Parquet to
+    (a local path, ``file://``, ``hdfs://``, ``s3a://``); empty means ``<workspace>/spark``."""
+
+    kind: str = "polars"
+    master: str = "local[2]"
+    executor_memory: str = "1g"
+    driver_memory: str = "1g"
+    output: str = ""
+    shuffle_partitions: int = 8
+    conf: tuple[tuple[str, str], ...] = ()
+
+
+def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfig:
+    """Read and check ``[engine]``; a wrong value is one message naming the setting."""
+    table = data.get("engine", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [engine] must be a table, got {type(table).__name__}")
+    for key in table:
+        if key not in _KNOWN:
+            raise ConfigError(f"{where}: unknown setting engine.{key} (known: {', '.join(sorted(_KNOWN))})")
+    kind = table.get("kind", "polars")
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: engine.kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    for key in ("master", "executor_memory", "driver_memory", "output"):
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(f"{where}: engine.{key} must be text, got {type(table[key]).__name__}")
+    parts = table.get("shuffle_partitions", 8)
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise ConfigError(f"{where}: engine.shuffle_partitions must be a whole number >= 1, got {parts!r}")
+    conf = table.get("conf", {})
+    if not isinstance(conf, dict):
+        raise ConfigError(f"{where}: [engine.conf] must be a table of Spark settings")
+    defaults = EngineConfig()
+    return EngineConfig(
+        kind=kind,
+        master=table.get("master", defaults.master),
+        executor_memory=table.get("executor_memory", defaults.executor_memory),
+        driver_memory=table.get("driver_memory", defaults.driver_memory),
+        output=table.get("output", ""),
+        shuffle_partitions=parts,
+        conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
+    )
+
+
+def load_engine(path: Path | None) -> EngineConfig:
+    """``[engine]`` of the TOML at ``path`` (defaults when there is no file or no table)."""
+    if path is None:
+        return EngineConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+    return engine_from_dict(data, where=str(path))
+
+
+__all__ = ["EngineConfig", "KINDS", "engine_from_dict", "load_engine"]

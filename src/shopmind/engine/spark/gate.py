@@ -1,0 +1,446 @@
+"""The quality gate as Spark jobs: the stages of ``quality/gate.py``, each from its one definition.
+
+Per table (products, judgments, events, as in the Polars gate):
+
+1. row-local stages on executors with the Polars functions themselves (``rowlocal``): coercion,
+   text repairs per distinct value, coercion flags;
+2. context: the catalog and earlier purchases (small, from the driver's store) broadcast-joined;
+   the category tree's minority paths from path counts computed in Spark;
+3. derived columns, value repairs and row checks: the SQL text of ``quality/checks.py`` run with
+   ``F.expr`` (windows become Spark windows: duplicates, near-duplicates, bot sessions, MAD
+   outliers, return linking), in the same order;
+4. the split, the quarantine (payload from ``quarantine.payload_of`` on executors) and the row
+   account, asserted in Spark on row ids before anything is written;
+5. accepted, quarantined and audit rows written as Parquet under ``<output>/<kind>/<table>/run_id=<id>``.
+
+The driver then reads the written run back into a ``GateResult``, so the report, the batch
+checks, drift and publishing to the store are the Polars engine's own code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from shopmind.config import GateConfig
+from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
+from shopmind.engine.spark import rowlocal
+from shopmind.engine.spark.sql import to_spark
+from shopmind.quality import checks as rules
+from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
+from shopmind.quality.context import _category_minority, catalog_of, text_limits, timestamp_window
+from shopmind.quality.drift import profile
+from shopmind.quality.gate import (
+    COMPLETENESS_SCOPE,
+    ORDER,
+    AccountError,
+    GateResult,
+    TableOutcome,
+    _batch_checks,
+    _row_checks,
+    fingerprint,
+)
+from shopmind.quality.quarantine import QUARANTINE_SCHEMA, encoding_audit, malformed_rows, payload_of
+from shopmind.quality.repair import AUDIT_SCHEMA
+from shopmind.store.store import STORED, Store, run_id_for
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass
+class SparkRun:
+    """A gate run on Spark: the result (as the Polars engine returns it) and where it was written."""
+
+    result: GateResult
+    paths: dict[str, str]  # "accepted/events" -> URI of that run's Parquet dataset
+
+
+def to_spark_frame(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
+    """A driver-side Polars frame as a Spark DataFrame (Arrow, with Spark's plain types)."""
+    table = frame.to_arrow()
+    return spark.createDataFrame(table.cast(rowlocal._plain(table.schema)))
+
+
+def _from_spark(frame: DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A Spark DataFrame on the driver as Polars with the canonical dtypes, in row-id order."""
+    got = pl.from_arrow(frame.toArrow())
+    assert isinstance(got, pl.DataFrame)
+    if got.is_empty() and not got.columns:
+        return pl.DataFrame(schema=schema)
+    return got.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _context(
+    spark: SparkSession,
+    table: TableName,
+    frame: DataFrame,
+    catalog: pl.DataFrame | None,
+    store: Store | None,
+) -> DataFrame:
+    """``quality.context.add_context`` in Spark: the same columns, the same joins."""
+    from pyspark.sql import functions as F
+
+    if table == "products":
+        counts = frame.where(F.col("category_path").isNotNull()).groupBy("category_path").count()
+        paths = _from_spark(counts, {"category_path": pl.Utf8, "count": pl.Int64})
+        # the tree is judged on path counts: each path repeated by its count, one column on the driver
+        expanded = paths.select(pl.col("category_path").repeat_by("count").explode())
+        minority = expanded.filter(_category_minority(expanded, store))["category_path"].unique()
+        odd = to_spark_frame(
+            spark,
+            pl.DataFrame(
+                {"category_path": minority, "_cat_minority": [True] * minority.len()},
+                schema={"category_path": pl.Utf8, "_cat_minority": pl.Boolean},
+            ),
+        )
+        return frame.join(F.broadcast(odd), "category_path", "left").withColumn(
+            "_cat_minority", F.coalesce(F.col("_cat_minority"), F.lit(False))
+        )
+    id_col = "item_id" if table == "events" else "product_id"
+    if catalog is None:
+        frame = frame.select(
+            "*",
+            F.lit(None).cast("boolean").alias("_known"),
+            F.lit(None).cast("timestamp").alias("_p_created"),
+            F.lit(None).cast("double").alias("_p_price"),
+        )
+    else:
+        cat = to_spark_frame(
+            spark,
+            catalog.select(
+                pl.col("product_id").alias(id_col),
+                pl.lit(True).alias("_known"),
+                pl.col("created_at").alias("_p_created"),
+                pl.col("price").alias("_p_price"),
+            ),
+        )
+        frame = frame.join(F.broadcast(cat), id_col, "left").withColumn(
+            "_known", F.coalesce(F.col("_known"), F.lit(False))
+        )
+    if table == "events":
+        first = None
+        if store is not None:
+            returns = frame.where(F.col("type") == "return").select("user_id", "item_id").dropna().distinct()
+            pairs = _from_spark(returns, {"user_id": pl.Utf8, "item_id": pl.Utf8})
+            first = store.first_purchases(pairs) if pairs.height else None
+        if first is None or first.is_empty():
+            frame = frame.withColumn("_first_buy", F.lit(None).cast("timestamp"))
+        else:
+            first = first.with_columns(
+                pl.col("_first_buy").dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+            )
+            frame = frame.join(F.broadcast(to_spark_frame(spark, first)), ["user_id", "item_id"], "left")
+    return frame
+
+
+def _stored(spark: SparkSession, table: TableName, frame: DataFrame, store: Store | None) -> DataFrame:
+    """``Store.stored_status`` in Spark: 'same' / 'differs' / NULL per row, against the store's rows."""
+    from pyspark.sql import functions as F
+
+    if store is None or store.count(table) == 0:
+        return frame.withColumn(STORED, F.lit(None).cast("string"))
+    schema = SCHEMAS[table]
+    cols = list(schema.columns)
+    stored = store.con.execute(f"SELECT {', '.join(cols)} FROM {table}").arrow()
+    right = to_spark_frame(spark, pl.from_arrow(stored)).select([F.col(c).alias(f"__s_{c}") for c in cols])  # type: ignore[arg-type]
+    on = [F.col(k) == F.col(f"__s_{k}") for k in schema.key]
+    same = [F.col(c).eqNullSafe(F.col(f"__s_{c}")) for c in cols]
+    cond = same[0]
+    for c in same[1:]:
+        cond = cond & c
+    status = (
+        frame.select(ROW, *cols)
+        .join(right, on, "inner")
+        .groupBy(ROW)
+        .agg(F.max(cond.cast("int")).alias("_same"))
+        .select(ROW, F.when(F.col("_same") == 1, "same").otherwise("differs").alias(STORED))
+    )
+    return frame.join(status, ROW, "left")
+
+
+def _gate_table(
+    spark: SparkSession,
+    table: TableName,
+    raw_pl: pl.DataFrame,
+    batch: Batch,
+    cfg: GateConfig,
+    ctx: rules.Context,
+    catalog: pl.DataFrame | None,
+    store: Store | None,
+    now: datetime,
+    output: str,
+    run_id: str,
+) -> tuple[TableOutcome, dict[str, str]]:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    schema = SCHEMAS[table]
+    tz = str(batch.meta.get("timezone", cfg.timezone))
+    present = {c for c in schema.columns if c in raw_pl.columns}
+    raw = to_spark_frame(spark, raw_pl)
+    run = rowlocal.row_local(
+        table, tz, timestamp_window(cfg, now), cfg.traditional_to_simplified, text_limits(cfg, table)
+    )
+    frame = rowlocal.apply(raw, raw_pl, run).persist(StorageLevel.MEMORY_AND_DISK)
+    notes = rowlocal.merge_notes(
+        [r[0] for r in frame.where(F.col(rowlocal.NOTES).isNotNull()).select(rowlocal.NOTES).collect()]
+    )
+    lines = (
+        raw_pl.select(ROW, pl.col(SOURCE_LINE).cast(pl.Int64))
+        if SOURCE_LINE in raw_pl.columns
+        else raw_pl.select(ROW)
+    )
+    redecoded = encoding_audit(batch, table, lines)
+    if redecoded.height:
+        notes["lines_decoded_with_their_own_encoding"] = redecoded.height
+    text_audit = (
+        frame.where(F.col(rowlocal.AUDIT).isNotNull())
+        .select(F.lit(table).alias("table_name"), ROW, F.posexplode(rowlocal.AUDIT).alias("_step", "a"))
+        .select("table_name", ROW, "_step", "a.column_name", "a.code", "a.old_value", "a.new_value")
+    )
+    frame = frame.drop(rowlocal.AUDIT, rowlocal.NOTES)
+
+    frame = _context(spark, table, frame, catalog, store)
+    table_rules = rules.rules_for(table, cfg, ctx)
+    for d in table_rules.derived:
+        frame = frame.withColumn(d.name, F.expr(to_spark(d.sql)))
+    value_audits = []
+    for i, rep in enumerate(table_rules.repairs):
+        if not set(rep.needs) <= present:
+            continue
+        mask = F.coalesce(F.expr(to_spark(rep.when)), F.lit(False))
+        value_audits.append(
+            frame.where(mask).select(
+                F.lit(table).alias("table_name"),
+                ROW,
+                F.lit(1_000_000 + i).alias("_step"),
+                F.lit(rep.column).alias("column_name"),
+                F.lit(rep.code).alias("code"),
+                F.col(rep.column).cast("string").alias("old_value"),
+                F.expr(to_spark(rep.value)).cast("string").alias("new_value"),
+            )
+        )
+        frame = frame.withColumn(
+            rep.column, F.when(mask, F.expr(to_spark(rep.value))).otherwise(F.col(rep.column))
+        )
+    frame = _stored(spark, table, frame, store)
+    checks = [c for c in table_rules.checks if set(c.needs) <= present]
+    codes = [c.code for c in checks]
+    actions = {c: cfg.code(c).action for c in codes}
+
+    def listed(selected: list[str]) -> Any:
+        if not selected:
+            return F.array().cast("array<string>")
+        return F.filter(F.array(*[F.when(F.col(c), F.lit(c)) for c in selected]), lambda x: x.isNotNull())
+
+    verdict = frame.select(
+        "*",
+        *[F.coalesce(F.expr(to_spark(c.sql)).cast("boolean"), F.lit(False)).alias(c.code) for c in checks],
+    )
+    q_codes = [c for c in codes if actions[c] == "quarantine"]
+    quarantine_if = F.lit(False)
+    for c in q_codes:
+        quarantine_if = quarantine_if | F.col(c)
+    decided = verdict.select(
+        ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE, STORED, *schema.columns, *codes,
+        listed(codes).alias("_codes"), quarantine_if.alias("_quarantine"),
+        listed([c for c in codes if actions[c] == "flag"]).alias(FLAGS),
+    ).persist(StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+
+    audit_sp = text_audit
+    for va in value_audits:
+        audit_sp = audit_sp.unionByName(va)
+    if redecoded.height:
+        audit_sp = audit_sp.unionByName(
+            to_spark_frame(spark, redecoded.with_columns(pl.lit(-1).alias("_step")))
+        )
+    audit_sp = audit_sp.persist(StorageLevel.MEMORY_AND_DISK)
+    sums = decided.agg(
+        *[F.sum(F.col(c).cast("long")).alias(c) for c in codes],
+        F.sum((~F.col("_quarantine") & (F.col(STORED) == "same")).cast("long")).alias("_already"),
+    ).first()
+    failed = {c: int(sums[c] or 0) for c in codes}
+    already_stored = int(sums["_already"] or 0)
+    for row in audit_sp.groupBy("code").agg(F.countDistinct(ROW).alias("n")).collect():
+        failed[row["code"]] = int(row["n"])
+
+    accepted = decided.where(~F.col("_quarantine")).select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
+    bad = decided.where(F.col("_quarantine"))
+    bad_raw = raw.join(bad.select(ROW), ROW, "left_semi")
+    payload_run = lambda f: payload_of(f)  # noqa: E731 - the one definition of a payload
+    payload = rowlocal.apply(bad_raw, raw_pl, payload_run)
+
+    def detail_of(column: str, label: str) -> Any:
+        return F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, ", "))).otherwise(
+            F.lit("")
+        )
+
+    detail = F.concat(
+        F.array_join("_codes", ", "),
+        detail_of(TYPE_ERRORS, " — not convertible: "),
+        detail_of(TS_EARLY, " — before the plausible window: "),
+        detail_of(TS_LATE, " — after the plausible window: "),
+        F.when(F.col(STORED) == "differs", F.lit(" — the store holds another row under this key")).otherwise(
+            F.lit("")
+        ),
+    )
+    quarantine = bad.join(payload, ROW, "left").select(
+        F.lit(table).alias("table_name"),
+        F.col(ROW).alias("row_no"),
+        F.col(SOURCE_LINE).alias("line"),
+        F.col("_codes").alias("codes"),
+        detail.alias("detail"),
+        F.col("payload"),
+    )
+    malformed = malformed_rows(batch, table, raw_pl.height)
+    if malformed.height:
+        quarantine = quarantine.unionByName(to_spark_frame(spark, malformed))
+        failed["MALFORMED_LINE"] = malformed.height
+    input_rows = raw_pl.height + malformed.height
+    _assert_account(table, input_rows, accepted, quarantine)
+    completeness = _completeness(table, accepted, present)
+
+    paths = {}
+    for kind, out in (("accepted", accepted), ("quarantine", quarantine), ("audit", audit_sp)):
+        uri = f"{output.rstrip('/')}/{kind}/{table}/run_id={run_id}"
+        out.write.mode("overwrite").parquet(uri)
+        paths[f"{kind}/{table}"] = uri
+    accepted_pl = _from_spark(
+        spark.read.parquet(paths[f"accepted/{table}"]),
+        {ROW: pl.Int64, SOURCE_LINE: pl.Int64, **schema.columns, FLAGS: pl.List(pl.Utf8)},
+    ).sort(ROW)
+    quarantine_pl = _from_spark(spark.read.parquet(paths[f"quarantine/{table}"]), QUARANTINE_SCHEMA).sort(
+        "row_no"
+    )
+    audit_pl = (
+        _from_spark(spark.read.parquet(paths[f"audit/{table}"]), {**AUDIT_SCHEMA, "_step": pl.Int64})
+        .sort(ROW, "_step")
+        .select(list(AUDIT_SCHEMA))
+    )
+    for f in (frame, decided, audit_sp):
+        f.unpersist()
+    outcome = TableOutcome(
+        table=table,
+        input_rows=input_rows,
+        accepted=accepted_pl,
+        quarantine=quarantine_pl,
+        audit=audit_pl,
+        failed=failed,
+        present=present,
+        notes=notes,
+        completeness=completeness,
+        already_stored=already_stored,
+    )
+    return outcome, paths
+
+
+def _assert_account(table: str, input_rows: int, accepted: DataFrame, quarantine: DataFrame) -> None:
+    """accepted + quarantined == input, every id once, ids exactly 0..input-1: one Spark job."""
+    from pyspark.sql import functions as F
+
+    ids = accepted.select(F.col(ROW).alias("id"), F.lit(1).alias("a")).unionByName(
+        quarantine.select(F.col("row_no").alias("id"), F.lit(0).alias("a"))
+    )
+    got = ids.agg(
+        F.count("*").alias("n"),
+        F.sum("a").alias("acc"),
+        F.countDistinct("id").alias("distinct"),
+        F.min("id").alias("lo"),
+        F.max("id").alias("hi"),
+    ).first()
+    n, acc, distinct = int(got["n"]), int(got["acc"] or 0), int(got["distinct"])
+    if n != input_rows or distinct != input_rows:
+        raise AccountError(
+            f"{table}: account does not balance: input {input_rows}, accepted {acc}, "
+            f"quarantined {n - acc}, distinct ids {distinct}"
+        )
+    if input_rows and (got["lo"] != 0 or got["hi"] != input_rows - 1):
+        raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
+
+
+def _completeness(table: str, accepted: DataFrame, present: set[str]) -> dict[str, float]:
+    """The gate's completeness (share of non-empty values in scope, ``COMPLETENESS_SCOPE``) in one job."""
+    from pyspark.sql import functions as F
+
+    cols = [c for c in SCHEMAS[table].columns if c in present]  # type: ignore[index]
+    aggs = []
+    for col in cols:
+        scope = COMPLETENESS_SCOPE.get((table, col))
+        inside = F.coalesce(F.expr(scope), F.lit(False)) if scope else F.lit(True)
+        aggs += [
+            F.sum(inside.cast("long")).alias(f"n:{col}"),
+            F.sum((inside & F.col(col).isNotNull()).cast("long")).alias(f"v:{col}"),
+        ]
+    if not aggs:
+        return {}
+    got = accepted.agg(*aggs).first()
+    return {col: round(float(got[f"v:{col}"]) / float(got[f"n:{col}"]), 4) for col in cols if got[f"n:{col}"]}
+
+
+def run_gate_spark(
+    spark: SparkSession,
+    batch: Batch,
+    output: str,
+    cfg: GateConfig | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> SparkRun:
+    """Judge ``batch`` on Spark and write the run's Parquet under ``output``; nothing is
+    published to the store here (``quality.gate.publish`` does that with the result)."""
+    cfg = cfg or GateConfig()
+    now = now or datetime.now(UTC)
+    started = datetime.now(UTC)
+    run_id = run_id_for(started)
+    tables = batch.tables()
+    catalog_in_store = store is not None and store.count("products") > 0
+    ctx_base = {
+        "now_epoch": now.timestamp(),
+        "rating_scale": tuple(batch.meta.get("rating_scale", cfg.rating_scale)),  # type: ignore[arg-type]
+        "relevance_scale": tuple(batch.meta.get("relevance_scale", cfg.relevance_scale)),  # type: ignore[arg-type]
+    }
+    outcomes: dict[TableName, TableOutcome] = {}
+    paths: dict[str, str] = {}
+    for name in ORDER:
+        malformed = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == name]  # type: ignore[union-attr]
+        if name not in tables and not malformed:
+            continue
+        raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
+        accepted_products = outcomes["products"].accepted if "products" in outcomes else None
+        catalog = catalog_of(store, accepted_products) if name != "products" else None
+        ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
+        outcomes[name], written = _gate_table(
+            spark, name, raw, batch, cfg, ctx, catalog, store, now, output, run_id
+        )
+        paths.update(written)
+    profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
+    row_checks = _row_checks(outcomes, cfg)
+    batch_checks, drift = _batch_checks(outcomes, cfg, store, batch.source, now, profiles)
+    all_checks = row_checks + batch_checks
+    held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
+    meta = {**batch.meta, "engine": "spark", "spark_master": spark.sparkContext.master, "spark_output": paths}
+    result = GateResult(
+        run_id=run_id,
+        source=batch.source,
+        started_at=started,
+        tables=outcomes,
+        checks=all_checks,
+        drift=drift,
+        profiles=profiles,
+        held=held,
+        fingerprint=fingerprint(tables),
+        meta=meta,
+    )
+    return SparkRun(result=result, paths=paths)
+
+
+def describe(run: SparkRun) -> str:
+    """One JSON line naming the run's Parquet datasets (printed by the CLI and the submit job)."""
+    return json.dumps({"run_id": run.result.run_id, "output": run.paths}, ensure_ascii=False)
+
+
+__all__ = ["SparkRun", "run_gate_spark", "to_spark_frame", "describe"]

@@ -1,0 +1,74 @@
+"""A Spark session configured the way the gate's SQL and the account need it.
+
+UTC session time (timestamps are UTC instants everywhere in shopmind), Arrow on (the row-local
+stages exchange Arrow batches with Polars), and string literals read as written, so a regex
+such as ``'[\\p{L}\\p{N}]'`` in ``quality/checks.py`` means the same in Spark as in Polars.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING
+
+from shopmind.engine import EngineConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+class SparkUnavailable(RuntimeError):
+    """pyspark or Java is missing: the message says what to install."""
+
+
+def spark_available() -> str | None:
+    """None when Spark can run here, else why not (tests skip on exactly this)."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install 'shopmind[spark]')"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "Java 17 is not installed (Spark needs a JVM: set JAVA_HOME or put java on PATH)"
+    return None
+
+
+def spark_conf(engine: EngineConfig) -> dict[str, str]:
+    """The settings every shopmind Spark job runs with (also printed in docs/SCALE.md)."""
+    conf = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.sql.parser.escapedStringLiterals": "true",
+        "spark.sql.shuffle.partitions": str(engine.shuffle_partitions),
+        "spark.executor.memory": engine.executor_memory,
+        "spark.ui.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+    }
+    conf.update(dict(engine.conf))
+    return conf
+
+
+def get_session(engine: EngineConfig, app_name: str = "shopmind-gate") -> SparkSession:
+    """The active session if one runs (spark-submit made it), else a new one on ``engine.master``."""
+    why = spark_available()
+    if why:
+        raise SparkUnavailable(why)
+    from pyspark.sql import SparkSession
+
+    # executors must run the interpreter that has shopmind installed
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # under spark-submit the JVM is already up with the submit command's master: keep it
+    submitted = SparkSession.getActiveSession() is not None or "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder if submitted else SparkSession.builder.master(engine.master)
+    conf = spark_conf(engine)
+    if submitted:  # memory, cores and master come from the submit command
+        conf = {k: v for k, v in conf.items() if k.startswith("spark.sql.")}
+    else:
+        builder = builder.appName(app_name).config("spark.driver.memory", engine.driver_memory)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    for key, value in conf.items():
+        if key.startswith("spark.sql."):
+            session.conf.set(key, value)  # an existing session takes the SQL settings too
+    return session
