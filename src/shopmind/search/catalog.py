@@ -338,6 +338,11 @@ class Catalog:
                 m &= price <= filters.price_max
         for key, values in filters.attributes:
             m &= self._attribute_mask(key, values)
+        for group in filters.attribute_any:
+            any_m = np.zeros(self.n_rows, dtype=bool)
+            for key, values in group:
+                any_m |= self._attribute_mask(key, values)
+            m &= any_m
         if filters.in_stock:
             m &= ~(self.stock <= 0)  # unknown stock (NaN) is not known to be out of stock: kept
         return m

@@ -97,6 +97,12 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"{name}: fusion chosen on the tuning half: {m['tuning']['chosen']}")
             if "fit_info" in m:
                 typer.echo(f"{name}: {m['fit_info']}")
+            lang = m.get("languages")
+            if lang:  # a bilingual catalog: how much quality survives across languages
+                typer.echo(
+                    f"{name:10s} languages NDCG@10 same {_f(lang['same_language_ndcg@10'])}  cross "
+                    f"{_f(lang['cross_language_ndcg@10'])}  cross/same {_f(lang['cross_over_same'])}"
+                )
         typer.echo(summary.get("split", ""))
         typer.echo(f"JSON: {json_path}")
         typer.echo(f"HTML: {html_path}")

@@ -389,6 +389,7 @@ def _merge_filters(a: Filters, b: Filters) -> Filters:
         price_min=max(lo) if lo else None,
         price_max=min(hi) if hi else None,
         attributes=tuple(a.attributes) + tuple(b.attributes),
+        attribute_any=tuple(a.attribute_any) + tuple(b.attribute_any),
         in_stock=a.in_stock or b.in_stock,
         currency=a.currency or b.currency,
     )
@@ -684,6 +685,9 @@ class SearchEngine:
         parsed_filters = understood.filters() if apply_understood else Filters()
         tokens, corrections = self._analyse(match_text, notes)
         exp_tokens = self._expansion_tokens(understood, tokens) if apply_understood else []
+        alts = self._alternative_tokens(understood, tokens) if apply_understood else {}
+        alt_tokens = {a for v in alts.values() for a in v}
+        exp_tokens = [t for t in exp_tokens if t not in alt_tokens]
         t1 = time.perf_counter()
         timing["analysis"] = (t1 - t0) * 1e3
 
@@ -691,7 +695,7 @@ class SearchEngine:
         user_filters = self._with_currency(user_filters, understood, [])
         rates = cfg.currency_rates
         mask = self.catalog.mask(all_filters, rates)
-        lex, matched = self._lexical(tokens, exp_tokens)
+        lex, matched = self._lexical(tokens, exp_tokens, alts)
         t2 = time.perf_counter()
         timing["lexical"] = (t2 - t1) * 1e3
 
@@ -701,7 +705,7 @@ class SearchEngine:
         t3 = time.perf_counter()
         timing["dense"] = (t3 - t2) * 1e3
 
-        browse = not tokens and not exp_tokens
+        browse = not tokens and not exp_tokens and not alt_tokens
         applied = all_filters
         dense_before = timing["dense"]
         if not text:
@@ -753,7 +757,7 @@ class SearchEngine:
         t6 = time.perf_counter()
         timing["facets"] = (t6 - t5) * 1e3
 
-        terms = list(dict.fromkeys([*tokens, *exp_tokens]))
+        terms = list(dict.fromkeys([*tokens, *exp_tokens, *sorted(alt_tokens)]))
         hits = self._hits(cands, page_idx, terms if highlight else None, head)
         t7 = time.perf_counter()
         timing["hits"] = (t7 - t6) * 1e3
@@ -872,6 +876,22 @@ class SearchEngine:
             tokens = tokens[:limit]
         return tokens, corrections
 
+    def _alternative_tokens(self, understood: Understood, tokens: list[str]) -> dict[str, list[str]]:
+        """Query token -> index terms that stand for it (``Understood.alternatives``: synonyms
+        and translations into the other language): "连衣裙" -> ["dress"], "red" -> ["红色"]."""
+        have = set(tokens)
+        out: dict[str, list[str]] = {}
+        an = self.lexical.analyzer
+        for source, terms in getattr(understood, "alternatives", ()):
+            src = [t for t in dict.fromkeys(an.tokens(source)) if t in have]
+            if not src:
+                continue
+            alt = [t for term in terms for t in an.tokens(str(term)) if t not in have]
+            for s_tok in src:
+                lst = out.setdefault(s_tok, [])
+                lst.extend(a for a in dict.fromkeys(alt) if a not in lst)
+        return out
+
     def _expansion_tokens(self, understood: Understood, tokens: list[str]) -> list[str]:
         have = set(tokens)
         out: list[str] = []
@@ -913,8 +933,13 @@ class SearchEngine:
         ok = out >= 0
         return out[ok], scores[ok]
 
-    def _lexical(self, tokens: list[str], expansions: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per catalog row: BM25F score and number of distinct query terms matched."""
+    def _lexical(
+        self, tokens: list[str], expansions: list[str], alternatives: Mapping[str, list[str]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per catalog row: BM25F score and number of distinct query terms matched. A query
+        term is matched by itself or by one of its ``alternatives`` (a translation), which add
+        ``expansion_weight`` x their score once each: a Chinese query matches an English
+        product term for term, so min-match does not shut the other language out."""
         n = self.catalog.n_rows
         score = np.zeros(n)
         matched = np.zeros(n, dtype=np.int32)
@@ -922,10 +947,23 @@ class SearchEngine:
         for t in tokens:
             counts[t] = counts.get(t, 0) + 1
         exp_hit = np.zeros(n, dtype=bool)
+        alt_rows: dict[str, np.ndarray] = {}
         for t, c in counts.items():
             rows, sc = self._term_scores(t, c)
             score += np.bincount(rows, weights=sc, minlength=n)
-            matched[rows] += 1
+            alts = (alternatives or {}).get(t, ())
+            if not alts:
+                matched[rows] += 1
+                continue
+            hit = np.zeros(n, dtype=bool)
+            hit[rows] = True
+            for a in alts:
+                if a not in alt_rows:
+                    a_rows, a_sc = self._term_scores(a, 1)
+                    score += self.config.expansion_weight * np.bincount(a_rows, weights=a_sc, minlength=n)
+                    alt_rows[a] = a_rows
+                hit[alt_rows[a]] = True
+            matched += hit
         for t in expansions:
             rows, sc = self._term_scores(t, 1)
             score += self.config.expansion_weight * np.bincount(rows, weights=sc, minlength=n)

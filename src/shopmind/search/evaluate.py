@@ -35,6 +35,7 @@ from shopmind.data.adapters import get_adapter
 from shopmind.data.readers import InputError
 from shopmind.quality.repair import strip_html
 from shopmind.quality.svg import PALETTE, hbars
+from shopmind.search.crosslang import EngineMethod, language_split, product_languages
 from shopmind.search.dense import (
     ENCODERS,
     DenseIndex,
@@ -404,6 +405,9 @@ class Hybrid:
 
 METHODS: dict[str, Callable[..., Method]] = {
     "ours": OursBM25,
+    # the SearchEngine as served (understanding, synonyms, cross-language alternatives)
+    "engine": EngineMethod,
+    "engine-static": lambda vectors=DEFAULT_VECTORS: EngineMethod("static", vectors),
     "tantivy": TantivyBM25,
     "bm25s": BM25sDefault,
     "neutral": NeutralOrder,
@@ -424,7 +428,14 @@ METHODS: dict[str, Callable[..., Method]] = {
 }
 #: Methods whose constructor takes the vector cache folder.
 DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr", "fusion-e5+ltr")
-DENSE_METHODS += ("dense-static", "hybrid-static", "fusion-static+ltr", "dense-static+use", "fusion-static+use+ltr")
+DENSE_METHODS += ("engine-static",)
+DENSE_METHODS += (
+    "dense-static",
+    "hybrid-static",
+    "fusion-static+ltr",
+    "dense-static+use",
+    "fusion-static+use+ltr",
+)
 
 
 def _ltr(base: str, vectors: Path | str | None, encoder: str = "use") -> Method:
@@ -466,6 +477,11 @@ def prepare(
     cols += [_text(products, c) for c in FIELDS if c not in ("title", "attributes")]
     if "attributes" in products.columns:
         cols.append(pl.col("attributes"))
+    for extra in ("language", "currency"):  # the cross-language split; the engine's currency
+        if extra in products.columns:
+            cols.append(_text(products, extra))
+    if "price" in products.columns:
+        cols.append(pl.col("price").cast(pl.Float64, strict=False))
     prods = products.select(cols).filter(pl.col("product_id").is_not_null())
     n = prods.height
     prods = prods.unique("product_id", keep="first", maintain_order=True)
@@ -604,6 +620,9 @@ def evaluate(
                 heldout[f"{key}_queries"] = n
             metrics["heldout"] = heldout
             res["views"][view] = metrics  # type: ignore[index]
+        split = language_split(m, data.qrels, product_languages(data.products), queries, data.min_grade)
+        if split is not None:  # a bilingual catalog: same- vs cross-language NDCG@10 (crosslang.py)
+            res["languages"] = split
         extra = getattr(m, "syntax_fallbacks", None)
         if extra:
             res["query_syntax_fallbacks"] = extra
@@ -679,6 +698,19 @@ def render_html(s: dict[str, object]) -> str:
             if v in m["views"] and m["views"][v]["ndcg@10"] is not None
         ]
         compare.append(f"<h3>NDCG@10, {v}</h3>" + hbars(items, fmt="{:.3f}"))
+    lang_rows = "".join(
+        f"<tr><td>{escape(n)}</td><td>{_fmt(m['languages']['same_language_ndcg@10'])}</td>"
+        f"<td>{_fmt(m['languages']['cross_language_ndcg@10'])}</td><td>{_fmt(m['languages']['cross_over_same'])}</td></tr>"
+        for n, m in methods.items()
+        if m.get("languages")
+    )
+    languages = (
+        "<h2>Across languages</h2><p>NDCG@10 ranking every product of the query's own language "
+        "(same) or of the other language (cross), on those products' judgments; goal cross/same >= 0.8.</p>"
+        f"<table><tr><th>method</th><th>same-language</th><th>cross-language</th><th>cross/same</th></tr>{lang_rows}</table>"
+        if lang_rows
+        else ""
+    )
     formulas = "".join(f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in s["formulas"].items())  # type: ignore[union-attr]
     view_notes = "".join(f"<li><b>{escape(k)}</b>: {escape(v)}</li>" for k, v in s["views"].items())  # type: ignore[union-attr]
     notes = "".join(f"<li>{escape(n)}</li>" for n in s["notes"])  # type: ignore[union-attr]
@@ -693,6 +725,7 @@ relevant from {s["relevance_threshold"]:g}. {escape(str(s["created_at"]))}</p>
 <table><tr><th>method</th><th>view</th><th>NDCG@10</th><th>Recall@100</th><th>MRR@10</th><th>queries/s</th></tr>
 {"".join(rows)}</table>
 {"".join(compare)}
+{languages}
 <h2>Per method</h2>{"".join(charts)}
 <h2>Definitions</h2><ul>{formulas}{view_notes}</ul>
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}

@@ -46,6 +46,9 @@ class Filters:
     attributes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     in_stock: bool = False
     currency: str | None = None
+    #: groups of (key, values) of which a product must match at least one per group (one
+    #: recognised value and its equivalents in the other language: "colour: red" or "颜色: 红色")
+    attribute_any: tuple[tuple[tuple[str, tuple[str, ...]], ...], ...] = ()
 
     def is_empty(self) -> bool:
         return (
@@ -54,12 +57,14 @@ class Filters:
             and self.price_min is None
             and self.price_max is None
             and not self.attributes
+            and not self.attribute_any
             and not self.in_stock
         )
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
         d["attributes"] = {k: list(v) for k, v in self.attributes}
+        d["attribute_any"] = [{k: list(v) for k, v in group} for group in self.attribute_any]
         d["categories"], d["brands"] = list(self.categories), list(self.brands)
         return d
 
@@ -86,6 +91,9 @@ class Constraint:
     price_max: float | None = None
     currency: str | None = None
     label: str = ""
+    #: other (key, value) pairs meaning the same (the value in the other language): an
+    #: attribute filter accepts a product with the value or any of these
+    alternatives: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,14 +112,23 @@ class Understood:
     corrections: tuple[tuple[str, str], ...] = ()
     expansions: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: words of the query -> expansions that stand for them (synonyms, translations into the
+    #: other language): a product matching an alternative matches those words (``engine``)
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def filters(self) -> Filters:
         """The recognised constraints as hard filters (used when the caller opts in)."""
         brands = tuple(c.value for c in self.constraints if c.kind == "brand")
         cats = tuple(c.value for c in self.constraints if c.kind == "category")
         attrs: dict[str, list[str]] = {}
+        groups: list[tuple[tuple[str, tuple[str, ...]], ...]] = []
         for c in self.constraints:
-            if c.kind == "attribute":
+            if c.kind == "attribute" and c.alternatives:
+                per: dict[str, list[str]] = {c.key: [c.value]}
+                for k, v in c.alternatives:
+                    per.setdefault(k, []).append(v)
+                groups.append(tuple((k, tuple(v)) for k, v in per.items()))
+            elif c.kind == "attribute":
                 attrs.setdefault(c.key, []).append(c.value)
         lo = hi = None
         currency = None
@@ -127,6 +144,7 @@ class Understood:
             price_max=hi,
             attributes=tuple((k, tuple(v)) for k, v in attrs.items()),
             currency=currency,
+            attribute_any=tuple(groups),
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -138,4 +156,5 @@ class Understood:
             "corrections": dict(self.corrections),
             "expansions": list(self.expansions),
             "notes": list(self.notes),
+            "alternatives": {k: list(v) for k, v in self.alternatives},
         }

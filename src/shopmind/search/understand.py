@@ -438,7 +438,11 @@ class QueryUnderstanding:
             if cur:
                 notes.append(f"price {work[p.start : p.end]!r} in {cur}")
 
-        expansions = self._expansions(work, runs, cjk, constraints)
+        pairs = self._expansions(work, runs, cjk, constraints)
+        expansions = list(dict.fromkeys(t for _, t in pairs))
+        alternatives: dict[str, list[str]] = {}
+        for source, term in pairs:
+            alternatives.setdefault(source, []).append(term)
         text = _remove(q, [(p.start, p.end) for p in prices])
         return Understood(
             query=q,
@@ -448,6 +452,7 @@ class QueryUnderstanding:
             corrections=tuple(corrections),
             expansions=tuple(expansions),
             notes=tuple(notes),
+            alternatives=tuple((k, tuple(v)) for k, v in alternatives.items()),
         )
 
     def _spell(self, word: str) -> str | None:
@@ -644,9 +649,20 @@ class QueryUnderstanding:
                 zh = CJK_RE.search(text[s:e]) is not None
                 key = max(chosen, key=lambda x: ((CJK_RE.search(x.key) is not None) == zh, x.count)).key
                 chosen = [x for x in chosen if x.key == key]
+            alts = self._equivalents(text[s:e], chosen) if kind == "attribute" else ()
             for x in chosen:
                 key = x.key if x.kind == "attribute" else x.kind
-                out.append(Constraint(x.kind, key, x.value, (s, e), x.source, label=f"{key}: {x.value}"))  # type: ignore[arg-type]
+                out.append(
+                    Constraint(
+                        x.kind,
+                        key,
+                        x.value,
+                        (s, e),
+                        x.source,
+                        label=f"{key}: {x.value}",
+                        alternatives=alts,  # type: ignore[arg-type]
+                    )
+                )
         # a broader category next to a narrower one adds nothing but noise: keep the deepest
         cat_cons = [c for c in out if c.kind == "category"]
         if len(cat_cons) > 1:
@@ -665,6 +681,26 @@ class QueryUnderstanding:
                 unique.append(c)
         return unique
 
+    def _equivalents(self, surface: str, chosen: list[_Entry]) -> tuple[tuple[str, str], ...]:
+        """Catalog attribute values that mean what ``surface`` means in the other language
+        (through the synonym groups): "red" -> (("颜色", "红色"),). The engine accepts a product
+        with any of them, so a colour asked in English still finds Chinese listings."""
+        k = entry_key(surface)
+        if k is None:
+            return ()
+        members = (self._syn_zh if k[0] == "zh" else self._syn_en).get(k[1], [])  # type: ignore[call-overload]
+        have = {(x.key, x.value) for x in chosen}
+        out: list[tuple[str, str]] = []
+        for member in members:
+            mk = entry_key(member)
+            if mk is None or mk[0] == k[0]:
+                continue
+            for x in (self._zh if mk[0] == "zh" else self._en).get(mk[1], []):  # type: ignore[call-overload]
+                if x.kind == "attribute" and x.source == "catalog" and (x.key, x.value) not in have:
+                    have.add((x.key, x.value))
+                    out.append((x.key, x.value))
+        return tuple(out)
+
     def _brand_in(self, brand: str, category: str) -> bool:
         prefix = category + " > "
         return any(p == category or p.startswith(prefix) for p in self.graph.brands.get(brand, {}))
@@ -676,27 +712,36 @@ class QueryUnderstanding:
         runs: list[list[tuple[str, int, int]]],
         cjk: list[tuple[str, int]],
         constraints: list[Constraint],
-    ) -> list[str]:
+    ) -> list[tuple[str, str]]:
+        """``(source, term)`` pairs: ``term`` (a synonym, a translation, a category's name in
+        the other language) stands for the ``source`` words of the query."""
         present = fold(text)
         query_terms = {t for run in runs for t, _, _ in run}
-        out: list[str] = []
+        out: list[tuple[str, str]] = []
+        terms_out: list[str] = []
 
-        def add(term: str) -> None:
-            if len(out) < MAX_EXPANSIONS and term and term not in out and fold(term) not in present:
-                out.append(term)
+        def add(source: str, term: str) -> None:
+            ok = len(terms_out) < MAX_EXPANSIONS and term and fold(term) not in present
+            if ok and (source, term) not in out:
+                out.append((source, term))
+                if term not in terms_out:
+                    terms_out.append(term)
 
         for run in runs:
             terms = [t for t, _, _ in run]
             for size in range(min(self._syn_en_max, len(terms)), 0, -1):
                 for i in range(len(terms) - size + 1):
+                    source = text[run[i][1] : run[i + size - 1][2]]
                     for member in self._syn_en.get(tuple(terms[i : i + size]), ()):
-                        add(member)
+                        add(source, member)
         for run, _ in cjk:
             folded = fold(run)
+            same = len(folded) == len(run)
             for i in range(len(folded)):
                 for size in range(min(self._syn_zh_max, len(folded) - i), 1, -1):
+                    source = run[i : i + size] if same else folded[i : i + size]
                     for member in self._syn_zh.get(folded[i : i + size], ()):
-                        add(member)
+                        add(source, member)
         # graph: a recognised category also goes by its name and its aliases in the other script
         query_zh = CJK_RE.search(text) is not None
         for c in constraints:
@@ -704,11 +749,12 @@ class QueryUnderstanding:
                 continue
             name = self.graph.categories[c.value].name
             key = entry_key(name)
+            source = text[c.span[0] : c.span[1]]
             if not (key and key[0] == "en" and set(key[1]) <= query_terms):
-                add(name)
+                add(source, name)
             for alias in self.graph.category_aliases.get(c.value, [])[:3]:
                 if (CJK_RE.search(alias) is not None) != query_zh and CJK_RE.search(alias):
-                    add(alias)
+                    add(source, alias)
         return out
 
 
