@@ -5,7 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA ?= ../shared/data
-WORKSPACE ?= shopmind-data
+# one workspace per dataset: `make demo DATASET=online-retail` after `make demo` must not mix the
+# two shops into one release (the workspace's shop.json also refuses another dataset)
+WORKSPACES := shopmind-data
+WORKSPACE ?= $(WORKSPACES)/$(DATASET)
 
 .PHONY: demo test lint bench-deps clean
 
@@ -33,4 +36,4 @@ bench-deps: $(STAMP)
 	$(BIN)/pip install -q -e ".[test,bench]"
 
 clean:
-	rm -rf $(VENV) demo-shop $(WORKSPACE) .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-shop $(WORKSPACES) .pytest_cache .ruff_cache

@@ -277,3 +277,19 @@ def test_live_runs_do_not_hide_a_held_batch(tmp_path):
         assert latest_run(store)["run_id"] == held.run_id
     with pytest.raises(ReleaseError, match="held"):
         _build(ws)
+
+
+def test_demo_refuses_to_mix_a_second_dataset_into_a_workspace(tmp_path):
+    """18.1: `make demo` then `make demo DATASET=online-retail` into one workspace made a mixed
+    shop; the Makefile now gives each dataset its own workspace and `demo` refuses another's."""
+    ws = tmp_path / "w"
+    claim_shop(ws, "demo")
+    (tmp_path / "online-retail").mkdir()  # the dataset's folder exists; the workspace is the problem
+    r = CliRunner().invoke(
+        cli_app,
+        ["demo", "--dataset", "online-retail", "--workspace", str(ws), "--data", str(tmp_path), "--no-serve"],
+    )
+    assert r.exit_code == 2 and "holds the shop of dataset 'demo'" in r.output and "Traceback" not in r.output
+    assert not (ws / "shopmind.duckdb").exists()  # nothing was ingested
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    assert "WORKSPACE ?= $(WORKSPACES)/$(DATASET)" in makefile

@@ -148,6 +148,12 @@ def demo(
         source, fmt, gate_cfg = data / dataset, dataset, None
         if not source.exists():
             raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    from shopmind.store.identity import ShopMismatch, claim_shop
+
+    try:  # a workspace holds one shop: never mix a second dataset into it
+        claim_shop(workspace, dataset)
+    except ShopMismatch as exc:
+        raise fail(str(exc)) from None
     try:
         ingest(path=source, fmt=fmt, mapping=None, workspace=workspace, config=gate_cfg, source=None,
                data_root=data, force=False, as_json=False)  # fmt: skip
