@@ -63,8 +63,6 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 
-from shopmind.data.model import FLAGS
-from shopmind.quality.repair import to_simplified
 from shopmind.search.autocomplete import Autocomplete, Suggestion
 from shopmind.search.catalog import NO_TIME, Catalog, canonical_frame
 from shopmind.search.dense import ENCODERS, Encoder, VectorCache, l2_normalise, passage_text
@@ -72,8 +70,9 @@ from shopmind.search.facets import DEFAULT_FACETS, Facet, compute_facets
 from shopmind.search.highlight import highlight as mark_text
 from shopmind.search.highlight import snippet as mark_snippet
 from shopmind.search.lexical import BM25Params, LexicalIndex
-from shopmind.search.money import check_currency, check_rates
+from shopmind.search.money import check_currency, check_rates, price_sort_keys, query_currency, with_currency
 from shopmind.search.query import SORT_KEYS, Filters, Understood
+from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified  # noqa: F401 (re-exported)
 from shopmind.text.analysis import _CJK_RUN, Analyzer
 
 FORMAT_VERSION = 1
@@ -81,13 +80,6 @@ FORMAT_VERSION = 1
 #: different bands: e5's sit in ~0.7-0.95, USE's spread over ~0-0.9).
 DENSE_FLOORS: dict[str, float] = {"use": 0.35, "e5": 0.80}
 LTR_DIR = "ltr"  # sub-folder of a saved engine holding its learned re-ranker
-#: Gate flags that make a product's category or price untrustworthy: such rows stay
-#: searchable but do not feed query understanding (a miscategorised dress under "Beauty" must
-#: not make "red dress" read as "Beauty > Dresses").
-UNDERSTANDING_FLAGS: frozenset[str] = frozenset({"PRD_CATEGORY_INCONSISTENT", "PRD_PRICE_OUTLIER"})
-#: Share of Chinese titles that OpenCC t2s changes above which a catalog counts as written in
-#: traditional characters (queries are then not converted).
-TRADITIONAL_SHARE = 0.2
 STAGES: tuple[str, ...] = ("analysis", "lexical", "dense", "fusion", "rerank", "facets", "hits")
 
 
@@ -799,41 +791,14 @@ class SearchEngine:
             raise SearchError("invalid_facets", "facets", "must be a sequence of facet names")
 
     def _simplified(self, text: str) -> str:
-        """``text`` with traditional Chinese characters converted (when configured): the same
-        OpenCC t2s the gate applies to product text, so 紅色連衣裙 is understood, matched and
-        highlighted as 红色连衣裙."""
-        if not self.config.traditional_to_simplified or not _CJK_RUN.search(text):
-            return text
-        return to_simplified(text)
+        """``text`` as the index reads it (``sources.simplified``, when configured)."""
+        return simplified(text) if self.config.traditional_to_simplified else text
 
     def _query_currency(self, understood: Understood) -> str | None:
-        """The currency a query is priced in: the one it names, else the one products in its
-        language are priced in (the graph's), in a catalog with more than one currency."""
-        for c in understood.constraints:
-            if c.kind == "price" and c.currency:
-                return c.currency
-        if len(self.catalog.currencies) < 2:
-            return None
-        graph = getattr(self.parser, "graph", None)
-        by_lang = getattr(graph, "currency_by_language", None) or {}
-        cur = by_lang.get("zh" if understood.language == "zh" else "en")
-        return cur or None
+        return query_currency(understood, self.catalog, getattr(self.parser, "graph", None))
 
     def _with_currency(self, filters: Filters, understood: Understood, notes: list[str]) -> Filters:
-        """Price bounds without a currency in a catalog of several currencies are read in the
-        query's currency (else the catalog's most common one), never across currencies."""
-        if filters.currency or (filters.price_min is None and filters.price_max is None):
-            return filters
-        if len(self.catalog.currencies) < 2:
-            return filters
-        cur = self._query_currency(understood)
-        if cur is None:
-            counts = np.bincount(self.catalog.currency_code[self.catalog.live] + 1, minlength=len(self.catalog.currencies) + 1)  # fmt: skip
-            cur = self.catalog.currencies[int(np.argmax(counts[1:]))]
-        notes.append(
-            f"price bounds read in {cur} (the catalog has prices in {', '.join(self.catalog.currencies)})"
-        )
-        return replace(filters, currency=cur)
+        return with_currency(filters, understood, self.catalog, getattr(self.parser, "graph", None), notes)
 
     def _understand(self, text: str, notes: list[str]) -> Understood:
         plain = Understood(query=text, text=text, language=query_language(text))
@@ -1151,7 +1116,7 @@ class SearchEngine:
         if sort == "relevance":
             keys = rel
         elif sort in ("price_asc", "price_desc"):
-            group, p = self._price_keys(rows, currency)
+            group, p = price_sort_keys(self.catalog, rows, currency, self.config.currency_rates)
             p = np.where(np.isnan(p), np.inf, p if sort == "price_asc" else -p)
             keys = [group, p, *rel]
         elif sort == "newest":
@@ -1167,24 +1132,6 @@ class SearchEngine:
         more = max(0, need - len(head))
         tail = rest[_order([k[rest] for k in keys], more)] if more else np.zeros(0, dtype=np.int64)
         return np.concatenate([head, tail])
-
-    def _price_keys(self, rows: np.ndarray, currency: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """(currency group, comparable price) per row for the price sorts (see ``_sort``)."""
-        cat = self.catalog
-        rates = self.config.currency_rates
-        if rates and currency:
-            p = cat.price_in(currency, rates)[rows]
-            return np.where(np.isnan(p), 1.0, 0.0), p
-        codes = cat.currency_code[rows]
-        p = cat.price[rows]
-        known = ~np.isnan(p)
-        per = np.bincount(codes[known] + 1, minlength=len(cat.currencies) + 1).astype(np.float64)
-        first = cat.currency_of(currency)
-        if first >= 0:
-            per[first + 1] = np.inf
-        rank = np.empty(len(per))
-        rank[np.lexsort((np.arange(len(per)), -per))] = np.arange(len(per))
-        return np.where(known, rank[codes + 1], np.inf), p
 
     def _hits(
         self, c: _Candidates, idx: np.ndarray, terms: list[str] | None, head: np.ndarray | None
@@ -1318,28 +1265,6 @@ class SearchEngine:
             except Exception as exc:  # noqa: BLE001 - a bad model must not stop search from serving
                 eng.notes.append(f"learned re-ranker not loaded ({exc}); fused order used")
         return eng
-
-
-def flagged_ids(products: pl.DataFrame) -> frozenset[str]:
-    """Ids of products whose gate flags (``_flags``) include an ``UNDERSTANDING_FLAGS`` code."""
-    if FLAGS not in products.columns or "product_id" not in products.columns:
-        return frozenset()
-    if not isinstance(products.schema[FLAGS], pl.List):
-        return frozenset()
-    bad = products.filter(pl.col(FLAGS).list.eval(pl.element().is_in(sorted(UNDERSTANDING_FLAGS))).list.any())
-    return frozenset(bad["product_id"].cast(pl.Utf8).to_list())
-
-
-def is_traditional(products: pl.DataFrame, sample: int = 2000) -> bool:
-    """Whether the catalog's Chinese titles are mostly written in traditional characters
-    (more than ``TRADITIONAL_SHARE`` of a sample change under OpenCC t2s)."""
-    if "title" not in products.columns:
-        return False
-    titles = [t for t in products["title"].head(50 * sample).to_list() if t and _CJK_RUN.search(t)][:sample]
-    if not titles:
-        return False
-    changed = sum(to_simplified(t) != t for t in titles)
-    return changed > TRADITIONAL_SHARE * len(titles)
 
 
 @functools.lru_cache(maxsize=64)

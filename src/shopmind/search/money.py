@@ -17,9 +17,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:  # catalog.py imports this module
+    from shopmind.search.catalog import Catalog
+    from shopmind.search.query import Filters, Understood
 
 #: ISO 4217 currencies whose minor unit is not 1/100 (the exponent); every other code has 2.
 MINOR_UNITS: dict[str, int] = {
@@ -120,3 +126,54 @@ def round_money_expr(price: str = "price", currency: str = "currency") -> pl.Exp
         codes = [c for c, n in MINOR_UNITS.items() if n == places]
         expr = pl.when(cur.is_in(codes)).then(p.round(places)).otherwise(expr)
     return expr.alias(price)
+
+
+# ---------------------------------------------------------------------- the engine's currency rules
+def query_currency(understood: Understood, catalog: Catalog, graph: object | None) -> str | None:
+    """The currency a query is priced in: the one it names, else (in a catalog with more than
+    one currency) the one products in its language are priced in (the graph's)."""
+    for c in understood.constraints:
+        if c.kind == "price" and c.currency:
+            return c.currency
+    if len(catalog.currencies) < 2:
+        return None
+    by_lang = getattr(graph, "currency_by_language", None) or {}
+    return by_lang.get("zh" if understood.language == "zh" else "en") or None
+
+
+def with_currency(
+    filters: Filters, understood: Understood, catalog: Catalog, graph: object | None, notes: list[str]
+) -> Filters:
+    """Price bounds without a currency in a catalog of several currencies are read in the
+    query's currency (else the catalog's most common one), never across currencies."""
+    if filters.currency or (filters.price_min is None and filters.price_max is None):
+        return filters
+    if len(catalog.currencies) < 2:
+        return filters
+    cur = query_currency(understood, catalog, graph)
+    if cur is None:
+        counts = np.bincount(catalog.currency_code[catalog.live] + 1, minlength=len(catalog.currencies) + 1)
+        cur = catalog.currencies[int(np.argmax(counts[1:]))]
+    notes.append(f"price bounds read in {cur} (the catalog has prices in {', '.join(catalog.currencies)})")
+    return replace(filters, currency=cur)
+
+
+def price_sort_keys(
+    catalog: Catalog, rows: np.ndarray, currency: str | None, rates: Mapping[str, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(currency group, comparable price) per row for the price sorts: converted prices with
+    ``rates``; without them ``currency`` (else the rows' commonest currency) is group 0 and
+    each other currency a later group, so a yuan amount is never ranked against dollars."""
+    if rates and currency:
+        p = catalog.price_in(currency, dict(rates))[rows]
+        return np.where(np.isnan(p), 1.0, 0.0), p
+    codes = catalog.currency_code[rows]
+    p = catalog.price[rows]
+    known = ~np.isnan(p)
+    per = np.bincount(codes[known] + 1, minlength=len(catalog.currencies) + 1).astype(np.float64)
+    first = catalog.currency_of(currency)
+    if first >= 0:
+        per[first + 1] = np.inf
+    rank = np.empty(len(per))
+    rank[np.lexsort((np.arange(len(per)), -per))] = np.arange(len(per))
+    return np.where(known, rank[codes + 1], np.inf), p
