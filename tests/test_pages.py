@@ -184,7 +184,15 @@ def test_product_page_without_a_release_is_503(tmp_path):
 
 def test_dashboards_render(client, reader):
     q = parse(client.get("/dashboard/quality", headers=reader).text)
-    assert {"runs-chart", "runs-table", "checks-table", "drift-chart", "account-table", "run-picker"} <= q.ids
+    assert {
+        "runs-chart",
+        "runs-table",
+        "checks-table",
+        "drift-chart",
+        "account-table",
+        "run-picker",
+        "sign-out",
+    } <= q.ids
     assert {"/static/charts.js", "/static/quality.js"} <= set(q.refs)
     e = parse(client.get("/dashboard/evaluation", headers=reader).text)
     assert {"search-results", "recs-results"} <= e.ids
@@ -195,7 +203,7 @@ def test_dashboards_without_a_key_ask_for_one(client):
     for path in ("/dashboard/quality", "/dashboard/evaluation"):
         r = client.get(path)
         assert r.status_code == 401 and "login-form" in parse(r.text).ids
-        assert "runs-table" not in parse(r.text).ids
+        assert "runs-table" not in parse(r.text).ids and "sign-out" not in parse(r.text).ids
 
 
 def test_the_dashboards_data_exists_for_a_real_run(client, workspace, reader):

@@ -76,7 +76,21 @@ def poisoned_batch() -> Batch:
             "timestamp": [1767225600 + 60 * i if i % 200 != 7 else -99 for i in range(m)],
         }
     )
-    return Batch(f"feed {SCRIPT}", products=products, events=events, meta={"note": f"from {EMAIL}"})
+    # judgments: the same pair judged twice is quarantined (JDG_DUP) with its payload query
+    judgments = pl.DataFrame(
+        {
+            "query": [f"lamp {PAYLOADS[i % 4]}" for i in range(10)] + [f"lamp {PAYLOADS[0]}"],
+            "product_id": [f"P{i}" for i in range(10)] + ["P0"],
+            "relevance": [float(i % 3) for i in range(10)] + [2.0],
+        }
+    )
+    return Batch(
+        f"feed {SCRIPT}",
+        products=products,
+        events=events,
+        judgments=judgments,
+        meta={"note": f"from {EMAIL}"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -159,8 +173,10 @@ def test_the_report_escapes_every_payload_and_allows_no_script(workspace):
     assert active_content(html) == []
     for p in (XSS, SCRIPT, BREAKOUT):
         assert p not in html
-    # the payloads are shown as text: the quarantined rows, repairs and source name are in it
+    # the payloads are shown as text: the quarantined rows (of every table), repairs, source name
     assert "&lt;script&gt;window.__pwned=2&lt;/script&gt;" in html
+    for table in ("products", "events", "judgments"):
+        assert f"<code>{table}:" in html, table
     assert "PRD_PRICE_NONPOSITIVE" in html or "price" in html
     # its policy: no script at all, nothing fetched, only its own style block (by hash)
     m = Markup()

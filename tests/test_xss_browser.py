@@ -49,7 +49,7 @@ ALL = " ".join(PAYLOADS.values())
 
 def poisoned_files(folder: Path) -> None:
     """A canonical shop whose every text field carries the payloads (mostly valid rows, so the
-    batch is published; a few rows quarantined with the payloads in them)."""
+    batch is published; rows of every table quarantined with the payloads in them)."""
     folder.mkdir(parents=True)
     kinds = list(PAYLOADS.values())
     n = 30
@@ -83,6 +83,14 @@ def poisoned_files(folder: Path) -> None:
             ],
         }
     ).write_csv(folder / "events.csv")
+    # judgments: one pair judged twice with different grades is quarantined (JDG_DUP), payloads and all
+    pl.DataFrame(
+        {
+            "query": [f"lamp {kinds[i % 5]}" for i in range(20)] + [f"lamp {kinds[0]}"],
+            "product_id": [f"X{i}" for i in range(20)] + ["X0"],
+            "relevance": [float(i % 3) for i in range(20)] + [2.0],
+        }
+    ).write_csv(folder / "judgments.csv")
 
 
 def http(base: str, path: str, body: dict | None = None, key: str | None = None, method: str | None = None):

@@ -200,6 +200,7 @@ def _dashboard(request: Request, template: str, page: str) -> HTMLResponse:
     except ApiError as exc:
         ctx.update(next=request.url.path, reason=exc.message if exc.status == 403 else "")
         return templates.TemplateResponse(request, "login.html", ctx, status_code=exc.status)
+    ctx["signed_in"] = True  # the header offers "sign out"
     return templates.TemplateResponse(request, template, ctx)
 
 
