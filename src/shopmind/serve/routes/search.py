@@ -28,6 +28,13 @@ async def search(
     brand: Annotated[list[str] | None, Query(max_length=50)] = None,
     price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
     price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    currency: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[A-Za-z]{3}$",
+            description="ISO 4217 code of price_min/price_max (default: the query's)",
+        ),
+    ] = None,
     attr: Annotated[list[AttrFilter] | None, Query(max_length=50, description="key:value")] = None,
     in_stock: bool = False,
     sort: Annotated[
@@ -60,6 +67,7 @@ async def search(
         price_max=price_max,
         attributes=tuple((k, tuple(v)) for k, v in attrs.items()),
         in_stock=in_stock,
+        currency=currency.upper() if currency else None,
     )
     kwargs: dict[str, Any] = {}
     if facets is not None:
