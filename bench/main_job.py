@@ -64,7 +64,9 @@ def _conditions() -> dict:
     return {"loadavg_1m": os.getloadavg()[0], "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
 
 
-def run_demo(dataset: str, data: Path, query: str, hog: bool, products: int | None, timeout: float) -> dict:
+def run_demo(
+    dataset: str, data: Path, query: str, hog: bool, products: int | None, timeout: float, first_only: bool
+) -> dict:
     """``shopmind demo`` from an empty workspace until the release is complete."""
     tmp = Path(tempfile.mkdtemp(prefix="main-job-"))
     port = _free_port()
@@ -90,6 +92,7 @@ def run_demo(dataset: str, data: Path, query: str, hog: bool, products: int | No
     first_search = complete = None
     first_body: dict = {}
     ready: dict = {}
+    ready_first: dict = {}
     try:
         while time.monotonic() - t0 < timeout:
             if proc.poll() is not None:
@@ -99,6 +102,9 @@ def run_demo(dataset: str, data: Path, query: str, hog: bool, products: int | No
                     status, body = _get(port, "/v1/search?" + urllib.parse.urlencode({"q": query, "size": 5}))
                     if status == 200 and body.get("hits"):
                         first_search, first_body = time.monotonic() - t0, body
+                        ready_first = _get(port, "/readyz")[1]
+                        if first_only:
+                            break
                 if first_search is not None:
                     status, ready = _get(port, "/readyz")
                     if status == 200 and ready.get("complete"):
@@ -129,12 +135,15 @@ def run_demo(dataset: str, data: Path, query: str, hog: bool, products: int | No
         "complete_s": None if complete is None else round(complete, 2),
         "first_search_hits": len(first_body.get("hits", [])),
         "first_search_total": first_body.get("total"),
+        "readyz_at_first_search": {k: ready_first.get(k) for k in ("complete", "parts", "building")},
         "build": {
             "started_after_s": None
             if build_started is None
             else round(build_started - (time.time() - (time.monotonic() - t0)), 2),  # fmt: skip
-            "first_release_s": final.get("first_release_seconds"),
-            "complete_release_s": final.get("seconds"),
+            "first_release_s": final.get("first_release_seconds")
+            if final.get("complete")
+            else final.get("seconds"),
+            "complete_release_s": final.get("seconds") if final.get("complete") else None,
             "stages": progress.get("finished", []),
             "parts": final.get("parts"),
             "rows": final.get("rows"),
@@ -232,12 +241,15 @@ def main() -> None:
     ap.add_argument("--encoder", default="use", help="home-depot: [search] encoder")
     ap.add_argument("--products", type=int, default=None, help="demo: number of products")
     ap.add_argument("--timeout", type=float, default=3600)
+    ap.add_argument("--first-only", action="store_true", help="demo: stop at the first answered search")
     args = ap.parse_args()
     if args.scenario == "home-depot":
         result = run_home_depot(args.data, args.encoder, 0.01)
     else:
         query = "dress" if args.scenario == "demo" else "mug"
-        result = run_demo(args.scenario, args.data, query, args.hog, args.products, args.timeout)
+        result = run_demo(
+            args.scenario, args.data, query, args.hog, args.products, args.timeout, args.first_only
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     tag = f"{args.scenario}{'-hog' if args.hog else ''}{'-' + args.encoder if args.scenario == 'home-depot' else ''}"

@@ -63,6 +63,12 @@ def test_main_job_serves_a_working_shop(tmp_path):
 
         status, page = _get(port, "/")
         assert status == 200 and "<html" in str(page).lower()
+        # progressive: /readyz says which parts are complete; an incomplete release shows the banner
+        ready = _get(port, "/readyz")[1]
+        assert {"complete", "parts", "building"} <= set(ready)
+        assert ready["parts"]["search"] == "complete"
+        if not ready["complete"]:
+            assert ready["parts"]["search_vectors"] in ("pending", "complete")
 
         status, res = _get(port, "/v1/search?" + urllib.parse.urlencode({"q": "连衣裙", "size": 5}))
         assert status == 200 and res["total"] > 0 and res["hits"]
@@ -97,9 +103,26 @@ def test_main_job_serves_a_working_shop(tmp_path):
         assert [i["item_id"] for i in after] != [i["item_id"] for i in before]
         assert any(i["related_item"] == item for i in after)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        proc.kill()  # the worst case: no clean-up code runs in the demo process
+        proc.wait(timeout=20)
         log.close()
+    # the build the demo started in a child process does not outlive it
+    deadline = time.monotonic() + 20
+    while _builds_of(ws):
+        assert time.monotonic() < deadline, f"build processes left running: {_builds_of(ws)}"
+        time.sleep(0.2)
+
+
+def _builds_of(ws: Path) -> list[int]:
+    """Pids of ``shopmind build`` processes working on ``ws``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"build" in cmd and str(ws).encode() in cmd:
+            found.append(int(proc.name))
+    return found

@@ -273,8 +273,12 @@ def test_rebuild_encodes_only_changed_products_and_reuses_models(ws, shop, tmp_p
     assert sv2["encoded"] == 5, sv2  # 3 changed + 2 new texts, nothing else
     assert sv2["cached"] >= n + 2 - 5 - (n - len(distinct))
     assert sv2["warm_queries"] > 0
-    # the labels did not change: both re-rankers are reused, not retrained
-    assert m2["components"]["search"]["ltr"]["decision"] == "reused"
+    # the lexical index was updated, not rebuilt: 5 products upserted into the previous engine
+    assert m1["components"]["search"]["lexical"]["build"] == "full"
+    lex = m2["components"]["search"]["lexical"]
+    assert lex == {"build": "incremental", "from": m1["id"], "upserted": 5, "deleted": 0}
+    # the labels did not change: the re-ranker is reused, not retrained
+    assert m2["components"]["search"]["ltr"]["ltr"] == "deferred"
     assert sv2["ltr"]["decision"] == "reused"
     assert sv2["ltr"]["fingerprint"] == sv1["ltr"]["fingerprint"]
     # a product edit does not refit recommendations (the schedule does)
@@ -295,6 +299,19 @@ def test_rebuild_encodes_only_changed_products_and_reuses_models(ws, shop, tmp_p
     ltr3 = m3["components"]["search"]["search_vectors"]["ltr"]
     assert ltr3["decision"] == "trained" and ltr3["changed_share"] > 0.05
     assert m3["components"]["search"]["search_vectors"]["encoded"] == 0
+    assert m3["components"]["search"]["lexical"]["upserted"] == 0
+    # the incrementally updated engine finds what a fresh build finds
+    fresh = SearchEngine.build(
+        pl.read_parquet(ws / "releases" / m3["id"] / "catalog" / "products.parquet"), None,
+        SearchConfig(encoder="use", ltr="off"), cache_dir=cache,
+    )  # fmt: skip
+    served = load_release(ws / "releases" / m3["id"]).engine
+    served.reranker = None
+    for q in [*QUERIES, "qwzzk", "zyxqv teal"]:
+        got, want = served.search(q, size=100, facets=()), fresh.search(q, size=100, facets=())
+        assert got.total == want.total, q
+        if got.total <= 100:
+            assert set(got.ids) == set(want.ids), q
 
 
 def test_progress_reports_stages_items_rate_and_eta(ws, tmp_path):
@@ -318,15 +335,21 @@ def test_progress_reports_stages_items_rate_and_eta(ws, tmp_path):
     )
 
 
-def test_lexical_release_uses_a_reranker_trained_without_vectors(ws, tmp_path):
+def test_lexical_release_serves_without_a_reranker_tuned_for_vectors(ws, tmp_path):
     published: list[dict] = []
     m = build_release(ws, default_components(), settings=SETTINGS, force=True, cache_dir=tmp_path / "cache",
                       vector_parts=default_vector_parts(), on_publish=published.append)  # fmt: skip
-    first_ltr = published[0]["components"]["search"]["ltr"]
-    assert first_ltr["parts"] == "lexical"
+    first = published[0]
+    assert first["components"]["search"]["ltr"]["ltr"] == "deferred"
+    assert not (ws / "releases" / m["id"] / "search" / "ltr_models" / "lexical").exists()
     full_ltr = m["components"]["search"]["search_vectors"]["ltr"]
     assert full_ltr["parts"].startswith("lexical+dense:")
     state = json.loads((ws / "releases" / m["id"] / "search" / "ltr_state.json").read_text())
-    assert set(state) == {"lexical", full_ltr["parts"]}
+    assert set(state) == {full_ltr["parts"]}
     vec = np.load(ws / "releases" / m["id"] / "search" / "vectors.npy")
     assert vec.shape[0] == m["rows"]["products"]
+    # a lexical-only shop (no encoder) trains its re-ranker over lexical features only
+    lex = build_release(ws, default_components(), settings={"search": {"encoder": None}, "recs": {"encoder": None}},
+                        force=True, cache_dir=tmp_path / "cache", vector_parts=default_vector_parts())  # fmt: skip
+    assert lex["complete"] is True and lex["parts"]["search_vectors"] == "not needed"
+    assert lex["components"]["search"]["ltr"]["parts"] == "lexical"

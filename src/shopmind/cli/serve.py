@@ -213,7 +213,21 @@ def _start_build(workspace: Path, config: Path | None) -> Any:
     if config is not None:
         cmd += ["--config", str(config)]
     log = open(workspace / "build.log", "w", encoding="utf-8")  # noqa: SIM115 - owned by the child
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
+    )
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the demo process dies, however it dies (a killed demo
+    must not leave a build running; its staging folder is removed by the next build)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    # another OS: no prctl; the demo's finally block still terminates the build
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
 
 
 def _build_failed(workspace: Path, code: int) -> typer.Exit:

@@ -116,24 +116,119 @@ def build_search(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
     deferred = "search_vectors" in ctx.deferred
     stage = "search: lexical index, understanding, facets"
     ctx.progress.start(stage, ctx.products.height)
-    engine = SearchEngine.build(
-        ctx.products, ctx.events, dataclasses.replace(cfg, encoder=None), cache_dir=ctx.cache_dir
-    )
+    facts: dict[str, Any] = {"documents": ctx.products.height}
+    reused = _incremental_engine(ctx, cfg)
+    if reused is not None:
+        engine, facts["lexical"] = reused
+    else:
+        engine = SearchEngine.build(
+            ctx.products, ctx.events, dataclasses.replace(cfg, encoder=None), cache_dir=ctx.cache_dir
+        )
+        facts["lexical"] = {"build": "full"}
     ctx.progress.advance(stage, ctx.products.height)
     ctx.progress.finish(stage)
-    facts: dict[str, Any] = {"documents": ctx.products.height}
-    if deferred or cfg.encoder is None:
+    if deferred:
+        # the first release answers with BM25F alone (the settings for the parts present); a
+        # re-ranker is trained for lexical + dense in the vector stage: training one here would
+        # only delay the first answered search
         facts.update(encoder=None, parts="lexical")
-        facts["ltr"] = _ltr(
-            ctx, engine, cfg, policy, folder, ctx.previous / "search" if ctx.previous else None
-        )
+        facts["ltr"] = {"ltr": "deferred", "reason": "trained with the text vectors (search_vectors)"}
+        engine.reranker = None
+        engine.save(folder)
+        ctx.memo["search_engine"] = engine
+        return facts
+    if cfg.encoder is None:
+        facts.update(encoder=None, parts="lexical")
+        prev = ctx.previous / "search" if ctx.previous else None
+        facts["ltr"] = _ltr(ctx, engine, cfg, policy, folder, prev)
         engine.save(folder)
         _write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
-        if deferred:
-            ctx.memo["search_engine"] = engine
         return facts
     facts.update(_add_vectors(ctx, engine, cfg, policy, folder, None))
     return facts
+
+
+#: above this share of products added, changed or removed, a rebuild indexes from scratch
+INCREMENTAL_MAX_SHARE = 0.2
+
+
+class _KeepNone:
+    """A placeholder re-ranker: loading an engine with it skips reading its saved model."""
+
+    def rerank(self, *_a: Any, **_k: Any) -> list[float]:  # pragma: no cover - never called
+        raise AssertionError("placeholder")
+
+
+def product_diff(old: Any, new: Any) -> tuple[list[str], list[str]]:
+    """Ids of products in ``new`` that are new or differ from ``old`` in any column, and ids
+    only ``old`` has. Rows are compared by a hash over the columns both frames have."""
+    import polars as pl
+
+    cols = sorted(set(old.columns) & set(new.columns) - {"_row"})
+    if "product_id" not in cols:
+        return new["product_id"].cast(pl.Utf8).to_list(), []
+
+    def keyed(frame: Any) -> Any:
+        f = frame.select(cols).with_columns(pl.col("product_id").cast(pl.Utf8))
+        return f.select("product_id", f.hash_rows(seed=7).alias("h"))
+
+    a, b = keyed(old), keyed(new)
+    joined = b.join(a, on="product_id", how="left", suffix="_old")
+    changed = joined.filter(pl.col("h_old").is_null() | (pl.col("h") != pl.col("h_old")))[
+        "product_id"
+    ].to_list()
+    removed = a.join(b, on="product_id", how="anti")["product_id"].to_list()
+    return changed, removed
+
+
+def _incremental_engine(ctx: BuildContext, cfg: Any) -> tuple[Any, dict[str, Any]] | None:
+    """The previous release's search engine with only what changed re-indexed (upserts and
+    deletes keep BM25 statistics equal to a fresh build), or None when a full build is due:
+    no previous engine, other settings, a schema change, or more than
+    ``INCREMENTAL_MAX_SHARE`` of the catalog changed."""
+    import polars as pl
+
+    from shopmind.search.autocomplete import Autocomplete
+    from shopmind.search.engine import SearchEngine
+
+    prev = ctx.previous
+    if prev is None or not (prev / "search" / "engine.json").exists():
+        return None
+    try:
+        saved = json.loads((prev / "search" / "engine.json").read_text(encoding="utf-8"))["config"]
+        old = pl.read_parquet(prev / "catalog" / "products.parquet")
+    except (OSError, KeyError, json.JSONDecodeError, pl.exceptions.PolarsError):
+        return None
+    want = json.loads(json.dumps(dataclasses.asdict(dataclasses.replace(cfg, encoder=None))))
+    if {**saved, "encoder": None} != want:
+        return None
+    changed, removed = product_diff(old, ctx.products)
+    if len(changed) + len(removed) > INCREMENTAL_MAX_SHARE * max(ctx.products.height, 1):
+        return None
+    engine = SearchEngine.load(prev / "search", cache_dir=ctx.cache_dir, reranker=_KeepNone())
+    engine.config = dataclasses.replace(cfg, encoder=None)
+    engine.reranker = None
+    engine._encoder = None
+    engine.vectors = None
+    engine._ann = None
+    engine._qvecs.clear()
+    if removed:
+        engine.delete(removed)
+    if changed:
+        engine.upsert(ctx.products.filter(pl.col("product_id").cast(pl.Utf8).is_in(changed)))
+    engine.catalog.set_popularity(ctx.events)
+    prev_events = (previous_manifest(ctx) or {}).get("rows", {}).get("events")
+    if prev_events != ctx.events.height:  # new past queries and popularity for type-ahead
+        cat = engine.catalog
+        live = cat.frame.filter(pl.Series(cat.live, dtype=pl.Boolean))
+        pop = {pid: float(cat.popularity[r]) for pid, r in cat.pos.items()}
+        engine.autocompleter = Autocomplete.build(live, pop, ctx.events)
+    return engine, {
+        "build": "incremental",
+        "from": prev.name,
+        "upserted": len(changed),
+        "deleted": len(removed),
+    }
 
 
 def complete_search(ctx: BuildContext, base: Path, folder: Path) -> Mapping[str, Any]:
