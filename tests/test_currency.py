@@ -182,3 +182,20 @@ def test_the_release_product_snapshot_has_rounded_money(tmp_path):
     build_catalog(BuildContext(products, pl.DataFrame()), tmp_path)
     got = pl.read_parquet(tmp_path / "products.parquet")["price"].to_list()
     assert got == [0.82, 1234.0, 1.235, None]
+
+
+def test_a_price_band_is_read_in_the_currency_its_facet_shows(engine):
+    """The storefront turns a price band into price_min/price_max: the bounds must be read in
+    the currency the bands were drawn in, for a query and for browsing alike."""
+    for q in ("", "耳机", "headphones"):
+        r = engine.search(q, size=5)
+        f = r.facets["price"]
+        assert f.buckets, q
+        lo, hi, _ = f.buckets[-1] if f.buckets[-1][0] is not None else f.buckets[0]
+        bounds = {k: v for k, v in (("price_min", lo), ("price_max", hi)) if v is not None}
+        band = engine.search(q, filters=bounds, size=100)
+        assert band.total > 0 and band.filters["currency"] == f.currency, q
+        for h in band.hits:
+            assert (
+                h.currency == f.currency and (lo is None or h.price >= lo) and (hi is None or h.price <= hi)
+            ), q

@@ -730,7 +730,7 @@ class SearchEngine:
                 f"page {page} is past the last page ({last_page}) of {len(cands.rows)} result(s) at size {size}",
             )
         head = self._rerank(text, understood, cands, sort, qvec, timing) if not browse else None
-        currency = applied.currency or (self._query_currency(understood) if text else None)
+        currency = applied.currency or self._query_currency(understood)  # as bounds are read
         order = self._sort(cands, sort, start + size, browse, head, currency)
         page_idx = order[start : start + size]
         t5 = time.perf_counter()
