@@ -7,17 +7,22 @@ one constant of the quality report; ``implicit`` (~16 MB) with unpickling two fa
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import subprocess
 import sys
 
 import numpy as np
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopmind.demo import generator as G
 from shopmind.recommend.als import ALS, FittedFactors
 from shopmind.recommend.base import Interactions
 from shopmind.recommend.service import RecommendationService, RecsConfig
+from shopmind.serve.product_table import ProductTable
 
 
 def imported_after(code: str) -> set[str]:
@@ -64,3 +69,29 @@ def test_a_pickled_als_keeps_its_factors_and_folds_users_in(shop) -> None:
     # implicit folds in by 3 conjugate-gradient steps, the loaded model solves exactly
     assert np.corrcoef(loaded.fold_in(rows), als.fold_in(rows))[0, 1] > 0.999
     assert isinstance(pickle.loads(pickle.dumps(loaded)).model, FittedFactors)
+
+
+PRODUCTS = pl.DataFrame(
+    {"product_id": ["a", "b", "c", "b"], "title": ["A", "B-old", "C", "B"], "price": [1.0, 2.0, None, 2.5]}
+)
+IDS = st.sampled_from(["a", "b", "c", "d", "e"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(ops=st.lists(st.tuples(st.sampled_from(["set", "pop", "del"]), IDS, st.integers(0, 9)), max_size=25))
+def test_product_table_reads_and_writes_like_the_dict_it_replaced(ops) -> None:
+    table = ProductTable(PRODUCTS)
+    model = {str(r["product_id"]): r for r in PRODUCTS.iter_rows(named=True)}
+    for op, pid, n in ops:
+        if op == "set":
+            table[pid] = model[pid] = {"product_id": pid, "title": f"t{n}"}
+        elif op == "pop":
+            assert table.pop(pid, None) == model.pop(pid, None)
+        else:
+            with pytest.raises(KeyError) if pid not in model else contextlib.nullcontext():
+                del table[pid]
+            model.pop(pid, None)
+        assert len(table) == len(model) and sorted(table) == sorted(model)
+        for q in ("a", "b", "c", "d", "e"):
+            assert (q in table) == (q in model) and table.get(q) == model.get(q)
+    assert dict(table.items()) == model

@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import polars as pl
 
 from shopmind.quality.coerce import typed_products
 from shopmind.release.releases import Releases
+from shopmind.serve.product_table import ProductTable
 from shopmind.store.identity import read_identity
 from shopmind.store.livelog import EventLog, net_product_changes
 
@@ -42,7 +43,7 @@ class LoadedRelease:
     id: str
     folder: Path
     manifest: dict[str, Any]
-    products: dict[str, dict[str, Any]]
+    products: MutableMapping[str, dict[str, Any]]
     engine: Any | None = None
     recs: Any | None = None
     replayed: dict[str, int] = field(default_factory=lambda: {"events": 0, "products": 0})
@@ -55,8 +56,9 @@ class LoadedRelease:
         return out
 
 
-def _products_dict(frame: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    return {str(r["product_id"]): r for r in frame.iter_rows(named=True)}
+def _products_dict(frame: pl.DataFrame) -> ProductTable:
+    """The served products by id, columnar (a dict of row dicts cost several times the frame)."""
+    return ProductTable(frame)
 
 
 def load_release(folder: Path) -> LoadedRelease:
