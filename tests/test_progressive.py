@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopmind.config import GateConfig
 from shopmind.demo.generator import generate
@@ -353,3 +355,33 @@ def test_lexical_release_serves_without_a_reranker_tuned_for_vectors(ws, tmp_pat
                         force=True, cache_dir=tmp_path / "cache", vector_parts=default_vector_parts())  # fmt: skip
     assert lex["complete"] is True and lex["parts"]["search_vectors"] == "not needed"
     assert lex["components"]["search"]["ltr"]["parts"] == "lexical"
+
+
+@given(
+    n=st.integers(1, 40),
+    edits=st.sets(st.integers(0, 39), max_size=10),
+    drops=st.sets(st.integers(0, 39), max_size=10),
+    added=st.integers(0, 5),
+)
+@settings(max_examples=60, deadline=None)
+def test_product_diff_finds_exactly_the_edited_added_and_removed_products(n, edits, drops, added):
+    from shopmind.release.components import product_diff
+
+    old = pl.DataFrame({"product_id": [f"P{i}" for i in range(n)], "title": [f"t{i}" for i in range(n)],
+                        "price": [float(i) for i in range(n)], "_row": list(range(n))})  # fmt: skip
+    edits, drops = {i for i in edits if i < n}, {i for i in drops if i < n}
+    new = old.filter(~pl.col("product_id").is_in([f"P{i}" for i in drops]))
+    new = new.with_columns(
+        pl.when(pl.col("product_id").is_in([f"P{i}" for i in edits]))
+        .then(pl.col("price") + 1)
+        .otherwise(pl.col("price"))
+        .alias("price"),
+        pl.col("_row").reverse(),  # the gate's row numbers are not product content
+    )
+    extra = pl.DataFrame({"product_id": [f"N{i}" for i in range(added)], "title": ["x"] * added,
+                          "price": [1.0] * added, "_row": [0] * added})  # fmt: skip
+    new = pl.concat([new, extra])
+    changed, removed = product_diff(old, new)
+    assert set(changed) == {f"P{i}" for i in edits - drops} | {f"N{i}" for i in range(added)}
+    assert set(removed) == {f"P{i}" for i in drops}
+    assert product_diff(old, old) == ([], [])
