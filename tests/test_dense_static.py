@@ -199,3 +199,9 @@ def test_static_is_a_registered_encoder():
 @pytest.mark.parametrize("word", ["1/2in", "2x4", "18v"])
 def test_digit_weight_scales_tokens_with_digits(word):
     assert sif_weight(word, digit_weight=0.5) == pytest.approx(0.5 * sif_weight(word))
+
+
+def test_static_encoders_have_a_calibrated_dense_floor():
+    """The static encoder's cosines sit in ~0.96-0.98: e5's floor (0.80) would admit every product."""
+    assert engine_mod.SearchConfig(encoder="static").floor() == pytest.approx(0.965)
+    assert engine_mod.SearchConfig(encoder="static+use").floor() == pytest.approx(0.66)

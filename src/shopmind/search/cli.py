@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
                 help="Comma-separated: ours, tantivy, bm25s, neutral (baseline), dense-use, dense-e5, "
                 "hybrid (ours + dense-use, fusion tuned on half the queries), hybrid-e5, "
                 "fusion+ltr / fusion-e5+ltr / bm25+ltr (LightGBM re-ranker of the top 100, scored out of "
-                "fold: query-level 5-fold); 'all' = every method but neutral (e5 over a large corpus "
+                "fold: query-level 5-fold), dense-static / hybrid-static / fusion-static+ltr (static "
+                "encoder distilled from e5), dense-static+use / fusion-static+use+ltr; "
+                "'all' = every method but neutral (e5 over a large corpus "
                 "takes a while the first time; vectors are cached)."
             ),
         ] = "ours,tantivy,bm25s",
