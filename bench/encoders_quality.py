@@ -1,0 +1,85 @@
+"""Encoders side by side on a Home Depot sample, as the engine ranks (fusion + LTR), in one run.
+
+For quick comparisons on a machine where e5 over all 54,667 titles is out of reach: the first
+``--queries`` judged queries in md5 order (what ``--limit-queries`` picks), a corpus of their
+judged products plus ``--distractors`` random other products (seeded), and the evaluation's own
+methods (``shopmind.search.evaluate``: tantivy, dense-X, fusion-X+ltr with query-level 5-fold
+LTR). Prints NDCG@10 on all queries, the tuning half (md5 even: the only half to choose settings
+on) and the held-out half; saves JSON to ``bench/results/``. A sub-corpus is easier than the full
+one: compare methods within a run, not with full-corpus figures.
+
+    python bench/encoders_quality.py --methods tantivy,fusion-e5+ltr,fusion-static+ltr
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.search.evaluate import EvalData, evaluate, load_dataset, make_methods, select_queries
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def sample(data: EvalData, queries: int, distractors: int, seed: int) -> EvalData:
+    """The sample corpus: judged products of the first ``queries`` queries + random others."""
+    qs = select_queries(data.qrels, queries)
+    judged = {p for q in qs for p in data.qrels[q]}
+    others = [p for p in data.products["product_id"].to_list() if p not in judged]
+    keep = judged | set(random.Random(seed).sample(others, min(2500, len(others)))[:distractors])
+    prods = data.products.filter(pl.col("product_id").is_in(list(keep)))
+    qrels = {q: data.qrels[q] for q in qs}
+    return EvalData(f"{data.name}-sample", prods, qrels, data.min_grade, data.max_grade, data.threshold)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--distractors", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--methods", default="tantivy,fusion-e5+ltr,fusion-static+ltr,dense-e5,dense-static")
+    ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_quality.json")
+    args = ap.parse_args(argv)
+    data = sample(
+        load_dataset("home-depot", args.data / "home-depot"), args.queries, args.distractors, args.seed
+    )
+    methods = make_methods([m for m in args.methods.split(",") if m], args.vectors)
+    t0 = time.perf_counter()
+    out = evaluate(data, methods, ("retrieval",), None, progress=False)
+    rows = {}
+    for name, m in out["methods"].items():  # type: ignore[union-attr]
+        r = m["views"]["retrieval"]
+        h = r["heldout"]
+        n, nh = r["ndcg@10_queries"], h["ndcg@10_queries"]
+        tuning = (r["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh)
+        rows[name] = {"all": r["ndcg@10"], "tuning_half": round(tuning, 4), "heldout": h["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
+        print(
+            f"{name:28s} all {r['ndcg@10']:.4f}  tuning {tuning:.4f}  held-out {h['ndcg@10']:.4f}  R@100 {r['recall@100']}"
+        )
+    summary = {
+        "bench": "encoders_quality",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python bench/encoders_quality.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "products": data.products.height,
+        "queries": len(data.qrels),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "ndcg@10": rows,
+        "report": out,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    print(f"JSON: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
