@@ -172,7 +172,10 @@ def demo(
         import threading
 
         stop = threading.Event()
-        threading.Thread(target=_follow_build, args=(workspace, builder, stop), daemon=True).start()
+        # the demo shop has judgments and a time span of events: a small evaluation after the
+        # complete release fills the evaluation dashboard (issue 18 item 13), never before it
+        after = (lambda: _evaluate_demo(workspace, source)) if dataset == "demo" else None
+        threading.Thread(target=_follow_build, args=(workspace, builder, stop, after), daemon=True).start()
         _print_dashboard_link(workspace, host, port)
         try:
             serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
@@ -274,8 +277,8 @@ def _wait_first_release(workspace: Path, builder: Any, earlier: str | None) -> N
     console.print(f"[green]release {m['id']}[/] ready after {m['seconds']:.1f}s of building{note}")
 
 
-def _follow_build(workspace: Path, builder: Any, stop: Any) -> None:
-    """Draw the rest of the build; say when the complete release is current."""
+def _follow_build(workspace: Path, builder: Any, stop: Any, after: Any = None) -> None:
+    """Draw the rest of the build; say when the complete release is current, then run ``after``."""
     import threading
 
     from shopmind.cli.progress import BuildDisplay, follow
@@ -303,6 +306,45 @@ def _follow_build(workspace: Path, builder: Any, stop: Any) -> None:
         console.print(
             f"[green]release {snap.get('release')}[/] complete (all parts) after {snap.get('elapsed_s', 0):.1f}s"
         )
+        if after is not None:  # a daemon thread: a stopped demo ends it, its children die with it
+            after()
+
+
+#: The demo's small evaluation: `shopmind evaluate search` (the served engine and plain BM25F on
+#: the demo's judgments; relevant = grade >= 2 of the generator's 0-3, so the planted -2/10
+#: defects do not stretch the scale) and `evaluate recs` (a time split of its own events, every
+#: family but the slow SASRec and the learned ranker). Seconds of CPU on the demo shop.
+DEMO_EVALUATIONS = (
+    ("search", "--format", "canonical", "--methods", "engine,ours", "--view", "retrieval",
+     "--threshold", "2", "--no-progress"),
+    ("recs", "--format", "canonical", "--protocol", "time", "--skip", "sasrec,ours-ranker"),
+)  # fmt: skip
+
+
+def _evaluate_demo(workspace: Path, shop: Path) -> None:
+    """Run DEMO_EVALUATIONS on the demo shop's files, writing JSON where `/v1/evaluation` reads
+    it (``<workspace>/evaluation/``). Child processes at low priority (the server keeps the
+    CPU) that die with the demo; output in ``evaluation.log``."""
+    import os
+    import subprocess
+    import sys
+
+    def child() -> None:
+        _die_with_parent()
+        os.nice(10)
+
+    out = workspace / "evaluation"
+    with open(workspace / "evaluation.log", "w", encoding="utf-8") as log:
+        for args in DEMO_EVALUATIONS:
+            cmd = [sys.executable, "-m", "shopmind.cli", "evaluate", args[0], str(shop), *args[1:]]
+            code = subprocess.call(
+                [*cmd, "--out", str(out)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=child,
+            )  # fmt: skip
+            if code != 0:
+                console.print(f"[red]the demo's {args[0]} evaluation failed (exit {code}); see {log.name}[/]")
+                return
+    console.print(f"evaluation figures ready: /dashboard/evaluation (files in {out})")
 
 
 def register(app: typer.Typer) -> None:

@@ -58,10 +58,11 @@ def register(app: typer.Typer) -> None:
             console.print(f"[bold red]error:[/] unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
             raise typer.Exit(2)
         skipped = tuple(m.strip() for m in skip.split(",") if m.strip())
-        unknown = [m for m in skipped if m not in evaluate.FAMILY_NAMES]
+        known = (*evaluate.FAMILY_NAMES, evaluate.RANKER_NAME)
+        unknown = [m for m in skipped if m not in known]
         if unknown:
             console.print(
-                f"[bold red]error:[/] unknown method(s) {', '.join(unknown)}; valid: {', '.join(evaluate.FAMILY_NAMES)}"
+                f"[bold red]error:[/] unknown method(s) {', '.join(unknown)}; valid: {', '.join(known)}"
             )
             raise typer.Exit(2)
         if not path.exists():
