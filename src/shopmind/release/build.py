@@ -305,6 +305,8 @@ def _run_components(
             (staging / name).mkdir()
             ctx.progress.start(f"{name} (child process)")
             futures[name] = pool.submit(_timed, builder, child_ctx, staging / name)
+            # the stage ends when the child does, not when this process gets round to asking
+            futures[name].add_done_callback(lambda _f, n=name: ctx.progress.finish(f"{n} (child process)"))
     try:
         for name, builder in components:
             if name in futures:
@@ -314,7 +316,6 @@ def _run_components(
             facts[name] = _timed(builder, ctx, staging / name)
         for name, fut in futures.items():
             facts[name] = fut.result()
-            ctx.progress.finish(f"{name} (child process)")
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
