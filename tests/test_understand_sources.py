@@ -33,7 +33,7 @@ def _chips(r) -> list[tuple[str, str]]:
 def test_traditional_query_is_understood_matched_and_highlighted_like_simplified(engine):
     """紅色連衣裙 gave no chips, 241 hits and highlighted only 衣裙."""
     trad, simp = engine.search("紅色連衣裙", size=20), engine.search("红色连衣裙", size=20)
-    assert engine.config.traditional_to_simplified is True  # the demo catalog is simplified
+    assert engine.t2s is True and engine.config.traditional_to_simplified is None  # decided: simplified
     assert _chips(trad) == _chips(simp) and ("category", "Women > Dresses") in _chips(trad)
     assert trad.total == simp.total and trad.ids == simp.ids
     assert trad.understood["query"] == "紅色連衣裙"  # spans index what was typed
@@ -54,10 +54,12 @@ def test_conversion_can_be_turned_off_and_is_off_for_a_traditional_catalog(shop,
     trad = pl.DataFrame({"product_id": ["a", "b"], "title": ["紅色連衣裙", "藍色長款連衣裙"]})
     assert is_traditional(trad) and not is_traditional(shop.batch.products)
     eng = SearchEngine.build(trad, None, SearchConfig(encoder=None))
-    assert eng.config.traditional_to_simplified is False
+    assert eng.t2s is False and eng.config.traditional_to_simplified is None  # the config stays as given
     assert eng.search("紅色連衣裙", size=5).ids[0] == "a"
     loaded = SearchEngine.load(eng.save(tmp_path / "e"))
-    assert loaded.config.traditional_to_simplified is False
+    assert loaded.t2s is False
+    loaded.config = SearchConfig(encoder=None, traditional_to_simplified=True)  # an explicit setting wins
+    assert loaded.t2s is True
 
 
 # ---------------------------------------------------------------------- item 6: flagged rows
@@ -85,6 +87,12 @@ def test_flagged_rows_do_not_feed_understanding(shop, tmp_path):
         assert chips == ["Women > Dresses"], chips
         # still a product of the shop: searchable and filterable, only not vocabulary
         assert e.search("", filters={"categories": ["Beauty > Dresses"]}).ids == ["ODD1"]
+    # an upsert (incremental rebuild, live product change) brings its rows' flags along
+    fixed = products.filter(pl.col("product_id") == "ODD1").with_columns(
+        pl.Series(FLAGS, [[]], dtype=pl.List(pl.Utf8))
+    )
+    eng.upsert(fixed)
+    assert eng.untrusted == {"ODD2"}
 
 
 def test_one_odd_row_never_makes_a_category_of_a_name(shop):

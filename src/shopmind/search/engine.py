@@ -63,6 +63,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 
+from shopmind.data.model import FLAGS
 from shopmind.search.autocomplete import Autocomplete, Suggestion
 from shopmind.search.catalog import NO_TIME, Catalog, canonical_frame
 from shopmind.search.dense import ENCODERS, Encoder, VectorCache, l2_normalise, passage_text
@@ -429,6 +430,8 @@ class SearchEngine:
         self.notes: list[str] = []
         #: product ids the gate flagged with an ``UNDERSTANDING_FLAGS`` code (saved)
         self.untrusted: frozenset[str] = frozenset()
+        #: t2s decided from the catalog when ``config.traditional_to_simplified`` is None (saved)
+        self.catalog_t2s = True
         self._encoder_state: Path | None = None  # a saved engine's encoder state folder
 
     def _trusted(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -456,8 +459,7 @@ class SearchEngine:
         eng.catalog.set_popularity(events)
         eng._index(canonical_frame(products))
         eng.untrusted = flagged_ids(products)
-        if eng.config.traditional_to_simplified is None:
-            eng.config = replace(eng.config, traditional_to_simplified=not is_traditional(eng.catalog.frame))
+        eng.catalog_t2s = not is_traditional(eng.catalog.frame)
         pop = {pid: float(eng.catalog.popularity[r]) for pid, r in eng.catalog.pos.items()}
         eng.autocompleter = Autocomplete.build(eng.catalog.frame, pop, events)
         if eng.parser is None and eng.config.understand:
@@ -598,9 +600,13 @@ class SearchEngine:
 
     def upsert(self, products: pl.DataFrame) -> int:
         """Add or replace products; searchable (and in facets and type-ahead) at once. Only new
-        or changed texts are encoded (the vector cache is keyed by text)."""
+        or changed texts are encoded (the vector cache is keyed by text). Their gate flags
+        (``_flags``) replace what the engine knew of them (``untrusted``)."""
         frame = canonical_frame(products)
         rows = self._index(frame)
+        if FLAGS in products.columns:
+            ids = set(frame["product_id"].to_list())
+            self.untrusted = frozenset((self.untrusted - ids) | flagged_ids(products))
         self._reranker_catalog_changed(frame)
         pop = {
             pid: float(self.catalog.popularity[self.catalog.pos[pid]])
@@ -795,7 +801,13 @@ class SearchEngine:
 
     def _simplified(self, text: str) -> str:
         """``text`` as the index reads it (``sources.simplified``, when configured)."""
-        return simplified(text) if self.config.traditional_to_simplified else text
+        return simplified(text) if self.t2s else text
+
+    @property
+    def t2s(self) -> bool:
+        """Whether queries are read as simplified Chinese: the setting, else the catalog's."""
+        on = self.config.traditional_to_simplified
+        return self.catalog_t2s if on is None else bool(on)
 
     def _query_currency(self, understood: Understood) -> str | None:
         return query_currency(understood, self.catalog, getattr(self.parser, "graph", None))
@@ -1211,6 +1223,7 @@ class SearchEngine:
             "encoder": None if self._encoder is None else self._encoder.name,
             "queries": self.autocompleter.queries(),
             "untrusted": sorted(self.untrusted),
+            "catalog_t2s": self.catalog_t2s,
         }
         (folder / "engine.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return folder
@@ -1251,8 +1264,8 @@ class SearchEngine:
         eng.autocompleter.rebuild()
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(eng._trusted(live), None)
-        if eng.config.traditional_to_simplified is None:  # saved before the setting existed
-            eng.config = replace(eng.config, traditional_to_simplified=not is_traditional(live))
+        saved_t2s = meta.get("catalog_t2s")  # absent: saved before the setting existed
+        eng.catalog_t2s = bool(saved_t2s) if saved_t2s is not None else not is_traditional(live)
         eng._refresh_ann(folder / "hnsw.usearch")
         if (folder / "query_vectors.json").exists() and eng.vectors is not None:
             keys = json.loads((folder / "query_vectors.json").read_text(encoding="utf-8"))
