@@ -313,7 +313,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait_ready(port: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+    # generous: on a shared 2-core box under load two workers each load the release in ~40 s
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, "server exited"
