@@ -11,6 +11,7 @@ The workspace is the small shop of test_serve.py (60 products), built once per m
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,39 +35,10 @@ MAX_NEGATIVE_EXAMPLES = 10  # invalid inputs mostly stop at validation; fewer ar
 #: schema-invalid requests rejected, ...
 CHECKS = None
 
-#: Schema-valid requests the API rightly refuses because of data or of rules JSON Schema cannot
-#: state (a page past the last one, price_min above price_max, the timestamp window, an
-#: event's user-or-session rule, the gate's row rules against the served catalog). Each is a
-#: documented 4xx naming its field; matched by its error code or message, nothing broader.
-DATA_DEPENDENT = (
-    "page_out_of_range", "page * size may not exceed", "is above price_max", "outside the plausible window",
-    "is in the future", "needs a user_id or a session_id", "needs an item_id", "needs a query", "EVT_",
-)  # fmt: skip
-
-
-def data_dependent(exc: BaseException, response) -> bool:
-    """Whether a failed check is one of the documented refusals above, or a batch whose
-    invalid items were answered one by one (``rejected``/``quarantined``) while the valid
-    ones were stored — the batch contract of docs/API.md, not an invalid request accepted."""
-    import json
-
-    names = {type(e).__name__ for e in getattr(exc, "exceptions", [exc])}
-    try:
-        body = json.loads(response.text)
-    except ValueError:
-        return False
-    if not isinstance(body, dict):
-        return False
-    if names == {"AcceptedNegativeData"}:
-        return bool(body.get("rejected") or body.get("quarantined"))
-    if names != {"RejectedPositiveData"}:
-        return False
-    err = body.get("error") or {}
-    if body.get("rejected"):
-        reasons = [f"{r.get('code', '')} {r.get('message', '')}" for r in body["rejected"]]
-    else:
-        reasons = [f"{err.get('code', '')} {err.get('message', '')}"]
-    return all(any(a in r for a in DATA_DEPENDENT) for r in reasons)
+#: Schema-valid requests the API rightly refuses because of data or rules JSON Schema cannot
+#: state, and batches answered item by item: one allow-list, bench/attack.py's.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from attack import data_dependent  # noqa: E402
 
 
 @pytest.fixture(scope="module")

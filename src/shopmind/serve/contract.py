@@ -117,6 +117,20 @@ def error_statuses(op: dict[str, Any], calls: set[Any]) -> list[str]:
     return sorted(out)
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema without FastAPI's ``null`` branch: a query string, path or header
+    cannot carry a JSON null (an absent parameter is the default), and a generator that sends
+    the text "null" as an "invalid" value finds it accepted — as the string it is."""
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list):
+        return schema
+    kept = [b for b in branches if b.get("type") != "null"]
+    if len(kept) == len(branches) or not kept:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    return {**rest, **kept[0]} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+
 def allowed_methods(app: FastAPI, path: str) -> str | None:
     """The ``Allow`` value of a 405 for ``path``: every documented method of every route with
     that path (Starlette names only the first route it matched: ``PUT`` where ``PUT, DELETE``)."""
@@ -143,6 +157,8 @@ def install_openapi(app: FastAPI, routers: Iterable[APIRouter]) -> None:
         ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
         for path, ops in doc.get("paths", {}).items():
             for method, op in ops.items():
+                for param in op.get("parameters", []):
+                    param["schema"] = _not_null(param.get("schema", {}))
                 responses = op.setdefault("responses", {})
                 responses.pop("422", None)  # FastAPI's HTTPValidationError: not what we answer
                 for status in error_statuses(op, calls.get((path, method), set())):
