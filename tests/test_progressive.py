@@ -385,3 +385,18 @@ def test_product_diff_finds_exactly_the_edited_added_and_removed_products(n, edi
     assert set(changed) == {f"P{i}" for i in edits - drops} | {f"N{i}" for i in range(added)}
     assert set(removed) == {f"P{i}" for i in drops}
     assert product_diff(old, old) == ([], [])
+
+
+def test_a_component_in_a_child_process_lands_in_the_release(ws, tmp_path):
+    from shopmind.release.components import build_catalog
+
+    snaps: list[dict] = []
+    progress = BuildProgress(None, snaps.append, min_interval=0.0)
+    m = build_release(ws, [("catalog", build_catalog)], force=True, parallel={"catalog"}, progress=progress)
+    assert (
+        pl.read_parquet(ws / "releases" / m["id"] / "catalog" / "products.parquet").height
+        == m["rows"]["products"]
+    )
+    assert m["components"]["catalog"]["products"] == m["rows"]["products"]
+    done = [f["name"] for f in snaps[-1]["finished"]]
+    assert "catalog (child process)" in done and snaps[-1]["active"] == []
