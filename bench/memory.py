@@ -239,6 +239,9 @@ def main() -> None:
         "--out", type=Path, default=None, help="JSON path (default bench/results/memory-<label>.json)"
     )
     ap.add_argument("--no-server", action="store_true", help="only the in-process steps")
+    ap.add_argument(
+        "--server-only", action="store_true", help="only the real server (kept: earlier steps in --out)"
+    )
     ap.add_argument("--inner", choices=["rss", "heap"], default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     ws = args.workspace.resolve()
@@ -249,10 +252,21 @@ def main() -> None:
         print(json.dumps(in_process(release, trace=args.inner == "heap")))
         return
     print(f"{label}: release {current}")
+    out = args.out or ROOT / "bench" / "results" / f"memory-{label}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.server_only:
+        result = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {"label": label}
+        result["server"] = served(ws, *_ids(release))
+        result["server_date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+        print(f"  server: {result['server']}\nsaved {out}")
+        return
     runs = {}
     for kind in ("rss", "heap"):
         inner = subprocess.run([sys.executable, __file__, "--workspace", str(ws), "--inner", kind],
-                               capture_output=True, text=True, check=True)  # fmt: skip
+                               capture_output=True, text=True)  # fmt: skip
+        if inner.returncode:
+            raise SystemExit(f"the {kind} run failed:\n{inner.stderr[-3000:]}")
         runs[kind] = json.loads(inner.stdout.strip().splitlines()[-1])
     ip = runs["rss"]
     for row, traced in zip(ip["steps"], runs["heap"]["steps"], strict=True):
@@ -273,14 +287,15 @@ def main() -> None:
         if key in ip:
             top = list(ip[key].items())[:8]
             print(f"  {key}: " + ", ".join(f"{k} {v}" for k, v in top))
+    out.write_text(
+        json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8"
+    )  # kept if the server fails
     if not args.no_server:
         recs_ids = _ids(release)
         result["server"] = served(ws, *recs_ids)
         s = result["server"]
         print(f"  server: ready {s['ready_rss_mb']} MB, after requests {s['after_requests_rss_mb']} MB, "
               f"peak {s['peak_rss_mb']} MB")  # fmt: skip
-    out = args.out or ROOT / "bench" / "results" / f"memory-{label}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     print(f"saved {out}")
 
