@@ -233,6 +233,10 @@ def test_first_hour_walk_offline(demo, browser, tmp_path):
     d.get(demo.base + "/")
     _wait(d, lambda d: _attr(d, "#foryou-items", "data-items"), "the For-you row")
     assert _attr(d, "#foryou-items", "data-mode") == "new-visitor"
+    # while vectors are built a banner says so, in the page's column (it was flush left)
+    banner = [b for b in d.find_elements(By.ID, "build-banner") if b.is_displayed()]
+    if banner:
+        assert abs(banner[0].rect["x"] - d.find_element(By.ID, "main").rect["x"]) < 2
     for query, words in (("red dress under $100", ("red", "dress")), ("红色连衣裙", ("红色", "连衣裙"))):
         shown = _search(d, query)
         ref = demo.get("/v1/search?" + urllib.parse.urlencode({"q": query, "size": 20}))
