@@ -205,3 +205,14 @@ def test_static_encoders_have_a_calibrated_dense_floor():
     """The static encoder's cosines sit in ~0.96-0.98: e5's floor (0.80) would admit every product."""
     assert engine_mod.SearchConfig(encoder="static").floor() == pytest.approx(0.965)
     assert engine_mod.SearchConfig(encoder="static+use").floor() == pytest.approx(0.66)
+
+
+def test_warm_up_of_a_lexical_only_engine_loads_no_model(monkeypatch):
+    def boom():
+        raise AssertionError("a model was loaded for an engine without vectors")
+
+    monkeypatch.setitem(engine_mod.ENCODERS, "static", boom)
+    eng = engine_mod.SearchEngine.build(PRODUCTS, config=engine_mod.SearchConfig(encoder=None, ltr="off"))
+    eng.config.encoder = "static"  # e.g. a progressive release whose vectors are not built yet
+    assert eng.vectors is None
+    assert eng.warm_up()["encoder"] >= 0.0

@@ -551,11 +551,11 @@ class SearchEngine:
         and speller, then run one search per script. Returns seconds per step."""
         out: dict[str, float] = {}
         t = time.perf_counter()
-        enc = self.encoder
+        enc = self.encoder if self.vectors is not None else None  # no model for a lexical-only release
         warm = getattr(enc, "warm", None)
         if warm is not None:
             warm()
-        elif enc is not None and self.vectors is not None:
+        elif enc is not None:
             enc.encode_query("warm up")
         out["encoder"] = time.perf_counter() - t
         for q in ("warm up", "预热 测试"):
@@ -701,7 +701,7 @@ class SearchEngine:
         timing["lexical"] = (t2 - t1) * 1e3
 
         qvec = None
-        if self.encoder is not None and self.vectors is not None and tokens:
+        if self.vectors is not None and tokens and self.encoder is not None:  # no model without vectors
             qvec = self._query_vector(match_text)
         t3 = time.perf_counter()
         timing["dense"] = (t3 - t2) * 1e3
