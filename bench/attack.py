@@ -473,7 +473,9 @@ def schemathesis_part(ws: Path, key: str, per_op: int) -> dict[str, Any]:
                         return
                     stats["check_failures"] += 1
                     if len(stats["examples"]) < 6:
-                        stats["examples"].append(f"{case.operation.label}: {str(exc).splitlines()[0][:200]}")
+                        stats["examples"].append(
+                            f"{case.operation.label}: {' | '.join(str(exc).splitlines()[:12])[:700]}"
+                        )
 
             with contextlib.suppress(Unsatisfiable):
                 run()
