@@ -283,6 +283,8 @@ def test_search_facet_product_and_for_you_change(server, browser):
     # the server agrees: recommendations for this session's events are what the row shows
     events = json.loads(d.execute_script("return localStorage.getItem('shopmind.sessionEvents')"))
     assert [e["item_id"] for e in events] == [pid, pid]  # the click, then the view
+    # one product looked at, whatever the number of events (it said "the 2 items")
+    assert "based on the 1 item you looked at" in d.find_element(By.ID, "foryou-context").text
     req = urllib.request.Request(
         server + "/v1/sessions/recommendations",
         data=json.dumps({"events": events, "k": 8}).encode(),
