@@ -62,6 +62,7 @@ CASES: list[tuple[str, str, Any, Check, Any]] = [
     ("/v1/search", "page", 2, lambda b, p: b["page"] == 2 and len(b["hits"]) > 0, 0),
     ("/v1/search", "size", 3, lambda b, p: len(b["hits"]) == 3, 101),
     ("/v1/search", "facets", "brand", lambda b, p: set(b["facets"]) == {"brand"}, "x" * 501),
+    ("/v1/search", "currency", "USD", lambda b, p: _all(b, lambda r: r["currency"] == "USD", p), "DOLLARS"),
     ("/v1/search", "understand", "false", lambda b, p: not (b.get("understood") or {}).get("constraints"), "perhaps"),
     ("/v1/autocomplete", "q", "re", lambda b, p: all(s["text"].lower().startswith("re") for s in b["suggestions"]) and b["suggestions"], "x" * 201),
     ("/v1/autocomplete", "k", 2, lambda b, p: len(b["suggestions"]) == 2, 21),
