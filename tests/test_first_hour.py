@@ -311,6 +311,7 @@ def test_first_hour_walk_offline(demo, browser, tmp_path):
         figures = search["methods"][name]["views"]["retrieval"]
         assert 0 < figures["ndcg@10"] <= 1 and 0 < figures["recall@100"] <= 1 and 0 < figures["mrr@10"] <= 1
     assert "global time split" in recs["protocol"] and "2011" not in recs["protocol"]
+    assert "ours-ranker" not in recs["test"] and "ours-ranker skipped on request" in recs["protocol_notes"]
     assert recs["test"]["ours-v1"]["recall@20"] > 0 and recs["test"]["popularity"]["hit@10"] >= 0
     d.get(demo.base + "/dashboard/evaluation")
     _wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#recs-results .eval-block"), "recs figures")
