@@ -400,3 +400,28 @@ def test_a_component_in_a_child_process_lands_in_the_release(ws, tmp_path):
     assert m["components"]["catalog"]["products"] == m["rows"]["products"]
     done = [f["name"] for f in snaps[-1]["finished"]]
     assert "catalog (child process)" in done and snaps[-1]["active"] == []
+
+
+def test_incremental_rebuild_understands_a_new_category(ws, shop, tmp_path):
+    """An incremental rebuild re-derives query understanding from the updated catalog: a
+    category that only exists since this build gives a category chip at once."""
+    from shopmind.data.model import Batch
+
+    kw = dict(settings=SETTINGS, force=True, cache_dir=tmp_path / "cache", vector_parts=default_vector_parts(),
+              parallel=DEFAULT_PARALLEL)  # fmt: skip
+    m1 = build_release(ws, default_components(), **kw)
+    before = load_release(ws / "releases" / m1["id"]).engine.search("hammock", size=5, facets=())
+    assert not [c for c in before.understood["constraints"] if c["kind"] == "category"]
+    products = shop.batch.products.select(pl.exclude("^_.*$"))
+    new = products.head(3).with_columns(
+        pl.Series("product_id", ["HAM-1", "HAM-2", "HAM-3"]),
+        pl.Series("title", ["garden hammock striped", "rope hammock", "hammock with stand"]),
+        pl.lit("Garden > Hammocks").alias("category_path"),
+    )
+    _ingest(ws, Batch("hammocks", products=new))
+    m2 = build_release(ws, default_components(), **kw)
+    assert m2["components"]["search"]["lexical"]["build"] == "incremental"
+    after = load_release(ws / "releases" / m2["id"]).engine.search("hammock", size=5, facets=())
+    cats = [c["value"] for c in after.understood["constraints"] if c["kind"] == "category"]
+    assert cats and "Hammocks" in cats[0], after.understood
+    assert set(after.ids) == {"HAM-1", "HAM-2", "HAM-3"}
