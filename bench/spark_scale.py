@@ -35,8 +35,8 @@ NOW = datetime(2026, 12, 3, tzinfo=UTC)
 def synthetic(n: int, seed: int = 7) -> Batch:
     """``n`` events: the demo shop's events tiled with per-copy ids, plus its catalog."""
     shop = generate(seed=seed, n_products=2000, n_users=800, days=14, defect_rate=0.02, end=NOW)
-    events = shop.batch.events
-    assert events is not None and shop.batch.products is not None
+    assert shop.batch.events is not None and shop.batch.products is not None
+    events = shop.batch.events.drop("_row", strict=False)  # row ids are given to the tiled batch anew
     copies = -(-n // events.height)
     ids = ("event_id", "user_id", "session_id", "order_id")
     tiled = pl.concat(
@@ -81,7 +81,14 @@ def main() -> None:
         start = time.perf_counter() - t
         for n, batch in batches.items():
             t = time.perf_counter()
-            run = run_gate_spark(spark, batch, f"/tmp/shopmind-spark-scale/{master}", cfg, None, now=NOW)
+            run = run_gate_spark(
+                spark,
+                batch,
+                f"/tmp/shopmind-spark-scale/{master.replace('[', '').replace(']', '')}",
+                cfg,
+                None,
+                now=NOW,
+            )
             secs = time.perf_counter() - t
             diff = differences(reference[n], run.result)
             rows.append({
