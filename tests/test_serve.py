@@ -212,6 +212,17 @@ def test_products_go_through_the_gate_and_are_served_at_once(client, keys):
     assert client.delete("/v1/products/NEW3", headers=h).status_code == 404
 
 
+def test_a_live_product_price_is_money_in_its_minor_unit(client, keys):
+    """A written price is served as the build would serve it: rounded to the currency's minor
+    unit on the product page and in recommendation items, not 0.8200000000000001."""
+    h = auth(keys["write"])
+    for pid, price, currency, want in (("M1", 0.1 + 0.72, "USD", 0.82), ("M2", 1234.56, "JPY", 1235.0)):
+        r = client.put(f"/v1/products/{pid}", json={"title": f"Money test {pid}", "price": price,
+                                                     "currency": currency}, headers=h)  # fmt: skip
+        assert r.status_code == 200 and r.json()["accepted"] == [pid]
+        assert client.app.state.shop.product(pid)["price"] == want
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -260,8 +260,12 @@ class Shop:
     def _apply_products(
         rel: LoadedRelease, changes: Sequence[tuple[str, str, Mapping[str, Any] | None]]
     ) -> None:
+        from shopmind.search.money import round_money
+
         ups, dels = net_product_changes(changes)
         for p in ups:
+            if p.get("price") is not None:  # as the build's catalog: money in its minor unit
+                p = {**p, "price": round_money(p["price"], p.get("currency"))}
             rel.products[str(p["product_id"])] = p
         for pid in dels:
             rel.products.pop(pid, None)
