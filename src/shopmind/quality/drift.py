@@ -41,22 +41,48 @@ def profile(table: str, frame: pl.DataFrame, present: set[str], seed: int = 0) -
         source_col = next(iter(expr.meta.root_names()))
         if tab != table or source_col not in present:
             continue
-        values = frame.select(expr.alias("v"))["v"].drop_nulls()
-        if values.is_empty():
-            continue
-        if kind == "numeric":
-            sample = values.sample(min(SAMPLE, values.len()), seed=seed).sort()
-            body: dict[str, Any] = {"sample": sample.to_list()}
-        else:
-            counts = values.cast(pl.Utf8).value_counts(sort=True)
-            top = counts.head(TOP)
-            freq = dict(zip(top["v"].to_list(), top["count"].to_list(), strict=True))
-            rest = int(counts["count"].sum() - top["count"].sum())
-            if rest:
-                freq[OTHER] = rest
-            body = {"counts": freq}
-        out.append({"table": table, "column": name, "kind": kind, "rows": values.len(), "profile": body})
+        for column, values in _per_currency(frame, name, expr, present):
+            if values.is_empty():
+                continue
+            out.append(
+                {
+                    "table": table,
+                    "column": column,
+                    "kind": kind,
+                    "rows": values.len(),
+                    "profile": _numeric(values, seed) if kind == "numeric" else _categorical(values),
+                }
+            )
     return out
+
+
+def _per_currency(
+    frame: pl.DataFrame, name: str, expr: pl.Expr, present: set[str]
+) -> list[tuple[str, pl.Series]]:
+    """The values of one profiled column; a price column of a batch priced in several
+    currencies is one profile per currency (``price (EUR)``): a histogram or a drift test
+    over yen and euros together measures the currency mix, not the prices."""
+    if name != "price" or "currency" not in present:
+        return [(name, frame.select(expr.alias("v"))["v"].drop_nulls())]
+    both = frame.select(expr.alias("v"), pl.col("currency").alias("c")).drop_nulls("v")
+    currencies = both["c"].drop_nulls().unique().sort().to_list()
+    if len(currencies) <= 1:
+        return [(name, both["v"])]
+    return [(f"{name} ({c})", both.filter(pl.col("c") == c)["v"]) for c in currencies]
+
+
+def _numeric(values: pl.Series, seed: int) -> dict[str, Any]:
+    return {"sample": values.sample(min(SAMPLE, values.len()), seed=seed).sort().to_list()}
+
+
+def _categorical(values: pl.Series) -> dict[str, Any]:
+    counts = values.cast(pl.Utf8).value_counts(sort=True, name="count")
+    top = counts.head(TOP)
+    freq = dict(zip(top[values.name].to_list(), top["count"].to_list(), strict=True))
+    rest = int(counts["count"].sum() - top["count"].sum())
+    if rest:
+        freq[OTHER] = rest
+    return {"counts": freq}
 
 
 def _psi(p: np.ndarray, q: np.ndarray) -> float:
