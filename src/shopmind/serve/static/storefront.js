@@ -521,10 +521,13 @@
         banner.hidden = true;
         return;
       }
-      const st = body.building && body.building.stages && body.building.stages[0];
+      // the stage a shopper cares about is the one with items to count (encoding product
+      // texts), not a model fitting beside it; the process it runs in is not their business
+      const stages = (body.building && body.building.stages) || [];
+      const st = stages.find((s) => s.total) || stages[0];
       let what = "";
       if (st) {
-        what = ` (${st.name}${st.total ? `: ${st.done} of ${st.total}` : ""}${st.eta_s != null ? `, about ${Math.round(st.eta_s)} s left` : ""})`;
+        what = ` (${String(st.name).replace(/ \(child process\)$/, "")}${st.total ? `: ${st.done} of ${st.total}` : ""}${st.eta_s != null ? `, about ${Math.round(st.eta_s)} s left` : ""})`;
       }
       banner.textContent = `Search is running on words only while product vectors are still being built${what}; results improve by themselves when it is done.`;
     } catch (e) {
