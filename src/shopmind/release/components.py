@@ -540,7 +540,10 @@ def recs_needs_content(ctx: BuildContext) -> bool:
 
 # ---------------------------------------------------------------------- the default build
 def default_components() -> list[Component]:
-    return [("catalog", build_catalog), ("search", build_search), ("recs", build_recs)]
+    from shopmind.profiles.component import build_profiles
+
+    return [("catalog", build_catalog), ("search", build_search), ("recs", build_recs),
+            ("profiles", build_profiles)]  # fmt: skip
 
 
 def default_vector_parts() -> list[VectorPart]:

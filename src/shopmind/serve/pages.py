@@ -217,6 +217,12 @@ def evaluation_dashboard(request: Request) -> HTMLResponse:
     return _dashboard(request, "evaluation.html", "evaluation")
 
 
+@router.get("/dashboard/segments", response_class=HTMLResponse)
+def segments_dashboard(request: Request) -> HTMLResponse:
+    """Customers per lifecycle segment (``shopmind.profiles``), drawn from ``/v1/segments``."""
+    return _dashboard(request, "segments.html", "segments")
+
+
 @router.get("/dashboard/login", response_class=HTMLResponse)
 def dashboard_login_page(request: Request) -> HTMLResponse:
     """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""

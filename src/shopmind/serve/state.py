@@ -48,6 +48,10 @@ class LoadedRelease:
     recs: Any | None = None
     replayed: dict[str, int] = field(default_factory=lambda: {"events": 0, "products": 0})
     loaded_at: float = field(default_factory=time.time)
+    #: user profiles and segments (``shopmind.profiles``), updated by the same replay as recs
+    profiles: Any | None = None
+    #: the live-log sequence the profiles already include (events after it are replayed)
+    profiles_from: int = 0
 
     def sizes(self) -> dict[str, int]:
         out = {"products": len(self.products)}
@@ -76,13 +80,21 @@ def load_release(folder: Path) -> LoadedRelease:
         recs = RecommendationService.load(folder / "recs")
     if engine is not None:
         engine.warm_up()  # encoder, jieba, parser now (at release load), not on a shopper's first search
+    profiles = None
+    if (folder / "profiles").exists():
+        from shopmind.profiles.live import ProfileIndex
+
+        profiles = ProfileIndex.load(folder / "profiles")
     drained = dict(manifest.get("log_drained", {"events": 0, "products": 0}))
     # recommendation models carried over from an earlier build include the live log only up
     # to their own fit: replay events from there (search takes no events from the log)
     recs_mark = manifest.get("components", {}).get("recs", {}).get("events_watermark")
     if recs is not None and isinstance(recs_mark, int) and recs_mark < drained.get("events", 0):
         drained["events"] = recs_mark
-    return LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, drained)
+    rel = LoadedRelease(manifest["id"], folder, manifest, products, engine, recs, drained, profiles=profiles)
+    # profiles are rebuilt from the store every build: they replay from the build's watermark
+    rel.profiles_from = int(manifest.get("log_drained", {}).get("events", 0))
+    return rel
 
 
 class Shop:
@@ -102,6 +114,28 @@ class Shop:
         self.refused_id: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pseudonym_key: bytes | None = None
+        self._pseudonymises: bool | None = None
+
+    def user_handle(self, user_id: str) -> str:
+        """The id a customer has in this workspace's store and models: their pseudonym when the
+        workspace pseudonymises ids at ingest (``[privacy] pseudonymise_ids``), else the id."""
+        key = self.pseudonym_key()
+        if key is None or not user_id:
+            return user_id
+        from shopmind.privacy import pseudonymise
+
+        return pseudonymise(user_id, key)
+
+    def pseudonym_key(self) -> bytes | None:
+        """The workspace secret if ids are pseudonymised at ingest (read once it is decided)."""
+        if self._pseudonymises is None:  # undecided until the first ingest: look again
+            from shopmind.privacy import read_policy, workspace_secret
+
+            self._pseudonymises = read_policy(self.workspace)
+            if self._pseudonymises:
+                self._pseudonym_key = workspace_secret(self.workspace)
+        return self._pseudonym_key
 
     @property
     def release_id(self) -> str | None:
@@ -198,6 +232,8 @@ class Shop:
                 break
             if rel.recs is not None:
                 rel.recs.record([e for _s, e in batch])
+            if rel.profiles is not None:
+                rel.profiles.record([e for s, e in batch if s > rel.profiles_from], rel.products)
             rel.replayed["events"] = batch[-1][0]
 
     def watch(self) -> None:
@@ -238,6 +274,11 @@ class Shop:
         Applying from the log rather than from ``events`` keeps sequence order when another
         worker logged events in between: applying ours first and moving the watermark past
         theirs would lose them."""
+        key = self.pseudonym_key()
+        if key is not None:  # the log, store, profiles and models never see the raw id
+            from shopmind.privacy import pseudonymise_record
+
+            events = [pseudonymise_record(e, key) for e in events]
         with self.lock:
             seqs, previous = self.log.append_events(events, idempotency_key, response)
             if previous is not None:

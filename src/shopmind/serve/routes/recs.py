@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shopmind.recommend.rules import Filters, RecsError
-from shopmind.serve.api import ApiError, Rel, jsonable, needs
+from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
 from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
@@ -62,6 +62,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 @router.get("/v1/users/{user_id}/recommendations", response_model=dict[str, Any])
 async def for_user(
+    request: Request,
     rel: Rel,
     user_id: IdPath,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
@@ -84,6 +85,7 @@ async def for_user(
         in_stock=in_stock,
     )
     recs = _recs(rel)
+    user_id = shop_of(request).user_handle(user_id)  # the id the models know (a pseudonym)
     return _items(
         rel,
         _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters),
