@@ -1,0 +1,164 @@
+"""Per-unit metric columns for an experiment, from its exposure records and the shop's events.
+
+Why per unit: the variance of every metric must be computed over the randomisation unit (user or
+session); session- or request-level metrics become ratios of per-unit sums (``stats.compare`` with a
+denominator, i.e. the delta method).
+
+Exposure frame (one row per served search/recs response in the experiment; see ``exposure.py``):
+``experiment, variant, unit_id, session_id, request_id, kind ('search' | 'recs'), n_results, timestamp``.
+Event frame: the canonical events table (``type, timestamp, user_id, session_id, price, quantity``).
+
+Attribution: a click belongs to the latest exposure of its session at most ``CLICK_WINDOW`` before
+it; sessions, carts, purchases and revenue count from the unit's first exposure on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import polars as pl
+
+CLICK_WINDOW = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A metric as per-unit columns: ``sum(numerator) / sum(denominator)`` (plain mean when no denominator)."""
+
+    name: str
+    numerator: str
+    denominator: str | None
+    label: str
+
+
+METRICS: tuple[MetricDef, ...] = (
+    MetricDef("conversion", "purchase_sessions", "sessions", "conversion per session"),
+    MetricDef("add_to_cart", "cart_sessions", "sessions", "add-to-cart per session"),
+    MetricDef("revenue_per_user", "revenue", None, "revenue per unit"),
+    MetricDef("search_ctr", "search_clicks", "searches", "search click-through"),
+    MetricDef("zero_result_rate", "zero_results", "searches", "zero-result rate"),
+    MetricDef("recs_ctr", "recs_clicks", "recs_shown", "recs click-through"),
+)
+COLUMNS = ("sessions", "purchase_sessions", "cart_sessions", "revenue", "searches", "search_clicks",
+           "zero_results", "recs_shown", "recs_clicks")  # fmt: skip
+PRE_COLUMNS = ("sessions", "purchase_sessions", "cart_sessions", "revenue")
+
+EXPOSURE_SCHEMA = {
+    "experiment": pl.Utf8,
+    "variant": pl.Utf8,
+    "unit_id": pl.Utf8,
+    "session_id": pl.Utf8,
+    "request_id": pl.Utf8,
+    "kind": pl.Utf8,
+    "n_results": pl.Int64,
+    "timestamp": pl.Datetime("us", "UTC"),
+}
+
+
+def _unit_key(unit: str) -> str:
+    return "user_id" if unit == "user" else "session_id"
+
+
+def _event_frame(events: pl.DataFrame) -> pl.DataFrame:
+    cols = {"user_id": pl.Utf8, "session_id": pl.Utf8, "price": pl.Float64, "quantity": pl.Int64}
+    ev = events.with_columns(
+        pl.lit(None, dtype=t).alias(c) for c, t in cols.items() if c not in events.columns
+    )
+    return ev.with_columns(
+        (pl.col("price").fill_null(0.0) * pl.col("quantity").fill_null(1).cast(pl.Float64)).alias("_amount"),
+        pl.col("timestamp").dt.replace_time_zone(None).dt.replace_time_zone("UTC")
+        if ev.schema["timestamp"] == pl.Datetime("us")
+        else pl.col("timestamp"),
+    )
+
+
+def _session_counts(ev: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Per unit: sessions, sessions with a cart / a purchase, and purchase revenue."""
+    per_session = ev.group_by(key, "session_id").agg(
+        (pl.col("type") == "purchase").any().alias("_p"),
+        (pl.col("type") == "add_to_cart").any().alias("_c"),
+        pl.col("_amount").filter(pl.col("type") == "purchase").sum().alias("_rev"),
+    )
+    return per_session.group_by(key).agg(
+        pl.col("session_id").n_unique().alias("sessions"),
+        pl.col("_p").sum().cast(pl.Float64).alias("purchase_sessions"),
+        pl.col("_c").sum().cast(pl.Float64).alias("cart_sessions"),
+        pl.col("_rev").sum().alias("revenue"),
+    )
+
+
+def unit_table(
+    exposures: pl.DataFrame, events: pl.DataFrame, unit: str, until: datetime | None = None
+) -> pl.DataFrame:
+    """One row per exposed unit: ``unit_id, variant`` and the ``COLUMNS`` counts (as floats).
+
+    A unit seen in two variants (a changed salt, a bug) keeps its first variant; ``until`` cuts both
+    frames (a daily look reads the data as it stood at the end of that day).
+    """
+    if until is not None:
+        exposures = exposures.filter(pl.col("timestamp") < until)
+        events = events.filter(pl.col("timestamp") < until)
+    key = _unit_key(unit)
+    exposures = exposures.sort("timestamp")
+    first = exposures.group_by("unit_id", maintain_order=True).agg(
+        pl.col("variant").first(), pl.col("timestamp").first().alias("_first")
+    )
+    ev = _event_frame(events).filter(pl.col(key).is_not_null())
+    ev = ev.join(first.rename({"unit_id": key}), on=key, how="inner").filter(
+        pl.col("timestamp") >= pl.col("_first")
+    )
+    counts = _session_counts(ev, key).rename({key: "unit_id"})
+
+    clicks = ev.filter(pl.col("type") == "click").select("session_id", "timestamp").sort("timestamp")
+    exp_rows = exposures.with_row_index("_exp").filter(pl.col("session_id").is_not_null()).sort("timestamp")
+    hit = clicks.join_asof(
+        exp_rows.select("session_id", "timestamp", "_exp"),
+        on="timestamp",
+        by="session_id",
+        strategy="backward",
+        tolerance=CLICK_WINDOW,
+        check_sortedness=False,  # both sides are sorted by timestamp above
+    )
+    clicked = set(hit["_exp"].drop_nulls().to_list())
+    exp_rows = exposures.with_row_index("_exp").with_columns(
+        pl.col("_exp").is_in(list(clicked)).alias("_clicked")
+    )
+    per_req = exp_rows.group_by("unit_id").agg(
+        (pl.col("kind") == "search").sum().cast(pl.Float64).alias("searches"),
+        ((pl.col("kind") == "search") & pl.col("_clicked")).sum().cast(pl.Float64).alias("search_clicks"),
+        ((pl.col("kind") == "search") & (pl.col("n_results") == 0))
+        .sum()
+        .cast(pl.Float64)
+        .alias("zero_results"),
+        (pl.col("kind") == "recs").sum().cast(pl.Float64).alias("recs_shown"),
+        ((pl.col("kind") == "recs") & pl.col("_clicked")).sum().cast(pl.Float64).alias("recs_clicks"),
+        pl.col("session_id").drop_nulls().n_unique().alias("_exp_sessions"),
+    )
+    out = (
+        first.select("unit_id", "variant")
+        .join(per_req, on="unit_id", how="left")
+        .join(counts, on="unit_id", how="left")
+    )
+    # a session with an exposure but no event is still a session (a shopper who saw results and left)
+    out = out.with_columns(
+        pl.max_horizontal(pl.col("sessions").fill_null(0), pl.col("_exp_sessions").fill_null(0)).alias(
+            "sessions"
+        )
+    ).drop("_exp_sessions")
+    return out.with_columns(pl.col(c).fill_null(0.0).cast(pl.Float64) for c in COLUMNS).select(
+        "unit_id", "variant", *COLUMNS
+    )
+
+
+def pre_period(events: pl.DataFrame, unit: str, start: datetime, days: int) -> pl.DataFrame:
+    """Per unit, the ``PRE_COLUMNS`` over the ``days`` before ``start``: CUPED's covariates
+    (``pre_<column>``); a unit without history gets zeros when joined."""
+    key = _unit_key(unit)
+    ev = _event_frame(events).filter(
+        pl.col(key).is_not_null(),
+        pl.col("timestamp") < start,
+        pl.col("timestamp") >= start - timedelta(days=days),
+    )
+    counts = _session_counts(ev, key).rename({key: "unit_id"})
+    return counts.select("unit_id", *(pl.col(c).cast(pl.Float64).alias(f"pre_{c}") for c in PRE_COLUMNS))
