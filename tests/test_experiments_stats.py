@@ -4,6 +4,7 @@ and the readout end to end on exposures + events with a known effect."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from scipy import stats as sps
 
 from shopmind.experiments import stats
 from shopmind.experiments.definition import parse_experiment
-from shopmind.experiments.metrics import unit_table
+from shopmind.experiments.metrics import EXPOSURE_SCHEMA, unit_table
 from shopmind.experiments.readout import readout
 
 FIELDS = (
@@ -171,20 +172,7 @@ def shop(
         if rng.random() < 0.5:
             ts = T0 - timedelta(days=float(rng.uniform(1, 20)))
             ev_rows.append((f"e{u}-pre", "purchase", ts, f"u{u}", f"pre{u}", 10.0, int(rng.integers(1, 4))))
-    exposures = pl.DataFrame(
-        exp_rows,
-        schema={
-            "experiment": pl.Utf8,
-            "variant": pl.Utf8,
-            "unit_id": pl.Utf8,
-            "session_id": pl.Utf8,
-            "request_id": pl.Utf8,
-            "kind": pl.Utf8,
-            "n_results": pl.Int64,
-            "timestamp": pl.Datetime("us", "UTC"),
-        },  # fmt: skip
-        orient="row",
-    )
+    exposures = pl.DataFrame(exp_rows, schema=EXPOSURE_SCHEMA, orient="row")
     events = pl.DataFrame(
         ev_rows,
         schema={
@@ -227,7 +215,7 @@ def test_readout_finds_a_real_effect_and_not_a_null_one():
     assert conv.effect.effect == pytest.approx(0.10, abs=0.03)
     assert conv.always_valid_p < 0.05 and conv.cs_lower > 0
     assert r.decision.startswith("treatment wins on conversion")
-    assert len(conv.looks) == 7 and all(a.pvalue >= b.pvalue for a, b in zip(conv.looks, conv.looks[1:]))
+    assert len(conv.looks) == 7 and all(a.pvalue >= b.pvalue for a, b in pairwise(conv.looks))
     rev = next(m for m in r.metrics if m.metric == "revenue_per_user")
     assert rev.cuped  # the pre-period purchases are the covariate
     null = readout(EXP, *shop(3000, {"control": 0.2, "treatment": 0.2}, seed=2))
