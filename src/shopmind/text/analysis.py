@@ -129,9 +129,13 @@ def _jieba():
             if _jieba_tok is None:
                 import jieba
 
+                from shopmind.text.jieba_dict import compact_tokenizer
+
                 jieba.setLogLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
-                tok.initialize()
+                tok = compact_tokenizer()  # the same dictionary, mapped: see jieba_dict.py
+                if tok is None:
+                    tok = jieba.Tokenizer()
+                    tok.initialize()
                 _jieba_tok = tok
     return _jieba_tok
 
