@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from shopmind.cli import data, keys, live, release, serve
+from shopmind.cli import data, keys, live, release, serve, users
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 
@@ -34,6 +34,7 @@ release.register(app)
 serve.register(app)
 keys.register(app)
 live.register(app)
+users.register(app)
 
 evaluate_app = typer.Typer(
     help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True
@@ -42,11 +43,13 @@ app.add_typer(evaluate_app, name="evaluate")
 
 
 def _register_evaluators() -> None:
+    from shopmind.assistant.cli import register as register_assistant
     from shopmind.recommend.cli import register as register_recs
     from shopmind.search.cli import register as register_search
 
     register_search(evaluate_app)
     register_recs(evaluate_app)
+    register_assistant(evaluate_app)
 
 
 _register_evaluators()

@@ -1,0 +1,339 @@
+"""The assistant: one turn = understand (intent + slots + context) -> retrieve -> compose -> guard.
+
+``Assistant(engine, products, orders, sections).turn(message, conversation_id, customer_id,
+page_product)`` returns a ``Reply``. Facts come only from the served ``SearchEngine`` (products,
+with the search layer's query understanding for prices and attributes), the validated order
+table and the policy sections; answers are templates filled with them (``answer.py``); the
+guard (``guard.py``) checks the final text against the facts it was composed from, and an
+optional phraser's text is used only when it passes the same guard.
+
+Privacy: an order is shown only when the message's order id belongs to the ``customer_id`` of
+the turn; an unknown id and another customer's id get the same answer (no existence oracle).
+Below ``threshold`` confidence, for complaints and for out-of-scope messages the reply offers a
+hand-off to a person and is logged (``handoffs`` and the optional JSON-lines file).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.assistant import answer as A
+from shopmind.assistant.guard import unsupported
+from shopmind.assistant.intent import IntentModel
+from shopmind.assistant.knowledge import Section, validate_orders
+from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
+from shopmind.assistant.policy import INTENT_TOPICS, PolicyIndex
+from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
+from shopmind.search.engine import SearchEngine
+
+log = logging.getLogger("shopmind.assistant")
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FIELD = (
+    ("stock", re.compile(r"stock|available|availab|sold out|有货|库存|现货|还有|缺货", re.I)),
+    ("colour", re.compile(r"colou?r|颜色|什么色", re.I)),
+    ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
+)
+_CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
+MAX_CONVERSATIONS = 10_000
+_POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
+_TOPIC_INTENT = {
+    "returns": "return_refund",
+    "warranty": "return_refund",
+    "shipping": "shipping",
+    "payment": "payment",
+}
+
+
+@dataclass
+class Reply:
+    """What one turn answers (``as_dict`` is the API's body)."""
+
+    answer: str
+    intent: str
+    confidence: float
+    language: str
+    slots: dict[str, object]
+    citations: list[dict[str, str]] = field(default_factory=list)
+    suggested: list[str] = field(default_factory=list)
+    handoff: bool = False
+    facts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    phrased: bool = False
+    ms: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d.pop("facts")
+        return d
+
+
+@dataclass
+class _State:
+    search_text: str = ""
+    products: list[str] = field(default_factory=list)
+
+
+class Assistant:
+    """Grounded shop assistant over one release's catalog, orders and policies."""
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        products: pl.DataFrame,
+        orders: pl.DataFrame | None,
+        sections: Iterable[Section],
+        model: IntentModel | None = None,
+        phraser: PhraserConfig | None = None,
+        threshold: float = 0.2,
+        handoff_log: Path | str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.model = model or IntentModel.train()
+        self.phraser = phraser
+        self.threshold = threshold
+        self.handoff_log = Path(handoff_log) if handoff_log else None
+        self.handoffs: list[dict[str, object]] = []
+        cols = [c for c in ("product_id", "title", "price", "currency", "stock", "category_path", "attributes") if c in products.columns]  # fmt: skip
+        self.products = {r["product_id"]: r for r in products.select(cols).iter_rows(named=True)}
+        titles = products.group_by(pl.col("title").str.to_lowercase().alias("t")).agg(pl.col("product_id"))
+        self._titles = sorted(
+            ((t, ids[0]) for t, ids in titles.iter_rows() if t and len(ids) == 1 and len(t) >= 4),
+            key=lambda x: -len(x[0]),
+        )
+        self.orders: dict[str, dict] = {}
+        self.rejected_orders: list = []
+        if orders is not None:
+            accepted, self.rejected_orders = validate_orders(orders, set(self.products))
+            self.orders = {r["order_id"]: r for r in accepted.iter_rows(named=True)}
+        self.policy = PolicyIndex(list(sections))
+        self._colour_of = self._colour_map()
+        self._conversations: OrderedDict[str, _State] = OrderedDict()
+
+    # ------------------------------------------------------------------ setup
+    def _colour_map(self) -> dict[str, str]:
+        """Catalog colour values in any language -> the English value the graph links."""
+        out: dict[str, str] = {}
+        parser = self.engine.parser
+        for p in self.products.values():
+            for a in p.get("attributes") or []:
+                k, v = a["key"], a["value"]
+                if k in COLOUR_KEYS:
+                    out[v] = v.lower()
+                elif v not in out and not v.isascii() and parser is not None:
+                    for c in parser.parse(v).constraints:
+                        alt = dict(c.alternatives)
+                        hit = next((alt[x] for x in COLOUR_KEYS if x in alt), None)
+                        if hit:
+                            out[v] = hit.lower()
+                            break
+        return out
+
+    def colour(self, p: dict) -> str | None:
+        for a in p.get("attributes") or []:
+            if a["key"] in COLOUR_KEYS or a["value"] in self._colour_of:
+                return self._colour_of.get(a["value"], a["value"].lower())
+        return None
+
+    # ------------------------------------------------------------------ a turn
+    def turn(
+        self,
+        message: str,
+        conversation_id: str | None = None,
+        customer_id: str | None = None,
+        page_product: str | None = None,
+    ) -> Reply:
+        """Answer one message (see the module docstring)."""
+        t0 = time.perf_counter()
+        text = " ".join(str(message).split())[:500]
+        lang = "zh" if _CJK.search(text) else "en"
+        state = self._state(conversation_id)
+        pred = self.model.predict(text)
+        intent, conf = pred.intent, pred.confidence
+        slots = self._slots(text, page_product)
+        follow_up = False
+        if slots.order_id and intent not in ("return_refund", "complaint", "shipping"):
+            intent, conf = "order_status", max(conf, 0.5)
+        elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
+            intent, conf = "compare", max(conf, 0.5)
+        elif slots.product_ids and not slots.from_page and (intent in ("out_of_scope", "greeting") or conf < self.threshold):  # fmt: skip
+            intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
+        elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and intent in ("shipping", "payment", "out_of_scope", "greeting"):  # fmt: skip
+            intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
+        elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and intent in ("product_search", "out_of_scope", "greeting", "product_question"):  # fmt: skip
+            intent, conf, follow_up = "product_search", max(conf, 0.5), True
+        policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
+        if intent in _POLICY_INTENTS:
+            # a policy question: the classifier says so, the retriever picks the section (and
+            # with it the topic) over all sections, both languages, its question lines included
+            hits = self.policy.search(text, None)
+            if hits and hits[0][1] > 0:
+                intent, conf = _TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
+        if intent in ("complaint", "out_of_scope"):
+            c = A.Composed(A.CANNED[intent][lang])
+            handoff = True
+        elif conf < self.threshold:
+            c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
+        else:
+            c, handoff = self._compose(intent, text, lang, slots, state, customer_id, page_product, follow_up)
+        reply = Reply(c.text, intent, round(conf, 4), lang, slots.as_dict(), c.citations, c.suggested, handoff, c.facts)  # fmt: skip
+        self._finish(reply, text, lang)
+        if handoff:
+            self._log_handoff(reply, text, conversation_id)
+        if reply.suggested:
+            state.products = reply.suggested
+        reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
+        return reply
+
+    def _state(self, conversation_id: str | None) -> _State:
+        if conversation_id is None:
+            return _State()
+        st = self._conversations.pop(conversation_id, None) or _State()
+        self._conversations[conversation_id] = st
+        while len(self._conversations) > MAX_CONVERSATIONS:
+            self._conversations.popitem(last=False)
+        return st
+
+    def _slots(self, text: str, page_product: str | None) -> Slots:
+        s = Slots()
+        oids = order_ids(text, self.orders)
+        s.order_id = oids[0] if oids else None
+        ids = [tok for tok, _ in find_ids(text) if tok in self.products]
+        low, rest = text.lower(), text
+        if not ids:
+            for t, pid in self._titles:
+                at = low.find(t)
+                if at >= 0:  # a product named by its title; its words are not search slots
+                    ids, rest = [pid], text[:at] + " " + text[at + len(t) :]
+                    break
+        if not ids and page_product in self.products and (refers_to_page(text) or not s.order_id):
+            ids, s.from_page = [page_product], True  # type: ignore[list-item]
+        s.product_ids = list(dict.fromkeys(ids))
+        if self.engine.parser is not None:
+            understood_slots(self.engine.parser.parse(rest), self._colour_of, s)
+        return s
+
+    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool) -> tuple[A.Composed, bool]:  # fmt: skip
+        if intent == "order_status":
+            o = self.orders.get(slots.order_id or "")
+            if o is None or not customer_id or o["customer_id"] != customer_id:
+                return A.order_refused(slots.order_id, lang, bool(customer_id)), False
+            titles = {
+                it["product_id"]: self.products.get(it["product_id"], {}).get("title", "")
+                for it in o["items"]
+            }
+            return A.order_answer(o, titles, lang), False
+        if intent in INTENT_TOPICS:
+            hits = self.policy.search(text, None)
+            if not hits:
+                return A.Composed(A.CANNED["unsure"][lang]), True
+            return A.policy_answer(self.policy.sections[hits[0][0]], lang), False
+        if intent == "product_question":
+            if not slots.product_ids:
+                return A.Composed(A.CANNED["ask_product"][lang]), False
+            p = self.products[slots.product_ids[0]]
+            fld = next((name for name, rx in _FIELD if rx.search(text)), "price")
+            return A.product_answer(p, fld, lang, self.colour(p)), False
+        if intent == "compare":
+            ids = list(slots.product_ids)
+            if len(ids) < 2 and page_product in self.products and page_product not in ids:
+                ids.append(page_product)  # type: ignore[arg-type]
+            if len(ids) < 2:
+                return A.Composed(A.CANNED["ask_product"][lang]), False
+            return A.compare_answer([self.products[i] for i in ids[:4]], lang), False
+        if intent == "product_search":
+            return self._search(text, lang, slots, state, follow_up), False
+        return A.Composed(A.CANNED["greeting"][lang]), False
+
+    def _search(self, text: str, lang: str, slots: Slots, state: _State, follow_up: bool) -> A.Composed:
+        query = text
+        if follow_up:
+            query = f"{state.search_text} {text}"
+            prev = Slots()
+            if self.engine.parser is not None:
+                understood_slots(self.engine.parser.parse(state.search_text), self._colour_of, prev)
+            slots.category = slots.category or prev.category
+            if slots.price_min is None and slots.price_max is None:
+                slots.price_min, slots.price_max, slots.currency = (
+                    prev.price_min,
+                    prev.price_max,
+                    prev.currency,
+                )
+            slots.attributes = {**prev.attributes, **slots.attributes}
+        if slots.from_page and _CHEAPER.search(text):  # "cheaper than this one": same category, lower price
+            p = self.products[slots.product_ids[0]]
+            slots.category, slots.currency = p.get("category_path"), p.get("currency")
+            slots.price_max = p["price"] - 0.01
+            query = str(p.get("category_path") or "").split(" > ")[-1]
+        state.search_text = query
+        resp = self.engine.search(query, size=50, facets=())
+        if not resp.filters.get("categories") and slots.category_source == "synonym":
+            # the engine dropped a synonym's category that matched nothing ("手机壳" read as
+            # phones): the customer's price and attributes still hold, that reading does not
+            slots.category = None
+        picked = []
+        for h in resp.hits:
+            p = self.products.get(h.product_id)
+            if p is not None and self._fits(p, slots) and h.product_id not in slots.product_ids:
+                picked.append(p)
+            if len(picked) == 3:
+                break
+        return A.search_answer(picked, lang)
+
+    def _fits(self, p: dict, s: Slots) -> bool:
+        if s.category and not str(p.get("category_path") or "").startswith(s.category):
+            return False
+        price = p.get("price")
+        if s.price_min is not None or s.price_max is not None:
+            if price is None or (s.currency and p.get("currency") != s.currency):
+                return False
+            if (s.price_min is not None and price < s.price_min) or (
+                s.price_max is not None and price > s.price_max
+            ):
+                return False
+        want = s.attributes.get("colour")
+        return not want or self.colour(p) == want
+
+    # ------------------------------------------------------------------ guard, phraser, log
+    def _finish(self, reply: Reply, message: str, lang: str) -> None:
+        bad = unsupported(reply.answer, reply.facts)
+        if bad:  # a template bug must never reach a customer: hand off instead
+            reply.notes.append(f"template answer failed the guard ({', '.join(bad)}); handed off")
+            reply.answer, reply.handoff, reply.citations, reply.suggested = (
+                A.CANNED["unsure"][lang],
+                True,
+                [],
+                [],
+            )
+            return
+        if self.phraser is None or not reply.facts:
+            return
+        try:
+            text = phrase(self.phraser, message, reply.answer, reply.facts, lang)
+        except PhraserError as e:
+            reply.notes.append(str(e))
+            return
+        bad = unsupported(text, reply.facts)
+        if bad:
+            reply.notes.append(f"phrased answer rejected by the guard: {', '.join(bad)} not in the facts")
+            log.warning("assistant phraser rejected: %s", ", ".join(bad))
+            return
+        reply.answer, reply.phrased = text, True
+
+    def _log_handoff(self, reply: Reply, message: str, conversation_id: str | None) -> None:
+        rec = {"ts": time.time(), "conversation_id": conversation_id, "message": message, "intent": reply.intent, "confidence": reply.confidence}  # fmt: skip
+        self.handoffs.append(rec)
+        del self.handoffs[:-1000]
+        log.info("assistant hand-off: intent=%s confidence=%.2f", reply.intent, reply.confidence)
+        if self.handoff_log is not None:
+            with self.handoff_log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")

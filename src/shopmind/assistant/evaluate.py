@@ -1,0 +1,197 @@
+"""``shopmind evaluate assistant``: the assistant on the demo shop's labelled questions.
+
+Measures intent accuracy (overall and per language), slot exact match, answers with every
+expected fact correct, answers stating an unsupported fact, hand-off rate of out-of-scope
+questions, policy Recall@3 and the order validation against the
+injected order defects.
+
+"Unsupported" is checked independently of the assistant's own guard: every number, date and
+id of the final answer must be in the *source records* its citations name, read from the
+knowledge tables (the order row, the catalog row, the policy section in every language), not
+from the facts list the assistant reports.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.assistant.answer import _STATUS, product_fact
+from shopmind.assistant.core import Assistant, Reply
+from shopmind.assistant.guard import fact_tokens
+from shopmind.assistant.knowledge import load_policies
+from shopmind.assistant.policy import INTENT_TOPICS, BM25Baseline
+
+
+@dataclass
+class DemoAssistant:
+    assistant: Assistant
+    questions: list[dict[str, object]]
+    order_defects: pl.DataFrame
+    orders: pl.DataFrame
+    build_s: float
+
+
+def build_demo(seed: int = 42, n_products: int = 3000, n_users: int = 1500, days: int = 60) -> DemoAssistant:
+    """Generate the demo shop and its assistant data; index the catalog lexically (no encoder:
+    the assistant's answers do not use dense search, and the build stays seconds)."""
+    from shopmind.data.model import Batch
+    from shopmind.demo.assistant import assistant_data
+    from shopmind.demo.generator import generate
+    from shopmind.quality.gate import run_gate
+    from shopmind.search.engine import SearchConfig, SearchEngine
+
+    t0 = time.perf_counter()
+    shop = generate(seed=seed, n_products=n_products, n_users=n_users, days=days)
+    data = assistant_data(shop, seed=seed)
+    # the catalog the assistant serves is what the quality gate accepts (repaired text included)
+    gate = run_gate(Batch(source=shop.batch.source, products=shop.batch.products, meta=shop.batch.meta))
+    products = gate.tables["products"].accepted
+    engine = SearchEngine.build(products, None, SearchConfig(encoder=None, ltr="off"))
+    asst = Assistant(engine, products, data.orders, load_policies(texts=data.policies))
+    return DemoAssistant(asst, data.questions, data.order_defects, data.orders, time.perf_counter() - t0)
+
+
+def run_question(asst: Assistant, q: dict[str, object]) -> Reply:
+    """Ask ``q`` (its history first, in the same conversation)."""
+    cid = f"eval-{q['id']}"
+    for h in q.get("history") or []:  # type: ignore[union-attr]
+        asst.turn(str(h), conversation_id=cid, customer_id=q.get("customer_id"))  # type: ignore[arg-type]
+    return asst.turn(str(q["text"]), cid, q.get("customer_id"), q.get("page_product"))  # type: ignore[arg-type]
+
+
+def _d(v: datetime | None) -> str:
+    return v.strftime("%Y-%m-%d") if v else ""
+
+
+def source_texts(asst: Assistant, reply: Reply) -> list[str]:
+    """The knowledge records the reply cites, as text (what it may state)."""
+    out = []
+    for c in reply.citations:
+        if c["type"] == "order":
+            o = asst.orders.get(c["id"])
+            if o:
+                dates = " ".join(_d(o[k]) for k in ("placed_at", "shipped_at", "delivered_at", "returned_at"))
+                items = " ".join(f"{it['product_id']} {it['quantity']} {asst.products.get(it['product_id'], {}).get('title', '')}" for it in o["items"])  # fmt: skip
+                out.append(f"{o['order_id']} {dates} {items}")
+        elif c["type"] == "product" and c["id"] in asst.products:
+            out.append(product_fact(asst.products[c["id"]]))
+        elif c["type"] == "policy" and c["id"] in asst.policy.sections:
+            out.extend(f"{h} {b}" for h, b in asst.policy.sections[c["id"]].text.values())
+    return out
+
+
+def fact_correct(asst: Assistant, q: dict, r: Reply) -> bool:
+    """Whether the reply states every fact the labelled question expects."""
+    e = q["expect"]
+    cites = {(c["type"], c["id"]) for c in r.citations}
+    if e.get("no_data"):
+        return not any(t == "order" for t, _ in cites) and not any(
+            x.startswith("d:") for x in fact_tokens(r.answer)
+        )
+    if "status" in e:
+        return ("order", e["order_id"]) in cites and _STATUS[r.language][e["status"]] in r.answer
+    if "section" in e:
+        return ("policy", e["section"]) in cites
+    if "field" in e:
+        if ("product", e["product_id"]) not in cites:
+            return False
+        if e["field"] == "stock" and e["value"] == "0":
+            return "out of stock" in r.answer or "缺货" in r.answer
+        if e["field"] == "colour":
+            return e["value"] in r.answer.lower()
+        return f"n:{float(e['value']):g}" in fact_tokens(r.answer)
+    if "matches" in e:
+        got = set(r.suggested)
+        return got <= set(e["matches"]) and bool(got) == bool(e["matches"])
+    if "cheaper" in e:
+        last = r.answer.rstrip("。.").split("。" if r.language == "zh" else ". ")[-1]
+        return set(r.suggested) == set(e["products"]) and e["cheaper"] in last
+    if e.get("handoff"):
+        return r.handoff
+    return not r.handoff  # greeting: answered, not handed off
+
+
+def evaluate(demo: DemoAssistant) -> dict[str, object]:
+    """All figures of the module docstring for one built demo assistant."""
+    asst = demo.assistant
+    rows = []
+    for q in demo.questions:
+        r = run_question(asst, q)
+        # what the shopper typed may be echoed (their order id); everything else needs a source
+        sources = [str(q["text"]), *source_texts(asst, r)]
+        bad = sorted(fact_tokens(r.answer) - set().union(*(fact_tokens(t) for t in sources)))
+        rows.append({"id": q["id"], "lang": q["lang"], "text": q["text"], "intent": q["intent"], "predicted": r.intent, "slots_ok": r.slots == q["slots"], "facts_ok": fact_correct(asst, q, r), "unsupported": bad, "handoff": r.handoff, "answer": r.answer, "ms": r.ms})  # fmt: skip
+    n = len(rows)
+
+    def share(xs: list[dict], key: str) -> float:
+        return round(sum(bool(x[key]) for x in xs) / max(1, len(xs)), 4)
+
+    for x in rows:
+        x["intent_ok"] = x["intent"] == x["predicted"]
+    by_lang = {
+        lang: share([x for x in rows if x["lang"] == lang], "intent_ok") for lang in ("en", "zh", "mixed")
+    }
+    oos = [x for x in rows if x["intent"] == "out_of_scope"]
+    policy = _policy_recall(asst, demo.questions)
+    found = {(r.order_id, r.code) for r in asst.rejected_orders}
+    injected = demo.orders[demo.order_defects["row"].to_list()]["order_id"].to_list()
+    expected = set(zip(injected, demo.order_defects["code"].to_list(), strict=True))
+    return {
+        "questions": n,
+        "intent_accuracy": share(rows, "intent_ok"),
+        "intent_accuracy_by_language": by_lang,
+        "slot_exact_match": share(rows, "slots_ok"),
+        "answers_all_facts_correct": share(rows, "facts_ok"),
+        "answers_with_unsupported_fact": sum(bool(x["unsupported"]) for x in rows),
+        "out_of_scope_handoff_rate": share(oos, "handoff"),
+        "policy_recall_at_3": policy,
+        "order_validation": {
+            "orders": demo.orders.height,
+            "rejected": len(asst.rejected_orders),
+            "injected_defects": len(expected),
+            "defects_found_with_code": len(found & expected),
+            "clean_rows_rejected": len([f for f in found if f[0] not in injected]),
+        },
+        "failures": [
+            x for x in rows if not (x["intent_ok"] and x["slots_ok"] and x["facts_ok"]) or x["unsupported"]
+        ],
+        "build_seconds": round(demo.build_s, 2),
+    }
+
+
+def _policy_recall(asst: Assistant, questions: list[dict]) -> dict[str, object]:
+    base = BM25Baseline(list(asst.policy.sections.values()))
+    qs = [q for q in questions if "section" in q["expect"]]
+    hits = {
+        "ours": 0,
+        "ours_bm25f_only": 0,
+        "ours_routed_by_intent": 0,
+        "bm25s": 0,
+        "ours_recall_at_1": 0,
+        "bm25s_recall_at_1": 0,
+    }
+    for q in qs:
+        want = q["expect"]["section"]
+        intent = asst.model.predict(q["text"]).intent
+        routed = [s for s, _ in asst.policy.search(q["text"], INTENT_TOPICS.get(intent), k=3)]
+        hits["ours"] += want in [s for s, _ in asst.policy.search(q["text"], None, k=3)]
+        hits["ours_bm25f_only"] += want in [s for s, _ in asst.policy.lexical(q["text"], None, k=3)]
+        hits["ours_routed_by_intent"] += want in routed
+        hits["bm25s"] += want in base.search(q["text"], k=3)
+        top = asst.policy.search(q["text"], None, k=1)
+        hits["ours_recall_at_1"] += bool(top) and top[0][0] == want
+        hits["bm25s_recall_at_1"] += base.search(q["text"], k=1)[:1] == [want]
+    return {"questions": len(qs), **{k: round(v / max(1, len(qs)), 4) for k, v in hits.items()}}
+
+
+def write_report(result: dict[str, object], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "assistant_eval.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path

@@ -1,0 +1,98 @@
+"""Slots of a customer message: order ids, product references, price bounds, attributes.
+
+Rules, not a model: ids have a shape and a table to check against, and prices and catalog
+attributes are read by the search layer's own query understanding (``QueryUnderstanding`` of
+the served ``SearchEngine``: "under $50", "200元以下", colours/brands/categories from the
+catalog's vocabulary, Chinese values with their English equivalents).
+
+- **order id**: an id-shaped token that is an order in the table, or that follows an order
+  word ("order", "#", "订单", "单号") — an unknown id is still the slot (the answer then says
+  no such order for this customer, the same words as for someone else's order).
+- **products**: catalog ids in the text, else a catalog title contained in the text, else
+  "this one"/"这款"/"it" with the page's product.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shopmind.search.query import Understood
+
+ID_RE = re.compile(r"(?<![A-Za-z0-9])#?([A-Za-z]{0,3}\d{4,})(?![A-Za-z0-9])")
+_ORDER_WORD = re.compile(r"(?:order|parcel|package|shipment|订单|单号|包裹|快递|#)\s*(?:number|no\.?|id|号)?\s*[:：#]?\s*$", re.I)  # fmt: skip
+_THIS = re.compile(
+    r"\b(?:this|that|it|this one|this item|these)\b|这款|这个|这件|这双|这条|这只|此款|该商品|它",
+    re.I,
+)
+COLOUR_KEYS = frozenset({"colour", "color"})
+
+
+@dataclass
+class Slots:
+    order_id: str | None = None
+    product_ids: list[str] = field(default_factory=list)
+    price_min: float | None = None
+    price_max: float | None = None
+    currency: str | None = None
+    #: attribute key -> value, English form where the catalog links one (colour: red)
+    attributes: dict[str, str] = field(default_factory=dict)
+    category: str | None = None
+    #: where the category reading came from (catalog, graph, synonym; see ``Constraint.source``)
+    category_source: str | None = None
+    #: the product came from the page context ("this one")
+    from_page: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """The labelled-set view: order_id, product_ids, price_min/max, colour."""
+        return {
+            "order_id": self.order_id,
+            "product_ids": sorted(self.product_ids),
+            "price_min": self.price_min,
+            "price_max": self.price_max,
+            "colour": self.attributes.get("colour"),
+        }
+
+
+def find_ids(text: str) -> list[tuple[str, int]]:
+    """Id-shaped tokens (letters + >= 4 digits) with their start offsets."""
+    return [(m.group(1), m.start()) for m in ID_RE.finditer(unicodedata.normalize("NFKC", text))]
+
+
+def order_ids(text: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
+    """Order ids in ``text``: known orders, or an id right after an order word."""
+    t = unicodedata.normalize("NFKC", text)
+    out = []
+    for tok, start in find_ids(t):
+        if tok in known_orders or tok.upper() in known_orders or _ORDER_WORD.search(t[max(0, start - 24) : start]):  # fmt: skip
+            oid = tok if tok in known_orders else tok.upper() if tok.upper() in known_orders else tok
+            if oid not in out:
+                out.append(oid)
+    return out
+
+
+def refers_to_page(text: str) -> bool:
+    """Whether the message points at "this" product (the page's)."""
+    return _THIS.search(text) is not None
+
+
+def understood_slots(u: Understood, colour_of: Mapping[str, str], slots: Slots) -> None:
+    """Copy prices, attributes and the category of ``u`` into ``slots`` (English values)."""
+    for c in u.constraints:
+        if c.kind == "price":
+            if c.source != "pattern":  # "cheap"/"premium" are the search's business, not a stated price
+                continue
+            slots.price_min, slots.price_max, slots.currency = c.price_min, c.price_max, c.currency
+        elif c.kind == "attribute":
+            key, value = c.key, c.value
+            for k, v in c.alternatives:
+                if k in COLOUR_KEYS or (k.isascii() and not key.isascii()):
+                    key, value = k, v
+                    break
+            if key in COLOUR_KEYS or value in colour_of:
+                key, value = "colour", colour_of.get(value, value)
+            slots.attributes[key] = value
+        elif c.kind == "category" and (slots.category is None or len(c.value) > len(slots.category)):
+            slots.category, slots.category_source = c.value, c.source

@@ -1,0 +1,457 @@
+"""The demo shop's knowledge for the shop assistant: orders, policy documents, labelled questions.
+
+``assistant_data(shop)`` derives everything from an already generated :class:`DemoShop`, so the
+three canonical tables stay byte-identical and the assistant's tables are consistent with them:
+
+- **orders**: one row per ``order_id`` of the clean purchase events (same customer, items,
+  quantities, prices and time). The status follows from the purchase's age at the end of the
+  simulated period and from the customer's return events: ``returned`` when an item of the
+  order was returned, else ``placed`` (< 1 day old), ``shipped`` (< 4 days) or ``delivered``,
+  each with the dates it implies. A few defective rows (one per ``ORDER_DEFECTS`` code) are
+  appended with their ground truth, so the assistant's order validation can be measured.
+- **policies**: ``demo.policies`` (Markdown, English + Chinese, shared section anchors).
+- **questions**: a labelled set of customer questions in English, Chinese and mixed text, each
+  with its intent, slots and the facts a correct answer must state (order status, policy
+  section, product price/stock/colour, products matching a search), plus privacy probes (an
+  order asked for by another customer) and out-of-scope questions. The phrasings here are
+  written separately from the assistant's training seed (``assistant.seed``); a test checks
+  that no labelled question is a seed utterance.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from shopmind.demo import vocab as V
+from shopmind.demo.generator import DemoShop
+from shopmind.demo.policies import POLICIES
+
+ORDER_STATUSES: tuple[str, ...] = ("placed", "shipped", "delivered", "returned")
+#: Defects injected into the demo's order table, one row each (what the validator must find).
+ORDER_DEFECTS: tuple[str, ...] = (
+    "ORD_DUP_ID",
+    "ORD_CUSTOMER_MISSING",
+    "ORD_STATUS_UNKNOWN",
+    "ORD_DATES_ORDER",
+    "ORD_STATUS_DATES",
+    "ORD_ITEM_UNKNOWN",
+    "ORD_ITEMS_EMPTY",
+)
+ITEM = pl.Struct({"product_id": pl.Utf8, "quantity": pl.Int64, "price": pl.Float64, "currency": pl.Utf8})
+TS = pl.Datetime("us", "UTC")
+ORDER_SCHEMA: dict[str, pl.DataType] = {
+    "order_id": pl.Utf8,
+    "customer_id": pl.Utf8,
+    "status": pl.Utf8,
+    "placed_at": TS,
+    "shipped_at": TS,
+    "delivered_at": TS,
+    "returned_at": TS,
+    "items": pl.List(ITEM),
+}
+
+
+@dataclass
+class AssistantData:
+    """What the demo adds for the assistant (see the module docstring)."""
+
+    orders: pl.DataFrame
+    #: injected order defects: ``row`` (position in ``orders``) and ``code``
+    order_defects: pl.DataFrame
+    #: file name -> Markdown text (``returns.en.md``, ``returns.zh.md``, ...)
+    policies: dict[str, str]
+    questions: list[dict[str, object]]
+
+
+def _clean_rows(shop: DemoShop, table: str) -> pl.Series:
+    d = shop.defects.filter(pl.col("table") == table)
+    return d["row"]
+
+
+def _orders(shop: DemoShop, end: datetime) -> pl.DataFrame:
+    ev = shop.batch.events
+    bad = _clean_rows(shop, "events")
+    ev = ev.filter(~pl.col("_row").is_in(bad.implode()))
+    buys = ev.filter(
+        (pl.col("type") == "purchase") & pl.col("order_id").is_not_null() & pl.col("user_id").is_not_null()
+    )
+    rets = ev.filter(pl.col("type") == "return").select(
+        pl.col("user_id"), pl.col("item_id"), pl.col("timestamp").alias("ret_ts")
+    )
+    orders = (
+        buys.sort("timestamp", "_row")
+        .group_by("order_id", maintain_order=True)
+        .agg(
+            pl.col("user_id").first().alias("customer_id"),
+            pl.col("timestamp").min().alias("placed_at"),
+            pl.struct(
+                pl.col("item_id").alias("product_id"),
+                pl.col("quantity").cast(pl.Int64),
+                pl.col("price"),
+                pl.col("currency"),
+            ).alias("items"),
+        )
+    )
+    # first return of an item of the order by its customer after the order
+    exploded = orders.select("order_id", "customer_id", "placed_at", pl.col("items").list.eval(pl.element().struct.field("product_id")).alias("pid")).explode("pid")  # fmt: skip
+    first_ret = (
+        exploded.join(rets, left_on=["customer_id", "pid"], right_on=["user_id", "item_id"])
+        .filter(pl.col("ret_ts") > pl.col("placed_at"))
+        .group_by("order_id")
+        .agg(pl.col("ret_ts").min().alias("returned_at"))
+    )
+    orders = orders.join(first_ret, on="order_id", how="left", maintain_order="left")
+    end_us = int((end - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+    rows = []
+    day = 86_400_000_000
+    for r in orders.iter_rows(named=True):
+        placed = r["placed_at"]
+        p_us = int((placed - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+        age = end_us - p_us
+        shipped = delivered = None
+        ret = r["returned_at"]
+        if ret is not None:
+            gap = ret - placed
+            shipped, delivered, status = placed + min(timedelta(days=1), gap / 3), placed + min(timedelta(days=3), gap * 2 / 3), "returned"  # fmt: skip
+        elif age < day:
+            status = "placed"
+        elif age < 4 * day:
+            status, shipped = "shipped", placed + timedelta(hours=20)
+        else:
+            # delivery 2-5 days after shipping, from the order id (deterministic, no rng state)
+            extra = 2 + sum(map(ord, r["order_id"])) % 4
+            status, shipped = "delivered", placed + timedelta(hours=20)
+            delivered = shipped + timedelta(days=extra)
+            if delivered > end:
+                delivered = end - timedelta(hours=1)
+        rows.append(
+            {
+                "order_id": r["order_id"],
+                "customer_id": r["customer_id"],
+                "status": status,
+                "placed_at": placed,
+                "shipped_at": shipped,
+                "delivered_at": delivered,
+                "returned_at": ret,
+                "items": r["items"],
+            }
+        )
+    return pl.DataFrame(rows, schema=ORDER_SCHEMA)
+
+
+def _inject(orders: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Append one defective copy of a random clean order per ``ORDER_DEFECTS`` code."""
+    out = []
+    n = orders.height
+    for k, code in enumerate(ORDER_DEFECTS):
+        r = orders.row(int(rng.integers(n)), named=True)
+        r = dict(r)
+        if code != "ORD_DUP_ID":
+            r["order_id"] = f"X{k:02d}{r['order_id']}"
+        if code == "ORD_CUSTOMER_MISSING":
+            r["customer_id"] = None
+        elif code == "ORD_STATUS_UNKNOWN":
+            r["status"] = "teleported"
+        elif code == "ORD_DATES_ORDER":
+            r["status"], r["shipped_at"] = "shipped", r["placed_at"] - timedelta(days=2)
+            r["delivered_at"] = r["returned_at"] = None
+        elif code == "ORD_STATUS_DATES":
+            r["status"], r["shipped_at"], r["delivered_at"], r["returned_at"] = "delivered", None, None, None
+        elif code == "ORD_ITEM_UNKNOWN":
+            r["items"] = [{**r["items"][0], "product_id": "NO-SUCH-ITEM"}]
+        elif code == "ORD_ITEMS_EMPTY":
+            r["items"] = []
+        out.append(r)
+    bad = pl.DataFrame(out, schema=ORDER_SCHEMA)
+    defects = pl.DataFrame(
+        {"row": pl.Series(range(n, n + len(out)), dtype=pl.Int64), "code": list(ORDER_DEFECTS)}
+    )
+    return pl.concat([orders, bad]), defects
+
+
+# ------------------------------------------------------------------ labelled questions
+# Each template: (language, text); "{o}" order id, "{t}" product title, "{c}" category term,
+# "{p}" price. Phrasings are deliberately not those of assistant.seed.
+_ORDER_Q = [
+    ("en", "hi, could you tell me what's happening with order {o}?"),
+    ("en", "has my parcel {o} left the warehouse yet"),
+    ("en", "when will {o} arrive?"),
+    ("zh", "帮我看看订单{o}到哪了"),
+    ("zh", "我的订单 {o} 现在是什么状态？"),
+    ("zh", "{o}这个单发货了吗"),
+    ("mixed", "order {o} 现在到哪里了？"),
+    ("mixed", "请问 {o} shipped 了吗"),
+]
+_POLICY_Q = {
+    "returns-window": [
+        ("en", "how many days do I have to send something back?"),
+        ("zh", "收到货多久之内可以退？"),
+        ("mixed", "return 期限是几天？"),
+    ],  # fmt: skip
+    "returns-worn": [
+        ("en", "I already wore the jacket twice, can I still return it?"),
+        ("zh", "衣服洗过了还能退货吗"),
+        ("mixed", "穿过的 jacket 可以 return 吗"),
+    ],  # fmt: skip
+    "returns-refund": [
+        ("en", "how long until my refund shows up on my card?"),
+        ("zh", "退款几天能到账？"),
+        ("mixed", "refund 多久到账"),
+    ],  # fmt: skip
+    "returns-how": [
+        ("en", "what are the steps to send an item back, is there a label?"),
+        ("zh", "怎么申请退货，运单怎么打印"),
+        ("mixed", "退货 label 怎么打印"),
+    ],  # fmt: skip
+    "returns-exchange": [
+        ("en", "can I swap these shoes for a bigger size?"),
+        ("zh", "可以换个颜色吗"),
+        ("mixed", "能不能 exchange 尺码"),
+    ],  # fmt: skip
+    "shipping-times": [
+        ("en", "how long does express delivery take?"),
+        ("zh", "普通快递几天能送到？"),
+        ("mixed", "standard delivery 要几天"),
+    ],  # fmt: skip
+    "shipping-free": [
+        ("en", "what's the minimum spend for free delivery?"),
+        ("zh", "满多少包邮"),
+        ("mixed", "free shipping 门槛是多少"),
+    ],  # fmt: skip
+    "shipping-international": [
+        ("en", "do you deliver abroad, and who pays customs?"),
+        ("zh", "可以寄到国外吗，关税谁付"),
+        ("mixed", "international 配送要多久"),
+    ],  # fmt: skip
+    "shipping-tracking": [
+        ("en", "where do I find the tracking link for a parcel?"),
+        ("zh", "物流单号在哪里查看"),
+        ("mixed", "tracking 链接在哪里"),
+    ],  # fmt: skip
+    "payment-methods": [
+        ("en", "do you take Alipay or American Express?"),
+        ("zh", "可以用微信支付吗"),
+        ("mixed", "支持 PayPal 付款吗"),
+    ],  # fmt: skip
+    "payment-instalments": [
+        ("en", "can I split the payment into instalments?"),
+        ("zh", "能分期付款吗"),
+        ("mixed", "可以分期 pay 吗"),
+    ],  # fmt: skip
+    "payment-security": [
+        ("en", "is it safe to enter my card number here, do you store it?"),
+        ("zh", "你们会保存我的银行卡号吗"),
+        ("mixed", "card 信息安全吗"),
+    ],  # fmt: skip
+    "payment-failed": [
+        ("en", "my card got declined at checkout, what now?"),
+        ("zh", "付款失败了怎么办"),
+        ("mixed", "payment 失败了订单还在吗"),
+    ],  # fmt: skip
+    "payment-invoice": [
+        ("en", "I need a company invoice for my purchase"),
+        ("zh", "怎么开发票"),
+        ("mixed", "invoice 怎么开"),
+    ],  # fmt: skip
+    "warranty-period": [
+        ("en", "how long is the guarantee on headphones?"),
+        ("zh", "保修期多长时间"),
+        ("mixed", "warranty 是几个月"),
+    ],  # fmt: skip
+    "warranty-claim": [
+        ("en", "my kettle stopped working after a month, how do I claim the guarantee?"),
+        ("zh", "商品坏了怎么申请保修"),
+        ("mixed", "怎么申请 warranty 维修"),
+    ],  # fmt: skip
+    "warranty-exclusions": [
+        ("en", "does the warranty cover accidental damage?"),
+        ("zh", "摔坏了在保修范围内吗"),
+        ("mixed", "意外损坏 warranty 管吗"),
+    ],  # fmt: skip
+}
+_POLICY_INTENT = {"returns": "return_refund", "warranty": "return_refund", "shipping": "shipping", "payment": "payment"}  # fmt: skip
+_PRODUCT_Q = [
+    ("en", "price", "how much does this one cost?", True),
+    ("en", "stock", "is this one still available?", True),
+    ("en", "colour", "which colour is this item?", True),
+    ("zh", "price", "这款多少钱？", True),
+    ("zh", "stock", "这个还有库存吗", True),
+    ("mixed", "price", "这个 price 是多少", True),
+    ("en", "price", "what does the {t} cost?", False),
+    ("zh", "stock", "{t} 还有货吗", False),
+]
+_SEARCH_Q = [
+    ("en", "I'm looking for a {col} {c} under ${p}"),
+    ("en", "any {c} below {p} dollars?"),
+    ("zh", "有没有{p}元以下的{colzh}{czh}"),
+    ("zh", "推荐一款{czh}，{p}元以内"),
+    ("mixed", "想买 {c}，预算{p}元以内"),
+]
+_COMPLAINT_Q = [
+    ("en", "this is unacceptable, the package arrived completely crushed"),
+    ("en", "I've been waiting forever and nobody answers my emails, I'm really angry"),
+    ("zh", "太失望了，收到的东西是坏的，客服也不回复"),
+    ("zh", "我要投诉，快递员态度太差了"),
+    ("mixed", "服务太差了 really disappointed"),
+]
+_GREETING_Q = [
+    ("en", "good morning!"),
+    ("en", "hey there, anyone around?"),
+    ("zh", "在吗"),
+    ("zh", "你好呀"),
+    ("mixed", "hello 你好"),
+    ("en", "thanks a lot, that helped"),
+]
+_OOS_Q = [
+    ("en", "what will the weather be like in Paris tomorrow?"),
+    ("en", "can you write me a poem about the sea"),
+    ("en", "who won the football match last night"),
+    ("zh", "明天上海会下雨吗"),
+    ("zh", "帮我写一篇关于春天的作文"),
+    ("zh", "今天的股票行情怎么样"),
+    ("mixed", "帮我 translate 这句话成法语"),
+    ("en", "what is the capital of australia"),
+    ("zh", "给我讲个笑话"),
+    ("mixed", "推荐一部 movie 看看"),
+]
+
+
+def _usable_products(shop: DemoShop) -> pl.DataFrame:
+    bad = _clean_rows(shop, "products")
+    p = shop.batch.products.filter(~pl.col("_row").is_in(bad.implode()))
+    return p.filter(pl.col("price") > 0)
+
+
+def _unique_titles(p: pl.DataFrame) -> pl.DataFrame:
+    """Products whose title no other product has (a shopper can name them unambiguously)."""
+    dup = p.group_by(pl.col("title").str.to_lowercase()).len().filter(pl.col("len") > 1)["title"]
+    return p.filter(~pl.col("title").str.to_lowercase().is_in(dup.implode()))
+
+
+def _attr(row: dict, keys: tuple[str, ...]) -> str | None:
+    for a in row.get("attributes") or []:
+        if a["key"] in keys:
+            return a["value"]
+    return None
+
+
+_COLOUR_ZH = {zh: key for key, (_, zh, _) in V.COLOURS.items()}
+
+
+def _colour_key(row: dict) -> str | None:
+    v = _attr(row, ("colour", "颜色"))
+    return None if v is None else _COLOUR_ZH.get(v, v)
+
+
+def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -> list[dict[str, object]]:
+    qs: list[dict[str, object]] = []
+
+    def add(lang: str, text: str, intent: str, slots: dict, expect: dict, **kw: object) -> None:
+        full = {"order_id": None, "product_ids": [], "price_min": None, "price_max": None, "colour": None}
+        full.update(slots)
+        qs.append({"id": f"q{len(qs) + 1:03d}", "lang": lang, "text": text, "intent": intent, "slots": full, "expect": expect, "customer_id": kw.get("customer_id"), "page_product": kw.get("page_product"), "history": kw.get("history", [])})  # fmt: skip
+
+    # orders: each template with a different order, its customer asking; then privacy probes
+    pick = rng.choice(orders.height, size=len(_ORDER_Q) + 4, replace=False)
+    for (lang, tpl), i in zip(_ORDER_Q, pick, strict=False):
+        o = orders.row(int(i), named=True)
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
+    for j, i in enumerate(pick[len(_ORDER_Q) :]):
+        o = orders.row(int(i), named=True)
+        other = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"][j]
+        lang, tpl = _ORDER_Q[j * 2 % len(_ORDER_Q)]
+        who = other if j % 2 == 0 else None
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
+    # policies
+    for section, items in _POLICY_Q.items():
+        intent = _POLICY_INTENT[section.split("-")[0]]
+        for lang, text in items:
+            add(lang, text, intent, {}, {"section": section})
+    # product questions (page context or by name)
+    prods = _usable_products(shop)
+    sample = _unique_titles(prods).sample(n=len(_PRODUCT_Q) * 2, seed=int(rng.integers(1 << 30)))
+    for k, (lang, field, tpl, ctx) in enumerate(_PRODUCT_Q * 2):
+        r = sample.row(k, named=True)
+        if (lang == "en") == (r["language"] == "zh") and not ctx:
+            continue  # ask for a product by name in the language of its title
+        value = {"price": f"{r['price']:.2f}", "stock": str(r["stock"]), "colour": _colour_key(r)}[field]
+        if value is None:
+            continue
+        text = tpl.format(t=r["title"])
+        add(lang, text, "product_question", {"product_ids": [r["product_id"]]}, {"product_id": r["product_id"], "field": field, "value": value}, page_product=r["product_id"] if ctx else None)  # fmt: skip
+    # product search with a price cap (and colour), ground truth = every matching product
+    leaves = [lf for lf in V.LEAVES if lf.colours and " " not in lf.query_zh]
+    for lang, tpl in _SEARCH_Q * 3:
+        leaf = leaves[int(rng.integers(len(leaves)))]
+        col = leaf.colours[int(rng.integers(len(leaf.colours)))]
+        cur = "USD" if "$" in tpl or "dollars" in tpl else "CNY"
+        cap = int(round(leaf.price_usd * (1.5 if cur == "USD" else 1.5 * V.CNY_PER_USD), -1))
+        text = tpl.format(col=V.COLOURS[col][0].lower(), colzh=V.COLOURS[col][1], c=leaf.query_en, czh=leaf.query_zh, p=cap)  # fmt: skip
+        with_colour = "{col" in tpl
+        path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
+        m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
+        if with_colour:
+            m = m.filter(
+                pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean)
+            )
+        add(lang, text, "product_search", {"price_max": float(cap), "colour": col if with_colour else None}, {"matches": sorted(m["product_id"]), "category": path})  # fmt: skip
+    # multi-turn: a follow-up keeps the product search and adds a colour
+    for lang, first, follow, col in (("en", "show me maxi dresses under $150", "and in red?", "red"), ("zh", "有没有500元以下的长款连衣裙", "黑色的呢？", "black"), ("en", "any sneakers under $120?", "what about white ones?", "white")):  # fmt: skip
+        leaf = next(lf for lf in V.LEAVES if lf.query_en in first or lf.query_zh in first)
+        path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
+        cap = float(first.split("$")[1].split()[0].rstrip("?")) if "$" in first else 500.0
+        cur = "USD" if "$" in first else "CNY"
+        m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
+        m = m.filter(pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean))
+        add(lang, follow, "product_search", {"price_max": cap, "colour": col}, {"matches": sorted(m["product_id"]), "category": path}, history=[first])  # fmt: skip
+    # compare two products by id
+    for lang, tpl in (("en", "which is cheaper, {a} or {b}?"), ("zh", "{a}和{b}哪个更便宜"), ("mixed", "compare 一下 {a} 和 {b}")):  # fmt: skip
+        for _ in range(2):
+            cur = "USD" if lang == "en" else "CNY"
+            pool = prods.filter(pl.col("currency") == cur)
+            two = pool.sample(n=2, seed=int(rng.integers(1 << 30))).sort("price")
+            a, b = two.row(0, named=True), two.row(1, named=True)
+            if a["price"] == b["price"]:
+                continue
+            add(lang, tpl.format(a=b["product_id"], b=a["product_id"]), "compare", {"product_ids": sorted([a["product_id"], b["product_id"]])}, {"cheaper": a["product_id"], "products": sorted([a["product_id"], b["product_id"]])})  # fmt: skip
+    for lang, text in _COMPLAINT_Q:
+        add(lang, text, "complaint", {}, {"handoff": True})
+    for lang, text in _GREETING_Q:
+        add(lang, text, "greeting", {}, {})
+    for lang, text in _OOS_Q:
+        add(lang, text, "out_of_scope", {}, {"handoff": True})
+    return qs
+
+
+def assistant_data(shop: DemoShop, seed: int = 42) -> AssistantData:
+    """Orders (with injected defects), policies and labelled questions for ``shop``."""
+    end = datetime.fromisoformat(str(shop.batch.meta["generator"]["end"]))  # type: ignore[index]
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
+    clean = _orders(shop, end)
+    orders, defects = _inject(clean, rng)
+    policies = {f"{topic}.{lang}.md": text for topic, pair in POLICIES.items() for lang, text in zip(("en", "zh"), pair, strict=True)}  # fmt: skip
+    return AssistantData(orders, defects, policies, _questions(rng, shop, clean))
+
+
+def write_assistant(data: AssistantData, out_dir: Path) -> dict[str, Path]:
+    """Write ``orders.parquet``, ``order_defects.parquet``, ``policies/*.md`` and
+    ``assistant_questions.jsonl`` into ``out_dir`` (new files beside the demo's tables)."""
+    out_dir = Path(out_dir)
+    (out_dir / "policies").mkdir(parents=True, exist_ok=True)
+    paths = {"orders": out_dir / "orders.parquet", "order_defects": out_dir / "order_defects.parquet"}
+    data.orders.write_parquet(paths["orders"])
+    data.order_defects.write_parquet(paths["order_defects"])
+    for name, text in data.policies.items():
+        (out_dir / "policies" / name).write_text(text, encoding="utf-8")
+    paths["policies"] = out_dir / "policies"
+    paths["questions"] = out_dir / "assistant_questions.jsonl"
+    with paths["questions"].open("w", encoding="utf-8") as f:
+        for q in data.questions:
+            f.write(json.dumps(q, ensure_ascii=False) + "\n")
+    return paths
