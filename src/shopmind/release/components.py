@@ -39,7 +39,7 @@ from shopmind.release.releases import MANIFEST, ReleaseError
 
 #: build policy per settings table (not engine settings) and its defaults
 BUILD_KEYS: dict[str, dict[str, float]] = {
-    "search": {"ltr_retrain_share": 0.05},
+    "search": {"ltr_retrain_share": 0.05, "adapter": 1.0},
     "recs": {"retrain_hours": 24.0, "retrain_events_share": 0.10},
 }
 LTR_STATE = "ltr_state.json"  # per retrieval parts: labels digest, decision facts, model folder
@@ -272,10 +272,26 @@ def _add_vectors(
         "warm_queries_seconds": round(time.perf_counter() - t0, 3),
     }
     engine.reranker = None
+    facts["adapter"] = _adapter(ctx, engine, encoder, policy)
     prev = ctx.previous / "search" if ctx.previous else None
     facts["ltr"] = _ltr(ctx, engine, cfg, policy, folder, prev, carry_from=base)
     engine.save(folder)
     _write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
+    return facts
+
+
+def _adapter(ctx: BuildContext, engine: Any, encoder: Any, policy: Mapping[str, float]) -> dict[str, Any]:
+    """The shop-tuned query adapter (``search.adapt.release``): trained from the store's
+    search clicks, attached only when it wins on held-out queries; saved with the engine, so
+    it is versioned and rolled back with the release. ``[search] adapter = 0`` turns it off."""
+    if not policy.get("adapter", 1.0):
+        return {"adapter": "off", "reason": "[search] adapter = 0"}
+    from shopmind.search.adapt.release import fit_release_adapter
+
+    stage = "search: query adapter"
+    ctx.progress.start(stage, None)
+    facts = fit_release_adapter(engine, encoder, ctx.events, ctx.cache_dir)
+    ctx.progress.finish(stage)
     return facts
 
 

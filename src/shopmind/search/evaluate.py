@@ -425,6 +425,10 @@ METHODS: dict[str, Callable[..., Method]] = {
     "fusion-static+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static"),
     "dense-static+use": lambda vectors=DEFAULT_VECTORS: DenseMethod("static+use", vectors),
     "fusion-static+use+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static+use"),
+    # the shop-tuned query adapter (shopmind.search.adapt, issue 12): trained on the tuning half
+    "dense-e5+adapt": lambda vectors=DEFAULT_VECTORS: _adapt("dense", vectors),
+    "hybrid-e5+adapt": lambda vectors=DEFAULT_VECTORS: _adapt("hybrid", vectors),
+    "fusion-e5+adapt+ltr": lambda vectors=DEFAULT_VECTORS: _adapt("ltr", vectors),
 }
 #: Methods whose constructor takes the vector cache folder.
 DENSE_METHODS = ("dense-use", "dense-e5", "hybrid", "hybrid-e5", "fusion+ltr", "fusion-e5+ltr")
@@ -436,6 +440,19 @@ DENSE_METHODS += (
     "dense-static+use",
     "fusion-static+use+ltr",
 )
+
+
+DENSE_METHODS += ("dense-e5+adapt", "hybrid-e5+adapt", "fusion-e5+adapt+ltr")
+
+
+def _adapt(kind: str, vectors: Path | str | None) -> Method:
+    from shopmind.search.adapt import evaluate as adapt_eval
+
+    if kind == "dense":
+        return adapt_eval.AdaptedDense("e5", vectors)
+    if kind == "hybrid":
+        return adapt_eval.AdaptedHybrid("e5", vectors)
+    return adapt_eval.adapted_ltr("e5", vectors)
 
 
 def _ltr(base: str, vectors: Path | str | None, encoder: str = "use") -> Method:

@@ -74,6 +74,9 @@ def load_release(folder: Path) -> LoadedRelease:
         from shopmind.search.engine import SearchEngine
 
         engine = SearchEngine.load(folder / "search")
+        from shopmind.search.adapt.encoder import attach_saved_adapter
+
+        attach_saved_adapter(engine, folder / "search")  # the shop-tuned query adapter, if built
     if (folder / "recs").exists():
         from shopmind.recommend.service import RecommendationService
 

@@ -1,0 +1,112 @@
+"""The shop-tuned query adapter vs the frozen encoder, peers in one run (issue 12, search).
+
+Runs ``shopmind.search.evaluate.evaluate`` (the same code as ``shopmind evaluate search``) with
+tantivy, frozen dense e5, adapted dense e5, and the full pipelines (``fusion-e5+ltr`` and
+``fusion-e5+adapt+ltr``) on one dataset. The adapter trains on the tuning half only (see
+``shopmind.search.adapt.evaluate``): the **held-out** column is the figure to quote.
+
+Where e5 over the whole corpus is out of reach on this machine, ``--queries N`` evaluates the
+first N judged queries (md5 order) over a sub-corpus of their judged products plus
+``--distractors`` random others (``bench/encoders_quality.sample``); compare methods within a
+run, not with full-corpus figures.
+
+    python bench/adapter_quality.py --dataset home-depot --queries 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from encoders_quality import sample  # noqa: E402
+from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PATHS = {"home-depot": "home-depot", "crowdflower": "crowdflower/train.csv", "qbqtc": "qbqtc-zh/dev.json"}
+METHODS = "tantivy,ours,dense-e5,dense-e5+adapt,hybrid-e5,hybrid-e5+adapt,fusion-e5+ltr,fusion-e5+adapt+ltr"
+
+
+def ratios(rows: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The issue's ratios on the held-out half (the queries no adapter trained on)."""
+    out = {}
+
+    def r(a: str, b: str, key: str) -> None:
+        if a in rows and b in rows and rows[b]["heldout"]:
+            out[key] = round(rows[a]["heldout"] / rows[b]["heldout"], 4)
+
+    r("dense-e5+adapt", "dense-e5", "adapted_dense / frozen_dense (goal >= 1.15)")
+    r("fusion-e5+adapt+ltr", "tantivy", "adapted_pipeline / tantivy (goal >= 1.35)")
+    r("fusion-e5+ltr", "tantivy", "frozen_pipeline / tantivy")
+    r("hybrid-e5+adapt", "hybrid-e5", "adapted_hybrid / frozen_hybrid")
+    r("fusion-e5+adapt+ltr", "fusion-e5+ltr", "adapted_pipeline / frozen_pipeline")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--dataset", choices=sorted(PATHS), default="home-depot")
+    ap.add_argument("--queries", type=int, default=None, help="sample: first N queries (md5 order)")
+    ap.add_argument("--distractors", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--methods", default=METHODS)
+    ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    data = load_dataset(args.dataset, args.data / PATHS[args.dataset])
+    if args.queries:
+        data = sample(data, args.queries, args.distractors, args.seed)
+    methods = make_methods([m for m in args.methods.split(",") if m], args.vectors)
+    t0 = time.perf_counter()
+    out = evaluate(data, methods, ("retrieval",), None, progress=False)
+    rows = {}
+    for name, m in out["methods"].items():  # type: ignore[union-attr]
+        r = m["views"]["retrieval"]
+        h = r["heldout"]
+        n, nh = r["ndcg@10_queries"], h["ndcg@10_queries"]
+        tuning = (r["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh)
+        rows[name] = {
+            "heldout": h["ndcg@10"],
+            "tuning_half": round(tuning, 4),
+            "all": r["ndcg@10"],
+            "heldout_recall@100": h["recall@100"],
+            "heldout_queries": nh,
+        }
+        print(
+            f"{name:22s} held-out {h['ndcg@10']:.4f}  tuning {tuning:.4f}  all {r['ndcg@10']:.4f}  ({nh} q)"
+        )
+        adapter = (m.get("tuning") or {}).get("adapter")
+        if adapter:
+            print(f"{'':22s} adapter: {adapter.get('kept')}, val {adapter.get('val_ndcg@10_frozen')} -> "
+                  f"{adapter.get('val_ndcg@10_adapted')}, {adapter.get('train_pairs')} pairs, {adapter.get('seconds')} s")  # fmt: skip
+    rat = ratios(rows)
+    for k, v in rat.items():
+        print(f"{k}: {v}")
+    summary = {
+        "bench": "adapter_quality",
+        "dataset": args.dataset,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python bench/adapter_quality.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "products": data.products.height,
+        "queries": len(data.qrels),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "ndcg@10": rows,
+        "ratios_heldout": rat,
+        "report": out,
+    }
+    suffix = f"-{args.queries}q" if args.queries else ""
+    path = args.out or ROOT / "bench" / "results" / f"adapter_quality-{args.dataset}{suffix}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
+    print(f"JSON: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Shop-tuned query adapter over the frozen bundled encoders (issue 12 item 1).
+
+- ``model``: ``QueryAdapter`` (``q' = normalise(q + U Vᵀ q)``), its numpy training
+  (InfoNCE, in-batch + hard negatives, early stopping on validation) and ``fit_adapter``
+  (settings chosen on a validation split of the training queries).
+- ``evaluate``: ``dense-e5+adapt``, ``hybrid-e5+adapt``, ``fusion-e5+adapt+ltr`` for
+  ``shopmind evaluate search`` (trained on the tuning half, quoted on the held-out half).
+- ``release``: the adapter as a release component, trained from the store's search clicks.
+"""
+
+from shopmind.search.adapt.model import (
+    AdapterParams,
+    FitResult,
+    PairSet,
+    QueryAdapter,
+    fit_adapter,
+    pairs_from_grades,
+    query_split,
+    retrieval_ndcg,
+    train_adapter,
+)
+
+__all__ = [
+    "AdapterParams",
+    "FitResult",
+    "PairSet",
+    "QueryAdapter",
+    "fit_adapter",
+    "pairs_from_grades",
+    "query_split",
+    "retrieval_ndcg",
+    "train_adapter",
+]

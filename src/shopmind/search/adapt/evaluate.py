@@ -1,0 +1,119 @@
+"""The adapted encoder as ``shopmind evaluate search`` methods (issue 12, search measures).
+
+Protocol (``training_queries``): the adapter is trained on the evaluator's tuning half only
+(md5(query) last hex digit even, ``evaluate.tuning_half``) minus any query whose normalised
+text equals a held-out one; its settings are chosen on a validation split of those training
+queries (``model.fit_adapter``). The figure to quote is the **held-out half**, which no
+adapter saw. Methods:
+
+- ``dense-e5+adapt``: exact dense retrieval with adapted query vectors (product vectors are
+  the frozen, cached ones);
+- ``hybrid-e5+adapt``: BM25F + adapted dense, linear/RRF fusion chosen on the tuning half;
+- ``fusion-e5+adapt+ltr``: the full pipeline — the LightGBM re-ranker over the adapted
+  fusion, scored out of fold as ``fusion-e5+ltr`` (the model that scores a query never
+  trained on it; its features read the adapted cosine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from shopmind.search.adapt.model import FitResult, QueryAdapter, fit_adapter, pairs_from_grades
+from shopmind.search.evaluate import DEFAULT_VECTORS, DenseMethod, Hybrid, tuning_half
+from shopmind.search.ltr.features import normalise_query
+
+if TYPE_CHECKING:
+    from shopmind.search.evaluate import EvalData
+
+PROTOCOL = (
+    "query adapter trained on the tuning half only (md5(query) last hex digit even, minus queries whose "
+    "normalised text is a held-out one), settings chosen on a validation split of those; quote the held-out half"
+)
+
+
+def training_queries(queries: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(training, reported) queries: the tuning half, minus any query equal (normalised) to
+    a reported one; the reported (held-out) half. The two never share a query."""
+    held = [q for q in queries if not tuning_half(q)]
+    held_norm = {normalise_query(q) for q in held}
+    train = [q for q in queries if tuning_half(q) and normalise_query(q) not in held_norm]
+    return train, held
+
+
+class AdaptedDense(DenseMethod):
+    """``DenseMethod`` whose query vectors go through a ``QueryAdapter`` once ``tune`` has
+    trained one (before that: the frozen encoder)."""
+
+    def __init__(
+        self, encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTORS, name: str | None = None
+    ):
+        super().__init__(encoder, vectors, name or f"dense-{encoder}+adapt")
+        self.adapter: QueryAdapter | None = None
+        self.fit_result: FitResult | None = None
+
+    def frozen_qvec(self, query: str) -> np.ndarray:
+        return super().qvec(query)
+
+    def qvec(self, query: str) -> np.ndarray:
+        v = self.frozen_qvec(query)
+        return v if self.adapter is None else self.adapter.apply(v)
+
+    def train(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+        """Fit the adapter on the training queries' judgments (never the reported ones)."""
+        assert self.index is not None
+        train, held = training_queries(queries)
+        pairs = pairs_from_grades(data.qrels, self.index.pos, data.threshold, data.min_grade, train)
+        qvecs = {q: self.frozen_qvec(q) for q in pairs.queries}
+        self.fit_result = fit_adapter(qvecs, self.index.vectors, pairs)
+        self.adapter = self.fit_result.adapter
+        rep = dict(self.fit_result.report)
+        rep.pop("history", None)
+        return {
+            "protocol": PROTOCOL,
+            "training_queries": len(train),
+            "reported_queries": len(held),
+            "chosen": {"adapter": rep.get("kept"), "rank": rep["params"]["rank"]},  # type: ignore[index]
+            "adapter": rep,
+        }
+
+    def tune(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+        return self.train(data, queries)
+
+
+class AdaptedHybrid(Hybrid):
+    """``Hybrid`` over an ``AdaptedDense``: the adapter is trained first, then the fusion
+    kind and weight are chosen on the same tuning half."""
+
+    def __init__(self, encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTORS) -> None:
+        super().__init__(encoder, vectors, name=f"hybrid-{encoder}+adapt")
+        self.dense = AdaptedDense(encoder, vectors)
+
+    def tune(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+        adapt = self.dense.train(data, queries)  # type: ignore[attr-defined]
+        out = super().tune(data, queries)
+        out["adapter"] = adapt["adapter"]
+        out["protocol_adapter"] = PROTOCOL
+        return out
+
+
+def adapted_ltr(encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTORS):  # noqa: ANN201
+    """``fusion-<encoder>+adapt+ltr``: ``LTREval`` whose dense part is an ``AdaptedDense``
+    trained (tuning half) before the out-of-fold LTR runs."""
+    from shopmind.search.ltr import LTREval
+
+    class AdaptedLTR(LTREval):
+        def tune(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+            adapt = self.dense.train(data, queries)  # type: ignore[union-attr]
+            out = super().tune(data, queries)
+            out["protocol"] = f"{out.get('protocol', '')}; {PROTOCOL}"
+            out["adapter"] = adapt["adapter"]
+            return out
+
+    m = AdaptedLTR("fusion", vectors, encoder)
+    m.dense = AdaptedDense(encoder, vectors)
+    m.name = f"fusion-{encoder}+adapt+ltr"
+    return m

@@ -1,0 +1,128 @@
+"""The query adapter as a release component: trained at build time from the store's search
+clicks, attached only when it wins on held-out queries (issue 12 item 1, release part).
+
+``fit_release_adapter`` runs in the search vector stage, after product and past-query vectors
+exist and before the learned re-ranker (which then learns over the adapted cosines):
+
+1. labels from the click log (``ltr.click_labels``: purchase 3 > cart 2 > click 1 > shown 0);
+2. too few queries with a click on a known product (``MIN_QUERIES``) or pairs
+   (``MIN_PAIRS``) → the frozen encoder is kept, the manifest says why;
+3. ``HOLDOUT`` of the queries (by md5, ``query_split``) are held out; the adapter is fitted on
+   the rest (settings on its own validation split) and kept only if held-out dense retrieval
+   NDCG@10 (click grades as gains) beats the frozen encoder's — else the frozen encoder is
+   kept and the manifest gives both figures.
+
+The adapter is saved with the engine (``search/encoder/adapter.*``), so it is versioned and
+rolled back with the release.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from shopmind.search.adapt.encoder import attach
+from shopmind.search.adapt.model import fit_adapter, pairs_from_grades, query_split, retrieval_ndcg
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from shopmind.search.dense_encoders import Encoder
+    from shopmind.search.engine import SearchEngine
+
+#: queries with a click on a known product needed before a build trains an adapter
+MIN_QUERIES = 50
+#: (query, product) pairs with a click or better needed
+MIN_PAIRS = 100
+#: share of those queries held out for the attach decision
+HOLDOUT = 0.2
+
+
+def click_qrels(events: pl.DataFrame | None) -> dict[str, dict[str, float]]:
+    """``qrels[query][product_id] = click grade`` (0 shown, 1 click, 2 cart, 3 purchase) from
+    the search sessions of ``events``; empty when the log has no search columns."""
+    from shopmind.search.ltr.clicks import CLICK_COLUMNS, click_labels
+
+    if events is None or events.is_empty() or not set(events.columns) >= CLICK_COLUMNS:
+        return {}
+    out: dict[str, dict[str, float]] = {}
+    for q, p, label, _n in click_labels(events).iter_rows():
+        out.setdefault(str(q), {})[str(p)] = float(label)
+    return out
+
+
+def fit_from_qrels(
+    qrels: dict[str, dict[str, float]],
+    product_pos: dict[str, int],
+    P: np.ndarray,
+    frozen_qvecs: dict[str, np.ndarray],
+    min_queries: int = MIN_QUERIES,
+    min_pairs: int = MIN_PAIRS,
+) -> tuple[Any, dict[str, Any]]:
+    """(adapter or None, manifest facts): the decision on click grades ``qrels`` (grade >= 1
+    is a positive). ``frozen_qvecs`` holds the frozen vector of every query in ``qrels``."""
+    pairs = pairs_from_grades(qrels, product_pos, 1.0, 0.0)
+    n_q, n_p = len(pairs.queries), len(pairs.positives)
+    facts: dict[str, Any] = {"queries_with_clicks": n_q, "pairs": n_p}
+    if n_q < min_queries or n_p < min_pairs:
+        return None, {
+            **facts,
+            "adapter": "frozen",
+            "reason": f"too few search clicks to adapt: {n_q} queries (need {min_queries}), {n_p} pairs (need {min_pairs})",
+        }
+    rest, held = query_split(pairs.queries, HOLDOUT, salt="release")
+    row = {q: i for i, q in enumerate(pairs.queries)}
+    train, test = pairs.subset([row[q] for q in rest]), pairs.subset([row[q] for q in held])
+    try:
+        res = fit_adapter(frozen_qvecs, P, train)
+    except ValueError as e:
+        return None, {**facts, "adapter": "frozen", "reason": str(e)}
+    Qh = np.vstack([frozen_qvecs[q] for q in test.queries])
+    before = retrieval_ndcg(Qh, P, test.grades)
+    after = retrieval_ndcg(res.adapter.apply(Qh), P, test.grades)
+    facts.update(
+        heldout_queries=len(test.queries),
+        train_queries=len(train.queries),
+        heldout_ndcg10_frozen=round(before, 4),
+        heldout_ndcg10_adapted=round(after, 4),
+        fit_seconds=res.report.get("seconds"),
+        chosen=res.report.get("kept"),
+    )
+    if res.adapter.is_identity or not after > before:
+        why = "no setting beat the frozen encoder on validation" if res.adapter.is_identity else (
+            f"lost on held-out queries: NDCG@10 {after:.4f} adapted vs {before:.4f} frozen"
+        )  # fmt: skip
+        return None, {**facts, "adapter": "frozen", "reason": why}
+    return res.adapter, {**facts, "adapter": "attached", "fingerprint": res.adapter.fingerprint()}
+
+
+def fit_release_adapter(
+    engine: SearchEngine, base: Encoder, events: pl.DataFrame | None, cache_dir: Any
+) -> dict[str, Any]:
+    """Train and attach (or not) the adapter for a built engine with product vectors; the
+    engine's past-query vectors are reset to the frozen encoder's first, so an adapter of an
+    earlier release never stacks with the new one. Returns the manifest facts."""
+    from shopmind.search.dense import VectorCache
+
+    t0 = time.perf_counter()
+    if engine.vectors is None:
+        return {"adapter": "frozen", "reason": "no product vectors (lexical-only release)"}
+    cache = VectorCache(cache_dir)
+    known = list(engine._qvecs)  # noqa: SLF001 - reset to frozen vectors (see docstring)
+    if known:
+        for k, v in zip(known, cache.queries(base, known, save=False), strict=True):
+            engine._qvecs[k] = v  # noqa: SLF001
+    qrels = click_qrels(events)
+    pos = engine.catalog.pos
+    frozen = {}
+    if qrels:
+        qs = list(qrels)
+        frozen = dict(zip(qs, np.asarray(cache.queries(base, qs, save=False), dtype=np.float32), strict=True))
+        cache.flush()
+    adapter, facts = fit_from_qrels(qrels, pos, engine.vectors, frozen)
+    if adapter is not None:
+        attach(engine, adapter, base)
+    facts["seconds"] = round(time.perf_counter() - t0, 2)
+    return facts
