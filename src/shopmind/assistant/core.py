@@ -106,10 +106,14 @@ class Assistant:
         cols = [c for c in ("product_id", "title", "price", "currency", "stock", "category_path", "attributes") if c in products.columns]  # fmt: skip
         self.products = {r["product_id"]: r for r in products.select(cols).iter_rows(named=True)}
         titles = products.group_by(pl.col("title").str.to_lowercase().alias("t")).agg(pl.col("product_id"))
-        self._titles = sorted(
-            ((t, ids[0]) for t, ids in titles.iter_rows() if t and len(ids) == 1 and len(t) >= 4),
-            key=lambda x: -len(x[0]),
-        )
+        # unique titles grouped by their first word: a message is checked only against the
+        # titles whose first word it contains (3,000 titles: ~50 first words, not 3,000 scans)
+        self._titles: dict[str, list[tuple[str, str]]] = {}
+        for t, ids in titles.iter_rows():
+            if t and len(ids) == 1 and len(t) >= 4:
+                self._titles.setdefault(t.split()[0], []).append((t, ids[0]))
+        for group in self._titles.values():
+            group.sort(key=lambda x: -len(x[0]))
         self.orders: dict[str, dict] = {}
         self.rejected_orders: list = []
         if orders is not None:
@@ -210,11 +214,17 @@ class Assistant:
         ids = [tok for tok, _ in find_ids(text) if tok in self.products]
         low, rest = text.lower(), text
         if not ids:
-            for t, pid in self._titles:
+            named = [
+                (t, pid)
+                for first, group in self._titles.items()
+                if first in low
+                for t, pid in group
+                if t in low
+            ]
+            if named:  # a product named by its title (the longest); its words are not search slots
+                t, pid = max(named, key=lambda x: len(x[0]))
                 at = low.find(t)
-                if at >= 0:  # a product named by its title; its words are not search slots
-                    ids, rest = [pid], text[:at] + " " + text[at + len(t) :]
-                    break
+                ids, rest = [pid], text[:at] + " " + text[at + len(t) :]
         if not ids and page_product in self.products and (refers_to_page(text) or not s.order_id):
             ids, s.from_page = [page_product], True  # type: ignore[list-item]
         s.product_ids = list(dict.fromkeys(ids))
@@ -275,7 +285,7 @@ class Assistant:
             slots.price_max = p["price"] - 0.01
             query = str(p.get("category_path") or "").split(" > ")[-1]
         state.search_text = query
-        resp = self.engine.search(query, size=50, facets=())
+        resp = self.engine.search(query, size=50, facets=(), highlight=False)
         if not resp.filters.get("categories") and slots.category_source == "synonym":
             # the engine dropped a synonym's category that matched nothing ("手机壳" read as
             # phones): the customer's price and attributes still hold, that reading does not

@@ -113,7 +113,19 @@ class IntentModel:
         return out
 
     def predict(self, text: str) -> Prediction:
-        return self.predict_many([text])[0]
+        """One text: the same features as ``featurise``, gathered from the weight rows directly
+        (a sparse matrix per message costs ~2 ms in scipy overhead; this is ~0.1 ms)."""
+        ids = np.fromiter((zlib.crc32(g.encode("utf-8")) & (DIM - 1) for g in _grams(text)), dtype=np.int64)
+        if not len(ids):
+            z = self.bias.astype(np.float64)
+        else:
+            uniq, counts = np.unique(ids, return_counts=True)
+            vals = counts / np.sqrt((counts.astype(np.float64) ** 2).sum())
+            z = vals @ self.weights[uniq].astype(np.float64) + self.bias
+        row = _softmax(z[None, :])[0]
+        order = np.argsort(-row, kind="stable")
+        ranked = tuple((self.labels[i], float(row[i])) for i in order)
+        return Prediction(ranked[0][0], ranked[0][1], ranked)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

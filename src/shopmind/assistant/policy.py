@@ -12,6 +12,7 @@ sees both languages of every section.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -48,6 +49,7 @@ class PolicyIndex:
         self.index = LexicalIndex()
         self.index.upsert(pl.DataFrame(rows))
         self.bigrams = BM25Baseline(sections)
+        self._memo = functools.lru_cache(maxsize=1024)(self._search)
         self._by_topic: dict[str, list[str]] = {}
         for s in sections:
             self._by_topic.setdefault(s.topic, []).append(s.id)
@@ -63,6 +65,10 @@ class PolicyIndex:
         return [(i, s) for i, s in zip(r.ids, r.scores, strict=True) if s > 0]
 
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
+        """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
+        return self._memo(text, tuple(topics) if topics else None, k)
+
+    def _search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Top ``k`` (section id, fused score): reciprocal-rank fusion (k=60) of the BM25F index
         (the shop analyzer: stems, jieba words) and BM25 over character bigrams, which catches
         Chinese phrasings jieba segments differently from the section ("退" in "可以退")."""
