@@ -392,3 +392,19 @@ def pseudonymise_record(record: Mapping[str, Any], key: bytes) -> dict[str, Any]
         if v is not None and v != "":
             out[c] = pseudonymise(v, key)
     return out
+
+
+# ------------------------------------------------------------------ erasure (shopmind forget)
+#: Written by ``shopmind forget`` (a count and a time, never an id): the next build refits every
+#: model without reuse and then deletes the releases built before it.
+ERASURE_MARKER = "forget.pending.json"
+
+
+def erasure_pending(workspace: Path | str) -> bool:
+    """Whether a customer was forgotten since the last build."""
+    return (Path(workspace) / ERASURE_MARKER).exists()
+
+
+def finish_erasure(workspace: Path | str) -> None:
+    """Called by a build that refitted everything and pruned older releases."""
+    (Path(workspace) / ERASURE_MARKER).unlink(missing_ok=True)

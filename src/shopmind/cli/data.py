@@ -165,6 +165,7 @@ def ingest(
     Exit code 0: published (clean or warnings). 1: an error threshold was crossed, the batch
     is held and nothing is published (the run and its quarantine are recorded). 2: usage error.
     """
+    from shopmind.cli.users import ingest_privacy
     from shopmind.data.adapters import get_adapter
     from shopmind.engine import KINDS, load_engine
     from shopmind.engine.run import gate_with
@@ -200,6 +201,7 @@ def ingest(
             batch = adapter.load(path, **options)
             if source:
                 batch.source = source
+            ingest_privacy(batch, workspace, config)  # ids pseudonymised before the gate ([privacy])
             progress.update(task, advance=1, description="opening the store")
             with Store(workspace) as store:
                 progress.update(task, advance=1, description="checking rows")

@@ -38,6 +38,7 @@ from typing import Any
 import polars as pl
 
 from shopmind import __version__
+from shopmind.privacy import erasure_pending, finish_erasure
 from shopmind.release.drain import LIVE_SOURCE, drain_live_log
 from shopmind.release.progress import BuildProgress, progress_path
 from shopmind.release.releases import ReleaseError, Releases, new_release_id
@@ -70,6 +71,9 @@ class BuildContext:
     memo: dict[str, Any] = field(default_factory=dict)
     #: live-log watermark this build includes (``{"events": seq, "products": seq}``)
     drained: dict[str, int] = field(default_factory=dict)
+    #: a customer was forgotten since the last build (``shopmind forget``): reuse nothing that
+    #: was fitted on their events; older releases are deleted after publishing
+    forgetting: bool = False
 
 
 #: A component writes its artefacts into the folder it is given and returns facts for the manifest.
@@ -130,10 +134,13 @@ def build_release(
     progress = progress or BuildProgress(progress_path(workspace))
     try:
         with releases.lock():
+            forgetting = erasure_pending(workspace)
             manifest = _build_locked(
                 workspace, releases, components, dict(settings or {}), force, keep, cache_dir, log,
                 vector_parts, parallel, progress, on_publish,
             )  # fmt: skip
+            if forgetting:  # every model refitted, every older release deleted
+                finish_erasure(workspace)
     except BaseException as exc:
         progress.close("failed", f"{type(exc).__name__}: {exc}")
         raise
@@ -157,6 +164,9 @@ def _build_locked(
 ) -> dict[str, Any]:
     started = time.perf_counter()
     releases.clean_staging()
+    forgetting = erasure_pending(workspace)
+    if forgetting:  # releases built before `shopmind forget` still hold the customer
+        keep = 1
     if not (workspace / DB_FILE).exists():
         raise ReleaseError(f"no shopmind store in {workspace}: run `shopmind ingest` first")
     progress.start("reading the store")
@@ -181,7 +191,7 @@ def _build_locked(
         raise ReleaseError(f"the store in {workspace} has no accepted products")
     ctx = BuildContext(
         products, events, settings, cache_dir, log, judgments, previous=releases.current(), progress=progress,
-        drained=dict(drained),
+        drained=dict(drained), forgetting=forgetting,
     )  # fmt: skip
     deferred = frozenset(p.name for p in vector_parts if p.needed(ctx))
     ctx.deferred = deferred

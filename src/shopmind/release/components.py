@@ -192,8 +192,8 @@ def _incremental_engine(ctx: BuildContext, cfg: Any) -> tuple[Any, dict[str, Any
     from shopmind.search.engine import SearchEngine
 
     prev = ctx.previous
-    if prev is None or not (prev / "search" / "engine.json").exists():
-        return None
+    if prev is None or ctx.forgetting or not (prev / "search" / "engine.json").exists():
+        return None  # (a forgotten customer's searches may be in the old engine's past queries)
     try:
         saved = json.loads((prev / "search" / "engine.json").read_text(encoding="utf-8"))["config"]
         old = pl.read_parquet(prev / "catalog" / "products.parquet")
@@ -465,6 +465,8 @@ def recs_reuse(ctx: BuildContext) -> tuple[Path | None, str]:
     facts = (prev or {}).get("components", {}).get("recs")
     if ctx.previous is None or prev is None or facts is None or not (ctx.previous / "recs").exists():
         result = (None, "no previous recommendation models")
+    elif ctx.forgetting:
+        result = (None, "a customer was forgotten (shopmind forget): refitted without their events")
     elif (prev.get("settings") or {}).get("recs", {}) != dict(ctx.settings.get("recs", {})):
         result = (None, "[recs] settings changed")
     elif prev.get("parts", {}).get("recs_content") == "pending":

@@ -1,0 +1,96 @@
+"""Customer commands: ``shopmind forget USER`` (and the ingest-time privacy policy the ``ingest``
+command applies through :func:`ingest_privacy`).
+
+``forget`` lists what it found (rows per table, live-log entries, files, profiles), asks before
+deleting unless ``--yes``, and is idempotent: a second run finds nothing (exit 0). Exit 2 with
+one line for a missing workspace, a build running, or the store held by an ingest.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
+
+
+def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
+    """Apply the workspace's pseudonymisation policy to a batch before the gate sees it
+    (``[privacy] pseudonymise_ids`` in the TOML; see ``shopmind.privacy.ingest_policy``).
+    Returns whether the batch's ids were pseudonymised."""
+    from shopmind.privacy import (
+        PrivacyPolicyError,
+        ingest_policy,
+        privacy_settings,
+        pseudonymise_frame,
+        workspace_secret,
+    )
+    from shopmind.store.store import DB_FILE
+
+    try:
+        requested = privacy_settings(read_toml(config), str(config)) if config is not None else None
+        on = ingest_policy(workspace, requested, new_workspace=not (workspace / DB_FILE).exists())
+    except PrivacyPolicyError as exc:
+        raise UsageError(str(exc)) from None
+    if on and batch.events is not None:
+        batch.events = pseudonymise_frame(batch.events, workspace_secret(workspace))
+    return on
+
+
+def forget(
+    user: Annotated[str, typer.Argument(help="The customer's id as the shop knows it (not the pseudonym).")],
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print what was found/removed as JSON.")] = False,
+) -> None:
+    """Delete a customer from the store, the live log, reports and profiles; the next
+    `shopmind build` refits the models without them and deletes older releases.
+
+    Safe to repeat: a second run finds nothing. Nothing is changed if preparing fails.
+    """
+    from shopmind.forget import ForgetError, forget_user
+
+    try:
+        found = forget_user(workspace, user, apply=False)
+    except ForgetError as exc:
+        raise fail(str(exc)) from None
+    if not found.found:
+        _print(found, as_json, "nothing names this customer: nothing to delete")
+        return
+    if not (as_json and yes):  # --json --yes: one JSON document, what was removed
+        _print(found, as_json, None)
+    if not yes and not typer.confirm(f"delete every trace of this customer from {workspace}?", default=False):
+        console.print("nothing deleted", highlight=False)
+        raise typer.Exit(code=1)
+    try:
+        done = forget_user(workspace, user, apply=True)
+    except ForgetError as exc:
+        raise fail(str(exc)) from None
+    _print(
+        done,
+        as_json,
+        "deleted; the next `shopmind build` refits the models without them and deletes older releases",
+    )
+
+
+def _print(report: Any, as_json: bool, note: str | None) -> None:
+    if as_json:
+        out.print_json(json.dumps(report.as_dict()))
+    else:
+        for table, n in sorted(report.store.items()):
+            out.print(f"store {table}: {n:,} row(s)", highlight=False)
+        for table, n in sorted(report.live_log.items()):
+            out.print(f"live log {table}: {n:,} entr{'y' if n == 1 else 'ies'}", highlight=False)
+        for f in report.files:
+            out.print(f"file {f}", markup=False, highlight=False)
+        if report.profiles:
+            out.print(f"profiles: {report.profiles} (in release folders)", highlight=False)
+    if note:
+        console.print(note, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(forget)

@@ -1,0 +1,399 @@
+"""``shopmind forget USER``: remove one customer from everything a workspace holds.
+
+What a customer leaves behind, and what happens to it:
+
+* **the store** (DuckDB): their events, and the events of every session they had, are dropped;
+  quarantined rows and repair-audit rows that name them (raw or pseudonymised) are dropped;
+  anywhere else a run summary, check detail or column profile names them, the name becomes
+  ``[forgotten]``. DuckDB keeps deleted rows' bytes in free blocks, so the store is *rewritten*
+  into a fresh file (schema copied, rows filtered) which replaces the old one by one rename;
+* **the live log** (SQLite): their events, the quarantine entries of those events and any
+  idempotency answer naming them are deleted with ``secure_delete`` on (freed pages zeroed), and
+  the write-ahead log is truncated;
+* **reports** (JSON summaries and HTML) and evaluation files: every mention is replaced;
+* **profiles** in every release folder: their row is removed (one rename per file);
+* **models** (recommendations, search): at the next ``shopmind build``, which refits every model
+  without reuse and then deletes every older release (rolling back to one would bring the
+  customer back). A marker without any id (``forget.pending.json``) tells the build.
+
+A customer is named by the id the shop knows; the workspace's keyed pseudonym of it is searched
+too (the form a pseudonymising workspace stores, and the one every report shows), as are their
+sessions' ids. **All or nothing:** everything is prepared first (the new store file, the set
+of rows to delete) and a failure while preparing changes nothing; then the switch-over is a
+SQLite transaction and a few atomic renames. The command is idempotent: run again, it finds
+nothing and changes nothing, and it completes a switch-over that was interrupted. It takes the
+releases lock, so it never runs during a build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from shopmind.privacy import ERASURE_MARKER, pseudonymise, workspace_secret
+from shopmind.release.releases import Releases
+from shopmind.store.livelog import LOG_FILE
+from shopmind.store.store import DB_FILE
+
+MARK = "[forgotten]"
+#: Tables whose rows are *about* a person when they name one: dropped, not edited.
+_DROP_TABLES = ("quarantine", "audit")
+#: Folders of text files (reports, evaluation results) scrubbed in place.
+_TEXT_DIRS = ("reports", "evaluation")
+_TEXT_SUFFIXES = (".json", ".html", ".htm", ".txt", ".csv", ".md", ".jsonl")
+
+
+class ForgetError(Exception):
+    """The workspace cannot be changed now (no store, a build running, the store in use)."""
+
+
+@dataclass
+class ForgetReport:
+    """What a forget found (``dry_run``) or removed, per place."""
+
+    user: str
+    tokens: int = 0
+    store: dict[str, int] = field(default_factory=dict)
+    live_log: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    profiles: int = 0
+    applied: bool = False
+
+    @property
+    def found(self) -> int:
+        """Rows and files that name the customer (0: nothing to forget)."""
+        return sum(self.store.values()) + sum(self.live_log.values()) + len(self.files) + self.profiles
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"store": self.store, "live_log": self.live_log, "files": self.files, "profiles": self.profiles,
+                "found": self.found, "applied": self.applied}  # fmt: skip
+
+
+def _boundary_re(tokens: Iterable[str]) -> re.Pattern[str]:
+    """Whole-token matches: ``U0042`` but not ``U00421`` (ids are compared, not substrings)."""
+    alts = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return re.compile(r"(?<![\w~-])(?:" + alts + r")(?![\w-])")
+
+
+def _re2(tokens: Iterable[str]) -> str:
+    """The same pattern for DuckDB's RE2 (no look-behind): the boundaries are captured."""
+    alts = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
+    return r"(^|[^\w~-])(" + alts + r")($|[^\w-])"
+
+
+# ------------------------------------------------------------------ who
+def identities(workspace: Path, user: str) -> set[str]:
+    """Every string that stands for the customer: their id, its pseudonym, their sessions' ids
+    (as stored) and those ids' pseudonyms (as reports show them)."""
+    key = workspace_secret(workspace)
+    ids = {user, pseudonymise(user, key)}
+    sessions: set[str] = set()
+    if (workspace / DB_FILE).exists():
+        con = duckdb.connect(str(workspace / DB_FILE), read_only=True)
+        try:
+            rows = con.execute(
+                "SELECT DISTINCT session_id FROM events WHERE user_id IN (SELECT unnest(?)) AND session_id IS NOT NULL",
+                [sorted(ids)],
+            ).fetchall()
+            # a quarantined row of theirs may carry a session no accepted event has
+            payloads = con.execute(
+                "SELECT CAST(payload AS VARCHAR) FROM quarantine WHERE regexp_matches(CAST(payload AS VARCHAR), ?)",
+                [_re2(ids)],
+            ).fetchall()
+        finally:
+            con.close()
+        sessions |= {str(r[0]) for r in rows if r[0] != ""}
+        for (text,) in payloads:
+            try:
+                row = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            if (
+                isinstance(row, dict)
+                and str(row.get("user_id")) in ids
+                and row.get("session_id") not in (None, "")
+            ):
+                sessions.add(str(row["session_id"]))
+    for _seq, e in _log_events(workspace):
+        if str(e.get("user_id")) in ids and e.get("session_id") not in (None, ""):
+            sessions.add(str(e["session_id"]))
+    return ids | sessions | {pseudonymise(s, key) for s in sessions}
+
+
+def _log_events(workspace: Path) -> list[tuple[int, dict[str, Any]]]:
+    path = workspace / LOG_FILE
+    if not path.exists():
+        return []
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        return [(s, json.loads(p)) for s, p in con.execute("SELECT seq, payload FROM events")]
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ the store
+def _text_columns(con: duckdb.DuckDBPyConnection, db: str, table: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ?",
+        [db, table],
+    ).fetchall()
+    return [c for c, t in rows if t in ("VARCHAR", "JSON")]
+
+
+def _stage_store(workspace: Path, tokens: set[str], staging: Path | None) -> dict[str, int]:
+    """Count (``staging`` None) or write into ``staging`` a copy of the store without the
+    customer: per table, rows dropped or edited."""
+    if not (workspace / DB_FILE).exists():
+        return {}
+    pattern = _re2(tokens)
+    ids = sorted(tokens)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{workspace / DB_FILE}' AS old (READ_ONLY)")
+        if staging is not None:
+            con.execute(f"ATTACH '{staging}' AS fresh")
+            con.execute("COPY FROM DATABASE old TO fresh (SCHEMA)")
+        tables = [r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' AND schema_name = 'main'"
+        ).fetchall()]  # fmt: skip
+        counts: dict[str, int] = {}
+        for t in tables:
+            cols = _text_columns(con, "old", t)
+            # NULL-safe: a NULL column must not make the whole condition NULL (NOT NULL drops the row)
+            hit = (
+                " OR ".join(f'coalesce(regexp_matches(CAST("{c}" AS VARCHAR), $pat), false)' for c in cols)
+                or "false"
+            )
+            if t == "events":
+                cond = (
+                    "coalesce(user_id IN (SELECT unnest($ids)) OR session_id IN (SELECT unnest($ids)), false)"
+                )
+                cond = f"({cond} OR {hit})"
+                drop = True
+            else:
+                cond, drop = f"({hit})", t in _DROP_TABLES
+            params = _used({"pat": pattern, "ids": ids}, cond)
+            n = con.execute(f'SELECT count(*) FROM old.main."{t}" WHERE {cond}', params).fetchone()[0]  # type: ignore[index]
+            if n:
+                counts[t] = int(n)
+            if staging is None:
+                continue
+            if drop:
+                con.execute(
+                    f'INSERT INTO fresh.main."{t}" SELECT * FROM old.main."{t}" WHERE NOT {cond}', params
+                )
+                continue
+            all_cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' AND table_name = ? "
+                "ORDER BY column_index", [t]).fetchall()]  # fmt: skip
+            exprs = []
+            for c in all_cols:
+                if c in cols:  # twice: adjacent mentions share a boundary character
+                    once = f"regexp_replace(CAST(\"{c}\" AS VARCHAR), $pat, '\\1{MARK}\\3', 'g')"
+                    twice = f"regexp_replace({once}, $pat, '\\1{MARK}\\3', 'g')"
+                    exprs.append(f'CASE WHEN "{c}" IS NULL THEN NULL ELSE {twice} END')
+                else:
+                    exprs.append(f'"{c}"')
+            sql = f'INSERT INTO fresh.main."{t}" SELECT {", ".join(exprs)} FROM old.main."{t}"'
+            con.execute(sql, _used({"pat": pattern}, sql))
+        if staging is not None:
+            con.execute("CHECKPOINT fresh")
+            con.execute("DETACH fresh")
+        return counts
+    finally:
+        con.close()
+
+
+def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
+    """The named parameters ``sql`` mentions (DuckDB refuses unused ones)."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
+
+
+# ------------------------------------------------------------------ the live log
+def _log_plan(workspace: Path, tokens: set[str]) -> dict[str, list[Any]]:
+    """Which live-log rows name the customer: event seqs, idempotency keys."""
+    rx = _boundary_re(tokens)
+    seqs = [s for s, e in _log_events(workspace) if any(
+        str(e.get(c)) in tokens for c in ("user_id", "session_id")) or rx.search(json.dumps(e, ensure_ascii=False))]  # fmt: skip
+    keys: list[str] = []
+    path = workspace / LOG_FILE
+    if path.exists():
+        con = sqlite3.connect(path, timeout=30)
+        try:
+            keys = [
+                k
+                for k, r in con.execute("SELECT key, response FROM idempotency")
+                if rx.search(r) or rx.search(k)
+            ]
+        finally:
+            con.close()
+    return {"events": seqs, "idempotency": keys}
+
+
+def _apply_log(workspace: Path, plan: dict[str, list[Any]]) -> None:
+    path = workspace / LOG_FILE
+    if not path.exists() or not any(plan.values()):
+        return
+    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        con.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed, not left readable
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            con.executemany("DELETE FROM events WHERE seq = ?", [(s,) for s in plan["events"]])
+            con.executemany(
+                "DELETE FROM quarantine WHERE kind = 'events' AND seq = ?", [(s,) for s in plan["events"]]
+            )
+            con.executemany("DELETE FROM idempotency WHERE key = ?", [(k,) for k in plan["idempotency"]])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the WAL holds the old pages until then
+        con.execute("VACUUM")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ files
+def _text_files(workspace: Path) -> list[Path]:
+    out = [p for p in workspace.glob("*.json") if p.is_file()]
+    for d in _TEXT_DIRS:
+        root = workspace / d
+        if root.is_dir():
+            out += [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in _TEXT_SUFFIXES]
+    return sorted(out)
+
+
+def _file_plan(workspace: Path, tokens: set[str]) -> list[Path]:
+    rx = _boundary_re(tokens)
+    hits = []
+    for p in _text_files(workspace):
+        try:
+            if rx.search(p.read_text(encoding="utf-8", errors="replace")):
+                hits.append(p)
+        except OSError:
+            continue
+    return hits
+
+
+def _stage_file(path: Path, tokens: set[str]) -> Path:
+    rx = _boundary_re(tokens)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    tmp = path.with_name(f".{path.name}.forget.tmp")
+    tmp.write_text(rx.sub(MARK, text), encoding="utf-8")
+    return tmp
+
+
+def _profile_files(workspace: Path) -> list[Path]:
+    root = workspace / "releases"
+    if not root.is_dir():
+        return []
+    return sorted(
+        p for p in root.glob("*/profiles/profiles.parquet") if not p.parent.parent.name.startswith(".")
+    )
+
+
+def _stage_profiles(path: Path, tokens: set[str]) -> tuple[int, Path | None]:
+    import polars as pl
+
+    frame = pl.read_parquet(path)
+    keep = frame.filter(~pl.col("user_id").is_in(sorted(tokens)))
+    removed = frame.height - keep.height
+    if not removed:
+        return 0, None
+    tmp = path.with_name(f".{path.name}.forget.tmp")
+    keep.write_parquet(tmp)
+    return removed, tmp
+
+
+# ------------------------------------------------------------------ the command
+def forget_user(workspace: Path | str, user: str, apply: bool = True) -> ForgetReport:
+    """Find (``apply=False``) or remove everything naming ``user`` (see the module docstring)."""
+    workspace = Path(workspace)
+    if not user or not user.strip():
+        raise ForgetError("the customer id is empty")
+    if not (workspace / DB_FILE).exists() and not (workspace / LOG_FILE).exists():
+        raise ForgetError(f"no shopmind workspace at {workspace} (no store, no live log)")
+    releases = Releases(workspace)
+    try:
+        with releases.lock():
+            return _forget_locked(workspace, user, apply)
+    except duckdb.IOException as exc:
+        raise ForgetError(
+            f"the store is in use by another process ({exc}); retry when the ingest is done"
+        ) from None
+
+
+def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
+    tokens = identities(workspace, user)
+    report = ForgetReport(user=user, tokens=len(tokens))
+    report.store = _stage_store(workspace, tokens, None)
+    log_plan = _log_plan(workspace, tokens)
+    report.live_log = {k: len(v) for k, v in log_plan.items() if v}
+    files = _file_plan(workspace, tokens)
+    report.files = [str(p.relative_to(workspace)) for p in files]
+    profile_hits = []
+    import polars as pl
+
+    for p in _profile_files(workspace):
+        n = pl.read_parquet(p, columns=["user_id"]).filter(pl.col("user_id").is_in(sorted(tokens))).height
+        if n:
+            profile_hits.append(p)
+            report.profiles += n
+    if not apply or not report.found:
+        return report
+    # ---- prepare everything (a failure here changes nothing)
+    staged: list[tuple[Path, Path]] = []
+    store_tmp = workspace / f".{DB_FILE}.forget.tmp"
+    try:
+        store_tmp.unlink(missing_ok=True)
+        if report.store:
+            _stage_store(workspace, tokens, store_tmp)
+            staged.append((store_tmp, workspace / DB_FILE))
+        for p in files:
+            staged.append((_stage_file(p, tokens), p))
+        for p in profile_hits:
+            _n, tmp = _stage_profiles(p, tokens)
+            if tmp is not None:
+                staged.append((tmp, p))
+    except BaseException:
+        store_tmp.unlink(missing_ok=True)
+        for tmp, _dst in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    # ---- switch over: the marker first (so the next build refits even if we stop half-way),
+    # the log in one transaction, then one rename per file
+    mark_erasure(workspace)
+    _apply_log(workspace, log_plan)
+    for tmp, dst in staged:
+        if dst.name == DB_FILE:
+            Path(str(dst) + ".wal").unlink(missing_ok=True)
+        os.replace(tmp, dst)
+    report.applied = True
+    return report
+
+
+def mark_erasure(workspace: Path) -> None:
+    """Tell the next build that a customer was forgotten (no id is written: a count and a time)."""
+    path = workspace / ERASURE_MARKER
+    try:
+        prev = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        prev = {}
+    data = {
+        "forgotten": int(prev.get("forgotten", 0)) + 1,
+        "since": prev.get("since") or datetime.now(UTC).isoformat(),
+    }
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
