@@ -3,7 +3,6 @@ and the readout end to end on exposures + events with a known effect."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
 import numpy as np
@@ -13,9 +12,10 @@ import pytest
 import tea_tasting as tt
 from scipy import stats as sps
 
+from experiments_util import T0, shop
 from shopmind.experiments import stats
 from shopmind.experiments.definition import parse_experiment
-from shopmind.experiments.metrics import EXPOSURE_SCHEMA, unit_table
+from shopmind.experiments.metrics import unit_table
 from shopmind.experiments.readout import readout
 
 FIELDS = (
@@ -143,50 +143,6 @@ def test_sessions_for_power_is_right_by_simulation():
     se = np.sqrt(c * (1 - c) / n + t * (1 - t) / n)
     power = (np.abs(t - c) / se > 1.96).mean()
     assert 0.77 < power < 0.83
-
-
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def shop(
-    n_users: int, conv: dict[str, float], share_b: float = 0.5, seed: int = 0
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Exposures + events: each user has 1-3 sessions over 7 days, a search per session, clicks, carts, purchases."""
-    rng = np.random.default_rng(seed)
-    exp_rows, ev_rows = [], []
-    for u in range(n_users):
-        variant = "treatment" if rng.random() < share_b else "control"
-        for s in range(int(rng.integers(1, 4))):
-            ts = T0 + timedelta(days=float(rng.uniform(0, 7)))
-            sid = f"s{u}-{s}"
-            n_res = 0 if rng.random() < 0.1 else 10
-            exp_rows.append(("ab", variant, f"u{u}", sid, f"r{u}-{s}", "search", n_res, ts))
-            if rng.random() < 0.4:
-                ev_rows.append((f"e{u}-{s}-c", "click", ts + timedelta(seconds=20), f"u{u}", sid, None, None))
-            if rng.random() < conv[variant]:
-                ev_rows.append(
-                    (f"e{u}-{s}-a", "add_to_cart", ts + timedelta(seconds=40), f"u{u}", sid, 10.0, 1)
-                )
-                ev_rows.append((f"e{u}-{s}-p", "purchase", ts + timedelta(seconds=60), f"u{u}", sid, 10.0, 2))
-        # pre-period: the user's history, correlated with nothing in particular
-        if rng.random() < 0.5:
-            ts = T0 - timedelta(days=float(rng.uniform(1, 20)))
-            ev_rows.append((f"e{u}-pre", "purchase", ts, f"u{u}", f"pre{u}", 10.0, int(rng.integers(1, 4))))
-    exposures = pl.DataFrame(exp_rows, schema=EXPOSURE_SCHEMA, orient="row")
-    events = pl.DataFrame(
-        ev_rows,
-        schema={
-            "event_id": pl.Utf8,
-            "type": pl.Utf8,
-            "timestamp": pl.Datetime("us", "UTC"),
-            "user_id": pl.Utf8,
-            "session_id": pl.Utf8,
-            "price": pl.Float64,
-            "quantity": pl.Int64,
-        },  # fmt: skip
-        orient="row",
-    )
-    return exposures, events
 
 
 EXP = parse_experiment(

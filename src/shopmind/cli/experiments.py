@@ -1,0 +1,184 @@
+"""``shopmind experiments``: define, start, stop and read A/B and interleaving experiments.
+
+Definitions live in the workspace (``experiments.json``, see ``shopmind.experiments.registry``);
+``add`` takes a TOML file (format in ``shopmind.experiments.definition``). ``readout`` reads exposure
+records and events from files (Parquet, CSV or JSON Lines) and prints the allocation, the SRM check,
+every metric with its interval and always-valid p-value, and the decision. Errors: exit 2, one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
+
+exp_app = typer.Typer(
+    help="A/B and interleaving experiments: define, start, stop, read.", no_args_is_help=True
+)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Definition and input errors: one line naming the field or file, exit 2."""
+    from shopmind.experiments.definition import ExperimentError
+
+    try:
+        yield
+    except (ExperimentError, UsageError) as exc:
+        raise fail(str(exc)) from None
+
+
+def _frame(path: Path):
+    import polars as pl
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    try:
+        if suffix == ".parquet":
+            return pl.read_parquet(path)
+        if suffix in (".jsonl", ".ndjson"):
+            return pl.read_ndjson(path)
+        if suffix in (".csv", ".csv.gz"):
+            return pl.read_csv(path, try_parse_dates=True)
+    except Exception as exc:  # a malformed file is the user's input: one line, naming it
+        raise UsageError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    raise UsageError(f"{path}: use .parquet, .jsonl or .csv")
+
+
+def _utc(frame, path: Path):
+    import polars as pl
+
+    if "timestamp" not in frame.columns:
+        raise UsageError(f"{path}: needs a 'timestamp' column")
+    ts = frame.schema["timestamp"]
+    if ts == pl.Utf8:
+        frame = frame.with_columns(pl.col("timestamp").str.to_datetime(time_zone="UTC", strict=False))
+    elif isinstance(ts, pl.Datetime) and ts.time_zone is None:
+        frame = frame.with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+    if frame["timestamp"].null_count():
+        raise UsageError(f"{path}: 'timestamp' has values that are not timestamps")
+    return frame.with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
+
+
+@exp_app.command("validate")
+def validate(file: Annotated[Path, typer.Argument(help="A TOML experiments definition.")]) -> None:
+    """Check a definition file without touching any workspace."""
+    from shopmind.experiments.definition import parse_experiments
+
+    with _errors():
+        exps = parse_experiments(read_toml(file))
+    out.print(f"{file}: {len(exps.experiments)} experiment(s) valid")
+
+
+@exp_app.command("add")
+def add(
+    file: Annotated[Path, typer.Argument(help="A TOML experiments definition.")],
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+) -> None:
+    """Add (or replace by name) the experiments of FILE in the workspace; nothing runs until `start`."""
+    from shopmind.experiments import registry
+
+    with _errors():
+        new = registry.merge(registry.load(workspace), read_toml(file))
+        registry.save(workspace, new)
+    out.print(f"{len(new.experiments)} experiment(s) in {registry.path(workspace)}")
+
+
+def _status(name: str, workspace: Path, status: str) -> None:
+    from shopmind.experiments import registry
+
+    with _errors():
+        registry.set_status(workspace, name, status)
+    out.print(f"{name}: {status}")
+
+
+@exp_app.command("start")
+def start(name: str, workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
+    """Start assigning traffic to experiment NAME (servers pick it up without a restart)."""
+    _status(name, workspace, "running")
+
+
+@exp_app.command("stop")
+def stop(name: str, workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
+    """Kill switch: stop NAME; its units get the defaults at once, its bucket range stays reserved."""
+    _status(name, workspace, "stopped")
+
+
+@exp_app.command("list")
+def list_(
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the definitions as JSON.")] = False,
+) -> None:
+    """The workspace's experiments with layer, unit, traffic, status and variants."""
+    from shopmind.experiments import registry
+    from shopmind.experiments.definition import to_dict
+
+    with _errors():
+        exps = registry.load(workspace)
+    if as_json:
+        print(json.dumps(to_dict(exps), indent=2, ensure_ascii=False))
+        return
+    table = Table("name", "kind", "layer", "unit", "traffic", "status", "variants")
+    for e in exps.experiments:
+        table.add_row(e.name, e.kind, e.layer, e.unit, f"{e.traffic:.0%}", e.status,
+                      ", ".join(f"{v.name}:{v.weight:g}" for v in e.variants))  # fmt: skip
+    console.print(table)
+    console.print(f"holdout {exps.holdout:.0%}, {'enabled' if exps.enabled else 'DISABLED (kill switch)'}")
+
+
+@exp_app.command("readout")
+def readout_cmd(
+    name: str,
+    exposures: Annotated[Path, typer.Option("--exposures", help="Exposure records (Parquet/CSV/JSONL).")],
+    events: Annotated[Path, typer.Option("--events", help="Canonical events (Parquet/CSV/JSONL).")],
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    primary: Annotated[str, typer.Option("--primary", help="The metric that decides.")] = "conversion",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the readout as JSON.")] = False,
+) -> None:
+    """Allocation, SRM gate, metrics with intervals and daily always-valid p-values, decision."""
+    from shopmind.experiments import registry
+    from shopmind.experiments.metrics import METRICS
+    from shopmind.experiments.readout import readout
+
+    if primary not in {m.name for m in METRICS}:
+        raise fail(f"--primary must be one of {', '.join(m.name for m in METRICS)}, not {primary!r}")
+    with _errors():
+        try:
+            exp = registry.load(workspace).by_name(name)
+        except KeyError:
+            raise UsageError(f"experiment {name!r}: not defined in {registry.path(workspace)}") from None
+        ex, ev = _utc(_frame(exposures), exposures), _utc(_frame(events), events)
+        missing = {"experiment", "variant", "unit_id", "session_id", "kind", "n_results"} - set(ex.columns)
+        if missing:
+            raise UsageError(f"{exposures}: missing column(s) {', '.join(sorted(missing))}")
+        if "type" not in ev.columns:
+            raise UsageError(f"{events}: missing column 'type'")
+        r = readout(exp, ex, ev, primary=primary)
+    if as_json:
+        print(json.dumps(r.to_dict(), indent=2))
+        return
+    console.print(
+        f"[bold]{r.experiment}[/]: {r.days} day(s), allocation {r.allocation}, SRM p = {r.srm.pvalue:.3g}"
+    )
+    table = Table(
+        "metric", "variant", "control", "treatment", "effect", "95% CI", "p", "always-valid p", "CUPED"
+    )
+    for m in r.metrics:
+        e = m.effect
+        table.add_row(m.metric, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", f"{e.rel_effect:+.2%}",
+                      f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
+                      "yes" if m.cuped else "no")  # fmt: skip
+    console.print(table)
+    out.print(r.decision)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(exp_app, name="experiments")

@@ -1,0 +1,93 @@
+"""`shopmind experiments`: define, start/stop without a build, read out; bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from experiments_util import shop
+from shopmind.cli import app
+from shopmind.experiments import registry
+from shopmind.experiments.assign import Assigner
+
+DEF = """
+holdout = 0.0
+[[experiment]]
+name = "ab"
+layer = "search"
+[[experiment.variant]]
+name = "control"
+[[experiment.variant]]
+name = "treatment"
+overrides = { search = { ltr = false } }
+"""
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def test_define_start_stop_readout(tmp_path):
+    ws = tmp_path / "ws"
+    f = tmp_path / "exp.toml"
+    f.write_text(DEF)
+    assert run("experiments", "validate", str(f)).exit_code == 0
+    assert run("experiments", "add", str(f), "-w", str(ws)).exit_code == 0
+    assert registry.load(ws).by_name("ab").status == "draft"
+    assert not Assigner(registry.load(ws)).assign("u1")  # drafts assign nobody
+    assert run("experiments", "start", "ab", "-w", str(ws)).exit_code == 0
+    assert Assigner(registry.load(ws)).assign("u1")[0].experiment == "ab"
+    listed = run("experiments", "list", "-w", str(ws), "--json")
+    assert json.loads(listed.stdout)["experiment"][0]["status"] == "running"
+
+    exposures, events = shop(2000, {"control": 0.15, "treatment": 0.25}, seed=1)
+    ex, ev = tmp_path / "exposures.parquet", tmp_path / "events.parquet"
+    exposures.write_parquet(ex)
+    events.write_parquet(ev)
+    res = run(
+        "experiments", "readout", "ab", "-w", str(ws), "--exposures", str(ex), "--events", str(ev), "--json"
+    )
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    assert body["blocked"] is False and body["decision"].startswith("treatment wins on conversion")
+    assert sum(body["allocation"].values()) == 2000
+
+    assert run("experiments", "stop", "ab", "-w", str(ws)).exit_code == 0
+    assert not Assigner(registry.load(ws)).assign("u1")  # kill switch: defaults at once
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(DEF.replace('name = "treatment"', 'name = "treatment"\nweight = -1'))
+    res = run("experiments", "validate", str(bad))
+    assert (
+        res.exit_code == 2
+        and "experiment[0].variant[1].weight" in res.output
+        and "Traceback" not in res.output
+    )
+    res = run("experiments", "start", "nope", "-w", str(tmp_path))
+    assert res.exit_code == 2 and "'nope'" in res.output
+    f = tmp_path / "exp.toml"
+    f.write_text(DEF)
+    run("experiments", "add", str(f), "-w", str(tmp_path))
+    (tmp_path / "ex.csv").write_text("experiment,variant\nab,control\n")
+    res = run("experiments", "readout", "ab", "-w", str(tmp_path), "--exposures", str(tmp_path / "ex.csv"),
+              "--events", str(tmp_path / "ex.csv"))  # fmt: skip
+    assert res.exit_code == 2 and "timestamp" in res.output
+    res = run(
+        "experiments",
+        "readout",
+        "ab",
+        "-w",
+        str(tmp_path),
+        "--exposures",
+        "missing.parquet",
+        "--events",
+        "x.csv",
+    )
+    assert res.exit_code == 2 and "missing.parquet" in res.output
+    # a failed add leaves the workspace's set as it was
+    before = registry.path(tmp_path).read_text()
+    assert run("experiments", "add", str(bad), "-w", str(tmp_path)).exit_code == 2
+    assert registry.path(tmp_path).read_text() == before
