@@ -198,3 +198,48 @@ def test_saved_adapter_with_tampered_weights_is_refused(tmp_path) -> None:
     np.savez(tmp_path / "adapter.npz", U=np.zeros((4, 1), np.float32), V=np.ones((4, 1), np.float32))
     with pytest.raises(ValueError, match="fingerprint"):
         QueryAdapter.load(tmp_path)
+
+
+def _click_log(n_queries: int, seed: int = 0) -> pl.DataFrame:
+    """One search session per query: search, then a click and a purchase of product p{k}."""
+    rows = []
+    rng = np.random.default_rng(seed)
+    for i in range(n_queries):
+        k = int(rng.integers(30))
+        for t, (typ, q, item) in enumerate([("search", f"lamp query {i}", None), ("click", None, f"p{k}"), ("purchase", None, f"p{k}")]):  # fmt: skip
+            rows.append(
+                {"session_id": f"s{i}", "type": typ, "timestamp": i * 10 + t, "item_id": item, "query": q}
+            )
+    return pl.DataFrame(rows)
+
+
+def test_release_adapter_from_click_log(tmp_path, monkeypatch) -> None:
+    """Through the build's entry point: too few clicks, then clicks with nothing to
+    generalise (random products per query): the frozen encoder is kept, with the reason, and
+    the engine's query vectors stay the frozen ones."""
+    from shopmind.search.adapt.release import click_qrels, fit_release_adapter
+    from shopmind.search.dense import ENCODERS
+    from shopmind.search.engine import SearchConfig, SearchEngine
+
+    monkeypatch.setitem(ENCODERS, "toy", ToyEncoder)
+    prods = pl.DataFrame(
+        {"product_id": [f"p{i}" for i in range(30)], "title": [f"lamp {i}" for i in range(30)]}
+    )
+    eng = SearchEngine.build(
+        prods, None, SearchConfig(encoder="toy", understand=False), cache_dir=tmp_path / "c"
+    )
+    # a past-query vector as an earlier release's adapter left it: reset to the frozen one
+    eng._qvecs["lamp 1"] = -ToyEncoder().encode_query("lamp 1")
+    few = fit_release_adapter(eng, ToyEncoder(), _click_log(10), tmp_path / "c")
+    assert few["adapter"] == "frozen"
+    assert "10 queries (need 50)" in few["reason"]
+    assert np.allclose(eng._qvecs["lamp 1"], ToyEncoder().encode_query("lamp 1"))
+    qr = click_qrels(_click_log(120))
+    assert len(qr) == 120 and all(list(v.values()) == [3.0] for v in qr.values())  # purchase grade
+    facts = fit_release_adapter(eng, ToyEncoder(), _click_log(120), tmp_path / "c")
+    assert facts["queries_with_clicks"] == 120 and facts["pairs"] == 120
+    assert facts["adapter"] == "frozen"
+    assert facts["reason"] == "no setting beat the frozen encoder on validation"
+    assert facts["heldout_queries"] + facts["train_queries"] == 120
+    assert not isinstance(eng.encoder, AdaptedEncoder)
+    assert np.allclose(eng._qvecs["lamp 1"], ToyEncoder().encode_query("lamp 1"))

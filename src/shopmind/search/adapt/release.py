@@ -85,8 +85,8 @@ def fit_from_qrels(
     facts.update(
         heldout_queries=len(test.queries),
         train_queries=len(train.queries),
-        heldout_ndcg10_frozen=round(before, 4),
-        heldout_ndcg10_adapted=round(after, 4),
+        heldout_ndcg10_frozen=round(float(before), 4),
+        heldout_ndcg10_adapted=round(float(after), 4),
         fit_seconds=res.report.get("seconds"),
         chosen=res.report.get("kept"),
     )
