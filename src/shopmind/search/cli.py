@@ -39,6 +39,8 @@ def register(app: typer.Typer) -> None:
                 "fusion+ltr / fusion-e5+ltr / bm25+ltr (LightGBM re-ranker of the top 100, scored out of "
                 "fold: query-level 5-fold), dense-static / hybrid-static / fusion-static+ltr (static "
                 "encoder distilled from e5), dense-static+use / fusion-static+use+ltr; "
+                "dense-e5+adapt / hybrid-e5+adapt / fusion-e5+adapt+ltr (a query adapter trained on the "
+                "tuning half's judgments: quote the held-out half); "
                 "'all' = every method but neutral (e5 over a large corpus "
                 "takes a while the first time; vectors are cached)."
             ),
