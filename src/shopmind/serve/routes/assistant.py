@@ -1,0 +1,115 @@
+"""``POST /v1/assistant``: one turn of the shop assistant over the served release.
+
+The assistant is built once per release on its first turn (the release's search engine and
+catalog; orders from ``<workspace>/assistant/orders.parquet`` and policies from
+``<workspace>/assistant/policies/*.md`` when the shop has put them there; the phraser from the
+``[assistant]`` table of ``<workspace>/shop.toml`` when configured) and kept with the release.
+
+Privacy: the storefront key is public (every page carries it), so a ``customer_id`` it sends
+proves nothing. Order data is answered only to a key with ``write`` capability — the shop's
+back end, which has authenticated its customer — and the customer id it names must own the
+order. With the storefront key, order questions are asked to sign in and get no data.
+
+A product-search turn is logged to the live log as a ``search`` event (query = the message,
+session = the conversation), so search and recommendations learn from it like from a search
+box; hand-offs are appended to ``<workspace>/assistant/handoffs.jsonl`` for the shop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from shopmind.serve.api import ApiError, Rel, json_response, needs, request_key, shop_of
+from shopmind.serve.contract import json_body
+from shopmind.serve.schemas import EventIn
+
+router = APIRouter(tags=["assistant"])
+
+#: (release id, id of the loaded release object) -> its assistant; the last two releases only
+_ASSISTANTS: dict[tuple[str, int], Any] = {}
+_BUILD = threading.Lock()
+
+
+class AssistantIn(BaseModel):
+    """One customer message."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    conversation_id: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    message: str = Field(min_length=1, max_length=1000, pattern=r"\S")
+    page_product: str | None = Field(default=None, min_length=1, max_length=200, description="product on the page")  # fmt: skip
+    customer_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="honoured for a write key only (see the route)",
+    )
+
+
+def _assistant(rel: Any, workspace: Path) -> Any:
+    """The release's assistant, built on first use (one build at a time)."""
+    with _BUILD:
+        key = (rel.id, id(rel))
+        got = _ASSISTANTS.get(key)
+        if got is not None:
+            return got
+        from shopmind.assistant.core import Assistant
+        from shopmind.assistant.knowledge import load_policies
+        from shopmind.assistant.phraser import PhraserConfig
+
+        products = pl.read_parquet(rel.folder / "catalog" / "products.parquet")
+        base = workspace / "assistant"
+        orders = pl.read_parquet(base / "orders.parquet") if (base / "orders.parquet").exists() else None
+        folder = base / "policies"
+        sections = load_policies(folder) if folder.is_dir() and any(folder.glob("*.md")) else []
+        phraser = None
+        toml = workspace / "shop.toml"
+        if toml.exists():
+            phraser = PhraserConfig.from_table(
+                tomllib.loads(toml.read_text(encoding="utf-8")).get("assistant")
+            )
+        asst = Assistant(
+            rel.engine, products, orders, sections, phraser=phraser, handoff_log=base / "handoffs.jsonl"
+        )
+        base.mkdir(parents=True, exist_ok=True)
+        _ASSISTANTS[key] = asst
+        while len(_ASSISTANTS) > 2:  # a swapped-out release's assistant goes with it
+            _ASSISTANTS.pop(next(iter(_ASSISTANTS)))
+        return asst
+
+
+@router.post("/v1/assistant", dependencies=[needs("events"), Depends(json_body)])
+def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
+    """Answer one message: ``answer``, ``intent``, ``confidence``, ``citations`` (product ids,
+    policy sections, order id), ``suggested`` products, ``handoff`` and the understood ``slots``."""
+    if rel.engine is None:
+        raise ApiError(503, "no_search_index", "the current release has no search index")
+    shop = shop_of(request)
+    trusted = request.app.state.keys.check(request_key(request, "write"), "write") == "ok"
+    customer = body.customer_id if trusted else None
+    if body.page_product is not None and body.page_product not in rel.products:
+        raise ApiError(404, "unknown_product", f"page_product {body.page_product!r} is not in the catalog", "page_product")  # fmt: skip
+    try:
+        asst = _assistant(rel, shop.workspace)
+    except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which
+        raise ApiError(503, "assistant_unavailable", str(exc)) from None
+    reply = asst.turn(body.message, body.conversation_id, customer, body.page_product)
+    out = reply.as_dict()
+    if body.customer_id is not None and not trusted:
+        out["notes"] = [*out["notes"], "customer_id is honoured for a write key only (the shop's back end)"]
+    if reply.intent == "product_search":
+        digest = hashlib.sha256(f"{body.conversation_id}\0{body.message}\0{rel.id}".encode()).hexdigest()[:24]
+        event = {"event_id": f"assistant-{digest}", "type": "search", "query": body.message[:1000], "session_id": body.conversation_id[:200]}  # fmt: skip
+        if customer:
+            event["user_id"] = customer
+        shop.record_events([EventIn.model_validate(event).record()], None, None)
+    return json_response(out)

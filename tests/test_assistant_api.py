@@ -1,0 +1,112 @@
+"""``POST /v1/assistant`` on a small built workspace: answers, privacy by key scope, logging."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+from shopmind.demo.assistant import ORDER_SCHEMA
+from shopmind.demo.policies import POLICIES
+from shopmind.serve.app import create_app
+from shopmind.serve.auth import KeyStore
+from shopmind.store.livelog import EventLog
+from test_serve import auth, build_workspace
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    ws = build_workspace(tmp_path_factory.mktemp("ws"))
+    base = ws / "assistant"
+    (base / "policies").mkdir(parents=True)
+    for topic, pair in POLICIES.items():
+        for lang, text in zip(("en", "zh"), pair, strict=True):
+            (base / "policies" / f"{topic}.{lang}.md").write_text(text, encoding="utf-8")
+    pl.DataFrame(
+        [
+            {
+                "order_id": "W500001",
+                "customer_id": "cust-1",
+                "status": "delivered",
+                "placed_at": datetime(2026, 11, 1, 10, tzinfo=UTC),
+                "shipped_at": datetime(2026, 11, 2, 10, tzinfo=UTC),
+                "delivered_at": datetime(2026, 11, 4, 10, tzinfo=UTC),
+                "returned_at": None,
+                "items": [{"product_id": "P3", "quantity": 2, "price": 30.0, "currency": "USD"}],
+            }
+        ],
+        schema=ORDER_SCHEMA,
+    ).write_parquet(base / "orders.parquet")
+    return ws
+
+
+@pytest.fixture(scope="module")
+def keys(workspace) -> dict[str, str]:
+    ks = KeyStore(workspace)
+    return {s: ks.add(f"test-{s}", s) for s in ("storefront", "read", "write")}
+
+
+@pytest.fixture(scope="module")
+def client(workspace):
+    with TestClient(create_app(workspace, {"poll_seconds": 0.2})) as c:
+        yield c
+
+
+def _ask(client, key: str, **body):
+    return client.post("/v1/assistant", json={"conversation_id": "conv-1", **body}, headers=auth(key))
+
+
+def test_order_data_only_for_a_write_key_and_the_owning_customer(client, keys) -> None:
+    ok = _ask(client, keys["write"], message="where is order W500001?", customer_id="cust-1")
+    assert ok.status_code == 200, ok.text
+    body = ok.json()
+    assert (
+        body["intent"] == "order_status" and "delivered" in body["answer"] and "2026-11-04" in body["answer"]
+    )
+    assert body["citations"] == [{"type": "order", "id": "W500001"}]
+    other = _ask(client, keys["write"], message="where is order W500001?", customer_id="cust-2").json()
+    assert other["citations"] == [] and "2026" not in other["answer"]
+    # the storefront key is public: a customer id it sends is not trusted
+    front = _ask(client, keys["storefront"], message="where is order W500001?", customer_id="cust-1").json()
+    assert front["citations"] == [] and "delivered" not in front["answer"]
+    assert any("write key" in n for n in front["notes"])
+
+
+def test_policy_and_product_answers_cite_their_sources(client, keys) -> None:
+    r = _ask(client, keys["storefront"], message="退款多久能到账？").json()
+    assert r["intent"] == "return_refund" and r["language"] == "zh"
+    assert r["citations"] == [{"type": "policy", "id": "returns-refund"}]
+    p = _ask(client, keys["storefront"], message="how much is this one?", page_product="P3").json()
+    assert p["intent"] == "product_question" and p["citations"] == [{"type": "product", "id": "P3"}]
+
+
+def test_a_search_turn_is_logged_as_a_search_event(client, keys, workspace) -> None:
+    r = _ask(client, keys["storefront"], message="show me a red lamp under $80", conversation_id="conv-9")
+    body = r.json()
+    assert body["intent"] == "product_search"
+    log = EventLog(workspace)
+    try:
+        events = [e for _, e in log.events_after(0)]
+    finally:
+        log.close()
+    assert any(e.get("type") == "search" and e.get("query") == "show me a red lamp under $80" for e in events)
+
+
+def test_bad_requests_name_the_field(client, keys) -> None:
+    r = client.post(
+        "/v1/assistant", json={"conversation_id": "c", "message": ""}, headers=auth(keys["storefront"])
+    )
+    assert r.status_code == 422 and "message" in r.text
+    r = _ask(client, keys["storefront"], message="hi", page_product="NOPE")
+    assert r.status_code == 404 and r.json()["error"]["field"] == "page_product"
+    assert client.post("/v1/assistant", json={"conversation_id": "c", "message": "hi"}).status_code == 401
+    r = client.post(
+        "/v1/assistant",
+        content=json.dumps({"conversation_id": "c", "message": "hi"}),
+        headers={**auth(keys["storefront"]), "Content-Type": "text/plain"},
+    )
+    assert r.status_code == 415
