@@ -294,7 +294,7 @@ def secure_workspace(workspace: Path | str, entries: Iterable[str] = WORKSPACE_E
 #: The workspace's recorded decision whether customer ids are pseudonymised at ingest.
 POLICY_FILE = "privacy.json"
 #: What a new workspace decides when the shop TOML has no ``[privacy] pseudonymise_ids``.
-DEFAULT_PSEUDONYMISE_IDS = True
+DEFAULT_PSEUDONYMISE_IDS = False
 #: Event columns replaced by their pseudonym at ingest (the person, and their visits).
 INGEST_ID_COLUMNS = ("user_id", "session_id")
 
@@ -376,11 +376,13 @@ def pseudonymise_frame(frame: Any, key: bytes, columns: Iterable[str] = INGEST_I
         return frame
     out = []
     for c in present:
-        values = frame[c].cast(pl.Utf8).unique().drop_nulls().to_list()
-        mapping = {v: pseudonymise(v, key) for v in values}
-        out.append(
-            pl.col(c).cast(pl.Utf8).replace_strict(mapping, default=None, return_dtype=pl.Utf8).alias(c)
-        )
+        # the gate strips ids (and makes blanks null): hash what it will keep, so " u1" and "u1"
+        # stay one customer and a blank id is still reported missing
+        col = pl.col(c).cast(pl.Utf8).str.strip_chars()
+        values = frame.select(col.alias(c))[c].unique().drop_nulls().to_list()
+        mapping = {v: pseudonymise(v, key) for v in values if v}
+        hashed = col.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+        out.append(pl.when(col == "").then(col).otherwise(hashed).alias(c))
     return frame.with_columns(out)
 
 
@@ -389,8 +391,8 @@ def pseudonymise_record(record: Mapping[str, Any], key: bytes) -> dict[str, Any]
     out = dict(record)
     for c in INGEST_ID_COLUMNS:
         v = out.get(c)
-        if v is not None and v != "":
-            out[c] = pseudonymise(v, key)
+        if v is not None and str(v).strip():
+            out[c] = pseudonymise(str(v).strip(), key)
     return out
 
 
