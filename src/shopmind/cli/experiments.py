@@ -147,6 +147,7 @@ def readout_cmd(
     from shopmind.experiments import registry
     from shopmind.experiments.metrics import METRICS
     from shopmind.experiments.readout import readout
+    from shopmind.experiments.reports import save_readout
 
     if primary not in {m.name for m in METRICS}:
         raise fail(f"--primary must be one of {', '.join(m.name for m in METRICS)}, not {primary!r}")
@@ -162,6 +163,7 @@ def readout_cmd(
         if "type" not in ev.columns:
             raise UsageError(f"{events}: missing column 'type'")
         r = readout(exp, ex, ev, primary=primary)
+    saved = save_readout(workspace, name, r.to_dict())
     if as_json:
         print(json.dumps(r.to_dict(), indent=2))
         return
@@ -178,6 +180,7 @@ def readout_cmd(
                       "yes" if m.cuped else "no")  # fmt: skip
     console.print(table)
     out.print(r.decision)
+    console.print(f"saved {saved} (the experiments dashboard shows it)")
 
 
 def register(app: typer.Typer) -> None:

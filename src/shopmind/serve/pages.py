@@ -223,6 +223,12 @@ def segments_dashboard(request: Request) -> HTMLResponse:
     return _dashboard(request, "segments.html", "segments")
 
 
+@router.get("/dashboard/experiments", response_class=HTMLResponse)
+def experiments_dashboard(request: Request) -> HTMLResponse:
+    """A/B and interleaving experiments: allocation, SRM status, metrics with intervals, decision."""
+    return _dashboard(request, "experiments.html", "experiments")
+
+
 @router.get("/dashboard/login", response_class=HTMLResponse)
 def dashboard_login_page(request: Request) -> HTMLResponse:
     """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""

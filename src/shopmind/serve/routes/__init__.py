@@ -1,10 +1,21 @@
 """The HTTP API, one router per resource (search, recommendations, events, products, quality,
 admin and health); :func:`shopmind.serve.app.create_app` includes them all."""
 
-from shopmind.serve.routes import admin, assistant, events, products, quality, recs, search, users
+from shopmind.serve.routes import (
+    admin,
+    assistant,
+    events,
+    experiments,
+    products,
+    quality,
+    recs,
+    search,
+    users,
+)
 
 ROUTERS = (search.router, recs.router, events.router, products.router, quality.router, admin.router)
 ROUTERS += (users.router,)
 ROUTERS += (assistant.router,)
+ROUTERS += (experiments.router,)
 
 __all__ = ["ROUTERS"]

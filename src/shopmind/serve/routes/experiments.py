@@ -1,0 +1,114 @@
+"""``/v1/experiments``: list and read experiments, start/stop them (admin), and a unit's assignment.
+
+Starting or stopping edits the workspace's ``experiments.json`` (atomic rename); every worker
+re-reads it when its modification time changes, so no build or restart is needed. The assignment
+route is how a shop's front end or back end learns which variant (and which shop-TOML overrides)
+a user or session is in; it is a pure function of the ids and the definitions (hashing).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from shopmind.experiments import registry
+from shopmind.experiments.assign import Assigner
+from shopmind.experiments.definition import NAME_RE, ExperimentError, to_dict
+from shopmind.experiments.reports import load_readout
+from shopmind.serve.api import ApiError, json_response, needs, shop_of
+
+router = APIRouter(tags=["experiments"])
+
+IdQuery = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+
+
+def _assigner(request: Request) -> Assigner:
+    """The workspace's assigner, rebuilt only when ``experiments.json`` changed (one stat per call)."""
+    state = request.app.state
+    path = registry.path(shop_of(request).workspace)
+    try:
+        stamp: tuple[int, int] | None = (os.stat(path).st_mtime_ns, os.stat(path).st_size)
+    except FileNotFoundError:
+        stamp = None
+    cached = getattr(state, "experiments_assigner", None)
+    if cached is None or cached[0] != stamp:
+        try:
+            assigner = Assigner(registry.load(shop_of(request).workspace))
+        except ExperimentError as exc:  # a hand-edited file went bad: say so, do not guess
+            raise ApiError(503, "experiments_invalid", str(exc)) from None
+        state.experiments_assigner = cached = (stamp, assigner)
+    return cached[1]
+
+
+def _name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise ApiError(400, "invalid_parameter", f"experiment name {name!r} is not a valid name", "name")
+    return name
+
+
+def _summary(workspace: Any, exp: dict[str, Any]) -> dict[str, Any]:
+    r = load_readout(workspace, exp["name"])
+    brief = None
+    if r is not None:
+        brief = {k: r.get(k) for k in ("allocation", "blocked", "decision", "days")}
+        brief["srm_pvalue"] = (r.get("srm") or {}).get("pvalue")
+    return {**exp, "readout": brief}
+
+
+@router.get("/v1/experiments", dependencies=[needs("monitor")], response_model=dict[str, Any])
+async def list_experiments(request: Request) -> Response:
+    """Every experiment with its status, allocation, SRM check and decision from the latest readout."""
+    exps = _assigner(request).exps
+    ws = shop_of(request).workspace
+    data = to_dict(exps)
+    data["experiment"] = [_summary(ws, e) for e in data["experiment"]]
+    return json_response(data)
+
+
+@router.get("/v1/experiments/assignment", dependencies=[needs("read")], response_model=dict[str, Any])
+async def assignment(request: Request, user_id: IdQuery = None, session_id: IdQuery = None) -> Response:
+    """The running experiments a user (or anonymous session) is in, and the overrides to apply."""
+    if not user_id and not session_id:
+        raise ApiError(
+            400, "invalid_parameter", "give user_id or session_id (the id that is hashed)", "user_id"
+        )
+    a = _assigner(request)
+    got = a.assign(user_id, session_id)
+    return json_response({"assignments": [asdict(x) for x in got], "overrides": a.overrides(got)})
+
+
+@router.get("/v1/experiments/{name}", dependencies=[needs("monitor")], response_model=dict[str, Any])
+async def get_experiment(request: Request, name: str) -> Response:
+    """One experiment's definition and its latest full readout (metrics with intervals, daily looks)."""
+    exps = _assigner(request).exps
+    try:
+        exp = exps.by_name(_name(name))
+    except KeyError:
+        raise ApiError(404, "unknown_experiment", f"no experiment {name!r}", "name") from None
+    one = next(e for e in to_dict(exps)["experiment"] if e["name"] == exp.name)
+    return json_response({**one, "readout": load_readout(shop_of(request).workspace, exp.name)})
+
+
+def _set(request: Request, name: str, status: str) -> Response:
+    try:
+        exps = registry.set_status(shop_of(request).workspace, _name(name), status)
+    except ExperimentError as exc:
+        raise ApiError(404, "unknown_experiment", str(exc), "name") from None
+    request.app.state.experiments_assigner = None  # this worker sees it at once; others at their next stat
+    return json_response({"name": name, "status": exps.by_name(name).status})
+
+
+@router.post("/v1/experiments/{name}/start", dependencies=[needs("admin")], response_model=dict[str, Any])
+async def start(request: Request, name: str) -> Response:
+    """Start assigning traffic to the experiment (no build, no restart)."""
+    return _set(request, name, "running")
+
+
+@router.post("/v1/experiments/{name}/stop", dependencies=[needs("admin")], response_model=dict[str, Any])
+async def stop(request: Request, name: str) -> Response:
+    """Kill switch: stop the experiment; its units get the defaults from the next request on."""
+    return _set(request, name, "stopped")

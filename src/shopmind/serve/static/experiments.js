@@ -1,0 +1,100 @@
+/* Experiments dashboard: GET /v1/experiments (list) and /v1/experiments/{name} (latest readout),
+ * read with the dashboard cookie. Every value is set with textContent / DOM calls (strict CSP). */
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const pct = (v) => (v === null || v === undefined ? "–" : (100 * v).toFixed(2) + " %");
+  const num = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
+  const pval = (v) => (v === null || v === undefined ? "–" : v < 0.001 ? "< 0.001" : v.toFixed(3));
+
+  function table(head, rows) {
+    return SM.el("table", { class: "data" }, [
+      SM.el("thead", {}, [SM.el("tr", {}, head.map((h, i) => SM.el("th", { class: i > 1 ? "num" : "" }, [h])))]),
+      SM.el("tbody", {}, rows.map((r) => SM.el("tr", {}, r.map((c, j) => SM.el("td", { class: j > 1 ? "num" : "" }, [c]))))),
+    ]);
+  }
+
+  function renderList(body) {
+    const exps = body.experiment || [];
+    if (!exps.length) {
+      $("experiments-table").replaceChildren(SM.el("p", { class: "muted" }, ["No experiments yet: shopmind experiments add FILE.toml"]));
+      return;
+    }
+    const rows = exps.map((e) => {
+      const r = e.readout || {};
+      const link = SM.el("button", { type: "button", class: "linkish" }, [e.name]);
+      link.addEventListener("click", () => showDetail(e.name));
+      return [
+        link,
+        e.status,
+        e.kind,
+        e.layer,
+        pct(e.traffic),
+        e.variant.map((v) => v.name).join(" / "),
+        r.allocation ? Object.values(r.allocation).join(" / ") : "no readout yet",
+        r.srm_pvalue === undefined ? "–" : r.blocked ? "MISMATCH" : "ok",
+        r.decision || "–",
+      ];
+    });
+    $("experiments-table").replaceChildren(
+      table(["name", "status", "kind", "layer", "traffic", "variants", "units", "SRM", "decision"], rows)
+    );
+  }
+
+  async function showDetail(name) {
+    const body = await SM.api("/v1/experiments/" + encodeURIComponent(name), { storefront: false });
+    const r = body.readout;
+    $("experiment-detail").hidden = false;
+    $("detail-title").textContent = name + " (" + body.status + ")";
+    if (!r) {
+      $("detail-decision").textContent = "No readout yet: run shopmind experiments readout " + name;
+      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-looks"]) $(id).replaceChildren();
+      return;
+    }
+    $("detail-decision").textContent = r.decision;
+    $("detail-srm").textContent =
+      "Sample-ratio check: p = " + pval(r.srm.pvalue) + (r.srm.mismatch ? " (mismatch: readout blocked)" : " (ok)") +
+      " over " + r.days + " day(s)";
+    const names = Object.keys(r.allocation);
+    Charts.bars($("detail-allocation"), {
+      categories: names,
+      series: [{ name: "units", values: names.map((n) => r.allocation[n]) }],
+      title: "Units per variant",
+    });
+    const rows = (r.metrics || []).map((m) => [
+      m.label,
+      m.variant,
+      num(m.effect.control),
+      num(m.effect.treatment),
+      pct(m.effect.rel_effect),
+      "[" + pct(m.effect.rel_ci_lower) + ", " + pct(m.effect.rel_ci_upper) + "]",
+      pval(m.effect.pvalue),
+      pval(m.always_valid_p),
+      m.cuped ? "yes" : "no",
+    ]);
+    $("detail-metrics").replaceChildren(
+      table(["metric", "variant", "control", "variant value", "relative effect", "95 % interval", "p (fixed)", "p (always valid)", "CUPED"], rows)
+    );
+    const primary = (r.metrics || []).filter((m) => m.metric === "conversion")[0] || (r.metrics || [])[0];
+    if (primary && primary.looks.length) {
+      Charts.bars($("detail-looks"), {
+        categories: primary.looks.map((l) => l.day),
+        series: [{ name: primary.label + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
+        title: "always-valid p by day (below 0.05 = significant)",
+      });
+    } else {
+      $("detail-looks").replaceChildren();
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    try {
+      renderList(await SM.api("/v1/experiments", { storefront: false }));
+    } catch (e) {
+      $("experiments-error").textContent = "Experiments unavailable: " + e.message;
+      $("experiments-error").hidden = false;
+      $("experiments-table").textContent = "";
+    }
+  });
+})();
