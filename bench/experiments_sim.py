@@ -1,0 +1,592 @@
+"""Experiment simulator on real behaviour (issue 15): where the true effect of a variant is known.
+
+Parts (each prints a line and lands in the JSON):
+
+1. ``assignment``: time per request of ``Assigner.assign`` (2 layers, 3 experiments, 5 % holdout)
+   beside an assigner with no experiments (the peer: what a request pays when nothing runs).
+2. ``aa``: 1,000 A/A experiments on Online Retail customers. Each customer is assigned with our own
+   hashing (a salt per experiment) and "exposed" on the day of their first purchase in a 28-day
+   window; every day the cumulative revenue and orders per exposed customer are compared. Reported:
+   false-positive rate of the always-valid mSPRT read daily (goal <= 5 %), of a fixed-horizon t-test
+   read once at the end, and of that t-test peeked at daily (the error mSPRT prevents).
+3. ``cuped``: revenue per customer in the window with the customer's revenue in the 9 months before
+   as covariate: variance of the effect over the 1,000 A/A splits with and without CUPED (goal: cut
+   >= 30 %), beside rho^2; plus agreement with tea-tasting on the first 20 splits (goal 1e-6).
+4. ``power``: customers known before the window "convert" if they buy in it (Online Retail logs
+   purchases, not browsing sessions, so the unit is a customer). Units per variant for 80 % power at a
+   true +2 % relative conversion lift: closed form, checked by simulating 2,000 experiments at that
+   size with the lift injected (known truth), tea-tasting's power solver beside it, and with CUPED.
+5. ``interleaving``: Home Depot graded judgments (queries with >= 8 judged products). Two rankers
+   order each query's judged products by grade + Gaussian noise (fixed per product), the noise of A
+   chosen so NDCG@10 differs by ~0.02 (synthetic rankers over real graded lists: the issue asks for
+   rankers from the search evaluation; noise rankers make the NDCG gap exactly 0.02). Sessions needed for 80 % power:
+   A/B on clicks per session (Welch) vs team-draft interleaving (sign test), each closed form from
+   simulated per-session outcome rates and checked by simulation at that size; under two click
+   models, position-based (PBM) and a cascade with satisfaction (DBN).
+6. ``ope``: the Open Bandit Dataset sample bundled in the ``obp`` 0.4.1 wheel (``--obp-wheel``; get it
+   with ``pip download obp==0.4.1 --no-deps -d DIR``; we read its CSVs with zipfile because installing
+   obp pulls torch 2.14 + CUDA wheels over our torch pin). Logged: uniform-random policy; evaluated:
+   Bernoulli TS with the ZOZOTOWN prior (the wheel's prior_bts.yaml), whose on-policy value is the
+   mean click of the BTS log. DM / IPS / SNIPS / DR relative error on the full sample and averaged
+   over 100 bootstrap resamples (obp's example protocol), with 95 % intervals.
+
+    python bench/experiments_sim.py --data ../shared/data --obp-wheel /tmp/obpdl/obp-0.4.1-py3-none-any.whl
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import platform
+import random
+import sys
+import time
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy import stats as sps
+
+from shopmind.experiments import ope, stats
+from shopmind.experiments.assign import Assigner, unit_uniform
+from shopmind.experiments.definition import parse_experiments
+from shopmind.experiments.interleave import credit, sign_test, team_draft
+from shopmind.search.metrics import ndcg_at_k
+
+WINDOW_START = datetime(2011, 9, 1)
+WINDOW_DAYS = 28
+PRE_START = datetime(2010, 12, 1)
+
+
+# --- 1. assignment overhead ------------------------------------------------------------------------
+
+
+def bench_assignment(n: int = 100_000) -> dict[str, Any]:
+    def exp(name: str, layer: str, traffic: float) -> dict[str, Any]:
+        return {"name": name, "layer": layer, "traffic": traffic, "status": "running",
+                "variant": [{"name": "control"}, {"name": "treatment", "overrides": {"search": {"ltr": False}}}]}  # fmt: skip
+
+    full = Assigner(
+        parse_experiments(
+            {
+                "holdout": 0.05,
+                "experiment": [exp("a", "search", 0.5), exp("b", "search", 0.5), exp("r", "recs", 1.0)],
+            }
+        )
+    )
+    empty = Assigner(parse_experiments({}))
+    ids = [f"user-{i}" for i in range(n)]
+    out: dict[str, Any] = {"requests": n}
+    for name, a in (("none_running", empty), ("two_layers_three_experiments", full)):
+        best = math.inf
+        for _ in range(3):
+            t = time.perf_counter()
+            for u in ids:
+                a.assign(u, "s")
+            best = min(best, time.perf_counter() - t)
+        out[f"{name}_ms"] = best / n * 1e3
+    out["goal_ms"] = 0.05
+    return out
+
+
+# --- Online Retail ---------------------------------------------------------------------------------
+
+
+def load_retail(data: Path) -> pl.DataFrame:
+    df = pl.read_csv(
+        data / "online-retail" / "online_retail.csv.gz",
+        schema_overrides={"InvoiceNo": pl.Utf8, "StockCode": pl.Utf8, "CustomerID": pl.Float64},
+    )
+    return df.filter(
+        pl.col("CustomerID").is_not_null(), pl.col("Quantity") > 0, pl.col("UnitPrice") > 0,
+        ~pl.col("InvoiceNo").str.starts_with("C"),
+    ).select(
+        pl.col("CustomerID").cast(pl.Int64).cast(pl.Utf8).alias("cid"),
+        pl.col("InvoiceNo").alias("invoice"),
+        pl.col("InvoiceDate").str.to_datetime("%Y-%m-%d %H:%M:%S").alias("ts"),
+        (pl.col("Quantity") * pl.col("UnitPrice")).alias("amount"),
+    )  # fmt: skip
+
+
+def window_panel(df: pl.DataFrame) -> dict[str, Any]:
+    """Customers buying in the window: cumulative revenue/orders per day (0 before exposure), exposure
+    masks, and the pre-period revenue covariate."""
+    end = WINDOW_START + timedelta(days=WINDOW_DAYS)
+    win = df.filter(pl.col("ts") >= WINDOW_START, pl.col("ts") < end).with_columns(
+        ((pl.col("ts") - WINDOW_START).dt.total_days()).alias("day")
+    )
+    cids = sorted(win["cid"].unique().to_list())
+    idx = {c: i for i, c in enumerate(cids)}
+    rev = np.zeros((len(cids), WINDOW_DAYS))
+    orders = np.zeros((len(cids), WINDOW_DAYS))
+    per_day = win.group_by("cid", "day").agg(pl.col("amount").sum(), pl.col("invoice").n_unique())
+    for c, d, a, o in per_day.iter_rows():
+        rev[idx[c], d] += a
+        orders[idx[c], d] += o
+    exposed = np.cumsum(orders, axis=1) > 0
+    pre = (
+        df.filter(pl.col("ts") >= PRE_START, pl.col("ts") < WINDOW_START)
+        .group_by("cid")
+        .agg(pl.col("amount").sum())
+    )
+    pre_map = dict(pre.iter_rows())
+    x = np.array([pre_map.get(c, 0.0) for c in cids])
+    # winsorise at the 99th percentile of a pre-period quantity (the 28 days before the window), as a
+    # shop would set its cap before the experiment: a few wholesale orders otherwise dominate the variance
+    last28 = df.filter(
+        pl.col("ts") >= WINDOW_START - timedelta(days=WINDOW_DAYS), pl.col("ts") < WINDOW_START
+    )
+    cap = float(np.quantile(last28.group_by("cid").agg(pl.col("amount").sum())["amount"].to_numpy(), 0.99))
+    pre_cap = float(np.quantile(x[x > 0], 0.99))
+    return {"cids": cids, "rev": np.minimum(np.cumsum(rev, axis=1), cap), "orders": np.cumsum(orders, axis=1),
+            "exposed": exposed, "pre": np.minimum(x, pre_cap), "cap": cap}  # fmt: skip
+
+
+def split(cids: list[str], n_exp: int, prefix: str) -> np.ndarray:
+    """(n_exp, n_units) booleans: treatment by our own hash with a salt per experiment."""
+    return np.array([[unit_uniform(f"{prefix}-{e}", c) < 0.5 for c in cids] for e in range(n_exp)])
+
+
+def daily_effects(g: np.ndarray, y: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Welch effect and its variance per (experiment, day) of per-unit metric ``y`` among exposed units."""
+    gt, gc = g.astype(float), (~g).astype(float)
+    ef = e.astype(float)
+    out = []
+    for grp in (gc, gt):
+        n = grp @ ef
+        s1 = grp @ (y * ef)
+        s2 = grp @ (y * y * ef)
+        mean = s1 / np.maximum(n, 1)
+        var = (s2 - n * mean * mean) / np.maximum(n - 1, 1)
+        out.append((mean, var / np.maximum(n, 1)))
+    (mc, vc), (mt, vt) = out
+    return mt - mc, vc + vt
+
+
+def _lifted(g: np.ndarray, y: np.ndarray, e: np.ndarray, lift: float) -> tuple[np.ndarray, np.ndarray]:
+    """Daily effects when every treatment unit's metric is multiplied by (1 + lift), per experiment."""
+    effs, vars_ = [], []
+    for row in g:
+        yl = np.where(row[:, None], y * (1 + lift), y)
+        ef, vf = daily_effects(row[None, :], yl, e)
+        effs.append(ef[0])
+        vars_.append(vf[0])
+    return np.array(effs), np.array(vars_)
+
+
+def bench_aa(panel: dict[str, Any], g: np.ndarray, alpha: float = 0.05) -> dict[str, Any]:
+    res: dict[str, Any] = {"experiments": int(g.shape[0]), "days": WINDOW_DAYS, "units": len(panel["cids"])}
+    e = panel["exposed"]
+    for name, y in (("revenue_per_user", panel["rev"]), ("orders_per_user", panel["orders"])):
+        eff, var = daily_effects(g, y, e)
+        base = float(y[e[:, 6], 6].mean())  # the scale after the first week
+        lift = 0.10  # the price of always-valid: the same splits with a known +10 % effect in treatment
+        eff1, var1 = _lifted(g, y, e, lift)
+        z = np.abs(eff) / np.sqrt(var)
+        z1 = eff1 / np.sqrt(var1)
+        crit = sps.norm.ppf(1 - alpha / 2)
+        res[name] = {
+            "ttest_end_fpr": float((z[:, -1] > crit).mean()),
+            "ttest_daily_peek_fpr": float((z > crit).any(axis=1).mean()),
+            "ttest_end_power_at_plus_10pct": float((z1[:, -1] > crit).mean()),
+        }
+        # tau: the readout's default (5 % of the mean), and one tuned to the planned horizon (2 se at day 28)
+        for label, tau in (
+            ("msprt_tau_5pct_of_mean", 0.05 * base),
+            ("msprt_tau_2se_at_horizon", 2 * float(np.sqrt(var[:, -1].mean()))),
+        ):
+            p = stats.msprt_pvalues(eff, var, tau * tau)
+            p1 = stats.msprt_pvalues(eff1, var1, tau * tau)
+            res[name][label] = {
+                "tau": tau,
+                "daily_fpr": float((p[:, -1] < alpha).mean()),
+                "power_at_plus_10pct": float(((p1[:, -1] < alpha) & (eff1[:, -1] > 0)).mean()),
+            }
+    res["goal_fpr"] = alpha
+    return res
+
+
+def bench_cuped(panel: dict[str, Any], g: np.ndarray) -> dict[str, Any]:
+    y, x = panel["rev"][:, -1], panel["pre"]
+    plain, adj = [], []
+    for row in g:
+        a = stats.compare(y[~row], y[row], use_t=False)
+        b = stats.compare(y[~row], y[row], control_covariate=x[~row], treatment_covariate=x[row], use_t=False)
+        plain.append(a.effect)
+        adj.append(b.effect)
+    cut = 1 - np.var(adj) / np.var(plain)
+    return {
+        "units": len(y),
+        "variance_cut_over_splits": float(cut),
+        "rho_squared": stats.cuped_variance_reduction(y, x),
+        "winsor_cap": panel["cap"],
+        "goal_cut": 0.30,
+        "agreement_tea_tasting": agreement(y, x, panel["orders"][:, -1], g[:20]),
+    }
+
+
+def agreement(y: np.ndarray, x: np.ndarray, orders: np.ndarray, g: np.ndarray) -> dict[str, Any]:
+    """Max |ours - tea-tasting| over estimates, intervals and p-values on the real data."""
+    import pandas as pd
+    import tea_tasting as tt
+
+    fields = [("control", "control"), ("treatment", "treatment"), ("effect", "effect_size"),
+              ("ci_lower", "effect_size_ci_lower"), ("ci_upper", "effect_size_ci_upper"),
+              ("rel_effect", "rel_effect_size"), ("rel_ci_lower", "rel_effect_size_ci_lower"),
+              ("rel_ci_upper", "rel_effect_size_ci_upper"), ("pvalue", "pvalue")]  # fmt: skip
+    worst = {"mean": 0.0, "cuped_mean": 0.0, "ratio_delta_method": 0.0}
+    sessions = np.ones_like(y)  # orders per exposed customer-day is not defined: use revenue per order
+    for row in g:
+        df = pd.DataFrame(
+            {"variant": row.astype(int), "rev": y, "rev_covariate": x, "orders": orders, "n": sessions}
+        )
+        ref = tt.Experiment(
+            mean=tt.Mean("rev"),
+            cuped_mean=tt.Mean("rev", "rev_covariate"),
+            ratio_delta_method=tt.RatioOfMeans("rev", "orders"),
+        ).analyze(df)
+        c, t = ~row, row
+        ours = {
+            "mean": stats.compare(y[c], y[t]),
+            "cuped_mean": stats.compare(y[c], y[t], control_covariate=x[c], treatment_covariate=x[t]),
+            "ratio_delta_method": stats.compare(
+                y[c], y[t], control_denom=orders[c], treatment_denom=orders[t]
+            ),
+        }
+        for k, got in ours.items():
+            for a, b in fields:
+                worst[k] = max(worst[k], abs(getattr(got, a) - getattr(ref[k], b)))
+    return {"max_abs_diff": worst, "splits": len(g), "goal": 1e-6}
+
+
+def bench_power(
+    df: pl.DataFrame, rel_lift: float = 0.02, alpha: float = 0.05, sims: int = 2000
+) -> dict[str, Any]:
+    end = WINDOW_START + timedelta(days=WINDOW_DAYS)
+    known = (
+        df.filter(pl.col("ts") < WINDOW_START)
+        .group_by("cid")
+        .agg(pl.col("invoice").n_unique().alias("pre_orders"))
+    )
+    buyers = set(df.filter(pl.col("ts") >= WINDOW_START, pl.col("ts") < end)["cid"].unique().to_list())
+    conv = np.array([c in buyers for c in known["cid"].to_list()], dtype=float)
+    pre = known["pre_orders"].to_numpy().astype(float)
+    p0 = float(conv.mean())
+    n = stats.sessions_for_power(p0, rel_lift, alpha, 0.8)
+    rng = np.random.default_rng(0)
+    # known truth: treatment converts a non-converter with the probability that lifts p0 by rel_lift
+    flip = p0 * rel_lift / (1 - p0)
+    hits = 0
+    for _ in range(sims):
+        c = rng.binomial(n, p0)
+        t_base = rng.binomial(n, p0)
+        t = t_base + rng.binomial(n - t_base, flip)
+        pc, pt = c / n, t / n
+        se = math.sqrt(pc * (1 - pc) / n + pt * (1 - pt) / n)
+        hits += (pt - pc) / se > sps.norm.ppf(1 - alpha / 2)
+    rho2 = stats.cuped_variance_reduction(conv, pre)
+    import pandas as pd
+    import tea_tasting as tt
+
+    ref = tt.Mean(
+        "conv", rel_effect_size=rel_lift, use_t=False, equal_var=False, power=0.8, alpha=alpha
+    ).solve_power(pd.DataFrame({"conv": conv}), "n_obs")
+    return {
+        "customers_known_before_window": len(conv),
+        "baseline_conversion": p0,
+        "relative_lift": rel_lift,
+        "units_per_variant_80pct": n,
+        "simulated_power_at_that_size": hits / sims,
+        "tea_tasting_units_per_variant": float(ref[0].n_obs) / 2,
+        "cuped_rho_squared_pre_orders": rho2,
+        "units_per_variant_with_cuped": math.ceil(n * (1 - rho2)),
+    }
+
+
+# --- 5. interleaving vs A/B ------------------------------------------------------------------------
+
+
+def load_queries(data: Path, min_judged: int = 8) -> list[dict[str, float]]:
+    per: dict[str, dict[str, float]] = {}
+    with open(data / "home-depot" / "judgments_dev.csv", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            per.setdefault(r["search_term"], {})[r["product_uid"]] = float(r["relevance"])
+    return [g for _, g in sorted(per.items()) if len(g) >= min_judged and max(g.values()) > min(g.values())]
+
+
+def rank(grades: dict[str, float], sigma: float, noise: dict[str, float]) -> list[str]:
+    return sorted(grades, key=lambda p: -(grades[p] + sigma * noise[p]))
+
+
+def mean_ndcg(queries: list[dict[str, float]], rankings: list[list[str]]) -> float:
+    vals = [ndcg_at_k(r, g, 10, 1.0) for r, g in zip(rankings, queries, strict=True)]
+    return float(np.mean([v for v in vals if v is not None]))
+
+
+def attract(grade: float) -> float:
+    """Click probability of an examined result: 0.05 for an irrelevant product (grade 1), 0.65 for grade 3."""
+    return 0.05 + 0.6 * ((grade - 1) / 2) ** 2
+
+
+def simulate_clicks(
+    items: list[str], grades: dict[str, float], model: str, rng: random.Random, propensity: float = 1.0
+) -> list[int]:
+    """Clicked positions under a click model.
+
+    ``pbm``: position-based, examination 1/log2(rank+1), independent per position.
+    ``dbn``: cascade with satisfaction (Chapelle & Zhang 2009): read top-down; a click satisfies with
+    probability (grade-1)/2 and ends the session; otherwise continue with persistence 0.9.
+    ``propensity`` scales the user's click probabilities (shoppers differ in how much they click).
+    """
+    clicks = []
+    if model == "pbm":
+        for i, it in enumerate(items):
+            if rng.random() < min(1.0, propensity * attract(grades[it])) / math.log2(i + 2):
+                clicks.append(i)
+        return clicks
+    for i, it in enumerate(items):
+        g = grades[it]
+        if rng.random() < min(1.0, propensity * attract(g)):
+            clicks.append(i)
+            if rng.random() < (g - 1) / 2:
+                break
+        if rng.random() > 0.9:
+            break
+    return clicks
+
+
+def bench_interleaving(
+    data: Path, target: float = 0.02, alpha: float = 0.05, seed: int = 0
+) -> dict[str, Any]:
+    queries = load_queries(data)
+    rng = np.random.default_rng(seed)
+    noise_b = [{p: float(rng.normal()) for p in g} for g in queries]
+    noise_a = [{p: float(rng.normal()) for p in g} for g in queries]
+    sigma_b = 0.5
+    rank_b = [rank(g, sigma_b, z) for g, z in zip(queries, noise_b, strict=True)]
+    ndcg_b = mean_ndcg(queries, rank_b)
+    lo, hi = sigma_b, 3.0  # more noise for A until NDCG@10 is ~target lower
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        d = ndcg_b - mean_ndcg(queries, [rank(g, mid, z) for g, z in zip(queries, noise_a, strict=True)])
+        lo, hi = (mid, hi) if d < target else (lo, mid)
+    sigma_a = (lo + hi) / 2
+    rank_a = [rank(g, sigma_a, z) for g, z in zip(queries, noise_a, strict=True)]
+    out: dict[str, Any] = {
+        "queries": len(queries),
+        "ndcg10_a": mean_ndcg(queries, rank_a),
+        "ndcg10_b": ndcg_b,
+        "noise_sigma": {"a": sigma_a, "b": sigma_b},
+        "goal_ratio": 10,
+    }
+    out["ndcg10_diff"] = out["ndcg10_b"] - out["ndcg10_a"]
+    for model in ("pbm", "dbn"):
+        for users in ("same", "heterogeneous"):
+            out[f"{model}_{users}_users"] = _sessions_needed(
+                queries, rank_a, rank_b, model, users, alpha, seed
+            )
+    return out
+
+
+def _sessions_needed(
+    queries, rank_a, rank_b, model: str, users: str, alpha: float, seed: int, m: int = 60_000
+) -> dict[str, Any]:
+    """Per-session outcome rates by Monte Carlo over the click model, the closed-form sizes for 80 %
+    power, and a simulation check of both sizes (known truth: B is better).
+
+    ``users='heterogeneous'``: each session's shopper has a click propensity ~ Gamma(1, 1) (mean 1,
+    sd 1) multiplying every click probability - the between-user variance an A/B test pays for and a
+    paired comparison (interleaving) does not."""
+    prng = random.Random(seed)
+    # A/B gets its most sensitive session metric that points the right way (fair to A/B):
+    # clicks per session, any click, or the reciprocal rank of the first click
+    ab_metrics = ("clicks", "any_click", "first_click_rr")
+    per = {k: (np.zeros(m), np.zeros(m)) for k in ab_metrics}
+    outcome = np.zeros(m, dtype=int)
+    for s in range(m):
+        q = prng.randrange(len(queries))
+        g = queries[q]
+        for j, ranking in enumerate((rank_a[q][:10], rank_b[q][:10])):
+            u = prng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+            c = simulate_clicks(ranking, g, model, prng, u)
+            per["clicks"][j][s] = len(c)
+            per["any_click"][j][s] = bool(c)
+            per["first_click_rr"][j][s] = 1 / (c[0] + 1) if c else 0.0
+        shown = team_draft(rank_a[q], rank_b[q], 10, prng)
+        u = prng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        outcome[s] = credit(shown, simulate_clicks(list(shown.items), g, model, prng, u))
+    z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(0.8)
+    ab_sizes: dict[str, float | None] = {}
+    for k, (xa, xb) in per.items():
+        diff = xb.mean() - xa.mean()
+        ab_sizes[k] = 2 * math.ceil(z * z * (xa.var(ddof=1) + xb.var(ddof=1)) / diff**2) if diff > 0 else None
+    valid = {k: v for k, v in ab_sizes.items() if v is not None}
+    best = min(valid, key=valid.__getitem__) if valid else None
+    clicks_a, clicks_b = per[best] if best else per["clicks"]
+    ab_per_arm = int(valid[best] // 2) if best else 0
+    pa, pb = (outcome == 0).mean(), (outcome == 1).mean()
+    # per session the score is +1 (B wins), -1 (A wins), 0 (tie): a one-sample z on its mean
+    il_sessions = math.ceil(z * z * (pa + pb - (pb - pa) ** 2) / (pb - pa) ** 2)
+    sims, hits_ab, hits_il = 400, 0, 0
+    srng = np.random.default_rng(seed + 1)
+    for _ in range(sims):
+        if best:
+            e = stats.compare(
+                srng.choice(clicks_a, ab_per_arm), srng.choice(clicks_b, ab_per_arm), use_t=False
+            )
+            hits_ab += e.effect > 0 and e.pvalue < alpha
+        o = srng.choice(outcome, il_sessions)
+        res = sign_test(int((o == 0).sum()), int((o == 1).sum()), int((o == -1).sum()))
+        hits_il += res.winner == "B" and res.pvalue < alpha
+    return {
+        "ab_metric_means": {k: {"a": float(xa.mean()), "b": float(xb.mean())} for k, (xa, xb) in per.items()},
+        "ab_sessions_total_80pct_by_metric": ab_sizes,  # None: the metric favours the worse ranker
+        "ab_best_metric": best,
+        "interleave_outcomes": {"a_wins": float(pa), "b_wins": float(pb), "ties": float(1 - pa - pb)},
+        "ab_sessions_total_80pct": 2 * ab_per_arm if best else None,
+        "interleaving_sessions_80pct": il_sessions,
+        "ratio": 2 * ab_per_arm / il_sessions if best else None,
+        "simulated_power": {"ab": hits_ab / sims if best else None, "interleaving": hits_il / sims},
+    }
+
+
+# --- 6. off-policy evaluation on the Open Bandit Dataset sample -------------------------------------
+
+
+def read_obd(wheel: Path, policy: str) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(wheel) as z:
+        text = z.read(f"obp/dataset/obd/{policy}/all/all.csv").decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return {
+        "item": np.array([int(r["item_id"]) for r in rows]),
+        "position": np.array([int(r["position"]) for r in rows]) - 1,
+        "click": np.array([float(r["click"]) for r in rows]),
+        "pscore": np.array([float(r["propensity_score"]) for r in rows]),
+    }
+
+
+def bts_action_dist(
+    wheel: Path, n_items: int, len_list: int, n_sim: int = 100_000, seed: int = 12345
+) -> np.ndarray:
+    """P(item at position) of Bernoulli TS with the ZOZOTOWN prior: sample Beta(alpha, beta) per item,
+    show the top ``len_list`` (obp's BernoulliTS.compute_batch_action_dist, vectorised)."""
+    import yaml  # PyYAML ships with our deps' deps; only the bench reads the prior file
+
+    with zipfile.ZipFile(wheel) as z:
+        prior = yaml.safe_load(z.read("obp/policy/conf/prior_bts.yaml"))["all"]
+    a, b = np.array(prior["alpha"], dtype=float), np.array(prior["beta"], dtype=float)
+    assert len(a) == n_items
+    rng = np.random.default_rng(seed)
+    theta = rng.beta(a, b, size=(n_sim, n_items))
+    top = np.argsort(-theta, axis=1)[:, :len_list]
+    dist = np.zeros((n_items, len_list))
+    for pos in range(len_list):
+        dist[:, pos] = np.bincount(top[:, pos], minlength=n_items) / n_sim
+    return dist
+
+
+def ope_estimates(log: dict[str, np.ndarray], dist: np.ndarray, folds: np.ndarray) -> list[ope.Estimate]:
+    item, pos, r, mu = log["item"], log["position"], log["click"], log["pscore"]
+    pi = dist[item, pos]
+    # reward model q(item, position): click rate, cross-fitted over 2 folds, shrunk to the position's rate
+    q_logged = np.zeros(len(r))
+    q_pi = np.zeros(len(r))
+    n_items, len_list = dist.shape
+    for f in (0, 1):
+        train, test = folds != f, folds == f
+        clicks = np.zeros((n_items, len_list))
+        shows = np.zeros((n_items, len_list))
+        np.add.at(clicks, (item[train], pos[train]), r[train])
+        np.add.at(shows, (item[train], pos[train]), 1)
+        pos_rate = clicks.sum(axis=0) / np.maximum(shows.sum(axis=0), 1)
+        m = 50.0
+        q = (clicks + m * pos_rate) / (shows + m)
+        q_logged[test] = q[item[test], pos[test]]
+        q_pi[test] = (dist * q).sum(axis=0)[pos[test]]
+    return [
+        ope.direct(q_pi),
+        ope.ips(r, mu, pi),
+        ope.snips(r, mu, pi),
+        ope.doubly_robust(r, mu, pi, q_logged, q_pi),
+    ]
+
+
+def bench_ope(wheel: Path, boots: int = 100, seed: int = 0) -> dict[str, Any]:
+    logged, onpolicy = read_obd(wheel, "random"), read_obd(wheel, "bts")
+    truth = float(onpolicy["click"].mean())
+    n_items = int(logged["item"].max()) + 1
+    dist = bts_action_dist(wheel, n_items, int(logged["position"].max()) + 1)
+    rng = np.random.default_rng(seed)
+    n = len(logged["click"])
+    full = ope_estimates(logged, dist, rng.integers(0, 2, n))
+    errors: dict[str, list[float]] = {e.name: [] for e in full}
+    for _ in range(boots):
+        idx = rng.integers(0, n, n)
+        sample = {k: v[idx] for k, v in logged.items()}
+        for e in ope_estimates(sample, dist, rng.integers(0, 2, n)):
+            errors[e.name].append(abs(e.value - truth) / truth)
+    return {
+        "rounds_logged": n,
+        "rounds_on_policy": len(onpolicy["click"]),
+        "on_policy_truth": truth,
+        "estimates": {
+            e.name: {
+                "value": e.value,
+                "ci95": [e.ci_lower, e.ci_upper],
+                "relative_error": abs(e.value - truth) / truth,
+                "ci_covers_truth": e.ci_lower <= truth <= e.ci_upper,
+            }
+            for e in full
+        },  # fmt: skip
+        "bootstrap_mean_relative_error": {k: float(np.mean(v)) for k, v in errors.items()},
+        "bootstraps": boots,
+        "obp_example_relative_error": {"DM": 0.218, "IPW": 1.159, "DR": 0.993},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--obp-wheel", type=Path, default=Path("/tmp/obpdl/obp-0.4.1-py3-none-any.whl"))
+    ap.add_argument("--experiments", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=Path("bench/results/experiments_sim.json"))
+    args = ap.parse_args(argv)
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python " + " ".join(sys.argv),
+        "python": platform.python_version(),
+    }
+    t0 = time.perf_counter()
+    result["assignment"] = bench_assignment()
+    print("assignment", json.dumps(result["assignment"]), flush=True)
+    df = load_retail(args.data)
+    panel = window_panel(df)
+    g = split(panel["cids"], args.experiments, "aa")
+    result["aa"] = bench_aa(panel, g)
+    print("aa", json.dumps(result["aa"]), flush=True)
+    result["cuped"] = bench_cuped(panel, g)
+    print("cuped", json.dumps(result["cuped"]), flush=True)
+    result["power"] = bench_power(df)
+    print("power", json.dumps(result["power"]), flush=True)
+    result["interleaving"] = bench_interleaving(args.data)
+    print("interleaving", json.dumps(result["interleaving"]), flush=True)
+    if args.obp_wheel.exists():
+        result["ope"] = bench_ope(args.obp_wheel)
+    else:
+        result["ope"] = {"skipped": f"{args.obp_wheel} not found; pip download obp==0.4.1 --no-deps -d DIR"}
+    print("ope", json.dumps(result["ope"]), flush=True)
+    result["seconds"] = time.perf_counter() - t0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
