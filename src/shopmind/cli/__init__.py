@@ -45,12 +45,14 @@ app.add_typer(evaluate_app, name="evaluate")
 
 def _register_evaluators() -> None:
     from shopmind.assistant.cli import register as register_assistant
+    from shopmind.cli.forecast import register as register_forecast
     from shopmind.recommend.cli import register as register_recs
     from shopmind.search.cli import register as register_search
 
     register_search(evaluate_app)
     register_recs(evaluate_app)
     register_assistant(evaluate_app)
+    register_forecast(evaluate_app)
 
 
 _register_evaluators()

@@ -1,0 +1,72 @@
+"""``shopmind evaluate forecast``: the rolling-origin forecast backtest (shopmind.forecast.evaluate)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopmind.cli.common import fail
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast`` to the evaluate sub-app ``app``."""
+
+    @app.command("forecast")
+    def forecast(
+        path: Annotated[
+            Path, typer.Argument(help="Dataset folder (store formats) or a long CSV/Parquet file.")
+        ],
+        fmt: Annotated[
+            str,
+            typer.Option(
+                "--format", "-f", help="online-retail | groceries | long (id,date,value[,covariates])."
+            ),
+        ] = "long",
+        grain: Annotated[str, typer.Option(help="day | week.")] = "week",
+        level: Annotated[str, typer.Option(help="product | category (store formats).")] = "product",
+        horizon: Annotated[int, typer.Option(help="Periods ahead per cut (M4 weekly: 13).")] = 13,
+        windows: Annotated[int, typer.Option(help="Rolling origins (1 = the M4 single final holdout).")] = 1,
+        inner_windows: Annotated[
+            int, typer.Option(help="Backtest windows inside each training window for the ensemble's choice.")
+        ] = 2,
+        models: Annotated[
+            str, typer.Option(help="Comma-separated models (default: all peers + LightGBM).")
+        ] = "",
+        max_series: Annotated[int, typer.Option(help="Seeded sample of series (0 = all).")] = 500,
+        seed: Annotated[int, typer.Option(help="Seed of the series sample.")] = 0,
+        out: Annotated[Path, typer.Option(help="JSON result file.")] = Path("bench/results/forecast.json"),
+    ) -> None:
+        """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
+        LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
+        from shopmind.forecast.evaluate import FORMATS, load_panel, print_table, run
+        from shopmind.forecast.models import make_models
+        from shopmind.forecast.series import SeriesError
+
+        if fmt not in FORMATS:
+            raise fail(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+        if horizon < 1 or windows < 1 or inner_windows < 1:
+            raise fail("--horizon, --windows and --inner-windows must be >= 1")
+        names = [m.strip() for m in models.split(",") if m.strip()] or None
+        try:
+            if names:
+                make_models(names)
+            t0 = time.perf_counter()
+            panel, meta = load_panel(fmt, path, grain, level)
+            print(f"{path}: {panel.n} series x {panel.T} periods ({time.perf_counter() - t0:.1f}s to load)")
+            result = run(panel, horizon, windows, names, inner_windows, max_series, seed)
+        except (SeriesError, ValueError, FileNotFoundError) as exc:
+            raise fail(str(exc)) from None
+        result.update(
+            dataset={"path": str(path), "format": fmt, "grain": grain, "level": level, **meta},
+            date=datetime.now(UTC).isoformat(timespec="seconds"),
+            seconds=round(time.perf_counter() - t0, 1),
+        )
+        print_table(result)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, default=str))
+        print(f"saved {out}")

@@ -1,0 +1,222 @@
+"""Rolling-origin backtest, the per-group ensemble it chooses, and conformal intervals from it.
+
+Everything here reads only the panel it is given (the training window): the backtest cuts it at
+``T - k*h`` for k = 1..windows, forecasts each cut with every model, and scores per series with
+MASE. Series are grouped by demand pattern (Syntetos-Boylan: smooth / erratic / intermittent /
+lumpy); per group the combination (one model, or the mean of the best 2 or 3) with the lowest mean
+backtest MASE is chosen. The same backtest errors, divided by each series' scale, give the conformal
+quantiles per horizon step: ``forecast ± q_step * scale``, floored at 0.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shopmind.forecast.metrics import naive_scale
+from shopmind.forecast.models import Forecaster
+from shopmind.forecast.series import Panel
+
+LEVELS = (80, 95)
+#: A group with fewer backtest series than this borrows the pooled choice and quantiles.
+MIN_GROUP = 20
+
+
+def demand_class(panel: Panel) -> np.ndarray:
+    """Syntetos-Boylan class per series from its observed history: ADI > 1.32 and/or CV² > 0.49."""
+    starts = panel.starts()
+    out = np.empty(panel.n, dtype=object)
+    for i in range(panel.n):
+        y = panel.y[i, starts[i] :]
+        nz = y[y > 0]
+        adi = y.size / max(nz.size, 1)
+        cv2 = (nz.std() / nz.mean()) ** 2 if nz.size > 1 else 0.0
+        out[i] = (
+            ("lumpy" if cv2 > 0.49 else "intermittent")
+            if adi > 1.32
+            else ("erratic" if cv2 > 0.49 else "smooth")
+        )
+    return out
+
+
+def series_scale(panel: Panel) -> np.ndarray:
+    """The unit of conformal scores: in-sample seasonal-naive MAE, else mean demand, else 1."""
+    with np.errstate(invalid="ignore"):
+        s = naive_scale(panel.y, panel.season)
+        mean = np.nanmean(np.where(np.isnan(panel.y), np.nan, panel.y), axis=1)
+    s = np.where(np.isfinite(s) & (s > 0), s, mean)
+    return np.where(np.isfinite(s) & (s > 0), s, 1.0)
+
+
+@dataclass
+class Backtest:
+    """Forecasts of each model at each inner cut, with the actuals and scales they are scored on."""
+
+    h: int
+    preds: dict[str, list[np.ndarray]] = field(default_factory=dict)  # model -> per window (n, h)
+    actual: list[np.ndarray] = field(default_factory=list)
+    mase_scale: list[np.ndarray] = field(default_factory=list)
+    unit: list[np.ndarray] = field(default_factory=list)  # conformal scale per window
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def mase(self, pred: list[np.ndarray]) -> np.ndarray:
+        """Per series mean over windows of MAE / scale (NaN where the scale is 0)."""
+        vals = []
+        for p, a, s in zip(pred, self.actual, self.mase_scale, strict=True):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                vals.append(np.where(s > 0, np.mean(np.abs(p - a), axis=1) / s, np.nan))
+        with np.errstate(invalid="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return np.nanmean(np.stack(vals), axis=0)
+
+
+def backtest(panel: Panel, models: list[Forecaster], h: int, windows: int) -> Backtest:
+    """Forecast each inner cut ``T - k*h`` (k = windows..1) with every model; cuts too short are skipped."""
+    bt = Backtest(h=h)
+    for k in range(windows, 0, -1):
+        end = panel.T - k * h
+        if end < max(2 * panel.season, 8):
+            continue
+        train = panel.cut(end)
+        bt.actual.append(panel.y[:, end : end + h])
+        bt.mase_scale.append(naive_scale(train.y, panel.season))
+        bt.unit.append(series_scale(train))
+        for m in models:
+            t0 = time.perf_counter()
+            bt.preds.setdefault(m.name, []).append(m.forecast(train, h))
+            bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t0
+    return bt
+
+
+@dataclass
+class Choice:
+    """Per demand class: the models averaged, and conformal quantiles per step and level."""
+
+    members: dict[str, list[str]]
+    quantiles: dict[str, dict[int, np.ndarray]]  # class -> level -> (h,)
+    backtest_mase: dict[str, float]
+
+
+def _combos(ranked: list[str]) -> list[list[str]]:
+    return [[m] for m in ranked] + [ranked[:2], ranked[:3]]
+
+
+def _conformal(scores: np.ndarray, h: int, levels: tuple[int, ...]) -> dict[int, np.ndarray]:
+    """Per-step quantiles of |error|/scale (rows: series x windows, cols: steps), with the finite-sample
+    correction ceil((n+1)L)/n; smoothed to be non-decreasing in the step (uncertainty grows)."""
+    out = {}
+    for level in levels:
+        q = np.zeros(h)
+        for s in range(h):
+            col = scores[:, s]
+            col = col[np.isfinite(col)]
+            if col.size == 0:
+                q[s] = np.nan
+                continue
+            rank = min(1.0, np.ceil((col.size + 1) * level / 100) / col.size)
+            q[s] = np.quantile(col, rank, method="higher")
+        out[level] = np.maximum.accumulate(
+            np.nan_to_num(q, nan=np.nanmax(q) if np.isfinite(q).any() else 0.0)
+        )
+    return out
+
+
+def choose(bt: Backtest, classes: np.ndarray, levels: tuple[int, ...] = LEVELS) -> Choice:
+    """Pick the ensemble per demand class and its conformal quantiles from the backtest."""
+    names = list(bt.preds)
+    per_model = {m: bt.mase(bt.preds[m]) for m in names}
+    groups = ["all", *sorted(set(classes.tolist()))]
+    members: dict[str, list[str]] = {}
+    quant: dict[str, dict[int, np.ndarray]] = {}
+    score: dict[str, float] = {}
+    for g in groups:
+        mask = np.ones(classes.size, bool) if g == "all" else classes == g
+        if g != "all" and mask.sum() < MIN_GROUP:
+            continue
+        ranked = sorted(names, key=lambda m: np.nanmean(per_model[m][mask]) if mask.any() else np.inf)
+        best, best_v = ranked[:1], np.inf
+        for combo in _combos(ranked):
+            pred = [np.mean([bt.preds[m][w] for m in combo], axis=0) for w in range(len(bt.actual))]
+            v = float(np.nanmean(bt.mase(pred)[mask]))
+            if v < best_v - 1e-9:
+                best, best_v = combo, v
+        members[g], score[g] = best, best_v
+        pred = [np.mean([bt.preds[m][w] for m in best], axis=0) for w in range(len(bt.actual))]
+        sc = np.vstack(
+            [np.abs(p - a)[mask] / u[mask, None] for p, a, u in zip(pred, bt.actual, bt.unit, strict=True)]
+        )
+        quant[g] = _conformal(sc, bt.h, levels)
+    return Choice(members=members, quantiles=quant, backtest_mase=score)
+
+
+@dataclass
+class Forecast:
+    """Point forecasts and intervals for every series of a panel."""
+
+    ids: list[str]
+    dates: np.ndarray
+    mean: np.ndarray  # (n, h)
+    lo: dict[int, np.ndarray]
+    hi: dict[int, np.ndarray]
+    classes: np.ndarray
+    members: dict[str, list[str]]
+    sigma: np.ndarray  # (n,) one-step error standard deviation estimate, in demand units
+
+
+def intervals(
+    mean: np.ndarray, unit: np.ndarray, quantiles: dict[int, np.ndarray]
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    lo = {lv: np.clip(mean - q[None, :] * unit[:, None], 0.0, None) for lv, q in quantiles.items()}
+    hi = {lv: mean + q[None, :] * unit[:, None] for lv, q in quantiles.items()}
+    return lo, hi
+
+
+def combine(
+    panel: Panel, finals: dict[str, np.ndarray], choice: Choice, classes: np.ndarray, h: int
+) -> Forecast:
+    """The chosen combination per series' class (pooled choice for small classes) with its intervals."""
+    unit = series_scale(panel)
+    mean = np.zeros((panel.n, h))
+    lo = {lv: np.zeros((panel.n, h)) for lv in choice.quantiles["all"]}
+    hi = {lv: np.zeros((panel.n, h)) for lv in choice.quantiles["all"]}
+    for g in set(classes.tolist()):
+        mask = classes == g
+        key = g if g in choice.members else "all"
+        mean[mask] = np.mean([finals[m][mask] for m in choice.members[key]], axis=0)
+        gl, gh = intervals(mean[mask], unit[mask], choice.quantiles[key])
+        for lv in lo:
+            lo[lv][mask], hi[lv][mask] = gl[lv], gh[lv]
+    # one-step sigma from the 80% half-width of step 1 (normal: 1.2816 sigma)
+    sigma = (hi[80][:, 0] - mean[:, 0]) / 1.2816 if 80 in hi else unit
+    return Forecast(
+        ids=panel.ids,
+        dates=panel.future_dates(h),
+        mean=mean,
+        lo=lo,
+        hi=hi,
+        classes=classes,
+        members=choice.members,
+        sigma=sigma,
+    )
+
+
+def fit_forecast(
+    panel: Panel, models: list[Forecaster], h: int, windows: int = 2
+) -> tuple[Forecast, Backtest, Choice, dict[str, np.ndarray]]:
+    """Backtest on the panel, choose per class, forecast ``h`` past its end with every model, combine."""
+    bt = backtest(panel, models, h, windows)
+    if not bt.actual:
+        raise ValueError(f"history of {panel.T} periods is too short for a backtest of horizon {h}")
+    classes = demand_class(panel)
+    choice = choose(bt, classes)
+    finals: dict[str, np.ndarray] = {}
+    for m in models:
+        t0 = time.perf_counter()
+        finals[m.name] = m.forecast(panel, h)
+        bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t0
+    return combine(panel, finals, choice, classes, h), bt, choice, finals

@@ -1,0 +1,132 @@
+"""Forecasters behind one small interface: ``forecast(panel, h) -> (n, h) point forecasts``.
+
+Shaped like statsforecast's ``model.forecast(y, h)`` lifted to a panel, so a local model (one fit per
+series, statsforecast's AutoETS/AutoTheta/AutoARIMA/SeasonalNaive/Croston/TSB/ADIDA) and a global
+one (LightGBM across series, gbm.py) are interchangeable in the backtest and the ensemble.
+Intervals are not the models' business: the ensemble calibrates them by conformal backtest
+(conformal.py), the same way for every model, so their coverage is comparable.
+statsforecast is imported lazily (inside the model), keeping ``shopmind demo`` start-up light.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from shopmind.forecast.series import Panel
+
+
+class Forecaster(Protocol):
+    """A model that forecasts every series of a panel ``h`` periods past its end."""
+
+    name: str
+
+    def forecast(self, panel: Panel, h: int) -> np.ndarray: ...
+
+
+#: Minimum observed periods for a statsforecast model; shorter series get the fallback (mean).
+MIN_OBS = 4
+
+
+def _history(panel: Panel, i: int, start: int) -> np.ndarray:
+    return panel.y[i, start:]
+
+
+@dataclass
+class SeasonalNaive:
+    """The value one season ago (the M4/M5 benchmark); the last value when the history is shorter."""
+
+    name: str = "SeasonalNaive"
+
+    def forecast(self, panel: Panel, h: int) -> np.ndarray:
+        m = panel.season
+        y = np.nan_to_num(panel.y, nan=0.0)
+        if m > panel.T:
+            m = 1
+        last = y[:, panel.T - m :]
+        reps = -(-h // m)
+        return np.tile(last, (1, reps))[:, :h]
+
+
+@dataclass
+class StatsModel:
+    """One statsforecast model fitted per series (``make(season)`` builds a fresh instance).
+
+    A series with fewer than ``MIN_OBS`` observations, or on which the model raises, gets its
+    history mean; ``fallbacks`` counts them so a report can say how often that happened.
+    """
+
+    name: str
+    make: Callable[[int], Any]
+    fallbacks: int = field(default=0, init=False)
+
+    def forecast(self, panel: Panel, h: int) -> np.ndarray:
+        model = self.make(panel.season)
+        starts = panel.starts()
+        out = np.zeros((panel.n, h))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in range(panel.n):
+                y = _history(panel, i, int(starts[i]))
+                if y.size < MIN_OBS or not np.any(y):
+                    out[i] = y.mean() if y.size else 0.0
+                    self.fallbacks += y.size >= MIN_OBS
+                    continue
+                try:
+                    f = np.asarray(model.forecast(y=y.astype(np.float64), h=h)["mean"], dtype=float)
+                    if not np.all(np.isfinite(f)):
+                        raise FloatingPointError("non-finite forecast")
+                    out[i] = f
+                except Exception:  # a model failing on one series must not lose the others
+                    out[i] = y.mean()
+                    self.fallbacks += 1
+        return np.clip(out, 0.0, None)
+
+
+def _sf() -> Any:
+    import statsforecast.models as sfm
+
+    return sfm
+
+
+def _season_ok(m: int) -> int:
+    return m if m > 1 else 1
+
+
+STATS_MODELS: dict[str, Callable[[int], Any]] = {
+    "AutoETS": lambda m: _sf().AutoETS(season_length=_season_ok(m)),
+    "AutoTheta": lambda m: _sf().AutoTheta(season_length=_season_ok(m)),
+    "AutoARIMA": lambda m: _sf().AutoARIMA(season_length=_season_ok(m)),
+    "CrostonOptimized": lambda m: _sf().CrostonOptimized(),
+    "TSB": lambda m: _sf().TSB(alpha_d=0.2, alpha_p=0.2),
+    "ADIDA": lambda m: _sf().ADIDA(),
+}
+
+
+def make_models(names: list[str]) -> list[Forecaster]:
+    """Forecasters by name: SeasonalNaive, the STATS_MODELS keys, and LightGBM (the global model)."""
+    out: list[Forecaster] = []
+    for n in names:
+        if n == "SeasonalNaive":
+            out.append(SeasonalNaive())
+        elif n in STATS_MODELS:
+            out.append(StatsModel(n, STATS_MODELS[n]))
+        elif n == "LightGBM":
+            from shopmind.forecast.gbm import GlobalGBM
+
+            out.append(GlobalGBM())
+        else:
+            known = ["SeasonalNaive", *STATS_MODELS, "LightGBM"]
+            raise ValueError(f"unknown model {n!r}; known: {', '.join(known)}")
+    return out
+
+
+#: The statsforecast peers of `evaluate forecast` (each alone, and the best of them).
+STATS_PEERS = ["SeasonalNaive", *STATS_MODELS]
+DEFAULT_MODELS = [*STATS_PEERS, "LightGBM"]
+#: The release build's set for daily data: AutoARIMA is left out for speed (bench/forecast_speed.py).
+FAST_MODELS = ["SeasonalNaive", "AutoETS", "AutoTheta", "CrostonOptimized", "TSB", "ADIDA", "LightGBM"]

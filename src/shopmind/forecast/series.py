@@ -1,0 +1,328 @@
+"""Demand series: a dense panel (series x periods) built from accepted purchase events or a long file.
+
+Every forecaster, the backtest and the inventory policy read one :class:`Panel`: a float matrix of
+demand with NaN before each series' first sale, the period dates, and covariates as matrices that
+reach ``horizon`` periods past the end when their future is known (e.g. a planned price) — a model
+may read a covariate's future only through :meth:`Panel.known_future`, so leakage has one door.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+#: Seasonal period per grain: a week of days; weekly data is treated as non-seasonal (M4's m = 1 for
+#: weekly; a year of weekly history is too short to estimate a 52-week season).
+SEASON: dict[str, int] = {"D": 7, "W": 1}
+_STEP: dict[str, np.timedelta64] = {"D": np.timedelta64(1, "D"), "W": np.timedelta64(7, "D")}
+
+
+class SeriesError(ValueError):
+    """Bad series input: the message names the column and row (or the id) at fault."""
+
+
+@dataclass
+class Panel:
+    """Demand of ``n`` series over ``T`` periods of one grain.
+
+    ``y[i, t]`` is NaN before series ``i`` starts (its first sale / first row) and a number after.
+    ``covariates[name]`` has shape ``(n, T + extra)``: columns past ``T`` are the known future
+    (only for names in ``future_known``); NaN where unknown.
+    """
+
+    ids: list[str]
+    dates: np.ndarray  # datetime64[D], length T
+    y: np.ndarray  # (n, T) float64
+    freq: str = "D"
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    future_known: frozenset[str] = frozenset()
+    groups: dict[str, list[str]] = field(default_factory=dict)  # e.g. category -> member ids
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def T(self) -> int:  # noqa: N802 - the usual name of a series length
+        return int(self.y.shape[1])
+
+    @property
+    def season(self) -> int:
+        return SEASON.get(self.freq, 1)
+
+    def starts(self) -> np.ndarray:
+        """Index of each series' first observed period (T when it has none)."""
+        obs = ~np.isnan(self.y)
+        return np.where(obs.any(axis=1), obs.argmax(axis=1), self.T)
+
+    def future_dates(self, h: int) -> np.ndarray:
+        return self.dates[-1] + _STEP[self.freq] * np.arange(1, h + 1)
+
+    def cut(self, end: int) -> Panel:
+        """The panel as it was known at period ``end`` (exclusive): history ``[0, end)``.
+
+        Future-known covariates keep their values after ``end`` (they were known in advance);
+        every other covariate is cut at ``end`` too, so nothing observed later leaks into training.
+        """
+        covs = {k: (v if k in self.future_known else v[:, :end].copy()) for k, v in self.covariates.items()}
+        return replace(self, dates=self.dates[:end], y=self.y[:, :end], covariates=covs)
+
+    def known_future(self, name: str, h: int) -> np.ndarray | None:
+        """Covariate ``name`` for the ``h`` periods after the end, or None when its future is unknown."""
+        if name not in self.future_known or name not in self.covariates:
+            return None
+        v = self.covariates[name]
+        out = np.full((self.n, h), np.nan)
+        have = max(0, min(h, v.shape[1] - self.T))
+        out[:, :have] = v[:, self.T : self.T + have]
+        return out
+
+    def subset(self, rows: np.ndarray | list[int]) -> Panel:
+        rows = np.asarray(rows, dtype=int)
+        return replace(
+            self,
+            ids=[self.ids[i] for i in rows],
+            y=self.y[rows],
+            covariates={k: v[rows] for k, v in self.covariates.items()},
+        )
+
+
+def _period(col: pl.Expr, freq: str) -> pl.Expr:
+    d = col.dt.date()
+    return d.dt.truncate("1w") if freq == "W" else d
+
+
+def demand_panel(
+    events: pl.DataFrame,
+    freq: str = "D",
+    categories: pl.DataFrame | None = None,
+    level: str = "product",
+    end: np.datetime64 | None = None,
+) -> Panel:
+    """Net demand per product (or category) and period from accepted events.
+
+    Purchases add their quantity and returns (negative quantities, linked to a purchase by the gate)
+    subtract theirs, so a returned unit is not demand; a period's net is floored at 0 (a return
+    arriving in a later period than its sale must not read as negative demand). Missing quantities
+    count 1 (a basket line). The covariate ``price`` is the quantity-weighted mean paid price in the
+    period, carried forward over periods without a sale. ``level='category'`` sums products by the
+    first level of ``categories`` (columns item_id, category).
+    """
+    if freq not in SEASON:
+        raise SeriesError(f"freq must be one of {sorted(SEASON)}, got {freq!r}")
+    ev = events.filter(pl.col("type").is_in(["purchase", "return"]) & pl.col("item_id").is_not_null())
+    if ev.is_empty():
+        raise SeriesError("no accepted purchase events to build demand from")
+    qty = pl.col("quantity").cast(pl.Float64) if "quantity" in ev.columns else pl.lit(None, pl.Float64)
+    sign = pl.when(pl.col("type") == "return").then(-1.0).otherwise(1.0)
+    ev = ev.with_columns(
+        (sign * qty.abs().fill_null(1.0)).alias("_q"),
+        (pl.col("price") if "price" in ev.columns else pl.lit(None, pl.Float64)).cast(pl.Float64).alias("_p"),
+        _period(pl.col("timestamp"), freq).alias("_d"),
+    )
+    key = "item_id"
+    groups: dict[str, list[str]] = {}
+    if level == "category":
+        if categories is None:
+            raise SeriesError("level='category' needs the products' categories")
+        ev = ev.join(categories.select("item_id", "category"), on="item_id", how="inner")
+        key = "category"
+        for cat, items in categories.group_by("category").agg(pl.col("item_id")).iter_rows():
+            groups[str(cat)] = sorted(items)
+    elif categories is not None:
+        for cat, items in categories.group_by("category").agg(pl.col("item_id")).iter_rows():
+            groups[str(cat)] = sorted(items)
+    agg = (
+        ev.group_by(key, "_d")
+        .agg(
+            pl.col("_q").sum().clip(lower_bound=0).alias("value"),
+            (
+                (pl.col("_p") * pl.col("_q")).filter((pl.col("_q") > 0) & pl.col("_p").is_not_null()).sum()
+                / pl.col("_q").filter((pl.col("_q") > 0) & pl.col("_p").is_not_null()).sum()
+            ).alias("price"),
+        )
+        .rename({key: "id", "_d": "date"})
+    )
+    return long_to_panel(agg, freq=freq, fill="zero", end=end, future_known=())
+
+
+def long_to_panel(
+    frame: pl.DataFrame,
+    freq: str,
+    fill: str = "zero",
+    end: np.datetime64 | None = None,
+    future_known: tuple[str, ...] | list[str] = (),
+) -> Panel:
+    """A long frame (id, date, value, covariates...) as a Panel; gaps in value filled per ``fill``.
+
+    ``fill='zero'`` reads a missing period as no demand; ``fill='error'`` refuses a gap, naming the id.
+    Covariates are carried forward over gaps (a price stays until it changes) and, for names in
+    ``future_known``, rows dated after the last value are kept as the known future.
+    """
+    covs = [c for c in frame.columns if c not in ("id", "date", "value")]
+    frame = frame.with_columns(pl.col("date").cast(pl.Date), pl.col("id").cast(pl.Utf8))
+    obs = frame.filter(pl.col("value").is_not_null())
+    if obs.is_empty():
+        raise SeriesError("no rows with a value")
+    first = obs["date"].min()
+    last = obs["date"].max() if end is None else end
+    step = "1w" if freq == "W" else "1d"
+    dates = pl.date_range(first, last, interval=step, eager=True)
+    fut_last = frame["date"].max()
+    all_dates = pl.date_range(first, max(fut_last, last), interval=step, eager=True)
+    ids = sorted(obs["id"].unique().to_list())
+    index = {d: j for j, d in enumerate(all_dates.to_list())}
+    rowof = {k: i for i, k in enumerate(ids)}
+    T, TT = len(dates), len(all_dates)
+    y = np.full((len(ids), T), np.nan)
+    r = np.array([rowof[k] for k in obs["id"].to_list()])
+    c = np.array([index.get(d, -1) for d in obs["date"].to_list()])
+    if (c < 0).any():
+        bad = int(np.argmax(c < 0))
+        raise SeriesError(
+            f"row with id {obs['id'][bad]!r}: date {obs['date'][bad]} is off the {freq} grid starting {first}"
+        )
+    keep = c < T
+    y[r[keep], c[keep]] = obs["value"].cast(pl.Float64).to_numpy()[keep]
+    starts = np.where(~np.isnan(y).all(axis=1), (~np.isnan(y)).argmax(axis=1), T)
+    after = np.arange(T)[None, :] >= starts[:, None]
+    gaps = after & np.isnan(y)
+    if gaps.any():
+        if fill == "error":
+            i, t = map(int, np.argwhere(gaps)[0])
+            raise SeriesError(
+                f"id {ids[i]!r}: no value for {dates[t]} (a gap; pass fill='zero' to read it as 0)"
+            )
+        y[gaps] = 0.0
+    cov_m: dict[str, np.ndarray] = {}
+    allr = np.array([rowof.get(k, -1) for k in frame["id"].to_list()])
+    allc = np.array([index[d] for d in frame["date"].to_list()])
+    ok = allr >= 0
+    for name in covs:
+        m = np.full((len(ids), TT if name in future_known else T), np.nan)
+        vals = frame[name].cast(pl.Float64).to_numpy()
+        sel = ok & (allc < m.shape[1])
+        m[allr[sel], allc[sel]] = vals[sel]
+        cov_m[name] = _ffill(m)
+    return Panel(
+        ids=ids,
+        dates=dates.to_numpy().astype("datetime64[D]"),
+        y=y,
+        freq=freq,
+        covariates=cov_m,
+        future_known=frozenset(future_known),
+    )
+
+
+def _ffill(m: np.ndarray) -> np.ndarray:
+    """Carry the last non-NaN value forward along each row (vectorised)."""
+    idx = np.where(~np.isnan(m), np.arange(m.shape[1])[None, :], 0)
+    np.maximum.accumulate(idx, axis=1, out=idx)
+    out = m[np.arange(m.shape[0])[:, None], idx]
+    return out
+
+
+def read_long(
+    path: Path,
+    freq: str | None = None,
+    id_col: str = "id",
+    date_col: str = "date",
+    value_col: str = "value",
+    future_known: tuple[str, ...] = (),
+    fill: str = "zero",
+) -> Panel:
+    """Read a long series file (CSV or Parquet: id, date, value + numeric covariates) into a Panel.
+
+    Bad input raises :class:`SeriesError` naming the column and the file row (1-based, header = row 1
+    for CSV): a missing column, an unparseable date or value, a negative value, a duplicate
+    (id, date). ``freq`` is inferred from the most common step between dates when not given.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SeriesError(f"{path}: no such file")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        raw = pl.read_parquet(path)
+        first_row = 1
+    else:
+        raw = pl.read_csv(path, infer_schema=False)
+        first_row = 2
+    missing = [c for c in (id_col, date_col, value_col) if c not in raw.columns]
+    if missing:
+        raise SeriesError(f"{path.name}: missing column {missing[0]!r} (columns: {', '.join(raw.columns)})")
+    frame = raw.rename({id_col: "id", date_col: "date", value_col: "value"}).with_row_index("_r")
+    frame = frame.with_columns(pl.col("_r") + first_row)
+    if frame.is_empty():
+        raise SeriesError(f"{path.name}: no rows")
+    bad_id = frame.filter(pl.col("id").is_null())
+    if bad_id.height:
+        raise SeriesError(f"{path.name} row {bad_id['_r'][0]}: column {id_col!r} is empty")
+    d = pl.col("date")
+    if frame.schema["date"] == pl.Utf8:
+        parsed = d.str.to_date(strict=False).fill_null(d.str.to_datetime(strict=False).dt.date())
+    else:
+        parsed = d.cast(pl.Date, strict=False)
+    frame = frame.with_columns(parsed.alias("_date"))
+    bad = frame.filter(pl.col("_date").is_null())
+    if bad.height:
+        raise SeriesError(
+            f"{path.name} row {bad['_r'][0]}: column {date_col!r} value {bad['date'][0]!r} is not a date"
+        )
+    covs = [c for c in frame.columns if c not in ("_r", "id", "date", "value", "_date")]
+    numeric = {}
+    for c in ["value", *covs]:
+        name = value_col if c == "value" else c
+        v = pl.col(c).cast(pl.Float64, strict=False)
+        blank = pl.col(c).is_null() | (pl.col(c).cast(pl.Utf8).str.strip_chars() == "")
+        bad = frame.filter(v.is_null() & ~blank)
+        if bad.height:
+            raise SeriesError(
+                f"{path.name} row {bad['_r'][0]}: column {name!r} value {bad[c][0]!r} is not a number"
+            )
+        numeric[c] = v
+    frame = frame.with_columns(**numeric)
+    neg = frame.filter(pl.col("value") < 0)
+    if neg.height:
+        raise SeriesError(
+            f"{path.name} row {neg['_r'][0]}: column {value_col!r} is negative ({neg['value'][0]})"
+        )
+    dup = frame.filter(pl.struct("id", "_date").is_duplicated())
+    if dup.height:
+        raise SeriesError(
+            f"{path.name} row {dup['_r'][1] if dup.height > 1 else dup['_r'][0]}: duplicate ({id_col}, {date_col}) "
+            f"= ({dup['id'][0]!r}, {dup['_date'][0]})"
+        )
+    unknown = [c for c in future_known if c not in covs]
+    if unknown:
+        raise SeriesError(f"{path.name}: future-known covariate {unknown[0]!r} is not a column")
+    freq = freq or infer_freq(frame["_date"])
+    if freq == "W":
+        wd = frame["_date"].dt.weekday().unique()
+        if wd.len() > 1:
+            raise SeriesError(
+                f"{path.name}: weekly dates fall on {wd.len()} different weekdays; one expected"
+            )
+    long = frame.select("id", pl.col("_date").alias("date"), "value", *covs)
+    return long_to_panel(
+        _align_weeks(long) if freq == "W" else long, freq=freq, fill=fill, future_known=future_known
+    )
+
+
+def _align_weeks(frame: pl.DataFrame) -> pl.DataFrame:
+    """Weekly dates moved to their week's Monday, so every series shares one grid."""
+    return frame.with_columns(pl.col("date").dt.truncate("1w"))
+
+
+def infer_freq(dates: pl.Series) -> str:
+    """'D' or 'W' from the most common gap between consecutive distinct dates."""
+    u = dates.unique().sort()
+    if u.len() < 2:
+        raise SeriesError("need at least two distinct dates to infer the frequency; pass freq")
+    gap = u.diff().drop_nulls().dt.total_days().mode()[0]
+    if gap == 1:
+        return "D"
+    if gap == 7:
+        return "W"
+    raise SeriesError(f"dates are {gap} days apart; supported: daily (1) or weekly (7)")

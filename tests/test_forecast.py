@@ -1,0 +1,154 @@
+"""shopmind.forecast: series, models, ensemble intervals, leakage, metrics (issue 14)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+
+from shopmind.forecast.ensemble import fit_forecast
+from shopmind.forecast.gbm import GlobalGBM, _Prefix, origin_features
+from shopmind.forecast.metrics import naive_scale, scores
+from shopmind.forecast.models import SeasonalNaive, make_models
+from shopmind.forecast.series import Panel, SeriesError, demand_panel, long_to_panel
+
+
+def _panel(y: np.ndarray, freq: str = "D", **kw) -> Panel:
+    dates = np.datetime64("2024-01-01") + np.arange(y.shape[1]) * (
+        np.timedelta64(1, "D") if freq == "D" else np.timedelta64(7, "D")
+    )
+    return Panel(ids=[f"s{i}" for i in range(y.shape[0])], dates=dates, y=y.astype(float), freq=freq, **kw)
+
+
+def _seasonal(n: int, T: int, seed: int = 0, noise: float = 0.5) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    pattern = np.array([10, 12, 14, 13, 20, 30, 5], float)
+    level = rng.uniform(0.5, 3.0, size=(n, 1))
+    return level * np.tile(pattern, T // 7 + 1)[:T] + rng.normal(0, noise, size=(n, T))
+
+
+def test_models_recover_a_known_weekly_season() -> None:
+    y = np.clip(_seasonal(3, 98, noise=0.2), 0, None)
+    truth = _seasonal(3, 112, noise=0.0)[:, 98:]
+    panel = _panel(y)
+    for model in make_models(["SeasonalNaive", "AutoETS", "AutoTheta", "LightGBM"]):
+        f = model.forecast(panel, 14)
+        rel = np.abs(f - truth).mean() / truth.mean()
+        assert rel < 0.12, (model.name, rel)
+
+
+def test_seasonal_naive_repeats_the_last_season() -> None:
+    y = np.arange(21, dtype=float)[None, :]
+    f = SeasonalNaive().forecast(_panel(y), 10)
+    assert f.tolist() == [[14, 15, 16, 17, 18, 19, 20, 14, 15, 16]]
+
+
+def test_conformal_intervals_cover_at_nominal_rate() -> None:
+    rng = np.random.default_rng(3)
+    n, T, h = 300, 120, 7
+    lam = rng.uniform(2, 20, size=(n, 1))
+    y = rng.poisson(lam, size=(n, T + h)).astype(float)
+    panel = _panel(y[:, :T])
+    fc, _, choice, _ = fit_forecast(
+        panel, make_models(["SeasonalNaive", "ADIDA", "CrostonOptimized"]), h, windows=3
+    )
+    actual = y[:, T:]
+    for level in (80, 95):
+        cov = ((actual >= fc.lo[level]) & (actual <= fc.hi[level])).mean()
+        assert abs(cov - level / 100) < 0.04, (level, cov)
+    # the seasonal naive is the worst model on white noise: never the whole pooled choice
+    assert choice.members["all"] != ["SeasonalNaive"]
+
+
+def test_gbm_features_do_not_read_the_future() -> None:
+    rng = np.random.default_rng(1)
+    y = rng.poisson(5, size=(6, 80)).astype(float)
+    price = rng.uniform(1, 2, size=(6, 80))
+    promo = rng.integers(0, 2, size=(6, 90)).astype(float)  # future-known: 10 periods past the end
+    p1 = _panel(y, covariates={"price": price, "promo": promo}, future_known=frozenset({"promo"}))
+    t = 50
+    y2, price2 = y.copy(), price.copy()
+    y2[:, t + 1 :] = 999.0
+    price2[:, t + 1 :] = -5.0
+    p2 = _panel(y2, covariates={"price": price2, "promo": promo}, future_known=frozenset({"promo"}))
+    a, sa, names = origin_features(p1, t)
+    b, sb, _ = origin_features(p2, t)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sa, sb)
+    gbm = GlobalGBM()
+    ra, _, _ = gbm.rows(p1, t, 7, _Prefix.of(p1.y))
+    rb, _, _ = gbm.rows(p2, t, 7, _Prefix.of(p2.y))
+    np.testing.assert_array_equal(ra, rb)
+    # the future-known covariate is read at the target period (t + step), not at the origin
+    col = gbm.feature_names.index("promo_at_target")
+    np.testing.assert_array_equal(ra[:, col].reshape(7, 6).T, promo[:, t + 1 : t + 8])
+    # a cut panel drops the observed covariate's future but keeps the future-known one
+    cut = p1.cut(60)
+    assert cut.covariates["price"].shape[1] == 60 and cut.covariates["promo"].shape[1] == 90
+    np.testing.assert_array_equal(cut.known_future("promo", 5), promo[:, 60:65])
+    assert cut.known_future("price", 5) is None
+
+
+def test_gbm_uses_a_future_known_promotion() -> None:
+    rng = np.random.default_rng(2)
+    n, T, h = 40, 200, 14
+    promo = (rng.uniform(size=(n, T + h)) < 0.2).astype(float)
+    y = rng.poisson(3 + 12 * promo).astype(float)
+    panel = _panel(y[:, :T], covariates={"promo": promo}, future_known=frozenset({"promo"}))
+    f = GlobalGBM().forecast(panel, h)
+    on, off = f[promo[:, T:] == 1].mean(), f[promo[:, T:] == 0].mean()
+    assert on > 12 and off < 5, (on, off)
+
+
+def test_mase_matches_a_hand_computation() -> None:
+    hist = np.array([[1.0, 3.0, 2.0, 4.0]])  # naive MAE = (2 + 1 + 2) / 3 = 5/3
+    actual = np.array([[5.0, 5.0]])
+    mean = np.array([[4.0, 7.0]])  # MAE 1.5
+    s = scores(hist, actual, mean, season=1, lo={80: mean - 1}, hi={80: mean + 1})
+    assert s["mase"][0] == pytest.approx(1.5 / (5 / 3))
+    assert s["rmsse"][0] == pytest.approx(np.sqrt((1 + 4) / 2 / ((4 + 1 + 4) / 3)))
+    assert s["coverage_80"][0] == 0.5
+    assert naive_scale(np.array([[np.nan, 2.0, 2.0, 5.0]]), 1)[0] == pytest.approx(1.5)
+
+
+def _ev(item: str, typ: str, day: int, qty: int, price: float = 2.0) -> dict:
+    return {
+        "type": typ,
+        "item_id": item,
+        "timestamp": datetime(2024, 1, 1, 12, tzinfo=UTC) + timedelta(days=day),
+        "quantity": qty,
+        "price": price,
+    }
+
+
+def test_demand_nets_returns_and_fills_gaps() -> None:
+    events = pl.DataFrame(
+        [
+            _ev("a", "purchase", 0, 5, 2.0),
+            _ev("a", "purchase", 0, 5, 4.0),
+            _ev("a", "return", 0, -3),
+            _ev("a", "purchase", 3, 2, 3.0),
+            _ev("a", "return", 4, -2),  # a later-day return: floored at 0, not negative demand
+            _ev("b", "purchase", 2, 1, 9.0),
+            _ev("b", "view", 3, 1),
+        ]
+    )
+    p = demand_panel(events, freq="D")
+    assert p.ids == ["a", "b"]
+    np.testing.assert_array_equal(p.y[0], [7, 0, 0, 2, 0])
+    assert np.isnan(p.y[1, :2]).all() and p.y[1, 2:].tolist() == [1, 0, 0]
+    # quantity-weighted mean price paid, carried forward over days without a sale
+    assert p.covariates["price"][0].tolist() == [3.0, 3.0, 3.0, 3.0, 3.0]
+    w = demand_panel(events, freq="W")
+    assert w.y[:, 0].tolist() == [7.0, 1.0]  # 10 - 3 + 2 - 2: the return nets within its week
+
+
+def test_long_panel_refuses_gaps_when_asked() -> None:
+    frame = pl.DataFrame(
+        {"id": ["x", "x"], "date": [date(2024, 1, 1), date(2024, 1, 3)], "value": [1.0, 2.0]}
+    )
+    assert long_to_panel(frame, "D").y.tolist() == [[1.0, 0.0, 2.0]]
+    with pytest.raises(SeriesError, match="'x'.*2024-01-02"):
+        long_to_panel(frame, "D", fill="error")
