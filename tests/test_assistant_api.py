@@ -102,7 +102,7 @@ def test_bad_requests_name_the_field(client, keys) -> None:
     )
     assert r.status_code == 422 and "message" in r.text
     r = _ask(client, keys["storefront"], message="hi", page_product="NOPE")
-    assert r.status_code == 404 and r.json()["error"]["field"] == "page_product"
+    assert r.status_code == 422 and r.json()["error"]["field"] == "page_product"
     assert client.post("/v1/assistant", json={"conversation_id": "c", "message": "hi"}).status_code == 401
     r = client.post(
         "/v1/assistant",

@@ -97,7 +97,7 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
     trusted = request.app.state.keys.check(request_key(request, "write"), "write") == "ok"
     customer = body.customer_id if trusted else None
     if body.page_product is not None and body.page_product not in rel.products:
-        raise ApiError(404, "unknown_product", f"page_product {body.page_product!r} is not in the catalog", "page_product")  # fmt: skip
+        raise ApiError(422, "unknown_product", f"page_product {body.page_product!r} is not in the catalog", "page_product")  # fmt: skip
     try:
         asst = _assistant(rel, shop.workspace)
     except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which

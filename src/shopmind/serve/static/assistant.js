@@ -1,0 +1,113 @@
+/* shopmind storefront: the shop assistant's chat panel (智能客服).
+ *
+ * A button opens a small panel; each message is one POST /v1/assistant turn with the page's
+ * storefront key, a conversation id kept for the browser tab (sessionStorage) and, on a product
+ * page, that product as the page context ("is this one in stock?"). Everything shown is set
+ * with textContent / DOM nodes (no innerHTML); cited and suggested products become links.
+ * The storefront key is public, so the panel never sends a customer id: order questions are
+ * answered by the shop's back end with its own (write) key, never from the browser.
+ */
+"use strict";
+
+(() => {
+  const LS_CONV = "shopmind.assistant.conversation";
+  const T = {
+    open: "Ask us · 问客服",
+    title: "Shop assistant · 智能客服",
+    placeholder: "Ask about orders, returns, products… 可以用中文提问",
+    send: "Send",
+    close: "Close",
+    handoff: "A colleague will follow up. · 已转人工客服",
+    error: "The assistant is not available right now.",
+  };
+
+  function conversationId() {
+    let id = null;
+    try {
+      id = sessionStorage.getItem(LS_CONV);
+      if (!id) {
+        const b = new Uint8Array(8);
+        window.crypto.getRandomValues(b);
+        id = "conv-" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+        sessionStorage.setItem(LS_CONV, id);
+      }
+    } catch (_e) {
+      id = id || "conv-anonymous";
+    }
+    return id;
+  }
+
+  function pageProduct() {
+    const main = document.getElementById("main");
+    return (main && main.dataset.productId) || null;
+  }
+
+  function build() {
+    const css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/static/assistant.css";
+    document.head.appendChild(css);
+
+    const log = SM.el("ol", { class: "assistant-log", id: "assistant-log", "aria-live": "polite" });
+    const input = SM.el("input", {
+      id: "assistant-input", type: "text", maxlength: "1000", autocomplete: "off",
+      placeholder: T.placeholder, "aria-label": T.placeholder,
+    });
+    const form = SM.el("form", { class: "assistant-form", id: "assistant-form" }, [
+      input, SM.el("button", { type: "submit", id: "assistant-send", text: T.send }),
+    ]);
+    const panel = SM.el("section", { class: "assistant-panel", id: "assistant-panel", "aria-label": T.title, hidden: true }, [
+      SM.el("div", { class: "assistant-head" }, [
+        SM.el("h2", { text: T.title }),
+        SM.el("button", { type: "button", class: "linkish", id: "assistant-close", text: T.close,
+          onclick: () => { panel.hidden = true; toggle.hidden = false; } }),
+      ]),
+      log,
+      form,
+    ]);
+    const toggle = SM.el("button", { type: "button", class: "assistant-toggle", id: "assistant-open", text: T.open,
+      onclick: () => { panel.hidden = false; toggle.hidden = true; input.focus(); } });
+    document.body.appendChild(toggle);
+    document.body.appendChild(panel);
+
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const message = input.value.trim();
+      if (!message) return;
+      input.value = "";
+      log.appendChild(SM.el("li", { class: "assistant-msg from-user", text: message }));
+      const body = { conversation_id: conversationId(), message };
+      const pid = pageProduct();
+      if (pid) body.page_product = pid;
+      let reply;
+      try {
+        reply = await SM.api("/v1/assistant", { method: "POST", json: body });
+      } catch (e) {
+        log.appendChild(SM.el("li", { class: "assistant-msg from-shop error", text: e.message || T.error }));
+        return;
+      }
+      log.appendChild(render(reply));
+      log.scrollTop = log.scrollHeight;
+    });
+  }
+
+  function render(reply) {
+    const item = SM.el("li", { class: "assistant-msg from-shop", dataset: { intent: reply.intent || "" } }, [
+      SM.el("p", { class: "assistant-answer", text: reply.answer || "" }),
+    ]);
+    const ids = [];
+    for (const c of reply.citations || []) if (c.type === "product" && !ids.includes(c.id)) ids.push(c.id);
+    for (const id of reply.suggested || []) if (!ids.includes(id)) ids.push(id);
+    if (ids.length) {
+      item.appendChild(SM.el("ul", { class: "assistant-products" },
+        ids.map((id) => SM.el("li", {}, [SM.el("a", { href: SM.productHref(id), text: id })]))));
+    }
+    const policies = (reply.citations || []).filter((c) => c.type === "policy").map((c) => c.id);
+    if (policies.length) item.appendChild(SM.el("p", { class: "assistant-source muted small", text: "§ " + policies.join(", ") }));
+    if (reply.handoff) item.appendChild(SM.el("p", { class: "assistant-handoff", text: T.handoff }));
+    return item;
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", build);
+  else build();
+})();

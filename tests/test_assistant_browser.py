@@ -1,0 +1,89 @@
+"""The storefront's assistant panel in headless Chromium against `shopmind serve`.
+
+A shopper opens the panel, asks a policy question in Chinese and a product question in English on
+a product page ("is this one in stock?" uses the page as context), and the answers with their
+links appear; text a message could smuggle as markup stays text. Skipped without the browser.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+
+if not HAVE_BROWSER:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from shopmind.demo.policies import POLICIES  # noqa: E402
+from test_serve import _free_port, _serve, _wait_ready, build_workspace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    ws = build_workspace(tmp_path_factory.mktemp("ws"))
+    folder = ws / "assistant" / "policies"
+    folder.mkdir(parents=True)
+    for topic, pair in POLICIES.items():
+        for lang, text in zip(("en", "zh"), pair, strict=True):
+            (folder / f"{topic}.{lang}.md").write_text(text, encoding="utf-8")
+    port = _free_port()
+    proc = _serve(Path(ws), port)
+    try:
+        _wait_ready(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[object]:
+    d = chrome("1280,1000")
+    try:
+        yield d
+    finally:
+        d.quit()
+
+
+def _ask(driver, text: str, n: int) -> object:
+    box = driver.find_element(By.ID, "assistant-input")
+    box.send_keys(text)
+    driver.find_element(By.ID, "assistant-send").click()
+    WebDriverWait(driver, 30).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-shop")) >= n
+    )
+    return driver.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-shop")[n - 1]
+
+
+def test_chat_panel_answers_in_both_languages_with_the_page_as_context(base_url, driver) -> None:
+    driver.get(base_url + "/")
+    driver.find_element(By.ID, "assistant-open").click()
+    assert driver.find_element(By.ID, "assistant-panel").is_displayed()
+    zh = _ask(driver, "退款多久能到账？", 1)
+    assert zh.get_attribute("data-intent") == "return_refund"
+    assert "5-7个工作日" in zh.find_element(By.CLASS_NAME, "assistant-answer").text
+    assert "returns-refund" in zh.text
+
+    driver.get(base_url + "/product/P3")
+    driver.find_element(By.ID, "assistant-open").click()
+    en = _ask(driver, "is this one in stock?", 1)
+    assert en.get_attribute("data-intent") == "product_question"
+    assert "(P3)" in en.find_element(By.CLASS_NAME, "assistant-answer").text
+    link = en.find_element(By.CSS_SELECTOR, ".assistant-products a")
+    assert link.text == "P3" and link.get_attribute("href").endswith("/product/P3")
+
+    hostile = _ask(driver, '<img src=x onerror="window.pwned=1">', 2)
+    assert driver.execute_script("return window.pwned === undefined")
+    assert not hostile.find_elements(By.TAG_NAME, "img")
+    user_msgs = driver.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-user")
+    assert user_msgs[-1].text == '<img src=x onerror="window.pwned=1">'
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
