@@ -243,3 +243,47 @@ def test_release_adapter_from_click_log(tmp_path, monkeypatch) -> None:
     assert facts["heldout_queries"] + facts["train_queries"] == 120
     assert not isinstance(eng.encoder, AdaptedEncoder)
     assert np.allclose(eng._qvecs["lamp 1"], ToyEncoder().encode_query("lamp 1"))
+
+
+def test_evaluate_methods_train_only_on_the_tuning_half(tmp_path, monkeypatch) -> None:
+    """``dense+adapt`` and ``fusion+adapt+ltr`` run through ``evaluate``; the adapter sees
+    only tuning-half queries, never a reported (held-out) one."""
+    from shopmind.search.adapt import evaluate as adapt_eval
+    from shopmind.search.evaluate import evaluate, prepare
+
+    rng = np.random.default_rng(1)
+    words = ["red", "blue", "oak", "steel", "lamp", "shoe", "desk", "sink"]
+    titles = [" ".join(rng.choice(words, 3)) for _ in range(60)]
+    prods = pl.DataFrame({"product_id": [str(i) for i in range(60)], "title": titles})
+    qs, pids, rel = [], [], []
+    for a in words:
+        for b in words:
+            for i, t in enumerate(titles[:30]):
+                qs.append(f"{a} {b}")
+                pids.append(str(i))
+                rel.append(float(a in t) + float(b in t))
+    data = prepare(
+        prods, pl.DataFrame({"query": qs, "product_id": pids, "relevance": rel}), "toy", (0.0, 2.0)
+    )
+    seen: list[str] = []
+    real_fit = adapt_eval.fit_adapter
+
+    def spy(qvecs, P, pairs, *a, **k):
+        seen.extend(pairs.queries)
+        return real_fit(qvecs, P, pairs, *a, grid=FAST, **k)
+
+    monkeypatch.setattr(adapt_eval, "fit_adapter", spy)
+    dense = adapt_eval.AdaptedDense(ToyEncoder(), tmp_path / "v", name="dense-toy+adapt")
+    ltr = adapt_eval.adapted_ltr(ToyEncoder(), tmp_path / "v")
+    ltr.num_rounds = 5
+    out = evaluate(data, [dense, ltr], ("retrieval",), progress=False)
+    assert seen and all(tuning_half(q) for q in seen)
+    held = {q for q in data.qrels if not tuning_half(q)}
+    assert held and not held & set(seen)
+    assert ltr.name == "fusion-toy-8+adapt+ltr"
+    for name in ("dense-toy+adapt", "fusion-toy-8+adapt+ltr"):
+        tuning = out["methods"][name]["tuning"]
+        assert "tuning half only" in str(tuning.get("protocol", "")) + str(tuning.get("protocol_adapter", ""))
+        assert tuning["adapter"]["train_queries"] + tuning["adapter"]["val_queries"] <= len(data.qrels) - len(
+            held
+        )

@@ -27,6 +27,7 @@ from shopmind.search.evaluate import DEFAULT_VECTORS, DenseMethod, Hybrid, tunin
 from shopmind.search.ltr.features import normalise_query
 
 if TYPE_CHECKING:
+    from shopmind.search.dense_encoders import Encoder
     from shopmind.search.evaluate import EvalData
 
 PROTOCOL = (
@@ -49,9 +50,13 @@ class AdaptedDense(DenseMethod):
     trained one (before that: the frozen encoder)."""
 
     def __init__(
-        self, encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTORS, name: str | None = None
+        self,
+        encoder: str | Encoder = "e5",
+        vectors: Path | str | None = DEFAULT_VECTORS,
+        name: str | None = None,
     ):
-        super().__init__(encoder, vectors, name or f"dense-{encoder}+adapt")
+        spec = encoder if isinstance(encoder, str) else encoder.name
+        super().__init__(encoder, vectors, name or f"dense-{spec}+adapt")
         self.adapter: QueryAdapter | None = None
         self.fit_result: FitResult | None = None
 
@@ -100,7 +105,7 @@ class AdaptedHybrid(Hybrid):
         return out
 
 
-def adapted_ltr(encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTORS):  # noqa: ANN201
+def adapted_ltr(encoder: str | Encoder = "e5", vectors: Path | str | None = DEFAULT_VECTORS):  # noqa: ANN201
     """``fusion-<encoder>+adapt+ltr``: ``LTREval`` whose dense part is an ``AdaptedDense``
     trained (tuning half) before the out-of-fold LTR runs."""
     from shopmind.search.ltr import LTREval
@@ -115,5 +120,5 @@ def adapted_ltr(encoder: str = "e5", vectors: Path | str | None = DEFAULT_VECTOR
 
     m = AdaptedLTR("fusion", vectors, encoder)
     m.dense = AdaptedDense(encoder, vectors)
-    m.name = f"fusion-{encoder}+adapt+ltr"
+    m.name = f"fusion-{encoder if isinstance(encoder, str) else encoder.name}+adapt+ltr"
     return m
