@@ -19,7 +19,7 @@ def exp(
     name: str, layer: str = "search", traffic: float = 1.0, status: str = "running", **kw: Any
 ) -> dict[str, Any]:
     variants = kw.pop(
-        "variant", [{"name": "control"}, {"name": "treatment", "overrides": {"search": {"ltr": True}}}]
+        "variant", [{"name": "control"}, {"name": "treatment", "overrides": {"search": {"ltr": "off"}}}]
     )
     return {"name": name, "layer": layer, "traffic": traffic, "status": status, "variant": variants, **kw}
 
@@ -116,7 +116,7 @@ def test_overrides_merge():
                         "a",
                         variant=[
                             {"name": "c"},
-                            {"name": "t", "overrides": {"search": {"ltr": False, "fusion": "rrf"}}},
+                            {"name": "t", "overrides": {"search": {"understand": False, "fusion": "rrf"}}},
                         ],
                     ),
                     exp(
@@ -124,7 +124,7 @@ def test_overrides_merge():
                         layer="recs",
                         variant=[
                             {"name": "c"},
-                            {"name": "t", "overrides": {"recs": {"weights": {"als": 2}}}},
+                            {"name": "t", "overrides": {"search": {"alpha": 0.5}}},
                         ],
                     ),
                 ]
@@ -132,10 +132,7 @@ def test_overrides_merge():
         )
     )
     user = next(u for u in IDS if all(x.variant == "t" for x in a.assign(u)))
-    assert a.overrides(a.assign(user)) == {
-        "search": {"ltr": False, "fusion": "rrf"},
-        "recs": {"weights": {"als": 2}},
-    }
+    assert a.overrides(a.assign(user)) == {"search": {"understand": False, "fusion": "rrf", "alpha": 0.5}}
     assert deep_merge({"a": {"x": 1, "y": 2}}, {"a": {"y": 3}}) == {"a": {"x": 1, "y": 3}}
 
 
@@ -187,6 +184,33 @@ def test_assignment_overhead_is_small():
             "experiment[0].variant",
         ),
         ({"holdout": 1.0}, "experiments.holdout"),
+        (
+            {
+                "experiment": [
+                    exp("a", variant=[{"name": "c"}, {"name": "t", "overrides": {"recs": {"k": 1}}}])
+                ]
+            },
+            "experiment[0].variant[1].overrides.recs",
+        ),
+        (
+            {
+                "experiment": [
+                    exp(
+                        "a",
+                        variant=[{"name": "c"}, {"name": "t", "overrides": {"search": {"encoder": "use"}}}],
+                    )
+                ]
+            },
+            "experiment[0].variant[1].overrides.search.encoder",
+        ),
+        (
+            {
+                "experiment": [
+                    exp("a", variant=[{"name": "c"}, {"name": "t", "overrides": {"search": {"alpha": 2}}}])
+                ]
+            },
+            "experiment[0].variant[1].overrides.search.alpha",
+        ),
         ({"enabled": "yes"}, "experiments.enabled"),
         ({"experiment": {"name": "a"}}, "experiments.experiment"),
     ],

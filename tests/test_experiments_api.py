@@ -17,7 +17,7 @@ from shopmind.serve.auth import KeyStore
 DEFS = {
     "experiment": [
         {"name": "ab", "layer": "search", "status": "running",
-         "variant": [{"name": "control"}, {"name": "treatment", "overrides": {"search": {"ltr": False}}}]},
+         "variant": [{"name": "control"}, {"name": "treatment", "overrides": {"search": {"ltr": "off"}}}]},
         {"name": "later", "layer": "recs", "status": "draft", "variant": [{"name": "c"}, {"name": "t"}]},
     ]
 }  # fmt: skip

@@ -20,7 +20,7 @@ layer = "search"
 name = "control"
 [[experiment.variant]]
 name = "treatment"
-overrides = { search = { ltr = false } }
+overrides = { search = { ltr = "off" } }
 """
 
 
@@ -91,3 +91,25 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
     before = registry.path(tmp_path).read_text()
     assert run("experiments", "add", str(bad), "-w", str(tmp_path)).exit_code == 2
     assert registry.path(tmp_path).read_text() == before
+
+
+def test_readout_reads_the_workspace_exposure_log(tmp_path):
+    from shopmind.experiments.assign import Assignment
+    from shopmind.experiments.exposure import ExposureLog
+
+    f = tmp_path / "exp.toml"
+    f.write_text(DEF)
+    run("experiments", "add", str(f), "-w", str(tmp_path))
+    exposures, events = shop(600, {"control": 0.2, "treatment": 0.2}, seed=5)
+    log = ExposureLog(tmp_path, flush_seconds=3600)
+    for row in exposures.iter_rows(named=True):
+        log.record([Assignment("ab", row["variant"], "search", "user", "ab")], row["unit_id"], row["session_id"],
+                   row["request_id"], "search", row["n_results"])  # fmt: skip
+    log.close()
+    ev = tmp_path / "events.parquet"
+    events.write_parquet(ev)
+    res = run("experiments", "readout", "ab", "-w", str(tmp_path), "--events", str(ev), "--json")
+    assert res.exit_code == 0, res.output
+    assert sum(json.loads(res.stdout)["allocation"].values()) == 600
+    res = run("experiments", "readout", "ab", "-w", str(tmp_path / "empty"), "--events", str(ev))
+    assert res.exit_code == 2

@@ -137,8 +137,13 @@ def list_(
 @exp_app.command("readout")
 def readout_cmd(
     name: str,
-    exposures: Annotated[Path, typer.Option("--exposures", help="Exposure records (Parquet/CSV/JSONL).")],
     events: Annotated[Path, typer.Option("--events", help="Canonical events (Parquet/CSV/JSONL).")],
+    exposures: Annotated[
+        Path | None,
+        typer.Option(
+            "--exposures", help="Exposure records (Parquet/CSV/JSONL); default: the workspace's log."
+        ),
+    ] = None,
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     primary: Annotated[str, typer.Option("--primary", help="The metric that decides.")] = "conversion",
     as_json: Annotated[bool, typer.Option("--json", help="Print the readout as JSON.")] = False,
@@ -156,10 +161,18 @@ def readout_cmd(
             exp = registry.load(workspace).by_name(name)
         except KeyError:
             raise UsageError(f"experiment {name!r}: not defined in {registry.path(workspace)}") from None
-        ex, ev = _utc(_frame(exposures), exposures), _utc(_frame(events), events)
+        if exposures is None:
+            from shopmind.experiments.exposure import FILE, read_exposures
+
+            ex = read_exposures(workspace, name)
+            if ex.is_empty():
+                raise UsageError(f"no exposures of {name!r} in {workspace / FILE}; pass --exposures FILE")
+        else:
+            ex = _utc(_frame(exposures), exposures)
+        ev = _utc(_frame(events), events)
         missing = {"experiment", "variant", "unit_id", "session_id", "kind", "n_results"} - set(ex.columns)
         if missing:
-            raise UsageError(f"{exposures}: missing column(s) {', '.join(sorted(missing))}")
+            raise UsageError(f"{exposures or 'exposures'}: missing column(s) {', '.join(sorted(missing))}")
         if "type" not in ev.columns:
             raise UsageError(f"{events}: missing column 'type'")
         r = readout(exp, ex, ev, primary=primary)

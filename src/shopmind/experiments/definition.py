@@ -23,7 +23,7 @@ Format (the ``[experiments]`` part of a shop TOML, or a file of its own)::
     [[experiment.variant]]
     name = "treatment"
     weight = 1
-    overrides = { search = { ltr = true } }
+    overrides = { search = { ltr = "off" } }   # only settings a request can switch (apply.py)
 """
 
 from __future__ import annotations
@@ -150,6 +150,9 @@ def parse_variant(raw: Any, where: str) -> Variant:
     ):
         raise ExperimentError(f"{where}.weight: must be a positive number, got {weight!r}")
     overrides = _table(raw.get("overrides", {}), f"{where}.overrides")
+    from shopmind.experiments.apply import check_overrides  # apply imports this module
+
+    check_overrides(overrides, f"{where}.overrides")
     return Variant(name=name, weight=float(weight), overrides=dict(overrides))
 
 

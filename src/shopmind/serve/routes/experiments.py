@@ -8,6 +8,7 @@ a user or session is in; it is a pure function of the ids and the definitions (h
 
 from __future__ import annotations
 
+import atexit
 import os
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -16,8 +17,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from shopmind.experiments import registry
-from shopmind.experiments.assign import Assigner
+from shopmind.experiments.apply import search_engine_for
+from shopmind.experiments.assign import Assigner, Assignment
 from shopmind.experiments.definition import NAME_RE, ExperimentError, to_dict
+from shopmind.experiments.exposure import ExposureLog
 from shopmind.experiments.reports import load_readout
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
 
@@ -42,6 +45,46 @@ def _assigner(request: Request) -> Assigner:
             raise ApiError(503, "experiments_invalid", str(exc)) from None
         state.experiments_assigner = cached = (stamp, assigner)
     return cached[1]
+
+
+def _exposure_log(request: Request) -> ExposureLog:
+    """The worker's exposure log (one writer thread per process, flushed at exit too)."""
+    log = getattr(request.app.state, "exposure_log", None)
+    if log is None:
+        log = request.app.state.exposure_log = ExposureLog(shop_of(request).workspace)
+        atexit.register(log.close)
+    return log
+
+
+def search_variant(
+    request: Request, engine: Any, user_id: str | None, session_id: str | None
+) -> tuple[Any, list[Assignment], str | None]:
+    """What ``/v1/search`` runs for this unit: the engine with its variants' overrides applied, the
+    A/B assignments (interleave experiments are not served per request yet: they get the defaults),
+    and the unit id as the models know it (the pseudonym when the shop pseudonymises ids)."""
+    a = _assigner(request)
+    if not a.active or (not user_id and not session_id):
+        return engine, [], None
+    uid = shop_of(request).user_handle(user_id) if user_id else None
+    got = [x for x in a.assign(uid, session_id) if x.kind == "ab"]
+    if not got:
+        return engine, [], uid
+    cache = request.app.state.__dict__.setdefault("_experiment_engines", {})
+    return search_engine_for(engine, a.overrides(got), cache), got, uid
+
+
+def log_exposures(
+    request: Request,
+    got: list[Assignment],
+    uid: str | None,
+    session_id: str | None,
+    kind: str,
+    n_results: int,
+) -> list[dict[str, str]]:
+    """Buffer the exposures (no fsync on the request path) and return what the response reports."""
+    rid = request.scope.get("state", {}).get("request_id")
+    _exposure_log(request).record(got, uid, session_id, rid, kind, n_results)
+    return [{"experiment": x.experiment, "variant": x.variant} for x in got]
 
 
 def _name(name: str) -> str:

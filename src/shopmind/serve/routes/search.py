@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
 from shopmind.search.engine import SearchError
 from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
+from shopmind.serve.routes.experiments import IdQuery, log_exposures, search_variant
 
 router = APIRouter(tags=["search"])
 
@@ -22,6 +23,7 @@ AttrFilter = Annotated[str, StringConstraints(pattern=r"^\s*[^:\s][^:]*:.*\S.*$"
 
 @router.get("/v1/search", dependencies=[needs("read")], response_model=dict[str, Any])
 async def search(
+    request: Request,
     rel: Rel,
     q: Annotated[str, Query(max_length=2000, description="Free text, any language")] = "",
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
@@ -44,8 +46,13 @@ async def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     facets: Annotated[str | None, Query(max_length=500, description="comma-separated facet names")] = None,
     understand: bool = True,
+    user_id: Annotated[
+        IdQuery, Query(description="the shopper: picks the experiment variant, attributes the exposure")
+    ] = None,
+    session_id: Annotated[IdQuery, Query(description="the session, for experiments by session")] = None,
 ) -> Response:
-    """Hybrid search with filters, facets over the same result set and the understood query."""
+    """Hybrid search with filters, facets over the same result set and the understood query.
+    With ``user_id``/``session_id`` the running experiments' variant is applied and its exposure logged."""
     from shopmind.search.query import Filters
 
     if rel.engine is None:
@@ -72,14 +79,19 @@ async def search(
     kwargs: dict[str, Any] = {}
     if facets is not None:
         kwargs["facets"] = tuple(f.strip() for f in facets.split(",") if f.strip())
+    engine, assigned, unit = search_variant(request, rel.engine, user_id, session_id)
+    if engine is not rel.engine:  # a variant may turn query understanding off
+        understand = understand and engine.config.understand
     try:
-        resp = rel.engine.search(
+        resp = engine.search(
             q, filters=filters, sort=sort, page=page, size=size, apply_understood=understand, **kwargs
         )
     except SearchError as exc:  # only the engine's parameter errors; anything else is a logged 500
         raise ApiError(400, exc.code, exc.message, exc.param) from None
     out = jsonable(resp)
     out["release"] = rel.id
+    if assigned:
+        out["experiments"] = log_exposures(request, assigned, unit, session_id, "search", resp.total)
     return json_response(out)
 
 

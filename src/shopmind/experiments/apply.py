@@ -1,0 +1,98 @@
+"""Which variant overrides a server can apply per request, and applying them to the search engine.
+
+A variant is a set of shop-TOML overrides. Only settings that change how a *query* is answered can
+switch per request against the one loaded release (fusion, its weights and depths, query
+understanding, the learned re-ranker on/off); settings that change what a build produces (the
+encoder, recs generators and weights) need their own release and are refused here with the field
+named, rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from shopmind.experiments.definition import ExperimentError
+
+
+def _choice(*options: str):
+    def check(v: Any) -> bool:
+        return v in options
+
+    check.__doc__ = "one of " + ", ".join(options)
+    return check
+
+
+def _number(lo: float, hi: float, integer: bool = False):
+    def check(v: Any) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | float) or (integer and not isinstance(v, int)):
+            return False
+        return lo <= v <= hi
+
+    check.__doc__ = f"{'an integer' if integer else 'a number'} from {lo:g} to {hi:g}"
+    return check
+
+
+def _bool(v: Any) -> bool:
+    """true or false"""
+    return isinstance(v, bool)
+
+
+#: ``[search]`` settings a request may override (key -> validator, whose docstring says what it wants)
+SEARCH_RUNTIME = {
+    "fusion": _choice("linear", "rrf"),
+    "alpha": _number(0, 1),
+    "rrf_k": _number(1, 1e4),
+    "fusion_depth": _number(1, 10_000, integer=True),
+    "dense_depth": _number(1, 10_000, integer=True),
+    "rerank_depth": _number(1, 10_000, integer=True),
+    "min_match": _number(0, 1),
+    "expansion_weight": _number(0, 10),
+    "understand": _bool,
+    "ltr": _choice("auto", "off"),
+}
+
+
+def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
+    """Refuse any override a server cannot apply per request, naming the field."""
+    for section, table in overrides.items():
+        if section != "search":
+            raise ExperimentError(
+                f"{where}.{section}: only [search] settings switch per request against one release "
+                f"(allowed: {', '.join('search.' + k for k in SEARCH_RUNTIME)})"
+            )
+        if not isinstance(table, Mapping):
+            raise ExperimentError(f"{where}.search: must be a table")
+        for key, value in table.items():
+            check = SEARCH_RUNTIME.get(key)
+            if check is None:
+                raise ExperimentError(
+                    f"{where}.search.{key}: not switchable per request (allowed: {', '.join(SEARCH_RUNTIME)})"
+                )
+            if not check(value):
+                raise ExperimentError(f"{where}.search.{key}: must be {check.__doc__}, got {value!r}")
+
+
+def search_engine_for(engine: Any, overrides: Mapping[str, Any], cache: dict[Any, Any]) -> Any:
+    """The engine as the variant configures it: a shallow copy sharing every index and model, with
+    its own ``config`` (and no re-ranker when ``ltr = "off"``). Cached per (engine, overrides), so a
+    request pays a dict lookup; the copy is dropped with the release (the cache is keyed by id and
+    holds the engine, so an id is never reused while cached)."""
+    search = dict(overrides.get("search", {}))
+    if not search:
+        return engine
+    key = (id(engine), tuple(sorted(search.items())))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is engine:
+        return hit[1]
+    variant = copy.copy(engine)
+    ltr_off = search.get("ltr") == "off"
+    variant.config = dataclasses.replace(engine.config, **search)
+    if ltr_off:
+        variant.reranker = None
+    if len(cache) > 256:  # old releases' copies: drop them all, they rebuild on demand
+        cache.clear()
+    cache[key] = (engine, variant)
+    return variant
