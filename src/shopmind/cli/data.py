@@ -188,6 +188,10 @@ def ingest(
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
+        if kind == "polars":  # refuse a batch over the single-node memory budget before reading it
+            from shopmind.engine.budget import check_single_node
+
+            check_single_node(path, engine_cfg.memory_budget)
         progress = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),  # file names are not markup

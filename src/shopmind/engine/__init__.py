@@ -14,13 +14,25 @@ from typing import Any
 from shopmind.config import ConfigError
 
 KINDS = ("polars", "spark")
-_KNOWN = {"kind", "master", "executor_memory", "driver_memory", "output", "shuffle_partitions", "conf"}
+_KNOWN = {
+    "kind",
+    "master",
+    "executor_memory",
+    "driver_memory",
+    "output",
+    "shuffle_partitions",
+    "conf",
+    "memory_budget",
+}
 
 
 @dataclass(frozen=True)
 class EngineConfig:
     """``[engine]`` of the shop TOML. ``output`` is a URI Spark writes the run's Parquet to
-    (a local path, ``file://``, ``hdfs://``, ``s3a://``); empty means ``<workspace>/spark``."""
+    (a local path, ``file://``, ``hdfs://``, ``s3a://``); empty means ``<workspace>/spark``.
+    ``memory_budget`` caps the single-node (Polars) gate: a batch estimated over it is refused
+    before it is read, naming ``--engine spark`` (``engine/budget.py``); empty = 80 % of the
+    memory available at start."""
 
     kind: str = "polars"
     master: str = "local[2]"
@@ -29,6 +41,7 @@ class EngineConfig:
     output: str = ""
     shuffle_partitions: int = 8
     conf: tuple[tuple[str, str], ...] = ()
+    memory_budget: str = ""
 
 
 def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfig:
@@ -42,7 +55,7 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
     kind = table.get("kind", "polars")
     if kind not in KINDS:
         raise ConfigError(f"{where}: engine.kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    for key in ("master", "executor_memory", "driver_memory", "output"):
+    for key in ("master", "executor_memory", "driver_memory", "output", "memory_budget"):
         if key in table and not isinstance(table[key], str):
             raise ConfigError(f"{where}: engine.{key} must be text, got {type(table[key]).__name__}")
     parts = table.get("shuffle_partitions", 8)
@@ -51,6 +64,10 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
     conf = table.get("conf", {})
     if not isinstance(conf, dict):
         raise ConfigError(f"{where}: [engine.conf] must be a table of Spark settings")
+    if table.get("memory_budget"):
+        from shopmind.engine.budget import parse_size
+
+        parse_size(table["memory_budget"], f"{where}: engine.memory_budget")
     defaults = EngineConfig()
     return EngineConfig(
         kind=kind,
@@ -60,6 +77,7 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
         output=table.get("output", ""),
         shuffle_partitions=parts,
         conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
+        memory_budget=table.get("memory_budget", ""),
     )
 
 

@@ -91,12 +91,18 @@ class CoVisitation(Recommends):
         n = data.n_items
         if not rows:
             return sp.csr_matrix((n, n), dtype=np.float32)
+        # each term is a float32 value; summed in float64 (exact for these values) and rounded
+        # once, so a total does not depend on scipy's summation order: summed in float32, equal
+        # totals came out an ulp apart and exact ties were ordered by rounding noise
         m = sp.csr_matrix(
-            (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+            (
+                np.concatenate(vals).astype(np.float32).astype(np.float64),
+                (np.concatenate(rows), np.concatenate(cols)),
+            ),
             shape=(n, n),
         )
         m.sum_duplicates()
-        return m
+        return m.astype(np.float32)
 
     def fit(self, data: Interactions) -> Self:
         self.data = data

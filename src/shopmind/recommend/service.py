@@ -110,8 +110,15 @@ class RecommendationService(Scoring, Attribution, Assembler):
         events: pl.DataFrame,
         config: RecsConfig | None = None,
         cache_dir: Path | str | None = None,
+        trained: Callable[[Interactions], Mapping[str, Any]] | None = None,
     ) -> RecommendationService:
-        """Train every component on canonical ``products`` and accepted ``events``."""
+        """Train every component on canonical ``products`` and accepted ``events``.
+
+        ``trained`` (optional) is given the interactions once they are indexed and returns parts
+        trained elsewhere, aligned to those rows and columns (``engine/spark/train.py`` computes
+        them on Spark): fitted generators by name, used as they are, and ``"bought-together"``,
+        the item x item co-purchase matrix; anything it does not return is fitted here. Not used
+        with ``config.ranker`` (the ranker refits its generators on inner splits)."""
         self = cls()
         cfg = self.config = config or RecsConfig()
         single_threaded_blas()
@@ -136,6 +143,11 @@ class RecommendationService(Scoring, Attribution, Assembler):
         )
         self.user_index = {str(u): i for i, u in enumerate(self.data.user_ids)}
         self.timings["interactions_s"] = time.perf_counter() - t
+        pre: Mapping[str, Any] = {}
+        if trained is not None and not cfg.ranker:
+            t = time.perf_counter()
+            pre = trained(self.data)
+            self.timings["trained_elsewhere_s"] = time.perf_counter() - t
 
         def maker(name: str) -> Callable[[], Generator]:
             return functools.partial(MAKERS[name], **cfg.generators[name])  # picklable, unlike a lambda
@@ -151,10 +163,10 @@ class RecommendationService(Scoring, Attribution, Assembler):
         else:
             for name in cfg.generators:
                 t = time.perf_counter()
-                self.generators[name] = maker(name)().fit(self.data)
+                self.generators[name] = pre[name] if name in pre else maker(name)().fit(self.data)
                 self.timings[f"{name}_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        self._derive(events)
+        self._derive(events, pre.get("bought-together"))
         self.timings["derived_s"] = time.perf_counter() - t
         if cfg.encoder:
             t = time.perf_counter()
@@ -180,8 +192,9 @@ class RecommendationService(Scoring, Attribution, Assembler):
         self.explorer = Explorer(cfg.explore_share, seed=cfg.seed)
         return self
 
-    def _derive(self, events: pl.DataFrame) -> None:
-        """Arrays every request reads: neighbour lists, popularity orders, purchases, new items."""
+    def _derive(self, events: pl.DataFrame, cobought: sp.csr_matrix | None = None) -> None:
+        """Arrays every request reads: neighbour lists, popularity orders, purchases, new items
+        (``cobought``: the co-purchase matrix when it was computed elsewhere)."""
         cfg, data, n = self.config, self.data, len(self.catalog)
         self.fit_now = float(data.seq_times.max(initial=0))
         self.popularity = np.asarray(data.matrix.sum(axis=0)).ravel().astype(np.float64)
@@ -202,7 +215,7 @@ class RecommendationService(Scoring, Attribution, Assembler):
             else CoVisitation().fit(data).neighbours_matrix
         )
         self.covisit_t = self.covisit.T.tocsr()
-        self.cobought = self._cobought(events)
+        self.cobought = cobought if cobought is not None else self._cobought(events)
         self.covisit_kind = dominant_kind(data)
         bought = events.filter((pl.col("type") == "purchase") & pl.col("user_id").is_not_null()
                                & pl.col("item_id").is_not_null())  # fmt: skip

@@ -1,0 +1,111 @@
+"""Will the single-node gate fit in memory? Judged from the input's size before anything is read.
+
+The Polars gate holds a batch, its coerced copy, the derived and check columns and the split in
+memory at once; its peak grows linearly with the input. A batch over the budget is refused with
+one line naming ``--engine spark`` — the failure a shop should see, instead of the kernel's
+out-of-memory killer half-way through a run.
+
+The budget is ``[engine] memory_budget`` ("8g", "512m"; default: 80 % of the memory available
+when the command starts). The estimate is the input's size as text (gzip files by their own
+trailer, Parquet by its uncompressed row-group sizes) times ``GATE_BYTES_PER_INPUT_BYTE``,
+measured on the demo shop's events (bench/spark_scale.py --measure-memory, docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from pathlib import Path
+
+from shopmind.config import ConfigError
+
+#: peak resident bytes of ``run_gate`` per byte of input text (CSV of the demo shop's events:
+#: 1 M events, 125 MB of CSV -> see docs/BENCHMARKS.md "beyond memory"); rounded up
+GATE_BYTES_PER_INPUT_BYTE = 12.0
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+
+
+class OverBudget(ConfigError):
+    """The batch would not fit the single-node engine's memory budget (the message says what to do)."""
+
+
+def parse_size(text: str, setting: str = "engine.memory_budget") -> int:
+    """Bytes of a size written as Spark writes them: ``512m``, ``8g``, ``1.5g``, ``2048`` (bytes)."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise ConfigError(f"{setting} must be a size such as 512m or 8g, got {text!r}")
+    return int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+
+
+def available_memory() -> int:
+    """Memory the system can give a new process now (MemAvailable), else the physical total."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def budget_bytes(setting: str) -> int:
+    """The budget from ``[engine] memory_budget`` (empty: 80 % of the available memory)."""
+    return parse_size(setting) if setting else int(available_memory() * 0.8)
+
+
+def _file_text_bytes(path: Path) -> int:
+    size = path.stat().st_size
+    name = path.name.lower()
+    if name.endswith(".gz") and size >= 18:
+        with open(path, "rb") as f:
+            f.seek(-4, os.SEEK_END)
+            isize = struct.unpack("<I", f.read(4))[0]  # uncompressed size mod 2**32 (RFC 1952)
+        # past 4 GiB the trailer wraps; text compresses at least 3x, so take the larger guess
+        return max(isize, size * 3)
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    return size
+
+
+def input_bytes(path: Path) -> int:
+    """Bytes of text the adapters would read from ``path`` (a file, or every file under a folder)."""
+    path = Path(path)
+    if path.is_file():
+        return _file_text_bytes(path)
+    return sum(_file_text_bytes(p) for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def _gb(n: float) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 / 10 else f"{n / 1024**2:.0f} MB"
+
+
+def check_single_node(path: Path, setting: str) -> int:
+    """Raise ``OverBudget`` (one line naming ``--engine spark``) when the single-node gate's
+    estimated peak for the input at ``path`` exceeds the budget; else return the estimate."""
+    size = input_bytes(path)
+    need = int(size * GATE_BYTES_PER_INPUT_BYTE)
+    budget = budget_bytes(setting)
+    if need > budget:
+        where = f"[engine] memory_budget = {setting!r}" if setting else "80 % of the available memory"
+        raise OverBudget(
+            f"{path}: ~{_gb(size)} of input needs ~{_gb(need)} in the single-node gate, over its memory "
+            f"budget of {_gb(budget)} ({where}); run it with --engine spark (docs/SCALE.md)"
+        )
+    return need
+
+
+__all__ = [
+    "GATE_BYTES_PER_INPUT_BYTE",
+    "OverBudget",
+    "available_memory",
+    "budget_bytes",
+    "check_single_node",
+    "input_bytes",
+    "parse_size",
+]
