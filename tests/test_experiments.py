@@ -286,3 +286,42 @@ def test_hash_is_pinned():
     assert unit_hash("s", "u") == int.from_bytes(
         __import__("hashlib").blake2b(b"u", digest_size=8, key=b"s").digest(), "big"
     )
+
+
+def test_variant_engine_is_a_cached_copy_with_its_own_config():
+    from dataclasses import dataclass, replace
+
+    from shopmind.experiments.apply import search_engine_for
+
+    @dataclass(frozen=True)
+    class Cfg:
+        fusion: str = "linear"
+        alpha: float = 0.2
+        ltr: str = "auto"
+
+    class Engine:
+        def __init__(self) -> None:
+            self.config, self.reranker, self.index = Cfg(), object(), [1, 2, 3]
+
+    base, cache = Engine(), {}
+    assert search_engine_for(base, {}, cache) is base
+    v = search_engine_for(base, {"search": {"fusion": "rrf"}}, cache)
+    assert v is not base and v.config == replace(base.config, fusion="rrf") and base.config.fusion == "linear"
+    assert v.index is base.index and v.reranker is base.reranker  # shares the indexes and models
+    assert search_engine_for(base, {"search": {"fusion": "rrf"}}, cache) is v  # cached
+    off = search_engine_for(base, {"search": {"alpha": 0.5, "ltr": "off"}}, cache)
+    assert off.reranker is None and base.reranker is not None and off.config.alpha == 0.5
+
+
+def test_exposure_forget_removes_a_unit(tmp_path):
+    from shopmind.experiments.assign import Assignment
+    from shopmind.experiments.exposure import ExposureLog, forget, read_exposures
+
+    log = ExposureLog(tmp_path, flush_seconds=3600)
+    a = [Assignment("e", "control", "l", "user", "ab")]
+    for u in ("alice", "bob", "alice"):
+        log.record(a, u, f"s-{u}", "rid", "search", 3)
+    log.close()
+    assert read_exposures(tmp_path).height == 3
+    assert forget(tmp_path, ["alice"]) == 2
+    assert read_exposures(tmp_path)["unit_id"].to_list() == ["bob"]

@@ -122,3 +122,23 @@ def read_exposures(workspace: Path | str, experiment: str | None = None) -> pl.D
         .drop("ts_us")
         .select(list(EXPOSURE_SCHEMA))
     )
+
+
+def forget(workspace: Path | str, unit_ids: Iterable[str]) -> int:
+    """Delete every exposure of these units (user or session ids, as logged): for ``shopmind forget``.
+    Returns the number of rows deleted. A running server's unflushed buffer is not reached; run it
+    with the server stopped, or again after a second."""
+    path = Path(workspace) / FILE
+    ids = list(unit_ids)
+    if not path.exists() or not ids:
+        return 0
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        with db:
+            marks = ", ".join("?" * len(ids))
+            cur = db.execute(
+                f"DELETE FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
+            )
+        return cur.rowcount
+    finally:
+        db.close()
