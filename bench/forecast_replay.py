@@ -28,49 +28,11 @@ import numpy as np
 
 from shopmind.forecast.ensemble import fit_forecast
 from shopmind.forecast.evaluate import load_panel
-from shopmind.forecast.inventory import PolicyConfig, policy
 from shopmind.forecast.models import FAST_MODELS, make_models
+from shopmind.forecast.replay import moving_average, replay
 
 LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
 REPLAY_MODELS = FAST_MODELS
-
-
-def replay(
-    demand: np.ndarray,
-    estimates: list[tuple[np.ndarray, np.ndarray]],
-    review: int,
-    lead: int,
-    level: float,
-) -> dict[str, float]:
-    """Run the policy over ``demand`` (n, D days); ``estimates[k]`` = (daily mean (n, h), sigma (n,)) at
-    review k (day k*review). Orders placed at a review arrive ``lead`` days later."""
-    n, days = demand.shape
-    cfg = PolicyConfig(service_level=level, lead_time_days=lead, review_days=review)
-    mean0, sig0 = estimates[0]
-    on_hand = policy(mean0, sig0, np.zeros(n), config=cfg)["order_up_to"].copy()
-    pipeline: dict[int, np.ndarray] = {}
-    served = demanded = 0.0
-    stock_sum = 0.0
-    for d in range(days):
-        if d in pipeline:
-            on_hand += pipeline.pop(d)
-        if d % review == 0 and d // review < len(estimates):
-            mean, sig = estimates[d // review]
-            on_order = sum(pipeline.values()) if pipeline else np.zeros(n)
-            qty = policy(mean, sig, on_hand, on_order=on_order, config=cfg)["order_qty"]
-            if qty.any():
-                pipeline[d + lead] = pipeline.get(d + lead, np.zeros(n)) + qty
-        sold = np.minimum(on_hand, demand[:, d])
-        served += sold.sum()
-        demanded += demand[:, d].sum()
-        on_hand -= sold
-        stock_sum += on_hand.sum()
-    return {"fill_rate": served / max(demanded, 1e-9), "avg_stock": stock_sum / days}
-
-
-def moving_average(history: np.ndarray, h: int, window: int = 28) -> tuple[np.ndarray, np.ndarray]:
-    w = np.nan_to_num(history[:, -window:])
-    return np.repeat(w.mean(axis=1, keepdims=True), h, axis=1), w.std(axis=1)
 
 
 def main() -> None:

@@ -207,3 +207,18 @@ def test_online_retail_demand_from_accepted_events() -> None:
 
     f = make_models(["AutoETS"])[0].forecast(panel.cut(panel.T - 4), 4)
     assert f.shape == (3, 4) and (f > 0).all()
+
+
+def test_replay_by_hand() -> None:
+    """Constant demand 10/day, lead 7, review 7: start at order-up-to 140, order 70 on day 7 (position 70 =
+    reorder point), stock at day ends 130..0 -> mean 65; a 20-unit day 13 loses 10 units."""
+    from shopmind.forecast.replay import moving_average, replay
+
+    est = [(np.full((1, 14), 10.0), np.zeros(1))] * 2
+    demand = np.full((1, 14), 10.0)
+    r = replay(demand, est, review=7, lead=7, level=0.95)
+    assert r == {"fill_rate": 1.0, "avg_stock": 65.0}
+    demand[0, 13] = 20
+    assert replay(demand, est, review=7, lead=7, level=0.95)["fill_rate"] == pytest.approx(140 / 150)
+    mean, sd = moving_average(np.array([[np.nan] * 2 + [1.0, 3.0] * 14]), h=3)
+    assert mean.tolist() == [[2.0, 2.0, 2.0]] and sd.tolist() == [1.0]
