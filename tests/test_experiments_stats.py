@@ -184,3 +184,15 @@ def test_readout_is_blocked_by_sample_ratio_mismatch():
     assert r.srm.mismatch and r.blocked
     assert r.decision.startswith("blocked: sample ratio mismatch")
     assert r.to_dict()["blocked"] is True
+
+
+def test_unit_table_by_session():
+    """A session-randomised experiment: one row per session (grouping by session twice used to fail)."""
+    exposures, events = shop(200, {"control": 0.2, "treatment": 0.3})
+    exposures = exposures.with_columns(pl.col("session_id").alias("unit_id"))
+    t = unit_table(exposures, events, "session")
+    assert t.height == exposures["session_id"].n_unique() == t["sessions"].sum()
+    assert (
+        t["purchase_sessions"].sum()
+        == events.filter(pl.col("type") == "purchase", pl.col("timestamp") >= T0).height
+    )

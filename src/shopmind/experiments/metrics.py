@@ -75,7 +75,7 @@ def _event_frame(events: pl.DataFrame) -> pl.DataFrame:
 
 def _session_counts(ev: pl.DataFrame, key: str) -> pl.DataFrame:
     """Per unit: sessions, sessions with a cart / a purchase, and purchase revenue."""
-    per_session = ev.group_by(key, "session_id").agg(
+    per_session = ev.group_by(list(dict.fromkeys((key, "session_id")))).agg(
         (pl.col("type") == "purchase").any().alias("_p"),
         (pl.col("type") == "add_to_cart").any().alias("_c"),
         pl.col("_amount").filter(pl.col("type") == "purchase").sum().alias("_rev"),
