@@ -224,3 +224,14 @@ def test_every_labelled_question_runs(demo) -> None:
     for q in demo.questions[:20]:
         r = run_question(demo.assistant, q)
         assert r.answer and r.intent and r.ms > 0
+
+
+@pytest.mark.parametrize(("n_products", "n_users", "days"), [(5, 3, 1), (30, 4, 2)])
+def test_assistant_data_of_a_tiny_shop(n_products: int, n_users: int, days: int, tmp_path) -> None:
+    from shopmind.demo.assistant import write_assistant
+
+    data = assistant_data(generate(seed=3, n_products=n_products, n_users=n_users, days=days), seed=3)
+    paths = write_assistant(data, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "policies").iterdir()) == sorted(data.policies)
+    assert pl.read_parquet(paths["orders"]).height == data.orders.height
+    assert len(paths["questions"].read_text(encoding="utf-8").splitlines()) == len(data.questions)

@@ -38,6 +38,7 @@ def test_main_job_end_to_end(tmp_path):
         "judgments.parquet",
         "defects.parquet",
         "gate.toml",
+        "assistant",  # the shop assistant's orders, policies and labelled questions (issue 13)
     }
     run = shopmind(
         "ingest", "demo-shop", "--config", "demo-shop/gate.toml", "--workspace", "ws", "--json", cwd=tmp_path

@@ -74,10 +74,15 @@ def demo_data(
         )
         paths = write(shop, out_dir)
         (out_dir / "gate.toml").write_text(DEMO_GATE_TOML, encoding="utf-8")
+        from shopmind.demo.assistant import assistant_data, write_assistant
+
+        # the shop assistant's knowledge (orders, policies, labelled questions) in its own folder
+        assistant = write_assistant(assistant_data(shop, seed=seed), out_dir / "assistant")
     for name, path in paths.items():
         frame = getattr(shop.batch, name, None)
         rows = frame.height if frame is not None else shop.defects.height
         out.print(f"{name:10s} {rows:>9,} rows  {path}", markup=False, highlight=False)
+    out.print(f"{'assistant':10s} orders, policies, questions  {assistant['orders'].parent}", markup=False, highlight=False)  # fmt: skip
     console.print(
         f"done in {time.perf_counter() - t0:.1f}s; {shop.defects.height:,} injected defects (defects.parquet)"
     )

@@ -144,6 +144,7 @@ def demo(
             out_dir=out_dir, seed=42, products=products, users=users, days=days, defect_rate=0.02, end=None
         )
         source, fmt, gate_cfg = out_dir, None, out_dir / "gate.toml"
+        _install_assistant_knowledge(out_dir / "assistant", workspace / "assistant")
     else:
         source, fmt, gate_cfg = data / dataset, dataset, None
         if not source.exists():
@@ -184,6 +185,18 @@ def demo(
         if builder.poll() is None:  # the demo stopped before the vectors were done
             builder.terminate()
             builder.wait(timeout=30)
+
+
+def _install_assistant_knowledge(src: Path, dst: Path) -> None:
+    """The demo's orders and policy documents where ``POST /v1/assistant`` reads them."""
+    import shutil
+
+    if not src.is_dir():
+        return
+    (dst / "policies").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "orders.parquet", dst / "orders.parquet")
+    for doc in (src / "policies").glob("*.md"):
+        shutil.copyfile(doc, dst / "policies" / doc.name)
 
 
 def _ingest_in_child(source: Path, fmt: str | None, workspace: Path, config: Path | None, data: Path) -> int:

@@ -149,6 +149,8 @@ def _inject(orders: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFram
     """Append one defective copy of a random clean order per ``ORDER_DEFECTS`` code."""
     out = []
     n = orders.height
+    if n == 0:  # a shop too small to have orders: nothing to copy a defect from
+        return orders, pl.DataFrame(schema={"row": pl.Int64, "code": pl.Utf8})
     for k, code in enumerate(ORDER_DEFECTS):
         r = orders.row(int(rng.integers(n)), named=True)
         r = dict(r)
@@ -358,13 +360,16 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
         qs.append({"id": f"q{len(qs) + 1:03d}", "lang": lang, "text": text, "intent": intent, "slots": full, "expect": expect, "customer_id": kw.get("customer_id"), "page_product": kw.get("page_product"), "history": kw.get("history", [])})  # fmt: skip
 
     # orders: each template with a different order, its customer asking; then privacy probes
-    pick = rng.choice(orders.height, size=len(_ORDER_Q) + 4, replace=False)
+    pick = rng.choice(orders.height, size=min(orders.height, len(_ORDER_Q) + 4), replace=False)
     for (lang, tpl), i in zip(_ORDER_Q, pick, strict=False):
         o = orders.row(int(i), named=True)
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
     for j, i in enumerate(pick[len(_ORDER_Q) :]):
         o = orders.row(int(i), named=True)
-        other = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"][j]
+        others = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"]
+        if others.is_empty():
+            continue
+        other = others[j % len(others)]
         lang, tpl = _ORDER_Q[j * 2 % len(_ORDER_Q)]
         who = other if j % 2 == 0 else None
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
@@ -375,8 +380,9 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
             add(lang, text, intent, {}, {"section": section})
     # product questions (page context or by name)
     prods = _usable_products(shop)
-    sample = _unique_titles(prods).sample(n=len(_PRODUCT_Q) * 2, seed=int(rng.integers(1 << 30)))
-    for k, (lang, field, tpl, ctx) in enumerate(_PRODUCT_Q * 2):
+    named = _unique_titles(prods)
+    sample = named.sample(n=min(named.height, len(_PRODUCT_Q) * 2), seed=int(rng.integers(1 << 30)))
+    for k, (lang, field, tpl, ctx) in enumerate((_PRODUCT_Q * 2)[: sample.height]):
         r = sample.row(k, named=True)
         if (lang == "en") == (r["language"] == "zh") and not ctx:
             continue  # ask for a product by name in the language of its title
@@ -415,6 +421,8 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
         for _ in range(2):
             cur = "USD" if lang == "en" else "CNY"
             pool = prods.filter(pl.col("currency") == cur)
+            if pool.height < 2:
+                continue
             two = pool.sample(n=2, seed=int(rng.integers(1 << 30))).sort("price")
             a, b = two.row(0, named=True), two.row(1, named=True)
             if a["price"] == b["price"]:
