@@ -206,3 +206,24 @@ def test_forget_changes_nothing_when_preparing_fails(tmp_path, monkeypatch):
 def test_forget_refuses_a_missing_workspace_in_one_line(tmp_path):
     r = CliRunner().invoke(app, ["forget", "U1", "-w", str(tmp_path / "nope"), "--yes"])
     assert r.exit_code == 2 and "no shopmind workspace" in r.output and "Traceback" not in r.output
+
+
+def test_forget_refuses_while_another_process_writes_the_store(tmp_path):
+    """An ingest holds DuckDB's write lock: forget must not copy the store while it can change."""
+    import subprocess
+    import sys
+
+    ws = tmp_path / "ws"
+    Store(ws).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(ws / 'shopmind.duckdb')!r}); "
+         "print('holding', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        r = CliRunner().invoke(app, ["forget", "U1", "-w", str(ws), "--yes"])
+        assert r.exit_code == 2 and "in use by another process" in r.output, r.output
+    finally:
+        holder.kill()
+        holder.wait()

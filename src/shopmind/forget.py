@@ -31,7 +31,8 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,68 +150,77 @@ def _text_columns(con: duckdb.DuckDBPyConnection, db: str, table: str) -> list[s
     return [c for c, t in rows if t in ("VARCHAR", "JSON")]
 
 
-def _stage_store(workspace: Path, tokens: set[str], staging: Path | None) -> dict[str, int]:
-    """Count (``staging`` None) or write into ``staging`` a copy of the store without the
-    customer: per table, rows dropped or edited."""
+@contextmanager
+def _attached(workspace: Path, hold: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """A connection with the store attached as ``old``: read-only to count; read-write (never
+    written) to ``hold`` it — DuckDB's file lock then keeps an ingest from writing into the old
+    file between our copy and the rename. None without a store."""
     if not (workspace / DB_FILE).exists():
+        yield None
+        return
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{workspace / DB_FILE}' AS old" + ("" if hold else " (READ_ONLY)"))
+        yield con
+    finally:
+        con.close()
+
+
+def _stage_store(
+    con: duckdb.DuckDBPyConnection | None, tokens: set[str], staging: Path | None
+) -> dict[str, int]:
+    """Count (``staging`` None) or write into ``staging`` a copy of the store (attached as
+    ``old``) without the customer: per table, rows dropped or edited."""
+    if con is None:
         return {}
     pattern = _re2(tokens)
     ids = sorted(tokens)
-    con = duckdb.connect()
-    try:
-        con.execute(f"ATTACH '{workspace / DB_FILE}' AS old (READ_ONLY)")
-        if staging is not None:
-            con.execute(f"ATTACH '{staging}' AS fresh")
-            con.execute("COPY FROM DATABASE old TO fresh (SCHEMA)")
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' AND schema_name = 'main'"
-        ).fetchall()]  # fmt: skip
-        counts: dict[str, int] = {}
-        for t in tables:
-            cols = _text_columns(con, "old", t)
-            # NULL-safe: a NULL column must not make the whole condition NULL (NOT NULL drops the row)
-            hit = (
-                " OR ".join(f'coalesce(regexp_matches(CAST("{c}" AS VARCHAR), $pat), false)' for c in cols)
-                or "false"
-            )
-            if t == "events":
-                cond = (
-                    "coalesce(user_id IN (SELECT unnest($ids)) OR session_id IN (SELECT unnest($ids)), false)"
-                )
-                cond = f"({cond} OR {hit})"
-                drop = True
+    if staging is not None:
+        con.execute(f"ATTACH '{staging}' AS fresh")
+        con.execute("COPY FROM DATABASE old TO fresh (SCHEMA)")
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' AND schema_name = 'main'"
+    ).fetchall()]  # fmt: skip
+    counts: dict[str, int] = {}
+    for t in tables:
+        cols = _text_columns(con, "old", t)
+        # NULL-safe: a NULL column must not make the whole condition NULL (NOT NULL drops the row)
+        hit = (
+            " OR ".join(f'coalesce(regexp_matches(CAST("{c}" AS VARCHAR), $pat), false)' for c in cols)
+            or "false"
+        )
+        if t == "events":
+            cond = "coalesce(user_id IN (SELECT unnest($ids)) OR session_id IN (SELECT unnest($ids)), false)"
+            cond = f"({cond} OR {hit})"
+            drop = True
+        else:
+            cond, drop = f"({hit})", t in _DROP_TABLES
+        params = _used({"pat": pattern, "ids": ids}, cond)
+        n = con.execute(f'SELECT count(*) FROM old.main."{t}" WHERE {cond}', params).fetchone()[0]  # type: ignore[index]
+        if n:
+            counts[t] = int(n)
+        if staging is None:
+            continue
+        if drop:
+            con.execute(f'INSERT INTO fresh.main."{t}" SELECT * FROM old.main."{t}" WHERE NOT {cond}', params)
+            continue
+        all_cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' AND table_name = ? "
+            "ORDER BY column_index", [t]).fetchall()]  # fmt: skip
+        exprs = []
+        for c in all_cols:
+            if c in cols:  # twice: adjacent mentions share a boundary character
+                once = f"regexp_replace(CAST(\"{c}\" AS VARCHAR), $pat, '\\1{MARK}\\3', 'g')"
+                twice = f"regexp_replace({once}, $pat, '\\1{MARK}\\3', 'g')"
+                exprs.append(f'CASE WHEN "{c}" IS NULL THEN NULL ELSE {twice} END')
             else:
-                cond, drop = f"({hit})", t in _DROP_TABLES
-            params = _used({"pat": pattern, "ids": ids}, cond)
-            n = con.execute(f'SELECT count(*) FROM old.main."{t}" WHERE {cond}', params).fetchone()[0]  # type: ignore[index]
-            if n:
-                counts[t] = int(n)
-            if staging is None:
-                continue
-            if drop:
-                con.execute(
-                    f'INSERT INTO fresh.main."{t}" SELECT * FROM old.main."{t}" WHERE NOT {cond}', params
-                )
-                continue
-            all_cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE database_name = 'old' AND table_name = ? "
-                "ORDER BY column_index", [t]).fetchall()]  # fmt: skip
-            exprs = []
-            for c in all_cols:
-                if c in cols:  # twice: adjacent mentions share a boundary character
-                    once = f"regexp_replace(CAST(\"{c}\" AS VARCHAR), $pat, '\\1{MARK}\\3', 'g')"
-                    twice = f"regexp_replace({once}, $pat, '\\1{MARK}\\3', 'g')"
-                    exprs.append(f'CASE WHEN "{c}" IS NULL THEN NULL ELSE {twice} END')
-                else:
-                    exprs.append(f'"{c}"')
-            sql = f'INSERT INTO fresh.main."{t}" SELECT {", ".join(exprs)} FROM old.main."{t}"'
-            con.execute(sql, _used({"pat": pattern}, sql))
-        if staging is not None:
-            con.execute("CHECKPOINT fresh")
-            con.execute("DETACH fresh")
-        return counts
-    finally:
-        con.close()
+                exprs.append(f'"{c}"')
+        sql = f'INSERT INTO fresh.main."{t}" SELECT {", ".join(exprs)} FROM old.main."{t}"'
+        con.execute(sql, _used({"pat": pattern}, sql))
+    if staging is not None:
+        con.execute("CHECKPOINT fresh")
+        con.execute("DETACH fresh")
+    return counts
 
 
 def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
@@ -337,7 +347,8 @@ def forget_user(workspace: Path | str, user: str, apply: bool = True) -> ForgetR
 def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
     tokens = identities(workspace, user)
     report = ForgetReport(user=user, tokens=len(tokens))
-    report.store = _stage_store(workspace, tokens, None)
+    with _attached(workspace, hold=False) as con:
+        report.store = _stage_store(con, tokens, None)
     log_plan = _log_plan(workspace, tokens)
     report.live_log = {k: len(v) for k, v in log_plan.items() if v}
     files = _file_plan(workspace, tokens)
@@ -352,13 +363,36 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
             report.profiles += n
     if not apply or not report.found:
         return report
-    # ---- prepare everything (a failure here changes nothing)
+    with _attached(workspace, hold=True) as con:  # no ingest writes the store until the rename
+        staged = _prepare(workspace, con, tokens, report, files, profile_hits)
+        # ---- switch over: the marker first (so the next build refits even if we stop half-way),
+        # the log in one transaction, then one rename per file
+        mark_erasure(workspace)
+        _apply_log(workspace, log_plan)
+        for tmp, dst in staged:
+            if dst.name == DB_FILE:
+                Path(str(dst) + ".wal").unlink(missing_ok=True)
+            os.replace(tmp, dst)
+    report.applied = True
+    return report
+
+
+def _prepare(
+    workspace: Path,
+    con: duckdb.DuckDBPyConnection | None,
+    tokens: set[str],
+    report: ForgetReport,
+    files: list[Path],
+    profile_hits: list[Path],
+) -> list[tuple[Path, Path]]:
+    """Write every changed file beside its original: (new file, original) pairs. On any
+    failure the new files are removed and the error raised: nothing has changed."""
     staged: list[tuple[Path, Path]] = []
     store_tmp = workspace / f".{DB_FILE}.forget.tmp"
     try:
         store_tmp.unlink(missing_ok=True)
         if report.store:
-            _stage_store(workspace, tokens, store_tmp)
+            _stage_store(con, tokens, store_tmp)
             staged.append((store_tmp, workspace / DB_FILE))
         for p in files:
             staged.append((_stage_file(p, tokens), p))
@@ -371,16 +405,7 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         for tmp, _dst in staged:
             tmp.unlink(missing_ok=True)
         raise
-    # ---- switch over: the marker first (so the next build refits even if we stop half-way),
-    # the log in one transaction, then one rename per file
-    mark_erasure(workspace)
-    _apply_log(workspace, log_plan)
-    for tmp, dst in staged:
-        if dst.name == DB_FILE:
-            Path(str(dst) + ".wal").unlink(missing_ok=True)
-        os.replace(tmp, dst)
-    report.applied = True
-    return report
+    return staged
 
 
 def mark_erasure(workspace: Path) -> None:
