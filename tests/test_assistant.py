@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopmind.assistant.evaluate import build_demo, evaluate, run_question
-from shopmind.assistant.guard import fact_tokens, unsupported
+from shopmind.assistant.guard import fact_tokens, number_token, unsupported
 from shopmind.assistant.intent import normalise
 from shopmind.assistant.knowledge import KnowledgeError, load_policies, validate_orders
 from shopmind.assistant.seed import SEED
@@ -126,6 +126,12 @@ def test_price_slots_come_from_the_search_understanding(demo, amount: int) -> No
 
 
 # ------------------------------------------------------------------ guard
+def test_guard_keeps_every_digit_of_a_price() -> None:
+    # regression: tokens were formatted with %g (6 significant digits), so 10000.01 == 10000
+    assert unsupported("It costs $10000.01.", ["SKU1 10000.0 USD"]) == ["n:10000.01"]
+    assert number_token("1,299.00") == "n:1299" and number_token(0.1 + 0.2) == "n:0.3"
+
+
 def test_guard_reads_numbers_dates_and_ids() -> None:
     assert fact_tokens("Order O0000012 shipped on 2026-10-28, $1,299.00") == {
         "id:O0000012",
@@ -172,7 +178,7 @@ def test_this_one_resolves_to_the_page_product(demo) -> None:
     pid, p = next((k, v) for k, v in asst.products.items() if v["currency"] == "USD")
     r = asst.turn("how much does this one cost?", page_product=pid)
     assert r.intent == "product_question" and r.citations == [{"type": "product", "id": pid}]
-    assert f"n:{p['price']:g}" in fact_tokens(r.answer)
+    assert number_token(p["price"]) in fact_tokens(r.answer)
 
 
 def test_follow_up_keeps_the_search_and_adds_the_colour(demo) -> None:
@@ -235,3 +241,19 @@ def test_assistant_data_of_a_tiny_shop(n_products: int, n_users: int, days: int,
     assert sorted(p.name for p in (tmp_path / "policies").iterdir()) == sorted(data.policies)
     assert pl.read_parquet(paths["orders"]).height == data.orders.height
     assert len(paths["questions"].read_text(encoding="utf-8").splitlines()) == len(data.questions)
+
+
+@given(
+    cents=st.integers(min_value=1, max_value=10**9),
+    currency=st.sampled_from(["USD", "CNY", "EUR", "JPY", "GBP"]),
+    delta=st.integers(min_value=1, max_value=10**6),
+)
+@settings(max_examples=80, deadline=None)
+def test_guard_accepts_a_displayed_price_and_catches_any_other(cents: int, currency: str, delta: int) -> None:
+    from shopmind.search.money import format_money
+
+    price = cents / 100 if currency != "JPY" else float(cents)
+    fact = f"SKU1 Lamp {price} {currency}"
+    assert unsupported(f"SKU1 costs {format_money(price, currency)}.", [fact]) == []
+    other = price + delta / 100 if currency != "JPY" else price + delta
+    assert unsupported(f"SKU1 costs {format_money(other, currency)}.", [fact]) != []

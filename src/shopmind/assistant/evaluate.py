@@ -23,7 +23,7 @@ import polars as pl
 
 from shopmind.assistant.answer import _STATUS, product_fact
 from shopmind.assistant.core import Assistant, Reply
-from shopmind.assistant.guard import fact_tokens
+from shopmind.assistant.guard import fact_tokens, number_token
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.policy import INTENT_TOPICS, BM25Baseline
 
@@ -105,7 +105,7 @@ def fact_correct(asst: Assistant, q: dict, r: Reply) -> bool:
             return "out of stock" in r.answer or "缺货" in r.answer
         if e["field"] == "colour":
             return e["value"] in r.answer.lower()
-        return f"n:{float(e['value']):g}" in fact_tokens(r.answer)
+        return number_token(e["value"]) in fact_tokens(r.answer)
     if "matches" in e:
         got = set(r.suggested)
         return got <= set(e["matches"]) and bool(got) == bool(e["matches"])

@@ -19,9 +19,11 @@ _ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,3}\d{4,}(?![A-Za-z0-9])")
 _NUMBER = re.compile(r"(?<![A-Za-z])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
-def _num(s: str) -> str:
-    v = float(s.replace(",", ""))
-    return f"n:{v:g}" if v != int(v) else f"n:{int(v)}"
+def number_token(value: float | str) -> str:
+    """The guard's token of a number: ``n:1299`` for 1,299.00, ``n:10000.01`` (exact: a ``%g``
+    format once rounded 10000.01 to 10000, letting an invented price through)."""
+    v = round(float(str(value).replace(",", "")), 6)
+    return f"n:{int(v)}" if v == int(v) else f"n:{v!r}"
 
 
 def fact_tokens(text: str) -> set[str]:
@@ -44,7 +46,7 @@ def fact_tokens(text: str) -> set[str]:
 
     t = _ID.sub(ident, t)
     for m in _NUMBER.finditer(t):
-        out.add(_num(m.group()))
+        out.add(number_token(m.group()))
     return out
 
 
