@@ -152,3 +152,21 @@ def test_long_panel_refuses_gaps_when_asked() -> None:
     assert long_to_panel(frame, "D").y.tolist() == [[1.0, 0.0, 2.0]]
     with pytest.raises(SeriesError, match="'x'.*2024-01-02"):
         long_to_panel(frame, "D", fill="error")
+
+
+def test_category_demand_sums_its_products() -> None:
+    events = pl.DataFrame(
+        [
+            _ev("a", "purchase", 0, 2),
+            _ev("b", "purchase", 0, 3),
+            _ev("c", "purchase", 1, 4),
+            _ev("b", "return", 1, -1),
+        ]
+    )
+    cats = pl.DataFrame({"item_id": ["a", "b", "c"], "category": ["toys", "toys", "home"]})
+    p = demand_panel(events, freq="D", categories=cats, level="category")
+    assert p.ids == ["home", "toys"]
+    assert np.isnan(p.y[0, 0]) and p.y[0, 1] == 4 and p.y[1].tolist() == [5.0, 0.0]
+    assert p.groups == {"home": ["c"], "toys": ["a", "b"]}
+    with pytest.raises(SeriesError, match="categories"):
+        demand_panel(events, level="category")

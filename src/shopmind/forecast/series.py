@@ -100,7 +100,6 @@ def demand_panel(
     freq: str = "D",
     categories: pl.DataFrame | None = None,
     level: str = "product",
-    end: np.datetime64 | None = None,
 ) -> Panel:
     """Net demand per product (or category) and period from accepted events.
 
@@ -146,14 +145,15 @@ def demand_panel(
         )
         .rename({key: "id", "_d": "date"})
     )
-    return long_to_panel(agg, freq=freq, fill="zero", end=end, future_known=())
+    panel = long_to_panel(agg, freq=freq, fill="zero", future_known=())
+    panel.groups = groups
+    return panel
 
 
 def long_to_panel(
     frame: pl.DataFrame,
     freq: str,
     fill: str = "zero",
-    end: np.datetime64 | None = None,
     future_known: tuple[str, ...] | list[str] = (),
 ) -> Panel:
     """A long frame (id, date, value, covariates...) as a Panel; gaps in value filled per ``fill``.
@@ -168,7 +168,7 @@ def long_to_panel(
     if obs.is_empty():
         raise SeriesError("no rows with a value")
     first = obs["date"].min()
-    last = obs["date"].max() if end is None else end
+    last = obs["date"].max()
     step = "1w" if freq == "W" else "1d"
     dates = pl.date_range(first, last, interval=step, eager=True)
     fut_last = frame["date"].max()
