@@ -17,10 +17,11 @@ from typer.testing import CliRunner
 from shopmind.config import ConfigError
 from shopmind.engine import engine_from_dict
 from shopmind.engine.budget import (
-    GATE_BYTES_PER_INPUT_BYTE,
+    GATE_BYTES_PER_ROW,
+    GATE_BYTES_PER_TEXT_BYTE,
     OverBudget,
     check_single_node,
-    input_bytes,
+    estimated_need,
     parse_size,
 )
 
@@ -37,22 +38,28 @@ def test_bad_budget_is_named() -> None:
     assert engine_from_dict({"engine": {"memory_budget": "2g"}}).memory_budget == "2g"
 
 
-def test_gzip_input_is_sized_uncompressed(tmp_path: Path) -> None:
+def test_need_is_estimated_without_reading_rows(tmp_path: Path) -> None:
+    """gzip by its trailer (the uncompressed size), Parquet by the row count in its footer."""
+    import polars as pl
+
     text = ("event_id,type,timestamp\n" + "e1,view,2026-01-01T00:00:00Z\n" * 20_000).encode()
     (tmp_path / "events.csv.gz").write_bytes(gzip.compress(text))
-    (tmp_path / "products.csv").write_bytes(b"product_id,title\np1,Shoe\n")
-    assert input_bytes(tmp_path / "events.csv.gz") == len(text)  # the trailer, not the 3x guess
-    assert input_bytes(tmp_path) == len(text) + 25
+    assert estimated_need(tmp_path / "events.csv.gz") == int(len(text) * GATE_BYTES_PER_TEXT_BYTE)
+    pl.DataFrame({"product_id": [f"p{i}" for i in range(1000)]}).write_parquet(tmp_path / "products.parquet")
+    assert estimated_need(tmp_path / "products.parquet") == int(1000 * GATE_BYTES_PER_ROW)
+    assert estimated_need(tmp_path) == int(len(text) * GATE_BYTES_PER_TEXT_BYTE) + int(
+        1000 * GATE_BYTES_PER_ROW
+    )
 
 
 def test_estimate_over_budget_refuses_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "events.csv").write_bytes(b"x" * 100_000)
     need = check_single_node(tmp_path, "10m")
-    assert need == int(100_000 * GATE_BYTES_PER_INPUT_BYTE)
+    assert need == int(100_000 * GATE_BYTES_PER_TEXT_BYTE)
     with pytest.raises(OverBudget) as err:
-        check_single_node(tmp_path, "500k")
+        check_single_node(tmp_path, "1m")
     msg = str(err.value)
-    assert "\n" not in msg and "--engine spark" in msg and "memory_budget = '500k'" in msg
+    assert "\n" not in msg and "--engine spark" in msg and "memory_budget = '1m'" in msg
 
 
 def test_cli_ingest_refuses_before_reading(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ one line naming ``--engine spark`` — the failure a shop should see, instead of
 out-of-memory killer half-way through a run.
 
 The budget is ``[engine] memory_budget`` ("8g", "512m"; default: 80 % of the memory available
-when the command starts). The estimate is the input's size as text (gzip files by their own
-trailer, Parquet by its uncompressed row-group sizes) times ``GATE_BYTES_PER_INPUT_BYTE``,
-measured on the demo shop's events (bench/spark_scale.py --measure-memory, docs/BENCHMARKS.md).
+when the command starts). The estimate reads no row: text files by their size (gzip by its own
+trailer) times ``GATE_BYTES_PER_TEXT_BYTE``, Parquet by the row count in its footer times
+``GATE_BYTES_PER_ROW``, both measured on the demo shop's events (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from pathlib import Path
 
 from shopmind.config import ConfigError
 
-#: peak resident bytes of ``run_gate`` per byte of input text (CSV of the demo shop's events:
-#: 1 M events, 125 MB of CSV -> see docs/BENCHMARKS.md "beyond memory"); rounded up
-GATE_BYTES_PER_INPUT_BYTE = 12.0
+#: peak resident bytes of ``shopmind ingest`` (Polars gate) per byte of input text, and per row of
+#: Parquet input (whose encoded size says little: dictionary pages of repeated ids are tiny);
+#: measured on the demo shop's events (docs/BENCHMARKS.md): at 1 M rows the process peaked at
+#: 1,167 MB = 1.17 kB per row = 14 bytes per byte of CSV; with ~30 % margin
+GATE_BYTES_PER_TEXT_BYTE = 20.0
+GATE_BYTES_PER_ROW = 1500.0
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -56,29 +59,37 @@ def budget_bytes(setting: str) -> int:
     return parse_size(setting) if setting else int(available_memory() * 0.8)
 
 
-def _file_text_bytes(path: Path) -> int:
+def _file_need(path: Path) -> int:
+    """Estimated peak bytes of the single-node gate for one input file."""
     size = path.stat().st_size
     name = path.name.lower()
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(path).metadata.num_rows * GATE_BYTES_PER_ROW)
     if name.endswith(".gz") and size >= 18:
         with open(path, "rb") as f:
             f.seek(-4, os.SEEK_END)
             isize = struct.unpack("<I", f.read(4))[0]  # uncompressed size mod 2**32 (RFC 1952)
         # past 4 GiB the trailer wraps; text compresses at least 3x, so take the larger guess
-        return max(isize, size * 3)
-    if name.endswith(".parquet"):
-        import pyarrow.parquet as pq
+        size = max(isize, size * 3)
+    return int(size * GATE_BYTES_PER_TEXT_BYTE)
 
-        meta = pq.ParquetFile(path).metadata
-        return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
-    return size
+
+def _inputs(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return [p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")]
 
 
 def input_bytes(path: Path) -> int:
-    """Bytes of text the adapters would read from ``path`` (a file, or every file under a folder)."""
-    path = Path(path)
-    if path.is_file():
-        return _file_text_bytes(path)
-    return sum(_file_text_bytes(p) for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    """Bytes on disk of the input at ``path`` (a file, or every file under a folder)."""
+    return sum(p.stat().st_size for p in _inputs(Path(path)))
+
+
+def estimated_need(path: Path) -> int:
+    """Estimated peak memory of the single-node gate for the input at ``path``."""
+    return sum(_file_need(p) for p in _inputs(Path(path)))
 
 
 def _gb(n: float) -> str:
@@ -88,24 +99,25 @@ def _gb(n: float) -> str:
 def check_single_node(path: Path, setting: str) -> int:
     """Raise ``OverBudget`` (one line naming ``--engine spark``) when the single-node gate's
     estimated peak for the input at ``path`` exceeds the budget; else return the estimate."""
-    size = input_bytes(path)
-    need = int(size * GATE_BYTES_PER_INPUT_BYTE)
+    need = estimated_need(path)
     budget = budget_bytes(setting)
     if need > budget:
         where = f"[engine] memory_budget = {setting!r}" if setting else "80 % of the available memory"
         raise OverBudget(
-            f"{path}: ~{_gb(size)} of input needs ~{_gb(need)} in the single-node gate, over its memory "
-            f"budget of {_gb(budget)} ({where}); run it with --engine spark (docs/SCALE.md)"
+            f"{path}: {_gb(input_bytes(path))} of input needs ~{_gb(need)} in the single-node gate, over "
+            f"its memory budget of {_gb(budget)} ({where}); run it with --engine spark (docs/SCALE.md)"
         )
     return need
 
 
 __all__ = [
-    "GATE_BYTES_PER_INPUT_BYTE",
+    "GATE_BYTES_PER_ROW",
+    "GATE_BYTES_PER_TEXT_BYTE",
     "OverBudget",
     "available_memory",
     "budget_bytes",
     "check_single_node",
+    "estimated_need",
     "input_bytes",
     "parse_size",
 ]
