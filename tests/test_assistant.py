@@ -257,3 +257,16 @@ def test_guard_accepts_a_displayed_price_and_catches_any_other(cents: int, curre
     assert unsupported(f"SKU1 costs {format_money(price, currency)}.", [fact]) == []
     other = price + delta / 100 if currency != "JPY" else price + delta
     assert unsupported(f"SKU1 costs {format_money(other, currency)}.", [fact]) != []
+
+
+def test_serve_refuses_a_bad_assistant_table_in_one_line(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    cfg = tmp_path / "shop.toml"
+    cfg.write_text('[assistant]\nphraser_url = "file:///etc/passwd"\n', encoding="utf-8")
+    r = CliRunner().invoke(app, ["serve", "--workspace", str(tmp_path), "--config", str(cfg)])
+    assert (
+        r.exit_code == 2 and "phraser_url must be an http(s) URL" in r.output and "Traceback" not in r.output
+    )

@@ -110,3 +110,22 @@ def test_bad_requests_name_the_field(client, keys) -> None:
         headers={**auth(keys["storefront"]), "Content-Type": "text/plain"},
     )
     assert r.status_code == 415
+
+
+def test_the_phraser_comes_from_the_serve_settings_and_is_guarded(workspace, keys) -> None:
+    from test_assistant_phraser import _Server
+
+    server = _Server("Great news: P3 is only $1.99 today!")
+    try:
+        app = create_app(workspace, {"poll_seconds": 0.2, "assistant": {"phraser_url": server.url}})
+        with TestClient(app) as c:
+            r = c.post(
+                "/v1/assistant",
+                json={"conversation_id": "p1", "message": "how much is this one?", "page_product": "P3"},
+                headers=auth(keys["storefront"]),
+            ).json()
+    finally:
+        server.close()
+    assert server.requests, "the configured endpoint was called"
+    assert not r["phrased"] and "1.99" not in r["answer"] and "(P3)" in r["answer"]
+    assert any("n:1.99" in n for n in r["notes"])

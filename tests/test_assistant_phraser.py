@@ -150,3 +150,12 @@ def test_tiny_shop_answers_from_its_own_data(shop: Assistant) -> None:
     r = shop.turn("is SKU1002 in stock?")
     assert r.intent == "product_question" and "out of stock" in r.answer
     assert shop.turn("where is order A77001", customer_id="C2").citations == []
+
+
+def test_a_shop_without_orders_or_policies_hands_off_instead_of_failing(shop: Assistant) -> None:
+    bare = Assistant(shop.engine, PRODUCTS, None, [], model=shop.model)
+    r = bare.turn("how long do refunds take?")
+    assert r.handoff and r.citations == []
+    o = bare.turn("where is order A77001", customer_id="C1")
+    assert o.intent == "order_status" and o.citations == []
+    assert bare.turn("how much does SKU1003 cost?").citations == [{"type": "product", "id": "SKU1003"}]

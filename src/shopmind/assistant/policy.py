@@ -36,6 +36,11 @@ class PolicyIndex:
 
     def __init__(self, sections: Sequence[Section]) -> None:
         self.sections = {s.id: s for s in sections}
+        self.empty = not sections  # a shop without policy documents: every lookup finds nothing
+        self._by_topic: dict[str, list[str]] = {}
+        if self.empty:
+            self._memo = functools.lru_cache(maxsize=1)(lambda *_a: [])
+            return
         rows = [
             {
                 "product_id": s.id,
@@ -50,12 +55,13 @@ class PolicyIndex:
         self.index.upsert(pl.DataFrame(rows))
         self.bigrams = BM25Baseline(sections)
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
-        self._by_topic: dict[str, list[str]] = {}
         for s in sections:
             self._by_topic.setdefault(s.topic, []).append(s.id)
 
     def lexical(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Top ``k`` (section id, BM25F score) for ``text``, only within ``topics`` when given."""
+        if self.empty:
+            return []
         cands = None
         if topics:
             cands = [sid for t in topics for sid in self._by_topic.get(t, [])]

@@ -54,6 +54,15 @@ def serve(
             unknown = sorted(set(settings) - set(DEFAULTS))
             if unknown:
                 raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
+            assistant = read_toml(config).get("assistant")
+            if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
+                from shopmind.assistant.phraser import PhraserConfig
+
+                try:
+                    PhraserConfig.from_table(assistant)
+                except ValueError as exc:
+                    raise UsageError(f"{config}: {exc}") from None
+                settings["assistant"] = dict(assistant)
         if log_level not in ("debug", "info", "warning", "error"):
             raise UsageError(f"--log-level must be debug, info, warning or error, not {log_level!r}")
         if not workspace.exists():

@@ -3,7 +3,8 @@
 The assistant is built once per release on its first turn (the release's search engine and
 catalog; orders from ``<workspace>/assistant/orders.parquet`` and policies from
 ``<workspace>/assistant/policies/*.md`` when the shop has put them there; the phraser from the
-``[assistant]`` table of ``<workspace>/shop.toml`` when configured) and kept with the release.
+``[assistant]`` table of the shop TOML given to ``shopmind serve --config``, when configured)
+and kept with the release.
 
 Privacy: the storefront key is public (every page carries it), so a ``customer_id`` it sends
 proves nothing. Order data is answered only to a key with ``write`` capability — the shop's
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ class AssistantIn(BaseModel):
     )
 
 
-def _assistant(rel: Any, workspace: Path) -> Any:
+def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
     """The release's assistant, built on first use (one build at a time)."""
     with _BUILD:
         key = (rel.id, id(rel))
@@ -71,12 +71,7 @@ def _assistant(rel: Any, workspace: Path) -> Any:
         orders = pl.read_parquet(base / "orders.parquet") if (base / "orders.parquet").exists() else None
         folder = base / "policies"
         sections = load_policies(folder) if folder.is_dir() and any(folder.glob("*.md")) else []
-        phraser = None
-        toml = workspace / "shop.toml"
-        if toml.exists():
-            phraser = PhraserConfig.from_table(
-                tomllib.loads(toml.read_text(encoding="utf-8")).get("assistant")
-            )
+        phraser = PhraserConfig.from_table(settings.get("assistant"))
         asst = Assistant(
             rel.engine, products, orders, sections, phraser=phraser, handoff_log=base / "handoffs.jsonl"
         )
@@ -99,7 +94,7 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
     if body.page_product is not None and body.page_product not in rel.products:
         raise ApiError(422, "unknown_product", f"page_product {body.page_product!r} is not in the catalog", "page_product")  # fmt: skip
     try:
-        asst = _assistant(rel, shop.workspace)
+        asst = _assistant(rel, shop.workspace, request.app.state.settings)
     except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which
         raise ApiError(503, "assistant_unavailable", str(exc)) from None
     reply = asst.turn(body.message, body.conversation_id, customer, body.page_product)
