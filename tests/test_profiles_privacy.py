@@ -47,7 +47,7 @@ KEY = b"k" * 32
         "sizes 36 38 40 42 44",
         "1920 1080 60",
         "10-20-30-40",
-        # real Home Depot titles the first fix still masked
+        # real Home Depot titles: masked before issue 15 (the second) or by an intermediate fix
         "Porcelain Floor and Wall Tile (15.62932 sq. ft. / case)",
         "Custom Mount for Chevy 1500 1973-1980 Jimmy/Blazer/Suburban",
         # and codes a word before names as a code
@@ -134,8 +134,8 @@ def test_generated_product_codes_and_sizes_are_never_masked(text):
 
 @pytest.mark.skipif(not os.environ.get("SHOPMIND_DATA"), reason="needs $SHOPMIND_DATA")
 def test_no_real_home_depot_title_is_masked():
-    """53,475 real product titles: the earlier masker changed 75 (sizes, model years, quantities
-    in parentheses) and the plain street list 80 more; none may change."""
+    """53,475 real product titles: the masker before issue 15 changed 5 (wattage steps, model
+    years), an intermediate version of the fix 75 and a plain street-word list 80; none may."""
     path = Path(os.environ["SHOPMIND_DATA"]) / "home-depot" / "products.csv"
     if not path.exists():
         pytest.skip("home-depot not in $SHOPMIND_DATA")
