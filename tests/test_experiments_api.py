@@ -63,7 +63,9 @@ def test_assignment_is_the_hash_and_start_stop_apply_without_restart(served):
 
     assert got["assignments"][0]["variant"] == Assigner(expected).assign("u-42")[0].variant
     r = c.get("/v1/experiments/assignment")
-    assert r.status_code == 400 and r.json()["error"]["field"] == "user_id"
+    assert r.status_code == 200 and r.json() == {"assignments": [], "overrides": {}}  # no id, nothing to hash
+    r = c.get("/v1/experiments/bad%20name", headers={"X-API-Key": k["read"]})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "name"
 
     assert c.post("/v1/experiments/later/start", headers={"X-API-Key": k["read"]}).status_code == 403
     assert (

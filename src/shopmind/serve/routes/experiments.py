@@ -13,7 +13,7 @@ import os
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from shopmind.experiments import registry
@@ -27,6 +27,8 @@ from shopmind.serve.api import ApiError, json_response, needs, shop_of
 router = APIRouter(tags=["experiments"])
 
 IdQuery = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+#: an experiment name as the definitions allow it (so the schema and the 400 agree)
+NamePath = Annotated[str, Path(pattern=NAME_RE.pattern, description="the experiment's name")]
 
 
 def _assigner(request: Request) -> Assigner:
@@ -114,18 +116,15 @@ async def list_experiments(request: Request) -> Response:
 
 @router.get("/v1/experiments/assignment", dependencies=[needs("read")], response_model=dict[str, Any])
 async def assignment(request: Request, user_id: IdQuery = None, session_id: IdQuery = None) -> Response:
-    """The running experiments a user (or anonymous session) is in, and the overrides to apply."""
-    if not user_id and not session_id:
-        raise ApiError(
-            400, "invalid_parameter", "give user_id or session_id (the id that is hashed)", "user_id"
-        )
-    a = _assigner(request)
+    """The running experiments a user (or anonymous session) is in, and the overrides to apply
+    (empty without an id: nothing to hash, the defaults)."""
+    a = _assigner(request)  # neither id: nothing to hash, so no experiment (the defaults), as in search
     got = a.assign(user_id, session_id)
     return json_response({"assignments": [asdict(x) for x in got], "overrides": a.overrides(got)})
 
 
 @router.get("/v1/experiments/{name}", dependencies=[needs("monitor")], response_model=dict[str, Any])
-async def get_experiment(request: Request, name: str) -> Response:
+async def get_experiment(request: Request, name: NamePath) -> Response:
     """One experiment's definition and its latest full readout (metrics with intervals, daily looks)."""
     exps = _assigner(request).exps
     try:
@@ -146,12 +145,12 @@ def _set(request: Request, name: str, status: str) -> Response:
 
 
 @router.post("/v1/experiments/{name}/start", dependencies=[needs("admin")], response_model=dict[str, Any])
-async def start(request: Request, name: str) -> Response:
+async def start(request: Request, name: NamePath) -> Response:
     """Start assigning traffic to the experiment (no build, no restart)."""
     return _set(request, name, "running")
 
 
 @router.post("/v1/experiments/{name}/stop", dependencies=[needs("admin")], response_model=dict[str, Any])
-async def stop(request: Request, name: str) -> Response:
+async def stop(request: Request, name: NamePath) -> Response:
     """Kill switch: stop the experiment; its units get the defaults from the next request on."""
     return _set(request, name, "stopped")
