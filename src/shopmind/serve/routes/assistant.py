@@ -91,14 +91,18 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
     shop = shop_of(request)
     trusted = request.app.state.keys.check(request_key(request, "write"), "write") == "ok"
     customer = body.customer_id if trusted else None
-    if body.page_product is not None and body.page_product not in rel.products:
-        raise ApiError(422, "unknown_product", f"page_product {body.page_product!r} is not in the catalog", "page_product")  # fmt: skip
+    page = body.page_product
+    notes = []
+    if page is not None and page not in rel.products:  # e.g. deleted since the page was rendered
+        notes.append(f"page_product {page!r} is not in the catalog; answered without it")
+        page = None
     try:
         asst = _assistant(rel, shop.workspace, request.app.state.settings)
     except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which
         raise ApiError(503, "assistant_unavailable", str(exc)) from None
-    reply = asst.turn(body.message, body.conversation_id, customer, body.page_product)
+    reply = asst.turn(body.message, body.conversation_id, customer, page)
     out = reply.as_dict()
+    out["notes"] = [*notes, *out["notes"]]
     if body.customer_id is not None and not trusted:
         out["notes"] = [*out["notes"], "customer_id is honoured for a write key only (the shop's back end)"]
     if reply.intent == "product_search":
