@@ -122,10 +122,42 @@ def make_shop(root: Path, pseudonymise_ids: bool) -> tuple[Path, set[str]]:
         ev3 = {**ev, "event_id": "live-3", "session_id": "S-live-15b"}
         assert c.post("/v1/events", json={"events": [ev3]}, headers={"X-API-Key": key}).status_code == 200
     key_bytes = workspace_secret(ws)
+    handle = pseudonymise(USER, key_bytes) if pseudonymise_ids else USER
+    _other_logs(ws, handle, "S-live-15")
     sessions = set(shop.batch.events.filter(pl.col("user_id") == USER)["session_id"].drop_nulls().to_list())
     sessions |= {"S-bad-1", "S-live-15", "S-live-15b"}
     tokens = {USER, pseudonymise(USER, key_bytes)} | sessions | {pseudonymise(s, key_bytes) for s in sessions}
     return ws, tokens
+
+
+def _other_logs(ws: Path, handle: str, session: str) -> None:
+    """What other parts of shopmind keep about customers: the experiments' exposure log, the
+    assistant's hand-off log (JSON Lines) and the shop's order table for the assistant."""
+    from shopmind.experiments.exposure import FILE, ExposureLog
+
+    ExposureLog(ws).close()  # creates the table
+    con = sqlite3.connect(ws / FILE)
+    with con:
+        con.executemany(
+            "INSERT INTO exposures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("exp1", "B", handle, session, "r1", "search", 10, 1),
+                ("exp1", "A", "U0003", "s3", "r2", "search", 10, 2),
+            ],
+        )
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # a stable file: reads must not move rows around
+    con.close()
+    (ws / "assistant").mkdir(exist_ok=True)
+    (ws / "assistant" / "handoffs.jsonl").write_text(
+        json.dumps({"customer_id": USER, "message": "my parcel never came"})
+        + "\n"
+        + json.dumps({"customer_id": "U0003", "message": "wrong size"})
+        + "\n",
+        encoding="utf-8",
+    )
+    pl.DataFrame(
+        {"order_id": ["O1", "O2"], "customer_id": [USER, "U0003"], "total": [10.0, 20.0]}
+    ).write_parquet(ws / "assistant" / "orders.parquet")
 
 
 def _store_users(ws: Path) -> dict[str, int]:
@@ -143,10 +175,19 @@ def test_forget_leaves_no_trace_after_the_next_build(tmp_path, pseudonymised):
     before = traces(ws, tokens)
     where = {f.split("/")[0] for f, _t in before}
     # the scanner finds the customer everywhere they are: the proof below is not vacuous
-    assert {"shopmind.duckdb", "live.sqlite", "reports", "releases"} <= where, before
+    assert {
+        "shopmind.duckdb",
+        "live.sqlite",
+        "reports",
+        "releases",
+        "exposures.sqlite",
+        "assistant",
+    } <= where, before
     assert any(f.endswith("recs/models.pkl") or "/recs/" in f for f, _t in before)
     if pseudonymised:
-        assert not [f for f, t in before if t == USER], "a pseudonymising workspace stored the raw id"
+        # (the assistant's files are the shop's own data, written with the shop's ids)
+        raw = [f for f, t in before if t == USER and not f.startswith("assistant/")]
+        assert not raw, "a pseudonymising workspace stored the raw id"
     users_before = _store_users(ws)
     assert users_before[handle] > 0 and users_before[other] > 0
 
@@ -171,6 +212,10 @@ def test_forget_leaves_no_trace_after_the_next_build(tmp_path, pseudonymised):
     assert not (ws / ERASURE_MARKER).exists()
     assert traces(ws, tokens) == []
 
+    # the other customer's exposure, hand-off and order are kept
+    assert b"U0003" in (ws / "exposures.sqlite").read_bytes()
+    assert "wrong size" in (ws / "assistant" / "handoffs.jsonl").read_text()
+    assert pl.read_parquet(ws / "assistant" / "orders.parquet")["customer_id"].to_list() == ["U0003"]
     users_after = _store_users(ws)
     assert handle not in users_after
     # every other customer keeps every event (U0003 shared nothing with them but the catalog)

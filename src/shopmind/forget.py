@@ -12,6 +12,10 @@ What a customer leaves behind, and what happens to it:
   the write-ahead log is truncated;
 * **reports** (JSON summaries and HTML) and evaluation files: every mention is replaced;
 * **profiles** in every release folder: their row is removed (one rename per file);
+* **other logs and data kept in the workspace**: the experiments' exposure log
+  (``exposures.sqlite``: their rows deleted, the file compacted), JSON Lines such as the
+  assistant's hand-offs (a line naming them goes whole) and Parquet data outside the releases
+  and caches such as the assistant's orders (rows naming them dropped);
 * **models** (recommendations, search): at the next ``shopmind build``, which refits every model
   without reuse and then deletes every older release (rolling back to one would bring the
   customer back). A marker without any id (``forget.pending.json``) tells the build.
@@ -49,7 +53,11 @@ MARK = "[forgotten]"
 #: Tables whose rows are *about* a person when they name one: dropped, not edited.
 _DROP_TABLES = ("quarantine", "audit")
 #: Folders of text files (reports, evaluation results) scrubbed in place.
-_TEXT_DIRS = ("reports", "evaluation")
+_TEXT_DIRS = ("reports", "evaluation", "assistant")
+#: Folders whose Parquet files are models or caches (handled by the next build), not data.
+_NOT_DATA = ("releases", "cache")
+#: The experiments' exposure log (``shopmind.experiments.exposure``): unit and session ids.
+_EXPOSURES = "exposures.sqlite"
 _TEXT_SUFFIXES = (".json", ".html", ".htm", ".txt", ".csv", ".md", ".jsonl")
 
 
@@ -297,11 +305,84 @@ def _file_plan(workspace: Path, tokens: set[str]) -> list[Path]:
 
 
 def _stage_file(path: Path, tokens: set[str]) -> Path:
+    """Mentions replaced by ``[forgotten]``; in JSON Lines (hand-off logs: a conversation per
+    line) a line naming the customer goes whole — the rest of it is what they said."""
     rx = _boundary_re(tokens)
-    text = path.read_text(encoding="utf-8", errors="replace")
     tmp = path.with_name(f".{path.name}.forget.tmp")
+    if path.suffix.lower() == ".jsonl":
+        with path.open(encoding="utf-8", errors="replace") as src, tmp.open("w", encoding="utf-8") as dst:
+            dst.writelines(line for line in src if not rx.search(line))
+        return tmp
+    text = path.read_text(encoding="utf-8", errors="replace")
     tmp.write_text(rx.sub(MARK, text), encoding="utf-8")
     return tmp
+
+
+def _data_parquets(workspace: Path) -> list[Path]:
+    """Parquet files the shop keeps in the workspace (e.g. the assistant's orders), not models."""
+    return sorted(
+        p
+        for p in workspace.rglob("*.parquet")
+        if p.is_file() and p.relative_to(workspace).parts[0] not in _NOT_DATA and not p.name.startswith(".")
+    )
+
+
+def _parquet_hits(path: Path, tokens: set[str]) -> Any:
+    """A filter expression for rows of ``path`` with a token in a text column (None: no text)."""
+    import polars as pl
+
+    schema = pl.read_parquet_schema(path)
+    cols = [c for c, t in schema.items() if t == pl.Utf8]
+    if not cols:
+        return None
+    ids = sorted(tokens)
+    return pl.any_horizontal([pl.col(c).is_in(ids).fill_null(False) for c in cols])
+
+
+def _stage_parquet(path: Path, tokens: set[str]) -> Path:
+    import polars as pl
+
+    hit = _parquet_hits(path, tokens)
+    tmp = path.with_name(f".{path.name}.forget.tmp")
+    pl.read_parquet(path).filter(~hit).write_parquet(tmp)
+    return tmp
+
+
+def _exposures(workspace: Path, tokens: set[str]) -> int:
+    """Exposure rows (experiments) of the customer or their sessions."""
+    path = workspace / _EXPOSURES
+    if not path.exists():
+        return 0
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        marks = ", ".join("?" * len(tokens))
+        ids = sorted(tokens)
+        return int(con.execute(
+            f"SELECT count(*) FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
+        ).fetchone()[0])  # fmt: skip
+    except sqlite3.OperationalError:  # no table yet
+        return 0
+    finally:
+        con.close()
+
+
+def _apply_exposures(workspace: Path, tokens: set[str]) -> None:
+    from shopmind.experiments.exposure import forget as forget_exposures
+
+    forget_exposures(workspace, sorted(tokens))
+    _compact_sqlite(workspace / _EXPOSURES)
+
+
+def _compact_sqlite(path: Path) -> None:
+    """Rewrite a SQLite file without free pages and empty its write-ahead log (deleted rows'
+    bytes stay in both otherwise)."""
+    con = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("VACUUM")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
 
 
 def _profile_files(workspace: Path) -> list[Path]:
@@ -352,9 +433,17 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
     log_plan = _log_plan(workspace, tokens)
     report.live_log = {k: len(v) for k, v in log_plan.items() if v}
     files = _file_plan(workspace, tokens)
-    report.files = [str(p.relative_to(workspace)) for p in files]
-    profile_hits = []
     import polars as pl
+
+    for p in _data_parquets(workspace):
+        hit = _parquet_hits(p, tokens)
+        if hit is not None and pl.read_parquet(p).filter(hit).height:
+            files.append(p)
+    report.files = [str(p.relative_to(workspace)) for p in files]
+    exposures = _exposures(workspace, tokens)
+    if exposures:
+        report.live_log["exposures"] = exposures
+    profile_hits = []
 
     for p in _profile_files(workspace):
         n = pl.read_parquet(p, columns=["user_id"]).filter(pl.col("user_id").is_in(sorted(tokens))).height
@@ -369,6 +458,8 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         # the log in one transaction, then one rename per file
         mark_erasure(workspace)
         _apply_log(workspace, log_plan)
+        if report.live_log.get("exposures"):
+            _apply_exposures(workspace, tokens)
         for tmp, dst in staged:
             if dst.name == DB_FILE:
                 Path(str(dst) + ".wal").unlink(missing_ok=True)
@@ -395,7 +486,9 @@ def _prepare(
             _stage_store(con, tokens, store_tmp)
             staged.append((store_tmp, workspace / DB_FILE))
         for p in files:
-            staged.append((_stage_file(p, tokens), p))
+            staged.append(
+                (_stage_parquet(p, tokens) if p.suffix == ".parquet" else _stage_file(p, tokens), p)
+            )
         for p in profile_hits:
             _n, tmp = _stage_profiles(p, tokens)
             if tmp is not None:
