@@ -40,6 +40,7 @@ class DemoAssistant:
 def build_demo(seed: int = 42, n_products: int = 3000, n_users: int = 1500, days: int = 60) -> DemoAssistant:
     """Generate the demo shop and its assistant data; index the catalog lexically (no encoder:
     the assistant's answers do not use dense search, and the build stays seconds)."""
+    from shopmind.config import GateConfig
     from shopmind.data.model import Batch
     from shopmind.demo.assistant import assistant_data
     from shopmind.demo.generator import generate
@@ -50,7 +51,9 @@ def build_demo(seed: int = 42, n_products: int = 3000, n_users: int = 1500, days
     shop = generate(seed=seed, n_products=n_products, n_users=n_users, days=days)
     data = assistant_data(shop, seed=seed)
     # the catalog the assistant serves is what the quality gate accepts (repaired text included)
-    gate = run_gate(Batch(source=shop.batch.source, products=shop.batch.products, meta=shop.batch.meta))
+    # (with the demo's gate settings: its Chinese is simplified, traditional text is converted)
+    cfg = GateConfig(traditional_to_simplified=True)
+    gate = run_gate(Batch(source=shop.batch.source, products=shop.batch.products, meta=shop.batch.meta), cfg)
     products = gate.tables["products"].accepted
     engine = SearchEngine.build(products, None, SearchConfig(encoder=None, ltr="off"))
     asst = Assistant(engine, products, data.orders, load_policies(texts=data.policies))
@@ -126,7 +129,7 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
         # what the shopper typed may be echoed (their order id); everything else needs a source
         sources = [str(q["text"]), *source_texts(asst, r)]
         bad = sorted(fact_tokens(r.answer) - set().union(*(fact_tokens(t) for t in sources)))
-        rows.append({"id": q["id"], "lang": q["lang"], "text": q["text"], "intent": q["intent"], "predicted": r.intent, "slots_ok": r.slots == q["slots"], "facts_ok": fact_correct(asst, q, r), "unsupported": bad, "handoff": r.handoff, "answer": r.answer, "ms": r.ms})  # fmt: skip
+        rows.append({"id": q["id"], "set": q.get("set", "main"), "lang": q["lang"], "text": q["text"], "intent": q["intent"], "predicted": r.intent, "slots_ok": r.slots == q["slots"], "facts_ok": fact_correct(asst, q, r), "unsupported": bad, "handoff": r.handoff, "answer": r.answer, "ms": r.ms})  # fmt: skip
     n = len(rows)
 
     def share(xs: list[dict], key: str) -> float:
@@ -142,8 +145,19 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
     found = {(r.order_id, r.code) for r in asst.rejected_orders}
     injected = demo.orders[demo.order_defects["row"].to_list()]["order_id"].to_list()
     expected = set(zip(injected, demo.order_defects["code"].to_list(), strict=True))
+    by_set = {
+        name: {
+            "questions": len(part),
+            "intent_accuracy": share(part, "intent_ok"),
+            "answers_all_facts_correct": share(part, "facts_ok"),
+            "answers_with_unsupported_fact": sum(bool(x["unsupported"]) for x in part),
+        }
+        for name in sorted({x["set"] for x in rows})
+        for part in [[x for x in rows if x["set"] == name]]
+    }
     return {
         "questions": n,
+        "by_set": by_set,
         "intent_accuracy": share(rows, "intent_ok"),
         "intent_accuracy_by_language": by_lang,
         "slot_exact_match": share(rows, "slots_ok"),

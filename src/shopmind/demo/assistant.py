@@ -13,7 +13,8 @@ three canonical tables stay byte-identical and the assistant's tables are consis
 - **questions**: a labelled set of customer questions in English, Chinese and mixed text, each
   with its intent, slots and the facts a correct answer must state (order status, policy
   section, product price/stock/colour, products matching a search), plus privacy probes (an
-  order asked for by another customer) and out-of-scope questions. The phrasings here are
+  order asked for by another customer) and out-of-scope questions, plus a small "heldout" set
+  written after the assistant was finished and never used to change it. The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -324,9 +325,44 @@ _OOS_Q = [
 ]
 
 
-def _usable_products(shop: DemoShop) -> pl.DataFrame:
-    bad = _clean_rows(shop, "products")
-    p = shop.batch.products.filter(~pl.col("_row").is_in(bad.implode()))
+#: A second, smaller set written after the assistant was finished and never used to change it
+#: (seed, rules, thresholds): ``shopmind evaluate assistant`` reports it separately ("heldout").
+#: (language, text, intent, policy section or None)
+_HELDOUT_Q = [
+    ("en", "is there a charge for delivery if I spend twenty dollars?", "shipping", "shipping-free"),
+    ("en", "which credit cards can I use at checkout?", "payment", "payment-methods"),
+    ("en", "the zipper broke after two weeks, will you fix it?", "return_refund", "warranty-claim"),
+    ("en", "I bought the wrong size, can I get a different one?", "return_refund", "returns-exchange"),
+    ("en", "how quickly does my money come back after a return?", "return_refund", "returns-refund"),
+    ("zh", "可以用银联卡付款吗", "payment", "payment-methods"),
+    ("zh", "快递能寄到日本吗", "shipping", "shipping-international"),
+    ("zh", "吊牌已经剪掉了还能退吗", "return_refund", "returns-worn"),
+    ("zh", "买贵的东西能不能分几个月付", "payment", "payment-instalments"),
+    ("zh", "耳机坏了保修几个月", "return_refund", "warranty-period"),
+    ("mixed", "express 快递要几天到", "shipping", "shipping-times"),
+    ("mixed", "发票 can be sent by email 吗", "payment", "payment-invoice"),
+    ("mixed", "退货的 label 要钱吗", "return_refund", "returns-how"),
+    ("en", "hi!", "greeting", None),
+    ("zh", "谢谢啦", "greeting", None),
+    ("en", "what's a good recipe for pancakes", "out_of_scope", None),
+    ("zh", "帮我订一张去北京的机票", "out_of_scope", None),
+    ("mixed", "今天 NBA 比分多少", "out_of_scope", None),
+    ("en", "your delivery guy threw my parcel over the fence, terrible", "complaint", None),
+    ("zh", "客服态度太差了，我很不满意", "complaint", None),
+]
+
+
+#: Text defects the gate repairs: such a product is served (with repaired text), so it belongs
+#: to the products a search may correctly suggest, but is never asked for by its broken title.
+_REPAIRED = ("TEXT_MOJIBAKE", "TEXT_HTML", "TEXT_T2S")
+
+
+def _usable_products(shop: DemoShop, repaired: bool) -> pl.DataFrame:
+    """Products the gate serves: without any defect row, or (``repaired``) also text-repaired."""
+    d = shop.defects.filter(pl.col("table") == "products")
+    if repaired:
+        d = d.filter(~pl.col("code").is_in(_REPAIRED))
+    p = shop.batch.products.filter(~pl.col("_row").is_in(d["row"].implode()))
     return p.filter(pl.col("price") > 0)
 
 
@@ -379,8 +415,8 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
         for lang, text in items:
             add(lang, text, intent, {}, {"section": section})
     # product questions (page context or by name)
-    prods = _usable_products(shop)
-    named = _unique_titles(prods)
+    prods = _usable_products(shop, repaired=True)
+    named = _unique_titles(_usable_products(shop, repaired=False))
     sample = named.sample(n=min(named.height, len(_PRODUCT_Q) * 2), seed=int(rng.integers(1 << 30)))
     for k, (lang, field, tpl, ctx) in enumerate((_PRODUCT_Q * 2)[: sample.height]):
         r = sample.row(k, named=True)
@@ -434,6 +470,18 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
         add(lang, text, "greeting", {}, {})
     for lang, text in _OOS_Q:
         add(lang, text, "out_of_scope", {}, {"handoff": True})
+    for q in qs:
+        q["set"] = "main"
+    for lang, text, intent, section in _HELDOUT_Q:
+        expect = (
+            {"section": section}
+            if section
+            else {"handoff": True}
+            if intent in ("out_of_scope", "complaint")
+            else {}
+        )
+        add(lang, text, intent, {}, expect)
+        qs[-1]["set"] = "heldout"
     return qs
 
 
