@@ -170,3 +170,15 @@ def test_category_demand_sums_its_products() -> None:
     assert p.groups == {"home": ["c"], "toys": ["a", "b"]}
     with pytest.raises(SeriesError, match="categories"):
         demand_panel(events, level="category")
+
+
+def test_policy_sigma_is_the_series_own_backtest_rmse() -> None:
+    from shopmind.forecast.ensemble import Backtest, Choice, backtest_sigma
+
+    bt = Backtest(
+        h=2, preds={"A": [np.array([[1.0, 1.0], [5.0, 5.0]])]}, actual=[np.array([[1.0, 3.0], [5.0, 5.0]])]
+    )
+    choice = Choice(members={"all": ["A"]}, quantiles={}, backtest_mase={})
+    np.testing.assert_allclose(
+        backtest_sigma(bt, choice, np.array(["smooth", "smooth"])), [np.sqrt(2.0), 0.0]
+    )

@@ -165,7 +165,7 @@ class Forecast:
     hi: dict[int, np.ndarray]
     classes: np.ndarray
     members: dict[str, list[str]]
-    sigma: np.ndarray  # (n,) one-step error standard deviation estimate, in demand units
+    sigma: np.ndarray  # (n,) one-period error standard deviation (backtest RMSE), in demand units
 
 
 def intervals(
@@ -176,8 +176,32 @@ def intervals(
     return lo, hi
 
 
+def backtest_sigma(bt: Backtest, choice: Choice, classes: np.ndarray) -> np.ndarray:
+    """Per series: RMS of its chosen combination's backtest errors (every window and step), in units.
+
+    The policy's daily spread. Read from the series' own errors rather than a pooled quantile: lumpy
+    demand (a wholesale order of hundreds) has heavy tails that an 80% half-width hides.
+    """
+    sq = np.zeros(classes.size)
+    cnt = np.zeros(classes.size)
+    for w in range(len(bt.actual)):
+        for g in set(classes.tolist()):
+            mask = classes == g
+            members = choice.members[g if g in choice.members else "all"]
+            pred = np.mean([bt.preds[m][w][mask] for m in members], axis=0)
+            err = pred - bt.actual[w][mask]
+            sq[mask] += np.nansum(err**2, axis=1)
+            cnt[mask] += np.sum(np.isfinite(err), axis=1)
+    return np.sqrt(sq / np.maximum(cnt, 1))
+
+
 def combine(
-    panel: Panel, finals: dict[str, np.ndarray], choice: Choice, classes: np.ndarray, h: int
+    panel: Panel,
+    finals: dict[str, np.ndarray],
+    choice: Choice,
+    classes: np.ndarray,
+    h: int,
+    sigma: np.ndarray | None = None,
 ) -> Forecast:
     """The chosen combination per series' class (pooled choice for small classes) with its intervals."""
     unit = series_scale(panel)
@@ -191,8 +215,8 @@ def combine(
         gl, gh = intervals(mean[mask], unit[mask], choice.quantiles[key])
         for lv in lo:
             lo[lv][mask], hi[lv][mask] = gl[lv], gh[lv]
-    # one-step sigma from the 80% half-width of step 1 (normal: 1.2816 sigma)
-    sigma = (hi[80][:, 0] - mean[:, 0]) / 1.2816 if 80 in hi else unit
+    if sigma is None:  # without a backtest's own errors: the 80% half-width of step 1 (normal: 1.2816 sigma)
+        sigma = (hi[80][:, 0] - mean[:, 0]) / 1.2816 if 80 in hi else unit
     return Forecast(
         ids=panel.ids,
         dates=panel.future_dates(h),
@@ -219,4 +243,4 @@ def fit_forecast(
         t0 = time.perf_counter()
         finals[m.name] = m.forecast(panel, h)
         bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t0
-    return combine(panel, finals, choice, classes, h), bt, choice, finals
+    return combine(panel, finals, choice, classes, h, backtest_sigma(bt, choice, classes)), bt, choice, finals
