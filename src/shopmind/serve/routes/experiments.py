@@ -28,7 +28,7 @@ router = APIRouter(tags=["experiments"])
 
 IdQuery = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f]+$")]
 #: an experiment name as the definitions allow it (so the schema and the 400 agree)
-NamePath = Annotated[str, Path(pattern=NAME_RE.pattern, description="the experiment's name")]
+NamePath = Annotated[str, Path(max_length=64, pattern=NAME_RE.pattern, description="the experiment's name")]
 
 
 def _assigner(request: Request) -> Assigner:
