@@ -239,7 +239,7 @@ def test_release_adapter_from_click_log(tmp_path, monkeypatch) -> None:
     facts = fit_release_adapter(eng, ToyEncoder(), _click_log(120), tmp_path / "c")
     assert facts["queries_with_clicks"] == 120 and facts["pairs"] == 120
     assert facts["adapter"] == "frozen"
-    assert facts["reason"] == "no setting beat the frozen encoder on validation"
+    assert facts["reason"].startswith("validation chose the frozen encoder: identity")
     assert facts["heldout_queries"] + facts["train_queries"] == 120
     assert not isinstance(eng.encoder, AdaptedEncoder)
     assert np.allclose(eng._qvecs["lamp 1"], ToyEncoder().encode_query("lamp 1"))
@@ -287,3 +287,14 @@ def test_evaluate_methods_train_only_on_the_tuning_half(tmp_path, monkeypatch) -
         assert tuning["adapter"]["train_queries"] + tuning["adapter"]["val_queries"] <= len(data.qrels) - len(
             held
         )
+
+
+def test_a_chance_validation_gain_keeps_the_identity() -> None:
+    from shopmind.search.adapt.model import significant_gain
+
+    rng = np.random.default_rng(0)
+    before = rng.uniform(0, 1, 40)
+    noisy = before + np.tile([0.21, -0.19], 20)  # +0.01 on average, far inside the noise
+    assert not significant_gain(before, noisy)[0]
+    assert significant_gain(before, before + 0.05 + rng.normal(0, 0.01, 40))[0]
+    assert not significant_gain(before, before - 0.05)[0]

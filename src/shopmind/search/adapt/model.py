@@ -185,11 +185,17 @@ def retrieval_ndcg(
 ) -> float:
     """Mean NDCG@k of exact dense retrieval over all rows of ``P`` for query rows of ``Q``
     with ``grades[row]`` (gain per product row; unjudged = 0; ideal from the judged set)."""
+    per = per_query_ndcg(Q, P, grades, k)
+    return float(np.mean(per)) if len(per) else float("nan")
+
+
+def per_query_ndcg(
+    Q: np.ndarray, P: np.ndarray, grades: Mapping[int, Mapping[int, float]], k: int = 10
+) -> np.ndarray:
+    """NDCG@k per query row with a positive gain (row order), as ``retrieval_ndcg`` averages."""
     rows = [r for r in range(len(Q)) if any(g > 0 for g in grades.get(r, {}).values())]
-    if not rows:
-        return float("nan")
     disc = 1.0 / np.log2(np.arange(2, k + 2))
-    total = 0.0
+    out = np.zeros(len(rows))
     for start in range(0, len(rows), 512):
         part = rows[start : start + 512]
         S = Q[part] @ P.T
@@ -200,8 +206,21 @@ def retrieval_ndcg(
             g = grades[r]
             dcg = sum(g.get(int(p), 0.0) * disc[i] for i, p in enumerate(t))
             ideal = sorted(g.values(), reverse=True)[:kk]
-            total += dcg / float(np.dot(ideal, disc[: len(ideal)]))
-    return total / len(rows)
+            out[start + j] = dcg / float(np.dot(ideal, disc[: len(ideal)]))
+    return out
+
+
+def significant_gain(before: np.ndarray, after: np.ndarray, z: float = 2.0) -> tuple[bool, float, float]:
+    """(gain is significant, mean paired gain, its standard error): the mean per-query gain
+    must exceed ``z`` standard errors. Why: with tens of validation queries the best of
+    ~60 early-stopping checkpoints beats the frozen encoder by a few points by chance alone
+    (measured: +3.7 % on 42 Home Depot validation queries became -0.9 % on held-out ones)."""
+    d = np.asarray(after, dtype=np.float64) - np.asarray(before, dtype=np.float64)
+    if len(d) < 2:
+        return False, float(d.mean()) if len(d) else 0.0, float("inf")
+    se = float(d.std(ddof=1) / math.sqrt(len(d)))
+    mean = float(d.mean())
+    return mean > z * se and mean > 0, mean, se
 
 
 # ---------------------------------------------------------------------- training
@@ -416,6 +435,16 @@ def fit_adapter(
             best = res
     assert best is not None
     best.report["grid"] = tried
+    if not best.adapter.is_identity:  # a validation win must not be chance (significant_gain)
+        ok, gain, se = significant_gain(
+            per_query_ndcg(Qv, P, va.grades), per_query_ndcg(best.adapter.apply(Qv), P, va.grades)
+        )
+        best.report["val_gain"] = {"mean": round(gain, 5), "se": round(se, 5), "significant": ok}
+        if not ok:
+            best.report["kept"] = (
+                f"identity (validation gain {gain:+.4f} not above 2 standard errors, {se:.4f})"
+            )
+            best = FitResult(QueryAdapter.identity(P.shape[1], best.report), best.report)
     best.report["split"] = f"validation = {val_share:.0%} of the training queries by md5('val' + query)"
     best.adapter.info = best.report
     return best

@@ -91,7 +91,7 @@ def fit_from_qrels(
         chosen=res.report.get("kept"),
     )
     if res.adapter.is_identity or not after > before:
-        why = "no setting beat the frozen encoder on validation" if res.adapter.is_identity else (
+        why = f"validation chose the frozen encoder: {res.report.get('kept')}" if res.adapter.is_identity else (
             f"lost on held-out queries: NDCG@10 {after:.4f} adapted vs {before:.4f} frozen"
         )  # fmt: skip
         return None, {**facts, "adapter": "frozen", "reason": why}
