@@ -93,7 +93,7 @@ def estimated_need(path: Path) -> int:
 
 
 def _gb(n: float) -> str:
-    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 / 10 else f"{n / 1024**2:.0f} MB"
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
 
 
 def check_single_node(path: Path, setting: str) -> int:

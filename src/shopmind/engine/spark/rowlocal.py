@@ -90,6 +90,8 @@ def _plain(schema: pa.Schema) -> pa.Schema:
             return pa.struct([pa.field(f.name, fix(f.type)) for f in t])
         if pa.types.is_null(t):
             return pa.string()
+        if pa.types.is_unsigned_integer(t):  # Spark has no unsigned types (Polars' row index is u32)
+            return pa.int64()
         return t
 
     return pa.schema([pa.field(f.name, fix(f.type)) for f in schema])
