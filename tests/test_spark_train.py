@@ -89,19 +89,26 @@ def demo():
 
     shop = generate(seed=11, n_products=300, n_users=120, days=10, defect_rate=0.02, end=NOW)
     result = run_gate(shop.batch, GateConfig(), None, now=NOW)
-    return result.tables["products"].accepted, result.tables["events"].accepted
+    return result.tables["products"].accepted, result.tables["events"].accepted, result
 
 
-def test_demo_recs_artefact_trained_on_spark_matches_single_node(spark, demo, tmp_path: Path) -> None:
-    from shopmind.engine.spark.train import events_frame, trained_parts
+def test_spark_train_job_writes_the_single_node_recs_artefact(spark, demo, tmp_path: Path) -> None:
+    """``train_job.py`` (what spark-submit runs) on a workspace: the saved ``recs/`` folder loads
+    as a release loads it, and its co-visitation, bought-together and popularity are the
+    single-node numbers; its ALS factors are MLlib's, aligned to the same rows and columns."""
+    from shopmind.engine.spark import train_job
+    from shopmind.quality.gate import publish
     from shopmind.recommend.config import RecsConfig
+    from shopmind.store.store import Store
 
-    products, events = demo
-    cfg = RecsConfig(encoder=None)
-    single = RecommendationService.fit(products, events, cfg)
-    parts = trained_parts(spark, events_frame(spark, events), cfg.generators, cfg.event_weights,
-                          cfg.bought_neighbours)  # fmt: skip
-    on_spark = RecommendationService.fit(products, events, cfg, trained=parts)
+    result = demo[2]
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        publish(result, store, GateConfig(), "", force=True)
+        products, events = store.table("products"), store.table("events")
+    single = RecommendationService.fit(products, events, RecsConfig(encoder=None))
+    assert train_job.main(["-w", str(ws), "--out", str(tmp_path / "recs"), "--no-content"]) == 0
+    on_spark = RecommendationService.load(tmp_path / "recs")
     assert "trained_elsewhere_s" in on_spark.timings
     # co-visitation, bought-together and popularity: the same numbers
     assert (on_spark.covisit != single.covisit).nnz == 0 and single.covisit.nnz > 100
@@ -114,16 +121,14 @@ def test_demo_recs_artefact_trained_on_spark_matches_single_node(spark, demo, tm
     assert on_spark.user_factors.shape == single.user_factors.shape
     assert on_spark.item_factors.shape == single.item_factors.shape
     assert np.abs(on_spark.item_factors).sum() > 0
-    # the artefact is the release's: saved, loaded without Spark objects, answering
-    folder = on_spark.save(tmp_path / "recs")
-    loaded = RecommendationService.load(folder)
+    # the loaded artefact answers, and co-visitation neighbours read the same
     user = str(single.data.user_ids[0])
-    got = loaded.for_user(user, k=10)
-    assert len(got) == 10
+    assert len(on_spark.for_user(user, k=10)) == 10
     item = str(single.data.item_ids[int(single.covisit.getnnz(axis=1).argmax())])
-    assert [r.item_id for r in loaded.similar_items(item, k=5)] == [
+    assert [r.item_id for r in on_spark.similar_items(item, k=5)] == [
         r.item_id for r in single.similar_items(item, k=5)
     ]
+    assert train_job.main(["-w", str(tmp_path / "none"), "--out", str(tmp_path / "x")]) == 2
 
 
 def test_bm25_statistics_equal_the_index(spark, demo) -> None:
@@ -133,7 +138,7 @@ def test_bm25_statistics_equal_the_index(spark, demo) -> None:
     from shopmind.engine.spark.text import Bm25Stats, bm25_stats
     from shopmind.search.lexical import LexicalIndex
 
-    products, _ = demo
+    products = demo[0]
     index = LexicalIndex()
     index.upsert(products)
     want = Bm25Stats.of_index(index)
