@@ -182,3 +182,40 @@ def test_policy_sigma_is_the_series_own_backtest_rmse() -> None:
     np.testing.assert_allclose(
         backtest_sigma(bt, choice, np.array(["smooth", "smooth"])), [np.sqrt(2.0), 0.0]
     )
+
+
+def test_upper_is_the_conformal_quantile_of_summed_errors() -> None:
+    from shopmind.forecast.ensemble import Forecast
+    from shopmind.forecast.inventory import PolicyConfig, policy
+
+    n = 25
+    errs = np.tile(
+        np.array([[0.0, 1.0], [2.0, 2.0], [-1.0, 0.0], [4.0, 4.0]]), (n, 1)
+    )  # sums over 2 days: 1, 4, -1, 8
+    fc = Forecast(
+        ids=[f"p{i}" for i in range(n)],
+        dates=np.array([], dtype="datetime64[D]"),
+        mean=np.full((n, 2), 3.0),
+        lo={},
+        hi={},
+        classes=np.array(["smooth"] * n, dtype=object),
+        members={},
+        sigma=np.ones(n),
+        unit=np.full(n, 0.5),
+        scaled_errors=errs,
+        error_class=np.array(["smooth"] * errs.shape[0], dtype=object),
+    )
+    # 100 rows, a quarter each of the 2-day sums {-1, 1, 4, 8}; method 'higher'
+    np.testing.assert_allclose(fc.upper(2, 0.8), 6 + 8 * 0.5)
+    np.testing.assert_allclose(fc.upper(2, 0.7), 6 + 4 * 0.5)
+    np.testing.assert_allclose(fc.upper(2, 0.4), 6 + 1 * 0.5)
+    np.testing.assert_allclose(fc.upper(1, 0.3), 3 + 0 * 0.5)  # one-day errors {0, 2, -1, 4}: 30 % -> 0
+    f = policy(
+        fc.mean,
+        fc.sigma,
+        np.zeros(n),
+        config=PolicyConfig(0.7, lead_time_days=1, review_days=1),
+        upper=fc.upper,
+    )
+    np.testing.assert_allclose(f["reorder_point"], 3 + 2 * 0.5)  # 70 % of one-day errors {-1, 0, 2, 4} = 2
+    np.testing.assert_allclose(f["order_up_to"], 8.0)

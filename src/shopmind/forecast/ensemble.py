@@ -166,6 +166,32 @@ class Forecast:
     classes: np.ndarray
     members: dict[str, list[str]]
     sigma: np.ndarray  # (n,) one-period error standard deviation (backtest RMSE), in demand units
+    unit: np.ndarray | None = None  # (n,) conformal scale of each series
+    # signed backtest errors (actual - forecast) / unit of the chosen combination: rows = series x windows
+    scaled_errors: np.ndarray | None = None
+    error_class: np.ndarray | None = None  # class of each row of scaled_errors
+
+    def upper(self, days: float, level: float) -> np.ndarray:
+        """Demand over the next ``days`` periods that is not exceeded with probability ``level``, per series.
+
+        Conformal over the protection interval: the ``level`` quantile of the backtest's summed signed errors
+        over the first ``days`` steps (scaled, pooled per demand class), added to the forecast sum. No normal
+        or independence assumption: lumpy demand's heavy right tail is what the sums show.
+        """
+        h = self.mean.shape[1]
+        d = int(min(max(round(days), 1), h))
+        base = self.mean[:, :d].sum(axis=1)
+        if self.scaled_errors is None or self.unit is None or self.error_class is None:
+            raise ValueError("this forecast carries no backtest errors")
+        sums = self.scaled_errors[:, :d].sum(axis=1)
+        q = np.empty(self.classes.size)
+        pooled = float(np.quantile(sums, level, method="higher")) if sums.size else 0.0
+        for g in set(self.classes.tolist()):
+            own = sums[self.error_class == g]
+            q[self.classes == g] = (
+                float(np.quantile(own, level, method="higher")) if own.size >= MIN_GROUP else pooled
+            )
+        return np.maximum(base + q * self.unit, base)
 
 
 def intervals(
@@ -226,6 +252,7 @@ def combine(
         classes=classes,
         members=choice.members,
         sigma=sigma,
+        unit=unit,
     )
 
 
@@ -243,4 +270,14 @@ def fit_forecast(
         t0 = time.perf_counter()
         finals[m.name] = m.forecast(panel, h)
         bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t0
-    return combine(panel, finals, choice, classes, h, backtest_sigma(bt, choice, classes)), bt, choice, finals
+    fc = combine(panel, finals, choice, classes, h, backtest_sigma(bt, choice, classes))
+    rows, cls = [], []
+    for w in range(len(bt.actual)):
+        for g in set(classes.tolist()):
+            mask = classes == g
+            members = choice.members[g if g in choice.members else "all"]
+            pred = np.mean([bt.preds[m][w][mask] for m in members], axis=0)
+            rows.append((bt.actual[w][mask] - pred) / bt.unit[w][mask, None])
+            cls += [g] * int(mask.sum())
+    fc.scaled_errors, fc.error_class = np.vstack(rows), np.array(cls, dtype=object)
+    return fc, bt, choice, finals

@@ -16,6 +16,7 @@ cycle service level alpha, z = Phi^-1(alpha):
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,8 +59,14 @@ def policy(
     on_order: np.ndarray | None = None,
     lead_time: np.ndarray | None = None,
     config: PolicyConfig | None = None,
+    upper: Callable[[float, float], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Policy figures per product from daily forecasts ``mean`` (n, h) and one-step ``sigma`` (n,)."""
+    """Policy figures per product from daily forecasts ``mean`` (n, h) and one-step ``sigma`` (n,).
+
+    With ``upper(days, level)`` (the demand over ``days`` not exceeded with probability ``level``, e.g.
+    :meth:`Forecast.upper`), the reorder point and order-up-to level are those quantiles over L and L + R
+    (one lead time for all products) instead of mean + z * sigma * sqrt(days).
+    """
     cfg = config or PolicyConfig()
     n = mean.shape[0]
     L = np.full(n, cfg.lead_time_days) if lead_time is None else np.asarray(lead_time, float)
@@ -71,6 +78,12 @@ def policy(
     safety = z * sd_p
     rop = mu_l + z * sd_l
     out_to = mu_p + safety
+    if upper is not None:
+        if np.unique(L).size != 1:
+            raise ValueError("upper= needs one lead time for all products")
+        rop = upper(float(L[0]), cfg.service_level)
+        out_to = np.maximum(upper(float(P[0]), cfg.service_level), rop)
+        safety = out_to - mu_p
     position = on_hand + on_order
     order = np.where(position <= rop, np.maximum(0.0, out_to - position), 0.0)
     daily = mean.mean(axis=1)
