@@ -258,7 +258,7 @@ def estimate(
                     se=float(sd[i]),
                     lo=float(post[i] - z * sd[i]),
                     hi=float(post[i] + z * sd[i]),
-                    price=float(np.exp(lp[i, seen[-1]])) if seen.size else float("nan"),
+                    price=round(float(np.exp(lp[i, seen[-1]])), 6) if seen.size else float("nan"),
                     weekly_qty=float(np.mean(q[i, last])) if last.size else 0.0,
                     note=note,
                 )

@@ -1,0 +1,117 @@
+"""``shopmind pricing suggest``: elasticities and guardrailed price suggestions as a report folder.
+
+The report (``suggestions.csv``, ``report.json``) is for the shop to read and apply itself; this
+command never writes a price to the catalog or the store.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from shopmind.cli.common import fail, read_toml, user_errors
+
+pricing_app = typer.Typer(
+    help="Price suggestions from the shop's own history (never applied).", no_args_is_help=True
+)
+FORMATS = ("online-retail", "events")
+TERMS = ("cost", "floor", "ceiling", "competitor_price")
+
+
+def _events(path: Path, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Accepted purchase events (+ item categories): store formats through the gate, or a file as is."""
+    if fmt == "events":
+        frame = (
+            pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
+        )
+        cats = frame.select("item_id", "category").unique() if "category" in frame.columns else None
+        return frame.drop("category", strict=False), cats
+    from shopmind.config import GateConfig
+    from shopmind.data.adapters import get_adapter
+    from shopmind.quality.gate import run_gate
+
+    gate = run_gate(get_adapter(fmt).load(path), GateConfig(), None)
+    cats = None
+    products = gate.tables.get("products")
+    if products is not None and "category_path" in products.accepted.columns:
+        cats = products.accepted.select(
+            pl.col("product_id").alias("item_id"),
+            pl.col("category_path").str.split(" > ").list.first().alias("category"),
+        ).drop_nulls()
+    return gate.tables["events"].accepted, cats
+
+
+def read_terms(path: Path) -> dict[str, object]:
+    """Per-product cost/floor/ceiling/competitor_price from a CSV; errors name the column and row."""
+    from shopmind.pricing import PricingError, ProductTerms
+
+    frame = pl.read_csv(path, infer_schema_length=0)
+    if "item_id" not in frame.columns:
+        raise PricingError(f"{path}: missing column 'item_id'")
+    unknown = [c for c in frame.columns if c not in ("item_id", *TERMS)]
+    if unknown:
+        raise PricingError(f"{path}: unknown column {unknown[0]!r} (known: item_id, {', '.join(TERMS)})")
+    out: dict[str, object] = {}
+    for n, row in enumerate(frame.iter_rows(named=True), start=2):
+        vals: dict[str, float | None] = {}
+        for col in TERMS:
+            raw = row.get(col)
+            if raw is None or raw.strip() == "":
+                vals[col] = None
+                continue
+            try:
+                v = float(raw)
+            except ValueError:
+                raise PricingError(f"{path}: line {n}, column {col!r}: not a number: {raw!r}") from None
+            if not math.isfinite(v) or v < 0:
+                raise PricingError(
+                    f"{path}: line {n}, column {col!r}: must be a finite number >= 0, got {raw!r}"
+                )
+            vals[col] = v
+        out[str(row["item_id"])] = ProductTerms(**vals)
+    return out
+
+
+@pricing_app.command("suggest")
+def suggest_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="Dataset folder (store format) or an events CSV/Parquet file.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="online-retail | events.")] = "events",
+    config: Annotated[Path | None, typer.Option(help="TOML with a [pricing] table of guardrails.")] = None,
+    terms: Annotated[
+        Path | None, typer.Option(help="CSV: item_id, cost, floor, ceiling, competitor_price (any subset).")
+    ] = None,
+    promo: Annotated[str | None, typer.Option(help="Events column flagging promoted sales.")] = None,
+    level: Annotated[float, typer.Option(help="Interval level of the elasticities.")] = 0.95,
+    out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/pricing"),
+) -> None:
+    """Estimate each product's price elasticity and suggest prices inside the guardrails (a report only)."""
+    from shopmind.pricing import Guardrails, PricingError, estimate, suggest, weekly_observations
+    from shopmind.pricing.report import write
+
+    if fmt not in FORMATS:
+        raise fail(f"--format: unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
+    with user_errors():
+        try:
+            rails = Guardrails.from_mapping(read_toml(config).get("pricing", {}) if config else {})
+            per_item = read_terms(terms) if terms else {}
+            events, cats = _events(path, fmt)
+            elasticities = estimate(weekly_observations(events, cats, promo=promo), level=level)
+            rows = suggest(elasticities, rails, per_item)  # type: ignore[arg-type]
+        except (PricingError, pl.exceptions.PolarsError) as exc:
+            raise fail(str(exc).splitlines()[0]) from None
+        summary = write(out, rows, rails, elasticities)
+    print(
+        f"{summary['products']} products: {summary['changed']} changes ({summary['raised']} up, "
+        f"{summary['lowered']} down), {summary['kept']} kept; report in {out} (not applied)"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``pricing`` group to the root app."""
+    app.add_typer(pricing_app, name="pricing")
