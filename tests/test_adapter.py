@@ -298,3 +298,38 @@ def test_a_chance_validation_gain_keeps_the_identity() -> None:
     assert not significant_gain(before, noisy)[0]
     assert significant_gain(before, before + 0.05 + rng.normal(0, 0.01, 40))[0]
     assert not significant_gain(before, before - 0.05)[0]
+
+
+def test_release_build_records_the_adapter_decision(tmp_path) -> None:
+    """A real build (small demo shop, USE vectors): the manifest says whether the adapter was
+    attached and why; an attached one is in the release folder and served after load;
+    ``[search] adapter = 0`` switches it off."""
+    from shopmind.config import GateConfig
+    from shopmind.demo.generator import generate
+    from shopmind.quality.gate import publish, run_gate
+    from shopmind.release.build import build_release
+    from shopmind.release.components import build_catalog, build_search
+    from shopmind.serve.state import load_release
+    from shopmind.store.store import Store
+
+    shop = generate(seed=7, n_products=300, n_users=300, days=20)
+    ws, cache = tmp_path / "ws", tmp_path / "vectors"
+    with Store(ws) as store:
+        gate = GateConfig()
+        publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
+    comps = [("catalog", build_catalog), ("search", build_search)]
+    manifest = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off"}}, force=True, cache_dir=cache)  # fmt: skip
+    facts = manifest["components"]["search"]["adapter"]
+    folder = ws / "releases" / manifest["id"]
+    assert facts["adapter"] in ("attached", "frozen")
+    assert facts["queries_with_clicks"] > 0
+    if facts["adapter"] == "frozen":
+        assert facts["reason"]
+    else:
+        assert facts["heldout_ndcg10_adapted"] > facts["heldout_ndcg10_frozen"]
+    assert (folder / "search" / "encoder" / "adapter.json").exists() == (facts["adapter"] == "attached")
+    served = load_release(folder).engine
+    assert isinstance(served.encoder, AdaptedEncoder) == (facts["adapter"] == "attached")
+    off = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off", "adapter": 0}}, force=True, cache_dir=cache)  # fmt: skip
+    assert off["components"]["search"]["adapter"] == {"adapter": "off", "reason": "[search] adapter = 0"}
+    assert not (ws / "releases" / off["id"] / "search" / "encoder" / "adapter.json").exists()
