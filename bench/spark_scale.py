@@ -159,7 +159,7 @@ def recall_per_class(result: GateResult, truth: pl.DataFrame) -> dict[str, dict[
         for code, rs in pl.concat(parts).drop_nulls().unique().group_by("c").agg("r").iter_rows():
             found[(table, code)] = set(rs)
     out = {}
-    for (table, code), rs in truth.group_by("table", "code").agg("row").sort("table", "code").iter_rows():
+    for table, code, rs in truth.group_by("table", "code").agg("row").sort("table", "code").iter_rows():
         injected = set(rs)
         hit = len(injected & found.get((table, code), set()))
         out[f"{table}/{code}"] = {"injected": len(injected), "found": hit, "recall": hit / len(injected)}
@@ -199,7 +199,10 @@ def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
     from shopmind.data.adapters import get_adapter
 
     read = get_adapter("canonical").load(feed)  # as `shopmind ingest --engine spark` reads it
-    run = run_gate_spark(spark, read, str(feed / "spark"), GateConfig(), None, now=NOW)
+    demo_cfg = GateConfig(
+        traditional_to_simplified=True
+    )  # the demo shop's gate.toml (its Chinese is simplified)
+    run = run_gate_spark(spark, read, str(feed / "spark"), demo_cfg, None, now=NOW)
     secs = time.perf_counter() - t
     heap = spark.sparkContext.getConf().get("spark.driver.memory")
     spark.stop()
