@@ -26,25 +26,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("SHOPMIND_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get(
-    "SHOPMIND_CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-)
 SCREENSHOTS = os.environ.get("SHOPMIND_SCREENSHOTS") == "1"
 QUERY = "shirt"
 
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        f"headless browser test needs {CHROMIUM} and {CHROMEDRIVER} "
-        "(Debian packages chromium, chromium-driver, fonts-noto-cjk; .ci/run installs them)",
-        allow_module_level=True,
-    )
+if not HAVE_BROWSER:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -129,14 +121,7 @@ def server(tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1000", "--lang=en-US", "--no-first-run"):  # fmt: skip
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chrome("1280,1000")
     try:
         yield driver
     finally:

@@ -40,8 +40,11 @@ class NoTeacher(WordTeacher):
 
 
 def manual(enc: StaticEncoder, teacher: WordTeacher, text: str) -> np.ndarray:
+    """SIF-weighted mean of the teacher's word vectors, minus its common components."""
     words = enc.tokens(text)
-    acc = sum(sif_weight(w, enc.a, enc.digit_weight) * teacher._vec(w) for w in words)
+    acc = np.asarray(sum(sif_weight(w, enc.a, enc.digit_weight) * teacher._vec(w) for w in words))
+    common = enc.common_components().astype(np.float64)
+    acc = acc - common.T @ (common @ acc)
     return l2_normalise(np.asarray(acc, dtype=np.float32))
 
 
@@ -66,8 +69,13 @@ def test_each_distinct_word_goes_through_the_teacher_once_and_is_cached(tmp_path
     enc.encode_passages(["red dress", "blue dress", "red shoe"])
     enc.encode_passages(["blue shoe", "red dress"])
     encoded = [w for call in t.calls for w in call]
-    assert sorted(encoded) == ["blue", "dress", "red", "shoe"]  # once each, in one call per batch
-    assert len(t.calls) == 1
+    reference = set(enc.reference_words())  # the common components' vocabulary, encoded once
+    catalog = [w for w in encoded if w not in reference]
+    assert sorted(catalog) == sorted({"red", "dress", "blue", "shoe"} - reference)
+    assert sorted(encoded) == sorted(reference | {"red", "dress", "blue", "shoe"})  # once each
+    # the first batch's words in one call, then the reference words (in the cache's chunks)
+    assert t.calls[0] == ["red", "dress", "blue", "shoe"]
+    assert all(w in reference for call in t.calls[1:] for w in call)
     # another process with the same folder: word vectors come from the cache, no teacher call
     again = StaticEncoder(teacher=NoTeacher(), cache=VectorCache(tmp_path))
     v = again.encode_passages(["red dress"])
@@ -80,13 +88,15 @@ def test_a_text_vector_depends_only_on_its_text(words, pad):
     """Weights are fixed (not fitted on the batch), so a title's vector is the same alone, in
     any batch and in any order: safe to cache by content hash and to upsert one product."""
     t = WordTeacher()
-    enc = StaticEncoder(teacher=t)
+    # components=0: the fixed common components are tested on their own (catalog-independent)
+    enc = StaticEncoder(teacher=t, components=0)
     text = " ".join(words)
     alone = enc.encode_passages([text])[0]
     others = [f"filler {i} oak" for i in range(pad)]
     batch = enc.encode_passages([*others, text, *others])
     assert np.allclose(batch[pad], alone, atol=1e-6)
-    assert np.allclose(StaticEncoder(teacher=WordTeacher()).encode_passages([text])[0], alone, atol=1e-6)
+    again = StaticEncoder(teacher=WordTeacher(), components=0)
+    assert np.allclose(again.encode_passages([text])[0], alone, atol=1e-6)
 
 
 def test_unseen_query_word_goes_through_the_teacher_without_writing_the_cache(tmp_path):
@@ -95,10 +105,11 @@ def test_unseen_query_word_goes_through_the_teacher_without_writing_the_cache(tm
     enc = StaticEncoder(teacher=t, cache=cache)
     enc.encode_passages(["red dress"])
     t.calls.clear()
+    saved = VectorCache(tmp_path).count(enc.word_namespace, enc.dim)
     q = enc.encode_query("red gown")
     assert t.calls == [["gown"]]  # only the unseen word
     assert np.allclose(q, manual(enc, t, "red gown"), atol=1e-6)
-    assert VectorCache(tmp_path).count(enc.word_namespace, enc.dim) == 2  # red, dress: nothing saved
+    assert VectorCache(tmp_path).count(enc.word_namespace, enc.dim) == saved  # nothing saved
     enc.encode_query("red gown")
     assert t.calls == [["gown"]]  # now in the table
 
@@ -202,9 +213,46 @@ def test_digit_weight_scales_tokens_with_digits(word):
 
 
 def test_static_encoders_have_a_calibrated_dense_floor():
-    """The static encoder's cosines sit in ~0.96-0.98: e5's floor (0.80) would admit every product."""
-    assert engine_mod.SearchConfig(encoder="static").floor() == pytest.approx(0.965)
-    assert engine_mod.SearchConfig(encoder="static+use").floor() == pytest.approx(0.66)
+    """Without its common components the static encoder's cosines spread over ~0.03-0.42: e5's
+    floor (0.80) would admit no product."""
+    assert engine_mod.SearchConfig(encoder="static").floor() == pytest.approx(0.19)
+    assert engine_mod.SearchConfig(encoder="static+use").floor() == pytest.approx(0.27)
+
+
+class SharedDirection(WordTeacher):
+    """A teacher whose every word vector leans on one shared direction, as e5's do."""
+
+    name = "shared-v1"
+    dim = 32
+
+    def _vec(self, text: str) -> np.ndarray:
+        own = super()._vec(text)
+        shared = np.zeros(self.dim)
+        shared[0] = 1.0
+        return l2_normalise(own + 3.0 * shared)
+
+
+def test_common_components_come_from_the_reference_words_and_spread_the_cosines():
+    t = SharedDirection()
+    plain = StaticEncoder(teacher=t, components=0)
+    enc = StaticEncoder(teacher=t)
+    assert enc.components == 2 and plain.components == 0 and enc.name != plain.name
+    common = enc.common_components()
+    assert common.shape == (2, 32)
+    assert np.allclose(common @ common.T, np.eye(2), atol=1e-5)
+    assert abs(common[0, 0]) > 0.9  # the shared direction is the first component
+    # independent of what the encoder saw before: a catalog never moves the components
+    other = StaticEncoder(teacher=SharedDirection())
+    other.encode_passages(["oak lamp", "steel faucet", "红色连衣裙"])
+    assert np.allclose(other.common_components(), common, atol=1e-6)
+    texts = ["oak lamp", "steel faucet", "velvet sofa", "garden hose"]
+
+    def mean_cos(e: StaticEncoder) -> float:
+        v = e.encode_passages(texts)
+        c = v @ v.T
+        return float(c[np.triu_indices(len(texts), 1)].mean())
+
+    assert mean_cos(plain) > 0.8 > 0.3 > mean_cos(enc)  # one shared direction dominated
 
 
 def test_warm_up_of_a_lexical_only_engine_loads_no_model(monkeypatch):

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -33,16 +32,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
 from shopmind.recommend.protocols import RETAIL_CUT, RETAIL_VALID_CUT, make_split, time_cuts
 
-CHROMIUM = os.environ.get("SHOPMIND_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get(
-    "SHOPMIND_CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver"
-)
-HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
-browser_only = pytest.mark.skipif(
-    not HAVE_BROWSER, reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (chromium, chromium-driver)"
-)
+browser_only = pytest.mark.skipif(not HAVE_BROWSER, reason=SKIP_REASON)
 #: The demo's small evaluation runs after the complete release; the walk waits for it at the end.
 EVALUATION_WAIT_S = 600
 
@@ -143,22 +136,7 @@ def demo(tmp_path_factory) -> Iterator[Demo]:
 
 @pytest.fixture(scope="module")
 def browser(demo) -> Iterator:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,900", "--lang=en-US", "--no-first-run",
-                # no host but the server resolves: a page that needed the internet breaks here
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-default-apps", "--no-pings"):  # fmt: skip
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chrome("1280,900", offline=True, performance_log=True)
     try:
         yield driver
     finally:

@@ -30,11 +30,10 @@ import polars as pl
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from test_browser import CHROMEDRIVER, CHROMIUM, free_port, shopmind, wait  # skips without a browser
+from browser_util import chrome
+from test_browser import free_port, shopmind, wait  # skips without a browser
 
 MARK = "window.__pwned=1;document.title='PWNED'"
 PAYLOADS = {
@@ -197,14 +196,7 @@ def shop(tmp_path_factory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1280,1000", "--lang=en-US", "--no-first-run"):  # fmt: skip
-        opts.add_argument(arg)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    driver.set_page_load_timeout(60)
+    driver = chrome("1280,1000")
     try:
         yield driver
     finally:

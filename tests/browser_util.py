@@ -1,0 +1,55 @@
+"""Headless Chromium for the page tests: where the browser is, and one way to start it.
+
+Shared by test_browser.py, test_xss_browser.py and test_first_hour.py (and any page test to
+come) so the flags a page test depends on — headless, no sandbox in a container, the console
+log captured, optionally no network but the test server — are set in one place. Importing this
+module never skips; a test module decides with ``HAVE_BROWSER`` / ``SKIP_REASON``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = os.environ.get("SHOPMIND_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get(
+    "SHOPMIND_CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+)
+HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+SKIP_REASON = (
+    f"headless browser test needs {CHROMIUM} and {CHROMEDRIVER} "
+    "(Debian packages chromium, chromium-driver, fonts-noto-cjk; .ci/run installs them)"
+)
+
+#: Flags that make a page unable to reach any host but the local test server: a page that
+#: needs the internet (a CDN script, a web font) breaks under them.
+OFFLINE_FLAGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--no-pings",
+)
+
+
+def chrome(window: str = "1280,1000", offline: bool = False, performance_log: bool = False) -> Any:
+    """A headless Chromium driven by chromedriver, with the browser console log kept
+    (``performance_log`` also keeps network events, to list every URL a page requested)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    opts = Options()
+    opts.binary_location = CHROMIUM
+    args = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+            f"--window-size={window}", "--lang=en-US", "--no-first-run"]  # fmt: skip
+    for arg in args + list(OFFLINE_FLAGS if offline else ()):
+        opts.add_argument(arg)
+    prefs = {"browser": "ALL", **({"performance": "ALL"} if performance_log else {})}
+    opts.set_capability("goog:loggingPrefs", prefs)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.set_page_load_timeout(60)
+    return driver
