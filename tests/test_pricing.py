@@ -61,9 +61,10 @@ def _cats(ev: pl.DataFrame) -> pl.DataFrame:
     return ev.select("item_id", "category").unique()
 
 
-def test_recovers_known_elasticities_within_their_intervals() -> None:
+@pytest.mark.parametrize("model", ["loglog", "poisson"])
+def test_recovers_known_elasticities_within_their_intervals(model: str) -> None:
     ev, truth = _market(1)
-    est = estimate(weekly_observations(ev, _cats(ev), promo="promo"))
+    est = estimate(weekly_observations(ev, _cats(ev), promo="promo"), model=model)
     err = np.array([e.estimate - truth[e.item_id] for e in est])
     cover = np.mean([e.lo <= truth[e.item_id] <= e.hi for e in est])
     assert len(est) == 24
@@ -130,7 +131,9 @@ def test_a_flat_price_product_does_not_stall_its_category() -> None:
     ev2 = pl.concat(
         [ev.filter(pl.col("item_id") != "c2i0"), part.with_columns(pl.col("price").cast(pl.Float64))]
     )
-    est = {e.item_id: e for e in estimate(weekly_observations(ev2, _cats(ev2), promo="promo"))}
+    est = {
+        e.item_id: e for e in estimate(weekly_observations(ev2, _cats(ev2), promo="promo"), model="poisson")
+    }
     assert math.isnan(est["c2i0"].raw) and "category elasticity" in est["c2i0"].note
     assert all(math.isfinite(e.raw) for k, e in est.items() if k != "c2i0")
     assert -4.2 < est["c2i0"].estimate < -2.8
