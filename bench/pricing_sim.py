@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -185,7 +186,7 @@ def main() -> None:
         cur, sug = p0, 0.0
         for t in range(H):
             if t % PERIOD == 0:
-                s = suggest_one(e.__class__(**{**e.as_dict(), "price": cur}), g, tm)
+                s = suggest_one(replace(e, price=cur), g, tm)
                 checked += 1
                 if s.action == "change":
                     changed += 1
@@ -199,8 +200,8 @@ def main() -> None:
         cur, orc = p0, 0.0
         for t in range(H):
             if t % PERIOD == 0:
-                o = suggest_one(e.__class__(**{**e.as_dict(), "price": cur, "estimate": b, "se": 0.0,
-                                               "lo": b, "hi": b}), g.__class__(**{**g.__dict__, "min_gain": 0.0}), tm)  # fmt: skip
+                known = replace(e, price=cur, estimate=b, se=0.0, lo=b, hi=b)
+                o = suggest_one(known, replace(g, min_gain=0.0), tm)
                 cur = o.suggested_price
             orc += (cur - c) * demand(cur, p0, q0, b, fut[t], False)
         # Thompson sampling over price arms inside the static guardrails
