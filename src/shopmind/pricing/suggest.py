@@ -243,7 +243,7 @@ def suggest_one(e: Elasticity, g: Guardrails, terms: ProductTerms | None = None)
     gain = (obj[best] - now) / abs(now) if now != 0 else math.inf
     if not current_bad and gain <= g.min_gain:
         return keep(
-            f"current price is within {g.min_gain:.1%} of the best expected {'profit' if cost else 'revenue'}"
+            f"current price is within {g.min_gain:.1%} of the best expected {'profit' if cost is not None else 'revenue'}"
         )
     price = float(cand[best])
     bad = violations(price, p0, cost, t, g)
