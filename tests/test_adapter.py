@@ -303,7 +303,7 @@ def test_a_chance_validation_gain_keeps_the_identity() -> None:
 def test_release_build_records_the_adapter_decision(tmp_path) -> None:
     """A real build (small demo shop, USE vectors): the manifest says whether the adapter was
     attached and why; an attached one is in the release folder and served after load;
-    ``[search] adapter = 0`` switches it off."""
+    it is off unless ``[search] adapter = 1``."""
     from shopmind.config import GateConfig
     from shopmind.demo.generator import generate
     from shopmind.quality.gate import publish, run_gate
@@ -318,7 +318,7 @@ def test_release_build_records_the_adapter_decision(tmp_path) -> None:
         gate = GateConfig()
         publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
     comps = [("catalog", build_catalog), ("search", build_search)]
-    manifest = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off"}}, force=True, cache_dir=cache)  # fmt: skip
+    manifest = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off", "adapter": 1}}, force=True, cache_dir=cache)  # fmt: skip
     facts = manifest["components"]["search"]["adapter"]
     folder = ws / "releases" / manifest["id"]
     assert facts["adapter"] in ("attached", "frozen")
@@ -330,6 +330,7 @@ def test_release_build_records_the_adapter_decision(tmp_path) -> None:
     assert (folder / "search" / "encoder" / "adapter.json").exists() == (facts["adapter"] == "attached")
     served = load_release(folder).engine
     assert isinstance(served.encoder, AdaptedEncoder) == (facts["adapter"] == "attached")
-    off = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off", "adapter": 0}}, force=True, cache_dir=cache)  # fmt: skip
-    assert off["components"]["search"]["adapter"] == {"adapter": "off", "reason": "[search] adapter = 0"}
+    off = build_release(ws, comps, settings={"search": {"encoder": "use", "ltr": "off"}}, force=True, cache_dir=cache)  # fmt: skip
+    assert off["components"]["search"]["adapter"]["adapter"] == "off"  # opt-in: off by default
+    assert "[search] adapter = 0" in off["components"]["search"]["adapter"]["reason"]
     assert not (ws / "releases" / off["id"] / "search" / "encoder" / "adapter.json").exists()
