@@ -1,17 +1,15 @@
 """Exposure log: which experiment and variant each served search/recs response was in, with its
 request id, so every later click, cart and purchase can be attributed (``metrics.unit_table``).
 
-Why not the live log: the live log fsyncs every commit before the answer because events are the
-shop's data; an exposure is analytics, written on *every* read request, so the request path only
-appends to an in-memory buffer (~1 µs) and a daemon thread writes batches to SQLite (WAL,
-``synchronous=OFF``: no fsync at all) every ``flush_seconds``. A crash loses at most the last
-interval's exposures; the readout's SRM check would notice a variant-dependent loss.
+Why not the live log: an exposure is analytics, written on *every* read request, so it goes
+to a ``store.buffered.BufferedTable`` (in-memory append on the request path, a thread writes
+SQLite WAL with ``synchronous=OFF``: no fsync). A crash loses at most the last interval's
+exposures; the readout's SRM check would notice a variant-dependent loss.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,34 +18,29 @@ import polars as pl
 
 from shopmind.experiments.assign import Assignment
 from shopmind.experiments.metrics import EXPOSURE_SCHEMA
+from shopmind.store.buffered import BufferedTable
 
 FILE = "exposures.sqlite"
 _COLS = ("experiment", "variant", "unit_id", "session_id", "request_id", "kind", "n_results", "ts_us")
 
 
-class ExposureLog:
-    """Append on the request path, written by a background thread; ``frame()`` reads it back."""
+class ExposureLog(BufferedTable):
+    """Append on the request path, written by a background thread (``store.buffered``);
+    ``frame()`` reads it back."""
 
     def __init__(self, workspace: Path | str, flush_seconds: float = 1.0) -> None:
-        self.path = Path(workspace) / FILE
-        self._buf: list[tuple] = []
-        self._lock = threading.Lock()
-        self._flush_seconds = flush_seconds
-        self._stop = threading.Event()
-        with self._connect() as db:
-            db.execute(
+        super().__init__(
+            Path(workspace) / FILE,
+            "exposures",
+            _COLS,
+            (
                 "CREATE TABLE IF NOT EXISTS exposures (experiment TEXT, variant TEXT, unit_id TEXT, "
-                "session_id TEXT, request_id TEXT, kind TEXT, n_results INTEGER, ts_us INTEGER)"
-            )
-            db.execute("CREATE INDEX IF NOT EXISTS exposures_experiment ON exposures(experiment)")
-        self._thread = threading.Thread(target=self._run, name="exposure-log", daemon=True)
-        self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=OFF")
-        return db
+                "session_id TEXT, request_id TEXT, kind TEXT, n_results INTEGER, ts_us INTEGER)",
+                "CREATE INDEX IF NOT EXISTS exposures_experiment ON exposures(experiment)",
+            ),
+            flush_seconds,
+            name="exposure-log",
+        )
 
     def record(
         self,
@@ -65,32 +58,7 @@ class ExposureLog:
              request_id, kind, int(n_results), now)
             for a in assignments
         ]  # fmt: skip
-        if rows:
-            with self._lock:
-                self._buf.extend(rows)
-        return len(rows)
-
-    def flush(self) -> int:
-        """Write what is buffered (the thread calls this; tests and shutdown may too)."""
-        with self._lock:
-            rows, self._buf = self._buf, []
-        if rows:
-            db = self._connect()
-            try:
-                with db:
-                    db.executemany(f"INSERT INTO exposures VALUES ({', '.join('?' * len(_COLS))})", rows)
-            finally:
-                db.close()
-        return len(rows)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._flush_seconds):
-            self.flush()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self.flush()
+        return self.append(rows)
 
     def frame(self, experiment: str | None = None) -> pl.DataFrame:
         """The logged exposures (flushed ones) in ``metrics.EXPOSURE_SCHEMA``."""
