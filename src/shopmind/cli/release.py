@@ -25,14 +25,16 @@ def _settings(config: Path | None) -> dict:
     if config is None:
         return {}
     data = read_toml(config)
-    return {k: data[k] for k in ("search", "recs", "release", "profiles") if k in data}
+    return {k: data[k] for k in ("search", "recs", "release", "profiles", "forecast") if k in data}
 
 
 def build(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release, profiles)."),
+        typer.Option(
+            "--config", "-c", help="Shop TOML file (tables: search, recs, release, profiles, forecast)."
+        ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the latest quality run was held.")] = False,
     keep: Annotated[int | None, typer.Option(min=1, help="Finished releases to keep (default 5).")] = None,

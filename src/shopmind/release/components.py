@@ -563,10 +563,11 @@ def recs_needs_content(ctx: BuildContext) -> bool:
 
 # ---------------------------------------------------------------------- the default build
 def default_components() -> list[Component]:
+    from shopmind.forecast.release import build_forecast
     from shopmind.profiles.component import build_profiles
 
     return [("catalog", build_catalog), ("search", build_search), ("recs", build_recs),
-            ("profiles", build_profiles)]  # fmt: skip
+            ("profiles", build_profiles), ("forecast", build_forecast)]  # fmt: skip
 
 
 def default_vector_parts() -> list[VectorPart]:

@@ -64,6 +64,13 @@ _EXTRA: dict[tuple[str, str], dict[str, Any]] = {
         }
     }
 }  # fmt: skip
+#: A release built without forecasts answers 404 on a route with no path parameter.
+_EXTRA[("/v1/inventory/reorder", "get")] = {
+    "404": {
+        "description": "The current release has no forecasts (the message says why).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+}
 
 #: Media types a JSON body may be sent with.
 JSON_TYPES = ("application/json",)

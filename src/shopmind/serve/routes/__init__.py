@@ -6,6 +6,7 @@ from shopmind.serve.routes import (
     assistant,
     events,
     experiments,
+    forecast,
     products,
     quality,
     recs,
@@ -17,5 +18,6 @@ ROUTERS = (search.router, recs.router, events.router, products.router, quality.r
 ROUTERS += (users.router,)
 ROUTERS += (assistant.router,)
 ROUTERS += (experiments.router,)
+ROUTERS += (forecast.router,)
 
 __all__ = ["ROUTERS"]
