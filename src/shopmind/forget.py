@@ -14,8 +14,9 @@ What a customer leaves behind, and what happens to it:
 * **profiles** in every release folder: their row is removed (one rename per file);
 * **other logs and data kept in the workspace**: the experiments' exposure log
   (``exposures.sqlite``: their rows deleted, the file compacted), JSON Lines such as the
-  assistant's hand-offs (a line naming them goes whole) and Parquet data outside the releases
-  and caches such as the assistant's orders (rows naming them dropped);
+  assistant's hand-offs (a line naming them goes whole), the assistant's turn log (turns of
+  their conversations or with their customer id, both stored as pseudonyms) and Parquet data
+  outside the releases and caches such as the assistant's orders (rows naming them dropped);
 * **models** (recommendations, search): at the next ``shopmind build``, which refits every model
   without reuse and then deletes every older release (rolling back to one would bring the
   customer back). A marker without any id (``forget.pending.json``) tells the build.
@@ -443,6 +444,10 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
     exposures = _exposures(workspace, tokens)
     if exposures:
         report.live_log["exposures"] = exposures
+    from shopmind.assistant import turnlog
+
+    if turns := turnlog.count(workspace, tokens):  # pseudonymised conversation/customer ids
+        report.live_log["assistant_turns"] = turns
     profile_hits = []
 
     for p in _profile_files(workspace):
@@ -460,6 +465,8 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         _apply_log(workspace, log_plan)
         if report.live_log.get("exposures"):
             _apply_exposures(workspace, tokens)
+        if report.live_log.get("assistant_turns"):
+            turnlog.forget(workspace, tokens)
         for tmp, dst in staged:
             if dst.name == DB_FILE:
                 Path(str(dst) + ".wal").unlink(missing_ok=True)

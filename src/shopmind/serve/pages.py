@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -193,8 +193,11 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
     return templates.TemplateResponse(request, "product.html", ctx)
 
 
-def _dashboard(request: Request, template: str, page: str) -> HTMLResponse:
-    """The dashboard to a browser holding a read/admin key (cookie or header), else sign-in."""
+def _dashboard(
+    request: Request, template: str, page: str, data: Callable[[], dict[str, Any]] | None = None
+) -> HTMLResponse:
+    """The dashboard to a browser holding a read/admin key (cookie or header), else sign-in.
+    ``data``: figures rendered on the server (called only after the key is checked)."""
     ctx = _common(request, page)
     try:
         check_key(request, "monitor")
@@ -202,6 +205,8 @@ def _dashboard(request: Request, template: str, page: str) -> HTMLResponse:
         ctx.update(next=request.url.path, reason=exc.message if exc.status == 403 else "")
         return templates.TemplateResponse(request, "login.html", ctx, status_code=exc.status)
     ctx["signed_in"] = True  # the header offers "sign out"
+    if data is not None:
+        ctx.update(data())
     return templates.TemplateResponse(request, template, ctx)
 
 
@@ -227,6 +232,22 @@ def segments_dashboard(request: Request) -> HTMLResponse:
 def experiments_dashboard(request: Request) -> HTMLResponse:
     """A/B and interleaving experiments: allocation, SRM status, metrics with intervals, decision."""
     return _dashboard(request, "experiments.html", "experiments")
+
+
+@router.get("/dashboard/assistant", response_class=HTMLResponse)
+def assistant_dashboard(request: Request) -> HTMLResponse:
+    """The shop assistant: turns by day, intent and language, hand-off rate, unanswered questions
+    (masked), the hand-off queue — rendered on the server from ``assistant.turnlog.summary``."""
+
+    def data() -> dict[str, Any]:
+        from shopmind.assistant.turnlog import summary
+
+        log = getattr(request.app.state, "assistant_turns", None)
+        if log is not None:
+            log.flush()  # this worker's buffered turns
+        return {"s": summary(request.app.state.workspace)}
+
+    return _dashboard(request, "assistant.html", "assistant", data)
 
 
 @router.get("/dashboard/login", response_class=HTMLResponse)

@@ -13,18 +13,21 @@ order. With the storefront key, order questions are asked to sign in and get no 
 
 A product-search turn is logged to the live log as a ``search`` event (query = the message,
 session = the conversation), so search and recommendations learn from it like from a search
-box; hand-offs are appended to ``<workspace>/assistant/handoffs.jsonl`` for the shop.
+box; hand-offs are appended to ``<workspace>/assistant/handoffs.jsonl`` for the shop. Every
+turn is recorded, pseudonymised and masked, in the turn log (``assistant.turnlog``: buffered,
+no fsync on the request path) that ``/dashboard/assistant`` and ``GET /v1/assistant/summary`` read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -86,6 +89,7 @@ def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
 def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
     """Answer one message: ``answer``, ``intent``, ``confidence``, ``citations`` (product ids,
     policy sections, order id), ``suggested`` products, ``handoff`` and the understood ``slots``."""
+    t0 = time.perf_counter()
     if rel.engine is None:
         raise ApiError(503, "no_search_index", "the current release has no search index")
     shop = shop_of(request)
@@ -111,4 +115,32 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
         if customer:
             event["user_id"] = customer
         shop.record_events([EventIn.model_validate(event).record()], None, None)
+    latency = (time.perf_counter() - t0) * 1e3
+    turn_log(request).record(reply, body.message, body.conversation_id, customer, latency)
     return json_response(out)
+
+
+def turn_log(request: Request) -> Any:
+    """The worker's assistant turn log (one writer thread per process)."""
+    log = getattr(request.app.state, "assistant_turns", None)
+    if log is None:
+        from shopmind.assistant.turnlog import TurnLog
+
+        with _BUILD:
+            log = getattr(request.app.state, "assistant_turns", None)
+            if log is None:
+                log = request.app.state.assistant_turns = TurnLog(shop_of(request).workspace)
+    return log
+
+
+@router.get("/v1/assistant/summary", dependencies=[needs("monitor")])
+def assistant_summary(request: Request, days: int = Query(14, ge=1, le=366)) -> Response:
+    """What the assistant did over the last ``days``: turns by day, intent and language, hand-off
+    rate, the most frequent unanswered / low-confidence questions (masked), the latest hand-offs
+    (conversations as pseudonyms)."""
+    from shopmind.assistant.turnlog import summary
+
+    log = getattr(request.app.state, "assistant_turns", None)
+    if log is not None:
+        log.flush()  # this worker's buffered turns (others' are at most a second behind)
+    return json_response(summary(shop_of(request).workspace, days=days))
