@@ -152,6 +152,8 @@ def test_reading_needs_a_read_key(served, keys) -> None:  # noqa: F811
     assert r.status_code == 403 and "weather" not in r.text
     assert client.get("/v1/assistant/summary").status_code == 401
     assert client.get("/v1/assistant/summary", headers=auth(keys["write"])).status_code == 403
+    bad = client.get("/v1/assistant/summary", params={"days": 0}, headers=auth(keys["read"]))
+    assert 400 <= bad.status_code < 500 and "days" in bad.text
 
 
 def test_forget_removes_the_customers_turns(served, keys, workspace) -> None:  # noqa: F811
