@@ -140,3 +140,28 @@ def test_storefront_key_may_not_read_stock_plans(served) -> None:
     shop_key = KeyStore(ws).add("t-shop", "storefront")
     r = c.get("/v1/inventory/reorder", headers={"X-API-Key": shop_key})
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_inventory_dashboard_draws_the_served_figures(served) -> None:
+    """The page (server-side SVG, no inline script) lists the reorder rows the API answers and
+    plots the chosen product: one history point per day, one forecast point per step."""
+    import re
+
+    c, h, _folder, manifest = served
+    assert c.get("/dashboard/inventory").status_code == 401  # the sign-in page
+    items = c.get("/v1/inventory/reorder", headers=h).json()["items"]
+    page = c.get("/dashboard/inventory", headers=h)
+    assert page.status_code == 200
+    html = page.text
+    assert f"Reorder now ({len(items)})" in html
+    for r in items[:5]:
+        assert f"?product={r['product_id']}" in html
+    body = c.get(f"/v1/forecast/{items[0]['product_id']}", headers=h).json()
+    hist = re.search(r'class="history" points="([^"]*)"', html).group(1).split()
+    mean = re.search(r'class="mean" points="([^"]*)"', html).group(1).split()
+    assert len(hist) == sum(v["value"] is not None for v in body["history"])
+    assert len(mean) == manifest["components"]["forecast"]["horizon"]
+    assert re.search(r'class="band95" points="[^"]+"', html) and 'id="stock-chart"' in html
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script (strict CSP)
+    other = c.get("/dashboard/inventory", params={"product": "NOPE<b>"}, headers=h).text
+    assert "no forecast for product &#39;NOPE&lt;b&gt;&#39;" in other and "NOPE<b>" not in other

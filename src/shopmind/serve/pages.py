@@ -228,6 +228,15 @@ def segments_dashboard(request: Request) -> HTMLResponse:
     return _dashboard(request, "segments.html", "segments")
 
 
+@router.get("/dashboard/inventory", response_class=HTMLResponse)
+def inventory_dashboard(request: Request, product: str | None = None) -> HTMLResponse:
+    """Forecasts and the reorder list (``shopmind.forecast``): plots drawn on the server."""
+    from shopmind.serve.inventory_page import inventory_view
+
+    shop = request.app.state.shop
+    return _dashboard(request, "inventory.html", "inventory", lambda: inventory_view(shop.current, product))
+
+
 @router.get("/dashboard/experiments", response_class=HTMLResponse)
 def experiments_dashboard(request: Request) -> HTMLResponse:
     """A/B and interleaving experiments: allocation, SRM status, metrics with intervals, decision."""

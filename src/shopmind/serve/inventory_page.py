@@ -1,0 +1,134 @@
+"""The inventory dashboard's figures, computed on the server: the reorder list and, for one
+product, its history + forecast with 80/95 % bands and its stock projection as inline-SVG
+geometry (plain numbers the template puts into ``<polyline>``/``<polygon>`` attributes: no
+script, no chart library). Read from the served release's ``forecast`` folder, so the page shows
+exactly what ``/v1/forecast/{id}`` and ``/v1/inventory/reorder`` answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from shopmind.forecast.served import NoForecast, load_served, why_none
+from shopmind.serve.schemas import MAX_ID
+
+#: the plots' drawing area (SVG user units) and margins for the axis labels
+WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 760, 240, 56, 12, 12, 28
+#: reorder rows shown on the page (the CSV has them all)
+SHOWN = 50
+
+
+def _nice(v: float) -> float:
+    """A round axis maximum at or above ``v``."""
+    if v <= 0:
+        return 1.0
+    p = 10 ** len(str(int(v))) / 10 if v >= 1 else 1.0
+    for m in (1, 1.2, 1.6, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * p >= v:
+            return m * p
+    return 10 * p
+
+
+class _Frame:
+    """Maps (period index, value) to SVG coordinates; values outside [lo, hi] are drawn at the edge."""
+
+    def __init__(self, n: int, lo: float, hi: float) -> None:
+        self.n, self.lo, self.hi = max(n - 1, 1), lo, hi
+
+    def x(self, i: int) -> float:
+        return round(LEFT + (WIDTH - LEFT - RIGHT) * i / self.n, 1)
+
+    def y(self, v: float) -> float:
+        v = min(max(v, self.lo), self.hi)
+        return round(TOP + (HEIGHT - TOP - BOTTOM) * (self.hi - v) / (self.hi - self.lo), 1)
+
+    def line(self, start: int, values: Sequence[float | None]) -> str:
+        return " ".join(f"{self.x(start + i)},{self.y(v)}" for i, v in enumerate(values) if v is not None)
+
+    def band(self, start: int, lo: Sequence[float], hi: Sequence[float]) -> str:
+        top = [f"{self.x(start + i)},{self.y(v)}" for i, v in enumerate(hi)]
+        bottom = [f"{self.x(start + i)},{self.y(v)}" for i, v in reversed(list(enumerate(lo)))]
+        return " ".join(top + bottom)
+
+    def ticks(self) -> list[dict[str, float]]:
+        step = (self.hi - self.lo) / 4
+        return [{"y": self.y(self.lo + k * step), "label": round(self.lo + k * step, 1)} for k in range(5)]
+
+
+def demand_chart(body: dict[str, Any]) -> dict[str, Any]:
+    """History and forecast (mean, 80 % and 95 % bands) on one time axis. The axis tops out at the
+    larger of history and the 80 % band (x1.25): a lumpy product's 95 % bound can be many times
+    its usual demand, and is then cut at the top edge (``clipped`` says so)."""
+    hist = [r["value"] for r in body["history"]]
+    fc = body["forecast"]
+    start = len(hist)
+    seen = [v for v in hist if v is not None] + [r["hi80"] for r in fc] + [r["mean"] for r in fc]
+    top = _nice(1.25 * max(seen, default=1.0))
+    f = _Frame(start + len(fc), 0.0, top)
+    return {
+        "history": f.line(0, hist),
+        "mean": f.line(start, [r["mean"] for r in fc]),
+        "band80": f.band(start, [r["lo80"] for r in fc], [r["hi80"] for r in fc]),
+        "band95": f.band(start, [r["lo95"] for r in fc], [r["hi95"] for r in fc]),
+        "split": f.x(start),
+        "ticks": f.ticks(),
+        "clipped": any(r["hi95"] > top for r in fc),
+        "first": body["history"][0]["date"] if hist else fc[0]["date"],
+        "as_of": body["as_of"],
+        "last": fc[-1]["date"],
+    }
+
+
+def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
+    """On hand projected forward: expected (on hand minus cumulative forecast) and pessimistic
+    (minus the 95 % upper bound of cumulative demand), with the reorder point and zero."""
+    on_hand = body["stock"]["on_hand"]
+    if on_hand is None:
+        return None
+    proj = body["stock"]["projection"]
+    rop = body["policy"].get("reorder_point")
+    vals = [on_hand, *(p["expected"] for p in proj), *([rop] if rop is not None else [])]
+    hi = _nice(max(max(vals), 1.0))
+    lo = -_nice(max(-min(p["expected"] for p in proj), 1.0)) if min(vals) < 0 else 0.0
+    f = _Frame(len(proj) + 1, lo, hi)
+    return {
+        "expected": f.line(0, [on_hand, *(p["expected"] for p in proj)]),
+        "low95": f.line(0, [on_hand, *(p["low95"] for p in proj)]),
+        "zero": f.y(0.0),
+        "rop": None if rop is None else f.y(rop),
+        "ticks": f.ticks(),
+        "out_date": next((p["date"] for p in proj if p["expected"] < 0), None),
+    }
+
+
+def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
+    """Template context: the reorder list and the chosen product's charts (the most urgent one
+    when none is chosen), or why there is nothing to show."""
+    if rel is None:
+        return {"fc_error": "no release is being served yet"}
+    try:
+        fc = load_served(str(rel.folder))
+    except NoForecast:
+        return {"fc_error": why_none(rel.manifest)}
+    if product_id is not None and len(product_id) > MAX_ID:
+        product_id = product_id[:MAX_ID]
+    chosen = product_id or (fc.reorder[0]["product_id"] if fc.reorder else None)
+    ctx: dict[str, Any] = {
+        "fc_meta": fc.meta,
+        "reorder": fc.reorder[:SHOWN],
+        "reorder_total": len(fc.reorder),
+        "chosen": chosen,
+        "chart_size": {
+            "w": WIDTH,
+            "h": HEIGHT,
+            "left": LEFT,
+            "right": WIDTH - RIGHT,
+            "bottom": HEIGHT - BOTTOM,
+        },
+    }
+    body = fc.product(chosen) if chosen else None
+    if chosen and body is None:
+        ctx["product_error"] = f"no forecast for product {chosen!r} (no accepted sales in the history)"
+    elif body is not None:
+        ctx.update(product=body, demand=demand_chart(body), stock=stock_chart(body))
+    return ctx
