@@ -176,6 +176,7 @@ def test_the_request_path_only_buffers(tmp_path: Path) -> None:
         log.record(reply, "call me on +44 20 7946 0958, customer C77123", "c1", "C77123", 3.0)
         assert turnlog.summary(tmp_path)["turns"] == 0  # nothing on disk yet
         assert log.flush() == 1
+        assert (tmp_path / turnlog.FILE).stat().st_mode & 0o077 == 0  # owner-only
         s = turnlog.summary(tmp_path)
         assert s["turns"] == 1 and s["handoff_rate"] == 1.0
         q = s["unanswered"][0]["question"]

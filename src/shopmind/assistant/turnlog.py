@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shopmind.assistant.slots import ID_RE
-from shopmind.privacy import mask_pii, pseudonymise, workspace_secret
+from shopmind.privacy import mask_pii, pseudonymise, secure_path, workspace_secret
 from shopmind.store.buffered import BufferedTable
 
 FILE = Path("assistant") / "turns.sqlite"
@@ -58,6 +58,8 @@ class TurnLog(BufferedTable):
         super().__init__(
             Path(workspace) / FILE, "turns", _COLS, _SCHEMA, flush_seconds, name="assistant-turns"
         )
+        for part in (self.path.parent, self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            secure_path(part)  # owner-only whatever the server's umask (what customers asked)
 
     def record(
         self, reply: Any, message: str, conversation_id: str, customer_id: str | None, latency_ms: float
