@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from shopmind.ads.campaign import Campaign
 from shopmind.ads.clickmodel import PositionClickModel
@@ -64,9 +65,11 @@ class Placement:
     predicted_ctr: float
 
 
-@dataclass(frozen=True)
-class Item:
-    """One entry of the blended list; ``sponsored`` is the label the API and storefront show."""
+class Item(NamedTuple):
+    """One entry of the blended list; ``sponsored`` is the label the API and storefront show.
+
+    A NamedTuple, not a frozen dataclass: a request builds ~100 of them and that init is 5x slower.
+    """
 
     product_id: str
     sponsored: bool = False

@@ -49,6 +49,8 @@ class Pacer:
     p_min: float = 0.002
     spent: float = 0.0
     gain: float = 0.5
+    #: False = no throttling, only the hard budget stop (the baseline pacing is judged against).
+    throttle: bool = True
     decay: float = 0.8
     _next_update: float = 0.0
     _last_spent: float = 0.0
@@ -74,7 +76,9 @@ class Pacer:
                 self._num = self.decay * self._num + (self.spent - self._last_spent) / self.p
                 self._den = self.decay * self._den + self._share(at - self.interval, at)
             nxt = self._share(at, min(at + self.interval, 1.0))
-            if nxt > 0:
+            if not self.throttle:
+                self.p = 1.0
+            elif nxt > 0:
                 # Spend the next interval's ideal share plus part of the gap to the curve.
                 target = self.budget * nxt + self.gain * (self.ideal(at) - self.spent)
                 rate = self._num / self._den if self._den > 0 else 0.0
