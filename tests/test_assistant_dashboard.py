@@ -166,6 +166,12 @@ def test_forget_removes_the_customers_turns(served, keys, workspace) -> None:  #
     forget_user(workspace, "cust-1")
     assert turnlog.count(workspace, {"cust-1"}) == 0
     assert turnlog.summary(workspace)["turns"] == before - 1  # the other customers' turns stay
+    # a conversation without a customer id is theirs when their events name it as their session
+    ev = {"events": [{"event_id": "dash-1", "type": "view", "user_id": "cust-2", "session_id": "conv-b", "item_id": "P1"}]}  # fmt: skip
+    assert client.post("/v1/events", json=ev, headers=auth(keys["write"])).status_code == 200
+    assert turnlog.count(workspace, {"conv-b"}) == 1
+    assert forget_user(workspace, "cust-2").live_log.get("assistant_turns") == 1
+    assert turnlog.count(workspace, {"conv-b"}) == 0 and turnlog.summary(workspace)["turns"] == before - 2
 
 
 def test_the_request_path_only_buffers(tmp_path: Path) -> None:
