@@ -53,6 +53,11 @@ def test_build_records_forecast_facts_and_files(served) -> None:
     assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["mean"]).all()
     assert (fc["mean"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
     assert fc["date"].min() > pl.read_parquet(folder / "forecast" / "history.parquet")["date"].max()
+    # a product's policy spread is never below what its own 80 % band implies (a product whose sales
+    # began after the backtest cut has ~0 backtest error and used to get no safety stock)
+    pol = pl.read_parquet(folder / "forecast" / "policy.parquet")
+    step1 = fc.filter(pl.col("step") == 1).join(pol, on="product_id")
+    assert (step1["sigma_daily"] >= (step1["hi80"] - step1["mean"]) / 1.2816 - 1e-9).all()
 
 
 def test_product_forecast_matches_the_saved_files(served) -> None:
