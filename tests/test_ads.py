@@ -270,3 +270,30 @@ def test_pacer_reserves_for_unresolved_impressions() -> None:
     assert not p.allow(0.5, 0.0, reserve=1)  # but not a second in flight
     with pytest.raises(ValueError, match="overspend"):
         p.charge(2.0)
+
+
+def test_without_throttling_the_budget_goes_early() -> None:
+    """The baseline the bench compares against: only the hard stop, so a 3x demand spends by mid-day."""
+    hourly = [1.0] * 24
+    rng = np.random.default_rng(3)
+    cum = cumulative_shape(hourly)
+    pacer = Pacer(budget=300.0, bid=1.0, cum=cum, throttle=False)
+    when, paid = [], []
+    for t in np.sort(rng.random(3600)):
+        if pacer.allow(float(t), float(rng.random())) and rng.random() < 0.25:
+            pacer.charge(1.0)
+            when.append(float(t))
+            paid.append(1.0)
+    assert sum(paid) <= 300.0
+    assert max(when) < 0.5
+    assert evenness(when, paid, cum) > 0.3
+
+
+def test_settings_and_shape_validation() -> None:
+    with pytest.raises(ValueError, match="^floor"):
+        AuctionSettings(floor=1.5)
+    with pytest.raises(ValueError, match="^positions"):
+        AuctionSettings(positions=(4, 0))
+    with pytest.raises(ValueError, match="^hourly"):
+        cumulative_shape([1.0] * 23)
+    assert cumulative_shape([0.0] * 24, hours=(6, 18))[12] == pytest.approx(0.5)
