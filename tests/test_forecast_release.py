@@ -170,3 +170,26 @@ def test_inventory_dashboard_draws_the_served_figures(served) -> None:
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script (strict CSP)
     other = c.get("/dashboard/inventory", params={"product": "NOPE<b>"}, headers=h).text
     assert "no forecast for product &#39;NOPE&lt;b&gt;&#39;" in other and "NOPE<b>" not in other
+
+
+def test_cli_forecast_prints_the_reorder_list_and_writes_the_same_csv(served, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    _c, _h, folder, _ = served
+    ws = folder.parent.parent
+    target = tmp_path / "reorder.csv"
+    r = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--csv", str(target), "--top", "3"])
+    assert r.exit_code == 0, r.output
+    assert target.read_text(encoding="utf-8") == (folder / "forecast" / "reorder.csv").read_text(
+        encoding="utf-8"
+    )
+    first = next(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert first["product_id"] in r.output and "to reorder now" in r.output
+    one = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--product", first["product_id"]])
+    assert one.exit_code == 0 and one.output.count("\n") >= 14  # header lines + one line per step
+    bad = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--product", "NOPE-1"])
+    assert bad.exit_code == 2 and "NOPE-1" in bad.output and "Traceback" not in bad.output
+    empty = CliRunner().invoke(app, ["forecast", "-w", str(tmp_path / "none")])
+    assert empty.exit_code == 2 and "shopmind build" in empty.output

@@ -16,7 +16,7 @@ import sys
 
 import typer
 
-from shopmind.cli import data, experiments, keys, live, pricing, release, serve, users
+from shopmind.cli import data, experiments, inventory, keys, live, pricing, release, serve, users
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 
@@ -37,6 +37,7 @@ live.register(app)
 users.register(app)
 experiments.register(app)
 pricing.register(app)
+inventory.register(app)
 
 evaluate_app = typer.Typer(
     help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True
