@@ -52,7 +52,7 @@ class _Frame:
 
     def ticks(self) -> list[dict[str, float]]:
         step = (self.hi - self.lo) / 4
-        return [{"y": self.y(self.lo + k * step), "label": round(self.lo + k * step, 1)} for k in range(5)]
+        return [{"y": self.y(self.lo + k * step), "label": round(self.lo + k * step, 2)} for k in range(5)]
 
 
 def demand_chart(body: dict[str, Any]) -> dict[str, Any]:
@@ -87,9 +87,14 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
         return None
     proj = body["stock"]["projection"]
     rop = body["policy"].get("reorder_point")
-    vals = [on_hand, *(p["expected"] for p in proj), *([rop] if rop is not None else [])]
+    vals = [
+        on_hand,
+        *(p["expected"] for p in proj),
+        *(p["low95"] for p in proj),
+        *([rop] if rop is not None else []),
+    ]
     hi = _nice(max(max(vals), 1.0))
-    lo = -_nice(max(-min(p["expected"] for p in proj), 1.0)) if min(vals) < 0 else 0.0
+    lo = -_nice(max(-min(vals), 1.0)) if min(vals) < 0 else 0.0
     f = _Frame(len(proj) + 1, lo, hi)
     return {
         "expected": f.line(0, [on_hand, *(p["expected"] for p in proj)]),
