@@ -64,6 +64,9 @@ CASES: list[tuple[str, str, Any, Check, Any]] = [
     ("/v1/search", "facets", "brand", lambda b, p: set(b["facets"]) == {"brand"}, "x" * 501),
     ("/v1/search", "currency", "USD", lambda b, p: _all(b, lambda r: r["currency"] == "USD", p), "DOLLARS"),
     ("/v1/search", "understand", "false", lambda b, p: not (b.get("understood") or {}).get("constraints"), "perhaps"),
+    # with no experiment running an id changes nothing: the answer names no experiment
+    ("/v1/search", "user_id", "u3", lambda b, p: "experiments" not in b and bool(b["hits"]), "x" * 201),
+    ("/v1/search", "session_id", "s1", lambda b, p: "experiments" not in b and bool(b["hits"]), "x" * 201),
     ("/v1/autocomplete", "q", "re", lambda b, p: all(s["text"].lower().startswith("re") for s in b["suggestions"]) and b["suggestions"], "x" * 201),
     ("/v1/autocomplete", "k", 2, lambda b, p: len(b["suggestions"]) == 2, 21),
     (RECS, "k", 4, lambda b, p: len(b["items"]) == 4, 0),

@@ -3,7 +3,7 @@
  * A button opens a small panel; each message is one POST /v1/assistant turn with the page's
  * storefront key, a conversation id kept for the browser tab (sessionStorage) and, on a product
  * page, that product as the page context ("is this one in stock?"). Everything shown is set
- * with textContent / DOM nodes (no innerHTML); cited and suggested products become links.
+ * with textContent / DOM nodes (never parsed as HTML); cited and suggested products become links.
  * The storefront key is public, so the panel never sends a customer id: order questions are
  * answered by the shop's back end with its own (write) key, never from the browser.
  */
