@@ -20,7 +20,10 @@ probability x price), relevance is NDCG@10 of the blended list vs the organic li
 Part 2 (a simulated day): at the best setting with <= 2 % relevance loss, budgets are set below each
 campaign's unthrottled daily demand (``--budget-share`` of it, so pacing binds), ``--arrivals``
 searches arrive along a diurnal traffic curve, clicks are drawn from the true model and charged at the
-GSP price; the pacer gets the traffic curve as its forecast. Reported: overspend, share of budget
+GSP price (reserve ``--reserve`` per click); the pacer gets the traffic curve as its forecast.
+A campaign counts as budget-limited when its budget buys >= 50 expected clicks below its demand;
+the others get a budget they can not reach. The same day runs again with only the hard budget stop
+(no throttling) as the baseline. Reported: overspend, share of budget
 spent and evenness (largest gap between the cumulative spend share and the traffic curve).
 
     python bench/ads_sim.py --queries 2000 --campaigns 150 --arrivals 60000 --seed 0
@@ -207,6 +210,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--arrivals", type=int, default=60000)
     ap.add_argument("--budget-share", type=float, default=0.5)
+    ap.add_argument("--reserve", type=float, default=0.2, help="minimum price per click")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=ROOT / "bench/results/ads_sim.json")
     args = ap.parse_args()
@@ -279,12 +283,17 @@ def main() -> None:
     day: dict[str, object] = {}
     if best is not None:
         slots, positions = LAYOUTS[best["layout"]]
-        settings = AuctionSettings(floor=best["floor"], max_slots=slots, positions=positions)
+        settings = AuctionSettings(
+            floor=best["floor"], max_slots=slots, positions=positions, reserve=args.reserve
+        )
         auction = Auction(campaigns, clicks, settings)
         demand: Counter[str] = Counter()  # expected unthrottled spend per query, per campaign
+        demand_clicks: Counter[str] = Counter()
         for q in queries:
             for pl in auction.run(q, organic[q]).placements:
-                demand[pl.campaign_id] += THETA[pl.position] * alpha(q, pl.product_id) * pl.price
+                pc = THETA[pl.position] * alpha(q, pl.product_id)
+                demand[pl.campaign_id] += pc * pl.price
+                demand_clicks[pl.campaign_id] += pc
         cum = cumulative_shape(HOURLY)
         budgets, limited = {}, set()
         for c in campaigns:
@@ -332,7 +341,8 @@ def main() -> None:
     out = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "python bench/ads_sim.py "
-        + f"--queries {args.queries} --campaigns {args.campaigns} --arrivals {args.arrivals} --seed {args.seed}",
+        + f"--queries {args.queries} --campaigns {args.campaigns} --arrivals {args.arrivals} "
+        + f"--reserve {args.reserve} --budget-share {args.budget_share} --seed {args.seed}",
         "queries": len(queries),
         "judged_queries": len(judged),
         "campaigns": len(campaigns),
