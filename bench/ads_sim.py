@@ -248,7 +248,9 @@ def main() -> None:
     for floor in FLOORS:
         for name, (slots, positions) in LAYOUTS.items():
             auction = Auction(
-                campaigns, clicks, AuctionSettings(floor=floor, max_slots=slots, positions=positions)
+                campaigns,
+                clicks,
+                AuctionSettings(floor=floor, max_slots=slots, positions=positions, reserve=args.reserve),
             )
             revenue, ad_clicks, shown, filled, nd = 0.0, 0.0, 0, 0, []
             for q in queries:
