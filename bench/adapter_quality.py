@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from encoders_quality import sample  # noqa: E402
+from encoders_quality import sample, tuning_half_ndcg  # noqa: E402
 from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,11 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, m in out["methods"].items():  # type: ignore[union-attr]
         r = m["views"]["retrieval"]
         h = r["heldout"]
-        n, nh = r["ndcg@10_queries"], h["ndcg@10_queries"]
-        tuning = (r["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh)
+        nh = h["ndcg@10_queries"]
+        tuning = tuning_half_ndcg(r)
         rows[name] = {
             "heldout": h["ndcg@10"],
-            "tuning_half": round(tuning, 4),
+            "tuning_half": tuning,
             "all": r["ndcg@10"],
             "heldout_recall@100": h["recall@100"],
             "heldout_queries": nh,

@@ -39,6 +39,14 @@ def sample(data: EvalData, queries: int, distractors: int, seed: int) -> EvalDat
     return EvalData(f"{data.name}-sample", prods, qrels, data.min_grade, data.max_grade, data.threshold)
 
 
+def tuning_half_ndcg(view: dict) -> float:
+    """NDCG@10 on the tuning half, from a retrieval view's all-query and held-out figures
+    (the evaluation reports those two; the halves partition the queries)."""
+    h = view["heldout"]
+    n, nh = view["ndcg@10_queries"], h["ndcg@10_queries"]
+    return round((view["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh), 4)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -59,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, m in out["methods"].items():  # type: ignore[union-attr]
         r = m["views"]["retrieval"]
         h = r["heldout"]
-        n, nh = r["ndcg@10_queries"], h["ndcg@10_queries"]
-        tuning = (r["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh)
-        rows[name] = {"all": r["ndcg@10"], "tuning_half": round(tuning, 4), "heldout": h["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
+        tuning = tuning_half_ndcg(r)
+        rows[name] = {"all": r["ndcg@10"], "tuning_half": tuning, "heldout": h["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
         print(
             f"{name:28s} all {r['ndcg@10']:.4f}  tuning {tuning:.4f}  held-out {h['ndcg@10']:.4f}  R@100 {r['recall@100']}"
         )

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shopmind.demo.assistant import ORDER_SCHEMA
-from shopmind.demo.policies import POLICIES
+from shopmind.demo.policies import write_policies
 from shopmind.serve.app import create_app
 from shopmind.serve.auth import KeyStore
 from shopmind.store.livelog import EventLog
@@ -22,10 +22,7 @@ from test_serve import auth, build_workspace
 def workspace(tmp_path_factory) -> Path:
     ws = build_workspace(tmp_path_factory.mktemp("ws"))
     base = ws / "assistant"
-    (base / "policies").mkdir(parents=True)
-    for topic, pair in POLICIES.items():
-        for lang, text in zip(("en", "zh"), pair, strict=True):
-            (base / "policies" / f"{topic}.{lang}.md").write_text(text, encoding="utf-8")
+    write_policies(base / "policies")
     pl.DataFrame(
         [
             {

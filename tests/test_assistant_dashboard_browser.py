@@ -20,7 +20,7 @@ if not HAVE_BROWSER:
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from shopmind.demo.policies import POLICIES  # noqa: E402
+from shopmind.demo.policies import write_policies  # noqa: E402
 from shopmind.serve.auth import KeyStore  # noqa: E402
 from test_serve import _free_port, _serve, _wait_ready, build_workspace  # noqa: E402
 
@@ -28,11 +28,7 @@ from test_serve import _free_port, _serve, _wait_ready, build_workspace  # noqa:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
     ws = build_workspace(tmp_path_factory.mktemp("ws"))
-    folder = ws / "assistant" / "policies"
-    folder.mkdir(parents=True)
-    for topic, pair in POLICIES.items():
-        for lang, text in zip(("en", "zh"), pair, strict=True):
-            (folder / f"{topic}.{lang}.md").write_text(text, encoding="utf-8")
+    write_policies(ws / "assistant" / "policies")
     key = KeyStore(ws).add("dash", "read")
     port = _free_port()
     proc = _serve(Path(ws), port)

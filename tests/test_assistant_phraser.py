@@ -14,7 +14,7 @@ from shopmind.assistant.core import Assistant
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.phraser import PhraserConfig
 from shopmind.demo.assistant import ORDER_SCHEMA
-from shopmind.demo.policies import POLICIES
+from shopmind.demo.policies import policy_files
 from shopmind.search.engine import SearchConfig, SearchEngine
 
 PRODUCTS = pl.DataFrame(
@@ -83,8 +83,7 @@ class _Server:
 @pytest.fixture(scope="module")
 def shop() -> Assistant:
     engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
-    texts = {f"{t}.{lang}.md": pair[i] for t, pair in POLICIES.items() for i, lang in enumerate(("en", "zh"))}
-    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=texts))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
 
 
 def _with(shop: Assistant, reply: str | None):

@@ -32,7 +32,7 @@ import polars as pl
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
-from shopmind.demo.policies import POLICIES
+from shopmind.demo.policies import policy_files
 
 ORDER_STATUSES: tuple[str, ...] = ("placed", "shipped", "delivered", "returned")
 #: Defects injected into the demo's order table, one row each (what the validator must find).
@@ -318,8 +318,7 @@ def assistant_data(shop: DemoShop, seed: int = 42) -> AssistantData:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
     clean = _orders(shop, end)
     orders, defects = _inject(clean, rng)
-    policies = {f"{topic}.{lang}.md": text for topic, pair in POLICIES.items() for lang, text in zip(("en", "zh"), pair, strict=True)}  # fmt: skip
-    return AssistantData(orders, defects, policies, _questions(rng, shop, clean))
+    return AssistantData(orders, defects, policy_files(), _questions(rng, shop, clean))
 
 
 def write_assistant(data: AssistantData, out_dir: Path) -> dict[str, Path]:

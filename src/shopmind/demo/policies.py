@@ -9,6 +9,8 @@ retrieved section, and the labelled questions of ``demo.assistant`` are written 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 #: topic -> (English Markdown, Chinese Markdown)
 POLICIES: dict[str, tuple[str, str]] = {
     "shipping": (
@@ -191,3 +193,20 @@ Common questions: is accidental damage covered, what is not covered, dropped or 
 """,
     ),
 }
+
+
+def policy_files() -> dict[str, str]:
+    """The policies as the files a shop keeps them in: ``<topic>.<lang>.md`` -> Markdown text."""
+    return {
+        f"{topic}.{lang}.md": text
+        for topic, pair in POLICIES.items()
+        for lang, text in zip(("en", "zh"), pair, strict=True)
+    }
+
+
+def write_policies(folder: Path) -> Path:
+    """Write :func:`policy_files` into ``folder`` (created), as a workspace's ``assistant/policies``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in policy_files().items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
