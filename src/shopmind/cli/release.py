@@ -58,7 +58,12 @@ def build(
     """
     from shopmind.cli.progress import BuildDisplay
     from shopmind.release.build import build_release
-    from shopmind.release.components import DEFAULT_PARALLEL, default_components, default_vector_parts
+    from shopmind.release.components import (
+        DEFAULT_LATE,
+        DEFAULT_PARALLEL,
+        default_components,
+        default_vector_parts,
+    )
     from shopmind.release.progress import BuildProgress, progress_path
     from shopmind.release.releases import ReleaseError
 
@@ -82,6 +87,7 @@ def build(
                 cache_dir=cache or workspace / "cache",
                 vector_parts=default_vector_parts() if progressive else (),
                 parallel=DEFAULT_PARALLEL,
+                late=DEFAULT_LATE,
                 log=display.log,
                 progress=BuildProgress(progress_path(workspace), display.update),
                 on_publish=published,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,35 +149,50 @@ def demo(
 
     if dataset != "demo" and dataset not in ADAPTERS:
         raise fail(f"unknown dataset {dataset!r}; use 'demo' or one of: {', '.join(sorted(ADAPTERS))}")
-    if dataset == "demo":
-        demo_data(
-            out_dir=out_dir, seed=42, products=products, users=users, days=days, defect_rate=0.02, end=None
-        )
-        source, fmt, gate_cfg = out_dir, None, out_dir / "gate.toml"
-        _install_assistant_knowledge(out_dir / "assistant", workspace / "assistant")
-    else:
-        source, fmt, gate_cfg = data / dataset, dataset, None
-        if not source.exists():
-            raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
-    from shopmind.store.identity import ShopMismatch, claim_shop
-
-    try:  # a workspace holds one shop: never mix a second dataset into it
-        claim_shop(workspace, dataset)
-    except ShopMismatch as exc:
-        raise fail(str(exc)) from None
-    code = _ingest_in_child(source, fmt, workspace, gate_cfg, data)
-    if code == 1:
-        raise fail("the quality gate held the batch: see the report above; nothing was built")
-    if code != 0:
-        raise typer.Exit(code=code)  # the child printed the one-line error
-    from shopmind.release.releases import Releases
-
-    earlier = Releases(workspace).current_id()  # a re-run serves the last demo's release meanwhile
-    builder = _start_build(workspace, config)
+    source, fmt, gate_cfg = (out_dir, None, out_dir / "gate.toml") if dataset == "demo" else (data / dataset, dataset, None)  # fmt: skip
+    if dataset != "demo" and not source.exists():
+        raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    # both children import while this process generates the shop (issue 17: seconds, not minutes)
+    ingest = _prewarm_ingest(source, fmt, workspace, gate_cfg, data)
+    builder = _prewarm_build(workspace, config)
     try:
-        _wait_first_release(workspace, builder, earlier)
+        if dataset == "demo":
+            demo_data(
+                out_dir=out_dir,
+                seed=42,
+                products=products,
+                users=users,
+                days=days,
+                defect_rate=0.02,
+                end=None,
+            )
+            _install_assistant_knowledge(out_dir / "assistant", workspace / "assistant")
+        from shopmind.store.identity import ShopMismatch, claim_shop
+
+        try:  # a workspace holds one shop: never mix a second dataset into it
+            claim_shop(workspace, dataset)
+        except ShopMismatch as exc:
+            raise fail(str(exc)) from None
+        sys.stdout.flush()
+        code = ingest.go().wait()
+        if code == 1:
+            raise fail("the quality gate held the batch: see the report above; nothing was built")
+        if code != 0:
+            raise typer.Exit(code=code)  # the child printed the one-line error
+        from shopmind.release.progress import progress_path
+        from shopmind.release.releases import Releases
+
+        earlier = Releases(workspace).current_id()  # a re-run serves the last demo's release meanwhile
+        progress_path(workspace).unlink(missing_ok=True)
+        build = builder.go()
+    except BaseException:
+        ingest.cancel()
+        builder.cancel()
+        raise
+    try:
+        _wait_first_release(workspace, build, earlier)
         if no_serve:
-            _follow_build(workspace, builder, stop=None)
+            _follow_build(workspace, build, stop=None)
             return
         import threading
 
@@ -184,16 +200,16 @@ def demo(
         # the demo shop has judgments and a time span of events: a small evaluation after the
         # complete release fills the evaluation dashboard (issue 18 item 13), never before it
         after = (lambda: _evaluate_demo(workspace, source)) if dataset == "demo" else None
-        threading.Thread(target=_follow_build, args=(workspace, builder, stop, after), daemon=True).start()
+        threading.Thread(target=_follow_build, args=(workspace, build, stop, after), daemon=True).start()
         _print_dashboard_link(workspace, host, port)
         try:
             serve(workspace=workspace, host=host, port=port, config=config, log_level="warning")
         finally:
             stop.set()
     finally:
-        if builder.poll() is None:  # the demo stopped before the vectors were done
-            builder.terminate()
-            builder.wait(timeout=30)
+        if build.poll() is None:  # the demo stopped before the vectors were done
+            build.terminate()
+            build.wait(timeout=30)
 
 
 def _install_assistant_knowledge(src: Path, dst: Path) -> None:
@@ -208,23 +224,21 @@ def _install_assistant_knowledge(src: Path, dst: Path) -> None:
         shutil.copyfile(doc, dst / "policies" / doc.name)
 
 
-def _ingest_in_child(source: Path, fmt: str | None, workspace: Path, config: Path | None, data: Path) -> int:
-    """``shopmind ingest`` in a child process, printing to this terminal; its exit code.
+def _prewarm_ingest(source: Path, fmt: str | None, workspace: Path, config: Path | None, data: Path) -> Any:
+    """``shopmind ingest`` in a child process (started early, see ``cli/warm.py``), printing to
+    this terminal.
 
     Why a child: the gate over ~150k demo events (DuckDB, scipy.stats, the batch itself) leaves
     a few hundred MB in a process's allocator after it is done; the demo process then serves
     for hours, so it must not be the one that ingested (issue 18 item 16)."""
-    import subprocess
-    import sys
+    from shopmind.cli.warm import INGEST_MODULES, Prewarmed
 
-    cmd = [sys.executable, "-m", "shopmind.cli", "ingest", str(source), "--workspace", str(workspace)]
-    cmd += ["--data-root", str(data)]
+    args = ["ingest", str(source), "--workspace", str(workspace), "--data-root", str(data)]
     if fmt is not None:
-        cmd += ["--format", fmt]
+        args += ["--format", fmt]
     if config is not None:
-        cmd += ["--config", str(config)]
-    sys.stdout.flush()
-    return subprocess.call(cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        args += ["--config", str(config)]
+    return Prewarmed(args, INGEST_MODULES, preexec_fn=_die_with_parent)
 
 
 def _print_dashboard_link(workspace: Path, host: str, port: int) -> None:
@@ -241,24 +255,16 @@ def _print_dashboard_link(workspace: Path, host: str, port: int) -> None:
     )
 
 
-def _start_build(workspace: Path, config: Path | None) -> Any:
-    """``shopmind build`` (progressive) in a child process: its first release is served while
-    it computes the text vectors, on the other core. Its output goes to ``build.log``; its
-    progress to ``releases/progress.json``, which this process draws."""
-    import subprocess
-    import sys
+def _prewarm_build(workspace: Path, config: Path | None) -> Any:
+    """``shopmind build`` (progressive) in a child process, started early (``cli/warm.py``): its
+    first release is served while it computes the text vectors, on the other core. Its output
+    goes to ``build.log``; its progress to ``releases/progress.json``, which this process draws."""
+    from shopmind.cli.warm import BUILD_MODULES, Prewarmed
 
-    from shopmind.release.progress import progress_path
-
-    workspace.mkdir(parents=True, exist_ok=True)
-    progress_path(workspace).unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "shopmind.cli", "build", "--workspace", str(workspace)]
+    args = ["build", "--workspace", str(workspace)]
     if config is not None:
-        cmd += ["--config", str(config)]
-    log = open(workspace / "build.log", "w", encoding="utf-8")  # noqa: SIM115 - owned by the child
-    return subprocess.Popen(
-        cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent
-    )
+        args += ["--config", str(config)]
+    return Prewarmed(args, BUILD_MODULES, log=workspace / "build.log", preexec_fn=_die_with_parent)
 
 
 def _die_with_parent() -> None:

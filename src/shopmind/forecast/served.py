@@ -83,6 +83,8 @@ def load_served(folder: str) -> ServedForecast:
 
 def why_none(manifest: dict[str, Any]) -> str:
     """Why a release has no forecasts, from its manifest."""
+    if manifest.get("parts", {}).get("forecast") == "pending":
+        return "forecasts are still building: they come with the complete release (see /readyz)"
     facts = manifest.get("components", {}).get("forecast")
     if facts is None:
         return "the current release was built without forecasts (rebuild with `shopmind build`)"

@@ -16,6 +16,10 @@ completed ones written anew — is published the same atomic way. A server swaps
 so no request ever sees a product set half in the dense index. A build killed during the
 vector stage leaves the first release serving; the next build removes its staging folder.
 
+**Late components.** Components named in ``late`` (profiles, forecasts: nothing a first
+search needs) are left out of the first release, marked ``"pending"`` like the vectors, and
+built in the second stage; a build with no vector stage builds them in its only release.
+
 **Both cores.** Components named in ``parallel`` run in a child process (one BLAS/OpenMP
 thread) while the others run here; their artefacts land in the same staging folder.
 """
@@ -121,6 +125,7 @@ def build_release(
     parallel: Parallel = (),
     progress: BuildProgress | None = None,
     on_publish: Callable[[dict[str, Any]], None] | None = None,
+    late: Collection[str] = (),
 ) -> dict[str, Any]:
     """Build and publish a release; returns the manifest of the last release published.
 
@@ -137,7 +142,7 @@ def build_release(
             forgetting = erasure_pending(workspace)
             manifest = _build_locked(
                 workspace, releases, components, dict(settings or {}), force, keep, cache_dir, log,
-                vector_parts, parallel, progress, on_publish,
+                vector_parts, parallel, progress, on_publish, frozenset(late),
             )  # fmt: skip
             if forgetting:  # every model refitted, every older release deleted
                 finish_erasure(workspace)
@@ -161,6 +166,7 @@ def _build_locked(
     parallel: Parallel,
     progress: BuildProgress,
     on_publish: Callable[[dict[str, Any]], None] | None,
+    late: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     started = time.perf_counter()
     releases.clean_staging()
@@ -207,13 +213,17 @@ def _build_locked(
         "live_drain": drained.facts(),
         "settings": settings,
     }
-    parts_done = {name: "complete" for name, _ in components}
     pending = {p.name: "pending" for p in vector_parts if p.name in deferred}
     skipped = {p.name: "not needed" for p in vector_parts if p.name not in deferred}
+    # late components wait for the second stage, if there is one
+    waiting = [(n, b) for n, b in components if n in late] if pending else []
+    early = [(n, b) for n, b in components if (n, b) not in waiting]
+    parts_done = {name: "complete" for name, _ in early}
+    pending.update({name: "pending" for name, _ in waiting})
 
-    # ---- stage 1: every component (without the deferred vectors)
+    # ---- stage 1: every component (without the deferred vectors and the late components)
     def first_stage(rid: str, staging: Path) -> dict[str, Any]:
-        facts = _run_components(ctx, components, staging, parallel)
+        facts = _run_components(ctx, early, staging, parallel)
         return {
             "id": rid,
             "created_at": datetime.now(UTC).isoformat(),
@@ -235,7 +245,7 @@ def _build_locked(
     def second_stage(rid: str, staging: Path) -> dict[str, Any]:
         facts = {k: dict(v) for k, v in manifest["components"].items()}
         redone = {p.component for p in vector_parts if p.name in deferred}
-        for name, _ in components:
+        for name, _ in early:
             if name not in redone:
                 shutil.copytree(first / name, staging / name, copy_function=_link_or_copy)
         todo = [
@@ -243,10 +253,12 @@ def _build_locked(
             for p in vector_parts
             if p.name in deferred
         ]
-        done = _run_components(ctx, todo, staging, parallel)
+        done = _run_components(ctx, [*todo, *waiting], staging, parallel)
         for p in vector_parts:
             if p.name in deferred:
                 facts[p.component][p.name] = done[p.component]
+        for name, _ in waiting:
+            facts[name] = done[name]
         return {
             "id": rid,
             "created_at": datetime.now(UTC).isoformat(),

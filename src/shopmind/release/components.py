@@ -587,8 +587,12 @@ def recs_in_child(name: str, ctx: BuildContext) -> bool:
 #: what runs in a child process beside the rest (both cores busy)
 DEFAULT_PARALLEL = recs_in_child
 
+#: components no first search needs: built with the text vectors, after the first release serves
+DEFAULT_LATE = ("profiles", "forecast")
+
 __all__ = [
     "BUILD_KEYS",
+    "DEFAULT_LATE",
     "DEFAULT_PARALLEL",
     "build_catalog",
     "build_recs",

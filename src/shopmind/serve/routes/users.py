@@ -23,6 +23,10 @@ router = APIRouter(tags=["users"])
 
 def _profiles(rel: LoadedRelease) -> Any:
     profiles = getattr(rel, "profiles", None)
+    if profiles is None and rel.manifest.get("parts", {}).get("profiles") == "pending":
+        raise ApiError(
+            503, "profiles_building", "user profiles are still building: they come with the complete release"
+        )
     if profiles is None:
         raise ApiError(
             503, "no_profiles", "the current release has no user profiles (rebuild with `shopmind build`)"

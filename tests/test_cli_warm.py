@@ -1,0 +1,34 @@
+"""A pre-warmed child command (``shopmind.cli.warm``): imports first, runs only when told
+``go``, writes nothing when cancelled, and passes its exit code and output through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shopmind.cli.warm import Prewarmed, run
+
+
+def test_cancelled_child_runs_nothing_and_writes_nothing(tmp_path: Path) -> None:
+    log = tmp_path / "ws" / "build.log"
+    child = Prewarmed(["build", "--workspace", str(tmp_path / "ws")], ["shopmind.cli"], log=log)
+    child.cancel()
+    assert child.proc.returncode == 0
+    assert not log.exists() and not (tmp_path / "ws").exists()
+
+
+def test_go_runs_the_command_with_its_exit_code_and_output_in_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "out" / "build.log"
+    child = Prewarmed(["build", "--workspace", str(tmp_path / "empty")], ["shopmind.cli"], log=log)
+    assert child.go().wait(timeout=120) == 2  # a user error: no store in that workspace
+    text = log.read_text(encoding="utf-8")
+    assert "no shopmind store" in text and "Traceback" not in text
+
+
+def test_a_successful_command_exits_zero(tmp_path: Path) -> None:
+    log = tmp_path / "formats.log"
+    assert Prewarmed(["formats"], [], log=log).go().wait(timeout=120) == 0
+    assert "online-retail" in log.read_text(encoding="utf-8")
+
+
+def test_usage_without_separator_is_exit_2() -> None:
+    assert run(["shopmind.cli"]) == 2

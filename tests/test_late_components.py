@@ -1,0 +1,108 @@
+"""Late components (profiles, forecasts): left out of the first release of a progressive build,
+marked pending, and built with the text vectors into the complete release — nothing a first
+search needs waits for them (issue 17: seconds to a searchable shop)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shopmind.config import GateConfig
+from shopmind.demo.generator import generate
+from shopmind.forecast.served import why_none
+from shopmind.quality.gate import publish, run_gate
+from shopmind.release.build import BuildContext, VectorPart, build_release
+from shopmind.release.components import DEFAULT_LATE, build_catalog
+from shopmind.release.releases import Releases
+from shopmind.store.store import Store
+
+
+@pytest.fixture(scope="module")
+def shop():
+    return generate(seed=5, n_products=80, n_users=40, days=5)
+
+
+@pytest.fixture()
+def ws(tmp_path, shop) -> Path:
+    ws = tmp_path / "ws"
+    gate = GateConfig()
+    with Store(ws) as store:
+        publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
+    return ws
+
+
+def _notes(ctx: BuildContext, folder: Path) -> dict:
+    """A late component: counts what it saw (so the test can check it ran on the same data)."""
+    (folder / "notes.json").write_text(json.dumps({"events": ctx.events.height}), encoding="utf-8")
+    return {"events": ctx.events.height}
+
+
+def _vectors(needed: bool, fail: bool = False) -> VectorPart:
+    def build(_ctx: BuildContext, base: Path, folder: Path) -> dict:
+        if fail:
+            raise RuntimeError("the vector stage failed")
+        shutil.copytree(base, folder, dirs_exist_ok=True)
+        (folder / "vectors.txt").write_text("v", encoding="utf-8")
+        return {"vectors": 1}
+
+    return VectorPart("catalog_vectors", "catalog", lambda _ctx: needed, build)
+
+
+COMPONENTS = [("catalog", build_catalog), ("notes", _notes)]
+
+
+def test_late_component_is_pending_in_the_first_release_and_complete_in_the_second(ws):
+    published: list[dict] = []
+    final = build_release(
+        ws, COMPONENTS, force=True, vector_parts=[_vectors(True)], late={"notes"}, on_publish=published.append
+    )
+    first, complete = published
+    assert first["complete"] is False
+    assert first["parts"]["notes"] == "pending" and first["parts"]["catalog_vectors"] == "pending"
+    assert first["parts"]["catalog"] == "complete"
+    assert "notes" not in first["components"]
+    assert not (ws / "releases" / first["id"] / "notes").exists()
+    assert final["id"] == complete["id"] and complete["complete"] is True
+    assert complete["parts"]["notes"] == "complete"
+    folder = ws / "releases" / complete["id"]
+    events = json.loads((folder / "notes" / "notes.json").read_text(encoding="utf-8"))["events"]
+    assert events == complete["rows"]["events"] == complete["components"]["notes"]["events"]
+    assert (folder / "catalog" / "vectors.txt").exists()
+    assert Releases(ws).current_id() == complete["id"]
+
+
+def test_without_a_vector_stage_late_components_are_in_the_only_release(ws):
+    published: list[dict] = []
+    m = build_release(
+        ws,
+        COMPONENTS,
+        force=True,
+        vector_parts=[_vectors(False)],
+        late={"notes"},
+        on_publish=published.append,
+    )
+    assert len(published) == 1 and m["complete"] is True
+    assert m["parts"]["notes"] == "complete" and m["parts"]["catalog_vectors"] == "not needed"
+    assert (ws / "releases" / m["id"] / "notes" / "notes.json").exists()
+
+
+def test_a_failed_second_stage_leaves_the_first_release_serving_without_the_late_part(ws):
+    published: list[dict] = []
+    with pytest.raises(RuntimeError, match="vector stage failed"):
+        build_release(
+            ws, COMPONENTS, force=True, vector_parts=[_vectors(True, fail=True)], late={"notes"},
+            on_publish=published.append,
+        )  # fmt: skip
+    assert len(published) == 1
+    assert Releases(ws).current_id() == published[0]["id"]
+    assert not (ws / "releases" / published[0]["id"] / "notes").exists()
+
+
+def test_the_default_late_components_say_they_are_building():
+    assert set(DEFAULT_LATE) == {"profiles", "forecast"}
+    msg = why_none({"parts": {"forecast": "pending"}, "components": {}})
+    assert "still building" in msg
+    assert "without forecasts" in why_none({"parts": {}, "components": {}})
