@@ -31,7 +31,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopmind import __version__
-from shopmind.privacy import secure_workspace, workspace_secret
+from shopmind.privacy import policy_notice, secure_workspace, workspace_secret
 from shopmind.serve.api import ApiError, error_response
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.contract import allowed_methods, install_openapi
@@ -91,6 +91,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(request, 500, "internal", "internal error (logged with this request id)")
 
 
+def _close_buffered_logs(app: FastAPI) -> None:
+    """Write what the request-path logs (experiment exposures, assistant turns, any other
+    ``BufferedTable`` a router keeps on ``app.state``) still hold: a clean stop must not drop
+    their last second of rows."""
+    from shopmind.store.buffered import BufferedTable
+
+    for value in list(getattr(app.state, "_state", {}).values()):
+        if isinstance(value, BufferedTable):
+            value.close()
+
+
 def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None) -> FastAPI:
     """Build the app for a workspace; the release is loaded at startup and followed after."""
     workspace = Path(workspace)
@@ -101,6 +112,8 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     # before files were created so (or by a process with a looser umask)
     secure_workspace(workspace)
     shop = Shop(workspace, eventlog, poll_seconds=float(cfg["poll_seconds"]))
+    if notice := policy_notice(workspace):  # raw customer ids kept: say so at every start
+        logging.getLogger("shopmind.serve").warning(notice)
     keys = KeyStore(workspace)
     storefront_key = None
     if cfg["storefront_events"]:
@@ -114,6 +127,7 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         shop.refresh()
         shop.watch()
         yield
+        _close_buffered_logs(app)
         shop.stop()
         eventlog.close()
 
