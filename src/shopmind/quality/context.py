@@ -35,7 +35,7 @@ def catalog_of(store: Store | None, accepted_products: pl.DataFrame | None) -> p
     return pl.concat(parts, how="vertical_relaxed").unique("product_id", keep="first", maintain_order=True)
 
 
-def _category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
+def category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
     """TRUE for paths with a level placed under a parent that < 5 % of that level's uses have."""
     counts = frame.filter(pl.col("category_path").is_not_null()).group_by("category_path").len("n")
     if store is not None:
@@ -82,7 +82,7 @@ def add_context(
     table: TableName, frame: pl.DataFrame, catalog: pl.DataFrame | None, store: Store | None
 ) -> pl.DataFrame:
     if table == "products":
-        return frame.with_columns(_category_minority(frame, store).alias("_cat_minority"))
+        return frame.with_columns(category_minority(frame, store).alias("_cat_minority"))
     id_col = "item_id" if table == "events" else "product_id"
     if catalog is None:
         frame = frame.with_columns(

@@ -281,7 +281,7 @@ def _assert_account(table: str, input_rows: int, accepted: pl.DataFrame, quarant
         raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
 
 
-def _row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> list[dict[str, Any]]:
+def row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> list[dict[str, Any]]:
     out = []
     for name, t in outcomes.items():
         for code, n in sorted(t.failed.items()):
@@ -297,7 +297,7 @@ def _row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> lis
     return out
 
 
-def _batch_checks(
+def batch_checks(
     outcomes: dict[TableName, TableOutcome],
     cfg: GateConfig,
     store: Store | None,
@@ -382,9 +382,9 @@ def run_gate(
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
         outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store, now)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
-    row_checks = _row_checks(outcomes, cfg)
-    batch_checks, drift = _batch_checks(outcomes, cfg, store, batch.source, now, profiles)
-    all_checks = row_checks + batch_checks
+    per_row = row_checks(outcomes, cfg)
+    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles)
+    all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
     return GateResult(
         run_id=run_id_for(started),

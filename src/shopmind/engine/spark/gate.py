@@ -32,7 +32,7 @@ from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
-from shopmind.quality.context import _category_minority, catalog_of, text_limits, timestamp_window
+from shopmind.quality.context import catalog_of, category_minority, text_limits, timestamp_window
 from shopmind.quality.drift import profile
 from shopmind.quality.gate import (
     COMPLETENESS_SCOPE,
@@ -40,9 +40,9 @@ from shopmind.quality.gate import (
     AccountError,
     GateResult,
     TableOutcome,
-    _batch_checks,
-    _row_checks,
+    batch_checks,
     fingerprint,
+    row_checks,
 )
 from shopmind.quality.quarantine import QUARANTINE_SCHEMA, encoding_audit, malformed_rows, payload_of
 from shopmind.quality.repair import AUDIT_SCHEMA
@@ -90,7 +90,7 @@ def _context(
         paths = _from_spark(counts, {"category_path": pl.Utf8, "count": pl.Int64})
         # the tree is judged on path counts: each path repeated by its count, one column on the driver
         expanded = paths.select(pl.col("category_path").repeat_by("count").explode())
-        minority = expanded.filter(_category_minority(expanded, store))["category_path"].unique()
+        minority = expanded.filter(category_minority(expanded, store))["category_path"].unique()
         odd = to_spark_frame(
             spark,
             pl.DataFrame(
@@ -418,9 +418,9 @@ def run_gate_spark(
         )
         paths.update(written)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
-    row_checks = _row_checks(outcomes, cfg)
-    batch_checks, drift = _batch_checks(outcomes, cfg, store, batch.source, now, profiles)
-    all_checks = row_checks + batch_checks
+    per_row = row_checks(outcomes, cfg)
+    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles)
+    all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
     meta = {**batch.meta, "engine": "spark", "spark_master": spark.sparkContext.master, "spark_output": paths}
     result = GateResult(
