@@ -14,7 +14,10 @@ three canonical tables stay byte-identical and the assistant's tables are consis
   with its intent, slots and the facts a correct answer must state (order status, policy
   section, product price/stock/colour, products matching a search), plus privacy probes (an
   order asked for by another customer) and out-of-scope questions, plus a small "heldout" set
-  written after the assistant was finished and never used to change it. The phrasings here are
+  written after the assistant was finished and never used to change it, plus "heldout2"
+  (``demo.assistant_heldout2``: every intent, orders by id, products, searches, comparisons;
+  drawn from its own random stream so the other sets do not change), committed before the
+  second round of intent/retrieval work and never used to tune it. The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -22,6 +25,7 @@ three canonical tables stay byte-identical and the assistant's tables are consis
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from shopmind.demo import assistant_heldout2 as H
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -214,7 +219,9 @@ def _colour_key(row: dict) -> str | None:
     return None if v is None else _COLOUR_ZH.get(v, v)
 
 
-def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -> list[dict[str, object]]:
+def _questions(
+    rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, seed: int
+) -> list[dict[str, object]]:
     qs: list[dict[str, object]] = []
 
     def add(lang: str, text: str, intent: str, slots: dict, expect: dict, **kw: object) -> None:
@@ -224,9 +231,7 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
 
     # orders: each template with a different order, its customer asking; then privacy probes
     pick = rng.choice(orders.height, size=min(orders.height, len(Q.ORDER_Q) + 4), replace=False)
-    for (lang, tpl), i in zip(Q.ORDER_Q, pick, strict=False):
-        o = orders.row(int(i), named=True)
-        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
+    _order_questions(add, orders, Q.ORDER_Q, pick)
     for j, i in enumerate(pick[len(Q.ORDER_Q) :]):
         o = orders.row(int(i), named=True)
         others = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"]
@@ -236,16 +241,68 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
         lang, tpl = Q.ORDER_Q[j * 2 % len(Q.ORDER_Q)]
         who = other if j % 2 == 0 else None
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
-    # policies
-    for section, items in Q.POLICY_Q.items():
+    _policy_questions(add, Q.POLICY_Q)
+    prods = _usable_products(shop, repaired=True)
+    _product_questions(add, rng, shop, Q.PRODUCT_Q * 2)
+    _search_questions(add, rng, prods, Q.SEARCH_Q * 3)
+    # multi-turn: a follow-up keeps the product search and adds a colour
+    for lang, first, follow, col in (("en", "show me maxi dresses under $150", "and in red?", "red"), ("zh", "有没有500元以下的长款连衣裙", "黑色的呢？", "black"), ("en", "any sneakers under $120?", "what about white ones?", "white")):  # fmt: skip
+        leaf = next(lf for lf in V.LEAVES if lf.query_en in first or lf.query_zh in first)
+        path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
+        cap = float(first.split("$")[1].split()[0].rstrip("?")) if "$" in first else 500.0
+        cur = "USD" if "$" in first else "CNY"
+        m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
+        m = m.filter(pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean))
+        add(lang, follow, "product_search", {"price_max": cap, "colour": col}, {"matches": sorted(m["product_id"]), "category": path}, history=[first])  # fmt: skip
+    # compare two products by id
+    _compare_questions(add, rng, prods, [t for t in (("en", "which is cheaper, {a} or {b}?"), ("zh", "{a}和{b}哪个更便宜"), ("mixed", "compare 一下 {a} 和 {b}")) for t in (t, t)])  # fmt: skip
+    _canned_questions(add, Q.COMPLAINT_Q, Q.GREETING_Q, Q.OOS_Q)
+    for q in qs:
+        q["set"] = "main"
+    for lang, text, intent, section in Q.HELDOUT_Q:
+        expect = (
+            {"section": section}
+            if section
+            else {"handoff": True}
+            if intent in ("out_of_scope", "complaint")
+            else {}
+        )
+        add(lang, text, intent, {}, expect)
+        qs[-1]["set"] = "heldout"
+    # held-out 2: its own random stream, so the sets above are unchanged by it
+    n = len(qs)
+    rng2 = np.random.default_rng(np.random.SeedSequence([seed, 13, 2]))
+    pick2 = rng2.choice(orders.height, size=min(orders.height, len(H.ORDER_Q)), replace=False)
+    _order_questions(add, orders, H.ORDER_Q, pick2)
+    _policy_questions(add, H.POLICY_Q)
+    _product_questions(add, rng2, shop, H.PRODUCT_Q)
+    _search_questions(add, rng2, prods, H.SEARCH_Q)
+    _compare_questions(add, rng2, prods, H.COMPARE_Q)
+    _canned_questions(add, H.COMPLAINT_Q, H.GREETING_Q, H.OOS_Q)
+    for q in qs[n:]:
+        q["set"] = "heldout2"
+    return qs
+
+
+def _order_questions(add: Callable[..., None], orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
+    """Each template with a different order (``pick``), asked by that order's customer."""
+    for (lang, tpl), i in zip(templates, pick, strict=False):
+        o = orders.row(int(i), named=True)
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
+
+
+def _policy_questions(add: Callable[..., None], by_section: dict[str, list[tuple[str, str]]]) -> None:
+    for section, items in by_section.items():
         intent = Q.POLICY_INTENT[section.split("-")[0]]
         for lang, text in items:
             add(lang, text, intent, {}, {"section": section})
-    # product questions (page context or by name)
-    prods = _usable_products(shop, repaired=True)
+
+
+def _product_questions(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, templates: list) -> None:  # fmt: skip
+    """Price/stock/colour of a product on its page or named by its (unique) title."""
     named = _unique_titles(_usable_products(shop, repaired=False))
-    sample = named.sample(n=min(named.height, len(Q.PRODUCT_Q) * 2), seed=int(rng.integers(1 << 30)))
-    for k, (lang, field, tpl, ctx) in enumerate((Q.PRODUCT_Q * 2)[: sample.height]):
+    sample = named.sample(n=min(named.height, len(templates)), seed=int(rng.integers(1 << 30)))
+    for k, (lang, field, tpl, ctx) in enumerate(templates[: sample.height]):
         r = sample.row(k, named=True)
         if (lang == "en") == (r["language"] == "zh") and not ctx:
             continue  # ask for a product by name in the language of its title
@@ -254,9 +311,12 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
             continue
         text = tpl.format(t=r["title"])
         add(lang, text, "product_question", {"product_ids": [r["product_id"]]}, {"product_id": r["product_id"], "field": field, "value": value}, page_product=r["product_id"] if ctx else None)  # fmt: skip
-    # product search with a price cap (and colour), ground truth = every matching product
+
+
+def _search_questions(add: Callable[..., None], rng: np.random.Generator, prods: pl.DataFrame, templates: list[tuple[str, str]]) -> None:  # fmt: skip
+    """Product search with a price cap (and colour); ground truth = every matching product."""
     leaves = [lf for lf in V.LEAVES if lf.colours and " " not in lf.query_zh]
-    for lang, tpl in Q.SEARCH_Q * 3:
+    for lang, tpl in templates:
         leaf = leaves[int(rng.integers(len(leaves)))]
         col = leaf.colours[int(rng.integers(len(leaf.colours)))]
         cur = "USD" if "$" in tpl or "dollars" in tpl else "CNY"
@@ -270,46 +330,29 @@ def _questions(rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame) -
                 pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean)
             )
         add(lang, text, "product_search", {"price_max": float(cap), "colour": col if with_colour else None}, {"matches": sorted(m["product_id"]), "category": path})  # fmt: skip
-    # multi-turn: a follow-up keeps the product search and adds a colour
-    for lang, first, follow, col in (("en", "show me maxi dresses under $150", "and in red?", "red"), ("zh", "有没有500元以下的长款连衣裙", "黑色的呢？", "black"), ("en", "any sneakers under $120?", "what about white ones?", "white")):  # fmt: skip
-        leaf = next(lf for lf in V.LEAVES if lf.query_en in first or lf.query_zh in first)
-        path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
-        cap = float(first.split("$")[1].split()[0].rstrip("?")) if "$" in first else 500.0
-        cur = "USD" if "$" in first else "CNY"
-        m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
-        m = m.filter(pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean))
-        add(lang, follow, "product_search", {"price_max": cap, "colour": col}, {"matches": sorted(m["product_id"]), "category": path}, history=[first])  # fmt: skip
-    # compare two products by id
-    for lang, tpl in (("en", "which is cheaper, {a} or {b}?"), ("zh", "{a}和{b}哪个更便宜"), ("mixed", "compare 一下 {a} 和 {b}")):  # fmt: skip
-        for _ in range(2):
-            cur = "USD" if lang == "en" else "CNY"
-            pool = prods.filter(pl.col("currency") == cur)
-            if pool.height < 2:
-                continue
-            two = pool.sample(n=2, seed=int(rng.integers(1 << 30))).sort("price")
-            a, b = two.row(0, named=True), two.row(1, named=True)
-            if a["price"] == b["price"]:
-                continue
-            add(lang, tpl.format(a=b["product_id"], b=a["product_id"]), "compare", {"product_ids": sorted([a["product_id"], b["product_id"]])}, {"cheaper": a["product_id"], "products": sorted([a["product_id"], b["product_id"]])})  # fmt: skip
-    for lang, text in Q.COMPLAINT_Q:
+
+
+def _compare_questions(add: Callable[..., None], rng: np.random.Generator, prods: pl.DataFrame, templates: list[tuple[str, str]]) -> None:  # fmt: skip
+    """Two random products of one currency (en: USD, else CNY), the dearer named first."""
+    for lang, tpl in templates:
+        cur = "USD" if lang == "en" else "CNY"
+        pool = prods.filter(pl.col("currency") == cur)
+        if pool.height < 2:
+            continue
+        two = pool.sample(n=2, seed=int(rng.integers(1 << 30))).sort("price")
+        a, b = two.row(0, named=True), two.row(1, named=True)
+        if a["price"] == b["price"]:
+            continue
+        add(lang, tpl.format(a=b["product_id"], b=a["product_id"]), "compare", {"product_ids": sorted([a["product_id"], b["product_id"]])}, {"cheaper": a["product_id"], "products": sorted([a["product_id"], b["product_id"]])})  # fmt: skip
+
+
+def _canned_questions(add: Callable[..., None], complaints: list, greetings: list, oos: list) -> None:
+    for lang, text in complaints:
         add(lang, text, "complaint", {}, {"handoff": True})
-    for lang, text in Q.GREETING_Q:
+    for lang, text in greetings:
         add(lang, text, "greeting", {}, {})
-    for lang, text in Q.OOS_Q:
+    for lang, text in oos:
         add(lang, text, "out_of_scope", {}, {"handoff": True})
-    for q in qs:
-        q["set"] = "main"
-    for lang, text, intent, section in Q.HELDOUT_Q:
-        expect = (
-            {"section": section}
-            if section
-            else {"handoff": True}
-            if intent in ("out_of_scope", "complaint")
-            else {}
-        )
-        add(lang, text, intent, {}, expect)
-        qs[-1]["set"] = "heldout"
-    return qs
 
 
 def assistant_data(shop: DemoShop, seed: int = 42) -> AssistantData:
@@ -318,7 +361,7 @@ def assistant_data(shop: DemoShop, seed: int = 42) -> AssistantData:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
     clean = _orders(shop, end)
     orders, defects = _inject(clean, rng)
-    return AssistantData(orders, defects, policy_files(), _questions(rng, shop, clean))
+    return AssistantData(orders, defects, policy_files(), _questions(rng, shop, clean, seed))
 
 
 def write_assistant(data: AssistantData, out_dir: Path) -> dict[str, Path]:
