@@ -76,6 +76,9 @@ CASES: list[tuple[str, str, Any, Check, Any]] = [
     (RECS, "price_max", 30, lambda b, p: _all(b, lambda r: r["price"] <= 30, p), "nan-ish"),
     (RECS, "in_stock", "true", lambda b, p: _all(b, lambda r: (r["stock"] or 0) > 0, p), "sometimes"),
     ("/v1/items/P3/similar", "k", 3, lambda b, p: 0 < len(b["items"]) <= 3, 201),
+    # ads are off for this shop: a shopper id changes nothing (no sponsored item)
+    ("/v1/items/P3/similar", "user_id", "u3", lambda b, p: bool(b["items"]) and not any(i.get("sponsored") for i in b["items"]), "x" * 201),
+    ("/v1/items/P3/similar", "session_id", "s1", lambda b, p: bool(b["items"]) and not any(i.get("sponsored") for i in b["items"]), "x" * 201),
     ("/v1/items/P3/bought-together", "k", 2, lambda b, p: len(b["items"]) <= 2, -1),
     ("/v1/quality/runs", "limit", 1, lambda b, p: len(b["runs"]) == 1, 0),
 ]  # fmt: skip

@@ -2,7 +2,10 @@
 
 ``campaign.py`` validates definitions, ``clickmodel.py`` predicts click probability (position-based
 model), ``auction.py`` picks and prices the sponsored slots of one request and blends them into the
-organic list, ``pacing.py`` spreads each budget over the day. Not wired into serving yet.
+organic list, ``pacing.py`` spreads each budget over the day. Served through ``settings.py`` (the
+``[ads]`` table, off by default), ``ledger.py`` (campaigns, impressions, clicks, spend and sales in
+the workspace, shared by workers) and ``serving.py`` (the per-process auction state);
+``serve/routes/ads.py`` is the API and the hook search and "similar items" call.
 """
 
 from shopmind.ads.auction import Auction, AuctionResult, AuctionSettings, Item, Placement, gsp_prices

@@ -59,3 +59,12 @@ class PositionClickModel:
 
     def qualities(self, pids: Sequence[str]) -> list[float]:
         return [self.quality(p) for p in pids]
+
+    def set_counts(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        """Replace what was learnt with ``(product, position, impressions, clicks)`` aggregates
+        (the ads ledger's counts: the same estimate as ``observe`` over the impressions one by one)."""
+        self._exams, self._clicks = {}, {}
+        for pid, pos, n, clicks in rows:
+            self._exams[pid] = self._exams.get(pid, 0.0) + n * self.examination(pos)
+            if clicks:
+                self._clicks[pid] = self._clicks.get(pid, 0.0) + float(clicks)

@@ -58,6 +58,9 @@ SEARCH_RUNTIME = {
 def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
     """Refuse any override a server cannot apply per request, naming the field."""
     for section, table in overrides.items():
+        if section == "ads":  # sponsored placements on/off and their guardrails (shopmind.ads.settings)
+            _check_ads(table, f"{where}.ads")
+            continue
         if section != "search":
             raise ExperimentError(
                 f"{where}.{section}: only [search] settings switch per request against one release "
@@ -73,6 +76,18 @@ def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
                 )
             if not check(value):
                 raise ExperimentError(f"{where}.search.{key}: must be {check.__doc__}, got {value!r}")
+
+
+def _check_ads(table: Any, where: str) -> None:
+    """``[ads]`` keys a variant may switch per request (every key of ``AdsSettings``)."""
+    from shopmind.ads.settings import AdsSettingsError, parse_settings
+
+    if not isinstance(table, Mapping):
+        raise ExperimentError(f"{where}: must be a table")
+    try:
+        parse_settings(table, where=where)
+    except AdsSettingsError as exc:
+        raise ExperimentError(str(exc)) from None
 
 
 def search_engine_for(engine: Any, overrides: Mapping[str, Any], cache: dict[Any, Any]) -> Any:

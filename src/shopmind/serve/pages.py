@@ -259,6 +259,19 @@ def assistant_dashboard(request: Request) -> HTMLResponse:
     return _dashboard(request, "assistant.html", "assistant", data)
 
 
+@router.get("/dashboard/ads", response_class=HTMLResponse)
+def ads_dashboard(request: Request) -> HTMLResponse:
+    """Sponsored placements per campaign: impressions, clicks, CTR, spend, attributed sales
+    (``shopmind.ads.ledger.report``, settled from the live log first), rendered on the server."""
+
+    def data() -> dict[str, Any]:
+        from shopmind.serve.routes.ads import ads_view
+
+        return {"s": ads_view(request)}
+
+    return _dashboard(request, "ads.html", "ads", data)
+
+
 @router.get("/dashboard/login", response_class=HTMLResponse)
 def dashboard_login_page(request: Request) -> HTMLResponse:
     """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""

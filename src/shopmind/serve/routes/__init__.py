@@ -3,6 +3,7 @@ admin and health); :func:`shopmind.serve.app.create_app` includes them all."""
 
 from shopmind.serve.routes import (
     admin,
+    ads,
     assistant,
     events,
     experiments,
@@ -19,5 +20,6 @@ ROUTERS += (users.router,)
 ROUTERS += (assistant.router,)
 ROUTERS += (experiments.router,)
 ROUTERS += (forecast.router,)
+ROUTERS += (ads.router,)
 
 __all__ = ["ROUTERS"]

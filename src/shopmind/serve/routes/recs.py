@@ -11,6 +11,8 @@ from fastapi.responses import Response
 from shopmind.recommend.rules import Filters, RecsError
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
 from shopmind.serve.contract import json_body
+from shopmind.serve.routes.ads import sponsor_similar
+from shopmind.serve.routes.experiments import IdQuery
 from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
 
@@ -94,11 +96,20 @@ async def for_user(
 
 
 @router.get("/v1/items/{item_id}/similar", response_model=dict[str, Any])
-async def similar(rel: Rel, item_id: IdPath, k: Annotated[int, Query(ge=1, le=200)] = 10) -> Response:
-    """Items similar to this one (co-visitation and content)."""
+async def similar(
+    request: Request,
+    rel: Rel,
+    item_id: IdPath,
+    k: Annotated[int, Query(ge=1, le=200)] = 10,
+    user_id: Annotated[IdQuery, Query(description="the shopper (sponsored slots are attributed to it)")] = None,
+    session_id: Annotated[IdQuery, Query(description="the session (for sponsored-slot attribution)")] = None,
+) -> Response:
+    """Items similar to this one (co-visitation and content); with ads on and a shopper id, sponsored slots."""
     if item_id not in rel.products:
         raise ApiError(404, "unknown_item", f"no product {item_id!r}", "item_id")
-    return _items(rel, _call(_recs(rel).similar_items, item_id, k=k), "similar_items")
+    recs = _call(_recs(rel).similar_items, item_id, k=k)
+    recs = sponsor_similar(request, rel.products, item_id, recs, user_id=user_id, session_id=session_id)
+    return _items(rel, recs, "similar_items")
 
 
 @router.get("/v1/items/{item_id}/bought-together", response_model=dict[str, Any])

@@ -11,6 +11,7 @@ from pydantic import StringConstraints
 from shopmind.search.engine import SearchError
 from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
+from shopmind.serve.routes.ads import sponsor_search
 from shopmind.serve.routes.experiments import IdQuery, log_exposures, search_variant
 
 router = APIRouter(tags=["search"])
@@ -90,6 +91,8 @@ async def search(
         raise ApiError(400, exc.code, exc.message, exc.param) from None
     out = jsonable(resp)
     out["release"] = rel.id
+    # sponsored slots (off unless the shop or the unit's variant turns [ads] on)
+    sponsor_search(request, out, q, user_id=user_id, session_id=session_id, assigned=assigned)
     if assigned:
         out["experiments"] = log_exposures(request, assigned, unit, session_id, "search", resp.total)
     return json_response(out)

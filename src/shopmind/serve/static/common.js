@@ -302,8 +302,9 @@ const SM = (() => {
     }
     items.forEach((it, i) => {
       const href = productHref(it.item_id);
-      const card = el("a", { class: "card", href: href, dataset: { itemId: it.item_id, reasonCode: it.reason_code || "" } }, [
+      const card = el("a", { class: it.sponsored ? "card sponsored" : "card", href: href, dataset: { itemId: it.item_id, reasonCode: it.reason_code || "" } }, [
         tile(it.title || it.item_id, it.category_path),
+        it.sponsored ? adLabel(it.campaign_id, it.title) : null,
         el("span", { class: "card-title", title: it.title || it.item_id }, [it.title || it.item_id]),
         el("span", { class: "price" }, [money(it.price, it.currency)]),
         el("span", { class: "reason", title: (it.sources || []).join(", ") }, [it.reason || ""]),
@@ -315,6 +316,16 @@ const SM = (() => {
       });
       container.appendChild(card);
     });
+  }
+
+  /**
+   * The label of a sponsored item (ads are always labelled), in the shopper's language as the
+   * page knows it: "广告" when ``hint`` (the query, or the row's titles) is Chinese, else
+   * "Sponsored"; the tooltip names both and the campaign.
+   */
+  function adLabel(campaignId, hint) {
+    const text = /[\u3400-\u9fff]/.test(hint || "") ? "广告" : "Sponsored";
+    return el("span", { class: "ad-label", title: "Sponsored · 广告 (" + (campaignId || "") + ")", dataset: { campaign: campaignId || "" } }, [text]);
   }
 
   function withTimeout(promise, ms) {
@@ -377,5 +388,6 @@ const SM = (() => {
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
     visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
+    adLabel,
   };
 })();

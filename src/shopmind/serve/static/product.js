@@ -29,7 +29,7 @@
     if (priceEl && price !== undefined) priceEl.textContent = SM.money(price, currency);
     const viewed = SM.track("view", id, { price: price, currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined });
     const enc = encodeURIComponent(id);
-    row("similar-items", "/v1/items/" + enc + "/similar?k=" + K, "No similar items found.");
+    row("similar-items", "/v1/items/" + enc + "/similar?k=" + K + "&session_id=" + encodeURIComponent(SM.session().id), "No similar items found.");
     row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, "Not bought together with anything yet.").then(
       (items) => {
         // without co-purchases the API fills the row with popular items, each labelled so: the heading follows

@@ -68,6 +68,8 @@
       size: PAGE_SIZE,
       facets: "brand,category,price",
       understand: state.understand ? "true" : "false",
+      // who searched: sponsored slots are attributed to the session's clicks (and experiments assign by it)
+      session_id: SM.session().id,
     };
     $("results").setAttribute("aria-busy", "true");
     try {
@@ -130,9 +132,10 @@
       h.stock === null || h.stock === undefined
         ? null
         : SM.el("span", { class: h.stock > 0 ? "stock in" : "stock out" }, [h.stock > 0 ? "in stock" : "out of stock"]);
-    return SM.el("li", { class: "hit", dataset: { productId: h.product_id } }, [
+    return SM.el("li", { class: h.sponsored ? "hit sponsored" : "hit", dataset: { productId: h.product_id } }, [
       SM.tile(h.title || h.product_id, h.category_path),
       SM.el("div", { class: "hit-body" }, [
+        h.sponsored ? SM.adLabel(h.campaign_id, state.q) : null,
         title,
         SM.el("div", { class: "hit-meta muted" }, [
           h.brand ? SM.el("span", { class: "hit-brand" }, [h.brand]) : null,

@@ -1,0 +1,275 @@
+"""``/v1/ads``: sponsored-placement campaigns and settings (admin), the per-campaign report (monitor),
+and the one call search and "similar items" make to add sponsored slots to an answer.
+
+Campaigns and settings live in the workspace's ads ledger (``shopmind.ads.ledger``, SQLite), so
+they survive a restart, are shared by every worker and by ``shopmind ads``, and a failed write
+changes nothing. A campaign's products must be in the served catalog.
+"""
+
+from __future__ import annotations
+
+import atexit
+import time
+from datetime import date
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from shopmind.ads.campaign import ID_RE, CampaignError
+from shopmind.ads.ledger import AdsLedger, CampaignExists, UnknownCampaign, campaign_dict
+from shopmind.ads.serving import AdServer, blend
+from shopmind.ads.settings import AdsSettingsError
+from shopmind.privacy import workspace_secret
+from shopmind.serve.api import ApiError, json_response, needs, shop_of
+from shopmind.serve.contract import json_body
+
+router = APIRouter(tags=["ads"])
+
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+CampaignPath = Annotated[str, Path(max_length=64, pattern=ID_RE.pattern, description="the campaign id")]
+
+
+def ad_server(request: Request) -> AdServer:
+    """The worker's ads state (its ledger connection is closed at exit)."""
+    server = getattr(request.app.state, "ad_server", None)
+    if server is None:
+        ws = shop_of(request).workspace
+        ledger = AdsLedger(ws, workspace_secret(ws))
+        ledger.start_at(shop_of(request).log.last_seq().get("events", 0))
+        atexit.register(ledger.close)
+        server = request.app.state.ad_server = AdServer(ledger)
+    return server
+
+
+def _field(message: str) -> str:
+    """The field path an error message starts with (``campaign.bid: ...`` -> ``campaign.bid``)."""
+    return message.split(":", 1)[0].strip()
+
+
+def _catalog(request: Request) -> Any:
+    cur = shop_of(request).read()
+    return None if cur is None else cur.products
+
+
+def settle(request: Request) -> AdServer:
+    """Attribute the clicks and purchases logged so far (called before anything reports spend)."""
+    server = ad_server(request)
+    server.ledger.settle(shop_of(request).log.events_after, server.ledger.settings())
+    return server
+
+
+@router.get("/v1/ads/campaigns", dependencies=[needs("admin")], response_model=dict[str, Any])
+def list_campaigns(request: Request) -> Response:
+    """Every campaign as stored."""
+    return json_response({"campaigns": [campaign_dict(c) for c in ad_server(request).ledger.campaigns()]})
+
+
+@router.post(
+    "/v1/ads/campaigns",
+    dependencies=[needs("admin"), Depends(json_body)],
+    response_model=dict[str, Any],
+    status_code=201,
+    responses={409: {"description": "A campaign with this id exists (field: id).", **_ERROR}},
+)
+def create_campaign(request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
+    """Create one campaign (see docs/API.md for the fields); 409 if the id exists, 422 naming a bad field."""
+    ledger = ad_server(request).ledger
+    try:
+        (c,) = ledger.create([body], _catalog(request))
+    except CampaignExists as exc:
+        raise ApiError(409, "campaign_exists", str(exc), "id") from None
+    except CampaignError as exc:
+        raise ApiError(422, "invalid_campaign", str(exc), _field(str(exc))) from None
+    return json_response(campaign_dict(c), status=201)
+
+
+@router.get("/v1/ads/campaigns/{campaign_id}", dependencies=[needs("admin")], response_model=dict[str, Any])
+def get_campaign(request: Request, campaign_id: CampaignPath) -> Response:
+    """One campaign."""
+    try:
+        return json_response(campaign_dict(ad_server(request).ledger.get(campaign_id)))
+    except UnknownCampaign:
+        raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id") from None
+
+
+@router.patch(
+    "/v1/ads/campaigns/{campaign_id}",
+    dependencies=[needs("admin"), Depends(json_body)],
+    response_model=dict[str, Any],
+)
+def update_campaign(
+    request: Request, campaign_id: CampaignPath, body: Annotated[dict[str, Any], Body()]
+) -> Response:
+    """Change some fields, e.g. ``{"status": "paused"}``, ``{"bid": 0.4}``, ``{"daily_budget": 80}``."""
+    try:
+        c = ad_server(request).ledger.update(campaign_id, body, _catalog(request))
+    except UnknownCampaign:
+        raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id") from None
+    except CampaignError as exc:
+        raise ApiError(422, "invalid_campaign", str(exc), _field(str(exc))) from None
+    return json_response(campaign_dict(c))
+
+
+@router.delete(
+    "/v1/ads/campaigns/{campaign_id}", dependencies=[needs("admin")], response_model=dict[str, Any]
+)
+def delete_campaign(request: Request, campaign_id: CampaignPath) -> Response:
+    """Delete a campaign (its impressions, clicks and spend stay in the report)."""
+    try:
+        ad_server(request).ledger.delete(campaign_id)
+    except UnknownCampaign:
+        raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id") from None
+    return json_response({"deleted": campaign_id})
+
+
+@router.get("/v1/ads/settings", dependencies=[needs("admin")], response_model=dict[str, Any])
+def get_settings(request: Request) -> Response:
+    """The ``[ads]`` settings in force (ads are off unless ``enabled``)."""
+    return json_response(ad_server(request).ledger.settings().as_dict())
+
+
+@router.put(
+    "/v1/ads/settings", dependencies=[needs("admin"), Depends(json_body)], response_model=dict[str, Any]
+)
+def put_settings(request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
+    """Change some ``[ads]`` keys, e.g. ``{"enabled": true}``; 422 naming a bad key."""
+    try:
+        s = ad_server(request).ledger.set_settings(body)
+    except AdsSettingsError as exc:
+        raise ApiError(422, "invalid_settings", str(exc), _field(str(exc))) from None
+    return json_response(s.as_dict())
+
+
+@router.get("/v1/ads/report", dependencies=[needs("monitor")], response_model=dict[str, Any])
+def report(
+    request: Request,
+    day: Annotated[date | None, Query(description="the day of spend_today (UTC; default today)")] = None,
+) -> Response:
+    """Per campaign: impressions, clicks, CTR, spend, today's spend, attributed orders and sales."""
+    server = settle(request)
+    return json_response(
+        {"enabled": server.ledger.settings().enabled, "campaigns": server.ledger.report(day)}
+    )
+
+
+# ---------------------------------------------------------------------- the serving hooks
+def _request_id(request: Request) -> str | None:
+    return request.scope.get("state", {}).get("request_id")
+
+
+def _variant_overrides(request: Request, assigned: list[Any]) -> dict[str, Any] | None:
+    if not assigned:
+        return None
+    from shopmind.serve.routes.experiments import _assigner
+
+    return _assigner(request).overrides(assigned).get("ads") or None
+
+
+def _settle_now(request: Request, server: AdServer) -> None:
+    """Attribute new clicks at most once per refresh interval (keeps pacing on the latest spend)."""
+    state = request.app.state
+    now = time.monotonic()
+    if now - getattr(state, "ads_settled", float("-inf")) >= server.refresh_seconds:
+        state.ads_settled = now
+        server.ledger.settle(shop_of(request).log.events_after, server.settings)
+
+
+def sponsor_search(
+    request: Request,
+    out: dict[str, Any],
+    query: str,
+    *,
+    user_id: str | None,
+    session_id: str | None,
+    assigned: list[Any],
+) -> None:
+    """Add sponsored slots to a ``/v1/search`` answer in place (first page, relevance order only)."""
+    if not query.strip() or out.get("page") != 1 or out.get("sort") != "relevance" or not out.get("hits"):
+        return
+    if not (user_id or session_id):
+        return
+    server = ad_server(request)
+    overrides = _variant_overrides(request, assigned)
+    if not server.serving(overrides):  # ads off: nothing to attribute or auction
+        return
+    _settle_now(request, server)
+    shop = shop_of(request)
+    cats = (out.get("filters") or {}).get("categories") or ()
+    rid = _request_id(request)
+    result = server.place(
+        query,
+        _organic([(h["product_id"], h.get("score")) for h in out["hits"]]),
+        categories=[str(c) for c in cats] if isinstance(cats, list | tuple) else (),
+        user_id=shop.user_handle(user_id) if user_id else None,
+        session_id=shop.user_handle(session_id) if session_id else None,
+        request_id=rid,
+        context="search",
+        overrides=overrides,
+    )
+    if result is not None and result.placements:
+        out["hits"] = blend(out["hits"], result, "product_id", rid)
+        out["ads"] = {"request_id": rid, "sponsored": len(result.placements)}
+
+
+def sponsor_similar(
+    request: Request,
+    products: Any,
+    item_id: str,
+    recs: list[Any],
+    *,
+    user_id: str | None,
+    session_id: str | None,
+) -> list[Any]:
+    """Similar items with sponsored slots: targeted by the viewed product's categories."""
+    if not recs or not (user_id or session_id):
+        return recs
+    server = ad_server(request)
+    if not server.serving(None):
+        return recs
+    _settle_now(request, server)
+    shop = shop_of(request)
+    path = str((products.get(item_id) or {}).get("category_path") or "")
+    cats = [c.strip() for c in path.split(">") if c.strip()]
+    rows = [dict(r.__dict__) if hasattr(r, "__dict__") else dict(r) for r in recs]
+    rid = _request_id(request)
+    result = server.place(
+        None,
+        _organic([(str(r["item_id"]), r.get("score")) for r in rows]),
+        categories=cats,
+        user_id=shop.user_handle(user_id) if user_id else None,
+        session_id=shop.user_handle(session_id) if session_id else None,
+        request_id=rid,
+        context="similar_items",
+    )
+    if result is None or not result.placements:
+        return recs
+    return [SimpleNamespace(**r) for r in blend(rows, result, "item_id", rid)]
+
+
+def _organic(pairs: list[tuple[str, Any]]) -> list[tuple[str, float]]:
+    """Organic scores for the relevance floor. Scores that can be negative (a learned re-ranker's)
+    are shifted so the last result is 0: the floor is then a share of the score range, and an ad's
+    product still has to be near the top of *this* answer."""
+    scores = [float(s) if isinstance(s, int | float) else 0.0 for _, s in pairs]
+    lo = min(scores, default=0.0)
+    if lo < 0:
+        scores = [s - lo for s in scores]
+    return [(p, s) for (p, _), s in zip(pairs, scores, strict=True)]
+
+
+def ads_view(request: Request) -> dict[str, Any]:
+    """What ``/dashboard/ads`` shows: the settled report with totals."""
+    server = settle(request)
+    s = server.ledger.settings()
+    rows = server.ledger.report()
+    total = {k: sum(r[k] for r in rows) for k in ("impressions", "clicks", "spend", "orders", "sales")}
+    total["ctr"] = total["clicks"] / total["impressions"] if total["impressions"] else None
+    return {
+        "enabled": s.enabled,
+        "rows": rows,
+        "total": total,
+        "click_window": s.click_window_minutes,
+        "sale_hours": s.sale_window_hours,
+    }

@@ -1,0 +1,124 @@
+"""Sponsored items in the storefront, in headless Chromium: every ad carries a visible label
+("Sponsored" for an English query, "广告" for a Chinese one), the click on it is charged through
+the ordinary click event, the ads dashboard shows it, and nothing breaks under the strict CSP."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ads_util import campaign, demo_workspace
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+from shopmind.ads.ledger import AdsLedger
+from shopmind.privacy import workspace_secret
+from shopmind.serve.app import create_app
+from shopmind.serve.auth import KeyStore
+
+pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason=SKIP_REASON)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _queries(ws) -> dict[str, tuple[str, str]]:
+    """An English and a Chinese query of the demo shop, each with a product it finds (2nd hit)."""
+    found: dict[str, tuple[str, str]] = {}
+    with TestClient(create_app(ws, {"poll_seconds": 5})) as c:
+        products = c.app.state.shop.current.products
+        for pid in sorted(products.keys()):
+            leaf = str(products.get(pid).get("category_path") or "").split(">")[-1].strip()
+            lang = "en" if leaf.isascii() else "zh"
+            if lang in found or len(leaf) < 2:
+                continue
+            hits = c.get("/v1/search", params={"q": leaf}).json()["hits"]
+            if len(hits) >= 3:
+                found[lang] = (leaf, hits[1]["product_id"])
+            if len(found) == 2:
+                return found
+    pytest.fail(f"the demo shop lacks an English or Chinese query: {found}")
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Iterator[tuple[str, str, dict]]:
+    ws = demo_workspace(tmp_path_factory.mktemp("ads-browser") / "ws", seed=5)
+    qs = _queries(ws)
+    ledger = AdsLedger(ws, workspace_secret(ws))
+    ledger.create([campaign(f"br-{lang}", [pid], keywords=[q]) for lang, (q, pid) in qs.items()])
+    ledger.set_settings({"enabled": True, "floor": 0.0})
+    ledger.close()
+    key = KeyStore(ws).add("browser", "read")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", str(ws), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/readyz", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("server did not start")
+                time.sleep(0.3)
+        yield url, key, qs
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_sponsored_label_in_both_languages_and_click_charged(base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, key, qs = base
+    d = chrome("1280,1000")
+    try:
+        for lang, label in (("zh", "广告"), ("en", "Sponsored")):
+            q, pid = qs[lang]
+            d.get(f"{url}/?q={urllib.parse.quote(q)}")
+            WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+            ads = d.find_elements(By.CSS_SELECTOR, "#results li.hit.sponsored")
+            assert len(ads) == 1, lang
+            assert ads[0].get_attribute("data-product-id") == pid
+            assert ads[0].find_element(By.CSS_SELECTOR, ".ad-label").text == label
+            assert ads[0].find_element(By.CSS_SELECTOR, ".ad-label").is_displayed()
+            first = d.find_elements(By.CSS_SELECTOR, "#results li.hit")[0]
+            assert first.get_attribute("data-product-id") == pid  # slot 0
+        # the shopper clicks the ad: the storefront's click event is what charges the campaign
+        d.find_element(By.CSS_SELECTOR, "#results li.hit.sponsored a.hit-title").click()
+        WebDriverWait(d, 30).until(lambda d: "/product/" in d.current_url)
+        d.get(f"{url}/dashboard/login#key={key}")
+        WebDriverWait(d, 30).until(lambda d: d.current_url.endswith("/dashboard/quality"))
+        deadline = time.monotonic() + 20
+        while True:
+            d.get(url + "/dashboard/ads")
+            row = d.find_element(By.CSS_SELECTOR, 'tr[data-campaign="br-en"]')
+            if (
+                row.find_element(By.CSS_SELECTOR, '[data-col="clicks"]').text == "1"
+                or time.monotonic() > deadline
+            ):
+                break
+            time.sleep(0.5)
+        assert row.find_element(By.CSS_SELECTOR, '[data-col="impressions"]').text == "1"
+        assert row.find_element(By.CSS_SELECTOR, '[data-col="clicks"]').text == "1"
+        assert float(row.find_element(By.CSS_SELECTOR, '[data-col="spend"]').text) > 0
+        severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+    finally:
+        d.quit()
