@@ -160,7 +160,10 @@ def test_cli_evaluate_forecast_on_a_long_file(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     result = json.loads(out.read_text())
-    assert set(result["models"]) == {"ours", "SeasonalNaive", "ADIDA", "CrostonOptimized"}
+    peers = {"SeasonalNaive", "ADIDA", "CrostonOptimized"}
+    # Poisson counts: ours with its MAE point and every peer with its own NB median beside it
+    assert set(result["models"]) == {"ours", "ours-mae", *peers, *(f"{p}+median" for p in peers)}
+    assert 0 < result["models"]["ours"]["coverage_pit80"] < 1
     assert result["series"] == 12 and result["models"]["ours"]["series_windows"] == 24
     assert 0 < result["models"]["ours"]["mase"] < 2
     bad = tmp_path / "bad.csv"

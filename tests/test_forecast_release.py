@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import numpy as np
 import polars as pl
@@ -50,8 +51,12 @@ def test_build_records_forecast_facts_and_files(served) -> None:
     assert facts["forecast"] == "built" and facts["horizon"] == 14 and facts["grain"] == "D"
     fc = pl.read_parquet(folder / "forecast" / "forecast.parquet")
     assert fc.height == facts["products"] * 14 and facts["products"] > 100
-    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["mean"]).all()
-    assert (fc["mean"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
+    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["hi80"]).all()
+    assert (fc["hi80"] <= fc["hi95"]).all() and (fc["lo80"] <= fc["mean"] + 1e-9).all()
+    # unit demand is counted: the bands are a negative binomial's quantiles, whole units
+    meta = json.loads((folder / "forecast" / "forecast.json").read_text(encoding="utf-8"))
+    assert meta["intervals"] == "negative binomial" and set(meta["pooled"]) == set(meta["members"])
+    assert (fc["hi95"] == fc["hi95"].round()).all() and (fc["lo80"] == fc["lo80"].round()).all()
     assert fc["date"].min() > pl.read_parquet(folder / "forecast" / "history.parquet")["date"].max()
     # a product's policy spread is never below what its own 80 % band implies (a product whose sales
     # began after the backtest cut has ~0 backtest error and used to get no safety stock)

@@ -3,8 +3,8 @@
 Everything here reads only the panel it is given (the training window): the backtest cuts it at
 ``T - k*h`` for k = 1..windows, forecasts each cut with every model, and scores per series with
 MASE. Series are grouped by demand pattern (Syntetos-Boylan: smooth / erratic / intermittent /
-lumpy); per group the combination (one model, or the mean of the best 2 or 3) with the lowest mean
-backtest MASE is chosen. The same backtest errors, divided by each series' scale, give the conformal
+lumpy); per group the combination (one model, the mean of the best 2 or 3, or the median of the
+best 3 or of all models) with the lowest mean backtest MASE is chosen. The same backtest errors, divided by each series' scale, give the conformal
 quantiles per horizon step: ``forecast ± q_step * scale``, floored at 0.
 """
 
@@ -100,10 +100,27 @@ class Choice:
     members: dict[str, list[str]]
     quantiles: dict[str, dict[int, np.ndarray]]  # class -> level -> (h,)
     backtest_mase: dict[str, float]
+    #: class -> how its members are pooled, "mean" (the default) or "median"
+    how: dict[str, str] = field(default_factory=dict)
+
+    def pool(self, group: str, arrays: list[np.ndarray]) -> np.ndarray:
+        """The members' forecasts of ``group`` pooled as chosen."""
+        return pool(arrays, self.how.get(group, "mean"))
 
 
-def _combos(ranked: list[str]) -> list[list[str]]:
-    return [[m] for m in ranked] + [ranked[:2], ranked[:3]]
+def pool(arrays: list[np.ndarray], how: str = "mean") -> np.ndarray:
+    """Mean or median of forecasts; the median of models is robust to one model's blow-up (e.g.
+    Croston on a few series) and sits nearer the MAE-optimal point on intermittent demand."""
+    return np.median(arrays, axis=0) if how == "median" else np.mean(arrays, axis=0)
+
+
+def _combos(ranked: list[str]) -> list[tuple[list[str], str]]:
+    out = [([m], "mean") for m in ranked] + [(ranked[:2], "mean"), (ranked[:3], "mean")]
+    if len(ranked) >= 3:
+        out.append((ranked[:3], "median"))
+    if len(ranked) >= 4:
+        out.append((ranked, "median"))
+    return out
 
 
 def _conformal(scores: np.ndarray, h: int, levels: tuple[int, ...]) -> dict[int, np.ndarray]:
@@ -134,24 +151,25 @@ def choose(bt: Backtest, classes: np.ndarray, levels: tuple[int, ...] = LEVELS) 
     members: dict[str, list[str]] = {}
     quant: dict[str, dict[int, np.ndarray]] = {}
     score: dict[str, float] = {}
+    hows: dict[str, str] = {}
     for g in groups:
         mask = np.ones(classes.size, bool) if g == "all" else classes == g
         if g != "all" and mask.sum() < MIN_GROUP:
             continue
         ranked = sorted(names, key=lambda m: np.nanmean(per_model[m][mask]) if mask.any() else np.inf)
-        best, best_v = ranked[:1], np.inf
-        for combo in _combos(ranked):
-            pred = [np.mean([bt.preds[m][w] for m in combo], axis=0) for w in range(len(bt.actual))]
+        best, best_how, best_v = ranked[:1], "mean", np.inf
+        for combo, how in _combos(ranked):
+            pred = [pool([bt.preds[m][w] for m in combo], how) for w in range(len(bt.actual))]
             v = float(np.nanmean(bt.mase(pred)[mask]))
             if v < best_v - 1e-9:
-                best, best_v = combo, v
-        members[g], score[g] = best, best_v
-        pred = [np.mean([bt.preds[m][w] for m in best], axis=0) for w in range(len(bt.actual))]
+                best, best_how, best_v = combo, how, v
+        members[g], score[g], hows[g] = best, best_v, best_how
+        pred = [pool([bt.preds[m][w] for m in best], best_how) for w in range(len(bt.actual))]
         sc = np.vstack(
             [np.abs(p - a)[mask] / u[mask, None] for p, a, u in zip(pred, bt.actual, bt.unit, strict=True)]
         )
         quant[g] = _conformal(sc, bt.h, levels)
-    return Choice(members=members, quantiles=quant, backtest_mase=score)
+    return Choice(members=members, quantiles=quant, backtest_mase=score, how=hows)
 
 
 @dataclass
@@ -202,6 +220,19 @@ def intervals(
     return lo, hi
 
 
+def chosen_backtest(bt: Backtest, choice: Choice, classes: np.ndarray) -> list[np.ndarray]:
+    """Per backtest window: the chosen combination's (n, h) forecasts (each series by its class)."""
+    out = []
+    for w in range(len(bt.actual)):
+        pred = np.zeros_like(bt.actual[w], dtype=float)
+        for g in set(classes.tolist()):
+            mask = classes == g
+            key = g if g in choice.members else "all"
+            pred[mask] = choice.pool(key, [bt.preds[m][w][mask] for m in choice.members[key]])
+        out.append(pred)
+    return out
+
+
 def backtest_sigma(bt: Backtest, choice: Choice, classes: np.ndarray) -> np.ndarray:
     """Per series: RMS of its chosen combination's backtest errors (every window and step), in units.
 
@@ -210,14 +241,10 @@ def backtest_sigma(bt: Backtest, choice: Choice, classes: np.ndarray) -> np.ndar
     """
     sq = np.zeros(classes.size)
     cnt = np.zeros(classes.size)
-    for w in range(len(bt.actual)):
-        for g in set(classes.tolist()):
-            mask = classes == g
-            members = choice.members[g if g in choice.members else "all"]
-            pred = np.mean([bt.preds[m][w][mask] for m in members], axis=0)
-            err = pred - bt.actual[w][mask]
-            sq[mask] += np.nansum(err**2, axis=1)
-            cnt[mask] += np.sum(np.isfinite(err), axis=1)
+    for pred, actual in zip(chosen_backtest(bt, choice, classes), bt.actual, strict=True):
+        err = pred - actual
+        sq += np.nansum(err**2, axis=1)
+        cnt += np.sum(np.isfinite(err), axis=1)
     return np.sqrt(sq / np.maximum(cnt, 1))
 
 
@@ -237,7 +264,7 @@ def combine(
     for g in set(classes.tolist()):
         mask = classes == g
         key = g if g in choice.members else "all"
-        mean[mask] = np.mean([finals[m][mask] for m in choice.members[key]], axis=0)
+        mean[mask] = choice.pool(key, [finals[m][mask] for m in choice.members[key]])
         gl, gh = intervals(mean[mask], unit[mask], choice.quantiles[key])
         for lv in lo:
             lo[lv][mask], hi[lv][mask] = gl[lv], gh[lv]
@@ -272,12 +299,10 @@ def fit_forecast(
         bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t0
     fc = combine(panel, finals, choice, classes, h, backtest_sigma(bt, choice, classes))
     rows, cls = [], []
-    for w in range(len(bt.actual)):
+    for w, pred in enumerate(chosen_backtest(bt, choice, classes)):
         for g in set(classes.tolist()):
             mask = classes == g
-            members = choice.members[g if g in choice.members else "all"]
-            pred = np.mean([bt.preds[m][w][mask] for m in members], axis=0)
-            rows.append((bt.actual[w][mask] - pred) / bt.unit[w][mask, None])
+            rows.append((bt.actual[w][mask] - pred[mask]) / bt.unit[w][mask, None])
             cls += [g] * int(mask.sum())
     fc.scaled_errors, fc.error_class = np.vstack(rows), np.array(cls, dtype=object)
     return fc, bt, choice, finals

@@ -72,6 +72,11 @@ class ForecastSettings:
     service_level: float = 0.95
     lead_time_days: float = 7.0
     review_days: float = 7.0
+    #: stock-out risk in search and recommendations (``shopmind.forecast.stockout``): "off",
+    #: "deboost" or "hide" products whose risk of selling out within the lead time >= threshold
+    stockout: str = "off"
+    stockout_threshold: float = 0.5
+    stockout_deboost: float = 0.5  # a de-boosted product's rank/score multiplier
 
     def __post_init__(self) -> None:
         if self.grain not in ("D", "W"):
@@ -86,6 +91,9 @@ class ForecastSettings:
         from shopmind.forecast.models import make_models
 
         make_models(list(self.models))  # an unknown name is an error naming it
+        from shopmind.forecast.stockout import check_settings
+
+        check_settings(self.stockout, self.stockout_threshold, self.stockout_deboost)
         PolicyConfig(self.service_level, self.lead_time_days, self.review_days)
 
 
@@ -142,7 +150,8 @@ def _stock(products: pl.DataFrame, ids: list[str]) -> np.ndarray:
 
 
 def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> dict[str, Any]:
-    from shopmind.forecast.ensemble import fit_forecast
+    from shopmind.forecast import counts
+    from shopmind.forecast.ensemble import LEVELS, chosen_backtest, fit_forecast
     from shopmind.forecast.inventory import PolicyConfig, policy
     from shopmind.forecast.models import make_models
 
@@ -150,17 +159,26 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # series that start after a backtest cut
         try:
-            fc, _bt, choice, _ = fit_forecast(panel, make_models(list(cfg.models)), h, cfg.windows)
+            fc, bt, choice, _ = fit_forecast(panel, make_models(list(cfg.models)), h, cfg.windows)
         except ValueError as exc:
             return {"forecast": "skipped", "reason": str(exc)}
         upper95 = np.stack([fc.upper(d, 0.95) for d in range(1, h + 1)], axis=1)
+    # the bands served are, for count demand, the quantiles of its negative binomial (calibrated on
+    # discrete data, shopmind.forecast.counts); the policy's spread floor (below) reads both bands
+    band = (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816
+    interval_kind = "conformal"
+    if counts.is_count(panel.y):
+        pred_bt = chosen_backtest(bt, choice, fc.classes)
+        alpha = counts.alpha_of(fc.classes, counts.class_dispersion(pred_bt, bt.actual, fc.classes))
+        fc.lo, fc.hi = counts.intervals(fc.mean, alpha, LEVELS)
+        interval_kind = "negative binomial"
+        band = np.maximum(band, (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816)  # never below the band served
     on_hand = _stock(ctx.products, panel.ids)
     days = 7 if cfg.grain == "W" else 1
     daily = np.repeat(fc.mean / days, days, axis=1)
     # the backtest RMSE is ~0 for a product whose sales began after the backtest's cut (its errors
     # there are 0 - 0), which would give a new best seller no safety stock: floor it by the normal
     # sigma the conformal 80 % band of step 1 implies (half-width / z_0.9)
-    band = (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816
     sigma = np.maximum(fc.sigma, band) / np.sqrt(days)
     stocked = np.isfinite(on_hand)
     pcfg = PolicyConfig(cfg.service_level, cfg.lead_time_days, cfg.review_days)
@@ -208,11 +226,22 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
         "stocked": int(stocked.sum()),
         "to_reorder": len(rows),
         "members": choice.members,
+        "pooled": choice.how,  # per class: the members' mean or median
+        "intervals": interval_kind,
         "backtest_mase": {k: round(float(v), 4) for k, v in choice.backtest_mase.items()},
+        # products whose risk of selling out within the lead time reaches the threshold (what
+        # [forecast] stockout de-boosts or hides in search and recommendations when not "off")
+        "stockout": {
+            "mode": cfg.stockout,
+            "threshold": cfg.stockout_threshold,
+            "at_risk": int(
+                np.sum(np.nan_to_num(pol["stockout_risk"].to_numpy().astype(float)) >= cfg.stockout_threshold)
+            ),
+        },
         "settings": {k: (list(v) if k == "models" else v) for k, v in asdict(cfg).items()},
     }
     (folder / META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-    return {"forecast": "built", **{k: meta[k] for k in ("as_of", "grain", "horizon", "products", "stocked", "to_reorder", "members")}}  # fmt: skip
+    return {"forecast": "built", **{k: meta[k] for k in ("as_of", "grain", "horizon", "products", "stocked", "to_reorder", "members", "stockout")}}  # fmt: skip
 
 
 def _policy_frame(

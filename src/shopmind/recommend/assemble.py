@@ -32,8 +32,11 @@ class Assembler:
             cat, filters, self.config.rules, self._purchased(visitor), np.asarray(exclude, dtype=np.int64)
         )
         vectors = self.content.vectors if self.content is not None else None
+        boosts, stockout = self.boosts, getattr(self, "stockout", None)
+        if stockout is not None:  # forecast stock-out risk (shopmind.forecast.stockout): hide or de-boost
+            eligible, boosts = stockout.recs_rules(cat, eligible, boosts)
         chosen = select(
-            ranked.items, ranked.scores, eligible, k, cat, self.config.rules, backfill, self.boosts, vectors
+            ranked.items, ranked.scores, eligible, k, cat, self.config.rules, backfill, boosts, vectors
         )
         if explore and chosen:
             chosen = self._explore(chosen, k, eligible)
@@ -51,6 +54,8 @@ class Assembler:
             score = float(score_of.get(i, 0.0)) if origin == "ranked" else 0.0
             out.append(Recommendation(str(cat.ids[i]), score if np.isfinite(score) else 0.0, why.text, why.code,
                                       sources, why.related_item, cat.titles[i]))  # fmt: skip
+        if stockout is not None:
+            out = stockout.recs_reasons(cat, out)
         if self.config.live_slot and visitor is not None and out:
             out = self._live_slot(out, visitor, eligible)
         shown_new = [r.item_id for r in out if self._is_new(r.item_id)]

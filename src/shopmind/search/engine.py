@@ -741,6 +741,10 @@ class SearchEngine:
         head = self._rerank(text, understood, cands, sort, qvec, timing) if not browse else None
         currency = applied.currency or self._query_currency(understood)  # as bounds are read
         order = self._sort(cands, sort, start + size, browse, head, currency)
+        if getattr(self, "stockout", None) is not None:  # forecast stock-out risk: shopmind.forecast.stockout
+            cands, order = self.stockout.search(
+                self, cands, order, start + size, sort, browse, head, currency, notes
+            )
         page_idx = order[start : start + size]
         t5 = time.perf_counter()
 

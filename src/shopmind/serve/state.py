@@ -81,6 +81,9 @@ def load_release(folder: Path) -> LoadedRelease:
         from shopmind.recommend.service import RecommendationService
 
         recs = RecommendationService.load(folder / "recs")
+    from shopmind.forecast.stockout import attach_stockout
+
+    attach_stockout(folder, engine, recs)  # [forecast] stockout: de-boost/hide products forecast to sell out
     if engine is not None:
         engine.warm_up()  # encoder, jieba, parser now (at release load), not on a shopper's first search
     profiles = None

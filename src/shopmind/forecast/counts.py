@@ -1,0 +1,125 @@
+"""Predictive distributions for count demand: negative binomial around the ensemble's mean.
+
+Why: most products sell 0, 1 or 2 units a day. A symmetric interval ``mean ± q * scale`` floored at
+0 always contains the zeros, so on daily data the 80 % band covered 88–91 % (BENCHMARKS, issue 14).
+For counts the forecast is a distribution over 0, 1, 2, ...: here a negative binomial with the
+point forecast as its mean and a dispersion fitted on the inner backtest of the training window
+(never the holdout), per demand class (Syntetos-Boylan), by the method of moments:
+
+    Var(Y) = mu + alpha * mu^2,  alpha = max(0, sum((a - p)^2 - p) / sum(p^2))
+
+(alpha = 0 is Poisson). The intervals are its quantiles (integers). An integer interval cannot cover
+exactly 80 % of a series that is 0 on 90 % of days — every interval holding 0 covers >= 90 %,
+every one without it <= 10 % — so calibration of a count forecast is judged by the *randomised
+PIT* (Czado, Gneiting & Held 2009): ``u = F(y - 1) + V * P(Y = y)``, V uniform; a calibrated
+forecast has u uniform, so ``P(0.1 <= u <= 0.9) = 0.8``. Both figures are reported: the integer
+interval's plain coverage (>= nominal by discreteness) and the PIT coverage.
+
+The median of the same distribution is the point that minimises expected absolute error — what
+MASE (an MAE) rewards — whereas stock planning needs the mean; ``evaluate`` reports both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.stats import nbinom, poisson
+
+#: the dispersion never fitted above this (a few huge wholesale orders would make it absurd)
+MAX_ALPHA = 50.0
+#: a class with fewer backtest points than this uses the pooled dispersion
+MIN_POINTS = 200
+
+
+def is_count(y: np.ndarray) -> bool:
+    """Whether observed values are non-negative integers (demand in units, not money or M4 levels)."""
+    v = y[np.isfinite(y)]
+    return bool(v.size) and bool(np.all(v >= 0)) and bool(np.all(v == np.round(v)))
+
+
+def dispersion(pred: Sequence[np.ndarray], actual: Sequence[np.ndarray]) -> float:
+    """Method-of-moments NB dispersion from backtest forecasts and actuals (rows = series, any shape)."""
+    p = np.concatenate([np.asarray(x, float).ravel() for x in pred])
+    a = np.concatenate([np.asarray(x, float).ravel() for x in actual])
+    ok = np.isfinite(p) & np.isfinite(a)
+    p, a = np.clip(p[ok], 1e-9, None), a[ok]
+    den = float(np.sum(p**2))
+    if den <= 0:
+        return 0.0
+    return float(np.clip(np.sum((a - p) ** 2 - p) / den, 0.0, MAX_ALPHA))
+
+
+def class_dispersion(
+    pred: Sequence[np.ndarray], actual: Sequence[np.ndarray], classes: np.ndarray
+) -> dict[str, float]:
+    """Dispersion per demand class (and ``"all"``) from per-window (n, h) backtest forecasts/actuals."""
+    out = {"all": dispersion(pred, actual)}
+    for g in sorted(set(classes.tolist())):
+        m = classes == g
+        pts = int(sum(np.isfinite(a[m]).sum() for a in actual))
+        if pts >= MIN_POINTS:
+            out[g] = dispersion([p[m] for p in pred], [a[m] for a in actual])
+    return out
+
+
+def alpha_of(classes: np.ndarray, disp: dict[str, float]) -> np.ndarray:
+    """Per series: its class's dispersion, else the pooled one."""
+    return np.array([disp.get(str(c), disp["all"]) for c in classes], dtype=float)
+
+
+def _dist(mean: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mu, n, p) of scipy's nbinom with mean ``mu`` and variance ``mu + alpha mu^2``, broadcast."""
+    mu = np.clip(np.asarray(mean, float), 1e-9, None)
+    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
+    a = np.clip(a, 1e-9, None)
+    n = 1.0 / a
+    return mu, n, n / (n + mu)
+
+
+def cdf(y: np.ndarray, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """P(Y <= y) (Poisson where alpha is ~0); y may be -1 (gives 0)."""
+    mu, n, p = _dist(mean, alpha)
+    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
+    return np.where(a < 1e-6, poisson.cdf(y, mu), nbinom.cdf(y, n, p))
+
+
+def quantile(q: float, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The ``q`` quantile (smallest y with P(Y <= y) >= q), an integer per point."""
+    mu, n, p = _dist(mean, alpha)
+    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
+    out = np.where(a < 1e-6, poisson.ppf(q, mu), nbinom.ppf(q, n, p))
+    return np.nan_to_num(out, nan=0.0)
+
+
+def intervals(
+    mean: np.ndarray, alpha: np.ndarray, levels: Sequence[int]
+) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Central integer intervals per level: [q((1 - L)/2), q((1 + L)/2)]."""
+    lo = {lv: quantile((1 - lv / 100) / 2, mean, alpha) for lv in levels}
+    hi = {lv: quantile((1 + lv / 100) / 2, mean, alpha) for lv in levels}
+    return lo, hi
+
+
+def median(mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The MAE-optimal point forecast of the distribution."""
+    return quantile(0.5, mean, alpha)
+
+
+def pit_coverage(
+    actual: np.ndarray, mean: np.ndarray, alpha: np.ndarray, levels: Sequence[int], seed: int = 0
+) -> dict[str, np.ndarray]:
+    """Per series: the share of points whose randomised PIT falls in the central ``L`` % (seeded V)."""
+    y = np.asarray(actual, float)
+    ok = np.isfinite(y)
+    yy = np.where(ok, np.round(y), 0.0)
+    lo_c, hi_c = cdf(yy - 1, mean, alpha), cdf(yy, mean, alpha)
+    v = np.random.default_rng(seed).random(y.shape)
+    u = lo_c + v * (hi_c - lo_c)
+    out = {}
+    for lv in levels:
+        a = (1 - lv / 100) / 2
+        inside = (u >= a) & (u <= 1 - a)
+        with np.errstate(invalid="ignore"):
+            out[f"pit_{lv}"] = np.where(ok, inside, np.nan).sum(axis=1) / np.maximum(ok.sum(axis=1), 1)
+    return out
