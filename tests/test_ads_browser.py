@@ -4,6 +4,7 @@ the ordinary click event, the ads dashboard shows it, and nothing breaks under t
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -38,13 +39,17 @@ def _queries(ws) -> dict[str, tuple[str, str]]:
     with TestClient(create_app(ws, {"poll_seconds": 5})) as c:
         products = c.app.state.shop.current.products
         for pid in sorted(products.keys()):
-            leaf = str(products.get(pid).get("category_path") or "").split(">")[-1].strip()
-            lang = "en" if leaf.isascii() else "zh"
-            if lang in found or len(leaf) < 2:
-                continue
-            hits = c.get("/v1/search", params={"q": leaf}).json()["hits"]
-            if len(hits) >= 3:
-                found[lang] = (leaf, hits[1]["product_id"])
+            row = products.get(pid)
+            leaf = str(row.get("category_path") or "").split(">")[-1].strip()
+            # English: a category name; Chinese: a word of a Chinese listing's title
+            for lang, q in [("en", leaf)] + [
+                ("zh", w) for w in re.findall(r"[\u4e00-\u9fff]{2,}", str(row.get("title")))
+            ]:
+                if lang in found or len(q) < 2:
+                    continue
+                hits = c.get("/v1/search", params={"q": q}).json()["hits"]
+                if len(hits) >= 3:
+                    found[lang] = (q, hits[1]["product_id"])
             if len(found) == 2:
                 return found
     pytest.fail(f"the demo shop lacks an English or Chinese query: {found}")

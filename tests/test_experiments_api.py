@@ -60,8 +60,11 @@ def test_assignment_is_the_hash_and_start_stop_apply_without_restart(served):
     assert [a["experiment"] for a in got["assignments"]] == ["ab"]
     expected = registry.load(ws)
     from shopmind.experiments.assign import Assigner
+    from shopmind.privacy import pseudonymise, workspace_secret
 
-    assert got["assignments"][0]["variant"] == Assigner(expected).assign("u-42")[0].variant
+    # privacy by default: the pseudonym is hashed, as /v1/search does (sticky across routes)
+    handle = pseudonymise("u-42", workspace_secret(ws))
+    assert got["assignments"][0]["variant"] == Assigner(expected).assign(handle)[0].variant
     r = c.get("/v1/experiments/assignment")
     assert r.status_code == 200 and r.json() == {"assignments": [], "overrides": {}}  # no id, nothing to hash
     r = c.get("/v1/experiments/bad%20name", headers={"X-API-Key": k["read"]})

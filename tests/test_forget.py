@@ -241,7 +241,7 @@ def test_forget_changes_nothing_when_preparing_fails(tmp_path, monkeypatch):
     def boom(*_a, **_k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(F, "_stage_profiles", boom)
+    monkeypatch.setattr(F, "stage_profiles", boom)
     r = CliRunner().invoke(app, ["forget", "U0002", "-w", str(ws), "--yes"])
     assert r.exit_code != 0
     after = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file() and ".lock" not in p.name}

@@ -215,8 +215,9 @@ def test_policy_is_recorded_once_and_never_changes(tmp_path):
     assert ingest_policy(old, None, new_workspace=False) is False
     with pytest.raises(PrivacyPolicyError, match="already holds raw customer ids"):
         ingest_policy(tmp_path / "old2", True, new_workspace=False)
-    assert ingest_policy(tmp_path / "default", None, new_workspace=True) is False
+    assert ingest_policy(tmp_path / "default", None, new_workspace=True) is True  # privacy by default
     assert json.loads((ws / POLICY_FILE).read_text()) == {"pseudonymise_ids": True}
+    assert json.loads((old / POLICY_FILE).read_text()) == {"pseudonymise_ids": False, "legacy": True}
 
 
 @pytest.mark.parametrize(

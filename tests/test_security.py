@@ -549,7 +549,9 @@ def test_cli_creates_a_private_workspace_and_masks_the_quarantine(tmp_path):
     masked = cli("quarantine", "--workspace", "ws", "--json")
     assert "TS_IMPLAUSIBLE" in masked and EMAIL not in masked
     assert pseudonymise(EMAIL, workspace_secret(ws)) in masked
-    assert EMAIL in cli("quarantine", "--workspace", "ws", "--json", "--show-pii")
+    # privacy by default (issue 15): the store never held the raw id, so --show-pii shows its pseudonym
+    shown = cli("quarantine", "--workspace", "ws", "--json", "--show-pii")
+    assert EMAIL not in shown and pseudonymise(EMAIL, workspace_secret(ws)) in shown
 
 
 def test_autocomplete_never_suggests_a_query_with_contact_details():

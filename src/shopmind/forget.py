@@ -27,7 +27,8 @@ sessions' ids. **All or nothing:** everything is prepared first (the new store f
 of rows to delete) and a failure while preparing changes nothing; then the switch-over is a
 SQLite transaction and a few atomic renames. The command is idempotent: run again, it finds
 nothing and changes nothing, and it completes a switch-over that was interrupted. It takes the
-releases lock, so it never runs during a build.
+releases lock, so it never runs during a build. What is outside the store and the live log
+(text files, Parquet data, the exposure log, profiles) is found and staged by ``forget_files``.
 """
 
 from __future__ import annotations
@@ -45,21 +46,26 @@ from typing import Any
 
 import duckdb
 
+from shopmind.forget_files import (
+    MARK,
+    boundary_re,
+    data_parquets,
+    exposure_count,
+    file_plan,
+    forget_exposures,
+    parquet_hits,
+    profile_files,
+    stage_file,
+    stage_parquet,
+    stage_profiles,
+)
 from shopmind.privacy import ERASURE_MARKER, pseudonymise, workspace_secret
 from shopmind.release.releases import Releases
 from shopmind.store.livelog import LOG_FILE
 from shopmind.store.store import DB_FILE
 
-MARK = "[forgotten]"
 #: Tables whose rows are *about* a person when they name one: dropped, not edited.
 _DROP_TABLES = ("quarantine", "audit")
-#: Folders of text files (reports, evaluation results) scrubbed in place.
-_TEXT_DIRS = ("reports", "evaluation", "assistant")
-#: Folders whose Parquet files are models or caches (handled by the next build), not data.
-_NOT_DATA = ("releases", "cache")
-#: The experiments' exposure log (``shopmind.experiments.exposure``): unit and session ids.
-_EXPOSURES = "exposures.sqlite"
-_TEXT_SUFFIXES = (".json", ".html", ".htm", ".txt", ".csv", ".md", ".jsonl")
 
 
 class ForgetError(Exception):
@@ -86,12 +92,6 @@ class ForgetReport:
     def as_dict(self) -> dict[str, Any]:
         return {"store": self.store, "live_log": self.live_log, "files": self.files, "profiles": self.profiles,
                 "found": self.found, "applied": self.applied}  # fmt: skip
-
-
-def _boundary_re(tokens: Iterable[str]) -> re.Pattern[str]:
-    """Whole-token matches: ``U0042`` but not ``U00421`` (ids are compared, not substrings)."""
-    alts = "|".join(re.escape(t) for t in sorted(tokens, key=len, reverse=True))
-    return re.compile(r"(?<![\w~-])(?:" + alts + r")(?![\w-])")
 
 
 def _re2(tokens: Iterable[str]) -> str:
@@ -240,7 +240,7 @@ def _used(params: dict[str, Any], sql: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ the live log
 def _log_plan(workspace: Path, tokens: set[str]) -> dict[str, list[Any]]:
     """Which live-log rows name the customer: event seqs, idempotency keys."""
-    rx = _boundary_re(tokens)
+    rx = boundary_re(tokens)
     seqs = [s for s, e in _log_events(workspace) if any(
         str(e.get(c)) in tokens for c in ("user_id", "session_id")) or rx.search(json.dumps(e, ensure_ascii=False))]  # fmt: skip
     keys: list[str] = []
@@ -283,131 +283,6 @@ def _apply_log(workspace: Path, plan: dict[str, list[Any]]) -> None:
         con.close()
 
 
-# ------------------------------------------------------------------ files
-def _text_files(workspace: Path) -> list[Path]:
-    out = [p for p in workspace.glob("*.json") if p.is_file()]
-    for d in _TEXT_DIRS:
-        root = workspace / d
-        if root.is_dir():
-            out += [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in _TEXT_SUFFIXES]
-    return sorted(out)
-
-
-def _file_plan(workspace: Path, tokens: set[str]) -> list[Path]:
-    rx = _boundary_re(tokens)
-    hits = []
-    for p in _text_files(workspace):
-        try:
-            if rx.search(p.read_text(encoding="utf-8", errors="replace")):
-                hits.append(p)
-        except OSError:
-            continue
-    return hits
-
-
-def _stage_file(path: Path, tokens: set[str]) -> Path:
-    """Mentions replaced by ``[forgotten]``; in JSON Lines (hand-off logs: a conversation per
-    line) a line naming the customer goes whole — the rest of it is what they said."""
-    rx = _boundary_re(tokens)
-    tmp = path.with_name(f".{path.name}.forget.tmp")
-    if path.suffix.lower() == ".jsonl":
-        with path.open(encoding="utf-8", errors="replace") as src, tmp.open("w", encoding="utf-8") as dst:
-            dst.writelines(line for line in src if not rx.search(line))
-        return tmp
-    text = path.read_text(encoding="utf-8", errors="replace")
-    tmp.write_text(rx.sub(MARK, text), encoding="utf-8")
-    return tmp
-
-
-def _data_parquets(workspace: Path) -> list[Path]:
-    """Parquet files the shop keeps in the workspace (e.g. the assistant's orders), not models."""
-    return sorted(
-        p
-        for p in workspace.rglob("*.parquet")
-        if p.is_file() and p.relative_to(workspace).parts[0] not in _NOT_DATA and not p.name.startswith(".")
-    )
-
-
-def _parquet_hits(path: Path, tokens: set[str]) -> Any:
-    """A filter expression for rows of ``path`` with a token in a text column (None: no text)."""
-    import polars as pl
-
-    schema = pl.read_parquet_schema(path)
-    cols = [c for c, t in schema.items() if t == pl.Utf8]
-    if not cols:
-        return None
-    ids = sorted(tokens)
-    return pl.any_horizontal([pl.col(c).is_in(ids).fill_null(False) for c in cols])
-
-
-def _stage_parquet(path: Path, tokens: set[str]) -> Path:
-    import polars as pl
-
-    hit = _parquet_hits(path, tokens)
-    tmp = path.with_name(f".{path.name}.forget.tmp")
-    pl.read_parquet(path).filter(~hit).write_parquet(tmp)
-    return tmp
-
-
-def _exposures(workspace: Path, tokens: set[str]) -> int:
-    """Exposure rows (experiments) of the customer or their sessions."""
-    path = workspace / _EXPOSURES
-    if not path.exists():
-        return 0
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
-        marks = ", ".join("?" * len(tokens))
-        ids = sorted(tokens)
-        return int(con.execute(
-            f"SELECT count(*) FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
-        ).fetchone()[0])  # fmt: skip
-    except sqlite3.OperationalError:  # no table yet
-        return 0
-    finally:
-        con.close()
-
-
-def _apply_exposures(workspace: Path, tokens: set[str]) -> None:
-    from shopmind.experiments.exposure import forget as forget_exposures
-
-    forget_exposures(workspace, sorted(tokens))
-    _compact_sqlite(workspace / _EXPOSURES)
-
-
-def _compact_sqlite(path: Path) -> None:
-    """Rewrite a SQLite file without free pages and empty its write-ahead log (deleted rows'
-    bytes stay in both otherwise)."""
-    con = sqlite3.connect(path, timeout=30, isolation_level=None)
-    try:
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        con.execute("VACUUM")
-        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        con.close()
-
-
-def _profile_files(workspace: Path) -> list[Path]:
-    root = workspace / "releases"
-    if not root.is_dir():
-        return []
-    return sorted(
-        p for p in root.glob("*/profiles/profiles.parquet") if not p.parent.parent.name.startswith(".")
-    )
-
-
-def _stage_profiles(path: Path, tokens: set[str]) -> tuple[int, Path | None]:
-    import polars as pl
-
-    frame = pl.read_parquet(path)
-    keep = frame.filter(~pl.col("user_id").is_in(sorted(tokens)))
-    removed = frame.height - keep.height
-    if not removed:
-        return 0, None
-    tmp = path.with_name(f".{path.name}.forget.tmp")
-    keep.write_parquet(tmp)
-    return removed, tmp
-
-
 # ------------------------------------------------------------------ the command
 def forget_user(workspace: Path | str, user: str, apply: bool = True) -> ForgetReport:
     """Find (``apply=False``) or remove everything naming ``user`` (see the module docstring)."""
@@ -433,15 +308,15 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         report.store = _stage_store(con, tokens, None)
     log_plan = _log_plan(workspace, tokens)
     report.live_log = {k: len(v) for k, v in log_plan.items() if v}
-    files = _file_plan(workspace, tokens)
+    files = file_plan(workspace, tokens)
     import polars as pl
 
-    for p in _data_parquets(workspace):
-        hit = _parquet_hits(p, tokens)
+    for p in data_parquets(workspace):
+        hit = parquet_hits(p, tokens)
         if hit is not None and pl.read_parquet(p).filter(hit).height:
             files.append(p)
     report.files = [str(p.relative_to(workspace)) for p in files]
-    exposures = _exposures(workspace, tokens)
+    exposures = exposure_count(workspace, tokens)
     if exposures:
         report.live_log["exposures"] = exposures
     from shopmind.assistant import turnlog
@@ -450,7 +325,7 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         report.live_log["assistant_turns"] = turns
     profile_hits = []
 
-    for p in _profile_files(workspace):
+    for p in profile_files(workspace):
         n = pl.read_parquet(p, columns=["user_id"]).filter(pl.col("user_id").is_in(sorted(tokens))).height
         if n:
             profile_hits.append(p)
@@ -464,7 +339,7 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
         mark_erasure(workspace)
         _apply_log(workspace, log_plan)
         if report.live_log.get("exposures"):
-            _apply_exposures(workspace, tokens)
+            forget_exposures(workspace, tokens)
         if report.live_log.get("assistant_turns"):
             turnlog.forget(workspace, tokens)
         for tmp, dst in staged:
@@ -493,11 +368,9 @@ def _prepare(
             _stage_store(con, tokens, store_tmp)
             staged.append((store_tmp, workspace / DB_FILE))
         for p in files:
-            staged.append(
-                (_stage_parquet(p, tokens) if p.suffix == ".parquet" else _stage_file(p, tokens), p)
-            )
+            staged.append((stage_parquet(p, tokens) if p.suffix == ".parquet" else stage_file(p, tokens), p))
         for p in profile_hits:
-            _n, tmp = _stage_profiles(p, tokens)
+            _n, tmp = stage_profiles(p, tokens)
             if tmp is not None:
                 staged.append((tmp, p))
     except BaseException:

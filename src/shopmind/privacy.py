@@ -12,10 +12,19 @@ are read by more people than the store, so they show:
   (:func:`mask_pii`), keeping just enough (first letter, domain suffix, last two digits) to
   recognise what kind of value it was.
 
-A workspace can also keep no raw customer id at all (:func:`ingest_policy`, ``[privacy]
-pseudonymise_ids`` in the shop TOML): ids are replaced by their pseudonym when a batch is
-ingested and when the API receives an event, so the store, the live log, profiles and models
-only ever hold pseudonyms (``shopmind forget`` then removes a customer by either form).
+By default a workspace keeps no raw customer id at all (:func:`ingest_policy`, ``[privacy]
+pseudonymise_ids = true`` unless the shop TOML says false): user and session ids are replaced
+by their pseudonym when a batch is ingested and when the API receives an event, and every route
+that is given a shop's own id (recommendations, profiles, search and experiment assignment, the
+assistant's customer) turns it into the same pseudonym, so the store, the live log, the
+quarantine, profiles, models and the exposure log only ever hold pseudonyms and a customer is
+still one customer everywhere (``shopmind forget`` removes a customer by either form). A
+quarantined row keeps its pseudonymised ids: fixed and re-ingested as it is, it lands under the
+same customer (:func:`pseudonymise` leaves a pseudonym as it is); a line that could not be parsed
+at all is withheld (the quarantine names its source line, fixed there and re-ingested).
+A workspace whose store was filled with raw ids before this default keeps them (switching would
+split every customer in two) and says so on every ingest and at server start
+(:func:`policy_notice`).
 
 Workspace files are created owner-only (0600 files, 0700 folders): :func:`private_umask` for a
 process that writes a workspace, :func:`secure_path` / :func:`secure_workspace` to tighten
@@ -313,123 +322,61 @@ def secure_workspace(workspace: Path | str, entries: Iterable[str] = WORKSPACE_E
                     secure_path(Path(dirpath) / n)
 
 
-# ------------------------------------------------------------------ pseudonymous ingest
-#: The workspace's recorded decision whether customer ids are pseudonymised at ingest.
-POLICY_FILE = "privacy.json"
-#: What a new workspace decides when the shop TOML has no ``[privacy] pseudonymise_ids``.
-DEFAULT_PSEUDONYMISE_IDS = False
-#: Event columns replaced by their pseudonym at ingest (the person, and their visits).
-INGEST_ID_COLUMNS = ("user_id", "session_id")
+# ------------------------------------------------------------------ the workspace's decisions
+# (privacy_policy.py; re-exported so ``from shopmind.privacy import ...`` keeps working)
+from shopmind.privacy_policy import (  # noqa: E402
+    DEFAULT_PSEUDONYMISE_IDS,
+    ERASURE_MARKER,
+    INGEST_ID_COLUMNS,
+    POLICY_FILE,
+    WITHHELD,
+    PrivacyPolicyError,
+    erasure_pending,
+    finish_erasure,
+    holds_ids,
+    ingest_policy,
+    policy_notice,
+    privacy_settings,
+    pseudonymise_batch,
+    pseudonymise_frame,
+    pseudonymise_record,
+    read_policy,
+    serving_policy,
+    would_pseudonymise,
+)
 
-
-class PrivacyPolicyError(ValueError):
-    """A ``[privacy]`` setting is invalid, or would change what an existing workspace stores."""
-
-
-def privacy_settings(data: Mapping[str, Any], where: str = "config") -> bool | None:
-    """``[privacy] pseudonymise_ids`` of a parsed shop TOML (None when not set); any other key
-    or a non-boolean value is an error naming it."""
-    table = data.get("privacy")
-    if table is None:
-        return None
-    if not isinstance(table, Mapping):
-        raise PrivacyPolicyError(f"{where}: [privacy] must be a table")
-    unknown = sorted(set(table) - {"pseudonymise_ids"})
-    if unknown:
-        raise PrivacyPolicyError(f"{where}: unknown setting privacy.{unknown[0]} (known: pseudonymise_ids)")
-    value = table.get("pseudonymise_ids")
-    if value is not None and not isinstance(value, bool):
-        raise PrivacyPolicyError(f"{where}: privacy.pseudonymise_ids must be true or false, not {value!r}")
-    return value
-
-
-def read_policy(workspace: Path | str) -> bool | None:
-    """Whether ``workspace`` pseudonymises ids at ingest (None: nothing ingested yet)."""
-    try:
-        data = json.loads((Path(workspace) / POLICY_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    value = data.get("pseudonymise_ids") if isinstance(data, dict) else None
-    return value if isinstance(value, bool) else None
-
-
-def ingest_policy(workspace: Path | str, requested: bool | None, new_workspace: bool) -> bool:
-    """The workspace's decision, recorded on its first ingest and fixed after.
-
-    Why fixed: pseudonyms cannot be turned back into ids, and ids ingested raw would not match
-    the pseudonyms of later events — a workspace that switched would hold one customer under two
-    ids. A store that already has data but no recorded decision (made before this setting
-    existed) keeps raw ids unless asked otherwise, which is refused for the same reason.
-    """
-    workspace = Path(workspace)
-    held = read_policy(workspace)
-    if held is None:
-        held = (DEFAULT_PSEUDONYMISE_IDS if requested is None else requested) if new_workspace else False
-        if requested is not None and requested != held:
-            raise PrivacyPolicyError(
-                f"workspace {workspace} already holds raw customer ids: [privacy] pseudonymise_ids = true "
-                "applies to new workspaces only (ingest into a new --workspace)"
-            )
-        _write_private_json(workspace / POLICY_FILE, {"pseudonymise_ids": held})
-    elif requested is not None and requested != held:
-        state = "pseudonymised" if held else "raw"
-        raise PrivacyPolicyError(
-            f"workspace {workspace} stores {state} customer ids: [privacy] pseudonymise_ids = "
-            f"{str(requested).lower()} cannot change that (ingest into a new --workspace)"
-        )
-    return held
-
-
-def _write_private_json(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
-
-
-def pseudonymise_frame(frame: Any, key: bytes, columns: Iterable[str] = INGEST_ID_COLUMNS) -> Any:
-    """A Polars frame with its id ``columns`` replaced by pseudonyms (each distinct value hashed
-    once; nulls and empty strings kept, so the gate still sees a missing id)."""
-    import polars as pl
-
-    present = [c for c in columns if c in frame.columns]
-    if not present:
-        return frame
-    out = []
-    for c in present:
-        # the gate strips ids (and makes blanks null): hash what it will keep, so " u1" and "u1"
-        # stay one customer and a blank id is still reported missing
-        col = pl.col(c).cast(pl.Utf8).str.strip_chars()
-        values = frame.select(col.alias(c))[c].unique().drop_nulls().to_list()
-        mapping = {v: pseudonymise(v, key) for v in values if v}
-        hashed = col.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
-        out.append(pl.when(col == "").then(col).otherwise(hashed).alias(c))
-    return frame.with_columns(out)
-
-
-def pseudonymise_record(record: Mapping[str, Any], key: bytes) -> dict[str, Any]:
-    """One event (a dict) with its person/visit ids pseudonymised (the API's ingest)."""
-    out = dict(record)
-    for c in INGEST_ID_COLUMNS:
-        v = out.get(c)
-        if v is not None and str(v).strip():
-            out[c] = pseudonymise(str(v).strip(), key)
-    return out
-
-
-# ------------------------------------------------------------------ erasure (shopmind forget)
-#: Written by ``shopmind forget`` (a count and a time, never an id): the next build refits every
-#: model without reuse and then deletes the releases built before it.
-ERASURE_MARKER = "forget.pending.json"
-
-
-def erasure_pending(workspace: Path | str) -> bool:
-    """Whether a customer was forgotten since the last build."""
-    return (Path(workspace) / ERASURE_MARKER).exists()
-
-
-def finish_erasure(workspace: Path | str) -> None:
-    """Called by a build that refitted everything and pruned older releases."""
-    (Path(workspace) / ERASURE_MARKER).unlink(missing_ok=True)
+__all__ = [
+    "CONTACT_FIELDS",
+    "DEFAULT_PSEUDONYMISE_IDS",
+    "ERASURE_MARKER",
+    "ID_FIELDS",
+    "INGEST_ID_COLUMNS",
+    "POLICY_FILE",
+    "PRIVATE_UMASK",
+    "SECRET_FILE",
+    "WITHHELD",
+    "WORKSPACE_ENTRIES",
+    "PrivacyPolicyError",
+    "erasure_pending",
+    "finish_erasure",
+    "holds_ids",
+    "ingest_policy",
+    "is_pseudonym",
+    "mask_payload",
+    "mask_pii",
+    "mask_row",
+    "mask_value",
+    "policy_notice",
+    "private_umask",
+    "privacy_settings",
+    "pseudonymise",
+    "pseudonymise_batch",
+    "pseudonymise_frame",
+    "pseudonymise_record",
+    "read_policy",
+    "secure_path",
+    "secure_workspace",
+    "serving_policy",
+    "workspace_secret",
+    "would_pseudonymise",
+]

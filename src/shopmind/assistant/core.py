@@ -9,8 +9,12 @@ optional phraser's text is used only when it passes the same guard.
 
 Privacy: an order is shown only when the message's order id belongs to the ``customer_id`` of
 the turn; an unknown id and another customer's id get the same answer (no existence oracle).
+The order table may name customers by the workspace's pseudonym (``pseudonym_key``: a shop that
+keeps no raw id puts its orders there pseudonymised); the turn's customer id matches either form.
 Below ``threshold`` confidence, for complaints and for out-of-scope messages the reply offers a
-hand-off to a person and is logged (``handoffs`` and the optional JSON-lines file).
+hand-off to a person and is logged (``handoffs`` and the optional JSON-lines file) with e-mails,
+phone numbers and addresses masked and, given ``pseudonym_key``, the conversation as its pseudonym
+(the form the turn log and the events hold).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, PolicyIndex
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
+from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
 
 log = logging.getLogger("shopmind.assistant")
@@ -96,8 +101,10 @@ class Assistant:
         phraser: PhraserConfig | None = None,
         threshold: float = 0.2,
         handoff_log: Path | str | None = None,
+        pseudonym_key: bytes | None = None,
     ) -> None:
         self.engine = engine
+        self.pseudonym_key = pseudonym_key
         self.model = model or IntentModel.train()
         self.phraser = phraser
         self.threshold = threshold
@@ -235,7 +242,7 @@ class Assistant:
     def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool) -> tuple[A.Composed, bool]:  # fmt: skip
         if intent == "order_status":
             o = self.orders.get(slots.order_id or "")
-            if o is None or not customer_id or o["customer_id"] != customer_id:
+            if o is None or not customer_id or o["customer_id"] not in self._customer_forms(customer_id):
                 return A.order_refused(slots.order_id, lang, bool(customer_id)), False
             titles = {
                 it["product_id"]: self.products.get(it["product_id"], {}).get("title", "")
@@ -339,8 +346,16 @@ class Assistant:
             return
         reply.answer, reply.phrased = text, True
 
+    def _customer_forms(self, customer_id: str) -> set[str]:
+        """The customer's id as an order row may name them: as given, or its pseudonym."""
+        if self.pseudonym_key is None:
+            return {customer_id}
+        return {customer_id, pseudonymise(customer_id, self.pseudonym_key)}
+
     def _log_handoff(self, reply: Reply, message: str, conversation_id: str | None) -> None:
-        rec = {"ts": time.time(), "conversation_id": conversation_id, "message": message, "intent": reply.intent, "confidence": reply.confidence}  # fmt: skip
+        if conversation_id and self.pseudonym_key is not None:
+            conversation_id = pseudonymise(conversation_id, self.pseudonym_key)
+        rec = {"ts": time.time(), "conversation_id": conversation_id, "message": mask_pii(message), "intent": reply.intent, "confidence": reply.confidence}  # fmt: skip
         self.handoffs.append(rec)
         del self.handoffs[:-1000]
         log.info("assistant hand-off: intent=%s confidence=%.2f", reply.intent, reply.confidence)

@@ -23,20 +23,22 @@ def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
     Returns whether the batch's ids were pseudonymised."""
     from shopmind.privacy import (
         PrivacyPolicyError,
+        holds_ids,
         ingest_policy,
+        policy_notice,
         privacy_settings,
-        pseudonymise_frame,
+        pseudonymise_batch,
         workspace_secret,
     )
-    from shopmind.store.store import DB_FILE
-
     try:
         requested = privacy_settings(read_toml(config), str(config)) if config is not None else None
-        on = ingest_policy(workspace, requested, new_workspace=not (workspace / DB_FILE).exists())
+        on = ingest_policy(workspace, requested, new_workspace=not holds_ids(workspace))
     except PrivacyPolicyError as exc:
         raise UsageError(str(exc)) from None
-    if on and batch.events is not None:
-        batch.events = pseudonymise_frame(batch.events, workspace_secret(workspace))
+    if on:  # ids and unparsable lines: the store and its quarantine never see a raw id
+        pseudonymise_batch(batch, workspace_secret(workspace))
+    elif notice := policy_notice(workspace):  # raw ids kept because the store predates the default
+        console.print(notice, markup=False, highlight=False)
     return on
 
 

@@ -133,13 +133,21 @@ class Shop:
 
         return pseudonymise(user_id, key)
 
-    def pseudonym_key(self) -> bytes | None:
-        """The workspace secret if ids are pseudonymised at ingest (read once it is decided)."""
-        if self._pseudonymises is None:  # undecided until the first ingest: look again
-            from shopmind.privacy import read_policy, workspace_secret
+    def pseudonym_key(self, decide: bool = False) -> bytes | None:
+        """The workspace secret if ids are pseudonymised at ingest (read once it is decided).
 
-            self._pseudonymises = read_policy(self.workspace)
-            if self._pseudonymises:
+        Logging an event (``decide``) before any ingest records the decision
+        (``privacy.serving_policy``): pseudonyms by default in an empty workspace, so an
+        API-only shop never logs a raw id either. A read before that hashes as that decision
+        would, without recording it (a shop's first ingest may still choose raw ids)."""
+        if self._pseudonymises is None:
+            from shopmind.privacy import read_policy, serving_policy, workspace_secret, would_pseudonymise
+
+            held = serving_policy(self.workspace) if decide else read_policy(self.workspace)
+            if held is None:
+                return workspace_secret(self.workspace) if would_pseudonymise(self.workspace) else None
+            self._pseudonymises = held
+            if held:
                 self._pseudonym_key = workspace_secret(self.workspace)
         return self._pseudonym_key
 
@@ -280,7 +288,7 @@ class Shop:
         Applying from the log rather than from ``events`` keeps sequence order when another
         worker logged events in between: applying ours first and moving the watermark past
         theirs would lose them."""
-        key = self.pseudonym_key()
+        key = self.pseudonym_key(decide=True)
         if key is not None:  # the log, store, profiles and models never see the raw id
             from shopmind.privacy import pseudonymise_record
 

@@ -13,7 +13,8 @@ order. With the storefront key, order questions are asked to sign in and get no 
 
 A product-search turn is logged to the live log as a ``search`` event (query = the message,
 session = the conversation), so search and recommendations learn from it like from a search
-box; hand-offs are appended to ``<workspace>/assistant/handoffs.jsonl`` for the shop. Every
+box; hand-offs are appended to ``<workspace>/assistant/handoffs.jsonl`` for the shop (message
+masked, conversation as its pseudonym); ``orders.parquet`` may name customers by their pseudonym. Every
 turn is recorded, pseudonymised and masked, in the turn log (``assistant.turnlog``: buffered,
 no fsync on the request path) that ``/dashboard/assistant`` and ``GET /v1/assistant/summary`` read.
 """
@@ -75,9 +76,12 @@ def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
         folder = base / "policies"
         sections = load_policies(folder) if folder.is_dir() and any(folder.glob("*.md")) else []
         phraser = PhraserConfig.from_table(settings.get("assistant"))
+        from shopmind.privacy import workspace_secret
+
         asst = Assistant(
-            rel.engine, products, orders, sections, phraser=phraser, handoff_log=base / "handoffs.jsonl"
-        )
+            rel.engine, products, orders, sections, phraser=phraser, handoff_log=base / "handoffs.jsonl",
+            pseudonym_key=workspace_secret(workspace),  # hand-offs masked and pseudonymised; orders by either id
+        )  # fmt: skip
         base.mkdir(parents=True, exist_ok=True)
         _ASSISTANTS[key] = asst
         while len(_ASSISTANTS) > 2:  # a swapped-out release's assistant goes with it

@@ -68,11 +68,17 @@ def search_variant(
     if not a.active or (not user_id and not session_id):
         return engine, [], None
     uid = shop_of(request).user_handle(user_id) if user_id else None
-    got = [x for x in a.assign(uid, session_id) if x.kind == "ab"]
+    got = [x for x in a.assign(uid, _session(request, session_id)) if x.kind == "ab"]
     if not got:
         return engine, [], uid
     cache = request.app.state.__dict__.setdefault("_experiment_engines", {})
     return search_engine_for(engine, a.overrides(got), cache), got, uid
+
+
+def _session(request: Request, session_id: str | None) -> str | None:
+    """The session id as the events hold it (a pseudonym when the shop pseudonymises ids), so
+    assignment stays sticky across routes and exposures join the events they attribute."""
+    return shop_of(request).user_handle(session_id) if session_id else session_id
 
 
 def log_exposures(
@@ -85,7 +91,7 @@ def log_exposures(
 ) -> list[dict[str, str]]:
     """Buffer the exposures (no fsync on the request path) and return what the response reports."""
     rid = request.scope.get("state", {}).get("request_id")
-    _exposure_log(request).record(got, uid, session_id, rid, kind, n_results)
+    _exposure_log(request).record(got, uid, _session(request, session_id), rid, kind, n_results)
     return [{"experiment": x.experiment, "variant": x.variant} for x in got]
 
 
@@ -119,7 +125,9 @@ async def assignment(request: Request, user_id: IdQuery = None, session_id: IdQu
     """The running experiments a user (or anonymous session) is in, and the overrides to apply
     (empty without an id: nothing to hash, the defaults)."""
     a = _assigner(request)  # neither id: nothing to hash, so no experiment (the defaults), as in search
-    got = a.assign(user_id, session_id)
+    # the ids as search hashes them (pseudonyms when the shop pseudonymises): the same variant
+    uid = shop_of(request).user_handle(user_id) if user_id else None
+    got = a.assign(uid, _session(request, session_id))
     return json_response({"assignments": [asdict(x) for x in got], "overrides": a.overrides(got)})
 
 
