@@ -137,7 +137,14 @@ def list_(
 @exp_app.command("readout")
 def readout_cmd(
     name: str,
-    events: Annotated[Path, typer.Option("--events", help="Canonical events (Parquet/CSV/JSONL).")],
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Canonical events (Parquet/CSV/JSONL); an interleaving experiment defaults to the "
+            "events the server logged (POST /v1/events).",
+        ),
+    ] = None,
     exposures: Annotated[
         Path | None,
         typer.Option(
@@ -161,6 +168,11 @@ def readout_cmd(
             exp = registry.load(workspace).by_name(name)
         except KeyError:
             raise UsageError(f"experiment {name!r}: not defined in {registry.path(workspace)}") from None
+        if exp.kind == "interleave":
+            _interleave_readout(exp, workspace, events, as_json)
+            return
+        if events is None:
+            raise UsageError("--events FILE is needed for an A/B readout (the shop's canonical events)")
         if exposures is None:
             from shopmind.experiments.exposure import FILE, read_exposures
 
@@ -191,6 +203,41 @@ def readout_cmd(
         table.add_row(m.metric, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", f"{e.rel_effect:+.2%}",
                       f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
                       "yes" if m.cuped else "no")  # fmt: skip
+    console.print(table)
+    out.print(r.decision)
+    console.print(f"saved {saved} (the experiments dashboard shows it)")
+
+
+def _interleave_readout(exp, workspace: Path, events: Path | None, as_json: bool) -> None:
+    """Wins / losses / ties per ranker from the served lists and the events, the checks, the decision."""
+    from shopmind.experiments.exposure import FILE
+    from shopmind.experiments.interleave_log import read_interleavings
+    from shopmind.experiments.interleave_readout import interleave_readout, live_events
+    from shopmind.experiments.reports import save_readout
+
+    lists = read_interleavings(workspace, exp.name)
+    if lists.is_empty():
+        raise UsageError(f"no interleaved lists of {exp.name!r} in {workspace / FILE} (is it running?)")
+    ev = live_events(workspace) if events is None else _utc(_frame(events), events)
+    missing = {"type", "item_id"} - set(ev.columns)
+    if missing:
+        raise UsageError(f"{events}: missing column(s) {', '.join(sorted(missing))}")
+    r = interleave_readout(exp, lists, ev)
+    saved = save_readout(workspace, exp.name, r.to_dict())
+    if as_json:
+        print(json.dumps(r.to_dict(), indent=2))
+        return
+    a, b = r.variants
+    console.print(
+        f"[bold]{r.experiment}[/] (interleaving): {r.allocation['lists']} lists to {r.allocation['units']} "
+        f"units over {r.days} day(s); first pick {r.checks['first_pick'][a]} {a} / "
+        f"{r.checks['first_pick'][b]} {b} (p = {r.srm['pvalue']:.3g})"
+    )
+    table = Table("", a, b, "ties", "sign test p", "always-valid p")
+    table.add_row("lists won", str(r.wins[a]), str(r.wins[b]), str(r.wins["ties"]), f"{r.sign_test_p:.3g}",
+                  f"{r.always_valid_p:.3g}")  # fmt: skip
+    table.add_row("units won", str(r.by_unit.get(a, 0)), str(r.by_unit.get(b, 0)), str(r.by_unit.get("ties", 0)),
+                  f"{r.by_unit.get('sign_test_p', 1.0):.3g}", "")  # fmt: skip
     console.print(table)
     out.print(r.decision)
     console.print(f"saved {saved} (the experiments dashboard shows it)")

@@ -1,10 +1,12 @@
-"""Which variant overrides a server can apply per request, and applying them to the search engine.
+"""Which variant overrides a server can apply per request, and applying them to the search engine
+and the recommender.
 
-A variant is a set of shop-TOML overrides. Only settings that change how a *query* is answered can
-switch per request against the one loaded release (fusion, its weights and depths, query
-understanding, the learned re-ranker on/off); settings that change what a build produces (the
-encoder, recs generators and weights) need their own release and are refused here with the field
-named, rather than silently ignored.
+A variant is a set of shop-TOML overrides. Only settings that change how a *request* is answered can
+switch per request against the one loaded release: in search fusion, its weights and depths, query
+understanding, the learned re-ranker on/off; in recommendations the fusion weight of each fitted
+source (0 turns a generator off), the exploration share and seen-item exclusion. Settings that
+change what a build produces (the encoder, which generators are fitted and their parameters) need
+their own release and are refused here with the field named, rather than silently ignored.
 """
 
 from __future__ import annotations
@@ -55,9 +57,56 @@ SEARCH_RUNTIME = {
 }
 
 
+#: ``[recs]`` settings a request may override: how the release's fitted sources are fused (a
+#: source's weight, 0 = that generator off), the exploration slot's share, and seen-item exclusion.
+#: The models themselves (which generators are fitted, their parameters, the encoder) are built.
+RECS_RUNTIME = {
+    "explore_share": _number(0, 0.5),
+    "rrf_c": _number(1, 1e4),
+    "exclude_seen": _bool,
+}
+_WEIGHT = _number(0, 100)
+
+
+def _check_recs(table: Any, where: str) -> None:
+    """``[recs]`` keys a variant may switch per request (``RECS_RUNTIME`` and ``weights``)."""
+    if not isinstance(table, Mapping):
+        raise ExperimentError(f"{where}: must be a table")
+    allowed = ["weights", *RECS_RUNTIME]
+    for key, value in table.items():
+        if key == "weights":
+            from shopmind.recommend.service import MAKERS  # lazily: only a recs override needs it
+
+            sources = sorted({*MAKERS, "content"})
+            if not isinstance(value, Mapping) or not value:
+                raise ExperimentError(
+                    f"{where}.weights: must be a table of source = weight ({', '.join(sources)})"
+                )
+            for src, w in value.items():
+                if src not in sources:
+                    raise ExperimentError(
+                        f"{where}.weights.{src}: unknown source (known: {', '.join(sources)})"
+                    )
+                if not _WEIGHT(w):
+                    raise ExperimentError(
+                        f"{where}.weights.{src}: must be {_WEIGHT.__doc__} (0 = off), got {w!r}"
+                    )
+            continue
+        check = RECS_RUNTIME.get(key)
+        if check is None:
+            raise ExperimentError(
+                f"{where}.{key}: not switchable per request (allowed: {', '.join(allowed)})"
+            )
+        if not check(value):
+            raise ExperimentError(f"{where}.{key}: must be {check.__doc__}, got {value!r}")
+
+
 def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
     """Refuse any override a server cannot apply per request, naming the field."""
     for section, table in overrides.items():
+        if section == "recs":  # fusion weights, exploration (recs_for)
+            _check_recs(table, f"{where}.recs")
+            continue
         if section == "ads":  # sponsored placements on/off and their guardrails (shopmind.ads.settings)
             _check_ads(table, f"{where}.ads")
             continue
@@ -110,4 +159,34 @@ def search_engine_for(engine: Any, overrides: Mapping[str, Any], cache: dict[Any
     if len(cache) > 256:  # old releases' copies: drop them all, they rebuild on demand
         cache.clear()
     cache[key] = (engine, variant)
+    return variant
+
+
+def recs_for(recs: Any, overrides: Mapping[str, Any], cache: dict[Any, Any]) -> Any:
+    """The recommender as the variant configures it: a shallow copy sharing every model and the
+    live state, with its own ``config`` (weights merged over the release's) and, for another
+    exploration share, its own explorer view over the same counts and random stream. Cached per
+    (recommender, overrides) like ``search_engine_for``."""
+    r = dict(overrides.get("recs", {}))
+    if not r:
+        return recs
+    key = (
+        "recs",
+        id(recs),
+        repr(sorted((k, sorted(v.items()) if isinstance(v, Mapping) else v) for k, v in r.items())),
+    )
+    hit = cache.get(key)
+    if hit is not None and hit[0] is recs:
+        return hit[1]
+    variant = copy.copy(recs)
+    changes = {k: v for k, v in r.items() if k != "weights"}
+    if "weights" in r:
+        changes["weights"] = {**recs.config.weights, **r["weights"]}
+    variant.config = dataclasses.replace(recs.config, **changes)
+    if "explore_share" in r:
+        variant.explorer = copy.copy(recs.explorer)  # the same impression/click counts and rng
+        variant.explorer.share = float(r["explore_share"])
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (recs, variant)
     return variant

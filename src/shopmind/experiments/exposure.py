@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -80,15 +81,21 @@ def read_exposures(workspace: Path | str, experiment: str | None = None) -> pl.D
         )
     finally:
         db.close()
+    return timestamped(rows, _COLS, EXPOSURE_SCHEMA)
+
+
+def timestamped(rows: list[tuple], columns: tuple[str, ...], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows read from a log table whose last column is ``ts_us`` (epoch microseconds) as a frame in
+    ``schema``, with ``timestamp`` a UTC datetime."""
     frame = pl.DataFrame(
-        rows, schema={**{c: EXPOSURE_SCHEMA[c] for c in _COLS[:-1]}, "ts_us": pl.Int64}, orient="row"
+        rows, schema={**{c: schema[c] for c in columns[:-1]}, "ts_us": pl.Int64}, orient="row"
     )
     return (
         frame.with_columns(
             pl.from_epoch(pl.col("ts_us"), time_unit="us").dt.replace_time_zone("UTC").alias("timestamp")
         )
         .drop("ts_us")
-        .select(list(EXPOSURE_SCHEMA))
+        .select(list(schema))
     )
 
 
@@ -107,6 +114,9 @@ def forget(workspace: Path | str, unit_ids: Iterable[str]) -> int:
             cur = db.execute(
                 f"DELETE FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
             )
-        return cur.rowcount
+            # the interleaved lists live in the same file (interleave_log.py)
+            from shopmind.experiments.interleave_log import forget as forget_lists
+
+            return cur.rowcount + forget_lists(db, ids)
     finally:
         db.close()

@@ -12,8 +12,6 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
-
 A, B = 0, 1
 
 
@@ -86,6 +84,8 @@ class InterleaveResult:
 
 def sign_test(wins_a: int, wins_b: int, ties: int = 0) -> InterleaveResult:
     """Sign test over non-tied sessions: under H0 (no preference) each decided session is a fair coin."""
+    from scipy import stats  # lazily: the server merges lists on the request path without scipy
+
     decided = wins_a + wins_b
     p = float(stats.binomtest(wins_b, decided, 0.5).pvalue) if decided else 1.0
     n = decided + ties

@@ -56,17 +56,18 @@ class Readout:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
+        return json_ready(asdict(self))
 
-        def clean(v: Any) -> Any:
-            if isinstance(v, float):
-                return v if math.isfinite(v) else None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, list | tuple):
-                return [clean(x) for x in v]
-            return v
 
-        return clean(asdict(self))
+def json_ready(v: Any) -> Any:
+    """``v`` with non-finite floats as None (strict JSON), tuples as lists, recursively."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: json_ready(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [json_ready(x) for x in v]
+    return v
 
 
 def _arrays(table: pl.DataFrame, variant: str, metric: MetricDef, covariate: bool) -> dict[str, Any] | None:

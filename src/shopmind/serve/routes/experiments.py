@@ -9,7 +9,11 @@ a user or session is in; it is a pure function of the ids and the definitions (h
 from __future__ import annotations
 
 import atexit
+import copy
+import dataclasses
 import os
+import random
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -17,11 +21,14 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from shopmind.experiments import registry
-from shopmind.experiments.apply import search_engine_for
-from shopmind.experiments.assign import Assigner, Assignment
+from shopmind.experiments.apply import recs_for, search_engine_for
+from shopmind.experiments.assign import Assigner, Assignment, deep_merge, unit_hash
 from shopmind.experiments.definition import NAME_RE, ExperimentError, to_dict
 from shopmind.experiments.exposure import ExposureLog
+from shopmind.experiments.interleave import team_draft
+from shopmind.experiments.interleave_log import InterleaveLog
 from shopmind.experiments.reports import load_readout
+from shopmind.search.engine import SearchError, SearchResponse
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
 
 router = APIRouter(tags=["experiments"])
@@ -49,36 +56,151 @@ def _assigner(request: Request) -> Assigner:
     return cached[1]
 
 
-def _exposure_log(request: Request) -> ExposureLog:
-    """The worker's exposure log (one writer thread per process, flushed at exit too)."""
-    log = getattr(request.app.state, "exposure_log", None)
+def _worker_log(request: Request, attr: str, cls: Any) -> Any:
+    """The worker's buffered log ``cls`` on ``app.state.<attr>`` (one writer thread per process,
+    flushed at exit too)."""
+    log = getattr(request.app.state, attr, None)
     if log is None:
-        log = request.app.state.exposure_log = ExposureLog(shop_of(request).workspace)
+        log = cls(shop_of(request).workspace)
+        setattr(request.app.state, attr, log)
         atexit.register(log.close)
     return log
+
+
+def _exposure_log(request: Request) -> ExposureLog:
+    return _worker_log(request, "exposure_log", ExposureLog)
 
 
 def search_variant(
     request: Request, engine: Any, user_id: str | None, session_id: str | None
 ) -> tuple[Any, list[Assignment], str | None]:
-    """What ``/v1/search`` runs for this unit: the engine with its variants' overrides applied, the
-    A/B assignments (interleave experiments are not served per request yet: they get the defaults),
-    and the unit id as the models know it (the pseudonym when the shop pseudonymises ids)."""
+    """What ``/v1/search`` runs for this unit: the engine with its A/B variants' overrides applied,
+    the A/B assignments, and the unit id as the models know it (the pseudonym when the shop
+    pseudonymises ids). An interleaving assignment is kept on the request for
+    ``interleaved_search`` (with the A/B overrides it builds on)."""
+    request.state.experiment_interleave = None
     a = _assigner(request)
     if not a.active or (not user_id and not session_id):
         return engine, [], None
     uid = shop_of(request).user_handle(user_id) if user_id else None
-    got = [x for x in a.assign(uid, _session(request, session_id)) if x.kind == "ab"]
+    assigned = a.assign(uid, _session(request, session_id))
+    got = [x for x in assigned if x.kind == "ab"]
+    base = a.overrides(got)
+    il = next((x for x in assigned if x.kind == "interleave"), None)  # one interleaving per request
+    if il is not None:
+        request.state.experiment_interleave = (a.exps.by_name(il.experiment), base)
     if not got:
         return engine, [], uid
-    cache = request.app.state.__dict__.setdefault("_experiment_engines", {})
-    return search_engine_for(engine, a.overrides(got), cache), got, uid
+    return search_engine_for(engine, base, _engine_cache(request)), got, uid
+
+
+def recs_variant(request: Request, recs: Any, user: str) -> tuple[Any, list[Assignment]]:
+    """What ``/v1/users/{id}/recommendations`` runs for this user (``user``: the id as the models
+    know it): the recommender with the A/B variants' ``[recs]`` overrides applied (``apply.recs_for``)
+    and the A/B assignments, whose exposures the route logs."""
+    a = _assigner(request)
+    if not a.active or not user:
+        return recs, []
+    got = [x for x in a.assign(user, None) if x.kind == "ab"]
+    if not got:
+        return recs, []
+    return recs_for(recs, a.overrides(got), _engine_cache(request)), got
 
 
 def _session(request: Request, session_id: str | None) -> str | None:
     """The session id as the events hold it (a pseudonym when the shop pseudonymises ids), so
     assignment stays sticky across routes and exposures join the events they attribute."""
     return shop_of(request).user_handle(session_id) if session_id else session_id
+
+
+def _engine_cache(request: Request) -> dict[Any, Any]:
+    return request.app.state.__dict__.setdefault("_experiment_engines", {})
+
+
+#: Deepest list an interleaved request merges (page * size); deeper pages get the first ranker alone.
+INTERLEAVE_DEPTH = 100
+
+
+def interleaved_search(
+    request: Request,
+    engine: Any,
+    run: Callable[[Any, int, int], SearchResponse],
+    query: str,
+    sort: str,
+    page: int,
+    size: int,
+    unit: str | None,
+    session_id: str | None,
+) -> tuple[SearchResponse, list[dict[str, str]]] | None:
+    """For a unit in an interleaving experiment: both variants' rankings merged by team draft, one
+    page of it, and the list with each item's team in the interleaving log. None when the unit is in
+    no interleaving experiment, or the request is not a relevance-sorted page within
+    ``INTERLEAVE_DEPTH`` (another sort orders both rankers' candidates the same way).
+
+    ``run(engine, page, size)`` is the route's search. Both rankers share the query analysis: the
+    variant engines are shallow copies sharing the indexes and the query-vector cache (the query is
+    encoded once), and for this request one parser memo (the query is understood once); retrieval,
+    fusion, sorting, facets and hits run twice (``bench/experiments_serve.py`` measures the cost).
+    The merge's coin flips are seeded by (experiment salt, unit, query), so a shopper paging through
+    or repeating a query sees the same list, and any replay can recompute it."""
+    pending = getattr(request.state, "experiment_interleave", None)
+    if pending is None or sort != "relevance" or page * size > INTERLEAVE_DEPTH:
+        return None
+    exp, base = pending
+    cache = _engine_cache(request)
+    engines = [
+        search_engine_for(engine, deep_merge(copy.deepcopy(base), v.overrides), cache) for v in exp.variants
+    ]
+    if engine.parser is not None:  # this request's copies share one parse of the query
+        shared = _SharedParse(engine.parser)
+        engines = [copy.copy(e) for e in engines]
+        for e in engines:
+            e.parser = shared
+    depth = page * size
+    ra, rb = (run(e, 1, depth) for e in engines)
+    sid = _session(request, session_id)
+    who = unit if exp.unit == "user" and unit else sid
+    rng = random.Random(unit_hash(exp.salt, f"{who or ''}\x1f{query}"))
+    merged = team_draft([h.product_id for h in ra.hits], [h.product_id for h in rb.hits], depth, rng)
+    start = (page - 1) * size
+    if page > 1 and start >= len(merged.items):
+        raise SearchError(
+            "page_out_of_range", "page", f"page {page} is past the last page of {len(merged.items)} result(s)"
+        )
+    hit_of = {h.product_id: h for h in rb.hits} | {h.product_id: h for h in ra.hits}
+    items, teams = merged.items[start : start + size], merged.teams[start : start + size]
+    timing = dict(ra.timing_ms)
+    timing["second_ranker_total"] = rb.timing_ms.get("total", 0.0)
+    timing["second_ranker_analysis"] = rb.timing_ms.get("analysis", 0.0)
+    resp = dataclasses.replace(ra, hits=[hit_of[i] for i in items], page=page, size=size, timing_ms=timing)
+    rid = request.scope.get("state", {}).get("request_id")
+    _interleave_log(request).record(exp.name, who, sid, rid, "search", list(items), teams)
+    # an exposure like any other (so the unit's rows are found and forgotten with the A/B ones)
+    mark = Assignment(exp.name, "interleaved", exp.layer, exp.unit, exp.kind)
+    _exposure_log(request).record([mark], unit, sid, rid, "search", resp.total)
+    return resp, [{"experiment": exp.name, "variant": "interleaved"}]
+
+
+class _SharedParse:
+    """One request's query parser for both rankers of an interleaving: the query is understood once
+    (the second ranker reads the first one's result); everything else is the engine's parser."""
+
+    def __init__(self, parser: Any) -> None:
+        self._parser = parser
+        self._memo: dict[str, Any] = {}
+
+    def parse(self, text: str) -> Any:
+        hit = self._memo.get(text)
+        if hit is None:
+            hit = self._memo[text] = self._parser.parse(text)
+        return hit
+
+    def __getattr__(self, name: str) -> Any:  # graph, knows, ... as the engine's parser has them
+        return getattr(self._parser, name)
+
+
+def _interleave_log(request: Request) -> InterleaveLog:
+    return _worker_log(request, "interleave_log", InterleaveLog)
 
 
 def log_exposures(

@@ -12,7 +12,7 @@ from shopmind.recommend.rules import Filters, RecsError
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
 from shopmind.serve.contract import json_body
 from shopmind.serve.routes.ads import sponsor_similar
-from shopmind.serve.routes.experiments import IdQuery
+from shopmind.serve.routes.experiments import IdQuery, log_exposures, recs_variant
 from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
 
@@ -28,7 +28,9 @@ def _recs(rel: LoadedRelease) -> Any:
     return rel.recs
 
 
-def _items(rel: LoadedRelease, recs: list[Any], context: str) -> Response:
+def _items(
+    rel: LoadedRelease, recs: list[Any], context: str, extra: dict[str, Any] | None = None
+) -> Response:
     # recommendations are flat dataclasses of plain values: copied, not walked by jsonable
     # (which was ~12 % of a recommendation request); orjson writes NaN as null
     items = []
@@ -40,7 +42,7 @@ def _items(rel: LoadedRelease, recs: list[Any], context: str) -> Response:
                 d[col] = p.get(col)
         items.append(d)
     body = orjson.dumps(
-        {"context": context, "items": items, "release": rel.id},
+        {"context": context, "items": items, "release": rel.id, **(extra or {})},
         default=jsonable,
         option=orjson.OPT_SERIALIZE_NUMPY,
     )
@@ -88,11 +90,12 @@ async def for_user(
     )
     recs = _recs(rel)
     user_id = shop_of(request).user_handle(user_id)  # the id the models know (a pseudonym)
-    return _items(
-        rel,
-        _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters),
-        "for_user",
-    )
+    recs, assigned = recs_variant(request, recs, user_id)  # the user's [recs] variant, if any
+    got = _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters)
+    extra = None
+    if assigned:  # the exposure, as search logs it (no fsync on the request path)
+        extra = {"experiments": log_exposures(request, assigned, user_id, None, "recs", len(got))}
+    return _items(rel, got, "for_user", extra)
 
 
 @router.get("/v1/items/{item_id}/similar", response_model=dict[str, Any])

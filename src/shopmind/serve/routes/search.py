@@ -12,7 +12,7 @@ from shopmind.search.engine import SearchError
 from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
 from shopmind.serve.routes.ads import sponsor_search
-from shopmind.serve.routes.experiments import IdQuery, log_exposures, search_variant
+from shopmind.serve.routes.experiments import IdQuery, interleaved_search, log_exposures, search_variant
 
 router = APIRouter(tags=["search"])
 
@@ -81,12 +81,14 @@ async def search(
     if facets is not None:
         kwargs["facets"] = tuple(f.strip() for f in facets.split(",") if f.strip())
     engine, assigned, unit = search_variant(request, rel.engine, user_id, session_id)
-    if engine is not rel.engine:  # a variant may turn query understanding off
-        understand = understand and engine.config.understand
-    try:
-        resp = engine.search(
-            q, filters=filters, sort=sort, page=page, size=size, apply_understood=understand, **kwargs
-        )
+
+    def run(e: Any, pg: int = page, sz: int = size) -> Any:
+        u = understand if e is rel.engine else understand and e.config.understand  # a variant may turn it off
+        return e.search(q, filters=filters, sort=sort, page=pg, size=sz, apply_understood=u, **kwargs)
+
+    try:  # a unit in an interleaving experiment gets both variants' rankings merged (team draft)
+        il = interleaved_search(request, rel.engine, run, q, sort, page, size, unit, session_id)
+        resp = il[0] if il else run(engine)
     except SearchError as exc:  # only the engine's parameter errors; anything else is a logged 500
         raise ApiError(400, exc.code, exc.message, exc.param) from None
     out = jsonable(resp)
@@ -95,6 +97,8 @@ async def search(
     sponsor_search(request, out, q, user_id=user_id, session_id=session_id, assigned=assigned)
     if assigned:
         out["experiments"] = log_exposures(request, assigned, unit, session_id, "search", resp.total)
+    if il:
+        out["experiments"] = out.get("experiments", []) + il[1]
     return json_response(out)
 
 

@@ -52,6 +52,10 @@
       for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-looks"]) $(id).replaceChildren();
       return;
     }
+    if (r.kind === "interleave") {
+      showInterleave(r);
+      return;
+    }
     $("detail-decision").textContent = r.decision;
     $("detail-srm").textContent =
       "Sample-ratio check: p = " + pval(r.srm.pvalue) + (r.srm.mismatch ? " (mismatch: readout blocked)" : " (ok)") +
@@ -81,6 +85,40 @@
       Charts.bars($("detail-looks"), {
         categories: primary.looks.map((l) => l.day),
         series: [{ name: primary.label + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
+        title: "always-valid p by day (below 0.05 = significant)",
+      });
+    } else {
+      $("detail-looks").replaceChildren();
+    }
+  }
+
+  // an interleaving readout: every shopper saw both rankers in one list; a list is won by the ranker
+  // whose items got more clicks, carts and purchases
+  function showInterleave(r) {
+    const [a, b] = r.variants;
+    const fp = r.checks.first_pick || {};
+    $("detail-decision").textContent = r.decision;
+    $("detail-srm").textContent =
+      "Interleaving, " + r.allocation.lists + " lists to " + r.allocation.units + " units over " + r.days +
+      " day(s). First-pick check: " + fp[a] + " " + a + " / " + fp[b] + " " + b + ", p = " + pval(r.srm.pvalue) +
+      (r.blocked ? " (readout blocked)" : " (ok)") + "; lists with unequal picks: " + r.checks.unbalanced_lists +
+      "; interactions outside any shown list: " + r.checks.unattributed_events;
+    Charts.bars($("detail-allocation"), {
+      categories: [a, b, "ties"],
+      series: [{ name: "lists won", values: [r.wins[a], r.wins[b], r.wins.ties] }],
+      title: "Lists won by each ranker",
+    });
+    const u = r.by_unit || {};
+    $("detail-metrics").replaceChildren(
+      table(["", "", a, b, "ties", "sign test p", "p (always valid)"], [
+        ["lists won", "", String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), pval(r.always_valid_p)],
+        ["units won", "", String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
+      ])
+    );
+    if (r.looks && r.looks.length) {
+      Charts.bars($("detail-looks"), {
+        categories: r.looks.map((l) => l.day),
+        series: [{ name: "preference for " + b, values: r.looks.map((l) => l.pvalue) }],
         title: "always-valid p by day (below 0.05 = significant)",
       });
     } else {

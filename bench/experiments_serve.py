@@ -1,0 +1,134 @@
+"""What a served interleaving experiment costs per ``/v1/search`` request (issue 15 item 1).
+
+A demo-shop release (lexical search, no encoder, no re-ranker) served in process through the real
+app (FastAPI TestClient). Three kinds of request, side by side in one run, round-robin over the same
+queries so load changes hit all three alike:
+
+- ``plain``: no user id (no experiment: the defaults);
+- ``ab``: a user in an A/B experiment (one variant's engine);
+- ``interleaved``: a user in an interleaving experiment (both variants' rankings, team-draft merge,
+  the list logged to the interleaving log's in-memory buffer).
+
+Reported: median and p95 wall time per request of each, the ratio to ``plain``, and the engine's own
+stage times (analysis, lexical, fusion, ...) of the first and the second ranker of the interleaved
+requests, i.e. what running the second ranker repeats.
+
+    python bench/experiments_serve.py --out bench/results/experiments_serve.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFS = {
+    "experiment": [
+        {"name": "ab", "layer": "search", "status": "running", "traffic": 0.5,
+         "variant": [{"name": "control"}, {"name": "raw", "overrides": {"search": {"understand": False}}}]},
+        {"name": "il", "layer": "search", "status": "running", "kind": "interleave", "traffic": 0.5,
+         "variant": [{"name": "plain", "overrides": {"search": {"understand": False}}}, {"name": "understood"}]},
+    ]
+}  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=Path("bench/results/experiments_serve.json"))
+    args = ap.parse_args(argv)
+
+    from fastapi.testclient import TestClient
+
+    from shopmind.config import GateConfig
+    from shopmind.demo.generator import generate
+    from shopmind.experiments import registry
+    from shopmind.experiments.assign import Assigner
+    from shopmind.experiments.definition import parse_experiments
+    from shopmind.quality.gate import publish, run_gate
+    from shopmind.release.build import build_release
+    from shopmind.release.components import build_catalog, build_search
+    from shopmind.serve.app import create_app
+    from shopmind.store.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = Path(tmp) / "ws"
+        shop = generate(seed=7, n_products=2000, n_users=500, days=30)
+        with Store(ws) as store:
+            gate = GateConfig()
+            publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
+        settings = {"search": {"encoder": None, "ltr": "off"}}
+        build_release(
+            ws, [("catalog", build_catalog), ("search", build_search)], settings=settings, force=True
+        )
+        registry.save(ws, parse_experiments(DEFS))
+        titles = shop.batch.products["title"].drop_nulls().to_list()
+        rng = np.random.default_rng(0)
+        queries = [" ".join(t.split()[:2]) for t in rng.choice(titles, args.queries, replace=False)]
+        times: dict[str, list[float]] = {"plain": [], "ab": [], "interleaved": []}
+        stages_a: list[dict[str, float]] = []
+        second_total: list[float] = []
+        with TestClient(create_app(ws, {"poll_seconds": 60})) as c:
+            # one layer, so each user is in one experiment: the first user of each
+            assigner = Assigner(registry.load(ws))
+            users = {}
+            for i in range(1000):
+                got = assigner.assign(f"bench-{i}")
+                if got:
+                    users.setdefault(got[0].experiment, f"bench-{i}")
+            kinds = {
+                "plain": {},
+                "ab": {"user_id": users["ab"]},
+                "interleaved": {"user_id": users["il"]},
+            }
+            for q in queries[:20]:  # warm-up
+                for extra in kinds.values():
+                    c.get("/v1/search", params={"q": q, **extra})
+            for _ in range(args.rounds):
+                for q in queries:
+                    for kind, extra in kinds.items():
+                        t0 = time.perf_counter()
+                        r = c.get("/v1/search", params={"q": q, "size": 10, **extra})
+                        times[kind].append((time.perf_counter() - t0) * 1e3)
+                        body = r.json()
+                        if kind == "interleaved":
+                            got = body.get("experiments", [])
+                            assert {"experiment": "il", "variant": "interleaved"} in got, got
+                            stages_a.append(body["timing_ms"])
+                            second_total.append(body["timing_ms"].get("second_ranker_total", 0.0))
+    result: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python " + " ".join(sys.argv),
+        "python": platform.python_version(),
+        "requests_per_kind": len(times["plain"]),
+        "products": 2000,
+    }
+    base = float(np.median(times["plain"]))
+    for kind, ts in times.items():
+        result[kind] = {
+            "median_ms": float(np.median(ts)),
+            "p95_ms": float(np.percentile(ts, 95)),
+            "ratio_to_plain_median": float(np.median(ts)) / base,
+        }
+    keys = [k for k in stages_a[0] if k != "second_ranker_total"]
+    result["interleaved_first_ranker_stages_median_ms"] = {
+        k: float(np.median([s[k] for s in stages_a])) for k in keys
+    }
+    result["interleaved_second_ranker_total_median_ms"] = float(np.median(second_total))
+    print(json.dumps(result, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,294 @@
+"""Readout of a served interleaving experiment: credit shoppers' clicks, carts and purchases to the
+ranker whose team placed the item, then wins / losses / ties with a significance test, sanity
+checks that block the readout, and a decision.
+
+Credit: an event (click, add_to_cart or purchase) of a session is credited to the *latest* list
+served to that session (the user, for events without a session) at most ``metrics.CLICK_WINDOW``
+before it that showed the event's item; each list credits each item once. Matching by session and
+item rather than by request id: the event schema carries no request id, and a session's latest list
+showing the item is the one the shopper acted on.
+
+A list is won by the ranker with more credited items, tied when both have as many (including none).
+Tests: the sign test over decided lists (Radlinski et al.'s paired comparison), an always-valid
+mSPRT on the mean per-list preference read daily (so the dashboard can be read every day, as the
+A/B readout), and the same sign test per unit (a shopper's lists are not independent).
+
+Checks (the interleaving analogue of a sample-ratio check; either blocks the decision):
+- first pick: team-draft flips a fair coin for who picks first in each round, so the first item's
+  team is A in half the lists; a skew means the merge or the logging is broken;
+- pick balance: in every list the two teams' picks differ by at most one until one ranker runs
+  out of items (after that the other fills the list alone).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from shopmind.experiments import stats
+from shopmind.experiments.definition import Experiment
+from shopmind.experiments.interleave import sign_test
+from shopmind.experiments.metrics import CLICK_WINDOW, _event_frame
+from shopmind.experiments.readout import json_ready
+
+CREDIT_TYPES = ("click", "add_to_cart", "purchase")
+
+
+@dataclass(frozen=True)
+class Credited:
+    """Per list: credited items of team A and B, and the outcome (0 = A wins, 1 = B, -1 = tie)."""
+
+    credit_a: np.ndarray
+    credit_b: np.ndarray
+    outcome: np.ndarray
+    unattributed: int  # credit events of an interleaved session whose item was in none of its lists
+
+
+def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta = CLICK_WINDOW) -> Credited:
+    """Credit each interaction to the list (and team) that showed its item (module docstring)."""
+    n = lists.height
+    ca, cb = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    by_key: dict[str, tuple[list, list[int]]] = {}
+    rows = lists.select("session_id", "unit_id", "timestamp").iter_rows()
+    for i, (sid, uid, ts) in enumerate(rows):
+        key = sid or uid
+        if key:
+            times, idx = by_key.setdefault(key, ([], []))
+            times.append(ts)
+            idx.append(i)
+    for times, idx in by_key.values():  # lists are appended in time order per writer; sort to be sure
+        order = sorted(range(len(times)), key=times.__getitem__)
+        times[:], idx[:] = [times[j] for j in order], [idx[j] for j in order]
+    items = lists["items"].to_list()
+    positions = [{p: k for k, p in enumerate(its)} for its in items]
+    teams = lists["teams"].to_list()
+    credited: set[tuple[int, str]] = set()
+    unattributed = 0
+    if "item_id" not in events.columns:
+        events = events.with_columns(pl.lit(None, dtype=pl.Utf8).alias("item_id"))
+    ev = _event_frame(events).filter(pl.col("type").is_in(CREDIT_TYPES), pl.col("item_id").is_not_null())
+    for sid, uid, item, ts in ev.select("session_id", "user_id", "item_id", "timestamp").iter_rows():
+        entry = by_key.get(sid) if sid else by_key.get(uid)
+        if entry is None:
+            continue
+        times, idx = entry
+        j = bisect.bisect_right(times, ts) - 1
+        hit = None
+        while j >= 0 and ts - times[j] <= window:
+            if item in positions[idx[j]]:
+                hit = idx[j]
+                break
+            j -= 1
+        if hit is None:
+            unattributed += 1
+            continue
+        if (hit, item) in credited:
+            continue
+        credited.add((hit, item))
+        if teams[hit][positions[hit][item]] == "A":
+            ca[hit] += 1
+        else:
+            cb[hit] += 1
+    outcome = np.where(ca > cb, 0, np.where(cb > ca, 1, -1))
+    return Credited(ca, cb, outcome, unattributed)
+
+
+def draft_consistent(teams: str) -> bool:
+    """Whether a list's team marks can come from team draft: a team may get two picks ahead only
+    once the other ranker has run out of items, so from then on every pick is the leader's."""
+    a = b = 0
+    leader = ""
+    for t in teams:
+        if leader and t != leader:
+            return False
+        a, b = a + (t == "A"), b + (t == "B")
+        if abs(a - b) > 1:
+            leader = t
+    return True
+
+
+@dataclass(frozen=True)
+class InterleaveLook:
+    """One daily look: lists so far, the mean preference for B (+1 B wins, -1 A wins) and its always-valid p."""
+
+    day: str
+    lists: int
+    preference: float
+    se: float
+    pvalue: float
+    ci_lower: float
+    ci_upper: float
+
+
+@dataclass(frozen=True)
+class InterleaveReadout:
+    experiment: str
+    kind: str
+    variants: list[str]  # [A, B]
+    allocation: dict[str, int]
+    wins: dict[str, int]  # per variant, and "ties"
+    preference: float  # (wins_b - wins_a) / lists
+    sign_test_p: float
+    always_valid_p: float
+    by_unit: dict[str, Any]
+    checks: dict[str, Any]
+    srm: dict[str, Any]  # the first-pick check, under the key the experiment list reads
+    blocked: bool
+    decision: str
+    days: int
+    looks: list[InterleaveLook] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (non-finite floats become None so the JSON stays strict)."""
+        return json_ready(asdict(self))
+
+
+def _looks(
+    lists: pl.DataFrame, outcome: np.ndarray, mde: float, alpha: float
+) -> tuple[list[InterleaveLook], int]:
+    """Daily cumulative looks of the mean per-list score (B win +1, A win -1, tie 0)."""
+    score = np.where(outcome == 1, 1.0, np.where(outcome == 0, -1.0, 0.0))
+    ts = lists["timestamp"].to_list()
+    day0 = min(ts).replace(hour=0, minute=0, second=0, microsecond=0)
+    n_days = max(1, math.ceil((max(ts) - day0) / timedelta(days=1)))
+    seq = stats.Sequential(mde * mde, alpha)
+    stamps = np.array([(t - day0) / timedelta(days=1) for t in ts])
+    looks: list[InterleaveLook] = []
+    for d in range(n_days):
+        s = score[stamps < d + 1]
+        if len(s) < 2:
+            continue
+        se = float(s.std(ddof=1) / math.sqrt(len(s)))
+        if se == 0:  # all ties (no click yet), or every list won by one side: nothing to test yet
+            continue
+        av = seq.look(float(s.mean()), se)
+        day = (day0 + timedelta(days=d)).date().isoformat()
+        looks.append(InterleaveLook(day, len(s), float(s.mean()), se, av.pvalue, av.ci_lower, av.ci_upper))
+    return looks, n_days
+
+
+def interleave_readout(
+    exp: Experiment,
+    lists: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    alpha: float = 0.05,
+    mde: float = 0.05,
+) -> InterleaveReadout:
+    """Read interleaving experiment ``exp`` from its served lists (other experiments' rows ignored) and
+    the shop's events. ``mde``: the preference (share of lists) the sequential test is tuned to."""
+    a_name, b_name = (v.name for v in exp.variants)
+    lists = lists.filter(pl.col("experiment") == exp.name).sort("timestamp")
+    n = lists.height
+    if n == 0:
+        return InterleaveReadout(
+            exp.name, "interleave", [a_name, b_name], {"lists": 0, "units": 0},
+            {a_name: 0, b_name: 0, "ties": 0}, 0.0, 1.0, 1.0, {}, {}, {"pvalue": None, "mismatch": False},
+            True, "no interleaved lists served yet", 0,
+        )  # fmt: skip
+    c = credit_events(lists, events)
+    wins_a, wins_b = int((c.outcome == 0).sum()), int((c.outcome == 1).sum())
+    ties = n - wins_a - wins_b
+    res = sign_test(wins_a, wins_b, ties)
+
+    teams = lists["teams"].to_list()
+    first_a = sum(t[:1] == "A" for t in teams)
+    first_b = sum(t[:1] == "B" for t in teams)
+    first = stats.srm_check([first_a, first_b], [1, 1]) if first_a + first_b else None
+    unbalanced = sum(not draft_consistent(t) for t in teams)
+    checks = {
+        "first_pick": {a_name: first_a, b_name: first_b, "pvalue": first.pvalue if first else None},
+        "unbalanced_lists": unbalanced,
+        "credited_items": {a_name: int(c.credit_a.sum()), b_name: int(c.credit_b.sum())},
+        "unattributed_events": c.unattributed,
+        "empty_lists": sum(not t for t in teams),
+    }
+    mismatch = bool(first and first.mismatch)
+    blocked = mismatch or unbalanced > 0
+
+    # per unit: a shopper's lists are correlated, so the same test over units is the cautious reading
+    per_unit = (
+        pl.DataFrame({"unit": lists["unit_id"].fill_null(lists["session_id"]), "o": c.outcome})
+        .group_by("unit")
+        .agg(pl.col("o").replace_strict({1: 1, 0: -1, -1: 0}, return_dtype=pl.Int64).sum().alias("net"))
+    )
+    ua, ub = int((per_unit["net"] < 0).sum()), int((per_unit["net"] > 0).sum())
+    unit_res = sign_test(ua, ub, per_unit.height - ua - ub)
+    looks, days = _looks(lists, c.outcome, mde, alpha)
+    av_p = looks[-1].pvalue if looks else 1.0
+
+    if blocked:
+        why = []
+        if mismatch:
+            why.append(f"first pick {first_a} {a_name} vs {first_b} {b_name} (p = {first.pvalue:.2g})")  # type: ignore[union-attr]
+        if unbalanced:
+            why.append(f"{unbalanced} list(s) with unequal picks")
+        decision = "blocked: the merge or its logging is broken: " + "; ".join(why)
+    elif wins_a + wins_b == 0:
+        decision = "keep running: no credited click, cart or purchase yet"
+    elif av_p < alpha:
+        winner, share = (b_name, wins_b) if wins_b > wins_a else (a_name, wins_a)
+        decision = (
+            f"{winner} wins: {share} of {wins_a + wins_b} decided lists "
+            f"(always-valid p = {av_p:.3g}; sign test p = {res.pvalue:.3g})"
+        )
+    else:
+        decision = (
+            f"keep running: {a_name} {wins_a} vs {b_name} {wins_b} wins, {ties} ties "
+            f"(always-valid p = {av_p:.3g} >= {alpha})"
+        )
+    return InterleaveReadout(
+        exp.name,
+        "interleave",
+        [a_name, b_name],
+        {"lists": n, "units": per_unit.height},
+        {a_name: wins_a, b_name: wins_b, "ties": ties},
+        res.delta,
+        res.pvalue,
+        av_p,
+        {a_name: ua, b_name: ub, "ties": per_unit.height - ua - ub, "sign_test_p": unit_res.pvalue},
+        checks,
+        {"pvalue": first.pvalue if first else None, "mismatch": mismatch},
+        blocked,
+        decision,
+        days,
+        looks,
+    )
+
+
+def live_events(workspace: Any) -> pl.DataFrame:
+    """The events the server has logged (``POST /v1/events``, the workspace's live log) as a frame
+    of ``type, timestamp, user_id, session_id, item_id``: what a served experiment is credited from
+    (ids as the log holds them, pseudonymised when the shop pseudonymises, like the lists)."""
+    from datetime import datetime
+
+    from shopmind.store.livelog import LOG_FILE, EventLog
+
+    schema = {
+        "type": pl.Utf8,
+        "timestamp": pl.Datetime("us", "UTC"),
+        "user_id": pl.Utf8,
+        "session_id": pl.Utf8,
+        "item_id": pl.Utf8,
+    }
+    if not (Path(workspace) / LOG_FILE).exists():
+        return pl.DataFrame(schema=schema)
+    log = EventLog(workspace)
+    try:
+        rows = log.events_after(0)
+    finally:
+        log.close()
+    out = []
+    for _seq, e in rows:
+        ts = datetime.fromisoformat(str(e["timestamp"])) if e.get("timestamp") else None
+        if ts is not None and ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        out.append((e.get("type"), ts, e.get("user_id"), e.get("session_id"), e.get("item_id")))
+    return pl.DataFrame(out, schema=schema, orient="row")
