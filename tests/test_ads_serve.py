@@ -318,3 +318,28 @@ def test_ledger_keeps_no_raw_ids_and_forget_clears_hashes(ws, query):
                        "(user_key IS NOT NULL OR session_key IS NOT NULL)").fetchone()[0] == 0  # fmt: skip
     ledger.set_settings({"enabled": False})
     ledger.delete("priv-1")
+
+
+def test_shopmind_forget_unlinks_a_customer_from_the_ads_ledger(ws, query):
+    """``shopmind forget`` finds the customer's ad impressions (by their keyed hashes) and clears the
+    link; the campaign's counts stay."""
+    from shopmind.ads.ledger import count_units
+    from shopmind.forget import forget_user
+
+    q, hits, above = query
+    ledger = AdsLedger(ws, workspace_secret(ws))
+    ledger.create([campaign("fg-1", [above[0]], keywords=[q])])
+    ledger.set_settings({"enabled": True, "floor": 0.5})
+    res = AdServer(ledger, seed=2).place(
+        q, hits, user_id="ad-user-1", session_id=None, request_id="fg", context="search"
+    )
+    assert res and res.placements
+    assert forget_user(ws, "ad-user-1", apply=False).live_log.get("ad_impressions_clicks") == 1
+    assert forget_user(ws, "ad-user-1").applied
+    assert count_units(ws, ["ad-user-1"]) == 0
+    row = ledger._con.execute(
+        "SELECT user_key, campaign_id FROM impressions WHERE request_id = 'fg'"
+    ).fetchone()
+    assert row == (None, "fg-1")
+    assert {r["campaign_id"]: r for r in ledger.report()}["fg-1"]["impressions"] == 1
+    ledger.set_settings({"enabled": False})

@@ -323,6 +323,10 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
 
     if turns := turnlog.count(workspace, tokens):  # pseudonymised conversation/customer ids
         report.live_log["assistant_turns"] = turns
+    from shopmind.ads import ledger as ads_ledger
+
+    if ad_rows := ads_ledger.count_units(workspace, tokens):  # keyed hashes on ad impressions/clicks
+        report.live_log["ad_impressions_clicks"] = ad_rows
     profile_hits = []
 
     for p in profile_files(workspace):
@@ -342,6 +346,8 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
             forget_exposures(workspace, tokens)
         if report.live_log.get("assistant_turns"):
             turnlog.forget(workspace, tokens)
+        if report.live_log.get("ad_impressions_clicks"):
+            ads_ledger.forget_units(workspace, tokens)
         for tmp, dst in staged:
             if dst.name == DB_FILE:
                 Path(str(dst) + ".wal").unlink(missing_ok=True)

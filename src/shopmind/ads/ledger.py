@@ -390,7 +390,7 @@ class AdsLedger:
 
     def forget(self, ids: Iterable[str]) -> int:
         """Clear the hashes of these user/session ids (``shopmind forget``'s tokens); rows touched."""
-        keys = {k for i in ids for k in (unit_key(self.secret, "u", i), unit_key(self.secret, "s", i)) if k}
+        keys = _unit_keys(self.secret, ids)
         if not keys:
             return 0
         marks = ",".join("?" * len(keys))
@@ -451,3 +451,45 @@ class AdsLedger:
                 }
             )
         return out
+
+
+def _unit_keys(secret: bytes, ids: Iterable[str]) -> list[str]:
+    return sorted({k for i in ids for k in (unit_key(secret, "u", i), unit_key(secret, "s", i)) if k})
+
+
+def count_units(workspace: Path | str, ids: Iterable[str]) -> int:
+    """Impressions and clicks still linked to any of ``ids`` (``shopmind forget``'s dry run); the
+    ledger is not created when the workspace has none."""
+    path = Path(workspace) / LEDGER
+    keys = _unit_keys(_secret(workspace), ids)
+    if not path.exists() or not keys:
+        return 0
+    marks = ",".join("?" * len(keys))
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        return sum(
+            con.execute(
+                f"SELECT count(*) FROM {t} WHERE user_key IN ({marks}) OR session_key IN ({marks})",
+                keys + keys,
+            ).fetchone()[0]
+            for t in ("impressions", "clicks")
+        )
+    finally:
+        con.close()
+
+
+def forget_units(workspace: Path | str, ids: Iterable[str]) -> int:
+    """Unlink ``ids`` from the ledger (``shopmind forget``): their hashes cleared, the counts kept."""
+    if not (Path(workspace) / LEDGER).exists():
+        return 0
+    ledger = AdsLedger(workspace, _secret(workspace))
+    try:
+        return ledger.forget(ids)
+    finally:
+        ledger.close()
+
+
+def _secret(workspace: Path | str) -> bytes:
+    from shopmind.privacy import workspace_secret
+
+    return workspace_secret(workspace)
