@@ -4,8 +4,14 @@
 share in the item's category and brand, the distance between the item's price position in its
 category and the user's usual one, whether the item's language is the user's, and the user's
 recency and frequency — numbers a learning-to-rank model (``recommend/ranker.py``) can take
-beside its generator scores. Not wired into the recommendation ranker: that is done only once
-the recs evaluation shows it does not lose NDCG (docs/ARCHITECTURE.md).
+beside its generator scores, given a served ``ProfileIndex``.
+
+The recommendation ranker (``recommend/ranker.py``, ``ours-ranker``) takes the profile's category
+interest as ``ui_profile_category_interest``, computed from its own interactions at each training
+cut with the profiles' half-life (the same shares ``GET /v1/users/{id}/profile`` shows:
+``tests/test_profiles_ranker.py`` checks them equal). Wired because the recs evaluation showed it
+does not lose NDCG (docs/BENCHMARKS.md, "Profiles as a ranker feature"); brand, price and
+language are not, because the ranker's interactions carry no brand or price.
 """
 
 from __future__ import annotations

@@ -89,6 +89,9 @@ class Context:
     pair_first_age: sp.csr_matrix  # 1 + days since the user's first event with the item (0 = never)
     last_session: sp.csr_matrix  # events of user on item in the user's last session
     user_category: np.ndarray | None  # n_users x n_categories share of the user's events
+    #: the user profile's category interest (``shopmind.profiles``): event-type weights halved
+    #: every ``PROFILE_HALF_LIFE_DAYS`` before ``now``, as a share per user (None: no categories)
+    user_interest: np.ndarray | None = None
 
 
 ITEM_FEATURES = ("item_users", "item_events", "item_events_7d", "item_events_30d", "item_days_since_last",
@@ -107,7 +110,10 @@ USER_FEATURES = (
 #: item is re-bought by anyone and how often this user re-buys anything.
 PAIR_FEATURES = ("ui_count", "ui_sessions", "ui_days_since_last", "ui_bought", "ui_in_last_session",
                  "ui_share", "ui_category_share", "ui_days_since_first", "ui_mean_gap_days",
-                 "ui_overdue")  # fmt: skip
+                 "ui_overdue", "ui_profile_category_interest")  # fmt: skip
+#: The profiles' default half-life (``profiles.model.ProfileConfig.half_life_days``): the profile
+#: feature is the interest ``GET /v1/users/{id}/profile`` shows, recomputed at each split's cut.
+PROFILE_HALF_LIFE_DAYS = 30.0
 
 
 def context(data: Interactions, now: float | None = None) -> Context:
@@ -171,7 +177,7 @@ def context(data: Interactions, now: float | None = None) -> Context:
         (np.ones(int(in_last.sum()), dtype=np.float32), (users[in_last], items[in_last])), shape=(n_u, n_i)
     )
     last_session.sum_duplicates()
-    user_category = None
+    user_category = user_interest = None
     if data.item_category is not None and data.categories is not None and len(data.categories):
         cat = data.item_category[items]
         known = cat >= 0
@@ -179,6 +185,9 @@ def context(data: Interactions, now: float | None = None) -> Context:
             (np.ones(int(known.sum())), (users[known], cat[known])), shape=(n_u, len(data.categories))
         ).toarray()
         user_category = (counts / np.maximum(user[:, :1], 1)).astype(np.float32)
+        w = data.seq_weights[known] * np.exp2(-np.maximum(age[known], 0.0) / PROFILE_HALF_LIFE_DAYS)
+        decayed = sp.csr_matrix((w, (users[known], cat[known])), shape=(n_u, len(data.categories))).toarray()
+        user_interest = (decayed / np.maximum(decayed.sum(axis=1, keepdims=True), 1e-12)).astype(np.float32)
     return Context(
         now=now,
         item=item,
@@ -189,7 +198,18 @@ def context(data: Interactions, now: float | None = None) -> Context:
         pair_first_age=pair_matrix(1 + (now - pairs["first"].to_numpy()) / DAY),
         last_session=last_session,
         user_category=user_category,
+        user_interest=user_interest,
     )
+
+
+def _category_of(
+    per_user: np.ndarray | None, data: Interactions, u: np.ndarray, items: np.ndarray
+) -> np.ndarray:
+    """A user x category table read at each candidate's category (0 for an unknown category)."""
+    if per_user is None or data.item_category is None:
+        return np.zeros(len(items), dtype=np.float32)
+    cat = data.item_category[items]
+    return per_user[u, np.maximum(cat, 0)] * (cat >= 0)
 
 
 def _lookup(m: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -275,6 +295,7 @@ def build_features(
             since_first,
             gap,
             np.where(sessions >= 2, since_last / np.maximum(gap, 1e-3), 0.0),
+            _category_of(ctx.user_interest, data, u, items) * uw,
         ]
     )
     X = np.column_stack([*cols, ctx.item[items], user, pair]).astype(np.float32)
