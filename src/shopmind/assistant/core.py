@@ -32,10 +32,10 @@ import polars as pl
 
 from shopmind.assistant import answer as A
 from shopmind.assistant.guard import unsupported
-from shopmind.assistant.intent import IntentModel
+from shopmind.assistant.intent import Embed, IntentModel
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
-from shopmind.assistant.policy import INTENT_TOPICS, PolicyIndex
+from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
@@ -51,12 +51,6 @@ _FIELD = (
 _CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
 MAX_CONVERSATIONS = 10_000
 _POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
-_TOPIC_INTENT = {
-    "returns": "return_refund",
-    "warranty": "return_refund",
-    "shipping": "shipping",
-    "payment": "payment",
-}
 
 
 @dataclass
@@ -82,6 +76,12 @@ class Reply:
         return d
 
 
+def _short(text: str) -> bool:
+    """A message of a few words ("and in red?", "黑色的呢"): after a search, a message this short
+    that names a colour or a price refines it, whatever the classifier reads into its n-grams."""
+    return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
+
+
 @dataclass
 class _State:
     search_text: str = ""
@@ -102,10 +102,12 @@ class Assistant:
         threshold: float = 0.2,
         handoff_log: Path | str | None = None,
         pseudonym_key: bytes | None = None,
+        intent_embed: Embed | None = None,
     ) -> None:
         self.engine = engine
         self.pseudonym_key = pseudonym_key
-        self.model = model or IntentModel.train()
+        sections = list(sections)
+        self.model = model or IntentModel.train(embed=intent_embed)
         self.phraser = phraser
         self.threshold = threshold
         self.handoff_log = Path(handoff_log) if handoff_log else None
@@ -126,7 +128,7 @@ class Assistant:
         if orders is not None:
             accepted, self.rejected_orders = validate_orders(orders, set(self.products))
             self.orders = {r["order_id"]: r for r in accepted.iter_rows(named=True)}
-        self.policy = PolicyIndex(list(sections))
+        self.policy = PolicyIndex(sections)
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
@@ -180,7 +182,7 @@ class Assistant:
             intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
         elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and intent in ("shipping", "payment", "out_of_scope", "greeting"):  # fmt: skip
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
-        elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and intent in ("product_search", "out_of_scope", "greeting", "product_question"):  # fmt: skip
+        elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
         policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
         if intent in _POLICY_INTENTS:
@@ -188,7 +190,7 @@ class Assistant:
             # with it the topic) over all sections, both languages, its question lines included
             hits = self.policy.search(text, None)
             if hits and hits[0][1] > 0:
-                intent, conf = _TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
+                intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
         if intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
             handoff = True

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,13 +67,34 @@ class Prediction:
     ranked: tuple[tuple[str, float], ...]
 
 
-class IntentModel:
-    """``IntentModel.train()`` on the seed (plus ``extra`` labelled pairs); ``predict(text)``."""
+#: texts -> unit-length sentence vectors, one row per text (e.g. e5's ``encode_queries``)
+Embed = Callable[[list[str]], np.ndarray]
 
-    def __init__(self, labels: Sequence[str], weights: np.ndarray, bias: np.ndarray) -> None:
+
+class IntentModel:
+    """``IntentModel.train()`` on the seed (plus ``extra`` labelled pairs); ``predict(text)``.
+
+    With ``embed`` (a multilingual sentence encoder), the features are the hashed n-grams
+    side by side with the sentence vector (both unit length, the vector scaled by
+    ``dense_scale``), one logistic regression over both: n-grams carry the exact words and ids,
+    the vector carries paraphrases that share no n-gram with the seed ("charge for delivery" /
+    "shipping costs", "坏了" / "broke")."""
+
+    def __init__(
+        self,
+        labels: Sequence[str],
+        weights: np.ndarray,
+        bias: np.ndarray,
+        dense: np.ndarray | None = None,
+        embed: Embed | None = None,
+        dense_scale: float = 1.0,
+    ) -> None:
         self.labels = tuple(labels)
         self.weights = weights  # DIM x classes
         self.bias = bias
+        self.dense = dense  # embedding dim x classes (None: n-grams only)
+        self.embed = embed if dense is not None else None
+        self.dense_scale = dense_scale
 
     @classmethod
     def train(
@@ -82,14 +103,20 @@ class IntentModel:
         epochs: int = 300,
         lr: float = 2.0,
         l2: float = 1e-4,
+        embed: Embed | None = None,
+        dense_scale: float = 1.0,
     ) -> IntentModel:
         """Full-batch gradient descent on softmax cross-entropy (deterministic: zero init)."""
         pairs = [(t, k) for k, texts in SEED.items() for t in texts] + list(extra)
         labels = list(INTENTS) + sorted({k for _, k in pairs} - set(INTENTS))
         y = np.array([labels.index(k) for _, k in pairs])
-        x = featurise([t for t, _ in pairs])
+        texts = [t for t, _ in pairs]
+        x = featurise(texts)
         used = np.unique(x.indices)
         xs = x[:, used].tocsr()
+        if embed is not None:
+            e = np.asarray(embed([normalise(t) for t in texts]), dtype=np.float32) * dense_scale
+            xs = sp.hstack([xs, sp.csr_matrix(e)]).tocsr()
         n, c = xs.shape[0], len(labels)
         w = np.zeros((xs.shape[1], c), dtype=np.float64)
         b = np.zeros(c)
@@ -100,17 +127,28 @@ class IntentModel:
             w -= lr * (xs.T @ g / n + l2 * w)
             b -= lr * g.mean(axis=0)
         full = np.zeros((DIM, c), dtype=np.float32)
-        full[used] = w
-        return cls(labels, full, b.astype(np.float32))
+        full[used] = w[: len(used)]
+        dense = w[len(used) :].astype(np.float32) if embed is not None else None
+        return cls(labels, full, b.astype(np.float32), dense, embed, dense_scale)
+
+    def _dense_logits(self, texts: Sequence[str]) -> np.ndarray | float:
+        if self.dense is None or self.embed is None:
+            return 0.0
+        e = np.asarray(self.embed([normalise(t) for t in texts]), dtype=np.float64) * self.dense_scale
+        return e @ self.dense.astype(np.float64)
+
+    def _prediction(self, row: np.ndarray) -> Prediction:
+        order = np.argsort(-row, kind="stable")
+        ranked = tuple((self.labels[i], float(row[i])) for i in order)
+        return Prediction(ranked[0][0], ranked[0][1], ranked)
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
-        p = _softmax(np.asarray(featurise(texts) @ self.weights) + self.bias)
-        out = []
-        for row in p:
-            order = np.argsort(-row, kind="stable")
-            ranked = tuple((self.labels[i], float(row[i])) for i in order)
-            out.append(Prediction(ranked[0][0], ranked[0][1], ranked))
-        return out
+        z = (
+            np.asarray(featurise(texts) @ self.weights, dtype=np.float64)
+            + self.bias
+            + self._dense_logits(texts)
+        )
+        return [self._prediction(row) for row in _softmax(z)]
 
     def predict(self, text: str) -> Prediction:
         """One text: the same features as ``featurise``, gathered from the weight rows directly
@@ -122,10 +160,8 @@ class IntentModel:
             uniq, counts = np.unique(ids, return_counts=True)
             vals = counts / np.sqrt((counts.astype(np.float64) ** 2).sum())
             z = vals @ self.weights[uniq].astype(np.float64) + self.bias
-        row = _softmax(z[None, :])[0]
-        order = np.argsort(-row, kind="stable")
-        ranked = tuple((self.labels[i], float(row[i])) for i in order)
-        return Prediction(ranked[0][0], ranked[0][1], ranked)
+        z = z + np.asarray(self._dense_logits([text])).reshape(-1) if self.dense is not None else z
+        return self._prediction(_softmax(z[None, :])[0])
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
