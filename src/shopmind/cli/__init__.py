@@ -17,7 +17,7 @@ import sys
 import typer
 
 from shopmind.cli import ads as ads_cli
-from shopmind.cli import data, experiments, inventory, keys, live, pricing, release, serve, users
+from shopmind.cli import data, experiments, inventory, keys, live, pricing, release, serve, tune, users
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 
@@ -40,6 +40,7 @@ experiments.register(app)
 pricing.register(app)
 inventory.register(app)
 ads_cli.register(app)
+tune.register(app)
 
 evaluate_app = typer.Typer(
     help="Measure search and recommendation quality on judged or held-out data.", no_args_is_help=True

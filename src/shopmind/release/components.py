@@ -42,7 +42,8 @@ BUILD_KEYS: dict[str, dict[str, float]] = {
     # the query adapter is opt-in: on the samples measured it did not lift the served engine
     # (held-out NDCG 1.00x, BENCHMARKS "Shop-tuned query adapter") and it lengthens the vector stage
     "search": {"ltr_retrain_share": 0.05, "adapter": 0.0},
-    "recs": {"retrain_hours": 24.0, "retrain_events_share": 0.10},
+    # learn = 1: warm-started updates of ALS + co-visitation behind a forgetting check (shopmind.learn.release)
+    "recs": {"retrain_hours": 24.0, "retrain_events_share": 0.10, "learn": 0.0},
 }
 LTR_STATE = "ltr_state.json"  # per retrieval parts: labels digest, decision facts, model folder
 LTR_MODELS = "ltr_models"
@@ -295,7 +296,8 @@ def _adapter(ctx: BuildContext, engine: Any, encoder: Any, policy: Mapping[str, 
 
     stage = "search: query adapter"
     ctx.progress.start(stage, None)
-    facts = fit_release_adapter(engine, encoder, ctx.events, ctx.cache_dir)
+    prev = ctx.previous / "search" if ctx.previous is not None else None  # warm start + forgetting check
+    facts = fit_release_adapter(engine, encoder, ctx.events, ctx.cache_dir, previous=prev)
     ctx.progress.finish(stage)
     return facts
 
@@ -513,10 +515,19 @@ def build_recs(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
         return {**old, "decision": "reused", "reused_from": prev["id"], "why": why}
     deferred = "recs_content" in ctx.deferred
     fit_cfg = dataclasses.replace(cfg, encoder=None) if deferred else cfg
-    service = RecommendationService.fit(ctx.products, ctx.events, fit_cfg, cache_dir=ctx.cache_dir)
+    trained, learned = None, None
+    if _policy.get("learn"):  # continual learning (opt-in; shopmind.learn.release)
+        from shopmind.learn.release import prepare as prepare_learned
+
+        prev_recs = ctx.previous / "recs" if ctx.previous is not None else None
+        trained, learned = prepare_learned(prev_recs, ctx.events, cfg, folder, ctx.forgetting)
+    service = RecommendationService.fit(
+        ctx.products, ctx.events, fit_cfg, cache_dir=ctx.cache_dir, trained=trained
+    )
     service.config = cfg
     service.save(folder)
     return {
+        **({"learn": learned} if learned else {}),
         "events": ctx.events.height,
         "fitted_at": datetime.now(UTC).isoformat(),
         "events_watermark": int(ctx.drained.get("events", 0)),
@@ -546,6 +557,8 @@ def complete_recs(ctx: BuildContext, base: Path, folder: Path) -> Mapping[str, A
     service.config = cfg
     service.timings["content_s"] = time.perf_counter() - t0
     service.save(folder)
+    if (base / "learn").exists():  # the continual-learning state goes with the models it describes
+        shutil.copytree(base / "learn", folder / "learn", dirs_exist_ok=True, copy_function=_link_or_copy)
     return {
         "items": len(texts),
         "encoder": cfg.encoder,

@@ -395,6 +395,16 @@ class LexicalIndex:
         docs, scores = self._match_distinct(tokens)
         return dict(zip(self._ids_of(docs), scores.tolist(), strict=True))
 
+    def set_params(self, params: BM25Params) -> None:
+        """Score with other BM25F parameters from now on, without re-indexing: the postings and
+        statistics do not depend on them, only the cached impacts do (dropped here). What
+        ``shopmind tune search`` needs to try hundreds of settings on one index."""
+        unknown = set(params.weights) - set(FIELDS)
+        if unknown:
+            raise ValueError(f"unknown field(s) {sorted(unknown)}; valid: {FIELDS}")
+        self.params = params
+        self._impacts = None
+
     def warm(self) -> None:
         """Build the impact postings of every term now (vectorised over the whole index)
         instead of term by term on first use: call after a bulk build or merge so the

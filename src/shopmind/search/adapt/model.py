@@ -305,11 +305,16 @@ def train_adapter(
     pairs: PairSet,
     params: AdapterParams = AdapterParams(),
     val: tuple[np.ndarray, PairSet] | None = None,
+    init: QueryAdapter | None = None,
 ) -> FitResult:
     """Train on ``pairs`` (rows of ``Q`` = ``pairs.queries``; product rows of ``P``),
     early-stopping on ``val`` = (validation query vectors, their ``PairSet``) by dense
     retrieval NDCG@10 over ``P``; the best epoch is kept, the identity if no epoch beats the
-    frozen encoder. Without ``val`` all ``params.epochs`` run."""
+    frozen encoder. Without ``val`` all ``params.epochs`` run.
+
+    ``init`` warm-starts (continual learning): training starts from that adapter's weights
+    (same dimension and rank, else a ``ValueError``), and it — not the frozen encoder — is the
+    value to beat, so an update that finds nothing better keeps the previous adapter."""
     t0 = time.perf_counter()
     Q = np.ascontiguousarray(Q, dtype=np.float32)
     P = np.ascontiguousarray(P, dtype=np.float32)
@@ -317,6 +322,14 @@ def train_adapter(
     rng = np.random.default_rng(params.seed)
     U = np.zeros((d, r), dtype=np.float32)
     V = (rng.standard_normal((d, r)) / math.sqrt(d)).astype(np.float32)
+    warm = init is not None and not init.is_identity
+    if warm:
+        assert init is not None
+        if init.U.shape != (d, r):
+            raise ValueError(
+                f"cannot warm-start a rank-{r} adapter of dimension {d} from one of shape {init.U.shape}"
+            )
+        U, V = init.U.copy(), init.V.copy()
     pair_q = np.array([q for q, _ in pairs.positives], dtype=np.int64)
     pair_p = np.array([p for _, p in pairs.positives], dtype=np.int64)
     pair_w = np.array(list(pairs.positives.values()), dtype=np.float32)
@@ -328,7 +341,10 @@ def train_adapter(
     opt = _Adam([U.shape, V.shape], params.lr)
     history: list[dict[str, float]] = []
     val_frozen = retrieval_ndcg(val[0], P, val[1].grades) if val is not None else float("nan")
-    best = (val_frozen, U.copy(), V.copy(), 0)
+    start = val_frozen
+    if warm and val is not None:
+        start = retrieval_ndcg(QueryAdapter(U, V).apply(val[0]), P, val[1].grades)
+    best = (start, U.copy(), V.copy(), 0)
     stale = 0
     for epoch in range(1, params.epochs + 1):
         order = rng.permutation(len(pair_q))
@@ -375,11 +391,20 @@ def train_adapter(
         "train_pairs": len(pair_q),
         "val_queries": len(val[1].queries) if val is not None else 0,
         "val_ndcg@10_frozen": None if math.isnan(val_frozen) else round(val_frozen, 5),
+        **(
+            {"warm_start": True, "val_ndcg@10_init": None if math.isnan(start) else round(start, 5)}
+            if warm
+            else {}
+        ),
         "val_ndcg@10_adapted": None if math.isnan(val_best) else round(val_best, 5),
         "best_epoch": epoch_b,
         "history": history,
         "seconds": round(time.perf_counter() - t0, 2),
     }
+    if epoch_b == 0 and warm:  # no epoch beat the previous adapter on validation
+        assert init is not None
+        report["kept"] = "the previous adapter (no epoch of the update beat it on validation)"
+        return FitResult(QueryAdapter(init.U, init.V, report), report)
     if epoch_b == 0:  # no epoch beat the frozen encoder on validation
         report["kept"] = "identity (no epoch beat the frozen encoder on validation)"
         return FitResult(QueryAdapter.identity(d, report), report)
@@ -411,11 +436,13 @@ def fit_adapter(
     pairs: PairSet,
     val_share: float = 0.2,
     grid: Sequence[AdapterParams] = GRID,
+    init: QueryAdapter | None = None,
 ) -> FitResult:
     """Choose settings on a validation split of the training queries (``query_split``,
     ``val_share`` of them) and return the best adapter (the identity when none beats the
     frozen encoder on validation). ``qvecs`` maps each query of ``pairs`` to its frozen
-    vector. The caller passes training queries only: nothing here sees reported queries."""
+    vector. The caller passes training queries only: nothing here sees reported queries.
+    ``init`` (a previous release's adapter) warm-starts the grid entries of its rank."""
     rest, held = query_split(pairs.queries, val_share)
     row = {q: i for i, q in enumerate(pairs.queries)}
     tr, va = pairs.subset([row[q] for q in rest]), pairs.subset([row[q] for q in held])
@@ -428,7 +455,8 @@ def fit_adapter(
     tried = []
     best: FitResult | None = None
     for params in grid:
-        res = train_adapter(Qt, P, tr, params, (Qv, va))
+        warm = init if init is not None and init.U.shape == (P.shape[1], params.rank) else None
+        res = train_adapter(Qt, P, tr, params, (Qv, va), init=warm)
         tried.append({k: res.report[k] for k in ("params", "best_epoch", "val_ndcg@10_adapted", "seconds")})
         score = res.report["val_ndcg@10_adapted"]
         if best is None or (score or 0.0) > (best.report["val_ndcg@10_adapted"] or 0.0):

@@ -14,6 +14,12 @@ exist and before the learned re-ranker (which then learns over the adapted cosin
 
 The adapter is saved with the engine (``search/encoder/adapter.*``), so it is versioned and
 rolled back with the release.
+
+Continual learning: when the previous release holds an adapter over the same encoder, the new
+one is warm-started from it, and a forgetting check scores both on the previous release's
+held-out queries (saved in the adapter's info; the md5 split keeps them held out now too):
+losing more than ``FORGETTING_TOLERANCE`` of NDCG@10 there keeps the previous adapter, and
+the manifest says why.
 """
 
 from __future__ import annotations
@@ -24,7 +30,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from shopmind.search.adapt.encoder import attach
-from shopmind.search.adapt.model import fit_adapter, pairs_from_grades, query_split, retrieval_ndcg
+from shopmind.search.adapt.model import (
+    QueryAdapter,
+    fit_adapter,
+    pairs_from_grades,
+    query_split,
+    retrieval_ndcg,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -38,6 +50,8 @@ MIN_QUERIES = 50
 MIN_PAIRS = 100
 #: share of those queries held out for the attach decision
 HOLDOUT = 0.2
+#: largest relative NDCG@10 loss on the previous release's held-out queries an update may have
+FORGETTING_TOLERANCE = 0.01
 
 
 def click_qrels(events: pl.DataFrame | None) -> dict[str, dict[str, float]]:
@@ -60,9 +74,12 @@ def fit_from_qrels(
     frozen_qvecs: dict[str, np.ndarray],
     min_queries: int = MIN_QUERIES,
     min_pairs: int = MIN_PAIRS,
+    previous: QueryAdapter | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """(adapter or None, manifest facts): the decision on click grades ``qrels`` (grade >= 1
-    is a positive). ``frozen_qvecs`` holds the frozen vector of every query in ``qrels``."""
+    is a positive). ``frozen_qvecs`` holds the frozen vector of every query in ``qrels``.
+    ``previous`` (the last release's adapter) warm-starts training and must not be forgotten:
+    see the module docstring."""
     pairs = pairs_from_grades(qrels, product_pos, 1.0, 0.0)
     n_q, n_p = len(pairs.queries), len(pairs.positives)
     facts: dict[str, Any] = {"queries_with_clicks": n_q, "pairs": n_p}
@@ -76,9 +93,18 @@ def fit_from_qrels(
     row = {q: i for i, q in enumerate(pairs.queries)}
     train, test = pairs.subset([row[q] for q in rest]), pairs.subset([row[q] for q in held])
     try:
-        res = fit_adapter(frozen_qvecs, P, train)
+        res = fit_adapter(frozen_qvecs, P, train, init=previous)
     except ValueError as e:
         return None, {**facts, "adapter": "frozen", "reason": str(e)}
+    res.adapter.info = {
+        **res.adapter.info,
+        "heldout_qrels": {q: dict(qrels[q]) for q in test.queries},
+    }
+    if previous is not None:
+        check = forgetting_check(previous, res.adapter, product_pos, P, frozen_qvecs)
+        facts["forgetting_check"] = check
+        if check.get("refused"):
+            return previous, {**facts, "adapter": "previous kept", "reason": check["reason"]}
     Qh = np.vstack([frozen_qvecs[q] for q in test.queries])
     before = retrieval_ndcg(Qh, P, test.grades)
     after = retrieval_ndcg(res.adapter.apply(Qh), P, test.grades)
@@ -98,8 +124,61 @@ def fit_from_qrels(
     return res.adapter, {**facts, "adapter": "attached", "fingerprint": res.adapter.fingerprint()}
 
 
+def forgetting_check(
+    previous: QueryAdapter,
+    new: QueryAdapter,
+    product_pos: dict[str, int],
+    P: np.ndarray,
+    frozen_qvecs: dict[str, np.ndarray],
+) -> dict[str, Any]:
+    """Both adapters' dense retrieval NDCG@10 on the previous release's held-out queries
+    (those whose frozen vector is known and with a product still in the catalog); ``refused``
+    when the new one loses more than ``FORGETTING_TOLERANCE`` (relative)."""
+    old_held = previous.info.get("heldout_qrels") or {}
+    qrels = {q: g for q, g in old_held.items() if q in frozen_qvecs}
+    pairs = pairs_from_grades(qrels, product_pos, 1.0, 0.0)
+    if not pairs.queries:
+        return {"refused": False, "reason": "no held-out queries of the previous release to check on"}
+    Q = np.vstack([frozen_qvecs[q] for q in pairs.queries])
+    a = float(retrieval_ndcg(previous.apply(Q), P, pairs.grades))
+    b = float(retrieval_ndcg(new.apply(Q), P, pairs.grades))
+    out: dict[str, Any] = {
+        "queries": len(pairs.queries),
+        "ndcg10_previous": round(a, 4),
+        "ndcg10_new": round(b, 4),
+    }
+    if b < a * (1.0 - FORGETTING_TOLERANCE):
+        out.update(refused=True, reason=(
+            f"forgetting check: NDCG@10 on the previous release's held-out queries fell from {a:.4f} to {b:.4f} "
+            f"(more than {FORGETTING_TOLERANCE:.0%} lost); the previous adapter is kept"))  # fmt: skip
+    else:
+        out.update(refused=False, reason=f"forgetting check passed: {a:.4f} -> {b:.4f}")
+    return out
+
+
+def previous_adapter(folder: Any, base_name: str, dim: int) -> QueryAdapter | None:
+    """The adapter saved in a previous release's search folder, if it was trained over the
+    same encoder (``base_name``) and dimension; None otherwise or when unreadable."""
+    from pathlib import Path
+
+    from shopmind.search.adapt.encoder import ADAPTER_FILE
+
+    if folder is None:
+        return None
+    state = Path(folder) / "encoder"
+    if not (state / ADAPTER_FILE).exists():
+        return None
+    try:
+        adapter = QueryAdapter.load(state)
+    except (ValueError, OSError, KeyError):
+        return None
+    if adapter.dim != dim or str(adapter.info.get("base_encoder")) != base_name or adapter.is_identity:
+        return None
+    return adapter
+
+
 def fit_release_adapter(
-    engine: SearchEngine, base: Encoder, events: pl.DataFrame | None, cache_dir: Any
+    engine: SearchEngine, base: Encoder, events: pl.DataFrame | None, cache_dir: Any, previous: Any = None
 ) -> dict[str, Any]:
     """Train and attach (or not) the adapter for a built engine with product vectors; the
     engine's past-query vectors are reset to the frozen encoder's first, so an adapter of an
@@ -121,7 +200,10 @@ def fit_release_adapter(
         qs = list(qrels)
         frozen = dict(zip(qs, np.asarray(cache.queries(base, qs, save=False), dtype=np.float32), strict=True))
         cache.flush()
-    adapter, facts = fit_from_qrels(qrels, pos, engine.vectors, frozen)
+    prev = previous_adapter(previous, base.name, int(engine.vectors.shape[1]))
+    adapter, facts = fit_from_qrels(qrels, pos, engine.vectors, frozen, previous=prev)
+    if prev is not None:
+        facts["warm_start"] = prev.fingerprint()
     if adapter is not None:
         attach(engine, adapter, base)
     facts["seconds"] = round(time.perf_counter() - t0, 2)

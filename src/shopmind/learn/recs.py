@@ -1,0 +1,268 @@
+"""Warm-started updates of the behaviour models, and the forgetting check.
+
+``BehaviourModels`` is the part of recommendations that learns from events: co-visitation
+(kept as its full, untrimmed pair-weight matrix so that it can grow), ALS factors,
+popularity and trending, fused by weighted reciprocal rank as the served engine does.
+
+``update(events)`` returns NEW models (the old ones stay intact, so a refused update costs
+nothing) built from the events since the last fit:
+
+- interactions: only the new events are indexed, then merged (``merge.py``);
+- co-visitation: the pair weights the new events create — with each other and with each
+  user's last ``window`` old events — are added to the old matrix (exactly what a refit
+  would count, tested), then each item's neighbours are re-trimmed;
+- ALS: the old user and item factors (new users and items appended with implicit's own
+  small random start) are refined by ``warm_iterations`` sweeps instead of ``iterations``
+  from random;
+- popularity and trending: linear in the events, recomputed from the merged arrays.
+
+``forgetting_check`` compares the new and old models on the old period's held-out data
+(``HeldOut``: a seeded share of users whose last ``days`` of the old period were never
+trained on) and refuses the update when the new models lose more than ``tolerance``
+(relative, default 1 %) of Recall@20; ``learn`` applies it and says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from shopmind.learn.merge import added, boundary, grow, merge
+from shopmind.recommend.als import ALS
+from shopmind.recommend.base import EVENT_WEIGHTS, Generator, Interactions
+from shopmind.recommend.covisit import CoVisitation
+from shopmind.recommend.evaluate import DEPTH, PhaseData, _pair_matrix, ranked_lists
+from shopmind.recommend.fusion import fuse_lists
+from shopmind.recommend.itemknn import keep_top_per_row
+from shopmind.recommend.metrics import all_metrics
+from shopmind.recommend.popularity import Popularity
+
+CHECK_METRIC = "recall@20"
+
+
+@dataclass
+class LearnConfig:
+    """The models' settings (defaults = ``RecsConfig``'s) and the update policy."""
+
+    als: dict[str, Any] = field(
+        default_factory=lambda: {"factors": 64, "regularization": 0.05, "iterations": 15}
+    )
+    covisit: dict[str, Any] = field(default_factory=lambda: {"window": 5})
+    trending_half_life_days: float = 7.0
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"als": 1.0, "covisit": 2.0, "trending": 0.3, "popularity": 0.1}
+    )
+    rrf_c: float = 20.0
+    event_weights: dict[str, float] = field(default_factory=lambda: dict(EVENT_WEIGHTS))
+    #: ALS sweeps of a warm update (a full fit runs ``als["iterations"]`` from random factors)
+    warm_iterations: int = 3
+    #: largest relative loss of the check metric an update may have on the held-out data
+    tolerance: float = 0.01
+    seed: int = 0
+
+
+class BehaviourModels:
+    """Fitted behaviour models over one ``Interactions``; ``update`` makes the next ones."""
+
+    def __init__(
+        self, data: Interactions, pairs: sp.csr_matrix, generators: dict[str, Generator], cfg: LearnConfig
+    ):
+        self.data = data
+        self.pairs = pairs
+        self.generators = generators
+        self.cfg = cfg
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ full fit
+    @classmethod
+    def fit(
+        cls, events: pl.DataFrame, cfg: LearnConfig | None = None, items: list[str] | None = None
+    ) -> BehaviourModels:
+        """Everything from scratch (the baseline an update is measured against)."""
+        cfg = cfg or LearnConfig()
+        t = time.perf_counter()
+        data = Interactions.from_events(events, items=items, weights=cfg.event_weights)
+        t_data = time.perf_counter() - t
+        cv = CoVisitation(**cfg.covisit)
+        pairs = cv.pair_matrix(data)
+        cv.data, cv.neighbours_matrix = data, keep_top_per_row(pairs, cv.neighbours)
+        gens: dict[str, Generator] = {
+            "covisit": cv,
+            "als": ALS(**cfg.als, seed=42 + cfg.seed).fit(data),
+            "popularity": Popularity().fit(data),
+            "trending": Popularity(half_life_days=cfg.trending_half_life_days, weighted=True).fit(data),
+        }
+        out = cls(data, pairs, gens, cfg)
+        out.timings = {"interactions_s": t_data, "total_s": time.perf_counter() - t}
+        return out
+
+    # ------------------------------------------------------------------ warm update
+    def update(self, events: pl.DataFrame) -> BehaviourModels:
+        """New models = these + ``events`` (not older than each user's last fitted event)."""
+        cfg = self.cfg
+        t0 = time.perf_counter()
+        add = added(self.data, events, cfg.event_weights)
+        data = merge(self.data, add)
+        t_data = time.perf_counter() - t0
+        old_cv: CoVisitation = self.generators["covisit"]  # type: ignore[assignment]
+        cv = CoVisitation(**cfg.covisit)
+        with_new, tail_only = boundary(self.data, add, cv.window)
+        delta = cv.pair_matrix(with_new).astype(np.float64) - cv.pair_matrix(tail_only).astype(np.float64)
+        n = data.n_items
+        pairs = (grow(self.pairs, (n, n)).astype(np.float64) + delta).astype(np.float32).tocsr()
+        pairs.eliminate_zeros()
+        cv.data, cv.neighbours_matrix = data, keep_top_per_row(pairs, old_cv.neighbours)
+        t_cv = time.perf_counter() - t0 - t_data
+        als = self._warm_als(data)
+        t_als = time.perf_counter() - t0 - t_data - t_cv
+        gens: dict[str, Generator] = {
+            "covisit": cv,
+            "als": als,
+            "popularity": Popularity().fit(data),
+            "trending": Popularity(half_life_days=cfg.trending_half_life_days, weighted=True).fit(data),
+        }
+        out = BehaviourModels(data, pairs, gens, cfg)
+        out.timings = {
+            "interactions_s": t_data,
+            "covisit_s": t_cv,
+            "als_s": t_als,
+            "total_s": time.perf_counter() - t0,
+        }
+        return out
+
+    def _warm_als(self, data: Interactions) -> ALS:
+        old = self.generators["als"].model  # type: ignore[attr-defined]
+        als = ALS(**self.cfg.als, seed=42 + self.cfg.seed)
+        rng = np.random.default_rng(self.cfg.seed)
+        f = int(self.cfg.als.get("factors", 64))
+
+        def grown(a: np.ndarray, rows: int) -> np.ndarray:
+            a = np.asarray(a, dtype=np.float32)
+            extra = (rng.random((rows - len(a), f), dtype=np.float32) * 0.01).astype(np.float32)
+            return np.ascontiguousarray(np.vstack([a, extra]))
+
+        als.model.user_factors = grown(old.user_factors, data.n_users)  # type: ignore[attr-defined]
+        als.model.item_factors = grown(old.item_factors, data.n_items)  # type: ignore[attr-defined]
+        als.model.iterations = self.cfg.warm_iterations  # type: ignore[attr-defined]
+        als.fit(data)
+        als.model.iterations = int(self.cfg.als.get("iterations", 15))  # type: ignore[attr-defined]
+        return als
+
+    # ------------------------------------------------------------------ scoring
+    def top(self, pd_: PhaseData, k: int = 20) -> np.ndarray:
+        """Fused top-``k`` item columns for the phase's users (the engine's RRF)."""
+        lists = {
+            n: ranked_lists(g, pd_, DEPTH)[1]
+            for n, g in self.generators.items()
+            if self.cfg.weights.get(n, 0) > 0
+        }
+        return fuse_lists(lists, self.cfg.weights, self.cfg.rrf_c, self.data.n_items, k)
+
+    def evaluate(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
+        """Metrics of the fused list against ``truth`` (distinct user_id, item_id pairs) for
+        the users these models know (cold users get the same list from every model)."""
+        users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
+        rows = self.data.user_rows(users)
+        known = [u for u, r in zip(users, rows, strict=True) if r >= 0]
+        rows = rows[rows >= 0]
+        pd_ = PhaseData(self.data, rows, _pair_matrix(truth, self.data, known), None)
+        out = all_metrics(self.top(pd_, k), pd_.truth, (10, 20))
+        out["users"] = float(len(rows))
+        return out
+
+
+# ---------------------------------------------------------------------- held-out + check
+@dataclass
+class HeldOut:
+    """The old period's held-out data: what the check scores both models on."""
+
+    truth: pl.DataFrame  # distinct (user_id, item_id) the held-out users bought in the window
+    rows: pl.DataFrame  # the held-out events themselves (kept out of every fit)
+    start: datetime
+    end: datetime
+
+
+def _held_user(user: str, share: float, seed: int) -> bool:
+    h = int(hashlib.blake2b(f"{seed}:{user}".encode(), digest_size=8).hexdigest(), 16)
+    return (h % 10_000) < share * 10_000
+
+
+def hold_out(
+    events: pl.DataFrame, end: datetime, days: float = 30.0, share: float = 0.1, seed: int = 0
+) -> tuple[pl.DataFrame, HeldOut]:
+    """Split the old period's events (all before ``end``) into (training events, held-out):
+    a seeded ``share`` of users (keyed hash of the id) lose their events of the last ``days``
+    before ``end`` to the check. Neither the old nor the new models ever train on them."""
+    start = end - timedelta(days=days)
+    users = events["user_id"].cast(pl.Utf8).unique().to_list()
+    held = pl.DataFrame(
+        {"user_id": [u for u in users if _held_user(u, share, seed)]}, schema={"user_id": pl.Utf8}
+    )
+    in_window = (pl.col("timestamp") >= start) & (pl.col("timestamp") < end)
+    ev = events.with_columns(pl.col("user_id").cast(pl.Utf8))
+    flagged = ev.join(held.with_columns(pl.lit(True).alias("_held")), on="user_id", how="left").with_columns(
+        (pl.col("_held").fill_null(False) & in_window).alias("_out")
+    )
+    rows = flagged.filter(pl.col("_out")).drop("_held", "_out")
+    train = flagged.filter(~pl.col("_out")).drop("_held", "_out")
+    truth = rows.select(pl.col("user_id"), pl.col("item_id").cast(pl.Utf8)).unique(maintain_order=True)
+    return train, HeldOut(truth, rows, start, end)
+
+
+@dataclass
+class Decision:
+    """What ``learn`` did and why (what a release manifest records)."""
+
+    accepted: bool
+    reason: str
+    old: dict[str, float]
+    new: dict[str, float]
+    metric: str = CHECK_METRIC
+    update_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "decision": "updated" if self.accepted else "kept the old models",
+            "reason": self.reason,
+            "metric": self.metric,
+            "old": round(self.old[self.metric], 5),
+            "new": round(self.new[self.metric], 5),
+            "update_seconds": round(self.update_seconds, 3),
+        }
+
+
+def forgetting_check(old: BehaviourModels, new: BehaviourModels, held: HeldOut, tolerance: float) -> Decision:
+    """Refuse ``new`` when it loses more than ``tolerance`` (relative) of Recall@20 on ``held``."""
+    a, b = old.evaluate(held.truth), new.evaluate(held.truth)
+    floor = a[CHECK_METRIC] * (1.0 - tolerance)
+    if b[CHECK_METRIC] + 1e-12 < floor:
+        why = (f"forgetting check: {CHECK_METRIC} on the old period's held-out data fell from {a[CHECK_METRIC]:.4f} "
+               f"to {b[CHECK_METRIC]:.4f} (more than {tolerance:.0%} lost); the old models are kept")  # fmt: skip
+        return Decision(False, why, a, b)
+    why = (f"forgetting check passed: {CHECK_METRIC} on the old period's held-out data {a[CHECK_METRIC]:.4f} -> "
+           f"{b[CHECK_METRIC]:.4f} (tolerance {tolerance:.0%})")  # fmt: skip
+    return Decision(True, why, a, b)
+
+
+def without_held(events: pl.DataFrame, held: HeldOut) -> pl.DataFrame:
+    """``events`` minus the held-out customers' events inside the held-out window."""
+    ids = held.rows["user_id"].cast(pl.Utf8).unique().to_list()
+    window = (pl.col("timestamp") >= held.start) & (pl.col("timestamp") < held.end)
+    return events.filter(~(pl.col("user_id").cast(pl.Utf8).is_in(ids) & window))
+
+
+def learn(old: BehaviourModels, events: pl.DataFrame, held: HeldOut) -> tuple[BehaviourModels, Decision]:
+    """Warm-update ``old`` with ``events``; keep ``old`` when the forgetting check refuses."""
+    t = time.perf_counter()
+    new = old.update(without_held(events, held))
+    seconds = time.perf_counter() - t
+    decision = forgetting_check(old, new, held, old.cfg.tolerance)
+    decision.update_seconds = seconds
+    return (new if decision.accepted else old), decision
