@@ -2,7 +2,7 @@
 
 Builds the demo shop's assistant (catalog through the quality gate, lexical search index, the
 validated orders, the policy sections; intent model trained from the seed), then replays the
-demo's labelled questions — multi-turn ones with their history, in their own conversation —
+demo's labelled questions (main, held-out, held-out-2) — multi-turn ones with their history, in their own conversation —
 ``--rounds`` times after a warm-up on the seed utterances (other texts; the policy search's
 memo is cleared before each measured turn, so no turn is a cache hit), timing each
 ``Assistant.turn`` call one at a time.
@@ -38,10 +38,19 @@ def main() -> None:
     ap.add_argument("--products", type=int, default=3000)
     ap.add_argument("--users", type=int, default=1500)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--out", type=Path, default=Path("bench/results/assistant_latency.json"))
+    ap.add_argument(
+        "--intent-encoder", choices=("none", "e5"), default="none", help="e5: intent model reads e5 vectors"
+    )
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default bench/results/assistant_latency[_e5].json"
+    )
     args = ap.parse_args()
+    if args.out is None:
+        tail = "" if args.intent_encoder == "none" else f"_{args.intent_encoder}"
+        args.out = Path(f"bench/results/assistant_latency{tail}.json")
 
-    demo = build_demo(seed=args.seed, n_products=args.products, n_users=args.users)
+    enc = None if args.intent_encoder == "none" else args.intent_encoder
+    demo = build_demo(seed=args.seed, n_products=args.products, n_users=args.users, intent_encoder=enc)
     asst = demo.assistant
     wall: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}

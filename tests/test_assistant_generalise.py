@@ -116,3 +116,13 @@ def test_heldout2_covers_every_intent_and_language_and_is_not_the_seed(data) -> 
     assert not [q["text"] for q in h2 if normalise(str(q["text"])) in seed]
     # drawn after the other sets from its own random stream: their questions keep their ids
     assert [q["set"] for q in data.questions[-len(h2) :]] == ["heldout2"] * len(h2)
+
+
+def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    r = CliRunner().invoke(app, ["evaluate", "assistant", "--intent-encoder", "bert"])
+    assert r.exit_code == 2 and "--intent-encoder must be 'none' or 'e5'" in r.output
+    assert "Traceback" not in r.output

@@ -24,14 +24,24 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option(help="Folder for assistant_eval.json.")] = Path(
             "shopmind-data/reports"
         ),
+        intent_encoder: Annotated[
+            str, typer.Option(help="'none', or 'e5': the intent model also reads e5 sentence vectors.")
+        ] = "none",
     ) -> None:
         """The shop assistant on the demo shop's labelled questions (intent, slots, grounded
         facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation)."""
         from shopmind.assistant.evaluate import build_demo, evaluate, write_report
+        from shopmind.cli.common import fail
 
-        demo = build_demo(seed=seed, n_products=products, n_users=users, days=days)
+        if intent_encoder not in ("none", "e5"):
+            raise fail(f"--intent-encoder must be 'none' or 'e5', not {intent_encoder!r}")
+        enc = None if intent_encoder == "none" else intent_encoder
+        demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc)
         result = evaluate(demo)
-        path = write_report(result, out)
+        result["intent_encoder"] = enc
+        path = write_report(
+            result, out, "assistant_eval.json" if enc is None else f"assistant_eval_{enc}.json"
+        )
         summary = {k: v for k, v in result.items() if k != "failures"}
         console.print_json(json.dumps(summary, ensure_ascii=False))
         console.print(f"{len(result['failures'])} questions with a miss (listed in {path})")  # type: ignore[arg-type]

@@ -222,8 +222,8 @@ def _policy_recall(asst: Assistant, questions: list[dict]) -> dict[str, object]:
     return {**part(rows), "by_set": {s: part([x for x in rows if x["set"] == s]) for s in sorted({x["set"] for x in rows})}}  # fmt: skip
 
 
-def write_report(result: dict[str, object], out: Path) -> Path:
+def write_report(result: dict[str, object], out: Path, name: str = "assistant_eval.json") -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "assistant_eval.json"
+    path = out / name
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return path
