@@ -23,6 +23,10 @@ Parts (each prints a line and lands in the JSON):
    A/B on clicks per session (Welch) vs team-draft interleaving (sign test), each closed form from
    simulated per-session outcome rates and checked by simulation at that size; under two click
    models, position-based (PBM) and a cascade with satisfaction (DBN).
+5b. ``interleaving-real`` (only with ``--parts interleaving-real``): the same comparison with two
+   rankers *from the search evaluation* (``REAL_PAIRS``: BM25F vs BM25F + LTR, bm25s vs tantivy, each
+   ~0.02 apart in retrieval NDCG@10 on Home Depot), fitted and scored exactly as ``shopmind evaluate
+   search`` does (LTR out of fold); the shopper sees each ranker's top 10 over the whole catalog.
 6. ``ope``: the Open Bandit Dataset sample bundled in the ``obp`` 0.4.1 wheel (``--obp-wheel``; get it
    with ``pip download obp==0.4.1 --no-deps -d DIR``; we read its CSVs with zipfile because installing
    obp pulls torch 2.14 + CUDA wheels over our torch pin). Logged: uniform-random policy; evaluated:
@@ -31,6 +35,7 @@ Parts (each prints a line and lands in the JSON):
    over 100 bootstrap resamples (obp's example protocol), with 95 % intervals.
 
     python bench/experiments_sim.py --data ../shared/data --obp-wheel /tmp/obpdl/obp-0.4.1-py3-none-any.whl
+    python bench/experiments_sim.py --data ../shared/data --parts interleaving-real
 """
 
 from __future__ import annotations
@@ -475,6 +480,91 @@ def _sessions_needed(
     }
 
 
+# --- 5b. interleaving vs A/B with rankers from the search evaluation ----------------------------------
+
+#: Pairs of ``shopmind evaluate search`` methods whose Home Depot retrieval NDCG@10 differs by about
+#: 0.02 in the recorded evaluation (docs/BENCHMARKS.md, "every method in one run"): worse first.
+REAL_PAIRS = {
+    "bm25f_vs_bm25f+ltr": ("ours", "bm25+ltr"),  # 0.3896 vs 0.4148
+    "bm25s_vs_tantivy": ("bm25s", "tantivy"),  # 0.3190 vs 0.3359
+}
+
+
+def real_rankings(
+    data: Path, names: list[str], k: int = 10
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, list[str]]], float]:
+    """Each method's top ``k`` for every judged Home Depot query, as ``shopmind evaluate search``
+    ranks them in its retrieval view (fit on the whole catalog; learned re-rankers tuned and scored
+    out of fold, exactly as the evaluation does)."""
+    from shopmind.search.evaluate import RECALL_K, load_dataset, make_methods, select_queries
+
+    ev = load_dataset("home-depot", data / "home-depot")
+    queries = select_queries(ev.qrels, None)
+    out: dict[str, dict[str, list[str]]] = {}
+    for name, m in zip(names, make_methods(names), strict=True):
+        t0 = time.perf_counter()
+        m.fit(ev.products)
+        prep = getattr(m, "prepare_queries", None)
+        if prep is not None:
+            prep(queries)
+        tune = getattr(m, "tune", None)
+        if tune is not None:
+            tune(ev, queries)
+        # the evaluation's retrieval view asks for RECALL_K (100); a re-ranker's top k is read from that
+        out[name] = {q: list(m.search(q, RECALL_K))[:k] for q in queries}  # keyed by the --methods name
+        print(f"  {name} ({m.name}): {time.perf_counter() - t0:.0f} s", flush=True)
+    return {q: ev.qrels[q] for q in queries}, out, ev.min_grade
+
+
+def bench_interleaving_real(
+    data: Path, pairs: list[str], alpha: float = 0.05, seed: int = 0
+) -> dict[str, Any]:
+    """Sessions for 80 % power, A/B vs team-draft interleaving, for two real rankers per pair, under
+    the same click models and the same code as the synthetic part (``_sessions_needed``).
+
+    A session is a judged query drawn uniformly (queries whose judged products all have the lowest
+    grade are left out, as NDCG@10 leaves them out); the shopper sees the ranker's top 10 over the
+    whole catalog; an unjudged product counts as grade 1 (irrelevant: a 5 % click chance when
+    examined), as NDCG@10 counts it as gain 0."""
+    names = sorted({n for p in pairs for n in REAL_PAIRS[p]})
+    qrels, ranked, min_grade = real_rankings(data, names)
+    keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
+    out: dict[str, Any] = {"queries": len(keep), "unjudged_grade": min_grade, "pairs": {}}
+    for pair in pairs:
+        worse, better = REAL_PAIRS[pair]
+        a_name, b_name = worse, better
+        grades = []
+        rank_a, rank_b = [], []
+        for q in keep:
+            g = dict(qrels[q])
+            ra, rb = ranked[a_name][q], ranked[b_name][q]
+            for p in (*ra, *rb):
+                g.setdefault(p, min_grade)
+            grades.append(g)
+            rank_a.append(ra)
+            rank_b.append(rb)
+        res: dict[str, Any] = {
+            "a": a_name,
+            "b": b_name,
+            "ndcg10_a": mean_ndcg([qrels[q] for q in keep], rank_a),
+            "ndcg10_b": mean_ndcg([qrels[q] for q in keep], rank_b),
+            "identical_top10_share": float(
+                np.mean([ra[:10] == rb[:10] for ra, rb in zip(rank_a, rank_b, strict=True)])
+            ),
+        }
+        res["ndcg10_diff"] = res["ndcg10_b"] - res["ndcg10_a"]
+        for model in ("pbm", "dbn"):
+            for users in ("same", "heterogeneous"):
+                res[f"{model}_{users}_users"] = _sessions_needed(
+                    grades, rank_a, rank_b, model, users, alpha, seed
+                )
+        print(
+            f"  {pair}: {json.dumps({k: v for k, v in res.items() if not isinstance(v, dict)})}", flush=True
+        )
+        out["pairs"][pair] = res
+    return out
+
+
 # --- 6. off-policy evaluation on the Open Bandit Dataset sample -------------------------------------
 
 
@@ -574,36 +664,72 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--obp-wheel", type=Path, default=Path("/tmp/obpdl/obp-0.4.1-py3-none-any.whl"))
     ap.add_argument("--experiments", type=int, default=1000)
-    ap.add_argument("--out", type=Path, default=Path("bench/results/experiments_sim.json"))
+    ap.add_argument(
+        "--out", type=Path, default=None, help="default: bench/results/experiments_sim[_PARTS].json"
+    )
+    ap.add_argument(
+        "--parts",
+        default="assignment,aa,cuped,power,interleaving,ope",
+        help="comma-separated parts; 'interleaving-real' (the rankers of the search evaluation) runs only when named",
+    )
+    ap.add_argument(
+        "--pairs", default=",".join(REAL_PAIRS), help=f"for interleaving-real: {', '.join(REAL_PAIRS)}"
+    )
     args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
+    unknown = parts - {"assignment", "aa", "cuped", "power", "interleaving", "ope", "interleaving-real"}
+    pairs = args.pairs.split(",")
+    if unknown or set(pairs) - set(REAL_PAIRS):
+        print(
+            f"error: unknown part or pair: {', '.join(sorted(unknown | (set(pairs) - set(REAL_PAIRS))))}",
+            file=sys.stderr,
+        )
+        return 2
+    full = parts == {"assignment", "aa", "cuped", "power", "interleaving", "ope"}
+    out_path = args.out or Path(
+        "bench/results/experiments_sim.json"
+        if full
+        else f"bench/results/experiments_sim_{'_'.join(sorted(parts))}.json"
+    )
     result: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python " + " ".join(sys.argv),
         "python": platform.python_version(),
     }
     t0 = time.perf_counter()
-    result["assignment"] = bench_assignment()
-    print("assignment", json.dumps(result["assignment"]), flush=True)
-    df = load_retail(args.data)
-    panel = window_panel(df)
-    g = split(panel["cids"], args.experiments, "aa")
-    result["aa"] = bench_aa(panel, g)
-    print("aa", json.dumps(result["aa"]), flush=True)
-    result["cuped"] = bench_cuped(panel, g)
-    print("cuped", json.dumps(result["cuped"]), flush=True)
-    result["power"] = bench_power(df)
-    print("power", json.dumps(result["power"]), flush=True)
-    result["interleaving"] = bench_interleaving(args.data)
-    print("interleaving", json.dumps(result["interleaving"]), flush=True)
-    if args.obp_wheel.exists():
-        result["ope"] = bench_ope(args.obp_wheel)
-    else:
-        result["ope"] = {"skipped": f"{args.obp_wheel} not found; pip download obp==0.4.1 --no-deps -d DIR"}
-    print("ope", json.dumps(result["ope"]), flush=True)
+    if "assignment" in parts:
+        result["assignment"] = bench_assignment()
+        print("assignment", json.dumps(result["assignment"]), flush=True)
+    if parts & {"aa", "cuped", "power"}:
+        df = load_retail(args.data)
+        panel = window_panel(df)
+        g = split(panel["cids"], args.experiments, "aa")
+        if "aa" in parts:
+            result["aa"] = bench_aa(panel, g)
+            print("aa", json.dumps(result["aa"]), flush=True)
+        if "cuped" in parts:
+            result["cuped"] = bench_cuped(panel, g)
+            print("cuped", json.dumps(result["cuped"]), flush=True)
+        if "power" in parts:
+            result["power"] = bench_power(df)
+            print("power", json.dumps(result["power"]), flush=True)
+    if "interleaving" in parts:
+        result["interleaving"] = bench_interleaving(args.data)
+        print("interleaving", json.dumps(result["interleaving"]), flush=True)
+    if "interleaving-real" in parts:
+        result["interleaving_real"] = bench_interleaving_real(args.data, pairs)
+    if "ope" in parts:
+        if args.obp_wheel.exists():
+            result["ope"] = bench_ope(args.obp_wheel)
+        else:
+            result["ope"] = {
+                "skipped": f"{args.obp_wheel} not found; pip download obp==0.4.1 --no-deps -d DIR"
+            }
+        print("ope", json.dumps(result["ope"]), flush=True)
     result["seconds"] = time.perf_counter() - t0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out_path}")
     return 0
 
 
