@@ -15,6 +15,7 @@ from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
 from experiments_util import shop
 from shopmind.experiments import registry
 from shopmind.experiments.definition import parse_experiments
+from shopmind.experiments.interleave_readout import interleave_readout
 from shopmind.experiments.readout import readout
 from shopmind.experiments.reports import save_readout
 from shopmind.serve.auth import KeyStore
@@ -36,9 +37,14 @@ def base(tmp_path_factory) -> Iterator[tuple[str, str]]:
     registry.save(ws, parse_experiments({"experiment": [
         {"name": "ab", "status": "running", "variant": [{"name": "control"}, {"name": "treatment"}]},
         {"name": "draft-one", "layer": "other", "variant": [{"name": "c"}, {"name": "t"}]},
+        {"name": "rankers", "layer": "ranking", "kind": "interleave", "status": "running",
+         "variant": [{"name": "bm25"}, {"name": "ltr"}]},
     ]}))  # fmt: skip
     exposures, events = shop(1500, {"control": 0.15, "treatment": 0.25}, seed=3)
     save_readout(ws, "ab", readout(registry.load(ws).by_name("ab"), exposures, events).to_dict())
+    lists, clicks = interleaved_shop(300, seed=3)
+    r = interleave_readout(registry.load(ws).by_name("rankers"), lists, clicks)
+    save_readout(ws, "rankers", r.to_dict())
     key = KeyStore(ws).add("browser", "read")
     port = _free_port()
     proc = subprocess.Popen(
@@ -75,7 +81,8 @@ def test_experiments_dashboard(base):
         d.get(url + "/dashboard/experiments")
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr"))
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr")]
-        assert len(rows) == 2 and "treatment wins" in rows[0] and "no readout yet" in rows[1]
+        assert len(rows) == 3 and "treatment wins" in rows[0] and "no readout yet" in rows[1]
+        assert "ltr wins" in rows[2]
         d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr button").click()
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr"))
         assert d.find_element(By.ID, "detail-decision").text.startswith("treatment wins on conversion")
@@ -84,6 +91,56 @@ def test_experiments_dashboard(base):
         assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg") and d.find_elements(
             By.CSS_SELECTOR, "#detail-allocation svg"
         )
+        severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+    finally:
+        d.quit()
+
+
+def interleaved_shop(n: int, seed: int):
+    """``n`` served two-item lists (fair first picks) and one click per list, on team B's item 70 % of the time."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    import polars as pl
+
+    rng = random.Random(seed)
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    teams = [rng.choice(["AB", "BA"]) for _ in range(n)]
+    lists = pl.DataFrame({
+        "experiment": ["rankers"] * n, "unit_id": [f"u{i}" for i in range(n)],
+        "session_id": [f"s{i}" for i in range(n)], "request_id": [f"r{i}" for i in range(n)],
+        "kind": ["search"] * n, "items": [["p1", "p2"]] * n, "teams": teams,
+        "timestamp": [t0 + timedelta(hours=i / 10) for i in range(n)],
+    })  # fmt: skip
+    picked = [t.index("B" if rng.random() < 0.7 else "A") for t in teams]
+    clicks = pl.DataFrame({
+        "type": ["click"] * n, "timestamp": [t0 + timedelta(hours=i / 10, minutes=1) for i in range(n)],
+        "user_id": [f"u{i}" for i in range(n)], "session_id": [f"s{i}" for i in range(n)],
+        "item_id": [["p1", "p2"][k] for k in picked],
+    })  # fmt: skip
+    return lists, clicks
+
+
+def test_interleaving_readout_on_the_dashboard(base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, key = base
+    d = chrome("1280,1000")
+    try:
+        d.get(f"{url}/dashboard/login#key={key}")
+        WebDriverWait(d, 30).until(lambda d: d.current_url.endswith("/dashboard/quality"))
+        d.get(url + "/dashboard/experiments")
+        WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr"))
+        d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr button")[2].click()
+        WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr"))
+        assert d.find_element(By.ID, "detail-decision").text.startswith("ltr wins")
+        rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]
+        assert rows[0].startswith("lists won") and rows[1].startswith("units won")
+        assert "First-pick check" in d.find_element(By.ID, "detail-srm").text
+        assert d.find_elements(By.CSS_SELECTOR, "#detail-allocation svg")
+        assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg")
         severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []
     finally:
