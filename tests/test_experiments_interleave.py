@@ -11,6 +11,8 @@ import random
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from shopmind.cli import app as cli
@@ -251,3 +253,37 @@ def test_draft_consistency_allows_a_ranker_running_out_and_nothing_else():
     )
     assert draft_consistent("ABBBB")  # A had one item only
     assert not draft_consistent("AAB") and not draft_consistent("ABAAAB")
+
+
+_ranking = st.lists(st.integers(0, 30).map(str), max_size=25, unique=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ranking, _ranking, st.integers(1, 20), st.integers(0, 20), st.integers(0, 2**32))
+def test_team_draft_lists_are_consistent_and_page_stable(a, b, k, extra, seed):
+    """Every merge is a valid draft (checkable from the log alone), never repeats an item, takes only
+    the rankers' items, and a deeper merge with the same seed starts with the shallower one (so the
+    pages of one interleaved list never repeat or skip an item)."""
+    import random as _r
+
+    short = team_draft(a, b, k, _r.Random(seed))
+    deep = team_draft(a, b, k + extra, _r.Random(seed))
+    teams = "".join("AB"[t] for t in short.teams)
+    assert draft_consistent(teams)
+    assert len(set(short.items)) == len(short.items) <= k
+    assert set(short.items) <= set(a) | set(b)
+    assert len(short.items) == min(k, len(set(a) | set(b)))
+    assert deep.items[: len(short.items)] == short.items and deep.teams[: len(short.teams)] == short.teams
+    for team, ranking in ((0, a), (1, b)):  # each team's picks keep its ranker's order
+        mine = [i for i, t in zip(short.items, short.teams, strict=True) if t == team]
+        assert mine == sorted(mine, key=ranking.index)
+
+
+def test_cli_readout_errors_are_one_line(tmp_path):
+    registry.save(tmp_path, parse_experiments(DEFS | {"experiment": [DEFS["experiment"][0],
+        {"name": "ab", "layer": "other", "variant": [{"name": "c"}, {"name": "t"}]}]}))  # fmt: skip
+    out = CliRunner().invoke(cli, ["experiments", "readout", "rankers", "-w", str(tmp_path)])
+    assert out.exit_code == 2 and "no interleaved lists of 'rankers'" in out.output
+    assert "Traceback" not in out.output
+    out = CliRunner().invoke(cli, ["experiments", "readout", "ab", "-w", str(tmp_path)])
+    assert out.exit_code == 2 and "--events FILE is needed for an A/B readout" in out.output
