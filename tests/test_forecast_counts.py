@@ -125,3 +125,19 @@ def test_the_median_of_models_is_chosen_when_models_blow_up_independently() -> N
     assert choice.how["all"] == choice.how[key] == "median"
     stacked = np.stack([finals[m] for m in choice.members[key]])
     assert fc.mean == pytest.approx(np.median(stacked, axis=0))
+
+
+def test_calibrated_dispersion_gives_nominal_pit_on_new_data() -> None:
+    rng = np.random.default_rng(6)
+    mu = rng.uniform(0.05, 2.0, size=(600, 14))
+    classes = np.array(["lumpy"] * 300 + ["intermittent"] * 300, dtype=object)
+    truth = np.where(classes[:, None] == "lumpy", 2.0, 0.3)
+    draw = lambda: np.vstack([_nb(rng, mu[:300], 2.0), _nb(rng, mu[300:], 0.3)])  # noqa: E731
+    lo, hi, alphas = counts.calibrated_intervals(mu, classes, [mu], [draw()], (80, 95), seed=1)
+    fresh = draw()
+    for lv in (80, 95):
+        cov = np.mean(counts.pit_coverage(fresh, mu, alphas[lv], (lv,), seed=2)[f"pit_{lv}"])
+        assert cov == pytest.approx(lv / 100, abs=0.02)
+        assert np.all(lo[lv] <= hi[lv])
+    # the wider class gets the wider distribution
+    assert alphas[80][0] > alphas[80][-1] and truth[0, 0] > truth[-1, 0]

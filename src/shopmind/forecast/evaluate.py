@@ -197,15 +197,17 @@ def run(
 def _count_forecast(
     bt: Any, choice: Any, classes: np.ndarray, mean: np.ndarray, actual: np.ndarray, seed: int
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """NB intervals around ``mean`` with per-class dispersion from the inner backtest, their PIT
-    coverage on ``actual``, and the MAE point: per class the mean or the NB median, whichever had
-    the lower inner-backtest MASE (the training window only)."""
+    """NB intervals around ``mean``, per level with the per-class dispersion whose inner-backtest PIT
+    coverage is nominal, their PIT coverage on ``actual``, and the MAE point: per class the mean or the
+    NB median (moment dispersion), whichever had the lower inner-backtest MASE (training window only)."""
     pred_bt = chosen_backtest(bt, choice, classes)
     disp = counts.class_dispersion(pred_bt, bt.actual, classes)
     alpha = counts.alpha_of(classes, disp)
-    lo, hi = counts.intervals(mean, alpha, LEVELS)
-    pit = counts.pit_coverage(actual, mean, alpha, LEVELS, seed=seed)
-    extra = {f"coverage_pit{lv}": pit[f"pit_{lv}"] for lv in LEVELS}
+    lo, hi, alphas = counts.calibrated_intervals(mean, classes, pred_bt, bt.actual, LEVELS, seed)
+    extra = {
+        f"coverage_pit{lv}": counts.pit_coverage(actual, mean, alphas[lv], (lv,), seed=seed)[f"pit_{lv}"]
+        for lv in LEVELS
+    }
     use_median = {}
     for g in set(classes.tolist()):
         m = classes == g

@@ -169,8 +169,7 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
     interval_kind = "conformal"
     if counts.is_count(panel.y):
         pred_bt = chosen_backtest(bt, choice, fc.classes)
-        alpha = counts.alpha_of(fc.classes, counts.class_dispersion(pred_bt, bt.actual, fc.classes))
-        fc.lo, fc.hi = counts.intervals(fc.mean, alpha, LEVELS)
+        fc.lo, fc.hi, _ = counts.calibrated_intervals(fc.mean, fc.classes, pred_bt, bt.actual, LEVELS)
         interval_kind = "negative binomial"
         band = np.maximum(band, (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816)  # never below the band served
     on_hand = _stock(ctx.products, panel.ids)
