@@ -128,6 +128,19 @@ def test_an_api_only_shop_decides_on_its_first_event_not_on_a_read(tmp_path):
     assert traces(ws, {pseudonymise("zq-api-user", workspace_secret(ws))})  # logged as its pseudonym
 
 
+def test_a_server_on_an_old_store_says_so_at_start(tmp_path, caplog):
+    ws = tmp_path / "ws"
+    Store(ws).close()  # filled before privacy by default: no decision recorded
+    with caplog.at_level("WARNING", logger="shopmind.serve"):
+        create_app(ws)
+    assert any("stores raw customer ids" in r.getMessage() for r in caplog.records)
+    assert read_policy(ws) is False
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    create_app(empty)
+    assert read_policy(empty) is None  # nothing held: the first event decides
+
+
 def test_ingest_into_an_old_store_keeps_raw_ids_with_a_one_line_note(tmp_path):
     data = tmp_path / "d"
     data.mkdir()

@@ -93,7 +93,13 @@ def ingest_policy(workspace: Path | str, requested: bool | None, new_workspace: 
 
 def policy_notice(workspace: Path | str) -> str | None:
     """One line for an operator when the workspace keeps raw customer ids because its store
-    predates privacy by default (None otherwise: pseudonymised, or raw by the shop's choice)."""
+    predates privacy by default (None otherwise: pseudonymised, or raw by the shop's choice).
+
+    A workspace holding ids with no recorded decision (a server starting on a store made before
+    the default) gets the legacy decision recorded first — the one every later path would make —
+    so the notice is given at the first start, not only after the first request."""
+    if read_policy(workspace) is None and holds_ids(workspace):
+        ingest_policy(workspace, None, new_workspace=False)
     try:
         data = json.loads((Path(workspace) / POLICY_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
