@@ -272,3 +272,32 @@ def test_forget_refuses_while_another_process_writes_the_store(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_forget_reaches_a_customer_known_only_to_the_interleaving_log(tmp_path):
+    """The interleaved lists share the exposures' file: a customer with lists but no exposure
+    row was not counted, so forget never cleared their lists."""
+    from shopmind.experiments.exposure import FILE, ExposureLog
+    from shopmind.experiments.interleave_log import TABLE, InterleaveLog
+    from shopmind.forget import forget_user
+
+    ws = tmp_path / "ws"
+    Store(ws).close()
+    ExposureLog(ws).close()  # both tables, as a server running both kinds of experiment has
+    InterleaveLog(ws).close()
+    con = sqlite3.connect(ws / FILE)
+    with con:
+        con.executemany(
+            f"INSERT INTO {TABLE} (experiment, unit_id, session_id, request_id, kind, items, teams, ts_us) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [("il", "cust-i", "s-i", "r1", "search", '["P1"]', "A", 1),
+             ("il", "cust-o", "s-o", "r2", "search", '["P2"]', "B", 2)],
+        )  # fmt: skip
+    con.close()
+    assert forget_user(ws, "cust-i", apply=False).live_log == {"exposures": 1}
+    assert forget_user(ws, "cust-i").applied
+    con = sqlite3.connect(ws / FILE)
+    try:
+        assert [r[0] for r in con.execute(f"SELECT unit_id FROM {TABLE}")] == ["cust-o"]
+    finally:
+        con.close()

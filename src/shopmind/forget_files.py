@@ -100,21 +100,26 @@ def stage_parquet(path: Path, tokens: set[str]) -> Path:
 
 
 def exposure_count(workspace: Path, tokens: set[str]) -> int:
-    """Exposure rows (experiments) of the customer or their sessions."""
+    """Rows of the customer or their sessions in the experiments' file: exposures, and the
+    interleaved lists kept beside them (``experiments/interleave_log.py``)."""
     path = workspace / EXPOSURES
     if not path.exists():
         return 0
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    marks = ", ".join("?" * len(tokens))
+    ids = sorted(tokens)
+    n = 0
     try:
-        marks = ", ".join("?" * len(tokens))
-        ids = sorted(tokens)
-        return int(con.execute(
-            f"SELECT count(*) FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
-        ).fetchone()[0])  # fmt: skip
-    except sqlite3.OperationalError:  # no table yet
-        return 0
+        for table in ("exposures", "interleavings"):
+            try:
+                n += int(con.execute(
+                    f"SELECT count(*) FROM {table} WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
+                ).fetchone()[0])  # fmt: skip
+            except sqlite3.OperationalError:  # no such table yet
+                continue
     finally:
         con.close()
+    return n
 
 
 def forget_exposures(workspace: Path, tokens: set[str]) -> None:
