@@ -57,6 +57,9 @@ SHOPMIND = Path(sys.executable).parent / "shopmind"
 DATA_DEPENDENT = (
     "page_out_of_range", "page * size may not exceed", "is above price_max", "outside the plausible window",
     "is in the future", "needs a user_id or a session_id", "needs an item_id", "needs a query", "EVT_",
+    # ads campaigns and settings (shopmind.ads): the catalog, and rules across fields
+    "is not in the catalog", "is below the bid", "needs keywords or categories", "is before start",
+    "0 <= from < to <= 24", "slots but only", "at least one hour needs traffic", "an id can not be changed",
 )  # fmt: skip
 
 

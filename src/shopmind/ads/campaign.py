@@ -82,10 +82,15 @@ class Campaign:
     status: Literal["active", "paused"] = "active"
 
 
+#: White space as JSON Schema's ``\S`` pattern (ECMAScript) knows it, so the API's documented body
+#: and this parser agree on what a blank string is (Python's ``str.strip`` also strips \x1c-\x1f).
+_WS = "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+
+
 def _str(value: Any, where: str, allow_empty: bool = False) -> str:
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+    if not isinstance(value, str) or (not allow_empty and not value.strip(_WS)):
         raise CampaignError(f"{where}: expected a non-empty string, got {value!r}")
-    return value.strip()
+    return value.strip(_WS)
 
 
 def _money(value: Any, where: str) -> float:
@@ -135,6 +140,8 @@ def _schedule(value: Any, where: str) -> Schedule:
     if start and end and end < start:
         raise CampaignError(f"{where}.end: {end} is before start {start}")
     hours = value.get("hours", (0, 24))
+    if not isinstance(hours, str) and isinstance(hours, Sequence):  # 8.0 is JSON's 8 too
+        hours = [int(h) if isinstance(h, float) and h.is_integer() else h for h in hours]
     if (
         isinstance(hours, str)
         or not isinstance(hours, Sequence)
@@ -158,8 +165,8 @@ def parse_campaign(raw: Any, where: str = "campaign", catalog: Mapping[str, Any]
     for key in ("id", "advertiser", "products", "bid", "daily_budget"):
         if key not in raw:
             raise CampaignError(f"{where}.{key}: required")
-    cid = _str(raw["id"], f"{where}.id")
-    if not ID_RE.match(cid):
+    cid = raw["id"]
+    if not isinstance(cid, str) or not ID_RE.fullmatch(cid):
         raise CampaignError(f"{where}.id: {cid!r} must be 1-64 letters, digits, '_', '.', '-'")
     products = _strings(raw["products"], f"{where}.products")
     if not products:

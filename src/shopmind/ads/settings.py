@@ -63,21 +63,36 @@ class AdsSettings:
 KEYS = tuple(f.name for f in fields(AdsSettings))
 
 
+def _whole(v: Any) -> int | None:
+    """An integer, also as JSON writes one with a fraction of zero (``512.0``: JSON Schema's
+    ``integer``); None for anything else."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
 def _positions(value: Any, where: str) -> tuple[int, ...]:
+    """Distinct positions, in any order (kept sorted: slot i goes to the i-th smallest)."""
+    ints = [_whole(p) for p in value] if isinstance(value, list | tuple) else []
     if (
         not isinstance(value, list | tuple)
         or len(value) > 20
-        or not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 100 for p in value)
-        or list(value) != sorted(set(value))
+        or not all(p is not None and 0 <= p <= 100 for p in ints)
+        or len(set(ints)) != len(ints)
     ):
-        raise AdsSettingsError(f"{where}: expected increasing distinct positions 0..100, got {value!r}")
-    return tuple(int(p) for p in value)
+        raise AdsSettingsError(f"{where}: expected up to 20 distinct positions 0..100, got {value!r}")
+    return tuple(sorted(int(p) for p in ints))  # type: ignore[arg-type]
 
 
 def _int(value: Any, where: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+    v = _whole(value)
+    if v is None or not lo <= v <= hi:
         raise AdsSettingsError(f"{where}: expected a whole number from {lo} to {hi}, got {value!r}")
-    return int(value)
+    return v
 
 
 def _float(value: Any, where: str, lo: float, hi: float) -> float:

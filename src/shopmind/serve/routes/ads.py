@@ -28,6 +28,81 @@ from shopmind.serve.contract import json_body
 router = APIRouter(tags=["ads"])
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
+_TEXTS = {"type": "array", "items": _TEXT, "maxItems": 1000}
+_MONEY = {"type": "number", "exclusiveMinimum": 0}
+_HOURS = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": 24},
+    "minItems": 2,
+    "maxItems": 2,
+}
+_DAY = {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
+#: The body's shape as the parser (``shopmind.ads.campaign``) checks it, so the OpenAPI document
+#: says what is structurally valid; what depends on data (a product not in the catalog, a budget
+#: below the bid, no keyword and no category, an end before the start) is a 422 naming the field.
+_CAMPAIGN_FIELDS: dict[str, Any] = {
+    "id": {"type": "string", "pattern": ID_RE.pattern},
+    "advertiser": _TEXT,
+    "brand": {"anyOf": [_TEXT, {"type": "null"}]},
+    "products": {**_TEXTS, "minItems": 1},
+    "keywords": {"anyOf": [_TEXTS, {"type": "null"}]},
+    "categories": {"anyOf": [_TEXTS, {"type": "null"}]},
+    "bid": _MONEY,
+    "daily_budget": _MONEY,
+    "schedule": {
+        "anyOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"start": _DAY, "end": _DAY, "hours": _HOURS},
+            },
+            {"type": "null"},
+        ]
+    },
+    "status": {"enum": ["active", "paused"]},
+}
+_CAMPAIGN = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "advertiser", "products", "bid", "daily_budget"],
+    "properties": _CAMPAIGN_FIELDS,
+}
+_CHANGES = {"type": "object", "additionalProperties": False, "properties": _CAMPAIGN_FIELDS}
+_POSITIONS = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": 100},
+    "maxItems": 20,
+    "uniqueItems": True,
+}
+_SETTINGS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "floor": {"type": "number", "minimum": 0, "maximum": 1},
+        "max_slots": {"type": "integer", "minimum": 0, "maximum": 10},
+        "positions": _POSITIONS,
+        "reserve": {"type": "number", "minimum": 0, "maximum": 1e6},
+        "recs_slots": {"type": "integer", "minimum": 0, "maximum": 10},
+        "recs_positions": _POSITIONS,
+        "click_window_minutes": {"type": "integer", "minimum": 1, "maximum": 1440},
+        "sale_window_hours": {"type": "integer", "minimum": 1, "maximum": 2160},
+        "traffic": {
+            "type": "array",
+            "items": {"type": "number", "minimum": 0, "maximum": 1e12},
+            "minItems": 24,
+            "maxItems": 24,
+        },
+    },
+}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """The documented JSON body of a route (FastAPI's own for ``dict`` says only "an object")."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
 CampaignPath = Annotated[str, Path(max_length=64, pattern=ID_RE.pattern, description="the campaign id")]
 
 
@@ -72,6 +147,7 @@ def list_campaigns(request: Request) -> Response:
     response_model=dict[str, Any],
     status_code=201,
     responses={409: {"description": "A campaign with this id exists (field: id).", **_ERROR}},
+    openapi_extra=_body(_CAMPAIGN),
 )
 def create_campaign(request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
     """Create one campaign (see docs/API.md for the fields); 409 if the id exists, 422 naming a bad field."""
@@ -98,6 +174,7 @@ def get_campaign(request: Request, campaign_id: CampaignPath) -> Response:
     "/v1/ads/campaigns/{campaign_id}",
     dependencies=[needs("admin"), Depends(json_body)],
     response_model=dict[str, Any],
+    openapi_extra=_body(_CHANGES),
 )
 def update_campaign(
     request: Request, campaign_id: CampaignPath, body: Annotated[dict[str, Any], Body()]
@@ -131,7 +208,10 @@ def get_settings(request: Request) -> Response:
 
 
 @router.put(
-    "/v1/ads/settings", dependencies=[needs("admin"), Depends(json_body)], response_model=dict[str, Any]
+    "/v1/ads/settings",
+    dependencies=[needs("admin"), Depends(json_body)],
+    response_model=dict[str, Any],
+    openapi_extra=_body(_SETTINGS),
 )
 def put_settings(request: Request, body: Annotated[dict[str, Any], Body()]) -> Response:
     """Change some ``[ads]`` keys, e.g. ``{"enabled": true}``; 422 naming a bad key."""
