@@ -276,3 +276,28 @@ def test_release_adapter_update_that_forgets_is_refused() -> None:
     # the same update without a previous adapter has nothing to protect: nothing is refused
     _, facts3 = fit_from_qrels(broken, pos, P, qv)
     assert facts3["adapter"] == "frozen" and "forgetting_check" not in facts3
+
+
+def test_build_with_learn_keeps_a_state_and_records_the_decision(tmp_path: Path) -> None:
+    """``[recs] learn = 1`` through ``build_release``: the first build fits and saves the state,
+    the next refit (nothing newer) reuses it; both decisions are in the manifest."""
+    from shopmind.demo.generator import generate
+    from shopmind.quality.gate import publish
+    from shopmind.release.build import build_release
+    from shopmind.release.components import default_components
+    from shopmind.store.store import Store
+
+    shop = generate(seed=11, n_products=120, n_users=80, days=15)
+    ws = tmp_path / "ws"
+    with Store(ws) as store:
+        result = run_gate(shop.batch, GateConfig(), store)
+        publish(result, store, GateConfig(), None, force=True)
+    settings = {"search": {"encoder": None}, "recs": {"encoder": None, "learn": 1, "retrain_hours": 0}}
+    m1 = build_release(ws, default_components(), settings=settings, force=True, cache_dir=tmp_path / "c")
+    facts1 = m1["components"]["recs"]["learn"]
+    assert facts1["learn"] == "full fit", facts1
+    assert (ws / "releases" / m1["id"] / "recs" / "learn" / "state.pkl").exists()
+    m2 = build_release(ws, default_components(), settings=settings, force=True, cache_dir=tmp_path / "c")
+    facts2 = m2["components"]["recs"]["learn"]
+    assert m2["components"]["recs"]["decision"] == "trained"
+    assert facts2["learn"] == "unchanged" and "no events after" in facts2["reason"], facts2
