@@ -253,9 +253,17 @@ def suggest_one(e: Elasticity, g: Guardrails, terms: ProductTerms | None = None)
     binding = hi_name if best == cand.size - 1 and obj[best] > now else ""
     if best == 0 and cand.size > 1:
         binding = lo_name
+    what = "profit" if cost is not None else "revenue"
+    # a change forced by a guardrail the current price breaks may lose: the reason says so
+    reason = (
+        f"higher expected {what}"
+        if gain > 0
+        else (
+            f"current price breaks {', '.join(current_bad)}: best compliant price ({gain:+.1%} expected {what})"
+        )
+    )
     return Suggestion(
-        e.item_id, p0, price, "change",
-        "higher expected profit" if cost is not None else "higher expected revenue",
+        e.item_id, p0, price, "change", reason,
         e.estimate, e.lo, e.hi, cost, lo, hi, binding,
         float((price / p0) ** e.estimate - 1), float(gain), "",
     )  # fmt: skip

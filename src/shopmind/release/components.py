@@ -577,10 +577,12 @@ def recs_needs_content(ctx: BuildContext) -> bool:
 # ---------------------------------------------------------------------- the default build
 def default_components() -> list[Component]:
     from shopmind.forecast.release import build_forecast
+    from shopmind.pricing.release import build_pricing
     from shopmind.profiles.component import build_profiles
 
     return [("catalog", build_catalog), ("search", build_search), ("recs", build_recs),
-            ("profiles", build_profiles), ("forecast", build_forecast)]  # fmt: skip
+            ("profiles", build_profiles), ("forecast", build_forecast),
+            ("pricing", build_pricing)]  # fmt: skip
 
 
 def default_vector_parts() -> list[VectorPart]:
@@ -601,7 +603,7 @@ def recs_in_child(name: str, ctx: BuildContext) -> bool:
 DEFAULT_PARALLEL = recs_in_child
 
 #: components no first search needs: built with the text vectors, after the first release serves
-DEFAULT_LATE = ("profiles", "forecast")
+DEFAULT_LATE = ("profiles", "forecast", "pricing")
 
 __all__ = [
     "BUILD_KEYS",

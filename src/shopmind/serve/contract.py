@@ -72,6 +72,14 @@ _EXTRA[("/v1/inventory/reorder", "get")] = {
     }
 }
 
+#: A release built without price suggestions answers 404 on the list route too.
+_EXTRA[("/v1/pricing/suggestions", "get")] = {
+    "404": {
+        "description": "The current release has no price suggestions (the message says why).",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+}
+
 #: Media types a JSON body may be sent with.
 JSON_TYPES = ("application/json",)
 

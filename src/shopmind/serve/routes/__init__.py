@@ -8,6 +8,7 @@ from shopmind.serve.routes import (
     events,
     experiments,
     forecast,
+    pricing,
     products,
     quality,
     recs,
@@ -21,5 +22,6 @@ ROUTERS += (assistant.router,)
 ROUTERS += (experiments.router,)
 ROUTERS += (forecast.router,)
 ROUTERS += (ads.router,)
+ROUTERS += (pricing.router,)
 
 __all__ = ["ROUTERS"]

@@ -1,0 +1,168 @@
+"""The ``pricing`` release component: price suggestions computed at build, served by the API.
+
+Built with every release from the store's accepted purchase events and the catalog, so the
+suggestions a shop reads are versioned and rolled back with the release (the same pattern as
+``shopmind.forecast.release``). Settings are ``[pricing]`` in the shop TOML: the guardrails of
+:class:`shopmind.pricing.suggest.Guardrails` plus ``enabled`` (default true), ``level`` (the
+elasticity interval level, default 0.95) and ``apply`` (``"current"`` or ``"suggested"``: what an
+experiment variant serves, see ``shopmind.pricing.served``). An unknown key is an error naming it.
+
+A shop whose history has no price variation gets no suggestions and the reason in the manifest
+(``{"pricing": "skipped", "reason": ...}``): an elasticity is never invented.
+
+Files in the component folder (read by ``serve/routes/pricing.py``):
+
+- ``pricing.json``: settings, level, counts, as-of date;
+- ``suggestions.parquet``: one row per product with an identified elasticity (the
+  :class:`Suggestion` fields plus category, currency, weekly quantity and the profit/revenue
+  change at the suggested price under the elasticity's interval ends).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from shopmind.pricing.elasticity import PricingError, estimate, weekly_observations
+from shopmind.pricing.suggest import Guardrails, Suggestion, suggest
+
+META, SUGGESTIONS = "pricing.json", "suggestions.parquet"
+APPLY = ("current", "suggested")
+#: keys of ``[pricing]`` that are not guardrails
+OWN_KEYS = ("enabled", "level", "apply")
+
+
+def split_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], Guardrails]:
+    """``[pricing]`` -> (component settings, guardrails); errors name ``pricing.<key>``."""
+    values = dict(raw)
+    own: dict[str, Any] = {"enabled": True, "level": 0.95, "apply": "current"}
+    for key in OWN_KEYS:
+        if key in values:
+            own[key] = values.pop(key)
+    if not isinstance(own["enabled"], bool):
+        raise PricingError(f"pricing.enabled: must be true or false, got {own['enabled']!r}")
+    lvl = own["level"]
+    if isinstance(lvl, bool) or not isinstance(lvl, int | float) or not 0.5 <= lvl < 1:
+        raise PricingError(f"pricing.level: must be a number in [0.5, 1), got {lvl!r}")
+    if own["apply"] not in APPLY:
+        raise PricingError(f"pricing.apply: must be one of {', '.join(APPLY)}, got {own['apply']!r}")
+    return own, Guardrails.from_mapping(values)
+
+
+def outcome(s: Suggestion, b: float) -> tuple[float, float]:
+    """Relative (profit, revenue) change at the suggested price if the elasticity were ``b``.
+
+    Constant-elasticity demand around the current price: q(p)/q(p0) = (p/p0)^b. Profit uses the
+    cost when known (else it equals revenue)."""
+    r = s.suggested_price / s.current_price
+    qty = r**b
+    revenue = r * qty - 1
+    c = s.cost if s.cost is not None else 0.0
+    base = s.current_price - c
+    profit = ((s.suggested_price - c) * qty - base) / base if base > 0 else math.nan
+    return profit, revenue
+
+
+def _categories(products: pl.DataFrame) -> pl.DataFrame | None:
+    if not {"product_id", "category_path"} <= set(products.columns):
+        return None
+    return products.select(
+        pl.col("product_id").cast(pl.Utf8).alias("item_id"),
+        pl.col("category_path").cast(pl.Utf8).str.split(" > ").list.first().alias("category"),
+    ).drop_nulls()
+
+
+def _currencies(products: pl.DataFrame) -> dict[str, str]:
+    if not {"product_id", "currency"} <= set(products.columns):
+        return {}
+    return dict(
+        products.select(pl.col("product_id").cast(pl.Utf8), pl.col("currency").cast(pl.Utf8)).iter_rows()
+    )
+
+
+def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
+    """Elasticities and guardrailed suggestions for every product with identified price response;
+    facts for the manifest, or ``{"pricing": "skipped"|"off", "reason": ...}``."""
+    from shopmind.release.releases import ReleaseError
+
+    try:
+        own, rails = split_settings(ctx.settings.get("pricing", {}))
+    except PricingError as exc:
+        raise ReleaseError(f"[pricing] {exc}") from None
+    if not own["enabled"]:
+        return {"pricing": "off", "reason": "[pricing] enabled = false"}
+    t0 = time.perf_counter()
+    events = ctx.events
+    need = {"item_id", "timestamp", "quantity", "price"}
+    if not need <= set(events.columns):
+        missing = ", ".join(sorted(need - set(events.columns)))
+        return {"pricing": "skipped", "reason": f"the events have no {missing} column(s)"}
+    try:
+        obs = weekly_observations(events, _categories(ctx.products))
+        elasticities = estimate(obs, level=float(own["level"]))
+    except PricingError as exc:
+        return {"pricing": "skipped", "reason": str(exc)}
+    known = [e for e in elasticities if math.isfinite(e.estimate)]
+    if not known:
+        return {
+            "pricing": "skipped",
+            "reason": f"no price variation in the history: none of {len(elasticities)} products "
+            "has a price that moved across weeks, so no elasticity can be estimated",
+        }
+    rows = suggest(known, rails)
+    cats = {e.item_id: e.category for e in known}
+    qty = {e.item_id: e.weekly_qty for e in known}
+    cur = _currencies(ctx.products)
+    records = []
+    for s in rows:
+        mid, lo, hi = (outcome(s, b) for b in (s.elasticity, s.elasticity_lo, s.elasticity_hi))
+        records.append(
+            {
+                **s.as_dict(),
+                "category": cats[s.item_id],
+                "currency": cur.get(s.item_id),
+                "weekly_qty": qty[s.item_id],
+                "profit_change": mid[0],
+                "profit_change_lo": min(lo[0], hi[0]),
+                "profit_change_hi": max(lo[0], hi[0]),
+                "revenue_change": mid[1],
+                "revenue_change_lo": min(lo[1], hi[1]),
+                "revenue_change_hi": max(lo[1], hi[1]),
+            }
+        )
+    pl.DataFrame(records, infer_schema_length=None).write_parquet(folder / SUGGESTIONS)
+    changed = sum(s.action == "change" for s in rows)
+    as_of = str(events["timestamp"].max()) if events.height else None
+    meta = {
+        "settings": {**own, **rails.__dict__},
+        "level": own["level"],
+        "as_of": as_of,
+        "products": len(rows),
+        "unidentified": len(elasticities) - len(known),
+        "changed": changed,
+    }
+    (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    return {
+        "pricing": "built",
+        "products": len(rows),
+        "changed": changed,
+        "unidentified": len(elasticities) - len(known),
+        "seconds_fit": round(time.perf_counter() - t0, 3),
+    }
+
+
+def why_none(manifest: Mapping[str, Any]) -> str:
+    """Why a release serves no suggestions (the manifest's reason, or that it has no component)."""
+    facts = manifest.get("components", {}).get("pricing")
+    if not facts:
+        return "this release has no pricing component"
+    return f"no price suggestions in this release: {facts.get('reason', facts.get('pricing'))}"
+
+
+__all__ = ["APPLY", "META", "SUGGESTIONS", "build_pricing", "outcome", "split_settings", "why_none"]

@@ -1,0 +1,165 @@
+"""The pricing release component and its API (issue 16 item 1): suggestions built from a seeded
+synthetic store with known elasticities and real price variation, versioned with the release."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+
+import numpy as np
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+
+from shopmind.config import GateConfig
+from shopmind.data.model import Batch
+from shopmind.demo.generator import generate
+from shopmind.pricing.release import build_pricing
+from shopmind.quality.gate import publish, run_gate
+from shopmind.release.build import build_release
+from shopmind.release.components import build_catalog
+from shopmind.release.releases import ReleaseError
+from shopmind.serve.app import create_app
+from shopmind.serve.auth import KeyStore
+from shopmind.store.store import Store
+
+COMPONENTS = [("catalog", build_catalog), ("pricing", build_pricing)]
+START = dt.datetime(2026, 1, 5, 12, tzinfo=dt.UTC)
+CURRENCY = {0: "USD", 1: "USD", 2: "JPY"}  # a zero-decimal currency checks the minor-unit rounding
+
+
+def _batch(seed: int = 3, per_cat: int = 8, weeks: int = 40) -> tuple[Batch, dict[str, float]]:
+    """Weekly purchases of 3 categories with known elasticities (-1.5, -2.5, -3.5 +- 0.3); each
+    product's price moves +-15 % week to week (log-normal) around its list price."""
+    rng = np.random.default_rng(seed)
+    prods, events, truth = [], [], {}
+    n = 0
+    for c in range(3):
+        for i in range(per_cat):
+            pid = f"P{c}{i:02d}"
+            b = -1.5 - c + rng.normal(0, 0.3)
+            truth[pid] = b
+            p0 = float(rng.uniform(5, 40)) * (100 if CURRENCY[c] == "JPY" else 1)
+            prods.append((pid, f"Thing {pid}", f"Cat{c} > Sub", CURRENCY[c], round(p0, 2)))
+            for t in range(weeks):
+                p = round(p0 * math.exp(rng.normal(0, 0.15)), 0 if CURRENCY[c] == "JPY" else 2)
+                q = int(rng.poisson(40 * (p / p0) ** b))
+                if q:
+                    n += 1
+                    ts = START + dt.timedelta(weeks=t, hours=int(rng.integers(0, 48)))
+                    events.append((f"E{n}", "purchase", ts, f"U{n % 50}", pid, q, p, CURRENCY[c], f"O{n}"))
+    products = pl.DataFrame(
+        prods, schema=["product_id", "title", "category_path", "currency", "price"], orient="row"
+    )
+    ev = pl.DataFrame(
+        events,
+        schema=["event_id", "type", "timestamp", "user_id", "item_id", "quantity", "price", "currency", "order_id"],
+        orient="row",
+    )  # fmt: skip
+    return Batch("pricing-synthetic", products=products, events=ev), truth
+
+
+def _publish(path, batch) -> None:
+    with Store(path) as store:
+        gate = GateConfig()
+        publish(run_gate(batch, gate, store), store, gate, None, force=True)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("pricing") / "ws"
+    batch, truth = _batch()
+    _publish(ws, batch)
+    settings = {"pricing": {"max_change": 0.1, "ending": ".99", "default_cost_ratio": 0.5}}
+    manifest = build_release(ws, COMPONENTS, settings=settings, force=True)
+    key = KeyStore(ws).add("t-read", "read")
+    with TestClient(create_app(ws, {"poll_seconds": 0.2})) as c:
+        yield c, {"X-API-Key": key}, ws / "releases" / manifest["id"], manifest, truth
+
+
+def test_build_records_suggestions_within_guardrails(served) -> None:
+    _c, _h, folder, manifest, truth = served
+    facts = manifest["components"]["pricing"]
+    assert facts["pricing"] == "built" and facts["products"] == 24, facts
+    rows = pl.read_parquet(folder / "pricing" / "suggestions.parquet")
+    assert set(rows["item_id"]) == set(truth)
+    cover = np.mean(
+        [r["elasticity_lo"] <= truth[r["item_id"]] <= r["elasticity_hi"] for r in rows.iter_rows(named=True)]
+    )
+    assert cover >= 0.8
+    changed = rows.filter(pl.col("action") == "change")
+    assert changed.height == facts["changed"] and changed.height >= 5
+    ratio = changed["suggested_price"] / changed["current_price"]
+    assert ((ratio - 1).abs() <= 0.1 + 1e-9).all()
+    assert (changed["profit_change_lo"] <= changed["profit_change"] + 1e-12).all()
+    assert (changed["profit_change"] <= changed["profit_change_hi"] + 1e-12).all()
+    # the current prices break the .99 ending, so a change can be forced by the ending rule and
+    # lose (P106: 4.63 -> 4.99 is the only .99 price within 10 %); its reason must say so
+    free = changed.filter(pl.col("expected_gain") > 0)
+    forced = changed.filter(pl.col("expected_gain") <= 0)
+    assert free.height >= 15 and (free["reason"] == "higher expected profit").all()
+    assert forced["reason"].str.starts_with("current price breaks ending").all()
+    # cost = 50 % of price: the profit optimum p* = c b / (1 + b) is above p0 iff b > -2
+    for r in free.iter_rows(named=True):
+        assert (r["suggested_price"] > r["current_price"]) == (r["elasticity"] > -2), r
+    meta = json.loads((folder / "pricing" / "pricing.json").read_text(encoding="utf-8"))
+    assert meta["settings"]["ending"] == ".99" and meta["level"] == 0.95
+
+
+def test_list_pages_filters_and_rounds_money(served) -> None:
+    c, h, _folder, manifest, _ = served
+    r = c.get("/v1/pricing/suggestions", params={"limit": 5}, headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["total"] == 24 and len(body["items"]) == 5 and body["release"] == manifest["id"]
+    ids = [i["product_id"] for i in body["items"]]
+    nxt = c.get("/v1/pricing/suggestions", params={"limit": 5, "offset": 5}, headers=h).json()
+    assert ids == sorted(ids) and not set(ids) & {i["product_id"] for i in nxt["items"]}
+    jp = c.get("/v1/pricing/suggestions", params={"category": "Cat2", "limit": 100}, headers=h).json()
+    assert jp["total"] == 8 and all(i["category"] == "Cat2" and i["currency"] == "JPY" for i in jp["items"])
+    for item in jp["items"]:  # JPY has no minor unit: whole yen
+        assert item["current_price"] == int(item["current_price"])
+        assert item["suggested_price"] == int(item["suggested_price"])
+    usd = c.get("/v1/pricing/suggestions", params={"category": "Cat0", "action": "change"}, headers=h).json()
+    for item in usd["items"]:
+        assert round(item["suggested_price"] * 100) % 100 == 99  # the .99 ending
+        assert item["elasticity"]["lo"] <= item["elasticity"]["estimate"] <= item["elasticity"]["hi"]
+        assert isinstance(item["bound_by"], list)
+
+
+def test_one_product_has_a_demand_curve_and_bad_input_names_the_field(served) -> None:
+    c, h, _folder, _m, _ = served
+    r = c.get("/v1/pricing/suggestions/P000", headers=h)
+    assert r.status_code == 200
+    one = r.json()
+    curve = one["demand_curve"]
+    assert len(curve) == 41 and all(p["lo"] <= p["qty"] <= p["hi"] for p in curve)
+    qty = [p["qty"] for p in curve]
+    assert qty == sorted(qty, reverse=True)  # demand falls with price
+    r = c.get("/v1/pricing/suggestions/NOPE", headers=h)
+    assert r.status_code == 404 and r.json()["error"]["field"] == "product_id"
+    r = c.get("/v1/pricing/suggestions", params={"limit": 0}, headers=h)
+    assert r.status_code in (400, 422) and "limit" in r.text
+    assert c.get("/v1/pricing/suggestions").status_code == 401
+    doc = c.get("/openapi.json").json()["paths"]
+    assert "404" in doc["/v1/pricing/suggestions"]["get"]["responses"]
+
+
+def test_no_price_variation_says_so_and_bad_settings_name_the_key(tmp_path) -> None:
+    ws = tmp_path / "ws"
+    shop = generate(seed=7, n_products=120, n_users=150, days=70)  # the demo's prices never move
+    _publish(ws, shop.batch)
+    m = build_release(ws, COMPONENTS, settings={}, force=True)
+    facts = m["components"]["pricing"]
+    assert facts["pricing"] == "skipped" and "no price variation" in facts["reason"], facts
+    off = build_release(ws, COMPONENTS, settings={"pricing": {"enabled": False}}, force=True)
+    assert off["components"]["pricing"]["pricing"] == "off"
+    with pytest.raises(ReleaseError, match="max_chnage"):
+        build_release(ws, COMPONENTS, settings={"pricing": {"max_chnage": 0.1}}, force=True)
+    with pytest.raises(ReleaseError, match="pricing.apply"):
+        build_release(ws, COMPONENTS, settings={"pricing": {"apply": "always"}}, force=True)
+    key = KeyStore(ws).add("t", "read")
+    with TestClient(create_app(ws, {"poll_seconds": 0.2})) as c:
+        r = c.get("/v1/pricing/suggestions", headers={"X-API-Key": key})
+        assert r.status_code == 404 and "enabled = false" in r.json()["error"]["message"]
