@@ -163,3 +163,15 @@ def test_no_price_variation_says_so_and_bad_settings_name_the_key(tmp_path) -> N
     with TestClient(create_app(ws, {"poll_seconds": 0.2})) as c:
         r = c.get("/v1/pricing/suggestions", headers={"X-API-Key": key})
         assert r.status_code == 404 and "enabled = false" in r.json()["error"]["message"]
+
+
+def test_dashboard_draws_the_served_suggestion(served) -> None:
+    c, h, _folder, _m, _ = served
+    assert c.get("/dashboard/pricing").status_code == 401  # sign-in page without a key
+    r = c.get("/dashboard/pricing", params={"product": "P000"}, headers=h)
+    assert r.status_code == 200 and "<script>" not in r.text and "P000: demand vs price" in r.text
+    one = c.get("/v1/pricing/suggestions/P000", headers=h).json()
+    assert f"current price {one['current_price']} USD" in r.text
+    assert r.text.count("<tr><td><a href=") == 24 and 'class="suggested"' in r.text
+    bad = c.get("/dashboard/pricing", params={"product": "NOPE"}, headers=h)
+    assert "no price suggestion for product &#39;NOPE&#39;" in bad.text

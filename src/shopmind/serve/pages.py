@@ -237,6 +237,15 @@ def inventory_dashboard(request: Request, product: str | None = None) -> HTMLRes
     return _dashboard(request, "inventory.html", "inventory", lambda: inventory_view(shop.current, product))
 
 
+@router.get("/dashboard/pricing", response_class=HTMLResponse)
+def pricing_dashboard(request: Request, product: str | None = None) -> HTMLResponse:
+    """Price suggestions (``shopmind.pricing``): table and demand curves drawn on the server."""
+    from shopmind.pricing.page import pricing_view
+
+    shop = request.app.state.shop
+    return _dashboard(request, "pricing.html", "pricing", lambda: pricing_view(shop.current, product))
+
+
 @router.get("/dashboard/experiments", response_class=HTMLResponse)
 def experiments_dashboard(request: Request) -> HTMLResponse:
     """A/B and interleaving experiments: allocation, SRM status, metrics with intervals, decision."""
