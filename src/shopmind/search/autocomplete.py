@@ -102,17 +102,22 @@ class Autocomplete:
         products: pl.DataFrame | None,
         popularity: dict[str, float] | None = None,
         events: pl.DataFrame | None = None,
+        query_counts: dict[str, float] | None = None,
     ) -> Autocomplete:
+        """Products, past searches (``events``) and saved query counts, sorted once."""
         ac = cls()
         if products is not None and products.height:
-            ac.add_products(products, popularity or {})
+            ac.add_products(products, popularity or {}, settle=False)
         if events is not None:
-            ac.add_queries(events)
+            ac.add_queries(events, settle=False)
+        if query_counts:
+            ac.add_query_counts(query_counts, settle=False)
         ac.rebuild()
         return ac
 
-    def add_products(self, products: pl.DataFrame, popularity: dict[str, float]) -> None:
-        """Add (or replace) product titles and count their categories."""
+    def add_products(self, products: pl.DataFrame, popularity: dict[str, float], settle: bool = True) -> None:
+        """Add (or replace) product titles and count their categories (``settle=False``: the
+        caller calls ``rebuild`` once after all its adds)."""
         cols = set(products.columns)
         ids = products["product_id"].cast(pl.Utf8).to_list()
         titles = products["title"].cast(pl.Utf8).to_list() if "title" in cols else [None] * len(ids)
@@ -122,16 +127,18 @@ class Autocomplete:
                 continue
             self.remove_product(pid)
             if title and title.strip():
-                self._add("product", title.strip(), float(popularity.get(pid, 0.0)), pid)
+                self._add("product", title.strip(), float(popularity.get(pid, 0.0)), pid, bulk=True)
         counts: dict[str, int] = {}
         for path in cats:
             parts = [p.strip() for p in str(path or "").split(CATEGORY_SEP.strip()) if p.strip()]
             for p in dict.fromkeys(parts):
                 counts[p] = counts.get(p, 0) + 1
         for name, c in counts.items():
-            self._add("category", name, float(c))
+            self._add("category", name, float(c), bulk=True)
+        if settle:
+            self._settle()
 
-    def add_queries(self, events: pl.DataFrame) -> None:
+    def add_queries(self, events: pl.DataFrame, settle: bool = True) -> None:
         """Count past searches (``type == 'search'``, column ``query``)."""
         if not {"type", "query"} <= set(events.columns):
             return
@@ -145,9 +152,21 @@ class Autocomplete:
             return
         agg = q.group_by("query").len()
         for text, n in agg.iter_rows():
-            self._add("query", text, float(n))
+            self._add("query", text, float(n), bulk=True)
+        if settle:
+            self._settle()
 
-    def _add(self, kind: str, text: str, weight: float, product_id: str | None = None) -> None:
+    def _settle(self) -> None:
+        """After a bulk add: one re-sort if the unsorted delta grew past its limit (queries scan
+        the delta linearly)."""
+        if len(self._delta) > _REBUILD_AT:
+            self.rebuild()
+
+    def _add(
+        self, kind: str, text: str, weight: float, product_id: str | None = None, bulk: bool = False
+    ) -> None:
+        """``bulk``: the caller adds many and calls ``_settle`` once — a re-sort every
+        ``_REBUILD_AT`` entries made loading a 55k-product catalog quadratic (~1 min)."""
         text = text[:MAX_TEXT]
         if kind == "query" and mask_pii(text) != text:
             return  # a customer typed an e-mail or phone number: never suggest it to others
@@ -164,7 +183,7 @@ class Autocomplete:
         self._by_key[key] = len(self.entries)
         self.entries.append(_Entry(text, kind, weight, product_id))
         self._delta.append(len(self.entries) - 1)
-        if len(self._delta) > _REBUILD_AT:
+        if not bulk and len(self._delta) > _REBUILD_AT:
             self.rebuild()
 
     def remove_product(self, product_id: str) -> None:
@@ -257,6 +276,8 @@ class Autocomplete:
         """Past queries and their counts (what ``save`` keeps beyond the catalog)."""
         return {e.text: e.weight for e in self.entries if e.kind == "query" and e.alive}
 
-    def add_query_counts(self, counts: dict[str, float]) -> None:
+    def add_query_counts(self, counts: dict[str, float], settle: bool = True) -> None:
         for text, n in counts.items():
-            self._add("query", text, float(n))
+            self._add("query", text, float(n), bulk=True)
+        if settle:
+            self._settle()

@@ -1263,9 +1263,7 @@ class SearchEngine:
             raise ValueError(f"{folder}: vectors made with {meta['encoder']!r}, not {encoder.name!r}")
         live = eng.catalog.frame.filter(pl.Series(eng.catalog.live))
         pop = {pid: float(eng.catalog.popularity[r]) for pid, r in eng.catalog.pos.items()}
-        eng.autocompleter = Autocomplete.build(live, pop)
-        eng.autocompleter.add_query_counts(meta.get("queries", {}))
-        eng.autocompleter.rebuild()
+        eng.autocompleter = Autocomplete.build(live, pop, query_counts=meta.get("queries", {}))
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(eng._trusted(live), None)
         saved_t2s = meta.get("catalog_t2s")  # absent: saved before the setting existed
