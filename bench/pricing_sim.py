@@ -174,6 +174,10 @@ def main() -> None:
         est = {e.item_id: e for e in estimate(obs, level=0.95, model=model)}
         t_est = time.perf_counter() - t1
         models[model] = _accuracy(est, truth, t_est)
+        est80 = estimate(obs, level=0.80, model=model)
+        models[model]["coverage_80_shrunk"] = float(
+            np.mean([e.lo <= truth[e.item_id] <= e.hi for e in est80])
+        )
 
     prof = {"fixed": 0.0, "suggested": 0.0, "thompson": 0.0, "oracle": 0.0}
     per_uplift, checked, changed, kept_reasons = [], 0, 0, {}
