@@ -114,8 +114,16 @@ class Interactions:
         ).filter(pl.col("user_id").is_not_null() & pl.col("item_id").is_not_null() & (pl.col("w") > 0))
         item_ids = _universe(items, frame["item_id"])
         user_ids = _universe(users, frame["user_id"])
-        item_map = pl.DataFrame({"item_id": item_ids, "i": np.arange(len(item_ids), dtype=np.int32)})
-        user_map = pl.DataFrame({"user_id": user_ids, "u": np.arange(len(user_ids), dtype=np.int32)})
+        # typed like the events' columns: an empty universe (a catalog without events yet) would
+        # otherwise be a Null column that cannot be joined
+        item_map = pl.DataFrame({
+            "item_id": pl.Series(item_ids, dtype=frame.schema["item_id"]),
+            "i": np.arange(len(item_ids), dtype=np.int32),
+        })  # fmt: skip
+        user_map = pl.DataFrame({
+            "user_id": pl.Series(user_ids, dtype=frame.schema["user_id"]),
+            "u": np.arange(len(user_ids), dtype=np.int32),
+        })  # fmt: skip
         ts = frame["timestamp"]
         if ts.dtype.is_temporal():
             secs = pl.col("timestamp").dt.epoch("s")
