@@ -110,6 +110,9 @@ def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
         if section == "ads":  # sponsored placements on/off and their guardrails (shopmind.ads.settings)
             _check_ads(table, f"{where}.ads")
             continue
+        if section == "pricing":  # serve the release's suggested prices (shopmind.pricing.served)
+            _check_pricing(table, f"{where}.pricing")
+            continue
         if section != "search":
             raise ExperimentError(
                 f"{where}.{section}: only [search] settings switch per request against one release "
@@ -190,3 +193,14 @@ def recs_for(recs: Any, overrides: Mapping[str, Any], cache: dict[Any, Any]) -> 
         cache.clear()
     cache[key] = (recs, variant)
     return variant
+
+
+def _check_pricing(table: Any, where: str) -> None:
+    """``[pricing]``: only ``apply`` switches per request (guardrails shape what a build computes)."""
+    if not isinstance(table, Mapping):
+        raise ExperimentError(f"{where}: must be a table")
+    for key, value in table.items():
+        if key != "apply":
+            raise ExperimentError(f"{where}.{key}: not switchable per request (allowed: apply)")
+        if value not in ("current", "suggested"):
+            raise ExperimentError(f"{where}.apply: must be one of current, suggested, got {value!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,3 +85,38 @@ def demand_curve(row: dict[str, Any], points: int = 41) -> list[dict[str, float]
         qs = [q0 * (p / p0) ** b for b in (e["estimate"], e["lo"], e["hi"])]
         out.append({"price": p, "qty": qs[0], "lo": min(qs[1:]), "hi": max(qs[1:])})
     return [c for c in out if all(math.isfinite(v) for v in c.values())]
+
+
+#: what ``price_source`` says on a served item
+SOURCES = ("current", "suggested")
+
+
+def price_mode(rel: Any, overrides: Mapping[str, Any] | None) -> str | None:
+    """``"suggested"``/``"current"`` when pricing decides this answer's prices, else None.
+
+    The unit's experiment variant (``[pricing] apply`` in its overrides) wins over the shop's
+    ``[pricing] apply`` the release was built with; a release without suggestions serves the
+    catalog price (None: nothing to say)."""
+    try:
+        sp = load_served(str(rel.folder))
+    except NoPricing:
+        return None
+    variant = (overrides or {}).get("pricing", {}).get("apply")
+    mode = variant or sp.meta.get("settings", {}).get("apply", "current")
+    return mode if (variant is not None or mode == "suggested") else None
+
+
+def apply_prices(rel: Any, items: list[dict[str, Any]], mode: str | None, key: str = "product_id") -> None:
+    """Set each item's ``price`` for ``mode`` in place and say where it came from (``price_source``).
+
+    Only a suggested *change* replaces the catalog price; a kept price stays (source "current")."""
+    if mode is None:
+        return
+    by_id = load_served(str(rel.folder)).by_id
+    for it in items:
+        row = by_id.get(str(it.get(key)))
+        if mode == "suggested" and row is not None and row["action"] == "change":
+            it["price"] = row["suggested_price"]
+            it["price_source"] = "suggested"
+        else:
+            it["price_source"] = "current"

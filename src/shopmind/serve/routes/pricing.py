@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from shopmind.serve.api import ApiError, Rel, json_response, needs
@@ -61,3 +61,29 @@ def suggestion(rel: Rel, product_id: IdPath) -> Response:
             "product_id",
         )
     return json_response({**row, "demand_curve": demand_curve(row), "release": rel.id})
+
+
+def served_prices(
+    request: Request,
+    rel: LoadedRelease,
+    items: list[dict[str, Any]],
+    assigned: list[Any],
+    key: str = "product_id",
+) -> None:
+    """Prices of a search/recommendation answer for this unit, in place: the suggested price when its
+    experiment variant (or the shop's ``[pricing] apply``) says so, with ``price_source`` on each item."""
+    from shopmind.pricing.served import apply_prices, price_mode
+
+    overrides: dict[str, Any] = {}
+    if assigned:
+        from shopmind.serve.routes.experiments import _assigner
+
+        a = _assigner(request)
+        overrides = dict(a.overrides(assigned))
+        # a unit in a pricing experiment's control arm is served the current price, and told so
+        in_test = any(
+            "pricing" in v.overrides for x in assigned for v in a.exps.by_name(x.experiment).variants
+        )
+        if in_test and "pricing" not in overrides:
+            overrides["pricing"] = {"apply": "current"}
+    apply_prices(rel, items, price_mode(rel, overrides), key=key)

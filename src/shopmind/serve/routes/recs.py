@@ -29,7 +29,12 @@ def _recs(rel: LoadedRelease) -> Any:
 
 
 def _items(
-    rel: LoadedRelease, recs: list[Any], context: str, extra: dict[str, Any] | None = None
+    rel: LoadedRelease,
+    recs: list[Any],
+    context: str,
+    extra: dict[str, Any] | None = None,
+    request: Request | None = None,
+    assigned: list[Any] | None = None,
 ) -> Response:
     # recommendations are flat dataclasses of plain values: copied, not walked by jsonable
     # (which was ~12 % of a recommendation request); orjson writes NaN as null
@@ -41,6 +46,10 @@ def _items(
             if d.get(col) in (None, ""):
                 d[col] = p.get(col)
         items.append(d)
+    if request is not None:  # the unit's [pricing] variant decides the price shown (shopmind.pricing)
+        from shopmind.serve.routes.pricing import served_prices
+
+        served_prices(request, rel, items, assigned or [], key="item_id")
     body = orjson.dumps(
         {"context": context, "items": items, "release": rel.id, **(extra or {})},
         default=jsonable,
@@ -95,7 +104,7 @@ async def for_user(
     extra = None
     if assigned:  # the exposure, as search logs it (no fsync on the request path)
         extra = {"experiments": log_exposures(request, assigned, user_id, None, "recs", len(got))}
-    return _items(rel, got, "for_user", extra)
+    return _items(rel, got, "for_user", extra, request=request, assigned=assigned)
 
 
 @router.get("/v1/items/{item_id}/similar", response_model=dict[str, Any])

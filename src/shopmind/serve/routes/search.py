@@ -13,6 +13,7 @@ from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
 from shopmind.serve.routes.ads import sponsor_search
 from shopmind.serve.routes.experiments import IdQuery, interleaved_search, log_exposures, search_variant
+from shopmind.serve.routes.pricing import served_prices
 
 router = APIRouter(tags=["search"])
 
@@ -95,6 +96,8 @@ async def search(
     out["release"] = rel.id
     # sponsored slots (off unless the shop or the unit's variant turns [ads] on)
     sponsor_search(request, out, q, user_id=user_id, session_id=session_id, assigned=assigned)
+    # prices: the suggested one for a unit in a [pricing] apply = "suggested" variant (shopmind.pricing)
+    served_prices(request, rel, out["hits"], assigned)
     if assigned:
         out["experiments"] = log_exposures(request, assigned, unit, session_id, "search", resp.total)
     if il:
