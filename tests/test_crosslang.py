@@ -64,4 +64,7 @@ def test_evaluate_reports_the_language_split(shop, tmp_path):
     assert set(split) >= {"same_language_ndcg@10", "cross_language_ndcg@10", "cross_over_same"}
     assert "Across languages" in render_html(summary)
     mono = prepare(products.filter(pl.col("language") == "en"), judged, "demo")
-    assert "languages" not in evaluate(mono, [OursBM25()], views=("rerank",), progress=False)["methods"]["ours-bm25"]
+    assert (
+        "languages"
+        not in evaluate(mono, [OursBM25()], views=("rerank",), progress=False)["methods"]["ours-bm25"]
+    )

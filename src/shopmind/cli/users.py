@@ -30,6 +30,7 @@ def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
         pseudonymise_batch,
         workspace_secret,
     )
+
     try:
         requested = privacy_settings(read_toml(config), str(config)) if config is not None else None
         on = ingest_policy(workspace, requested, new_workspace=not holds_ids(workspace))

@@ -168,7 +168,10 @@ def _distributions(result: GateResult, store: Store | None) -> list[dict[str, st
                 series = {"previous batch": ref["sample"], **series}
             positive = all(v > 0 for v in p["profile"]["sample"][:1000])
             charts.append(
-                {"title": title, "svg": svg.histogram(series, log=positive and p["column"].startswith("price"))}
+                {
+                    "title": title,
+                    "svg": svg.histogram(series, log=positive and p["column"].startswith("price")),
+                }
             )
         else:
             counts = p["profile"]["counts"]

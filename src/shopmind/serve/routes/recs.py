@@ -113,7 +113,9 @@ async def similar(
     rel: Rel,
     item_id: IdPath,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
-    user_id: Annotated[IdQuery, Query(description="the shopper (sponsored slots are attributed to it)")] = None,
+    user_id: Annotated[
+        IdQuery, Query(description="the shopper (sponsored slots are attributed to it)")
+    ] = None,
     session_id: Annotated[IdQuery, Query(description="the session (for sponsored-slot attribution)")] = None,
 ) -> Response:
     """Items similar to this one (co-visitation and content); with ads on and a shopper id, sponsored slots."""
