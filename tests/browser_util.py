@@ -8,8 +8,15 @@ module never skips; a test module decides with ``HAVE_BROWSER`` / ``SKIP_REASON`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +60,34 @@ def chrome(window: str = "1280,1000", offline: bool = False, performance_log: bo
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver.set_page_load_timeout(60)
     return driver
+
+
+@contextlib.contextmanager
+def served(workspace: Path, ready_path: str = "/readyz", timeout: float = 60.0) -> Iterator[str]:
+    """A real ``shopmind serve`` on a free port for ``workspace``: its base URL once
+    ``ready_path`` answers; stopped on exit (fails the test if it never comes up)."""
+    import pytest
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", str(workspace), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + ready_path, timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("server did not start")
+                time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)

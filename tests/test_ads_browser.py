@@ -5,8 +5,6 @@ the ordinary click event, the ads dashboard shows it, and nothing breaks under t
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -16,21 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ads_util import campaign, demo_workspace
-from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome, served
 from shopmind.ads.ledger import AdsLedger
 from shopmind.privacy import workspace_secret
 from shopmind.serve.app import create_app
 from shopmind.serve.auth import KeyStore
 
 pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason=SKIP_REASON)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _queries(ws) -> dict[str, tuple[str, str]]:
@@ -64,27 +54,8 @@ def base(tmp_path_factory) -> Iterator[tuple[str, str, dict]]:
     ledger.set_settings({"enabled": True, "floor": 0.0})
     ledger.close()
     key = KeyStore(ws).add("browser", "read")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", str(ws), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/readyz", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("server did not start")
-                time.sleep(0.3)
+    with served(ws, "/readyz") as url:
         yield url, key, qs
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_sponsored_label_in_both_languages_and_click_charged(base):

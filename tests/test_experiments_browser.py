@@ -3,15 +3,11 @@ console error (strict CSP: the page is built with DOM calls only)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome, served
 from experiments_util import shop
 from shopmind.experiments import registry
 from shopmind.experiments.definition import parse_experiments
@@ -21,14 +17,6 @@ from shopmind.experiments.reports import save_readout
 from shopmind.serve.auth import KeyStore
 
 pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason=SKIP_REASON)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +34,8 @@ def base(tmp_path_factory) -> Iterator[tuple[str, str]]:
     r = interleave_readout(registry.load(ws).by_name("rankers"), lists, clicks)
     save_readout(ws, "rankers", r.to_dict())
     key = KeyStore(ws).add("browser", "read")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", str(ws), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("server did not start")
-                time.sleep(0.3)
+    with served(ws, "/healthz") as url:
         yield url, key
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_experiments_dashboard(base):
