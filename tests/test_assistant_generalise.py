@@ -115,7 +115,29 @@ def test_heldout2_covers_every_intent_and_language_and_is_not_the_seed(data) -> 
     seed = {normalise(t) for v in SEED.values() for t in v}
     assert not [q["text"] for q in h2 if normalise(str(q["text"])) in seed]
     # drawn after the other sets from its own random stream: their questions keep their ids
-    assert [q["set"] for q in data.questions[-len(h2) :]] == ["heldout2"] * len(h2)
+    sets = [q["set"] for q in data.questions]
+    first = sets.index("heldout2")
+    assert sets[first : first + len(h2)] == ["heldout2"] * len(h2) and "heldout2" not in sets[:first]
+
+
+# ------------------------------------------------------------------ held-out 3
+def test_heldout3_has_followups_typos_privacy_probes_and_is_not_the_seed(data) -> None:
+    h3 = [q for q in data.questions if q["set"] == "heldout3"]
+    assert len(h3) >= 75
+    assert set(Counter(q["intent"] for q in h3)) == set(INTENTS)
+    assert {q["lang"] for q in h3} == {"en", "zh", "mixed"}
+    orders = [q for q in h3 if q["intent"] == "order_status"]
+    # every order question names its id (lower case counts: the slot is the canonical id)
+    assert all(q["slots"]["order_id"].lower() in str(q["text"]).lower() for q in orders)
+    # privacy probes: another customer's id or none, and the expected answer gives no data
+    probes = [q for q in orders if q["expect"].get("no_data")]
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    assert len(probes) >= 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
+    assert {q["intent"] for q in h3 if q["history"]} >= {"order_status", "product_search", "payment"}
+    seed = {normalise(t) for v in SEED.values() for t in v}
+    assert not [q["text"] for q in h3 if normalise(str(q["text"])) in seed]
+    # the last set drawn, from its own random stream
+    assert [q["set"] for q in data.questions[-len(h3) :]] == ["heldout3"] * len(h3)
 
 
 def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:

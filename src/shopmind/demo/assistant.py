@@ -17,7 +17,9 @@ three canonical tables stay byte-identical and the assistant's tables are consis
   written after the assistant was finished and never used to change it, plus "heldout2"
   (``demo.assistant_heldout2``: every intent, orders by id, products, searches, comparisons;
   drawn from its own random stream so the other sets do not change), committed before the
-  second round of intent/retrieval work and never used to tune it. The phrasings here are
+  second round of intent/retrieval work and never used to tune it, plus "heldout3"
+  (``demo.assistant_heldout3``: paraphrases, typos, follow-ups, id formats, privacy probes; its own
+  random stream; committed before the third round). The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -34,6 +36,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.demo import assistant_heldout2 as H
+from shopmind.demo import assistant_heldout3 as H3
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -281,14 +284,43 @@ def _questions(
     _canned_questions(add, H.COMPLAINT_Q, H.GREETING_Q, H.OOS_Q)
     for q in qs[n:]:
         q["set"] = "heldout2"
+    n = len(qs)
+    _heldout3(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 3])), shop, orders, prods)
+    for q in qs[n:]:
+        q["set"] = "heldout3"
     return qs
+
+
+def _heldout3(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame) -> None:  # fmt: skip
+    """Held-out set 3 (``demo.assistant_heldout3``), drawn from its own random stream ``rng``."""
+    pick = rng.choice(orders.height, size=min(orders.height, len(H3.ORDER_Q) + len(H3.ORDER_FOLLOWUP_Q) + len(H3.PRIVACY_Q)), replace=False)  # fmt: skip
+    _order_questions(add, orders, H3.ORDER_Q, pick[: len(H3.ORDER_Q)])
+    for (lang, history, tpl), i in zip(H3.ORDER_FOLLOWUP_Q, pick[len(H3.ORDER_Q) :], strict=False):
+        o = orders.row(int(i), named=True)
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"], history=history)  # fmt: skip
+    for j, (tpl_lang, i) in enumerate(zip(H3.PRIVACY_Q, pick[len(H3.ORDER_Q) + len(H3.ORDER_FOLLOWUP_Q) :], strict=False)):  # fmt: skip
+        lang, tpl = tpl_lang
+        o = orders.row(int(i), named=True)
+        others = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"]
+        who = others[int(rng.integers(len(others)))] if j % 2 == 0 and not others.is_empty() else None
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
+    _policy_questions(add, H3.POLICY_Q)
+    for lang, history, text, section in H3.POLICY_FOLLOWUP_Q:
+        add(lang, text, Q.POLICY_INTENT[section.split("-")[0]], {}, {"section": section}, history=history)
+    _product_questions(add, rng, shop, H3.PRODUCT_Q)
+    _search_questions(add, rng, prods, H3.SEARCH_Q)
+    for lang, first, follow in H3.SEARCH_FOLLOWUP_Q:
+        c = _search_case(rng, prods, first, with_colour=True)
+        add(lang, follow.format(**c.fields), "product_search", {"price_max": float(c.cap), "colour": c.colour}, {"matches": c.matches, "category": c.path}, history=[first.format(**c.fields)])  # fmt: skip
+    _compare_questions(add, rng, prods, H3.COMPARE_Q)
+    _canned_questions(add, H3.COMPLAINT_Q, H3.GREETING_Q, H3.OOS_Q)
 
 
 def _order_questions(add: Callable[..., None], orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
     """Each template with a different order (``pick``), asked by that order's customer."""
     for (lang, tpl), i in zip(templates, pick, strict=False):
         o = orders.row(int(i), named=True)
-        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
+        add(lang, tpl.format(o=o["order_id"], ol=o["order_id"].lower()), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
 
 
 def _policy_questions(add: Callable[..., None], by_section: dict[str, list[tuple[str, str]]]) -> None:
@@ -313,23 +345,38 @@ def _product_questions(add: Callable[..., None], rng: np.random.Generator, shop:
         add(lang, text, "product_question", {"product_ids": [r["product_id"]]}, {"product_id": r["product_id"], "field": field, "value": value}, page_product=r["product_id"] if ctx else None)  # fmt: skip
 
 
+@dataclass
+class _SearchCase:
+    """A random leaf category, colour and price cap, and the products a search for them must find."""
+
+    fields: dict[str, object]
+    cap: int
+    colour: str | None
+    path: str
+    matches: list[str]
+
+
+def _search_case(rng: np.random.Generator, prods: pl.DataFrame, tpl: str, with_colour: bool) -> _SearchCase:
+    """Draw a leaf and a colour (two draws of ``rng``, always), the cap from the leaf's price and
+    the template's currency ($/dollars: USD, else CNY); matches filtered by colour if ``with_colour``."""
+    leaves = [lf for lf in V.LEAVES if lf.colours and " " not in lf.query_zh]
+    leaf = leaves[int(rng.integers(len(leaves)))]
+    col = leaf.colours[int(rng.integers(len(leaf.colours)))]
+    cur = "USD" if "$" in tpl or "dollars" in tpl else "CNY"
+    cap = int(round(leaf.price_usd * (1.5 if cur == "USD" else 1.5 * V.CNY_PER_USD), -1))
+    fields = {"col": V.COLOURS[col][0].lower(), "colzh": V.COLOURS[col][1], "c": leaf.query_en, "czh": leaf.query_zh, "p": cap}  # fmt: skip
+    path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
+    m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
+    if with_colour:
+        m = m.filter(pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean))
+    return _SearchCase(fields, cap, col if with_colour else None, path, sorted(m["product_id"]))
+
+
 def _search_questions(add: Callable[..., None], rng: np.random.Generator, prods: pl.DataFrame, templates: list[tuple[str, str]]) -> None:  # fmt: skip
     """Product search with a price cap (and colour); ground truth = every matching product."""
-    leaves = [lf for lf in V.LEAVES if lf.colours and " " not in lf.query_zh]
     for lang, tpl in templates:
-        leaf = leaves[int(rng.integers(len(leaves)))]
-        col = leaf.colours[int(rng.integers(len(leaf.colours)))]
-        cur = "USD" if "$" in tpl or "dollars" in tpl else "CNY"
-        cap = int(round(leaf.price_usd * (1.5 if cur == "USD" else 1.5 * V.CNY_PER_USD), -1))
-        text = tpl.format(col=V.COLOURS[col][0].lower(), colzh=V.COLOURS[col][1], c=leaf.query_en, czh=leaf.query_zh, p=cap)  # fmt: skip
-        with_colour = "{col" in tpl
-        path = f"{V.MIDS[leaf.mid][0]} > {leaf.mid} > {leaf.name}"
-        m = prods.filter(pl.col("category_path") == path, pl.col("currency") == cur, pl.col("price") <= cap)
-        if with_colour:
-            m = m.filter(
-                pl.Series([_colour_key(r) == col for r in m.iter_rows(named=True)], dtype=pl.Boolean)
-            )
-        add(lang, text, "product_search", {"price_max": float(cap), "colour": col if with_colour else None}, {"matches": sorted(m["product_id"]), "category": path})  # fmt: skip
+        c = _search_case(rng, prods, tpl, with_colour="{col" in tpl)
+        add(lang, tpl.format(**c.fields), "product_search", {"price_max": float(c.cap), "colour": c.colour}, {"matches": c.matches, "category": c.path})  # fmt: skip
 
 
 def _compare_questions(add: Callable[..., None], rng: np.random.Generator, prods: pl.DataFrame, templates: list[tuple[str, str]]) -> None:  # fmt: skip
