@@ -16,7 +16,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from shopmind.experiments.definition import ExperimentError
+from shopmind.experiments.definition import Experiment, ExperimentError
 
 
 def _choice(*options: str):
@@ -128,6 +128,31 @@ def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
                 )
             if not check(value):
                 raise ExperimentError(f"{where}.search.{key}: must be {check.__doc__}, got {value!r}")
+
+
+#: The served surfaces a shop-TOML section changes: ``[pricing] apply`` sets the price shown in search
+#: hits and recommendation rows, ``[ads]`` fills sponsored slots in search and "similar items".
+SECTION_SURFACES: dict[str, tuple[str, ...]] = {
+    "search": ("search",),
+    "recs": ("recs",),
+    "ads": ("search", "recs"),
+    "pricing": ("search", "recs"),
+}
+SURFACES = ("search", "recs")
+
+
+def surfaces(exp: Experiment) -> frozenset[str]:
+    """The surfaces (``search``, ``recs``) an experiment covers: those any of its variants changes.
+
+    Why: an exposure says "this response was answered by the unit's variant"; a recommendation row
+    is not an exposure of a search-only experiment (its variants answer it identically), and logging
+    it would count recs rows and their clicks into that experiment's search metrics. An experiment
+    whose variants override nothing (an A/A test) covers every surface. Interleaving merges search
+    rankings only, so an interleaving experiment covers search."""
+    if exp.kind == "interleave":
+        return frozenset({"search"})
+    touched = {s for v in exp.variants for section in v.overrides for s in SECTION_SURFACES.get(section, ())}
+    return frozenset(touched or SURFACES)
 
 
 def _check_ads(table: Any, where: str) -> None:

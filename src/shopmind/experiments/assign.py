@@ -112,6 +112,9 @@ class Assigner:
                     )
                 )
         self._layers = tuple(layers)
+        from shopmind.experiments.apply import surfaces  # apply imports definition, as this module does
+
+        self._surfaces = {e.name: surfaces(e) for e in exps.experiments}
         self._holdout_key = _key(exps.holdout_salt)
         self._holdout = exps.holdout * _SCALE
 
@@ -148,6 +151,11 @@ class Assigner:
             variant = exp.variants[min(j, len(exp.variants) - 1)]
             out.append(Assignment(exp.name, variant.name, layer.name, layer.unit, exp.kind))
         return out
+
+    def covering(self, assignments: list[Assignment], surface: str) -> list[Assignment]:
+        """The assignments whose experiment covers ``surface`` (``apply.surfaces``): only those are
+        applied to, and logged as exposures of, a response of that surface."""
+        return [a for a in assignments if surface in self._surfaces.get(a.experiment, ())]
 
     def overrides(self, assignments: list[Assignment]) -> dict[str, Any]:
         """The shop-TOML overrides of the assigned variants, deep-merged in layer order."""

@@ -73,6 +73,8 @@ def read_exposures(workspace: Path | str, experiment: str | None = None) -> pl.D
         return pl.DataFrame(schema=EXPOSURE_SCHEMA)
     db = sqlite3.connect(path, timeout=30)
     try:
+        if not has_table(db, "exposures"):  # the file holds only interleaved lists so far
+            return pl.DataFrame(schema=EXPOSURE_SCHEMA)
         sql = f"SELECT {', '.join(_COLS)} FROM exposures"
         rows = (
             db.execute(sql + " WHERE experiment = ?", (experiment,)).fetchall()
@@ -99,6 +101,14 @@ def timestamped(rows: list[tuple], columns: tuple[str, ...], schema: dict[str, A
     )
 
 
+def has_table(db: sqlite3.Connection, name: str) -> bool:
+    """Whether the exposure file has table ``name`` yet (each log creates its own on first write)."""
+    return (
+        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
+        is not None
+    )
+
+
 def forget(workspace: Path | str, unit_ids: Iterable[str]) -> int:
     """Delete every exposure of these units (user or session ids, as logged): for ``shopmind forget``.
     Returns the number of rows deleted. A running server's unflushed buffer is not reached; run it
@@ -111,12 +121,14 @@ def forget(workspace: Path | str, unit_ids: Iterable[str]) -> int:
     try:
         with db:
             marks = ", ".join("?" * len(ids))
-            cur = db.execute(
-                f"DELETE FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
-            )
+            deleted = 0
+            if has_table(db, "exposures"):  # an interleaving-only workspace has just the lists' table
+                deleted = db.execute(
+                    f"DELETE FROM exposures WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids
+                ).rowcount
             # the interleaved lists live in the same file (interleave_log.py)
             from shopmind.experiments.interleave_log import forget as forget_lists
 
-            return cur.rowcount + forget_lists(db, ids)
+            return deleted + forget_lists(db, ids)
     finally:
         db.close()

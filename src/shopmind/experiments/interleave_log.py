@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.experiments.exposure import FILE, timestamped
+from shopmind.experiments.exposure import FILE, has_table, timestamped
 from shopmind.store.buffered import BufferedTable
 
 TABLE = "interleavings"
@@ -83,10 +83,7 @@ def read_interleavings(workspace: Path | str, experiment: str | None = None) -> 
     if path.exists():
         db = sqlite3.connect(path, timeout=30)
         try:
-            known = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)
-            ).fetchone()
-            if known:
+            if has_table(db, TABLE):
                 sql = f"SELECT {', '.join(_COLS)} FROM {TABLE}"
                 rows = (
                     db.execute(sql + " WHERE experiment = ?", (experiment,)).fetchall()
@@ -101,7 +98,7 @@ def read_interleavings(workspace: Path | str, experiment: str | None = None) -> 
 def forget(db: sqlite3.Connection, ids: list[str]) -> int:
     """Delete the lists of these units or sessions on an open connection to the exposure file
     (``exposure.forget`` calls this in its transaction). Returns the rows deleted."""
-    if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (TABLE,)).fetchone():
+    if not has_table(db, TABLE):
         return 0
     marks = ", ".join("?" * len(ids))
     cur = db.execute(f"DELETE FROM {TABLE} WHERE unit_id IN ({marks}) OR session_id IN ({marks})", ids + ids)

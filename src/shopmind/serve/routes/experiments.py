@@ -83,7 +83,7 @@ def search_variant(
     if not a.active or (not user_id and not session_id):
         return engine, [], None
     uid = shop_of(request).user_handle(user_id) if user_id else None
-    assigned = a.assign(uid, _session(request, session_id))
+    assigned = a.covering(a.assign(uid, _session(request, session_id)), "search")
     got = [x for x in assigned if x.kind == "ab"]
     base = a.overrides(got)
     il = next((x for x in assigned if x.kind == "interleave"), None)  # one interleaving per request
@@ -97,11 +97,12 @@ def search_variant(
 def recs_variant(request: Request, recs: Any, user: str) -> tuple[Any, list[Assignment]]:
     """What ``/v1/users/{id}/recommendations`` runs for this user (``user``: the id as the models
     know it): the recommender with the A/B variants' ``[recs]`` overrides applied (``apply.recs_for``)
-    and the A/B assignments, whose exposures the route logs."""
+    and the A/B assignments, whose exposures the route logs: only experiments that cover recs
+    (``apply.surfaces``; a search-only experiment's variants answer this request identically)."""
     a = _assigner(request)
     if not a.active or not user:
         return recs, []
-    got = [x for x in a.assign(user, None) if x.kind == "ab"]
+    got = [x for x in a.covering(a.assign(user, None), "recs") if x.kind == "ab"]
     if not got:
         return recs, []
     return recs_for(recs, a.overrides(got), _engine_cache(request)), got
