@@ -124,29 +124,25 @@ def _accuracy(est: dict, truth: dict[str, float], t_est: float) -> dict[str, obj
     }
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--products", type=int, default=300)
-    ap.add_argument("--categories", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared/data/online-retail/online_retail.csv.gz"
-    )
-    ap.add_argument("--out", type=Path, default=ROOT / "bench/results/pricing_sim.json")
-    args = ap.parse_args()
-    rng = np.random.default_rng(args.seed)
-    t0 = time.perf_counter()
-    prods, season_hist = calibrate(args.data, args.products, rng)
+def market(data: Path, products: int, categories: int, seed: int, stockout: float = 0.0) -> dict[str, object]:
+    """The simulated history: products with known elasticities, their weekly sales and stock.
+
+    ``stockout`` > 0 turns on stock-outs: each week a product's stock is ``U(0.6, 1.6) x`` its
+    expected demand at the list price (so a cut price sells out more often: stock-outs correlate with
+    price), sales stop when it runs out (``min(demand, stock)``; the in-stock days are the share of
+    the week before that), and with probability ``stockout`` a week has no stock at all (a supplier
+    gap: no sale that week). Daily stock snapshots (item_id, date, stock) are what a shop's
+    inventory history would give the estimator.
+    """
+    rng = np.random.default_rng(seed)
+    prods, season_hist = calibrate(data, products, rng)
     season = np.concatenate([season_hist, season_hist[:H]])  # the next half year repeats last year's
-    cat_mu = rng.uniform(-3.5, -1.6, args.categories)
-    g = Guardrails.from_mapping(
-        {"min_margin": 0.2, "max_change": 0.10, "ending": "9", "competitor_max_ratio": 1.10, "ceiling": 1e6}
-    )
+    cat_mu = rng.uniform(-3.5, -1.6, categories)
     start = dt.datetime(2024, 1, 1, 12)
-    rows, truth, terms = [], {}, {}
+    rows, truth, terms, snaps = [], {}, {}, []
     for k, pr in enumerate(prods):
-        cat = f"cat{k % args.categories}"
-        b = float(cat_mu[k % args.categories] + rng.normal(0, 0.35))
+        cat = f"cat{k % categories}"
+        b = float(cat_mu[k % categories] + rng.normal(0, 0.35))
         pid = f"p{k}"
         pr.update(pid=pid, cat=cat, b=b, cost=round(pr["p0"] * rng.uniform(0.35, 0.6), 2))
         pr["competitor"] = round(pr["p0"] * rng.uniform(0.9, 1.3), 2)
@@ -156,19 +152,60 @@ def main() -> None:
         )
         promo = rng.random(T_HIST) < 0.08
         promo[-1] = False
+        srng = np.random.default_rng([seed, k, 7])  # stock draws apart: stockout=0 keeps the old market
         for t in range(T_HIST):
             p = pr["p0"] * pr["rel"][t] * (PROMO_CUT if promo[t] else 1.0)
             p = pr["p0"] if t == T_HIST - 1 else round(p, 2)  # the current price = p0
             lam = demand(p, pr["p0"], pr["q0"], b, season[t], bool(promo[t])) * rng.lognormal(-0.02, 0.2)
             q = int(rng.poisson(lam))
+            days_in = 7
+            if stockout > 0 and t < T_HIST - 1:
+                gap = srng.random() < stockout
+                stock = 0 if gap else int(srng.uniform(0.6, 1.6) * pr["q0"] * season[t])
+                if q > stock:  # sold out: the week's sales stop at the stock, the rest is out of stock
+                    days_in = math.floor(7 * stock / q)  # whole days with stock left in the evening
+                    q = stock
+                for d in range(7):  # end-of-day stock snapshots, as a shop's inventory export has them
+                    day = (start + dt.timedelta(weeks=t, days=d)).date()
+                    snaps.append((pid, day, 1 if d < days_in else 0))
             if q > 0:
                 rows.append((pid, start + dt.timedelta(weeks=t), q, p, bool(promo[t]), cat))
     ev = pl.DataFrame(
         rows, schema=["item_id", "timestamp", "quantity", "price", "promo", "category"], orient="row"
     ).with_columns(pl.lit("purchase").alias("type"))
+    stock = pl.DataFrame(snaps, schema=["item_id", "date", "stock"], orient="row") if snaps else None
+    return {"prods": prods, "season": season, "truth": truth, "terms": terms, "events": ev, "stock": stock}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--products", type=int, default=300)
+    ap.add_argument("--categories", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--stockout",
+        type=float,
+        default=0.0,
+        help="share of weeks with no stock (and stock ~ demand: sell-outs); 0 = no stock-outs",
+    )
+    ap.add_argument(
+        "--data", type=Path, default=ROOT.parent / "shared/data/online-retail/online_retail.csv.gz"
+    )
+    ap.add_argument("--out", type=Path, default=ROOT / "bench/results/pricing_sim.json")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    mk = market(args.data, args.products, args.categories, args.seed, args.stockout)
+    rng = np.random.default_rng([args.seed, 1])
+    prods, season, truth, terms, ev = mk["prods"], mk["season"], mk["truth"], mk["terms"], mk["events"]
+    g = Guardrails.from_mapping(
+        {"min_margin": 0.2, "max_change": 0.10, "ending": "9", "competitor_max_ratio": 1.10, "ceiling": 1e6}
+    )
     cats = ev.select("item_id", "category").unique()
-    obs = weekly_observations(ev, cats, promo="promo")
+    obs = weekly_observations(ev, cats, promo="promo", stock=mk["stock"])
     models = {}
+    if mk["stock"] is not None:  # what ignoring the stock history would have estimated
+        blind = {e.item_id: e for e in estimate(weekly_observations(ev, cats, promo="promo"), level=0.95)}
+        models["loglog_ignoring_stock"] = _accuracy(blind, truth, 0.0)
     for model in ("poisson", "loglog"):  # the default (loglog) last: its estimates drive the suggestions
         t1 = time.perf_counter()
         est = {e.item_id: e for e in estimate(obs, level=0.95, model=model)}
@@ -228,7 +265,9 @@ def main() -> None:
         per_uplift.append(sug / fixed - 1)
     res = {
         "date": dt.date.today().isoformat(),
-        "command": f"python bench/pricing_sim.py --products {args.products} --seed {args.seed}",
+        "command": f"python bench/pricing_sim.py --products {args.products} --seed {args.seed}"
+        + (f" --stockout {args.stockout}" if args.stockout else ""),
+        "stockout": args.stockout,
         "products": len(prods),
         "history_weeks": T_HIST,
         "horizon_weeks": H,

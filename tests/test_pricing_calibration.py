@@ -45,7 +45,7 @@ def test_few_price_changes_get_few_degrees_of_freedom() -> None:
     obs = weekly_observations(ev, ev.select("item_id", "category").unique()).filter(
         pl.col("category") == "cat0"
     )
-    _items, _c, lq, lp, pr, _q = _dense(obs)
+    _items, _c, lq, lp, pr, _q, _avail = _dense(obs)
     _b, _se, n_obs, _g, df = _fit_group(lq, lp, pr, 8)
     assert (n_obs >= 50).all()
     assert (df < 8).all() and (df >= 1).all()  # 2-4 moved weeks: a handful of effective residuals

@@ -87,6 +87,13 @@ def suggest_cmd(
         Path | None, typer.Option(help="CSV: item_id, cost, floor, ceiling, competitor_price (any subset).")
     ] = None,
     promo: Annotated[str | None, typer.Option(help="Events column flagging promoted sales.")] = None,
+    stock: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV/Parquet inventory history: item_id, date, stock (end-of-day units) or in_stock; "
+            "out-of-stock days are not read as no demand."
+        ),
+    ] = None,
     level: Annotated[float, typer.Option(help="Interval level of the elasticities.")] = 0.95,
     out: Annotated[Path, typer.Option(help="Report folder.")] = Path("reports/pricing"),
 ) -> None:
@@ -101,7 +108,15 @@ def suggest_cmd(
             rails = Guardrails.from_mapping(read_toml(config).get("pricing", {}) if config else {})
             per_item = read_terms(terms) if terms else {}
             events, cats = _events(path, fmt)
-            elasticities = estimate(weekly_observations(events, cats, promo=promo), level=level)
+            inventory = None
+            if stock is not None:
+                inventory = (
+                    pl.read_parquet(stock)
+                    if stock.suffix == ".parquet"
+                    else pl.read_csv(stock, infer_schema_length=10000)
+                )
+            obs = weekly_observations(events, cats, promo=promo, stock=inventory)
+            elasticities = estimate(obs, level=level)
             rows = suggest(elasticities, rails, per_item)  # type: ignore[arg-type]
         except (PricingError, pl.exceptions.PolarsError) as exc:
             raise fail(str(exc).splitlines()[0]) from None

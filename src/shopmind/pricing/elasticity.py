@@ -5,7 +5,10 @@ one pooled group): ``log q[i,t] = a[i] + g[c,t] + b[i] * log p[i,t] + d[i] * pro
 ``g[c,t]`` is a category x week fixed effect: seasonality, holidays and any demand shock common to
 the category are absorbed by it, so a product's slope ``b[i]`` is identified only by its price
 moving *relative to its category's* weekly demand. Promotions (a flag column) get their own lift
-``d[i]`` so a promoted week's extra demand is not credited to its lower price. The default fit is
+``d[i]`` so a promoted week's extra demand is not credited to its lower price. Stock-outs (from the
+shop's inventory history, :func:`weekly_availability`) enter as exposure: a week out of stock all
+week is no observation at all, a partly stocked week's sales are a rate over its in-stock days (on
+the simulator, ignoring them doubled the error: bench/pricing_sim.py ``--stockout``). The default fit is
 log-log OLS on weeks with a sale, backfitted with the week effects (it always converges, and had the
 lower error in bench/pricing_sim.py); ``model="poisson"`` refits each slope by Poisson pseudo-ML with
 zero weeks kept, on the log-log week effects (better on a plain simulated market, worse on the
@@ -62,19 +65,27 @@ class Elasticity:
 
 
 def weekly_observations(
-    events: pl.DataFrame, categories: pl.DataFrame | None = None, promo: str | None = None
+    events: pl.DataFrame,
+    categories: pl.DataFrame | None = None,
+    promo: str | None = None,
+    stock: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """Accepted purchase events -> one row per (item, ISO week) with quantity, median price, promo.
+    """Accepted purchase events -> one row per (item, ISO week) with quantity, median price, promo
+    and ``avail``, the share of the week the product was in stock.
 
     ``events`` needs item_id, timestamp, quantity, price (type, when present, keeps purchases only);
-    ``categories`` (item_id, category) is optional; ``promo`` names a boolean/0-1 event column.
+    ``categories`` (item_id, category) is optional; ``promo`` names a boolean/0-1 event column;
+    ``stock`` is the shop's inventory history (see :func:`weekly_availability`). Without it every
+    week counts as fully in stock. With it, a week the product was out of stock all week is kept as a
+    row with ``qty = 0`` and ``avail = 0`` (no price), so no estimator reads it as "no demand at this
+    price", and a partly stocked week's sales are read as a rate over its in-stock days.
     """
     for col in ("item_id", "timestamp", "quantity", "price"):
         if col not in events.columns:
             raise PricingError(f"events: missing column {col!r}")
     if promo is not None and promo not in events.columns:
         raise PricingError(f"events: promo column {promo!r} not found")
-    ev = events
+    ev = events.with_columns(pl.col("item_id").cast(pl.Utf8))
     if "type" in ev.columns:
         ev = ev.filter(pl.col("type") == "purchase")
     ts = pl.col("timestamp")
@@ -95,6 +106,30 @@ def weekly_observations(
         )
         .sort("item_id", "week")
     )
+    if stock is not None:
+        avail = weekly_availability(stock)
+        out = out.join(avail, on=["item_id", "week"], how="left").with_columns(
+            # a week with a sale had stock on at least one day, whatever the snapshots say
+            pl.col("avail").fill_null(1.0).clip(1 / 7, 1.0)
+        )
+        gone = avail.filter(pl.col("avail") == 0).join(
+            out.select("item_id", "week"), on=["item_id", "week"], how="anti"
+        )
+        out = pl.concat(
+            [
+                out,
+                gone.select(
+                    "item_id",
+                    "week",
+                    pl.lit(0.0).alias("qty"),
+                    pl.lit(None, pl.Float64).alias("price"),
+                    pl.lit(0.0).alias("promo"),
+                    "avail",
+                ),
+            ]
+        ).sort("item_id", "week")
+    else:
+        out = out.with_columns(pl.lit(1.0).alias("avail"))
     if categories is not None:
         out = out.join(
             categories.select("item_id", pl.col("category").cast(pl.Utf8)), on="item_id", how="left"
@@ -104,8 +139,66 @@ def weekly_observations(
     return out.with_columns(pl.col("category").fill_null(POOLED), pl.col("item_id").cast(pl.Utf8))
 
 
-def _dense(obs: pl.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(items, categories, log q, log p, promo, qty) as item x week matrices, NaN where unobserved."""
+def weekly_availability(stock: pl.DataFrame) -> pl.DataFrame:
+    """Inventory snapshots -> (item_id, week, avail): the share of each week's days in stock.
+
+    ``stock`` has ``item_id``, a ``date`` (or ``timestamp``) column and either ``in_stock``
+    (boolean/0-1) or ``stock`` (units on hand at the end of the day; > 0 is in stock). A snapshot is
+    a state: each day takes the item's latest snapshot at or before it (several on one day: the
+    last), from the item's first snapshot to its last; days outside that span are not covered (their
+    weeks count as in stock). The day a product runs out (in stock the evening before, out this
+    evening) counts as half a day in stock: it sold until some time that day, on average midday
+    (counting it as 0 or 1 day biased the demand rate of sell-out weeks, which are the low-price ones).
+    Why a share and not a flag: a product that sells out on Wednesday sold its week's units in 2.5
+    days, which is a demand rate, not low demand.
+    """
+    when = "timestamp" if "timestamp" in stock.columns and "date" not in stock.columns else "date"
+    level = "in_stock" if "in_stock" in stock.columns else "stock"
+    for col in ("item_id", when, level):
+        if col not in stock.columns:
+            raise PricingError(
+                f"stock: missing column {col!r} (needs item_id, date or timestamp, in_stock or stock)"
+            )
+    day = pl.col(when)
+    if stock.schema[when] == pl.Utf8:
+        day = day.str.to_datetime(strict=False)
+    try:
+        snaps = stock.select(
+            pl.col("item_id").cast(pl.Utf8),
+            day.cast(pl.Date).alias("day"),
+            (pl.col(level).cast(pl.Float64) > 0).alias("ok"),
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise PricingError(f"stock: column {level!r} must be numeric or boolean ({exc})") from None
+    bad = snaps.filter(pl.col("day").is_null() | pl.col("ok").is_null())
+    if bad.height:
+        raise PricingError(f"stock: {bad.height} snapshot(s) with an unreadable {when} or {level}")
+    snaps = snaps.group_by("item_id", "day", maintain_order=True).last()
+    span = snaps.group_by("item_id").agg(pl.col("day").min().alias("a"), pl.col("day").max().alias("b"))
+    days = span.select("item_id", pl.date_ranges("a", "b", "1d").alias("day")).explode("day")
+    daily = (
+        days.join(snaps, on=["item_id", "day"], how="left")
+        .sort("item_id", "day")
+        .with_columns(pl.col("ok").forward_fill().over("item_id").cast(pl.Float64))
+        .with_columns(
+            pl.when((pl.col("ok") == 0) & (pl.col("ok").shift(1).over("item_id") == 1))
+            .then(0.5)
+            .otherwise(pl.col("ok"))
+            .alias("ok")
+        )
+    )
+    return (
+        daily.with_columns(pl.col("day").dt.truncate("1w").alias("week"))
+        .group_by("item_id", "week")
+        .agg(pl.col("ok").mean().alias("avail"))
+    )
+
+
+def _dense(
+    obs: pl.DataFrame,
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(items, categories, log q, log p, promo, qty, avail) as item x week matrices: the first four
+    NaN where no sale was observed, ``avail`` (share of the week in stock) 1 where unknown."""
     items = obs["item_id"].unique(maintain_order=True).to_list()
     weeks = sorted(obs["week"].unique().to_list())
     ii = {k: n for n, k in enumerate(items)}
@@ -114,12 +207,17 @@ def _dense(obs: pl.DataFrame) -> tuple[list[str], list[str], np.ndarray, np.ndar
     c = np.fromiter((ww[k] for k in obs["week"]), int, obs.height)
     shape = (len(items), len(weeks))
     lq, lp, pr, q = (np.full(shape, np.nan) for _ in range(4))
-    q[r, c] = obs["qty"].to_numpy()
+    avail = np.ones(shape)
+    if "avail" in obs.columns:
+        avail[r, c] = obs["avail"].to_numpy()
+    sold = obs["qty"].to_numpy() > 0  # out-of-stock weeks are rows without a sale (or a price)
+    r, c = r[sold], c[sold]
+    q[r, c] = obs["qty"].to_numpy()[sold]
     lq[r, c] = np.log(q[r, c])
-    lp[r, c] = np.log(obs["price"].to_numpy())
-    pr[r, c] = obs["promo"].to_numpy()
+    lp[r, c] = np.log(obs["price"].to_numpy()[sold])
+    pr[r, c] = obs["promo"].to_numpy()[sold]
     cat_of = dict(zip(obs["item_id"], obs["category"], strict=False))
-    return items, [cat_of[k] for k in items], lq, lp, pr, q
+    return items, [cat_of[k] for k in items], lq, lp, pr, q, avail
 
 
 def _fit_group(
@@ -205,7 +303,13 @@ def _bell_mccaffrey_df(design: np.ndarray, inv: np.ndarray, lev: np.ndarray, mf:
 
 
 def _fit_group_poisson(
-    q: np.ndarray, lp: np.ndarray, pr: np.ndarray, g: np.ndarray, min_weeks: int, iters: int = 100
+    q: np.ndarray,
+    lp: np.ndarray,
+    pr: np.ndarray,
+    g: np.ndarray,
+    min_weeks: int,
+    avail: np.ndarray | None = None,
+    iters: int = 100,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Poisson pseudo-ML of ``E[q] = exp(a[i] + g[t] + b[i] lp + d[i] promo)`` on one group.
 
@@ -214,13 +318,18 @@ def _fit_group_poisson(
     them. The week effects ``g`` are an offset taken from the log-log backfit (a common shock seen by
     every product of the group; alternating them with the Poisson fit converged too slowly on Online
     Retail's 3,900-product group), then a damped batched Newton per product; HC3-style sandwich SEs.
+    ``avail`` (share of each week in stock) is the exposure: ``log avail`` is an offset, and a week
+    with no stock at all is left out, never counted as a zero-demand week.
     """
     n, t_len = q.shape
+    avail = np.ones(q.shape) if avail is None else avail
     seen = ~np.isnan(q)
     t = np.arange(t_len)
     first = seen.argmax(1)
     last = t_len - 1 - seen[:, ::-1].argmax(1)
     m = (t[None, :] >= first[:, None]) & (t[None, :] <= last[:, None]) & seen.any(1)[:, None]
+    m &= avail > 0
+    offset = np.log(np.where(avail > 0, avail, 1.0)) + g[None, :]
     idx = np.maximum.accumulate(np.where(seen, t[None, :], 0), axis=1)
     x = np.where(m, np.nan_to_num(np.take_along_axis(lp, idx, axis=1)), 0.0)
     y = np.where(m, np.nan_to_num(q), 0.0)
@@ -238,7 +347,7 @@ def _fit_group_poisson(
     coef[:, 0] = np.log(np.maximum(y.sum(1) / np.maximum(n_act, 1), 1e-3))
     ridge = np.eye(3) * 1e-9
     for _ in range(iters):
-        mu = np.exp(np.clip(np.einsum("ntk,nk->nt", design, coef) + g[None, :], -60, 60)) * mf
+        mu = np.exp(np.clip(np.einsum("ntk,nk->nt", design, coef) + offset, -60, 60)) * mf
         grad = np.einsum("ntk,nt->nk", design, y - mu)
         hess = np.einsum("ntk,nt,ntl->nkl", design, mu, design)
         hess += ridge * (1.0 + np.trace(hess, axis1=1, axis2=2))[:, None, None]
@@ -259,7 +368,7 @@ def _fit_group_poisson(
         if np.max(np.abs(step)) < 1e-8:
             break
     converged = np.abs(step).max(1) < 1e-6
-    mu = np.exp(np.clip(np.einsum("ntk,nk->nt", design, coef) + g[None, :], -60, 60)) * mf
+    mu = np.exp(np.clip(np.einsum("ntk,nk->nt", design, coef) + offset, -60, 60)) * mf
     hess = np.einsum("ntk,nt,ntl->nkl", design, mu, design)
     hess += ridge * (1.0 + np.trace(hess, axis1=1, axis2=2))[:, None, None]
     inv = np.linalg.inv(hess)
@@ -342,10 +451,13 @@ def estimate(
     out: list[Elasticity] = []
     for grp in sorted(obs["_grp"].unique().to_list()):
         sub = obs.filter(pl.col("_grp") == grp)
-        items, cats, lq, lp, pr, q = _dense(sub)
-        b, se, n_obs, g, df = _fit_group(lq, lp, pr, min_weeks)
+        items, cats, lq, lp, pr, q, avail = _dense(sub)
+        # a partly stocked week: its units sold in its in-stock days, i.e. a weekly demand rate of
+        # q / avail (avail > 0 wherever a sale was seen)
+        rate = q / avail
+        b, se, n_obs, g, df = _fit_group(lq - np.log(np.where(avail > 0, avail, 1.0)), lp, pr, min_weeks)
         if model == "poisson":
-            b, se, n_obs = _fit_group_poisson(q, lp, pr, g, min_weeks)
+            b, se, n_obs = _fit_group_poisson(q, lp, pr, g, min_weeks, avail)
         # the raw slope's t interval (df above) as an equivalent normal sd, so the shrinkage and the
         # posterior carry the sandwich variance's own uncertainty
         se = se * stats.t.ppf(0.5 + level / 2, np.maximum(df, 1.0)) / z
@@ -371,7 +483,7 @@ def estimate(
                     lo=float(post[i] - z * sd[i]),
                     hi=float(post[i] + z * sd[i]),
                     price=round(float(np.exp(lp[i, seen[-1]])), 6) if seen.size else float("nan"),
-                    weekly_qty=float(np.mean(q[i, last])) if last.size else 0.0,
+                    weekly_qty=float(np.mean(rate[i, last])) if last.size else 0.0,
                     note=note,
                 )
             )
