@@ -281,7 +281,15 @@ def _fit_group(
     se = np.sqrt(np.maximum(cov[:, 1, 1], 0.0))
     b = np.where(ok & (dof > 0), coef[:, 1], np.nan)
     se = np.where(ok & (dof > 0), se, np.nan)
-    return b, se, n_obs, g, _bell_mccaffrey_df(design, inv, lev, mf)
+    # the conventional (homoscedastic) variance too: where a price moved in one or two weeks those
+    # weeks' leverage is ~1, their residuals ~0, and the sandwich sees almost none of the noise it
+    # must measure (HC3's 1/(1-h) cannot undo it once h is clipped); the conventional variance reads
+    # the noise off every week. ``estimate`` takes the wider of the two intervals (Angrist & Pischke,
+    # Mostly Harmless Econometrics 8.1: max(robust, conventional) guards the robust one's small-
+    # sample downward bias).
+    s2 = (resid**2).sum(1) / np.maximum(dof, 1)
+    se_cl = np.where(ok & (dof > 0), np.sqrt(np.maximum(s2 * inv[:, 1, 1], 0.0)), np.nan)
+    return b, se, n_obs, g, _bell_mccaffrey_df(design, inv, lev, mf), se_cl, dof
 
 
 def _bell_mccaffrey_df(design: np.ndarray, inv: np.ndarray, lev: np.ndarray, mf: np.ndarray) -> np.ndarray:
@@ -455,12 +463,15 @@ def estimate(
         # a partly stocked week: its units sold in its in-stock days, i.e. a weekly demand rate of
         # q / avail (avail > 0 wherever a sale was seen)
         rate = q / avail
-        b, se, n_obs, g, df = _fit_group(lq - np.log(np.where(avail > 0, avail, 1.0)), lp, pr, min_weeks)
+        fit = _fit_group(lq - np.log(np.where(avail > 0, avail, 1.0)), lp, pr, min_weeks)
+        b, se, n_obs, g, df, se_cl, dof = fit
         if model == "poisson":
             b, se, n_obs = _fit_group_poisson(q, lp, pr, g, min_weeks, avail)
         # the raw slope's t interval (df above) as an equivalent normal sd, so the shrinkage and the
         # posterior carry the sandwich variance's own uncertainty
         se = se * stats.t.ppf(0.5 + level / 2, np.maximum(df, 1.0)) / z
+        if model == "loglog":
+            se = np.fmax(se, se_cl * stats.t.ppf(0.5 + level / 2, np.maximum(dof, 1.0)) / z)
         post, sd, mu, _, _ = shrink(b, se)
         for i, item in enumerate(items):
             seen = np.flatnonzero(~np.isnan(lq[i]))
