@@ -18,14 +18,22 @@ a prefix is a contiguous range found with two ``bisect`` calls, and the best ``k
 range come from ``argpartition`` over a numpy score array: cost grows with the number of
 keys *sharing* the prefix, not with the catalog. Changes (``add``/``remove``) go to a small
 unsorted delta and a tombstone set, merged into the sorted arrays once the delta grows.
+
+Persistence (``save``/``load``): the live entries and the *sorted* keys are written with the
+engine, so loading a release reads them back in key order instead of recomputing every word
+start (Python + jieba per title) and sorting ~1M keys — that was ~15 s of every Home Depot
+server start and release switch (issue 17 item 2).
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import math
+import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -41,6 +49,10 @@ _WHOLE_BONUS = 1.0
 MAX_TEXT = 200
 MAX_PREFIX = 100
 _REBUILD_AT = 2048
+#: Version of the saved type-ahead folder; another version is ignored (the engine rebuilds it).
+SAVE_FORMAT = 1
+#: The folder of a saved search engine that holds its type-ahead.
+TYPEAHEAD_DIR = "typeahead"
 
 
 @dataclass(frozen=True)
@@ -194,14 +206,23 @@ class Autocomplete:
 
     def rebuild(self) -> None:
         """Re-sort all keys of live entries (drops dead entries' keys and empties the delta)."""
-        pairs: list[tuple[str, int, bool]] = []
+        keys: list[str] = []
+        ent: list[int] = []
+        whole: list[bool] = []
         for i, e in enumerate(self.entries):
             if e.alive:
-                pairs.extend(self._keys_of(i, e))
-        pairs.sort()
-        self._keys = [k for k, _, _ in pairs]
-        self._key_entry = np.fromiter((i for _, i, _ in pairs), dtype=np.int64, count=len(pairs))
-        self._key_whole = np.fromiter((w for _, _, w in pairs), dtype=bool, count=len(pairs))
+                for k, _, w in self._keys_of(i, e):
+                    keys.append(k)
+                    ent.append(i)
+                    whole.append(w)
+        # one stable sort by the key alone orders ties by entry (they were made in entry order),
+        # the order a sort of (key, entry, whole) tuples gives (one entry never repeats a key)
+        # at a fraction of its cost: plain string comparisons instead of tuple ones
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self._keys = [keys[j] for j in order]
+        idx = np.asarray(order, dtype=np.int64)
+        self._key_entry = np.asarray(ent, dtype=np.int64)[idx] if len(idx) else np.zeros(0, dtype=np.int64)
+        self._key_whole = np.asarray(whole, dtype=bool)[idx] if len(idx) else np.zeros(0, dtype=bool)
         self._delta = []
 
     @staticmethod
@@ -281,3 +302,71 @@ class Autocomplete:
             self._add("query", text, float(n), bulk=True)
         if settle:
             self._settle()
+
+    def save(self, folder: Path | str) -> Path:
+        """Write the live entries and the sorted keys into ``folder`` (for ``load``).
+
+        Dead entries (removed or retitled products) are dropped and the keys renumbered; an
+        unsorted delta is merged first, so what is saved is exactly what ``suggest`` answers."""
+        folder = Path(folder)
+        if folder.exists():  # fresh files: an earlier save's may be hard-linked into a release
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        if self._delta:
+            self.rebuild()
+        alive = np.fromiter((e.alive for e in self.entries), dtype=bool, count=len(self.entries))
+        renum = np.cumsum(alive, dtype=np.int64) - 1
+        keep = alive[self._key_entry] if len(self._key_entry) else np.zeros(0, dtype=bool)
+        keys = [k for k, ok in zip(self._keys, keep.tolist(), strict=True) if ok]
+        lookup = {i: key for (_, key), i in self._by_key.items()}
+        live = [(i, e) for i, e in enumerate(self.entries) if e.alive]
+        pl.DataFrame(
+            {
+                "text": [e.text for _, e in live],
+                "kind": [e.kind for _, e in live],
+                "weight": pl.Series([e.weight for _, e in live], dtype=pl.Float64),
+                "product_id": pl.Series([e.product_id for _, e in live], dtype=pl.Utf8),
+                "key": [lookup.get(i, e.product_id or normalize(e.text)) for i, e in live],
+            }
+        ).write_parquet(folder / "entries.parquet")
+        # keys as one text plus their end offsets (characters): read back with one decode
+        (folder / "keys.txt").write_text("".join(keys), encoding="utf-8", newline="")
+        np.save(folder / "key_ends.npy", np.cumsum([len(k) for k in keys], dtype=np.int64))
+        np.save(folder / "key_entry.npy", renum[self._key_entry[keep]])
+        np.save(folder / "key_whole.npy", self._key_whole[keep])
+        meta = {"format": SAVE_FORMAT, "entries": len(live), "keys": len(keys)}
+        (folder / "typeahead.json").write_text(json.dumps(meta), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: Path | str) -> Autocomplete | None:
+        """The type-ahead ``save`` wrote, its keys already sorted (no word starts computed, no
+        sort); None when ``folder`` holds none or another format (the caller builds one)."""
+        folder = Path(folder)
+        try:
+            meta = json.loads((folder / "typeahead.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != SAVE_FORMAT:
+            return None
+        frame = pl.read_parquet(folder / "entries.parquet")
+        text = (folder / "keys.txt").read_text(encoding="utf-8")
+        ends = np.load(folder / "key_ends.npy")
+        ac = cls()
+        cols = [frame[c].to_list() for c in ("text", "kind", "weight", "product_id", "key")]
+        ac.entries = [_Entry(t, k, w, p) for t, k, w, p, _ in zip(*cols, strict=True)]
+        ac._by_key = {(k, key): i for i, (k, key) in enumerate(zip(cols[1], cols[4], strict=True))}
+        starts = [0, *ends[:-1].tolist()] if len(ends) else []
+        ac._keys = [text[a:b] for a, b in zip(starts, ends.tolist(), strict=True)]
+        ac._key_entry = np.load(folder / "key_entry.npy")
+        ac._key_whole = np.load(folder / "key_whole.npy")
+        n_keys, n_entries = len(ac._keys), len(ac.entries)
+        sizes_ok = n_entries == meta.get("entries") and n_keys == len(ac._key_entry) == len(ac._key_whole)
+        ent = ac._key_entry
+        if (
+            not sizes_ok
+            or n_keys != meta.get("keys")
+            or (n_keys and not 0 <= ent.min() <= ent.max() < n_entries)
+        ):
+            raise ValueError(f"{folder}: type-ahead files disagree with typeahead.json (a torn save?)")
+        return ac

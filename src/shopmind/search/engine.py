@@ -64,7 +64,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.data.model import FLAGS
-from shopmind.search.autocomplete import Autocomplete, Suggestion
+from shopmind.search.autocomplete import TYPEAHEAD_DIR, Autocomplete, Suggestion
 from shopmind.search.catalog import NO_TIME, Catalog, canonical_frame
 from shopmind.search.dense import ENCODERS, Encoder, VectorCache, l2_normalise, passage_text
 from shopmind.search.facets import DEFAULT_FACETS, Facet, compute_facets
@@ -1221,6 +1221,7 @@ class SearchEngine:
             shutil.rmtree(ltr_dir)  # a stale model must not be loaded with this engine
         if isinstance(self.reranker, LTRReranker):
             self.reranker.save(ltr_dir)
+        self.autocompleter.save(folder / TYPEAHEAD_DIR)  # sorted keys: a load does not sort them
         meta = {
             "format_version": FORMAT_VERSION,
             "config": asdict(self.config),
@@ -1262,8 +1263,11 @@ class SearchEngine:
         if encoder is not None and meta.get("encoder") not in (None, encoder.name):
             raise ValueError(f"{folder}: vectors made with {meta['encoder']!r}, not {encoder.name!r}")
         live = eng.catalog.frame.filter(pl.Series(eng.catalog.live))
-        pop = {pid: float(eng.catalog.popularity[r]) for pid, r in eng.catalog.pos.items()}
-        eng.autocompleter = Autocomplete.build(live, pop, query_counts=meta.get("queries", {}))
+        saved = Autocomplete.load(folder / TYPEAHEAD_DIR)  # None: saved before type-ahead was
+        if saved is None:
+            pop = {pid: float(eng.catalog.popularity[r]) for pid, r in eng.catalog.pos.items()}
+            saved = Autocomplete.build(live, pop, query_counts=meta.get("queries", {}))
+        eng.autocompleter = saved
         if eng.parser is None and eng.config.understand:
             eng.parser = eng._default_parser(eng._trusted(live), None)
         saved_t2s = meta.get("catalog_t2s")  # absent: saved before the setting existed
