@@ -31,140 +31,41 @@ several terms is de-duplicated only among the few best entries, never by sorting
 On Home Depot that is ~4x less time per query than normalising raw counts per field every
 time (bench/search_latency.py), with bit-identical scores: the same floating-point
 operations in the same order.
+
+The index's parts, one job per module: ``lexical_types`` (fields, parameters, results),
+``lexical_segments`` (segments, document numbering, top-k), ``lexical_impacts`` (impact
+postings), ``spelling`` (the corrector), ``lexical_io`` (save/load); this module holds the
+index's operations and re-exports the public names that lived here before the split.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from shopmind.data.model import CATEGORY_SEP
+from shopmind.search.lexical_impacts import Impacts, Postings, full_impacts, term_postings
+from shopmind.search.lexical_io import FORMAT_VERSION, load_index, save_index
+from shopmind.search.lexical_segments import Layout, Segment, first_of_each, pad_csr, top_k_distinct
+from shopmind.search.lexical_types import FIELDS, BM25Params, SearchResult, product_fields, rows_of
+from shopmind.search.spelling import SpellIndex, correctable, max_edits, osa_distance
 from shopmind.text.analysis import Analyzer
 
-FIELDS: tuple[str, ...] = ("title", "brand", "category_path", "attributes", "description")
-FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class BM25Params:
-    """BM25F parameters: one ``k1``; a weight and a length-normalisation ``b`` per field.
-
-    The defaults are textbook values chosen a priori (k1 = 1.2, b = 0.75; title counts most,
-    description least); they were not tuned on any judgments.
-    """
-
-    k1: float = 1.2
-    weights: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "title": 2.0,
-            "brand": 1.5,
-            "category_path": 1.0,
-            "attributes": 1.0,
-            "description": 0.5,
-        }
-    )
-    b: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "title": 0.75,
-            "brand": 0.5,
-            "category_path": 0.5,
-            "attributes": 0.5,
-            "description": 0.75,
-        }
-    )
-
-    def as_dict(self) -> dict[str, object]:
-        return {"k1": self.k1, "weights": dict(self.weights), "b": dict(self.b)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, object]) -> BM25Params:
-        return cls(k1=float(d["k1"]), weights=dict(d["weights"]), b=dict(d["b"]))  # type: ignore[arg-type]
-
-
-@dataclass
-class SearchResult:
-    """Ranked product ids with scores; ``corrections`` maps a query term to its spelling fix."""
-
-    ids: list[str]
-    scores: list[float]
-    terms: list[str]
-    corrections: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def spelling_corrected(self) -> bool:
-        return bool(self.corrections)
-
-
-def product_fields(product: Mapping[str, object]) -> dict[str, str]:
-    """The text of each indexed field of a product row (canonical columns; missing -> '')."""
-    out: dict[str, str] = {}
-    for name in FIELDS:
-        value = product.get(name)
-        if value is None:
-            out[name] = ""
-        elif name == "attributes":
-            out[name] = _attributes_text(value)
-        elif name == "category_path":
-            out[name] = str(value).replace(CATEGORY_SEP.strip(), " ")
-        else:
-            out[name] = str(value)
-    return out
-
-
-def _attributes_text(value: object) -> str:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
-    if isinstance(value, Mapping):
-        return " ".join(f"{k} {v}" for k, v in value.items() if v is not None)
-    if isinstance(value, Iterable):
-        parts = []
-        for item in value:
-            if isinstance(item, Mapping):
-                parts.append(f"{item.get('key') or ''} {item.get('value') or ''}")
-            elif item is not None:
-                parts.append(str(item))
-        return " ".join(parts)
-    return str(value)
-
-
-def _rows(products: pl.DataFrame | Iterable[Mapping[str, object]]) -> list[Mapping[str, object]]:
-    if isinstance(products, pl.DataFrame):
-        return list(products.iter_rows(named=True))
-    return list(products)
-
-
-class _Segment:
-    """An immutable block of documents plus its mutable tombstone mask."""
-
-    def __init__(
-        self,
-        ids: np.ndarray,
-        tf: dict[str, sp.csc_matrix],
-        lengths: dict[str, np.ndarray],
-        present: sp.csr_matrix,
-        live: np.ndarray | None = None,
-    ) -> None:
-        self.ids = ids
-        self.tf = tf
-        self.lengths = lengths
-        self.present = present
-        self.live = np.ones(len(ids), dtype=bool) if live is None else live
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def terms_of(self, row: int) -> np.ndarray:
-        return self.present.indices[self.present.indptr[row] : self.present.indptr[row + 1]]
+# names other modules import from here (the public API before the split)
+__all__ = [
+    "FIELDS",
+    "FORMAT_VERSION",
+    "BM25Params",
+    "LexicalIndex",
+    "SearchResult",
+    "max_edits",
+    "osa_distance",
+    "product_fields",
+]
 
 
 class LexicalIndex:
@@ -187,18 +88,18 @@ class LexicalIndex:
         self.df = np.zeros(0, dtype=np.int64)
         self.total_len = {f: 0 for f in FIELDS}
         self.n_live = 0
-        self.segments: list[_Segment] = []
+        self.segments: list[Segment] = []
         self._where: dict[str, tuple[int, int]] = {}
         #: surface word -> term id, for the spelling corrector (words of correctable terms only)
         self.surface: dict[str, int] = {}
         #: surface word -> occurrences indexed: which spelling of a term a correction shows
         #: ("candle", not the rare truncated "candl" that stems alike)
         self.surface_n: dict[str, int] = {}
-        self._spell: _SpellIndex | None = None
+        self._spell: SpellIndex | None = None
         #: document numbering across segments; rebuilt when the segment list changes
-        self._layout: _Layout | None = None
+        self._layout: Layout | None = None
         #: impact postings for the current statistics; dropped on every change of N/df/lengths
-        self._impacts: _Impacts | None = None
+        self._impacts: Impacts | None = None
         self._tls = threading.local()
 
     # ------------------------------------------------------------------ building
@@ -215,7 +116,7 @@ class LexicalIndex:
     def upsert(self, products: pl.DataFrame | Iterable[Mapping[str, object]]) -> int:
         """Index new or changed products as a new segment; older versions are tombstoned."""
         latest: dict[str, Mapping[str, object]] = {}
-        for row in _rows(products):
+        for row in rows_of(products):
             pid = row.get("product_id")
             if pid is None or str(pid) == "":
                 raise ValueError("every product needs a product_id")
@@ -244,7 +145,7 @@ class LexicalIndex:
                     n_word = surface_n.get(word)
                     if n_word is not None:
                         surface_n[word] = n_word + 1
-                    elif _correctable(word):
+                    elif correctable(word):
                         surface[word] = tid
                         surface_n[word] = 1
                 rows.extend([r] * len(pairs))
@@ -266,11 +167,11 @@ class LexicalIndex:
         present = sp.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, V)).tocsr()
         present.sum_duplicates()
         present.data[:] = 1
-        seg = _Segment(np.asarray(ids, dtype=object), tf, lengths, present)
+        seg = Segment(np.asarray(ids, dtype=object), tf, lengths, present)
         self._add_segment(seg)
         return n
 
-    def _add_segment(self, seg: _Segment) -> None:
+    def _add_segment(self, seg: Segment) -> None:
         V = len(self.terms)
         if len(self.df) < V:
             self.df = np.concatenate([self.df, np.zeros(V - len(self.df), dtype=np.int64)])
@@ -321,10 +222,10 @@ class LexicalIndex:
                 continue
             ids.append(seg.ids[rows])
             for f in FIELDS:
-                m = _pad(seg.tf[f].tocsr()[rows], V)
+                m = pad_csr(seg.tf[f].tocsr()[rows], V)
                 tf_parts[f].append(m[:, keep])
                 len_parts[f].append(seg.lengths[f][rows])
-            pres_parts.append(_pad(seg.present[rows], V)[:, keep])
+            pres_parts.append(pad_csr(seg.present[rows], V)[:, keep])
         self.terms = [self.terms[i] for i in keep]
         self.vocab = {t: i for i, t in enumerate(self.terms)}
         self.surface = {w: int(remap[t]) for w, t in self.surface.items() if remap[t] >= 0}
@@ -338,7 +239,7 @@ class LexicalIndex:
         self._layout = self._impacts = None
         if not ids:
             return
-        seg = _Segment(
+        seg = Segment(
             np.concatenate(ids),
             {f: sp.vstack(tf_parts[f]).tocsc() for f in FIELDS},
             {f: np.concatenate(len_parts[f]) for f in FIELDS},
@@ -385,7 +286,7 @@ class LexicalIndex:
         if candidates is not None and len(docs):
             keep = self._allowed(candidates)[docs]
             docs, scores = docs[keep], scores[keep]
-        top_docs, top_scores = _top_k_distinct(scores, docs, k, copies)
+        top_docs, top_scores = top_k_distinct(scores, docs, k, copies)
         ids = self._current_layout().ids
         return SearchResult([ids[d] for d in top_docs], top_scores, tokens, corrections)
 
@@ -412,37 +313,8 @@ class LexicalIndex:
         imp = self._current_impacts()
         if imp.full is not None:
             return
-        fields = self._scored_fields()
         V = len(self.terms)
-        parts = []
-        for seg in self.segments:
-            acc = sp.csc_matrix((len(seg), V))
-            for f, w, b, avg in fields:
-                m = _pad_csc(seg.tf[f], V)
-                lens = seg.lengths[f]
-                # the same expression as in ``_term_postings`` (same rounding)
-                vals = w * m.data / (1.0 - b + b * lens[m.indices] / avg)
-                acc = acc + sp.csc_matrix((vals, m.indices, m.indptr), shape=m.shape)
-            acc = sp.csc_matrix(acc)
-            acc.sort_indices()
-            keep = seg.live[acc.indices]
-            # new column pointers: how many kept postings precede each old pointer
-            indptr = np.concatenate([[0], np.cumsum(keep)])[acc.indptr]
-            data = acc.data[keep]
-            parts.append(
-                sp.csc_matrix((data / (self.params.k1 + data), acc.indices[keep], indptr), shape=acc.shape)
-            )
-        full = sp.vstack(parts, format="csc") if parts else sp.csc_matrix((0, V))
-        full.sort_indices()
-        idf = self.idf(np.arange(V))
-        cols = np.repeat(np.arange(V), np.diff(full.indptr))
-        imp.full = (
-            full.indptr.tolist(),  # Python ints: slicing with them is cheaper than with numpy scalars
-            full.indices.astype(np.int64, copy=False),
-            full.data,
-            full.data * idf[cols],
-            idf.tolist(),
-        )
+        imp.full = full_impacts(self.segments, self._scored_fields(), self.params.k1, self.idf(np.arange(V)))
         imp.terms.clear()
 
     def _scored_fields(self) -> list[tuple[str, float, float, float]]:
@@ -455,17 +327,17 @@ class LexicalIndex:
                 out.append((f, w, self.params.b.get(f, 0.75), avg))
         return out
 
-    def _current_layout(self) -> _Layout:
+    def _current_layout(self) -> Layout:
         if self._layout is None:
-            self._layout = _Layout(self.segments)
+            self._layout = Layout(self.segments)
         return self._layout
 
-    def _current_impacts(self) -> _Impacts:
+    def _current_impacts(self) -> Impacts:
         if self._impacts is None:
-            self._impacts = _Impacts(self._scored_fields())
+            self._impacts = Impacts(self._scored_fields())
         return self._impacts
 
-    def _postings(self, tid: int) -> _Postings:
+    def _postings(self, tid: int) -> Postings:
         """The impact postings of term ``tid`` for the current statistics."""
         imp = self._impacts if self._impacts is not None else self._current_impacts()
         got = imp.terms.get(tid)
@@ -476,47 +348,13 @@ class LexicalIndex:
             s, e = indptr[tid], indptr[tid + 1]
             got = (indices[s:e], sat[s:e], weight[s:e], idf[tid])
         else:
-            docs, sat = self._term_postings(tid, imp.fields)
+            docs, sat = term_postings(
+                self.segments, self._current_layout().offsets, tid, imp.fields, self.params.k1
+            )
             idf = float(self.idf(np.asarray([tid]))[0])
             got = (docs, sat, sat * idf, idf)
         imp.terms[tid] = got
         return got
-
-    def _term_postings(
-        self, tid: int, fields: list[tuple[str, float, float, float]]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        offsets = self._current_layout().offsets
-        docs_parts, sat_parts = [], []
-        k1 = self.params.k1
-        for si, seg in enumerate(self.segments):
-            rows_parts, vals_parts = [], []
-            for f, w, b, avg in fields:
-                m = seg.tf[f]
-                if tid >= m.shape[1]:
-                    continue
-                if not m.has_sorted_indices:  # postings must ascend (true for every CSC we build)
-                    m.sort_indices()
-                s, e = m.indptr[tid], m.indptr[tid + 1]
-                if s == e:
-                    continue
-                rows = m.indices[s:e]
-                rows_parts.append(rows)
-                vals_parts.append(w * m.data[s:e] / (1.0 - b + b * seg.lengths[f][rows] / avg))
-            if not rows_parts:
-                continue
-            if len(rows_parts) == 1:  # rows of one CSC column are unique and sorted
-                rows, acc = rows_parts[0].astype(np.int64), vals_parts[0]
-            else:  # summed in field order, as the per-field sums of the formula
-                rows, inv = np.unique(np.concatenate(rows_parts), return_inverse=True)
-                acc = np.bincount(inv, weights=np.concatenate(vals_parts))
-                rows = rows.astype(np.int64)
-            live = seg.live[rows]
-            acc = acc[live]
-            docs_parts.append(rows[live] + offsets[si])
-            sat_parts.append(acc / (k1 + acc))
-        if not docs_parts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(docs_parts), np.concatenate(sat_parts)
 
     def _match(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
         """``(docs, scores, copies)``: global document numbers and scores of the live
@@ -560,7 +398,7 @@ class LexicalIndex:
         docs, scores, copies = self._match(tokens)
         if copies == 1:  # one term's postings: distinct and already ascending
             return docs, scores
-        first = _first_of_each(docs)
+        first = first_of_each(docs)
         return docs[first], scores[first]
 
     def _accumulator(self) -> np.ndarray:
@@ -593,9 +431,9 @@ class LexicalIndex:
         mask[pos] = True
         return mask
 
-    def _speller(self) -> _SpellIndex:
+    def _speller(self) -> SpellIndex:
         if self._spell is None:
-            self._spell = _SpellIndex()
+            self._spell = SpellIndex()
         self._spell.extend(self.surface)
         self._spell.df = self.df
         self._spell.counts = self.surface_n
@@ -604,282 +442,9 @@ class LexicalIndex:
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path | str) -> Path:
         """Write the index to ``folder`` (``index.json`` + one ``seg-NNNN.npz`` per segment)."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        for old in folder.glob("seg-*.npz"):
-            old.unlink()
-        names = []
-        for i, seg in enumerate(self.segments):
-            arrays: dict[str, np.ndarray] = {
-                "ids": np.asarray(seg.ids.tolist(), dtype=str),
-                "live": seg.live,
-                "present_indptr": seg.present.indptr,
-                "present_indices": seg.present.indices,
-                "present_shape": np.asarray(seg.present.shape),
-            }
-            for f in FIELDS:
-                m = seg.tf[f]
-                arrays[f"{f}_data"] = m.data
-                arrays[f"{f}_indices"] = m.indices
-                arrays[f"{f}_indptr"] = m.indptr
-                arrays[f"{f}_shape"] = np.asarray(m.shape)
-                arrays[f"{f}_len"] = seg.lengths[f]
-            name = f"seg-{i:04d}.npz"
-            np.savez_compressed(folder / name, **arrays)
-            names.append(name)
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "params": self.params.as_dict(),
-            "analyzer": self.analyzer.config(),
-            "terms": self.terms,
-            "surface": self.surface,
-            "surface_n": self.surface_n,
-            "segments": names,
-        }
-        (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        return folder
+        return save_index(self, folder)
 
     @classmethod
     def load(cls, folder: Path | str) -> LexicalIndex:
-        folder = Path(folder)
-        meta = json.loads((folder / "index.json").read_text(encoding="utf-8"))
-        if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"{folder}: unsupported index format {meta.get('format_version')!r}")
-        idx = cls(Analyzer(**meta["analyzer"]), BM25Params.from_dict(meta["params"]))
-        idx.terms = list(meta["terms"])
-        idx.vocab = {t: i for i, t in enumerate(idx.terms)}
-        idx.surface = {w: int(t) for w, t in meta["surface"].items()}
-        idx.surface_n = {w: int(n) for w, n in meta.get("surface_n", {}).items()}
-        for name in meta["segments"]:
-            with np.load(folder / name, allow_pickle=False) as z:
-                n = len(z["ids"])
-                tf = {
-                    f: sp.csc_matrix(
-                        (z[f"{f}_data"], z[f"{f}_indices"], z[f"{f}_indptr"]), shape=tuple(z[f"{f}_shape"])
-                    )
-                    for f in FIELDS
-                }
-                present = sp.csr_matrix(
-                    (
-                        np.ones(len(z["present_indices"]), dtype=np.int8),
-                        z["present_indices"],
-                        z["present_indptr"],
-                    ),
-                    shape=tuple(z["present_shape"]),
-                )
-                seg = _Segment(
-                    np.asarray(z["ids"].tolist(), dtype=object),
-                    tf,
-                    {f: z[f"{f}_len"] for f in FIELDS},
-                    present,
-                    z["live"].copy(),
-                )
-                assert len(seg) == n
-            idx._add_segment(seg)
-        return idx
-
-
-def _pad(m: sp.spmatrix, cols: int) -> sp.csr_matrix:
-    m = sp.csr_matrix(m)
-    if m.shape[1] < cols:
-        m = sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], cols))
-    return m
-
-
-def _pad_csc(m: sp.csc_matrix, cols: int) -> sp.csc_matrix:
-    """``m`` with empty columns appended up to ``cols`` (older segments know fewer terms)."""
-    if m.shape[1] >= cols:
-        return m
-    indptr = np.concatenate([m.indptr, np.full(cols - m.shape[1], m.indptr[-1], dtype=m.indptr.dtype)])
-    return sp.csc_matrix((m.data, m.indices, indptr), shape=(m.shape[0], cols))
-
-
-def _top_k(scores: np.ndarray, k: int, order: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the ``k`` highest scores, best first; ties by ``order`` (default: index).
-    Every score tied with the k-th is considered, so the cut is deterministic."""
-    n = len(scores)
-    if k <= 0 or not n:
-        return np.zeros(0, dtype=np.int64)
-    if n > k:
-        kth = np.partition(scores, n - k)[n - k]
-        cand = np.flatnonzero(scores >= kth)
-    else:
-        cand = np.arange(n)
-    key = cand if order is None else order[cand]
-    return cand[np.lexsort((key, -scores[cand]))[:k]]
-
-
-def _first_of_each(docs: np.ndarray) -> np.ndarray:
-    """Positions of the first occurrence of each distinct value of ``docs``, in value order."""
-    order = np.argsort(docs, kind="stable")
-    if len(order) < 2:
-        return order
-    d = docs[order]
-    keep = np.empty(len(d), dtype=bool)
-    keep[0] = True
-    np.not_equal(d[1:], d[:-1], out=keep[1:])
-    return order[keep]
-
-
-def _top_k_distinct(
-    scores: np.ndarray, docs: np.ndarray, k: int, copies: int
-) -> tuple[list[int], list[float]]:
-    """The ``k`` best distinct documents, by score descending then document number, where a
-    document may occur up to ``copies`` times (always with the same score): the best ``k``
-    distinct documents are among the ``k * copies`` best entries. Every entry tied with the
-    cut is kept, so the result does not depend on how the partition breaks ties."""
-    n = len(scores)
-    if k <= 0 or not n:
-        return [], []
-    m = k * copies
-    if n > m:
-        kth = np.partition(scores, n - m)[n - m]
-        sel = np.flatnonzero(scores >= kth)
-        docs, scores = docs[sel], scores[sel]
-    order = np.lexsort((docs, -scores))
-    if copies == 1:
-        order = order[:k]
-        return docs[order].tolist(), scores[order].tolist()
-    # copies sort next to each other: keep the first of each run (a few dozen entries, so a
-    # plain loop is cheaper than another chain of numpy calls)
-    top_docs: list[int] = []
-    top_scores: list[float] = []
-    last = -1
-    for d, s in zip(docs[order].tolist(), scores[order].tolist(), strict=True):
-        if d != last:
-            top_docs.append(d)
-            top_scores.append(s)
-            last = d
-            if len(top_docs) == k:
-                break
-    return top_docs, top_scores
-
-
-#: A term's impact postings: (global document numbers ascending, ``tf~/(k1+tf~)``,
-#: ``idf * tf~/(k1+tf~)``, idf) over the live documents containing it.
-_Postings = tuple[np.ndarray, np.ndarray, np.ndarray, float]
-
-
-class _Layout:
-    """Global document numbers: segment ``s``'s row ``r`` is ``offsets[s] + r``."""
-
-    def __init__(self, segments: list[_Segment]) -> None:
-        sizes = [len(seg) for seg in segments]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        self.n_docs = int(self.offsets[-1])
-        self.ids = np.concatenate([seg.ids for seg in segments]) if segments else np.zeros(0, dtype=object)
-
-
-class _Impacts:
-    """Impact postings valid for one state of the global statistics: per term on demand
-    (``terms``), or all at once after ``LexicalIndex.warm`` (``full``: CSC arrays over
-    global document numbers)."""
-
-    def __init__(self, fields: list[tuple[str, float, float, float]]) -> None:
-        self.fields = fields
-        self.terms: dict[int, _Postings] = {}
-        #: (indptr, docs, sat, sat * idf, idf per term) over all terms
-        self.full: tuple[list[int], np.ndarray, np.ndarray, np.ndarray, list[float]] | None = None
-
-
-# ---------------------------------------------------------------------- spelling
-def max_edits(term: str) -> int:
-    """Edit budget for a query term: 0 below 4 letters, 1 for 4-7, 2 from 8."""
-    n = len(term)
-    return 0 if n < 4 else 1 if n < 8 else 2
-
-
-def _correctable(term: str) -> bool:
-    return term.isascii() and term.isalpha()
-
-
-def _deletes(term: str, depth: int) -> set[str]:
-    out = {term}
-    frontier = {term}
-    for _ in range(depth):
-        nxt = set()
-        for w in frontier:
-            for i in range(len(w)):
-                nxt.add(w[:i] + w[i + 1 :])
-        out |= nxt
-        frontier = nxt
-    return out
-
-
-def osa_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal string alignment (Damerau-Levenshtein with adjacent transpositions) distance;
-    returns ``limit + 1`` as soon as it is known to exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] | None = None
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if prev2 is not None and i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-        if min(cur) > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
-
-
-class _SpellIndex:
-    """SymSpell-style deletion neighbourhoods of the catalog's surface words (built incrementally).
-
-    A word of the query whose term is not in the index is matched against the words seen at
-    indexing time (before stemming: "stainles" -> "stainless", whose stem differs from that of
-    the typo); candidates within the edit budget are ranked by distance, then by the document
-    frequency of their term, then by how often the spelling itself occurs (the usual spelling
-    of a term, not a truncated one that stems alike), then alphabetically, and words whose term no live document uses
-    are skipped.
-    """
-
-    def __init__(self) -> None:
-        self.deletes: dict[str, list[str]] = {}
-        self.words: dict[str, int] = {}
-        self.upto = 0
-        self.max_len = 0
-        self.df = np.zeros(0, dtype=np.int64)
-        self.counts: dict[str, int] = {}
-
-    def extend(self, surface: dict[str, int]) -> None:
-        """Index the words added to ``surface`` since the last call (it only grows between
-        merges; a merge builds a new map and a new speller)."""
-        if surface is not self.words:
-            self.deletes, self.words, self.upto, self.max_len = {}, surface, 0, 0
-        if len(surface) == self.upto:
-            return
-        for w in list(surface)[self.upto :]:
-            self.max_len = max(self.max_len, len(w))
-            if len(w) >= 3:
-                for d in _deletes(w, 2 if len(w) >= 6 else 1):
-                    self.deletes.setdefault(d, []).append(w)
-        self.upto = len(surface)
-
-    def correct(self, word: str) -> str | None:
-        budget = max_edits(word)
-        # a word longer than every catalog word + the budget cannot match (and would make a
-        # huge deletion neighbourhood): a pasted 100 kB "word" is answered at once
-        if budget == 0 or len(word) > self.max_len + budget or not _correctable(word):
-            return None
-        best: tuple[int, int, int, str] | None = None
-        seen: set[str] = set()
-        for d in _deletes(word, budget):
-            for cand in self.deletes.get(d, ()):
-                if cand in seen:
-                    continue
-                seen.add(cand)
-                tid = self.words[cand]
-                if tid >= len(self.df) or self.df[tid] <= 0:
-                    continue
-                dist = osa_distance(word, cand, budget)
-                if dist > budget:
-                    continue
-                key = (dist, -int(self.df[tid]), -self.counts.get(cand, 0), cand)
-                if best is None or key < best:
-                    best = key
-        return None if best is None else best[3]
+        """Read an index written by ``save``."""
+        return load_index(cls, folder)
