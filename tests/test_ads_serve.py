@@ -343,3 +343,67 @@ def test_shopmind_forget_unlinks_a_customer_from_the_ads_ledger(ws, query):
     assert row == (None, "fg-1")
     assert {r["campaign_id"]: r for r in ledger.report()}["fg-1"]["impressions"] == 1
     ledger.set_settings({"enabled": False})
+
+
+def _user_with_scored_recs(c):
+    """A demo-shop customer whose "for you" row has >= 4 items, the first 4 scored > 0."""
+    for n in range(400):
+        u = f"u{n:05d}"
+        r = c.get(f"/v1/users/{u}/recommendations", params={"k": 8})
+        recs = r.json().get("items", []) if r.status_code == 200 else []
+        if len(recs) >= 4 and all(x["score"] > 0 for x in recs[:4]):
+            return u, recs
+    pytest.fail("no user with scored recommendations")
+
+
+def test_for_you_row_gets_a_category_targeted_slot_and_follows_the_variant(served, ws):
+    c, admin, _e = served
+    reset(c, admin)
+    products = c.app.state.shop.current.products
+    user, recs = _user_with_scored_recs(c)
+    top_leaf = str(products.get(recs[0]["item_id"]).get("category_path") or "").split(">")[-1].strip()
+    # an ad for a product of the row, targeted at the category of the row's top item
+    target = next(
+        (x["item_id"] for x in recs[2:] if top_leaf in str(products.get(x["item_id"]).get("category_path"))),
+        recs[3]["item_id"],
+    )
+    c.post("/v1/ads/campaigns", json=campaign("fy-1", [target], categories=[top_leaf]), headers=admin)
+    # a campaign targeting a category none of the row's top items has never shows
+    other = next(
+        str(p.get("category_path")).split(">")[-1].strip()
+        for p in products.values()
+        if not any(
+            str(p.get("category_path")).split(">")[-1].strip()
+            in str(products.get(x["item_id"]).get("category_path"))
+            for x in recs[:3]
+        )
+    )
+    c.post(
+        "/v1/ads/campaigns",
+        json=campaign("fy-x", [recs[1]["item_id"]], categories=[other], bid=5.0),
+        headers=admin,
+    )
+    fresh(c)
+    got = c.get(f"/v1/users/{user}/recommendations", params={"k": 8}).json()["items"]
+    assert not any(x.get("sponsored") for x in got)  # [ads] off for the shop
+    c.put("/v1/ads/settings", json={"enabled": True, "floor": 0.0}, headers=admin)
+    fresh(c)
+    got = c.get(f"/v1/users/{user}/recommendations", params={"k": 8}).json()["items"]
+    assert [x["item_id"] for x in got if x.get("sponsored")] == [target]
+    assert got[1]["item_id"] == target and got[1]["campaign_id"] == "fy-1"  # recs_positions = [1]
+    assert got[1]["ad"]["campaign_id"] == "fy-1"
+    assert sorted(x["item_id"] for x in got) == sorted(x["item_id"] for x in recs)  # no duplicate
+    rep = c.get("/v1/ads/report", headers=admin).json()["campaigns"]
+    assert any(r["campaign_id"] == "fy-1" and r["impressions"] >= 1 for r in rep)
+    # as an experiment variant: ads off for the shop, on in one arm
+    c.put("/v1/ads/settings", json={"enabled": False}, headers=admin)
+    defs = parse_experiments({"experiment": [{"name": "ads-recs", "layer": "ads", "status": "running",
+        "variant": [{"name": "control"}, {"name": "ads", "overrides": {"ads": {"enabled": True, "floor": 0.0}}}]}]})  # fmt: skip
+    registry.save(ws, defs)
+    try:
+        variant = Assigner(registry.load(ws)).assign(user)[0].variant
+        fresh(c)
+        got = c.get(f"/v1/users/{user}/recommendations", params={"k": 8}).json()["items"]
+        assert any(x.get("sponsored") for x in got) == (variant == "ads"), variant
+    finally:
+        registry.save(ws, parse_experiments({}))

@@ -13,7 +13,7 @@ Format (shop TOML, or ``PUT /v1/ads/settings`` with the same keys as JSON)::
     max_slots = 2          # sponsored slots in a search page
     positions = [0, 4]     # where they go (0-based)
     reserve = 0.05         # least price per click
-    recs_slots = 1         # sponsored slots in "similar items" (0 = none)
+    recs_slots = 1         # sponsored slots in a recommendation row: similar items, for you (0 = none)
     recs_positions = [1]
     click_window_minutes = 30   # a click counts for an impression this long after it
     sale_window_hours = 168     # a purchase counts for a click this long after it

@@ -293,6 +293,49 @@ def sponsor_search(
         out["ads"] = {"request_id": rid, "sponsored": len(result.placements)}
 
 
+def _levels(products: Any, item_id: str) -> list[str]:
+    """Every level of a product's category path (a campaign may target any of them)."""
+    path = str((products.get(item_id) or {}).get("category_path") or "")
+    return [c.strip() for c in path.split(">") if c.strip()]
+
+
+def _sponsor_row(
+    request: Request,
+    recs: list[Any],
+    categories: list[str],
+    *,
+    user_id: str | None,
+    session_id: str | None,
+    context: str,
+    assigned: list[Any] | None = None,
+) -> list[Any]:
+    """A recommendation row with sponsored slots (``[ads] recs_slots`` at ``recs_positions``):
+    category-targeted, and only for products of the row itself that score >= floor x its top."""
+    if not recs or not (user_id or session_id):
+        return recs
+    server = ad_server(request)
+    overrides = _variant_overrides(request, assigned or [])
+    if not server.serving(overrides):
+        return recs
+    _settle_now(request, server)
+    shop = shop_of(request)
+    rows = [dict(r.__dict__) if hasattr(r, "__dict__") else dict(r) for r in recs]
+    rid = _request_id(request)
+    result = server.place(
+        None,
+        _organic([(str(r["item_id"]), r.get("score")) for r in rows]),
+        categories=categories,
+        user_id=shop.user_handle(user_id) if user_id else None,
+        session_id=shop.user_handle(session_id) if session_id else None,
+        request_id=rid,
+        context=context,
+        overrides=overrides,
+    )
+    if result is None or not result.placements:
+        return recs
+    return [SimpleNamespace(**r) for r in blend(rows, result, "item_id", rid)]
+
+
 def sponsor_similar(
     request: Request,
     products: Any,
@@ -303,29 +346,33 @@ def sponsor_similar(
     session_id: str | None,
 ) -> list[Any]:
     """Similar items with sponsored slots: targeted by the viewed product's categories."""
-    if not recs or not (user_id or session_id):
-        return recs
-    server = ad_server(request)
-    if not server.serving(None):
-        return recs
-    _settle_now(request, server)
-    shop = shop_of(request)
-    path = str((products.get(item_id) or {}).get("category_path") or "")
-    cats = [c.strip() for c in path.split(">") if c.strip()]
-    rows = [dict(r.__dict__) if hasattr(r, "__dict__") else dict(r) for r in recs]
-    rid = _request_id(request)
-    result = server.place(
-        None,
-        _organic([(str(r["item_id"]), r.get("score")) for r in rows]),
-        categories=cats,
-        user_id=shop.user_handle(user_id) if user_id else None,
-        session_id=shop.user_handle(session_id) if session_id else None,
-        request_id=rid,
+    return _sponsor_row(
+        request, recs, _levels(products, item_id), user_id=user_id, session_id=session_id,
         context="similar_items",
-    )
-    if result is None or not result.placements:
+    )  # fmt: skip
+
+
+#: how many of a user's top recommendations say what the user is shopping for (ad targeting)
+TARGET_TOP = 3
+
+
+def sponsor_for_user(
+    request: Request, products: Any, recs: list[Any], *, user_id: str, assigned: list[Any]
+) -> list[Any]:
+    """A user's recommendations ("for you", the storefront's home row) with sponsored slots,
+    targeted by the categories of the row's own top items (what the recommender believes this
+    shopper wants); the unit's experiment variant may switch ads on or off. ``user_id`` is the id the
+    shopper sent (pseudonymised here, as the live log stores it, when the shop pseudonymises)."""
+    if not recs:
         return recs
-    return [SimpleNamespace(**r) for r in blend(rows, result, "item_id", rid)]
+    cats: list[str] = []
+    for r in recs[:TARGET_TOP]:
+        for c in _levels(products, str(getattr(r, "item_id", None) or r["item_id"])):
+            if c not in cats:
+                cats.append(c)
+    return _sponsor_row(
+        request, recs, cats, user_id=user_id, session_id=None, context="for_user", assigned=assigned
+    )
 
 
 def _organic(pairs: list[tuple[str, Any]]) -> list[tuple[str, float]]:

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from shopmind.recommend.rules import Filters, RecsError
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
 from shopmind.serve.contract import json_body
-from shopmind.serve.routes.ads import sponsor_similar
+from shopmind.serve.routes.ads import sponsor_for_user, sponsor_similar
 from shopmind.serve.routes.experiments import IdQuery, log_exposures, recs_variant
 from shopmind.serve.schemas import IdPath, SessionBody
 from shopmind.serve.state import LoadedRelease
@@ -98,9 +98,11 @@ async def for_user(
         in_stock=in_stock,
     )
     recs = _recs(rel)
+    sent = user_id  # sponsored slots pseudonymise it themselves (as search's do)
     user_id = shop_of(request).user_handle(user_id)  # the id the models know (a pseudonym)
     recs, assigned = recs_variant(request, recs, user_id)  # the user's [recs] variant, if any
     got = _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters)
+    got = sponsor_for_user(request, rel.products, got, user_id=sent, assigned=assigned)  # [ads] on only
     extra = None
     if assigned:  # the exposure, as search logs it (no fsync on the request path)
         extra = {"experiments": log_exposures(request, assigned, user_id, None, "recs", len(got))}
