@@ -45,12 +45,28 @@ def _queries(ws) -> dict[str, tuple[str, str]]:
     pytest.fail(f"the demo shop lacks an English or Chinese query: {found}")
 
 
+def _for_you(ws) -> tuple[str, str, str]:
+    """A customer whose "for you" row is scored, an item of that row (3rd) and the leaf category of
+    the row's top item (what a category campaign targets)."""
+    with TestClient(create_app(ws, {"poll_seconds": 5})) as c:
+        products = c.app.state.shop.current.products
+        for n in range(400):
+            r = c.get(f"/v1/users/u{n:05d}/recommendations", params={"k": 8})
+            recs = r.json().get("items", []) if r.status_code == 200 else []
+            if len(recs) >= 4 and all(x["score"] > 0 for x in recs[:4]):
+                leaf = str(products.get(recs[0]["item_id"]).get("category_path") or "").split(">")[-1].strip()
+                return f"u{n:05d}", recs[2]["item_id"], leaf
+    pytest.fail("no customer with a scored 'for you' row")
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Iterator[tuple[str, str, dict]]:
     ws = demo_workspace(tmp_path_factory.mktemp("ads-browser") / "ws", seed=5)
     qs = _queries(ws)
     ledger = AdsLedger(ws, workspace_secret(ws))
     ledger.create([campaign(f"br-{lang}", [pid], keywords=[q]) for lang, (q, pid) in qs.items()])
+    _user, target, leaf = qs["for_you"] = _for_you(ws)  # type: ignore[assignment]
+    ledger.create([campaign("br-fy", [target], categories=[leaf])])
     ledger.set_settings({"enabled": True, "floor": 0.0})
     ledger.close()
     key = KeyStore(ws).add("browser", "read")
@@ -94,6 +110,31 @@ def test_sponsored_label_in_both_languages_and_click_charged(base):
         assert row.find_element(By.CSS_SELECTOR, '[data-col="impressions"]').text == "1"
         assert row.find_element(By.CSS_SELECTOR, '[data-col="clicks"]').text == "1"
         assert float(row.find_element(By.CSS_SELECTOR, '[data-col="spend"]').text) > 0
+        severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+    finally:
+        d.quit()
+
+
+def test_the_home_for_you_row_labels_its_sponsored_item(base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, _key, qs = base
+    user, target, _leaf = qs["for_you"]
+    d = chrome("1280,1000")
+    try:
+        d.get(url + "/")
+        d.execute_script(
+            "localStorage.setItem('shopmind.visitor', JSON.stringify({id: arguments[0], known: true}))", user
+        )
+        d.get(url + "/")
+        WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#foryou-items .card"))
+        ads = d.find_elements(By.CSS_SELECTOR, "#foryou-items .card.sponsored")
+        assert [a.get_attribute("data-item-id") for a in ads] == [target]
+        label = ads[0].find_element(By.CSS_SELECTOR, ".ad-label")
+        assert label.is_displayed() and label.text in ("Sponsored", "广告")
+        assert d.find_elements(By.CSS_SELECTOR, "#foryou-items .card")[1] == ads[0]  # recs_positions = [1]
         severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []
     finally:
