@@ -175,3 +175,42 @@ def test_dashboard_draws_the_served_suggestion(served) -> None:
     assert r.text.count("<tr><td><a href=") == 24 and 'class="suggested"' in r.text
     bad = c.get("/dashboard/pricing", params={"product": "NOPE"}, headers=h)
     assert "no price suggestion for product &#39;NOPE&#39;" in bad.text
+
+
+def test_product_cost_and_competitor_price_from_catalog_attributes(tmp_path) -> None:
+    """A product's own cost (min margin) and competitor price (competitor bound) reach the built
+    suggestions through its catalog attributes; an unreadable value is skipped and counted."""
+    batch, _truth = _batch(seed=4)
+    prices = dict(batch.products.select("product_id", "price").iter_rows())
+    attrs = []
+    for pid in batch.products["product_id"]:
+        p = prices[pid]
+        if pid == "P000":
+            attrs.append([{"key": "cost", "value": "n/a"}])
+        else:  # cost 80 % of the list price: a 20 % minimum margin leaves no room below it
+            attrs.append([{"key": "cost", "value": f"{0.8 * p:.2f}"},
+                          {"key": "competitor_price", "value": f"{p:.2f}"}])  # fmt: skip
+    products = batch.products.with_columns(
+        pl.Series("attributes", attrs, dtype=pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8})))
+    )
+    ws = tmp_path / "ws"
+    _publish(ws, Batch("pricing-terms", products=products, events=batch.events))
+    settings = {"pricing": {"max_change": 0.1, "min_margin": 0.2, "competitor_max_ratio": 1.05,
+                            "default_cost_ratio": 0.3}}  # fmt: skip
+    manifest = build_release(ws, COMPONENTS, settings=settings, force=True)
+    facts = manifest["components"]["pricing"]
+    assert facts["with_product_terms"] == 23, facts
+    folder = ws / "releases" / manifest["id"] / "pricing"
+    meta = json.loads((folder / "pricing.json").read_text(encoding="utf-8"))
+    assert meta["unreadable_terms"] == 1
+    rows = pl.read_parquet(folder / "suggestions.parquet")
+    own = rows.filter(pl.col("item_id") != "P000").with_columns(
+        pl.col("item_id").replace_strict(prices, return_dtype=pl.Float64).alias("list_price")
+    )
+    assert ((own["cost"] - 0.8 * own["list_price"]).abs() <= 0.006).all()  # the attribute, not 0.3 x
+    changed = own.filter(pl.col("action") == "change")
+    assert changed.height > 0
+    assert ((changed["suggested_price"] - changed["cost"]) >= 0.2 * changed["suggested_price"] - 1e-9).all()
+    assert (changed["suggested_price"] <= 1.05 * changed["list_price"] + 1e-6).all()  # competitor bound
+    p000 = rows.filter(pl.col("item_id") == "P000").row(0, named=True)
+    assert p000["cost"] == pytest.approx(0.3 * p000["current_price"])  # default ratio when unreadable

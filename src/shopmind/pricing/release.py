@@ -6,6 +6,8 @@ suggestions a shop reads are versioned and rolled back with the release (the sam
 :class:`shopmind.pricing.suggest.Guardrails` plus ``enabled`` (default true), ``level`` (the
 elasticity interval level, default 0.95) and ``apply`` (``"current"`` or ``"suggested"``: what an
 experiment variant serves, see ``shopmind.pricing.served``). An unknown key is an error naming it.
+A product's own cost, competitor price, floor and ceiling come from its catalog attributes
+(:func:`product_terms`).
 
 A shop whose history has no price variation gets no suggestions and the reason in the manifest
 (``{"pricing": "skipped", "reason": ...}``): an elasticity is never invented.
@@ -30,7 +32,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.pricing.elasticity import PricingError, estimate, weekly_observations
-from shopmind.pricing.suggest import Guardrails, Suggestion, suggest
+from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
 
 META, SUGGESTIONS = "pricing.json", "suggestions.parquet"
 APPLY = ("current", "suggested")
@@ -86,6 +88,40 @@ def _currencies(products: pl.DataFrame) -> dict[str, str]:
     )
 
 
+#: catalog attributes a product may carry for its guardrails (``attributes`` key/value pairs)
+TERM_ATTRIBUTES = ("cost", "competitor_price", "price_floor", "price_ceiling")
+
+
+def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]:
+    """Per-product guardrail terms from the catalog's attributes: ``cost`` (the minimum margin is
+    over it; without it ``[pricing] default_cost_ratio`` applies), ``competitor_price`` (the
+    competitor bounds), ``price_floor``/``price_ceiling``. Why attributes: the canonical products
+    table has no cost column, and a shop's feed already maps extra columns to attributes.
+    Returns (terms by product, values that are not a positive finite number: skipped, counted)."""
+    if not {"product_id", "attributes"} <= set(products.columns):
+        return {}, 0
+    pairs = (
+        products.select(pl.col("product_id").cast(pl.Utf8), "attributes")
+        .explode("attributes")
+        .drop_nulls("attributes")
+        .unnest("attributes")
+        .filter(pl.col("key").str.to_lowercase().is_in(TERM_ATTRIBUTES))
+    )
+    vals: dict[str, dict[str, float]] = {}
+    bad = 0
+    for pid, key, raw in pairs.iter_rows():
+        try:
+            v = float(str(raw).strip().replace(",", ""))
+        except ValueError:
+            v = math.nan
+        if not math.isfinite(v) or v <= 0:
+            bad += 1
+            continue
+        name = {"price_floor": "floor", "price_ceiling": "ceiling"}.get(key.lower(), key.lower())
+        vals.setdefault(pid, {})[name] = v
+    return {pid: ProductTerms(**v) for pid, v in vals.items()}, bad
+
+
 def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
     """Elasticities and guardrailed suggestions for every product with identified price response;
     facts for the manifest, or ``{"pricing": "skipped"|"off", "reason": ...}``."""
@@ -115,7 +151,8 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
             "reason": f"no price variation in the history: none of {len(elasticities)} products "
             "has a price that moved across weeks, so no elasticity can be estimated",
         }
-    rows = suggest(known, rails)
+    terms, bad_terms = product_terms(ctx.products)
+    rows = suggest(known, rails, terms)
     cats = {e.item_id: e.category for e in known}
     qty = {e.item_id: e.weekly_qty for e in known}
     cur = _currencies(ctx.products)
@@ -146,6 +183,8 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "products": len(rows),
         "unidentified": len(elasticities) - len(known),
         "changed": changed,
+        "with_product_terms": sum(e.item_id in terms for e in known),
+        "unreadable_terms": bad_terms,
     }
     (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
     return {
@@ -153,6 +192,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "products": len(rows),
         "changed": changed,
         "unidentified": len(elasticities) - len(known),
+        "with_product_terms": meta["with_product_terms"],
         "seconds_fit": round(time.perf_counter() - t0, 3),
     }
 
@@ -165,4 +205,13 @@ def why_none(manifest: Mapping[str, Any]) -> str:
     return f"no price suggestions in this release: {facts.get('reason', facts.get('pricing'))}"
 
 
-__all__ = ["APPLY", "META", "SUGGESTIONS", "build_pricing", "outcome", "split_settings", "why_none"]
+__all__ = [
+    "APPLY",
+    "META",
+    "SUGGESTIONS",
+    "build_pricing",
+    "outcome",
+    "product_terms",
+    "split_settings",
+    "why_none",
+]
