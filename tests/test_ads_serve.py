@@ -401,9 +401,31 @@ def test_for_you_row_gets_a_category_targeted_slot_and_follows_the_variant(serve
         "variant": [{"name": "control"}, {"name": "ads", "overrides": {"ads": {"enabled": True, "floor": 0.0}}}]}]})  # fmt: skip
     registry.save(ws, defs)
     try:
-        variant = Assigner(registry.load(ws)).assign(user)[0].variant
+        a = Assigner(registry.load(ws))
+        variant = a.assign(user)[0].variant
         fresh(c)
         got = c.get(f"/v1/users/{user}/recommendations", params={"k": 8}).json()["items"]
         assert any(x.get("sponsored") for x in got) == (variant == "ads"), variant
+        # "similar items" follows the same unit's arm
+        for item in sorted(products.keys()):
+            srecs = c.get(f"/v1/items/{item}/similar", params={"k": 8}).json()["items"]
+            if len(srecs) >= 4 and all(r["score"] > 0 for r in srecs[:4]):
+                break
+        leaf = str(products.get(item).get("category_path") or "").split(">")[-1].strip()
+        c.post(
+            "/v1/ads/campaigns",
+            json=campaign("sim-v", [srecs[3]["item_id"]], categories=[leaf]),
+            headers=admin,
+        )
+        fresh(c)
+        arms: dict[str, str] = {}
+        for n in range(40):
+            arms.setdefault(a.assign(f"sim-unit-{n}")[0].variant, f"sim-unit-{n}")
+        assert set(arms) == {"control", "ads"}
+        for arm, u in arms.items():
+            row = c.get(f"/v1/items/{item}/similar", params={"k": 8, "user_id": u}).json()["items"]
+            assert ([x["item_id"] for x in row if x.get("sponsored")] == [srecs[3]["item_id"]]) == (
+                arm == "ads"
+            )
     finally:
         registry.save(ws, parse_experiments({}))

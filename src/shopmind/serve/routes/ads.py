@@ -345,11 +345,26 @@ def sponsor_similar(
     user_id: str | None,
     session_id: str | None,
 ) -> list[Any]:
-    """Similar items with sponsored slots: targeted by the viewed product's categories."""
+    """Similar items with sponsored slots: targeted by the viewed product's categories. The unit's
+    A/B variant decides ads on/off here as in search and "for you" (the same hash, so one shopper
+    sees one arm everywhere)."""
     return _sponsor_row(
         request, recs, _levels(products, item_id), user_id=user_id, session_id=session_id,
-        context="similar_items",
+        context="similar_items", assigned=_recs_assignments(request, user_id, session_id),
     )  # fmt: skip
+
+
+def _recs_assignments(request: Request, user_id: str | None, session_id: str | None) -> list[Any]:
+    """The unit's A/B assignments of experiments that cover recommendation rows (none: [])."""
+    from shopmind.serve.routes.experiments import _assigner
+
+    a = _assigner(request)
+    if not a.active or not (user_id or session_id):
+        return []
+    shop = shop_of(request)
+    uid = shop.user_handle(user_id) if user_id else None
+    sid = shop.user_handle(session_id) if session_id else None
+    return [x for x in a.covering(a.assign(uid, sid), "recs") if x.kind == "ab"]
 
 
 #: how many of a user's top recommendations say what the user is shopping for (ad targeting)
