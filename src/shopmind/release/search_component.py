@@ -1,0 +1,264 @@
+"""The search component of a release: the engine (lexical index, understanding, autocomplete,
+facets) built in full or incrementally from the previous release by product diff, and its
+vector part (product and past-query vectors through the content-hash cache, the optional
+query adapter, the re-ranker for lexical + dense).
+
+Split out of ``release/components.py`` (which lists the components and re-exports these
+names); the re-ranker's reuse-or-train decision is in ``release/search_ltr.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shopmind.release.build import BuildContext
+from shopmind.release.component_base import config_from, previous_manifest, split_settings
+from shopmind.release.search_ltr import attach_ltr, write_ltr_state
+
+ENCODE_CHUNK = 512  # texts per progress step (and per cache lookup)
+
+
+def _search_config(ctx: BuildContext) -> tuple[Any, dict[str, float]]:
+    from shopmind.search.engine import SearchConfig
+
+    values, policy = split_settings(ctx, "search")
+    return config_from(SearchConfig, "search", values), policy
+
+
+def build_search(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
+    """Search engine: lexical index, query understanding, autocomplete, facets, and — unless
+    deferred to the vector stage (``search_vectors``) — product vectors and past-query
+    vectors. A learned re-ranker for the parts present is trained (or reused, see the
+    module docstring) on the store's judgments or click logs and attached only when it does
+    not lose NDCG@10 on held-out queries (``[search] ltr = "off"`` skips it)."""
+    from shopmind.search.engine import SearchEngine
+
+    cfg, policy = _search_config(ctx)
+    deferred = "search_vectors" in ctx.deferred
+    stage = "search: lexical index, understanding, facets"
+    ctx.progress.start(stage, ctx.products.height)
+    facts: dict[str, Any] = {"documents": ctx.products.height}
+    reused = _incremental_engine(ctx, cfg)
+    if reused is not None:
+        engine, facts["lexical"] = reused
+    else:
+        engine = SearchEngine.build(
+            ctx.products, ctx.events, dataclasses.replace(cfg, encoder=None), cache_dir=ctx.cache_dir
+        )
+        facts["lexical"] = {"build": "full"}
+    ctx.progress.advance(stage, ctx.products.height)
+    ctx.progress.finish(stage)
+    if deferred:
+        # the first release answers with BM25F alone (the settings for the parts present); a
+        # re-ranker is trained for lexical + dense in the vector stage: training one here would
+        # only delay the first answered search
+        facts.update(encoder=None, parts="lexical")
+        facts["ltr"] = {"ltr": "deferred", "reason": "trained with the text vectors (search_vectors)"}
+        engine.reranker = None
+        engine.save(folder)
+        ctx.memo["search_engine"] = engine
+        return facts
+    if cfg.encoder is None:
+        facts.update(encoder=None, parts="lexical")
+        prev = ctx.previous / "search" if ctx.previous else None
+        facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev)
+        engine.save(folder)
+        write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
+        return facts
+    facts.update(_add_vectors(ctx, engine, cfg, policy, folder, None))
+    return facts
+
+
+#: above this share of products added, changed or removed, a rebuild indexes from scratch
+INCREMENTAL_MAX_SHARE = 0.2
+
+
+class _KeepNone:
+    """A placeholder re-ranker: loading an engine with it skips reading its saved model."""
+
+    def rerank(self, *_a: Any, **_k: Any) -> list[float]:  # pragma: no cover - never called
+        raise AssertionError("placeholder")
+
+
+def product_diff(old: Any, new: Any) -> tuple[list[str], list[str]]:
+    """Ids of products in ``new`` that are new or differ from ``old`` in any column, and ids
+    only ``old`` has. Rows are compared by a hash over the columns both frames have."""
+    import polars as pl
+
+    cols = sorted(set(old.columns) & set(new.columns) - {"_row"})
+    if "product_id" not in cols:
+        return new["product_id"].cast(pl.Utf8).to_list(), []
+
+    def keyed(frame: Any) -> Any:
+        f = frame.select(cols).with_columns(pl.col("product_id").cast(pl.Utf8))
+        return f.select("product_id", f.hash_rows(seed=7).alias("h"))
+
+    a, b = keyed(old), keyed(new)
+    joined = b.join(a, on="product_id", how="left", suffix="_old")
+    changed = joined.filter(pl.col("h_old").is_null() | (pl.col("h") != pl.col("h_old")))[
+        "product_id"
+    ].to_list()
+    removed = a.join(b, on="product_id", how="anti")["product_id"].to_list()
+    return changed, removed
+
+
+def _incremental_engine(ctx: BuildContext, cfg: Any) -> tuple[Any, dict[str, Any]] | None:
+    """The previous release's search engine with only what changed re-indexed (upserts and
+    deletes keep BM25 statistics equal to a fresh build), or None when a full build is due:
+    no previous engine, other settings, a schema change, or more than
+    ``INCREMENTAL_MAX_SHARE`` of the catalog changed."""
+    import polars as pl
+
+    from shopmind.search.autocomplete import Autocomplete
+    from shopmind.search.engine import SearchEngine
+
+    prev = ctx.previous
+    if prev is None or ctx.forgetting or not (prev / "search" / "engine.json").exists():
+        return None  # (a forgotten customer's searches may be in the old engine's past queries)
+    try:
+        saved = json.loads((prev / "search" / "engine.json").read_text(encoding="utf-8"))["config"]
+        old = pl.read_parquet(prev / "catalog" / "products.parquet")
+    except (OSError, KeyError, json.JSONDecodeError, pl.exceptions.PolarsError):
+        return None
+    want = json.loads(json.dumps(dataclasses.asdict(dataclasses.replace(cfg, encoder=None))))
+    if {**saved, "encoder": None} != want:
+        return None
+    changed, removed = product_diff(old, ctx.products)
+    if len(changed) + len(removed) > INCREMENTAL_MAX_SHARE * max(ctx.products.height, 1):
+        return None
+    engine = SearchEngine.load(prev / "search", cache_dir=ctx.cache_dir, reranker=_KeepNone())
+    engine.config = dataclasses.replace(cfg, encoder=None)
+    engine.reranker = None
+    engine._encoder = None
+    engine.vectors = None
+    engine._ann = None
+    engine._qvecs.clear()
+    if removed:
+        engine.delete(removed)
+    if changed:
+        engine.upsert(ctx.products.filter(pl.col("product_id").cast(pl.Utf8).is_in(changed)))
+    engine.catalog.set_popularity(ctx.events)
+    prev_events = (previous_manifest(ctx) or {}).get("rows", {}).get("events")
+    if prev_events != ctx.events.height:  # new past queries and popularity for type-ahead
+        cat = engine.catalog
+        live = cat.frame.filter(pl.Series(cat.live, dtype=pl.Boolean))
+        pop = {pid: float(cat.popularity[r]) for pid, r in cat.pos.items()}
+        engine.autocompleter = Autocomplete.build(live, pop, ctx.events)
+    return engine, {
+        "build": "incremental",
+        "from": prev.name,
+        "upserted": len(changed),
+        "deleted": len(removed),
+    }
+
+
+def complete_search(ctx: BuildContext, base: Path, folder: Path) -> Mapping[str, Any]:
+    """The vector stage of search: product vectors for every catalog row at once, past-query
+    vectors, the re-ranker for lexical + dense, written as a complete engine into ``folder``."""
+    from shopmind.search.engine import SearchEngine
+
+    cfg, policy = _search_config(ctx)
+    engine = ctx.memo.pop("search_engine", None)
+    if engine is None:  # the vector stage runs in another process than the first stage
+        engine = SearchEngine.load(base, cache_dir=ctx.cache_dir)
+    return _add_vectors(ctx, engine, cfg, policy, folder, base)
+
+
+def _add_vectors(
+    ctx: BuildContext, engine: Any, cfg: Any, policy: Mapping[str, float], folder: Path, base: Path | None
+) -> dict[str, Any]:
+    from shopmind.search.dense import ENCODERS, VectorCache, passage_text
+
+    encoder = ENCODERS[cfg.encoder]()
+    frame = engine.catalog.frame
+    texts = [passage_text(t, d) for t, d in frame.select("title", "description").iter_rows()]
+    cache = VectorCache(ctx.cache_dir)
+    vecs = encode_with_progress(ctx, cache, encoder, texts, "search: encoding product texts")
+    engine.config = dataclasses.replace(cfg)
+    engine.attach_vectors(vecs, encoder)
+    stage = "search: encoding past queries"
+    ctx.progress.start(stage, None)
+    t0 = time.perf_counter()
+    warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total))  # fmt: skip
+    ctx.progress.finish(stage)
+    facts: dict[str, Any] = {
+        "documents": len(texts),
+        "encoder": cfg.encoder,
+        "encoder_name": encoder.name,
+        "parts": "lexical+dense",
+        "encoded": int(cache.stats["encoded"]),
+        "cached": int(cache.stats["hits"]),
+        "encode_seconds": round(float(cache.stats["encode_seconds"]), 3),
+        "warm_queries": warmed,
+        "warm_queries_seconds": round(time.perf_counter() - t0, 3),
+    }
+    engine.reranker = None
+    facts["adapter"] = _adapter(ctx, engine, encoder, policy)
+    prev = ctx.previous / "search" if ctx.previous else None
+    facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev, carry_from=base)
+    engine.save(folder)
+    write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
+    return facts
+
+
+def _adapter(ctx: BuildContext, engine: Any, encoder: Any, policy: Mapping[str, float]) -> dict[str, Any]:
+    """The shop-tuned query adapter (``search.adapt.release``): trained from the store's
+    search clicks, attached only when it wins on held-out queries; saved with the engine, so
+    it is versioned and rolled back with the release. Opt-in: ``[search] adapter = 1``."""
+    if not policy.get("adapter", 0.0):
+        return {
+            "adapter": "off",
+            "reason": "[search] adapter = 0 (the default; 1 trains it from the shop's clicks)",
+        }
+    from shopmind.search.adapt.release import fit_release_adapter
+
+    stage = "search: query adapter"
+    ctx.progress.start(stage, None)
+    prev = ctx.previous / "search" if ctx.previous is not None else None  # warm start + forgetting check
+    facts = fit_release_adapter(engine, encoder, ctx.events, ctx.cache_dir, previous=prev)
+    ctx.progress.finish(stage)
+    return facts
+
+
+def _done(ctx: BuildContext, stage: str) -> int:
+    snap = ctx.progress.active.get(stage)
+    return 0 if snap is None else snap.done
+
+
+def encode_with_progress(
+    ctx: BuildContext, cache: Any, encoder: Any, texts: list[str], stage: str
+) -> np.ndarray:
+    """Vectors of ``texts`` through the content-hash cache, in chunks so the build's progress
+    shows items, rate and ETA; the cache is written once at the end (and every ~8k texts)."""
+    ctx.progress.start(stage, len(texts))
+    parts = []
+    since_save = 0
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        part = texts[start : start + ENCODE_CHUNK]
+        before = cache.stats["encoded"]
+        parts.append(
+            cache.get_or_encode(encoder.name, encoder.dim, part, encoder.encode_passages, save=False)
+        )
+        since_save += cache.stats["encoded"] - before
+        if since_save >= 8192:
+            cache.flush()
+            since_save = 0
+        ctx.progress.advance(stage, len(part))
+    cache.flush()
+    ctx.progress.finish(stage)
+    if not parts:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return np.vstack(parts).astype(np.float32)
+
+
+def search_needs_vectors(ctx: BuildContext) -> bool:
+    """Whether the search settings name an encoder (then product vectors are a vector part)."""
+    cfg, _ = _search_config(ctx)
+    return cfg.encoder is not None
