@@ -106,7 +106,8 @@ def test_interleaving_readout_on_the_dashboard(base):
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr"))
         assert d.find_element(By.ID, "detail-decision").text.startswith("ltr wins")
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]
-        assert rows[0].startswith("lists won") and rows[1].startswith("units won")
+        assert rows[0].startswith("credited items") and "p (fixed)" not in rows[0]
+        assert rows[1].startswith("lists won") and rows[2].startswith("units won")
         assert "First-pick check" in d.find_element(By.ID, "detail-srm").text
         assert d.find_elements(By.CSS_SELECTOR, "#detail-allocation svg")
         assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg")

@@ -2,16 +2,21 @@
 ranker whose team placed the item, then wins / losses / ties with a significance test, sanity
 checks that block the readout, and a decision.
 
-Credit: an event (click, add_to_cart or purchase) of a session is credited to the *latest* list
-served to that session (the user, for events without a session) at most ``metrics.CLICK_WINDOW``
-before it that showed the event's item; each list credits each item once. Matching by session and
-item rather than by request id: the event schema carries no request id, and a session's latest list
-showing the item is the one the shopper acted on.
+Credit: an event (click, add_to_cart or purchase) that carries a ``request_id`` (the X-Request-ID
+of the response the shopper acted on; the storefront echoes it) is credited to exactly the list that
+request served, when that list showed the item; an event naming another response (a recommendation
+row, a page sorted by price, another experiment's request) credits no list, however close in time.
+An event without a request id falls back to the *latest* list served to its session (the user, for
+events without a session) at most ``metrics.CLICK_WINDOW`` before it that showed the event's item.
+Each list credits each item once.
 
 A list is won by the ranker with more credited items, tied when both have as many (including none).
-Tests: the sign test over decided lists (Radlinski et al.'s paired comparison), an always-valid
-mSPRT on the mean per-list preference read daily (so the dashboard can be read every day, as the
-A/B readout), and the same sign test per unit (a shopper's lists are not independent).
+Tests: the decision reads the per-list credit difference (items credited to B minus to A): a paired
+t-test on it (``interleave.credit_diff_test``; ``bench/experiments_sim.py`` chose it over the sign
+test on simulated shoppers, with the A/A rate checked at alpha) and an always-valid mSPRT on its
+mean read daily (so the dashboard can be read every day, as the A/B readout); the sign test over
+decided lists (Radlinski et al.'s paired comparison) is reported beside it, and both tests per unit
+(a shopper's lists are not independent: per-unit sums of the difference).
 
 Checks (the interleaving analogue of a sample-ratio check; either blocks the decision):
 - first pick: team-draft flips a fair coin for who picks first in each round, so the first item's
@@ -34,7 +39,7 @@ import polars as pl
 
 from shopmind.experiments import stats
 from shopmind.experiments.definition import Experiment
-from shopmind.experiments.interleave import sign_test
+from shopmind.experiments.interleave import credit_diff_test, sign_test
 from shopmind.experiments.metrics import CLICK_WINDOW, _event_frame
 from shopmind.experiments.readout import json_ready
 
@@ -49,6 +54,8 @@ class Credited:
     credit_b: np.ndarray
     outcome: np.ndarray
     unattributed: int  # credit events of an interleaved session whose item was in none of its lists
+    by_request: int = 0  # credited by the event's request id (the rest by session and window)
+    other_responses: int = 0  # events whose request id is no list of this experiment: not credited
 
 
 def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta = CLICK_WINDOW) -> Credited:
@@ -70,34 +77,50 @@ def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta =
     positions = [{p: k for k, p in enumerate(its)} for its in items]
     teams = lists["teams"].to_list()
     credited: set[tuple[int, str]] = set()
-    unattributed = 0
-    if "item_id" not in events.columns:
-        events = events.with_columns(pl.lit(None, dtype=pl.Utf8).alias("item_id"))
+    unattributed = by_request = other = 0
+    of_request: dict[str, int] = {}
+    for i, rid in enumerate(lists["request_id"].to_list()):
+        if rid is not None:
+            of_request.setdefault(rid, i)  # a repeated id (a client's own X-Request-ID): its first list
+    events = events.with_columns(
+        pl.lit(None, dtype=pl.Utf8).alias(c) for c in ("item_id", "request_id") if c not in events.columns
+    )
     ev = _event_frame(events).filter(pl.col("type").is_in(CREDIT_TYPES), pl.col("item_id").is_not_null())
-    for sid, uid, item, ts in ev.select("session_id", "user_id", "item_id", "timestamp").iter_rows():
-        entry = by_key.get(sid) if sid else by_key.get(uid)
-        if entry is None:
-            continue
-        times, idx = entry
-        j = bisect.bisect_right(times, ts) - 1
+    rows = ev.select("session_id", "user_id", "item_id", "timestamp", "request_id").iter_rows()
+    for sid, uid, item, ts, rid in rows:
         hit = None
-        while j >= 0 and ts - times[j] <= window:
-            if item in positions[idx[j]]:
-                hit = idx[j]
-                break
-            j -= 1
-        if hit is None:
-            unattributed += 1
-            continue
+        if rid is not None:
+            hit = of_request.get(rid)
+            if hit is None:
+                other += 1
+                continue
+            if item not in positions[hit]:
+                unattributed += 1
+                continue
+        else:
+            entry = by_key.get(sid) if sid else by_key.get(uid)
+            if entry is None:
+                continue
+            times, idx = entry
+            j = bisect.bisect_right(times, ts) - 1
+            while j >= 0 and ts - times[j] <= window:
+                if item in positions[idx[j]]:
+                    hit = idx[j]
+                    break
+                j -= 1
+            if hit is None:
+                unattributed += 1
+                continue
         if (hit, item) in credited:
             continue
         credited.add((hit, item))
+        by_request += rid is not None
         if teams[hit][positions[hit][item]] == "A":
             ca[hit] += 1
         else:
             cb[hit] += 1
     outcome = np.where(ca > cb, 0, np.where(cb > ca, 1, -1))
-    return Credited(ca, cb, outcome, unattributed)
+    return Credited(ca, cb, outcome, unattributed, by_request, other)
 
 
 def draft_consistent(teams: str) -> bool:
@@ -116,7 +139,8 @@ def draft_consistent(teams: str) -> bool:
 
 @dataclass(frozen=True)
 class InterleaveLook:
-    """One daily look: lists so far, the mean preference for B (+1 B wins, -1 A wins) and its always-valid p."""
+    """One daily look: lists so far, the mean credit difference per list (> 0: B's items got more)
+    and its always-valid p and confidence sequence."""
 
     day: str
     lists: int
@@ -136,7 +160,7 @@ class InterleaveReadout:
     wins: dict[str, int]  # per variant, and "ties"
     preference: float  # (wins_b - wins_a) / lists
     sign_test_p: float
-    always_valid_p: float
+    always_valid_p: float  # mSPRT on the mean credit difference, at the last daily look
     by_unit: dict[str, Any]
     checks: dict[str, Any]
     srm: dict[str, Any]  # the first-pick check, under the key the experiment list reads
@@ -144,6 +168,8 @@ class InterleaveReadout:
     decision: str
     days: int
     looks: list[InterleaveLook] = field(default_factory=list)
+    # the test the decision reads: per-list credit difference B - A (paired t-test)
+    credit_diff: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
@@ -151,10 +177,10 @@ class InterleaveReadout:
 
 
 def _looks(
-    lists: pl.DataFrame, outcome: np.ndarray, mde: float, alpha: float
+    lists: pl.DataFrame, score: np.ndarray, mde: float, alpha: float
 ) -> tuple[list[InterleaveLook], int]:
-    """Daily cumulative looks of the mean per-list score (B win +1, A win -1, tie 0)."""
-    score = np.where(outcome == 1, 1.0, np.where(outcome == 0, -1.0, 0.0))
+    """Daily cumulative looks of the mean per-list score (the credit difference B - A)."""
+    score = score.astype(float)
     ts = lists["timestamp"].to_list()
     day0 = min(ts).replace(hour=0, minute=0, second=0, microsecond=0)
     n_days = max(1, math.ceil((max(ts) - day0) / timedelta(days=1)))
@@ -183,7 +209,7 @@ def interleave_readout(
     mde: float = 0.05,
 ) -> InterleaveReadout:
     """Read interleaving experiment ``exp`` from its served lists (other experiments' rows ignored) and
-    the shop's events. ``mde``: the preference (share of lists) the sequential test is tuned to."""
+    the shop's events. ``mde``: the mean credit difference per list the sequential test is tuned to."""
     a_name, b_name = (v.name for v in exp.variants)
     lists = lists.filter(pl.col("experiment") == exp.name).sort("timestamp")
     n = lists.height
@@ -197,6 +223,8 @@ def interleave_readout(
     wins_a, wins_b = int((c.outcome == 0).sum()), int((c.outcome == 1).sum())
     ties = n - wins_a - wins_b
     res = sign_test(wins_a, wins_b, ties)
+    diff = (c.credit_b - c.credit_a).astype(float)
+    paired = credit_diff_test(c.credit_a, c.credit_b)
 
     teams = lists["teams"].to_list()
     first_a = sum(t[:1] == "A" for t in teams)
@@ -208,6 +236,8 @@ def interleave_readout(
         "unbalanced_lists": unbalanced,
         "credited_items": {a_name: int(c.credit_a.sum()), b_name: int(c.credit_b.sum())},
         "unattributed_events": c.unattributed,
+        "credited_by_request_id": c.by_request,
+        "events_of_other_responses": c.other_responses,
         "empty_lists": sum(not t for t in teams),
     }
     mismatch = bool(first and first.mismatch)
@@ -215,13 +245,17 @@ def interleave_readout(
 
     # per unit: a shopper's lists are correlated, so the same test over units is the cautious reading
     per_unit = (
-        pl.DataFrame({"unit": lists["unit_id"].fill_null(lists["session_id"]), "o": c.outcome})
+        pl.DataFrame({"unit": lists["unit_id"].fill_null(lists["session_id"]), "o": c.outcome, "d": diff})
         .group_by("unit")
-        .agg(pl.col("o").replace_strict({1: 1, 0: -1, -1: 0}, return_dtype=pl.Int64).sum().alias("net"))
+        .agg(
+            pl.col("o").replace_strict({1: 1, 0: -1, -1: 0}, return_dtype=pl.Int64).sum().alias("net"),
+            pl.col("d").sum(),
+        )
     )
     ua, ub = int((per_unit["net"] < 0).sum()), int((per_unit["net"] > 0).sum())
     unit_res = sign_test(ua, ub, per_unit.height - ua - ub)
-    looks, days = _looks(lists, c.outcome, mde, alpha)
+    unit_paired = credit_diff_test(np.zeros(per_unit.height), per_unit["d"].to_numpy())
+    looks, days = _looks(lists, diff, mde, alpha)
     av_p = looks[-1].pvalue if looks else 1.0
 
     if blocked:
@@ -234,15 +268,16 @@ def interleave_readout(
     elif wins_a + wins_b == 0:
         decision = "keep running: no credited click, cart or purchase yet"
     elif av_p < alpha:
-        winner, share = (b_name, wins_b) if wins_b > wins_a else (a_name, wins_a)
+        winner = b_name if paired.mean_diff > 0 else a_name
         decision = (
-            f"{winner} wins: {share} of {wins_a + wins_b} decided lists "
-            f"(always-valid p = {av_p:.3g}; sign test p = {res.pvalue:.3g})"
+            f"{winner} wins: {abs(paired.mean_diff):.3g} more credited items per list "
+            f"({wins_b if winner == b_name else wins_a} of {wins_a + wins_b} decided lists; "
+            f"always-valid p = {av_p:.3g}, paired t p = {paired.pvalue:.3g}, sign test p = {res.pvalue:.3g})"
         )
     else:
         decision = (
-            f"keep running: {a_name} {wins_a} vs {b_name} {wins_b} wins, {ties} ties "
-            f"(always-valid p = {av_p:.3g} >= {alpha})"
+            f"keep running: {b_name} - {a_name} = {paired.mean_diff:+.3g} credited items per list; "
+            f"{a_name} {wins_a} vs {b_name} {wins_b} wins, {ties} ties (always-valid p = {av_p:.3g} >= {alpha})"
         )
     return InterleaveReadout(
         exp.name,
@@ -253,19 +288,26 @@ def interleave_readout(
         res.delta,
         res.pvalue,
         av_p,
-        {a_name: ua, b_name: ub, "ties": per_unit.height - ua - ub, "sign_test_p": unit_res.pvalue},
+        {
+            a_name: ua,
+            b_name: ub,
+            "ties": per_unit.height - ua - ub,
+            "sign_test_p": unit_res.pvalue,
+            "credit_diff_p": unit_paired.pvalue,
+        },  # fmt: skip
         checks,
         {"pvalue": first.pvalue if first else None, "mismatch": mismatch},
         blocked,
         decision,
         days,
         looks,
+        {"mean": paired.mean_diff, "se": paired.se, "pvalue": paired.pvalue, "lists": paired.lists},
     )
 
 
 def live_events(workspace: Any) -> pl.DataFrame:
     """The events the server has logged (``POST /v1/events``, the workspace's live log) as a frame
-    of ``type, timestamp, user_id, session_id, item_id``: what a served experiment is credited from
+    of ``type, timestamp, user_id, session_id, item_id, request_id``: what a served experiment is credited from
     (ids as the log holds them, pseudonymised when the shop pseudonymises, like the lists)."""
     from datetime import datetime
 
@@ -277,6 +319,7 @@ def live_events(workspace: Any) -> pl.DataFrame:
         "user_id": pl.Utf8,
         "session_id": pl.Utf8,
         "item_id": pl.Utf8,
+        "request_id": pl.Utf8,
     }
     if not (Path(workspace) / LOG_FILE).exists():
         return pl.DataFrame(schema=schema)
@@ -290,5 +333,7 @@ def live_events(workspace: Any) -> pl.DataFrame:
         ts = datetime.fromisoformat(str(e["timestamp"])) if e.get("timestamp") else None
         if ts is not None and ts.tzinfo is None:
             ts = ts.replace(tzinfo=UTC)
-        out.append((e.get("type"), ts, e.get("user_id"), e.get("session_id"), e.get("item_id")))
+        out.append(
+            (e.get("type"), ts, e.get("user_id"), e.get("session_id"), e.get("item_id"), e.get("request_id"))
+        )
     return pl.DataFrame(out, schema=schema, orient="row")

@@ -6,10 +6,15 @@ denominator, i.e. the delta method).
 
 Exposure frame (one row per served search/recs response in the experiment; see ``exposure.py``):
 ``experiment, variant, unit_id, session_id, request_id, kind ('search' | 'recs'), n_results, timestamp``.
-Event frame: the canonical events table (``type, timestamp, user_id, session_id, price, quantity``).
+Event frame: the canonical events table (``type, timestamp, user_id, session_id, price, quantity``;
+optionally ``request_id``, as ``POST /v1/events`` takes it).
 
-Attribution: a click belongs to the latest exposure of its session at most ``CLICK_WINDOW`` before
-it; sessions, carts, purchases and revenue count from the unit's first exposure on.
+Attribution: a click that carries a ``request_id`` (the X-Request-ID of the response it was on; the
+storefront echoes it) belongs to the exposure logged for that request, and to none when that
+request was not one of this experiment's exposures (a recommendation row clicked during a search
+experiment); a click without one belongs to the latest exposure of its session at most
+``CLICK_WINDOW`` before it. Sessions, carts, purchases and revenue count from the unit's first
+exposure on.
 """
 
 from __future__ import annotations
@@ -61,7 +66,13 @@ def _unit_key(unit: str) -> str:
 
 
 def _event_frame(events: pl.DataFrame) -> pl.DataFrame:
-    cols = {"user_id": pl.Utf8, "session_id": pl.Utf8, "price": pl.Float64, "quantity": pl.Int64}
+    cols = {
+        "user_id": pl.Utf8,
+        "session_id": pl.Utf8,
+        "price": pl.Float64,
+        "quantity": pl.Int64,
+        "request_id": pl.Utf8,
+    }
     ev = events.with_columns(
         pl.lit(None, dtype=t).alias(c) for c, t in cols.items() if c not in events.columns
     )
@@ -100,6 +111,8 @@ def unit_table(
         exposures = exposures.filter(pl.col("timestamp") < until)
         events = events.filter(pl.col("timestamp") < until)
     key = _unit_key(unit)
+    if "request_id" not in exposures.columns:  # an exposure file written elsewhere may lack it
+        exposures = exposures.with_columns(pl.lit(None, dtype=pl.Utf8).alias("request_id"))
     exposures = exposures.sort("timestamp")
     first = exposures.group_by("unit_id", maintain_order=True).agg(
         pl.col("variant").first(), pl.col("timestamp").first().alias("_first")
@@ -110,8 +123,16 @@ def unit_table(
     )
     counts = _session_counts(ev, key).rename({key: "unit_id"})
 
-    clicks = ev.filter(pl.col("type") == "click").select("session_id", "timestamp").sort("timestamp")
-    exp_rows = exposures.with_row_index("_exp").filter(pl.col("session_id").is_not_null()).sort("timestamp")
+    all_clicks = ev.filter(pl.col("type") == "click")
+    indexed = exposures.with_row_index("_exp")
+    # by request id: exactly the exposure of that request (an unknown id: a response outside the experiment)
+    by_rid = all_clicks.filter(pl.col("request_id").is_not_null()).join(
+        indexed.filter(pl.col("request_id").is_not_null()).select("request_id", "_exp"), on="request_id"
+    )
+    clicks = (
+        all_clicks.filter(pl.col("request_id").is_null()).select("session_id", "timestamp").sort("timestamp")
+    )
+    exp_rows = indexed.filter(pl.col("session_id").is_not_null()).sort("timestamp")
     hit = clicks.join_asof(
         exp_rows.select("session_id", "timestamp", "_exp"),
         on="timestamp",
@@ -120,7 +141,7 @@ def unit_table(
         tolerance=CLICK_WINDOW,
         check_sortedness=False,  # both sides are sorted by timestamp above
     )
-    clicked = set(hit["_exp"].drop_nulls().to_list())
+    clicked = set(hit["_exp"].drop_nulls().to_list()) | set(by_rid["_exp"].to_list())
     exp_rows = exposures.with_row_index("_exp").with_columns(
         pl.col("_exp").is_in(list(clicked)).alias("_clicked")
     )

@@ -98,6 +98,14 @@ class EventIn(BaseModel):
     )
     order_id: str | None = Field(default=None, max_length=MAX_ID)
     position: int | None = Field(default=None, ge=0, le=100_000)
+    request_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="the X-Request-ID of the search/recommendation response the shopper acted on: "
+        "experiments credit the event to exactly that response (else by session and a 30-minute window)",
+    )
 
     @model_validator(mode="after")
     def _who_and_what(self) -> EventIn:
@@ -112,6 +120,8 @@ class EventIn(BaseModel):
     def record(self) -> dict[str, Any]:
         d = self.model_dump()
         d["timestamp"] = d["timestamp"] or datetime.now(UTC)
+        if d["request_id"] is None:  # analytics only (experiments' attribution): logged when given
+            del d["request_id"]
         return d
 
 

@@ -11,6 +11,10 @@ const SM = (() => {
   const LS_VISITOR = "shopmind.visitor";
   const LS_SESSION = "shopmind.session";
   const LS_EVENTS = "shopmind.sessionEvents";
+  // item -> the X-Request-ID of the response a click on it came from, so the cart/purchase of that
+  // item later (on its product page) names the same response: experiments credit exactly that one
+  const LS_SOURCES = "shopmind.eventSources";
+  const MAX_SOURCES = 50;
   const SESSION_IDLE_MS = 30 * 60 * 1000; // a new session after 30 idle minutes (the usual analytics rule)
   const MAX_SESSION_EVENTS = 50;
 
@@ -122,6 +126,11 @@ const SM = (() => {
       }
     }
     if (!resp.ok) throw new ApiError(resp.status, body);
+    const rid = resp.headers.get("X-Request-ID");
+    if (rid && body && typeof body === "object" && !Array.isArray(body)) {
+      // not enumerable: the body's own keys stay what the server sent (clicks echo it as request_id)
+      Object.defineProperty(body, "requestId", { value: rid, enumerable: false });
+    }
     return body;
   }
 
@@ -150,6 +159,15 @@ const SM = (() => {
     if (itemId) {
       const evs = sessionEvents().concat([{ item_id: itemId, type: type, timestamp: ts }]);
       writeJSON(LS_EVENTS, evs.slice(-MAX_SESSION_EVENTS));
+    }
+    const sources = readJSON(LS_SOURCES, {});
+    if (itemId && extra && extra.request_id) {
+      delete sources[itemId]; // re-inserted last: the map keeps the newest MAX_SOURCES items
+      sources[itemId] = extra.request_id;
+      const keep = Object.keys(sources).slice(-MAX_SOURCES);
+      writeJSON(LS_SOURCES, Object.fromEntries(keep.map((k) => [k, sources[k]])));
+    } else if (itemId && (type === "add_to_cart" || type === "purchase") && sources[itemId]) {
+      extra = Object.assign({ request_id: sources[itemId] }, extra || {});
     }
     const ev = Object.assign(
       {
@@ -183,12 +201,12 @@ const SM = (() => {
     const evs = sessionEvents();
     if (!v.known && evs.length) {
       const body = await api("/v1/sessions/recommendations", { method: "POST", json: { events: evs, k: k } });
-      return Object.assign({ mode: "session" }, body);
+      return Object.assign({ mode: "session", requestId: body.requestId }, body);
     }
     const body = await api(
       "/v1/users/" + encodeURIComponent(v.id) + "/recommendations" + query(Object.assign({ k: k }, filters || {}))
     );
-    return Object.assign({ mode: v.known ? "user" : "new-visitor" }, body);
+    return Object.assign({ mode: v.known ? "user" : "new-visitor", requestId: body.requestId }, body);
   }
 
   const SYMBOLS = { USD: "$", EUR: "€", GBP: "£", CNY: "¥", JPY: "¥" };
@@ -312,7 +330,11 @@ const SM = (() => {
       card.addEventListener("click", (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
-        clickThrough(it.item_id, href, { position: i, price: isFinite(it.price) ? it.price : undefined });
+        clickThrough(it.item_id, href, {
+          position: i,
+          price: isFinite(it.price) ? it.price : undefined,
+          request_id: o.requestId || undefined, // the response this row came from (experiment attribution)
+        });
       });
       container.appendChild(card);
     });

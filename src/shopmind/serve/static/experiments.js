@@ -109,10 +109,15 @@
       title: "Lists won by each ranker",
     });
     const u = r.by_unit || {};
+    const cd = r.credit_diff || {};
+    const cr = (r.checks && r.checks.credited_items) || {};
     $("detail-metrics").replaceChildren(
-      table(["", "", a, b, "ties", "sign test p", "p (always valid)"], [
-        ["lists won", "", String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), pval(r.always_valid_p)],
-        ["units won", "", String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
+      table(["", "", a, b, "ties", "p (fixed)", "p (always valid)"], [
+        // the decision's test: credited items per list, B minus A (paired t-test; mSPRT read daily)
+        ["credited items", "per list, " + b + " − " + a + ": " + (cd.mean === undefined || cd.mean === null ? "–" : Number(cd.mean).toFixed(3)),
+         String(cr[a] ?? 0), String(cr[b] ?? 0), "", pval(cd.pvalue), pval(r.always_valid_p)],
+        ["lists won", "sign test", String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), "–"],
+        ["units won", "sign test", String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
       ])
     );
     if (r.looks && r.looks.length) {

@@ -10,7 +10,7 @@
     try {
       const res = await SM.api(path);
       const items = (res && res.items) || [];
-      SM.renderRecs(box, items, { empty: empty });
+      SM.renderRecs(box, items, { empty: empty, requestId: res && res.requestId });
       return items;
     } catch (e) {
       box.dataset.items = "";

@@ -104,7 +104,7 @@
     const list = $("results");
     list.textContent = "";
     const from = ((res.page || 1) - 1) * (res.size || PAGE_SIZE);
-    (res.hits || []).forEach((h, i) => list.appendChild(resultItem(h, from + i)));
+    (res.hits || []).forEach((h, i) => list.appendChild(resultItem(h, from + i, res.requestId)));
     if (!(res.hits || []).length) {
       list.appendChild(SM.el("li", { class: "muted empty" }, ["No products match. Try removing a filter or a chip above."]));
     }
@@ -113,7 +113,7 @@
     renderPagination(total, res.page || state.page, res.size || PAGE_SIZE);
   }
 
-  function resultItem(h, position) {
+  function resultItem(h, position, requestId) {
     const href = SM.productHref(h.product_id);
     const title = SM.el("a", { class: "hit-title", href: href });
     const hl = h.highlights && h.highlights.title;
@@ -126,6 +126,7 @@
         position: position,
         query: state.q || undefined,
         price: isFinite(h.price) && h.price !== null ? h.price : undefined,
+        request_id: requestId || undefined, // the search response this list came from (experiment attribution)
       });
     });
     const stock =
@@ -489,7 +490,7 @@
           : res.mode === "user" ? "for " + SM.visitor().id
           : "popular right now — click anything to personalise";
       box.dataset.mode = res.mode;
-      SM.renderRecs(box, res.items || [], { empty: "No recommendations yet." });
+      SM.renderRecs(box, res.items || [], { empty: "No recommendations yet.", requestId: res.requestId });
     } catch (e) {
       if (seq !== forYouSeq) return;
       box.dataset.items = "";
