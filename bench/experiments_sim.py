@@ -61,7 +61,7 @@ from scipy import stats as sps
 from shopmind.experiments import ope, stats
 from shopmind.experiments.assign import Assigner, unit_uniform
 from shopmind.experiments.definition import parse_experiments
-from shopmind.experiments.interleave import credit, sign_test, team_draft
+from shopmind.experiments.interleave import credit, credit_counts, credit_diff_test, sign_test, team_draft
 from shopmind.search.metrics import ndcg_at_k
 
 WINDOW_START = datetime(2011, 9, 1)
@@ -433,6 +433,9 @@ def _sessions_needed(
     ab_metrics = ("clicks", "any_click", "first_click_rr")
     per = {k: (np.zeros(m), np.zeros(m)) for k in ab_metrics}
     outcome = np.zeros(m, dtype=int)
+    il_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
+    aa_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
+    aa_rng = random.Random(seed + 7)
     for s in range(m):
         q = prng.randrange(len(queries))
         g = queries[q]
@@ -444,7 +447,14 @@ def _sessions_needed(
             per["first_click_rr"][j][s] = 1 / (c[0] + 1) if c else 0.0
         shown = team_draft(rank_a[q], rank_b[q], 10, prng)
         u = prng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
-        outcome[s] = credit(shown, simulate_clicks(list(shown.items), g, model, prng, u))
+        clicked = simulate_clicks(list(shown.items), g, model, prng, u)
+        outcome[s] = credit(shown, clicked)
+        _session_credits(il_stat, s, shown, clicked)
+        # A/A beside it (its own random stream, so the figures above replay unchanged): both teams
+        # draft from the same ranking, so no credit statistic may find a difference
+        same = team_draft(rank_b[q], rank_b[q], 10, aa_rng)
+        u = aa_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        _session_credits(aa_stat, s, same, simulate_clicks(list(same.items), g, model, aa_rng, u))
     z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(0.8)
     ab_sizes: dict[str, float | None] = {}
     for k, (xa, xb) in per.items():
@@ -457,6 +467,7 @@ def _sessions_needed(
     pa, pb = (outcome == 0).mean(), (outcome == 1).mean()
     # per session the score is +1 (B wins), -1 (A wins), 0 (tie): a one-sample z on its mean
     il_sessions = math.ceil(z * z * (pa + pb - (pb - pa) ** 2) / (pb - pa) ** 2)
+    credits = _credit_statistics(il_stat, aa_stat, ab_per_arm * 2 if best else None, z, alpha, seed)
     sims, hits_ab, hits_il = 400, 0, 0
     srng = np.random.default_rng(seed + 1)
     for _ in range(sims):
@@ -477,7 +488,92 @@ def _sessions_needed(
         "interleaving_sessions_80pct": il_sessions,
         "ratio": 2 * ab_per_arm / il_sessions if best else None,
         "simulated_power": {"ab": hits_ab / sims if best else None, "interleaving": hits_il / sims},
+        "interleaving_by_credit": credits,
+        "interleaving_chosen": CHOSEN_CREDIT,
+        "ratio_chosen": credits[CHOSEN_CREDIT]["ratio"],
     }
+
+
+#: Per-session interleaving statistics tried (each read by a one-sample t-test on its mean):
+#: ``sign``: +1 B won the session, -1 A won, 0 tie (the sign test's information);
+#: ``diff``: clicks on B's items - clicks on A's (Chapelle et al. 2012's linear credit);
+#: ``share``: that difference over the session's clicks (in [-1, 1]; 0 without a click);
+#: ``position``: each click weighted by the inverse of the DCG discount of its position,
+#: log2(rank + 1) (position-debiased credit: a click far down, where few look, counts more). NB: the
+#: simulator's PBM examines with exactly that discount, so this one is favoured under PBM.
+#: ``learned``: a weight per position, w = Sigma^-1 mu of the team-signed clicks per position, fitted on
+#: the first half of the simulated sessions and tested on the second (Yue et al. 2010, "Learning more
+#: powerful test statistics for click-based retrieval evaluation"): what the best linear credit of
+#: this click model could give, with weights a shop would have to learn from an earlier experiment.
+CREDIT_STATISTICS = ("sign", "diff", "share", "position", "learned")
+#: The statistic the served readout uses (``interleave.credit_diff_test``), chosen on the synthetic rankers.
+CHOSEN_CREDIT = "diff"
+
+
+def _session_credits(into: dict[str, np.ndarray], s: int, shown: Any, clicked: list[int]) -> None:
+    ca, cb = credit_counts(shown, clicked)
+    into["sign"][s] = np.sign(cb - ca)
+    into["diff"][s] = cb - ca
+    into["share"][s] = (cb - ca) / (ca + cb) if ca + cb else 0.0
+    into["position"][s] = sum(
+        (1 if shown.teams[p] == 1 else -1) * math.log2(p + 2) for p in clicked if p < len(shown.teams)
+    )
+    for p in clicked:
+        if p < min(10, len(shown.teams)):
+            into["_pos"][s, p] += 1 if shown.teams[p] == 1 else -1
+
+
+def _credit_statistics(
+    il: dict[str, np.ndarray],
+    aa: dict[str, np.ndarray],
+    ab_total: int | None,
+    z: float,
+    alpha: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Per statistic: sessions for 80 % power (closed form, one-sample z on the per-session mean),
+    the ratio to A/B's best, simulated power at that size (400 experiments resampled from the
+    simulated sessions, t-test) and the A/A false-positive rate at that size (1,000 experiments
+    resampled from the identical-rankers sessions; must stay <= alpha)."""
+    rng = np.random.default_rng(seed + 2)
+    half = len(il["diff"]) // 2
+    fit = il["_pos"][:half]
+    w = np.linalg.lstsq(np.cov(fit, rowvar=False) + 1e-9 * np.eye(10), fit.mean(axis=0), rcond=None)[0]
+    il = il | {"learned": il["_pos"][half:] @ w}
+    aa = aa | {"learned": aa["_pos"][half:] @ w}
+    out: dict[str, Any] = {}
+    for k in CREDIT_STATISTICS:
+        x, x0 = il[k], aa[k]
+        mean, var = float(x.mean()), float(x.var(ddof=1))
+        n = math.ceil(z * z * var / mean**2) if mean > 0 else None
+        res: dict[str, Any] = {"mean": mean, "sd": math.sqrt(var), "sessions_80pct": n}
+        if n:
+            res["ratio"] = ab_total / n if ab_total else None
+            hits = 0
+            for _ in range(400):
+                t = credit_ttest(rng.choice(x, n))
+                hits += t.mean_diff > 0 and t.pvalue < alpha
+            res["simulated_power"] = hits / 400
+            # identical rankers show the same list whatever the coin flips, so swapping the teams of a
+            # session (d -> -d) is equally likely: resampled sessions with a random sign are exact A/A
+            # draws (plain resampling would inherit the pool's chance mean and inflate the rate)
+            res["aa_false_positive_rate"] = float(
+                np.mean(
+                    [
+                        credit_ttest(rng.choice(x0, n) * rng.choice((-1.0, 1.0), n)).pvalue < alpha
+                        for _ in range(1000)
+                    ]
+                )
+            )
+        else:
+            res["ratio"] = None
+        out[k] = res
+    return out
+
+
+def credit_ttest(d: np.ndarray) -> Any:
+    """The served readout's test (``credit_diff_test``) on per-session statistics ``d``."""
+    return credit_diff_test(np.zeros(len(d)), d)
 
 
 # --- 5b. interleaving vs A/B with rankers from the search evaluation ----------------------------------
