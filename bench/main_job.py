@@ -2,7 +2,8 @@
 
 Scenarios (each prints and saves JSON to bench/results/main_job-<scenario>-<time>.json):
 
-- ``demo``: ``shopmind demo`` (installed script, empty workspace) -> the first answered search
+- ``demo``: ``shopmind demo`` (installed script, empty workspace) -> the server listening
+  (``/healthz``), the stages ``/readyz`` reports while the first release is built, the first answered search
   (``/v1/search`` returning hits) and the release being complete (``/readyz`` says
   ``complete``), per build stage (``releases/progress.json``); ``--hog`` runs a busy loop
   hogging one core beside it (what a shared machine looks like).
@@ -89,15 +90,24 @@ def run_demo(
     t0 = time.monotonic()
     log = open(tmp / "demo.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    first_search = complete = None
+    first_search = complete = listening = None
     first_body: dict = {}
     ready: dict = {}
     ready_first: dict = {}
+    # what /readyz said before the first release: stage name -> [first seen, last seen] (s)
+    seen: dict[str, list[float]] = {}
     try:
         while time.monotonic() - t0 < timeout:
             if proc.poll() is not None:
                 raise RuntimeError(f"demo exited {proc.returncode}: {(tmp / 'demo.log').read_text()[-2000:]}")
             try:
+                if listening is None and _get(port, "/healthz")[0] == 200:
+                    listening = time.monotonic() - t0
+                if first_search is None and listening is not None:
+                    status, body = _get(port, "/readyz")
+                    now = time.monotonic() - t0
+                    for st in (body.get("building") or {}).get("stages", []) if status == 503 else []:
+                        seen.setdefault(st["name"], [now, now])[1] = now
                 if first_search is None:
                     status, body = _get(port, "/v1/search?" + urllib.parse.urlencode({"q": query, "size": 5}))
                     if status == 200 and body.get("hits"):
@@ -131,11 +141,14 @@ def run_demo(
         "scenario": dataset,
         "hog_one_core": hog,
         "command": " ".join(cmd[:2] + cmd[8:] if dataset != "demo" else cmd[:2]),
+        "server_listening_s": None if listening is None else round(listening, 2),
         "first_answered_search_s": None if first_search is None else round(first_search, 2),
         "complete_s": None if complete is None else round(complete, 2),
         "first_search_hits": len(first_body.get("hits", [])),
         "first_search_total": first_body.get("total"),
         "readyz_at_first_search": {k: ready_first.get(k) for k in ("complete", "parts", "building")},
+        # stages /readyz reported (polled every ~0.2 s) before the first answered search
+        "readyz_stages_before_first_search": {k: [round(a, 1), round(b, 1)] for k, (a, b) in seen.items()},
         "build": {
             "started_after_s": None
             if build_started is None

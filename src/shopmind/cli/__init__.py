@@ -1,8 +1,9 @@
 """The ``shopmind`` command line: the root app, with a module per command group.
 
 ``data`` (demo-data, formats, checks, ingest, runs, quarantine), ``release`` (build, releases,
-rollback), ``serve`` (serve, demo), ``keys`` (the keys group) and the ``evaluate`` group, whose
-commands live with what they measure (``shopmind.search.cli``, ``shopmind.recommend.cli``).
+rollback), ``serve`` (serve), ``demo`` (the main job), ``keys`` (the keys group) and the
+``evaluate`` group, whose commands live with what they measure (``shopmind.search.cli``,
+``shopmind.recommend.cli``).
 
 Exit codes are part of the contract for schedulers and CI: 0 = clean or warnings only,
 1 = an error threshold was crossed and the batch is held (nothing published), 2 = usage or
@@ -17,7 +18,7 @@ import sys
 import typer
 
 from shopmind.cli import ads as ads_cli
-from shopmind.cli import data, experiments, inventory, keys, live, pricing, release, serve, tune, users
+from shopmind.cli import data, demo, experiments, inventory, keys, live, pricing, release, serve, tune, users
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 
@@ -33,6 +34,7 @@ app = typer.Typer(
 data.register(app)
 release.register(app)
 serve.register(app)
+demo.register(app)
 keys.register(app)
 live.register(app)
 users.register(app)

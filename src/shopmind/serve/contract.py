@@ -56,10 +56,12 @@ _WHY = {
 _EXTRA: dict[tuple[str, str], dict[str, Any]] = {
     ("/readyz", "get"): {
         "503": {
-            "description": "Not ready: no release loaded (the reason says why).",
+            "description": "Not ready: no release loaded (the reason says why); \"building\" while the "
+                           "first release is built, with the build's stages.",
             "content": {"application/json": {"schema": {
                 "type": "object", "required": ["status", "reason"],
-                "properties": {"status": {"const": "not_ready"}, "reason": {"type": "string"}},
+                "properties": {"status": {"enum": ["not_ready", "building"]}, "reason": {"type": "string"},
+                               "building": {"type": ["object", "null"]}},
             }}},
         }
     }

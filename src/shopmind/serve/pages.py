@@ -100,8 +100,9 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "page": page,
         "storefront_key": getattr(state, "storefront_key", None) or "",
         "release_id": getattr(shop, "release_id", None) if shop is not None else None,
-        # parts of the release still building (progressive builds): the storefront's banner
-        "build": shop.build_status() if shop is not None and shop.current is not None else None,
+        # parts of the release still building (progressive builds), or the first release being
+        # built (no release yet): the storefront's banners
+        "build": shop.build_status() if shop is not None else None,
     }
 
 

@@ -40,10 +40,16 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["health"])
 def readyz(request: Request) -> JSONResponse:
-    """Readiness: a release is loaded (503 with the reason otherwise)."""
+    """Readiness: a release is loaded (503 with the reason otherwise). Before the first release,
+    while a build (or ``shopmind demo``'s generation and gate before it) runs, the 503 says
+    ``"building"`` with its stages, which the storefront's banner shows."""
     shop = shop_of(request)
     cur = shop.current
     if cur is None:
+        status = shop.build_status()
+        if status["building"] is not None and not shop.last_error:
+            reason = "the first release is being built: search answers as soon as it is ready"
+            return JSONResponse({"status": "building", "reason": reason, **status}, status_code=503)
         return JSONResponse(
             {"status": "not_ready", "reason": shop.last_error or "no release"}, status_code=503
         )

@@ -1,0 +1,473 @@
+"""The main job, ``shopmind demo``: generate (or read) a shop, ingest it through the gate, build
+a release and serve it, with the server listening from the first seconds (issue 17 item 1).
+
+What runs where (2 cores; the order is the point):
+
+- Child processes are started first, before this process has a second thread (``preexec_fn``
+  is not safe beside threads): the demo-shop generator (runs at once), and ``ingest`` and
+  ``build`` pre-warmed (``cli/warm.py``: they import while the shop is generated).
+- The server then starts in a thread of this process (uvicorn; imports, app, listen) with no
+  release yet: ``/readyz`` answers 503 ``"building"`` with the stage, the storefront shows a
+  "your shop is being built" banner, and the address is printed the moment it listens. Its
+  release watcher (polling ``CURRENT`` every 0.2 s here) loads the first release the moment the
+  build publishes it, so the first search answers then, not after a server start (~5 s before).
+- The main thread drives the children (generator -> ingest -> build) and writes the stages
+  before the build to ``releases/progress.json`` (the build's own record replaces it), then draws
+  the build's progress. The serving process stays the one that never ingested or built (its
+  heap stays small, issue 18 item 16).
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from shopmind.cli.common import DEFAULT_DATA, DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail
+
+#: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
+#: first release is searchable this long after it lands, at most.
+DEMO_POLL_SECONDS = 0.2
+
+
+def demo(
+    dataset: Annotated[
+        str, typer.Option(help="'demo' (the generated bilingual shop) or a format from `shopmind formats`.")
+    ] = "demo",
+    data: Annotated[Path, typer.Option(help="Folder of the shared datasets (for --dataset).")] = DEFAULT_DATA,
+    workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+    out_dir: Annotated[
+        Path, typer.Option("--demo-dir", help="Where the demo shop files are written.")
+    ] = Path("demo-shop"),
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Shop TOML file (tables: search, recs, release, serve)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the build (tests, CI).")] = False,
+    products: Annotated[int, typer.Option(min=50, help="Demo shop: number of products.")] = 3000,
+    users: Annotated[int, typer.Option(min=10, help="Demo shop: number of users.")] = 1500,
+    days: Annotated[int, typer.Option(min=1, help="Demo shop: days of behaviour.")] = 60,
+) -> None:
+    """The main job: generate (or read) a shop, ingest it through the gate, build a release, serve it.
+
+    The storefront's address is printed within seconds: the page says what is being built until
+    the first release is ready, then search works. `--dataset online-retail` (or any format with
+    its folder under --data) runs the same path on a real dataset instead of the generated shop.
+    """
+    from shopmind.cli.serve import serve_settings
+    from shopmind.data.adapters import ADAPTERS
+    from shopmind.release.progress import BuildProgress, progress_path
+    from shopmind.store.identity import ShopMismatch, claim_shop
+
+    if dataset != "demo" and dataset not in ADAPTERS:
+        raise fail(f"unknown dataset {dataset!r}; use 'demo' or one of: {', '.join(sorted(ADAPTERS))}")
+    source, fmt, gate_cfg = (out_dir, None, out_dir / "gate.toml") if dataset == "demo" else (data / dataset, dataset, None)  # fmt: skip
+    if dataset != "demo" and not source.exists():
+        raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    try:
+        settings = {} if no_serve else serve_settings(config)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    settings.setdefault("poll_seconds", DEMO_POLL_SECONDS)
+    sock = None if no_serve else _listen_socket(host, port)  # a busy port fails now, not after the build
+    try:  # a workspace holds one shop: never mix a second dataset into it (checked before any work)
+        claim_shop(workspace, dataset)
+    except ShopMismatch as exc:
+        raise fail(str(exc)) from None
+    # the stages before the build, for /readyz and the banner (the build's record replaces it)
+    prelude = BuildProgress(progress_path(workspace))
+    prelude.start("generating the demo shop" if dataset == "demo" else f"reading {dataset}")
+    # every child before any thread: the generator at once, ingest and build importing meanwhile
+    generator = _start_generator(out_dir, products, users, days) if dataset == "demo" else None
+    ingest = _prewarm_ingest(source, fmt, workspace, gate_cfg, data)
+    builder = _prewarm_build(workspace, config)
+    server = None
+    if sock is not None:
+        server = BackgroundServer(
+            workspace, sock, (host, port), settings, _dashboard_link(workspace, host, port)
+        )
+    build: subprocess.Popen[bytes] | None = None
+    _terminate_as_interrupt()
+    try:
+        if server is not None:
+            server.start()
+        if generator is not None:
+            code = generator.wait()
+            if code != 0:
+                raise fail(f"generating the demo shop failed (exit {code}); see the lines above")
+            _install_assistant_knowledge(out_dir / "assistant", workspace / "assistant")
+            prelude.finish("generating the demo shop")
+        _check_server(server)
+        prelude.start("quality gate: checking every row")
+        sys.stdout.flush()
+        code = ingest.go().wait()
+        if code == 1:
+            raise fail("the quality gate held the batch: see the report above; nothing was built")
+        if code != 0:
+            raise typer.Exit(code=code)  # the child printed the one-line error
+        prelude.finish("quality gate: checking every row")
+        from shopmind.release.releases import Releases
+
+        earlier = Releases(workspace).current_id()  # a re-run serves the last demo's release meanwhile
+        prelude.start("starting the build")
+        build = builder.go()
+        _wait_first_release(workspace, build, earlier, server)
+        # the demo shop has judgments and a time span of events: a small evaluation after the
+        # complete release fills the evaluation dashboard (issue 18 item 13), never before it
+        after = (lambda: _evaluate_demo(workspace, source)) if dataset == "demo" and server else None
+        _follow_build(workspace, build, None if server is None else server.stopped, after)
+        if server is not None:
+            server.wait()
+    except BaseException:
+        ingest.cancel()
+        builder.cancel()
+        if generator is not None and generator.poll() is None:
+            generator.terminate()
+        raise
+    finally:
+        if server is not None:
+            server.stop()
+        if build is not None and build.poll() is None:  # the demo stopped before the vectors were done
+            build.terminate()
+            build.wait(timeout=30)
+
+
+class BackgroundServer:
+    """uvicorn serving ``workspace`` in a thread of this process, from before its first release.
+
+    Why a thread and not the main thread: the main thread drives the ingest and build children
+    meanwhile. Imports (~3-5 s of FastAPI, uvicorn and the app) happen in the thread, beside the
+    generator child, instead of after the first release as before. uvicorn installs no signal
+    handlers outside the main thread: the main thread turns Ctrl-C and SIGTERM into ``stop``."""
+
+    def __init__(
+        self,
+        workspace: Path,
+        sock: socket.socket,
+        address: tuple[str, int],
+        settings: dict[str, Any],
+        on_listen: Callable[[], None],
+    ) -> None:
+        self.workspace, self.sock, self.settings = workspace, sock, settings
+        self.host, self.port = address
+        self.on_listen = on_listen
+        self.listening = threading.Event()
+        self.stopped = threading.Event()
+        self.error: BaseException | None = None
+        self._server: Any = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-server", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            import uvicorn
+
+            from shopmind.serve.app import create_app
+            from shopmind.serve.observe import configure_logging
+
+            listening, on_listen = self.listening, self.on_listen
+
+            class _Server(uvicorn.Server):
+                async def startup(self, sockets: Any = None) -> None:
+                    await super().startup(sockets)
+                    if not self.should_exit:
+                        listening.set()
+                        on_listen()
+                        # what loading the first release imports, now and not when it lands
+                        threading.Thread(target=_import_release_loaders, daemon=True).start()
+
+            configure_logging("warning")
+            app = create_app(self.workspace, self.settings)
+            cfg = uvicorn.Config(
+                app,
+                host=self.host,
+                port=self.port,
+                log_level="warning",
+                access_log=False,
+                timeout_keep_alive=5,
+            )
+            self._server = _Server(cfg)
+            if not self._stop.is_set():
+                self._server.run(sockets=[self.sock])
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread (e.g. port in use)
+            self.error = exc
+        finally:
+            self.stopped.set()
+
+    def failed(self) -> str | None:
+        """Why the server is not serving (it stopped without being asked), else None."""
+        if not self.stopped.is_set() or self._stop.is_set():
+            return None
+        return f"the server on {self.host}:{self.port} stopped: {self.error or 'it exited'}"
+
+    def wait(self) -> None:
+        """Serve until stopped (Ctrl-C or SIGTERM reach the main thread as KeyboardInterrupt)."""
+        while not self.stopped.wait(0.5):
+            pass
+        if (why := self.failed()) is not None:
+            raise fail(why)
+
+    def stop(self) -> None:
+        """Stop serving (uvicorn's graceful shutdown: the app's buffered logs are written)."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+
+
+def _listen_socket(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before any work: a busy port is one line at once instead of
+    an error after the shop was generated and ingested (uvicorn serves on this very socket)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        sock.bind((host, port))
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise fail(
+            f"cannot listen on {host}:{port}: {why} (is the port in use? pick another with --port)"
+        ) from None
+    return sock
+
+
+def _import_release_loaders() -> None:
+    """Import what ``load_release`` needs (search engine, recommendations, jieba: ~1-2 s) while
+    the first release is still being built."""
+    import jieba  # noqa: F401
+
+    import shopmind.recommend.service  # noqa: F401
+    import shopmind.search.engine  # noqa: F401
+
+
+def _check_server(server: BackgroundServer | None) -> None:
+    if server is not None and (why := server.failed()) is not None:
+        raise fail(why)
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM ends the demo like Ctrl-C (children stopped, the server's logs written); uvicorn
+    did this itself when it ran in the main thread."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
+def _start_generator(out_dir: Path, products: int, users: int, days: int) -> subprocess.Popen[bytes]:
+    """``shopmind demo-data`` in a child process, running at once (its table goes to this
+    terminal). A child, not this process: the server imports and starts here meanwhile."""
+    cmd = [sys.executable, "-m", "shopmind.cli", "demo-data", "--out", str(out_dir), "--seed", "42",
+           "--products", str(products), "--users", str(users), "--days", str(days), "--defect-rate", "0.02"]  # fmt: skip
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+
+def _install_assistant_knowledge(src: Path, dst: Path) -> None:
+    """The demo's orders and policy documents where ``POST /v1/assistant`` reads them."""
+    import shutil
+
+    if not src.is_dir():
+        return
+    (dst / "policies").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "orders.parquet", dst / "orders.parquet")
+    for doc in (src / "policies").glob("*.md"):
+        shutil.copyfile(doc, dst / "policies" / doc.name)
+
+
+def _prewarm_ingest(source: Path, fmt: str | None, workspace: Path, config: Path | None, data: Path) -> Any:
+    """``shopmind ingest`` in a child process (started early, see ``cli/warm.py``), printing to
+    this terminal.
+
+    Why a child: the gate over ~150k demo events (DuckDB, scipy.stats, the batch itself) leaves
+    a few hundred MB in a process's allocator after it is done; the demo process then serves
+    for hours, so it must not be the one that ingested (issue 18 item 16)."""
+    from shopmind.cli.warm import INGEST_MODULES, Prewarmed
+
+    args = ["ingest", str(source), "--workspace", str(workspace), "--data-root", str(data)]
+    if fmt is not None:
+        args += ["--format", fmt]
+    if config is not None:
+        args += ["--config", str(config)]
+    return Prewarmed(args, INGEST_MODULES, preexec_fn=_die_with_parent)
+
+
+def _dashboard_link(workspace: Path, host: str, port: int) -> Callable[[], None]:
+    """The dashboards need a read key (issue 10.3): the demo makes a fresh one (replacing the
+    last demo's) now, before the server reads its keys, and returns what prints the storefront's
+    address and a sign-in link carrying the key in the #fragment (which the browser never sends
+    to the server, so it is in no log) — called the moment the server listens."""
+    from shopmind.serve.auth import KeyStore
+
+    key = KeyStore(workspace).replace("demo dashboard", "read")
+
+    def say() -> None:
+        # plain print: rich would wrap the long link at the terminal width and break it
+        print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs", flush=True)
+        print(
+            f"dashboards (sign-in link with a read key): http://{host}:{port}/dashboard/login#key={key}",
+            flush=True,
+        )
+
+    return say
+
+
+def _prewarm_build(workspace: Path, config: Path | None) -> Any:
+    """``shopmind build`` (progressive) in a child process, started early (``cli/warm.py``): its
+    first release is served while it computes the text vectors, on the other core. Its output
+    goes to ``build.log``; its progress to ``releases/progress.json``, which this process draws."""
+    from shopmind.cli.warm import BUILD_MODULES, Prewarmed
+
+    args = ["build", "--workspace", str(workspace)]
+    if config is not None:
+        args += ["--config", str(config)]
+    return Prewarmed(args, BUILD_MODULES, log=workspace / "build.log", preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the demo process dies, however it dies (a killed demo
+    must not leave a build running; its staging folder is removed by the next build)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    # another OS: no prctl; the demo's finally block still terminates the build
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+
+
+def _build_failed(workspace: Path, code: int) -> typer.Exit:
+    tail = (workspace / "build.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+    return fail(
+        f"the build failed (exit {code}); last lines of {workspace / 'build.log'}:\n" + "\n".join(tail)
+    )
+
+
+@contextmanager
+def _drawing_progress(workspace: Path) -> Iterator[None]:
+    """The build's progress (``releases/progress.json``, written by the child) drawn in this
+    terminal by a thread, for as long as the ``with`` block runs."""
+    from shopmind.cli.progress import BuildDisplay, follow
+    from shopmind.release.progress import read_progress
+
+    stop = threading.Event()
+    with BuildDisplay(console) as display:
+        t = threading.Thread(
+            target=follow, args=(lambda: read_progress(workspace), display, stop), daemon=True
+        )
+        t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            t.join()
+
+
+def _wait_first_release(
+    workspace: Path, builder: Any, earlier: str | None, server: BackgroundServer | None
+) -> None:
+    """Draw the build's progress until its first release is current (or the build fails, or the
+    server could not start). The server's watcher loads the release meanwhile."""
+    from shopmind.release.releases import Releases
+
+    releases = Releases(workspace)
+    with _drawing_progress(workspace):
+        while releases.current_id() is None:
+            code = builder.poll()
+            if code is not None and releases.current_id() is None:
+                raise _build_failed(workspace, code)
+            _check_server(server)
+            time.sleep(0.1)
+    m = releases.manifest(releases.current_id() or "")
+    if m["id"] == earlier:
+        console.print(f"serving the earlier release {m['id']} while the new build runs")
+        return
+    pending = [k for k, v in m.get("parts", {}).items() if v == "pending"]
+    note = f"; still building: {', '.join(pending)} (the storefront says when done)" if pending else ""
+    console.print(f"[green]release {m['id']}[/] ready after {m['seconds']:.1f}s of building{note}")
+
+
+def _follow_build(
+    workspace: Path,
+    builder: Any,
+    server_stopped: threading.Event | None,
+    after: Callable[[], None] | None = None,
+) -> None:
+    """Draw the rest of the build; say when the complete release is current, then run ``after``.
+    ``server_stopped``: serving ended (the build is then left to the caller to stop); None: no
+    server (``--no-serve``), and a failed build is this command's error."""
+    from shopmind.release.progress import read_progress
+
+    with _drawing_progress(workspace):
+        while builder.poll() is None and not (server_stopped is not None and server_stopped.is_set()):
+            time.sleep(0.2)
+    code = builder.poll()
+    if code not in (0, None):
+        if server_stopped is None:
+            raise _build_failed(workspace, code)
+        console.print(
+            f"[red]the vector stage of the build failed (exit {code}); see {workspace / 'build.log'}[/]"
+        )
+    elif code == 0:
+        snap = read_progress(workspace) or {}
+        console.print(
+            f"[green]release {snap.get('release')}[/] complete (all parts) after {snap.get('elapsed_s', 0):.1f}s"
+        )
+        if after is not None:  # its children die with the demo
+            after()
+
+
+#: The demo's small evaluation: `shopmind evaluate search` (the served engine and plain BM25F on
+#: the demo's judgments; relevant = grade >= 2 of the generator's 0-3, so the planted -2/10
+#: defects do not stretch the scale) and `evaluate recs` (a time split of its own events, every
+#: family but the slow SASRec and the learned ranker). Seconds of CPU on the demo shop.
+DEMO_EVALUATIONS = (
+    ("search", "--format", "canonical", "--methods", "engine,ours", "--view", "retrieval",
+     "--threshold", "2", "--no-progress"),
+    ("recs", "--format", "canonical", "--protocol", "time", "--skip", "sasrec,ours-ranker"),
+)  # fmt: skip
+
+
+def _evaluate_demo(workspace: Path, shop: Path) -> None:
+    """Run DEMO_EVALUATIONS on the demo shop's files, writing JSON where `/v1/evaluation` reads
+    it (``<workspace>/evaluation/``). Child processes at low priority (the server keeps the
+    CPU) that die with the demo; output in ``evaluation.log``."""
+    import os
+
+    def child() -> None:
+        _die_with_parent()
+        os.nice(10)
+
+    out = workspace / "evaluation"
+    with open(workspace / "evaluation.log", "w", encoding="utf-8") as log:
+        for args in DEMO_EVALUATIONS:
+            cmd = [sys.executable, "-m", "shopmind.cli", "evaluate", args[0], str(shop), *args[1:]]
+            code = subprocess.call(
+                [*cmd, "--out", str(out)], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=child,
+            )  # fmt: skip
+            if code != 0:
+                console.print(f"[red]the demo's {args[0]} evaluation failed (exit {code}); see {log.name}[/]")
+                return
+    console.print(f"evaluation figures ready: /dashboard/evaluation (files in {out})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``shopmind demo`` to ``app``."""
+    app.command()(demo)
