@@ -214,3 +214,36 @@ def test_product_cost_and_competitor_price_from_catalog_attributes(tmp_path) -> 
     assert (changed["suggested_price"] <= 1.05 * changed["list_price"] + 1e-6).all()  # competitor bound
     p000 = rows.filter(pl.col("item_id") == "P000").row(0, named=True)
     assert p000["cost"] == pytest.approx(0.3 * p000["current_price"])  # default ratio when unreadable
+
+
+def test_stock_history_reaches_the_build_and_a_bad_one_fails_naming_the_key(tmp_path) -> None:
+    """``[pricing] stock_history``: the served suggestions control stock-outs too (the store keeps
+    only the current stock); a missing file or column fails the build naming the key."""
+    batch, _truth = _batch(seed=5, weeks=30)
+    out = (pl.col("item_id") == "P000") & pl.col("timestamp").is_between(
+        START + dt.timedelta(days=70), START + dt.timedelta(days=98), closed="left"
+    )
+    batch = Batch(batch.source, products=batch.products, events=batch.events.filter(~out))
+    ws = tmp_path / "ws"
+    _publish(ws, batch)
+    days = [(START + dt.timedelta(days=d)).date() for d in range(30 * 7)]
+    # P000 is out of stock for the whole of weeks 10-13
+    stock = pl.DataFrame(
+        {"item_id": "P000", "date": days, "stock": [0 if 70 <= d < 98 else 5 for d in range(len(days))]}
+    )
+    stock.write_csv(tmp_path / "inv.csv")
+    rails = {"max_change": 0.1, "default_cost_ratio": 0.5}
+    manifest = build_release(
+        ws,
+        COMPONENTS,
+        settings={"pricing": {**rails, "stock_history": str(tmp_path / "inv.csv")}},
+        force=True,
+    )
+    facts = manifest["components"]["pricing"]
+    assert facts["pricing"] == "built" and facts["stock_out_weeks"] == 4, facts
+    (tmp_path / "bad.csv").write_text("item_id,day,stock\nP000,2026-01-05,3\n")
+    for path, needle in ((tmp_path / "nope.csv", "no file"), (tmp_path / "bad.csv", "missing column 'date'")):
+        with pytest.raises(ReleaseError, match=rf"pricing\.stock_history: .*{needle}"):
+            build_release(
+                ws, COMPONENTS, settings={"pricing": {**rails, "stock_history": str(path)}}, force=True
+            )

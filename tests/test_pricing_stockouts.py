@@ -108,6 +108,11 @@ def test_an_out_of_stock_week_is_a_row_without_demand_not_zero_demand() -> None:
     assert obs["avail"].to_list() == pytest.approx([6.5 / 7, 0.0, 2.5 / 7])
     assert obs["price"][1] is None
     assert weekly_observations(ev)["avail"].to_list() == [1.0, 1.0]  # no history: all in stock
+    # "none all week" in a week with a sale: restocked and sold out between two snapshots (half a day)
+    none = pl.DataFrame({"item_id": "a", "date": days[:7], "in_stock": [0] * 7})
+    assert weekly_observations(ev, stock=none).sort("week")["avail"].to_list() == pytest.approx(
+        [0.5 / 7, 1.0]
+    )
 
 
 def test_bad_stock_history_names_the_column(tmp_path) -> None:  # noqa: ANN001

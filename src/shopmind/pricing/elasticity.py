@@ -76,9 +76,10 @@ def weekly_observations(
     ``events`` needs item_id, timestamp, quantity, price (type, when present, keeps purchases only);
     ``categories`` (item_id, category) is optional; ``promo`` names a boolean/0-1 event column;
     ``stock`` is the shop's inventory history (see :func:`weekly_availability`). Without it every
-    week counts as fully in stock. With it, a week the product was out of stock all week is kept as a
-    row with ``qty = 0`` and ``avail = 0`` (no price), so no estimator reads it as "no demand at this
-    price", and a partly stocked week's sales are read as a rate over its in-stock days.
+    week counts as fully in stock. With it, a week without a sale that was out of stock some or all
+    of the time is kept as a row with ``qty = 0``, no price and its ``avail``, so no estimator reads
+    it as "no demand at this price" (the Poisson fit weighs it by its in-stock share; all week out:
+    left out), and a partly stocked week's sales are read as a rate over its in-stock days.
     """
     for col in ("item_id", "timestamp", "quantity", "price"):
         if col not in events.columns:
@@ -109,10 +110,15 @@ def weekly_observations(
     if stock is not None:
         avail = weekly_availability(stock)
         out = out.join(avail, on=["item_id", "week"], how="left").with_columns(
-            # a week with a sale had stock on at least one day, whatever the snapshots say
-            pl.col("avail").fill_null(1.0).clip(1 / 7, 1.0)
+            # a week with a sale had stock: end-of-day snapshots of 0 on every day mean it was
+            # restocked and sold out between two of them, half a day as at any sell-out (reading
+            # the week as fully stocked instead doubled the simulator's error at 5 % stock-outs)
+            pl.when(pl.col("avail").is_null())
+            .then(1.0)
+            .otherwise(pl.col("avail").clip(0.5 / 7, 1.0))
+            .alias("avail")
         )
-        gone = avail.filter(pl.col("avail") == 0).join(
+        gone = avail.filter(pl.col("avail") < 1).join(
             out.select("item_id", "week"), on=["item_id", "week"], how="anti"
         )
         out = pl.concat(

@@ -4,7 +4,8 @@ Built with every release from the store's accepted purchase events and the catal
 suggestions a shop reads are versioned and rolled back with the release (the same pattern as
 ``shopmind.forecast.release``). Settings are ``[pricing]`` in the shop TOML: the guardrails of
 :class:`shopmind.pricing.suggest.Guardrails` plus ``enabled`` (default true), ``level`` (the
-elasticity interval level, default 0.95) and ``apply`` (``"current"`` or ``"suggested"``: what an
+elasticity interval level, default 0.95), ``stock_history`` (an inventory file: stock-out weeks are not
+read as low demand, :func:`read_stock_history`) and ``apply`` (``"current"`` or ``"suggested"``: what an
 experiment variant serves, see ``shopmind.pricing.served``). An unknown key is an error naming it.
 A product's own cost, competitor price, floor and ceiling come from its catalog attributes
 (:func:`product_terms`).
@@ -31,19 +32,19 @@ from typing import Any
 
 import polars as pl
 
-from shopmind.pricing.elasticity import PricingError, estimate, weekly_observations
+from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
 
 META, SUGGESTIONS = "pricing.json", "suggestions.parquet"
 APPLY = ("current", "suggested")
 #: keys of ``[pricing]`` that are not guardrails
-OWN_KEYS = ("enabled", "level", "apply")
+OWN_KEYS = ("enabled", "level", "apply", "stock_history")
 
 
 def split_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], Guardrails]:
     """``[pricing]`` -> (component settings, guardrails); errors name ``pricing.<key>``."""
     values = dict(raw)
-    own: dict[str, Any] = {"enabled": True, "level": 0.95, "apply": "current"}
+    own: dict[str, Any] = {"enabled": True, "level": 0.95, "apply": "current", "stock_history": None}
     for key in OWN_KEYS:
         if key in values:
             own[key] = values.pop(key)
@@ -54,6 +55,9 @@ def split_settings(raw: Mapping[str, Any]) -> tuple[dict[str, Any], Guardrails]:
         raise PricingError(f"pricing.level: must be a number in [0.5, 1), got {lvl!r}")
     if own["apply"] not in APPLY:
         raise PricingError(f"pricing.apply: must be one of {', '.join(APPLY)}, got {own['apply']!r}")
+    hist = own["stock_history"]
+    if hist is not None and (not isinstance(hist, str) or not hist.strip()):
+        raise PricingError(f"pricing.stock_history: must be a file path, got {hist!r}")
     return own, Guardrails.from_mapping(values)
 
 
@@ -122,6 +126,27 @@ def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]
     return {pid: ProductTerms(**v) for pid, v in vals.items()}, bad
 
 
+def read_stock_history(path: str) -> pl.DataFrame:
+    """``[pricing] stock_history``: the shop's inventory history (CSV or Parquet; item_id, date,
+    stock or in_stock; see ``elasticity.weekly_availability``), so stock-out weeks are not read as
+    low demand. A relative path is taken from the directory ``shopmind build`` runs in. Why a file:
+    the store keeps each product's current stock only, not its history."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise PricingError(f"pricing.stock_history: no file {str(p)!r}")
+    try:
+        frame = pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema_length=10000)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise PricingError(
+            f"pricing.stock_history: {p} is not readable: {str(exc).splitlines()[0]}"
+        ) from None
+    try:
+        weekly_availability(frame)  # its columns checked here: a bad file fails the build, naming it
+    except PricingError as exc:
+        raise PricingError(f"pricing.stock_history: {p}: {exc}") from None
+    return frame
+
+
 def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
     """Elasticities and guardrailed suggestions for every product with identified price response;
     facts for the manifest, or ``{"pricing": "skipped"|"off", "reason": ...}``."""
@@ -140,7 +165,11 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         missing = ", ".join(sorted(need - set(events.columns)))
         return {"pricing": "skipped", "reason": f"the events have no {missing} column(s)"}
     try:
-        obs = weekly_observations(events, _categories(ctx.products))
+        stock = read_stock_history(own["stock_history"]) if own["stock_history"] else None
+    except PricingError as exc:
+        raise ReleaseError(f"[pricing] {exc}") from None
+    try:
+        obs = weekly_observations(events, _categories(ctx.products), stock=stock)
         elasticities = estimate(obs, level=float(own["level"]))
     except PricingError as exc:
         return {"pricing": "skipped", "reason": str(exc)}
@@ -184,6 +213,8 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "unidentified": len(elasticities) - len(known),
         "changed": changed,
         "with_product_terms": sum(e.item_id in terms for e in known),
+        "stock_history": own["stock_history"],
+        "stock_out_weeks": int((obs["avail"] < 1).sum()),
         "unreadable_terms": bad_terms,
     }
     (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
@@ -193,6 +224,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "changed": changed,
         "unidentified": len(elasticities) - len(known),
         "with_product_terms": meta["with_product_terms"],
+        "stock_out_weeks": meta["stock_out_weeks"],
         "seconds_fit": round(time.perf_counter() - t0, 3),
     }
 
