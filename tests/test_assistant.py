@@ -275,3 +275,12 @@ def test_serve_refuses_a_bad_assistant_table_in_one_line(tmp_path) -> None:
     assert (
         r.exit_code == 2 and "phraser_url must be an http(s) URL" in r.output and "Traceback" not in r.output
     )
+
+
+def test_a_message_with_nothing_of_a_shop_is_out_of_scope(demo) -> None:
+    # no customer-service concept, id, product, category or price, and an unsure classifier
+    r = demo.assistant.turn("明天北京会下雪吗")
+    assert r.intent == "out_of_scope" and r.handoff and r.citations == []
+    # the same shape with a shop concept (abroad, 日本) is answered from a shipping policy
+    r = demo.assistant.turn("明天下单能寄到日本吗")
+    assert not r.handoff and r.intent == "shipping" and r.citations[0]["type"] == "policy"

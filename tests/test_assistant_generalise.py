@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopmind.assistant.intent import IntentModel, normalise
+from shopmind.assistant.intent import IntentModel, generated_pairs, normalise, seed_pairs
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.policy import BM25Baseline, PolicyIndex, policy_tokens
 from shopmind.assistant.seed import INTENTS, SEED
@@ -30,11 +30,18 @@ def sections():
 
 
 # ------------------------------------------------------------------ tokens
+def _words(text: str) -> list[str]:
+    return [t for t in policy_tokens(text) if not t.startswith("~")]
+
+
 def test_policy_tokens_stem_english_and_cut_chinese_into_characters_and_bigrams() -> None:
-    assert policy_tokens("Can I return the shoes?") == ["can", "i", "return", "the", "shoe"]
-    assert policy_tokens("returned returning returns") == ["return"] * 3
-    assert policy_tokens("可以退吗") == ["可", "以", "退", "吗", "可以", "以退", "退吗"]
-    assert policy_tokens("ＲＥＴＵＲＮ 退货") == ["return", "退", "货", "退货"]  # NFKC
+    assert _words("Can I return the shoes?") == ["can", "i", "return", "the", "shoe"]
+    assert _words("returned returning returns") == ["return"] * 3
+    assert _words("可以退吗") == ["可", "以", "退", "吗", "可以", "以退", "退吗"]
+    assert _words("ＲＥＴＵＲＮ 退货") == ["return", "退", "货", "退货"]  # NFKC
+    # concept tokens (CONCEPT_TOKENS each) join the words: "postage" and "运费" meet
+    assert policy_tokens("postage?").count("~ship_cost") == policy_tokens("运费").count("~ship_cost") >= 1
+    assert _words("how long is the retrun windw") == _words("how long is the return window")  # typos
 
 
 @given(
@@ -99,7 +106,7 @@ def test_intent_model_with_dense_features_predicts_alike_one_by_one_and_in_batch
     many = m.predict_many(texts)
     for a, b in zip(one, many, strict=True):
         assert a.intent == b.intent and a.confidence == pytest.approx(b.confidence, abs=1e-4)
-    assert calls[0] == sum(len(v) for v in SEED.values())  # training embeds every utterance once
+    assert calls[0] == len(seed_pairs()) + len(generated_pairs())  # training embeds every utterance once
     plain = IntentModel.train(epochs=60)
     assert plain.dense is None and plain.predict("hi").ranked[0][0] in INTENTS
 
@@ -148,3 +155,9 @@ def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> N
     r = CliRunner().invoke(app, ["evaluate", "assistant", "--intent-encoder", "bert"])
     assert r.exit_code == 2 and "--intent-encoder must be 'none' or 'e5'" in r.output
     assert "Traceback" not in r.output
+
+
+def test_no_labelled_question_is_a_generated_seed_utterance(data) -> None:
+    generated = {normalise(t) for t, _ in generated_pairs()}
+    assert len(generated) > 500
+    assert not [q["text"] for q in data.questions if normalise(str(q["text"])) in generated]

@@ -34,6 +34,7 @@ from shopmind.assistant import answer as A
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel
 from shopmind.assistant.knowledge import Section, validate_orders
+from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
@@ -82,6 +83,16 @@ def _short(text: str) -> bool:
     return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
 
 
+def _field(text: str) -> str:
+    """Which fact of a product the message asks for: the lexicon's concepts first (typos
+    repaired: "availble" is stock), then the cue words, else the price."""
+    found = default_lexicon().concepts(text)
+    for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")):
+        if concept in found:
+            return name
+    return next((name for name, rx in _FIELD if rx.search(text)), "price")
+
+
 @dataclass
 class _State:
     search_text: str = ""
@@ -99,7 +110,7 @@ class Assistant:
         sections: Iterable[Section],
         model: IntentModel | None = None,
         phraser: PhraserConfig | None = None,
-        threshold: float = 0.2,
+        threshold: float | None = None,
         handoff_log: Path | str | None = None,
         pseudonym_key: bytes | None = None,
         intent_embed: Embed | None = None,
@@ -107,9 +118,10 @@ class Assistant:
         self.engine = engine
         self.pseudonym_key = pseudonym_key
         sections = list(sections)
-        self.model = model or IntentModel.train(embed=intent_embed)
+        self.model = model or IntentModel.calibrated(embed=intent_embed)
         self.phraser = phraser
-        self.threshold = threshold
+        # None: the model's own hand-off threshold (chosen on the seed's validation split)
+        self.threshold = self.model.threshold if threshold is None else threshold
         self.handoff_log = Path(handoff_log) if handoff_log else None
         self.handoffs: list[dict[str, object]] = []
         cols = [c for c in ("product_id", "title", "price", "currency", "stock", "category_path", "attributes") if c in products.columns]  # fmt: skip
@@ -184,6 +196,10 @@ class Assistant:
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
+        if not follow_up and not self._in_domain(text, slots) and pred.confidence < self.threshold:
+            # nothing of a shop in it (no customer-service concept, id, product, category or
+            # price) and the classifier is unsure: out of scope, whatever its weak guess was
+            intent, conf = "out_of_scope", 1.0 - pred.confidence
         policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
@@ -206,6 +222,16 @@ class Assistant:
             state.products = reply.suggested
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
         return reply
+
+    @staticmethod
+    def _in_domain(text: str, slots: Slots) -> bool:
+        """Whether the message names anything a shop deals in: an id, a product, a category,
+        an attribute ("red"), a price, or a customer-service concept (``lexicon``)."""
+        if slots.order_id or slots.product_ids or slots.category or slots.attributes:
+            return True
+        if slots.price_max is not None or slots.price_min is not None:
+            return True
+        return bool(set(default_lexicon().concepts(text)) - {"off_topic"})
 
     def _state(self, conversation_id: str | None) -> _State:
         if conversation_id is None:
@@ -260,7 +286,7 @@ class Assistant:
             if not slots.product_ids:
                 return A.Composed(A.CANNED["ask_product"][lang]), False
             p = self.products[slots.product_ids[0]]
-            fld = next((name for name, rx in _FIELD if rx.search(text)), "price")
+            fld = _field(text)
             return A.product_answer(p, fld, lang, self.colour(p)), False
         if intent == "compare":
             ids = list(slots.product_ids)

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from shopmind.assistant.knowledge import Section
+from shopmind.assistant.lexicon import default_lexicon
 
 #: intent -> policy topics it may cite
 INTENT_TOPICS: dict[str, tuple[str, ...]] = {
@@ -55,14 +56,23 @@ def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
     return Stemmer.Stemmer("english")
 
 
+#: each concept group a text mentions adds this many ``~concept`` tokens (0: none)
+CONCEPT_TOKENS = 2
+
+
 def policy_tokens(text: str) -> list[str]:
-    """Stemmed English words + Chinese character unigrams and bigrams (no stop-word list:
-    measured, dropping the analyzer's or a longer list of question words ranked no better)."""
+    """Stemmed English words (typos repaired) + Chinese character unigrams and bigrams + one
+    ``~concept`` token per customer-service concept mentioned (``lexicon``), for sections and
+    questions alike: "postage" meets a section about "shipping costs" through ``~ship_cost``.
+    (No stop-word list: measured, dropping the analyzer's or a longer list of question words
+    ranked no better.)"""
     t = unicodedata.normalize("NFKC", text).lower()
-    out: list[str] = _stemmer().stemWords(_WORD.findall(t))
+    lex = default_lexicon()
+    out: list[str] = _stemmer().stemWords(lex.words(t))
     for run in _CJK_RUN.findall(t):
         out.extend(run)
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
+    out.extend(["~" + c for c in lex.concepts(t)] * CONCEPT_TOKENS)
     return out
 
 
