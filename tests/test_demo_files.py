@@ -12,6 +12,8 @@ fails here. The shop's own files are hashed (products, events, judgments, defect
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -45,6 +47,20 @@ def test_default_demo_shop_files_are_byte_identical_to_before(tmp_path: Path) ->
         "gate.toml",
     }
     assert files_digest(out) == DEFAULT_DIGEST
+
+
+def test_the_demos_light_entry_writes_the_same_files(tmp_path: Path) -> None:
+    """`shopmind demo` generates with `python -m shopmind.demo.shopfiles` (no CLI imports): the
+    same files, byte for byte, as `shopmind demo-data`."""
+    out = tmp_path / "shop"
+    done = subprocess.run(
+        [sys.executable, "-m", "shopmind.demo.shopfiles", "--out", str(out), "--end", "2026-10-31"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "events" in done.stdout and "injected defects" in done.stdout
+    assert files_digest(out) == DEFAULT_DIGEST
+    assert (out / "assistant" / "orders.parquet").exists()
 
 
 def test_digest_sees_a_changed_byte(tmp_path: Path) -> None:

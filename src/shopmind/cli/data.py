@@ -23,13 +23,8 @@ from shopmind.cli.common import (
 )
 from shopmind.cli.listing import Listing
 from shopmind.config import load_config
+from shopmind.demo.shopfiles import DEMO_GATE_TOML  # noqa: F401 - re-exported by shopmind.cli
 from shopmind.quality.codes import CODES
-
-DEMO_GATE_TOML = """# Gate settings for the demo shop: its Chinese text is simplified Chinese, so traditional
-# characters that slip in are converted (OpenCC t2s). Pass with `shopmind ingest --config`.
-[gate]
-traditional_to_simplified = true
-"""
 
 
 def demo_data(
@@ -59,7 +54,7 @@ def demo_data(
     """
     from datetime import UTC, datetime
 
-    from shopmind.demo.generator import generate, write
+    from shopmind.demo.shopfiles import write_shop
 
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with user_errors():
@@ -69,23 +64,11 @@ def demo_data(
             raise UsageError(f"--end must be a date like 2026-10-31, not {end!r}") from None
     t0 = time.perf_counter()
     with console.status("generating the demo shop"):
-        shop = generate(
-            seed=seed, n_products=products, n_users=users, days=days, defect_rate=defect_rate, end=end_at
-        )
-        paths = write(shop, out_dir)
-        (out_dir / "gate.toml").write_text(DEMO_GATE_TOML, encoding="utf-8")
-        from shopmind.demo.assistant import assistant_data, write_assistant
-
-        # the shop assistant's knowledge (orders, policies, labelled questions) in its own folder
-        assistant = write_assistant(assistant_data(shop, seed=seed), out_dir / "assistant")
-    for name, path in paths.items():
-        frame = getattr(shop.batch, name, None)
-        rows = frame.height if frame is not None else shop.defects.height
+        tables, assistant, defects = write_shop(out_dir, seed, products, users, days, defect_rate, end_at)
+    for name, (rows, path) in tables.items():
         out.print(f"{name:10s} {rows:>9,} rows  {path}", markup=False, highlight=False)
-    out.print(f"{'assistant':10s} orders, policies, questions  {assistant['orders'].parent}", markup=False, highlight=False)  # fmt: skip
-    console.print(
-        f"done in {time.perf_counter() - t0:.1f}s; {shop.defects.height:,} injected defects (defects.parquet)"
-    )
+    out.print(f"{'assistant':10s} orders, policies, questions  {assistant}", markup=False, highlight=False)  # fmt: skip
+    console.print(f"done in {time.perf_counter() - t0:.1f}s; {defects:,} injected defects (defects.parquet)")
 
 
 def formats() -> None:

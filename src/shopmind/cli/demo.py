@@ -272,9 +272,10 @@ def _terminate_as_interrupt() -> None:
 
 
 def _start_generator(out_dir: Path, products: int, users: int, days: int) -> subprocess.Popen[bytes]:
-    """``shopmind demo-data`` in a child process, running at once (its table goes to this
-    terminal). A child, not this process: the server imports and starts here meanwhile."""
-    cmd = [sys.executable, "-m", "shopmind.cli", "demo-data", "--out", str(out_dir), "--seed", "42",
+    """``shopmind demo-data``'s files written by a child process, running at once (its table goes
+    to this terminal). A child, not this process: the server imports and starts here meanwhile;
+    ``shopmind.demo.shopfiles``, not the CLI: ~1 s fewer imports on the path to the first search."""
+    cmd = [sys.executable, "-m", "shopmind.demo.shopfiles", "--out", str(out_dir), "--seed", "42",
            "--products", str(products), "--users", str(users), "--days", str(days), "--defect-rate", "0.02"]  # fmt: skip
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
 
