@@ -57,6 +57,10 @@ def test_experiments_dashboard(base):
         assert d.find_element(By.ID, "detail-decision").text.startswith("treatment wins on conversion")
         metrics = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]
         assert any(m.startswith("conversion per session") for m in metrics)
+        # per lifecycle segment and the post-stratified estimate (experiments.strata)
+        seg = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-segments tbody tr")]
+        assert any("treatment · new" in r for r in seg)  # this shop's history is under 30 days old
+        assert sum("post-stratified" in r for r in seg) == 2  # conversion and revenue
         assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg") and d.find_elements(
             By.CSS_SELECTOR, "#detail-allocation svg"
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from shopmind.experiments import stats
+from shopmind.experiments import stats, strata
 from shopmind.experiments.definition import Experiment
 from shopmind.experiments.metrics import METRICS, PRE_COLUMNS, MetricDef, pre_period, unit_table
 
@@ -42,6 +42,8 @@ class MetricReadout:
     cs_lower: float
     cs_upper: float
     looks: list[Look] = field(default_factory=list)
+    # by lifecycle segment as of the start, and the post-stratified effect (experiments.strata)
+    stratified: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def readout(
     srm = stats.srm_check([counts[n] for n in names], [v.weight for v in exp.variants])
     pre = pre_period(events, exp.unit, start, pre_days)
     final_pre = final.join(pre, on="unit_id", how="left").fill_null(0.0)
+    segmented = strata.by_segment(final, strata.unit_segments(events, exp.unit, start))
 
     day0 = start.replace(hour=0, minute=0, second=0, microsecond=0)
     n_days = max(1, math.ceil((last - day0) / timedelta(days=1)))
@@ -184,10 +187,33 @@ def readout(
             p = looks[-1].pvalue if looks else 1.0
             lo = looks[-1].ci_lower if looks else -math.inf
             hi = looks[-1].ci_upper if looks else math.inf
-            results.append(MetricReadout(metric.name, metric.label, variant, cuped, eff, p, lo, hi, looks))
+            strat = _stratified(segmented, control, variant, metric)
+            results.append(
+                MetricReadout(metric.name, metric.label, variant, cuped, eff, p, lo, hi, looks, strat)
+            )
     return Readout(
         exp.name, counts, srm, srm.mismatch, results, _decide(srm, results, primary, alpha), n_days
     )
+
+
+def _stratified(table: pl.DataFrame, control: str, variant: str, metric: MetricDef) -> dict[str, Any] | None:
+    """The metric per lifecycle segment and the post-stratified effect, JSON-ready (None when a
+    variant has too few units or, for a ratio, no denominator)."""
+    c, t = table.filter(pl.col("variant") == control), table.filter(pl.col("variant") == variant)
+    if c.height < 2 or t.height < 2:
+        return None
+    den = metric.denominator
+    if den and (c[den].sum() == 0 or t[den].sum() == 0):
+        return None
+    r = strata.post_stratified(
+        c[metric.numerator].to_numpy(),
+        t[metric.numerator].to_numpy(),
+        c["segment"].to_numpy(),
+        t["segment"].to_numpy(),
+        control_denom=c[den].to_numpy() if den else None,
+        treatment_denom=t[den].to_numpy() if den else None,
+    )
+    return {**asdict(r), "variance_reduction": r.variance_reduction}
 
 
 def _decide(srm: stats.SRM, results: list[MetricReadout], primary: str, alpha: float) -> str:

@@ -49,10 +49,11 @@
     $("detail-title").textContent = name + " (" + body.status + ")";
     if (!r) {
       $("detail-decision").textContent = "No readout yet: run shopmind experiments readout " + name;
-      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-looks"]) $(id).replaceChildren();
+      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments", "detail-looks"]) $(id).replaceChildren();
       return;
     }
     if (r.kind === "interleave") {
+      $("detail-segments").replaceChildren();
       showInterleave(r);
       return;
     }
@@ -80,6 +81,7 @@
     $("detail-metrics").replaceChildren(
       table(["metric", "variant", "control", "variant value", "relative effect", "95 % interval", "p (fixed)", "p (always valid)", "CUPED"], rows)
     );
+    showSegments(r.metrics || []);
     const primary = (r.metrics || []).filter((m) => m.metric === "conversion")[0] || (r.metrics || [])[0];
     if (primary && primary.looks.length) {
       Charts.bars($("detail-looks"), {
@@ -90,6 +92,26 @@
     } else {
       $("detail-looks").replaceChildren();
     }
+  }
+
+  // conversion and revenue per lifecycle segment (as of the start), and the post-stratified effect:
+  // segments differ more than a variant moves them, so comparing within each removes that variance
+  function showSegments(metrics) {
+    const rows = [];
+    for (const m of metrics) {
+      const s = m.stratified;
+      if (!s || (m.metric !== "conversion" && m.metric !== "revenue_per_user")) continue;
+      for (const st of s.strata) {
+        rows.push([m.label, m.variant + " · " + st.segment.replace("_", " "), st.n_control + " / " + st.n_treatment,
+          num(st.control), num(st.treatment), num(st.effect), "weight " + pct(st.weight)]);
+      }
+      rows.push([m.label, m.variant + " · post-stratified", "", "", "", num(s.effect),
+        "[" + num(s.ci_lower) + ", " + num(s.ci_upper) + "], p " + pval(s.pvalue) +
+        (s.variance_reduction === null ? "" : ", variance " + (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)))]);
+    }
+    $("detail-segments").replaceChildren(
+      rows.length ? table(["metric", "variant · segment", "units (control / variant)", "control", "variant value", "effect", "weight / 95 % interval"], rows) : ""
+    );
   }
 
   // an interleaving readout: every shopper saw both rankers in one list; a list is won by the ranker
