@@ -364,15 +364,20 @@ def engine_section(
         "note": "SearchEngine.search(q, size=10) with default facets and highlighting; stages from timing_ms",
     }
     if first_seen_queries:
-        out["engine"]["first_seen"] = first_seen_section(eng, first_seen_queries)
+        out["engine"]["first_seen"] = first_seen_section(eng, first_seen_queries, data)
 
 
-def first_seen_section(eng: Any, queries: list[str]) -> dict[str, Any]:
+def first_seen_section(eng: Any, queries: list[str], data: EvalData | None = None) -> dict[str, Any]:
     """The first searches a freshly loaded release answers (issue 18 item 10): the engine is
     saved, then loaded in a new Python process — as a server loads a release — and the first
     ``queries`` (never searched before) are timed one by one. ``warm_up``: the load calls
-    ``SearchEngine.warm_up()`` (what ``serve`` does); ``cold``: it does not (where the old
-    0.1-5 s first searches came from: lazy model, jieba and parser loads)."""
+    ``SearchEngine.warm_up()`` and new queries are encoded in the request (``query_encoding =
+    "inline"``); ``background``: what ``serve`` does — ``warm_up()``, then
+    ``serve_in_background()``, so a new query is answered without the dense part while the
+    worker encodes it; its ``second_search`` is the same queries searched again once the worker
+    is done; ``cold``: no warm-up, inline (where the old 0.1-5 s first searches came from: lazy
+    model, jieba and parser loads). With ``data``, each answer's NDCG@10 is computed against the
+    judgments (the quality a first-seen query gets in that mode)."""
     import subprocess
     import tempfile
 
@@ -382,8 +387,10 @@ def first_seen_section(eng: Any, queries: list[str]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         eng.save(Path(tmp) / "engine")
         qfile = Path(tmp) / "queries.json"
-        qfile.write_text(json.dumps(queries), encoding="utf-8")
-        for mode in ("warm_up", "cold"):
+        qrels = {q: data.qrels[q] for q in queries} if data is not None else {}
+        payload = {"queries": queries, "qrels": qrels, "min_grade": data.min_grade if data else 0.0}
+        qfile.write_text(json.dumps(payload), encoding="utf-8")
+        for mode in ("warm_up", "background", "cold"):
             cmd = [
                 sys.executable,
                 __file__,
@@ -408,26 +415,52 @@ def first_seen_child(engine_dir: str, mode: str, queries_file: str) -> int:
     t0 = time.perf_counter()
     eng = SearchEngine.load(engine_dir)
     load_s = time.perf_counter() - t0
-    steps = eng.warm_up() if mode == "warm_up" else {}
+    from shopmind.search.metrics import ndcg_at_k
+
+    steps = eng.warm_up() if mode in ("warm_up", "background") else {}
+    if mode == "background":
+        eng.serve_in_background()
     warm_s = time.perf_counter() - t0 - load_s
-    ns = []
-    for q in json.loads(Path(queries_file).read_text(encoding="utf-8")):
-        s = time.perf_counter_ns()
-        eng.search(q, size=10)
-        ns.append(time.perf_counter_ns() - s)
+    payload = json.loads(Path(queries_file).read_text(encoding="utf-8"))
+    queries, qrels, min_grade = payload["queries"], payload["qrels"], payload["min_grade"]
+
+    def run() -> tuple[list[int], list[float], dict[str, int]]:
+        ns, gains, sources = [], [], {}
+        for q in queries:
+            s = time.perf_counter_ns()
+            r = eng.search(q, size=10)
+            ns.append(time.perf_counter_ns() - s)
+            sources[r.dense] = sources.get(r.dense, 0) + 1
+            if q in qrels:
+                g = ndcg_at_k(r.ids, qrels[q], 10, min_grade)
+                if g is not None:
+                    gains.append(g)
+        return ns, gains, sources
+
+    ns, gains, sources = run()
     enc = eng.encoder
-    print(
-        json.dumps(
-            {
-                "load_seconds": round(load_s, 3),
-                "warm_up_seconds": round(warm_s, 3),
-                "warm_up_steps": {k: round(v, 3) for k, v in steps.items()},
-                "first_query_ms": round(ns[0] / 1e6, 3),
-                "queries": stats(ns),
-                "teacher_words": getattr(enc, "stats", {}).get("teacher_words"),
-            }
-        )
-    )
+    res: dict[str, Any] = {
+        "load_seconds": round(load_s, 3),
+        "warm_up_seconds": round(warm_s, 3),
+        "warm_up_steps": {k: round(v, 3) for k, v in steps.items()},
+        "first_query_ms": round(ns[0] / 1e6, 3),
+        "queries": stats(ns),
+        "dense": sources,
+        "ndcg@10": round(float(np.mean(gains)), 4) if gains else None,
+        "ndcg@10_queries": len(gains),
+        "teacher_words": getattr(enc, "stats", {}).get("teacher_words"),
+    }
+    if mode == "background" and eng._background is not None:  # noqa: SLF001
+        eng._background.drain()  # noqa: SLF001
+        res["worker"] = dict(eng._background.stats)  # noqa: SLF001
+        ns2, gains2, sources2 = run()
+        res["second_search"] = {
+            "queries": stats(ns2),
+            "dense": sources2,
+            "ndcg@10": round(float(np.mean(gains2)), 4) if gains2 else None,
+        }
+        eng.stop_background()
+    print(json.dumps(res))
     return 0
 
 
@@ -571,7 +604,13 @@ def print_table(out: dict) -> None:
         if isinstance(fs, dict):
             print(
                 f"first-seen ({mode}): load {fs['load_seconds']} s, warm-up {fs['warm_up_seconds']} s, first query {fs['first_query_ms']} ms"
+                f", NDCG@10 {fs.get('ndcg@10')}, dense {fs.get('dense')}"
             )
+            if "second_search" in fs:
+                ss = fs["second_search"]
+                print(
+                    f"  same queries again after the worker: NDCG@10 {ss['ndcg@10']}, dense {ss['dense']}, p99 {ss['queries']['p99_ms']} ms"
+                )
     if h:
         print(
             f"HNSW recall@10 {h['recall_at_10']} (filter 50%: {h['filtered_50pct']['recall_at_10']}, 10%: {h['filtered_10pct']['recall_at_10']}), "

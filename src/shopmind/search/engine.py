@@ -46,6 +46,7 @@ matched and the parse is only reported.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -73,6 +74,7 @@ from shopmind.search.highlight import snippet as mark_snippet
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.money import check_currency, check_rates, price_sort_keys, query_currency, with_currency
 from shopmind.search.query import SORT_KEYS, Filters, Understood
+from shopmind.search.query_vectors import BackgroundQueryEncoder
 from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified  # noqa: F401 (re-exported)
 from shopmind.text.analysis import _CJK_RUN, Analyzer
 
@@ -181,6 +183,11 @@ class SearchConfig:
     #: ``traditional_to_simplified`` does to product text); None: decided at build from the
     #: catalog (on unless its Chinese titles are mostly traditional), saved resolved
     traditional_to_simplified: bool | None = None
+    #: a server's queries whose vector is not cached yet: "background" answers them without the
+    #: dense part and encodes them off the request path (``search/query_vectors.py``: a new query
+    #: never waits ~14 ms on e5); "inline" encodes them in the request. Builds and evaluations
+    #: always encode inline.
+    query_encoding: str = "background"
 
     def __post_init__(self) -> None:
         if self.encoder is not None and self.encoder not in ENCODERS:
@@ -191,6 +198,8 @@ class SearchConfig:
             raise ValueError("alpha must be in [0, 1]")
         if self.ltr not in ("auto", "off"):
             raise ValueError(f"unknown ltr {self.ltr!r}; valid: auto, off")
+        if self.query_encoding not in ("background", "inline"):
+            raise ValueError(f"unknown query_encoding {self.query_encoding!r}; valid: background, inline")
         self.currency_rates = check_rates(self.currency_rates)
         if isinstance(self.ltr_min_queries, bool) or not isinstance(self.ltr_min_queries, int) or self.ltr_min_queries < 2:  # fmt: skip
             raise ValueError(f"ltr_min_queries must be an integer >= 2, not {self.ltr_min_queries!r}")
@@ -232,6 +241,10 @@ class SearchResponse:
     notes: list[str] = field(default_factory=list)
     #: alternative queries when nothing matched ("did you mean"), never applied silently
     suggestions: list[str] = field(default_factory=list)
+    #: where the query vector came from (``query_vectors.DENSE_SOURCES``): "cached", "encoded"
+    #: in this request, "pending" (a new query answered without the dense part while it is
+    #: encoded in the background) or "none" (no dense part in this search)
+    dense: str = "none"
 
     def as_dict(self) -> dict[str, object]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -425,6 +438,7 @@ class SearchEngine:
         self._encoder = encoder
         self.vectors: np.ndarray | None = None
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._background: BackgroundQueryEncoder | None = None  # see serve_in_background
         self._ann: Any = None  # HNSW over the vector rows (see _refresh_ann)
         self._segmap: dict[int, tuple[object, int, np.ndarray]] = {}
         self.notes: list[str] = []
@@ -700,9 +714,9 @@ class SearchEngine:
         t2 = time.perf_counter()
         timing["lexical"] = (t2 - t1) * 1e3
 
-        qvec = None
+        qvec, dense_source = None, "none"
         if self.vectors is not None and tokens and self.encoder is not None:  # no model without vectors
-            qvec = self._query_vector(match_text)
+            qvec, dense_source = self._query_vector(match_text)
         t3 = time.perf_counter()
         timing["dense"] = (t3 - t2) * 1e3
 
@@ -787,6 +801,7 @@ class SearchEngine:
             timing_ms=timing,
             notes=notes,
             suggestions=suggestions,
+            dense=dense_source,
         )
 
     def _check_params(self, sort: object, page: object, size: object, facets: object) -> None:
@@ -955,21 +970,58 @@ class SearchEngine:
         matched += exp_hit
         return score, matched
 
-    def _query_vector(self, text: str) -> np.ndarray | None:
+    def _query_vector(self, text: str) -> tuple[np.ndarray | None, str]:
+        """The query's vector and where it came from (``SearchResponse.dense``)."""
         v = self._qvecs.get(text)
         if v is not None:
-            self._qvecs.move_to_end(text)
-            return v
+            with contextlib.suppress(KeyError):  # evicted by the worker meanwhile: v is still good
+                self._qvecs.move_to_end(text)
+            return v, "cached"
+        bg = self._background
+        if bg is not None and self.config.query_encoding == "background":
+            bg.submit(text)  # never waits: answered without the dense part this time
+            return None, "pending"
+        v = self._encode_query(text)
+        return (None, "none") if v is None else (v, "encoded")
+
+    def _encode_query(self, text: str) -> np.ndarray | None:
+        """Encode ``text`` and keep its vector in the LRU (None when the encoder fails)."""
         enc = self.encoder
         assert enc is not None
         try:
             v = l2_normalise(np.asarray(enc.encode_query(text), dtype=np.float32).reshape(-1))
         except Exception:  # an encoder failing on odd text must not fail the search
             return None
-        self._qvecs[text] = v
-        if len(self._qvecs) > self.config.query_vector_cache:
-            self._qvecs.popitem(last=False)
+        self._store_query_vector(text, v)
         return v
+
+    def _store_query_vector(self, text: str, v: np.ndarray) -> None:
+        self._qvecs[text] = v
+        while len(self._qvecs) > self.config.query_vector_cache:
+            self._qvecs.popitem(last=False)
+
+    def serve_in_background(self) -> bool:
+        """A server's engine: from now on new queries are encoded off the request path when
+        ``config.query_encoding`` is "background" (see ``search/query_vectors.py``). Returns
+        whether a background encoder runs (none without vectors or an encoder)."""
+        if self._background is not None:
+            return True
+        if self.config.query_encoding != "background" or self.vectors is None or self.encoder is None:
+            return False
+
+        def encode(text: str) -> np.ndarray:  # the encoder of now (a shop-tuned adapter may wrap it)
+            enc = self.encoder
+            assert enc is not None
+            return l2_normalise(np.asarray(enc.encode_query(text), dtype=np.float32).reshape(-1))
+
+        self._background = BackgroundQueryEncoder(encode, self._store_query_vector)
+        return True
+
+    def stop_background(self) -> None:
+        """Stop the background encoder (after what is queued); searches encode inline again."""
+        bg, self._background = self._background, None
+        if bg is not None:
+            bg.close()
 
     def _browse(self, mask: np.ndarray) -> _Candidates:
         rows = np.flatnonzero(mask)

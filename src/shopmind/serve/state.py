@@ -86,6 +86,7 @@ def load_release(folder: Path) -> LoadedRelease:
     attach_stockout(folder, engine, recs)  # [forecast] stockout: de-boost/hide products forecast to sell out
     if engine is not None:
         engine.warm_up()  # encoder, jieba, parser now (at release load), not on a shopper's first search
+        engine.serve_in_background()  # [search] query_encoding: new queries never wait on the encoder
     profiles = None
     if (folder / "profiles").exists():
         from shopmind.profiles.live import ProfileIndex
@@ -210,7 +211,9 @@ class Shop:
         self._replay(new)
         with self.lock:
             self._replay(new)  # whatever arrived while replaying outside the lock
-            self.current = new
+            old, self.current = self.current, new
+        if old is not None and old.engine is not None:
+            old.engine.stop_background()  # its worker would keep the old release in memory
         self.last_error = None
         if self.shop_id is None:
             self.shop_id = (new.manifest.get("shop") or {}).get("id")
@@ -269,6 +272,9 @@ class Shop:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        cur = self.current
+        if cur is not None and cur.engine is not None:
+            cur.engine.stop_background()
 
     # ---------------------------------------------------------------- live changes
     def sync(self) -> None:

@@ -1,0 +1,112 @@
+"""New queries encoded off the request path (issue 18 item 10): the worker, and the engine's
+"background" and "inline" modes — which thread encodes, what a first answer contains, and that
+the next search of the same query is fused with the vector the worker stored."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from shopmind.demo import generator as G
+from shopmind.search.engine import SearchConfig, SearchEngine
+from shopmind.search.query_vectors import BackgroundQueryEncoder
+from test_engine import TrigramEncoder
+
+
+class ThreadRecordingEncoder(TrigramEncoder):
+    """Trigram vectors; records the thread of every query encoding."""
+
+    def __init__(self) -> None:
+        self.query_threads: list[str] = []
+
+    def encode_query(self, text):
+        self.query_threads.append(threading.current_thread().name)
+        return super().encode_query(text)
+
+
+@pytest.fixture(scope="module")
+def shop() -> G.DemoShop:
+    return G.generate(seed=11, n_products=300, n_users=80, days=10, defect_rate=0.0)
+
+
+def _engine(shop, mode: str, enc: TrigramEncoder | None = None) -> SearchEngine:
+    cfg = SearchConfig(encoder=None, understand=False, dense_floor=0.3, query_encoding=mode, ltr="off")
+    return SearchEngine.build(shop.batch.products, None, cfg, encoder=enc or ThreadRecordingEncoder())
+
+
+def test_worker_stores_each_submitted_text_once_and_survives_failures() -> None:
+    stored: dict[str, np.ndarray] = {}
+    gate, started = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def encode(text: str) -> np.ndarray | None:
+        started.set()
+        gate.wait(5)
+        calls.append(text)
+        if text == "boom":
+            raise RuntimeError("encoder failed")
+        return None if text == "none" else np.full(3, len(text), dtype=np.float32)
+
+    bg = BackgroundQueryEncoder(encode, stored.__setitem__, max_pending=3)
+    try:
+        assert bg.submit("a")
+        assert started.wait(5)  # the worker holds "a"
+        assert bg.submit("a") and bg.pending("a")  # still pending: not queued twice
+        for t in ("boom", "none", "bbb"):
+            assert bg.submit(t)
+        assert not bg.submit("dropped")  # 3 waiting: full, dropped without blocking
+        gate.set()
+        bg.drain()
+        assert calls == ["a", "boom", "none", "bbb"]
+        assert set(stored) == {"a", "bbb"} and stored["bbb"].tolist() == [3.0, 3.0, 3.0]
+        assert bg.stats == {"submitted": 4, "encoded": 2, "dropped": 1, "failed": 2}
+        assert not bg.pending("a")
+        assert bg.submit("after failure")
+        bg.drain()
+        assert "after failure" in stored  # a failure did not stop the worker
+    finally:
+        bg.close()
+
+
+def test_background_answers_without_waiting_then_fuses_the_stored_vector(shop) -> None:
+    enc = ThreadRecordingEncoder()
+    eng = _engine(shop, "background", enc)
+    inline = _engine(shop, "inline")
+    lexical = SearchEngine.build(
+        shop.batch.products, None, SearchConfig(encoder=None, understand=False, ltr="off")
+    )
+    assert eng.serve_in_background()
+    try:
+        q = "lether jacket warm"
+        first = eng.search(q, size=20)
+        assert first.dense == "pending"
+        assert first.ids == lexical.search(q, size=20).ids  # the lexical answer, nothing half-fused
+        eng._background.drain()
+        assert enc.query_threads == ["shopmind-query-encoder"]  # never on the request thread
+        second = eng.search(q, size=20)
+        assert second.dense == "cached"
+        ref = inline.search(q, size=20)
+        assert ref.dense == "encoded" and second.ids == ref.ids
+        assert inline.search(q, size=20).dense == "cached"
+        assert eng.search("", size=5).dense == "none"  # browsing has no dense part
+    finally:
+        eng.stop_background()
+    assert eng._background is None
+    new = eng.search("cotton shirt blue", size=5)
+    assert new.dense == "encoded" and enc.query_threads[-1] == threading.current_thread().name
+
+
+def test_inline_mode_and_engines_without_vectors_never_start_a_worker(shop) -> None:
+    assert not _engine(shop, "inline").serve_in_background()
+    lexical = SearchEngine.build(shop.batch.products, None, SearchConfig(encoder=None, understand=False))
+    assert not lexical.serve_in_background()
+    assert lexical.search("jacket").dense == "none"
+
+
+def test_a_saved_engine_keeps_the_mode_and_rejects_an_unknown_one(shop, tmp_path) -> None:
+    eng = _engine(shop, "inline")
+    eng.save(tmp_path / "e")
+    loaded = SearchEngine.load(tmp_path / "e", encoder=TrigramEncoder())
+    assert loaded.config.query_encoding == "inline"
+    with pytest.raises(ValueError, match="query_encoding"):
+        SearchConfig(query_encoding="sometimes")
