@@ -178,6 +178,7 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
             x for x in rows if not (x["intent_ok"] and x["slots_ok"] and x["facts_ok"]) or x["unsupported"]
         ],
         "build_seconds": round(demo.build_s, 2),
+        "intent_calibration": dict(asst.model.calibration),
     }
 
 
