@@ -22,7 +22,10 @@ Parts (each prints a line and lands in the JSON):
    rankers from the search evaluation; noise rankers make the NDCG gap exactly 0.02). Sessions needed for 80 % power:
    A/B on clicks per session (Welch) vs team-draft interleaving (sign test), each closed form from
    simulated per-session outcome rates and checked by simulation at that size; under two click
-   models, position-based (PBM) and a cascade with satisfaction (DBN).
+   models, position-based (PBM) and a cascade with satisfaction (DBN). Beside the sign test, other
+   per-session credit statistics (``CREDIT_STATISTICS``: click difference - the served readout's
+   test -, click share, position-debiased, learned per-position weights), each with its sessions,
+   simulated power and A/A false-positive rate (identical rankers).
 5b. ``interleaving-real`` (only with ``--parts interleaving-real``): the same comparison with two
    rankers *from the search evaluation* (``REAL_PAIRS``: BM25F vs BM25F + LTR, bm25s vs tantivy, each
    ~0.02 apart in retrieval NDCG@10 on Home Depot), fitted and scored exactly as ``shopmind evaluate
