@@ -81,3 +81,10 @@ def test_calibrated_model_chooses_temperature_and_threshold_on_the_seed_split() 
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
     assert p.max() == pytest.approx(one[1].confidence, abs=1e-4)
     assert len(SEED) == len(INTENTS)
+
+
+def test_the_seed_model_is_trained_once_per_process() -> None:
+    from shopmind.assistant.intent import default_model
+
+    m = default_model()
+    assert default_model() is m and m.threshold == 0.5 and m.calibration["validation"] > 0

@@ -32,7 +32,7 @@ import polars as pl
 
 from shopmind.assistant import answer as A
 from shopmind.assistant.guard import unsupported
-from shopmind.assistant.intent import Embed, IntentModel
+from shopmind.assistant.intent import Embed, IntentModel, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
@@ -118,7 +118,9 @@ class Assistant:
         self.engine = engine
         self.pseudonym_key = pseudonym_key
         sections = list(sections)
-        self.model = model or IntentModel.calibrated(embed=intent_embed)
+        self.model = model or (
+            IntentModel.calibrated(embed=intent_embed) if intent_embed else default_model()
+        )
         self.phraser = phraser
         # None: the model's own hand-off threshold (chosen on the seed's validation split)
         self.threshold = self.model.threshold if threshold is None else threshold

@@ -12,6 +12,7 @@ learns that "status of ⟨id⟩" is about an order without memorising the seed's
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -238,6 +239,13 @@ class IntentModel:
             z = vals @ self.weights[uniq].astype(np.float64) + self.bias
         z = z + np.asarray(self._dense_logits([text])).reshape(-1) if self.dense is not None else z
         return self._prediction(_softmax(z[None, :] / self.temperature)[0])
+
+
+@functools.cache
+def default_model() -> IntentModel:
+    """The calibrated model of the built-in seed, trained once per process (~3 s: two fits):
+    every release's and every shop's assistant without its own model shares it (read-only)."""
+    return IntentModel.calibrated()
 
 
 def seed_pairs() -> list[tuple[str, str]]:
