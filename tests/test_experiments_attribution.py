@@ -104,6 +104,9 @@ def test_clicks_credit_exactly_the_response_they_name(app):
         {**base, "event_id": "e3", "type": "add_to_cart", "item_id": shown[1], "request_id": rid_search},
         # an old client without request ids: the session's latest list within 30 minutes
         {**base, "event_id": "e4", "item_id": shown[2]},
+        # a shopper outside the experiment: neither credited nor counted against it
+        {"type": "click", "user_id": "outsider", "session_id": "elsewhere", "event_id": "e5", "item_id": shown[0],
+         "request_id": rid_recs},
     ])  # fmt: skip
     c.app.state.interleave_log.flush()
     c.app.state.exposure_log.flush()

@@ -55,7 +55,7 @@ class Credited:
     outcome: np.ndarray
     unattributed: int  # credit events of an interleaved session whose item was in none of its lists
     by_request: int = 0  # credited by the event's request id (the rest by session and window)
-    other_responses: int = 0  # events whose request id is no list of this experiment: not credited
+    other_responses: int = 0  # interleaved sessions' events whose request id is no list of it: not credited
 
 
 def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta = CLICK_WINDOW) -> Credited:
@@ -91,8 +91,8 @@ def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta =
         hit = None
         if rid is not None:
             hit = of_request.get(rid)
-            if hit is None:
-                other += 1
+            if hit is None:  # counted for the interleaved sessions only (others were never in it)
+                other += (sid in by_key) if sid else (uid in by_key)
                 continue
             if item not in positions[hit]:
                 unattributed += 1
