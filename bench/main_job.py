@@ -52,8 +52,11 @@ def _get(port: int, path: str) -> tuple[int, dict]:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
             return r.status, json.loads(r.read().decode())
-    except urllib.error.HTTPError as e:
-        return e.code, {}
+    except urllib.error.HTTPError as e:  # /readyz's 503 says what is building
+        try:
+            return e.code, json.loads(e.read().decode())
+        except ValueError:
+            return e.code, {}
 
 
 def _hog() -> subprocess.Popen:

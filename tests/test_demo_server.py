@@ -137,3 +137,19 @@ def test_demo_on_a_busy_port_fails_with_one_line(tmp_path: Path) -> None:
     assert "is the port in use?" in errors[0]
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / "demo").exists() and not (tmp_path / "ws").exists()  # failed before any work
+
+
+def test_the_build_yields_the_cpu_to_the_server_after_its_first_release() -> None:
+    """After the first release the build's vector stage runs at nice 10, so the server's load of
+    that release (what the first search waits on) is not slowed by it."""
+    from shopmind.cli.demo import _yield_to_server
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, child.pid)
+        _yield_to_server(child)
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == max(10, before)
+    finally:
+        child.kill()
+        child.wait()
+    _yield_to_server(child)  # a build that already ended: nothing to do, no error

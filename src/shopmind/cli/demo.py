@@ -255,6 +255,19 @@ def _import_release_loaders() -> None:
     import shopmind.search.engine  # noqa: F401
 
 
+def _yield_to_server(builder: subprocess.Popen[bytes]) -> None:
+    """The first release is out: the build goes on with the text vectors (both cores: its
+    encoder and a recs child) while the server loads that release — the first search waits on
+    that load, the vectors wait on nothing a shopper sees. So the build runs at a lower priority
+    (nice 10, inherited by the processes and threads it starts from now on); on an idle machine
+    it still gets every core the server does not use."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):  # gone already, or no setpriority here
+        os.setpriority(os.PRIO_PROCESS, builder.pid, max(10, os.getpriority(os.PRIO_PROCESS, builder.pid)))
+
+
 def _check_server(server: BackgroundServer | None) -> None:
     if server is not None and (why := server.failed()) is not None:
         raise fail(why)
@@ -395,6 +408,8 @@ def _wait_first_release(
                 raise _build_failed(workspace, code)
             _check_server(server)
             time.sleep(0.1)
+    if server is not None:
+        _yield_to_server(builder)
     m = releases.manifest(releases.current_id() or "")
     if m["id"] == earlier:
         console.print(f"serving the earlier release {m['id']} while the new build runs")
