@@ -102,6 +102,30 @@ def test_gbm_uses_a_future_known_promotion() -> None:
     assert on > 12 and off < 5, (on, off)
 
 
+def test_gbm_tweedie_orders_intermittent_series_by_level_and_stays_positive() -> None:
+    """The default Tweedie loss (M5): on zero-inflated lumpy demand the forecast's level orders the
+    series as their true means do, and the log link keeps every forecast above zero (L2 clips to 0).
+    Measured here too: its level is ~25 % low on this sample (the log link's overfit bias, noted in
+    docs/BENCHMARKS.md), so the bound on the level is loose on purpose and checked on both sides."""
+    rng = np.random.default_rng(3)
+    n, T, h = 60, 220, 14
+    level = rng.uniform(0.5, 4.0, size=(n, 1))
+    sale = rng.uniform(size=(n, T + h)) < 0.3
+    y = np.where(sale, rng.geometric(1 / (level + 1), size=(n, T + h)), 0).astype(float)
+    truth = 0.3 * (level[:, 0] + 1)  # P(sale) x mean order size
+    panel = _panel(y[:, :T])
+    assert GlobalGBM().objective == "tweedie"
+    tw = GlobalGBM().forecast(panel, h)
+    assert (tw > 0).all()
+    ratio = tw.mean(axis=1) / truth
+    assert 0.6 < np.median(ratio) < 1.1, np.median(ratio)
+    rank = lambda v: np.argsort(np.argsort(v))  # noqa: E731
+    assert np.corrcoef(rank(tw.mean(axis=1)), rank(truth))[0, 1] > 0.5  # 0.66 here; unrelated levels give ~0
+    # the setting reaches LightGBM: squared error gives a different model
+    l2 = GlobalGBM(objective="regression").forecast(panel, h)
+    assert not np.allclose(tw, l2)
+
+
 def test_mase_matches_a_hand_computation() -> None:
     hist = np.array([[1.0, 3.0, 2.0, 4.0]])  # naive MAE = (2 + 1 + 2) / 3 = 5/3
     actual = np.array([[5.0, 5.0]])
