@@ -110,3 +110,29 @@ def test_a_saved_engine_keeps_the_mode_and_rejects_an_unknown_one(shop, tmp_path
     assert loaded.config.query_encoding == "inline"
     with pytest.raises(ValueError, match="query_encoding"):
         SearchConfig(query_encoding="sometimes")
+
+
+def test_a_served_release_encodes_new_queries_in_the_background(shop, tmp_path, monkeypatch) -> None:
+    """``serve.state.load_release`` (what a server runs on every release) starts the worker."""
+    import json
+
+    from shopmind.search import dense, engine
+    from shopmind.serve.state import load_release
+
+    monkeypatch.setitem(dense.ENCODERS, "trigram", ThreadRecordingEncoder)
+    monkeypatch.setitem(engine.ENCODERS, "trigram", ThreadRecordingEncoder)
+    cfg = SearchConfig(encoder="trigram", understand=False, dense_floor=0.3, ltr="off")
+    eng = SearchEngine.build(shop.batch.products, None, cfg, encoder=ThreadRecordingEncoder())
+    rel = tmp_path / "r1"
+    eng.save(rel / "search")
+    (rel / "catalog").mkdir()
+    shop.batch.products.write_parquet(rel / "catalog" / "products.parquet")
+    (rel / "release.json").write_text(json.dumps({"id": "r1", "components": {}}), encoding="utf-8")
+    served = load_release(rel).engine
+    try:
+        assert served._background is not None
+        assert served.search("leather jacket warm").dense == "pending"
+        served._background.drain()
+        assert served.search("leather jacket warm").dense == "cached"
+    finally:
+        served.stop_background()
