@@ -3,6 +3,8 @@ the loaded release) and logs its exposure with the request id, without an fsync 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -37,11 +39,22 @@ def users_in(ws, variant: str, n: int = 3) -> list[str]:
     return [u for u in (f"shopper-{i}" for i in range(200)) if a.assign(u)[0].variant == variant][:n]
 
 
+def settled(c: TestClient, params: dict[str, str]) -> dict:
+    """The answer once the query's vector is cached: a first-seen query is answered without its
+    dense part while a thread encodes it ([search] query_encoding = "background"), and each
+    variant's query text (with or without understanding) is a query of its own."""
+    deadline = time.monotonic() + 30
+    while (body := c.get("/v1/search", params=params).json()).get("dense") == "pending":
+        assert time.monotonic() < deadline, "the query vector never arrived"
+        time.sleep(0.1)
+    return body
+
+
 def test_variant_is_applied_per_request_and_exposure_logged(served):
     c, ws = served
-    plain = c.get("/v1/search", params={"q": Q}).json()
+    plain = settled(c, {"q": Q})
     assert "experiments" not in plain  # no id: the defaults, nothing logged
-    raw_engine = c.get("/v1/search", params={"q": Q, "understand": "false"}).json()
+    raw_engine = settled(c, {"q": Q, "understand": "false"})
     assert plain["total"] != raw_engine["total"]  # the query's price phrase matters on this shop
 
     seen = []
