@@ -29,6 +29,7 @@ import numpy as np
 
 from shopmind.forecast.ensemble import fit_forecast
 from shopmind.forecast.evaluate import load_panel
+from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.models import FAST_MODELS, make_models
 from shopmind.forecast.replay import moving_average, replay
 
@@ -46,6 +47,12 @@ def main() -> None:
     ap.add_argument("--review", type=int, default=7)
     ap.add_argument("--lead", type=int, default=7)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--gbm-objective",
+        default="tweedie",
+        choices=["tweedie", "regression"],
+        help="the global LightGBM's loss (regression = squared error, the model before 2026-12-04)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_replay.json"))
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -61,7 +68,11 @@ def main() -> None:
     rules: dict[str, list[tuple]] = {"ours_normal": [], "ours_conformal": [], "moving_average": []}
     for k in range(-(-args.days // args.review)):
         cut = sub.cut(start + k * args.review)
-        fc, *_ = fit_forecast(cut, make_models(REPLAY_MODELS), h, windows=2)
+        models = make_models(REPLAY_MODELS)
+        for m in models:
+            if isinstance(m, GlobalGBM):
+                m.objective = args.gbm_objective
+        fc, *_ = fit_forecast(cut, models, h, windows=2)
         rules["ours_normal"].append((fc.mean, fc.sigma))
         rules["ours_conformal"].append((fc.mean, fc.sigma, fc.upper))
         rules["moving_average"].append(moving_average(cut.y, h))
@@ -88,6 +99,7 @@ def main() -> None:
         "review_days": args.review,
         "lead_time_days": args.lead,
         "models": REPLAY_MODELS,
+        "gbm_objective": args.gbm_objective,
         "curve": curve,
         "seconds": round(time.perf_counter() - t0, 1),
         "load_average": os.getloadavg(),
