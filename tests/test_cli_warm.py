@@ -32,3 +32,27 @@ def test_a_successful_command_exits_zero(tmp_path: Path) -> None:
 
 def test_usage_without_separator_is_exit_2() -> None:
     assert run(["shopmind.cli"]) == 2
+
+
+def test_a_held_child_imports_only_when_told_and_runs_on_go(tmp_path: Path) -> None:
+    """``hold``: nothing is imported (nor run) until the first line; cancelled while held, it
+    exits quietly; told ``import`` then ``go`` (or ``go`` alone) it runs."""
+    held = Prewarmed(["formats"], ["shopmind.cli"], log=tmp_path / "never.log", hold=True)
+    held.cancel()
+    assert held.proc.returncode == 0 and not (tmp_path / "never.log").exists()
+    staged = Prewarmed(["formats"], ["shopmind.cli"], log=tmp_path / "staged.log", hold=True)
+    staged.start_imports()
+    staged.start_imports()  # once only
+    assert staged.go().wait(timeout=120) == 0
+    assert "online-retail" in (tmp_path / "staged.log").read_text(encoding="utf-8")
+    direct = Prewarmed(["formats"], ["shopmind.cli"], log=tmp_path / "direct.log", hold=True)
+    assert direct.go().wait(timeout=120) == 0
+    assert "online-retail" in (tmp_path / "direct.log").read_text(encoding="utf-8")
+    import io
+    import sys
+
+    sys_stdin, sys.stdin = sys.stdin, io.StringIO("")
+    try:
+        assert run(["--hold", "--"]) == 0  # stdin closed (empty line): nothing wanted, exit quietly
+    finally:
+        sys.stdin = sys_stdin

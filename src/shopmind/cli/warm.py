@@ -6,9 +6,12 @@ and the gate before doing any work — on the path to the first search (issue 17
 early, a child imports on the idle core while the parent generates the demo shop, then runs
 the moment it is told ``go``; told nothing (the parent failed or died), it exits quietly.
 
-``python -m shopmind.cli.warm [--log FILE] MODULE... -- ARGS...`` imports each MODULE, waits for
-one line on stdin, and runs ``shopmind ARGS...`` when the line is ``go`` (its output into FILE,
-opened only then: a command that never runs writes nothing anywhere).
+``python -m shopmind.cli.warm [--log FILE] [--hold] MODULE... -- ARGS...`` imports each MODULE,
+waits for one line on stdin, and runs ``shopmind ARGS...`` when the line is ``go`` (its output into
+FILE, opened only then: a command that never runs writes nothing anywhere). ``--hold``: the imports
+themselves wait for a first line (``import``, or ``go``): a child whose command comes late (the
+demo's build, after generation and ingest) starts its imports when a core is free for them instead
+of beside the generation that everything waits on.
 """
 
 from __future__ import annotations
@@ -41,11 +44,21 @@ class Prewarmed:
         modules: Sequence[str],
         log: Path | None = None,
         preexec_fn: Callable[[], None] | None = None,
+        hold: bool = False,
     ) -> None:
         cmd = [sys.executable, "-m", "shopmind.cli.warm"]
         cmd += ["--log", str(log)] if log is not None else []
+        cmd += ["--hold"] if hold else []
         cmd += [*modules, "--", *args]
+        self.held = hold
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, preexec_fn=preexec_fn)
+
+    def start_imports(self) -> None:
+        """A held child (``hold=True``) starts importing now; a no-op otherwise or once done."""
+        if self.held and self.proc.stdin is not None and not self.proc.stdin.closed:
+            self.proc.stdin.write(b"import\n")
+            self.proc.stdin.flush()
+            self.held = False
 
     def go(self) -> subprocess.Popen[bytes]:
         """Start the command (the child may still be importing: it starts when done)."""
@@ -74,11 +87,16 @@ def run(argv: Sequence[str]) -> int:
     log = None
     if argv[:1] == ["--log"]:
         log, argv = argv[1], argv[2:]
+    held = argv[:1] == ["--hold"]
+    argv = argv[1:] if held else argv
     cut = argv.index("--")
     modules, args = argv[:cut], argv[cut + 1 :]
+    line = sys.stdin.readline().strip() if held else "import"
+    if line not in ("import", "go"):
+        return 0  # the parent gave up before even the imports were wanted
     for name in modules:
         importlib.import_module(name)
-    if sys.stdin.readline().strip() != "go":
+    if line != "go" and sys.stdin.readline().strip() != "go":
         return 0  # the parent gave up before this command was needed
     if log is not None:
         Path(log).parent.mkdir(parents=True, exist_ok=True)
