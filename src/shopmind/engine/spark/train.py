@@ -247,7 +247,14 @@ def als(ev: DataFrame, data: Interactions, model: ALS | None = None, reg_param: 
     if reg_param is None:
         n_cells = cells.count()
         reg_param = float(params["regularization"]) * data.n_users / max(n_cells, 1)
-    blocks = max(2, cells.sparkSession.sparkContext.defaultParallelism)  # MLlib's 10 is for big clusters
+    sc = cells.sparkSession.sparkContext
+    blocks = max(2, sc.defaultParallelism)  # MLlib's 10 is for big clusters
+    if sc.getCheckpointDir() is None and sc.master.startswith("local"):
+        # without a checkpoint folder MLlib never cuts ALS's lineage: 15 iterations made task
+        # serialisation overflow the JVM stack now and then (a cluster sets spark.checkpoint.dir)
+        import tempfile
+
+        sc.setCheckpointDir(tempfile.mkdtemp(prefix="shopmind-als-"))
     spark_als = SparkALS(
         numUserBlocks=blocks,
         numItemBlocks=blocks,

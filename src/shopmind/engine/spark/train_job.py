@@ -7,6 +7,11 @@ events in, the release's ``recs/`` artefact out (``RecommendationService.save``)
 are ignored here); co-visitation, bought-together, popularity/trending and ALS are trained on
 Spark (``engine/spark/train.py``), the rest on the driver. ``--no-content`` leaves out the content
 neighbours (the bundled text encoder), which the driver would otherwise encode.
+
+``--vectors use|e5`` also encodes the products' search texts on the executors
+(``engine/spark/vectors.py``) into the workspace's vector cache (``--cache``, default
+``<workspace>/cache``, the folder ``shopmind build`` reads): a build with the same
+``[search] encoder`` then finds every product vector cached.
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True, help="folder to write the recs artefact into")
     ap.add_argument("--config", type=Path, default=None, help="shop TOML ([recs], [engine])")
     ap.add_argument("--no-content", action="store_true", help="no content neighbours (no text encoder)")
+    ap.add_argument(
+        "--vectors",
+        choices=["use", "e5"],
+        default=None,
+        help="also encode product texts on Spark with this encoder into the vector cache",
+    )
+    ap.add_argument(
+        "--cache", type=Path, default=None, help="vector cache folder (default: <workspace>/cache)"
+    )
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
 
     from shopmind.engine import load_engine
@@ -55,10 +69,19 @@ def main(argv: list[str] | None = None) -> int:
                           cfg.bought_neighbours)  # fmt: skip
     service = RecommendationService.fit(products, events, cfg, trained=parts)
     folder = service.save(args.out)
+    vectors = None
+    if args.vectors:
+        from shopmind.engine.spark.gate import to_spark_frame
+        from shopmind.engine.spark.vectors import cache_product_vectors
+
+        frame = to_spark_frame(
+            spark, products.select(c for c in ("title", "description") if c in products.columns)
+        )
+        vectors = cache_product_vectors(spark, frame, args.vectors, args.cache or args.workspace / "cache")
     print(json.dumps({
         "out": str(folder), "seconds": round(time.perf_counter() - t, 1), "events": events.height,
         "spark_master": spark.sparkContext.master,
-        "on_spark_s": round(service.timings.get("trained_elsewhere_s", 0.0), 1),
+        "on_spark_s": round(service.timings.get("trained_elsewhere_s", 0.0), 1), "vectors": vectors,
     }))  # fmt: skip
     return 0
 
