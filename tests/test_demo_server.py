@@ -153,3 +153,50 @@ def test_the_build_yields_the_cpu_to_the_server_after_its_first_release() -> Non
         child.kill()
         child.wait()
     _yield_to_server(child)  # a build that already ended: nothing to do, no error
+
+
+def test_sigterm_stops_the_demo_and_its_build_promptly(tmp_path: Path) -> None:
+    """uvicorn no longer owns the main thread: SIGTERM reaches the demo's main thread, which stops
+    the server and the build (still encoding vectors) without waiting for them to finish."""
+    import signal
+
+    port = _free_port()
+    ws = tmp_path / "ws"
+    log = open(tmp_path / "demo.log", "w")  # noqa: SIM115 - closed in finally
+    demo = subprocess.Popen(
+        [str(EXE), "demo", "--workspace", str(ws), "--demo-dir", str(tmp_path / "demo"), "--port", str(port),
+         "--products", "120", "--users", "40", "--days", "10"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait(lambda: _get(port, "/readyz")[0] == 200, "the first release", proc=demo)
+        assert "storefront: http://127.0.0.1:" in (tmp_path / "demo.log").read_text()
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+        log.close()
+    deadline = time.monotonic() + 20
+    while _children_working_on(ws):
+        assert time.monotonic() < deadline, f"left running: {_children_working_on(ws)}"
+        time.sleep(0.2)
+    try:  # the port is free again: nothing listens on it
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            raise AssertionError("something still listens on the demo's port")
+    except OSError:
+        pass
+
+
+def _children_working_on(ws: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if str(ws).encode() in cmd:
+                found.append(int(proc.name))
+    return found

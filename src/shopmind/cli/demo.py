@@ -131,8 +131,13 @@ def demo(
         if server is not None:
             server.wait()
     except BaseException:
-        ingest.cancel()
-        builder.cancel()
+        # children told nothing exit at once; one that was started is stopped, not waited for
+        # (a Ctrl-C while serving must not wait for the vector stage to end)
+        for child in (ingest, builder):
+            if child.proc.stdin is not None and not child.proc.stdin.closed:
+                child.cancel()
+            elif child.proc.poll() is None and child is ingest:
+                child.proc.terminate()
         if generator is not None and generator.poll() is None:
             generator.terminate()
         raise
