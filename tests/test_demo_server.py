@@ -200,3 +200,23 @@ def _children_working_on(ws: Path) -> list[int]:
             if str(ws).encode() in cmd:
                 found.append(int(proc.name))
     return found
+
+
+def test_release_loader_imports_run_at_low_priority_in_their_own_thread_only() -> None:
+    import threading
+
+    from shopmind.cli.demo import _import_release_loaders
+
+    seen: dict[str, int] = {}
+
+    def run() -> None:
+        _import_release_loaders()
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    if sys.platform == "linux":
+        assert seen["thread"] == max(10, before)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == before  # the process (the server) keeps its priority
