@@ -85,6 +85,13 @@ def _tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+class _NeverEncodes:
+    """A background encoder that accepts and drops: every search answers as a first-seen query."""
+
+    def submit(self, text: str) -> bool:
+        return True
+
+
 def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws, shop, tmp_path):
     gate, entered = threading.Event(), threading.Event()
     published: list[dict] = []
@@ -135,9 +142,9 @@ def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws,
             while not stop.is_set():
                 cur = served.current
                 for q in QUERIES:
-                    ids = cur.engine.search(q, size=10, facets=()).ids
+                    r = cur.engine.search(q, size=10, facets=())
                     whole = cur.engine.vectors is None or len(cur.engine.vectors) == cur.engine.catalog.n_rows
-                    seen.append((cur.id, q, ids, whole))
+                    seen.append((cur.id, q, r.ids, whole, r.dense))
 
         s = threading.Thread(target=searcher)
         s.start()
@@ -160,13 +167,29 @@ def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws,
     assert final["components"]["search"]["search_vectors"]["parts"] == "lexical+dense"
     # the superseded first release was pruned once the complete one was current
     assert first["id"] not in {m["id"] for m in Releases(ws).list()}
-    complete = load_release(ws / "releases" / final["id"])
-    expected_final = {q: complete.engine.search(q, size=10, facets=()).ids for q in QUERIES}
+    complete = load_release(ws / "releases" / final["id"]).engine
+    # a server answers a query before its vector exists without the dense part ("pending"), then
+    # fused ("cached"): each answer must be exactly one of the two, never a mix of vector sets
+    complete.stop_background()
+    fused = {q: complete.search(q, size=10, facets=()).ids for q in QUERIES}
+    complete._qvecs.clear()
+    complete._background = _NeverEncodes()
+    pending = {q: complete.search(q, size=10, facets=()).ids for q in QUERIES}
+    complete._background = None
     releases_seen = {rid for rid, *_ in seen}
     assert releases_seen == {first["id"], final["id"]}
-    for rid, q, ids, whole in seen:
+    for rid, q, ids, whole, dense in seen:
         assert whole, "a served engine held a partial vector set"
-        assert ids == (expected_first[q] if rid == first["id"] else expected_final[q]), (rid, q)
+        if rid == first["id"]:
+            assert dense == "none" and ids == expected_first[q], (rid, q)
+        else:
+            assert ids == (pending[q] if dense == "pending" else fused[q]), (rid, q, dense)
+    bg = served.current.engine._background
+    assert bg is not None  # the served complete release encodes new queries off the request path
+    bg.drain()
+    for q in QUERIES:  # once the worker stored them, the served answers are the fused ones
+        r = served.current.engine.search(q, size=10, facets=())
+        assert r.dense == "cached" and r.ids == fused[q], q
     assert served.build_status()["complete"] is True
     log.close()
 
@@ -308,6 +331,7 @@ def test_rebuild_encodes_only_changed_products_and_reuses_models(ws, shop, tmp_p
         SearchConfig(encoder="use", ltr="off"), cache_dir=cache,
     )  # fmt: skip
     served = load_release(ws / "releases" / m3["id"]).engine
+    served.stop_background()  # compare the engines' result sets: encode in the request, as fresh does
     served.reranker = None
     for q in [*QUERIES, "qwzzk", "zyxqv teal"]:
         got, want = served.search(q, size=100, facets=()), fresh.search(q, size=100, facets=())
