@@ -136,3 +136,18 @@ def test_a_served_release_encodes_new_queries_in_the_background(shop, tmp_path, 
         assert served.search("leather jacket warm").dense == "cached"
     finally:
         served.stop_background()
+
+
+def test_a_query_nothing_matches_lexically_is_encoded_in_the_request(shop) -> None:
+    """The vector is the whole answer then (a Chinese query over English titles): a first
+    answer of "no results" would be wrong, so the server waits for the encoder once."""
+    enc = ThreadRecordingEncoder()
+    eng = _engine(shop, "background", enc)
+    assert eng.serve_in_background()
+    try:
+        r = eng.search("xqjacketsx", size=10)
+        assert r.dense == "encoded" and r.total > 0
+        assert enc.query_threads == [threading.current_thread().name]
+        assert eng.search("jacket", size=10).dense == "pending"  # matches lexically: not waited for
+    finally:
+        eng.stop_background()

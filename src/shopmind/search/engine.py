@@ -716,7 +716,9 @@ class SearchEngine:
 
         qvec, dense_source = None, "none"
         if self.vectors is not None and tokens and self.encoder is not None:  # no model without vectors
-            qvec, dense_source = self._query_vector(match_text)
+            # nothing matched lexically (e.g. a Chinese query over English titles): the vector is
+            # the whole answer, so it is encoded in the request rather than answering "no results"
+            qvec, dense_source = self._query_vector(match_text, wait=not matched.any())
         t3 = time.perf_counter()
         timing["dense"] = (t3 - t2) * 1e3
 
@@ -970,15 +972,16 @@ class SearchEngine:
         matched += exp_hit
         return score, matched
 
-    def _query_vector(self, text: str) -> tuple[np.ndarray | None, str]:
-        """The query's vector and where it came from (``SearchResponse.dense``)."""
+    def _query_vector(self, text: str, wait: bool = False) -> tuple[np.ndarray | None, str]:
+        """The query's vector and where it came from (``SearchResponse.dense``). In background
+        mode a new query is queued and answered without it, unless ``wait``."""
         v = self._qvecs.get(text)
         if v is not None:
             with contextlib.suppress(KeyError):  # evicted by the worker meanwhile: v is still good
                 self._qvecs.move_to_end(text)
             return v, "cached"
         bg = self._background
-        if bg is not None and self.config.query_encoding == "background":
+        if bg is not None and self.config.query_encoding == "background" and not wait:
             bg.submit(text)  # never waits: answered without the dense part this time
             return None, "pending"
         v = self._encode_query(text)

@@ -6,7 +6,9 @@ cached yet without the dense part (lexical + understanding + the learned re-rank
 trained with missing dense features in mind: LightGBM routes a missing value down its learned
 default branch) and hands the text to one background thread; the vector lands in the engine's
 LRU, so the next search of that query (the shopper's next page, a refinement, the next shopper)
-is fused with it. The response says which happened (``dense`` in ``SearchResponse``).
+is fused with it. The response says which happened (``dense`` in ``SearchResponse``). A query that
+matches nothing lexically is the exception: its vector is its whole answer (a Chinese query over English
+titles), so it is encoded in the request rather than answered "no results".
 
 Builds and evaluations never use this: they encode inline, so what they measure and train on
 is deterministic. ``[search] query_encoding = "inline"`` keeps a server encoding on the request
