@@ -198,10 +198,6 @@ def passage_vectors(data: EvalData, enc: Encoder, cache: VectorCache) -> np.ndar
     return cache.passages(enc, texts)
 
 
-#: train the bench's re-ranker with copies of each query without dense features, as the product does
-LTR_MISSING_DENSE = True
-
-
 def train_ltr(data: EvalData, idx: LexicalIndex, dense: DenseIndex | None, cache: VectorCache, enc, queries):
     """An LTR reranker trained on judged queries disjoint from the measured ones, or None."""
     try:
@@ -220,8 +216,6 @@ def train_ltr(data: EvalData, idx: LexicalIndex, dense: DenseIndex | None, cache
         grades = np.array([data.qrels[q][c] for c in cands])
         y.append(grade_labels(grades, data.min_grade, data.max_grade))
         groups.append(len(cands))
-    if LTR_MISSING_DENSE:  # as the product trains (--ltr-missing-dense off: the model before)
-        X, y, groups = ext.with_missing_dense(X, y, groups)
     model = LTRModel().fit(np.vstack(X), np.concatenate(y), groups)
     return LTRReranker(
         ext, model
@@ -643,12 +637,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--first-seen-child", nargs=3, metavar=("ENGINE", "MODE", "QUERIES"), help=argparse.SUPPRESS
     )
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
-    ap.add_argument(
-        "--ltr-missing-dense",
-        choices=("on", "off"),
-        default="on",
-        help="train the re-ranker with no-dense copies of its queries (on: as shopmind builds it)",
-    )
     ap.add_argument("--ann-queries", type=int, default=500)
     ap.add_argument("--skip-hnsw", action="store_true")
     ap.add_argument("--skip-engine", action="store_true")
@@ -676,8 +664,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, folder: Path) -> dict:
-    global LTR_MISSING_DENSE
-    LTR_MISSING_DENSE = args.ltr_missing_dense == "on"
     data = load_dataset("home-depot", folder)
     ordered = select_queries(data.qrels, None)
     measured = ordered[: args.queries]
@@ -698,7 +684,6 @@ def run(args: argparse.Namespace, folder: Path) -> dict:
         "n_warmup_queries": len(warm),
         "n_ltr_train_queries": len(train),
         "encoder": args.encoder,
-        "ltr_missing_dense": args.ltr_missing_dense,
         "build": {},
     }
     cache = VectorCache(args.vectors)

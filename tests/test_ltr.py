@@ -241,28 +241,3 @@ def test_train_from_clicks_prefers_bought_products(extractor: FeatureExtractor) 
     )
     s = LTRReranker(extractor, model).rerank("lamp", None, ["3", "4"])
     assert s[1] > s[0]
-
-
-def test_training_adds_a_no_dense_copy_of_each_query_with_dense_scores(extractor: FeatureExtractor) -> None:
-    """A server answers a new query before its vector exists (query_encoding = "background"):
-    the model must have seen that case, so each group with cosines gets a copy without them."""
-    X = extractor.features("red shoe", ["1", "2", "4"])
-    with_cos = X.copy()
-    with_cos[:, F["dense_cos"]] = [0.9, 0.5, 0.7]
-    from shopmind.search.ltr.features import relative_columns
-
-    relative_columns(with_cos, extractor.alpha)
-    Xs, ys, gs = extractor.with_missing_dense(
-        [with_cos, X], [np.array([2, 0, 1]), np.array([1, 0, 0])], [3, 3]
-    )
-    assert gs == [3, 3, 3] and len(Xs) == 3  # only the group with cosines is copied
-    copy = Xs[2]
-    assert np.isnan(copy[:, F["dense_cos"]]).all() and np.isnan(copy[:, F["dense_rank"]]).all()
-    assert ys[2].tolist() == [2, 0, 1]
-    bm = copy[:, F["bm25f"]]
-    expect = (bm - bm.min()) / (bm.max() - bm.min())
-    assert np.allclose(copy[:, F["fusion"]], expect)  # fused from BM25F alone, as the engine does
-    assert not np.allclose(with_cos[:, F["fusion"]], expect)  # the original keeps its fused cosines
-    keep = [c for c in FEATURES if not c.startswith(("dense", "fusion"))]
-    idx = [F[c] for c in keep]
-    assert np.array_equal(np.nan_to_num(copy[:, idx], nan=-7), np.nan_to_num(with_cos[:, idx], nan=-7))

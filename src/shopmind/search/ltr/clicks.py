@@ -113,6 +113,5 @@ def train_from_clicks(
         groups.append(len(cands))
     if not groups:
         raise ValueError("no search session with a click on a known product: nothing to learn from")
-    X_parts, y_parts, groups = extractor.with_missing_dense(X_parts, y_parts, groups)
     model = LTRModel(params, num_rounds, levels=max(CLICK_GRADES.values()))
     return model.fit(np.vstack(X_parts), np.concatenate(y_parts), groups)

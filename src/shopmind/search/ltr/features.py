@@ -239,24 +239,6 @@ class FeatureExtractor:
         """Mask of the candidates the extractor (and the lexical index) knows."""
         return np.array([c in self.pos and c in self.index._where for c in candidate_ids], dtype=bool)
 
-    def with_missing_dense(
-        self, X_parts: list[np.ndarray], y_parts: list[np.ndarray], groups: list[int]
-    ) -> tuple[list[np.ndarray], list[np.ndarray], list[int]]:
-        """Training groups plus, for each one that has dense scores, a copy as a server sees the
-        query before its vector exists (``[search] query_encoding = "background"``): dense columns
-        missing, the list-relative columns recomputed from BM25F alone. Without these copies the
-        model never saw a missing cosine and routes it down whichever branch chance made, so a
-        first-seen query would be ranked by a model outside what it learned."""
-        Xs, ys, gs = list(X_parts), list(y_parts), list(groups)
-        for X, y, g in zip(X_parts, y_parts, groups, strict=True):
-            if np.isfinite(X[:, F["dense_cos"]]).any():
-                Z = X.copy()
-                Z[:, F["dense_cos"]] = np.nan
-                Xs.append(relative_columns(Z, self.alpha))
-                ys.append(y)
-                gs.append(g)
-        return Xs, ys, gs
-
     def features(
         self,
         query: str,

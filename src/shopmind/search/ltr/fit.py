@@ -202,7 +202,6 @@ def fit_engine_reranker(
                 groups.append(len(cands))
             if not groups:
                 raise ValueError("no training query has a product graded above the minimum")
-            X_parts, y_parts, groups = extractor.with_missing_dense(X_parts, y_parts, groups)
             model = LTRModel(num_rounds=num_rounds).fit(np.vstack(X_parts), np.concatenate(y_parts), groups)
         else:
             assert labels is not None
