@@ -2,9 +2,8 @@
 
 Why: e5-small spends ~14 ms of a core on one new query (p99 ~33 ms on 2 quiet cores), more than
 the whole rest of a search over 55k products. A server answers a query whose vector is not
-cached yet without the dense part (lexical + understanding + the learned re-ranker, which is
-trained with missing dense features in mind: LightGBM routes a missing value down its learned
-default branch) and hands the text to one background thread; the vector lands in the engine's
+cached yet without the dense part (lexical + understanding + the learned re-ranker with its
+cosine features missing) and hands the text to one background thread; the vector lands in the engine's
 LRU, so the next search of that query (the shopper's next page, a refinement, the next shopper)
 is fused with it. The response says which happened (``dense`` in ``SearchResponse``). A query that
 matches nothing lexically is the exception: its vector is its whole answer (a Chinese query over English
