@@ -987,12 +987,16 @@ class SearchEngine:
         v = self._encode_query(text)
         return (None, "none") if v is None else (v, "encoded")
 
-    def _encode_query(self, text: str) -> np.ndarray | None:
-        """Encode ``text`` and keep its vector in the LRU (None when the encoder fails)."""
+    def _query_vector_of(self, text: str) -> np.ndarray:
+        """``text`` through the engine's encoder of now (a shop-tuned adapter may wrap it)."""
         enc = self.encoder
         assert enc is not None
+        return l2_normalise(np.asarray(enc.encode_query(text), dtype=np.float32).reshape(-1))
+
+    def _encode_query(self, text: str) -> np.ndarray | None:
+        """Encode ``text`` and keep its vector in the LRU (None when the encoder fails)."""
         try:
-            v = l2_normalise(np.asarray(enc.encode_query(text), dtype=np.float32).reshape(-1))
+            v = self._query_vector_of(text)
         except Exception:  # an encoder failing on odd text must not fail the search
             return None
         self._store_query_vector(text, v)
@@ -1011,13 +1015,7 @@ class SearchEngine:
             return True
         if self.config.query_encoding != "background" or self.vectors is None or self.encoder is None:
             return False
-
-        def encode(text: str) -> np.ndarray:  # the encoder of now (a shop-tuned adapter may wrap it)
-            enc = self.encoder
-            assert enc is not None
-            return l2_normalise(np.asarray(enc.encode_query(text), dtype=np.float32).reshape(-1))
-
-        self._background = BackgroundQueryEncoder(encode, self._store_query_vector)
+        self._background = BackgroundQueryEncoder(self._query_vector_of, self._store_query_vector)
         return True
 
     def stop_background(self) -> None:
