@@ -143,8 +143,34 @@ def test_heldout3_has_followups_typos_privacy_probes_and_is_not_the_seed(data) -
     assert {q["intent"] for q in h3 if q["history"]} >= {"order_status", "product_search", "payment"}
     seed = {normalise(t) for v in SEED.values() for t in v}
     assert not [q["text"] for q in h3 if normalise(str(q["text"])) in seed]
-    # the last set drawn, from its own random stream
-    assert [q["set"] for q in data.questions[-len(h3) :]] == ["heldout3"] * len(h3)
+    # drawn after held-out-2, from its own random stream, in one run
+    sets = [q["set"] for q in data.questions]
+    first = sets.index("heldout3")
+    assert (
+        sets[first : first + len(h3)] == ["heldout3"] * len(h3) and "heldout3" not in sets[first + len(h3) :]
+    )
+
+
+# ------------------------------------------------------------------ held-out 4
+def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(data) -> None:
+    h4 = [q for q in data.questions if q["set"] == "heldout4"]
+    assert len(h4) >= 75
+    assert set(Counter(q["intent"] for q in h4)) == set(INTENTS)
+    assert {q["lang"] for q in h4} == {"en", "zh", "mixed"}
+    # two facts: two policy sections, two fields of one product, an order and a policy
+    multi = [q["expect"]["all"] for q in h4 if "all" in q["expect"]]
+    assert len(multi) >= 5 and all(len(m) == 2 for m in multi)
+    kinds = {tuple(sorted(next(iter(k for k in ("section", "field", "status") if k in e)) for e in m)) for m in multi}  # fmt: skip
+    assert kinds >= {("section", "section"), ("field", "field"), ("section", "status")}
+    # a follow-up that keeps the order named in the turn before ("has it shipped?")
+    kept = [q for q in h4 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert kept and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    probes = [q for q in h4 if q["expect"].get("no_data")]
+    assert len(probes) >= 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
+    seed = {normalise(t) for v in SEED.values() for t in v}
+    assert not [q["text"] for q in h4 if normalise(str(q["text"])) in seed]
+    assert [q["set"] for q in data.questions[-len(h4) :]] == ["heldout4"] * len(h4)  # the last set drawn
 
 
 def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:

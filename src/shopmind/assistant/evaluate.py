@@ -106,6 +106,8 @@ def source_texts(asst: Assistant, reply: Reply) -> list[str]:
 def fact_correct(asst: Assistant, q: dict, r: Reply) -> bool:
     """Whether the reply states every fact the labelled question expects."""
     e = q["expect"]
+    if "all" in e:  # a question needing several facts: every one must be stated
+        return all(fact_correct(asst, {**q, "expect": sub}, r) for sub in e["all"])
     cites = {(c["type"], c["id"]) for c in r.citations}
     if e.get("no_data"):
         return not any(t == "order" for t, _ in cites) and not any(

@@ -19,7 +19,9 @@ three canonical tables stay byte-identical and the assistant's tables are consis
   drawn from its own random stream so the other sets do not change), committed before the
   second round of intent/retrieval work and never used to tune it, plus "heldout3"
   (``demo.assistant_heldout3``: paraphrases, typos, follow-ups, id formats, privacy probes; its own
-  random stream; committed before the third round). The phrasings here are
+  random stream; committed before the third round), plus "heldout4" (``demo.assistant_heldout4``:
+  questions needing two facts, order follow-ups, shopper-style text; its own random stream;
+  committed before the fourth round). The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -37,6 +39,7 @@ import polars as pl
 
 from shopmind.demo import assistant_heldout2 as H
 from shopmind.demo import assistant_heldout3 as H3
+from shopmind.demo import assistant_heldout4 as H4
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -288,7 +291,35 @@ def _questions(
     _heldout3(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 3])), shop, orders, prods)
     for q in qs[n:]:
         q["set"] = "heldout3"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 4])), shop, orders, prods)
+    for q in qs[n:]:
+        q["set"] = "heldout4"
     return qs
+
+
+def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame) -> None:  # fmt: skip
+    """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``.
+    A question needing two facts is labelled ``{"all": [expect, expect]}``."""
+    n_ord = len(H4.ORDER_Q) + len(H4.ORDER_FOLLOWUP_Q) + len(H4.ORDER_POLICY_Q)
+    pick = rng.choice(orders.height, size=min(orders.height, n_ord + len(H4.PRIVACY_Q)), replace=False)
+    _order_questions(add, orders, H4.ORDER_Q, pick[: len(H4.ORDER_Q)])
+    rows = [orders.row(int(i), named=True) for i in pick[len(H4.ORDER_Q) : n_ord]]
+    for (lang, history, tpl), o in zip(H4.ORDER_FOLLOWUP_Q, rows, strict=False):
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"], history=[h.format(o=o["order_id"]) for h in history])  # fmt: skip
+    for (lang, tpl, section), o in zip(H4.ORDER_POLICY_Q, rows[len(H4.ORDER_FOLLOWUP_Q) :], strict=False):
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"all": [{"order_id": o["order_id"], "status": o["status"]}, {"section": section}]}, customer_id=o["customer_id"])  # fmt: skip
+    _privacy_probes(add, rng, orders, H4.PRIVACY_Q, pick[n_ord:])
+    _policy_questions(add, H4.POLICY_Q)
+    for lang, history, text, section in H4.POLICY_FOLLOWUP_Q:
+        add(lang, text, Q.POLICY_INTENT[section.split("-")[0]], {}, {"section": section}, history=history)
+    for lang, text, sections in H4.TWO_SECTION_Q:
+        add(lang, text, Q.POLICY_INTENT[sections[0].split("-")[0]], {}, {"all": [{"section": s} for s in sections]})  # fmt: skip
+    _product_questions(add, rng, shop, H4.PRODUCT_Q + H4.PRODUCT_TWO_Q)
+    _search_questions(add, rng, prods, H4.SEARCH_Q)
+    _search_followups(add, rng, prods, H4.SEARCH_FOLLOWUP_Q)
+    _compare_questions(add, rng, prods, H4.COMPARE_Q)
+    _canned_questions(add, H4.COMPLAINT_Q, H4.GREETING_Q, H4.OOS_Q)
 
 
 def _heldout3(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame) -> None:  # fmt: skip
@@ -298,22 +329,31 @@ def _heldout3(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop
     for (lang, history, tpl), i in zip(H3.ORDER_FOLLOWUP_Q, pick[len(H3.ORDER_Q) :], strict=False):
         o = orders.row(int(i), named=True)
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"], history=history)  # fmt: skip
-    for j, (tpl_lang, i) in enumerate(zip(H3.PRIVACY_Q, pick[len(H3.ORDER_Q) + len(H3.ORDER_FOLLOWUP_Q) :], strict=False)):  # fmt: skip
-        lang, tpl = tpl_lang
-        o = orders.row(int(i), named=True)
-        others = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"]
-        who = others[int(rng.integers(len(others)))] if j % 2 == 0 and not others.is_empty() else None
-        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
+    _privacy_probes(add, rng, orders, H3.PRIVACY_Q, pick[len(H3.ORDER_Q) + len(H3.ORDER_FOLLOWUP_Q) :])
     _policy_questions(add, H3.POLICY_Q)
     for lang, history, text, section in H3.POLICY_FOLLOWUP_Q:
         add(lang, text, Q.POLICY_INTENT[section.split("-")[0]], {}, {"section": section}, history=history)
     _product_questions(add, rng, shop, H3.PRODUCT_Q)
     _search_questions(add, rng, prods, H3.SEARCH_Q)
-    for lang, first, follow in H3.SEARCH_FOLLOWUP_Q:
-        c = _search_case(rng, prods, first, with_colour=True)
-        add(lang, follow.format(**c.fields), "product_search", {"price_max": float(c.cap), "colour": c.colour}, {"matches": c.matches, "category": c.path}, history=[first.format(**c.fields)])  # fmt: skip
+    _search_followups(add, rng, prods, H3.SEARCH_FOLLOWUP_Q)
     _compare_questions(add, rng, prods, H3.COMPARE_Q)
     _canned_questions(add, H3.COMPLAINT_Q, H3.GREETING_Q, H3.OOS_Q)
+
+
+def _privacy_probes(add: Callable[..., None], rng: np.random.Generator, orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
+    """Someone else's order: asked with another customer's id (even positions) or with none."""
+    for j, ((lang, tpl), i) in enumerate(zip(templates, pick, strict=False)):
+        o = orders.row(int(i), named=True)
+        others = orders.filter(pl.col("customer_id") != o["customer_id"])["customer_id"]
+        who = others[int(rng.integers(len(others)))] if j % 2 == 0 and not others.is_empty() else None
+        add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"no_data": True}, customer_id=who)  # fmt: skip
+
+
+def _search_followups(add: Callable[..., None], rng: np.random.Generator, prods: pl.DataFrame, templates: list[tuple[str, str, str]]) -> None:  # fmt: skip
+    """A price-capped search, then a colour in the next turn: the matches keep cap and category."""
+    for lang, first, follow in templates:
+        c = _search_case(rng, prods, first, with_colour=True)
+        add(lang, follow.format(**c.fields), "product_search", {"price_max": float(c.cap), "colour": c.colour}, {"matches": c.matches, "category": c.path}, history=[first.format(**c.fields)])  # fmt: skip
 
 
 def _order_questions(add: Callable[..., None], orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
@@ -338,11 +378,13 @@ def _product_questions(add: Callable[..., None], rng: np.random.Generator, shop:
         r = sample.row(k, named=True)
         if (lang == "en") == (r["language"] == "zh") and not ctx:
             continue  # ask for a product by name in the language of its title
-        value = {"price": f"{r['price']:.2f}", "stock": str(r["stock"]), "colour": _colour_key(r)}[field]
-        if value is None:
+        known = {"price": f"{r['price']:.2f}", "stock": str(r["stock"]), "colour": _colour_key(r)}
+        fields = field if isinstance(field, tuple) else (field,)  # a tuple: every one must be stated
+        if any(known[f] is None for f in fields):
             continue
+        each = [{"product_id": r["product_id"], "field": f, "value": known[f]} for f in fields]
         text = tpl.format(t=r["title"])
-        add(lang, text, "product_question", {"product_ids": [r["product_id"]]}, {"product_id": r["product_id"], "field": field, "value": value}, page_product=r["product_id"] if ctx else None)  # fmt: skip
+        add(lang, text, "product_question", {"product_ids": [r["product_id"]]}, each[0] if len(each) == 1 else {"all": each}, page_product=r["product_id"] if ctx else None)  # fmt: skip
 
 
 @dataclass
