@@ -20,9 +20,10 @@ the service, and events that change the very next response.
 Requests are validated (``RecsError`` names the bad parameter); odd events in ``record`` are
 reported per event in ``last_record_errors``, never raised.
 
-This module keeps the class with training, persistence, events and the contexts; the rest
-is split by job: ``config`` (value types), ``scoring``, ``attribution`` (which signal explains
-an item) and ``assemble`` (rules, exploration, live slot), mixed into the class.
+This module keeps the class with training, persistence and the contexts; the rest is split
+by job: ``config`` (value types), ``derive`` (the arrays ``fit`` precomputes for requests),
+``intake`` (``record``: live events), ``scoring``, ``attribution`` (which signal explains an
+item) and ``assemble`` (rules, exploration, live slot), mixed into the class.
 """
 
 from __future__ import annotations
@@ -33,38 +34,47 @@ import pickle
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES
+from shopmind.data.model import EVENT_TYPES
 from shopmind.recommend.als import ALS
 from shopmind.recommend.assemble import Assembler, relabel
 from shopmind.recommend.attribution import Attribution
-from shopmind.recommend.base import EVENT_KINDS, Generator, Interactions
+from shopmind.recommend.base import Generator, Interactions
 from shopmind.recommend.config import Ranked, Recommendation, RecsConfig
 from shopmind.recommend.content import ContentIndex, item_text, make_encoder
 from shopmind.recommend.covisit import CoVisitation
+from shopmind.recommend.derive import Derived, dominant_kind
 from shopmind.recommend.explain import co_event_reason
 from shopmind.recommend.explore import Explorer
-from shopmind.recommend.itemknn import ItemKNN, keep_top_per_row
-from shopmind.recommend.live import DAY, LiveState
+from shopmind.recommend.intake import POSITIVE_TYPES, EventIntake, _rows
+from shopmind.recommend.itemknn import ItemKNN
+from shopmind.recommend.live import LiveState
 from shopmind.recommend.popularity import CategoryPopularity, Popularity
-from shopmind.recommend.rules import Catalog, Filters, RecsError, boost_vector
+from shopmind.recommend.rules import Catalog, Filters, RecsError
 from shopmind.recommend.scoring import Scoring
 
 # RecsConfig and Recommendation live in ``config``; they are re-exported here because callers
 # import them from this module and releases pickled before the split name
-# ``shopmind.recommend.service.RecsConfig``.
-__all__ = ["Recommendation", "RecommendationService", "RecsConfig", "RecsError", "single_threaded_blas"]
+# ``shopmind.recommend.service.RecsConfig``. ``dominant_kind`` and ``POSITIVE_TYPES`` moved to
+# ``derive`` and ``intake``; re-exported for code that imported them from here.
+__all__ = [
+    "MAKERS",
+    "POSITIVE_TYPES",
+    "Recommendation",
+    "RecommendationService",
+    "RecsConfig",
+    "RecsError",
+    "dominant_kind",
+    "single_threaded_blas",
+]
 
 MAX_K = 200
-POSITIVE_TYPES = frozenset({"view", "click", "add_to_cart", "wishlist", "purchase"})
 
 
 def _trending(half_life_days: float = 7.0) -> Popularity:
@@ -87,7 +97,7 @@ MAKERS: dict[str, Callable[..., Generator]] = {
 }
 
 
-class RecommendationService(Scoring, Attribution, Assembler):
+class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assembler):
     """Fit once, then answer requests and absorb events (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -192,80 +202,6 @@ class RecommendationService(Scoring, Attribution, Assembler):
         self.explorer = Explorer(cfg.explore_share, seed=cfg.seed)
         return self
 
-    def _derive(self, events: pl.DataFrame, cobought: sp.csr_matrix | None = None) -> None:
-        """Arrays every request reads: neighbour lists, popularity orders, purchases, new items
-        (``cobought``: the co-purchase matrix when it was computed elsewhere)."""
-        cfg, data, n = self.config, self.data, len(self.catalog)
-        self.fit_now = float(data.seq_times.max(initial=0))
-        self.popularity = np.asarray(data.matrix.sum(axis=0)).ravel().astype(np.float64)
-        age = (self.fit_now - data.seq_times) / DAY
-        hl = self._trend_half_life()
-        self.trend = np.bincount(
-            data.seq_items, weights=data.seq_weights * np.power(0.5, age / hl), minlength=n
-        )
-        self.popular_order = np.lexsort((np.arange(n), -self.popularity))
-        self.cat_order: dict[int, np.ndarray] = {}
-        codes = self.catalog.top_code[self.popular_order]
-        for c in range(len(self.catalog.top_names)):
-            self.cat_order[c] = self.popular_order[codes == c]
-        cv = self.generators.get("covisit")
-        self.covisit = (
-            cv.neighbours_matrix
-            if isinstance(cv, CoVisitation)
-            else CoVisitation().fit(data).neighbours_matrix
-        )
-        self.covisit_t = self.covisit.T.tocsr()
-        self.cobought = cobought if cobought is not None else self._cobought(events)
-        self.covisit_kind = dominant_kind(data)
-        bought = events.filter((pl.col("type") == "purchase") & pl.col("user_id").is_not_null()
-                               & pl.col("item_id").is_not_null())  # fmt: skip
-        self.purchased: dict[str, np.ndarray] = {}
-        if bought.height:
-            idx = self.catalog.index
-            for user, items in bought.group_by("user_id").agg(pl.col("item_id").unique()).iter_rows():
-                self.purchased[str(user)] = np.array(sorted(idx[str(i)] for i in items if str(i) in idx))
-        created = self.catalog.created
-        newest = np.nanmax(created) if np.isfinite(created).any() else self.fit_now
-        ref = max(self.fit_now, float(newest))
-        counts = np.asarray((data.matrix > 0).sum(axis=0)).ravel()
-        is_new = (created >= ref - cfg.new_item_days * DAY) | ((counts == 0) & self.catalog.has_product)
-        self.new_items = np.flatnonzero(is_new)
-        self.new_items = self.new_items[
-            np.argsort(-np.nan_to_num(created[self.new_items], nan=-1), kind="stable")
-        ]
-        als = self.generators.get("als")
-        if isinstance(als, ALS):
-            self.item_factors = np.ascontiguousarray(np.asarray(als.model.item_factors), dtype=np.float32)
-            self.user_factors = np.asarray(als.model.user_factors, dtype=np.float32)
-            self.yty = (self.item_factors.T @ self.item_factors).astype(np.float64)
-        self.boosts = boost_vector(self.catalog, cfg.rules.boosts)
-
-    def _cobought(self, events: pl.DataFrame) -> sp.csr_matrix:
-        """Item x item purchase co-occurrence (same order, else session, else user-day), top-N."""
-        n = len(self.catalog)
-        frame = events.filter((pl.col("type") == "purchase") & pl.col("item_id").is_not_null())
-        if frame.height == 0:
-            return sp.csr_matrix((n, n), dtype=np.float32)
-        key = [pl.col(c).cast(pl.Utf8) for c in ("order_id", "session_id") if c in frame.columns]
-        ts = pl.col("timestamp")
-        day = (
-            ts.dt.date().cast(pl.Utf8)
-            if frame["timestamp"].dtype.is_temporal()
-            else (ts // 86400).cast(pl.Utf8)
-        )
-        key.append(pl.concat_str([pl.col("user_id").cast(pl.Utf8).fill_null(""), day], separator="|"))
-        frame = frame.select(pl.coalesce(key).alias("basket"), pl.col("item_id").cast(pl.Utf8)).unique()
-        idx = self.catalog.index
-        items = np.array([idx.get(i, -1) for i in frame["item_id"].to_list()])
-        baskets = frame["basket"].cast(pl.Categorical).to_physical().to_numpy()
-        ok = items >= 0
-        b = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (baskets[ok], items[ok])),
-                          shape=(int(baskets.max()) + 1, n))  # fmt: skip
-        co = (b.T @ b).tocsr()
-        co.setdiag(0)
-        co.eliminate_zeros()
-        return keep_top_per_row(co, self.config.bought_neighbours)
-
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path | str) -> Path:
         """Models as a pickle (trusted folders only), live state and exploration as JSON."""
@@ -295,64 +231,6 @@ class RecommendationService(Scoring, Attribution, Assembler):
         self.live = LiveState.from_dict(json.loads((src / "live.json").read_text(encoding="utf-8")))
         self.explorer = Explorer.from_state(json.loads((src / "explore.json").read_text(encoding="utf-8")))
         return self
-
-    # ------------------------------------------------------------------ events
-    def record(self, events: pl.DataFrame | Iterable[Mapping[str, Any]]) -> int:
-        """Apply events to the live state now; returns how many were applied.
-
-        Problems (unknown type or item, no user/session, bad timestamp) are listed per event
-        in ``last_record_errors`` as ``{"index", "error", ...}``; they never raise.
-        """
-        self.last_record_errors = []
-        applied = 0
-        for pos, ev in enumerate(_rows(events)):
-            problem, parsed = self._parse_event(ev)
-            if problem:
-                self.last_record_errors.append({"index": pos, "error": problem, "item_id": ev.get("item_id")
-                                                if isinstance(ev, Mapping) else None})  # fmt: skip
-                continue
-            if parsed is None:  # valid but nothing to learn (a search)
-                applied += 1
-                continue
-            visitor, item, type_, t, order = parsed
-            self.live.add(visitor, item, type_, t, order)
-            if type_ in POSITIVE_TYPES:
-                self.explorer.click(str(self.catalog.ids[item]))
-            applied += 1
-        return applied
-
-    def _parse_event(self, ev: Any) -> tuple[str | None, tuple[str, int, str, float, str | None] | None]:
-        if not isinstance(ev, Mapping):
-            return f"expected a mapping, got {type(ev).__name__}", None
-        type_ = ev.get("type")
-        if type_ not in EVENT_TYPES:
-            return f"unknown event type {type_!r}", None
-        user, session = ev.get("user_id"), ev.get("session_id")
-        if not user and not session:
-            return "needs user_id or session_id", None
-        visitor = str(user) if user else f"session:{session}"
-        ts = ev.get("timestamp")
-        if ts is None:
-            t = self.live.now
-        elif isinstance(ts, datetime):
-            t = ts.timestamp()
-        elif isinstance(ts, int | float) and not isinstance(ts, bool) and np.isfinite(ts):
-            t = float(ts) / (1e6 if ts > 1e14 else 1e3 if ts > 1e11 else 1.0)
-        elif isinstance(ts, str):  # ISO 8601, as the live log stores it (naive = UTC)
-            try:
-                dt = datetime.fromisoformat(ts.strip().replace("Z", "+00:00"))
-            except ValueError:
-                return f"bad timestamp {ts!r}", None
-            t = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
-        else:
-            return f"bad timestamp {ts!r}", None
-        item = ev.get("item_id")
-        if type_ in ITEMLESS_EVENT_TYPES and item is None:
-            return None, None
-        if item is None or str(item) not in self.catalog.index:
-            return f"unknown item {item!r}", None
-        order = ev.get("order_id") or ev.get("session_id")
-        return None, (visitor, self.catalog.index[str(item)], str(type_), t, str(order) if order else None)
 
     # ------------------------------------------------------------------ validation
     def _k(self, k: Any) -> int:
@@ -496,19 +374,6 @@ class RecommendationService(Scoring, Attribution, Assembler):
         )
 
 
-def dominant_kind(data: Interactions) -> str:
-    """The event type co-visitation pairs are mostly counted over: "view" when the shop logs
-    views or clicks, else its most frequent weighted type (Online Retail: "purchase")."""
-    kinds = getattr(data, "seq_kinds", None)
-    if kinds is None or not len(kinds):
-        return "view"
-    counts = np.bincount(kinds[kinds >= 0].astype(np.int64), minlength=len(EVENT_KINDS))
-    present = {EVENT_KINDS[c] for c in np.flatnonzero(counts)}
-    if present & {"view", "click"} or not present:
-        return "view"
-    return EVENT_KINDS[int(np.argmax(counts))]
-
-
 def single_threaded_blas() -> None:
     """Limit BLAS to one thread for the whole process (a serving process wants this).
 
@@ -517,11 +382,3 @@ def single_threaded_blas() -> None:
     fold-in into a 600 ms tail (measured here: p99 622 ms with 2 threads, 26 ms with 1).
     """
     threadpool_limits(1, "blas")
-
-
-def _rows(events: Any) -> Iterable[Any]:
-    if isinstance(events, pl.DataFrame):
-        return events.iter_rows(named=True)
-    if isinstance(events, Mapping):
-        return [events]
-    return events
