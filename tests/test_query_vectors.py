@@ -3,6 +3,8 @@
 the next search of the same query is fused with the vector the worker stored."""
 
 import threading
+import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -138,16 +140,79 @@ def test_a_served_release_encodes_new_queries_in_the_background(shop, tmp_path, 
         served.stop_background()
 
 
-def test_a_query_nothing_matches_lexically_is_encoded_in_the_request(shop) -> None:
+def test_a_query_nothing_matches_lexically_waits_for_its_vector_ahead_of_the_backlog(shop) -> None:
     """The vector is the whole answer then (a Chinese query over English titles): a first
-    answer of "no results" would be wrong, so the server waits for the encoder once."""
+    answer of "no results" would be wrong, so the request waits for the worker — its text
+    goes ahead of queries already queued."""
     enc = ThreadRecordingEncoder()
     eng = _engine(shop, "background", enc)
+    eng.config = replace(eng.config, no_match_wait_ms=10_000.0)  # generous: a loaded CI box
     assert eng.serve_in_background()
     try:
         r = eng.search("xqjacketsx", size=10)
         assert r.dense == "encoded" and r.total > 0
-        assert enc.query_threads == [threading.current_thread().name]
+        assert enc.query_threads == ["shopmind-query-encoder"]  # the worker, not the request
         assert eng.search("jacket", size=10).dense == "pending"  # matches lexically: not waited for
     finally:
         eng.stop_background()
+
+
+def test_urgent_texts_jump_the_queue() -> None:
+    gate, started = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def encode(text: str) -> np.ndarray:
+        started.set()
+        gate.wait(5)
+        order.append(text)
+        return np.ones(2, dtype=np.float32)
+
+    bg = BackgroundQueryEncoder(encode, lambda t, v: None)
+    try:
+        bg.submit("held")
+        assert started.wait(5)
+        for t in ("b1", "b2", "b3"):
+            bg.submit(t)
+        done = bg.submit("b3", urgent=True)  # already queued: moved ahead, encoded once
+        bg.submit("u", urgent=True)
+        gate.set()
+        assert done is not None and done.wait(5)
+        bg.drain()
+        assert order == ["held", "b3", "u", "b1", "b2"]
+        assert bg.stats["submitted"] == 5 and bg.stats["encoded"] == 5
+    finally:
+        bg.close()
+
+
+def test_a_slow_encoder_costs_a_no_match_query_at_most_the_wait_budget(shop) -> None:
+    """Issue 18 item 10: one slow encoding must not set the tail latency. Past the budget the
+    answer is empty, says "pending" and why; the next search of it has the vector."""
+    gate = threading.Event()
+
+    class SlowEncoder(ThreadRecordingEncoder):
+        def encode_query(self, text):
+            gate.wait(10)
+            return super().encode_query(text)
+
+    eng = _engine(shop, "background", SlowEncoder())
+    eng.config = replace(eng.config, no_match_wait_ms=30.0)
+    assert eng.serve_in_background()
+    try:
+        t = time.perf_counter()
+        r = eng.search("xqjacketsx", size=10)
+        took = (time.perf_counter() - t) * 1e3
+        assert r.dense == "pending" and r.total == 0
+        assert any("search again" in n for n in r.notes)
+        assert 30.0 <= took < 2_000  # waited the budget, not the encoder (held for 10 s)
+        gate.set()
+        eng._background.drain()
+        again = eng.search("xqjacketsx", size=10)
+        assert again.dense == "cached" and again.total > 0
+    finally:
+        gate.set()
+        eng.stop_background()
+
+
+def test_the_wait_budget_is_validated() -> None:
+    with pytest.raises(ValueError, match="no_match_wait_ms"):
+        SearchConfig(no_match_wait_ms=-1.0)

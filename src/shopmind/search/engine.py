@@ -188,6 +188,11 @@ class SearchConfig:
     #: never waits ~14 ms on e5); "inline" encodes them in the request. Builds and evaluations
     #: always encode inline.
     query_encoding: str = "background"
+    #: background mode: how long a query that matches nothing lexically (its vector is its whole
+    #: answer) waits for the worker to encode it, ahead of the queue; past it the answer is empty,
+    #: ``dense: "pending"``, and the next search has the vector. Bounds the tail latency (issue 18
+    #: item 10: one e5 call can take 25+ ms on a busy core)
+    no_match_wait_ms: float = 15.0
 
     def __post_init__(self) -> None:
         if self.encoder is not None and self.encoder not in ENCODERS:
@@ -198,6 +203,8 @@ class SearchConfig:
             raise ValueError("alpha must be in [0, 1]")
         if self.ltr not in ("auto", "off"):
             raise ValueError(f"unknown ltr {self.ltr!r}; valid: auto, off")
+        if not self.no_match_wait_ms >= 0:
+            raise ValueError(f"no_match_wait_ms must be >= 0, got {self.no_match_wait_ms!r}")
         if self.query_encoding not in ("background", "inline"):
             raise ValueError(f"unknown query_encoding {self.query_encoding!r}; valid: background, inline")
         self.currency_rates = check_rates(self.currency_rates)
@@ -741,6 +748,10 @@ class SearchEngine:
             applied = user_filters
             mask = self.catalog.mask(user_filters, rates)
             cands = self._browse(mask) if browse else self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)  # fmt: skip
+        if dense_source == "pending" and not len(cands.rows):
+            notes.append(
+                "no product matched the words; their meaning is being read — search again in a moment"
+            )
         if cands.required < len(set(tokens)) and len(cands.rows):
             notes.append(f"no product matched every query term; showing products matching {cands.required}")
         t4 = time.perf_counter()
@@ -981,8 +992,14 @@ class SearchEngine:
                 self._qvecs.move_to_end(text)
             return v, "cached"
         bg = self._background
-        if bg is not None and self.config.query_encoding == "background" and not wait:
-            bg.submit(text)  # never waits: answered without the dense part this time
+        if bg is not None and self.config.query_encoding == "background":
+            if not wait:
+                bg.submit(text)  # never waits: answered without the dense part this time
+                return None, "pending"
+            done = bg.submit(text, urgent=True)  # ahead of the backlog, waited for within a budget
+            if done is not None and done.wait(self.config.no_match_wait_ms / 1e3):
+                v = self._qvecs.get(text)
+                return (None, "none") if v is None else (v, "encoded")  # None: the encoder failed
             return None, "pending"
         v = self._encode_query(text)
         return (None, "none") if v is None else (v, "encoded")

@@ -52,7 +52,7 @@
   /* ------------------------------------------------------------------ search */
   let searchSeq = 0;
 
-  async function runSearch() {
+  async function runSearch(again) {
     syncControls();
     $("results-area").hidden = false;
     const seq = ++searchSeq;
@@ -79,6 +79,11 @@
       renderResults(res);
       // which search the list shows (scripts and tests can tell a fresh list from a stale one)
       $("results").dataset.state = stateQuery(state);
+      // nothing matched the words and the query's vector was still being computed (dense
+      // "pending"): ask once more shortly, when the meaning-based answer is ready
+      if (!again && res.dense === "pending" && !(res.hits || []).length) {
+        setTimeout(() => { if (seq === searchSeq) runSearch(true); }, 400);
+      }
     } catch (e) {
       if (seq !== searchSeq) return;
       $("search-error").textContent = e.message;
