@@ -89,12 +89,16 @@ def order_refused(oid: str | None, lang: str, signed_in: bool) -> Composed:
     return Composed(text, [oid])
 
 
-def policy_answer(section: object, lang: str) -> Composed:
-    """The retrieved policy section, quoted in the customer's language."""
-    heading, body = section.heading(lang), section.body(lang)  # type: ignore[attr-defined]
-    text = f"{heading}：{body}" if lang == "zh" else f"{heading}: {body}"
-    facts = [f"{h} {b}" for h, b in section.text.values()]  # type: ignore[attr-defined]
-    return Composed(text, facts, [{"type": "policy", "id": section.id}])  # type: ignore[attr-defined]
+def policy_answer(section: object, lang: str, more: tuple[object, ...] = ()) -> Composed:
+    """The retrieved policy section (and ``more`` sections a multi-part question asked about),
+    quoted in the customer's language, each cited."""
+    parts, facts, cites = [], [], []
+    for s in (section, *more):
+        heading, body = s.heading(lang), s.body(lang)  # type: ignore[attr-defined]
+        parts.append(f"{heading}：{body}" if lang == "zh" else f"{heading}: {body}")
+        facts.extend(f"{h} {b}" for h, b in s.text.values())  # type: ignore[attr-defined]
+        cites.append({"type": "policy", "id": s.id})  # type: ignore[attr-defined]
+    return Composed(("" if lang == "zh" else " ").join(parts), facts, cites)
 
 
 def _price(p: dict) -> str:
@@ -107,23 +111,25 @@ def product_fact(p: dict) -> str:
     return f"{p['product_id']} {p['title']} {p['price']} {p.get('currency')} stock {p.get('stock')} {attrs}"
 
 
-def product_answer(p: dict, field_: str, lang: str, colour: str | None) -> Composed:
-    """Price, stock or colour of one product."""
+def product_answer(p: dict, field_: str | list[str], lang: str, colour: str | None) -> Composed:
+    """Price, stock and/or colour of one product: every field the shopper asked for, in one
+    sentence ("how much is it and is it in stock?" needs both facts); the colour is skipped when
+    the catalog has none, and with nothing left the price is given."""
     pid, title = p["product_id"], p["title"]
-    if field_ == "stock":
-        n = p.get("stock") or 0
-        if lang == "zh":
-            text = f"{title}（{pid}）有货，库存{n}件。" if n > 0 else f"{title}（{pid}）目前缺货。"
-        else:
-            text = (
-                f"{title} ({pid}) is in stock ({n} available)."
-                if n > 0
-                else f"{title} ({pid}) is out of stock."
-            )
-    elif field_ == "colour" and colour:
-        text = f"{title}（{pid}）的颜色是{colour}。" if lang == "zh" else f"{title} ({pid}) is {colour}."
+    fields = [f for f in ([field_] if isinstance(field_, str) else field_) if f != "colour" or colour]
+    n = p.get("stock") or 0
+    if lang == "zh":
+        say = {"stock": f"有货，库存{n}件" if n > 0 else "目前缺货", "colour": f"颜色是{colour}", "price": f"售价{_price(p)}"}  # fmt: skip
     else:
-        text = f"{title}（{pid}）售价{_price(p)}。" if lang == "zh" else f"{title} ({pid}) costs {_price(p)}."
+        say = {"stock": f"is in stock ({n} available)" if n > 0 else "is out of stock", "colour": f"is {colour}", "price": f"costs {_price(p)}"}  # fmt: skip
+    phrases = [say[f] for f in dict.fromkeys(fields or ["price"])]
+    if lang == "zh" and phrases[0] == say["colour"]:
+        phrases[0] = "的" + phrases[0]  # "X的颜色是黑色"
+    text = (
+        f"{title}（{pid}）{'，'.join(phrases)}。"
+        if lang == "zh"
+        else f"{title} ({pid}) {' and '.join(phrases)}."
+    )
     return Composed(text, [product_fact(p)], [{"type": "product", "id": pid}], [pid])
 
 

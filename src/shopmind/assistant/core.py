@@ -36,7 +36,7 @@ from shopmind.assistant.intent import Embed, IntentModel, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
-from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
+from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex, clauses
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
@@ -49,8 +49,11 @@ _FIELD = (
     ("colour", re.compile(r"colou?r|颜色|什么色", re.I)),
     ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
 )
+_FIELD_CUE = re.compile("|".join(rx.pattern for _, rx in _FIELD), re.I)
 _CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
 MAX_CONVERSATIONS = 10_000
+#: policy sections one answer quotes at most (a message asking two policy questions gets both)
+MAX_SECTIONS = 2
 _POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
 
 
@@ -83,20 +86,27 @@ def _short(text: str) -> bool:
     return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
 
 
-def _field(text: str) -> str:
-    """Which fact of a product the message asks for: the lexicon's concepts first (typos
-    repaired: "availble" is stock), then the cue words, else the price."""
+def _fields(text: str) -> list[str]:
+    """Every fact of a product the message asks for ("how much and is it in stock?": price and
+    stock), the lexicon's concepts first (typos repaired: "availble" is stock), then the cue
+    words; none named: the price."""
     found = default_lexicon().concepts(text)
-    for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")):
-        if concept in found:
-            return name
-    return next((name for name, rx in _FIELD if rx.search(text)), "price")
+    out = [name for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")) if concept in found]  # fmt: skip
+    out += [name for name, rx in _FIELD if rx.search(text) and name not in out]
+    return out or ["price"]
+
+
+def _field(text: str) -> str:
+    """The first fact ``_fields`` reads (the one a single-fact question asks for)."""
+    return _fields(text)[0]
 
 
 @dataclass
 class _State:
     search_text: str = ""
     products: list[str] = field(default_factory=list)
+    #: the order the conversation is about ("has it shipped?" after naming it)
+    order_id: str | None = None
 
 
 class Assistant:
@@ -188,12 +198,18 @@ class Assistant:
         intent, conf = pred.intent, pred.confidence
         slots = self._slots(text, page_product)
         follow_up = False
+        if not slots.order_id and state.order_id and not slots.product_ids and _short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
+            slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
         if slots.order_id and intent not in ("return_refund", "complaint", "shipping"):
             intent, conf = "order_status", max(conf, 0.5)
         elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
             intent, conf = "compare", max(conf, 0.5)
         elif slots.product_ids and not slots.from_page and (intent in ("out_of_scope", "greeting") or conf < self.threshold):  # fmt: skip
             intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
+        elif slots.from_page and intent == "product_question" and conf < self.threshold and _FIELD_CUE.search(text):  # fmt: skip
+            # on a product's page, a product question the classifier ranks first but is unsure of
+            # that names a fact of a product (price, stock, colour): the page says which product
+            intent, conf = "product_question", max(conf, 0.5)
         elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and intent in ("shipping", "payment", "out_of_scope", "greeting"):  # fmt: skip
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
@@ -222,6 +238,8 @@ class Assistant:
             self._log_handoff(reply, text, conversation_id)
         if reply.suggested:
             state.products = reply.suggested
+        if slots.order_id:
+            state.order_id = slots.order_id
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
         return reply
 
@@ -278,18 +296,23 @@ class Assistant:
                 it["product_id"]: self.products.get(it["product_id"], {}).get("title", "")
                 for it in o["items"]
             }
-            return A.order_answer(o, titles, lang), False
+            c = A.order_answer(o, titles, lang)
+            more = self._clause_sections(text, (), skip=o["order_id"])
+            if more:  # "has it arrived and how long do I have to return it?": the policy too
+                p = A.policy_answer(more[0], lang, tuple(more[1:]))
+                c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
+            return c, False
         if intent in INTENT_TOPICS:
             hits = self.policy.search(text, None)
             if not hits:
                 return A.Composed(A.CANNED["unsure"][lang]), True
-            return A.policy_answer(self.policy.sections[hits[0][0]], lang), False
+            top = self.policy.sections[hits[0][0]]
+            return A.policy_answer(top, lang, tuple(self._clause_sections(text, (top.id,)))), False
         if intent == "product_question":
             if not slots.product_ids:
                 return A.Composed(A.CANNED["ask_product"][lang]), False
             p = self.products[slots.product_ids[0]]
-            fld = _field(text)
-            return A.product_answer(p, fld, lang, self.colour(p)), False
+            return A.product_answer(p, _fields(text), lang, self.colour(p)), False
         if intent == "compare":
             ids = list(slots.product_ids)
             if len(ids) < 2 and page_product in self.products and page_product not in ids:
@@ -300,6 +323,24 @@ class Assistant:
         if intent == "product_search":
             return self._search(text, lang, slots, state, follow_up), False
         return A.Composed(A.CANNED["greeting"][lang]), False
+
+    def _clause_sections(self, text: str, have: tuple[str, ...], skip: str | None = None) -> list[Section]:
+        """Sections a multi-part message asks for beyond ``have``: for each of its ``clauses``
+        (none naming ``skip``, the order id) that the classifier reads as a policy question above
+        the hand-off threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
+        parts = clauses(text)
+        if len(parts) < 2:
+            return []
+        out: list[str] = []
+        for part in parts:
+            if skip and skip.lower() in part.lower():
+                continue
+            pred = self.model.predict(part)
+            mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
+            hits = self.policy.search(part, None, k=1)
+            if mass >= self.threshold and hits and hits[0][1] > 0 and hits[0][0] not in (*have, *out):
+                out.append(hits[0][0])
+        return [self.policy.sections[s] for s in out[: MAX_SECTIONS - len(have)]]
 
     def _search(self, text: str, lang: str, slots: Slots, state: _State, follow_up: bool) -> A.Composed:
         query = text
