@@ -1,13 +1,17 @@
 """``shopmind experiments``: define, start, stop and read A/B and interleaving experiments.
 
 Definitions live in the workspace (``experiments.json``, see ``shopmind.experiments.registry``);
-``add`` takes a TOML file (format in ``shopmind.experiments.definition``). ``readout`` reads exposure
-records and events from files (Parquet, CSV or JSON Lines) and prints the allocation, the SRM check,
-every metric with its interval and always-valid p-value, and the decision. Errors: exit 2, one line.
+``add`` takes a TOML file (format in ``shopmind.experiments.definition``). ``readout`` reads the
+workspace's exposure log and live event log (or files given with ``--exposures`` / ``--events``:
+Parquet, CSV or JSON Lines) and prints the allocation, the SRM check, every metric with its interval
+and always-valid p-value, and the decision; revenue from live events without a price or quantity uses
+the served catalog's price and a quantity of 1, and the readout says how many (``experiments.live_events``).
+Errors: exit 2, one line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,8 +145,9 @@ def readout_cmd(
         Path | None,
         typer.Option(
             "--events",
-            help="Canonical events (Parquet/CSV/JSONL); an interleaving experiment defaults to the "
-            "events the server logged (POST /v1/events).",
+            help="Canonical events (Parquet/CSV/JSONL); default: the events the server logged "
+            "(POST /v1/events), a purchase without a price priced from the served catalog, without a "
+            "quantity counted as 1 (the readout says how many).",
         ),
     ] = None,
     exposures: Annotated[
@@ -171,8 +176,6 @@ def readout_cmd(
         if exp.kind == "interleave":
             _interleave_readout(exp, workspace, events, as_json)
             return
-        if events is None:
-            raise UsageError("--events FILE is needed for an A/B readout (the shop's canonical events)")
         if exposures is None:
             from shopmind.experiments.exposure import FILE, read_exposures
 
@@ -181,13 +184,23 @@ def readout_cmd(
                 raise UsageError(f"no exposures of {name!r} in {workspace / FILE}; pass --exposures FILE")
         else:
             ex = _utc(_frame(exposures), exposures)
-        ev = _utc(_frame(events), events)
+        notes: list[str] = []
+        if events is None:
+            from shopmind.experiments.live_events import read_live_events
+            from shopmind.store.livelog import LOG_FILE
+
+            live = read_live_events(workspace)
+            if live.frame.is_empty():
+                raise UsageError(f"no events in {workspace / LOG_FILE}; pass --events FILE")
+            ev, notes = live.frame, live.notes()
+        else:
+            ev = _utc(_frame(events), events)
         missing = {"experiment", "variant", "unit_id", "session_id", "kind", "n_results"} - set(ex.columns)
         if missing:
             raise UsageError(f"{exposures or 'exposures'}: missing column(s) {', '.join(sorted(missing))}")
         if "type" not in ev.columns:
             raise UsageError(f"{events}: missing column 'type'")
-        r = readout(exp, ex, ev, primary=primary)
+        r = dataclasses.replace(readout(exp, ex, ev, primary=primary), notes=notes)
     saved = save_readout(workspace, name, r.to_dict())
     if as_json:
         print(json.dumps(r.to_dict(), indent=2))
@@ -204,6 +217,8 @@ def readout_cmd(
                       f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
                       "yes" if m.cuped else "no")  # fmt: skip
     console.print(table)
+    for note in r.notes:
+        out.print(note)
     out.print(r.decision)
     console.print(f"saved {saved} (the experiments dashboard shows it)")
 

@@ -30,8 +30,7 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -309,31 +308,7 @@ def live_events(workspace: Any) -> pl.DataFrame:
     """The events the server has logged (``POST /v1/events``, the workspace's live log) as a frame
     of ``type, timestamp, user_id, session_id, item_id, request_id``: what a served experiment is credited from
     (ids as the log holds them, pseudonymised when the shop pseudonymises, like the lists)."""
-    from datetime import datetime
+    from shopmind.experiments.live_events import read_live_events
 
-    from shopmind.store.livelog import LOG_FILE, EventLog
-
-    schema = {
-        "type": pl.Utf8,
-        "timestamp": pl.Datetime("us", "UTC"),
-        "user_id": pl.Utf8,
-        "session_id": pl.Utf8,
-        "item_id": pl.Utf8,
-        "request_id": pl.Utf8,
-    }
-    if not (Path(workspace) / LOG_FILE).exists():
-        return pl.DataFrame(schema=schema)
-    log = EventLog(workspace)
-    try:
-        rows = log.events_after(0)
-    finally:
-        log.close()
-    out = []
-    for _seq, e in rows:
-        ts = datetime.fromisoformat(str(e["timestamp"])) if e.get("timestamp") else None
-        if ts is not None and ts.tzinfo is None:
-            ts = ts.replace(tzinfo=UTC)
-        out.append(
-            (e.get("type"), ts, e.get("user_id"), e.get("session_id"), e.get("item_id"), e.get("request_id"))
-        )
-    return pl.DataFrame(out, schema=schema, orient="row")
+    frame = read_live_events(workspace, fill_amounts=False).frame
+    return frame.select("type", "timestamp", "user_id", "session_id", "item_id", "request_id")

@@ -55,6 +55,8 @@ class Readout:
     metrics: list[MetricReadout]
     decision: str
     days: int
+    # how the events' amounts were completed (read from the live log without --events), one line each
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
