@@ -7,6 +7,8 @@ point) at the same target service level; they differ only in the demand estimate
 - ours (two forms): the per-class ensemble (shopmind.forecast.ensemble.fit_forecast) refitted at each review on
   the history up to that day; ``ours_normal`` sets levels at mean + z * sigma * sqrt(days) with sigma the
   series' backtest RMSE, ``ours_conformal`` at the backtest's quantile of demand summed over L and L + R;
+  ``ours_nb`` (2026-12-04) at the negative binomial quantile of that demand, per product, its dispersion
+  calibrated per demand class on the backtest's sums over L and L + R (counts.protection_upper);
 - baseline: the mean and standard deviation of the last 28 days' daily demand.
 
 Demand is the accepted net daily demand (adapter -> gate -> demand_panel). Each product starts at its
@@ -27,7 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from shopmind.forecast.ensemble import fit_forecast
+from shopmind.forecast import counts
+from shopmind.forecast.ensemble import chosen_backtest, fit_forecast
 from shopmind.forecast.evaluate import load_panel
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.models import FAST_MODELS, make_models
@@ -65,16 +68,25 @@ def main() -> None:
     sub = panel.subset(rows)
     demand = np.nan_to_num(sub.y[:, start:])
     h = args.lead + args.review
-    rules: dict[str, list[tuple]] = {"ours_normal": [], "ours_conformal": [], "moving_average": []}
+    rules: dict[str, list[tuple]] = {
+        "ours_normal": [],
+        "ours_conformal": [],
+        "ours_nb": [],
+        "moving_average": [],
+    }
     for k in range(-(-args.days // args.review)):
         cut = sub.cut(start + k * args.review)
         models = make_models(REPLAY_MODELS)
         for m in models:
             if isinstance(m, GlobalGBM):
                 m.objective = args.gbm_objective
-        fc, *_ = fit_forecast(cut, models, h, windows=2)
+        fc, bt, choice, _ = fit_forecast(cut, models, h, windows=2)
         rules["ours_normal"].append((fc.mean, fc.sigma))
         rules["ours_conformal"].append((fc.mean, fc.sigma, fc.upper))
+        pred_bt = chosen_backtest(bt, choice, fc.classes)
+        rules["ours_nb"].append(
+            (fc.mean, fc.sigma, counts.protection_upper(pred_bt, bt.actual, fc.classes, fc.mean))
+        )
         rules["moving_average"].append(moving_average(cut.y, h))
         print(
             f"review {k}: {cut.dates[-1]} forecast for {sub.n} products ({time.perf_counter() - t0:.0f}s)",
@@ -116,6 +128,7 @@ def main() -> None:
         labels = {
             "ours_normal": "forecast, mean + z sigma sqrt(days)",
             "ours_conformal": "forecast, conformal quantile of demand over L, L+R",
+            "ours_nb": "forecast, NB quantile per product (calibrated on sums over L, L+R)",
             "moving_average": "28-day moving average",
         }
         for key, label in labels.items():

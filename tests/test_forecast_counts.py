@@ -141,3 +141,69 @@ def test_calibrated_dispersion_gives_nominal_pit_on_new_data() -> None:
         assert np.all(lo[lv] <= hi[lv])
     # the wider class gets the wider distribution
     assert alphas[80][0] > alphas[80][-1] and truth[0, 0] > truth[-1, 0]
+
+
+def test_conformal_rule_reaches_the_finite_sample_level_where_nearest_may_not() -> None:
+    rng = np.random.default_rng(11)
+    mu = rng.uniform(0.05, 1.5, size=(60, 14))
+    y = _nb(rng, mu, 0.6)
+    classes = np.array(["intermittent"] * 60, dtype=object)
+    n = y.size
+    for lv in (80, 95):
+        target = counts.conformal_level(lv, n)
+        assert target == pytest.approx(np.ceil((n + 1) * lv / 100) / n)
+        conf = counts.calibrated_dispersion([mu], [y], classes, lv, seed=4)
+        near = counts.calibrated_dispersion([mu], [y], classes, lv, seed=4, rule="nearest")
+        cov = counts._pooled_pit(y, mu, conf["all"], lv, 4)
+        assert cov >= target - 1e-12  # the conformal rule never calibrates below its target
+        # and it is the smallest such dispersion on the grid: one step narrower falls short
+        i = int(np.flatnonzero(conf["all"] == counts.ALPHA_GRID)[0])
+        if i > 0:
+            assert counts._pooled_pit(y, mu, counts.ALPHA_GRID[i - 1], lv, 4) < target
+        assert abs(counts._pooled_pit(y, mu, near["all"], lv, 4) - lv / 100) <= abs(cov - lv / 100) + 1e-12
+    assert counts.conformal_level(80, 3) == 1.0  # ceil(4 * 0.8) / 3 capped
+    with pytest.raises(ValueError, match="rule"):
+        counts.calibrated_dispersion([mu], [y], classes, 80, rule="closest")
+
+
+def test_evaluate_reports_the_nearest_rule_beside_the_conformal_one() -> None:
+    rng = np.random.default_rng(12)
+    mu = rng.uniform(0.1, 2.0, size=(30, 1)) * (1 + 0.3 * np.sin(np.arange(120) / 3))[None, :]
+    panel = Panel(
+        ids=[f"p{i}" for i in range(30)],
+        dates=np.datetime64("2024-01-01") + np.arange(120),
+        y=_nb(rng, mu, 0.5),
+        freq="D",
+    )
+    res = run(
+        panel, horizon=7, windows=1, models=["SeasonalNaive", "TSB"], inner_windows=2, log=lambda _: None
+    )
+    f = res["models"][OURS]
+    for lv in (80, 95):
+        for key in (f"coverage_pit{lv}", f"coverage_pit{lv}_nearest"):
+            assert 0.5 < f[key] <= 1.0
+
+
+def test_protection_upper_is_a_calibrated_per_product_quantile_of_sums() -> None:
+    rng = np.random.default_rng(21)
+    n, h = 400, 14
+    level_mu = rng.uniform(0.05, 3.0, size=(n, 1))
+    mu = np.repeat(level_mu, h, axis=1)
+    classes = np.array(["lumpy"] * 200 + ["smooth"] * 200, dtype=object)
+
+    def draw() -> np.ndarray:
+        return np.vstack([_nb(rng, mu[:200], 3.0), _nb(rng, mu[200:], 0.1)])
+
+    upper = counts.protection_upper([mu, mu], [draw(), draw()], classes, mu)
+    for days, level in ((7, 0.95), (14, 0.99), (7, 0.8)):
+        q = upper(days, level)
+        assert q.shape == (n,) and np.all(q == np.round(q))
+        fresh = np.vstack([draw()[:, :days].sum(axis=1) for _ in range(5)])
+        cov = np.mean(fresh <= q[None, :])
+        assert cov == pytest.approx(level, abs=0.03)  # calibrated on new draws
+        assert upper(days, level) is q  # cached
+    q = upper(7, 0.95)
+    # per product: a bigger seller of the same class gets a higher level
+    small, big = np.argmin(level_mu[:200, 0]), np.argmax(level_mu[:200, 0])
+    assert q[big] > q[small]
+    assert np.all(upper(14, 0.95) >= upper(7, 0.95))

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
         LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
-        from shopmind.forecast.evaluate import FORMATS, load_panel, print_table, run
+        from shopmind.forecast.evaluate import FORMATS, load_panels, print_table, run
         from shopmind.forecast.models import make_models
         from shopmind.forecast.series import SeriesError
 
@@ -56,9 +56,9 @@ def register(app: typer.Typer) -> None:
             if names:
                 make_models(names)
             t0 = time.perf_counter()
-            panel, meta = load_panel(fmt, path, grain, level)
+            panel, daily, meta = load_panels(fmt, path, grain, level)
             print(f"{path}: {panel.n} series x {panel.T} periods ({time.perf_counter() - t0:.1f}s to load)")
-            result = run(panel, horizon, windows, names, inner_windows, max_series, seed)
+            result = run(panel, horizon, windows, names, inner_windows, max_series, seed, daily=daily)
         except (SeriesError, ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from None
         result.update(

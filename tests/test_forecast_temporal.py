@@ -1,0 +1,141 @@
+"""Temporal aggregation (shopmind.forecast.temporal) and the LightGBM training origins (gbm.training_origins)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopmind.forecast.evaluate import run
+from shopmind.forecast.gbm import training_origins
+from shopmind.forecast.models import SeasonalNaive, make_models
+from shopmind.forecast.series import Panel
+from shopmind.forecast.temporal import FromDaily, TemporalAgg, aggregate
+
+
+def _panel(y: np.ndarray, freq: str = "W") -> Panel:
+    step = 7 if freq == "W" else 1
+    return Panel(
+        ids=[f"s{i}" for i in range(y.shape[0])],
+        dates=np.datetime64("2024-01-01") + step * np.arange(y.shape[1]),
+        y=y.astype(float),
+        freq=freq,
+    )
+
+
+def test_aggregate_sums_buckets_aligned_to_the_end_and_marks_partial_ones_missing() -> None:
+    y = np.array([[np.nan, np.nan, 1, 2, 3, 4, 5], [1, 1, 1, 1, 1, 1, 1]], dtype=float)
+    agg = aggregate(_panel(y), 2)
+    # 7 periods -> the first is dropped, buckets (1,2) (3,4) (5,6)
+    assert agg.T == 3 and agg.freq == "W"
+    assert np.isnan(agg.y[0, 0]) and agg.y[0, 1:].tolist() == [5.0, 9.0]  # (nan, 1) is missing
+    assert agg.y[1].tolist() == [2.0, 2.0, 2.0]
+    assert agg.dates[-1] == _panel(y).dates[-1]  # the newest bucket ends at the last period
+    assert aggregate(_panel(y), 1) is not None and aggregate(_panel(y), 1).T == 7
+    with pytest.raises(ValueError, match="aggregation level"):
+        aggregate(_panel(y), 0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    rows=st.lists(st.lists(st.integers(0, 50), min_size=8, max_size=30), min_size=1, max_size=4),
+    k=st.integers(1, 5),
+)
+def test_aggregate_keeps_the_total_of_the_periods_it_uses(rows: list[list[int]], k: int) -> None:
+    T = min(len(r) for r in rows)
+    y = np.array([r[:T] for r in rows], dtype=float)
+    agg = aggregate(_panel(y), k)
+    used = (T // k) * k
+    assert agg.y.sum() == pytest.approx(y[:, T - used :].sum())
+
+
+def test_temporal_agg_keeps_a_flat_level_and_averages_levels() -> None:
+    y = np.full((3, 40), 6.0)
+    f = TemporalAgg(SeasonalNaive()).forecast(_panel(y), 13)
+    assert f.shape == (3, 13) and np.allclose(f, 6.0)
+    # a step at the end: naive per level sees the last bucket's mean, the combination averages them
+    y2 = np.zeros((1, 40))
+    y2[0, -1] = 8.0
+    f2 = TemporalAgg(SeasonalNaive(), levels=(1, 2, 4)).forecast(_panel(y2), 4)
+    assert np.allclose(f2, np.mean([8.0, 8.0 / 2, 8.0 / 4]))
+    assert TemporalAgg(make_models(["TSB"])[0]).name == "TSB@agg"
+
+
+def test_temporal_agg_skips_levels_with_too_few_buckets() -> None:
+    y = np.full((2, 6), 3.0)
+    f = TemporalAgg(SeasonalNaive(), levels=(1, 4)).forecast(_panel(y), 5)  # 1 bucket of 4: abstains
+    assert np.allclose(f, 3.0)
+
+
+@pytest.mark.parametrize(("T", "h", "freq"), [(41, 13, "W"), (700, 14, "D"), (28, 13, "W")])
+def test_training_origins_default_is_the_last_n_and_cover_reaches_every_step(
+    T: int, h: int, freq: str
+) -> None:
+    stride = max(1, h // 3) if freq == "D" else 1
+    old = [T - 1 - j * stride for j in range(1, 13) if T - 1 - j * stride >= 1]
+    assert training_origins(T, h, freq, 12) == old  # unchanged default
+    cover = training_origins(T, h, freq, 12, cover_horizon=True)
+    per_step = [sum(1 for t in cover if T - 1 - t >= s) for s in range(1, h + 1)]
+    full = [sum(1 for t in old if T - 1 - t >= s) for s in range(1, h + 1)]
+    if freq == "W":
+        assert full[-1] == 0  # the weekly default has no origin for step 13: the diagnosis
+    if 2 * (12 + h) * stride < T:
+        assert min(per_step) >= 12
+    assert all(c >= f for c, f in zip(per_step, full, strict=True))
+
+
+def _daily_and_weekly(days: int, start: str = "2024-01-01") -> tuple[Panel, Panel]:
+    """A daily panel (2024-01-01 is a Monday) with a weekly pattern and its Monday-dated weekly sums."""
+    pattern = np.array([1, 2, 3, 4, 5, 6, 7], dtype=float)
+    y = np.vstack([np.resize(pattern, days), 2 * np.resize(pattern, days)])
+    daily = Panel(ids=["a", "b"], dates=np.datetime64(start) + np.arange(days), y=y, freq="D")
+    full = days // 7
+    wk = y[:, : full * 7].reshape(2, full, 7).sum(axis=2)
+    weekly = Panel(ids=["b", "a"], dates=np.datetime64(start) + 7 * np.arange(full), y=wk[::-1], freq="W")
+    return daily, weekly
+
+
+def test_from_daily_sums_the_daily_forecast_to_aligned_weeks() -> None:
+    daily, weekly = _daily_and_weekly(70)
+    model = FromDaily(daily, SeasonalNaive())
+    assert model.name == "SeasonalNaive@daily"
+    f = model.forecast(weekly.cut(6), 3)  # cut after 6 weeks: the daily history is cut at day 42
+    assert f.shape == (2, 3)
+    assert np.allclose(f[0], 56.0) and np.allclose(f[1], 28.0)  # ids matched, not positions
+    # a daily history ending inside the last week (Wednesday): the week's rest is skipped, not shifted
+    short = Panel(ids=daily.ids, dates=daily.dates[:45], y=daily.y[:, :45].copy(), freq="D")
+    short.y[:, 42:45] = 100.0  # Mon-Wed of week 7 sold a lot: SeasonalNaive repeats those days next week
+    g = FromDaily(short, SeasonalNaive()).forecast(weekly.cut(7), 1)
+    assert np.allclose(g[1], 3 * 100 + 4 + 5 + 6 + 7)
+
+
+def test_from_daily_refuses_wrong_grains_and_unknown_ids() -> None:
+    daily, weekly = _daily_and_weekly(70)
+    with pytest.raises(ValueError, match="daily panel"):
+        FromDaily(weekly, SeasonalNaive())
+    with pytest.raises(ValueError, match="weekly panels"):
+        FromDaily(daily, SeasonalNaive()).forecast(daily, 2)
+    other = Panel(ids=["zz"], dates=weekly.dates, y=weekly.y[:1], freq="W")
+    with pytest.raises(ValueError, match="'zz'"):
+        FromDaily(daily, SeasonalNaive()).forecast(other, 2)
+
+
+def test_evaluate_weighs_the_daily_model_on_weekly_store_data() -> None:
+    rng = np.random.default_rng(3)
+    days = 7 * 60
+    lam = rng.uniform(0.2, 3.0, size=(24, 1)) * (1 + 0.5 * (np.arange(days) % 7 == 5))[None, :]
+    y = rng.poisson(lam).astype(float)
+    daily = Panel(ids=[f"p{i}" for i in range(24)], dates=np.datetime64("2024-01-01") + np.arange(days), y=y)
+    weekly = Panel(
+        ids=daily.ids,
+        dates=np.datetime64("2024-01-01") + 7 * np.arange(60),
+        y=y.reshape(24, 60, 7).sum(axis=2),
+        freq="W",
+    )
+    res = run(weekly, 4, 1, ["SeasonalNaive", "LightGBM"], 2, log=lambda _: None, daily=daily)
+    assert {"LightGBM@daily", "LightGBM", "SeasonalNaive", "ours"} <= set(res["models"])
+    assert res["models"]["LightGBM@daily"]["mase"] > 0
+    # without LightGBM asked for, no daily model either
+    res2 = run(weekly, 4, 1, ["SeasonalNaive"], 2, log=lambda _: None, daily=daily)
+    assert "LightGBM@daily" not in res2["models"]
