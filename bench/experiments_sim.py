@@ -65,6 +65,7 @@ from shopmind.experiments import ope, stats
 from shopmind.experiments.assign import Assigner, unit_uniform
 from shopmind.experiments.definition import parse_experiments
 from shopmind.experiments.interleave import credit, credit_counts, credit_diff_test, sign_test, team_draft
+from shopmind.experiments.interleave_prob import marginal_credit, probabilistic_interleave
 from shopmind.search.metrics import ndcg_at_k
 
 WINDOW_START = datetime(2011, 9, 1)
@@ -361,6 +362,16 @@ def attract(grade: float) -> float:
     return 0.05 + 0.6 * ((grade - 1) / 2) ** 2
 
 
+class _Flat(dict):
+    """Every product the same grade (2): clicks that depend on the position only."""
+
+    def __missing__(self, key: str) -> float:
+        return 2.0
+
+
+FLAT = _Flat()
+
+
 def simulate_clicks(
     items: list[str], grades: dict[str, float], model: str, rng: random.Random, propensity: float = 1.0
 ) -> list[int]:
@@ -439,6 +450,10 @@ def _sessions_needed(
     il_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
     aa_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
     aa_rng = random.Random(seed + 7)
+    # probabilistic interleaving and the random-click sessions draw from streams of their own, so the
+    # team-draft and A/B figures replay unchanged
+    pi_rng, pi_aa_rng, null_rng = random.Random(seed + 11), random.Random(seed + 13), random.Random(seed + 17)
+    null = {"diff": np.zeros(m), "pi": np.zeros(m)}  # credit under clicks that ignore the items (H0)
     for s in range(m):
         q = prng.randrange(len(queries))
         g = queries[q]
@@ -458,6 +473,22 @@ def _sessions_needed(
         same = team_draft(rank_b[q], rank_b[q], 10, aa_rng)
         u = aa_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
         _session_credits(aa_stat, s, same, simulate_clicks(list(same.items), g, model, aa_rng, u))
+        # probabilistic interleaving (marginalised credit) of the same query
+        pshown = probabilistic_interleave(rank_a[q][:10], rank_b[q][:10], 10, pi_rng)
+        u = pi_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        pa_, pb_ = marginal_credit(pshown, simulate_clicks(list(pshown.items), g, model, pi_rng, u))
+        il_stat["pi"][s] = pb_ - pa_
+        psame = probabilistic_interleave(rank_b[q][:10], rank_b[q][:10], 10, pi_aa_rng)
+        u = pi_aa_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        pa_, pb_ = marginal_credit(psame, simulate_clicks(list(psame.items), g, model, pi_aa_rng, u))
+        aa_stat["pi"][s] = pb_ - pa_
+        # the fidelity condition: different rankers, clicks by position only (every item alike)
+        u = null_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        ca_, cb_ = credit_counts(shown, simulate_clicks(list(shown.items), FLAT, model, null_rng, u))
+        null["diff"][s] = cb_ - ca_
+        u = null_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
+        pa_, pb_ = marginal_credit(pshown, simulate_clicks(list(pshown.items), FLAT, model, null_rng, u))
+        null["pi"][s] = pb_ - pa_
     z = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(0.8)
     ab_sizes: dict[str, float | None] = {}
     for k, (xa, xb) in per.items():
@@ -470,7 +501,7 @@ def _sessions_needed(
     pa, pb = (outcome == 0).mean(), (outcome == 1).mean()
     # per session the score is +1 (B wins), -1 (A wins), 0 (tie): a one-sample z on its mean
     il_sessions = math.ceil(z * z * (pa + pb - (pb - pa) ** 2) / (pb - pa) ** 2)
-    credits = _credit_statistics(il_stat, aa_stat, ab_per_arm * 2 if best else None, z, alpha, seed)
+    credits = _credit_statistics(il_stat, aa_stat, ab_per_arm * 2 if best else None, z, alpha, seed, null)
     sims, hits_ab, hits_il = 400, 0, 0
     srng = np.random.default_rng(seed + 1)
     for _ in range(sims):
@@ -494,6 +525,7 @@ def _sessions_needed(
         "interleaving_by_credit": credits,
         "interleaving_chosen": CHOSEN_CREDIT,
         "ratio_chosen": credits[CHOSEN_CREDIT]["ratio"],
+        "ratio_probabilistic": credits["pi"]["ratio"],
     }
 
 
@@ -508,7 +540,12 @@ def _sessions_needed(
 #: the first half of the simulated sessions and tested on the second (Yue et al. 2010, "Learning more
 #: powerful test statistics for click-based retrieval evaluation"): what the best linear credit of
 #: this click model could give, with weights a shop would have to learn from an earlier experiment.
-CREDIT_STATISTICS = ("sign", "diff", "share", "position", "learned")
+#: ``pi``: probabilistic interleaving (``interleave_prob``, tau 3) - a different merge, not only a
+#: different credit: its own lists and clicks, the per-list marginalised difference sum(2 p_B - 1).
+CREDIT_STATISTICS = ("sign", "diff", "share", "position", "learned", "pi")
+#: Statistics also checked under clicks that ignore the items, with the two *different* rankers:
+#: the condition the unbiasedness argument of each merge is about (identical rankers are the easy case).
+RANDOM_CLICK_CHECKED = ("diff", "pi")
 #: The statistic the served readout uses (``interleave.credit_diff_test``), chosen on the synthetic rankers.
 CHOSEN_CREDIT = "diff"
 
@@ -533,6 +570,7 @@ def _credit_statistics(
     z: float,
     alpha: float,
     seed: int,
+    null: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Per statistic: sessions for 80 % power (closed form, one-sample z on the per-session mean),
     the ratio to A/B's best, simulated power at that size (400 experiments resampled from the
@@ -568,10 +606,29 @@ def _credit_statistics(
                     ]
                 )
             )
+            if null is not None and k in null:
+                res |= _random_click_check(null[k], n, alpha, rng)
         else:
             res["ratio"] = None
         out[k] = res
     return out
+
+
+def _random_click_check(x0: np.ndarray, n: int, alpha: float, rng: np.random.Generator) -> dict[str, Any]:
+    """Sessions of the two different rankers whose clicks ignore the items: the pool's mean credit
+    with its z-score (0 expected if the merge is unbiased; a biased merge shows |z| >> 2 over 60,000
+    sessions) and the false-positive rate of the t-test at ``n`` sessions over 1,000 experiments.
+    Each merge's list distribution is unchanged when A and B swap while every credit negates, so
+    under such clicks a random sign per resampled session is an exact draw (as for identical rankers)."""
+    se = float(x0.std(ddof=1) / math.sqrt(len(x0)))
+    fpr = np.mean(
+        [credit_ttest(rng.choice(x0, n) * rng.choice((-1.0, 1.0), n)).pvalue < alpha for _ in range(1000)]
+    )
+    return {
+        "random_clicks_mean": float(x0.mean()),
+        "random_clicks_z": float(x0.mean()) / se if se > 0 else 0.0,
+        "random_clicks_fpr": float(fpr),
+    }
 
 
 def credit_ttest(d: np.ndarray) -> Any:
@@ -616,7 +673,7 @@ def real_rankings(
 
 
 def bench_interleaving_real(
-    data: Path, pairs: list[str], alpha: float = 0.05, seed: int = 0
+    data: Path, pairs: list[str], alpha: float = 0.05, seed: int = 0, cache: Path | None = None
 ) -> dict[str, Any]:
     """Sessions for 80 % power, A/B vs team-draft interleaving, for two real rankers per pair, under
     the same click models and the same code as the synthetic part (``_sessions_needed``).
@@ -626,7 +683,14 @@ def bench_interleaving_real(
     whole catalog; an unjudged product counts as grade 1 (irrelevant: a 5 % click chance when
     examined), as NDCG@10 counts it as gain 0."""
     names = sorted({n for p in pairs for n in REAL_PAIRS[p]})
-    qrels, ranked, min_grade = real_rankings(data, names)
+    saved = json.loads(cache.read_text()) if cache is not None and cache.exists() else None
+    if saved is not None and set(names) <= set(saved["ranked"]):  # fitting is 16 of the 20 minutes
+        qrels, ranked, min_grade = saved["qrels"], saved["ranked"], saved["min_grade"]
+        print(f"  rankings read from {cache}", flush=True)
+    else:
+        qrels, ranked, min_grade = real_rankings(data, names)
+        if cache is not None:
+            cache.write_text(json.dumps({"qrels": qrels, "ranked": ranked, "min_grade": min_grade}))
     keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
     out: dict[str, Any] = {"queries": len(keep), "unjudged_grade": min_grade, "pairs": {}}
     for pair in pairs:
@@ -772,6 +836,12 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated parts; 'interleaving-real' (the rankers of the search evaluation) runs only when named",
     )
     ap.add_argument(
+        "--rankings-cache",
+        type=Path,
+        default=None,
+        help="for interleaving-real: a JSON file holding the fitted rankers' top 10s (written when absent)",
+    )
+    ap.add_argument(
         "--pairs", default=",".join(REAL_PAIRS), help=f"for interleaving-real: {', '.join(REAL_PAIRS)}"
     )
     args = ap.parse_args(argv)
@@ -816,7 +886,7 @@ def main(argv: list[str] | None = None) -> int:
         result["interleaving"] = bench_interleaving(args.data)
         print("interleaving", json.dumps(result["interleaving"]), flush=True)
     if "interleaving-real" in parts:
-        result["interleaving_real"] = bench_interleaving_real(args.data, pairs)
+        result["interleaving_real"] = bench_interleaving_real(args.data, pairs, cache=args.rankings_cache)
     if "ope" in parts:
         if args.obp_wheel.exists():
             result["ope"] = bench_ope(args.obp_wheel)
