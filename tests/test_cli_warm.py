@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from shopmind.cli.warm import Prewarmed, run
@@ -56,3 +59,40 @@ def test_a_held_child_imports_only_when_told_and_runs_on_go(tmp_path: Path) -> N
         assert run(["--hold", "--"]) == 0  # stdin closed (empty line): nothing wanted, exit quietly
     finally:
         sys.stdin = sys_stdin
+
+
+def test_module_function_entries_are_called_after_import(tmp_path: Path) -> None:
+    """``module:function`` imports the module and calls the function (the build's child process
+    for the recommendations is started that way, ``release.build.prewarm_child``)."""
+    marker = tmp_path / "called.txt"
+    mod = tmp_path / "warmmark.py"
+    mod.write_text(
+        f"from pathlib import Path\ndef touch():\n    Path({str(marker)!r}).write_text('yes')\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "shopmind.cli.warm", "warmmark:touch", "--", "formats"],
+        input=b"",  # told nothing: the command never runs, the warming did
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        timeout=120,
+    )
+    assert proc.returncode == 0 and marker.read_text() == "yes"
+
+
+def test_the_prewarmed_build_child_is_used_once_then_a_new_pool() -> None:
+    from shopmind.release import build as B
+
+    B.prewarm_child(("json",))
+    warm = B._WARM_POOL
+    assert warm is not None
+    try:
+        pool = B._child_pool(1)
+        assert pool is warm and B._WARM_POOL is None  # taken by its first use
+        assert pool.submit(sum, [1, 2, 3]).result(timeout=120) == 6  # a working child
+    finally:
+        warm.shutdown(wait=True)
+    fresh = B._child_pool(1)
+    try:
+        assert fresh is not warm
+    finally:
+        fresh.shutdown(wait=True)

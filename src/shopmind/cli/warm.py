@@ -6,7 +6,8 @@ and the gate before doing any work — on the path to the first search (issue 17
 early, a child imports on the idle core while the parent generates the demo shop, then runs
 the moment it is told ``go``; told nothing (the parent failed or died), it exits quietly.
 
-``python -m shopmind.cli.warm [--log FILE] [--hold] MODULE... -- ARGS...`` imports each MODULE,
+``python -m shopmind.cli.warm [--log FILE] [--hold] MODULE... -- ARGS...`` imports each MODULE
+(``module:function`` also calls ``function()``),
 waits for one line on stdin, and runs ``shopmind ARGS...`` when the line is ``go`` (its output into
 FILE, opened only then: a command that never runs writes nothing anywhere). ``--hold``: the imports
 themselves wait for a first line (``import``, or ``go``): a child whose command comes late (the
@@ -32,6 +33,8 @@ BUILD_MODULES = (
     "shopmind.release.components",
     "shopmind.search.engine",
     "shopmind.recommend.service",
+    # and its child process for the recommendations, importing meanwhile (``prewarm_child``)
+    "shopmind.release.build:prewarm_child",
 )
 
 
@@ -94,8 +97,11 @@ def run(argv: Sequence[str]) -> int:
     line = sys.stdin.readline().strip() if held else "import"
     if line not in ("import", "go"):
         return 0  # the parent gave up before even the imports were wanted
-    for name in modules:
-        importlib.import_module(name)
+    for name in modules:  # "module:function" also calls the function (it starts more warming)
+        module, _, function = name.partition(":")
+        loaded = importlib.import_module(module)
+        if function:
+            getattr(loaded, function)()
     if line != "go" and sys.stdin.readline().strip() != "go":
         return 0  # the parent gave up before this command was needed
     if log is not None:

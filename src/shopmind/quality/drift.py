@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from scipy import stats
 
 SAMPLE = 5_000
 TOP = 100
@@ -107,6 +106,8 @@ def numeric_drift(ref: list[float], cur: list[float]) -> dict[str, float]:
     bins = np.concatenate([[-np.inf], edges[1:-1], [np.inf]])
     p = np.histogram(r, bins)[0] / len(r)
     q = np.histogram(c, bins)[0] / len(c)
+    from scipy import stats  # lazily: ~1-2 s of import on the path of every build child (issue 17)
+
     ks = stats.ks_2samp(r, c)
     return {"psi": _psi(p, q), "js": _js(p, q), "ks": float(ks.statistic), "ks_p": float(ks.pvalue)}
 
@@ -122,6 +123,8 @@ def categorical_drift(ref: dict[str, int], cur: dict[str, int]) -> dict[str, flo
     if len(keys) > 1:
         table = np.array([[ref.get(k, 0) for k in keys], [cur.get(k, 0) for k in keys]])
         table = table[:, table.sum(axis=0) > 0]
+        from scipy import stats
+
         chi = stats.chi2_contingency(table)
         out["chi2_p"] = float(chi.pvalue)
     out["n_ref"], out["n_cur"] = float(n_ref), float(n_cur)

@@ -317,11 +317,8 @@ def _run_components(
     futures: dict[str, cf.Future[dict[str, Any]]] = {}
     in_child = parallel if callable(parallel) else (lambda name, _ctx: name in parallel)
     remote = [(n, b) for n, b in components if in_child(n, ctx)]
-    pool = None
+    pool = _child_pool(len(remote)) if remote else None
     if remote:
-        pool = cf.ProcessPoolExecutor(
-            max_workers=len(remote), mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread
-        )
         child_ctx = replace(ctx, log=_quiet, progress=BuildProgress(), memo={})
         for name, builder in remote:
             (staging / name).mkdir()
@@ -361,6 +358,47 @@ def _timed(
     info = dict(builder(ctx, folder))
     info["seconds"] = round(time.perf_counter() - t0, 3)
     return info
+
+
+#: a child process started before the build needs it (``prewarm_child``), taken by its first use
+_WARM_POOL: cf.ProcessPoolExecutor | None = None
+
+
+def prewarm_child(modules: Sequence[str] = ("shopmind.release.recs_component",)) -> None:
+    """Start the build's child process now and import ``modules`` in it.
+
+    Why: a spawned child starts a fresh interpreter and imports polars, scipy and the recommender
+    (~2-3 s) before it fits anything — on the path to ``shopmind demo``'s first release, which
+    waits for the recommendations fitted in that child (issue 17). A build started ahead of its
+    input (``cli/warm.py``) calls this while it waits, so the imports overlap with the gate."""
+    global _WARM_POOL
+    if _WARM_POOL is None:
+        _WARM_POOL = _new_pool(1)
+        _WARM_POOL.submit(_import_all, tuple(modules))
+
+
+def _import_all(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
+
+
+def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread
+    )
+
+
+def _child_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """The pre-warmed child if there is one and one worker is wanted (used once), else a new pool."""
+    global _WARM_POOL
+    pool, _WARM_POOL = _WARM_POOL, None
+    if pool is not None and workers == 1:
+        return pool
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return _new_pool(workers)
 
 
 def _one_thread() -> None:
