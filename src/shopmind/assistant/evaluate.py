@@ -3,7 +3,8 @@
 Measures intent accuracy (overall and per language), slot exact match, answers with every
 expected fact correct, answers stating an unsupported fact, hand-off rate of out-of-scope
 questions, policy Recall@3 and the order validation against the
-injected order defects.
+injected order defects. A question needing several facts is labelled ``{"all": [expect, ...]}``
+and counts as correct only when every one is stated (held-out-4).
 
 "Unsupported" is checked independently of the assistant's own guard: every number, date and
 id of the final answer must be in the *source records* its citations name, read from the
