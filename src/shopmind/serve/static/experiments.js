@@ -60,7 +60,9 @@
     $("detail-decision").textContent = r.decision;
     $("detail-srm").textContent =
       "Sample-ratio check: p = " + pval(r.srm.pvalue) + (r.srm.mismatch ? " (mismatch: readout blocked)" : " (ok)") +
-      " over " + r.days + " day(s)";
+      " over " + r.days + " day(s)" +
+      // how revenue was completed when read from the live log (catalog price, quantity 1)
+      ((r.notes || []).length ? ". " + r.notes.join(". ") : "");
     const names = Object.keys(r.allocation);
     Charts.bars($("detail-allocation"), {
       categories: names,
