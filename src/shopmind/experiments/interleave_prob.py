@@ -16,9 +16,8 @@ credited by the posterior of the coin given the list, ``p_B(i) = P_B(d_i) / (P_A
 Why it is unbiased (the fidelity argument, exact here): the item at ``i`` is drawn from
 ``(P_A + P_B) / 2`` given the prefix, so ``E[p_B(i) | prefix] = sum_d (P_A(d) + P_B(d)) / 2 *
 P_B(d) / (P_A(d) + P_B(d)) = 1/2`` for every prefix. Clicks that do not depend on the items (random
-or position-only clicks) therefore have expected credit 0 whatever the two rankers are. Swapping A
-and B leaves the list distribution unchanged and negates every credit, so under such clicks a list's
-credit is symmetric about 0; with identical rankers ``p_B`` is exactly 1/2 and every credit is 0.
+or position-only clicks) therefore have expected credit 0 whatever the two rankers are; with
+identical rankers ``p_B`` is exactly 1/2 and every credit is 0.
 The posterior factorises over positions because the distributions at ``i`` depend on the items
 shown before it, not on which coin placed them. ``bench/experiments_sim.py`` measures the sessions
 it needs beside team draft and its false-positive rate under random clicks.
