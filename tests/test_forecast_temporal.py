@@ -133,9 +133,11 @@ def test_evaluate_weighs_the_daily_model_on_weekly_store_data() -> None:
         y=y.reshape(24, 60, 7).sum(axis=2),
         freq="W",
     )
-    res = run(weekly, 4, 1, ["SeasonalNaive", "LightGBM"], 2, log=lambda _: None, daily=daily)
-    assert {"LightGBM@daily", "LightGBM", "SeasonalNaive", "ours"} <= set(res["models"])
+    res = run(weekly, 4, 1, ["SeasonalNaive", "LightGBM"], 2, log=lambda _: None, daily=daily, temporal=True)
+    assert {"LightGBM@daily", "SeasonalNaive@agg", "LightGBM", "SeasonalNaive", "ours"} <= set(res["models"])
     assert res["models"]["LightGBM@daily"]["mase"] > 0
-    # without LightGBM asked for, no daily model either
-    res2 = run(weekly, 4, 1, ["SeasonalNaive"], 2, log=lambda _: None, daily=daily)
-    assert "LightGBM@daily" not in res2["models"]
+    # without LightGBM asked for, no daily model either; without temporal, neither candidate
+    res2 = run(weekly, 4, 1, ["SeasonalNaive"], 2, log=lambda _: None, daily=daily, temporal=True)
+    assert "LightGBM@daily" not in res2["models"] and "SeasonalNaive@agg" in res2["models"]
+    res3 = run(weekly, 4, 1, ["SeasonalNaive", "LightGBM"], 2, log=lambda _: None, daily=daily)
+    assert not {"LightGBM@daily", "SeasonalNaive@agg"} & set(res3["models"])

@@ -39,6 +39,13 @@ def register(app: typer.Typer) -> None:
         ] = "",
         max_series: Annotated[int, typer.Option(help="Seeded sample of series (0 = all).")] = 500,
         seed: Annotated[int, typer.Option(help="Seed of the series sample.")] = 0,
+        temporal: Annotated[
+            bool,
+            typer.Option(
+                help="Weekly grain: ours also weighs temporal-hierarchy candidates (MAPA X@agg; store data: "
+                "the daily LightGBM summed to weeks). Off: it did not improve the 2026-12-04 holdouts."
+            ),
+        ] = False,
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path("bench/results/forecast.json"),
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
@@ -58,7 +65,17 @@ def register(app: typer.Typer) -> None:
             t0 = time.perf_counter()
             panel, daily, meta = load_panels(fmt, path, grain, level)
             print(f"{path}: {panel.n} series x {panel.T} periods ({time.perf_counter() - t0:.1f}s to load)")
-            result = run(panel, horizon, windows, names, inner_windows, max_series, seed, daily=daily)
+            result = run(
+                panel,
+                horizon,
+                windows,
+                names,
+                inner_windows,
+                max_series,
+                seed,
+                daily=daily,
+                temporal=temporal,
+            )
         except (SeriesError, ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from None
         result.update(
