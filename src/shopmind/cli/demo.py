@@ -264,10 +264,13 @@ def _import_release_loaders() -> None:
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    import jieba  # noqa: F401
-
+    import shopmind.forecast.stockout  # noqa: F401
     import shopmind.recommend.service  # noqa: F401
     import shopmind.search.engine  # noqa: F401
+    import shopmind.search.understand  # noqa: F401
+    from shopmind.text.analysis import _jieba
+
+    _jieba()  # the project's jieba tokenizer and dictionary, else loaded by the release's warm-up search
 
 
 def _yield_to_server(builder: subprocess.Popen[bytes]) -> None:

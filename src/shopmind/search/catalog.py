@@ -105,8 +105,16 @@ class _Dict:
     def __init__(self) -> None:
         self.code: dict[str, int] = {}
         self.display: list[str] = []
+        self._raw: dict[str, int] = {}  # spelling -> code: fold (NFKC) once per distinct spelling
 
     def get(self, value: str) -> int:
+        c = self._raw.get(value)
+        if c is not None:
+            return c
+        c = self._raw[value] = self._code(value)
+        return c
+
+    def _code(self, value: str) -> int:
         key = fold(value)
         c = self.code.get(key)
         if c is None:
@@ -258,13 +266,17 @@ class Catalog:
         rows: list[int] = []
         codes: list[int] = []
         pair_key = self.pair_key.tolist()
+        folded: dict[str, str] = {}  # attribute values repeat across products: fold each once
         for i, attrs in enumerate(frame["attributes"].to_list()):
             for a in attrs or ():
                 k, v = a.get("key"), a.get("value")
                 if k is None or v is None or not str(k).strip() or not str(v).strip():
                     continue
                 kc = self._keys.get(str(k).strip())
-                pk = (kc, fold(v))
+                fv = folded.get(v)
+                if fv is None:
+                    fv = folded[v] = fold(v)
+                pk = (kc, fv)
                 pc = self._pairs.get(pk)
                 if pc is None:
                     pc = self._pairs[pk] = len(self.pairs)
