@@ -40,6 +40,46 @@ LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
 REPLAY_MODELS = FAST_MODELS
 
 
+LABELS = {
+    "ours_normal": "forecast, mean + z sigma sqrt(days)",
+    "ours_conformal": "forecast, conformal quantile of demand over L, L+R",
+    "ours_nb": "forecast, NB quantile per product (calibrated on sums over L, L+R)",
+    "moving_average": "28-day moving average",
+}
+
+
+def plot(result: dict, png: Path) -> None:
+    """Fill rate against average stock per rule (log stock axis: the rules span 13k..280k units)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot (the curve is in the JSON)")
+        return
+    curve = result["curve"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for key, label in LABELS.items():
+        if key not in curve[0]:
+            continue
+        ax.plot([c[key]["avg_stock"] for c in curve], [c[key]["fill_rate"] for c in curve], "o-", label=label)
+        for c in curve:
+            ax.annotate(f"{c['service_level']:.2f}", (c[key]["avg_stock"], c[key]["fill_rate"]), fontsize=7)
+    ax.axhline(0.98, color="grey", lw=0.6, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("average stock on hand (units, all products; log scale)")
+    ax.set_ylabel("fill rate")
+    ax.set_title(
+        f"Online Retail replay {result['replay_start']}..{result['replay_end']}, {result['products']} products",
+        fontsize=10,
+    )
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    print(f"saved {png}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path(os.environ.get("SHOPMIND_DATA", "../shared/data")))
@@ -57,7 +97,13 @@ def main() -> None:
         help="the global LightGBM's loss (regression = squared error, the model before 2026-12-04)",
     )
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_replay.json"))
+    ap.add_argument(
+        "--plot-only", action="store_true", help="redraw the PNG from the JSON at --out, no replay"
+    )
     args = ap.parse_args()
+    if args.plot_only:
+        plot(json.loads(args.out.read_text()), args.out.with_suffix(".png"))
+        return
     t0 = time.perf_counter()
     panel, _ = load_panel("online-retail", args.data / "online-retail", "day")
     start = panel.T - args.days
@@ -118,39 +164,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4))
-        labels = {
-            "ours_normal": "forecast, mean + z sigma sqrt(days)",
-            "ours_conformal": "forecast, conformal quantile of demand over L, L+R",
-            "ours_nb": "forecast, NB quantile per product (calibrated on sums over L, L+R)",
-            "moving_average": "28-day moving average",
-        }
-        for key, label in labels.items():
-            ax.plot(
-                [c[key]["avg_stock"] for c in curve], [c[key]["fill_rate"] for c in curve], "o-", label=label
-            )
-            for c in curve:
-                ax.annotate(
-                    f"{c['service_level']:.2f}", (c[key]["avg_stock"], c[key]["fill_rate"]), fontsize=7
-                )
-        ax.set_xlabel("average stock on hand (units, all products)")
-        ax.set_ylabel("fill rate")
-        ax.set_title(
-            f"Online Retail replay {result['replay_start']}..{result['replay_end']}, {sub.n} products"
-        )
-        ax.legend()
-        fig.tight_layout()
-        png = args.out.with_suffix(".png")
-        fig.savefig(png, dpi=100)
-        print(f"saved {png}")
-    except ImportError:
-        print("matplotlib is not installed: no plot (the curve is in the JSON)")
+    plot(result, args.out.with_suffix(".png"))
     print(f"saved {args.out}")
 
 
