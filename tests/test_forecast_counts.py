@@ -207,3 +207,22 @@ def test_protection_upper_is_a_calibrated_per_product_quantile_of_sums() -> None
     small, big = np.argmin(level_mu[:200, 0]), np.argmax(level_mu[:200, 0])
     assert q[big] > q[small]
     assert np.all(upper(14, 0.95) >= upper(7, 0.95))
+
+
+def test_calibration_ignores_series_without_observations() -> None:
+    """Regression: a product not yet selling in the backtest window (its actuals NaN) made the
+    conformal rule's coverage NaN at every dispersion and the release build raise."""
+    rng = np.random.default_rng(13)
+    mu = rng.uniform(0.1, 2.0, size=(50, 14))
+    y = _nb(rng, mu, 0.7)
+    classes = np.array(["intermittent"] * 50, dtype=object)
+    with_gap = np.vstack([y, np.full((1, 14), np.nan)])
+    mu_gap = np.vstack([mu, np.ones((1, 14))])
+    cls_gap = np.append(classes, "intermittent")
+    for lv in (80, 95):
+        clean = counts.calibrated_dispersion([mu], [y], classes, lv, seed=2)
+        gap = counts.calibrated_dispersion([mu_gap], [with_gap], cls_gap, lv, seed=2)
+        assert gap == clean
+    # nothing observed at all: no error, the narrowest distribution (nothing says wider)
+    none = counts.calibrated_dispersion([mu], [np.full_like(y, np.nan)], classes, 80)
+    assert none == {"all": 0.0}

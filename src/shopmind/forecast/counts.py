@@ -112,7 +112,9 @@ def calibrated_dispersion(
             out[g] = float(ALPHA_GRID[int(np.argmin(np.abs(covs - level / 100)))])
             continue
         ok = np.flatnonzero(covs >= conformal_level(level, n) - 1e-12)
-        out[g] = float(ALPHA_GRID[ok[0]] if ok.size else ALPHA_GRID[int(np.nanargmax(covs))])
+        out[g] = float(
+            ALPHA_GRID[ok[0]] if ok.size else ALPHA_GRID[int(np.argmax(np.nan_to_num(covs, nan=-1)))]
+        )
     return out
 
 
@@ -120,7 +122,8 @@ def _pooled_pit(actual: np.ndarray, mean: np.ndarray, alpha: float, level: int, 
     """Share of all finite points (not the mean of per-series shares) whose randomised PIT is central."""
     cov = pit_coverage(actual, mean, np.full(actual.shape[0], alpha), (level,), seed)[f"pit_{level}"]
     obs = np.isfinite(np.asarray(actual, float)).sum(axis=1)
-    return float(np.sum(cov * obs) / max(obs.sum(), 1))
+    seen = obs > 0  # a series not yet selling in the window has no points (its share is NaN)
+    return float(np.sum(cov[seen] * obs[seen]) / max(obs.sum(), 1))
 
 
 def calibrated_intervals(
