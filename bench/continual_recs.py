@@ -1,5 +1,7 @@
 """Continual learning replay on Online Retail: warm-started updates vs full retraining.
 
+Times: wall clock and process CPU seconds (both threads; steadier on a shared machine).
+
 For each month m: the models are fitted on months 1..m (the "old" models), then brought up to
 date with month m+1 two ways, side by side in one process —
 
@@ -10,7 +12,9 @@ date with month m+1 two ways, side by side in one process —
 and both are tested on month m+2's purchases (Recall@20 / NDCG@20 of distinct items bought by
 customers the models know; no masking, as the time protocol of ``shopmind evaluate recs``).
 The forgetting check (old vs warm on the old period's held-out data: 10 % of customers' last
-30 days of months 1..m, never trained on by any model here) is run and its decision recorded.
+30 days of months 1..m, never trained on by any model here; refuses a loss > 1 %, with
+``--significance z`` only one also beyond z standard errors of the paired per-customer
+difference, which is always recorded) is run and its decision recorded.
 Purchases only (quantity > 0, invoice not 'C...'), accepted by the quality gate. Month = UTC
 calendar month; month 1 = 2010-12.
 
@@ -57,13 +61,17 @@ def main() -> None:
     ap.add_argument("--first", type=int, default=3, help="first m (train 1..m)")
     ap.add_argument("--last", type=int, default=10, help="last m (test month m+2 <= 12, the last full month)")
     ap.add_argument("--warm-iterations", type=int, default=3)
+    ap.add_argument("--warm-touched", action="store_true", help="solve touched users/items first")
+    ap.add_argument("--significance", type=float, default=0.0, help="forgetting check z (0: tolerance only)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/continual_recs.json"))
     args = ap.parse_args()
     t0 = time.perf_counter()
     batch = get_adapter("online-retail").load(args.data / "online-retail")
     ev = purchases(run_gate(batch, GateConfig(), None).tables["events"].accepted)
     print(f"online-retail: {ev.height} accepted purchase lines ({time.perf_counter() - t0:.0f}s)")
-    cfg = LearnConfig(warm_iterations=args.warm_iterations)
+    cfg = LearnConfig(
+        warm_iterations=args.warm_iterations, warm_touched=args.warm_touched, significance=args.significance
+    )
     steps = []
     for m in range(args.first, args.last + 1):
         old_end, new_end, test_end = month_start(m + 1), month_start(m + 2), month_start(m + 3)
@@ -72,13 +80,13 @@ def main() -> None:
         test = ev.filter((pl.col("timestamp") >= new_end) & (pl.col("timestamp") < test_end))
         truth = test.select("user_id", "item_id").unique(maintain_order=True)
         old = BehaviourModels.fit(train_old, cfg)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         warm = old.update(new_events)
-        warm_s = time.perf_counter() - t
-        t = time.perf_counter()
+        warm_s, warm_cpu = time.perf_counter() - t, time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
         full = BehaviourModels.fit(pl.concat([train_old, new_events], how="diagonal_relaxed"), cfg)
-        full_s = time.perf_counter() - t
-        decision = forgetting_check(old, warm, held, cfg.tolerance)
+        full_s, full_cpu = time.perf_counter() - t, time.process_time() - c
+        decision = forgetting_check(old, warm, held, cfg.tolerance, cfg.significance)
         row = {
             "m": m,
             "train_until": old_end.date().isoformat(),
@@ -87,28 +95,44 @@ def main() -> None:
             "events_old": train_old.height,
             "events_new": new_events.height,
             "test_pairs": truth.height,
-            "warm": {**warm.evaluate(truth), "seconds": warm_s, "timings": warm.timings},
-            "full": {**full.evaluate(truth), "seconds": full_s, "timings": full.timings},
+            "warm": {
+                **warm.evaluate(truth),
+                "seconds": warm_s,
+                "cpu_seconds": warm_cpu,
+                "timings": warm.timings,
+            },
+            "full": {
+                **full.evaluate(truth),
+                "seconds": full_s,
+                "cpu_seconds": full_cpu,
+                "timings": full.timings,
+            },
             "no_update": old.evaluate(truth),
             "forgetting_check": decision.as_dict(),
         }
         row["time_ratio"] = warm_s / full_s
+        row["cpu_ratio"] = warm_cpu / full_cpu
         steps.append(row)
         print(
             f"m={m:2d} update {row['update_month']}: recall@20 warm {row['warm']['recall@20']:.4f} "
             f"full {row['full']['recall@20']:.4f} old {row['no_update']['recall@20']:.4f}; "
-            f"time warm {warm_s:.2f}s full {full_s:.2f}s ({row['time_ratio']:.0%}); check: {decision.as_dict()['decision']}"
+            f"time warm {warm_s:.2f}s full {full_s:.2f}s ({row['time_ratio']:.0%}; CPU {row['cpu_ratio']:.0%}); check: {decision.as_dict()['decision']} "
+            f"(paired {decision.paired['mean']:+.4f} ± {decision.paired['se']:.4f})"
         )
     mean = {k: sum(s[k]["recall@20"] for s in steps) / len(steps) for k in ("warm", "full", "no_update")}
     summary = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python bench/continual_recs.py "
-        + f"--first {args.first} --last {args.last} --warm-iterations {args.warm_iterations}",
+        + f"--first {args.first} --last {args.last} --warm-iterations {args.warm_iterations} "
+        + f"--significance {args.significance}"
+        + (" --warm-touched" if args.warm_touched else ""),
         "config": cfg.__dict__,
         "mean_recall@20": mean,
         "warm_over_full": mean["warm"] / mean["full"],
         "time_ratio_total": sum(s["warm"]["seconds"] for s in steps)
         / sum(s["full"]["seconds"] for s in steps),
+        "cpu_ratio_total": sum(s["warm"]["cpu_seconds"] for s in steps)
+        / sum(s["full"]["cpu_seconds"] for s in steps),
         "checks_refused": sum(not s["forgetting_check"]["decision"].startswith("updated") for s in steps),
         "steps": steps,
         "seconds_total": time.perf_counter() - t0,
@@ -117,7 +141,7 @@ def main() -> None:
     args.out.write_text(json.dumps(summary, indent=2, default=str))
     print(
         f"mean recall@20 warm {mean['warm']:.4f} full {mean['full']:.4f} no update {mean['no_update']:.4f} "
-        f"(warm/full {summary['warm_over_full']:.3f}); time warm/full {summary['time_ratio_total']:.1%}; "
+        f"(warm/full {summary['warm_over_full']:.3f}); time warm/full {summary['time_ratio_total']:.1%} (CPU {summary['cpu_ratio_total']:.1%}); "
         f"refused {summary['checks_refused']}/{len(steps)} -> {args.out}"
     )
 

@@ -301,3 +301,26 @@ def test_build_with_learn_keeps_a_state_and_records_the_decision(tmp_path: Path)
     facts2 = m2["components"]["recs"]["learn"]
     assert m2["components"]["recs"]["decision"] == "trained"
     assert facts2["learn"] == "unchanged" and "no events after" in facts2["reason"], facts2
+
+
+def test_warm_touched_solves_only_the_users_and_items_with_new_events(events: pl.DataFrame) -> None:
+    """``warm_touched`` with 0 sweeps: customers and items without new events keep their old
+    factors exactly; those with new events get new ones (solved, not the random start)."""
+    cut = _cut(events, 0.9)
+    cfg = LearnConfig(
+        warm_iterations=0, warm_touched=True, als={"factors": 16, "regularization": 0.05, "iterations": 5}
+    )
+    old = BehaviourModels.fit(events.filter(pl.col("timestamp") < cut), cfg)
+    new_ev = events.filter(pl.col("timestamp") >= cut)
+    new = old.update(new_ev)
+    a, b = old.generators["als"].model, new.generators["als"].model  # type: ignore[attr-defined]
+    touched_users = set(new.data.user_rows(new_ev["user_id"].unique().to_list()).tolist())
+    n_old = len(a.user_factors)
+    same = np.array([r for r in range(n_old) if r not in touched_users])
+    moved = np.array(sorted(r for r in touched_users if r < n_old))
+    assert len(same) and len(moved)
+    np.testing.assert_array_equal(np.asarray(b.user_factors)[same], np.asarray(a.user_factors)[same])
+    assert np.abs(np.asarray(b.user_factors)[moved] - np.asarray(a.user_factors)[moved]).max(axis=1).min() > 0
+    new_users = np.arange(n_old, new.data.n_users)
+    if len(new_users):  # solved against the items, not left at the 0.01-scale random start
+        assert np.abs(np.asarray(b.user_factors)[new_users]).max() > 0.05

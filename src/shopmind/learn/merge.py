@@ -145,66 +145,89 @@ def boundary(old: Interactions, add: Interactions, window: int) -> tuple[Interac
     return full, tail
 
 
-def top_per_row(matrix: sp.csr_matrix, n: int) -> sp.csr_matrix:
-    """The ``n`` largest entries of each row, ties by column: the same matrix as
-    ``itemknn.keep_top_per_row`` (tested), in numpy on the CSR arrays.
+def _top_entries(m: sp.csr_matrix, rows: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, columns, kept per row) of the ``n`` largest entries of each of ``rows``
+    (canonical CSR ``m``), rows in the given order, each row by value descending then column.
 
-    Why not that function: it ranks every entry with a polars window expression, which took
-    most of a warm update (1.6 s of ~4 s on 1.4M Online Retail pairs). Here (row, value
-    descending, column) is packed into one int64 per entry (the float32's bits made
-    order-preserving) and sorted by value (``np.sort``, several times faster than an
-    argsort); matrices too wide to pack fall back to a lexsort.
-    """
-    m = matrix.tocsr().astype(np.float32)
-    m.sum_duplicates()
-    m.eliminate_zeros()
-    if m.nnz == 0:
-        return sp.csr_matrix(m.shape, dtype=np.float32)
-    counts = np.diff(m.indptr)
-    owner = _owner(m.indptr).astype(np.int64)
-    bits = m.data.view(np.uint32).astype(np.int64)
+    (row, value descending, column) is packed into one int64 per entry (the float32's bits
+    made order-preserving) and sorted by value with ``np.sort`` (several times faster than
+    an argsort); matrices too wide to pack fall back to a lexsort."""
+    pos, lengths = tail_positions(m.indptr, rows, None)
+    owner = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
+    data, indices = m.data[pos], m.indices[pos].astype(np.int64)
+    bits = data.view(np.uint32).astype(np.int64)
     ordered = np.where(bits & 0x80000000, bits ^ 0xFFFFFFFF, bits | 0x80000000)  # ascending like v
-    rb, cb = max(int(m.shape[0] - 1).bit_length(), 1), max(int(m.shape[1] - 1).bit_length(), 1)
+    rb, cb = max(len(rows) - 1, 1).bit_length(), max(int(m.shape[1] - 1).bit_length(), 1)
     if rb + cb + 32 <= 63:
-        key = (owner << (32 + cb)) | ((0xFFFFFFFF - ordered) << cb) | m.indices.astype(np.int64)
+        key = (owner << (32 + cb)) | ((0xFFFFFFFF - ordered) << cb) | indices
         key.sort()
-        rows = key >> (32 + cb)
         cols = key & ((1 << cb) - 1)
         vbits = 0xFFFFFFFF - ((key >> cb) & 0xFFFFFFFF)
         raw = np.where(vbits & 0x80000000, vbits ^ 0x80000000, vbits ^ 0xFFFFFFFF).astype(np.uint32)
         vals = raw.view(np.float32)
     else:
-        srt = np.lexsort((m.indices, -ordered, owner))
-        rows, cols, vals = owner[srt], m.indices[srt], m.data[srt]
+        srt = np.lexsort((indices, -ordered, owner))
+        cols, vals = indices[srt], data[srt]
     # sorted entries keep each row's count, so an entry's place in its row is its offset
-    rank = np.arange(m.nnz) - np.repeat(m.indptr[:-1], counts)
+    rank = np.arange(len(pos)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     keep = rank < n
-    indptr = np.zeros(m.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.minimum(counts, n), out=indptr[1:])
-    del rows
-    return sp.csr_matrix((vals[keep], cols[keep], indptr), shape=m.shape, dtype=np.float32)
+    return vals[keep], cols[keep], np.minimum(lengths, n)
+
+
+def _canonical(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    m = matrix.tocsr().astype(np.float32)
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    return m
+
+
+def _csr(vals: np.ndarray, cols: np.ndarray, counts: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    out = sp.csr_matrix((vals.astype(np.float32), cols, indptr), shape=shape, dtype=np.float32)
+    out.sort_indices()
+    return out
+
+
+def top_per_row(matrix: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """The ``n`` largest entries of each row, ties by column: the same matrix as
+    ``itemknn.keep_top_per_row`` (tested), in numpy on the CSR arrays.
+
+    Why not that function: it ranks every entry with a polars window expression, ~4x the
+    CPU of this on Online Retail's 1.4M co-visitation pairs (a large share of a warm update).
+    """
+    m = _canonical(matrix)
+    vals, cols, counts = _top_entries(m, np.arange(m.shape[0]), n)
+    return _csr(vals, cols, counts, m.shape)
 
 
 def retrim_rows(old_top: sp.csr_matrix, pairs: sp.csr_matrix, rows: np.ndarray, n: int) -> sp.csr_matrix:
     """``top_per_row(pairs, n)`` given ``old_top`` = the same of a matrix that differs from
-    ``pairs`` only in ``rows``: those rows are re-trimmed, the others copied (grown to
-    ``pairs``' shape). Why: an update changes the pair weights of the items its events touch
-    only; the other items' neighbours cannot change."""
-    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    ``pairs`` only in ``rows``: those rows are re-trimmed, the others copied (``old_top`` may
+    have fewer rows and columns: new items). Why: an update changes the pair weights of the
+    items its events touch only; the other items' neighbours cannot change."""
     shape = pairs.shape
-    old = grow(old_top, shape) if old_top.shape != shape else old_top.tocsr()
-    keep = np.ones(shape[0], dtype=bool)
-    keep[rows] = False
-    kept = (sp.diags(keep.astype(np.float32)) @ old).tocoo()  # untouched rows, as they were
-    fresh = top_per_row(pairs.tocsr()[rows], n).tocoo()
-    out = sp.csr_matrix(
-        (
-            np.concatenate([kept.data, fresh.data]),
-            (np.concatenate([kept.row, rows[fresh.row]]), np.concatenate([kept.col, fresh.col])),
-        ),
-        shape=shape,
-        dtype=np.float32,
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    m = _canonical(pairs)
+    old = _canonical(old_top)
+    touched = np.zeros(shape[0], dtype=bool)
+    touched[rows] = True
+    touched[old.shape[0] :] = True  # rows the old trim does not have (empty unless in ``rows``)
+    fresh_rows = np.flatnonzero(touched)
+    f_vals, f_cols, f_counts = _top_entries(m, fresh_rows, n)
+    same = np.flatnonzero(~touched)
+    pos, s_counts = tail_positions(old.indptr, same, None)
+    counts = np.zeros(shape[0], dtype=np.int64)
+    counts[fresh_rows], counts[same] = f_counts, s_counts
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    # destination slot of each entry: its row's start in the output + its offset in the row
+    seg = np.concatenate([fresh_rows, same])
+    lens = np.concatenate([f_counts, s_counts])
+    slots = np.repeat(indptr[seg], lens) + (
+        np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
     )
-    out.eliminate_zeros()
-    out.sort_indices()
-    return out
+    vals = np.empty(int(indptr[-1]), dtype=np.float32)
+    cols = np.empty(int(indptr[-1]), dtype=np.int64)
+    vals[slots] = np.concatenate([f_vals, old.data[pos]])
+    cols[slots] = np.concatenate([f_cols, old.indices[pos]])
+    return _csr(vals, cols, counts, shape)

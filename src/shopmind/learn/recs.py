@@ -10,16 +10,19 @@ nothing) built from the events since the last fit:
 - interactions: only the new events are indexed, then merged (``merge.py``);
 - co-visitation: the pair weights the new events create — with each other and with each
   user's last ``window`` old events — are added to the old matrix (exactly what a refit
-  would count, tested), then each item's neighbours are re-trimmed;
+  would count, tested), then the neighbours of the items whose pair weights changed are
+  re-trimmed (the other rows are copied: they cannot change);
 - ALS: the old user and item factors (new users and items appended with implicit's own
   small random start) are refined by ``warm_iterations`` sweeps instead of ``iterations``
-  from random;
+  from random (with ``warm_touched``, first the users then the items with new events are
+  solved against the others' factors);
 - popularity and trending: linear in the events, recomputed from the merged arrays.
 
 ``forgetting_check`` compares the new and old models on the old period's held-out data
 (``HeldOut``: a seeded share of users whose last ``days`` of the old period were never
 trained on) and refuses the update when the new models lose more than ``tolerance``
-(relative, default 1 %) of Recall@20; ``learn`` applies it and says why.
+(relative, default 1 %) of Recall@20 (optionally only when a paired comparison over the
+same held-out customers also finds it significant); ``learn`` applies it and says why.
 """
 
 from __future__ import annotations
@@ -33,15 +36,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
-from shopmind.learn.merge import added, boundary, grow, merge
+from shopmind.learn.merge import added, boundary, grow, merge, retrim_rows, top_per_row
 from shopmind.recommend.als import ALS
 from shopmind.recommend.base import EVENT_WEIGHTS, Generator, Interactions
 from shopmind.recommend.covisit import CoVisitation
 from shopmind.recommend.evaluate import DEPTH, PhaseData, _pair_matrix, ranked_lists
 from shopmind.recommend.fusion import fuse_lists
-from shopmind.recommend.itemknn import keep_top_per_row
-from shopmind.recommend.metrics import all_metrics
+from shopmind.recommend.metrics import all_metrics, hit_matrix
 from shopmind.recommend.popularity import Popularity
 
 CHECK_METRIC = "recall@20"
@@ -63,8 +66,15 @@ class LearnConfig:
     event_weights: dict[str, float] = field(default_factory=lambda: dict(EVENT_WEIGHTS))
     #: ALS sweeps of a warm update (a full fit runs ``als["iterations"]`` from random factors)
     warm_iterations: int = 3
+    #: before those sweeps, solve the factors of the users and then the items with new
+    #: events only (against the others' old factors): the part of the model the events move
+    warm_touched: bool = False
     #: largest relative loss of the check metric an update may have on the held-out data
     tolerance: float = 0.01
+    #: > 0: the loss must also exceed this many standard errors of the paired per-customer
+    #: difference. Off (0) by default: on the tests' broken feed (-7 % on 55 held-out
+    #: customers) z = 2 let it through (1.3 standard errors), see ``forgetting_check``
+    significance: float = 0.0
     seed: int = 0
 
 
@@ -92,7 +102,7 @@ class BehaviourModels:
         t_data = time.perf_counter() - t
         cv = CoVisitation(**cfg.covisit)
         pairs = cv.pair_matrix(data)
-        cv.data, cv.neighbours_matrix = data, keep_top_per_row(pairs, cv.neighbours)
+        cv.data, cv.neighbours_matrix = data, top_per_row(pairs, cv.neighbours)
         gens: dict[str, Generator] = {
             "covisit": cv,
             "als": ALS(**cfg.als, seed=42 + cfg.seed).fit(data),
@@ -118,9 +128,11 @@ class BehaviourModels:
         n = data.n_items
         pairs = (grow(self.pairs, (n, n)).astype(np.float64) + delta).astype(np.float32).tocsr()
         pairs.eliminate_zeros()
-        cv.data, cv.neighbours_matrix = data, keep_top_per_row(pairs, old_cv.neighbours)
+        touched = np.unique(delta.tocoo().row)  # the only rows whose pair weights changed
+        cv.data = data
+        cv.neighbours_matrix = retrim_rows(old_cv.neighbours_matrix, pairs, touched, old_cv.neighbours)
         t_cv = time.perf_counter() - t0 - t_data
-        als = self._warm_als(data)
+        als = self._warm_als(data, add)
         t_als = time.perf_counter() - t0 - t_data - t_cv
         gens: dict[str, Generator] = {
             "covisit": cv,
@@ -137,7 +149,7 @@ class BehaviourModels:
         }
         return out
 
-    def _warm_als(self, data: Interactions) -> ALS:
+    def _warm_als(self, data: Interactions, add: Interactions) -> ALS:
         old = self.generators["als"].model  # type: ignore[attr-defined]
         als = ALS(**self.cfg.als, seed=42 + self.cfg.seed)
         rng = np.random.default_rng(self.cfg.seed)
@@ -148,11 +160,23 @@ class BehaviourModels:
             extra = (rng.random((rows - len(a), f), dtype=np.float32) * 0.01).astype(np.float32)
             return np.ascontiguousarray(np.vstack([a, extra]))
 
-        als.model.user_factors = grown(old.user_factors, data.n_users)  # type: ignore[attr-defined]
-        als.model.item_factors = grown(old.item_factors, data.n_items)  # type: ignore[attr-defined]
-        als.model.iterations = self.cfg.warm_iterations  # type: ignore[attr-defined]
-        als.fit(data)
-        als.model.iterations = int(self.cfg.als.get("iterations", 15))  # type: ignore[attr-defined]
+        model = als.model
+        model.user_factors = grown(old.user_factors, data.n_users)  # type: ignore[attr-defined]
+        model.item_factors = grown(old.item_factors, data.n_items)  # type: ignore[attr-defined]
+        als.data = data
+        if getattr(self.cfg, "warm_touched", False):
+            ui = data.matrix.astype(np.float32).tocsr()
+            users = np.flatnonzero(np.diff(add.matrix.tocsr().indptr) > 0)
+            items = np.flatnonzero(np.diff(add.matrix.tocsc().indptr) > 0)
+            with threadpool_limits(1, "blas"):
+                if len(users):
+                    model.partial_fit_users(users, ui[users])  # type: ignore[attr-defined]
+                if len(items):
+                    model.partial_fit_items(items, ui.T.tocsr()[items])  # type: ignore[attr-defined]
+        if self.cfg.warm_iterations > 0:
+            model.iterations = self.cfg.warm_iterations  # type: ignore[attr-defined]
+            als.fit(data)
+            model.iterations = int(self.cfg.als.get("iterations", 15))  # type: ignore[attr-defined]
         return als
 
     # ------------------------------------------------------------------ scoring
@@ -164,6 +188,17 @@ class BehaviourModels:
             if self.cfg.weights.get(n, 0) > 0
         }
         return fuse_lists(lists, self.cfg.weights, self.cfg.rrf_c, self.data.n_items, k)
+
+    def per_user(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
+        """Recall@``k`` of each known user of ``truth`` (the terms ``evaluate`` averages)."""
+        users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
+        rows = self.data.user_rows(users)
+        known = [u for u, r in zip(users, rows, strict=True) if r >= 0]
+        rows = rows[rows >= 0]
+        pd_ = PhaseData(self.data, rows, _pair_matrix(truth, self.data, known), None)
+        hits = hit_matrix(self.top(pd_, k), pd_.truth)[:, :k]
+        n_rel = np.maximum(np.diff(pd_.truth.indptr), 1)
+        return dict(zip(known, (hits.sum(axis=1) / n_rel).tolist(), strict=True))
 
     def evaluate(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
         """Metrics of the fused list against ``truth`` (distinct user_id, item_id pairs) for
@@ -226,6 +261,8 @@ class Decision:
     new: dict[str, float]
     metric: str = CHECK_METRIC
     update_seconds: float = 0.0
+    #: paired per-customer difference new - old: mean, standard error, customers
+    paired: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -234,21 +271,55 @@ class Decision:
             "metric": self.metric,
             "old": round(self.old[self.metric], 5),
             "new": round(self.new[self.metric], 5),
+            "paired": {k: round(v, 6) for k, v in self.paired.items()},
             "update_seconds": round(self.update_seconds, 3),
         }
 
 
-def forgetting_check(old: BehaviourModels, new: BehaviourModels, held: HeldOut, tolerance: float) -> Decision:
-    """Refuse ``new`` when it loses more than ``tolerance`` (relative) of Recall@20 on ``held``."""
+def paired_difference(old: BehaviourModels, new: BehaviourModels, held: HeldOut) -> dict[str, float]:
+    """Mean and standard error of new - old Recall@20 per held-out customer both models know."""
+    a, b = old.per_user(held.truth), new.per_user(held.truth)
+    common = [u for u in a if u in b]
+    d = np.array([b[u] - a[u] for u in common], dtype=np.float64)
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
+    return {"mean": float(d.mean()) if len(d) else 0.0, "se": se, "customers": float(len(d))}
+
+
+def forgetting_check(
+    old: BehaviourModels,
+    new: BehaviourModels,
+    held: HeldOut,
+    tolerance: float,
+    significance: float = 0.0,
+) -> Decision:
+    """Refuse ``new`` when it loses more than ``tolerance`` (relative) of Recall@20 on ``held``
+    (and, with ``significance`` > 0, the paired per-customer difference is below
+    ``-significance`` standard errors). The paired difference is always reported.
+
+    Why the paired test is not on by default (measured, ``docs/BENCHMARKS.md``): on Online
+    Retail it accepted all 8 clean monthly updates (the 1 % rule refused 3 whose held-out
+    Recall@20 moved 2-12 % on 40-105 customers), but on the groceries release test a broken
+    feed lost 7 % on 55 customers at only 1.3 standard errors and went through. With so few
+    held-out customers a loss cannot be told from noise; refusing a clean update costs one
+    build's freshness, accepting a broken one costs the shop's recommendations."""
     a, b = old.evaluate(held.truth), new.evaluate(held.truth)
+    pd_ = paired_difference(old, new, held)
     floor = a[CHECK_METRIC] * (1.0 - tolerance)
-    if b[CHECK_METRIC] + 1e-12 < floor:
+    lost = b[CHECK_METRIC] + 1e-12 < floor
+    significant = significance <= 0 or pd_["mean"] < -significance * pd_["se"]
+    paired = f"paired difference {pd_['mean']:+.4f} ± {pd_['se']:.4f} over {int(pd_['customers'])} customers"
+    if lost and significant:
         why = (f"forgetting check: {CHECK_METRIC} on the old period's held-out data fell from {a[CHECK_METRIC]:.4f} "
-               f"to {b[CHECK_METRIC]:.4f} (more than {tolerance:.0%} lost); the old models are kept")  # fmt: skip
-        return Decision(False, why, a, b)
+               f"to {b[CHECK_METRIC]:.4f} (more than {tolerance:.0%} lost; {paired}); the old models are kept")  # fmt: skip
+        return Decision(False, why, a, b, paired=pd_)
+    if lost:
+        why = (f"forgetting check passed: {CHECK_METRIC} on the old period's held-out data {a[CHECK_METRIC]:.4f} -> "
+               f"{b[CHECK_METRIC]:.4f}, more than {tolerance:.0%} lower but not significant ({paired}, "
+               f"within {significance:g} standard errors)")  # fmt: skip
+        return Decision(True, why, a, b, paired=pd_)
     why = (f"forgetting check passed: {CHECK_METRIC} on the old period's held-out data {a[CHECK_METRIC]:.4f} -> "
-           f"{b[CHECK_METRIC]:.4f} (tolerance {tolerance:.0%})")  # fmt: skip
-    return Decision(True, why, a, b)
+           f"{b[CHECK_METRIC]:.4f} (tolerance {tolerance:.0%}; {paired})")  # fmt: skip
+    return Decision(True, why, a, b, paired=pd_)
 
 
 def without_held(events: pl.DataFrame, held: HeldOut) -> pl.DataFrame:
@@ -263,6 +334,7 @@ def learn(old: BehaviourModels, events: pl.DataFrame, held: HeldOut) -> tuple[Be
     t = time.perf_counter()
     new = old.update(without_held(events, held))
     seconds = time.perf_counter() - t
-    decision = forgetting_check(old, new, held, old.cfg.tolerance)
+    cfg = old.cfg
+    decision = forgetting_check(old, new, held, cfg.tolerance, getattr(cfg, "significance", 0.0))
     decision.update_seconds = seconds
     return (new if decision.accepted else old), decision
