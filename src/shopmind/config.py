@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from shopmind.quality.codes import CODES, Code
 
 ISO_4217 = frozenset(
@@ -277,6 +275,8 @@ def _override(where: str, code: str, values: Any) -> dict[str, Any]:
 
 def check_timezone(name: str, where: str) -> str:
     """``name`` if Polars (which converts the timestamps) knows the zone, else a ConfigError."""
+    import polars as pl  # lazily: every ``shopmind`` command imports this module (issue 17)
+
     try:
         pl.Series([datetime(2020, 1, 1)]).dt.replace_time_zone(name)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
