@@ -88,8 +88,8 @@ def _tree_digest(folder: Path) -> dict[str, str]:
 class _NeverEncodes:
     """A background encoder that accepts and drops: every search answers as a first-seen query."""
 
-    def submit(self, text: str) -> bool:
-        return True
+    def submit(self, text: str, urgent: bool = False) -> None:
+        return None  # dropped: even a request waiting for it (``urgent``) answers "pending"
 
 
 def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws, shop, tmp_path):
