@@ -42,6 +42,12 @@ brand, category, attribute) become filters in addition to the caller's, and the 
 price phrases is matched. If those constraints leave nothing, they are dropped and the query
 runs on the caller's filters alone (noted). Without ``apply_understood`` the raw query is
 matched and the parse is only reported.
+
+Layout: this module keeps ``SearchEngine`` (building, upserts, ``search``, type-ahead) and
+re-exports every name callers import from it; the value types are in ``engine_types``, and the
+class's methods by job in its mixins: ``engine_query`` (query input), ``engine_retrieval``
+(lexical scores, min-match, fusion), ``engine_dense`` (vectors, encoder, query vectors),
+``engine_results`` (re-rank, sorts, hits), ``engine_io`` (save/load).
 """
 
 from __future__ import annotations
