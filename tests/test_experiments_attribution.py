@@ -35,6 +35,7 @@ from shopmind.store.store import Store
 DEFS = {
     "experiment": [
         {"name": "rankers", "layer": "ranking", "status": "running", "kind": "interleave", "traffic": 1.0,
+         "method": "team-draft",
          "variant": [{"name": "plain", "overrides": {"search": {"understand": False}}}, {"name": "understood"}]},
         {"name": "recs-pop", "layer": "recs", "status": "running", "traffic": 1.0,
          "variant": [{"name": "control"}, {"name": "pop", "overrides": {"recs": {"weights": {"popularity": 3}}}}]},

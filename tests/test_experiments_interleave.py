@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+from contextlib import contextmanager
 
 import polars as pl
 import pytest
@@ -35,6 +36,7 @@ from shopmind.store.store import Store
 DEFS = {
     "experiment": [
         {"name": "rankers", "layer": "ranking", "status": "running", "kind": "interleave", "traffic": 1.0,
+         "method": "team-draft",
          "variant": [{"name": "plain", "overrides": {"search": {"understand": False}}}, {"name": "understood"}]},
     ]
 }  # fmt: skip
@@ -42,14 +44,21 @@ DEFS = {
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    ws = tmp_path_factory.mktemp("interleave") / "ws"
+    with serve_interleaving(tmp_path_factory.mktemp("interleave") / "ws", DEFS) as got:
+        yield got
+
+
+@contextmanager
+def serve_interleaving(ws, defs):
+    """A demo-shop release (lexical search) with experiments ``defs``, served by the real app; yields
+    (client with a read key and ``events_key``, workspace). Logs flush only when told to."""
     shop = generate(seed=7, n_products=300, n_users=200, days=30)
     with Store(ws) as store:
         gate = GateConfig()
         publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
     settings = {"search": {"encoder": None, "ltr": "off"}}
     build_release(ws, [("catalog", build_catalog), ("search", build_search)], settings=settings, force=True)
-    registry.save(ws, parse_experiments(DEFS))
+    registry.save(ws, parse_experiments(defs))
     keys = KeyStore(ws)
     read, events = keys.add("t-read", "read"), keys.add("t-events", "events")
     with TestClient(create_app(ws, {"poll_seconds": 0.2})) as c:
@@ -286,4 +295,5 @@ def test_cli_readout_errors_are_one_line(tmp_path):
     assert out.exit_code == 2 and "no interleaved lists of 'rankers'" in out.output
     assert "Traceback" not in out.output
     out = CliRunner().invoke(cli, ["experiments", "readout", "ab", "-w", str(tmp_path)])
-    assert out.exit_code == 2 and "--events FILE is needed for an A/B readout" in out.output
+    # an A/B readout needs no --events any more (the live log); with no exposures it says so in one line
+    assert out.exit_code == 2 and "no exposures of 'ab'" in out.output and "--exposures" in out.output

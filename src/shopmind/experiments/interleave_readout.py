@@ -8,7 +8,9 @@ request served, when that list showed the item; an event naming another response
 row, a page sorted by price, another experiment's request) credits no list, however close in time.
 An event without a request id falls back to the *latest* list served to its session (the user, for
 events without a session) at most ``metrics.CLICK_WINDOW`` before it that showed the event's item.
-Each list credits each item once.
+Each list credits each item once. A team-draft list credits the item to the team that placed it; a
+probabilistic list (``p_b`` logged, ``interleave_prob``) credits B with the posterior ``p_B`` of its
+position and A with ``1 - p_B`` (the marginalised credit; unbiased, see that module).
 
 A list is won by the ranker with more credited items, tied when both have as many (including none).
 Tests: the decision reads the per-list credit difference (items credited to B minus to A): a paired
@@ -21,8 +23,8 @@ decided lists (Radlinski et al.'s paired comparison) is reported beside it, and 
 Checks (the interleaving analogue of a sample-ratio check; either blocks the decision):
 - first pick: team-draft flips a fair coin for who picks first in each round, so the first item's
   team is A in half the lists; a skew means the merge or the logging is broken;
-- pick balance: in every list the two teams' picks differ by at most one until one ranker runs
-  out of items (after that the other fills the list alone).
+- pick balance (team-draft lists only): in every list the two teams' picks differ by at most one
+  until one ranker runs out of items (after that the other fills the list alone).
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ CREDIT_TYPES = ("click", "add_to_cart", "purchase")
 
 @dataclass(frozen=True)
 class Credited:
-    """Per list: credited items of team A and B, and the outcome (0 = A wins, 1 = B, -1 = tie)."""
+    """Per list: credited items of team A and B (fractions for a probabilistic list), and the
+    outcome (0 = A wins, 1 = B, -1 = tie)."""
 
     credit_a: np.ndarray
     credit_b: np.ndarray
@@ -60,7 +63,7 @@ class Credited:
 def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta = CLICK_WINDOW) -> Credited:
     """Credit each interaction to the list (and team) that showed its item (module docstring)."""
     n = lists.height
-    ca, cb = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    ca, cb = np.zeros(n), np.zeros(n)
     by_key: dict[str, tuple[list, list[int]]] = {}
     rows = lists.select("session_id", "unit_id", "timestamp").iter_rows()
     for i, (sid, uid, ts) in enumerate(rows):
@@ -75,6 +78,7 @@ def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta =
     items = lists["items"].to_list()
     positions = [{p: k for k, p in enumerate(its)} for its in items]
     teams = lists["teams"].to_list()
+    posts = lists["p_b"].to_list() if "p_b" in lists.columns else [None] * n
     credited: set[tuple[int, str]] = set()
     unattributed = by_request = other = 0
     of_request: dict[str, int] = {}
@@ -114,7 +118,11 @@ def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta =
             continue
         credited.add((hit, item))
         by_request += rid is not None
-        if teams[hit][positions[hit][item]] == "A":
+        pos = positions[hit][item]
+        if posts[hit] is not None:  # probabilistic: the posterior that B placed it
+            cb[hit] += posts[hit][pos]
+            ca[hit] += 1.0 - posts[hit][pos]
+        elif teams[hit][pos] == "A":
             ca[hit] += 1
         else:
             cb[hit] += 1
@@ -229,11 +237,13 @@ def interleave_readout(
     first_a = sum(t[:1] == "A" for t in teams)
     first_b = sum(t[:1] == "B" for t in teams)
     first = stats.srm_check([first_a, first_b], [1, 1]) if first_a + first_b else None
-    unbalanced = sum(not draft_consistent(t) for t in teams)
+    drafted = lists["p_b"].is_null().to_list() if "p_b" in lists.columns else [True] * n
+    unbalanced = sum(d and not draft_consistent(t) for t, d in zip(teams, drafted, strict=True))
     checks = {
         "first_pick": {a_name: first_a, b_name: first_b, "pvalue": first.pvalue if first else None},
         "unbalanced_lists": unbalanced,
-        "credited_items": {a_name: int(c.credit_a.sum()), b_name: int(c.credit_b.sum())},
+        "credited_items": {a_name: float(c.credit_a.sum()), b_name: float(c.credit_b.sum())},
+        "probabilistic_lists": n - sum(drafted),
         "unattributed_events": c.unattributed,
         "credited_by_request_id": c.by_request,
         "events_of_other_responses": c.other_responses,

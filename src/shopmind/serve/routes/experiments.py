@@ -27,6 +27,7 @@ from shopmind.experiments.definition import NAME_RE, ExperimentError, to_dict
 from shopmind.experiments.exposure import ExposureLog
 from shopmind.experiments.interleave import team_draft
 from shopmind.experiments.interleave_log import InterleaveLog
+from shopmind.experiments.interleave_prob import probabilistic_interleave
 from shopmind.experiments.reports import load_readout
 from shopmind.search.engine import SearchError, SearchResponse
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
@@ -133,7 +134,8 @@ def interleaved_search(
     unit: str | None,
     session_id: str | None,
 ) -> tuple[SearchResponse, list[dict[str, str]]] | None:
-    """For a unit in an interleaving experiment: both variants' rankings merged by team draft, one
+    """For a unit in an interleaving experiment: both variants' rankings merged (the experiment's
+    ``method``: probabilistic or team draft), one
     page of it, and the list with each item's team in the interleaving log. None when the unit is in
     no interleaving experiment, or the request is not a relevance-sorted page within
     ``INTERLEAVE_DEPTH`` (another sort orders both rankers' candidates the same way).
@@ -162,7 +164,12 @@ def interleaved_search(
     sid = _session(request, session_id)
     who = unit if exp.unit == "user" and unit else sid
     rng = random.Random(unit_hash(exp.salt, f"{who or ''}\x1f{query}"))
-    merged = team_draft([h.product_id for h in ra.hits], [h.product_id for h in rb.hits], depth, rng)
+    ids_a, ids_b = [h.product_id for h in ra.hits], [h.product_id for h in rb.hits]
+    p_b = None  # the experiment's merge (definition.METHODS): probabilistic logs its posteriors
+    if exp.method == "team-draft":
+        merged = team_draft(ids_a, ids_b, depth, rng)
+    else:
+        merged = probabilistic_interleave(ids_a, ids_b, depth, rng)
     start = (page - 1) * size
     if page > 1 and start >= len(merged.items):
         raise SearchError(
@@ -170,12 +177,14 @@ def interleaved_search(
         )
     hit_of = {h.product_id: h for h in rb.hits} | {h.product_id: h for h in ra.hits}
     items, teams = merged.items[start : start + size], merged.teams[start : start + size]
+    if exp.method != "team-draft":
+        p_b = list(merged.p_b[start : start + size])
     timing = dict(ra.timing_ms)
     timing["second_ranker_total"] = rb.timing_ms.get("total", 0.0)
     timing["second_ranker_analysis"] = rb.timing_ms.get("analysis", 0.0)
     resp = dataclasses.replace(ra, hits=[hit_of[i] for i in items], page=page, size=size, timing_ms=timing)
     rid = request.scope.get("state", {}).get("request_id")
-    _interleave_log(request).record(exp.name, who, sid, rid, "search", list(items), teams)
+    _interleave_log(request).record(exp.name, who, sid, rid, "search", list(items), teams, p_b)
     # an exposure like any other (so the unit's rows are found and forgotten with the A/B ones)
     mark = Assignment(exp.name, "interleaved", exp.layer, exp.unit, exp.kind)
     _exposure_log(request).record([mark], unit, sid, rid, "search", resp.total)
