@@ -87,7 +87,7 @@ async def search(
         u = understand if e is rel.engine else understand and e.config.understand  # a variant may turn it off
         return e.search(q, filters=filters, sort=sort, page=pg, size=sz, apply_understood=u, **kwargs)
 
-    try:  # a unit in an interleaving experiment gets both variants' rankings merged (team draft)
+    try:  # a unit in an interleaving experiment gets both variants' rankings merged (its method)
         il = interleaved_search(request, rel.engine, run, q, sort, page, size, unit, session_id)
         resp = il[0] if il else run(engine)
     except SearchError as exc:  # only the engine's parameter errors; anything else is a logged 500
