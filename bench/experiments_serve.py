@@ -14,9 +14,13 @@ same queries so load changes hit all three alike:
 
 Reported: median and p95 wall time per request of each, the ratio to ``plain``, and the engine's own
 stage times (analysis, lexical, fusion, ...) of the first and the second ranker of the interleaved
-requests, i.e. what running the second ranker repeats.
+requests, i.e. what running the second ranker repeats. ``--method`` picks the interleave experiment's
+merge (team draft by default: the recorded figures are team draft's). ``--merge-only``: the merge
+alone, team draft beside probabilistic interleaving, on two overlapping id rankings (depth 10 and
+100, best of 5 x 2,000 merges each), without building a release.
 
     python bench/experiments_serve.py --out bench/results/experiments_serve.json
+    python bench/experiments_serve.py --merge-only --out bench/results/experiments_merge.json
 """
 
 from __future__ import annotations
@@ -43,12 +47,50 @@ DEFS = {
 }  # fmt: skip
 
 
+def merge_cost(reps: int = 2000) -> dict[str, Any]:
+    """Microseconds per merge, team draft beside probabilistic interleaving, side by side: two
+    rankings of ``depth`` ids sharing every other id's neighbourhood (a half-overlapping pair)."""
+    import random
+
+    from shopmind.experiments.interleave import team_draft
+    from shopmind.experiments.interleave_prob import probabilistic_interleave
+
+    out: dict[str, Any] = {}
+    for depth in (10, 100):
+        a = [f"p{i}" for i in range(depth)]
+        b = [f"p{i + (i % 2) * depth}" for i in range(depth)]  # every other id its own
+        best = {"team_draft_us": float("inf"), "probabilistic_us": float("inf")}
+        for _ in range(5):
+            for key, merge in (("team_draft_us", team_draft), ("probabilistic_us", probabilistic_interleave)):
+                rng = random.Random(0)
+                t0 = time.perf_counter()
+                for _ in range(reps):
+                    merge(a, b, depth, rng)
+                best[key] = min(best[key], (time.perf_counter() - t0) / reps * 1e6)
+        out[f"depth_{depth}"] = best | {"ratio": best["probabilistic_us"] / best["team_draft_us"]}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("bench/results/experiments_serve.json"))
+    ap.add_argument("--method", choices=("team-draft", "probabilistic"), default="team-draft")
+    ap.add_argument("--merge-only", action="store_true", help="time the two merges alone (no release)")
     args = ap.parse_args(argv)
+    meta = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python " + " ".join(sys.argv),
+        "python": platform.python_version(),
+    }
+    if args.merge_only:
+        result = meta | {"merge": merge_cost()}
+        print(json.dumps(result, indent=2))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=2))
+        return 0
+    DEFS["experiment"][1]["method"] = args.method
 
     from fastapi.testclient import TestClient
     from starlette.requests import Request
@@ -124,10 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                         if kind == "interleaved":
                             stages_a.append(resp.timing_ms)
                             second_total.append(resp.timing_ms.get("second_ranker_total", 0.0))
-    result: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python " + " ".join(sys.argv),
-        "python": platform.python_version(),
+    result: dict[str, Any] = meta | {
+        "method": args.method,
         "requests_per_kind": len(times["plain"]),
         "products": 2000,
     }
