@@ -4,6 +4,7 @@ did — co-purchase links included, which a rebuild on load never had — withou
 
 import shutil
 
+import polars as pl
 import pytest
 
 from shopmind.demo import generator as G
@@ -64,3 +65,25 @@ def test_an_unreadable_graph_is_rebuilt_and_said(built, tmp_path) -> None:
     assert loaded.parser is not None
     assert any("saved understanding unreadable" in n for n in loaded.notes)
     assert loaded.search("northwind jacket").ids == built.search("northwind jacket").ids
+
+
+def test_products_changed_after_the_build_are_never_hidden_by_a_stale_graph(shop, tmp_path) -> None:
+    """An engine whose catalog changed since its graph was built saves no graph (a load rebuilds
+    it, so a new category is understood); ``refresh_understanding`` rebuilds it and it is saved."""
+    eng = SearchEngine.build(shop.batch.products, shop.batch.events, CFG)
+    new = shop.batch.products.head(3).with_columns(
+        product_id=pl.Series([f"HAM{i}" for i in range(3)]),
+        title=pl.Series(["Garden hammock", "Travel hammock", "Hammock stand"]),
+        category_path=pl.lit("Outdoor > Hammocks"),
+    )
+    eng.upsert(new)
+    eng.save(tmp_path / "stale")
+    assert not (tmp_path / "stale" / GRAPH_DIR).exists()
+    loaded = SearchEngine.load(tmp_path / "stale")
+    assert "Outdoor > Hammocks" in loaded.parser.graph.categories
+    eng.refresh_understanding(shop.batch.events)
+    assert "Outdoor > Hammocks" in eng.parser.graph.categories
+    eng.save(tmp_path / "fresh")
+    again = SearchEngine.load(tmp_path / "fresh")
+    assert "Outdoor > Hammocks" in again.parser.graph.categories
+    assert again.parser.graph.item_links == eng.parser.graph.item_links

@@ -145,6 +145,9 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         #: t2s decided from the catalog when ``config.traditional_to_simplified`` is None (saved)
         self.catalog_t2s = True
         self._encoder_state: Path | None = None  # a saved engine's encoder state folder
+        #: products changed since the understanding's graph was built: ``save`` then writes no
+        #: graph (a load rebuilds it) unless ``refresh_understanding`` rebuilt it
+        self._graph_stale = False
 
     def _trusted(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` without the products whose gate flags make them untrustworthy vocabulary."""
@@ -216,6 +219,17 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             self.notes.append(f"query understanding unavailable: {type(exc).__name__}: {exc}")
             return None
 
+    def refresh_understanding(self, events: pl.DataFrame | None = None) -> None:
+        """Rebuild the default query understanding over the live catalog (with ``events``'
+        co-purchase links). An incremental build calls it after its upserts and deletes: the graph
+        saved with the previous engine does not know a new category or brand. A caller's own
+        parser (one without a ``graph``) is left alone."""
+        if not self.config.understand or not hasattr(self.parser, "graph"):
+            return
+        live = self.catalog.frame.filter(pl.Series(self.catalog.live, dtype=pl.Boolean))
+        self.parser = self._default_parser(self._trusted(live), events)
+        self._graph_stale = False
+
     def _index(self, frame: pl.DataFrame) -> np.ndarray:
         """Add ``frame`` (canonical) to the catalog, the lexical index and the vectors."""
         rows = self.catalog.upsert(frame)
@@ -243,6 +257,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             ids = set(frame["product_id"].to_list())
             self.untrusted = frozenset((self.untrusted - ids) | flagged_ids(products))
         self._reranker_catalog_changed(frame)
+        self._graph_stale = True
         pop = {
             pid: float(self.catalog.popularity[self.catalog.pos[pid]])
             for pid in frame["product_id"].to_list()
@@ -258,6 +273,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         self.lexical.delete(ids)
         for pid in ids:
             self.autocompleter.remove_product(pid)
+        self._graph_stale = self._graph_stale or n > 0
         self._maybe_compact()
         return n
 

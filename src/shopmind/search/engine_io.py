@@ -68,7 +68,7 @@ class Persistence:
         if graph_dir.exists():
             shutil.rmtree(graph_dir)  # a stale graph must not be loaded with this engine
         graph = getattr(self.parser, "graph", None)
-        if graph is not None and hasattr(graph, "save"):
+        if graph is not None and hasattr(graph, "save") and not getattr(self, "_graph_stale", False):
             graph.save(graph_dir)  # the understanding a load would otherwise rebuild (~1.5 s, issue 17)
         meta = {
             "format_version": FORMAT_VERSION,
