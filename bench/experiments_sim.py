@@ -25,7 +25,9 @@ Parts (each prints a line and lands in the JSON):
    models, position-based (PBM) and a cascade with satisfaction (DBN). Beside the sign test, other
    per-session credit statistics (``CREDIT_STATISTICS``: click difference - the served readout's
    test -, click share, position-debiased, learned per-position weights), each with its sessions,
-   simulated power and A/A false-positive rate (identical rankers).
+   simulated power and A/A false-positive rate (identical rankers); and probabilistic interleaving
+   (``interleave_prob``, ``pi``: its own lists, marginalised credit, ``--pi-tau``), with team draft's
+   click difference checked beside it under position-only clicks of the two different rankers.
 5b. ``interleaving-real`` (only with ``--parts interleaving-real``): the same comparison with two
    rankers *from the search evaluation* (``REAL_PAIRS``: BM25F vs BM25F + LTR, bm25s vs tantivy, each
    ~0.02 apart in retrieval NDCG@10 on Home Depot), fitted and scored exactly as ``shopmind evaluate
