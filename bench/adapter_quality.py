@@ -16,6 +16,8 @@ run, not with full-corpus figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import json
 import sys
 import time
@@ -25,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from encoders_quality import sample, tuning_half_ndcg  # noqa: E402
+from shopmind.search.adapt import evaluate as adapt_eval  # noqa: E402
+from shopmind.search.adapt.model import AdapterParams, fit_adapter  # noqa: E402
 from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +52,27 @@ def ratios(rows: dict[str, dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def parse_grid(text: str) -> tuple[AdapterParams, ...]:
+    """``'rank=32,lr=0.001;rank=64'`` -> AdapterParams per ';' part (unknown key: ValueError)."""
+    fields = {f.name: f.type for f in dataclasses.fields(AdapterParams)}
+    out = []
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        kw: dict[str, float | int] = {}
+        for item in filter(None, (i.strip() for i in part.split(","))):
+            key, _, value = item.partition("=")
+            if key not in fields:
+                raise ValueError(f"--grid: unknown adapter setting {key!r} (known: {', '.join(fields)})")
+            kw[key] = int(value) if fields[key] in (int, "int") else float(value)
+        out.append(AdapterParams(**kw))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def use_grid(text: str) -> None:
+    """Make the evaluator's adapter methods try ``text``'s settings (``parse_grid``)."""
+    grid = parse_grid(text)
+    adapt_eval.fit_adapter = functools.partial(fit_adapter, grid=grid)  # type: ignore[assignment]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
@@ -58,7 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default=METHODS)
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument(
+        "--grid",
+        default=None,
+        help="adapter settings tried instead of model.GRID, e.g. 'rank=32,lr=0.001,hard_negatives=0;rank=64' "
+        "(each early-stopped and chosen on the validation split of the training queries)",
+    )
     args = ap.parse_args(argv)
+    if args.grid:
+        use_grid(args.grid)
     data = load_dataset(args.dataset, args.data / PATHS[args.dataset])
     if args.queries:
         data = sample(data, args.queries, args.distractors, args.seed)
