@@ -146,7 +146,7 @@ def _incremental_engine(ctx: BuildContext, cfg: Any) -> tuple[Any, dict[str, Any
         engine.upsert(ctx.products.filter(pl.col("product_id").cast(pl.Utf8).is_in(changed)))
     engine.catalog.set_popularity(ctx.events)
     if changed or removed:  # the saved graph knows the old catalog: a new category must be understood
-        engine.refresh_understanding(ctx.events)
+        engine.refresh_understanding()
     prev_events = (previous_manifest(ctx) or {}).get("rows", {}).get("events")
     if prev_events != ctx.events.height:  # new past queries and popularity for type-ahead
         cat = engine.catalog

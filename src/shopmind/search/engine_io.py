@@ -140,7 +140,7 @@ class Persistence:
 
     def _saved_parser(self, folder: Path) -> QueryParser | None:
         """``QueryUnderstanding`` over the graph saved with the engine: the one built with the
-        engine (co-purchase links included), read in ~0.1 s instead of rebuilt (mining category
+        engine, read in ~0.1 s instead of rebuilt (mining category
         aliases with jieba: ~1.5 s of the demo's release load). None when none was saved (an
         engine saved before graphs were) or it cannot be read: the caller rebuilds it."""
         if not (folder / "graph.json").is_file():
