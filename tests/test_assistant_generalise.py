@@ -170,7 +170,36 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     assert len(probes) >= 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
     seed = {normalise(t) for v in SEED.values() for t in v}
     assert not [q["text"] for q in h4 if normalise(str(q["text"])) in seed]
-    assert [q["set"] for q in data.questions[-len(h4) :]] == ["heldout4"] * len(h4)  # the last set drawn
+    h5 = [q for q in data.questions if q["set"] == "heldout5"]
+    last = data.questions[-len(h4) - len(h5) :]
+    assert [q["set"] for q in last] == ["heldout4"] * len(h4) + ["heldout5"] * len(h5)  # drawn last
+
+
+# ------------------------------------------------------------------ held-out 5
+def test_heldout5_is_a_new_set_of_every_kind_and_does_not_change_the_others(data) -> None:
+    from shopmind.demo import assistant_heldout4 as H4
+    from shopmind.demo import assistant_heldout5 as H5
+
+    h5 = [q for q in data.questions if q["set"] == "heldout5"]
+    assert len(h5) >= 80
+    assert set(Counter(q["intent"] for q in h5)) == set(INTENTS)
+    assert Counter(q["lang"] for q in h5).keys() == {"en", "zh", "mixed"}
+    # every policy section twice, two-section and order+policy questions, privacy probes
+    sections = Counter(q["expect"]["section"] for q in h5 if "section" in q["expect"])
+    assert len(sections) == 17 and min(sections.values()) >= 2
+    multi = [q["expect"]["all"] for q in h5 if "all" in q["expect"]]
+    assert len(multi) >= 8
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    probes = [q for q in h5 if q["expect"].get("no_data")]
+    assert len(probes) == 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
+    # new words: no text of held-out-5 is a seed utterance or a question of another set
+    seed = {normalise(t) for v in SEED.values() for t in v}
+    others = {normalise(str(q["text"])) for q in data.questions if q["set"] != "heldout5"}
+    assert not [q["text"] for q in h5 if normalise(str(q["text"])) in seed | others]
+    # the same kinds of questions as held-out-4 (one builder), none of its phrasings
+    kinds = ("POLICY_Q", "ORDER_Q", "PRODUCT_Q", "SEARCH_Q", "COMPARE_Q", "OOS_Q")
+    assert all(hasattr(H4, k) and hasattr(H5, k) for k in kinds)
+    assert not set(map(str, H5.OOS_Q + H5.ORDER_Q)) & set(map(str, H4.OOS_Q + H4.ORDER_Q))
 
 
 def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:

@@ -21,7 +21,9 @@ three canonical tables stay byte-identical and the assistant's tables are consis
   (``demo.assistant_heldout3``: paraphrases, typos, follow-ups, id formats, privacy probes; its own
   random stream; committed before the third round), plus "heldout4" (``demo.assistant_heldout4``:
   questions needing two facts, order follow-ups, shopper-style text; its own random stream;
-  committed before the fourth round). The phrasings here are
+  committed before the fourth round), plus "heldout5" (``demo.assistant_heldout5``: the same kinds
+of questions as held-out-4 in new words, stories before the question, amounts that are not price
+slots; its own random stream; committed before the fifth round). The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -33,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import polars as pl
@@ -40,6 +43,7 @@ import polars as pl
 from shopmind.demo import assistant_heldout2 as H
 from shopmind.demo import assistant_heldout3 as H3
 from shopmind.demo import assistant_heldout4 as H4
+from shopmind.demo import assistant_heldout5 as H5
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -295,31 +299,36 @@ def _questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 4])), shop, orders, prods)
     for q in qs[n:]:
         q["set"] = "heldout4"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 5])), shop, orders, prods, H5)
+    for q in qs[n:]:
+        q["set"] = "heldout5"
     return qs
 
 
-def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame) -> None:  # fmt: skip
-    """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``.
+def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
+    """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
+    held-out set 5 (``sets=demo.assistant_heldout5``: the same kinds of questions, its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
-    n_ord = len(H4.ORDER_Q) + len(H4.ORDER_FOLLOWUP_Q) + len(H4.ORDER_POLICY_Q)
-    pick = rng.choice(orders.height, size=min(orders.height, n_ord + len(H4.PRIVACY_Q)), replace=False)
-    _order_questions(add, orders, H4.ORDER_Q, pick[: len(H4.ORDER_Q)])
-    rows = [orders.row(int(i), named=True) for i in pick[len(H4.ORDER_Q) : n_ord]]
-    for (lang, history, tpl), o in zip(H4.ORDER_FOLLOWUP_Q, rows, strict=False):
+    n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
+    pick = rng.choice(orders.height, size=min(orders.height, n_ord + len(sets.PRIVACY_Q)), replace=False)
+    _order_questions(add, orders, sets.ORDER_Q, pick[: len(sets.ORDER_Q)])
+    rows = [orders.row(int(i), named=True) for i in pick[len(sets.ORDER_Q) : n_ord]]
+    for (lang, history, tpl), o in zip(sets.ORDER_FOLLOWUP_Q, rows, strict=False):
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"], history=[h.format(o=o["order_id"]) for h in history])  # fmt: skip
-    for (lang, tpl, section), o in zip(H4.ORDER_POLICY_Q, rows[len(H4.ORDER_FOLLOWUP_Q) :], strict=False):
+    for (lang, tpl, section), o in zip(sets.ORDER_POLICY_Q, rows[len(sets.ORDER_FOLLOWUP_Q) :], strict=False):
         add(lang, tpl.format(o=o["order_id"]), "order_status", {"order_id": o["order_id"]}, {"all": [{"order_id": o["order_id"], "status": o["status"]}, {"section": section}]}, customer_id=o["customer_id"])  # fmt: skip
-    _privacy_probes(add, rng, orders, H4.PRIVACY_Q, pick[n_ord:])
-    _policy_questions(add, H4.POLICY_Q)
-    for lang, history, text, section in H4.POLICY_FOLLOWUP_Q:
+    _privacy_probes(add, rng, orders, sets.PRIVACY_Q, pick[n_ord:])
+    _policy_questions(add, sets.POLICY_Q)
+    for lang, history, text, section in sets.POLICY_FOLLOWUP_Q:
         add(lang, text, Q.POLICY_INTENT[section.split("-")[0]], {}, {"section": section}, history=history)
-    for lang, text, sections in H4.TWO_SECTION_Q:
+    for lang, text, sections in sets.TWO_SECTION_Q:
         add(lang, text, Q.POLICY_INTENT[sections[0].split("-")[0]], {}, {"all": [{"section": s} for s in sections]})  # fmt: skip
-    _product_questions(add, rng, shop, H4.PRODUCT_Q + H4.PRODUCT_TWO_Q)
-    _search_questions(add, rng, prods, H4.SEARCH_Q)
-    _search_followups(add, rng, prods, H4.SEARCH_FOLLOWUP_Q)
-    _compare_questions(add, rng, prods, H4.COMPARE_Q)
-    _canned_questions(add, H4.COMPLAINT_Q, H4.GREETING_Q, H4.OOS_Q)
+    _product_questions(add, rng, shop, sets.PRODUCT_Q + sets.PRODUCT_TWO_Q)
+    _search_questions(add, rng, prods, sets.SEARCH_Q)
+    _search_followups(add, rng, prods, sets.SEARCH_FOLLOWUP_Q)
+    _compare_questions(add, rng, prods, sets.COMPARE_Q)
+    _canned_questions(add, sets.COMPLAINT_Q, sets.GREETING_Q, sets.OOS_Q)
 
 
 def _heldout3(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame) -> None:  # fmt: skip
