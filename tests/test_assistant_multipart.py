@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopmind.assistant.answer import product_answer
+from shopmind.assistant.clauses import asked, clauses, questions
 from shopmind.assistant.core import _field, _fields
 from shopmind.assistant.evaluate import build_demo, source_texts
 from shopmind.assistant.guard import fact_tokens
-from shopmind.assistant.policy import clauses
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,27 @@ def test_clauses_cut_second_questions_not_one_question_with_a_comma() -> None:
         "do you sell red and blue scarves"
     ]  # no question word
     assert clauses("hi") == [] and clauses("") == []
+
+
+def test_questions_split_only_where_two_clauses_are_asked() -> None:
+    # a bit of story, then one question: not multi-part (the round-4 rule split these)
+    assert questions("my order arrived late, can I cancel it?") == []
+    assert questions("the lamp flickers, how do I get it fixed") == []
+    assert questions("I moved house, where can I change my address?") == []
+    # two questions, by a question word, a question mark or a Chinese interrogative
+    assert questions("what does express cost and when does it arrive") == ["what does express cost", "when does it arrive"]  # fmt: skip
+    assert questions("is it paid yet? also what happens if it fails") == ["is it paid yet", "what happens if it fails"]  # fmt: skip
+    assert questions("能退货吗？退款多久到账？") == ["能退货吗", "退款多久到账"]
+    assert questions("发票怎么开；能不能寄到公司") == ["发票怎么开", "能不能寄到公司"]
+    assert questions("this one please? that one too") == []  # the second piece is not asked
+    assert questions("") == [] and questions("hi? ok") == []
+
+
+def test_asked_reads_question_words_requests_and_chinese_interrogatives() -> None:
+    for q in ("how long is the guarantee", "so when is it coming", "tell me the delivery cost", "is it in stock", "运费多少", "能不能换", "发货了吗", "在哪里看物流", "可以刷卡不可以"):  # fmt: skip
+        assert asked(q), q
+    for s in ("I bought the wrong size", "the box was crushed", "thanks a lot", "我买错了尺码", "东西坏了", "howdy partner"):  # fmt: skip
+        assert not asked(s), s
 
 
 @settings(max_examples=200, deadline=None)

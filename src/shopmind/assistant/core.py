@@ -31,12 +31,13 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.assistant import answer as A
+from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
-from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex, clauses
+from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
@@ -325,11 +326,12 @@ class Assistant:
         return A.Composed(A.CANNED["greeting"][lang]), False
 
     def _clause_sections(self, text: str, have: tuple[str, ...], skip: str | None = None) -> list[Section]:
-        """Sections a multi-part message asks for beyond ``have``: for each of its ``clauses``
-        (none naming ``skip``, the order id) that the classifier reads as a policy question above
-        the hand-off threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
-        parts = clauses(text)
-        if len(parts) < 2:
+        """Sections a multi-part message asks for beyond ``have``: for each of its asked clauses
+        (``clauses.questions``: only when two or more clauses are questions, none naming ``skip``,
+        the order id) that the classifier reads as a policy question above the hand-off
+        threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
+        parts = questions(text)
+        if not parts:
             return []
         out: list[str] = []
         for part in parts:

@@ -146,7 +146,7 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
         # what the shopper typed may be echoed (their order id); everything else needs a source
         sources = [str(q["text"]), *source_texts(asst, r)]
         bad = sorted(fact_tokens(r.answer) - set().union(*(fact_tokens(t) for t in sources)))
-        rows.append({"id": q["id"], "set": q.get("set", "main"), "lang": q["lang"], "text": q["text"], "intent": q["intent"], "predicted": r.intent, "slots_ok": r.slots == q["slots"], "facts_ok": fact_correct(asst, q, r), "unsupported": bad, "handoff": r.handoff, "answer": r.answer, "ms": r.ms})  # fmt: skip
+        rows.append({"id": q["id"], "set": q.get("set", "main"), "lang": q["lang"], "text": q["text"], "intent": q["intent"], "predicted": r.intent, "slots_ok": r.slots == q["slots"], "facts_ok": fact_correct(asst, q, r), "unsupported": bad, "handoff": r.handoff, "answer": r.answer, "ms": r.ms, **_parts(q, r)})  # fmt: skip
     n = len(rows)
 
     for x in rows:
@@ -170,6 +170,7 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
         "answers_with_unsupported_fact": sum(bool(x["unsupported"]) for x in rows),
         "out_of_scope_handoff_rate": share(oos, "handoff"),
         "policy_recall_at_3": policy,
+        "multi_part": _multi_part(rows),
         "order_validation": {
             "orders": demo.orders.height,
             "rejected": len(asst.rejected_orders),
@@ -183,6 +184,35 @@ def evaluate(demo: DemoAssistant) -> dict[str, object]:
         "build_seconds": round(demo.build_s, 2),
         "intent_calibration": dict(asst.model.calibration),
     }
+
+
+def labelled_sections(expect: dict) -> list[str]:
+    """The policy sections a labelled answer must cite (one, or each of an ``all`` list)."""
+    if "all" in expect:
+        return [s for e in expect["all"] for s in labelled_sections(e)]
+    return [expect["section"]] if "section" in expect else []
+
+
+def _parts(q: dict, r: Reply) -> dict[str, object]:
+    """Whether the answer quoted more than its first source (the multi-part rule fired: a second
+    policy section, or a policy section after an order's status) and whether every policy section
+    it quotes is a labelled one (a firing is right only then)."""
+    cited = [c["id"] for c in r.citations if c["type"] == "policy"]
+    fired = len(cited) >= 2 or (bool(cited) and any(c["type"] == "order" for c in r.citations))
+    return {"cited_sections": cited, "want_sections": labelled_sections(q["expect"]), "multi_part_fired": fired, "multi_part_right": fired and set(cited) <= set(labelled_sections(q["expect"]))}  # fmt: skip
+
+
+def _multi_part(rows: list[dict]) -> dict[str, object]:
+    """How often the multi-part rule fired and how often rightly, overall and per set; and how
+    many labelled two-section questions it did not answer with both (missed)."""
+
+    def part(xs: list[dict]) -> dict[str, int]:
+        fired = [x for x in xs if x["multi_part_fired"]]
+        multi = [x for x in xs if len(x["want_sections"]) >= 2]
+        return {"fired": len(fired), "right": sum(bool(x["multi_part_right"]) for x in fired), "wrong": sum(not x["multi_part_right"] for x in fired), "two_section_questions": len(multi), "two_section_both_cited": sum(set(x["want_sections"]) <= set(x["cited_sections"]) for x in multi)}  # fmt: skip
+
+    fired = [{k: x[k] for k in ("id", "set", "text", "cited_sections", "want_sections", "multi_part_right")} for x in rows if x["multi_part_fired"]]  # fmt: skip
+    return {**part(rows), "by_set": {s: part([x for x in rows if x["set"] == s]) for s in sorted({x["set"] for x in rows})}, "firings": fired}  # fmt: skip
 
 
 def share(xs: list[dict], key: str) -> float:

@@ -76,26 +76,6 @@ def policy_tokens(text: str) -> list[str]:
     return out
 
 
-_QWORD = r"(?:how|what|whats|what's|when|where|who|whom|which|why|can|could|do|does|did|is|are|will|would|should|may)\b"
-#: where one message asks a second question: after ?/；/!, or before "and"/", " + a question word
-_CLAUSE_CUT = re.compile(rf"[?？;；!！]+|[,，]?\s+(?:and|also|plus|but)\s+(?={_QWORD})|[,，]\s*(?={_QWORD})", re.I)  # fmt: skip
-
-
-def clauses(text: str) -> list[str]:
-    """The questions one message asks ("how long do I have to return it and when is the refund
-    paid" -> two), cut at question/semicolon marks and before a conjunction or comma that starts
-    a new question (English question words); a piece shorter than two words (three Chinese
-    characters) joins no list. Chinese commas are not cut: "支付没成功，订单会被取消吗" is one
-    question. Why: a composer answering one section per message drops the second fact."""
-    out = []
-    for piece in _CLAUSE_CUT.split(text):
-        piece = piece.strip(" ,，.。")
-        cjk = sum(len(run) for run in _CJK_RUN.findall(piece))
-        if cjk >= 3 or len(_WORD.findall(piece.lower())) >= 2:
-            out.append(piece)
-    return out
-
-
 def baseline_tokens(text: str) -> list[str]:
     """Lower-cased Latin words plus Chinese character unigrams and bigrams (no stemming)."""
     t = text.lower()

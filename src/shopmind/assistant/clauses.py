@@ -1,0 +1,78 @@
+"""Where one message asks two questions: cut it into clauses, and tell a question from a statement.
+
+A shopper may ask two things at once ("how long do I have to return it and when is the refund
+paid?", "运费多少钱？一般几天能到？"); an answer quoting one policy section drops the second fact.
+But most messages with a comma are one question told with a bit of story first ("I bought the
+wrong size, can I get a different one?", "my kettle stopped working, how do I claim the
+guarantee?"): the story is not a second question, and answering it as one quoted an unrelated
+section in 12 of 18 answers where the round-4 rule fired (docs/BENCHMARKS.md, round 5). So
+``questions`` keeps a clause only when it is *asked*: it ended in a question mark, starts with
+an English question word (after "and"/"also"/"so"), asks for information ("tell me", "I'd like
+to know", "请问"), or holds a Chinese interrogative (吗, 呢, 什么, 怎么, 多少, 多久, 几, 哪, an
+"A不A" pair such as 能不能 or 可以…不可以, a closing 没/没有 ...). A message is multi-part only when two or more clauses are asked.
+
+Hand-written (a few regular expressions) rather than a parser: no registry package tags
+questions in Chinese, English and mixed text, and the cues are the closed class of question
+words, which a list states plainly.
+"""
+
+from __future__ import annotations
+
+import re
+
+_QWORD = r"(?:how|hows|how's|what|whats|what's|when|whens|where|wheres|where's|who|whom|whose|which|why|can|could|do|does|did|is|are|was|were|will|would|should|shall|may|might|am|have|has|any)\b"  # fmt: skip
+#: where one message may ask a second question: after ?/；/!, or before "and"/", " + a question word
+_CLAUSE_CUT = re.compile(rf"([?？;；!！]+)|[,，]?\s+(?:and|also|plus|but)\s+(?={_QWORD})|[,，]\s*(?={_QWORD})", re.I)  # fmt: skip
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+")
+_LEAD = r"(?:(?:and|also|plus|but|so|then|ok|okay|oh|well|or|um|please)\s+)*"
+_EN_ASKED = re.compile(rf"^{_LEAD}{_QWORD}|\b(?:tell me|let me know|like to know|want to know|need to know|wondering|explain)\b", re.I)  # fmt: skip
+_ZH_ASKED = re.compile(r"吗|呢|什么|啥|怎|如何|哪|几|多少|多久|多长|多大|为何|是否|可否|能否|请问|想问|想知道|没有?$|([\u4e00-\u9fff])[^，,。]{0,4}不\1")  # fmt: skip
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """(piece, ended by a question mark) for each stretch of ``text`` between cuts."""
+    out, at = [], 0
+    for m in _CLAUSE_CUT.finditer(text):
+        out.append((text[at : m.start()], bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))))
+        at = m.end()
+    out.append((text[at:], False))
+    return out
+
+
+def _kept(piece: str) -> bool:
+    """A clause long enough to ask something: two words, or three Chinese characters."""
+    cjk = sum(len(run) for run in _CJK_RUN.findall(piece))
+    return cjk >= 3 or len(_WORD.findall(piece.lower())) >= 2
+
+
+def clauses(text: str) -> list[str]:
+    """The pieces one message may ask separately ("how long do I have to return it and when is
+    the refund paid" -> two), cut at question/semicolon marks and before a conjunction or comma
+    that starts a new question (English question words); a piece shorter than two words (three
+    Chinese characters) joins no list. Chinese commas are not cut: "支付没成功，订单会被取消吗" is
+    one question."""
+    return [p for p, _ in _asked_pieces(text)]
+
+
+def _asked_pieces(text: str) -> list[tuple[str, bool]]:
+    out = []
+    for piece, marked in _pieces(text):
+        piece = piece.strip(" ,，.。")
+        if _kept(piece):
+            out.append((piece, marked or asked(piece)))
+    return out
+
+
+def asked(clause: str) -> bool:
+    """Whether ``clause`` is worded as a question or a request for information (see the module
+    docstring); a question mark after it counts too, in ``questions``."""
+    c = clause.strip()
+    return bool(c.endswith(("?", "？")) or _EN_ASKED.search(c) or _ZH_ASKED.search(c))
+
+
+def questions(text: str) -> list[str]:
+    """The clauses of ``text`` that are asked (``asked``, or followed by a question mark), when
+    two or more are; else [] (one question, however many commas: nothing to split)."""
+    qs = [p for p, q in _asked_pieces(text) if q]
+    return qs if len(qs) >= 2 else []
