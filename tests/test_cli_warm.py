@@ -63,7 +63,7 @@ def test_a_held_child_imports_only_when_told_and_runs_on_go(tmp_path: Path) -> N
 
 def test_module_function_entries_are_called_after_import(tmp_path: Path) -> None:
     """``module:function`` imports the module and calls the function (the build's child process
-    for the recommendations is started that way, ``release.build.prewarm_child``)."""
+    for the recommendations is started that way, ``release.children.prewarm_child``)."""
     marker = tmp_path / "called.txt"
     mod = tmp_path / "warmmark.py"
     mod.write_text(
@@ -80,7 +80,7 @@ def test_module_function_entries_are_called_after_import(tmp_path: Path) -> None
 
 
 def test_the_prewarmed_build_child_is_used_once_then_a_new_pool() -> None:
-    from shopmind.release import build as B
+    from shopmind.release import children as B
 
     B.prewarm_child(("json",))
     warm = B._WARM_POOL

@@ -44,8 +44,9 @@ def build(
     progressive: Annotated[
         bool,
         typer.Option(
-            help="Publish a release without text vectors first (lexical search, facets, recommendations"
-            " from behaviour), then the complete one; --no-progressive publishes once, at the end."
+            help="Publish a release without text vectors first (lexical search, facets; recommendations"
+            " from behaviour in it, or in a release right after it if they are still being fitted),"
+            " then the complete one; --no-progressive publishes once, at the end."
         ),
     ] = True,
 ) -> None:
@@ -54,7 +55,9 @@ def build(
     A failed or killed build leaves the current release serving. Refuses when the latest
     quality run was held by the gate, unless --force. Progressive (the default): a first
     release serves as soon as everything but the text vectors is built; the vectors are
-    computed next and switched in the same atomic way.
+    computed next and switched in the same atomic way. Recommendations fitted in the child
+    process do not hold the first search back: if search is ready first, it is published
+    without them ("pending") and they follow in a release of their own.
     """
     from shopmind.cli.progress import BuildDisplay
     from shopmind.release.build import build_release
@@ -88,6 +91,7 @@ def build(
                 vector_parts=default_vector_parts() if progressive else (),
                 parallel=DEFAULT_PARALLEL,
                 late=DEFAULT_LATE,
+                early_children=progressive,
                 log=display.log,
                 progress=BuildProgress(progress_path(workspace), display.update),
                 on_publish=published,

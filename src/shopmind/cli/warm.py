@@ -34,7 +34,7 @@ BUILD_MODULES = (
     "shopmind.search.engine",
     "shopmind.recommend.service",
     # and its child process for the recommendations, importing meanwhile (``prewarm_child``)
-    "shopmind.release.build:prewarm_child",
+    "shopmind.release.children:prewarm_child",
 )
 
 

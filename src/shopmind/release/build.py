@@ -26,15 +26,13 @@ thread) while the others run here; their artefacts land in the same staging fold
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import functools
-import multiprocessing
 import os
 import platform
 import shutil
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,9 +41,10 @@ import polars as pl
 
 from shopmind import __version__
 from shopmind.privacy import erasure_pending, finish_erasure
+from shopmind.release.children import Running, run_components
 from shopmind.release.drain import LIVE_SOURCE, drain_live_log
 from shopmind.release.progress import BuildProgress, progress_path
-from shopmind.release.releases import ReleaseError, Releases, new_release_id
+from shopmind.release.releases import STAGING_PREFIX, ReleaseError, Releases, new_release_id
 from shopmind.store.identity import shop_identity
 from shopmind.store.store import DB_FILE, Store
 
@@ -126,6 +125,7 @@ def build_release(
     progress: BuildProgress | None = None,
     on_publish: Callable[[dict[str, Any]], None] | None = None,
     late: Collection[str] = (),
+    early_children: bool = False,
 ) -> dict[str, Any]:
     """Build and publish a release; returns the manifest of the last release published.
 
@@ -133,6 +133,9 @@ def build_release(
     unless ``force``. On any failure the staging folder is removed and CURRENT is untouched
     (or, in the vector stage, stays on the first release of this build). ``on_publish`` is
     called with each published manifest (the first one is what ``shopmind demo`` serves).
+    ``early_children``: with a vector stage to follow, publish the first release as soon as the
+    components run in this process are done, without those still fitted in the child process
+    (``"pending"``); they follow in a release of their own when the child is done.
     """
     workspace = Path(workspace)
     releases = Releases(workspace)
@@ -142,7 +145,7 @@ def build_release(
             forgetting = erasure_pending(workspace)
             manifest = _build_locked(
                 workspace, releases, components, dict(settings or {}), force, keep, cache_dir, log,
-                vector_parts, parallel, progress, on_publish, frozenset(late),
+                vector_parts, parallel, progress, on_publish, frozenset(late), early_children,
             )  # fmt: skip
             if forgetting:  # every model refitted, every older release deleted
                 finish_erasure(workspace)
@@ -167,6 +170,7 @@ def _build_locked(
     progress: BuildProgress,
     on_publish: Callable[[dict[str, Any]], None] | None,
     late: frozenset[str] = frozenset(),
+    early_children: bool = False,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     releases.clean_staging()
@@ -221,20 +225,55 @@ def _build_locked(
     parts_done = {name: "complete" for name, _ in early}
     pending.update({name: "pending" for name, _ in waiting})
 
-    # ---- stage 1: every component (without the deferred vectors and the late components)
-    def first_stage(rid: str, staging: Path) -> dict[str, Any]:
-        facts = _run_components(ctx, early, staging, parallel)
+    # ---- stage 1: every component (without the deferred vectors and the late components);
+    # with ``early_children`` and a vector stage to follow, what the child process still fits
+    # when the components here are done is published in a release of its own right after
+    running: list[Running] = []
+    hold = (
+        releases.root / f"{STAGING_PREFIX}children-{new_release_id()}" if early_children and pending else None
+    )
+
+    def stage_manifest(rid: str, facts: dict[str, Any], waiting_for: Collection[str]) -> dict[str, Any]:
         return {
             "id": rid,
             "created_at": datetime.now(UTC).isoformat(),
             **base,
-            "complete": not pending,
-            "parts": {**parts_done, **skipped, **pending},
+            "complete": not pending and not waiting_for,
+            "parts": {**parts_done, **skipped, **pending, **dict.fromkeys(waiting_for, "pending")},
             "components": facts,
             "seconds": round(time.perf_counter() - started, 3),
         }
 
-    manifest = _publish_stage(releases, progress, on_publish, first_stage)
+    def first_stage(rid: str, staging: Path) -> dict[str, Any]:
+        facts, still = run_components(ctx, early, staging, parallel, hold=hold)
+        running.extend([still] if still is not None else [])
+        return stage_manifest(rid, facts, still.names if still is not None else ())
+
+    try:
+        manifest = _publish_stage(releases, progress, on_publish, first_stage)
+    except BaseException:
+        for still in running:
+            still.cancel()
+        raise
+    first_published = manifest
+    if running:  # the child's components, beside the first release's folders (hard links)
+
+        def middle_stage(rid: str, staging: Path) -> dict[str, Any]:
+            done = running[0].finish(staging)
+            before = releases.root / first_published["id"]
+            for name in first_published["components"]:
+                shutil.copytree(before / name, staging / name, copy_function=_link_or_copy)
+            facts = {**first_published["components"], **done}
+            return {
+                **stage_manifest(rid, {n: facts[n] for n, _ in early}, ()),
+                "earlier_stages": [before.name],
+            }
+
+        try:
+            manifest = _publish_stage(releases, progress, on_publish, middle_stage)
+        except BaseException:
+            running[0].cancel()
+            raise
     if not pending:
         manifest["pruned"] = releases.prune(keep)
         return manifest
@@ -253,7 +292,7 @@ def _build_locked(
             for p in vector_parts
             if p.name in deferred
         ]
-        done = _run_components(ctx, [*todo, *waiting], staging, parallel)
+        done, _ = run_components(ctx, [*todo, *waiting], staging, parallel)
         for p in vector_parts:
             if p.name in deferred:
                 facts[p.component][p.name] = done[p.component]
@@ -265,8 +304,9 @@ def _build_locked(
             **base,
             "complete": True,
             "parts": {**parts_done, **skipped, **{n: "complete" for n in pending}},
-            "first_release": manifest["id"],
-            "first_release_seconds": manifest["seconds"],
+            "first_release": first_published["id"],
+            "first_release_seconds": first_published["seconds"],
+            "earlier_stages": sorted({first_published["id"], manifest["id"]}),
             "components": facts,
             "seconds": round(time.perf_counter() - started, 3),
         }
@@ -308,39 +348,6 @@ def _link_or_copy(src: str, dst: str) -> str:
     return dst
 
 
-def _run_components(
-    ctx: BuildContext, components: Sequence[Component], staging: Path, parallel: Parallel
-) -> dict[str, Any]:
-    """Run every component into ``staging/<name>``; those in ``parallel`` in a child process
-    started first, so they overlap with the ones run here. Facts in component order."""
-    facts: dict[str, Any] = {}
-    futures: dict[str, cf.Future[dict[str, Any]]] = {}
-    in_child = parallel if callable(parallel) else (lambda name, _ctx: name in parallel)
-    remote = [(n, b) for n, b in components if in_child(n, ctx)]
-    pool = _child_pool(len(remote)) if remote else None
-    if remote:
-        child_ctx = replace(ctx, log=_quiet, progress=BuildProgress(), memo={})
-        for name, builder in remote:
-            (staging / name).mkdir()
-            ctx.progress.start(f"{name} (child process)")
-            futures[name] = pool.submit(_timed, builder, child_ctx, staging / name)
-            # the stage ends when the child does, not when this process gets round to asking
-            futures[name].add_done_callback(lambda _f, n=name: ctx.progress.finish(f"{n} (child process)"))
-    try:
-        for name, builder in components:
-            if name in futures:
-                continue
-            ctx.log(f"building {name}")
-            (staging / name).mkdir()
-            facts[name] = _timed(builder, ctx, staging / name)
-        for name, fut in futures.items():
-            facts[name] = fut.result()
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    return {name: facts[name] for name, _ in components}
-
-
 def _vector_stage(
     build: Callable[[BuildContext, Path, Path], Mapping[str, Any]],
     base: Path,
@@ -349,66 +356,3 @@ def _vector_stage(
 ) -> Mapping[str, Any]:
     """A vector part as a component of the second stage (picklable for a child process)."""
     return build(ctx, base, folder)
-
-
-def _timed(
-    builder: Callable[[BuildContext, Path], Mapping[str, Any]], ctx: BuildContext, folder: Path
-) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    info = dict(builder(ctx, folder))
-    info["seconds"] = round(time.perf_counter() - t0, 3)
-    return info
-
-
-#: a child process started before the build needs it (``prewarm_child``), taken by its first use
-_WARM_POOL: cf.ProcessPoolExecutor | None = None
-
-
-def prewarm_child(modules: Sequence[str] = ("shopmind.release.recs_component",)) -> None:
-    """Start the build's child process now and import ``modules`` in it.
-
-    Why: a spawned child starts a fresh interpreter and imports polars, scipy and the recommender
-    (~2-3 s) before it fits anything — on the path to ``shopmind demo``'s first release, which
-    waits for the recommendations fitted in that child (issue 17). A build started ahead of its
-    input (``cli/warm.py``) calls this while it waits, so the imports overlap with the gate."""
-    global _WARM_POOL
-    if _WARM_POOL is None:
-        _WARM_POOL = _new_pool(1)
-        _WARM_POOL.submit(_import_all, tuple(modules))
-
-
-def _import_all(modules: tuple[str, ...]) -> None:
-    import importlib
-
-    for name in modules:
-        importlib.import_module(name)
-
-
-def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread
-    )
-
-
-def _child_pool(workers: int) -> cf.ProcessPoolExecutor:
-    """The pre-warmed child if there is one and one worker is wanted (used once), else a new pool."""
-    global _WARM_POOL
-    pool, _WARM_POOL = _WARM_POOL, None
-    if pool is not None and workers == 1:
-        return pool
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-    return _new_pool(workers)
-
-
-def _one_thread() -> None:
-    """Child processes of a build use one BLAS/OpenMP thread: the parent uses the other core
-    (two spinning pools on two cores made everything slower; see ``serve --workers``)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn/implicit
-        pass

@@ -147,9 +147,12 @@ class Releases:
         _fsync_dir(self.root)
 
     def superseded(self, found: list[dict[str, Any]] | None = None) -> set[str]:
-        """First (vector-less) releases of progressive builds whose complete release exists."""
+        """Earlier releases of progressive builds (the first, vector-less one and the one that
+        added the child's recommendations) whose later release exists."""
         found = self.list() if found is None else found
-        return {m["first_release"] for m in found if m.get("first_release")} & {m["id"] for m in found}
+        earlier = {m["first_release"] for m in found if m.get("first_release")}
+        earlier |= {rid for m in found for rid in m.get("earlier_stages", ())}
+        return earlier & {m["id"] for m in found}
 
     def rollback(self, to: str | None = None) -> str:
         """Switch to ``to``, or to the newest finished release older than the current one
