@@ -59,6 +59,10 @@ class Attribution:
                     best, "interest"
                 )
                 return reason(code, title=title, related=str(cat.ids[r])), sources
+        if best == "sasrec":  # the sequence model reads the history newest-first: name its newest item
+            newest = next((r for r, _, _ in recent if r != item), None)
+            if newest is not None:
+                return reason("interest", title=cat.titles[newest], related=str(cat.ids[newest])), sources
         if best in ("trending", "category-popularity"):
             code = "trending_category" if best == "trending" else "popular_category"
             return reason(code, category=cat.top_category(item)), sources

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 import numpy as np
@@ -299,21 +299,73 @@ class SASRec(Recommends):
 
     def score(self, user_rows: np.ndarray) -> np.ndarray:
         """Next-item logits over all items from each user's latest ``max_len`` items; cold = 0."""
-        assert self.data is not None and self.net is not None, "fit first"
-        torch = self.torch
+        assert self.data is not None, "fit first"
         rows = np.asarray(user_rows)
-        out = np.zeros((len(rows), self.data.n_items), dtype=np.float32)
-        warm = np.flatnonzero((rows >= 0) & (np.diff(self._indptr)[np.maximum(rows, 0)] > 0))
+        seqs = [
+            self._items[self._indptr[u] : self._indptr[u + 1]] - 1 if u >= 0 else np.empty(0, np.int64)
+            for u in rows.tolist()
+        ]
+        return self.score_sequences(seqs, collapsed=True)
+
+    def score_sequences(self, seqs: Sequence[np.ndarray], collapsed: bool = False) -> np.ndarray:
+        """Next-item logits over all items for arbitrary item-column sequences (oldest first).
+
+        The service calls this with a user's batch history plus the events recorded since the
+        release, so a view made a second ago changes the next answer. ``collapsed`` = the
+        sequences already had consecutive repeats dropped (as training did when
+        ``collapse_repeats``). An empty sequence scores 0 everywhere (cold).
+        """
+        assert self.data is not None, "fit first"
+        if self.net is None:
+            raise TorchMissingError(EXTRA_HINT)
+        torch = self.torch
+        out = np.zeros((len(seqs), self.data.n_items), dtype=np.float32)
+        arr = np.zeros((len(seqs), self.max_len), dtype=np.int64)
+        for r, raw in enumerate(seqs):
+            seq = np.asarray(raw, dtype=np.int64)
+            if self.collapse_repeats and not collapsed and len(seq) > 1:
+                seq = seq[np.r_[True, seq[1:] != seq[:-1]]]
+            seq = seq[-self.max_len :] + 1
+            arr[r, self.max_len - len(seq) :] = seq
+        warm = np.flatnonzero(arr[:, -1] > 0)
         if not len(warm):
             return out
-        arr = np.zeros((len(warm), self.max_len), dtype=np.int64)
-        for r, p in enumerate(warm):
-            u = rows[p]
-            seq = self._items[self._indptr[u] : self._indptr[u + 1]][-self.max_len :]
-            arr[r, self.max_len - len(seq) :] = seq
         self.net.eval()
         with torch.no_grad():
             for start in range(0, len(warm), 512):
-                h = self.net(torch.from_numpy(arr[start : start + 512]))[:, -1]
-                out[warm[start : start + 512]] = self.net.logits(h).numpy()
+                part = warm[start : start + 512]
+                h = self.net(torch.from_numpy(arr[part]))[:, -1]
+                out[part] = self.net.logits(h).numpy()
         return out
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable state: the torch module and the network (a class local to
+        ``_build_network``) are replaced by the weights as numpy arrays, so a release saves
+        the model with its other generators and loads it back with ``__setstate__``."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("torch", "net")}
+        if self.net is not None:
+            state["net_weights"] = {k: v.detach().numpy().copy() for k, v in self.net.state_dict().items()}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild the network from its saved weights; without torch the model loads as
+        unavailable (``available`` False, scoring raises ``TorchMissingError``) instead of
+        failing the whole release."""
+        weights = state.pop("net_weights", None)
+        self.__dict__.update(state)
+        self.net = None
+        self.torch = None
+        if weights is None or not torch_available():
+            return
+        torch = self.torch = _torch()
+        self.net = _build_network(
+            self.data.n_items, self.max_len, self.hidden, self.blocks, self.heads, self.dropout
+        )
+        self.net.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()})
+        self.net.eval()
+
+    @property
+    def available(self) -> bool:
+        """True when the model can score (fitted, and torch importable where it was loaded)."""
+        return self.net is not None

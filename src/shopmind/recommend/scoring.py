@@ -22,6 +22,9 @@ from shopmind.recommend.live import DAY, PairTable
 
 __all__ = ["Fixed", "Scoring", "als_fold_in", "gather", "rrf_fuse", "top_lists"]
 
+#: sources whose scores are dot products (any sign carries a ranking), not evidence counts
+DENSE = ("als", "sasrec")
+
 
 def gather(m: sp.csr_matrix, live: PairTable | None, recent: list[tuple[int, str, float]],
            n: int, scale: bool = True) -> np.ndarray:  # fmt: skip
@@ -59,7 +62,7 @@ def top_lists(scores: Mapping[str, np.ndarray], exclude: np.ndarray, depth: int)
         part = np.argpartition(-s, d - 1)[:d]
         part = part[np.lexsort((part, -s[part]))]
         vals = s[part]
-        ok = np.isfinite(vals) & ((vals > 0) if name != "als" else True)
+        ok = np.isfinite(vals) & ((vals > 0) if name not in DENSE else True)
         lists[name] = part[ok]
     return lists
 
@@ -217,6 +220,23 @@ class Scoring:
         x = als_fold_in(self.yty, y, c, reg, x)
         return self.item_factors @ x.astype(np.float32)
 
+    def _sasrec_scores(self, user_row: int, visitor: str | None) -> np.ndarray | None:
+        """SASRec's next-item logits from the visitor's batch history followed by their live
+        events (oldest first), so the sequence model sees what was done since the release.
+        None when SASRec is not fitted, cannot run here (torch missing), or there is no history."""
+        gen = self.generators.get("sasrec")
+        if gen is None or not getattr(gen, "available", False):
+            return None
+        seq: list[int] = []
+        if user_row >= 0:
+            lo, hi = self.data.seq_indptr[user_row], self.data.seq_indptr[user_row + 1]
+            seq = self.data.seq_items[lo:hi].tolist()
+        if visitor is not None:
+            seq += [i for i, _, _ in self.live.recent_items(visitor)]
+        if not seq:
+            return None
+        return gen.score_sequences([np.array(seq, dtype=np.int64)])[0]  # type: ignore[attr-defined]
+
     def _source_scores(self, user_row: int, visitor: str | None, recent: list[tuple[int, str, float]],
                        recent_live: bool) -> dict[str, np.ndarray]:  # fmt: skip
         """Live-aware dense scores per source for one visitor."""
@@ -229,6 +249,10 @@ class Scoring:
                 out[name] = self._content_scores(recent)
             elif name == "als":
                 s = self._als_scores(user_row, visitor, recent_live)
+                if s is not None:
+                    out[name] = s
+            elif name == "sasrec":
+                s = self._sasrec_scores(user_row, visitor)
                 if s is not None:
                     out[name] = s
             elif name == "popularity":

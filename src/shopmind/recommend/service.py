@@ -57,6 +57,7 @@ from shopmind.recommend.itemknn import ItemKNN
 from shopmind.recommend.live import LiveState
 from shopmind.recommend.popularity import CategoryPopularity, Popularity
 from shopmind.recommend.rules import Catalog, Filters, RecsError
+from shopmind.recommend.sasrec import EXTRA_HINT, SASRec, torch_available
 from shopmind.recommend.scoring import Scoring
 
 # RecsConfig and Recommendation live in ``config``; they are re-exported here because callers
@@ -94,7 +95,13 @@ MAKERS: dict[str, Callable[..., Generator]] = {
     "popularity": Popularity,
     "trending": _trending,
     "category-popularity": CategoryPopularity,
+    # sequential transformer; optional extra (torch): without it the service is fitted
+    # without SASRec and says so in ``notes`` (see ``fit``)
+    "sasrec": SASRec,
 }
+
+#: generators whose constructor needs an optional extra: name -> (available?, install hint)
+OPTIONAL: dict[str, tuple[Callable[[], bool], str]] = {"sasrec": (torch_available, EXTRA_HINT)}
 
 
 class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assembler):
@@ -110,6 +117,8 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
         self.live: LiveState
         self.explorer: Explorer
         self.timings: dict[str, float] = {}
+        #: what the fit left out and why (an optional extra missing); shown in the release manifest
+        self.notes: list[str] = []
         self.last_record_errors: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ training
@@ -135,6 +144,10 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
         unknown = sorted(set(cfg.generators) - set(MAKERS))
         if unknown:
             raise RecsError("config.generators", f"unknown {unknown}; known: {sorted(MAKERS)}")
+        names = [n for n in cfg.generators if n not in OPTIONAL or OPTIONAL[n][0]()]
+        self.notes = [f"{n} not fitted: {OPTIONAL[n][1]}" for n in cfg.generators if n not in names]
+        self.notes += [f"{n} fitted but has no fusion weight in [recs.weights]: it does not affect answers"
+                       for n in names if n in OPTIONAL and not cfg.weights.get(n) and not cfg.ranker]  # fmt: skip
         t = time.perf_counter()
         ev_items = events["item_id"].drop_nulls().cast(pl.Utf8).unique(maintain_order=True).to_list()
         self.catalog = Catalog.from_products(products, ev_items)
@@ -166,12 +179,12 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
             from shopmind.recommend.ranker import LearnedRanker
 
             t = time.perf_counter()
-            self.ranker = LearnedRanker({n: maker(n) for n in cfg.generators}, depth=cfg.depth,
+            self.ranker = LearnedRanker({n: maker(n) for n in names}, depth=cfg.depth,
                                         label_days=cfg.ranker_label_days, num_rounds=cfg.ranker_rounds).fit(self.data)  # fmt: skip
             self.generators = dict(self.ranker.generators)
             self.timings["ranker_s"] = time.perf_counter() - t
         else:
-            for name in cfg.generators:
+            for name in names:
                 t = time.perf_counter()
                 self.generators[name] = pre[name] if name in pre else maker(name)().fit(self.data)
                 self.timings[f"{name}_s"] = time.perf_counter() - t
@@ -230,6 +243,9 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
             self.__dict__.update(pickle.load(f))
         self.live = LiveState.from_dict(json.loads((src / "live.json").read_text(encoding="utf-8")))
         self.explorer = Explorer.from_state(json.loads((src / "explore.json").read_text(encoding="utf-8")))
+        for name, gen in self.generators.items():  # saved with an extra this process lacks
+            if getattr(gen, "available", True) is False and name in OPTIONAL:
+                self.notes.append(f"{name} saved but not used here: {OPTIONAL[name][1]}")
         return self
 
     # ------------------------------------------------------------------ validation

@@ -100,6 +100,7 @@ def build_recs(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
     service.save(folder)
     return {
         **({"learn": learned} if learned else {}),
+        **({"notes": service.notes} if service.notes else {}),
         "events": ctx.events.height,
         "fitted_at": datetime.now(UTC).isoformat(),
         "events_watermark": int(ctx.drained.get("events", 0)),
