@@ -33,11 +33,12 @@ import polars as pl
 from shopmind.assistant import answer as A
 from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
-from shopmind.assistant.intent import Embed, IntentModel, default_model
+from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
+from shopmind.assistant.seed import SEED
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
@@ -87,6 +88,12 @@ def _short(text: str) -> bool:
     return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
 
 
+def _brief(text: str) -> bool:
+    """A message short enough to lean on the turn before (at most 8 words or 10 Chinese
+    characters): "and if it was worn once?", "大概要多少天"."""
+    return len(_CJK.findall(text)) <= 10 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 8
+
+
 def _fields(text: str) -> list[str]:
     """Every fact of a product the message asks for ("how much and is it in stock?": price and
     stock), the lexicon's concepts first (typos repaired: "availble" is stock), then the cue
@@ -108,6 +115,8 @@ class _State:
     products: list[str] = field(default_factory=list)
     #: the order the conversation is about ("has it shipped?" after naming it)
     order_id: str | None = None
+    #: the question the last turn answered from a policy section ("大概要多少天" after "你们发国外吗")
+    policy_text: str = ""
 
 
 class Assistant:
@@ -154,10 +163,24 @@ class Assistant:
             accepted, self.rejected_orders = validate_orders(orders, set(self.products))
             self.orders = {r["order_id"]: r for r in accepted.iter_rows(named=True)}
         self.policy = PolicyIndex(sections)
+        self.policy_floor = self._policy_floor()
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
     # ------------------------------------------------------------------ setup
+    def _policy_floor(self) -> float:
+        """The best policy-section score any of the seed's out-of-scope utterances without a
+        customer-service concept reaches on this shop's policies: a message matching a section
+        more strongly than that shares the shop's own policy words ("万事达卡", "付款") and is in
+        its domain (``_in_domain``), even when no concept of the general lexicon names it. Fitted
+        on the seed (like the classifier's temperature), per shop: BM25 scores depend on its texts."""
+        lex, best = default_lexicon(), 0.0
+        for t in SEED.get("out_of_scope", ()):
+            hits = self.policy.search(t, None, k=1) if not set(lex.concepts(t)) - {"off_topic"} else []
+            best = max([best, *(sc for _, sc in hits)])
+        self.policy._memo.cache_clear()
+        return best if best > 0 else float("inf")
+
     def _colour_map(self) -> dict[str, str]:
         """Catalog colour values in any language -> the English value the graph links."""
         out: dict[str, str] = {}
@@ -196,8 +219,12 @@ class Assistant:
         lang = "zh" if _CJK.search(text) else "en"
         state = self._state(conversation_id)
         pred = self.model.predict(text)
-        intent, conf = pred.intent, pred.confidence
         slots = self._slots(text, page_product)
+        # what the policy parts read: the message, or with the policy question before it
+        ask = self._policy_followup(text, state, slots, pred) or text
+        if ask is not text:
+            pred = self.model.predict(ask)
+        intent, conf = pred.intent, pred.confidence
         follow_up = False
         if not slots.order_id and state.order_id and not slots.product_ids and _short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
@@ -215,7 +242,7 @@ class Assistant:
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
-        if not follow_up and not self._in_domain(text, slots) and pred.confidence < self.threshold:
+        if not follow_up and not self._in_domain(ask, slots) and pred.confidence < self.threshold:
             # nothing of a shop in it (no customer-service concept, id, product, category or
             # price) and the classifier is unsure: out of scope, whatever its weak guess was
             intent, conf = "out_of_scope", 1.0 - pred.confidence
@@ -223,7 +250,7 @@ class Assistant:
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
             # with it the topic) over all sections, both languages, its question lines included
-            hits = self.policy.search(text, None)
+            hits = self.policy.search(ask, None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
         if intent in ("complaint", "out_of_scope"):
@@ -232,7 +259,9 @@ class Assistant:
         elif conf < self.threshold:
             c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
         else:
-            c, handoff = self._compose(intent, text, lang, slots, state, customer_id, page_product, follow_up)
+            c, handoff = self._compose(
+                intent, text, lang, slots, state, customer_id, page_product, follow_up, ask
+            )
         reply = Reply(c.text, intent, round(conf, 4), lang, slots.as_dict(), c.citations, c.suggested, handoff, c.facts)  # fmt: skip
         self._finish(reply, text, lang)
         if handoff:
@@ -241,18 +270,41 @@ class Assistant:
             state.products = reply.suggested
         if slots.order_id:
             state.order_id = slots.order_id
+        answered_policy = not handoff and any(c["type"] == "policy" for c in reply.citations)
+        state.policy_text = ask[-200:] if answered_policy else ""
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
         return reply
 
-    @staticmethod
-    def _in_domain(text: str, slots: Slots) -> bool:
+    def _policy_followup(self, text: str, state: _State, slots: Slots, own: Prediction) -> str | None:
+        """The message read with the policy question of the turn before ("你们发国外吗" then
+        "大概要多少天": how long *international* delivery takes), or None. Only for a brief
+        message (``_brief``) right after a policy answer, naming no order, product or category,
+        that is not understood alone — the classifier is sure of no intent, or it reads a policy
+        question whose best section scores no higher than ``policy_floor`` (a self-contained
+        question such as "and can I exchange it instead?" keeps its own words) — and whose reading
+        together with the question before is a policy question. Why: a follow-up's words alone
+        point at another section (the days of standard delivery)."""
+        if not state.policy_text or slots.order_id or slots.product_ids or slots.category or not _brief(text):
+            return None
+        if own.confidence >= self.threshold:
+            hits = self.policy.search(text, None)
+            if own.intent not in _POLICY_INTENTS or (hits and hits[0][1] > self.policy_floor):
+                return None
+        ask = f"{state.policy_text} {text}"
+        return ask if self.model.predict(ask).intent in _POLICY_INTENTS else None
+
+    def _in_domain(self, text: str, slots: Slots) -> bool:
         """Whether the message names anything a shop deals in: an id, a product, a category,
-        an attribute ("red"), a price, or a customer-service concept (``lexicon``)."""
+        an attribute ("red"), a price, a customer-service concept (``lexicon``), or the shop's
+        own policy words (a section scores above ``policy_floor``)."""
         if slots.order_id or slots.product_ids or slots.category or slots.attributes:
             return True
         if slots.price_max is not None or slots.price_min is not None:
             return True
-        return bool(set(default_lexicon().concepts(text)) - {"off_topic"})
+        if set(default_lexicon().concepts(text)) - {"off_topic"}:
+            return True
+        hits = self.policy.search(text, None)
+        return bool(hits) and hits[0][1] > self.policy_floor
 
     def _state(self, conversation_id: str | None) -> _State:
         if conversation_id is None:
@@ -288,7 +340,10 @@ class Assistant:
             understood_slots(self.engine.parser.parse(rest), self._colour_of, s)
         return s
 
-    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool) -> tuple[A.Composed, bool]:  # fmt: skip
+    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool, ask: str | None = None) -> tuple[A.Composed, bool]:  # fmt: skip
+        """The answer for ``intent``; a policy section is retrieved for ``ask`` (the message, or a
+        follow-up with the question before it), the clauses of a multi-part question are the
+        message's own."""
         if intent == "order_status":
             o = self.orders.get(slots.order_id or "")
             if o is None or not customer_id or o["customer_id"] not in self._customer_forms(customer_id):
@@ -304,7 +359,7 @@ class Assistant:
                 c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
             return c, False
         if intent in INTENT_TOPICS:
-            hits = self.policy.search(text, None)
+            hits = self.policy.search(ask or text, None)
             if not hits:
                 return A.Composed(A.CANNED["unsure"][lang]), True
             top = self.policy.sections[hits[0][0]]

@@ -1,0 +1,109 @@
+"""Issue 13, round 5: the shop's own policy words put a message in its domain, and a brief policy
+follow-up is read with the question before it. Phrasings are this test's own, not any labelled set's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from shopmind.assistant.core import Assistant
+from shopmind.assistant.knowledge import load_policies
+from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.seed import SEED
+from shopmind.assistant.slots import Slots
+from shopmind.demo.assistant import ORDER_SCHEMA
+from shopmind.demo.policies import policy_files
+from shopmind.search.engine import SearchConfig, SearchEngine
+
+PRODUCTS = pl.DataFrame(
+    {
+        "product_id": ["SKU2001", "SKU2002"],
+        "title": ["Canvas Tote", "Desk Lamp"],
+        "category_path": ["Bags > Totes", "Home > Lamps"],
+        "price": [19.0, 45.0],
+        "currency": ["USD", "USD"],
+        "stock": [3, 9],
+    }
+)
+ORDERS = pl.DataFrame(
+    [
+        {
+            "order_id": "B55001",
+            "customer_id": "C9",
+            "status": "placed",
+            "placed_at": datetime(2026, 11, 20, 9, tzinfo=UTC),
+            "shipped_at": None,
+            "delivered_at": None,
+            "returned_at": None,
+            "items": [{"product_id": "SKU2001", "quantity": 1, "price": 19.0, "currency": "USD"}],
+        }
+    ],
+    schema=ORDER_SCHEMA,
+)
+
+
+@pytest.fixture(scope="module")
+def asst() -> Assistant:
+    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+def _sections(reply) -> list[str]:  # noqa: ANN001 - a Reply
+    return [c["id"] for c in reply.citations if c["type"] == "policy"]
+
+
+# ------------------------------------------------------------------ the shop's policy words
+def test_policy_floor_is_the_best_score_of_the_seeds_off_topic_texts_without_a_concept(asst) -> None:
+    lex = default_lexicon()
+    plain = [t for t in SEED["out_of_scope"] if not set(lex.concepts(t)) - {"off_topic"}]
+    scores = [h[0][1] for t in plain if (h := asst.policy.search(t, None, k=1))]
+    assert len(plain) >= 20 and 0 < asst.policy_floor == max(scores)
+    assert not [t for t in plain if asst._in_domain(t, Slots())]  # none of them is in the domain
+    # a shop without policies has no floor to pass: nothing is in its domain by policy words
+    bare = Assistant(asst.engine, PRODUCTS, None, [], model=asst.model)
+    assert bare.policy_floor == float("inf") and not bare._in_domain("收万事达吗", Slots())
+
+
+def test_a_message_in_the_shops_policy_words_is_answered_not_sent_off_topic(asst) -> None:
+    # "万事达" (Mastercard) is in the shop's payment text, in no concept group of the lexicon
+    assert default_lexicon().concepts("收万事达吗") == ()
+    floor = asst.policy_floor
+    try:
+        asst.policy_floor = float("inf")  # the round-4 rule: concepts only
+        before = asst.turn("收万事达吗")
+    finally:
+        asst.policy_floor = floor
+    after = asst.turn("收万事达吗")
+    assert before.intent == "out_of_scope" and before.handoff
+    assert after.intent == "payment" and _sections(after) == ["payment-methods"] and not after.handoff
+    # a question with no shop word in it is still out of scope
+    r = asst.turn("how tall is mount everest")
+    assert r.intent == "out_of_scope" and r.handoff
+
+
+# ------------------------------------------------------------------ policy follow-ups
+def test_a_brief_follow_up_not_understood_alone_is_read_with_the_question_before(asst) -> None:
+    alone = asst.turn("要多少钱", "ctx-0")
+    asst.turn("do you send parcels overseas?", "ctx-1")
+    after = asst.turn("要多少钱", "ctx-1")
+    assert _sections(alone) == ["shipping-free"]  # alone: the domestic shipping fee
+    assert _sections(after) == ["shipping-international"]  # after it: what sending abroad costs
+    # the next turn leans on the follow-up's reading, not only the first question
+    assert asst.turn("do you ship abroad?", "ctx-2").citations
+    assert _sections(asst.turn("and the fee?", "ctx-2")) == ["shipping-international"]
+
+
+def test_a_self_contained_question_or_a_greeting_after_a_policy_answer_keeps_its_own_reading(asst) -> None:
+    asst.turn("do you ship abroad?", "ctx-3")
+    assert _sections(asst.turn("can I return a worn shirt?", "ctx-3")) == ["returns-worn"]
+    asst.turn("do you ship abroad?", "ctx-4")
+    bye = asst.turn("thanks, bye", "ctx-4")
+    assert bye.intent == "greeting" and bye.citations == []
+    # an order named in the follow-up is an order question, whatever came before
+    asst.turn("do you ship abroad?", "ctx-5")
+    assert asst.turn("where is B55001", "ctx-5", customer_id="C9").intent == "order_status"
+    # after a non-policy turn there is no policy question to lean on
+    asst.turn("hello", "ctx-6")
+    assert _sections(asst.turn("要多少钱", "ctx-6")) == ["shipping-free"]
