@@ -167,3 +167,27 @@ def test_without_a_vector_stage_the_only_release_waits_for_the_child(ws, tmp_pat
     )  # fmt: skip
     assert len(published) == 1 and m["complete"] is True and m["parts"]["model"] == "complete"
     assert _no_staging(ws)
+
+
+def test_a_server_on_the_first_release_says_recommendations_are_being_built(ws, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from shopmind.serve.app import create_app
+
+    answers: list[tuple[int, dict]] = []  # (the child's stand-in is named "recs" here; the server only
+    # reads it at the first release, where it is absent)
+
+    def on_publish(m: dict) -> None:
+        if m["parts"].get("recs") == "pending":  # the first release is current: ask a server
+            with TestClient(create_app(ws, {"poll_seconds": 5})) as c:
+                r = c.get("/v1/users/u1/recommendations")
+                answers.append((r.status_code, r.json()))
+            (tmp_path / "go").write_text("go", encoding="utf-8")
+
+    build_release(
+        ws, [("catalog", slow_catalog), ("recs", child_model)], settings=_settings(tmp_path), force=True,
+        vector_parts=[_vectors()], parallel={"recs"}, on_publish=on_publish, early_children=True,
+    )  # fmt: skip
+    [(status, body)] = answers
+    assert status == 503 and body["error"]["code"] == "no_recommender"
+    assert "still being built" in body["error"]["message"]

@@ -24,6 +24,10 @@ _SHOWN = ("title", "price", "currency", "category_path", "brand", "image_url")
 
 def _recs(rel: LoadedRelease) -> Any:
     if rel.recs is None:
+        if (rel.manifest.get("parts") or {}).get("recs") == "pending":  # a progressive build's first release
+            raise ApiError(
+                503, "no_recommender", "recommendations are still being built: ask again in a moment"
+            )
         raise ApiError(503, "no_recommender", "the current release has no recommendation models")
     return rel.recs
 

@@ -407,9 +407,15 @@ const SM = (() => {
 
   document.addEventListener("DOMContentLoaded", initHeader);
 
+  /** The release serves search while its recommendations are still being fitted (a progressive
+   * build publishes them a moment later): such an answer is worth asking again, any other is not. */
+  function stillBuilding(e) {
+    return e instanceof ApiError && e.status === 503 && e.code === "no_recommender" && /still being built/.test(e.message);
+  }
+
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
     visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
-    adLabel,
+    adLabel, stillBuilding,
   };
 })();

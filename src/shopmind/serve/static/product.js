@@ -5,7 +5,7 @@
   const $ = (id) => document.getElementById(id);
   const K = 8;
 
-  async function row(containerId, path, empty) {
+  async function row(containerId, path, empty, tries = 0) {
     const box = $(containerId);
     try {
       const res = await SM.api(path);
@@ -13,8 +13,13 @@
       SM.renderRecs(box, items, { empty: empty, requestId: res && res.requestId });
       return items;
     } catch (e) {
-      box.dataset.items = "";
       box.textContent = "";
+      if (SM.stillBuilding(e) && tries < 60) { // a progressive build publishes them a moment later
+        box.appendChild(SM.el("p", { class: "muted" }, ["Being built — in a moment."]));
+        await new Promise((done) => setTimeout(done, 1500));
+        return row(containerId, path, empty, tries + 1);
+      }
+      box.dataset.items = "";
       box.appendChild(SM.el("p", { class: "muted" }, [e.status === 404 ? empty : "Unavailable: " + e.message]));
     }
   }

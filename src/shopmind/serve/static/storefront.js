@@ -480,6 +480,7 @@
 
   /* ------------------------------------------------------------------ For you */
   let forYouSeq = 0;
+  let forYouRetries = 0; // while the release's recommendations are still being built
 
   async function refreshForYou() {
     const seq = ++forYouSeq;
@@ -498,8 +499,13 @@
       SM.renderRecs(box, res.items || [], { empty: "No recommendations yet.", requestId: res.requestId });
     } catch (e) {
       if (seq !== forYouSeq) return;
-      box.dataset.items = "";
       box.textContent = "";
+      if (SM.stillBuilding(e) && forYouRetries++ < 60) {
+        box.appendChild(SM.el("p", { class: "muted" }, ["Recommendations are being built — they appear in a moment."]));
+        setTimeout(() => { if (seq === forYouSeq) refreshForYou(); }, 1500);
+        return;
+      }
+      box.dataset.items = "";
       box.appendChild(SM.el("p", { class: "muted" }, ["Recommendations unavailable: " + e.message]));
     }
   }
