@@ -205,7 +205,7 @@ def _children_working_on(ws: Path) -> list[int]:
 def test_release_loader_imports_run_at_low_priority_in_their_own_thread_only() -> None:
     import threading
 
-    from shopmind.cli.demo import _import_release_loaders
+    from shopmind.cli.demo_server import _import_release_loaders
 
     seen: dict[str, int] = {}
 

@@ -20,7 +20,6 @@ What runs where (2 cores; the order is the point):
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +32,7 @@ from typing import Annotated, Any
 import typer
 
 from shopmind.cli.common import DEFAULT_DATA, DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail
+from shopmind.cli.demo_server import BackgroundServer, _listen_socket
 
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
 #: first release is searchable this long after it lands, at most.
@@ -147,130 +147,6 @@ def demo(
         if build is not None and build.poll() is None:  # the demo stopped before the vectors were done
             build.terminate()
             build.wait(timeout=30)
-
-
-class BackgroundServer:
-    """uvicorn serving ``workspace`` in a thread of this process, from before its first release.
-
-    Why a thread and not the main thread: the main thread drives the ingest and build children
-    meanwhile. Imports (~3-5 s of FastAPI, uvicorn and the app) happen in the thread, beside the
-    generator child, instead of after the first release as before. uvicorn installs no signal
-    handlers outside the main thread: the main thread turns Ctrl-C and SIGTERM into ``stop``."""
-
-    def __init__(
-        self,
-        workspace: Path,
-        sock: socket.socket,
-        address: tuple[str, int],
-        settings: dict[str, Any],
-        on_listen: Callable[[], None],
-    ) -> None:
-        self.workspace, self.sock, self.settings = workspace, sock, settings
-        self.host, self.port = address
-        self.on_listen = on_listen
-        self.listening = threading.Event()
-        self.stopped = threading.Event()
-        self.error: BaseException | None = None
-        self._server: Any = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo-server", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            import uvicorn
-
-            from shopmind.serve.app import create_app
-            from shopmind.serve.observe import configure_logging
-
-            listening, on_listen = self.listening, self.on_listen
-
-            class _Server(uvicorn.Server):
-                async def startup(self, sockets: Any = None) -> None:
-                    await super().startup(sockets)
-                    if not self.should_exit:
-                        listening.set()
-                        on_listen()
-                        # what loading the first release imports, now and not when it lands
-                        threading.Thread(target=_import_release_loaders, daemon=True).start()
-
-            configure_logging("warning")
-            app = create_app(self.workspace, self.settings)
-            cfg = uvicorn.Config(
-                app,
-                host=self.host,
-                port=self.port,
-                log_level="warning",
-                access_log=False,
-                timeout_keep_alive=5,
-            )
-            self._server = _Server(cfg)
-            if not self._stop.is_set():
-                self._server.run(sockets=[self.sock])
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread (e.g. port in use)
-            self.error = exc
-        finally:
-            self.stopped.set()
-
-    def failed(self) -> str | None:
-        """Why the server is not serving (it stopped without being asked), else None."""
-        if not self.stopped.is_set() or self._stop.is_set():
-            return None
-        return f"the server on {self.host}:{self.port} stopped: {self.error or 'it exited'}"
-
-    def wait(self) -> None:
-        """Serve until stopped (Ctrl-C or SIGTERM reach the main thread as KeyboardInterrupt)."""
-        while not self.stopped.wait(0.5):
-            pass
-        if (why := self.failed()) is not None:
-            raise fail(why)
-
-    def stop(self) -> None:
-        """Stop serving (uvicorn's graceful shutdown: the app's buffered logs are written)."""
-        self._stop.set()
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-
-
-def _listen_socket(host: str, port: int) -> socket.socket:
-    """The server's socket, bound before any work: a busy port is one line at once instead of
-    an error after the shop was generated and ingested (uvicorn serves on this very socket)."""
-    try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        sock.bind((host, port))
-    except OSError as exc:
-        why = exc.strerror or str(exc)
-        raise fail(
-            f"cannot listen on {host}:{port}: {why} (is the port in use? pick another with --port)"
-        ) from None
-    return sock
-
-
-def _import_release_loaders() -> None:
-    """Import what ``load_release`` needs (search engine, recommendations, jieba: ~2-3 s of CPU)
-    while the first release is still being built — at nice 10 for this thread only (Linux
-    threads have their own nice value): the generator and the gate, which the first search
-    waits on first, run meanwhile, and measured with these imports at full priority beside
-    them the generation took ~2x longer on a busy machine."""
-    import contextlib
-    import os
-
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    import shopmind.forecast.stockout  # noqa: F401
-    import shopmind.recommend.service  # noqa: F401
-    import shopmind.search.engine  # noqa: F401
-    import shopmind.search.understand  # noqa: F401
-    from shopmind.text.analysis import _jieba
-
-    _jieba()  # the project's jieba tokenizer and dictionary, else loaded by the release's warm-up search
 
 
 def _yield_to_server(builder: subprocess.Popen[bytes]) -> None:
