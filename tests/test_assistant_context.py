@@ -107,3 +107,16 @@ def test_a_self_contained_question_or_a_greeting_after_a_policy_answer_keeps_its
     # after a non-policy turn there is no policy question to lean on
     asst.turn("hello", "ctx-6")
     assert _sections(asst.turn("要多少钱", "ctx-6")) == ["shipping-free"]
+
+
+def test_an_unsure_off_topic_guess_is_overruled_by_the_shops_words(asst) -> None:
+    from shopmind.assistant.answer import CANNED
+
+    text = "box came open and stuff fell out"  # "box" is a shop word; the classifier guesses off-topic
+    pred = asst.model.predict(text)
+    assert pred.intent == "out_of_scope" and pred.confidence < asst.threshold
+    assert asst._in_domain(text, Slots())
+    r = asst.turn(text)
+    # its next reading stands and, still unsure, it is handed off as unsure, not as off-topic
+    assert r.intent == pred.ranked[1][0] != "out_of_scope"
+    assert r.handoff and r.answer == CANNED["unsure"]["en"] and r.citations == []

@@ -242,10 +242,16 @@ class Assistant:
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
-        if not follow_up and not self._in_domain(ask, slots) and pred.confidence < self.threshold:
+        in_domain = follow_up or self._in_domain(ask, slots)
+        if not in_domain and pred.confidence < self.threshold:
             # nothing of a shop in it (no customer-service concept, id, product, category or
             # price) and the classifier is unsure: out of scope, whatever its weak guess was
             intent, conf = "out_of_scope", 1.0 - pred.confidence
+        elif intent == "out_of_scope" and conf < self.threshold:
+            # the mirror case: an unsure off-topic guess for a message in the shop's words is
+            # overruled by them, the classifier's next reading stands (still unsure: it routes
+            # a policy question or hands off as unsure, it is never answered off-topic)
+            intent, conf = next((k, pr) for k, pr in pred.ranked if k != "out_of_scope")
         policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
