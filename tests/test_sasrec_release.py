@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from shopmind.config import GateConfig
 from shopmind.quality.gate import publish, run_gate
 from shopmind.recommend import service as service_mod
-from shopmind.recommend.sasrec import EXTRA_HINT, torch_available
+from shopmind.recommend.sasrec import EXTRA_HINT, RELEASE_DEFAULTS, torch_available
 from shopmind.recommend.service import RecommendationService
 from shopmind.release.build import build_release
 from shopmind.release.components import default_components
@@ -70,6 +70,8 @@ def test_release_fits_saves_and_serves_sasrec(built: tuple[Path, dict[str, Any]]
     svc = RecommendationService.load(_recs_folder(ws, manifest))
     model = svc.generators["sasrec"]
     assert model.available and model.best_epoch == 3 and not svc.notes
+    # the shop's settings over the release defaults (the recipe evaluated on Beauty)
+    assert model.max_len == 20 and model.negatives == RELEASE_DEFAULTS["negatives"] == 1024
     user = _warm_user(svc)
     row = svc.user_index[user]
     expected = model.score(np.array([row]))[0]  # what the saved model says for this user

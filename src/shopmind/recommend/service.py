@@ -57,7 +57,7 @@ from shopmind.recommend.itemknn import ItemKNN
 from shopmind.recommend.live import LiveState
 from shopmind.recommend.popularity import CategoryPopularity, Popularity
 from shopmind.recommend.rules import Catalog, Filters, RecsError
-from shopmind.recommend.sasrec import EXTRA_HINT, SASRec, torch_available
+from shopmind.recommend.sasrec import EXTRA_HINT, release_sasrec, torch_available
 from shopmind.recommend.scoring import Scoring
 
 # RecsConfig and Recommendation live in ``config``; they are re-exported here because callers
@@ -95,9 +95,9 @@ MAKERS: dict[str, Callable[..., Generator]] = {
     "popularity": Popularity,
     "trending": _trending,
     "category-popularity": CategoryPopularity,
-    # sequential transformer; optional extra (torch): without it the service is fitted
-    # without SASRec and says so in ``notes`` (see ``fit``)
-    "sasrec": SASRec,
+    # sequential transformer (defaults: ``sasrec.RELEASE_DEFAULTS``); optional extra (torch):
+    # without it the service is fitted without SASRec and says so in ``notes`` (see ``fit``)
+    "sasrec": release_sasrec,
 }
 
 #: generators whose constructor needs an optional extra: name -> (available?, install hint)
