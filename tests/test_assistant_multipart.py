@@ -52,6 +52,8 @@ def test_questions_split_only_where_two_clauses_are_asked() -> None:
     assert questions("能退货吗？退款多久到账？") == ["能退货吗", "退款多久到账"]
     assert questions("发票怎么开；能不能寄到公司") == ["发票怎么开", "能不能寄到公司"]
     assert questions("this one please? that one too") == []  # the second piece is not asked
+    # mixed text: an English word and two Chinese characters make a clause
+    assert questions("refund 多久？换货怎么弄") == ["refund 多久", "换货怎么弄"]
     assert questions("") == [] and questions("hi? ok") == []
 
 

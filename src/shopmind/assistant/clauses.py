@@ -41,16 +41,18 @@ def _pieces(text: str) -> list[tuple[str, bool]]:
 
 
 def _kept(piece: str) -> bool:
-    """A clause long enough to ask something: two words, or three Chinese characters."""
+    """A clause long enough to ask something: two words, three Chinese characters, or three of
+    both together in mixed text ("warranty 多久")."""
     cjk = sum(len(run) for run in _CJK_RUN.findall(piece))
-    return cjk >= 3 or len(_WORD.findall(piece.lower())) >= 2
+    words = len(_WORD.findall(piece.lower()))
+    return cjk >= 3 or words >= 2 or (cjk > 0 and words > 0 and cjk + words >= 3)
 
 
 def clauses(text: str) -> list[str]:
     """The pieces one message may ask separately ("how long do I have to return it and when is
     the refund paid" -> two), cut at question/semicolon marks and before a conjunction or comma
     that starts a new question (English question words); a piece shorter than two words (three
-    Chinese characters) joins no list. Chinese commas are not cut: "支付没成功，订单会被取消吗" is
+    Chinese characters, or three of both) joins no list. Chinese commas are not cut: "支付没成功，订单会被取消吗" is
     one question."""
     return [p for p, _ in _asked_pieces(text)]
 
