@@ -67,6 +67,7 @@ from shopmind.experiments import ope, stats
 from shopmind.experiments.assign import Assigner, unit_uniform
 from shopmind.experiments.definition import parse_experiments
 from shopmind.experiments.interleave import credit, credit_counts, credit_diff_test, sign_test, team_draft
+from shopmind.experiments.interleave_cv import CV_POSITIONS, adjusted_credit, credit_cv_test, position_credits
 from shopmind.experiments.interleave_prob import TAU, marginal_credit, probabilistic_interleave
 from shopmind.search.metrics import ndcg_at_k
 
@@ -403,9 +404,11 @@ def simulate_clicks(
     return clicks
 
 
-def bench_interleaving(
-    data: Path, target: float = 0.02, alpha: float = 0.05, seed: int = 0
-) -> dict[str, Any]:
+def synthetic_rankers(
+    data: Path, target: float = 0.02, seed: int = 0
+) -> tuple[list[dict[str, float]], list[list[str]], list[list[str]]]:
+    """The judged queries and two noise rankers over them, A's noise chosen (bisection) so that its
+    NDCG@10 is ``target`` below B's: (queries, rank_a, rank_b)."""
     queries = load_queries(data)
     rng = np.random.default_rng(seed)
     noise_b = [{p: float(rng.normal()) for p in g} for g in queries]
@@ -419,12 +422,15 @@ def bench_interleaving(
         d = ndcg_b - mean_ndcg(queries, [rank(g, mid, z) for g, z in zip(queries, noise_a, strict=True)])
         lo, hi = (mid, hi) if d < target else (lo, mid)
     sigma_a = (lo + hi) / 2
-    rank_a = [rank(g, sigma_a, z) for g, z in zip(queries, noise_a, strict=True)]
+    return queries, [rank(g, sigma_a, z) for g, z in zip(queries, noise_a, strict=True)], rank_b
+
+
+def bench_interleaving(data: Path, alpha: float = 0.05, seed: int = 0) -> dict[str, Any]:
+    queries, rank_a, rank_b = synthetic_rankers(data, seed=seed)
     out: dict[str, Any] = {
         "queries": len(queries),
         "ndcg10_a": mean_ndcg(queries, rank_a),
-        "ndcg10_b": ndcg_b,
-        "noise_sigma": {"a": sigma_a, "b": sigma_b},
+        "ndcg10_b": mean_ndcg(queries, rank_b),
         "goal_ratio": 10,
     }
     out["ndcg10_diff"] = out["ndcg10_b"] - out["ndcg10_a"]
@@ -453,6 +459,8 @@ def _sessions_needed(
     outcome = np.zeros(m, dtype=int)
     il_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
     aa_stat = {k: np.zeros(m) for k in CREDIT_STATISTICS if k != "learned"} | {"_pos": np.zeros((m, 10))}
+    # probabilistic lists' per-position credits 2 p_B - 1: the controls of pi_cv (0 for identical rankers)
+    il_stat["_pi_ctrl"], aa_stat["_pi_ctrl"] = np.zeros((m, CV_POSITIONS)), np.zeros((m, CV_POSITIONS))
     aa_rng = random.Random(seed + 7)
     # probabilistic interleaving and the random-click sessions draw from streams of their own, so the
     # team-draft and A/B figures replay unchanged
@@ -482,6 +490,7 @@ def _sessions_needed(
         u = pi_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
         pa_, pb_ = marginal_credit(pshown, simulate_clicks(list(pshown.items), g, model, pi_rng, u))
         il_stat["pi"][s] = pb_ - pa_
+        il_stat["_pi_ctrl"][s] = position_credits([pshown.p_b])[0]
         psame = probabilistic_interleave(rank_b[q][:10], rank_b[q][:10], 10, pi_aa_rng, PI_TAU)
         u = pi_aa_rng.gammavariate(1.0, 1.0) if users == "heterogeneous" else 1.0
         pa_, pb_ = marginal_credit(psame, simulate_clicks(list(psame.items), g, model, pi_aa_rng, u))
@@ -505,6 +514,8 @@ def _sessions_needed(
     pa, pb = (outcome == 0).mean(), (outcome == 1).mean()
     # per session the score is +1 (B wins), -1 (A wins), 0 (tie): a one-sample z on its mean
     il_sessions = math.ceil(z * z * (pa + pb - (pb - pa) ** 2) / (pb - pa) ** 2)
+    # the random-click sessions show the same probabilistic lists (pshown): the same controls
+    null |= {"pi_cv": null["pi"], "_pi_ctrl": il_stat["_pi_ctrl"]}
     credits = _credit_statistics(il_stat, aa_stat, ab_per_arm * 2 if best else None, z, alpha, seed, null)
     sims, hits_ab, hits_il = 400, 0, 0
     srng = np.random.default_rng(seed + 1)
@@ -530,6 +541,7 @@ def _sessions_needed(
         "interleaving_chosen": CHOSEN_CREDIT,
         "ratio_chosen": credits[CHOSEN_CREDIT]["ratio"],
         "ratio_probabilistic": credits["pi"]["ratio"],
+        "ratio_probabilistic_cv": credits["pi_cv"]["ratio"],
     }
 
 
@@ -546,10 +558,12 @@ def _sessions_needed(
 #: this click model could give, with weights a shop would have to learn from an earlier experiment.
 #: ``pi``: probabilistic interleaving (``interleave_prob``, tau 3) - a different merge, not only a
 #: different credit: its own lists and clicks, the per-list marginalised difference sum(2 p_B - 1).
-CREDIT_STATISTICS = ("sign", "diff", "share", "position", "learned", "pi")
+#: ``pi_cv``: the same lists and clicks, the credit adjusted by the shown list's per-position credits
+#: (``interleave_cv``: control variates with known mean 0; slopes refitted in every experiment).
+CREDIT_STATISTICS = ("sign", "diff", "share", "position", "learned", "pi", "pi_cv")
 #: Statistics also checked under clicks that ignore the items, with the two *different* rankers:
 #: the condition the unbiasedness argument of each merge is about (identical rankers are the easy case).
-RANDOM_CLICK_CHECKED = ("diff", "pi")
+RANDOM_CLICK_CHECKED = ("diff", "pi", "pi_cv")
 #: The statistic the served readout uses (``interleave.credit_diff_test``), chosen on the synthetic rankers.
 CHOSEN_CREDIT = "diff"
 
@@ -584,19 +598,21 @@ def _credit_statistics(
     half = len(il["diff"]) // 2
     fit = il["_pos"][:half]
     w = np.linalg.lstsq(np.cov(fit, rowvar=False) + 1e-9 * np.eye(10), fit.mean(axis=0), rcond=None)[0]
-    il = il | {"learned": il["_pos"][half:] @ w}
-    aa = aa | {"learned": aa["_pos"][half:] @ w}
+    il = il | {"learned": il["_pos"][half:] @ w, "pi_cv": il["pi"]}
+    aa = aa | {"learned": aa["_pos"][half:] @ w, "pi_cv": aa["pi"]}
     out: dict[str, Any] = {}
     for k in CREDIT_STATISTICS:
-        x, x0 = il[k], aa[k]
-        mean, var = float(x.mean()), float(x.var(ddof=1))
+        # rows: the statistic, then (pi_cv) the list's controls; a test reads a resample of rows
+        x, x0 = _rows(il, k), _rows(aa, k)
+        pooled = adjusted_credit(x[:, 0], x[:, 1:]) if k == "pi_cv" else x[:, 0]
+        mean, var = float(pooled.mean()), float(pooled.var(ddof=1))
         n = math.ceil(z * z * var / mean**2) if mean > 0 else None
         res: dict[str, Any] = {"mean": mean, "sd": math.sqrt(var), "sessions_80pct": n}
         if n:
             res["ratio"] = ab_total / n if ab_total else None
             hits = 0
             for _ in range(400):
-                t = credit_ttest(rng.choice(x, n))
+                t = _test(x[rng.integers(0, len(x), n)])
                 hits += t.mean_diff > 0 and t.pvalue < alpha
             res["simulated_power"] = hits / 400
             # identical rankers show the same list whatever the coin flips, so swapping the teams of a
@@ -605,30 +621,46 @@ def _credit_statistics(
             res["aa_false_positive_rate"] = float(
                 np.mean(
                     [
-                        credit_ttest(rng.choice(x0, n) * rng.choice((-1.0, 1.0), n)).pvalue < alpha
+                        _test(x0[rng.integers(0, len(x0), n)] * rng.choice((-1.0, 1.0), (n, 1))).pvalue
+                        < alpha
                         for _ in range(1000)
                     ]
                 )
             )
             if null is not None and k in null:
-                res |= _random_click_check(null[k], n, alpha, rng)
+                res |= _random_click_check(_rows(null, k), n, alpha, rng)
         else:
             res["ratio"] = None
         out[k] = res
     return out
 
 
-def _random_click_check(x0: np.ndarray, n: int, alpha: float, rng: np.random.Generator) -> dict[str, Any]:
+def _rows(pool: dict[str, np.ndarray], k: str) -> np.ndarray:
+    """(sessions, 1 + controls): statistic ``k`` per session, then the controls ``pi_cv`` reads."""
+    return np.column_stack([pool[k], pool["_pi_ctrl"]]) if k == "pi_cv" else pool[k][:, None]
+
+
+def _test(rows: np.ndarray) -> Any:
+    """The served test on resampled rows: the paired t-test, control-adjusted when rows carry controls."""
+    return credit_cv_test(rows[:, 0], rows[:, 1:]) if rows.shape[1] > 1 else credit_ttest(rows[:, 0])
+
+
+def _random_click_check(rows: np.ndarray, n: int, alpha: float, rng: np.random.Generator) -> dict[str, Any]:
     """Sessions of the two different rankers whose clicks ignore the items (H0 of the fidelity
     argument): the pool's mean credit with its z-score - the unbiasedness check: 0 expected, a biased
     merge shows |z| >> 2 over 60,000 sessions - and the t-test's level at ``n`` sessions over 1,000
     experiments resampled with a random sign per session. The sign makes the resampled credit
     symmetric, so this rate checks the test's calibration on this merge's tie-heavy, discrete
     credits under H0, not the mean (the z does that); plain resampling would inherit the pool's
-    chance mean and inflate the rate (see the identical-rankers A/A)."""
+    chance mean and inflate the rate (see the identical-rankers A/A). ``rows``: as ``_rows`` (a
+    sign flips a session's controls with its credit); the mean is of the control-adjusted credit."""
+    x0 = adjusted_credit(rows[:, 0], rows[:, 1:]) if rows.shape[1] > 1 else rows[:, 0]
     se = float(x0.std(ddof=1) / math.sqrt(len(x0)))
     fpr = np.mean(
-        [credit_ttest(rng.choice(x0, n) * rng.choice((-1.0, 1.0), n)).pvalue < alpha for _ in range(1000)]
+        [
+            _test(rows[rng.integers(0, len(rows), n)] * rng.choice((-1.0, 1.0), (n, 1))).pvalue < alpha
+            for _ in range(1000)
+        ]
     )
     return {
         "random_clicks_mean": float(x0.mean()),
