@@ -78,10 +78,12 @@ def test_incremental_covisitation_equals_a_refit(events: pl.DataFrame, window: i
 
 
 def test_warm_update_starts_from_the_old_factors(events: pl.DataFrame) -> None:
-    """A warm update with 0 ALS sweeps keeps the old factors exactly (new rows appended): the
+    """A warm update with no ALS step keeps the old factors exactly (new rows appended): the
     update refines the old model, it does not start over."""
     cut = _cut(events)
-    cfg = LearnConfig(warm_iterations=0, als={"factors": 16, "regularization": 0.05, "iterations": 5})
+    cfg = LearnConfig(
+        warm_iterations=0, warm_touched=0, als={"factors": 16, "regularization": 0.05, "iterations": 5}
+    )
     old = BehaviourModels.fit(events.filter(pl.col("timestamp") < cut), cfg)
     new = old.update(events.filter(pl.col("timestamp") >= cut))
     a, b = old.generators["als"].model, new.generators["als"].model  # type: ignore[attr-defined]
@@ -304,11 +306,11 @@ def test_build_with_learn_keeps_a_state_and_records_the_decision(tmp_path: Path)
 
 
 def test_warm_touched_solves_only_the_users_and_items_with_new_events(events: pl.DataFrame) -> None:
-    """``warm_touched`` with 0 sweeps: customers and items without new events keep their old
+    """``warm_touched`` (1 round) without full sweeps: customers and items without new events keep their old
     factors exactly; those with new events get new ones (solved, not the random start)."""
     cut = _cut(events, 0.9)
     cfg = LearnConfig(
-        warm_iterations=0, warm_touched=True, als={"factors": 16, "regularization": 0.05, "iterations": 5}
+        warm_iterations=0, warm_touched=1, als={"factors": 16, "regularization": 0.05, "iterations": 5}
     )
     old = BehaviourModels.fit(events.filter(pl.col("timestamp") < cut), cfg)
     new_ev = events.filter(pl.col("timestamp") >= cut)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
-from shopmind.learn.merge import retrim_rows, top_per_row
+from shopmind.learn.merge import retrim_rows, top_per_row, update_top
 from shopmind.learn.recs import BehaviourModels, LearnConfig
 from shopmind.quality.gate import run_gate
 from shopmind.recommend.itemknn import keep_top_per_row
@@ -106,3 +106,21 @@ def test_update_retrims_only_touched_rows_and_equals_a_full_trim() -> None:
     refit = full.generators["covisit"].neighbours_matrix[perm][:, perm]  # type: ignore[attr-defined]
     assert refit.shape == got.shape
     np.testing.assert_allclose(refit.toarray(), got.toarray(), rtol=1e-5, atol=1e-4)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(sparse(), sparse(), st.integers(1, 4), st.booleans())
+def test_update_top_equals_a_full_trim(
+    before: sp.csr_matrix, change: sp.csr_matrix, n: int, only_added: bool
+) -> None:
+    """Re-trimming from the old top ``n`` and the change alone equals trimming the new matrix:
+    with only added weight (co-visitation) and with negative changes (rows re-read whole)."""
+    shape = (max(before.shape[0], change.shape[0]), max(before.shape[1], change.shape[1]))
+    grown = sp.csr_matrix(before, shape=before.shape)
+    grown.resize(shape)
+    change = change.copy()
+    change.resize(shape)
+    if only_added:
+        change.data = np.abs(change.data)
+    after = (grown + change).tocsr()
+    _same(update_top(top_per_row(before, n), after, change, n), top_per_row(after, n))

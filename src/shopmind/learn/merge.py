@@ -231,3 +231,45 @@ def retrim_rows(old_top: sp.csr_matrix, pairs: sp.csr_matrix, rows: np.ndarray, 
     vals[slots] = np.concatenate([f_vals, old.data[pos]])
     cols[slots] = np.concatenate([f_cols, old.indices[pos]])
     return _csr(vals, cols, counts, shape)
+
+
+def update_top(old_top: sp.csr_matrix, pairs: sp.csr_matrix, delta: sp.csr_matrix, n: int) -> sp.csr_matrix:
+    """``top_per_row(pairs, n)`` given ``old_top`` = ``top_per_row(old, n)`` and ``pairs`` =
+    ``old + delta`` (``old_top`` may be smaller: new items), reading only the candidates.
+
+    Why it is exact: where ``delta`` is >= 0, no entry gets smaller, so an entry that was
+    outside a row's old top ``n`` and that ``delta`` did not raise is still beaten by the ``n``
+    that beat it; the new top ``n`` of a row is among its old top ``n`` and its ``delta``
+    entries (their values read from ``pairs``). A row where ``delta`` has a negative entry is
+    re-trimmed from all of ``pairs``. Co-visitation only adds pair weight, so in a warm update
+    this reads ~40 % of what ``retrim_rows`` reads (Online Retail: 100 kept neighbours + the
+    month's new pairs per touched row, instead of every partner the row has)."""
+    if n < 1:
+        return top_per_row(pairs, n)
+    shape = pairs.shape
+    m = _canonical(pairs)
+    d = _canonical(sp.csr_matrix(delta, shape=shape))
+    owner = _owner(d.indptr)
+    rows = np.unique(owner)
+    negative = np.unique(owner[d.data < 0])
+    old = _canonical(old_top)
+    old.resize(shape)
+    pattern = [old, d]
+    if len(negative):
+        whole = np.zeros(shape[0], dtype=np.float32)
+        whole[negative] = 1.0
+        pattern.append(sp.diags(whole, format="csr") @ m)
+    mask = pattern[0].astype(bool)
+    for p in pattern[1:]:
+        mask = mask + p.astype(bool)
+    candidates = m.multiply(mask).tocsr()
+    # a candidate below its row's old n-th value cannot enter: the old top n all beat it
+    counts = np.diff(old.indptr)
+    floor = np.full(shape[0], -np.inf, dtype=np.float64)
+    full = np.flatnonzero(counts == n)  # a trim keeps at most n per row
+    floor[full] = old.data[tail_positions(old.indptr, full, None)[0]].reshape(-1, n).min(axis=1)
+    floor[negative] = -np.inf
+    keep = candidates.data >= floor[_owner(candidates.indptr)]
+    candidates.data[~keep] = 0.0
+    candidates.eliminate_zeros()
+    return retrim_rows(old_top, candidates, rows, n)

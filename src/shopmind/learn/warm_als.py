@@ -1,0 +1,74 @@
+"""ALS half-steps over only the rows an update touched, warm-started from the old factors.
+
+A month of new events moves the factors of the customers who bought and of the items they
+bought; everyone else's confidences did not change. A refit runs ``iterations`` full sweeps
+from random factors; a warm update can instead run conjugate-gradient half-steps for those
+rows only: each touched user solved against all item factors, then each touched item against
+all user factors (Hu, Koren & Volinsky's normal equations, ``YtY`` over all rows as a full
+sweep uses), starting from the row's current factors.
+
+Why ``implicit``'s own CG kernel and not a batched ``np.linalg.solve`` of the touched rows:
+building each row's exact k x k system costs nnz x k^2 (Online Retail, m = 8: ~75k touched
+user entries x 64^2 ~ 3e8 flops, several times a whole CG sweep), while the kernel's CG step
+costs nnz x k + k^2 per row, multi-threaded, and warm-starts from the old factors as a full
+sweep does. The kernel is handed the touched rows as their own CSR matrix and factor block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+from shopmind.recommend.als import THREADS
+
+
+def touched_rows(add: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """(users, items) with at least one entry in the new events' matrix ``add``."""
+    add = add.tocoo()
+    nonzero = add.data != 0  # explicit zeros are not events
+    return np.unique(add.row[nonzero]).astype(np.int64), np.unique(add.col[nonzero]).astype(np.int64)
+
+
+def _half_step(
+    conf: sp.csr_matrix, rows: np.ndarray, x: np.ndarray, y: np.ndarray, reg: float, cg_steps: int
+) -> None:
+    """CG steps for ``x[rows]`` (in place) against the fixed ``y``, given confidences ``conf``."""
+    from implicit.cpu._als import least_squares_cg
+
+    if not len(rows):
+        return
+    block = np.ascontiguousarray(x[rows])
+    least_squares_cg(conf[rows], block, y, reg, num_threads=THREADS, cg_steps=cg_steps)
+    x[rows] = block
+
+
+def refine_touched(
+    model: object,
+    user_items: sp.csr_matrix,
+    users: np.ndarray,
+    items: np.ndarray,
+    sweeps: int,
+    cg_steps: int = 3,
+) -> None:
+    """``sweeps`` rounds of: the ``users`` solved, then the ``items`` solved (in place on
+    ``model``, an ``implicit`` CPU ALS model whose factors cover ``user_items``' rows and
+    columns). ``user_items`` holds the event-weighted counts (``alpha`` applied here, as
+    ``implicit``'s ``fit`` does)."""
+    alpha = float(getattr(model, "alpha", 1.0))
+    reg = float(model.regularization)  # type: ignore[attr-defined]
+    cui = user_items.astype(np.float32).tocsr()
+    if alpha != 1.0:
+        cui = cui * np.float32(alpha)
+    ciu = cui.T.tocsr()
+    x = np.asarray(model.user_factors)  # type: ignore[attr-defined]
+    y = np.asarray(model.item_factors)  # type: ignore[attr-defined]
+    if x.shape[0] != cui.shape[0] or y.shape[0] != cui.shape[1]:
+        raise ValueError(
+            f"factors {x.shape[0]} users x {y.shape[0]} items do not match the matrix {cui.shape}"
+        )
+    with threadpool_limits(1, "blas"):
+        for _ in range(sweeps):
+            _half_step(cui, users, x, y, reg, cg_steps)
+            _half_step(ciu, items, y, x, reg, cg_steps)
+    model.user_factors, model.item_factors = x, y  # type: ignore[attr-defined]

@@ -1,0 +1,86 @@
+"""CG half-steps over only the touched rows (``learn.warm_als``): over all rows they are
+``implicit``'s own ALS sweeps; over some rows they leave the others alone and lower the
+training loss of the rows they solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from shopmind.learn.warm_als import refine_touched, touched_rows
+from shopmind.recommend.als import ALS
+
+
+def _counts(seed: int, users: int = 120, items: int = 80) -> sp.csr_matrix:
+    rng = np.random.default_rng(seed)
+    m = sp.random(users, items, density=0.08, random_state=rng, format="csr", dtype=np.float32)
+    m.data = np.ceil(m.data * 4).astype(np.float32)  # event-weighted counts 1..4
+    return m
+
+
+def _loss(model: object, counts: sp.csr_matrix, rows: np.ndarray) -> float:
+    """Hu et al.'s weighted squared error of the given users' rows (confidence 1 + alpha r)."""
+    x, y = np.asarray(model.user_factors)[rows], np.asarray(model.item_factors)  # type: ignore[attr-defined]
+    dense = counts[rows].toarray()
+    conf = 1.0 + model.alpha * dense  # type: ignore[attr-defined]
+    return float((conf * ((dense > 0) - x @ y.T) ** 2).sum())
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_all_rows_equal_implicits_sweeps(alpha: float) -> None:
+    counts = _counts(0)
+    start = ALS(factors=8, regularization=0.1, iterations=2, alpha=alpha, seed=3).fit(_data(counts))
+    u0, i0 = np.array(start.model.user_factors), np.array(start.model.item_factors)
+    ref = ALS(factors=8, regularization=0.1, iterations=3, alpha=alpha, seed=3)
+    ref.model.user_factors, ref.model.item_factors = u0.copy(), i0.copy()
+    ref.fit(_data(counts))  # implicit keeps factors it already has: 3 sweeps from (u0, i0)
+    ours = ALS(factors=8, regularization=0.1, iterations=3, alpha=alpha, seed=3)
+    ours.model.user_factors, ours.model.item_factors = u0.copy(), i0.copy()
+    refine_touched(ours.model, counts, np.arange(120), np.arange(80), sweeps=3)
+    np.testing.assert_allclose(ours.model.user_factors, ref.model.user_factors, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.model.item_factors, ref.model.item_factors, rtol=1e-5, atol=1e-6)
+
+
+def _data(m: sp.csr_matrix) -> object:
+    """The stand-in for ``Interactions`` that ``ALS.fit`` reads (its matrix only)."""
+
+    class _Data:
+        matrix = m
+
+    return _Data()
+
+
+def test_only_touched_rows_move_and_their_loss_falls() -> None:
+    counts = _counts(1)
+    als = ALS(factors=8, regularization=0.1, iterations=4, seed=5).fit(_data(counts))
+    add = _counts(2) * 0  # explicit zeros: not events, not touched
+    add = add.tolil()
+    rng = np.random.default_rng(7)
+    users = np.sort(rng.choice(120, 30, replace=False))
+    bought: set[int] = set()
+    for u in users:  # each touched customer buys 3 random items
+        for i in rng.choice(80, 3, replace=False):
+            add[u, i] = 2.0
+            bought.add(int(i))
+    add = add.tocsr()
+    got_users, got_items = touched_rows(add)
+    np.testing.assert_array_equal(got_users, users)
+    assert set(got_items.tolist()) == bought and len(bought) < 80
+    merged = (counts + add).tocsr()
+    u0, i0 = np.array(als.model.user_factors), np.array(als.model.item_factors)
+    before = _loss(als.model, merged, users)
+    refine_touched(als.model, merged, got_users, got_items, sweeps=1)
+    u1, i1 = np.asarray(als.model.user_factors), np.asarray(als.model.item_factors)
+    others = np.setdiff1d(np.arange(120), users)
+    np.testing.assert_array_equal(u1[others], u0[others])
+    untouched_items = np.setdiff1d(np.arange(80), got_items)
+    np.testing.assert_array_equal(i1[untouched_items], i0[untouched_items])
+    assert np.abs(u1[users] - u0[users]).max(axis=1).min() > 0
+    assert _loss(als.model, merged, users) < 0.9 * before
+
+
+def test_mismatched_factors_are_refused() -> None:
+    als = ALS(factors=4, iterations=1, seed=0).fit(_data(_counts(0)))
+    with pytest.raises(ValueError, match="do not match"):
+        refine_touched(als.model, _counts(0, users=121), np.arange(3), np.arange(3), sweeps=1)
