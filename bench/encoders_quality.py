@@ -39,6 +39,24 @@ def sample(data: EvalData, queries: int, distractors: int, seed: int) -> EvalDat
     return EvalData(f"{data.name}-sample", prods, qrels, data.min_grade, data.max_grade, data.threshold)
 
 
+def fit_variants(spec: str, vectors: Path) -> list:
+    """dense-X and fusion-X+ltr for each static-fit setting ``digit_weight:max_titles``."""
+    from shopmind.search.dense_static_fit import FittedStaticEncoder
+    from shopmind.search.eval_dense import DenseMethod
+    from shopmind.search.ltr import LTREval
+
+    out: list = []
+    for item in [v for v in spec.split(",") if v]:
+        dw, titles = item.split(":")
+        tag = f"static-fit-d{float(dw):g}-m{int(titles)}"
+        enc = FittedStaticEncoder(digit_weight=float(dw), max_titles=int(titles))
+        out.append(DenseMethod(enc, vectors, name=f"dense-{tag}"))
+        ltr = LTREval("fusion", vectors, FittedStaticEncoder(digit_weight=float(dw), max_titles=int(titles)))
+        ltr.name = f"fusion-{tag}+ltr"
+        out.append(ltr)
+    return out
+
+
 def tuning_half_ndcg(view: dict) -> float:
     """NDCG@10 on the tuning half, from a retrieval view's all-query and held-out figures
     (the evaluation reports those two; the halves partition the queries)."""
@@ -54,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--distractors", type=int, default=500)
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--methods", default="tantivy,fusion-e5+ltr,fusion-static+ltr,dense-e5,dense-static")
+    ap.add_argument(
+        "--fit-variants",
+        default="",
+        help="static-fit settings to add, comma-separated DIGIT_WEIGHT:MAX_TITLES (e.g. 0:1000,0:500)",
+    )
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_quality.json")
     args = ap.parse_args(argv)
@@ -61,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         load_dataset("home-depot", args.data / "home-depot"), args.queries, args.distractors, args.seed
     )
     methods = make_methods([m for m in args.methods.split(",") if m], args.vectors)
+    methods += fit_variants(args.fit_variants, args.vectors)
     t0 = time.perf_counter()
     out = evaluate(data, methods, ("retrieval",), None, progress=False)
     rows = {}

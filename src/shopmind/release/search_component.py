@@ -240,6 +240,7 @@ def encode_with_progress(
     """Vectors of ``texts`` through the content-hash cache, in chunks so the build's progress
     shows items, rate and ETA; the cache is written once at the end (and every ~8k texts)."""
     ctx.progress.start(stage, len(texts))
+    cache.prepare(encoder, texts)  # a catalog-fitted encoder (static-fit) fits before its name keys vectors
     parts = []
     since_save = 0
     for start in range(0, len(texts), ENCODE_CHUNK):

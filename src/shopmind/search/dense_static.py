@@ -103,6 +103,45 @@ def reference_words() -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+#: The common components of the bundled e5's reference words, computed by
+#: ``StaticEncoder.common_components`` and shipped (``python -m shopmind.search.dense_static``).
+SHIPPED_COMPONENTS = Path(__file__).parent / "data" / "static_common_components.npz"
+
+
+def _shipped_components(word_namespace: str, components: int) -> np.ndarray | None:
+    """The shipped components when they come from this teacher and are enough; else None."""
+    if not SHIPPED_COMPONENTS.exists():
+        return None
+    with np.load(SHIPPED_COMPONENTS) as z:
+        if str(z["word_namespace"]) != word_namespace or int(z["version"]) != STATIC_VERSION:
+            return None
+        comp = z["components"]
+        if len(comp) < components:
+            return None
+        return np.ascontiguousarray(comp[:components], dtype=np.float32)
+
+
+def ship_components(cache_folder: Path | str | None = None, components: int = 20) -> Path:
+    """Compute the bundled e5's common components (through ``cache_folder``'s vector cache when
+    given) and write ``SHIPPED_COMPONENTS``: a maintainer's step after a teacher or split change."""
+    from shopmind.search.dense_cache import VectorCache
+
+    enc = StaticEncoder(cache=VectorCache(cache_folder) if cache_folder else None, components=10**6)
+    enc.components = components
+    words = enc.reference_words()
+    enc._ensure(words)
+    table = enc._vecs[[enc._row[w] for w in words]].astype(np.float64)
+    _, _, vt = np.linalg.svd(table, full_matrices=False)
+    SHIPPED_COMPONENTS.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(
+        SHIPPED_COMPONENTS,
+        components=np.ascontiguousarray(vt[:components], dtype=np.float32),
+        word_namespace=np.array(enc.word_namespace),
+        version=np.array(STATIC_VERSION),
+    )
+    return SHIPPED_COMPONENTS
+
+
 class StaticEncoder:
     """Per-word vectors from a teacher encoder (e5 by default), pooled by SIF weights.
 
@@ -161,7 +200,12 @@ class StaticEncoder:
 
     # -- the word table
     def tokens(self, text: str) -> list[str]:
-        return self.words.tokens(text)
+        """The text's words; with ``digit_weight`` 0 words with digits (sizes, model numbers:
+        lexical search matches those) are dropped, so a first build never sends them to e5."""
+        words = self.words.tokens(text)
+        if self.digit_weight == 0.0:
+            return [w for w in words if not any(c.isdigit() for c in w)]
+        return words
 
     def _encode_words(self, words: list[str]) -> np.ndarray:
         self.stats["teacher_words"] += len(words)
@@ -195,11 +239,16 @@ class StaticEncoder:
 
     def common_components(self) -> np.ndarray:
         """The top right-singular vectors of the reference words' (uncentred) vector table:
-        the directions every word shares. Computed once (reference word vectors come from the
-        vector cache after the first time), saved with the engine."""
+        the directions every word shares. Shipped for the bundled e5 (``SHIPPED_COMPONENTS``:
+        a first build would otherwise send ~4,400 reference words through e5, more than the
+        demo shop's own vocabulary); else computed once (reference word vectors come from the
+        vector cache after the first time). Saved with the engine."""
         if self._common is None:
+            shipped = _shipped_components(self.word_namespace, self.components)
             if self.components == 0:
                 self._common = np.zeros((0, self.dim), dtype=np.float32)
+            elif shipped is not None:
+                self._common = shipped
             else:
                 words = self.reference_words()
                 self._ensure(words)
@@ -312,3 +361,9 @@ class ConcatEncoder:
             if load is not None:
                 ok = load(Path(folder) / str(i)) or ok
         return ok
+
+
+if __name__ == "__main__":  # pragma: no cover - maintainer's step
+    import sys
+
+    print(ship_components(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -71,6 +71,8 @@ METHODS: dict[str, Callable[..., Method]] = {
     "dense-static": lambda vectors=DEFAULT_VECTORS: DenseMethod("static", vectors),
     "hybrid-static": lambda vectors=DEFAULT_VECTORS: Hybrid("static", vectors),
     "fusion-static+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static"),
+    "dense-static-fit": lambda vectors=DEFAULT_VECTORS: DenseMethod("static-fit", vectors),
+    "fusion-static-fit+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static-fit"),
     "dense-static+use": lambda vectors=DEFAULT_VECTORS: DenseMethod("static+use", vectors),
     "fusion-static+use+ltr": lambda vectors=DEFAULT_VECTORS: _ltr("fusion", vectors, "static+use"),
     # the shop-tuned query adapter (shopmind.search.adapt, issue 12): trained on the tuning half
@@ -87,6 +89,8 @@ DENSE_METHODS += (
     "fusion-static+ltr",
     "dense-static+use",
     "fusion-static+use+ltr",
+    "dense-static-fit",
+    "fusion-static-fit+ltr",
 )
 
 

