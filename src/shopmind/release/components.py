@@ -68,11 +68,31 @@ def build_catalog(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
 
 
 # ---------------------------------------------------------------------- the default build
-def default_components() -> list[Component]:
-    from shopmind.forecast.release import build_forecast
-    from shopmind.pricing.release import build_pricing
-    from shopmind.profiles.component import build_profiles
+def build_profiles(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
+    """User profiles (``shopmind.profiles.component``), imported when the component runs."""
+    from shopmind.profiles.component import build_profiles as build
 
+    return build(ctx, folder)
+
+
+def build_forecast(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
+    """Forecasts and the reorder list (``shopmind.forecast.release``), imported when it runs."""
+    from shopmind.forecast.release import build_forecast as build
+
+    return build(ctx, folder)
+
+
+def build_pricing(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
+    """Price suggestions (``shopmind.pricing.release``), imported when the component runs."""
+    from shopmind.pricing.release import build_pricing as build
+
+    return build(ctx, folder)
+
+
+def default_components() -> list[Component]:
+    """Every component of a shop's release. The late ones (profiles, forecasts, prices) import
+    their code when they run: listing them must not cost a build ~1.5 s of scipy and
+    statsforecast imports before its first release (measured: `pricing` pulled in scipy.stats)."""
     return [("catalog", build_catalog), ("search", build_search), ("recs", build_recs),
             ("profiles", build_profiles), ("forecast", build_forecast),
             ("pricing", build_pricing)]  # fmt: skip
