@@ -85,4 +85,5 @@ def test_the_readout_decides_by_credit_difference_not_by_wins():
     assert not r.blocked, r.decision
     assert sign_test(300, 200, 500).winner == "A" and r.sign_test_p < 0.01
     assert abs(r.credit_diff["mean"] - 300 / 1000) < 1e-12 and r.credit_diff["pvalue"] < 1e-6
+    assert r.credit_cv == r.credit_diff  # team-draft lists carry no controls: the decision's test is the same
     assert r.decision.startswith("new wins"), r.decision

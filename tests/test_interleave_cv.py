@@ -71,3 +71,55 @@ def test_unfittable_cases_are_left_alone() -> None:
     assert adjusted_credit(d, np.zeros((4, 10))).tolist() == d.tolist()  # identical rankers: controls 0
     t = credit_cv_test(d, np.zeros((4, 10)))
     assert t.mean_diff == pytest.approx(0.125)
+
+
+def test_the_readout_decides_on_the_adjusted_credit() -> None:
+    """Probabilistic lists logged with their posteriors, clicks named by request id: the readout's
+    ``credit_cv`` is the adjusted credit of those lists (smaller standard error than the plain one,
+    which stays in ``credit_diff``), and its daily looks read it."""
+    from datetime import UTC, datetime, timedelta
+
+    import polars as pl
+
+    from shopmind.experiments.definition import parse_experiments
+    from shopmind.experiments.interleave_readout import interleave_readout
+
+    rng = random.Random(11)
+    relevant = {"b1", "b2", "a3", "b3"}
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    rows, events, diff, posts = [], [], [], []
+    for i in range(1500):
+        shown = probabilistic_interleave(A, B, 10, rng)
+        ts = t0 + timedelta(minutes=i)
+        rows.append(("il", f"u{i}", f"s{i}", f"r{i}", "search", list(shown.items),
+                     "".join("AB"[t] for t in shown.teams), ts, list(shown.p_b)))  # fmt: skip
+        att = [0.6 if it in relevant else 0.05 for it in shown.items]
+        clicks = [k for k, a in enumerate(att) if rng.random() < a / math.log2(k + 2)]
+        for k in clicks:
+            events.append(("click", ts + timedelta(seconds=5 + k), f"u{i}", f"s{i}", shown.items[k], f"r{i}"))
+        ca, cb = marginal_credit(shown, clicks)
+        diff.append(cb - ca)
+        posts.append(shown.p_b)
+    schema = [
+        "experiment",
+        "unit_id",
+        "session_id",
+        "request_id",
+        "kind",
+        "items",
+        "teams",
+        "timestamp",
+        "p_b",
+    ]
+    lists = pl.DataFrame(rows, schema=schema, orient="row")
+    ev = pl.DataFrame(
+        events, schema=["type", "timestamp", "user_id", "session_id", "item_id", "request_id"], orient="row"
+    )
+    exp = parse_experiments({"experiment": [{"name": "il", "kind": "interleave", "status": "running",
+                                              "variant": [{"name": "old"}, {"name": "new"}]}]}).experiments[0]  # fmt: skip
+    r = interleave_readout(exp, lists, ev)
+    adj = adjusted_credit(np.array(diff), position_credits(posts))
+    assert r.credit_diff["mean"] == pytest.approx(np.mean(diff))
+    assert r.credit_cv["mean"] == pytest.approx(adj.mean())
+    assert r.credit_cv["se"] < r.credit_diff["se"]
+    assert r.looks[-1].preference == pytest.approx(adj.mean()) and r.looks[-1].lists == 1500

@@ -18,7 +18,10 @@ t-test on it (``interleave.credit_diff_test``; ``bench/experiments_sim.py`` chos
 test on simulated shoppers, with the A/A rate checked at alpha) and an always-valid mSPRT on its
 mean read daily (so the dashboard can be read every day, as the A/B readout); the sign test over
 decided lists (Radlinski et al.'s paired comparison) is reported beside it, and both tests per unit
-(a shopper's lists are not independent: per-unit sums of the difference).
+(a shopper's lists are not independent: per-unit sums of the difference). For probabilistic lists
+the difference is first adjusted by the list's own per-position credits (``interleave_cv``: control
+variates of known mean 0; the slopes are fitted on the lists up to each look); the plain difference
+stays in ``credit_diff``, the adjusted one the decision reads in ``credit_cv``.
 
 Checks (the interleaving analogue of a sample-ratio check; either blocks the decision):
 - first pick: team-draft flips a fair coin for who picks first in each round, so the first item's
@@ -41,6 +44,7 @@ import polars as pl
 from shopmind.experiments import stats
 from shopmind.experiments.definition import Experiment
 from shopmind.experiments.interleave import credit_diff_test, sign_test
+from shopmind.experiments.interleave_cv import adjusted_credit, position_credits
 from shopmind.experiments.metrics import CLICK_WINDOW, _event_frame
 from shopmind.experiments.readout import json_ready
 
@@ -175,8 +179,11 @@ class InterleaveReadout:
     decision: str
     days: int
     looks: list[InterleaveLook] = field(default_factory=list)
-    # the test the decision reads: per-list credit difference B - A (paired t-test)
+    # per-list credit difference B - A (paired t-test)
     credit_diff: dict[str, Any] = field(default_factory=dict)
+    # the test the decision reads: the same difference adjusted by probabilistic lists' controls
+    # (equal to credit_diff for team-draft lists, whose controls are 0)
+    credit_cv: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
@@ -184,9 +191,10 @@ class InterleaveReadout:
 
 
 def _looks(
-    lists: pl.DataFrame, score: np.ndarray, mde: float, alpha: float
+    lists: pl.DataFrame, score: np.ndarray, mde: float, alpha: float, controls: np.ndarray | None = None
 ) -> tuple[list[InterleaveLook], int]:
-    """Daily cumulative looks of the mean per-list score (the credit difference B - A)."""
+    """Daily cumulative looks of the mean per-list score (the credit difference B - A), adjusted by
+    ``controls`` with slopes fitted on the lists up to each look (no look reads a later list)."""
     score = score.astype(float)
     ts = lists["timestamp"].to_list()
     day0 = min(ts).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -195,7 +203,8 @@ def _looks(
     stamps = np.array([(t - day0) / timedelta(days=1) for t in ts])
     looks: list[InterleaveLook] = []
     for d in range(n_days):
-        s = score[stamps < d + 1]
+        upto = stamps < d + 1
+        s = score[upto] if controls is None else adjusted_credit(score[upto], controls[upto])
         if len(s) < 2:
             continue
         se = float(s.std(ddof=1) / math.sqrt(len(s)))
@@ -232,6 +241,8 @@ def interleave_readout(
     res = sign_test(wins_a, wins_b, ties)
     diff = (c.credit_b - c.credit_a).astype(float)
     paired = credit_diff_test(c.credit_a, c.credit_b)
+    controls = position_credits(lists["p_b"].to_list() if "p_b" in lists.columns else [None] * n)
+    adjusted = credit_diff_test(np.zeros(n), adjusted_credit(diff, controls))
 
     teams = lists["teams"].to_list()
     first_a = sum(t[:1] == "A" for t in teams)
@@ -264,7 +275,7 @@ def interleave_readout(
     ua, ub = int((per_unit["net"] < 0).sum()), int((per_unit["net"] > 0).sum())
     unit_res = sign_test(ua, ub, per_unit.height - ua - ub)
     unit_paired = credit_diff_test(np.zeros(per_unit.height), per_unit["d"].to_numpy())
-    looks, days = _looks(lists, diff, mde, alpha)
+    looks, days = _looks(lists, diff, mde, alpha, controls)
     av_p = looks[-1].pvalue if looks else 1.0
 
     if blocked:
@@ -277,15 +288,15 @@ def interleave_readout(
     elif wins_a + wins_b == 0:
         decision = "keep running: no credited click, cart or purchase yet"
     elif av_p < alpha:
-        winner = b_name if paired.mean_diff > 0 else a_name
+        winner = b_name if adjusted.mean_diff > 0 else a_name
         decision = (
-            f"{winner} wins: {abs(paired.mean_diff):.3g} more credited items per list "
+            f"{winner} wins: {abs(adjusted.mean_diff):.3g} more credited items per list "
             f"({wins_b if winner == b_name else wins_a} of {wins_a + wins_b} decided lists; "
-            f"always-valid p = {av_p:.3g}, paired t p = {paired.pvalue:.3g}, sign test p = {res.pvalue:.3g})"
+            f"always-valid p = {av_p:.3g}, paired t p = {adjusted.pvalue:.3g}, sign test p = {res.pvalue:.3g})"
         )
     else:
         decision = (
-            f"keep running: {b_name} - {a_name} = {paired.mean_diff:+.3g} credited items per list; "
+            f"keep running: {b_name} - {a_name} = {adjusted.mean_diff:+.3g} credited items per list; "
             f"{a_name} {wins_a} vs {b_name} {wins_b} wins, {ties} ties (always-valid p = {av_p:.3g} >= {alpha})"
         )
     return InterleaveReadout(
@@ -311,6 +322,7 @@ def interleave_readout(
         days,
         looks,
         {"mean": paired.mean_diff, "se": paired.se, "pvalue": paired.pvalue, "lists": paired.lists},
+        {"mean": adjusted.mean_diff, "se": adjusted.se, "pvalue": adjusted.pvalue, "lists": adjusted.lists},
     )
 
 
