@@ -88,3 +88,22 @@ def test_the_seed_model_is_trained_once_per_process() -> None:
 
     m = default_model()
     assert default_model() is m and m.threshold == 0.5 and m.calibration["validation"] > 0
+
+
+def test_a_negated_chinese_term_names_no_concept() -> None:
+    lex = default_lexicon()
+    assert "worn" not in lex.concepts("未穿着、未洗涤的商品可退")  # unworn, unwashed: not about worn items
+    assert "worn" in lex.concepts("穿着出门过一次") and "worn" in lex.concepts("用过的能退吗")
+    assert "worn" not in lex.concepts("没用过的能退吗")
+    assert "worn" in lex.concepts("没用过？不，用过了")  # one affirmed mention is enough
+    assert "pay_failed" in lex.concepts("付款不成功")  # a term that holds its own negation still counts
+
+
+def test_the_worn_items_section_wins_a_question_about_worn_items() -> None:
+    from shopmind.assistant.knowledge import load_policies
+    from shopmind.assistant.policy import PolicyIndex
+    from shopmind.demo.policies import policy_files
+
+    idx = PolicyIndex(load_policies(texts=policy_files()))
+    for q in ("外套穿过两次还能退吗", "jeans worn once, returnable?"):
+        assert idx.search(q, None, k=1)[0][0] == "returns-worn", q

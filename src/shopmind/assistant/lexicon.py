@@ -269,8 +269,27 @@ class Lexicon:
         hit = {name for phrase, name in self._en if phrase in stems}
         cjk = "".join(_CJK_RUN.findall(t))
         if cjk:
-            hit.update(name for z, name in self._zh if z in cjk)
+            hit.update(name for z, name in self._zh if z in cjk and _affirmed(z, t))
         return tuple(n for n in self.names if n in hit)
+
+
+#: a Chinese term right after one of these is negated ("未穿着": not worn)
+_NEGATION = frozenset("未没不无")
+
+
+def _affirmed(term: str, text: str) -> bool:
+    """Whether ``term`` occurs in ``text`` at least once not right after a negation: "未穿着、未洗涤的
+    商品可退" (unworn, unwashed items can be returned) is not about worn items. Why: matched as
+    plain substrings, a return-window section that says "unworn" took the *worn* concept and
+    outranked the section on worn items for questions about them."""
+    at = text.find(term)
+    if at < 0:  # matched across punctuation only (the runs are joined): nothing negates it
+        return True
+    while at >= 0:
+        if at == 0 or text[at - 1] not in _NEGATION:
+            return True
+        at = text.find(term, at + 1)
+    return False
 
 
 def _one_edit(a: str, b: str) -> bool:
