@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -153,10 +152,14 @@ class FeatureExtractor:
                 if item in known:
                     self.event_counts[t][item] = int(c)
         self.pos: dict[str, int] = {}
-        self.titles: list[str] = []
+        # raw title and attribute values per row, normalised / parsed on first use
+        # (``title_facts``, ``attr_pairs``): a reused re-ranker is attached to every rebuild's
+        # engine, and parsing 55k attribute blobs up front was ~40 % of that (issue 17)
+        self._raw_titles: list[str] = []
         self.brands: list[str] = []
         self.categories: list[str] = []
-        self.attrs: list[set[tuple[str, str]]] = []
+        self._raw_attrs: list[Any] = []
+        self._attrs: dict[int, set[tuple[str, str]]] = {}
         self.price = np.zeros(0)
         self.rating = np.zeros(0)
         self._created = np.zeros(0)
@@ -164,6 +167,7 @@ class FeatureExtractor:
         self.pop = {k: np.zeros(0) for k in POP_TYPES.values()}
         self._dense_rows: np.ndarray | None = None if dense is None else np.zeros(0, dtype=np.int64)
         self._title_facts: dict[int, _TitleFacts] = {}
+        self._given_terms: dict[int, list[str]] = {}
         self.add(products)
 
     @classmethod
@@ -188,15 +192,16 @@ class FeatureExtractor:
         n = products.height
         if n == 0:
             return
-        start = len(self.titles)
+        start = len(self._raw_titles)
         ids = products["product_id"].cast(pl.Utf8).to_list()
         for i, p in enumerate(ids):
             self.pos[p] = start + i
-        self.titles += [normalise_query(t or "") for t in _col(products, "title", n)]
+        self._raw_titles += [t or "" for t in _col(products, "title", n)]
         self.brands += [(b or "").casefold().strip() for b in _col(products, "brand", n)]
         self.categories += [(c or "").casefold().strip() for c in _col(products, "category_path", n)]
-        attrs = products["attributes"].to_list() if "attributes" in products.columns else [None] * n
-        self.attrs += [_attr_pairs(a) for a in attrs]
+        self._raw_attrs += (
+            products["attributes"].to_list() if "attributes" in products.columns else [None] * n
+        )
         self.price = np.concatenate([self.price, _num(products, "price", n)])
         self.rating = np.concatenate([self.rating, _num(products, "rating", n)])
         created = np.full(n, np.nan)
@@ -213,7 +218,8 @@ class FeatureExtractor:
             self.age = (newest - self._created) / 86_400e6
         for t, arr in self.pop.items():
             per = self.event_counts.get(t, {})
-            self.pop[t] = np.concatenate([arr, np.array([math.log1p(per.get(p, 0)) for p in ids])])
+            counts = np.array([per.get(p, 0) for p in ids], dtype=np.float64) if per else np.zeros(n)
+            self.pop[t] = np.concatenate([arr, np.log1p(counts)])
         if self.dense is not None and self._dense_rows is not None:
             dpos = self.dense.pos
             rows = np.array([dpos.get(p, -1) for p in ids], dtype=np.int64)
@@ -223,7 +229,10 @@ class FeatureExtractor:
         """What the title features need of product row ``i``, computed once per product."""
         got = self._title_facts.get(i)
         if got is None:
-            terms = self.index.analyzer.tokens(self.titles[i])
+            title = normalise_query(self._raw_titles[i])
+            terms = self._given_terms.pop(i, None)
+            if terms is None:
+                terms = self.index.analyzer.tokens(title)
             first: dict[str, int] = {}
             for p, t in enumerate(terms):
                 first.setdefault(t, p)
@@ -231,8 +240,28 @@ class FeatureExtractor:
                 set(zip(terms, terms[1:], strict=False)),
                 first,
                 max(len(terms), 1),
-                _char3(self.titles[i]),
+                _char3(title),
+                title,
             )
+        return got
+
+    def raw_titles(self) -> list[str]:
+        """Every row's title as given (what ``title_facts`` normalises and analyses)."""
+        return list(self._raw_titles)
+
+    def give_title_terms(self, terms: Sequence[list[str]]) -> None:
+        """Analysed terms of rows ``0..len(terms)-1``' titles computed elsewhere (a child
+        process: ``ltr.title_terms``), by the index's analyzer on the normalised title."""
+        self._given_terms.update((i, t) for i, t in enumerate(terms) if i not in self._title_facts)
+
+    def drop_given_terms(self) -> None:
+        self._given_terms.clear()
+
+    def attr_pairs(self, i: int) -> set[tuple[str, str]]:
+        """The (key, value) attribute pairs of product row ``i`` (casefolded), parsed once."""
+        got = self._attrs.get(i)
+        if got is None:
+            got = self._attrs[i] = _attr_pairs(self._raw_attrs[i])
         return got
 
     def known(self, candidate_ids: Sequence[str]) -> np.ndarray:
@@ -358,11 +387,10 @@ class FeatureExtractor:
         first = set(tokens)
         q3 = _char3(phrase)
         n3 = len(q3)
-        titles = self.titles
         ph, bi, c3, hd, fp = [], [], [], [], []
         for i in rows.tolist():
             f = self.title_facts(i)
-            ph.append(bool(phrase) and phrase in titles[i])
+            ph.append(bool(phrase) and phrase in f.text)
             bi.append(len(qpairs & f.pairs) / n_pairs if n_pairs else np.nan)
             inter = len(q3 & f.char3)
             union = n3 + len(f.char3) - inter
@@ -392,7 +420,8 @@ class FeatureExtractor:
                 path = self.categories[i]
                 X[j, F["u_category"]] = any(path == c or path.startswith(c + " >") for c in cats)
             if attrs:
-                X[j, F["u_attribute"]] = sum(a in self.attrs[i] for a in attrs) / len(attrs)
+                have = self.attr_pairs(i)
+                X[j, F["u_attribute"]] = sum(a in have for a in attrs) / len(attrs)
             p = self.price[i]
             if prices and np.isfinite(p):
                 X[j, F["price_fit"]] = all(
@@ -455,6 +484,7 @@ class _TitleFacts(NamedTuple):
     first: dict[str, int]  # term -> first position
     n_terms: int  # at least 1
     char3: frozenset[str]
+    text: str  # the normalised title
 
 
 def _char3(text: str) -> frozenset[str]:

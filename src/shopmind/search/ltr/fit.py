@@ -19,6 +19,7 @@ from shopmind.search.ltr.clicks import CLICK_COLUMNS, CLICK_GRADES, click_labels
 from shopmind.search.ltr.evaluate import _neutral
 from shopmind.search.ltr.features import FeatureExtractor, fold_of
 from shopmind.search.ltr.model import DEFAULT_ROUNDS, LTRModel, LTRReranker, grade_labels
+from shopmind.search.ltr.title_terms import TitleTerms
 from shopmind.search.metrics import ndcg_at_k
 
 if TYPE_CHECKING:
@@ -76,6 +77,67 @@ def probe(engine: SearchEngine, query: str) -> Probe | None:
     return rec.got
 
 
+class QueryVectors:
+    """The query vectors a training pass needs, encoded up front in batches through the
+    engine's vector cache (as ``warm_queries`` does for past queries), and handed to the
+    engine's LRU just before each of its searches (``prime``).
+
+    Why: ``probe`` runs a real search per judged query, and a search encodes a query it has
+    no vector for *one at a time* — on Home Depot 4,708 single-query encoder calls; batched
+    and cached they cost a fraction of that, and a later build reads them from the cache.
+    Searching with the primed vector is the same search: the vector is the one the engine
+    would have computed (same encoder, same match text, same normalisation)."""
+
+    def __init__(self, engine: SearchEngine, queries: Sequence[str], chunk: int = 256) -> None:
+        self.engine = engine
+        self.match: dict[str, str] = {}
+        self.vecs: dict[str, np.ndarray] = {}
+        if engine.vectors is None or engine.encoder is None:
+            return
+        from shopmind.search.dense import l2_normalise
+        from shopmind.search.engine_query import clean_query
+
+        cfg = engine.config
+        for q in queries:
+            text, _ = clean_query(q, cfg.max_query_chars, cfg.max_query_terms)
+            if text:
+                text = engine._simplified(text)
+                self.match[q] = engine._understand(text, []).text if cfg.understand else text
+        texts = list(dict.fromkeys(t for t in self.match.values() if t))
+        for start in range(0, len(texts), chunk):
+            part = texts[start : start + chunk]
+            got = np.asarray(engine.cache.queries(engine.encoder, part, save=False), dtype=np.float32)
+            self.vecs.update(zip(part, l2_normalise(got), strict=True))
+        engine.cache.flush()
+
+    def prime(self, query: str) -> None:
+        """Put ``query``'s vector in the engine's LRU (its next search then reads it)."""
+        m = self.match.get(query)
+        v = None if m is None else self.vecs.get(m)
+        if v is not None:
+            self.engine._store_query_vector(m, v)
+
+
+def ranking_from_probe(p: Probe, reranker: Any, k: int = 10) -> list[str]:
+    """The first ``k`` ids the engine returns for the probed query with ``reranker`` attached
+    (None: the fused order), computed from the recorded head instead of searching again:
+    ``SearchEngine._rerank`` orders the head by the re-ranker's scores (non-finite last, ties
+    by head position) and the head is the fused order. Exact when the head holds the first
+    ``k`` (``rerank_depth >= k``) and nothing reorders after it (no stock-out re-ranking):
+    ``_can_rank_from_probe``; ``engine_ranking`` is the general path."""
+    if reranker is None:
+        return p.ids[:k]
+    raw = reranker.rerank(p.query, p.understood, p.ids, qvec=p.qvec)
+    scores = np.asarray(raw, dtype=np.float64).reshape(-1)
+    scores = np.where(np.isfinite(scores), scores, -np.inf)
+    order = np.lexsort((np.arange(len(scores)), -scores))[:k]
+    return [p.ids[i] for i in order.tolist()]
+
+
+def _can_rank_from_probe(engine: SearchEngine, k: int = 10) -> bool:
+    return engine.config.rerank_depth >= k and getattr(engine, "stockout", None) is None
+
+
 def engine_ranking(engine: SearchEngine, query: str, reranker: Any, k: int = 10) -> list[str]:
     """The first ``k`` product ids ``engine`` returns for ``query`` with ``reranker`` attached."""
     saved = engine.reranker
@@ -112,14 +174,41 @@ def judgment_grades(judgments: pl.DataFrame, known: Callable[[str], bool]) -> tu
     return qrels, float(min(grades)), float(max(grades))
 
 
+#: Training queries needed before some are set aside to stop boosting early (``_valid_queries``).
+EARLY_STOP_MIN_QUERIES = 500
+#: One in this many training queries validates the early stop (salted ``fold_of``).
+EARLY_STOP_FOLDS = 8
+
+
+def _valid_queries(train: Sequence[str]) -> set[str]:
+    """Training queries set aside to choose the number of boosting rounds (never the held-out
+    fold, which decides attachment): none for a small shop, whose every query trains."""
+    if len(train) < EARLY_STOP_MIN_QUERIES:
+        return set()
+    return {q for q in train if fold_of(q + "\x00early-stop", EARLY_STOP_FOLDS) == 0}
+
+
 def _mean_ndcg(
     engine: SearchEngine,
     queries: Sequence[str],
     qrels: Mapping[str, Mapping[str, float]],
     lo: float,
     reranker: Any,
+    probes: Mapping[str, Probe | None] | None = None,
+    qv: QueryVectors | None = None,
 ) -> float:
-    vals = [ndcg_at_k(engine_ranking(engine, q, reranker), qrels[q], 10, lo) for q in queries]
+    """Mean NDCG@10 of the engine's rankings of ``queries``; from the recorded ``probes``
+    when that is exact (``ranking_from_probe``), else by searching."""
+    vals = []
+    for q in queries:
+        p = None if probes is None else probes.get(q)
+        if p is not None and _can_rank_from_probe(engine):
+            ranked = ranking_from_probe(p, reranker)
+        else:
+            if qv is not None:
+                qv.prime(q)
+            ranked = engine_ranking(engine, q, reranker)
+        vals.append(ndcg_at_k(ranked, qrels[q], 10, lo))
     got = [v for v in vals if v is not None]
     return float(np.mean(got)) if got else 0.0
 
@@ -173,7 +262,20 @@ def fit_engine_reranker(
             qrels[str(q)] = {p: float(v) for p, v in zip(frame["product_id"], frame["label"], strict=True)}
         lo, hi = 0.0, float(max(CLICK_GRADES.values()))
     queries = sorted(qrels)
-    probes = {q: probe(engine, q) for q in queries}
+    # the titles' terms are analysed on the other core while the searches run on this one
+    titles = TitleTerms(extractor.index.analyzer, extractor.raw_titles())
+    try:
+        qv = QueryVectors(engine, queries)
+        probes = {}
+        for q in queries:
+            qv.prime(q)
+            probes[q] = probe(engine, q)
+    except BaseException:
+        titles.close()
+        raise
+    terms = titles.result()
+    if terms is not None:
+        extractor.give_title_terms(terms)
     queries = [q for q in queries if probes[q] is not None]
     test = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) == 0]
     train = [q for q in queries if fold_of(q, HOLDOUT_FOLDS) != 0]
@@ -190,6 +292,8 @@ def fit_engine_reranker(
     try:
         if source == "judgments":
             X_parts, y_parts, groups = [], [], []
+            valid = _valid_queries(train)
+            vX, vy, vg = [], [], []
             for q in train:
                 p, grades = pr(q), qrels[q]
                 cands = list(dict.fromkeys([*p.ids, *sorted(grades, key=_neutral)]))
@@ -197,12 +301,15 @@ def fit_engine_reranker(
                 y = grade_labels(np.array([grades.get(c, np.nan) for c in cands]), lo, hi)
                 if len(cands) < 2 or y.max() == 0:
                     continue
-                X_parts.append(extractor.features(p.query, cands, p.qvec, p.understood))
-                y_parts.append(y)
-                groups.append(len(cands))
+                x = extractor.features(p.query, cands, p.qvec, p.understood)
+                for into, value in zip((vX, vy, vg) if q in valid else (X_parts, y_parts, groups), (x, y, len(cands)), strict=True):  # fmt: skip
+                    into.append(value)
             if not groups:
                 raise ValueError("no training query has a product graded above the minimum")
-            model = LTRModel(num_rounds=num_rounds).fit(np.vstack(X_parts), np.concatenate(y_parts), groups)
+            stop = (np.vstack(vX), np.concatenate(vy), vg) if vg else None
+            model = LTRModel(num_rounds=num_rounds).fit(
+                np.vstack(X_parts), np.concatenate(y_parts), groups, stop
+            )
         else:
             assert labels is not None
             model = train_from_clicks(
@@ -218,14 +325,16 @@ def fit_engine_reranker(
         facts.update(ltr="skipped", reason=f"training failed: {exc}")
         return None, facts
     reranker = LTRReranker(extractor, model)
-    without = _mean_ndcg(engine, test, qrels, lo, None)
-    with_ltr = _mean_ndcg(engine, test, qrels, lo, reranker)
+    without = _mean_ndcg(engine, test, qrels, lo, None, probes, qv)
+    with_ltr = _mean_ndcg(engine, test, qrels, lo, reranker, probes, qv)
+    extractor.drop_given_terms()  # terms training did not read are not kept with the model
     attach = with_ltr >= without - 1e-12
     facts.update(
         ltr="attached" if attach else "rejected",
         heldout_ndcg10={"without_ltr": round(without, 4), "with_ltr": round(with_ltr, 4)},
         train_rows=model.train_info.get("rows"),
-        rounds=num_rounds,
+        rounds=model.train_info.get("rounds", num_rounds),
+        early_stop_queries=model.train_info.get("valid_queries", 0),
         top_features=model.importance(5),
         seconds=round(time.perf_counter() - t0, 2),
     )

@@ -43,6 +43,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 DEFAULT_ROUNDS = 150
+#: Rounds without a better validation NDCG@10 before ``LTRModel.fit`` stops (with ``valid``).
+EARLY_STOPPING_ROUNDS = 20
 #: Integer label levels a grade scale is mapped onto (linear gain).
 LABEL_LEVELS = 12
 #: Version of the saved model's files (``LTRModel.load`` refuses any other).
@@ -74,26 +76,47 @@ class LTRModel:
         self.booster: Any = None
         self.train_info: dict[str, Any] = {}
 
-    def fit(self, X: np.ndarray, y: np.ndarray, groups: Sequence[int]) -> LTRModel:
-        """Train on rows ``X`` with integer labels ``y``; ``groups`` = rows per query, in order."""
+    def fit(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        groups: Sequence[int],
+        valid: tuple[np.ndarray, np.ndarray, Sequence[int]] | None = None,
+        patience: int = EARLY_STOPPING_ROUNDS,
+    ) -> LTRModel:
+        """Train on rows ``X`` with integer labels ``y``; ``groups`` = rows per query, in order.
+        ``valid`` (rows, labels, groups of other queries): stop when its NDCG@10 has not
+        improved for ``patience`` rounds and keep the best round (at most ``num_rounds``) —
+        a build then does not pay for rounds that no longer help (issue 17)."""
         import lightgbm as lgb
 
         X = np.asarray(X, dtype=np.float32)
         if X.shape[1] != len(self.feature_names):
             raise ValueError(f"{X.shape[1]} feature columns for {len(self.feature_names)} names")
         t0 = time.perf_counter()
-        data = lgb.Dataset(
-            X,
-            label=np.asarray(y),
-            group=list(groups),
-            feature_name=list(self.feature_names),
-            free_raw_data=True,
-        )
-        self.booster = lgb.train(self.params, data, num_boost_round=self.num_rounds)
+        names = list(self.feature_names)
+        data = lgb.Dataset(X, label=np.asarray(y), group=list(groups), feature_name=names, free_raw_data=True)
+        if valid is None:
+            self.booster = lgb.train(self.params, data, num_boost_round=self.num_rounds)
+        else:
+            vX, vy, vg = valid
+            vdata = lgb.Dataset(np.asarray(vX, dtype=np.float32), label=np.asarray(vy), group=list(vg),
+                                feature_name=names, reference=data, free_raw_data=True)  # fmt: skip
+            params = {**self.params, "metric": "ndcg", "eval_at": [10]}
+            self.booster = lgb.train(
+                params,
+                data,
+                num_boost_round=self.num_rounds,
+                valid_sets=[vdata],
+                callbacks=[lgb.early_stopping(patience, first_metric_only=True, verbose=False)],
+            )
+        best = int(self.booster.best_iteration or 0)
         self.train_info = {
             "rows": int(X.shape[0]),
             "queries": len(groups),
-            "rounds": self.num_rounds,
+            "rounds": best if best > 0 else self.num_rounds,
+            "max_rounds": self.num_rounds,
+            "valid_queries": 0 if valid is None else len(valid[2]),
             "seconds": round(time.perf_counter() - t0, 2),
         }
         return self
