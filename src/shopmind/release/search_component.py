@@ -184,7 +184,14 @@ def _add_vectors(
     cache = VectorCache(ctx.cache_dir)
     vecs = encode_with_progress(ctx, cache, encoder, texts, "search: encoding product texts")
     engine.config = dataclasses.replace(cfg)
-    engine.attach_vectors(vecs, encoder)
+    prev_search = ctx.previous / "search" if ctx.previous else None
+    t_graph = time.perf_counter()
+    ann = extended_graph(engine.config.ann_threshold, vecs, encoder.name, prev_search)
+    engine.attach_vectors(vecs, encoder, ann=ann)
+    graph_facts = {
+        "graph": "none" if engine._ann is None else ("extended" if ann is not None else "built"),
+        "graph_seconds": round(time.perf_counter() - t_graph, 3),
+    }
     stage = "search: encoding past queries"
     ctx.progress.start(stage, None)
     t0 = time.perf_counter()
@@ -200,6 +207,7 @@ def _add_vectors(
         "encode_seconds": round(float(cache.stats["encode_seconds"]), 3),
         "warm_queries": warmed,
         "warm_queries_seconds": round(time.perf_counter() - t0, 3),
+        **graph_facts,
     }
     engine.reranker = None
     facts["adapter"] = _adapter(ctx, engine, encoder, policy)
@@ -208,6 +216,38 @@ def _add_vectors(
     engine.save(folder)
     write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
     return facts
+
+
+def extended_graph(threshold: int | None, vecs: np.ndarray, encoder_name: str, previous: Path | None) -> Any:
+    """The previous release's HNSW graph with this build's extra rows inserted, when its
+    vectors are exactly the first rows of ``vecs`` (same encoder, same texts: a rebuild's
+    engine is the previous one plus the changed products' new rows); else None (build it).
+
+    Why: rebuilding the graph re-inserts every row — on Home Depot ~55k vectors for a 1 %
+    change. Inserting the new rows into the old graph is what HNSW construction does anyway.
+    Kept only while the old rows are at least ``1 - INCREMENTAL_MAX_SHARE`` of the new ones,
+    so a graph is rebuilt from scratch after enough change."""
+    from shopmind.search.dense import ANNConfig, DenseIndex
+
+    if previous is None or threshold is None or len(vecs) < max(threshold, 1):
+        return None
+    graph = previous / "hnsw.usearch"
+    try:
+        meta = json.loads((previous / "engine.json").read_text(encoding="utf-8"))
+        old = np.load(previous / "vectors.npy", mmap_mode="r") if graph.exists() else None
+    except (OSError, ValueError):
+        return None
+    if old is None or meta.get("encoder") != encoder_name or old.ndim != 2 or old.shape[1] != vecs.shape[1]:
+        return None
+    k = len(old)
+    if not (max(threshold, 1) <= k <= len(vecs)) or k < (1 - INCREMENTAL_MAX_SHARE) * len(vecs):
+        return None
+    if not np.array_equal(old, vecs[:k]):
+        return None
+    index = DenseIndex([str(i) for i in range(k)], np.asarray(old), ANNConfig(threshold=threshold), graph)
+    # (a saved graph that does not restore is built over the old rows: still correct)
+    index.extend([str(i) for i in range(k, len(vecs))], vecs[k:])
+    return index
 
 
 def _adapter(ctx: BuildContext, engine: Any, encoder: Any, policy: Mapping[str, float]) -> dict[str, Any]:

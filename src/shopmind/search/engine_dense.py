@@ -59,17 +59,24 @@ class DenseVectors:
         self.cache.flush()
         return len(texts)
 
-    def attach_vectors(self, vectors: np.ndarray, encoder: Encoder | None = None) -> None:
+    def attach_vectors(self, vectors: np.ndarray, encoder: Encoder | None = None, ann: Any = None) -> None:
         """Give a lexical-only engine its product vectors (one row per catalog row, rows
         encoded by ``encoder`` or the configured one) all at once, so it never holds a
-        partial set: a product is in the dense index with every other one or not at all."""
+        partial set: a product is in the dense index with every other one or not at all.
+        ``ann``: a ``DenseIndex`` over exactly these vectors (e.g. the previous release's graph
+        extended by a rebuild's new rows) used instead of building the graph again."""
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != self.catalog.n_rows:
             raise ValueError(
                 f"need one vector per catalog row ({self.catalog.n_rows}), got shape {vectors.shape}"
             )
+        if ann is not None and (len(ann) != len(vectors) or not np.array_equal(ann.vectors, vectors)):
+            raise ValueError("the given graph is not over these vectors")
         if encoder is not None:
             self._encoder = encoder
+        if ann is not None:
+            self.vectors, self._ann = ann.vectors, ann
+            return
         self.vectors = vectors
         self._refresh_ann()
 
