@@ -120,3 +120,18 @@ def test_an_unsure_off_topic_guess_is_overruled_by_the_shops_words(asst) -> None
     # its next reading stands and, still unsure, it is handed off as unsure, not as off-topic
     assert r.intent == pred.ranked[1][0] != "out_of_scope"
     assert r.handoff and r.answer == CANNED["unsure"]["en"] and r.citations == []
+
+
+# ------------------------------------------------------------------ an order question naming no order
+def test_an_order_question_without_an_order_that_matches_a_shipping_section_is_answered_from_it(asst) -> None:
+    text = "where do i see my parcel's tracking"
+    assert asst.model.predict(text).intent == "order_status"  # the classifier reads an order question
+    r = asst.turn(text, customer_id="C9")
+    assert r.intent == "shipping" and _sections(r) == ["shipping-tracking"] and not r.handoff
+    assert r.answer.endswith("Please tell me your order number and I will look it up.")
+    # no shipping section matches "我的订单呢" above the floor: the order number is asked for, nothing quoted
+    r = asst.turn("我的订单呢", customer_id="C9")
+    assert r.intent == "order_status" and r.citations == [] and "订单号" in r.answer
+    # an order named: its status, as before
+    r = asst.turn("where do i see the tracking of B55001", customer_id="C9")
+    assert r.intent == "order_status" and {"type": "order", "id": "B55001"} in r.citations

@@ -253,6 +253,14 @@ class Assistant:
             # a policy question or hands off as unsure, it is never answered off-topic)
             intent, conf = next((k, pr) for k, pr in pred.ranked if k != "out_of_scope")
         policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
+        no_order = intent == "order_status" and not slots.order_id and not state.order_id
+        if no_order and self._shipping_question(ask):
+            # an order question naming no order ("where can I follow my parcel?") that a shipping
+            # section matches above the floor: answered from that section (with the request for
+            # the order number), the order and shipping readings' confidence together
+            intent, policy_mass = "shipping", policy_mass + dict(pred.ranked)["order_status"]
+        else:
+            no_order = False
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
             # with it the topic) over all sections, both languages, its question lines included
@@ -268,6 +276,11 @@ class Assistant:
             c, handoff = self._compose(
                 intent, text, lang, slots, state, customer_id, page_product, follow_up, ask
             )
+            if no_order and not handoff:
+                more = A.order_refused(None, lang, bool(customer_id)).text
+                c = A.Composed(
+                    f"{c.text}{'' if lang == 'zh' else ' '}{more}", c.facts, c.citations, c.suggested
+                )
         reply = Reply(c.text, intent, round(conf, 4), lang, slots.as_dict(), c.citations, c.suggested, handoff, c.facts)  # fmt: skip
         self._finish(reply, text, lang)
         if handoff:
@@ -298,6 +311,15 @@ class Assistant:
                 return None
         ask = f"{state.policy_text} {text}"
         return ask if self.model.predict(ask).intent in _POLICY_INTENTS else None
+
+    def _shipping_question(self, text: str) -> bool:
+        """Whether the best policy section for ``text`` is a shipping one scoring above the floor."""
+        hits = self.policy.search(text, None)
+        return (
+            bool(hits)
+            and hits[0][1] > self.policy_floor
+            and self.policy.sections[hits[0][0]].topic == "shipping"
+        )
 
     def _in_domain(self, text: str, slots: Slots) -> bool:
         """Whether the message names anything a shop deals in: an id, a product, a category,
