@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from forecast_sample import add_sample_args, training_window
 from shopmind.forecast.ensemble import backtest, demand_class
-from shopmind.forecast.evaluate import _eligible, load_panels
 from shopmind.forecast.gbm import GlobalGBM, training_origins
 from shopmind.forecast.models import make_models
 from shopmind.forecast.temporal import FromDaily, TemporalAgg
@@ -32,31 +32,18 @@ VARIANTS = {
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("path", type=Path)
-    ap.add_argument("-f", "--format", default="long")
-    ap.add_argument("--grain", default="week")
-    ap.add_argument("--horizon", type=int, default=13)
-    ap.add_argument("--windows", type=int, default=1)
-    ap.add_argument("--inner-windows", type=int, default=2)
-    ap.add_argument("--max-series", type=int, default=300)
-    ap.add_argument("--seed", type=int, default=0)
+    add_sample_args(ap)
     ap.add_argument("--models", default="SeasonalNaive,AutoETS,AutoTheta,CrostonOptimized,TSB,ADIDA")
     ap.add_argument("--agg", default="", help="models also run through the temporal-aggregation wrapper")
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_inner.json"))
     a = ap.parse_args()
-    panel, daily, _ = load_panels(a.format, a.path, a.grain)
     h = a.horizon
-    first_cut = panel.T - a.windows * h
-    rows = _eligible(panel, first_cut, (a.inner_windows + 1) * h + panel.season)
-    if a.max_series and rows.size > a.max_series:  # the same sample as evaluate.run
-        rows = np.sort(np.random.default_rng(a.seed).choice(rows, a.max_series, replace=False))
-    train = panel.subset(rows).cut(first_cut)  # the outer training window: the holdout is never read
+    train, daily, _ = training_window(a)  # the outer training window: the holdout is never read
     mods = make_models([m for m in a.models.split(",") if m])
     mods += [GlobalGBM(name=name, **kw) for name, kw in VARIANTS.items()]
     mods += [TemporalAgg(m) for m in make_models([m for m in a.agg.split(",") if m])]
     if daily is not None:  # weekly store data: the daily LightGBM summed to weeks
-        index = {k: i for i, k in enumerate(daily.ids)}
-        mods.append(FromDaily(daily.subset([index[panel.ids[i]] for i in rows]), GlobalGBM()))
+        mods.append(FromDaily(daily, GlobalGBM()))
     t0 = time.perf_counter()
     bt = backtest(train, mods, h, a.inner_windows)
     classes = demand_class(train)

@@ -11,7 +11,8 @@ The loss is Tweedie (variance power 1.1, log link) by default, as in the M5 comp
 LightGBM entries: retail demand is a point mass at zero plus a right-skewed positive part, which a
 compound Poisson-gamma likelihood describes and squared error does not (L2 fits the mean of a
 heavy-tailed target through its few large orders; the log link also keeps forecasts positive).
-``objective="regression"`` gives the earlier squared-error model back.
+``objective="regression"`` gives the earlier squared-error model back; ``objective="l1"`` fits the
+conditional median of the scaled demand (models.L1_GBM, the point an absolute-error metric rewards).
 """
 
 from __future__ import annotations
@@ -160,7 +161,8 @@ class GlobalGBM:
     learning_rate: float = 0.05
     num_leaves: int = 31
     seed: int = 0
-    #: LightGBM objective: "tweedie" (default; see the module docstring) or "regression" (squared error)
+    #: LightGBM objective: "tweedie" (default; see the module docstring), "regression" (squared error) or
+    #: "l1" (absolute error: the conditional median)
     objective: str = "tweedie"
     tweedie_power: float = 1.1
     #: True: every step 1..h gets ``n_origins`` origins (``training_origins``). Off: on the inner windows of
