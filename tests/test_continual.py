@@ -17,7 +17,14 @@ import pytest
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
 from shopmind.learn.merge import added, boundary, merge
-from shopmind.learn.recs import BehaviourModels, LearnConfig, hold_out, learn, without_held
+from shopmind.learn.recs import (
+    BehaviourModels,
+    LearnConfig,
+    forgetting_check,
+    hold_out,
+    learn,
+    without_held,
+)
 from shopmind.quality.gate import run_gate
 from shopmind.recommend.base import Interactions
 from shopmind.recommend.covisit import CoVisitation
@@ -123,6 +130,23 @@ def test_forgetting_check_refuses_a_damaged_update(events: pl.DataFrame) -> None
     lenient = BehaviourModels(old.data, old.pairs, old.generators, LearnConfig(tolerance=1.0))
     taken, decision2 = learn(lenient, damaged, held)
     assert taken is not lenient and decision2.accepted
+
+
+def test_forgetting_check_scores_both_models_on_the_same_customers(events: pl.DataFrame) -> None:
+    """Held-out customers whose only earlier events were held out are unknown to the old
+    models and known to the new ones once they buy again: the check leaves them out of both
+    sides, so old and new are scored on the same customers."""
+    cut = _cut(events)
+    train, held = hold_out(events.filter(pl.col("timestamp") < cut), cut, days=60, share=0.2, seed=1)
+    cfg = LearnConfig(als={"factors": 16, "regularization": 0.05, "iterations": 5})
+    old = BehaviourModels.fit(train, cfg)
+    new = old.update(without_held(events.filter(pl.col("timestamp") >= cut), held))
+    users = held.truth["user_id"].unique().to_list()
+    known_old, known_new = old.data.user_rows(users) >= 0, new.data.user_rows(users) >= 0
+    assert (~known_old & known_new).sum() > 0, "the case this test is about must occur"
+    decision = forgetting_check(old, new, held, cfg.tolerance)
+    assert decision.old["users"] == decision.new["users"] == known_old.sum()
+    assert decision.paired["customers"] == known_old.sum()
 
 
 def test_held_out_window_never_reaches_a_fit(events: pl.DataFrame) -> None:

@@ -188,28 +188,29 @@ class BehaviourModels:
         }
         return fuse_lists(lists, self.cfg.weights, self.cfg.rrf_c, self.data.n_items, k)
 
+    def assess(self, truth: pl.DataFrame, k: int = 20) -> tuple[dict[str, float], dict[str, float]]:
+        """(metrics of the fused list against ``truth`` — distinct user_id, item_id pairs —,
+        Recall@``k`` of each user) for the users these models know (cold users get the same
+        list from every model). One scoring serves both: the forgetting check needs both."""
+        users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
+        rows = self.data.user_rows(users)
+        known = [u for u, r in zip(users, rows, strict=True) if r >= 0]
+        rows = rows[rows >= 0]
+        pd_ = PhaseData(self.data, rows, _pair_matrix(truth, self.data, known), None)
+        top = self.top(pd_, k)
+        out = all_metrics(top, pd_.truth, (10, 20))
+        out["users"] = float(len(rows))
+        hits = hit_matrix(top, pd_.truth)[:, :k]
+        n_rel = np.maximum(np.diff(pd_.truth.indptr), 1)
+        return out, dict(zip(known, (hits.sum(axis=1) / n_rel).tolist(), strict=True))
+
     def per_user(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
         """Recall@``k`` of each known user of ``truth`` (the terms ``evaluate`` averages)."""
-        users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
-        rows = self.data.user_rows(users)
-        known = [u for u, r in zip(users, rows, strict=True) if r >= 0]
-        rows = rows[rows >= 0]
-        pd_ = PhaseData(self.data, rows, _pair_matrix(truth, self.data, known), None)
-        hits = hit_matrix(self.top(pd_, k), pd_.truth)[:, :k]
-        n_rel = np.maximum(np.diff(pd_.truth.indptr), 1)
-        return dict(zip(known, (hits.sum(axis=1) / n_rel).tolist(), strict=True))
+        return self.assess(truth, k)[1]
 
     def evaluate(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
-        """Metrics of the fused list against ``truth`` (distinct user_id, item_id pairs) for
-        the users these models know (cold users get the same list from every model)."""
-        users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
-        rows = self.data.user_rows(users)
-        known = [u for u, r in zip(users, rows, strict=True) if r >= 0]
-        rows = rows[rows >= 0]
-        pd_ = PhaseData(self.data, rows, _pair_matrix(truth, self.data, known), None)
-        out = all_metrics(self.top(pd_, k), pd_.truth, (10, 20))
-        out["users"] = float(len(rows))
-        return out
+        """Metrics of the fused list against ``truth`` (see ``assess``)."""
+        return self.assess(truth, k)[0]
 
 
 # ---------------------------------------------------------------------- held-out + check
@@ -275,13 +276,24 @@ class Decision:
         }
 
 
-def paired_difference(old: BehaviourModels, new: BehaviourModels, held: HeldOut) -> dict[str, float]:
-    """Mean and standard error of new - old Recall@20 per held-out customer both models know."""
-    a, b = old.per_user(held.truth), new.per_user(held.truth)
+def paired_difference(a: dict[str, float], b: dict[str, float]) -> dict[str, float]:
+    """Mean and standard error of new (``b``) - old (``a``) per-customer Recall@20 over the
+    held-out customers both models know (``BehaviourModels.per_user``)."""
     common = [u for u in a if u in b]
     d = np.array([b[u] - a[u] for u in common], dtype=np.float64)
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
     return {"mean": float(d.mean()) if len(d) else 0.0, "se": se, "customers": float(len(d))}
+
+
+def known_to(models: BehaviourModels, truth: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``truth`` whose customer ``models`` know. Why the check needs it: a held-out
+    customer whose only earlier events were held out is unknown to the old models but known
+    to the new ones once they buy again in the new events; scoring each model on the customers
+    it knows compared two different populations (Online Retail m = 6: held-out Recall@20 -2.2 %,
+    refused, while the paired difference over the 82 customers both knew was +0.0000)."""
+    users = truth["user_id"].cast(pl.Utf8).unique(maintain_order=True)
+    known = users.filter(pl.Series(models.data.user_rows(users.to_list()) >= 0))
+    return truth.filter(pl.col("user_id").cast(pl.Utf8).is_in(known.implode()))
 
 
 def forgetting_check(
@@ -292,6 +304,7 @@ def forgetting_check(
     significance: float = 0.0,
 ) -> Decision:
     """Refuse ``new`` when it loses more than ``tolerance`` (relative) of Recall@20 on ``held``
+    (both scored on the held-out customers the old models know: ``known_to``)
     (and, with ``significance`` > 0, the paired per-customer difference is below
     ``-significance`` standard errors). The paired difference is always reported.
 
@@ -301,8 +314,9 @@ def forgetting_check(
     feed lost 7 % on 55 customers at only 1.3 standard errors and went through. With so few
     held-out customers a loss cannot be told from noise; refusing a clean update costs one
     build's freshness, accepting a broken one costs the shop's recommendations."""
-    a, b = old.evaluate(held.truth), new.evaluate(held.truth)
-    pd_ = paired_difference(old, new, held)
+    truth = known_to(old, held.truth)  # the same customers for both models
+    (a, a_users), (b, b_users) = old.assess(truth), new.assess(truth)
+    pd_ = paired_difference(a_users, b_users)
     floor = a[CHECK_METRIC] * (1.0 - tolerance)
     lost = b[CHECK_METRIC] + 1e-12 < floor
     significant = significance <= 0 or pd_["mean"] < -significance * pd_["se"]
