@@ -135,3 +135,16 @@ def test_an_order_question_without_an_order_that_matches_a_shipping_section_is_a
     # an order named: its status, as before
     r = asst.turn("where do i see the tracking of B55001", customer_id="C9")
     assert r.intent == "order_status" and {"type": "order", "id": "B55001"} in r.citations
+
+
+def test_a_multi_part_message_asking_about_its_order_gets_the_status_and_the_policy(asst) -> None:
+    from shopmind.assistant.core import _asks_about
+
+    text = "is B55001 on its way yet? and how long do i have to return things"
+    assert _asks_about(text, "B55001") and not _asks_about("can I return B55001 for a refund", "B55001")
+    r = asst.turn(text, customer_id="C9")
+    assert r.intent == "order_status" and {"type": "order", "id": "B55001"} in r.citations
+    assert _sections(r) == ["returns-window"]
+    # someone else asking: no order data, whatever the policy part
+    r = asst.turn(text, customer_id="C1")
+    assert not [c for c in r.citations if c["type"] == "order"] and "2026" not in r.answer

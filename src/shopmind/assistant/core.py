@@ -88,6 +88,13 @@ def _short(text: str) -> bool:
     return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
 
 
+def _asks_about(text: str, order_id: str) -> bool:
+    """Whether a multi-part message asks a question of its own about the order it names ("has
+    O123 arrived, and how long do I have to return it?"): the order's status is then asked for,
+    whatever policy the rest of the message is about (``_compose`` adds the policy section)."""
+    return any(order_id.lower() in q.lower() for q in questions(text))
+
+
 def _brief(text: str) -> bool:
     """A message short enough to lean on the turn before (at most 8 words or 10 Chinese
     characters): "and if it was worn once?", "大概要多少天"."""
@@ -228,7 +235,7 @@ class Assistant:
         follow_up = False
         if not slots.order_id and state.order_id and not slots.product_ids and _short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
-        if slots.order_id and intent not in ("return_refund", "complaint", "shipping"):
+        if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or _asks_about(text, slots.order_id)):  # fmt: skip
             intent, conf = "order_status", max(conf, 0.5)
         elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
             intent, conf = "compare", max(conf, 0.5)
