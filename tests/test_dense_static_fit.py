@@ -129,3 +129,15 @@ def test_a_build_with_the_fitted_encoder_answers_searches_and_reloads(tmp_path, 
 
 def test_static_fit_is_a_registered_encoder():
     assert "static-fit" in ENCODERS
+
+
+def test_shipped_common_components_serve_only_the_bundled_teacher():
+    from shopmind.search.dense_static import SHIPPED_COMPONENTS, StaticEncoder, _shipped_components
+
+    assert SHIPPED_COMPONENTS.exists()
+    e5 = StaticEncoder()  # the bundled e5 as teacher: components without any e5 call
+    c = e5.common_components()
+    assert c.shape == (10, e5.dim) and np.allclose(c @ c.T, np.eye(10), atol=1e-4)
+    assert e5.stats["teacher_words"] == 0 and e5._teacher is None
+    assert _shipped_components("another-teacher/word-passage", 10) is None
+    assert _shipped_components(e5.word_namespace, 10_000) is None  # more than shipped: computed

@@ -126,16 +126,12 @@ def ship_components(cache_folder: Path | str | None = None, components: int = 20
     given) and write ``SHIPPED_COMPONENTS``: a maintainer's step after a teacher or split change."""
     from shopmind.search.dense_cache import VectorCache
 
-    enc = StaticEncoder(cache=VectorCache(cache_folder) if cache_folder else None, components=10**6)
-    enc.components = components
-    words = enc.reference_words()
-    enc._ensure(words)
-    table = enc._vecs[[enc._row[w] for w in words]].astype(np.float64)
-    _, _, vt = np.linalg.svd(table, full_matrices=False)
+    enc = StaticEncoder(cache=VectorCache(cache_folder) if cache_folder else None)
+    comp = enc.reference_components(components)
     SHIPPED_COMPONENTS.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         SHIPPED_COMPONENTS,
-        components=np.ascontiguousarray(vt[:components], dtype=np.float32),
+        components=comp,
         word_namespace=np.array(enc.word_namespace),
         version=np.array(STATIC_VERSION),
     )
@@ -250,12 +246,17 @@ class StaticEncoder:
             elif shipped is not None:
                 self._common = shipped
             else:
-                words = self.reference_words()
-                self._ensure(words)
-                table = self._vecs[[self._row[w] for w in words]].astype(np.float64)
-                _, _, vt = np.linalg.svd(table, full_matrices=False)
-                self._common = np.ascontiguousarray(vt[: self.components], dtype=np.float32)
+                self._common = self.reference_components(self.components)
         return self._common
+
+    def reference_components(self, k: int) -> np.ndarray:
+        """The top ``k`` right-singular vectors of the reference words' vectors (through the
+        cache or the teacher)."""
+        words = self.reference_words()
+        self._ensure(words)
+        table = self._vecs[[self._row[w] for w in words]].astype(np.float64)
+        _, _, vt = np.linalg.svd(table, full_matrices=False)
+        return np.ascontiguousarray(vt[:k], dtype=np.float32)
 
     def _pool(self, docs: list[list[str]]) -> np.ndarray:
         """Rows = SIF-weighted means of the docs' word vectors, the common components removed,
