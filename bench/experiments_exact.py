@@ -304,14 +304,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--rankings-cache",
         type=Path,
-        required=True,
-        help="the fitted rankers' top 10s written by experiments_sim.py --parts interleaving-real --rankings-cache",
+        default=None,
+        help="required unless --synthetic-only: the fitted rankers' top 10s written by experiments_sim.py --parts interleaving-real --rankings-cache",
     )
     ap.add_argument("--taus", default=f"{TAU:g}", help="probabilistic interleaving's rank exponents")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("bench/results/experiments_exact.json"))
+    ap.add_argument(
+        "--synthetic-only",
+        action="store_true",
+        help="only the synthetic rankers (the validation case a setting such as --taus is chosen on)",
+    )
     args = ap.parse_args(argv)
-    if not args.rankings_cache.exists():
+    if not args.synthetic_only and (args.rankings_cache is None or not args.rankings_cache.exists()):
         print(f"error: {args.rankings_cache} not found (write it with experiments_sim.py)", file=sys.stderr)
         return 2
     try:
@@ -334,11 +339,12 @@ def main(argv: list[str] | None = None) -> int:
         "ndcg10_b": mean_ndcg(queries, rank_b),
         "settings": run_settings(queries, rank_a, rank_b, taus, args.seed),
     }
-    saved = json.loads(args.rankings_cache.read_text())
-    qrels, ranked, min_grade = saved["qrels"], saved["ranked"], saved["min_grade"]
-    keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
     result["real"] = {}
-    for pair, (worse, better) in REAL_PAIRS.items():
+    for pair, (worse, better) in ({} if args.synthetic_only else REAL_PAIRS).items():
+        if not result["real"]:
+            saved = json.loads(args.rankings_cache.read_text())
+            qrels, ranked, min_grade = saved["qrels"], saved["ranked"], saved["min_grade"]
+            keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
         print(pair, flush=True)
         grades = []
         for q in keep:
