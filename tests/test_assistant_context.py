@@ -138,7 +138,7 @@ def test_an_order_question_without_an_order_that_matches_a_shipping_section_is_a
 
 
 def test_a_multi_part_message_asking_about_its_order_gets_the_status_and_the_policy(asst) -> None:
-    from shopmind.assistant.core import _asks_about
+    from shopmind.assistant.reading import asks_about_order as _asks_about
 
     text = "is B55001 on its way yet? and how long do i have to return things"
     assert _asks_about(text, "B55001") and not _asks_about("can I return B55001 for a refund", "B55001")

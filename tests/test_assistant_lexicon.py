@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopmind.assistant.core import _field
 from shopmind.assistant.intent import IntentModel, is_validation, normalise, seed_pairs
 from shopmind.assistant.lexicon import Lexicon, _one_edit, default_lexicon
+from shopmind.assistant.reading import field_asked as _field
 from shopmind.assistant.seed import INTENTS, SEED
 from shopmind.assistant.seed_gen import FRAMES, generate
 

@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from shopmind.assistant.answer import product_answer
 from shopmind.assistant.clauses import asked, clauses, questions
-from shopmind.assistant.core import _field, _fields
 from shopmind.assistant.evaluate import build_demo, source_texts
 from shopmind.assistant.guard import fact_tokens
+from shopmind.assistant.reading import field_asked as _field
+from shopmind.assistant.reading import fields_asked as _fields
 
 
 @pytest.fixture(scope="module")

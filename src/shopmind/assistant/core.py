@@ -38,6 +38,7 @@ from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
+from shopmind.assistant.reading import FIELD_CUE, asks_about_order, fields_asked, is_brief, is_short
 from shopmind.assistant.seed import SEED
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
@@ -46,12 +47,6 @@ from shopmind.search.engine import SearchEngine
 log = logging.getLogger("shopmind.assistant")
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_FIELD = (
-    ("stock", re.compile(r"stock|available|availab|sold out|有货|库存|现货|还有|缺货", re.I)),
-    ("colour", re.compile(r"colou?r|颜色|什么色", re.I)),
-    ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
-)
-_FIELD_CUE = re.compile("|".join(rx.pattern for _, rx in _FIELD), re.I)
 _CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
 MAX_CONVERSATIONS = 10_000
 #: policy sections one answer quotes at most (a message asking two policy questions gets both)
@@ -80,40 +75,6 @@ class Reply:
         d = asdict(self)
         d.pop("facts")
         return d
-
-
-def _short(text: str) -> bool:
-    """A message of a few words ("and in red?", "黑色的呢"): after a search, a message this short
-    that names a colour or a price refines it, whatever the classifier reads into its n-grams."""
-    return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
-
-
-def _asks_about(text: str, order_id: str) -> bool:
-    """Whether a multi-part message asks a question of its own about the order it names ("has
-    O123 arrived, and how long do I have to return it?"): the order's status is then asked for,
-    whatever policy the rest of the message is about (``_compose`` adds the policy section)."""
-    return any(order_id.lower() in q.lower() for q in questions(text))
-
-
-def _brief(text: str) -> bool:
-    """A message short enough to lean on the turn before (at most 8 words or 10 Chinese
-    characters): "and if it was worn once?", "大概要多少天"."""
-    return len(_CJK.findall(text)) <= 10 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 8
-
-
-def _fields(text: str) -> list[str]:
-    """Every fact of a product the message asks for ("how much and is it in stock?": price and
-    stock), the lexicon's concepts first (typos repaired: "availble" is stock), then the cue
-    words; none named: the price."""
-    found = default_lexicon().concepts(text)
-    out = [name for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")) if concept in found]  # fmt: skip
-    out += [name for name, rx in _FIELD if rx.search(text) and name not in out]
-    return out or ["price"]
-
-
-def _field(text: str) -> str:
-    """The first fact ``_fields`` reads (the one a single-fact question asks for)."""
-    return _fields(text)[0]
 
 
 @dataclass
@@ -233,21 +194,21 @@ class Assistant:
             pred = self.model.predict(ask)
         intent, conf = pred.intent, pred.confidence
         follow_up = False
-        if not slots.order_id and state.order_id and not slots.product_ids and _short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
+        if not slots.order_id and state.order_id and not slots.product_ids and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
-        if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or _asks_about(text, slots.order_id)):  # fmt: skip
+        if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id)):  # fmt: skip
             intent, conf = "order_status", max(conf, 0.5)
         elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
             intent, conf = "compare", max(conf, 0.5)
         elif slots.product_ids and not slots.from_page and (intent in ("out_of_scope", "greeting") or conf < self.threshold):  # fmt: skip
             intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
-        elif slots.from_page and intent == "product_question" and conf < self.threshold and _FIELD_CUE.search(text):  # fmt: skip
+        elif slots.from_page and intent == "product_question" and conf < self.threshold and FIELD_CUE.search(text):  # fmt: skip
             # on a product's page, a product question the classifier ranks first but is unsure of
             # that names a fact of a product (price, stock, colour): the page says which product
             intent, conf = "product_question", max(conf, 0.5)
         elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and intent in ("shipping", "payment", "out_of_scope", "greeting"):  # fmt: skip
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
-        elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and _short(text))):  # fmt: skip
+        elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
         in_domain = follow_up or self._in_domain(ask, slots)
         if not in_domain and pred.confidence < self.threshold:
@@ -304,13 +265,19 @@ class Assistant:
     def _policy_followup(self, text: str, state: _State, slots: Slots, own: Prediction) -> str | None:
         """The message read with the policy question of the turn before ("你们发国外吗" then
         "大概要多少天": how long *international* delivery takes), or None. Only for a brief
-        message (``_brief``) right after a policy answer, naming no order, product or category,
+        message (``reading.is_brief``) right after a policy answer, naming no order, product or category,
         that is not understood alone — the classifier is sure of no intent, or it reads a policy
         question whose best section scores no higher than ``policy_floor`` (a self-contained
         question such as "and can I exchange it instead?" keeps its own words) — and whose reading
         together with the question before is a policy question. Why: a follow-up's words alone
         point at another section (the days of standard delivery)."""
-        if not state.policy_text or slots.order_id or slots.product_ids or slots.category or not _brief(text):
+        if (
+            not state.policy_text
+            or slots.order_id
+            or slots.product_ids
+            or slots.category
+            or not is_brief(text)
+        ):
             return None
         if own.confidence >= self.threshold:
             hits = self.policy.search(text, None)
@@ -403,7 +370,7 @@ class Assistant:
             if not slots.product_ids:
                 return A.Composed(A.CANNED["ask_product"][lang]), False
             p = self.products[slots.product_ids[0]]
-            return A.product_answer(p, _fields(text), lang, self.colour(p)), False
+            return A.product_answer(p, fields_asked(text), lang, self.colour(p)), False
         if intent == "compare":
             ids = list(slots.product_ids)
             if len(ids) < 2 and page_product in self.products and page_product not in ids:

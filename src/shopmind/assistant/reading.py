@@ -1,0 +1,55 @@
+"""What a message asks, read from its words alone: which product facts, whether it is short or
+brief enough to lean on the turn before, and whether a multi-part message asks about its order.
+
+Split from ``core`` (the turn's routing) so each stays one job; ``core`` imports these.
+"""
+
+from __future__ import annotations
+
+import re
+
+from shopmind.assistant.clauses import questions
+from shopmind.assistant.lexicon import default_lexicon
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: product fact -> the cue words that ask for it
+FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("stock", re.compile(r"stock|available|availab|sold out|有货|库存|现货|还有|缺货", re.I)),
+    ("colour", re.compile(r"colou?r|颜色|什么色", re.I)),
+    ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
+)
+FIELD_CUE = re.compile("|".join(rx.pattern for _, rx in FIELDS), re.I)
+
+
+def is_short(text: str) -> bool:
+    """A message of a few words ("and in red?", "黑色的呢"): after a search, a message this short
+    that names a colour or a price refines it, whatever the classifier reads into its n-grams."""
+    return len(_CJK.findall(text)) <= 6 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 4
+
+
+def asks_about_order(text: str, order_id: str) -> bool:
+    """Whether a multi-part message asks a question of its own about the order it names ("has
+    O123 arrived, and how long do I have to return it?"): the order's status is then asked for,
+    whatever policy the rest of the message is about (``_compose`` adds the policy section)."""
+    return any(order_id.lower() in q.lower() for q in questions(text))
+
+
+def is_brief(text: str) -> bool:
+    """A message short enough to lean on the turn before (at most 8 words or 10 Chinese
+    characters): "and if it was worn once?", "大概要多少天"."""
+    return len(_CJK.findall(text)) <= 10 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 8
+
+
+def fields_asked(text: str) -> list[str]:
+    """Every fact of a product the message asks for ("how much and is it in stock?": price and
+    stock), the lexicon's concepts first (typos repaired: "availble" is stock), then the cue
+    words; none named: the price."""
+    found = default_lexicon().concepts(text)
+    out = [name for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")) if concept in found]  # fmt: skip
+    out += [name for name, rx in FIELDS if rx.search(text) and name not in out]
+    return out or ["price"]
+
+
+def field_asked(text: str) -> str:
+    """The first fact ``fields_asked`` reads (the one a single-fact question asks for)."""
+    return fields_asked(text)[0]
