@@ -216,3 +216,21 @@ def test_no_labelled_question_is_a_generated_seed_utterance(data) -> None:
     generated = {normalise(t) for t, _ in generated_pairs()}
     assert len(generated) > 500
     assert not [q["text"] for q in data.questions if normalise(str(q["text"])) in generated]
+
+
+# ------------------------------------------------------------------ round 5: section concepts
+def test_a_section_takes_only_the_concepts_every_language_version_names(sections) -> None:
+    from shopmind.assistant.knowledge import Section
+    from shopmind.assistant.policy import PolicyIndex, section_concepts
+
+    by_id = {s.id: s for s in sections}
+    # "美国运通" (American Express) and "换一种支付方式" (pay another way) are wording, not topics
+    assert "abroad" not in section_concepts(by_id["payment-methods"])
+    assert "exchange" not in section_concepts(by_id["payment-failed"])
+    assert "pay_method" in section_concepts(by_id["payment-methods"])  # both versions name it
+    assert "abroad" in section_concepts(by_id["shipping-international"])
+    # one language: its own concepts
+    one = Section("x-1", "shipping", {"en": ("Abroad", "We ship overseas.")})
+    assert "abroad" in section_concepts(one)
+    idx = PolicyIndex(sections)
+    assert idx.search("能寄到美国吗", None, k=1)[0][0] == "shipping-international"

@@ -60,20 +60,38 @@ def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
 CONCEPT_TOKENS = 2
 
 
-def policy_tokens(text: str) -> list[str]:
+def policy_tokens(text: str, concepts: Sequence[str] | None = None) -> list[str]:
     """Stemmed English words (typos repaired) + Chinese character unigrams and bigrams + one
     ``~concept`` token per customer-service concept mentioned (``lexicon``), for sections and
     questions alike: "postage" meets a section about "shipping costs" through ``~ship_cost``.
     (No stop-word list: measured, dropping the analyzer's or a longer list of question words
-    ranked no better.)"""
+    ranked no better.) ``concepts``: the concept tokens to add instead of the text's own
+    (``section_concepts``)."""
     t = unicodedata.normalize("NFKC", text).lower()
     lex = default_lexicon()
     out: list[str] = _stemmer().stemWords(lex.words(t))
     for run in _CJK_RUN.findall(t):
         out.extend(run)
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    out.extend(["~" + c for c in lex.concepts(t)] * CONCEPT_TOKENS)
+    out.extend(["~" + c for c in (lex.concepts(t) if concepts is None else concepts)] * CONCEPT_TOKENS)
     return out
+
+
+def section_concepts(s: Section) -> tuple[str, ...]:
+    """The concepts every language version of a section names (its heading, body and question
+    line in that language); one language: its own. Why: the versions say the same thing, so a
+    concept only one wording triggers is an accident of that wording — "美国运通" (American
+    Express) is not about shipping abroad, "换一种支付方式" (pay another way) is not an exchange —
+    and it pulled questions about the real topic to the wrong section."""
+    lex = default_lexicon()
+    per_lang = [set(lex.concepts(f"{h} {b} {s.questions.get(lang, '')}")) for lang, (h, b) in s.text.items()]
+    shared = set.intersection(*per_lang) if per_lang else set()
+    return tuple(c for c in lex.concepts(section_text(s)) if c in shared)
+
+
+def section_tokens(s: Section) -> list[str]:
+    """What a section is indexed as: ``policy_tokens`` of all its text, with ``section_concepts``."""
+    return policy_tokens(section_text(s), section_concepts(s))
 
 
 def baseline_tokens(text: str) -> list[str]:
@@ -94,13 +112,15 @@ def section_text(s: Section) -> str:
 class _BM25:
     """bm25s over ``sections`` with a tokenizer; ``rank(text, k)`` -> [(section id, score)]."""
 
-    def __init__(self, sections: Sequence[Section], tokens) -> None:  # noqa: ANN001 - a str -> list[str]
+    def __init__(self, sections: Sequence[Section], tokens, indexed=None) -> None:  # noqa: ANN001 - str -> list[str]; Section -> list[str]
         import bm25s
 
         self.ids = [s.id for s in sections]
         self.tokens = tokens
         self.model = bm25s.BM25()
-        self.model.index([tokens(section_text(s)) for s in sections], show_progress=False)
+        self.model.index(
+            [(indexed or (lambda x: tokens(section_text(x))))(s) for s in sections], show_progress=False
+        )
 
     def rank(self, text: str, k: int, positive: bool = True) -> list[tuple[str, float]]:
         """Top ``k``; ``positive``: only sections sharing a term with ``text``."""
@@ -121,7 +141,7 @@ class PolicyIndex:
         self._by_topic: dict[str, set[str]] = {}
         for s in sections:
             self._by_topic.setdefault(s.topic, set()).add(s.id)
-        self.bm25 = None if self.empty else _BM25(sections, policy_tokens)
+        self.bm25 = None if self.empty else _BM25(sections, policy_tokens, section_tokens)
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
 
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
