@@ -73,6 +73,9 @@ def main() -> None:
     )
     ap.add_argument("--significance", type=float, default=0.0, help="forgetting check z (0: tolerance only)")
     ap.add_argument(
+        "--warm-all-users", action="store_true", help="then one half-step for every user (touched rounds)"
+    )
+    ap.add_argument(
         "--full-seeds",
         type=int,
         default=0,
@@ -85,7 +88,10 @@ def main() -> None:
     ev = purchases(run_gate(batch, GateConfig(), None).tables["events"].accepted)
     print(f"online-retail: {ev.height} accepted purchase lines ({time.perf_counter() - t0:.0f}s)")
     cfg = LearnConfig(
-        warm_iterations=args.warm_iterations, warm_touched=args.warm_touched, significance=args.significance
+        warm_iterations=args.warm_iterations,
+        warm_touched=args.warm_touched,
+        warm_all_users=args.warm_all_users,
+        significance=args.significance,
     )
     steps = []
     for m in range(args.first, args.last + 1):
@@ -149,6 +155,7 @@ def main() -> None:
         + f"--first {args.first} --last {args.last} --warm-iterations {args.warm_iterations} "
         + f"--significance {args.significance}"
         + f" --warm-touched {args.warm_touched}"
+        + (" --warm-all-users" if args.warm_all_users else "")
         + (f" --full-seeds {args.full_seeds}" if args.full_seeds else ""),
         "config": cfg.__dict__,
         "mean_recall@20": mean,

@@ -84,3 +84,19 @@ def test_mismatched_factors_are_refused() -> None:
     als = ALS(factors=4, iterations=1, seed=0).fit(_data(_counts(0)))
     with pytest.raises(ValueError, match="do not match"):
         refine_touched(als.model, _counts(0, users=121), np.arange(3), np.arange(3), sweeps=1)
+
+
+def test_then_users_resolves_the_other_customers_too() -> None:
+    """``then_users``: after the touched rounds, one half-step for the customers given (here
+    all), so customers without new events move with the items."""
+    counts = _counts(3)
+    als = ALS(factors=8, regularization=0.1, iterations=4, seed=5).fit(_data(counts))
+    u0 = np.array(als.model.user_factors)
+    users, items = np.arange(10), np.arange(20)
+    dense = counts.toarray()
+    dense[:10, :20] += 1.0  # new events for 10 customers on 20 items
+    merged = sp.csr_matrix(dense)
+    refine_touched(als.model, merged, users, items, sweeps=1, then_users=np.arange(120))
+    moved = np.abs(np.asarray(als.model.user_factors) - u0).max(axis=1)
+    others = np.setdiff1d(np.arange(120), users)
+    assert (moved[others] > 0).mean() > 0.9  # customers who bought one of the moved items

@@ -71,6 +71,8 @@ class LearnConfig:
     #: months (m = 1, 2; reported months 3..10 not used): Recall@20 0.997x a refit at 17 %
     #: of its CPU, vs 3 full sweeps 0.994x at 27 % (docs/BENCHMARKS.md, issue 12 item 3)
     warm_touched: int = 1
+    #: after those rounds, one more half-step for every user (not only those with new events)
+    warm_all_users: bool = False
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
     warm_iterations: int = 0
@@ -171,7 +173,8 @@ class BehaviourModels:
         rounds = int(getattr(self.cfg, "warm_touched", 0))
         if rounds > 0:
             users, items = touched_rows(add.matrix)
-            refine_touched(model, data.matrix, users, items, rounds)
+            every = np.arange(data.n_users) if getattr(self.cfg, "warm_all_users", False) else None
+            refine_touched(model, data.matrix, users, items, rounds, then_users=every)
         if self.cfg.warm_iterations > 0:
             model.iterations = self.cfg.warm_iterations  # type: ignore[attr-defined]
             als.fit(data)

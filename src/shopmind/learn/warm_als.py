@@ -50,11 +50,13 @@ def refine_touched(
     items: np.ndarray,
     sweeps: int,
     cg_steps: int = 3,
+    then_users: np.ndarray | None = None,
 ) -> None:
     """``sweeps`` rounds of: the ``users`` solved, then the ``items`` solved (in place on
     ``model``, an ``implicit`` CPU ALS model whose factors cover ``user_items``' rows and
     columns). ``user_items`` holds the event-weighted counts (``alpha`` applied here, as
-    ``implicit``'s ``fit`` does)."""
+    ``implicit``'s ``fit`` does). ``then_users``: one more half-step for these users at the
+    end (e.g. all: customers without new events re-solved against the moved items)."""
     alpha = float(getattr(model, "alpha", 1.0))
     reg = float(model.regularization)  # type: ignore[attr-defined]
     cui = user_items.astype(np.float32).tocsr()
@@ -71,4 +73,6 @@ def refine_touched(
         for _ in range(sweeps):
             _half_step(cui, users, x, y, reg, cg_steps)
             _half_step(ciu, items, y, x, reg, cg_steps)
+        if then_users is not None:
+            _half_step(cui, then_users, x, y, reg, cg_steps)
     model.user_factors, model.item_factors = x, y  # type: ignore[attr-defined]
