@@ -73,6 +73,9 @@ from shopmind.search.metrics import ndcg_at_k
 
 #: probabilistic interleaving's rank exponent (``--pi-tau``; the paper's 3 by default)
 PI_TAU = TAU
+#: simulated sessions per setting (``--sessions``) and the click settings run (``--settings``)
+SESSIONS = 60_000
+SETTINGS = ("pbm_same", "pbm_heterogeneous", "dbn_same", "dbn_heterogeneous")
 WINDOW_START = datetime(2011, 9, 1)
 WINDOW_DAYS = 28
 PRE_START = datetime(2010, 12, 1)
@@ -434,16 +437,13 @@ def bench_interleaving(data: Path, alpha: float = 0.05, seed: int = 0) -> dict[s
         "goal_ratio": 10,
     }
     out["ndcg10_diff"] = out["ndcg10_b"] - out["ndcg10_a"]
-    for model in ("pbm", "dbn"):
-        for users in ("same", "heterogeneous"):
-            out[f"{model}_{users}_users"] = _sessions_needed(
-                queries, rank_a, rank_b, model, users, alpha, seed
-            )
+    for model, users in (st.split("_") for st in SETTINGS):
+        out[f"{model}_{users}_users"] = _sessions_needed(queries, rank_a, rank_b, model, users, alpha, seed)
     return out
 
 
 def _sessions_needed(
-    queries, rank_a, rank_b, model: str, users: str, alpha: float, seed: int, m: int = 60_000
+    queries, rank_a, rank_b, model: str, users: str, alpha: float, seed: int, m: int | None = None
 ) -> dict[str, Any]:
     """Per-session outcome rates by Monte Carlo over the click model, the closed-form sizes for 80 %
     power, and a simulation check of both sizes (known truth: B is better).
@@ -451,6 +451,7 @@ def _sessions_needed(
     ``users='heterogeneous'``: each session's shopper has a click propensity ~ Gamma(1, 1) (mean 1,
     sd 1) multiplying every click probability - the between-user variance an A/B test pays for and a
     paired comparison (interleaving) does not."""
+    m = m or SESSIONS
     prng = random.Random(seed)
     # A/B gets its most sensitive session metric that points the right way (fair to A/B):
     # clicks per session, any click, or the reciprocal rank of the first click
@@ -754,11 +755,10 @@ def bench_interleaving_real(
             ),
         }
         res["ndcg10_diff"] = res["ndcg10_b"] - res["ndcg10_a"]
-        for model in ("pbm", "dbn"):
-            for users in ("same", "heterogeneous"):
-                res[f"{model}_{users}_users"] = _sessions_needed(
-                    grades, rank_a, rank_b, model, users, alpha, seed
-                )
+        for model, users in (st.split("_") for st in SETTINGS):
+            res[f"{model}_{users}_users"] = _sessions_needed(
+                grades, rank_a, rank_b, model, users, alpha, seed
+            )
         print(
             f"  {pair}: {json.dumps({k: v for k, v in res.items() if not isinstance(v, dict)})}", flush=True
         )
@@ -861,6 +861,7 @@ def bench_ope(wheel: Path, boots: int = 100, seed: int = 0) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global PI_TAU, SESSIONS, SETTINGS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--obp-wheel", type=Path, default=Path("/tmp/obpdl/obp-0.4.1-py3-none-any.whl"))
@@ -875,6 +876,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pi-tau", type=float, default=TAU, help="probabilistic interleaving's rank exponent")
     ap.add_argument(
+        "--sessions", type=int, default=SESSIONS, help="simulated sessions per interleaving setting"
+    )
+    ap.add_argument(
+        "--settings", default=",".join(SETTINGS), help="click settings: model_users, comma-separated"
+    )
+    ap.add_argument(
         "--rankings-cache",
         type=Path,
         default=None,
@@ -884,8 +891,14 @@ def main(argv: list[str] | None = None) -> int:
         "--pairs", default=",".join(REAL_PAIRS), help=f"for interleaving-real: {', '.join(REAL_PAIRS)}"
     )
     args = ap.parse_args(argv)
-    global PI_TAU
-    PI_TAU = args.pi_tau
+    PI_TAU, SESSIONS = args.pi_tau, args.sessions
+    SETTINGS = tuple(args.settings.split(","))
+    bad = set(SETTINGS) - {"pbm_same", "pbm_heterogeneous", "dbn_same", "dbn_heterogeneous"}
+    if bad or SESSIONS < 100:
+        print(
+            f"error: unknown click setting(s) {', '.join(sorted(bad))} or --sessions < 100", file=sys.stderr
+        )
+        return 2
     parts = set(args.parts.split(","))
     unknown = parts - {"assignment", "aa", "cuped", "power", "interleaving", "ope", "interleaving-real"}
     pairs = args.pairs.split(",")
