@@ -133,7 +133,8 @@
       title: "Lists won by each ranker",
     });
     const u = r.by_unit || {};
-    const cd = r.credit_diff || {};
+    // the decision's test: the control-adjusted credit (probabilistic lists; equal to credit_diff for team draft)
+    const cd = r.credit_cv && r.credit_cv.lists !== undefined ? r.credit_cv : r.credit_diff || {};
     const cr = (r.checks && r.checks.credited_items) || {};
     $("detail-metrics").replaceChildren(
       table(["", "", a, b, "ties", "p (fixed)", "p (always valid)"], [
