@@ -203,7 +203,19 @@ def _summary(seconds: float, m: dict) -> dict:
         "ltr_lexical": {
             k: comps.get("search", {}).get("ltr", {}).get(k) for k in ("ltr", "decision", "seconds")
         },
-        "ltr_dense": {k: sv.get("ltr", {}).get(k) for k in ("ltr", "decision", "seconds")},
+        "ltr_dense": {
+            k: sv.get("ltr", {}).get(k)
+            for k in (
+                "ltr",
+                "decision",
+                "seconds",
+                "heldout_ndcg10",
+                "rounds",
+                "train_rows",
+                "early_stop_queries",
+            )
+        },
+        "graph": {k: sv.get(k) for k in ("graph", "graph_seconds")},
         "recs": {k: comps.get("recs", {}).get(k) for k in ("decision", "seconds")},
         "rows": m["rows"],
     }
@@ -246,6 +258,7 @@ def run_home_depot(data: Path, encoder: str, share: float, seed_cache: Path | No
         "first_build": _summary(first_s, m1),
         "changed_products": n,
         "rebuild": _summary(again_s, m2),
+        "code": os.environ.get("PYTHONPATH") or "the installed package",
         "conditions_before": before,
         "conditions_after": _conditions(),
     }
@@ -270,6 +283,7 @@ def main() -> None:
         help="home-depot: start the workspace's vector cache as a copy of this folder",
     )
     ap.add_argument("--first-only", action="store_true", help="demo: stop at the first answered search")
+    ap.add_argument("--label", default="", help="appended to the result file's name (e.g. before/after runs)")
     args = ap.parse_args()
     if args.scenario == "home-depot":
         result = run_home_depot(args.data, args.encoder, 0.01, args.seed_cache)
@@ -282,6 +296,7 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     tag = f"{args.scenario}{'-hog' if args.hog else ''}{'-' + args.encoder if args.scenario == 'home-depot' else ''}"
     tag += "-seeded" if args.seed_cache is not None else ""
+    tag += f"-{args.label}" if args.label else ""
     path = RESULTS / f"main_job-{tag}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
