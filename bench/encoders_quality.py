@@ -68,6 +68,7 @@ def tuning_half_ndcg(view: dict) -> float:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    ap.add_argument("--dataset", choices=("home-depot", "qbqtc"), default="home-depot")
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--distractors", type=int, default=500)
     ap.add_argument("--seed", type=int, default=17)
@@ -80,9 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_quality.json")
     args = ap.parse_args(argv)
-    data = sample(
-        load_dataset("home-depot", args.data / "home-depot"), args.queries, args.distractors, args.seed
-    )
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    data = sample(load_dataset(fmt, args.data / folder), args.queries, args.distractors, args.seed)
     methods = make_methods([m for m in args.methods.split(",") if m], args.vectors)
     methods += fit_variants(args.fit_variants, args.vectors)
     t0 = time.perf_counter()
