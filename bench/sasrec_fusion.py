@@ -20,16 +20,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shopmind.config import GateConfig
-from shopmind.data.adapters import get_adapter
-from shopmind.quality.gate import run_gate
+from sasrec_common import FUSED, fused_lists, load_phase  # bench/ is on sys.path when a script here runs
 from shopmind.recommend import evaluate as ev
 from shopmind.recommend.fusion import fuse_lists
 from shopmind.recommend.metrics import all_metrics
-from shopmind.recommend.protocols import make_split
 from shopmind.recommend.sasrec import SASRec
-
-FUSED = ("item-knn", "covisit", "markov")  # the families with weight > 0 in the chosen fusion
 
 
 def main() -> None:
@@ -44,19 +39,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     chosen = json.loads(args.chosen.read_text())["chosen"]
-    batch = get_adapter(args.format).load(args.path)
-    split = make_split("loo", run_gate(batch, GateConfig(), None).tables["events"].accepted)
-    valid = ev.prepare(split.valid, split.items, None)
-    makers = {f.name: f.make for f in ev.families(real_time=False, has_categories=False, with_torch=False)}
-    lists, alone = {}, {}
-    for name in FUSED:
-        gen = makers[name](**chosen[name]["params"]).fit(valid.data)
-        shown, lists[name] = ev.ranked_lists(gen, valid, ev.DEPTH)
-        alone[name] = ev._metrics(shown, valid)
-        print(
-            f"{name}: valid ndcg@10 {alone[name]['ndcg@10']:.4f} ({time.perf_counter() - t0:.0f}s)",
-            flush=True,
-        )
+    valid = load_phase(args.path, args.format, "valid")
+    lists, alone = fused_lists(valid, chosen, log=True)
 
     params = {**ev.SASREC_GRID[0], "negatives": args.negatives, "max_seconds": args.minutes * 60}
     t = time.perf_counter()
