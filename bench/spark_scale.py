@@ -109,7 +109,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
         )
     for master in args.masters.split(","):
         t = time.perf_counter()
-        spark = _session(master)
+        spark = _session(master, memory=args.spark_memory)  # 10 M events pass through the driver JVM
         start = time.perf_counter() - t
         for n, batch in batches.items():
             load0 = _load()
