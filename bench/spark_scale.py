@@ -109,7 +109,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
         )
     for master in args.masters.split(","):
         t = time.perf_counter()
-        spark = _session(master, memory=args.spark_memory)  # 10 M events pass through the driver JVM
+        spark = _session(master, memory=args.spark_memory or "2g")  # 10 M events pass through the driver JVM
         start = time.perf_counter() - t
         for n, batch in batches.items():
             load0 = _load()
@@ -192,7 +192,7 @@ def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
     )
     # Spark: local mode runs its tasks inside the driver JVM, so its heap is the executors' memory
     t = time.perf_counter()
-    spark = _session(args.master, memory=args.spark_memory)
+    spark = _session(args.master, memory=args.spark_memory or "1g")
     start = time.perf_counter() - t
     load0 = _load()
     t = time.perf_counter()
@@ -239,7 +239,11 @@ def main() -> None:
         "--beyond-memory", type=int, default=0, metavar="EVENTS", help="run the beyond-memory mode"
     )
     ap.add_argument("--budget", default="256m", help="single-node memory budget in the beyond-memory mode")
-    ap.add_argument("--spark-memory", default="1g", help="Spark JVM heap (local mode: the executors' memory)")
+    ap.add_argument(
+        "--spark-memory",
+        default=None,
+        help="Spark JVM heap (local mode: the executors' memory); default 2g, 1g beyond memory",
+    )
     ap.add_argument("--master", default="local[2]", help="Spark master of the beyond-memory mode")
     ap.add_argument("--work", default="/tmp/shopmind-spark-scale", help="scratch folder for Spark output")
     ap.add_argument("--out", type=Path, default=None)
