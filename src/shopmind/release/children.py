@@ -100,15 +100,14 @@ def run_components(
             ctx.log(f"building {name}")
             (staging / name).mkdir()
             facts[name] = _timed(builder, ctx, staging / name)
-        if target is not staging and not all(f.done() for f in futures.values()):
-            running = Running(pool, futures, target)  # type: ignore[arg-type]
-            return {name: facts[name] for name, _ in components if name in facts}, running
+        if target is not staging:
+            held = Running(pool, futures, target)  # type: ignore[arg-type]
+            if not all(f.done() for f in futures.values()):
+                running = held
+                return {name: facts[name] for name, _ in components if name in facts}, running
+            facts.update(held.finish(staging))  # done already: into this release, as usual
         for name, fut in futures.items():
             facts[name] = fut.result()
-        if target is not staging:
-            for name in futures:
-                os.replace(target / name, staging / name)
-            shutil.rmtree(target, ignore_errors=True)
     except BaseException:
         if target is not staging:
             shutil.rmtree(target, ignore_errors=True)

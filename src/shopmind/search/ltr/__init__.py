@@ -8,7 +8,7 @@ bounded by the list, not the catalog.
 
 One job per module, so each reads (and changes) on its own:
 
-- ``features``: ``FEATURES`` and ``FeatureExtractor``; the query-level folds (``fold_of``).
+- ``features``: ``FEATURES`` and ``FeatureExtractor``; ``folds``: the query-level folds (``fold_of``).
 - ``model``: ``LTRModel`` (LightGBM, persistence), ``LTRReranker`` (the engine's entry point)
   and ``grade_labels`` (grades onto the model's label levels).
 - ``clicks``: ``click_labels`` from search sessions and ``train_from_clicks``.

@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.search.lexical import FIELDS, LexicalIndex
+from shopmind.search.ltr.folds import fold_of, normalise_query, split_folds  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from shopmind.search.dense import DenseIndex
@@ -67,29 +66,6 @@ FEATURES: tuple[str, ...] = (
 F = {name: i for i, name in enumerate(FEATURES)}
 #: Popularity feature -> event type counted (log1p of the count per product).
 POP_TYPES = {"pop_view": "view", "pop_click": "click", "pop_cart": "add_to_cart", "pop_purchase": "purchase"}
-
-
-def normalise_query(query: str) -> str:
-    """Queries equal up to case, Unicode form and spacing are the same query (one fold)."""
-    return " ".join(unicodedata.normalize("NFKC", query).casefold().split())
-
-
-def fold_of(query: str, k: int = 5) -> int:
-    """Fold of a query: md5 of its normalised text mod ``k`` (stable across runs/machines)."""
-    return int(hashlib.md5(normalise_query(query).encode("utf-8")).hexdigest(), 16) % k
-
-
-def split_folds(queries: Sequence[str], k: int = 5) -> list[tuple[list[str], list[str]]]:
-    """Per fold ``f``: (training queries, test queries); a query is in exactly one test fold
-    and never in the training set of its own fold, and equal normalised queries go together."""
-    fold = [fold_of(q, k) for q in queries]
-    return [
-        (
-            [q for q, g in zip(queries, fold, strict=True) if g != f],
-            [q for q, g in zip(queries, fold, strict=True) if g == f],
-        )
-        for f in range(k)
-    ]
 
 
 class VectorView:
