@@ -226,7 +226,7 @@ def test_evaluation_on_the_labelled_questions(demo) -> None:
     assert res["out_of_scope_handoff_rate"] >= 0.9
     pol = res["policy_recall_at_3"]
     assert pol["questions"] >= 40 and pol["ours"] >= 0.95 and pol["ours"] >= pol["bm25s"] > 0
-    assert set(pol["by_set"]) == {"main", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"}
+    assert set(pol["by_set"]) == {"main", "heldout"} | {f"heldout{i}" for i in range(2, 7)}
     ov = res["order_validation"]
     assert ov["defects_found_with_code"] == ov["injected_defects"] == len(ORDER_DEFECTS)
 

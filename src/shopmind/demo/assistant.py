@@ -23,7 +23,9 @@ three canonical tables stay byte-identical and the assistant's tables are consis
   questions needing two facts, order follow-ups, shopper-style text; its own random stream;
   committed before the fourth round), plus "heldout5" (``demo.assistant_heldout5``: the same kinds
 of questions as held-out-4 in new words, stories before the question, amounts that are not price
-slots; its own random stream; committed before the fifth round). The phrasings here are
+slots; its own random stream; committed before the fifth round), plus "heldout6"
+(``demo.assistant_heldout6``: the same kinds again in new words, a few in traditional Chinese
+characters; its own random stream; committed before the sixth round). The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
 """
@@ -44,6 +46,7 @@ from shopmind.demo import assistant_heldout2 as H
 from shopmind.demo import assistant_heldout3 as H3
 from shopmind.demo import assistant_heldout4 as H4
 from shopmind.demo import assistant_heldout5 as H5
+from shopmind.demo import assistant_heldout6 as H6
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -303,12 +306,17 @@ def _questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 5])), shop, orders, prods, H5)
     for q in qs[n:]:
         q["set"] = "heldout5"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 6])), shop, orders, prods, H6)
+    for q in qs[n:]:
+        q["set"] = "heldout6"
     return qs
 
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 (``sets=demo.assistant_heldout5``: the same kinds of questions, its own stream).
+    held-out set 5 or 6 (``sets=demo.assistant_heldout5`` / ``6``: the same kinds of questions, each
+    its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
     pick = rng.choice(orders.height, size=min(orders.height, n_ord + len(sets.PRIVACY_Q)), replace=False)
