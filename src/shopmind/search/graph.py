@@ -24,114 +24,43 @@ Persistence is one versioned JSON file (``graph.json``).
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
 
 from shopmind.data.model import CATEGORY_SEP
-from shopmind.text.analysis import STOP_WORDS, UNITS, normalize
+from shopmind.search.graph_mining import LINKS_PER_NODE, co_purchase_links, mine_aliases
+from shopmind.search.graph_text import (  # re-exported: callers import them from here
+    CJK_RE,
+    TOKEN_RE,
+    category_prefixes,
+    entry_key,
+    fold,
+    latin_terms,
+    word_term,
+)
+
+__all__ = [
+    "CJK_RE",
+    "FILE_NAME",
+    "FORMAT_VERSION",
+    "LINKS_PER_NODE",
+    "QUANTILES",
+    "TOKEN_RE",
+    "CategoryNode",
+    "KnowledgeGraph",
+    "category_prefixes",
+    "entry_key",
+    "fold",
+    "latin_terms",
+    "word_term",
+]
 
 FORMAT_VERSION = 1
 FILE_NAME = "graph.json"
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-LINKS_PER_NODE = 20
-#: Items of one order considered for pairs (first ones): bounds the quadratic blow-up.
-MAX_BASKET = 50
-#: In a session (browsing, cart) only items at most this many steps apart are linked, as in
-#: co-visitation counting: long sessions drift, and the pair count stays linear.
-SESSION_WINDOW = 5
-#: Alias mining reads at most this many products (an evenly spaced sample of larger catalogs):
-#: precision and coverage are shares, a sample estimates them well.
-ALIAS_SAMPLE = 20_000
-#: Event type -> weight of a pair of items sharing a basket of that kind.
-LINK_WEIGHTS: dict[str, float] = {"order": 1.0, "cart": 0.5, "session": 0.2}
-#: Alias mining: a title word becomes an alias of a category node when at least this share of
-#: the products carrying it are in the node (precision), it covers at least this share of the
-#: node's products written in the same script (coverage) and occurs in at least this many.
-ALIAS_PRECISION = 0.9
-ALIAS_COVERAGE = 0.5
-ALIAS_MIN_COUNT = 3
-
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
-CJK_RE = re.compile(f"[{_CJK}]")
-#: A token of the original text: a CJK run, or a Latin/digit word (decimals kept whole, a
-#: possessive 's kept on the word so "women's" and "womens" agree).
-TOKEN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<w>(?:\d+(?:[.,]\d+)+|[^\W_{_CJK}])+(?:['’][sS](?![^\W_]))?)")
-_NUM_UNIT = re.compile(r"(\d+(?:\.\d+)?)([a-z]+)")
-
-
-def fold(text: str) -> str:
-    """``normalize`` plus accents removed from Latin letters ("Élan" and "elan" match)."""
-    text = normalize(text)
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    out = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFKC", out)
-
-
-@lru_cache(maxsize=100_000)
-def word_term(word: str) -> str:
-    """The matching term of one Latin word: folded, possessive dropped, stemmed when alphabetic,
-    ``<number><canonical unit>`` for a number glued to a unit ("500ML" -> ``500ml``)."""
-    from shopmind.text.analysis import _stem  # the analyzer's cached Snowball stemmer
-
-    w = fold(word)
-    if w.endswith(("'s", "’s")):
-        w = w[:-2]
-    w = w.replace(",", "") if w[:1].isdigit() else w
-    if w.isascii() and w.isalpha():
-        return _stem(w)
-    m = _NUM_UNIT.fullmatch(w)
-    if m and m.group(2) in UNITS:
-        return m.group(1) + UNITS[m.group(2)]
-    return w
-
-
-def latin_terms(text: str) -> list[tuple[str, int, int]]:
-    """``(term, start, end)`` of the Latin words of ``text`` (offsets into ``text``), stop words
-    dropped and a number followed by a unit word merged into one term ("128 GB" -> ``128gb``)."""
-    out: list[tuple[str, int, int]] = []
-    for m in TOKEN_RE.finditer(text):
-        if m.group("w") is None:
-            continue
-        term = word_term(m.group())
-        if term in STOP_WORDS and not term.isdigit():
-            continue
-        if out and term in UNITS and out[-1][0].replace(".", "", 1).isdigit() and m.start() - out[-1][2] <= 1:
-            prev = out.pop()
-            out.append((prev[0] + UNITS[term], prev[1], m.end()))
-            continue
-        out.append((term, m.start(), m.end()))
-    return out
-
-
-def entry_key(text: str) -> tuple[str, str | tuple[str, ...]] | None:
-    """How a catalog string is matched in queries: ``("zh", folded string without spaces)`` for
-    text with CJK characters (substring match), ``("en", terms)`` otherwise (whole terms);
-    ``None`` for strings too short or all numbers (sizes like "39/40" would match any number)."""
-    if not text:
-        return None
-    if CJK_RE.search(text):
-        s = fold(text).replace(" ", "")
-        return ("zh", s) if len(s) >= 2 else None
-    terms = tuple(t for t, _, _ in latin_terms(text))
-    if not terms or all(t.replace(".", "", 1).isdigit() for t in terms) or len("".join(terms)) < 2:
-        return None
-    return ("en", terms)
-
-
-def category_prefixes(path: str) -> list[str]:
-    """ "A > B > C" -> ["A", "A > B", "A > B > C"] (empty levels dropped)."""
-    parts = [p.strip() for p in path.split(CATEGORY_SEP.strip())]
-    parts = [p for p in parts if p]
-    return [CATEGORY_SEP.join(parts[: i + 1]) for i in range(len(parts))]
 
 
 @dataclass
@@ -185,9 +114,9 @@ class KnowledgeGraph:
         if "price" in cols:
             g._build_prices(products)
         if "category_path" in cols and "title" in cols and len(g.categories) > 1:
-            g._mine_aliases(products)
+            g.category_aliases = mine_aliases(g, products)
         if events is not None and events.height and {"item_id", "type"} <= set(events.columns):
-            g._build_links(products, events)
+            g.item_links, g.category_links = co_purchase_links(products, events, bool(g.categories))
         return g
 
     def _build_categories(self, products: pl.DataFrame) -> None:
@@ -286,168 +215,6 @@ class KnowledgeGraph:
         for row in stats.iter_rows(named=True):
             d = {k: float(v) for k, v in row.items() if k not in ("node", "currency")}
             self.prices.setdefault(row["node"], {})[row["currency"]] = d
-
-    def _mine_aliases(self, products: pl.DataFrame) -> None:
-        """Title words that name a category node (see ``ALIAS_*``); the deepest qualifying node wins."""
-        from shopmind.text.analysis import _jieba
-
-        known: set[tuple[str, object]] = set()
-        for s in list(self.brand_counts) + [v for vals in self.attributes.values() for v in vals]:
-            k = entry_key(s)
-            if k is not None:
-                known.add(k)
-        modifiers: set[str] = set()  # non-final words of category names: "high" of "High Heels"
-        for node in self.categories.values():
-            k = entry_key(node.name)
-            if k is not None:
-                known.add(k)
-                if k[0] == "en":
-                    modifiers.update(k[1][:-1])
-        leaf_of: dict[str, str] = {}
-        token_leaf: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        script_leaf: dict[str, Counter[str]] = {"zh": Counter(), "en": Counter()}
-        rows = products.select(
-            pl.col("title").cast(pl.Utf8), pl.col("category_path").cast(pl.Utf8)
-        ).drop_nulls()
-        if rows.height > ALIAS_SAMPLE:
-            rows = rows.gather_every(-(-rows.height // ALIAS_SAMPLE))
-        cjk_words: dict[str, list[str]] = {}
-        for title, raw in rows.iter_rows():
-            leaf = leaf_of.get(raw)
-            if leaf is None:
-                pre = category_prefixes(raw)
-                leaf = leaf_of[raw] = pre[-1] if pre else ""
-            if not leaf:
-                continue
-            toks: set[tuple[str, str]] = set()
-            for m in TOKEN_RE.finditer(title):
-                if m.group("cjk") is not None:
-                    words = cjk_words.get(m.group())
-                    if words is None:
-                        cut = _jieba().cut_for_search(m.group(), HMM=False)
-                        words = cjk_words[m.group()] = list({fold(w) for w in cut if len(w) >= 2})
-                    toks.update(("zh", w) for w in words)
-                else:
-                    t = word_term(m.group())
-                    if len(t) >= 3 and t.isalpha() and t not in STOP_WORDS:
-                        toks.add(("en", t))
-            for tok in toks:
-                token_leaf[tok][leaf] += 1
-            for script in {s for s, _ in toks}:
-                script_leaf[script][leaf] += 1
-        # products per node and script (subtree sums)
-        script_node: dict[str, Counter[str]] = {}
-        for script, leaves in script_leaf.items():
-            c: Counter[str] = Counter()
-            for leaf, n in leaves.items():
-                for p in category_prefixes(leaf):
-                    c[p] += n
-            script_node[script] = c
-        aliases: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for (script, tok), leaves in token_leaf.items():
-            total = sum(leaves.values())
-            if total < ALIAS_MIN_COUNT or (script, tok if script == "zh" else (tok,)) in known:
-                continue
-            if script == "en" and tok in modifiers:
-                continue
-            per_node: Counter[str] = Counter()
-            for leaf, n in leaves.items():
-                for p in category_prefixes(leaf):
-                    per_node[p] += n
-            best: tuple[int, str] | None = None
-            for node, n in per_node.items():
-                if n < ALIAS_MIN_COUNT or n / total < ALIAS_PRECISION:
-                    continue
-                if n / max(script_node[script][node], 1) < ALIAS_COVERAGE:
-                    continue
-                depth = self.categories[node].depth if node in self.categories else 0
-                if best is None or depth > best[0]:
-                    best = (depth, node)
-            if best is not None:
-                aliases[best[1]].append((-per_node[best[1]], tok))
-        out: dict[str, list[str]] = {}
-        for node, found in sorted(aliases.items()):
-            words = [t for _, t in sorted(found)]
-            # a Chinese fragment inside a longer alias of the same node ("连衣" of "连衣裙") is a
-            # jieba sub-word, not a name of its own: substring matching would fire on other words
-            keep = [w for w in words if not (CJK_RE.search(w) and any(w != o and w in o for o in words))]
-            out[node] = keep
-        self.category_aliases = out
-
-    def _build_links(self, products: pl.DataFrame, events: pl.DataFrame) -> None:
-        cols = set(events.columns)
-        ev = events.select(
-            pl.col("item_id").cast(pl.Utf8),
-            pl.col("type").cast(pl.Utf8),
-            (pl.col("session_id").cast(pl.Utf8) if "session_id" in cols else pl.lit(None, pl.Utf8)).alias(
-                "sid"
-            ),
-            (pl.col("order_id").cast(pl.Utf8) if "order_id" in cols else pl.lit(None, pl.Utf8)).alias("oid"),
-            (pl.col("user_id").cast(pl.Utf8) if "user_id" in cols else pl.lit(None, pl.Utf8)).alias("uid"),
-            (pl.col("timestamp") if "timestamp" in cols else pl.lit(None)).alias("ts"),
-        ).filter(pl.col("item_id").is_not_null())
-        ev = ev.with_row_index("_i")
-        if "timestamp" in cols:
-            ev = ev.sort("ts", "_i", nulls_last=True)
-        purchase = pl.col("type") == "purchase"
-        session = pl.coalesce(pl.col("sid"), pl.col("uid"))
-        baskets = pl.concat(
-            [
-                ev.filter(purchase & pl.col("oid").is_not_null()).select(
-                    pl.lit("order").alias("kind"), pl.col("oid").alias("basket"), "item_id"
-                ),
-                ev.filter(purchase & pl.col("oid").is_null() & session.is_not_null()).select(
-                    pl.lit("order").alias("kind"), ("s:" + session).alias("basket"), "item_id"
-                ),
-                ev.filter((pl.col("type") == "add_to_cart") & session.is_not_null()).select(
-                    pl.lit("cart").alias("kind"), session.alias("basket"), "item_id"
-                ),
-                ev.filter(
-                    pl.col("type").is_in(["view", "click", "add_to_cart", "purchase"]) & session.is_not_null()
-                ).select(pl.lit("session").alias("kind"), session.alias("basket"), "item_id"),
-            ]
-        )
-        baskets = baskets.unique(["kind", "basket", "item_id"], keep="first", maintain_order=True)
-        weights = pl.DataFrame({"kind": list(LINK_WEIGHTS), "w": list(LINK_WEIGHTS.values())})
-        orders = baskets.filter(pl.col("kind") == "order")
-        orders = orders.filter(pl.int_range(pl.len()).over("basket") < MAX_BASKET)
-        parts = [orders.join(orders, on=["kind", "basket"], suffix="_b")]
-        sessions = baskets.filter(pl.col("kind") != "order")
-        for d in range(1, SESSION_WINDOW + 1):
-            shifted = sessions.with_columns(
-                pl.col("item_id").shift(-d).alias("item_id_b"),
-                pl.col("basket").shift(-d).alias("_nb"),
-                pl.col("kind").shift(-d).alias("_nk"),
-            ).filter((pl.col("_nb") == pl.col("basket")) & (pl.col("_nk") == pl.col("kind")))
-            shifted = shifted.select("kind", "basket", "item_id", "item_id_b")
-            parts.append(shifted)
-            parts.append(
-                shifted.rename({"item_id": "item_id_b", "item_id_b": "item_id"}).select(shifted.columns)
-            )
-        pairs = (
-            pl.concat([x.select("kind", "basket", "item_id", "item_id_b") for x in parts])
-            .filter(pl.col("item_id") != pl.col("item_id_b"))
-            .join(weights, on="kind")
-            .group_by("item_id", "item_id_b")
-            .agg(pl.col("w").sum())
-        )
-        self.item_links = _top_links(pairs.rename({"item_id": "a", "item_id_b": "b"}))
-        if self.categories and "category_path" in products.columns:
-            cat = products.select(
-                pl.col("product_id").cast(pl.Utf8).alias("item_id"),
-                pl.col("category_path").cast(pl.Utf8).alias("cat"),
-            ).drop_nulls()
-            leaf = {p: (category_prefixes(p) or [""])[-1] for p in cat["cat"].unique().to_list()}
-            cat = cat.with_columns(pl.col("cat").replace_strict(leaf, default=""))
-            cpairs = (
-                pairs.join(cat, on="item_id")
-                .join(cat.rename({"item_id": "item_id_b", "cat": "cat_b"}), on="item_id_b")
-                .filter((pl.col("cat") != pl.col("cat_b")) & (pl.col("cat") != "") & (pl.col("cat_b") != ""))
-                .group_by("cat", "cat_b")
-                .agg(pl.col("w").sum())
-                .rename({"cat": "a", "cat_b": "b"})
-            )
-            self.category_links = _top_links(cpairs)
 
     # ------------------------------------------------------------------ queries
     def children(self, path: str) -> list[str]:
@@ -601,14 +368,3 @@ class KnowledgeGraph:
 
 def _qname(q: float) -> str:
     return f"q{round(q * 100):02d}"
-
-
-def _top_links(pairs: pl.DataFrame) -> dict[str, list[tuple[str, float]]]:
-    """``a, b, w`` rows -> a -> top ``LINKS_PER_NODE`` (b, w), heaviest first (ties by id)."""
-    top = (
-        pairs.filter(pl.col("w").is_finite())
-        .sort(["a", "w", "b"], descending=[False, True, False])
-        .group_by("a", maintain_order=True)
-        .agg(pl.col("b").head(LINKS_PER_NODE), pl.col("w").round(6).head(LINKS_PER_NODE))
-    )
-    return {a: list(zip(bs, ws, strict=True)) for a, bs, ws in top.iter_rows()}
