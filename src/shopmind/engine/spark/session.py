@@ -41,6 +41,9 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         "spark.sql.parser.escapedStringLiterals": "true",
         "spark.sql.shuffle.partitions": str(engine.shuffle_partitions),
         "spark.executor.memory": engine.executor_memory,
+        # the driver reads the run's accepted rows back as Arrow (docs/SCALE.md "Limits"): bound
+        # that by the driver's heap, not Spark's default 1 GB (10 M events are ~1.3 GB of results)
+        "spark.driver.maxResultSize": engine.driver_memory,
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "false",
     }

@@ -1,0 +1,18 @@
+"""The settings every shopmind Spark job runs with: pure configuration, no JVM needed."""
+
+from __future__ import annotations
+
+from shopmind.engine import EngineConfig
+from shopmind.engine.spark.session import spark_conf
+
+
+def test_driver_result_size_follows_the_driver_heap() -> None:
+    # the accepted rows come back to the driver: Spark's 1 GB default failed a 10 M-event run
+    conf = spark_conf(EngineConfig(kind="spark", driver_memory="10g"))
+    assert conf["spark.driver.maxResultSize"] == "10g"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def test_a_shops_own_conf_wins() -> None:
+    engine = EngineConfig(kind="spark", driver_memory="4g", conf={"spark.driver.maxResultSize": "0"})
+    assert spark_conf(engine)["spark.driver.maxResultSize"] == "0"
