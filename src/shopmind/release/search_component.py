@@ -9,6 +9,7 @@ names); the re-ranker's reuse-or-train decision is in ``release/search_ltr.py``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -182,9 +183,52 @@ def _add_vectors(
     frame = engine.catalog.frame
     texts = [passage_text(t, d) for t, d in frame.select("title", "description").iter_rows()]
     cache = VectorCache(ctx.cache_dir)
-    vecs = encode_with_progress(ctx, cache, encoder, texts, "search: encoding product texts")
+    with contextlib.ExitStack() as stack:
+        bulk = _bulk_encoder(cfg, encoder, cache, texts, stack)
+        vecs = encode_with_progress(ctx, cache, bulk, texts, "search: encoding product texts")
+        facts = _vector_facts(ctx, engine, cfg, encoder, cache, texts, vecs, prev_search_of(ctx), bulk)
+    engine.reranker = None
+    facts["adapter"] = _adapter(ctx, engine, encoder, policy)
+    facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev_search_of(ctx), carry_from=base)
+    engine.save(folder)
+    write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
+    return facts
+
+
+def prev_search_of(ctx: BuildContext) -> Path | None:
+    """The previous release's search folder (graph extension, re-ranker reuse), if any."""
+    return ctx.previous / "search" if ctx.previous else None
+
+
+def _bulk_encoder(cfg: Any, encoder: Any, cache: Any, texts: list[str], stack: contextlib.ExitStack) -> Any:
+    """The encoder a build's bulk calls go through: a pool of one-thread worker processes
+    (``search/dense_pool.py``) when there is enough to encode and the encoder allows it, else
+    ``encoder`` itself. A first build's past queries then go through the same pool."""
+    from shopmind.search.dense_pool import POOLABLE, EncoderPool, pool_workers
+
+    if cfg.encoder not in POOLABLE:  # (a catalog-fitted encoder carries its fit: in process)
+        return encoder
+    # sized by the product texts to encode: a rebuild after a small change stays in process
+    workers = pool_workers(cfg.encoder, cache.missing(encoder.name, encoder.dim, texts), cfg.encode_workers)
+    if workers < 2:
+        return encoder
+    return stack.enter_context(EncoderPool(cfg.encoder, workers, encoder.name, encoder.dim))
+
+
+def _vector_facts(
+    ctx: BuildContext,
+    engine: Any,
+    cfg: Any,
+    encoder: Any,
+    cache: Any,
+    texts: list[str],
+    vecs: np.ndarray,
+    prev_search: Path | None,
+    bulk: Any,
+) -> dict[str, Any]:
+    """Attach the product vectors (extending the previous graph when possible), warm the past
+    queries' vectors through ``bulk``, and say what was done."""
     engine.config = dataclasses.replace(cfg)
-    prev_search = ctx.previous / "search" if ctx.previous else None
     t_graph = time.perf_counter()
     ann = extended_graph(engine.config.ann_threshold, vecs, encoder.name, prev_search)
     engine.attach_vectors(vecs, encoder, ann=ann)
@@ -195,7 +239,7 @@ def _add_vectors(
     stage = "search: encoding past queries"
     ctx.progress.start(stage, None)
     t0 = time.perf_counter()
-    warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total))  # fmt: skip
+    warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk)  # fmt: skip
     ctx.progress.finish(stage)
     facts: dict[str, Any] = {
         "documents": len(texts),
@@ -207,14 +251,9 @@ def _add_vectors(
         "encode_seconds": round(float(cache.stats["encode_seconds"]), 3),
         "warm_queries": warmed,
         "warm_queries_seconds": round(time.perf_counter() - t0, 3),
+        "encode_workers": getattr(bulk, "workers", 1),
         **graph_facts,
     }
-    engine.reranker = None
-    facts["adapter"] = _adapter(ctx, engine, encoder, policy)
-    prev = ctx.previous / "search" if ctx.previous else None
-    facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev, carry_from=base)
-    engine.save(folder)
-    write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
     return facts
 
 

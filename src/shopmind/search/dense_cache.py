@@ -118,6 +118,13 @@ class VectorCache:
         self._load(name, dim)
         return len(self._rows[name])
 
+    def missing(self, name: str, dim: int, texts: Sequence[str]) -> int:
+        """How many distinct ``texts`` have no cached vector under ``name`` (the work an
+        encode would do: a rebuild after a small change should not start a worker pool)."""
+        self._load(name, dim)
+        rows = self._rows[name]
+        return len({k for k in map(text_key, texts) if k not in rows})
+
     # -- lookup
     def get_or_encode(
         self,

@@ -26,11 +26,16 @@ class DenseVectors:
     """Dense-vector methods of ``SearchEngine`` (see the module docstring)."""
 
     def warm_queries(
-        self, limit: int | None = None, progress: Callable[[int, int], None] | None = None, chunk: int = 64
+        self,
+        limit: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        chunk: int = 64,
+        encoder: Encoder | None = None,
     ) -> int:
         """Encode the most frequent past queries now (as the search path would see them).
         ``progress(done, total)`` is called after every ``chunk`` queries (a build shows it:
-        thousands of queries on a busy machine took minutes with nothing printed)."""
+        thousands of queries on a busy machine took minutes with nothing printed).
+        ``encoder``: the same model run elsewhere (a build's worker pool), same name and dim."""
         limit = self.config.warm_query_vectors if limit is None else limit
         if self.vectors is None or limit <= 0 or self.encoder is None:
             return 0
@@ -50,7 +55,7 @@ class DenseVectors:
         for start in range(0, len(texts), chunk):
             part = texts[start : start + chunk]
             vecs = l2_normalise(
-                np.asarray(self.cache.queries(self.encoder, part, save=False), dtype=np.float32)
+                np.asarray(self.cache.queries(encoder or self.encoder, part, save=False), dtype=np.float32)
             )
             for t, v in zip(part, vecs, strict=True):
                 self._qvecs[t] = v

