@@ -3,9 +3,13 @@
 For the same seeded sample as `shopmind evaluate forecast`, cut at the outer holdout (never read), a
 model's forecasts are made at pseudo-holdout cuts inside the training window; at each, the dispersion
 is calibrated on the two windows just before it (as evaluate does on its inner windows) and the
-randomised-PIT coverage of the pseudo-holdout is measured, per calibration rule. Cuts: the last
+randomised-PIT coverage of the pseudo-holdout is measured, per calibration rule (class cells: conformal
+and the older nearest-to-nominal) and per calibration cell scheme (calibrate.SCHEMES: class, step,
+class+step, volume, volume+step; conformal rule). This is where calibrate.DEFAULT_SCHEME is chosen: the
+scheme whose pseudo-holdout coverage is nearest nominal over the cuts and levels. Cuts: the last
 ``--recent`` windows before the holdout, and the same calendar window one year earlier (``--seasonal``:
-the holdout's season, e.g. Christmas, a year back).
+the holdout's season, e.g. Christmas, a year back). ``--model A,B,C`` forecasts with the median of those
+models (the ensemble's "median of all" pool).
 
     python bench/forecast_calibration.py ../shared/data/groceries -f groceries --horizon 14 --max-series 40
 """
@@ -14,14 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from shopmind.forecast import counts
-from shopmind.forecast.ensemble import demand_class
+from shopmind.forecast import calibrate, counts
+from shopmind.forecast.ensemble import demand_class, pool
 from shopmind.forecast.evaluate import _eligible, load_panel
 from shopmind.forecast.models import make_models
+from shopmind.forecast.series import Panel
 
 LEVELS = (80, 95)
 
@@ -33,14 +40,19 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=14)
     ap.add_argument("--max-series", type=int, default=40)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--model", default="LightGBM", help="the model ours chose on the holdout's inner windows")
+    ap.add_argument("--grain", default="day", choices=["day", "week"])
+    ap.add_argument(
+        "--model",
+        default="LightGBM",
+        help="the model ours chose on the holdout's inner windows; A,B,C = the median of those models",
+    )
     ap.add_argument("--recent", type=int, default=3)
     ap.add_argument(
         "--seasonal", type=int, default=364, help="periods back for the same-season cut (0: none)"
     )
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_calibration.json"))
     a = ap.parse_args()
-    panel, _ = load_panel(a.format, a.path, "day")
+    panel, _ = load_panel(a.format, a.path, a.grain)
     h = a.horizon
     first_cut = panel.T - h
     rows = _eligible(panel, first_cut, 3 * h + panel.season)
@@ -50,12 +62,20 @@ def main() -> None:
     cuts = [("recent", train.T - k * h) for k in range(1, a.recent + 1)]
     if a.seasonal:
         cuts.append(("same season a year back", first_cut - a.seasonal))
-    model = make_models([a.model])[0]
+    models = make_models(a.model.split(","))
+
+    def forecast(part: Panel) -> np.ndarray:
+        return pool([m.forecast(part, h) for m in models], "median")
+
     out = []
     for kind, end in cuts:
-        fc = {e: model.forecast(train.cut(e), h) for e in (end - 2 * h, end - h, end)}
+        if end - 2 * h < 2 * panel.season + h:
+            print(f"{kind}: cut {end} leaves too little history for 2 calibration windows; skipped")
+            continue
+        fc = {e: forecast(train.cut(e)) for e in (end - 2 * h, end - h, end)}
         act = {e: train.y[:, e : e + h] for e in fc}
         classes = demand_class(train.cut(end))
+        volume = calibrate.volume_group(train.cut(end))
         calib_p, calib_a = [fc[end - 2 * h], fc[end - h]], [act[end - 2 * h], act[end - h]]
         row = {"kind": kind, "cut": str(train.dates[end]), "pit": {}}
         for rule in counts.RULES:
@@ -63,6 +83,13 @@ def main() -> None:
             for lv in LEVELS:
                 cov = counts.pit_coverage(act[end], fc[end], alphas[lv], (lv,), seed=1)[f"pit_{lv}"]
                 row["pit"][f"{rule}_{lv}"] = float(np.nanmean(cov))
+        for scheme in calibrate.SCHEMES:
+            _, _, alphas = calibrate.scheme_intervals(
+                fc[end], calib_p, calib_a, classes, volume, LEVELS, 1, scheme
+            )
+            for lv in LEVELS:
+                cov = counts.pit_coverage(act[end], fc[end], alphas[lv], (lv,), seed=1)[f"pit_{lv}"]
+                row["pit"][f"{scheme}_{lv}"] = float(np.nanmean(cov))
         bias = float((np.nansum(fc[end]) - np.nansum(act[end])) / max(np.nansum(act[end]), 1e-9))
         row["bias"] = bias
         out.append(row)
@@ -71,8 +98,30 @@ def main() -> None:
             + "  ".join(f"{k} {v:.3f}" for k, v in row["pit"].items()),
             flush=True,
         )
+    summary = {}
+    for scheme in calibrate.SCHEMES:
+        err = [abs(r["pit"][f"{scheme}_{lv}"] - lv / 100) for r in out for lv in LEVELS]
+        worst = max(err) if err else float("nan")
+        summary[scheme] = {"mean_abs_gap": float(np.mean(err)) if err else float("nan"), "max_abs_gap": worst}
+        print(
+            f"{scheme:<12} mean |PIT coverage - nominal| {summary[scheme]['mean_abs_gap']:.4f}, max {worst:.4f}"
+        )
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps({"series": int(train.n), "model": a.model, "cuts": out}, indent=2))
+    a.out.write_text(
+        json.dumps(
+            {
+                "series": int(train.n),
+                "model": a.model,
+                "grain": a.grain,
+                "horizon": h,
+                "cuts": out,
+                "schemes": summary,
+                "date": datetime.now(UTC).isoformat(timespec="seconds"),
+                "load_average": os.getloadavg(),
+            },
+            indent=2,
+        )
+    )
     print(f"saved {a.out}")
 
 

@@ -11,6 +11,12 @@ point) at the same target service level; they differ only in the demand estimate
   calibrated per demand class on the backtest's sums over L and L + R (counts.protection_upper);
 - baseline: the mean and standard deviation of the last 28 days' daily demand.
 
+The targets above are cycle service levels (the order level is a quantile of demand). Two more rules
+(2026-12-04 14:00) read the same targets as *fill rates* (forecast/fillrate.py: the smallest level whose
+expected shortage over L + R is within (1 - target) x one review period's demand): ``ours_nb_fill`` (the
+NB of ours_nb, dispersion of the backtest's sums by moments) and ``ma_fill`` (the moving average's normal
+model with the normal loss function) — the pair compared with each other, at the same fill target.
+
 Demand is the accepted net daily demand (adapter -> gate -> demand_panel). Each product starts at its
 rule's own order-up-to level; unmet demand is lost. Reported per service level: fill rate (units
 served / demanded, pooled) and average stock on hand (units, end of day, summed over products).
@@ -29,14 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from shopmind.forecast import counts
+from shopmind.forecast import counts, fillrate
 from shopmind.forecast.ensemble import chosen_backtest, fit_forecast
 from shopmind.forecast.evaluate import load_panel
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.models import FAST_MODELS, make_models
-from shopmind.forecast.replay import moving_average, replay
+from shopmind.forecast.replay import moving_average, replay, stock_at_fill
 
-LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
+#: 0.5-0.7 (added 2026-12-04 14:00) extend the curves down to where the moving average operates, so the
+#: rules can be compared at equal fill (replay.stock_at_fill) and not only at equal target
+LEVELS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)
 REPLAY_MODELS = FAST_MODELS
 
 
@@ -45,6 +53,15 @@ LABELS = {
     "ours_conformal": "forecast, conformal quantile of demand over L, L+R",
     "ours_nb": "forecast, NB quantile per product (calibrated on sums over L, L+R)",
     "moving_average": "28-day moving average",
+    "ours_nb_fill": "forecast, NB, fill-rate target",
+    "ma_fill": "28-day moving average, fill-rate target",
+}
+#: each of our rules and the baseline it is compared with at the same target
+PAIRS = {
+    "ours_normal": "moving_average",
+    "ours_conformal": "moving_average",
+    "ours_nb": "moving_average",
+    "ours_nb_fill": "ma_fill",
 }
 
 
@@ -63,7 +80,10 @@ def plot(result: dict, png: Path) -> None:
     for key, label in LABELS.items():
         if key not in curve[0]:
             continue
-        ax.plot([c[key]["avg_stock"] for c in curve], [c[key]["fill_rate"] for c in curve], "o-", label=label)
+        style = "s--" if key.endswith("_fill") else "o-"
+        ax.plot(
+            [c[key]["avg_stock"] for c in curve], [c[key]["fill_rate"] for c in curve], style, label=label
+        )
         for c in curve:
             ax.annotate(f"{c['service_level']:.2f}", (c[key]["avg_stock"], c[key]["fill_rate"]), fontsize=7)
     ax.axhline(0.98, color="grey", lw=0.6, ls="--")
@@ -78,6 +98,32 @@ def plot(result: dict, png: Path) -> None:
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     print(f"saved {png}")
+
+
+def compare(curve: list[dict], pairs: dict[str, str]) -> tuple[dict, list[dict]]:
+    """Per pair (our rule, its baseline): the goal at the same target (fill >= 0.98 with >= 20 % less
+    stock than the baseline), and at each baseline point the stock our rule needs for the same fill,
+    read off its curve (replay.stock_at_fill), as a ratio to the baseline's stock."""
+    goal, rows = {}, []
+    for ours, base in pairs.items():
+        hits = [
+            c["service_level"]
+            for c in curve
+            if c[ours]["fill_rate"] >= 0.98 and c[ours]["avg_stock"] <= 0.8 * c[base]["avg_stock"]
+        ]
+        goal[ours] = {"baseline": base, "met_at_targets": hits, "met": bool(hits)}
+        for c in curve:
+            b = c[base]
+            need = stock_at_fill([x[ours] for x in curve], b["fill_rate"])
+            ratio = need / b["avg_stock"] if np.isfinite(need) else None
+            rows.append({"rule": ours, "baseline": base, "service_level": c["service_level"],
+                         "baseline_fill": b["fill_rate"], "baseline_stock": b["avg_stock"],
+                         "stock_ratio_at_equal_fill": ratio})  # fmt: skip
+            print(
+                f"{base} at {c['service_level']:.2f}: fill {b['fill_rate']:.4f} with {b['avg_stock']:.0f} units; "
+                f"{ours} needs {'n/a' if ratio is None else f'{ratio:.3f}x'} for the same fill"
+            )
+    return goal, rows
 
 
 def main() -> None:
@@ -119,6 +165,8 @@ def main() -> None:
         "ours_conformal": [],
         "ours_nb": [],
         "moving_average": [],
+        "ours_nb_fill": [],
+        "ma_fill": [],
     }
     for k in range(-(-args.days // args.review)):
         cut = sub.cut(start + k * args.review)
@@ -133,7 +181,14 @@ def main() -> None:
         rules["ours_nb"].append(
             (fc.mean, fc.sigma, counts.protection_upper(pred_bt, bt.actual, fc.classes, fc.mean))
         )
-        rules["moving_average"].append(moving_average(cut.y, h))
+        rules["ours_nb_fill"].append(
+            (fc.mean, fc.sigma, fillrate.nb_fill_upper(pred_bt, bt.actual, fc.classes, fc.mean, args.review))
+        )
+        ma_mean, ma_sd = moving_average(cut.y, h)
+        rules["moving_average"].append((ma_mean, ma_sd))
+        rules["ma_fill"].append(
+            (ma_mean, ma_sd, fillrate.normal_fill_upper(ma_mean[:, 0], ma_sd, args.review))
+        )
         print(
             f"review {k}: {cut.dates[-1]} forecast for {sub.n} products ({time.perf_counter() - t0:.0f}s)",
             flush=True,
@@ -149,8 +204,11 @@ def main() -> None:
             f"target {level:.2f}: "
             + " | ".join(f"{r} fill {row[r]['fill_rate']:.4f} stock {row[r]['avg_stock']:.0f}" for r in rules)
         )
+    goal, equal_fill = compare(curve, PAIRS)
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "goal": goal,
+        "equal_fill": equal_fill,
         "products": int(sub.n),
         "replay_start": str(panel.dates[start]),
         "replay_end": str(panel.dates[-1]),

@@ -111,11 +111,15 @@ def calibrated_dispersion(
         if rule == "nearest":
             out[g] = float(ALPHA_GRID[int(np.argmin(np.abs(covs - level / 100)))])
             continue
-        ok = np.flatnonzero(covs >= conformal_level(level, n) - 1e-12)
-        out[g] = float(
-            ALPHA_GRID[ok[0]] if ok.size else ALPHA_GRID[int(np.argmax(np.nan_to_num(covs, nan=-1)))]
-        )
+        out[g] = pick_alpha(covs, level, n)
     return out
+
+
+def pick_alpha(covs: np.ndarray, level: float, n: int) -> float:
+    """The conformal rule over ``ALPHA_GRID``: the smallest dispersion whose coverage (``covs``, one per
+    grid point, on ``n`` calibration points) reaches ``conformal_level``; the widest-covering one if none does."""
+    ok = np.flatnonzero(covs >= conformal_level(level, n) - 1e-12)
+    return float(ALPHA_GRID[ok[0]] if ok.size else ALPHA_GRID[int(np.argmax(np.nan_to_num(covs, nan=-1)))])
 
 
 def _pooled_pit(actual: np.ndarray, mean: np.ndarray, alpha: float, level: int, seed: int) -> float:
@@ -152,11 +156,19 @@ def alpha_of(classes: np.ndarray, disp: dict[str, float]) -> np.ndarray:
     return np.array([disp.get(str(c), disp["all"]) for c in classes], dtype=float)
 
 
+def _alpha_like(alpha: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``alpha`` broadcast to ``mu``'s shape: one dispersion per series (n,), or one per point (n, h)
+    (per-horizon-step calibration, calibrate.py)."""
+    a = np.asarray(alpha, float)
+    if a.ndim != mu.ndim:
+        a = a.reshape(-1, *([1] * (mu.ndim - 1)))
+    return np.broadcast_to(a, mu.shape)
+
+
 def _dist(mean: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mu, n, p) of scipy's nbinom with mean ``mu`` and variance ``mu + alpha mu^2``, broadcast."""
     mu = np.clip(np.asarray(mean, float), 1e-9, None)
-    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
-    a = np.clip(a, 1e-9, None)
+    a = np.clip(_alpha_like(alpha, mu), 1e-9, None)
     n = 1.0 / a
     return mu, n, n / (n + mu)
 
@@ -164,14 +176,14 @@ def _dist(mean: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
 def cdf(y: np.ndarray, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """P(Y <= y) (Poisson where alpha is ~0); y may be -1 (gives 0)."""
     mu, n, p = _dist(mean, alpha)
-    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
+    a = _alpha_like(alpha, mu)
     return np.where(a < 1e-6, poisson.cdf(y, mu), nbinom.cdf(y, n, p))
 
 
 def quantile(q: float, mean: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """The ``q`` quantile (smallest y with P(Y <= y) >= q), an integer per point."""
     mu, n, p = _dist(mean, alpha)
-    a = np.broadcast_to(np.asarray(alpha, float).reshape(-1, *([1] * (mu.ndim - 1))), mu.shape)
+    a = _alpha_like(alpha, mu)
     out = np.where(a < 1e-6, poisson.ppf(q, mu), nbinom.ppf(q, n, p))
     return np.nan_to_num(out, nan=0.0)
 

@@ -5,7 +5,8 @@ models and the ensemble ever see (the ensemble's own choice runs an inner backte
 the next ``h`` periods are scored. ``--horizon 13 --windows 1`` is the M4 protocol: one final
 holdout, MASE scaled by the in-sample (seasonal) naive error. Peers in the same run: seasonal naive,
 each statsforecast model alone, LightGBM alone, and the best single statsforecast model; every
-model's intervals come from the same conformal procedure on its own inner backtest.
+model's intervals come from the same conformal procedure on its own inner backtest, and each statsforecast
+model's row also carries the coverage of statsforecast's own intervals (``coverage_sf80/95``, sf_intervals.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from shopmind.forecast import counts
+from shopmind.forecast import calibrate, counts, sf_intervals
 from shopmind.forecast.ensemble import (
     LEVELS,
     _conformal,
@@ -126,12 +127,15 @@ def run(
     log(f"  {sub.n} series (of {panel.n}), {panel.T} periods ({panel.freq}), season {panel.season}")
     per: dict[str, list[dict[str, np.ndarray]]] = {}
     seconds: dict[str, float] = {}
+    sf_seconds: dict[
+        str, float
+    ] = {}  # refitting each peer for statsforecast's own intervals (not ours' time)
     choices = []
     for k in range(windows, 0, -1):
         end = panel.T - k * horizon
         train = sub.cut(end)
         actual = sub.y[:, end : end + horizon]
-        t0 = time.perf_counter()
+        t0, not_ours = time.perf_counter(), 0.0
         mods = make_models(names)
         if (
             temporal and panel.freq == "W"
@@ -151,7 +155,8 @@ def run(
         unit = series_scale(train)
         lo, hi, extra, mae_point = fc.lo, fc.hi, {}, None
         if counts.is_count(train.y):  # count demand: NB intervals, randomised-PIT calibration
-            lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, fc.mean, actual, k)
+            volume = calibrate.volume_group(train)
+            lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, volume, fc.mean, actual, k)
         per.setdefault(OURS, []).append({**scores(train.y, actual, fc.mean, sub.season, lo, hi), **extra})
         if mae_point is not None:
             per.setdefault(OURS_MAE, []).append(
@@ -165,14 +170,24 @@ def run(
                 ]
             )
             lo, hi = intervals(pred, unit, _conformal(sc, horizon, LEVELS))
-            per.setdefault(name, []).append(scores(train.y, actual, pred, sub.season, lo, hi))
+            row = scores(train.y, actual, pred, sub.season, lo, hi)
+            if (
+                name in sf_intervals.SUPPORTED
+            ):  # the library's own intervals, beside the common conformal ones
+                t1 = time.perf_counter()
+                sf_lo, sf_hi = sf_intervals.own_intervals(name, train, horizon, LEVELS)
+                sf_seconds[name] = sf_seconds.get(name, 0.0) + time.perf_counter() - t1
+                not_ours += time.perf_counter() - t1
+                for lv in LEVELS:
+                    row[f"coverage_sf{lv}"] = sf_intervals.coverage(actual, sf_lo[lv], sf_hi[lv])
+            per.setdefault(name, []).append(row)
             if mae_point is not None:  # the same MAE-optimal point for the peer: is the gain only that?
                 alpha = counts.alpha_of(classes, counts.class_dispersion(bt.preds[name], bt.actual, classes))
                 med = counts.median(pred, alpha)
                 per.setdefault(f"{name}+median", []).append(scores(train.y, actual, med, sub.season))
         for name, s in bt.seconds.items():
             seconds[name] = seconds.get(name, 0.0) + s
-        seconds[OURS] = seconds.get(OURS, 0.0) + time.perf_counter() - t0
+        seconds[OURS] = seconds.get(OURS, 0.0) + time.perf_counter() - t0 - not_ours
         choices.append(
             {
                 "cut": str(panel.dates[end]),
@@ -201,6 +216,13 @@ def run(
         "models": figures,
         "choices": choices,
         "best_single_statsforecast": best,
+        "count_calibration_scheme": calibrate.DEFAULT_SCHEME,
+        "sf_interval_seconds": {k: round(v, 2) for k, v in sf_seconds.items()},
+        "peer_interval_source": {
+            n: ("model" if n in sf_intervals.MODEL_BASED else "sf conformal")
+            for n in names
+            if n in sf_intervals.SUPPORTED
+        },  # fmt: skip
     }
     if best:
         ratio = figures[OURS]["mase"] / figures[best]["mase"]
@@ -225,19 +247,35 @@ def run(
 
 
 def _count_forecast(
-    bt: Any, choice: Any, classes: np.ndarray, mean: np.ndarray, actual: np.ndarray, seed: int
+    bt: Any,
+    choice: Any,
+    classes: np.ndarray,
+    volume: np.ndarray,
+    mean: np.ndarray,
+    actual: np.ndarray,
+    seed: int,
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """NB intervals around ``mean``, per level with the per-class dispersion whose inner-backtest PIT
-    coverage is nominal, their PIT coverage on ``actual``, and the MAE point: per class the mean or the
-    NB median (moment dispersion), whichever had the lower inner-backtest MASE (training window only)."""
+    """NB intervals around ``mean``, per level with the dispersion per cell (calibrate.DEFAULT_SCHEME)
+    whose inner-backtest PIT coverage reaches the conformal target, their PIT coverage on ``actual`` (also
+    under every other calibrate.SCHEMES, reported side by side, not chosen here), and the MAE point: per
+    class the mean or the NB median (moment dispersion), whichever had the lower inner-backtest MASE."""
     pred_bt = chosen_backtest(bt, choice, classes)
     disp = counts.class_dispersion(pred_bt, bt.actual, classes)
     alpha = counts.alpha_of(classes, disp)
-    lo, hi, alphas = counts.calibrated_intervals(mean, classes, pred_bt, bt.actual, LEVELS, seed)
-    extra = {
-        f"coverage_pit{lv}": counts.pit_coverage(actual, mean, alphas[lv], (lv,), seed=seed)[f"pit_{lv}"]
-        for lv in LEVELS
-    }
+    extra: dict[str, np.ndarray] = {}
+    lo: dict[int, np.ndarray] = {}
+    hi: dict[int, np.ndarray] = {}
+    for scheme in calibrate.SCHEMES:
+        s_lo, s_hi, alphas = calibrate.scheme_intervals(
+            mean, pred_bt, bt.actual, classes, volume, LEVELS, seed, scheme
+        )
+        for lv in LEVELS:
+            pit = counts.pit_coverage(actual, mean, alphas[lv], (lv,), seed=seed)[f"pit_{lv}"]
+            extra[f"coverage_pit{lv}_{scheme}"] = pit
+            if scheme == calibrate.DEFAULT_SCHEME:
+                extra[f"coverage_pit{lv}"] = pit
+        if scheme == calibrate.DEFAULT_SCHEME:
+            lo, hi = s_lo, s_hi
     # the rule before 2026-12-04 (grid point nearest to nominal) on the same forecasts, side by side
     _, _, before = counts.calibrated_intervals(mean, classes, pred_bt, bt.actual, LEVELS, seed, "nearest")
     for lv in LEVELS:
@@ -258,14 +296,16 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
     models = result["models"]
     nan = float("nan")
     log(
-        f"{'model':<18}{'MASE':>8}{'RMSSE':>8}{'bias':>8}{'cov80':>8}{'cov95':>8}{'pit80':>8}{'pit95':>8}{'sec':>8}"
+        f"{'model':<18}{'MASE':>8}{'RMSSE':>8}{'bias':>8}{'cov80':>8}{'cov95':>8}{'pit80':>8}{'pit95':>8}"
+        f"{'sf80':>8}{'sf95':>8}{'sec':>8}"
     )
     for name in sorted(models, key=lambda n: models[n]["mase"]):
         f = models[name]
         log(
             f"{name:<18}{f['mase']:>8.3f}{f['rmsse']:>8.3f}{f['bias']:>8.3f}"
             f"{f.get('coverage_80', nan):>8.3f}{f.get('coverage_95', nan):>8.3f}"
-            f"{f.get('coverage_pit80', nan):>8.3f}{f.get('coverage_pit95', nan):>8.3f}{f['seconds']:>8.1f}"
+            f"{f.get('coverage_pit80', nan):>8.3f}{f.get('coverage_pit95', nan):>8.3f}"
+            f"{f.get('coverage_sf80', nan):>8.3f}{f.get('coverage_sf95', nan):>8.3f}{f['seconds']:>8.1f}"
         )
     if "goals" in result:
         g = result["goals"]
@@ -287,3 +327,11 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
                     f"{f['coverage_pit80']:.3f}/{f['coverage_pit95']:.3f}, with the nearest-to-nominal rule "
                     f"(before 2026-12-04) {f['coverage_pit80_nearest']:.3f}/{f['coverage_pit95_nearest']:.3f}"
                 )
+            log(
+                f"randomised-PIT coverage 80/95 by calibration cell (ours uses {calibrate.DEFAULT_SCHEME!r}): "
+                + "; ".join(
+                    f"{s} {f[f'coverage_pit80_{s}']:.3f}/{f[f'coverage_pit95_{s}']:.3f}"
+                    for s in calibrate.SCHEMES
+                    if f"coverage_pit80_{s}" in f
+                )
+            )

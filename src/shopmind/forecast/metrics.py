@@ -59,7 +59,8 @@ def summarise(per_series: list[dict[str, np.ndarray]]) -> dict[str, float]:
     """Pool per-window, per-series arrays into the reported figures.
 
     MASE and RMSSE: mean over (series, window) pairs where defined; bias: total error / total actual
-    (relative, signed: > 0 means over-forecast); coverage: mean share of points inside.
+    (relative, signed: > 0 means over-forecast); coverage: mean share of points inside, over the series
+    that have the interval.
     """
     cat = {k: np.concatenate([p[k] for p in per_series]) for k in per_series[0]}
     out: dict[str, float] = {
@@ -70,6 +71,7 @@ def summarise(per_series: list[dict[str, np.ndarray]]) -> dict[str, float]:
         "undefined": int(np.isnan(cat["mase"]).sum()),
     }
     for k in cat:
-        if k.startswith("coverage_"):
-            out[k] = float(np.mean(cat[k]))
+        if k.startswith("coverage_"):  # NaN: a series without that interval (statsforecast gave none)
+            v = cat[k][np.isfinite(cat[k])]
+            out[k] = float(v.mean()) if v.size else float("nan")
     return out

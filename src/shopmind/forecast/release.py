@@ -150,7 +150,7 @@ def _stock(products: pl.DataFrame, ids: list[str]) -> np.ndarray:
 
 
 def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> dict[str, Any]:
-    from shopmind.forecast import counts
+    from shopmind.forecast import calibrate, counts
     from shopmind.forecast.ensemble import LEVELS, chosen_backtest, fit_forecast
     from shopmind.forecast.inventory import PolicyConfig, policy
     from shopmind.forecast.models import make_models
@@ -169,7 +169,8 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
     interval_kind = "conformal"
     if counts.is_count(panel.y):
         pred_bt = chosen_backtest(bt, choice, fc.classes)
-        fc.lo, fc.hi, _ = counts.calibrated_intervals(fc.mean, fc.classes, pred_bt, bt.actual, LEVELS)
+        volume = calibrate.volume_group(panel)  # the cells of calibrate.DEFAULT_SCHEME, as evaluate uses
+        fc.lo, fc.hi, _ = calibrate.scheme_intervals(fc.mean, pred_bt, bt.actual, fc.classes, volume, LEVELS)
         interval_kind = "negative binomial"
         band = np.maximum(band, (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816)  # never below the band served
     on_hand = _stock(ctx.products, panel.ids)

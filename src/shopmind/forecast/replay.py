@@ -58,3 +58,24 @@ def _upper(est: tuple[Any, ...]) -> Callable[[float, float], np.ndarray] | None:
 def moving_average(history: np.ndarray, h: int, window: int = 28) -> tuple[np.ndarray, np.ndarray]:
     w = np.nan_to_num(history[:, -window:])
     return np.repeat(w.mean(axis=1, keepdims=True), h, axis=1), w.std(axis=1)
+
+
+def stock_at_fill(curve: list[dict[str, float]], fill: float) -> float:
+    """Average stock a rule needs for ``fill``, read off its trade-off curve (points of ``fill_rate`` and
+    ``avg_stock`` at several targets) by linear interpolation in log stock; NaN outside the curve's range.
+
+    Why: the goal compares rules "at the same target", but two rules reach different fill rates at one
+    target; at equal *fill* the stock each needs is the comparison a planner can act on."""
+    frontier: list[tuple[float, float]] = []  # from the highest fill down: only points with less stock
+    for f, s in sorted(((float(c["fill_rate"]), float(c["avg_stock"])) for c in curve), reverse=True):
+        if not frontier or s < frontier[-1][1]:
+            if frontier and f == frontier[-1][0]:
+                frontier[-1] = (f, s)
+            else:
+                frontier.append((f, s))
+    frontier.reverse()  # a point with more stock and less fill than another is dominated: dropped
+    if not frontier or fill < frontier[0][0] or fill > frontier[-1][0]:
+        return float("nan")
+    fills = np.array([p[0] for p in frontier])
+    logs = np.log(np.maximum([p[1] for p in frontier], 1e-9))
+    return float(np.exp(np.interp(fill, fills, logs)))
