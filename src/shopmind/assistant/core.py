@@ -35,11 +35,18 @@ from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
+from shopmind.assistant.levels import policy_floor, policy_sure, sure_section
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
-from shopmind.assistant.reading import FIELD_CUE, asks_about_order, fields_asked, is_brief, is_short
-from shopmind.assistant.seed import SEED
+from shopmind.assistant.reading import (
+    FIELD_CUE,
+    asks_about_order,
+    fields_asked,
+    is_brief,
+    is_short,
+    read_as_indexed,
+)
 from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
@@ -131,24 +138,12 @@ class Assistant:
             accepted, self.rejected_orders = validate_orders(orders, set(self.products))
             self.orders = {r["order_id"]: r for r in accepted.iter_rows(named=True)}
         self.policy = PolicyIndex(sections)
-        self.policy_floor = self._policy_floor()
+        self.policy_floor = policy_floor(self.policy)
+        self.policy_sure = policy_sure(self.policy)
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
     # ------------------------------------------------------------------ setup
-    def _policy_floor(self) -> float:
-        """The best policy-section score any of the seed's out-of-scope utterances without a
-        customer-service concept reaches on this shop's policies: a message matching a section
-        more strongly than that shares the shop's own policy words ("万事达卡", "付款") and is in
-        its domain (``_in_domain``), even when no concept of the general lexicon names it. Fitted
-        on the seed (like the classifier's temperature), per shop: BM25 scores depend on its texts."""
-        lex, best = default_lexicon(), 0.0
-        for t in SEED.get("out_of_scope", ()):
-            hits = self.policy.search(t, None, k=1) if not set(lex.concepts(t)) - {"off_topic"} else []
-            best = max([best, *(sc for _, sc in hits)])
-        self.policy._memo.cache_clear()
-        return best if best > 0 else float("inf")
-
     def _colour_map(self) -> dict[str, str]:
         """Catalog colour values in any language -> the English value the graph links."""
         out: dict[str, str] = {}
@@ -183,7 +178,7 @@ class Assistant:
     ) -> Reply:
         """Answer one message (see the module docstring)."""
         t0 = time.perf_counter()
-        text = " ".join(str(message).split())[:500]
+        text = read_as_indexed(message, getattr(self.engine, "t2s", False))
         lang = "zh" if _CJK.search(text) else "en"
         state = self._state(conversation_id)
         pred = self.model.predict(text)
@@ -235,10 +230,15 @@ class Assistant:
             hits = self.policy.search(ask, None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
+        sure = None  # a message naming no order or product: its section may answer it
+        if conf < self.threshold and not (slots.order_id or slots.product_ids or follow_up):
+            sure = sure_section(self.policy, self.policy_sure, ask)
+        if sure:  # unsure reading, but a section matches as no hand-off message of the seed does
+            intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
             handoff = True
-        elif conf < self.threshold:
+        elif conf < self.threshold and not sure:
             c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
         else:
             c, handoff = self._compose(

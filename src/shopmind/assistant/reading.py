@@ -10,6 +10,7 @@ import re
 
 from shopmind.assistant.clauses import questions
 from shopmind.assistant.lexicon import default_lexicon
+from shopmind.search.sources import simplified
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: product fact -> the cue words that ask for it
@@ -19,6 +20,16 @@ FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
 )
 FIELD_CUE = re.compile("|".join(rx.pattern for _, rx in FIELDS), re.I)
+
+
+def read_as_indexed(message: str, t2s: bool) -> str:
+    """The message as one line of at most 500 characters, in the script the search index reads:
+    with ``t2s`` (the engine's ``traditional_to_simplified``, on for a simplified catalog) a
+    question typed in traditional characters ("收到貨後可以退貨嗎") is read as simplified, as the
+    product search already reads it; the policy index and the intent seed are simplified too, so
+    "貨" would otherwise share nothing with "货"."""
+    text = " ".join(str(message).split())[:500]
+    return simplified(text) if t2s else text
 
 
 def is_short(text: str) -> bool:

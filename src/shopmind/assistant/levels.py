@@ -1,0 +1,57 @@
+"""Policy-score levels fitted on the seed, per shop: where a BM25 score says "in the shop's
+domain" and where it says "a policy question, whoever the classifier thinks asked it".
+
+BM25 scores depend on a shop's own policy texts, so no fixed number can be right for every
+shop; both levels are read off the seed's labelled utterances on *this* shop's sections, as the
+classifier's temperature is read off the seed's validation split.
+
+Split from ``core`` (the turn's routing) so each stays one job.
+"""
+
+from __future__ import annotations
+
+from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.policy import PolicyIndex
+from shopmind.assistant.seed import SEED
+
+#: intents whose messages must never be answered with a policy section (a person, or nothing)
+HANDOFF_INTENTS: tuple[str, ...] = ("complaint", "out_of_scope", "greeting")
+
+
+def _best(policy: PolicyIndex, texts: list[str]) -> float:
+    best = 0.0
+    for t in texts:
+        hits = policy.search(t, None, k=1)
+        best = max([best, *(sc for _, sc in hits)])
+    policy._memo.cache_clear()  # the seed's texts are no turn's: keep the memo for turns
+    return best
+
+
+def policy_floor(policy: PolicyIndex) -> float:
+    """The best policy-section score any of the seed's out-of-scope utterances without a
+    customer-service concept reaches: a message matching a section more strongly than that shares
+    the shop's own policy words ("万事达卡", "付款") and is in its domain, even when no concept of
+    the general lexicon names it. ``inf`` when none scores (no policies)."""
+    lex = default_lexicon()
+    plain = [t for t in SEED.get("out_of_scope", ()) if not set(lex.concepts(t)) - {"off_topic"}]
+    best = _best(policy, plain)
+    return best if best > 0 else float("inf")
+
+
+def policy_sure(policy: PolicyIndex) -> float:
+    """The best policy-section score any of the seed's complaints, greetings or out-of-scope
+    utterances reaches (``HANDOFF_INTENTS``, concepts or not): a message the classifier is unsure
+    of whose best section scores above it matches a policy more closely than any message that
+    must be handed off does — "i lost the email with my tracking link" (tracking), "颜色不喜欢，
+    能换别的颜色吗" (exchanges) — so the section answers it. ``inf`` when none scores."""
+    best = _best(policy, [t for k in HANDOFF_INTENTS for t in SEED.get(k, ())])
+    return best if best > 0 else float("inf")
+
+
+def sure_section(policy: PolicyIndex, sure: float, text: str) -> str | None:
+    """The best section for ``text`` when it scores above ``sure`` (``policy_sure``), else None.
+    Why: for a paraphrase far from the seed ("is there a way to see where my parcel is right
+    now") the classifier's confidence is spread over intents, while its words match one section
+    more closely than any complaint, greeting or off-topic text of the seed matches any section."""
+    hits = policy.search(text, None)
+    return hits[0][0] if hits and hits[0][1] > sure else None
