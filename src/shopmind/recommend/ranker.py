@@ -53,8 +53,12 @@ DEFAULT_PARAMS: dict[str, Any] = {
 
 def truncate(data: Interactions, cut: int) -> Interactions:
     """The same users/items (same rows and columns) with only the events before ``cut`` (epoch s)."""
+    return subset(data, data.seq_times < cut)
+
+
+def subset(data: Interactions, keep: np.ndarray) -> Interactions:
+    """The same users/items (same rows and columns) with only the ``seq_*`` events where ``keep``."""
     users = np.repeat(np.arange(data.n_users), np.diff(data.seq_indptr))
-    keep = data.seq_times < cut
     u = users[keep]
     i = data.seq_items[keep]
     w = data.seq_weights[keep]
@@ -73,6 +77,7 @@ def truncate(data: Interactions, cut: int) -> Interactions:
         seq_sessions=data.seq_sessions[keep],
         item_category=data.item_category,
         categories=data.categories,
+        seq_kinds=data.seq_kinds[keep] if data.seq_kinds is not None else None,
     )
 
 
@@ -221,6 +226,38 @@ def feature_names(generators: Mapping[str, Any]) -> list[str]:
     return gen + list(ITEM_FEATURES) + list(USER_FEATURES) + list(PAIR_FEATURES)
 
 
+def generator_candidates(
+    generators: Mapping[str, Generator],
+    user_rows: np.ndarray,
+    n_items: int,
+    depth: int,
+    mask: sp.csr_matrix | None = None,
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
+    """Every generator's view of a batch of users, the part both learned rankers share.
+
+    Returns the union of the generators' top-``depth`` lists (users x items bool), each
+    generator's dense scores (masked cells ``-inf``) and ranks (``MISSING_RANK`` outside its
+    list), and the lists themselves as fusion input (``fusion.candidates``: -1 = empty slot).
+    """
+    n = len(user_rows)
+    rows = np.arange(n)[:, None]
+    cand = np.zeros((n, n_items), dtype=bool)
+    scores, ranks, lists = [], [], {}
+    for name, gen in generators.items():
+        s = np.asarray(gen.score(user_rows), dtype=np.float32)
+        if mask is not None:
+            mask_seen(s, mask)
+        idx, vals = top_k(s, depth)
+        lists[name] = candidates(gen, idx, vals)
+        rank = np.full((n, n_items + 1), MISSING_RANK, dtype=np.float32)  # last column: empty slots
+        rank[rows, lists[name]] = np.arange(1, lists[name].shape[1] + 1, dtype=np.float32)
+        rank = rank[:, :n_items]
+        cand |= rank < MISSING_RANK
+        scores.append(s)
+        ranks.append(rank)
+    return cand, scores, ranks, lists
+
+
 def build_features(
     data: Interactions,
     ctx: Context,
@@ -236,22 +273,7 @@ def build_features(
     contiguous), ``items`` are item columns, ``X`` has ``feature_names(generators)`` columns.
     Masked (user, item) cells are never candidates.
     """
-    n, n_items = len(user_rows), data.n_items
-    rows = np.arange(n)[:, None]
-    cand = np.zeros((n, n_items), dtype=bool)
-    scores, ranks = [], []
-    for gen in generators.values():
-        s = np.asarray(gen.score(user_rows), dtype=np.float32)
-        if mask is not None:
-            mask_seen(s, mask)
-        idx, vals = top_k(s, depth)
-        lists = candidates(gen, idx, vals)
-        rank = np.full((n, n_items + 1), MISSING_RANK, dtype=np.float32)  # last column: empty slots
-        rank[rows, lists] = np.arange(1, lists.shape[1] + 1, dtype=np.float32)
-        rank = rank[:, :n_items]
-        cand |= rank < MISSING_RANK
-        scores.append(s)
-        ranks.append(rank)
+    cand, scores, ranks, _ = generator_candidates(generators, user_rows, data.n_items, depth, mask)
     warm = user_rows >= 0
     safe = np.where(warm, user_rows, 0)
     for p in np.flatnonzero(warm):  # the user's own latest distinct items
