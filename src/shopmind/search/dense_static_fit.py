@@ -9,17 +9,26 @@ linear map from the static vector to e5's (centred) title vector is fitted by ri
 toward the identity in closed form (numpy; its strength chosen on the tuning half of a Home
 Depot sample, never on held-out queries).
 Every title and query is then ``normalise(static(text) @ W)``: one vector space for all
-products (the sample's own e5 vectors are not mixed in).
+products. Two options (issue 17 item 2, round 3; measured in docs/BENCHMARKS.md):
 
-The fit is part of the encoder's identity: ``name`` carries the sha1 of ``W`` once fitted, so
-vectors cached by content hash under one fit are never mixed with another's; an unfitted
-encoder refuses to encode (a clear error) rather than hand out vectors of no fixed space.
+- ``mix``: the sample's titles (their e5 vectors are paid for by the fit) take
+  ``normalise(mix * e5_centred + (1 - mix) * fitted)`` instead of the fitted vector: the head
+  through the transformer, the tail static, in one space (the fit regresses onto it).
+- a query map: ``fit_queries`` fits a second map for queries on (query, relevant title) pairs
+  (a store's clicks or judgments), ridge toward the title map, so a query lands near the titles
+  shoppers chose for it rather than near titles that read like it.
+
+The fit is part of the encoder's identity: ``name`` carries the options and the sha1 of the
+maps once fitted, so vectors cached by content hash under one fit are never mixed with
+another's; an unfitted encoder refuses to encode (a clear error) rather than hand out vectors of
+no fixed space.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +50,8 @@ DEFAULT_MAX_TITLES = 1000
 DEFAULT_RIDGE = 1e-3
 #: Fewer distinct product texts than this: no fit (a clear error, not a map from a handful).
 MIN_TITLES = 10
+#: Fewer (query, title) pairs than this: no query map (a clear error).
+MIN_PAIRS = 20
 
 
 def fit_sample(texts: list[str], max_titles: int) -> list[str]:
@@ -50,13 +61,23 @@ def fit_sample(texts: list[str], max_titles: int) -> list[str]:
     return [distinct[k] for k in sorted(distinct)[:max_titles]]
 
 
-def ridge_map(x: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
-    """``argmin_W |xW - y|^2 + lam * n * mean|x|^2 * |W - I|^2`` in closed form (float64):
-    the least-squares map from ``x`` to ``y``, shrunk toward leaving ``x`` as it is."""
+def ridge_map(
+    x: np.ndarray,
+    y: np.ndarray,
+    lam: float,
+    prior: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """``argmin_W sum_i w_i |x_i W - y_i|^2 + lam * n * mean(w|x|^2) * |W - prior|^2`` in closed
+    form (float64): the least-squares map from ``x`` to ``y``, shrunk toward ``prior`` (the
+    identity by default: leaving ``x`` as it is). ``weights``: per-row weights (default 1)."""
     x, y = x.astype(np.float64), y.astype(np.float64)
+    if weights is not None:
+        root = np.sqrt(np.asarray(weights, dtype=np.float64))[:, None]
+        x, y = x * root, y * root
     scale = lam * len(x) * float(np.mean(np.sum(x * x, axis=1)))
-    eye = np.eye(x.shape[1], y.shape[1])
-    return np.linalg.solve(x.T @ x + scale * np.eye(x.shape[1]), x.T @ y + scale * eye)
+    base = np.eye(x.shape[1], y.shape[1]) if prior is None else np.asarray(prior, dtype=np.float64)
+    return np.linalg.solve(x.T @ x + scale * np.eye(x.shape[1]), x.T @ y + scale * base)
 
 
 def regression_error(x: np.ndarray, w: np.ndarray | None, target: np.ndarray) -> float:
@@ -66,11 +87,20 @@ def regression_error(x: np.ndarray, w: np.ndarray | None, target: np.ndarray) ->
     return float(np.mean(1.0 - np.sum(pred * l2_normalise(target), axis=1)))
 
 
+def _digest(*arrays: np.ndarray) -> str:
+    h = hashlib.sha1()
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()[:12]
+
+
 class FittedStaticEncoder:
     """``StaticEncoder`` vectors mapped into e5's title space by a ridge fit on catalog titles.
 
-    ``prepare_passages(texts, cache)`` fits once (the first catalog it sees); ``teacher`` is the
-    encoder of the fit's targets and of unseen words (None: e5)."""
+    ``prepare_passages(texts, cache)`` fits once (the first catalog it sees), then the query map
+    when ``query_pairs`` were given; ``teacher`` is the encoder of the fit's targets and of
+    unseen words (None: e5). ``mix`` in [0, 1]: the fit sample's titles take that share of their
+    own (centred) teacher vector (0: off)."""
 
     def __init__(
         self,
@@ -79,14 +109,29 @@ class FittedStaticEncoder:
         max_titles: int = DEFAULT_MAX_TITLES,
         ridge: float = DEFAULT_RIDGE,
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
+        digit_residue: bool = False,
+        mix: float = 0.0,
+        query_pairs: Sequence[tuple[str, str, float]] | None = None,
+        query_ridge: float = 0.1,
     ) -> None:
-        self.base = StaticEncoder(teacher=teacher, cache=cache, digit_weight=digit_weight)
+        if not 0.0 <= mix <= 1.0:
+            raise ValueError(f"static-fit mix must be within [0, 1], got {mix}")
+        self.base = StaticEncoder(
+            teacher=teacher, cache=cache, digit_weight=digit_weight, digit_residue=digit_residue
+        )
         self.dim = self.base.dim
         self.max_titles = max_titles
         self.ridge = ridge
+        self.mix = mix
+        self.query_pairs = list(query_pairs) if query_pairs else None
+        self.query_ridge = query_ridge
         self.w: np.ndarray | None = None
+        self.wq: np.ndarray | None = None
+        #: text key -> the sample title's vector (mix > 0 only)
+        self._mixed: dict[str, np.ndarray] = {}
         self.fit_info: dict[str, object] = {}
-        self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}"
+        mixed = f"-mix{mix:g}" if mix > 0 else ""
+        self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}{mixed}"
         self.name = self._name_unfitted
 
     # -- wiring
@@ -102,13 +147,15 @@ class FittedStaticEncoder:
 
     def prepare_passages(self, texts: list[str], cache: VectorCache | None = None) -> None:
         """Fit on ``texts`` unless already fitted (the fit is kept for later upserts, so an
-        upsert's vector equals a full build's)."""
+        upsert's vector equals a full build's); then the query map when pairs were given."""
         if self.w is None:
             self.fit(texts, cache)
+            if self.query_pairs:
+                self.fit_queries(self.query_pairs, self.query_ridge)
 
     def fit(self, texts: list[str], cache: VectorCache | None = None) -> dict[str, object]:
         """Encode the sample with the teacher (through ``cache`` when given: the same e5
-        passage vectors e5 itself would cache), choose the ridge strength by k-fold, fit."""
+        passage vectors e5 itself would cache), fit the title map."""
         if cache is not None:
             self.base.attach_cache(cache)
         sample = fit_sample(texts, self.max_titles)
@@ -125,37 +172,73 @@ class FittedStaticEncoder:
         y = y - y.mean(axis=0)  # e5's shared direction says nothing about relevance
         x = self.base.encode_passages(sample).astype(np.float64)
         w = ridge_map(x, y, self.ridge).astype(np.float32)
+        self.wq = None
+        self._mixed = {}
+        if self.mix > 0:
+            own = self.mix * l2_normalise(y) + (1.0 - self.mix) * l2_normalise(x @ w)
+            self._mixed = {text_key(t): v for t, v in zip(sample, l2_normalise(own), strict=True)}
         self._set(w)
         self.fit_info = {
             "titles": len(sample),
             "ridge": self.ridge,
+            "mix": self.mix,
             "unfitted_cosine_error": round(regression_error(x, None, y), 5),
             "fitted_cosine_error": round(regression_error(x, w, y), 5),
         }
         return self.fit_info
 
-    def _set(self, w: np.ndarray) -> None:
-        self.w = np.ascontiguousarray(w, dtype=np.float32)
-        digest = hashlib.sha1(self.w.tobytes()).hexdigest()[:12]
-        self.name = f"{self._name_unfitted}-{digest}"
+    def fit_queries(self, pairs: Sequence[tuple[str, str, float]], ridge: float) -> dict[str, object]:
+        """Fit the query map on ``(query, product text, weight)`` pairs (weight > 0: a click
+        count or a relevance grade): ``Wq`` maps a query's static vector to the (mapped) vectors
+        of the products chosen for it, by ridge toward the title map ``W`` (``ridge`` large:
+        queries as titles, the default path)."""
+        if self.w is None:
+            raise RuntimeError("fit the title map first (fit / prepare_passages), then the query map")
+        pairs = [(q, t, float(g)) for q, t, g in pairs if g > 0 and q.strip() and t.strip()]
+        if len(pairs) < MIN_PAIRS:
+            raise ValueError(
+                f"a static-fit query map needs at least {MIN_PAIRS} (query, product) pairs, got {len(pairs)}"
+            )
+        xq = self.base.encode_queries([q for q, _, _ in pairs]).astype(np.float64)
+        target = self.encode_passages([t for _, t, _ in pairs]).astype(np.float64)
+        weights = np.array([g for _, _, g in pairs])
+        wq = ridge_map(xq, target, ridge, prior=self.w, weights=weights).astype(np.float32)
+        self._set(self.w, wq)
+        self.fit_info.update({"query_pairs": len(pairs), "query_ridge": ridge})
+        return self.fit_info
 
-    def _map(self, v: np.ndarray) -> np.ndarray:
+    def _set(self, w: np.ndarray, wq: np.ndarray | None = None) -> None:
+        self.w = np.ascontiguousarray(w, dtype=np.float32)
+        self.wq = None if wq is None else np.ascontiguousarray(wq, dtype=np.float32)
+        self.name = f"{self._name_unfitted}-{_digest(self.w)}"
+        if self._mixed:
+            self.name += f"-m{_digest(*(self._mixed[k] for k in sorted(self._mixed)))}"
+        if self.wq is not None:
+            self.name += f"-q{_digest(self.wq)}"
+
+    def _map(self, v: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
         if self.w is None:
             raise RuntimeError(
                 "the static-fit encoder has no fit yet: encode the catalog's product texts first "
                 "(VectorCache.prepare / prepare_passages)"
             )
-        return l2_normalise(v @ self.w)
+        return l2_normalise(v @ (self.w if w is None else w))
 
     # -- the Encoder protocol
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return self._map(self.base.encode_passages(texts))
+        out = self._map(self.base.encode_passages(texts))
+        if self._mixed:
+            for i, t in enumerate(texts):
+                own = self._mixed.get(text_key(t))
+                if own is not None:
+                    out[i] = own
+        return out
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self._map(self.base.encode_queries(texts))
+        return self._map(self.base.encode_queries(texts), self.wq)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._map(self.base.encode_query(text)[None, :])[0]
+        return self._map(self.base.encode_query(text)[None, :], self.wq)[0]
 
     # -- persistence with a saved engine
     def save_state(self, folder: Path | str) -> None:
@@ -163,6 +246,15 @@ class FittedStaticEncoder:
         self.base.save_state(folder / "static")
         if self.w is not None:
             np.save(folder / "fit_map.npy", self.w)
+            if self.wq is not None:
+                np.save(folder / "fit_query_map.npy", self.wq)
+            if self._mixed:
+                keys = sorted(self._mixed)
+                np.savez(
+                    folder / "fit_mixed.npz",
+                    keys=np.array(keys),
+                    vectors=np.vstack([self._mixed[k] for k in keys]),
+                )
             (folder / "fit.json").write_text(
                 json.dumps({"encoder": self.name, "fit": self.fit_info}, default=str), encoding="utf-8"
             )
@@ -171,10 +263,15 @@ class FittedStaticEncoder:
         folder = Path(folder)
         ok = self.base.load_state(folder / "static")
         if (folder / "fit_map.npy").exists():
-            self._set(np.load(folder / "fit_map.npy"))
+            self._mixed = {}
+            if (folder / "fit_mixed.npz").exists():
+                with np.load(folder / "fit_mixed.npz") as z:
+                    self._mixed = {str(k): v for k, v in zip(z["keys"], z["vectors"], strict=True)}
+            wq = np.load(folder / "fit_query_map.npy") if (folder / "fit_query_map.npy").exists() else None
+            self._set(np.load(folder / "fit_map.npy"), wq)
             meta = json.loads((folder / "fit.json").read_text(encoding="utf-8"))
-            if meta.get("encoder") != self.name:  # a map from another static version
-                self.w, self.name = None, self._name_unfitted
+            if meta.get("encoder") != self.name:  # a map from another static version or options
+                self.w, self.wq, self._mixed, self.name = None, None, {}, self._name_unfitted
                 return False
             self.fit_info = dict(meta.get("fit", {}))
             return True
