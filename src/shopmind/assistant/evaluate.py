@@ -27,6 +27,7 @@ from shopmind.assistant.core import Assistant, Reply
 from shopmind.assistant.guard import fact_tokens, number_token
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.policy import INTENT_TOPICS, BM25Baseline
+from shopmind.assistant.reading import read_as_indexed
 
 
 @dataclass
@@ -235,17 +236,18 @@ def _figures(part: list[dict]) -> dict[str, object]:
 
 
 def _policy_recall(asst: Assistant, questions: list[dict]) -> dict[str, object]:
-    """Recall@3 and @1 of the labelled policy section: ours (what a turn retrieves) vs the
-    plain bm25s baseline, ours also restricted to the topics of the classifier's intent;
-    overall and per set."""
+    """Recall@3 and @1 of the labelled policy section: ours (what a turn retrieves, for the
+    text as a turn reads it: ``read_as_indexed``) vs the plain bm25s baseline (the text as
+    typed), ours also restricted to the topics of the classifier's intent; overall and per set."""
     base = BM25Baseline(list(asst.policy.sections.values()))
     rows = []
     for q in questions:
         if "section" not in q["expect"]:
             continue
-        want, text = q["expect"]["section"], str(q["text"])
+        want, typed = q["expect"]["section"], str(q["text"])
+        text = read_as_indexed(typed, getattr(asst.engine, "t2s", False))  # as a turn reads it
         ours = [s for s, _ in asst.policy.search(text, None, k=3)]
-        bm = base.search(text, k=3)
+        bm = base.search(typed, k=3)
         routed = [s for s, _ in asst.policy.search(text, INTENT_TOPICS.get(asst.model.predict(text).intent), k=3)]  # fmt: skip
         rows.append({"set": q.get("set", "main"), "ours": want in ours, "bm25s": want in bm, "ours_routed_by_intent": want in routed, "ours_recall_at_1": ours[:1] == [want], "bm25s_recall_at_1": bm[:1] == [want]})  # fmt: skip
     keys = ("ours", "bm25s", "ours_routed_by_intent", "ours_recall_at_1", "bm25s_recall_at_1")
