@@ -10,15 +10,18 @@ validation-best epoch count) and build ``ranker_loo`` candidates and features:
 * ``valid``: the validation phase (target = second-to-last item);
 * ``test``: the test phase; its stage stores no target (the test item is not read there).
 
-``compare`` trains LightGBM lambdarank on ``inner`` for each setting of a small grid (rounds
-by early stopping on the validation curve), picks the best by validation NDCG@10, and compares
-it on every validation user with the rank fusion re-tuned by ``evaluate.tune_fusion`` on the
-same generator lists (paired difference and its standard error). Only when the ranker wins by
-more than 2 s.e. does it read the test item: the ranker retrained on ``valid`` with the chosen
-setting ranks the test candidates, next to the fusion with the validation-chosen weights.
+``search --config i`` (one process per setting of ``ranker_loo.GRID``, side by side) trains
+LightGBM lambdarank on ``inner`` with its rounds early-stopped on the validation curve and ranks
+the validation candidates; retrained on the validation targets with the same rounds it ranks
+the test candidates (lists saved; the test truth is not read). ``compare`` picks the setting
+by validation NDCG@10 and compares it on every validation user with the rank fusion of the
+same generator lists under the weights the evaluate run chose on validation (paired
+difference and its standard error). Only when the ranker wins by more than 2 s.e. does it read
+the test item, for the chosen setting's test lists and the fusion's.
 
     python bench/sasrec_ranker.py features --phase inner ../shared/data/amazon-beauty/Beauty.txt \
         --chosen bench/results/recs-amazon-5core-2026-12-04T064755Z.json
+    python bench/sasrec_ranker.py search --config 0 ../shared/data/amazon-beauty/Beauty.txt
     python bench/sasrec_ranker.py compare ../shared/data/amazon-beauty/Beauty.txt
 """
 
@@ -109,61 +112,82 @@ def brief(m: dict[str, float]) -> dict[str, float]:
     return {k: m[k] for k in ("ndcg@10", "hit@10", "ndcg@20", "hit@20")}
 
 
+def training_sets(cache: Path) -> tuple[Any, Any, float, rl.PhaseCandidates, np.ndarray]:
+    """(inner training set, validation set, share of validation users whose target is a
+    candidate, validation candidates, validation targets)."""
+    inner_pc, inner_target = read(cache, "inner")
+    valid_pc, valid_target = read(cache, "valid")
+    assert inner_target is not None and valid_target is not None
+    train, check = rl.labelled(inner_pc, inner_target), rl.labelled(valid_pc, valid_target)
+    return train, check, len(check[2]) / len(valid_pc.rows), valid_pc, valid_target
+
+
+def search(args: argparse.Namespace) -> None:
+    """One setting of ``ranker_loo.GRID`` (settings run as parallel processes): trained on
+    ``inner`` with rounds early-stopped on the validation curve, it ranks the validation
+    candidates; retrained on the validation targets with the same rounds, it ranks the test
+    candidates. Both top-20 lists go to the cache; the test truth is not read here."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    train, check, share, valid_pc, valid_target = training_sets(args.cache)
+    names, params = rl.feature_names(GENERATORS), rl.GRID[args.config]
+    model = rl.LooRanker(names, params=params, rounds=args.rounds).fit(train, check)
+    del train
+    valid_top = model.top(valid_pc, args.n_items, 20)
+    value = max(model.curve) * share  # = NDCG@10 over all validation users
+    doc: dict[str, Any] = {
+        "params": params, "rounds": model.rounds, "valid_ndcg@10_curve": value, "curve": model.curve,
+        "importance_gain": dict(list(model.importance().items())[:20]), "valid_candidate_recall": share,
+        "train_valid_wall_s": time.perf_counter() - t0, "train_valid_cpu_s": time.process_time() - c0,
+    }  # fmt: skip
+    print(f"ranker {params}: best round {model.rounds}, valid ndcg@10 {value:.4f}", flush=True)
+    np.save(args.cache / f"valid-top-{args.config}.npy", valid_top)
+    (args.cache / f"search-{args.config}.json").write_text(json.dumps(doc, indent=2))
+    del valid_pc
+    t, c = time.perf_counter(), time.process_time()
+    final = rl.LooRanker(names, params=params, rounds=model.rounds).fit(check)
+    test_pc, _ = read(args.cache, "test")
+    np.save(args.cache / f"test-top-{args.config}.npy", final.top(test_pc, args.n_items, 20))
+    doc.update(final_wall_s=time.perf_counter() - t, final_cpu_s=time.process_time() - c)
+    (args.cache / f"search-{args.config}.json").write_text(json.dumps(doc, indent=2))
+
+
 def compare(args: argparse.Namespace) -> None:
+    """Pick the setting by validation NDCG@10, compare it with the rank fusion on validation
+    (paired per user), and read the test truth only when the ranker wins by > 2 s.e."""
     t0, c0 = time.perf_counter(), time.process_time()
     valid, test, _ = load(args.path, args.format)
     n_items = valid.data.n_items
-    inner_pc, inner_target = read(args.cache, "inner")
     valid_pc, valid_target = read(args.cache, "valid")
-    assert inner_target is not None and valid_target is not None
     assert np.array_equal(valid_target, rl.one_target(valid.truth)), "cache is from another split"
-    names = rl.feature_names(GENERATORS)
-    train, check = rl.labelled(inner_pc, inner_target), rl.labelled(valid_pc, valid_target)
-    share = len(check[2]) / len(valid_pc.rows)  # users whose target is a candidate at all
-    print(
-        f"train groups {len(train[2])} rows {len(train[1])}; valid recall of candidates {share:.4f}",
-        flush=True,
-    )
-    search, best = [], None
-    for params in rl.GRID:
-        t, c = time.perf_counter(), time.process_time()
-        model = rl.LooRanker(names, params=params, rounds=args.rounds).fit(train, check)
-        value = max(model.curve) * share  # = NDCG@10 over all validation users
-        search.append({"params": params, "rounds": model.rounds, "valid_ndcg@10": value,
-                       "wall_s": time.perf_counter() - t, "cpu_s": time.process_time() - c})  # fmt: skip
-        print(
-            f"ranker {params}: best round {model.rounds}, valid ndcg@10 {value:.4f} {search[-1]}", flush=True
-        )
-        if best is None or value > best[0]:
-            best = (value, params, model)
-    assert best is not None
-    _, chosen, model = best
-    top = model.top(valid_pc, n_items, 20)
-    ranker_valid = all_metrics(top, valid.truth, ev.KS)
-    weights, c, _ = ev.tune_fusion(valid_pc.lists, valid, "ndcg@10", print)
+    found = {i: json.loads((args.cache / f"search-{i}.json").read_text()) for i in range(len(rl.GRID))
+             if (args.cache / f"valid-top-{i}.npy").exists()}  # fmt: skip
+    tops = {i: np.load(args.cache / f"valid-top-{i}.npy") for i in found}
+    for i, top in tops.items():
+        found[i]["valid"] = brief(all_metrics(top, valid.truth, ev.KS))
+    best_i = max(found, key=lambda i: found[i]["valid"]["ndcg@10"])
+    top = tops[best_i]
+    # the fusion weights the evaluate run chose on validation with evaluate.tune_fusion (same
+    # generators and settings, so the same lists: its 0.0716 must be reproduced here)
+    fusion = json.loads(args.chosen.read_text())["fusion"]
+    weights, c = {n: fusion["weights"][n] for n in GENERATORS}, fusion["c"]
     fused = fuse_lists(valid_pc.lists, weights, c, n_items, 20)
-    fusion_valid = all_metrics(fused, valid.truth, ev.KS)
+    fusion_valid = brief(all_metrics(fused, valid.truth, ev.KS))
     diff = per_user_ndcg(top, valid.truth) - per_user_ndcg(fused, valid.truth)
     se = float(diff.std(ddof=1) / np.sqrt(len(diff)))
     wins = float(diff.mean()) > 2 * se
-    print(
-        f"valid: ranker {brief(ranker_valid)} fusion {brief(fusion_valid)} diff {diff.mean():.4f} se {se:.4f}"
-    )
+    print(f"valid: ranker {found[best_i]['valid']} fusion {fusion_valid} diff {diff.mean():.4f} se {se:.4f}")
     result: dict[str, Any] = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "path": str(args.path),
         "cache_meta": {
-            p: json.loads((args.cache / f"{p}.json").read_text())
-            for p in ("inner", "valid", "test")
-            if (args.cache / f"{p}.json").exists()
-        },  # fmt: skip
-        "features": names,
-        "search": search,
-        "chosen": {"params": chosen, "rounds": model.rounds},
-        "importance_gain": dict(list(model.importance().items())[:20]),
+            p: json.loads((args.cache / f"{p}.json").read_text()) for p in ("inner", "valid", "test")
+        },
+        "features": rl.feature_names(GENERATORS),
+        "search": [{k: v for k, v in d.items() if k != "curve"} for d in found.values()],
+        "chosen": found[best_i]["params"],
         "valid": {
-            "ranker": brief(ranker_valid),
-            "fusion": brief(fusion_valid),
+            "ranker": found[best_i]["valid"],
+            "fusion": fusion_valid,
             "fusion_weights": weights,
             "fusion_c": c,
             "paired_ndcg@10_diff": float(diff.mean()),
@@ -171,20 +195,15 @@ def compare(args: argparse.Namespace) -> None:
             "ranker_wins_by_2se": wins,
         },  # fmt: skip
     }
-    if wins and (args.cache / "test.npz").exists():
+    if wins:
         test_pc, _ = read(args.cache, "test")
-        t, c0t = time.perf_counter(), time.process_time()
-        final = rl.LooRanker(names, params=chosen, rounds=model.rounds).fit(
-            rl.labelled(valid_pc, valid_target)
-        )
-        top = final.top(test_pc, n_items, 20)
-        fit_rank = {"wall_s": time.perf_counter() - t, "cpu_s": time.process_time() - c0t}
+        top = np.load(args.cache / f"test-top-{best_i}.npy")
         fused = fuse_lists(test_pc.lists, weights, c, n_items, 20)
         tdiff = per_user_ndcg(top, test.truth) - per_user_ndcg(fused, test.truth)
         result["test"] = {"ranker": brief(all_metrics(top, test.truth, ev.KS)),
                           "fusion": brief(all_metrics(fused, test.truth, ev.KS)),
                           "paired_ndcg@10_diff": float(tdiff.mean()),
-                          "paired_se": float(tdiff.std(ddof=1) / np.sqrt(len(tdiff))), "ranker_fit_rank": fit_rank}  # fmt: skip
+                          "paired_se": float(tdiff.std(ddof=1) / np.sqrt(len(tdiff)))}  # fmt: skip
         print(f"test: {result['test']}", flush=True)
     result["wall_s"], result["cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -193,18 +212,22 @@ def compare(args: argparse.Namespace) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("stage", choices=("features", "compare"))
+    ap.add_argument("stage", choices=("features", "search", "compare"))
+    ap.add_argument("--config", type=int, default=0, help="search: index into ranker_loo.GRID")
     ap.add_argument("path", type=Path)
     ap.add_argument("--format", default="amazon-5core")
     ap.add_argument("--phase", choices=("inner", "valid", "test"))
     ap.add_argument("--chosen", type=Path, default=RESULTS / "recs-amazon-5core-2026-12-04T064755Z.json")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sasrec_ranker"))
     ap.add_argument("--rounds", type=int, default=600)
+    ap.add_argument("--n-items", type=int, default=12101, help="search: catalogue size (Beauty 12,101)")
     args = ap.parse_args()
     if args.stage == "features":
         if args.phase is None:
             ap.error("features needs --phase")
         features(args)
+    elif args.stage == "search":
+        search(args)
     else:
         compare(args)
 
