@@ -46,6 +46,9 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         "spark.driver.maxResultSize": engine.driver_memory,
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "false",
+        # Parquet timestamps as UTC microseconds (not legacy INT96): the driver reads a run's
+        # local output with Polars (``gate.read_run``) and gets the canonical dtype as written
+        "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     }
     conf.update(dict(engine.conf))
     return conf
