@@ -188,6 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", type=Path, required=True)
     ap.add_argument("--mix-grid", default="0,0.25,0.5,0.75,1")
     ap.add_argument("--query-ridges", default="0.01,0.03,0.1,0.3,1,3")
+    ap.add_argument(
+        "--mix-head-share",
+        type=float,
+        default=0.0,
+        help="also run the mix with only this share of the corpus's titles taking e5 (a full catalog's fit "
+        "sample: Home Depot 1,000 / 54,667 = 0.018); 0: off",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_round3.json")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -221,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     if mix != 1.0:
         variants["mix1"] = {"mix": 1.0}  # the pure head/tail split, for reference
     variants["residue"] = {"digit_residue": True, "mix": mix}
+    if args.mix_head_share > 0:
+        head = max(1, round(args.mix_head_share * len(ids)))
+        for m in sorted({mix, 1.0} - {0.0}):
+            variants[f"mix{m:g}x{head}"] = {"mix": m, "mix_titles": head}
     if lam != "none":
         pairs = [(q, text_of[pid], g) for q, pid, g in pairs_of(tune_q, data, text_of)]
         variants[f"qmap{lam}"] = {"query_pairs": pairs, "query_ridge": float(lam)}

@@ -170,6 +170,12 @@ def test_mix_gives_the_fit_samples_titles_their_own_teacher_vector_in_one_space(
     assert np.allclose(loaded.encode_passages(sample[:3]), own[:3], atol=1e-3)
     with pytest.raises(ValueError, match=r"within \[0, 1\]"):
         FittedStaticEncoder(teacher=teacher, mix=1.5)
+    head = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0, mix_titles=10)
+    head.fit(catalog)
+    assert "-mix1x10" in head.name and head.name != mixed.name
+    v = head.encode_passages(sample)
+    assert np.allclose(v[:10], own[:10], atol=1e-5)  # the first 10 by sha1: the teacher's
+    assert np.allclose(v[10:], plain.encode_passages(sample[10:]), atol=1e-6)  # the rest: the fit
 
 
 def renamed(text: str) -> str:

@@ -99,7 +99,8 @@ class FittedStaticEncoder:
 
     ``prepare_passages(texts, cache)`` fits once (the first catalog it sees), then the query map
     when ``query_pairs`` were given; ``teacher`` is the encoder of the fit's targets and of
-    unseen words (None: e5). ``mix`` in [0, 1]: the fit sample's titles take that share of their
+    unseen words (None: e5). ``mix`` in [0, 1]: the fit sample's titles (the first ``mix_titles``
+    of them by sha1 when given: a head smaller than the sample) take that share of their
     own (centred) teacher vector (0: off)."""
 
     def __init__(
@@ -111,6 +112,7 @@ class FittedStaticEncoder:
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
         digit_residue: bool = False,
         mix: float = 0.0,
+        mix_titles: int | None = None,
         query_pairs: Sequence[tuple[str, str, float]] | None = None,
         query_ridge: float = 0.1,
     ) -> None:
@@ -123,6 +125,7 @@ class FittedStaticEncoder:
         self.max_titles = max_titles
         self.ridge = ridge
         self.mix = mix
+        self.mix_titles = mix_titles
         self.query_pairs = list(query_pairs) if query_pairs else None
         self.query_ridge = query_ridge
         self.w: np.ndarray | None = None
@@ -131,6 +134,8 @@ class FittedStaticEncoder:
         self._mixed: dict[str, np.ndarray] = {}
         self.fit_info: dict[str, object] = {}
         mixed = f"-mix{mix:g}" if mix > 0 else ""
+        if mix > 0 and mix_titles is not None:
+            mixed += f"x{mix_titles}"
         self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}{mixed}"
         self.name = self._name_unfitted
 
@@ -175,8 +180,9 @@ class FittedStaticEncoder:
         self.wq = None
         self._mixed = {}
         if self.mix > 0:
-            own = self.mix * l2_normalise(y) + (1.0 - self.mix) * l2_normalise(x @ w)
-            self._mixed = {text_key(t): v for t, v in zip(sample, l2_normalise(own), strict=True)}
+            n = len(sample) if self.mix_titles is None else min(self.mix_titles, len(sample))
+            own = self.mix * l2_normalise(y[:n]) + (1.0 - self.mix) * l2_normalise(x[:n] @ w)
+            self._mixed = {text_key(t): v for t, v in zip(sample[:n], l2_normalise(own), strict=True)}
         self._set(w)
         self.fit_info = {
             "titles": len(sample),
