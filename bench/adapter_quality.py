@@ -133,12 +133,18 @@ def main(argv: list[str] | None = None) -> int:
         "ratios_heldout": rat,
         "report": out,
     }
-    suffix = f"-{args.queries}q" if args.queries else ""
-    path = args.out or ROOT / "bench" / "results" / f"adapter_quality-{args.dataset}{suffix}.json"
+    write_result(summary, args.out, "adapter_quality", args.dataset, args.queries)
+    return 0
+
+
+def write_result(summary: dict, out: Path | None, bench: str, dataset: str, queries: int | None) -> Path:
+    """Save ``summary`` to ``out`` or ``bench/results/<bench>-<dataset>[-<N>q].json``."""
+    suffix = f"-{queries}q" if queries else ""
+    path = out or ROOT / "bench" / "results" / f"{bench}-{dataset}{suffix}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(summary, indent=2, default=str, ensure_ascii=False), encoding="utf-8")
     print(f"JSON: {path}")
-    return 0
+    return path
 
 
 if __name__ == "__main__":

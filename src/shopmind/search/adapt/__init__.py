@@ -6,6 +6,9 @@
 - ``evaluate``: ``dense-e5+adapt``, ``hybrid-e5+adapt``, ``fusion-e5+adapt+ltr`` for
   ``shopmind evaluate search`` (trained on the tuning half, quoted on the held-out half).
 - ``release``: the adapter as a release component, trained from the store's search clicks.
+- ``twosided``: maps on the product vectors too (versioned product vectors) and hard negatives
+  from any first stage (BM25's top-k); measured side by side in ``bench/adapter_variants.py``.
+- ``scoring``: dense retrieval NDCG@10 per query and the significance guard, shared by all.
 """
 
 from shopmind.search.adapt.model import (

@@ -16,13 +16,14 @@ adapter saw. Methods:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from shopmind.search.adapt.model import FitResult, QueryAdapter, fit_adapter, pairs_from_grades
+from shopmind.search.adapt.model import FitResult, PairSet, QueryAdapter, fit_adapter, pairs_from_grades
 from shopmind.search.evaluate import DEFAULT_VECTORS, DenseMethod, Hybrid, tuning_half
 from shopmind.search.ltr.features import normalise_query
 
@@ -43,6 +44,30 @@ def training_queries(queries: Sequence[str]) -> tuple[list[str], list[str]]:
     held_norm = {normalise_query(q) for q in held}
     train = [q for q in queries if tuning_half(q) and normalise_query(q) not in held_norm]
     return train, held
+
+
+#: fitted adapters by content key (``fit_once``); a few entries, one per dataset/encoder in a run
+_FITS: dict[str, FitResult] = {}
+_MAX_FITS = 8
+
+
+def fit_once(qvecs: Mapping[str, np.ndarray], P: np.ndarray, pairs: PairSet) -> FitResult:
+    """``fit_adapter``, run once per distinct input in a process. Why: ``dense-e5+adapt``,
+    ``hybrid-e5+adapt`` and ``fusion-e5+adapt+ltr`` in one evaluation train on the same
+    training queries, vectors and judgments; training is seeded, so the three fits were equal
+    and cost three times the CPU (~250 s each on the 500-query Home Depot sample, loaded). The
+    key hashes everything the fit reads, including the fit function (and its settings grid)."""
+    h = hashlib.sha1(np.ascontiguousarray(P, dtype=np.float32).tobytes())
+    h.update(np.vstack([qvecs[q] for q in pairs.queries]).astype(np.float32).tobytes())
+    h.update(repr((pairs.queries, sorted(pairs.positives.items()), sorted(pairs.negatives.items()))).encode())
+    h.update(repr(sorted((q, sorted(g.items())) for q, g in pairs.grades.items())).encode())
+    h.update(repr(fit_adapter).encode())
+    key = h.hexdigest()
+    if key not in _FITS:
+        if len(_FITS) >= _MAX_FITS:
+            _FITS.pop(next(iter(_FITS)))
+        _FITS[key] = fit_adapter(qvecs, P, pairs)
+    return _FITS[key]
 
 
 class AdaptedDense(DenseMethod):
@@ -73,7 +98,7 @@ class AdaptedDense(DenseMethod):
         train, held = training_queries(queries)
         pairs = pairs_from_grades(data.qrels, self.index.pos, data.threshold, data.min_grade, train)
         qvecs = {q: self.frozen_qvec(q) for q in pairs.queries}
-        self.fit_result = fit_adapter(qvecs, self.index.vectors, pairs)
+        self.fit_result = fit_once(qvecs, self.index.vectors, pairs)
         self.adapter = self.fit_result.adapter
         rep = dict(self.fit_result.report)
         rep.pop("history", None)

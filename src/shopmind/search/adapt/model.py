@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from shopmind.search.adapt.scoring import per_query_ndcg, retrieval_ndcg, significant_gain
 from shopmind.search.dense_encoders import l2_normalise
 
 FORMAT_VERSION = 1
@@ -179,50 +180,6 @@ class QueryAdapter:
         return out
 
 
-# ---------------------------------------------------------------------- evaluation
-def retrieval_ndcg(
-    Q: np.ndarray, P: np.ndarray, grades: Mapping[int, Mapping[int, float]], k: int = 10
-) -> float:
-    """Mean NDCG@k of exact dense retrieval over all rows of ``P`` for query rows of ``Q``
-    with ``grades[row]`` (gain per product row; unjudged = 0; ideal from the judged set)."""
-    per = per_query_ndcg(Q, P, grades, k)
-    return float(np.mean(per)) if len(per) else float("nan")
-
-
-def per_query_ndcg(
-    Q: np.ndarray, P: np.ndarray, grades: Mapping[int, Mapping[int, float]], k: int = 10
-) -> np.ndarray:
-    """NDCG@k per query row with a positive gain (row order), as ``retrieval_ndcg`` averages."""
-    rows = [r for r in range(len(Q)) if any(g > 0 for g in grades.get(r, {}).values())]
-    disc = 1.0 / np.log2(np.arange(2, k + 2))
-    out = np.zeros(len(rows))
-    for start in range(0, len(rows), 512):
-        part = rows[start : start + 512]
-        S = Q[part] @ P.T
-        kk = min(k, S.shape[1])
-        top = np.argpartition(-S, kk - 1, axis=1)[:, :kk]
-        for j, r in enumerate(part):
-            t = top[j][np.lexsort((top[j], -S[j, top[j]]))]
-            g = grades[r]
-            dcg = sum(g.get(int(p), 0.0) * disc[i] for i, p in enumerate(t))
-            ideal = sorted(g.values(), reverse=True)[:kk]
-            out[start + j] = dcg / float(np.dot(ideal, disc[: len(ideal)]))
-    return out
-
-
-def significant_gain(before: np.ndarray, after: np.ndarray, z: float = 2.0) -> tuple[bool, float, float]:
-    """(gain is significant, mean paired gain, its standard error): the mean per-query gain
-    must exceed ``z`` standard errors. Why: with tens of validation queries the best of
-    ~60 early-stopping checkpoints beats the frozen encoder by a few points by chance alone
-    (measured: +3.7 % on 42 Home Depot validation queries became -0.9 % on held-out ones)."""
-    d = np.asarray(after, dtype=np.float64) - np.asarray(before, dtype=np.float64)
-    if len(d) < 2:
-        return False, float(d.mean()) if len(d) else 0.0, float("inf")
-    se = float(d.std(ddof=1) / math.sqrt(len(d)))
-    mean = float(d.mean())
-    return mean > z * se and mean > 0, mean, se
-
-
 # ---------------------------------------------------------------------- training
 def _mine(Q: np.ndarray, P: np.ndarray, depth: int) -> np.ndarray:
     """Per query row, the frozen encoder's top ``depth`` product rows."""
@@ -233,6 +190,32 @@ def _mine(Q: np.ndarray, P: np.ndarray, depth: int) -> np.ndarray:
         part = np.argpartition(-S, depth - 1, axis=1)[:, :depth]
         out[s : s + 512] = part
     return out
+
+
+def batch_columns(
+    qb: np.ndarray,
+    pb: np.ndarray,
+    own: Mapping[int, np.ndarray],
+    mined: np.ndarray,
+    hard: int,
+    R: sp.csr_matrix,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A batch's candidate columns (its positives ``pb``, then ``hard`` negatives per row: the
+    query's own negatives first, then draws from its ``mined`` row) and the mask of columns that
+    are another known positive of the row's query (``R``: query row x product row)."""
+    negs = []
+    for q in qb.tolist():
+        o = own.get(q)
+        cand = o[rng.permutation(len(o))[:hard]] if o is not None else np.zeros(0, np.int64)
+        need = min(hard - len(cand), mined.shape[1])
+        if need > 0:
+            cand = np.concatenate([cand, rng.choice(mined[q], size=need, replace=False)])
+        negs.append(cand)
+    cols = np.concatenate([pb, *negs])
+    mask = R[qb][:, cols].toarray().astype(bool)
+    mask[np.arange(len(qb)), np.arange(len(qb))] = False  # the row's own positive counts
+    return cols, mask
 
 
 class _Adam:
@@ -254,6 +237,37 @@ class _Adam:
             p -= self.lr * mh / (np.sqrt(vh) + 1e-8)
 
 
+def pair_arrays(
+    pairs: PairSet, n_queries: int, n_products: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, sp.csr_matrix]:
+    """(query rows, product rows, weights) of the positive pairs, and the query x product
+    matrix of known positives (to mask them as negatives). Empty pairs: ``ValueError``."""
+    pair_q = np.array([q for q, _ in pairs.positives], dtype=np.int64)
+    pair_p = np.array([p for _, p in pairs.positives], dtype=np.int64)
+    pair_w = np.array(list(pairs.positives.values()), dtype=np.float32)
+    if len(pair_q) == 0:
+        raise ValueError("no positive (query, product) pairs to train on")
+    R = sp.csr_matrix((np.ones(len(pair_q), dtype=np.int8), (pair_q, pair_p)), shape=(n_queries, n_products))
+    return pair_q, pair_p, pair_w, R
+
+
+def softmax_loss_grad(
+    cos: np.ndarray, target: np.ndarray, weight: np.ndarray, mask: np.ndarray, tau: float
+) -> tuple[float, np.ndarray]:
+    """Weighted InfoNCE over the cosine matrix ``cos`` (B, M) at temperature ``tau`` (masked
+    columns left out) and its gradient w.r.t. ``cos``: the part every adapter's loss shares."""
+    S = np.where(mask, -np.inf, cos / tau)
+    S -= S.max(axis=1, keepdims=True)
+    E = np.exp(S)
+    Pr = E / E.sum(axis=1, keepdims=True)
+    idx = np.arange(len(cos))
+    loss = float(-(weight * np.log(Pr[idx, target] + 1e-12)).sum() / weight.sum())
+    G = Pr.copy()
+    G[idx, target] -= 1.0
+    G *= (weight / weight.sum())[:, None] / tau
+    return loss, G
+
+
 def _loss_grad(
     U: np.ndarray,
     V: np.ndarray,
@@ -273,18 +287,8 @@ def _loss_grad(
     Z = Qb + H @ U.T
     n = np.linalg.norm(Z, axis=1, keepdims=True)
     Zh = Z / n
-    S = (Zh @ C.T) / tau
-    S = np.where(mask, -np.inf, S)
-    S -= S.max(axis=1, keepdims=True)
-    E = np.exp(S)
-    Pr = E / E.sum(axis=1, keepdims=True)
-    B = len(Qb)
-    idx = np.arange(B)
-    loss = float(-(weight * np.log(Pr[idx, target] + 1e-12)).sum() / weight.sum())
-    G = Pr.copy()
-    G[idx, target] -= 1.0
-    G *= (weight / weight.sum())[:, None]
-    dZh = (G @ C) / tau  # (B, d)
+    loss, G = softmax_loss_grad(Zh @ C.T, target, weight, mask, tau)
+    dZh = G @ C  # (B, d)
     dZ = (dZh - Zh * (Zh * dZh).sum(axis=1, keepdims=True)) / n
     dU = dZ.T @ H
     dV = Qb.T @ (dZ @ U)
@@ -330,12 +334,7 @@ def train_adapter(
                 f"cannot warm-start a rank-{r} adapter of dimension {d} from one of shape {init.U.shape}"
             )
         U, V = init.U.copy(), init.V.copy()
-    pair_q = np.array([q for q, _ in pairs.positives], dtype=np.int64)
-    pair_p = np.array([p for _, p in pairs.positives], dtype=np.int64)
-    pair_w = np.array(list(pairs.positives.values()), dtype=np.float32)
-    if len(pair_q) == 0:
-        raise ValueError("no positive (query, product) pairs to train on")
-    R = sp.csr_matrix((np.ones(len(pair_q), dtype=np.int8), (pair_q, pair_p)), shape=(len(Q), len(P)))
+    pair_q, pair_p, pair_w, R = pair_arrays(pairs, len(Q), len(P))
     mined = _mine(Q, P, params.mine_depth)
     own = {q: np.array(v, dtype=np.int64) for q, v in pairs.negatives.items()}
     opt = _Adam([U.shape, V.shape], params.lr)
@@ -352,17 +351,7 @@ def train_adapter(
         for s in range(0, len(order), params.batch_size):
             b = order[s : s + params.batch_size]
             qb, pb = pair_q[b], pair_p[b]
-            negs = []
-            for q in qb.tolist():
-                o = own.get(q)
-                cand = o[rng.permutation(len(o))[: params.hard_negatives]] if o is not None else np.zeros(0, np.int64)  # fmt: skip
-                need = params.hard_negatives - len(cand)
-                if need > 0:
-                    cand = np.concatenate([cand, rng.choice(mined[q], size=need, replace=False)])
-                negs.append(cand)
-            cols = np.concatenate([pb, *negs])
-            mask = R[qb][:, cols].toarray().astype(bool)
-            mask[np.arange(len(b)), np.arange(len(b))] = False  # the row's own positive counts
+            cols, mask = batch_columns(qb, pb, own, mined, params.hard_negatives, R, rng)
             loss, dU, dV = _loss_grad(
                 U, V, Q[qb], P[cols], np.arange(len(b)), pair_w[b], mask, params.temperature
             )
