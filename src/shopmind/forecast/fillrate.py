@@ -98,6 +98,69 @@ def nb_fill_upper(
     return upper
 
 
+def calibrated_fill_upper(
+    pred: Sequence[np.ndarray],
+    actual: Sequence[np.ndarray],
+    classes: np.ndarray,
+    mean: np.ndarray,
+    review: int,
+) -> Callable[[float, float], np.ndarray]:
+    """``upper(days, fill)`` as :func:`nb_fill_upper`, but the dispersion per demand class is *calibrated*:
+    the smallest on counts.ALPHA_GRID under which the rule's levels, set on the backtest windows' forecast
+    sums, leave a realised shortage of at most (1 - fill) x those windows' actual demand over one review
+    period - the fill target met on the backtest (training window only), the conformal idea for a fill
+    rate. Why: the moment dispersion of a few hundred sums understates the wholesale tail (the 2026-12-04
+    replay delivered 0.924 at a 0.98 target). E[(D - S)^+] grows with the dispersion at a fixed mean (the
+    negative binomial is a gamma mixture of Poissons, larger in convex order as alpha grows), so the
+    smallest such dispersion is found by bisecting the grid."""
+    cache: dict[tuple[int, float], np.ndarray] = {}
+    h = mean.shape[1]
+    r = max(min(review, h), 1)
+    scale = review / r
+    per_review = mean[:, :r].sum(axis=1) * scale
+    grid = counts.ALPHA_GRID
+
+    def levels(sums: np.ndarray, allowance: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+        return np.array(
+            [
+                _level_for(nb_shortage_curve(mu, al), x)
+                for mu, x, al in zip(sums, allowance, alpha, strict=True)
+            ]
+        )
+
+    def upper(days: float, fill: float) -> np.ndarray:
+        d = int(min(max(round(days), 1), h))
+        if (d, fill) not in cache:
+            p = np.concatenate([np.asarray(w, float)[:, :d].sum(axis=1) for w in pred])
+            a = np.concatenate([np.asarray(w, float)[:, :d].sum(axis=1) for w in actual])
+            pr = np.concatenate([np.asarray(w, float)[:, :r].sum(axis=1) * scale for w in pred])
+            ar = np.concatenate([np.asarray(w, float)[:, :r].sum(axis=1) * scale for w in actual])
+            cls = np.concatenate([classes for _ in pred])
+            seen = np.isfinite(a) & np.isfinite(ar) & np.isfinite(p)
+
+            def meets(m: np.ndarray, k: int) -> bool:
+                s = levels(p[m], (1 - fill) * pr[m], np.full(int(m.sum()), grid[k]))
+                return float(np.sum(np.maximum(a[m] - s, 0))) <= (1 - fill) * float(np.sum(ar[m])) + 1e-9
+
+            def smallest(m: np.ndarray) -> float:
+                lo, hi = -1, grid.size - 1  # invariant: grid[hi] meets the target or is the last resort
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    lo, hi = (lo, mid) if meets(m, mid) else (mid, hi)
+                return float(grid[hi])
+
+            disp = {"all": smallest(seen)}
+            for g in sorted(set(classes.tolist())):
+                m = (cls == g) & seen
+                if int(m.sum()) >= counts.MIN_SUMS:
+                    disp[g] = smallest(m)
+            alpha = counts.alpha_of(classes, disp)
+            cache[(d, fill)] = levels(mean[:, :d].sum(axis=1), (1 - fill) * per_review, alpha)
+        return cache[(d, fill)]
+
+    return upper
+
+
 def normal_loss(z: np.ndarray) -> np.ndarray:
     """G(z) = E[(Z - z)^+] for a standard normal Z."""
     return norm.pdf(z) - z * norm.sf(z)
