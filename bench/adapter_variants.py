@@ -34,6 +34,7 @@ from adapter_quality import PATHS, parse_grid, write_result  # noqa: E402
 from encoders_quality import sample  # noqa: E402
 from shopmind.search.adapt.evaluate import training_queries  # noqa: E402
 from shopmind.search.adapt.model import GRID, pairs_from_grades, per_query_ndcg  # noqa: E402
+from shopmind.search.adapt.scoring import significant_gain  # noqa: E402
 from shopmind.search.adapt.twosided import TwoSidedAdapter, fit_two_sided  # noqa: E402
 from shopmind.search.eval_dense import DenseMethod  # noqa: E402
 from shopmind.search.eval_methods import OursBM25  # noqa: E402
@@ -141,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             "significant": bool(gain.get("significant")),
             "heldout_dense": round(float(after.mean()), 4),
             "heldout_ratio": round(float(after.mean() / frozen_h.mean()), 4),
+            "heldout_paired_gain": dict(
+                zip(("significant", "mean", "se"), significant_gain(frozen_h, after), strict=True)
+            ),
             "heldout_dense_unguarded": round(float(unguarded.mean()), 4),
             "heldout_ratio_unguarded": round(float(unguarded.mean() / frozen_h.mean()), 4),
             "cpu_seconds": round(time.process_time() - c0, 1),
