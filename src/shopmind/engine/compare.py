@@ -22,7 +22,8 @@ def _frame_diff(what: str, a: pl.DataFrame, b: pl.DataFrame, key: str) -> list[s
     for col in a.columns:
         same = a[col].eq_missing(b[col]) if not isinstance(a[col].dtype, pl.List | pl.Struct) else None
         if same is None:
-            same = pl.Series([x == y for x, y in zip(a[col].to_list(), b[col].to_list(), strict=True)])
+            pairs = zip(a[col].to_list(), b[col].to_list(), strict=True)
+            same = pl.Series([x == y for x, y in pairs], dtype=pl.Boolean)  # (typed: may be empty)
         if not same.all():
             i = int((~same).arg_true()[0])
             out.append(
