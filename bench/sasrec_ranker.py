@@ -195,7 +195,9 @@ def compare(args: argparse.Namespace) -> None:
             "ranker_wins_by_2se": wins,
         },  # fmt: skip
     }
-    if wins:
+    if wins and not (args.cache / f"test-top-{best_i}.npy").exists():
+        result["test"] = "not read: the chosen setting's test lists are not in the cache yet"
+    elif wins:
         test_pc, _ = read(args.cache, "test")
         top = np.load(args.cache / f"test-top-{best_i}.npy")
         fused = fuse_lists(test_pc.lists, weights, c, n_items, 20)

@@ -38,8 +38,13 @@ def test_recs_command_writes_json_and_html(tmp_path):
     doc = json.loads(reports[0].read_text())
     assert doc["sizes"]["test_users"] == 40
     sequential = {"markov"} | ({"sasrec"} if torch_available() else set())
-    assert set(doc["test"]) == {"popularity", "item-knn", "als", "bpr", "covisit", "ours-v1"} | sequential
+    assert (
+        set(doc["test"])
+        == {"popularity", "item-knn", "als", "bpr", "covisit", "ours-v1", "ours-ranker"} | sequential
+    )
     assert doc["test"]["markov"]["hit@5"] > 0.5  # a chain is exactly a first-order pattern
+    # the leave-one-out ranker: chosen on validation, over the fused generators' candidates
+    assert doc["test"]["ours-ranker"]["hit@5"] > 0.5 and doc["ranker"]["rounds"] >= 1
     # on a chain the next item follows the last one: co-visitation must find most of them
     assert doc["test"]["covisit"]["hit@5"] > 0.5
     assert "<svg" in reports[0].with_suffix(".html").read_text()
