@@ -90,6 +90,10 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return cand[order[:k]]
 
 
+#: Graphs over fewer rows are built on one thread (reproducible); larger ones on every core.
+SERIAL_BUILD_ROWS = 20_000
+
+
 @dataclass(frozen=True)
 class ANNConfig:
     """When and how ``DenseIndex`` answers from an HNSW graph instead of exact search.
@@ -224,7 +228,10 @@ class DenseIndex:
             expansion_add=c.expansion_add,
             expansion_search=c.expansion_search,
         )
-        index.add(np.arange(len(self.ids), dtype=np.uint64), self.vectors)
+        # parallel inserts make the graph depend on thread timing; below SERIAL_BUILD_ROWS a
+        # one-thread build costs milliseconds and gives the same graph for the same rows every time
+        threads = 1 if len(self.ids) < SERIAL_BUILD_ROWS else 0
+        index.add(np.arange(len(self.ids), dtype=np.uint64), self.vectors, threads=threads)
         self._hnsw = index
         self.ann_info = {
             "library": f"usearch-{_pkg_version('usearch')}",
