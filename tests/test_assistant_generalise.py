@@ -172,8 +172,9 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     assert not [q["text"] for q in h4 if normalise(str(q["text"])) in seed]
     h5 = [q for q in data.questions if q["set"] == "heldout5"]
     h6 = [q for q in data.questions if q["set"] == "heldout6"]
-    last = data.questions[-len(h4) - len(h5) - len(h6) :]
-    want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6)
+    h7 = [q for q in data.questions if q["set"] == "heldout7"]
+    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) :]
+    want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -204,29 +205,44 @@ def test_heldout5_is_a_new_set_of_every_kind_and_does_not_change_the_others(data
     assert not set(map(str, H5.OOS_Q + H5.ORDER_Q)) & set(map(str, H4.OOS_Q + H4.ORDER_Q))
 
 
-# ------------------------------------------------------------------ held-out 6
+# ------------------------------------------------------------------ held-out 6 and 7
+def _check_new_set(data, name: str, before, this) -> list[dict]:
+    """The make-up every held-out set from 6 on shares: >= 80 questions of every intent and
+    language, every section twice, >= 7 two-fact questions, 4 privacy probes, empty slots on policy
+    questions (an amount there is not a price), no text of the seed or of another set."""
+    h = [q for q in data.questions if q["set"] == name]
+    assert len(h) >= 80
+    assert set(Counter(q["intent"] for q in h)) == set(INTENTS)
+    assert Counter(q["lang"] for q in h).keys() == {"en", "zh", "mixed"}
+    sections = Counter(q["expect"]["section"] for q in h if "section" in q["expect"])
+    assert len(sections) == 17 and min(sections.values()) >= 2
+    multi = [q["expect"]["all"] for q in h if "all" in q["expect"]]
+    assert len(multi) >= 7 and all(len(m) == 2 for m in multi)
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    probes = [q for q in h if q["expect"].get("no_data")]
+    assert len(probes) == 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
+    empty = {"order_id": None, "product_ids": [], "price_min": None, "price_max": None, "colour": None}
+    assert all(q["slots"] == empty for q in h if "section" in q["expect"])
+    seed = {normalise(t) for v in SEED.values() for t in v}
+    others = {normalise(str(q["text"])) for q in data.questions if q["set"] != name}
+    assert not [q["text"] for q in h if normalise(str(q["text"])) in seed | others]
+    assert not set(map(str, this.OOS_Q + this.ORDER_Q)) & set(map(str, before.OOS_Q + before.ORDER_Q))
+    return h
+
+
 def test_heldout6_is_a_new_set_of_every_kind_and_does_not_change_the_others(data) -> None:
     from shopmind.demo import assistant_heldout5 as H5
     from shopmind.demo import assistant_heldout6 as H6
 
-    h6 = [q for q in data.questions if q["set"] == "heldout6"]
-    assert len(h6) >= 80
-    assert set(Counter(q["intent"] for q in h6)) == set(INTENTS)
-    assert Counter(q["lang"] for q in h6).keys() == {"en", "zh", "mixed"}
-    sections = Counter(q["expect"]["section"] for q in h6 if "section" in q["expect"])
-    assert len(sections) == 17 and min(sections.values()) >= 2
-    multi = [q["expect"]["all"] for q in h6 if "all" in q["expect"]]
-    assert len(multi) >= 7 and all(len(m) == 2 for m in multi)
-    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
-    probes = [q for q in h6 if q["expect"].get("no_data")]
-    assert len(probes) == 4 and all(q["customer_id"] != owner[q["slots"]["order_id"]] for q in probes)
-    # an amount in a policy question is not a price slot: every policy question has empty slots
-    empty = {"order_id": None, "product_ids": [], "price_min": None, "price_max": None, "colour": None}
-    assert all(q["slots"] == empty for q in h6 if "section" in q["expect"])
-    seed = {normalise(t) for v in SEED.values() for t in v}
-    others = {normalise(str(q["text"])) for q in data.questions if q["set"] != "heldout6"}
-    assert not [q["text"] for q in h6 if normalise(str(q["text"])) in seed | others]
-    assert not set(map(str, H6.OOS_Q + H6.ORDER_Q)) & set(map(str, H5.OOS_Q + H5.ORDER_Q))
+    _check_new_set(data, "heldout6", H5, H6)
+
+
+def test_heldout7_is_a_new_set_of_every_kind_and_does_not_change_the_others(data) -> None:
+    from shopmind.demo import assistant_heldout6 as H6
+    from shopmind.demo import assistant_heldout7 as H7
+
+    h7 = _check_new_set(data, "heldout7", H6, H7)
+    assert len([q for q in h7 if q["history"] and "section" in q["expect"]]) == 4  # policy follow-ups
 
 
 def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:
