@@ -7,9 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 import scipy.sparse as sp
 
 from shopmind.recommend.base import Interactions
+from shopmind.recommend.evaluate import PhaseData, ranked_lists, reusable_lists
+from shopmind.recommend.itemknn import ItemKNN
 from shopmind.recommend.markov import Markov
 from shopmind.recommend.metrics import all_metrics
 from shopmind.recommend.popularity import Popularity
@@ -175,12 +178,15 @@ def test_ranker_learns_the_successor_that_popularity_cannot_see():
     )
 
 
-def test_ranker_is_deterministic_and_works_with_a_sequential_generator():
-    seqs = synthetic(200, seed=1)
+def markov_phases(seed: int, recent: int) -> tuple[Target, Target, functools.partial[Markov]]:
+    """Validation and test phases of 200 synthetic walks, and a Markov maker."""
+    seqs = synthetic(200, seed=seed)
     items = [f"i{i}" for i in range(40)]
-    valid, _ = loo(seqs, items, 2)
-    test, _ = loo(seqs, items, 1)
-    make = functools.partial(Markov, window=1, recent=1)
+    return loo(seqs, items, 2)[0], loo(seqs, items, 1)[0], functools.partial(Markov, window=1, recent=recent)
+
+
+def test_ranker_is_deterministic_and_works_with_a_sequential_generator():
+    valid, test, make = markov_phases(seed=1, recent=1)
     runs = [
         leave_one_out_ranker(
             {"markov": make},
@@ -210,3 +216,76 @@ def test_loo_ranker_curve_picks_the_best_round():
         part, part, patience=5
     )
     assert model.rounds == int(np.argmax(model.curve)) + 1 and len(model.curve) <= 40
+
+
+def evaluate_lists(gens: dict, target: Target, depth: int) -> dict[str, np.ndarray]:
+    """The fusion inputs as ``evaluate recs`` selects them (its batching, its history mask)."""
+    pd_ = PhaseData(target.data, target.rows, target.truth, target.data.seen(target.rows))
+    return {name: ranked_lists(gen, pd_, depth)[1] for name, gen in gens.items()}
+
+
+def test_given_lists_give_the_candidates_and_features_computed_from_scratch():
+    seqs = synthetic(150, seed=3)
+    items = [f"i{i}" for i in range(40)]
+    valid, _ = loo(seqs, items, 2)
+    gens = {
+        "markov": Markov(window=1, recent=3).fit(valid.data),
+        "item-knn": ItemKNN(neighbours=5).fit(valid.data),
+        "popularity": Popularity().fit(valid.data),
+    }
+    stats = sequence_stats(valid.data)
+    lists = evaluate_lists(gens, valid, 12)
+    assert (lists["item-knn"] == -1).any() and (lists["markov"] >= 0).any()  # empty slots exercised
+    own = phase_candidates(valid.data, stats, gens, valid.rows, depth=12, batch=32)
+    given = phase_candidates(valid.data, stats, gens, valid.rows, depth=12, batch=32, lists=lists)
+    assert np.array_equal(own.pos, given.pos) and np.array_equal(own.items, given.items)
+    assert np.array_equal(own.X, given.X)
+    assert all(np.array_equal(own.lists[n], given.lists[n]) for n in gens)
+
+
+def test_given_lists_are_the_candidates_and_must_fit_the_rows():
+    seqs = synthetic(40, seed=4)
+    items = [f"i{i}" for i in range(40)]
+    valid, _ = loo(seqs, items, 2)
+    gens = {"popularity": Popularity().fit(valid.data)}
+    stats = sequence_stats(valid.data)
+    one = np.full((len(valid.rows), 5), -1, dtype=np.int64)
+    one[:, 0] = 7  # one candidate per user, i7 (whatever popularity would select)
+    pc = phase_candidates(valid.data, stats, gens, valid.rows, depth=5, lists={"popularity": one})
+    assert pc.items.tolist() == [7] * len(valid.rows) and pc.pos.tolist() == list(range(len(valid.rows)))
+    assert pc.X[:, 1].tolist() == [1.0] * len(valid.rows)  # rank 1 in the given list
+    with pytest.raises(ValueError, match="popularity"):
+        phase_candidates(valid.data, stats, gens, valid.rows, depth=5, lists={"popularity": one[:, :3]})
+
+
+def test_ranker_with_evaluate_lists_chooses_and_ranks_the_same():
+    valid, test, make = markov_phases(seed=5, recent=3)
+    v_gens, t_gens = {"markov": make().fit(valid.data)}, {"markov": make().fit(test.data)}
+    kwargs = {"log": lambda _: None, "grid": [{"num_leaves": 7, "min_data_in_leaf": 5}], "max_rounds": 50}
+    own = leave_one_out_ranker({"markov": make}, v_gens, t_gens, valid, test, None, **kwargs)
+    given = leave_one_out_ranker(
+        {"markov": make}, v_gens, t_gens, valid, test, None, **kwargs,
+        valid_lists=evaluate_lists(v_gens, valid, 100), test_lists=evaluate_lists(t_gens, test, 100),
+    )  # fmt: skip
+    assert np.array_equal(own[1], given[1])
+    assert own[0]["valid_ndcg@10"] == given[0]["valid_ndcg@10"] > 0.3
+    assert own[0]["rounds"] == given[0]["rounds"]
+    stages = given[0]["stages"]
+    assert list(stages) == ["inner_fit", "inner_candidates", "valid_candidates", "search", "final_fit",
+                            "test_candidates", "test_rank"]  # fmt: skip
+    assert all(s["cpu_s"] >= 0 and s["wall_s"] >= 0 for s in stages.values())
+
+
+def test_reusable_lists_only_when_the_masks_agree():
+    seqs = synthetic(30, seed=6)
+    items = [f"i{i}" for i in range(40)]
+    valid, _ = loo(seqs, items, 2)
+    seen = valid.data.seen(valid.rows)
+    lists = {"a": np.zeros((len(valid.rows), 3), dtype=np.int64)}
+    same = PhaseData(valid.data, valid.rows, valid.truth, seen)
+    assert reusable_lists(lists, ["a"], same)["a"] is lists["a"]
+    other = seen.tolil()
+    other[0, int(np.flatnonzero(seen[0].toarray().ravel() == 0)[0])] = 1.0  # one more masked cell
+    assert reusable_lists(lists, ["a"], PhaseData(valid.data, valid.rows, valid.truth, other.tocsr())) is None
+    assert reusable_lists(lists, ["a"], PhaseData(valid.data, valid.rows, valid.truth, None)) is None
+    assert reusable_lists(lists, ["a", "b"], same) is None  # a generator without lists

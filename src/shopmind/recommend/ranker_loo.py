@@ -181,6 +181,28 @@ def _attribute_features(
     return shared.astype(np.float32), in_profile.astype(np.float32)
 
 
+def listed_candidates(
+    generators: Mapping[str, Generator], user_rows: np.ndarray, n_items: int, lists: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
+    """``ranker.generator_candidates`` when each generator's top-depth list (fusion input, -1 =
+    empty slot) is already known: ``evaluate recs`` selected it for the fusion, and that
+    selection (``top_k``) was 10.2 of the step's 11.8 s in a profile (2026-12-04). The dense
+    scores are still computed (the score feature reads them outside a generator's own list);
+    no mask is applied to them, as a masked cell is in no list and so never a candidate."""
+    n = len(user_rows)
+    rows = np.arange(n)[:, None]
+    cand = np.zeros((n, n_items), dtype=bool)
+    scores, ranks = [], []
+    for name, gen in generators.items():
+        idx = lists[name]
+        rank = np.full((n, n_items + 1), MISSING_RANK, dtype=np.float32)  # last column: empty slots
+        rank[rows, idx] = np.arange(1, idx.shape[1] + 1, dtype=np.float32)
+        cand |= rank[:, :n_items] < MISSING_RANK
+        scores.append(np.asarray(gen.score(user_rows), dtype=np.float32))
+        ranks.append(rank[:, :n_items])
+    return cand, scores, ranks, dict(lists)
+
+
 def candidate_features(
     stats: SequenceStats,
     generators: Mapping[str, Generator],
@@ -188,14 +210,19 @@ def candidate_features(
     n_items: int,
     depth: int,
     mask: sp.csr_matrix | None,
+    given: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """(pos, items, X, lists) for a batch of warm user rows; see ``ranker.generator_candidates``.
 
     ``pos`` indexes ``user_rows`` (non-decreasing), ``X`` has ``feature_names(generators)``
     columns, ``lists`` are the generators' fusion inputs (so rank fusion can be compared on
-    the very same generator outputs). Masked cells are never candidates.
+    the very same generator outputs). Masked cells are never candidates. ``given`` = those
+    lists already selected (same generators, rows and mask; ``listed_candidates``).
     """
-    cand, scores, ranks, lists = generator_candidates(generators, user_rows, n_items, depth, mask)
+    if given is None:
+        cand, scores, ranks, lists = generator_candidates(generators, user_rows, n_items, depth, mask)
+    else:
+        cand, scores, ranks, lists = listed_candidates(generators, user_rows, n_items, given)
     pos, items = np.nonzero(cand)
     cols = []
     n_lists = np.zeros(len(pos), dtype=np.float32)
@@ -248,15 +275,26 @@ def phase_candidates(
     rows: np.ndarray,
     depth: int = 100,
     batch: int = 1024,
+    lists: Mapping[str, np.ndarray] | None = None,
 ) -> PhaseCandidates:
-    """``candidate_features`` over all ``rows`` in batches; each user's fit items are masked."""
+    """``candidate_features`` over all ``rows`` in batches; each user's fit items are masked.
+
+    ``lists``: every generator's top-``depth`` fusion input per ``rows`` entry, when the caller
+    already selected them with the same generators and the same mask (``data.seen``); they are
+    then used as the candidates instead of being selected again.
+    """
+    if lists is not None:
+        shape = (len(rows), min(depth, data.n_items))  # what top_k would have selected
+        bad = [n for n in generators if n not in lists or lists[n].shape != shape]
+        if bad:
+            raise ValueError(f"given lists for {bad} are missing or not {shape[0]} x {shape[1]}")
     parts = []
     for start in range(0, len(rows), batch):
         chunk = rows[start : start + batch]
-        pos, items, X, lists = candidate_features(
-            stats, generators, chunk, data.n_items, depth, data.seen(chunk)
-        )
-        parts.append((pos + start, items, X, lists))
+        given = None if lists is None else {n: lists[n][start : start + batch] for n in generators}
+        mask = data.seen(chunk) if given is None else None
+        pos, items, X, lists_ = candidate_features(stats, generators, chunk, data.n_items, depth, mask, given)
+        parts.append((pos + start, items, X, lists_))
     if not parts:
         raise ValueError("no users to rank")
     return PhaseCandidates(
@@ -374,6 +412,8 @@ def leave_one_out_ranker(
     log: Callable[[str], None] = print,
     grid: list[dict[str, Any]] | None = None,
     max_rounds: int = 600,
+    valid_lists: Mapping[str, np.ndarray] | None = None,
+    test_lists: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """Choose the ranker on validation, then rank the test phase once (top 20 per test user).
 
@@ -388,22 +428,35 @@ def leave_one_out_ranker(
     validation targets; the best by validation NDCG@10 is retrained on the validation
     targets (same setting and rounds) and ranks the test candidates. Nothing reads the test
     truth here.
+
+    ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` already
+    selected from ``valid_generators`` / ``test_generators`` (masked with each phase's
+    ``data.seen``); given, they are the candidates and are not selected again.
+
+    The inner generators are refitted even where the validation-phase ones look reusable: those
+    were fitted on the events that include each inner target (the third-to-last item), so the
+    training examples would show generators that had seen their positive — which neither the
+    validation nor the test candidates ever do.
     """
     if valid.truth is None:
         raise ValueError("the validation phase needs its relevant items to choose the ranker")
     names = feature_names(makers)
     inner, target = drop_last(valid.data)
-    t = time.perf_counter()
+    clock = _Clock()
     inner_gens = {name: make().fit(inner) for name, make in makers.items()}
-    info: dict[str, Any] = {"inner_fit_s": time.perf_counter() - t, "search": []}
+    info: dict[str, Any] = {"inner_fit_s": clock.lap("inner_fit"), "search": []}
     inner_pc = phase_candidates(inner, sequence_stats(inner, attrs), inner_gens, valid.rows)
     del inner_gens
     train = labelled(inner_pc, target[valid.rows])
     del inner_pc
-    valid_pc = phase_candidates(valid.data, sequence_stats(valid.data, attrs), valid_generators, valid.rows)
+    clock.lap("inner_candidates")
+    valid_pc = phase_candidates(
+        valid.data, sequence_stats(valid.data, attrs), valid_generators, valid.rows, lists=valid_lists
+    )
     check = labelled(valid_pc, one_target(valid.truth)[: len(valid.rows)])
     share = len(check[2]) / max(len(valid.rows), 1)
     del valid_pc
+    clock.lap("valid_candidates")
     if not len(train[2]) or not len(check[2]):
         info["skipped"] = "no user's next item is among the candidates: nothing to train or choose on"
         return info, None
@@ -419,10 +472,33 @@ def leave_one_out_ranker(
             best = (value, params, model.rounds)
     info.update({"params": best[1], "rounds": best[2], "valid_ndcg@10": best[0], "valid_candidate_recall": share,
                  "train_groups": len(train[2]), "valid_groups": len(check[2])})  # fmt: skip
+    clock.lap("search")
     t = time.perf_counter()
     final = LooRanker(names, params=best[1], rounds=best[2]).fit(check)
-    test_pc = phase_candidates(test.data, sequence_stats(test.data, attrs), test_generators, test.rows)
+    clock.lap("final_fit")
+    test_pc = phase_candidates(
+        test.data, sequence_stats(test.data, attrs), test_generators, test.rows, lists=test_lists
+    )
+    clock.lap("test_candidates")
     top = final.top(test_pc, test.data.n_items, 20)
+    clock.lap("test_rank")
     info["test_fit_rank_s"] = time.perf_counter() - t
     info["importance_gain"] = dict(list(final.importance().items())[:15])
+    info["stages"] = clock.stages
     return info, top
+
+
+class _Clock:
+    """Wall and CPU seconds (``process_time``: every thread of the process) per stage: on a
+    shared box the wall time says little, the CPU time is what the budget is judged by."""
+
+    def __init__(self) -> None:
+        self.stages: dict[str, dict[str, float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str) -> float:
+        """Record the stage that ends now; returns its wall seconds."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.stages[name] = {"wall_s": round(wall - self._wall, 2), "cpu_s": round(cpu - self._cpu, 2)}
+        self._wall, self._cpu = wall, cpu
+        return self.stages[name]["wall_s"]
