@@ -184,11 +184,10 @@ def _attribute_features(
 def listed_candidates(
     generators: Mapping[str, Generator], user_rows: np.ndarray, n_items: int, lists: Mapping[str, np.ndarray]
 ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray], dict[str, np.ndarray]]:
-    """``ranker.generator_candidates`` when each generator's top-depth list (fusion input, -1 =
-    empty slot) is already known: ``evaluate recs`` selected it for the fusion, and that
-    selection (``top_k``) was 10.2 of the step's 11.8 s in a profile (2026-12-04). The dense
-    scores are still computed (the score feature reads them outside a generator's own list);
-    no mask is applied to them, as a masked cell is in no list and so never a candidate."""
+    """``ranker.generator_candidates`` given each generator's top-depth fusion input (-1 = empty
+    slot), which ``evaluate recs`` selected already: that ``top_k`` was 10.2 of the step's 11.8 s
+    (2026-12-04). Dense scores are still computed (the score feature reads them outside the
+    generator's own list), unmasked: a masked cell is in no list, so never a candidate."""
     n = len(user_rows)
     rows = np.arange(n)[:, None]
     cand = np.zeros((n, n_items), dtype=bool)
@@ -429,9 +428,8 @@ def leave_one_out_ranker(
     targets (same setting and rounds) and ranks the test candidates. Nothing reads the test
     truth here.
 
-    ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` already
-    selected from ``valid_generators`` / ``test_generators`` (masked with each phase's
-    ``data.seen``); given, they are the candidates and are not selected again.
+    ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` selected from
+    those generators (masked with ``data.seen``); given, they are the candidates as they are.
 
     The inner generators are refitted even where the validation-phase ones look reusable: those
     were fitted on the events that include each inner target (the third-to-last item), so the
@@ -489,8 +487,7 @@ def leave_one_out_ranker(
 
 
 class _Clock:
-    """Wall and CPU seconds (``process_time``: every thread of the process) per stage: on a
-    shared box the wall time says little, the CPU time is what the budget is judged by."""
+    """Wall and CPU seconds (all threads) per stage: on a shared box CPU is what the budget reads."""
 
     def __init__(self) -> None:
         self.stages: dict[str, dict[str, float]] = {}
