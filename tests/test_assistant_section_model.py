@@ -32,7 +32,7 @@ def test_pieces_are_every_heading_sentence_and_question_phrase_of_every_section(
 
 
 def test_the_section_model_orders_what_bm25_matched_and_keeps_its_scores(sections, monkeypatch) -> None:
-    idx = PolicyIndex(sections)
+    idx = PolicyIndex(sections, dense=False)  # the section model alone beside BM25
     text = "是不是可以用PayPal付款"  # "付款" is also in the failed-payment section's body
     monkeypatch.setattr(policy, "SECTION_MODEL_WEIGHT", 0.0)
     alone = idx._search(text)

@@ -23,7 +23,7 @@ def _best(policy: PolicyIndex, texts: list[str]) -> float:
     for t in texts:
         hits = policy.search(t, None, k=1)
         best = max([best, *(sc for _, sc in hits)])
-    policy._memo.cache_clear()  # the seed's texts are no turn's: keep the memo for turns
+    policy.clear_memo()  # the seed's texts are no turn's: keep the memo for turns
     return best
 
 

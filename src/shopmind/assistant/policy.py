@@ -18,7 +18,9 @@ docs/BENCHMARKS.md. ``BM25Baseline`` (bm25s defaults, no stemming) is reported b
 The sections BM25 matched are then ordered by BM25 (relative to the best) plus the probability of
 ``section_model`` — a classifier trained on the sections' own sentences, headings and question
 phrases (no labelled questions): it knows which words *define* a section, where BM25 also counts
-words a section merely mentions (round 6: dev Recall@1 0.894 -> 0.917). The BM25 scores are kept.
+words a section merely mentions (round 6: dev Recall@1 0.894 -> 0.917) — plus, weighted by
+``DENSE_WEIGHT``, the z-scored cosine of a multilingual sentence encoder (``policy_dense``: a
+shopper's everyday words that share no term with the section's; round 7). The BM25 scores are kept.
 
 bm25s (Lucene BM25) is used rather than hand-written scoring: a small, well-kept library (numpy
 + scipy) that is also the baseline, so the two rankings differ only by their tokens.
@@ -33,6 +35,7 @@ from collections.abc import Sequence
 
 from shopmind.assistant.knowledge import Section
 from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.policy_dense import DenseSections, EncodeMany
 from shopmind.assistant.section_model import SectionModel
 
 #: intent -> policy topics it may cite
@@ -69,6 +72,9 @@ CONCEPT_TOKENS = 2
 #: Recall@1 0.894 (0) / 0.912 (0.5) / 0.917 (1.0) / 0.921 (1.5) / 0.907 (2) / 0.875 (5); 1.0 is
 #: the middle of the plateau.
 SECTION_MODEL_WEIGHT = 1.0
+#: weight of the dense z-score (``policy_dense``) in the same ordering (0: no encoder is loaded).
+#: Chosen on the dev sets (main, held-out-1..6), see docs/BENCHMARKS.md round 7.
+DENSE_WEIGHT = 0.2
 
 
 def policy_tokens(text: str, concepts: Sequence[str] | None = None) -> list[str]:
@@ -146,7 +152,10 @@ class _BM25:
 class PolicyIndex:
     """Sections indexed once; ``search`` returns (section id, BM25 score), best first."""
 
-    def __init__(self, sections: Sequence[Section]) -> None:
+    def __init__(
+        self, sections: Sequence[Section], dense: bool = True, encode: EncodeMany | None = None
+    ) -> None:
+        """``dense``: also order by the sentence encoder (``encode``, default mUSE v3)."""
         self.sections = {s.id: s for s in sections}
         self.empty = not sections  # a shop without policy documents: every lookup finds nothing
         self._by_topic: dict[str, set[str]] = {}
@@ -154,7 +163,15 @@ class PolicyIndex:
             self._by_topic.setdefault(s.topic, set()).add(s.id)
         self.bm25 = None if self.empty else _BM25(sections, policy_tokens, section_tokens)
         self.model = None if self.empty else SectionModel(sections)
+        use_dense = dense and DENSE_WEIGHT > 0 and len(sections) >= 2
+        self.dense = DenseSections(sections, encode) if use_dense else None
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
+
+    def clear_memo(self) -> None:
+        """Forget memoised searches and encodings (a benchmark's turn retrieves afresh)."""
+        self._memo.cache_clear()
+        if self.dense is not None:
+            self.dense.zscores.cache_clear()
 
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
@@ -167,7 +184,17 @@ class PolicyIndex:
         hits = self.bm25.rank(text, len(self.sections))
         if hits and self.model is not None:  # order by BM25 (relative to the best) + the section model
             top, prob = hits[0][1], self.model.probabilities(text)
-            hits.sort(key=lambda h: -(h[1] / top + SECTION_MODEL_WEIGHT * prob.get(h[0], 0.0)))
+            # + the encoder's z-score, only where there is an order to choose (2+ sections matched)
+            z = self.dense.zscores(text) if self.dense is not None and len(hits) > 1 else {}
+            hits.sort(
+                key=lambda h: (
+                    -(
+                        h[1] / top
+                        + SECTION_MODEL_WEIGHT * prob.get(h[0], 0.0)
+                        + DENSE_WEIGHT * z.get(h[0], 0.0)
+                    )
+                )
+            )
         if topics:
             allowed = {sid for t in topics for sid in self._by_topic.get(t, ())}
             hits = [h for h in hits if h[0] in allowed]
