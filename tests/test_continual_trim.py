@@ -5,25 +5,16 @@ update that re-trims only the rows its events touched equals trimming the whole 
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import polars as pl
-import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopmind.config import GateConfig
-from shopmind.data.adapters import get_adapter
+from continual_util import groceries_events
 from shopmind.learn.merge import retrim_rows, top_per_row, update_top
 from shopmind.learn.recs import BehaviourModels, LearnConfig
-from shopmind.quality.gate import run_gate
 from shopmind.recommend.itemknn import keep_top_per_row
-
-DATA = Path(os.environ.get("SHOPMIND_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-GROCERIES = DATA / "groceries"
 
 
 @st.composite
@@ -79,12 +70,7 @@ def test_retrim_rows_equals_a_full_trim(before: sp.csr_matrix, change: sp.csr_ma
 def test_update_retrims_only_touched_rows_and_equals_a_full_trim() -> None:
     """The warm update's neighbours (only rows its events changed re-trimmed) equal trimming
     its whole pair matrix, and equal a refit's neighbours (same pairs up to rounding)."""
-    if not GROCERIES.exists():
-        pytest.skip(f"{GROCERIES} not present")
-    gate = run_gate(get_adapter("groceries").load(GROCERIES), GateConfig(), None)
-    ev = gate.tables["events"].accepted.with_columns(
-        pl.col("user_id").cast(pl.Utf8), pl.col("item_id").cast(pl.Utf8)
-    )
+    ev = groceries_events()
     t = ev["timestamp"]
     cut = t.min() + (t.max() - t.min()) * 0.9
     cfg = LearnConfig(warm_iterations=0, als={"factors": 8, "regularization": 0.05, "iterations": 1})

@@ -27,17 +27,35 @@ def _loss(model: object, counts: sp.csr_matrix, rows: np.ndarray) -> float:
     return float((conf * ((dense > 0) - x @ y.T) ** 2).sum())
 
 
+def _pair(counts: sp.csr_matrix, alpha: float, iterations: int) -> tuple[ALS, ALS]:
+    """Two ALS models starting from the same factors (2 sweeps fitted on ``counts``): the first
+    then fitted ``iterations`` more sweeps by ``implicit`` (it keeps factors it already has)."""
+    start = ALS(factors=8, regularization=0.1, iterations=2, alpha=alpha, seed=3).fit(_data(counts))
+    u0, i0 = np.array(start.model.user_factors), np.array(start.model.item_factors)
+    ref, ours = (ALS(factors=8, regularization=0.1, iterations=iterations, alpha=alpha, seed=3) for _ in "ab")
+    for m in (ref, ours):
+        m.model.user_factors, m.model.item_factors = u0.copy(), i0.copy()
+    ref.fit(_data(counts))
+    return ref, ours
+
+
 @pytest.mark.parametrize("alpha", [1.0, 2.0])
 def test_all_rows_equal_implicits_sweeps(alpha: float) -> None:
     counts = _counts(0)
-    start = ALS(factors=8, regularization=0.1, iterations=2, alpha=alpha, seed=3).fit(_data(counts))
-    u0, i0 = np.array(start.model.user_factors), np.array(start.model.item_factors)
-    ref = ALS(factors=8, regularization=0.1, iterations=3, alpha=alpha, seed=3)
-    ref.model.user_factors, ref.model.item_factors = u0.copy(), i0.copy()
-    ref.fit(_data(counts))  # implicit keeps factors it already has: 3 sweeps from (u0, i0)
-    ours = ALS(factors=8, regularization=0.1, iterations=3, alpha=alpha, seed=3)
-    ours.model.user_factors, ours.model.item_factors = u0.copy(), i0.copy()
+    ref, ours = _pair(counts, alpha, 3)
     refine_touched(ours.model, counts, np.arange(120), np.arange(80), sweeps=3)
+    np.testing.assert_allclose(ours.model.user_factors, ref.model.user_factors, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.model.item_factors, ref.model.item_factors, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_full_sweeps_equal_implicits_sweeps(alpha: float) -> None:
+    """``full_sweeps`` (every row in place, the matrices built once) = ``implicit``'s ``fit``."""
+    counts = _counts(4)
+    ref, ours = _pair(counts, alpha, 2)
+    u0 = np.array(ours.model.user_factors)
+    refine_touched(ours.model, counts, np.arange(0), np.arange(0), sweeps=0, full_sweeps=2)
+    assert np.abs(ours.model.user_factors - u0).max() > 1e-3  # it did move
     np.testing.assert_allclose(ours.model.user_factors, ref.model.user_factors, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.model.item_factors, ref.model.item_factors, rtol=1e-5, atol=1e-6)
 
@@ -100,3 +118,24 @@ def test_then_users_resolves_the_other_customers_too() -> None:
     moved = np.abs(np.asarray(als.model.user_factors) - u0).max(axis=1)
     others = np.setdiff1d(np.arange(120), users)
     assert (moved[others] > 0).mean() > 0.9  # customers who bought one of the moved items
+
+
+def test_items_none_solves_every_item_after_the_touched_users() -> None:
+    """``items=None``: the item half-step covers every item (the same as listing them all), so
+    items without new events move with their buyers; untouched customers still keep theirs."""
+    counts = _counts(5)
+    fitted = ALS(factors=8, regularization=0.1, iterations=4, seed=5).fit(_data(counts))
+    u0, i0 = np.array(fitted.model.user_factors), np.array(fitted.model.item_factors)
+    dense = counts.toarray()
+    dense[:10, :20] += 1.0  # new events for 10 customers on 20 items
+    merged = sp.csr_matrix(dense)
+    users = np.arange(10)
+    runs = []
+    for items in (None, np.arange(80)):
+        als = ALS(factors=8, regularization=0.1, iterations=4, seed=5)
+        als.model.user_factors, als.model.item_factors = u0.copy(), i0.copy()
+        refine_touched(als.model, merged, users, items, sweeps=1)
+        runs.append((np.asarray(als.model.user_factors), np.asarray(als.model.item_factors)))
+    np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(runs[0][0][10:], u0[10:])
+    assert np.abs(runs[0][1][20:] - i0[20:]).max(axis=1).min() > 0  # items without new events moved

@@ -9,8 +9,9 @@ nothing) built from the events since the last fit:
 
 - interactions: only the new events are indexed, then merged (``merge.py``);
 - co-visitation: the pair weights the new events create — with each other and with each
-  user's last ``window`` old events — are added to the old matrix (exactly what a refit
-  would count, tested), then the neighbours of the items whose pair weights changed are
+  user's last ``window`` old events — are added to the old matrix, kept as unrounded float64
+  sums (``CoVisitation.pair_sums``), so the pairs and the neighbours equal a refit's bit for
+  bit (tested; rounded float32 sums were an ulp off and flipped ties at the 100th neighbour), then the neighbours of the items whose pair weights changed are
   re-trimmed from their old neighbours and their new pairs only (``update_top``: exact,
   since pair weights only grow; the other rows are copied: they cannot change);
 - ALS: the old user and item factors (new users and items appended with implicit's own
@@ -71,8 +72,16 @@ class LearnConfig:
     #: months (m = 1, 2; reported months 3..10 not used): Recall@20 0.997x a refit at 17 %
     #: of its CPU, vs 3 full sweeps 0.994x at 27 % (docs/BENCHMARKS.md, issue 12 item 3)
     warm_touched: int = 1
+    #: conjugate-gradient steps per half-step of those rounds (``implicit``'s sweeps use 3)
+    warm_cg_steps: int = 3
     #: after those rounds, one more half-step for every user (not only those with new events)
     warm_all_users: bool = False
+    #: after those rounds, one more half-step for the users with new events (against the
+    #: items as the rounds left them)
+    warm_users_again: bool = False
+    #: the rounds' item half-step re-solves every item, not only those with new events (an
+    #: item without new events still has buyers whose factors the user step just moved)
+    warm_all_items: bool = False
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
     warm_iterations: int = 0
@@ -108,7 +117,7 @@ class BehaviourModels:
         data = Interactions.from_events(events, items=items, weights=cfg.event_weights)
         t_data = time.perf_counter() - t
         cv = CoVisitation(**cfg.covisit)
-        pairs = cv.pair_matrix(data)
+        pairs = cv.pair_sums(data)  # float64, kept unrounded so updates add to it exactly
         cv.data, cv.neighbours_matrix = data, top_per_row(pairs, cv.neighbours)
         gens: dict[str, Generator] = {
             "covisit": cv,
@@ -131,9 +140,10 @@ class BehaviourModels:
         old_cv: CoVisitation = self.generators["covisit"]  # type: ignore[assignment]
         cv = CoVisitation(**cfg.covisit)
         with_new, tail_only = boundary(self.data, add, cv.window)
-        delta = cv.pair_matrix(with_new).astype(np.float64) - cv.pair_matrix(tail_only).astype(np.float64)
+        delta = (cv.pair_sums(with_new) - cv.pair_sums(tail_only)).tocsr()
+        delta.eliminate_zeros()
         n = data.n_items
-        pairs = (grow(self.pairs, (n, n)).astype(np.float64) + delta).astype(np.float32).tocsr()
+        pairs = (grow(self.pairs, (n, n)).astype(np.float64) + delta).tocsr()
         pairs.eliminate_zeros()
         cv.data = data
         cv.neighbours_matrix = update_top(old_cv.neighbours_matrix, pairs, delta, old_cv.neighbours)
@@ -171,14 +181,21 @@ class BehaviourModels:
         model.item_factors = grown(old.item_factors, data.n_items)  # type: ignore[attr-defined]
         als.data = data
         rounds = int(getattr(self.cfg, "warm_touched", 0))
-        if rounds > 0:
-            users, items = touched_rows(add.matrix)
-            every = np.arange(data.n_users) if getattr(self.cfg, "warm_all_users", False) else None
-            refine_touched(model, data.matrix, users, items, rounds, then_users=every)
-        if self.cfg.warm_iterations > 0:
-            model.iterations = self.cfg.warm_iterations  # type: ignore[attr-defined]
-            als.fit(data)
-            model.iterations = int(self.cfg.als.get("iterations", 15))  # type: ignore[attr-defined]
+        users, items = touched_rows(add.matrix)
+        then = users if getattr(self.cfg, "warm_users_again", False) else None
+        if getattr(self.cfg, "warm_all_users", False):
+            then = np.arange(data.n_users)
+        steps = int(getattr(self.cfg, "warm_cg_steps", 3))
+        refine_touched(
+            model,
+            data.matrix,
+            users,
+            None if getattr(self.cfg, "warm_all_items", False) else items,
+            rounds,
+            cg_steps=steps,
+            then_users=then if rounds > 0 else None,
+            full_sweeps=int(self.cfg.warm_iterations),
+        )
         return als
 
     # ------------------------------------------------------------------ scoring
@@ -283,7 +300,12 @@ def paired_difference(a: dict[str, float], b: dict[str, float]) -> dict[str, flo
     """Mean and standard error of new (``b``) - old (``a``) per-customer Recall@20 over the
     held-out customers both models know (``BehaviourModels.per_user``)."""
     common = [u for u in a if u in b]
-    d = np.array([b[u] - a[u] for u in common], dtype=np.float64)
+    return paired_stats(np.array([b[u] - a[u] for u in common], dtype=np.float64))
+
+
+def paired_stats(d: np.ndarray) -> dict[str, float]:
+    """Mean, standard error and count of per-customer differences ``d``."""
+    d = np.asarray(d, dtype=np.float64)
     se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("inf")
     return {"mean": float(d.mean()) if len(d) else 0.0, "se": se, "customers": float(len(d))}
 

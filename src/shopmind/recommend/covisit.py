@@ -70,7 +70,13 @@ class CoVisitation(Recommends):
         self.neighbours_matrix: sp.csr_matrix = sp.csr_matrix((0, 0))
 
     def pair_matrix(self, data: Interactions) -> sp.csr_matrix:
-        """The full (untrimmed) item x item co-visitation weights."""
+        """The full (untrimmed) item x item co-visitation weights (float32)."""
+        return self.pair_sums(data).astype(np.float32)
+
+    def pair_sums(self, data: Interactions) -> sp.csr_matrix:
+        """``pair_matrix`` before its one rounding: float64 sums of float32 terms (exact while a
+        total's terms span less than ~2^29 in size, as with the defaults), so a sum of parts
+        (a warm update's old pairs + new pairs) rounds to the same float32 as the whole."""
         items, times, sess, w = data.seq_items, data.seq_times, data.seq_sessions, data.seq_weights
         user = np.repeat(np.arange(data.n_users), np.diff(data.seq_indptr))
         rows, cols, vals = [], [], []
@@ -90,7 +96,7 @@ class CoVisitation(Recommends):
             vals += [weight * self.forward_weight, weight * self.backward_weight]
         n = data.n_items
         if not rows:
-            return sp.csr_matrix((n, n), dtype=np.float32)
+            return sp.csr_matrix((n, n), dtype=np.float64)
         # each term is a float32 value; summed in float64 (exact for these values) and rounded
         # once, so a total does not depend on scipy's summation order: summed in float32, equal
         # totals came out an ulp apart and exact ties were ordered by rounding noise
@@ -102,7 +108,7 @@ class CoVisitation(Recommends):
             shape=(n, n),
         )
         m.sum_duplicates()
-        return m.astype(np.float32)
+        return m
 
     def fit(self, data: Interactions) -> Self:
         self.data = data
