@@ -19,7 +19,7 @@ difference, which is always recorded) is run and its decision recorded.
 Purchases only (quantity > 0, invoice not 'C...'), accepted by the quality gate. Month = UTC
 calendar month; month 1 = 2010-12.
 
-    python bench/continual_recs.py [--first 3 --last 10 --warm-touched 1 --warm-iterations 0]
+    python bench/continual_recs.py [--first 3 --last 10 --warm-touched 1 --warm-iterations 1 --full-seeds 2 --repeats 3]
 
 Settings are chosen on ``--first 1 --last 2`` (test months 2011-02, 2011-03), never on 3..10.
 """

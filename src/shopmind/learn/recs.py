@@ -68,9 +68,12 @@ class LearnConfig:
     event_weights: dict[str, float] = field(default_factory=lambda: dict(EVENT_WEIGHTS))
     #: rounds of conjugate-gradient half-steps for only the users and then the items with
     #: new events (against everyone's current factors): the part of the model the events
-    #: move (``warm_als.py``). 1 round, no full sweep: chosen on the replay's validation
-    #: months (m = 1, 2; reported months 3..10 not used): Recall@20 0.997x a refit at 17 %
-    #: of its CPU, vs 3 full sweeps 0.994x at 27 % (docs/BENCHMARKS.md, issue 12 item 3)
+    #: move (``warm_als.py``). 1 round, then 1 full sweep (``warm_iterations``): chosen on
+    #: the replay's validation months (m = 1, 2; reported months 3..10 not used). The fused
+    #: Recall@20 cannot tell the schedules apart there (warm - refit mean -0.0002..-0.0005
+    #: ± 0.0014), ALS alone can: it is the one generator a warm update does not reproduce
+    #: exactly, and 1 round alone leaves it 0.0055 below the refits, 1 round + 1 sweep 0.0015,
+    #: at 19.4 % of a refit's CPU (docs/BENCHMARKS.md, issue 12 item 3)
     warm_touched: int = 1
     #: conjugate-gradient steps per half-step of those rounds (``implicit``'s sweeps use 3)
     warm_cg_steps: int = 3
@@ -84,7 +87,7 @@ class LearnConfig:
     warm_all_items: bool = False
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
-    warm_iterations: int = 0
+    warm_iterations: int = 1
     #: largest relative loss of the check metric an update may have on the held-out data
     tolerance: float = 0.01
     #: > 0: the loss must also exceed this many standard errors of the paired per-customer
