@@ -53,7 +53,7 @@ def test_the_encoder_reorders_sections_bm25_matched_and_keeps_their_scores(secti
     assert a == b  # same sections, same BM25 scores: only the order may differ
     assert dense.search(text, None, k=1)[0][0] == "shipping-times"
     dense.clear_memo()
-    assert dense.dense.zscores.cache_info().currsize == 0
+    assert dense.dense._cosines.cache_info().currsize == 0
 
 
 def test_dev_questions_bm25_and_the_section_model_misplaced_reach_their_section(sections) -> None:
@@ -66,3 +66,23 @@ def test_dev_questions_bm25_and_the_section_model_misplaced_reach_their_section(
     ):
         assert lexical.search(text, None, k=1)[0][0] != want
         assert dense.search(text, None, k=1)[0][0] == want
+
+
+def test_dense_sure_is_the_nearest_any_hand_off_seed_utterance_comes_and_gates_sure_sections(
+    sections,
+) -> None:
+    from shopmind.assistant.levels import HANDOFF_INTENTS, dense_sure, sure_section
+    from shopmind.assistant.seed import SEED
+
+    idx = PolicyIndex(sections)
+    level = dense_sure(idx)
+    seed = [t for k in HANDOFF_INTENTS for t in SEED[k]]
+    assert level == max(idx.dense.best(t)[1] for t in seed) and 0.0 < level < 1.0
+    assert dense_sure(PolicyIndex(sections, dense=False)) == float("inf")
+    text = "the card payment failed at the last step, is my order lost?"
+    near = idx.dense.best(text)
+    top = idx.search(text, None)[0][0]
+    # the BM25 level out of reach: the encoder's level alone decides, at the nearest cosine
+    assert sure_section(idx, float("inf"), text, near[1] - 1e-6) == top
+    assert sure_section(idx, float("inf"), text, near[1]) is None
+    assert sure_section(idx, float("inf"), text) is None  # no encoder level: as before

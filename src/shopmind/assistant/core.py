@@ -35,7 +35,7 @@ from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
-from shopmind.assistant.levels import policy_floor, policy_sure, sure_section
+from shopmind.assistant.levels import dense_sure, policy_floor, policy_sure, sure_section
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
@@ -140,6 +140,7 @@ class Assistant:
         self.policy = PolicyIndex(sections)
         self.policy_floor = policy_floor(self.policy)
         self.policy_sure = policy_sure(self.policy)
+        self.dense_sure = dense_sure(self.policy)
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
@@ -232,7 +233,7 @@ class Assistant:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
         sure = None  # a message naming no order or product: its section may answer it
         if conf < self.threshold and not (slots.order_id or slots.product_ids or follow_up):
-            sure = sure_section(self.policy, self.policy_sure, ask)
+            sure = sure_section(self.policy, self.policy_sure, ask, self.dense_sure)
         if sure:  # unsure reading, but a section matches as no hand-off message of the seed does
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent in ("complaint", "out_of_scope"):

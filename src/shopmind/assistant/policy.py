@@ -171,7 +171,7 @@ class PolicyIndex:
         """Forget memoised searches and encodings (a benchmark's turn retrieves afresh)."""
         self._memo.cache_clear()
         if self.dense is not None:
-            self.dense.zscores.cache_clear()
+            self.dense.cache_clear()
 
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""

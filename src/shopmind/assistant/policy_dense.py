@@ -51,7 +51,8 @@ def _default_encoder() -> EncodeMany:
 
 
 class DenseSections:
-    """``zscores(text)`` -> {section id: z-score of its best passage cosine over all sections}."""
+    """``zscores(text)`` -> {section id: z-score of its best passage cosine over all sections};
+    ``best(text)`` -> the nearest section and its raw cosine (``levels.dense_sure`` reads it)."""
 
     def __init__(self, sections: Sequence[Section], encode: EncodeMany | None = None) -> None:
         self.encode = encode or _default_encoder()
@@ -62,14 +63,31 @@ class DenseSections:
         # one (passages x sections) mask: a section's score is the max over its own passages
         self._vecs = vecs
         self._mask = np.array([[o == sid for sid in self.ids] for o in owner], dtype=bool)
-        self.zscores = functools.lru_cache(maxsize=1024)(self._zscores)
+        self._cosines = functools.lru_cache(maxsize=1024)(self._section_cosines)
 
-    def _zscores(self, text: str) -> dict[str, float]:
-        if len(self.ids) < 2 or not text.strip():
-            return {}
+    def _section_cosines(self, text: str) -> np.ndarray | None:
+        """Each section's best passage cosine for ``text`` (one encoding per distinct text)."""
+        if not self.ids or not text.strip():
+            return None
         q = _normalised(self.encode([text]))[0]
         sims = self._vecs @ q
-        best = np.where(self._mask, sims[:, None], -np.inf).max(axis=0)
+        return np.where(self._mask, sims[:, None], -np.inf).max(axis=0)
+
+    def cache_clear(self) -> None:
+        self._cosines.cache_clear()
+
+    def best(self, text: str) -> tuple[str, float] | None:
+        """The section whose passage is nearest to ``text`` and that cosine (None: empty text)."""
+        best = self._cosines(text)
+        if best is None:
+            return None
+        i = int(best.argmax())
+        return self.ids[i], float(best[i])
+
+    def zscores(self, text: str) -> dict[str, float]:
+        best = self._cosines(text)
+        if best is None or len(self.ids) < 2:
+            return {}
         sd = float(best.std())
         if sd <= 1e-9:
             return {}
