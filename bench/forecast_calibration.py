@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from forecast_sample import bench_models
 from shopmind.forecast import calibrate, counts
 from shopmind.forecast.ensemble import demand_class, pool
 from shopmind.forecast.evaluate import _eligible, load_panel
-from shopmind.forecast.models import make_models
 from shopmind.forecast.series import Panel
 
 LEVELS = (80, 95)
@@ -50,6 +50,12 @@ def main() -> None:
     ap.add_argument(
         "--seasonal", type=int, default=364, help="periods back for the same-season cut (0: none)"
     )
+    ap.add_argument(
+        "--calib-windows",
+        default="2",
+        help="comma-separated numbers of windows before each cut to calibrate on (class cells, conformal "
+        "rule), reported side by side as windows_<n>_<level>; the scheme table uses the first",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_calibration.json"))
     a = ap.parse_args()
     panel, _ = load_panel(a.format, a.path, a.grain)
@@ -62,22 +68,40 @@ def main() -> None:
     cuts = [("recent", train.T - k * h) for k in range(1, a.recent + 1)]
     if a.seasonal:
         cuts.append(("same season a year back", first_cut - a.seasonal))
-    models = make_models(a.model.split(","))
+    models = bench_models(a.model.split(","))
+    n_cal = [int(x) for x in a.calib_windows.split(",")]
 
     def forecast(part: Panel) -> np.ndarray:
         return pool([m.forecast(part, h) for m in models], "median")
 
     out = []
     for kind, end in cuts:
-        if end - 2 * h < 2 * panel.season + h:
-            print(f"{kind}: cut {end} leaves too little history for 2 calibration windows; skipped")
+        most = max(n_cal)
+        if end - most * h < 2 * panel.season + h:
+            print(f"{kind}: cut {end} leaves too little history for {most} calibration windows; skipped")
             continue
-        fc = {e: forecast(train.cut(e)) for e in (end - 2 * h, end - h, end)}
+        fc = {e: forecast(train.cut(e)) for e in [end - k * h for k in range(most, 0, -1)] + [end]}
         act = {e: train.y[:, e : e + h] for e in fc}
         classes = demand_class(train.cut(end))
         volume = calibrate.volume_group(train.cut(end))
-        calib_p, calib_a = [fc[end - 2 * h], fc[end - h]], [act[end - 2 * h], act[end - h]]
         row = {"kind": kind, "cut": str(train.dates[end]), "pit": {}}
+        for n in n_cal:  # the n windows just before the cut, oldest first (as the inner backtest orders them)
+            cuts_n = [end - k * h for k in range(n, 0, -1)]
+            _, _, alphas = calibrate.scheme_intervals(
+                fc[end],
+                [fc[e] for e in cuts_n],
+                [act[e] for e in cuts_n],
+                classes,
+                volume,
+                LEVELS,
+                1,
+                "class",
+            )
+            for lv in LEVELS:
+                cov = counts.pit_coverage(act[end], fc[end], alphas[lv], (lv,), seed=1)[f"pit_{lv}"]
+                row["pit"][f"windows_{n}_{lv}"] = float(np.nanmean(cov))
+        first = [end - k * h for k in range(n_cal[0], 0, -1)]
+        calib_p, calib_a = [fc[e] for e in first], [act[e] for e in first]
         for rule in counts.RULES:
             _, _, alphas = counts.calibrated_intervals(fc[end], classes, calib_p, calib_a, LEVELS, 1, rule)
             for lv in LEVELS:
@@ -99,6 +123,15 @@ def main() -> None:
             flush=True,
         )
     summary = {}
+    for n in n_cal:
+        err = [abs(r["pit"][f"windows_{n}_{lv}"] - lv / 100) for r in out for lv in LEVELS]
+        summary[f"windows_{n}"] = {
+            "mean_abs_gap": float(np.mean(err)) if err else float("nan"),
+            "max_abs_gap": max(err) if err else float("nan"),
+        }
+        print(
+            f"{n} calibration windows: mean |PIT coverage - nominal| {summary[f'windows_{n}']['mean_abs_gap']:.4f}"
+        )
     for scheme in calibrate.SCHEMES:
         err = [abs(r["pit"][f"{scheme}_{lv}"] - lv / 100) for r in out for lv in LEVELS]
         worst = max(err) if err else float("nan")
@@ -112,6 +145,7 @@ def main() -> None:
             {
                 "series": int(train.n),
                 "model": a.model,
+                "calib_windows": n_cal,
                 "grain": a.grain,
                 "horizon": h,
                 "cuts": out,

@@ -12,7 +12,34 @@ from pathlib import Path
 import numpy as np
 
 from shopmind.forecast.evaluate import _eligible, load_panels
+from shopmind.forecast.gbm import GlobalGBM
+from shopmind.forecast.models import Forecaster, make_models
 from shopmind.forecast.series import Panel
+
+_GBM_KINDS = {
+    "yearly": lambda v: bool(int(v)),
+    "step_feature": lambda v: bool(int(v)),
+    "market": lambda v: bool(int(v)),
+    "objective": str,
+    "learning_rate": float,
+}
+
+
+def bench_models(names: list[str]) -> list[Forecaster]:
+    """make_models plus global-LightGBM variants named ``LightGBM~key=value~...`` (GlobalGBM fields:
+    yearly=0/1, lags, n_estimators, n_origins, objective, ...), so a variant is compared on the same cuts."""
+    out: list[Forecaster] = []
+    for n in names:
+        if "~" not in n:
+            out += make_models([n])
+            continue
+        base, *pairs = n.split("~")
+        kw: dict[str, object] = {"objective": "l1"} if base == "LightGBM-l1" else {}
+        for pair in pairs:
+            k, v = pair.split("=", 1)
+            kw[k] = _GBM_KINDS.get(k, int)(v)
+        out.append(GlobalGBM(name=n, **kw))  # type: ignore[arg-type]
+    return out
 
 
 def add_sample_args(ap: argparse.ArgumentParser) -> None:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast_sample import add_sample_args, training_window
+from forecast_sample import add_sample_args, bench_models, training_window
 from shopmind.forecast.ensemble import MIN_GROUP, Backtest, choose, demand_class, pool
 from shopmind.forecast.metrics import naive_scale
-from shopmind.forecast.models import STATS_PEERS, make_models
+from shopmind.forecast.models import STATS_PEERS
 
 MODELS = "SeasonalNaive,AutoETS,AutoTheta,CrostonOptimized,TSB,ADIDA,LightGBM,LightGBM-l1"
 LEVEL_GRID = np.round(np.linspace(0.6, 1.4, 17), 3)
@@ -43,7 +43,7 @@ def dump(a: argparse.Namespace) -> dict[str, np.ndarray]:
     h = a.horizon
     cuts = sorted({train.T - k * h - d for d in range(a.shifts) for k in (1, 2)})
     cuts = [c for c in cuts if c >= max(2 * train.season, 8)]
-    mods = make_models(a.models.split(","))
+    mods = bench_models(a.models.split(","))
     out: dict[str, np.ndarray] = {"cuts": np.array(cuts), "h": np.array(h), "y": train.y}
     out["models"] = np.array([m.name for m in mods])
     t0 = time.perf_counter()
@@ -145,6 +145,27 @@ def _bias(p: np.ndarray, a: np.ndarray) -> float:
     return float((np.nansum(np.where(np.isnan(a), np.nan, p)) - np.nansum(a)) / np.nansum(a))
 
 
+def by_class(bt_a: Backtest, bt_b: Backtest, cls: np.ndarray, names: list[str]) -> dict:
+    """Per demand class: series, each model's mean MASE on the scored window, the best model on the
+    choosing window and on the scored one, and what picking the former costs on the scored window."""
+    out = {}
+    ma = {m: bt_a.mase(bt_a.preds[m]) for m in names}
+    mb = {m: bt_b.mase(bt_b.preds[m]) for m in names}
+    for g in sorted(set(cls.tolist())):
+        mask = cls == g
+        on_b = {m: float(np.nanmean(mb[m][mask])) for m in names}
+        pick_a = min(names, key=lambda m: np.nanmean(ma[m][mask]))
+        best_b = min(names, key=on_b.get)
+        out[g] = {
+            "series": int(mask.sum()),
+            "mase": on_b,
+            "best_on_choosing_window": pick_a,
+            "best_on_scored_window": best_b,
+            "picked_over_best": on_b[pick_a] / on_b[best_b],
+        }
+    return out
+
+
 def analyse(z: dict[str, np.ndarray], names: list[str], shifts: int) -> dict:
     """Per shift: each scheme's MASE ratio to the best single statsforecast model and its bias."""
     cuts, h, T = set(z["cuts"].tolist()), int(z["h"]), z["y"].shape[1]
@@ -157,16 +178,25 @@ def analyse(z: dict[str, np.ndarray], names: list[str], shifts: int) -> dict:
         cls, bt_a, bt_b = z[f"class_{b}"], data.bt(a), data.bt(b)
         single_mase = {m: float(np.nanmean(bt_b.mase(bt_b.preds[m]))) for m in names}
         single_bias = {m: _bias(bt_b.preds[m][0], bt_b.actual[0]) for m in names}
-        best = min((m for m in names if m in STATS_PEERS), key=single_mase.get)
+        best = min((m for m in names if m in STATS_PEERS), key=single_mase.get, default=None)
         out["shifts"].append(
-            {"choose_cut": a, "score_cut": b, "best_single": best, "mase": single_mase, "bias": single_bias}
+            {
+                "choose_cut": a,
+                "score_cut": b,
+                "best_single": best,
+                "mase": single_mase,
+                "bias": single_bias,
+                "by_class": by_class(bt_a, bt_b, cls, names),
+            }
         )
+        if best is None:  # no statsforecast peer in the pool: the single models' figures only
+            continue
         for k, scheme in SCHEMES.items():
             pred = scheme(bt_a, cls)({m: v[0] for m, v in bt_b.preds.items()})
             out["schemes"][k]["ratio"].append(float(np.nanmean(bt_b.mase([pred]))) / single_mase[best])
             out["schemes"][k]["bias"].append(_bias(pred, bt_b.actual[0]))
     for v in out["schemes"].values():
-        v["mean_ratio"] = float(np.mean(v["ratio"]))
+        v["mean_ratio"] = float(np.mean(v["ratio"])) if v["ratio"] else float("nan")
     return out
 
 
@@ -205,6 +235,15 @@ def main() -> None:
         print(
             f"choose @{s['choose_cut']} score @{s['score_cut']}: best sf {s['best_single']}; "
             + ", ".join(f"{m} {v:.3f} ({s['bias'][m]:+.2f})" for m, v in ranked)
+        )
+    for s in res["shifts"]:
+        print(
+            f"score @{s['score_cut']} by class: "
+            + "; ".join(
+                f"{g} ({c['series']}): best {c['best_on_scored_window']} {c['mase'][c['best_on_scored_window']]:.3f},"
+                f" picked {c['best_on_choosing_window']} x{c['picked_over_best']:.3f}"
+                for g, c in s["by_class"].items()
+            )
         )
     for k, v in res["schemes"].items():
         print(

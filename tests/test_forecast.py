@@ -268,3 +268,40 @@ def test_upper_is_the_conformal_quantile_of_summed_errors() -> None:
     )
     np.testing.assert_allclose(f["reorder_point"], 3 + 2 * 0.5)  # 70 % of one-day errors {-1, 0, 2, 4} = 2
     np.testing.assert_allclose(f["order_up_to"], 8.0)
+
+
+def test_gbm_market_features_are_the_shop_level_and_do_not_read_the_future() -> None:
+    """``market`` adds per window the mean over series of their scaled window mean: one value per origin,
+    the same for every series, from periods <= the origin only."""
+    rng = np.random.default_rng(7)
+    y = rng.poisson(rng.uniform(1, 9, size=(12, 1)), size=(12, 60)).astype(float)
+    y[3, :20] = np.nan  # a series that starts late
+    t = 40
+    a, scale, names = origin_features(_panel(y, freq="W"), t, market=True)
+    y2 = y.copy()
+    y2[:, t + 1 :] = 500.0
+    b, _, _ = origin_features(_panel(y2, freq="W"), t, market=True)
+    np.testing.assert_array_equal(a, b)
+    plain, _, plain_names = origin_features(_panel(y, freq="W"), t)
+    assert [n for n in names if n.startswith("market")] == ["market4", "market13", "market26"]
+    assert [n for n in names if not n.startswith("market")] == plain_names
+    for w in (4, 13, 26):
+        col = a[:, names.index(f"market{w}")]
+        assert np.all(col == col[0])  # shop-wide
+        by_hand = np.mean(np.nanmean(y[:, t + 1 - w : t + 1], axis=1) / scale)
+        assert col[0] == pytest.approx(by_hand)
+
+
+def test_gbm_without_step_and_yearly_features_forecasts_one_level() -> None:
+    """``step_feature=False`` pools every step's rows onto one target: with no calendar feature left
+    (weekly grain, ``yearly=False``) the forecast is flat over the horizon, as SES/ADIDA/TSB are."""
+    rng = np.random.default_rng(8)
+    y = rng.poisson(rng.uniform(1, 9, size=(40, 1)), size=(40, 50)).astype(float)
+    y += np.linspace(0, 6, 50)[None, :]  # a trend, so that a per-step model has something to differ by
+    panel = _panel(y, freq="W")
+    flat = GlobalGBM(step_feature=False, yearly=False)
+    f = flat.forecast(panel, 8)
+    np.testing.assert_allclose(f, np.repeat(f[:, :1], 8, axis=1))
+    assert "month" not in flat.feature_names and "woy" not in flat.feature_names
+    stepped = GlobalGBM(yearly=False).forecast(panel, 8)
+    assert not np.allclose(stepped, np.repeat(stepped[:, :1], 8, axis=1))

@@ -123,3 +123,42 @@ def test_stock_at_fill_reads_the_efficient_frontier() -> None:
     assert stock_at_fill(curve, 0.78) == pytest.approx(np.exp(np.log(100) + 0.8 * np.log(4)))
     assert stock_at_fill(curve, 0.85) == pytest.approx(800.0)
     assert np.isnan(stock_at_fill(curve, 0.95)) and np.isnan(stock_at_fill(curve, 0.5))
+
+
+def test_calibration_windows_reuse_the_backtest_and_add_older_cuts_of_the_chosen_members() -> None:
+    from shopmind.forecast.ensemble import (
+        backtest,
+        calibration_windows,
+        choose,
+        chosen_backtest,
+        demand_class,
+    )
+    from shopmind.forecast.models import make_models
+
+    rng = np.random.default_rng(5)
+    y = rng.poisson(rng.uniform(1, 8, size=(30, 1)), size=(30, 120)).astype(float)
+    dates = np.datetime64("2024-01-01") + np.arange(120) * np.timedelta64(1, "D")
+    panel = Panel(ids=[f"s{i}" for i in range(30)], dates=dates, y=y, freq="D")
+    models = make_models(["SeasonalNaive", "ADIDA", "TSB", "CrostonOptimized"])
+    bt = backtest(panel, models, 14, 2)
+    classes = demand_class(panel)
+    choice = choose(bt, classes)
+    preds, actual = calibration_windows(panel, models, bt, choice, classes, 5)
+    assert len(preds) == len(actual) == 5
+    for p, q in zip(preds[-2:], chosen_backtest(bt, choice, classes), strict=True):
+        np.testing.assert_array_equal(p, q)  # the inner windows are reused as they are
+    for k, a in zip(range(5, 0, -1), actual, strict=True):  # oldest first, each the next h periods of its cut
+        np.testing.assert_array_equal(a, y[:, 120 - k * 14 : 120 - k * 14 + 14])
+    # an older window is the chosen members' pooled forecast (per class) from that cut
+    cut = panel.cut(120 - 5 * 14)
+    finals = {m.name: m.forecast(cut, 14) for m in models}
+    for g in set(classes.tolist()):
+        key, mask = (g if g in choice.members else "all"), classes == g
+        expect = choice.pool(key, [finals[m][mask] for m in choice.members[key]])
+        np.testing.assert_allclose(preds[0][mask], expect)
+    # a history too short for older cuts keeps what it holds (cuts before period 14 are skipped)
+    short = panel.cut(54)
+    bt_s = backtest(short, models, 14, 2)
+    cls_s = demand_class(short)
+    p_s, a_s = calibration_windows(short, models, bt_s, choose(bt_s, cls_s), cls_s, 6)
+    assert len(p_s) == len(a_s) == 2

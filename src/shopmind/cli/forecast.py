@@ -34,6 +34,13 @@ def register(app: typer.Typer) -> None:
         inner_windows: Annotated[
             int, typer.Option(help="Backtest windows inside each training window for the ensemble's choice.")
         ] = 2,
+        calib_windows: Annotated[
+            int,
+            typer.Option(
+                help="Count data: windows the interval dispersion is calibrated on (the inner windows plus "
+                "older ones where the history holds them; default: ensemble.CALIB_WINDOWS)."
+            ),
+        ] = 0,
         models: Annotated[
             str, typer.Option(help="Comma-separated models (default: all peers + LightGBM).")
         ] = "",
@@ -56,8 +63,8 @@ def register(app: typer.Typer) -> None:
 
         if fmt not in FORMATS:
             raise fail(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
-        if horizon < 1 or windows < 1 or inner_windows < 1:
-            raise fail("--horizon, --windows and --inner-windows must be >= 1")
+        if horizon < 1 or windows < 1 or inner_windows < 1 or calib_windows < 0:
+            raise fail("--horizon, --windows and --inner-windows must be >= 1, --calib-windows >= 0")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
         try:
             if names:
@@ -75,6 +82,7 @@ def register(app: typer.Typer) -> None:
                 seed,
                 daily=daily,
                 temporal=temporal,
+                **({"calib_windows": calib_windows} if calib_windows else {}),
             )
         except (SeriesError, ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from None

@@ -30,6 +30,11 @@ MIN_GROUP = 20
 #: daily ones as they were (0.820, 0.755): on weekly data one or two 13-week windows are too few to pick
 #: a combination per class reliably, and the median of all is what a noisy choice should fall back to.
 MARGIN = 0.10
+#: Windows the count intervals are calibrated on (ensemble.calibration_windows; the inner windows when
+#: fewer). Set from bench/forecast_calibration.py's pseudo-holdouts (BENCHMARKS, issue 14).
+CALIB_WINDOWS = 2
+#: window counts whose calibration `evaluate forecast` also reports (randomised-PIT, report only)
+CALIB_REPORT = (2, 3, 4, 6)
 
 
 def demand_class(panel: Panel) -> np.ndarray:
@@ -249,6 +254,44 @@ def chosen_backtest(bt: Backtest, choice: Choice, classes: np.ndarray) -> list[n
             pred[mask] = choice.pool(key, [bt.preds[m][w][mask] for m in choice.members[key]])
         out.append(pred)
     return out
+
+
+def calibration_windows(
+    panel: Panel,
+    models: list[Forecaster],
+    bt: Backtest,
+    choice: Choice,
+    classes: np.ndarray,
+    windows: int,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The chosen combination's (n, h) forecasts and actuals at ``windows`` backtest cuts, oldest first.
+
+    The inner backtest's own windows are reused; older cuts ``T - k*h`` (k past them, up to ``windows``,
+    where the panel still holds the history ``backtest`` asks for) are forecast with the chosen members
+    only. Why: interval calibration reads the chosen forecast's errors, and two windows of a few dozen
+    series are few points for a 95 % quantile; choosing among models needs no more windows than it has.
+    """
+    preds, actual = chosen_backtest(bt, choice, classes), list(bt.actual)
+    used = {
+        m
+        for key in {str(c) if str(c) in choice.members else "all" for c in classes}
+        for m in choice.members[key]
+    }
+    members = [m for m in models if m.name in used]
+    for k in range(len(bt.actual) + 1, windows + 1):
+        end = panel.T - k * bt.h
+        if end < max(2 * panel.season, 8):
+            break
+        train = panel.cut(end)
+        finals = {m.name: m.forecast(train, bt.h) for m in members}
+        pred = np.zeros((panel.n, bt.h))
+        for g in set(classes.tolist()):
+            mask = classes == g
+            key = g if g in choice.members else "all"
+            pred[mask] = choice.pool(key, [finals[m][mask] for m in choice.members[key]])
+        preds.insert(0, pred)
+        actual.insert(0, panel.y[:, end : end + bt.h])
+    return preds, actual
 
 
 def backtest_sigma(bt: Backtest, choice: Choice, classes: np.ndarray) -> np.ndarray:

@@ -21,8 +21,11 @@ import polars as pl
 
 from shopmind.forecast import calibrate, counts, sf_intervals
 from shopmind.forecast.ensemble import (
+    CALIB_REPORT,
+    CALIB_WINDOWS,
     LEVELS,
     _conformal,
+    calibration_windows,
     choose,
     chosen_backtest,
     combine,
@@ -99,6 +102,7 @@ def run(
     log: Callable[[str], None] = print,
     daily: Panel | None = None,
     temporal: bool = False,
+    calib_windows: int = CALIB_WINDOWS,
 ) -> dict[str, Any]:
     """Backtest ours and every peer on the same series and cuts; figures per model plus the goals.
 
@@ -107,6 +111,9 @@ def run(
     asked for (``X@agg``: 1-, 2- and 4-week buckets averaged, temporal.TemporalAgg) and, given
     ``daily`` (the daily panel of the same store events), LightGBM's daily forecast summed to weeks
     (``LightGBM@daily``, temporal.FromDaily). Their rows are reported; they are ours, not peers.
+    ``calib_windows``: count data — the windows the NB dispersion is calibrated on (the inner windows plus
+    older ones forecast by the chosen members, where the training window holds them;
+    ensemble.calibration_windows).
     """
     names = models or DEFAULT_MODELS
     first_cut = panel.T - windows * horizon
@@ -153,10 +160,24 @@ def run(
             bt.seconds[m.name] = bt.seconds.get(m.name, 0.0) + time.perf_counter() - t1
         fc = combine(train, finals, choice, classes, horizon)
         unit = series_scale(train)
-        lo, hi, extra, mae_point = fc.lo, fc.hi, {}, None
+        lo, hi, extra, mae_point, n_cal = fc.lo, fc.hi, {}, None, len(bt.actual)
         if counts.is_count(train.y):  # count demand: NB intervals, randomised-PIT calibration
             volume = calibrate.volume_group(train)
-            lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, volume, fc.mean, actual, k)
+            most = max(calib_windows, inner_windows, *CALIB_REPORT)
+            cal_all = calibration_windows(train, mods, bt, choice, classes, most)
+            use = max(calib_windows, inner_windows)
+            cal = (cal_all[0][-use:], cal_all[1][-use:])
+            lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, volume, fc.mean, actual, k, cal)
+            n_cal = len(cal[0])
+            for n in CALIB_REPORT:  # the same dispersion rule on the last n windows, report only
+                if n <= len(cal_all[0]):
+                    _, _, alphas = calibrate.scheme_intervals(
+                        fc.mean, cal_all[0][-n:], cal_all[1][-n:], classes, volume, LEVELS, k, "class"
+                    )
+                    for lv in LEVELS:
+                        extra[f"coverage_pit{lv}_cw{n}"] = counts.pit_coverage(
+                            actual, fc.mean, alphas[lv], (lv,), seed=k
+                        )[f"pit_{lv}"]
         per.setdefault(OURS, []).append({**scores(train.y, actual, fc.mean, sub.season, lo, hi), **extra})
         if mae_point is not None:
             per.setdefault(OURS_MAE, []).append(
@@ -194,6 +215,7 @@ def run(
                 "members": choice.members,
                 "how": choice.how,
                 "backtest_mase": choice.backtest_mase,
+                "calibration_windows": n_cal,
             }
         )
         log(
@@ -206,6 +228,7 @@ def run(
         "horizon": horizon,
         "windows": windows,
         "inner_windows": inner_windows,
+        "calib_windows": calib_windows,
         "freq": panel.freq,
         "season": panel.season,
         "series": int(sub.n),
@@ -254,12 +277,16 @@ def _count_forecast(
     mean: np.ndarray,
     actual: np.ndarray,
     seed: int,
+    cal: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """NB intervals around ``mean``, per level with the dispersion per cell (calibrate.DEFAULT_SCHEME)
-    whose inner-backtest PIT coverage reaches the conformal target, their PIT coverage on ``actual`` (also
-    under every other calibrate.SCHEMES, reported side by side, not chosen here), and the MAE point: per
-    class the mean or the NB median (moment dispersion), whichever had the lower inner-backtest MASE."""
+    whose calibration-window PIT coverage reaches the conformal target, their PIT coverage on ``actual``
+    (also under every other calibrate.SCHEMES, reported side by side, not chosen here), and the MAE point:
+    per class the mean or the NB median (moment dispersion), whichever had the lower inner-backtest MASE.
+    ``cal`` = the chosen combination's forecasts and actuals on the calibration windows
+    (ensemble.calibration_windows); None: the inner backtest's windows."""
     pred_bt = chosen_backtest(bt, choice, classes)
+    cal_p, cal_a = cal if cal is not None else (pred_bt, bt.actual)
     disp = counts.class_dispersion(pred_bt, bt.actual, classes)
     alpha = counts.alpha_of(classes, disp)
     extra: dict[str, np.ndarray] = {}
@@ -267,7 +294,7 @@ def _count_forecast(
     hi: dict[int, np.ndarray] = {}
     for scheme in calibrate.SCHEMES:
         s_lo, s_hi, alphas = calibrate.scheme_intervals(
-            mean, pred_bt, bt.actual, classes, volume, LEVELS, seed, scheme
+            mean, cal_p, cal_a, classes, volume, LEVELS, seed, scheme
         )
         for lv in LEVELS:
             pit = counts.pit_coverage(actual, mean, alphas[lv], (lv,), seed=seed)[f"pit_{lv}"]
@@ -277,7 +304,7 @@ def _count_forecast(
         if scheme == calibrate.DEFAULT_SCHEME:
             lo, hi = s_lo, s_hi
     # the rule before 2026-12-04 (grid point nearest to nominal) on the same forecasts, side by side
-    _, _, before = counts.calibrated_intervals(mean, classes, pred_bt, bt.actual, LEVELS, seed, "nearest")
+    _, _, before = counts.calibrated_intervals(mean, classes, cal_p, cal_a, LEVELS, seed, "nearest")
     for lv in LEVELS:
         pit = counts.pit_coverage(actual, mean, before[lv], (lv,), seed=seed)[f"pit_{lv}"]
         extra[f"coverage_pit{lv}_nearest"] = pit
@@ -327,6 +354,14 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
                     f"{f['coverage_pit80']:.3f}/{f['coverage_pit95']:.3f}, with the nearest-to-nominal rule "
                     f"(before 2026-12-04) {f['coverage_pit80_nearest']:.3f}/{f['coverage_pit95_nearest']:.3f}"
                 )
+            log(
+                f"randomised-PIT coverage 80/95 by calibration windows (ours uses {result.get('calib_windows')}): "
+                + "; ".join(
+                    f"{n} {f[f'coverage_pit80_cw{n}']:.3f}/{f[f'coverage_pit95_cw{n}']:.3f}"
+                    for n in CALIB_REPORT
+                    if f"coverage_pit80_cw{n}" in f
+                )
+            )
             log(
                 f"randomised-PIT coverage 80/95 by calibration cell (ours uses {calibrate.DEFAULT_SCHEME!r}): "
                 + "; ".join(

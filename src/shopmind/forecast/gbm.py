@@ -63,28 +63,40 @@ class _Prefix:
         )
 
 
-def _calendar(dates: np.ndarray, freq: str) -> np.ndarray:
-    """Calendar features of target dates: day of week, day of month, month, week of year."""
+def calendar_names(freq: str, yearly: bool) -> list[str]:
+    """Names of the calendar features ``_calendar`` returns for ``freq``."""
+    return (["dow", "dom"] if freq == "D" else []) + (["month", "woy"] if yearly else [])
+
+
+def _calendar(dates: np.ndarray, freq: str, yearly: bool = True) -> np.ndarray:
+    """Calendar features of target dates: day of week, day of month (daily), month, week of year (yearly)."""
     d = dates.astype("datetime64[D]")
     dow = (d.view("int64") + 3) % 7  # 1970-01-01 was a Thursday
     month = d.astype("datetime64[M]").view("int64") % 12 + 1
     dom = (d - d.astype("datetime64[M]")).view("int64") + 1
     woy = ((d - d.astype("datetime64[Y]")).view("int64") // 7) + 1
-    if freq == "W":
-        return np.stack([month, woy], axis=-1).astype(float)
-    return np.stack([dow, dom, month, woy], axis=-1).astype(float)
+    cols = ([dow, dom] if freq == "D" else []) + ([month, woy] if yearly else [])
+    return np.stack(cols, axis=-1).astype(float) if cols else np.zeros((d.size, 0))
 
 
 def origin_features(
-    panel: Panel, t: int, prefix: _Prefix | None = None
+    panel: Panel,
+    t: int,
+    prefix: _Prefix | None = None,
+    lags: int | None = None,
+    market: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Features of every series at origin ``t`` (last period known, inclusive) and its scale.
 
-    Reads ``panel.y[:, : t + 1]`` and non-future covariates up to ``t`` only.
+    Reads ``panel.y[:, : t + 1]`` and non-future covariates up to ``t`` only. ``lags`` overrides the
+    grain's number of lag features (7 days, 4 weeks). ``market`` adds, per rolling window, the mean over
+    all series of their scaled window mean: the whole shop's recent level against its history, the same
+    for every series at an origin (a leak-free stand-in for the common time effect a calendar clock reads).
     """
     y = panel.y
     prefix = prefix or _Prefix.of(y)
     n_lags, wins = _windows(panel)
+    n_lags = lags if lags is not None else n_lags
     s_all, _, _, c_all = prefix.window(t, t + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(c_all > 0, s_all / np.maximum(c_all, 1), 0.0)
@@ -101,6 +113,11 @@ def origin_features(
             var = np.where(c > 1, s2 / c - mean**2, np.nan)
             cols += [mean / scale, np.sqrt(np.maximum(var, 0)) / scale, np.where(c > 0, nz / c, np.nan)]
         names += [f"mean{w}", f"std{w}", f"nonzero{w}"]
+        if market:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                level = np.nanmean(mean / scale) if np.isfinite(mean).any() else np.nan
+            cols.append(np.full(panel.n, level))
+            names.append(f"market{w}")
     obs = ~np.isnan(y[:, : t + 1])
     pos = np.where(obs & (np.nan_to_num(y[:, : t + 1]) > 0), np.arange(t + 1)[None, :], -1).max(axis=1)
     cols.append(np.where(pos >= 0, t - pos, np.nan))
@@ -117,7 +134,12 @@ def origin_features(
 
 
 def step_features(
-    panel: Panel, t: int, s: int, target_dates: np.ndarray, fut: dict[str, np.ndarray]
+    panel: Panel,
+    t: int,
+    s: int,
+    target_dates: np.ndarray,
+    fut: dict[str, np.ndarray],
+    yearly: bool = True,
 ) -> np.ndarray:
     """Features specific to target step ``s`` (1-based) from origin ``t``: the step, the seasonal
     lag (the same season's most recent value <= t), calendar, future-known covariates at t+s."""
@@ -126,7 +148,7 @@ def step_features(
     if m > 1:
         j = t + s - m * (-(-s // m))
         cols.append(panel.y[:, j] if j >= 0 else np.full(panel.n, np.nan))
-    cal = _calendar(np.array([target_dates[s - 1]]), panel.freq)[0]
+    cal = _calendar(np.array([target_dates[s - 1]]), panel.freq, yearly)[0]
     cols += [np.full(panel.n, c) for c in cal]
     for name in sorted(fut):
         cols.append(fut[name][:, s - 1])
@@ -169,6 +191,23 @@ class GlobalGBM:
     #: both weekly datasets it made LightGBM worse (MASE 1.583 -> 1.857, 1.208 -> 1.272; BENCHMARKS)
     cover_horizon: bool = False
     threads: int = 1  # OpenMP threads spin when the cores are shared: 2 threads ran 20x slower at load 20
+    #: month / week-of-year features of the target date. The training targets span ~n_origins periods, far
+    #: less than a year, so the tree cannot learn a yearly effect from them; it reads them as a clock (the
+    #: latest weeks' common level). Dropping them was tried on the weekly validation cuts (2026-12-04 16:40,
+    #: bench/forecast_select.py): LightGBM's MASE got worse at 2 of 4 cuts by 30-40 % on both weekly
+    #: datasets (e.g. 1.588 -> 2.185, 1.308 -> 1.857) and equal at the other two, so they stay.
+    yearly: bool = True
+    #: number of lag features; None: the grain's default (7 days, 4 weeks)
+    lags: int | None = None
+    #: the shop-wide level features of ``origin_features`` (``market``). Off: on the 4 weekly validation
+    #: cuts (2026-12-04 16:45, bench/forecast_select.py) it helped the long format at every cut (MASE
+    #: 1.308 -> 1.218, 0.981 -> 0.977, 1.007 -> 0.997, 1.296 -> 1.282) and hurt Online Retail week at two
+    #: (1.588 -> 1.629, 2.955 -> 3.056): no win on both weekly datasets, so not a default
+    market: bool = False
+    #: the horizon step as a feature. False: one level forecast for every step (rows of all steps pool to
+    #: one target), as the flat forecasts of SES, ADIDA and TSB. On, measured on the same cuts: off was
+    #: ~1-3 % better on the long format and 0-0.4 % worse on Online Retail week (not a win on both)
+    step_feature: bool = True
     feature_names: list[str] = field(default_factory=list, init=False)
 
     def _future_cov(self, panel: Panel, t: int, h: int) -> dict[str, np.ndarray]:
@@ -184,18 +223,21 @@ class GlobalGBM:
         return out
 
     def rows(
-        self, panel: Panel, t: int, h: int, prefix: _Prefix
+        self, panel: Panel, t: int, h: int, prefix: _Prefix, yearly: bool = True
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Feature rows for origin ``t`` and steps 1..h: (X of shape (n*h, f), scale, step index)."""
-        base, scale, names = origin_features(panel, t, prefix)
+        base, scale, names = origin_features(panel, t, prefix, self.lags, self.market)
         step = panel.dates[0] + (np.arange(t + 1, t + 1 + h)) * (
             np.timedelta64(1, "D") if panel.freq == "D" else np.timedelta64(7, "D")
         )
         fut = self._future_cov(panel, t, h)
-        blocks = [np.hstack([base, step_features(panel, t, s, step, fut)]) for s in range(1, h + 1)]
+        blocks = [np.hstack([base, step_features(panel, t, s, step, fut, yearly)]) for s in range(1, h + 1)]
+        if not self.step_feature:  # a constant column: LightGBM never splits on it
+            for b in blocks:
+                b[:, base.shape[1]] = 0.0
         if not self.feature_names:
             extra = ["step"] + (["season_lag"] if panel.season > 1 else [])
-            extra += ["month", "woy"] if panel.freq == "W" else ["dow", "dom", "month", "woy"]
+            extra += calendar_names(panel.freq, yearly)
             self.feature_names = names + extra + [f"{k}_at_target" for k in sorted(fut)]
         return np.vstack(blocks), np.tile(scale, h), np.repeat(np.arange(1, h + 1), panel.n)
 
@@ -205,12 +247,13 @@ class GlobalGBM:
         T = panel.T
         prefix = _Prefix.of(panel.y)
         origins = training_origins(T, h, panel.freq, self.n_origins, self.cover_horizon)
+        yearly = self.yearly
         Xs, ys = [], []
         rng = np.random.default_rng(self.seed)
         per_origin = max(1, self.max_rows // max(1, len(origins)))
         for t in origins:
             hh = min(h, T - 1 - t)
-            X, scale, steps = self.rows(panel, t, hh, prefix)
+            X, scale, steps = self.rows(panel, t, hh, prefix, yearly)
             target = panel.y[:, t + 1 : t + 1 + hh].T.reshape(-1) / scale
             keep = ~np.isnan(target) & ~np.isnan(X[:, 0 if panel.season == 1 else 0])
             keep &= np.tile(~np.isnan(panel.y[:, t]), hh)  # series observed at the origin
@@ -239,6 +282,6 @@ class GlobalGBM:
         if self.objective == "tweedie":
             params["tweedie_variance_power"] = self.tweedie_power
         model = lgb.train(params, lgb.Dataset(X, yv), num_boost_round=self.n_estimators)
-        Xp, scale, _ = self.rows(panel, T - 1, h, prefix)
+        Xp, scale, _ = self.rows(panel, T - 1, h, prefix, yearly)
         pred = model.predict(Xp) * scale
         return np.clip(pred.reshape(h, panel.n).T, 0.0, None)
