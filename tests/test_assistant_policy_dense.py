@@ -53,7 +53,7 @@ def test_the_encoder_reorders_sections_bm25_matched_and_keeps_their_scores(secti
     assert a == b  # same sections, same BM25 scores: only the order may differ
     assert dense.search(text, None, k=1)[0][0] == "shipping-times"
     dense.clear_memo()
-    assert dense.dense._cosines.cache_info().currsize == 0
+    assert not dense.dense._cache
 
 
 def test_dev_questions_bm25_and_the_section_model_misplaced_reach_their_section(sections) -> None:

@@ -391,6 +391,7 @@ class Assistant:
         parts = questions(text)
         if not parts:
             return []
+        self.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses
         out: list[str] = []
         for part in parts:
             if skip and skip.lower() in part.lower():

@@ -173,6 +173,11 @@ class PolicyIndex:
         if self.dense is not None:
             self.dense.cache_clear()
 
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Encode ``texts`` for the dense signal in one batch (no-op without an encoder)."""
+        if self.dense is not None:
+            self.dense.prefetch(texts)
+
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
         return self._memo(text, tuple(topics) if topics else None, k)

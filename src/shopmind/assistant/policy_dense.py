@@ -23,6 +23,7 @@ budget. One thread: the turn's own CPU time is then what the encoding costs.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -31,6 +32,8 @@ from shopmind.assistant.knowledge import Section
 
 #: text -> one L2-normalised vector per text (rows)
 EncodeMany = Callable[[list[str]], np.ndarray]
+#: texts whose cosines are kept (a turn asks for the same text several times)
+CACHE_SIZE = 1024
 
 
 def section_passages(sections: Sequence[Section]) -> list[tuple[str, str]]:
@@ -63,18 +66,31 @@ class DenseSections:
         # one (passages x sections) mask: a section's score is the max over its own passages
         self._vecs = vecs
         self._mask = np.array([[o == sid for sid in self.ids] for o in owner], dtype=bool)
-        self._cosines = functools.lru_cache(maxsize=1024)(self._section_cosines)
+        #: text -> its sections' cosines (bounded, oldest first out); ``prefetch`` fills it in batches
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def _section_cosines(self, text: str) -> np.ndarray | None:
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Encode the texts not seen yet in one batched call (a multi-part message's clauses with
+        the message: one call costs about a third of three, measured in round 7)."""
+        todo = [t for t in dict.fromkeys(texts) if t.strip() and t not in self._cache]
+        if not todo or not self.ids:
+            return
+        sims = _normalised(self.encode(todo)) @ self._vecs.T  # texts x passages
+        for t, row in zip(todo, sims, strict=True):
+            self._cache[t] = np.where(self._mask, row[:, None], -np.inf).max(axis=0)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _cosines(self, text: str) -> np.ndarray | None:
         """Each section's best passage cosine for ``text`` (one encoding per distinct text)."""
         if not self.ids or not text.strip():
             return None
-        q = _normalised(self.encode([text]))[0]
-        sims = self._vecs @ q
-        return np.where(self._mask, sims[:, None], -np.inf).max(axis=0)
+        if text not in self._cache:
+            self.prefetch([text])
+        return self._cache[text]
 
     def cache_clear(self) -> None:
-        self._cosines.cache_clear()
+        self._cache.clear()
 
     def best(self, text: str) -> tuple[str, float] | None:
         """The section whose passage is nearest to ``text`` and that cosine (None: empty text)."""
