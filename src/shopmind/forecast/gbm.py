@@ -194,7 +194,7 @@ class GlobalGBM:
     #: month / week-of-year features of the target date. The training targets span ~n_origins periods, far
     #: less than a year, so the tree cannot learn a yearly effect from them; it reads them as a clock (the
     #: latest weeks' common level). Dropping them was tried on the weekly validation cuts (2026-12-04 16:40,
-    #: bench/forecast_select.py): LightGBM's MASE got worse at 2 of 4 cuts by 30-40 % on both weekly
+    #: bench/forecast_select.py): LightGBM's MASE got worse at 2 of 4 cuts by 15-42 % on both weekly
     #: datasets (e.g. 1.588 -> 2.185, 1.308 -> 1.857) and equal at the other two, so they stay.
     yearly: bool = True
     #: number of lag features; None: the grain's default (7 days, 4 weeks)
@@ -206,7 +206,7 @@ class GlobalGBM:
     market: bool = False
     #: the horizon step as a feature. False: one level forecast for every step (rows of all steps pool to
     #: one target), as the flat forecasts of SES, ADIDA and TSB. On, measured on the same cuts: off was
-    #: ~1-3 % better on the long format and 0-0.4 % worse on Online Retail week (not a win on both)
+    #: 0-3 % better on the long format and 0-0.4 % worse on Online Retail week (not a win on both)
     step_feature: bool = True
     feature_names: list[str] = field(default_factory=list, init=False)
 
