@@ -86,3 +86,29 @@ def test_dense_sure_is_the_nearest_any_hand_off_seed_utterance_comes_and_gates_s
     assert sure_section(idx, float("inf"), text, near[1] - 1e-6) == top
     assert sure_section(idx, float("inf"), text, near[1]) is None
     assert sure_section(idx, float("inf"), text) is None  # no encoder level: as before
+
+
+def test_a_sure_off_topic_reading_is_overruled_only_by_the_encoders_level(monkeypatch) -> None:
+    from shopmind.assistant.evaluate import build_demo
+    from shopmind.assistant.intent import Prediction
+
+    asst = build_demo(seed=3, n_products=200, n_users=60, days=5).assistant
+    r = asst.turn("what is the tallest mountain in africa")
+    assert r.intent == "out_of_scope" and r.handoff and r.citations == []
+    # the classifier made sure of an off-topic reading; the message is near a policy passage
+    text = "what happens with import charges at the border?"
+    near = asst.policy.dense.best(text)
+    assert near is not None and near[1] > asst.dense_sure
+    sure_oos = Prediction("out_of_scope", 0.9, (("out_of_scope", 0.9), ("shipping", 0.1)))
+    monkeypatch.setattr(asst.model, "predict", lambda _text: sure_oos)
+    level = asst.dense_sure
+    asst.dense_sure = float("inf")
+    before = asst.turn(text)
+    asst.dense_sure = level
+    after = asst.turn(text)
+    assert before.handoff and before.intent == "out_of_scope"
+    assert not after.handoff and after.intent == "shipping"
+    assert after.citations == [{"type": "policy", "id": asst.policy.search(text, None)[0][0]}]
+    # far from every passage (below the level), the sure off-topic reading stands
+    assert asst.policy.dense.best("what is the tallest mountain in africa")[1] < asst.dense_sure
+    assert asst.turn("what is the tallest mountain in africa").handoff

@@ -234,6 +234,10 @@ class Assistant:
         sure = None  # a message naming no order or product: its section may answer it
         if conf < self.threshold and not (slots.order_id or slots.product_ids or follow_up):
             sure = sure_section(self.policy, self.policy_sure, ask, self.dense_sure)
+        elif intent == "out_of_scope" and not (slots.order_id or slots.product_ids or follow_up):
+            # an off-topic reading the classifier is sure of: only the encoder's level may overrule
+            # it (BM25 shares words with "return a rental car"; meaning is what the level reads)
+            sure = sure_section(self.policy, float("inf"), ask, self.dense_sure)
         if sure:  # unsure reading, but a section matches as no hand-off message of the seed does
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent in ("complaint", "out_of_scope"):
