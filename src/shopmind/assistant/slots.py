@@ -10,6 +10,8 @@ catalog's vocabulary, Chinese values with their English equivalents).
   no such order for this customer, the same words as for someone else's order).
 - **products**: catalog ids in the text, else a catalog title contained in the text, else
   "this one"/"这款"/"it" with the page's product.
+- **not a price**: a number the price pattern read that a unit of time follows ("over 3
+  months", "by 4pm", "3个月") counts time, not money.
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ _THIS = re.compile(
     re.I,
 )
 COLOUR_KEYS = frozenset({"colour", "color"})
+#: a unit of time right after a number: the number counts time ("spread it over 3 months")
+_TIME_AFTER = re.compile(
+    r"\s*(?:months?|weeks?|days?|years?|hours?|hrs?|minutes?|mins?|[ap]\.?m\b|o'?clock|"
+    r"个月|周|星期|天|年|小时|分钟|点钟|点前|点之前)",  # not a bare 月/点: 月饼, 点心
+    re.I,
+)
+
+
+def counts_time(query: str, span: tuple[int, int]) -> bool:
+    """Whether the text right after ``span`` (a price the pattern read) is a unit of time."""
+    return _TIME_AFTER.match(query, span[1]) is not None
 
 
 @dataclass
@@ -83,6 +96,8 @@ def understood_slots(u: Understood, colour_of: Mapping[str, str], slots: Slots) 
     for c in u.constraints:
         if c.kind == "price":
             if c.source != "pattern":  # "cheap"/"premium" are the search's business, not a stated price
+                continue
+            if counts_time(u.query, c.span):
                 continue
             slots.price_min, slots.price_max, slots.currency = c.price_min, c.price_max, c.currency
         elif c.kind == "attribute":
