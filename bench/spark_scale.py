@@ -5,12 +5,19 @@ with its memory capped.
 The batch is the demo shop's events (its distribution and injected defects) tiled to N rows: each
 copy gets its own event, user and session ids, so duplicates, sessions and windows scale with N
 instead of collapsing into one giant group, and the generator's ground truth is tiled with it
-(copy k's row r is row k*h + r). Every engine runs the whole gate (coercion, text repairs, all
-row and window checks, the split and the account); a Spark figure is reported only with the
-row-by-row comparison against the Polars run (``engine.compare.differences``) when Polars ran
-that size, and the Spark session start (JVM) is timed apart from the gate.
+(copy k's row r is row k*h + r). The batch is written once per size as canonical Parquet; each
+engine reads it itself (Polars: shopmind's adapter in one process; Spark: its own Parquet reader
+on the executors, ``engine/spark/read.py``) and runs the whole gate (coercion, text repairs, all
+row and window checks, the split and the account), each engine in its own process. An engine
+spelled ``local[1]@0`` is pinned to CPU 0 before its JVM and Python workers start (they inherit
+it): on a 2-core box an unpinned ``local[1]`` still uses both cores (JVM GC/JIT threads, Arrow
+workers, Polars on the driver), so the pinned run is the one-core point. ``cluster`` starts a
+standalone master and two 1-core workers here (``engine/spark/cluster.py``) and submits to it.
+A Spark figure carries whether its account equals the Polars run's (one digest of everything
+``engine.compare.differences`` compares) when Polars ran that size; the Spark session start
+(JVM) is timed apart from the gate.
 
-    python bench/spark_scale.py --sizes 100000,1000000 --masters 'local[1],local[2]'
+    python bench/spark_scale.py --sizes 1000000,10000000 --engines 'polars,local[1],local[1]@0,local[2],cluster'
     python bench/spark_scale.py --beyond-memory 300000 --budget 256m --spark-memory 1g
 
 Rows/s on this shared machine are noisy; the ratios within one run are what to read. The load
@@ -20,6 +27,8 @@ average at the start and end of each run is saved with it.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -37,7 +46,6 @@ from shopmind.config import GateConfig
 from shopmind.data.model import Batch
 from shopmind.demo.generator import generate
 from shopmind.engine import EngineConfig
-from shopmind.engine.compare import differences
 from shopmind.quality.gate import GateResult, run_gate
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
@@ -86,62 +94,139 @@ def _session(master: str, memory: str = "2g") -> Any:
     )
 
 
-def scaling(args: argparse.Namespace) -> dict[str, Any]:
-    """Rows/s of the whole gate per engine and size (one run)."""
-    from shopmind.engine.spark.gate import run_gate_spark
+def write_input(n: int, work: Path) -> Path:
+    """The ``n``-event batch as canonical Parquet files (written once per size, then reused):
+    both engines read their input from here, the Polars engine with shopmind's adapter on one
+    process, Spark with its own readers on the executors."""
+    folder = work / f"input-{n}"
+    done = folder / "WRITTEN"
+    if not done.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        batch = synthetic(n)
+        assert batch.products is not None and batch.events is not None
+        batch.products.write_parquet(folder / "products.parquet")
+        batch.events.write_parquet(folder / "events.parquet", row_group_size=256_000)
+        done.write_text(str(n), encoding="utf-8")
+    return folder
 
-    sizes = [int(s) for s in args.sizes.split(",")]
-    batches = {n: synthetic(n) for n in sizes}
+
+def account_digest(result: GateResult) -> str:
+    """One hash of everything ``engine.compare.differences`` compares (accepted rows and values,
+    each quarantined row, every repair, rows failing per code, notes, completeness): equal
+    digests = the same account row by row; computed in each engine's own process."""
+    h = hashlib.sha256()
+    for name in sorted(result.tables):
+        t = result.tables[name]
+        h.update(name.encode())
+        for frame in (t.accepted, t.quarantine, t.audit):
+            h.update(f"{frame.height}:{frame.hash_rows(seed=7).sum() if frame.height else 0}".encode())
+        h.update(json.dumps([t.failed, t.notes, t.completeness], sort_keys=True, default=str).encode())
+    return h.hexdigest()[:16]
+
+
+def child(args: argparse.Namespace) -> None:
+    """One engine over one input, in its own process (pinned to ``--cpus`` before any JVM or
+    worker starts, so they inherit the pinning); prints one JSON line."""
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
     cfg = GateConfig()
-    rows: list[dict[str, Any]] = []
-    reference: dict[int, GateResult] = {}
-    for n, batch in batches.items():
-        if n > args.polars_max:
-            continue
+    start = 0.0
+    load0 = _load()
+    if args.child == "polars":
+        from shopmind.data.adapters import get_adapter
+
         t = time.perf_counter()
-        reference[n] = run_gate(batch, cfg, None, now=NOW)
+        result = run_gate(get_adapter("canonical").load(Path(args.input)), cfg, None, now=NOW)
         secs = time.perf_counter() - t
-        rows.append({"engine": "polars", "events": n, "input_rows": reference[n].input_rows, "seconds": secs,
-                     "load": _load()})  # fmt: skip
-        print(
-            f"polars     {n:>11,} events  {secs:8.1f} s  {reference[n].input_rows / secs:>10,.0f} rows/s",
-            flush=True,
-        )
-    for master in args.masters.split(","):
+    else:
+        from shopmind.engine.spark.read import run_gate_spark_uri
+
         t = time.perf_counter()
-        spark = _session(master, memory=args.spark_memory or "2g")  # 10 M events pass through the driver JVM
+        spark = _session(args.child, memory=args.spark_memory or "3g")
         start = time.perf_counter() - t
-        for n, batch in batches.items():
-            load0 = _load()
-            t = time.perf_counter()
-            out = Path(args.work) / master.replace("[", "").replace("]", "")
-            run = run_gate_spark(spark, batch, str(out), cfg, None, now=NOW)
-            secs = time.perf_counter() - t
-            diff = differences(reference[n], run.result) if n in reference else None
-            rows.append({
-                "engine": f"spark {master}", "events": n, "input_rows": run.result.input_rows, "seconds": secs,
-                "session_start_s": start, "load": [load0, _load()],
-                "same_account_as_polars": None if diff is None else not diff,
-                "differences": (diff or [])[:5],
-            })  # fmt: skip
-            same = "not compared (Polars not run)" if diff is None else str(not diff)
-            print(
-                f"spark {master:9s} {n:>8,} events  {secs:8.1f} s  {run.result.input_rows / secs:>10,.0f} rows/s"
-                f"  same answers: {same}  (session start {start:.0f} s, load {load0} -> {_load()})",
-                flush=True,
-            )
+        t = time.perf_counter()
+        out = Path(args.work) / f"out-{os.getpid()}"
+        result = run_gate_spark_uri(spark, args.input, str(out), cfg, None, now=NOW).result
+        secs = time.perf_counter() - t
         spark.stop()
+    print(json.dumps({"seconds": secs, "session_start_s": start, "input_rows": result.input_rows,
+                      "digest": account_digest(result), "load": [load0, _load()],
+                      "cpus_allowed": sorted(os.sched_getaffinity(0))}))  # fmt: skip
+
+
+def scaling(args: argparse.Namespace) -> dict[str, Any]:
+    """Rows/s of the whole gate per engine and size, input read from Parquet by each engine
+    (one run; every engine in its own process)."""
+    sizes = [int(s) for s in args.sizes.split(",")]
+    engines = args.engines.split(",")
+    work = Path(args.work)
+    inputs = {n: write_input(n, work) for n in sizes}
+    rows: list[dict[str, Any]] = []
+    with contextlib.ExitStack() as stack:
+        cluster_url = ""
+        if "cluster" in engines:
+            from shopmind.engine.spark.cluster import local_cluster
+
+            c = stack.enter_context(local_cluster(work / "cluster", workers=2, cores=1, memory="3g"))
+            cluster_url = c.url
+        for n in sizes:
+            for engine in engines:
+                if engine == "polars" and n > args.polars_max:
+                    continue
+                master, _, cpus = engine.partition("@")
+                if master == "cluster":
+                    master = cluster_url
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    master,
+                    "--input",
+                    str(inputs[n]),
+                    "--work",
+                    str(work),
+                ]
+                if cpus:
+                    cmd += ["--cpus", cpus]
+                if args.spark_memory:
+                    cmd += ["--spark-memory", args.spark_memory]
+                done = subprocess.run(
+                    cmd, capture_output=True, text=True, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+                )
+                if done.returncode != 0:
+                    raise SystemExit(f"{engine} at {n:,} events failed:\n{done.stderr[-3000:]}")
+                got = json.loads(done.stdout.strip().splitlines()[-1])
+                row = {"engine": engine, "events": n, **got}
+                rows.append(row)
+                print(f"{engine:14s} {n:>11,} events  {got['seconds']:8.1f} s  "
+                      f"{got['input_rows'] / got['seconds']:>10,.0f} rows/s  cpus {got['cpus_allowed']}  "
+                      f"(session start {got['session_start_s']:.0f} s, load {got['load']})", flush=True)  # fmt: skip
     for r in rows:
         r["rows_per_s"] = round(float(r["input_rows"]) / float(r["seconds"]), 1)
+        ref = next((x for x in rows if x["engine"] == "polars" and x["events"] == r["events"]), None)
+        r["same_account_as_polars"] = None if ref is None else ref["digest"] == r["digest"]
     by = {(r["engine"], r["events"]): r["rows_per_s"] for r in rows}
-    ratios = {
-        str(n): round(by[("spark local[2]", n)] / by[("spark local[1]", n)], 3)
-        for n in sizes
-        if ("spark local[2]", n) in by and ("spark local[1]", n) in by
-    }
-    if ratios:
-        print(f"local[2] / local[1] rows/s: {ratios}")
-    return {"mode": "scaling", "runs": rows, "local2_over_local1": ratios}
+    ratios: dict[str, dict[str, float]] = {}
+    for n in sizes:
+        for one in ("local[1]", "local[1]@0"):
+            if ("local[2]", n) in by and (one, n) in by:
+                ratios.setdefault(str(n), {})[f"local[2] / {one}"] = round(
+                    by[("local[2]", n)] / by[(one, n)], 3
+                )
+        if ("local[2]@0,1", n) in by and ("local[1]@0", n) in by:
+            ratios.setdefault(str(n), {})["local[2]@0,1 / local[1]@0"] = round(
+                by[("local[2]@0,1", n)] / by[("local[1]@0", n)], 3
+            )
+    print(f"ratios: {ratios}")
+    print(
+        "same account as Polars: "
+        + ", ".join(
+            f"{r['engine']}@{r['events']:,}: {r['same_account_as_polars']}"
+            for r in rows
+            if r["engine"] != "polars"
+        )
+    )
+    return {"mode": "scaling", "runs": rows, "ratios": ratios}
 
 
 def recall_per_class(result: GateResult, truth: pl.DataFrame) -> dict[str, dict[str, Any]]:
@@ -233,7 +318,15 @@ def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100000,1000000", help="event counts, comma-separated")
-    ap.add_argument("--masters", default="local[1],local[2]", help="Spark masters to run, comma-separated")
+    ap.add_argument(
+        "--engines",
+        default="polars,local[1],local[2]",
+        help="comma-separated: polars, a Spark master (local[N]), 'cluster' (a standalone master + 2 workers "
+        "of 1 core started here); '@CPUS' pins that engine's processes, e.g. local[1]@0",
+    )
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--input", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--cpus", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--polars-max", type=int, default=10**9, help="largest size the Polars engine runs")
     ap.add_argument(
         "--beyond-memory", type=int, default=0, metavar="EVENTS", help="run the beyond-memory mode"
@@ -249,6 +342,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)
+    if args.child:
+        child(args)
+        return
     started = datetime.now(UTC).isoformat(timespec="seconds")
     load = _load()
     result = beyond_memory(args) if args.beyond_memory else scaling(args)

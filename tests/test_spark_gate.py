@@ -212,3 +212,111 @@ def test_every_shared_dataset_same_account_row_by_row(spark, fmt: str, tmp_path:
     assert differences(polars_run, spark_run.result) == []
     assert spark_run.result.input_rows == polars_run.input_rows > 0
     assert spark_run.result.accepted_rows + spark_run.result.quarantined_rows == spark_run.result.input_rows
+
+
+# --- input read by Spark itself (Parquet under any URI Spark reads) ---------------------------------
+
+
+def test_parquet_read_by_spark_gives_the_polars_account_row_by_row(
+    spark, demo_dir: Path, tmp_path: Path
+) -> None:
+    """The demo shop's Parquet folder read by Spark (``file://`` URI) = read by the driver's
+    adapter and judged by Polars: the same row ids, codes, repairs, notes."""
+    from shopmind.engine.spark.read import run_gate_spark_uri
+
+    cfg = GateConfig(traditional_to_simplified=True)
+    polars_run = run_gate(get_adapter("canonical").load(demo_dir), cfg, None, now=NOW)
+    spark_run = run_gate_spark_uri(spark, f"file://{demo_dir}", str(tmp_path / "out"), cfg, None, now=NOW)
+    assert differences(polars_run, spark_run.result) == []
+    assert spark_run.result.quarantined_rows > 20
+    assert spark_run.result.meta["read_by"] == "spark"
+    assert spark_run.result.meta["ignored_columns"] == polars_run.meta.get("ignored_columns", {})
+
+
+def test_parquet_part_files_are_numbered_in_name_order(spark, demo_dir: Path, tmp_path: Path) -> None:
+    """A folder of part files (what Spark jobs write) is numbered as the files concatenated in
+    name order, whatever order Spark plans its splits in (it puts larger files first)."""
+    from shopmind.engine.spark.read import run_gate_spark_uri
+
+    feed = tmp_path / "feed"
+    (feed / "events.parquet").mkdir(parents=True)
+    events = pl.read_parquet(demo_dir / "events.parquet")
+    cuts = [0, 40, events.height // 2, events.height]  # a small file first: Spark reads it last
+    for i, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        events.slice(a, b - a).write_parquet(feed / "events.parquet" / f"part-{i:05d}.parquet")
+    pl.read_parquet(demo_dir / "products.parquet").write_parquet(feed / "products.parquet")
+    whole = tmp_path / "whole"
+    whole.mkdir()
+    events.write_parquet(whole / "events.parquet")
+    pl.read_parquet(demo_dir / "products.parquet").write_parquet(whole / "products.parquet")
+    cfg = GateConfig(traditional_to_simplified=True)
+    want = run_gate(get_adapter("canonical").load(whole), cfg, None, now=NOW)
+    got = run_gate_spark_uri(spark, str(feed), str(tmp_path / "out"), cfg, None, now=NOW).result
+    for table in ("products", "events"):
+        a, b = want.tables[table], got.tables[table]
+        assert a.accepted.drop("_line").equals(b.accepted.drop("_line"))
+        assert a.quarantine.select("row_no", "codes").equals(b.quarantine.select("row_no", "codes"))
+    acc = got.tables["events"].accepted
+    start = pl.Series(cuts[:-1])  # each row's _line is 1-based within its own file
+    want_line = [r - start.filter(start <= r).max() + 1 for r in acc[ROW].to_list()]
+    assert acc["_line"].to_list() == want_line
+
+
+def test_parquet_read_by_spark_pseudonymises_ids_as_the_driver_does(
+    spark, demo_dir: Path, tmp_path: Path
+) -> None:
+    from shopmind.engine.spark.read import run_gate_spark_uri
+    from shopmind.privacy_policy import pseudonymise_batch
+
+    key = b"k" * 32
+    cfg = GateConfig(traditional_to_simplified=True)
+    batch = pseudonymise_batch(get_adapter("canonical").load(demo_dir), key)
+    polars_run = run_gate(batch, cfg, None, now=NOW)
+    spark_run = run_gate_spark_uri(
+        spark, str(demo_dir), str(tmp_path / "out"), cfg, None, now=NOW, pseudonym_key=key
+    )
+    assert differences(polars_run, spark_run.result) == []
+    users = spark_run.result.tables["events"].accepted["user_id"].drop_nulls()
+    assert users.len() > 50 and users.str.contains(r"^~[0-9a-f]{12}$").all()
+
+
+def test_parquet_input_errors_name_the_place(spark, tmp_path: Path) -> None:
+    from shopmind.data.readers import InputError
+    from shopmind.engine.spark.read import run_gate_spark_uri
+
+    with pytest.raises(InputError, match="input not found"):
+        run_gate_spark_uri(spark, str(tmp_path / "nope"), str(tmp_path / "out"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no canonical Parquet table under"):
+        run_gate_spark_uri(spark, str(tmp_path / "empty"), str(tmp_path / "out"))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    pl.DataFrame({"colour": ["red"]}).write_parquet(bad / "events.parquet")
+    with pytest.raises(InputError, match=r"events\.parquet: none of its columns \(colour\)"):
+        run_gate_spark_uri(spark, str(bad), str(tmp_path / "out"))
+
+
+def test_cli_ingest_reads_a_uri_with_spark_and_refuses_it_without(
+    spark, demo_dir: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.store.store import Store
+
+    ws = tmp_path / "ws"
+    out = CliRunner().invoke(
+        app, ["ingest", f"file://{demo_dir}", "-w", str(ws), "--engine", "spark", "--json", "--force"]
+    )
+    assert out.exit_code == 0, out.output
+    summary = json.loads(out.output[out.output.index("{") : out.output.rindex("}") + 1])
+    assert summary["meta"]["read_by"] == "spark"
+    expected = run_gate(get_adapter("canonical").load(demo_dir), GateConfig(), None).account()
+    assert {t: (a["accepted"], a["quarantined"]) for t, a in summary["account"].items()} == {
+        t: (a["accepted"], a["quarantined"]) for t, a in expected.items()
+    }
+    with Store(ws) as store:  # a new workspace pseudonymises ids by default, on the executors too
+        users = store.con.execute("SELECT DISTINCT user_id FROM events WHERE user_id IS NOT NULL").fetchall()
+    assert users and all(u[0].startswith("~") for u in users)
+    bad = CliRunner().invoke(app, ["ingest", "hdfs://nn:8020/feeds/day1", "-w", str(tmp_path / "w2")])
+    assert bad.exit_code == 2 and "add --engine spark" in bad.output

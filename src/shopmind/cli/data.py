@@ -114,9 +114,13 @@ def _resolve_format(path: Path, fmt: str | None) -> str:
 
 
 def ingest(
-    path: Annotated[
-        Path,
-        typer.Argument(help="File or folder to ingest (relative paths under --data-root are tried too)."),
+    location: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH",
+            help="File or folder to ingest (relative paths under --data-root are tried too); with "
+            "--engine spark also a URI Spark reads (hdfs://, s3a://, file://) of canonical Parquet tables.",
+        ),
     ],
     fmt: Annotated[
         str | None,
@@ -153,29 +157,43 @@ def ingest(
     Exit code 0: published (clean or warnings). 1: an error threshold was crossed, the batch
     is held and nothing is published (the run and its quarantine are recorded). 2: usage error.
     """
-    from shopmind.cli.users import ingest_privacy
+    from shopmind.cli.users import ingest_privacy, ingest_privacy_key
     from shopmind.data.adapters import get_adapter
     from shopmind.engine import KINDS, load_engine
-    from shopmind.engine.run import gate_with
+    from shopmind.engine.run import gate_spark_uri, gate_with
+    from shopmind.engine.spark.read import is_uri, local_parquet_folder
     from shopmind.quality.gate import publish
     from shopmind.quality.report import write_report
     from shopmind.store.store import Store
 
     with user_errors():
-        if not path.exists() and (data_root / path).exists():
-            path = data_root / path
-        if not path.exists():
-            raise UsageError(f"no such file or folder: {path}")
-        name = _resolve_format(path, fmt)
-        adapter = get_adapter(name)
         cfg = load_config(config)
         engine_cfg = load_engine(config)
         kind = engine or engine_cfg.kind
         if kind not in KINDS:
             raise UsageError(f"--engine must be one of {', '.join(KINDS)}, not {kind!r}")
+        if is_uri(location):
+            if kind != "spark":
+                raise UsageError(f"{location}: a URI is read by Spark; add --engine spark (docs/SCALE.md)")
+            if fmt not in (None, "canonical"):
+                raise UsageError(
+                    f"{location}: Spark reads canonical Parquet tables; --format {fmt} needs a local path"
+                )
+        path = Path(location)
+        if not is_uri(location) and not path.exists() and (data_root / path).exists():
+            path = data_root / path
+        if not is_uri(location) and not path.exists():
+            raise UsageError(f"no such file or folder: {path}")
+        name = "canonical" if is_uri(location) else _resolve_format(path, fmt)
+        adapter = get_adapter(name)
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
+        # Spark reads the input itself when it can: a URI, or a local folder of canonical Parquet
+        spark_reads = (
+            kind == "spark" and name == "canonical" and (is_uri(location) or local_parquet_folder(path))
+        )
+        spark_uri = location if is_uri(location) else str(path.resolve())
         if kind == "polars":  # refuse a batch over the single-node memory budget before reading it
             from shopmind.engine.budget import check_single_node
 
@@ -190,14 +208,21 @@ def ingest(
         )
         with progress:
             task = progress.add_task(f"reading {path.name} ({name})", total=5)
-            batch = adapter.load(path, **options)
-            if source:
-                batch.source = source
-            ingest_privacy(batch, workspace, config)  # ids pseudonymised before the gate ([privacy])
+            if spark_reads:  # read on the executors; ids pseudonymised there ([privacy])
+                key = ingest_privacy_key(workspace, config)
+                batch = None
+            else:
+                batch = adapter.load(path, **options)
+                if source:
+                    batch.source = source
+                ingest_privacy(batch, workspace, config)  # ids pseudonymised before the gate ([privacy])
             progress.update(task, advance=1, description="opening the store")
             with Store(workspace) as store:
                 progress.update(task, advance=1, description="checking rows")
-                result = gate_with(kind, batch, cfg, store, engine_cfg, workspace)
+                if batch is None:
+                    result = gate_spark_uri(spark_uri, cfg, store, engine_cfg, workspace, key, source)
+                else:
+                    result = gate_with(kind, batch, cfg, store, engine_cfg, workspace)
                 progress.update(task, advance=1, description="writing the report")
                 json_path, html_path = write_report(result, workspace / "reports", store)
                 progress.update(

@@ -17,17 +17,16 @@ import typer
 from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
 
 
-def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
-    """Apply the workspace's pseudonymisation policy to a batch before the gate sees it
-    (``[privacy] pseudonymise_ids`` in the TOML; see ``shopmind.privacy.ingest_policy``).
-    Returns whether the batch's ids were pseudonymised."""
+def ingest_privacy_key(workspace: Path, config: Path | None) -> bytes | None:
+    """The key to pseudonymise a batch's ids with before the gate sees them, or None when the
+    workspace keeps raw ids (``[privacy] pseudonymise_ids`` in the TOML; see
+    ``shopmind.privacy.ingest_policy``; a notice says why raw ids are kept)."""
     from shopmind.privacy import (
         PrivacyPolicyError,
         holds_ids,
         ingest_policy,
         policy_notice,
         privacy_settings,
-        pseudonymise_batch,
         workspace_secret,
     )
 
@@ -36,11 +35,22 @@ def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
         on = ingest_policy(workspace, requested, new_workspace=not holds_ids(workspace))
     except PrivacyPolicyError as exc:
         raise UsageError(str(exc)) from None
-    if on:  # ids and unparsable lines: the store and its quarantine never see a raw id
-        pseudonymise_batch(batch, workspace_secret(workspace))
-    elif notice := policy_notice(workspace):  # raw ids kept because the store predates the default
+    if on:
+        return workspace_secret(workspace)
+    if notice := policy_notice(workspace):  # raw ids kept because the store predates the default
         console.print(notice, markup=False, highlight=False)
-    return on
+    return None
+
+
+def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
+    """Apply the workspace's pseudonymisation policy to a batch before the gate sees it.
+    Returns whether the batch's ids were pseudonymised."""
+    from shopmind.privacy import pseudonymise_batch
+
+    key = ingest_privacy_key(workspace, config)
+    if key is not None:  # ids and unparsable lines: the store and its quarantine never see a raw id
+        pseudonymise_batch(batch, key)
+    return key is not None
 
 
 def forget(

@@ -20,10 +20,8 @@ checks, drift and publishing to the store are the Polars engine's own code.
 from __future__ import annotations
 
 import json
-import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -31,6 +29,7 @@ import polars as pl
 from shopmind.config import GateConfig
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
+from shopmind.engine.spark.frames import _from_spark, read_run, to_spark_frame
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
@@ -55,52 +54,26 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class TableInput:
+    """One table's raw rows as the gate's Spark stages take them, wherever they were read.
+
+    ``frame`` has the canonical columns present plus ``_row`` (ids 0..rows-1) and ``_line``;
+    ``sample`` is its first row(s) on the driver as Polars (the row-local stages' output schema
+    is inferred from it); ``lines`` (``_row``, ``_line`` on the driver) only when the driver read
+    the input itself, for the audit of lines decoded with their own encoding."""
+
+    frame: DataFrame
+    sample: pl.DataFrame
+    rows: int
+    lines: pl.DataFrame | None = None
+
+
+@dataclass
 class SparkRun:
     """A gate run on Spark: the result (as the Polars engine returns it) and where it was written."""
 
     result: GateResult
     paths: dict[str, str]  # "accepted/events" -> URI of that run's Parquet dataset
-
-
-def to_spark_frame(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
-    """A driver-side Polars frame as a Spark DataFrame (Arrow, with Spark's plain types)."""
-    table = frame.to_arrow()
-    return spark.createDataFrame(table.cast(rowlocal._plain(table.schema)))
-
-
-def _from_spark(frame: DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """A Spark DataFrame on the driver as Polars with the canonical dtypes, in row-id order."""
-    got = pl.from_arrow(frame.toArrow())
-    assert isinstance(got, pl.DataFrame)
-    if got.is_empty() and not got.columns:
-        return pl.DataFrame(schema=schema)
-    return got.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
-def _local_dir(uri: str) -> Path | None:
-    """The folder of a run's dataset when the driver can read it itself (a path or ``file://``)."""
-    if uri.startswith("file://"):
-        return Path(urllib.parse.unquote(urllib.parse.urlparse(uri).path))
-    return None if "://" in uri else Path(uri)
-
-
-def read_run(spark: SparkSession, uri: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """A written run's dataset on the driver as Polars with the canonical dtypes.
-
-    Why not ``toArrow``: that streams every row through the driver JVM and its
-    ``maxResultSize`` (10 M accepted events are ~1.3 GB of results); when the output is a local
-    folder the driver reads the Parquet files the executors wrote directly, with Polars'
-    threads. Remote URIs (``hdfs://``, ``s3a://``) still come back through Spark."""
-    folder = _local_dir(uri)
-    if folder is None or not folder.is_dir():
-        return _from_spark(spark.read.parquet(uri), schema)
-    files = sorted(folder.glob("part-*.parquet"))
-    if not files:
-        return pl.DataFrame(schema=schema)
-    got = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
-    if got.is_empty():
-        return pl.DataFrame(schema=schema)
-    return got.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
 def _context(
@@ -194,7 +167,7 @@ def _stored(spark: SparkSession, table: TableName, frame: DataFrame, store: Stor
 def _gate_table(
     spark: SparkSession,
     table: TableName,
-    raw_pl: pl.DataFrame,
+    inp: TableInput,
     batch: Batch,
     cfg: GateConfig,
     ctx: rules.Context,
@@ -209,21 +182,20 @@ def _gate_table(
 
     schema = SCHEMAS[table]
     tz = str(batch.meta.get("timezone", cfg.timezone))
-    present = {c for c in schema.columns if c in raw_pl.columns}
-    raw = to_spark_frame(spark, raw_pl)
+    present = {c for c in schema.columns if c in inp.sample.columns}
+    raw = inp.frame
     run = rowlocal.row_local(
         table, tz, timestamp_window(cfg, now), cfg.traditional_to_simplified, text_limits(cfg, table)
     )
-    frame = rowlocal.apply(raw, raw_pl, run).persist(StorageLevel.MEMORY_AND_DISK)
+    frame = rowlocal.apply(raw, inp.sample, run).persist(StorageLevel.MEMORY_AND_DISK)
     notes = rowlocal.merge_notes(
         [r[0] for r in frame.where(F.col(rowlocal.NOTES).isNotNull()).select(rowlocal.NOTES).collect()]
     )
-    lines = (
-        raw_pl.select(ROW, pl.col(SOURCE_LINE).cast(pl.Int64))
-        if SOURCE_LINE in raw_pl.columns
-        else raw_pl.select(ROW)
+    redecoded = (
+        encoding_audit(batch, table, inp.lines)
+        if inp.lines is not None
+        else pl.DataFrame(schema=AUDIT_SCHEMA)
     )
-    redecoded = encoding_audit(batch, table, lines)
     if redecoded.height:
         notes["lines_decoded_with_their_own_encoding"] = redecoded.height
     text_audit = (
@@ -301,7 +273,7 @@ def _gate_table(
     bad = decided.where(F.col("_quarantine"))
     bad_raw = raw.join(bad.select(ROW), ROW, "left_semi")
     payload_run = lambda f: payload_of(f)  # noqa: E731 - the one definition of a payload
-    payload = rowlocal.apply(bad_raw, raw_pl, payload_run)
+    payload = rowlocal.apply(bad_raw, inp.sample, payload_run)
 
     def detail_of(column: str, label: str) -> Any:
         return F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, ", "))).otherwise(
@@ -325,11 +297,11 @@ def _gate_table(
         detail.alias("detail"),
         F.col("payload"),
     )
-    malformed = malformed_rows(batch, table, raw_pl.height)
+    malformed = malformed_rows(batch, table, inp.rows)
     if malformed.height:
         quarantine = quarantine.unionByName(to_spark_frame(spark, malformed))
         failed["MALFORMED_LINE"] = malformed.height
-    input_rows = raw_pl.height + malformed.height
+    input_rows = inp.rows + malformed.height
     _assert_account(table, input_rows, accepted, quarantine)
     completeness = _completeness(table, accepted, present)
 
@@ -409,6 +381,27 @@ def _completeness(table: str, accepted: DataFrame, present: set[str]) -> dict[st
     return {col: round(float(got[f"v:{col}"]) / float(got[f"n:{col}"]), 4) for col in cols if got[f"n:{col}"]}
 
 
+def driver_inputs(spark: SparkSession, batch: Batch) -> dict[TableName, TableInput]:
+    """The tables of a batch the driver read (shopmind's format adapters) as Spark inputs.
+
+    A table absent from the batch but with malformed lines still gets an (empty) input, so its
+    unparsable lines are quarantined and counted as the Polars engine does."""
+    tables = batch.tables()
+    inputs: dict[TableName, TableInput] = {}
+    for name in ORDER:
+        malformed = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == name]  # type: ignore[union-attr]
+        if name not in tables and not malformed:
+            continue
+        raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
+        lines = (
+            raw.select(ROW, pl.col(SOURCE_LINE).cast(pl.Int64))
+            if SOURCE_LINE in raw.columns
+            else raw.select(ROW)
+        )
+        inputs[name] = TableInput(frame=to_spark_frame(spark, raw), sample=raw, rows=raw.height, lines=lines)
+    return inputs
+
+
 def run_gate_spark(
     spark: SparkSession,
     batch: Batch,
@@ -417,13 +410,29 @@ def run_gate_spark(
     store: Store | None = None,
     now: datetime | None = None,
 ) -> SparkRun:
-    """Judge ``batch`` on Spark and write the run's Parquet under ``output``; nothing is
-    published to the store here (``quality.gate.publish`` does that with the result)."""
+    """Judge ``batch`` (read on the driver) on Spark and write the run's Parquet under
+    ``output``; nothing is published to the store here (``quality.gate.publish`` does that)."""
+    return judge_inputs(
+        spark, driver_inputs(spark, batch), batch, fingerprint(batch.tables()), output, cfg, store, now
+    )
+
+
+def judge_inputs(
+    spark: SparkSession,
+    inputs: dict[TableName, TableInput],
+    batch: Batch,
+    batch_fingerprint: str,
+    output: str,
+    cfg: GateConfig | None = None,
+    store: Store | None = None,
+    now: datetime | None = None,
+) -> SparkRun:
+    """The gate over inputs however they were read (``batch`` carries the source name and the
+    readers' meta: malformed and re-decoded lines, ignored columns, scales, timezone)."""
     cfg = cfg or GateConfig()
     now = now or datetime.now(UTC)
     started = datetime.now(UTC)
     run_id = run_id_for(started)
-    tables = batch.tables()
     catalog_in_store = store is not None and store.count("products") > 0
     ctx_base = {
         "now_epoch": now.timestamp(),
@@ -433,15 +442,13 @@ def run_gate_spark(
     outcomes: dict[TableName, TableOutcome] = {}
     paths: dict[str, str] = {}
     for name in ORDER:
-        malformed = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == name]  # type: ignore[union-attr]
-        if name not in tables and not malformed:
+        if name not in inputs:
             continue
-        raw = tables.get(name, pl.DataFrame(schema={ROW: pl.Int64}))
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
         catalog = catalog_of(store, accepted_products) if name != "products" else None
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
         outcomes[name], written = _gate_table(
-            spark, name, raw, batch, cfg, ctx, catalog, store, now, output, run_id
+            spark, name, inputs[name], batch, cfg, ctx, catalog, store, now, output, run_id
         )
         paths.update(written)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
@@ -459,7 +466,7 @@ def run_gate_spark(
         drift=drift,
         profiles=profiles,
         held=held,
-        fingerprint=fingerprint(tables),
+        fingerprint=batch_fingerprint,
         meta=meta,
     )
     return SparkRun(result=result, paths=paths)
@@ -470,4 +477,12 @@ def describe(run: SparkRun) -> str:
     return json.dumps({"run_id": run.result.run_id, "output": run.paths}, ensure_ascii=False)
 
 
-__all__ = ["SparkRun", "run_gate_spark", "to_spark_frame", "describe"]
+__all__ = [
+    "SparkRun",
+    "TableInput",
+    "describe",
+    "driver_inputs",
+    "judge_inputs",
+    "run_gate_spark",
+    "to_spark_frame",
+]
