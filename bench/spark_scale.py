@@ -89,9 +89,8 @@ def _load() -> list[float]:
 def _session(master: str, memory: str = "2g") -> Any:
     from shopmind.engine.spark.session import get_session
 
-    return get_session(
-        EngineConfig(kind="spark", master=master, shuffle_partitions=4, driver_memory=memory, conf=QUIET)
-    )
+    # shuffle partitions: the product's default ([engine] shuffle_partitions = 8)
+    return get_session(EngineConfig(kind="spark", master=master, driver_memory=memory, conf=QUIET))
 
 
 def write_input(n: int, work: Path) -> Path:
