@@ -48,6 +48,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=2048)
     ap.add_argument("--sasrec-epochs", type=int, default=1)
     ap.add_argument("--out", type=Path, default=RESULTS / "sasrec_ranker_cost.json")
+    ap.add_argument("--also-depth", type=int, default=0, help="also time both steps at this depth")
     args = ap.parse_args()
     started = datetime.now(UTC).isoformat(timespec="seconds")
     load_before = os.getloadavg()
@@ -88,6 +89,17 @@ def main() -> None:
         "candidate_step_given_lists": cost_after,
         "cpu_ratio_before_over_after": round(cost_before["cpu_s"] / max(cost_after["cpu_s"], 1e-9), 2),
     }  # fmt: skip
+    if args.also_depth:  # timing only: a sliced list equals a direct selection except at ties
+        d = args.also_depth
+        own, doc[f"depth{d}_selecting_itself"] = timed(
+            lambda: rl.phase_candidates(valid.data, stats, gens, valid.rows, depth=d)
+        )
+        cut = {n: v[:, :d] for n, v in lists.items()}
+        _, doc[f"depth{d}_given_lists"] = timed(
+            lambda: rl.phase_candidates(valid.data, stats, gens, valid.rows, depth=d, lists=cut)
+        )
+        doc[f"depth{d}_pairs"] = len(own.pos)
+        doc["command"] += f" --also-depth {d}"
     args.out.write_text(json.dumps(doc, indent=2))
     print(json.dumps(doc, indent=2))
     if not same:
