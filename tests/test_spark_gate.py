@@ -88,7 +88,9 @@ def spark():
         pytest.skip(why)
     from shopmind.engine.spark.session import get_session
 
-    session = get_session(EngineConfig(kind="spark", master="local[2]", shuffle_partitions=2))
+    session = get_session(
+        EngineConfig(kind="spark", master="local[2]", shuffle_partitions=2, driver_memory="2g")
+    )
     yield session
     session.stop()
 

@@ -74,6 +74,7 @@ def spark():
             kind="spark",
             master="local[2]",
             shuffle_partitions=2,
+            driver_memory="2g",  # the tasks share the driver JVM on local[2]
             conf=(("spark.ui.showConsoleProgress", "false"),),
         ),
         app_name="shopmind-train-test",
