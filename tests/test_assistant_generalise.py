@@ -173,8 +173,10 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h5 = [q for q in data.questions if q["set"] == "heldout5"]
     h6 = [q for q in data.questions if q["set"] == "heldout6"]
     h7 = [q for q in data.questions if q["set"] == "heldout7"]
-    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) :]
+    h8 = [q for q in data.questions if q["set"] == "heldout8"]
+    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) :]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
+    want += ["heldout8"] * len(h8)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -243,6 +245,18 @@ def test_heldout7_is_a_new_set_of_every_kind_and_does_not_change_the_others(data
 
     h7 = _check_new_set(data, "heldout7", H6, H7)
     assert len([q for q in h7 if q["history"] and "section" in q["expect"]]) == 4  # policy follow-ups
+
+
+def test_heldout8_is_a_new_set_with_order_conversations_and_does_not_change_the_others(data) -> None:
+    from shopmind.demo import assistant_heldout7 as H7
+    from shopmind.demo import assistant_heldout8 as H8
+
+    h8 = _check_new_set(data, "heldout8", H7, H8)
+    # a follow-up that names the order only as "it" keeps the order of the turn before
+    kept = [q for q in h8 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    # out of scope with a return / refund word about goods or services the shop does not sell
+    assert len([q for q in h8 if q["intent"] == "out_of_scope"]) == 7
 
 
 def test_evaluate_assistant_refuses_an_unknown_intent_encoder_in_one_line() -> None:
