@@ -35,19 +35,28 @@ from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
-from shopmind.assistant.levels import dense_sure, policy_floor, policy_sure, sure_section
+from shopmind.assistant.levels import dense_sure, off_topic_thing, policy_floor, policy_sure, sure_section
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
     FIELD_CUE,
     asks_about_order,
+    asks_progress,
     fields_asked,
     is_brief,
     is_short,
     read_as_indexed,
 )
-from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
+from shopmind.assistant.slots import (
+    COLOUR_KEYS,
+    Slots,
+    find_ids,
+    fits,
+    order_ids,
+    refers_to_page,
+    understood_slots,
+)
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
 
@@ -190,8 +199,11 @@ class Assistant:
             pred = self.model.predict(ask)
         intent, conf = pred.intent, pred.confidence
         follow_up = False
-        if not slots.order_id and state.order_id and not slots.product_ids and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text))):  # fmt: skip
+        kept = not slots.order_id and state.order_id and not slots.product_ids and not slots.category
+        progress = kept and intent != "complaint" and asks_progress(text)  # "when will it get here?"
+        if progress or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
+            intent = "order_status" if progress else intent
         if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id)):  # fmt: skip
             intent, conf = "order_status", max(conf, 0.5)
         elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
@@ -231,6 +243,9 @@ class Assistant:
             hits = self.policy.search(ask, None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
+            shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
+            if not (shop_thing or follow_up) and off_topic_thing(self.policy, ask, self.dense_sure):
+                intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
         sure = None  # a message naming no order or product: its section may answer it
         if conf < self.threshold and not (slots.order_id or slots.product_ids or follow_up):
             sure = sure_section(self.policy, self.policy_sure, ask, self.dense_sure)
@@ -436,25 +451,11 @@ class Assistant:
         picked = []
         for h in resp.hits:
             p = self.products.get(h.product_id)
-            if p is not None and self._fits(p, slots) and h.product_id not in slots.product_ids:
+            if p is not None and fits(p, slots, self.colour) and h.product_id not in slots.product_ids:
                 picked.append(p)
             if len(picked) == 3:
                 break
         return A.search_answer(picked, lang)
-
-    def _fits(self, p: dict, s: Slots) -> bool:
-        if s.category and not str(p.get("category_path") or "").startswith(s.category):
-            return False
-        price = p.get("price")
-        if s.price_min is not None or s.price_max is not None:
-            if price is None or (s.currency and p.get("currency") != s.currency):
-                return False
-            if (s.price_min is not None and price < s.price_min) or (
-                s.price_max is not None and price > s.price_max
-            ):
-                return False
-        want = s.attributes.get("colour")
-        return not want or self.colour(p) == want
 
     # ------------------------------------------------------------------ guard, phraser, log
     def _finish(self, reply: Reply, message: str, lang: str) -> None:
@@ -484,9 +485,8 @@ class Assistant:
 
     def _customer_forms(self, customer_id: str) -> set[str]:
         """The customer's id as an order row may name them: as given, or its pseudonym."""
-        if self.pseudonym_key is None:
-            return {customer_id}
-        return {customer_id, pseudonymise(customer_id, self.pseudonym_key)}
+        key = self.pseudonym_key
+        return {customer_id} if key is None else {customer_id, pseudonymise(customer_id, key)}
 
     def _log_handoff(self, reply: Reply, message: str, conversation_id: str | None) -> None:
         if conversation_id and self.pseudonym_key is not None:

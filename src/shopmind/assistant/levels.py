@@ -80,3 +80,18 @@ def sure_section(policy: PolicyIndex, sure: float, text: str, dense: float = flo
         return hits[0][0]
     near = policy.dense.best(text) if policy.dense is not None else None
     return hits[0][0] if near is not None and near[1] > dense else None
+
+
+def off_topic_thing(policy: PolicyIndex, text: str, dense: float) -> bool:
+    """Whether a message the classifier reads as a policy question is about a thing the shop does
+    not deal in: it names an off-topic concept of the lexicon ("car", "flight", "火车票") and its
+    nearest policy passage is no nearer than ``dense`` (``dense_sure``, the nearest any hand-off
+    message of the seed gets). Why: "how do I return a rental car" shares "return" with the
+    returns policy and the classifier reads the verb, while the encoder places the whole message
+    far from every section; a shop question that mentions such a word in passing ("I took the tags
+    off", read as "cook" by the typo repair) stays near its section (0.47 on the demo) and keeps
+    its reading. False without an encoder (``dense`` is ``inf``): words alone do not hand off."""
+    if "off_topic" not in default_lexicon().concepts(text) or policy.dense is None or dense == float("inf"):
+        return False
+    near = policy.dense.best(text)
+    return near is None or near[1] <= dense

@@ -45,6 +45,24 @@ def asks_about_order(text: str, order_id: str) -> bool:
     return any(order_id.lower() in q.lower() for q in questions(text))
 
 
+#: words asking where a parcel is in its journey (sent, on its way, arrived), not what a policy says
+_PROGRESS = re.compile(
+    r"\b(?:shipped|dispatched|sent|(?:gone|went) out|left (?:the|your) warehouse|arriv(?:e|ed|ing)|"
+    r"get here|got here|coming|delivered|on (?:its|the) way|where is it|where's it)\b"
+    r"|发货了|发出|寄出|出库|到了|到没|到哪|送到了|签收|能到|几时到|什么时候到",
+    re.I,
+)
+
+
+def asks_progress(text: str) -> bool:
+    """Whether a brief message asks how far a parcel has got ("has it shipped?", "when will it
+    get here?", "这单发出去了吗"). After a turn that named an order such a message is about that
+    order, whichever policy the classifier reads into "ship" or "arrive" (shipping times, refunds);
+    a longer message ("how long does standard delivery take to arrive?") keeps its own reading, and
+    so do words a policy question uses in the present ("do you ship to France", "delivery fee")."""
+    return is_brief(text) and _PROGRESS.search(text) is not None
+
+
 def is_brief(text: str) -> bool:
     """A message short enough to lean on the turn before (at most 8 words or 10 Chinese
     characters): "and if it was worn once?", "大概要多少天"."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from shopmind.search.query import Understood
@@ -111,3 +111,21 @@ def understood_slots(u: Understood, colour_of: Mapping[str, str], slots: Slots) 
             slots.attributes[key] = value
         elif c.kind == "category" and (slots.category is None or len(c.value) > len(slots.category)):
             slots.category, slots.category_source = c.value, c.source
+
+
+def fits(p: dict, s: Slots, colour: Callable[[dict], str | None]) -> bool:
+    """Whether product ``p`` (``colour(p)``: its colour as the catalog's English value) meets the
+    search slots: under the category, in the price range and currency, of the colour asked for.
+    Moved from ``core`` (the turn's routing) to keep that module one job under 500 lines."""
+    if s.category and not str(p.get("category_path") or "").startswith(s.category):
+        return False
+    price = p.get("price")
+    if s.price_min is not None or s.price_max is not None:
+        if not isinstance(price, int | float) or (s.currency and p.get("currency") != s.currency):
+            return False
+        if (s.price_min is not None and price < s.price_min) or (
+            s.price_max is not None and price > s.price_max
+        ):
+            return False
+    want = s.attributes.get("colour")
+    return not want or colour(p) == want
