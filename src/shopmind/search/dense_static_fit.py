@@ -111,6 +111,7 @@ class FittedStaticEncoder:
         ridge: float = DEFAULT_RIDGE,
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
         digit_residue: bool = False,
+        number_units: bool = False,
         mix: float = 0.0,
         mix_titles: int | None = None,
         query_pairs: Sequence[tuple[str, str, float]] | None = None,
@@ -119,7 +120,11 @@ class FittedStaticEncoder:
         if not 0.0 <= mix <= 1.0:
             raise ValueError(f"static-fit mix must be within [0, 1], got {mix}")
         self.base = StaticEncoder(
-            teacher=teacher, cache=cache, digit_weight=digit_weight, digit_residue=digit_residue
+            teacher=teacher,
+            cache=cache,
+            digit_weight=digit_weight,
+            digit_residue=digit_residue,
+            number_units=number_units,
         )
         self.dim = self.base.dim
         self.max_titles = max_titles
