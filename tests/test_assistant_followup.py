@@ -124,3 +124,19 @@ def test_a_return_word_about_a_thing_the_shop_does_not_sell_is_handed_off(asst) 
 def test_a_policy_question_naming_a_catalog_thing_is_still_answered(asst) -> None:
     r = asst.turn("how do I send back a linen apron I don't want?", "c-ret")
     assert not r.handoff and _cited(r, "policy")
+
+
+# ------------------------------------------------------------------ time since delivery; a plain thank-you
+@pytest.mark.parametrize("text", ["it came two months ago, can it still be returned?", "签收之内多少天可以退", "到手一个多月了能退货吗"])  # fmt: skip
+def test_time_since_delivery_reads_as_the_return_deadline(asst, text: str) -> None:
+    from shopmind.assistant.lexicon import default_lexicon
+
+    assert "deadline" in default_lexicon().concepts(text)
+    assert asst.policy.search(text, None, k=1)[0][0] == "returns-window"
+
+
+def test_a_plain_thank_you_is_answered_as_a_greeting_not_handed_off(asst) -> None:
+    r = asst.turn("cheers, that is all for today", "c-thanks")  # the classifier is unsure of it (0.28)
+    assert r.intent == "greeting" and not r.handoff
+    r = asst.turn("thanks, and when is K77002 coming?", "c-thanks2", customer_id="C4")
+    assert r.intent == "order_status" and _cited(r, "order") == ["K77002"]

@@ -46,6 +46,7 @@ from shopmind.assistant.reading import (
     fields_asked,
     is_brief,
     is_short,
+    only_greeting,
     read_as_indexed,
 )
 from shopmind.assistant.slots import (
@@ -219,9 +220,11 @@ class Assistant:
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
         in_domain = follow_up or self._in_domain(ask, slots)
-        if not in_domain and pred.confidence < self.threshold:
-            # nothing of a shop in it (no customer-service concept, id, product, category or
-            # price) and the classifier is unsure: out of scope, whatever its weak guess was
+        if conf < self.threshold and intent in ("greeting", "out_of_scope") and only_greeting(text):
+            intent, conf = "greeting", max(conf, 0.5)  # "cheers, that's all I needed" (``only_greeting``)
+        elif not in_domain and pred.confidence < self.threshold:
+            # nothing of a shop in it (no concept, id, product, category or price), the classifier
+            # unsure: out of scope, whatever its weak guess was
             intent, conf = "out_of_scope", 1.0 - pred.confidence
         elif intent == "out_of_scope" and conf < self.threshold:
             # the mirror case: an unsure off-topic guess for a message in the shop's words is
@@ -309,11 +312,7 @@ class Assistant:
     def _shipping_question(self, text: str) -> bool:
         """Whether the best policy section for ``text`` is a shipping one scoring above the floor."""
         hits = self.policy.search(text, None)
-        return (
-            bool(hits)
-            and hits[0][1] > self.policy_floor
-            and self.policy.sections[hits[0][0]].topic == "shipping"
-        )
+        return bool(hits) and hits[0][1] > self.policy_floor and self.policy.topic(hits[0][0]) == "shipping"
 
     def _in_domain(self, text: str, slots: Slots) -> bool:
         """Whether the message names anything a shop deals in: an id, a product, a category,

@@ -89,8 +89,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "deadline": (
         ("deadline", "return period", "return window", "time limit", "too late", "within how many days",
-         "how many days do i have", "how long do i have", "weeks ago", "days ago"),
-        ("期限", "时限", "天内", "时间限制", "过期", "多少天"),
+         "how many days do i have", "how long do i have", "weeks ago", "days ago", "ago"),
+        ("期限", "时限", "天内", "时间限制", "过期", "多少天", "之内", "多久内", "个多月", "个星期"),
     ),
     "return_label": (
         ("return label", "shipping label", "prepaid label", "label fee", "return shipping", "return postage",

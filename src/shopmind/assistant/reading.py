@@ -82,3 +82,11 @@ def fields_asked(text: str) -> list[str]:
 def field_asked(text: str) -> str:
     """The first fact ``fields_asked`` reads (the one a single-fact question asks for)."""
     return fields_asked(text)[0]
+
+
+def only_greeting(text: str) -> bool:
+    """Whether the lexicon reads a greeting or a thank-you in the message and no other concept
+    ("cheers, that's all I needed", "好的谢谢"): an unsure greeting or off-topic reading of such a
+    message is answered as the greeting it is, not handed off as not understood. A greeting with
+    anything of a shop in it ("hi, where is my parcel?") keeps its reading."""
+    return set(default_lexicon().concepts(text)) == {"greeting"}
