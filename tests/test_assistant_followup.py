@@ -65,6 +65,8 @@ def _cited(reply, kind: str) -> list[str]:  # noqa: ANN001 - a Reply
         ("how much is express delivery", False),
         ("can i pay with paypal", False),
         ("do you ship to france", False),
+        ("退款多久能到账", False),  # the refund arriving, not the parcel
+        ("签收后多久还能退", False),
         ("how many business days does standard delivery usually take to arrive at my home address?", False),
     ],
 )

@@ -54,13 +54,20 @@ _PROGRESS = re.compile(
 )
 
 
+#: concepts a question about a parcel's progress may name; any other ("退款多久能到账": refund,
+#: "签收后多久能退": return, "收到了但是坏了": defect) makes it a policy or complaint question
+_PROGRESS_CONCEPTS = frozenset({"order", "status", "dispatch", "duration", "tracking", "greeting"})
+
+
 def asks_progress(text: str) -> bool:
     """Whether a brief message asks how far a parcel has got ("has it shipped?", "when will it
     get here?", "这单发出去了吗"). After a turn that named an order such a message is about that
     order, whichever policy the classifier reads into "ship" or "arrive" (shipping times, refunds);
     a longer message ("how long does standard delivery take to arrive?") keeps its own reading, and
-    so do words a policy question uses in the present ("do you ship to France", "delivery fee")."""
-    return is_brief(text) and _PROGRESS.search(text) is not None
+    so do words a policy question uses in the present ("do you ship to France", "delivery fee") and
+    a message naming another customer-service concept (``_PROGRESS_CONCEPTS``)."""
+    extra = set(default_lexicon().concepts(text)) - _PROGRESS_CONCEPTS
+    return is_brief(text) and _PROGRESS.search(text) is not None and not extra
 
 
 def is_brief(text: str) -> bool:
