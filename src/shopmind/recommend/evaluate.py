@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,31 @@ import scipy.sparse as sp
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
 from shopmind.quality.gate import run_gate
-from shopmind.recommend.base import Generator, Interactions, mask_seen, top_k
 from shopmind.recommend.eval_report import MAIN_COLUMNS, write_report
+from shopmind.recommend.eval_steps import (  # noqa: F401 - re-exported (learn, tune, bench, tests)
+    BATCH,
+    DEPTH,
+    KS,
+    MONITOR_USERS,
+    Outcome,
+    PhaseData,
+    _metrics,
+    _monitor,
+    _pair_matrix,
+    children_cpu,
+    prepare,
+    ranked_lists,
+    sample_users,
+    start_inner_fits,
+    test_phase,
+    validation_grid,
+)
 from shopmind.recommend.families import FAMILY_NAMES, SASREC_GRID, Family, families
-from shopmind.recommend.fusion import candidates, fuse_lists
+from shopmind.recommend.fusion import fuse_lists
+from shopmind.recommend.grid_pool import Runner, default_workers
+from shopmind.recommend.loo_features import drop_last
 from shopmind.recommend.metrics import all_metrics
-from shopmind.recommend.protocols import DEFAULT_PROTOCOL, Phase, Split, make_split
+from shopmind.recommend.protocols import DEFAULT_PROTOCOL, Split, make_split
 from shopmind.recommend.ranker import LearnedRanker
 from shopmind.recommend.ranker_loo import GRID as LOO_GRID
 from shopmind.recommend.ranker_loo import Target, attribute_table, leave_one_out_ranker
@@ -37,83 +55,6 @@ from shopmind.recommend.sasrec import EXTRA_HINT
 
 __all__ = ["FAMILY_NAMES", "MAIN_COLUMNS", "SASREC_GRID", "Family", "Outcome", "PhaseData", "families", "learned_ranker",
            "prepare", "ranked_lists", "run", "sample_users", "tune_fusion", "write_report"]  # fmt: skip
-
-KS = (5, 10, 20)
-DEPTH = 100  # per-generator list length kept for fusion
-BATCH = 2048
-
-
-@dataclass
-class PhaseData:
-    """A phase made ready for scoring: interactions, evaluated user rows, truth and mask."""
-
-    data: Interactions
-    rows: np.ndarray
-    truth: sp.csr_matrix
-    mask: sp.csr_matrix | None
-
-
-def _pair_matrix(frame: pl.DataFrame, data: Interactions, users: list[str]) -> sp.csr_matrix:
-    """len(users) x n_items binary matrix of the (user_id, item_id) pairs of ``frame``."""
-    pos = pl.DataFrame({"user_id": users, "r": np.arange(len(users))})
-    items = pl.DataFrame({"item_id": data.item_ids.astype(str), "i": np.arange(data.n_items)})
-    pairs = (
-        frame.select(pl.col("user_id").cast(pl.Utf8), pl.col("item_id").cast(pl.Utf8))
-        .join(pos, on="user_id", how="inner")
-        .join(items, on="item_id", how="inner")
-        .unique(["r", "i"])
-    )
-    m = sp.csr_matrix(
-        (np.ones(pairs.height, dtype=np.float32), (pairs["r"].to_numpy(), pairs["i"].to_numpy())),
-        shape=(len(users), data.n_items),
-    )
-    m.sort_indices()
-    return m
-
-
-def prepare(phase: Phase, items: list[str], categories: pl.DataFrame | None) -> PhaseData:
-    data = Interactions.from_events(phase.fit, items=items, item_categories=categories)
-    users = phase.truth["user_id"].cast(pl.Utf8).unique(maintain_order=True).to_list()
-    rows = data.user_rows(users)
-    truth = _pair_matrix(phase.truth, data, users)
-    mask = _pair_matrix(phase.history, data, users) if phase.history is not None else None
-    return PhaseData(data, rows, truth, mask)
-
-
-def ranked_lists(gen: Generator, pd_: PhaseData, depth: int) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``depth`` items for every evaluated user (masked items excluded).
-
-    Returns the list the generator alone would show (filler included, for its metrics) and
-    the same list as fusion input (slots without evidence = -1, see ``fusion.candidates``).
-    """
-    shown, fusable = [], []
-    for start in range(0, len(pd_.rows), BATCH):
-        chunk = pd_.rows[start : start + BATCH]
-        scores = gen.score(chunk)
-        if pd_.mask is not None:
-            mask_seen(scores, pd_.mask[start : start + BATCH])
-        idx, vals = top_k(scores, depth)
-        shown.append(idx)
-        fusable.append(candidates(gen, idx, vals))
-    if not shown:
-        empty = np.empty((0, depth), dtype=np.int64)
-        return empty, empty
-    return np.vstack(shown), np.vstack(fusable)
-
-
-def _metrics(lists: np.ndarray, pd_: PhaseData) -> dict[str, float]:
-    return all_metrics(lists[:, : max(KS)], pd_.truth, KS, pd_.data.item_user_counts(), pd_.data.n_users)
-
-
-@dataclass
-class Outcome:
-    """What the run found: chosen settings, validation search and test results."""
-
-    chosen: dict[str, dict[str, Any]] = field(default_factory=dict)
-    search: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    test: dict[str, dict[str, float]] = field(default_factory=dict)
-    timings: dict[str, dict[str, float]] = field(default_factory=dict)
-    fusion: dict[str, Any] = field(default_factory=dict)
 
 
 FUSION_TUNING_USERS = 8000  # validation users the fusion weights are tuned on (seeded sample)
@@ -175,12 +116,15 @@ def run(
     progress: Callable[[str, int], Iterator[Any]] | None = None,
     log: Callable[[str], None] = print,
     skip: tuple[str, ...] = (),
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate every family and ours-v1 on ``path`` (a dataset of format ``fmt``).
 
     ``skip`` names families to leave out (e.g. ``sasrec`` for a quick run without training).
+    ``workers``: processes for the independent fits (None = one per core; 1 = all in this
+    process); the figures do not depend on it (``grid_pool``).
     """
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
     batch = get_adapter(fmt).load(path)
     gate = run_gate(batch, GateConfig(), None)
     events = gate.tables["events"].accepted
@@ -212,94 +156,48 @@ def run(
             skipped.append(f"{RANKER_NAME} skipped on request")
         fams = [f for f in fams if f.name not in skip]
     valid = prepare(split.valid, split.items, categories)
+    test = prepare(split.test, split.items, categories)  # data only: its truth is read after every choice
     metric = split.select_metric
     out = Outcome()
-    best_lists: dict[str, np.ndarray] = {}
-    best_gens: dict[str, Generator] = {}  # fitted on the validation phase: ours-ranker reuses them
-    steps = [(f, p) for f in fams for p in f.grid]
-    iterator = progress("validation grid", len(steps)) if progress else None
-    for fam in fams:
-        best_value, best_params = -1.0, {}
-        out.search[fam.name] = []
-        for params in fam.grid:
-            t = time.perf_counter()
-            if fam.early_stopping:
-                gen = fam.make(**params)
-                check = sample_users(valid, MONITOR_USERS)
-                gen.fit(valid.data, monitor=functools.partial(_monitor, pd_=check, metric=metric))  # type: ignore[call-arg]
-                params = {**params, "epochs": gen.best_epoch}  # type: ignore[attr-defined]
-            else:
-                gen = fam.make(**params).fit(valid.data)
-            lists, fusable = ranked_lists(gen, valid, DEPTH)
-            m = _metrics(lists, valid)
-            out.search[fam.name].append(
-                {"params": params, metric: m[metric], "seconds": time.perf_counter() - t,
-                 **({"epochs": gen.history} if fam.early_stopping else {})}  # type: ignore[attr-defined]
-            )  # fmt: skip
-            if m[metric] > best_value:
-                best_value, best_params, best_lists[fam.name], best_gens[fam.name] = (
-                    m[metric],
-                    params,
-                    fusable,
-                    gen,
-                )
-            if iterator is not None:
-                next(iterator, None)
-        out.chosen[fam.name] = {"params": best_params, f"valid_{metric}": best_value}
-        log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f})")
-    weights, c, fused_valid = tune_fusion(best_lists, valid, metric, log)
-    out.fusion = {"weights": weights, "c": c, f"valid_{metric}": fused_valid, "depth": DEPTH}
-    test = prepare(split.test, split.items, categories)
-    test_lists: dict[str, np.ndarray] = {}
-    test_gens: dict[str, Generator] = {}
-    iterator = progress("test", len(fams)) if progress else None
-    for fam in fams:
-        t = time.perf_counter()
-        gen = fam.make(**out.chosen[fam.name]["params"]).fit(test.data)
-        t_fit = time.perf_counter() - t
-        lists, fusable = ranked_lists(gen, test, DEPTH)
-        t_rank = time.perf_counter() - t - t_fit
-        test_lists[fam.name] = fusable
-        test_gens[fam.name] = gen
-        out.test[fam.name] = _metrics(lists, test)
-        out.timings[fam.name] = {"fit_s": t_fit, "rank_s": t_rank, "users": len(test.rows)}
-        if fam.early_stopping:
-            epochs = gen.history  # type: ignore[attr-defined]
-            out.timings[fam.name]["epochs"] = len(epochs)
-            out.timings[fam.name]["s_per_epoch"] = float(np.mean([e["seconds"] for e in epochs]))
-        if iterator is not None:
-            next(iterator, None)
-    t = time.perf_counter()
-    fused = fuse_lists(test_lists, weights, c, test.data.n_items, max(KS))
-    out.test["ours-v1"] = _metrics(fused, test)
-    out.timings["ours-v1"] = {
-        "fit_s": sum(out.timings[n]["fit_s"] for n in weights if weights[n]),
-        "rank_s": sum(out.timings[n]["rank_s"] for n in weights if weights[n]) + time.perf_counter() - t,
-        "users": len(test.rows),
-    }
-    ranker_info: dict[str, Any] = {}
-    if protocol in RANKER_PROTOCOLS and RANKER_NAME not in skip:
-        ranker_info = learned_ranker(fams, out, valid, test, metric, log)
-    elif protocol in LOO_RANKER_PROTOCOLS and RANKER_NAME not in skip:  # over the fused generators
+    with Runner({"valid": valid, "test": test}, workers or default_workers()) as runner:
+        best_lists, best_gens, test_futures = validation_grid(fams, runner, metric, out, progress, log)
+        weights, c, fused_valid = tune_fusion(best_lists, valid, metric, log)
+        out.fusion = {"weights": weights, "c": c, f"valid_{metric}": fused_valid, "depth": DEPTH}
+        loo_ranker = protocol in LOO_RANKER_PROTOCOLS and RANKER_NAME not in skip
         makers = {
             f.name: functools.partial(f.make, **out.chosen[f.name]["params"])
             for f in fams
             if weights.get(f.name)
         }
+        inner_fits = start_inner_fits(runner, makers, drop_last(valid.data)[0]) if loo_ranker else {}
+        test_lists, test_gens = test_phase(fams, test_futures, out, progress, len(test.rows))
         t = time.perf_counter()
-        ranker_info, top = leave_one_out_ranker(
-            makers, {n: best_gens[n] for n in makers}, {n: test_gens[n] for n in makers},
-            Target(valid.data, valid.rows, valid.truth), Target(test.data, test.rows, None),
-            attribute_table(products, valid.data.item_ids), log, grid=LOO_GRID[:1],
-            valid_lists=reusable_lists(best_lists, makers, valid), test_lists=reusable_lists(test_lists, makers, test),
-        )  # fmt: skip
-        if top is None:
-            skipped.append(f"{RANKER_NAME} skipped: {ranker_info['skipped']}")
-        else:
-            out.test[RANKER_NAME] = _metrics(top, test)
-            t_rank = ranker_info["test_fit_rank_s"]
-            out.timings[RANKER_NAME] = {"fit_s": time.perf_counter() - t - t_rank, "rank_s": t_rank,
-                                        "users": len(test.rows)}  # fmt: skip
+        fused = fuse_lists(test_lists, weights, c, test.data.n_items, max(KS))
+        out.test["ours-v1"] = _metrics(fused, test)
+        out.timings["ours-v1"] = {
+            "fit_s": sum(out.timings[n]["fit_s"] for n in weights if weights[n]),
+            "rank_s": sum(out.timings[n]["rank_s"] for n in weights if weights[n]) + time.perf_counter() - t,
+            "users": len(test.rows),
+        }
+        ranker_info: dict[str, Any] = {}
+        if protocol in RANKER_PROTOCOLS and RANKER_NAME not in skip:
+            ranker_info = learned_ranker(fams, out, valid, test, metric, log)
+        elif loo_ranker:  # over the fused generators
+            t = time.perf_counter()
+            ranker_info, top = leave_one_out_ranker(
+                makers, {n: best_gens[n] for n in makers}, {n: test_gens[n] for n in makers},
+                Target(valid.data, valid.rows, valid.truth), Target(test.data, test.rows, None),
+                attribute_table(products, valid.data.item_ids), log, grid=LOO_GRID[:1],
+                valid_lists=reusable_lists(best_lists, makers, valid), test_lists=reusable_lists(test_lists, makers, test),
+                fit_inner=lambda _inner: {n: f.result() for n, f in inner_fits.items()},
+            )  # fmt: skip
+            if top is None:
+                skipped.append(f"{RANKER_NAME} skipped: {ranker_info['skipped']}")
+            else:
+                out.test[RANKER_NAME] = _metrics(top, test)
+                t_rank = ranker_info["test_fit_rank_s"]
+                out.timings[RANKER_NAME] = {"fit_s": time.perf_counter() - t - t_rank, "rank_s": t_rank,
+                                            "users": len(test.rows)}  # fmt: skip
     return {
         "format": fmt,
         "path": str(path),
@@ -327,29 +225,10 @@ def run(
         "timings": out.timings,
         **({"ranker": ranker_info} if ranker_info else {}),
         "seconds_total": time.perf_counter() - t0,
-        "cpu_seconds_total": time.process_time() - c0,  # all threads; the budget's measure on a shared box
+        "cpu_seconds_total": time.process_time() - c0 + children_cpu() - k0,  # all threads and workers
+        "cpu_seconds_parent": time.process_time() - c0,
+        "workers": workers or default_workers(),
     }
-
-
-#: Validation users an early-stopping check scores (seeded sample): a check over all 22k
-#: Beauty users took 53-86 s on the loaded 2-core box, as long as a training epoch; the
-#: chosen model's validation value is still computed on every validation user.
-MONITOR_USERS = 4000
-
-
-def sample_users(pd_: PhaseData, n: int, seed: int = 0) -> PhaseData:
-    """The same phase restricted to a seeded sample of at most ``n`` evaluated users."""
-    if len(pd_.rows) <= n:
-        return pd_
-    keep = np.sort(np.random.default_rng(seed).permutation(len(pd_.rows))[:n])
-    mask = pd_.mask[keep] if pd_.mask is not None else None
-    return PhaseData(pd_.data, pd_.rows[keep], pd_.truth[keep], mask)
-
-
-def _monitor(model: Generator, pd_: PhaseData, metric: str) -> float:
-    """Validation value of a model mid-training (early stopping reads the validation phase only)."""
-    lists, _ = ranked_lists(model, pd_, max(KS))
-    return _metrics(lists, pd_)[metric]
 
 
 def reusable_lists(

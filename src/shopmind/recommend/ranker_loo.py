@@ -211,6 +211,7 @@ def leave_one_out_ranker(
     max_rounds: int = 600,
     valid_lists: Mapping[str, np.ndarray] | None = None,
     test_lists: Mapping[str, np.ndarray] | None = None,
+    fit_inner: Callable[[Interactions], Mapping[str, Generator]] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """Choose the ranker on validation, then rank the test phase once (top 20 per test user).
 
@@ -226,6 +227,10 @@ def leave_one_out_ranker(
     targets (same setting and rounds) and ranks the test candidates. Nothing reads the test
     truth here.
 
+    ``fit_inner(inner)``: ``makers``' generators fitted on ``inner`` (= ``drop_last`` of the
+    validation events); by default they are fitted here one after the other — ``evaluate recs``
+    passes the fits it started in worker processes on the same events (``grid_pool``).
+
     ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` selected from
     those generators (masked with ``data.seen``); given, they are the candidates as they are.
 
@@ -239,7 +244,9 @@ def leave_one_out_ranker(
     names = feature_names(makers)
     inner, target = drop_last(valid.data)
     clock = _Clock()
-    inner_gens = {name: make().fit(inner) for name, make in makers.items()}
+    inner_gens = (
+        dict(fit_inner(inner)) if fit_inner else {name: make().fit(inner) for name, make in makers.items()}
+    )
     info: dict[str, Any] = {"inner_fit_s": clock.lap("inner_fit"), "search": []}
     inner_pc = phase_candidates(inner, sequence_stats(inner, attrs), inner_gens, valid.rows)
     del inner_gens

@@ -330,6 +330,7 @@ class SASRec(Recommends):
         if self.net is None:
             raise TorchMissingError(EXTRA_HINT)
         torch = self.torch
+        torch.set_num_threads(THREADS)  # as in ``fit``: a model unpickled in a fresh process scores alike
         out = np.zeros((len(seqs), self.data.n_items), dtype=np.float32)
         arr = np.zeros((len(seqs), self.max_len), dtype=np.int64)
         for r, raw in enumerate(seqs):
