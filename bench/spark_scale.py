@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -170,9 +171,9 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
             cluster_url = c.url
         for n in sizes:
             for engine in engines:
-                if engine == "polars" and n > args.polars_max:
-                    continue
                 master, _, cpus = engine.partition("@")
+                if master == "polars" and n > args.polars_max:
+                    continue
                 if master == "cluster":
                     master = cluster_url
                 cmd = [
@@ -189,9 +190,10 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                     cmd += ["--cpus", cpus]
                 if args.spark_memory:
                     cmd += ["--spark-memory", args.spark_memory]
-                done = subprocess.run(
-                    cmd, capture_output=True, text=True, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
-                )
+                env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+                if master == "polars" and cpus:  # Polars' own threads: one per pinned CPU
+                    env["POLARS_MAX_THREADS"] = str(len(cpus.split(",")))
+                done = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if done.returncode != 0:
                     raise SystemExit(f"{engine} at {n:,} events failed:\n{done.stderr[-3000:]}")
                 got = json.loads(done.stdout.strip().splitlines()[-1])
@@ -212,6 +214,10 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                 ratios.setdefault(str(n), {})[f"local[2] / {one}"] = round(
                     by[("local[2]", n)] / by[(one, n)], 3
                 )
+        if ("polars", n) in by and ("polars@0", n) in by:  # the single-node engine's own 1 -> 2 cores
+            ratios.setdefault(str(n), {})["polars / polars@0"] = round(
+                by[("polars", n)] / by[("polars@0", n)], 3
+            )
         if ("local[2]@0,1", n) in by and ("local[1]@0", n) in by:
             ratios.setdefault(str(n), {})["local[2]@0,1 / local[1]@0"] = round(
                 by[("local[2]@0,1", n)] / by[("local[1]@0", n)], 3
@@ -225,7 +231,44 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
             if r["engine"] != "polars"
         )
     )
-    return {"mode": "scaling", "runs": rows, "ratios": ratios}
+    return {"mode": "scaling", "runs": rows, "ratios": ratios, "machine": machine_check()}
+
+
+_PROBES = {
+    # one core's arithmetic: a Python loop (no memory traffic)
+    "cpu_loop": "x = 0\nfor i in range(20_000_000):\n    x += i * i",
+    # memory bandwidth: copying 200 MB arrays (what sorting wide rows leans on)
+    "memory_copy": "import numpy as np\na = np.ones(25_000_000)\nb = np.empty_like(a)\n"
+    "for _ in range(30):\n    np.copyto(b, a)",
+}
+
+
+def _probe(code: str, cpu: int) -> subprocess.Popen[str]:
+    timed = f"import time\nt = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
+    return subprocess.Popen(
+        ["taskset", "-c", str(cpu), sys.executable, "-c", timed],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+    )
+
+
+def machine_check() -> dict[str, Any]:
+    """How much one busy CPU slows the other on this machine: each probe alone on CPU 0, then
+    on CPUs 0 and 1 at once. Real cores give ~1.0 (slowdown); two hyperthreads of one core, or
+    a shared memory bus, give more — and no engine can then scale 1 -> 2 CPUs by 2x."""
+    if (os.cpu_count() or 1) < 2 or not shutil.which("taskset"):
+        return {}
+    out: dict[str, Any] = {"load": _load()}
+    for name, code in _PROBES.items():
+        p = _probe(code, 0)
+        alone = float(p.communicate()[0])
+        both = [_probe(code, 0), _probe(code, 1)]
+        together = [float(q.communicate()[0]) for q in both]
+        out[name] = {"alone_s": round(alone, 2), "together_s": [round(t, 2) for t in together],
+                     "slowdown": round(sum(together) / len(together) / alone, 3)}  # fmt: skip
+    print(f"machine: {out}")
+    return out
 
 
 def recall_per_class(result: GateResult, truth: pl.DataFrame) -> dict[str, dict[str, Any]]:

@@ -183,7 +183,14 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_lq", "CASE WHEN type = 'purchase' AND quantity > 0 THEN ln(quantity) END"),
         # items with too few purchases to judge alone are judged against all purchases
         Derived("_lq_n", "count(_lq) OVER (PARTITION BY item_id)"),
-        Derived("_lq_g", f"CASE WHEN _lq_n >= {cfg.min_group_size} THEN item_id ELSE '' END"),
+        # rows without a quantity (every non-purchase) add nothing to these medians and counts, so
+        # they are spread by item/session instead of joining the '' group: on Spark that group was
+        # one partition holding every item-less event (one 50 s task of a 61 s stage at 10 M)
+        Derived(
+            "_lq_g",
+            f"CASE WHEN _lq IS NULL THEN coalesce(item_id, _sess) "
+            f"WHEN _lq_n >= {cfg.min_group_size} THEN item_id ELSE '' END",
+        ),
         Derived("_lq_med", "median(_lq) OVER (PARTITION BY _lq_g)"),
         Derived("_lq_dev", "_lq - _lq_med"),
         Derived("_lq_mad", "median(abs(_lq_dev)) OVER (PARTITION BY _lq_g)"),
