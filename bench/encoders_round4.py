@@ -32,19 +32,22 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def variant_options(spec: str, query_ridge: float, pairs: list) -> dict[str, dict]:
-    """FittedStaticEncoder options per variant tag (``--variants``): ``plain``, ``qmap`` (the
-    query map at the fixed ridge), ``units`` / ``units-qmap`` (numbers joined with their unit)."""
-    table: dict[str, dict] = {
-        "plain": {},
-        "qmap": {"query_pairs": pairs, "query_ridge": query_ridge},
-        "units": {"number_units": True},
-        "units-qmap": {"number_units": True, "query_pairs": pairs, "query_ridge": query_ridge},
-    }
-    out = {}
+    """FittedStaticEncoder options per variant tag (``--variants``, comma-separated): a tag is
+    ``plain`` or dash-joined parts ``units`` (numbers split from their units), ``qmap`` (the query
+    map at the fixed ridge), ``fitN`` (N fit titles instead of the default), e.g. ``units-fit500``."""
+    out: dict[str, dict] = {}
     for tag in [v for v in spec.split(",") if v]:
-        if tag not in table:
-            raise SystemExit(f"--variants: unknown variant {tag!r} (known: {', '.join(table)})")
-        out[tag] = table[tag]
+        kw: dict = {}
+        for part in tag.split("-"):
+            if part == "units":
+                kw["number_units"] = True
+            elif part == "qmap":
+                kw |= {"query_pairs": pairs, "query_ridge": query_ridge}
+            elif part.startswith("fit") and part[3:].isdigit():
+                kw["max_titles"] = int(part[3:])
+            elif part != "plain":
+                raise SystemExit(f"--variants: unknown part {part!r} in {tag!r} (plain, units, qmap, fitN)")
+        out[tag] = kw
     return out
 
 

@@ -4,11 +4,15 @@ Why: the analyzer joins a number and its unit into one token (``3/4 in.`` / ``3/
 ``3/4in``, ``40 volt`` -> ``40v``, ``2 x 4 x 8`` -> ``2x4x8``) so lexical search matches any
 spelling. For a per-word embedding that makes every size its own rare word: Home Depot has
 ~6,100 such words, each sent through e5 once as an opaque string (``passage: 3/4in``), and
-queries with digits carried ~80 % of static-fit's gap to e5. Split into a number and a readable
+queries with digits carried ~80 % of static-fit's gap to e5 on round 3's tuning half. Split into a number and a readable
 unit word (``3/4in`` -> ``3/4``, ``inch``; ``2x4x8`` -> ``2``, ``4``, ``8``), sizes share a
 small vocabulary (numbers recur across units, units are ~40 words e5 knows), so fewer words go
 through e5 and the unit's meaning ("volt", "gallon") enters the vector. Other words with
 digits (model numbers: ``ss7000``, ``2700k``) stay as they are.
+
+Off by default (``StaticEncoder(number_units=True)``): measured in round 4 it lost on the tuning
+half of the Home Depot sample (dense NDCG@10 0.6156 vs 0.6280; fusion + LTR 0.6809 vs 0.6823) and
+saves ~10 % of the vocabulary (docs/BENCHMARKS.md, issue 17).
 """
 
 from __future__ import annotations
