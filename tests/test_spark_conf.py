@@ -11,6 +11,7 @@ def test_driver_result_size_follows_the_driver_heap() -> None:
     conf = spark_conf(EngineConfig(kind="spark", driver_memory="10g"))
     assert conf["spark.driver.maxResultSize"] == "10g"
     assert conf["spark.sql.session.timeZone"] == "UTC"
+    assert conf["spark.sql.files.minPartitionNum"] == "16"  # twice the shuffle partitions (8)
 
 
 def test_a_shops_own_conf_wins() -> None:
