@@ -238,13 +238,22 @@ _PROBES = {
     # one core's arithmetic: a Python loop (no memory traffic)
     "cpu_loop": "x = 0\nfor i in range(20_000_000):\n    x += i * i",
     # memory bandwidth: copying 200 MB arrays (what sorting wide rows leans on)
-    "memory_copy": "import numpy as np\na = np.ones(25_000_000)\nb = np.empty_like(a)\n"
-    "for _ in range(30):\n    np.copyto(b, a)",
+    "memory_copy": "for _ in range(30):\n    np.copyto(b, a)",
+}
+# untimed set-up of a probe: the arrays allocated and touched once (page faults are not bandwidth)
+_SETUP = {
+    "cpu_loop": "",
+    "memory_copy": "import numpy as np\na = np.ones(25_000_000)\nb = np.ones(25_000_000)\nnp.copyto(b, a)",
 }
 
 
-def _probe(code: str, cpu: int) -> subprocess.Popen[str]:
-    timed = f"import time\nt = time.perf_counter()\n{code}\nprint(time.perf_counter() - t)"
+def _probe(name: str, cpu: int, start_at: float) -> subprocess.Popen[str]:
+    """One probe on ``cpu``: set up, wait for the wall-clock ``start_at`` (so probes started
+    together are timed together), run, print its seconds."""
+    timed = (
+        f"import time\n{_SETUP[name]}\ntime.sleep(max(0.0, {start_at} - time.time()))\n"
+        f"t = time.perf_counter()\n{_PROBES[name]}\nprint(time.perf_counter() - t)"
+    )
     return subprocess.Popen(
         ["taskset", "-c", str(cpu), sys.executable, "-c", timed],
         stdout=subprocess.PIPE,
@@ -260,10 +269,11 @@ def machine_check() -> dict[str, Any]:
     if (os.cpu_count() or 1) < 2 or not shutil.which("taskset"):
         return {}
     out: dict[str, Any] = {"load": _load()}
-    for name, code in _PROBES.items():
-        p = _probe(code, 0)
+    for name in _PROBES:
+        p = _probe(name, 0, time.time() + 3)
         alone = float(p.communicate()[0])
-        both = [_probe(code, 0), _probe(code, 1)]
+        at = time.time() + 3
+        both = [_probe(name, 0, at), _probe(name, 1, at)]
         together = [float(q.communicate()[0]) for q in both]
         out[name] = {"alone_s": round(alone, 2), "together_s": [round(t, 2) for t in together],
                      "slowdown": round(sum(together) / len(together) / alone, 3)}  # fmt: skip
