@@ -60,6 +60,9 @@ def _one_thread() -> Iterator[None]:
 
 
 def _start(phases: Mapping[str, Any]) -> None:
+    from shopmind.workers import exit_with_parent
+
+    exit_with_parent()  # an interrupted evaluation must not leave its workers behind
     _PHASES.clear()
     _PHASES.update(phases)
     single_threaded()

@@ -170,7 +170,11 @@ def _child_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 def _one_thread() -> None:
     """Child processes of a build use one BLAS/OpenMP thread: the parent uses the other core
-    (two spinning pools on two cores made everything slower; see ``serve --workers``)."""
+    (two spinning pools on two cores made everything slower; see ``serve --workers``). It ends
+    with the build (``workers.exit_with_parent``)."""
+    from shopmind.workers import exit_with_parent
+
+    exit_with_parent()
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     try:

@@ -66,6 +66,9 @@ def pool_workers(encoder_key: str | None, n_texts: int, setting: int = 0) -> int
 
 
 def _init_worker(key: str) -> None:
+    from shopmind.workers import exit_with_parent
+
+    exit_with_parent()  # a killed build must not leave its encoders behind
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
     module, cls, kwargs = POOLABLE[key]

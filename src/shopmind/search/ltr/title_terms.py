@@ -15,6 +15,8 @@ import multiprocessing
 from collections.abc import Sequence
 from typing import Any
 
+from shopmind.workers import exit_with_parent
+
 #: below this many titles the child's start (a fresh interpreter) costs more than it saves
 MIN_TITLES = 5_000
 
@@ -41,7 +43,9 @@ class TitleTerms:
         if type(analyzer) is not Analyzer or len(titles) < MIN_TITLES:
             return
         try:
-            self._pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = cf.ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+            )
             self._future = self._pool.submit(analyse_titles, analyzer.config(), list(titles))
         except (OSError, RuntimeError):  # no child possible here: analyse in this process
             self.close()

@@ -1,0 +1,62 @@
+"""Pool workers end with the process that started them (``shopmind.workers``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PARENT = """
+import concurrent.futures as cf, multiprocessing, os, sys, time
+from shopmind.workers import exit_with_parent
+
+def pid():
+    return os.getpid()
+
+if __name__ == "__main__":
+    init = exit_with_parent if sys.argv[1] == "watch" else None
+    pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=init)
+    print(pool.submit(pid).result(), flush=True)
+    time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")  # a zombie has exited
+
+
+def _orphan_after_kill(tmp_path: Path, mode: str) -> tuple[int, bool]:
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, str(script), mode], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    worker = int(parent.stdout.readline())
+    assert _alive(worker)
+    parent.send_signal(signal.SIGKILL)  # no cleanup of any kind in the parent
+    parent.wait(timeout=30)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(worker):
+        time.sleep(0.2)
+    return worker, _alive(worker)
+
+
+def test_a_worker_exits_when_its_parent_is_killed(tmp_path: Path) -> None:
+    _, alive = _orphan_after_kill(tmp_path, "watch")
+    assert not alive
+
+
+def test_without_the_watch_the_worker_is_orphaned(tmp_path: Path) -> None:
+    """The defect the watch fixes (so the test above can fail): the plain worker stays."""
+    worker, alive = _orphan_after_kill(tmp_path, "plain")
+    try:
+        assert alive
+    finally:
+        if alive:
+            os.kill(worker, signal.SIGKILL)
