@@ -60,3 +60,21 @@ def test_without_the_watch_the_worker_is_orphaned(tmp_path: Path) -> None:
     finally:
         if alive:
             os.kill(worker, signal.SIGKILL)
+
+
+def test_a_worker_whose_parent_died_before_its_start_exits() -> None:
+    """The race CI showed: the build killed while its worker was still importing, so at the
+    initializer ``getppid()`` already named init. The parent recorded at spawn is what is watched."""
+    code = (
+        "import multiprocessing, time\n"
+        "import shopmind.workers as w\n"
+        "class Gone:\n    pid = 2**22 + 12345\n"  # above Linux's pid_max default: never a live process
+        "multiprocessing.parent_process = lambda: Gone\n"
+        "w.exit_with_parent(0.05)\n"
+        "time.sleep(10)\n"
+        "print('still here')\n"
+    )
+    t = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "still here" not in done.stdout
+    assert time.monotonic() - t < 8

@@ -9,6 +9,7 @@ Every pool of the build and of ``evaluate recs`` starts its workers with
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -23,8 +24,13 @@ def _watch(parent: int, poll_s: float) -> None:
 
 def exit_with_parent(poll_s: float = 1.0) -> None:
     """In a worker: exit (without cleanup: the parent's state is gone anyway) within ``poll_s``
-    seconds of the parent process ending. A daemon thread; costs one wake-up per ``poll_s``."""
-    threading.Thread(target=_watch, args=(os.getppid(), poll_s), name="exit-with-parent", daemon=True).start()
+    seconds of the parent process ending. A daemon thread; costs one wake-up per ``poll_s``.
+
+    The parent is the one multiprocessing recorded at spawn, not ``getppid()`` now: a build
+    killed while its worker was still starting has already re-parented it (seen in CI)."""
+    recorded = multiprocessing.parent_process()
+    parent = recorded.pid if recorded is not None and recorded.pid else os.getppid()
+    threading.Thread(target=_watch, args=(parent, poll_s), name="exit-with-parent", daemon=True).start()
 
 
 __all__ = ["exit_with_parent"]
