@@ -15,6 +15,14 @@ import threading
 import time
 
 
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask, not the machine's count), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _watch(parent: int, poll_s: float) -> None:
     while True:
         time.sleep(poll_s)
@@ -33,4 +41,4 @@ def exit_with_parent(poll_s: float = 1.0) -> None:
     threading.Thread(target=_watch, args=(parent, poll_s), name="exit-with-parent", daemon=True).start()
 
 
-__all__ = ["exit_with_parent"]
+__all__ = ["available_cores", "exit_with_parent"]

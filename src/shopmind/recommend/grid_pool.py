@@ -15,7 +15,6 @@ BPR: ``implicit``'s SGD is lock-free (Hogwild) with more threads and then differ
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -30,10 +29,9 @@ _LIMITS: list[Any] = []
 
 def default_workers() -> int:
     """One worker per core the process may use (2 on the reference box), at least 1."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from shopmind.workers import available_cores
+
+    return available_cores()
 
 
 def single_threaded() -> None:

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from shopmind.search.dense_encoders import l2_normalise
+from shopmind.workers import available_cores
 
 #: ``[search] encoder`` name -> (module, class, keyword arguments for one thread)
 POOLABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -37,14 +38,6 @@ MIN_POOL_TEXTS = 600
 MAX_WORKERS = 4
 
 _WORKER_ENCODER: Any = None
-
-
-def available_cores() -> int:
-    """Cores this process may run on (the affinity mask, not the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def pool_workers(encoder_key: str | None, n_texts: int, setting: int = 0) -> int:
