@@ -174,9 +174,10 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h6 = [q for q in data.questions if q["set"] == "heldout6"]
     h7 = [q for q in data.questions if q["set"] == "heldout7"]
     h8 = [q for q in data.questions if q["set"] == "heldout8"]
-    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) :]
+    h9 = [q for q in data.questions if q["set"] == "heldout9"]
+    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) - len(h9) :]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
-    want += ["heldout8"] * len(h8)
+    want += ["heldout8"] * len(h8) + ["heldout9"] * len(h9)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -291,3 +292,15 @@ def test_a_section_takes_only_the_concepts_every_language_version_names(sections
     assert "abroad" in section_concepts(one)
     idx = PolicyIndex(sections)
     assert idx.search("能寄到美国吗", None, k=1)[0][0] == "shipping-international"
+
+
+def test_heldout9_is_a_new_set_with_a_larger_out_of_scope_share(data) -> None:
+    from shopmind.demo import assistant_heldout8 as H8
+    from shopmind.demo import assistant_heldout9 as H9
+
+    h9 = _check_new_set(data, "heldout9", H8, H9)
+    oos = [q for q in h9 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    kept = [q for q in h9 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)

@@ -30,7 +30,10 @@ characters; its own random stream; committed before the sixth round), plus "held
 amounts inside policy questions; its own random stream; committed before the seventh round), plus
 "heldout8" (``demo.assistant_heldout8``: order conversations whose follow-up names the order as
 "it", policy questions told as a small story, out-of-scope questions with a return / refund word
-about goods the shop does not sell; its own random stream; committed before the eighth round).
+about goods the shop does not sell; its own random stream; committed before the eighth round), plus
+"heldout9" (``demo.assistant_heldout9``: 20 out-of-scope questions, most about goods or services the
+shop does not sell told with a refund / warranty / delivery word; its own random stream; committed
+before the ninth round).
 The phrasings here are
   written separately from the assistant's training seed (``assistant.seed``); a test checks
   that no labelled question is a seed utterance.
@@ -55,6 +58,7 @@ from shopmind.demo import assistant_heldout5 as H5
 from shopmind.demo import assistant_heldout6 as H6
 from shopmind.demo import assistant_heldout7 as H7
 from shopmind.demo import assistant_heldout8 as H8
+from shopmind.demo import assistant_heldout9 as H9
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -326,12 +330,16 @@ def _questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 8])), shop, orders, prods, H8)
     for q in qs[n:]:
         q["set"] = "heldout8"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 9])), shop, orders, prods, H9)
+    for q in qs[n:]:
+        q["set"] = "heldout9"
     return qs
 
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5, 6, 7 or 8 (``sets=demo.assistant_heldout5`` / ... / ``8``: the same kinds of questions, each
+    held-out set 5 to 9 (``sets=demo.assistant_heldout5`` / ... / ``9``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
