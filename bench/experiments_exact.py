@@ -298,6 +298,54 @@ def _line(r: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def real_pairs(cache: Path) -> dict[str, dict[str, Any]]:
+    """Per ``REAL_PAIRS`` pair from the rankings cache ``experiments_sim.py`` writes: the judged
+    queries with a product above the lowest grade, each query's grades (an unjudged product in
+    either top 10 at the lowest grade, as NDCG@10 counts it), both rankings and their NDCG@10."""
+    saved = json.loads(cache.read_text())
+    qrels, ranked, min_grade = saved["qrels"], saved["ranked"], saved["min_grade"]
+    keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
+    out = {}
+    for pair, (worse, better) in REAL_PAIRS.items():
+        grades = []
+        for q in keep:
+            g = dict(qrels[q])
+            for p in (*ranked[worse][q], *ranked[better][q]):
+                g.setdefault(p, min_grade)
+            grades.append(g)
+        ra, rb = [ranked[worse][q] for q in keep], [ranked[better][q] for q in keep]
+        judged = [qrels[q] for q in keep]
+        out[pair] = {"a": worse, "b": better, "grades": grades, "rank_a": ra, "rank_b": rb}
+        out[pair] |= {"ndcg10_a": mean_ndcg(judged, ra), "ndcg10_b": mean_ndcg(judged, rb)}
+    return out
+
+
+def cache_ok(args: argparse.Namespace) -> bool:
+    """Whether the rankings cache the real pairs need is there (or not needed); says so if not."""
+    if args.synthetic_only or (args.rankings_cache is not None and args.rankings_cache.exists()):
+        return True
+    print(f"error: {args.rankings_cache} not found (write it with experiments_sim.py)", file=sys.stderr)
+    return False
+
+
+def run_header() -> dict[str, Any]:
+    """When, how and on which Python a result was made."""
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python " + " ".join(sys.argv),
+        "python": platform.python_version(),
+    }
+
+
+def write_result(result: dict[str, Any], out: Path, t0: float) -> int:
+    """Stamp the run's seconds since ``t0``, write ``result`` as JSON to ``out``; exit status 0."""
+    result["seconds"] = time.perf_counter() - t0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out} ({result['seconds']:.0f} s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
@@ -316,18 +364,14 @@ def main(argv: list[str] | None = None) -> int:
         help="only the synthetic rankers (the validation case a setting such as --taus is chosen on)",
     )
     args = ap.parse_args(argv)
-    if not args.synthetic_only and (args.rankings_cache is None or not args.rankings_cache.exists()):
-        print(f"error: {args.rankings_cache} not found (write it with experiments_sim.py)", file=sys.stderr)
+    if not cache_ok(args):
         return 2
     try:
         taus = [float(t) for t in args.taus.split(",")]
     except ValueError:
         print(f"error: --taus must be comma-separated numbers, got {args.taus!r}", file=sys.stderr)
         return 2
-    result: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python " + " ".join(sys.argv),
-        "python": platform.python_version(),
+    result: dict[str, Any] = run_header() | {
         "pi_lists_per_query": PI_LISTS,
         "propensity_nodes": U_NODES,
     }
@@ -340,32 +384,17 @@ def main(argv: list[str] | None = None) -> int:
         "settings": run_settings(queries, rank_a, rank_b, taus, args.seed),
     }
     result["real"] = {}
-    for pair, (worse, better) in ({} if args.synthetic_only else REAL_PAIRS).items():
-        if not result["real"]:
-            saved = json.loads(args.rankings_cache.read_text())
-            qrels, ranked, min_grade = saved["qrels"], saved["ranked"], saved["min_grade"]
-            keep = [q for q, g in qrels.items() if max(g.values()) > min_grade]
+    for pair, rp in ({} if args.synthetic_only else real_pairs(args.rankings_cache)).items():
         print(pair, flush=True)
-        grades = []
-        for q in keep:
-            g = dict(qrels[q])
-            for p in (*ranked[worse][q], *ranked[better][q]):
-                g.setdefault(p, min_grade)
-            grades.append(g)
-        ra, rb = [ranked[worse][q] for q in keep], [ranked[better][q] for q in keep]
         result["real"][pair] = {
-            "a": worse,
-            "b": better,
-            "queries": len(keep),
-            "ndcg10_a": mean_ndcg([qrels[q] for q in keep], ra),
-            "ndcg10_b": mean_ndcg([qrels[q] for q in keep], rb),
-            "settings": run_settings(grades, ra, rb, taus, args.seed),
+            "a": rp["a"],
+            "b": rp["b"],
+            "queries": len(rp["grades"]),
+            "ndcg10_a": rp["ndcg10_a"],
+            "ndcg10_b": rp["ndcg10_b"],
+            "settings": run_settings(rp["grades"], rp["rank_a"], rp["rank_b"], taus, args.seed),
         }
-    result["seconds"] = time.perf_counter() - t0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {args.out}")
-    return 0
+    return write_result(result, args.out, t0)
 
 
 if __name__ == "__main__":
