@@ -11,6 +11,7 @@ import pytest
 from shopmind.assistant.core import Assistant
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.scope import names_shop
 from shopmind.assistant.seed import SEED
 from shopmind.assistant.slots import Slots
 from shopmind.demo.assistant import ORDER_SCHEMA
@@ -60,10 +61,14 @@ def test_policy_floor_is_the_best_score_of_the_seeds_off_topic_texts_without_a_c
     plain = [t for t in SEED["out_of_scope"] if not set(lex.concepts(t)) - {"off_topic"}]
     scores = [h[0][1] for t in plain if (h := asst.policy.search(t, None, k=1))]
     assert len(plain) >= 20 and 0 < asst.policy_floor == max(scores)
-    assert not [t for t in plain if asst._in_domain(t, Slots())]  # none of them is in the domain
+    assert not [
+        t for t in plain if names_shop(t, Slots(), asst.policy, asst.policy_floor)
+    ]  # none of them is in the domain
     # a shop without policies has no floor to pass: nothing is in its domain by policy words
     bare = Assistant(asst.engine, PRODUCTS, None, [], model=asst.model)
-    assert bare.policy_floor == float("inf") and not bare._in_domain("收万事达吗", Slots())
+    assert bare.policy_floor == float("inf") and not names_shop(
+        "收万事达吗", Slots(), bare.policy, bare.policy_floor
+    )
 
 
 def test_a_message_in_the_shops_policy_words_is_answered_not_sent_off_topic(asst) -> None:
@@ -118,7 +123,7 @@ def test_an_unsure_off_topic_guess_is_overruled_by_the_shops_words(asst) -> None
     text = "box came open and stuff fell out"  # "box" is a shop word; the classifier guesses off-topic
     pred = asst.model.predict(text)
     assert pred.intent == "out_of_scope" and pred.confidence < asst.threshold
-    assert asst._in_domain(text, Slots())
+    assert names_shop(text, Slots(), asst.policy, asst.policy_floor)
     r = asst.turn(text)
     # its next reading stands and, still unsure, it is handed off as unsure, not as off-topic
     assert r.intent == pred.ranked[1][0] != "out_of_scope"
@@ -151,3 +156,52 @@ def test_a_multi_part_message_asking_about_its_order_gets_the_status_and_the_pol
     # someone else asking: no order data, whatever the policy part
     r = asst.turn(text, customer_id="C1")
     assert not [c for c in r.citations if c["type"] == "order"] and "2026" not in r.answer
+
+
+# ------------------------------------------------------------------ round 9: what the shop covers
+def test_a_real_english_word_is_no_typo() -> None:
+    from shopmind.assistant.lexicon import is_real_word
+
+    lex = default_lexicon()
+    assert is_real_word("took") and is_real_word("plush") and not is_real_word("retrun")
+    # "took" was read as "cook" (an off-topic word), "plush" as "plus"; typos are still repaired
+    assert lex.correct("took") == "took" and lex.correct("plush") == "plush"
+    assert lex.correct("retrun") == "return" and lex.correct("warrenty") == "warranty"
+    assert "off_topic" not in lex.concepts("I took the tags off, can I still send it back?")
+
+
+def test_domain_words_are_the_shops_catalog_policies_and_common_words(asst) -> None:
+    from shopmind.assistant.scope import DomainWords
+
+    assert asst.scope.foreign("do you have a canvas tote for under 20 dollars?") == []
+    assert asst.scope.foreign("how long is the warranty on a desk lamp") == []
+    assert asst.scope.foreign("recommend me a good podcast") == ["podcast"]
+    assert "小说" in asst.scope.foreign("推荐几本好看的小说")
+    # a typo of a shop word is that word, not a new thing
+    assert asst.scope.foreign("is the tote availble") == []
+    # another shop's catalog knows its own things
+    other = DomainWords.for_shop([{"title": "Podcast Microphone", "attributes": []}], [])
+    assert other.foreign("recommend me a good podcast") == []
+
+
+def test_a_search_for_a_thing_the_shop_never_names_is_handed_off(asst) -> None:
+    for text in ("recommend me a good podcast", "recommend a good novel to read"):
+        assert asst.model.predict(text).intent == "product_search"  # the classifier reads a search
+        r = asst.turn(text)
+        assert r.intent == "out_of_scope" and r.handoff and r.suggested == [] and r.citations == []
+    r = asst.turn("recommend a desk lamp")  # a thing of the shop: searched
+    assert r.intent == "product_search" and not r.handoff
+
+
+def test_an_off_topic_thing_must_be_nearer_its_passage_than_most_seed_policy_questions(asst) -> None:
+    from shopmind.assistant.levels import dense_sure, off_topic_level
+
+    level = off_topic_level(asst.policy)
+    assert level == asst.off_topic_level and 0.45 < level < 0.7 and level >= dense_sure(asst.policy)
+    # a refund for a service the shop does not sell sits above ``dense_sure`` but below the level
+    text = "can i get a refund for my cancelled flight?"
+    assert dense_sure(asst.policy) < asst.policy.dense.best(text)[1] <= level
+    r = asst.turn(text)
+    assert r.intent == "out_of_scope" and r.handoff and r.citations == []
+    r = asst.turn("how do i get a refund for the lamp i sent back?")  # the shop's own thing
+    assert r.intent == "return_refund" and not r.handoff and r.citations[0]["id"] == "returns-refund"

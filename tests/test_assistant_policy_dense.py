@@ -60,12 +60,13 @@ def test_dev_questions_bm25_and_the_section_model_misplaced_reach_their_section(
     # two dev-set questions (held-out-5 and -6, read in round 7) the lexical ordering answered from
     # a section that merely mentions their words ("warranty" in the exclusions, "two" ...)
     lexical, dense = PolicyIndex(sections, dense=False), PolicyIndex(sections)
-    for text, want in (
-        ("whats the warranty on a laptop", "warranty-period"),
-        ("do headphones come with a two year guarantee?", "warranty-period"),
-    ):
-        assert lexical.search(text, None, k=1)[0][0] != want
-        assert dense.search(text, None, k=1)[0][0] == want
+    text, want = "whats the warranty on a laptop", "warranty-period"
+    assert lexical.search(text, None, k=1)[0][0] != want
+    assert dense.search(text, None, k=1)[0][0] == want
+    # the other one's lexical miss was the typo repair reading "year" as "wear" (worn items);
+    # since round 9 a real English word is never repaired, and both orderings reach the section
+    text = "do headphones come with a two year guarantee?"
+    assert lexical.search(text, None, k=1)[0][0] == want == dense.search(text, None, k=1)[0][0]
 
 
 def test_dense_sure_is_the_nearest_any_hand_off_seed_utterance_comes_and_gates_sure_sections(

@@ -35,8 +35,14 @@ from shopmind.assistant.clauses import questions
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.knowledge import Section, validate_orders
-from shopmind.assistant.levels import dense_sure, off_topic_thing, policy_floor, policy_sure, sure_section
-from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.levels import (
+    dense_sure,
+    off_topic_level,
+    off_topic_thing,
+    policy_floor,
+    policy_sure,
+    sure_section,
+)
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
 from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
@@ -49,6 +55,7 @@ from shopmind.assistant.reading import (
     only_greeting,
     read_as_indexed,
 )
+from shopmind.assistant.scope import DomainWords, names_shop
 from shopmind.assistant.slots import (
     COLOUR_KEYS,
     Slots,
@@ -151,6 +158,8 @@ class Assistant:
         self.policy_floor = policy_floor(self.policy)
         self.policy_sure = policy_sure(self.policy)
         self.dense_sure = dense_sure(self.policy)
+        self.off_topic_level = off_topic_level(self.policy)
+        self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
@@ -219,7 +228,7 @@ class Assistant:
             intent, conf = "product_search", max(conf, 0.5)  # a category with a price/attribute is a search
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
-        in_domain = follow_up or self._in_domain(ask, slots)
+        in_domain = follow_up or names_shop(ask, slots, self.policy, self.policy_floor)
         if conf < self.threshold and intent in ("greeting", "out_of_scope") and only_greeting(text):
             intent, conf = "greeting", max(conf, 0.5)  # "cheers, that's all I needed" (``only_greeting``)
         elif not in_domain and pred.confidence < self.threshold:
@@ -240,24 +249,27 @@ class Assistant:
             intent, policy_mass = "shipping", policy_mass + dict(pred.ranked)["order_status"]
         else:
             no_order = False
+        shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
             # with it the topic) over all sections, both languages, its question lines included
             hits = self.policy.search(ask, None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
-            shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
-            if not (shop_thing or follow_up) and off_topic_thing(self.policy, ask, self.dense_sure):
+            if not (shop_thing or follow_up) and off_topic_thing(self.policy, ask, self.off_topic_level):
                 intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
         sure = None  # a message naming no order or product: its section may answer it
         if conf < self.threshold and not (slots.order_id or slots.product_ids or follow_up):
             sure = sure_section(self.policy, self.policy_sure, ask, self.dense_sure)
-        elif intent == "out_of_scope" and not (slots.order_id or slots.product_ids or follow_up):
+        elif intent == "out_of_scope" and not (slots.order_id or slots.product_ids or follow_up or off_topic_thing(self.policy, ask, self.off_topic_level)):  # fmt: skip
             # an off-topic reading the classifier is sure of: only the encoder's level may overrule
-            # it (BM25 shares words with "return a rental car"; meaning is what the level reads)
+            # it (BM25 shares words with "return a rental car"; meaning is what the level reads);
+            # a message naming an off-topic thing must pass the higher ``off_topic_level`` first
             sure = sure_section(self.policy, float("inf"), ask, self.dense_sure)
         if sure:  # unsure reading, but a section matches as no hand-off message of the seed does
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
+        if intent == "product_search" and conf >= self.threshold and not (shop_thing or follow_up) and self.scope.foreign(ask):  # fmt: skip
+            intent, conf = "out_of_scope", max(conf, 0.5)  # "novels?": not a word of this shop (``scope``)
         if intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
             handoff = True
@@ -313,19 +325,6 @@ class Assistant:
         """Whether the best policy section for ``text`` is a shipping one scoring above the floor."""
         hits = self.policy.search(text, None)
         return bool(hits) and hits[0][1] > self.policy_floor and self.policy.topic(hits[0][0]) == "shipping"
-
-    def _in_domain(self, text: str, slots: Slots) -> bool:
-        """Whether the message names anything a shop deals in: an id, a product, a category,
-        an attribute ("red"), a price, a customer-service concept (``lexicon``), or the shop's
-        own policy words (a section scores above ``policy_floor``)."""
-        if slots.order_id or slots.product_ids or slots.category or slots.attributes:
-            return True
-        if slots.price_max is not None or slots.price_min is not None:
-            return True
-        if set(default_lexicon().concepts(text)) - {"off_topic"}:
-            return True
-        hits = self.policy.search(text, None)
-        return bool(hits) and hits[0][1] > self.policy_floor
 
     def _state(self, conversation_id: str | None) -> _State:
         if conversation_id is None:

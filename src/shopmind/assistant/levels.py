@@ -65,6 +65,29 @@ def dense_sure(policy: PolicyIndex) -> float:
     return _nearest(policy, [t for k in HANDOFF_INTENTS for t in SEED.get(k, ())])
 
 
+#: share of the seed's policy questions a message naming an off-topic thing must be nearer its
+#: passage than, to keep its policy reading (``off_topic_level``; chosen on the dev sets, round 9)
+OFF_TOPIC_QUANTILE = 0.9
+
+
+def off_topic_level(policy: PolicyIndex) -> float:
+    """The cosine to its nearest passage that ``OFF_TOPIC_QUANTILE`` of the seed's policy
+    questions (return/refund, shipping, payment) stay below (0.54 on the demo), and at least
+    ``dense_sure``. Why: a refund for a cancelled flight or train ticket (0.47-0.49) sits nearer
+    the refunds passage than any hand-off message of the seed (``dense_sure``, 0.38), so that
+    level let it through (round 8); a question of the shop that names an off-topic thing in
+    passing must be as near its passage as the seed's nearest policy questions are.
+    ``inf`` without an encoder (words alone do not hand off)."""
+    if policy.dense is None:
+        return float("inf")
+    texts = [t for k in ("return_refund", "shipping", "payment") for t in SEED.get(k, ())]
+    near = sorted(b[1] for b in map(policy.dense.best, texts) if b is not None)
+    policy.clear_memo()  # the seed's texts are no turn's
+    if not near:
+        return dense_sure(policy)
+    return max(near[min(len(near) - 1, int(OFF_TOPIC_QUANTILE * len(near)))], dense_sure(policy))
+
+
 def sure_section(policy: PolicyIndex, sure: float, text: str, dense: float = float("inf")) -> str | None:
     """The best section for ``text`` when it scores above ``sure`` (``policy_sure``), or when the
     message's nearest passage is nearer than ``dense`` (``dense_sure``), else None.
@@ -85,12 +108,11 @@ def sure_section(policy: PolicyIndex, sure: float, text: str, dense: float = flo
 def off_topic_thing(policy: PolicyIndex, text: str, dense: float) -> bool:
     """Whether a message the classifier reads as a policy question is about a thing the shop does
     not deal in: it names an off-topic concept of the lexicon ("car", "flight", "火车票") and its
-    nearest policy passage is no nearer than ``dense`` (``dense_sure``, the nearest any hand-off
-    message of the seed gets). Why: "how do I return a rental car" shares "return" with the
+    nearest policy passage is no nearer than ``dense`` (``off_topic_level``: nearer than 9 in 10
+    of the seed's policy questions). Why: "how do I return a rental car" shares "return" with the
     returns policy and the classifier reads the verb, while the encoder places the whole message
-    far from every section; a shop question that mentions such a word in passing ("I took the tags
-    off", read as "cook" by the typo repair) stays near its section (0.47 on the demo) and keeps
-    its reading. False without an encoder (``dense`` is ``inf``): words alone do not hand off."""
+    far from every section. False without an encoder (``dense`` is ``inf``): words alone do not
+    hand off."""
     if "off_topic" not in default_lexicon().concepts(text) or policy.dense is None or dense == float("inf"):
         return False
     near = policy.dense.best(text)
