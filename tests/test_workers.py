@@ -78,3 +78,40 @@ def test_a_worker_whose_parent_died_before_its_start_exits() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "still here" not in done.stdout
     assert time.monotonic() - t < 8
+
+
+UNGUARDED = """
+import sys
+print("top level ran", flush=True)
+from shopmind.recommend import evaluate
+# no `if __name__ == "__main__":` guard: each spawned worker re-runs this file
+evaluate.run("movielens", __import__("pathlib").Path(sys.argv[1]), workers=2)
+"""
+
+
+def test_unguarded_script_fails_fast_with_the_reason(tmp_path: Path) -> None:
+    """A script calling ``evaluate.run`` without a main guard: the re-run inside the starting
+    worker stops at once with the reason (it used to redo the whole evaluation first)."""
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "movielens-100k"
+    if not data.exists():
+        import pytest
+
+        pytest.skip("needs ../shared/data/movielens-100k")
+    script = tmp_path / "unguarded.py"
+    script.write_text(UNGUARDED, encoding="utf-8")
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(script), str(data)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode != 0
+    assert "UnguardedMainError" in done.stderr
+    assert 'needs `if __name__ == "__main__":`' in done.stderr
+    # the parent loaded and gated the data once; no worker got as far as its own load
+    assert done.stdout.count("accepted by the gate") == 1, done.stdout
+    assert time.perf_counter() - t0 < 590
+
+
+def test_guard_is_silent_in_the_main_process() -> None:
+    from shopmind.workers import refuse_in_starting_worker
+
+    refuse_in_starting_worker("anything")  # the main process is not a starting worker: no error

@@ -52,6 +52,7 @@ from shopmind.recommend.ranker import LearnedRanker
 from shopmind.recommend.ranker_loo import GRID as LOO_GRID
 from shopmind.recommend.ranker_loo import Target, attribute_table, leave_one_out_ranker
 from shopmind.recommend.sasrec import EXTRA_HINT
+from shopmind.workers import refuse_in_starting_worker
 
 __all__ = ["FAMILY_NAMES", "MAIN_COLUMNS", "SASREC_GRID", "Family", "Outcome", "PhaseData", "families", "learned_ranker",
            "prepare", "ranked_lists", "run", "sample_users", "tune_fusion", "write_report"]  # fmt: skip
@@ -124,6 +125,8 @@ def run(
     ``workers``: processes for the independent fits (None = one per core; 1 = all in this
     process); the figures do not depend on it (``grid_pool``).
     """
+    if (workers or default_workers()) > 1:
+        refuse_in_starting_worker("shopmind.recommend.evaluate.run")
     t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
     batch = get_adapter(fmt).load(path)
     gate = run_gate(batch, GateConfig(), None)

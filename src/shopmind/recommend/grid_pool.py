@@ -14,13 +14,17 @@ BPR: ``implicit``'s SGD is lock-free (Hogwild) with more threads and then differ
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
+import pickle
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Self
 
 from shopmind.recommend import als, base
+from shopmind.workers import spawn_pool
 
 #: Phase data (``evaluate.PhaseData``) by name, set once per worker by ``_start``.
 _PHASES: dict[str, Any] = {}
@@ -57,10 +61,12 @@ def _one_thread() -> Iterator[None]:
         base.TOP_K_THREADS, als.THREADS = saved
 
 
-def _start(phases: Mapping[str, Any]) -> None:
+def _start(phases_file: str) -> None:
     from shopmind.workers import exit_with_parent
 
     exit_with_parent()  # an interrupted evaluation must not leave its workers behind
+    with open(phases_file, "rb") as f:
+        phases = pickle.load(f)  # written by this evaluation's own Runner, never user input
     _PHASES.clear()
     _PHASES.update(phases)
     single_threaded()
@@ -81,12 +87,16 @@ class Runner:
         self.workers = max(1, int(workers))
         self.phases = dict(phases)
         self._pool: ProcessPoolExecutor | None = None
+        self._dir: str | None = None
         if self.workers > 1:
-            # spawn, not fork: torch and OpenMP thread pools are not fork-safe once used
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=mp.get_context("spawn"), initializer=_start,
-                initargs=(self.phases,),
-            )  # fmt: skip
+            # the phases go to the workers through a file, not the pool's initargs: Python writes
+            # initargs down a pipe it still holds the reading end of, so a worker that died before
+            # reading them all (an unguarded script's worker) left this process blocked forever
+            self._dir = tempfile.mkdtemp(prefix="shopmind-grid-")
+            phases_file = os.path.join(self._dir, "phases.pkl")
+            with open(phases_file, "wb") as f:
+                pickle.dump(self.phases, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pool = spawn_pool(self.workers, _start, (phases_file,), what="evaluate recs' worker pool")
         else:
             _PHASES.clear()
             _PHASES.update(self.phases)
@@ -108,6 +118,9 @@ class Runner:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def __enter__(self) -> Self:
         return self

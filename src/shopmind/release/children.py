@@ -11,7 +11,6 @@ on the recommendation models fitted beside it.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 import os
 import shutil
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shopmind.release.progress import BuildProgress
+from shopmind.workers import spawn_pool
 
 if TYPE_CHECKING:
     from shopmind.release.build import BuildContext, Component, Parallel
@@ -152,9 +152,7 @@ def _import_all(modules: tuple[str, ...]) -> None:
 
 
 def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_one_thread
-    )
+    return spawn_pool(workers, _one_thread, what="a build's child process")
 
 
 def _child_pool(workers: int) -> cf.ProcessPoolExecutor:

@@ -15,9 +15,7 @@ runtime is initialised can deadlock the child) and load the model once.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import importlib
-import multiprocessing
 import os
 from collections.abc import Sequence
 from types import TracebackType
@@ -26,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from shopmind.search.dense_encoders import l2_normalise
-from shopmind.workers import available_cores
+from shopmind.workers import available_cores, spawn_pool
 
 #: ``[search] encoder`` name -> (module, class, keyword arguments for one thread)
 POOLABLE: dict[str, tuple[str, str, dict[str, Any]]] = {
@@ -90,12 +88,7 @@ class EncoderPool:
         if workers < 2:
             raise ValueError("an encoder pool needs at least 2 workers")
         self.key, self.workers, self.name, self.dim = key, workers, name, dim
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(key,),
-        )
+        self._pool = spawn_pool(workers, _init_worker, (key,), what="a build's encoder pool")
 
     def _split(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)

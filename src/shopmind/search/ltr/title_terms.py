@@ -11,11 +11,10 @@ are the ones ``title_facts`` would compute; anything else is analysed here as be
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing
 from collections.abc import Sequence
 from typing import Any
 
-from shopmind.workers import exit_with_parent
+from shopmind.workers import exit_with_parent, spawn_pool
 
 #: below this many titles the child's start (a fresh interpreter) costs more than it saves
 MIN_TITLES = 5_000
@@ -43,9 +42,7 @@ class TitleTerms:
         if type(analyzer) is not Analyzer or len(titles) < MIN_TITLES:
             return
         try:
-            self._pool = cf.ProcessPoolExecutor(
-                1, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
-            )
+            self._pool = spawn_pool(1, exit_with_parent, what="the title analyser")
             self._future = self._pool.submit(analyse_titles, analyzer.config(), list(titles))
         except (OSError, RuntimeError):  # no child possible here: analyse in this process
             self.close()
