@@ -22,7 +22,9 @@ Protocol (fixed before any real pair's figure was seen):
   (a shop without earlier logs using defaults learned elsewhere);
 - "in-sample bound": ``w`` learned on the test half itself - not a result, the most any linear
   credit on these features could give;
-- position-only clicks (every item alike): the learned credit's exact mean on the test half.
+- position-only clicks (every item alike): the learned credit's exact mean on the test half;
+- the ratio's dependence on the query sample: ``BOOTSTRAP`` resamples of the test queries, each
+  exact (A/B's first-click RR vs probabilistic + controls, plain and learned credit).
 
     python bench/experiments_learned.py --data ../shared/data --rankings-cache /tmp/t9il/rankings.json
 """
@@ -48,6 +50,7 @@ from experiments_exact import (  # noqa: E402
     cache_ok,
     click_params,
     evaluate,
+    first_click,
     pi_lists,
     propensity_nodes,
     real_pairs,
@@ -60,6 +63,7 @@ from shopmind.experiments.interleave_learned import FEATURES, click_features, le
 from shopmind.experiments.interleave_prob import TAU  # noqa: E402
 
 SHRINKS = (0.0, 0.25, 0.5, 0.75, 1.0)
+BOOTSTRAP = 500  # query resamples for the ratio's spread
 SETTINGS = (("pbm", "same"), ("pbm", "heterogeneous"), ("dbn", "same"), ("dbn", "heterogeneous"))
 Z2 = float((sps.norm.ppf(0.975) + sps.norm.ppf(0.8)) ** 2)
 PI = f"pi_tau{TAU:g}"
@@ -216,6 +220,60 @@ def choose_shrink(mom: dict[str, np.ndarray], train: np.ndarray, cv: bool, seed:
     return {"shrink": lam, "cv_scores": scores, "w": learn_weights(st["mu"], st[key], lam)}
 
 
+def ab_query_moments(
+    prep: dict[str, tuple[np.ndarray, ...]], model: str, users: str
+) -> dict[str, np.ndarray]:
+    """Per query and A/B arm, exact E[x] and E[x^2] of the reciprocal rank of the first click (A/B's
+    best metric in every setting of round 9), over the shoppers: what a query resample needs."""
+    u, wu = propensity_nodes(users)
+    out = {}
+    for arm in ("ab_a", "ab_b"):
+        g, _c, _w, q = prep[arm]
+        assert np.array_equal(q, np.arange(len(q)))  # one list per query
+        a, _s, cont = click_params(g, model, u)
+        e1, e2 = first_click(a, cont)["first_click_rr"]
+        out[arm] = np.stack([wu @ e1, wu @ e2], axis=1)
+    return out
+
+
+def ratio_spread(
+    ab: dict[str, np.ndarray],
+    mom: dict[str, np.ndarray],
+    queries: np.ndarray,
+    weights: dict[str, np.ndarray],
+    seed: int,
+    n_boot: int = BOOTSTRAP,
+) -> dict[str, Any]:
+    """How much the sessions ratio (A/B's first-click RR vs interleaving + controls with each of
+    ``weights``) depends on which queries the shop has: ``n_boot`` resamples of ``queries`` with
+    replacement, exact per resample; the point figure on ``queries`` itself beside the 2.5 / 50 /
+    97.5 % points and the share of resamples at 10x or more."""
+
+    def ratios(idx: np.ndarray) -> dict[str, float]:
+        (a1, a2), (b1, b2) = (ab[arm][idx].mean(axis=0) for arm in ("ab_a", "ab_b"))
+        diff = b1 - a1
+        n_ab = 2 * Z2 * (a2 - a1 * a1 + b2 - b1 * b1) / diff**2 if diff > 0 else float("inf")
+        st = stats_on(mom, idx)
+        out = {}
+        for label, w in weights.items():
+            n_il = sessions(st, w, cv=True)
+            out[label] = n_ab / n_il if n_il and float(w @ st["mu"]) > 0 else 0.0
+        return out
+
+    rng = np.random.default_rng(seed)
+    boot = [ratios(rng.choice(queries, len(queries))) for _ in range(n_boot)]
+    res: dict[str, Any] = {"resamples": n_boot, "on_the_queries": ratios(queries)}
+    for label in weights:
+        r = np.array([b[label] for b in boot])
+        res[label] = {
+            "p2.5": float(np.percentile(r, 2.5)),
+            "median": float(np.median(r)),
+            "p97.5": float(np.percentile(r, 97.5)),
+            "share_at_10x": float((r >= 10).mean()),
+        }
+    return res
+
+
 def run_pair(
     name: str,
     grades: list[dict[str, float]],
@@ -235,6 +293,7 @@ def run_pair(
         t0 = time.perf_counter()
         setting = f"{model}_{users}_users"
         base = evaluate(ab_prep, model, users)
+        ab_q = ab_query_moments(prep, model, users)
         row: dict[str, Any] = {
             "ab_best_metric": base["ab_best_metric"],
             "ab_sessions_total_80pct": base["ab_sessions_total_80pct"],
@@ -269,6 +328,9 @@ def run_pair(
                         "position_only_mean": float(w @ st_flat["mu"]),
                     }
             row[group] = out
+            if group == PI:
+                ws = {k: np.array(v["w"]) for k, v in out["cv"].items() if isinstance(v, dict) and "w" in v}
+                row["query_bootstrap"] = ratio_spread(ab_q, mom, test, ws, args.seed)
         row["seconds"] = time.perf_counter() - t0
         res["settings"][setting] = row
         print(f"  {name} {setting}: {_line(row)}", flush=True)
@@ -284,6 +346,10 @@ def _line(row: dict[str, Any]) -> str:
                 r = f"{v['ratio']:.1f}x" if v["ratio"] else "-"
                 n = f"{v['sessions_80pct']:.0f}" if v["sessions_80pct"] else "-"
                 parts.append(f"{group}/{tag}/{label} {n} ({r})")
+    b = row["query_bootstrap"]["plain"]
+    parts.append(
+        f"PI+cv ratio over query resamples {b['p2.5']:.1f}-{b['p97.5']:.1f}x ({b['share_at_10x']:.0%} >= 10x)"
+    )
     return "; ".join(parts) + f"; {row['seconds']:.0f} s"
 
 

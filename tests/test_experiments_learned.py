@@ -89,3 +89,29 @@ def test_learned_credit_on_held_out_queries() -> None:
     best = learn_weights(st["mu"], st["sigma_cv"], 0.0)
     assert sessions(st, best, cv=True) <= sessions(st, plain, cv=True) + 1e-9
     assert sessions(st, best, cv=True) <= sessions(st, w, cv=True) + 1e-9
+
+
+def test_query_resampling_reproduces_the_point_ratio() -> None:
+    """The per-query A/B moments give evaluate's first-click-RR sessions on the same queries, and
+    the resampled ratios spread around the point ratio."""
+    from experiments_learned import Z2, ab_query_moments, ratio_spread
+
+    grades, ra, rb = _pool(60, seed=3)
+    prep = prepare_indexed(grades, ra, rb, seed=0)
+    test = np.arange(1, 60, 2)
+    ref = evaluate(subset(prep, test), "dbn", "heterogeneous")
+    ab = ab_query_moments(prep, "dbn", "heterogeneous")
+    (a1, a2), (b1, b2) = (ab[arm][test].mean(axis=0) for arm in ("ab_a", "ab_b"))
+    rr = ref["ab"]["first_click_rr"]
+    assert a1 == pytest.approx(rr["a"]["mean"], abs=1e-12) and b2 - b1 * b1 == pytest.approx(
+        rr["b"]["var"], abs=1e-12
+    )
+    n_ab = 2 * Z2 * (a2 - a1 * a1 + b2 - b1 * b1) / (b1 - a1) ** 2
+    assert rr["sessions_total_80pct"] == 2 * int(np.ceil(n_ab / 2))
+    mom = query_moments(prep[PI], "dbn", "heterogeneous", False, pattern_features())
+    plain = np.eye(8)[0]
+    spread = ratio_spread(ab, mom, test, {"plain": plain}, seed=0, n_boot=200)
+    point = n_ab / sessions(stats_on(mom, test), plain, cv=True)
+    assert spread["on_the_queries"]["plain"] == pytest.approx(point, rel=1e-12)
+    s = spread["plain"]
+    assert s["p2.5"] < point < s["p97.5"] and s["p2.5"] < s["median"] < s["p97.5"]
