@@ -132,6 +132,13 @@ def main() -> None:
         print(
             f"{n} calibration windows: mean |PIT coverage - nominal| {summary[f'windows_{n}']['mean_abs_gap']:.4f}"
         )
+    for rule in counts.RULES:
+        err = [abs(r["pit"][f"{rule}_{lv}"] - lv / 100) for r in out for lv in LEVELS]
+        summary[f"rule_{rule}"] = {
+            "mean_abs_gap": float(np.mean(err)) if err else float("nan"),
+            "max_abs_gap": max(err) if err else float("nan"),
+        }
+        print(f"rule {rule:<10} mean |PIT coverage - nominal| {summary[f'rule_{rule}']['mean_abs_gap']:.4f}")
     for scheme in calibrate.SCHEMES:
         err = [abs(r["pit"][f"{scheme}_{lv}"] - lv / 100) for r in out for lv in LEVELS]
         worst = max(err) if err else float("nan")

@@ -15,6 +15,8 @@ from shopmind.forecast.evaluate import _eligible, load_panels
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.models import Forecaster, make_models
 from shopmind.forecast.series import Panel
+from shopmind.forecast.temporal import FromDaily, TemporalAgg
+from shopmind.forecast.thief import THIEF_LEVELS, THieF
 
 _GBM_KINDS = {
     "yearly": lambda v: bool(int(v)),
@@ -25,11 +27,29 @@ _GBM_KINDS = {
 }
 
 
-def bench_models(names: list[str]) -> list[Forecaster]:
+def bench_models(names: list[str], daily: Panel | None = None) -> list[Forecaster]:
     """make_models plus global-LightGBM variants named ``LightGBM~key=value~...`` (GlobalGBM fields:
-    yearly=0/1, lags, n_estimators, n_origins, objective, ...), so a variant is compared on the same cuts."""
+    yearly=0/1, lags, n_estimators, n_origins, objective, ...), so a variant is compared on the same cuts;
+    ``THieF-X`` (X reconciled over 1/2/4/13 weeks, thief.THieF), ``MAPA13-X`` (X averaged over the same
+    levels, temporal.TemporalAgg), ``X@daily`` (a daily model summed to weeks; weekly store data, whose
+    daily panel is ``daily``), ``THieF-X+Y@daily`` (the latter reconciled as one more level) and ``IMAPA``."""
     out: list[Forecaster] = []
     for n in names:
+        if n.endswith("@daily"):
+            if daily is None:
+                raise ValueError(f"{n} needs a daily panel (weekly store data)")
+            if n.startswith("THieF-"):
+                base, fine = n[6:].split("+", 1)
+                out.append(THieF(bench_models([base])[0], finer=bench_models([fine], daily)[0]))
+            else:
+                out.append(FromDaily(daily, bench_models([n[: -len("@daily")]])[0]))
+            continue
+        if n.startswith("THieF-"):
+            out.append(THieF(bench_models([n[6:]])[0]))
+            continue
+        if n.startswith("MAPA13-"):
+            out.append(TemporalAgg(bench_models([n[7:]])[0], levels=THIEF_LEVELS, name=n))
+            continue
         if "~" not in n:
             out += make_models([n])
             continue

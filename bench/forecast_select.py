@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 
 from forecast_sample import add_sample_args, bench_models, training_window
-from shopmind.forecast.ensemble import MIN_GROUP, Backtest, choose, demand_class, pool
+from shopmind.forecast.ensemble import MIN_GROUP, Backtest, candidates, choose, demand_class, pool
 from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.models import STATS_PEERS
+from shopmind.forecast.thief import smooth_swaps
 
 MODELS = "SeasonalNaive,AutoETS,AutoTheta,CrostonOptimized,TSB,ADIDA,LightGBM,LightGBM-l1"
 LEVEL_GRID = np.round(np.linspace(0.6, 1.4, 17), 3)
@@ -39,11 +40,11 @@ Scheme = Callable[[Backtest, np.ndarray], Callable[[dict[str, np.ndarray]], np.n
 
 def dump(a: argparse.Namespace) -> dict[str, np.ndarray]:
     """Every model's forecasts at every cut the shifts need (training window only)."""
-    train, _, _ = training_window(a)
+    train, daily, _ = training_window(a)
     h = a.horizon
     cuts = sorted({train.T - k * h - d for d in range(a.shifts) for k in (1, 2)})
     cuts = [c for c in cuts if c >= max(2 * train.season, 8)]
-    mods = bench_models(a.models.split(","))
+    mods = bench_models(a.models.split(","), daily)
     out: dict[str, np.ndarray] = {"cuts": np.array(cuts), "h": np.array(h), "y": train.y}
     out["models"] = np.array([m.name for m in mods])
     t0 = time.perf_counter()
@@ -63,11 +64,11 @@ class Cuts:
     def __init__(self, z: dict[str, np.ndarray], names: list[str]) -> None:
         self.z, self.names, self.h, self.y = z, names, int(z["h"]), z["y"]
 
-    def bt(self, c: int) -> Backtest:
+    def bt(self, c: int, names: list[str] | None = None) -> Backtest:
         bt = Backtest(h=self.h)
         s = self.z[f"scale_{c}"]
         bt.actual, bt.mase_scale, bt.unit = [self.y[:, c : c + self.h]], [s], [np.where(s > 0, s, 1.0)]
-        for m in self.names:
+        for m in names or self.names:
             bt.preds[m] = [self.z[f"pred_{c}_{m}"]]
         return bt
 
@@ -86,11 +87,11 @@ def _by_class(cls: np.ndarray, pick: Callable[[np.ndarray], Callable[[dict], np.
     return f
 
 
-def ensemble_margin(margin: float) -> Scheme:
+def ensemble_margin(margin: float, swaps: dict[str, dict[str, str]] | None = None) -> Scheme:
     """The ensemble preferring the median of all unless a combination beats it by ``margin``."""
 
     def scheme(bt: Backtest, cls: np.ndarray) -> Callable:
-        ch = choose(bt, cls, margin=margin)
+        ch = choose(bt, cls, margin=margin, swaps=swaps)
 
         def pick(mask: np.ndarray) -> Callable:
             key = str(cls[mask][0]) if str(cls[mask][0]) in ch.members else "all"
@@ -115,6 +116,19 @@ def single(bt: Backtest, cls: np.ndarray) -> Callable:
 def median_all(bt: Backtest, cls: np.ndarray) -> Callable:
     names = list(bt.preds)
     return lambda p: pool([p[n] for n in names], "median")
+
+
+def median_swapped(swaps: dict[str, dict[str, str]]) -> Scheme:
+    """The median of all, with each class's swaps (ensemble.candidates) applied."""
+
+    def scheme(bt: Backtest, cls: np.ndarray) -> Callable:
+        def pick(mask: np.ndarray) -> Callable:
+            names = candidates(list(bt.preds), str(cls[mask][0]), swaps)
+            return lambda p: pool([p[n] for n in names], "median")
+
+        return _by_class(cls, pick)
+
+    return scheme
 
 
 def ensemble_level(bt: Backtest, cls: np.ndarray) -> Callable:
@@ -166,19 +180,25 @@ def by_class(bt_a: Backtest, bt_b: Backtest, cls: np.ndarray, names: list[str]) 
     return out
 
 
-def analyse(z: dict[str, np.ndarray], names: list[str], shifts: int) -> dict:
-    """Per shift: each scheme's MASE ratio to the best single statsforecast model and its bias."""
+def analyse(z: dict[str, np.ndarray], names: list[str], shifts: int, peers: list[str] | None = None) -> dict:
+    """Per shift: each scheme's MASE ratio to the best single statsforecast model and its bias.
+
+    ``peers``: the statsforecast models the ratio is to (default: those in the pool ``names``), so a
+    pool that swaps a peer for its temporal form is still compared with the same peers."""
     cuts, h, T = set(z["cuts"].tolist()), int(z["h"]), z["y"].shape[1]
-    data = Cuts(z, names)
+    peers = [m for m in (peers if peers is not None else names) if m in STATS_PEERS]
+    every = list(dict.fromkeys([*names, *peers]))
+    data = Cuts(z, every)
     out: dict = {"shifts": [], "schemes": {k: {"ratio": [], "bias": []} for k in SCHEMES}}
     for d in range(shifts):
         b, a = T - h - d, T - 2 * h - d
         if b not in cuts or a not in cuts:
             continue
-        cls, bt_a, bt_b = z[f"class_{b}"], data.bt(a), data.bt(b)
-        single_mase = {m: float(np.nanmean(bt_b.mase(bt_b.preds[m]))) for m in names}
-        single_bias = {m: _bias(bt_b.preds[m][0], bt_b.actual[0]) for m in names}
-        best = min((m for m in names if m in STATS_PEERS), key=single_mase.get, default=None)
+        cls, bt_a, bt_b = z[f"class_{b}"], data.bt(a, names), data.bt(b, names)
+        full = data.bt(b)
+        single_mase = {m: float(np.nanmean(full.mase(full.preds[m]))) for m in every}
+        single_bias = {m: _bias(full.preds[m][0], full.actual[0]) for m in every}
+        best = min(peers, key=single_mase.get, default=None)
         out["shifts"].append(
             {
                 "choose_cut": a,
@@ -206,6 +226,13 @@ def main() -> None:
     ap.add_argument("--shifts", type=int, default=4)
     ap.add_argument("--models", default=MODELS, help="models fitted at every cut (--dump)")
     ap.add_argument("--pool", default=MODELS, help="the models the schemes combine")
+    ap.add_argument("--peers", help="statsforecast models the ratio is to (default: those in --pool)")
+    ap.add_argument(
+        "--smooth-thief",
+        action="store_true",
+        help="also score the schemes with the THieF forms in the pool swapped in for smooth series "
+        "(thief.smooth_swaps; the pool must hold them, e.g. THieF-AutoETS)",
+    )
     ap.add_argument("--dump", type=Path, help="save the forecasts here (npz)")
     ap.add_argument("--load", type=Path, nargs="*", help="forecasts saved by --dump (merged), no refit")
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_select.json"))
@@ -221,6 +248,10 @@ def main() -> None:
             np.savez_compressed(a.dump, **z)
     have = {k.split("_", 2)[2] for k in z if k.startswith("pred_")}
     names = [m for m in a.pool.split(",") if m in have]
+    if a.smooth_thief:
+        swaps = smooth_swaps(names)
+        SCHEMES["ensemble, margin 0.10, THieF for smooth"] = ensemble_margin(0.10, swaps)
+        SCHEMES["median of all, THieF for smooth"] = median_swapped(swaps)
     res = {
         "dataset": str(a.path),
         "format": a.format,
@@ -228,7 +259,7 @@ def main() -> None:
         "series": int(z["y"].shape[0]),
         "periods_before_holdout": int(z["y"].shape[1]),
         "pool": names,
-        **analyse(z, names, a.shifts),
+        **analyse(z, names, a.shifts, a.peers.split(",") if a.peers else None),
     }
     for s in res["shifts"]:
         ranked = sorted(s["mase"].items(), key=lambda kv: kv[1])

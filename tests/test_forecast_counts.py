@@ -226,3 +226,30 @@ def test_calibration_ignores_series_without_observations() -> None:
     # nothing observed at all: no error, the narrowest distribution (nothing says wider)
     none = counts.calibrated_dispersion([mu], [np.full_like(y, np.nan)], classes, 80)
     assert none == {"all": 0.0}
+
+
+def test_expected_pit_coverage_is_the_mean_over_draws_without_their_noise() -> None:
+    rng = np.random.default_rng(5)
+    mu = rng.uniform(0.05, 4.0, size=(30, 14))
+    y = rng.poisson(mu).astype(float)
+    y[0, :3] = np.nan  # unseen points stay out
+    alpha = np.full(30, 0.3)
+    draws = [counts.pit_coverage(y, mu, alpha, (80,), seed=s)["pit_80"] for s in range(400)]
+    exp = counts.pit_coverage(y, mu, alpha, (80,), expected=True)["pit_80"]
+    np.testing.assert_allclose(exp, np.mean(draws, axis=0), atol=0.02)
+    assert not np.allclose(draws[0], draws[1])  # one draw is noisy, the expectation is not
+    # a sure zero (mean ~0): [F(-1), F(0)] = [0, ~1], so 80 % of it lies in the central band
+    zero = counts.pit_coverage(np.zeros((1, 5)), np.full((1, 5), 1e-9), np.zeros(1), (80,), expected=True)
+    np.testing.assert_allclose(zero["pit_80"], [0.8], atol=1e-6)
+
+
+def test_the_expected_rule_calibrates_like_the_conformal_rule_on_poisson_data() -> None:
+    rng = np.random.default_rng(8)
+    mu = [rng.uniform(0.2, 5.0, size=(40, 14)) for _ in range(2)]
+    act = [rng.poisson(m).astype(float) for m in mu]
+    classes = np.array(["smooth"] * 40, dtype=object)
+    exp = counts.calibrated_dispersion(mu, act, classes, 80, rule="expected")
+    conf = counts.calibrated_dispersion(mu, act, classes, 80, rule="conformal")
+    assert exp["smooth"] <= 0.1 and conf["smooth"] <= 0.1  # Poisson data: (near) no extra dispersion
+    with pytest.raises(ValueError, match="rule must be one of"):
+        counts.calibrated_dispersion(mu, act, classes, 80, rule="bogus")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -12,6 +14,7 @@ from shopmind.forecast.gbm import training_origins
 from shopmind.forecast.models import SeasonalNaive, make_models
 from shopmind.forecast.series import Panel
 from shopmind.forecast.temporal import FromDaily, TemporalAgg, aggregate
+from shopmind.forecast.thief import THieF, block_length, projection, summing_matrix
 
 
 def _panel(y: np.ndarray, freq: str = "W") -> Panel:
@@ -141,3 +144,111 @@ def test_evaluate_weighs_the_daily_model_on_weekly_store_data() -> None:
     assert "LightGBM@daily" not in res2["models"] and "SeasonalNaive@agg" in res2["models"]
     res3 = run(weekly, 4, 1, ["SeasonalNaive", "LightGBM"], 2, log=lambda _: None, daily=daily)
     assert not {"LightGBM@daily", "SeasonalNaive@agg"} & set(res3["models"])
+
+
+def test_thief_projection_keeps_coherent_forecasts_and_weighs_levels_equally() -> None:
+    s, ks = summing_matrix((1, 2, 4, 13), 16)
+    assert s.shape == (16 + 8 + 4 + 1, 16) and ks.tolist().count(13.0) == 1
+    p = projection((1, 2, 4, 13), 16)
+    bottom = np.arange(16.0) ** 1.5
+    np.testing.assert_allclose(p @ (s @ bottom), bottom, atol=1e-9)  # coherent in, unchanged out
+    # flat per-period rates 1, 2 and 6 at levels 1, 2, 4 over a full block: structural scaling gives
+    # every level the same total weight, so each period gets their mean
+    s3, ks3 = summing_matrix((1, 2, 4), 4)
+    y_hat = np.concatenate([np.full(4, 1.0), np.full(2, 2.0 * 2), np.full(1, 6.0 * 4)])
+    np.testing.assert_allclose(projection((1, 2, 4), 4) @ y_hat, np.full(4, 3.0), atol=1e-9)
+    assert block_length((1, 2, 4, 13), 13) == 16 and block_length((1, 2, 4), 4) == 4
+
+
+def test_thief_of_the_last_value_averages_the_levels_last_buckets() -> None:
+    y = np.array([[5, 1, 0, 2, 4, 0, 0, 8], [1, 1, 1, 1, 1, 1, 1, 1]])
+    f = THieF(SeasonalNaive(), levels=(1, 2, 4)).forecast(_panel(y), 4)
+    # level 1: 8 a week; level 2: (0 + 8) / 2 = 4; level 4: (4 + 0 + 0 + 8) / 4 = 3 -> mean 5
+    np.testing.assert_allclose(f[0], np.full(4, 5.0))
+    np.testing.assert_allclose(f[1], np.ones(4))
+    assert f.shape == (2, 4)
+
+
+def test_thief_drops_a_level_without_history_and_names_itself() -> None:
+    y = np.random.default_rng(3).poisson(2.0, (3, 9))
+    m = THieF(SeasonalNaive())
+    short = m.forecast(_panel(y), 13)  # 9 weeks: the 13-week level has no bucket and abstains
+    np.testing.assert_allclose(short, THieF(SeasonalNaive(), levels=(1, 2, 4)).forecast(_panel(y), 13))
+    assert m.name == "THieF-SeasonalNaive" and short.shape == (3, 13) and (short >= 0).all()
+    with pytest.raises(ValueError, match="include 1"):
+        THieF(SeasonalNaive(), levels=(2, 4))
+
+
+@dataclass
+class _Flat:
+    """A stub forecaster: ``value`` every period (to tell a level's share in the reconciled forecast)."""
+
+    value: float
+    name: str = "flat"
+
+    def forecast(self, panel: Panel, h: int) -> np.ndarray:
+        return np.full((panel.n, h), self.value)
+
+
+def test_thief_reconciles_a_finer_model_as_one_more_level() -> None:
+    _, weekly = _daily_and_weekly(70)  # last week's sums: 56 ("b") and 28 ("a")
+    m = THieF(SeasonalNaive(), levels=(1, 2), finer=_Flat(10.0))
+    both = m.forecast(weekly, 3)  # block 4: level 1, level 2 (the last fortnight, same rate), the finer one
+    np.testing.assert_allclose(both[:, 0], [(56 + 56 + 10) / 3, (28 + 28 + 10) / 3])
+    assert m.name == "THieF-SeasonalNaive+flat" and both.shape == (2, 3)
+
+
+def test_imapa_is_an_optional_peer_outside_the_default_run() -> None:
+    from shopmind.forecast.models import DEFAULT_MODELS, STATS_PEERS
+
+    assert "IMAPA" in STATS_PEERS and "IMAPA" not in DEFAULT_MODELS
+    assert DEFAULT_MODELS[-1] == "LightGBM" and "AutoARIMA" in DEFAULT_MODELS
+    y = np.zeros((2, 40))
+    y[0, ::4] = 8.0  # 2 a week on average, sold every 4th week
+    y[1, -12:] = 1.0
+    (m,) = make_models(["IMAPA"])
+    f = m.forecast(_panel(y), 5)
+    assert m.name == "IMAPA" and f.shape == (2, 5) and m.fallbacks == 0
+    assert 1.0 < f[0, 0] < 3.0 and np.allclose(f[0], f[0, 0])  # a flat rate near the mean demand
+    assert 0.5 < f[1, 0] <= 1.0  # the recent rate, pulled below 1 by the older zeros at coarse levels
+
+
+def _smooth_and_lumpy_weeks(weeks: int = 40) -> Panel:
+    """25 smooth weekly series (Poisson around 10-30) and 25 intermittent ones (an order in ~1 of 4 weeks)."""
+    rng = np.random.default_rng(11)
+    smooth = rng.poisson(rng.uniform(10, 30, size=(25, 1)), size=(25, weeks))
+    lumpy = (rng.random((25, weeks)) < 0.25) * rng.integers(1, 200, size=(25, weeks))
+    return _panel(np.vstack([smooth, lumpy]))
+
+
+def test_weekly_ensemble_uses_thief_forms_for_smooth_series_only() -> None:
+    from shopmind.forecast.ensemble import fit_forecast
+
+    panel = _smooth_and_lumpy_weeks()
+    fc, bt, choice, finals = fit_forecast(
+        panel, make_models(["SeasonalNaive", "AutoETS", "ADIDA", "TSB"]), 13
+    )
+    assert {"THieF-SeasonalNaive", "THieF-AutoETS", "THieF-ADIDA", "THieF-TSB"} <= set(finals)
+    assert choice.members["smooth"] and all(m.startswith("THieF-") for m in choice.members["smooth"])
+    others = [g for g in choice.members if g != "smooth"]
+    assert "all" in others and len(others) >= 2  # the pooled choice and the intermittent series' own
+    for g in others:
+        assert not any(m.startswith("THieF-") for m in choice.members[g])
+    assert fc.mean.shape == (50, 13) and np.isfinite(fc.mean).all()
+    daily = _panel(panel.y[:, :35], freq="D")  # a daily panel gets no THieF forms
+    _, _, _, finals_d = fit_forecast(daily, make_models(["SeasonalNaive", "ADIDA", "TSB", "AutoETS"]), 7, 1)
+    assert set(finals_d) == {"SeasonalNaive", "ADIDA", "TSB", "AutoETS"}
+
+
+def test_evaluate_reports_thief_rows_as_ours_not_peers_and_can_turn_them_off() -> None:
+    panel = _smooth_and_lumpy_weeks(56)
+    lines: list[str] = []
+    res = run(panel, 13, 1, ["SeasonalNaive", "ADIDA", "TSB", "AutoETS"], 2, log=lines.append)
+    assert {"THieF-SeasonalNaive", "THieF-ADIDA", "THieF-TSB", "THieF-AutoETS"} <= set(res["models"])
+    assert res["best_single_statsforecast"] in {"SeasonalNaive", "ADIDA", "TSB", "AutoETS"}
+    assert any("'smooth': ['THieF-" in line for line in lines)
+    off = run(panel, 13, 1, ["SeasonalNaive", "ADIDA", "TSB", "AutoETS"], 2, log=lambda _: None, thief=False)
+    assert not any(k.startswith("THieF-") for k in off["models"])
+    # the peers' rows do not depend on the setting
+    for m in ("SeasonalNaive", "ADIDA", "TSB", "AutoETS"):
+        assert off["models"][m]["mase"] == pytest.approx(res["models"][m]["mase"])

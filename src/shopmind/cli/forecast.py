@@ -53,6 +53,13 @@ def register(app: typer.Typer) -> None:
                 "the daily LightGBM summed to weeks). Off: it did not improve the 2026-12-04 holdouts."
             ),
         ] = False,
+        thief: Annotated[
+            bool,
+            typer.Option(
+                help="Weekly grain: smooth series use the THieF forms (1/2/4/13-week temporal hierarchy) of "
+                "seasonal naive, AutoETS, AutoTheta, TSB and ADIDA in ours' pool (--no-thief: the plain models)."
+            ),
+        ] = True,
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path("bench/results/forecast.json"),
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
@@ -82,6 +89,7 @@ def register(app: typer.Typer) -> None:
                 seed,
                 daily=daily,
                 temporal=temporal,
+                thief=thief,
                 **({"calib_windows": calib_windows} if calib_windows else {}),
             )
         except (SeriesError, ValueError, FileNotFoundError) as exc:

@@ -19,6 +19,7 @@ import numpy as np
 from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.models import Forecaster
 from shopmind.forecast.series import Panel
+from shopmind.forecast.thief import with_thief
 
 LEVELS = (80, 95)
 #: A group with fewer backtest series than this borrows the pooled choice and quantiles.
@@ -160,15 +161,31 @@ def _conformal(scores: np.ndarray, h: int, levels: tuple[int, ...]) -> dict[int,
     return out
 
 
+def candidates(names: list[str], group: str, swaps: dict[str, dict[str, str]] | None) -> list[str]:
+    """The models a group chooses among: ``names`` without any swap-in model, except that in a group
+    with swaps (``{group: {model: replacement}}``) each swapped model is replaced by its replacement."""
+    swaps = swaps or {}
+    alt = {v for per in swaps.values() for v in per.values()}
+    own = swaps.get(group, {})
+    have = set(names)
+    return [own[m] if own.get(m) in have else m for m in names if m not in alt]
+
+
 def choose(
-    bt: Backtest, classes: np.ndarray, levels: tuple[int, ...] = LEVELS, margin: float = MARGIN
+    bt: Backtest,
+    classes: np.ndarray,
+    levels: tuple[int, ...] = LEVELS,
+    margin: float = MARGIN,
+    swaps: dict[str, dict[str, str]] | None = None,
 ) -> Choice:
     """Pick the ensemble per demand class and its conformal quantiles from the backtest.
 
     ``margin`` > 0 prefers the median of all models (no choice, robust to the noise of choosing on a
-    few windows) unless the best combination beats it by more than that fraction of inner MASE."""
-    names = list(bt.preds)
-    per_model = {m: bt.mase(bt.preds[m]) for m in names}
+    few windows) unless the best combination beats it by more than that fraction of inner MASE.
+    ``swaps``: per class, models replaced by another form of them (thief.smooth_swaps: the THieF forms
+    for smooth series); other classes and the pooled choice never see the replacements."""
+    every = list(bt.preds)
+    per_model = {m: bt.mase(bt.preds[m]) for m in every}
     groups = ["all", *sorted(set(classes.tolist()))]
     members: dict[str, list[str]] = {}
     quant: dict[str, dict[int, np.ndarray]] = {}
@@ -178,6 +195,7 @@ def choose(
         mask = np.ones(classes.size, bool) if g == "all" else classes == g
         if g != "all" and mask.sum() < MIN_GROUP:
             continue
+        names = candidates(every, g, swaps)
         ranked = sorted(names, key=lambda m: np.nanmean(per_model[m][mask]) if mask.any() else np.inf)
         best, best_how, best_v = ranked[:1], "mean", np.inf
         for combo, how in _combos(ranked):
@@ -352,11 +370,14 @@ def fit_forecast(
     panel: Panel, models: list[Forecaster], h: int, windows: int = 2
 ) -> tuple[Forecast, Backtest, Choice, dict[str, np.ndarray]]:
     """Backtest on the panel, choose per class, forecast ``h`` past its end with every model, combine."""
+    swaps = None
+    if panel.freq == "W":  # smooth weekly series choose among the THieF forms (thief.smooth_swaps)
+        models, swaps = with_thief(models)
     bt = backtest(panel, models, h, windows)
     if not bt.actual:
         raise ValueError(f"history of {panel.T} periods is too short for a backtest of horizon {h}")
     classes = demand_class(panel)
-    choice = choose(bt, classes)
+    choice = choose(bt, classes, swaps=swaps)
     finals: dict[str, np.ndarray] = {}
     for m in models:
         t0 = time.perf_counter()

@@ -39,6 +39,7 @@ from shopmind.forecast.metrics import scores, summarise
 from shopmind.forecast.models import DEFAULT_MODELS, STATS_PEERS, make_models
 from shopmind.forecast.series import Panel, SeriesError, demand_panel, read_long
 from shopmind.forecast.temporal import WEEKLY_AGG, FromDaily, TemporalAgg
+from shopmind.forecast.thief import with_thief
 
 FORMATS = ("online-retail", "groceries", "long")
 OURS = "ours"
@@ -103,6 +104,7 @@ def run(
     daily: Panel | None = None,
     temporal: bool = False,
     calib_windows: int = CALIB_WINDOWS,
+    thief: bool = True,
 ) -> dict[str, Any]:
     """Backtest ours and every peer on the same series and cuts; figures per model plus the goals.
 
@@ -111,6 +113,9 @@ def run(
     asked for (``X@agg``: 1-, 2- and 4-week buckets averaged, temporal.TemporalAgg) and, given
     ``daily`` (the daily panel of the same store events), LightGBM's daily forecast summed to weeks
     (``LightGBM@daily``, temporal.FromDaily). Their rows are reported; they are ours, not peers.
+    ``thief`` (on by default) — weekly panels: smooth series choose among the THieF forms
+    (``THieF-X``, thief.with_thief) of seasonal naive, AutoETS, AutoTheta, TSB and ADIDA instead of the
+    models themselves; their rows are reported; they are ours, not peers.
     ``calib_windows``: count data — the windows the NB dispersion is calibrated on (the inner windows plus
     older ones forecast by the chosen members, where the training window holds them;
     ensemble.calibration_windows).
@@ -150,9 +155,12 @@ def run(
             mods += [TemporalAgg(m) for m in make_models([n for n in WEEKLY_AGG if n in names])]
         if day is not None:
             mods.append(FromDaily(day, GlobalGBM()))
+        swaps = None
+        if thief and panel.freq == "W":
+            mods, swaps = with_thief(mods)
         bt = inner_backtest(train, mods, horizon, inner_windows)
         classes = demand_class(train)
-        choice = choose(bt, classes)
+        choice = choose(bt, classes, swaps=swaps)
         finals = {}
         for m in mods:
             t1 = time.perf_counter()

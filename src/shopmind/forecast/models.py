@@ -105,6 +105,12 @@ STATS_MODELS: dict[str, Callable[[int], Any]] = {
     "TSB": lambda m: _sf().TSB(alpha_d=0.2, alpha_p=0.2),
     "ADIDA": lambda m: _sf().ADIDA(),
 }
+#: statsforecast models available by name but not in the default run (each is a peer when asked for):
+#: IMAPA is ADIDA over every aggregation level up to the mean inter-demand interval, averaged (MAPA for
+#: intermittent demand).
+OPTIONAL_STATS_MODELS: dict[str, Callable[[int], Any]] = {
+    "IMAPA": lambda m: _sf().IMAPA(),
+}
 
 
 #: The global LightGBM on the absolute-error loss: its point is the conditional *median* of each series'
@@ -123,8 +129,8 @@ def make_models(names: list[str]) -> list[Forecaster]:
     for n in names:
         if n == "SeasonalNaive":
             out.append(SeasonalNaive())
-        elif n in STATS_MODELS:
-            out.append(StatsModel(n, STATS_MODELS[n]))
+        elif n in STATS_MODELS or n in OPTIONAL_STATS_MODELS:
+            out.append(StatsModel(n, {**STATS_MODELS, **OPTIONAL_STATS_MODELS}[n]))
         elif n == "LightGBM":
             from shopmind.forecast.gbm import GlobalGBM
 
@@ -134,14 +140,15 @@ def make_models(names: list[str]) -> list[Forecaster]:
 
             out.append(GlobalGBM(name=L1_GBM, objective="l1"))
         else:
-            known = ["SeasonalNaive", *STATS_MODELS, "LightGBM", L1_GBM]
+            known = ["SeasonalNaive", *STATS_MODELS, *OPTIONAL_STATS_MODELS, "LightGBM", L1_GBM]
             raise ValueError(f"unknown model {n!r}; known: {', '.join(known)}")
     return out
 
 
-#: The statsforecast peers of `evaluate forecast` (each alone, and the best of them).
-STATS_PEERS = ["SeasonalNaive", *STATS_MODELS]
-DEFAULT_MODELS = [*STATS_PEERS, "LightGBM"]
+#: The statsforecast peers of `evaluate forecast` (each alone, and the best of them); an optional
+#: statsforecast model is a peer whenever a run includes it.
+STATS_PEERS = ["SeasonalNaive", *STATS_MODELS, *OPTIONAL_STATS_MODELS]
+DEFAULT_MODELS = ["SeasonalNaive", *STATS_MODELS, "LightGBM"]
 #: The set for large daily panels: AutoETS (~0.6 s CPU per 2-year daily series per fit), AutoTheta (~0.2 s) and
 #: AutoARIMA (~3.5 s) cannot fit 4,000 series twice in a minute (bench/forecast_speed.py measures both).
 FAST_MODELS = ["SeasonalNaive", "CrostonOptimized", "TSB", "ADIDA", "LightGBM"]
