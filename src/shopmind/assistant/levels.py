@@ -81,6 +81,7 @@ def off_topic_level(policy: PolicyIndex) -> float:
     if policy.dense is None:
         return float("inf")
     texts = [t for k in ("return_refund", "shipping", "payment") for t in SEED.get(k, ())]
+    policy.dense.prefetch(texts)  # one batched encoding (the cache holds 1,024 texts)
     near = sorted(b[1] for b in map(policy.dense.best, texts) if b is not None)
     policy.clear_memo()  # the seed's texts are no turn's
     if not near:
