@@ -9,6 +9,8 @@ naive error (m = 1 for weekly, as evaluate), plus the median of the default week
 with the THieF forms swapped in. No setting is chosen here; it only checks for harm.
 
     python bench/forecast_thief_synth.py --series 200 --out bench/results/forecast_thief_synth.json
+    python bench/forecast_thief_synth.py --series 200 --csv /tmp/m4like.csv  # the series as a long file,
+    # for `shopmind evaluate forecast /tmp/m4like.csv -f long --horizon 13 --windows 1` (with/without --no-thief)
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from forecast_sample import bench_models
 from shopmind.forecast.ensemble import pool
@@ -56,8 +59,16 @@ def main() -> None:
     ap.add_argument("--horizon", type=int, default=13)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_thief_synth.json"))
+    ap.add_argument("--csv", type=Path, help="only write the series as a long id,date,value CSV here")
     a = ap.parse_args()
     panel, h = simulate(a.series, a.seed), a.horizon
+    if a.csv:
+        rows, cols = np.nonzero(np.isfinite(panel.y))
+        pl.DataFrame(
+            {"id": [panel.ids[i] for i in rows], "date": panel.dates[cols], "value": panel.y[rows, cols]}
+        ).write_csv(a.csv)
+        print(f"wrote {rows.size} rows of {panel.n} series to {a.csv}")
+        return
     train, actual = panel.cut(panel.T - h), panel.y[:, panel.T - h :]
     scale = naive_scale(train.y, train.season)
     preds, secs = {}, {}
