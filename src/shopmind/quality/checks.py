@@ -170,11 +170,6 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
             "row_number() OVER (PARTITION BY event_id ORDER BY _row) > 1",
             _first_distinct(["event_id"]),
         ),
-        Derived(
-            "_prev_ts",
-            "lag(_ts) OVER (PARTITION BY _actor, item_id, type, query ORDER BY _ts NULLS LAST, _row)",
-            _lag("_ts", ["_actor", "item_id", "type", "query"], ["_ts", ROW]),
-        ),
         # price reference for the x100 unit check: the catalog's price, else the item's median here
         Derived("_pos_price", "CASE WHEN price > 0 THEN price END"),
         Derived("_ref_price", "coalesce(_p_price, median(_pos_price) OVER (PARTITION BY item_id))"),
@@ -183,6 +178,20 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_lq", "CASE WHEN type = 'purchase' AND quantity > 0 THEN ln(quantity) END"),
         # items with too few purchases to judge alone are judged against all purchases
         Derived("_lq_n", "count(_lq) OVER (PARTITION BY item_id)"),
+        # the windows keyed by item_id and more columns come right after those keyed by item_id
+        # alone: on Spark they then reuse that shuffle (rows hashed by item_id are already grouped
+        # for any key set containing it) instead of shuffling every row twice more; the order
+        # changes no value (no column here depends on another window of this group)
+        Derived(
+            "_prev_ts",
+            "lag(_ts) OVER (PARTITION BY _actor, item_id, type, query ORDER BY _ts NULLS LAST, _row)",
+            _lag("_ts", ["_actor", "item_id", "type", "query"], ["_ts", ROW]),
+        ),
+        # returns: the first purchase of the same item by the same user in this batch
+        Derived(
+            "_first_buy_here",
+            "min(CASE WHEN type = 'purchase' THEN _ts END) OVER (PARTITION BY user_id, item_id)",
+        ),
         # rows without a quantity (every non-purchase) add nothing to these medians and counts, so
         # they are spread by item/session instead of joining the '' group: on Spark that group was
         # one partition holding every item-less event (one 50 s task of a 61 s stage at 10 M)
@@ -209,11 +218,6 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         Derived("_gap", "_ts - _prev_s_ts"),
         Derived("_gap_mean", "avg(_gap) OVER (PARTITION BY _sess)"),
         Derived("_gap_std", "stddev(_gap) OVER (PARTITION BY _sess)"),
-        # returns: the first purchase of the same item by the same user in this batch
-        Derived(
-            "_first_buy_here",
-            "min(CASE WHEN type = 'purchase' THEN _ts END) OVER (PARTITION BY user_id, item_id)",
-        ),
     )
     repairs = (
         Repair("EVT_PRICE_UNIT", "price", f"abs(_unit_ratio - 2) < {tol}", "price / 100", needs=("price",)),
