@@ -161,8 +161,12 @@ def test_cli_evaluate_forecast_on_a_long_file(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     result = json.loads(out.read_text())
     peers = {"SeasonalNaive", "ADIDA", "CrostonOptimized"}
-    # Poisson counts: ours with its MAE point and every peer with its own NB median beside it
-    assert set(result["models"]) == {"ours", "ours-mae", *peers, *(f"{p}+median" for p in peers)}
+    # Poisson counts: ours with its MAE point and every peer with its own NB median beside it; weekly
+    # grain: the THieF forms of the wrapped peers (smooth series choose among them) are reported as ours
+    thief = {"THieF-SeasonalNaive", "THieF-ADIDA"}
+    expected = {"ours", "ours-mae", *peers, *thief}
+    assert set(result["models"]) == expected | {f"{p}+median" for p in peers | thief}
+    assert result["best_single_statsforecast"] in peers  # a THieF form is ours, never the peer to beat
     assert 0 < result["models"]["ours"]["coverage_pit80"] < 1
     assert result["series"] == 12 and result["models"]["ours"]["series_windows"] == 24
     assert 0 < result["models"]["ours"]["mase"] < 2
@@ -174,6 +178,10 @@ def test_cli_evaluate_forecast_on_a_long_file(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, [*args, "--models", "SeasonalNaive", "--temporal", "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert {"SeasonalNaive@agg", "SeasonalNaive"} <= set(json.loads(out.read_text())["models"])
+    # --no-thief: the plain pool, no THieF rows
+    res = CliRunner().invoke(app, [*args, "--models", "SeasonalNaive,ADIDA", "--no-thief", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert not any(m.startswith("THieF-") for m in json.loads(out.read_text())["models"])
     res = CliRunner().invoke(app, [*args, "--models", "Prophet"])
     assert res.exit_code == 2 and "unknown model 'Prophet'" in res.output
 
