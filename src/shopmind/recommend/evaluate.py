@@ -125,7 +125,8 @@ def run(
     ``workers``: processes for the independent fits (None = one per core; 1 = all in this
     process); the figures do not depend on it (``grid_pool``).
     """
-    if (workers or default_workers()) > 1:
+    workers = workers or default_workers()
+    if workers > 1:
         refuse_in_starting_worker("shopmind.recommend.evaluate.run")
     t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
     batch = get_adapter(fmt).load(path)
@@ -162,7 +163,7 @@ def run(
     test = prepare(split.test, split.items, categories)  # data only: its truth is read after every choice
     metric = split.select_metric
     out = Outcome()
-    with Runner({"valid": valid, "test": test}, workers or default_workers()) as runner:
+    with Runner({"valid": valid, "test": test}, workers) as runner:
         best_lists, best_gens, test_futures = validation_grid(fams, runner, metric, out, progress, log)
         weights, c, fused_valid = tune_fusion(best_lists, valid, metric, log)
         out.fusion = {"weights": weights, "c": c, f"valid_{metric}": fused_valid, "depth": DEPTH}

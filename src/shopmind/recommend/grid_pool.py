@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from typing import Any, Self
 
 from shopmind.recommend import als, base
-from shopmind.workers import spawn_pool
+from shopmind.workers import available_cores, exit_with_parent, spawn_pool
 
 #: Phase data (``evaluate.PhaseData``) by name, set once per worker by ``_start``.
 _PHASES: dict[str, Any] = {}
@@ -33,8 +33,6 @@ _LIMITS: list[Any] = []
 
 def default_workers() -> int:
     """One worker per core the process may use (2 on the reference box), at least 1."""
-    from shopmind.workers import available_cores
-
     return available_cores()
 
 
@@ -62,8 +60,6 @@ def _one_thread() -> Iterator[None]:
 
 
 def _start(phases_file: str) -> None:
-    from shopmind.workers import exit_with_parent
-
     exit_with_parent()  # an interrupted evaluation must not leave its workers behind
     with open(phases_file, "rb") as f:
         phases = pickle.load(f)  # written by this evaluation's own Runner, never user input
@@ -94,9 +90,15 @@ class Runner:
             # reading them all (an unguarded script's worker) left this process blocked forever
             self._dir = tempfile.mkdtemp(prefix="shopmind-grid-")
             phases_file = os.path.join(self._dir, "phases.pkl")
-            with open(phases_file, "wb") as f:
-                pickle.dump(self.phases, f, protocol=pickle.HIGHEST_PROTOCOL)
-            self._pool = spawn_pool(self.workers, _start, (phases_file,), what="evaluate recs' worker pool")
+            try:
+                with open(phases_file, "wb") as f:
+                    pickle.dump(self.phases, f, protocol=pickle.HIGHEST_PROTOCOL)
+                self._pool = spawn_pool(
+                    self.workers, _start, (phases_file,), what="evaluate recs' worker pool"
+                )
+            except BaseException:  # no pool: leave no temp folder behind either
+                self.close()
+                raise
         else:
             _PHASES.clear()
             _PHASES.update(self.phases)
