@@ -175,9 +175,10 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h7 = [q for q in data.questions if q["set"] == "heldout7"]
     h8 = [q for q in data.questions if q["set"] == "heldout8"]
     h9 = [q for q in data.questions if q["set"] == "heldout9"]
-    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) - len(h9) :]
+    h10 = [q for q in data.questions if q["set"] == "heldout10"]
+    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) - len(h9) - len(h10) :]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
-    want += ["heldout8"] * len(h8) + ["heldout9"] * len(h9)
+    want += ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -304,3 +305,17 @@ def test_heldout9_is_a_new_set_with_a_larger_out_of_scope_share(data) -> None:
     assert all(q["expect"] == {"handoff": True} for q in oos)
     kept = [q for q in h9 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
     assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+
+
+def test_heldout10_is_a_new_set_with_out_of_scope_services_and_warranty_claims(data) -> None:
+    from shopmind.demo import assistant_heldout9 as H9
+    from shopmind.demo import assistant_heldout10 as H10
+
+    h10 = _check_new_set(data, "heldout10", H9, H10)
+    oos = [q for q in h10 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 22 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    kept = [q for q in h10 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    claims = [q for q in h10 if "warranty-claim" in str(q["expect"])]
+    assert len(claims) >= 5  # three asked alone, one after the period, one beside the exclusions

@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-9.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-10.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -28,7 +28,9 @@ amounts inside policy questions; its own random stream; committed before the sev
 about goods the shop does not sell; its own random stream; committed before the eighth round), plus
 "heldout9" (``demo.assistant_heldout9``: 20 out-of-scope questions, most about goods or services the
 shop does not sell told with a refund / warranty / delivery word; its own random stream; committed
-before the ninth round).
+before the ninth round), plus "heldout10" (``demo.assistant_heldout10``: 22 out-of-scope questions about
+services and topics the shop does not cover, warranty claims; its own random stream; committed before
+the tenth round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -51,6 +53,7 @@ from shopmind.demo import assistant_heldout6 as H6
 from shopmind.demo import assistant_heldout7 as H7
 from shopmind.demo import assistant_heldout8 as H8
 from shopmind.demo import assistant_heldout9 as H9
+from shopmind.demo import assistant_heldout10 as H10
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -183,6 +186,10 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 9])), shop, orders, prods, H9)
     for q in qs[n:]:
         q["set"] = "heldout9"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 10])), shop, orders, prods, H10)
+    for q in qs[n:]:
+        q["set"] = "heldout10"
     return qs
 
 
