@@ -2,7 +2,7 @@
 
 Builds the demo shop's assistant (catalog through the quality gate, lexical search index, the
 validated orders, the policy sections; intent model trained from the seed), then replays the
-demo's labelled questions (main, held-out, held-out-2 to -9) — multi-turn ones with their history, in their own
+demo's labelled questions (main, held-out, held-out-2 to -10) — multi-turn ones with their history, in their own
 conversation — ``--rounds`` times after a warm-up on the seed utterances (other texts; the policy search's memo and the
 lexicon's concept cache are cleared before each measured turn, so no turn is a cache hit), timing each
 ``Assistant.turn`` call one at a time.

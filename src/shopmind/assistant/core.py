@@ -25,7 +25,6 @@ import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -48,6 +47,7 @@ from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
     FIELD_CUE,
     asks_about_order,
+    asks_delivery_time,
     asks_progress,
     fields_asked,
     is_brief,
@@ -55,7 +55,8 @@ from shopmind.assistant.reading import (
     only_greeting,
     read_as_indexed,
 )
-from shopmind.assistant.scope import DomainWords, names_shop
+from shopmind.assistant.reply import Reply, _State
+from shopmind.assistant.scope import DomainWords, names_policy, names_shop, policy_concepts
 from shopmind.assistant.slots import (
     COLOUR_KEYS,
     Slots,
@@ -76,39 +77,6 @@ MAX_CONVERSATIONS = 10_000
 #: policy sections one answer quotes at most (a message asking two policy questions gets both)
 MAX_SECTIONS = 2
 _POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
-
-
-@dataclass
-class Reply:
-    """What one turn answers (``as_dict`` is the API's body)."""
-
-    answer: str
-    intent: str
-    confidence: float
-    language: str
-    slots: dict[str, object]
-    citations: list[dict[str, str]] = field(default_factory=list)
-    suggested: list[str] = field(default_factory=list)
-    handoff: bool = False
-    facts: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    phrased: bool = False
-    ms: float = 0.0
-
-    def as_dict(self) -> dict[str, object]:
-        d = asdict(self)
-        d.pop("facts")
-        return d
-
-
-@dataclass
-class _State:
-    search_text: str = ""
-    products: list[str] = field(default_factory=list)
-    #: the order the conversation is about ("has it shipped?" after naming it)
-    order_id: str | None = None
-    #: the question the last turn answered from a policy section ("大概要多少天" after "你们发国外吗")
-    policy_text: str = ""
 
 
 class Assistant:
@@ -160,6 +128,7 @@ class Assistant:
         self.dense_sure = dense_sure(self.policy)
         self.off_topic_level = off_topic_level(self.policy)
         self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
+        self.policy_concepts = policy_concepts(sections)
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
@@ -250,12 +219,19 @@ class Assistant:
         else:
             no_order = False
         shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
+        when = not (shop_thing or state.order_id or follow_up) and intent in (*_POLICY_INTENTS, "out_of_scope", "product_search") and asks_delivery_time(ask)  # fmt: skip
+        if when:  # "if I buy now when would it arrive?": delivery times, not a refund's (``reading``)
+            intent, conf = "shipping", max(conf, self.threshold)
+        elif intent == "product_search" and conf >= self.threshold and not (shop_thing or follow_up) and names_policy(ask, self.policy_concepts):  # fmt: skip
+            # nothing to search for, a policy's topic: its best section's topic decides (``scope``)
+            intent = next((TOPIC_INTENT.get(self.policy.topic(h), intent) for h, _ in self.policy.search(ask, None)[:1]), intent)  # fmt: skip
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
             # with it the topic) over all sections, both languages, its question lines included
-            hits = self.policy.search(ask, None)
+            hits = self.policy.search(ask, ("shipping",) if when else None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
+                conf = max(conf, self.threshold) if when else conf
             if not (shop_thing or follow_up) and off_topic_thing(self.policy, ask, self.off_topic_level):
                 intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
         sure = None  # a message naming no order or product: its section may answer it
@@ -277,7 +253,16 @@ class Assistant:
             c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
         else:
             c, handoff = self._compose(
-                intent, text, lang, slots, state, customer_id, page_product, follow_up, ask
+                intent,
+                text,
+                lang,
+                slots,
+                state,
+                customer_id,
+                page_product,
+                follow_up,
+                ask,
+                ("shipping",) if when else None,
             )
             if no_order and not handoff:
                 more = A.order_refused(None, lang, bool(customer_id)).text
@@ -360,10 +345,10 @@ class Assistant:
             understood_slots(self.engine.parser.parse(rest), self._colour_of, s)
         return s
 
-    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool, ask: str | None = None) -> tuple[A.Composed, bool]:  # fmt: skip
+    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool, ask: str | None = None, topics: tuple[str, ...] | None = None) -> tuple[A.Composed, bool]:  # fmt: skip
         """The answer for ``intent``; a policy section is retrieved for ``ask`` (the message, or a
-        follow-up with the question before it), the clauses of a multi-part question are the
-        message's own."""
+        follow-up with the question before it) among ``topics`` (None: all), the clauses of a
+        multi-part question are the message's own."""
         if intent == "order_status":
             o = self.orders.get(slots.order_id or "")
             if o is None or not customer_id or o["customer_id"] not in self._customer_forms(customer_id):
@@ -379,7 +364,7 @@ class Assistant:
                 c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
             return c, False
         if intent in INTENT_TOPICS:
-            hits = self.policy.search(ask or text, None)
+            hits = self.policy.search(ask or text, topics)
             if not hits:
                 return A.Composed(A.CANNED["unsure"][lang]), True
             top = self.policy.sections[hits[0][0]]

@@ -134,6 +134,11 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "not working", "won't turn on", "won't charge", "malfunction", "repair", "fix", "no sound", "dead"),
         ("坏了", "故障", "维修", "修理", "质量问题", "不能用", "没声音", "不工作", "失灵", "坏掉"),
     ),
+    "claim": (
+        ("claim", "get it repaired", "get it fixed", "get it replaced", "repair or replace", "replacement",
+         ),
+        ("申请保修", "怎么保修", "走保修", "报修", "保修流程", "申请维修", "维修或更换", "换新"),
+    ),
     "accident": (
         ("accident", "accidental", "accidentally", "dropped", "drop", "fell", "spilled", "spill", "water damage",
          "cracked", "smashed", "misuse", "my fault", "i broke"),
@@ -194,10 +199,18 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "restaurant", "flight", "hotel", "taxi", "train ticket", "stock market", "bitcoin", "crypto",
          "exchange rate", "football", "soccer", "basketball", "match", "car", "engine", "doctor", "medicine",
          "translate", "code", "programming", "capital of", "history", "income tax", "lottery", "horoscope",
-         "dating"),
+         "dating",
+         # services and things a goods shop does not deal in (round 10; the shop's refund / cancel /
+         # warranty words are asked about them too): memberships, tickets, stays, loans, insurance
+         "gym", "membership", "subscription", "netflix", "passport", "cinema", "concert", "mortgage", "loan",
+         "tuition", "cottage", "airbnb", "rental car", "library", "parking", "renovation", "cruise", "ferry",
+         "museum", "phone plan", "mobile plan", "car insurance", "life insurance", "health insurance",
+         "home insurance", "pizza", "takeaway"),
         ("天气", "下雨", "菜谱", "做饭", "作业", "数学", "总统", "新闻", "电影", "歌", "音乐", "笑话", "诗", "故事",
          "餐厅", "航班", "酒店", "机票", "火车票", "股票", "比特币", "汇率", "足球", "篮球", "比赛", "汽车", "医生",
-         "药", "翻译", "代码", "编程", "首都", "历史", "所得税", "彩票", "星座", "好吃的"),
+         "药", "翻译", "代码", "编程", "首都", "历史", "所得税", "彩票", "星座", "好吃的",
+         "外卖", "打车", "网约车", "话费", "电影票", "门票", "健身卡", "健身房", "房贷", "贷款", "学费", "车险", "装修",
+         "民宿", "宽带", "停车", "护照", "高铁"),
     ),
 }
 # fmt: on

@@ -128,3 +128,24 @@ def names_shop(text: str, slots: Slots, policy: PolicyIndex, floor: float) -> bo
         return True
     hits = policy.search(text, None)
     return bool(hits) and hits[0][1] > floor
+
+
+#: concepts every kind of question names (an order, a search, a tone): they say no policy topic
+GENERIC_CONCEPTS = frozenset({"order", "status", "search", "greeting", "off_topic", "price", "stock", "colour_q", "compare", "complaint"})  # fmt: skip
+
+
+def policy_concepts(sections: Iterable[Section]) -> frozenset[str]:
+    """The customer-service concepts this shop's policy sections name (``section_concepts``), less
+    the generic ones (``GENERIC_CONCEPTS``): "instalment", "invoice", "tracking" on the demo."""
+    from shopmind.assistant.policy import section_concepts
+
+    return frozenset(c for s in sections for c in section_concepts(s)) - GENERIC_CONCEPTS
+
+
+def names_policy(text: str, concepts: frozenset[str]) -> bool:
+    """Whether ``text`` names a concept of the shop's policies (``policy_concepts``). Why: a
+    product-search reading the classifier is sure of, naming no category, product, price or attribute but a
+    policy's topic ("有没有免息分期可以选", "i need a receipt for my expenses") has nothing to search
+    for; it asks what the policy says (round 10's dev sets: 3 such questions answered with
+    products or "nothing found")."""
+    return bool(set(default_lexicon().concepts(text)) & concepts)
