@@ -14,6 +14,7 @@ import numpy as np
 from shopmind.forecast.evaluate import _eligible, load_panels
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.models import Forecaster, make_models
+from shopmind.forecast.residual import ResidualGBM
 from shopmind.forecast.series import Panel
 from shopmind.forecast.temporal import FromDaily, TemporalAgg
 from shopmind.forecast.thief import THIEF_LEVELS, THieF
@@ -32,9 +33,13 @@ def bench_models(names: list[str], daily: Panel | None = None) -> list[Forecaste
     yearly=0/1, lags, n_estimators, n_origins, objective, ...), so a variant is compared on the same cuts;
     ``THieF-X`` (X reconciled over 1/2/4/13 weeks, thief.THieF), ``MAPA13-X`` (X averaged over the same
     levels, temporal.TemporalAgg), ``X@daily`` (a daily model summed to weeks; weekly store data, whose
-    daily panel is ``daily``), ``THieF-X+Y@daily`` (the latter reconciled as one more level) and ``IMAPA``."""
+    daily panel is ``daily``), ``THieF-X+Y@daily`` (the latter reconciled as one more level), ``IMAPA`` and ``X+GBMres`` (X plus a
+    global LightGBM of X's residuals, residual.ResidualGBM)."""
     out: list[Forecaster] = []
     for n in names:
+        if n.endswith("+GBMres"):  # X plus a global LightGBM of X's residuals (residual.ResidualGBM)
+            out.append(ResidualGBM(bench_models([n[: -len("+GBMres")]], daily)[0]))
+            continue
         if n.endswith("@daily"):
             if daily is None:
                 raise ValueError(f"{n} needs a daily panel (weekly store data)")

@@ -54,3 +54,39 @@ def test_choose_with_swaps_uses_the_replacements_for_that_class_alone() -> None:
     med = choose(close, classes, swaps={"smooth": {"a": "T-a", "b": "T-b"}})  # the margin's median of all
     assert sorted(med.members["smooth"]) == ["T-a", "T-b", "c", "d"]
     assert sorted(med.members["lumpy"]) == ["a", "b", "c", "d"]
+
+
+def test_pooled_steps_give_one_conformal_quantile_per_class_at_the_finite_sample_rank() -> None:
+    rng = np.random.default_rng(4)
+    n, h = 40, 6
+    actual = rng.uniform(1.0, 5.0, size=(n, h))
+    err = rng.normal(0.0, 1.0, size=(n, h)) * np.arange(1, h + 1)  # spread grows with the step
+    bt = Backtest(h=h, actual=[actual], mase_scale=[np.ones(n)], unit=[np.ones(n)])
+    bt.preds = {"a": [actual + err], "b": [actual + err]}
+    classes = np.array(["smooth"] * n, dtype=object)
+    each = choose(bt, classes, margin=0.0).quantiles["smooth"]
+    pooled = choose(bt, classes, margin=0.0, pool_steps=True).quantiles["smooth"]
+    scores = np.sort(np.abs(err).ravel())
+    for lv in (80, 95):
+        # as ensemble._conformal, over every step's scores
+        rank = np.ceil((scores.size + 1) * lv / 100) / scores.size
+        assert pooled[lv].tolist() == [np.quantile(scores, rank, method="higher")] * h
+        assert np.all(np.diff(each[lv]) >= 0) and each[lv][0] < pooled[lv][0] < each[lv][-1]
+
+
+def test_weekly_panels_pool_the_steps_and_daily_ones_keep_them() -> None:
+    from shopmind.forecast.ensemble import POOL_STEPS_FREQS, fit_forecast
+    from shopmind.forecast.models import make_models
+    from shopmind.forecast.series import Panel
+
+    rng = np.random.default_rng(5)
+    y = rng.poisson(8.0, size=(30, 60)).astype(float)
+    out = {}
+    for freq, step in (("W", 7), ("D", 1)):
+        dates = np.datetime64("2024-01-01") + np.arange(60) * np.timedelta64(step, "D")
+        panel = Panel(ids=[f"s{i}" for i in range(30)], dates=dates, y=y, freq=freq)
+        _, _, choice, _ = fit_forecast(panel, make_models(["SeasonalNaive", "ADIDA"]), 5, windows=2)
+        out[freq] = choice.quantiles["all"][80]
+    assert POOL_STEPS_FREQS == ("W",)
+    assert np.unique(out["W"]).size == 1  # one quantile for every step
+    assert np.unique(out["D"]).size > 1  # per step, non-decreasing

@@ -24,6 +24,7 @@ from shopmind.forecast.ensemble import (
     CALIB_REPORT,
     CALIB_WINDOWS,
     LEVELS,
+    POOL_STEPS_FREQS,
     _conformal,
     calibration_windows,
     choose,
@@ -160,7 +161,7 @@ def run(
             mods, swaps = with_thief(mods)
         bt = inner_backtest(train, mods, horizon, inner_windows)
         classes = demand_class(train)
-        choice = choose(bt, classes, swaps=swaps)
+        choice = choose(bt, classes, swaps=swaps, pool_steps=panel.freq in POOL_STEPS_FREQS)
         finals = {}
         for m in mods:
             t1 = time.perf_counter()

@@ -172,6 +172,26 @@ def training_origins(T: int, h: int, freq: str, n_origins: int, cover_horizon: b
     return [T - 1 - j * stride for j in range(1, count + 1) if T - 1 - j * stride >= 1]
 
 
+def lgb_params(
+    objective: str, learning_rate: float, num_leaves: int, seed: int, threads: int
+) -> dict[str, object]:
+    """The LightGBM parameters every global model here shares (bagged, deterministic, quiet)."""
+    return {
+        "objective": objective,
+        "learning_rate": learning_rate,
+        "num_leaves": num_leaves,
+        "min_data_in_leaf": 40,
+        "bagging_fraction": 0.8,
+        "bagging_freq": 1,
+        "feature_fraction": 0.8,
+        "seed": seed,
+        "num_threads": threads,
+        "deterministic": True,
+        "force_row_wise": True,
+        "verbose": -1,
+    }
+
+
 @dataclass
 class GlobalGBM:
     """LightGBM across all series; see the module docstring for the no-leakage construction."""
@@ -265,20 +285,7 @@ class GlobalGBM:
         if not Xs or sum(len(y) for y in ys) < 50:
             return np.tile(np.nan_to_num(panel.y[:, -1:]), (1, h))
         X, yv = np.vstack(Xs), np.concatenate(ys)
-        params: dict[str, object] = {
-            "objective": self.objective,
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_data_in_leaf": 40,
-            "bagging_fraction": 0.8,
-            "bagging_freq": 1,
-            "feature_fraction": 0.8,
-            "seed": self.seed,
-            "num_threads": self.threads,
-            "deterministic": True,
-            "force_row_wise": True,
-            "verbose": -1,
-        }
+        params = lgb_params(self.objective, self.learning_rate, self.num_leaves, self.seed, self.threads)
         if self.objective == "tweedie":
             params["tweedie_variance_power"] = self.tweedie_power
         model = lgb.train(params, lgb.Dataset(X, yv), num_boost_round=self.n_estimators)
