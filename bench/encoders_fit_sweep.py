@@ -82,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     fitted = (l2_normalise(q @ w) @ l2_normalise(p @ w).T).ravel()
     out["e5_floor_share"] = round(share, 4)
     out["static_fit_floor_same_share"] = round(float(np.quantile(fitted, 1 - share)), 3)
+    # static-fit products against e5's own query vectors (query_encoder "e5", issue 17 round 5)
+    e5q = (rows(eq, qs) @ l2_normalise(p @ w).T).ravel()
+    out["static_fit_e5_queries_floor_same_share"] = round(float(np.quantile(e5q, 1 - share)), 3)
+    out["static_fit_e5_queries_dense"] = ndcg(l2_normalise(p @ w), rows(eq, qs))
     print(json.dumps(out, indent=1))
     summary = {
         "bench": "encoders_fit_sweep",

@@ -129,3 +129,41 @@ def test_e5_queries_and_a_query_map_do_not_combine():
         FittedStaticEncoder(teacher=Teacher(), query_encoder="e5", query_pairs=[("a", "b", 1.0)])
     with pytest.raises(ValueError, match="query_encoder must be one of"):
         FittedStaticEncoder(teacher=Teacher(), query_encoder="bert")
+
+
+def test_static_fit_qe5_is_a_registered_encoder_with_its_own_floor():
+    from shopmind.search.dense import ENCODERS
+    from shopmind.search.engine_types import DENSE_FLOORS
+
+    enc = ENCODERS["static-fit-qe5"]()
+    assert enc.query_encoder == "e5" and enc.name.endswith("-qe5")
+    assert 0.0 < DENSE_FLOORS["static-fit-qe5"] < DENSE_FLOORS["static-fit"]
+
+
+def test_a_build_with_e5_queries_searches_and_reloads(tmp_path, monkeypatch):
+    import polars as pl
+
+    from shopmind.search import engine as engine_mod
+
+    teacher = Teacher()
+    texts = catalog(37, seed=4) + ["oak table lamp", "red cotton dress", "steel kitchen faucet"]
+    products = pl.DataFrame(
+        {
+            "product_id": [f"p{i}" for i in range(len(texts))],
+            "title": texts,
+            "description": [None] * len(texts),
+            "price": [10.0 + i for i in range(len(texts))],
+            "currency": ["USD"] * len(texts),
+            "category_path": ["Home > Things"] * len(texts),
+        }
+    )
+    make = lambda: FittedStaticEncoder(teacher=teacher, query_encoder="e5")  # noqa: E731
+    monkeypatch.setitem(engine_mod.ENCODERS, "static-fit-qe5", make)
+    cfg = engine_mod.SearchConfig(encoder="static-fit-qe5", ltr="off", dense_floor=0.0)
+    eng = engine_mod.SearchEngine.build(products, config=cfg, cache_dir=tmp_path / "cache")
+    assert eng.search("oak lamp").hits[0].product_id == f"p{len(texts) - 3}"
+    eng.save(tmp_path / "search")
+    loaded = engine_mod.SearchEngine.load(tmp_path / "search")
+    assert loaded.encoder.name == eng.encoder.name and "-qe5" in loaded.encoder.name
+    assert loaded.search("oak lamp").hits[0].product_id == f"p{len(texts) - 3}"
+    assert np.allclose(loaded.encoder.encode_query("oak lamp"), l2_normalise(Teacher._vec("oak lamp", "q")))

@@ -64,6 +64,8 @@ ENCODERS: dict[str, Callable[[], Encoder]] = {
     "use": USEEncoder,
     "static+use": _static_use,
     "static-fit": FittedStaticEncoder,
+    # products static-fit, queries e5's own query vector (issue 17 round 5: half static-fit's gap)
+    "static-fit-qe5": lambda: FittedStaticEncoder(query_encoder="e5"),
 }
 
 
