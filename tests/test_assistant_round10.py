@@ -88,3 +88,15 @@ def test_a_refund_for_a_service_the_shop_does_not_sell_is_handed_off(asst) -> No
         assert r.intent == "out_of_scope" and r.handoff and not r.citations, text
     r = asst.turn("can i return my jacket?", "c-jacket", None)
     assert r.intent == "return_refund" and _sections(r)[:1] == ["returns-window"]
+
+
+def test_how_many_are_left_asks_for_the_stock() -> None:
+    from shopmind.assistant.reading import fields_asked
+
+    lex = default_lexicon()
+    assert fields_asked("how many of this one remain, are any left?") == ["stock"]
+    assert fields_asked("这款还剩几个") == ["stock"]
+    assert "stock" in lex.concepts("how many have you got remaining")
+    assert "stock" in lex.concepts("还剩多少件")
+    assert "stock" not in lex.concepts("has my parcel left the warehouse?")  # progress, not stock
+    assert fields_asked("how much is it?") == ["price"]

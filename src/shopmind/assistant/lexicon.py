@@ -160,8 +160,8 @@ CONCEPTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "stock": (
         ("in stock", "available", "availability", "sold out", "still have", "any left", "restock",
-         "back in stock"),
-        ("有货", "库存", "现货", "缺货", "卖完", "还有吗", "有没有货"),
+         "back in stock", "are left", "have left", "left in stock", "how many left", "remaining"),
+        ("有货", "库存", "现货", "缺货", "卖完", "还有吗", "有没有货", "还剩", "剩几", "剩多少", "剩下"),
     ),
     "colour_q": (
         ("colour", "color", "shade"),

@@ -15,7 +15,12 @@ from shopmind.search.sources import simplified
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: product fact -> the cue words that ask for it
 FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("stock", re.compile(r"stock|available|availab|sold out|有货|库存|现货|还有|缺货", re.I)),
+    (
+        "stock",
+        re.compile(
+            r"stock|available|availab|sold out|\bleft\b|remaining|有货|库存|现货|还有|缺货|还剩|剩", re.I
+        ),
+    ),
     ("colour", re.compile(r"colou?r|颜色|什么色", re.I)),
     ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
 )
