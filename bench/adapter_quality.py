@@ -29,27 +29,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoders_quality import sample, tuning_half_ndcg  # noqa: E402
 from shopmind.search.adapt import evaluate as adapt_eval  # noqa: E402
 from shopmind.search.adapt.model import AdapterParams, fit_adapter  # noqa: E402
-from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noqa: E402
+from shopmind.search.evaluate import EvalData, evaluate, load_dataset, make_methods  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = {"home-depot": "home-depot", "crowdflower": "crowdflower/train.csv", "qbqtc": "qbqtc-zh/dev.json"}
 METHODS = "tantivy,ours,dense-e5,dense-e5+adapt,hybrid-e5,hybrid-e5+adapt,fusion-e5+ltr,fusion-e5+adapt+ltr"
 
 
+def heldout_ratios(rows: dict[str, dict[str, float]], pairs: list[tuple[str, str, str]]) -> dict[str, float]:
+    """``{key: held-out a / held-out b}`` for each ``(a, b, key)`` whose methods both ran."""
+    return {
+        key: round(rows[a]["heldout"] / rows[b]["heldout"], 4)
+        for a, b, key in pairs
+        if a in rows and b in rows and rows[b]["heldout"]
+    }
+
+
 def ratios(rows: dict[str, dict[str, float]]) -> dict[str, float]:
     """The issue's ratios on the held-out half (the queries no adapter trained on)."""
-    out = {}
-
-    def r(a: str, b: str, key: str) -> None:
-        if a in rows and b in rows and rows[b]["heldout"]:
-            out[key] = round(rows[a]["heldout"] / rows[b]["heldout"], 4)
-
-    r("dense-e5+adapt", "dense-e5", "adapted_dense / frozen_dense (goal >= 1.15)")
-    r("fusion-e5+adapt+ltr", "tantivy", "adapted_pipeline / tantivy (goal >= 1.35)")
-    r("fusion-e5+ltr", "tantivy", "frozen_pipeline / tantivy")
-    r("hybrid-e5+adapt", "hybrid-e5", "adapted_hybrid / frozen_hybrid")
-    r("fusion-e5+adapt+ltr", "fusion-e5+ltr", "adapted_pipeline / frozen_pipeline")
-    return out
+    return heldout_ratios(
+        rows,
+        [
+            ("dense-e5+adapt", "dense-e5", "adapted_dense / frozen_dense (goal >= 1.15)"),
+            ("fusion-e5+adapt+ltr", "tantivy", "adapted_pipeline / tantivy (goal >= 1.35)"),
+            ("fusion-e5+ltr", "tantivy", "frozen_pipeline / tantivy"),
+            ("hybrid-e5+adapt", "hybrid-e5", "adapted_hybrid / frozen_hybrid"),
+            ("fusion-e5+adapt+ltr", "fusion-e5+ltr", "adapted_pipeline / frozen_pipeline"),
+        ],
+    )
 
 
 def parse_grid(text: str) -> tuple[AdapterParams, ...]:
@@ -122,12 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in rat.items():
         print(f"{k}: {v}")
     summary = {
-        "bench": "adapter_quality",
-        "dataset": args.dataset,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python bench/adapter_quality.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "products": data.products.height,
-        "queries": len(data.qrels),
+        **result_head("adapter_quality", args.dataset, argv, data),
         "seconds": round(time.perf_counter() - t0, 1),
         "ndcg@10": rows,
         "ratios_heldout": rat,
@@ -135,6 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_result(summary, args.out, "adapter_quality", args.dataset, args.queries)
     return 0
+
+
+def result_head(bench: str, dataset: str, argv: list[str] | None, data: EvalData) -> dict[str, object]:
+    """The first keys of a result JSON: what ran, when, with which command, on how much data."""
+    return {
+        "bench": bench,
+        "dataset": dataset,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": f"python bench/{bench}.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "products": data.products.height,
+        "queries": len(data.qrels),
+    }
 
 
 def write_result(summary: dict, out: Path | None, bench: str, dataset: str, queries: int | None) -> Path:

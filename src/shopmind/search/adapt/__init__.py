@@ -9,6 +9,10 @@
 - ``twosided``: maps on the product vectors too (versioned product vectors) and hard negatives
   from any first stage (BM25's top-k); measured side by side in ``bench/adapter_variants.py``.
 - ``scoring``: dense retrieval NDCG@10 per query and the significance guard, shared by all.
+- ``minilm`` / ``finetune`` (optional ``torch`` extra, English only): the packaged MiniLM loaded
+  offline as an ``Encoder``, and its fine-tuning (full or last layers) on (query, relevant
+  product) pairs with in-batch + hard negatives, early-stopped and guarded on validation;
+  measured beside the adapter in ``bench/adapter_finetune.py``. Not imported here (torch).
 """
 
 from shopmind.search.adapt.model import (
