@@ -34,11 +34,14 @@ def bench_models(names: list[str], daily: Panel | None = None) -> list[Forecaste
     ``THieF-X`` (X reconciled over 1/2/4/13 weeks, thief.THieF), ``MAPA13-X`` (X averaged over the same
     levels, temporal.TemporalAgg), ``X@daily`` (a daily model summed to weeks; weekly store data, whose
     daily panel is ``daily``), ``THieF-X+Y@daily`` (the latter reconciled as one more level), ``IMAPA`` and ``X+GBMres`` (X plus a
-    global LightGBM of X's residuals, residual.ResidualGBM)."""
+    global LightGBM of X's residuals, residual.ResidualGBM; ``X+GBMres-huber``: on the Huber loss)."""
     out: list[Forecaster] = []
     for n in names:
-        if n.endswith("+GBMres"):  # X plus a global LightGBM of X's residuals (residual.ResidualGBM)
-            out.append(ResidualGBM(bench_models([n[: -len("+GBMres")]], daily)[0]))
+        if "+GBMres" in n:  # X plus a global LightGBM of X's residuals (residual.ResidualGBM)
+            base, _, loss = n.partition("+GBMres")
+            out.append(
+                ResidualGBM(bench_models([base], daily)[0], objective=loss.lstrip("-") or "regression")
+            )
             continue
         if n.endswith("@daily"):
             if daily is None:

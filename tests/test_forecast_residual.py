@@ -61,3 +61,20 @@ def test_each_training_forecast_of_the_base_ends_before_its_targets() -> None:
     # every one of them inside the history (targets t+1..t+hh <= T-1), never past it
     assert train == [(29, 1), (28, 2), (27, 3), (26, 4), (25, 4)]
     assert all(T_seen + hh <= 30 for T_seen, hh in train)
+
+
+def test_the_weekly_pool_adds_the_huber_residual_model_of_thief_adida_when_adida_is_asked_for() -> None:
+    from shopmind.forecast.models import make_models
+    from shopmind.forecast.residual import weekly_pool
+
+    names = [m.name for m in weekly_pool(make_models(["SeasonalNaive", "ADIDA"]))[0]]
+    assert names == [
+        "SeasonalNaive",
+        "ADIDA",
+        "THieF-SeasonalNaive",
+        "THieF-ADIDA",
+        "THieF-ADIDA+GBMres-huber",
+    ]
+    assert "THieF-ADIDA+GBMres-huber" not in [m.name for m in weekly_pool(make_models(["TSB"]))[0]]
+    swaps = weekly_pool(make_models(["SeasonalNaive", "ADIDA"]))[1]
+    assert swaps == {"smooth": {"SeasonalNaive": "THieF-SeasonalNaive", "ADIDA": "THieF-ADIDA"}}

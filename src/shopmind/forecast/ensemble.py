@@ -18,8 +18,8 @@ import numpy as np
 
 from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.models import Forecaster
+from shopmind.forecast.residual import weekly_pool
 from shopmind.forecast.series import Panel
-from shopmind.forecast.thief import with_thief
 
 LEVELS = (80, 95)
 #: A group with fewer backtest series than this borrows the pooled choice and quantiles.
@@ -396,7 +396,7 @@ def fit_forecast(
     """Backtest on the panel, choose per class, forecast ``h`` past its end with every model, combine."""
     swaps = None
     if panel.freq == "W":  # smooth weekly series choose among the THieF forms (thief.smooth_swaps)
-        models, swaps = with_thief(models)
+        models, swaps = weekly_pool(models)
     bt = backtest(panel, models, h, windows)
     if not bt.actual:
         raise ValueError(f"history of {panel.T} periods is too short for a backtest of horizon {h}")

@@ -38,9 +38,9 @@ from shopmind.forecast.ensemble import backtest as inner_backtest
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.metrics import scores, summarise
 from shopmind.forecast.models import DEFAULT_MODELS, STATS_PEERS, make_models
+from shopmind.forecast.residual import weekly_pool
 from shopmind.forecast.series import Panel, SeriesError, demand_panel, read_long
 from shopmind.forecast.temporal import WEEKLY_AGG, FromDaily, TemporalAgg
-from shopmind.forecast.thief import with_thief
 
 FORMATS = ("online-retail", "groceries", "long")
 OURS = "ours"
@@ -116,7 +116,8 @@ def run(
     (``LightGBM@daily``, temporal.FromDaily). Their rows are reported; they are ours, not peers.
     ``thief`` (on by default) — weekly panels: smooth series choose among the THieF forms
     (``THieF-X``, thief.with_thief) of seasonal naive, AutoETS, AutoTheta, TSB and ADIDA instead of the
-    models themselves; their rows are reported; they are ours, not peers.
+    models themselves, and every class also weighs THieF-ADIDA plus a Huber LightGBM of its residuals
+    (``THieF-ADIDA+GBMres-huber``, residual.weekly_pool); their rows are reported; they are ours, not peers.
     ``calib_windows``: count data — the windows the NB dispersion is calibrated on (the inner windows plus
     older ones forecast by the chosen members, where the training window holds them;
     ensemble.calibration_windows).
@@ -158,7 +159,7 @@ def run(
             mods.append(FromDaily(day, GlobalGBM()))
         swaps = None
         if thief and panel.freq == "W":
-            mods, swaps = with_thief(mods)
+            mods, swaps = weekly_pool(mods)
         bt = inner_backtest(train, mods, horizon, inner_windows)
         classes = demand_class(train)
         choice = choose(bt, classes, swaps=swaps, pool_steps=panel.freq in POOL_STEPS_FREQS)
