@@ -57,7 +57,8 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 help="Weekly grain: smooth series use the THieF forms (1/2/4/13-week temporal hierarchy) of "
-                "seasonal naive, AutoETS, AutoTheta, TSB and ADIDA in ours' pool (--no-thief: the plain models)."
+                "seasonal naive, AutoETS, AutoTheta, TSB and ADIDA in ours' pool, plus THieF-ADIDA with a Huber "
+                "LightGBM of its residuals (--no-thief: the plain models, neither addition)."
             ),
         ] = True,
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path("bench/results/forecast.json"),
