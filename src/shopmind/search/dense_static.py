@@ -262,6 +262,10 @@ class StaticEncoder:
         self.stats["teacher_calls"] += 1
         return self.teacher.encode_passages(words)
 
+    def ensure_words(self, words: Iterable[str]) -> None:
+        """Put ``words`` in the table in one pass (a build's whole vocabulary at once)."""
+        self._ensure(words)
+
     def _ensure(self, words: Iterable[str], save: bool = True) -> None:
         """Put ``words`` in the table: from the cache, else through the teacher (one call)."""
         missing = [w for w in dict.fromkeys(words) if w not in self._row]

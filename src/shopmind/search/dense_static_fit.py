@@ -203,11 +203,12 @@ class FittedStaticEncoder:
             raise ValueError(
                 f"static-fit needs at least {MIN_TITLES} distinct non-empty product texts to fit, got {len(sample)}"
             )
+        docs = [self.base.tokens(t) for t in dict.fromkeys(t for t in texts if t.strip())]
         if self.rare_pieces and not self.base.rare:
-            rare = self.rare_words
-            if rare is None:
-                rare = hapax_words(self.base.tokens(t) for t in dict.fromkeys(t for t in texts if t.strip()))
-            self.base.set_rare(rare)
+            self.base.set_rare(self.rare_words if self.rare_words is not None else hapax_words(docs))
+        # the catalog's whole vocabulary in one pass: a word table filled batch by batch cost one
+        # vector-cache save (and one table copy) per 256 titles, ~12 of Home Depot's ~177 CPU-s
+        self.base.ensure_words(w for d in docs for w in d)
         teacher = self.base.teacher
         if cache is not None:
             y = cache.get_or_encode(teacher.name, teacher.dim, sample, teacher.encode_passages)
