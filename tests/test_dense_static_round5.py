@@ -167,3 +167,18 @@ def test_a_build_with_e5_queries_searches_and_reloads(tmp_path, monkeypatch):
     assert loaded.encoder.name == eng.encoder.name and "-qe5" in loaded.encoder.name
     assert loaded.search("oak lamp").hits[0].product_id == f"p{len(texts) - 3}"
     assert np.allclose(loaded.encoder.encode_query("oak lamp"), l2_normalise(Teacher._vec("oak lamp", "q")))
+
+
+def test_the_fit_fills_the_word_table_in_one_pass(tmp_path):
+    teacher = Teacher()
+    enc = FittedStaticEncoder(teacher=teacher, max_titles=20)
+    texts = catalog(80, seed=5)
+    cache = VectorCache(tmp_path)
+    enc.fit(texts, cache)
+    words = {w for t in texts for w in enc.base.tokens(t)}
+    assert words <= set(enc.base._row)
+    sent = len(teacher.passages)
+    for i in range(0, len(texts), 16):  # a build encodes batch by batch: no word is left to fetch
+        enc.encode_passages(texts[i : i + 16])
+    assert len(teacher.passages) == sent
+    assert cache.missing(enc.base.word_namespace, enc.dim, sorted(words)) == 0  # all persisted
