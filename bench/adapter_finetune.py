@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also dense-minilm-ft-<variant>-unguarded: the validation-best checkpoint even when the guard refused it",
     )
+    ap.add_argument("--unguarded-ltr", action="store_true", help="with --unguarded: fusion + LTR over it too")
     ap.add_argument("--base-methods", default=BASE_METHODS)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -137,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         m = LTREval("fusion", args.minilm_vectors, res.encoder)
         m.name = f"fusion-minilm-ft-{label}+ltr"
         methods.append(m)
+        if args.unguarded and args.unguarded_ltr and res.unguarded is not None:
+            m = LTREval("fusion", args.minilm_vectors, res.unguarded)
+            m.name = f"fusion-minilm-ft-{label}-unguarded+ltr"
+            methods.append(m)
     t0 = time.perf_counter()
     out = evaluate(data, methods, ("retrieval",), None, progress=False)
     rows = {}
@@ -189,6 +194,8 @@ def ratios(rows: dict[str, dict[str, float]], labels: list[str]) -> dict[str, fl
                 "dense-minilm",
                 f"ft_{v}_unguarded_dense / frozen_minilm_dense",
             ),
+            (f"dense-minilm-ft-{v}-unguarded", "dense-e5", f"ft_{v}_unguarded_dense / frozen_e5_dense"),
+            (f"fusion-minilm-ft-{v}-unguarded+ltr", "tantivy", f"fusion_ft_{v}_unguarded_ltr / tantivy"),
         ]
     return heldout_ratios(rows, pairs)
 
