@@ -15,7 +15,9 @@ workers, Polars on the driver), so the pinned run is the one-core point. ``clust
 standalone master and two 1-core workers here (``engine/spark/cluster.py``) and submits to it.
 A Spark figure carries whether its account equals the Polars run's (one digest of everything
 ``engine.compare.differences`` compares) when Polars ran that size; the Spark session start
-(JVM) is timed apart from the gate.
+(JVM) is timed apart from the gate. Each Spark run also reports its CPU seconds by kind (the JVM's
+task slots, JIT compilers, GC and other threads; the Python workers; the driver), read from /proc
+just before the session stops: what an unpinned ``local[1]`` gets from the second core.
 
     python bench/spark_scale.py --sizes 1000000,10000000 --engines 'polars,local[1],local[1]@0,local[2],cluster'
     python bench/spark_scale.py --beyond-memory 300000 --budget 256m --spark-memory 1g
@@ -131,6 +133,7 @@ def child(args: argparse.Namespace) -> None:
         os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
     cfg = GateConfig()
     start = 0.0
+    split: dict[str, float] = {}
     load0 = _load()
     if args.child == "polars":
         from shopmind.data.adapters import get_adapter
@@ -148,10 +151,65 @@ def child(args: argparse.Namespace) -> None:
         out = Path(args.work) / f"out-{os.getpid()}"
         result = run_gate_spark_uri(spark, args.input, str(out), cfg, None, now=NOW).result
         secs = time.perf_counter() - t
+        split = cpu_split()  # before stop: the JVM's threads are still there to read
         spark.stop()
     print(json.dumps({"seconds": secs, "session_start_s": start, "input_rows": result.input_rows,
                       "digest": account_digest(result), "load": [load0, _load()],
-                      "cpus_allowed": sorted(os.sched_getaffinity(0))}))  # fmt: skip
+                      "cpus_allowed": sorted(os.sched_getaffinity(0)), "cpu_seconds": split}))  # fmt: skip
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(stat_path: str, reaped: bool = False) -> float:
+    """utime + stime of one /proc stat file, in seconds (+ its reaped children's with ``reaped``)."""
+    with open(stat_path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    own = int(fields[11]) + int(fields[12])
+    return (own + (int(fields[13]) + int(fields[14]) if reaped else 0)) / _TICK
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below ``pid`` (from /proc's parent links)."""
+    parent: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError), open(f"/proc/{d}/stat") as f:
+                parent[int(d)] = int(f.read().rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        kids = [c for c, p in parent.items() if p in frontier]
+        found += kids
+        frontier = kids
+    return found
+
+
+def cpu_split() -> dict[str, float]:
+    """CPU seconds so far of this engine's processes, by kind: the JVM's threads grouped as task
+    slots (``Executor task launch worker``), the JIT compilers (C1/C2), the garbage collector and
+    the rest; the Python workers; this driver process. Why: an unpinned ``local[1]`` is one task
+    slot, but its JIT and GC threads run on the other core — this says how much work that is."""
+    out: dict[str, float] = defaultdict(float)
+    out["driver_python"] = round(_cpu_seconds("/proc/self/stat"), 1)
+    for pid in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{pid}/cmdline") as f:
+                argv0 = f.read().split("\0", 1)[0]
+            if not argv0.endswith("java"):
+                out["python_workers"] += _cpu_seconds(f"/proc/{pid}/stat", reaped=True)
+                continue
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError):
+                    with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                        name = f.read().strip()
+                    kind = (
+                        "jvm_task_slots" if name.startswith("Executor task")
+                        else "jvm_jit" if "CompilerThre" in name
+                        else "jvm_gc" if name.startswith(("GC Thread", "G1 "))
+                        else "jvm_other"
+                    )  # fmt: skip
+                    out[kind] += _cpu_seconds(f"/proc/{pid}/task/{tid}/stat")
+    return {k: round(v, 1) for k, v in out.items()}
 
 
 def scaling(args: argparse.Namespace) -> dict[str, Any]:
@@ -201,7 +259,9 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                 rows.append(row)
                 print(f"{engine:14s} {n:>11,} events  {got['seconds']:8.1f} s  "
                       f"{got['input_rows'] / got['seconds']:>10,.0f} rows/s  cpus {got['cpus_allowed']}  "
-                      f"(session start {got['session_start_s']:.0f} s, load {got['load']})", flush=True)  # fmt: skip
+                      f"(session start {got['session_start_s']:.0f} s, load {got['load']})"
+                      + (f"\n{'':14s} CPU seconds {got['cpu_seconds']}" if got.get("cpu_seconds") else ""),
+                      flush=True)  # fmt: skip
     for r in rows:
         r["rows_per_s"] = round(float(r["input_rows"]) / float(r["seconds"]), 1)
         ref = next((x for x in rows if x["engine"] == "polars" and x["events"] == r["events"]), None)
