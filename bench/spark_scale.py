@@ -186,8 +186,9 @@ def _descendants(pid: int) -> list[int]:
 
 def cpu_split() -> dict[str, float]:
     """CPU seconds so far of this engine's processes, by kind: the JVM's threads grouped as task
-    slots (``Executor task launch worker``), the JIT compilers (C1/C2), the garbage collector and
-    the rest; the Python workers; this driver process. Why: an unpinned ``local[1]`` is one task
+    slots (``Executor task launch worker``), the JIT compilers (C1/C2), the garbage collector, the
+    rest, and threads that ended before this read (pooled task threads idle 60 s, compiler threads
+    the JVM retires); the Python workers; this driver process. Why: an unpinned ``local[1]`` is one task
     slot, but its JIT and GC threads run on the other core — this says how much work that is."""
     out: dict[str, float] = defaultdict(float)
     out["driver_python"] = round(_cpu_seconds("/proc/self/stat"), 1)
@@ -198,6 +199,7 @@ def cpu_split() -> dict[str, float]:
             if not argv0.endswith("java"):
                 out["python_workers"] += _cpu_seconds(f"/proc/{pid}/stat", reaped=True)
                 continue
+            out["jvm_exited_threads"] += _cpu_seconds(f"/proc/{pid}/stat")  # the process: every thread
             for tid in os.listdir(f"/proc/{pid}/task"):
                 with contextlib.suppress(OSError):
                     with open(f"/proc/{pid}/task/{tid}/comm") as f:
@@ -208,7 +210,9 @@ def cpu_split() -> dict[str, float]:
                         else "jvm_gc" if name.startswith(("GC Thread", "G1 "))
                         else "jvm_other"
                     )  # fmt: skip
-                    out[kind] += _cpu_seconds(f"/proc/{pid}/task/{tid}/stat")
+                    secs = _cpu_seconds(f"/proc/{pid}/task/{tid}/stat")
+                    out[kind] += secs
+                    out["jvm_exited_threads"] -= secs  # what is left: threads gone before this read
     return {k: round(v, 1) for k, v in out.items()}
 
 
