@@ -54,7 +54,13 @@ def read_vocabulary(path: str | None = None) -> tuple[list[tuple[str, float]], i
 
 @lru_cache(maxsize=1)
 def _tokenizer():  # noqa: ANN202 - a tokenizers.Tokenizer
-    from tokenizers import Tokenizer, models, pre_tokenizers
+    try:  # the Unigram runner of Hugging Face's tokenizers: sentencepiece's own algorithm, exact
+        from tokenizers import Tokenizer, models, pre_tokenizers
+    except ImportError:
+        raise RuntimeError(
+            "rare_pieces needs the tokenizers package: pip install 'tokenizers==0.23.3' "
+            "(also in shopmind's bench and test extras)"
+        ) from None
 
     vocab, unk = read_vocabulary()
     tok = Tokenizer(models.Unigram(vocab, unk_id=unk, byte_fallback=False))
