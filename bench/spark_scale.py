@@ -188,7 +188,8 @@ def cpu_split() -> dict[str, float]:
     """CPU seconds so far of this engine's processes, by kind: the JVM's threads grouped as task
     slots (``Executor task launch worker``), the JIT compilers (C1/C2), the garbage collector, the
     rest, and threads that ended before this read (pooled task threads idle 60 s, compiler threads
-    the JVM retires); the Python workers; this driver process. Why: an unpinned ``local[1]`` is one task
+    the JVM retires); the Python workers; this driver process. On a standalone cluster only the
+    driver's JVM is a descendant here (the executors run under the workers): its split is the driver's. Why: an unpinned ``local[1]`` is one task
     slot, but its JIT and GC threads run on the other core — this says how much work that is."""
     out: dict[str, float] = defaultdict(float)
     out["driver_python"] = round(_cpu_seconds("/proc/self/stat"), 1)
