@@ -53,6 +53,7 @@ from shopmind.quality.gate import GateResult, run_gate
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 QUIET = (("spark.ui.showConsoleProgress", "false"),)
+CHUNKED_OVER = 10_000_000  # batches above this are written part by part (50 M tiled is ~10 GB in memory)
 
 
 def synthetic_with_truth(n: int, seed: int = 7) -> tuple[Batch, pl.DataFrame]:
@@ -63,21 +64,26 @@ def synthetic_with_truth(n: int, seed: int = 7) -> tuple[Batch, pl.DataFrame]:
     events = shop.batch.events.drop("_row", strict=False)  # row ids are given to the tiled batch anew
     h = events.height
     copies = -(-n // h)
-    ids = ("event_id", "user_id", "session_id", "order_id")
-    tiled = pl.concat(
-        [
-            events.with_columns(
-                [(pl.col(c).cast(pl.Utf8) + f"~{k}").alias(c) for c in ids if c in events.columns]
-            )
-            for k in range(copies)
-        ]
-    ).head(n)
+    tiled = _tiled(events, range(copies)).head(n)
     ev_truth = shop.defects.filter(pl.col("table") == "events")
     truth = pl.concat(
         [shop.defects.filter(pl.col("table") == "products")]
         + [ev_truth.with_columns(pl.col("row") + k * h) for k in range(copies)]
     ).filter((pl.col("table") == "products") | (pl.col("row") < n))
     return Batch(source="synthetic", products=shop.batch.products, events=tiled), truth
+
+
+def _tiled(events: pl.DataFrame, copies: range) -> pl.DataFrame:
+    """Copies ``copies`` of the events, each with its own event, user, session and order ids."""
+    ids = ("event_id", "user_id", "session_id", "order_id")
+    return pl.concat(
+        [
+            events.with_columns(
+                [(pl.col(c).cast(pl.Utf8) + f"~{k}").alias(c) for c in ids if c in events.columns]
+            )
+            for k in copies
+        ]
+    )
 
 
 def synthetic(n: int, seed: int = 7) -> Batch:
@@ -102,6 +108,24 @@ def write_input(n: int, work: Path) -> Path:
     process, Spark with its own readers on the executors."""
     folder = work / f"input-{n}"
     done = folder / "WRITTEN"
+    if not done.exists() and n > CHUNKED_OVER:
+        # the tiled batch is never whole in memory: copies written as parts of an ``events``
+        # folder (Spark's reader takes a folder of Parquet files as the table); the same rows
+        # as ``synthetic(n)`` in the same order
+        folder.mkdir(parents=True, exist_ok=True)
+        shop = generate(seed=7, n_products=2000, n_users=800, days=14, defect_rate=0.02, end=NOW)
+        assert shop.batch.events is not None and shop.batch.products is not None
+        events = shop.batch.events.drop("_row", strict=False)
+        shop.batch.products.write_parquet(folder / "products.parquet")
+        parts = folder / "events"
+        parts.mkdir(exist_ok=True)
+        copies = -(-n // events.height)
+        per_part = max(1, 2_000_000 // events.height)
+        for first in range(0, copies, per_part):
+            ks = range(first, min(copies, first + per_part))
+            part = _tiled(events, ks).head(max(0, n - first * events.height))
+            part.write_parquet(parts / f"part-{first:06d}.parquet", row_group_size=256_000)
+        done.write_text(str(n), encoding="utf-8")
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
         batch = synthetic(n)
@@ -258,7 +282,14 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                     env["POLARS_MAX_THREADS"] = str(len(cpus.split(",")))
                 done = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if done.returncode != 0:
-                    raise SystemExit(f"{engine} at {n:,} events failed:\n{done.stderr[-3000:]}")
+                    # the whole stderr kept in a file (the JVM's cause is often pages above the
+                    # Python traceback); the run goes on with the other engines and sizes
+                    log = work / f"failed-{engine.replace('[', '').replace(']', '')}-{n}.log"
+                    log.write_text(done.stderr, encoding="utf-8")
+                    print(f"{engine} at {n:,} events failed (whole stderr in {log}):\n"
+                          f"{done.stderr[-3000:]}", file=sys.stderr, flush=True)  # fmt: skip
+                    rows.append({"engine": engine, "events": n, "failed": True, "stderr_file": str(log)})
+                    continue
                 got = json.loads(done.stdout.strip().splitlines()[-1])
                 row = {"engine": engine, "events": n, **got}
                 rows.append(row)
@@ -267,6 +298,8 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                       f"(session start {got['session_start_s']:.0f} s, load {got['load']})"
                       + (f"\n{'':14s} CPU seconds {got['cpu_seconds']}" if got.get("cpu_seconds") else ""),
                       flush=True)  # fmt: skip
+    failed = [r for r in rows if r.get("failed")]
+    rows = [r for r in rows if not r.get("failed")]
     for r in rows:
         r["rows_per_s"] = round(float(r["input_rows"]) / float(r["seconds"]), 1)
         ref = next((x for x in rows if x["engine"] == "polars" and x["events"] == r["events"]), None)
@@ -296,7 +329,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
             if r["engine"] != "polars"
         )
     )
-    return {"mode": "scaling", "runs": rows, "ratios": ratios, "machine": machine_check()}
+    return {"mode": "scaling", "runs": rows, "failed": failed, "ratios": ratios, "machine": machine_check()}
 
 
 _PROBES = {
