@@ -3,6 +3,7 @@ model, the extended seed, and the held-out-2 set's make-up."""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 
 import numpy as np
@@ -176,9 +177,12 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h8 = [q for q in data.questions if q["set"] == "heldout8"]
     h9 = [q for q in data.questions if q["set"] == "heldout9"]
     h10 = [q for q in data.questions if q["set"] == "heldout10"]
-    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) - len(h9) - len(h10) :]
+    h11 = [q for q in data.questions if q["set"] == "heldout11"]
+    last = data.questions[-len(h4) - len(h5) - len(h6) - len(h7) - len(h8) - len(h9) - len(h10) - len(h11) :]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
-    want += ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10)
+    want += (
+        ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10) + ["heldout11"] * len(h11)
+    )
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -319,3 +323,30 @@ def test_heldout10_is_a_new_set_with_out_of_scope_services_and_warranty_claims(d
     assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
     claims = [q for q in h10 if "warranty-claim" in str(q["expect"])]
     assert len(claims) >= 5  # three asked alone, one after the period, one beside the exclusions
+
+
+def test_heldout11_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    from shopmind.demo import assistant_heldout10 as H10
+    from shopmind.demo import assistant_heldout11 as H11
+
+    h11 = _check_new_set(data, "heldout11", H10, H11)
+    assert len(h11) >= 100
+    # roughly a third each of English, Chinese and mixed text
+    langs = Counter(q["lang"] for q in h11)
+    assert min(langs.values()) >= len(h11) // 4, langs
+    oos = [q for q in h11 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    # new kinds: no out-of-scope question of any earlier set, by template
+    earlier = {t for k in range(2, 11) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
+    assert not {t for _, t in H11.OOS_Q} & earlier
+    # order follow-ups that name the order only as "it" / "它" keep the order of the turn before
+    kept = [q for q in h11 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    assert any("它" in str(q["text"]) for q in kept) and any(" it" in str(q["text"]) for q in kept)
+    # every policy section at least twice; searches with a budget (some refined by a colour next turn)
+    sections = Counter(q["expect"]["section"] for q in h11 if "section" in q["expect"])
+    assert len(sections) == 17 and min(sections.values()) >= 2
+    searches = [q for q in h11 if q["intent"] == "product_search"]
+    assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3

@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-10.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-11.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -30,7 +30,10 @@ about goods the shop does not sell; its own random stream; committed before the 
 shop does not sell told with a refund / warranty / delivery word; its own random stream; committed
 before the ninth round), plus "heldout10" (``demo.assistant_heldout10``: 22 out-of-scope questions about
 services and topics the shop does not cover, warranty claims; its own random stream; committed before
-the tenth round).
+the tenth round), plus "heldout11" (``demo.assistant_heldout11``: a third each of English, Chinese and
+mixed text, 20 out-of-scope questions of new kinds — other shops' orders and policies, bank fees,
+courier rates, health, sums — gift searches with a budget; its own random stream; committed before the
+eleventh round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -54,6 +57,7 @@ from shopmind.demo import assistant_heldout7 as H7
 from shopmind.demo import assistant_heldout8 as H8
 from shopmind.demo import assistant_heldout9 as H9
 from shopmind.demo import assistant_heldout10 as H10
+from shopmind.demo import assistant_heldout11 as H11
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -190,6 +194,10 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 10])), shop, orders, prods, H10)
     for q in qs[n:]:
         q["set"] = "heldout10"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 11])), shop, orders, prods, H11)
+    for q in qs[n:]:
+        q["set"] = "heldout11"
     return qs
 
 
