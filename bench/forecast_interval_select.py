@@ -27,6 +27,10 @@ Online Retail week, M4-like synthetic) and rule, ``gap`` = mean over origins of 
 the default becomes the eligible rule with the lowest sum of the three gaps (no eligible rule: the lowest
 sum). The default changes only when that rule is not ``pooled``.
 
+``--holdout`` (report only, never a choice): the same rules at evaluate's own outer cut (``T - h``, h steps,
+the holdout read), to see after a decision which rules would have covered the holdout; run once, after the
+validation decision is recorded.
+
     python bench/forecast_interval_select.py <long.csv> -f long --grain week --horizon 13 --max-series 300 \\
         --cache /tmp/long_val.npz --out bench/results/forecast_interval_select_long.json
 """
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +56,7 @@ from shopmind.forecast.ensemble import (
     pool,
     series_scale,
 )
+from shopmind.forecast.evaluate import load_panels
 from shopmind.forecast.interval_rules import RULES, recent_scale, rule_quantiles
 from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.models import make_models
@@ -157,11 +163,19 @@ def main() -> None:
     ap.add_argument("--spacing", type=int, default=1, help="periods between validation origins")
     ap.add_argument("--cache", type=Path, help="npz of the cut forecasts: read if it exists, else written")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--holdout", action="store_true", help="report only: evaluate's outer cut (docstring)")
     a = ap.parse_args()
-    train, _, _ = training_window(a)
+    train, _, rows = training_window(a)
     inner = a.inner_windows
-    hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
-    vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
+    if a.holdout:  # evaluate's outer cut itself: the sampled series in full, one origin T - h of h steps
+        if a.windows != 1:
+            raise ValueError("--holdout mirrors the one-window (M4) protocol: pass --windows 1")
+        full, _, _ = load_panels(a.format, a.path, a.grain)
+        train, hv = full.subset(rows), a.horizon
+        vs = origins(train.T, hv, 1, 1, inner, train.season)
+    else:
+        hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
+        vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
     cuts = sorted({v - k * hv for v in vs for k in range(inner + 1)})
     print(f"{train.n} series, {train.T} training periods; validation horizon {hv}, origins {vs}", flush=True)
     if a.cache and a.cache.exists():
@@ -180,10 +194,12 @@ def main() -> None:
     per = [score_origin(train, z, v, hv, inner, swaps) for v in vs]
     res: dict = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "path": str(a.path),
         "format": a.format,
         "series": int(train.n),
-        "training_periods": int(train.T),
+        "periods": int(train.T),  # the training window; with --holdout the whole sampled panel
+        "holdout": bool(a.holdout),
         "validation_horizon": hv,
         "inner_windows": inner,
         "origins": vs,

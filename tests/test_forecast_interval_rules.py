@@ -88,3 +88,30 @@ def test_recent_scale_follows_a_level_shift() -> None:
 def test_unknown_rule_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown interval rule"):
         rule_quantiles(_windows(), 13, (80,), "nope")
+
+
+def test_interval_bench_mirrors_evaluates_calibration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench/forecast_interval_select.py scores a validation origin exactly as `evaluate` scores its outer
+    cut: its pooled and per-step coverages equal evaluate.run's coverage of ours on the same panel."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from forecast_interval_select import auto_horizon, fit_cuts, score_origin
+    from shopmind.forecast import evaluate
+
+    assert auto_horizon(41, 13, 4, 1, 2, 1) == 10  # Online Retail's 41 training weeks hold no 3 x 13 + 8
+    assert auto_horizon(885, 13, 3, 13, 2, 1) == 13
+    rng = np.random.default_rng(7)
+    t = np.arange(45)
+    y = np.exp(rng.normal(3, 0.3, (30, 1)) + 0.01 * t + rng.normal(0, 0.25, (30, 45)))
+    panel = Panel(ids=[f"s{i}" for i in range(30)], dates=np.datetime64("2021-01-04") + 7 * t, y=y, freq="W")
+    names, hv, v = ["SeasonalNaive", "ADIDA", "TSB", "CrostonOptimized"], 8, 33
+    z = fit_cuts(panel, [v - 2 * hv, v - hv, v], hv, names, thief=False)
+    cov = score_origin(panel, z, v, hv, 2, None)
+    for freqs, rule in [(("W",), "pooled"), ((), "step")]:
+        monkeypatch.setattr(evaluate, "POOL_STEPS_FREQS", freqs)
+        res = evaluate.run(panel.cut(v + hv), hv, 1, names, max_series=0, thief=False, log=lambda s: None)
+        for lv in (80, 95):
+            assert cov[rule][lv] == pytest.approx(res["models"]["ours"][f"coverage_{lv}"], abs=1e-12)
+    assert cov["step"][80] != cov["pooled"][80]  # the two rules differ here, so the check has teeth
