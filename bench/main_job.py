@@ -68,8 +68,150 @@ def _conditions() -> dict:
     return {"loadavg_1m": os.getloadavg()[0], "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds user+system) of a live process, None when it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    rest = raw[raw.rfind(")") + 2 :].split()  # fields after "pid (comm)"
+    return int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK
+
+
+def _proc_label(pid: int) -> str:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return "?"
+    text = " ".join(a.decode(errors="replace") for a in args if a)
+    if "spawn_main" in text:
+        return "spawned worker (multiprocessing)"
+    for key in ("shopmind.demo.shopfiles", "shopmind.cli", " build", " ingest", "evaluate", "demo"):
+        if key in text:
+            return text[text.find(key.strip()) :][:60]
+    return text[:60]
+
+
+class ProcTree:
+    """CPU seconds per process of the demo's tree, sampled from /proc (item 1 of session 15: where
+    the complete release's time goes, per process). A process's CPU is its last sample, so a short
+    child that ends between samples is undercounted by at most its last interval."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.procs: dict[int, dict] = {}
+
+    def sample(self, now: float) -> None:
+        stats: dict[int, tuple[int, float]] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                got = _proc_stat(int(entry.name))
+                if got is not None:
+                    stats[int(entry.name)] = got
+        mine = {self.root} | set(self.procs)
+        grew = True
+        while grew:
+            grew = False
+            for pid, (ppid, _cpu) in stats.items():
+                if pid not in mine and ppid in mine:
+                    mine.add(pid)
+                    grew = True
+        for pid in mine:
+            if pid not in stats:
+                continue
+            p = self.procs.get(pid)
+            if p is None:
+                p = self.procs[pid] = {"label": _proc_label(pid), "first_s": round(now, 1), "cpu_s": 0.0}
+            p["cpu_s"] = round(stats[pid][1], 2)
+            p["last_s"] = round(now, 1)
+            p.setdefault("cpu_at", []).append((round(now, 1), p["cpu_s"]))
+
+    def report(self, marks: dict[str, float | None]) -> list[dict]:
+        """Per process: label, seen from/to, CPU seconds in all and between the run's marks."""
+        out = []
+        names = [k for k, v in marks.items() if v is not None]
+        for pid, p in sorted(self.procs.items(), key=lambda kv: kv[1]["first_s"]):
+            at = p.pop("cpu_at", [])
+            row = {"pid": pid, **p}
+
+            def cpu_by(t: float, at: list = at) -> float:
+                before = [c for s, c in at if s <= t]
+                return before[-1] if before else 0.0
+
+            last = 0.0
+            for name in names:
+                c = cpu_by(marks[name])
+                row[f"cpu_to_{name}_s"] = round(c - last, 2)
+                last = c
+            out.append(row)
+        return out
+
+
+def _past_queries(demo_dir: Path, n: int, seed: int = 0) -> list[str]:
+    """``n`` searches drawn (seeded) from the shop's logged searches by their frequency: what
+    shoppers type in the first minute after the release is complete (head queries repeat)."""
+    import random
+
+    import polars as pl
+
+    events = pl.read_parquet(demo_dir / "events.parquet", columns=["type", "query"])
+    counts = events.filter(pl.col("query").is_not_null() & (pl.col("type") == "search"))[
+        "query"
+    ].value_counts(sort=True)
+    queries, weights = counts["query"].to_list(), counts["count"].to_list()
+    return random.Random(seed).choices(queries, weights=weights, k=n)
+
+
+def _first_minute(port: int, queries: list[str], seconds: float, t0: float) -> dict:
+    """Search ``queries`` one after another for ``seconds`` right after the release is complete:
+    latency as a client sees it and where each query's vector came from (``dense``: "cached" =
+    warmed or seen before, "pending" = answered without the dense part while it is encoded)."""
+    lat: list[float] = []
+    sources: dict[str, int] = {}
+    warm_done = None
+    end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < end and i < len(queries):
+        q = queries[i]
+        i += 1
+        t = time.monotonic()
+        status, body = _get(port, "/v1/search?" + urllib.parse.urlencode({"q": q, "size": 10}))
+        lat.append((time.monotonic() - t) * 1e3)
+        if status == 200:
+            sources[str(body.get("dense"))] = sources.get(str(body.get("dense")), 0) + 1
+        if warm_done is None and i % 20 == 0:
+            r = _get(port, "/readyz")[1]
+            if r.get("warm_up") is not None and all(v == "complete" for v in r["warm_up"].values()):
+                warm_done = time.monotonic() - t0
+    ordered = sorted(lat)
+
+    def pct(p: float) -> float | None:
+        return None if not ordered else round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
+
+    return {
+        "seconds": seconds,
+        "searches": len(lat),
+        "p50_ms": pct(0.5),
+        "p90_ms": pct(0.9),
+        "p99_ms": pct(0.99),
+        "mean_ms": None if not lat else round(sum(lat) / len(lat), 2),
+        "dense_sources": sources,
+        "warm_up_complete_seen_s": None if warm_done is None else round(warm_done, 2),
+    }
+
+
 def run_demo(
-    dataset: str, data: Path, query: str, hog: bool, products: int | None, timeout: float, first_only: bool
+    dataset: str,
+    data: Path,
+    query: str,
+    hog: bool,
+    products: int | None,
+    timeout: float,
+    first_only: bool,
+    after_complete: float = 0.0,
 ) -> dict:
     """``shopmind demo`` from an empty workspace until the release is complete."""
     tmp = Path(tempfile.mkdtemp(prefix="main-job-"))
@@ -94,6 +236,13 @@ def run_demo(
     log = open(tmp / "demo.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     first_search = complete = listening = None
+    tree = ProcTree(proc.pid)
+    last_sample = -1.0
+    # the build's stages as progress.json reported them: name -> [first seen, last seen] (s), and
+    # each release as it became current: (seconds, id, complete, warm-up state)
+    stage_seen: dict[str, list[float]] = {}
+    current_seen: list[dict] = []
+    first_minute: dict | None = None
     first_body: dict = {}
     ready: dict = {}
     ready_first: dict = {}
@@ -103,6 +252,11 @@ def run_demo(
         while time.monotonic() - t0 < timeout:
             if proc.poll() is not None:
                 raise RuntimeError(f"demo exited {proc.returncode}: {(tmp / 'demo.log').read_text()[-2000:]}")
+            now = time.monotonic() - t0
+            if now - last_sample >= 0.5:
+                tree.sample(now)
+                last_sample = now
+                _timeline(tmp / "ws" / "releases", now, stage_seen, current_seen)
             try:
                 if listening is None and _get(port, "/healthz")[0] == 200:
                     listening = time.monotonic() - t0
@@ -122,11 +276,17 @@ def run_demo(
                     status, ready = _get(port, "/readyz")
                     if status == 200 and ready.get("complete"):
                         complete = time.monotonic() - t0
+                        if after_complete > 0 and dataset == "demo":
+                            queries = _past_queries(tmp / "demo", 100_000)
+                            first_minute = _first_minute(port, queries, after_complete, t0)
                         break
             except OSError:
                 pass
             time.sleep(0.2)
     finally:
+        end = time.monotonic() - t0
+        tree.sample(end)
+        _timeline(tmp / "ws" / "releases", end, stage_seen, current_seen)
         proc.terminate()
         try:
             proc.wait(30)
@@ -159,7 +319,10 @@ def run_demo(
             "first_release_s": final.get("first_release_seconds")
             if final.get("complete")
             else final.get("seconds"),
-            "complete_release_s": final.get("seconds") if final.get("complete") else None,
+            # (a warm-up release after the complete one says when the complete one came)
+            "complete_release_s": final.get("complete_seconds", final.get("seconds"))
+            if final.get("complete")
+            else None,
             "stages": progress.get("finished", []),
             "parts": final.get("parts"),
             "rows": final.get("rows"),
@@ -170,11 +333,57 @@ def run_demo(
                 "recs": (final.get("settings", {}).get("recs") or {}).get("encoder", "use (default)"),
             },
         },
+        "timeline": {
+            "stages_seen_s": {k: [round(a, 1), round(b, 1)] for k, (a, b) in stage_seen.items()},
+            "releases_current": current_seen,
+            "components_s": {k: (v or {}).get("seconds") for k, v in final.get("components", {}).items()},
+            "search_vectors": {
+                k: ((final.get("components", {}).get("search") or {}).get("search_vectors") or {}).get(k)
+                for k in (
+                    "seconds",
+                    "encode_seconds",
+                    "warm_queries",
+                    "warm_queries_seconds",
+                    "graph_seconds",
+                    "warm_up",
+                    "warm_up_queries",
+                    "warm_up_seconds",
+                    "warm_up_workers",
+                )
+            },
+            "warm_up": final.get("warm_up"),
+        },
+        "cpu_by_process": tree.report({"first_search": first_search, "complete": complete, "end": end}),
+        "first_minute_after_complete": first_minute,
+        "code": os.environ.get("PYTHONPATH") or "the installed package",
         "conditions_before": before,
         "conditions_after": _conditions(),
     }
     shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _timeline(releases: Path, now: float, stages: dict[str, list[float]], current: list[dict]) -> None:
+    """Note the build's active stages (``progress.json``) and a newly current release."""
+    try:
+        snap = json.loads((releases / "progress.json").read_text())
+    except (OSError, ValueError):
+        snap = {}
+    for st in snap.get("active", []):
+        stages.setdefault(st["name"], [now, now])[1] = now
+    try:
+        rid = (releases / "CURRENT").read_text().strip()
+    except OSError:
+        return
+    if rid and (not current or current[-1]["id"] != rid):
+        try:
+            m = json.loads((releases / rid / "release.json").read_text())
+        except (OSError, ValueError):
+            return  # (being written: seen on the next poll)
+        current.append(
+            {"at_s": round(now, 1), "id": rid, "complete": m.get("complete"), "warm_up": m.get("warm_up"),
+             "build_seconds": m.get("seconds")}
+        )  # fmt: skip
 
 
 def _build(ws: Path, config: Path) -> tuple[float, dict]:
@@ -284,13 +493,26 @@ def main() -> None:
     )
     ap.add_argument("--first-only", action="store_true", help="demo: stop at the first answered search")
     ap.add_argument("--label", default="", help="appended to the result file's name (e.g. before/after runs)")
+    ap.add_argument(
+        "--after-complete",
+        type=float,
+        default=0.0,
+        help="demo: then search the shop's past queries for this many seconds (latency, vector sources)",
+    )
     args = ap.parse_args()
     if args.scenario == "home-depot":
         result = run_home_depot(args.data, args.encoder, 0.01, args.seed_cache)
     else:
         query = "dress" if args.scenario == "demo" else "mug"
         result = run_demo(
-            args.scenario, args.data, query, args.hog, args.products, args.timeout, args.first_only
+            args.scenario,
+            args.data,
+            query,
+            args.hog,
+            args.products,
+            args.timeout,
+            args.first_only,
+            args.after_complete,
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

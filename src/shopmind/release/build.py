@@ -68,6 +68,9 @@ class BuildContext:
     previous: Path | None = None
     #: vector parts that run after the first publish: their components build without vectors
     deferred: frozenset[str] = frozenset()
+    #: deferred vector parts whose ``FollowUp`` runs after the complete release (a part may
+    #: leave work that no answer needs to it)
+    followed: frozenset[str] = frozenset()
     #: stages, items, rate, ETA (what the CLI and the storefront banner show)
     progress: BuildProgress = field(default_factory=BuildProgress)
     #: objects a component leaves for its vector part in the same process (saves a reload)
@@ -84,6 +87,21 @@ Component = tuple[str, Callable[[BuildContext, Path], Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """Work a vector part leaves for after the complete release because no answer needs it
+    (search's past-query warm-up: ``release/search_warmup.py``). ``needed(facts)`` reads the
+    vector part's facts in the complete release; ``build(ctx, base, folder, facts)`` writes the
+    component anew into ``folder`` from the complete release's ``base`` folder and returns the
+    vector part's facts for the new release. It is published
+    as one more release (the other folders hard-linked); the complete release's manifest says
+    ``"warm_up": {name: "pending"}``, the follow-up's ``"complete"``."""
+
+    name: str
+    needed: Callable[[Mapping[str, Any]], bool]
+    build: Callable[[BuildContext, Path, Path, Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
 class VectorPart:
     """The text-vector half of a component, built after the first release is published.
 
@@ -96,6 +114,7 @@ class VectorPart:
     component: str
     needed: Callable[[BuildContext], bool]
     build: Callable[[BuildContext, Path, Path], Mapping[str, Any]]
+    follow_up: FollowUp | None = None
 
 
 #: which components run in a child process: names, or a test of (name, context)
@@ -205,6 +224,7 @@ def _build_locked(
     )  # fmt: skip
     deferred = frozenset(p.name for p in vector_parts if p.needed(ctx))
     ctx.deferred = deferred
+    ctx.followed = frozenset(p.name for p in vector_parts if p.name in deferred and p.follow_up is not None)
     base = {
         "shopmind_version": __version__,
         "python": platform.python_version(),
@@ -298,12 +318,17 @@ def _build_locked(
                 facts[p.component][p.name] = done[p.component]
         for name, _ in waiting:
             facts[name] = done[name]
+        later.extend(
+            p for p in vector_parts
+            if p.name in deferred and p.follow_up is not None and p.follow_up.needed(facts[p.component][p.name])
+        )  # fmt: skip
         return {
             "id": rid,
             "created_at": datetime.now(UTC).isoformat(),
             **base,
             "complete": True,
             "parts": {**parts_done, **skipped, **{n: "complete" for n in pending}},
+            **({"warm_up": {p.follow_up.name: "pending" for p in later if p.follow_up}} if later else {}),
             "first_release": first_published["id"],
             "first_release_seconds": first_published["seconds"],
             "earlier_stages": sorted({first_published["id"], manifest["id"]}),
@@ -311,9 +336,62 @@ def _build_locked(
             "seconds": round(time.perf_counter() - started, 3),
         }
 
+    later: list[VectorPart] = []  # vector parts with a follow-up after the complete release
     complete = _publish_stage(releases, progress, on_publish, second_stage)
+    if later:
+        complete = _follow_up(releases, progress, on_publish, ctx, complete, later, started, log)
     complete["pruned"] = releases.prune(keep)
     return complete
+
+
+def _follow_up(
+    releases: Releases,
+    progress: BuildProgress,
+    on_publish: Callable[[dict[str, Any]], None] | None,
+    ctx: BuildContext,
+    complete: dict[str, Any],
+    parts: Sequence[VectorPart],
+    started: float,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Run the follow-ups of ``parts`` after the complete release and publish their release
+    (the complete one is then an earlier stage of it). A follow-up changes no answer, so one
+    that fails is logged and the complete release stays current; the manifest returned is the
+    last one published (``"warm_up_error"`` says what failed)."""
+    done = releases.root / complete["id"]
+    redone = {p.component for p in parts}
+
+    def stage(rid: str, staging: Path) -> dict[str, Any]:
+        facts = {k: dict(v) for k, v in complete["components"].items()}
+        for name in complete["components"]:
+            if name not in redone:
+                shutil.copytree(done / name, staging / name, copy_function=_link_or_copy)
+        for p in parts:
+            assert p.follow_up is not None
+            (staging / p.component).mkdir()
+            part = facts[p.component][p.name]
+            facts[p.component][p.name] = dict(
+                p.follow_up.build(ctx, done / p.component, staging / p.component, part)
+            )
+        return {
+            **{k: v for k, v in complete.items() if k not in ("pruned", "warm_up_error")},
+            "id": rid,
+            "created_at": datetime.now(UTC).isoformat(),
+            "warm_up": {p.follow_up.name: "complete" for p in parts if p.follow_up},
+            "warm_up_of": complete["id"],
+            "complete_seconds": complete["seconds"],
+            "earlier_stages": sorted({*complete.get("earlier_stages", ()), complete["id"]}),
+            "components": facts,
+            "seconds": round(time.perf_counter() - started, 3),
+        }  # fmt: skip
+
+    try:
+        return _publish_stage(releases, progress, on_publish, stage)
+    except Exception as exc:  # noqa: BLE001 - a warm-up changes no answer: the complete release serves
+        log(
+            f"the warm-up after the complete release failed ({type(exc).__name__}: {exc}); serving without it"
+        )
+        return {**complete, "warm_up_error": f"{type(exc).__name__}: {exc}"}
 
 
 def _publish_stage(

@@ -22,7 +22,9 @@ from shopmind.release.releases import MANIFEST, ReleaseError
 BUILD_KEYS: dict[str, dict[str, float]] = {
     # the query adapter is opt-in: on the samples measured it did not lift the served engine
     # (held-out NDCG 1.00x, BENCHMARKS "Shop-tuned query adapter") and it lengthens the vector stage
-    "search": {"ltr_retrain_share": 0.05, "adapter": 0.0},
+    # warm_after_complete = 1: the past-query warm-up (no answer needs it) is encoded after the
+    # complete release, in a follow-up release (release/search_warmup.py); 0: before it
+    "search": {"ltr_retrain_share": 0.05, "adapter": 0.0, "warm_after_complete": 1.0},
     # learn = 1: warm-started updates of ALS + co-visitation behind a forgetting check (shopmind.learn.release)
     "recs": {"retrain_hours": 24.0, "retrain_events_share": 0.10, "learn": 0.0},
 }

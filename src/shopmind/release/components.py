@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from shopmind.release.build import BuildContext, Component, VectorPart
+from shopmind.release.build import BuildContext, Component, FollowUp, VectorPart
 from shopmind.release.component_base import BUILD_KEYS, config_from, previous_manifest, split_settings
 from shopmind.release.recs_component import (
     build_recs,
@@ -52,6 +52,7 @@ from shopmind.release.search_component import (
     search_needs_vectors,
 )
 from shopmind.release.search_ltr import LTR_MODELS, LTR_STATE
+from shopmind.release.search_warmup import warm_search, warm_up_pending
 
 
 # ---------------------------------------------------------------------- catalog
@@ -101,7 +102,14 @@ def default_components() -> list[Component]:
 def default_vector_parts() -> list[VectorPart]:
     """Text vectors, computed after the first release is serving (progressive builds)."""
     return [
-        VectorPart("search_vectors", "search", search_needs_vectors, complete_search),
+        VectorPart(
+            "search_vectors",
+            "search",
+            search_needs_vectors,
+            complete_search,
+            # the past-query warm-up (no answer needs it), in a release after the complete one
+            follow_up=FollowUp("search_queries", warm_up_pending, warm_search),
+        ),
         VectorPart("recs_content", "recs", recs_needs_content, complete_recs),
     ]
 

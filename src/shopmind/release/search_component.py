@@ -22,6 +22,7 @@ import numpy as np
 from shopmind.release.build import BuildContext
 from shopmind.release.component_base import config_from, previous_manifest, split_settings
 from shopmind.release.search_ltr import attach_ltr, write_ltr_state
+from shopmind.release.search_warmup import warm_after_complete, warm_up_pending
 
 ENCODE_CHUNK = 512  # texts per progress step (and per cache lookup)
 
@@ -186,12 +187,22 @@ def _add_vectors(
     with contextlib.ExitStack() as stack:
         bulk = _bulk_encoder(cfg, encoder, cache, texts, stack)
         vecs = encode_with_progress(ctx, cache, bulk, texts, "search: encoding product texts")
-        facts = _vector_facts(ctx, engine, cfg, encoder, cache, texts, vecs, prev_search_of(ctx), bulk)
+        # (a shop-tuned adapter rewrites the warmed vectors when attached: warmed before it, as always)
+        warm_now = (
+            "search_vectors" not in ctx.followed
+            or not warm_after_complete(policy)
+            or bool(policy.get("adapter", 0.0))
+        )
+        facts = _vector_facts(
+            ctx, engine, cfg, encoder, cache, texts, vecs, prev_search_of(ctx), bulk, warm_now
+        )
     engine.reranker = None
     facts["adapter"] = _adapter(ctx, engine, encoder, policy)
     facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev_search_of(ctx), carry_from=base)
     engine.save(folder)
     write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
+    if warm_up_pending(facts):  # the warm-up release starts from this engine (same process)
+        ctx.memo["search_warm_engine"] = engine
     return facts
 
 
@@ -225,9 +236,11 @@ def _vector_facts(
     vecs: np.ndarray,
     prev_search: Path | None,
     bulk: Any,
+    warm_now: bool = True,
 ) -> dict[str, Any]:
     """Attach the product vectors (extending the previous graph when possible), warm the past
-    queries' vectors through ``bulk``, and say what was done."""
+    queries' vectors through ``bulk`` — or, unless ``warm_now``, leave that for after the
+    complete release (``release/search_warmup.py``: no answer needs them) — and say what was done."""
     engine.config = dataclasses.replace(cfg)
     t_graph = time.perf_counter()
     ann = extended_graph(engine.config.ann_threshold, vecs, encoder.name, prev_search)
@@ -236,11 +249,19 @@ def _vector_facts(
         "graph": "none" if engine._ann is None else ("extended" if ann is not None else "built"),
         "graph_seconds": round(time.perf_counter() - t_graph, 3),
     }
-    stage = "search: encoding past queries"
-    ctx.progress.start(stage, None)
     t0 = time.perf_counter()
-    warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk)  # fmt: skip
-    ctx.progress.finish(stage)
+    warm_up = "done"
+    if warm_now:
+        stage = "search: encoding past queries"
+        ctx.progress.start(stage, None)
+        warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk)  # fmt: skip
+        ctx.progress.finish(stage)
+    else:  # what the vector cache holds costs nothing (a rebuild's); encoding waits for the follow-up
+        todo = engine.warm_query_texts()
+        qname = f"{encoder.name}/query"
+        have = [t for t in todo if engine.cache.missing(qname, encoder.dim, [t]) == 0]
+        warmed = engine.warm_queries(texts=have)
+        warm_up = "pending" if len(have) < len(todo) else "done"
     facts: dict[str, Any] = {
         "documents": len(texts),
         "encoder": cfg.encoder,
@@ -251,6 +272,7 @@ def _vector_facts(
         "encode_seconds": round(float(cache.stats["encode_seconds"]), 3),
         "warm_queries": warmed,
         "warm_queries_seconds": round(time.perf_counter() - t0, 3),
+        "warm_up": warm_up,
         "encode_workers": getattr(bulk, "workers", 1),
         **graph_facts,
     }

@@ -25,20 +25,13 @@ from shopmind.search.query_vectors import BackgroundQueryEncoder
 class DenseVectors:
     """Dense-vector methods of ``SearchEngine`` (see the module docstring)."""
 
-    def warm_queries(
-        self,
-        limit: int | None = None,
-        progress: Callable[[int, int], None] | None = None,
-        chunk: int = 64,
-        encoder: Encoder | None = None,
-    ) -> int:
-        """Encode the most frequent past queries now (as the search path would see them).
-        ``progress(done, total)`` is called after every ``chunk`` queries (a build shows it:
-        thousands of queries on a busy machine took minutes with nothing printed).
-        ``encoder``: the same model run elsewhere (a build's worker pool), same name and dim."""
+    def warm_query_texts(self, limit: int | None = None) -> list[str]:
+        """The match texts of the most frequent past queries (as the search path would see them)
+        that have no vector yet, at most ``limit`` (default ``config.warm_query_vectors``) and at
+        most what the query-vector LRU holds: what ``warm_queries`` encodes."""
         limit = self.config.warm_query_vectors if limit is None else limit
         if self.vectors is None or limit <= 0 or self.encoder is None:
-            return 0
+            return []
         past = sorted(self.autocompleter.queries().items(), key=lambda kv: -kv[1])[:limit]
         texts: list[str] = []
         for q, _n in past:
@@ -49,8 +42,24 @@ class DenseVectors:
             match = self._understand(text, []).text if self.config.understand else text
             if match and match not in self._qvecs:
                 texts.append(match)
-        texts = list(dict.fromkeys(texts))[: self.config.query_vector_cache]
-        if not texts:
+        return list(dict.fromkeys(texts))[: self.config.query_vector_cache]
+
+    def warm_queries(
+        self,
+        limit: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        chunk: int = 64,
+        encoder: Encoder | None = None,
+        texts: list[str] | None = None,
+    ) -> int:
+        """Encode the most frequent past queries now (as the search path would see them).
+        ``progress(done, total)`` is called after every ``chunk`` queries (a build shows it:
+        thousands of queries on a busy machine took minutes with nothing printed).
+        ``encoder``: the same model run elsewhere (a build's worker pool), same name and dim.
+        ``texts``: what ``warm_query_texts`` returned (a caller that sized a pool by it)."""
+        if texts is None:
+            texts = self.warm_query_texts(limit)
+        if not texts or self.vectors is None or self.encoder is None:
             return 0
         for start in range(0, len(texts), chunk):
             part = texts[start : start + chunk]
@@ -63,6 +72,22 @@ class DenseVectors:
                 progress(start + len(part), len(texts))
         self.cache.flush()
         return len(texts)
+
+    def save_query_vectors(self, folder: Path) -> int:
+        """Write the query-vector LRU into a saved engine's ``folder`` (the files ``save`` writes
+        and ``load`` reads), replacing what is there: a release whose only change is its
+        past-query warm-up (``release/search_warmup.py``) rewrites these two files and
+        hard-links the rest of the engine. Returns the number of vectors written."""
+        import json
+
+        keys = list(self._qvecs)
+        for name in ("query_vectors.npy", "query_vectors.json"):
+            (folder / name).unlink(missing_ok=True)  # (a hard link to the earlier release's file)
+        if not keys:
+            return 0
+        np.save(folder / "query_vectors.npy", np.vstack([self._qvecs[k] for k in keys]))
+        (folder / "query_vectors.json").write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+        return len(keys)
 
     def attach_vectors(self, vectors: np.ndarray, encoder: Encoder | None = None, ann: Any = None) -> None:
         """Give a lexical-only engine its product vectors (one row per catalog row, rows

@@ -104,6 +104,26 @@ def load_release(folder: Path) -> LoadedRelease:
     return rel
 
 
+def _keep_query_vectors(old: LoadedRelease | None, new: LoadedRelease) -> None:
+    """A warm-up release (``release/search_warmup.py``) is the served release plus past-query
+    vectors: the queries the old engine encoded while it served (shoppers' new queries) stay
+    cached in the new one instead of being encoded again. Only then — same product vectors,
+    same encoder, same re-ranker — is a cached vector known to be the new engine's too."""
+    if old is None or old.engine is None or new.engine is None or new.manifest.get("warm_up_of") != old.id:
+        return
+    items: list[tuple[str, Any]] = []
+    for _ in range(3):  # the old engine's background encoder may add one meanwhile
+        try:
+            items = list(old.engine._qvecs.items())  # noqa: SLF001 - the engine's query-vector LRU
+            break
+        except RuntimeError:
+            continue
+    have = new.engine._qvecs  # noqa: SLF001
+    for text, vec in items:
+        if text not in have:
+            new.engine._store_query_vector(text, vec)  # noqa: SLF001
+
+
 class Shop:
     """The served state of one workspace."""
 
@@ -180,6 +200,9 @@ class Shop:
         status: dict[str, Any] = {
             "complete": bool(manifest.get("complete", cur is not None)),
             "parts": dict(manifest.get("parts", {})),
+            # the past-query warm-up after the complete release ({"search_queries": "pending" or
+            # "complete"}; absent: warmed before it, or nothing to warm): a latency warm-up only
+            "warm_up": dict(manifest["warm_up"]) if manifest.get("warm_up") else None,
             "building": None,
         }
         snap = read_progress(self.workspace)
@@ -211,6 +234,7 @@ class Shop:
         self._replay(new)
         with self.lock:
             self._replay(new)  # whatever arrived while replaying outside the lock
+            _keep_query_vectors(self.current, new)
             old, self.current = self.current, new
         if old is not None and old.engine is not None:
             old.engine.stop_background()  # its worker would keep the old release in memory
