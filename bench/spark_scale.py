@@ -95,11 +95,19 @@ def _load() -> list[float]:
     return [round(x, 1) for x in os.getloadavg()]
 
 
-def _session(master: str, memory: str = "2g") -> Any:
+def _session(
+    master: str, memory: str = "2g", partition_rows: int | None = None, executor_memory: str = ""
+) -> Any:
     from shopmind.engine.spark.session import get_session
 
-    # shuffle partitions: the product's default ([engine] shuffle_partitions = 8)
-    return get_session(EngineConfig(kind="spark", master=master, driver_memory=memory, conf=QUIET))
+    # shuffle partitions and executor memory: the product's defaults ([engine] shuffle_partitions
+    # = 8 as the floor, partition_rows = 150 k rows per partition above it) unless given
+    extra: dict[str, Any] = {}
+    if partition_rows is not None:
+        extra["partition_rows"] = partition_rows
+    if executor_memory:
+        extra["executor_memory"] = executor_memory
+    return get_session(EngineConfig(kind="spark", master=master, driver_memory=memory, conf=QUIET, **extra))
 
 
 def write_input(n: int, work: Path) -> Path:
@@ -169,7 +177,9 @@ def child(args: argparse.Namespace) -> None:
         from shopmind.engine.spark.read import run_gate_spark_uri
 
         t = time.perf_counter()
-        spark = _session(args.child, memory=args.spark_memory or "3g")
+        spark = _session(
+            args.child, args.spark_memory or "3g", args.partition_rows, args.executor_memory or ""
+        )
         start = time.perf_counter() - t
         t = time.perf_counter()
         out = Path(args.work) / f"out-{os.getpid()}"
@@ -277,6 +287,10 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                     cmd += ["--cpus", cpus]
                 if args.spark_memory:
                     cmd += ["--spark-memory", args.spark_memory]
+                if args.executor_memory:
+                    cmd += ["--executor-memory", args.executor_memory]
+                if args.partition_rows is not None:
+                    cmd += ["--partition-rows", str(args.partition_rows)]
                 env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
                 if master == "polars" and cpus:  # Polars' own threads: one per pinned CPU
                     env["POLARS_MAX_THREADS"] = str(len(cpus.split(",")))
@@ -489,6 +503,17 @@ def main() -> None:
     )
     ap.add_argument("--master", default="local[2]", help="Spark master of the beyond-memory mode")
     ap.add_argument("--work", default="/tmp/shopmind-spark-scale", help="scratch folder for Spark output")
+    ap.add_argument(
+        "--executor-memory",
+        default=None,
+        help="spark.executor.memory of the cluster's executors (default: the product's [engine] executor_memory)",
+    )
+    ap.add_argument(
+        "--partition-rows",
+        type=int,
+        default=None,
+        help="rows per shuffle partition ([engine] partition_rows; 0 = the fixed 8); default: the product's",
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,21 @@ def test_engine_settings_are_checked_and_named() -> None:
         engine_from_dict({"engine": {"mastr": "local[2]"}})
     with pytest.raises(ConfigError, match="engine.shuffle_partitions"):
         engine_from_dict({"engine": {"shuffle_partitions": 0}})
+    assert engine_from_dict({"engine": {"partition_rows": 0}}).partition_rows == 0
+    with pytest.raises(ConfigError, match="engine.partition_rows"):
+        engine_from_dict({"engine": {"partition_rows": -5}})
+    with pytest.raises(ConfigError, match="engine.partition_rows"):
+        engine_from_dict({"engine": {"partition_rows": "lots"}})
+
+
+def test_shuffle_partitions_follow_the_rows_above_the_floor() -> None:
+    from shopmind.engine.spark.partitions import PARTITION_ROWS, shuffle_partitions_for
+
+    assert shuffle_partitions_for(20_000, 8, PARTITION_ROWS) == 8  # small batches keep the floor
+    assert shuffle_partitions_for(10_000_000, 8, PARTITION_ROWS) == 67  # the 10 M batch: ~150 k rows each
+    assert shuffle_partitions_for(50_000_000, 8, PARTITION_ROWS) == 334
+    assert shuffle_partitions_for(10_000_000, 8, 0) == 8  # 0 = the fixed count
+    assert shuffle_partitions_for(1_200_001, 8, 150_000) == 9  # rounded up: no partition over the size
 
 
 @settings(deadline=None, max_examples=60)  # a loaded shared machine: no per-example deadline
@@ -103,6 +118,31 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shop = generate(seed=3, n_products=80, n_users=20, days=3, defect_rate=0.1, end=NOW)
     write(shop, out)
     return out
+
+
+def test_partitions_sized_by_rows_give_the_same_account(spark, demo_dir: Path, tmp_path: Path) -> None:
+    """Many small shuffle partitions (as a large batch gets) judge exactly as the fixed count,
+    and the session's own count is back after each table."""
+    from shopmind.engine.spark.gate import run_gate_spark
+    from shopmind.engine.spark.partitions import PARTITION_ROWS_KEY, sized_shuffles
+
+    batch = get_adapter("canonical").load(demo_dir)
+    events = batch.events.height if batch.events is not None else 0
+    assert events > 150
+    polars_run = run_gate(batch, GateConfig(), None, now=NOW)
+    spark.conf.set(PARTITION_ROWS_KEY, "40")  # ~events / 40 partitions per window stage
+    try:
+        with sized_shuffles(spark, events) as parts:
+            assert parts == -(-events // 40) > 2 and spark.conf.get("spark.sql.shuffle.partitions") == str(
+                parts
+            )
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+        spark_run = run_gate_spark(spark, batch, str(tmp_path / "out"), GateConfig(), None, now=NOW)
+    finally:
+        spark.conf.unset(PARTITION_ROWS_KEY)
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+    assert differences(polars_run, spark_run.result) == []
+    assert spark_run.result.quarantined_rows > 20
 
 
 def test_demo_shop_same_account_row_by_row(spark, demo_dir: Path, tmp_path: Path) -> None:

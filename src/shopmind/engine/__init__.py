@@ -21,6 +21,7 @@ _KNOWN = {
     "driver_memory",
     "output",
     "shuffle_partitions",
+    "partition_rows",
     "conf",
     "memory_budget",
 }
@@ -42,6 +43,9 @@ class EngineConfig:
     driver_memory: str = "2g"
     output: str = ""
     shuffle_partitions: int = 8
+    # rows per shuffle partition of the gate's window stages (0 = always shuffle_partitions):
+    # see engine/spark/partitions.py for why the count follows the batch
+    partition_rows: int = 150_000
     conf: tuple[tuple[str, str], ...] = ()
     memory_budget: str = ""
 
@@ -63,6 +67,9 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
     parts = table.get("shuffle_partitions", 8)
     if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
         raise ConfigError(f"{where}: engine.shuffle_partitions must be a whole number >= 1, got {parts!r}")
+    per = table.get("partition_rows", EngineConfig.partition_rows)
+    if isinstance(per, bool) or not isinstance(per, int) or per < 0:
+        raise ConfigError(f"{where}: engine.partition_rows must be a whole number >= 0, got {per!r}")
     conf = table.get("conf", {})
     if not isinstance(conf, dict):
         raise ConfigError(f"{where}: [engine.conf] must be a table of Spark settings")
@@ -78,6 +85,7 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
         driver_memory=table.get("driver_memory", defaults.driver_memory),
         output=table.get("output", ""),
         shuffle_partitions=parts,
+        partition_rows=per,
         conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
         memory_budget=table.get("memory_budget", ""),
     )

@@ -30,6 +30,7 @@ from shopmind.config import GateConfig
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.frames import _from_spark, read_run, to_spark_frame
+from shopmind.engine.spark.partitions import sized_shuffles
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
@@ -165,6 +166,14 @@ def _stored(spark: SparkSession, table: TableName, frame: DataFrame, store: Stor
 
 
 def _gate_table(
+    spark: SparkSession, table: TableName, inp: TableInput, *rest: Any
+) -> tuple[TableOutcome, dict[str, str]]:
+    """One table through the gate with its shuffles sized by its rows (``partitions.py``)."""
+    with sized_shuffles(spark, inp.rows):
+        return _judge_table(spark, table, inp, *rest)
+
+
+def _judge_table(
     spark: SparkSession,
     table: TableName,
     inp: TableInput,

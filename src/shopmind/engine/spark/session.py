@@ -45,6 +45,8 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         # as two unequal tasks on local[2] (7.5 % over an even split; 12 splits: 2.7 %)
         "spark.sql.files.minPartitionNum": str(2 * engine.shuffle_partitions),
         "spark.executor.memory": engine.executor_memory,
+        # the gate sizes each table's shuffles by its rows (engine/spark/partitions.py)
+        "spark.shopmind.partitionRows": str(engine.partition_rows),
         # the driver reads the run's accepted rows back as Arrow (docs/SCALE.md "Limits"): bound
         # that by the driver's heap, not Spark's default 1 GB (10 M events are ~1.3 GB of results)
         "spark.driver.maxResultSize": engine.driver_memory,

@@ -1,0 +1,46 @@
+"""How many shuffle partitions a table's gate stages use: sized by the table's rows.
+
+Why: the event windows sort whole rows (~420 bytes each in the shuffle at 10 M demo events), so a
+fixed partition count makes each task's sort grow with the batch: 10 M events in 8 partitions were
+~525 MB per task, and 1 GB executors (the default ``executor_memory``) died of heap exhaustion
+reading back their window spills (standalone cluster, 2026-12-05). One partition per
+``PARTITION_ROWS`` rows keeps a task near ~60 MB whatever the batch; small batches keep the floor
+``[engine] shuffle_partitions`` (adaptive execution coalesces what is still small).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+PARTITION_ROWS = 150_000
+# a Spark setting (``--conf spark.shopmind.partitionRows=...`` under spark-submit); the shop TOML's
+# ``[engine] partition_rows`` sets it for sessions shopmind starts; 0 = always the floor
+PARTITION_ROWS_KEY = "spark.shopmind.partitionRows"
+_SHUFFLE = "spark.sql.shuffle.partitions"
+
+
+def shuffle_partitions_for(rows: int, floor: int, per_partition: int) -> int:
+    """One partition per ``per_partition`` rows, at least ``floor`` (``per_partition`` <= 0:
+    always ``floor``)."""
+    if per_partition <= 0:
+        return max(1, floor)
+    return max(1, floor, -(-rows // per_partition))
+
+
+@contextmanager
+def sized_shuffles(spark: Any, rows: int) -> Iterator[int]:
+    """Set the session's shuffle partitions for a table of ``rows`` (yields the count), and put
+    the session's own count back after, whatever happens inside."""
+    floor = spark.conf.get(_SHUFFLE) or "200"
+    per = int(spark.conf.get(PARTITION_ROWS_KEY, str(PARTITION_ROWS)) or PARTITION_ROWS)
+    parts = shuffle_partitions_for(rows, int(floor), per)
+    spark.conf.set(_SHUFFLE, str(parts))
+    try:
+        yield parts
+    finally:
+        spark.conf.set(_SHUFFLE, floor)
+
+
+__all__ = ["PARTITION_ROWS", "PARTITION_ROWS_KEY", "shuffle_partitions_for", "sized_shuffles"]
