@@ -24,15 +24,18 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from shopmind.assistant import answer as A
 from shopmind.assistant.clauses import questions
+from shopmind.assistant.domain import DomainMargin
+from shopmind.assistant.domain import for_shop as domain_for_shop
 from shopmind.assistant.guard import unsupported
-from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
+from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model, normalise
+from shopmind.assistant.intent_dense import shared_embed
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.levels import (
     dense_sure,
@@ -94,6 +97,10 @@ class Assistant:
         handoff_log: Path | str | None = None,
         pseudonym_key: bytes | None = None,
         intent_embed: Embed | None = None,
+        labelled: Sequence[tuple[str, str, str]] = (),
+        labelled_sections: Sequence[tuple[str, str]] = (),
+        train_intent: bool = False,
+        dense_intent: bool = False,
     ) -> None:
         self.engine = engine
         self.pseudonym_key = pseudonym_key
@@ -129,10 +136,34 @@ class Assistant:
         self.off_topic_level = off_topic_level(self.policy)
         self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
         self.policy_concepts = policy_concepts(sections)
+        self._categories = products["category_path"].unique().to_list() if "category_path" in products.columns else []  # fmt: skip
+        self.domain: DomainMargin | None = None
+        if labelled or labelled_sections or train_intent:
+            self.fit_labelled(labelled, labelled_sections, train_intent and model is None and intent_embed is None, dense_intent)  # fmt: skip
         self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
     # ------------------------------------------------------------------ setup
+    def fit_labelled(self, labelled: Sequence[tuple[str, str, str]], sections: Sequence[tuple[str, str]] = (), train_intent: bool = False, dense_intent: bool = False) -> None:  # fmt: skip
+        """Learn from the shop's own labelled conversations (``intent_dense.labelled_pairs``):
+        ``domain`` hands off what lies nearer their out-of-scope examples than any labelled
+        policy question does, and the policy ordering leans to the section that answered the
+        nearest labelled questions (``sections``: (text, section id)); both need the policy
+        encoder. ``train_intent``: the intent model also trains on them (with mUSE vectors when
+        ``dense_intent``) — off by default: leave-one-set-out it raised as many dev sets as it
+        lowered (docs/BENCHMARKS.md, round 11)."""
+        if train_intent:
+            pairs = [(t, i) for t, i, _ in labelled]
+            self.model = IntentModel.calibrated(extra=pairs, embed=shared_embed() if dense_intent else None)
+            self.threshold = self.model.threshold
+        self.domain = None
+        if self.policy.dense is None:
+            return
+        self.policy.set_examples(sections, lambda ts: shared_embed()([normalise(t) for t in ts]))
+        if labelled:
+            secs = list(self.policy.sections.values())
+            self.domain = domain_for_shop(shared_embed(), secs, self._categories, labelled)
+
     def _colour_map(self) -> dict[str, str]:
         """Catalog colour values in any language -> the English value the graph links."""
         out: dict[str, str] = {}
@@ -246,6 +277,8 @@ class Assistant:
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent == "product_search" and conf >= self.threshold and not (shop_thing or follow_up) and self.scope.foreign(ask):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "novels?": not a word of this shop (``scope``)
+        if intent in _POLICY_INTENTS and (sure or conf >= self.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and self.domain is not None and self.domain.off_domain(text):  # fmt: skip
+            intent, conf = "out_of_scope", max(conf, 0.5)  # nearer what the shop hands off (``domain``)
         if intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
             handoff = True
