@@ -177,7 +177,8 @@ def main() -> None:
         hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
         vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
     cuts = sorted({v - k * hv for v in vs for k in range(inner + 1)})
-    print(f"{train.n} series, {train.T} training periods; validation horizon {hv}, origins {vs}", flush=True)
+    kind = "periods (holdout: the whole sample)" if a.holdout else "training periods"
+    print(f"{train.n} series, {train.T} {kind}; validation horizon {hv}, origins {vs}", flush=True)
     if a.cache and a.cache.exists():
         with np.load(a.cache, allow_pickle=False) as f:
             z = {k: f[k] for k in f.files}

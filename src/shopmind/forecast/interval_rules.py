@@ -3,7 +3,9 @@
 The ensemble's intervals are ``forecast +- q * unit``; a rule decides ``q`` (per demand class, per horizon
 step and level) from the chosen combination's |error| / unit on each inner-backtest window. Kept apart from
 ensemble.py so the rules can be compared under evaluate's own protocol (bench/forecast_interval_select.py)
-before one becomes a default, and so the drift-aware ones have one home:
+before one becomes a default, and so the drift-aware ones have one home. ensemble.py still computes its two
+rules itself (``_conformal``: ``step``, and ``pooled`` for POOL_STEPS_FREQS); the tests check both agree.
+None of the drift-aware rules is a default (BENCHMARKS, session 15: not better on the validation origins).
 
 - ``step``: one quantile per step, made non-decreasing (uncertainty grows with the step).
 - ``pooled``: one quantile of every step's scores for all steps (fewer, steadier order statistics).
@@ -12,8 +14,7 @@ before one becomes a default, and so the drift-aware ones have one home:
   drifts makes old errors less like the next ones.
 - ``pooled-aci``: one adaptive-conformal update (Gibbs & Candes 2021) across the windows: the level is
   moved by the miss of the older windows' quantile on the newest window (``alpha + ACI_GAMMA * (alpha -
-  miss)``), then
-  the pooled quantile of all windows is taken at that level. Under-coverage that is already visible
+  miss)``), then the pooled quantile of all windows is taken at that level. Under-coverage that is already visible
   inside the backtest widens the interval instead of being averaged away.
 - ``pooled-recent-scale``: ``pooled``, but the caller divides scores and multiplies widths by
   ``recent_scale`` (naive MAE of the last ``RECENT`` periods) instead of the whole-history unit, so a
@@ -34,7 +35,8 @@ RECENT = 13
 #: quantile convention is ``pooled``'s)
 RECENCY_REPEAT = 2
 #: step size of the one adaptive-conformal update (``pooled-aci``), fixed before any validation run: at 1 a
-#: miss rate twice alpha already drives the level to 100 %; at 0.5 it moves 80 % to 90 % and 95 % to 97.5 %
+#: miss rate twice alpha already drives the level to 100 %; at 0.5 that miss moves 80 % to 90 % and 95 % to
+#: 97.5 %
 ACI_GAMMA = 0.5
 
 
