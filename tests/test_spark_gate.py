@@ -65,6 +65,31 @@ def test_engine_settings_are_checked_and_named() -> None:
         engine_from_dict({"engine": {"partition_rows": "lots"}})
 
 
+def test_item_group_aggregates_are_found_and_nothing_else() -> None:
+    from shopmind.engine.spark.joined import grouped_windows
+    from shopmind.quality import checks as rules
+
+    sql = "coalesce(_p_price, median(_pos_price) OVER (PARTITION BY item_id))"
+    assert grouped_windows(sql) == [
+        ("median(_pos_price) OVER (PARTITION BY item_id)", "median", "_pos_price", "item_id")
+    ]
+    assert grouped_windows("count(_lq) over (partition by item_id) > 3")[0][1:] == ("count", "_lq", "item_id")
+    # ordered windows, other keys and longer key lists stay windows
+    assert grouped_windows("lag(_ts) OVER (PARTITION BY item_id ORDER BY _ts)") == []
+    assert grouped_windows("min(_ts) OVER (PARTITION BY user_id, item_id)") == []
+    assert grouped_windows("median(_lq) OVER (PARTITION BY item_id_2)") == []
+    # the events' rules hold exactly the two item-keyed aggregates the rewrite is for
+    ctx = rules.Context(
+        has_catalog=True, now_epoch=NOW.timestamp(), rating_scale=(1, 5), relevance_scale=(1, 3)
+    )
+    found = [
+        w
+        for d in rules.rules_for("events", GateConfig(), ctx).derived
+        for w in grouped_windows(to_spark(d.sql))
+    ]
+    assert sorted(w[1] for w in found) == ["count", "median"]
+
+
 def test_shuffle_partitions_follow_the_rows_above_the_floor() -> None:
     from shopmind.engine.spark.partitions import PARTITION_ROWS, shuffle_partitions_for
 

@@ -30,6 +30,7 @@ from shopmind.config import GateConfig
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.frames import _from_spark, read_run, to_spark_frame
+from shopmind.engine.spark.joined import with_derived
 from shopmind.engine.spark.partitions import sized_shuffles
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
@@ -217,7 +218,7 @@ def _judge_table(
     frame = _context(spark, table, frame, catalog, store)
     table_rules = rules.rules_for(table, cfg, ctx)
     for d in table_rules.derived:
-        frame = frame.withColumn(d.name, F.expr(to_spark(d.sql)))
+        frame = with_derived(frame, d.name, to_spark(d.sql))
     value_audits = []
     for i, rep in enumerate(table_rules.repairs):
         if not set(rep.needs) <= present:
