@@ -1,11 +1,13 @@
 """How many shuffle partitions a table's gate stages use: sized by the table's rows.
 
-Why: the event windows sort whole rows (~420 bytes each in the shuffle at 10 M demo events), so a
-fixed partition count makes each task's sort grow with the batch: 10 M events in 8 partitions were
-~525 MB per task, and 1 GB executors (the default ``executor_memory``) died of heap exhaustion
-reading back their window spills (standalone cluster, 2026-12-05). One partition per
-``PARTITION_ROWS`` rows keeps a task near ~60 MB whatever the batch; small batches keep the floor
-``[engine] shuffle_partitions`` (adaptive execution coalesces what is still small).
+Why: the event windows sort whole rows (~420 bytes each in the shuffle at 10 M demo events), and
+with a fixed partition count each task's share grows with the batch: 8 partitions are ~525 MB of
+rows per task at 10 M events and ~2.6 GB at 50 M, more than a 1-2 GB executor sorts without
+spilling most of it. One partition per ``PARTITION_ROWS`` rows keeps a task's share near ~60 MB
+whatever the batch; small batches keep the floor ``[engine] shuffle_partitions``, and adaptive
+execution still coalesces shuffle outputs up to its advisory size (64 MB compressed by default).
+(The 1 GB / 2 GB executors that died at 10 M events on 2026-12-05 died of one huge window group,
+fixed in ``joined.py``; sizing alone did not save them.)
 """
 
 from __future__ import annotations
