@@ -8,9 +8,11 @@ rest). The judgments are read only by the evaluation, after training. Peers in o
 over the same e5 product vectors:
 
 - ``engine-e5``: the served ``SearchEngine`` (understanding, BM25F + e5 fusion), frozen e5;
-- ``engine-e5+click-adapter``: the same engine with the adapter attached (if the release
-  decision attached it);
-- ``dense-e5`` / ``dense-e5+click-adapter``: dense retrieval alone.
+- ``engine-e5+click-adapter``: the same engine as the release leaves it: the adapter attached
+  with its dense floor and fusion weight re-chosen on the held-out click queries
+  (``adapt.fusion``), or detached again when that served engine did not gain there;
+- ``dense-e5`` / ``dense-e5+click-adapter``: dense retrieval alone (the trained adapter, even
+  when the served check detached it).
 
     shopmind demo-data --out /tmp/demo && python bench/adapter_clicks.py --shop /tmp/demo
 """
@@ -48,8 +50,12 @@ class ClickAdaptedEngine(EngineMethod):
     def fit(self, products: pl.DataFrame) -> None:
         super().fit(products)
         assert self.engine is not None
-        self.facts = fit_release_adapter(self.engine, self.engine.encoder, self.events, self.vectors)
-        self.adapter = getattr(self.engine.encoder, "adapter", None)
+        trained: list[object] = []
+        self.facts = fit_release_adapter(
+            self.engine, self.engine.encoder, self.events, self.vectors, on_trained=trained.append
+        )
+        # the trained adapter, also when the served check detached it (dense figures below)
+        self.adapter = trained[0] if trained else None
 
 
 class ClickAdaptedDense(AdaptedDense):
@@ -103,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
         "judged_queries": len(data.qrels),
         "judged_queries_also_in_click_log": len(judged_q & set(clicked)),
         "adapter": adapted_engine.facts,
+        "served_config": {
+            "dense_floor": adapted_engine.engine.config.floor() if adapted_engine.engine else None,
+            "alpha": adapted_engine.engine.config.alpha if adapted_engine.engine else None,
+            "encoder": getattr(getattr(adapted_engine.engine, "encoder", None), "name", None),
+        },
         "ndcg@10": rows,
         "seconds": round(time.perf_counter() - t0, 1),
         "report": out,

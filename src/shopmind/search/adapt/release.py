@@ -25,6 +25,7 @@ the manifest says why.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -178,11 +179,21 @@ def previous_adapter(folder: Any, base_name: str, dim: int) -> QueryAdapter | No
 
 
 def fit_release_adapter(
-    engine: SearchEngine, base: Encoder, events: pl.DataFrame | None, cache_dir: Any, previous: Any = None
+    engine: SearchEngine,
+    base: Encoder,
+    events: pl.DataFrame | None,
+    cache_dir: Any,
+    previous: Any = None,
+    on_trained: Callable[[QueryAdapter], None] | None = None,
 ) -> dict[str, Any]:
     """Train and attach (or not) the adapter for a built engine with product vectors; the
     engine's past-query vectors are reset to the frozen encoder's first, so an adapter of an
-    earlier release never stacks with the new one. Returns the manifest facts."""
+    earlier release never stacks with the new one. An attached adapter comes with the dense
+    floor and fusion weight re-chosen for it on the held-out click queries, and is detached
+    again when the served engine does not gain there (``_attach_served``). ``on_trained`` is
+    called with an adapter that won dense retrieval, before that check (an evaluation
+    reports its dense figures even when the served check detaches it). Returns the manifest
+    facts."""
     from shopmind.search.dense import VectorCache
 
     t0 = time.perf_counter()
@@ -205,6 +216,54 @@ def fit_release_adapter(
     if prev is not None:
         facts["warm_start"] = prev.fingerprint()
     if adapter is not None:
-        attach(engine, adapter, base)
+        if on_trained is not None:
+            on_trained(adapter)
+        facts = _attach_served(engine, adapter, base, cache, frozen, facts)
     facts["seconds"] = round(time.perf_counter() - t0, 2)
     return facts
+
+
+def _attach_served(
+    engine: SearchEngine,
+    adapter: QueryAdapter,
+    base: Encoder,
+    cache: Any,
+    frozen: dict[str, np.ndarray],
+    facts: dict[str, Any],
+) -> dict[str, Any]:
+    """Attach ``adapter``, re-choose the engine's dense floor and fusion weight for it on the
+    release's held-out click queries (``adapt.fusion``), and detach it again when the served
+    engine with it does not beat the served engine without it there. Why: the attach
+    decision above scores dense retrieval alone, and a dense gain did not reach the served
+    ranking at the frozen encoder's fusion settings (demo shop, 2026-12-03)."""
+    from shopmind.search.adapt.fusion import choose_fusion
+
+    heldout = adapter.info.get("heldout_qrels") or {}
+    if not heldout:
+        attach(engine, adapter, base)
+        return {**facts, "served": {"reason": "no held-out click queries: fusion settings unchanged"}}
+    kept = dict(engine._qvecs)  # noqa: SLF001 - frozen vectors, restored if detached
+    cfg = engine.config
+    settings = (cfg.dense_floor, cfg.alpha)
+    attach(engine, adapter, base)
+    sample = np.vstack([v for q, v in frozen.items() if q not in heldout] or list(frozen.values()))
+
+    def frozen_vectors(texts: list[str]) -> np.ndarray:
+        out = np.asarray(cache.queries(base, texts, save=False), dtype=np.float32)
+        cache.flush()
+        return out
+
+    served, base_per, adapted_per = choose_fusion(engine, adapter, frozen_vectors, heldout, sample)
+    facts = {**facts, "served": served}
+    if len(adapted_per) and float(adapted_per.mean()) > float(base_per.mean()):
+        return facts
+    engine._encoder = base  # noqa: SLF001 - detach: the frozen encoder and its settings again
+    engine._qvecs.clear()  # noqa: SLF001
+    engine._qvecs.update(kept)  # noqa: SLF001
+    cfg.dense_floor, cfg.alpha = settings
+    why = (
+        f"did not lift the served engine on held-out queries: NDCG@10 {served['served_ndcg10_adapted']} "
+        f"adapted (dense floor {served['chosen']['dense_floor']}, alpha {served['chosen']['alpha']}) "
+        f"vs {served['served_ndcg10_frozen']} frozen"
+    )
+    return {**facts, "adapter": "frozen", "reason": why, "fingerprint_detached": facts.get("fingerprint")}
