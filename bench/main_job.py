@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -138,7 +139,7 @@ class ProcTree:
             row = {"pid": pid, **p}
 
             def cpu_by(t: float, at: list = at) -> float:
-                before = [c for s, c in at if s <= t]
+                before = [c for s, c in at if s <= round(t, 1)]  # (samples are stamped rounded)
                 return before[-1] if before else 0.0
 
             last = 0.0
@@ -165,7 +166,9 @@ def _past_queries(demo_dir: Path, n: int, seed: int = 0) -> list[str]:
     return random.Random(seed).choices(queries, weights=weights, k=n)
 
 
-def _first_minute(port: int, queries: list[str], seconds: float, t0: float) -> dict:
+def _first_minute(
+    port: int, queries: list[str], seconds: float, t0: float, tick: Callable[[float], None] | None = None
+) -> dict:
     """Search ``queries`` one after another for ``seconds`` right after the release is complete:
     latency as a client sees it and where each query's vector came from (``dense``: "cached" =
     warmed or seen before, "pending" = answered without the dense part while it is encoded)."""
@@ -182,6 +185,8 @@ def _first_minute(port: int, queries: list[str], seconds: float, t0: float) -> d
         lat.append((time.monotonic() - t) * 1e3)
         if status == 200:
             sources[str(body.get("dense"))] = sources.get(str(body.get("dense")), 0) + 1
+        if tick is not None and i % 20 == 0:  # keep sampling CPU and the build's stages
+            tick(time.monotonic() - t0)
         if warm_done is None and i % 20 == 0:
             r = _get(port, "/readyz")[1]
             if r.get("warm_up") is not None and all(v == "complete" for v in r["warm_up"].values()):
@@ -245,6 +250,14 @@ def run_demo(
     first_minute: dict | None = None
     first_body: dict = {}
     ready: dict = {}
+
+    def observe(now: float) -> None:
+        nonlocal last_sample
+        if now - last_sample >= 0.5:
+            tree.sample(now)
+            last_sample = now
+            _timeline(tmp / "ws" / "releases", now, stage_seen, current_seen)
+
     ready_first: dict = {}
     # what /readyz said before the first release: stage name -> [first seen, last seen] (s)
     seen: dict[str, list[float]] = {}
@@ -252,11 +265,7 @@ def run_demo(
         while time.monotonic() - t0 < timeout:
             if proc.poll() is not None:
                 raise RuntimeError(f"demo exited {proc.returncode}: {(tmp / 'demo.log').read_text()[-2000:]}")
-            now = time.monotonic() - t0
-            if now - last_sample >= 0.5:
-                tree.sample(now)
-                last_sample = now
-                _timeline(tmp / "ws" / "releases", now, stage_seen, current_seen)
+            observe(time.monotonic() - t0)
             try:
                 if listening is None and _get(port, "/healthz")[0] == 200:
                     listening = time.monotonic() - t0
@@ -278,7 +287,7 @@ def run_demo(
                         complete = time.monotonic() - t0
                         if after_complete > 0 and dataset == "demo":
                             queries = _past_queries(tmp / "demo", 100_000)
-                            first_minute = _first_minute(port, queries, after_complete, t0)
+                            first_minute = _first_minute(port, queries, after_complete, t0, observe)
                         break
             except OSError:
                 pass
