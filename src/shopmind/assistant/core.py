@@ -34,8 +34,8 @@ from shopmind.assistant.clauses import questions
 from shopmind.assistant.domain import DomainMargin
 from shopmind.assistant.domain import for_shop as domain_for_shop
 from shopmind.assistant.guard import unsupported
-from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model, normalise
-from shopmind.assistant.intent_dense import shared_embed
+from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
+from shopmind.assistant.intent_dense import Normalised, shared_embed
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.levels import (
     dense_sure,
@@ -159,7 +159,7 @@ class Assistant:
         self.domain = None
         if self.policy.dense is None:
             return
-        self.policy.set_examples(sections, lambda ts: shared_embed()([normalise(t) for t in ts]))
+        self.policy.set_examples(sections, Normalised(shared_embed()))
         if labelled:
             secs = list(self.policy.sections.values())
             self.domain = domain_for_shop(shared_embed(), secs, self._categories, labelled)

@@ -51,11 +51,31 @@ class CachedEmbed:
         out = np.stack([self._cache[t] if t in self._cache else self._vector(t) for t in texts])
         return out
 
+    def cache_clear(self) -> None:
+        self._cache.clear()
+
     def _vector(self, text: str) -> np.ndarray:
         """A text pushed out of a full cache within one call (more texts than ``size``)."""
         v = np.asarray(self.encode([text]), dtype=np.float32)[0]
         n = float(np.linalg.norm(v))
         return v / n if n > 0 else v
+
+
+class Normalised:
+    """``Embed`` of ``intent.normalise(text)`` through a ``CachedEmbed``: the form the intent
+    model, the domain margin and the policy examples all read, so a turn encodes a message once."""
+
+    def __init__(self, inner: CachedEmbed) -> None:
+        self.inner = inner
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        from shopmind.assistant.intent import normalise
+
+        return self.inner([normalise(t) for t in texts])
+
+    def cache_clear(self) -> None:
+        """Forget the cached vectors (a benchmark's turn encodes afresh)."""
+        self.inner.cache_clear()
 
 
 @functools.cache

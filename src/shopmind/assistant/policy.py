@@ -198,7 +198,7 @@ class PolicyIndex:
         if self._examples is None or len(ids) < 2:
             return {}
         embed, vecs, owner = self._examples
-        sims = vecs @ np.asarray(embed([text]), dtype=np.float32)[0]
+        sims = np.einsum("jd,d->j", vecs, np.asarray(embed([text]), dtype=np.float32)[0])  # no BLAS pool
         near = np.array([float(np.sort(sims[owner == sid])[-EXAMPLE_K:].mean()) if (owner == sid).any() else 0.0 for sid in ids])  # fmt: skip
         sd = float(near.std())
         return {} if sd <= 1e-9 else {sid: float(v) for sid, v in zip(ids, (near - near.mean()) / sd, strict=True)}  # fmt: skip
@@ -208,11 +208,16 @@ class PolicyIndex:
         self._memo.cache_clear()
         if self.dense is not None:
             self.dense.cache_clear()
+        if self._examples is not None and hasattr(self._examples[0], "cache_clear"):
+            self._examples[0].cache_clear()  # the labelled examples' encoder (``set_examples``)
 
     def prefetch(self, texts: Sequence[str]) -> None:
-        """Encode ``texts`` for the dense signal in one batch (no-op without an encoder)."""
+        """Encode ``texts`` for the dense signal (and the labelled examples') in one batch each
+        (no-op without an encoder)."""
         if self.dense is not None:
             self.dense.prefetch(texts)
+        if self._examples is not None:
+            self._examples[0](list(texts))  # a caching encoder keeps them for ``_example_z``
 
     def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
