@@ -12,6 +12,7 @@ def test_driver_result_size_follows_the_driver_heap() -> None:
     assert conf["spark.driver.maxResultSize"] == "10g"
     assert conf["spark.sql.session.timeZone"] == "UTC"
     assert conf["spark.sql.files.minPartitionNum"] == "16"  # twice the shuffle partitions (8)
+    assert conf["spark.sql.files.maxPartitionBytes"] == "4m"  # a persisted block stays small at any size
 
 
 def test_a_shops_own_conf_wins() -> None:

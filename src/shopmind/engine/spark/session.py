@@ -44,6 +44,11 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         # 10 M events in 2 splits of 54 % / 46 %, so the row-local stage (the gate's longest) ran
         # as two unequal tasks on local[2] (7.5 % over an even split; 12 splits: 2.7 %)
         "spark.sql.files.minPartitionNum": str(2 * engine.shuffle_partitions),
+        # ... and never more than 4 MB of Parquet per split (Spark's default is 128 MB): the
+        # row-local stage's output is persisted one block per split, and a block is read back
+        # from disk into the heap whole; 10 M tiled demo events (49.6 MB) already split at 4 MB
+        # (Spark's open cost) and passed with 2 GB executors, 50 M would split at 16 MB
+        "spark.sql.files.maxPartitionBytes": "4m",
         "spark.executor.memory": engine.executor_memory,
         # the gate sizes each table's shuffles by its rows (engine/spark/partitions.py)
         "spark.shopmind.partitionRows": str(engine.partition_rows),
