@@ -11,7 +11,7 @@ them; fusion with the lexical scores is in ``engine_retrieval``.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,14 @@ class DenseVectors:
         if self.vectors is None or limit <= 0 or self.encoder is None:
             return []
         past = sorted(self.autocompleter.queries().items(), key=lambda kv: -kv[1])[:limit]
+        return self.match_texts([q for q, _n in past])[: self.config.query_vector_cache]
+
+    def match_texts(self, queries: Sequence[str]) -> list[str]:
+        """The texts the search path would encode for ``queries`` (cleaned, simplified, the
+        understood match text) that have no vector yet, once each, in order: what a caller
+        encodes ahead of searching (the warm-up, the adapter's served-fusion check)."""
         texts: list[str] = []
-        for q, _n in past:
+        for q in queries:
             text, _ = clean_query(q, self.config.max_query_chars, self.config.max_query_terms)
             if not text:
                 continue
@@ -42,7 +48,7 @@ class DenseVectors:
             match = self._understand(text, []).text if self.config.understand else text
             if match and match not in self._qvecs:
                 texts.append(match)
-        return list(dict.fromkeys(texts))[: self.config.query_vector_cache]
+        return list(dict.fromkeys(texts))
 
     def warm_queries(
         self,
