@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-11.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-12.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -33,7 +33,10 @@ services and topics the shop does not cover, warranty claims; its own random str
 the tenth round), plus "heldout11" (``demo.assistant_heldout11``: a third each of English, Chinese and
 mixed text, 20 out-of-scope questions of new kinds — other shops' orders and policies, bank fees,
 courier rates, health, sums — gift searches with a budget; its own random stream; committed before the
-eleventh round).
+eleventh round), plus "heldout12" (``demo.assistant_heldout12``: a third each of English, Chinese and
+mixed text, 20 out-of-scope questions of new kinds — deposits, wages, exams, lottery, pensions, public
+holidays, AI tools — numbers that are not order ids; its own random stream; committed before the
+twelfth round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -58,6 +61,7 @@ from shopmind.demo import assistant_heldout8 as H8
 from shopmind.demo import assistant_heldout9 as H9
 from shopmind.demo import assistant_heldout10 as H10
 from shopmind.demo import assistant_heldout11 as H11
+from shopmind.demo import assistant_heldout12 as H12
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -198,6 +202,10 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 11])), shop, orders, prods, H11)
     for q in qs[n:]:
         q["set"] = "heldout11"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 12])), shop, orders, prods, H12)
+    for q in qs[n:]:
+        q["set"] = "heldout12"
     return qs
 
 
