@@ -5,7 +5,9 @@ page_product)`` returns a ``Reply``. Facts come only from the served ``SearchEng
 with the search layer's query understanding for prices and attributes), the validated order
 table and the policy sections; answers are templates filled with them (``answer.py``); the
 guard (``guard.py``) checks the final text against the facts it was composed from, and an
-optional phraser's text is used only when it passes the same guard.
+optional phraser's text is used only when it passes the same guard. This module decides what a
+message asks (intent, slots, context, hand-off); the catalog side is ``catalog.ShopCatalog``
+and the answer for a settled intent ``compose`` (split in round 12).
 
 Privacy: an order is shown only when the message's order id belongs to the ``customer_id`` of
 the turn; an unknown id and another customer's id get the same answer (no existence oracle).
@@ -30,7 +32,9 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.assistant import answer as A
-from shopmind.assistant.clauses import questions
+from shopmind.assistant.catalog import ShopCatalog
+from shopmind.assistant.compose import POLICY_INTENTS as _POLICY_INTENTS
+from shopmind.assistant.compose import compose
 from shopmind.assistant.domain import DomainMargin
 from shopmind.assistant.domain import for_shop as domain_for_shop
 from shopmind.assistant.guard import unsupported
@@ -46,13 +50,12 @@ from shopmind.assistant.levels import (
     sure_section,
 )
 from shopmind.assistant.phraser import PhraserConfig, PhraserError, phrase
-from shopmind.assistant.policy import INTENT_TOPICS, TOPIC_INTENT, PolicyIndex
+from shopmind.assistant.policy import TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
     FIELD_CUE,
     asks_about_order,
     asks_delivery_time,
     asks_progress,
-    fields_asked,
     is_brief,
     is_short,
     only_greeting,
@@ -60,26 +63,14 @@ from shopmind.assistant.reading import (
 )
 from shopmind.assistant.reply import Reply, _State
 from shopmind.assistant.scope import DomainWords, names_policy, names_shop, policy_concepts
-from shopmind.assistant.slots import (
-    COLOUR_KEYS,
-    Slots,
-    find_ids,
-    fits,
-    order_ids,
-    refers_to_page,
-    understood_slots,
-)
+from shopmind.assistant.slots import Slots, refers_to_page
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
 
 log = logging.getLogger("shopmind.assistant")
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
 MAX_CONVERSATIONS = 10_000
-#: policy sections one answer quotes at most (a message asking two policy questions gets both)
-MAX_SECTIONS = 2
-_POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
 
 
 class Assistant:
@@ -113,17 +104,9 @@ class Assistant:
         self.threshold = self.model.threshold if threshold is None else threshold
         self.handoff_log = Path(handoff_log) if handoff_log else None
         self.handoffs: list[dict[str, object]] = []
-        cols = [c for c in ("product_id", "title", "price", "currency", "stock", "category_path", "attributes") if c in products.columns]  # fmt: skip
-        self.products = {r["product_id"]: r for r in products.select(cols).iter_rows(named=True)}
-        titles = products.group_by(pl.col("title").str.to_lowercase().alias("t")).agg(pl.col("product_id"))
-        # unique titles grouped by their first word: a message is checked only against the
-        # titles whose first word it contains (3,000 titles: ~50 first words, not 3,000 scans)
-        self._titles: dict[str, list[tuple[str, str]]] = {}
-        for t, ids in titles.iter_rows():
-            if t and len(ids) == 1 and len(t) >= 4:
-                self._titles.setdefault(t.split()[0], []).append((t, ids[0]))
-        for group in self._titles.values():
-            group.sort(key=lambda x: -len(x[0]))
+        # the catalog side (products, titles, colours, product slots): ``catalog``
+        self.catalog = ShopCatalog(engine, products)
+        self.products = self.catalog.products
         self.orders: dict[str, dict] = {}
         self.rejected_orders: list = []
         if orders is not None:
@@ -136,11 +119,9 @@ class Assistant:
         self.off_topic_level = off_topic_level(self.policy)
         self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
         self.policy_concepts = policy_concepts(sections)
-        self._categories = products["category_path"].unique().to_list() if "category_path" in products.columns else []  # fmt: skip
         self.domain: DomainMargin | None = None
         if labelled or labelled_sections or train_intent:
             self.fit_labelled(labelled, labelled_sections, train_intent and model is None and intent_embed is None, dense_intent)  # fmt: skip
-        self._colour_of = self._colour_map()
         self._conversations: OrderedDict[str, _State] = OrderedDict()
 
     # ------------------------------------------------------------------ setup
@@ -162,31 +143,11 @@ class Assistant:
         self.policy.set_examples(sections, Normalised(shared_embed()))
         if labelled:
             secs = list(self.policy.sections.values())
-            self.domain = domain_for_shop(shared_embed(), secs, self._categories, labelled)
-
-    def _colour_map(self) -> dict[str, str]:
-        """Catalog colour values in any language -> the English value the graph links."""
-        out: dict[str, str] = {}
-        parser = self.engine.parser
-        for p in self.products.values():
-            for a in p.get("attributes") or []:
-                k, v = a["key"], a["value"]
-                if k in COLOUR_KEYS:
-                    out[v] = v.lower()
-                elif v not in out and not v.isascii() and parser is not None:
-                    for c in parser.parse(v).constraints:
-                        alt = dict(c.alternatives)
-                        hit = next((alt[x] for x in COLOUR_KEYS if x in alt), None)
-                        if hit:
-                            out[v] = hit.lower()
-                            break
-        return out
+            self.domain = domain_for_shop(shared_embed(), secs, self.catalog.categories, labelled)
 
     def colour(self, p: dict) -> str | None:
-        for a in p.get("attributes") or []:
-            if a["key"] in COLOUR_KEYS or a["value"] in self._colour_of:
-                return self._colour_of.get(a["value"], a["value"].lower())
-        return None
+        """A product's colour (``ShopCatalog.colour``)."""
+        return self.catalog.colour(p)
 
     # ------------------------------------------------------------------ a turn
     def turn(
@@ -202,7 +163,7 @@ class Assistant:
         lang = "zh" if _CJK.search(text) else "en"
         state = self._state(conversation_id)
         pred = self.model.predict(text)
-        slots = self._slots(text, page_product)
+        slots = self.catalog.slots(text, page_product, self.orders)
         # what the policy parts read: the message, or with the policy question before it
         ask = self._policy_followup(text, state, slots, pred) or text
         if ask is not text:
@@ -285,7 +246,8 @@ class Assistant:
         elif conf < self.threshold and not sure:
             c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
         else:
-            c, handoff = self._compose(
+            c, handoff = compose(
+                self,
                 intent,
                 text,
                 lang,
@@ -353,126 +315,6 @@ class Assistant:
             self._conversations.popitem(last=False)
         return st
 
-    def _slots(self, text: str, page_product: str | None) -> Slots:
-        s = Slots()
-        oids = order_ids(text, self.orders)
-        s.order_id = oids[0] if oids else None
-        ids = [tok for tok, _ in find_ids(text) if tok in self.products]
-        low, rest = text.lower(), text
-        if not ids:
-            named = [
-                (t, pid)
-                for first, group in self._titles.items()
-                if first in low
-                for t, pid in group
-                if t in low
-            ]
-            if named:  # a product named by its title (the longest); its words are not search slots
-                t, pid = max(named, key=lambda x: len(x[0]))
-                at = low.find(t)
-                ids, rest = [pid], text[:at] + " " + text[at + len(t) :]
-        if not ids and page_product in self.products and (refers_to_page(text) or not s.order_id):
-            ids, s.from_page = [page_product], True  # type: ignore[list-item]
-        s.product_ids = list(dict.fromkeys(ids))
-        if self.engine.parser is not None:
-            understood_slots(self.engine.parser.parse(rest), self._colour_of, s)
-        return s
-
-    def _compose(self, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool, ask: str | None = None, topics: tuple[str, ...] | None = None) -> tuple[A.Composed, bool]:  # fmt: skip
-        """The answer for ``intent``; a policy section is retrieved for ``ask`` (the message, or a
-        follow-up with the question before it) among ``topics`` (None: all), the clauses of a
-        multi-part question are the message's own."""
-        if intent == "order_status":
-            o = self.orders.get(slots.order_id or "")
-            if o is None or not customer_id or o["customer_id"] not in self._customer_forms(customer_id):
-                return A.order_refused(slots.order_id, lang, bool(customer_id)), False
-            titles = {
-                it["product_id"]: self.products.get(it["product_id"], {}).get("title", "")
-                for it in o["items"]
-            }
-            c = A.order_answer(o, titles, lang)
-            more = self._clause_sections(text, (), skip=o["order_id"])
-            if more:  # "has it arrived and how long do I have to return it?": the policy too
-                p = A.policy_answer(more[0], lang, tuple(more[1:]))
-                c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
-            return c, False
-        if intent in INTENT_TOPICS:
-            hits = self.policy.search(ask or text, topics)
-            if not hits:
-                return A.Composed(A.CANNED["unsure"][lang]), True
-            top = self.policy.sections[hits[0][0]]
-            return A.policy_answer(top, lang, tuple(self._clause_sections(text, (top.id,)))), False
-        if intent == "product_question":
-            if not slots.product_ids:
-                return A.Composed(A.CANNED["ask_product"][lang]), False
-            p = self.products[slots.product_ids[0]]
-            return A.product_answer(p, fields_asked(text), lang, self.colour(p)), False
-        if intent == "compare":
-            ids = list(slots.product_ids)
-            if len(ids) < 2 and page_product in self.products and page_product not in ids:
-                ids.append(page_product)  # type: ignore[arg-type]
-            if len(ids) < 2:
-                return A.Composed(A.CANNED["ask_product"][lang]), False
-            return A.compare_answer([self.products[i] for i in ids[:4]], lang), False
-        if intent == "product_search":
-            return self._search(text, lang, slots, state, follow_up), False
-        return A.Composed(A.CANNED["greeting"][lang]), False
-
-    def _clause_sections(self, text: str, have: tuple[str, ...], skip: str | None = None) -> list[Section]:
-        """Sections a multi-part message asks for beyond ``have``: for each of its asked clauses
-        (``clauses.questions``: only when two or more clauses are questions, none naming ``skip``,
-        the order id) that the classifier reads as a policy question above the hand-off
-        threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
-        parts = questions(text)
-        if not parts:
-            return []
-        self.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses
-        out: list[str] = []
-        for part in parts:
-            if skip and skip.lower() in part.lower():
-                continue
-            pred = self.model.predict(part)
-            mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
-            hits = self.policy.search(part, None, k=1)
-            if mass >= self.threshold and hits and hits[0][1] > 0 and hits[0][0] not in (*have, *out):
-                out.append(hits[0][0])
-        return [self.policy.sections[s] for s in out[: MAX_SECTIONS - len(have)]]
-
-    def _search(self, text: str, lang: str, slots: Slots, state: _State, follow_up: bool) -> A.Composed:
-        query = text
-        if follow_up:
-            query = f"{state.search_text} {text}"
-            prev = Slots()
-            if self.engine.parser is not None:
-                understood_slots(self.engine.parser.parse(state.search_text), self._colour_of, prev)
-            slots.category = slots.category or prev.category
-            if slots.price_min is None and slots.price_max is None:
-                slots.price_min, slots.price_max, slots.currency = (
-                    prev.price_min,
-                    prev.price_max,
-                    prev.currency,
-                )
-            slots.attributes = {**prev.attributes, **slots.attributes}
-        if slots.from_page and _CHEAPER.search(text):  # "cheaper than this one": same category, lower price
-            p = self.products[slots.product_ids[0]]
-            slots.category, slots.currency = p.get("category_path"), p.get("currency")
-            slots.price_max = p["price"] - 0.01
-            query = str(p.get("category_path") or "").split(" > ")[-1]
-        state.search_text = query
-        resp = self.engine.search(query, size=50, facets=(), highlight=False)
-        if not resp.filters.get("categories") and slots.category_source == "synonym":
-            # the engine dropped a synonym's category that matched nothing ("手机壳" read as
-            # phones): the customer's price and attributes still hold, that reading does not
-            slots.category = None
-        picked = []
-        for h in resp.hits:
-            p = self.products.get(h.product_id)
-            if p is not None and fits(p, slots, self.colour) and h.product_id not in slots.product_ids:
-                picked.append(p)
-            if len(picked) == 3:
-                break
-        return A.search_answer(picked, lang)
-
     # ------------------------------------------------------------------ guard, phraser, log
     def _finish(self, reply: Reply, message: str, lang: str) -> None:
         bad = unsupported(reply.answer, reply.facts)
@@ -499,7 +341,7 @@ class Assistant:
             return
         reply.answer, reply.phrased = text, True
 
-    def _customer_forms(self, customer_id: str) -> set[str]:
+    def customer_forms(self, customer_id: str) -> set[str]:
         """The customer's id as an order row may name them: as given, or its pseudonym."""
         key = self.pseudonym_key
         return {customer_id} if key is None else {customer_id, pseudonymise(customer_id, key)}

@@ -1,0 +1,126 @@
+"""The answer for an intent the turn has settled on: an order's status (for its own customer only),
+a policy section (with the other sections a multi-part message asks for), a product's facts, a
+comparison, or a product search.
+
+Split from ``core`` in round 12: ``core`` decides *what* a message asks (intent, slots, context,
+hand-off); this module retrieves the facts and fills the templates of ``answer``. The behaviour
+is the one ``core`` had (checked answer for answer on the dev sets, docs/BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from shopmind.assistant import answer as A
+from shopmind.assistant.clauses import questions
+from shopmind.assistant.knowledge import Section
+from shopmind.assistant.policy import INTENT_TOPICS
+from shopmind.assistant.reading import fields_asked
+from shopmind.assistant.reply import _State
+from shopmind.assistant.slots import Slots, fits, understood_slots
+
+if TYPE_CHECKING:
+    from shopmind.assistant.core import Assistant
+
+_CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
+#: policy sections one answer quotes at most (a message asking two policy questions gets both)
+MAX_SECTIONS = 2
+#: intents answered from a policy section
+POLICY_INTENTS = frozenset({"return_refund", "shipping", "payment"})
+
+
+def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, state: _State, customer_id: str | None, page_product: str | None, follow_up: bool, ask: str | None = None, topics: tuple[str, ...] | None = None) -> tuple[A.Composed, bool]:  # fmt: skip
+    """The answer for ``intent`` and whether it hands off; a policy section is retrieved for
+    ``ask`` (the message, or a follow-up with the question before it) among ``topics`` (None:
+    all), the clauses of a multi-part question are the message's own."""
+    if intent == "order_status":
+        o = asst.orders.get(slots.order_id or "")
+        if o is None or not customer_id or o["customer_id"] not in asst.customer_forms(customer_id):
+            return A.order_refused(slots.order_id, lang, bool(customer_id)), False
+        titles = {
+            it["product_id"]: asst.products.get(it["product_id"], {}).get("title", "") for it in o["items"]
+        }
+        c = A.order_answer(o, titles, lang)
+        more = clause_sections(asst, text, (), skip=o["order_id"])
+        if more:  # "has it arrived and how long do I have to return it?": the policy too
+            p = A.policy_answer(more[0], lang, tuple(more[1:]))
+            c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
+        return c, False
+    if intent in INTENT_TOPICS:
+        hits = asst.policy.search(ask or text, topics)
+        if not hits:
+            return A.Composed(A.CANNED["unsure"][lang]), True
+        top = asst.policy.sections[hits[0][0]]
+        return A.policy_answer(top, lang, tuple(clause_sections(asst, text, (top.id,)))), False
+    if intent == "product_question":
+        if not slots.product_ids:
+            return A.Composed(A.CANNED["ask_product"][lang]), False
+        p = asst.products[slots.product_ids[0]]
+        return A.product_answer(p, fields_asked(text), lang, asst.colour(p)), False
+    if intent == "compare":
+        ids = list(slots.product_ids)
+        if len(ids) < 2 and page_product in asst.products and page_product not in ids:
+            ids.append(page_product)  # type: ignore[arg-type]
+        if len(ids) < 2:
+            return A.Composed(A.CANNED["ask_product"][lang]), False
+        return A.compare_answer([asst.products[i] for i in ids[:4]], lang), False
+    if intent == "product_search":
+        return search(asst, text, lang, slots, state, follow_up), False
+    return A.Composed(A.CANNED["greeting"][lang]), False
+
+
+def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str | None = None) -> list[Section]:  # fmt: skip
+    """Sections a multi-part message asks for beyond ``have``: for each of its asked clauses
+    (``clauses.questions``: only when two or more clauses are questions, none naming ``skip``,
+    the order id) that the classifier reads as a policy question above the hand-off
+    threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
+    parts = questions(text)
+    if not parts:
+        return []
+    asst.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses
+    out: list[str] = []
+    for part in parts:
+        if skip and skip.lower() in part.lower():
+            continue
+        pred = asst.model.predict(part)
+        mass = sum(pr for k, pr in pred.ranked if k in POLICY_INTENTS)
+        hits = asst.policy.search(part, None, k=1)
+        if mass >= asst.threshold and hits and hits[0][1] > 0 and hits[0][0] not in (*have, *out):
+            out.append(hits[0][0])
+    return [asst.policy.sections[s] for s in out[: MAX_SECTIONS - len(have)]]
+
+
+def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, follow_up: bool) -> A.Composed:
+    """Up to three products the engine finds for the message (with the conversation's earlier
+    search for a follow-up, or "cheaper than this one") that fit its price and attributes."""
+    query = text
+    colour_of = asst.catalog.colour_of
+    if follow_up:
+        query = f"{state.search_text} {text}"
+        prev = Slots()
+        if asst.engine.parser is not None:
+            understood_slots(asst.engine.parser.parse(state.search_text), colour_of, prev)
+        slots.category = slots.category or prev.category
+        if slots.price_min is None and slots.price_max is None:
+            slots.price_min, slots.price_max, slots.currency = (prev.price_min, prev.price_max, prev.currency)  # fmt: skip
+        slots.attributes = {**prev.attributes, **slots.attributes}
+    if slots.from_page and _CHEAPER.search(text):  # "cheaper than this one": same category, lower price
+        p = asst.products[slots.product_ids[0]]
+        slots.category, slots.currency = p.get("category_path"), p.get("currency")
+        slots.price_max = p["price"] - 0.01
+        query = str(p.get("category_path") or "").split(" > ")[-1]
+    state.search_text = query
+    resp = asst.engine.search(query, size=50, facets=(), highlight=False)
+    if not resp.filters.get("categories") and slots.category_source == "synonym":
+        # the engine dropped a synonym's category that matched nothing ("手机壳" read as
+        # phones): the customer's price and attributes still hold, that reading does not
+        slots.category = None
+    picked = []
+    for h in resp.hits:
+        p = asst.products.get(h.product_id)
+        if p is not None and fits(p, slots, asst.colour) and h.product_id not in slots.product_ids:
+            picked.append(p)
+        if len(picked) == 3:
+            break
+    return A.search_answer(picked, lang)
