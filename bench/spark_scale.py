@@ -59,18 +59,29 @@ CHUNKED_OVER = 10_000_000  # batches above this are written part by part (50 M t
 def synthetic_with_truth(n: int, seed: int = 7) -> tuple[Batch, pl.DataFrame]:
     """``n`` events (the demo shop's tiled with per-copy ids) plus its catalog, and the injected
     defects of both tables (``table``, ``row``, ``code``) at their rows in the tiled batch."""
-    shop = generate(seed=seed, n_products=2000, n_users=800, days=14, defect_rate=0.02, end=NOW)
+    shop = _shop(seed)
     assert shop.batch.events is not None and shop.batch.products is not None
     events = shop.batch.events.drop("_row", strict=False)  # row ids are given to the tiled batch anew
-    h = events.height
-    copies = -(-n // h)
-    tiled = _tiled(events, range(copies)).head(n)
+    tiled = _tiled(events, range(-(-n // events.height))).head(n)
+    return Batch(source="synthetic", products=shop.batch.products, events=tiled), tiled_truth(n, seed)
+
+
+def _shop(seed: int = 7) -> Any:
+    return generate(seed=seed, n_products=2000, n_users=800, days=14, defect_rate=0.02, end=NOW)
+
+
+def tiled_truth(n: int, seed: int = 7) -> pl.DataFrame:
+    """The injected defects (``table``, ``row``, ``code``) of the ``n``-event tiled batch
+    (``synthetic(n)``, ``write_input(n)``), without building the batch: each copy of the events
+    carries the generator's event defects at its own rows."""
+    shop = _shop(seed)
+    assert shop.batch.events is not None
+    h = shop.batch.events.height
     ev_truth = shop.defects.filter(pl.col("table") == "events")
-    truth = pl.concat(
+    return pl.concat(
         [shop.defects.filter(pl.col("table") == "products")]
-        + [ev_truth.with_columns(pl.col("row") + k * h) for k in range(copies)]
+        + [ev_truth.with_columns(pl.col("row") + k * h) for k in range(-(-n // h))]
     ).filter((pl.col("table") == "products") | (pl.col("row") < n))
-    return Batch(source="synthetic", products=shop.batch.products, events=tiled), truth
 
 
 def _tiled(events: pl.DataFrame, copies: range) -> pl.DataFrame:
@@ -121,7 +132,7 @@ def write_input(n: int, work: Path) -> Path:
         # folder (Spark's reader takes a folder of Parquet files as the table); the same rows
         # as ``synthetic(n)`` in the same order
         folder.mkdir(parents=True, exist_ok=True)
-        shop = generate(seed=7, n_products=2000, n_users=800, days=14, defect_rate=0.02, end=NOW)
+        shop = _shop(7)
         assert shop.batch.events is not None and shop.batch.products is not None
         events = shop.batch.events.drop("_row", strict=False)
         shop.batch.products.write_parquet(folder / "products.parquet")
@@ -144,16 +155,36 @@ def write_input(n: int, work: Path) -> Path:
     return folder
 
 
+def _unordered(t: Any, kind: str) -> pl.LazyFrame:
+    """A table's rows of ``kind`` in any order: a Spark run's part files scanned without the sort
+    its outcome applies (a digest is a sum, so order does not count; a 50 M-row sort would)."""
+    frame = getattr(t, kind)
+    if kind not in t.parts:
+        return frame.lazy()
+    schema = frame.collect_schema()
+    return pl.scan_parquet(t.parts[kind]).select([pl.col(c).cast(d) for c, d in schema.items()])
+
+
 def account_digest(result: GateResult) -> str:
     """One hash of everything ``engine.compare.differences`` compares (accepted rows and values,
     each quarantined row, every repair, rows failing per code, notes, completeness): equal
-    digests = the same account row by row; computed in each engine's own process."""
+    digests = the same account row by row; computed in each engine's own process, streaming
+    (a Spark run's rows stay in its Parquet)."""
     h = hashlib.sha256()
     for name in sorted(result.tables):
         t = result.tables[name]
         h.update(name.encode())
-        for frame in (t.accepted, t.quarantine, t.audit):
-            h.update(f"{frame.height}:{frame.hash_rows(seed=7).sum() if frame.height else 0}".encode())
+        for kind in ("accepted", "quarantine", "audit"):
+            rows = t.rows(kind)
+            total = (
+                _unordered(t, kind)
+                .select(pl.struct(pl.all()).hash(7).sum())
+                .collect(engine="streaming")
+                .item()
+                if rows
+                else 0
+            )
+            h.update(f"{rows}:{total}".encode())
         h.update(json.dumps([t.failed, t.notes, t.completeness], sort_keys=True, default=str).encode())
     return h.hexdigest()[:16]
 
@@ -393,75 +424,142 @@ def machine_check() -> dict[str, Any]:
     return out
 
 
-def recall_per_class(result: GateResult, truth: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per injected (table, code): injected rows, found (rows carrying the code: quarantine
-    codes, accepted flags or an audit record) and recall."""
+def recall_of_run(output: Path, truth: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per injected (table, code): injected rows, found (rows carrying the code in the Spark run's
+    written output: quarantine codes, accepted flags or a repair record) and recall — read lazily
+    from the run's Parquet, so a batch larger than memory is checked without collecting it."""
     from shopmind.data.model import FLAGS, ROW
 
-    found: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for table, t in result.tables.items():
+    def scan(kind: str, table: str) -> pl.LazyFrame:
+        return pl.scan_parquet(str(output / kind / table / "run_id=*" / "part-*.parquet"))
+
+    found = []
+    for table in sorted(set(truth["table"].to_list())):
         parts = [
-            t.quarantine.select(pl.col("row_no").alias("r"), pl.col("codes").alias("c")).explode("c"),
-            t.accepted.select(pl.col(ROW).alias("r"), pl.col(FLAGS).alias("c")).explode("c"),
-            t.audit.select(pl.col(ROW).alias("r"), pl.col("code").alias("c")),
+            scan("quarantine", table)
+            .select(pl.col("row_no").alias("r"), pl.col("codes").alias("c"))
+            .explode("c"),
+            scan("accepted", table)
+            .filter(pl.col(FLAGS).list.len() > 0)
+            .select(pl.col(ROW).alias("r"), pl.col(FLAGS).alias("c"))
+            .explode("c"),
+            scan("audit", table).select(pl.col(ROW).alias("r"), pl.col("code").alias("c")),
         ]
-        for code, rs in pl.concat(parts).drop_nulls().unique().group_by("c").agg("r").iter_rows():
-            found[(table, code)] = set(rs)
-    out = {}
-    for table, code, rs in truth.group_by("table", "code").agg("row").sort("table", "code").iter_rows():
-        injected = set(rs)
-        hit = len(injected & found.get((table, code), set()))
-        out[f"{table}/{code}"] = {"injected": len(injected), "found": hit, "recall": hit / len(injected)}
-    return out
+        rows = pl.concat(parts).drop_nulls().unique()
+        want = (
+            truth.lazy()
+            .filter(pl.col("table") == table)
+            .select(pl.col("row").alias("r"), pl.col("code").alias("c"))
+        )
+        hit = want.join(rows, on=["r", "c"], how="semi").group_by("c").agg(pl.len().alias("found"))
+        total = want.group_by("c").agg(pl.len().alias("injected"))
+        got = total.join(hit, on="c", how="left").with_columns(pl.col("found").fill_null(0)).collect()
+        found += [(table, c, i, f) for c, i, f in got.sort("c").iter_rows()]
+    return {
+        f"{t}/{c}": {"injected": int(i), "found": int(f), "recall": f / i} for t, c, i, f in sorted(found)
+    }
+
+
+class _PeakRss:
+    """Peak resident memory per process of a command's tree (the driver's Python, the JVM),
+    sampled from /proc every second: the point of the beyond-memory run is what each holds."""
+
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.peak, self._stop = pid, {}, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            for pid in [self.pid, *_descendants(self.pid)]:
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                    comm = Path(f"/proc/{pid}/comm").read_text().strip()
+                except OSError:
+                    continue
+                rss = next((int(x.split()[1]) for x in status.splitlines() if x.startswith("VmRSS:")), 0)
+                key = f"{comm}:{pid}"
+                self.peak[key] = max(self.peak.get(key, 0), rss // 1024)
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self._thread.join()
+        return dict(sorted(self.peak.items(), key=lambda kv: -kv[1])[:6])
 
 
 def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
-    """The single-node engine refuses the batch (over ``--budget``); Spark judges it with its
-    memory capped, the account checked exactly and every injected defect class found."""
-    from shopmind.demo.generator import DemoShop, write
+    """A batch the single-node engine refuses (over its memory budget: ``--budget``, default the
+    product's own, 80 % of available memory) through ``shopmind ingest --engine spark`` itself —
+    Spark reading the Parquet, the report, publishing into the workspace's store — with the
+    executors' memory capped; the account checked exactly and every injected defect class found."""
     from shopmind.engine.budget import check_single_node
-    from shopmind.engine.spark.gate import run_gate_spark
 
     n = args.beyond_memory
-    batch, truth = synthetic_with_truth(n)
-    feed = Path(tempfile.mkdtemp(prefix="shopmind-beyond-", dir=args.work))
-    write(DemoShop(batch=batch, defects=truth), feed)
+    work = Path(args.work)
+    feed = write_input(n, work)
+    truth = tiled_truth(n)
     need = check_single_node(feed, "1t")
-    toml = feed / "shop.toml"
-    toml.write_text(f'[engine]\nmemory_budget = "{args.budget}"\n', encoding="utf-8")
+    run_dir = Path(tempfile.mkdtemp(prefix="shopmind-beyond-", dir=work))
+    budget = f'memory_budget = "{args.budget}"\n' if args.budget else ""
+    single_toml = run_dir / "single.toml"
+    single_toml.write_text(f"[engine]\n{budget}", encoding="utf-8")
     cmd = [sys.executable, "-m", "shopmind.cli", "ingest", str(feed), "-f", "canonical",
-           "-w", str(feed / "ws"), "--config", str(toml)]  # fmt: skip
+           "-w", str(run_dir / "ws-single"), "--config", str(single_toml)]  # fmt: skip
     t = time.perf_counter()
     single = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     refused_s = time.perf_counter() - t
     message = (single.stdout + single.stderr).strip()
-    print(
-        f"polars (budget {args.budget}): exit {single.returncode} after {refused_s:.1f} s: {message}",
-        flush=True,
-    )
-    # Spark: local mode runs its tasks inside the driver JVM, so its heap is the executors' memory
-    t = time.perf_counter()
-    spark = _session(args.master, memory=args.spark_memory or "1g")
-    start = time.perf_counter() - t
-    load0 = _load()
-    t = time.perf_counter()
-    from shopmind.data.adapters import get_adapter
+    print(f"polars (budget {args.budget or '80 % of available'}): exit {single.returncode} after "
+          f"{refused_s:.1f} s: {message}", flush=True)  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        master = args.master
+        if master == "cluster":
+            from shopmind.engine.spark.cluster import local_cluster
 
-    read = get_adapter("canonical").load(feed)  # as `shopmind ingest --engine spark` reads it
-    demo_cfg = GateConfig(
-        traditional_to_simplified=True
-    )  # the demo shop's gate.toml (its Chinese is simplified)
-    run = run_gate_spark(spark, read, str(feed / "spark"), demo_cfg, None, now=NOW)
-    secs = time.perf_counter() - t
-    heap = spark.sparkContext.getConf().get("spark.driver.memory")
-    spark.stop()
-    account = run.result.account()
+            c = stack.enter_context(local_cluster(work / "cluster", workers=2, cores=1, memory="3g"))
+            master = c.url
+        output = run_dir / "spark"
+        spark_toml = run_dir / "spark.toml"
+        spark_toml.write_text(
+            "[gate]\ntraditional_to_simplified = true\n"  # the demo shop's gate.toml
+            f'[engine]\nkind = "spark"\nmaster = "{master}"\ndriver_memory = "{args.spark_memory or "6g"}"\n'
+            f'executor_memory = "{args.executor_memory or "2g"}"\noutput = "{output}"\n',
+            encoding="utf-8",
+        )
+        cmd = [sys.executable, "-m", "shopmind.cli", "ingest", str(feed), "-f", "canonical", "--engine", "spark",
+               "-w", str(run_dir / "ws"), "--config", str(spark_toml), "--json", "--force"]  # fmt: skip
+        load0 = _load()
+        t = time.perf_counter()
+        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        rss = _PeakRss(proc.pid)
+        out, err = proc.communicate()
+        secs = time.perf_counter() - t
+        peaks = rss.stop()
+    if proc.returncode not in (0, 1):
+        (run_dir / "spark-stderr.log").write_text(err, encoding="utf-8")
+        raise SystemExit(
+            f"spark ingest failed (exit {proc.returncode}); stderr in {run_dir / 'spark-stderr.log'}:\n{err[-3000:]}"
+        )
+    summary = json.loads(out[out.index("{") :])
+    account = summary["account"]
     exact = all(a["input"] == a["accepted"] + a["quarantined"] for a in account.values())
-    recall = recall_per_class(run.result, truth)
+    import duckdb
+
+    con = duckdb.connect(str(run_dir / "ws" / "shopmind.duckdb"), read_only=True)
+    stored = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("products", "events", "quarantine", "audit")
+    }  # noqa: S608
+    con.close()
+    db_bytes = (run_dir / "ws" / "shopmind.duckdb").stat().st_size
+    recall = recall_of_run(output, truth)
     full = [k for k, v in recall.items() if v["recall"] == 1.0]
-    print(f"spark {args.master} (JVM heap {heap}): {run.result.input_rows:,} rows in {secs:.1f} s "
-          f"(session start {start:.0f} s), account exact: {exact}, "
-          f"{len(full)}/{len(recall)} injected classes at 100 % recall", flush=True)  # fmt: skip
+    print(f"spark {args.master}: {summary['totals']['input']:,} rows in {secs:.1f} s (ingest command, wall), "
+          f"account exact: {exact}, {len(full)}/{len(recall)} injected classes at 100 % recall; "
+          f"store rows {stored}; store file {db_bytes / 1e9:.2f} GB; peak RSS MB {peaks}", flush=True)  # fmt: skip
     for key, v in recall.items():
         if v["recall"] != 1.0:
             print(f"   below 100 %: {key} {v['found']}/{v['injected']}")
@@ -469,12 +567,14 @@ def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "beyond-memory",
         "events": n,
         "input_bytes_estimate_gate_peak": need,
-        "budget": args.budget,
+        "budget": args.budget or "default (80 % of available memory)",
         "single_node": {"exit_code": single.returncode, "message": message, "seconds": refused_s},
         "spark": {
-            "master": args.master, "jvm_heap": heap, "seconds": secs, "session_start_s": start,
-            "load": [load0, _load()], "account": account, "account_exact": exact,
-            "classes": len(recall), "classes_full_recall": len(full), "recall": recall,
+            "master": args.master, "driver_memory": args.spark_memory or "6g",
+            "executor_memory": args.executor_memory or "2g", "seconds": secs, "load": [load0, _load()],
+            "account": account, "account_exact": exact, "store_rows": stored, "store_bytes": db_bytes,
+            "peak_rss_mb": peaks, "classes": len(recall), "classes_full_recall": len(full), "recall": recall,
+            "held_by": summary.get("held_by"),
         },
     }  # fmt: skip
 
@@ -495,13 +595,21 @@ def main() -> None:
     ap.add_argument(
         "--beyond-memory", type=int, default=0, metavar="EVENTS", help="run the beyond-memory mode"
     )
-    ap.add_argument("--budget", default="256m", help="single-node memory budget in the beyond-memory mode")
+    ap.add_argument(
+        "--budget",
+        default="",
+        help="single-node memory budget in the beyond-memory mode (default: the product's, 80 %% of available memory)",
+    )
     ap.add_argument(
         "--spark-memory",
         default=None,
         help="Spark JVM heap (local mode: the executors' memory); default 2g, 1g beyond memory",
     )
-    ap.add_argument("--master", default="local[2]", help="Spark master of the beyond-memory mode")
+    ap.add_argument(
+        "--master",
+        default="local[2]",
+        help="Spark master of the beyond-memory mode (or 'cluster': master + 2 workers)",
+    )
     ap.add_argument("--work", default="/tmp/shopmind-spark-scale", help="scratch folder for Spark output")
     ap.add_argument(
         "--executor-memory",

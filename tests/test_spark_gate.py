@@ -26,7 +26,7 @@ from shopmind.engine.compare import differences
 from shopmind.engine.spark.rowlocal import merge_notes
 from shopmind.engine.spark.session import spark_available
 from shopmind.engine.spark.sql import to_spark
-from shopmind.quality.gate import AccountError, run_gate
+from shopmind.quality.gate import AccountError, eager, run_gate
 
 DATA = Path(os.environ.get("SHOPMIND_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 RETAIL = DATA / "online-retail" / "online_retail.csv.gz"
@@ -180,11 +180,13 @@ def test_demo_shop_same_account_row_by_row(spark, demo_dir: Path, tmp_path: Path
     assert differences(polars_run, spark_run.result) == []
     # not vacuous: the injected defects are quarantined and repaired on both engines
     assert spark_run.result.quarantined_rows > 20
-    assert spark_run.result.tables["events"].quarantine["codes"].explode().n_unique() >= 5
+    assert eager(spark_run.result.tables["events"].quarantine)["codes"].explode().n_unique() >= 5
     # the written run is the result: the Parquet datasets hold exactly the accepted rows
     for table, outcome in spark_run.result.tables.items():
         written = pl.read_parquet(f"{spark_run.paths[f'accepted/{table}']}/*.parquet").sort(ROW)
-        assert written[ROW].to_list() == outcome.accepted[ROW].to_list()
+        assert written[ROW].to_list() == eager(outcome.accepted)[ROW].to_list()
+        # kept on disk, not collected: the outcome scans the run's own part files
+        assert isinstance(outcome.accepted, pl.LazyFrame) and outcome.parts["accepted"]
 
 
 def test_repaired_price_is_the_same_number_on_both_engines(spark) -> None:
@@ -321,9 +323,9 @@ def test_parquet_part_files_are_numbered_in_name_order(spark, demo_dir: Path, tm
     got = run_gate_spark_uri(spark, str(feed), str(tmp_path / "out"), cfg, None, now=NOW).result
     for table in ("products", "events"):
         a, b = want.tables[table], got.tables[table]
-        assert a.accepted.drop("_line").equals(b.accepted.drop("_line"))
-        assert a.quarantine.select("row_no", "codes").equals(b.quarantine.select("row_no", "codes"))
-    acc = got.tables["events"].accepted
+        assert a.accepted.drop("_line").equals(eager(b.accepted).drop("_line"))
+        assert a.quarantine.select("row_no", "codes").equals(eager(b.quarantine).select("row_no", "codes"))
+    acc = eager(got.tables["events"].accepted)
     start = pl.Series(cuts[:-1])  # each row's _line is 1-based within its own file
     want_line = [r - start.filter(start <= r).max() + 1 for r in acc[ROW].to_list()]
     assert acc["_line"].to_list() == want_line
@@ -343,7 +345,7 @@ def test_parquet_read_by_spark_pseudonymises_ids_as_the_driver_does(
         spark, str(demo_dir), str(tmp_path / "out"), cfg, None, now=NOW, pseudonym_key=key
     )
     assert differences(polars_run, spark_run.result) == []
-    users = spark_run.result.tables["events"].accepted["user_id"].drop_nulls()
+    users = eager(spark_run.result.tables["events"].accepted)["user_id"].drop_nulls()
     assert users.len() > 50 and users.str.contains(r"^~[0-9a-f]{12}$").all()
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from shopmind.data.model import ROW
-from shopmind.quality.gate import GateResult
+from shopmind.quality.gate import GateResult, eager
 
 
 def _frame_diff(what: str, a: pl.DataFrame, b: pl.DataFrame, key: str) -> list[str]:
@@ -44,10 +44,10 @@ def differences(a: GateResult, b: GateResult) -> list[str]:
         return [*out, f"tables {sorted(a.tables)} != {sorted(b.tables)}"]
     for name, ta in a.tables.items():
         tb = b.tables[name]
-        out += _frame_diff(f"{name}.accepted", ta.accepted, tb.accepted, ROW)
-        out += _frame_diff(f"{name}.quarantine", ta.quarantine, tb.quarantine, "row_no")
-        audit_a = ta.audit.with_row_index("_i").sort(ROW, "_i").drop("_i")
-        audit_b = tb.audit.with_row_index("_i").sort(ROW, "_i").drop("_i")
+        out += _frame_diff(f"{name}.accepted", eager(ta.accepted), eager(tb.accepted), ROW)
+        out += _frame_diff(f"{name}.quarantine", eager(ta.quarantine), eager(tb.quarantine), "row_no")
+        audit_a = eager(ta.audit).with_row_index("_i").sort(ROW, "_i").drop("_i")
+        audit_b = eager(tb.audit).with_row_index("_i").sort(ROW, "_i").drop("_i")
         if not audit_a.equals(audit_b):
             out.append(f"{name}.audit: {audit_a.height} vs {audit_b.height} records, not the same")
         if ta.failed != tb.failed:

@@ -33,8 +33,11 @@ PROFILED: tuple[tuple[str, str, str, pl.Expr], ...] = (
 )
 
 
-def profile(table: str, frame: pl.DataFrame, present: set[str], seed: int = 0) -> list[dict[str, Any]]:
-    """Profiles of the profiled columns that the batch actually had."""
+def profile(
+    table: str, frame: pl.DataFrame | pl.LazyFrame, present: set[str], seed: int = 0
+) -> list[dict[str, Any]]:
+    """Profiles of the profiled columns that the batch actually had (a lazy frame — a Spark run's
+    Parquet — is read one profiled column at a time)."""
     out = []
     for tab, name, kind, expr in PROFILED:
         source_col = next(iter(expr.meta.root_names()))
@@ -56,14 +59,14 @@ def profile(table: str, frame: pl.DataFrame, present: set[str], seed: int = 0) -
 
 
 def _per_currency(
-    frame: pl.DataFrame, name: str, expr: pl.Expr, present: set[str]
+    frame: pl.DataFrame | pl.LazyFrame, name: str, expr: pl.Expr, present: set[str]
 ) -> list[tuple[str, pl.Series]]:
     """The values of one profiled column; a price column of a batch priced in several
     currencies is one profile per currency (``price (EUR)``): a histogram or a drift test
     over yen and euros together measures the currency mix, not the prices."""
     if name != "price" or "currency" not in present:
-        return [(name, frame.select(expr.alias("v"))["v"].drop_nulls())]
-    both = frame.select(expr.alias("v"), pl.col("currency").alias("c")).drop_nulls("v")
+        return [(name, frame.lazy().select(expr.alias("v")).collect()["v"].drop_nulls())]
+    both = frame.lazy().select(expr.alias("v"), pl.col("currency").alias("c")).drop_nulls("v").collect()
     currencies = both["c"].drop_nulls().unique().sort().to_list()
     if len(currencies) <= 1:
         return [(name, both["v"])]

@@ -23,14 +23,13 @@ from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, coerce
 from shopmind.quality.context import add_context, catalog_of, coercion_flags, text_limits, timestamp_window
 from shopmind.quality.drift import compare, profile
 from shopmind.quality.quarantine import (
-    QUARANTINE_SCHEMA,
     detail_of,
     encoding_audit,
     malformed_rows,
     payload_of,
 )
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
-from shopmind.store.store import STORED, Store, run_id_for
+from shopmind.store.store import STORED, Incoming, ParquetRows, Store, run_id_for
 
 ORDER: tuple[TableName, ...] = ("products", "judgments", "events")
 
@@ -39,19 +38,49 @@ class AccountError(AssertionError):
     """The row account does not balance: a bug, never a data problem. Nothing is written."""
 
 
+#: A table's rows in memory (the Polars engine) or a Spark run's Parquet scanned lazily.
+Rows = pl.DataFrame | pl.LazyFrame
+
+
 @dataclass
 class TableOutcome:
+    """One table's verdict: accepted, quarantined and repaired rows, and what failed.
+
+    The Polars engine holds the rows in memory. A Spark run keeps them where its executors wrote
+    them: ``accepted``/``quarantine``/``audit`` are then lazy scans of the run's Parquet parts
+    (``parts``), counted in Spark (``counts``), so a batch larger than the driver's memory is
+    reported and published without ever being collected (``store.Store.commit_run`` reads the
+    parts itself)."""
+
     table: TableName
     input_rows: int
-    accepted: pl.DataFrame
-    quarantine: pl.DataFrame
-    audit: pl.DataFrame
+    accepted: Rows
+    quarantine: Rows
+    audit: Rows
     failed: dict[str, int]  # rows failing per code (quarantined or flagged or repaired)
     present: set[str]
     notes: dict[str, object] = field(default_factory=dict)
     completeness: dict[str, float] = field(default_factory=dict)
     #: accepted rows the store already holds unchanged (a re-ingest): they write nothing
     already_stored: int = 0
+    #: a Spark run's output kept out of core: "accepted" / "quarantine" / "audit" -> Parquet parts
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    #: row counts of lazily scanned frames ("accepted", "quarantine", "audit")
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def rows(self, kind: str) -> int:
+        """How many rows ``kind`` ("accepted", "quarantine", "audit") holds, without collecting it."""
+        if kind in self.counts:
+            return self.counts[kind]
+        frame = getattr(self, kind)
+        if isinstance(frame, pl.LazyFrame):
+            return int(frame.select(pl.len()).collect().item())
+        return frame.height
+
+
+def eager(frame: Rows) -> pl.DataFrame:
+    """The rows in memory: for the places that need all of them at once (comparisons, small tables)."""
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
 
 
 @dataclass
@@ -73,15 +102,15 @@ class GateResult:
 
     @property
     def accepted_rows(self) -> int:
-        return sum(t.accepted.height for t in self.tables.values())
+        return sum(t.rows("accepted") for t in self.tables.values())
 
     @property
     def quarantined_rows(self) -> int:
-        return sum(t.quarantine.height for t in self.tables.values())
+        return sum(t.rows("quarantine") for t in self.tables.values())
 
     @property
     def repaired_cells(self) -> int:
-        return sum(t.audit.height for t in self.tables.values())
+        return sum(t.rows("audit") for t in self.tables.values())
 
     @property
     def exit_code(self) -> int:
@@ -93,8 +122,8 @@ class GateResult:
         return {
             name: {
                 "input": t.input_rows,
-                "accepted": t.accepted.height,
-                "quarantined": t.quarantine.height,
+                "accepted": t.rows("accepted"),
+                "quarantined": t.rows("quarantine"),
                 "already_stored": t.already_stored,
             }
             for name, t in self.tables.items()
@@ -319,8 +348,8 @@ def batch_checks(
         if low:
             add("COMPLETENESS", name, min(low.values()), cfg.completeness_min, True, {"columns": low})
     ev = outcomes.get("events")
-    if ev is not None and ev.accepted.height:
-        newest = ev.accepted["timestamp"].max()
+    if ev is not None and ev.rows("accepted"):
+        newest = ev.accepted.lazy().select(pl.col("timestamp").max()).collect().item()
         age_days = (now - newest).total_seconds() / 86400  # type: ignore[operator]
         add(
             "BATCH_FRESHNESS",
@@ -400,6 +429,17 @@ def run_gate(
     )
 
 
+def _incoming(
+    t: TableOutcome, kind: str, order: tuple[str, ...], rename: dict[str, str] | None = None
+) -> Incoming:
+    """What the store inserts for one table's ``kind``: a Spark run's Parquet parts (read by DuckDB
+    out of core, in ``order``) or the rows in memory."""
+    if kind in t.parts:
+        return ParquetRows(files=t.parts[kind], order=order, rename=rename or {})
+    frame = eager(getattr(t, kind))
+    return frame.rename(rename) if rename else frame
+
+
 def publish(
     result: GateResult, store: Store, cfg: GateConfig, report_path: str | None, force: bool = False
 ) -> dict[str, int]:
@@ -422,17 +462,9 @@ def publish(
         "config": cfg.as_dict(),
         "report_path": report_path,
     }
-    quarantine = (
-        pl.concat([t.quarantine for t in result.tables.values()])
-        if result.tables
-        else pl.DataFrame(schema=QUARANTINE_SCHEMA)
-    )
-    audit = (
-        pl.concat([t.audit for t in result.tables.values()]).rename({ROW: "row_no"})
-        if result.tables
-        else pl.DataFrame(schema=AUDIT_SCHEMA).rename({ROW: "row_no"})
-    )
-    accepted = {name: t.accepted for name, t in result.tables.items()}
+    quarantine = [_incoming(t, "quarantine", ("row_no",)) for t in result.tables.values()]
+    audit = [_incoming(t, "audit", (ROW, "_step"), {ROW: "row_no"}) for t in result.tables.values()]
+    accepted = {name: _incoming(t, "accepted", (ROW,)) for name, t in result.tables.items()}
     return store.commit_run(run, result.checks, accepted, quarantine, audit, result.profiles, publish_rows)
 
 

@@ -109,10 +109,11 @@ def _examples(result: GateResult, key: bytes | None) -> dict[str, list[dict[str,
 
     out: dict[str, list[dict[str, Any]]] = {}
     for name, t in result.tables.items():
-        if t.quarantine.height:
-            exploded = t.quarantine.explode("codes")
-            for code in exploded["codes"].unique().sort().to_list():
-                rows = exploded.filter(pl.col("codes") == code).head(EXAMPLES)
+        # lazily: a Spark run's rows stay in its Parquet; only the examples are collected
+        if t.rows("quarantine"):
+            exploded = t.quarantine.lazy().explode("codes")
+            for code in _codes(exploded, "codes"):
+                rows = exploded.filter(pl.col("codes") == code).sort("row_no").head(EXAMPLES).collect()
                 out.setdefault(f"{name}:{code}", []).extend(
                     {
                         "row": r["row_no"],
@@ -122,23 +123,27 @@ def _examples(result: GateResult, key: bytes | None) -> dict[str, list[dict[str,
                     }
                     for r in rows.iter_rows(named=True)
                 )
-        flagged = t.accepted.filter(pl.col(FLAGS).list.len() > 0)
-        if flagged.height:
-            exploded = flagged.explode(FLAGS)
-            for code in exploded[FLAGS].unique().sort().to_list():
-                rows = exploded.filter(pl.col(FLAGS) == code).head(EXAMPLES).drop(FLAGS)
-                out.setdefault(f"{name}:{code}", []).extend(
-                    {
-                        "row": r[ROW],
-                        "line": r.get("_line"),
-                        "what": "flagged, accepted",
-                        "data": row(r),
-                    }
-                    for r in rows.iter_rows(named=True)
+        flagged = t.accepted.lazy().filter(pl.col(FLAGS).list.len() > 0).explode(FLAGS)
+        for code in _codes(flagged, FLAGS):
+            rows = flagged.filter(pl.col(FLAGS) == code).sort(ROW).head(EXAMPLES).drop(FLAGS).collect()
+            out.setdefault(f"{name}:{code}", []).extend(
+                {
+                    "row": r[ROW],
+                    "line": r.get("_line"),
+                    "what": "flagged, accepted",
+                    "data": row(r),
+                }
+                for r in rows.iter_rows(named=True)
+            )
+        if t.rows("audit"):
+            audit = t.audit.lazy()
+            for code in _codes(audit, "code"):
+                rows = (
+                    audit.filter(pl.col("code") == code)
+                    .sort(ROW, maintain_order=True)
+                    .head(EXAMPLES)
+                    .collect()
                 )
-        if t.audit.height:
-            for code in t.audit["code"].unique().sort().to_list():
-                rows = t.audit.filter(pl.col("code") == code).head(EXAMPLES)
                 out.setdefault(f"{name}:{code}", []).extend(
                     {
                         "row": r[ROW],
@@ -149,6 +154,12 @@ def _examples(result: GateResult, key: bytes | None) -> dict[str, list[dict[str,
                     for r in rows.iter_rows(named=True)
                 )
     return out
+
+
+def _codes(frame: pl.LazyFrame, column: str) -> list[str]:
+    """The distinct non-null codes of ``column``, sorted."""
+    got = frame.select(pl.col(column).drop_nulls().unique().sort()).collect()
+    return got[column].to_list()
 
 
 def _distributions(result: GateResult, store: Store | None) -> list[dict[str, str]]:

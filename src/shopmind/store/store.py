@@ -9,6 +9,9 @@ leaves a half-published state; readers only ever see whole runs.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,24 @@ _META_DDL = (
         run_id VARCHAR, source VARCHAR, table_name VARCHAR, column_name VARCHAR, kind VARCHAR,
         rows BIGINT, profile JSON)""",
 )
+
+
+@dataclass(frozen=True)
+class ParquetRows:
+    """Rows in Parquet part files (a Spark run's output), which DuckDB reads out of core.
+
+    Why: a Spark batch can be larger than the driver's memory; handing the store the files
+    instead of a frame lets DuckDB stream, sort (``order``, spilling to disk) and insert them
+    without the rows ever being collected into Python. ``rename`` maps file columns to the
+    store's (the audit's ``_row`` is the store's ``row_no``)."""
+
+    files: list[str]
+    order: tuple[str, ...]
+    rename: dict[str, str] = field(default_factory=dict)
+
+
+#: what a table's rows are handed to the store as
+Incoming = pl.DataFrame | ParquetRows
 
 
 class _Result:
@@ -215,9 +236,9 @@ class Store:
         self,
         run: dict[str, Any],
         checks: list[dict[str, Any]],
-        accepted: dict[TableName, pl.DataFrame],
-        quarantine: pl.DataFrame,
-        audit: pl.DataFrame,
+        accepted: dict[TableName, Incoming],
+        quarantine: list[Incoming],
+        audit: list[Incoming],
         profiles: list[dict[str, Any]],
         publish: bool,
     ) -> dict[str, int]:
@@ -225,7 +246,8 @@ class Store:
 
         Returns per table how many rows were new or changed in the store (re-ingesting the
         same batch writes zero: events are insert-if-absent by event_id, products and
-        judgments are replaced by key).
+        judgments are replaced by key). ``quarantine`` and ``audit`` are one part per table,
+        inserted in that order (``row_no`` order within a part).
         """
         written: dict[str, int] = {}
         con = self.con
@@ -252,10 +274,12 @@ class Store:
                         for c in checks
                     ],
                 )  # fmt: skip
-            self._insert_frame("quarantine", quarantine.with_columns(pl.lit(run["run_id"]).alias("run_id")),
-                               ["run_id", "table_name", "row_no", "line", "codes", "detail", "payload"])  # fmt: skip
-            self._insert_frame("audit", audit.with_columns(pl.lit(run["run_id"]).alias("run_id")),
-                               ["run_id", "table_name", "row_no", "column_name", "code", "old_value", "new_value"])  # fmt: skip
+            for part in quarantine:
+                self._insert_frame("quarantine", part, run["run_id"],
+                                   ["table_name", "row_no", "line", "codes", "detail", "payload"])  # fmt: skip
+            for part in audit:
+                self._insert_frame("audit", part, run["run_id"],
+                                   ["table_name", "row_no", "column_name", "code", "old_value", "new_value"])  # fmt: skip
             if publish and profiles:
                 con.executemany(
                     "INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -287,49 +311,70 @@ class Store:
             raise
         return removed
 
-    def _insert_frame(self, table: str, frame: pl.DataFrame, columns: list[str]) -> None:
-        if frame.is_empty():
+    @contextmanager
+    def _incoming(self, rows: Incoming, columns: list[str]) -> Iterator[str]:
+        """``rows`` as the relation ``_incoming`` with ``columns`` (in order, for a ParquetRows)."""
+        if isinstance(rows, pl.DataFrame):
+            self.con.register("_incoming", rows.select(columns).to_arrow())
+            try:
+                yield "_incoming"
+            finally:
+                self.con.unregister("_incoming")
             return
-        self.con.register("_incoming", frame.select(columns).to_arrow())
+        back = {v: k for k, v in rows.rename.items()}
+        cols = ", ".join(f'"{back.get(c, c)}" AS "{c}"' for c in columns)
+        files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in rows.files) + "]"
+        order = ", ".join(f'"{c}"' for c in rows.order)
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {cols} FROM read_parquet({files}) "
+            f"ORDER BY {order}"
+        )
         try:
-            self.con.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _incoming"
-            )
+            yield "_incoming"
         finally:
-            self.con.unregister("_incoming")
+            self.con.execute("DROP VIEW IF EXISTS _incoming")
 
-    def _upsert(self, name: TableName, frame: pl.DataFrame, run_id: str) -> int:
+    def _insert_frame(self, table: str, rows: Incoming, run_id: str, columns: list[str]) -> None:
+        if isinstance(rows, pl.DataFrame) and rows.is_empty():
+            return
+        if isinstance(rows, ParquetRows) and not rows.files:
+            return
+        with self._incoming(rows, columns) as src:
+            self.con.execute(
+                f"INSERT INTO {table} (run_id, {', '.join(columns)}) SELECT ?, {', '.join(columns)} FROM {src}",
+                [run_id],
+            )
+
+    def _upsert(self, name: TableName, rows: Incoming, run_id: str) -> int:
         schema = SCHEMAS[name]
         cols = [*schema.columns, FLAGS]
-        frame = frame.select(cols).with_columns(pl.lit(run_id).alias("_run_id"))
-        cols.append("_run_id")
+        if isinstance(rows, ParquetRows) and not rows.files:
+            return 0
         quoted = ", ".join(f'"{c}"' for c in cols)
         key_match = " AND ".join(f't."{k}" = i."{k}"' for k in schema.key)
-        self.con.register("_incoming", frame.to_arrow())
-        try:
+        with self._incoming(rows, cols) as src:
             if name == "events":  # events are immutable facts: insert the ones not seen before
                 before = self.count(name)
                 self.con.execute(
-                    f"INSERT INTO events ({quoted}) SELECT {quoted} FROM _incoming i "
-                    f"WHERE NOT EXISTS (SELECT 1 FROM events t WHERE {key_match})"
+                    f"INSERT INTO events ({quoted}, _run_id) SELECT {quoted}, ? FROM {src} i "
+                    f"WHERE NOT EXISTS (SELECT 1 FROM events t WHERE {key_match})",
+                    [run_id],
                 )
                 return self.count(name) - before
             content = [f'"{c}"' for c in schema.columns]
             changed = self._q(
-                f"SELECT count(*) FROM (SELECT {', '.join(content)} FROM _incoming EXCEPT "
+                f"SELECT count(*) FROM (SELECT {', '.join(content)} FROM {src} EXCEPT "
                 f"SELECT {', '.join(content)} FROM {name})"
             ).fetchone()[0]  # type: ignore[index]
+            self.con.execute(f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM {src} i WHERE {key_match})")
             self.con.execute(
-                f"DELETE FROM {name} t WHERE EXISTS (SELECT 1 FROM _incoming i WHERE {key_match})"
+                f"INSERT INTO {name} ({quoted}, _run_id) SELECT {quoted}, ? FROM {src}", [run_id]
             )
-            self.con.execute(f"INSERT INTO {name} ({quoted}) SELECT {quoted} FROM _incoming")
             return int(changed)
-        finally:
-            self.con.unregister("_incoming")
 
 
 def run_id_for(started: datetime) -> str:
     return started.strftime("%Y%m%dT%H%M%S%fZ")
 
 
-__all__ = ["Store", "DB_FILE", "STORED", "run_id_for"]
+__all__ = ["Store", "DB_FILE", "STORED", "Incoming", "ParquetRows", "run_id_for"]

@@ -57,4 +57,25 @@ def read_run(spark: SparkSession, uri: str, schema: dict[str, pl.DataType]) -> p
     return got.select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-__all__ = ["read_run", "to_spark_frame"]
+def run_parts(uri: str) -> list[str] | None:
+    """The Parquet part files of a written run's dataset when the driver can read them itself
+    (a local path or ``file://``), in name order; None for a remote URI (``hdfs://``, ``s3a://``)."""
+    folder = _local_dir(uri)
+    if folder is None or not folder.is_dir():
+        return None
+    return [str(f) for f in sorted(folder.glob("part-*.parquet"))]
+
+
+def scan_run(files: list[str], schema: dict[str, pl.DataType], order: tuple[str, ...]) -> pl.LazyFrame:
+    """A written run's dataset as a lazy Polars scan with the canonical dtypes, in ``order``.
+
+    Why lazy: the rows stay on disk until a consumer asks for some of them (a profiled column, the
+    report's examples), so the driver holds a batch larger than its memory in a few columns at a
+    time; the store reads the same files with DuckDB."""
+    if not files:
+        return pl.LazyFrame(schema=schema)
+    scan = pl.scan_parquet(files)
+    return scan.sort(list(order), maintain_order=True).select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+__all__ = ["read_run", "run_parts", "scan_run", "to_spark_frame"]

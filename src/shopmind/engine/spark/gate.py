@@ -13,8 +13,11 @@ Per table (products, judgments, events, as in the Polars gate):
    account, asserted in Spark on row ids before anything is written;
 5. accepted, quarantined and audit rows written as Parquet under ``<output>/<kind>/<table>/run_id=<id>``.
 
-The driver then reads the written run back into a ``GateResult``, so the report, the batch
-checks, drift and publishing to the store are the Polars engine's own code.
+The driver then builds a ``GateResult`` over the written run without collecting it: a local
+output's accepted, quarantined and audit rows are lazy Polars scans of the Parquet parts (counted
+in Spark), so the report, the batch checks and drift are the Polars engine's own code reading a
+column or an example at a time, and the store publishes the parts with DuckDB out of core. A
+remote output (``hdfs://``, ``s3a://``) still comes back through Spark into the driver.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import polars as pl
 from shopmind.config import GateConfig
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
-from shopmind.engine.spark.frames import _from_spark, read_run, to_spark_frame
+from shopmind.engine.spark.frames import _from_spark, read_run, run_parts, scan_run, to_spark_frame
 from shopmind.engine.spark.joined import with_derived
 from shopmind.engine.spark.partitions import sized_shuffles
 from shopmind.engine.spark.sql import to_spark
@@ -44,6 +47,7 @@ from shopmind.quality.gate import (
     GateResult,
     TableOutcome,
     batch_checks,
+    eager,
     fingerprint,
     row_checks,
 )
@@ -217,8 +221,10 @@ def _judge_table(
 
     frame = _context(spark, table, frame, catalog, store)
     table_rules = rules.rules_for(table, cfg, ctx)
+    partitioned: set[str] = set()  # keys the rows are already hashed by (joined.py)
+    groups = None if catalog is None else catalog.height + 1  # items, + the NULL item's group
     for d in table_rules.derived:
-        frame = with_derived(frame, d.name, to_spark(d.sql))
+        frame = with_derived(frame, d.name, to_spark(d.sql), partitioned, groups)
     value_audits = []
     for i, rep in enumerate(table_rules.repairs):
         if not set(rep.needs) <= present:
@@ -312,7 +318,7 @@ def _judge_table(
         quarantine = quarantine.unionByName(to_spark_frame(spark, malformed))
         failed["MALFORMED_LINE"] = malformed.height
     input_rows = inp.rows + malformed.height
-    _assert_account(table, input_rows, accepted, quarantine)
+    n_accepted, n_quarantined = _assert_account(table, input_rows, accepted, quarantine)
     completeness = _completeness(table, accepted, present)
 
     paths = {}
@@ -320,36 +326,54 @@ def _judge_table(
         uri = f"{output.rstrip('/')}/{kind}/{table}/run_id={run_id}"
         out.write.mode("overwrite").parquet(uri)
         paths[f"{kind}/{table}"] = uri
-    accepted_pl = read_run(
-        spark,
-        paths[f"accepted/{table}"],
-        {ROW: pl.Int64, SOURCE_LINE: pl.Int64, **schema.columns, FLAGS: pl.List(pl.Utf8)},
-    ).sort(ROW)
-    quarantine_pl = read_run(spark, paths[f"quarantine/{table}"], QUARANTINE_SCHEMA).sort("row_no")
-    audit_pl = (
-        read_run(spark, paths[f"audit/{table}"], {**AUDIT_SCHEMA, "_step": pl.Int64})
-        .sort(ROW, "_step")
-        .select(list(AUDIT_SCHEMA))
-    )
+    schemas = {
+        "accepted": (
+            {ROW: pl.Int64, SOURCE_LINE: pl.Int64, **schema.columns, FLAGS: pl.List(pl.Utf8)},
+            (ROW,),
+        ),
+        "quarantine": (QUARANTINE_SCHEMA, ("row_no",)),
+        "audit": ({**AUDIT_SCHEMA, "_step": pl.Int64}, (ROW, "_step")),
+    }
+    parts = {kind: run_parts(paths[f"{kind}/{table}"]) for kind in schemas}
+    rows: dict[str, pl.DataFrame | pl.LazyFrame] = {}
+    kept: dict[str, list[str]] = {}
+    for kind, (kind_schema, order) in schemas.items():
+        files = parts[kind]
+        if files is None:  # a remote output comes back through Spark (docs/SCALE.md "Limits")
+            rows[kind] = read_run(spark, paths[f"{kind}/{table}"], kind_schema).sort(list(order))
+        else:  # a local output stays on disk: scanned lazily, published by DuckDB from the files
+            rows[kind] = scan_run(files, kind_schema, order)
+            kept[kind] = files
+    rows["audit"] = rows["audit"].select(list(AUDIT_SCHEMA))
+    counts = {"accepted": n_accepted, "quarantine": n_quarantined}
+    if "audit" in kept:
+        counts["audit"] = (
+            int(pl.scan_parquet(kept["audit"]).select(pl.len()).collect().item()) if kept["audit"] else 0
+        )
     for f in (frame, decided, audit_sp):
         f.unpersist()
     outcome = TableOutcome(
         table=table,
         input_rows=input_rows,
-        accepted=accepted_pl,
-        quarantine=quarantine_pl,
-        audit=audit_pl,
+        accepted=rows["accepted"],
+        quarantine=rows["quarantine"],
+        audit=rows["audit"],
         failed=failed,
         present=present,
         notes=notes,
         completeness=completeness,
         already_stored=already_stored,
+        parts=kept,
+        counts=counts,
     )
     return outcome, paths
 
 
-def _assert_account(table: str, input_rows: int, accepted: DataFrame, quarantine: DataFrame) -> None:
-    """accepted + quarantined == input, every id once, ids exactly 0..input-1: one Spark job."""
+def _assert_account(
+    table: str, input_rows: int, accepted: DataFrame, quarantine: DataFrame
+) -> tuple[int, int]:
+    """accepted + quarantined == input, every id once, ids exactly 0..input-1: one Spark job.
+    Returns (accepted, quarantined)."""
     from pyspark.sql import functions as F
 
     ids = accepted.select(F.col(ROW).alias("id"), F.lit(1).alias("a")).unionByName(
@@ -370,6 +394,7 @@ def _assert_account(table: str, input_rows: int, accepted: DataFrame, quarantine
         )
     if input_rows and (got["lo"] != 0 or got["hi"] != input_rows - 1):
         raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
+    return acc, n - acc
 
 
 def _completeness(table: str, accepted: DataFrame, present: set[str]) -> dict[str, float]:
@@ -455,6 +480,8 @@ def judge_inputs(
         if name not in inputs:
             continue
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
+        if accepted_products is not None:  # the three columns the context needs, not the whole table
+            accepted_products = eager(accepted_products.lazy().select("product_id", "created_at", "price"))
         catalog = catalog_of(store, accepted_products) if name != "products" else None
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
         outcomes[name], written = _gate_table(

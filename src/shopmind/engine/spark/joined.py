@@ -44,18 +44,38 @@ def grouped_windows(sql: str) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def with_derived(frame: Any, name: str, sql: str) -> Any:
+#: at most this many groups (items) are broadcast to every task; above, Spark picks the join
+#: (a catalog of millions of items would be a hash table of hundreds of MB in each executor)
+BROADCAST_GROUPS = 1_000_000
+
+
+def with_derived(
+    frame: Any, name: str, sql: str, partitioned: set[str] | None = None, groups: int | None = None
+) -> Any:
     """``frame`` with column ``name`` = ``sql`` (Spark dialect), each whole-group aggregate over
-    ``KEYS`` in it taken from a grouped aggregate joined back instead of a window."""
+    ``KEYS`` in it taken from a grouped aggregate joined back instead of a window.
+
+    The rows are hashed by the key once (``partitioned`` remembers it across calls): the later
+    windows whose keys contain the item reuse that partitioning, as they reused the item
+    windows' shuffle before; the aggregate then needs no shuffle of its own, and it is
+    broadcast (one row per item) so the join neither shuffles nor sorts the rows — when the
+    catalog says there are at most ``BROADCAST_GROUPS`` items (``groups``; None = unknown, left
+    to Spark). Measured at 10 M events (docs/BENCHMARKS.md): 3.5 % / 10.7 % faster on local[2] /
+    local[1] than the joins without it."""
     from pyspark.sql import functions as F
 
     for i, (text, agg, arg, key) in enumerate(grouped_windows(sql)):
+        if partitioned is not None and key not in partitioned:
+            frame = frame.repartition(key)
+            partitioned.add(key)
         col = f"__g_{name}_{i}"
         right = (
             frame.groupBy(key).agg(F.expr(f"{agg}({arg})").alias(col)).withColumnRenamed(key, f"__k_{col}")
         )
         # every row finds its group (the aggregate is over these rows): a left join adds one
         # column and drops no row
+        if groups is not None and groups <= BROADCAST_GROUPS:
+            right = F.broadcast(right)
         frame = frame.join(right, frame[key].eqNullSafe(right[f"__k_{col}"]), "left").drop(f"__k_{col}")
         sql = sql.replace(text, col, 1)
     frame = frame.withColumn(name, F.expr(sql))
