@@ -430,8 +430,15 @@ def recall_of_run(output: Path, truth: pl.DataFrame) -> dict[str, dict[str, Any]
     from the run's Parquet, so a batch larger than memory is checked without collecting it."""
     from shopmind.data.model import FLAGS, ROW
 
+    empty = {
+        "quarantine": {"row_no": pl.Int64, "codes": pl.List(pl.Utf8)},
+        "accepted": {ROW: pl.Int64, FLAGS: pl.List(pl.Utf8)},
+        "audit": {ROW: pl.Int64, "code": pl.Utf8},
+    }
+
     def scan(kind: str, table: str) -> pl.LazyFrame:
-        return pl.scan_parquet(str(output / kind / table / "run_id=*" / "part-*.parquet"))
+        files = sorted((output / kind / table).glob("run_id=*/part-*.parquet"))
+        return pl.scan_parquet(files) if files else pl.LazyFrame(schema=empty[kind])
 
     found = []
     for table in sorted(set(truth["table"].to_list())):

@@ -83,3 +83,26 @@ def test_cli_ingest_refuses_before_reading(tmp_path: Path) -> None:
     )
     assert "Traceback" not in out.output
     assert not (ws / "store.duckdb").exists()
+
+
+def test_a_table_folder_of_parquet_parts_is_read_by_spark(tmp_path: Path) -> None:
+    """``ingest --engine spark`` hands a canonical folder to Spark's own reader when every table in
+    it is Parquet — a file, or a folder of part files named ``events`` or ``events.parquet`` (as
+    Spark and the scale bench write them); before, an ``events/`` folder sent the batch to the
+    driver's adapter, which read the products alone."""
+    import polars as pl
+
+    from shopmind.engine.spark.read import local_parquet_folder
+
+    feed = tmp_path / "feed"
+    (feed / "events").mkdir(parents=True)
+    pl.DataFrame({"product_id": ["P1"]}).write_parquet(feed / "products.parquet")
+    for i in range(2):
+        pl.DataFrame({"event_id": [f"E{i}"]}).write_parquet(feed / "events" / f"part-{i:05d}.parquet")
+    (feed / "events" / "_SUCCESS").write_text("")
+    assert local_parquet_folder(feed)
+    (feed / "events" / "notes.csv").write_text("a,b\n")  # a part that is not Parquet: the adapters read it
+    assert not local_parquet_folder(feed)
+    (feed / "events" / "notes.csv").unlink()
+    (feed / "judgments.csv").write_text("query,product_id,relevance\n")
+    assert not local_parquet_folder(feed)

@@ -48,7 +48,16 @@ def local_parquet_folder(path: Path) -> bool:
     if not path.is_dir():
         return False
     found = [f for f in path.iterdir() if f.name.split(".", 1)[0].lower() in TABLES]
-    return bool(found) and all(f.name.lower().endswith((".parquet", ".pq")) for f in found)
+    return bool(found) and all(_parquet_table(f) for f in found)
+
+
+def _parquet_table(path: Path) -> bool:
+    """A table Spark reads as Parquet: a ``.parquet``/``.pq`` file, or a folder (``events`` or
+    ``events.parquet``, as Spark writes them) of Parquet part files (``_SUCCESS``, ``.crc`` aside)."""
+    if path.is_file():
+        return path.name.lower().endswith((".parquet", ".pq"))
+    parts = [f for f in path.rglob("*") if f.is_file() and not f.name.startswith(("_", "."))]
+    return bool(parts) and all(f.name.lower().endswith((".parquet", ".pq")) for f in parts)
 
 
 def _fs_path(spark: SparkSession, uri: str) -> tuple[object, object]:
