@@ -235,8 +235,14 @@ def _attach_served(
     release's held-out click queries (``adapt.fusion``), and detach it again when the served
     engine with it does not beat the served engine without it there. Why: the attach
     decision above scores dense retrieval alone, and a dense gain did not reach the served
-    ranking at the frozen encoder's fusion settings (demo shop, 2026-12-03)."""
+    ranking at the frozen encoder's fusion settings (demo shop, 2026-12-03). "Beat" means a
+    significant paired gain (2 standard errors) over the frozen encoder *at its own best
+    alpha* of the same grid: re-tuning alpha alone lifted the frozen engine as much as the
+    adapter's best setting on the demo's held-out clicks (session 16). A detached adapter
+    leaves the engine's settings as they were (the frozen engine's best alpha is reported,
+    not applied: that would be fusion tuning, not the adapter's decision)."""
     from shopmind.search.adapt.fusion import choose_fusion
+    from shopmind.search.adapt.scoring import significant_gain
 
     heldout = adapter.info.get("heldout_qrels") or {}
     if not heldout:
@@ -253,9 +259,11 @@ def _attach_served(
         cache.flush()
         return out
 
-    served, base_per, adapted_per = choose_fusion(engine, adapter, frozen_vectors, heldout, sample)
+    served, frozen_per, adapted_per = choose_fusion(engine, adapter, frozen_vectors, heldout, sample)
+    ok, gain, se = significant_gain(frozen_per, adapted_per)
+    served["gain_over_frozen_best"] = [round(gain, 4), round(se, 4)]
     facts = {**facts, "served": served}
-    if len(adapted_per) and float(adapted_per.mean()) > float(base_per.mean()):
+    if len(adapted_per) and ok:
         return facts
     engine._encoder = base  # noqa: SLF001 - detach: the frozen encoder and its settings again
     engine._qvecs.clear()  # noqa: SLF001
@@ -264,6 +272,8 @@ def _attach_served(
     why = (
         f"did not lift the served engine on held-out queries: NDCG@10 {served['served_ndcg10_adapted']} "
         f"adapted (dense floor {served['chosen']['dense_floor']}, alpha {served['chosen']['alpha']}) "
-        f"vs {served['served_ndcg10_frozen']} frozen"
+        f"vs {served['served_ndcg10_frozen_best']} frozen (alpha {served['frozen_best_alpha']}; "
+        f"{served['served_ndcg10_frozen']} at alpha {settings[1]}), paired gain {gain:+.4f} "
+        f"not above 2 standard errors ({se:.4f})"
     )
     return {**facts, "adapter": "frozen", "reason": why, "fingerprint_detached": facts.get("fingerprint")}
