@@ -7,10 +7,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -21,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from build_script_util import kill_when_held
 from shopmind.config import GateConfig
 from shopmind.demo.generator import generate
 from shopmind.quality.gate import publish, run_gate
@@ -223,41 +220,9 @@ def test_second_stage_never_writes_into_the_first_release(ws, tmp_path):
 
 
 def test_kill_during_vector_stage_leaves_the_first_release_serving(ws, tmp_path):
-    marker = tmp_path / "in-vector-stage"
-    script = textwrap.dedent(f"""
-        import time
-        from pathlib import Path
-        from shopmind.release.build import VectorPart, build_release
-        from shopmind.release.components import default_components, default_vector_parts
-
-        def hang(ctx, base, folder):
-            (folder / "half-written.npy").write_bytes(b"x" * 1000)
-            Path({str(marker)!r}).write_text("in")
-            time.sleep(600)
-
-        parts = [VectorPart(p.name, p.component, p.needed, hang) for p in default_vector_parts()]
-        if __name__ == "__main__":
-            build_release({str(ws)!r}, default_components(), settings={SETTINGS!r}, force=True,
-                          cache_dir=Path({str(tmp_path / "cache")!r}), vector_parts=parts)
-    """)
-    path = tmp_path / "build_script.py"
-    path.write_text(script)
-    proc = subprocess.Popen([sys.executable, str(path)])
-    try:
-        deadline = time.monotonic() + 300
-        while not marker.exists():
-            assert proc.poll() is None, "the build exited before its vector stage"
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    manifest = kill_when_held(tmp_path, ws, SETTINGS, "vector_stage", tmp_path / "cache", timeout=300)
     rel = Releases(ws)
-    rid = rel.current_id()
-    assert rid is not None
-    manifest = rel.manifest(rid)
+    rid = manifest["id"]
     assert manifest["complete"] is False and manifest["parts"]["search_vectors"] == "pending"
     assert list(rel.root.glob(".staging-*"))  # the killed stage's folder is still there...
     loaded = load_release(rel.root / rid)

@@ -9,17 +9,12 @@ leaves the complete release serving; a server following the warm-up keeps what i
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from build_script_util import kill_when_held
 from shopmind.config import GateConfig
 from shopmind.demo.generator import generate
 from shopmind.quality.gate import publish, run_gate
@@ -196,41 +191,8 @@ def test_a_failed_warm_up_leaves_the_complete_release_serving(tmp_path, shop):
 
 def test_kill_during_the_warm_up_leaves_the_complete_release_serving(tmp_path, shop):
     ws = _workspace(tmp_path / "ws", shop)
-    marker = tmp_path / "in-warm-up"
-    script = textwrap.dedent(f"""
-        import time
-        from pathlib import Path
-        from shopmind.release.build import FollowUp, VectorPart, build_release
-        from shopmind.release.components import default_components, default_vector_parts
-
-        def hang(ctx, base, folder, facts):
-            (folder / "half-written.npy").write_bytes(b"x" * 1000)
-            Path({str(marker)!r}).write_text("in")
-            time.sleep(600)
-
-        parts = [VectorPart(p.name, p.component, p.needed, p.build,
-                            FollowUp(p.follow_up.name, p.follow_up.needed, hang) if p.follow_up else None)
-                 for p in default_vector_parts()]
-        if __name__ == "__main__":
-            build_release({str(ws)!r}, default_components(), settings={SETTINGS!r}, force=True,
-                          cache_dir=Path({str(tmp_path / "cache")!r}), vector_parts=parts)
-    """)
-    path = tmp_path / "build_script.py"
-    path.write_text(script)
-    proc = subprocess.Popen([sys.executable, str(path)])
-    try:
-        deadline = time.monotonic() + 600
-        while not marker.exists():
-            assert proc.poll() is None, "the build exited before its warm-up"
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    manifest = kill_when_held(tmp_path, ws, SETTINGS, "warm_up", tmp_path / "cache")
     rel = Releases(ws)
-    manifest = rel.manifest(rel.current_id() or "")
     assert manifest["complete"] is True and manifest["warm_up"] == {"search_queries": "pending"}
     loaded = load_release(rel.root / manifest["id"])
     assert loaded.engine.vectors is not None and loaded.engine.search("dress", size=5, facets=()).total > 0
