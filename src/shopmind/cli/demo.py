@@ -19,12 +19,13 @@ What runs where (2 cores; the order is the point):
 
 from __future__ import annotations
 
+import functools
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,9 +126,17 @@ def demo(
         build = builder.go()
         _wait_first_release(workspace, build, earlier, server)
         # the demo shop has judgments and a time span of events: a small evaluation after the
-        # complete release fills the evaluation dashboard (issue 18 item 13), never before it
+        # build (the complete release and its warm-up) fills the evaluation dashboard (issue 18
+        # item 13), never before it
         after = (lambda: _evaluate_demo(workspace, source)) if dataset == "demo" and server else None
-        _follow_build(workspace, build, None if server is None else server.stopped, after)
+        _follow_build(
+            workspace,
+            build,
+            None if server is None else server.stopped,
+            after,
+            earlier=earlier,
+            served=None if server is None else server.served,
+        )
         if server is not None:
             server.wait()
     except BaseException:
@@ -319,29 +328,101 @@ def _follow_build(
     builder: Any,
     server_stopped: threading.Event | None,
     after: Callable[[], None] | None = None,
+    earlier: str | None = None,
+    served: Callable[[], Mapping[str, Any] | None] | None = None,
 ) -> None:
-    """Draw the rest of the build; say when the complete release is current, then run ``after``.
-    ``server_stopped``: serving ended (the build is then left to the caller to stop); None: no
-    server (``--no-serve``), and a failed build is this command's error."""
-    from shopmind.release.progress import read_progress
+    """Draw the rest of the build; say "complete" the moment the complete release is served —
+    what ``/readyz`` says, not when the build process ends: a build goes on after it with the
+    past-query warm-up (``release/search_warmup.py``), which is said to run in the background
+    and, when it lands, done — then run ``after`` once the build has ended.
+
+    ``served()``: the manifest of the release being served (the demo's server), default the one
+    ``CURRENT`` names (``--no-serve``); ``earlier``: the release current before this build (a
+    re-run's, itself complete: not this build's). ``server_stopped``: serving ended (the build is
+    then left to the caller to stop); None: no server, and a failed build is this command's error.
+
+    Why ``after`` (the demo's evaluations) waits for the end of the build and not for "complete":
+    both would share the two cores with the warm-up, and the warm-up is what shoppers feel (a past
+    query it has not reached is answered without its dense part until then)."""
+    served = served or functools.partial(_current_manifest, workspace)
+    said: dict[str, Any] | None = None  # the complete release announced
+
+    def look() -> None:
+        nonlocal said
+        m = served() if said is None else None
+        if m is not None and _complete_of_this_build(m, earlier):
+            said = dict(m)
+            _say_complete(said)
 
     with _drawing_progress(workspace):
         while builder.poll() is None and not (server_stopped is not None and server_stopped.is_set()):
+            look()
             time.sleep(0.2)
     code = builder.poll()
     if code not in (0, None):
         if server_stopped is None:
             raise _build_failed(workspace, code)
-        console.print(
-            f"[red]the vector stage of the build failed (exit {code}); see {workspace / 'build.log'}[/]"
-        )
+        stage = "warm-up after the complete release" if said is not None else "vector stage of the build"
+        still = "; the complete release keeps serving" if said is not None else ""
+        console.print(f"[red]the {stage} failed (exit {code}){still}; see {workspace / 'build.log'}[/]")
     elif code == 0:
-        snap = read_progress(workspace) or {}
-        console.print(
-            f"[green]release {snap.get('release')}[/] complete (all parts) after {snap.get('elapsed_s', 0):.1f}s"
-        )
+        look()
+        if said is None:  # (the server has not loaded it yet, or could not: say what CURRENT holds)
+            said = _current_manifest(workspace) or {}
+            _say_complete(said)
+        _say_warm_up_end(said, _current_manifest(workspace) or {})
         if after is not None:  # its children die with the demo
             after()
+
+
+def _complete_of_this_build(manifest: Mapping[str, Any], earlier: str | None) -> bool:
+    """Whether ``manifest`` is a complete release of the running build (ids sort by time: a
+    re-run serves the earlier demo's complete release until this build publishes its own)."""
+    rid = str(manifest.get("id", ""))
+    return bool(manifest.get("complete")) and (earlier is None or rid > earlier)
+
+
+def _current_manifest(workspace: Path) -> dict[str, Any] | None:
+    """The manifest of the release ``CURRENT`` names, None before the first one."""
+    from shopmind.release.releases import ReleaseError, Releases
+
+    releases = Releases(workspace)
+    rid = releases.current_id()
+    try:
+        return None if rid is None else releases.manifest(rid)
+    except ReleaseError:
+        return None
+
+
+def _say_complete(m: Mapping[str, Any]) -> None:
+    pending = [k for k, v in (m.get("warm_up") or {}).items() if v == "pending"]
+    console.print(
+        f"[green]release {m.get('id')}[/] complete (all parts) after {float(m.get('seconds') or 0):.1f}s of building"
+    )
+    if pending:
+        console.print(
+            "  the past queries' vectors are still being encoded in the background (a latency warm-up: "
+            "search answers meanwhile; a past query not reached yet is answered without its dense part once)"
+        )
+
+
+def _say_warm_up_end(complete: Mapping[str, Any], last: Mapping[str, Any]) -> None:
+    """After the build: whether the warm-up the complete release left pending landed."""
+    if not any(v == "pending" for v in (complete.get("warm_up") or {}).values()):
+        return
+    if last.get("warm_up_of") == complete.get("id") and all(
+        v == "complete" for v in last["warm_up"].values()
+    ):
+        sv = (last.get("components", {}).get("search") or {}).get("search_vectors") or {}
+        n = sv.get("warm_up_queries")
+        what = f" ({n:,} past queries)" if isinstance(n, int) else ""
+        console.print(
+            f"[green]warm-up done[/]{what}: release {last.get('id')} after {float(last.get('seconds') or 0):.1f}s of building"
+        )
+    else:
+        console.print(
+            "the past-query warm-up did not land (see the build log); the complete release serves without it"
+        )
 
 
 #: The demo's small evaluation: `shopmind evaluate search` (the served engine and plain BM25F on

@@ -36,6 +36,7 @@ class BackgroundServer:
         self.stopped = threading.Event()
         self.error: BaseException | None = None
         self._server: Any = None
+        self._app: Any = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="demo-server", daemon=True)
 
@@ -61,7 +62,7 @@ class BackgroundServer:
                         threading.Thread(target=_import_release_loaders, daemon=True).start()
 
             configure_logging("warning")
-            app = create_app(self.workspace, self.settings)
+            app = self._app = create_app(self.workspace, self.settings)
             cfg = uvicorn.Config(
                 app,
                 host=self.host,
@@ -77,6 +78,13 @@ class BackgroundServer:
             self.error = exc
         finally:
             self.stopped.set()
+
+    def served(self) -> dict[str, Any] | None:
+        """The manifest of the release this server serves now, None before its first one: what
+        ``/readyz`` reports (``"complete"``, ``"warm_up"``), read from the app's state."""
+        shop = None if self._app is None else getattr(self._app.state, "shop", None)
+        cur = None if shop is None else shop.current
+        return None if cur is None else cur.manifest
 
     def failed(self) -> str | None:
         """Why the server is not serving (it stopped without being asked), else None."""
