@@ -363,6 +363,15 @@ def test_canonical_folder(tmp_path: Path) -> None:
     assert single.events is None and single.products is not None
 
 
+def test_canonical_table_folder_is_named_not_skipped(tmp_path: Path) -> None:
+    """A table given as a folder of part files is an error naming it, never a batch without it."""
+    _write(tmp_path / "products.csv", "product_id,title,price\nP1,Red dress,20\n")
+    (tmp_path / "events").mkdir()
+    pl.DataFrame({"event_id": ["e1"]}).write_parquet(tmp_path / "events" / "part-00000.parquet")
+    with pytest.raises(InputError, match=r"events: events is a folder of part files.*--engine spark"):
+        _load("canonical", tmp_path)
+
+
 def test_canonical_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no canonical table file"):
         _load("canonical", tmp_path)

@@ -71,6 +71,13 @@ def _table_files(path: Path) -> dict[TableName, Path]:
     found: dict[TableName, list[Path]] = {}
     for file in sorted(path.iterdir()):
         table = table_of(file)
+        if table is not None and file.is_dir() and any(f.is_file() for f in file.iterdir()):
+            # never skipped silently: a folder of part files is a table the user meant to load
+            raise InputError(
+                f"{file}: {table} is a folder of part files; the single-node reader takes one file per "
+                f"table; --engine spark reads folders of Parquet parts (when every table of the folder is "
+                f"Parquet), or concatenate the parts into one {file.name.split('.', 1)[0]}.parquet"
+            )
         if table is not None and file.is_file() and _readable(file):
             found.setdefault(table, []).append(file)
     if not found:
