@@ -106,3 +106,33 @@ def test_a_table_folder_of_parquet_parts_is_read_by_spark(tmp_path: Path) -> Non
     (feed / "events" / "notes.csv").unlink()
     (feed / "judgments.csv").write_text("query,product_id,relevance\n")
     assert not local_parquet_folder(feed)
+
+
+def test_persist_setting_is_checked_and_chooses_disk_for_large_tables() -> None:
+    """``[engine] persist``: auto keeps a table's re-read frames in memory and disk up to 10 M
+    rows and on disk only above (the 50 M run's executors died caching them on the heap)."""
+    pytest.importorskip("pyspark")
+    from pyspark import StorageLevel
+
+    from shopmind.engine.spark.partitions import AUTO_DISK_ROWS, storage_for
+
+    assert engine_from_dict({"engine": {"persist": "disk_only"}}).persist == "disk_only"
+    assert engine_from_dict({}).persist == "auto"
+    with pytest.raises(ConfigError, match=r"engine.persist must be one of auto, memory_and_disk, disk_only"):
+        engine_from_dict({"engine": {"persist": "memory"}})
+
+    class Conf:
+        def __init__(self, how: str) -> None:
+            self.how = how
+
+        def get(self, key: str, default: str = "") -> str:
+            return self.how
+
+    class Session:
+        def __init__(self, how: str) -> None:
+            self.conf = Conf(how)
+
+    assert storage_for(Session("auto"), AUTO_DISK_ROWS) == StorageLevel.MEMORY_AND_DISK
+    assert storage_for(Session("auto"), AUTO_DISK_ROWS + 1) == StorageLevel.DISK_ONLY
+    assert storage_for(Session("disk_only"), 10) == StorageLevel.DISK_ONLY
+    assert storage_for(Session("memory_and_disk"), 10**9) == StorageLevel.MEMORY_AND_DISK

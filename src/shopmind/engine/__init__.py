@@ -24,7 +24,9 @@ _KNOWN = {
     "partition_rows",
     "conf",
     "memory_budget",
+    "persist",
 }
+PERSIST = ("auto", "memory_and_disk", "disk_only")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class EngineConfig:
     partition_rows: int = 150_000
     conf: tuple[tuple[str, str], ...] = ()
     memory_budget: str = ""
+    # where the gate keeps the frames it reads several times (engine/spark/partitions.py):
+    # "auto" = memory and disk up to AUTO_DISK_ROWS rows a table, disk only above
+    persist: str = "auto"
 
 
 def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfig:
@@ -61,7 +66,7 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
     kind = table.get("kind", "polars")
     if kind not in KINDS:
         raise ConfigError(f"{where}: engine.kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    for key in ("master", "executor_memory", "driver_memory", "output", "memory_budget"):
+    for key in ("master", "executor_memory", "driver_memory", "output", "memory_budget", "persist"):
         if key in table and not isinstance(table[key], str):
             raise ConfigError(f"{where}: engine.{key} must be text, got {type(table[key]).__name__}")
     parts = table.get("shuffle_partitions", 8)
@@ -70,6 +75,9 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
     per = table.get("partition_rows", EngineConfig.partition_rows)
     if isinstance(per, bool) or not isinstance(per, int) or per < 0:
         raise ConfigError(f"{where}: engine.partition_rows must be a whole number >= 0, got {per!r}")
+    persist = table.get("persist", "auto")
+    if persist not in PERSIST:
+        raise ConfigError(f"{where}: engine.persist must be one of {', '.join(PERSIST)}, got {persist!r}")
     conf = table.get("conf", {})
     if not isinstance(conf, dict):
         raise ConfigError(f"{where}: [engine.conf] must be a table of Spark settings")
@@ -88,6 +96,7 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
         partition_rows=per,
         conf=tuple(sorted((str(k), str(v)) for k, v in conf.items())),
         memory_budget=table.get("memory_budget", ""),
+        persist=persist,
     )
 
 

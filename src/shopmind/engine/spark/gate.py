@@ -34,7 +34,7 @@ from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableNa
 from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.frames import _from_spark, read_run, run_parts, scan_run, to_spark_frame
 from shopmind.engine.spark.joined import with_derived
-from shopmind.engine.spark.partitions import sized_shuffles
+from shopmind.engine.spark.partitions import sized_shuffles, storage_for
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
@@ -191,7 +191,6 @@ def _judge_table(
     output: str,
     run_id: str,
 ) -> tuple[TableOutcome, dict[str, str]]:
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     schema = SCHEMAS[table]
@@ -201,7 +200,8 @@ def _judge_table(
     run = rowlocal.row_local(
         table, tz, timestamp_window(cfg, now), cfg.traditional_to_simplified, text_limits(cfg, table)
     )
-    frame = rowlocal.apply(raw, inp.sample, run).persist(StorageLevel.MEMORY_AND_DISK)
+    keep = storage_for(spark, inp.rows)  # memory and disk, or disk only for large tables
+    frame = rowlocal.apply(raw, inp.sample, run).persist(keep)
     notes = rowlocal.merge_notes(
         [r[0] for r in frame.where(F.col(rowlocal.NOTES).isNotNull()).select(rowlocal.NOTES).collect()]
     )
@@ -266,7 +266,7 @@ def _judge_table(
         ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE, STORED, *schema.columns, *codes,
         listed(codes).alias("_codes"), quarantine_if.alias("_quarantine"),
         listed([c for c in codes if actions[c] == "flag"]).alias(FLAGS),
-    ).persist(StorageLevel.MEMORY_AND_DISK)  # fmt: skip
+    ).persist(keep)  # fmt: skip
 
     audit_sp = text_audit
     for va in value_audits:
@@ -275,7 +275,7 @@ def _judge_table(
         audit_sp = audit_sp.unionByName(
             to_spark_frame(spark, redecoded.with_columns(pl.lit(-1).alias("_step")))
         )
-    audit_sp = audit_sp.persist(StorageLevel.MEMORY_AND_DISK)
+    audit_sp = audit_sp.persist(keep)
     sums = decided.agg(
         *[F.sum(F.col(c).cast("long")).alias(c) for c in codes],
         F.sum((~F.col("_quarantine") & (F.col(STORED) == "same")).cast("long")).alias("_already"),

@@ -1,4 +1,5 @@
-"""How many shuffle partitions a table's gate stages use: sized by the table's rows.
+"""How a table's gate stages are sized by its rows: shuffle partitions, and where the frames
+the gate reads several times are kept (``storage_for``).
 
 Why: the event windows sort whole rows (~420 bytes each in the shuffle at 10 M demo events), and
 with a fixed partition count each task's share grows with the batch: 8 partitions are ~525 MB of
@@ -45,4 +46,32 @@ def sized_shuffles(spark: Any, rows: int) -> Iterator[int]:
         spark.conf.set(_SHUFFLE, floor)
 
 
-__all__ = ["PARTITION_ROWS", "PARTITION_ROWS_KEY", "shuffle_partitions_for", "sized_shuffles"]
+#: ``[engine] persist`` (``--conf spark.shopmind.persist=...`` under spark-submit)
+PERSIST_KEY = "spark.shopmind.persist"
+#: above this many rows a table's persisted frames go to disk only under ``persist = "auto"``.
+#: Why: 10 M events passed on 2 GB executors keeping them in memory and disk (2026-12-05), but at
+#: 50 M the executors died of heap exhaustion serialising a row-local block into the memory store
+#: (a task's split of highly compressed Parquet is ~1 M rows); disk-only blocks are streamed to
+#: the executor's local disk and never held on the heap.
+AUTO_DISK_ROWS = 10_000_000
+
+
+def storage_for(spark: Any, rows: int) -> Any:
+    """The StorageLevel for a table of ``rows``: ``[engine] persist`` (auto: by the rows)."""
+    from pyspark import StorageLevel
+
+    how = spark.conf.get(PERSIST_KEY, "auto") or "auto"
+    if how == "disk_only" or (how == "auto" and rows > AUTO_DISK_ROWS):
+        return StorageLevel.DISK_ONLY
+    return StorageLevel.MEMORY_AND_DISK
+
+
+__all__ = [
+    "AUTO_DISK_ROWS",
+    "PARTITION_ROWS",
+    "PARTITION_ROWS_KEY",
+    "PERSIST_KEY",
+    "shuffle_partitions_for",
+    "sized_shuffles",
+    "storage_for",
+]

@@ -52,7 +52,8 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         "spark.executor.memory": engine.executor_memory,
         # the gate sizes each table's shuffles by its rows (engine/spark/partitions.py)
         "spark.shopmind.partitionRows": str(engine.partition_rows),
-        # the driver reads the run's accepted rows back as Arrow (docs/SCALE.md "Limits"): bound
+        "spark.shopmind.persist": engine.persist,
+        # a remote output's rows come back to the driver as Arrow (docs/SCALE.md "Limits"): bound
         # that by the driver's heap, not Spark's default 1 GB (10 M events are ~1.3 GB of results)
         "spark.driver.maxResultSize": engine.driver_memory,
         "spark.ui.enabled": "false",
