@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -31,15 +31,27 @@ CACHE_SIZE = 8192
 
 
 class CachedEmbed:
-    """``Embed`` over an encoder with a bounded text -> vector cache (oldest out first)."""
+    """``Embed`` over an encoder with a bounded text -> vector cache (oldest out first).
 
-    def __init__(self, encode: Embed, size: int = CACHE_SIZE) -> None:
+    ``companion``: a second form of each text the turn will also ask for (``shared_embed``: the
+    intent model's ``normalise``d form, which the domain margin and the policy examples read,
+    beside the text as typed, which the policy passages' cosines read). A text not cached is
+    encoded in the same call as its companion, so a turn makes one encoder call where it made
+    two (round 12: the encoder's per-call cost, weights streamed once per call, is most of a
+    short message's cost)."""
+
+    def __init__(self, encode: Embed, size: int = CACHE_SIZE, companion: Callable[[str], str] | None = None) -> None:  # fmt: skip
         self.encode = encode
         self.size = size
+        self.companion = companion
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo and self.companion is not None:
+            todo = list(
+                dict.fromkeys([*todo, *(c for c in map(self.companion, todo) if c not in self._cache)])
+            )
         if todo:
             vecs = np.asarray(self.encode(todo), dtype=np.float32)
             norms = np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -80,10 +92,13 @@ class Normalised:
 
 @functools.cache
 def shared_embed() -> CachedEmbed:
-    """The policy ordering's mUSE encoder (one per process), cached per text."""
+    """The policy ordering's mUSE encoder (one per process), cached per text, each text encoded
+    with its ``normalise``d form: the one vector cache every reader of a turn's text shares (the
+    policy passages' cosines, the policy examples, the domain margin, the intent model's vectors)."""
+    from shopmind.assistant.intent import normalise
     from shopmind.assistant.policy_dense import _default_encoder
 
-    return CachedEmbed(_default_encoder())
+    return CachedEmbed(_default_encoder(), companion=normalise)
 
 
 def labelled_pairs(

@@ -56,10 +56,17 @@ def _default_encoder() -> EncodeMany:
 
 class DenseSections:
     """``zscores(text)`` -> {section id: z-score of its best passage cosine over all sections};
-    ``best(text)`` -> the nearest section and its raw cosine (``levels.dense_sure`` reads it)."""
+    ``best(text)`` -> the nearest section and its raw cosine (``levels.dense_sure`` reads it).
 
-    def __init__(self, sections: Sequence[Section], encode: EncodeMany | None = None) -> None:
+    A question's vector comes from ``query`` (default: ``intent_dense.shared_embed``, the cache
+    the turn's other readers share, so a message is encoded in one call for all of them; with
+    an ``encode`` of its own, a cache over it)."""
+
+    def __init__(self, sections: Sequence[Section], encode: EncodeMany | None = None, query: EncodeMany | None = None) -> None:  # fmt: skip
+        from shopmind.assistant.intent_dense import CachedEmbed, shared_embed
+
         self.encode = encode or _default_encoder()
+        self.query = query or (shared_embed() if encode is None else CachedEmbed(self.encode))
         pairs = section_passages(sections)
         self.ids = sorted({sid for _, sid in pairs})
         owner = [sid for _, sid in pairs]
@@ -76,7 +83,7 @@ class DenseSections:
         todo = [t for t in dict.fromkeys(texts) if t.strip() and t not in self._cache]
         if not todo or not self.ids:
             return
-        sims = _normalised(self.encode(todo)) @ self._vecs.T  # texts x passages
+        sims = self.query(todo) @ self._vecs.T  # texts x passages (unit rows)
         for t, row in zip(todo, sims, strict=True):
             self._cache[t] = np.where(self._mask, row[:, None], -np.inf).max(axis=0)
         while len(self._cache) > CACHE_SIZE:
@@ -91,7 +98,10 @@ class DenseSections:
         return self._cache[text]
 
     def cache_clear(self) -> None:
+        """Forget the cosines and the question vectors (a benchmark's turn encodes afresh)."""
         self._cache.clear()
+        if hasattr(self.query, "cache_clear"):
+            self.query.cache_clear()
 
     def best(self, text: str) -> tuple[str, float] | None:
         """The section whose passage is nearest to ``text`` and that cosine (None: empty text)."""
