@@ -9,7 +9,7 @@ import pytest
 
 from shopmind.assistant.catalog import ShopCatalog
 from shopmind.assistant.core import Assistant
-from shopmind.assistant.intent import normalise
+from shopmind.assistant.intent import Prediction, normalise
 from shopmind.assistant.intent_dense import CachedEmbed, Normalised, shared_embed
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.policy_dense import DenseSections
@@ -101,3 +101,42 @@ def test_a_policy_turn_makes_one_encoder_call(asst) -> None:
             assert calls[0] == (1 if normalise(text) == text else 2)
     finally:
         emb.encode = inner
+
+
+# ------------------------------------------------------------------ round 12, step 3: routing
+@pytest.fixture(scope="module")
+def plain() -> Assistant:
+    """The test shop's assistant without labelled conversations (routing rules only)."""
+    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+def _reading(intent: str, conf: float) -> Prediction:
+    rest = (1.0 - conf) / 2
+    return Prediction(intent, conf, ((intent, conf), ("product_search", rest), ("greeting", rest)))
+
+
+def test_a_page_fact_question_read_as_a_greeting_is_the_pages_product_question(plain) -> None:
+    hi, lo = plain.threshold + 0.05, plain.threshold - 0.05
+    assert plain._asks_page_fact("hey how much r these", "greeting", hi)  # a greeting asks no fact
+    assert not plain._asks_page_fact("hey how much is shipping", "greeting", hi)  # not the page's
+    assert plain._asks_page_fact("what colour would you call this one", "out_of_scope", lo)
+    assert not plain._asks_page_fact(
+        "how much does this cost in bitcoin", "out_of_scope", hi
+    )  # sure: off-topic
+    assert plain._asks_page_fact("price?", "product_question", lo)
+    assert not plain._asks_page_fact("price?", "product_question", hi)  # sure: answered anyway
+
+
+def test_a_greeting_reading_of_a_price_question_on_a_page_answers_the_pages_price(plain, monkeypatch) -> None:
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("greeting", 0.9))
+    r = plain.turn("hey how much r these", "c-page", None, "SKU2001")
+    assert r.intent == "product_question" and not r.handoff
+    assert {"type": "product", "id": "SKU2001"} in r.citations and "19" in r.answer
+
+
+def test_a_category_with_a_price_read_as_a_comparison_is_a_search(plain, monkeypatch) -> None:
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("compare", 0.9))
+    r = plain.turn("any lamps under 50 dollars?", "c-lamps")
+    assert r.intent == "product_search" and not r.handoff
+    assert r.suggested == ["SKU2002"]
