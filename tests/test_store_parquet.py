@@ -122,9 +122,12 @@ def test_a_failure_mid_publish_of_parts_leaves_the_store_unchanged(
     broken = lazy.tables["events"].parts["quarantine"]
     with Store(tmp_path / "ws") as store:
         before = {n: f.height for n, f in _dump(store).items()}
+        limit = store.con.execute("SELECT current_setting('memory_limit')").fetchone()
         # the last insert reads a part file that is gone: the whole run must roll back
         Path(broken[0]).unlink()
         with pytest.raises(Exception, match=r"(?i)no files found|not exist|IO Error"):
             publish(lazy, store, GateConfig(), None, force=True)
         assert {n: f.height for n, f in _dump(store).items()} == before
         assert store.count("runs") == 0
+        # DuckDB's memory cap for the parts is put back too (settings are not transactional)
+        assert store.con.execute("SELECT current_setting('memory_limit')").fetchone() == limit

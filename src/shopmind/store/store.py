@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +81,9 @@ class ParquetRows:
     order: tuple[str, ...]
     rename: dict[str, str] = field(default_factory=dict)
 
+
+#: DuckDB's memory while it sorts and inserts a Spark run's Parquet parts (it spills past it)
+PARQUET_MEMORY = "2GB"
 
 #: what a table's rows are handed to the store as
 Incoming = pl.DataFrame | ParquetRows
@@ -251,48 +254,50 @@ class Store:
         """
         written: dict[str, int] = {}
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if publish:
-                for name, frame in accepted.items():
-                    written[name] = self._upsert(name, frame, run["run_id"])
-            con.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    run["run_id"], run["source"], run["started_at"], run["finished_at"], run["status"],
-                    run["exit_code"], run["input_rows"], run["accepted"], run["quarantined"],
-                    run["repaired_cells"], run["fingerprint"], json.dumps(run["summary"], default=str),
-                    json.dumps(run["config"], default=str), run["report_path"],
-                ],
-            )  # fmt: skip
-            if checks:
-                con.executemany(
-                    "INSERT INTO run_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        parts = any(isinstance(r, ParquetRows) for r in [*accepted.values(), *quarantine, *audit])
+        with self._parquet_memory(parts):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if publish:
+                    for name, frame in accepted.items():
+                        written[name] = self._upsert(name, frame, run["run_id"])
+                con.execute(
+                    "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        [run["run_id"], c["table"], c["code"], c["action"], c["severity"], c["failed"],
-                         c["fraction"], c["threshold"], c["crossed"], json.dumps(c.get("detail", {}), default=str)]
-                        for c in checks
+                        run["run_id"], run["source"], run["started_at"], run["finished_at"], run["status"],
+                        run["exit_code"], run["input_rows"], run["accepted"], run["quarantined"],
+                        run["repaired_cells"], run["fingerprint"], json.dumps(run["summary"], default=str),
+                        json.dumps(run["config"], default=str), run["report_path"],
                     ],
                 )  # fmt: skip
-            for part in quarantine:
-                self._insert_frame("quarantine", part, run["run_id"],
-                                   ["table_name", "row_no", "line", "codes", "detail", "payload"])  # fmt: skip
-            for part in audit:
-                self._insert_frame("audit", part, run["run_id"],
-                                   ["table_name", "row_no", "column_name", "code", "old_value", "new_value"])  # fmt: skip
-            if publish and profiles:
-                con.executemany(
-                    "INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [run["run_id"], run["source"], p["table"], p["column"], p["kind"], p["rows"],
-                         json.dumps(p["profile"])]
-                        for p in profiles
-                    ],
-                )  # fmt: skip
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+                if checks:
+                    con.executemany(
+                        "INSERT INTO run_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            [run["run_id"], c["table"], c["code"], c["action"], c["severity"], c["failed"],
+                             c["fraction"], c["threshold"], c["crossed"], json.dumps(c.get("detail", {}), default=str)]
+                            for c in checks
+                        ],
+                    )  # fmt: skip
+                for part in quarantine:
+                    self._insert_frame("quarantine", part, run["run_id"],
+                                       ["table_name", "row_no", "line", "codes", "detail", "payload"])  # fmt: skip
+                for part in audit:
+                    self._insert_frame("audit", part, run["run_id"],
+                                       ["table_name", "row_no", "column_name", "code", "old_value", "new_value"])  # fmt: skip
+                if publish and profiles:
+                    con.executemany(
+                        "INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [
+                            [run["run_id"], run["source"], p["table"], p["column"], p["kind"], p["rows"],
+                             json.dumps(p["profile"])]
+                            for p in profiles
+                        ],
+                    )  # fmt: skip
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
         return written
 
     def delete_products(self, product_ids: list[str]) -> int:
@@ -312,6 +317,23 @@ class Store:
         return removed
 
     @contextmanager
+    def _parquet_memory(self, parts: bool) -> Iterator[None]:
+        """Cap DuckDB's memory while it sorts and inserts a Spark run's Parquet parts (``parts``).
+
+        Why: its default (80 % of RAM) let the 50 M-event insert's sort hold ~13 GB in the
+        driver's process; capped, it spills to ``shopmind.duckdb.tmp`` (2026-12-05: 2.1 GB peak,
+        78 s for 48.5 M events; docs/BENCHMARKS.md). Settings are not transactional: the default
+        is put back whatever happens."""
+        if not parts:
+            yield
+            return
+        self.con.execute(f"SET memory_limit = '{PARQUET_MEMORY}'")
+        try:
+            yield
+        finally:  # the store never sets it otherwise: back to DuckDB's default
+            self.con.execute("RESET memory_limit")
+
+    @contextmanager
     def _incoming(self, rows: Incoming, columns: list[str]) -> Iterator[str]:
         """``rows`` as the relation ``_incoming`` with ``columns`` (in order, for a ParquetRows)."""
         if isinstance(rows, pl.DataFrame):
@@ -325,14 +347,15 @@ class Store:
         cols = ", ".join(f'"{back.get(c, c)}" AS "{c}"' for c in columns)
         files = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in rows.files) + "]"
         order = ", ".join(f'"{c}"' for c in rows.order)
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {cols} FROM read_parquet({files}) "
-            f"ORDER BY {order}"
-        )
         try:
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _incoming AS SELECT {cols} FROM read_parquet({files}) "
+                f"ORDER BY {order}"
+            )
             yield "_incoming"
         finally:
-            self.con.execute("DROP VIEW IF EXISTS _incoming")
+            with suppress(duckdb.Error):  # an aborted transaction drops it with its rollback
+                self.con.execute("DROP VIEW IF EXISTS _incoming")
 
     def _insert_frame(self, table: str, rows: Incoming, run_id: str, columns: list[str]) -> None:
         if isinstance(rows, pl.DataFrame) and rows.is_empty():
