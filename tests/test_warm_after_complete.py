@@ -44,6 +44,11 @@ def _workspace(root: Path, shop) -> Path:
     return root
 
 
+def ltr_queries_of(ws: Path) -> list[str]:
+    with Store(ws, read_only=True) as store:
+        return store.table("judgments")["query"].unique().to_list()
+
+
 def _answers(engine, queries: list[str]) -> dict[str, tuple[list[str], list[float], str]]:
     out = {}
     for q in queries:
@@ -92,8 +97,14 @@ def test_warm_up_follows_the_complete_release_and_changes_no_answer(tmp_path, sh
         if k not in ("warm_queries", "warm_up") and not k.startswith("warm_up_")
     }
     assert kept == {k: v for k, v in sv_complete.items() if k not in ("warm_queries", "warm_up")}
-    assert sv_warm["warm_up"] == "done" and sv_warm["warm_queries"] == sv_warm["warm_up_queries"]
+    assert (
+        sv_warm["warm_up"] == "done"
+        and sv_warm["warm_queries"] == sv_complete["warm_queries"] + sv_warm["warm_up_queries"]
+    )
+    # on the path: only the re-ranker's training queries (here the shop's judged ones)
+    judged = ltr_queries_of(ws)
     assert sv_complete["warm_up"] == "pending" and sv_complete["warm_queries"] == 0
+    assert 0 < sv_complete["ltr_query_vectors"] <= len(judged)
     assert sv_warm["warm_up_queries"] > 0
     ltr = sv_complete["ltr"]
     assert ltr["ltr"] == "attached" and ltr["source"] == "judgments", ltr  # the re-ranker's vectors are in
@@ -127,8 +138,17 @@ def test_warm_up_follows_the_complete_release_and_changes_no_answer(tmp_path, sh
     assert sv_old["warm_up"] == "done"
     # (warmed before: every past query; after: those the re-ranker's training did not encode)
     assert sv_old["warm_queries"] > sv_warm["warm_up_queries"]
-    for key in ("ltr", "heldout_ndcg10", "heldout_ndcg10_without", "train_queries", "heldout_queries"):
-        assert sv_old["ltr"].get(key) == ltr.get(key), key
+    assert ltr["heldout_ndcg10"]["with_ltr"] > 0 and ltr["train_rows"] > 0
+    for key in (
+        "ltr",
+        "heldout_ndcg10",
+        "train_rows",
+        "rounds",
+        "train_queries",
+        "heldout_queries",
+        "top_features",
+    ):
+        assert sv_old["ltr"][key] == ltr[key], key
     keys_old = json.loads((Releases(ws0).root / old["id"] / "search" / "query_vectors.json").read_text())
     keys_new = json.loads((b / "search" / "query_vectors.json").read_text())
     assert set(keys_old) == set(keys_new)

@@ -256,7 +256,15 @@ def _vector_facts(
         ctx.progress.start(stage, None)
         warmed = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk)  # fmt: skip
         ctx.progress.finish(stage)
-    else:  # what the vector cache holds costs nothing (a rebuild's); encoding waits for the follow-up
+    else:
+        # the re-ranker's training queries through ``bulk`` (its training would encode them in
+        # process, two OpenMP threads: slow on a busy machine), and what the vector cache holds
+        # (a rebuild's: costs nothing); the rest waits for the follow-up after the complete release
+        stage = "search: encoding the re-ranker's queries"
+        needed = engine.match_texts(ltr_queries(ctx, cfg))
+        ctx.progress.start(stage, len(needed))
+        ltr_vectors = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk, texts=needed)  # fmt: skip
+        ctx.progress.finish(stage)
         todo = engine.warm_query_texts()
         qname = f"{encoder.name}/query"
         have = [t for t in todo if engine.cache.missing(qname, encoder.dim, [t]) == 0]
@@ -273,10 +281,32 @@ def _vector_facts(
         "warm_queries": warmed,
         "warm_queries_seconds": round(time.perf_counter() - t0, 3),
         "warm_up": warm_up,
+        **({} if warm_now else {"ltr_query_vectors": ltr_vectors}),
         "encode_workers": getattr(bulk, "workers", 1),
         **graph_facts,
     }
     return facts
+
+
+def ltr_queries(ctx: BuildContext, cfg: Any) -> list[str]:
+    """The queries the learned re-ranker will train on (``ltr.fit.fit_engine_reranker``): the
+    judged ones when there are at least ``ltr_min_queries``, else the searched queries with a
+    click (a superset is harmless: only their vectors are encoded ahead); none when it is off."""
+    import polars as pl
+
+    if cfg.ltr == "off":
+        return []
+    j = ctx.judgments
+    if "query" in j.columns:
+        judged = j["query"].drop_nulls().cast(pl.Utf8).unique(maintain_order=True).to_list()
+        if len(judged) >= cfg.ltr_min_queries:
+            return judged
+    from shopmind.search.ltr.clicks import CLICK_COLUMNS, click_labels
+
+    if ctx.events.is_empty() or not set(ctx.events.columns) >= CLICK_COLUMNS:
+        return []
+    labels = click_labels(ctx.events)
+    return labels.filter(pl.col("label") > 0)["query"].cast(pl.Utf8).unique(maintain_order=True).to_list()
 
 
 def extended_graph(threshold: int | None, vecs: np.ndarray, encoder_name: str, previous: Path | None) -> Any:
