@@ -289,3 +289,9 @@ def test_a_message_with_nothing_of_a_shop_is_out_of_scope(demo) -> None:
     # the same shape with a shop concept (abroad, 日本) is answered from a shipping policy
     r = demo.assistant.turn("明天下单能寄到日本吗")
     assert not r.handoff and r.intent == "shipping" and r.citations[0]["type"] == "policy"
+
+
+def test_guard_reads_no_number_inside_a_name() -> None:
+    """Hypothesis found it: the digit of "SKU1" in a fact backed an invented "$1" in an answer."""
+    assert unsupported("SKU1 costs $1.", ["SKU1 Lamp 0.01 USD"]) == ["n:1"]
+    assert unsupported("SKU1 costs $0.01.", ["SKU1 Lamp 0.01 USD"]) == []

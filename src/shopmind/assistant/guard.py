@@ -16,7 +16,9 @@ from collections.abc import Iterable
 
 _DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)|(\d{4})年(\d{1,2})月(\d{1,2})日")
 _ID = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{1,3}\d{4,}(?![A-Za-z0-9])")
-_NUMBER = re.compile(r"(?<![A-Za-z])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+# the look-behind covers both forms: a digit glued to letters is part of a name ("SKU1"), not a
+# number; it once applied to the grouped form only, so "SKU1" in a fact backed an invented "$1"
+_NUMBER = re.compile(r"(?<![A-Za-z])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 
 
 def number_token(value: float | str) -> str:
