@@ -206,7 +206,7 @@ def test_repaired_price_is_the_same_number_on_both_engines(spark) -> None:
 
 
 def test_account_assertion_catches_a_lost_and_a_doubled_row(spark) -> None:
-    from shopmind.engine.spark.gate import _assert_account
+    from shopmind.engine.spark.account import assert_account as _assert_account
 
     ids = spark.createDataFrame([(i,) for i in range(6)], f"{ROW} long")
     q = spark.createDataFrame([(6,), (7,)], "row_no long")

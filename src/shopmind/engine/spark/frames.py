@@ -78,4 +78,38 @@ def scan_run(files: list[str], schema: dict[str, pl.DataType], order: tuple[str,
     return scan.sort(list(order), maintain_order=True).select([pl.col(c).cast(t) for c, t in schema.items()])
 
 
-__all__ = ["read_run", "run_parts", "scan_run", "to_spark_frame"]
+def written_rows(
+    spark: SparkSession, uris: dict[str, str], accepted_schema: dict[str, pl.DataType]
+) -> tuple[dict[str, pl.DataFrame | pl.LazyFrame], dict[str, list[str]], dict[str, int]]:
+    """A table's written ``accepted`` / ``quarantine`` / ``audit`` datasets for its outcome:
+    the frames (lazy scans of a local output's part files, in row order; a remote output's rows
+    read back through Spark), the part files kept per kind, and the audit's row count (from the
+    Parquet footers) when it stays on disk."""
+    from shopmind.data.model import ROW
+    from shopmind.quality.quarantine import QUARANTINE_SCHEMA
+    from shopmind.quality.repair import AUDIT_SCHEMA
+
+    schemas = {
+        "accepted": (accepted_schema, (ROW,)),
+        "quarantine": (QUARANTINE_SCHEMA, ("row_no",)),
+        "audit": ({**AUDIT_SCHEMA, "_step": pl.Int64}, (ROW, "_step")),
+    }
+    rows: dict[str, pl.DataFrame | pl.LazyFrame] = {}
+    kept: dict[str, list[str]] = {}
+    for kind, (schema, order) in schemas.items():
+        files = run_parts(uris[kind])
+        if files is None:  # a remote output comes back through Spark (docs/SCALE.md "Limits")
+            rows[kind] = read_run(spark, uris[kind], schema).sort(list(order))
+        else:  # a local output stays on disk: scanned lazily, published by DuckDB from the files
+            rows[kind] = scan_run(files, schema, order)
+            kept[kind] = files
+    rows["audit"] = rows["audit"].select(list(AUDIT_SCHEMA))
+    counts = {}
+    if "audit" in kept:
+        counts["audit"] = (
+            int(pl.scan_parquet(kept["audit"]).select(pl.len()).collect().item()) if kept["audit"] else 0
+        )
+    return rows, kept, counts
+
+
+__all__ = ["read_run", "run_parts", "scan_run", "to_spark_frame", "written_rows"]

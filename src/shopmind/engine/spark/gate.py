@@ -32,7 +32,8 @@ import polars as pl
 from shopmind.config import GateConfig
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
-from shopmind.engine.spark.frames import _from_spark, read_run, run_parts, scan_run, to_spark_frame
+from shopmind.engine.spark.account import assert_account, completeness_of
+from shopmind.engine.spark.frames import _from_spark, to_spark_frame, written_rows
 from shopmind.engine.spark.joined import with_derived
 from shopmind.engine.spark.partitions import sized_shuffles, storage_for
 from shopmind.engine.spark.sql import to_spark
@@ -41,9 +42,7 @@ from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
 from shopmind.quality.context import catalog_of, category_minority, text_limits, timestamp_window
 from shopmind.quality.drift import profile
 from shopmind.quality.gate import (
-    COMPLETENESS_SCOPE,
     ORDER,
-    AccountError,
     GateResult,
     TableOutcome,
     batch_checks,
@@ -51,7 +50,7 @@ from shopmind.quality.gate import (
     fingerprint,
     row_checks,
 )
-from shopmind.quality.quarantine import QUARANTINE_SCHEMA, encoding_audit, malformed_rows, payload_of
+from shopmind.quality.quarantine import encoding_audit, malformed_rows, payload_of
 from shopmind.quality.repair import AUDIT_SCHEMA
 from shopmind.store.store import STORED, Store, run_id_for
 
@@ -318,38 +317,20 @@ def _judge_table(
         quarantine = quarantine.unionByName(to_spark_frame(spark, malformed))
         failed["MALFORMED_LINE"] = malformed.height
     input_rows = inp.rows + malformed.height
-    n_accepted, n_quarantined = _assert_account(table, input_rows, accepted, quarantine)
-    completeness = _completeness(table, accepted, present)
+    n_accepted, n_quarantined = assert_account(table, input_rows, accepted, quarantine)
+    completeness = completeness_of(table, accepted, present)
 
     paths = {}
     for kind, out in (("accepted", accepted), ("quarantine", quarantine), ("audit", audit_sp)):
         uri = f"{output.rstrip('/')}/{kind}/{table}/run_id={run_id}"
         out.write.mode("overwrite").parquet(uri)
         paths[f"{kind}/{table}"] = uri
-    schemas = {
-        "accepted": (
-            {ROW: pl.Int64, SOURCE_LINE: pl.Int64, **schema.columns, FLAGS: pl.List(pl.Utf8)},
-            (ROW,),
-        ),
-        "quarantine": (QUARANTINE_SCHEMA, ("row_no",)),
-        "audit": ({**AUDIT_SCHEMA, "_step": pl.Int64}, (ROW, "_step")),
-    }
-    parts = {kind: run_parts(paths[f"{kind}/{table}"]) for kind in schemas}
-    rows: dict[str, pl.DataFrame | pl.LazyFrame] = {}
-    kept: dict[str, list[str]] = {}
-    for kind, (kind_schema, order) in schemas.items():
-        files = parts[kind]
-        if files is None:  # a remote output comes back through Spark (docs/SCALE.md "Limits")
-            rows[kind] = read_run(spark, paths[f"{kind}/{table}"], kind_schema).sort(list(order))
-        else:  # a local output stays on disk: scanned lazily, published by DuckDB from the files
-            rows[kind] = scan_run(files, kind_schema, order)
-            kept[kind] = files
-    rows["audit"] = rows["audit"].select(list(AUDIT_SCHEMA))
-    counts = {"accepted": n_accepted, "quarantine": n_quarantined}
-    if "audit" in kept:
-        counts["audit"] = (
-            int(pl.scan_parquet(kept["audit"]).select(pl.len()).collect().item()) if kept["audit"] else 0
-        )
+    rows, kept, counts = written_rows(
+        spark,
+        {kind: paths[f"{kind}/{table}"] for kind in ("accepted", "quarantine", "audit")},
+        {ROW: pl.Int64, SOURCE_LINE: pl.Int64, **schema.columns, FLAGS: pl.List(pl.Utf8)},
+    )
+    counts.update(accepted=n_accepted, quarantine=n_quarantined)
     for f in (frame, decided, audit_sp):
         f.unpersist()
     outcome = TableOutcome(
@@ -367,53 +348,6 @@ def _judge_table(
         counts=counts,
     )
     return outcome, paths
-
-
-def _assert_account(
-    table: str, input_rows: int, accepted: DataFrame, quarantine: DataFrame
-) -> tuple[int, int]:
-    """accepted + quarantined == input, every id once, ids exactly 0..input-1: one Spark job.
-    Returns (accepted, quarantined)."""
-    from pyspark.sql import functions as F
-
-    ids = accepted.select(F.col(ROW).alias("id"), F.lit(1).alias("a")).unionByName(
-        quarantine.select(F.col("row_no").alias("id"), F.lit(0).alias("a"))
-    )
-    got = ids.agg(
-        F.count("*").alias("n"),
-        F.sum("a").alias("acc"),
-        F.countDistinct("id").alias("distinct"),
-        F.min("id").alias("lo"),
-        F.max("id").alias("hi"),
-    ).first()
-    n, acc, distinct = int(got["n"]), int(got["acc"] or 0), int(got["distinct"])
-    if n != input_rows or distinct != input_rows:
-        raise AccountError(
-            f"{table}: account does not balance: input {input_rows}, accepted {acc}, "
-            f"quarantined {n - acc}, distinct ids {distinct}"
-        )
-    if input_rows and (got["lo"] != 0 or got["hi"] != input_rows - 1):
-        raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
-    return acc, n - acc
-
-
-def _completeness(table: str, accepted: DataFrame, present: set[str]) -> dict[str, float]:
-    """The gate's completeness (share of non-empty values in scope, ``COMPLETENESS_SCOPE``) in one job."""
-    from pyspark.sql import functions as F
-
-    cols = [c for c in SCHEMAS[table].columns if c in present]  # type: ignore[index]
-    aggs = []
-    for col in cols:
-        scope = COMPLETENESS_SCOPE.get((table, col))
-        inside = F.coalesce(F.expr(scope), F.lit(False)) if scope else F.lit(True)
-        aggs += [
-            F.sum(inside.cast("long")).alias(f"n:{col}"),
-            F.sum((inside & F.col(col).isNotNull()).cast("long")).alias(f"v:{col}"),
-        ]
-    if not aggs:
-        return {}
-    got = accepted.agg(*aggs).first()
-    return {col: round(float(got[f"v:{col}"]) / float(got[f"n:{col}"]), 4) for col in cols if got[f"n:{col}"]}
 
 
 def driver_inputs(spark: SparkSession, batch: Batch) -> dict[TableName, TableInput]:
