@@ -39,7 +39,7 @@ from shopmind.assistant.domain import DomainMargin
 from shopmind.assistant.domain import for_shop as domain_for_shop
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
-from shopmind.assistant.intent_dense import Normalised, shared_embed
+from shopmind.assistant.intent_dense import CachedEmbed, Normalised, shared_embed
 from shopmind.assistant.knowledge import Section, validate_orders
 from shopmind.assistant.levels import (
     dense_sure,
@@ -120,6 +120,8 @@ class Assistant:
         self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
         self.policy_concepts = policy_concepts(sections)
         self.domain: DomainMargin | None = None
+        #: round-13 candidates measured leave-one-set-out (``bench/assistant_loso13.py``), by name
+        self.options: dict[str, bool] = {}
         if labelled or labelled_sections or train_intent:
             self.fit_labelled(labelled, labelled_sections, train_intent and model is None and intent_embed is None, dense_intent)  # fmt: skip
         self._conversations: OrderedDict[str, _State] = OrderedDict()
@@ -162,6 +164,10 @@ class Assistant:
         text = read_as_indexed(message, getattr(self.engine, "t2s", False))
         lang = "zh" if _CJK.search(text) else "en"
         state = self._state(conversation_id)
+        if isinstance(self.model.embed, CachedEmbed) and self.model.embed.companion is not None:
+            # the intent model reads the normalised text's vector, the policy passages the typed
+            # text's: asking for the typed one first encodes both in one call (its companion)
+            self.model.embed([text])
         pred = self.model.predict(text)
         slots = self.catalog.slots(text, page_product, self.orders)
         # what the policy parts read: the message, or with the policy question before it
