@@ -179,13 +179,16 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h10 = [q for q in data.questions if q["set"] == "heldout10"]
     h11 = [q for q in data.questions if q["set"] == "heldout11"]
     h12 = [q for q in data.questions if q["set"] == "heldout12"]
-    n_last = len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12)
+    h13 = [q for q in data.questions if q["set"] == "heldout13"]
+    n_last = (
+        len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
+    )
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
         ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10) + ["heldout11"] * len(h11)
     )
-    want += ["heldout12"] * len(h12)
+    want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -384,5 +387,44 @@ def test_heldout12_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
     assert len(odd_ids) == 2 and all(q["slots"]["order_id"].lower() in q["text"] for q in odd_ids)
     # gift / recommendation searches with a budget, three refined by a colour in the next turn
     searches = [q for q in h12 if q["intent"] == "product_search"]
+    assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+
+
+def test_heldout13_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    from shopmind.demo import assistant_heldout12 as H12
+    from shopmind.demo import assistant_heldout13 as H13
+
+    h13 = _check_new_set(data, "heldout13", H12, H13)
+    assert len(h13) >= 100
+    # roughly a third each of English, Chinese and mixed text
+    langs = Counter(q["lang"] for q in h13)
+    assert min(langs.values()) >= len(h13) // 4, langs
+    oos = [q for q in h13 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    # new kinds: no out-of-scope question of any earlier set (or the main set), by template
+    earlier = {t for k in range(2, 13) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
+    from shopmind.demo import assistant_phrases as Q
+
+    earlier |= {t for _, t in Q.OOS_Q} | {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
+    assert not {t for _, t in H13.OOS_Q} & earlier
+    # order follow-ups that name the order only as "it" / "它" / "它呢" keep the order of the turn before
+    kept = [q for q in h13 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    assert any("它" in str(q["text"]) for q in kept) and any(" it" in str(q["text"]) for q in kept)
+    # policy questions told with numbers (amounts, days) keep empty slots
+    numbered = [q for q in h13 if "section" in q["expect"] and any(c.isdigit() for c in str(q["text"]))]
+    assert len(numbered) >= 6 and all(q["slots"]["price_max"] is None for q in numbered)
+    # ids written as shoppers write them (lower case, "O-0001234", bare digits) are still the order's id
+    odd = [q for q in h13 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    forms = []
+    for q in odd:
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        written = [k for k, v in (("lower", oid.lower()), ("dash", f"{oid[0]}-{oid[1:]}")) if v in text]
+        forms += written or (["digits"] if oid[1:] in text else [])
+    assert sorted(forms) == ["dash", "digits", "lower"]
+    # gift / recommendation searches with a budget, three refined by a colour in the next turn
+    searches = [q for q in h13 if q["intent"] == "product_search"]
     assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
     assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3

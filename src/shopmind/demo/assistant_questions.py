@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-12.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-13.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -36,7 +36,10 @@ courier rates, health, sums — gift searches with a budget; its own random stre
 eleventh round), plus "heldout12" (``demo.assistant_heldout12``: a third each of English, Chinese and
 mixed text, 20 out-of-scope questions of new kinds — deposits, wages, exams, lottery, pensions, public
 holidays, AI tools — numbers that are not order ids; its own random stream; committed before the
-twelfth round).
+twelfth round), plus "heldout13" (``demo.assistant_heldout13``: a third each of English, Chinese and
+mixed text, 20 out-of-scope questions of new kinds — voting, recycling, blood donation, chess, a
+wedding budget, baby food — order ids with a dash or as bare digits; its own random stream;
+committed before the thirteenth round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -62,6 +65,7 @@ from shopmind.demo import assistant_heldout9 as H9
 from shopmind.demo import assistant_heldout10 as H10
 from shopmind.demo import assistant_heldout11 as H11
 from shopmind.demo import assistant_heldout12 as H12
+from shopmind.demo import assistant_heldout13 as H13
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -206,12 +210,16 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 12])), shop, orders, prods, H12)
     for q in qs[n:]:
         q["set"] = "heldout12"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 13])), shop, orders, prods, H13)
+    for q in qs[n:]:
+        q["set"] = "heldout13"
     return qs
 
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 9 (``sets=demo.assistant_heldout5`` / ... / ``9``: the same kinds of questions, each
+    held-out set 5 to 13 (``sets=demo.assistant_heldout5`` / ... / ``13``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
@@ -270,10 +278,14 @@ def _search_followups(add: Callable[..., None], rng: np.random.Generator, prods:
 
 
 def _order_questions(add: Callable[..., None], orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
-    """Each template with a different order (``pick``), asked by that order's customer."""
+    """Each template with a different order (``pick``), asked by that order's customer; the id as
+    printed (``{o}``), in lower case (``{ol}``), with a dash after its letter (``{od}``) or as its
+    digits alone (``{on}``), the ways shoppers write it."""
     for (lang, tpl), i in zip(templates, pick, strict=False):
         o = orders.row(int(i), named=True)
-        add(lang, tpl.format(o=o["order_id"], ol=o["order_id"].lower()), "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
+        oid = o["order_id"]
+        text = tpl.format(o=oid, ol=oid.lower(), od=f"{oid[:1]}-{oid[1:]}", on=oid[1:])
+        add(lang, text, "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
 
 
 def _policy_questions(add: Callable[..., None], by_section: dict[str, list[tuple[str, str]]]) -> None:
