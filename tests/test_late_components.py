@@ -108,3 +108,44 @@ def test_the_default_late_components_say_they_are_building():
     msg = why_none({"parts": {"forecast": "pending"}, "components": {}})
     assert "still building" in msg
     assert "without forecasts" in why_none({"parts": {}, "components": {}})
+
+
+def _where(_ctx: BuildContext, folder: Path) -> dict:
+    """A late component that records the process it ran in."""
+    import os
+
+    (folder / "pid.txt").write_text(str(os.getpid()), encoding="utf-8")
+    return {"pid": os.getpid()}
+
+
+def _broken(_ctx: BuildContext, _folder: Path) -> dict:
+    raise ValueError("the forecast failed")
+
+
+def test_late_components_run_in_the_child_beside_the_vector_stage(ws):
+    # the vector stage encodes here; the late components fill the other core (issue 17)
+    import os
+
+    m = build_release(
+        ws, [*COMPONENTS, ("where", _where)], force=True, vector_parts=[_vectors(True)], late={"notes", "where"},
+    )  # fmt: skip
+    assert m["complete"] is True and m["parts"]["where"] == "complete"
+    child = m["components"]["where"]["pid"]
+    assert child != os.getpid()
+    assert int((ws / "releases" / m["id"] / "where" / "pid.txt").read_text(encoding="utf-8")) == child
+    # both late components ran, on the same data as the build
+    assert m["components"]["notes"]["events"] == m["rows"]["events"]
+
+
+def test_a_failed_late_component_in_the_child_leaves_the_first_release_serving(ws):
+    published: list[dict] = []
+    with pytest.raises(ValueError, match="forecast failed"):
+        build_release(
+            ws, [*COMPONENTS, ("broken", _broken)], force=True, vector_parts=[_vectors(True)],
+            late={"notes", "broken"}, on_publish=published.append,
+        )  # fmt: skip
+    assert len(published) == 1
+    assert Releases(ws).current_id() == published[0]["id"]
+    first = ws / "releases" / published[0]["id"]
+    assert not (first / "broken").exists() and not (first / "notes").exists()
+    assert not [p for p in (ws / "releases").iterdir() if p.name.startswith(".staging")]

@@ -18,7 +18,9 @@ vector stage leaves the first release serving; the next build removes its stagin
 
 **Late components.** Components named in ``late`` (profiles, forecasts: nothing a first
 search needs) are left out of the first release, marked ``"pending"`` like the vectors, and
-built in the second stage; a build with no vector stage builds them in its only release.
+built in the second stage — in the child process, after its own vector part, so they overlap
+with this process's encoding and re-ranker; a build with no vector stage builds them in its
+only release.
 
 **Both cores.** Components named in ``parallel`` run in a child process (one BLAS/OpenMP
 thread) while the others run here; their artefacts land in the same staging folder.
@@ -41,7 +43,7 @@ import polars as pl
 
 from shopmind import __version__
 from shopmind.privacy import erasure_pending, finish_erasure
-from shopmind.release.children import Running, run_components
+from shopmind.release.children import Running, run_components, with_late
 from shopmind.release.drain import LIVE_SOURCE, drain_live_log
 from shopmind.release.progress import BuildProgress, progress_path
 from shopmind.release.releases import STAGING_PREFIX, ReleaseError, Releases, new_release_id
@@ -312,7 +314,9 @@ def _build_locked(
             for p in vector_parts
             if p.name in deferred
         ]
-        done, _ = run_components(ctx, [*todo, *waiting], staging, parallel)
+        # one child: its vector part first, then the late components (they need no vectors)
+        in_child = with_late(parallel, [n for n, _ in waiting])
+        done, _ = run_components(ctx, [*todo, *waiting], staging, in_child, children=1)
         for p in vector_parts:
             if p.name in deferred:
                 facts[p.component][p.name] = done[p.component]

@@ -11,10 +11,11 @@ on the recommendation models fitted beside it.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,9 +70,13 @@ def run_components(
     staging: Path,
     parallel: Parallel,
     hold: Path | None = None,
+    children: int = 0,
 ) -> tuple[dict[str, Any], Running | None]:
     """Run every component into ``staging/<name>``; those in ``parallel`` in a child process
     started first, so they overlap with the ones run here. Facts in component order.
+
+    ``children``: at most this many child processes (0: one per component run there); with
+    fewer, the child runs its components one after the other, in component order.
 
     ``hold``: a folder for the child's components to write into instead. If the child is still
     busy when the components run here are done, its components are returned as ``Running``
@@ -81,7 +86,7 @@ def run_components(
     futures: dict[str, cf.Future[dict[str, Any]]] = {}
     in_child = parallel if callable(parallel) else (lambda name, _ctx: name in parallel)
     remote = [(n, b) for n, b in components if in_child(n, ctx)]
-    pool = _child_pool(len(remote)) if remote else None
+    pool = _child_pool(min(len(remote), children or len(remote))) if remote else None
     target = staging if hold is None or not remote else hold
     if remote:
         target.mkdir(parents=True, exist_ok=True)
@@ -116,6 +121,27 @@ def run_components(
         if pool is not None and running is None:
             pool.shutdown(wait=True, cancel_futures=True)
     return {name: facts[name] for name, _ in components}, None
+
+
+def with_late(parallel: Parallel, late: Collection[str]) -> Callable[[str, BuildContext], bool]:
+    """``parallel`` plus the ``late`` components (profiles, forecasts, prices).
+
+    Why: in the vector stage this process waits on its encoding pool and then trains the
+    re-ranker on one core, while the late components ran here after all of that — ~4 s of
+    forecasting on the demo shop's path to its complete release, the child process idle
+    (issue 17). In the child, after its own vector part, they fill the core the re-ranker
+    leaves free."""
+    names = frozenset(late)
+    if callable(parallel):
+        test = parallel
+        return functools.partial(_late_or, names, test)
+    return functools.partial(_late_or, names | frozenset(parallel), None)
+
+
+def _late_or(
+    names: frozenset[str], test: Callable[[str, BuildContext], bool] | None, name: str, ctx: BuildContext
+) -> bool:
+    return name in names or (test is not None and test(name, ctx))
 
 
 def _timed(
