@@ -12,7 +12,15 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from shopmind.assistant.slots import COLOUR_KEYS, Slots, find_ids, order_ids, refers_to_page, understood_slots
+from shopmind.assistant.slots import (
+    COLOUR_KEYS,
+    Slots,
+    find_ids,
+    order_ids,
+    read_ceilings,
+    refers_to_page,
+    understood_slots,
+)
 from shopmind.search.engine import SearchEngine
 
 #: catalog columns an answer may state (the rest of a product row is not kept)
@@ -23,8 +31,10 @@ class ShopCatalog:
     """Products by id with the lookups a turn needs: ``slots`` (ids, titles, "this one", prices
     and attributes through the engine's query understanding) and ``colour``."""
 
-    def __init__(self, engine: SearchEngine, products: pl.DataFrame) -> None:
+    def __init__(self, engine: SearchEngine, products: pl.DataFrame, options: Mapping[str, bool] | None = None) -> None:  # fmt: skip
         self.engine = engine
+        #: the assistant's named switches (``Assistant.options``; "price_ceiling": ``read_ceilings``)
+        self.options: Mapping[str, bool] = options if options is not None else {}
         cols = [c for c in COLUMNS if c in products.columns]
         self.products: dict[str, dict] = {r["product_id"]: r for r in products.select(cols).iter_rows(named=True)}  # fmt: skip
         titles = products.group_by(pl.col("title").str.to_lowercase().alias("t")).agg(pl.col("product_id"))
@@ -89,5 +99,8 @@ class ShopCatalog:
             ids, s.from_page = [page_product], True  # type: ignore[list-item]
         s.product_ids = list(dict.fromkeys(ids))
         if self.engine.parser is not None:
-            understood_slots(self.engine.parser.parse(rest), self.colour_of, s)
+            u = self.engine.parser.parse(rest)
+            understood_slots(u, self.colour_of, s)
+            if self.options.get("price_ceiling"):
+                read_ceilings(u, s)
         return s

@@ -18,7 +18,7 @@ from shopmind.assistant.knowledge import Section
 from shopmind.assistant.policy import INTENT_TOPICS
 from shopmind.assistant.reading import fields_asked
 from shopmind.assistant.reply import _State
-from shopmind.assistant.slots import Slots, fits, understood_slots
+from shopmind.assistant.slots import Slots, fits, read_ceilings, understood_slots
 
 if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
@@ -100,7 +100,10 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
         query = f"{state.search_text} {text}"
         prev = Slots()
         if asst.engine.parser is not None:
-            understood_slots(asst.engine.parser.parse(state.search_text), colour_of, prev)
+            u = asst.engine.parser.parse(state.search_text)
+            understood_slots(u, colour_of, prev)
+            if asst.options.get("price_ceiling"):
+                read_ceilings(u, prev)
         slots.category = slots.category or prev.category
         if slots.price_min is None and slots.price_max is None:
             slots.price_min, slots.price_max, slots.currency = (prev.price_min, prev.price_max, prev.currency)  # fmt: skip

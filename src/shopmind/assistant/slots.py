@@ -113,6 +113,35 @@ def understood_slots(u: Understood, colour_of: Mapping[str, str], slots: Slots) 
             slots.category, slots.category_source = c.value, c.source
 
 
+#: a negation ending right before a lower bound ("nothing over $100", "can't spend more than
+#: $40", "不要超过320元"): the customer states a ceiling, not a floor (round 13)
+_NEGATED = re.compile(r"(?:\b(?:not|no|nothing|never)|n't|不要|不能|不想|别|不)(?:\s+[a-z]+){0,2}\s*$", re.I)
+#: a budget and the amount after it ("budget is $120", "预算就320", "budget 大概 470 元")
+_BUDGET = re.compile(r"(?:\bbudget|预算)[^0-9０-９]{0,12}?([0-9０-９]+(?:\.[0-9]+)?)(?![0-9])", re.I)
+
+
+def read_ceilings(u: Understood, slots: Slots) -> None:
+    """Price bounds the search layer reads as a floor or a range where the customer states a
+    ceiling: a negated lower bound ("nothing over $100": at most 100) and a budget (an amount a
+    shopper will not go above: "budget is $120", "预算就320", "budget about 470": at most that
+    amount, not 470 ± 20 %). Why (round 13): every labelled search with a budget or a negated
+    "over" in the dev sets wants the amount as the maximum; the search layer's patterns read
+    "over"/"超过" as a floor whatever precedes them and need the budget word right before the
+    amount."""
+    for c in u.constraints:
+        if c.kind != "price" or c.source != "pattern" or counts_time(u.query, c.span):
+            continue
+        if c.price_min is not None and c.price_max is None and _NEGATED.search(u.query[: c.span[0]]):
+            slots.price_min, slots.price_max = None, c.price_min
+    m = _BUDGET.search(unicodedata.normalize("NFKC", u.query))
+    if m is None:
+        return
+    amount = float(m.group(1))
+    around = slots.price_min is not None and slots.price_max is not None and slots.price_min < amount < slots.price_max  # fmt: skip
+    if (slots.price_min is None and slots.price_max is None) or around:
+        slots.price_min, slots.price_max = None, amount
+
+
 def fits(p: dict, s: Slots, colour: Callable[[dict], str | None]) -> bool:
     """Whether product ``p`` (``colour(p)``: its colour as the catalog's English value) meets the
     search slots: under the category, in the price range and currency, of the colour asked for.
