@@ -65,7 +65,9 @@ def attach_ltr(
     reranker = None
     facts: dict[str, Any] | None = None
     if prev is not None and share <= limit:
+        alpha0 = engine.config.alpha
         try:
+            _reuse_alpha(engine, prev["facts"])
             reranker = _load_reranker(engine, ctx, previous / prev["model"]) if prev.get("model") else None
             facts = {
                 **prev["facts"],
@@ -74,9 +76,15 @@ def attach_ltr(
             }
         except Exception as exc:  # noqa: BLE001 - a model that cannot be read is retrained
             facts = None
+            engine.config.alpha = alpha0
             ctx.log(f"previous re-ranker unusable ({exc}); training")
     if facts is None:
-        reranker, facts = fit_engine_reranker(engine, ctx.judgments, ctx.events, cfg.ltr_min_queries)
+        if _judged_enough(engine, ctx.judgments, cfg.ltr_min_queries):
+            reranker, facts = fit_engine_reranker(engine, ctx.judgments, ctx.events, cfg.ltr_min_queries)
+        else:  # no (or too few) judgments: alpha and the re-ranker chosen on held-out clicks
+            from shopmind.search.adapt.click_tuning import tune_from_clicks
+
+            reranker, facts = tune_from_clicks(engine, ctx.events, cfg.ltr_min_queries)
         why = "no earlier model for these parts" if prev is None else f"{share:.1%} of labelled queries changed (> {limit:.0%})"  # fmt: skip
         facts = {**facts, "decision": "trained", "why": why}
     ctx.progress.finish(stage)
@@ -95,6 +103,26 @@ def attach_ltr(
         reranker.save(target)
     state[key] = entry
     return facts
+
+
+def _judged_enough(engine: Any, judgments: Any, min_queries: int) -> bool:
+    """Whether the re-ranker trains on judgments (``fit_engine_reranker``'s own rule: at
+    least ``min_queries`` judged queries on known products, more than one grade); else the
+    shop-tuned click path (``search.adapt.click_tuning``), which never reads judgments."""
+    from shopmind.search.ltr.fit import judgment_grades
+
+    if judgments is None:
+        return False
+    qrels, lo, hi = judgment_grades(judgments, engine.catalog.pos.__contains__)
+    return len(qrels) >= min_queries and hi > lo
+
+
+def _reuse_alpha(engine: Any, facts: Mapping[str, Any]) -> None:
+    """A reused click-tuned re-ranker comes with the fusion weight it was chosen at (set
+    before its features are built: the ``fusion`` feature reads the engine's ``alpha``)."""
+    alpha = facts.get("alpha")
+    if isinstance(alpha, Mapping) and alpha.get("kept") is not None:
+        engine.config.alpha = float(alpha["kept"])
 
 
 def _load_reranker(engine: Any, ctx: BuildContext, model_dir: Path) -> Any:
