@@ -33,6 +33,7 @@ import polars as pl
 
 from shopmind.assistant import answer as A
 from shopmind.assistant.catalog import ShopCatalog
+from shopmind.assistant.clauses import questions
 from shopmind.assistant.compose import POLICY_INTENTS as _POLICY_INTENTS
 from shopmind.assistant.compose import compose
 from shopmind.assistant.domain import DomainMargin
@@ -75,8 +76,12 @@ MAX_CONVERSATIONS = 10_000
 #: "order_pronoun" — after a turn that named an order, a brief message pointing at "it" that names
 #: nothing else of the shop is about that order; "policy_amount" — an amount in a policy question
 #: ("my basket is $40, do I pay postage?") is not a search price; "price_ceiling" —
-#: ``slots.read_ceilings`` (a budget, a negated "over" is a maximum)
-OPTIONS: dict[str, bool] = {"order_pronoun": False, "policy_amount": False, "price_ceiling": False}
+#: ``slots.read_ceilings`` (a budget, a negated "over" is a maximum); "topic_level" — the domain
+#: margin's hand-off level per policy intent (``DomainMargin.levels``), not one for all three;
+#: "domain_any" — the margin also for a product question, comparison or search naming no thing
+OPTIONS: dict[str, bool] = {"order_pronoun": False, "policy_amount": False, "price_ceiling": False, "topic_level": False, "domain_any": False}  # fmt: skip
+#: intents answered from a thing the message names (a product, a category, a price)
+_NEEDS_A_THING = ("product_question", "compare", "product_search")
 
 
 class Assistant:
@@ -175,8 +180,14 @@ class Assistant:
         state = self._state(conversation_id)
         if isinstance(self.model.embed, CachedEmbed) and self.model.embed.companion is not None:
             # the intent model reads the normalised text's vector, the policy passages the typed
-            # text's: asking for the typed one first encodes both in one call (its companion)
-            self.model.embed([text])
+            # text's: asking for the typed one first encodes both in one call (its companion),
+            # with the texts this turn may read next — a multi-part message's asked clauses
+            # (``compose.clause_sections``) and the message with the policy question before it
+            # (``_policy_followup``) — so the turn makes one encoder call, not two
+            more = questions(text)
+            if state.policy_text and is_brief(text):
+                more.append(f"{state.policy_text} {text}")
+            self.model.embed([text, *more])
         pred = self.model.predict(text)
         slots = self.catalog.slots(text, page_product, self.orders)
         # what the policy parts read: the message, or with the policy question before it
@@ -256,8 +267,13 @@ class Assistant:
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent == "product_search" and conf >= self.threshold and not (shop_thing or follow_up) and self.scope.foreign(ask):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "novels?": not a word of this shop (``scope``)
-        if intent in _POLICY_INTENTS and (sure or conf >= self.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and self.domain is not None and self.domain.off_domain(text):  # fmt: skip
+        if intent in _POLICY_INTENTS and (sure or conf >= self.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and self.domain is not None and self.domain.off_domain(text, intent if self.options["topic_level"] else None):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # nearer what the shop hands off (``domain``)
+        elif self.options["domain_any"] and intent in _NEEDS_A_THING and not (shop_thing or follow_up or state.order_id or slots.from_page or ask is not text) and self.domain is not None and self.domain.off_domain(text):  # fmt: skip
+            # a product question, comparison or search naming no product, category, attribute or
+            # price has nothing of the shop to answer from: the same margin decides ("compare
+            # ChatGPT and Gemini", "this week's lottery numbers")
+            intent, conf = "out_of_scope", max(conf, 0.5)
         if (
             self.options["policy_amount"]
             and intent in _POLICY_INTENTS

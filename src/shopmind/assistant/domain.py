@@ -66,13 +66,20 @@ class DomainMargin:
         self._lab_dom, self._lab_off = lv[~is_off], lv[is_off]
         self._dom_groups, self._off_groups = groups[~is_off], groups[is_off]
         self.level = -np.inf
+        #: the level per policy intent (``off_domain(text, intent)``; round 13's candidate)
+        self.levels: dict[str, float] = {}
         if is_off.any() and len(self._off):
-            margins = []
+            margins: list[float] = []
+            by_intent: dict[str, list[float]] = {}
             for g in dict.fromkeys(groups.tolist()):
                 pol = [j for j, (_, i, gg) in enumerate(lab) if gg == g and i in POLICY_INTENTS]
                 if pol:
-                    margins.extend(self._margins(lv[pol], exclude=g))
+                    m = self._margins(lv[pol], exclude=g)
+                    margins.extend(m.tolist())
+                    for j, v in zip(pol, m.tolist(), strict=True):
+                        by_intent.setdefault(lab[j][1], []).append(v)
             self.level = float(min(margins)) if margins else -np.inf
+            self.levels = {i: float(min(v)) for i, v in by_intent.items()}
         # every reference, stacked once: a turn's margin is two matrix-vector products
         self._all_dom = _stack(self._dom, self._lab_dom)
         self._all_off = _stack(self._off, self._lab_off)
@@ -93,9 +100,11 @@ class DomainMargin:
         """Domain minus out-of-scope nearest-neighbour cosine for ``text`` (higher: the shop's)."""
         return float(self._margins(_vecs(self.embed, [text]))[0])
 
-    def off_domain(self, text: str) -> bool:
-        """Whether ``text`` is farther from the domain than every labelled policy question."""
-        return self.level > -np.inf and self.margin(text) < self.level
+    def off_domain(self, text: str, intent: str | None = None) -> bool:
+        """Whether ``text`` is farther from the domain than every labelled policy question (with
+        ``intent``: every labelled question of that policy intent, when the shop has any)."""
+        level = self.levels.get(intent, self.level) if intent is not None else self.level
+        return level > -np.inf and self.margin(text) < level
 
 
 def _dot(q: np.ndarray, refs: np.ndarray) -> np.ndarray:
