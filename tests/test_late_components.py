@@ -149,3 +149,35 @@ def test_a_failed_late_component_in_the_child_leaves_the_first_release_serving(w
     first = ws / "releases" / published[0]["id"]
     assert not (first / "broken").exists() and not (first / "notes").exists()
     assert not [p for p in (ws / "releases").iterdir() if p.name.startswith(".staging")]
+
+
+def test_a_queued_child_component_starts_its_stage_when_the_child_takes_it(ws):
+    # one child runs the late components one after the other: the progress a person reads must
+    # not show the second as running while it waits behind the first
+    from shopmind.release.progress import BuildProgress
+
+    class Recorder(BuildProgress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.log: list[tuple[str, str]] = []
+
+        def start(self, name: str, total: int | None = None) -> None:
+            self.log.append(("start", name))
+            super().start(name, total)
+
+        def finish(self, name: str) -> None:
+            self.log.append(("finish", name))
+            super().finish(name)
+
+    rec = Recorder()
+    build_release(
+        ws, [*COMPONENTS, ("where", _where)], force=True, vector_parts=[_vectors(True)], late={"notes", "where"},
+        progress=rec,
+    )  # fmt: skip
+    child = [e for e in rec.log if e[1].endswith("(child process)")]
+    assert child == [
+        ("start", "notes (child process)"),
+        ("finish", "notes (child process)"),
+        ("start", "where (child process)"),
+        ("finish", "where (child process)"),
+    ]

@@ -14,6 +14,7 @@ import concurrent.futures as cf
 import functools
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -86,17 +87,18 @@ def run_components(
     futures: dict[str, cf.Future[dict[str, Any]]] = {}
     in_child = parallel if callable(parallel) else (lambda name, _ctx: name in parallel)
     remote = [(n, b) for n, b in components if in_child(n, ctx)]
-    pool = _child_pool(min(len(remote), children or len(remote))) if remote else None
+    workers = min(len(remote), children or len(remote))
+    pool = _child_pool(workers) if remote else None
     target = staging if hold is None or not remote else hold
     if remote:
         target.mkdir(parents=True, exist_ok=True)
         child_ctx = replace(ctx, log=_quiet, progress=BuildProgress(), memo={})
+        stages = _ChildStages(ctx.progress, [n for n, _ in remote], workers)
         for name, builder in remote:
             (target / name).mkdir()
-            ctx.progress.start(f"{name} (child process)")
             futures[name] = pool.submit(_timed, builder, child_ctx, target / name)
             # the stage ends when the child does, not when this process gets round to asking
-            futures[name].add_done_callback(lambda _f, n=name: ctx.progress.finish(f"{n} (child process)"))
+            futures[name].add_done_callback(functools.partial(stages.done, name))
     running: Running | None = None
     try:
         for name, builder in components:
@@ -121,6 +123,25 @@ def run_components(
         if pool is not None and running is None:
             pool.shutdown(wait=True, cancel_futures=True)
     return {name: facts[name] for name, _ in components}, None
+
+
+class _ChildStages:
+    """The progress stages of the components run in child processes: a component's stage starts
+    when a child takes it (queued ones wait for one to be free, in submission order) and ends
+    when it is done, so the build's progress shows what the children are really doing."""
+
+    def __init__(self, progress: BuildProgress, names: Sequence[str], workers: int) -> None:
+        self.progress = progress
+        self.queued = list(names[workers:])
+        self.lock = threading.Lock()
+        for name in names[:workers]:
+            progress.start(f"{name} (child process)")
+
+    def done(self, name: str, _future: cf.Future[dict[str, Any]]) -> None:
+        with self.lock:
+            self.progress.finish(f"{name} (child process)")
+            if self.queued:
+                self.progress.start(f"{self.queued.pop(0)} (child process)")
 
 
 def with_late(parallel: Parallel, late: Collection[str]) -> Callable[[str, BuildContext], bool]:
