@@ -1,0 +1,239 @@
+"""Optimized interleaving (Radlinski & Craswell, "Optimized interleaving for online retrieval
+evaluation", WSDM 2013) of two rankers' top ``k``.
+
+Why: team draft and probabilistic interleaving fix *how* lists are drawn and then ask what a click
+means; optimized interleaving fixes what a click means (a credit per item from its ranks in A and
+B) and then *chooses* the distribution over lists, so that
+
+1. every shown list is one a shopper would accept from either ranker: each prefix of it is the union
+   of a prefix of A and a prefix of B (at every position the list shows A's or B's best item not yet
+   shown; :func:`prefix_lists` enumerates them, at most ``2 ** k``);
+2. a shopper whose clicks ignore the items (they depend on the position only) gives credit 0 in
+   expectation: for every position ``i``, ``sum_L p_L delta(L_i) = 0`` (with this the credit of the
+   clicks at ``i`` averages to 0 over the lists whatever the click probability at ``i`` is, so any
+   position-only click model, cascades included, earns no ranker anything);
+3. among such distributions, the most sensitive: the paper's objective, the expected
+   "insensitivity" ``sum_L p_L (sum_i w_i delta(L_i)) ** 2`` with a rank-biased click prior
+   ``w_i = 1 / i``, is minimised - lists on which a shopper clicking by position alone would
+   already favour one ranker are avoided, so the credit's spread comes from what the shopper
+   clicked rather than from which list was drawn.
+
+This is a linear program in ``p`` (``scipy.optimize.linprog``, HiGHS) with ``k + 1`` equality
+constraints, so a basic optimum uses at most ``k + 1`` lists; the support is re-solved by least
+squares so the unbiasedness holds to rounding (~1e-15), not to the solver's 1e-7 tolerance. When
+no distribution is exactly unbiased (not seen on two rankers, but not ruled out) the one with the
+smallest largest per-position bias is used and :attr:`OptimizedDistribution.max_bias` says so.
+
+Credits (``delta > 0`` favours B; ``r_X(d)`` is d's rank in X's top ``k``, ``m + 1`` if absent or
+ranked below ``m``, ``m = min(|A|, |B|)`` - ``k`` when both fill the page): ``linear``
+``r_A(d) - r_B(d)``, ``inverse`` ``1 / r_B(d) - 1 / r_A(d)``. (A binary credit,
+``sign(r_A(d) - r_B(d))``, is left out: on 81 of 300 random pairs of top-10s it had no unbiased
+distribution.) A session's credit is the sum over its clicked positions. The cut at ``m`` is ours, not the paper's:
+where one ranker returned fewer than ``k`` items only the longer one's items can fill the last
+positions, and crediting them there would credit position-only clicks to it (team draft's bias on
+such lists, BENCHMARKS round 9) and can leave no unbiased distribution at all; beyond the shorter
+list's end the shorter ranker said nothing, so those ranks are not compared.
+``bench/experiments_opt.py`` measures it beside A/B and the served probabilistic interleaving.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+CREDITS: dict[str, Callable[[int, int], float]] = {
+    "linear": lambda ra, rb: float(ra - rb),
+    "inverse": lambda ra, rb: 1.0 / rb - 1.0 / ra,
+}
+DEFAULT_CREDIT = "inverse"
+MAX_LISTS = 4096  # 2 ** 12: the enumeration's guard (k = 10 gives at most 1,024)
+
+
+@dataclass(frozen=True)
+class OptimizedDistribution:
+    """The LP's solution for one pair of rankings: the lists with positive probability, each
+    list's credit per position (``delta`` of its item, > 0 favours B), the probabilities, how many
+    prefix-constrained lists there were, and the largest per-position expected credit left
+    (``max_bias``; 0 up to rounding when the unbiased LP was feasible)."""
+
+    lists: tuple[tuple[str, ...], ...]
+    credits: tuple[tuple[float, ...], ...]
+    probs: tuple[float, ...]
+    candidates: int
+    max_bias: float
+    feasible: bool
+
+
+@dataclass(frozen=True)
+class OptInterleaved:
+    """One merged list drawn from the distribution: the items and each position's credit."""
+
+    items: tuple[str, ...]
+    credits: tuple[float, ...]
+
+
+def _top(ranking: Sequence[str], k: int) -> list[str]:
+    """The first ``k`` distinct items of ``ranking`` (a repeated item keeps its first rank)."""
+    out: list[str] = []
+    for it in ranking:
+        if it not in out:
+            out.append(it)
+            if len(out) == k:
+                break
+    return out
+
+
+def prefix_lists(a: Sequence[str], b: Sequence[str], k: int) -> list[tuple[str, ...]]:
+    """Every list of ``min(k, |A u B|)`` items whose every prefix is the union of a prefix of A's
+    top ``k`` and a prefix of B's (built by appending A's or B's best unshown item, both branches
+    when they differ). Raises ``ValueError`` for ``k < 1``."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    ta, tb = _top(a, k), _top(b, k)
+    n = min(k, len(set(ta) | set(tb)))
+    out: list[tuple[str, ...]] = []
+
+    def grow(prefix: tuple[str, ...], seen: frozenset[str]) -> None:
+        if len(prefix) == n:
+            out.append(prefix)
+            if len(out) > MAX_LISTS:
+                raise ValueError(f"more than {MAX_LISTS} prefix-constrained lists: k={k} too large")
+            return
+        nexts = []
+        for t in (ta, tb):
+            nxt = next((x for x in t if x not in seen), None)
+            if nxt is not None and nxt not in nexts:
+                nexts.append(nxt)
+        for x in nexts:
+            grow((*prefix, x), seen | {x})
+
+    grow((), frozenset())
+    return out
+
+
+def is_prefix_constrained(items: Sequence[str], a: Sequence[str], b: Sequence[str], k: int) -> bool:
+    """Whether every prefix of ``items`` is the union of a prefix of A's top ``k`` and one of B's."""
+    ta, tb = _top(a, k), _top(b, k)
+    for n in range(1, len(items) + 1):
+        pre = set(items[:n])
+        if len(pre) != n:
+            return False
+        ja = next((j for j in range(len(ta) + 1) if j == len(ta) or ta[j] not in pre), 0)
+        jb = next((j for j in range(len(tb) + 1) if j == len(tb) or tb[j] not in pre), 0)
+        if set(ta[:ja]) | set(tb[:jb]) != pre:
+            return False
+    return True
+
+
+def item_credits(
+    a: Sequence[str], b: Sequence[str], k: int, credit: str = DEFAULT_CREDIT
+) -> dict[str, float]:
+    """``delta(d)`` for every item of either top ``k`` (> 0: B ranks it higher; module docstring)."""
+    if credit not in CREDITS:
+        raise ValueError(f"unknown credit {credit!r}; one of {', '.join(CREDITS)}")
+    ta, tb = _top(a, k), _top(b, k)
+    m = min(len(ta), len(tb))  # ranks are compared down to the shorter list's end (docstring)
+    ra = {x: min(i + 1, m + 1) for i, x in enumerate(ta)}
+    rb = {x: min(i + 1, m + 1) for i, x in enumerate(tb)}
+    f = CREDITS[credit]
+    return {x: f(ra.get(x, m + 1), rb.get(x, m + 1)) for x in (*ta, *tb)}
+
+
+def optimize(
+    a: Sequence[str], b: Sequence[str], k: int, credit: str = DEFAULT_CREDIT
+) -> OptimizedDistribution:
+    """Solve the optimized-interleaving LP for rankings ``a`` and ``b`` (module docstring)."""
+    from scipy.optimize import linprog  # lazily: only a merge that is not cached pays the import
+
+    delta = item_credits(a, b, k, credit)
+    lists = prefix_lists(a, b, k)
+    if not lists:
+        return OptimizedDistribution((), (), (), 0, 0.0, True)
+    n = len(lists[0])
+    if n == 0:
+        return OptimizedDistribution((), (), (), 0, 0.0, True)
+    d = np.array([[delta[x] for x in lst] for lst in lists])  # (lists, n)
+    w = 1.0 / np.arange(1, n + 1)
+    insens = (d @ w) ** 2
+    a_eq = np.vstack([np.ones(len(lists)), d.T])
+    b_eq = np.zeros(n + 1)
+    b_eq[0] = 1.0
+    res = linprog(insens, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    feasible = res.status == 0
+    if feasible:
+        p = _polish(np.asarray(res.x), a_eq, b_eq)
+    else:  # no exactly unbiased distribution: the least biased one (min t, |sum_L p_L d_Li| <= t)
+        m = len(lists)
+        c = np.zeros(m + 1)
+        c[-1] = 1.0
+        a_ub = np.vstack([np.hstack([d.T, -np.ones((n, 1))]), np.hstack([-d.T, -np.ones((n, 1))])])
+        res = linprog(
+            c,
+            A_ub=a_ub,
+            b_ub=np.zeros(2 * n),
+            A_eq=np.append(np.ones(m), 0.0)[None],
+            b_eq=[1.0],
+            bounds=(0, None),
+            method="highs",
+        )
+        if res.status != 0:
+            raise RuntimeError(f"optimized interleaving LP failed: {res.message}")
+        p = np.clip(np.asarray(res.x[:m]), 0.0, None)
+        p /= p.sum()
+    keep = np.flatnonzero(p > 1e-12)
+    p = p[keep] / p[keep].sum()
+    bias = float(np.abs(p @ d[keep]).max())
+    return OptimizedDistribution(
+        tuple(lists[i] for i in keep),
+        tuple(tuple(float(x) for x in d[i]) for i in keep),
+        tuple(float(x) for x in p),
+        len(lists),
+        bias,
+        feasible,
+    )
+
+
+def _polish(p: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray) -> np.ndarray:
+    """Re-solve the equalities on the LP's support by least squares (the solver meets them to
+    ~1e-7; the unbiasedness test wants rounding error). Keeps the LP's ``p`` if that would make a
+    probability negative."""
+    p = np.clip(p, 0.0, None)
+    s = np.flatnonzero(p > 1e-12)
+    q, *_ = np.linalg.lstsq(a_eq[:, s], b_eq, rcond=None)
+    if (q >= 0).all():
+        out = np.zeros_like(p)
+        out[s] = q
+        return out
+    return p / p.sum()
+
+
+def optimized_interleave(
+    a: Sequence[str],
+    b: Sequence[str],
+    k: int,
+    rng: random.Random,
+    credit: str = DEFAULT_CREDIT,
+    dist: OptimizedDistribution | None = None,
+) -> OptInterleaved:
+    """Draw one merged list of ``a`` and ``b`` from the optimized distribution (solved here unless
+    ``dist``, e.g. cached per query, is given). Deterministic given ``rng``'s state."""
+    dist = dist if dist is not None else optimize(a, b, k, credit)
+    if not dist.lists:
+        return OptInterleaved((), ())
+    x = rng.random()
+    i = len(dist.probs) - 1
+    for j, pj in enumerate(dist.probs):
+        x -= pj
+        if x < 0:
+            i = j
+            break
+    return OptInterleaved(dist.lists[i], dist.credits[i])
+
+
+def session_credit(shown: OptInterleaved, clicked_positions: Iterable[int]) -> float:
+    """The session's credit for B (> 0) or A (< 0): the sum of ``delta`` over the clicked positions
+    (each position once)."""
+    return float(sum(shown.credits[p] for p in set(clicked_positions) if 0 <= p < len(shown.credits)))
