@@ -103,6 +103,8 @@ def test_held_batch_exits_1_and_publishes_nothing(tmp_path):
         (["runs", "--workspace", "empty"], "no shopmind store"),
         (["demo-data", "--end", "yesterday"], "--end must be a date"),
         (["quarantine", "--code", "NOPE"], "unknown code"),
+        (["build", "--workspace", "nowhere"], "no shopmind store"),
+        (["rollback", "--workspace", "nowhere"], "no releases"),
     ],
 )
 def test_user_errors_exit_2_with_a_clear_message(tmp_path, args, message):
@@ -112,6 +114,7 @@ def test_user_errors_exit_2_with_a_clear_message(tmp_path, args, message):
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert message.lower() in run.stderr.lower()
     assert "Traceback" not in run.stderr
+    assert not (tmp_path / "nowhere").exists()  # a mistyped workspace is not created by a failed command
 
 
 def test_every_command_has_help(tmp_path):

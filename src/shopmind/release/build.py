@@ -159,6 +159,9 @@ def build_release(
     (``"pending"``); they follow in a release of their own when the child is done.
     """
     workspace = Path(workspace)
+    # before the lock and progress files: a mistyped workspace is not created by a failed build
+    if not (workspace / DB_FILE).exists():
+        raise ReleaseError(f"no shopmind store in {workspace}: run `shopmind ingest` first")
     releases = Releases(workspace)
     progress = progress or BuildProgress(progress_path(workspace))
     try:

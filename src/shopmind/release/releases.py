@@ -157,6 +157,8 @@ class Releases:
     def rollback(self, to: str | None = None) -> str:
         """Switch to ``to``, or to the newest finished release older than the current one
         (skipping superseded first releases: their complete successor serves the same data)."""
+        if not self.root.is_dir():  # nothing to roll back; and a mistyped workspace stays uncreated
+            raise ReleaseError(f"no releases in {self.root.parent}: run `shopmind build` first")
         with self.lock():
             if to is not None:
                 self.switch(to)
