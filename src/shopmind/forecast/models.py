@@ -123,8 +123,9 @@ L1_GBM = "LightGBM-l1"
 
 
 def make_models(names: list[str]) -> list[Forecaster]:
-    """Forecasters by name: SeasonalNaive, the STATS_MODELS keys, LightGBM (the global model, Tweedie loss)
-    and LightGBM-l1 (the same on the absolute-error loss)."""
+    """Forecasters by name: SeasonalNaive, the STATS_MODELS keys, LightGBM (the global model, Tweedie loss;
+    on weekly panels its boosting rounds are chosen per fit on its inner window, gbm.TUNE_FREQS) and
+    LightGBM-l1 (the same on the absolute-error loss, fixed rounds)."""
     out: list[Forecaster] = []
     for n in names:
         if n == "SeasonalNaive":
@@ -132,9 +133,9 @@ def make_models(names: list[str]) -> list[Forecaster]:
         elif n in STATS_MODELS or n in OPTIONAL_STATS_MODELS:
             out.append(StatsModel(n, {**STATS_MODELS, **OPTIONAL_STATS_MODELS}[n]))
         elif n == "LightGBM":
-            from shopmind.forecast.gbm import GlobalGBM
+            from shopmind.forecast.gbm import ROUNDS_GRID, GlobalGBM
 
-            out.append(GlobalGBM())
+            out.append(GlobalGBM(rounds_grid=ROUNDS_GRID))  # rounds per fit on weekly panels (gbm.TUNE_FREQS)
         elif n == L1_GBM:
             from shopmind.forecast.gbm import GlobalGBM
 
