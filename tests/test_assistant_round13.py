@@ -9,7 +9,7 @@ import pytest
 
 from shopmind.assistant.core import Assistant
 from shopmind.assistant.domain import DomainMargin
-from shopmind.assistant.intent import default_model
+from shopmind.assistant.intent import Prediction, default_model
 from shopmind.assistant.intent_dense import shared_embed
 from shopmind.assistant.knowledge import load_policies
 from shopmind.assistant.slots import Slots, read_ceilings, understood_slots
@@ -113,3 +113,84 @@ def test_the_domain_level_per_policy_intent_is_the_lowest_left_out_margin_of_tha
         assert level == pytest.approx(float(np.min(margins)), abs=1e-6)
     # an intent the shop has no labelled question of falls back to the one level
     assert d.off_domain("book a hotel", "complaint") == d.off_domain("book a hotel")
+
+
+# ------------------------------------------------------------------ round 13, step 2: structure
+@pytest.fixture()
+def plain(engine) -> Assistant:
+    """The test shop's assistant without labelled conversations (routing rules only)."""
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+def _reading(intent: str, conf: float) -> Prediction:
+    rest = (1.0 - conf) / 2
+    return Prediction(intent, conf, ((intent, conf), ("product_search", rest), ("greeting", rest)))
+
+
+def _reads(order_turn: str, then: tuple[str, float]):  # noqa: ANN202 - a predict
+    """A classifier reading the order's turn as an order question and any other as ``then``."""
+    return lambda t: _reading("order_status", 0.95) if "B55001" in t else _reading(*then)
+
+
+@pytest.mark.parametrize(
+    ("text", "reading", "about_order"),
+    [
+        ("is it out for delivery yet?", ("shipping", 0.9), True),
+        ("它现在什么情况了", ("out_of_scope", 0.6), True),
+        ("what about it now", ("complaint", 0.3), True),  # an unsure complaint reading
+        ("can i return it?", ("return_refund", 0.9), False),  # a return question keeps its reading
+        ("it broke, this is unacceptable", ("complaint", 0.9), False),  # a sure complaint too
+        ("is the shipping free for orders over 50?", ("shipping", 0.9), False),  # no "it"
+    ],
+)
+def test_after_an_order_a_brief_message_pointing_at_it_is_about_that_order(plain, monkeypatch, text, reading, about_order) -> None:  # fmt: skip
+    monkeypatch.setattr(plain.model, "predict", _reads("B55001", reading))
+    plain.options["order_pronoun"] = True
+    plain.turn("where is my order B55001?", f"o-{text}", "C9")
+    r = plain.turn(text, f"o-{text}", "C9")
+    assert (r.intent == "order_status" and r.slots["order_id"] == "B55001") == about_order, r
+    if about_order:
+        assert {"type": "order", "id": "B55001"} in r.citations and not r.handoff
+    plain.options["order_pronoun"] = False  # the switch off: round 12's reading
+    plain.turn("where is my order B55001?", f"off-{text}", "C9")
+    if about_order:
+        assert plain.turn(text, f"off-{text}", "C9").intent != "order_status"
+
+
+def test_an_amount_in_a_policy_question_is_not_a_search_price(plain, monkeypatch) -> None:
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("shipping", 0.95))
+    text = "my basket is about $40, do i pay for delivery?"
+    plain.options["policy_amount"] = False
+    r = plain.turn(text, "amount-off")
+    assert r.slots["price_min"] == 32.0 and r.slots["price_max"] == 48.0  # read as "around $40"
+    plain.options["policy_amount"] = True
+    r = plain.turn(text, "amount-on")
+    assert r.intent == "shipping" and r.slots["price_min"] is None and r.slots["price_max"] is None
+    assert any(c["type"] == "policy" for c in r.citations)
+    # a search keeps its price
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("product_search", 0.95))
+    r = plain.turn("lamps for about $40", "amount-search")
+    assert r.intent == "product_search" and r.slots["price_max"] == 48.0
+
+
+def test_a_budget_ceiling_filters_the_search(plain, monkeypatch) -> None:
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("product_search", 0.95))
+    plain.options["price_ceiling"] = True
+    r = plain.turn("need a lamp, can't spend more than $40 though", "ceiling-on")
+    assert r.slots["price_max"] == 40.0 and r.slots["price_min"] is None
+    assert all(c["id"] != "SKU2002" for c in r.citations)  # the $45 lamp is over the ceiling
+    plain.options["price_ceiling"] = False
+    r = plain.turn("need a lamp, can't spend more than $40 though", "ceiling-off")
+    assert r.slots["price_min"] == 40.0  # round 12: read as a floor
+
+
+def test_a_search_reading_of_a_fact_asked_of_one_named_product_is_its_question(plain, monkeypatch) -> None:
+    monkeypatch.setattr(plain.model, "predict", lambda t: _reading("product_search", 0.9))
+    plain.options["title_fact"] = True
+    r = plain.turn("how much is the desk lamp?", "title-on")
+    assert r.intent == "product_question" and {"type": "product", "id": "SKU2002"} in r.citations
+    assert "45" in r.answer and not r.handoff
+    # no fact asked: a search; the switch off: round 12's search
+    assert plain.turn("desk lamp", "title-plain").intent == "product_search"
+    plain.options["title_fact"] = False
+    assert plain.turn("how much is the desk lamp?", "title-off").intent == "product_search"

@@ -72,14 +72,16 @@ log = logging.getLogger("shopmind.assistant")
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CONVERSATIONS = 10_000
-#: round 13's candidates (``Assistant.options``), each measured leave-one-set-out on the dev sets:
+#: round 13's candidates (``Assistant.options``), each measured leave-one-set-out on the dev sets
+#: (on: kept — docs/BENCHMARKS.md, round 13; off: measured, not kept):
 #: "order_pronoun" — after a turn that named an order, a brief message pointing at "it" that names
 #: nothing else of the shop is about that order; "policy_amount" — an amount in a policy question
 #: ("my basket is $40, do I pay postage?") is not a search price; "price_ceiling" —
 #: ``slots.read_ceilings`` (a budget, a negated "over" is a maximum); "topic_level" — the domain
 #: margin's hand-off level per policy intent (``DomainMargin.levels``), not one for all three;
-#: "domain_any" — the margin also for a product question, comparison or search naming no thing
-OPTIONS: dict[str, bool] = {"order_pronoun": False, "policy_amount": False, "price_ceiling": False, "topic_level": False, "domain_any": False}  # fmt: skip
+#: "domain_any" — the margin also for a product question, comparison or search naming no thing;
+#: "title_fact" — a search reading of a message naming one product and asking a fact of it
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": False, "title_fact": True}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -208,6 +210,10 @@ class Assistant:
             intent, conf = "compare", max(conf, 0.5)
         elif slots.product_ids and not slots.from_page and (intent in ("out_of_scope", "greeting") or conf < self.threshold):  # fmt: skip
             intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
+        elif self.options["title_fact"] and len(slots.product_ids) == 1 and not slots.from_page and intent == "product_search" and FIELD_CUE.search(text):  # fmt: skip
+            # one product named (by id or title) and a fact of it asked (price, stock, colour):
+            # nothing is left to search for, the named product is the question's
+            intent, conf = "product_question", max(conf, 0.5)
         elif slots.from_page and FIELD_CUE.search(text) and self._asks_page_fact(text, intent, conf):
             # on a product's page, a message asking a fact of a product (price, stock, colour)
             # that the classifier cannot answer otherwise: the page says which product
