@@ -94,3 +94,19 @@ def test_choice_and_decision_rules() -> None:
     assert decide(few, "linear")["serve"] is False  # 4 of 8
     biased = {"p": {"settings": {str(i): setting(50, 100, 1e-6) for i in range(8)}}}
     assert decide(biased, "linear")["serve"] is False
+
+
+def test_resample_groups_are_the_runs_lists() -> None:
+    """The diagnostic's per-query groups hold the same lists as the run's: the LP's (probabilities
+    summing to 1 per query) and ``prepare``'s sampled probabilistic lists (same random stream)."""
+    from experiments_opt_resample import CREDIT, indexed_groups
+
+    grades, ra, rb = _queries(6, 1)
+    idx = indexed_groups(grades, ra, rb, seed=0)
+    prep = prepare(grades, ra, rb, seed=0)
+    g, c, w, q = idx[PI]
+    assert np.array_equal(g, prep[PI][0]) and np.array_equal(c, prep[PI][1])
+    g, c, w, q = idx[f"opt_{CREDIT}"]
+    assert np.allclose(np.bincount(q, weights=w), 1.0)
+    (og, oc, ow), _ = opt_group(grades, ra, rb, CREDIT)
+    assert np.array_equal(g, og) and np.array_equal(c, oc) and np.allclose(w / len(grades), ow)
