@@ -46,11 +46,18 @@ positions, and crediting them there would credit position-only clicks to it (tea
 such lists, BENCHMARKS round 9) and can leave no unbiased distribution at all; beyond the shorter
 list's end the shorter ranker said nothing, so those ranks are not compared.
 ``bench/experiments_opt.py`` measures it beside A/B and the served probabilistic interleaving.
+
+Served (``definition.METHODS`` "optimized", round 12): :func:`served_interleave` merges a search
+request's two rankings with the LP over the first ``SERVE_K`` positions, solutions cached per pair
+of rankings (:class:`SolutionCache`), and the search route logs each position's credit in the
+interleaving log's ``p_b`` column (:func:`credit_to_p_b`), which ``interleave_readout`` reads.
 """
 
 from __future__ import annotations
 
 import random
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -253,3 +260,126 @@ def session_credit(shown: OptInterleaved, clicked_positions: Iterable[int]) -> f
     """The session's credit for B (> 0) or A (< 0): the sum of ``delta`` over the clicked positions
     (each position once)."""
     return float(sum(shown.credits[p] for p in set(clicked_positions) if 0 <= p < len(shown.credits)))
+
+
+# --- serving (issue 15, round 12) -----------------------------------------------------------------
+
+#: The served merge: the LP over the first ``SERVE_K`` positions (the page every bench measured;
+#: at most ``2 ** SERVE_K`` lists to enumerate) with round 11's credit; deeper positions are filled
+#: with A's and B's next items in turn and credit nothing.
+SERVE_K = 10
+SERVE_CREDIT = "linear"
+#: distinct (query rankings) whose solution a worker keeps: a solve costs milliseconds, a hit
+#: microseconds (``bench/experiments_opt_serve.py``)
+CACHE_SIZE = 4096
+
+
+class SolutionCache:
+    """Least-recently-used solutions per (A's top k, B's top k, k, credit). Why: the LP costs a few
+    milliseconds per query (more for pairs with many prefix-constrained lists), while a shop's
+    traffic repeats its queries; the key is the two rankings, not the query text, so a changed
+    ranking (a new release, a catalog update) is solved afresh. Thread-safe (one per worker)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        if size < 1:
+            raise ValueError(f"cache size must be >= 1, got {size}")
+        self.size = size
+        self._items: OrderedDict[tuple, OptimizedDistribution] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, a: Sequence[str], b: Sequence[str], k: int, credit: str) -> OptimizedDistribution:
+        key = (tuple(_top(a, k)), tuple(_top(b, k)), k, credit)
+        with self._lock:
+            dist = self._items.get(key)
+            if dist is not None:
+                self._items.move_to_end(key)
+                self.hits += 1
+                return dist
+        dist = optimize(a, b, k, credit)  # outside the lock: two workers' threads may both solve once
+        with self._lock:
+            self.misses += 1
+            self._items[key] = dist
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return dist
+
+
+@dataclass(frozen=True)
+class ServedOpt:
+    """A served optimized list: items, the ranker each item came from (0 = A: it was A's best item
+    not yet shown, 1 = B otherwise) and each position's credit (> 0 favours B; 0 past ``SERVE_K``).
+    ``p_b`` is the credit as the interleaving log's ``p_b`` column carries it (:func:`credit_to_p_b`)."""
+
+    items: tuple[str, ...]
+    teams: tuple[int, ...]
+    credits: tuple[float, ...]
+
+    @property
+    def p_b(self) -> tuple[float, ...]:
+        return tuple(credit_to_p_b(c) for c in self.credits)
+
+
+def credit_to_p_b(credit: float, k: int = SERVE_K) -> float:
+    """The logged form of a position's credit, ``(1 + credit / k) / 2``. Why this form: the readout
+    credits a logged ``p_b`` as ``p_b`` to B and ``1 - p_b`` to A, i.e. ``2 p_b - 1 = credit / k``
+    per click, a linear map, so the per-list credit difference, its t-test, the controls
+    (``2 p_b - 1`` per position, mean 0 as the credits) and the win/tie outcome read the optimized
+    credit in units of ``k`` ranks, where a click's credit lies in [-1, 1] like a probabilistic
+    list's. (A recentred credit can put ``p_b`` a hair outside [0, 1]: it is a number, not a
+    probability, for an optimized list.)"""
+    return 0.5 + credit / (2 * k)
+
+
+def served_interleave(
+    a: Sequence[str],
+    b: Sequence[str],
+    depth: int,
+    rng: random.Random,
+    cache: SolutionCache | None = None,
+    k: int = SERVE_K,
+    credit: str = SERVE_CREDIT,
+) -> ServedOpt:
+    """The served merge of rankings ``a`` and ``b`` to ``depth`` items: the optimized distribution's
+    list over the first ``k`` positions (solved, or taken from ``cache``), then A's and B's next
+    unshown items in turn (who starts: a coin), with credit 0. Every prefix stays the union of a
+    prefix of A and one of B. Deterministic given ``rng``'s state; a deeper ``depth`` with the same
+    seed extends the shallower list (paging)."""
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    dist = cache.get(a, b, k, credit) if cache is not None else optimize(a, b, k, credit)
+    head = optimized_interleave(a, b, k, rng, credit, dist)
+    items, credits = list(head.items[:depth]), list(head.credits[:depth])
+    seen = set(items)
+    side = 0 if rng.random() < 0.5 else 1
+    pos = [0, 0]
+    rankings = (list(a), list(b))
+    while len(items) < depth:
+        nxt = [None, None]
+        for s in (0, 1):
+            r = rankings[s]
+            while pos[s] < len(r) and r[pos[s]] in seen:
+                pos[s] += 1
+            nxt[s] = r[pos[s]] if pos[s] < len(r) else None
+        pick = nxt[side] if nxt[side] is not None else nxt[1 - side]
+        if pick is None:
+            break
+        items.append(pick)
+        credits.append(0.0)
+        seen.add(pick)
+        side = 1 - side
+    return ServedOpt(tuple(items), _teams(items, a, b), tuple(credits))
+
+
+def _teams(items: Sequence[str], a: Sequence[str], b: Sequence[str]) -> tuple[int, ...]:
+    """Per position 0 when the item was A's best item not yet shown, else 1 (B's)."""
+    out: list[int] = []
+    seen: set[str] = set()
+    ia = 0
+    for it in items:
+        while ia < len(a) and a[ia] in seen:
+            ia += 1
+        out.append(0 if ia < len(a) and a[ia] == it else 1)
+        seen.add(it)
+    return tuple(out)

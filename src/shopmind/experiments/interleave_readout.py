@@ -10,7 +10,13 @@ An event without a request id falls back to the *latest* list served to its sess
 events without a session) at most ``metrics.CLICK_WINDOW`` before it that showed the event's item.
 Each list credits each item once. A team-draft list credits the item to the team that placed it; a
 probabilistic list (``p_b`` logged, ``interleave_prob``) credits B with the posterior ``p_B`` of its
-position and A with ``1 - p_B`` (the marginalised credit; unbiased, see that module).
+position and A with ``1 - p_B`` (the marginalised credit; unbiased, see that module). An optimized
+list (``interleave_opt``, method "optimized") logs its position's credit in the same column as
+``p_b = (1 + credit / k) / 2`` and is read the same way: a click adds ``2 p_b - 1 = credit / k`` to
+the difference, a linear map of the optimized credit (so the t-test, the controls and the outcome are
+those of the credit itself; the mSPRT reads it in units of ``k`` ranks, where a click's credit lies in
+[-1, 1] as a probabilistic list's does, which keeps ``mde`` on the same scale; its always-valid
+guarantee holds at any scale).
 
 A list is won by the ranker with more credited items, tied when both have as many (including none).
 Tests: the decision reads the per-list credit difference (items credited to B minus to A): a paired
@@ -28,6 +34,9 @@ Checks (the interleaving analogue of a sample-ratio check; either blocks the dec
   team is A in half the lists; a skew means the merge or the logging is broken;
 - pick balance (team-draft lists only): in every list the two teams' picks differ by at most one
   until one ranker runs out of items (after that the other fills the list alone).
+For an optimized experiment the first pick is no coin (the LP may put A's top item first in most
+lists), so the first check is instead that the first position's logged credit averages 0 (the LP's
+constraint, exact for every query): a z-test on its mean over the lists, blocking at the SRM level.
 """
 
 from __future__ import annotations
@@ -132,6 +141,30 @@ def credit_events(lists: pl.DataFrame, events: pl.DataFrame, window: timedelta =
             cb[hit] += 1
     outcome = np.where(ca > cb, 0, np.where(cb > ca, 1, -1))
     return Credited(ca, cb, outcome, unattributed, by_request, other)
+
+
+@dataclass(frozen=True)
+class FirstCredit:
+    """The optimized merge's first-position check: mean logged credit (``2 p_b - 1``) of the lists'
+    first positions, its z-test p against the known mean 0, and whether that blocks."""
+
+    mean: float
+    pvalue: float
+    mismatch: bool
+
+
+def first_credit_check(controls: np.ndarray, alpha: float = stats.SRM_ALPHA) -> FirstCredit | None:
+    """Why: every query's distribution makes the first position's credit average 0, so a mean far
+    from 0 over many lists means the merge draws from the wrong distribution or the log lost lists
+    (the analogue of team draft's first-pick coin). None without two lists with a first position."""
+    first = controls[:, 0] if controls.size else np.zeros(0)
+    if len(first) < 2:
+        return None
+    se = float(first.std(ddof=1) / math.sqrt(len(first)))
+    if se == 0:
+        return FirstCredit(float(first.mean()), 1.0 if first.mean() == 0 else 0.0, bool(first.mean() != 0))
+    p = float(math.erfc(abs(float(first.mean()) / se) / math.sqrt(2)))
+    return FirstCredit(float(first.mean()), p, p < alpha)
 
 
 def draft_consistent(teams: str) -> bool:
@@ -247,14 +280,18 @@ def interleave_readout(
     teams = lists["teams"].to_list()
     first_a = sum(t[:1] == "A" for t in teams)
     first_b = sum(t[:1] == "B" for t in teams)
-    first = stats.srm_check([first_a, first_b], [1, 1]) if first_a + first_b else None
+    if exp.method == "optimized":  # no coin for the first pick: its credit's known mean 0 instead
+        first = first_credit_check(controls)
+    else:
+        first = stats.srm_check([first_a, first_b], [1, 1]) if first_a + first_b else None
     drafted = lists["p_b"].is_null().to_list() if "p_b" in lists.columns else [True] * n
     unbalanced = sum(d and not draft_consistent(t) for t, d in zip(teams, drafted, strict=True))
     checks = {
         "first_pick": {a_name: first_a, b_name: first_b, "pvalue": first.pvalue if first else None},
+        "merge": exp.method,
         "unbalanced_lists": unbalanced,
         "credited_items": {a_name: float(c.credit_a.sum()), b_name: float(c.credit_b.sum())},
-        "probabilistic_lists": n - sum(drafted),
+        "probabilistic_lists": n - sum(drafted),  # lists with p_b logged (optimized lists too)
         "unattributed_events": c.unattributed,
         "credited_by_request_id": c.by_request,
         "events_of_other_responses": c.other_responses,
@@ -280,7 +317,9 @@ def interleave_readout(
 
     if blocked:
         why = []
-        if mismatch:
+        if mismatch and isinstance(first, FirstCredit):
+            why.append(f"first position's mean credit {first.mean:+.3g}, not 0 (p = {first.pvalue:.2g})")
+        elif mismatch:
             why.append(f"first pick {first_a} {a_name} vs {first_b} {b_name} (p = {first.pvalue:.2g})")  # type: ignore[union-attr]
         if unbalanced:
             why.append(f"{unbalanced} list(s) with unequal picks")

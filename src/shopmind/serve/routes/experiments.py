@@ -27,6 +27,7 @@ from shopmind.experiments.definition import NAME_RE, ExperimentError, to_dict
 from shopmind.experiments.exposure import ExposureLog
 from shopmind.experiments.interleave import team_draft
 from shopmind.experiments.interleave_log import InterleaveLog
+from shopmind.experiments.interleave_opt import SolutionCache, served_interleave
 from shopmind.experiments.interleave_prob import probabilistic_interleave
 from shopmind.experiments.reports import load_readout
 from shopmind.search.engine import SearchError, SearchResponse
@@ -135,7 +136,7 @@ def interleaved_search(
     session_id: str | None,
 ) -> tuple[SearchResponse, list[dict[str, str]]] | None:
     """For a unit in an interleaving experiment: both variants' rankings merged (the experiment's
-    ``method``: probabilistic or team draft), one
+    ``method``: probabilistic, team draft or optimized), one
     page of it, and the list with each item's team in the interleaving log. None when the unit is in
     no interleaving experiment, or the request is not a relevance-sorted page within
     ``INTERLEAVE_DEPTH`` (another sort orders both rankers' candidates the same way).
@@ -165,9 +166,14 @@ def interleaved_search(
     who = unit if exp.unit == "user" and unit else sid
     rng = random.Random(unit_hash(exp.salt, f"{who or ''}\x1f{query}"))
     ids_a, ids_b = [h.product_id for h in ra.hits], [h.product_id for h in rb.hits]
-    p_b = None  # the experiment's merge (definition.METHODS): probabilistic logs its posteriors
+    # the experiment's merge (definition.METHODS): probabilistic logs its posteriors, optimized its
+    # per-position credit in the same column (interleave_opt.credit_to_p_b), team draft neither
+    p_b = None
+    merged: Any
     if exp.method == "team-draft":
         merged = team_draft(ids_a, ids_b, depth, rng)
+    elif exp.method == "optimized":  # the LP solved once per pair of rankings (the worker's cache)
+        merged = served_interleave(ids_a, ids_b, depth, rng, _opt_cache(request))
     else:
         merged = probabilistic_interleave(ids_a, ids_b, depth, rng)
     start = (page - 1) * size
@@ -207,6 +213,14 @@ class _SharedParse:
 
     def __getattr__(self, name: str) -> Any:  # graph, knows, ... as the engine's parser has them
         return getattr(self._parser, name)
+
+
+def _opt_cache(request: Request) -> SolutionCache:
+    """The worker's cache of optimized-interleaving solutions (``interleave_opt.SolutionCache``)."""
+    cache = getattr(request.app.state, "interleave_opt_cache", None)
+    if cache is None:
+        cache = request.app.state.interleave_opt_cache = SolutionCache()
+    return cache
 
 
 def _interleave_log(request: Request) -> InterleaveLog:
