@@ -194,3 +194,17 @@ def test_a_search_reading_of_a_fact_asked_of_one_named_product_is_its_question(p
     assert plain.turn("desk lamp", "title-plain").intent == "product_search"
     plain.options["title_fact"] = False
     assert plain.turn("how much is the desk lamp?", "title-off").intent == "product_search"
+
+
+def test_a_product_reading_naming_no_thing_of_the_shop_goes_by_the_domain_margin(asst, monkeypatch) -> None:
+    monkeypatch.setattr(asst.model, "predict", lambda t: _reading("compare", 0.9))
+    far = {"which is better, chatgpt or gemini?", "how much is the desk lamp?"}
+    monkeypatch.setattr(asst.domain, "off_domain", lambda text, intent=None: text in far)
+    asst.options["domain_any"] = True
+    r = asst.turn("which is better, chatgpt or gemini?", "any-on")
+    assert r.intent == "out_of_scope" and r.handoff and not r.citations
+    # a message naming a product of the shop is never judged by the margin
+    assert asst.turn("how much is the desk lamp?", "any-named").intent != "out_of_scope"
+    asst.options["domain_any"] = False
+    r = asst.turn("which is better, chatgpt or gemini?", "any-off")
+    assert r.intent == "compare" and not r.handoff  # round 12: asks which products to compare

@@ -81,7 +81,7 @@ MAX_CONVERSATIONS = 10_000
 #: margin's hand-off level per policy intent (``DomainMargin.levels``), not one for all three;
 #: "domain_any" — the margin also for a product question, comparison or search naming no thing;
 #: "title_fact" — a search reading of a message naming one product and asking a fact of it
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": False, "title_fact": True}  # fmt: skip
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
