@@ -37,12 +37,18 @@ def _errors() -> Iterator[None]:
         raise fail(f"no campaign {exc.args[0]!r} (see `shopmind ads list`)") from None
 
 
+def _existing_workspace(workspace: Path) -> None:
+    if not workspace.exists():
+        raise UsageError(f"workspace {workspace} does not exist")
+    if not workspace.is_dir():
+        raise UsageError(f"workspace {workspace} is a file, not a folder")
+
+
 def _ledger(workspace: Path) -> Any:
     from shopmind.ads.ledger import AdsLedger
     from shopmind.privacy import workspace_secret
 
-    if not workspace.exists():
-        raise UsageError(f"workspace {workspace} does not exist")
+    _existing_workspace(workspace)
     return AdsLedger(workspace, workspace_secret(workspace))
 
 
@@ -103,16 +109,28 @@ def create(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
 ) -> None:
     """Add campaigns from a file (all or none)."""
+    from shopmind.ads.campaign import parse_campaign
+
     with _errors():
         raws = read_campaigns(file)
-        made = _ledger(workspace).create(raws, _catalog(workspace))
+        _existing_workspace(workspace)
+        catalog = _catalog(workspace)
+        where = str(file)
+        for i, raw in enumerate(raws):  # every campaign valid before the ledger is opened (and created)
+            parse_campaign(raw, f"{where}[{i}]" if len(raws) > 1 else "campaign", catalog)
+        made = _ledger(workspace).create(raws, catalog)
     out.print(
         f"created {len(made)} campaign(s): {', '.join(c.id for c in made)}", markup=False, highlight=False
     )
 
 
 def _set_status(workspace: Path, cid: str, status: str) -> None:
+    from shopmind.ads.ledger import LEDGER, UnknownCampaign
+
     with _errors():
+        _existing_workspace(workspace)
+        if not (workspace / LEDGER).exists():  # no ledger, no campaign: nothing is created to say so
+            raise UnknownCampaign(cid)
         c = _ledger(workspace).update(cid, {"status": status})
     out.print(f"{c.id}: {c.status}", markup=False, highlight=False)
 
@@ -144,8 +162,10 @@ def settings(
     enable: Annotated[bool | None, typer.Option("--enable/--disable", help="Turn ads on or off.")] = None,
 ) -> None:
     """Show the [ads] settings; change them from a shop TOML and/or switch ads on or off."""
+    from shopmind.ads.settings import check_value
+
     with _errors():
-        ledger = _ledger(workspace)
+        _existing_workspace(workspace)
         changes: dict[str, Any] = {}
         if config is not None:
             table = read_toml(config).get("ads", {})
@@ -154,6 +174,9 @@ def settings(
             changes.update(table)
         if enable is not None:
             changes["enabled"] = enable
+        for key, value in changes.items():  # each value checked before the ledger is opened (and created)
+            check_value(key, value)
+        ledger = _ledger(workspace)
         s = ledger.set_settings(changes) if changes else ledger.settings()
     out.print(json.dumps(s.as_dict()), markup=False, highlight=False)
 

@@ -55,5 +55,35 @@ def read_toml(config: Path) -> dict[str, Any]:
         return tomllib.loads(config.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UsageError(f"config file {config} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{config} is a folder, not a TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{config}: not UTF-8 text (TOML is UTF-8): byte {exc.start}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {config}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{config}: not valid TOML: {exc}") from None
+
+
+def writable_folder(path: Path, option: str) -> None:
+    """Refuse ``path`` as a folder to write into when it, or its nearest existing parent, is a
+    file. Checked before the first write, so a command given a file for a folder fails with one
+    line and leaves nothing behind (instead of a FileExistsError traceback halfway through)."""
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                where = "" if part == path else f" ({part} is a file)"
+                raise UsageError(f"{option} {path}: not a folder{where}")
+            return
+
+
+def writable_file(path: Path, option: str) -> None:
+    """Refuse ``path`` as a file to write when it is a folder or a parent of it is a file
+    (checked before the work that produces it, for the same reason as ``writable_folder``)."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: a folder, expected a file path")
+    for part in path.parents:
+        if part.exists():
+            if not part.is_dir():
+                raise UsageError(f"{option} {path}: {part} is a file, not a folder")
+            return

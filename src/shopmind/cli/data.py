@@ -20,6 +20,7 @@ from shopmind.cli.common import (
     console,
     out,
     user_errors,
+    writable_folder,
 )
 from shopmind.cli.listing import Listing
 from shopmind.config import load_config
@@ -62,6 +63,7 @@ def demo_data(
             end_at = datetime.strptime(end, "%Y-%m-%d").replace(tzinfo=UTC) if end else today
         except ValueError:
             raise UsageError(f"--end must be a date like 2026-10-31, not {end!r}") from None
+        writable_folder(out_dir, "--out")
     t0 = time.perf_counter()
     with console.status("generating the demo shop"):
         tables, assistant, defects = write_shop(out_dir, seed, products, users, days, defect_rate, end_at)
@@ -111,6 +113,21 @@ def _resolve_format(path: Path, fmt: str | None) -> str:
     if path.is_dir() and any(path.glob(f"{t}.*") for t in ("products", "events", "judgments")):
         return "canonical"
     raise UsageError(f"cannot tell the format of {path}; pass --format (see `shopmind formats`)")
+
+
+def _refuse_unreadable_parquet(path: Path) -> None:
+    """A truncated or empty Parquet file is named in one line before anything reads or writes
+    (the memory-budget estimate opens every Parquet footer and would otherwise raise)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    for f in files:
+        if f.name.lower().endswith(".parquet") and not f.name.startswith("."):
+            try:
+                pq.read_metadata(f)
+            except (pa.ArrowException, OSError) as exc:
+                raise UsageError(f"{f}: not a readable Parquet file ({exc})") from None
 
 
 def ingest(
@@ -189,6 +206,9 @@ def ingest(
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
+        writable_folder(workspace, "--workspace")
+        if not is_uri(location):
+            _refuse_unreadable_parquet(path)
         # Spark reads the input itself when it can: a URI, or a local folder of canonical Parquet
         spark_reads = (
             kind == "spark" and name == "canonical" and (is_uri(location) or local_parquet_folder(path))

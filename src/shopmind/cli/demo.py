@@ -32,7 +32,15 @@ from typing import Annotated, Any
 
 import typer
 
-from shopmind.cli.common import DEFAULT_DATA, DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail
+from shopmind.cli.common import (
+    DEFAULT_DATA,
+    DEFAULT_WORKSPACE,
+    WORKSPACE,
+    UsageError,
+    console,
+    fail,
+    writable_folder,
+)
 from shopmind.cli.demo_server import BackgroundServer, _listen_socket
 
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
@@ -66,6 +74,7 @@ def demo(
     the first release is ready, then search works. `--dataset online-retail` (or any format with
     its folder under --data) runs the same path on a real dataset instead of the generated shop.
     """
+    from shopmind.cli.release import build_settings
     from shopmind.cli.serve import serve_settings
     from shopmind.data.adapters import ADAPTERS
     from shopmind.release.progress import BuildProgress, progress_path
@@ -77,6 +86,12 @@ def demo(
     if dataset != "demo" and not source.exists():
         raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
     try:
+        # every input checked before the first write: a bad --config or a file given for a folder
+        # used to fail only in the build, after the demo shop and the workspace were written
+        writable_folder(workspace, "--workspace")
+        if dataset == "demo":
+            writable_folder(out_dir, "--demo-dir")
+        build_settings(config)
         settings = {} if no_serve else serve_settings(config)
     except UsageError as exc:
         raise fail(str(exc)) from None

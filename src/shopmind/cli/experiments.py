@@ -21,7 +21,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
+from shopmind.cli.common import (
+    DEFAULT_WORKSPACE,
+    WORKSPACE,
+    UsageError,
+    console,
+    fail,
+    out,
+    read_toml,
+    writable_folder,
+)
 
 exp_app = typer.Typer(
     help="A/B and interleaving experiments: define, start, stop, read.", no_args_is_help=True
@@ -37,6 +46,13 @@ def _errors() -> Iterator[None]:
         yield
     except (ExperimentError, UsageError) as exc:
         raise fail(str(exc)) from None
+
+
+def _workspace(workspace: Path) -> None:
+    """A mistyped --workspace is named, not read as "no experiments" (or created by ``add``)."""
+    if not workspace.is_dir():
+        what = "is a file, not a folder" if workspace.exists() else "does not exist"
+        raise UsageError(f"workspace {workspace} {what}")
 
 
 def _frame(path: Path):
@@ -91,7 +107,9 @@ def add(
     from shopmind.experiments import registry
 
     with _errors():
-        new = registry.merge(registry.load(workspace), read_toml(file))
+        definitions = read_toml(file)
+        writable_folder(workspace, "--workspace")  # add may start a new workspace, not inside a file
+        new = registry.merge(registry.load(workspace), definitions)
         registry.save(workspace, new)
     out.print(f"{len(new.experiments)} experiment(s) in {registry.path(workspace)}")
 
@@ -100,6 +118,7 @@ def _status(name: str, workspace: Path, status: str) -> None:
     from shopmind.experiments import registry
 
     with _errors():
+        _workspace(workspace)
         registry.set_status(workspace, name, status)
     out.print(f"{name}: {status}")
 
@@ -126,6 +145,7 @@ def list_(
     from shopmind.experiments.definition import to_dict
 
     with _errors():
+        _workspace(workspace)
         exps = registry.load(workspace)
     if as_json:
         print(json.dumps(to_dict(exps), indent=2, ensure_ascii=False))
@@ -170,6 +190,7 @@ def readout_cmd(
         raise fail(f"--primary must be one of {', '.join(m.name for m in METRICS)}, not {primary!r}")
     with _errors():
         try:
+            _workspace(workspace)
             exp = registry.load(workspace).by_name(name)
         except KeyError:
             raise UsageError(f"experiment {name!r}: not defined in {registry.path(workspace)}") from None

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from shopmind.cli.common import fail
+from shopmind.cli.common import UsageError, fail, writable_file
 
 
 def register(app: typer.Typer) -> None:
@@ -74,6 +74,10 @@ def register(app: typer.Typer) -> None:
         if horizon < 1 or windows < 1 or inner_windows < 1 or calib_windows < 0:
             raise fail("--horizon, --windows and --inner-windows must be >= 1, --calib-windows >= 0")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
+        try:  # checked before the run (minutes), not when the result is saved
+            writable_file(out, "--out")
+        except UsageError as exc:
+            raise fail(str(exc)) from None
         try:
             if names:
                 make_models(names)

@@ -12,6 +12,14 @@ from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, console, fail
 keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
 
 
+def _require_workspace(workspace: Path) -> None:
+    """A mistyped --workspace is named (not an empty list, "no key", or a traceback for a file)."""
+    if not workspace.exists():
+        raise fail(f"workspace {workspace} does not exist")
+    if not workspace.is_dir():
+        raise fail(f"workspace {workspace} is a file, not a folder")
+
+
 @keys_app.command("add")
 def keys_add(
     name: Annotated[str, typer.Argument(help="A label, e.g. the client's name.")],
@@ -29,8 +37,7 @@ def keys_add(
 
     if scope not in SCOPES:
         raise fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
-    if not workspace.exists():
-        raise fail(f"workspace {workspace} does not exist")
+    _require_workspace(workspace)
     print(KeyStore(workspace).add(name, scope))
     console.print("store this key now: it cannot be shown again (a running server picks it up on reload)")
 
@@ -40,6 +47,7 @@ def keys_list(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None
     """List keys (id, name, scope, created) — never the keys themselves."""
     from shopmind.serve.auth import KeyStore
 
+    _require_workspace(workspace)
     for r in KeyStore(workspace).list():
         print(f"{r.key_id}\t{r.name}\t{r.scope}\t{r.created_at}")
 
@@ -52,6 +60,7 @@ def keys_revoke(
     """Revoke a key."""
     from shopmind.serve.auth import KeyStore
 
+    _require_workspace(workspace)
     if not KeyStore(workspace).revoke(key_id):
         raise fail(f"no key {key_id!r}")
     console.print(f"revoked {key_id}", markup=False)

@@ -16,6 +16,7 @@ from shopmind.cli.common import (
     fail,
     out,
     read_toml,
+    writable_folder,
 )
 from shopmind.cli.listing import Listing
 
@@ -25,7 +26,65 @@ def _settings(config: Path | None) -> dict:
     if config is None:
         return {}
     data = read_toml(config)
-    return {k: data[k] for k in ("search", "recs", "release", "profiles", "forecast") if k in data}
+    settings = {k: data[k] for k in ("search", "recs", "release", "profiles", "forecast") if k in data}
+    for name, table in settings.items():
+        if not isinstance(table, dict):
+            raise UsageError(f"{config}: [{name}] must be a table, not {table!r}")
+    return settings
+
+
+def _check_settings(settings: dict, config: Path | None) -> None:
+    """Refuse the ``[search]`` / ``[recs]`` / ``[release]`` values a build would refuse, before it
+    takes the lock or writes its progress file: a component reads its table only when it runs,
+    so a bad ``[recs]`` value surfaced as a traceback in the child process after a first release
+    was already published, and a bad ``[search]`` one left ``releases/.lock`` and a failed
+    progress file behind."""
+    from types import SimpleNamespace
+
+    from shopmind.recommend.content import ENCODER_NAMES
+    from shopmind.recommend.rules import RulesConfig
+    from shopmind.recommend.service import MAKERS, RecsConfig
+    from shopmind.release.component_base import config_from, split_settings
+    from shopmind.release.releases import ReleaseError
+    from shopmind.search.engine import SearchConfig
+
+    where = f"{config}: " if config else ""
+    ctx = SimpleNamespace(settings=settings)
+    try:
+        values, _ = split_settings(ctx, "search")  # type: ignore[arg-type]
+        config_from(SearchConfig, "search", values)
+        values, _ = split_settings(ctx, "recs")  # type: ignore[arg-type]
+        if isinstance(values.get("rules"), dict):
+            values["rules"] = config_from(RulesConfig, "recs.rules", values["rules"])
+        recs = config_from(RecsConfig, "recs", values)
+    except ReleaseError as exc:
+        raise UsageError(f"{where}{exc}") from None
+    if recs.encoder is not None and recs.encoder not in ENCODER_NAMES:
+        raise UsageError(
+            f"{where}[recs] encoder: unknown {recs.encoder!r}; valid: {', '.join(ENCODER_NAMES)}"
+        )
+    unknown = sorted(set(recs.generators) - set(MAKERS))
+    if unknown:
+        raise UsageError(
+            f"{where}[recs] generators: unknown {', '.join(unknown)}; valid: {', '.join(sorted(MAKERS))}"
+        )
+    for name, params in recs.generators.items():
+        if not isinstance(params, dict):
+            raise UsageError(f"{where}[recs] generators.{name} must be a table of parameters, not {params!r}")
+    for name, weight in recs.weights.items():
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
+            raise UsageError(f"{where}[recs] weights.{name} must be a number >= 0, not {weight!r}")
+    keep = settings.get("release", {}).get("keep", 5)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")
+
+
+def build_settings(config: Path | None) -> dict:
+    """The build settings of the shop TOML ``config``, validated: a ``UsageError`` names the file
+    and the value (``shopmind demo`` checks its --config with this before generating anything)."""
+    settings = _settings(config)
+    _check_settings(settings, config)
+    return settings
 
 
 def build(
@@ -78,7 +137,8 @@ def build(
             )
 
     try:
-        settings = _settings(config)
+        settings = build_settings(config)
+        writable_folder(cache or workspace / "cache", "--cache")
         keep_n = keep or int(settings.get("release", {}).get("keep", 5))
         with BuildDisplay(console) as display:
             manifest = build_release(
@@ -113,7 +173,10 @@ def releases(
 ) -> None:
     """List finished releases, newest first; the current one is marked."""
     from shopmind.release.releases import Releases
+    from shopmind.store.store import DB_FILE
 
+    if not (workspace / DB_FILE).is_file() and not (workspace / "releases").is_dir():
+        raise fail(f"no shopmind store in {workspace}: run `shopmind ingest` and `shopmind build` first")
     found = Releases(workspace).list()
     if as_json:
         for m in found:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from shopmind.cli.common import fail, out
+from shopmind.cli.common import UsageError, fail, out, writable_file, writable_folder
 
 MINUTES = typer.Option("--minutes", "-m", help="Wall-clock budget of the whole study, in minutes.")
 CONFIG = typer.Option("--config", "-c", help="The shop TOML to start from (its values are the first trial).")
@@ -41,6 +41,7 @@ def register(app: typer.Typer) -> None:
         """Generator settings, fusion weights and the RRF constant on the protocol's validation phase."""
         from shopmind.tune.run import tune_recs_command
 
+        _outputs(reports, out_path)
         _check(fmt, path, minutes, ("online-retail", "amazon-5core", "movielens", "groceries", "canonical",
                                     "diginetica", "yoochoose"))  # fmt: skip
         _run(lambda: tune_recs_command(fmt, path, minutes, config, out_path, reports, protocol, seed, max_trials,
@@ -63,6 +64,7 @@ def register(app: typer.Typer) -> None:
         """BM25F k1, field weights and b on the tuning half of the judged queries."""
         from shopmind.tune.run import tune_search_command
 
+        _outputs(reports, out_path)
         _check(fmt, path, minutes, ("home-depot", "crowdflower", "qbqtc", "canonical"))
         _run(lambda: tune_search_command(fmt, path, minutes, config, out_path, reports, seed, max_trials,
                                          limit_queries, log=lambda m: out.print(m, highlight=False, markup=False)))  # fmt: skip
@@ -79,6 +81,17 @@ def _check(fmt: str, path: Path, minutes: float, formats: tuple[str, ...]) -> No
         raise fail(f"{path} does not exist")
     if not minutes > 0:
         raise fail(f"--minutes must be > 0, not {minutes}")
+
+
+def _outputs(reports: Path, out_path: Path | None) -> None:
+    """Where the study writes, checked before it runs for minutes (a file given for --reports
+    failed only at the end, with a traceback)."""
+    try:
+        writable_folder(reports, "--reports")
+        if out_path is not None:
+            writable_file(out_path, "--out")
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
 
 def _run(job: object) -> None:

@@ -65,10 +65,13 @@ def forget(
     Safe to repeat: a second run finds nothing. Nothing is changed if preparing fails.
     """
     from shopmind.forget import ForgetError, forget_user
+    from shopmind.release.releases import ReleaseError
 
+    # ReleaseError: a build or rollback holds the releases lock (forget_user takes it to delete
+    # profiles in release folders); one line and exit 2, as the module docstring promises
     try:
         found = forget_user(workspace, user, apply=False)
-    except ForgetError as exc:
+    except (ForgetError, ReleaseError) as exc:
         raise fail(str(exc)) from None
     if not found.found:
         _print(found, as_json, "nothing names this customer: nothing to delete")
@@ -80,7 +83,7 @@ def forget(
         raise typer.Exit(code=1)
     try:
         done = forget_user(workspace, user, apply=True)
-    except ForgetError as exc:
+    except (ForgetError, ReleaseError) as exc:
         raise fail(str(exc)) from None
     _print(
         done,

@@ -1,0 +1,128 @@
+"""The first hour's mistakes on every command: one clear line, exit 2, no traceback, nothing written.
+
+Each case gives a command the input a new user gets wrong (a file where a folder is expected, a
+mistyped workspace, a truncated Parquet file, a bad value in a shop TOML, a second command while
+a build holds the lock) and checks the whole scratch folder is byte-for-byte as before: the
+input is refused before the first write, not cleaned up after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from shopmind.release.releases import Releases
+
+
+def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every path under ``root`` with its md5 (folders as "dir"): what "nothing written" compares."""
+    return {
+        str(p.relative_to(root)): hashlib.md5(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a small ingested store (``ws``) and the bad inputs the cases use."""
+    root = tmp_path_factory.mktemp("bad_input")
+    feed = root / "feed"
+    feed.mkdir()
+    n = 6
+    pl.DataFrame({"event_id": [f"e{i}" for i in range(n)], "type": ["view"] * n, "user_id": ["u1"] * n,
+                  "timestamp": [f"2026-01-01T00:{i:02d}:00Z" for i in range(n)],
+                  "item_id": [f"P{i}" for i in range(n)]}).write_csv(feed / "events.csv")  # fmt: skip
+    run = shopmind("ingest", "feed", "--workspace", "ws", cwd=root)
+    assert run.returncode == 0, run.stderr
+    (root / "afile").write_text("not a folder\n")
+    (root / "bad.toml").write_text("[gate\n")
+    (root / "recs_bad.toml").write_text('[recs]\nencoder = "static"\n')  # a search encoder, not a recs one
+    (root / "search_bad.toml").write_text('[search]\nencoder = "none"\n')
+    (root / "keep_bad.toml").write_text('[release]\nkeep = "x"\n')
+    (root / "gen_bad.toml").write_text("[recs]\ngenerators = { nope = {} }\n")
+    (root / "ads_bad.toml").write_text("[ads]\nmax_slots = -4\n")
+    (root / "camp_bad.json").write_text('[{"id": "c1", "budget": -5}]')
+    (root / "exp.toml").write_text('[[experiment]]\nname = "x"\nvariant = [{name = "a"}, {name = "b"}]\n')
+    trunc = root / "trunc"
+    trunc.mkdir()
+    whole = root / "whole.parquet"
+    pl.DataFrame({"product_id": ["P1", "P2"], "title": ["a", "b"]}).write_parquet(whole)
+    (trunc / "products.parquet").write_bytes(whole.read_bytes()[:40])
+    whole.unlink()
+    return root
+
+
+CASES = [
+    # (args, what the one line says); "nowhere", "out" and "demo" must stay uncreated
+    (["ingest", "feed", "-w", "afile"], "--workspace afile: not a folder"),
+    (["ingest", "feed", "-w", "afile/ws"], "afile is a file"),
+    (["ingest", "trunc", "-w", "nowhere"], "trunc/products.parquet: not a readable Parquet file"),
+    (["demo-data", "--out", "afile", "--products", "50", "--users", "10", "--days", "1"], "--out afile: not a folder"),
+    (["build", "-w", "ws", "--config", "recs_bad.toml"], "recs_bad.toml: [recs] encoder: unknown 'static'"),
+    (["build", "-w", "ws", "--config", "search_bad.toml"], "[search]: unknown encoder 'none'"),
+    (["build", "-w", "ws", "--config", "keep_bad.toml"], "[release] keep must be a whole number >= 1"),
+    (["build", "-w", "ws", "--config", "gen_bad.toml"], "[recs] generators: unknown nope"),
+    (["build", "-w", "ws", "--cache", "afile"], "--cache afile: not a folder"),
+    (["releases", "-w", "nowhere"], "no shopmind store in nowhere"),
+    (["releases", "-w", "afile"], "no shopmind store in afile"),
+    (["demo", "-w", "afile", "--no-serve", "--demo-dir", "demo"], "--workspace afile: not a folder"),
+    (["demo", "-w", "nowhere", "--no-serve", "--demo-dir", "demo", "--config", "bad.toml"], "bad.toml: not valid TOML"),
+    (["demo", "-w", "nowhere", "--no-serve", "--demo-dir", "demo", "--config", "recs_bad.toml"], "[recs] encoder"),
+    (["keys", "list", "-w", "nowhere"], "workspace nowhere does not exist"),
+    (["keys", "revoke", "abc", "-w", "nowhere"], "workspace nowhere does not exist"),
+    (["keys", "add", "k", "-w", "afile"], "workspace afile is a file, not a folder"),
+    (["experiments", "validate", "feed"], "feed is a folder, not a TOML file"),
+    (["experiments", "add", "exp.toml", "-w", "afile"], "--workspace afile: not a folder"),
+    (["experiments", "list", "-w", "nowhere"], "workspace nowhere does not exist"),
+    (["experiments", "start", "x", "-w", "nowhere"], "workspace nowhere does not exist"),
+    (["ads", "create", "camp_bad.json", "-w", "ws"], "campaign.budget: unknown field"),
+    (["ads", "pause", "nope", "-w", "ws"], "no campaign 'nope'"),
+    (["ads", "settings", "-w", "ws", "--config", "ads_bad.toml"], "max_slots"),
+    (["ads", "list", "-w", "afile"], "workspace afile is a file, not a folder"),
+    (["pricing", "suggest", "feed/events.csv", "--out", "afile"], "--out afile: not a folder"),
+    (["evaluate", "forecast", "feed/events.csv", "--out", "afile/f.json"], "afile is a file"),
+    (["tune", "search", "feed", "-f", "canonical", "--reports", "afile"], "--reports afile: not a folder"),
+    (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"), CASES, ids=[" ".join(a[:2]) + f" #{i}" for i, (a, _) in enumerate(CASES)]
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    scratch: Path, args: list[str], message: str
+) -> None:
+    before = snapshot(scratch)
+    run = shopmind(*args, cwd=scratch)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert message.lower() in " ".join(run.stderr.split()).lower(), run.stderr
+    assert "Traceback" not in run.stderr
+    assert snapshot(scratch) == before  # nothing created, changed or removed
+    for never in ("nowhere", "out", "demo"):
+        assert not (scratch / never).exists()
+
+
+def test_forget_while_a_build_holds_the_lock_is_one_line(scratch: Path, tmp_path: Path) -> None:
+    """`forget` during a build: exit 2 and the lock's message (it was a ReleaseError traceback)."""
+    ws = tmp_path / "ws"
+    shutil.copytree(scratch / "ws", ws)
+    releases = Releases(ws)
+    with releases.lock():  # what a running build holds
+        before = snapshot(ws)
+        run = shopmind("forget", "u1", "-w", "ws", "--yes", cwd=tmp_path)
+        assert snapshot(ws) == before
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "another build or rollback is running" in run.stderr
+    assert "Traceback" not in run.stderr
