@@ -6,13 +6,16 @@ first-position check, and the tests' invariance to the credit's logged scale."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from shopmind.cli import app as cli
 from shopmind.experiments import stats
 from shopmind.experiments.assign import unit_hash
 from shopmind.experiments.definition import parse_experiments, to_dict
@@ -140,9 +143,12 @@ def test_readout_finds_the_better_ranker_on_a_simulated_log():
 
 
 def test_first_credit_check_needs_two_lists():
-    assert first_credit_check(np.zeros((1, 10))) is None
+    """A single list (a readout read after the first request) gives p = 1, not None: the CLI
+    prints the check's p."""
+    one = first_credit_check(np.zeros((1, 10)))  # one list: nothing to test, never blocks
+    assert one.pvalue == 1.0 and not one.mismatch
     got = first_credit_check(position_credits([[0.6, 0.5], [0.4, 0.5]] * 50))
-    assert got is not None and got.mean == pytest.approx(0.0, abs=1e-12) and not got.mismatch
+    assert got.mean == pytest.approx(0.0, abs=1e-12) and not got.mismatch
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +185,19 @@ def test_served_search_returns_the_optimized_list_and_logs_it(served):
     exposed = read_exposures(ws, "rankers")
     assert set(exposed["request_id"].to_list()) >= {rid for rid, _ in got}
     assert set(exposed["variant"].to_list()) == {"interleaved"}
+
+    # clicks by request id on the third item (or the last of a shorter list), read back by the CLI's
+    # readout (the served path)
+    at = [min(2, len(want.items) - 1) for _, want in got]
+    clicks = [{"event_id": f"oclick-{i}", "type": "click", "user_id": f"shopper-{i}", "session_id": f"visit-{i}",
+               "item_id": want.items[at[i]], "request_id": rid} for i, (rid, want) in enumerate(got)]  # fmt: skip
+    res = c.post("/v1/events", json={"events": clicks}, headers={"Authorization": f"Bearer {c.events_key}"})
+    assert res.status_code == 200 and res.json()["accepted"] == len(clicks)
+    out = CliRunner().invoke(cli, ["experiments", "readout", "rankers", "-w", str(ws), "--json"])
+    assert out.exit_code == 0, out.output
+    r = json.loads(out.output)
+    assert r["checks"]["merge"] == "optimized" and r["checks"]["credited_by_request_id"] == len(got)
+    want_diff = sum(want.credits[j] for j, (_, want) in zip(at, got, strict=True)) / SERVE_K / len(got)
+    assert r["credit_diff"]["mean"] == pytest.approx(want_diff)
+    human = CliRunner().invoke(cli, ["experiments", "readout", "rankers", "-w", str(ws)])
+    assert human.exit_code == 0, human.output

@@ -153,13 +153,13 @@ class FirstCredit:
     mismatch: bool
 
 
-def first_credit_check(controls: np.ndarray, alpha: float = stats.SRM_ALPHA) -> FirstCredit | None:
+def first_credit_check(controls: np.ndarray, alpha: float = stats.SRM_ALPHA) -> FirstCredit:
     """Why: every query's distribution makes the first position's credit average 0, so a mean far
     from 0 over many lists means the merge draws from the wrong distribution or the log lost lists
-    (the analogue of team draft's first-pick coin). None without two lists with a first position."""
+    (the analogue of team draft's first-pick coin). Fewer than two lists: nothing to test (p = 1)."""
     first = controls[:, 0] if controls.size else np.zeros(0)
     if len(first) < 2:
-        return None
+        return FirstCredit(float(first.mean()) if len(first) else 0.0, 1.0, False)
     se = float(first.std(ddof=1) / math.sqrt(len(first)))
     if se == 0:
         return FirstCredit(float(first.mean()), 1.0 if first.mean() == 0 else 0.0, bool(first.mean() != 0))
