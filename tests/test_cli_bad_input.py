@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -80,7 +81,11 @@ CASES = [
     (["demo", "-w", "afile", "--no-serve", "--demo-dir", "demo"], "--workspace afile: not a folder"),
     (["demo", "-w", "nowhere", "--no-serve", "--demo-dir", "demo", "--config", "bad.toml"], "bad.toml: not valid TOML"),
     (["demo", "-w", "nowhere", "--no-serve", "--demo-dir", "demo", "--config", "recs_bad.toml"], "[recs] encoder"),
+    (["serve", "-w", "afile", "--port", "18791"], "workspace afile is a file, not a folder"),
     (["keys", "list", "-w", "nowhere"], "workspace nowhere does not exist"),
+    (["keys", "add", " ", "-w", "ws"], "the key's name is empty"),
+    (["forecast", "-w", "afile"], "workspace afile is a file, not a folder"),
+    (["evaluate", "forecast", "feed/events.csv", "--max-series", "-3"], "--max-series must be >= 0"),
     (["keys", "revoke", "abc", "-w", "nowhere"], "workspace nowhere does not exist"),
     (["keys", "add", "k", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["experiments", "validate", "feed"], "feed is a folder, not a TOML file"),
@@ -95,6 +100,8 @@ CASES = [
     (["evaluate", "forecast", "feed/events.csv", "--out", "afile/f.json"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--reports", "afile"], "--reports afile: not a folder"),
     (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
+    (["tune", "search", "feed", "-f", "canonical", "--max-trials", "-1"], "--max-trials must be >= 1, not -1"),
+    (["tune", "search", "feed", "-f", "canonical", "--limit-queries", "0"], "--limit-queries must be >= 1, not 0"),
 ]  # fmt: skip
 
 
@@ -126,3 +133,33 @@ def test_forget_while_a_build_holds_the_lock_is_one_line(scratch: Path, tmp_path
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert "another build or rollback is running" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_gbk_category_column_is_read_as_chinese_not_korean(tmp_path: Path) -> None:
+    """A GBK export whose only Chinese is one repeated word was decoded as Johab (chaos 0.0) and
+    ingested garbled; gb18030 now wins within the margin, and EUC-KR, Big5, Shift-JIS and cp1252
+    files keep their codec."""
+    from shopmind.data.encoding import decode_text
+
+    cases = {
+        "gbk": ["连衣裙"] * 3 + ["大衣"],
+        "euc_kr": ["빨간 원피스 여름", "파란 청바지", "이어폰", "울 코트"],
+        "big5": ["紅色連衣裙 夏季", "藍色牛仔褲", "耳機", "羊毛大衣"],
+        "shift_jis": ["赤いワンピース 夏", "青いジーンズ", "イヤホン", "ウールのコート"],
+        "cp1252": ["Café crème", "Größe XL", "Crème brûlée", "Ærø"],
+    }
+    for codec, words in cases.items():
+        text = "id,title\n" + "".join(f"P{i},{w}\n" for i, w in enumerate(words * 15))
+        decoded = decode_text(text.encode(codec))
+        assert decoded.text == text, (codec, decoded.encoding)
+    # end to end: the CSV's title column is stored as written
+    (tmp_path / "shop").mkdir()
+    rows = "".join(f"P{i},连衣裙,10.0,CNY\n" for i in range(60))
+    (tmp_path / "shop" / "products.csv").write_bytes(
+        ("product_id,title,price,currency\n" + rows).encode("gbk")
+    )
+    run = shopmind("ingest", "shop", "-w", "ws", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    assert {t for (t,) in con.execute("SELECT title FROM products").fetchall()} == {"连衣裙"}
+    con.close()

@@ -73,6 +73,8 @@ def register(app: typer.Typer) -> None:
             raise fail(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
         if horizon < 1 or windows < 1 or inner_windows < 1 or calib_windows < 0:
             raise fail("--horizon, --windows and --inner-windows must be >= 1, --calib-windows >= 0")
+        if max_series < 0:  # was numpy's "negative dimensions are not allowed"
+            raise fail(f"--max-series must be >= 0 (0 = all series), not {max_series}")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
         try:  # checked before the run (minutes), not when the result is saved
             writable_file(out, "--out")

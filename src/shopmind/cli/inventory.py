@@ -34,6 +34,8 @@ def register(app: typer.Typer) -> None:
         from shopmind.forecast.served import NoForecast, load_served, why_none
         from shopmind.release.releases import Releases
 
+        if workspace.exists() and not workspace.is_dir():  # was a NotADirectoryError traceback
+            raise fail(f"workspace {workspace} is a file, not a folder")
         releases = Releases(workspace)
         folder = releases.current()
         if folder is None:

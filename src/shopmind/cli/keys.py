@@ -35,6 +35,8 @@ def keys_add(
     """Create a key and print it once (only its scrypt hash is kept)."""
     from shopmind.serve.auth import SCOPES, KeyStore
 
+    if not name.strip():  # an empty label names no client in `keys list`
+        raise fail("the key's name is empty: give the client's name, e.g. `shopmind keys add my-backend`")
     if scope not in SCOPES:
         raise fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
     _require_workspace(workspace)

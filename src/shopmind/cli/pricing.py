@@ -22,12 +22,31 @@ FORMATS = ("online-retail", "events")
 TERMS = ("cost", "floor", "ceiling", "competitor_price")
 
 
+def _events_file(path: Path) -> pl.DataFrame:
+    """An events file as is; errors name it. A CSV in any encoding the ingest reads (UTF-16, GBK,
+    ...) is decoded first: polars alone read a GBK file as "empty CSV" or garbage columns."""
+    import gzip
+
+    from shopmind.data.readers import InputError, decode
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        if path.suffix == ".parquet":
+            return pl.read_parquet(path)
+        data = path.read_bytes()
+        text, _ = decode(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data, path)
+        if not text.strip():
+            raise InputError(f"{path} is empty: expected a header line")
+        return pl.read_csv(text.encode("utf-8"), try_parse_dates=True)
+    except (pl.exceptions.PolarsError, OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: {str(exc).splitlines()[0]}") from None
+
+
 def _events(path: Path, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
     """Accepted purchase events (+ item categories): store formats through the gate, or a file as is."""
     if fmt == "events":
-        frame = (
-            pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path, try_parse_dates=True)
-        )
+        frame = _events_file(path)
         cats = frame.select("item_id", "category").unique() if "category" in frame.columns else None
         return frame.drop("category", strict=False), cats
     from shopmind.config import GateConfig

@@ -52,6 +52,8 @@ def serve(
             raise UsageError(
                 f"workspace {workspace} does not exist (run `shopmind ingest` and `shopmind build`)"
             )
+        if not workspace.is_dir():  # was a FileExistsError traceback when the app opened its live log
+            raise UsageError(f"workspace {workspace} is a file, not a folder")
     except UsageError as exc:
         raise fail(str(exc)) from None
     n_workers = workers if workers is not None else settings.get("workers", 1)

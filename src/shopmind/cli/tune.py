@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         from shopmind.tune.run import tune_recs_command
 
         _outputs(reports, out_path)
+        _counts(max_trials=max_trials)
         _check(fmt, path, minutes, ("online-retail", "amazon-5core", "movielens", "groceries", "canonical",
                                     "diginetica", "yoochoose"))  # fmt: skip
         _run(lambda: tune_recs_command(fmt, path, minutes, config, out_path, reports, protocol, seed, max_trials,
@@ -65,6 +66,7 @@ def register(app: typer.Typer) -> None:
         from shopmind.tune.run import tune_search_command
 
         _outputs(reports, out_path)
+        _counts(max_trials=max_trials, limit_queries=limit_queries)
         _check(fmt, path, minutes, ("home-depot", "crowdflower", "qbqtc", "canonical"))
         _run(lambda: tune_search_command(fmt, path, minutes, config, out_path, reports, seed, max_trials,
                                          limit_queries, log=lambda m: out.print(m, highlight=False, markup=False)))  # fmt: skip
@@ -81,6 +83,14 @@ def _check(fmt: str, path: Path, minutes: float, formats: tuple[str, ...]) -> No
         raise fail(f"{path} does not exist")
     if not minutes > 0:
         raise fail(f"--minutes must be > 0, not {minutes}")
+
+
+def _counts(**counts: int | None) -> None:
+    """--max-trials / --limit-queries must be >= 1 when given (-1 was accepted, then the study
+    ran out of budget or found no query, minutes later)."""
+    for name, value in counts.items():
+        if value is not None and value < 1:
+            raise fail(f"--{name.replace('_', '-')} must be >= 1, not {value}")
 
 
 def _outputs(reports: Path, out_path: Path | None) -> None:

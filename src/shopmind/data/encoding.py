@@ -27,6 +27,9 @@ _DETECT_BYTES = 128 * 1024
 #: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
 _WESTERN_MARGIN = 0.1
 _WESTERN = "cp1252"
+#: Chaos margin within which gb18030 beats the first guess (after cp1252; see _guess_encoding).
+_CHINESE_MARGIN = 0.1
+_CHINESE = "gb18030"
 #: Non-ASCII bytes below which any code page reads the sample equally well (1 byte of "É"
 #: is as plausible in cp932 as in cp1252), so detection would only be a coin toss.
 _MIN_EVIDENCE = 32
@@ -312,4 +315,10 @@ def _guess_encoding(legacy: bytes, data: bytes, first_bad: int) -> str | None:
     best = from_bytes(sample).best()
     if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
         return western.encoding
+    # the same rule for the Chinese shop codec: a GBK export whose Chinese text is a few words
+    # repeated (a category column) reads as Korean Johab with chaos 0.0 and was published garbled;
+    # real EUC-KR text reads as gb18030 with chaos ~0.16, Big5 and Shift-JIS not at all
+    chinese = from_bytes(sample, cp_isolation=[_CHINESE]).best()
+    if best is not None and chinese is not None and chinese.chaos <= best.chaos + _CHINESE_MARGIN:
+        return chinese.encoding
     return best.encoding if best is not None else None
