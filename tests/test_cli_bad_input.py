@@ -48,6 +48,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run = shopmind("ingest", "feed", "--workspace", "ws", cwd=root)
     assert run.returncode == 0, run.stderr
     (root / "afile").write_text("not a folder\n")
+    (root / "empty.csv").write_text("")
     (root / "bad.toml").write_text("[gate\n")
     (root / "recs_bad.toml").write_text('[recs]\nencoder = "static"\n')  # a search encoder, not a recs one
     (root / "search_bad.toml").write_text('[search]\nencoder = "none"\n')
@@ -97,6 +98,7 @@ CASES = [
     (["ads", "settings", "-w", "ws", "--config", "ads_bad.toml"], "max_slots"),
     (["ads", "list", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["pricing", "suggest", "feed/events.csv", "--out", "afile"], "--out afile: not a folder"),
+    (["pricing", "suggest", "empty.csv", "--out", "out"], "empty.csv is empty"),
     (["evaluate", "forecast", "feed/events.csv", "--out", "afile/f.json"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--reports", "afile"], "--reports afile: not a folder"),
     (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
@@ -163,3 +165,29 @@ def test_a_gbk_category_column_is_read_as_chinese_not_korean(tmp_path: Path) -> 
     con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
     assert {t for (t,) in con.execute("SELECT title FROM products").fetchall()} == {"连衣裙"}
     con.close()
+
+
+def test_pricing_reads_a_gbk_or_utf16_events_csv_as_ingest_does(tmp_path: Path) -> None:
+    """`pricing suggest` on the same purchases saved as UTF-8, GBK and UTF-16: the same suggestions
+    (polars alone refused the last two with "invalid utf-8 sequence")."""
+    rows = [
+        {"event_id": f"{item}-{w}-{k}", "type": "purchase", "user_id": f"u{k}", "item_id": item,
+         "timestamp": f"2026-{1 + w // 4:02d}-{1 + (w % 4) * 7 + k:02d}T10:00:00Z",
+         "quantity": 30 - 2 * (10 + w % 4) + (k * 7 + w) % 5 - 2, "price": float(10 + w % 4), "category": "连衣裙"}
+        for item in ("P1", "P2") for w in range(30) for k in range(3)
+    ]  # fmt: skip
+    pl.DataFrame(rows).write_csv(tmp_path / "utf8.csv")
+    text = (tmp_path / "utf8.csv").read_text(encoding="utf-8")
+    (tmp_path / "gbk.csv").write_bytes(text.encode("gbk"))
+    (tmp_path / "utf16.csv").write_bytes(text.encode("utf-16"))
+    reports = {}
+    for name in ("utf8", "gbk", "utf16"):
+        run = shopmind("pricing", "suggest", f"{name}.csv", "--out", name, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr
+        reports[name] = [
+            (tmp_path / name / f).read_text(encoding="utf-8") for f in ("suggestions.csv", "report.json")
+        ]
+    assert (
+        "P1" in reports["utf8"][0] and "\\u8fde\\u8863\\u88d9" in reports["utf8"][1]
+    )  # 连衣裙 in the report
+    assert reports["gbk"] == reports["utf8"] == reports["utf16"]
