@@ -191,3 +191,23 @@ def test_pricing_reads_a_gbk_or_utf16_events_csv_as_ingest_does(tmp_path: Path) 
         "P1" in reports["utf8"][0] and "\\u8fde\\u8863\\u88d9" in reports["utf8"][1]
     )  # 连衣裙 in the report
     assert reports["gbk"] == reports["utf8"] == reports["utf16"]
+
+
+@pytest.mark.parametrize("to", ["CURRENT", ".lock", "progress.json", "../other/releases/r1", ""])
+def test_rollback_to_a_name_that_is_no_release_is_one_line(tmp_path: Path, to: str) -> None:
+    """`rollback --to CURRENT` (or .lock, or a path out of the releases folder) was a
+    NotADirectoryError traceback, or pointed CURRENT outside the workspace; now exit 2."""
+    root = tmp_path / "ws" / "releases"
+    (root / "r1").mkdir(parents=True)
+    (root / "r1" / "release.json").write_text('{"id": "r1"}')
+    (root / "CURRENT").write_text("r1\n")
+    (root / ".lock").write_text("")
+    (root / "progress.json").write_text("{}")
+    other = tmp_path / "other" / "releases" / "r1"
+    other.mkdir(parents=True)
+    (other / "release.json").write_text('{"id": "r1"}')
+    before = snapshot(tmp_path)
+    run = shopmind("rollback", "-w", "ws", "--to", to, cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert f"no finished release {to!r}" in run.stderr and "Traceback" not in run.stderr
+    assert snapshot(tmp_path) == before

@@ -74,11 +74,17 @@ class Releases:
         return None if rid is None else self.root / rid
 
     def manifest(self, release_id: str) -> dict[str, Any]:
+        # a release id is one folder name: "CURRENT", ".lock" or "../other/releases/r1" (from
+        # `rollback --to`) is no release (they were NotADirectoryError tracebacks, or a CURRENT
+        # pointing outside the workspace)
+        missing = ReleaseError(f"no finished release {release_id!r} in {self.root}")
+        if not release_id or release_id.startswith(".") or "/" in release_id or "\\" in release_id:
+            raise missing
         path = self.root / release_id / MANIFEST
         try:
             return json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ReleaseError(f"no finished release {release_id!r} in {self.root}") from None
+        except (FileNotFoundError, NotADirectoryError):
+            raise missing from None
 
     def list(self) -> list[dict[str, Any]]:
         """Finished releases, newest first, each manifest plus ``current: bool``."""
