@@ -211,3 +211,19 @@ def test_rollback_to_a_name_that_is_no_release_is_one_line(tmp_path: Path, to: s
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert f"no finished release {to!r}" in run.stderr and "Traceback" not in run.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_build_refusing_a_held_run_writes_nothing(tmp_path: Path) -> None:
+    """The gate held the only batch: `build` says so (exit 2) and creates no releases folder
+    (it left releases/.lock and a failed progress.json)."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    n = 10  # an unknown event type on every row: the batch is held
+    pl.DataFrame({"event_id": [f"e{i}" for i in range(n)], "type": ["pageview"] * n, "user_id": ["u"] * n,
+                  "timestamp": ["2026-01-01T00:00:00Z"] * n, "item_id": ["P1"] * n}).write_csv(feed / "events.csv")  # fmt: skip
+    assert shopmind("ingest", "feed", "-w", "ws", cwd=tmp_path).returncode == 1
+    before = snapshot(tmp_path)
+    run = shopmind("build", "-w", "ws", cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "was held by the gate" in run.stderr and "Traceback" not in run.stderr
+    assert snapshot(tmp_path) == before and not (tmp_path / "ws" / "releases").exists()

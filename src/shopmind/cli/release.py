@@ -79,6 +79,29 @@ def _check_settings(settings: dict, config: Path | None) -> None:
         raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")
 
 
+def _refuse_held(workspace: Path, force: bool) -> None:
+    """The build's refusal of a held quality run, said before it takes the lock and writes its
+    progress file (a refused build left ``releases/.lock`` and a failed ``progress.json`` in a
+    workspace that had no releases). Only without a live log: with one, the build drains it
+    first (storing the posted events even when it then refuses), and that stays as it was."""
+    from shopmind.release.build import latest_run
+    from shopmind.store.livelog import LOG_FILE
+    from shopmind.store.store import DB_FILE, Store
+
+    if force or not (workspace / DB_FILE).is_file() or (workspace / LOG_FILE).exists():
+        return  # the build says it (no store), or decides after draining the live log
+    try:
+        with Store(workspace, read_only=True) as store:
+            run = latest_run(store)
+    except Exception:  # noqa: BLE001 - a store busy now is the build's to report, as before
+        return
+    if run is not None and run["status"] == "held":
+        raise UsageError(
+            f"the latest quality run {run['run_id']} ({run['source']}) was held by the gate; "
+            "fix the data and ingest again, or build with --force"
+        )
+
+
 def build_settings(config: Path | None) -> dict:
     """The build settings of the shop TOML ``config``, validated: a ``UsageError`` names the file
     and the value (``shopmind demo`` checks its --config with this before generating anything)."""
@@ -138,6 +161,7 @@ def build(
 
     try:
         settings = build_settings(config)
+        _refuse_held(workspace, force)
         writable_folder(cache or workspace / "cache", "--cache")
         keep_n = keep or int(settings.get("release", {}).get("keep", 5))
         with BuildDisplay(console) as display:
