@@ -227,3 +227,18 @@ def test_build_refusing_a_held_run_writes_nothing(tmp_path: Path) -> None:
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert "was held by the gate" in run.stderr and "Traceback" not in run.stderr
     assert snapshot(tmp_path) == before and not (tmp_path / "ws" / "releases").exists()
+
+
+def test_a_second_build_leaves_the_running_builds_progress_alone(scratch: Path, tmp_path: Path) -> None:
+    """`build` while a build holds the lock: exit 2 and progress.json untouched (the refused build
+    wrote "failed" over the running build's progress, which /readyz and the dashboard read)."""
+    ws = tmp_path / "ws"
+    shutil.copytree(scratch / "ws", ws)
+    (ws / "releases").mkdir()
+    (ws / "releases" / "progress.json").write_text('{"status": "running"}')
+    with Releases(ws).lock():  # what the running build holds
+        before = snapshot(ws)
+        run = shopmind("build", "-w", "ws", cwd=tmp_path)
+        assert snapshot(ws) == before
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "another build or rollback is running" in run.stderr and "Traceback" not in run.stderr

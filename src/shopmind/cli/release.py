@@ -79,6 +79,26 @@ def _check_settings(settings: dict, config: Path | None) -> None:
         raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")
 
 
+def _refuse_locked(workspace: Path) -> None:
+    """A second build while one runs is refused before it writes anything: the build records
+    its refusal in ``progress.json``, which is the *running* build's progress (``/readyz``, the
+    dashboard and ``shopmind demo`` read it), so a refused build showed the running one as failed.
+    The build's own lock check still decides if a build starts in between."""
+    import fcntl
+    import os
+
+    lock = workspace / "releases" / ".lock"
+    if not lock.is_file():
+        return
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UsageError(f"another build or rollback is running on {workspace / 'releases'}") from None
+    finally:
+        os.close(fd)  # closing the descriptor releases a lock taken here
+
+
 def _refuse_held(workspace: Path, force: bool) -> None:
     """The build's refusal of a held quality run, said before it takes the lock and writes its
     progress file (a refused build left ``releases/.lock`` and a failed ``progress.json`` in a
@@ -161,6 +181,7 @@ def build(
 
     try:
         settings = build_settings(config)
+        _refuse_locked(workspace)
         _refuse_held(workspace, force)
         writable_folder(cache or workspace / "cache", "--cache")
         keep_n = keep or int(settings.get("release", {}).get("keep", 5))
