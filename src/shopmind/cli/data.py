@@ -27,6 +27,9 @@ from shopmind.config import load_config
 from shopmind.demo.shopfiles import DEMO_GATE_TOML  # noqa: F401 - re-exported by shopmind.cli
 from shopmind.quality.codes import CODES
 
+#: the largest --limit (a 20-digit one overflowed the store query with a traceback)
+MAX_LIMIT = 10**9
+
 
 def demo_data(
     out_dir: Annotated[
@@ -35,7 +38,9 @@ def demo_data(
             "--out", "-o", help="Folder to write products/events/judgments/defects parquet files into."
         ),
     ] = Path("demo-shop"),
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives identical files.")] = 42,
+    seed: Annotated[
+        int, typer.Option(min=0, max=2**32 - 1, help="Random seed; the same seed gives identical files.")
+    ] = 42,  # numpy's range: -1 was a ValueError traceback
     products: Annotated[int, typer.Option(min=50, help="Number of products.")] = 3000,
     users: Annotated[int, typer.Option(min=10, help="Number of users.")] = 1500,
     days: Annotated[int, typer.Option(min=1, help="Days of behaviour.")] = 60,
@@ -342,7 +347,7 @@ def held_advice(checks: list[dict], run_id: str, workspace: Path) -> str:
 def runs(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     source: Annotated[str | None, typer.Option(help="Only runs of this feed.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="How many runs, newest first.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="How many runs, newest first.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
 ) -> None:
     """List past quality runs with their account and report path."""
@@ -370,7 +375,7 @@ def quarantine(
     run_id: Annotated[str | None, typer.Argument(help="Run id (default: the latest run).")] = None,
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     code: Annotated[str | None, typer.Option(help="Only rows with this reason code.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_LIMIT, help="Rows to show.")] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines instead of a table.")] = False,
     show_pii: Annotated[
         bool,
