@@ -91,7 +91,8 @@ def demo(
         writable_folder(workspace, "--workspace")
         if dataset == "demo":
             writable_folder(out_dir, "--demo-dir")
-        build_settings(config)
+        if config is not None:  # (without one nothing to check, and no import before the generator)
+            build_settings(config)
         settings = {} if no_serve else serve_settings(config)
     except UsageError as exc:
         raise fail(str(exc)) from None
