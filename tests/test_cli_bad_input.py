@@ -51,7 +51,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "empty.csv").write_text("")
     (root / "bad.toml").write_text("[gate\n")
     (root / "recs_bad.toml").write_text('[recs]\nencoder = "static"\n')  # a search encoder, not a recs one
-    (root / "search_bad.toml").write_text('[search]\nencoder = "none"\n')
+    (root / "search_bad.toml").write_text('[search]\nencoder = "bert"\n')
     (root / "keep_bad.toml").write_text('[release]\nkeep = "x"\n')
     (root / "gen_bad.toml").write_text("[recs]\ngenerators = { nope = {} }\n")
     (root / "ads_bad.toml").write_text("[ads]\nmax_slots = -4\n")
@@ -76,7 +76,7 @@ CASES = [
     (["quarantine", "-w", "ws", "--limit", "99999999999999999999"], "--limit"),
     (["runs", "-w", "ws", "--limit", "99999999999999999999"], "--limit"),
     (["build", "-w", "ws", "--config", "recs_bad.toml"], "recs_bad.toml: [recs] encoder: unknown 'static'"),
-    (["build", "-w", "ws", "--config", "search_bad.toml"], "[search]: unknown encoder 'none'"),
+    (["build", "-w", "ws", "--config", "search_bad.toml"], "[search]: unknown encoder 'bert'"),
     (["build", "-w", "ws", "--config", "keep_bad.toml"], "[release] keep must be a whole number >= 1"),
     (["build", "-w", "ws", "--config", "gen_bad.toml"], "[recs] generators: unknown nope"),
     (["build", "-w", "ws", "--cache", "afile"], "--cache afile: not a folder"),
@@ -245,3 +245,13 @@ def test_a_second_build_leaves_the_running_builds_progress_alone(scratch: Path, 
         assert snapshot(ws) == before
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert "another build or rollback is running" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_encoder_none_in_a_shop_toml_is_lexical_only_search():
+    # the README's `encoder = "none"`: TOML has no null, so the word is the setting
+    from shopmind.release.component_base import config_from
+    from shopmind.search.engine import SearchConfig
+
+    assert config_from(SearchConfig, "search", {"encoder": "none"}).encoder is None
+    assert config_from(SearchConfig, "search", {"encoder": "None"}).encoder is None
+    assert config_from(SearchConfig, "search", {"encoder": "e5"}).encoder == "e5"

@@ -149,8 +149,10 @@ class SearchConfig:
     no_match_wait_ms: float = 15.0
 
     def __post_init__(self) -> None:
+        if isinstance(self.encoder, str) and self.encoder.strip().lower() == "none":
+            self.encoder = None  # a shop TOML has no null: `encoder = "none"` is lexical-only search
         if self.encoder is not None and self.encoder not in ENCODERS:
-            raise ValueError(f"unknown encoder {self.encoder!r}; valid: {', '.join(ENCODERS)} or None")
+            raise ValueError(f'unknown encoder {self.encoder!r}; valid: {", ".join(ENCODERS)} or "none"')
         if self.fusion not in ("linear", "rrf"):
             raise ValueError(f"unknown fusion {self.fusion!r}; valid: linear, rrf")
         if not 0.0 <= self.alpha <= 1.0:
