@@ -1,0 +1,149 @@
+"""Leave-one-set-out over a list of labelled dev sets: the one runner behind
+``bench/assistant_loso12.py``, ``assistant_loso13.py`` and ``assistant_loso14.py``.
+
+Why: each round adds the previous round's holdout to the dev sets; round 13's script repeated
+round 12's main loop with one more set. Here the loop is written once and each round's script
+names its set list (and its own decision rule, in its docstring). Each left-out set is scored by
+an assistant whose learnt parts were fitted on the seed and the *other* dev sets only; only the
+named sets are ever run, fitted on or printed (a set being written beside the run is neither).
+
+A variant is ``+``-joined parts: ``ab`` (round 11's kept parts: the domain margin and the policy
+examples), ``intent`` (the intent model also trained on the other sets' labels, n-grams + mUSE
+vectors), ``intent_ngram`` (the same, n-grams only), ``dense2`` (the intent model with labels,
+its vectors weighted 2x against the n-grams), and any switch of ``Assistant.options`` by name
+(off unless named; a runner of round 12 passes ``options=False`` and leaves the switches at
+their defaults, as round 12 did). The first variant is the reference the others' per-set rises
+and falls are counted against; each variant's per-question misses are kept in the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shopmind.assistant.evaluate import DemoAssistant, build_demo, evaluate
+from shopmind.assistant.intent import IntentModel
+from shopmind.assistant.intent_dense import labelled_pairs, labelled_sections, shared_embed
+
+COUNTS = ("questions", "facts_right", "intent_right", "slots_right", "unsupported", "oos_handed", "oos")
+PARTS = {"ab", "intent", "intent_ngram", "dense2"}
+_MISS_KEYS = (
+    "id",
+    "set",
+    "text",
+    "intent",
+    "predicted",
+    "facts_ok",
+    "handoff",
+    "cited_sections",
+    "want_sections",
+)
+
+
+def dev_sets(last: int) -> tuple[str, ...]:
+    """main, held-out (1) and held-out-2..``last``: the dev sets once held-out-``last`` was used."""
+    return ("main", "heldout", *(f"heldout{i}" for i in range(2, last + 1)))
+
+
+def fit(variant: str, demo: DemoAssistant, base: IntentModel, left_out: str, sets: Sequence[str], options: bool = True) -> None:  # fmt: skip
+    """The assistant fitted for ``variant`` on the seed and every set of ``sets`` but ``left_out``."""
+    parts = set(variant.split("+"))
+    asst = demo.assistant
+    if options:
+        for opt in asst.options:
+            asst.options[opt] = opt in parts
+    train = [s for s in sets if s != left_out]
+    asst.model, asst.threshold = base, base.threshold
+    lab = labelled_pairs(demo.questions, train)
+    secs = labelled_sections(demo.questions, train) if "ab" in parts else []
+    intent = bool(parts & {"intent", "intent_ngram"})
+    asst.fit_labelled(lab if ("ab" in parts or intent) else [], secs, intent, "intent" in parts)
+    if "dense2" in parts:  # the intent model's vectors weighted twice against the n-grams
+        asst.model = IntentModel.calibrated(extra=[(t, i) for t, i, _ in lab], embed=shared_embed(), dense_scale=2.0)  # fmt: skip
+        asst.threshold = asst.model.threshold
+    if "ab" not in parts:
+        asst.domain = None
+
+
+def score(demo: DemoAssistant, left_out: str) -> tuple[dict[str, int], list[dict]]:
+    """Counts of the left-out set (slot exact matches included) and its missed questions, each
+    question in a fresh conversation state."""
+    asst = demo.assistant
+    asst._conversations.clear()
+    part = DemoAssistant(asst, [q for q in demo.questions if q.get("set", "main") == left_out], demo.order_defects, demo.orders, 0.0)  # fmt: skip
+    res = evaluate(part)
+    f = res["by_set"][left_out]  # type: ignore[index]
+    n, oos = f["questions"], f["out_of_scope_questions"]
+    counts = {
+        "questions": n,
+        "facts_right": round(f["answers_all_facts_correct"] * n),
+        "intent_right": round(f["intent_accuracy"] * n),
+        "slots_right": round(f["slot_exact_match"] * n),
+        "unsupported": f["answers_with_unsupported_fact"],
+        "oos_handed": round((f["out_of_scope_handoff_rate"] or 0) * oos),
+        "oos": oos,
+    }
+    return counts, [{k: x.get(k) for k in _MISS_KEYS} for x in res["failures"]]  # type: ignore[union-attr]
+
+
+def run(
+    sets_all: Sequence[str], variants: list[str], sets: list[str], options: bool = True
+) -> dict[str, dict]:
+    """Every variant's per-set counts, totals, sets up/down against the first variant, misses."""
+    if not set(sets) <= set(sets_all):
+        raise SystemExit(f"--sets must be dev sets of {tuple(sets_all)}")
+    demo = build_demo(labelled_sets=())  # the seed-only assistant; each fold fits its own
+    demo.questions = [q for q in demo.questions if q.get("set", "main") in sets_all]
+    known = PARTS | (set(demo.assistant.options) if options else set())
+    for v in variants:
+        if not set(v.split("+")) <= known:
+            raise SystemExit(f"unknown variant {v!r} (parts: {sorted(known)})")
+    base_model = demo.assistant.model
+    results: dict[str, dict] = {}
+    for v in variants:
+        per: dict[str, dict] = {}
+        misses: list[dict] = []
+        for s in sets:
+            fit(v, demo, base_model, s, sets_all, options)
+            per[s], m = score(demo, s)
+            misses += m
+        tot = {k: sum(p[k] for p in per.values()) for k in COUNTS}
+        ref = results.get(variants[0])
+        up = down = 0
+        if ref is not None:
+            up = sum(per[s]["facts_right"] > ref["by_set"][s]["facts_right"] for s in sets)
+            down = sum(per[s]["facts_right"] < ref["by_set"][s]["facts_right"] for s in sets)
+        results[v] = {"by_set": per, "total": tot, "sets_up_down_vs_first": [up, down], "misses": misses}
+        print(v, json.dumps(tot), f"sets up/down vs {variants[0]}: {up}/{down}", flush=True)
+        print("  facts by set:", {s: per[s]["facts_right"] for s in sets}, flush=True)
+        print("  slots by set:", {s: per[s]["slots_right"] for s in sets}, flush=True)
+    return results
+
+
+def main(sets_all: Sequence[str], script: str, doc: str, options: bool = True) -> None:
+    """Command line of a round's script: ``--variants``, ``--sets``, ``--out``."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--variants", default="ab,ab+intent")
+    ap.add_argument("--sets", default=",".join(sets_all), help="dev sets to leave out in turn")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    results = run(sets_all, args.variants.split(","), args.sets.split(","), options)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "command": f"python bench/{script} " + " ".join(sys.argv[1:]),
+        "utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average": os.getloadavg(),
+        "machine": platform.platform(),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    args.out.write_text(
+        json.dumps({**meta, "results": results}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
