@@ -59,9 +59,17 @@ import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+
+from shopmind.experiments.interleave_opt_sens import (
+    OBJECTIVES,
+    SENS_STEPS,
+    discrimination,
+    null_second_moment,
+    query_scale,
+)
 
 CREDITS: dict[str, Callable[[int, int], float]] = {
     "linear": lambda ra, rb: float(ra - rb),
@@ -86,6 +94,11 @@ class OptimizedDistribution:
     candidates: int
     max_bias: float
     feasible: bool
+    #: the chosen distribution's expected null second moment and discrimination of the (recentred)
+    #: credit under ``interleave_opt_sens``'s click prior (what its per-query scales read)
+    prior_var: float = 0.0
+    prior_disc: float = 0.0
+    objective: str = "insensitivity"
 
 
 @dataclass(frozen=True)
@@ -164,28 +177,42 @@ def item_credits(
 
 
 def optimize(
-    a: Sequence[str], b: Sequence[str], k: int, credit: str = DEFAULT_CREDIT
+    a: Sequence[str],
+    b: Sequence[str],
+    k: int,
+    credit: str = DEFAULT_CREDIT,
+    objective: str = "insensitivity",
 ) -> OptimizedDistribution:
-    """Solve the optimized-interleaving LP for rankings ``a`` and ``b`` (module docstring)."""
+    """Solve the optimized-interleaving LP for rankings ``a`` and ``b`` (module docstring).
+    ``objective`` (``interleave_opt_sens.OBJECTIVES``) is what is optimised among the unbiased
+    distributions: the paper's insensitivity (rounds 11-12), the credit's null second moment under
+    a position-only click prior, or the prior sensitivity ``S ** 2 / V`` (round 13)."""
     from scipy.optimize import linprog  # lazily: only a merge that is not cached pays the import
 
+    if objective not in OBJECTIVES:
+        raise ValueError(f"unknown objective {objective!r}; one of {', '.join(OBJECTIVES)}")
     delta = item_credits(a, b, k, credit)
+    inv_credit = item_credits(a, b, k, "inverse")
     lists = prefix_lists(a, b, k)
     if not lists:
-        return OptimizedDistribution((), (), (), 0, 0.0, True)
+        return OptimizedDistribution((), (), (), 0, 0.0, True, objective=objective)
     n = len(lists[0])
     if n == 0:
-        return OptimizedDistribution((), (), (), 0, 0.0, True)
+        return OptimizedDistribution((), (), (), 0, 0.0, True, objective=objective)
     d = np.array([[delta[x] for x in lst] for lst in lists])  # (lists, n)
-    w = 1.0 / np.arange(1, n + 1)
-    insens = (d @ w) ** 2
+    inv = np.array([[inv_credit[x] for x in lst] for lst in lists])
     a_eq = np.vstack([np.ones(len(lists)), d.T])
     b_eq = np.zeros(n + 1)
     b_eq[0] = 1.0
-    res = linprog(insens, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+    # "null_variance" and "sensitivity" both read the credit's null second moment under the prior
+    insens = objective == "insensitivity"
+    cost = (d @ (1.0 / np.arange(1, n + 1))) ** 2 if insens else null_second_moment(d)
+    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
     feasible = res.status == 0
     if feasible:
         p = _polish(np.asarray(res.x), a_eq, b_eq)
+        if objective == "sensitivity":
+            p = _max_sensitivity(p, cost, discrimination(d, inv), a_eq, b_eq)
     else:  # no exactly unbiased distribution: the least biased one (min t, |sum_L p_L d_Li| <= t)
         m = len(lists)
         c = np.zeros(m + 1)
@@ -216,6 +243,55 @@ def optimize(
         len(lists),
         bias,
         feasible,
+        float(p @ null_second_moment(cred)),
+        float(p @ discrimination(cred, inv[keep])),
+        objective,
+    )
+
+
+def _max_sensitivity(
+    p: np.ndarray, var: np.ndarray, disc: np.ndarray, a_eq: np.ndarray, b_eq: np.ndarray
+) -> np.ndarray:
+    """Among the unbiased distributions, the one with the largest ``S ** 2 / V`` (``S = p @ disc``,
+    ``V = p @ var``), from ``p`` by the fixed point ``max S - t V``, ``t = S / (2 V)``. Why it
+    never gets worse: the step's optimum ``p'`` has ``S' - t V' >= S - t V = S / 2``, and
+    ``(S / 2 + t V') ** 2 / V' >= S ** 2 / V`` for every ``V' > 0``. Each step is one LP."""
+    from scipy.optimize import linprog
+
+    def ratio(q: np.ndarray) -> float:
+        v = float(q @ var)
+        return float(q @ disc) ** 2 / v if v > 0 else 0.0
+
+    best = ratio(p)
+    for _ in range(SENS_STEPS):
+        s, v = float(p @ disc), float(p @ var)
+        if s <= 0 or v <= 0:
+            break
+        res = linprog(s / (2 * v) * var - disc, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+        if res.status != 0:
+            break
+        q = _polish(np.asarray(res.x), a_eq, b_eq)
+        r = ratio(q)
+        if r <= best * (1 + 1e-6):
+            if r > best:
+                p, best = q, r
+            break
+        p, best = q, r
+    return p
+
+
+def scaled(dist: OptimizedDistribution, how: str) -> OptimizedDistribution:
+    """``dist`` with every credit multiplied by the query's scale (``interleave_opt_sens.query_scale``:
+    ``none``, ``unit`` or ``prior_optimal``). One constant per query: each position's expected
+    credit stays 0, so position-only clicks still earn exactly nothing."""
+    s = query_scale(dist.prior_var, dist.prior_disc, how)
+    if s == 1.0:
+        return dist
+    return replace(
+        dist,
+        credits=tuple(tuple(c * s for c in row) for row in dist.credits),
+        prior_var=dist.prior_var * s * s,
+        prior_disc=dist.prior_disc * s,
     )
 
 
@@ -269,15 +345,18 @@ def session_credit(shown: OptInterleaved, clicked_positions: Iterable[int]) -> f
 #: with A's and B's next items in turn and credit nothing.
 SERVE_K = 10
 SERVE_CREDIT = "linear"
+#: what the served LP optimises and how a query's credits are scaled (``interleave_opt_sens``)
+SERVE_OBJECTIVE = "insensitivity"
+SERVE_SCALE = "none"
 #: distinct (query rankings) whose solution a worker keeps: a solve costs milliseconds, a hit
 #: microseconds (``bench/experiments_opt_serve.py``)
 CACHE_SIZE = 4096
 
 
 class SolutionCache:
-    """Least-recently-used solutions per (A's top k, B's top k, k, credit). Why: the LP costs a few
-    milliseconds per query (more for pairs with many prefix-constrained lists), while a shop's
-    traffic repeats its queries; the key is the two rankings, not the query text, so a changed
+    """Least-recently-used solutions per (A's top k, B's top k, k, credit, objective, scale). Why:
+    the LP costs a few milliseconds per query (more for pairs with many prefix-constrained lists),
+    while a shop's traffic repeats its queries; the key is the two rankings, not the query text, so a changed
     ranking (a new release, a catalog update) is solved afresh. Thread-safe (one per worker)."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
@@ -288,15 +367,24 @@ class SolutionCache:
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, a: Sequence[str], b: Sequence[str], k: int, credit: str) -> OptimizedDistribution:
-        key = (tuple(_top(a, k)), tuple(_top(b, k)), k, credit)
+    def get(
+        self,
+        a: Sequence[str],
+        b: Sequence[str],
+        k: int,
+        credit: str,
+        objective: str = SERVE_OBJECTIVE,
+        scale: str = SERVE_SCALE,
+    ) -> OptimizedDistribution:
+        key = (tuple(_top(a, k)), tuple(_top(b, k)), k, credit, objective, scale)
         with self._lock:
             dist = self._items.get(key)
             if dist is not None:
                 self._items.move_to_end(key)
                 self.hits += 1
                 return dist
-        dist = optimize(a, b, k, credit)  # outside the lock: two workers' threads may both solve once
+        # outside the lock: two workers' threads may both solve once
+        dist = scaled(optimize(a, b, k, credit, objective), scale)
         with self._lock:
             self.misses += 1
             self._items[key] = dist
@@ -340,6 +428,8 @@ def served_interleave(
     cache: SolutionCache | None = None,
     k: int = SERVE_K,
     credit: str = SERVE_CREDIT,
+    objective: str = SERVE_OBJECTIVE,
+    scale: str = SERVE_SCALE,
 ) -> ServedOpt:
     """The served merge of rankings ``a`` and ``b`` to ``depth`` items: the optimized distribution's
     list over the first ``k`` positions (solved, or taken from ``cache``), then A's and B's next
@@ -348,7 +438,10 @@ def served_interleave(
     seed extends the shallower list (paging)."""
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
-    dist = cache.get(a, b, k, credit) if cache is not None else optimize(a, b, k, credit)
+    if cache is not None:
+        dist = cache.get(a, b, k, credit, objective, scale)
+    else:
+        dist = scaled(optimize(a, b, k, credit, objective), scale)
     head = optimized_interleave(a, b, k, rng, credit, dist)
     items, credits = list(head.items[:depth]), list(head.credits[:depth])
     seen = set(items)
