@@ -266,8 +266,7 @@ def _interleave_readout(exp, workspace: Path, events: Path | None, as_json: bool
     a, b = r.variants
     console.print(
         f"[bold]{r.experiment}[/] (interleaving): {r.allocation['lists']} lists to {r.allocation['units']} "
-        f"units over {r.days} day(s); first pick {r.checks['first_pick'][a]} {a} / "
-        f"{r.checks['first_pick'][b]} {b} (p = {r.srm['pvalue']:.3g})"
+        f"units over {r.days} day(s); {_first_check(r.checks, a, b)}"
     )
     table = Table("", a, b, "ties", "sign test p", "always-valid p")
     table.add_row("lists won", str(r.wins[a]), str(r.wins[b]), str(r.wins["ties"]), f"{r.sign_test_p:.3g}",
@@ -277,6 +276,18 @@ def _interleave_readout(exp, workspace: Path, events: Path | None, as_json: bool
     console.print(table)
     out.print(r.decision)
     console.print(f"saved {saved} (the experiments dashboard shows it)")
+
+
+def _first_check(checks: dict, a: str, b: str) -> str:
+    """The check the readout ran on the first position, as it ran it: team draft's and the
+    probabilistic merge's coin (first picks per ranker), or, for an optimized merge, the first
+    position's mean logged credit against its known mean 0 (the LP has no coin for the first pick)."""
+    fc = checks.get("first_position_credit")
+    if fc is not None:
+        return f"first position's mean credit {fc['mean']:+.3g} (known mean 0, p = {fc['pvalue']:.3g})"
+    fp = checks["first_pick"]
+    p = "-" if fp["pvalue"] is None else f"{fp['pvalue']:.3g}"
+    return f"first pick {fp[a]} {a} / {fp[b]} {b} (p = {p})"
 
 
 def register(app: typer.Typer) -> None:

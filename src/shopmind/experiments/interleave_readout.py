@@ -289,6 +289,8 @@ def interleave_readout(
     checks = {
         "first_pick": {a_name: first_a, b_name: first_b, "pvalue": first.pvalue if first else None},
         "merge": exp.method,
+        # what the first-position check read: the coin's picks, or (optimized) the credit's known mean 0
+        "first_check": "first_position_credit" if isinstance(first, FirstCredit) else "first_pick",
         "unbalanced_lists": unbalanced,
         "credited_items": {a_name: float(c.credit_a.sum()), b_name: float(c.credit_b.sum())},
         "probabilistic_lists": n - sum(drafted),  # lists with p_b logged (optimized lists too)
@@ -297,6 +299,8 @@ def interleave_readout(
         "events_of_other_responses": c.other_responses,
         "empty_lists": sum(not t for t in teams),
     }
+    if isinstance(first, FirstCredit):  # in the logged units, 2 p_b - 1 (credit / k for optimized)
+        checks["first_position_credit"] = {"mean": first.mean, "pvalue": first.pvalue}
     mismatch = bool(first and first.mismatch)
     blocked = mismatch or unbalanced > 0
 
