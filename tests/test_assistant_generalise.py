@@ -180,15 +180,17 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h11 = [q for q in data.questions if q["set"] == "heldout11"]
     h12 = [q for q in data.questions if q["set"] == "heldout12"]
     h13 = [q for q in data.questions if q["set"] == "heldout13"]
+    h14 = [q for q in data.questions if q["set"] == "heldout14"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
+    n_last += len(h14)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
         ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10) + ["heldout11"] * len(h11)
     )
-    want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13)
+    want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -428,3 +430,45 @@ def test_heldout13_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
     searches = [q for q in h13 if q["intent"] == "product_search"]
     assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
     assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+
+
+def test_heldout14_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    from shopmind.demo import assistant_heldout13 as H13
+    from shopmind.demo import assistant_heldout14 as H14
+
+    h14 = _check_new_set(data, "heldout14", H13, H14)
+    assert len(h14) >= 100
+    # roughly a third each of English, Chinese and mixed text
+    langs = Counter(q["lang"] for q in h14)
+    assert min(langs.values()) >= len(h14) // 4, langs
+    oos = [q for q in h14 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    # new kinds: no out-of-scope question of any earlier set (or the main set), by template
+    earlier = {t for k in range(2, 14) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
+    from shopmind.demo import assistant_phrases as Q
+
+    earlier |= {t for _, t in Q.OOS_Q} | {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
+    assert not {t for _, t in H14.OOS_Q} & earlier
+    # order follow-ups that do not name the order keep the order of the turn before
+    kept = [q for q in h14 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    # policy questions told with numbers keep empty slots
+    numbered = [q for q in h14 if "section" in q["expect"] and any(c.isdigit() for c in str(q["text"]))]
+    assert len(numbered) >= 6 and all(q["slots"]["price_max"] is None for q in numbered)
+    # ids not written as printed are still the id of an order of the customer asking
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    odd = [q for q in h14 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    assert len(odd) == 2 and all(owner[str(q["slots"]["order_id"])] == q["customer_id"] for q in odd)
+    # gift / recommendation searches with a budget, three refined by a colour in the next turn
+    searches = [q for q in h14 if q["intent"] == "product_search"]
+    assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+    # no template of the set repeats one of held-out-13 (not only the texts built on this seed)
+    lists = ("ORDER_Q", "ORDER_FOLLOWUP_Q", "ORDER_POLICY_Q", "PRIVACY_Q", "PRODUCT_Q", "PRODUCT_TWO_Q", "SEARCH_Q", "SEARCH_FOLLOWUP_Q", "COMPARE_Q", "COMPLAINT_Q", "GREETING_Q", "POLICY_FOLLOWUP_Q", "TWO_SECTION_Q")  # fmt: skip
+
+    def templates(m) -> set[str]:
+        policy = {str(x) for v in m.POLICY_Q.values() for x in v}
+        return policy | {str(x) for k in lists for x in getattr(m, k)}
+
+    assert not templates(H14) & templates(H13)

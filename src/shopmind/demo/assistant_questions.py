@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-13.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-14.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -39,7 +39,8 @@ holidays, AI tools — numbers that are not order ids; its own random stream; co
 twelfth round), plus "heldout13" (``demo.assistant_heldout13``: a third each of English, Chinese and
 mixed text, 20 out-of-scope questions of new kinds — voting, recycling, blood donation, chess, a
 wedding budget, baby food — order ids with a dash or as bare digits; its own random stream;
-committed before the thirteenth round).
+committed before the thirteenth round), plus "heldout14" (``demo.assistant_heldout14``: written
+blind to the assistant's code; its own random stream; committed before the fourteenth round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -66,6 +67,7 @@ from shopmind.demo import assistant_heldout10 as H10
 from shopmind.demo import assistant_heldout11 as H11
 from shopmind.demo import assistant_heldout12 as H12
 from shopmind.demo import assistant_heldout13 as H13
+from shopmind.demo import assistant_heldout14 as H14
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -214,12 +216,16 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 13])), shop, orders, prods, H13)
     for q in qs[n:]:
         q["set"] = "heldout13"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 14])), shop, orders, prods, H14)
+    for q in qs[n:]:
+        q["set"] = "heldout14"
     return qs
 
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 13 (``sets=demo.assistant_heldout5`` / ... / ``13``: the same kinds of questions, each
+    held-out set 5 to 14 (``sets=demo.assistant_heldout5`` / ... / ``14``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
@@ -279,12 +285,14 @@ def _search_followups(add: Callable[..., None], rng: np.random.Generator, prods:
 
 def _order_questions(add: Callable[..., None], orders: pl.DataFrame, templates: list[tuple[str, str]], pick: np.ndarray) -> None:  # fmt: skip
     """Each template with a different order (``pick``), asked by that order's customer; the id as
-    printed (``{o}``), in lower case (``{ol}``), with a dash after its letter (``{od}``) or as its
-    digits alone (``{on}``), the ways shoppers write it."""
+    printed (``{o}``), in lower case (``{ol}``), with a dash after its letter (``{od}``), as its
+    digits alone (``{on}``) or in full-width characters (``{ow}``, as a Chinese input method types
+    it), the ways shoppers write it."""
     for (lang, tpl), i in zip(templates, pick, strict=False):
         o = orders.row(int(i), named=True)
         oid = o["order_id"]
-        text = tpl.format(o=oid, ol=oid.lower(), od=f"{oid[:1]}-{oid[1:]}", on=oid[1:])
+        wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in oid)
+        text = tpl.format(o=oid, ol=oid.lower(), od=f"{oid[:1]}-{oid[1:]}", on=oid[1:], ow=wide)
         add(lang, text, "order_status", {"order_id": o["order_id"]}, {"order_id": o["order_id"], "status": o["status"]}, customer_id=o["customer_id"])  # fmt: skip
 
 
