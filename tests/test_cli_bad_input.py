@@ -103,6 +103,8 @@ CASES = [
     (["pricing", "suggest", "feed/events.csv", "--out", "afile"], "--out afile: not a folder"),
     (["pricing", "suggest", "empty.csv", "--out", "out"], "empty.csv is empty"),
     (["evaluate", "forecast", "feed/events.csv", "--out", "afile/f.json"], "afile is a file"),
+    (["evaluate", "search", "feed", "-f", "canonical", "--out", "afile"], "--out afile: not a folder"),
+    (["evaluate", "recs", "feed/events.csv", "-f", "amazon-5core", "--out", "afile/r"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--reports", "afile"], "--reports afile: not a folder"),
     (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--max-trials", "-1"], "--max-trials must be >= 1, not -1"),
@@ -255,3 +257,20 @@ def test_encoder_none_in_a_shop_toml_is_lexical_only_search():
     assert config_from(SearchConfig, "search", {"encoder": "none"}).encoder is None
     assert config_from(SearchConfig, "search", {"encoder": "None"}).encoder is None
     assert config_from(SearchConfig, "search", {"encoder": "e5"}).encoder == "e5"
+
+
+def test_a_build_refused_by_the_lock_itself_leaves_the_progress_alone(scratch: Path, tmp_path: Path) -> None:
+    """The CLI's pre-check can pass and another build take the lock before this one does: the
+    build's own refusal must not write "failed" over the running build's progress either."""
+    from shopmind.release.build import build_release
+    from shopmind.release.releases import ReleaseError
+
+    ws = tmp_path / "ws"
+    shutil.copytree(scratch / "ws", ws)
+    (ws / "releases").mkdir()
+    (ws / "releases" / "progress.json").write_text('{"status": "running"}')
+    with Releases(ws).lock():
+        before = snapshot(ws)
+        with pytest.raises(ReleaseError, match="another build or rollback is running"):
+            build_release(ws, ())
+        assert snapshot(ws) == before

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from shopmind.cli.common import UsageError, writable_folder
 from shopmind.data.adapters import ADAPTERS
 from shopmind.data.readers import InputError
 
@@ -68,6 +69,11 @@ def register(app: typer.Typer) -> None:
         if not path.exists():
             console.print(f"[bold red]error:[/] {escape(str(path))} does not exist")
             raise typer.Exit(2)
+        try:
+            writable_folder(out, "--out")  # before minutes of training, not a traceback after them
+        except UsageError as exc:
+            console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(2) from None
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(), console=console, transient=False,

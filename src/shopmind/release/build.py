@@ -164,8 +164,10 @@ def build_release(
         raise ReleaseError(f"no shopmind store in {workspace}: run `shopmind ingest` first")
     releases = Releases(workspace)
     progress = progress or BuildProgress(progress_path(workspace))
-    try:
-        with releases.lock():
+    # the lock first: a build refused because another holds it must not write "failed" over the
+    # running build's progress file (which /readyz and the dashboard read)
+    with releases.lock():
+        try:
             forgetting = erasure_pending(workspace)
             manifest = _build_locked(
                 workspace, releases, components, dict(settings or {}), force, keep, cache_dir, log,
@@ -173,10 +175,10 @@ def build_release(
             )  # fmt: skip
             if forgetting:  # every model refitted, every older release deleted
                 finish_erasure(workspace)
-    except BaseException as exc:
-        progress.close("failed", f"{type(exc).__name__}: {exc}")
-        raise
-    progress.close("complete")
+        except BaseException as exc:
+            progress.close("failed", f"{type(exc).__name__}: {exc}")
+            raise
+        progress.close("complete")
     return manifest
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from shopmind.cli.common import UsageError, writable_folder
 from shopmind.data.readers import InputError
 
 console = Console(stderr=True)
@@ -70,12 +71,13 @@ def register(app: typer.Typer) -> None:
         try:
             if view != "both" and view not in VIEWS:
                 raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
+            writable_folder(out, "--out")  # before the evaluation, not a traceback after it
             data = load_dataset(fmt, path, threshold)
             names = [m.strip() for m in methods.split(",") if m.strip()]
             if names == ["all"]:
                 names = [m for m in METHODS if m != "neutral"]
             chosen = make_methods(names, vectors)
-        except InputError as e:
+        except (InputError, UsageError) as e:
             console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
             raise typer.Exit(code=2) from None
         summary = evaluate(data, chosen, views, limit_queries, progress=progress)
