@@ -104,6 +104,37 @@ def plot(result: dict, png: Path) -> None:
     print(f"saved {png}")
 
 
+def plot_curves(result: dict, png: Path, title_extra: str = "") -> None:
+    """Fill rate against average stock for every rule in ``result["curve"]`` (log stock axis), labelled
+    by its key: for benches that replay other rule sets than LABELS (bench/forecast_rounds.py)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no plot (the curve is in the JSON)")
+        return
+    curve = result["curve"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for key in [k for k in curve[0] if k != "service_level"]:
+        style = "s--" if key.startswith(("moving", "ma_")) else "o-"
+        ax.plot([c[key]["avg_stock"] for c in curve], [c[key]["fill_rate"] for c in curve], style, label=key)
+        for c in curve:
+            ax.annotate(f"{c['service_level']:.2f}", (c[key]["avg_stock"], c[key]["fill_rate"]), fontsize=6)
+    ax.axhline(0.98, color="grey", lw=0.6, ls="--")
+    ax.set_xscale("log")
+    ax.set_xlabel("average stock on hand (units, all products; log scale)")
+    ax.set_ylabel("fill rate")
+    title = f"Online Retail replay {result['replay_start']}..{result['replay_end']}, {result['products']} products"
+    ax.set_title(title + (f"\n{title_extra}" if title_extra else ""), fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    print(f"saved {png}")
+
+
 def compare(curve: list[dict], pairs: dict[str, str]) -> tuple[dict, list[dict]]:
     """Per pair (our rule, its baseline): the goal at the same target (fill >= 0.98 with >= 20 % less
     stock than the baseline), and at each baseline point the stock our rule needs for the same fill,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from shopmind.forecast.inventory import PolicyConfig, policy
+from shopmind.forecast.series import Panel
 
 
 def replay(
@@ -79,3 +80,25 @@ def stock_at_fill(curve: list[dict[str, float]], fill: float) -> float:
     fills = np.array([p[0] for p in frontier])
     logs = np.log(np.maximum([p[1] for p in frontier], 1e-9))
     return float(np.exp(np.interp(fill, fills, logs)))
+
+
+def weekly_blocks(daily: Panel) -> Panel:
+    """The daily panel summed to weeks that end on its last day (week k = the 7 days ending 7k days before
+    the end), as a weekly (``freq="W"``) panel of the same series; a partial oldest week is dropped.
+
+    Why not the store's calendar weeks (``demand_panel(freq="W")``, Monday weeks): a replay reviews every 7
+    days from any weekday, and at a review the forecaster must see exactly the days up to it: blocks
+    aligned to the cut give the weekly path (as a release at grain "W" fits it) that history and no more.
+    A week is NaN only when all its days are (before the series starts).
+    """
+    if daily.freq != "D":
+        raise ValueError(f"weekly_blocks needs a daily panel, got freq {daily.freq!r}")
+    weeks = daily.T // 7
+    if weeks < 1:
+        raise ValueError(f"a daily panel of {daily.T} days holds no whole week")
+    y = daily.y[:, daily.T - 7 * weeks :].reshape(daily.n, weeks, 7)
+    seen = ~np.isnan(y).all(axis=2)
+    with np.errstate(invalid="ignore"):
+        wk = np.where(seen, np.nansum(y, axis=2), np.nan)
+    dates = daily.dates[daily.T - 7 * weeks :: 7][:weeks]
+    return Panel(ids=list(daily.ids), dates=dates, y=wk, freq="W", groups=dict(daily.groups))
