@@ -41,6 +41,7 @@ _MISS_KEYS = (
     "intent",
     "predicted",
     "facts_ok",
+    "slots_ok",
     "handoff",
     "cited_sections",
     "want_sections",

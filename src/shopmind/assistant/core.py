@@ -80,8 +80,10 @@ MAX_CONVERSATIONS = 10_000
 #: ``slots.read_ceilings`` (a budget, a negated "over" is a maximum); "topic_level" — the domain
 #: margin's hand-off level per policy intent (``DomainMargin.levels``), not one for all three;
 #: "domain_any" — the margin also for a product question, comparison or search naming no thing;
-#: "title_fact" — a search reading of a message naming one product and asking a fact of it
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True}  # fmt: skip
+#: "title_fact" — a search reading of a message naming one product and asking a fact of it;
+#: round 14: "topic_level" guarded (``domain.MIN_LEVEL_QUESTIONS``), "section_labelled" — the
+#: policy section model also trains on the shop's labelled policy questions
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True, "section_labelled": False}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -155,6 +157,7 @@ class Assistant:
             dense = dense_intent and self.policy.dense is not None
             self.model = IntentModel.calibrated(extra=pairs, embed=shared_embed() if dense else None)
             self.threshold = self.model.threshold
+        self.policy.learn_sections(list(sections) if self.options["section_labelled"] else [])
         self.domain = None
         if self.policy.dense is None:
             return

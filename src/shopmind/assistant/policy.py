@@ -172,6 +172,7 @@ class PolicyIndex:
             self._by_topic.setdefault(s.topic, set()).add(s.id)
         self.bm25 = None if self.empty else _BM25(sections, policy_tokens, section_tokens)
         self.model = None if self.empty else SectionModel(sections)
+        self._seed_model = self.model  # the model on the sections alone (``learn_sections([])``)
         use_dense = dense and DENSE_WEIGHT > 0 and len(sections) >= 2
         self.dense = DenseSections(sections, encode) if use_dense else None
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
@@ -192,6 +193,20 @@ class PolicyIndex:
             return
         vecs = np.asarray(embed([t for t, _ in pairs]), dtype=np.float32)
         self._examples = (embed, vecs, np.array([sid for _, sid in pairs], dtype=object))
+
+    def learn_sections(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Train the section model on the shop's labelled policy questions ((text, section id))
+        besides the sections' own pieces; empty ``pairs``: the model on the sections alone.
+        Why (round 14): the labelled questions already pull the ordering through their vectors
+        (``set_examples``); the model reads their words and n-grams, which the encoder's
+        nearest-neighbour cosines blur. Unknown sections are a clear error."""
+        bad = sorted({sid for _, sid in pairs} - set(self.sections))
+        if bad:
+            raise ValueError(f"labelled policy questions name unknown sections: {bad[:5]}")
+        if self.empty:
+            return
+        self.model = SectionModel(list(self.sections.values()), pairs) if pairs else self._seed_model
+        self._memo.cache_clear()
 
     def _example_z(self, text: str, ids: Sequence[str]) -> dict[str, float]:
         """Z-score over ``ids`` of each one's mean cosine to its ``EXAMPLE_K`` nearest examples."""

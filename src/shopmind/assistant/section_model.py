@@ -41,8 +41,11 @@ def section_pieces(sections: Sequence[Section]) -> list[tuple[str, str]]:
 class SectionModel:
     """``probabilities(text)`` -> {section id: probability}; None-safe for fewer than two sections."""
 
-    def __init__(self, sections: Sequence[Section]) -> None:
-        pairs = section_pieces(sections)
+    def __init__(self, sections: Sequence[Section], labelled: Sequence[tuple[str, str]] = ()) -> None:
+        """``labelled``: the shop's own labelled policy questions ((text, section id)) as more
+        training pairs beside the sections' pieces (round 14: its customers' wording, "who
+        pays the postage when i send it back", is what the pieces lack)."""
+        pairs = section_pieces(sections) + [(t, sid) for t, sid in labelled if t.strip()]
         ids = {sid for _, sid in pairs}
         self.ids = ids
         self.model = IntentModel.train(pairs=pairs) if len(ids) >= 2 else None

@@ -89,6 +89,9 @@ _SUFFIX_BOUND = {
     "or less": "max", "or under": "max", "or below": "max", "and under": "max", "and below": "max",
     "or more": "min", "and up": "min", "and above": "min", "+": "min",
 }  # fmt: skip
+#: Chinese suffix bounds that end a price phrase whatever follows them (``PriceReader._price``);
+#: not "起" ("100起步" may be a start, not a floor)
+_CLOSING_ZH = frozenset({"以下", "以内", "之内", "以上", "左右", "上下"})
 _PRICE_WORDS = re.compile(
     r"\b(?:prices?|priced|pricing|costs?|costing|budget|dollars?|bucks|usd|rmb|yuan)\b|[$＄¥￥€£]|价格|价位|预算|价钱|售价|元|块钱",
     re.I,
@@ -266,7 +269,14 @@ class PriceReader:
         # ("over 3 people"), a range not even when explicit ("between 10 and 20 drills" is fine)
         ends_in_number = not (g.get("b_post") if b is not None else g.get("a_post")) and not tail
         strict = not cur and not price_word and script == "en"
-        if (ends_in_number or kind == "suffix") and not _free_after(text, m.end(), strict=strict):
+        # a Chinese bound word after the amount ("890元以内", "300块以下") closes the phrase: what
+        # follows is the rest of the sentence ("890元以内有什么跑步鞋"), not a unit of the number
+        closed = kind == "suffix" and kw in _CLOSING_ZH
+        if (
+            (ends_in_number or kind == "suffix")
+            and not closed
+            and not _free_after(text, m.end(), strict=strict)
+        ):
             return None
         weak = bool(kw) and _WEAK_KW.match(kw) is not None
         if kind == "range":
