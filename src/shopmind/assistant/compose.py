@@ -19,6 +19,7 @@ from shopmind.assistant.policy import INTENT_TOPICS
 from shopmind.assistant.reading import fields_asked
 from shopmind.assistant.reply import _State
 from shopmind.assistant.slots import Slots, fits, read_ceilings, understood_slots
+from shopmind.search.query import Filters
 
 if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
@@ -114,7 +115,8 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
         slots.price_max = p["price"] - 0.01
         query = str(p.get("category_path") or "").split(" > ")[-1]
     state.search_text = query
-    resp = asst.engine.search(query, size=50, facets=(), highlight=False)
+    query, bounds = _ceiling_query(asst, query, slots)
+    resp = asst.engine.search(query, bounds, size=50, facets=(), highlight=False)
     if not resp.filters.get("categories") and slots.category_source == "synonym":
         # the engine dropped a synonym's category that matched nothing ("手机壳" read as
         # phones): the customer's price and attributes still hold, that reading does not
@@ -127,3 +129,25 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
         if len(picked) == 3:
             break
     return A.search_answer(picked, lang)
+
+
+def _ceiling_query(asst: Assistant, query: str, slots: Slots) -> tuple[str, Filters | None]:
+    """The text and price filter sent to the engine: with ``ceiling_query``, a price phrase the
+    assistant reads otherwise than the engine ("nothing over $100": at most 100, the engine's
+    pattern a floor of 100) is cut from the text and the assistant's bounds go as the filter.
+    Why (round 14): the engine's floor kept only products of $100 and more, the assistant's
+    ceiling then dropped them all, and the answer suggested nothing."""
+    if not asst.options.get("ceiling_query") or asst.engine.parser is None:
+        return query, None
+    if slots.price_min is None and slots.price_max is None:
+        return query, None
+    u = asst.engine.parser.parse(query)
+    spans = [c.span for c in u.constraints if c.kind == "price" and c.source == "pattern" and (c.price_min, c.price_max) != (slots.price_min, slots.price_max)]  # fmt: skip
+    if not spans:
+        return query, None
+    q = u.query
+    for a, b in sorted(spans, reverse=True):
+        q = f"{q[:a]} {q[b:]}"
+    return " ".join(q.split()), Filters(
+        price_min=slots.price_min, price_max=slots.price_max, currency=slots.currency
+    )

@@ -82,8 +82,14 @@ MAX_CONVERSATIONS = 10_000
 #: "domain_any" — the margin also for a product question, comparison or search naming no thing;
 #: "title_fact" — a search reading of a message naming one product and asking a fact of it;
 #: round 14: "topic_level" guarded (``domain.MIN_LEVEL_QUESTIONS``), "section_labelled" — the
-#: policy section model also trains on the shop's labelled policy questions
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True, "section_labelled": False}  # fmt: skip
+#: policy section model also trains on the shop's labelled policy questions; "order_forms" —
+#: ``slots.order_forms``; "order_it" — an order-status reading pointing at "it" after a turn that
+#: named an order is about that order, however long; "order_complaint" — likewise a brief one
+#: read as a complaint whose runner-up is the order's status; "ceiling_query" — the search is
+#: sent the assistant's price bounds, not the engine's reading of the phrase they overrule;
+#: "policy_attrs" — a policy or handed-off reading naming no product or category keeps no
+#: attribute (colour) slot, as "policy_amount" keeps no price
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True, "section_labelled": False, "order_forms": False, "order_it": False, "order_complaint": False, "ceiling_query": False, "policy_attrs": False}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -203,7 +209,10 @@ class Assistant:
         follow_up = False
         kept = not slots.order_id and state.order_id and not slots.product_ids and not slots.category
         progress = kept and intent != "complaint" and asks_progress(text)  # "when will it get here?"
-        pronoun = kept and self.options["order_pronoun"] and self._asks_of_order(text, intent, conf)
+        pronoun = kept and self.options["order_pronoun"] and self._asks_of_order(text, intent, conf, pred)
+        # "has it been delivered or is it still on the way?": the classifier reads the order's
+        # status and the message points at "it": the order of the conversation, however long
+        pronoun = pronoun or bool(kept and self.options["order_it"] and intent == "order_status" and refers_to_page(text))  # fmt: skip
         if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
             intent = "order_status" if progress or pronoun else intent
@@ -290,6 +299,11 @@ class Assistant:
         ):
             # "my basket is $40, do I pay postage?": an amount a policy applies to, not a price to search
             slots.price_min = slots.price_max = slots.currency = None
+        if self.options["policy_attrs"] and intent in (*_POLICY_INTENTS, "out_of_scope") and not (slots.product_ids or slots.category):  # fmt: skip
+            # "can I swap the blue one for grey?": a colour a policy or a hand-off is about, not a search's
+            slots.attributes = {}
+            if intent == "out_of_scope":
+                slots.price_min = slots.price_max = slots.currency = None
         if intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
             handoff = True
@@ -327,7 +341,7 @@ class Assistant:
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
         return reply
 
-    def _asks_of_order(self, text: str, intent: str, conf: float) -> bool:
+    def _asks_of_order(self, text: str, intent: str, conf: float, pred: Prediction | None = None) -> bool:
         """Whether a brief message after a turn that named an order, naming no order, product or
         category itself (the caller's ``kept``), asks about that order: it points at "it"
         ("is it out for delivery yet?", "它现在什么情况了") — the only thing of the conversation it
@@ -338,6 +352,14 @@ class Assistant:
             return False
         if intent in ("return_refund", "payment", "product_search", "compare"):
             return False
+        if (
+            intent == "complaint"
+            and conf >= self.threshold
+            and self.options["order_complaint"]
+            and pred is not None
+        ):
+            # "它发出来没有啊，都好几天了": impatient, but the next reading is the order's status
+            return [k for k, _ in pred.ranked[:2]][1:] == ["order_status"]
         return intent != "complaint" or conf < self.threshold
 
     def _asks_page_fact(self, text: str, intent: str, conf: float) -> bool:

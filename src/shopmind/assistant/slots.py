@@ -74,11 +74,51 @@ def find_ids(text: str) -> list[tuple[str, int]]:
     return [(m.group(1), m.start()) for m in ID_RE.finditer(unicodedata.normalize("NFKC", text))]
 
 
-def order_ids(text: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
-    """Order ids in ``text``: known orders, or an id right after an order word."""
+#: an id written with a separator between its letters and digits ("O-0001823", "o 0001823")
+_SPLIT_ID = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{1,3})[-_ ]?(\d{4,})(?![A-Za-z0-9])")
+_prefix_cache: dict[int, tuple[int, frozenset[str]]] = {}
+
+
+def _prefixes(known: Mapping[str, object] | set[str]) -> frozenset[str]:
+    """The letter prefixes of the known order ids ("O" for "O0001365"), cached per table."""
+    hit = _prefix_cache.get(id(known))
+    if hit is None or hit[0] != len(known):
+        pre = frozenset(m.group() for k in known if (m := re.match(r"[A-Za-z]{1,3}(?=\d)", str(k))))
+        _prefix_cache.clear()
+        _prefix_cache[id(known)] = hit = (len(known), pre)
+    return hit[1]
+
+
+def order_forms(text: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
+    """Known orders written in another form than the table's: letters and digits split by a
+    separator or a space ("O-0001823"), or the digits alone ("订单号0001365") when exactly one
+    known order is those digits behind one of the table's prefixes. Why (round 14): the
+    shopper copies the number as a receipt or an email prints it; an unknown id is answered "no
+    such order", so the order's status was never read. Only known orders: privacy is still
+    checked on the order found."""
+    t = unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    for m in _SPLIT_ID.finditer(t):
+        cand = (m.group(1) + m.group(2)).upper()
+        if cand in known_orders and cand not in out:
+            out.append(cand)
+    for m in re.finditer(r"(?<![A-Za-z0-9-])(\d{4,})(?![A-Za-z0-9])", t):
+        cands = [p + m.group(1) for p in _prefixes(known_orders) if p + m.group(1) in known_orders]
+        if len(cands) == 1 and cands[0] not in out:
+            out.append(cands[0])
+    return out
+
+
+def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False) -> list[str]:
+    """Order ids in ``text``: known orders, or an id right after an order word. ``forms``: a
+    known order in another written form (``order_forms``) comes before an unknown id."""
     t = unicodedata.normalize("NFKC", text)
     out = []
+    if forms:
+        out = [o for o in order_forms(t, known_orders) if not any(tok == o for tok, _ in find_ids(t))]
     for tok, start in find_ids(t):
+        if forms and out and tok not in known_orders and tok.upper() not in known_orders:
+            continue  # a known order in another form is the message's order, not this unknown id
         if tok in known_orders or tok.upper() in known_orders or _ORDER_WORD.search(t[max(0, start - 24) : start]):  # fmt: skip
             oid = tok if tok in known_orders else tok.upper() if tok.upper() in known_orders else tok
             if oid not in out:
