@@ -247,11 +247,14 @@ def read_long(
         raw = pl.read_parquet(path)
         first_row = 1
     else:
-        raw = pl.read_csv(path, infer_schema=False)
+        raw, encoding = _long_csv(path)
         first_row = 2
     missing = [c for c in (id_col, date_col, value_col) if c not in raw.columns]
     if missing:
-        raise SeriesError(f"{path.name}: missing column {missing[0]!r} (columns: {', '.join(raw.columns)})")
+        read_as = f"; read as {encoding}" if path.suffix.lower() not in (".parquet", ".pq") else ""
+        raise SeriesError(
+            f"{path.name}: missing column {missing[0]!r} (columns: {', '.join(raw.columns)}{read_as})"
+        )
     frame = raw.rename({id_col: "id", date_col: "date", value_col: "value"}).with_row_index("_r")
     frame = frame.with_columns(pl.col("_r") + first_row)
     if frame.is_empty():
@@ -308,6 +311,55 @@ def read_long(
     return long_to_panel(
         _align_weeks(long) if freq == "W" else long, freq=freq, fill=fill, future_known=future_known
     )
+
+
+def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
+    """A long CSV read as ``shopmind ingest`` reads exports, and the encoding it was read as.
+
+    The bytes (gunzipped if gzip) go through the project's one encoding sniffer
+    (``shopmind.data.encoding``: BOMs, UTF-16/32 without a BOM, legacy code pages such as cp1252 and
+    GBK, mixed files line by line) and the delimiter is sniffed among ``, ; tab |`` as ingest does.
+    Why: polars alone read a UTF-16 file's header as ``"\ufffd\ufffdi d"`` (a baffling "missing column
+    'id'") and refused a cp1252 or GBK file. A file that is not text, or with a line no codec reads
+    cleanly, is refused naming the file, the line and the encoding found, never guessed at; so is a
+    file whose lines decode in different codecs (ingest reads those line by line and audits them, but a
+    series id read two ways would silently split one series in two).
+    """
+    import gzip
+
+    from shopmind.data.encoding import DecodeError, decode_text
+    from shopmind.data.readers import sniff_delimiter
+
+    try:
+        data = path.read_bytes()
+        data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise SeriesError(f"{path.name}: cannot read: {exc}") from None
+    try:
+        decoded = decode_text(data, path)
+    except DecodeError as exc:
+        raise SeriesError(str(exc)) from None
+    if decoded.undecodable:
+        bad = decoded.undecodable[0]
+        raise SeriesError(
+            f"{path.name} line {bad.line}: cannot be decoded ({bad.reason}; the file reads as "
+            f"{decoded.encoding}): {bad.raw[:80]}"
+        )
+    if decoded.redecoded:  # ingest audits such lines (TEXT_ENCODING); a series id must read one way
+        r = decoded.redecoded[0]
+        raise SeriesError(
+            f"{path.name}: its lines read in different encodings ({decoded.encoding}; line {r.line} reads "
+            f"{r.old!r} as the file's main codec, {r.new!r} as {r.encoding}), so one id could become two "
+            "series: save the file as UTF-8 and run again"
+        )
+    if not decoded.text.strip():
+        raise SeriesError(f"{path.name}: empty, expected a header line (id, date, value)")
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else sniff_delimiter(decoded.text)
+    try:
+        frame = pl.read_csv(decoded.text.encode("utf-8"), separator=sep, infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise SeriesError(f"{path.name}: {str(exc).splitlines()[0]} (read as {decoded.encoding})") from None
+    return frame, decoded.encoding
 
 
 def _align_weeks(frame: pl.DataFrame) -> pl.DataFrame:
