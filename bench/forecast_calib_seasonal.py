@@ -93,7 +93,8 @@ def main() -> None:
                 )
                 row[f"{arm}_{lv}"] = cov
                 row[f"{arm}_alpha{lv}"] = {
-                    str(c): float(alphas[lv][classes == c][0]) for c in sorted(set(classes.tolist()))
+                    str(c): float(np.asarray(alphas[lv])[classes == c].ravel()[0])
+                    for c in sorted(set(classes.tolist()))
                 }
                 if has_year:
                     gaps[arm].append(abs(cov - lv / 100))
