@@ -345,7 +345,8 @@ def session_credit(shown: OptInterleaved, clicked_positions: Iterable[int]) -> f
 #: with A's and B's next items in turn and credit nothing.
 SERVE_K = 10
 SERVE_CREDIT = "linear"
-#: what the served LP optimises and how a query's credits are scaled (``interleave_opt_sens``)
+#: what the served LP optimises and how a query's credits are scaled (``interleave_opt_sens``):
+#: round 13 chose among 3 x 3 designs on query tuning halves and kept rounds 11-12's (BENCHMARKS)
 SERVE_OBJECTIVE = "insensitivity"
 SERVE_SCALE = "none"
 #: distinct (query rankings) whose solution a worker keeps: a solve costs milliseconds, a hit
