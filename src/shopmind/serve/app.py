@@ -67,6 +67,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         first = errs[0] if errs else {}
         loc = [str(p) for p in first.get("loc", ())]
         where = loc[0] if loc else ""
+        if where == "body" and (whole := _whole_body_problem(first)):
+            return error_response(request, 422, "invalid_body", whole, "body")
         field = ".".join(loc[1:]) or where
         status = 422 if where == "body" else 400
         msg = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
@@ -76,6 +78,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.detail == _PARSE_FAILED and (unreadable := _unreadable_body(exc.__cause__)):
+            return error_response(request, 422, "invalid_body", unreadable, "body")
         code = {
             404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large",
         }.get(exc.status_code, "http_error")  # fmt: skip
@@ -89,6 +93,49 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
         logging.getLogger("shopmind.serve").exception("unhandled error")
         return error_response(request, 500, "internal", "internal error (logged with this request id)")
+
+
+_JSON_KIND = {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}
+
+
+def _whole_body_problem(err: Mapping[str, Any]) -> str | None:
+    """What is wrong with a body as a whole, said plainly: not JSON (FastAPI named the character
+    offset as if it were a field: ``"14: JSON decode error"``), empty, or not a JSON object
+    (``"body: Input should be a valid dictionary or object to extract fields from"``)."""
+    kind = err.get("type")
+    loc = tuple(err.get("loc", ()))
+    if kind == "json_invalid":
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        why = (err.get("ctx") or {}).get("error") or "invalid JSON"
+        return f"the body is not valid JSON{where}: {why}"
+    if loc != ("body",):
+        return None
+    if kind == "missing":
+        return "the body is empty: send a JSON object"
+    if kind in ("model_attributes_type", "dict_type", "model_type"):
+        got = err.get("input")
+        what = _JSON_KIND.get(type(got), "a number")
+        return f"the body must be a JSON object ({{...}}), not {what}"
+    return None
+
+
+#: FastAPI's answer to a JSON body it could not read, whatever the reason (``fastapi.routing``).
+_PARSE_FAILED = "There was an error parsing the body"
+
+
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """Why FastAPI could not read a JSON body (it answers any such failure with a bare "There was
+    an error parsing the body"): bytes that are not UTF-8, or nesting too deep to parse."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (
+            f"the body is not valid UTF-8 (byte 0x{cause.object[cause.start]:02x} at position {cause.start}): "
+            "send JSON encoded as UTF-8"
+        )
+    if isinstance(cause, RecursionError):
+        return "the body nests arrays or objects too deeply to be read"
+    if cause is not None:
+        return f"the body could not be read as JSON ({type(cause).__name__})"
+    return None
 
 
 def _close_buffered_logs(app: FastAPI) -> None:

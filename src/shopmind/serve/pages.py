@@ -34,13 +34,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from shopmind.serve.api import ApiError, check_key
 from shopmind.serve.auth import DASHBOARD_COOKIE
+from shopmind.serve.contract import json_body
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -290,7 +291,9 @@ def dashboard_login_page(request: Request) -> HTMLResponse:
     )
 
 
-@router.post("/dashboard/login")
+#: JSON only, as the sign-in page sends it (a form post ``key=...`` was answered "key: Field
+#: required" although the key was there).
+@router.post("/dashboard/login", dependencies=[Depends(json_body)])
 def dashboard_login(request: Request, key: str = Body(..., embed=True, max_length=200)) -> JSONResponse:
     """Check a read/admin key and keep it in the dashboard cookie for this browser session.
 

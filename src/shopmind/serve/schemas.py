@@ -16,6 +16,7 @@ entry (it has the final word; batch-wide checks such as duplicates and bots need
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -24,6 +25,7 @@ from fastapi import Path as PathParam
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -40,10 +42,43 @@ MAX_BATCH = 1000
 #: stored, logged and used in file names, so every one is bounded (a 5,000-character run id
 #: used to reach the file system and fail there with a 500).
 MAX_ID = 200
-#: ``\S``: not only whitespace (strings are stripped, so "  " would become an empty id)
-_ID = Field(min_length=1, max_length=MAX_ID, pattern=r"\S")
+#: What an id may hold, as the OpenAPI document says it: no control character (C0 or DEL) and
+#: at least one character that is not white space. A NUL or a newline in an id was accepted
+#: and stored (live log, catalog, access log lines); a path id of one space was answered as an
+#: empty product id by the gate. The check itself is ``_clean_id`` (its message says which
+#: character and where, which a regular expression's "should match pattern" does not).
+ID_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean_id(value: str) -> str:
+    """An id without control characters and not only white space (see ``ID_PATTERN``)."""
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        raise ValueError(
+            f"an id may not contain control characters ({bad.group()!r} at position {bad.start()})"
+        )
+    if not value.strip():
+        raise ValueError("an id may not be only white space")
+    return value
+
+
+_ID_FIELD = {"min_length": 1, "max_length": MAX_ID, "json_schema_extra": {"pattern": ID_PATTERN}}
+#: An id in a body (product, user, session, item, event, order, conversation).
+Id = Annotated[str, Field(**_ID_FIELD), AfterValidator(_clean_id)]
 #: A path parameter naming an id: the same bounds everywhere.
-IdPath = Annotated[str, PathParam(min_length=1, max_length=MAX_ID)]
+IdPath = Annotated[str, PathParam(**_ID_FIELD), AfterValidator(_clean_id)]
+
+
+def _not_bool(value: Any) -> Any:
+    """JSON ``true``/``false`` is not a number (pydantic's lax mode read ``"quantity": true``
+    as 1 and ``"price": true`` as 1.0, and the event or product was stored)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
 #: Bounds on numbers: finite (no NaN/Infinity, which JSON parsers accept) and of a size the
 #: store's Float64/Int64 columns hold exactly (10**30 used to become a silent null).
 MAX_AMOUNT = 1e12
@@ -66,7 +101,7 @@ def _plausible(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[datetime, AfterValidator(_plausible)]
-Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
+Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False), NotBool]
 
 
 class EventIn(BaseModel):
@@ -74,14 +109,14 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
-    event_id: str = _ID
+    event_id: Id
     type: EventType
     timestamp: Timestamp | None = Field(default=None, description="ISO 8601; default: time received")
-    user_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
-    session_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
-    item_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID, pattern=r"\S")
-    quantity: int | None = Field(default=None, ge=-10_000, le=10_000)
-    price: float | None = Field(default=None, ge=0, le=1e9)
+    user_id: Id | None = None
+    session_id: Id | None = None
+    item_id: Id | None = None
+    quantity: Annotated[int | None, NotBool] = Field(default=None, ge=-10_000, le=10_000)
+    price: Annotated[float | None, NotBool] = Field(default=None, ge=0, le=1e9)
     currency: str | None = Field(
         default=None,
         min_length=3,
@@ -90,14 +125,14 @@ class EventIn(BaseModel):
         json_schema_extra={"enum": [*sorted(ISO_4217), None]},
     )
     query: str | None = Field(default=None, max_length=1000)
-    rating: float | None = Field(
+    rating: Annotated[float | None, NotBool] = Field(
         default=None,
         allow_inf_nan=False,
         description="on the gate's rating scale (outside it: EVT_RATING_RANGE)",
         json_schema_extra={"minimum": GATE.rating_scale[0], "maximum": GATE.rating_scale[1]},
     )
-    order_id: str | None = Field(default=None, max_length=MAX_ID)
-    position: int | None = Field(default=None, ge=0, le=100_000)
+    order_id: Id | None = None
+    position: Annotated[int | None, NotBool] = Field(default=None, ge=0, le=100_000)
     request_id: str | None = Field(
         default=None,
         min_length=1,
@@ -222,7 +257,7 @@ class ProductBody(BaseModel):
     price: Amount | None = None
     currency: str | None = Field(default=None, max_length=3, description="ISO 4217 (the gate's list)")
     attributes: list[Attribute] | None = Field(default=None, max_length=200)
-    stock: int | None = Field(default=None, ge=-MAX_COUNT, le=MAX_COUNT)
+    stock: Annotated[int | None, NotBool] = Field(default=None, ge=-MAX_COUNT, le=MAX_COUNT)
     rating: Amount | None = None
     created_at: Timestamp | None = None
     image_url: str | None = Field(default=None, max_length=2000)
@@ -232,7 +267,7 @@ class ProductBody(BaseModel):
 class ProductIn(ProductBody):
     """A product of a batch (POST /v1/products:batch): the same fields plus its id."""
 
-    product_id: str = _ID
+    product_id: Id
 
 
 class ProductBatch(BaseModel):
@@ -248,7 +283,7 @@ class ProductBatch(BaseModel):
 class SessionEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    item_id: str = _ID
+    item_id: Id
     type: EventType = "view"
     timestamp: Timestamp | None = None
 
@@ -257,7 +292,7 @@ class SessionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     events: list[SessionEvent] = Field(min_length=0, max_length=200)
-    k: int = Field(default=10, ge=1, le=200)
+    k: Annotated[int, NotBool] = Field(default=10, ge=1, le=200)
 
 
 def item_errors(exc: ValidationError) -> list[dict[str, str]]:

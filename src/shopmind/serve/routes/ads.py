@@ -9,6 +9,7 @@ changes nothing. A campaign's products must be in the served catalog.
 from __future__ import annotations
 
 import atexit
+import re
 import time
 from datetime import date
 from types import SimpleNamespace
@@ -24,13 +25,19 @@ from shopmind.ads.settings import AdsSettingsError
 from shopmind.privacy import workspace_secret
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
 from shopmind.serve.contract import json_body
+from shopmind.serve.schemas import ID_PATTERN, MAX_AMOUNT, MAX_ID
 
 router = APIRouter(tags=["ads"])
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S"}
+#: Bounds the route applies before the ledger parses a campaign (``_bounded``): the parser took a
+#: 100,000-character advertiser or keyword, a NUL in a name, and a bid of 1e300 with a daily
+#: budget of 1e308 (sums of such spend overflow to infinity).
+MAX_TEXT = 1000
+MAX_MONEY = MAX_AMOUNT
+_TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": ID_PATTERN}
 _TEXTS = {"type": "array", "items": _TEXT, "maxItems": 1000}
-_MONEY = {"type": "number", "exclusiveMinimum": 0}
+_MONEY = {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_MONEY}
 _HOURS = {
     "type": "array",
     "items": {"type": "integer", "minimum": 0, "maximum": 24},
@@ -45,7 +52,7 @@ _CAMPAIGN_FIELDS: dict[str, Any] = {
     "id": {"type": "string", "pattern": ID_RE.pattern},
     "advertiser": _TEXT,
     "brand": {"anyOf": [_TEXT, {"type": "null"}]},
-    "products": {**_TEXTS, "minItems": 1},
+    "products": {**_TEXTS, "items": {**_TEXT, "maxLength": MAX_ID}, "minItems": 1},
     "keywords": {"anyOf": [_TEXTS, {"type": "null"}]},
     "categories": {"anyOf": [_TEXTS, {"type": "null"}]},
     "bid": _MONEY,
@@ -123,6 +130,35 @@ def _field(message: str) -> str:
     return message.split(":", 1)[0].strip()
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _bounded(body: dict[str, Any]) -> None:
+    """Refuse (422 naming the field) what the campaign parser (``shopmind.ads.campaign``) would
+    store unbounded: text over ``MAX_TEXT`` characters (a product id over ``MAX_ID``), control
+    characters in text, money over ``MAX_MONEY``. Everything else is the parser's to judge."""
+
+    def text(value: Any, where: str, limit: int = MAX_TEXT) -> None:
+        if not isinstance(value, str):
+            return  # the parser names a wrong type
+        if len(value) > limit:
+            raise CampaignError(f"{where}: at most {limit} characters, got {len(value)}")
+        if bad := _CONTROL.search(value):
+            raise CampaignError(f"{where}: control character {bad.group()!r} at position {bad.start()}")
+
+    for key in ("advertiser", "brand"):
+        text(body.get(key), f"campaign.{key}")
+    for key, limit in (("keywords", MAX_TEXT), ("categories", MAX_TEXT), ("products", MAX_ID)):
+        values = body.get(key)
+        if isinstance(values, list):
+            for i, v in enumerate(values[:1000]):
+                text(v, f"campaign.{key}[{i}]", limit)
+    for key in ("bid", "daily_budget"):
+        v = body.get(key)
+        if isinstance(v, int | float) and not isinstance(v, bool) and v > MAX_MONEY:
+            raise CampaignError(f"campaign.{key}: at most {MAX_MONEY:g}, got {v!r}")
+
+
 def _catalog(request: Request) -> Any:
     cur = shop_of(request).read()
     return None if cur is None else cur.products
@@ -153,6 +189,7 @@ def create_campaign(request: Request, body: Annotated[dict[str, Any], Body()]) -
     """Create one campaign (see docs/API.md for the fields); 409 if the id exists, 422 naming a bad field."""
     ledger = ad_server(request).ledger
     try:
+        _bounded(body)
         (c,) = ledger.create([body], _catalog(request))
     except CampaignExists as exc:
         raise ApiError(409, "campaign_exists", str(exc), "id") from None
@@ -181,6 +218,7 @@ def update_campaign(
 ) -> Response:
     """Change some fields, e.g. ``{"status": "paused"}``, ``{"bid": 0.4}``, ``{"daily_budget": 80}``."""
     try:
+        _bounded(body)
         c = ad_server(request).ledger.update(campaign_id, body, _catalog(request))
     except UnknownCampaign:
         raise ApiError(404, "unknown_campaign", f"no campaign {campaign_id!r}", "campaign_id") from None

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shopmind.serve.api import ApiError, Rel, json_response, needs, request_key, shop_of
 from shopmind.serve.contract import json_body
-from shopmind.serve.schemas import EventIn
+from shopmind.serve.schemas import EventIn, Id
 
 router = APIRouter(tags=["assistant"])
 
@@ -48,15 +48,12 @@ class AssistantIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    conversation_id: str = Field(min_length=1, max_length=200, pattern=r"\S")
+    # ids as every other route takes them (no control characters): a conversation id is logged
+    # as a search event's session_id, which the event schema checks (a NUL in it was stored)
+    conversation_id: Id
     message: str = Field(min_length=1, max_length=1000, pattern=r"\S")
-    page_product: str | None = Field(default=None, min_length=1, max_length=200, description="product on the page")  # fmt: skip
-    customer_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="honoured for a write key only (see the route)",
-    )
+    page_product: Id | None = Field(default=None, description="product on the page")
+    customer_id: Id | None = Field(default=None, description="honoured for a write key only (see the route)")
 
 
 def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:

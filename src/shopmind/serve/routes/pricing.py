@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from shopmind.serve.api import ApiError, Rel, json_response, needs
-from shopmind.serve.schemas import IdPath
+from shopmind.serve.schemas import MAX_COUNT, IdPath
 from shopmind.serve.state import LoadedRelease
 
 router = APIRouter(tags=["pricing"])
@@ -32,7 +32,7 @@ def served(rel: LoadedRelease) -> Any:
 @router.get("/v1/pricing/suggestions", response_model=dict[str, Any], dependencies=[needs("monitor")])
 def suggestions(
     rel: Rel,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_COUNT)] = 0,  # an int over 64 bits was a 500 (orjson)
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     category: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     action: Literal["change", "keep"] | None = None,

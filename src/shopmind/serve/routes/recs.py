@@ -85,8 +85,8 @@ async def for_user(
     k: Annotated[int, Query(ge=1, le=200)] = 10,
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     brand: Annotated[list[str] | None, Query(max_length=50)] = None,
-    price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
-    price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    price_min: Annotated[float | None, Query(ge=0, le=1e12, allow_inf_nan=False)] = None,
+    price_max: Annotated[float | None, Query(ge=0, le=1e12, allow_inf_nan=False)] = None,
     in_stock: Annotated[bool | None, Query(description="default: the shop's rule")] = None,
 ) -> Response:
     """Recommendations for a user (known, or cold start), each with its reason."""

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
+from shopmind.config import ISO_4217
 from shopmind.search.engine import SearchError
 from shopmind.search.query import SORT_KEYS
 from shopmind.serve.api import ApiError, Rel, json_response, jsonable, needs
@@ -19,6 +20,8 @@ router = APIRouter(tags=["search"])
 
 #: The engine's sort keys, as the parameter's enum (an unknown sort is a 400 naming ``sort``).
 Sort = Literal[SORT_KEYS]  # type: ignore[valid-type]
+#: The currencies a filter may name (the gate's ISO 4217 list; lower case is read as upper case).
+_CURRENCIES = sorted(ISO_4217) + sorted(c.lower() for c in ISO_4217)
 #: ``key:value`` with both sides non-blank, as the schema says (not only as the handler checks).
 AttrFilter = Annotated[str, StringConstraints(pattern=r"^\s*[^:\s][^:]*:.*\S.*$", max_length=500)]
 
@@ -30,13 +33,14 @@ async def search(
     q: Annotated[str, Query(max_length=2000, description="Free text, any language")] = "",
     category: Annotated[list[str] | None, Query(max_length=20)] = None,
     brand: Annotated[list[str] | None, Query(max_length=50)] = None,
-    price_min: Annotated[float | None, Query(ge=0, le=1e12)] = None,
-    price_max: Annotated[float | None, Query(ge=0, le=1e12)] = None,
+    price_min: Annotated[float | None, Query(ge=0, le=1e12, allow_inf_nan=False)] = None,
+    price_max: Annotated[float | None, Query(ge=0, le=1e12, allow_inf_nan=False)] = None,
     currency: Annotated[
         str | None,
         Query(
             pattern=r"^[A-Za-z]{3}$",
             description="ISO 4217 code of price_min/price_max (default: the query's)",
+            json_schema_extra={"enum": _CURRENCIES},
         ),
     ] = None,
     attr: Annotated[list[AttrFilter] | None, Query(max_length=50, description="key:value")] = None,
@@ -69,6 +73,8 @@ async def search(
         raise ApiError(
             400, "invalid_parameter", f"price_min ({price_min}) is above price_max ({price_max})", "price_min"
         )
+    if currency is not None and currency.upper() not in ISO_4217:  # ZZZ matched no price: 0 hits, 200
+        raise ApiError(400, "invalid_parameter", f"currency {currency!r} is not an ISO 4217 code", "currency")
     filters = Filters(
         categories=tuple(category or ()),
         brands=tuple(brand or ()),
