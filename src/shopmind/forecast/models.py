@@ -123,9 +123,10 @@ L1_GBM = "LightGBM-l1"
 
 
 def make_models(names: list[str]) -> list[Forecaster]:
-    """Forecasters by name: SeasonalNaive, the STATS_MODELS keys, LightGBM (the global model, Tweedie loss;
-    on weekly panels its boosting rounds are chosen per fit on its inner window, gbm.TUNE_FREQS) and
-    LightGBM-l1 (the same on the absolute-error loss, fixed rounds)."""
+    """Forecasters by name: SeasonalNaive, the STATS_MODELS keys, LightGBM (the global model, Tweedie loss,
+    300 rounds; choosing its rounds per fit, ``GlobalGBM(rounds_grid=gbm.ROUNDS_GRID)``, was the weekly
+    default in session 17 and reverted in session 18, see gbm.TUNE_FREQS) and LightGBM-l1 (the same on the
+    absolute-error loss)."""
     out: list[Forecaster] = []
     for n in names:
         if n == "SeasonalNaive":
@@ -133,9 +134,10 @@ def make_models(names: list[str]) -> list[Forecaster]:
         elif n in STATS_MODELS or n in OPTIONAL_STATS_MODELS:
             out.append(StatsModel(n, {**STATS_MODELS, **OPTIONAL_STATS_MODELS}[n]))
         elif n == "LightGBM":
-            from shopmind.forecast.gbm import ROUNDS_GRID, GlobalGBM
+            from shopmind.forecast.gbm import GlobalGBM
 
-            out.append(GlobalGBM(rounds_grid=ROUNDS_GRID))  # rounds per fit on weekly panels (gbm.TUNE_FREQS)
+            # fixed rounds: the per-fit choice was reverted in session 18 (gbm.TUNE_FREQS)
+            out.append(GlobalGBM())
         elif n == L1_GBM:
             from shopmind.forecast.gbm import GlobalGBM
 
