@@ -18,9 +18,11 @@ B) and then *chooses* the distribution over lists, so that
    already favour one ranker are avoided, so the credit's spread comes from what the shopper
    clicked rather than from which list was drawn.
 
-This is a linear program in ``p`` (``scipy.optimize.linprog``, HiGHS) with ``k + 1`` equality
-constraints, so a basic optimum uses at most ``k + 1`` lists; the support is re-solved by least
-squares so the unbiasedness holds to rounding (~1e-15), not to the solver's 1e-7 tolerance.
+This is a linear program in ``p`` (HiGHS, through ``highspy`` since session 18:
+``interleave_opt_lp``, the same LP and answer as ``scipy.optimize.linprog``'s at a fraction of the
+cost) with ``k + 1`` equality constraints, so a basic optimum uses at most ``k + 1`` lists; the
+support is re-solved by least squares so the unbiasedness holds to rounding (~1e-15), not to the
+solver's 1e-7 tolerance.
 
 When no distribution is exactly unbiased (one query in 4,693 of each real pair of the search
 evaluation, BENCHMARKS round 11: one ranker puts a new item first and keeps the other's items a
@@ -63,6 +65,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from shopmind.experiments.interleave_opt_lp import ShapeCache, index_lists, item_ids, solve_lp
 from shopmind.experiments.interleave_opt_sens import (
     OBJECTIVES,
     SENS_STEPS,
@@ -123,29 +126,22 @@ def _top(ranking: Sequence[str], k: int) -> list[str]:
 def prefix_lists(a: Sequence[str], b: Sequence[str], k: int) -> list[tuple[str, ...]]:
     """Every list of ``min(k, |A u B|)`` items whose every prefix is the union of a prefix of A's
     top ``k`` and a prefix of B's (built by appending A's or B's best unshown item, both branches
-    when they differ). Raises ``ValueError`` for ``k < 1``."""
+    when they differ; depth first, A's branch first). Raises ``ValueError`` for ``k < 1``."""
+    items, idx = _index_lists(a, b, k)
+    return [tuple(items[i] for i in row) for row in idx.tolist()]
+
+
+def _index_lists(a: Sequence[str], b: Sequence[str], k: int) -> tuple[list[str], np.ndarray]:
+    """:func:`prefix_lists` as item ids (``interleave_opt_lp.index_lists``) and the items by id."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     ta, tb = _top(a, k), _top(b, k)
-    n = min(k, len(set(ta) | set(tb)))
-    out: list[tuple[str, ...]] = []
-
-    def grow(prefix: tuple[str, ...], seen: frozenset[str]) -> None:
-        if len(prefix) == n:
-            out.append(prefix)
-            if len(out) > MAX_LISTS:
-                raise ValueError(f"more than {MAX_LISTS} prefix-constrained lists: k={k} too large")
-            return
-        nexts = []
-        for t in (ta, tb):
-            nxt = next((x for x in t if x not in seen), None)
-            if nxt is not None and nxt not in nexts:
-                nexts.append(nxt)
-        for x in nexts:
-            grow((*prefix, x), seen | {x})
-
-    grow((), frozenset())
-    return out
+    items, a_ids, b_ids = item_ids(ta, tb)
+    n = min(k, len(items))
+    try:
+        return items, index_lists(a_ids, b_ids, n, MAX_LISTS)
+    except ValueError as e:
+        raise ValueError(f"{e}: k={k} too large") from None
 
 
 def is_prefix_constrained(items: Sequence[str], a: Sequence[str], b: Sequence[str], k: int) -> bool:
@@ -187,49 +183,37 @@ def optimize(
     ``objective`` (``interleave_opt_sens.OBJECTIVES``) is what is optimised among the unbiased
     distributions: the paper's insensitivity (rounds 11-12), the credit's null second moment under
     a position-only click prior, or the prior sensitivity ``S ** 2 / V`` (round 13)."""
-    from scipy.optimize import linprog  # lazily: only a merge that is not cached pays the import
-
     if objective not in OBJECTIVES:
         raise ValueError(f"unknown objective {objective!r}; one of {', '.join(OBJECTIVES)}")
     delta = item_credits(a, b, k, credit)
     inv_credit = item_credits(a, b, k, "inverse")
-    lists = prefix_lists(a, b, k)
-    if not lists:
-        return OptimizedDistribution((), (), (), 0, 0.0, True, objective=objective)
-    n = len(lists[0])
+    items, idx = _index_lists(a, b, k)  # (lists, n) item ids, prefix_lists' order
+    n = idx.shape[1]
     if n == 0:
         return OptimizedDistribution((), (), (), 0, 0.0, True, objective=objective)
-    d = np.array([[delta[x] for x in lst] for lst in lists])  # (lists, n)
-    inv = np.array([[inv_credit[x] for x in lst] for lst in lists])
-    a_eq = np.vstack([np.ones(len(lists)), d.T])
+    d = np.array([delta[x] for x in items])[idx]  # (lists, n)
+    inv = np.array([inv_credit[x] for x in items])[idx]
+    a_eq = np.vstack([np.ones(len(idx)), d.T])
     b_eq = np.zeros(n + 1)
     b_eq[0] = 1.0
     # "null_variance" and "sensitivity" both read the credit's null second moment under the prior
     insens = objective == "insensitivity"
     cost = (d @ (1.0 / np.arange(1, n + 1))) ** 2 if insens else null_second_moment(d)
-    res = linprog(cost, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-    feasible = res.status == 0
-    if feasible:
-        p = _polish(np.asarray(res.x), a_eq, b_eq)
+    x = solve_lp(cost, a_eq, b_eq)
+    feasible = x is not None
+    if x is not None:
+        p = _polish(x, a_eq, b_eq)
         if objective == "sensitivity":
             p = _max_sensitivity(p, cost, discrimination(d, inv), a_eq, b_eq)
     else:  # no exactly unbiased distribution: the least biased one (min t, |sum_L p_L d_Li| <= t)
-        m = len(lists)
+        m = len(idx)
         c = np.zeros(m + 1)
         c[-1] = 1.0
         a_ub = np.vstack([np.hstack([d.T, -np.ones((n, 1))]), np.hstack([-d.T, -np.ones((n, 1))])])
-        res = linprog(
-            c,
-            A_ub=a_ub,
-            b_ub=np.zeros(2 * n),
-            A_eq=np.append(np.ones(m), 0.0)[None],
-            b_eq=[1.0],
-            bounds=(0, None),
-            method="highs",
-        )
-        if res.status != 0:
-            raise RuntimeError(f"optimized interleaving LP failed: {res.message}")
-        p = np.clip(np.asarray(res.x[:m]), 0.0, None)
+        x = solve_lp(c, np.append(np.ones(m), 0.0)[None], np.array([1.0]), a_ub, np.zeros(2 * n))
+        if x is None:
+            raise RuntimeError("optimized interleaving LP failed: the least-biased LP has no solution")
+        p = np.clip(x[:m], 0.0, None)
         p /= p.sum()
     keep = np.flatnonzero(p > 1e-12)
     p = p[keep] / p[keep].sum()
@@ -237,10 +221,10 @@ def optimize(
     bias = float(np.abs(mean).max())
     cred = d[keep] - mean  # recentred (module docstring): every position's expected credit is 0
     return OptimizedDistribution(
-        tuple(lists[i] for i in keep),
+        tuple(tuple(items[j] for j in idx[i]) for i in keep.tolist()),
         tuple(tuple(float(x) for x in row) for row in cred),
         tuple(float(x) for x in p),
-        len(lists),
+        len(idx),
         bias,
         feasible,
         float(p @ null_second_moment(cred)),
@@ -256,7 +240,6 @@ def _max_sensitivity(
     ``V = p @ var``), from ``p`` by the fixed point ``max S - t V``, ``t = S / (2 V)``. Why it
     never gets worse: the step's optimum ``p'`` has ``S' - t V' >= S - t V = S / 2``, and
     ``(S / 2 + t V') ** 2 / V' >= S ** 2 / V`` for every ``V' > 0``. Each step is one LP."""
-    from scipy.optimize import linprog
 
     def ratio(q: np.ndarray) -> float:
         v = float(q @ var)
@@ -267,10 +250,10 @@ def _max_sensitivity(
         s, v = float(p @ disc), float(p @ var)
         if s <= 0 or v <= 0:
             break
-        res = linprog(s / (2 * v) * var - disc, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-        if res.status != 0:
+        x = solve_lp(s / (2 * v) * var - disc, a_eq, b_eq)
+        if x is None:
             break
-        q = _polish(np.asarray(res.x), a_eq, b_eq)
+        q = _polish(x, a_eq, b_eq)
         r = ratio(q)
         if r <= best * (1 + 1e-6):
             if r > best:
@@ -352,21 +335,33 @@ SERVE_SCALE = "none"
 #: distinct (query rankings) whose solution a worker keeps: a solve costs milliseconds, a hit
 #: microseconds (``bench/experiments_opt_serve.py``)
 CACHE_SIZE = 4096
+#: distinct shapes of a pair of top lists whose solution a worker keeps (``SolutionCache``)
+SHAPE_CACHE_SIZE = 1024
 
 
 class SolutionCache:
     """Least-recently-used solutions per (A's top k, B's top k, k, credit, objective, scale). Why:
     the LP costs a few milliseconds per query (more for pairs with many prefix-constrained lists),
     while a shop's traffic repeats its queries; the key is the two rankings, not the query text, so a changed
-    ranking (a new release, a catalog update) is solved afresh. Thread-safe (one per worker)."""
+    ranking (a new release, a catalog update) is solved afresh. On a miss, a solution of the same
+    shape (``interleave_opt_lp.ShapeCache``, ``shape_size`` shapes; 0: none) is relabelled instead of
+    solving. ``solve`` is ``optimize`` (a bench passes round 13's to time both). Thread-safe (one
+    per worker)."""
 
-    def __init__(self, size: int = CACHE_SIZE) -> None:
+    def __init__(
+        self,
+        size: int = CACHE_SIZE,
+        shape_size: int = SHAPE_CACHE_SIZE,
+        solve: Callable[..., OptimizedDistribution] | None = None,
+    ) -> None:
         if size < 1:
             raise ValueError(f"cache size must be >= 1, got {size}")
         self.size = size
         self._items: OrderedDict[tuple, OptimizedDistribution] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        self.shapes = ShapeCache(shape_size)
+        self._solve = solve if solve is not None else optimize
 
     def get(
         self,
@@ -377,7 +372,8 @@ class SolutionCache:
         objective: str = SERVE_OBJECTIVE,
         scale: str = SERVE_SCALE,
     ) -> OptimizedDistribution:
-        key = (tuple(_top(a, k)), tuple(_top(b, k)), k, credit, objective, scale)
+        ta, tb = tuple(_top(a, k)), tuple(_top(b, k))
+        key = (ta, tb, k, credit, objective, scale)
         with self._lock:
             dist = self._items.get(key)
             if dist is not None:
@@ -385,7 +381,11 @@ class SolutionCache:
                 self.hits += 1
                 return dist
         # outside the lock: two workers' threads may both solve once
-        dist = scaled(optimize(a, b, k, credit, objective), scale)
+        shape, items = ShapeCache.key(ta, tb, key[2:]) if self.shapes.size else ((), [])
+        dist = self.shapes.get(shape, items) if self.shapes.size else None
+        if dist is None:
+            dist = scaled(self._solve(ta, tb, k, credit, objective), scale)
+            self.shapes.put(shape, items, dist)
         with self._lock:
             self.misses += 1
             self._items[key] = dist
