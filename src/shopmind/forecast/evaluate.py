@@ -25,6 +25,7 @@ from shopmind.forecast.ensemble import (
     CALIB_WINDOWS,
     LEVELS,
     POOL_STEPS_FREQS,
+    SEASONAL_CALIB,
     _conformal,
     calibration_windows,
     choose,
@@ -32,6 +33,7 @@ from shopmind.forecast.ensemble import (
     combine,
     demand_class,
     intervals,
+    seasonal_window,
     series_scale,
 )
 from shopmind.forecast.ensemble import backtest as inner_backtest
@@ -120,7 +122,8 @@ def run(
     (``THieF-ADIDA+GBMres-huber``, residual.weekly_pool); their rows are reported; they are ours, not peers.
     ``calib_windows``: count data — the windows the NB dispersion is calibrated on (the inner windows plus
     older ones forecast by the chosen members, where the training window holds them;
-    ensemble.calibration_windows).
+    ensemble.calibration_windows); on daily panels also the forecast days a year back
+    (ensemble.SEASONAL_CALIB, ensemble.seasonal_window), where the training window holds them.
     """
     names = models or DEFAULT_MODELS
     first_cut = panel.T - windows * horizon
@@ -177,6 +180,11 @@ def run(
             cal_all = calibration_windows(train, mods, bt, choice, classes, most)
             use = max(calib_windows, inner_windows)
             cal = (cal_all[0][-use:], cal_all[1][-use:])
+            # and the forecast days a year back, where the training window holds them
+            back = SEASONAL_CALIB.get(panel.freq)
+            year = seasonal_window(train, mods, choice, classes, horizon, back) if back else None
+            if year is not None:
+                cal = ([year[0], *cal[0]], [year[1], *cal[1]])
             lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, volume, fc.mean, actual, k, cal)
             n_cal = len(cal[0])
             for n in CALIB_REPORT:  # the same dispersion rule on the last n windows, report only
