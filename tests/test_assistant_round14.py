@@ -112,3 +112,56 @@ def test_a_chinese_price_bound_before_the_rest_of_the_sentence_is_a_search_ceili
 def test_learnt_levels_are_finite_numbers() -> None:
     d = _margin(list(LABELLED))
     assert np.isfinite(d.level) and all(np.isfinite(v) for v in d.levels.values())
+
+
+# ------------------------------------------------------------------ round 14: switches
+def test_a_known_order_written_split_or_without_its_letters_is_found() -> None:
+    from shopmind.assistant.slots import order_ids
+
+    known = {"O0001823": 1, "O0001365": 1, "B55001": 1}
+    assert order_ids("where's order No. O-0001823 at?", known) == []
+    assert order_ids("where's order No. O-0001823 at?", known, forms=True) == ["O0001823"]
+    assert order_ids("订单号0001365，发了没", known) == ["0001365"]  # an unknown id after an order word
+    assert order_ids("订单号0001365，发了没", known, forms=True) == ["O0001365"]
+    assert order_ids("is o 0001823 shipped", known, forms=True) == ["O0001823"]
+    assert order_ids("O0001365 please", known, forms=True) == ["O0001365"]
+    # unknown stays unknown, a price is no order, a digit run matching two prefixes is ambiguous
+    assert order_ids("order 9999999", known, forms=True) == ["9999999"]
+    assert order_ids("a lamp for 1823 dollars", known, forms=True) == []
+    assert order_ids("order 0001823", {"O0001823": 1, "X0001823": 1}, forms=True) == ["0001823"]
+
+
+def _switched(a: Assistant, on: bool, *names: str) -> None:
+    for n in names:
+        a.options[n] = on
+
+
+@pytest.fixture()
+def lab(engine) -> Assistant:
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()), labelled=LABELLED)
+
+
+def test_ceiling_query_sends_the_assistants_ceiling_to_the_engine(lab) -> None:
+    a = lab
+    text = "tote or lamp, nothing over $30"
+    _switched(a, False, "ceiling_query")
+    off = a.turn(text, "c-ceil-off")
+    _switched(a, True, "ceiling_query")
+    on = a.turn(text, "c-ceil-on")
+    # the engine's floor of $30 kept only the $45 lamp, which the ceiling then dropped
+    assert off.slots["price_max"] == on.slots["price_max"] == 30.0
+    assert off.suggested == [] and on.suggested == ["SKU2001"]
+
+
+def test_order_it_keeps_the_conversations_order_for_a_long_status_question(lab) -> None:
+    a = lab
+    first = "hi, about order B55001"
+    text = "has it been delivered yet or is it still on the way to me?"
+    got = {}
+    for on in (False, True):
+        _switched(a, on, "order_it")
+        cid = f"c-it-{on}"
+        a.turn(first, cid)
+        got[on] = a.turn(text, cid)
+    assert got[False].slots["order_id"] is None
+    assert got[True].slots["order_id"] == "B55001" and got[True].intent == "order_status"

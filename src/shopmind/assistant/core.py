@@ -72,8 +72,8 @@ log = logging.getLogger("shopmind.assistant")
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CONVERSATIONS = 10_000
-#: round 13's candidates (``Assistant.options``), each measured leave-one-set-out on the dev sets
-#: (on: kept — docs/BENCHMARKS.md, round 13; off: measured, not kept):
+#: rounds 13-14's candidates (``Assistant.options``), each measured leave-one-set-out on the dev
+#: sets (on: kept — docs/BENCHMARKS.md, rounds 13 and 14; off: measured, not kept):
 #: "order_pronoun" — after a turn that named an order, a brief message pointing at "it" that names
 #: nothing else of the shop is about that order; "policy_amount" — an amount in a policy question
 #: ("my basket is $40, do I pay postage?") is not a search price; "price_ceiling" —
@@ -89,7 +89,7 @@ MAX_CONVERSATIONS = 10_000
 #: sent the assistant's price bounds, not the engine's reading of the phrase they overrule;
 #: "policy_attrs" — a policy or handed-off reading naming no product or category keeps no
 #: attribute (colour) slot, as "policy_amount" keeps no price
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": False, "domain_any": True, "title_fact": True, "section_labelled": False, "order_forms": False, "order_it": False, "order_complaint": False, "ceiling_query": False, "policy_attrs": False}  # fmt: skip
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
