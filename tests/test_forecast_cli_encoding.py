@@ -67,7 +67,7 @@ def figures(path: Path) -> dict:
 def test_utf8_run_is_the_reference(folder: Path) -> None:
     run = evaluate("utf8.csv", folder)
     assert run.returncode == 0, run.stderr
-    assert "3 series x 30 periods" in run.stdout
+    assert "3 series x 30 periods" in run.stdout and "read as" not in run.stdout
     assert figures(folder / "utf8.csv.json")["SeasonalNaive"]["mase"] > 0
 
 
@@ -78,8 +78,9 @@ def test_utf16_reads_as_the_utf8_file(folder: Path, name: str) -> None:
         assert evaluate("utf8.csv", folder).returncode == 0
     run = evaluate(name, folder)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "3 series x 30 periods" in run.stdout
+    assert "3 series x 30 periods" in run.stdout and "read as utf-16" in run.stdout  # the user sees the codec
     assert figures(folder / f"{name}.json") == figures(ref)
+    assert json.loads((folder / f"{name}.json").read_text())["dataset"]["encoding"].startswith("utf-16")
 
 
 @pytest.mark.parametrize(

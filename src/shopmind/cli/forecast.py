@@ -85,7 +85,14 @@ def register(app: typer.Typer) -> None:
                 make_models(names)
             t0 = time.perf_counter()
             panel, daily, meta = load_panels(fmt, path, grain, level)
-            print(f"{path}: {panel.n} series x {panel.T} periods ({time.perf_counter() - t0:.1f}s to load)")
+            read_as = (
+                f", read as {meta['encoding']}"
+                if meta.get("encoding") not in (None, "utf-8", "parquet")
+                else ""
+            )
+            print(
+                f"{path}: {panel.n} series x {panel.T} periods ({time.perf_counter() - t0:.1f}s to load{read_as})"
+            )
             result = run(
                 panel,
                 horizon,

@@ -67,7 +67,9 @@ def load_panels(
     if freq is None:
         raise SeriesError(f"grain must be day or week, got {grain!r}")
     if fmt == "long":
-        return read_long(path, freq=freq), None, {"format": fmt, "rows": None}
+        info: dict[str, str] = {}
+        panel = read_long(path, freq=freq, info=info)
+        return panel, None, {"format": fmt, "rows": None, **info}
     from shopmind.config import GateConfig
     from shopmind.data.adapters import get_adapter
     from shopmind.quality.gate import run_gate

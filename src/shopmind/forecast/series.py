@@ -233,8 +233,12 @@ def read_long(
     value_col: str = "value",
     future_known: tuple[str, ...] = (),
     fill: str = "zero",
+    info: dict[str, str] | None = None,
 ) -> Panel:
     """Read a long series file (CSV or Parquet: id, date, value + numeric covariates) into a Panel.
+
+    ``info``, when given, receives ``encoding``: what a CSV was decoded as (``parquet`` for Parquet), so a
+    caller can show it (the sniffer can misjudge a legacy code page; a user who sees it can re-save as UTF-8).
 
     Bad input raises :class:`SeriesError` naming the column and the file row (1-based, header = row 1
     for CSV): a missing column, an unparseable date or value, a negative value, a duplicate
@@ -245,13 +249,14 @@ def read_long(
         raise SeriesError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
         raw = pl.read_parquet(path)
-        first_row = 1
+        first_row, read_as, encoding = 1, "", "parquet"
     else:
         raw, encoding = _long_csv(path)
-        first_row = 2
+        first_row, read_as = 2, f"; read as {encoding}"
+    if info is not None:
+        info["encoding"] = encoding
     missing = [c for c in (id_col, date_col, value_col) if c not in raw.columns]
     if missing:
-        read_as = f"; read as {encoding}" if path.suffix.lower() not in (".parquet", ".pq") else ""
         raise SeriesError(
             f"{path.name}: missing column {missing[0]!r} (columns: {', '.join(raw.columns)}{read_as})"
         )
