@@ -63,6 +63,11 @@ def _clean_id(value: str) -> str:
     return value
 
 
+def clean_optional_id(value: str | None) -> str | None:
+    """``_clean_id`` for an optional id (a query parameter that may be absent)."""
+    return None if value is None else _clean_id(value)
+
+
 _ID_FIELD = {"min_length": 1, "max_length": MAX_ID, "json_schema_extra": {"pattern": ID_PATTERN}}
 #: An id in a body (product, user, session, item, event, order, conversation).
 Id = Annotated[str, Field(**_ID_FIELD), AfterValidator(_clean_id)]

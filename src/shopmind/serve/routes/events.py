@@ -23,7 +23,16 @@ from shopmind.serve.schemas import EventBatch, EventIn, event_verdict, item_erro
 router = APIRouter(tags=["events"])
 
 
-@router.post("/v1/events", dependencies=[needs("events"), Depends(json_body)])
+_REUSED = {
+    409: {
+        "description": "The Idempotency-Key was used before for a different batch (field: idempotency-key); "
+        "nothing was stored.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+}
+
+
+@router.post("/v1/events", dependencies=[needs("events"), Depends(json_body)], responses=_REUSED)
 def post_events(
     request: Request,
     body: EventBatch,
@@ -75,8 +84,8 @@ def post_events(
     if previous is not None:
         first = previous.pop(_DIGEST, digest)  # answers stored before the digest: as before
         if first != digest:
-            raise ApiError(
-                422,
+            raise ApiError(  # 409: the request conflicts with the one the key already stands for
+                409,
                 "idempotency_key_reused",
                 f"Idempotency-Key {idempotency_key!r} was used before for a different batch: nothing "
                 "was stored; send a new key for new events (a retry must repeat the same body)",

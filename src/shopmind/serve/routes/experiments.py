@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import AfterValidator
 
 from shopmind.experiments import registry
 from shopmind.experiments.apply import recs_for, search_engine_for
@@ -32,10 +33,17 @@ from shopmind.experiments.interleave_prob import probabilistic_interleave
 from shopmind.experiments.reports import load_readout
 from shopmind.search.engine import SearchError, SearchResponse
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
+from shopmind.serve.schemas import ID_PATTERN, MAX_ID, clean_optional_id
 
 router = APIRouter(tags=["experiments"])
 
-IdQuery = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f]+$")]
+#: A shopper or session id in a query, as ids are everywhere (``schemas.Id``): " " was accepted
+#: and hashed into an experiment arm, its exposures logged under a blank unit.
+IdQuery = Annotated[
+    str | None,
+    Query(max_length=MAX_ID, json_schema_extra={"pattern": ID_PATTERN}),
+    AfterValidator(clean_optional_id),
+]
 #: an experiment name as the definitions allow it (so the schema and the 400 agree)
 NamePath = Annotated[str, Path(max_length=64, pattern=NAME_RE.pattern, description="the experiment's name")]
 
