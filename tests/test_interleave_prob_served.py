@@ -1,5 +1,6 @@
-"""Probabilistic interleaving served (issue 15, round 8): an interleave experiment without a ``method``
-merges by probabilistic interleaving in ``/v1/search``, logs each position's posterior with the list,
+"""Probabilistic interleaving served (issue 15, round 8): an interleave experiment with ``method =
+"probabilistic"`` (the default from round 8 until session 18 made it ``optimized``) merges by
+probabilistic interleaving in ``/v1/search``, logs each position's posterior with the list,
 and the readout credits clicks (by request id) with those posteriors. Also: the definition's
 ``method`` field, and an interleavings table written before ``p_b`` existed."""
 
@@ -25,6 +26,7 @@ from test_experiments_interleave import serve_interleaving
 DEFS = {
     "experiment": [
         {"name": "rankers", "layer": "ranking", "status": "running", "kind": "interleave", "traffic": 1.0,
+         "method": "probabilistic",
          "variant": [{"name": "plain", "overrides": {"search": {"understand": False}}}, {"name": "understood"}]},
     ]
 }  # fmt: skip
@@ -34,10 +36,12 @@ WORDS = ["black leather shoes under 100", "blue yoga mat", "women scarf wool", "
 
 def test_method_is_validated_and_round_trips():
     exps = parse_experiments(DEFS)
-    assert exps.experiments[0].method == "probabilistic"  # the measured default
+    assert exps.experiments[0].method == "probabilistic"
     again = parse_experiments(to_dict(exps))
-    assert again.experiments[0].method == "probabilistic"
+    assert again.experiments[0].method == "probabilistic"  # stored with its method: a new default leaves it
     td = json.loads(json.dumps(DEFS))
+    del td["experiment"][0]["method"]
+    assert parse_experiments(td).experiments[0].method == "optimized"  # the measured default since session 18
     td["experiment"][0]["method"] = "team-draft"
     assert parse_experiments(td).experiments[0].method == "team-draft"
     td["experiment"][0]["method"] = "balanced"

@@ -17,7 +17,7 @@ Format (the ``[experiments]`` part of a shop TOML, or a file of its own)::
     traffic = 0.5                 # share of the layer's units in this experiment
     status = "running"            # draft | running | stopped (per-experiment kill switch)
     kind = "ab"                   # ab | interleave
-    method = "probabilistic"      # interleave only: probabilistic | team-draft | optimized (see METHODS)
+    method = "optimized"          # interleave only: optimized | probabilistic | team-draft (see METHODS)
     [[experiment.variant]]
     name = "control"
     weight = 1
@@ -39,15 +39,15 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 UNITS = ("user", "session")
 STATUSES = ("draft", "running", "stopped")
 KINDS = ("ab", "interleave")
-#: How an interleave experiment merges its two rankings (``interleave_prob`` / ``interleave``). The
-#: default is probabilistic: with the search evaluation's rankers it needed 28 % fewer sessions than
-#: team draft and won 7 of 8 simulated settings (docs/BENCHMARKS.md, round 8). ``optimized``
-#: (``interleave_opt``: prefix-constrained lists, the linear rank-difference credit, exactly unbiased
-#: under position-only clicks) needed fewer sessions than probabilistic + controls in 8 of 8 real
-#: settings, exactly (rounds 11 and 12); offered, not the default.
-#: Round 13's rule keeps it off the default: fewer sessions in 8/8, but a cold LP's CPU p99 12.7 ms > 10 ms.
+#: How an interleave experiment merges its two rankings (``interleave_opt`` / ``interleave_prob`` /
+#: ``interleave``). Probabilistic was the default from round 8 (28 % fewer sessions than team draft,
+#: 7 of 8 simulated settings). ``optimized`` (``interleave_opt``: prefix-constrained lists, the linear
+#: rank-difference credit, exactly unbiased under position-only clicks) needed fewer sessions than
+#: probabilistic + controls in 8 of 8 real settings (rounds 11 - 13; -31 % on held-out query halves);
+#: round 13's rule kept it off the default only for its cold LP's CPU p99 (12.7 ms > 10 ms).
+#: Default since session 18 by that rule: the same LP solved more cheaply has cold CPU p99 6.2 / 6.0 ms.
 METHODS = ("probabilistic", "team-draft", "optimized")
-DEFAULT_METHOD = "probabilistic"
+DEFAULT_METHOD = "optimized"
 TOP_KEYS = {"holdout", "enabled", "experiment", "holdout_salt"}
 EXPERIMENT_KEYS = {
     "name",
