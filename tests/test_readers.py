@@ -460,3 +460,34 @@ def test_without_quotes_every_nonblank_line_is_counted_exactly_once(
     counted = sorted(result.frame[SOURCE_LINE].to_list() + [m.line for m in result.malformed])
     assert counted == nonblank
     _account(result, text_lines)
+
+
+def _id_column_csv(ids: list[str], rows: int = 30) -> str:
+    """A long file whose only non-ASCII text is a few short ids repeated on every row."""
+    lines = ["id,date,value"]
+    for day in range(rows):
+        lines += [f"{i},2026-01-{day % 28 + 1:02d},{(day * 7 + n) % 10}" for n, i in enumerate(ids)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("ids", "codec", "read_as"),
+    [
+        (["é1", "é2", "é3"], "cp1252", "cp1252"),  # was mac_latin2: "ť1"
+        (["Crème", "Brûlée", "Café"], "cp1252", "cp1252"),
+        (["B2蕉"], "gbk", "gb18030"),  # was cp949: "B2슐"
+        (["B2蕉", "C3茶"], "gbk", "gb18030"),
+        (["苹果", "香蕉"], "gbk", "gb18030"),
+        (["東京", "大阪"], "shift_jis", "cp932"),  # the other CJK codecs keep their reading
+        (["臺北", "高雄"], "big5", "big5"),
+    ],
+)
+def test_a_few_repeated_ids_are_read_in_their_own_codec(ids: list[str], codec: str, read_as: str) -> None:
+    """charset-normalizer refuses cp1252 / gb18030 outright on a column of a few repeated ids
+    (its duplicate-accent rules), and a look-alike code page won: every id published garbled."""
+    from shopmind.data.encoding import decode_text
+
+    text = _id_column_csv(ids)
+    decoded = decode_text(text.encode(codec))
+    assert decoded.encoding == read_as
+    assert decoded.text == text

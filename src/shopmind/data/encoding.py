@@ -17,6 +17,7 @@ user error, said with what the file looks like, never a traceback from a parser.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -315,10 +316,57 @@ def _guess_encoding(legacy: bytes, data: bytes, first_bad: int) -> str | None:
     best = from_bytes(sample).best()
     if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
         return western.encoding
+    if western is None and _reads_as_western(sample):
+        # charset-normalizer's duplicate-accent and accent-share rules refuse cp1252 for a column
+        # of ids that all carry one accented letter ("é1", "é2"), and mac_latin2 won: the file was
+        # published as "ť1". Isolated Latin letters that are no valid Chinese are cp1252's.
+        return _WESTERN
     # the same rule for the Chinese shop codec: a GBK export whose Chinese text is a few words
     # repeated (a category column) reads as Korean Johab with chaos 0.0 and was published garbled;
     # real EUC-KR text reads as gb18030 with chaos ~0.16, Big5 and Shift-JIS not at all
     chinese = from_bytes(sample, cp_isolation=[_CHINESE]).best()
     if best is not None and chinese is not None and chinese.chaos <= best.chaos + _CHINESE_MARGIN:
         return chinese.encoding
+    if best is not None and best.encoding in _KOREAN and chinese is None and _reads_as_chinese(sample):
+        # the same collision when charset-normalizer refuses gb18030 outright (a few short ids
+        # repeated on every row read as cp949 with chaos 0.0): every character a Chinese one
+        return _CHINESE
     return best.encoding if best is not None else None
+
+
+#: Korean codecs whose byte ranges overlap GBK's: short GBK samples are read as one of them.
+_KOREAN = frozenset({"cp949", "euc_kr", "johab", "iso2022_kr"})
+
+
+def _reads_as_western(sample: bytes) -> bool:
+    """cp1252 reads ``sample`` as Latin letters standing alone among ASCII, and gb18030 cannot
+    read it (GBK read as cp1252 gives letters in pairs, one per byte of each character)."""
+    try:
+        text = sample.decode(_WESTERN)
+    except UnicodeDecodeError:
+        return False
+    if _reads_as_chinese(sample):
+        return False
+    wide = [i for i, c in enumerate(text) if ord(c) > 0x7F]
+    if not wide or not all(unicodedata.category(text[i]).startswith("L") for i in wide):
+        return False
+    paired = sum(
+        1 for i in wide if (i + 1 < len(text) and ord(text[i + 1]) > 0x7F) or (i and ord(text[i - 1]) > 0x7F)
+    )
+    return paired <= len(wide) / 2
+
+
+def _reads_as_chinese(sample: bytes) -> bool:
+    """gb18030 reads every non-ASCII character of ``sample`` as a CJK ideograph or CJK punctuation."""
+    try:
+        text = sample.decode(_CHINESE)
+    except UnicodeDecodeError:
+        return False
+    wide = [c for c in text if ord(c) > 0x7F]
+    return bool(wide) and all(
+        0x4E00 <= ord(c) <= 0x9FFF
+        or 0x3400 <= ord(c) <= 0x4DBF
+        or 0x3000 <= ord(c) <= 0x303F
+        or 0xFF00 <= ord(c) <= 0xFFEF
+        for c in wide
+    )
