@@ -54,6 +54,11 @@ from shopmind.quality.gate import GateResult, run_gate
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 QUIET = (("spark.ui.showConsoleProgress", "false"),)
 CHUNKED_OVER = 10_000_000  # batches above this are written part by part (50 M tiled is ~10 GB in memory)
+#: a scaling run's Spark JVM heap unless --spark-memory says otherwise: the heap every quiet 10 M
+#: pair (sessions 12-16) ran with. Why: on local[N] the tasks' cached frames live in this heap, and
+#: at 10 M events 3g (the old default, session 17's curve) cost ~105 more GC CPU-s than 6g on the
+#: same code (docs/BENCHMARKS.md, session 18)
+SCALING_HEAP = "6g"
 
 
 def synthetic_with_truth(n: int, seed: int = 7) -> tuple[Batch, pl.DataFrame]:
@@ -107,7 +112,11 @@ def _load() -> list[float]:
 
 
 def _session(
-    master: str, memory: str = "2g", partition_rows: int | None = None, executor_memory: str = ""
+    master: str,
+    memory: str = "2g",
+    partition_rows: int | None = None,
+    executor_memory: str = "",
+    persist: str = "auto",
 ) -> Any:
     from shopmind.engine.spark.session import get_session
 
@@ -118,6 +127,7 @@ def _session(
         extra["partition_rows"] = partition_rows
     if executor_memory:
         extra["executor_memory"] = executor_memory
+    extra["persist"] = persist
     return get_session(EngineConfig(kind="spark", master=master, driver_memory=memory, conf=QUIET, **extra))
 
 
@@ -197,6 +207,8 @@ def child(args: argparse.Namespace) -> None:
     cfg = GateConfig()
     start = 0.0
     split: dict[str, float] = {}
+    # the JVM heap of a local[N] run decides the GC time at 10 M (SCALING_HEAP): recorded with each run
+    heap = args.spark_memory or SCALING_HEAP
     load0 = _load()
     if args.child == "polars":
         from shopmind.data.adapters import get_adapter
@@ -208,9 +220,7 @@ def child(args: argparse.Namespace) -> None:
         from shopmind.engine.spark.read import run_gate_spark_uri
 
         t = time.perf_counter()
-        spark = _session(
-            args.child, args.spark_memory or "3g", args.partition_rows, args.executor_memory or ""
-        )
+        spark = _session(args.child, heap, args.partition_rows, args.executor_memory or "", args.persist)
         start = time.perf_counter() - t
         t = time.perf_counter()
         out = Path(args.work) / f"out-{os.getpid()}"
@@ -220,7 +230,8 @@ def child(args: argparse.Namespace) -> None:
         spark.stop()
     print(json.dumps({"seconds": secs, "session_start_s": start, "input_rows": result.input_rows,
                       "digest": account_digest(result), "load": [load0, _load()],
-                      "cpus_allowed": sorted(os.sched_getaffinity(0)), "cpu_seconds": split}))  # fmt: skip
+                      "cpus_allowed": sorted(os.sched_getaffinity(0)), "cpu_seconds": split,
+                      **({} if args.child == "polars" else {"driver_memory": heap, "persist": args.persist})}))  # fmt: skip
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -322,6 +333,7 @@ def scaling(args: argparse.Namespace) -> dict[str, Any]:
                     cmd += ["--executor-memory", args.executor_memory]
                 if args.partition_rows is not None:
                     cmd += ["--partition-rows", str(args.partition_rows)]
+                cmd += ["--persist", args.persist]
                 env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
                 if master == "polars" and cpus:  # Polars' own threads: one per pinned CPU
                     env["POLARS_MAX_THREADS"] = str(len(cpus.split(",")))
@@ -610,7 +622,8 @@ def main() -> None:
     ap.add_argument(
         "--spark-memory",
         default=None,
-        help="Spark JVM heap (local mode: the executors' memory); default 2g, 1g beyond memory",
+        help=f"Spark JVM heap (local mode: the executors' memory too); default {SCALING_HEAP} in a scaling "
+        "run (before session 18: 3g), 6g beyond memory; recorded with each run (10 M GC time depends on it)",
     )
     ap.add_argument(
         "--master",
@@ -628,6 +641,12 @@ def main() -> None:
         type=int,
         default=None,
         help="rows per shuffle partition ([engine] partition_rows; 0 = the fixed 8); default: the product's",
+    )
+    ap.add_argument(
+        "--persist",
+        default="auto",
+        choices=("auto", "memory_and_disk", "disk_only"),
+        help="[engine] persist of the scaling runs on Spark (where the gate keeps frames it re-reads); default auto",
     )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
