@@ -48,12 +48,13 @@ MAX_ID = 200
 #: empty product id by the gate. The check itself is ``_clean_id`` (its message says which
 #: character and where, which a regular expression's "should match pattern" does not).
 ID_PATTERN = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: A control character (C0 or DEL): refused in ids here and in campaign text (routes/ads.py).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _clean_id(value: str) -> str:
     """An id without control characters and not only white space (see ``ID_PATTERN``)."""
-    bad = _CONTROL.search(value)
+    bad = CONTROL_CHARS.search(value)
     if bad is not None:
         raise ValueError(
             f"an id may not contain control characters ({bad.group()!r} at position {bad.start()})"

@@ -9,7 +9,6 @@ changes nothing. A campaign's products must be in the served catalog.
 from __future__ import annotations
 
 import atexit
-import re
 import time
 from datetime import date
 from types import SimpleNamespace
@@ -25,7 +24,7 @@ from shopmind.ads.settings import AdsSettingsError
 from shopmind.privacy import workspace_secret
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
 from shopmind.serve.contract import json_body
-from shopmind.serve.schemas import ID_PATTERN, MAX_AMOUNT, MAX_ID
+from shopmind.serve.schemas import CONTROL_CHARS, ID_PATTERN, MAX_AMOUNT, MAX_ID
 
 router = APIRouter(tags=["ads"])
 
@@ -130,9 +129,6 @@ def _field(message: str) -> str:
     return message.split(":", 1)[0].strip()
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def _bounded(body: dict[str, Any]) -> None:
     """Refuse (422 naming the field) what the campaign parser (``shopmind.ads.campaign``) would
     store unbounded: text over ``MAX_TEXT`` characters (a product id over ``MAX_ID``), control
@@ -143,7 +139,7 @@ def _bounded(body: dict[str, Any]) -> None:
             return  # the parser names a wrong type
         if len(value) > limit:
             raise CampaignError(f"{where}: at most {limit} characters, got {len(value)}")
-        if bad := _CONTROL.search(value):
+        if bad := CONTROL_CHARS.search(value):
             raise CampaignError(f"{where}: control character {bad.group()!r} at position {bad.start()}")
 
     for key in ("advertiser", "brand"):
