@@ -115,7 +115,8 @@ def _is_tsv(path: Path, fmt: str | None) -> bool:
     return any(s.lower() in (".tsv", ".tab") for s in path.suffixes)
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, gunzipped when gzip (by its magic, not its name); InputError when unreadable."""
     if not path.is_file():
         raise InputError(f"file not found: {path}")
     try:
@@ -141,7 +142,7 @@ def _text_of(path: Path) -> tuple[str, str, list[Redecoded], list[MalformedLine]
     parsers (blank lines are skipped by them) but not out of the account.
     """
     try:
-        decoded = decode_text(_read_bytes(path), path)
+        decoded = decode_text(read_bytes(path), path)
     except DecodeError as exc:
         raise InputError(str(exc)) from None
     text, long_lines = blank_long_lines(decoded.text)
@@ -331,7 +332,7 @@ def _blank_to_null(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _read_parquet(path: Path) -> pl.DataFrame:
     """Native types; ``_line`` is the 1-based row number (Parquet has no lines)."""
-    data = _read_bytes(path)
+    data = read_bytes(path)
     try:
         frame = pl.read_parquet(io.BytesIO(data))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:

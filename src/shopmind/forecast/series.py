@@ -330,16 +330,13 @@ def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
     file whose lines decode in different codecs (ingest reads those line by line and audits them, but a
     series id read two ways would silently split one series in two).
     """
-    import gzip
-
     from shopmind.data.encoding import DecodeError, decode_text
-    from shopmind.data.readers import sniff_delimiter
+    from shopmind.data.readers import InputError, read_bytes, sniff_delimiter
 
     try:
-        data = path.read_bytes()
-        data = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise SeriesError(f"{path.name}: cannot read: {exc}") from None
+        data = read_bytes(path)
+    except InputError as exc:
+        raise SeriesError(str(exc)) from None
     try:
         decoded = decode_text(data, path)
     except DecodeError as exc:
