@@ -25,6 +25,7 @@ did not separate (bench/assistant_loso.py, docs/BENCHMARKS.md round 11).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from statistics import NormalDist, fmean, stdev
 
 import numpy as np
 
@@ -56,10 +57,12 @@ class DomainMargin:
         off: Sequence[str],
         labelled: Sequence[tuple[str, str, str]] = (),
         k: int = K,
+        floor: bool = False,
     ) -> None:
         """``domain`` / ``off``: fixed reference texts (policy passages, categories, seed);
         ``labelled``: the shop's (text, intent, group) conversations, added to the side of their
-        label and used to fit ``level`` leaving each group out."""
+        label and used to fit ``level`` leaving each group out; ``floor``: the pooled level of a
+        shop with few labelled policy questions is ``small_shop_level``'s (round 15)."""
         if k < 1:
             raise ValueError(f"k must be >= 1, not {k}")
         self.embed, self.k = embed, k
@@ -86,7 +89,8 @@ class DomainMargin:
                     margins.extend(m.tolist())
                     for j, v in zip(pol, m.tolist(), strict=True):
                         by_intent.setdefault(lab[j][1], []).append(v)
-            self.level = float(min(margins)) if margins else -np.inf
+            if margins:
+                self.level = small_shop_level(margins) if floor else float(min(margins))
             self.levels = {i: float(min(v)) for i, v in by_intent.items()}
             self.level_counts = {i: len(v) for i, v in by_intent.items()}
         # every reference, stacked once: a turn's margin is two matrix-vector products
@@ -117,6 +121,26 @@ class DomainMargin:
         if intent is not None and self.level_counts.get(intent, 0) >= MIN_LEVEL_QUESTIONS:
             level = self.levels[intent]
         return level > -np.inf and self.margin(text) < level
+
+
+def small_shop_level(margins: Sequence[float], min_n: int | None = None) -> float:
+    """The pooled hand-off level from the left-out margins of a shop's labelled policy questions:
+    their lowest, or with fewer than ``min_n`` (``MIN_LEVEL_QUESTIONS``) of them the lower of that
+    and a normal reading of their 1/(min_n+1) quantile (mean + z * sd).
+
+    Why: a new policy question falls below the lowest of n exchangeable margins with chance
+    1/(n+1): ~3 % at 30 questions, but 1 in 8 with the 7 policy questions of
+    round 11's test shop, which handed off its own plain return questions (round 14). Reading the
+    quantile a 30-question shop's lowest margin would sit at from the few margins' spread lowers
+    the level only where it is that strict; from ``min_n`` questions on, the lowest stands."""
+    if not margins:
+        raise ValueError("small_shop_level needs at least one margin")
+    n_min = MIN_LEVEL_QUESTIONS if min_n is None else min_n
+    lowest = float(min(margins))
+    if len(margins) >= n_min or len(margins) < 2:
+        return lowest
+    z = NormalDist().inv_cdf(1.0 / (n_min + 1))
+    return min(lowest, fmean(margins) + z * stdev(margins))
 
 
 def _dot(q: np.ndarray, refs: np.ndarray) -> np.ndarray:
@@ -153,6 +177,7 @@ def for_shop(
     categories: Sequence[str],
     labelled: Sequence[tuple[str, str, str]],
     k: int = K,
+    floor: bool = False,
 ) -> DomainMargin:
     """The shop's ``DomainMargin``: its policy passages, category names (last level of each
     path), the seed and generated seed, and its labelled conversations; texts read as the
@@ -170,4 +195,5 @@ def for_shop(
         off,
         labelled,
         k,
+        floor,
     )
