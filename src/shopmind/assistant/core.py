@@ -88,8 +88,9 @@ MAX_CONVERSATIONS = 10_000
 #: read as a complaint whose runner-up is the order's status; "ceiling_query" — the search is
 #: sent the assistant's price bounds, not the engine's reading of the phrase they overrule;
 #: "policy_attrs" — a policy or handed-off reading naming no product or category keeps no
-#: attribute (colour) slot, as "policy_amount" keeps no price
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True}  # fmt: skip
+#: attribute (colour) slot, as "policy_amount" keeps no price; round 15: "level_floor" — a shop
+#: with few labelled policy questions gets ``domain.small_shop_level``, not their lowest margin
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": False}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -170,7 +171,8 @@ class Assistant:
         self.policy.set_examples(sections, Normalised(shared_embed()))
         if labelled:
             secs = list(self.policy.sections.values())
-            self.domain = domain_for_shop(shared_embed(), secs, self.catalog.categories, labelled)
+            floor = self.options["level_floor"]
+            self.domain = domain_for_shop(shared_embed(), secs, self.catalog.categories, labelled, floor=floor)  # fmt: skip
 
     def colour(self, p: dict) -> str | None:
         """A product's colour (``ShopCatalog.colour``)."""
