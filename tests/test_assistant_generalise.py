@@ -181,16 +181,18 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h12 = [q for q in data.questions if q["set"] == "heldout12"]
     h13 = [q for q in data.questions if q["set"] == "heldout13"]
     h14 = [q for q in data.questions if q["set"] == "heldout14"]
+    h15 = [q for q in data.questions if q["set"] == "heldout15"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14)
+    n_last += len(h14) + len(h15)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
         ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10) + ["heldout11"] * len(h11)
     )
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
+    want += ["heldout15"] * len(h15)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -472,3 +474,58 @@ def test_heldout14_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
         return policy | {str(x) for k in lists for x in getattr(m, k)}
 
     assert not templates(H14) & templates(H13)
+
+
+def test_heldout15_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    from shopmind.demo import assistant_heldout14 as H14
+    from shopmind.demo import assistant_heldout15 as H15
+    from shopmind.demo import assistant_phrases as Q
+
+    h15 = _check_new_set(data, "heldout15", H14, H15)
+    assert len(h15) >= 100
+    # roughly a third each of English, Chinese and mixed text
+    langs = Counter(q["lang"] for q in h15)
+    assert min(langs.values()) >= len(h15) // 4, langs
+    oos = [q for q in h15 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} for q in oos)
+    # new kinds: no out-of-scope question of any earlier set (or the main set), by template
+    earlier = {t for k in range(2, 15) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
+    earlier |= {t for _, t in Q.OOS_Q} | {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
+    assert not {t for _, t in H15.OOS_Q} & earlier
+    # order follow-ups that do not name the order keep the order of the turn before
+    kept = [q for q in h15 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    # policy questions told with numbers (in digits, or amounts in Chinese numerals) keep empty
+    # slots; four policy follow-ups
+    numbered = [q for q in h15 if "section" in q["expect"] and any(c.isdigit() for c in str(q["text"]))]
+    numbered += [
+        q for q in h15 if "section" in q["expect"] and ("两百五" in q["text"] or "一千四" in q["text"])
+    ]
+    assert len(numbered) >= 6 and all(q["slots"]["price_max"] is None for q in numbered)
+    assert len([q for q in h15 if q["history"] and "section" in q["expect"]]) == 4
+    # ids not written as printed (lower case, a zero for the letter, a space after the letter) are
+    # still the id of an order of the customer asking
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    odd = [q for q in h15 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    assert len(odd) == 3 and all(owner[str(q["slots"]["order_id"])] == q["customer_id"] for q in odd)
+    forms = set()
+    for q in odd:
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        forms |= {k for k, v in (("lower", oid.lower()), ("zero", "0" + oid[1:]), ("space", f"{oid[0]} {oid[1:]}")) if v in text}  # fmt: skip
+    assert forms == {"lower", "zero", "space"}
+    # gift / recommendation searches with a budget, three refined by a colour in the next turn
+    searches = [q for q in h15 if q["intent"] == "product_search"]
+    assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+    # no template of the set repeats one of any earlier held-out set (not only the texts built on this seed)
+    lists = ("ORDER_Q", "ORDER_FOLLOWUP_Q", "ORDER_POLICY_Q", "PRIVACY_Q", "PRODUCT_Q", "PRODUCT_TWO_Q", "SEARCH_Q", "SEARCH_FOLLOWUP_Q", "COMPARE_Q", "COMPLAINT_Q", "GREETING_Q", "POLICY_FOLLOWUP_Q", "TWO_SECTION_Q")  # fmt: skip
+
+    def templates(m) -> set[str]:
+        policy = {str(x) for v in m.POLICY_Q.values() for x in v}
+        return policy | {str(x) for k in lists for x in getattr(m, k, [])}
+
+    for k in range(2, 15):
+        assert not templates(H15) & templates(
+            importlib.import_module(f"shopmind.demo.assistant_heldout{k}")
+        ), k

@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-14.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-15.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -40,7 +40,9 @@ twelfth round), plus "heldout13" (``demo.assistant_heldout13``: a third each of 
 mixed text, 20 out-of-scope questions of new kinds — voting, recycling, blood donation, chess, a
 wedding budget, baby food — order ids with a dash or as bare digits; its own random stream;
 committed before the thirteenth round), plus "heldout14" (``demo.assistant_heldout14``: written
-blind to the assistant's code; its own random stream; committed before the fourteenth round).
+blind to the assistant's code; its own random stream; committed before the fourteenth round), plus
+"heldout15" (``demo.assistant_heldout15``: written blind to the assistant's code; its own random
+stream; committed before the fifteenth round).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -68,6 +70,7 @@ from shopmind.demo import assistant_heldout11 as H11
 from shopmind.demo import assistant_heldout12 as H12
 from shopmind.demo import assistant_heldout13 as H13
 from shopmind.demo import assistant_heldout14 as H14
+from shopmind.demo import assistant_heldout15 as H15
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -220,12 +223,16 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 14])), shop, orders, prods, H14)
     for q in qs[n:]:
         q["set"] = "heldout14"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 15])), shop, orders, prods, H15)
+    for q in qs[n:]:
+        q["set"] = "heldout15"
     return qs
 
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 14 (``sets=demo.assistant_heldout5`` / ... / ``14``: the same kinds of questions, each
+    held-out set 5 to 15 (``sets=demo.assistant_heldout5`` / ... / ``15``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
