@@ -18,9 +18,12 @@ customs on a holiday, a charity receipt for tax, paint colours, bike tyre pressu
 fairy, wine with lamb, a driving test, a first blind date, air-conditioner settings, an idiom's
 meaning, calligraphy, a dream, a spreadsheet formula error, a photo's background, building a
 bookshelf, jet lag, children's screen time, adults learning to swim — many told with a shop word
-(customs, receipt, colour, bike, items, a colour name) or a number. 114 templates; the make-up
-tests in ``tests/test_assistant_generalise.py`` check it (every intent, every section twice, no
-repeat of another set or the seed).
+(customs, receipt, colour, bike, items, a colour name) or a number. 113 templates, 111 questions
+on demo seed 42 (en 40 / zh 36 / mixed 35; the builder skips 2 product templates naming a product
+whose drawn title is in the other language). The make-up tests in
+``tests/test_assistant_generalise.py`` check it (every intent, every section twice, no repeat of
+another set, by built text on the test's seed and by template, or of the seed); the check for
+exact repeats, run on demo seeds 42, 7, 3, 11 and 5 before commit, found none.
 
 Template fields as in ``assistant_phrases``: ``{o}`` order id, ``{ol}`` the id in lower case,
 ``{od}`` the id with a dash after its letter, ``{on}`` the id's digits alone, ``{ow}`` the id in
