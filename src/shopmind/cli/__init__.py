@@ -21,6 +21,7 @@ from shopmind.cli import ads as ads_cli
 from shopmind.cli import data, demo, experiments, inventory, keys, live, pricing, release, serve, tune, users
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
+from shopmind.cli.helptext import unwrap_help
 
 __all__ = ["DEMO_GATE_TOML", "app", "main"]
 
@@ -63,6 +64,7 @@ def _register_evaluators() -> None:
 
 
 _register_evaluators()
+unwrap_help(app)  # after every registration: help reads as prose at any width
 
 
 def main() -> None:
