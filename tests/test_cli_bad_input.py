@@ -274,3 +274,22 @@ def test_a_build_refused_by_the_lock_itself_leaves_the_progress_alone(scratch: P
         with pytest.raises(ReleaseError, match="another build or rollback is running"):
             build_release(ws, ())
         assert snapshot(ws) == before
+
+
+def test_one_file_named_after_its_table_is_ingested_without_format(tmp_path: Path) -> None:
+    """`shopmind ingest products.csv` (canonical columns, named after its table) asked for --format
+    although the folder holding it was detected; a file named otherwise still says how to fix it."""
+    (tmp_path / "products.csv").write_text("product_id,title,price,currency\nP1,Mug,12.5,EUR\nP2,Pot,3,EUR\n")
+    (tmp_path / "export.csv").write_text("product_id,title\nP1,Mug\n")
+    run = shopmind("ingest", "products.csv", "-w", "ws", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    assert sorted(con.execute("SELECT product_id, price FROM products").fetchall()) == [
+        ("P1", 12.5),
+        ("P2", 3.0),
+    ]
+    con.close()
+    bad = shopmind("ingest", "export.csv", "-w", "ws2", cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "name a file in canonical columns after its table (products.csv" in bad.stderr + bad.stdout
+    assert not (tmp_path / "ws2").exists()

@@ -113,11 +113,22 @@ def checks() -> None:
 
 
 def _resolve_format(path: Path, fmt: str | None) -> str:
+    """The format when --format is not given: canonical for a folder of canonical table files and
+    for one file named after a table (``products.csv``, ``events.jsonl.gz``), which is what
+    `shopmind demo-data` writes and what the README shows; anything else must say its format."""
+    from shopmind.data.adapters.canonical import table_of as canonical_table_of
+    from shopmind.data.model import TABLES
+
     if fmt:
         return fmt
-    if path.is_dir() and any(path.glob(f"{t}.*") for t in ("products", "events", "judgments")):
+    if path.is_dir() and any(path.glob(f"{t}.*") for t in TABLES):
         return "canonical"
-    raise UsageError(f"cannot tell the format of {path}; pass --format (see `shopmind formats`)")
+    if path.is_file() and canonical_table_of(path) is not None:
+        return "canonical"
+    raise UsageError(
+        f"cannot tell the format of {path}; pass --format (see `shopmind formats`), or name a file in "
+        f"canonical columns after its table ({', '.join(f'{t}.csv' for t in TABLES)})"
+    )
 
 
 def _refuse_unreadable_parquet(path: Path) -> None:
