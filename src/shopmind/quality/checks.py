@@ -6,7 +6,9 @@ A table's rules run in stages: context columns (joins done by the gate: ``_known
 ``_p_created``, ``_p_price``, ``_first_buy``, ``_cat_minority``; and ``_null_required``: a
 required column is empty, not because its value failed conversion, which is ``TYPE_ERROR``), then ``derived`` columns in
 order (window aggregates may use earlier ones), then ``repairs`` (which may change a value),
-then ``checks`` (a predicate TRUE for a failing row; NULL counts as passing).
+then ``checks`` (a predicate TRUE for a failing row; NULL counts as passing). Value repairs that
+need no derived column (``early``: a currency's case, an unsafe URL) run before the derived
+columns, so windows keyed by that value (a price group, an exact duplicate) see the repaired one.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ class Rules:
     derived: tuple[Derived, ...]
     repairs: tuple[Repair, ...]
     checks: tuple[RowCheck, ...]
+    #: value repairs applied before the derived columns (they read no derived column)
+    early: tuple[Repair, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,68 @@ class Context:
 def sql_list(values: object) -> str:
     items = ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)  # type: ignore[attr-defined]
     return f"({items})" if items else "(NULL)"  # 'x IN (NULL)' is NULL, which counts as passing
+
+
+#: Columns of each table that hold a URL: an integrator renders them into ``<img src>`` or a link.
+URL_COLUMNS: dict[str, tuple[str, ...]] = {"products": ("image_url",)}
+
+
+def unsafe_url(col: str) -> str:
+    """SQL: ``col`` is not a URL a page may render as a link or an image source (NULL passes).
+
+    Why an allow-list of forms, not a deny-list of schemes: a browser runs ``javascript:`` and
+    ``vbscript:`` URLs, ``data:`` can carry a page, and new schemes keep appearing; a catalog
+    image or link needs none of them. Allowed: ``http(s)://...``, protocol-relative ``//cdn/...``
+    and relative references (``/img/a.jpg``, ``img/a.jpg``, ``../a.jpg``, ``?v=2``), which shops use
+    all the time. A relative reference is one whose text before the first ``/``, ``?`` or ``#``
+    has no ``:`` (RFC 3986 section 4.2: otherwise it reads as a scheme) and no ``&`` (a page that
+    inserts the text unescaped turns ``javascript&colon;`` into a scheme). Anything else is unsafe,
+    as is any separator or control character (space, no-break space, tab, newline, NUL: a browser
+    drops tabs and newlines, so "java&#9;script:" would read as a scheme, and an image URL with
+    a space is broken anyway) and the double quote, ``<``, ``>`` and the backtick (never legal
+    unencoded in a URL; they end an HTML attribute or start markup). Scheme letters are matched as explicit classes and
+    characters by general category (Z, Cc), which Rust's and Java's regex engines read the same;
+    ``(?i)`` is not used because Rust folds case by Unicode (``ſ`` matches ``s``) and Java by ASCII.
+    """
+    chars = f"regexp_like({col}, '[\\p{{Z}}\\p{{Cc}}\"<>`]')"
+    form = f"regexp_like({col}, '^(?:(?:[hH][tT][tT][pP][sS]?:)?//|[^:/?#&]*(?:[/?#]|\\z))')"
+    return f"{col} IS NOT NULL AND ({chars} OR NOT {form})"
+
+
+def _url_repairs(table: str) -> tuple[Repair, ...]:
+    """``URL_UNSAFE``: an unsafe URL is cleared (NULL) and the repair recorded with the old value.
+
+    Cleared, not quarantined: the product itself is fine, and losing it from search for a bad
+    image link is harsher than showing it without one; the audit keeps the value for the shop.
+    """
+    return tuple(
+        Repair("URL_UNSAFE", c, unsafe_url(c), "NULL", needs=(c,)) for c in URL_COLUMNS.get(table, ())
+    )
+
+
+def _currency_case(sql_iso: str) -> Repair:
+    """``CURRENCY_CASE``: a currency written in lower or mixed case (``usd``, ``Eur``) whose upper
+    case is an ISO 4217 code is upper-cased, with an audit record, before the currency check.
+
+    Search already reads ``usd`` as ``USD``; quarantining such a row (a whole product) was harsh.
+    Only three ASCII letters are upper-cased, so both engines' ``upper`` agree (Java's and
+    Rust's differ beyond ASCII). Surrounding spaces (`` EUR``) never reach this: coercion strips
+    every text value's surrounding white space first.
+    """
+    when = (
+        f"regexp_like(currency, '^[A-Za-z]{{3}}\\z') AND currency <> upper(currency)"
+        f" AND upper(currency) IN {sql_iso}"
+    )
+    return Repair("CURRENCY_CASE", "currency", when, "upper(currency)", needs=("currency",))
+
+
+#: SQL: a product id a URL path cannot carry. Ids become path segments (``/product/{id}``,
+#: ``/v1/items/{id}/similar``, ``PUT``/``DELETE /v1/products/{id}``): ``.`` and ``..`` are dot
+#: segments every browser and HTTP client resolves away before sending (``/product/..`` is the
+#: storefront), a ``/`` arrives decoded and splits the segment (``%2F`` does not help: the server
+#: decodes it before routing), and the API refuses ids with a control character (C0 or DEL) in
+#: a path or a body. A backslash, spaces, ``?``, ``#`` and ``%`` travel percent-encoded and work.
+UNSAFE_PRODUCT_ID = "product_id IN ('.', '..') OR regexp_like(product_id, '[/\\x00-\\x1f\\x7f]')"
 
 
 def _too_long(limits: dict[str, int]) -> RowCheck:
@@ -117,6 +183,7 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
     checks = (
         RowCheck("TYPE_ERROR", "_type_error"),
         RowCheck("REQUIRED_MISSING", "_null_required"),
+        RowCheck("PRD_ID_UNSAFE", UNSAFE_PRODUCT_ID),
         RowCheck("PRD_DUP_ID", "product_id IS NOT NULL AND _dup_rank > 1"),
         RowCheck(
             "PRD_TITLE_PLACEHOLDER",
@@ -147,7 +214,8 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
             }
         ),  # fmt: skip
     )
-    return Rules(derived=derived, repairs=(), checks=checks)
+    early = (_currency_case(sql_list(sorted(ISO_4217))), *_url_repairs("products"))
+    return Rules(derived=derived, repairs=(), checks=checks, early=early)
 
 
 def _events(cfg: GateConfig, ctx: Context) -> Rules:
@@ -281,7 +349,8 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
             "((_first_buy_here IS NULL OR _first_buy_here > _ts) AND (_first_buy IS NULL OR _first_buy > timestamp)))",
         ),
     )
-    return Rules(derived=derived, repairs=repairs, checks=checks)
+    early = (_currency_case(sql_list(sorted(ISO_4217))), *_url_repairs("events"))
+    return Rules(derived=derived, repairs=repairs, checks=checks, early=early)
 
 
 def _judgments(cfg: GateConfig, ctx: Context) -> Rules:

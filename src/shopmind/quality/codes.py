@@ -104,9 +104,34 @@ _ALL: tuple[Code, ...] = (
         0.01,
         "timestamp outside the plausible window (before 1970, or a product date after now + tolerance)",
     ),
+    Code(
+        "URL_UNSAFE",
+        "any",
+        "repair",
+        "warn",
+        0.05,
+        "URL (image_url) cleared: not http(s), protocol-relative or relative (javascript:, data:, ...),"
+        " or holding a space, control character, quote or angle bracket",
+    ),
+    Code(
+        "CURRENCY_CASE",
+        "any",
+        "repair",
+        "warn",
+        1.0,
+        "currency code in lower or mixed case ('usd') upper-cased to its ISO 4217 code",
+    ),
     Code("TS_UNIT", "any", "batch", "warn", 1.0, "numeric timestamps: unit guessed (s/ms/us/ns)"),
     Code("TS_TIMEZONE", "any", "batch", "warn", 1.0, "naive local timestamps converted to UTC"),
     # --- products ---------------------------------------------------------------------
+    Code(
+        "PRD_ID_UNSAFE",
+        "products",
+        "quarantine",
+        "error",
+        0.05,
+        "product id no URL path can carry: '.', '..', or holding '/' or a control character",
+    ),
     Code(
         "PRD_DUP_ID",
         "products",

@@ -1,8 +1,8 @@
 """The quality gate: every input row ends accepted (maybe repaired, maybe flagged) or quarantined.
 
 Flow per table (products first, since events and judgments refer to them): coerce types →
-repair text → add context (catalog, category tree, earlier purchases) → derived columns →
-value repairs → checks → split. The account ``accepted + quarantined == input`` is asserted
+repair text → add context (catalog, category tree, earlier purchases) → early value repairs →
+derived columns → value repairs → checks → split. The account ``accepted + quarantined == input`` is asserted
 for every table before anything is written; then batch-level checks (completeness, freshness,
 volume, drift) run and the batch is published, or held when an error threshold is crossed.
 """
@@ -191,10 +191,12 @@ def _gate_table(
     audit = pl.concat([redecoded, audit])
     frame = add_context(table, frame, catalog, store).with_columns(coercion_flags(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
+    frame, early_audit = rules.apply_repairs(frame, table_rules.early, co.present, table)
     frame = rules.add_derived(frame, table_rules.derived)
     frame, value_audit = rules.apply_repairs(frame, table_rules.repairs, co.present, table)
-    if value_audit is not None:
-        audit = pl.concat([audit, value_audit])
+    for done in (early_audit, value_audit):
+        if done is not None:
+            audit = pl.concat([audit, done])
     # against the store after the repairs, since the store holds repaired values
     stored = store.stored_status(table, frame) if store is not None else None
     frame = frame.with_columns(

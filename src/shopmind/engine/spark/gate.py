@@ -220,29 +220,36 @@ def _judge_table(
 
     frame = _context(spark, table, frame, catalog, store)
     table_rules = rules.rules_for(table, cfg, ctx)
+    value_audits = []
+
+    def repaired(frame: DataFrame, numbered: enumerate[rules.Repair]) -> DataFrame:
+        """Value repairs with their audit; a record's step is 1,000,000 + the repair's place."""
+        for i, rep in numbered:
+            if not set(rep.needs) <= present:
+                continue
+            mask = F.coalesce(F.expr(to_spark(rep.when)), F.lit(False))
+            value_audits.append(
+                frame.where(mask).select(
+                    F.lit(table).alias("table_name"),
+                    ROW,
+                    F.lit(1_000_000 + i).alias("_step"),
+                    F.lit(rep.column).alias("column_name"),
+                    F.lit(rep.code).alias("code"),
+                    F.col(rep.column).cast("string").alias("old_value"),
+                    F.expr(to_spark(rep.value)).cast("string").alias("new_value"),
+                )
+            )
+            frame = frame.withColumn(
+                rep.column, F.when(mask, F.expr(to_spark(rep.value))).otherwise(F.col(rep.column))
+            )
+        return frame
+
+    frame = repaired(frame, enumerate(table_rules.early))  # before the derived columns, as in Polars
     partitioned: set[str] = set()  # keys the rows are already hashed by (joined.py)
     groups = None if catalog is None else catalog.height + 1  # items, + the NULL item's group
     for d in table_rules.derived:
         frame = with_derived(frame, d.name, to_spark(d.sql), partitioned, groups)
-    value_audits = []
-    for i, rep in enumerate(table_rules.repairs):
-        if not set(rep.needs) <= present:
-            continue
-        mask = F.coalesce(F.expr(to_spark(rep.when)), F.lit(False))
-        value_audits.append(
-            frame.where(mask).select(
-                F.lit(table).alias("table_name"),
-                ROW,
-                F.lit(1_000_000 + i).alias("_step"),
-                F.lit(rep.column).alias("column_name"),
-                F.lit(rep.code).alias("code"),
-                F.col(rep.column).cast("string").alias("old_value"),
-                F.expr(to_spark(rep.value)).cast("string").alias("new_value"),
-            )
-        )
-        frame = frame.withColumn(
-            rep.column, F.when(mask, F.expr(to_spark(rep.value))).otherwise(F.col(rep.column))
-        )
+    frame = repaired(frame, enumerate(table_rules.repairs, len(table_rules.early)))
     frame = _stored(spark, table, frame, store)
     checks = [c for c in table_rules.checks if set(c.needs) <= present]
     codes = [c.code for c in checks]
