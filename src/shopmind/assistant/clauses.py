@@ -28,12 +28,23 @@ _WORD = re.compile(r"[a-z0-9]+")
 _LEAD = r"(?:(?:and|also|plus|but|so|then|ok|okay|oh|well|or|um|please)\s+)*"
 _EN_ASKED = re.compile(rf"^{_LEAD}{_QWORD}|\b(?:tell me|let me know|like to know|want to know|need to know|wondering|explain)\b", re.I)  # fmt: skip
 _ZH_ASKED = re.compile(r"吗|呢|什么|啥|怎|如何|哪|几|多少|多久|多长|多大|为何|是否|可否|能否|请问|想问|想知道|没有?$|([\u4e00-\u9fff])[^，,。]{0,4}不\1")  # fmt: skip
+#: round 15's cues (``cues=True``, ``Assistant.options["clause_cues"]``): a question asked after a
+#: condition or a time ("and if I spend over $200 can I pay monthly?", "and once it's sent how do
+#: I follow it?") - an English question word or an auxiliary before its subject, after "if",
+#: "once", "after", "before", "in case", "as soon as"; and 谁 (who), the Chinese interrogative
+#: the list above lacked ("退货运费谁出")
+_COND = r"(?:if|once|after|before|in case|as soon as)\b"
+_INV = r"(?:(?:how|what|when|where|who|which|why)\b|(?:can|could|do|does|did|is|are|will|would|should|may|might|am|have|has)\s+(?:i|you|we|it|they|he|she|this|that|there)\b)"  # fmt: skip
+_COND_Q = rf"{_COND}[^?？.;；]*?[\s,，]{_INV}"
+_CLAUSE_CUT_CUES = re.compile(rf"([?？;；!！]+)|[,，]?\s+(?:and|also|plus|but)\s+(?=(?:{_QWORD}|{_COND_Q}))|[,，]\s*(?={_QWORD})", re.I)  # fmt: skip
+_EN_ASKED_CUES = re.compile(rf"^{_LEAD}{_COND_Q}", re.I)
+_ZH_WHO = re.compile(r"谁")
 
 
-def _pieces(text: str) -> list[tuple[str, bool]]:
+def _pieces(text: str, cues: bool = False) -> list[tuple[str, bool]]:
     """(piece, ended by a question mark) for each stretch of ``text`` between cuts."""
     out, at = [], 0
-    for m in _CLAUSE_CUT.finditer(text):
+    for m in (_CLAUSE_CUT_CUES if cues else _CLAUSE_CUT).finditer(text):
         out.append((text[at : m.start()], bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))))
         at = m.end()
     out.append((text[at:], False))
@@ -57,24 +68,28 @@ def clauses(text: str) -> list[str]:
     return [p for p, _ in _asked_pieces(text)]
 
 
-def _asked_pieces(text: str) -> list[tuple[str, bool]]:
+def _asked_pieces(text: str, cues: bool = False) -> list[tuple[str, bool]]:
     out = []
-    for piece, marked in _pieces(text):
+    for piece, marked in _pieces(text, cues):
         piece = piece.strip(" ,，.。")
         if _kept(piece):
-            out.append((piece, marked or asked(piece)))
+            out.append((piece, marked or asked(piece, cues)))
     return out
 
 
-def asked(clause: str) -> bool:
+def asked(clause: str, cues: bool = False) -> bool:
     """Whether ``clause`` is worded as a question or a request for information (see the module
-    docstring); a question mark after it counts too, in ``questions``."""
+    docstring); a question mark after it counts too, in ``questions``. ``cues``: round 15's
+    cues count too (a question after a condition, 谁)."""
     c = clause.strip()
-    return bool(c.endswith(("?", "？")) or _EN_ASKED.search(c) or _ZH_ASKED.search(c))
+    if c.endswith(("?", "？")) or _EN_ASKED.search(c) or _ZH_ASKED.search(c):
+        return True
+    return cues and bool(_EN_ASKED_CUES.search(c) or _ZH_WHO.search(c))
 
 
-def questions(text: str) -> list[str]:
+def questions(text: str, cues: bool = False) -> list[str]:
     """The clauses of ``text`` that are asked (``asked``, or followed by a question mark), when
-    two or more are; else [] (one question, however many commas: nothing to split)."""
-    qs = [p for p, q in _asked_pieces(text) if q]
+    two or more are; else [] (one question, however many commas: nothing to split).
+    ``cues``: with round 15's cues (a question asked after a condition, 谁)."""
+    qs = [p for p, q in _asked_pieces(text, cues) if q]
     return qs if len(qs) >= 2 else []

@@ -50,6 +50,13 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
         return c, False
     if intent in INTENT_TOPICS:
         hits = asst.policy.search(ask or text, topics)
+        if hits and ask and ask is not text and asst.options.get("followup_own"):
+            # a follow-up read with the question before it ("warranty 多久" then "怎么 claim"):
+            # the joint text finds the earlier section again; the message's own best section
+            # answers when it scores above the floor in the same topic as the joint reading
+            own = asst.policy.search(text, topics)
+            if own and own[0][1] > asst.policy_floor and asst.policy.topic(own[0][0]) == asst.policy.topic(hits[0][0]):  # fmt: skip
+                hits = own
         if not hits:
             return A.Composed(A.CANNED["unsure"][lang]), True
         top = asst.policy.sections[hits[0][0]]
@@ -76,7 +83,7 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
     (``clauses.questions``: only when two or more clauses are questions, none naming ``skip``,
     the order id) that the classifier reads as a policy question above the hand-off
     threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
-    parts = questions(text)
+    parts = questions(text, asst.options.get("clause_cues", False))
     if not parts:
         return []
     asst.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses

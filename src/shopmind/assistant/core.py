@@ -89,8 +89,13 @@ MAX_CONVERSATIONS = 10_000
 #: sent the assistant's price bounds, not the engine's reading of the phrase they overrule;
 #: "policy_attrs" — a policy or handed-off reading naming no product or category keeps no
 #: attribute (colour) slot, as "policy_amount" keeps no price; round 15: "level_floor" — a shop
-#: with few labelled policy questions gets ``domain.small_shop_level``, not their lowest margin
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": False}  # fmt: skip
+#: with few labelled policy questions gets ``domain.small_shop_level``, not their lowest margin;
+#: "clause_cues" — ``clauses.questions(cues=True)``; "followup_oos" — a brief message after a policy
+#: answer that the classifier is sure is out of scope, but that the domain margin keeps in the
+#: shop's domain, is read with the policy question before it ("warranty 多久" then "怎么 claim");
+#: "followup_own" — such a follow-up is answered from its own best section when that section is
+#: above the floor in the topic of the joint reading (``compose.compose``)
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": False, "clause_cues": False, "followup_oos": False, "followup_own": False}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -197,7 +202,7 @@ class Assistant:
             # with the texts this turn may read next — a multi-part message's asked clauses
             # (``compose.clause_sections``) and the message with the policy question before it
             # (``_policy_followup``) — so the turn makes one encoder call, not two
-            more = questions(text)
+            more = questions(text, self.options["clause_cues"])
             if state.policy_text and is_brief(text):
                 more.append(f"{state.policy_text} {text}")
             self.model.embed([text, *more])
@@ -397,7 +402,11 @@ class Assistant:
         if own.confidence >= self.threshold:
             hits = self.policy.search(text, None)
             if own.intent not in _POLICY_INTENTS or (hits and hits[0][1] > self.policy_floor):
-                return None
+                # a sure off-topic reading the domain margin keeps in the shop's domain is tried
+                # with the question before ("followup_oos"); a margin below the level stays off
+                oos = own.intent == "out_of_scope" and self.options["followup_oos"]
+                if not (oos and self.domain is not None and not self.domain.off_domain(text)):
+                    return None
         ask = f"{state.policy_text} {text}"
         return ask if self.model.predict(ask).intent in _POLICY_INTENTS else None
 
