@@ -12,17 +12,18 @@ from __future__ import annotations
 import argparse
 
 from assistant_loso_runner import fit
-
 from shopmind.assistant.evaluate import build_demo
 from shopmind.assistant.intent import normalise
 
 DEV_SETS = ("main", "heldout", *(f"heldout{i}" for i in range(2, 15)))
+#: round 15's reference: round 14's final parts
+REF = "ab+intent+order_pronoun+policy_amount+price_ceiling+topic_level+domain_any+title_fact+section_labelled+order_forms+order_it+order_complaint+ceiling_query+policy_attrs"  # fmt: skip
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--ids", required=True)
-    ap.add_argument("--variant", default=open("/tmp/r15_ref").read().strip())
+    ap.add_argument("--variant", default=REF)
     args = ap.parse_args()
     ids = args.ids.split(",")
     demo = build_demo(labelled_sets=())
@@ -34,7 +35,9 @@ def main() -> None:
     asst = demo.assistant
     for s in dict.fromkeys(str(by_id[i].get("set", "main")) for i in ids):
         fit(args.variant, demo, base, s, DEV_SETS)
-        print(f"== fold {s}: threshold {asst.threshold:.3f} domain level {asst.domain.level if asst.domain else None}")
+        print(
+            f"== fold {s}: threshold {asst.threshold:.3f} domain level {asst.domain.level if asst.domain else None}"
+        )
         for i in [i for i in ids if by_id[i].get("set", "main") == s]:
             q = by_id[i]
             asst._conversations.clear()
