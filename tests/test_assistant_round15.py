@@ -9,6 +9,7 @@ from statistics import NormalDist, fmean, stdev
 import pytest
 
 from shopmind.assistant import core as core_mod
+from shopmind.assistant.clauses import asked, questions
 from shopmind.assistant.core import Assistant
 from shopmind.assistant.domain import MIN_LEVEL_QUESTIONS, DomainMargin, small_shop_level
 from shopmind.assistant.knowledge import load_policies
@@ -80,3 +81,91 @@ def test_the_small_test_shop_answers_plain_return_questions_with_the_floor(engin
     for k, q in enumerate(["the theatre cancelled the show, how do i get a refund for my tickets?", "my flight was cancelled, how do i get my money back"]):  # fmt: skip
         r = a.turn(q, f"o{k}")
         assert r.intent == "out_of_scope" and r.handoff and not r.citations
+
+
+def test_clause_cues_find_a_question_asked_after_a_condition_and_who() -> None:
+    two = {
+        "which cards do you take, and if my basket is over $300 can i spread the cost?": [
+            "which cards do you take",
+            "if my basket is over $300 can i spread the cost",
+        ],
+        "do you send parcels to norway, and once it has left how do i see where it is?": [
+            "do you send parcels to norway",
+            "once it has left how do i see where it is",
+        ],
+        "退货要几天内申请？寄回去的运费谁付": ["退货要几天内申请", "寄回去的运费谁付"],
+    }
+    for text, want in two.items():
+        assert questions(text) == []  # round 14's cues: one question
+        assert questions(text, cues=True) == want
+    # a story with a condition and no question after it stays one question
+    for text in [
+        "i got the boots and after they came i saw a scratch, can i get my money back?",
+        "we moved house and if the parcel went to the old address i will be upset, where is it?",
+        "运费谁付",
+    ]:
+        assert questions(text, cues=True) == []
+    assert asked("寄回去的运费谁付", cues=True) and not asked("寄回去的运费谁付")
+
+
+def test_clause_cues_answer_both_sections_in_a_turn(engine, monkeypatch) -> None:
+    text = "which cards do you take, and if my basket is over $300 can i spread the cost?"
+    a = _shop(engine, True, monkeypatch)
+    r = a.turn(text, "c-cards")
+    assert [c["id"] for c in r.citations] == ["payment-methods"]
+    a.options["clause_cues"] = True
+    r = a.turn(text, "c-cards-2")
+    assert r.intent == "payment" and not r.handoff
+    assert [c["id"] for c in r.citations] == ["payment-methods", "payment-instalments"]
+
+
+class _Domain:
+    """A stand-in margin: every message inside the shop's domain (``near``) or outside it."""
+
+    def __init__(self, near: bool) -> None:
+        self.near = near
+
+    def off_domain(self, text: str, intent: str | None = None) -> bool:
+        return not self.near
+
+
+def test_followup_oos_reads_a_sure_off_topic_follow_up_the_margin_keeps(engine, monkeypatch) -> None:
+    a = _shop(engine, True, monkeypatch)
+    conv = ["保修期多长", "how to claim"]
+    assert a.model.predict(conv[1]).intent == "out_of_scope"  # the classifier alone is sure
+    assert a.model.predict(conv[1]).confidence >= a.threshold
+
+    def ask(cid: str):
+        a.turn(conv[0], cid)
+        return a.turn(conv[1], cid)
+
+    r = ask("off")  # switched off: handed off
+    assert r.intent == "out_of_scope" and r.handoff
+    a.options.update(followup_oos=True, followup_own=True)
+    r = ask("small-shop")  # on, but this 13-question shop's margin keeps it off the domain
+    assert r.handoff
+    a.domain = _Domain(near=True)  # type: ignore[assignment]
+    r = ask("near")
+    assert r.intent == "return_refund" and not r.handoff
+    assert [c["id"] for c in r.citations] == ["warranty-claim"]
+    a.domain = _Domain(near=False)  # type: ignore[assignment]
+    assert ask("far").handoff
+    # a follow-up that is off-topic by meaning stays handed off with the shop's real margin
+    b = _shop(engine, True, monkeypatch)
+    b.options.update(followup_oos=True, followup_own=True)
+    b.turn("how long does delivery take?", "w")
+    r = b.turn("what about the weather in paris?", "w")
+    assert r.intent == "out_of_scope" and r.handoff
+
+
+def test_followup_own_answers_a_follow_up_from_its_own_section(engine, monkeypatch) -> None:
+    a = _shop(engine, True, monkeypatch)
+    conv = ["how long is the warranty?", "and to claim it?"]
+
+    def ask(cid: str) -> list[str]:
+        a.turn(conv[0], cid)
+        return [c["id"] for c in a.turn(conv[1], cid).citations]
+
+    assert ask("off") == ["warranty-period"]  # the joint text finds the earlier section again
+    a.options["followup_own"] = True
+    assert ask("on") == ["warranty-claim"]
