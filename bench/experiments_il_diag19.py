@@ -9,7 +9,8 @@ so the ratio is ``[2 (v_A + v_B) / v_IL] x [m_IL / d_AB]^2``: a variance factor 
 factor. This script splits both, per real pair and click setting, exactly (round 9's machinery:
 click models as Markov chains over positions, 48 propensity strata, every judged query once):
 
-- A/B: its best metric, per-arm means and variances, each arm's variance split into click noise
+- A/B: its best metric (of any click and first-click RR; on all queries first-click RR is the best of
+  round 9's three in every real setting, rounds 9 - 13), per-arm means and variances, each arm's variance split into click noise
   (``E[Var(x | query, u)]``), shopper propensity and between-query spread (``Var_q E[x | q]``);
 - interleaving (the served design's lists, exactly enumerated): mean, variance (plain and with
   controls), the same three-way split, and by query group - the two top 10s identical (one list,

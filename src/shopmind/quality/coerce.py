@@ -18,6 +18,7 @@ import polars as pl
 
 from shopmind.data.limits import too_deep
 from shopmind.data.model import ATTRIBUTES, ROW, SOURCE_LINE, UTC_DATETIME, TableSchema
+from shopmind.quality.numbers import local_number
 
 TYPE_ERRORS = "_type_errors"
 #: Timestamp columns of a row whose value lies before / after the plausibility window.
@@ -63,7 +64,7 @@ def _numeric(col: str, dtype: pl.DataType, src: pl.DataType) -> tuple[pl.Expr, p
     """Typed value and a 'failed' mask for Float64/Int64 targets."""
     raw = pl.col(col)
     if src == pl.Utf8:
-        text = _blank_to_null(raw).str.replace_all(r"^\+", "")
+        text = _plain_text(raw)
         as_float = text.cast(pl.Float64, strict=False)
         present = text.is_not_null()
     elif src.is_numeric() or src == pl.Boolean:
@@ -235,6 +236,7 @@ def coerce(
     moved: list[pl.Expr] = []
     early: list[pl.Expr] = []
     late: list[pl.Expr] = []
+    reread: list[str] = []  # numeric columns given as text: failed values are read again
     attr_result: tuple[pl.Series, pl.Series] | None = None
     for col, dtype in schema.columns.items():
         if col not in present:
@@ -250,6 +252,8 @@ def coerce(
             value, bad = _numeric(col, dtype, src)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
+            if src == pl.Utf8:
+                reread.append(col)
         elif dtype == UTC_DATETIME and src == pl.Utf8:
             # text timestamps repeat a lot (one per order line): parse each distinct value once
             parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}")
@@ -292,6 +296,11 @@ def coerce(
             .alias(TYPE_ERRORS),
         )
     notes: dict[str, object] = {}
+    if reread and out[TYPE_ERRORS].list.len().sum():
+        for col in reread:
+            out, formats = _local_numbers(out, frame, col, schema.columns[col])
+            if formats:
+                notes[f"number_formats.{col}"] = formats
     for expr in units:
         name = expr.meta.output_name()
         counts = out[name].drop_nulls().value_counts()
@@ -306,6 +315,42 @@ def coerce(
             notes[f"timezone_moved.{name.removeprefix('_moved_')}"] = {"from": timezone, "rows": n}
     helper_cols = [e.meta.output_name() for e in (*units, *moved)]
     return CoerceResult(frame=out.drop(helper_cols), present=present, notes=notes)
+
+
+def _plain_text(raw: pl.Expr) -> pl.Expr:
+    return _blank_to_null(raw).str.replace_all(r"^\+", "")
+
+
+def _local_numbers(
+    out: pl.DataFrame, raw: pl.DataFrame, col: str, dtype: pl.DataType
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Read the values of ``col`` that plain parsing failed on in a certain local format
+    (``quality.numbers``): their value is set and ``col`` leaves their type errors; returns the
+    count per format. Only the failed rows are read again: a clean batch costs one pass."""
+    failed = "_failed_text"
+    pending = out.filter(pl.col(TYPE_ERRORS).list.contains(col)).select(ROW, TYPE_ERRORS)
+    if not pending.height:
+        return out, {}
+    pending = pending.join(
+        raw.select(ROW, _plain_text(pl.col(col)).alias(failed)), on=ROW, how="left", maintain_order="left"
+    )
+    text = pl.col(failed)
+    value, form = local_number(text, text.cast(pl.Float64, strict=False))
+    read = pending.with_columns(value.alias("_v"), form.alias("_form")).filter(
+        pl.col("_v").is_not_null() & pl.col("_v").is_finite()
+    )
+    if dtype == pl.Int64:
+        read = read.filter(pl.col("_v") == pl.col("_v").round(0))
+    if not read.height:
+        return out, {}
+    patch = read.select(
+        ROW,
+        pl.col("_v").cast(dtype).alias(col),
+        pl.col(TYPE_ERRORS).list.eval(pl.element().filter(pl.element() != col)).alias(TYPE_ERRORS),
+    )
+    out = out.update(patch, on=ROW, how="left")
+    counts = read["_form"].value_counts()
+    return out, dict(zip(counts["_form"].to_list(), counts["count"].to_list(), strict=True))
 
 
 def _names(masks: list[pl.Expr]) -> pl.Expr:

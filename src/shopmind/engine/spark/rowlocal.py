@@ -98,11 +98,11 @@ def _plain(schema: pa.Schema) -> pa.Schema:
 
 
 def merge_notes(parts: list[str]) -> dict[str, Any]:
-    """The batch's coercion notes from its partitions' notes: unit counts and moved rows add up."""
+    """The batch's coercion notes from its partitions' notes: unit and number-format counts and moved rows add up."""
     merged: dict[str, Any] = {}
     for text in parts:
         for key, value in json.loads(text).items():
-            if key.startswith("timestamp_units."):
+            if key.startswith(("timestamp_units.", "number_formats.")):
                 into = merged.setdefault(key, {})
                 for unit, n in value.items():
                     into[unit] = into.get(unit, 0) + n

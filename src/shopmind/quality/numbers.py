@@ -1,0 +1,66 @@
+"""Numbers written the way spreadsheets export them: ``12,50``, ``1.234,00``, ``1 234,50``, ``1,299.00``.
+
+A German or French shop's Excel export (semicolon-separated, decimal comma) had every price
+quarantined as a type error. A value is read in a local format only when the format is
+**certain from the value alone** — never from the rest of the column — because the Spark gate
+coerces each partition separately and must reach the same account as Polars:
+
+- a decimal comma: ``12,50`` / ``0,5`` (one or two digits after the comma, or a leading ``0,``,
+  or four and more: no thousands group looks like that), ``1.234,56`` (dot groups, then comma);
+- thousands groups: ``1,234.50`` (comma groups, then a decimal dot), ``1,234,567`` / ``1.234.567``
+  (two groups or more), spaces (also no-break and narrow no-break) between groups, with either
+  decimal mark.
+
+``1,234`` (a thousand in New York, one point two in Berlin) stays a type error, and ``1.234``
+stays 1.234 as before: no rule reads a value that plain parsing already accepts. Each value read
+this way is counted in the run's notes (``number_formats.<column>``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: Separators a spreadsheet puts between thousands groups besides ``,`` and ``.``.
+_SPACES = "[ \u00a0\u202f]"
+
+#: (note label, pattern, how to rewrite the text into a plain decimal number)
+_FORMS: tuple[tuple[str, str, str], ...] = (
+    ("decimal comma", r"^-?\d+,\d{1,2}$|^-?0,\d+$|^-?\d+,\d{4,}$", "comma"),
+    ("decimal comma", r"^-?\d{1,3}(\.\d{3})+,\d+$", "dots_then_comma"),
+    ("thousands groups", r"^-?\d{1,3}(,\d{3})+\.\d+$|^-?\d{1,3}(,\d{3}){2,}$", "commas"),
+    ("thousands groups", r"^-?\d{1,3}(\.\d{3}){2,}$", "dots"),
+    ("thousands groups", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+(\.\d+)?$", "spaces"),
+    ("decimal comma", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+,\d+$", "spaces_then_comma"),
+)
+
+
+def _rewrite(text: pl.Expr, how: str) -> pl.Expr:
+    if how == "comma":
+        return text.str.replace(",", ".", literal=True)
+    if how == "dots_then_comma":
+        return text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    if how == "commas":
+        return text.str.replace_all(",", "", literal=True)
+    if how == "dots":
+        return text.str.replace_all(".", "", literal=True)
+    if how == "spaces":
+        return text.str.replace_all(_SPACES, "")
+    if how == "spaces_then_comma":
+        return text.str.replace_all(_SPACES, "").str.replace(",", ".", literal=True)
+    raise ValueError(f"unknown rewrite {how!r}")  # pragma: no cover - the table above is fixed
+
+
+def local_number(text: pl.Expr, plain: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The value of ``text`` read in a certain local format where plain parsing failed, and the
+    format's note label (null where plain parsing worked or no format is certain).
+
+    ``text``: stripped, blank as null; ``plain``: ``text`` cast to Float64 (null where it failed).
+    """
+    value = pl.lit(None, dtype=pl.Float64)
+    label = pl.lit(None, dtype=pl.Utf8)
+    for name, pattern, how in reversed(_FORMS):  # the first matching form wins
+        hit = text.str.contains(pattern)
+        value = pl.when(hit).then(_rewrite(text, how).cast(pl.Float64, strict=False)).otherwise(value)
+        label = pl.when(hit).then(pl.lit(name)).otherwise(label)
+    failed = plain.is_null() & text.is_not_null()
+    return pl.when(failed).then(value).otherwise(None), pl.when(failed & value.is_not_null()).then(label)
