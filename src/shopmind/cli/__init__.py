@@ -18,7 +18,20 @@ import sys
 import typer
 
 from shopmind.cli import ads as ads_cli
-from shopmind.cli import data, demo, experiments, inventory, keys, live, pricing, release, serve, tune, users
+from shopmind.cli import (
+    data,
+    demo,
+    experiments,
+    inventory,
+    keys,
+    live,
+    mapping,
+    pricing,
+    release,
+    serve,
+    tune,
+    users,
+)
 from shopmind.cli.common import console
 from shopmind.cli.data import DEMO_GATE_TOML
 from shopmind.cli.helptext import unwrap_help
@@ -33,6 +46,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 data.register(app)
+mapping.register(app)
 release.register(app)
 serve.register(app)
 demo.register(app)

@@ -126,8 +126,9 @@ def _resolve_format(path: Path, fmt: str | None) -> str:
     if path.is_file() and canonical_table_of(path) is not None:
         return "canonical"
     raise UsageError(
-        f"cannot tell the format of {path}; pass --format (see `shopmind formats`), or name a file in "
-        f"canonical columns after its table ({', '.join(f'{t}.csv' for t in TABLES)})"
+        f"cannot tell the format of {path}; pass --format (see `shopmind formats`; your own export: "
+        f"--format table with the mapping `shopmind mapping {path}` drafts), or name a file in canonical "
+        f"columns after its table ({', '.join(f'{t}.csv' for t in TABLES)})"
     )
 
 

@@ -22,7 +22,10 @@ NAME = "table"
 
 def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     if mapping is None:
-        raise InputError("the 'table' adapter needs a mapping file (--mapping mapping.toml)")
+        raise InputError(
+            f"the 'table' adapter needs a mapping file (--mapping mapping.toml); "
+            f"`shopmind mapping {path}` drafts one from the file's header"
+        )
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
     file = Path(path)
     result = read_table(file, mapping=spec.columns)
