@@ -109,6 +109,11 @@ CASES = [
     (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--max-trials", "-1"], "--max-trials must be >= 1, not -1"),
     (["tune", "search", "feed", "-f", "canonical", "--limit-queries", "0"], "--limit-queries must be >= 1, not 0"),
+    (["mapping", "nowhere.csv"], "file not found: nowhere.csv"),
+    (["mapping", "feed/events.csv", "--table", "orders"], "--table 'orders': one of products, events, judgments"),
+    (["mapping", "feed/events.csv", "--out", "afile"], "--out afile: exists"),
+    (["mapping", "feed/events.csv", "--out", "nowhere/m.toml"], "folder nowhere does not exist"),
+    (["ingest", "feed/events.csv", "-f", "table", "-w", "nowhere"], "`shopmind mapping feed/events.csv` drafts one"),
 ]  # fmt: skip
 
 
