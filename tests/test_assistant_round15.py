@@ -111,6 +111,7 @@ def test_clause_cues_find_a_question_asked_after_a_condition_and_who() -> None:
 def test_clause_cues_answer_both_sections_in_a_turn(engine, monkeypatch) -> None:
     text = "which cards do you take, and if my basket is over $300 can i spread the cost?"
     a = _shop(engine, True, monkeypatch)
+    a.options["clause_cues"] = False
     r = a.turn(text, "c-cards")
     assert [c["id"] for c in r.citations] == ["payment-methods"]
     a.options["clause_cues"] = True
@@ -131,6 +132,7 @@ class _Domain:
 
 def test_followup_oos_reads_a_sure_off_topic_follow_up_the_margin_keeps(engine, monkeypatch) -> None:
     a = _shop(engine, True, monkeypatch)
+    a.options.update(followup_oos=False, followup_own=False)
     conv = ["保修期多长", "how to claim"]
     assert a.model.predict(conv[1]).intent == "out_of_scope"  # the classifier alone is sure
     assert a.model.predict(conv[1]).confidence >= a.threshold
@@ -158,8 +160,14 @@ def test_followup_oos_reads_a_sure_off_topic_follow_up_the_margin_keeps(engine, 
     assert r.intent == "out_of_scope" and r.handoff
 
 
+def test_round15_switches_are_on_by_default() -> None:
+    for name in ("level_floor", "clause_cues", "followup_oos", "followup_own"):
+        assert core_mod.OPTIONS[name] is True
+
+
 def test_followup_own_answers_a_follow_up_from_its_own_section(engine, monkeypatch) -> None:
     a = _shop(engine, True, monkeypatch)
+    a.options["followup_own"] = False
     conv = ["how long is the warranty?", "and to claim it?"]
 
     def ask(cid: str) -> list[str]:

@@ -72,8 +72,8 @@ log = logging.getLogger("shopmind.assistant")
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CONVERSATIONS = 10_000
-#: rounds 13-14's candidates (``Assistant.options``), each measured leave-one-set-out on the dev
-#: sets (on: kept — docs/BENCHMARKS.md, rounds 13 and 14; off: measured, not kept):
+#: rounds 13-15's candidates (``Assistant.options``), each measured leave-one-set-out on the dev
+#: sets (on: kept — docs/BENCHMARKS.md, rounds 13-15; off: measured, not kept):
 #: "order_pronoun" — after a turn that named an order, a brief message pointing at "it" that names
 #: nothing else of the shop is about that order; "policy_amount" — an amount in a policy question
 #: ("my basket is $40, do I pay postage?") is not a search price; "price_ceiling" —
@@ -95,7 +95,7 @@ MAX_CONVERSATIONS = 10_000
 #: shop's domain, is read with the policy question before it ("warranty 多久" then "怎么 claim");
 #: "followup_own" — such a follow-up is answered from its own best section when that section is
 #: above the floor in the topic of the joint reading (``compose.compose``)
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": False, "clause_cues": False, "followup_oos": False, "followup_own": False}  # fmt: skip
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": True, "clause_cues": True, "followup_oos": True, "followup_own": True}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
