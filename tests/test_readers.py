@@ -174,8 +174,11 @@ def test_json_extension_reads_json_lines_and_arrays(tmp_path: Path) -> None:
 def test_user_mistakes_raise_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_table(tmp_path / "missing.csv")
-    (tmp_path / "x.xlsx").write_bytes(b"PK")
+    (tmp_path / "x.docx").write_bytes(b"PK")
     with pytest.raises(InputError, match="cannot tell the format"):
+        read_table(tmp_path / "x.docx")
+    (tmp_path / "x.xlsx").write_bytes(b"PK")  # a workbook now, but not a readable one: one line
+    with pytest.raises(InputError, match=r"^cannot read the workbook \S+x.xlsx: [^\n]*$"):
         read_table(tmp_path / "x.xlsx")
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(InputError, match="empty"):

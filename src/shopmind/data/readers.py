@@ -1,4 +1,4 @@
-"""Read a shop's export (CSV/TSV, Parquet, JSON Lines) into a frame without losing a line.
+"""Read a shop's export (CSV/TSV, Parquet, JSON Lines, a workbook) into a frame without losing a line.
 
 Exports arrive in any encoding and dialect, and some of their lines are broken. The reader
 keeps every line accountable: parsed records go into ``frame`` with their physical line
@@ -22,6 +22,7 @@ from typing import Literal
 import polars as pl
 
 from shopmind.data.encoding import DecodeError, Redecoded, decode_text
+from shopmind.data.excel import EXCEL_SUFFIXES, read_workbook
 from shopmind.data.jsonl import read_jsonl
 from shopmind.data.limits import MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
@@ -29,7 +30,7 @@ from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, Re
 
 __all__ = ["InputError", "MalformedLine", "Mapping", "ReadResult", "decode", "load_mapping", "read_table"]
 
-Format = Literal["csv", "parquet", "jsonl"]
+Format = Literal["csv", "parquet", "jsonl", "excel"]
 
 DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 64 * 1024
@@ -60,6 +61,9 @@ def read_table(
     kind = _format(path, fmt)
     if kind == "parquet":
         result = ReadResult(_read_parquet(path))
+    elif kind == "excel":
+        frame, note = read_workbook(path, read_bytes(path))
+        result = ReadResult(frame, note=note)
     else:
         text, encoding, redecoded, unread = _text_of(path)
         if kind == "jsonl":
@@ -89,9 +93,13 @@ def _format(path: Path, fmt: str | None) -> Format:
             "jsonl": "jsonl",
             "json": "jsonl",
             "ndjson": "jsonl",
+            "excel": "excel",
+            "xlsx": "excel",
+            "xls": "excel",
+            "ods": "excel",
         }
         if fmt.lower() not in aliases:
-            raise InputError(f"unknown format {fmt!r} for {path}; use one of csv, tsv, parquet, jsonl")
+            raise InputError(f"unknown format {fmt!r} for {path}; use one of csv, tsv, parquet, jsonl, excel")
         return aliases[fmt.lower()]
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] == ".gz":
@@ -103,9 +111,11 @@ def _format(path: Path, fmt: str | None) -> Format:
         return "csv"
     if last in (".jsonl", ".json", ".ndjson"):
         return "jsonl"
+    if last in EXCEL_SUFFIXES:
+        return "excel"
     raise InputError(
         f"cannot tell the format of {path} from its extension {last or '(none)'!r}; "
-        "expected .csv, .tsv, .txt, .parquet, .jsonl or .json (optionally .gz)"
+        "expected .csv, .tsv, .txt, .parquet, .jsonl or .json (optionally .gz), or a workbook (.xlsx, .xls, .ods)"
     )
 
 

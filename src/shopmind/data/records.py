@@ -45,3 +45,5 @@ class ReadResult:
     delimiter: str | None = None
     #: lines of a mixed-encoding file read with another codec than the file's main one
     redecoded: list[Redecoded] = field(default_factory=list)
+    #: how a file that is not text was read (a workbook: which sheet, which were not read)
+    note: str | None = None

@@ -12,11 +12,12 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.data.adapters._common import redecoded_meta
+from shopmind.data.excel import EXCEL_SUFFIXES
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
 from shopmind.data.readers import InputError, ReadResult, read_table
 
 NAME = "canonical"
-EXTENSIONS = (".parquet", ".csv", ".tsv", ".jsonl", ".json", ".ndjson")
+EXTENSIONS = (".parquet", ".csv", ".tsv", ".jsonl", ".json", ".ndjson", *EXCEL_SUFFIXES)
 
 
 def load(path: Path) -> Batch:
@@ -105,4 +106,5 @@ def _meta(files: dict[TableName, Path], results: dict[TableName, ReadResult]) ->
         "malformed": [m.as_dict(t) for t, r in results.items() for m in r.malformed],
         "redecoded": [line for t, r in results.items() for line in redecoded_meta(t, r)],
         "ignored_columns": {t: cols for t, r in results.items() if (cols := ignored_columns(r.frame, t))},
+        **({"read_as": notes} if (notes := {t: r.note for t, r in results.items() if r.note}) else {}),
     }

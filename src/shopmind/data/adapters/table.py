@@ -42,6 +42,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "malformed": [m.as_dict(spec.table) for m in result.malformed],
             "redecoded": redecoded_meta(spec.table, result),
             "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
+            **({"read_as": {spec.table: result.note}} if result.note else {}),
         },
     )
     setattr(batch, spec.table, keep_canonical(frame, spec.table))
