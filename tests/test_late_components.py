@@ -181,3 +181,30 @@ def test_a_queued_child_component_starts_its_stage_when_the_child_takes_it(ws):
         ("start", "where (child process)"),
         ("finish", "where (child process)"),
     ]
+
+
+def test_a_vector_part_in_the_child_shows_its_own_name(ws):
+    # the second stage runs a component again for its vector part ("recs" for "recs_content"):
+    # the demo printed "done recs (child process)" twice, the second meaning the content vectors
+    from shopmind.release.progress import BuildProgress
+
+    class Recorder(BuildProgress):
+        def __init__(self) -> None:
+            super().__init__()
+            self.log: list[tuple[str, str]] = []
+
+        def start(self, name: str, total: int | None = None) -> None:
+            self.log.append(("start", name))
+            super().start(name, total)
+
+    rec = Recorder()
+    part = VectorPart("catalog_vectors", "catalog", lambda _ctx: True, _copy_with_vectors)  # picklable build
+    build_release(ws, COMPONENTS, force=True, vector_parts=[part], parallel=("catalog",), progress=rec)
+    child = [name for kind, name in rec.log if kind == "start" and name.endswith("(child process)")]
+    assert child == ["catalog (child process)", "catalog_vectors (child process)"]
+
+
+def _copy_with_vectors(_ctx: BuildContext, base: Path, folder: Path) -> dict:
+    shutil.copytree(base, folder, dirs_exist_ok=True)
+    (folder / "vectors.txt").write_text("v", encoding="utf-8")
+    return {"vectors": 1}

@@ -321,7 +321,8 @@ def _build_locked(
         ]
         # one child: its vector part first, then the late components (they need no vectors)
         in_child = with_late(parallel, [n for n, _ in waiting])
-        done, _ = run_components(ctx, [*todo, *waiting], staging, in_child, children=1)
+        labels = {p.component: p.name for p in vector_parts if p.name in deferred}
+        done, _ = run_components(ctx, [*todo, *waiting], staging, in_child, children=1, labels=labels)
         for p in vector_parts:
             if p.name in deferred:
                 facts[p.component][p.name] = done[p.component]

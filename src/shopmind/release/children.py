@@ -72,6 +72,7 @@ def run_components(
     parallel: Parallel,
     hold: Path | None = None,
     children: int = 0,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], Running | None]:
     """Run every component into ``staging/<name>``; those in ``parallel`` in a child process
     started first, so they overlap with the ones run here. Facts in component order.
@@ -82,6 +83,9 @@ def run_components(
     ``hold``: a folder for the child's components to write into instead. If the child is still
     busy when the components run here are done, its components are returned as ``Running``
     (not waited for, not in the facts); if it is done, they are moved into ``staging`` as usual.
+
+    ``labels``: what the progress calls a component (the second stage runs ``recs`` for its
+    content neighbours: shown as ``recs_content``, not as a second ``recs``).
     """
     facts: dict[str, Any] = {}
     futures: dict[str, cf.Future[dict[str, Any]]] = {}
@@ -93,7 +97,7 @@ def run_components(
     if remote:
         target.mkdir(parents=True, exist_ok=True)
         child_ctx = replace(ctx, log=_quiet, progress=BuildProgress(), memo={})
-        stages = _ChildStages(ctx.progress, [n for n, _ in remote], workers)
+        stages = _ChildStages(ctx.progress, [n for n, _ in remote], workers, labels or {})
         for name, builder in remote:
             (target / name).mkdir()
             futures[name] = pool.submit(_timed, builder, child_ctx, target / name)
@@ -130,18 +134,24 @@ class _ChildStages:
     when a child takes it (queued ones wait for one to be free, in submission order) and ends
     when it is done, so the build's progress shows what the children are really doing."""
 
-    def __init__(self, progress: BuildProgress, names: Sequence[str], workers: int) -> None:
+    def __init__(
+        self, progress: BuildProgress, names: Sequence[str], workers: int, labels: Mapping[str, str]
+    ) -> None:
         self.progress = progress
+        self.labels = labels
         self.queued = list(names[workers:])
         self.lock = threading.Lock()
         for name in names[:workers]:
-            progress.start(f"{name} (child process)")
+            progress.start(self.stage(name))
+
+    def stage(self, name: str) -> str:
+        return f"{self.labels.get(name, name)} (child process)"
 
     def done(self, name: str, _future: cf.Future[dict[str, Any]]) -> None:
         with self.lock:
-            self.progress.finish(f"{name} (child process)")
+            self.progress.finish(self.stage(name))
             if self.queued:
-                self.progress.start(f"{self.queued.pop(0)} (child process)")
+                self.progress.start(self.stage(self.queued.pop(0)))
 
 
 def with_late(parallel: Parallel, late: Collection[str]) -> Callable[[str, BuildContext], bool]:
