@@ -123,13 +123,13 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         _adapter(
             "canonical",
-            "products/events/judgments files already in canonical columns (what demo-data writes)",
+            "products/events/judgments files (CSV, Parquet, JSONL or a workbook) already in canonical columns (what demo-data writes)",
             None,
             canonical.load,
         ),
         _adapter(
             "table",
-            "one CSV/Parquet/JSONL export + a mapping TOML (option mapping=)",
+            "one CSV/Parquet/JSONL/workbook export + a mapping TOML (--mapping; `shopmind mapping FILE` drafts one)",
             None,
             table.load,
             "mapping",
