@@ -3,7 +3,8 @@
 Exports are written by many tools over many years, and some files are concatenations of
 exports from different systems: UTF-8 lines next to cp1252 and GBK lines. Decoding such a
 file with one guessed codec publishes garbled titles, so a file that is not valid UTF-8 is
-decoded line by line: a line that is valid UTF-8 is UTF-8, any other line is read with the
+decoded line by line: a line that is valid UTF-8 is UTF-8 (unless, in a mostly Chinese file,
+it is a GBK/Big5 line that is valid UTF-8 by accident: ``cjk_lines``), any other line is read with the
 file's guessed codec unless another common shop codec reads it clearly less messily
 (charset-normalizer's mess ratio, the measure its own detection ranks by). A line that no
 codec reads cleanly is not guessed at: it is returned as undecodable so the reader can
@@ -23,6 +24,8 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
+
+from shopmind.data.cjk_lines import reread_chinese_lines
 
 _DETECT_BYTES = 128 * 1024
 #: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
@@ -72,11 +75,12 @@ class DecodeError(ValueError):
 
 @dataclass(frozen=True)
 class Redecoded:
-    """A line read with another codec than the file's main one: what it would have read as."""
+    """A line read with another codec than the file's main one, or a valid-UTF-8 line re-read in
+    the file's Chinese codec (``cjk_lines``): what it would have read as."""
 
     line: int  # 1-based physical line
     encoding: str
-    old: str  # the line as the main codec reads it (undecodable bytes replaced)
+    old: str  # as the main codec reads it (undecodable bytes replaced); for a re-read line, as UTF-8
     new: str
 
 
@@ -221,6 +225,10 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
         else:
             texts.append(text)
             chosen.append(codec)
+    reread = reread_chinese_lines(lines, kinds, chosen)
+    for number, (codec, _, text) in reread.items():
+        texts[number - 1] = text
+        chosen[number - 1] = codec
     counts: dict[str, int] = {}
     for codec in chosen:
         if codec not in (None, "ascii"):
@@ -230,11 +238,13 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
         Redecoded(
             number,
             codec,
-            lines[number - 1].decode(main, errors="replace").rstrip("\r"),
+            reread[number][1].rstrip("\r")
+            if number in reread
+            else lines[number - 1].decode(main, errors="replace").rstrip("\r"),
             texts[number - 1].rstrip("\r"),
         )
         for number, codec in enumerate(chosen, start=1)
-        if codec not in (None, "ascii", main)
+        if codec not in (None, "ascii", main) or number in reread
     ]
     if len(counts) > 1 or undecodable:
         parts = [f"{c} {n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])]
