@@ -298,3 +298,17 @@ def test_one_file_named_after_its_table_is_ingested_without_format(tmp_path: Pat
     assert bad.returncode == 2
     assert "name a file in canonical columns after its table (products.csv" in bad.stderr + bad.stdout
     assert not (tmp_path / "ws2").exists()
+
+
+def test_serve_on_a_busy_port_is_one_line_before_anything_loads(scratch: Path) -> None:
+    """It printed the storefront's address, loaded the release, then uvicorn's own error (exit 3)."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = shopmind("serve", "-w", "ws", "--port", str(port), cwd=scratch)
+    assert run.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in run.stderr + run.stdout
+    assert "storefront:" not in run.stdout + run.stderr and "Traceback" not in run.stderr

@@ -41,7 +41,7 @@ from shopmind.cli.common import (
     fail,
     writable_folder,
 )
-from shopmind.cli.demo_server import BackgroundServer, _listen_socket
+from shopmind.cli.demo_server import BackgroundServer, listen_socket
 
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
 #: first release is searchable this long after it lands, at most.
@@ -97,7 +97,7 @@ def demo(
     except UsageError as exc:
         raise fail(str(exc)) from None
     settings.setdefault("poll_seconds", DEMO_POLL_SECONDS)
-    sock = None if no_serve else _listen_socket(host, port)  # a busy port fails now, not after the build
+    sock = None if no_serve else listen_socket(host, port)  # a busy port fails now, not after the build
     try:  # a workspace holds one shop: never mix a second dataset into it (checked before any work)
         claim_shop(workspace, dataset)
     except ShopMismatch as exc:

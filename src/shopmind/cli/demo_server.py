@@ -108,7 +108,7 @@ class BackgroundServer:
             self._thread.join(timeout=30)
 
 
-def _listen_socket(host: str, port: int) -> socket.socket:
+def listen_socket(host: str, port: int) -> socket.socket:
     """The server's socket, bound before any work: a busy port is one line at once instead of
     an error after the shop was generated and ingested (uvicorn serves on this very socket)."""
     try:

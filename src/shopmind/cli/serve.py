@@ -15,6 +15,7 @@ from shopmind.cli.common import (
     fail,
     read_toml,
 )
+from shopmind.cli.demo_server import listen_socket
 
 
 def serve(
@@ -59,6 +60,9 @@ def serve(
     n_workers = workers if workers is not None else settings.get("workers", 1)
     if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= 64:
         raise fail(f"[serve] workers must be a whole number from 1 to 64, not {n_workers!r}")
+    # bound before the release is loaded: a busy port is one line and exit 2 at once, not an
+    # address printed, the release loaded and then uvicorn's own error (exit 3)
+    sock = listen_socket(host, port)
     configure_logging(log_level)
     console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs", markup=False)
     common = {
@@ -69,8 +73,9 @@ def serve(
         "timeout_keep_alive": 5,
     }
     if n_workers == 1:
-        uvicorn.run(create_app(workspace, settings), **common)
+        uvicorn.Server(uvicorn.Config(create_app(workspace, settings), **common)).run(sockets=[sock])
         return
+    sock.close()  # uvicorn's supervisor binds the port itself and hands it to the workers
     _serve_workers(workspace, settings, log_level, n_workers, common)
 
 
