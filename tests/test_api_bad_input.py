@@ -228,6 +228,26 @@ def test_nan_and_infinity_in_an_event_are_refused(srv: Server, raw: bytes, field
     assert "finite number" in body["rejected"][0]["message"]
 
 
+def test_a_lower_case_currency_is_stored_upper_case_as_the_gate_repairs_it(srv: Server) -> None:
+    """was: 422 EVT_CURRENCY_UNKNOWN for 'usd', which a batch through the gate repairs (CURRENCY_CASE)."""
+    batch = [_ev("cur1", type="purchase", quantity=1, price=5, currency="usd"),
+             _ev("cur2", type="purchase", quantity=1, price=5, currency="Eur"),
+             _ev("cur3", type="purchase", quantity=1, price=5, currency="rmb")]  # fmt: skip
+    status, body = srv.call("POST", "/v1/events", {"events": batch}, key="events")
+    assert status == 200 and body["accepted"] == 2, body
+    assert [(r["index"], r["field"], r["code"]) for r in body["rejected"]] == [
+        (2, "currency", "EVT_CURRENCY_UNKNOWN")
+    ]
+    log = EventLog(srv.ws)
+    try:
+        kept = {
+            p["event_id"]: p["currency"] for _, p in log.events_after(0) if p["event_id"] in ("cur1", "cur2")
+        }
+    finally:
+        log.close()
+    assert kept == {"cur1": "USD", "cur2": "EUR"}
+
+
 def test_a_batch_with_one_bad_event_stores_the_good_ones_and_names_the_bad(srv: Server) -> None:
     """The API's promise (docs/API.md): valid events are stored, each invalid one is answered."""
     batch = [_ev(f"mix{i}") for i in range(5)]

@@ -107,6 +107,20 @@ def _plausible(value: datetime) -> datetime:
 
 
 Timestamp = Annotated[datetime, AfterValidator(_plausible)]
+
+
+def _currency_case(value: object) -> object:
+    """``usd`` / ``Eur`` as ``USD`` / ``EUR``, as the gate's ``CURRENCY_CASE`` repair does for a
+    batch (three ASCII letters whose upper case is an ISO 4217 code; anything else is left for
+    the ISO check to reject): an event the gate would repair is not refused by the API."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 3 and text.isascii() and text.isalpha() and text.upper() in ISO_4217:
+            return text.upper()
+    return value
+
+
+Currency = Annotated[str, BeforeValidator(_currency_case)]
 Amount = Annotated[float, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False), NotBool]
 
 
@@ -123,11 +137,12 @@ class EventIn(BaseModel):
     item_id: Id | None = None
     quantity: Annotated[int | None, NotBool] = Field(default=None, ge=-10_000, le=10_000)
     price: Annotated[float | None, NotBool] = Field(default=None, ge=0, le=1e9)
-    currency: str | None = Field(
+    currency: Currency | None = Field(
         default=None,
         min_length=3,
         max_length=3,
-        description="ISO 4217 (the gate's list; another code is rejected with EVT_CURRENCY_UNKNOWN)",
+        description="ISO 4217 (the gate's list; lower case is read as upper case, as the gate's CURRENCY_CASE "
+        "repair does; another code is rejected with EVT_CURRENCY_UNKNOWN)",
         json_schema_extra={"enum": [*sorted(ISO_4217), None]},
     )
     query: str | None = Field(default=None, max_length=1000)
@@ -261,7 +276,9 @@ class ProductBody(BaseModel):
     category_path: str | None = Field(default=None, max_length=1000)
     brand: str | None = Field(default=None, max_length=200)
     price: Amount | None = None
-    currency: str | None = Field(default=None, max_length=3, description="ISO 4217 (the gate's list)")
+    currency: Currency | None = Field(
+        default=None, max_length=3, description="ISO 4217 (the gate's list; lower case read as upper case)"
+    )
     attributes: list[Attribute] | None = Field(default=None, max_length=200)
     stock: Annotated[int | None, NotBool] = Field(default=None, ge=-MAX_COUNT, le=MAX_COUNT)
     rating: Amount | None = None
