@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import polars as pl
@@ -278,6 +279,27 @@ def test_error_threshold_holds_the_batch_and_overrides_apply():
     assert "events:EVT_TYPE_UNKNOWN" in result.summary()["held_by"]
     cfg = config_from_dict({"checks": {"EVT_TYPE_UNKNOWN": {"severity": "warn"}}})
     assert not _gate(products=_catalog(), events=_events(rows), cfg=cfg).held
+
+
+def test_an_action_a_code_cannot_take_is_refused_when_the_config_loads():
+    """A repair set to "quarantine", or a row check set to "repair"/"batch", was accepted and did
+    nothing (the row check silently stopped quarantining)."""
+    from shopmind.config import ConfigError
+
+    rows = [{"type": "pageview"}] * 5 + [{}] * 7
+    flagged = _gate(products=_catalog(), events=_events(rows), cfg=config_from_dict(
+        {"checks": {"EVT_TYPE_UNKNOWN": {"action": "flag", "severity": "warn"}}}))  # fmt: skip
+    events = flagged.tables["events"]  # quarantine <-> flag still works: the 5 pageviews are kept, flagged
+    assert not any("EVT_TYPE_UNKNOWN" in c for c in events.quarantine["codes"].to_list())
+    assert sum("EVT_TYPE_UNKNOWN" in f for f in events.accepted[FLAGS].to_list()) == 5
+    for code, action, says in [
+        ("EVT_TYPE_UNKNOWN", "repair", "must be 'quarantine' or 'flag', not 'repair'"),
+        ("EVT_TYPE_UNKNOWN", "batch", "must be 'quarantine' or 'flag', not 'batch'"),
+        ("URL_UNSAFE", "quarantine", "must be 'repair', not 'quarantine' (a repair is always applied"),
+        ("BATCH_FRESHNESS", "flag", "must be 'batch', not 'flag'"),
+    ]:
+        with pytest.raises(ConfigError, match=re.escape(f"checks.{code}.action {says}")):
+            config_from_dict({"checks": {code: {"action": action}}})
 
 
 def test_malformed_lines_are_counted_and_quarantined():

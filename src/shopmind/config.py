@@ -139,6 +139,25 @@ class GateConfig:
 
 
 _OVERRIDABLE = {"action": {"quarantine", "flag", "repair", "batch"}, "severity": {"warn", "error"}}
+#: The actions a code may be given, by its own kind. A row check quarantines or flags; a value
+#: repair is always applied (the audit records it; its severity and threshold decide whether the
+#: share repaired holds the batch); a batch check holds or warns. Any other override was accepted
+#: and silently did nothing (a repair "quarantined" nothing, a row check set to "repair" or "batch"
+#: stopped quarantining without a word), so it is refused when the file is loaded.
+_ACTIONS_OF = {"quarantine": ("quarantine", "flag"), "flag": ("quarantine", "flag"), "repair": ("repair",),
+               "batch": ("batch",)}  # fmt: skip
+_WHY = {
+    "quarantine": "a row check quarantines or flags its rows",
+    "flag": "a row check quarantines or flags its rows",
+    "repair": "a repair is always applied and audited; set its severity or threshold instead",
+    "batch": "a batch check holds or warns by its severity",
+}
+
+
+def _one_of(values: tuple[str, ...]) -> str:
+    return repr(values[0]) if len(values) == 1 else " or ".join(repr(v) for v in values)
+
+
 #: Settings whose numbers must be strictly positive (a zero would make every row fail or divide by 0).
 _POSITIVE = {"price_mad_k", "qty_mad_k", "min_group_size", "max_query_chars", "max_title_chars",
              "max_description_chars"}  # fmt: skip
@@ -263,6 +282,11 @@ def _override(where: str, code: str, values: Any) -> dict[str, Any]:
         elif key == "min_rows":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{where}: checks.{code}.min_rows must be a whole number >= 0")
+        elif key == "action":
+            allowed = _ACTIONS_OF[CODES[code].action]
+            if value not in allowed:
+                raise ConfigError(f"{where}: checks.{code}.action must be {_one_of(allowed)}, not {value!r} "
+                                  f"({_WHY[CODES[code].action]})")  # fmt: skip
         elif key in _OVERRIDABLE:
             if value not in _OVERRIDABLE[key]:
                 raise ConfigError(f"{where}: checks.{code}.{key} must be one of {sorted(_OVERRIDABLE[key])}")
