@@ -48,8 +48,8 @@ UNSAFE_URLS = [
     "https://x/a b.jpg", "https://x/a\u00a0b.jpg", "https://x/a\x00.jpg", "https://x/\u0085", 'https://x/"onerror="a',
     "https://x/<svg>", "https://x/`", "javascript&colon;alert(1)", "httpſ://x/a.jpg",
 ]  # fmt: skip
-BAD_IDS = [".", "..", "a/b", "/lead", "trail/", "x\x01y", "x\x7fy", "tab\tin"]
-GOOD_IDS = ["a\\b", "sp ace", "q?x", "h#x", "...", "a.b", "50%", "x\x85y"]
+BAD_IDS = [".", "..", "a/b", "/lead", "trail/", "x\x01y", "x\x7fy", "tab\tin", "L" * 201]
+GOOD_IDS = ["a\\b", "sp ace", "q?x", "h#x", "...", "a.b", "50%", "x\x85y", "长" * 200]  # characters, not bytes
 
 
 def _products(ids: list[str], **cols: list[object]) -> pl.DataFrame:
@@ -197,6 +197,10 @@ def test_the_quarantined_ids_break_the_routes_and_the_accepted_ones_do_not(tmp_p
         with pytest.raises(ValidationError, match="control characters"):
             TypeAdapter(Id).validate_python(pid)
     assert TypeAdapter(Id).validate_python("x\x85y") == "x\x85y"  # a C1 character is not refused
+    # an id over the API's limit can be in no path or body: the gate's limit is the API's
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        TypeAdapter(Id).validate_python("L" * 201)
+    assert TypeAdapter(Id).validate_python("长" * 200) == "长" * 200
 
 
 def test_cli_ingest_reports_the_three_defects(tmp_path: Path) -> None:

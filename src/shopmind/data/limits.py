@@ -19,6 +19,9 @@ MAX_LINE_CHARS = 1 << 20
 MAX_JSON_DEPTH = 64
 #: Characters of an over-long line kept in the quarantine for a person to look at.
 KEPT_CHARS = 4096
+#: Longest id (product, user, item, event, run) the API accepts in a path or a body; the gate
+#: quarantines a longer product id (``PRD_ID_UNSAFE``), which no route could address.
+MAX_ID_CHARS = 200
 
 _TOKEN = re.compile(r'[\[\]{}"\\]')
 

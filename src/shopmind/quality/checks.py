@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from shopmind.config import ISO_4217, GateConfig
+from shopmind.data.limits import MAX_ID_CHARS
 from shopmind.data.model import EVENT_TYPES, EVENTS, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES, ROW
 
 Native = Callable[[pl.DataFrame], pl.Series]
@@ -156,8 +157,12 @@ def _currency_case(sql_iso: str) -> Repair:
 #: segments every browser and HTTP client resolves away before sending (``/product/..`` is the
 #: storefront), a ``/`` arrives decoded and splits the segment (``%2F`` does not help: the server
 #: decodes it before routing), and the API refuses ids with a control character (C0 or DEL) in
-#: a path or a body. A backslash, spaces, ``?``, ``#`` and ``%`` travel percent-encoded and work.
-UNSAFE_PRODUCT_ID = "product_id IN ('.', '..') OR regexp_like(product_id, '[/\\x00-\\x1f\\x7f]')"
+#: a path or a body, as it refuses an id over ``MAX_ID_CHARS`` characters. A backslash, spaces,
+#: ``?``, ``#`` and ``%`` travel percent-encoded and work.
+UNSAFE_PRODUCT_ID = (
+    "product_id IN ('.', '..') OR regexp_like(product_id, '[/\\x00-\\x1f\\x7f]')"
+    f" OR char_length(product_id) > {MAX_ID_CHARS}"
+)
 
 
 def _too_long(limits: dict[str, int]) -> RowCheck:

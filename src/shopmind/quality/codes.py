@@ -130,7 +130,7 @@ _ALL: tuple[Code, ...] = (
         "quarantine",
         "error",
         0.05,
-        "product id no URL path can carry: '.', '..', or holding '/' or a control character",
+        "product id no URL path can carry: '.', '..', holding '/' or a control character, or over 200 characters",
     ),
     Code(
         "PRD_DUP_ID",

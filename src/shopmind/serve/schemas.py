@@ -33,6 +33,7 @@ from pydantic import (
 )
 
 from shopmind.config import ISO_4217, GateConfig
+from shopmind.data.limits import MAX_ID_CHARS
 from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES
 from shopmind.quality.codes import CODES
 from shopmind.quality.plausible import timestamp_problem, to_utc
@@ -41,7 +42,7 @@ MAX_BATCH = 1000
 #: Longest id (product, user, item, event, run) the API accepts, in a path or a body: ids are
 #: stored, logged and used in file names, so every one is bounded (a 5,000-character run id
 #: used to reach the file system and fail there with a 500).
-MAX_ID = 200
+MAX_ID = MAX_ID_CHARS  # data.limits: the gate quarantines a longer product id
 #: What an id may hold, as the OpenAPI document says it: no control character (C0 or DEL) and
 #: at least one character that is not white space. A NUL or a newline in an id was accepted
 #: and stored (live log, catalog, access log lines); a path id of one space was answered as an
