@@ -544,7 +544,14 @@ def test_session_recommendations_refuse_a_boolean_k_and_bad_item_ids(srv: Server
     status, got = srv.call("POST", path, {"events": [{"item_id": "P\x00"}]})
     assert status == 422 and _err(got)["field"] == "events.0.item_id"
     status, got = srv.call("POST", path, {"events": [{"item_id": "P1"}], "k": 3})
-    assert status == 200 and 0 < len(got["items"]) <= 3
+    assert status == 200 and 0 < len(got["items"]) <= 3 and got["unknown_items"] == []
+
+
+def test_session_recommendations_name_the_items_the_catalog_does_not_hold(srv: Server) -> None:
+    """was: a silent cold start - a session of stale or mistyped ids answered like one of none."""
+    events = [{"item_id": "NOPE1"}, {"item_id": "P1"}, {"item_id": "NOPE1"}, {"item_id": "nope2"}]
+    status, got = srv.call("POST", "/v1/sessions/recommendations", {"events": events, "k": 5})
+    assert status == 200 and got["unknown_items"] == ["NOPE1", "nope2"] and got["items"]
 
 
 # ---------------------------------------------------------------------------- ads

@@ -142,6 +142,12 @@ async def bought_together(rel: Rel, item_id: IdPath, k: Annotated[int, Query(ge=
 
 @router.post("/v1/sessions/recommendations", response_model=dict[str, Any], dependencies=[Depends(json_body)])
 async def for_session(rel: Rel, body: SessionBody) -> Response:
-    """Recommendations for an anonymous visitor from the events of the session."""
+    """Recommendations for an anonymous visitor from the events of the session.
+
+    ``unknown_items``: the session's item ids the served catalog does not hold (in order, once
+    each). They cannot steer the answer, and a session of only unknown ids is answered as a
+    cold start — said here, not left for an integrator to guess (a stale or mistyped id)."""
     events = [e.model_dump() for e in body.events]
-    return _items(rel, _call(_recs(rel).for_session, events, k=body.k), "for_session")
+    unknown = list(dict.fromkeys(e["item_id"] for e in events if e["item_id"] not in rel.products))
+    recs = _call(_recs(rel).for_session, events, k=body.k)
+    return _items(rel, recs, "for_session", {"unknown_items": unknown})
