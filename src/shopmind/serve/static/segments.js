@@ -14,6 +14,17 @@
     $("active-days-2").textContent = String(cfg.active_days ?? 30);
     $("lapsed-days").textContent = String(cfg.lapsed_days ?? 90);
     $("segments-asof").textContent = `${body.users} customers, as of ${String(body.as_of || "–").slice(0, 16).replace("T", " ")} (release ${body.release})`;
+    if (!body.users) {
+      // a catalog without events (a shop's first hour): say so instead of an empty chart and a table of zeros
+      $("segments-chart").replaceChildren(
+        SM.el("p", { class: "muted empty", id: "segments-empty" }, [
+          "No customers yet: segments are drawn from accepted events that carry a customer id, and this release has none. " +
+            "Ingest your order or click history (shopmind ingest), or send events to POST /v1/events; live events show here without a new build.",
+        ])
+      );
+      $("segments-table").replaceChildren();
+      return;
+    }
     Charts.bars($("segments-chart"), {
       categories: segs.map((s) => LABEL[s.segment] || s.segment),
       series: segs.map((s, i) => ({
