@@ -184,6 +184,7 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
     """Per-line decoding of a file that is not valid UTF-8 as a whole."""
     lines = data.split(b"\n")
     kinds: list[str] = []  # "ascii" | "utf-8" | "other"
+    utf8_numbers: list[int] = []
     legacy = bytearray()
     for raw in lines:
         if raw.isascii():
@@ -192,6 +193,7 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
         try:
             raw.decode("utf-8")
             kinds.append("utf-8")
+            utf8_numbers.append(len(kinds))
         except UnicodeDecodeError:
             kinds.append("other")
             if len(legacy) < _DETECT_BYTES:
@@ -225,27 +227,36 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
         else:
             texts.append(text)
             chosen.append(codec)
-    reread = reread_chinese_lines(lines, kinds, chosen)
-    for number, (codec, _, text) in reread.items():
-        texts[number - 1] = text
-        chosen[number - 1] = codec
     counts: dict[str, int] = {}
     for codec in chosen:
         if codec not in (None, "ascii"):
             counts[codec] = counts.get(codec, 0) + 1
+    reread = reread_chinese_lines(lines, utf8_numbers, counts)
+    for number, (codec, _, text) in reread.items():
+        texts[number - 1] = text
+        chosen[number - 1] = codec
+        counts[codec] += 1
+        counts["utf-8"] -= 1
+    if counts.get("utf-8") == 0:
+        del counts["utf-8"]
     main = max(counts, key=lambda c: (counts[c], c == guess)) if counts else guess
     redecoded = [
         Redecoded(
             number,
             codec,
-            reread[number][1].rstrip("\r")
-            if number in reread
-            else lines[number - 1].decode(main, errors="replace").rstrip("\r"),
+            lines[number - 1].decode(main, errors="replace").rstrip("\r"),
             texts[number - 1].rstrip("\r"),
         )
         for number, codec in enumerate(chosen, start=1)
-        if codec not in (None, "ascii", main) or number in reread
+        if codec not in (None, "ascii", main)
     ]
+    if reread:
+        redecoded += [
+            Redecoded(number, codec, utf8.rstrip("\r"), text.rstrip("\r"))
+            for number, (codec, utf8, text) in reread.items()
+            if codec == main  # else listed above, with what the main codec reads
+        ]
+        redecoded.sort(key=lambda r: r.line)
     if len(counts) > 1 or undecodable:
         parts = [f"{c} {n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])]
         if undecodable:
