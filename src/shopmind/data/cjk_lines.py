@@ -59,13 +59,13 @@ import unicodedata
 
 #: Chinese codecs whose lines may be valid UTF-8 by accident, with their common-hanzi lead bytes.
 CJK_LEADS: dict[str, tuple[int, int]] = {"gb18030": (0xB0, 0xF7), "big5": (0xA4, 0xF9)}
-_TRAIL_MIN = 0xA1
 #: Non-ASCII characters that count for neither reading: the Latin-1 symbols (¡..¿ with ª µ º,
 #: × ÷), all common in real UTF-8 text. Any other non-ASCII character that is no letter (a tone
 #: bar ˥, an Arabic-Indic digit, U+037E) is rare in it: implausible.
 _NEUTRAL = frozenset([chr(c) for c in range(0xA0, 0xC0)] + ["\u00d7", "\u00f7"])
 #: Greek μ and Ω: letters of Greek words ("με") and unit symbols next to Latin ones ("10μm",
-#: "5kΩ") or alone ("100Ω"), so they belong to any alphabet's word and alone are neutral.
+#: "5kΩ") or after digits ("100Ω"): they belong to any alphabet's word, after digits they are
+#: neutral, alone as a field (惟 read as "Ω") implausible.
 _UNITS = frozenset("\u03bc\u03a9")
 
 
