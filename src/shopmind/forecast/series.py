@@ -351,7 +351,7 @@ def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
         r = decoded.redecoded[0]
         raise SeriesError(
             f"{path.name}: its lines read in different encodings ({decoded.encoding}; line {r.line} reads "
-            f"{r.old!r} as the file's main codec, {r.new!r} as {r.encoding}), so one id could become two "
+            f"{r.old!r} one way, {r.new!r} as {r.encoding}), so one id could become two "
             "series: save the file as UTF-8 and run again"
         )
     if not decoded.text.strip():
