@@ -54,8 +54,8 @@ def _cli(*args: str, cwd: Path) -> str:
 
 
 class Shop:
-    def __init__(self, base: str, key: str) -> None:
-        self.base, self.key = base, key
+    def __init__(self, base: str, key: str, tmp: Path) -> None:
+        self.base, self.key, self.tmp = base, key, tmp
 
     def get(self, path: str, key: bool = True) -> tuple[int, str]:
         headers = {"Authorization": f"Bearer {self.key}"} if key else {}
@@ -79,7 +79,7 @@ def shop(tmp_path_factory) -> Iterator[Shop]:
         _cli("keys", "add", "pages", "--scope", "read", "--workspace", "ws", cwd=tmp).strip().splitlines()[0]
     )
     with served(tmp / "ws") as base:
-        yield Shop(base, key)
+        yield Shop(base, key, tmp)
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +261,33 @@ def test_autocomplete_wraps_a_long_title_on_a_phone(shop: Shop, browser):
         assert _console_errors(d) == []
     finally:
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_an_experiment_started_before_any_event(shop: Shop, browser):
+    """The first thing a shop may do with experiments: define one and start it before any traffic.
+    Its detail says there is no readout and, under the p-value chart's heading, why the chart is
+    empty (it was an empty box under a heading)."""
+    (shop.tmp / "exp.toml").write_text(
+        '[[experiment]]\nname = "first"\n[[experiment.variant]]\nname = "control"\n'
+        '[[experiment.variant]]\nname = "treatment"\n',
+        encoding="utf-8",
+    )
+    _cli("experiments", "add", "exp.toml", "--workspace", "ws", cwd=shop.tmp)
+    _cli("experiments", "start", "first", "--workspace", "ws", cwd=shop.tmp)
+    d = browser
+    _open(d, shop.base + "/dashboard/experiments")
+    WebDriverWait(d, 20).until(
+        lambda x: x.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr button")
+    )
+    row = d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr").text
+    assert row.startswith("first running") and "no readout yet" in row
+    d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr button").click()
+    WebDriverWait(d, 20).until(lambda x: x.find_elements(By.ID, "detail-looks-empty"))
+    assert (
+        d.find_element(By.ID, "detail-decision").text
+        == "No readout yet: run shopmind experiments readout first"
+    )
+    assert d.find_element(By.ID, "detail-looks-empty").text == "Drawn from the first readout."
+    m = d.execute_script(MEASURE)
+    assert not m["words"] and m["extra"] <= 1, m
+    assert _console_errors(d) == []

@@ -42,6 +42,11 @@
     );
   }
 
+  // the p-value chart's heading stays on the page: under it, a sentence rather than an empty box
+  function noLooks(text) {
+    $("detail-looks").replaceChildren(SM.el("p", { class: "muted", id: "detail-looks-empty" }, [text]));
+  }
+
   async function showDetail(name) {
     const body = await SM.api("/v1/experiments/" + encodeURIComponent(name), { storefront: false });
     const r = body.readout;
@@ -49,7 +54,8 @@
     $("detail-title").textContent = name + " (" + body.status + ")";
     if (!r) {
       $("detail-decision").textContent = "No readout yet: run shopmind experiments readout " + name;
-      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments", "detail-looks"]) $(id).replaceChildren();
+      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments"]) $(id).replaceChildren();
+      noLooks("Drawn from the first readout.");
       return;
     }
     if (r.kind === "interleave") {
@@ -92,7 +98,7 @@
         title: "always-valid p by day (below 0.05 = significant)",
       });
     } else {
-      $("detail-looks").replaceChildren();
+      noLooks("No daily look in this readout yet.");
     }
   }
 
@@ -152,7 +158,7 @@
         title: "always-valid p by day (below 0.05 = significant)",
       });
     } else {
-      $("detail-looks").replaceChildren();
+      noLooks("No daily look in this readout yet.");
     }
   }
 
