@@ -220,8 +220,13 @@ def child(args: argparse.Namespace) -> None:
         from shopmind.engine.spark.read import run_gate_spark_uri
 
         t = time.perf_counter()
-        spark = _session(args.child, heap, args.partition_rows, args.executor_memory or "", args.persist)
+        # "default": no driver_memory given, so the product chooses it (engine/heap.py)
+        memory = "" if heap == "default" else heap
+        spark = _session(args.child, memory, args.partition_rows, args.executor_memory or "", args.persist)
         start = time.perf_counter() - t
+        from shopmind.engine.spark.gate import driver_heap
+
+        heap_used = driver_heap(spark)  # the heap the JVM got and why (recorded with the run)
         t = time.perf_counter()
         out = Path(args.work) / f"out-{os.getpid()}"
         result = run_gate_spark_uri(spark, args.input, str(out), cfg, None, now=NOW).result
@@ -231,7 +236,9 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"seconds": secs, "session_start_s": start, "input_rows": result.input_rows,
                       "digest": account_digest(result), "load": [load0, _load()],
                       "cpus_allowed": sorted(os.sched_getaffinity(0)), "cpu_seconds": split,
-                      **({} if args.child == "polars" else {"driver_memory": heap, "persist": args.persist})}))  # fmt: skip
+                      **({} if args.child == "polars" else {
+                          "driver_memory": heap_used["spark_driver_memory"], "spark_memory_arg": heap,
+                          "driver_memory_from": heap_used["spark_driver_memory_from"], "persist": args.persist})}))  # fmt: skip
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -543,8 +550,9 @@ def beyond_memory(args: argparse.Namespace) -> dict[str, Any]:
         spark_toml = run_dir / "spark.toml"
         spark_toml.write_text(
             "[gate]\ntraditional_to_simplified = true\n"  # the demo shop's gate.toml
-            f'[engine]\nkind = "spark"\nmaster = "{master}"\ndriver_memory = "{args.spark_memory or "6g"}"\n'
-            f'executor_memory = "{args.executor_memory or "2g"}"\noutput = "{output}"\n',
+            f'[engine]\nkind = "spark"\nmaster = "{master}"\n'
+            + ("" if args.spark_memory == "default" else f'driver_memory = "{args.spark_memory or "6g"}"\n')
+            + f'executor_memory = "{args.executor_memory or "2g"}"\noutput = "{output}"\n',
             encoding="utf-8",
         )
         cmd = [sys.executable, "-m", "shopmind.cli", "ingest", str(feed), "-f", "canonical", "--engine", "spark",
@@ -623,7 +631,8 @@ def main() -> None:
         "--spark-memory",
         default=None,
         help=f"Spark JVM heap (local mode: the executors' memory too); default {SCALING_HEAP} in a scaling "
-        "run (before session 18: 3g), 6g beyond memory; recorded with each run (10 M GC time depends on it)",
+        "run (before session 18: 3g), 6g beyond memory; 'default' = none given, the product chooses it "
+        "([engine] driver_memory unset: engine/heap.py); recorded with each run (10 M GC time depends on it)",
     )
     ap.add_argument(
         "--master",

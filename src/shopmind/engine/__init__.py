@@ -35,14 +35,15 @@ class EngineConfig:
     (a local path, ``file://``, ``hdfs://``, ``s3a://``); empty means ``<workspace>/spark``.
     ``memory_budget`` caps the single-node (Polars) gate: a batch estimated over it is refused
     before it is read, naming ``--engine spark`` (``engine/budget.py``); empty = 80 % of the
-    memory available at start."""
+    memory available at start. ``driver_memory`` empty = chosen when the Spark session starts
+    (``engine/heap.py``: on ``local[N]`` from the memory available then)."""
 
     kind: str = "polars"
     master: str = "local[2]"
     executor_memory: str = "1g"
-    # on local[N] the tasks run in the driver's JVM: 1 GB (Spark's default) left co-visitation
-    # over Online Retail's 540 k events at ~900 MB of old generation, and one CI run lost its JVM
-    driver_memory: str = "2g"
+    # "" = not given: on local[N] (tasks in the driver's JVM) half the memory available when the
+    # session starts, clamped to [2g, 6g]; on a cluster master 2g (engine/heap.py says why)
+    driver_memory: str = ""
     output: str = ""
     shuffle_partitions: int = 8
     # rows per shuffle partition of the gate's window stages (0 = always shuffle_partitions):
@@ -85,6 +86,14 @@ def engine_from_dict(data: dict[str, Any], where: str = "config") -> EngineConfi
         from shopmind.engine.budget import parse_size
 
         parse_size(table["memory_budget"], f"{where}: engine.memory_budget")
+    if table.get("driver_memory"):  # a size the JVM would refuse is named here, not at JVM start
+        from shopmind.engine.heap import check_driver_memory
+
+        check_driver_memory(table["driver_memory"], f"{where}: engine.driver_memory")
+    if "spark.driver.memory" in conf:
+        from shopmind.engine.heap import check_driver_memory
+
+        check_driver_memory(str(conf["spark.driver.memory"]), f'{where}: [engine.conf] "spark.driver.memory"')
     defaults = EngineConfig()
     return EngineConfig(
         kind=kind,

@@ -434,7 +434,8 @@ def judge_inputs(
     per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles)
     all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
-    meta = {**batch.meta, "engine": "spark", "spark_master": spark.sparkContext.master, "spark_output": paths}
+    meta = {**batch.meta, "engine": "spark", "spark_master": spark.sparkContext.master, "spark_output": paths,
+            **driver_heap(spark)}  # fmt: skip
     result = GateResult(
         run_id=run_id,
         source=batch.source,
@@ -448,6 +449,26 @@ def judge_inputs(
         meta=meta,
     )
     return SparkRun(result=result, paths=paths)
+
+
+def driver_heap(spark: SparkSession) -> dict[str, Any]:
+    """The driver heap the run had and where it came from (``engine/heap.py``): on ``local[N]``
+    it is every task's heap and decides the GC time of a large batch, so the report keeps it.
+    The setting is read from the session (under ``spark-submit``: the submit command's), and the
+    JVM's own maximum beside it: a JVM started earlier in the same process keeps its first heap
+    whatever a later session's setting says."""
+    conf = spark.sparkContext.getConf()
+    heap = conf.get("spark.driver.memory")
+    outside = "the spark-submit command" if heap else "Spark's default (1g)"
+    try:
+        jvm_mb: int | None = int(spark.sparkContext._jvm.java.lang.Runtime.getRuntime().maxMemory()) // 2**20  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001 - a remote (Connect) session has no JVM here: the setting says it
+        jvm_mb = None
+    return {
+        "spark_driver_memory": heap or "1g",
+        "spark_driver_memory_from": conf.get("spark.shopmind.driverMemoryFrom", outside),
+        "spark_driver_heap_mb": jvm_mb,
+    }
 
 
 def describe(run: SparkRun) -> str:

@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from shopmind.engine import EngineConfig
+from shopmind.engine.heap import driver_memory_for
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -33,9 +34,14 @@ def spark_available() -> str | None:
     return None
 
 
-def spark_conf(engine: EngineConfig) -> dict[str, str]:
-    """The settings every shopmind Spark job runs with (also printed in docs/SCALE.md)."""
+def spark_conf(engine: EngineConfig, available: int | None = None) -> dict[str, str]:
+    """The settings every shopmind Spark job runs with (also printed in docs/SCALE.md); the
+    driver heap as ``engine/heap.py`` chooses it (``available``: the free-memory figure, read
+    now when not given), and where it came from as ``spark.shopmind.driverMemoryFrom``."""
+    heap, origin = driver_memory_for(engine.master, engine.driver_memory, dict(engine.conf), available)
     conf = {
+        "spark.driver.memory": heap,
+        "spark.shopmind.driverMemoryFrom": origin,
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         "spark.sql.parser.escapedStringLiterals": "true",
@@ -55,7 +61,7 @@ def spark_conf(engine: EngineConfig) -> dict[str, str]:
         "spark.shopmind.persist": engine.persist,
         # a remote output's rows come back to the driver as Arrow (docs/SCALE.md "Limits"): bound
         # that by the driver's heap, not Spark's default 1 GB (10 M events are ~1.3 GB of results)
-        "spark.driver.maxResultSize": engine.driver_memory,
+        "spark.driver.maxResultSize": heap,
         "spark.ui.enabled": "false",
         "spark.sql.ansi.enabled": "false",
         # Parquet timestamps as UTC microseconds (not legacy INT96): the driver reads a run's
@@ -82,7 +88,7 @@ def get_session(engine: EngineConfig, app_name: str = "shopmind-gate") -> SparkS
     if submitted:  # memory, cores and master come from the submit command
         conf = {k: v for k, v in conf.items() if k.startswith("spark.sql.")}
     else:
-        builder = builder.appName(app_name).config("spark.driver.memory", engine.driver_memory)
+        builder = builder.appName(app_name)
     for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
