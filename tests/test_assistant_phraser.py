@@ -102,7 +102,7 @@ def test_invented_price_is_caught_and_the_template_kept(shop: Assistant) -> None
     assert server.requests and server.requests[0]["path"] == "/v1/chat/completions"
     assert "89.5" in json.dumps(server.requests[0]["body"])  # the facts were sent
     assert not r.phrased and "79.99" not in r.answer
-    assert r.answer == "Trail Runner Shoe (SKU1001) costs $89.5."
+    assert r.answer == "Trail Runner Shoe (SKU1001) costs $89.50."
     assert any("n:79.99" in n for n in r.notes)
 
 
@@ -134,7 +134,7 @@ def test_endpoint_failure_falls_back_to_the_template(shop: Assistant) -> None:
     finally:
         server.close()
         shop.phraser = None
-    assert not r.phrased and r.answer.endswith("costs $89.5.") and any("HTTPError" in n for n in r.notes)
+    assert not r.phrased and r.answer.endswith("costs $89.50.") and any("HTTPError" in n for n in r.notes)
 
 
 def test_no_phraser_by_default_and_config_errors_name_the_field() -> None:

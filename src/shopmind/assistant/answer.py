@@ -101,8 +101,14 @@ def policy_answer(section: object, lang: str, more: tuple[object, ...] = ()) -> 
     return Composed(("" if lang == "zh" else " ").join(parts), facts, cites)
 
 
-def _price(p: dict) -> str:
-    return format_money(p["price"], p.get("currency"))
+#: What the assistant says for a product without a price (a catalog may list one "on request").
+NO_PRICE = {"en": "no price listed", "zh": "暂无标价"}
+
+
+def _price(p: dict, lang: str = "en") -> str:
+    """The price as its tag reads ("€19.90"), or that none is listed ("costs ." was said)."""
+    shown = format_money(p.get("price"), p.get("currency"), trim=False)
+    return shown or NO_PRICE["zh" if lang == "zh" else "en"]
 
 
 def product_fact(p: dict) -> str:
@@ -119,9 +125,11 @@ def product_answer(p: dict, field_: str | list[str], lang: str, colour: str | No
     fields = [f for f in ([field_] if isinstance(field_, str) else field_) if f != "colour" or colour]
     n = p.get("stock") or 0
     if lang == "zh":
-        say = {"stock": f"有货，库存{n}件" if n > 0 else "目前缺货", "colour": f"颜色是{colour}", "price": f"售价{_price(p)}"}  # fmt: skip
+        price = f"售价{_price(p, lang)}" if p.get("price") is not None else NO_PRICE["zh"]
+        say = {"stock": f"有货，库存{n}件" if n > 0 else "目前缺货", "colour": f"颜色是{colour}", "price": price}  # fmt: skip
     else:
-        say = {"stock": f"is in stock ({n} available)" if n > 0 else "is out of stock", "colour": f"is {colour}", "price": f"costs {_price(p)}"}  # fmt: skip
+        price = f"costs {_price(p)}" if p.get("price") is not None else f"has {NO_PRICE['en']}"
+        say = {"stock": f"is in stock ({n} available)" if n > 0 else "is out of stock", "colour": f"is {colour}", "price": price}  # fmt: skip
     phrases = [say[f] for f in dict.fromkeys(fields or ["price"])]
     if lang == "zh" and phrases[0] == say["colour"]:
         phrases[0] = "的" + phrases[0]  # "X的颜色是黑色"
@@ -140,7 +148,7 @@ def search_answer(products: list[dict], lang: str) -> Composed:
             "抱歉，没有找到符合条件的商品。" if lang == "zh" else "Sorry, I found no product matching that."
         )
         return Composed(text)
-    lines = [f"{p['title']}（{p['product_id']}）{_price(p)}" if lang == "zh" else f"{p['title']} ({p['product_id']}), {_price(p)}" for p in products]  # fmt: skip
+    lines = [f"{p['title']}（{p['product_id']}）{_price(p, lang)}" if lang == "zh" else f"{p['title']} ({p['product_id']}), {_price(p)}" for p in products]  # fmt: skip
     head = "为您找到：" if lang == "zh" else "Here is what I found: "
     sep = "；" if lang == "zh" else "; "
     return Composed(
@@ -157,8 +165,12 @@ def compare_answer(products: list[dict], lang: str) -> Composed:
     cites = [{"type": "product", "id": p["product_id"]} for p in products]
     ids = [p["product_id"] for p in products]
     listing = ("；" if lang == "zh" else "; ").join(
-        f"{p['title']} ({p['product_id']}) {_price(p)}" for p in products
+        f"{p['title']} ({p['product_id']}) {_price(p, lang)}" for p in products
     )
+    unpriced = [p["product_id"] for p in products if p.get("price") is None]
+    if unpriced:  # was a TypeError (None < float) when one of the two had no price
+        tail = f"{'、'.join(unpriced)}暂无标价，无法比较。" if lang == "zh" else f"{', '.join(unpriced)} has no price listed, so I can't compare them."  # fmt: skip
+        return Composed(f"{listing}。{tail}" if lang == "zh" else f"{listing}. {tail}", facts, cites, ids)
     if len({p.get("currency") for p in products}) > 1:
         tail = "价格币种不同，无法直接比较。" if lang == "zh" else "They are priced in different currencies, so I can't compare them directly."  # fmt: skip
         return Composed(f"{listing}。{tail}" if lang == "zh" else f"{listing}. {tail}", facts, cites, ids)

@@ -59,14 +59,15 @@ def round_money(value: float | None, currency: str | None) -> float | None:
     return float(int(out)) if places == 0 else out
 
 
-def format_money(value: float | None, currency: str | None) -> str:
+def format_money(value: float | None, currency: str | None, trim: bool = True) -> str:
     """``"CN¥100"``, ``"$49.5"``, ``"100 CHF"``; the bare number when the currency is unknown.
-    Trailing zeros are dropped (a chip reads "under $50", not "under $50.00")."""
+    Trailing zeros are dropped (a chip reads "under $50", not "under $50.00"); ``trim=False``
+    keeps the currency's minor unit, as a price tag reads ("€19.90", "¥12800")."""
     v = round_money(value, currency)
     if v is None:
         return ""
     num = f"{v:.{minor_unit(currency)}f}"
-    if "." in num:
+    if trim and "." in num:
         num = num.rstrip("0").rstrip(".")
     if not currency:
         return num
