@@ -76,3 +76,20 @@ def test_gate_repairs_are_idempotent_batch_wide(titles):
         .select("title", "description")
         .equals(first.accepted.sort(ROW).select("title", "description"))
     )
+
+
+def test_script_and_style_elements_are_removed_with_their_code() -> None:
+    """ "<script>alert(1)</script>" became the text "<script>alert(1)": only closing tags were
+    stripped generically, and the opening script tag is no formatting tag."""
+    from shopmind.quality.repair import strip_html
+
+    assert strip_html("<b>Bold</b> and <script>alert(1)</script>") == "Bold and"
+    assert strip_html('x <SCRIPT type="a">alert(1)\n</script > y <style>p{color:red}</style>z') == "x y z"
+    assert strip_html("lone <script src=x> tag") == "lone tag"
+    for escaped in (
+        "a &lt;script&gt;alert(1)&lt;/script&gt; b",
+        "a &amp;lt;style&amp;gt;x&amp;lt;/style&amp;gt; b",
+    ):
+        once = strip_html(escaped)
+        assert once == "a b" and strip_html(once) == once  # idempotent after unescaping
+    assert strip_html("5 < 6 and 7 > 2") == "5 < 6 and 7 > 2"  # no tag: untouched

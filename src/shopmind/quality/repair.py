@@ -42,6 +42,12 @@ _TAG = re.compile(
 )
 _ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9a-f]{1,5}|[a-z][a-z0-9]{1,8});", re.I)
 _SPACES = re.compile(r"\s+")
+#: A script or style element is code, not text: removed with its content (an unclosed one: its
+#: tag). Only closing tags were stripped generically, so "<script>alert(1)</script>" became the
+#: text "<script>alert(1)" (shown escaped, but garbage in a title or description).
+_CODE_ELEMENT = re.compile(
+    r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<\s*(?:script|style)\b[^>]*>", re.I | re.S
+)
 _BLOCK_TAG = re.compile(r"<\s*(?:br|p|div|li|tr|h[1-6])\b[^>]*>|<\s*/\s*(?:p|div|li|tr|h[1-6])\s*>", re.I)
 
 
@@ -67,8 +73,9 @@ def _cp1252_roundtrip(text: str) -> str:
 
 
 def strip_html(text: str) -> str:
-    if not (_TAG.search(text) or _ENTITY.search(text)):
+    if not (_TAG.search(text) or _ENTITY.search(text) or _CODE_ELEMENT.search(text)):
         return text
+    text = _CODE_ELEMENT.sub(" ", text)
     text = _BLOCK_TAG.sub(" ", text)
     text = _TAG.sub("", text)
     # Unescape until stable so '&amp;lt;' does not survive a second pass (idempotence).
@@ -78,7 +85,7 @@ def strip_html(text: str) -> str:
             break
         text = unescaped
     # tags stood between words: collapse the spaces they leave, so no second repair is needed
-    return _SPACES.sub(" ", _TAG.sub("", text)).strip()
+    return _SPACES.sub(" ", _TAG.sub("", _CODE_ELEMENT.sub(" ", text))).strip()
 
 
 #: C0 controls except tab, newline and CR (whitespace, normalised next), DEL and C1 controls:
