@@ -49,7 +49,17 @@ UNSAFE_URLS = [
     "https://x/<svg>", "https://x/`", "javascript&colon;alert(1)", "httpſ://x/a.jpg",
 ]  # fmt: skip
 BAD_IDS = [".", "..", "a/b", "/lead", "trail/", "x\x01y", "x\x7fy", "tab\tin", "L" * 201]
-GOOD_IDS = ["a\\b", "sp ace", "q?x", "h#x", "...", "a.b", "50%", "x\x85y", "长" * 200]  # characters, not bytes
+GOOD_IDS = [
+    "a\\b",
+    "sp ace",
+    "q?x",
+    "h#x",
+    "...",
+    "a.b",
+    "50%",
+    "x\x85y",
+    "长" * 200,
+]  # characters, not bytes
 
 
 def _products(ids: list[str], **cols: list[object]) -> pl.DataFrame:

@@ -154,22 +154,7 @@ def test_a_failed_late_component_in_the_child_leaves_the_first_release_serving(w
 def test_a_queued_child_component_starts_its_stage_when_the_child_takes_it(ws):
     # one child runs the late components one after the other: the progress a person reads must
     # not show the second as running while it waits behind the first
-    from shopmind.release.progress import BuildProgress
-
-    class Recorder(BuildProgress):
-        def __init__(self) -> None:
-            super().__init__()
-            self.log: list[tuple[str, str]] = []
-
-        def start(self, name: str, total: int | None = None) -> None:
-            self.log.append(("start", name))
-            super().start(name, total)
-
-        def finish(self, name: str) -> None:
-            self.log.append(("finish", name))
-            super().finish(name)
-
-    rec = Recorder()
+    rec = _recorder()
     build_release(
         ws, [*COMPONENTS, ("where", _where)], force=True, vector_parts=[_vectors(True)], late={"notes", "where"},
         progress=rec,
@@ -186,6 +171,21 @@ def test_a_queued_child_component_starts_its_stage_when_the_child_takes_it(ws):
 def test_a_vector_part_in_the_child_shows_its_own_name(ws):
     # the second stage runs a component again for its vector part ("recs" for "recs_content"):
     # the demo printed "done recs (child process)" twice, the second meaning the content vectors
+    rec = _recorder()
+    part = VectorPart("catalog_vectors", "catalog", lambda _ctx: True, _copy_with_vectors)  # picklable build
+    build_release(ws, COMPONENTS, force=True, vector_parts=[part], parallel=("catalog",), progress=rec)
+    child = [name for kind, name in rec.log if kind == "start" and name.endswith("(child process)")]
+    assert child == ["catalog (child process)", "catalog_vectors (child process)"]
+
+
+def _copy_with_vectors(_ctx: BuildContext, base: Path, folder: Path) -> dict:
+    shutil.copytree(base, folder, dirs_exist_ok=True)
+    (folder / "vectors.txt").write_text("v", encoding="utf-8")
+    return {"vectors": 1}
+
+
+def _recorder():
+    """A build progress that logs every stage's start and finish, in order."""
     from shopmind.release.progress import BuildProgress
 
     class Recorder(BuildProgress):
@@ -197,14 +197,8 @@ def test_a_vector_part_in_the_child_shows_its_own_name(ws):
             self.log.append(("start", name))
             super().start(name, total)
 
-    rec = Recorder()
-    part = VectorPart("catalog_vectors", "catalog", lambda _ctx: True, _copy_with_vectors)  # picklable build
-    build_release(ws, COMPONENTS, force=True, vector_parts=[part], parallel=("catalog",), progress=rec)
-    child = [name for kind, name in rec.log if kind == "start" and name.endswith("(child process)")]
-    assert child == ["catalog (child process)", "catalog_vectors (child process)"]
+        def finish(self, name: str) -> None:
+            self.log.append(("finish", name))
+            super().finish(name)
 
-
-def _copy_with_vectors(_ctx: BuildContext, base: Path, folder: Path) -> dict:
-    shutil.copytree(base, folder, dirs_exist_ok=True)
-    (folder / "vectors.txt").write_text("v", encoding="utf-8")
-    return {"vectors": 1}
+    return Recorder()
