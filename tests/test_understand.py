@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shopmind.demo.generator import generate
@@ -261,7 +261,17 @@ _PIECES = st.sampled_from(
 )  # fmt: skip
 
 
+def test_contradicting_price_phrases_keep_the_last_one(qu):
+    """Found by the property test below in CI: "1左右0以下" (about 1, at most 0) filtered on
+    0.8 <= price <= 0, a range nothing passes; the phrase written last now stands alone."""
+    f = qu.parse("1左右0以下").filters()
+    assert (f.price_min, f.price_max, f.currency) == (None, 0.0, "CNY")
+    both = qu.parse("连衣裙 100元以下 50元以上").filters()  # compatible phrases still intersect
+    assert (both.price_min, both.price_max) == (50.0, 100.0)
+
+
 @settings(max_examples=300, deadline=None)
+@example("1左右0以下")
 @given(
     st.one_of(
         st.text(alphabet=st.characters(exclude_categories=())), st.lists(_PIECES, max_size=12).map("".join)

@@ -132,11 +132,16 @@ class Understood:
                 attrs.setdefault(c.key, []).append(c.value)
         lo = hi = None
         currency = None
-        for c in self.constraints:
-            if c.kind == "price":
-                currency = currency or c.currency
-                lo = c.price_min if lo is None or (c.price_min is not None and c.price_min > lo) else lo
-                hi = c.price_max if hi is None or (c.price_max is not None and c.price_max < hi) else hi
+        prices = [c for c in self.constraints if c.kind == "price"]
+        for c in prices:
+            currency = currency or c.currency
+            lo = c.price_min if lo is None or (c.price_min is not None and c.price_min > lo) else lo
+            hi = c.price_max if hi is None or (c.price_max is not None and c.price_max < hi) else hi
+        if lo is not None and hi is not None and lo > hi:
+            # price phrases that contradict ("1左右0以下": about 1, at most 0) have no common range:
+            # the last one the shopper wrote stands alone, rather than a filter nothing can pass
+            last = prices[-1]
+            lo, hi, currency = last.price_min, last.price_max, last.currency or currency
         return Filters(
             categories=cats,
             brands=brands,
