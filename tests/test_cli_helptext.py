@@ -57,3 +57,19 @@ def test_every_command_help_renders_with_its_text() -> None:
     # the unwrapped help still says what the command does (nothing lost by the rewrite)
     assert "Delete a customer from the store, the live log, reports and profiles" in _help("forget")
     assert "Measure search and recommendation quality" in _help("evaluate")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["shopmind.search.cli", "shopmind.recommend.cli", "shopmind.assistant.cli", "shopmind.cli.forecast"],
+)
+def test_an_evaluator_module_imports_first(module: str) -> None:
+    """`import shopmind.search.cli` alone failed (circular: it imported shopmind.cli.common at the
+    top, whose package imports it back), so `pytest tests/test_search_evaluate.py` could not collect."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr[-500:]

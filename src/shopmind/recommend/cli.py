@@ -12,7 +12,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shopmind.cli.common import UsageError, writable_folder
 from shopmind.data.adapters import ADAPTERS
 from shopmind.data.readers import InputError
 
@@ -69,6 +68,11 @@ def register(app: typer.Typer) -> None:
         if not path.exists():
             console.print(f"[bold red]error:[/] {escape(str(path))} does not exist")
             raise typer.Exit(2)
+        from shopmind.cli.common import (  # here: shopmind.cli imports this module as it loads (circular at the top)
+            UsageError,
+            writable_folder,
+        )
+
         try:
             writable_folder(out, "--out")  # before minutes of training, not a traceback after them
         except UsageError as exc:

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from shopmind.cli.common import UsageError, writable_folder
 from shopmind.data.readers import InputError
 
 console = Console(stderr=True)
@@ -58,6 +57,10 @@ def register(app: typer.Typer) -> None:
         progress: Annotated[bool, typer.Option(help="Show a progress bar over queries.")] = True,
     ) -> None:
         """Evaluate search methods side by side on graded judgments (NDCG@10, Recall@100, MRR@10)."""
+        from shopmind.cli.common import (  # here: shopmind.cli imports this module as it loads (circular at the top)
+            UsageError,
+            writable_folder,
+        )
         from shopmind.search.evaluate import (
             METHODS,
             VIEWS,
