@@ -331,9 +331,10 @@ def _local_numbers(
     pending = out.filter(pl.col(TYPE_ERRORS).list.contains(col)).select(ROW, TYPE_ERRORS)
     if not pending.height:
         return out, {}
-    pending = pending.join(
-        raw.select(ROW, _plain_text(pl.col(col)).alias(failed)), on=ROW, how="left", maintain_order="left"
+    texts = raw.filter(pl.col(ROW).is_in(pending[ROW].implode())).select(
+        ROW, _plain_text(pl.col(col)).alias(failed)
     )
+    pending = pending.join(texts, on=ROW, how="left", maintain_order="left")  # text of the failed rows only
     text = pl.col(failed)
     value, form = local_number(text, text.cast(pl.Float64, strict=False))
     read = pending.with_columns(value.alias("_v"), form.alias("_form")).filter(
