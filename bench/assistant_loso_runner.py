@@ -53,6 +53,17 @@ def dev_sets(last: int) -> tuple[str, ...]:
     return ("main", "heldout", *(f"heldout{i}" for i in range(2, last + 1)))
 
 
+#: switches of ``Assistant.options`` read when the learnt parts are fitted (``fit_labelled``);
+#: the others act only inside a turn, so variants differing only in them share a fold's fit
+FIT_OPTIONS = frozenset({"section_labelled", "level_floor"})
+
+
+def fit_key(variant: str) -> str:
+    """The parts of ``variant`` that change what ``fit`` learns (round 16: one fit per fold for
+    variants that differ only in turn switches; the scores are the ones a separate fit gives)."""
+    return "+".join(sorted(set(variant.split("+")) & (PARTS | FIT_OPTIONS)))
+
+
 def fit(variant: str, demo: DemoAssistant, base: IntentModel, left_out: str, sets: Sequence[str], options: bool = True) -> None:  # fmt: skip
     """The assistant fitted for ``variant`` on the seed and every set of ``sets`` but ``left_out``."""
     parts = set(variant.split("+"))
@@ -107,14 +118,25 @@ def run(
         if not set(v.split("+")) <= known:
             raise SystemExit(f"unknown variant {v!r} (parts: {sorted(known)})")
     base_model = demo.assistant.model
+    per_v: dict[str, dict[str, dict]] = {v: {} for v in variants}
+    miss_v: dict[str, list[dict]] = {v: [] for v in variants}
+    for s in sets:  # fold outer: variants that differ only in turn switches share one fit
+        fitted: str | None = None
+        for v in variants:
+            key = fit_key(v)
+            if key != fitted or not options:
+                fit(v, demo, base_model, s, sets_all, options)
+                fitted = key
+            elif options:  # the same learnt parts: only the turn's switches change
+                parts = set(v.split("+"))
+                for opt in demo.assistant.options:
+                    demo.assistant.options[opt] = opt in parts
+            per_v[v][s], m = score(demo, s)
+            miss_v[v] += m
+        print(f"  fold {s} done", {v[-40:]: per_v[v][s]["facts_right"] for v in variants}, flush=True)
     results: dict[str, dict] = {}
     for v in variants:
-        per: dict[str, dict] = {}
-        misses: list[dict] = []
-        for s in sets:
-            fit(v, demo, base_model, s, sets_all, options)
-            per[s], m = score(demo, s)
-            misses += m
+        per, misses = per_v[v], miss_v[v]
         tot = {k: sum(p[k] for p in per.values()) for k in COUNTS}
         ref = results.get(variants[0])
         up = down = 0
