@@ -10,7 +10,7 @@ DATA ?= ../shared/data
 WORKSPACES := shopmind-data
 WORKSPACE ?= $(WORKSPACES)/$(DATASET)
 
-.PHONY: demo test lint bench-deps clean
+.PHONY: demo test explore lint bench-deps clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	SHOPMIND_DATA=$(DATA) $(BIN)/pytest -q
+
+# The property tests with random seeds and 10x the examples (make test runs them derandomized:
+# tests/conftest.py); pin what this finds with @example.
+explore: $(STAMP)
+	HYPOTHESIS_PROFILE=explore SHOPMIND_DATA=$(DATA) $(BIN)/pytest -q $$(grep -l "from hypothesis" tests/test_*.py)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

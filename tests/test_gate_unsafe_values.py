@@ -28,9 +28,7 @@ from typer.testing import CliRunner
 
 from shopmind.config import GateConfig
 from shopmind.data.model import Batch
-from shopmind.engine import EngineConfig
 from shopmind.engine.compare import differences
-from shopmind.engine.spark.session import spark_available
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality.checks import UNSAFE_PRODUCT_ID, unsafe_url
 from shopmind.quality.gate import eager, run_gate
@@ -259,20 +257,6 @@ def test_cli_ingest_reports_the_three_defects(tmp_path: Path) -> None:
 
 
 # --- the same rows on Spark -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark():
-    why = spark_available()
-    if why:
-        pytest.skip(why)
-    from shopmind.engine.spark.session import get_session
-
-    session = get_session(
-        EngineConfig(kind="spark", master="local[2]", shuffle_partitions=2, driver_memory="2g")
-    )
-    yield session
-    session.stop()
 
 
 def test_the_rules_read_the_same_on_spark(spark) -> None:

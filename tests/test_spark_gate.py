@@ -24,7 +24,6 @@ from shopmind.data.model import ROW
 from shopmind.engine import EngineConfig, engine_from_dict
 from shopmind.engine.compare import differences
 from shopmind.engine.spark.rowlocal import merge_notes
-from shopmind.engine.spark.session import spark_available
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality.gate import AccountError, eager, run_gate
 
@@ -119,20 +118,6 @@ def test_partition_notes_add_up_to_the_batch_notes(parts: list[dict[str, int]]) 
 
 
 # --- on Spark ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark():
-    why = spark_available()
-    if why:
-        pytest.skip(why)
-    from shopmind.engine.spark.session import get_session
-
-    session = get_session(
-        EngineConfig(kind="spark", master="local[2]", shuffle_partitions=2, driver_memory="2g")
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")

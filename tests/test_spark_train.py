@@ -18,8 +18,6 @@ import pytest
 import scipy.sparse as sp
 
 from shopmind.config import GateConfig
-from shopmind.engine import EngineConfig
-from shopmind.engine.spark.session import spark_available
 from shopmind.recommend.base import EVENT_WEIGHTS, Interactions
 from shopmind.recommend.covisit import CoVisitation
 from shopmind.recommend.service import RecommendationService
@@ -60,27 +58,6 @@ def test_covisit_totals_are_exact_sums() -> None:
 
 
 # --- on Spark ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def spark():
-    why = spark_available()
-    if why:
-        pytest.skip(why)
-    from shopmind.engine.spark.session import get_session
-
-    session = get_session(
-        EngineConfig(
-            kind="spark",
-            master="local[2]",
-            shuffle_partitions=2,
-            driver_memory="2g",  # the tasks share the driver JVM on local[2]
-            conf=(("spark.ui.showConsoleProgress", "false"),),
-        ),
-        app_name="shopmind-train-test",
-    )
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
