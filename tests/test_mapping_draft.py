@@ -10,12 +10,13 @@ import tomllib
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shopmind.data.mapping_draft import draft, draft_for_file
-from shopmind.data.readers import load_mapping
+from shopmind.data.readers import InputError, load_mapping, read_head, read_table
 
 DATA = Path(os.environ.get("SHOPMIND_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 
@@ -119,3 +120,79 @@ def test_real_online_retail_header_drafts_purchase_events(tmp_path: Path) -> Non
     assert d.table == "events" and d.constants == {"type": "purchase"} and d.missing == []
     assert set(d.columns.values()) == {"timestamp", "user_id", "item_id", "quantity", "price", "order_id"}
     assert d.unplaced == ["Description", "Country"]
+    whole = draft_for_file(source)  # the real 22 MB gzip: only its head is read
+    assert whole.columns == d.columns and whole.returns == "negative_quantity"
+
+
+def test_an_order_line_export_with_returns_ingests_them_as_returns(tmp_path: Path) -> None:
+    """Accounting writes a return as a negative order line: the draft says so (``returns``) and
+    ingest makes those lines returns instead of quarantining them as EVT_QTY_SIGN."""
+    lines = [
+        "Order,SKU,Qty,Date,Price,Customer",
+        "1001,A1,2,2026-01-02 10:00:00,5.00,c1",
+        "1001,B2,1,2026-01-02 10:00:00,7.50,c1",
+        "C1002,A1,-1,2026-01-05 09:00:00,5.00,c1",
+    ]
+    (tmp_path / "orders.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    made = shopmind("mapping", "orders.csv", "--out", "orders.toml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    spec = load_mapping(tmp_path / "orders.toml")
+    assert spec.table == "events" and spec.returns == "negative_quantity"
+    drafted = (tmp_path / "orders.toml").read_text(encoding="utf-8")
+    (tmp_path / "orders.toml").write_text(drafted.replace('# currency = "EUR"', 'currency = "EUR"'))
+    run = shopmind(
+        "ingest", "orders.csv", "--format", "table", "--mapping", "orders.toml", "-w", "ws", cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    got = sorted(con.execute("SELECT type, item_id, quantity FROM events").fetchall())
+    bad = con.execute("SELECT count(*) FROM quarantine").fetchone()  # nothing, EVT_QTY_SIGN included
+    con.close()
+    assert got == [("purchase", "A1", 2), ("purchase", "B2", 1), ("return", "A1", -1)]
+    assert bad == (0,)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('table = "products"\nreturns = "negative_quantity"\n[columns]\nid = "product_id"\n', "for table"),
+        ('table = "events"\nreturns = "always"\n[columns]\nid = "event_id"\n', "the only rule"),
+    ],
+)
+def test_a_returns_rule_is_only_for_events_and_has_one_form(tmp_path: Path, body: str, message: str) -> None:
+    (tmp_path / "m.toml").write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load_mapping(tmp_path / "m.toml")
+
+
+def test_the_draft_reads_only_the_head_of_a_large_export(tmp_path: Path) -> None:
+    """Past the head, a file may hold anything: the draft never reads it (a 2 GB export is not
+    decoded whole to learn its header)."""
+    head = "Order,SKU,Qty,Date\n" + "".join(f"{i},S{i},1,2026-01-02\n" for i in range(50_000))
+    path = tmp_path / "big.csv.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(head.encode("utf-8"))
+        f.write(b"\xff\xfe\x00garbage that is no text at all\x00" * 200_000)  # ~7 MB past the head
+    got = read_head(path)
+    assert got.frame.columns[:4] == ["Order", "SKU", "Qty", "Date"]
+    assert 0 < got.frame.height <= 50_000
+    assert draft_for_file(path).table == "events"
+
+
+def test_read_head_keeps_the_reader_forms(tmp_path: Path) -> None:
+    """UTF-16 text and JSON arrays are read whole (a cut is no line boundary there); Parquet gives
+    its schema; a small file is read exactly as read_table reads it."""
+    text = "id,title\n" + "".join(f"p{i},Tütle {i}\n" for i in range(200))
+    (tmp_path / "u16.csv").write_bytes(text.encode("utf-16"))
+    assert read_head(tmp_path / "u16.csv", max_bytes=64).frame.columns[:2] == ["id", "title"]
+    (tmp_path / "a.json").write_text('[{"id": "1", "title": "x"}, {"id": "2", "title": "y", "brand": "b"}]')
+    assert read_head(tmp_path / "a.json", max_bytes=8).frame.height == 2
+    pl.DataFrame({"id": ["1", "2"], "price": [1.5, 2.0]}).write_parquet(tmp_path / "p.parquet")
+    head = read_head(tmp_path / "p.parquet").frame
+    assert head.columns == ["id", "price"] and head.height == 0
+    (tmp_path / "s.csv").write_text(text, encoding="utf-8")
+    assert read_head(tmp_path / "s.csv").frame.equals(read_table(tmp_path / "s.csv").frame)
+    cut = read_head(tmp_path / "s.csv", max_bytes=100).frame
+    assert cut.columns == read_table(tmp_path / "s.csv").frame.columns and 0 < cut.height < 200
+    with pytest.raises(InputError, match="file not found"):
+        read_head(tmp_path / "missing.csv")

@@ -77,6 +77,7 @@ class Draft:
     columns: dict[str, str]  # source column -> canonical column
     constants: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)  # source columns the draft did not map
+    returns: str | None = None  # "negative_quantity": the export's negative lines are returns
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
 
     @property
@@ -91,6 +92,13 @@ class Draft:
             f"# Draft mapping for {_toml_key(source)}, made by `shopmind mapping` from its header: check every line,",
             "# then: shopmind ingest <file> --format table --mapping <this file>",
             f'table = "{self.table}"',
+        ]
+        if self.returns:
+            lines.append(
+                f'returns = "{self.returns}"  # purchase lines with a quantity below 0 are returns '
+                "(delete this line if your export writes returns another way)"
+            )
+        lines += [
             "",
             "[columns]  # column in the file = canonical column (docs/DATA_MODEL.md)",
         ]
@@ -163,6 +171,8 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
     if best == "events":
         if "type" not in mapped and _looks_like_order_lines(columns):
             result.constants["type"] = "purchase"
+            if "quantity" in mapped:
+                result.returns = "negative_quantity"  # else those lines are quarantined (EVT_QTY_SIGN)
         mapped |= {"event_id"}  # made from each row's content when the file has none
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
     result.unplaced = [h for h in headers if h not in columns]
@@ -176,7 +186,7 @@ def _looks_like_order_lines(columns: dict[str, str]) -> bool:
 
 
 def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
-    """Read the file the way ingest does (any encoding, delimiter, Parquet, JSON Lines) and draft."""
-    from shopmind.data.readers import read_table
+    """Read the file's head the way ingest reads it (any encoding, delimiter, Parquet, JSON Lines) and draft."""
+    from shopmind.data.readers import read_head
 
-    return draft(list(read_table(path).frame.columns), table)
+    return draft(list(read_head(path).frame.columns), table)

@@ -28,7 +28,16 @@ from shopmind.data.limits import MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
 from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, ReadResult, physical_lines
 
-__all__ = ["InputError", "MalformedLine", "Mapping", "ReadResult", "decode", "load_mapping", "read_table"]
+__all__ = [
+    "InputError",
+    "MalformedLine",
+    "Mapping",
+    "ReadResult",
+    "decode",
+    "load_mapping",
+    "read_head",
+    "read_table",
+]
 
 Format = Literal["csv", "parquet", "jsonl", "excel"]
 
@@ -47,6 +56,9 @@ class Mapping:
     columns: dict[str, str]  # source column -> canonical column
     constants: dict[str, object]  # canonical column -> fixed value
     path: Path
+    #: events only: ``"negative_quantity"`` = a purchase line with a quantity below 0 is a return (an
+    #: order-line export writes returns the way accounting does, as negative lines of the same kind).
+    returns: str | None = None
 
 
 def read_table(
@@ -80,7 +92,59 @@ def read_table(
     return result
 
 
+#: How much of a text export ``read_head`` reads: enough for a header and a sample of rows.
+HEAD_BYTES = 1 << 20
+
+
+def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
+    """The first rows of a file, read the way ``read_table`` reads all of it: for what needs only the
+    columns (``shopmind mapping``), so a 2 GB export is not decoded whole to learn its header.
+
+    Text is cut at the last line end inside ``max_bytes`` (a line end cannot fall inside a character
+    in UTF-8 or the legacy codecs); UTF-16/32 text (NUL bytes) and JSON arrays are read whole,
+    since a cut there is not a line boundary. Parquet gives its schema with no rows.
+    """
+    path = Path(path)
+    kind = _format(path, None)
+    if kind == "parquet" and _magic(path) == b"PAR1":
+        try:
+            return ReadResult(pl.DataFrame(schema=pl.read_parquet_schema(path)))
+        except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+            raise InputError(f"cannot read Parquet file {path}: {exc}") from exc
+    if kind not in ("csv", "jsonl"):
+        return read_table(path)
+    if not path.is_file():
+        raise InputError(f"file not found: {path}")
+    try:
+        if _magic(path)[:2] == b"\x1f\x8b":
+            with gzip.open(path) as stream:
+                chunk = stream.read(max_bytes + 1)
+        else:
+            with path.open("rb") as raw:
+                chunk = raw.read(max_bytes + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    whole = len(chunk) <= max_bytes
+    if not whole:
+        chunk = chunk[: chunk.rfind(b"\n") + 1]
+    if not whole and (b"\x00" in chunk or not chunk or chunk.lstrip().startswith(b"[")):
+        return read_table(path)
+    text, _ = decode(chunk, path)
+    if kind == "jsonl":
+        return read_jsonl(text, path)
+    return _read_csv(text, "\t" if _is_tsv(path, None) else sniff_delimiter(text), path)
+
+
 # --- formats and bytes -----------------------------------------------------------------
+
+
+def _magic(path: Path) -> bytes:
+    """A file's first four bytes (b"" when it cannot be opened: the full read then says why)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(4)
+    except OSError:
+        return b""
 
 
 def _format(path: Path, fmt: str | None) -> Format:
@@ -399,7 +463,13 @@ def load_mapping(path: Path) -> Mapping:
         raise InputError(
             f"mapping {path}: {', '.join(map(repr, both))} both mapped from a column and set constant"
         )
-    return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path)
+    returns = doc.get("returns")
+    if returns is not None and (table != "events" or returns != "negative_quantity"):
+        raise InputError(
+            f'mapping {path}: returns = {returns!r}: the only rule is returns = "negative_quantity" '
+            '(purchase lines with a quantity below 0 are returns), for table = "events"'
+        )
+    return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path, returns=returns)
 
 
 def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str], path: Path) -> pl.DataFrame:

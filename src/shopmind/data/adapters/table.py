@@ -1,7 +1,8 @@
 """Any single export plus a mapping TOML naming its canonical table and columns.
 
 The generic door for a shop whose export matches no known dataset: the mapping renames
-columns and may fix constants (``currency = "EUR"``) the export does not carry. Event
+columns and may fix constants (``currency = "EUR"``) the export does not carry; an order-line
+export may say ``returns = "negative_quantity"`` (its negative lines are returns). Event
 exports often have no event id; one is then made from the row's canonical content, as the
 dataset adapters do, so identical rows stay detectable as duplicates.
 """
@@ -31,6 +32,14 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     result = read_table(file, mapping=spec.columns)
     frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
+    if spec.returns == "negative_quantity" and {"type", "quantity"} <= set(frame.columns):
+        negative = pl.col("quantity").cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False) < 0
+        frame = frame.with_columns(
+            pl.when(negative & (pl.col("type").cast(pl.Utf8) == "purchase"))
+            .then(pl.lit("return"))
+            .otherwise(pl.col("type").cast(pl.Utf8))
+            .alias("type")
+        )
     if spec.table == "events" and "event_id" not in frame.columns:
         content = [c for c in SCHEMAS["events"].columns if c in frame.columns]
         frame = frame.with_columns(content_id(frame, content).alias("event_id"))
