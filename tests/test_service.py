@@ -403,3 +403,24 @@ def test_online_retail_rows_name_purchases_never_views(online_retail) -> None:
     assert any(r.reason.startswith("Customers who bought ") for r in similar)
     assert any(r.reason.startswith("Because you bought ") for r in personal)
     assert svc.covisit_kind == "purchase"
+
+
+def test_an_item_nobody_touched_is_not_called_popular(shop, tmp_path) -> None:
+    """With few events, backfill reaches items no shopper has touched: a crowd reason ("Popular
+    right now", "Trending in X") would be untrue there; they are shown as catalog picks. An item
+    touched only live (after the build) counts as touched."""
+    events = shop.batch.events.sort("timestamp").head(40)
+    svc = RecommendationService.fit(shop.batch.products, events, RecsConfig(seed=3), cache_dir=tmp_path)
+    recs = svc.for_user("stranger", 60)
+    assert len(recs) == 60
+    crowd = {"trending_category", "popular_category", "trending", "popular", "cold_start"}
+    for r in recs:
+        if r.reason_code not in crowd | {"in_category", "catalog"}:
+            continue  # the exploration slot's "New arrival" says nothing about other shoppers
+        touched = svc._touched(svc.catalog.index[r.item_id])
+        assert (r.reason_code in crowd) == touched, (r.item_id, r.reason_code, r.reason)
+    picks = [r for r in recs if r.reason_code in ("in_category", "catalog")]
+    assert picks and all(r.reason.startswith(("More in ", "From our catalog")) for r in picks)
+    late = picks[-1].item_id
+    svc.record({"user_id": "u-live", "item_id": late, "type": "view", "timestamp": svc.live.now + 5})
+    assert svc._touched(svc.catalog.index[late])

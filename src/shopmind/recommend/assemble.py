@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from shopmind.recommend.config import Ranked, Recommendation
-from shopmind.recommend.explain import Reason, history_reason, reason
+from shopmind.recommend.explain import CROWD_REASONS, Reason, catalog_reason, history_reason, reason
 from shopmind.recommend.rules import Catalog, Filters, eligible_mask, select
 
 __all__ = ["Assembler", "relabel"]
@@ -51,6 +51,8 @@ class Assembler:
             if cold and origin != "explore" and origin != "pinned":
                 why = Reason("cold_start", why.text if why.code in ("trending_category", "popular_category")
                              else "Popular right now", None)  # fmt: skip
+            if why.code in CROWD_REASONS and not self._touched(i):
+                why = catalog_reason(cat.top_category(i))  # no shopper has touched it: not "popular"
             score = float(score_of.get(i, 0.0)) if origin == "ranked" else 0.0
             out.append(Recommendation(str(cat.ids[i]), score if np.isfinite(score) else 0.0, why.text, why.code,
                                       sources, why.related_item, cat.titles[i]))  # fmt: skip
@@ -125,6 +127,12 @@ class Assembler:
             return self.popular_order
         first = np.concatenate([self.cat_order[c] for c in sorted(codes)])
         return np.concatenate([first, self.popular_order])
+
+    def _touched(self, i: int) -> bool:
+        """Whether any shopper interacted with item ``i`` (in the training events or live since)."""
+        batch = self.popularity[i] if i < len(self.popularity) else 0.0
+        live = self.live.popularity[i] if i < len(self.live.popularity) else 0.0
+        return bool(batch + live > 0)
 
     def _purchased(self, visitor: str | None) -> np.ndarray:
         if visitor is None:

@@ -32,6 +32,9 @@ TEMPLATES: dict[str, str] = {
     "popular": "Popular right now",
     "cold_start": "Popular right now",
     "new_arrival": "New arrival",
+    # a crowd reason for an item nobody has interacted with would be untrue (a shop with no events yet)
+    "in_category": "More in {category}",
+    "catalog": "From our catalog",
     "pinned": "Featured",
     "buy_again": "Buy again",
     "recently_viewed": "You looked at this recently",
@@ -71,9 +74,18 @@ def reason(
     if "{title}" in template and not title:
         code, template = "popular", TEMPLATES["popular"]
     if "{category}" in template and not category:
-        code = "trending" if code == "trending_category" else "popular"
+        code = {"trending_category": "trending", "in_category": "catalog"}.get(code, "popular")
         template = TEMPLATES[code]
     return Reason(code, template.format(title=title or "", category=category or ""), related)
+
+
+#: reasons that claim other shoppers' interest ("Popular right now", "Trending in Home")
+CROWD_REASONS = frozenset({"trending_category", "popular_category", "trending", "popular", "cold_start"})
+
+
+def catalog_reason(category: str | None) -> Reason:
+    """What an item nobody has interacted with is shown as, instead of a crowd reason."""
+    return reason("in_category", category=category)
 
 
 def history_reason(event_type: str) -> str:
