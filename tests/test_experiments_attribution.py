@@ -150,7 +150,8 @@ def test_storefront_echoes_the_request_id(tmp_path):
         with served(ws, "/readyz") as url:
             d.get(url + "/?q=shoes")
             WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results .hit .hit-title"))
-            first = d.find_element(By.CSS_SELECTOR, "#results .hit")
+            hits = d.find_elements(By.CSS_SELECTOR, "#results .hit")  # in stock: it can go in the cart
+            first = next(h for h in hits if not h.find_elements(By.CSS_SELECTOR, ".stock.out"))
             pid = first.get_attribute("data-product-id")
             first.find_element(By.CSS_SELECTOR, ".hit-title").click()
             WebDriverWait(d, 30).until(lambda d: d.current_url.endswith(f"/product/{pid}"))

@@ -229,7 +229,9 @@ def test_first_hour_walk_offline(demo, browser, tmp_path):
     assert not constraint or all("100" not in c.text for c in constraint)  # the Chinese query has no price
 
     # a product page: title, similar items with reasons, the view recorded; then add to cart
-    first = d.find_element(By.CSS_SELECTOR, "#results .hit")
+    # the first hit in stock: an out-of-stock product's page offers no add to cart
+    hits = d.find_elements(By.CSS_SELECTOR, "#results .hit")
+    first = next(h for h in hits if not h.find_elements(By.CSS_SELECTOR, ".stock.out"))
     pid = first.get_attribute("data-product-id")
     first.find_element(By.CSS_SELECTOR, ".hit-title").click()
     _wait(d, lambda d: d.current_url.endswith(f"/product/{pid}"), "the product page")

@@ -24,6 +24,7 @@ from shopmind.quality.gate import publish, run_gate
 from shopmind.quality.report import write_report
 from shopmind.release.build import build_release
 from shopmind.release.components import default_components
+from shopmind.search.money import format_money
 from shopmind.serve.app import create_app
 from shopmind.serve.pages import STATIC_DIR, TEMPLATES_DIR, attribute_pairs, product_view
 from shopmind.store.store import Store
@@ -148,7 +149,9 @@ def test_product_page_shows_the_release_product(client, products):
         assert _esc(p["title"]) in body
         assert _esc(p["brand"]) in body
         assert f'data-product-id="{p["product_id"]}"' in body
-        assert f"{p['price']:.2f} {p['currency']}" in body
+        # the tag as a shopper reads it before (or without) JavaScript: "€19.90", not "19.90 EUR"
+        assert f">{_esc(format_money(p['price'], p['currency'], trim=False))}</p>" in body
+        assert f"{p['price']:.2f} {p['currency']}" not in body
         if p.get("description"):
             assert _esc(p["description"]) in body
         for a in p.get("attributes") or []:
@@ -315,3 +318,18 @@ def test_attribute_forms_agree(attrs):
     assert attribute_pairs(attrs) == expected
     assert attribute_pairs(as_list) == expected
     assert attribute_pairs(json.dumps(as_list)) == expected
+
+
+def test_an_out_of_stock_product_offers_no_add_to_cart(client, products):
+    out = next(p for p in products.values() if p.get("stock") == 0)
+    sold = parse_button(client.get(f"/product/{out['product_id']}").text)
+    assert sold == ("Out of stock", True)
+    there = next(p for p in products.values() if (p.get("stock") or 0) > 0)
+    assert parse_button(client.get(f"/product/{there['product_id']}").text) == ("Add to cart", False)
+
+
+def parse_button(html: str) -> tuple[str, bool]:
+    """The add-to-cart button's text and whether it is disabled."""
+    m = re.search(r'<button type="button" id="add-to-cart"( disabled)?>([^<]*)</button>', html)
+    assert m, "no add-to-cart button"
+    return m.group(2), bool(m.group(1))

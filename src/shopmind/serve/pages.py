@@ -39,6 +39,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from shopmind.search.money import format_money
 from shopmind.serve.api import ApiError, check_key
 from shopmind.serve.auth import DASHBOARD_COOKIE
 from shopmind.serve.contract import json_body
@@ -54,6 +55,8 @@ SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 # autoescaping on for every template whatever its name (Starlette's default, made explicit)
 templates.env.autoescape = True
+# a price as its tag reads ("¥12800", "€19.90") before (or without) JavaScript, which then formats it again
+templates.env.filters["money"] = lambda value, currency: format_money(value, currency, trim=False)
 router = APIRouter(include_in_schema=False)
 
 #: Fields shown in the product page's header/facts; everything else non-empty goes to "details".
