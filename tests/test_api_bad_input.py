@@ -380,6 +380,15 @@ def test_path_traversal_in_an_id_reads_nothing(srv: Server, path: str) -> None:
     assert "sm_" not in json.dumps(got)  # keys.json was not read
 
 
+def test_a_user_id_with_a_slash_reaches_its_own_routes(srv: Server) -> None:
+    """was: 404 "Not Found" from the router (an encoded '/' in a user id split the path), so a shop
+    whose ids are "team/42" could not fetch that user's recommendations or profile."""
+    status, got = srv.call("GET", "/v1/users/team%2F42/recommendations?k=3", key="read")
+    assert status == 200 and len(got["items"]) == 3, got
+    status, got = srv.call("GET", "/v1/users/team%2F42/profile", key="admin")
+    assert _err(got)["code"] in {"unknown_user", "no_profiles"}, got  # the route's answer, not the router's
+
+
 @pytest.mark.parametrize(
     ("path", "field"),
     [

@@ -77,7 +77,7 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise ApiError(status, getattr(exc, "code", "invalid_parameter"), str(exc), param) from None
 
 
-@router.get("/v1/users/{user_id}/recommendations", response_model=dict[str, Any])
+@router.get("/v1/users/{user_id:path}/recommendations", response_model=dict[str, Any])
 async def for_user(
     request: Request,
     rel: Rel,

@@ -34,7 +34,7 @@ def _profiles(rel: LoadedRelease) -> Any:
     return profiles
 
 
-@router.get("/v1/users/{user_id}/profile", response_model=dict[str, Any], dependencies=[needs("admin")])
+@router.get("/v1/users/{user_id:path}/profile", response_model=dict[str, Any], dependencies=[needs("admin")])
 def user_profile(request: Request, rel: Rel, user_id: IdPath) -> Response:
     """A user's interests (decayed categories, brands, price band, language), RFM value and
     lifecycle segment, as of the newest event the release has seen."""
