@@ -18,36 +18,37 @@ this way is counted in the run's notes (``number_formats.<column>``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 #: Separators a spreadsheet puts between thousands groups besides ``,`` and ``.``.
 _SPACES = "[ \u00a0\u202f]"
 
-#: (note label, pattern, how to rewrite the text into a plain decimal number)
-_FORMS: tuple[tuple[str, str, str], ...] = (
-    ("decimal comma", r"^-?\d+,\d{1,2}$|^-?0,\d+$|^-?\d+,\d{4,}$", "comma"),
-    ("decimal comma", r"^-?\d{1,3}(\.\d{3})+,\d+$", "dots_then_comma"),
-    ("thousands groups", r"^-?\d{1,3}(,\d{3})+\.\d+$|^-?\d{1,3}(,\d{3}){2,}$", "commas"),
-    ("thousands groups", r"^-?\d{1,3}(\.\d{3}){2,}$", "dots"),
-    ("thousands groups", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+(\.\d+)?$", "spaces"),
-    ("decimal comma", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+,\d+$", "spaces_then_comma"),
+
+def _drop(chars: str, literal: bool = True) -> Callable[[pl.Expr], pl.Expr]:
+    """Remove every ``chars`` (the thousands separators)."""
+    return lambda t: t.str.replace_all(chars, "", literal=literal)
+
+
+def _comma_to_dot(rewrite: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Expr], pl.Expr]:
+    """After ``rewrite``, the decimal comma becomes a dot."""
+    return lambda t: rewrite(t).str.replace(",", ".", literal=True)
+
+
+def _same(t: pl.Expr) -> pl.Expr:
+    return t
+
+
+#: (note label, pattern, how to rewrite the text into a plain decimal number); first match wins
+_FORMS: tuple[tuple[str, str, Callable[[pl.Expr], pl.Expr]], ...] = (
+    ("decimal comma", r"^-?\d+,\d{1,2}$|^-?0,\d+$|^-?\d+,\d{4,}$", _comma_to_dot(_same)),
+    ("decimal comma", r"^-?\d{1,3}(\.\d{3})+,\d+$", _comma_to_dot(_drop("."))),
+    ("thousands groups", r"^-?\d{1,3}(,\d{3})+\.\d+$|^-?\d{1,3}(,\d{3}){2,}$", _drop(",")),
+    ("thousands groups", r"^-?\d{1,3}(\.\d{3}){2,}$", _drop(".")),
+    ("thousands groups", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+(\.\d+)?$", _drop(_SPACES, literal=False)),
+    ("decimal comma", rf"^-?\d{{1,3}}({_SPACES}\d{{3}})+,\d+$", _comma_to_dot(_drop(_SPACES, literal=False))),
 )
-
-
-def _rewrite(text: pl.Expr, how: str) -> pl.Expr:
-    if how == "comma":
-        return text.str.replace(",", ".", literal=True)
-    if how == "dots_then_comma":
-        return text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
-    if how == "commas":
-        return text.str.replace_all(",", "", literal=True)
-    if how == "dots":
-        return text.str.replace_all(".", "", literal=True)
-    if how == "spaces":
-        return text.str.replace_all(_SPACES, "")
-    if how == "spaces_then_comma":
-        return text.str.replace_all(_SPACES, "").str.replace(",", ".", literal=True)
-    raise ValueError(f"unknown rewrite {how!r}")  # pragma: no cover - the table above is fixed
 
 
 def local_number(text: pl.Expr, plain: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -58,9 +59,9 @@ def local_number(text: pl.Expr, plain: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """
     value = pl.lit(None, dtype=pl.Float64)
     label = pl.lit(None, dtype=pl.Utf8)
-    for name, pattern, how in reversed(_FORMS):  # the first matching form wins
+    for name, pattern, rewrite in reversed(_FORMS):  # the first matching form wins
         hit = text.str.contains(pattern)
-        value = pl.when(hit).then(_rewrite(text, how).cast(pl.Float64, strict=False)).otherwise(value)
+        value = pl.when(hit).then(rewrite(text).cast(pl.Float64, strict=False)).otherwise(value)
         label = pl.when(hit).then(pl.lit(name)).otherwise(label)
     failed = plain.is_null() & text.is_not_null()
     return pl.when(failed).then(value).otherwise(None), pl.when(failed & value.is_not_null()).then(label)
