@@ -328,6 +328,17 @@ def _count_forecast(
     for lv in LEVELS:
         pit = counts.pit_coverage(actual, mean, before[lv], (lv,), seed=seed)[f"pit_{lv}"]
         extra[f"coverage_pit{lv}_nearest"] = pit
+    # candidates judged on validation cuts (bench/forecast_count_validation.py), report only: the conformal
+    # target on the PIT's expectation over V, and the distribution re-centred on the calibration level
+    _, _, expect = counts.calibrated_intervals(mean, classes, cal_p, cal_a, LEVELS, seed, "expected")
+    *_, lev_alpha, centre = calibrate.leveled_intervals(mean, cal_p, cal_a, classes, volume, LEVELS, seed)
+    for lv in LEVELS:
+        extra[f"coverage_pit{lv}_expected"] = counts.pit_coverage(actual, mean, expect[lv], (lv,), seed=seed)[
+            f"pit_{lv}"
+        ]
+        extra[f"coverage_pit{lv}_level"] = counts.pit_coverage(
+            actual, centre, lev_alpha[lv], (lv,), seed=seed
+        )[f"pit_{lv}"]
     use_median = {}
     for g in set(classes.tolist()):
         m = classes == g
