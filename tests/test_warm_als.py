@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from shopmind.learn.warm_als import refine_touched, touched_rows
+from shopmind.learn.warm_als import refine_touched, solve_rows, touched_rows
 from shopmind.recommend.als import ALS
 
 
@@ -139,3 +139,66 @@ def test_items_none_solves_every_item_after_the_touched_users() -> None:
     np.testing.assert_allclose(runs[0][1], runs[1][1], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(runs[0][0][10:], u0[10:])
     assert np.abs(runs[0][1][20:] - i0[20:]).max(axis=1).min() > 0  # items without new events moved
+
+
+def _exact(counts: sp.csr_matrix, y: np.ndarray, reg: float, alpha: float, row: int) -> np.ndarray:
+    """Hu et al.'s normal equations for one row, written out in numpy (float64)."""
+    r = counts[row].toarray().ravel().astype(np.float64)
+    c = alpha * r  # implicit's confidence: alpha * count on observed entries
+    y = y.astype(np.float64)
+    a = y.T @ y + reg * np.eye(y.shape[1]) + (y.T * np.where(r > 0, c - 1.0, 0.0)) @ y
+    return np.linalg.solve(a, y.T @ np.where(r > 0, c, 0.0))
+
+
+@pytest.mark.parametrize("alpha", [1.0, 2.0])
+def test_solve_rows_is_the_exact_least_squares_solution_of_those_rows_only(alpha: float) -> None:
+    counts = _counts(6)
+    als = ALS(factors=8, regularization=0.1, iterations=3, alpha=alpha, seed=2).fit(_data(counts))
+    x0, y = np.array(als.model.user_factors), np.array(als.model.item_factors)
+    x = x0.copy()
+    rows = np.array([3, 17, 40, 99])
+    solve_rows((counts * np.float32(alpha)).tocsr(), rows, x, y, 0.1)
+    for r in rows:
+        np.testing.assert_allclose(x[r], _exact(counts, y, 0.1, alpha, r), rtol=1e-3, atol=1e-4)
+    others = np.setdiff1d(np.arange(120), rows)
+    np.testing.assert_array_equal(x[others], x0[others])
+    # CG half-steps from the 0.01-scale start approach the same solution only with many steps
+    start = (np.random.default_rng(0).random((120, 8)) * 0.01).astype(np.float32)
+    few, many = start.copy(), start.copy()
+    conf = (counts * np.float32(alpha)).tocsr()
+    refine_touched(_Model(few, y.copy(), alpha), counts, rows, np.arange(0), sweeps=1, cg_steps=3)
+    refine_touched(_Model(many, y.copy(), alpha), counts, rows, np.arange(0), sweeps=1, cg_steps=40)
+    far = np.abs(few[rows] - x[rows]).max()
+    near = np.abs(many[rows] - x[rows]).max()
+    assert near < 1e-3 < far
+    # every row (None) at once: the same as row by row
+    every = x0.copy()
+    solve_rows(conf, None, every, y, 0.1)
+    np.testing.assert_allclose(every[rows], x[rows], rtol=1e-4, atol=1e-5)
+
+
+class _Model:
+    """The attributes ``refine_touched`` reads and writes on an ``implicit`` model."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, alpha: float) -> None:
+        self.user_factors, self.item_factors, self.alpha, self.regularization = x, y, alpha, 0.1
+
+
+def test_exact_rows_are_solved_first_users_then_items() -> None:
+    """``exact_users`` / ``exact_items``: solved exactly before the rounds, the users against
+    the old items, then the items against those users; nothing else moves without rounds."""
+    counts = _counts(7)
+    als = ALS(factors=8, regularization=0.1, iterations=3, seed=2).fit(_data(counts))
+    x0, y0 = np.array(als.model.user_factors), np.array(als.model.item_factors)
+    users, items = np.array([5, 60, 119]), np.array([1, 2, 79])
+    model = _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(model, counts, np.arange(0), np.arange(0), sweeps=0, exact_users=users, exact_items=items)
+    x_ref, y_ref = x0.copy(), y0.copy()
+    solve_rows(counts, users, x_ref, y0, 0.1)
+    solve_rows(counts.T.tocsr(), items, y_ref, x_ref, 0.1)
+    np.testing.assert_allclose(model.user_factors, x_ref, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.item_factors, y_ref, rtol=1e-5, atol=1e-6)
+    assert np.abs(x_ref[users] - x0[users]).max() > 1e-3 and np.abs(y_ref[items] - y0[items]).max() > 1e-3
+    np.testing.assert_array_equal(
+        model.user_factors[np.setdiff1d(np.arange(120), users)], x0[np.setdiff1d(np.arange(120), users)]
+    )

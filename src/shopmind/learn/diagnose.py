@@ -7,16 +7,22 @@ generator alone and the fusion for the same customers; ``exactness`` checks that
 counts-based generators of two models are the same (by item id, not by index);
 ``segments`` splits the fused Recall@20 into customers with and without events in the
 update, and the truth pairs into items first seen in the update vs older items.
+``customer_groups`` / ``by_group`` split every generator's difference by customer group (new
+in the update, returning, untouched by it) into parts that add up to the whole; ``resolved``
+builds counterfactual ALS models (rows re-solved exactly) that say which factors lose.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
 
 from shopmind.learn.recs import BehaviourModels, paired_stats
+from shopmind.learn.warm_als import solve_rows
+from shopmind.recommend.als import FittedFactors
 from shopmind.recommend.evaluate import DEPTH, PhaseData, _pair_matrix, ranked_lists
 from shopmind.recommend.metrics import hit_matrix
 
@@ -178,3 +184,86 @@ def compare(
         },
         "exactness_vs_refit": exactness(warm, refits[0]),
     }
+
+
+# ---------------------------------------------------------------------- groups and counterfactuals
+GROUPS = ("new", "returning", "untouched")
+
+
+def customer_groups(
+    users: list[str], old_users: Iterable[str], update_users: Iterable[str]
+) -> dict[str, np.ndarray]:
+    """Masks aligned with ``users``: ``new`` (first events in the update), ``returning`` (events
+    before and in the update), ``untouched`` (events before only). Why these three: in a warm
+    update a new customer's ALS factors start from the random start, a returning one's from
+    its old factors, and an untouched one's are moved only by full sweeps (never by the
+    touched rounds), while a refit solves all three alike."""
+    before, during = set(old_users), set(update_users)
+    b = np.array([u in before for u in users], dtype=bool)
+    d = np.array([u in during for u in users], dtype=bool)
+    if (~b & ~d).any():
+        raise ValueError(f"{int((~b & ~d).sum())} customers have events in neither period")
+    return {"new": ~b & d, "returning": b & d, "untouched": b & ~d}
+
+
+def by_group(
+    warm: dict[str, np.ndarray], refits: list[dict[str, np.ndarray]], groups: dict[str, np.ndarray]
+) -> dict[str, dict[str, object]]:
+    """Per customer group and list (``generator_recalls``' keys): customers, warm and refit-mean
+    Recall@k, the paired difference (mean ± s.e.) and ``contribution`` = the group's summed
+    difference / all customers — the groups' contributions add up to the overall warm - refit
+    mean, so they say where the gap is, not only how large it is inside a small group."""
+    mean = {n: np.mean([r[n] for r in refits], axis=0) for n in warm}
+    total = len(next(iter(warm.values())))
+    out: dict[str, dict[str, object]] = {}
+    for g, mask in groups.items():
+        row: dict[str, object] = {"customers": int(mask.sum())}
+        for n in warm:
+            d = warm[n][mask] - mean[n][mask]
+            row[n] = {
+                "warm": float(warm[n][mask].mean()) if mask.any() else 0.0,
+                "refit_mean": float(mean[n][mask].mean()) if mask.any() else 0.0,
+                "paired": paired_stats(d),
+                "contribution": float(d.sum() / max(total, 1)),
+            }
+        out[g] = row
+    return out
+
+
+def als_factors(models: BehaviourModels) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of the (user, item) factors of ``models``' ALS."""
+    m = models.generators["als"].model  # type: ignore[attr-defined]
+    return np.array(m.user_factors, dtype=np.float32), np.array(m.item_factors, dtype=np.float32)
+
+
+def with_als_factors(models: BehaviourModels, users: np.ndarray, items: np.ndarray) -> BehaviourModels:
+    """``models`` with their ALS factors replaced (the other generators and data shared)."""
+    als = copy.copy(models.generators["als"])
+    als.model = FittedFactors(users, items)  # type: ignore[attr-defined]
+    out = BehaviourModels(models.data, models.pairs, {**models.generators, "als": als}, models.cfg)
+    return out
+
+
+NO_ROWS = np.empty(0, dtype=np.int64)
+
+
+def resolved(
+    models: BehaviourModels, users: np.ndarray | None = NO_ROWS, items: np.ndarray | None = NO_ROWS
+) -> BehaviourModels:
+    """A copy of ``models`` whose ALS rows ``users`` (then ``items``) are re-solved exactly
+    against the other side's factors (``warm_als.solve_rows``; None: every row, empty: none). A
+    counterfactual, not an update schedule: it says whether, e.g., the user factors are
+    what a warm update loses (re-solve every customer against its item factors) or the item
+    factors are (compare with a refit whose customers are re-solved the same way)."""
+    als = models.generators["als"]
+    alpha = float(als.params.get("alpha", 1.0))  # type: ignore[attr-defined]
+    reg = float(als.params["regularization"])  # type: ignore[attr-defined]
+    cui = models.data.matrix.astype(np.float32).tocsr()
+    if alpha != 1.0:
+        cui = cui * np.float32(alpha)
+    x, y = als_factors(models)
+    if users is None or len(users):
+        solve_rows(cui, users, x, y, reg)
+    if items is None or len(items):
+        solve_rows(cui.T.tocsr(), items, y, x, reg)
+    return with_als_factors(models, x, y)

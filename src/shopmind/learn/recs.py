@@ -85,6 +85,12 @@ class LearnConfig:
     #: the rounds' item half-step re-solves every item, not only those with new events (an
     #: item without new events still has buyers whose factors the user step just moved)
     warm_all_items: bool = False
+    #: before the rounds, the customers first seen in the update are solved exactly against
+    #: the old items (``warm_als.solve_rows``), so the rounds' item step fits the items they
+    #: bought against solved customers, not against 3 CG steps from the random start
+    warm_exact_new_users: bool = False
+    #: then the items first seen in the update are solved exactly against every customer
+    warm_exact_new_items: bool = False
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
     warm_iterations: int = 1
@@ -189,6 +195,9 @@ class BehaviourModels:
         if getattr(self.cfg, "warm_all_users", False):
             then = np.arange(data.n_users)
         steps = int(getattr(self.cfg, "warm_cg_steps", 3))
+        exact_u = bool(getattr(self.cfg, "warm_exact_new_users", False))
+        exact_i = bool(getattr(self.cfg, "warm_exact_new_items", False))
+        n_users, n_items = len(old.user_factors), len(old.item_factors)  # type: ignore[attr-defined]
         refine_touched(
             model,
             data.matrix,
@@ -198,6 +207,8 @@ class BehaviourModels:
             cg_steps=steps,
             then_users=then if rounds > 0 else None,
             full_sweeps=int(self.cfg.warm_iterations),
+            exact_users=np.arange(n_users, data.n_users) if exact_u else None,
+            exact_items=np.arange(n_items, data.n_items) if exact_i else None,
         )
         return als
 
