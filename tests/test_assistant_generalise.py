@@ -182,17 +182,18 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h13 = [q for q in data.questions if q["set"] == "heldout13"]
     h14 = [q for q in data.questions if q["set"] == "heldout14"]
     h15 = [q for q in data.questions if q["set"] == "heldout15"]
+    h16 = [q for q in data.questions if q["set"] == "heldout16"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15)
+    n_last += len(h14) + len(h15) + len(h16)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
         ["heldout8"] * len(h8) + ["heldout9"] * len(h9) + ["heldout10"] * len(h10) + ["heldout11"] * len(h11)
     )
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
-    want += ["heldout15"] * len(h15)
+    want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -527,5 +528,68 @@ def test_heldout15_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
     for k in range(2, 15):
         assert not templates(H15) & templates(
+            importlib.import_module(f"shopmind.demo.assistant_heldout{k}")
+        ), k
+
+
+def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    from shopmind.demo import assistant_heldout15 as H15
+    from shopmind.demo import assistant_heldout16 as H16
+    from shopmind.demo import assistant_phrases as Q
+
+    h16 = _check_new_set(data, "heldout16", H15, H16)
+    assert len(h16) >= 100
+    # roughly a third each of English, Chinese and mixed text
+    langs = Counter(q["lang"] for q in h16)
+    assert min(langs.values()) >= len(h16) // 4, langs
+    oos = [q for q in h16 if q["intent"] == "out_of_scope"]
+    assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
+    assert all(q["expect"] == {"handoff": True} and q["customer_id"] is None for q in oos)
+    # new kinds: no out-of-scope question of any earlier set (or the main set), by template
+    earlier = {t for k in range(2, 16) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
+    earlier |= {t for _, t in Q.OOS_Q} | {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
+    assert not {t for _, t in H16.OOS_Q} & earlier
+    # order follow-ups that do not name the order keep the order of the turn before; one names it
+    # only in the follow-up
+    follow = [q for q in h16 if q["intent"] == "order_status" and q["history"]]
+    kept = [q for q in follow if q["slots"]["order_id"] not in q["text"]]
+    assert len(kept) == 4 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    late = [q for q in follow if q["slots"]["order_id"] in q["text"]]
+    assert len(late) == 1 and str(late[0]["slots"]["order_id"]) not in late[0]["history"][0]
+    # policy questions told with numbers (amounts, dates, a phone number, a courier's number) keep
+    # empty slots; four policy follow-ups, four two-section questions
+    numbered = [q for q in h16 if "section" in q["expect"] and any(c.isdigit() for c in str(q["text"]))]
+    assert len(numbered) >= 8 and all(q["slots"]["price_max"] is None for q in numbered)
+    assert all(q["slots"]["order_id"] is None for q in numbered)
+    assert len([q for q in h16 if q["history"] and "section" in q["expect"]]) == 4
+    two = [q["expect"]["all"] for q in h16 if "all" in q["expect"] and all("section" in e for e in q["expect"]["all"])]  # fmt: skip
+    assert len(two) == 4 and all(e[0]["section"] != e[1]["section"] for e in two)
+    # an id written in lower case with a dash after its letter is still the id of an order of the
+    # customer asking; an order question naming another number first keeps the order's id
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    odd = [q for q in h16 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    assert len(odd) == 1 and owner[str(odd[0]["slots"]["order_id"])] == odd[0]["customer_id"]
+    oid = str(odd[0]["slots"]["order_id"])
+    assert f"{oid[0].lower()}-{oid[1:]}" in str(odd[0]["text"])
+    asked = [q for q in h16 if q["intent"] == "order_status" and "no_data" not in q["expect"]]
+    assert all(owner[str(q["slots"]["order_id"])] == q["customer_id"] for q in asked)
+    assert all(q["expect"].get("status") or q["expect"].get("all") for q in asked)
+    # gift / recommendation searches with a budget, three refined by a colour in the next turn
+    searches = [q for q in h16 if q["intent"] == "product_search"]
+    assert len(searches) == 8 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+    # product questions: each names one product (on its page or by its title) and the fact asked
+    prods = [q for q in h16 if q["intent"] == "product_question"]
+    assert len(prods) >= 8 and all(len(q["slots"]["product_ids"]) == 1 for q in prods)
+    assert all(q["page_product"] in (None, q["slots"]["product_ids"][0]) for q in prods)
+    # no template of the set repeats one of any earlier held-out set (not only the texts built on this seed)
+    lists = ("ORDER_Q", "ORDER_FOLLOWUP_Q", "ORDER_POLICY_Q", "PRIVACY_Q", "PRODUCT_Q", "PRODUCT_TWO_Q", "SEARCH_Q", "SEARCH_FOLLOWUP_Q", "COMPARE_Q", "COMPLAINT_Q", "GREETING_Q", "POLICY_FOLLOWUP_Q", "TWO_SECTION_Q")  # fmt: skip
+
+    def templates(m) -> set[str]:
+        policy = {str(x) for v in m.POLICY_Q.values() for x in v}
+        return policy | {str(x) for k in lists for x in getattr(m, k, [])}
+
+    for k in range(2, 16):
+        assert not templates(H16) & templates(
             importlib.import_module(f"shopmind.demo.assistant_heldout{k}")
         ), k
