@@ -14,11 +14,9 @@ import numpy as np
 import polars as pl
 import pytest
 
-import test_spark_train
 from shopmind.config import GateConfig
 from shopmind.search.dense import USEEncoder, VectorCache, passage_text, text_key
 
-spark = test_spark_train.spark  # the same local[2] session fixture (one session per module)
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
 
