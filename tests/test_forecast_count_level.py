@@ -1,5 +1,5 @@
-"""The re-centred count intervals (calibrate.level_factor / leveled_intervals), a candidate judged on
-validation cuts by bench/forecast_count_validation.py, and evaluate's report of it."""
+"""The re-centred count intervals (calibrate.level_factor / leveled_intervals), chosen for daily count
+panels on validation cuts by bench/forecast_count_validation.py, and evaluate's use and report of them."""
 
 from __future__ import annotations
 
@@ -64,7 +64,10 @@ def test_evaluate_reports_the_candidates_on_count_data() -> None:
     )
     res = run(panel, 14, 1, ["SeasonalNaive", "ADIDA"], 2, max_series=0, log=lambda _s: None)
     ours = res["models"][OURS]
-    for key in ("expected", "level"):
-        for lv in (80, 95):
+    for lv in (80, 95):
+        for key in ("expected", "level", "class"):
             assert 0.5 < ours[f"coverage_pit{lv}_{key}"] <= 1.0
-    assert ours["coverage_pit80"] == ours["coverage_pit80_class"]  # the default is unchanged
+        # daily count panels use the re-centred intervals (calibrate.RECENTRE_FREQS); the width-only rule
+        # stays reported beside them
+        assert ours[f"coverage_pit{lv}"] == ours[f"coverage_pit{lv}_level"]
+    assert "D" in calibrate.RECENTRE_FREQS and "W" not in calibrate.RECENTRE_FREQS

@@ -187,7 +187,9 @@ def run(
             year = seasonal_window(train, mods, choice, classes, horizon, back) if back else None
             if year is not None:
                 cal = ([year[0], *cal[0]], [year[1], *cal[1]])
-            lo, hi, extra, mae_point = _count_forecast(bt, choice, classes, volume, fc.mean, actual, k, cal)
+            lo, hi, extra, mae_point = _count_forecast(
+                bt, choice, classes, volume, fc.mean, actual, k, cal, panel.freq in calibrate.RECENTRE_FREQS
+            )
             n_cal = len(cal[0])
             for n in CALIB_REPORT:  # the same dispersion rule on the last n windows, report only
                 if n <= len(cal_all[0]):
@@ -298,13 +300,16 @@ def _count_forecast(
     actual: np.ndarray,
     seed: int,
     cal: tuple[list[np.ndarray], list[np.ndarray]] | None = None,
+    recentre: bool = False,
 ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict[str, np.ndarray], np.ndarray]:
     """NB intervals around ``mean``, per level with the dispersion per cell (calibrate.DEFAULT_SCHEME)
     whose calibration-window PIT coverage reaches the conformal target, their PIT coverage on ``actual``
     (also under every other calibrate.SCHEMES, reported side by side, not chosen here), and the MAE point:
     per class the mean or the NB median (moment dispersion), whichever had the lower inner-backtest MASE.
     ``cal`` = the chosen combination's forecasts and actuals on the calibration windows
-    (ensemble.calibration_windows); None: the inner backtest's windows."""
+    (ensemble.calibration_windows); None: the inner backtest's windows. ``recentre`` (daily panels,
+    calibrate.RECENTRE_FREQS): the intervals used and ``coverage_pit<L>`` are the NB re-centred on the
+    calibration windows' level (calibrate.leveled_intervals); ``coverage_pit<L>_class`` keeps the width-only rule's."""
     pred_bt = chosen_backtest(bt, choice, classes)
     cal_p, cal_a = cal if cal is not None else (pred_bt, bt.actual)
     disp = counts.class_dispersion(pred_bt, bt.actual, classes)
@@ -328,10 +333,13 @@ def _count_forecast(
     for lv in LEVELS:
         pit = counts.pit_coverage(actual, mean, before[lv], (lv,), seed=seed)[f"pit_{lv}"]
         extra[f"coverage_pit{lv}_nearest"] = pit
-    # candidates judged on validation cuts (bench/forecast_count_validation.py), report only: the conformal
-    # target on the PIT's expectation over V, and the distribution re-centred on the calibration level
+    # candidates judged on validation cuts (bench/forecast_count_validation.py): the conformal target on the
+    # PIT's expectation over V (report only), and the distribution re-centred on the calibration level
+    # (used where ``recentre``)
     _, _, expect = counts.calibrated_intervals(mean, classes, cal_p, cal_a, LEVELS, seed, "expected")
-    *_, lev_alpha, centre = calibrate.leveled_intervals(mean, cal_p, cal_a, classes, volume, LEVELS, seed)
+    lev_lo, lev_hi, lev_alpha, centre = calibrate.leveled_intervals(
+        mean, cal_p, cal_a, classes, volume, LEVELS, seed
+    )
     for lv in LEVELS:
         extra[f"coverage_pit{lv}_expected"] = counts.pit_coverage(actual, mean, expect[lv], (lv,), seed=seed)[
             f"pit_{lv}"
@@ -339,6 +347,10 @@ def _count_forecast(
         extra[f"coverage_pit{lv}_level"] = counts.pit_coverage(
             actual, centre, lev_alpha[lv], (lv,), seed=seed
         )[f"pit_{lv}"]
+        if recentre:
+            extra[f"coverage_pit{lv}"] = extra[f"coverage_pit{lv}_level"]
+    if recentre:
+        lo, hi = lev_lo, lev_hi
     use_median = {}
     for g in set(classes.tolist()):
         m = classes == g
@@ -381,7 +393,9 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
             f = models[OURS]
             if "coverage_pit80_nearest" in f:
                 log(
-                    "randomised-PIT coverage 80/95 with the conformal rule "
+                    "randomised-PIT coverage 80/95 with the conformal rule"
+                    + (" (re-centred)" if result.get("freq") in calibrate.RECENTRE_FREQS else "")
+                    + " "
                     f"{f['coverage_pit80']:.3f}/{f['coverage_pit95']:.3f}, with the nearest-to-nominal rule "
                     f"(before 2026-12-04) {f['coverage_pit80_nearest']:.3f}/{f['coverage_pit95_nearest']:.3f}"
                 )
@@ -394,10 +408,12 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
                 )
             )
             log(
-                f"randomised-PIT coverage 80/95 by calibration cell (ours uses {calibrate.DEFAULT_SCHEME!r}): "
+                f"randomised-PIT coverage 80/95 by calibration cell (ours uses {calibrate.DEFAULT_SCHEME!r}"
+                + (", re-centred: 'level'" if result.get("freq") in calibrate.RECENTRE_FREQS else "")
+                + "): "
                 + "; ".join(
                     f"{s} {f[f'coverage_pit80_{s}']:.3f}/{f[f'coverage_pit95_{s}']:.3f}"
-                    for s in calibrate.SCHEMES
+                    for s in (*calibrate.SCHEMES, "expected", "level")
                     if f"coverage_pit80_{s}" in f
                 )
             )
