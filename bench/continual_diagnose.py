@@ -78,6 +78,11 @@ def main() -> None:
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--last", type=int, default=LAST_VALIDATION)
     ap.add_argument("--full-seeds", type=int, default=2, help="refits with seeds 0..N")
+    ap.add_argument(
+        "--warm-exact-new-users",
+        action="store_true",
+        help="diagnose that candidate schedule instead of the default (LearnConfig.warm_exact_new_users)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/continual_diagnose-valid.json"))
     args = ap.parse_args()
     if args.last > LAST_VALIDATION or args.first < 1 or args.first > args.last:
@@ -85,7 +90,7 @@ def main() -> None:
     t0 = time.perf_counter()
     batch = get_adapter("online-retail").load(args.data / "online-retail")
     ev = purchases(run_gate(batch, GateConfig(), None).tables["events"].accepted)
-    cfg = LearnConfig()
+    cfg = LearnConfig(warm_exact_new_users=args.warm_exact_new_users)
     # per variant: per-month (warm-side recalls, refit-side mean recalls, groups)
     pooled: dict[str, list[tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]]] = {}
     months = []
@@ -176,7 +181,7 @@ def main() -> None:
     out = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": f"python bench/continual_diagnose.py --first {args.first} --last {args.last} "
-        f"--full-seeds {args.full_seeds}",
+        f"--full-seeds {args.full_seeds}" + (" --warm-exact-new-users" if args.warm_exact_new_users else ""),
         "config": cfg.__dict__,
         "note": "difference = warm-side Recall@20 - refit-side (mean over the refit seeds unless named); "
         "contribution = summed difference of the group / all customer-months; pooled over the months",

@@ -135,6 +135,11 @@ def main() -> None:
         help="then items first seen in the update solved exactly",
     )
     ap.add_argument(
+        "--warm-sweep-touched-users",
+        action="store_true",
+        help="the full sweeps' customer step covers only the customers with new events",
+    )
+    ap.add_argument(
         "--repeats",
         type=int,
         default=1,
@@ -155,6 +160,7 @@ def main() -> None:
         warm_all_items=args.warm_all_items,
         warm_exact_new_users=args.warm_exact_new_users,
         warm_exact_new_items=args.warm_exact_new_items,
+        warm_sweep_touched_users=args.warm_sweep_touched_users,
         significance=args.significance,
     )
     steps, diffs = [], []
@@ -226,6 +232,7 @@ def main() -> None:
         + (" --warm-all-items" if args.warm_all_items else "")
         + (" --warm-exact-new-users" if args.warm_exact_new_users else "")
         + (" --warm-exact-new-items" if args.warm_exact_new_items else "")
+        + (" --warm-sweep-touched-users" if args.warm_sweep_touched_users else "")
         + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
         + (f" --full-seeds {args.full_seeds}" if args.full_seeds else ""),
         "config": cfg.__dict__,

@@ -202,3 +202,24 @@ def test_exact_rows_are_solved_first_users_then_items() -> None:
     np.testing.assert_array_equal(
         model.user_factors[np.setdiff1d(np.arange(120), users)], x0[np.setdiff1d(np.arange(120), users)]
     )
+
+
+def test_sweep_users_leaves_the_other_customers_and_moves_every_item() -> None:
+    """``sweep_users``: the full sweep re-solves only those customers, and every item."""
+    counts = _counts(8)
+    als = ALS(factors=8, regularization=0.1, iterations=3, seed=2).fit(_data(counts))
+    x0, y0 = np.array(als.model.user_factors), np.array(als.model.item_factors)
+    dense = counts.toarray()
+    dense[:10, :20] += 1.0  # new events for 10 customers on 20 items
+    merged = sp.csr_matrix(dense)
+    model = _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(
+        model, merged, np.arange(10), np.arange(20), sweeps=1, full_sweeps=1, sweep_users=np.arange(10)
+    )
+    np.testing.assert_array_equal(model.user_factors[10:], x0[10:])
+    assert np.abs(model.user_factors[:10] - x0[:10]).max(axis=1).min() > 0
+    assert (np.abs(model.item_factors - y0).max(axis=1) > 0).all()
+    # the same schedule with every customer in the sweep moves the others too
+    every = _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(every, merged, np.arange(10), np.arange(20), sweeps=1, full_sweeps=1)
+    assert (np.abs(every.user_factors[10:] - x0[10:]).max(axis=1) > 0).mean() > 0.9

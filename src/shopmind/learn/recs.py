@@ -91,6 +91,9 @@ class LearnConfig:
     warm_exact_new_users: bool = False
     #: then the items first seen in the update are solved exactly against every customer
     warm_exact_new_items: bool = False
+    #: the full sweeps' customer half-step covers only the customers with new events (the
+    #: others keep their factors; every item is still re-solved)
+    warm_sweep_touched_users: bool = False
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
     warm_iterations: int = 1
@@ -209,6 +212,7 @@ class BehaviourModels:
             full_sweeps=int(self.cfg.warm_iterations),
             exact_users=np.arange(n_users, data.n_users) if exact_u else None,
             exact_items=np.arange(n_items, data.n_items) if exact_i else None,
+            sweep_users=users if getattr(self.cfg, "warm_sweep_touched_users", False) else None,
         )
         return als
 

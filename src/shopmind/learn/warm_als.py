@@ -80,6 +80,7 @@ def refine_touched(
     full_sweeps: int = 0,
     exact_users: np.ndarray | None = None,
     exact_items: np.ndarray | None = None,
+    sweep_users: np.ndarray | None = None,
 ) -> None:
     """``sweeps`` rounds of: the ``users`` solved, then the ``items`` solved (None: every item)
     (in place on ``model``, an ``implicit`` CPU ALS model whose factors cover ``user_items``'
@@ -91,7 +92,8 @@ def refine_touched(
     would convert and transpose them again: ~30 % of a sweep's CPU on Online Retail).
     ``exact_users`` / ``exact_items``: before everything, these rows (e.g. the customers and
     items first seen in the update, still at the random start) are solved exactly
-    (``solve_rows``), the users first."""
+    (``solve_rows``), the users first. ``sweep_users``: the full sweeps' user half-step covers
+    only these customers (None: every customer; the item half-step always covers every item)."""
     alpha = float(getattr(model, "alpha", 1.0))
     reg = float(model.regularization)  # type: ignore[attr-defined]
     cui = user_items.astype(np.float32).tocsr()
@@ -115,6 +117,6 @@ def refine_touched(
         if then_users is not None:
             _half_step(cui, then_users, x, y, reg, cg_steps)
         for _ in range(full_sweeps):
-            _half_step(cui, None, x, y, reg, 3)
+            _half_step(cui, sweep_users, x, y, reg, 3)
             _half_step(ciu, None, y, x, reg, 3)
     model.user_factors, model.item_factors = x, y  # type: ignore[attr-defined]
