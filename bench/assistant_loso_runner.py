@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shopmind.assistant.core import Assistant
 from shopmind.assistant.evaluate import DemoAssistant, build_demo, evaluate
 from shopmind.assistant.intent import IntentModel
 from shopmind.assistant.intent_dense import labelled_pairs, labelled_sections, shared_embed
@@ -58,6 +59,45 @@ def dev_sets(last: int) -> tuple[str, ...]:
 FIT_OPTIONS = frozenset({"section_labelled", "level_floor"})
 
 
+#: a variant part ``name=value`` sets a module constant (and switches option ``name`` on when it
+#: is one): round 16's ``level_q=0.02`` -> ``domain.LEVEL_QUANTILE``, ``example_w=1.0`` ->
+#: ``policy.EXAMPLE_WEIGHT`` ...; a variant not naming a setting gets the constant's value as
+#: imported. Turn-time settings, not a fit's (the policy memo is cleared when they change)
+SETTINGS = {
+    "level_q": ("shopmind.assistant.domain", "LEVEL_QUANTILE"),
+    "foreign_level": ("shopmind.assistant.domain", "FOREIGN_QUANTILE"),
+    "example_w": ("shopmind.assistant.policy", "EXAMPLE_WEIGHT"),
+    "example_k": ("shopmind.assistant.policy", "EXAMPLE_K"),
+    "section_w": ("shopmind.assistant.policy", "SECTION_MODEL_WEIGHT"),
+    "dense_w": ("shopmind.assistant.policy", "DENSE_WEIGHT"),
+    "clause_topic": ("shopmind.assistant.compose", "CLAUSE_TOPIC_FLOOR"),
+}
+_DEFAULTS: dict[str, float] = {}
+
+
+def _apply(variant: str, asst: Assistant) -> None:
+    """Switch the assistant's options to the variant's (on when named, ``name=value`` included)
+    and set the constants of ``SETTINGS`` (the named value, else the imported one)."""
+    import importlib
+
+    parts = set(variant.split("+"))
+    named = {p.split("=")[0] for p in parts}
+    for opt in asst.options:
+        asst.options[opt] = opt in named
+    values = dict(p.split("=", 1) for p in parts if "=" in p)
+    changed = False
+    for name, (mod, const) in SETTINGS.items():
+        m = importlib.import_module(mod)
+        _DEFAULTS.setdefault(name, getattr(m, const))
+        v = float(values[name]) if name in values else _DEFAULTS[name]
+        v = int(v) if isinstance(_DEFAULTS[name], int) else v
+        if getattr(m, const) != v:
+            setattr(m, const, v)
+            changed = True
+    if changed:
+        asst.policy._memo.cache_clear()
+
+
 def fit_key(variant: str) -> str:
     """The parts of ``variant`` that change what ``fit`` learns (round 16: one fit per fold for
     variants that differ only in turn switches; the scores are the ones a separate fit gives)."""
@@ -69,8 +109,7 @@ def fit(variant: str, demo: DemoAssistant, base: IntentModel, left_out: str, set
     parts = set(variant.split("+"))
     asst = demo.assistant
     if options:
-        for opt in asst.options:
-            asst.options[opt] = opt in parts
+        _apply(variant, asst)
     train = [s for s in sets if s != left_out]
     asst.model, asst.threshold = base, base.threshold
     lab = labelled_pairs(demo.questions, train)
@@ -113,9 +152,10 @@ def run(
         raise SystemExit(f"--sets must be dev sets of {tuple(sets_all)}")
     demo = build_demo(labelled_sets=())  # the seed-only assistant; each fold fits its own
     demo.questions = [q for q in demo.questions if q.get("set", "main") in sets_all]
-    known = PARTS | (set(demo.assistant.options) if options else set())
+    known = PARTS | (set(demo.assistant.options) | set(SETTINGS) if options else set())
     for v in variants:
-        if not set(v.split("+")) <= known:
+        bad = [p for p in v.split("+") if "=" in p and p.split("=")[0] not in SETTINGS]
+        if bad or not {p.split("=")[0] for p in v.split("+")} <= known:
             raise SystemExit(f"unknown variant {v!r} (parts: {sorted(known)})")
     base_model = demo.assistant.model
     per_v: dict[str, dict[str, dict]] = {v: {} for v in variants}
@@ -128,9 +168,7 @@ def run(
                 fit(v, demo, base_model, s, sets_all, options)
                 fitted = key
             elif options:  # the same learnt parts: only the turn's switches change
-                parts = set(v.split("+"))
-                for opt in demo.assistant.options:
-                    demo.assistant.options[opt] = opt in parts
+                _apply(v, demo.assistant)
             per_v[v][s], m = score(demo, s)
             miss_v[v] += m
         print(f"  fold {s} done", {v[-40:]: per_v[v][s]["facts_right"] for v in variants}, flush=True)

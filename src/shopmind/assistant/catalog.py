@@ -79,7 +79,9 @@ class ShopCatalog:
         title it contains, else the page's product for "this one" or a message naming no order)
         and, in the rest of the text, prices and attributes."""
         s = Slots()
-        oids = order_ids(text, orders, bool(self.options.get("order_forms")))
+        oids = order_ids(
+            text, orders, bool(self.options.get("order_forms")), bool(self.options.get("order_lookalike"))
+        )
         s.order_id = oids[0] if oids else None
         ids = [tok for tok, _ in find_ids(text) if tok in self.products]
         low, rest = text.lower(), text

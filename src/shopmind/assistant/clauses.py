@@ -39,12 +39,22 @@ _COND_Q = rf"{_COND}[^?？.;；]*?[\s,，]{_INV}"
 _CLAUSE_CUT_CUES = re.compile(rf"([?？;；!！]+)|[,，]?\s+(?:and|also|plus|but)\s+(?=(?:{_QWORD}|{_COND_Q}))|[,，]\s*(?={_QWORD})", re.I)  # fmt: skip
 _EN_ASKED_CUES = re.compile(rf"^{_LEAD}{_COND_Q}", re.I)
 _ZH_WHO = re.compile(r"谁")
+#: round 16 ("clause_syntax", ``syntax=True``): a question word after a condition asks only when
+#: an auxiliary or "long/much/many/soon" follows it ("if it doesn't fit when it turns up" is a
+#: subordinate "when", "once it's sent how do i follow it" asks), and a colon not between digits
+#: ends a lead-in ("Two quick questions: do you ..., and is ...?"; "16:00" is a time)
+_WH_AUX = r"(?:how|what|when|where|who|which|why)\s+(?:do|does|did|is|are|was|were|will|would|can|could|should|shall|may|might|have|has|long|much|many|soon|often|far)\b"  # fmt: skip
+_INV_SYNTAX = rf"(?:{_WH_AUX}|(?:who|which)\s+[a-z]+s\b|(?:can|could|do|does|did|is|are|will|would|should|may|might|am|have|has)\s+(?:i|you|we|it|they|he|she|this|that|there)\b)"  # fmt: skip
+_COND_Q_SYNTAX = rf"{_COND}[^?？.;；]*?[\s,，]{_INV_SYNTAX}"
+_CLAUSE_CUT_SYNTAX = re.compile(rf"([?？;；!！]+)|(?<!\d)[:：]|[:：](?!\d)|[,，]?\s+(?:and|also|plus|but)\s+(?=(?:{_QWORD}|{_COND_Q_SYNTAX}))|[,，]\s*(?={_QWORD})", re.I)  # fmt: skip
+_EN_ASKED_SYNTAX = re.compile(rf"^{_LEAD}{_COND_Q_SYNTAX}", re.I)
 
 
-def _pieces(text: str, cues: bool = False) -> list[tuple[str, bool]]:
+def _pieces(text: str, cues: bool = False, syntax: bool = False) -> list[tuple[str, bool]]:
     """(piece, ended by a question mark) for each stretch of ``text`` between cuts."""
     out, at = [], 0
-    for m in (_CLAUSE_CUT_CUES if cues else _CLAUSE_CUT).finditer(text):
+    cut = _CLAUSE_CUT_SYNTAX if cues and syntax else _CLAUSE_CUT_CUES if cues else _CLAUSE_CUT
+    for m in cut.finditer(text):
         out.append((text[at : m.start()], bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))))
         at = m.end()
     out.append((text[at:], False))
@@ -68,28 +78,35 @@ def clauses(text: str) -> list[str]:
     return [p for p, _ in _asked_pieces(text)]
 
 
-def _asked_pieces(text: str, cues: bool = False) -> list[tuple[str, bool]]:
+def asked_pieces(text: str, cues: bool = False, syntax: bool = False) -> list[tuple[str, bool]]:
+    """(piece, asked) for each kept piece of ``text`` (``clauses``' cuts; ``asked``)."""
     out = []
-    for piece, marked in _pieces(text, cues):
+    for piece, marked in _pieces(text, cues, syntax):
         piece = piece.strip(" ,，.。")
         if _kept(piece):
-            out.append((piece, marked or asked(piece, cues)))
+            out.append((piece, marked or asked(piece, cues, syntax)))
     return out
 
 
-def asked(clause: str, cues: bool = False) -> bool:
+_asked_pieces = asked_pieces  # the name rounds 12-15's benches import
+
+
+def asked(clause: str, cues: bool = False, syntax: bool = False) -> bool:
     """Whether ``clause`` is worded as a question or a request for information (see the module
     docstring); a question mark after it counts too, in ``questions``. ``cues``: round 15's
-    cues count too (a question after a condition, 谁)."""
+    cues count too (a question after a condition, 谁); ``syntax``: round 16's stricter reading of
+    a question after a condition (``_WH_AUX``)."""
     c = clause.strip()
     if c.endswith(("?", "？")) or _EN_ASKED.search(c) or _ZH_ASKED.search(c):
         return True
-    return cues and bool(_EN_ASKED_CUES.search(c) or _ZH_WHO.search(c))
+    cond = _EN_ASKED_SYNTAX if syntax else _EN_ASKED_CUES
+    return cues and bool(cond.search(c) or _ZH_WHO.search(c))
 
 
-def questions(text: str, cues: bool = False) -> list[str]:
+def questions(text: str, cues: bool = False, syntax: bool = False) -> list[str]:
     """The clauses of ``text`` that are asked (``asked``, or followed by a question mark), when
     two or more are; else [] (one question, however many commas: nothing to split).
-    ``cues``: with round 15's cues (a question asked after a condition, 谁)."""
-    qs = [p for p, q in _asked_pieces(text, cues) if q]
+    ``cues``: with round 15's cues (a question asked after a condition, 谁); ``syntax``: with
+    round 16's colon cut and stricter condition reading (``_CLAUSE_CUT_SYNTAX``)."""
+    qs = [p for p, q in asked_pieces(text, cues, syntax) if q]
     return qs if len(qs) >= 2 else []

@@ -32,12 +32,20 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.assistant import answer as A
+from shopmind.assistant import domain as D
 from shopmind.assistant.catalog import ShopCatalog
 from shopmind.assistant.clauses import questions
 from shopmind.assistant.compose import POLICY_INTENTS as _POLICY_INTENTS
 from shopmind.assistant.compose import compose
 from shopmind.assistant.domain import DomainMargin
 from shopmind.assistant.domain import for_shop as domain_for_shop
+from shopmind.assistant.followup import (
+    asked_focus,
+    asked_reading,
+    chit_chat,
+    plain_order_message,
+    policy_followup,
+)
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.intent import Embed, IntentModel, Prediction, default_model
 from shopmind.assistant.intent_dense import CachedEmbed, Normalised, shared_embed
@@ -64,7 +72,7 @@ from shopmind.assistant.reading import (
 )
 from shopmind.assistant.reply import Reply, _State
 from shopmind.assistant.scope import DomainWords, names_policy, names_shop, policy_concepts
-from shopmind.assistant.slots import Slots, refers_to_page
+from shopmind.assistant.slots import refers_to_page
 from shopmind.privacy import mask_pii, pseudonymise
 from shopmind.search.engine import SearchEngine
 
@@ -94,8 +102,18 @@ MAX_CONVERSATIONS = 10_000
 #: answer that the classifier is sure is out of scope, but that the domain margin keeps in the
 #: shop's domain, is read with the policy question before it ("warranty 多久" then "怎么 claim");
 #: "followup_own" — such a follow-up is answered from its own best section when that section is
-#: above the floor in the topic of the joint reading (``compose.compose``)
-OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": True, "clause_cues": True, "followup_oos": True, "followup_own": True}  # fmt: skip
+#: above the floor in the topic of the joint reading (``compose.compose``); round 16 (kept):
+#: "clause_topic" — a bare clause of a multi-part question is read in the topic of the message's
+#: section (``compose.clause_sections``); "followup_that" — a brief follow-up pointing back
+#: ("how long would that take?") is read with the question before (``followup.anaphoric``);
+#: "clause_syntax" — ``clauses.questions(syntax=True)``; "order_brief" — a brief order-status
+#: reading after an order turn is about that order (``reading.is_brief``, not only ``is_short``);
+#: "order_plain" — ``followup.plain_order_message``; "order_lookalike" — ``slots.order_forms``
+#: with look-alike digits; "no_order_policy" — an order question naming no order that a policy
+#: section of any topic matches above the floor is that section's; round 16 (measured, not
+#: kept): "level_q" and "foreign_level" (``DomainMargin.level_at``), "asked_intent" and
+#: "asked_focus" (``followup.asked_reading`` / ``asked_focus``), "greeting_chat"
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": True, "clause_cues": True, "followup_oos": True, "followup_own": True, "level_q": False, "clause_topic": True, "followup_that": True, "foreign_level": False, "clause_syntax": True, "asked_intent": False, "asked_focus": False, "order_brief": True, "order_plain": True, "order_lookalike": True, "greeting_chat": False, "no_order_policy": True}  # fmt: skip
 #: intents answered from a thing the message names (a product, a category, a price)
 _NEEDS_A_THING = ("product_question", "compare", "product_search")
 
@@ -201,17 +219,18 @@ class Assistant:
             # text's: asking for the typed one first encodes both in one call (its companion),
             # with the texts this turn may read next — a multi-part message's asked clauses
             # (``compose.clause_sections``) and the message with the policy question before it
-            # (``_policy_followup``) — so the turn makes one encoder call, not two
-            more = questions(text, self.options["clause_cues"])
+            # (``followup.policy_followup``) — so the turn makes one encoder call, not two
+            more = questions(text, self.options["clause_cues"], self.options["clause_syntax"])
             if state.policy_text and is_brief(text):
                 more.append(f"{state.policy_text} {text}")
             self.model.embed([text, *more])
         pred = self.model.predict(text)
         slots = self.catalog.slots(text, page_product, self.orders)
         # what the policy parts read: the message, or with the policy question before it
-        ask = self._policy_followup(text, state, slots, pred) or text
-        if ask is not text:
-            pred = self.model.predict(ask)
+        ask = policy_followup(self, text, state, slots, pred) or text
+        # round 16: else the one asked clause of a story may be read ("asked_intent", "asked_focus")
+        pred = self.model.predict(ask) if ask is not text else asked_reading(self, text, pred)
+        where = (asked_focus(self, text) if ask is text else None) or ask  # a section is retrieved for
         intent, conf = pred.intent, pred.confidence
         follow_up = False
         kept = not slots.order_id and state.order_id and not slots.product_ids and not slots.category
@@ -220,10 +239,10 @@ class Assistant:
         # "has it been delivered or is it still on the way?": the classifier reads the order's
         # status and the message points at "it": the order of the conversation, however long
         pronoun = pronoun or bool(kept and self.options["order_it"] and intent == "order_status" and refers_to_page(text))  # fmt: skip
-        if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))):  # fmt: skip
+        if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))) or (kept and self.options["order_brief"] and is_brief(text) and intent == "order_status"):  # fmt: skip
             slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
             intent = "order_status" if progress or pronoun else intent
-        if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id)):  # fmt: skip
+        if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (self.options["order_plain"] and plain_order_message(text))):  # fmt: skip
             intent, conf = "order_status", max(conf, 0.5)
         elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
             intent, conf = "compare", max(conf, 0.5)
@@ -244,7 +263,7 @@ class Assistant:
         elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
             intent, conf, follow_up = "product_search", max(conf, 0.5), True
         in_domain = follow_up or names_shop(ask, slots, self.policy, self.policy_floor)
-        if conf < self.threshold and intent in ("greeting", "out_of_scope") and only_greeting(text):
+        if conf < self.threshold and intent in ("greeting", "out_of_scope") and (only_greeting(text) or (self.options["greeting_chat"] and pred.intent == "greeting" and not in_domain and chit_chat(text))):  # fmt: skip
             intent, conf = "greeting", max(conf, 0.5)  # "cheers, that's all I needed" (``only_greeting``)
         elif not in_domain and pred.confidence < self.threshold:
             # nothing of a shop in it (no concept, id, product, category or price), the classifier
@@ -257,11 +276,15 @@ class Assistant:
             intent, conf = next((k, pr) for k, pr in pred.ranked if k != "out_of_scope")
         policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
         no_order = intent == "order_status" and not slots.order_id and not state.order_id
-        if no_order and self._shipping_question(ask):
+        if no_order and self._shipping_question(ask, self.options["no_order_policy"]):
             # an order question naming no order ("where can I follow my parcel?") that a shipping
             # section matches above the floor: answered from that section (with the request for
             # the order number), the order and shipping readings' confidence together
-            intent, policy_mass = "shipping", policy_mass + dict(pred.ranked)["order_status"]
+            topic = self.policy.topic(self.policy.search(ask, None)[0][0])
+            intent, policy_mass = (
+                TOPIC_INTENT.get(topic, "shipping"),
+                policy_mass + dict(pred.ranked)["order_status"],
+            )
         else:
             no_order = False
         shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
@@ -274,7 +297,7 @@ class Assistant:
         if intent in _POLICY_INTENTS:
             # a policy question: the classifier says so, the retriever picks the section (and
             # with it the topic) over all sections, both languages, its question lines included
-            hits = self.policy.search(ask, ("shipping",) if when else None)
+            hits = self.policy.search(where, ("shipping",) if when else None)
             if hits and hits[0][1] > 0:
                 intent, conf = TOPIC_INTENT.get(self.policy.sections[hits[0][0]].topic, intent), policy_mass
                 conf = max(conf, self.threshold) if when else conf
@@ -292,9 +315,9 @@ class Assistant:
             intent = TOPIC_INTENT.get(self.policy.sections[sure].topic, intent)
         if intent == "product_search" and conf >= self.threshold and not (shop_thing or follow_up) and self.scope.foreign(ask):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "novels?": not a word of this shop (``scope``)
-        if intent in _POLICY_INTENTS and (sure or conf >= self.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and self.domain is not None and self.domain.off_domain(text, intent if self.options["topic_level"] else None):  # fmt: skip
+        if intent in _POLICY_INTENTS and (sure or conf >= self.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and self.domain is not None and self._off_domain(text, intent if self.options["topic_level"] else None):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # nearer what the shop hands off (``domain``)
-        elif self.options["domain_any"] and intent in _NEEDS_A_THING and not (shop_thing or follow_up or state.order_id or slots.from_page or ask is not text) and self.domain is not None and self.domain.off_domain(text):  # fmt: skip
+        elif self.options["domain_any"] and intent in _NEEDS_A_THING and not (shop_thing or follow_up or state.order_id or slots.from_page or ask is not text) and self.domain is not None and self._off_domain(text):  # fmt: skip
             # a product question, comparison or search naming no product, category, attribute or
             # price has nothing of the shop to answer from: the same margin decides ("compare
             # ChatGPT and Gemini", "this week's lottery numbers")
@@ -327,7 +350,7 @@ class Assistant:
                 customer_id,
                 page_product,
                 follow_up,
-                ask,
+                where,
                 ("shipping",) if when else None,
             )
             if no_order and not handoff:
@@ -347,6 +370,24 @@ class Assistant:
         state.policy_text = ask[-200:] if answered_policy else ""
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)
         return reply
+
+    def _off_domain(self, text: str, intent: str | None = None) -> bool:
+        """``DomainMargin.off_domain`` at the level ``_level_q`` reads (the lowest margin: None)."""
+        q = self._level_q(text)
+        d = self.domain
+        return d is not None and (
+            d.off_domain(text, intent) if q is None else d.off_domain(text, intent, quantile=q)
+        )
+
+    def _level_q(self, text: str) -> float | None:
+        """The hand-off level's quantile (``DomainMargin.level_at``): ``domain.LEVEL_QUANTILE``
+        when "level_q" is on; with "foreign_level", ``domain.FOREIGN_QUANTILE`` for a message
+        naming a word the shop never uses (``scope.DomainWords.foreign``: "ikea", "顺丰"): two
+        weak signals together, where either alone lost policy questions (round 9, round 11)."""
+        q = D.LEVEL_QUANTILE if self.options["level_q"] else None
+        if self.options["foreign_level"] and self.scope.foreign(text):
+            q = max(q or 0.0, D.FOREIGN_QUANTILE)
+        return q
 
     def _asks_of_order(self, text: str, intent: str, conf: float, pred: Prediction | None = None) -> bool:
         """Whether a brief message after a turn that named an order, naming no order, product or
@@ -382,38 +423,13 @@ class Assistant:
             return False
         return intent == "greeting" or (intent == "out_of_scope" and conf < self.threshold)
 
-    def _policy_followup(self, text: str, state: _State, slots: Slots, own: Prediction) -> str | None:
-        """The message read with the policy question of the turn before ("你们发国外吗" then
-        "大概要多少天": how long *international* delivery takes), or None. Only for a brief
-        message (``reading.is_brief``) right after a policy answer, naming no order, product or category,
-        that is not understood alone — the classifier is sure of no intent, or it reads a policy
-        question whose best section scores no higher than ``policy_floor`` (a self-contained
-        question such as "and can I exchange it instead?" keeps its own words) — and whose reading
-        together with the question before is a policy question. Why: a follow-up's words alone
-        point at another section (the days of standard delivery)."""
-        if (
-            not state.policy_text
-            or slots.order_id
-            or slots.product_ids
-            or slots.category
-            or not is_brief(text)
-        ):
-            return None
-        if own.confidence >= self.threshold:
-            hits = self.policy.search(text, None)
-            if own.intent not in _POLICY_INTENTS or (hits and hits[0][1] > self.policy_floor):
-                # a sure off-topic reading the domain margin keeps in the shop's domain is tried
-                # with the question before ("followup_oos"); a margin below the level stays off
-                oos = own.intent == "out_of_scope" and self.options["followup_oos"]
-                if not (oos and self.domain is not None and not self.domain.off_domain(text)):
-                    return None
-        ask = f"{state.policy_text} {text}"
-        return ask if self.model.predict(ask).intent in _POLICY_INTENTS else None
-
-    def _shipping_question(self, text: str) -> bool:
-        """Whether the best policy section for ``text`` is a shipping one scoring above the floor."""
+    def _shipping_question(self, text: str, any_topic: bool = False) -> bool:
+        """Whether the best policy section for ``text`` is a shipping one scoring above the floor
+        (``any_topic``, round 16's "no_order_policy": of any topic with an intent, "where's my
+        receipt?" is the invoice section's)."""
         hits = self.policy.search(text, None)
-        return bool(hits) and hits[0][1] > self.policy_floor and self.policy.topic(hits[0][0]) == "shipping"
+        topic = self.policy.topic(hits[0][0]) if hits else ""
+        return bool(hits) and hits[0][1] > self.policy_floor and (topic == "shipping" or (any_topic and topic in TOPIC_INTENT))  # fmt: skip
 
     def _state(self, conversation_id: str | None) -> _State:
         if conversation_id is None:

@@ -89,7 +89,24 @@ def _prefixes(known: Mapping[str, object] | set[str]) -> frozenset[str]:
     return hit[1]
 
 
-def order_forms(text: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
+#: letters a shopper types as the digit they look like ("00003474" for "O0003474"; round 16)
+_LOOKALIKE = {"O": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2"}
+
+
+def _lookalike(digits: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
+    """The known orders ``digits`` is when its first digits stand for the table's letter prefix
+    (each letter typed as the digit it looks like): exactly one, or none."""
+    cands = []
+    for pre in _prefixes(known_orders):
+        typed = "".join(_LOOKALIKE.get(ch.upper(), "") for ch in pre)
+        if len(typed) == len(pre) and digits.startswith(typed) and pre + digits[len(pre) :] in known_orders:
+            cands.append(pre + digits[len(pre) :])
+    return cands if len(cands) == 1 else []
+
+
+def order_forms(
+    text: str, known_orders: Mapping[str, object] | set[str], lookalike: bool = False
+) -> list[str]:
     """Known orders written in another form than the table's: letters and digits split by a
     separator or a space ("O-0001823"), or the digits alone ("订单号0001365") when exactly one
     known order is those digits behind one of the table's prefixes. Why (round 14): the
@@ -104,18 +121,23 @@ def order_forms(text: str, known_orders: Mapping[str, object] | set[str]) -> lis
             out.append(cand)
     for m in re.finditer(r"(?<![A-Za-z0-9-])(\d{4,})(?![A-Za-z0-9])", t):
         cands = [p + m.group(1) for p in _prefixes(known_orders) if p + m.group(1) in known_orders]
+        if not cands and lookalike:
+            cands = _lookalike(m.group(1), known_orders)
         if len(cands) == 1 and cands[0] not in out:
             out.append(cands[0])
     return out
 
 
-def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False) -> list[str]:
+def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False, lookalike: bool = False) -> list[str]:  # fmt: skip
     """Order ids in ``text``: known orders, or an id right after an order word. ``forms``: a
-    known order in another written form (``order_forms``) comes before an unknown id."""
+    known order in another written form (``order_forms``; ``lookalike``: its letters typed as
+    look-alike digits too) comes before an unknown id."""
     t = unicodedata.normalize("NFKC", text)
     out = []
     if forms:
-        out = [o for o in order_forms(t, known_orders) if not any(tok == o for tok, _ in find_ids(t))]
+        out = [
+            o for o in order_forms(t, known_orders, lookalike) if not any(tok == o for tok, _ in find_ids(t))
+        ]
     for tok, start in find_ids(t):
         if forms and out and tok not in known_orders and tok.upper() not in known_orders:
             continue  # a known order in another form is the message's order, not this unknown id
@@ -154,8 +176,9 @@ def understood_slots(u: Understood, colour_of: Mapping[str, str], slots: Slots) 
 
 
 #: a negation ending right before a lower bound ("nothing over $100", "can't spend more than
-#: $40", "不要超过320元"): the customer states a ceiling, not a floor (round 13)
-_NEGATED = re.compile(r"(?:\b(?:not|no|nothing|never)|n't|不要|不能|不想|别|不)(?:\s+[a-z]+){0,2}\s*$", re.I)
+#: $40", "不要超过320元"): the customer states a ceiling, not a floor (round 13); up to three words
+#: between them from round 16 ("can't spend a cent more than $90")
+_NEGATED = re.compile(r"(?:\b(?:not|no|nothing|never)|n't|不要|不能|不想|别|不)(?:\s+[a-z]+){0,3}\s*$", re.I)
 #: a budget and the amount after it ("budget is $120", "预算就320", "budget 大概 470 元")
 _BUDGET = re.compile(r"(?:\bbudget|预算)[^0-9０-９]{0,12}?([0-9０-９]+(?:\.[0-9]+)?)(?![0-9])", re.I)
 

@@ -56,7 +56,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
     ),
     (
         re.compile(
-            rf"(?P<kw>低于|少于|不超过|不高于|不到|小于|最多|最高|便宜于|预算)\s*{_amt('a')}(?:\s*(?P<tail>以下|以内|之内))?",
+            rf"(?P<kw>低于|少于|不超过|不高于|不到|小于|最多|最高|便宜于|预算|上限|顶多|封顶)\s*{_amt('a')}(?:\s*(?P<tail>以下|以内|之内))?",
             re.I,
         ),
         "max",
@@ -70,7 +70,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
         "zh",
     ),
     (re.compile(rf"(?P<kw>大约|大概|约)\s*{_amt('a')}(?:\s*(?P<tail>左右|上下))?", re.I), "around", "zh"),
-    (re.compile(rf"{_amt('a')}\s*(?P<kw>以下|以内|之内|以上|起|左右|上下)", re.I), "suffix", "zh"),
+    (re.compile(rf"{_amt('a')}\s*(?P<kw>以下|以内|之内|以上|起|左右|上下|封顶)", re.I), "suffix", "zh"),
     (re.compile(rf"(?<![^\W_])(?P<kw>{_STRONG_MAX}|{_WEAK_MAX})\s*{_amt('a')}", re.I), "max", "en"),
     (re.compile(rf"(?<![^\W_])(?P<kw>{_STRONG_MIN}|{_WEAK_MIN})\s*{_amt('a')}", re.I), "min", "en"),
     (re.compile(rf"(?<![^\W_])(?P<kw>{_AROUND})\s*{_amt('a')}", re.I), "around", "en"),
@@ -85,13 +85,13 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 _WEAK_KW = re.compile(rf"^(?:{_WEAK_MAX}|{_WEAK_MIN}|{_AROUND}|\+|在)$", re.I)
 _SUFFIX_BOUND = {
-    "以下": "max", "以内": "max", "之内": "max", "以上": "min", "起": "min", "左右": "around", "上下": "around",
+    "以下": "max", "以内": "max", "之内": "max", "封顶": "max", "以上": "min", "起": "min", "左右": "around", "上下": "around",
     "or less": "max", "or under": "max", "or below": "max", "and under": "max", "and below": "max",
     "or more": "min", "and up": "min", "and above": "min", "+": "min",
 }  # fmt: skip
 #: Chinese suffix bounds that end a price phrase whatever follows them (``PriceReader._price``);
 #: not "起" ("100起步" may be a start, not a floor)
-_CLOSING_ZH = frozenset({"以下", "以内", "之内", "以上", "左右", "上下"})
+_CLOSING_ZH = frozenset({"以下", "以内", "之内", "封顶", "以上", "左右", "上下"})
 _PRICE_WORDS = re.compile(
     r"\b(?:prices?|priced|pricing|costs?|costing|budget|dollars?|bucks|usd|rmb|yuan)\b|[$＄¥￥€£]|价格|价位|预算|价钱|售价|元|块钱",
     re.I,
@@ -117,7 +117,7 @@ _CONNECTORS = frozenset(
         "per",
     ]
 )
-_AFTER_OK_CJK = set("的之以内左右上下元块起")
+_AFTER_OK_CJK = set("的之以内左右上下元块起封")
 _BEFORE_BAD = set("./-#×*_")
 
 CHEAP = re.compile(
