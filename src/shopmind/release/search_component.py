@@ -135,7 +135,8 @@ def _incremental_engine(ctx: BuildContext, cfg: Any) -> tuple[Any, dict[str, Any
     changed, removed = product_diff(old, ctx.products)
     if len(changed) + len(removed) > INCREMENTAL_MAX_SHARE * max(ctx.products.height, 1):
         return None
-    engine = SearchEngine.load(prev / "search", cache_dir=ctx.cache_dir, reranker=_KeepNone())
+    # (no vectors, graph or query vectors: dropped below; the vector stage extends the graph)
+    engine = SearchEngine.load(prev / "search", cache_dir=ctx.cache_dir, reranker=_KeepNone(), vectors=False)
     engine.config = dataclasses.replace(cfg, encoder=None)
     engine.reranker = None
     engine._encoder = None
@@ -199,7 +200,10 @@ def _add_vectors(
     engine.reranker = None
     facts["adapter"] = _adapter(ctx, engine, encoder, policy)
     facts["ltr"] = attach_ltr(ctx, engine, cfg, policy, folder, prev_search_of(ctx), carry_from=base)
-    engine.save(folder)
+    # what the vector stage did not change (lexical index, catalog, type-ahead, graph) is
+    # hard-linked from the first release's engine, not written again
+    engine.save(folder, link_from=base)
+    facts["linked"] = list(engine.linked_parts)
     write_ltr_state(folder, ctx.memo.pop("ltr_state", {}))
     if warm_up_pending(facts):  # the warm-up release starts from this engine (same process)
         ctx.memo["search_warm_engine"] = engine

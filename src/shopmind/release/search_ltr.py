@@ -126,13 +126,14 @@ def _reuse_alpha(engine: Any, facts: Mapping[str, Any]) -> None:
 
 
 def _load_reranker(engine: Any, ctx: BuildContext, model_dir: Path) -> Any:
-    """A saved model over this engine's parts, popularity features from this build's events."""
+    """A saved model over this engine's parts, popularity features from this build's events.
+    The model is read lazily: the build only carries it into the release (a server parses it)."""
     from shopmind.search.ltr import FeatureExtractor, LTRModel, LTRReranker
 
     info_path = model_dir / "reranker.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
     return LTRReranker(
-        FeatureExtractor.from_engine(engine, events=ctx.events), LTRModel.load(model_dir), info
+        FeatureExtractor.from_engine(engine, events=ctx.events), LTRModel.load(model_dir, lazy=True), info
     )
 
 

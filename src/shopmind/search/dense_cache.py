@@ -24,6 +24,18 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _stamp(d: Path) -> tuple[tuple[int, int, int], ...] | None:
+    """Which vectors.npy and keys.json ``d`` holds now (inode, size, mtime), None when absent:
+    a save replaces both files (new inodes), so an equal stamp means nobody wrote since."""
+    try:
+        return tuple(
+            (st.st_ino, st.st_size, st.st_mtime_ns)
+            for st in (os.stat(d / "vectors.npy"), os.stat(d / "keys.json"))
+        )
+    except OSError:
+        return None
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
@@ -50,6 +62,8 @@ class VectorCache:
         self._mats: dict[str, np.ndarray] = {}
         self._rows: dict[str, dict[str, int]] = {}
         self._saved: dict[str, int] = {}
+        #: per name, which files (inode, size, mtime) the first ``_saved`` rows were read from or written to
+        self._disk: dict[str, tuple[object, object]] = {}
         self.stats = {"encoded": 0, "hits": 0, "encode_seconds": 0.0}
 
     # -- storage
@@ -63,7 +77,10 @@ class VectorCache:
         if d is None:
             mat, keys = np.zeros((0, dim), dtype=np.float32), []
         else:
+            seen = _stamp(d)
             mat, keys = self._read(d, dim)
+            if _stamp(d) == seen:  # (no writer replaced them while they were read)
+                self._disk[name] = seen
         self._mats[name] = mat
         self._rows[name] = {k: i for i, k in enumerate(keys)}
         self._saved[name] = len(keys)
@@ -93,13 +110,20 @@ class VectorCache:
         dim = int(mat.shape[1])
         with open(d / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            disk_mat, disk_keys = self._read(d, dim)
-            have = set(disk_keys)
             mine = sorted(self._rows[name].items(), key=lambda x: x[1])
-            extra = [(k, i) for k, i in mine if k not in have]
-            keys = disk_keys + [k for k, _ in extra]
-            rows = np.fromiter((i for _, i in extra), dtype=np.int64, count=len(extra))
-            merged = np.vstack([disk_mat, mat[rows]]) if len(extra) else disk_mat
+            if self._disk.get(name) is not None and _stamp(d) == self._disk[name]:
+                # nobody wrote since this process read or wrote the files: they hold exactly our
+                # first ``_saved`` rows, so the new ones follow them (no re-read of the whole
+                # matrix: ~55k x 512 floats at every save of a Home Depot rebuild, issue 17)
+                keys = [k for k, _ in mine]
+                merged = mat[:n]
+            else:
+                disk_mat, disk_keys = self._read(d, dim)
+                have = set(disk_keys)
+                extra = [(k, i) for k, i in mine if k not in have]
+                keys = disk_keys + [k for k, _ in extra]
+                rows = np.fromiter((i for _, i in extra), dtype=np.int64, count=len(extra))
+                merged = np.vstack([disk_mat, mat[rows]]) if len(extra) else disk_mat
             tmp = d / f"vectors.npy.tmp-{os.getpid()}"
             with open(tmp, "wb") as f:
                 np.save(f, merged)
@@ -107,6 +131,7 @@ class VectorCache:
             tmpk = d / f"keys.json.tmp-{os.getpid()}"
             tmpk.write_text(json.dumps({"encoder": name, "dim": dim, "keys": keys}), encoding="utf-8")
             os.replace(tmpk, d / "keys.json")
+            self._disk[name] = _stamp(d)
         self._mats[name] = merged
         self._rows[name] = {k: i for i, k in enumerate(keys)}
         self._saved[name] = len(keys)
