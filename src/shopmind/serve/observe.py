@@ -204,7 +204,8 @@ class ObserveMiddleware:
     def _observe(self, scope: dict, code: int, started: float, rid: str) -> None:
         elapsed = time.perf_counter() - started
         route = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
+        # the template as the API documents it: "/v1/users/{user_id}/…", not the router's "{user_id:path}"
+        template = getattr(route, "path_format", None) or getattr(route, "path", None) or "unmatched"
         self.metrics.requests.labels(template, scope["method"], str(code)).inc()
         self.metrics.latency.labels(template).observe(elapsed)
         if log.isEnabledFor(logging.INFO):
