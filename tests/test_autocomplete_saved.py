@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shopmind.search.autocomplete import TYPEAHEAD_DIR, Autocomplete
+from shopmind.search.autocomplete import SAVE_FORMAT, TYPEAHEAD_DIR, Autocomplete
 from shopmind.search.engine import SearchConfig, SearchEngine
 
 WORDS = ["cordless", "drill", "kit", "garden", "hose", "velvet", "持久粉色哑光口红", "dryer", "vent", "红色",
@@ -122,7 +122,7 @@ def test_a_torn_save_is_refused_and_another_format_ignored(tmp_path: Path) -> No
     ac = Autocomplete.build(_products(50, 7), {}, None)
     ac.save(tmp_path / "ta")
     meta = tmp_path / "ta" / "typeahead.json"
-    meta.write_text(meta.read_text().replace('"format": 1', '"format": 99'))
+    meta.write_text(meta.read_text().replace(f'"format": {SAVE_FORMAT}', '"format": 99'))
     assert Autocomplete.load(tmp_path / "ta") is None
     assert Autocomplete.load(tmp_path / "nothing") is None
     ac.save(tmp_path / "ta")

@@ -51,7 +51,7 @@ MAX_TEXT = 200
 MAX_PREFIX = 100
 _REBUILD_AT = 2048
 #: Version of the saved type-ahead folder; another version is ignored (the engine rebuilds it).
-SAVE_FORMAT = 1
+SAVE_FORMAT = 2  # 2: each product's counted categories (product_categories.parquet)
 #: The folder of a saved search engine that holds its type-ahead.
 TYPEAHEAD_DIR = "typeahead"
 
@@ -107,6 +107,11 @@ class Autocomplete:
         self._delta: list[int] = []  # entries added since the last rebuild (not in the sorted keys)
         self._base_cache: np.ndarray | None = None
         self._dirty = False
+        #: each product's category levels as counted (a replaced or removed product's are taken back,
+        #: so an incremental build's category weights equal a full build's)
+        self._product_cats: dict[str, tuple[str, ...]] = {}
+        #: bumped by every change to what ``save`` writes (the engine's save links an unchanged folder)
+        self.changes = 0
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -134,17 +139,24 @@ class Autocomplete:
         cols = set(products.columns)
         ids = products["product_id"].cast(pl.Utf8).to_list()
         titles = products["title"].cast(pl.Utf8).to_list() if "title" in cols else [None] * len(ids)
-        cats = products["category_path"].cast(pl.Utf8).to_list() if "category_path" in cols else []
-        for pid, title in zip(ids, titles, strict=True):
+        cats = (
+            products["category_path"].cast(pl.Utf8).to_list()
+            if "category_path" in cols
+            else [None] * len(ids)
+        )
+        counts: dict[str, int] = {}
+        for pid, title, path in zip(ids, titles, cats, strict=True):
             if pid is None:
                 continue
-            self.remove_product(pid)
+            self.remove_product(pid)  # also takes back its old categories' counts
             if title and title.strip():
                 self._add("product", title.strip(), float(popularity.get(pid, 0.0)), pid, bulk=True)
-        counts: dict[str, int] = {}
-        for path in cats:
-            parts = [p.strip() for p in str(path or "").split(CATEGORY_SEP.strip()) if p.strip()]
-            for p in dict.fromkeys(parts):
+            parts = tuple(
+                dict.fromkeys(p.strip() for p in str(path or "").split(CATEGORY_SEP.strip()) if p.strip())
+            )
+            if parts:
+                self._product_cats[str(pid)] = parts
+            for p in parts:
                 counts[p] = counts.get(p, 0) + 1
         for name, c in counts.items():
             self._add("category", name, float(c), bulk=True)
@@ -183,6 +195,7 @@ class Autocomplete:
         text = text[:MAX_TEXT]
         if kind == "query" and mask_pii(text) != text:
             return  # a customer typed an e-mail or phone number: never suggest it to others
+        self.changes += 1
         key = (kind, product_id if product_id is not None else normalize(text))
         i = self._by_key.get(key)
         if i is not None and self.entries[i].alive:
@@ -200,10 +213,25 @@ class Autocomplete:
             self.merge_delta()
 
     def remove_product(self, product_id: str) -> None:
+        """Drop the product's title and take its categories' counts back (a category no product
+        is in any more is no suggestion)."""
         i = self._by_key.pop(("product", str(product_id)), None)
         if i is not None:
             self.entries[i].alive = False
             self._dirty = True
+            self.changes += 1
+        for name in self._product_cats.pop(str(product_id), ()):
+            key = ("category", normalize(name[:MAX_TEXT]))
+            j = self._by_key.get(key)
+            if j is None:
+                continue
+            e = self.entries[j]
+            e.weight -= 1.0
+            if e.weight <= 0.5:  # counts are whole: nothing left in it
+                e.alive = False
+                del self._by_key[key]
+            self._dirty = True
+            self.changes += 1
 
     def rebuild(self) -> None:
         """Re-sort all keys of live entries (drops dead entries' keys and empties the delta)."""
@@ -370,6 +398,12 @@ class Autocomplete:
         np.save(folder / "key_ends.npy", np.cumsum([len(k) for k in keys], dtype=np.int64))
         np.save(folder / "key_entry.npy", renum[self._key_entry[keep]])
         np.save(folder / "key_whole.npy", self._key_whole[keep])
+        pl.DataFrame(
+            {
+                "product_id": list(self._product_cats),
+                "categories": pl.Series(list(map(list, self._product_cats.values())), dtype=pl.List(pl.Utf8)),
+            }
+        ).write_parquet(folder / "product_categories.parquet")
         meta = {"format": SAVE_FORMAT, "entries": len(live), "keys": len(keys)}
         (folder / "typeahead.json").write_text(json.dumps(meta), encoding="utf-8")
         return folder
@@ -396,6 +430,11 @@ class Autocomplete:
         ac._keys = [text[a:b] for a, b in zip(starts, ends.tolist(), strict=True)]
         ac._key_entry = np.load(folder / "key_entry.npy")
         ac._key_whole = np.load(folder / "key_whole.npy")
+        cats = pl.read_parquet(folder / "product_categories.parquet")
+        ac._product_cats = {
+            pid: tuple(parts)
+            for pid, parts in zip(cats["product_id"].to_list(), cats["categories"].to_list(), strict=True)
+        }
         n_keys, n_entries = len(ac._keys), len(ac.entries)
         sizes_ok = n_entries == meta.get("entries") and n_keys == len(ac._key_entry) == len(ac._key_whole)
         ent = ac._key_entry

@@ -79,7 +79,7 @@ class Persistence:
             ),
             TYPEAHEAD_DIR: (
                 id(ac), id(ac._keys), len(ac._keys), len(ac._delta), len(ac.entries),
-                sum(e.alive for e in ac.entries), math.fsum(e.weight for e in ac.entries),
+                sum(e.alive for e in ac.entries), math.fsum(e.weight for e in ac.entries), ac.changes,
             ),
             GRAPH_DIR: (id(graph), bool(getattr(self, "_graph_stale", False))),
         }  # fmt: skip
