@@ -355,7 +355,9 @@ def api_part(ws: Path, budget: int) -> dict[str, Any]:
                 t.response(
                     f"item9 page W{i}",
                     page,
-                    lambda r, p=price: r.status_code == 200 and f">€{p:.2f}</p>" in r.text,  # the tag as format_money writes it
+                    lambda r, p=price: (
+                        r.status_code == 200 and f">€{p:.2f}</p>" in r.text
+                    ),  # the tag as format_money writes it
                 )
         # item 10: TRACE, 3 MB chunked body, non-JSON bodies
         r = c.request("TRACE", "/v1/search")

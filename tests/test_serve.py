@@ -445,7 +445,9 @@ def test_pages_are_fresh_on_every_worker_right_after_a_write(workspace):
                     assert r.status == 200 and json.load(r)["accepted"] == [f"WK{i}"]
                 # a new connection each time: the kernel spreads them over the two workers
                 status, page = _get(port, f"/product/WK{i}", headers={"Connection": "close"}, timeout=120)
-                if status != 200 or f">${price:.2f}</p>".encode() not in page:  # the tag, as format_money writes it
+                if (
+                    status != 200 or f">${price:.2f}</p>".encode() not in page
+                ):  # the tag, as format_money writes it
                     stale.append(f"WK{i} v{version}: {status}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
