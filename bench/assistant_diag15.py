@@ -20,10 +20,12 @@ DEV_SETS = ("main", "heldout", *(f"heldout{i}" for i in range(2, 15)))
 REF = "ab+intent+order_pronoun+policy_amount+price_ceiling+topic_level+domain_any+title_fact+section_labelled+order_forms+order_it+order_complaint+ceiling_query+policy_attrs"  # fmt: skip
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+def main(dev_sets: tuple[str, ...] = DEV_SETS, ref: str = REF, doc: str | None = __doc__) -> None:
+    """The trace for one round's dev sets and reference (later rounds call it with theirs)."""
+    DEV_SETS = dev_sets  # noqa: N806 - the round's sets, named as the module constant they replace
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     ap.add_argument("--ids", required=True)
-    ap.add_argument("--variant", default=REF)
+    ap.add_argument("--variant", default=ref)
     args = ap.parse_args()
     ids = args.ids.split(",")
     demo = build_demo(labelled_sets=())

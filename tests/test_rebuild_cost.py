@@ -12,16 +12,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from shopmind.config import GateConfig
 from shopmind.data.model import Batch
 from shopmind.demo.generator import generate
-from shopmind.quality.gate import publish, run_gate
 from shopmind.release.build import build_release
 from shopmind.release.components import DEFAULT_PARALLEL, default_components, default_vector_parts
 from shopmind.search import dense
 from shopmind.search.engine import SearchConfig, SearchEngine
 from shopmind.serve.state import load_release
-from shopmind.store.store import Store
+from test_progressive import _ingest  # the demo shop through the gate, published despite its defects
 
 # a graph from 100 vectors: the demo shop (240 products) then has one to extend, like Home Depot
 SETTINGS = {"search": {"encoder": "use", "ann_threshold": 100}, "recs": {"encoder": "use"}}
@@ -31,13 +29,6 @@ QUERIES = ["dress", "连衣裙", "phone case", "running shoes", "red cotton shir
 @pytest.fixture(scope="module")
 def shop():
     return generate(seed=11, n_products=240, n_users=150, days=20)
-
-
-def _ingest(ws: Path, batch) -> None:
-    gate = GateConfig()
-    with Store(ws) as store:
-        result = run_gate(batch, gate, store)
-        publish(result, store, gate, None, force=True)  # the demo's injected defects hold the gate
 
 
 def _inodes(folder: Path) -> dict[str, int]:
