@@ -24,6 +24,23 @@ Hypotheses, in this order (the pool is the weekly default: 7 recorded models, th
    are the same kind. Compared with the pool 1 and 2 left (LightGBM-tuned on the sample, 2 adopted):
    variant = LightGBM-tuned@elig and THieF-ADIDA+GBMres-huber@elig.
 
+**Session 21 (issue 14; declared 2026-12-06 02:15 UTC, before any run of this session): hypothesis 1b
+again, on the second dataset session 17 named.** Why again: 1b was not rejected on evidence. On the recorded
+long file (300 products) the eligible series *are* the sample, so its variant was identical by construction
+and the rule below could not adopt it; on Online Retail week it was the largest validation gain of any weekly
+variant (0.99764 -> 0.99028). What is different now: a second weekly dataset where the eligible series
+outnumber the sample — the long file of ``python bench/forecast_long.py --products 2000`` (Online Retail's
+weekly revenue of the 2,000 products with most revenue; the evaluate command samples 300 of its eligible
+series, seed 0), judged beside Online Retail week (300 of 2,129 eligible). Variant = the default weekly pool
+(7 recorded models with LightGBM at its fixed 300 rounds, the 5 THieF forms, ``THieF-ADIDA+GBMres-huber``)
+with LightGBM and the residual model replaced by their ``@elig`` forms (``--models`` lists exactly those 15).
+**Adopted** — ``evaluate forecast`` then fits the global models of weekly panels on every eligible series of
+the file (pooled.GLOBAL_POOL_FREQS = ("W",)) — **only if ours' mean ratio over the 4 scored validation cuts
+(scheme "ensemble, margin 0.10, THieF for smooth") is lower than the default pool's on both Online Retail
+week and the long-2000 file**; equal or worse on either: not adopted. The recorded long-300 file and the
+M4-like synthetic are unchanged by construction (every eligible series is sampled): reported, not judged.
+Only after that, once: the holdouts with ``--global-pool sample`` and ``--global-pool eligible`` side by side.
+
 **Decision rule (written before the first run):** a hypothesis is adopted only if its variant pool's mean
 ratio over the 4 scored cuts (scheme "ensemble, margin 0.10, THieF for smooth") is lower than the pool it
 changes on **both** weekly datasets (Online Retail week and the long format of ``bench/forecast_long.py
@@ -168,7 +185,10 @@ def main() -> None:
     res: dict = {"dataset": str(a.path), "series": int(z["y"].shape[0]), "pool": pool, "variants": {}}
     res["series_in_file"] = int(z["series_pool"])
     res["series_eligible"] = int(z.get("series_eligible", -1))
+    dumped = set(z["models"].tolist())
     for label, swap in pools.items():
+        if not set(swap.values()) <= dumped:  # a variant whose models were not fitted (--models)
+            continue
         r = fs.analyse(variant(z, swap), pool, a.shifts, peers)
         res["variants"][label] = {
             "ratio": r["schemes"][SCHEME]["ratio"],
