@@ -86,10 +86,15 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
 
     settings: dict[str, Any] = {}
     if config is not None:
-        settings = dict(read_toml(config).get("serve", {}))
+        table = read_toml(config).get("serve", {})
+        if not isinstance(table, dict):
+            raise UsageError(f"{config}: [serve] must be a table, not {table!r}")
+        settings = dict(table)
         unknown = sorted(set(settings) - set(DEFAULTS))
         if unknown:
             raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
+        for key, value in settings.items():
+            check_serve_setting(key, value, str(config))
         assistant = read_toml(config).get("assistant")
         if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
             from shopmind.assistant.phraser import PhraserConfig
@@ -100,6 +105,36 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
                 raise UsageError(f"{config}: {exc}") from None
             settings["assistant"] = dict(assistant)
     return settings
+
+
+#: What each ``[serve]`` value must be: (kind, least value). The server read them with a bare
+#: truth test or ``int()``/``float()``: ``read_key_required = "false"`` (text) turned the key
+#: requirement *on*, ``max_body_bytes = "1MB"`` was a traceback after the address was printed,
+#: ``poll_seconds = 0`` spun a core re-reading the release pointer without a pause.
+SERVE_KINDS: dict[str, tuple[type, float]] = {
+    "max_body_bytes": (int, 1),
+    "read_key_required": (bool, 0),
+    "metrics_key_required": (bool, 0),
+    "poll_seconds": (float, 0.01),
+    "storefront_events": (bool, 0),
+    "workers": (int, 1),
+}
+
+
+def check_serve_setting(key: str, value: Any, where: str) -> None:
+    """Refuse a ``[serve]`` value of the wrong kind or below its least value (``UsageError``
+    naming the file, the setting and the value), before anything binds a port or loads."""
+    kind, least = SERVE_KINDS[key]
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise UsageError(f"{where}: [serve] {key} must be true or false, not {value!r}")
+        return
+    numeric = (int,) if kind is int else (int, float)
+    if isinstance(value, bool) or not isinstance(value, numeric) or value != value:  # NaN
+        what = "a whole number" if kind is int else "a number"
+        raise UsageError(f"{where}: [serve] {key} must be {what} >= {least:g}, not {value!r}")
+    if not least <= value < float("inf"):
+        raise UsageError(f"{where}: [serve] {key} must be >= {least:g} (and finite), not {value!r}")
 
 
 def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, common: dict) -> None:

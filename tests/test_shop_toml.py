@@ -1,0 +1,81 @@
+"""The shop TOML as a new user writes it: a value of the wrong kind, a mistyped table, a documented
+table a command dropped. Each was accepted without a word (or was a traceback) and is now one line
+naming the file and the setting, exit 2, before anything is written, bound or loaded."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shopmind.cli.common import UsageError
+from shopmind.cli.serve import serve_settings
+
+
+def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+SERVE_BAD = [
+    # read with a bare truth test: the text "false" turned the key requirement on
+    ('read_key_required = "false"', "[serve] read_key_required must be true or false, not 'false'"),
+    ("metrics_key_required = 0", "[serve] metrics_key_required must be true or false, not 0"),
+    ('storefront_events = "no"', "[serve] storefront_events must be true or false"),
+    # int("1MB") / float("x") in create_app: a traceback after the address was printed
+    ('max_body_bytes = "1MB"', "[serve] max_body_bytes must be a whole number >= 1, not '1MB'"),
+    ("max_body_bytes = 1.5e6", "[serve] max_body_bytes must be a whole number"),
+    ("max_body_bytes = 0", "[serve] max_body_bytes must be >= 1"),
+    ('poll_seconds = "1"', "[serve] poll_seconds must be a number"),
+    ("poll_seconds = 0", "[serve] poll_seconds must be >= 0.01"),  # a core spun re-reading CURRENT
+    ("poll_seconds = nan", "[serve] poll_seconds must be a number"),
+    ("poll_seconds = inf", "[serve] poll_seconds must be >= 0.01 (and finite)"),
+    ("workers = true", "[serve] workers must be a whole number"),
+]
+
+
+@pytest.mark.parametrize(("line", "says"), SERVE_BAD, ids=[c[0] for c in SERVE_BAD])
+def test_a_serve_value_of_the_wrong_kind_is_refused_naming_it(tmp_path: Path, line: str, says: str) -> None:
+    shop = tmp_path / "shop.toml"
+    shop.write_text(f"[serve]\n{line}\n", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        serve_settings(shop)
+    assert str(err.value) == f"{shop}: {says}" or str(err.value).startswith(f"{shop}: {says}")
+
+
+def test_the_readme_serve_table_is_accepted_as_written(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.toml"
+    shop.write_text(
+        "[serve]\nworkers = 2\nread_key_required = false\nmetrics_key_required = true\n"
+        "max_body_bytes = 1000000\npoll_seconds = 0.2\nstorefront_events = true\n",
+        encoding="utf-8",
+    )
+    assert serve_settings(shop) == {
+        "workers": 2,
+        "read_key_required": False,
+        "metrics_key_required": True,
+        "max_body_bytes": 1_000_000,
+        "poll_seconds": 0.2,
+        "storefront_events": True,
+    }
+    (tmp_path / "int.toml").write_text("[serve]\npoll_seconds = 1\n", encoding="utf-8")
+    assert serve_settings(tmp_path / "int.toml") == {"poll_seconds": 1}
+
+
+def test_serve_with_a_text_body_limit_is_one_line_before_the_address(tmp_path: Path) -> None:
+    """It printed the storefront's address, then a ValueError traceback from int('1MB')."""
+    import socket
+
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "shop.toml").write_text('[serve]\nmax_body_bytes = "1MB"\n', encoding="utf-8")
+    with socket.socket() as probe:  # a port free now (the command must fail before binding it)
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    run = shopmind("serve", "-w", "ws", "--port", port, "--config", "shop.toml", cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "[serve] max_body_bytes must be a whole number >= 1, not '1MB'" in " ".join(run.stderr.split())
+    assert "Traceback" not in run.stderr and "storefront:" not in run.stdout + run.stderr
+    assert sorted(p.name for p in (tmp_path / "ws").iterdir()) == []
