@@ -24,7 +24,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from shopmind.assistant.evaluate import DemoAssistant, build_demo, evaluate
 from shopmind.assistant.intent import IntentModel
 from shopmind.assistant.intent_dense import labelled_pairs, labelled_sections, shared_embed
 
-COUNTS = ("questions", "facts_right", "intent_right", "slots_right", "unsupported", "oos_handed", "oos")
+COUNTS = ("questions", "facts_right", "intent_right", "slots_right", "unsupported", "oos_handed", "oos", "extra_wrong", "clean_right")  # fmt: skip
 PARTS = {"ab", "intent", "intent_ngram", "dense2"}
 _MISS_KEYS = (
     "id",
@@ -140,8 +140,27 @@ def score(demo: DemoAssistant, left_out: str) -> tuple[dict[str, int], list[dict
         "unsupported": f["answers_with_unsupported_fact"],
         "oos_handed": round((f["out_of_scope_handoff_rate"] or 0) * oos),
         "oos": oos,
+        **extra_counts(res),
     }
     return counts, [{k: x.get(k) for k in _MISS_KEYS} for x in res["failures"]]  # type: ignore[union-attr]
+
+
+def extra_counts(res: dict, name: str | None = None) -> dict[str, int]:
+    """Of an evaluation (``evaluate.evaluate``'s result; ``name``: of that set's questions only,
+    else of all): ``extra_wrong``, answers that quote
+    a policy section the labelled answer does not name beside another source (the multi-part rule
+    fired wrongly: ``evaluate._parts``), and ``clean_right``, answers with every fact right and no
+    such extra section. Why (round 17): the fact check only asks whether the labelled section is
+    cited, so an answer that adds an unasked section counted as right; round 16's
+    ``clause_topic`` fired more and got worse on the fresh set, which the sum could not see."""
+
+    def mine(x: dict) -> bool:
+        return name is None or x.get("set", "main") == name
+
+    wrong = {str(f["id"]) for f in res["multi_part"]["firings"] if mine(f) and not f["multi_part_right"]}
+    facts_missed = {str(x["id"]) for x in res["failures"] if mine(x) and not x["facts_ok"]}
+    n = int(res["questions"] if name is None else res["by_set"][name]["questions"])
+    return {"extra_wrong": len(wrong), "clean_right": n - len(facts_missed | wrong)}
 
 
 def run(
@@ -188,15 +207,20 @@ def run(
     return results
 
 
-def main(sets_all: Sequence[str], script: str, doc: str, options: bool = True) -> None:
-    """Command line of a round's script: ``--variants``, ``--sets``, ``--out``."""
+def main(sets_all: Sequence[str], script: str, doc: str, options: bool = True, judge: Callable[[dict[str, dict], list[str]], dict[str, dict]] | None = None) -> None:  # fmt: skip
+    """Command line of a round's script: ``--variants``, ``--sets``, ``--out``; ``judge``: the
+    round's decision rule applied to the results (variant -> verdict), printed and saved."""
     ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--variants", default="ab,ab+intent")
     ap.add_argument("--sets", default=",".join(sets_all), help="dev sets to leave out in turn")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    results = run(sets_all, args.variants.split(","), args.sets.split(","), options)
+    variants = args.variants.split(",")
+    results = run(sets_all, variants, args.sets.split(","), options)
+    verdicts = judge(results, variants) if judge is not None else {}
+    for v, verdict in verdicts.items():
+        print("verdict", v[-60:], json.dumps(verdict), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "command": f"python bench/{script} " + " ".join(sys.argv[1:]),
@@ -206,5 +230,6 @@ def main(sets_all: Sequence[str], script: str, doc: str, options: bool = True) -
         "seconds": round(time.perf_counter() - t0, 1),
     }
     args.out.write_text(
-        json.dumps({**meta, "results": results}, ensure_ascii=False, indent=1), encoding="utf-8"
+        json.dumps({**meta, "results": results, "verdicts": verdicts}, ensure_ascii=False, indent=1),
+        encoding="utf-8",
     )
