@@ -61,6 +61,14 @@ def register(app: typer.Typer) -> None:
                 "LightGBM of its residuals (--no-thief: the plain models, neither addition)."
             ),
         ] = True,
+        global_pool: Annotated[
+            str,
+            typer.Option(
+                help="Series the global models (LightGBM, the residual model) are fitted on: sample (the "
+                "scored series only), eligible (every series with the sample's history), auto (the default "
+                "per grain, pooled.GLOBAL_POOL_FREQS)."
+            ),
+        ] = "auto",
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path("bench/results/forecast.json"),
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
@@ -73,6 +81,10 @@ def register(app: typer.Typer) -> None:
             raise fail(f"unknown format {fmt!r}; valid: {', '.join(FORMATS)}")
         if horizon < 1 or windows < 1 or inner_windows < 1 or calib_windows < 0:
             raise fail("--horizon, --windows and --inner-windows must be >= 1, --calib-windows >= 0")
+        from shopmind.forecast.pooled import GLOBAL_POOL_MODES
+
+        if global_pool not in GLOBAL_POOL_MODES:
+            raise fail(f"--global-pool must be one of {', '.join(GLOBAL_POOL_MODES)}, not {global_pool!r}")
         if max_series < 0:  # was numpy's "negative dimensions are not allowed"
             raise fail(f"--max-series must be >= 0 (0 = all series), not {max_series}")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
@@ -104,6 +116,7 @@ def register(app: typer.Typer) -> None:
                 daily=daily,
                 temporal=temporal,
                 thief=thief,
+                global_pool=global_pool,
                 **({"calib_windows": calib_windows} if calib_windows else {}),
             )
         except (SeriesError, ValueError, FileNotFoundError) as exc:

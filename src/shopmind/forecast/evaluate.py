@@ -40,6 +40,7 @@ from shopmind.forecast.ensemble import backtest as inner_backtest
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.metrics import scores, summarise
 from shopmind.forecast.models import DEFAULT_MODELS, STATS_PEERS, make_models
+from shopmind.forecast.pooled import pool_globals, scoring_pool
 from shopmind.forecast.residual import weekly_pool
 from shopmind.forecast.series import Panel, SeriesError, demand_panel, read_long
 from shopmind.forecast.temporal import WEEKLY_AGG, FromDaily, TemporalAgg
@@ -110,6 +111,7 @@ def run(
     temporal: bool = False,
     calib_windows: int = CALIB_WINDOWS,
     thief: bool = True,
+    global_pool: str = "auto",
 ) -> dict[str, Any]:
     """Backtest ours and every peer on the same series and cuts; figures per model plus the goals.
 
@@ -126,6 +128,9 @@ def run(
     older ones forecast by the chosen members, where the training window holds them;
     ensemble.calibration_windows); on daily panels also the forecast days a year back
     (ensemble.SEASONAL_CALIB, ensemble.seasonal_window), where the training window holds them.
+    ``global_pool`` (pooled.scoring_pool): "eligible" fits the global models (LightGBM, the residual model)
+    of ours and of the LightGBM row on every eligible series up to each cut, not only the scored sample;
+    "auto": eligible on frequencies in pooled.GLOBAL_POOL_FREQS. Local models are unaffected.
     """
     names = models or DEFAULT_MODELS
     first_cut = panel.T - windows * horizon
@@ -136,14 +141,19 @@ def run(
             f"no series has {min_obs} periods before the first cut ({panel.T} periods, "
             f"{windows} windows of {horizon}); lower --windows/--horizon"
         )
+    eligible = rows
     if max_series and rows.size > max_series:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_series, replace=False))
     sub = panel.subset(rows)
+    pool = scoring_pool(panel, eligible, rows, global_pool)
     day = None
     if temporal and daily is not None and panel.freq == "W" and (not models or "LightGBM" in names):
         index = {k: i for i, k in enumerate(daily.ids)}
         day = daily.subset([index[k] for k in sub.ids])
-    log(f"  {sub.n} series (of {panel.n}), {panel.T} periods ({panel.freq}), season {panel.season}")
+    log(
+        f"  {sub.n} series (of {panel.n}), {panel.T} periods ({panel.freq}), season {panel.season}"
+        + (f"; global models fitted on {pool.n} eligible series" if pool is not None else "")
+    )
     per: dict[str, list[dict[str, np.ndarray]]] = {}
     seconds: dict[str, float] = {}
     sf_seconds: dict[
@@ -165,6 +175,8 @@ def run(
         swaps = None
         if thief and panel.freq == "W":
             mods, swaps = weekly_pool(mods)
+        if pool is not None:  # the global models learn from every eligible series up to this cut
+            mods = pool_globals(mods, pool)
         bt = inner_backtest(train, mods, horizon, inner_windows)
         classes = demand_class(train)
         choice = choose(bt, classes, swaps=swaps, pool_steps=panel.freq in POOL_STEPS_FREQS)
@@ -255,6 +267,7 @@ def run(
         "season": panel.season,
         "series": int(sub.n),
         "series_total": int(panel.n),
+        "global_pool_series": int(pool.n if pool is not None else sub.n),
         "periods": int(panel.T),
         "first_date": str(panel.dates[0]),
         "last_date": str(panel.dates[-1]),

@@ -21,6 +21,14 @@ import numpy as np
 from shopmind.forecast.models import Forecaster
 from shopmind.forecast.series import Panel, SeriesError
 
+#: ``evaluate forecast --global-pool``: "sample" (the global models see the scored sample only), "eligible"
+#: (every series of the file eligible for the sample: the population it is drawn from), "auto" (eligible on
+#: panels of a frequency in GLOBAL_POOL_FREQS, else sample)
+GLOBAL_POOL_MODES = ("auto", "sample", "eligible")
+#: Panel frequencies whose global models ``evaluate forecast`` fits on every eligible series by default
+#: (``scoring_pool``). Empty until judged: bench/forecast_global_all.py, session 21's rule.
+GLOBAL_POOL_FREQS: tuple[str, ...] = ()
+
 
 def with_pool(panel: Panel, pool: Panel) -> Panel:
     """``panel``'s series followed by the other series of ``pool`` observed before ``panel``'s end.
@@ -91,3 +99,22 @@ def is_global(model: Forecaster) -> bool:
 def pool_globals(models: list[Forecaster], pool: Panel) -> list[Forecaster]:
     """``models`` with every global model wrapped in :class:`AllSeries` over ``pool`` (same names)."""
     return [AllSeries(m, pool) if is_global(m) else m for m in models]
+
+
+def scoring_pool(panel: Panel, eligible: np.ndarray, sample: np.ndarray, mode: str = "auto") -> Panel | None:
+    """The panel ``evaluate forecast``'s global models are fitted on besides the sample, or None.
+
+    ``eligible``: rows of ``panel`` with the history the sample needs (the population ``sample``'s rows are
+    drawn from). "eligible" gives ``panel.subset(eligible)`` (wrap the global models with
+    :func:`pool_globals`; :class:`AllSeries` cuts it wherever the sample is cut, so it adds series, never
+    periods); "sample" or a sample that already holds every eligible series gives None (nothing to add).
+    Why only the eligible series, not the file: on Online Retail week every series of the file (mostly
+    products a few weeks old, their scaled targets noise) made ours worse on the validation cuts (session 17).
+    """
+    if mode not in GLOBAL_POOL_MODES:
+        raise ValueError(f"global pool must be one of {', '.join(GLOBAL_POOL_MODES)}, not {mode!r}")
+    if mode == "auto":
+        mode = "eligible" if panel.freq in GLOBAL_POOL_FREQS else "sample"
+    if mode == "sample" or np.setdiff1d(eligible, sample).size == 0:
+        return None
+    return panel.subset(np.asarray(eligible))
