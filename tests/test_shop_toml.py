@@ -79,3 +79,39 @@ def test_serve_with_a_text_body_limit_is_one_line_before_the_address(tmp_path: P
     assert "[serve] max_body_bytes must be a whole number >= 1, not '1MB'" in " ".join(run.stderr.split())
     assert "Traceback" not in run.stderr and "storefront:" not in run.stdout + run.stderr
     assert sorted(p.name for p in (tmp_path / "ws").iterdir()) == []
+
+
+TYPO_TABLES = [
+    ('[serach]\nencoder = "none"\n', "unknown table [serach] (did you mean [search]?)"),
+    ('[gaet]\nunknown_items = "flag"\n', "unknown table [gaet] (did you mean [gate]?)"),
+    ("[check.EVT_USER_MISSING]\nthreshold = 0.3\n", "unknown table [check] (did you mean [checks]?)"),
+    ("[reccomendations]\nk = 3\n", "unknown table [reccomendations]"),
+    ('encoder = "none"\n[recs]\n', "encoder = 'none' is outside every table"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), TYPO_TABLES, ids=[t.split("\n")[0] for t, _ in TYPO_TABLES])
+def test_a_table_no_command_reads_is_refused_by_each_command(tmp_path: Path, text: str, says: str) -> None:
+    """A mistyped table was read by nothing: ingest, build and serve went on with the defaults."""
+    from shopmind.cli.release import build_settings
+    from shopmind.config import ConfigError, load_config
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^" + str(shop).replace(".", r"\.")) as gate:
+        load_config(shop)
+    with pytest.raises(UsageError) as build:
+        build_settings(shop)
+    with pytest.raises(UsageError) as serve:
+        serve_settings(shop)
+    for err in (gate, build, serve):
+        assert says in str(err.value), str(err.value)
+
+
+def test_ingest_with_a_mistyped_table_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text("product_id,title\nP1,Mug\n", encoding="utf-8")
+    (tmp_path / "gate.toml").write_text('[gaet]\nunknown_items = "flag"\n', encoding="utf-8")
+    run = shopmind("ingest", "products.csv", "-w", "ws", "--config", "gate.toml", cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "gate.toml: unknown table [gaet] (did you mean [gate]?)" in " ".join(run.stderr.split())
+    assert not (tmp_path / "ws").exists() and "Traceback" not in run.stderr

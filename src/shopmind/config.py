@@ -163,6 +163,33 @@ _POSITIVE = {"price_mad_k", "qty_mad_k", "min_group_size", "max_query_chars", "m
              "max_description_chars"}  # fmt: skip
 
 
+#: Every table a shop TOML may hold. One file serves every command (README: "Settings live in one
+#: TOML"): ``ingest`` reads gate, checks, engine and privacy; ``build`` search, recs, release,
+#: profiles, forecast and pricing; ``serve`` serve and assistant; ``ads settings`` ads; and the
+#: experiment / campaign files' ``[[experiment]]`` / ``[[campaign]]`` may share it. Each command
+#: picks its own tables, so a mistyped one (``[serach]``) was read by nothing, without a word.
+SHOP_TABLES = ("gate", "checks", "engine", "privacy", "search", "recs", "release", "profiles", "forecast",
+               "pricing", "serve", "assistant", "ads", "experiment", "campaign")  # fmt: skip
+
+
+def check_shop_tables(data: dict[str, Any], where: str) -> None:
+    """Refuse a top-level name of a shop TOML that no command reads (``ConfigError`` naming it,
+    with the nearest known table): a mistyped table, or a setting written above every header."""
+    for name, value in data.items():
+        if name in SHOP_TABLES:
+            continue
+        close = difflib.get_close_matches(name, SHOP_TABLES, n=1, cutoff=0.6)
+        hint = f" (did you mean [{close[0]}]?)" if close else ""
+        if isinstance(value, dict | list):
+            raise ConfigError(
+                f"{where}: unknown table [{name}]{hint}; a shop TOML's tables: {', '.join(SHOP_TABLES)}"
+            )
+        raise ConfigError(
+            f"{where}: {name} = {value!r} is outside every table; write it under its table's header "
+            f"({', '.join(f'[{t}]' for t in SHOP_TABLES[:8])}, ...)"
+        )
+
+
 def load_config(path: Path | None) -> GateConfig:
     """Read ``[gate]``, ``[gate.bot]`` and ``[checks.CODE]`` tables from a TOML file.
 
@@ -179,6 +206,7 @@ def load_config(path: Path | None) -> GateConfig:
         raise ConfigError(f"cannot read config {path}: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    check_shop_tables(data, str(path))
     return config_from_dict(data, where=str(path))
 
 

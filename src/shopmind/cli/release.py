@@ -20,13 +20,22 @@ from shopmind.cli.common import (
 )
 from shopmind.cli.listing import Listing
 
+#: The tables of a shop TOML the build reads.
+BUILD_TABLES = ("search", "recs", "release", "profiles", "forecast")
+
 
 def _settings(config: Path | None) -> dict:
-    """The ``[search]``, ``[recs]`` and ``[release]`` tables of a shop TOML file (all optional)."""
+    """The build's tables of a shop TOML file (all optional); a table no command reads is refused."""
+    from shopmind.config import ConfigError, check_shop_tables
+
     if config is None:
         return {}
     data = read_toml(config)
-    settings = {k: data[k] for k in ("search", "recs", "release", "profiles", "forecast") if k in data}
+    try:
+        check_shop_tables(data, str(config))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    settings = {k: data[k] for k in BUILD_TABLES if k in data}
     for name, table in settings.items():
         if not isinstance(table, dict):
             raise UsageError(f"{config}: [{name}] must be a table, not {table!r}")

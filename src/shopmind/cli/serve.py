@@ -86,7 +86,14 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
 
     settings: dict[str, Any] = {}
     if config is not None:
-        table = read_toml(config).get("serve", {})
+        from shopmind.config import ConfigError, check_shop_tables
+
+        data = read_toml(config)
+        try:
+            check_shop_tables(data, str(config))
+        except ConfigError as exc:
+            raise UsageError(str(exc)) from None
+        table = data.get("serve", {})
         if not isinstance(table, dict):
             raise UsageError(f"{config}: [serve] must be a table, not {table!r}")
         settings = dict(table)
@@ -95,7 +102,7 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
             raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
         for key, value in settings.items():
             check_serve_setting(key, value, str(config))
-        assistant = read_toml(config).get("assistant")
+        assistant = data.get("assistant")
         if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
             from shopmind.assistant.phraser import PhraserConfig
 
