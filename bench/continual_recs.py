@@ -169,6 +169,25 @@ def main() -> None:
         help="the full sweeps' customer step covers only the customers with new events",
     )
     ap.add_argument(
+        "--warm-new-block",
+        type=int,
+        default=LearnConfig.warm_new_block,
+        help="then rounds of CG half-steps for the new customers and the items they bought",
+    )
+    ap.add_argument("--warm-new-block-first", action="store_true", help="those rounds before the full sweeps")
+    ap.add_argument(
+        "--new-customer-als-weight",
+        type=float,
+        default=None,
+        help="fused ALS weight for customers first seen in the newest 30 days (both sides)",
+    )
+    ap.add_argument(
+        "--warm-seeds",
+        type=int,
+        default=0,
+        help="also fit the old models with this many other seeds and update each: warm = their mean",
+    )
+    ap.add_argument(
         "--repeats",
         type=int,
         default=1,
@@ -190,6 +209,9 @@ def main() -> None:
         warm_exact_new_users=args.warm_exact_new_users,
         warm_exact_new_items=args.warm_exact_new_items,
         warm_sweep_touched_users=args.warm_sweep_touched_users,
+        warm_new_block=args.warm_new_block,
+        warm_new_block_first=args.warm_new_block_first,
+        new_customer_als_weight=args.new_customer_als_weight,
         significance=args.significance,
     )
     steps, diffs = [], []
@@ -209,9 +231,22 @@ def main() -> None:
         others = [BehaviourModels.fit(both, replace(cfg, seed=s)) for s in range(1, args.full_seeds + 1)]
         known_items = set(train_old["item_id"].unique().to_list())
         fresh = set(new_events["item_id"].unique().to_list()) - known_items
-        cmp = compare(warm, [full, *others], truth, set(new_events["user_id"].unique().to_list()), fresh)
-        diffs.append(cmp.pop("diff"))
+        updated = set(new_events["user_id"].unique().to_list())
+        cmp = compare(warm, [full, *others], truth, updated, fresh)
         cmp.pop("users")
+        warm_more = [
+            BehaviourModels.fit(train_old, replace(cfg, seed=s)).update(new_events)
+            for s in range(1, args.warm_seeds + 1)
+        ]
+        if warm_more:  # the warm side as the mean over its seeds, as the refit side
+            cmps = [cmp, *(compare(w, [full, *others], truth, updated, fresh) for w in warm_more)]
+            cmp["warm_seeds"] = [c["generators"] for c in cmps]
+            cmp["diff"] = np.mean([c["diff"] for c in cmps], axis=0)
+            cmp["paired_fused"] = paired_stats(cmp["diff"])
+            cmp["paired_als_seed0"] = cmp.pop("paired_als")  # per-customer ALS arrays are not kept
+            for n, g in cmp["generators"].items():
+                g["warm"] = float(np.mean([c["generators"][n]["warm"] for c in cmps]))
+        diffs.append(cmp.pop("diff"))
         row = {
             "m": m,
             "train_until": old_end.date().isoformat(),
@@ -234,6 +269,7 @@ def main() -> None:
             },
             "no_update": old.evaluate(truth),
             "full_other_seeds": [o.evaluate(truth)["recall@20"] for o in others],
+            "warm_other_seeds": [w.evaluate(truth)["recall@20"] for w in warm_more],
             "vs_refits": cmp,
             "forgetting_check": {**decision.as_dict(), "seconds": check_s, "cpu_seconds": check_cpu},
         }
@@ -262,6 +298,14 @@ def main() -> None:
         + (" --warm-exact-new-users" if args.warm_exact_new_users else "")
         + (" --warm-exact-new-items" if args.warm_exact_new_items else "")
         + (" --warm-sweep-touched-users" if args.warm_sweep_touched_users else "")
+        + (f" --warm-new-block {args.warm_new_block}" if args.warm_new_block else "")
+        + (" --warm-new-block-first" if args.warm_new_block_first else "")
+        + (
+            f" --new-customer-als-weight {args.new_customer_als_weight:g}"
+            if args.new_customer_als_weight is not None
+            else ""
+        )
+        + (f" --warm-seeds {args.warm_seeds}" if args.warm_seeds else "")
         + (f" --repeats {args.repeats}" if args.repeats > 1 else "")
         + (f" --full-seeds {args.full_seeds}" if args.full_seeds else ""),
         "config": cfg.__dict__,
@@ -286,6 +330,8 @@ def main() -> None:
         },
         "full_seed_means": [mean["full"]]
         + [sum(s["full_other_seeds"][i] for s in steps) / len(steps) for i in range(args.full_seeds)],
+        "warm_seed_means": [mean["warm"]]
+        + [sum(s["warm_other_seeds"][i] for s in steps) / len(steps) for i in range(args.warm_seeds)],
         "cpu_ratio_with_check": sum(
             s["warm"]["cpu_seconds"] + s["forgetting_check"]["cpu_seconds"] for s in steps
         )
@@ -304,6 +350,12 @@ def main() -> None:
     )
     if args.full_seeds:
         print("full refit mean recall@20 by seed:", [round(x, 4) for x in summary["full_seed_means"]])
+    if args.warm_seeds:
+        print(
+            "warm update mean recall@20 by seed:",
+            [round(x, 4) for x in summary["warm_seed_means"]],
+            f"(mean {np.mean(summary['warm_seed_means']):.4f}; refits {np.mean(summary['full_seed_means']):.4f})",
+        )
     pooled = summary["warm_minus_refit_mean"]["pooled"]
     print(
         f"warm - refit mean (per customer, all months): {pooled['mean']:+.4f} ± {pooled['se']:.4f} "

@@ -223,3 +223,44 @@ def test_sweep_users_leaves_the_other_customers_and_moves_every_item() -> None:
     every = _Model(x0.copy(), y0.copy(), 1.0)
     refine_touched(every, merged, np.arange(10), np.arange(20), sweeps=1, full_sweeps=1)
     assert (np.abs(every.user_factors[10:] - x0[10:]).max(axis=1) > 0).mean() > 0.9
+
+
+def test_block_rounds_move_only_the_block_before_or_after_the_sweeps() -> None:
+    """``block`` rounds: alone they are a touched round over the block's rows (nothing else
+    moves); ``block_first`` puts them before the full sweeps, otherwise they come after, and
+    the two orders end in different factors."""
+    counts = _counts(9)
+    als = ALS(factors=8, regularization=0.1, iterations=3, seed=2).fit(_data(counts))
+    x0, y0 = np.array(als.model.user_factors), np.array(als.model.item_factors)
+    users, items = np.array([3, 50, 51, 110]), np.array([0, 7, 40, 79])
+    block, ref = _Model(x0.copy(), y0.copy(), 1.0), _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(block, counts, np.arange(0), np.arange(0), sweeps=0, block=(users, items), block_rounds=1)
+    refine_touched(ref, counts, users, items, sweeps=1)
+    np.testing.assert_array_equal(block.user_factors, ref.user_factors)
+    np.testing.assert_array_equal(block.item_factors, ref.item_factors)
+    rest_u, rest_i = np.setdiff1d(np.arange(120), users), np.setdiff1d(np.arange(80), items)
+    np.testing.assert_array_equal(block.user_factors[rest_u], x0[rest_u])
+    np.testing.assert_array_equal(block.item_factors[rest_i], y0[rest_i])
+    assert np.abs(block.item_factors[items] - y0[items]).max(axis=1).min() > 0
+    first, before = _Model(x0.copy(), y0.copy(), 1.0), _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(
+        first,
+        counts,
+        users,
+        items,
+        sweeps=0,
+        full_sweeps=1,
+        block=(users, items),
+        block_rounds=1,
+        block_first=True,
+    )
+    refine_touched(before, counts, users, items, sweeps=1, full_sweeps=1)  # the same order, spelled out
+    np.testing.assert_array_equal(first.user_factors, before.user_factors)
+    np.testing.assert_array_equal(first.item_factors, before.item_factors)
+    after = _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(after, counts, users, items, sweeps=0, full_sweeps=1, block=(users, items), block_rounds=1)
+    assert np.abs(after.item_factors - first.item_factors).max() > 1e-4
+    # no block: the rounds are ignored
+    none = _Model(x0.copy(), y0.copy(), 1.0)
+    refine_touched(none, counts, users, items, sweeps=0, block_rounds=2)
+    np.testing.assert_array_equal(none.user_factors, x0)

@@ -39,7 +39,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
-from shopmind.learn.merge import added, boundary, grow, merge, top_per_row, update_top
+from shopmind.learn.merge import added, boundary, grow, merge, tail_positions, top_per_row, update_top
 from shopmind.learn.warm_als import refine_touched, touched_rows
 from shopmind.recommend.als import ALS
 from shopmind.recommend.base import EVENT_WEIGHTS, Generator, Interactions
@@ -97,6 +97,17 @@ class LearnConfig:
     #: then full ALS sweeps over every user and item (a refit runs ``als["iterations"]``
     #: from random factors)
     warm_iterations: int = 1
+    #: then this many rounds of CG half-steps for only the customers first seen in the update
+    #: and then the items they bought (session 20's diagnosis: the gap left is in those items'
+    #: factors, which a refit fits to those customers for all its iterations)
+    warm_new_block: int = 0
+    #: those rounds before the full sweeps instead of after them
+    warm_new_block_first: bool = False
+    #: the fused list's ALS weight for customers whose first event is within the newest
+    #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
+    #: serving rule, so it applies to any models, warm or refitted
+    new_customer_als_weight: float | None = None
+    new_customer_days: float = 30.0
     #: largest relative loss of the check metric an update may have on the held-out data
     tolerance: float = 0.01
     #: > 0: the loss must also exceed this many standard errors of the paired per-customer
@@ -213,18 +224,45 @@ class BehaviourModels:
             exact_users=np.arange(n_users, data.n_users) if exact_u else None,
             exact_items=np.arange(n_items, data.n_items) if exact_i else None,
             sweep_users=users if getattr(self.cfg, "warm_sweep_touched_users", False) else None,
+            block=_new_block(add.matrix, n_users) if getattr(self.cfg, "warm_new_block", 0) else None,
+            block_rounds=int(getattr(self.cfg, "warm_new_block", 0)),
+            block_first=bool(getattr(self.cfg, "warm_new_block_first", False)),
         )
         return als
+
+    def new_customers(self, rows: np.ndarray) -> np.ndarray:
+        """Which user ``rows`` had their first event within the newest ``new_customer_days``
+        of these models' events (a mask aligned with ``rows``)."""
+        d = self.data
+        times = d.seq_times
+        if not len(times):
+            return np.zeros(len(rows), dtype=bool)
+        cutoff = int(times.max()) - float(getattr(self.cfg, "new_customer_days", 30.0)) * 86400.0
+        pos, lengths = tail_positions(d.seq_indptr, np.asarray(rows, dtype=np.int64), None)
+        has = lengths > 0
+        first = np.full(len(rows), np.iinfo(np.int64).max, dtype=np.int64)
+        if has.any():  # each user's earliest event (sequences are in time order; not relied on)
+            starts = np.concatenate([[0], np.cumsum(lengths[has])[:-1]])
+            first[has] = np.minimum.reduceat(times[pos], starts)
+        return has & (first >= cutoff)
 
     # ------------------------------------------------------------------ scoring
     def top(self, pd_: PhaseData, k: int = 20) -> np.ndarray:
         """Fused top-``k`` item columns for the phase's users (the engine's RRF)."""
+        cfg = self.cfg
         lists = {
-            n: ranked_lists(g, pd_, DEPTH)[1]
-            for n, g in self.generators.items()
-            if self.cfg.weights.get(n, 0) > 0
+            n: ranked_lists(g, pd_, DEPTH)[1] for n, g in self.generators.items() if cfg.weights.get(n, 0) > 0
         }
-        return fuse_lists(lists, self.cfg.weights, self.cfg.rrf_c, self.data.n_items, k)
+        w_new = getattr(cfg, "new_customer_als_weight", None)
+        if w_new is None:
+            return fuse_lists(lists, cfg.weights, cfg.rrf_c, self.data.n_items, k)
+        new = self.new_customers(pd_.rows)
+        out = np.empty((len(pd_.rows), min(k, self.data.n_items)), dtype=np.int64)
+        for mask, weights in ((~new, cfg.weights), (new, {**cfg.weights, "als": float(w_new)})):
+            if mask.any():
+                part = {n: a[mask] for n, a in lists.items()}
+                out[mask] = fuse_lists(part, weights, cfg.rrf_c, self.data.n_items, k)
+        return out
 
     def assess(self, truth: pl.DataFrame, k: int = 20) -> tuple[dict[str, float], dict[str, float]]:
         """(metrics of the fused list against ``truth`` — distinct user_id, item_id pairs —,
@@ -249,6 +287,15 @@ class BehaviourModels:
     def evaluate(self, truth: pl.DataFrame, k: int = 20) -> dict[str, float]:
         """Metrics of the fused list against ``truth`` (see ``assess``)."""
         return self.assess(truth, k)[0]
+
+
+def _new_block(add: sp.csr_matrix, n_old_users: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the customers first seen in the update, the items they bought): rows of the update's
+    matrix ``add`` from ``n_old_users`` on, and their columns with an event."""
+    sub = add.tocsr()[n_old_users:].tocoo()
+    nonzero = sub.data != 0
+    users = np.unique(sub.row[nonzero]).astype(np.int64) + n_old_users
+    return users, np.unique(sub.col[nonzero]).astype(np.int64)
 
 
 # ---------------------------------------------------------------------- held-out + check

@@ -69,6 +69,24 @@ def solve_rows(
         x[rows] = block
 
 
+def _rounds(
+    cui: sp.csr_matrix,
+    ciu: sp.csr_matrix,
+    block: tuple[np.ndarray | None, np.ndarray | None],
+    x: np.ndarray,
+    y: np.ndarray,
+    reg: float,
+    cg_steps: int,
+    rounds: int,
+) -> None:
+    """``rounds`` rounds of CG half-steps for ``block``'s users, then its items (in place;
+    None: every row)."""
+    users, items = block
+    for _ in range(rounds):
+        _half_step(cui, users, x, y, reg, cg_steps)
+        _half_step(ciu, items, y, x, reg, cg_steps)
+
+
 def refine_touched(
     model: object,
     user_items: sp.csr_matrix,
@@ -81,6 +99,9 @@ def refine_touched(
     exact_users: np.ndarray | None = None,
     exact_items: np.ndarray | None = None,
     sweep_users: np.ndarray | None = None,
+    block: tuple[np.ndarray, np.ndarray] | None = None,
+    block_rounds: int = 0,
+    block_first: bool = False,
 ) -> None:
     """``sweeps`` rounds of: the ``users`` solved, then the ``items`` solved (None: every item)
     (in place on ``model``, an ``implicit`` CPU ALS model whose factors cover ``user_items``'
@@ -93,7 +114,11 @@ def refine_touched(
     ``exact_users`` / ``exact_items``: before everything, these rows (e.g. the customers and
     items first seen in the update, still at the random start) are solved exactly
     (``solve_rows``), the users first. ``sweep_users``: the full sweeps' user half-step covers
-    only these customers (None: every customer; the item half-step always covers every item)."""
+    only these customers (None: every customer; the item half-step always covers every item).
+    ``block`` = (users, items), ``block_rounds``: that many more rounds of CG half-steps for
+    only those users then those items, after the full sweeps (``block_first``: before them;
+    e.g. the customers first seen in the update and the items they bought: a refit fits those
+    items to those customers for all its iterations, a warm update for one round and one sweep)."""
     alpha = float(getattr(model, "alpha", 1.0))
     reg = float(model.regularization)  # type: ignore[attr-defined]
     cui = user_items.astype(np.float32).tocsr()
@@ -111,12 +136,14 @@ def refine_touched(
     if exact_items is not None:
         solve_rows(ciu, exact_items, y, x, reg)
     with threadpool_limits(1, "blas"):
-        for _ in range(sweeps):
-            _half_step(cui, users, x, y, reg, cg_steps)
-            _half_step(ciu, items, y, x, reg, cg_steps)
+        _rounds(cui, ciu, (users, items), x, y, reg, cg_steps, sweeps)
         if then_users is not None:
             _half_step(cui, then_users, x, y, reg, cg_steps)
+        if block is not None and block_first:
+            _rounds(cui, ciu, block, x, y, reg, cg_steps, block_rounds)
         for _ in range(full_sweeps):
             _half_step(cui, sweep_users, x, y, reg, 3)
             _half_step(ciu, None, y, x, reg, 3)
+        if block is not None and not block_first:
+            _rounds(cui, ciu, block, x, y, reg, cg_steps, block_rounds)
     model.user_factors, model.item_factors = x, y  # type: ignore[attr-defined]
