@@ -13,7 +13,8 @@ vectors), ``intent_ngram`` (the same, n-grams only), ``dense2`` (the intent mode
 its vectors weighted 2x against the n-grams), and any switch of ``Assistant.options`` by name
 (off unless named; a runner of round 12 passes ``options=False`` and leaves the switches at
 their defaults, as round 12 did). The first variant is the reference the others' per-set rises
-and falls are counted against; each variant's per-question misses are kept in the JSON.
+and falls are counted against; each variant's per-question misses are kept in the JSON (from round
+17 also its answers that quote an unasked section, marked ``extra``).
 """
 
 from __future__ import annotations
@@ -142,7 +143,9 @@ def score(demo: DemoAssistant, left_out: str) -> tuple[dict[str, int], list[dict
         "oos": oos,
         **extra_counts(res),
     }
-    return counts, [{k: x.get(k) for k in _MISS_KEYS} for x in res["failures"]]  # type: ignore[union-attr]
+    failed = {x["id"] for x in res["failures"]}  # type: ignore[union-attr]
+    extra = [{**f, "extra": True} for f in res["multi_part"]["firings"] if not f["multi_part_right"] and f["id"] not in failed]  # type: ignore[index]  # fmt: skip
+    return counts, [{k: x.get(k) for k in (*_MISS_KEYS, "extra")} for x in [*res["failures"], *extra]]  # type: ignore[union-attr]  # fmt: skip
 
 
 def extra_counts(res: dict, name: str | None = None) -> dict[str, int]:

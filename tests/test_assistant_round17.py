@@ -111,3 +111,88 @@ def test_extra_counts_of_one_set_read_only_its_questions() -> None:
     assert extra_counts(res, "main") == {"extra_wrong": 1, "clean_right": 1}
     assert extra_counts(res, "heldout16") == {"extra_wrong": 0, "clean_right": 1}
     assert extra_counts(res) == {"extra_wrong": 1, "clean_right": 2}
+
+
+class _Pred:
+    def __init__(self, ranked: list[tuple[str, float]]) -> None:
+        self.ranked = ranked
+
+
+class _Policy:
+    """Stand-in policy index: fixed hits per (clause, topic filter)."""
+
+    def __init__(self, hits: dict[tuple[str, str | None], list[tuple[str, float]]]) -> None:
+        self.hits = hits
+        self.sections = {s: s for v in hits.values() for s, _ in v}
+
+    def prefetch(self, texts: list[str]) -> None:
+        pass
+
+    def search(self, text: str, topics: tuple[str, ...] | None = None, k: int = 3) -> list[tuple[str, float]]:
+        return self.hits.get((text, topics[0] if topics else None), [])[:k]
+
+    def topic(self, sid: str) -> str:
+        return sid.split("-")[0]
+
+
+class _Asst:
+    def __init__(self, policy: _Policy, mass: dict[str, float], **options: bool) -> None:
+        self.policy, self._mass = policy, mass
+        self.threshold, self.policy_floor = 0.5, 1.0
+        self.options = {"clause_cues": True, "clause_syntax": True, "clause_topic": True, **options}
+        self.model = self
+
+    def predict(self, text: str) -> _Pred:
+        m = self._mass.get(text, 0.0)
+        return _Pred([("return_refund", m), ("out_of_scope", 1.0 - m)])
+
+
+def test_a_bare_clause_whose_best_section_is_quoted_already_adds_none() -> None:
+    from shopmind.assistant.compose import clause_sections
+
+    first, second = "how long is the warranty", "what does it not cover"
+    policy = _Policy(
+        {
+            (first, None): [("warranty-period", 3.0)],
+            (first, "warranty"): [("warranty-period", 3.0), ("warranty-claim", 1.2)],
+            (second, None): [("warranty-exclusions", 2.0)],
+            (second, "warranty"): [("warranty-exclusions", 2.0), ("warranty-period", 0.4)],
+        }
+    )
+    text = f"{first}? {second}?"
+    # round 16: the first clause, unsure alone, took the next section of its topic (unasked)
+    old = _Asst(policy, {})
+    assert clause_sections(old, text, ("warranty-period",)) == ["warranty-claim"]  # type: ignore[arg-type]
+    new = _Asst(policy, {}, clause_in_have=True)
+    assert clause_sections(new, text, ("warranty-period",)) == ["warranty-exclusions"]  # type: ignore[arg-type]
+
+
+def test_a_clause_read_alone_adds_its_section_only_above_the_floor() -> None:
+    from shopmind.assistant.compose import clause_sections
+
+    first, second = "has it shipped yet", "why does it take so long"
+    policy = _Policy({(first, None): [("shipping-tracking", 0.6)], (second, None): [("returns-refund", 0.6)]})
+    text = f"{first}? {second}?"
+    sure = {first: 0.9, second: 0.9}
+    assert clause_sections(_Asst(policy, sure), text, ()) == ["shipping-tracking", "returns-refund"]  # type: ignore[arg-type]
+    assert clause_sections(_Asst(policy, sure, clause_floor=True), text, ()) == []  # type: ignore[arg-type]
+    policy.hits[(first, None)] = [("shipping-tracking", 1.5)]  # above the floor: kept
+    assert clause_sections(_Asst(policy, sure, clause_floor=True), text, ()) == ["shipping-tracking"]  # type: ignore[arg-type]
+
+
+def test_list_items_and_a_colon_lead_in_are_read_as_the_questions_they_number() -> None:
+    from shopmind.assistant.clauses import questions
+
+    listed = "Two things: 1) what does express cost 2) once it's sent, how can I follow it?"
+    assert questions(listed, True, True) == []  # round 16: one asked piece only
+    assert questions(listed, True, True, lead=True) == ["what does express cost", "how can I follow it"]
+    zh = "1. 能开发票吗？2. 发票抬头可以改吗？"
+    assert questions(zh, True, True, lead=True) == ["能开发票吗", "发票抬头可以改吗"]
+    lead_in = "我想问一下：运费谁出？多久能退到卡上？"
+    assert questions(lead_in, True, True)[0] == "我想问一下"  # the lead-in read as asked
+    assert questions(lead_in, True, True, lead=True) == ["运费谁出", "多久能退到卡上"]
+    # a number that is no list item stays in its clause: only items 1 and 2 together are a list
+    amount = "my basket is 40. do I pay postage? and how long does it take?"
+    assert questions(amount, True, True, lead=True) == questions(amount, True, True)
+    one = "I only have 1. can I still return it? how long do I have?"
+    assert questions(one, True, True, lead=True) == questions(one, True, True)

@@ -50,14 +50,30 @@ _CLAUSE_CUT_SYNTAX = re.compile(rf"([?？;；!！]+)|(?<!\d)[:：]|[:：](?!\d)|
 _EN_ASKED_SYNTAX = re.compile(rf"^{_LEAD}{_COND_Q_SYNTAX}", re.I)
 
 
-def _pieces(text: str, cues: bool = False, syntax: bool = False) -> list[tuple[str, bool]]:
-    """(piece, ended by a question mark) for each stretch of ``text`` between cuts."""
+#: round 17 ("clause_lead", ``lead=True``): an enumerator opening a list item ("1) how long ...
+#: 2) once it's shipped ...", "1. ... 2. ..."), read only when items 1 and 2 are both there
+_ENUM = re.compile(r"(?:^|(?<=[\s:：?？;；!！。.]))([1-9])[.)、．）](?!\d)\s*")
+
+
+def _enumerated(text: str) -> str:
+    """``text`` with its list enumerators as cuts ("; "), when it numbers items 1 and 2."""
+    nums = [m.group(1) for m in _ENUM.finditer(text)]
+    if "1" not in nums or "2" not in nums:
+        return text
+    return _ENUM.sub("; ", text)
+
+
+def _pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[tuple[str, bool, bool]]:  # fmt: skip
+    """(piece, ended by a question mark, ended by a colon) for each stretch of ``text`` between
+    cuts (``lead``: list enumerators cut too)."""
     out, at = [], 0
     cut = _CLAUSE_CUT_SYNTAX if cues and syntax else _CLAUSE_CUT_CUES if cues else _CLAUSE_CUT
+    text = _enumerated(text) if lead else text
     for m in cut.finditer(text):
-        out.append((text[at : m.start()], bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))))
+        marked = bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))
+        out.append((text[at : m.start()], marked, m.group(0).strip() in (":", "：")))
         at = m.end()
-    out.append((text[at:], False))
+    out.append((text[at:], False, False))
     return out
 
 
@@ -78,13 +94,15 @@ def clauses(text: str) -> list[str]:
     return [p for p, _ in _asked_pieces(text)]
 
 
-def asked_pieces(text: str, cues: bool = False, syntax: bool = False) -> list[tuple[str, bool]]:
-    """(piece, asked) for each kept piece of ``text`` (``clauses``' cuts; ``asked``)."""
+def asked_pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[tuple[str, bool]]:  # fmt: skip
+    """(piece, asked) for each kept piece of ``text`` (``clauses``' cuts; ``asked``). ``lead``
+    (round 17's "clause_lead"): list enumerators cut, and a piece ending in a colon introduces
+    what follows ("想问两个问题：", "quick question:") - it asks nothing itself."""
     out = []
-    for piece, marked in _pieces(text, cues, syntax):
+    for piece, marked, colon in _pieces(text, cues, syntax, lead):
         piece = piece.strip(" ,，.。")
         if _kept(piece):
-            out.append((piece, marked or asked(piece, cues, syntax)))
+            out.append((piece, not (lead and colon) and (marked or asked(piece, cues, syntax))))
     return out
 
 
@@ -103,10 +121,11 @@ def asked(clause: str, cues: bool = False, syntax: bool = False) -> bool:
     return cues and bool(cond.search(c) or _ZH_WHO.search(c))
 
 
-def questions(text: str, cues: bool = False, syntax: bool = False) -> list[str]:
+def questions(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[str]:
     """The clauses of ``text`` that are asked (``asked``, or followed by a question mark), when
     two or more are; else [] (one question, however many commas: nothing to split).
     ``cues``: with round 15's cues (a question asked after a condition, 谁); ``syntax``: with
-    round 16's colon cut and stricter condition reading (``_CLAUSE_CUT_SYNTAX``)."""
-    qs = [p for p, q in asked_pieces(text, cues, syntax) if q]
+    round 16's colon cut and stricter condition reading (``_CLAUSE_CUT_SYNTAX``); ``lead``: with
+    round 17's list enumerators and colon lead-ins (``asked_pieces``)."""
+    qs = [p for p, q in asked_pieces(text, cues, syntax, lead) if q]
     return qs if len(qs) >= 2 else []

@@ -97,25 +97,36 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
     (``clauses.questions``: only when two or more clauses are questions, none naming ``skip``,
     the order id) that the classifier reads as a policy question above the hand-off
     threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
-    parts = questions(text, asst.options.get("clause_cues", False), asst.options.get("clause_syntax", False))
+    o = asst.options
+    parts = questions(
+        text, o.get("clause_cues", False), o.get("clause_syntax", False), o.get("clause_lead", False)
+    )
     if not parts:
         return []
     asst.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses
     out: list[str] = []
+    # round 17's "clause_floor": a clause read alone adds its section only above the floor a
+    # hand-off message reaches (``levels.policy_floor``), as a whole message must to be in the domain
+    floor = asst.policy_floor if asst.options.get("clause_floor") else 0.0
     for part in parts:
         if skip and skip.lower() in part.lower():
             continue
         pred = asst.model.predict(part)
         mass = sum(pr for k, pr in pred.ranked if k in POLICY_INTENTS)
         hits = asst.policy.search(part, None, k=1)
-        if mass >= asst.threshold and hits and hits[0][1] > 0 and hits[0][0] not in (*have, *out):
+        if mass >= asst.threshold and hits and hits[0][1] > floor and hits[0][0] not in (*have, *out):
             out.append(hits[0][0])
         elif have and asst.options.get("clause_topic") and not (mass >= asst.threshold and hits and hits[0][0] in have):  # fmt: skip
             # round 16: a clause too bare to read alone ("... and what isn't covered?") asks
             # within the topic of the message's section; its best section there answers when it
             # scores above the floor (the words a policy shares with no hand-off message)
             topic = asst.policy.topic(have[0])
-            own = [h for h in asst.policy.search(part, (topic,), k=3) if h[0] not in (*have, *out)]
+            found = asst.policy.search(part, (topic,), k=3)
+            if asst.options.get("clause_in_have") and found and found[0][0] in (*have, *out):
+                # round 17: the clause's best section in the topic is quoted already - it asks
+                # what the answer says (the next best of the topic is a section nobody asked for)
+                continue
+            own = [h for h in found if h[0] not in (*have, *out)]
             if own and own[0][1] > CLAUSE_TOPIC_FLOOR * asst.policy_floor:
                 out.append(own[0][0])
     return [asst.policy.sections[s] for s in out[: MAX_SECTIONS - len(have)]]
