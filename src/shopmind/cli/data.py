@@ -260,6 +260,7 @@ def ingest(
                     result = gate_spark_uri(spark_uri, cfg, store, engine_cfg, workspace, key, source)
                 else:
                     result = gate_with(kind, batch, cfg, store, engine_cfg, workspace)
+                result.forced = force and result.held  # the report says what publish will do
                 progress.update(task, advance=1, description="writing the report")
                 json_path, html_path = write_report(result, workspace / "reports", store)
                 progress.update(

@@ -1,0 +1,56 @@
+"""What a run's report says it did is what the ingest did.
+
+`shopmind ingest --force` publishes a batch the gate held (the held message offers it as one of the
+three ways on), but the run's report (reports/<run>.json, which /v1/quality/runs and the dashboard
+serve, and the HTML page) said "held ... nothing was published" and exit code 1 of rows that were
+live in the store, while `shopmind runs` said "published" and the command exited 0.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+
+
+def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def _held_feed(folder: Path) -> None:
+    """Ten events of which five have an unknown type: EVT_TYPE_UNKNOWN (50 % > 5 %) holds the batch."""
+    folder.mkdir(parents=True)
+    types = ["pageview"] * 5 + ["view"] * 5
+    pl.DataFrame({"event_id": [f"e{i}" for i in range(10)], "type": types, "user_id": ["u"] * 10,
+                  "timestamp": [f"2026-01-01T00:{i:02d}:00Z" for i in range(10)],
+                  "item_id": [f"P{i}" for i in range(10)]}).write_csv(folder / "events.csv")  # fmt: skip
+
+
+def _report(ws: Path) -> tuple[dict, str]:
+    (path,) = sorted((ws / "reports").glob("*.json"))
+    return json.loads(path.read_text(encoding="utf-8")), path.with_suffix(".html").read_text(encoding="utf-8")
+
+
+def test_a_forced_run_is_reported_published_and_a_held_one_held(tmp_path: Path) -> None:
+    _held_feed(tmp_path / "feed")
+    forced = shopmind("ingest", "feed", "-w", "forced", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    summary, html = _report(tmp_path / "forced")
+    assert (summary["status"], summary["exit_code"], summary["forced"]) == ("published", 0, True)
+    assert summary["held_by"] == ["events:EVT_TYPE_UNKNOWN"]  # what crossed its threshold is still said
+    assert "nothing was published" not in html and "published anyway with --force" in html
+    runs = shopmind("runs", "-w", "forced", "--json", cwd=tmp_path)
+    assert json.loads(runs.stdout.splitlines()[0])["status"] == "published"
+
+    held = shopmind("ingest", "feed", "-w", "held", cwd=tmp_path)
+    assert held.returncode == 1, held.stderr
+    summary, html = _report(tmp_path / "held")
+    assert (summary["status"], summary["exit_code"], summary["forced"]) == ("held", 1, False)
+    assert "nothing was published" in html and "published anyway" not in html
+    runs = shopmind("runs", "-w", "held", "--json", cwd=tmp_path)
+    assert json.loads(runs.stdout.splitlines()[0])["status"] == "held"
