@@ -183,10 +183,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h14 = [q for q in data.questions if q["set"] == "heldout14"]
     h15 = [q for q in data.questions if q["set"] == "heldout15"]
     h16 = [q for q in data.questions if q["set"] == "heldout16"]
+    h17 = [q for q in data.questions if q["set"] == "heldout17"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -194,6 +195,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     )
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
+    want += ["heldout17"] * len(h17)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -532,23 +534,42 @@ def test_heldout15_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
         ), k
 
 
-def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
-    from shopmind.demo import assistant_heldout15 as H15
-    from shopmind.demo import assistant_heldout16 as H16
+_TEMPLATE_LISTS = ("ORDER_Q", "ORDER_FOLLOWUP_Q", "ORDER_POLICY_Q", "PRIVACY_Q", "PRODUCT_Q", "PRODUCT_TWO_Q", "SEARCH_Q", "SEARCH_FOLLOWUP_Q", "COMPARE_Q", "COMPLAINT_Q", "GREETING_Q", "POLICY_FOLLOWUP_Q", "TWO_SECTION_Q")  # fmt: skip
+
+
+def _templates(m) -> set[str]:
+    """Every question template of a held-out module (policy texts and the template lists)."""
+    policy = {str(x) for v in m.POLICY_Q.values() for x in v}
+    return policy | {str(x) for k in _TEMPLATE_LISTS for x in getattr(m, k, [])}
+
+
+def _check_three_language_set(data, k: int) -> list[dict]:
+    """The make-up held-out-16 and later sets share, on top of ``_check_new_set``: >= 100 questions, roughly a
+    third each of English, Chinese and mixed text, 20 out-of-scope questions (all three languages,
+    handed off, no customer id) of no earlier set's template, and no template of an earlier set (not
+    only the texts built on this seed)."""
     from shopmind.demo import assistant_phrases as Q
 
-    h16 = _check_new_set(data, "heldout16", H15, H16)
-    assert len(h16) >= 100
-    # roughly a third each of English, Chinese and mixed text
-    langs = Counter(q["lang"] for q in h16)
-    assert min(langs.values()) >= len(h16) // 4, langs
-    oos = [q for q in h16 if q["intent"] == "out_of_scope"]
+    this = importlib.import_module(f"shopmind.demo.assistant_heldout{k}")
+    before = [importlib.import_module(f"shopmind.demo.assistant_heldout{j}") for j in range(2, k)]
+    h = _check_new_set(data, f"heldout{k}", before[-1], this)
+    assert len(h) >= 100
+    langs = Counter(q["lang"] for q in h)
+    assert min(langs.values()) >= len(h) // 4, langs
+    oos = [q for q in h if q["intent"] == "out_of_scope"]
     assert len(oos) == 20 and {q["lang"] for q in oos} == {"en", "zh", "mixed"}
     assert all(q["expect"] == {"handoff": True} and q["customer_id"] is None for q in oos)
     # new kinds: no out-of-scope question of any earlier set (or the main set), by template
-    earlier = {t for k in range(2, 16) for _, t in importlib.import_module(f"shopmind.demo.assistant_heldout{k}").OOS_Q}  # fmt: skip
-    earlier |= {t for _, t in Q.OOS_Q} | {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
-    assert not {t for _, t in H16.OOS_Q} & earlier
+    earlier = {t for m in before for _, t in m.OOS_Q} | {t for _, t in Q.OOS_Q}
+    earlier |= {t for _, t, i, _ in Q.HELDOUT_Q if i == "out_of_scope"}
+    assert not {t for _, t in this.OOS_Q} & earlier
+    for j, m in enumerate(before, start=2):
+        assert not _templates(this) & _templates(m), j
+    return h
+
+
+def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(data) -> None:
+    h16 = _check_three_language_set(data, 16)
     # order follow-ups that do not name the order keep the order of the turn before; one names it
     # only in the follow-up
     follow = [q for q in h16 if q["intent"] == "order_status" and q["history"]]
@@ -582,14 +603,45 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
     prods = [q for q in h16 if q["intent"] == "product_question"]
     assert len(prods) >= 8 and all(len(q["slots"]["product_ids"]) == 1 for q in prods)
     assert all(q["page_product"] in (None, q["slots"]["product_ids"][0]) for q in prods)
-    # no template of the set repeats one of any earlier held-out set (not only the texts built on this seed)
-    lists = ("ORDER_Q", "ORDER_FOLLOWUP_Q", "ORDER_POLICY_Q", "PRIVACY_Q", "PRODUCT_Q", "PRODUCT_TWO_Q", "SEARCH_Q", "SEARCH_FOLLOWUP_Q", "COMPARE_Q", "COMPLAINT_Q", "GREETING_Q", "POLICY_FOLLOWUP_Q", "TWO_SECTION_Q")  # fmt: skip
 
-    def templates(m) -> set[str]:
-        policy = {str(x) for v in m.POLICY_Q.values() for x in v}
-        return policy | {str(x) for k in lists for x in getattr(m, k, [])}
 
-    for k in range(2, 16):
-        assert not templates(H16) & templates(
-            importlib.import_module(f"shopmind.demo.assistant_heldout{k}")
-        ), k
+def test_heldout17_is_a_new_set_in_three_languages_with_two_part_questions(data) -> None:
+    from shopmind.demo import assistant_phrases as Q
+
+    h17 = _check_three_language_set(data, 17)
+    # two asks in one message: two policy sections (three pairs across shipping and returns, the
+    # intent of the first), an order's status with a policy section, two facts of one product
+    two = [q for q in h17 if "all" in q["expect"] and all("section" in e for e in q["expect"]["all"])]
+    assert len(two) == 8 and all(len({e["section"] for e in q["expect"]["all"]}) == 2 for q in two)
+    topics = [[e["section"].split("-")[0] for e in q["expect"]["all"]] for q in two]
+    assert sum(Q.POLICY_INTENT[a] != Q.POLICY_INTENT[b] for a, b in topics) == 3
+    assert all(q["intent"] == Q.POLICY_INTENT[t[0]] for q, t in zip(two, topics, strict=True))
+    owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
+    status = {o["order_id"]: o["status"] for o in data.orders.iter_rows(named=True)}
+    op = [q for q in h17 if q["intent"] == "order_status" and "all" in q["expect"]]
+    assert len(op) == 4 and all(q["expect"]["all"][0]["status"] == status[q["slots"]["order_id"]] for q in op)
+    assert all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in op)
+    facts = [q for q in h17 if q["intent"] == "product_question" and "all" in q["expect"]]
+    assert facts and all(len({e["field"] for e in q["expect"]["all"]}) == 2 for q in facts)
+    # order follow-ups: three keep the order of the turn before, two name it only in the follow-up
+    follow = [q for q in h17 if q["intent"] == "order_status" and q["history"]]
+    kept = [q for q in follow if q["slots"]["order_id"] not in q["text"]]
+    assert len(kept) == 3 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
+    late = [q for q in follow if q["slots"]["order_id"] in q["text"]]
+    assert len(late) == 2 and all(q["slots"]["order_id"] not in q["history"][0] for q in late)
+    # ids written in lower case, in full-width characters or with a dash are still the asker's order
+    odd = [q for q in h17 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    assert len(odd) == 3 and all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in odd)
+    forms = [(o.lower(), "".join(chr(ord(c) + 0xFEE0) for c in o), f"{o[0]}-{o[1:]}") for o in (str(q["slots"]["order_id"]) for q in odd)]  # fmt: skip
+    assert all(sum(f in q["text"] for f in fs) == 1 for q, fs in zip(odd, forms, strict=True))
+    asked = [q for q in h17 if q["intent"] == "order_status" and "no_data" not in q["expect"]]
+    assert len(asked) == 15 and all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in asked)
+    # searches with a budget, three refined by a colour in the next turn
+    searches = [q for q in h17 if q["intent"] == "product_search"]
+    assert len(searches) == 9 and all(q["slots"]["price_max"] for q in searches)
+    assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
+    prods = [q for q in h17 if q["intent"] == "product_question"]
+    assert len(prods) >= 6 and all(len(q["slots"]["product_ids"]) == 1 for q in prods)
+    assert all(q["page_product"] in (None, q["slots"]["product_ids"][0]) for q in prods)
+    assert len([q for q in h17 if q["intent"] == "compare"]) == 3
+    assert len([q for q in h17 if q["history"] and "section" in q["expect"]]) == 4
