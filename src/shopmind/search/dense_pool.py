@@ -15,11 +15,12 @@ runtime is initialised can deadlock the child) and load the model once.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import importlib
 import os
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
@@ -56,6 +57,15 @@ def pool_workers(encoder_key: str | None, n_texts: int, setting: int = 0) -> int
     return min(cores, MAX_WORKERS)
 
 
+def slices(texts: Sequence[str], parts: int) -> list[list[str]]:
+    """``texts`` cut into at most ``parts`` contiguous slices of near-equal size, in order (so
+    the results of the slices, stacked, are row for row the texts)."""
+    texts = list(texts)
+    n = max(1, min(parts, len(texts)))
+    bounds = [round(i * len(texts) / n) for i in range(n + 1)]
+    return [texts[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
 def _init_worker(key: str) -> None:
     from shopmind.workers import exit_with_parent
 
@@ -77,28 +87,23 @@ def _encode(kind: str, texts: list[str]) -> np.ndarray:
     return np.vstack([enc.encode_query(t) for t in texts]).astype(np.float32)
 
 
-class EncoderPool:
-    """``encode_passages`` / ``encode_queries`` of the encoder ``key`` split over ``workers``
-    processes (contiguous slices, results in input order); ``name`` and ``dim`` those of the
-    in-process encoder, so the vector cache keys its vectors the same way."""
+class SplitEncoder:
+    """Bulk ``encode_passages`` / ``encode_queries`` cut into contiguous slices, one per worker of
+    an executor (``_pool``; ``_submit`` hands it a slice), results stacked in input order; shared
+    by the process pool here and ``dense_threads.ThreadedEncoder``."""
 
-    def __init__(self, key: str, workers: int, name: str, dim: int) -> None:
-        if key not in POOLABLE:
-            raise ValueError(f"encoder {key!r} is not poolable (poolable: {', '.join(sorted(POOLABLE))})")
-        if workers < 2:
-            raise ValueError("an encoder pool needs at least 2 workers")
-        self.key, self.workers, self.name, self.dim = key, workers, name, dim
-        self._pool = spawn_pool(workers, _init_worker, (key,), what="a build's encoder pool")
+    workers: int
+    dim: int
+    _pool: cf.Executor
+
+    def _submit(self, kind: str, texts: list[str]) -> cf.Future[np.ndarray]:
+        raise NotImplementedError
 
     def _split(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        n = min(self.workers, len(texts))
-        bounds = [round(i * len(texts) / n) for i in range(n + 1)]
-        futures = [
-            self._pool.submit(_encode, kind, texts[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
-        ]
+        futures = [self._submit(kind, part) for part in slices(texts, self.workers)]
         return l2_normalise(np.vstack([f.result().reshape(-1, self.dim) for f in futures]))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -113,10 +118,29 @@ class EncoderPool:
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def __enter__(self) -> EncoderPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class EncoderPool(SplitEncoder):
+    """``encode_passages`` / ``encode_queries`` of the encoder ``key`` split over ``workers``
+    processes (contiguous slices, results in input order); ``name`` and ``dim`` those of the
+    in-process encoder, so the vector cache keys its vectors the same way."""
+
+    mode = "processes"
+
+    def __init__(self, key: str, workers: int, name: str, dim: int) -> None:
+        if key not in POOLABLE:
+            raise ValueError(f"encoder {key!r} is not poolable (poolable: {', '.join(sorted(POOLABLE))})")
+        if workers < 2:
+            raise ValueError("an encoder pool needs at least 2 workers")
+        self.key, self.workers, self.name, self.dim = key, workers, name, dim
+        self._pool = spawn_pool(workers, _init_worker, (key,), what="a build's encoder pool")
+
+    def _submit(self, kind: str, texts: list[str]) -> cf.Future[np.ndarray]:
+        return self._pool.submit(_encode, kind, texts)
