@@ -333,3 +333,20 @@ def parse_button(html: str) -> tuple[str, bool]:
     m = re.search(r'<button type="button" id="add-to-cart"( disabled)?>([^<]*)</button>', html)
     assert m, "no add-to-cart button"
     return m.group(2), bool(m.group(1))
+
+
+def test_a_browser_on_a_path_that_does_not_exist_gets_a_page_back_to_the_store(client):
+    html = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    r = client.get("/search?q=red%20dress", headers=html)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    page = parse(r.text)
+    assert "error-page" in page.ids and "There is no page at /search." in r.text
+    # the query a shopper typed into a storefront-like URL is carried to the storefront's own search
+    assert 'href="/?q=red%20dress"' in r.text and "search-instead" in page.ids
+    r = client.get("/dashbord", headers=html)
+    assert r.status_code == 404 and "error-page" in parse(r.text).ids and "search-instead" not in r.text
+    # programs keep the API's JSON error body: no Accept for HTML, an API path, a POST
+    for path, headers in (("/search", {}), ("/v1/nope", html), ("/static/nope.js", html)):
+        r = client.get(path, headers=headers)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", path
+    assert client.post("/search", headers=html).json()["error"]["code"] in ("not_found", "method_not_allowed")

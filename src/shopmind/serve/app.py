@@ -27,7 +27,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopmind import __version__
@@ -36,6 +36,7 @@ from shopmind.serve.api import ApiError, error_response
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.contract import allowed_methods, install_openapi
 from shopmind.serve.observe import Metrics, ObserveMiddleware
+from shopmind.serve.pages import browser_not_found
 from shopmind.serve.routes import ROUTERS
 from shopmind.serve.state import Shop
 from shopmind.store.livelog import EventLog
@@ -77,9 +78,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.detail == _PARSE_FAILED and (unreadable := _unreadable_body(exc.__cause__)):
             return error_response(request, 422, "invalid_body", unreadable, "body")
+        if exc.status_code == 404 and (page := browser_not_found(request)) is not None:
+            return page
         code = {
             404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large",
         }.get(exc.status_code, "http_error")  # fmt: skip

@@ -110,6 +110,31 @@ def _common(request: Request, page: str) -> dict[str, Any]:
     }
 
 
+#: Paths whose 404 stays the API's JSON error whatever the client accepts: programs call these.
+_API_PREFIXES = ("/v1/", "/static/", "/metrics", "/healthz", "/readyz", "/openapi")
+
+
+def browser_not_found(request: Request) -> HTMLResponse | None:
+    """A page for a person who typed or followed a URL that does not exist (``/search?q=dress``,
+    ``/dashbord``): the API's JSON error body in a browser tab is a dead end with no way back.
+
+    Only for a browser's page request (GET/HEAD that accepts ``text/html``) outside the API's
+    paths; an API client keeps the JSON body it parses. A ``q`` parameter is carried to the
+    storefront's own search URL, where the shopper most likely meant to go."""
+    path = request.url.path
+    if request.method not in ("GET", "HEAD") or path.startswith(_API_PREFIXES):
+        return None
+    if "text/html" not in request.headers.get("accept", ""):
+        return None
+    ctx = _common(request, "error")
+    ctx["title"] = "Page not found"
+    ctx["message"] = f"There is no page at {path}."
+    query = request.query_params.get("q", "").strip()
+    if query:
+        ctx["search_query"] = query
+    return templates.TemplateResponse(request, "error.html", ctx, status_code=404)
+
+
 def attribute_pairs(value: Any) -> list[tuple[str, str]]:
     """Normalise the attributes a product can carry (list of key/value structs, a dict, or JSON text).
 
