@@ -108,6 +108,54 @@ def test_a_table_no_command_reads_is_refused_by_each_command(tmp_path: Path, tex
         assert says in str(err.value), str(err.value)
 
 
+def test_every_documented_table_passes_the_table_check(tmp_path: Path) -> None:
+    shop = tmp_path / "shop.toml"
+    shop.write_text(
+        '[gate]\nunknown_items = "flag"\n[gate.bot]\nmax_rate_per_s = 0.5\n[checks.EVT_USER_MISSING]\n'
+        'action = "flag"\n[engine]\nkind = "polars"\n[privacy]\npseudonymise_ids = true\n'
+        '[search]\nencoder = "none"\n[recs]\nexplore_share = 0.1\n[recs.rules]\nin_stock_only = true\n'
+        "[release]\nkeep = 5\n[profiles]\nnew_days = 30\n[forecast]\nhorizon = 14\n"
+        "[pricing]\nmax_change = 0.1\n[serve]\nworkers = 1\n[ads]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    from shopmind.cli.release import build_settings
+    from shopmind.config import load_config
+
+    assert load_config(shop).unknown_items == "flag"
+    assert sorted(build_settings(shop)) == ["forecast", "pricing", "profiles", "recs", "release", "search"]
+    assert serve_settings(shop) == {"workers": 1}
+
+
+def test_the_build_keeps_the_pricing_table(tmp_path: Path) -> None:
+    """`shopmind build --config` kept search/recs/release/profiles/forecast only: [pricing]
+    (enabled = false, the guardrails) never reached the pricing component."""
+    from shopmind.cli.release import build_settings
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text("[pricing]\nenabled = false\nmax_change = 0.1\n", encoding="utf-8")
+    assert build_settings(shop)["pricing"] == {"enabled": False, "max_change": 0.1}
+
+
+LATE_BAD = [
+    ("[pricing]\nmax_chnage = 0.1\n", "pricing.max_chnage: unknown setting"),
+    ("[pricing]\nenabled = 0\n", "pricing.enabled: must be true or false, got 0"),
+    ("[forecast]\nhorizn = 14\n", "[forecast] has unknown setting(s) horizn"),
+    ('[forecast]\ngrain = "M"\n', "[forecast]: grain must be 'D' or 'W', not 'M'"),
+    ("[profiles]\nnew_dayz = 3\n", "[profiles] has unknown setting(s) new_dayz"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), LATE_BAD, ids=[t.split("\n")[1] for t, _ in LATE_BAD])
+def test_a_late_components_setting_is_refused_before_the_build(tmp_path: Path, text: str, says: str) -> None:
+    from shopmind.cli.release import build_settings
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        build_settings(shop)
+    assert str(err.value).startswith(f"{shop}: ") and says in str(err.value), str(err.value)
+
+
 def test_ingest_with_a_mistyped_table_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "products.csv").write_text("product_id,title\nP1,Mug\n", encoding="utf-8")
     (tmp_path / "gate.toml").write_text('[gaet]\nunknown_items = "flag"\n', encoding="utf-8")

@@ -20,8 +20,9 @@ from shopmind.cli.common import (
 )
 from shopmind.cli.listing import Listing
 
-#: The tables of a shop TOML the build reads.
-BUILD_TABLES = ("search", "recs", "release", "profiles", "forecast")
+#: The tables of a shop TOML the build reads (``[pricing]`` was left out here, so its documented
+#: settings — ``enabled = false``, the guardrails, a mistyped key — never reached the build).
+BUILD_TABLES = ("search", "recs", "release", "profiles", "forecast", "pricing")
 
 
 def _settings(config: Path | None) -> dict:
@@ -86,6 +87,30 @@ def _check_settings(settings: dict, config: Path | None) -> None:
     keep = settings.get("release", {}).get("keep", 5)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")
+    _check_late_settings(settings, where)
+
+
+def _check_late_settings(settings: dict, where: str) -> None:
+    """``[profiles]``, ``[forecast]`` and ``[pricing]`` checked by the components' own readers
+    before the build starts: those components run late, after a first release is already
+    published, so a mistyped key there failed the build with a release half made."""
+    from types import SimpleNamespace
+
+    from shopmind.forecast.release import _settings as forecast_settings
+    from shopmind.pricing.errors import PricingError
+    from shopmind.pricing.release import split_settings as pricing_settings
+    from shopmind.profiles.model import ProfileConfig
+    from shopmind.release.component_base import config_from
+    from shopmind.release.releases import ReleaseError
+
+    try:
+        config_from(ProfileConfig, "profiles", dict(settings.get("profiles", {})))
+        forecast_settings(SimpleNamespace(settings=settings))
+        pricing_settings(settings.get("pricing", {}))
+    except ReleaseError as exc:
+        raise UsageError(f"{where}{exc}") from None
+    except PricingError as exc:
+        raise UsageError(f"{where}{exc}") from None  # it names pricing.<key>
 
 
 def _refuse_locked(workspace: Path) -> None:
@@ -144,7 +169,9 @@ def build(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", "-c", help="Shop TOML file (tables: search, recs, release, profiles, forecast)."
+            "--config",
+            "-c",
+            help="Shop TOML file (tables: search, recs, release, profiles, forecast, pricing).",
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Build even if the latest quality run was held.")] = False,
