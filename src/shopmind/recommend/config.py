@@ -71,6 +71,13 @@ class RecsConfig:
     bought_neighbours: int = 50
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        # a shop TOML has no null: `encoder = "none"` turns content neighbours off, as it turns
+        # [search]'s encoder off (it was refused as an unknown encoder, so a shop could not build
+        # recommendations without loading a text model)
+        if isinstance(self.encoder, str) and self.encoder.strip().lower() in ("none", ""):
+            self.encoder = None
+
 
 @dataclass(frozen=True)
 class Recommendation:
