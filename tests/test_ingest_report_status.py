@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 
 def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -54,3 +55,30 @@ def test_a_forced_run_is_reported_published_and_a_held_one_held(tmp_path: Path) 
     assert "nothing was published" in html and "published anyway" not in html
     runs = shopmind("runs", "-w", "held", "--json", cwd=tmp_path)
     assert json.loads(runs.stdout.splitlines()[0])["status"] == "held"
+
+
+def test_an_ingest_interrupted_while_publishing_leaves_no_report_of_a_run_it_never_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report was written before the run was published: Ctrl-C (or a failed write) in between
+    left reports/<run>.json saying "published", which /v1/quality/runs and the dashboard list,
+    of a run the store never recorded and rows it never held."""
+    from typer.testing import CliRunner
+
+    import shopmind.quality.gate as gate
+    from shopmind.cli import app
+
+    (tmp_path / "feed").mkdir()
+    (tmp_path / "feed" / "products.csv").write_text("product_id,title\nP1,Red mug\nP2,Blue mug\n")
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gate, "publish", interrupted)
+    run = CliRunner().invoke(app, ["ingest", str(tmp_path / "feed"), "-w", str(tmp_path / "ws")])
+    assert run.exit_code == 130, run.output
+    assert sorted((tmp_path / "ws" / "reports").iterdir()) == []
+    monkeypatch.undo()
+    again = CliRunner().invoke(app, ["ingest", str(tmp_path / "feed"), "-w", str(tmp_path / "ws")])
+    assert again.exit_code == 0, again.output  # run again: published, with its report
+    assert len(list((tmp_path / "ws" / "reports").glob("*.json"))) == 1

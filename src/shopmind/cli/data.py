@@ -268,7 +268,14 @@ def ingest(
                     advance=1,
                     description="publishing" if not result.held or force else "recording the held run",
                 )
-                written = publish(result, store, cfg, str(html_path), force=force)
+                try:
+                    written = publish(result, store, cfg, str(html_path), force=force)
+                except BaseException:  # Ctrl-C or a failed write: the run was not recorded, so
+                    # its report must not stand as if it had been (/v1/quality/runs and the
+                    # dashboard list runs by their report files)
+                    json_path.unlink(missing_ok=True)
+                    html_path.unlink(missing_ok=True)
+                    raise
                 progress.update(task, advance=1, description="done")
     summary = result.summary()
     if as_json:
