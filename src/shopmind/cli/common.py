@@ -65,6 +65,19 @@ def read_toml(config: Path) -> dict[str, Any]:
         raise UsageError(f"{config}: not valid TOML: {exc}") from None
 
 
+def read_shop_toml(config: Path) -> dict[str, Any]:
+    """``read_toml`` of a shop TOML, refusing a table no command reads (``config.SHOP_TABLES``:
+    a mistyped ``[serach]`` was read by nothing, without a word) as a ``UsageError`` naming it."""
+    from shopmind.config import check_shop_tables
+
+    data = read_toml(config)
+    try:
+        check_shop_tables(data, str(config))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    return data
+
+
 def writable_folder(path: Path, option: str) -> None:
     """Refuse ``path`` as a folder to write into when it, or its nearest existing parent, is a
     file. Checked before the first write, so a command given a file for a folder fails with one

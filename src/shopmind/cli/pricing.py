@@ -13,7 +13,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from shopmind.cli.common import fail, read_toml, user_errors, writable_folder
+from shopmind.cli.common import fail, read_shop_toml, user_errors, writable_folder
 
 pricing_app = typer.Typer(
     help="Price suggestions from the shop's own history (never applied).", no_args_is_help=True
@@ -125,7 +125,7 @@ def suggest_cmd(
     with user_errors():
         writable_folder(out, "--out")  # before the fit, not a FileExistsError after it
         try:
-            rails = Guardrails.from_mapping(read_toml(config).get("pricing", {}) if config else {})
+            rails = Guardrails.from_mapping(read_shop_toml(config).get("pricing", {}) if config else {})
             per_item = read_terms(terms) if terms else {}
             events, cats = _events(path, fmt)
             inventory = None

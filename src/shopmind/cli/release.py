@@ -15,7 +15,7 @@ from shopmind.cli.common import (
     console,
     fail,
     out,
-    read_toml,
+    read_shop_toml,
     writable_folder,
 )
 from shopmind.cli.listing import Listing
@@ -27,15 +27,9 @@ BUILD_TABLES = ("search", "recs", "release", "profiles", "forecast", "pricing")
 
 def _settings(config: Path | None) -> dict:
     """The build's tables of a shop TOML file (all optional); a table no command reads is refused."""
-    from shopmind.config import ConfigError, check_shop_tables
-
     if config is None:
         return {}
-    data = read_toml(config)
-    try:
-        check_shop_tables(data, str(config))
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    data = read_shop_toml(config)
     settings = {k: data[k] for k in BUILD_TABLES if k in data}
     for name, table in settings.items():
         if not isinstance(table, dict):

@@ -13,7 +13,7 @@ from shopmind.cli.common import (
     UsageError,
     console,
     fail,
-    read_toml,
+    read_shop_toml,
 )
 from shopmind.cli.demo_server import listen_socket
 
@@ -86,13 +86,7 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
 
     settings: dict[str, Any] = {}
     if config is not None:
-        from shopmind.config import ConfigError, check_shop_tables
-
-        data = read_toml(config)
-        try:
-            check_shop_tables(data, str(config))
-        except ConfigError as exc:
-            raise UsageError(str(exc)) from None
+        data = read_shop_toml(config)
         table = data.get("serve", {})
         if not isinstance(table, dict):
             raise UsageError(f"{config}: [serve] must be a table, not {table!r}")
