@@ -107,9 +107,46 @@ def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
     return out
 
 
+def merge(docs: list[dict]) -> dict[str, dict]:
+    """The results of runs that left out different sets with the same variants, as one run's
+    (per-set counts side by side, totals summed again, misses joined). Why: on a loaded box the
+    17 folds run as parallel processes (``--sets``), each writing its own JSON."""
+    from assistant_loso_runner import COUNTS
+
+    variants = list(docs[0]["results"])
+    if any(list(d["results"]) != variants for d in docs):
+        raise SystemExit("the runs do not have the same variants")
+    out: dict[str, dict] = {}
+    for v in variants:
+        by_set: dict[str, dict] = {}
+        for d in docs:
+            part = d["results"][v]["by_set"]
+            if set(part) & set(by_set):
+                raise SystemExit(f"sets scored twice: {sorted(set(part) & set(by_set))}")
+            by_set.update(part)
+        total = {k: sum(b[k] for b in by_set.values()) for k in COUNTS}
+        misses = [m for d in docs for m in d["results"][v]["misses"]]
+        out[v] = {"by_set": by_set, "total": total, "misses": misses}
+    return out
+
+
 if __name__ == "__main__":
     import sys
 
+    if sys.argv[1:2] == ["merge"]:  # merge RUN.json ... --out MERGED.json
+        import json
+        from pathlib import Path
+
+        paths, dest = sys.argv[2 : sys.argv.index("--out")], Path(sys.argv[sys.argv.index("--out") + 1])
+        docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+        merged = merge(docs)
+        verdicts = judge(merged, list(merged))
+        for v, verdict in verdicts.items():
+            print("verdict", v[-60:], json.dumps(verdict), flush=True)
+        meta = {k: [d.get(k) for d in docs] for k in ("command", "utc", "load_average", "seconds")}
+        doc = {"merged_from": paths, **meta, "results": merged, "verdicts": verdicts}
+        dest.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        sys.exit(0)
     if "--variants" in sys.argv:
         i = sys.argv.index("--variants") + 1
         sys.argv[i] = ",".join(expand(v) for v in sys.argv[i].split(","))

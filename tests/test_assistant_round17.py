@@ -42,7 +42,7 @@ def test_an_answer_adding_an_unasked_section_is_not_clean() -> None:
 
 
 def _results(per_set: dict[str, list[dict[str, int]]]) -> dict[str, dict]:
-    base = {"facts_right": 90, "extra_wrong": 2, "clean_right": 88, "unsupported": 0, "oos_handed": 10, "slots_right": 95, "intent_right": 92}  # fmt: skip
+    base = {"questions": 100, "oos": 12, "facts_right": 90, "extra_wrong": 2, "clean_right": 88, "unsupported": 0, "oos_handed": 10, "slots_right": 95, "intent_right": 92}  # fmt: skip
     out = {}
     for v, changes in per_set.items():
         by_set = {s: {**base, **changes[i]} for i, s in enumerate(L.DEV_SETS)}
@@ -196,3 +196,18 @@ def test_list_items_and_a_colon_lead_in_are_read_as_the_questions_they_number() 
     assert questions(amount, True, True, lead=True) == questions(amount, True, True)
     one = "I only have 1. can I still return it? how long do I have?"
     assert questions(one, True, True, lead=True) == questions(one, True, True)
+
+
+def test_runs_over_different_sets_merge_into_one_judged_run() -> None:
+    same: list[dict[str, int]] = [{} for _ in L.DEV_SETS]
+    res = _results({"ref": same, "cand": [{"clean_right": 89, "facts_right": 91}] * 17})
+    first, second = L.DEV_SETS[:8], L.DEV_SETS[8:]
+
+    def part(sets: tuple[str, ...]) -> dict:
+        return {"results": {v: {"by_set": {s: r["by_set"][s] for s in sets}, "misses": [{"id": v + s} for s in sets]} for v, r in res.items()}}  # fmt: skip
+
+    merged = L.merge([part(first), part(second)])
+    assert merged["cand"]["total"]["clean_right"] == 89 * 17 and len(merged["cand"]["misses"]) == 17
+    assert L.judge(merged, ["ref", "cand"])["cand"]["adopt"]
+    with pytest.raises(SystemExit):
+        L.merge([part(first), part(first)])
