@@ -7,6 +7,7 @@ on silently, so a misspelt column shows up in the report.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +25,12 @@ def load(path: Path) -> Batch:
     path = Path(path)
     files = _table_files(path)
     results = {table: read_table(file) for table, file in files.items()}
+    renamed: dict[str, dict[str, str]] = {}
+    for table, result in results.items():
+        result.frame, renamed[table] = canonical_names(result.frame, table, files[table])
     batch = Batch(source=_source_name(path), meta=_meta(files, results))
+    if any(renamed.values()):  # said in the report, as ignored columns are
+        batch.meta["renamed_columns"] = {t: r for t, r in renamed.items() if r}
     for table, result in results.items():
         require_known_columns(result.frame, table, files[table])
         setattr(batch, table, keep_canonical(result.frame, table))
@@ -35,6 +41,39 @@ def table_of(file: Path) -> TableName | None:
     """The table a file feeds, from its name before the first dot (``events.csv.gz``)."""
     stem = file.name.split(".", 1)[0].lower()
     return stem if stem in TABLES else None  # type: ignore[return-value]
+
+
+_REPEATED = re.compile(r"^(.+)_duplicated_\d+$")  # how both CSV parse paths name a repeated header
+
+
+def canonical_names(frame: pl.DataFrame, table: TableName, path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The frame with header names that differ from a canonical column only in case or surrounding
+    white space renamed to it (``Product_ID``, `` title``), and what was renamed.
+
+    Such a header matched no column, so every row of an export named that way was quarantined as
+    missing its id or title (and a small batch "published" with nothing accepted). A canonical
+    column given twice (``title,title`` or ``title,Title``) is an ``InputError`` naming it: which
+    of the two is meant cannot be guessed, and the first was taken without a word.
+    """
+    known = SCHEMAS[table].columns
+    targets: dict[str, list[str]] = {}
+    for name in frame.columns:
+        if name == SOURCE_LINE:
+            continue
+        repeated = _REPEATED.match(name)
+        base = repeated.group(1) if repeated and repeated.group(1).strip().lower() in known else name
+        target = base.strip().lower()
+        if target in known:
+            targets.setdefault(target, []).append(name)
+    for target, names in targets.items():
+        if len(names) > 1:
+            shown = ", ".join(repr(_REPEATED.sub(r"\1", n)) for n in names)
+            raise InputError(
+                f"{path}: column {target!r} is given {len(names)} times in the header ({shown}); "
+                "keep one (which one is meant cannot be told)"
+            )
+    renames = {names[0]: target for target, names in targets.items() if names[0] != target}
+    return (frame.rename(renames) if renames else frame), renames
 
 
 def keep_canonical(frame: pl.DataFrame, table: TableName) -> pl.DataFrame:
