@@ -79,3 +79,13 @@ def test_the_pool_never_reads_past_the_cut_nor_an_ineligible_series() -> None:
     for name in ("ours", "LightGBM", "ADIDA"):
         assert again["models"][name]["mase"] == base["models"][name]["mase"]
         assert again["models"][name]["bias"] == base["models"][name]["bias"]
+
+
+def test_weekly_panels_pool_by_default_daily_ones_do_not() -> None:
+    # session 21 (bench/forecast_global_all.py's rule): weekly adopted, daily not judged
+    assert pooled.GLOBAL_POOL_FREQS == ("W",)
+    weekly = _panel()
+    elig = _eligible_rows(weekly)
+    assert pooled.scoring_pool(weekly, elig, elig[:20]) is not None
+    daily = Panel(ids=weekly.ids, dates=weekly.dates[0] + np.arange(weekly.T), y=weekly.y, freq="D")
+    assert pooled.scoring_pool(daily, elig, elig[:20]) is None
