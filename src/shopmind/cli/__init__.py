@@ -92,6 +92,17 @@ def main() -> None:
     private_umask()
     try:
         app()
-    except KeyboardInterrupt:  # pragma: no cover
-        console.print("interrupted; nothing was published by the interrupted step")
+    except KeyboardInterrupt:  # pragma: no cover - typer answers Ctrl-C itself (below)
+        console.print(INTERRUPTED)
         sys.exit(130)
+    except SystemExit as exc:
+        # typer (0.29) turns Ctrl-C into a bare exit 130: the command stopped without a word
+        # (the line above never ran); no shopmind command exits 130 otherwise
+        if exc.code == 130:
+            console.print(INTERRUPTED)
+        raise
+
+
+#: What Ctrl-C prints: every step publishes atomically (a quality run in one transaction, with
+#: its report; a release by one rename), so a re-run starts clean.
+INTERRUPTED = "interrupted; nothing was published by the interrupted step (run the command again)"
