@@ -82,3 +82,20 @@ def test_an_ingest_interrupted_while_publishing_leaves_no_report_of_a_run_it_nev
     again = CliRunner().invoke(app, ["ingest", str(tmp_path / "feed"), "-w", str(tmp_path / "ws")])
     assert again.exit_code == 0, again.output  # run again: published, with its report
     assert len(list((tmp_path / "ws" / "reports").glob("*.json"))) == 1
+
+
+def test_the_runs_api_says_which_run_was_held(tmp_path: Path) -> None:
+    """/v1/quality/runs answered "held": null for every run (it read a key the summary lacks)."""
+    from fastapi.testclient import TestClient
+
+    from shopmind.serve.app import create_app
+    from shopmind.serve.auth import KeyStore
+
+    _held_feed(tmp_path / "feed")
+    assert shopmind("ingest", "feed", "-w", "ws", cwd=tmp_path).returncode == 1  # held
+    assert shopmind("ingest", "feed", "-w", "ws", "--force", cwd=tmp_path).returncode == 0  # published
+    key = KeyStore(tmp_path / "ws").add("t-read", "read")
+    with TestClient(create_app(tmp_path / "ws")) as client:
+        got = client.get("/v1/quality/runs", headers={"Authorization": f"Bearer {key}"})
+    assert got.status_code == 200, got.text
+    assert [(r["status"], r["held"]) for r in got.json()["runs"]] == [("published", False), ("held", True)]

@@ -37,8 +37,12 @@ def _reports(folder: Path, limit: int) -> list[dict[str, Any]]:
 @router.get("/v1/quality/runs")
 def quality_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> dict[str, Any]:
     """Quality runs, newest first (summaries without the per-check detail, with their totals)."""
-    keep = ("run_id", "source", "status", "started_at", "held", "exit_code", "account", "totals")
-    runs = [{k: s.get(k) for k in keep} for s in _reports(_workspace(request) / "reports", limit)]
+    keep = ("run_id", "source", "status", "started_at", "exit_code", "account", "totals")
+    # "held" was read from the summary, which has no such key: null for every run, held or not
+    runs = [
+        {**{k: s.get(k) for k in keep}, "held": s.get("status") == "held"}
+        for s in _reports(_workspace(request) / "reports", limit)
+    ]
     return {"runs": jsonable(runs)}
 
 
