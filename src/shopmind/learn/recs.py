@@ -99,13 +99,16 @@ class LearnConfig:
     warm_iterations: int = 1
     #: then this many rounds of CG half-steps for only the customers first seen in the update
     #: and then the items they bought (session 20's diagnosis: the gap left is in those items'
-    #: factors, which a refit fits to those customers for all its iterations)
+    #: factors, which a refit fits to those customers for all its iterations). Off: on the
+    #: validation months it moved warm - refit by -0.0001 (after the sweep) / +0.0003 (before
+    #: it), inside one standard error, for ~5 points of a refit's CPU (BENCHMARKS, session 21)
     warm_new_block: int = 0
     #: those rounds before the full sweeps instead of after them
     warm_new_block_first: bool = False
     #: the fused list's ALS weight for customers whose first event is within the newest
     #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
-    #: serving rule, so it applies to any models, warm or refitted
+    #: serving rule, so it applies to any models, warm or refitted. Off: weight 0 made warm
+    #: equal to the refits by lowering both (validation refits 0.2024 -> 0.1942; session 21)
     new_customer_als_weight: float | None = None
     new_customer_days: float = 30.0
     #: largest relative loss of the check metric an update may have on the held-out data
