@@ -90,6 +90,7 @@ CASES = [
     (["keys", "add", " ", "-w", "ws"], "the key's name is empty"),
     (["forecast", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["evaluate", "forecast", "feed/events.csv", "--max-series", "-3"], "--max-series must be >= 0"),
+    (["evaluate", "forecast", "feed/events.csv", "--global-pool", "all"], "--global-pool must be one of auto, sample, eligible"),
     (["keys", "revoke", "abc", "-w", "nowhere"], "workspace nowhere does not exist"),
     (["keys", "add", "k", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["experiments", "validate", "feed"], "feed is a folder, not a TOML file"),
