@@ -112,8 +112,9 @@ MAX_CONVERSATIONS = 10_000
 #: with look-alike digits; "no_order_policy" — an order question naming no order that a policy
 #: section of any topic matches above the floor is that section's; round 16 (measured, not
 #: kept): "level_q" and "foreign_level" (``DomainMargin.level_at``), "asked_intent" and
-#: "asked_focus" (``followup.asked_reading`` / ``asked_focus``), "greeting_chat"; round 17
-#: (``compose.clause_sections``): "clause_in_have" — a bare clause whose best section in the topic
+#: "asked_focus" (``followup.asked_reading`` / ``asked_focus``), "greeting_chat"; round 17 (measured,
+#: not kept - none gained on 9 of the 17 dev sets, ``bench/assistant_loso17.py``;
+#: ``compose.clause_sections``): "clause_in_have" — a bare clause whose best section in the topic
 #: is quoted already adds none; "clause_floor" — a clause read alone adds its section only above
 #: ``policy_floor``; "clause_lead" — ``clauses.questions(lead=True)`` (list items, colon lead-ins)
 OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": True, "clause_cues": True, "followup_oos": True, "followup_own": True, "level_q": False, "clause_topic": True, "followup_that": True, "foreign_level": False, "clause_syntax": True, "asked_intent": False, "asked_focus": False, "order_brief": True, "order_plain": True, "order_lookalike": True, "greeting_chat": False, "no_order_policy": True, "clause_in_have": False, "clause_floor": False, "clause_lead": False}  # fmt: skip
