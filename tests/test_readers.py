@@ -183,6 +183,11 @@ def test_user_mistakes_raise_input_errors(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(InputError, match="empty"):
         read_table(tmp_path / "empty.csv")
+    # an empty JSON Lines file, or an empty array, is refused as an empty CSV is (not 0 rows published)
+    for name, content in (("empty.jsonl", b""), ("blank.jsonl", b"\n \n"), ("none.json", b" [ ] ")):
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(InputError, match="empty"):
+            read_table(tmp_path / name)
     (tmp_path / "bad.parquet").write_bytes(b"not parquet")
     with pytest.raises(InputError, match="Parquet"):
         read_table(tmp_path / "bad.parquet")
@@ -262,6 +267,23 @@ def _tables(draw: st.DrawFn) -> tuple[list[list[str]], str, str]:
     header = [f"c{i}" for i in range(width)]
     body = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=8))
     return [header, *body], sep, encoding
+
+
+def test_a_pipe_delimited_cp1252_line_with_a_long_code_is_read_not_quarantined(tmp_path: Path) -> None:
+    """charset-normalizer does not split words at ``|``: the fields ran together and a long upper-case
+    code beside an accented word measured as garbage (found by test_csv_round_trip)."""
+    path = tmp_path / "t.csv"
+    for sep in ("|", ",", ";", "\t"):
+        rows = [
+            ["c0", "c1", "c2"],
+            ["AAAAAAAAAA", "AAAAAAAAAA", "Café"],
+            ["ABCDEFGHIJKLMNOPQRST", "x", "Zürich"],
+        ]
+        for encoding in ("cp1252", "latin-1"):
+            path.write_bytes(_csv_text(rows, sep).encode(encoding))
+            result = read_table(path)
+            assert result.malformed == [], (sep, encoding)
+            assert [list(r) for r in result.frame.drop(SOURCE_LINE).rows()] == rows[1:]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

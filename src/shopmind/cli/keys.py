@@ -41,7 +41,9 @@ def keys_add(
         raise fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
     _require_workspace(workspace)
     print(KeyStore(workspace).add(name, scope))
-    console.print("store this key now: it cannot be shown again (a running server picks it up on reload)")
+    console.print(
+        "store this key now: it cannot be shown again (a running server picks it up at its next request)"
+    )
 
 
 @keys_app.command("list")

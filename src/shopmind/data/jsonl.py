@@ -20,6 +20,10 @@ from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, Re
 
 
 def read_jsonl(text: str, path: Path) -> ReadResult:
+    """Records of a JSON Lines file or a JSON array; a file with no record at all is refused, as an
+    empty CSV is (it would otherwise pass as a batch of zero rows, published with exit 0)."""
+    if not text.strip():
+        raise InputError(f"{path} is empty: expected JSON objects, one per line (or a JSON array of them)")
     if text.lstrip().startswith("["):
         return _read_json_array(text, path)
     lines = physical_lines(text)
@@ -98,4 +102,6 @@ def _read_json_array(text: str, path: Path) -> ReadResult:
         raise InputError(f"{path} is neither JSON Lines nor a JSON array of objects: {exc}") from exc
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise InputError(f"{path} is neither JSON Lines nor a JSON array of objects")
+    if not records:
+        raise InputError(f"{path} holds an empty JSON array: no records to read")
     return ReadResult(_records_frame([{str(k): v for k, v in r.items()} for r in records]))
