@@ -101,10 +101,8 @@ def _check_late_settings(settings: dict, where: str) -> None:
         config_from(ProfileConfig, "profiles", dict(settings.get("profiles", {})))
         forecast_settings(SimpleNamespace(settings=settings))
         pricing_settings(settings.get("pricing", {}))
-    except ReleaseError as exc:
+    except (ReleaseError, PricingError) as exc:  # each names its table's key
         raise UsageError(f"{where}{exc}") from None
-    except PricingError as exc:
-        raise UsageError(f"{where}{exc}") from None  # it names pricing.<key>
 
 
 def _refuse_locked(workspace: Path) -> None:
