@@ -19,6 +19,24 @@ None of the drift-aware rules is a default (BENCHMARKS, session 15: not better o
 - ``pooled-recent-scale``: ``pooled``, but the caller divides scores and multiplies widths by
   ``recent_scale`` (naive MAE of the last ``RECENT`` periods) instead of the whole-history unit, so a
   width follows the series' current level.
+
+Session 22 (issue 14: the long format's holdout, a pre-Christmas rise, under-covers for every model), judged
+by bench/forecast_interval_adapt.py; each is ``pooled``'s quantile over a different score, or another level:
+
+- ``pooled-relative``: relative (scale-free) scores, |error| / ``local_level`` (the series' mean over its
+  last ``RECENT`` periods before the window's origin), widths ``q * local_level`` at the forecast origin:
+  if errors grow with the level (multiplicative noise), a series whose level has risen gets a wider
+  interval, where the whole-history naive MAE stays at the old level's size.
+- ``pooled-fclevel``: the same with the combined forecast's own mean over the window as the level (the
+  models' smoothed level, steadier than 13 raw periods); the caller passes it.
+- ``pooled-level-ratio``: the whole-history unit re-scaled by ``level_ratio`` (the local level over the
+  history's mean level, clipped to [1/3, 3]): keeps the naive MAE's noise-to-level shape per series but
+  follows a level that has moved since.
+- ``pooled-aci-online``: adaptive conformal inference (Gibbs & Candes 2021) run through the calibration
+  windows' periods in calendar order: at each period of the newer windows the level is updated by that
+  period's cross-sectional miss of the quantile of every earlier score, alpha_{t+1} = alpha_t + gamma *
+  (alpha - miss_t), gamma = 1 / (number of updates), so the final level is moved by the average miss gap
+  seen online; the pooled quantile of all scores is taken at that level.
 """
 
 from __future__ import annotations
@@ -28,7 +46,21 @@ import numpy as np
 from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.series import Panel
 
-RULES = ("step", "pooled", "pooled-recency", "pooled-aci", "pooled-recent-scale")
+RULES = (
+    "step",
+    "pooled",
+    "pooled-recency",
+    "pooled-aci",
+    "pooled-recent-scale",
+    "pooled-relative",
+    "pooled-fclevel",
+    "pooled-level-ratio",
+    "pooled-aci-online",
+)
+#: rules that are ``pooled``'s quantile of scores the caller scales differently (see the docstring)
+SCALED_POOLED = ("pooled-recent-scale", "pooled-relative", "pooled-fclevel", "pooled-level-ratio")
+#: clip of ``level_ratio`` (a series whose history mean is near 0 would otherwise get any ratio)
+LEVEL_RATIO_CLIP = (1 / 3, 3.0)
 #: periods of recent history ``recent_scale`` reads (a quarter of weeks)
 RECENT = 13
 #: weight of each inner window relative to the next older one (``pooled-recency``; whole repeats, so the
@@ -77,14 +109,84 @@ def rule_quantiles(
     for lv in levels:
         if rule == "step":
             out[lv] = step_quantiles(allv, h, lv)
-        elif rule in ("pooled", "pooled-recent-scale"):
+        elif rule == "pooled" or rule in SCALED_POOLED:
             out[lv] = np.full(h, pooled_quantile(allv.ravel(), lv))
         elif rule == "pooled-recency":  # whole-number weights as repeats: the same convention as pooled
             reps = [x.ravel() for i, x in enumerate(windows) for _ in range(RECENCY_REPEAT**i)]
             out[lv] = np.full(h, pooled_quantile(np.concatenate(reps), lv))
+        elif rule == "pooled-aci-online":
+            out[lv] = np.full(h, pooled_quantile(allv.ravel(), aci_online_level(windows, lv)))
         else:  # pooled-aci
             out[lv] = np.full(h, pooled_quantile(allv.ravel(), aci_level(windows, lv)))
     return out
+
+
+def aci_online_level(windows: list[np.ndarray], level: float) -> float:
+    """The level after adaptive conformal inference through the windows' periods in calendar order.
+
+    ``windows`` are consecutive in time (the inner backtest's, oldest first, same series in each), so their
+    columns side by side are the calibration periods in order. The oldest window is the warm start; at
+    each later period t the quantile of every earlier score at the current level is checked against that
+    period's scores (miss_t = share above it), and alpha_{t+1} = alpha_t + gamma * (alpha - miss_t) with
+    gamma = 1 / (number of updates). Returned in [50, 99.9]; ``level`` when there is one window."""
+    if len(windows) < 2:
+        return level
+    cols = np.hstack(windows)
+    start = windows[0].shape[1]
+    steps = cols.shape[1] - start
+    alpha = 1 - level / 100
+    gamma = 1.0 / steps
+    a_t = alpha
+    for t in range(start, cols.shape[1]):
+        now = cols[:, t][np.isfinite(cols[:, t])]
+        if now.size == 0:
+            continue
+        lv_t = float(np.clip(100 * (1 - a_t), 50.0, 99.9))
+        miss = float(np.mean(now > pooled_quantile(cols[:, :t], lv_t)))
+        a_t = a_t + gamma * (alpha - miss)
+    return float(np.clip(100 * (1 - a_t), 50.0, 99.9))
+
+
+def local_level(panel: Panel, periods: int = RECENT) -> np.ndarray:
+    """Per series: mean value over its last ``periods`` observed periods (NaN-aware); where that is not
+    positive, the whole-history unit (ensemble.series_scale), so a series with no recent level keeps the
+    old width."""
+    import warnings
+
+    from shopmind.forecast.ensemble import series_scale
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lvl = np.nanmean(panel.y[:, -periods:], axis=1)
+    return np.where(np.isfinite(lvl) & (lvl > 0), lvl, series_scale(panel))
+
+
+def level_ratio(panel: Panel, periods: int = RECENT) -> np.ndarray:
+    """Per series: the mean of the last ``periods`` periods over the mean of the whole observed history,
+    clipped to LEVEL_RATIO_CLIP; 1 where either mean is not positive."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        recent = np.nanmean(panel.y[:, -periods:], axis=1)
+        whole = np.nanmean(panel.y, axis=1)
+    ok = np.isfinite(recent) & np.isfinite(whole) & (recent > 0) & (whole > 0)
+    ratio = np.where(ok, recent / np.where(ok, whole, 1.0), 1.0)
+    return np.clip(ratio, *LEVEL_RATIO_CLIP)
+
+
+def forecast_level(mean: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Per series: the mean of a forecast over its steps; ``fallback`` where that is not positive."""
+    with np.errstate(invalid="ignore"):
+        lvl = np.nanmean(np.abs(mean), axis=1) if mean.size else np.full(mean.shape[0], np.nan)
+    return np.where(np.isfinite(lvl) & (lvl > 0), lvl, fallback)
+
+
+def winkler(actual: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float) -> np.ndarray:
+    """The interval (Winkler) score per cell: width + (2 / alpha) x the distance outside the interval, so a
+    wider interval pays for its width and a narrow one for its misses (lower is better; proper)."""
+    alpha = 1 - level / 100
+    return (hi - lo) + (2 / alpha) * (np.clip(lo - actual, 0, None) + np.clip(actual - hi, 0, None))
 
 
 def aci_level(windows: list[np.ndarray], level: float) -> float:
