@@ -37,6 +37,10 @@ by bench/forecast_interval_adapt.py; each is ``pooled``'s quantile over a differ
   period's cross-sectional miss of the quantile of every earlier score, alpha_{t+1} = alpha_t + gamma *
   (alpha - miss_t), gamma = 1 / (number of updates), so the final level is moved by the average miss gap
   seen online; the pooled quantile of all scores is taken at that level.
+- ``pooled-signed`` (added after the first four's validation figures, judged by the same committed rule):
+  two one-sided quantiles of the signed scores (actual - forecast) / unit, at alpha/2 and 1 - alpha/2,
+  pooled over steps (``signed_quantiles``): a level that keeps rising through the calibration windows
+  leaves the forecasts low there, and the interval moves up with it instead of growing on both sides.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ RULES = (
     "pooled-fclevel",
     "pooled-level-ratio",
     "pooled-aci-online",
+    "pooled-signed",
 )
 #: rules that are ``pooled``'s quantile of scores the caller scales differently (see the docstring)
 SCALED_POOLED = ("pooled-recent-scale", "pooled-relative", "pooled-fclevel", "pooled-level-ratio")
@@ -114,11 +119,26 @@ def rule_quantiles(
         elif rule == "pooled-recency":  # whole-number weights as repeats: the same convention as pooled
             reps = [x.ravel() for i, x in enumerate(windows) for _ in range(RECENCY_REPEAT**i)]
             out[lv] = np.full(h, pooled_quantile(np.concatenate(reps), lv))
+        elif rule == "pooled-signed":
+            raise ValueError("pooled-signed has two quantiles per level: use signed_quantiles")
         elif rule == "pooled-aci-online":
             out[lv] = np.full(h, pooled_quantile(allv.ravel(), aci_online_level(windows, lv)))
         else:  # pooled-aci
             out[lv] = np.full(h, pooled_quantile(allv.ravel(), aci_level(windows, lv)))
     return out
+
+
+def signed_quantiles(signed: np.ndarray, level: float) -> tuple[float, float]:
+    """The lower and upper conformal quantiles of finite signed scores for a central ``level`` interval:
+    at alpha/2 and 1 - alpha/2, each with the finite-sample correction toward the outside; (0, 0) when
+    nothing is finite."""
+    v = signed[np.isfinite(signed)]
+    if v.size == 0:
+        return 0.0, 0.0
+    tail = (100 - level) / 2
+    hi = float(np.quantile(v, conformal_rank(v.size, 100 - tail), method="higher"))
+    lo = float(-np.quantile(-v, conformal_rank(v.size, 100 - tail), method="higher"))
+    return lo, hi
 
 
 def aci_online_level(windows: list[np.ndarray], level: float) -> float:
