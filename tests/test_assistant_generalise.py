@@ -184,10 +184,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h15 = [q for q in data.questions if q["set"] == "heldout15"]
     h16 = [q for q in data.questions if q["set"] == "heldout16"]
     h17 = [q for q in data.questions if q["set"] == "heldout17"]
+    h18 = [q for q in data.questions if q["set"] == "heldout18"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16) + len(h17)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -195,7 +196,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     )
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
-    want += ["heldout17"] * len(h17)
+    want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -605,43 +606,81 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
     assert all(q["page_product"] in (None, q["slots"]["product_ids"][0]) for q in prods)
 
 
-def test_heldout17_is_a_new_set_in_three_languages_with_two_part_questions(data) -> None:
+def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
+    """The make-up held-out-17 and -18 share: eight two-section questions (three pairs across two
+    intents, labelled by the first), four order-status + policy questions, two-fact product
+    questions, order follow-ups (three keep the order of the turn before, two name it only in the
+    follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
+    colour in the next turn), three comparisons and four policy follow-ups. Returns order -> owner."""
     from shopmind.demo import assistant_phrases as Q
 
-    h17 = _check_three_language_set(data, 17)
-    # two asks in one message: two policy sections (three pairs across shipping and returns, the
-    # intent of the first), an order's status with a policy section, two facts of one product
-    two = [q for q in h17 if "all" in q["expect"] and all("section" in e for e in q["expect"]["all"])]
+    two = [q for q in h if "all" in q["expect"] and all("section" in e for e in q["expect"]["all"])]
     assert len(two) == 8 and all(len({e["section"] for e in q["expect"]["all"]}) == 2 for q in two)
     topics = [[e["section"].split("-")[0] for e in q["expect"]["all"]] for q in two]
     assert sum(Q.POLICY_INTENT[a] != Q.POLICY_INTENT[b] for a, b in topics) == 3
     assert all(q["intent"] == Q.POLICY_INTENT[t[0]] for q, t in zip(two, topics, strict=True))
     owner = {o["order_id"]: o["customer_id"] for o in data.orders.iter_rows(named=True)}
     status = {o["order_id"]: o["status"] for o in data.orders.iter_rows(named=True)}
-    op = [q for q in h17 if q["intent"] == "order_status" and "all" in q["expect"]]
+    op = [q for q in h if q["intent"] == "order_status" and "all" in q["expect"]]
     assert len(op) == 4 and all(q["expect"]["all"][0]["status"] == status[q["slots"]["order_id"]] for q in op)
     assert all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in op)
-    facts = [q for q in h17 if q["intent"] == "product_question" and "all" in q["expect"]]
+    facts = [q for q in h if q["intent"] == "product_question" and "all" in q["expect"]]
     assert facts and all(len({e["field"] for e in q["expect"]["all"]}) == 2 for q in facts)
-    # order follow-ups: three keep the order of the turn before, two name it only in the follow-up
-    follow = [q for q in h17 if q["intent"] == "order_status" and q["history"]]
+    follow = [q for q in h if q["intent"] == "order_status" and q["history"]]
     kept = [q for q in follow if q["slots"]["order_id"] not in q["text"]]
     assert len(kept) == 3 and all(q["slots"]["order_id"] in q["history"][0] for q in kept)
     late = [q for q in follow if q["slots"]["order_id"] in q["text"]]
     assert len(late) == 2 and all(q["slots"]["order_id"] not in q["history"][0] for q in late)
-    # ids written in lower case, in full-width characters or with a dash are still the asker's order
-    odd = [q for q in h17 if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
-    assert len(odd) == 3 and all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in odd)
-    forms = [(o.lower(), "".join(chr(ord(c) + 0xFEE0) for c in o), f"{o[0]}-{o[1:]}") for o in (str(q["slots"]["order_id"]) for q in odd)]  # fmt: skip
-    assert all(sum(f in q["text"] for f in fs) == 1 for q, fs in zip(odd, forms, strict=True))
-    asked = [q for q in h17 if q["intent"] == "order_status" and "no_data" not in q["expect"]]
+    asked = [q for q in h if q["intent"] == "order_status" and "no_data" not in q["expect"]]
     assert len(asked) == 15 and all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in asked)
-    # searches with a budget, three refined by a colour in the next turn
-    searches = [q for q in h17 if q["intent"] == "product_search"]
+    searches = [q for q in h if q["intent"] == "product_search"]
     assert len(searches) == 9 and all(q["slots"]["price_max"] for q in searches)
     assert len([q for q in searches if q["history"] and q["slots"]["colour"]]) == 3
-    prods = [q for q in h17 if q["intent"] == "product_question"]
+    prods = [q for q in h if q["intent"] == "product_question"]
     assert len(prods) >= 6 and all(len(q["slots"]["product_ids"]) == 1 for q in prods)
     assert all(q["page_product"] in (None, q["slots"]["product_ids"][0]) for q in prods)
-    assert len([q for q in h17 if q["intent"] == "compare"]) == 3
-    assert len([q for q in h17 if q["history"] and "section" in q["expect"]]) == 4
+    assert len([q for q in h if q["intent"] == "compare"]) == 3
+    assert len([q for q in h if q["history"] and "section" in q["expect"]]) == 4
+    return owner
+
+
+def _odd_ids(h: list[dict], owner: dict[str, str]) -> list[dict]:
+    """Order questions whose id is not written as printed (and not in a follow-up): each is still
+    an order of the customer asking."""
+    odd = [q for q in h if q["slots"]["order_id"] and q["slots"]["order_id"] not in q["text"] and not q["history"]]  # fmt: skip
+    assert all(owner[q["slots"]["order_id"]] == q["customer_id"] for q in odd)
+    return odd
+
+
+def test_heldout17_is_a_new_set_in_three_languages_with_two_part_questions(data) -> None:
+    h17 = _check_three_language_set(data, 17)
+    owner = _check_two_part_set(data, h17)
+    # ids written in lower case, in full-width characters or with a dash are still the asker's order
+    odd = _odd_ids(h17, owner)
+    assert len(odd) == 3
+    forms = [(o.lower(), "".join(chr(ord(c) + 0xFEE0) for c in o), f"{o[0]}-{o[1:]}") for o in (str(q["slots"]["order_id"]) for q in odd)]  # fmt: skip
+    assert all(sum(f in q["text"] for f in fs) == 1 for q, fs in zip(odd, forms, strict=True))
+
+
+#: characters only traditional Chinese writes this way (their simplified forms differ)
+_TRADITIONAL = set("們貨單幾換號錢嗎壞運裡這張麼還沒來後會蹤連結務爛電話")
+
+
+def test_heldout18_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    h18 = _check_three_language_set(data, 18)
+    assert len(h18) >= 110
+    owner = _check_two_part_set(data, h18)
+    # a few questions in traditional characters, none of them out of scope
+    trad = [q for q in h18 if _TRADITIONAL & set(str(q["text"]))]
+    assert len(trad) >= 6 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
+    # the order + policy questions ask four different sections
+    op = [q for q in h18 if q["intent"] == "order_status" and "all" in q["expect"]]
+    assert len({q["expect"]["all"][1]["section"] for q in op}) == 4
+    # ids as digits alone, in lower case, with a dash, in full-width characters: still the asker's order
+    forms = []
+    for q in _odd_ids(h18, owner):
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        wide = "".join(chr(ord(c) + 0xFEE0) for c in oid)
+        ways = (("wide", wide), ("dash", f"{oid[0]}-{oid[1:]}"), ("lower", oid.lower()), ("digits", oid[1:]))
+        forms.append(next(k for k, v in ways if v in text))
+    assert sorted(forms) == ["dash", "digits", "lower", "wide"]
