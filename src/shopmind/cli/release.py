@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -75,6 +75,7 @@ def _check_settings(settings: dict, config: Path | None) -> None:
     for name, params in recs.generators.items():
         if not isinstance(params, dict):
             raise UsageError(f"{where}[recs] generators.{name} must be a table of parameters, not {params!r}")
+        _check_generator_params(name, MAKERS[name], params, where)
     for name, weight in recs.weights.items():
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
             raise UsageError(f"{where}[recs] weights.{name} must be a number >= 0, not {weight!r}")
@@ -82,6 +83,32 @@ def _check_settings(settings: dict, config: Path | None) -> None:
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")
     _check_late_settings(settings, where)
+
+
+def _check_generator_params(name: str, maker: Any, params: dict, where: str) -> None:
+    """A generator's parameters checked against its constructor's signature: a mistyped name or a
+    value of the wrong kind (``window = "x"``) failed the fit in the build's child process, after a
+    first release was published. SASRec takes ``**params`` and checks its own."""
+    import inspect
+    import typing
+
+    from shopmind.release.component_base import check_types
+    from shopmind.release.releases import ReleaseError
+
+    signature = inspect.signature(maker)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+        return
+    unknown = sorted(set(params) - set(signature.parameters))
+    if unknown:
+        raise UsageError(
+            f"{where}[recs] generators.{name}: unknown parameter(s) {', '.join(unknown)}; "
+            f"known: {', '.join(signature.parameters)}"
+        )
+    try:
+        check_types(typing.get_type_hints(maker if inspect.isfunction(maker) else maker.__init__),
+                    f"recs.generators.{name}", params)  # fmt: skip
+    except ReleaseError as exc:
+        raise UsageError(f"{where}{exc}") from None
 
 
 def _check_late_settings(settings: dict, where: str) -> None:

@@ -77,6 +77,27 @@ class RecsConfig:
         # recommendations without loading a text model)
         if isinstance(self.encoder, str) and self.encoder.strip().lower() in ("none", ""):
             self.encoder = None
+        self._check_ranges()
+
+    def _check_ranges(self) -> None:
+        """Values outside what the service can use are refused here, at the shop TOML's check,
+        not in the build's child process (``explore_share = 2`` failed the recommender's fit
+        with a traceback after a first release had been published)."""
+        floors = {"depth": 1, "ranker_rounds": 1, "recent": 0, "new_item_days": 0, "content_neighbours": 1,
+                  "similar_content_rank": 1, "bought_neighbours": 1}  # fmt: skip
+        for name, low in floors.items():
+            if not getattr(self, name) >= low:
+                raise ValueError(f"{name} must be >= {low}, not {getattr(self, name)!r}")
+        for name in ("rrf_c", "ranker_label_days"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, not {getattr(self, name)!r}")
+        if not 0 <= self.explore_share <= 0.5:  # the Thompson-sampling slot's share (recommend/explore.py)
+            raise ValueError(f"explore_share must be within [0, 0.5], not {self.explore_share!r}")
+        if not 0 <= self.recency_decay <= 1:
+            raise ValueError(f"recency_decay must be within [0, 1], not {self.recency_decay!r}")
+        for kind, weight in self.event_weights.items():
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
+                raise ValueError(f"event_weights.{kind} must be a number >= 0, not {weight!r}")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,14 +33,55 @@ BUILD_KEYS: dict[str, dict[str, float]] = {
 }
 
 
+def type_problem(value: Any, hint: Any) -> str | None:
+    """What a settings value of the wrong kind is, said for the annotation ``hint`` (``int``,
+    ``float``, ``bool``, ``str``, ``dict``/``list`` forms and their ``| None``), or None when it
+    fits or the annotation is not one of those (a nested config, ``Any``).
+
+    Why: the config dataclasses take any value, so ``depth = "x"`` or ``explore_share = "a"`` in a
+    shop TOML reached the recommender's fit in the build's child process as a traceback, after a
+    first release had been published."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None and len(args) < len(typing.get_args(hint)):
+            return None
+        problems = [type_problem(value, a) for a in args]
+        return None if any(p is None for p in problems) else " or ".join(p for p in problems if p)
+    kind = origin or hint
+    if kind is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if kind is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
+    if kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        return None if ok else "a finite number"
+    if kind is str:
+        return None if isinstance(value, str) else "text"
+    if kind is dict:
+        return None if isinstance(value, dict) else "a table"
+    if kind in (list, tuple):
+        return None if isinstance(value, list | tuple) else "a list"
+    return None
+
+
+def check_types(hints: Mapping[str, Any], where: str, values: Mapping[str, Any]) -> None:
+    """Refuse the first value in ``values`` whose kind does not fit its annotation in ``hints``."""
+    for key, value in values.items():
+        if key in hints and (want := type_problem(value, hints[key])):
+            raise ReleaseError(f"[{where}] {key} must be {want}, not {value!r}")
+
+
 def config_from(cls: type, table: str, values: Mapping[str, Any]) -> Any:
-    """``cls(**values)`` with a clear error for unknown keys or bad values."""
+    """``cls(**values)`` with a clear error for unknown keys, values of the wrong kind (by the
+    field's annotation) or bad values (the class's own checks)."""
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
         raise ReleaseError(
             f"[{table}] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
         )
+    check_types(typing.get_type_hints(cls), table, values)
     try:
         return cls(**values)
     except (TypeError, ValueError) as exc:

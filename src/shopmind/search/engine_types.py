@@ -82,6 +82,15 @@ class Reranker(Protocol):
     ) -> Sequence[float]: ...
 
 
+#: SearchConfig's sizes and depths: a page, a window or a candidate list of none (or fewer) is no
+#: setting (a shop TOML's ``max_size = -1`` passed the build's check)
+_AT_LEAST_ONE = ("fusion_depth", "dense_depth", "rerank_depth", "max_query_chars", "max_query_terms",
+                 "max_size", "max_window", "autocomplete_size")  # fmt: skip
+#: SearchConfig's counts and weights where 0 means "none" (no facets, no warm-up, every core ...)
+_NOT_NEGATIVE = ("rrf_k", "expansion_weight", "facet_size", "attribute_facets", "attribute_max_values",
+                 "price_buckets", "snippet_chars", "query_vector_cache", "warm_query_vectors", "encode_workers")  # fmt: skip
+
+
 @dataclass
 class SearchConfig:
     """Settings of an engine (saved with it).
@@ -159,6 +168,16 @@ class SearchConfig:
             raise ValueError("alpha must be in [0, 1]")
         if self.ltr not in ("auto", "off"):
             raise ValueError(f"unknown ltr {self.ltr!r}; valid: auto, off")
+        for name in _AT_LEAST_ONE:
+            if not getattr(self, name) >= 1:
+                raise ValueError(f"{name} must be >= 1, not {getattr(self, name)!r}")
+        for name in _NOT_NEGATIVE:
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be >= 0, not {getattr(self, name)!r}")
+        if not 0 <= self.min_match <= 1:
+            raise ValueError(f"min_match must be within [0, 1], not {self.min_match!r}")
+        if self.ann_threshold is not None and not self.ann_threshold >= 0:
+            raise ValueError(f"ann_threshold must be >= 0, not {self.ann_threshold!r}")
         if not self.no_match_wait_ms >= 0:
             raise ValueError(f"no_match_wait_ms must be >= 0, got {self.no_match_wait_ms!r}")
         if self.query_encoding not in ("background", "inline"):
