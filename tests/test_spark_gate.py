@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from shopmind.config import ConfigError, GateConfig
 from shopmind.data.adapters import get_adapter
-from shopmind.data.model import ROW
+from shopmind.data.model import ROW, Batch
 from shopmind.engine import EngineConfig, engine_from_dict
 from shopmind.engine.compare import differences
 from shopmind.engine.spark.rowlocal import merge_notes
@@ -188,6 +188,44 @@ def test_repaired_price_is_the_same_number_on_both_engines(spark) -> None:
     )
     assert [r[0] for r in got.collect()] == want
     assert want[0] == 8.528
+
+
+def test_dotted_day_first_timestamps_read_the_same_on_both_engines(spark, tmp_path: Path) -> None:
+    """German-style ``01.11.2026 10:00`` / ``1.11.2026`` (day first) in a Berlin shop: the same
+    instants, the same quarantined rows, whether the driver hands Spark the batch or Spark reads
+    the Parquet file itself."""
+    from shopmind.engine.spark.gate import run_gate_spark
+    from shopmind.engine.spark.read import run_gate_spark_uri
+
+    stamps = ["01.11.2026 10:00", "1.11.2026", "02.11.2026 09:05:07", "1.2.2026 9:05",
+              "2026-11-01T10:00:00Z", "31.02.2026", "01.11.26"]  # fmt: skip
+    n = len(stamps)
+    events = pl.DataFrame(
+        {"event_id": [f"e{i}" for i in range(n)], "type": ["view"] * n, "timestamp": stamps,
+         "item_id": ["p1"] * n, "user_id": [f"u{i}" for i in range(n)]}
+    )  # fmt: skip
+    cfg = GateConfig(timezone="Europe/Berlin")
+    polars_run = run_gate(Batch("dotted", events=events), cfg, None, now=NOW)
+    accepted = eager(polars_run.tables["events"].accepted).sort(ROW)
+    assert accepted["timestamp"].to_list() == [
+        datetime(2026, 11, 1, 9, 0, tzinfo=UTC),
+        datetime(2026, 10, 31, 23, 0, tzinfo=UTC),
+        datetime(2026, 11, 2, 8, 5, 7, tzinfo=UTC),
+        datetime(2026, 2, 1, 8, 5, tzinfo=UTC),
+        datetime(2026, 11, 1, 10, 0, tzinfo=UTC),
+    ]
+    assert eager(polars_run.tables["events"].quarantine)["row_no"].to_list() == [5, 6]
+    spark_run = run_gate_spark(spark, Batch("dotted", events=events), str(tmp_path / "a"), cfg, None, now=NOW)
+    assert differences(polars_run, spark_run.result) == []
+    spark_rows = eager(spark_run.result.tables["events"].accepted).sort(ROW)["timestamp"].to_list()
+    assert spark_rows == accepted["timestamp"].to_list()
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    events.write_parquet(feed / "events.parquet")
+    read_run = run_gate_spark_uri(spark, f"file://{feed}", str(tmp_path / "b"), cfg, None, now=NOW)
+    driver_run = run_gate(get_adapter("canonical").load(feed), cfg, None, now=NOW)  # with source lines
+    assert differences(driver_run, read_run.result) == []
+    assert eager(read_run.result.tables["events"].quarantine)["row_no"].to_list() == [5, 6]
 
 
 def test_account_assertion_catches_a_lost_and_a_doubled_row(spark) -> None:

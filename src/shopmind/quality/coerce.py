@@ -4,6 +4,7 @@ A value that cannot be converted is never silently nulled: its column name lands
 ``_type_errors`` so the gate can quarantine the row with ``TYPE_ERROR`` and say which column
 and what value. Numeric timestamps get their unit guessed per value (s/ms/us/ns) because
 real feeds mix them; naive timestamps are read in the source's time zone, then moved to UTC.
+Dotted dates (``01.11.2026 10:00``) are day first (``_dotted``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ _NAIVE_FORMATS = (
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d",
 )
+#: Day-first dotted dates (DE/AT/CH/RU/PL exports: ``01.11.2026 10:00``, ``1.11.2026``), see ``_dotted``.
+_DOTTED_FORMATS = (
+    "%d.%m.%Y %H:%M:%S%.f",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+)
+_DOTTED_SHAPE = r"^\d{1,2}\.\d{1,2}\.\d{4}(?:[ T]|$)"
 
 
 @dataclass
@@ -124,7 +133,12 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
             for f in _DATETIME_FORMATS
         ]
     )
-    naive = pl.coalesce([text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS])
+    naive = pl.coalesce(
+        [
+            *(text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
+            _dotted(text),
+        ]
+    )
     naive_utc = naive.dt.replace_time_zone(
         tz, ambiguous="earliest", non_existent="null"
     ).dt.convert_time_zone("UTC")
@@ -132,6 +146,22 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
     unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
     moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
     return value, (text.is_not_null() & value.is_null()), unit, moved
+
+
+def _dotted(text: pl.Expr) -> pl.Expr:
+    """A day-first dotted date (``DD.MM.YYYY``, one- or two-digit day and month, optional
+    ``HH:MM[:SS[.fff]]``) as a naive datetime; null for any other shape.
+
+    Dotted dates are always read **day first**: ``01.02.2026`` is 1 February 2026, never
+    2 January. Every locale that writes the dot separator (German, Austrian, Swiss, Russian,
+    Polish, Czech, ...) puts the day first, and the month-first US style uses slashes, so a dot
+    decides the order without guessing from the data. Only a four-digit year is read:
+    ``01.11.26`` stays a type error rather than becoming the year 26 or a guessed century.
+    Values of any other shape skip the dotted formats entirely (null in, null out), so an ISO
+    batch pays one regex test per distinct value, not four more parse passes.
+    """
+    dotted = pl.when(text.str.contains(_DOTTED_SHAPE)).then(text)
+    return pl.coalesce([dotted.str.to_datetime(f, time_unit="us", strict=False) for f in _DOTTED_FORMATS])
 
 
 def _parse_distinct(series: pl.Series, tz: str, prefix: str) -> pl.DataFrame:
