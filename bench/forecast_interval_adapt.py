@@ -69,8 +69,16 @@ from shopmind.forecast.metrics import naive_scale
 from shopmind.forecast.series import Panel
 
 BASELINE = "pooled"
-#: pooled-signed was added after the first four's validation figures (judged by the same committed rule)
-CANDIDATES = ("pooled-relative", "pooled-fclevel", "pooled-level-ratio", "pooled-aci-online", "pooled-signed")
+#: pooled-signed was added after the first four's validation figures, pooled-step-shape after the first
+#: five's (each judged by the same committed rule; reasons in forecast/interval_rules.py)
+CANDIDATES = (
+    "pooled-relative",
+    "pooled-fclevel",
+    "pooled-level-ratio",
+    "pooled-aci-online",
+    "pooled-signed",
+    "pooled-step-shape",
+)
 REPORTED = ("step", "pooled-recency", "pooled-aci", "pooled-recent-scale")
 ALL = (BASELINE, *CANDIDATES, *REPORTED)
 
