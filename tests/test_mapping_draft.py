@@ -196,3 +196,77 @@ def test_read_head_keeps_the_reader_forms(tmp_path: Path) -> None:
     assert cut.columns == read_table(tmp_path / "s.csv").frame.columns and 0 < cut.height < 200
     with pytest.raises(InputError, match="file not found"):
         read_head(tmp_path / "missing.csv")
+
+
+def test_a_german_product_export_maps_to_products() -> None:
+    """German back offices (JTL, Shopware, plentymarkets, DATEV-style exports) name their columns in
+    German; umlauts and ß are folded (``Währung`` = ``wahrung``, ``Stückpreis`` = ``stuckpreis``)."""
+    d = draft(["Artikelnummer", "Bezeichnung", "Beschreibung", "Kategorie", "Marke", "Preis", "Währung",
+               "Lagerbestand", "Bild-URL", "Erstellt am", "Gewicht"])  # fmt: skip
+    assert d.table == "products" and d.missing == []
+    assert d.columns == {
+        "Artikelnummer": "product_id", "Bezeichnung": "title", "Beschreibung": "description",
+        "Kategorie": "category_path", "Marke": "brand", "Preis": "price", "Währung": "currency",
+        "Lagerbestand": "stock", "Bild-URL": "image_url", "Erstellt am": "created_at",
+    }  # fmt: skip
+    assert d.unplaced == ["Gewicht"]
+
+
+def test_a_german_order_line_export_becomes_purchase_events() -> None:
+    d = draft(["Bestellnummer", "Datum", "Kunde", "Artikelnummer", "Bezeichnung", "Menge", "Stückpreis"])
+    assert d.table == "events" and d.constants == {"type": "purchase"} and d.missing == []
+    assert d.returns == "negative_quantity"
+    assert d.columns == {
+        "Datum": "timestamp", "Kunde": "user_id", "Artikelnummer": "item_id", "Menge": "quantity",
+        "Stückpreis": "price", "Bestellnummer": "order_id",
+    }  # fmt: skip
+    assert d.unplaced == ["Bezeichnung"]
+    other = draft(["Kundennummer", "Artikel-Nr.", "Anzahl", "Bestelldatum", "Auftragsnummer", "Einzelpreis"])
+    assert set(other.columns.values()) == {"user_id", "item_id", "quantity", "timestamp", "order_id", "price"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "table", "expected"),
+    [
+        (["Référence", "Désignation", "Catégorie", "Marque", "Prix", "Devise", "Quantité en stock"], "products",
+         ["product_id", "title", "category_path", "brand", "price", "currency", "stock"]),
+        (["N° de commande", "Date de commande", "Client", "Référence", "Quantité", "Prix unitaire"], "events",
+         ["order_id", "timestamp", "user_id", "item_id", "quantity", "price"]),
+        (["Referencia", "Nombre", "Descripción", "Categoría", "Marca", "Precio", "Moneda", "Existencias"],
+         "products", ["product_id", "title", "description", "category_path", "brand", "price", "currency",
+                      "stock"]),
+        (["Número de pedido", "Fecha", "Cliente", "Código de producto", "Cantidad", "Precio unitario"], "events",
+         ["order_id", "timestamp", "user_id", "item_id", "quantity", "price"]),
+    ],
+)  # fmt: skip
+def test_french_and_spanish_exports_map_with_their_accents(
+    headers: list[str], table: str, expected: list[str]
+) -> None:
+    d = draft(headers)
+    assert d.table == table and d.missing == []
+    assert [d.columns[h] for h in headers] == expected and d.unplaced == []
+
+
+def test_a_german_export_drafted_and_ingested_end_to_end(tmp_path: Path) -> None:
+    """The German shop's first hour: semicolons, decimal commas, dotted day-first dates."""
+    lines = [
+        "Bestellnummer;Datum;Kunde;Artikelnummer;Bezeichnung;Menge;Preis;Währung",
+        "10001;01.11.2026 10:00;K-1;A-100;Kaffeebecher;2;12,50;EUR",
+        "10001;01.11.2026 10:00;K-1;A-200;Teekanne;1;30,00;EUR",
+        "10002;3.11.2026;K-2;A-100;Kaffeebecher;-1;12,50;EUR",
+    ]
+    (tmp_path / "bestellungen.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    made = shopmind("mapping", "bestellungen.csv", "--out", "b.toml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    run = shopmind("ingest", "bestellungen.csv", "--format", "table", "--mapping", "b.toml", "-w", "ws",
+                   cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    got = sorted(
+        con.execute("SELECT order_id, type, item_id, quantity, price, currency FROM events").fetchall()
+    )
+    bad = con.execute("SELECT count(*) FROM quarantine").fetchone()
+    con.close()
+    assert got == [("10001", "purchase", "A-100", 2, 12.5, "EUR"), ("10001", "purchase", "A-200", 1, 30.0, "EUR"),
+                   ("10002", "return", "A-100", -1, 12.5, "EUR")]  # fmt: skip
+    assert bad == (0,)

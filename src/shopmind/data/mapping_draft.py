@@ -3,67 +3,117 @@
 The ``table`` format needs a mapping from the export's column names to the canonical ones;
 writing it by hand from `docs/DATA_MODEL.md` is the first-hour step where a new user stops.
 Most exports name their columns in a handful of ways (Shopify, WooCommerce, Magento, an
-order-line export, a Chinese back office), so the draft matches normalised header names
-against those spellings, picks the table whose columns match best, and says in comments what
-it could not place. It is a draft: the user reads it, fixes it and passes it to
+order-line export, a Chinese, German, French or Spanish back office), so the draft matches
+normalised header names against those spellings, picks the table whose columns match best,
+and says in comments what it could not place. It is a draft: the user reads it, fixes it and passes it to
 ``--mapping``; nothing is ingested from a guess.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
 
-#: canonical column -> header spellings, normalised by ``_key`` (lower case, letters and digits
-#: only, CJK kept). Per table, because ``price`` or ``query`` mean different things in each.
+#: canonical column -> header spellings, normalised by ``_key`` (lower case, accents folded, letters
+#: and digits only, CJK kept). Per table, because ``price`` or ``query`` mean different things in each.
+#: English, Chinese, then German (``Artikelnummer``, ``Bezeichnung``, ``Menge``: JTL, Shopware,
+#: plentymarkets and DATEV-style exports), French and Spanish spellings of each column.
 ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
     "products": {
         "product_id": ("productid", "id", "sku", "variantsku", "itemid", "item", "handle", "stockcode",
                        "productcode", "articleid", "articlenumber", "asin", "goodsid", "商品id", "商品编号",
-                       "货号", "编号", "sku编码", "商品编码"),
+                       "货号", "编号", "sku编码", "商品编码",
+                       "artikelnummer", "artikelnr", "artnr", "artikelid", "produktid", "produktnummer",
+                       "reference", "ref", "referenceproduit", "codeproduit", "idproduit", "codearticle",
+                       "referencia", "codigo", "codigoproducto", "codigodeproducto", "idproducto", "codigoarticulo"),
         "title": ("title", "name", "productname", "producttitle", "itemname", "商品名称",
-                  "标题", "名称", "商品标题", "品名"),
+                  "标题", "名称", "商品标题", "品名",
+                  "bezeichnung", "artikelbezeichnung", "artikelname", "produktname", "produktbezeichnung",
+                  "titel", "designation", "libelle", "nom", "nomduproduit", "nomproduit", "titre",
+                  "nombre", "nombredelproducto", "nombreproducto", "titulo"),
         "description": ("description", "bodyhtml", "body", "longdescription", "productdescription",
-                        "shortdescription", "details", "描述", "商品描述", "详情", "商品详情"),
+                        "shortdescription", "details", "描述", "商品描述", "详情", "商品详情",
+                        "beschreibung", "artikelbeschreibung", "produktbeschreibung", "langtext",
+                        "descriptionproduit", "descripcion", "descripciondelproducto"),
         "category_path": ("categorypath", "category", "categories", "type", "producttype", "productcategory",
-                          "googleproductcategory", "类目", "分类", "商品分类", "类别", "品类"),
-        "brand": ("brand", "vendor", "manufacturer", "make", "品牌", "厂商"),
+                          "googleproductcategory", "类目", "分类", "商品分类", "类别", "品类",
+                          "kategorie", "kategorien", "warengruppe", "produktkategorie", "kategoriepfad",
+                          "categorie", "categories", "rayon", "categoria", "categorias"),
+        "brand": ("brand", "vendor", "manufacturer", "make", "品牌", "厂商",
+                  "marke", "hersteller", "marque", "fabricant", "marca", "fabricante"),
         "price": ("price", "variantprice", "regularprice", "saleprice", "unitprice", "listprice", "价格",
-                  "售价", "单价", "销售价"),
-        "currency": ("currency", "currencycode", "币种", "货币"),
+                  "售价", "单价", "销售价",
+                  "preis", "verkaufspreis", "vkpreis", "einzelpreis", "stuckpreis", "bruttopreis",
+                  "prix", "prixunitaire", "prixdevente", "prixttc", "precio", "preciounitario",
+                  "preciodeventa", "pvp"),
+        "currency": ("currency", "currencycode", "币种", "货币", "wahrung", "devise", "monnaie", "moneda", "divisa"),
         "stock": ("stock", "qty", "quantity", "inventory", "variantinventoryqty", "inventoryquantity",
-                  "stockquantity", "instock", "库存", "库存数量", "数量"),
-        "rating": ("rating", "averagerating", "stars", "评分"),
-        "created_at": ("createdat", "created", "dateadded", "publishedat", "published", "上架时间", "创建时间"),
-        "updated_at": ("updatedat", "updated", "lastmodified", "modified", "更新时间"),
-        "image_url": ("imageurl", "imagesrc", "image", "images", "imagelink", "picture", "图片", "主图", "图片链接"),
-        "language": ("language", "lang", "locale", "语言"),
+                  "stockquantity", "instock", "库存", "库存数量", "数量",
+                  "lagerbestand", "bestand", "lagermenge", "verfugbar", "menge",
+                  "quantiteenstock", "quantite", "existencias", "inventario", "cantidad"),
+        "rating": ("rating", "averagerating", "stars", "评分", "bewertung", "note", "valoracion", "puntuacion"),
+        "created_at": ("createdat", "created", "dateadded", "publishedat", "published", "上架时间", "创建时间",
+                       "erstelltam", "erstellt", "angelegtam", "datedecreation", "datecreation",
+                       "fechadecreacion", "fechacreacion"),
+        "updated_at": ("updatedat", "updated", "lastmodified", "modified", "更新时间",
+                       "geandertam", "aktualisiertam", "letzteanderung", "datedemodification",
+                       "fechademodificacion"),
+        "image_url": ("imageurl", "imagesrc", "image", "images", "imagelink", "picture", "图片", "主图", "图片链接",
+                      "bild", "bildurl", "bildlink", "urlimage", "urldelimage", "photo", "imagen", "urlimagen",
+                      "urldelaimagen", "foto"),
+        "language": ("language", "lang", "locale", "语言", "sprache", "langue", "idioma"),
     },
     "events": {
-        "event_id": ("eventid", "id", "logid", "事件id"),
-        "type": ("type", "eventtype", "event", "action", "behavior", "behaviortype", "行为", "行为类型"),
+        "event_id": ("eventid", "id", "logid", "事件id", "ereignisid", "idevenement", "idevento"),
+        "type": ("type", "eventtype", "event", "action", "behavior", "behaviortype", "行为", "行为类型",
+                 "typ", "ereignis", "ereignistyp", "aktion", "typeevenement", "evenement", "tipo", "evento",
+                 "tipodeevento", "accion"),
         "timestamp": ("timestamp", "time", "datetime", "date", "eventtime", "invoicedate", "orderdate",
-                      "createdat", "时间", "日期", "下单时间", "时间戳"),
+                      "createdat", "时间", "日期", "下单时间", "时间戳",
+                      "zeitstempel", "datum", "zeit", "bestelldatum", "rechnungsdatum", "belegdatum",
+                      "horodatage", "datedecommande", "datecommande", "datedefacture", "fecha", "fechahora",
+                      "fechadepedido", "fechapedido", "fechadefactura"),
         "user_id": ("userid", "user", "customerid", "customer", "memberid", "membernumber", "visitorid",
-                    "buyerid", "用户id", "用户", "会员id", "客户id"),
-        "session_id": ("sessionid", "session", "会话id"),
-        "item_id": ("itemid", "productid", "sku", "stockcode", "item", "product", "goodsid", "商品id", "商品编号"),
-        "quantity": ("quantity", "qty", "amount", "count", "数量", "购买数量"),
-        "price": ("price", "unitprice", "itemprice", "单价", "价格"),
-        "currency": ("currency", "currencycode", "币种"),
-        "query": ("query", "searchterm", "searchquery", "keyword", "keywords", "搜索词", "关键词"),
-        "rating": ("rating", "stars", "score", "评分"),
+                    "buyerid", "用户id", "用户", "会员id", "客户id",
+                    "kunde", "kundennummer", "kundennr", "kundenid", "benutzer", "benutzerid",
+                    "client", "idclient", "numeroclient", "noclient", "nclient", "utilisateur",
+                    "cliente", "idcliente", "numerodecliente", "numerocliente", "usuario"),
+        "session_id": ("sessionid", "session", "会话id", "sitzung", "sitzungsid", "idsession", "sesion",
+                       "iddesesion"),
+        "item_id": ("itemid", "productid", "sku", "stockcode", "item", "product", "goodsid", "商品id", "商品编号",
+                    "artikelnummer", "artikelnr", "artnr", "artikel", "artikelid", "produktid",
+                    "reference", "ref", "codeproduit", "idproduit", "produit", "article", "codearticle",
+                    "referencia", "codigo", "codigodeproducto", "codigoproducto", "idproducto", "producto",
+                    "articulo"),
+        "quantity": ("quantity", "qty", "amount", "count", "数量", "购买数量",
+                     "menge", "anzahl", "stuckzahl", "quantite", "qte", "cantidad", "unidades"),
+        "price": ("price", "unitprice", "itemprice", "单价", "价格",
+                  "preis", "einzelpreis", "stuckpreis", "verkaufspreis", "prix", "prixunitaire", "precio",
+                  "preciounitario"),
+        "currency": ("currency", "currencycode", "币种", "wahrung", "devise", "moneda", "divisa"),
+        "query": ("query", "searchterm", "searchquery", "keyword", "keywords", "搜索词", "关键词",
+                  "suchbegriff", "suchanfrage", "suche", "recherche", "motcle", "busqueda",
+                  "terminodebusqueda", "palabraclave"),
+        "rating": ("rating", "stars", "score", "评分", "bewertung", "note", "valoracion", "puntuacion"),
         "order_id": ("orderid", "order", "ordernumber", "invoiceno", "invoice", "invoicenumber", "订单号",
-                     "订单id", "订单编号"),
-        "position": ("position", "rank", "pos", "位置"),
+                     "订单id", "订单编号",
+                     "bestellnummer", "bestellnr", "bestellung", "bestellid", "auftragsnummer", "auftragsnr",
+                     "rechnungsnummer", "belegnummer", "commande", "numerodecommande", "numerocommande",
+                     "nodecommande", "ndecommande", "idcommande", "facture", "numerodefacture",
+                     "pedido", "numerodepedido", "numeropedido", "idpedido", "factura", "numerodefactura"),
+        "position": ("position", "rank", "pos", "位置", "rang", "posicion"),
     },
     "judgments": {
-        "query": ("query", "searchterm", "searchquery", "keyword", "查询", "搜索词"),
-        "product_id": ("productid", "productuid", "itemid", "sku", "docid", "商品id"),
-        "relevance": ("relevance", "grade", "label", "score", "judgment", "medianrelevance", "相关性", "标注"),
+        "query": ("query", "searchterm", "searchquery", "keyword", "查询", "搜索词",
+                  "suchbegriff", "suchanfrage", "recherche", "busqueda"),
+        "product_id": ("productid", "productuid", "itemid", "sku", "docid", "商品id",
+                       "artikelnummer", "produktid", "reference", "idproduit", "referencia", "idproducto"),
+        "relevance": ("relevance", "grade", "label", "score", "judgment", "medianrelevance", "相关性", "标注",
+                      "relevanz", "bewertung", "pertinence", "relevancia"),
         "query_id": ("queryid", "qid"),
     },
 }  # fmt: skip
@@ -123,7 +173,13 @@ class Draft:
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", name.lower())
+    """A header as the aliases spell it: accents folded (``Währung`` -> ``wahrung``, ``Référence``
+    -> ``reference``, ``ß`` -> ``ss``, full-width letters to ASCII), then lower-case letters,
+    digits and CJK ideographs only; without the folding a German or French header lost its
+    accented letters and matched nothing."""
+    folded = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
+    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", folded)
 
 
 def _toml_key(name: str) -> str:
@@ -162,9 +218,13 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
     for t in candidates:
         m = _match(headers, t)
         required = SCHEMAS[t].required
-        covered = sum(1 for c in m.values() if c in required)
-        implied = 1 if t == "events" and _looks_like_order_lines(m) else 0  # type and id are made
-        scored.append(((covered + implied) / len(required), len(m), t, m))
+        covered = {c for c in m.values() if c in required}
+        if t == "events" and _looks_like_order_lines(m):
+            # an order-line export's type ("purchase") and event id (from the row's content) are
+            # made, so both count as covered: counting one, a file naming its products
+            # (``Bezeichnung``) beside the order columns was drafted as a products file
+            covered |= {"type", "event_id"}
+        scored.append((len(covered) / len(required), len(m), t, m))
     _, _, best, columns = max(scored, key=lambda s: (s[0], s[1], -TABLES.index(s[2])))
     result = Draft(best, columns)
     mapped = set(columns.values())
