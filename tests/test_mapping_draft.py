@@ -270,3 +270,13 @@ def test_a_german_export_drafted_and_ingested_end_to_end(tmp_path: Path) -> None
     assert got == [("10001", "purchase", "A-100", 2, 12.5, "EUR"), ("10001", "purchase", "A-200", 1, 30.0, "EUR"),
                    ("10002", "return", "A-100", -1, 12.5, "EUR")]  # fmt: skip
     assert bad == (0,)
+
+
+def test_no_spelling_means_two_columns_of_one_table() -> None:
+    """A spelling listed under two columns would be placed by list order, silently."""
+    from shopmind.data.mapping_draft import ALIASES, _key
+
+    for table, columns in ALIASES.items():
+        spellings = [a for aliases in columns.values() for a in aliases]
+        assert len(spellings) == len(set(spellings)), table
+        assert all(_key(a) == a for a in spellings), table  # every alias is written as _key spells it

@@ -42,7 +42,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
         "category_path": ("categorypath", "category", "categories", "type", "producttype", "productcategory",
                           "googleproductcategory", "类目", "分类", "商品分类", "类别", "品类",
                           "kategorie", "kategorien", "warengruppe", "produktkategorie", "kategoriepfad",
-                          "categorie", "categories", "rayon", "categoria", "categorias"),
+                          "categorie", "rayon", "categoria", "categorias"),
         "brand": ("brand", "vendor", "manufacturer", "make", "品牌", "厂商",
                   "marke", "hersteller", "marque", "fabricant", "marca", "fabricante"),
         "price": ("price", "variantprice", "regularprice", "saleprice", "unitprice", "listprice", "价格",
