@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
-from shopmind.recommend.als import THREADS
+from shopmind.recommend.als import THREADS, one_blas_thread
 
 
 def touched_rows(add: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +59,7 @@ def solve_rows(
 
     if rows is not None and not len(rows):
         return
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         if rows is None:
             least_squares(conf, x, y, reg, num_threads=THREADS)
             return
@@ -135,7 +134,7 @@ def refine_touched(
         solve_rows(cui, exact_users, x, y, reg)
     if exact_items is not None:
         solve_rows(ciu, exact_items, y, x, reg)
-    with threadpool_limits(1, "blas"):
+    with one_blas_thread():
         _rounds(cui, ciu, (users, items), x, y, reg, cg_steps, sweeps)
         if then_users is not None:
             _half_step(cui, then_users, x, y, reg, cg_steps)

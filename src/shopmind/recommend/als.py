@@ -15,15 +15,33 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # effective only if numpy is not loaded yet
 
+from contextlib import AbstractContextManager  # noqa: E402
 from typing import Self  # noqa: E402
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+from threadpoolctl import ThreadpoolController  # noqa: E402
 
 from shopmind.recommend.base import Interactions, Recommends  # noqa: E402
 
 THREADS = 2
+
+_CONTROLLER: ThreadpoolController | None = None
+
+
+def one_blas_thread() -> AbstractContextManager[object]:
+    """A context limiting BLAS to 1 thread (``threadpool_limits(1, "blas")``) through one
+    controller made at the first call and kept.
+
+    Why: ``threadpool_limits`` scans every loaded shared library on each call, ~6-7 ms of CPU
+    in a process with polars, scipy and implicit loaded (~250 libraries; profiled 2026-12-06),
+    and an ALS fit or warm update makes two such calls: ~10 % of a warm update's CPU on Online
+    Retail. The first call comes after numpy, scipy and implicit are imported (this module and
+    the callers import them first), so their BLAS libraries are the ones it finds."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
 
 
 class FittedFactors:
@@ -92,7 +110,7 @@ class ALS(_Factors):
             "iterations": iterations,
             "alpha": alpha,
         }
-        with threadpool_limits(1, "blas"):  # implicit checks the BLAS pool when constructed
+        with one_blas_thread():  # implicit checks the BLAS pool when constructed
             self.model = AlternatingLeastSquares(
                 factors=factors,
                 regularization=regularization,
@@ -106,7 +124,7 @@ class ALS(_Factors):
 
     def fit(self, data: Interactions) -> Self:
         self.data = data
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             self.model.fit(self._user_items(data), show_progress=False)
         return self
 
@@ -127,7 +145,7 @@ class ALS(_Factors):
             vec = np.linalg.solve(a, y.T @ c)
         else:
             row = sp.csr_matrix((w, (np.zeros(len(item_rows), dtype=np.int64), item_rows)), shape=(1, n))
-            with threadpool_limits(1, "blas"):
+            with one_blas_thread():
                 vec = np.asarray(self.model.recalculate_user(0, row)).ravel()  # type: ignore[attr-defined]
         return (items @ vec).astype(np.float32)
 
@@ -166,6 +184,6 @@ class BPR(_Factors):
     def fit(self, data: Interactions) -> Self:
         self.data = data
         binary = (data.matrix > 0).astype(np.float32).tocsr()
-        with threadpool_limits(1, "blas"):
+        with one_blas_thread():
             self.model.fit(binary, show_progress=False)
         return self
