@@ -17,7 +17,7 @@ from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
 
 
 def test_held_out_16_is_a_dev_set_and_the_rule_reads_all_17() -> None:
-    assert LABELLED_SETS == L.DEV_SETS
+    assert LABELLED_SETS[: len(L.DEV_SETS)] == L.DEV_SETS  # round 18 adds held-out-17 after them
     assert len(L.DEV_SETS) == 17 and L.DEV_SETS[-1] == "heldout16"
     assert L.MAJORITY == 9
 
