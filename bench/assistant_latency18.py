@@ -1,0 +1,31 @@
+"""``bench/assistant_latency13.py`` on round 18's dev sets (main, held-out-1..17).
+
+Why: held-out-17 is a dev set from round 18 on; the round-17 wrapper refuses an assistant that
+learns from it. Same bench and flags (``--rounds``, ``--out``, ``--count-calls``) plus
+``--options-off a,b`` (those switches of ``core.OPTIONS`` off: the round's "before" in the same
+tree); only timings and counts are printed.
+
+    python bench/assistant_latency18.py --rounds 1 --out bench/results/x.json
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+from assistant_loso_runner import dev_sets
+
+if __name__ == "__main__":
+    if "--options-off" in sys.argv:
+        i = sys.argv.index("--options-off")
+        names = sys.argv[i + 1].split(",")
+        del sys.argv[i : i + 2]
+        from shopmind.assistant import core
+
+        if set(names) - set(core.OPTIONS):
+            raise SystemExit(f"unknown options {sorted(set(names) - set(core.OPTIONS))}")
+        core.OPTIONS.update(dict.fromkeys(names, False))
+    mod = runpy.run_path(str(Path(__file__).with_name("assistant_latency13.py")), run_name="round18")
+    mod["main"].__globals__["DEV_SETS"] = dev_sets(17)
+    mod["main"]()

@@ -1,0 +1,94 @@
+"""Issue 13, round 18: held-out-17 a dev set, and the decision rule that counts gains over the sets
+a candidate touches (``bench/assistant_loso18.py``). Synthetic results; the rule's thresholds as
+committed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import assistant_loso18 as L  # noqa: E402
+from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
+
+
+def test_held_out_17_is_a_dev_set_and_the_rule_reads_all_18() -> None:
+    assert LABELLED_SETS == L.DEV_SETS
+    assert len(L.DEV_SETS) == 18 and L.DEV_SETS[-1] == "heldout17"
+    assert (L.MIN_UP, L.MAX_DOWN) == (2, 1)
+
+
+def _results(per_set: dict[str, list[dict]]) -> dict[str, dict]:
+    base = {"questions": 100, "oos": 12, "facts_right": 90, "extra_wrong": 2, "clean_right": 88, "unsupported": 0, "oos_handed": 10, "slots_right": 95, "intent_right": 92}  # fmt: skip
+    out = {}
+    for v, changes in per_set.items():
+        by_set = {}
+        for i, s in enumerate(L.DEV_SETS):
+            ch = dict(changes[i])
+            answers = {f"{s}-q{j}": "same" for j in range(3)}
+            for j in range(ch.pop("changed", 0)):  # replies of this set the variant changes
+                answers[f"{s}-q{j}"] = f"{v}-new"
+            by_set[s] = {**base, **ch, "answers": answers}
+        out[v] = {"by_set": by_set, "total": {k: sum(b[k] for b in by_set.values()) for k in base}}
+    return out
+
+
+def test_a_gain_on_most_touched_sets_is_adopted_whatever_the_untouched_sets() -> None:
+    n = len(L.DEV_SETS)
+    same: list[dict] = [{} for _ in range(n)]
+    up = {"clean_right": 89, "facts_right": 91, "changed": 1}
+    # acts on 4 sets, gains on 3 of them, the fourth changes a reply but not its count: adopted
+    four = [up if i < 3 else ({"changed": 2} if i == 3 else {}) for i in range(n)]
+    # gains on 2 of 5 touched sets: not a majority
+    two_of_five = [up if i < 2 else ({"changed": 1} if i < 5 else {}) for i in range(n)]
+    # one set carries the whole gain
+    one = [{"clean_right": 95, "facts_right": 97, "changed": 7} if i == 0 else {} for i in range(n)]
+    # touches nothing: never adopted
+    res = _results({"ref": same, "four": four, "two_of_five": two_of_five, "one": one, "none": same})
+    v = L.judge(res, ["ref", "four", "two_of_five", "one", "none"])
+    assert v["four"]["adopt"] and v["four"]["touched"] == {s: (2 if i == 3 else 1) for i, s in enumerate(L.DEV_SETS[:4])}  # fmt: skip
+    assert not v["two_of_five"]["adopt"] and not v["two_of_five"]["checks"]["majority_of_touched_up"]
+    assert not v["one"]["adopt"] and v["one"]["checks"]["majority_of_touched_up"] and not v["one"]["checks"]["min_up"]  # fmt: skip
+    assert not v["none"]["adopt"] and not v["none"]["checks"]["clean_sum_up"]
+
+
+def test_two_sets_down_more_extras_or_a_lost_measure_refuse() -> None:
+    n = len(L.DEV_SETS)
+    same: list[dict] = [{} for _ in range(n)]
+    up = {"clean_right": 89, "facts_right": 91, "changed": 1}
+    down2 = [up if i < 6 else ({"clean_right": 87, "changed": 1} if i < 8 else {}) for i in range(n)]
+    down1 = [up if i < 6 else ({"clean_right": 87, "changed": 1} if i == 6 else {}) for i in range(n)]
+    extra = [{**up, "extra_wrong": 5} if i == 0 else (up if i < 3 else {}) for i in range(n)]
+    intent = [{**up, "intent_right": 80} if i == 0 else (up if i < 3 else {}) for i in range(n)]
+    unsup = [{**up, "unsupported": 1} if i == 0 else (up if i < 3 else {}) for i in range(n)]
+    res = _results({"ref": same, "down2": down2, "down1": down1, "extra": extra, "intent": intent, "unsup": unsup})  # fmt: skip
+    v = L.judge(res, ["ref", "down2", "down1", "extra", "intent", "unsup"])
+    assert not v["down2"]["adopt"] and not v["down2"]["checks"]["few_down"]
+    assert v["down1"]["adopt"] and v["down1"]["sets_down"] == [L.DEV_SETS[6]]
+    assert not v["extra"]["adopt"] and not v["extra"]["checks"]["extra_not_up"]
+    assert not v["intent"]["adopt"] and not v["intent"]["checks"]["intent_right_not_down"]
+    assert not v["unsup"]["adopt"] and not v["unsup"]["checks"]["unsupported_0"]
+
+
+def test_touched_counts_changed_replies_or_falls_back_to_the_counts() -> None:
+    a = {"answers": {"q1": "x", "q2": "y"}, "facts_right": 1}
+    assert L.touched(a, {"answers": {"q1": "x", "q2": "z"}}) == 1
+    assert L.touched(a, {"answers": {"q1": "x", "q2": "y"}}) == 0
+    keys = ("facts_right", "intent_right", "slots_right", "oos_handed", "extra_wrong", "clean_right")
+    c = dict.fromkeys(keys, 3)
+    assert L.touched(c, dict(c)) == 0 and L.touched(c, {**c, "intent_right": 4}) == 1
+
+
+def test_an_intent_only_change_passes_on_most_touched_sets_and_only_if_no_clean_answer_moves() -> None:
+    n = len(L.DEV_SETS)
+    same: list[dict] = [{} for _ in range(n)]
+    better = {"intent_right": 93, "changed": 1}
+    two = [better if i < 2 else ({"changed": 1} if i == 2 else {}) for i in range(n)]  # 2 of 3 touched
+    one = [better if i == 0 else {} for i in range(n)]  # a single set
+    half = [better if i < 2 else ({"changed": 1} if i < 4 else {}) for i in range(n)]  # 2 of 4
+    moved = [{**better, "clean_right": 87} if i == 0 else (better if i < 3 else {}) for i in range(n)]
+    res = _results({"ref": same, "two": two, "one": one, "half": half, "moved": moved})
+    v = L.judge(res, ["ref", "two", "one", "half", "moved"])
+    assert v["two"]["adopt"] and not v["two"]["checks"]["clean_sum_up"]
+    assert not v["one"]["adopt"] and not v["half"]["adopt"] and not v["moved"]["adopt"]
