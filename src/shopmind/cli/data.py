@@ -292,12 +292,18 @@ def ingest(
         table.print(out)
         for note in stored_notes(summary["account"], written):
             out.print(note, markup=False, highlight=False, soft_wrap=True)
-        top = sorted(
+        failing = sorted(
             (c for c in result.checks if c["failed"] and c["action"] != "batch"), key=lambda c: -c["failed"]
-        )[:12]
+        )
+        # the 12 largest, then every code that crossed its threshold (the reason a batch is held)
+        top = failing[:12] + [c for c in failing[12:] if c["crossed"]]
         for c in top:
             mark = "[red]![/]" if c["crossed"] else " "
             out.print(f" {mark} {c['table']:9s} {c['code']:24s} {c['failed']:>9,}  {escape(c['action'])}")
+        if rest := [c for c in failing if c not in top]:
+            # the list was cut at 12 without a word: a shop read 12 codes as every failing one
+            tables = ", ".join(sorted({c["table"] for c in rest}))
+            out.print(f"   ... {len(rest)} more codes failing ({tables}): see the report", highlight=False)
         for c in result.checks:
             if c["action"] == "batch" and c["crossed"]:
                 out.print(f" [yellow]~[/] {c['code']}: {escape(str(c['detail']))}")
