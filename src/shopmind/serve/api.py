@@ -8,6 +8,7 @@ plain module-level object and the app factory stays small.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
@@ -15,7 +16,9 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from shopmind.serve.auth import CAPABILITIES, DASHBOARD_COOKIE
 from shopmind.serve.state import LoadedRelease, Shop
@@ -144,3 +147,44 @@ def needs(capability: str) -> Any:
         check_key(request, capability)
 
     return Depends(check)
+
+
+async def known_query_only(request: Request) -> None:
+    """Refuse a query parameter the route does not take (400 ``unknown_parameter`` naming it and
+    listing the ones it takes). Bodies already refuse unknown fields; a query string ignored its
+    unknown names silently, so ``/v1/search?q=shoe&limit=5`` answered 20 hits as if asked, and a
+    typo in a filter (``brnad=Acme``) returned the unfiltered list."""
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known: frozenset[str] | None = getattr(route, "_shopmind_query_names", None)
+    if known is None:
+        known = frozenset(_query_names(route.dependant))
+        route._shopmind_query_names = known  # type: ignore[attr-defined]
+    for name in request.query_params:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        takes = f" (it takes: {', '.join(sorted(known))})" if known else " (it takes no query parameters)"
+        raise ApiError(
+            400, "unknown_parameter", f"{route.path} has no query parameter {name!r}{hint}{takes}", name
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameter names a route reads, its dependencies' included (a parameter model's
+    fields by their aliases)."""
+    names: set[str] = set()
+    for param in dependant.query_params:
+        model = getattr(param, "type_", None) or getattr(param.field_info, "annotation", None)
+        fields = getattr(model, "model_fields", None) if isinstance(model, type) else None
+        if fields:
+            names |= {f.alias or n for n, f in fields.items()}
+        else:
+            names.add(param.alias)
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

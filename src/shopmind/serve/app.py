@@ -25,14 +25,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopmind import __version__
 from shopmind.privacy import policy_notice, secure_workspace, workspace_secret
-from shopmind.serve.api import ApiError, error_response
+from shopmind.serve.api import ApiError, error_response, known_query_only
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.contract import allowed_methods, install_openapi
 from shopmind.serve.observe import Metrics, ObserveMiddleware
@@ -203,8 +203,8 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         pseudonym_key=workspace_secret(workspace),
     )
     _install_error_handlers(app)
-    for router in ROUTERS:
-        app.include_router(router)
+    for router in ROUTERS:  # every API route refuses a query parameter it does not take
+        app.include_router(router, dependencies=[Depends(known_query_only)])
     install_openapi(app, ROUTERS)  # every route's error answers declared (serve/contract.py)
 
     from shopmind.serve import pages

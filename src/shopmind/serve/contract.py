@@ -21,7 +21,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
-from shopmind.serve.api import ApiError, current_release
+from shopmind.serve.api import ApiError, current_release, known_query_only
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -42,7 +42,7 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 _WHY = {
-    "400": "A query or path parameter is invalid (the error names it).",
+    "400": "A query or path parameter is invalid or unknown (the error names it).",
     "401": "No API key, or the key is not valid.",
     "403": "The key lacks the capability this route needs.",
     "404": "No such resource (the error names the id).",
@@ -106,7 +106,8 @@ def _route_calls(routers: Iterable[APIRouter]) -> dict[tuple[str, str], set[Any]
     """(path, method) → every dependency callable of the route, router-level ones included."""
     out: dict[tuple[str, str], set[Any]] = {}
     for router in routers:
-        shared = {d.dependency for d in router.dependencies}
+        # create_app includes every API router with known_query_only (an unknown query name is a 400)
+        shared = {d.dependency for d in router.dependencies} | {known_query_only}
         for route in router.routes:
             if isinstance(route, APIRoute):
                 for method in route.methods:
@@ -121,7 +122,7 @@ def error_statuses(op: dict[str, Any], calls: set[Any]) -> list[str]:
     where = {p.get("in") for p in params}
     headers = {str(p.get("name", "")).lower() for p in params if p.get("in") == "header"}
     out = {"413"}  # the body limit applies before routing (a Content-Length over it)
-    if where & {"query", "path"} or "requestBody" in op:
+    if where & {"query", "path"} or "requestBody" in op or known_query_only in calls:
         out.add("400")
     if "authorization" in headers or any(getattr(c, "__name__", "") == "_metrics_key" for c in calls):
         out |= {"401", "403"}
