@@ -127,6 +127,17 @@ class Catalog:
         c = int(self.top_code[i])
         return self.top_names[c] if c >= 0 else ""
 
+    def knows_category(self, prefix: str) -> bool:
+        """Whether an item's category path is ``prefix`` or below it (as ``in_prefixes`` matches)."""
+        return (
+            _norm(CATEGORY_SEP.join(s.strip() for s in str(prefix).split(CATEGORY_SEP.strip())))
+            in self.by_prefix
+        )
+
+    def knows_brand(self, brand: str) -> bool:
+        """Whether an item has this brand (as the brand filter matches)."""
+        return _norm(brand) in self.by_brand
+
     def in_prefixes(self, prefixes: Sequence[str]) -> np.ndarray:
         """Items whose category path is one of ``prefixes`` or below it (case-insensitive)."""
         mask = np.zeros(len(self.ids), dtype=bool)

@@ -202,6 +202,22 @@ class Catalog:
     def depth(self) -> int:
         return len(self.cat_codes)
 
+    def knows_category(self, path: str) -> bool:
+        """Whether a product of the catalog ever had this category path (or one below it), as
+        the category filter matches it (levels, folded)."""
+        parts = split_path(path)
+        return (
+            0 < len(parts) <= self.depth and fold(CATEGORY_SEP.join(parts)) in self._cats[len(parts) - 1].code
+        )
+
+    def knows_brand(self, brand: str) -> bool:
+        """Whether a product of the catalog ever had this brand (folded, as the filter matches)."""
+        return fold(brand) in self._brands.code
+
+    def knows_key(self, key: str) -> bool:
+        """Whether a product of the catalog ever had this attribute key (folded)."""
+        return fold(key) in self._keys.code
+
     def rows_of(self, ids: Iterable[object]) -> np.ndarray:
         """Live rows of the given product ids (unknown ids skipped)."""
         out = [self.pos[str(i)] for i in ids if str(i) in self.pos]

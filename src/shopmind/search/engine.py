@@ -85,6 +85,7 @@ from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
+from shopmind.search.request_warnings import search_warnings
 from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified
 from shopmind.text.analysis import Analyzer
 
@@ -447,6 +448,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             notes=notes,
             suggestions=suggestions,
             dense=dense_source,
+            warnings=search_warnings(self.catalog, user_filters, facets),
         )
 
     # ------------------------------------------------------------------ type-ahead

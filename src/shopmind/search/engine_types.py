@@ -227,6 +227,9 @@ class SearchResponse:
     #: in this request, "pending" (a new query answered without the dense part while it is
     #: encoded in the background) or "none" (no dense part in this search)
     dense: str = "none"
+    #: what the request named that the catalog does not hold (``request_warnings``): an unknown
+    #: facet, category or brand answers as before (empty), and says so here
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         d = {f.name: getattr(self, f.name) for f in fields(self)}

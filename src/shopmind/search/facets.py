@@ -39,6 +39,8 @@ FACET_PRICE = "price"
 #: Facet name asking for the most common attribute keys of the result set.
 FACET_ATTRIBUTES = "attributes"
 DEFAULT_FACETS: tuple[str, ...] = (FACET_BRAND, FACET_CATEGORY, FACET_PRICE, FACET_ATTRIBUTES)
+#: An attribute facet's name in the answer (``attr.colour``); a request may name it so too.
+ATTR_PREFIX = "attr."
 
 
 @dataclass
@@ -199,12 +201,14 @@ def _attributes(
         cands.sort(key=lambda k: (-int(per_key[k]), fold(catalog.keys[k])))
         chosen = cands[:n_keys]
     else:
+        # a key as named, else without "attr.": the name the answer gives the facet (docs/API.md's
+        # ``facets=attr.colour`` was read as the key "attr.colour" and answered an empty facet)
         lookup = {fold(k): i for i, k in enumerate(catalog.keys)}
-        chosen = [lookup.get(fold(k), -1) for k in keys]
+        chosen = [lookup.get(fold(k), lookup.get(fold(k.removeprefix(ATTR_PREFIX)), -1)) for k in keys]
     pair_counts = np.bincount(a_pairs, minlength=len(catalog.pairs)) if len(a_pairs) else None
     out: dict[str, Facet] = {}
     for i, kc in enumerate(chosen):
-        label = catalog.keys[kc] if kc >= 0 else str(keys[i])  # type: ignore[index]
+        label = catalog.keys[kc] if kc >= 0 else str(keys[i]).removeprefix(ATTR_PREFIX)  # type: ignore[index]
         name = f"attr.{label}"
         if kc < 0 or pair_counts is None:
             out[name] = Facet(name, "terms", total, missing=total)
@@ -233,7 +237,8 @@ def compute_facets(
     """Facets of the result set ``rows`` (catalog rows). ``names``: ``brand``, ``category``
     (one facet per level: ``category.lvl0``, ``category.lvl1``, ... with full prefix paths as
     values), ``price`` (buckets in ``currency``, see the module doc), ``attributes`` (the most common attribute keys, as
-    ``attr.<key>``); any other name is read as an attribute key."""
+    ``attr.<key>``); any other name is read as an attribute key, with or without ``attr.``. A key no
+    product has gives an empty facet (``request_warnings`` says so in the answer)."""
     rows = np.asarray(rows, dtype=np.int64)
     total = len(rows)
     out: dict[str, Facet] = {}

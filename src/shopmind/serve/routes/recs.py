@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from shopmind.recommend.rules import Filters, RecsError
+from shopmind.search.request_warnings import unknown_brand, unknown_category
 from shopmind.serve.api import ApiError, Rel, jsonable, needs, shop_of
 from shopmind.serve.contract import json_body
 from shopmind.serve.routes.ads import sponsor_for_user, sponsor_similar
@@ -107,9 +108,16 @@ async def for_user(
     recs, assigned = recs_variant(request, recs, user_id)  # the user's [recs] variant, if any
     got = _call(recs.for_user, user_id, k=k, filters=None if filters == Filters() else filters)
     got = sponsor_for_user(request, rel.products, got, user_id=sent, assigned=assigned)  # [ads] on only
-    extra = None
+    # a category or brand no item has answers empty as before, and says so (search's warnings)
+    catalog = recs.catalog
+    extra: dict[str, Any] = {
+        "warnings": [
+            unknown_category(c) for c in dict.fromkeys(category or ()) if not catalog.knows_category(c)
+        ]
+        + [unknown_brand(b) for b in dict.fromkeys(brand or ()) if not catalog.knows_brand(b)]
+    }
     if assigned:  # the exposure, as search logs it (no fsync on the request path)
-        extra = {"experiments": log_exposures(request, assigned, user_id, None, "recs", len(got))}
+        extra["experiments"] = log_exposures(request, assigned, user_id, None, "recs", len(got))
     return _items(rel, got, "for_user", extra, request=request, assigned=assigned)
 
 

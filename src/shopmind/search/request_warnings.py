@@ -1,0 +1,61 @@
+"""Warnings of a read request: the facets, categories and brands it names that the catalog lacks.
+
+An unknown name is not an error: attribute keys and categories come and go between releases,
+and a storefront asking for one must still get its page (a 400 would break it the day a key is
+dropped). So the answer stays what it was — an empty facet, no hit in that category — and its
+``warnings`` list says which parameter named what, instead of leaving an integrator to guess
+between a typo, a dropped key and a category with nothing in stock. Search and recommendations
+share the form (``warning``); "unknown" means no product of the served catalog ever had it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from shopmind.search.facets import ATTR_PREFIX, DEFAULT_FACETS
+
+if TYPE_CHECKING:
+    from shopmind.search.catalog import Catalog
+    from shopmind.search.query import Filters
+
+
+def warning(code: str, param: str, value: str, message: str) -> dict[str, str]:
+    """One entry of a response's ``warnings``: a stable code, the query parameter, its value."""
+    return {"code": code, "param": param, "value": value, "message": message}
+
+
+def unknown_category(value: str) -> dict[str, str]:
+    return warning(
+        "unknown_category", "category", value, f"category: no product of the catalog is in category {value!r}"
+    )
+
+
+def unknown_brand(value: str) -> dict[str, str]:
+    return warning("unknown_brand", "brand", value, f"brand: no product of the catalog has brand {value!r}")
+
+
+def search_warnings(catalog: Catalog, filters: Filters, facets: Sequence[str]) -> list[dict[str, str]]:
+    """The request's facets, category and brand filters that no product of ``catalog`` has
+    (in request order, once each)."""
+    out: list[dict[str, str]] = []
+    for name in dict.fromkeys(facets):
+        if (
+            name in DEFAULT_FACETS
+            or catalog.knows_key(name)
+            or catalog.knows_key(name.removeprefix(ATTR_PREFIX))
+        ):
+            continue
+        example = f" such as {catalog.keys[0]!r}" if catalog.keys else ""
+        out.append(
+            warning(
+                "unknown_facet",
+                "facets",
+                name,
+                f"facets: no product of the catalog has an attribute {name!r} (known facets: "
+                f"{', '.join(DEFAULT_FACETS)}, or an attribute key{example})",
+            )
+        )
+    out += [unknown_category(c) for c in dict.fromkeys(filters.categories) if not catalog.knows_category(c)]
+    out += [unknown_brand(b) for b in dict.fromkeys(filters.brands) if not catalog.knows_brand(b)]
+    return out
