@@ -301,3 +301,42 @@ def test_a_pseudonymising_shop_serves_customers_by_their_own_id(tmp_path):
         else (ws / "live.sqlite").read_bytes()
     )
     assert b"newbie" not in log and pseudonymise("newbie", key).encode() in log
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [("pseudonymise_id = true", "unknown setting privacy.pseudonymise_id"),
+     ('pseudonymise_ids = "yes"', "must be true or false"),
+     ("pseudonymise_ids = false", "cannot change that")],  # the workspace already pseudonymises
+)  # fmt: skip
+def test_a_bad_privacy_setting_fails_before_the_batch_is_read(tmp_path, monkeypatch, setting, says):
+    """[privacy] was checked after the adapter had read the whole batch: a mistyped setting took as
+    long to refuse as a large file takes to parse. Now it is refused before any read, and nothing
+    is recorded (no privacy.json, no store, no report)."""
+    from shopmind.data.adapters import ADAPTERS, Adapter
+
+    data = tmp_path / "d"
+    data.mkdir()
+    pl.DataFrame({"product_id": ["P1"], "title": ["lamp"], "price": [1.0], "currency": ["USD"]}).write_csv(
+        data / "products.csv"
+    )
+    ws = tmp_path / "ws"
+    if "cannot change" in says:
+        first = CliRunner().invoke(app, ["ingest", str(data), "-w", str(ws)])  # the default: pseudonymised
+        assert first.exit_code == 0, first.output
+    before = sorted(p.relative_to(ws) for p in ws.rglob("*")) if ws.exists() else []
+    reads: list[Path] = []
+    real = ADAPTERS["canonical"]
+
+    def counted(path, **options):
+        reads.append(Path(path))
+        return real.load(path, **options)
+
+    monkeypatch.setitem(ADAPTERS, "canonical", Adapter(real.name, real.summary, real.default_path, counted))
+    toml = tmp_path / "shop.toml"
+    toml.write_text(f"[privacy]\n{setting}\n")
+    r = CliRunner().invoke(app, ["ingest", str(data), "-w", str(ws), "--config", str(toml)])
+    assert r.exit_code == 2 and says in r.output and "Traceback" not in r.output, r.output
+    assert reads == []  # refused before the adapter read a line
+    after = sorted(p.relative_to(ws) for p in ws.rglob("*")) if ws.exists() else []
+    assert after == before

@@ -68,26 +68,36 @@ def ingest_policy(workspace: Path | str, requested: bool | None, new_workspace: 
     """
     workspace = Path(workspace)
     held = read_policy(workspace)
+    decided = check_ingest_policy(workspace, requested, new_workspace)
     if held is None:
-        legacy = not new_workspace
-        held = False if legacy else (DEFAULT_PSEUDONYMISE_IDS if requested is None else requested)
+        record: dict[str, Any] = {"pseudonymise_ids": decided}
+        if not new_workspace:
+            record["legacy"] = True
+        _write_private_json(workspace / POLICY_FILE, record)
+    elif requested is False and policy_notice(workspace):  # raw ids kept, now by the shop's choice
+        _write_private_json(workspace / POLICY_FILE, {"pseudonymise_ids": False})
+    return decided
+
+
+def check_ingest_policy(workspace: Path | str, requested: bool | None, new_workspace: bool) -> bool:
+    """What :func:`ingest_policy` would decide, or its error, recording nothing: ingest asks this
+    before it reads the batch, so a setting that cannot apply is refused in a second rather than
+    after a large file is parsed, and a read that fails leaves no decision behind."""
+    workspace = Path(workspace)
+    held = read_policy(workspace)
+    if held is None:
+        held = False if not new_workspace else (DEFAULT_PSEUDONYMISE_IDS if requested is None else requested)
         if requested is not None and requested != held:
             raise PrivacyPolicyError(
                 f"workspace {workspace} already holds raw customer ids: [privacy] pseudonymise_ids = true "
                 "applies to new workspaces only (ingest into a new --workspace)"
             )
-        record: dict[str, Any] = {"pseudonymise_ids": held}
-        if legacy:
-            record["legacy"] = True
-        _write_private_json(workspace / POLICY_FILE, record)
     elif requested is not None and requested != held:
         state = "pseudonymised" if held else "raw"
         raise PrivacyPolicyError(
             f"workspace {workspace} stores {state} customer ids: [privacy] pseudonymise_ids = "
             f"{str(requested).lower()} cannot change that (ingest into a new --workspace)"
         )
-    elif requested is False and policy_notice(workspace):  # raw ids kept, now by the shop's choice
-        _write_private_json(workspace / POLICY_FILE, {"pseudonymise_ids": False})
     return held
 
 

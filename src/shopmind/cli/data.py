@@ -191,7 +191,7 @@ def ingest(
     Exit code 0: published (clean or warnings). 1: an error threshold was crossed, the batch
     is held and nothing is published (the run and its quarantine are recorded). 2: usage error.
     """
-    from shopmind.cli.users import ingest_privacy, ingest_privacy_key
+    from shopmind.cli.users import check_ingest_privacy, ingest_privacy, ingest_privacy_key
     from shopmind.data.adapters import get_adapter
     from shopmind.engine import KINDS, load_engine
     from shopmind.engine.run import gate_spark_uri, gate_with
@@ -203,6 +203,7 @@ def ingest(
     with user_errors():
         cfg = load_config(config)
         engine_cfg = load_engine(config)
+        check_ingest_privacy(workspace, config)  # a bad [privacy] fails before the batch is read
         kind = engine or engine_cfg.kind
         if kind not in KINDS:
             raise UsageError(f"--engine must be one of {', '.join(KINDS)}, not {kind!r}")

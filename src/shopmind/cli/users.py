@@ -42,6 +42,19 @@ def ingest_privacy_key(workspace: Path, config: Path | None) -> bytes | None:
     return None
 
 
+def check_ingest_privacy(workspace: Path, config: Path | None) -> None:
+    """Refuse a ``[privacy]`` setting that is mistyped or cannot apply to ``workspace`` before
+    the batch is read (one line, exit 2, nothing recorded); ``ingest_privacy_key`` decides later."""
+    from shopmind.privacy import PrivacyPolicyError, holds_ids, privacy_settings
+    from shopmind.privacy_policy import check_ingest_policy
+
+    try:
+        requested = privacy_settings(read_toml(config), str(config)) if config is not None else None
+        check_ingest_policy(workspace, requested, new_workspace=not holds_ids(workspace))
+    except PrivacyPolicyError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def ingest_privacy(batch: Any, workspace: Path, config: Path | None) -> bool:
     """Apply the workspace's pseudonymisation policy to a batch before the gate sees it.
     Returns whether the batch's ids were pseudonymised."""
