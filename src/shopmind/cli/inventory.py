@@ -59,7 +59,9 @@ def register(app: typer.Typer) -> None:
                 soft_wrap=True,
             )
             for f, s in zip(body["forecast"], body["stock"]["projection"], strict=True):
-                exp = "" if s["expected"] is None else f"{s['expected']:14.1f}  {s['low95']:7.1f}"
+                # null: the release could not bound the stock at 95 %
+                low = "" if s["low95"] is None else f"{s['low95']:7.1f}"
+                exp = "" if s["expected"] is None else f"{s['expected']:14.1f}  {low}"
                 out.print(
                     f"{f['date']}  {f['mean']:7.2f}  [{f['lo80']:7.2f}, {f['hi80']:7.2f}]  "
                     f"[{f['lo95']:7.2f}, {f['hi95']:7.2f}]  {exp}",

@@ -282,10 +282,15 @@ class Forecast:
         if self.scaled_errors is None or self.unit is None or self.error_class is None:
             raise ValueError("this forecast carries no backtest errors")
         sums = self.scaled_errors[:, :d].sum(axis=1)
+        # a series that starts after a backtest cut has no error there (NaN): one NaN made every
+        # quantile NaN, so the release's projected stock at 95 % was null for every product (and
+        # /dashboard/inventory a 500); the quantiles are of the errors that exist
+        seen = np.isfinite(sums)
+        sums, error_class = sums[seen], self.error_class[seen]
         q = np.empty(self.classes.size)
         pooled = float(np.quantile(sums, level, method="higher")) if sums.size else 0.0
         for g in set(self.classes.tolist()):
-            own = sums[self.error_class == g]
+            own = sums[error_class == g]
             q[self.classes == g] = (
                 float(np.quantile(own, level, method="higher")) if own.size >= MIN_GROUP else pooled
             )

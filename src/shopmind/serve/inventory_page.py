@@ -93,6 +93,7 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
         *(p["low95"] for p in proj),
         *([rop] if rop is not None else []),
     ]
+    vals = [v for v in vals if v is not None]  # a projection the release could not bound is null
     hi = _nice(max(max(vals), 1.0))
     lo = -_nice(max(-min(vals), 1.0)) if min(vals) < 0 else 0.0
     f = _Frame(len(proj) + 1, lo, hi)
@@ -102,7 +103,7 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
         "zero": f.y(0.0),
         "rop": None if rop is None else f.y(rop),
         "ticks": f.ticks(),
-        "out_date": next((p["date"] for p in proj if p["expected"] < 0), None),
+        "out_date": next((p["date"] for p in proj if p["expected"] is not None and p["expected"] < 0), None),
     }
 
 
