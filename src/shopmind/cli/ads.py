@@ -114,7 +114,7 @@ def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
 
 @ads_app.command("create")
 def create(
-    file: Annotated[Path, typer.Argument(help="JSON (one campaign or a list) or TOML ([[campaign]]).")],
+    file: Annotated[Path, typer.Argument(help="JSON (one campaign or a list) or TOML (\\[\\[campaign]]).")],
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
 ) -> None:
     """Add campaigns from a file (all or none)."""
@@ -166,11 +166,11 @@ def resume(
 def settings(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Shop TOML: its [ads] table is applied.")
+        Path | None, typer.Option("--config", "-c", help="Shop TOML: its \\[ads] table is applied.")
     ] = None,
     enable: Annotated[bool | None, typer.Option("--enable/--disable", help="Turn ads on or off.")] = None,
 ) -> None:
-    """Show the [ads] settings; change them from a shop TOML and/or switch ads on or off."""
+    """Show the \\[ads] settings; change them from a shop TOML and/or switch ads on or off."""
     from shopmind.ads.settings import check_value
 
     with _errors():

@@ -93,7 +93,7 @@ def checks() -> None:
 
     A row check's severity applies when more than its threshold share of rows fails and at
     least min rows rows fail (so one bad row of a small batch never holds it); both can be set
-    per code in the --config TOML ([checks.CODE] threshold = ..., min_rows = ...).
+    per code in the --config TOML (\\[checks.CODE] threshold = ..., min_rows = ...).
     """
     table = Listing(
         [("code", "id"), ("table", "word"), ("action", "word"), ("severity", "word"), ("threshold", "num"),
@@ -182,7 +182,7 @@ def ingest(
         str | None,
         typer.Option(
             help="Engine running the gate: polars (one machine) or spark (docs/SCALE.md); "
-            "default: [engine] kind in --config, else polars."
+            "default: \\[engine] kind in --config, else polars."
         ),
     ] = None,
 ) -> None:

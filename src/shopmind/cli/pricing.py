@@ -101,7 +101,7 @@ def suggest_cmd(
         Path, typer.Argument(help="Dataset folder (store format) or an events CSV/Parquet file.")
     ],
     fmt: Annotated[str, typer.Option("--format", "-f", help="online-retail | events.")] = "events",
-    config: Annotated[Path | None, typer.Option(help="TOML with a [pricing] table of guardrails.")] = None,
+    config: Annotated[Path | None, typer.Option(help="TOML with a \\[pricing] table of guardrails.")] = None,
     terms: Annotated[
         Path | None, typer.Option(help="CSV: item_id, cost, floor, ceiling, competitor_price (any subset).")
     ] = None,

@@ -31,7 +31,7 @@ def serve(
         typer.Option(
             min=1,
             max=64,
-            help="Worker processes (one per core serves the most; default: [serve] workers, else 1). "
+            help="Worker processes (one per core serves the most; default: \\[serve] workers, else 1). "
             "They share the live log, so an event posted to one is seen by all.",
         ),
     ] = None,
@@ -58,8 +58,8 @@ def serve(
     except UsageError as exc:
         raise fail(str(exc)) from None
     n_workers = workers if workers is not None else settings.get("workers", 1)
-    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= 64:
-        raise fail(f"[serve] workers must be a whole number from 1 to 64, not {n_workers!r}")
+    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= MAX_WORKERS:
+        raise fail(f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {n_workers!r}")
     # bound before the release is loaded: a busy port is one line and exit 2 at once, not an
     # address printed, the release loaded and then uvicorn's own error (exit 3)
     sock = listen_socket(host, port)
@@ -112,6 +112,8 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
 #: truth test or ``int()``/``float()``: ``read_key_required = "false"`` (text) turned the key
 #: requirement *on*, ``max_body_bytes = "1MB"`` was a traceback after the address was printed,
 #: ``poll_seconds = 0`` spun a core re-reading the release pointer without a pause.
+#: ``workers`` also has a most (``MAX_WORKERS``): 100 passed this check and was refused later, by
+#: ``serve`` alone and without the file's name.
 SERVE_KINDS: dict[str, tuple[type, float]] = {
     "max_body_bytes": (int, 1),
     "read_key_required": (bool, 0),
@@ -120,6 +122,8 @@ SERVE_KINDS: dict[str, tuple[type, float]] = {
     "storefront_events": (bool, 0),
     "workers": (int, 1),
 }
+#: Most worker processes ``[serve] workers`` / ``--workers`` may ask for.
+MAX_WORKERS = 64
 
 
 def check_serve_setting(key: str, value: Any, where: str) -> None:
@@ -136,6 +140,10 @@ def check_serve_setting(key: str, value: Any, where: str) -> None:
         raise UsageError(f"{where}: [serve] {key} must be {what} >= {least:g}, not {value!r}")
     if not least <= value < float("inf"):
         raise UsageError(f"{where}: [serve] {key} must be >= {least:g} (and finite), not {value!r}")
+    if key == "workers" and value > MAX_WORKERS:
+        raise UsageError(
+            f"{where}: [serve] workers must be a whole number from 1 to {MAX_WORKERS}, not {value!r}"
+        )
 
 
 def _serve_workers(workspace: Path, settings: dict, log_level: str, n: int, common: dict) -> None:
