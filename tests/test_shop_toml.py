@@ -34,6 +34,8 @@ SERVE_BAD = [
     ("poll_seconds = nan", "[serve] poll_seconds must be a number"),
     ("poll_seconds = inf", "[serve] poll_seconds must be >= 0.01 (and finite)"),
     ("workers = true", "[serve] workers must be a whole number"),
+    # passed the file's check, then refused by `serve` alone without naming the file
+    ("workers = 100", "[serve] workers must be a whole number from 1 to 64, not 100"),
 ]
 
 
@@ -63,6 +65,27 @@ def test_the_readme_serve_table_is_accepted_as_written(tmp_path: Path) -> None:
     }
     (tmp_path / "int.toml").write_text("[serve]\npoll_seconds = 1\n", encoding="utf-8")
     assert serve_settings(tmp_path / "int.toml") == {"poll_seconds": 1}
+
+
+def test_every_served_setting_has_a_kind_and_its_default_passes_it(tmp_path: Path) -> None:
+    """``serve/app.DEFAULTS`` is what ``[serve]`` may hold, ``cli/serve.SERVE_KINDS`` what each
+    value must be: a setting added to DEFAULTS alone was accepted by the unknown-key check and then a
+    KeyError traceback in ``check_serve_setting``; one added to SERVE_KINDS alone, refused as unknown."""
+    from shopmind.cli.serve import SERVE_KINDS, check_serve_setting
+    from shopmind.serve.app import DEFAULTS
+
+    assert set(DEFAULTS) == set(SERVE_KINDS)
+    for key, value in DEFAULTS.items():
+        kind, least = SERVE_KINDS[key]
+        assert isinstance(value, kind) and (kind is bool or value >= least), key
+        check_serve_setting(key, value, "defaults")  # the server's own defaults pass its check
+    shop = tmp_path / "defaults.toml"  # and, written in a shop TOML, read back as they are
+    shop.write_text(
+        "[serve]\n"
+        + "".join(f"{k} = {str(v).lower() if isinstance(v, bool) else v}\n" for k, v in DEFAULTS.items()),
+        encoding="utf-8",
+    )
+    assert serve_settings(shop) == DEFAULTS
 
 
 def test_serve_with_a_text_body_limit_is_one_line_before_the_address(tmp_path: Path) -> None:
