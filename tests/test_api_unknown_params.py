@@ -85,3 +85,20 @@ def test_the_openapi_document_declares_the_400_on_every_api_route(client) -> Non
         if path.startswith("/v1/") and "400" not in op["responses"]
     ]
     assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code"),
+    [
+        ("/v1/events", {"events": [{"type": "view", "item_id": "P1"}]}, "invalid_events"),
+        ("/v1/products:batch", {"products": [{"title": "no id"}]}, "invalid_products"),
+    ],
+)
+def test_a_batch_with_no_valid_item_carries_the_request_id(client, path: str, body: dict, code: str) -> None:
+    """Every other error body says its request id (docs/API.md); these two 422s had it only in the
+    X-Request-ID header, so a user quoting the body had nothing to quote."""
+    c, auth = client
+    resp = c.post(path, json=body, headers={**auth, "X-Request-ID": "req-batch-1"})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["code"] == code and resp.json()["rejected"]
+    assert resp.json()["request_id"] == "req-batch-1" == resp.headers["X-Request-ID"]

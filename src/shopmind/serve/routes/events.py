@@ -73,6 +73,8 @@ def post_events(
             {
                 "error": {"code": "invalid_events", "message": "no event in the batch is valid"},
                 "rejected": rejected,
+                # as every other error body: the id a user quotes (it was only in the header)
+                "request_id": request.scope.get("state", {}).get("request_id"),
             },
             status_code=422,
         )

@@ -75,6 +75,8 @@ def post_products(request: Request, rel: Rel, body: ProductBatch) -> JSONRespons
             {
                 "error": {"code": "invalid_products", "message": "no product in the batch is valid"},
                 "rejected": rejected,
+                # as every other error body: the id a user quotes (it was only in the header)
+                "request_id": request.scope.get("state", {}).get("request_id"),
             },
             status_code=422,
         )
