@@ -72,6 +72,15 @@ the lower CPU ratio. The one adopted becomes ``LearnConfig``'s default; then the
 months 3..10 are run once, the old default (by flags) and the new one in one sitting, with
 the same flags as above, and reported as they come. If none passes, the default stays and
 months 3..10 are not run.
+
+Session 22 (2026-12-06; written and committed before any candidate run, after the default's
+before/after timing of commit e7de3d3, which changed no model: the update's non-ALS part and
+the BLAS limiter made cheaper with identical output). One candidate spends the CPU that freed on
+ALS work: ``--warm-touched 2`` (two rounds of touched half-steps, then the full sweep). It is
+judged by the session-21 rule above, all five clauses unchanged, with the same flags, in one
+sitting alternating with the default (candidate, default, candidate, default, after the
+sitting's default runs), and must pass in both of its runs. Adopted only then; months 3..10
+only as the session-21 rule says.
 """
 
 from __future__ import annotations
