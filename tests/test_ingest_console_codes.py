@@ -36,3 +36,23 @@ def test_codes_past_the_first_twelve_are_announced_with_their_tables(tmp_path: P
     assert hidden, out
     tables = ", ".join(sorted({c["table"] for c in hidden}))
     assert f"... {len(hidden)} more codes failing ({tables}): see the report" in out, out
+
+
+def test_a_crossed_batch_check_is_said_in_words(tmp_path: Path) -> None:
+    """It printed the check's raw detail dict: "BATCH_FRESHNESS: {'newest': '2026-...'}"."""
+    from shopmind.cli.data import batch_line
+
+    check = {"code": "BATCH_FRESHNESS", "summary": "newest event older than the threshold (days)",
+             "fraction": 28.86, "threshold": 2.0, "detail": {"newest": "2026-11-07 09:00:00+00:00"}}  # fmt: skip
+    assert batch_line(check) == (
+        "newest event older than the threshold (days): 28.86 > 2 (newest 2026-11-07 09:00:00+00:00)"
+    )
+    (tmp_path / "events.csv").write_text(
+        "event_id,type,timestamp,user_id,item_id\n"
+        + "".join(f"e{i},view,2026-01-0{1 + i % 5}T10:00:00Z,u{i % 3},P1\n" for i in range(10)),
+        encoding="utf-8",
+    )
+    run = shopmind("ingest", "events.csv", "-w", "ws", cwd=tmp_path)
+    out = " ".join((run.stdout + run.stderr).split())
+    assert "BATCH_FRESHNESS: newest event older than the threshold (days): " in out, out
+    assert "{'" not in out

@@ -307,7 +307,7 @@ def ingest(
             out.print(f"   ... {len(rest)} more codes failing ({tables}): see the report", highlight=False)
         for c in result.checks:
             if c["action"] == "batch" and c["crossed"]:
-                out.print(f" [yellow]~[/] {c['code']}: {escape(str(c['detail']))}")
+                out.print(f" [yellow]~[/] {c['code']}: {escape(batch_line(c))}")
     held = result.held and not force
     status = "[red]HELD[/] (nothing published)" if held else "[green]published[/]"
     console.print(f"{status}; report: {escape(str(html_path))}", highlight=False)
@@ -316,6 +316,15 @@ def ingest(
         advice = held_advice(result.checks, result.run_id, workspace)
         console.print(advice, markup=False, highlight=False, soft_wrap=True)  # the TOML stays copyable
     raise typer.Exit(code=0 if force else result.exit_code)
+
+
+def batch_line(check: dict) -> str:
+    """A crossed batch check in words: its meaning, the value against the threshold and the detail
+    (it printed the raw dict: "BATCH_FRESHNESS: {'newest': '2026-11-07 09:00:00+00:00'}")."""
+    detail = check.get("detail") or {}
+    said = ", ".join(f"{k} {v}" for k, v in detail.items()) if isinstance(detail, dict) else str(detail)
+    value = f"{check['fraction']:g} > {check['threshold']:g}"
+    return f"{check['summary']}: {value}" + (f" ({said})" if said else "")
 
 
 def stored_notes(account: dict[str, dict[str, int]], written: dict[str, int]) -> list[str]:
