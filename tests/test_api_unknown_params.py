@@ -1,4 +1,5 @@
-"""A query parameter a route does not take is a 400 naming it, as an unknown body field is a 422.
+"""First-hour API errors: a query parameter a route does not take is a 400 naming it, as an unknown
+body field is a 422; a value of the wrong form is said in words; batch 422s carry the request id.
 
 Before, every `/v1` route ignored unknown query names: `/v1/search?q=lamp&limit=3` (the parameter
 is `size`) answered 20 hits as if it had been obeyed, and a mistyped filter (`brnad=Brand2`)
@@ -102,3 +103,18 @@ def test_a_batch_with_no_valid_item_carries_the_request_id(client, path: str, bo
     assert resp.status_code == 422, resp.text
     assert resp.json()["error"]["code"] == code and resp.json()["rejected"]
     assert resp.json()["request_id"] == "req-batch-1" == resp.headers["X-Request-ID"]
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"q": "lamp", "attr": "colour"}, "attr.0: 'colour' must be key:value, e.g. colour:red"),
+        ({"q": "lamp", "currency": "EURO"}, "currency: 'EURO' must be a three-letter ISO 4217 currency code"),
+    ],
+)
+def test_a_value_of_the_wrong_form_is_said_in_words_not_as_a_regex(client, params: dict, says: str) -> None:
+    """The 400 quoted the parameter's regular expression ("String should match pattern
+    '^\\s*[^:\\s][^:]*:.*\\S.*$'") to a user who wrote attr=colour."""
+    c, auth = client
+    err = _error(c.get("/v1/search", params=params, headers=auth))
+    assert err["message"].startswith(says) and "pattern" not in err["message"], err

@@ -55,6 +55,16 @@ DEFAULTS: dict[str, Any] = {
 SERVE_ENV = "SHOPMIND_SERVE"
 
 
+#: What a parameter's regular expression asks for, in words: a 400 quoted the expression itself
+#: ("String should match pattern ...") to a user who wrote ``attr=colour``.
+PATTERN_WORDS = {
+    r"^\s*[^:\s][^:]*:.*\S.*$": "key:value, e.g. colour:red",
+    r"^[A-Za-z]{3}$": "a three-letter ISO 4217 currency code, e.g. EUR",
+    r"\S": "text that is not only white space",
+    r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$": "letters, digits, '_', '.' or '-' (at most 64, starting with a letter or digit)",
+}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     """Every error leaves as the API's one JSON error body, never a traceback."""
 
@@ -73,6 +83,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         field = ".".join(loc[1:]) or where
         status = 422 if where == "body" else 400
         msg = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
+        if first.get("type") == "string_pattern_mismatch" and field:
+            want = PATTERN_WORDS.get(str((first.get("ctx") or {}).get("pattern")))
+            if want:  # the value and the form in words, not the regular expression it failed
+                msg = f"{field}: {first.get('input')!r} must be {want}"
         return error_response(
             request, status, "invalid_body" if status == 422 else "invalid_parameter", msg, field
         )
