@@ -458,6 +458,7 @@ def load_mapping(path: Path) -> Mapping:
                 f"mapping {path}: [constants] {name} must be one value (text, number, true/false or a "
                 f"date), got {type(value).__name__} {value!r}"
             )
+        _check_constant(path, table, name, value)
     both = sorted(set(columns.values()) & set(constants))
     if both:
         raise InputError(
@@ -470,6 +471,20 @@ def load_mapping(path: Path) -> Mapping:
             '(purchase lines with a quantity below 0 are returns), for table = "events"'
         )
     return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path, returns=returns)
+
+
+def _check_constant(path: Path, table: str, name: str, value: object) -> None:
+    """A constant every row gets is checked here, once: ``type = 5`` or ``type = "order"`` in
+    [constants] passed, and the gate then quarantined every row of the export as EVT_TYPE_UNKNOWN
+    (published, exit 0, on a small file) - one line naming the setting says it before anything."""
+    from shopmind.config import ISO_4217
+    from shopmind.data.model import EVENT_TYPES
+
+    where = f"mapping {path}: [constants] {name} = {value!r}"
+    if table == "events" and name == "type" and value not in EVENT_TYPES:
+        raise InputError(f"{where} is not an event type; one of: {', '.join(EVENT_TYPES)}")
+    if name == "currency" and not (isinstance(value, str) and value.strip().upper() in ISO_4217):
+        raise InputError(f'{where} is not an ISO 4217 currency code (e.g. "EUR", "USD")')
 
 
 def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str], path: Path) -> pl.DataFrame:
