@@ -73,7 +73,9 @@ class LearnConfig:
     #: Recall@20 cannot tell the schedules apart there (warm - refit mean -0.0002..-0.0005
     #: ± 0.0014), ALS alone can: it is the one generator a warm update does not reproduce
     #: exactly, and 1 round alone leaves it 0.0055 below the refits, 1 round + 1 sweep 0.0015,
-    #: at 19.4 % of a refit's CPU (docs/BENCHMARKS.md, issue 12 item 3)
+    #: at 19.4 % of a refit's CPU (docs/BENCHMARKS.md, issue 12 item 3). 2 rounds (session 22,
+    #: with the CPU the cheaper non-ALS part freed): ALS alone level with the refits, fused
+    #: -0.00097 vs the default's -0.00101, 2-10 points more CPU, 1 of 2 updates refused: not taken
     warm_touched: int = 1
     #: conjugate-gradient steps per half-step of those rounds (``implicit``'s sweeps use 3)
     warm_cg_steps: int = 3
