@@ -79,3 +79,26 @@ def test_build_with_a_bad_recs_value_is_one_line_exit_2_and_publishes_nothing(tm
         "error: shop.toml: [recs]: explore_share must be within [0, 0.5], not 2"
     ), run.stderr
     assert not (tmp_path / "ws" / "releases").exists()  # no release, no progress file, no lock
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            '[gate]\nnear_duplicate_seconds = "two"\n',
+            "gate.near_duplicate_seconds must be a finite number, got str 'two'",
+        ),
+        ('[checks.NOPE_CODE]\naction = "flag"\n', "unknown check code [checks.NOPE_CODE]"),
+    ],
+)
+def test_the_gate_tables_are_checked_by_build_and_serve_too(tmp_path: Path, text: str, says: str) -> None:
+    """One shop TOML goes to every command; its [gate] / [checks] values were checked by ingest
+    alone, so a wrong type there passed build, serve and demo without a word."""
+    from shopmind.cli.serve import serve_settings
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text(text, encoding="utf-8")
+    for read in (build_settings, serve_settings):
+        with pytest.raises(UsageError) as err:
+            read(shop)
+        assert str(err.value) == f"{shop}: {says}", str(err.value)
