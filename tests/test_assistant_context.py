@@ -197,7 +197,10 @@ def test_an_off_topic_thing_must_be_nearer_its_passage_than_most_seed_policy_que
     from shopmind.assistant.levels import dense_sure, off_topic_level
 
     level = off_topic_level(asst.policy)
-    assert level == asst.off_topic_level and 0.45 < level < 0.7 and level >= dense_sure(asst.policy)
+    # (the same level to float32 rounding: the two computations' vector sums may run in another
+    # order - seen 0.5379633903503418 vs 0.537963330745697 on a loaded machine)
+    assert level == pytest.approx(asst.off_topic_level, abs=1e-6)
+    assert 0.45 < level < 0.7 and level >= dense_sure(asst.policy) - 1e-6
     # a refund for a service the shop does not sell sits above ``dense_sure`` but below the level
     text = "can i get a refund for my cancelled flight?"
     assert dense_sure(asst.policy) < asst.policy.dense.best(text)[1] <= level
