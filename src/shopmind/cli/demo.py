@@ -293,6 +293,11 @@ def _build_failed(workspace: Path, code: int) -> typer.Exit:
     )
 
 
+#: The build stages this process has printed: the demo draws the build twice (to the first
+#: release, then the rest), and each display printed every finished stage it had not itself printed.
+_PRINTED: set[tuple[Any, int]] = set()
+
+
 @contextmanager
 def _drawing_progress(workspace: Path) -> Iterator[None]:
     """The build's progress (``releases/progress.json``, written by the child) drawn in this
@@ -301,7 +306,7 @@ def _drawing_progress(workspace: Path) -> Iterator[None]:
     from shopmind.release.progress import read_progress
 
     stop = threading.Event()
-    with BuildDisplay(console) as display:
+    with BuildDisplay(console, _PRINTED) as display:
         t = threading.Thread(
             target=follow, args=(lambda: read_progress(workspace), display, stop), daemon=True
         )

@@ -47,7 +47,9 @@ class _RateColumn(TextColumn):
 class BuildDisplay:
     """A rich live display with one row per active stage; finished stages print one line."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, printed: set[tuple[Any, int]] | None = None) -> None:
+        """``printed``: the finished stages already printed, shared by the displays one command
+        draws in turn (``shopmind demo`` draws the first release, then the rest of the build)."""
         self.console = console
         self.bar = Progress(
             SpinnerColumn(),
@@ -60,7 +62,7 @@ class BuildDisplay:
             transient=True,
         )
         self.tasks: dict[str, TaskID] = {}
-        self.printed: set[int] = set()
+        self.printed: set[tuple[Any, int]] = printed if printed is not None else set()
         self.lock = threading.Lock()
 
     def __enter__(self) -> BuildDisplay:
@@ -89,9 +91,14 @@ class BuildDisplay:
                 self.bar.update(
                     self.tasks[name], completed=a["done"], total=total, rate=a["rate"], eta=a["eta_s"]
                 )
+            # a stage is known by its record (started_at) and place in it: the demo's own record
+            # (generating, gate) is replaced by the build's, whose first stages have the same places -
+            # by place alone "reading the store" was taken as printed and the next display
+            # printed every stage again, out of order
             for i, f in enumerate(snap.get("finished", [])):
-                if i not in self.printed:
-                    self.printed.add(i)
+                key = (snap.get("started_at"), i)
+                if key not in self.printed:
+                    self.printed.add(key)
                     items = f" ({f['items']:,} items)" if f.get("items") else ""
                     self.bar.console.print(f"  [green]done[/] {f['name']}{items} in {f['seconds']:.1f}s")
 
