@@ -35,3 +35,102 @@ def test_other_exit_codes_print_no_interrupted_line() -> None:
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0 and "interrupted" not in run.stderr + run.stdout
+
+
+#: A parent with a pool from ``workers.spawn_pool``: one worker busy with a long task, one idle
+#: (both started), as a build's encoder pool or child process is when Ctrl-C comes.
+POOL_SCRIPT = """
+import sys, time
+from shopmind.workers import exit_with_parent, spawn_pool
+
+def nap(seconds):
+    time.sleep(seconds)
+    return seconds
+
+if __name__ == "__main__":
+    pool = spawn_pool(2, exit_with_parent, what="the test's pool")
+    for f in [pool.submit(nap, 0.5), pool.submit(nap, 0.5)]:
+        f.result()  # both workers have started and are idle
+    busy = pool.submit(nap, 60)
+    print("ready", flush=True)
+    try:
+        busy.result()
+    except KeyboardInterrupt:
+        print("parent interrupted", file=sys.stderr, flush=True)
+        sys.exit(130)
+"""
+
+#: The same while the workers are still starting: a spawned worker re-imports the main script
+#: (as ``__mp_main__``), here slowly, as it imports polars and the CLI for a build.
+STARTING_SCRIPT = """
+import sys, time
+from shopmind.workers import exit_with_parent, spawn_pool
+
+if __name__ == "__mp_main__":
+    time.sleep(3)  # a worker's slow start
+
+def nap(seconds):
+    time.sleep(seconds)
+
+if __name__ == "__main__":
+    pool = spawn_pool(2, exit_with_parent, what="the test's pool")
+    futures = [pool.submit(nap, 60), pool.submit(nap, 60)]
+    print("ready", flush=True)
+    try:
+        futures[0].result()
+    except KeyboardInterrupt:
+        print("parent interrupted", file=sys.stderr, flush=True)
+        sys.exit(130)
+"""
+
+
+def _ctrl_c(tmp_path, script: str, wait: float) -> tuple[int, str, float]:
+    """Run ``script`` in its own process group, then do what a terminal does on Ctrl-C: SIGINT to
+    every process of the group. Returns the exit code, stderr and seconds from Ctrl-C to exit."""
+    import os
+    import signal
+    import time
+
+    path = tmp_path / "pool_script.py"
+    path.write_text(script, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(wait)
+        t0 = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10  # workers end with their parent (exit_with_parent: 1 s)
+    while (alive := _group(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == [], f"processes left behind: {alive}"
+    return proc.returncode, err, took
+
+
+def _group(pgid: int) -> list[str]:
+    """Processes of a process group, but exited ones not yet reaped (zombies)."""
+    ps = subprocess.run(["ps", "-o", "stat=,args=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return [line for line in ps.splitlines() if line.strip() and not line.lstrip().startswith("Z")]
+
+
+def test_ctrl_c_stops_busy_and_idle_workers_without_their_tracebacks(tmp_path) -> None:
+    """An idle worker (waiting for a task) printed "Process SpawnProcess-2:" and a KeyboardInterrupt
+    traceback of multiprocessing's queue; now it exits quietly, the busy one's task is interrupted
+    (the parent is not left waiting for it) and only the parent speaks."""
+    code, err, took = _ctrl_c(tmp_path, POOL_SCRIPT, wait=0.5)
+    assert code == 130 and err.strip() == "parent interrupted", err
+    assert took < 30  # the 60 s task did not hold the parent
+
+
+def test_ctrl_c_while_workers_start_is_quiet(tmp_path) -> None:
+    """A worker still importing the main script printed spawn_main's KeyboardInterrupt traceback."""
+    code, err, took = _ctrl_c(tmp_path, STARTING_SCRIPT, wait=1.0)
+    assert code == 130 and err.strip() == "parent interrupted", err
+    assert took < 30

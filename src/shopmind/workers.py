@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import multiprocessing.context
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -54,12 +56,89 @@ def spawn_pool(
 ) -> cf.ProcessPoolExecutor:
     """A process pool whose workers are spawned (not forked: torch and OpenMP thread pools are
     not fork-safe once used), refused at once inside a starting worker (see
-    :func:`refuse_in_starting_worker`). ``initializer`` should call :func:`exit_with_parent`."""
+    :func:`refuse_in_starting_worker`), and quiet on Ctrl-C (see :class:`_QuietPool`).
+    ``initializer`` should call :func:`exit_with_parent`."""
     refuse_in_starting_worker(what)
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=initializer,
-        initargs=initargs,
+    return _QuietPool(
+        max_workers=workers, mp_context=_MaskedSpawnContext(), initializer=_start_worker,
+        initargs=(initializer, initargs),
     )  # fmt: skip
+
+
+# ------------------------------------------------------------------ Ctrl-C in a pool's workers
+# A terminal's Ctrl-C sends SIGINT to every process of the foreground group, the workers too.
+# Each raised KeyboardInterrupt: an idle worker (waiting for a task) printed "Process
+# SpawnProcess-2:" and multiprocessing's traceback, one still starting (importing the main
+# script) spawn_main's, under the parent's one "interrupted" line. Now a worker starts with
+# SIGINT blocked (a Ctrl-C during its start waits) and its first code (``_start_worker``)
+# installs ``_on_interrupt`` and unblocks it, which acts by the worker's state:
+# - starting (before its first task can be read): ends at once, silently — it holds nothing;
+# - running a task: the task gets the KeyboardInterrupt as before (its ``finally`` blocks run,
+#   the parent gets it back as the task's result, quietly, and is not left waiting for a task
+#   that goes on);
+# - idle: nothing — it holds the task queue's lock while it waits, and a worker that died there
+#   left the others blocked on that lock and the parent waiting for them at exit (seen: a 60 s
+#   hang); the pool's shutdown, when the interrupted parent exits, ends it as any idle worker.
+
+#: this worker's state, read by ``_on_interrupt``: "starting", "idle" or "task"
+_STATE = "starting"
+#: a worker's exit status when Ctrl-C ends it while starting (128 + SIGINT, as a shell says)
+INTERRUPTED_EXIT = 130
+
+
+class _MaskedSpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that starts with SIGINT blocked: the mask is inherited through fork and
+    exec, and Python does not unblock it, so a Ctrl-C stays pending until ``_start_worker``."""
+
+    def start(self) -> None:
+        if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+            super().start()
+            return
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class _MaskedSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _MaskedSpawnProcess  # type: ignore[assignment]
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    if _STATE == "task":
+        raise KeyboardInterrupt
+    if _STATE == "starting":
+        os._exit(INTERRUPTED_EXIT)
+
+
+def _start_worker(initializer: Callable[..., Any] | None, initargs: tuple[Any, ...]) -> None:
+    """A worker's first code: Ctrl-C handled and unblocked (one that came while the worker
+    started lands now and ends it), then the pool's own initializer (which may load a model for
+    seconds: a Ctrl-C then ends the worker at once, where it logged "Exception in initializer")."""
+    global _STATE
+    signal.signal(signal.SIGINT, _on_interrupt)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if initializer is not None:
+        initializer(*initargs)
+    _STATE = "idle"
+
+
+def _run_task(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    global _STATE
+    _STATE = "task"
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _STATE = "idle"
+
+
+class _QuietPool(cf.ProcessPoolExecutor):
+    """``ProcessPoolExecutor`` whose tasks run marked as tasks (``_run_task``), for ``_on_interrupt``."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        return super().submit(_run_task, fn, args, kwargs)
 
 
 def _watch(parent: int, poll_s: float) -> None:
