@@ -81,11 +81,13 @@ _register_evaluators()
 unwrap_help(app)  # after every registration: help reads as prose at any width
 
 
-def main() -> None:
+def main(say_interrupted: bool = True) -> None:
     """Entry point of the ``shopmind`` script: run the app; Ctrl-C exits 130 without a traceback.
 
     Files and folders the command creates are owner-only (umask 077): a workspace holds customer
     data (store, live log, reports, releases) and key hashes (shopmind.privacy).
+    ``say_interrupted=False``: a child command of ``shopmind demo`` (``cli/warm.py``) stops on
+    Ctrl-C without its own line, the parent prints the one line.
     """
     from shopmind.privacy import private_umask
 
@@ -93,12 +95,13 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:  # pragma: no cover - typer answers Ctrl-C itself (below)
-        console.print(INTERRUPTED)
+        if say_interrupted:
+            console.print(INTERRUPTED)
         sys.exit(130)
     except SystemExit as exc:
         # typer (0.29) turns Ctrl-C into a bare exit 130: the command stopped without a word
         # (the line above never ran); no shopmind command exits 130 otherwise
-        if exc.code == 130:
+        if exc.code == 130 and say_interrupted:
             console.print(INTERRUPTED)
         raise
 

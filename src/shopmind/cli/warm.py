@@ -38,6 +38,10 @@ BUILD_MODULES = (
 )
 
 
+#: the exit status of a child stopped by Ctrl-C (128 + SIGINT, what ``shopmind`` itself exits with)
+INTERRUPTED_EXIT = 130
+
+
 class Prewarmed:
     """A child ``shopmind`` command, importing while it waits for :meth:`go`."""
 
@@ -94,16 +98,19 @@ def run(argv: Sequence[str]) -> int:
     argv = argv[1:] if held else argv
     cut = argv.index("--")
     modules, args = argv[:cut], argv[cut + 1 :]
-    line = sys.stdin.readline().strip() if held else "import"
-    if line not in ("import", "go"):
-        return 0  # the parent gave up before even the imports were wanted
-    for name in modules:  # "module:function" also calls the function (it starts more warming)
-        module, _, function = name.partition(":")
-        loaded = importlib.import_module(module)
-        if function:
-            getattr(loaded, function)()
-    if line != "go" and sys.stdin.readline().strip() != "go":
-        return 0  # the parent gave up before this command was needed
+    try:  # Ctrl-C reaches the whole process group: before its command a child ends without a word
+        line = sys.stdin.readline().strip() if held else "import"
+        if line not in ("import", "go"):
+            return 0  # the parent gave up before even the imports were wanted
+        for name in modules:  # "module:function" also calls the function (it starts more warming)
+            module, _, function = name.partition(":")
+            loaded = importlib.import_module(module)
+            if function:
+                getattr(loaded, function)()
+        if line != "go" and sys.stdin.readline().strip() != "go":
+            return 0  # the parent gave up before this command was needed
+    except KeyboardInterrupt:  # was a traceback under the demo's "interrupted" line
+        return INTERRUPTED_EXIT
     if log is not None:
         Path(log).parent.mkdir(parents=True, exist_ok=True)
         with open(log, "w", encoding="utf-8") as f:
@@ -114,7 +121,7 @@ def run(argv: Sequence[str]) -> int:
     from shopmind.cli import main
 
     try:
-        main()
+        main(say_interrupted=False)  # the demo says "interrupted" once, for all its processes
     except SystemExit as exc:  # typer ends every command with SystemExit
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)

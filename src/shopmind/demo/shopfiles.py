@@ -77,4 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # shopmind demo's generator: the demo prints the one "interrupted" line
+        sys.exit(130)
