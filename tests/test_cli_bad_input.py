@@ -110,6 +110,11 @@ CASES = [
     (["tune", "recs", "feed", "-f", "canonical", "--out", "afile/t.toml"], "afile is a file"),
     (["tune", "search", "feed", "-f", "canonical", "--max-trials", "-1"], "--max-trials must be >= 1, not -1"),
     (["tune", "search", "feed", "-f", "canonical", "--limit-queries", "0"], "--limit-queries must be >= 1, not 0"),
+    # the shop TOML a study starts from is checked before the study runs for minutes
+    (["tune", "search", "feed", "-f", "canonical", "--config", "search_bad.toml"], "[search]: unknown encoder 'bert'"),
+    (["tune", "search", "feed", "-f", "canonical", "--config", "nowhere.toml"], "config file nowhere.toml does not exist"),
+    (["tune", "recs", "feed", "-f", "canonical", "--config", "bad.toml"], "bad.toml: not valid TOML"),
+    (["tune", "recs", "feed", "-f", "canonical", "--config", "gen_bad.toml"], "[recs] generators: unknown nope"),
     (["mapping", "nowhere.csv"], "file not found: nowhere.csv"),
     (["mapping", "feed/events.csv", "--table", "orders"], "--table 'orders': one of products, events, judgments"),
     (["mapping", "feed/events.csv", "--out", "afile"], "--out afile: exists"),

@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         from shopmind.tune.run import tune_recs_command
 
         _outputs(reports, out_path)
+        _config(config, out_path)
         _counts(max_trials=max_trials)
         _check(fmt, path, minutes, ("online-retail", "amazon-5core", "movielens", "groceries", "canonical",
                                     "diginetica", "yoochoose"))  # fmt: skip
@@ -66,6 +67,7 @@ def register(app: typer.Typer) -> None:
         from shopmind.tune.run import tune_search_command
 
         _outputs(reports, out_path)
+        _config(config, out_path)
         _counts(max_trials=max_trials, limit_queries=limit_queries)
         _check(fmt, path, minutes, ("home-depot", "crowdflower", "qbqtc", "canonical"))
         _run(lambda: tune_search_command(fmt, path, minutes, config, out_path, reports, seed, max_trials,
@@ -91,6 +93,24 @@ def _counts(**counts: int | None) -> None:
     for name, value in counts.items():
         if value is not None and value < 1:
             raise fail(f"--{name.replace('_', '-')} must be >= 1, not {value}")
+
+
+def _config(config: Path | None, out_path: Path | None) -> None:
+    """The shop TOML the study starts from, checked as a build would check it, before the study
+    runs for minutes: a missing or unparsable file, a mistyped table, a bad ``[gate]`` value or a
+    ``[search]``/``[recs]`` value a build refuses surfaced only at the end (or not at all: the tuned
+    copy kept the mistake, and the build refused it), and ``--out`` naming the file itself too."""
+    if config is None:
+        return
+    from shopmind.cli.common import read_shop_toml
+    from shopmind.cli.release import _check_settings
+
+    try:
+        _check_settings(read_shop_toml(config), config)
+        if out_path is not None and out_path.resolve() == config.resolve():
+            raise UsageError(f"--out {out_path} is the shop TOML itself; the tuned settings go to a new file")
+    except UsageError as exc:
+        raise fail(str(exc)) from None
 
 
 def _outputs(reports: Path, out_path: Path | None) -> None:
