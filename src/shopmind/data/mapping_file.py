@@ -1,0 +1,118 @@
+"""A mapping file: which canonical table a generic export feeds and how its columns are named there.
+
+Split from ``readers`` (which reads files without losing a line) because a mapping is read and
+checked on its own, before any export is opened; ``readers`` re-exports these names.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
+from shopmind.data.records import InputError
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which canonical table a generic file feeds and how its columns are named there."""
+
+    table: TableName
+    columns: dict[str, str]  # source column -> canonical column
+    constants: dict[str, object]  # canonical column -> fixed value
+    path: Path
+    #: events only: ``"negative_quantity"`` = a purchase line with a quantity below 0 is a return (an
+    #: order-line export writes returns the way accounting does, as negative lines of the same kind).
+    returns: str | None = None
+
+
+# --- mappings ---------------------------------------------------------------------------
+
+#: What a mapping constant may be: one TOML value that fills one cell of every row.
+_SCALARS = (str, int, float, bool, datetime.date, datetime.time)
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Parse a mapping TOML, rejecting names the canonical table does not have."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"mapping file not found: {path}")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"mapping {path} is not valid TOML: {exc}") from exc
+    table = doc.get("table")
+    if table not in TABLES:
+        raise InputError(f"mapping {path}: 'table' must be one of {', '.join(TABLES)}, got {table!r}")
+    columns = doc.get("columns", {})
+    constants = doc.get("constants", {})
+    if not isinstance(columns, dict) or not isinstance(constants, dict):
+        raise InputError(f"mapping {path}: [columns] and [constants] must be tables")
+    known = SCHEMAS[table].columns
+    for source, target in columns.items():
+        if not isinstance(target, str):
+            raise InputError(
+                f"mapping {path}: [columns] {source} must name one canonical column as a string, "
+                f"got {type(target).__name__} {target!r}"
+            )
+        if target not in known:
+            raise InputError(
+                f"mapping {path}: [columns] {source} = {target!r}: {target!r} is not a column of "
+                f"{table} (known: {', '.join(known)})"
+            )
+    for name, value in constants.items():
+        if name not in known:
+            raise InputError(
+                f"mapping {path}: [constants] {name!r} is not a column of {table} (known: {', '.join(known)})"
+            )
+        if not isinstance(value, _SCALARS):
+            raise InputError(
+                f"mapping {path}: [constants] {name} must be one value (text, number, true/false or a "
+                f"date), got {type(value).__name__} {value!r}"
+            )
+        _check_constant(path, table, name, value)
+    both = sorted(set(columns.values()) & set(constants))
+    if both:
+        raise InputError(
+            f"mapping {path}: {', '.join(map(repr, both))} both mapped from a column and set constant"
+        )
+    returns = doc.get("returns")
+    if returns is not None and (table != "events" or returns != "negative_quantity"):
+        raise InputError(
+            f'mapping {path}: returns = {returns!r}: the only rule is returns = "negative_quantity" '
+            '(purchase lines with a quantity below 0 are returns), for table = "events"'
+        )
+    return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path, returns=returns)
+
+
+def _check_constant(path: Path, table: str, name: str, value: object) -> None:
+    """A constant every row gets is checked here, once: ``type = 5`` or ``type = "order"`` in
+    [constants] passed, and the gate then quarantined every row of the export as EVT_TYPE_UNKNOWN
+    (published, exit 0, on a small file) - one line naming the setting says it before anything."""
+    from shopmind.config import ISO_4217
+    from shopmind.data.model import EVENT_TYPES
+
+    where = f"mapping {path}: [constants] {name} = {value!r}"
+    if table == "events" and name == "type" and value not in EVENT_TYPES:
+        raise InputError(f"{where} is not an event type; one of: {', '.join(EVENT_TYPES)}")
+    if name == "currency" and not (isinstance(value, str) and value.strip().upper() in ISO_4217):
+        raise InputError(f'{where} is not an ISO 4217 currency code (e.g. "EUR", "USD")')
+
+
+def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str], path: Path) -> pl.DataFrame:
+    """Rename source columns to canonical names; a missing or clashing column is an error."""
+    missing = [c for c in mapping if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{path}: mapped column(s) {', '.join(map(repr, missing))} not in the file "
+            f"(columns: {', '.join(c for c in frame.columns if c != SOURCE_LINE)})"
+        )
+    kept = [c for c in frame.columns if c not in mapping]
+    clash = sorted(set(kept) & set(mapping.values()))
+    if clash:
+        raise InputError(f"{path}: mapping targets {', '.join(map(repr, clash))} already exist as columns")
+    return frame.rename(mapping)
