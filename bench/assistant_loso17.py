@@ -46,6 +46,8 @@ before/after in one sitting). A candidate must keep the existing assistant tests
 
 from __future__ import annotations
 
+from typing import Any
+
 from assistant_loso_runner import dev_sets, main
 
 DEV_SETS = dev_sets(16)
@@ -130,22 +132,29 @@ def merge(docs: list[dict]) -> dict[str, dict]:
     return out
 
 
+def merge_command(argv: list[str], judge_fn: Any) -> None:
+    """``merge RUN.json ... --out MERGED.json``: runs that left out different dev sets with the same
+    variants, joined into one run and judged by ``judge_fn`` (a round's own rule); written to
+    ``--out``."""
+    import json
+    from pathlib import Path
+
+    paths, dest = argv[: argv.index("--out")], Path(argv[argv.index("--out") + 1])
+    docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
+    merged = merge(docs)
+    verdicts = judge_fn(merged, list(merged))
+    for v, verdict in verdicts.items():
+        print("verdict", v[-60:], json.dumps(verdict), flush=True)
+    meta = {k: [d.get(k) for d in docs] for k in ("command", "utc", "load_average", "seconds")}
+    doc = {"merged_from": paths, **meta, "results": merged, "verdicts": verdicts}
+    dest.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 if __name__ == "__main__":
     import sys
 
     if sys.argv[1:2] == ["merge"]:  # merge RUN.json ... --out MERGED.json
-        import json
-        from pathlib import Path
-
-        paths, dest = sys.argv[2 : sys.argv.index("--out")], Path(sys.argv[sys.argv.index("--out") + 1])
-        docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
-        merged = merge(docs)
-        verdicts = judge(merged, list(merged))
-        for v, verdict in verdicts.items():
-            print("verdict", v[-60:], json.dumps(verdict), flush=True)
-        meta = {k: [d.get(k) for d in docs] for k in ("command", "utc", "load_average", "seconds")}
-        doc = {"merged_from": paths, **meta, "results": merged, "verdicts": verdicts}
-        dest.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        merge_command(sys.argv[2:], judge)
         sys.exit(0)
     if "--variants" in sys.argv:
         i = sys.argv.index("--variants") + 1

@@ -61,7 +61,7 @@ import json
 import sys
 
 import assistant_loso_runner as runner
-from assistant_loso17 import NOT_DOWN, REF, expand, merge
+from assistant_loso17 import NOT_DOWN, REF, expand, merge_command
 from assistant_loso_runner import dev_sets, main
 
 DEV_SETS = dev_sets(17)
@@ -173,17 +173,7 @@ def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["merge"]:  # merge RUN.json ... --out MERGED.json
-        from pathlib import Path
-
-        paths, dest = sys.argv[2 : sys.argv.index("--out")], Path(sys.argv[sys.argv.index("--out") + 1])
-        docs = [json.loads(Path(p).read_text(encoding="utf-8")) for p in paths]
-        merged = merge(docs)
-        verdicts = judge(merged, list(merged))
-        for v, verdict in verdicts.items():
-            print("verdict", v[-60:], json.dumps(verdict), flush=True)
-        meta = {k: [d.get(k) for d in docs] for k in ("command", "utc", "load_average", "seconds")}
-        doc = {"merged_from": paths, **meta, "results": merged, "verdicts": verdicts}
-        dest.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+        merge_command(sys.argv[2:], judge)
         sys.exit(0)
     if "--variants" in sys.argv:
         i = sys.argv.index("--variants") + 1
