@@ -1,0 +1,162 @@
+"""The storefront's own words in English and Chinese: message catalogs and the shopper's language.
+
+shopmind serves Chinese and English shops, and a Chinese shop cannot put an English-only
+storefront in front of its customers. Every word the storefront pages and their scripts show
+(buttons, labels, placeholders, empty states, the chat panel's chrome, banners, errors) is a
+key in ``serve/i18n/<language>.json``; the templates call ``t(key, **params)`` and the scripts
+``SM.t(key, params)`` over the same catalog, embedded in the page as a JSON data block (the
+page's CSP forbids inline script, and a data block is never executed). Product data — titles,
+brands, categories, attribute names — are shown as they are, never translated.
+
+A flat JSON table per language, not gettext/Babel: the scripts need the same strings as the
+templates, Babel adds a compile step (.po -> .mo) and a dependency for ~150 strings, and a
+JSON file is what a translator edits. ``tests/test_i18n.py`` checks both catalogs carry the
+same keys and placeholders and that no English literal is left in a storefront template or
+script.
+
+Which language a page is in (:func:`choose_language`): ``?lang=zh|en`` on the URL (then
+remembered in a cookie for a year), else the remembered choice, else the shop's
+``[storefront] language`` when it names one, else the browser's ``Accept-Language``, else
+English. The dashboards are for the shop's staff and stay English.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+CATALOG_DIR = Path(__file__).parent / "i18n"
+#: The languages the storefront speaks: BCP 47 tag of ``<html lang>`` -> catalog file stem.
+LANGUAGES = ("en", "zh-Hans")
+#: What ``?lang=`` and ``[storefront] language`` accept for each (short forms a shop owner writes).
+ALIASES = {"en": "en", "zh": "zh-Hans", "zh-hans": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans"}
+#: ``[storefront] language``: a language, or ``auto`` (the browser decides).
+SETTING_VALUES = ("auto", "en", "zh")
+#: The cookie that remembers a shopper's switch (not HttpOnly-only data: just the language).
+COOKIE = "shopmind_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+#: The switch's label for each language, in that language (never translated: a reader of the
+#: other language must recognise their own).
+SELF_NAMES = {"en": "English", "zh-Hans": "中文"}
+#: The short code ``?lang=`` takes for each language.
+SHORT = {"en": "en", "zh-Hans": "zh"}
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+class CatalogError(ValueError):
+    """A catalog file is missing, not JSON, or not a flat table of text."""
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """The flat ``key -> text`` table of one language (read once per process)."""
+    path = CATALOG_DIR / f"{lang}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"message catalog {path}: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise CatalogError(f"message catalog {path}: must be one JSON object of text values")
+    return data
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{name}`` parameters a message takes (both languages must take the same ones)."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+def translate(lang: str, key: str, **params: Any) -> str:
+    """The message ``key`` in ``lang`` with its ``{name}`` parameters filled in.
+
+    A key missing from the catalog is a ``KeyError`` (a test renders every page in both
+    languages, so a typo fails there, not in front of a shopper)."""
+    text = catalog(lang)[key]
+    if not params:
+        return text
+    return _PLACEHOLDER.sub(lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), text)
+
+
+def normalise(value: str | None) -> str | None:
+    """``"zh"``, ``"zh-CN"``, ``"EN"`` ... -> a language of :data:`LANGUAGES`, or None."""
+    if not value:
+        return None
+    v = value.strip().lower()
+    if v in ALIASES:
+        return ALIASES[v]
+    base = v.split("-")[0].split("_")[0]
+    if base == "en":
+        return "en"
+    if base == "zh" and not re.search(r"-(hant|tw|hk|mo)\b", v):
+        return "zh-Hans"  # Traditional Chinese readers get the simplified text only when they ask
+    return None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    """The first language of an ``Accept-Language`` header (by its q values) the storefront
+    speaks: ``"zh-CN,zh;q=0.9,en;q=0.8"`` -> zh-Hans; ``"fr, de"`` -> None."""
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((header or "").split(",")):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        m = re.match(r"\s*q\s*=\s*([0-9.]+)", rest)
+        if m:
+            try:
+                q = float(m.group(1))
+            except ValueError:
+                q = 0.0
+        if tag and q > 0:
+            ranked.append((-q, i, tag))
+    for _q, _i, tag in sorted(ranked):
+        if (lang := normalise(tag)) is not None:
+            return lang
+        if tag.strip().lower().startswith("zh"):
+            return "zh-Hans"  # zh-TW: simplified reads better to them than English
+    return None
+
+
+def check_setting(value: Any, where: str) -> str:
+    """``[storefront] language`` checked: ``"auto"``, ``"en"`` or ``"zh"`` (``ValueError`` naming
+    the file and the value otherwise)."""
+    if isinstance(value, str) and value.strip().lower() in ("auto", *ALIASES):
+        v = value.strip().lower()
+        return "auto" if v == "auto" else SHORT[ALIASES[v]]
+    raise ValueError(f"{where}: [storefront] language must be one of {', '.join(SETTING_VALUES)}, not {value!r}")
+
+
+def choose_language(
+    query_lang: str | None, cookie: str | None, shop_default: str | None, accept_language: str | None
+) -> tuple[str, bool]:
+    """The page's language and whether to remember it (the URL asked for one it speaks).
+
+    The shopper's explicit choice wins (this URL's ``?lang``, then the remembered one), then the
+    shop's configured language, then what the browser asks for, then English."""
+    if (lang := normalise(query_lang)) is not None:
+        return lang, True
+    if (lang := normalise(cookie)) is not None:
+        return lang, False
+    if shop_default and shop_default != "auto" and (lang := normalise(shop_default)) is not None:
+        return lang, False
+    return from_accept_language(accept_language) or "en", False
+
+
+def switch_links(path: str, query: Mapping[str, str] | list[tuple[str, str]]) -> list[dict[str, str]]:
+    """The language switch's links: this page with ``lang`` set (the rest of the query kept)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in (query.items() if isinstance(query, Mapping) else query) if k != "lang"]
+    return [
+        {"lang": lang, "short": SHORT[lang], "name": SELF_NAMES[lang], "href": path + "?" + urlencode([*pairs, ("lang", SHORT[lang])])}
+        for lang in LANGUAGES
+    ]
+
+
+def script_messages(lang: str) -> dict[str, Any]:
+    """What the page's scripts get: the language, its catalog, and the recommender's English
+    reason templates (so a reason sentence can be re-worded with the item name it carries)."""
+    from shopmind.recommend.explain import TEMPLATES
+
+    return {"lang": lang, "messages": catalog(lang), "reasonTemplates": TEMPLATES}
