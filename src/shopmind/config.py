@@ -165,11 +165,11 @@ _POSITIVE = {"price_mad_k", "qty_mad_k", "min_group_size", "max_query_chars", "m
 
 #: Every table a shop TOML may hold. One file serves every command (README: "Settings live in one
 #: TOML"): ``ingest`` reads gate, checks, engine and privacy; ``build`` search, recs, release,
-#: profiles, forecast and pricing; ``serve`` serve and assistant; ``ads settings`` ads; and the
-#: experiment / campaign files' ``[[experiment]]`` / ``[[campaign]]`` may share it. Each command
+#: profiles, forecast and pricing; ``serve`` serve, storefront and assistant; ``ads settings`` ads;
+#: and the experiment / campaign files' ``[[experiment]]`` / ``[[campaign]]`` may share it. Each command
 #: picks its own tables, so a mistyped one (``[serach]``) was read by nothing, without a word.
 SHOP_TABLES = ("gate", "checks", "engine", "privacy", "search", "recs", "release", "profiles", "forecast",
-               "pricing", "serve", "assistant", "ads", "experiment", "campaign")  # fmt: skip
+               "pricing", "serve", "storefront", "assistant", "ads", "experiment", "campaign")  # fmt: skip
 
 
 def check_shop_tables(data: dict[str, Any], where: str) -> None:

@@ -80,8 +80,9 @@ def serve(
 
 
 def serve_settings(config: Path | None) -> dict[str, Any]:
-    """The ``[serve]`` settings of a shop TOML (and its ``[assistant]`` phraser), checked:
-    an unknown key or a bad phraser table is a ``UsageError`` naming it."""
+    """The ``[serve]`` settings of a shop TOML (with its ``[storefront]`` language and its
+    ``[assistant]`` phraser), checked: an unknown key, a language the storefront does not speak
+    or a bad phraser table is a ``UsageError`` naming it."""
     from shopmind.serve.app import DEFAULTS
 
     settings: dict[str, Any] = {}
@@ -96,6 +97,20 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
             raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
         for key, value in settings.items():
             check_serve_setting(key, value, str(config))
+        storefront = data.get("storefront", {})
+        if not isinstance(storefront, dict):
+            raise UsageError(f"{config}: [storefront] must be a table, not {storefront!r}")
+        if extra := sorted(set(storefront) - {"language"}):
+            raise UsageError(
+                f"{config}: unknown [storefront] setting(s): {', '.join(extra)} (known: language)"
+            )
+        if "language" in storefront:  # the storefront's default language (serve/i18n.py)
+            from shopmind.serve.i18n import check_setting
+
+            try:
+                settings["storefront_language"] = check_setting(storefront["language"], str(config))
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         assistant = data.get("assistant")
         if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
             from shopmind.assistant.phraser import PhraserConfig
