@@ -185,10 +185,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h16 = [q for q in data.questions if q["set"] == "heldout16"]
     h17 = [q for q in data.questions if q["set"] == "heldout17"]
     h18 = [q for q in data.questions if q["set"] == "heldout18"]
+    h19 = [q for q in data.questions if q["set"] == "heldout19"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -196,7 +197,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     )
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
-    want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18)
+    want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -607,7 +608,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 and -18 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17, -18 and -19 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -684,3 +685,30 @@ def test_heldout18_is_a_new_set_in_three_languages_with_two_part_questions_and_f
         ways = (("wide", wide), ("dash", f"{oid[0]}-{oid[1:]}"), ("lower", oid.lower()), ("digits", oid[1:]))
         forms.append(next(k for k, v in ways if v in text))
     assert sorted(forms) == ["dash", "digits", "lower", "wide"]
+
+
+def test_heldout19_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    h19 = _check_three_language_set(data, 19)
+    assert len(h19) >= 110
+    owner = _check_two_part_set(data, h19)
+    # a few questions in traditional characters, none of them mixed or out of scope
+    trad = [q for q in h19 if _TRADITIONAL & set(str(q["text"]))]
+    assert len(trad) >= 6 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
+    # policy questions with an amount in full-width digits (as a Chinese input method types them)
+    # keep empty slots: such an amount is not a price cap
+    wide = [q for q in h19 if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
+    assert len(wide) == 1 and wide[0]["slots"]["price_max"] is None
+    # the order + policy questions ask four different sections
+    op = [q for q in h19 if q["intent"] == "order_status" and "all" in q["expect"]]
+    assert len({q["expect"]["all"][1]["section"] for q in op}) == 4
+    # ids in lower case, with a space or a dash after the letter, a zero typed for the letter, in
+    # full-width characters: each written one way only, and still the asker's order
+    forms = []
+    for q in _odd_ids(h19, owner):
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        wide_id = "".join(chr(ord(c) + 0xFEE0) for c in oid)
+        ways = {"wide": wide_id, "dash": f"{oid[0]}-{oid[1:]}", "lower": oid.lower(), "space": f"{oid[0]} {oid[1:]}", "zero": "0" + oid[1:]}  # fmt: skip
+        found = [k for k, v in ways.items() if v in text]
+        assert len(found) == 1, (text, found)
+        forms += found
+    assert sorted(forms) == ["dash", "lower", "space", "wide", "zero"]
