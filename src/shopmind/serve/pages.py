@@ -31,6 +31,7 @@ import importlib.util
 import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from shopmind.search.money import format_money
+from shopmind.serve import i18n
 from shopmind.serve.api import ApiError, check_key
 from shopmind.serve.auth import DASHBOARD_COOKIE
 from shopmind.serve.contract import json_body
@@ -96,18 +98,87 @@ def api_docs(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "docs.html", _common(request, "docs"))
 
 
+#: The shopper-facing pages: rendered in the shopper's language (``serve/i18n.py``); the
+#: dashboards and the sign-in page are the shop staff's and stay English.
+STOREFRONT_PAGES = frozenset({"storefront", "product", "error"})
+
+
 def _common(request: Request, page: str) -> dict[str, Any]:
-    """Context every page gets: the events key for the browser and the release being served."""
+    """Context every page gets: the events key for the browser, the release being served, the
+    page's language with its catalog (``t``) and the language switch's links."""
     state = request.app.state
     shop = getattr(state, "shop", None)
+    if page in STOREFRONT_PAGES:
+        shop_default = (getattr(state, "settings", None) or {}).get("storefront_language", "auto")
+        lang, remember = i18n.choose_language(
+            request.query_params.get("lang"),
+            request.cookies.get(i18n.COOKIE),
+            shop_default,
+            request.headers.get("accept-language"),
+        )
+    else:
+        lang, remember = "en", False
+    release_id = getattr(shop, "release_id", None) if shop is not None else None
+    # parts of the release still building (progressive builds), or the first release being
+    # built (no release yet): the storefront's banners
+    build = shop.build_status() if shop is not None else None
     return {
         "page": page,
         "storefront_key": getattr(state, "storefront_key", None) or "",
-        "release_id": getattr(shop, "release_id", None) if shop is not None else None,
-        # parts of the release still building (progressive builds), or the first release being
-        # built (no release yet): the storefront's banners
-        "build": shop.build_status() if shop is not None else None,
+        "release_id": release_id,
+        "build": build,
+        "banner": build_banner(build, release_id, lang),
+        "lang": lang,
+        "remember_lang": remember,
+        "t": partial(i18n.translate, lang),
+        "switch": i18n.switch_links(request.url.path, request.query_params.multi_items())
+        if page in STOREFRONT_PAGES
+        else [],
+        "script_messages": i18n.script_messages(lang),
     }
+
+
+def build_banner(build: Mapping[str, Any] | None, release_id: str | None, lang: str) -> dict[str, str] | None:
+    """The banner over every page while a build runs: the first release being built (no search
+    yet; ``build_banner.js`` reloads the page when it is served) or a progressive release's
+    vectors (search on words only meanwhile). The stage shown is the one with items to count,
+    as ``/readyz`` reports it; the page's scripts keep the same words up to date."""
+    if not build:
+        return None
+    building = build.get("building") or {}
+    stages = building.get("stages") or []
+    if release_id is None and building:
+        key, element = "banner.shop_building", "shop-building-banner"
+    elif release_id is not None and not build.get("complete"):
+        key, element = "banner.vectors", "build-banner"
+    else:
+        return None
+    stage = ""
+    st = next((s for s in stages if s.get("total")), stages[0] if stages else None)
+    if st:
+        what = str(st.get("name", "")).removesuffix(" (child process)")
+        if st.get("total"):
+            what = i18n.translate(lang, "banner.count", name=what, done=st.get("done"), total=st["total"])
+        if st.get("eta_s") is not None:
+            what = i18n.translate(lang, "banner.eta", what=what, s=round(float(st["eta_s"])))
+        stage = i18n.translate(lang, "banner.stage", what=what)
+    return {"id": element, "text": i18n.translate(lang, key, stage=stage)}
+
+
+def render(request: Request, template: str, ctx: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    """A page, remembering the language the URL asked for (``?lang=``) in a cookie, so the
+    next page the shopper opens is in it too."""
+    resp = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    if ctx.get("remember_lang"):
+        resp.set_cookie(
+            i18n.COOKIE,
+            i18n.SHORT[ctx["lang"]],
+            max_age=i18n.COOKIE_MAX_AGE,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    return resp
 
 
 #: Paths whose 404 stays the API's JSON error whatever the client accepts: programs call these.
@@ -127,12 +198,12 @@ def browser_not_found(request: Request) -> HTMLResponse | None:
     if "text/html" not in request.headers.get("accept", ""):
         return None
     ctx = _common(request, "error")
-    ctx["title"] = "Page not found"
-    ctx["message"] = f"There is no page at {path}."
+    ctx["title"] = ctx["t"]("error.not_found_title")
+    ctx["message"] = ctx["t"]("error.no_page", path=path)
     query = request.query_params.get("q", "").strip()
     if query:
         ctx["search_query"] = query
-    return templates.TemplateResponse(request, "error.html", ctx, status_code=404)
+    return render(request, "error.html", ctx, status_code=404)
 
 
 def attribute_pairs(value: Any) -> list[tuple[str, str]]:
@@ -203,7 +274,7 @@ def product_view(product: Mapping[str, Any]) -> dict[str, Any]:
 @router.get("/", response_class=HTMLResponse)
 def storefront(request: Request) -> HTMLResponse:
     """Search, facets, autocomplete and the "For you" row; all data comes from the JSON API."""
-    return templates.TemplateResponse(request, "storefront.html", _common(request, "storefront"))
+    return render(request, "storefront.html", _common(request, "storefront"))
 
 
 @router.get("/product/{product_id:path}", response_class=HTMLResponse)
@@ -212,15 +283,15 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
     ctx = _common(request, "product")
     shop = getattr(request.app.state, "shop", None)
     if shop is None or ctx["release_id"] is None:
-        ctx["message"] = "No release is being served yet: run `shopmind build`, then reload this page."
-        return templates.TemplateResponse(request, "error.html", ctx, status_code=503)
+        ctx["message"] = ctx["t"]("error.no_release")
+        return render(request, "error.html", ctx, status_code=503)
     product = shop.product(product_id)
     if product is None:
-        ctx["message"] = f"There is no product with id “{product_id}” in release {ctx['release_id']}."
-        ctx["title"] = "Product not found"
-        return templates.TemplateResponse(request, "error.html", ctx, status_code=404)
+        ctx["message"] = ctx["t"]("error.no_product", id=product_id, release=ctx["release_id"])
+        ctx["title"] = ctx["t"]("error.product_not_found_title")
+        return render(request, "error.html", ctx, status_code=404)
     ctx["product"] = product_view(product)
-    return templates.TemplateResponse(request, "product.html", ctx)
+    return render(request, "product.html", ctx)
 
 
 def _dashboard(

@@ -11,15 +11,10 @@
 
 (() => {
   const LS_CONV = "shopmind.assistant.conversation";
-  const T = {
-    open: "Ask us · 问客服",
-    title: "Shop assistant · 智能客服",
-    placeholder: "Ask about orders, returns, products… 可以用中文提问",
-    send: "Send",
-    close: "Close",
-    handoff: "A colleague will follow up. · 已转人工客服",
-    error: "The assistant is not available right now.",
-  };
+  // the panel's own words in the page's language (serve/i18n/*.json); the answers are the
+  // assistant's, in the language the shopper asked in
+  const T = {};
+  ["open", "title", "placeholder", "send", "close", "handoff", "error", "sources"].forEach((k) => (T[k] = SM.t("assistant." + k)));
 
   function conversationId() {
     let id = null;
@@ -103,7 +98,7 @@
         ids.map((id) => SM.el("li", {}, [SM.el("a", { href: SM.productHref(id), text: id })]))));
     }
     const policies = (reply.citations || []).filter((c) => c.type === "policy").map((c) => c.id);
-    if (policies.length) item.appendChild(SM.el("p", { class: "assistant-source muted small", text: "§ " + policies.join(", ") }));
+    if (policies.length) item.appendChild(SM.el("p", { class: "assistant-source muted small", text: "§ " + policies.join(", "), title: T.sources }));
     if (reply.handoff) item.appendChild(SM.el("p", { class: "assistant-handoff", text: T.handoff }));
     return item;
   }

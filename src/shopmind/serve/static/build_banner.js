@@ -6,15 +6,6 @@
   "use strict";
   const banner = document.getElementById("shop-building-banner");
   if (!banner) return;
-  function describe(body) {
-    const stages = (body.building && body.building.stages) || [];
-    const st = stages.find((s) => s.total) || stages[0];
-    if (!st) return "";
-    const name = String(st.name).replace(/ \(child process\)$/, "");
-    const count = st.total ? `: ${st.done} of ${st.total}` : "";
-    const eta = st.eta_s != null ? `, about ${Math.round(st.eta_s)} s left` : "";
-    return ` (${name}${count}${eta})`;
-  }
   async function poll() {
     try {
       const r = await fetch("/readyz", { cache: "no-store" });
@@ -24,7 +15,8 @@
       }
       const body = await r.json();
       if (body.status === "building") {
-        banner.textContent = `Your shop is being built${describe(body)}. Search works as soon as the first release is ready; this page follows by itself.`;
+        const stages = (body.building && body.building.stages) || [];
+        banner.textContent = SM.t("banner.shop_building", { stage: SM.stageText(stages.find((s) => s.total) || stages[0]) });
       }
     } catch (e) {
       /* the server may be restarting: try again */

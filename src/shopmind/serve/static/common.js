@@ -18,6 +18,79 @@ const SM = (() => {
   const SESSION_IDLE_MS = 30 * 60 * 1000; // a new session after 30 idle minutes (the usual analytics rule)
   const MAX_SESSION_EVENTS = 50;
 
+  /* ------------------------------------------------------------------ language
+   * The page's words come from the server's message catalog (serve/i18n/<lang>.json), embedded
+   * as a JSON data block for the page's language (serve/i18n.py chose it): scripts never hold
+   * their own English. t("key", {name: value}) fills {name} placeholders; a key the catalog
+   * lacks is shown as the key itself and logged, so a missing translation is visible, not blank.
+   */
+  const I18N = (() => {
+    const node = document.getElementById("shopmind-messages");
+    try {
+      return (node && JSON.parse(node.textContent)) || {};
+    } catch (_e) {
+      return {};
+    }
+  })();
+  const LANG = I18N.lang || document.documentElement.lang || "en";
+  const MESSAGES = I18N.messages || {};
+
+  function t(key, params) {
+    let text = MESSAGES[key];
+    if (text === undefined) {
+      console.warn("no message for", key);
+      return key;
+    }
+    if (params) text = text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+    return text;
+  }
+
+  /** t() of ``key + ".one"`` or ``".other"`` by n (English counts; Chinese has both the same). */
+  function tn(key, n, params) {
+    return t(key + (Number(n) === 1 ? ".one" : ".other"), Object.assign({ n: num(n) }, params || {}));
+  }
+
+  /** A whole number as the page's language writes it ("12,800"). */
+  function num(n) {
+    return Number(n).toLocaleString(LANG);
+  }
+
+  /** A build stage as the banners show it: " (encoding products: 120 of 300, about 4 s left)";
+   * the same words as the server renders first (pages.build_banner). */
+  function stageText(st) {
+    if (!st) return "";
+    let what = String(st.name).replace(/ \(child process\)$/, "");
+    if (st.total) what = t("banner.count", { name: what, done: st.done, total: st.total });
+    if (st.eta_s !== null && st.eta_s !== undefined) what = t("banner.eta", { what: what, s: Math.round(st.eta_s) });
+    return t("banner.stage", { what: what });
+  }
+
+  /**
+   * A recommendation's reason in the page's language. The API words it in English from the
+   * recommender's templates (recommend/explain.py, given to the page as reasonTemplates); the
+   * item or category name it carries is taken back out of that sentence and put into this
+   * language's template. A sentence that does not match its template is shown as it came.
+   */
+  function reasonText(code, text) {
+    const english = (I18N.reasonTemplates || {})[code];
+    const mine = MESSAGES["reason." + code];
+    if (!text || LANG === "en" || !english || !mine) return text || "";
+    const parts = english.split(/(\{title\}|\{category\})/);
+    const names = [];
+    const pattern = parts.map((p) => {
+      if (p === "{title}" || p === "{category}") {
+        names.push(p.slice(1, -1));
+        return "([\\s\\S]+)";
+      }
+      return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("");
+    const m = new RegExp("^" + pattern + "$").exec(text);
+    if (!m) return text;
+    const params = {};
+    names.forEach((name, i) => (params[name] = m[i + 1]));
+    return t("reason." + code, params);
+  }
+
   function randomId(prefix) {
     const bytes = new Uint8Array(8);
     (window.crypto || window.msCrypto).getRandomValues(bytes);
@@ -87,7 +160,7 @@ const SM = (() => {
   class ApiError extends Error {
     constructor(status, body) {
       const err = (body && body.error) || {};
-      super(err.message || "request failed (HTTP " + status + ")");
+      super(err.message || t("api.failed", { status: status }));
       this.status = status;
       this.code = err.code || "http_" + status;
       this.field = err.field || null;
@@ -114,7 +187,7 @@ const SM = (() => {
     try {
       resp = await fetch(path, opts);
     } catch (_e) {
-      throw new ApiError(0, { error: { message: "the server cannot be reached" } });
+      throw new ApiError(0, { error: { message: t("api.unreachable") } });
     }
     let body = null;
     const text = await resp.text();
@@ -216,7 +289,7 @@ const SM = (() => {
     const n = Number(price);
     if (currency) {
       try {
-        return new Intl.NumberFormat("en", { style: "currency", currency: currency }).format(n);
+        return new Intl.NumberFormat(LANG, { style: "currency", currency: currency }).format(n);
       } catch (_e) {
         /* unknown code: fall through */
       }
@@ -315,7 +388,7 @@ const SM = (() => {
     container.textContent = "";
     container.dataset.items = (items || []).map((it) => it.item_id).join(",");
     if (!items || !items.length) {
-      container.appendChild(el("p", { class: "muted empty" }, [o.empty || "Nothing to show yet."]));
+      container.appendChild(el("p", { class: "muted empty" }, [o.empty || t("recs.empty")]));
       return;
     }
     items.forEach((it, i) => {
@@ -325,7 +398,7 @@ const SM = (() => {
         it.sponsored ? adLabel(it.campaign_id, it.title) : null,
         el("span", { class: "card-title", title: it.title || it.item_id }, [it.title || it.item_id]),
         el("span", { class: "price" }, [money(it.price, it.currency)]),
-        el("span", { class: "reason", title: (it.sources || []).join(", ") }, [it.reason || ""]),
+        el("span", { class: "reason", title: (it.sources || []).join(", ") }, [reasonText(it.reason_code, it.reason)]),
       ]);
       card.addEventListener("click", (e) => {
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
@@ -342,12 +415,12 @@ const SM = (() => {
 
   /**
    * The label of a sponsored item (ads are always labelled), in the shopper's language as the
-   * page knows it: "广告" when ``hint`` (the query, or the row's titles) is Chinese, else
-   * "Sponsored"; the tooltip names both and the campaign.
+   * page knows it: the page's language, and "广告" also on an English page when ``hint`` (the
+   * query, or the row's titles) is Chinese; the tooltip names both and the campaign.
    */
   function adLabel(campaignId, hint) {
-    const text = /[\u3400-\u9fff]/.test(hint || "") ? "广告" : "Sponsored";
-    return el("span", { class: "ad-label", title: "Sponsored · 广告 (" + (campaignId || "") + ")", dataset: { campaign: campaignId || "" } }, [text]);
+    const text = /[\u3400-\u9fff]/.test(hint || "") ? "广告" : t("ad.label");
+    return el("span", { class: "ad-label", title: t("ad.title", { campaign: campaignId || "" }), dataset: { campaign: campaignId || "" } }, [text]);
   }
 
   function withTimeout(promise, ms) {
@@ -372,7 +445,7 @@ const SM = (() => {
   function fmt(n, digits) {
     if (n === null || n === undefined || isNaN(Number(n))) return "–";
     const x = Number(n);
-    if (Number.isInteger(x) && digits === undefined) return x.toLocaleString("en");
+    if (Number.isInteger(x) && digits === undefined) return x.toLocaleString(LANG);
     return x.toFixed(digits === undefined ? 3 : digits);
   }
 
@@ -381,12 +454,12 @@ const SM = (() => {
     const code = document.getElementById("visitor-id");
     if (code) {
       code.textContent = v.id;
-      code.title = v.known ? "acting as a known user" : "anonymous visitor";
+      code.title = v.known ? t("visitor.known") : t("visitor.anonymous");
     }
     const sw = document.getElementById("visitor-switch");
     if (sw) {
       sw.addEventListener("click", () => {
-        const id = window.prompt("Act as user id (empty = new anonymous visitor):", v.known ? v.id : "");
+        const id = window.prompt(t("visitor.prompt"), v.known ? v.id : "");
         if (id === null) return;
         setVisitor(id);
         window.location.reload();
@@ -416,6 +489,6 @@ const SM = (() => {
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
     visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
-    adLabel, stillBuilding,
+    adLabel, stillBuilding, t, tn, num, reasonText, stageText, lang: LANG,
   };
 })();

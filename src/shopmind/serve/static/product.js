@@ -15,12 +15,12 @@
     } catch (e) {
       box.textContent = "";
       if (SM.stillBuilding(e) && tries < 60) { // a progressive build publishes them a moment later
-        box.appendChild(SM.el("p", { class: "muted" }, ["Being built — in a moment."]));
+        box.appendChild(SM.el("p", { class: "muted" }, [SM.t("rows.building")]));
         await new Promise((done) => setTimeout(done, 1500));
         return row(containerId, path, empty, tries + 1);
       }
       box.dataset.items = "";
-      box.appendChild(SM.el("p", { class: "muted" }, [e.status === 404 ? empty : "Unavailable: " + e.message]));
+      box.appendChild(SM.el("p", { class: "muted" }, [e.status === 404 ? empty : SM.t("rows.unavailable", { detail: e.message })]));
     }
   }
 
@@ -34,12 +34,12 @@
     if (priceEl && price !== undefined) priceEl.textContent = SM.money(price, currency);
     const viewed = SM.track("view", id, { price: price, currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined });
     const enc = encodeURIComponent(id);
-    row("similar-items", "/v1/items/" + enc + "/similar?k=" + K + "&session_id=" + encodeURIComponent(SM.session().id), "No similar items found.");
-    row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, "Not bought together with anything yet.").then(
+    row("similar-items", "/v1/items/" + enc + "/similar?k=" + K + "&session_id=" + encodeURIComponent(SM.session().id), SM.t("product.similar_empty"));
+    row("bought-together-items", "/v1/items/" + enc + "/bought-together?k=" + K, SM.t("product.bt_empty")).then(
       (items) => {
         // without co-purchases the API fills the row with popular items, each labelled so: the heading follows
         if (items && items.length && !items.some((it) => it.reason_code === "bought_with")) {
-          $("bt-title").textContent = "Not bought together yet: popular picks";
+          $("bt-title").textContent = SM.t("product.bt_popular");
         }
       }
     );
@@ -52,7 +52,7 @@
         price: price,
         currency: /^[A-Z]{3}$/.test(currency) ? currency : undefined,
       });
-      $("cart-note").textContent = r && r.accepted ? "Added — your recommendations will take it into account." : "Added (not recorded: no events key).";
+      $("cart-note").textContent = r && r.accepted ? SM.t("cart.added") : SM.t("cart.added_unrecorded");
     });
   });
 })();

@@ -86,7 +86,7 @@
       }
     } catch (e) {
       if (seq !== searchSeq) return;
-      $("search-error").textContent = e.message;
+      $("search-error").textContent = SM.t("search.error", { detail: e.message });
       $("search-error").hidden = false;
       $("results").textContent = "";
       $("result-count").textContent = "";
@@ -102,16 +102,17 @@
     count.dataset.total = String(total);
     const timings = res.timings_ms || res.timing_ms;
     const ms = timings && timings.total;
+    const counted = SM.tn("results.count", total);
     count.textContent =
-      total.toLocaleString("en") + (total === 1 ? " result" : " results") +
-      (state.q ? " for “" + state.q + "”" : " in the catalog, most popular first") + (ms !== undefined ? " · " + Number(ms).toFixed(1) + " ms" : "");
+      (state.q ? SM.t("results.for", { count: counted, q: state.q }) : SM.t("results.catalog", { count: counted })) +
+      (ms !== undefined ? SM.t("results.ms", { ms: Number(ms).toFixed(1) }) : "");
 
     const list = $("results");
     list.textContent = "";
     const from = ((res.page || 1) - 1) * (res.size || PAGE_SIZE);
     (res.hits || []).forEach((h, i) => list.appendChild(resultItem(h, from + i, res.requestId)));
     if (!(res.hits || []).length) {
-      list.appendChild(SM.el("li", { class: "muted empty" }, ["No products match. Try removing a filter or a chip above."]));
+      list.appendChild(SM.el("li", { class: "muted empty" }, [SM.t("results.none")]));
     }
     renderFacets(res.facets || {});
     renderUnderstood(res.understood);
@@ -137,7 +138,7 @@
     const stock =
       h.stock === null || h.stock === undefined
         ? null
-        : SM.el("span", { class: h.stock > 0 ? "stock in" : "stock out" }, [h.stock > 0 ? "in stock" : "out of stock"]);
+        : SM.el("span", { class: h.stock > 0 ? "stock in" : "stock out" }, [h.stock > 0 ? SM.t("stock.in") : SM.t("stock.out")]);
     return SM.el("li", { class: h.sponsored ? "hit sponsored" : "hit", dataset: { productId: h.product_id } }, [
       SM.tile(h.title || h.product_id, h.category_path),
       SM.el("div", { class: "hit-body" }, [
@@ -242,7 +243,7 @@
     const up = $("facet-price");
     up.textContent = "";
     bands.forEach((b, i) => {
-      const label = b.to === null || b.to === undefined ? b.from + "+" : b.from + " – " + b.to;
+      const label = b.to === null || b.to === undefined ? SM.num(b.from) + "+" : SM.num(b.from) + " – " + SM.num(b.to);
       up.appendChild(
         facetItem(label, b.count, inRange(b), (on) => {
           const chosen = bands.filter((x, j) => (j === i ? on : inRange(x)));
@@ -262,7 +263,7 @@
     const c = SM.el("span", { class: "chip", title: title || "", dataset: { kind: kind || "" } }, [label]);
     if (onRemove) {
       c.appendChild(
-        SM.el("button", { type: "button", class: "chip-x", "aria-label": "Remove " + label, title: "Remove", onclick: onRemove }, ["×"])
+        SM.el("button", { type: "button", class: "chip-x", "aria-label": SM.t("chip.remove_label", { label: label }), title: SM.t("chip.remove"), onclick: onRemove }, ["×"])
       );
     }
     return c;
@@ -273,46 +274,53 @@
     return (text.slice(0, a) + " " + text.slice(b)).replace(/\s+/g, " ").trim();
   }
 
-  /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). */
+  /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). The engine's own
+   * wording (``label``, with the currency: "under CN¥100") is English: other pages word it here. */
   function constraintLabel(c) {
-    if (c.label) return c.label; // the engine's own wording, with the currency ("under CN¥100")
+    if (c.label && SM.lang === "en") return c.label;
     if (c.kind === "price") {
       const [lo, hi] = String(c.value || "").split("-");
-      if (lo && hi) return "price " + lo + "–" + hi;
-      if (hi) return "under " + hi;
-      if (lo) return "over " + lo;
+      if (lo && hi) return SM.t("constraint.range", { lo: lo, hi: hi });
+      if (hi) return SM.t("constraint.under", { hi: hi });
+      if (lo) return SM.t("constraint.over", { lo: lo });
     }
-    const key = c.kind === "attribute" ? c.key || "attribute" : c.kind;
+    if (c.label) return c.label;
+    const key = c.kind === "attribute" ? c.key || SM.t("constraint.attribute") : kindName(c.kind);
     return key + ": " + c.value;
+  }
+
+  /** A constraint's kind in the page's language ("brand" -> "品牌"); an unknown kind as it is. */
+  function kindName(kind) {
+    return ["price", "brand", "category"].includes(kind) ? SM.t("constraint." + kind) : kind;
   }
 
   function renderUnderstood(u) {
     const box = $("understood");
     box.textContent = "";
     if (!state.understand) {
-      box.appendChild(SM.el("span", { class: "muted small" }, ["Exact search, no query understanding. "]));
-      box.appendChild(chip("understand my query", "", () => update({ understand: true }), "understand-on"));
+      box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.exact")]));
+      box.appendChild(chip(SM.t("understood.on"), "", () => update({ understand: true }), "understand-on"));
       return;
     }
     if (!u) return;
     const source = u.query || state.q;
-    if (u.text && u.text !== state.q) box.appendChild(SM.el("span", { class: "muted small" }, ["Understood as "]));
-    if (u.text && u.text !== state.q) box.appendChild(chip("“" + u.text + "”", "the words searched for", null, "text"));
+    if (u.text && u.text !== state.q) box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.as")]));
+    if (u.text && u.text !== state.q) box.appendChild(chip("“" + u.text + "”", SM.t("understood.text_title"), null, "text"));
     (u.constraints || []).forEach((c) => {
       const label = constraintLabel(c);
       const removable = Array.isArray(c.span) && c.span.length === 2 && source === state.q;
       box.appendChild(
-        chip(label, "from “" + (Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "") + "”",
+        chip(label, SM.t("understood.from", { text: Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "" }),
           removable ? () => update({ q: removeSpan(state.q, c.span) }) : () => update({ understand: false }), "constraint")
       );
     });
     const corr = u.corrections || [];
     (Array.isArray(corr) ? corr : Object.entries(corr)).forEach(([from, to]) => {
-      box.appendChild(chip(from + " → " + to, "spelling corrected; remove to search exactly what you typed", () => update({ understand: false }), "correction"));
+      box.appendChild(chip(from + " → " + to, SM.t("understood.correction_title"), () => update({ understand: false }), "correction"));
     });
     (u.expansions || []).forEach((x) => {
       const label = typeof x === "string" ? x : x.text || x.term || JSON.stringify(x);
-      box.appendChild(chip("+ " + label, "also searched (synonym); remove to search exactly what you typed", () => update({ understand: false }), "expansion"));
+      box.appendChild(chip("+ " + label, SM.t("understood.expansion_title"), () => update({ understand: false }), "expansion"));
     });
   }
 
@@ -328,15 +336,15 @@
     };
     const btn = (label, p, opts) =>
       SM.el("button", Object.assign({ type: "button", class: p === page ? "page current" : "page", onclick: go(p), dataset: { page: String(p) } }, opts || {}), [label]);
-    nav.appendChild(btn("‹ Prev", page - 1, { disabled: page <= 1, "aria-label": "Previous page", class: "page prev" }));
+    nav.appendChild(btn(SM.t("pages.prev"), page - 1, { disabled: page <= 1, "aria-label": SM.t("pages.prev_label"), class: "page prev" }));
     const shown = new Set([1, pages, page - 2, page - 1, page, page + 1, page + 2].filter((p) => p >= 1 && p <= pages));
     let last = 0;
     [...shown].sort((a, b) => a - b).forEach((p) => {
       if (p - last > 1) nav.appendChild(SM.el("span", { class: "gap" }, ["…"]));
-      nav.appendChild(btn(String(p), p, p === page ? { "aria-current": "page" } : {}));
+      nav.appendChild(btn(SM.num(p), p, p === page ? { "aria-current": "page" } : {}));
       last = p;
     });
-    nav.appendChild(btn("Next ›", page + 1, { disabled: page >= pages, "aria-label": "Next page", class: "page next" }));
+    nav.appendChild(btn(SM.t("pages.next"), page + 1, { disabled: page >= pages, "aria-label": SM.t("pages.next_label"), class: "page next" }));
   }
 
   /* ------------------------------------------------------------------ controls */
@@ -441,7 +449,7 @@
     acItems.forEach((s, i) => {
       const li = SM.el("li", { role: "option", id: "sugg-" + i, class: "suggestion", dataset: { kind: s.kind || "" } }, [
         SM.el("span", { class: "sugg-text" }, [s.text]),
-        s.kind ? SM.el("span", { class: "sugg-kind" }, [s.kind]) : null,
+        s.kind ? SM.el("span", { class: "sugg-kind" }, [["query", "category", "product"].includes(s.kind) ? SM.t("suggest.kind." + s.kind) : s.kind]) : null,
       ]);
       // mousedown, not click: it fires before the input's blur closes the list
       li.addEventListener("mousedown", (e) => {
@@ -492,21 +500,21 @@
       // distinct products: a click and the product page's view of one item are one item looked at
       const n = new Set(SM.sessionEvents().map((e) => e.item_id)).size;
       ctx.textContent =
-        res.mode === "session" ? "based on the " + n + " item" + (n === 1 ? "" : "s") + " you looked at this visit"
-          : res.mode === "user" ? "for " + SM.visitor().id
-          : "popular right now — click anything to personalise";
+        res.mode === "session" ? SM.tn("foryou.session", n)
+          : res.mode === "user" ? SM.t("foryou.user", { id: SM.visitor().id })
+          : SM.t("foryou.popular");
       box.dataset.mode = res.mode;
-      SM.renderRecs(box, res.items || [], { empty: "No recommendations yet.", requestId: res.requestId });
+      SM.renderRecs(box, res.items || [], { empty: SM.t("foryou.empty"), requestId: res.requestId });
     } catch (e) {
       if (seq !== forYouSeq) return;
       box.textContent = "";
       if (SM.stillBuilding(e) && forYouRetries++ < 60) {
-        box.appendChild(SM.el("p", { class: "muted" }, ["Recommendations are being built — they appear in a moment."]));
+        box.appendChild(SM.el("p", { class: "muted" }, [SM.t("foryou.building")]));
         setTimeout(() => { if (seq === forYouSeq) refreshForYou(); }, 1500);
         return;
       }
       box.dataset.items = "";
-      box.appendChild(SM.el("p", { class: "muted" }, ["Recommendations unavailable: " + e.message]));
+      box.appendChild(SM.el("p", { class: "muted" }, [SM.t("foryou.error", { detail: e.message })]));
     }
   }
 
@@ -540,11 +548,7 @@
       // texts), not a model fitting beside it; the process it runs in is not their business
       const stages = (body.building && body.building.stages) || [];
       const st = stages.find((s) => s.total) || stages[0];
-      let what = "";
-      if (st) {
-        what = ` (${String(st.name).replace(/ \(child process\)$/, "")}${st.total ? `: ${st.done} of ${st.total}` : ""}${st.eta_s != null ? `, about ${Math.round(st.eta_s)} s left` : ""})`;
-      }
-      banner.textContent = `Search is running on words only while product vectors are still being built${what}; results improve by themselves when it is done.`;
+      banner.textContent = SM.t("banner.vectors", { stage: SM.stageText(st) });
     } catch (e) {
       /* the server may be restarting: try again */
     }
