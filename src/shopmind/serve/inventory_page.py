@@ -50,9 +50,25 @@ class _Frame:
         bottom = [f"{self.x(start + i)},{self.y(v)}" for i, v in reversed(list(enumerate(lo)))]
         return " ".join(top + bottom)
 
-    def ticks(self) -> list[dict[str, float]]:
+    def ticks(self) -> list[dict[str, Any]]:
         step = (self.hi - self.lo) / 4
-        return [{"y": self.y(self.lo + k * step), "label": round(self.lo + k * step, 2)} for k in range(5)]
+        big = max(abs(self.lo), abs(self.hi))
+        return [
+            {"y": self.y(self.lo + k * step), "label": tick_label(self.lo + k * step, big)} for k in range(5)
+        ]
+
+
+def tick_label(v: float, big: float) -> str:
+    """An axis label that fits the chart's left margin (``LEFT`` units, ~8 characters at the
+    font size the page uses). Why: a lumpy product's projection reaches millions of units below
+    zero, and ``-1499700.0`` was cut at the SVG's left edge - its minus sign first, so a negative
+    stock read as a positive one. Thousands and millions are written ``k`` / ``M``."""
+    if abs(v) < 1e-9 * max(big, 1.0):
+        return "0"
+    for scale, suffix in ((1e6, "M"), (1e4, "k")):
+        if big >= scale:
+            return f"{v / (1e6 if suffix == 'M' else 1e3):.3g}{suffix}"
+    return f"{v:.2f}".rstrip("0").rstrip(".") if big < 100 else f"{v:.0f}"
 
 
 def demand_chart(body: dict[str, Any]) -> dict[str, Any]:
@@ -79,25 +95,34 @@ def demand_chart(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: the pessimistic projection may stretch the stock axis to this many times the span of the
+#: expected line, the reorder point and zero; further down it is cut at the bottom edge
+LOW95_SPAN = 1.0
+
+
 def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
     """On hand projected forward: expected (on hand minus cumulative forecast) and pessimistic
-    (minus the 95 % upper bound of cumulative demand), with the reorder point and zero."""
+    (minus the 95 % upper bound of cumulative demand), with the reorder point and zero. The axis
+    spans the expected line, the reorder point and zero, and the pessimistic line down to
+    ``LOW95_SPAN`` times that span: a lumpy product's 95 % bound of cumulative demand can be a
+    thousand times its expected demand, which squeezed the expected line and the reorder point
+    into one pixel at the top; below that the line is cut at the bottom edge (``clipped``)."""
     on_hand = body["stock"]["on_hand"]
     if on_hand is None:
         return None
     proj = body["stock"]["projection"]
     rop = body["policy"].get("reorder_point")
-    vals = [
-        on_hand,
-        *(p["expected"] for p in proj),
-        *(p["low95"] for p in proj),
-        *([rop] if rop is not None else []),
-    ]
-    vals = [v for v in vals if v is not None]  # a projection the release could not bound is null
+    core = [on_hand, 0.0, *(p["expected"] for p in proj), *([rop] if rop is not None else [])]
+    core = [v for v in core if v is not None]
+    low = [p["low95"] for p in proj if p["low95"] is not None]  # null: the release could not bound it
+    span = max(max(core) - min(core), 1.0)
+    floor = min(core) - LOW95_SPAN * span
+    vals = core + [max(v, floor) for v in low]
     hi = _nice(max(max(vals), 1.0))
     lo = -_nice(max(-min(vals), 1.0)) if min(vals) < 0 else 0.0
     f = _Frame(len(proj) + 1, lo, hi)
     return {
+        "clipped": any(v < lo for v in low),
         "expected": f.line(0, [on_hand, *(p["expected"] for p in proj)]),
         "low95": f.line(0, [on_hand, *(p["low95"] for p in proj)]),
         "zero": f.y(0.0),
