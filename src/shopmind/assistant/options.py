@@ -1,0 +1,51 @@
+"""The assistant's switches (``OPTIONS``): every candidate of rounds 13-18, on when kept.
+
+Why a module of its own (round 19, split from ``core``): the switches and the record of what each
+round measured grew to a fifth of ``core.py``. ``Assistant`` copies ``OPTIONS`` into its own
+``options`` at construction; benches switch them by name (``core.OPTIONS`` is this dict, so
+``core.OPTIONS.update`` still changes the defaults the next assistant starts from).
+"""
+
+from __future__ import annotations
+
+#: rounds 13-15's candidates (``Assistant.options``), each measured leave-one-set-out on the dev
+#: sets (on: kept — docs/BENCHMARKS.md, rounds 13-15; off: measured, not kept):
+#: "order_pronoun" — after a turn that named an order, a brief message pointing at "it" that names
+#: nothing else of the shop is about that order; "policy_amount" — an amount in a policy question
+#: ("my basket is $40, do I pay postage?") is not a search price; "price_ceiling" —
+#: ``slots.read_ceilings`` (a budget, a negated "over" is a maximum); "topic_level" — the domain
+#: margin's hand-off level per policy intent (``DomainMargin.levels``), not one for all three;
+#: "domain_any" — the margin also for a product question, comparison or search naming no thing;
+#: "title_fact" — a search reading of a message naming one product and asking a fact of it;
+#: round 14: "topic_level" guarded (``domain.MIN_LEVEL_QUESTIONS``), "section_labelled" — the
+#: policy section model also trains on the shop's labelled policy questions; "order_forms" —
+#: ``slots.order_forms``; "order_it" — an order-status reading pointing at "it" after a turn that
+#: named an order is about that order, however long; "order_complaint" — likewise a brief one
+#: read as a complaint whose runner-up is the order's status; "ceiling_query" — the search is
+#: sent the assistant's price bounds, not the engine's reading of the phrase they overrule;
+#: "policy_attrs" — a policy or handed-off reading naming no product or category keeps no
+#: attribute (colour) slot, as "policy_amount" keeps no price; round 15: "level_floor" — a shop
+#: with few labelled policy questions gets ``domain.small_shop_level``, not their lowest margin;
+#: "clause_cues" — ``clauses.questions(cues=True)``; "followup_oos" — a brief message after a policy
+#: answer that the classifier is sure is out of scope, but that the domain margin keeps in the
+#: shop's domain, is read with the policy question before it ("warranty 多久" then "怎么 claim");
+#: "followup_own" — such a follow-up is answered from its own best section when that section is
+#: above the floor in the topic of the joint reading (``compose.compose``); round 16 (kept):
+#: "clause_topic" — a bare clause of a multi-part question is read in the topic of the message's
+#: section (``compose.clause_sections``); "followup_that" — a brief follow-up pointing back
+#: ("how long would that take?") is read with the question before (``followup.anaphoric``);
+#: "clause_syntax" — ``clauses.questions(syntax=True)``; "order_brief" — a brief order-status
+#: reading after an order turn is about that order (``reading.is_brief``, not only ``is_short``);
+#: "order_plain" — ``followup.plain_order_message``; "order_lookalike" — ``slots.order_forms``
+#: with look-alike digits; "no_order_policy" — an order question naming no order that a policy
+#: section of any topic matches above the floor is that section's; round 16 (measured, not
+#: kept): "level_q" and "foreign_level" (``DomainMargin.level_at``), "asked_intent" and
+#: "asked_focus" (``followup.asked_reading`` / ``asked_focus``), "greeting_chat"; round 17 (measured,
+#: not kept - none gained on 9 of the 17 dev sets, ``bench/assistant_loso17.py``;
+#: ``compose.clause_sections``): "clause_in_have" — a bare clause whose best section in the topic
+#: is quoted already adds none; "clause_floor" — a clause read alone adds its section only above
+#: ``policy_floor``; "clause_lead" — ``clauses.questions(lead=True)`` (list items, colon lead-ins);
+#: round 18 (``bench/assistant_loso18.py``): "clause_in_have" adopted (+5 clean answers, gains on
+#: all 4 dev sets it changes, extras 19 -> 14); measured, not kept: "clause_order"
+#: (``compose.in_clause_order``), "sure_topic" (``compose.sure_topics``), "clause_near" (``compose.near_quoted``)
+OPTIONS: dict[str, bool] = {"order_pronoun": True, "policy_amount": True, "price_ceiling": True, "topic_level": True, "domain_any": True, "title_fact": True, "section_labelled": True, "order_forms": True, "order_it": True, "order_complaint": True, "ceiling_query": True, "policy_attrs": True, "level_floor": True, "clause_cues": True, "followup_oos": True, "followup_own": True, "level_q": False, "clause_topic": True, "followup_that": True, "foreign_level": False, "clause_syntax": True, "asked_intent": False, "asked_focus": False, "order_brief": True, "order_plain": True, "order_lookalike": True, "greeting_chat": False, "no_order_policy": True, "clause_in_have": True, "clause_floor": False, "clause_lead": False, "clause_order": False, "sure_topic": False, "clause_near": False}  # fmt: skip
