@@ -34,10 +34,15 @@ def _options_off() -> None:
     core.OPTIONS.update(dict.fromkeys(names, False))
 
 
-if __name__ == "__main__":
+def main(last: int = 17) -> None:
+    """The tool on the dev sets main, held-out-1..``last`` (round 19 passes 18)."""
     _options_off()
     r17 = runpy.run_path(str(Path(__file__).with_name("assistant_dev_answers17.py")), run_name="round18")
     r17["_with_extra_counts"]()
     mod = runpy.run_path(str(Path(__file__).with_name("assistant_dev_answers13.py")), run_name="round18")
-    mod["main"].__globals__["DEV_SETS"] = dev_sets(17)
+    mod["main"].__globals__["DEV_SETS"] = dev_sets(last)
     mod["main"]()
+
+
+if __name__ == "__main__":
+    main()

@@ -70,7 +70,7 @@ MIN_UP = 2
 #: rule 3: at most this many left-out sets may fall in clean answers
 MAX_DOWN = 1
 
-__all__ = ["DEV_SETS", "MAX_DOWN", "MIN_UP", "REF", "answer_keys", "intent_path", "judge", "touched"]
+__all__ = ["DEV_SETS", "MAX_DOWN", "MIN_UP", "REF", "answer_keys", "cli", "intent_path", "judge", "touched"]
 
 _score = runner.score
 
@@ -171,12 +171,19 @@ def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
     return out
 
 
-if __name__ == "__main__":
+def cli(sets: tuple[str, ...], script: str, doc: str, ref: str = REF) -> None:
+    """The command line of a round judged by this rule: ``merge RUN.json ... --out MERGED.json``, or
+    a run over ``sets`` with ``REF`` in ``--variants`` spelled as ``ref`` (round 19 runs the same
+    rule over its 19 sets with round 18's reference; the loop and the reply hashes are these)."""
     if sys.argv[1:2] == ["merge"]:  # merge RUN.json ... --out MERGED.json
         merge_command(sys.argv[2:], judge)
         sys.exit(0)
     if "--variants" in sys.argv:
         i = sys.argv.index("--variants") + 1
-        sys.argv[i] = ",".join(expand(v) for v in sys.argv[i].split(","))
+        sys.argv[i] = ",".join(expand(v, ref) for v in sys.argv[i].split(","))
     runner.score = answer_keys  # the loop's per-set scoring, with each reply's hash kept
-    main(DEV_SETS, "assistant_loso18.py", __doc__ or "", judge=judge)
+    main(sets, script, doc, judge=judge)
+
+
+if __name__ == "__main__":
+    cli(DEV_SETS, "assistant_loso18.py", __doc__ or "")
