@@ -114,9 +114,12 @@ def check_overrides(overrides: Mapping[str, Any], where: str) -> None:
             _check_pricing(table, f"{where}.pricing")
             continue
         if section != "search":
+            # the sections a variant may override are all four; naming only [search] here sent a
+            # user who mistyped `recs` to believe recommendations could not be tested
             raise ExperimentError(
-                f"{where}.{section}: only [search] settings switch per request against one release "
-                f"(allowed: {', '.join('search.' + k for k in SEARCH_RUNTIME)})"
+                f"{where}.{section}: not a section a variant may override; the sections are "
+                f"{', '.join(SECTION_SURFACES)} (search: {', '.join(SEARCH_RUNTIME)}; "
+                f"recs: weights, {', '.join(RECS_RUNTIME)}; pricing: apply; ads: any [ads] setting)"
             )
         if not isinstance(table, Mapping):
             raise ExperimentError(f"{where}.search: must be a table")
