@@ -91,6 +91,13 @@ def read_terms(path: Path) -> dict[str, object]:
                     f"{path}: line {n}, column {col!r}: must be a finite number >= 0, got {raw!r}"
                 )
             vals[col] = v
+        lo, hi = vals.get("floor"), vals.get("ceiling")
+        if lo is not None and hi is not None and lo > hi:
+            # no price satisfies both: every product so configured was kept with its bounds
+            # reversed in the report, the row's mistake never named
+            raise PricingError(
+                f"{path}: line {n}: floor {row['floor']!r} is above ceiling {row['ceiling']!r}"
+            )
         out[str(row["item_id"])] = ProductTerms(**vals)
     return out
 
