@@ -143,8 +143,7 @@ class ProductFaults(InjectorBase):
             values = change(r)
             if values is None:
                 continue
-            pid = f"{r['product_id']}-bench{self.counter + 1:06d}"
-            self.counter += 1
+            pid = self.new_id(f"{r['product_id']}-bench")
             rows.append(self.append("products", r[ROW], product_id=pid, **values))
         return self.record(("products", code), rows)
 
@@ -208,8 +207,7 @@ class ProductFaults(InjectorBase):
             cap[g] = cap.get(g, 0) + 1
             threshold = self.cfg.price_mad_k * max(1.4826 * r["_mad"], 0.1)
             price = round(math.exp(r["_med"] + float(self.rng.uniform(1.5, 3.0)) * threshold), 2)
-            pid = f"{r['product_id']}-bench{self.counter + 1:06d}"
-            self.counter += 1
+            pid = self.new_id(f"{r['product_id']}-bench")
             rows.append(self.append("products", r[ROW], product_id=pid, price=price))
         self.notes["products/PRD_PRICE_OUTLIER"] = (
             "copies priced 1.5-3x the check's threshold above their group's median log price; "
@@ -251,8 +249,7 @@ class ProductFaults(InjectorBase):
                 continue
             top = self.choice(wrong)
             taken.add((s[1], top))
-            pid = f"{r['product_id']}-bench{self.counter + 1:06d}"
-            self.counter += 1
+            pid = self.new_id(f"{r['product_id']}-bench")
             path = CATEGORY_SEP.join([top, *s[1:]])
             rows.append(self.append("products", r[ROW], product_id=pid, category_path=path))
         self.notes["products/PRD_CATEGORY_INCONSISTENT"] = (
