@@ -280,3 +280,93 @@ def test_no_spelling_means_two_columns_of_one_table() -> None:
         spellings = [a for aliases in columns.values() for a in aliases]
         assert len(spellings) == len(set(spellings)), table
         assert all(_key(a) == a for a in spellings), table  # every alias is written as _key spells it
+
+
+def test_a_repeated_header_drafts_its_first_copy_and_says_which_and_why(tmp_path: Path) -> None:
+    """`price,price`: the reader names the second copy price_duplicated_0; the draft maps the first,
+    never the reader's name, and says which copy it kept, so ingest reads the column the user saw."""
+    (tmp_path / "orders.csv").write_text(
+        "order,customer,sku,date,qty,price,price\n1,u1,A1,2026-11-01,2,12.50,10.00\n", encoding="utf-8"
+    )
+    made = shopmind("mapping", "orders.csv", "--out", "o.toml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    drafted = (tmp_path / "o.toml").read_text(encoding="utf-8")
+    spec = load_mapping(tmp_path / "o.toml")
+    assert spec.columns["price"] == "price" and "price_duplicated_0" not in spec.columns
+    assert (
+        "# price is 2 columns of the header: the first (column 6) is mapped under its name; the later are "
+        "read as price_duplicated_0 (column 7) and ignored unless mapped." in drafted
+    )
+    run = shopmind(
+        "ingest", "orders.csv", "--format", "table", "--mapping", "o.toml", "-w", "ws", cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    got = con.execute("SELECT item_id, price FROM events").fetchall()
+    con.close()
+    assert got == [("A1", 12.5)]
+
+
+def test_the_currency_comment_says_what_each_table_does_without_one() -> None:
+    """Products without a currency are quarantined (PRD_CURRENCY_UNKNOWN); purchase events are accepted."""
+    products = draft(["sku", "title", "price"]).toml("p.csv")
+    assert "a product price without its ISO 4217 currency is quarantined (PRD_CURRENCY_UNKNOWN)" in products
+    events = draft(["order", "sku", "date", "qty", "price"]).toml("o.csv")
+    assert "purchases are accepted without a currency" in events and "is quarantined" not in events
+
+
+@pytest.mark.parametrize(
+    ("headers", "table", "expected"),
+    [
+        (["Артикул", "Наименование", "Цена", "Количество", "Категория"], "products",
+         ["product_id", "title", "price", "stock", "category_path"]),
+        (["Дата", "Заказ", "Покупатель", "Артикул", "Кол-во", "Цена"], "events",
+         ["timestamp", "order_id", "user_id", "item_id", "quantity", "price"]),
+        (["№ заказа", "Дата", "Клиент", "Код товара", "Количество"], "events",
+         ["order_id", "timestamp", "user_id", "item_id", "quantity"]),
+        (["Kod produktu", "Nazwa", "Cena", "Ilość", "Kategoria", "Zdjęcie"], "products",
+         ["product_id", "title", "price", "stock", "category_path", "image_url"]),
+        (["Data", "Zamówienie", "Klient", "Kod produktu", "Ilość", "Cena"], "events",
+         ["timestamp", "order_id", "user_id", "item_id", "quantity", "price"]),
+    ],
+)  # fmt: skip
+def test_russian_and_polish_exports_map(headers: list[str], table: str, expected: list[str]) -> None:
+    d = draft(headers)
+    assert d.table == table and d.missing == []
+    assert [d.columns[h] for h in headers] == expected and d.unplaced == []
+
+
+def test_the_fold_keeps_letters_of_every_script() -> None:
+    from shopmind.data.mapping_draft import _key
+
+    assert _key("Наименование товара") == "наименованиетовара"
+    assert _key("№ заказа") == "noзаказа" and _key("Płatność") == "platnosc"
+    assert _key("商品ID") == "商品id" and _key("ＳＫＵ") == "sku" and _key("Währung") == "wahrung"
+
+
+_WORDS = st.sampled_from(
+    ["Цена", "ЦЕНА", "цена ", "Артикул", "артикул", "Наименование", "Cena", "CENA", "Ilość", "ilosc", "Ilosc",
+     "Preis", "preis", "PREIS", "Price", "price", "SKU", "sku", "Sku", "商品ID", "商品id", "Data", "Дата", "дата",
+     "Zamówienie", "zamowienie", "Title", "title", "Klient", "Покупатель"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(_WORDS, st.text(min_size=1, max_size=8)), min_size=1, max_size=10, unique=True))
+def test_two_headers_of_one_file_never_map_to_one_field_silently(headers: list[str]) -> None:
+    """Folding (case, accents, scripts) may make two headers one name: the draft maps at most one
+    header per field, and every header that folded onto a mapped one is named in a comment."""
+    from shopmind.data.mapping_draft import _key
+
+    headers = [h for h in headers if h != "_line"]
+    if not headers:
+        return
+    d = draft(headers)
+    assert len(set(d.columns.values())) == len(d.columns)
+    text = d.toml("f.csv")
+    for mapped in d.columns:
+        others = [h for h in headers if h != mapped and _key(h) == _key(mapped)]
+        for other in others:
+            assert any(mapped in g and other in g for g in d.same_name), (mapped, other)
+        if others:
+            assert "read as one name" in text
+    assert tomllib.loads(text)["table"] == d.table

@@ -45,7 +45,8 @@ def mapping(
                           f"shopmind ingest {file} --format table --mapping {save}", markup=False)  # fmt: skip
         if result.needs_currency:
             console.print(
-                "prices but no currency column: set currency in [constants] (see the draft)", markup=False
+                f"prices but no currency column: {result.currency_note}; set currency in [constants] (see the draft)",
+                markup=False,
             )
         if result.missing:
             console.print(f"missing required columns: {', '.join(result.missing)}", markup=False)

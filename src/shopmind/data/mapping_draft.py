@@ -118,6 +118,54 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
     },
 }  # fmt: skip
 
+#: Russian (1C, МойСклад, Ozon and Wildberries seller exports) and Polish (Allegro, Subiekt, IdoSell)
+#: spellings, appended after the others: ``Артикул``, ``Наименование``, ``Цена``; ``Nazwa``, ``Cena``, ``Ilość``.
+#: Written as read (``рейтинг``) and folded by ``_key`` when merged (``й`` loses its breve, as ``ó`` its accent).
+_RUSSIAN_POLISH: dict[TableName, dict[str, tuple[str, ...]]] = {
+    "products": {
+        "product_id": ("артикул", "кодтовара", "идтовара", "код", "артикулпродавца",
+                       "kodproduktu", "idproduktu", "indeks", "symbol", "kodtowaru"),
+        "title": ("наименование", "название", "наименованиетовара", "названиетовара", "товар",
+                  "nazwa", "nazwaproduktu", "nazwatowaru", "tytul"),
+        "description": ("описание", "описаниетовара", "opis", "opisproduktu"),
+        "category_path": ("категория", "раздел", "группа", "группатоваров", "kategoria"),
+        "brand": ("бренд", "производитель", "торговаямарка", "marka", "producent"),
+        "price": ("цена", "ценапродажи", "розничнаяцена", "cena", "cenajednostkowa", "cenasprzedazy",
+                  "cenabrutto"),
+        "currency": ("валюта", "waluta"),
+        "stock": ("остаток", "остатки", "количество", "колво", "ilosc", "stan", "stanmagazynowy"),
+        "rating": ("рейтинг", "оценка", "ocena"),
+        "created_at": ("датасоздания", "создан", "datautworzenia", "utworzono"),
+        "updated_at": ("датаизменения", "изменен", "datamodyfikacji", "zmodyfikowano"),
+        "image_url": ("изображение", "фото", "картинка", "ссылканаизображение", "zdjecie", "obraz", "urlzdjecia"),
+        "language": ("язык", "jezyk"),
+    },
+    "events": {
+        "event_id": ("идсобытия",),
+        "type": ("тип", "событие", "действие", "типсобытия", "zdarzenie", "akcja"),
+        "timestamp": ("дата", "датаивремя", "время", "датазаказа", "data", "datazamowienia", "czas",
+                      "datasprzedazy"),
+        "user_id": ("покупатель", "клиент", "идклиента", "кодклиента", "пользователь",
+                    "klient", "idklienta", "uzytkownik", "kupujacy", "nabywca"),
+        "session_id": ("сессия", "sesja"),
+        "item_id": ("артикул", "кодтовара", "идтовара", "товар", "kodproduktu", "idproduktu", "indeks",
+                    "produkt", "kodtowaru", "towar"),
+        "quantity": ("количество", "колво", "ilosc", "liczba"),
+        "price": ("цена", "ценазаединицу", "cena", "cenajednostkowa"),
+        "currency": ("валюта", "waluta"),
+        "query": ("запрос", "поисковыйзапрос", "zapytanie", "frazawyszukiwania"),
+        "rating": ("оценка", "рейтинг", "ocena"),
+        "order_id": ("заказ", "номерзаказа", "noзаказа", "zamowienie", "numerzamowienia", "nrzamowienia",
+                     "idzamowienia"),
+        "position": ("позиция", "pozycja"),
+    },
+    "judgments": {
+        "query": ("запрос", "zapytanie"),
+        "product_id": ("артикул", "kodproduktu"),
+        "relevance": ("релевантность", "trafnosc"),
+    },
+}  # fmt: skip
+
 
 @dataclass
 class Draft:
@@ -129,12 +177,25 @@ class Draft:
     unplaced: list[str] = field(default_factory=list)  # source columns the draft did not map
     returns: str | None = None  # "negative_quantity": the export's negative lines are returns
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
+    #: a header name given more than once -> (name read, 1-based column number) of each copy; the
+    #: reader names the later copies ``<name>_duplicated_<n>``
+    repeated: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    #: headers that differ but read as one name (``Цена`` / ``ЦЕНА``, ``Preis`` / ``preis``) where one is mapped
+    same_name: list[list[str]] = field(default_factory=list)
 
     @property
     def needs_currency(self) -> bool:
-        """Prices without a currency column: the gate quarantines them unless a constant is set."""
+        """Prices without a currency column or constant: products are quarantined (PRD_CURRENCY_UNKNOWN),
+        events accepted with no currency (EVT_CURRENCY_UNKNOWN judges only a currency that is given)."""
         mapped = set(self.columns.values())
         return "price" in mapped and "currency" not in mapped and "currency" not in self.constants
+
+    @property
+    def currency_note(self) -> str:
+        """What a missing currency does to this table's rows, as the draft and the CLI say it."""
+        if self.table == "products":
+            return "a product price without its ISO 4217 currency is quarantined (PRD_CURRENCY_UNKNOWN)"
+        return "purchases are accepted without a currency, but their revenue is then in no known currency"
 
     def toml(self, source: str) -> str:
         """The draft as a mapping TOML with comments; loads with ``readers.load_mapping``."""
@@ -158,8 +219,22 @@ class Draft:
             lines += [f'{k} = "{v}"' for k, v in self.constants.items()]
         if self.needs_currency:
             lines.append(
-                '# currency = "EUR"  # the file has prices but no currency column: a price without its '
-                "ISO 4217 currency is quarantined; uncomment with the shop's currency"
+                f'# currency = "EUR"  # the file has prices but no currency column: {self.currency_note}; '
+                "uncomment with the shop's currency"
+            )
+        for group in self.same_name:
+            kept = next(h for h in group if h in self.columns)
+            lines.append(
+                f"# {', '.join(_toml_key(h) for h in group)} read as one name once case, accents and spaces are "
+                f"folded: {_toml_key(kept)} (the first) is mapped, the others are not; map another if it is the one"
+            )
+        for name, copies in self.repeated.items():
+            kept = "mapped" if name in self.columns else "kept (not mapped)"
+            others = ", ".join(f"{_toml_key(read)} (column {n})" for read, n in copies[1:])
+            lines.append(
+                f"# {_toml_key(name)} is {len(copies)} columns of the header: the first (column {copies[0][1]}) is "
+                f"{kept} under its name; the later are read as {others} and ignored unless mapped. The header "
+                "cannot tell which holds the values you want: check them, and map that name instead if needed"
             )
         for col in self.missing:
             lines.append(
@@ -174,12 +249,19 @@ class Draft:
 
 def _key(name: str) -> str:
     """A header as the aliases spell it: accents folded (``Währung`` -> ``wahrung``, ``Référence``
-    -> ``reference``, ``ß`` -> ``ss``, full-width letters to ASCII), then lower-case letters,
-    digits and CJK ideographs only; without the folding a German or French header lost its
-    accented letters and matched nothing."""
-    folded = unicodedata.normalize("NFKD", name.lower().replace("ß", "ss"))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z\u3400-\u9fff]", "", folded)
+    -> ``reference``, ``ß`` -> ``ss``, ``ł`` -> ``l``, full-width letters to ASCII), lower case, then
+    the letters and digits of any script (Latin, Cyrillic, CJK, ...) with spaces and punctuation
+    dropped; without the folding a German or French header lost its accented letters and matched
+    nothing, and a fold that kept only Latin and CJK letters made every Russian header empty."""
+    folded = unicodedata.normalize(
+        "NFKD", name.lower().replace("ß", "ss").replace("ł", "l")
+    ).lower()  # № -> no
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
+
+
+for _table, _columns in _RUSSIAN_POLISH.items():
+    for _column, _spellings in _columns.items():
+        ALIASES[_table][_column] = (*ALIASES[_table][_column], *(_key(a) for a in _spellings))
 
 
 def _toml_key(name: str) -> str:
@@ -195,7 +277,11 @@ def _toml_key(name: str) -> str:
 
 
 def _match(headers: list[str], table: TableName) -> dict[str, str]:
-    """Source column -> canonical column, each used once, in the aliases' order of preference."""
+    """Source column -> canonical column, each used once, in the aliases' order of preference.
+
+    A repeated header's later copies (``price_duplicated_0``, named so by the reader) are never
+    matched: the first copy is the column under the name the file gives."""
+    headers = [h for h in headers if not _repeat_of(h, headers)]
     keys = {h: _key(h) for h in headers}
     out: dict[str, str] = {}
     for canonical, aliases in ALIASES[table].items():
@@ -236,7 +322,25 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         mapped |= {"event_id"}  # made from each row's content when the file has none
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
     result.unplaced = [h for h in headers if h not in columns]
+    groups: dict[str, list[str]] = {}
+    for h in headers:
+        if not _repeat_of(h, headers) and _key(h):
+            groups.setdefault(_key(h), []).append(h)
+    result.same_name = [g for g in groups.values() if len(g) > 1 and any(h in columns for h in g)]
+    for i, h in enumerate(headers, 1):
+        base = _repeat_of(h, headers)
+        if base is not None:
+            result.repeated.setdefault(base, [(base, headers.index(base) + 1)]).append((h, i))
     return result
+
+
+_REPEATED = re.compile(r"^(.+)_duplicated_\d+$")  # how both CSV parse paths name a repeated header
+
+
+def _repeat_of(header: str, headers: list[str]) -> str | None:
+    """The name ``header`` repeats (``price`` for ``price_duplicated_0`` when ``price`` is a header too)."""
+    found = _REPEATED.match(header)
+    return found.group(1) if found and found.group(1) in headers else None
 
 
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:
