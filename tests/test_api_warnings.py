@@ -108,3 +108,18 @@ def test_recommendations_in_an_unknown_category_say_so(srv: Server) -> None:
     assert [w["value"] for w in ok["warnings"]] == ["Nope"]
     plain = _get(srv, "/v1/users/u3/recommendations?k=5&category=home%20%3E%20chairs")
     assert plain["items"] and plain["warnings"] == []
+
+
+def test_an_attribute_filter_with_an_unknown_key_is_a_warning(srv: Server) -> None:
+    """``attr=nokey:value`` matched nothing and said nothing; a known key's filter stays silent."""
+    body = _get(srv, "/v1/search?q=lamp&attr=nokey:red&attr=nokey:blue&attr=colour:red")
+    assert body["total"] == 0  # the filter is applied as before: nothing has nokey
+    assert body["warnings"] == [
+        {"code": "unknown_attribute", "param": "attr", "value": "nokey:red",
+         "message": "attr: no product of the catalog has an attribute 'nokey', so the filter nokey:red matches nothing"},
+        {"code": "unknown_attribute", "param": "attr", "value": "nokey:blue",
+         "message": "attr: no product of the catalog has an attribute 'nokey', so the filter nokey:blue matches "
+                    "nothing"},
+    ]  # fmt: skip
+    known = _get(srv, "/v1/search?q=lamp&attr=Colour:red")
+    assert known["warnings"] == [] and known["total"] > 0

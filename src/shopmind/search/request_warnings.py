@@ -1,4 +1,4 @@
-"""Warnings of a read request: the facets, categories and brands it names that the catalog lacks.
+"""Warnings of a read request: the facets, attribute keys, categories and brands it names that the catalog lacks.
 
 An unknown name is not an error: attribute keys and categories come and go between releases,
 and a storefront asking for one must still get its page (a 400 would break it the day a key is
@@ -35,9 +35,19 @@ def unknown_brand(value: str) -> dict[str, str]:
     return warning("unknown_brand", "brand", value, f"brand: no product of the catalog has brand {value!r}")
 
 
+def unknown_attribute(key: str, value: str) -> dict[str, str]:
+    return warning(
+        "unknown_attribute",
+        "attr",
+        f"{key}:{value}",
+        f"attr: no product of the catalog has an attribute {key!r}, so the filter {key}:{value} matches nothing",
+    )
+
+
 def search_warnings(catalog: Catalog, filters: Filters, facets: Sequence[str]) -> list[dict[str, str]]:
-    """The request's facets, category and brand filters that no product of ``catalog`` has
-    (in request order, once each)."""
+    """The request's facets, category, brand and attribute filters that no product of ``catalog``
+    has (in request order, once each; an attribute filter by its key: a known key with a value no
+    product has is an ordinary empty filter, as a price range with nothing in it)."""
     out: list[dict[str, str]] = []
     for name in dict.fromkeys(facets):
         if (
@@ -58,4 +68,10 @@ def search_warnings(catalog: Catalog, filters: Filters, facets: Sequence[str]) -
         )
     out += [unknown_category(c) for c in dict.fromkeys(filters.categories) if not catalog.knows_category(c)]
     out += [unknown_brand(b) for b in dict.fromkeys(filters.brands) if not catalog.knows_brand(b)]
+    out += [
+        unknown_attribute(key, value)
+        for key, values in filters.attributes
+        if not catalog.knows_key(key)
+        for value in dict.fromkeys(values)
+    ]
     return out
