@@ -69,15 +69,24 @@ const SM = (() => {
    * A recommendation's reason in the page's language. The API words it in English from the
    * recommender's templates (recommend/explain.py, given to the page as reasonTemplates); the
    * item or category name it carries is taken back out of that sentence and put into this
-   * language's template. A sentence that does not match its template is shown as it came.
+   * language's template. The code's own template is tried first, then the others (a cold-start
+   * item keeps the "Trending in X" sentence under its own code); a sentence no template matches
+   * is shown as it came.
    */
   function reasonText(code, text) {
-    const english = (I18N.reasonTemplates || {})[code];
-    const mine = MESSAGES["reason." + code];
-    if (!text || LANG === "en" || !english || !mine) return text || "";
-    const parts = english.split(/(\{title\}|\{category\})/);
+    const templates = I18N.reasonTemplates || {};
+    if (!text || LANG === "en") return text || "";
+    for (const c of [code].concat(Object.keys(templates))) {
+      const params = templates[c] && MESSAGES["reason." + c] ? matchTemplate(templates[c], text) : null;
+      if (params) return t("reason." + c, params);
+    }
+    return text;
+  }
+
+  /** The {title}/{category} values that make ``template`` read ``text``, or null. */
+  function matchTemplate(template, text) {
     const names = [];
-    const pattern = parts.map((p) => {
+    const pattern = template.split(/(\{title\}|\{category\})/).map((p) => {
       if (p === "{title}" || p === "{category}") {
         names.push(p.slice(1, -1));
         return "([\\s\\S]+)";
@@ -85,10 +94,10 @@ const SM = (() => {
       return p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     }).join("");
     const m = new RegExp("^" + pattern + "$").exec(text);
-    if (!m) return text;
+    if (!m) return null;
     const params = {};
     names.forEach((name, i) => (params[name] = m[i + 1]));
-    return t("reason." + code, params);
+    return params;
   }
 
   function randomId(prefix) {

@@ -275,18 +275,28 @@
   }
 
   /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). The engine's own
-   * wording (``label``, with the currency: "under CN¥100") is English: other pages word it here. */
+   * wording (``label``, with the currency: "under CN¥100") is English: other pages word it here
+   * from the constraint's parts (an attribute's key is the shop's data, shown as it is). */
   function constraintLabel(c) {
     if (c.label && SM.lang === "en") return c.label;
     if (c.kind === "price") {
-      const [lo, hi] = String(c.value || "").split("-");
+      const [lo, hi] = String(c.value || "").split("-").map((x) => (x && c.currency ? priceBound(x, c.currency) : x));
       if (lo && hi) return SM.t("constraint.range", { lo: lo, hi: hi });
       if (hi) return SM.t("constraint.under", { hi: hi });
       if (lo) return SM.t("constraint.over", { lo: lo });
     }
-    if (c.label) return c.label;
     const key = c.kind === "attribute" ? c.key || SM.t("constraint.attribute") : kindName(c.kind);
     return key + ": " + c.value;
+  }
+
+  /** A price bound with its currency, as the page's language writes it, without ".00" ("US$50"). */
+  function priceBound(value, currency) {
+    const n = Number(value);
+    try {
+      return new Intl.NumberFormat(SM.lang, { style: "currency", currency: currency, maximumFractionDigits: Number.isInteger(n) ? 0 : 2 }).format(n);
+    } catch (_e) {
+      return value;
+    }
   }
 
   /** A constraint's kind in the page's language ("brand" -> "品牌"); an unknown kind as it is. */
