@@ -142,15 +142,22 @@ def readout(
         return Readout(exp.name, dict.fromkeys(names, 0), srm, True, [], "no exposures yet", 0)
     start: datetime = exposures["timestamp"].min()  # type: ignore[assignment]
     last: datetime = end or exposures["timestamp"].max()  # type: ignore[assignment]
-    final = unit_table(exposures, events, exp.unit, until=last + timedelta(microseconds=1))
+    day0 = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    n_days = max(1, math.ceil((last - day0) / timedelta(days=1)))
+    # without an explicit end the headline reads the data the last daily look reads (to the end of
+    # the last exposure's day): cut at the last exposure itself, it dropped every purchase and click
+    # after the latest search - a readout taken after the traffic showed 0 conversions in both arms
+    # while its daily look, on the same day, showed the effect
+    cut = last + timedelta(microseconds=1)
+    if end is None:
+        cut = max(cut, day0 + timedelta(days=n_days))
+    final = unit_table(exposures, events, exp.unit, until=cut)
     counts = {n: int(final.filter(pl.col("variant") == n).height) for n in names}
     srm = stats.srm_check([counts[n] for n in names], [v.weight for v in exp.variants])
     pre = pre_period(events, exp.unit, start, pre_days)
     final_pre = final.join(pre, on="unit_id", how="left").fill_null(0.0)
     segmented = strata.by_segment(final, strata.unit_segments(events, exp.unit, start))
 
-    day0 = start.replace(hour=0, minute=0, second=0, microsecond=0)
-    n_days = max(1, math.ceil((last - day0) / timedelta(days=1)))
     tables = [
         (
             day0 + timedelta(days=d + 1),
