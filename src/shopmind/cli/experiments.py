@@ -150,6 +150,13 @@ def list_(
     if as_json:
         print(json.dumps(to_dict(exps), indent=2, ensure_ascii=False))
         return
+    if not exps.experiments:
+        console.print(
+            "no experiments yet — write one in a TOML file (docs/API.md, Experiments), check it with `shopmind "
+            "experiments validate FILE`, then `shopmind experiments add FILE` and `shopmind experiments start NAME`",
+            markup=False,
+        )
+        return
     table = Table("name", "kind", "layer", "unit", "traffic", "status", "variants")
     for e in exps.experiments:
         table.add_row(e.name, e.kind, e.layer, e.unit, f"{e.traffic:.0%}", e.status,

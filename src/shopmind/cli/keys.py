@@ -52,7 +52,15 @@ def keys_list(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None
     from shopmind.serve.auth import KeyStore
 
     _require_workspace(workspace)
-    for r in KeyStore(workspace).list():
+    rows = KeyStore(workspace).list()
+    if not rows:
+        console.print(
+            "no keys yet — create one with `shopmind keys add NAME` (it is shown once)", markup=False
+        )
+        return
+    # the header on stderr: stdout stays one tab-separated line per key, for scripts
+    console.print("id\tname\tscope\tcreated", markup=False, highlight=False)
+    for r in rows:
         print(f"{r.key_id}\t{r.name}\t{r.scope}\t{r.created_at}")
 
 

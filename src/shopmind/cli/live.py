@@ -71,6 +71,15 @@ def quarantine(
         entries = _select(log, None, code, kind)
     finally:
         log.close()
+    if not entries and not as_json:
+        console.print(
+            "no quarantined live entries — entries the API accepted are judged by the gate when a build "
+            "drains the live log (`shopmind build`); none of those was quarantined"
+            + (f" with {code}" if code else "")
+            + (f" among {kind}" if kind else ""),
+            markup=False,
+        )
+        return
     _print(entries, as_json)
     if not as_json:
         console.print(f"{len(entries)} quarantined live entr{'y' if len(entries) == 1 else 'ies'}")
