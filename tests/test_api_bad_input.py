@@ -431,6 +431,11 @@ def test_an_unknown_id_is_404_naming_it(srv: Server, path: str, field: str) -> N
         ("/v1/search?q=lamp&user_id=%20", "user_id", "only white space"),
         ("/v1/items/P1/similar?session_id=a%7Fb", "session_id", "control characters"),
         ("/v1/experiments/assignment?user_id=%0A", "user_id", "control characters"),
+        # was: bytes that are not UTF-8 became U+FFFD and were searched for; a repeated q kept the last
+        ("/v1/search?q=%FF%FElamp", "q", "value is not valid UTF-8"),
+        ("/v1/search?q=lamp&category=%C3", "category", "value is not valid UTF-8"),
+        ("/v1/search?q=lamp&q=chair", "q", "q: given 2 times; it takes one value"),
+        ("/v1/users/u1/recommendations?k=5&k=6&k=7", "k", "k: given 3 times"),
     ],
 )
 def test_a_bad_query_parameter_is_400_naming_it(srv: Server, path: str, field: str, says: str) -> None:

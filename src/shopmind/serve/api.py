@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import typing
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from typing import Annotated, Any
@@ -153,9 +155,15 @@ async def known_query_only(request: Request) -> None:
     """Refuse a query parameter the route does not take (400 ``unknown_parameter`` naming it and
     listing the ones it takes). Bodies already refuse unknown fields; a query string ignored its
     unknown names silently, so ``/v1/search?q=shoe&limit=5`` answered 20 hits as if asked, and a
-    typo in a filter (``brnad=Acme``) returned the unfiltered list."""
+    typo in a filter (``brnad=Acme``) returned the unfiltered list.
+
+    Also refused, naming the parameter (``invalid_parameter``): a name or value whose
+    percent-encoded bytes are not UTF-8 (they were replaced by U+FFFD and searched for), and a
+    parameter that takes one value given twice (``q=a&q=b`` kept the last silently; list
+    parameters such as ``category``, ``brand`` and ``attr`` repeat by design)."""
     if not request.query_params:
         return
+    _utf8_only(request.scope.get("query_string", b""))
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
@@ -163,6 +171,17 @@ async def known_query_only(request: Request) -> None:
     if known is None:
         known = frozenset(_query_names(route.dependant))
         route._shopmind_query_names = known  # type: ignore[attr-defined]
+        route._shopmind_query_lists = frozenset(_query_names(route.dependant, lists=True))  # type: ignore[attr-defined]
+    lists: frozenset[str] = getattr(route, "_shopmind_query_lists", frozenset())
+    for name in dict.fromkeys(request.query_params):
+        times = len(request.query_params.getlist(name))
+        if times > 1 and name in known and name not in lists:
+            raise ApiError(
+                400,
+                "invalid_parameter",
+                f"{name}: given {times} times; it takes one value (give it once)",
+                name,
+            )
     for name in request.query_params:
         if name in known:
             continue
@@ -174,17 +193,46 @@ async def known_query_only(request: Request) -> None:
         )
 
 
-def _query_names(dependant: Dependant) -> set[str]:
+def _query_names(dependant: Dependant, lists: bool = False) -> set[str]:
     """The query parameter names a route reads, its dependencies' included (a parameter model's
-    fields by their aliases)."""
+    fields by their aliases); with ``lists``, only those that take a list (may repeat)."""
     names: set[str] = set()
     for param in dependant.query_params:
         model = getattr(param, "type_", None) or getattr(param.field_info, "annotation", None)
         fields = getattr(model, "model_fields", None) if isinstance(model, type) else None
         if fields:
-            names |= {f.alias or n for n, f in fields.items()}
-        else:
+            names |= {f.alias or n for n, f in fields.items() if not lists or _is_list(f.annotation)}
+        elif not lists or _is_list(param.field_info.annotation):
             names.add(param.alias)
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
+        names |= _query_names(sub, lists)
     return names
+
+
+def _is_list(annotation: object) -> bool:
+    """Whether a parameter's type takes several values (``list[str] | None``, ``Annotated[...]``)."""
+    if typing.get_origin(annotation) in (list, set, tuple, frozenset):
+        return True
+    return any(_is_list(a) for a in typing.get_args(annotation))
+
+
+def _utf8_only(raw: bytes) -> None:
+    """A 400 naming the first query parameter whose name or value is not UTF-8 once percent-decoded."""
+    for part in raw.split(b"&"):
+        name, _, value = part.partition(b"=")
+        name_bytes = urllib.parse.unquote_to_bytes(name.replace(b"+", b" "))
+        shown = name_bytes.decode("utf-8", errors="replace")
+        for what, data in (
+            ("name", name_bytes),
+            ("value", urllib.parse.unquote_to_bytes(value.replace(b"+", b" "))),
+        ):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApiError(
+                    400,
+                    "invalid_parameter",
+                    f"{shown}: the parameter's {what} is not valid UTF-8 once percent-decoded "
+                    "(encode text as UTF-8 before percent-encoding it)",
+                    shown,
+                ) from None
