@@ -89,9 +89,13 @@ def forget(
     if not found.found:
         _print(found, as_json, "nothing names this customer: nothing to delete")
         return
-    if not (as_json and yes):  # --json --yes: one JSON document, what was removed
+    # --yes: one listing, what was removed (it was printed twice, found and removed, alike); asked,
+    # the question goes to stderr so that `--json` keeps stdout one JSON document per listing
+    if not yes:
         _print(found, as_json, None)
-    if not yes and not typer.confirm(f"delete every trace of this customer from {workspace}?", default=False):
+    if not yes and not typer.confirm(
+        f"delete every trace of this customer from {workspace}?", default=False, err=True
+    ):
         console.print("nothing deleted", highlight=False)
         raise typer.Exit(code=1)
     try:

@@ -1,0 +1,46 @@
+"""`shopmind forget` prints what it removed once, and `--json` keeps stdout JSON when it asks.
+
+Seen: `shopmind forget U0002 --yes` printed its listing twice in a row ("store events: 6 row(s)",
+"profiles: 1", then the same two lines again) with nothing telling found from removed; and
+`forget USER --json` without `--yes` wrote its question after the JSON on stdout, so a script
+reading the JSON failed to parse it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from shopmind.cli import app
+from shopmind.demo import generator as G
+
+
+@pytest.fixture()
+def workspace(tmp_path: Path) -> Path:
+    shop = G.generate(seed=4, n_products=80, n_users=20, days=10, defect_rate=0.0)
+    G.write(shop, tmp_path / "data")
+    ws = tmp_path / "ws"
+    r = CliRunner().invoke(app, ["ingest", str(tmp_path / "data"), "--format", "canonical", "-w", str(ws)])
+    assert r.exit_code == 0, r.output
+    return ws
+
+
+def test_yes_lists_what_was_removed_once(workspace: Path) -> None:
+    r = CliRunner().invoke(app, ["forget", "U0002", "-w", str(workspace), "--yes"])
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.stdout.splitlines() if line.startswith("store events:")]
+    assert len(lines) == 1, r.stdout
+    assert "deleted;" in r.output
+
+
+def test_json_without_yes_keeps_the_question_off_stdout(workspace: Path) -> None:
+    r = CliRunner().invoke(app, ["forget", "U0002", "-w", str(workspace), "--json"], input="n\n")
+    assert r.exit_code == 1
+    # one JSON document, what would be removed (CliRunner echoes the typed answer after it)
+    found, end = json.JSONDecoder().raw_decode(r.stdout)
+    assert r.stdout[end:].strip() == "n"
+    assert found["found"] > 0 and found["applied"] is False
+    assert "delete every trace" in r.stderr
