@@ -52,10 +52,9 @@ from pathlib import Path
 
 import numpy as np
 
-from forecast_interval_select import MODELS, auto_horizon, fit_cuts, origins
+from forecast_interval_select import MODELS, cut_forecasts, run_origins
 from forecast_sample import add_sample_args, training_window
 from shopmind.forecast.ensemble import LEVELS, Backtest, choose, demand_class, pool, series_scale
-from shopmind.forecast.evaluate import load_panels
 from shopmind.forecast.interval_rules import (
     forecast_level,
     level_ratio,
@@ -236,26 +235,9 @@ def main() -> None:
     a = ap.parse_args()
     train, _, rows = training_window(a)
     inner = a.inner_windows
-    if a.holdout:
-        if a.windows != 1:
-            raise ValueError("--holdout mirrors the one-window (M4) protocol: pass --windows 1")
-        full, _, _ = load_panels(a.format, a.path, a.grain)
-        train, hv = full.subset(rows), a.horizon
-        vs = origins(train.T, hv, 1, 1, inner, train.season)
-    else:
-        hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
-        vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
-    cuts = sorted({v - k * hv for v in vs for k in range(inner + 1)})
+    train, hv, vs, cuts = run_origins(a, train, rows)
     print(f"{train.n} series, {train.T} periods; validation horizon {hv}, origins {vs}", flush=True)
-    if a.cache and a.cache.exists():
-        with np.load(a.cache, allow_pickle=False) as f:
-            z = {k: f[k] for k in f.files}
-        if int(z["hv"]) != hv or sorted(z["cuts"].tolist()) != cuts:
-            raise ValueError(f"{a.cache} holds other cuts or horizon; remove it or pass another --cache")
-    else:
-        z = fit_cuts(train, cuts, hv, a.models.split(","), True)
-        if a.cache:
-            np.savez_compressed(a.cache, **z)
+    z = cut_forecasts(a.cache, train, cuts, hv, a.models, True)
     from shopmind.forecast.thief import smooth_swaps
 
     names = [str(m) for m in z["models"]]

@@ -105,6 +105,42 @@ def fit_cuts(train: Panel, cuts: list[int], hv: int, names: list[str], thief: bo
     return out
 
 
+def run_origins(
+    a: argparse.Namespace, train: Panel, rows: np.ndarray
+) -> tuple[Panel, int, list[int], list[int]]:
+    """A run's panel, horizon, origins and cuts: validation origins inside the training window, or with
+    ``--holdout`` evaluate's outer cut itself (the sampled series in full, one origin T - h of h steps).
+    Shared with forecast_interval_adapt.py, so both score the same origins."""
+    inner = a.inner_windows
+    if a.holdout:
+        if a.windows != 1:
+            raise ValueError("--holdout mirrors the one-window (M4) protocol: pass --windows 1")
+        full, _, _ = load_panels(a.format, a.path, a.grain)
+        train, hv = full.subset(rows), a.horizon
+        vs = origins(train.T, hv, 1, 1, inner, train.season)
+    else:
+        hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
+        vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
+    return train, hv, vs, sorted({v - k * hv for v in vs for k in range(inner + 1)})
+
+
+def cut_forecasts(
+    cache: Path | None, train: Panel, cuts: list[int], hv: int, models: str, thief: bool
+) -> dict[str, np.ndarray]:
+    """``fit_cuts``, read from ``cache`` when it exists (it must hold these cuts and horizon), else
+    fitted and written there: the expensive part, shared by the select and adapt runs on one dataset."""
+    if cache and cache.exists():
+        with np.load(cache, allow_pickle=False) as f:
+            z = {k: f[k] for k in f.files}
+        if int(z["hv"]) != hv or sorted(z["cuts"].tolist()) != cuts:
+            raise ValueError(f"{cache} holds other cuts or horizon; remove it or pass another --cache")
+        return z
+    z = fit_cuts(train, cuts, hv, models.split(","), thief)
+    if cache:
+        np.savez_compressed(cache, **z)
+    return z
+
+
 def score_origin(
     train: Panel, z: dict[str, np.ndarray], v: int, hv: int, inner: int, swaps: dict | None
 ) -> dict[str, dict[int, float]]:
@@ -167,27 +203,10 @@ def main() -> None:
     a = ap.parse_args()
     train, _, rows = training_window(a)
     inner = a.inner_windows
-    if a.holdout:  # evaluate's outer cut itself: the sampled series in full, one origin T - h of h steps
-        if a.windows != 1:
-            raise ValueError("--holdout mirrors the one-window (M4) protocol: pass --windows 1")
-        full, _, _ = load_panels(a.format, a.path, a.grain)
-        train, hv = full.subset(rows), a.horizon
-        vs = origins(train.T, hv, 1, 1, inner, train.season)
-    else:
-        hv = a.val_horizon or auto_horizon(train.T, a.horizon, a.origins, a.spacing, inner, train.season)
-        vs = origins(train.T, hv, a.origins, a.spacing, inner, train.season)
-    cuts = sorted({v - k * hv for v in vs for k in range(inner + 1)})
+    train, hv, vs, cuts = run_origins(a, train, rows)
     kind = "periods (holdout: the whole sample)" if a.holdout else "training periods"
     print(f"{train.n} series, {train.T} {kind}; validation horizon {hv}, origins {vs}", flush=True)
-    if a.cache and a.cache.exists():
-        with np.load(a.cache, allow_pickle=False) as f:
-            z = {k: f[k] for k in f.files}
-        if int(z["hv"]) != hv or sorted(z["cuts"].tolist()) != cuts:
-            raise ValueError(f"{a.cache} holds other cuts or horizon; remove it or pass another --cache")
-    else:
-        z = fit_cuts(train, cuts, hv, a.models.split(","), not a.no_thief)
-        if a.cache:
-            np.savez_compressed(a.cache, **z)
+    z = cut_forecasts(a.cache, train, cuts, hv, a.models, not a.no_thief)
     names = [str(m) for m in z["models"]]
     from shopmind.forecast.thief import smooth_swaps
 
