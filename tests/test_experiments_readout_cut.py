@@ -70,3 +70,28 @@ def test_an_explicit_end_still_cuts_there() -> None:
     r = readout(_experiment(), exposures, events, end=T0 + timedelta(minutes=5)).to_dict()
     conv = next(m for m in r["metrics"] if m["metric"] == "conversion")
     assert conv["effect"]["control"] == 0.0 and conv["effect"]["treatment"] == 0.0
+
+
+def test_the_cli_table_shows_no_nan_for_a_metric_nobody_moved(tmp_path) -> None:
+    """Nobody added to a cart: the relative effect has no control mean to divide by. The table
+    said `+nan%` (the dashboard says "–")."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    exposures, events = _data()
+    exposures.write_parquet(tmp_path / "exposures.parquet")
+    events.write_parquet(tmp_path / "events.parquet")
+    (tmp_path / "exp.toml").write_text(
+        '[[experiment]]\nname = "ab"\nlayer = "search"\ntraffic = 1.0\n'
+        '[[experiment.variant]]\nname = "control"\n[[experiment.variant]]\nname = "treatment"\n',
+        encoding="utf-8",
+    )
+    ws = ["-w", str(tmp_path / "ws")]
+    assert CliRunner().invoke(app, ["experiments", "add", str(tmp_path / "exp.toml"), *ws]).exit_code == 0
+    files = ["--exposures", str(tmp_path / "exposures.parquet"), "--events", str(tmp_path / "events.parquet")]
+    r = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["experiments", "readout", "ab", *ws, *files])
+    assert r.exit_code == 0, r.output
+    row = next(line for line in r.output.splitlines() if "add_to_cart" in line)
+    assert "nan" not in row and "–" in row
+    assert "+100.00%" in next(line for line in r.output.splitlines() if "conversion" in line)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -241,7 +242,7 @@ def readout_cmd(
     )
     for m in r.metrics:
         e = m.effect
-        table.add_row(m.metric, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", f"{e.rel_effect:+.2%}",
+        table.add_row(m.metric, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", _relative(e.rel_effect),
                       f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
                       "yes" if m.cuped else "no")  # fmt: skip
     console.print(table)
@@ -249,6 +250,11 @@ def readout_cmd(
         out.print(note)
     out.print(r.decision)
     console.print(f"saved {saved} (the experiments dashboard shows it)")
+
+
+def _relative(v: float) -> str:
+    """A relative effect for the table; none (control mean 0) is "–", as the dashboard shows it, not "+nan%"."""
+    return f"{v:+.2%}" if math.isfinite(v) else "–"
 
 
 def _interleave_readout(exp, workspace: Path, events: Path | None, as_json: bool) -> None:
