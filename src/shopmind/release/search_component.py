@@ -378,6 +378,9 @@ def encode_with_progress(
     shows items, rate and ETA; the cache is written once at the end (and every ~8k texts)."""
     ctx.progress.start(stage, len(texts))
     cache.prepare(encoder, texts)  # a catalog-fitted encoder (static-fit) fits before its name keys vectors
+    if hasattr(encoder, "prefetch"):  # a pool or threads: every text to encode queued now, so the
+        # workers never wait at a barrier per chunk or for this loop's cache work (dense_pool)
+        encoder.prefetch("passages", cache.missing_texts(encoder.name, encoder.dim, texts))
     parts = []
     since_save = 0
     for start in range(0, len(texts), ENCODE_CHUNK):

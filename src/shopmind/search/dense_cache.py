@@ -150,6 +150,13 @@ class VectorCache:
         rows = self._rows[name]
         return len({k for k in map(text_key, texts) if k not in rows})
 
+    def missing_texts(self, name: str, dim: int, texts: Sequence[str]) -> list[str]:
+        """The distinct ``texts`` with no cached vector under ``name``, in first-seen order (the
+        order ``get_or_encode`` asks for them: a pool can queue them all ahead)."""
+        self._load(name, dim)
+        rows = self._rows[name]
+        return [t for t in dict.fromkeys(texts) if text_key(t) not in rows]
+
     # -- lookup
     def get_or_encode(
         self,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import importlib
+import itertools
 import os
 from collections.abc import Sequence
 from types import TracebackType
@@ -87,24 +88,83 @@ def _encode(kind: str, texts: list[str]) -> np.ndarray:
     return np.vstack([enc.encode_query(t) for t in texts]).astype(np.float32)
 
 
+#: texts per task of a prefetch: the tail where one worker waits for the other is one task
+#: (~0.2 s at one thread), and a task's pickling and the engine's batch of 64 stay cheap
+PREFETCH_PIECE = 64
+
+
 class SplitEncoder:
     """Bulk ``encode_passages`` / ``encode_queries`` cut into contiguous slices, one per worker of
     an executor (``_pool``; ``_submit`` hands it a slice), results stacked in input order; shared
-    by the process pool here and ``dense_threads.ThreadedEncoder``."""
+    by the process pool here and ``dense_threads.ThreadedEncoder``.
+
+    ``prefetch`` queues texts that later calls will ask for (a build's whole catalog) as many
+    small tasks at once. Why: each call's slices meet at a barrier (the call returns when its
+    slowest slice does) and the workers then wait for the caller's own work (cache, progress)
+    before the next call: a Home Depot first build encoded at ~73 % of its two cores (session
+    22). With the texts queued, a worker takes the next task as soon as it is free, and the
+    calls take their rows from the finished tasks."""
 
     workers: int
     dim: int
     _pool: cf.Executor
+    #: kind -> text -> (its prefetch task, row); task -> [future, rows not taken yet]
+    _ahead: dict[str, dict[str, tuple[int, int]]]
+    _tasks: dict[int, list[Any]]
 
     def _submit(self, kind: str, texts: list[str]) -> cf.Future[np.ndarray]:
         raise NotImplementedError
+
+    def prefetch(self, kind: str, texts: Sequence[str], piece: int = PREFETCH_PIECE) -> int:
+        """Queue the distinct ``texts`` not queued yet (``kind``: "passages" or "queries") in
+        tasks of ``piece``, in order; returns how many were queued. Later calls for them wait
+        only for their own tasks; a text is handed out once (asked again, it is encoded again,
+        as without a prefetch)."""
+        if kind not in ("passages", "queries"):
+            raise ValueError(f"prefetch kind must be 'passages' or 'queries', got {kind!r}")
+        if piece < 1:
+            raise ValueError(f"prefetch piece must be >= 1, got {piece}")
+        if not hasattr(self, "_ahead"):
+            self._ahead, self._tasks, self._task_ids = {}, {}, itertools.count()
+        ahead = self._ahead.setdefault(kind, {})
+        todo = list(dict.fromkeys(t for t in texts if t not in ahead))
+        for a in range(0, len(todo), piece):
+            part = todo[a : a + piece]
+            task = next(self._task_ids)
+            self._tasks[task] = [self._submit(kind, part), len(part)]
+            ahead.update((t, (task, row)) for row, t in enumerate(part))
+        return len(todo)
+
+    def _take(self, kind: str, texts: list[str]) -> tuple[np.ndarray, list[int]]:
+        """Rows of the prefetched ``texts`` (raw, not normalised) and the indices of the others."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        ahead = getattr(self, "_ahead", {}).get(kind)
+        if not ahead:
+            return out, list(range(len(texts)))
+        rest = []
+        for i, t in enumerate(texts):
+            hit = ahead.pop(t, None)
+            if hit is None:
+                rest.append(i)
+                continue
+            task, row = hit
+            entry = self._tasks[task]
+            out[i] = entry[0].result().reshape(-1, self.dim)[row]
+            entry[1] -= 1
+            if entry[1] == 0:  # every row handed out: let its array go
+                del self._tasks[task]
+        return out, rest
 
     def _split(self, kind: str, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        futures = [self._submit(kind, part) for part in slices(texts, self.workers)]
-        return l2_normalise(np.vstack([f.result().reshape(-1, self.dim) for f in futures]))
+        out, rest = self._take(kind, texts)
+        if rest:
+            todo = [texts[i] for i in rest]
+            futures = [self._submit(kind, part) for part in slices(todo, self.workers)]
+            out[rest] = np.vstack([f.result().reshape(-1, self.dim) for f in futures])
+        return l2_normalise(out)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._split("passages", texts)
