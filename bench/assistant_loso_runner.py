@@ -72,6 +72,9 @@ SETTINGS = {
     "section_w": ("shopmind.assistant.policy", "SECTION_MODEL_WEIGHT"),
     "dense_w": ("shopmind.assistant.policy", "DENSE_WEIGHT"),
     "clause_topic": ("shopmind.assistant.compose", "CLAUSE_TOPIC_FLOOR"),
+    "aspect_w": ("shopmind.assistant.policy", "ASPECT_WEIGHT"),  # round 19
+    "aspect_last": ("shopmind.assistant.aspect", "LAST_ONLY"),  # round 19
+    "aspect_topic": ("shopmind.assistant.policy", "ASPECT_IN_TOPIC"),  # round 19
 }
 _DEFAULTS: dict[str, float] = {}
 

@@ -140,6 +140,7 @@ class Assistant:
             self.model = IntentModel.calibrated(extra=pairs, embed=shared_embed() if dense else None)
             self.threshold = self.model.threshold
         self.policy.learn_sections(list(sections) if self.options["section_labelled"] else [])
+        self.policy.set_aspects(sections)  # read when ``policy.ASPECT_WEIGHT`` > 0 (round 19)
         self.domain = None
         if self.policy.dense is None:
             return

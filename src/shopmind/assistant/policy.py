@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from shopmind.assistant.aspect import AspectTable
 from shopmind.assistant.knowledge import Section
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.policy_dense import DenseSections, EncodeMany
@@ -84,6 +85,11 @@ DENSE_WEIGHT = 0.2
 #: left-out sets and lowered 1.
 EXAMPLE_WEIGHT = 0.5
 EXAMPLE_K = 3
+#: weight of the question form's section probability (``aspect.AspectTable``, learned from the
+#: shop's labelled policy questions) in the same ordering; 0: not used (round 19's candidate)
+ASPECT_WEIGHT = 0.0
+#: the form reorders only the sections of the topic the other signals put first (``_aspect_shift``)
+ASPECT_IN_TOPIC = False
 
 
 def policy_tokens(text: str, concepts: Sequence[str] | None = None) -> list[str]:
@@ -177,6 +183,14 @@ class PolicyIndex:
         self.dense = DenseSections(sections, encode) if use_dense else None
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
         self._examples: tuple[Callable[[list[str]], np.ndarray], np.ndarray, np.ndarray] | None = None
+        self.aspects = AspectTable({sid: s.topic for sid, s in self.sections.items()})
+
+    def set_aspects(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Learn which sections answer which question forms from the shop's labelled policy
+        questions ((text, section id); ``aspect``); read in the ordering when ``ASPECT_WEIGHT``
+        is above 0. Unknown sections are a clear error."""
+        self.aspects = AspectTable({sid: s.topic for sid, s in self.sections.items()}, pairs)
+        self._memo.cache_clear()
 
     def set_examples(self, pairs: Sequence[tuple[str, str]], embed: Callable[[list[str]], np.ndarray]) -> None:  # fmt: skip
         """The shop's labelled policy questions ((text, section id)) as one more ordering signal:
@@ -243,25 +257,44 @@ class PolicyIndex:
         if self.bm25 is None:
             return []
         hits = self.bm25.rank(text, len(self.sections))
+        allowed = {sid for t in topics for sid in self._by_topic.get(t, ())} if topics else None
         if hits and self.model is not None:  # order by BM25 (relative to the best) + the section model
             top, prob = hits[0][1], self.model.probabilities(text)
             # + the encoder's z-score, only where there is an order to choose (2+ sections matched)
             z = self.dense.zscores(text) if self.dense is not None and len(hits) > 1 else {}
             ex = self._example_z(text, [h[0] for h in hits])
-            hits.sort(
-                key=lambda h: (
-                    -(
-                        h[1] / top
-                        + SECTION_MODEL_WEIGHT * prob.get(h[0], 0.0)
-                        + DENSE_WEIGHT * z.get(h[0], 0.0)
-                        + EXAMPLE_WEIGHT * ex.get(h[0], 0.0)
-                    )
-                )
-            )
-        if topics:
-            allowed = {sid for t in topics for sid in self._by_topic.get(t, ())}
+            base = {
+                sid: b / top
+                + SECTION_MODEL_WEIGHT * prob.get(sid, 0.0)
+                + DENSE_WEIGHT * z.get(sid, 0.0)
+                + EXAMPLE_WEIGHT * ex.get(sid, 0.0)
+                for sid, b in hits
+            }
+            adj = self._aspect_shift(text, base, allowed) if ASPECT_WEIGHT > 0 else {}
+            hits.sort(key=lambda h: -(base[h[0]] + adj.get(h[0], 0.0)))
+        if allowed is not None:
             hits = [h for h in hits if h[0] in allowed]
         return hits[:k]
+
+    def _aspect_shift(self, text: str, base: dict[str, float], allowed: set[str] | None) -> dict[str, float]:
+        """What the question's form adds to each matched section's ordering score (``aspect``):
+        ``ASPECT_WEIGHT`` x its score; with ``ASPECT_IN_TOPIC``, only within the topic of the
+        section the other signals put first (among ``allowed``), raised from the topic's lowest,
+        so the form reorders that topic's sections and never moves the answer to another topic
+        (round 19: "who pays the postage when I send something back?" went from the return label
+        to free delivery, the cost form being shipping's more often than returns')."""
+        asp = self.aspects.scores(text)
+        if not asp:
+            return {}
+        if not ASPECT_IN_TOPIC:
+            return {sid: ASPECT_WEIGHT * asp.get(sid, 0.0) for sid in base}
+        pool = [sid for sid in base if allowed is None or sid in allowed]
+        if not pool:
+            return {}
+        lead = self.sections[max(pool, key=lambda sid: base[sid])].topic
+        same = [sid for sid in base if self.sections[sid].topic == lead]
+        low = min(asp.get(sid, 0.0) for sid in same)
+        return {sid: ASPECT_WEIGHT * (asp.get(sid, 0.0) - low) for sid in same}
 
     def topic(self, section_id: str) -> str:
         return self.sections[section_id].topic

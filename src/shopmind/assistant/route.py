@@ -157,6 +157,10 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         # price has nothing of the shop to answer from: the same margin decides ("compare
         # ChatGPT and Gemini", "this week's lottery numbers")
         intent, conf = "out_of_scope", max(conf, 0.5)
+    if asst.options["owner_foreign"] and intent in (*_POLICY_INTENTS, "order_status", *_NEEDS_A_THING) and not (slots.order_id or slots.product_ids or slots.from_page or follow_up or state.order_id or ask is not text) and asst.scope.owners(text):  # fmt: skip
+        # round 19: another seller's order, return or fee ("my parcel from amazon", "淘宝买的衣服
+        # 怎么退"): a name the shop never uses stands as the seller (``scope.owner_position``)
+        intent, conf = "out_of_scope", max(conf, 0.5)
     if (
         asst.options["policy_amount"]
         and intent in _POLICY_INTENTS
