@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -320,10 +321,8 @@ def test_pages_follow_the_browser_then_the_switch(client) -> None:
     }
     assert words == set(), words
     # the catalog of the page's language is embedded for the scripts, nothing else
-    data = re.search(
-        r'<script type="application/json" id="shopmind-messages">(.*?)</script>', again.text, re.S
-    )
-    assert json.loads(data.group(1))["messages"]["search.button"] == "搜索"
+    data = re.search(r'<meta name="shopmind-messages" content="([^"]*)">', again.text)
+    assert json.loads(unescape(data.group(1)))["messages"]["search.button"] == "搜索"
     back = client.get("/?lang=en")
     assert back.cookies.get(i18n.COOKIE) == "en" and "Clear all filters" in back.text
     client.cookies.clear()

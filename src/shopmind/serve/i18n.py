@@ -4,8 +4,8 @@ shopmind serves Chinese and English shops, and a Chinese shop cannot put an Engl
 storefront in front of its customers. Every word the storefront pages and their scripts show
 (buttons, labels, placeholders, empty states, the chat panel's chrome, banners, errors) is a
 key in ``serve/i18n/<language>.json``; the templates call ``t(key, **params)`` and the scripts
-``SM.t(key, params)`` over the same catalog, embedded in the page as a JSON data block (the
-page's CSP forbids inline script, and a data block is never executed). Product data — titles,
+``SM.t(key, params)`` over the same catalog, put in the page as JSON in a ``<meta>`` (the
+page's CSP allows no inline script, not even a data block). Product data — titles,
 brands, categories, attribute names — are shown as they are, never translated.
 
 A flat JSON table per language, not gettext/Babel: the scripts need the same strings as the
@@ -59,7 +59,9 @@ def catalog(lang: str) -> dict[str, str]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CatalogError(f"message catalog {path}: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
         raise CatalogError(f"message catalog {path}: must be one JSON object of text values")
     return data
 
@@ -124,7 +126,9 @@ def check_setting(value: Any, where: str) -> str:
     if isinstance(value, str) and value.strip().lower() in ("auto", *ALIASES):
         v = value.strip().lower()
         return "auto" if v == "auto" else SHORT[ALIASES[v]]
-    raise ValueError(f"{where}: [storefront] language must be one of {', '.join(SETTING_VALUES)}, not {value!r}")
+    raise ValueError(
+        f"{where}: [storefront] language must be one of {', '.join(SETTING_VALUES)}, not {value!r}"
+    )
 
 
 def choose_language(
@@ -149,7 +153,12 @@ def switch_links(path: str, query: Mapping[str, str] | list[tuple[str, str]]) ->
 
     pairs = [(k, v) for k, v in (query.items() if isinstance(query, Mapping) else query) if k != "lang"]
     return [
-        {"lang": lang, "short": SHORT[lang], "name": SELF_NAMES[lang], "href": path + "?" + urlencode([*pairs, ("lang", SHORT[lang])])}
+        {
+            "lang": lang,
+            "short": SHORT[lang],
+            "name": SELF_NAMES[lang],
+            "href": path + "?" + urlencode([*pairs, ("lang", SHORT[lang])]),
+        }
         for lang in LANGUAGES
     ]
 

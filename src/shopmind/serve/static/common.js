@@ -19,15 +19,16 @@ const SM = (() => {
   const MAX_SESSION_EVENTS = 50;
 
   /* ------------------------------------------------------------------ language
-   * The page's words come from the server's message catalog (serve/i18n/<lang>.json), embedded
-   * as a JSON data block for the page's language (serve/i18n.py chose it): scripts never hold
+   * The page's words come from the server's message catalog (serve/i18n/<lang>.json), put in the
+   * page as JSON in <meta name="shopmind-messages"> for the page's language (serve/i18n.py
+   * chose it; a meta, as the page's CSP and tests allow no inline script): scripts never hold
    * their own English. t("key", {name: value}) fills {name} placeholders; a key the catalog
    * lacks is shown as the key itself and logged, so a missing translation is visible, not blank.
    */
   const I18N = (() => {
-    const node = document.getElementById("shopmind-messages");
+    const node = document.querySelector('meta[name="shopmind-messages"]');
     try {
-      return (node && JSON.parse(node.textContent)) || {};
+      return (node && JSON.parse(node.getAttribute("content"))) || {};
     } catch (_e) {
       return {};
     }
