@@ -16,22 +16,18 @@ import runpy
 import sys
 from pathlib import Path
 
-from assistant_loso_runner import dev_sets
+from assistant_loso_runner import dev_sets, switch_off
 
 
 def _options_off() -> None:
-    """``--options-off a,b``: those switches of ``core.OPTIONS`` off (unknown names refused)."""
+    """``--options-off a,b``: those switches of ``core.OPTIONS`` off, those settings of the
+    runner's ``SETTINGS`` at 0 (``runner.switch_off``; unknown names refused)."""
     if "--options-off" not in sys.argv:
         return
     i = sys.argv.index("--options-off")
     names = sys.argv[i + 1].split(",")
     del sys.argv[i : i + 2]
-    from shopmind.assistant import core
-
-    unknown = set(names) - set(core.OPTIONS)
-    if unknown:
-        raise SystemExit(f"unknown options {sorted(unknown)} (known: {sorted(core.OPTIONS)})")
-    core.OPTIONS.update(dict.fromkeys(names, False))
+    switch_off(names)
 
 
 def main(last: int = 17) -> None:

@@ -14,20 +14,16 @@ import runpy
 import sys
 from pathlib import Path
 
-from assistant_loso_runner import dev_sets
+from assistant_loso_runner import dev_sets, switch_off
 
 
 def main(last: int = 17) -> None:
     """The bench on the dev sets main, held-out-1..``last`` (round 19 passes 18)."""
-    if "--options-off" in sys.argv:
+    if "--options-off" in sys.argv:  # switches off, settings at 0 (``runner.switch_off``)
         i = sys.argv.index("--options-off")
         names = sys.argv[i + 1].split(",")
         del sys.argv[i : i + 2]
-        from shopmind.assistant import core
-
-        if set(names) - set(core.OPTIONS):
-            raise SystemExit(f"unknown options {sorted(set(names) - set(core.OPTIONS))}")
-        core.OPTIONS.update(dict.fromkeys(names, False))
+        switch_off(names)
     mod = runpy.run_path(str(Path(__file__).with_name("assistant_latency13.py")), run_name="round18")
     mod["main"].__globals__["DEV_SETS"] = dev_sets(last)
     mod["main"]()

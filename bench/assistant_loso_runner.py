@@ -79,6 +79,26 @@ SETTINGS = {
 _DEFAULTS: dict[str, float] = {}
 
 
+def switch_off(names: Sequence[str]) -> None:
+    """A round's "before" in the same tree: those switches of ``core.OPTIONS`` off and those
+    settings of ``SETTINGS`` at 0 (a weight) or False (a switch); unknown names are refused."""
+    import importlib
+
+    from shopmind.assistant import core
+
+    unknown = set(names) - set(core.OPTIONS) - set(SETTINGS)
+    if unknown:
+        raise SystemExit(
+            f"unknown options {sorted(unknown)} (known: {sorted(core.OPTIONS)} and {sorted(SETTINGS)})"
+        )
+    core.OPTIONS.update({n: False for n in names if n in core.OPTIONS})
+    for n in names:
+        if n in SETTINGS:
+            mod, const = SETTINGS[n]
+            m = importlib.import_module(mod)
+            setattr(m, const, type(getattr(m, const))(0))
+
+
 def _apply(variant: str, asst: Assistant) -> None:
     """Switch the assistant's options to the variant's (on when named, ``name=value`` included)
     and set the constants of ``SETTINGS`` (the named value, else the imported one)."""

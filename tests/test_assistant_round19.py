@@ -152,3 +152,20 @@ def test_the_form_in_topic_reorders_only_the_leading_topics_sections(monkeypatch
     assert [s for s in inside if not s.startswith("shipping")] == [
         s for s in plain if not s.startswith("shipping")
     ]
+
+
+def test_a_rounds_before_switches_off_options_and_settings(monkeypatch) -> None:
+    import assistant_loso_runner as runner
+    from shopmind.assistant import aspect as aspect_mod
+    from shopmind.assistant import core
+
+    monkeypatch.setitem(core.OPTIONS, "owner_foreign", True)
+    monkeypatch.setattr(policy_mod, "ASPECT_WEIGHT", 0.7)
+    monkeypatch.setattr(policy_mod, "ASPECT_IN_TOPIC", True)
+    monkeypatch.setattr(aspect_mod, "LAST_ONLY", True)
+    runner.switch_off(["owner_foreign", "aspect_w", "aspect_topic", "aspect_last"])
+    assert core.OPTIONS["owner_foreign"] is False
+    assert policy_mod.ASPECT_WEIGHT == 0.0 and policy_mod.ASPECT_IN_TOPIC is False
+    assert aspect_mod.LAST_ONLY is False
+    with pytest.raises(SystemExit, match="unknown options"):
+        runner.switch_off(["no_such_switch"])
