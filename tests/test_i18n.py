@@ -311,6 +311,8 @@ def test_pages_follow_the_browser_then_the_switch(client) -> None:
     assert switched.cookies.get(i18n.COOKIE) == "zh" and '<html lang="zh-Hans">' in switched.text
     again = client.get("/", headers={"Accept-Language": "en-US"})  # remembered over the browser
     assert '<html lang="zh-Hans">' in again.text
+    assert again.headers["content-language"] == "zh-Hans"
+    assert again.headers["vary"] == "Accept-Language, Cookie"
     # every word a shopper reads on the Chinese page is Chinese but the brand and names
     words = set(re.findall(r"[A-Za-z]{2,}", _shown(again.text))) - {
         "shopmind",

@@ -168,8 +168,12 @@ def build_banner(build: Mapping[str, Any] | None, release_id: str | None, lang: 
 
 def render(request: Request, template: str, ctx: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """A page, remembering the language the URL asked for (``?lang=``) in a cookie, so the
-    next page the shopper opens is in it too."""
+    next page the shopper opens is in it too. The page differs by that cookie and by the
+    browser's languages: ``Vary`` says so, so no shared cache serves one shopper's language to
+    another."""
     resp = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    resp.headers["Content-Language"] = ctx["lang"]
+    resp.headers["Vary"] = "Accept-Language, Cookie"
     if ctx.get("remember_lang"):
         resp.set_cookie(
             i18n.COOKIE,
