@@ -420,6 +420,9 @@ def _say_complete(m: Mapping[str, Any]) -> None:
     console.print(
         f"[green]release {m.get('id')}[/] complete (all parts) after {float(m.get('seconds') or 0):.1f}s of building"
     )
+    from shopmind.cli.release import say_skipped
+
+    say_skipped(dict(m))
     if pending:
         console.print(
             "  the past queries' vectors are still being encoded in the background (a latency warm-up: "

@@ -262,9 +262,20 @@ def build(
     console.print(
         f"[green]release {manifest['id']}[/] is current ({parts}; total {manifest['seconds']:.1f}s)"
     )
+    say_skipped(manifest)
     if manifest.get("pruned"):
         console.print(f"removed old releases: {', '.join(manifest['pruned'])}")
     print(manifest["id"])
+
+
+def say_skipped(manifest: dict) -> None:
+    """One line per part the release was built without and why (``{"forecast": "skipped", "reason":
+    ...}`` in the manifest). Why: the build said "done forecast" for a shop whose `[forecast] horizon
+    = 10000` outran its 61 days of history, and "done pricing" for prices that never moved; the user
+    learnt it only from a 404 or an empty dashboard."""
+    for name, facts in (manifest.get("components") or {}).items():
+        if isinstance(facts, dict) and facts.get(name) == "skipped" and facts.get("reason"):
+            console.print(f"  {name} skipped: {facts['reason']}", markup=False, highlight=False)
 
 
 def releases(
