@@ -128,6 +128,11 @@ class ProductFaults(InjectorBase):
 
     # products: appended copies with a fresh id ---------------------------------------------
 
+    def fresh_copy(self, r: dict[str, Any], **values: Any) -> int:
+        """Append a copy of product row ``r`` under a fresh id (``<id>-benchNNNNNN``) with ``values``
+        changed: the product it copies keeps its verdict, so its events are not touched."""
+        return self.append("products", r[ROW], product_id=self.new_id(f"{r['product_id']}-bench"), **values)
+
     def fresh_copies(
         self,
         code: str,
@@ -143,8 +148,7 @@ class ProductFaults(InjectorBase):
             values = change(r)
             if values is None:
                 continue
-            pid = self.new_id(f"{r['product_id']}-bench")
-            rows.append(self.append("products", r[ROW], product_id=pid, **values))
+            rows.append(self.fresh_copy(r, **values))
         return self.record(("products", code), rows)
 
     def products_required_missing(self) -> int:
@@ -207,8 +211,7 @@ class ProductFaults(InjectorBase):
             cap[g] = cap.get(g, 0) + 1
             threshold = self.cfg.price_mad_k * max(1.4826 * r["_mad"], 0.1)
             price = round(math.exp(r["_med"] + float(self.rng.uniform(1.5, 3.0)) * threshold), 2)
-            pid = self.new_id(f"{r['product_id']}-bench")
-            rows.append(self.append("products", r[ROW], product_id=pid, price=price))
+            rows.append(self.fresh_copy(r, price=price))
         self.notes["products/PRD_PRICE_OUTLIER"] = (
             "copies priced 1.5-3x the check's threshold above their group's median log price; "
             "at most 2 % of a group (groups of >= 10)"
@@ -249,9 +252,7 @@ class ProductFaults(InjectorBase):
                 continue
             top = self.choice(wrong)
             taken.add((s[1], top))
-            pid = self.new_id(f"{r['product_id']}-bench")
-            path = CATEGORY_SEP.join([top, *s[1:]])
-            rows.append(self.append("products", r[ROW], product_id=pid, category_path=path))
+            rows.append(self.fresh_copy(r, category_path=CATEGORY_SEP.join([top, *s[1:]])))
         self.notes["products/PRD_CATEGORY_INCONSISTENT"] = (
             "second level moved under another top level, at most once per (level, wrong top), "
             "levels used >= 40 times"
