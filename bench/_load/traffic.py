@@ -147,7 +147,7 @@ def traffic_model(ws: Path, seed: int, run_tag: str) -> TrafficModel:
     try:
         past = con.sql(
             "select query, count(*) n from events where type = 'search' and query is not null "
-            "group by 1 order by n desc limit 2000"
+            "group by 1 order by n desc, query limit 2000"
         ).fetchall()
         users = [
             u for (u,) in con.sql("select distinct user_id from events where user_id is not null").fetchall()
