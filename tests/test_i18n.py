@@ -341,6 +341,14 @@ def test_the_shops_language_and_english_dashboards(tmp_path: Path) -> None:
         assert '<html lang="en">' in login.text and "Data quality" in login.text
 
 
+def test_the_switch_keeps_an_awkward_path_whole(client) -> None:
+    """A product id with "?", a space or Chinese in it: the switch links to the same page."""
+    page = client.get("/product/a%3Fb%20c", headers={"Accept": "text/html"}).text
+    assert 'href="/product/a%3Fb%20c?lang=zh"' in page
+    page = client.get("/product/%E8%A3%99", headers={"Accept": "text/html"}).text
+    assert 'href="/product/%E8%A3%99?lang=en"' in page
+
+
 def test_error_pages_in_both_languages(client) -> None:
     client.cookies.clear()
     html = {"Accept": "text/html"}

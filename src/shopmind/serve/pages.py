@@ -34,6 +34,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -131,7 +132,10 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "lang": lang,
         "remember_lang": remember,
         "t": partial(i18n.translate, lang),
-        "switch": i18n.switch_links(request.url.path, request.query_params.multi_items())
+        # the decoded path quoted once: a product id with "?" or a space stays one path
+        "switch": i18n.switch_links(
+            quote(request.scope["path"], safe="/"), request.query_params.multi_items()
+        )
         if page in STOREFRONT_PAGES
         else [],
         # the scripts' words, as JSON in a <meta> (autoescaped here; the CSP allows no inline script)
