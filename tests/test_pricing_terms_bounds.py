@@ -38,3 +38,16 @@ def test_an_equal_floor_and_ceiling_is_a_fixed_price(tmp_path: Path) -> None:
     code, out, rep = _run(tmp_path, "item_id,floor,ceiling\nc0i0,10,10\n")
     assert code == 0, out
     assert (rep / "suggestions.csv").exists()
+
+
+def test_suggest_says_each_long_step_as_it_ends(tmp_path: Path, monkeypatch) -> None:
+    """The command printed nothing until its summary (~40 s silent on Online Retail); here every
+    step counts as long."""
+    import shopmind.cli.pricing as P
+
+    monkeypatch.setattr(P, "SAY_AFTER_S", 0.0)
+    code, out, rep = _run(tmp_path, "item_id,floor,ceiling\nc0i0,5,20\n")
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "done reading the purchases in" in text and "done estimating price elasticities in" in text
+    assert text.index("done estimating") < text.index("products:")  # before the summary
