@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shopmind.data.adapters import get_adapter
-from shopmind.data.model import ROW, SCHEMAS, SOURCE_LINE
+from shopmind.data.model import ROW, SCHEMAS, SOURCE_LINE, Batch
 from shopmind.engine.spark.rowlocal import merge_notes
 from shopmind.quality.coerce import TYPE_ERRORS, coerce
-from shopmind.quality.gate import eager, run_gate
+from shopmind.quality.gate import GateResult, eager, run_gate
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 
@@ -129,7 +129,9 @@ def test_a_semicolon_export_with_decimal_commas_is_accepted(tmp_path: Path) -> N
     assert outcome.notes["number_formats.stock"] == {"thousands groups": 1}
 
 
-def test_spark_reads_the_same_numbers_and_notes(tmp_path: Path) -> None:
+def both_engines(batch: Batch, out: Path) -> tuple[GateResult, GateResult]:
+    """``batch`` through the Polars gate and the Spark gate (one local core; the test is skipped
+    without Spark), the two results asserted equal (``engine.compare.differences``)."""
     from shopmind.engine import EngineConfig
     from shopmind.engine.compare import differences
     from shopmind.engine.spark.session import spark_available
@@ -140,14 +142,18 @@ def test_spark_reads_the_same_numbers_and_notes(tmp_path: Path) -> None:
     from shopmind.engine.spark.gate import run_gate_spark
     from shopmind.engine.spark.session import get_session
 
-    batch = get_adapter("canonical").load(_shop(tmp_path))
     polars_run = run_gate(batch, now=NOW)
     spark = get_session(
         EngineConfig(kind="spark", master="local[1]", shuffle_partitions=1, driver_memory="1g")
     )
     try:
-        spark_run = run_gate_spark(spark, batch, str(tmp_path / "out"), None, None, now=NOW)
+        spark_run = run_gate_spark(spark, batch, str(out), None, None, now=NOW)
     finally:
         spark.stop()
     assert differences(polars_run, spark_run.result) == []
-    assert spark_run.result.tables["products"].notes["number_formats.price"] == {"decimal comma": 3}
+    return polars_run, spark_run.result
+
+
+def test_spark_reads_the_same_numbers_and_notes(tmp_path: Path) -> None:
+    _, spark_run = both_engines(get_adapter("canonical").load(_shop(tmp_path)), tmp_path / "out")
+    assert spark_run.tables["products"].notes["number_formats.price"] == {"decimal comma": 3}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from shopmind.data.formats import Formats, parse_formats
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
 from shopmind.data.records import InputError
 
@@ -28,6 +29,8 @@ class Mapping:
     #: events only: ``"negative_quantity"`` = a purchase line with a quantity below 0 is a return (an
     #: order-line export writes returns the way accounting does, as negative lines of the same kind).
     returns: str | None = None
+    #: ``[formats]``: the decimal mark, a currency sign on prices, the date order (``data.formats``)
+    formats: Formats | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -86,7 +89,15 @@ def load_mapping(path: Path) -> Mapping:
             f'mapping {path}: returns = {returns!r}: the only rule is returns = "negative_quantity" '
             '(purchase lines with a quantity below 0 are returns), for table = "events"'
         )
-    return Mapping(table=table, columns=dict(columns), constants=dict(constants), path=path, returns=returns)
+    formats = parse_formats(doc["formats"], f"mapping {path}") if "formats" in doc else None
+    return Mapping(
+        table=table,
+        columns=dict(columns),
+        constants=dict(constants),
+        path=path,
+        returns=returns,
+        formats=formats,
+    )
 
 
 def _check_constant(path: Path, table: str, name: str, value: object) -> None:

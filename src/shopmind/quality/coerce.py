@@ -17,11 +17,15 @@ from typing import Any
 
 import polars as pl
 
+from shopmind.data.formats import Formats
 from shopmind.data.limits import too_deep
 from shopmind.data.model import ATTRIBUTES, ROW, SOURCE_LINE, UTC_DATETIME, TableSchema
-from shopmind.quality.numbers import local_number
+from shopmind.quality.numbers import declared_number, local_number, number_hint
 
 TYPE_ERRORS = "_type_errors"
+#: Per row, why a failed value did not convert and the setting that reads it (``quality.numbers.number_hint``):
+#: the quarantine reason carries them after the failed column names.
+TYPE_HINTS = "_type_hints"
 #: Timestamp columns of a row whose value lies before / after the plausibility window.
 TS_EARLY = "_ts_early"
 TS_LATE = "_ts_late"
@@ -69,11 +73,22 @@ def _blank_to_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
-def _numeric(col: str, dtype: pl.DataType, src: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+def _number_text(col: str, formats: Formats | None) -> pl.Expr:
+    """A number column's text as plain parsing reads it: blank as null, no leading ``+``, and what the
+    mapping declared applied (``[formats]``: the currency sign taken off prices, the decimal mark)."""
+    text = _plain_text(pl.col(col))
+    if formats is None or not (formats.decimal or formats.currency_sign):
+        return text
+    return declared_number(text, formats.decimal, formats.currency_sign if col == "price" else None)
+
+
+def _numeric(
+    col: str, dtype: pl.DataType, src: pl.DataType, formats: Formats | None
+) -> tuple[pl.Expr, pl.Expr]:
     """Typed value and a 'failed' mask for Float64/Int64 targets."""
     raw = pl.col(col)
     if src == pl.Utf8:
-        text = _plain_text(raw)
+        text = _number_text(col, formats)
         as_float = text.cast(pl.Float64, strict=False)
         present = text.is_not_null()
     elif src.is_numeric() or src == pl.Boolean:
@@ -103,8 +118,13 @@ def _epoch_to_datetime(seconds_like: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return value, unit
 
 
-def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """Typed UTC datetime, failed mask, guessed unit (numeric inputs) and 'moved from local tz'."""
+def _datetime(
+    col: str, src: pl.DataType, tz: str, date_format: str | None = None
+) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
+    """Typed UTC datetime, failed mask, guessed unit (numeric inputs) and 'moved from local tz'.
+
+    ``date_format`` (declared in a mapping or settled by the file, ``data.formats``) is tried first,
+    alone and followed by a time."""
     raw = pl.col(col)
     no_unit = pl.lit(None, dtype=pl.Utf8)
     if isinstance(src, pl.Datetime):
@@ -133,8 +153,14 @@ def _datetime(col: str, src: pl.DataType, tz: str) -> tuple[pl.Expr, pl.Expr, pl
             for f in _DATETIME_FORMATS
         ]
     )
+    times = ("%H:%M:%S%.f", "%H:%M:%S", "%H:%M")
+    declared = [f"{date_format}{sep}{t}" for sep in (" ", "T") for t in times] + [date_format or ""]
     naive = pl.coalesce(
         [
+            *(
+                text.str.to_datetime(f, time_unit="us", strict=False)
+                for f in (declared if date_format else ())
+            ),
             *(text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
             _dotted(text),
         ]
@@ -164,10 +190,10 @@ def _dotted(text: pl.Expr) -> pl.Expr:
     return pl.coalesce([dotted.str.to_datetime(f, time_unit="us", strict=False) for f in _DOTTED_FORMATS])
 
 
-def _parse_distinct(series: pl.Series, tz: str, prefix: str) -> pl.DataFrame:
+def _parse_distinct(series: pl.Series, tz: str, prefix: str, date_format: str | None) -> pl.DataFrame:
     """Parse the distinct values of a text timestamp column, then map them back to the rows."""
     distinct = pl.DataFrame({"raw": series.unique()})
-    value, bad, unit, moved = _datetime("raw", pl.Utf8, tz)
+    value, bad, unit, moved = _datetime("raw", pl.Utf8, tz, date_format)
     parsed = distinct.with_columns(
         value.alias(f"{prefix}_v"),
         bad.fill_null(False).alias(f"{prefix}_bad"),
@@ -246,12 +272,14 @@ def coerce(
     schema: TableSchema,
     timezone: str = "UTC",
     window: tuple[datetime, datetime] | None = None,
+    formats: Formats | None = None,
 ) -> CoerceResult:
     """Convert ``frame`` to ``schema``'s dtypes; unknown columns are dropped, absent ones added as nulls.
 
     ``window`` is the plausibility window (earliest, latest) of every timestamp column: the
     columns of a row whose value falls before or after it are listed in ``_ts_early`` and
     ``_ts_late``, whatever the value's format or unit was (ISO text, epoch s/ms/us/ns, native).
+    ``formats``: the table's declared number and date formats (``data.formats``).
     """
     present = {c for c in schema.columns if c in frame.columns}
     frame, unreadable = _normalise_sources(frame, present)
@@ -279,14 +307,15 @@ def coerce(
         elif dtype == pl.Utf8:
             exprs.append(_blank_to_null(pl.col(col).cast(pl.Utf8)).alias(col))
         elif dtype in (pl.Float64, pl.Int64):
-            value, bad = _numeric(col, dtype, src)
+            value, bad = _numeric(col, dtype, src, formats)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
             if src == pl.Utf8:
                 reread.append(col)
         elif dtype == UTC_DATETIME and src == pl.Utf8:
             # text timestamps repeat a lot (one per order line): parse each distinct value once
-            parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}")
+            date_format = formats.date_format_of(col) if formats else None
+            parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}", date_format=date_format)
             frame = frame.hstack(parsed)
             value = pl.col(f"__{col}_v")
             exprs.append(value.alias(col))
@@ -295,7 +324,8 @@ def coerce(
             moved.append(pl.col(f"__{col}_moved").fill_null(False).alias(f"_moved_{col}"))
             _outside(value, col, window, early, late)
         elif dtype == UTC_DATETIME:
-            value, bad, unit, was_moved = _datetime(col, src, timezone)
+            date_format = formats.date_format_of(col) if formats else None
+            value, bad, unit, was_moved = _datetime(col, src, timezone, date_format)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
             units.append(unit.alias(f"_unit_{col}"))
@@ -312,6 +342,7 @@ def coerce(
             _names(error_masks).alias(TYPE_ERRORS),
             _names(early).alias(TS_EARLY),
             _names(late).alias(TS_LATE),
+            pl.lit([], dtype=pl.List(pl.Utf8)).alias(TYPE_HINTS),
             *units,
             *moved,
         ]
@@ -328,9 +359,10 @@ def coerce(
     notes: dict[str, object] = {}
     if reread and out[TYPE_ERRORS].list.len().sum():
         for col in reread:
-            out, formats = _local_numbers(out, frame, col, schema.columns[col])
-            if formats:
-                notes[f"number_formats.{col}"] = formats
+            out, read = _local_numbers(out, frame, col, schema.columns[col], formats)
+            if read:
+                notes[f"number_formats.{col}"] = read
+            out = _hints(out, frame, col)
     for expr in units:
         name = expr.meta.output_name()
         counts = out[name].drop_nulls().value_counts()
@@ -352,7 +384,7 @@ def _plain_text(raw: pl.Expr) -> pl.Expr:
 
 
 def _local_numbers(
-    out: pl.DataFrame, raw: pl.DataFrame, col: str, dtype: pl.DataType
+    out: pl.DataFrame, raw: pl.DataFrame, col: str, dtype: pl.DataType, formats: Formats | None
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """Read the values of ``col`` that plain parsing failed on in a certain local format
     (``quality.numbers``): their value is set and ``col`` leaves their type errors; returns the
@@ -362,7 +394,7 @@ def _local_numbers(
     if not pending.height:
         return out, {}
     texts = raw.filter(pl.col(ROW).is_in(pending[ROW].implode())).select(
-        ROW, _plain_text(pl.col(col)).alias(failed)
+        ROW, _number_text(col, formats).alias(failed)
     )
     pending = pending.join(texts, on=ROW, how="left", maintain_order="left")  # text of the failed rows only
     text = pl.col(failed)
@@ -382,6 +414,23 @@ def _local_numbers(
     out = out.update(patch, on=ROW, how="left")
     counts = read["_form"].value_counts()
     return out, dict(zip(counts["_form"].to_list(), counts["count"].to_list(), strict=True))
+
+
+def _hints(out: pl.DataFrame, raw: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Add to ``_type_hints`` of each row whose ``col`` still failed the likely cause and its fix
+    (``quality.numbers.number_hint``): read from the value as written, before any declared format."""
+    pending = out.filter(pl.col(TYPE_ERRORS).list.contains(col)).select(ROW, TYPE_HINTS)
+    if not pending.height:
+        return out
+    texts = raw.filter(pl.col(ROW).is_in(pending[ROW].implode())).select(
+        ROW, number_hint(col, _plain_text(pl.col(col))).alias("_hint")
+    )
+    patch = (
+        pending.join(texts, on=ROW, how="left", maintain_order="left")
+        .filter(pl.col("_hint").is_not_null())
+        .select(ROW, pl.concat_list([TYPE_HINTS, "_hint"]).alias(TYPE_HINTS))
+    )
+    return out.update(patch, on=ROW, how="left") if patch.height else out
 
 
 def _names(masks: list[pl.Expr]) -> pl.Expr:
@@ -421,4 +470,6 @@ def typed_products(rows: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
         pl.col(ROW).cast(pl.Int64), pl.lit(None, pl.Int64).alias(SOURCE_LINE)
     )
     frame = coerce(raw, PRODUCTS).frame
-    return frame.drop([c for c in (ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE) if c in frame.columns])
+    return frame.drop(
+        [c for c in (ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE, TYPE_HINTS) if c in frame.columns]
+    )

@@ -17,9 +17,10 @@ from typing import Any
 import polars as pl
 
 from shopmind.config import GateConfig
+from shopmind.data.formats import Formats
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.quality import checks as rules
-from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, coerce
+from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS, coerce
 from shopmind.quality.context import add_context, catalog_of, coercion_flags, text_limits, timestamp_window
 from shopmind.quality.drift import compare, profile
 from shopmind.quality.quarantine import (
@@ -184,7 +185,8 @@ def _gate_table(
 ) -> TableOutcome:
     schema = SCHEMAS[table]
     tz = str(batch.meta.get("timezone", cfg.timezone))
-    co = coerce(raw, schema, tz, window=timestamp_window(cfg, now))
+    formats = Formats.from_meta(dict(batch.meta.get("formats") or {}).get(table))  # type: ignore[call-overload]
+    co = coerce(raw, schema, tz, window=timestamp_window(cfg, now), formats=formats)
     frame = co.frame
     redecoded = encoding_audit(batch, table, frame)
     if redecoded.height:
@@ -230,7 +232,7 @@ def _gate_table(
         failed[code] = int(audit.filter(pl.col("code") == code)[ROW].n_unique())
 
     decided = frame.select(
-        pl.col(ROW), pl.col(SOURCE_LINE), pl.col(TYPE_ERRORS), pl.col(TS_EARLY), pl.col(TS_LATE),
+        pl.col(ROW), pl.col(SOURCE_LINE), pl.col(TYPE_ERRORS), pl.col(TYPE_HINTS), pl.col(TS_EARLY), pl.col(TS_LATE),
         pl.col(STORED), *schema.columns,
     ).join(verdict.select(ROW, "_codes", "_quarantine", FLAGS), on=ROW, how="left", maintain_order="left")  # fmt: skip
     kept = decided.filter(~pl.col("_quarantine"))
@@ -242,6 +244,7 @@ def _gate_table(
         [
             pl.col("_codes").list.join(", "),
             detail_of(TYPE_ERRORS, " — not convertible: "),
+            detail_of(TYPE_HINTS, " — ", "; "),
             detail_of(TS_EARLY, " — before the plausible window: "),
             detail_of(TS_LATE, " — after the plausible window: "),
             pl.when(pl.col(STORED) == "differs")

@@ -91,9 +91,9 @@ def malformed_rows(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
     )
 
 
-def detail_of(column: str, label: str) -> pl.Expr:
+def detail_of(column: str, label: str, sep: str = ", ") -> pl.Expr:
     return (
         pl.when(pl.col(column).list.len() > 0)
-        .then(pl.lit(label) + pl.col(column).list.join(", "))
+        .then(pl.lit(label) + pl.col(column).list.join(sep))
         .otherwise(pl.lit(""))
     )

@@ -14,6 +14,7 @@ import polars as pl
 
 from shopmind.data.adapters._common import redecoded_meta
 from shopmind.data.excel import EXCEL_SUFFIXES
+from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
 from shopmind.data.readers import InputError, ReadResult, read_table
 
@@ -33,6 +34,9 @@ def load(path: Path) -> Batch:
         batch.meta["renamed_columns"] = {t: r for t, r in renamed.items() if r}
     for table, result in results.items():
         require_known_columns(result.frame, table, files[table])
+        formats = resolve_slash_dates(result.frame, table, None, files[table])  # refuses an unclear order
+        if formats:
+            batch.meta.setdefault("formats", {})[table] = formats.as_meta()  # type: ignore[index]
         setattr(batch, table, keep_canonical(result.frame, table))
     return batch
 

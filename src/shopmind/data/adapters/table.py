@@ -15,6 +15,7 @@ import polars as pl
 
 from shopmind.data.adapters._common import content_id, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
+from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
 
@@ -32,6 +33,8 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     result = read_table(file, mapping=spec.columns)
     frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
+    # refuses an order it cannot tell, naming the file's column and the mapping to edit
+    formats = resolve_slash_dates(frame, spec.table, spec.formats, file, (spec.path, spec.columns))
     if spec.returns == "negative_quantity" and {"type", "quantity"} <= set(frame.columns):
         negative = pl.col("quantity").cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False) < 0
         frame = frame.with_columns(
@@ -52,6 +55,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "redecoded": redecoded_meta(spec.table, result),
             "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
             **({"read_as": {spec.table: result.note}} if result.note else {}),
+            **({"formats": {spec.table: formats.as_meta()}} if formats else {}),
         },
     )
     setattr(batch, spec.table, keep_canonical(frame, spec.table))

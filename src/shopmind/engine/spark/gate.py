@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from shopmind.config import GateConfig
+from shopmind.data.formats import Formats
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.account import assert_account, completeness_of
@@ -38,7 +39,7 @@ from shopmind.engine.spark.joined import with_derived
 from shopmind.engine.spark.partitions import sized_shuffles, storage_for
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
-from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS
+from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS
 from shopmind.quality.context import catalog_of, category_minority, text_limits, timestamp_window
 from shopmind.quality.drift import profile
 from shopmind.quality.gate import (
@@ -196,8 +197,9 @@ def _judge_table(
     tz = str(batch.meta.get("timezone", cfg.timezone))
     present = {c for c in schema.columns if c in inp.sample.columns}
     raw = inp.frame
+    formats = Formats.from_meta(dict(batch.meta.get("formats") or {}).get(table))  # type: ignore[call-overload]
     run = rowlocal.row_local(
-        table, tz, timestamp_window(cfg, now), cfg.traditional_to_simplified, text_limits(cfg, table)
+        table, tz, timestamp_window(cfg, now), cfg.traditional_to_simplified, text_limits(cfg, table), formats
     )
     keep = storage_for(spark, inp.rows)  # memory and disk, or disk only for large tables
     frame = rowlocal.apply(raw, inp.sample, run).persist(keep)
@@ -269,7 +271,7 @@ def _judge_table(
     for c in q_codes:
         quarantine_if = quarantine_if | F.col(c)
     decided = verdict.select(
-        ROW, SOURCE_LINE, TYPE_ERRORS, TS_EARLY, TS_LATE, STORED, *schema.columns, *codes,
+        ROW, SOURCE_LINE, TYPE_ERRORS, TYPE_HINTS, TS_EARLY, TS_LATE, STORED, *schema.columns, *codes,
         listed(codes).alias("_codes"), quarantine_if.alias("_quarantine"),
         listed([c for c in codes if actions[c] == "flag"]).alias(FLAGS),
     ).persist(keep)  # fmt: skip
@@ -297,14 +299,15 @@ def _judge_table(
     payload_run = lambda f: payload_of(f)  # noqa: E731 - the one definition of a payload
     payload = rowlocal.apply(bad_raw, inp.sample, payload_run)
 
-    def detail_of(column: str, label: str) -> Any:
-        return F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, ", "))).otherwise(
+    def detail_of(column: str, label: str, sep: str = ", ") -> Any:
+        return F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, sep))).otherwise(
             F.lit("")
         )
 
     detail = F.concat(
         F.array_join("_codes", ", "),
         detail_of(TYPE_ERRORS, " — not convertible: "),
+        detail_of(TYPE_HINTS, " — ", "; "),
         detail_of(TS_EARLY, " — before the plausible window: "),
         detail_of(TS_LATE, " — after the plausible window: "),
         F.when(F.col(STORED) == "differs", F.lit(" — the store holds another row under this key")).otherwise(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import pyarrow as pa
 
+from shopmind.data.formats import Formats
 from shopmind.data.model import ROW, SCHEMAS, TableName
 from shopmind.quality.coerce import coerce
 from shopmind.quality.context import coercion_flags
@@ -32,13 +33,18 @@ _AUDIT_ITEM = pl.Struct({"column_name": pl.Utf8, "code": pl.Utf8, "old_value": p
 
 
 def row_local(
-    table: TableName, tz: str, window: tuple[datetime, datetime], t2s: bool, max_chars: dict[str, int]
+    table: TableName,
+    tz: str,
+    window: tuple[datetime, datetime],
+    t2s: bool,
+    max_chars: dict[str, int],
+    formats: Formats | None = None,
 ) -> Callable[[pl.DataFrame], pl.DataFrame]:
     """coerce → repair text → coercion flags, as the Polars gate runs them, for one frame."""
     schema = SCHEMAS[table]
 
     def run(raw: pl.DataFrame) -> pl.DataFrame:
-        co = coerce(raw, schema, tz, window=window)
+        co = coerce(raw, schema, tz, window=window, formats=formats)
         frame, audit = repair_text(co.frame, table, t2s=t2s, max_chars=max_chars)
         frame = frame.with_columns(coercion_flags(schema))
         per_row = (
