@@ -1,0 +1,36 @@
+"""`shopmind evaluate forecast` without --out writes where the other evaluations do
+(`shopmind-data/reports/`), not into `bench/results/` of whatever folder it runs in.
+
+Seen running the README's example from a shop's own folder: "saved bench/results/forecast.json",
+a `bench/results/` created beside the shop's files (the repository's benchmark folder name).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from typer.testing import CliRunner
+
+from shopmind.cli import app
+
+
+def test_the_default_result_file_is_under_the_workspace_reports(tmp_path: Path, monkeypatch) -> None:
+    rng = np.random.default_rng(0)
+    d0 = date(2025, 1, 6)
+    rows = [
+        {"id": f"s{i}", "date": d0 + timedelta(weeks=w), "value": float(rng.poisson(5))}
+        for i in range(4)
+        for w in range(60)
+    ]
+    pl.DataFrame(rows).write_csv(tmp_path / "weekly.csv")
+    monkeypatch.chdir(tmp_path)
+    args = ["evaluate", "forecast", "weekly.csv", "--horizon", "4", "--models", "SeasonalNaive"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "saved shopmind-data/reports/forecast.json" in res.output
+    assert json.loads((tmp_path / "shopmind-data" / "reports" / "forecast.json").read_text())["series"] == 4
+    assert not (tmp_path / "bench").exists()
