@@ -122,6 +122,33 @@ def test_unknown_product_404_auth_required_and_bad_format(served) -> None:
     assert "404" in doc["/v1/forecast/{product_id}"]["get"]["responses"]
 
 
+def test_a_mistyped_id_is_told_from_a_product_that_never_sold(served) -> None:
+    """An id the catalog does not hold was answered "it has no accepted sales" (API, page and
+    CLI), which sends a user with a typo looking for missing sales data."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    c, h, folder, _ = served
+    catalog = set(pl.read_parquet(folder / "catalog" / "products.parquet")["product_id"].to_list())
+    sold = set(pl.read_parquet(folder / "forecast" / "forecast.parquet")["product_id"].to_list())
+    unsold = sorted(catalog - sold)[0]
+    typo = c.get("/v1/forecast/P-TYPO", headers=h).json()["error"]
+    assert (
+        typo["code"] == "unknown_product"
+        and typo["message"] == "no product 'P-TYPO' in this release's catalog"
+    )
+    never = c.get(f"/v1/forecast/{unsold}", headers=h).json()["error"]
+    assert never["code"] == "unknown_product" and "no accepted sales" in never["message"]
+    ws = folder.parent.parent
+    r = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--product", "P-TYPO"])
+    assert r.exit_code == 2 and "no product 'P-TYPO' in the current release's catalog" in r.output
+    r = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--product", unsold])
+    assert r.exit_code == 2 and "no accepted sales" in r.output
+    page = c.get("/dashboard/inventory", params={"product": unsold}, headers=h).text
+    assert "no accepted sales in the history" in page
+
+
 def test_off_switch_short_history_and_unknown_setting(tmp_path) -> None:
     ws = _workspace(tmp_path / "ws", days=20)
     off = build_release(ws, COMPONENTS, settings={"forecast": {"enabled": False}}, force=True)
@@ -174,7 +201,9 @@ def test_inventory_dashboard_draws_the_served_figures(served) -> None:
     assert re.search(r'class="band95" points="[^"]+"', html) and 'id="stock-chart"' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)  # no inline script (strict CSP)
     other = c.get("/dashboard/inventory", params={"product": "NOPE<b>"}, headers=h).text
-    assert "no forecast for product &#39;NOPE&lt;b&gt;&#39;" in other and "NOPE<b>" not in other
+    assert (
+        "no product &#39;NOPE&lt;b&gt;&#39; in this release&#39;s catalog" in other and "NOPE<b>" not in other
+    )
 
 
 def test_cli_forecast_prints_the_reorder_list_and_writes_the_same_csv(served, tmp_path) -> None:

@@ -48,8 +48,16 @@ def register(app: typer.Typer) -> None:
         if product is not None:
             body = fc.product(product)
             if body is None:
+                import polars as pl
+
+                catalog = folder / "catalog" / "products.parquet"
+                known = catalog.is_file() and product in set(
+                    pl.read_parquet(catalog, columns=["product_id"])["product_id"].cast(pl.Utf8).to_list()
+                )
                 raise fail(
                     f"no forecast for product {product!r}: it has no accepted sales in the history read"
+                    if known or not catalog.is_file()
+                    else f"no product {product!r} in the current release's catalog ({folder.name})"
                 )
             out.print(
                 f"{product}: on hand {body['stock']['on_hand']}, as of {meta['as_of']} (release {folder.name})"

@@ -159,7 +159,11 @@ def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     }
     body = fc.product(chosen) if chosen else None
     if chosen and body is None:
-        ctx["product_error"] = f"no forecast for product {chosen!r} (no accepted sales in the history)"
+        ctx["product_error"] = (
+            f"no product {chosen!r} in this release's catalog"
+            if chosen not in rel.products
+            else f"no forecast for product {chosen!r} (no accepted sales in the history)"
+        )
     elif body is not None:
         ctx.update(product=body, demand=demand_chart(body), stock=stock_chart(body))
     return ctx

@@ -37,7 +37,11 @@ def product_forecast(rel: Rel, product_id: IdPath) -> Response:
         raise ApiError(
             404,
             "unknown_product",
-            f"no forecast for product {product_id!r}: it has no accepted sales in this release's history",
+            # a mistyped id is told apart from a product that never sold (the message said "no
+            # accepted sales" for an id the catalog does not hold)
+            f"no product {product_id!r} in this release's catalog"
+            if product_id not in rel.products
+            else f"no forecast for product {product_id!r}: it has no accepted sales in this release's history",
             "product_id",
         )
     return json_response({**body, "release": rel.id})
