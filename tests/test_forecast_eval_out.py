@@ -34,3 +34,33 @@ def test_the_default_result_file_is_under_the_workspace_reports(tmp_path: Path, 
     assert "saved shopmind-data/reports/forecast.json" in res.output
     assert json.loads((tmp_path / "shopmind-data" / "reports" / "forecast.json").read_text())["series"] == 4
     assert not (tmp_path / "bench").exists()
+
+
+def test_a_running_evaluation_shows_that_it_works(tmp_path: Path, monkeypatch) -> None:
+    """After its load lines the README's Online Retail example printed nothing for minutes (seen:
+    7+ minutes at load ~10). A terminal now shows a spinner, what runs and the elapsed time."""
+    import io
+
+    from rich.console import Console
+
+    import shopmind.cli.forecast as F
+
+    screen = io.StringIO()
+    monkeypatch.setattr(F, "console", Console(file=screen, force_terminal=True, width=160))
+    rng = np.random.default_rng(1)
+    d0 = date(2025, 1, 6)
+    rows = [{"id": f"s{i}", "date": d0 + timedelta(weeks=w), "value": float(rng.poisson(5))} for i in range(4) for w in range(60)]  # fmt: skip
+    pl.DataFrame(rows).write_csv(tmp_path / "weekly.csv")
+    args = [
+        "evaluate",
+        "forecast",
+        str(tmp_path / "weekly.csv"),
+        "--horizon",
+        "4",
+        "--models",
+        "SeasonalNaive",
+    ]
+    res = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    assert "backtesting every model on 4 series at 1 cut(s)" in screen.getvalue()
+    assert "0:00:0" in screen.getvalue()  # the elapsed-time column
