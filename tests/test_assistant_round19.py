@@ -169,3 +169,14 @@ def test_a_rounds_before_switches_off_options_and_settings(monkeypatch) -> None:
     assert aspect_mod.LAST_ONLY is False
     with pytest.raises(SystemExit, match="unknown options"):
         runner.switch_off(["no_such_switch"])
+
+
+def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None:
+    from shopmind.assistant import aspect as aspect_mod
+    from shopmind.assistant import core
+
+    assert core.OPTIONS["owner_foreign"] is True  # passed: +3 clean, 3 of 3 touched sets up, 0 down
+    assert policy_mod.ASPECT_WEIGHT == 0.0  # refused: gains on 3 of the 6 sets it touched
+    assert policy_mod.ASPECT_IN_TOPIC is False and aspect_mod.LAST_ONLY is False
+    on = {k for k, v in core.OPTIONS.items() if v}
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {"owner_foreign"}
