@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -131,6 +132,15 @@ def create(
     out.print(
         f"created {len(made)} campaign(s): {', '.join(c.id for c in made)}", markup=False, highlight=False
     )
+    today = datetime.now(UTC).date()
+    for c in made:  # valid but never served: created "active" without a word before
+        if c.schedule.end is not None and c.schedule.end < today:
+            console.print(
+                f"warning: campaign {c.id}: its schedule ended on {c.schedule.end} (UTC), so it is never "
+                f"served; give it a later end (PATCH /v1/ads/campaigns/{c.id})",
+                markup=False,
+                highlight=False,
+            )
 
 
 def _set_status(workspace: Path, cid: str, status: str) -> None:
