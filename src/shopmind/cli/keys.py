@@ -11,6 +11,9 @@ from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, console, fail
 
 keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
 
+#: the longest key name `keys add` takes (a client's label, shown by `keys list`)
+MAX_NAME = 100
+
 
 def _require_workspace(workspace: Path) -> None:
     """A mistyped --workspace is named (not an empty list, "no key", or a traceback for a file)."""
@@ -37,6 +40,14 @@ def keys_add(
 
     if not name.strip():  # an empty label names no client in `keys list`
         raise fail("the key's name is empty: give the client's name, e.g. `shopmind keys add my-backend`")
+    # `keys list` prints one tab-separated line per key: a tab or newline in a name broke its
+    # columns, and a 5,000-character name was stored as given
+    if bad := next((c for c in name if ord(c) < 32 or ord(c) == 127), None):
+        raise fail(
+            f"the key's name holds a control character ({bad!r}): give the client's name in plain text"
+        )
+    if len(name) > MAX_NAME:
+        raise fail(f"the key's name is {len(name):,} characters long: at most {MAX_NAME}")
     if scope not in SCOPES:
         raise fail(f"unknown scope {scope!r}; choose one of {', '.join(SCOPES)}")
     _require_workspace(workspace)
