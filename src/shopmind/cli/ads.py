@@ -102,6 +102,14 @@ def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
         camps = ledger.campaigns()
         s = ledger.settings()
     console.print(f"ads are {'on' if s.enabled else 'off'} ({ledger.path})", markup=False)
+    if not camps:  # an empty table said nothing of how to start
+        console.print(
+            "no campaigns yet — create one with `shopmind ads create FILE` (its fields: docs/API.md, "
+            '"Sponsored placements"), or `shopmind ads demo` on the demo shop',
+            markup=False,
+            highlight=False,
+        )
+        return
     t = Table("id", "advertiser", "status", "bid", "budget/day", "spent today", "impr.", "clicks", "sales")
     for c in camps:
         r = rows.get(c.id, {})
