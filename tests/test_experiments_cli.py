@@ -113,3 +113,18 @@ def test_readout_reads_the_workspace_exposure_log(tmp_path):
     assert sum(json.loads(res.stdout)["allocation"].values()) == 600
     res = run("experiments", "readout", "ab", "-w", str(tmp_path / "empty"), "--events", str(ev))
     assert res.exit_code == 2
+
+
+def test_a_file_that_defines_nothing_is_refused(tmp_path):
+    """An empty (or comments-only) definition was '0 experiment(s) valid', exit 0; add changed nothing."""
+    empty = tmp_path / "empty.toml"
+    empty.write_text("# my experiments\n")
+    for cmd in (("validate", str(empty)), ("add", str(empty), "-w", str(tmp_path / "ws"))):
+        res = run("experiments", *cmd)
+        assert res.exit_code == 2, res.output
+        assert "defines nothing" in res.output and "[[experiment]]" in res.output
+        assert "Traceback" not in res.output
+    assert not (tmp_path / "ws").exists()  # nothing written
+    settings_only = tmp_path / "holdout.toml"
+    settings_only.write_text("holdout = 0.05\n")
+    assert run("experiments", "validate", str(settings_only)).exit_code == 0

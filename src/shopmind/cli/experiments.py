@@ -17,7 +17,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -89,13 +89,27 @@ def _utc(frame, path: Path):
     return frame.with_columns(pl.col("timestamp").cast(pl.Datetime("us", "UTC")))
 
 
+def _definitions(file: Path) -> dict[str, Any]:
+    """The TOML of ``file``; a file that defines nothing (empty, or only comments) is an error.
+
+    Why: an empty file parses as a valid set of zero experiments, so ``validate`` said "0 experiment(s)
+    valid" and ``add`` changed nothing, both with exit 0 - a shop that saved the wrong file never knew.
+    A file with only ``holdout``/``enabled`` settings still counts (``add`` applies them)."""
+    raw = read_toml(file)
+    if not raw:
+        raise UsageError(
+            f"{file} defines nothing: add an [[experiment]] table (docs/API.md, Experiments, has one to start from)"
+        )
+    return raw
+
+
 @exp_app.command("validate")
 def validate(file: Annotated[Path, typer.Argument(help="A TOML experiments definition.")]) -> None:
     """Check a definition file without touching any workspace."""
     from shopmind.experiments.definition import parse_experiments
 
     with _errors():
-        exps = parse_experiments(read_toml(file))
+        exps = parse_experiments(_definitions(file))
     out.print(f"{file}: {len(exps.experiments)} experiment(s) valid")
 
 
@@ -108,7 +122,7 @@ def add(
     from shopmind.experiments import registry
 
     with _errors():
-        definitions = read_toml(file)
+        definitions = _definitions(file)
         writable_folder(workspace, "--workspace")  # add may start a new workspace, not inside a file
         new = registry.merge(registry.load(workspace), definitions)
         registry.save(workspace, new)
