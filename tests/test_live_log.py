@@ -103,6 +103,11 @@ def test_live_quarantine_and_purge_commands(workspace):
     assert len(EventLog(workspace).quarantined()) == 6  # nothing removed without --yes
     bad = runner.invoke(cli_app, ["live", "purge", "--code", "NOPE", "--yes", "-w", str(workspace)])
     assert bad.exit_code == 2 and "unknown check code" in bad.output
+    both = runner.invoke(
+        cli_app, ["live", "purge", "--seq", str(rows[0]["seq"]), "--all", "--yes", "-w", str(workspace)]
+    )  # which one was meant is unknowable, and a purge cannot be undone
+    assert both.exit_code == 2 and "--all" in both.output and "--seq" in both.output, both.output
+    assert len(EventLog(workspace).quarantined()) == 6
     accepted_seq = EventLog(workspace).events_after(0)[0][0]
     not_q = runner.invoke(
         cli_app, ["live", "purge", "--seq", str(accepted_seq), "--yes", "-w", str(workspace)]

@@ -100,6 +100,10 @@ def purge(
     are listed and the command exits 2."""
     if not (seq or code or every):
         raise fail("say what to purge: --seq N (repeatable), --code CODE, or --all")
+    if every and (seq or code):
+        # --all with a narrower choice: which one the user meant is unknowable, and purging is irreversible
+        given = " and ".join(o for o, v in (("--seq", seq), ("--code", code)) if v)
+        raise fail(f"--all purges every quarantined entry: give it alone, or {given} without --all")
     log = _log(workspace)
     try:
         entries = _select(log, seq, code, kind)
