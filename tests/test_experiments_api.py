@@ -84,6 +84,9 @@ def test_assignment_is_the_hash_and_start_stop_apply_without_restart(served):
     assert registry.load(ws).by_name("ab").status == "stopped"  # written to the workspace file
     r = c.post("/v1/experiments/nope/stop", headers={"X-API-Key": k["admin"]})
     assert r.status_code == 404 and r.json()["error"]["field"] == "name"
+    message = r.json()["error"]["message"]
+    assert "'nope'" in message and "ab, later" in message
+    assert str(ws) not in message and "experiments.json" not in message  # no server path in an API answer
 
 
 def test_dashboard_page_signs_in_and_renders(served):

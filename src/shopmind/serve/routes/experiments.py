@@ -298,10 +298,17 @@ async def get_experiment(request: Request, name: NamePath) -> Response:
 
 
 def _set(request: Request, name: str, status: str) -> Response:
+    workspace = shop_of(request).workspace
+    known = [e.name for e in registry.load(workspace).experiments]
+    if _name(name) not in known:
+        # named here, not by the registry's message, which holds the server's file path
+        raise ApiError(
+            404, "unknown_experiment", f"no experiment {name!r} (known: {', '.join(known) or 'none defined'})", "name"
+        )
     try:
-        exps = registry.set_status(shop_of(request).workspace, _name(name), status)
-    except ExperimentError as exc:
-        raise ApiError(404, "unknown_experiment", str(exc), "name") from None
+        exps = registry.set_status(workspace, name, status)
+    except ExperimentError as exc:  # removed by another writer since the check above
+        raise ApiError(404, "unknown_experiment", f"no experiment {name!r}", "name") from exc
     request.app.state.experiments_assigner = None  # this worker sees it at once; others at their next stat
     return json_response({"name": name, "status": exps.by_name(name).status})
 
