@@ -127,3 +127,35 @@ def test_the_phraser_comes_from_the_serve_settings_and_is_guarded(workspace, key
     assert server.requests, "the configured endpoint was called"
     assert not r["phrased"] and "1.99" not in r["answer"] and "(P3)" in r["answer"]
     assert any("n:1.99" in n for n in r["notes"])
+
+
+def test_the_assistant_is_built_in_the_background_after_the_release_loads(workspace, keys) -> None:
+    """`shopmind serve` warms the assistant (the first chat turn waited ~3 CPU-s for its build, 21.6 s
+    on a busy box); an embedded app leaves it to the first turn."""
+    import time
+
+    from shopmind.serve.routes import assistant as route
+
+    route._ASSISTANTS.clear()
+    with TestClient(create_app(workspace, {"poll_seconds": 0.2})) as c:
+        time.sleep(0.6)
+        assert route._ASSISTANTS == {}  # off by default: nothing built before a turn
+    with TestClient(create_app(workspace, {"poll_seconds": 0.2, "assistant_warmup_seconds": 0.3})) as c:
+        rel = c.app.state.shop.current
+        deadline = time.monotonic() + 120
+        while (rel.id, id(rel)) not in route._ASSISTANTS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        built = route._ASSISTANTS.get((rel.id, id(rel)))
+        assert built is not None, "no assistant built in the background within 120 s"
+        r = _ask(c, keys["storefront"], message="how long does delivery take?")
+        assert r.status_code == 200 and r.json()["intent"] == "shipping"
+        assert route._ASSISTANTS[(rel.id, id(rel))] is built  # the turn reused it, no second build
+
+
+def test_serve_warms_the_assistant_unless_told_not_to(tmp_path) -> None:
+    from shopmind.cli.serve import SERVE_KINDS, SERVE_WARMUP_SECONDS, check_serve_setting
+
+    assert SERVE_WARMUP_SECONDS > 0 and SERVE_KINDS["assistant_warmup_seconds"] == (float, 0)
+    check_serve_setting("assistant_warmup_seconds", 0, "shop.toml")  # 0 = on the first turn
+    with pytest.raises(Exception, match="assistant_warmup_seconds"):
+        check_serve_setting("assistant_warmup_seconds", -1, "shop.toml")

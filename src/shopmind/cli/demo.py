@@ -75,7 +75,7 @@ def demo(
     its folder under --data) runs the same path on a real dataset instead of the generated shop.
     """
     from shopmind.cli.release import build_settings
-    from shopmind.cli.serve import serve_settings
+    from shopmind.cli.serve import SERVE_WARMUP_SECONDS, serve_settings
     from shopmind.data.adapters import ADAPTERS
     from shopmind.release.progress import BuildProgress, progress_path
     from shopmind.store.identity import ShopMismatch, claim_shop
@@ -97,6 +97,7 @@ def demo(
     except UsageError as exc:
         raise fail(str(exc)) from None
     settings.setdefault("poll_seconds", DEMO_POLL_SECONDS)
+    settings.setdefault("assistant_warmup_seconds", SERVE_WARMUP_SECONDS)
     sock = None if no_serve else listen_socket(host, port)  # a busy port fails now, not after the build
     try:  # a workspace holds one shop: never mix a second dataset into it (checked before any work)
         claim_shop(workspace, dataset)

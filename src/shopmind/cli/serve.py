@@ -57,6 +57,7 @@ def serve(
             raise UsageError(f"workspace {workspace} is a file, not a folder")
     except UsageError as exc:
         raise fail(str(exc)) from None
+    settings.setdefault("assistant_warmup_seconds", SERVE_WARMUP_SECONDS)
     n_workers = workers if workers is not None else settings.get("workers", 1)
     if not isinstance(n_workers, int) or isinstance(n_workers, bool) or not 1 <= n_workers <= MAX_WORKERS:
         raise fail(f"--workers must be a whole number from 1 to {MAX_WORKERS}, not {n_workers!r}")
@@ -136,7 +137,11 @@ SERVE_KINDS: dict[str, tuple[type, float]] = {
     "poll_seconds": (float, 0.01),
     "storefront_events": (bool, 0),
     "workers": (int, 1),
+    "assistant_warmup_seconds": (float, 0),
 }
+#: ``shopmind serve`` builds the assistant this many seconds after a release loads (``[serve]
+#: assistant_warmup_seconds``; 0 = on the first turn, as an embedded ``create_app`` does)
+SERVE_WARMUP_SECONDS = 5.0
 #: Most worker processes ``[serve] workers`` / ``--workers`` may ask for.
 MAX_WORKERS = 64
 

@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "poll_seconds": 1.0,
     "storefront_events": True,
     "workers": 1,
+    # seconds after a release loads before its assistant is built in the background (0: on the
+    # first turn); `shopmind serve` sets 5 unless [serve] says otherwise, an embedded app leaves it off
+    "assistant_warmup_seconds": 0.0,
 }
 #: Environment variable through which ``shopmind serve --workers N`` hands each worker process
 #: its workspace and settings (``app_from_env``).
@@ -190,7 +193,14 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         shop.refresh()
         shop.watch()
+        warmup = None
+        if float(cfg["assistant_warmup_seconds"]) > 0:
+            from shopmind.serve.routes.assistant import start_warmup
+
+            warmup = start_warmup(shop, cfg, float(cfg["assistant_warmup_seconds"]))
         yield
+        if warmup is not None:
+            warmup.set()
         _close_buffered_logs(app)
         shop.stop()
         eventlog.close()

@@ -22,6 +22,7 @@ no fsync on the request path) that ``/dashboard/assistant`` and ``GET /v1/assist
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import EventIn, Id
 
 router = APIRouter(tags=["assistant"])
+log = logging.getLogger("shopmind.serve")
 
 #: (release id, id of the loaded release object) -> its assistant; the last two releases only
 _ASSISTANTS: dict[tuple[str, int], Any] = {}
@@ -84,6 +86,35 @@ def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
         while len(_ASSISTANTS) > 2:  # a swapped-out release's assistant goes with it
             _ASSISTANTS.pop(next(iter(_ASSISTANTS)))
         return asst
+
+
+def start_warmup(shop: Any, settings: dict[str, Any], delay: float) -> threading.Event:
+    """Build the served release's assistant in the background, ``delay`` seconds after it loads.
+
+    Why: the assistant is built on its first turn (intent model, policy vectors, ~3 CPU-seconds on
+    the demo shop), so the first shopper to open the chat waited for it - 21.6 s on a busy box. The
+    delay leaves the first seconds of a fresh server to search (issue 17's first answered search);
+    a release still building its vectors is skipped (the complete one follows and would need its
+    own). A turn that arrives during the build waits for it under ``_BUILD`` and then reuses it.
+    Returns the event that stops the thread."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        warmed: tuple[str, int] | None = None
+        while not stop.wait(delay if warmed is None else max(shop.poll_seconds, 1.0)):
+            rel = shop.current
+            if rel is None or rel.engine is None or (rel.id, id(rel)) == warmed:
+                continue
+            if not shop.build_status()["complete"]:
+                continue
+            try:
+                _assistant(rel, shop.workspace, settings)
+            except Exception as exc:  # the first turn says it to the shopper's client as a 503
+                log.warning("assistant warm-up for release %s: %s", rel.id, exc)
+            warmed = (rel.id, id(rel))
+
+    threading.Thread(target=loop, name="assistant-warmup", daemon=True).start()
+    return stop
 
 
 @router.post("/v1/assistant", dependencies=[needs("events"), Depends(json_body)])
