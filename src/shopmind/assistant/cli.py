@@ -4,12 +4,55 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 console = Console()
+#: the issue's goals next to the headline figures (issue 13)
+GOALS: dict[str, tuple[str, float, bool]] = {
+    # key: (label, goal, higher is better)
+    "intent_accuracy": ("intent", 0.95, True),
+    "slot_exact_match": ("slots", 0.95, True),
+    "answers_all_facts_correct": ("facts", 0.95, True),
+    "answers_with_unsupported_fact": ("unsupported", 0, False),
+    "out_of_scope_handoff_rate": ("oos handed off", 0.90, True),
+}
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else (f"{value:.3f}" if isinstance(value, float) else str(value))
+
+
+def _set_order(name: str) -> tuple[int, str]:
+    """main, heldout, heldout2, heldout3 ... heldout10 (numbers in order, not as text)."""
+    digits = name[len(name.rstrip("0123456789")) :]
+    return (int(digits) if digits else -1 if name == "main" else 0, name)
+
+
+def headline(summary: dict[str, Any]) -> Table:
+    """The figures a person reads first: one row per labelled set, then all, then the goals.
+
+    Why a table: the whole summary is ~2,000 lines of JSON (per-set breakdowns, calibration,
+    multi-part firings); it stays in the report file and behind ``--json``."""
+    sets = summary.get("by_set", {})
+    table = Table(
+        "set",
+        "questions",
+        *(label for label, _g, _h in GOALS.values()),
+        caption="intent accuracy, slot exact match, answers with every fact correct, answers stating an "
+        "unsupported fact, out-of-scope questions handed off",
+    )
+    for name in sorted(sets, key=_set_order):
+        part = sets[name]
+        table.add_row(name, _cell(part.get("questions")), *(_cell(part.get(k)) for k in GOALS))
+    table.add_row(
+        "all", _cell(summary.get("questions")), *(_cell(summary.get(k)) for k in GOALS), style="bold"
+    )
+    table.add_row("goal", "", *(f"{'>=' if h else '<='} {g:g}" for _l, g, h in GOALS.values()), style="dim")
+    return table
 
 
 def register(app: typer.Typer) -> None:
@@ -27,21 +70,39 @@ def register(app: typer.Typer) -> None:
         intent_encoder: Annotated[
             str, typer.Option(help="'none', or 'e5': the intent model also reads e5 sentence vectors.")
         ] = "none",
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the whole summary as JSON instead of the table.")
+        ] = False,
     ) -> None:
         """The shop assistant on the demo shop's labelled questions (intent, slots, grounded
-        facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation)."""
+        facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation).
+
+        Prints the headline figures per labelled set beside the goals; the full report (every
+        miss, per-language and multi-part figures) is written to OUT/assistant_eval.json."""
         from shopmind.assistant.evaluate import build_demo, evaluate, write_report
         from shopmind.cli.common import fail
 
         if intent_encoder not in ("none", "e5"):
             raise fail(f"--intent-encoder must be 'none' or 'e5', not {intent_encoder!r}")
         enc = None if intent_encoder == "none" else intent_encoder
-        demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc)
-        result = evaluate(demo)
+        status = Console(stderr=True)  # progress on stderr: stdout stays the table or the JSON
+        with status.status(f"building the demo shop and its assistant (seed {seed}, {products} products)"):
+            demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc)
+        with status.status(f"answering {len(demo.questions)} labelled questions"):
+            result = evaluate(demo)
         result["intent_encoder"] = enc
         path = write_report(
             result, out, "assistant_eval.json" if enc is None else f"assistant_eval_{enc}.json"
         )
         summary = {k: v for k, v in result.items() if k != "failures"}
-        console.print_json(json.dumps(summary, ensure_ascii=False))
+        if as_json:
+            console.print_json(json.dumps(summary, ensure_ascii=False))
+        else:
+            console.print(headline(summary))
+            recall = summary.get("policy_recall_at_3") or {}
+            if recall:
+                console.print(
+                    f"policy Recall@3: ours {recall['ours']:.3f}, bm25s {recall['bm25s']:.3f} "
+                    f"({recall['questions']} questions; goal >= 0.95)"
+                )
         console.print(f"{len(result['failures'])} questions with a miss (listed in {path})")  # type: ignore[arg-type]
