@@ -10,6 +10,8 @@ first look at the inventory dashboard was a 500 (`stock_chart` compared None) an
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import polars as pl
 import pytest
@@ -20,7 +22,8 @@ from shopmind.cli import app
 from shopmind.config import GateConfig
 from shopmind.demo.generator import generate
 from shopmind.forecast.ensemble import Forecast
-from shopmind.forecast.release import build_forecast
+from shopmind.forecast.release import BOUND_CAP, ForecastSettings, _fit_and_save, build_forecast, cap_bound
+from shopmind.forecast.series import Panel
 from shopmind.quality.gate import publish, run_gate
 from shopmind.release.build import build_release
 from shopmind.release.components import build_catalog
@@ -92,3 +95,49 @@ def test_every_stocked_product_gets_its_bound_and_the_pages_show_it(release) -> 
     out = CliRunner().invoke(app, ["forecast", "-w", str(ws), "--product", late])
     assert out.exit_code == 0, out.output
     assert out.output.count("\n") >= 14
+
+
+def _big_seller_among_tiny_series() -> Panel:
+    """40 lumpy series selling 1 unit a few days and one wholesale order of 60 in the backtest windows
+    (tiny scale, huge scaled error), and a lumpy big seller (500-2999 units on 35 % of days)."""
+    rng = np.random.default_rng(3)
+    T, tiny = 120, 40
+    y = np.zeros((tiny + 1, T))
+    for i in range(tiny):
+        y[i, rng.choice(T, 6, replace=False)] = 1.0
+        y[i, rng.integers(T - 56, T)] = 60.0
+    y[-1] = np.where(rng.random(T) < 0.35, rng.integers(500, 3000, T), 0).astype(float)
+    ids = [f"p{i:03d}" for i in range(tiny)] + ["BIG"]
+    return Panel(ids=ids, dates=np.datetime64("2026-06-01") + np.arange(T), y=y)
+
+
+def test_a_lumpy_big_seller_among_tiny_series_gets_a_bound_of_its_own_order(tmp_path) -> None:
+    panel = _big_seller_among_tiny_series()
+    ctx = SimpleNamespace(products=pl.DataFrame({"product_id": panel.ids, "stock": [1e5] * panel.n}))
+    cfg = ForecastSettings()
+    facts = _fit_and_save(ctx, cfg, panel, tmp_path)
+    fc = pl.read_parquet(tmp_path / "forecast.parquet")
+    assert fc.height == panel.n * cfg.horizon  # one row per product and step, as before
+    assert fc.columns == [
+        *("product_id", "step", "date", "mean", "lo80", "hi80", "lo95", "hi95"),
+        *("stock_expected", "stock_low95"),
+    ]
+    big = fc.filter(pl.col("product_id") == "BIG").sort("step")
+    peak = float(panel.y[-1].max())
+    demand95 = 1e5 - big["stock_low95"].to_numpy()  # the bound of cumulative demand
+    days = np.arange(1, cfg.horizon + 1)
+    # before: 1.18 million units at 28 days (the class's tiny series' scaled tail x the big seller's scale)
+    assert np.all(demand95 <= BOUND_CAP * days * peak + 1e-6)
+    assert demand95[-1] < 500_000
+    assert np.all(big["stock_low95"].to_numpy() <= big["stock_expected"].to_numpy() + 1e-9)
+    assert facts["stock_bound"]["capped_products"] >= 1
+    assert facts["stock_bound"]["cap_factor"] == BOUND_CAP
+
+
+def test_the_cap_leaves_sane_bounds_alone_and_never_goes_below_the_forecast() -> None:
+    y = np.array([[0.0, 2.0, 1.0], [np.nan, np.nan, 0.0]])  # the second: no sale yet (peak floored at 1)
+    upper = np.array([[3.0, 50.0, 60.0], [9.0, 2.0, 3.0]])
+    expected = np.array([[1.0, 2.0, 40.0], [0.5, 1.0, 1.5]])
+    capped, n = cap_bound(upper, y, expected)
+    np.testing.assert_allclose(capped, [[3.0, 20.0, 40.0], [5.0, 2.0, 3.0]])
+    assert n == 2
