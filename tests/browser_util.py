@@ -91,3 +91,34 @@ def served(workspace: Path, ready_path: str = "/readyz", timeout: float = 60.0) 
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def shop_with_policies(root: Path) -> Iterator[str]:
+    """A real ``shopmind serve`` (own process group) of test_serve's small built workspace under
+    ``root`` with the demo's policy documents, so the storefront's chat panel has answers: its base URL."""
+    import signal
+
+    from shopmind.demo.policies import write_policies
+    from test_serve import _free_port, _serve, _wait_ready, build_workspace
+
+    ws = build_workspace(root)
+    write_policies(ws / "assistant" / "policies")
+    port = _free_port()
+    proc = _serve(Path(ws), port)
+    try:
+        _wait_ready(port, proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def browser(window: str = "1280,1000") -> Iterator[Any]:
+    """A headless Chromium (``chrome``) that is quit on exit."""
+    d = chrome(window)
+    try:
+        yield d
+    finally:
+        d.quit()

@@ -9,15 +9,12 @@ clean (no error, no missing message). Skipped without the browser.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies
 
 if not HAVE_BROWSER:
     pytest.skip(SKIP_REASON, allow_module_level=True)
@@ -26,9 +23,6 @@ from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-from shopmind.demo.policies import write_policies  # noqa: E402
-from test_serve import _free_port, _serve, _wait_ready, build_workspace  # noqa: E402
 
 #: The storefront's own interface (not product data): the elements whose words must be the page's
 #: language. Read by one script; ``code`` (ids) and the language switch (each language's own name)
@@ -58,25 +52,14 @@ NAMES = {"API", "shopmind", "shop", "mind"}
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
-    ws = build_workspace(tmp_path_factory.mktemp("ws"))
-    write_policies(ws / "assistant" / "policies")
-    port = _free_port()
-    proc = _serve(Path(ws), port)
-    try:
-        _wait_ready(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[object]:
-    d = chrome("1280,1000")
-    try:
+    with browser("1280,1000") as d:
         yield d
-    finally:
-        d.quit()
 
 
 def wait(d, condition, what: str, timeout: float = 30):
