@@ -1,6 +1,7 @@
 """The ``forecast`` release component: demand forecasts, stock projection and the reorder list.
 
-Built with every release from the store's accepted purchase events (returns netted) and the
+Built with every release from the store's accepted purchase events (returns netted; purchases the
+gate flagged as quantity outliers and their returns left out: ``shopmind.forecast.flagged``) and the
 catalog's ``stock`` column, so forecasts are versioned and rolled back with the release. Settings
 come from ``[forecast]`` in the shop TOML (:class:`ForecastSettings`; an unknown key is an error
 naming it). The model set defaults to the fast ones (seasonal naive, TSB, ADIDA: no AutoARIMA /
@@ -30,6 +31,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,10 @@ class ForecastSettings:
     stockout: str = "off"
     stockout_threshold: float = 0.5
     stockout_deboost: float = 0.5  # a de-boosted product's rank/score multiplier
+    #: purchases the gate flagged EVT_QTY_OUTLIER (a unit slip or a one-off bulk order) and the returns linked
+    #: to them: "leave_out" of demand (counted in the manifest) or "keep" (a shop whose bulk orders recur);
+    #: shopmind.forecast.flagged says why
+    flagged: str = "leave_out"
 
     def __post_init__(self) -> None:
         if self.grain not in ("D", "W"):
@@ -95,6 +101,9 @@ class ForecastSettings:
         from shopmind.forecast.stockout import check_settings
 
         check_settings(self.stockout, self.stockout_threshold, self.stockout_deboost)
+        from shopmind.forecast.flagged import check_mode
+
+        check_mode(self.flagged)
         PolicyConfig(self.service_level, self.lead_time_days, self.review_days)
 
 
@@ -114,14 +123,26 @@ def build_forecast(ctx: Any, folder: Path) -> Mapping[str, Any]:
     if not cfg.enabled:
         return {"forecast": "off", "reason": "[forecast] enabled = false"}
     t0 = time.perf_counter()
+    from shopmind.forecast.flagged import leave_out_flagged
     from shopmind.forecast.series import SeriesError, demand_panel
 
     events = ctx.events
     if "item_id" not in events.columns or "type" not in events.columns:
         return {"forecast": "skipped", "reason": "the events have no item_id/type columns"}
     end = events["timestamp"].max() if "timestamp" in events.columns and events.height else None
-    if end is not None:
-        events = events.filter(pl.col("timestamp") > end - pl.duration(days=cfg.history_days))
+    since = None if end is None else end - timedelta(days=cfg.history_days)
+    # linked before the window is cut, so a return in the window of a flagged purchase before it goes too
+    kept, left = leave_out_flagged(events, since)
+    out = cfg.flagged == "leave_out"
+    events = kept if out else events
+    flagged = {
+        "flagged_outliers": left.purchases,  # in the history read, left out or kept
+        "flagged_outliers_left_out": left.purchases if out else 0,
+        "flagged_returns_left_out": left.returns if out else 0,
+        "flagged_units_left_out": round(left.units, 3) if out else 0.0,  # net of the returns
+    }
+    if since is not None:
+        events = events.filter(pl.col("timestamp") > since)
     try:
         panel = demand_panel(events, freq=cfg.grain)
     except SeriesError as exc:
@@ -137,7 +158,7 @@ def build_forecast(ctx: Any, folder: Path) -> Mapping[str, Any]:
     facts = _fit_and_save(ctx, cfg, panel, folder)
     if "reason" in facts:
         return facts
-    return {**facts, "seconds_fit": round(time.perf_counter() - t0, 3)}
+    return {**facts, **flagged, "seconds_fit": round(time.perf_counter() - t0, 3)}
 
 
 def _stock(products: pl.DataFrame, ids: list[str]) -> np.ndarray:
