@@ -31,7 +31,10 @@ COMPONENTS = [
 BASE = {
     "search": {"encoder": None},
     "recs": {"encoder": None},
-    "forecast": {"horizon": 14, "lead_time_days": 7, "review_days": 7},
+    # the demo's flagged bulk purchases (EVT_QTY_OUTLIER, 500-5,000 units) kept in demand: they are what puts
+    # its best sellers at risk of selling out (42 products, 14 of the cold-start top 30; with the default
+    # "leave_out", 20 and none: issue 14), and these tests need popular products at risk
+    "forecast": {"horizon": 14, "lead_time_days": 7, "review_days": 7, "flagged": "keep"},
 }
 QUERIES = ("", "shoes", "phone", "bag", "jacket", "coffee", "手机")
 
