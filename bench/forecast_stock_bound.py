@@ -28,7 +28,15 @@ Decision rule (written before the figures were seen): for count panels switch th
 its worst sanity ratio is <= 5 (no product asked for more than five times d record days); otherwise keep the
 conformal bound and cap it at d x the product's max daily demand x 5 (``conformal_capped``, measured too).
 
-    python bench/forecast_stock_bound.py --out bench/results/forecast_stock_bound.json
+Flagged quantity outliers (t14c, issue 14): the gate keeps a purchase flagged ``EVT_QTY_OUTLIER`` (the demo
+injects 500-5,000 units into clean purchases); the release now leaves such purchases and their linked returns out
+of demand (``[forecast] flagged``, ``shopmind.forecast.flagged``). Every dataset is measured twice, ``keep`` (the
+demand as before, t14b's figures) and ``leave_out`` (each scored on its own demand's actual sums after the cut;
+``coverage_of_kept`` scores the leave_out bound on the kept demand too), and ``--release`` runs the release's
+``build_forecast`` itself on the default demo shop (seed 42, 3,000 products, 60 days, as ``shopmind demo``) and on
+Online Retail's accepted events: flagged purchases, forecast total over the horizon and ``stock_low95``'s minimum.
+
+    python bench/forecast_stock_bound.py --release --out bench/results/forecast_stock_bound.json
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import time
 import warnings
 from dataclasses import replace
@@ -44,9 +53,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from shopmind.forecast import counts
 from shopmind.forecast.ensemble import chosen_backtest, fit_forecast
+from shopmind.forecast.flagged import leave_out_flagged
 from shopmind.forecast.models import make_models
 from shopmind.forecast.release import ForecastSettings
 from shopmind.forecast.series import Panel, demand_panel
@@ -57,8 +68,9 @@ LEVEL = 0.95
 MIN_COVERAGE, MAX_SANITY = 0.92, 5.0
 
 
-def measure(panel: Panel, gap: int, cfg: ForecastSettings) -> dict[str, Any]:
-    """Fit at the cut ``T - gap`` as the release does; score both bounds on the days after the cut."""
+def measure(panel: Panel, gap: int, cfg: ForecastSettings, kept: Panel | None = None) -> dict[str, Any]:
+    """Fit at the cut ``T - gap`` as the release does; score both bounds on the days after the cut (and, when
+    ``kept`` is the same data's demand with the flagged outliers kept, the conformal bounds on its sums too)."""
     origin = panel.T - gap
     start = max(0, origin - cfg.history_days)
     hist = panel.cut(origin)
@@ -96,6 +108,11 @@ def measure(panel: Panel, gap: int, cfg: ForecastSettings) -> dict[str, Any]:
             worst = int(np.argmax(sanity))
             row[name] = {
                 "coverage": round(float(np.mean(actual <= bound)), 4),
+                **(
+                    {}
+                    if kept is None
+                    else {"coverage_of_kept": _coverage(kept, hist.ids, panel.dates[origin], d, bound)}
+                ),
                 "bound_over_actual": round(float(bound.sum() / max(actual.sum(), 1e-9)), 3),
                 "worst_sanity": round(float(sanity[worst]), 3),
                 "worst_product": hist.ids[worst],
@@ -107,14 +124,61 @@ def measure(panel: Panel, gap: int, cfg: ForecastSettings) -> dict[str, Any]:
     return out
 
 
-def demo_panel(seed: int, days: int) -> Panel:
+def _coverage(kept: Panel, ids: list[str], first: Any, d: int, bound: np.ndarray) -> float:
+    """Share of ``ids`` whose d-day sum from date ``first`` in ``kept`` is <= ``bound`` (0 where not sold)."""
+    j = int(np.searchsorted(kept.dates, first))
+    row = {k: i for i, k in enumerate(kept.ids)}
+    sums = np.array([np.nansum(kept.y[row[i], j : j + d]) if i in row else 0.0 for i in ids])
+    return round(float(np.mean(sums <= bound)), 4)
+
+
+def accepted(batch: Any) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The gate's accepted events (with ``_flags``) and products, as the store keeps them."""
     from shopmind.config import GateConfig
-    from shopmind.demo.generator import generate
     from shopmind.quality.gate import run_gate
 
-    shop = generate(seed=seed, n_products=300, n_users=300, days=days)
-    events = run_gate(shop.batch, GateConfig(), None).tables["events"].accepted
-    return demand_panel(events, freq="D")
+    gate = run_gate(batch, GateConfig(), None)
+    return gate.tables["events"].accepted, gate.tables["products"].accepted
+
+
+def panels(events: pl.DataFrame, modes: list[str]) -> dict[str, Panel]:
+    """The product-day demand per ``[forecast] flagged`` mode, as the release builds it."""
+    out = {}
+    for mode in modes:
+        ev = leave_out_flagged(events)[0] if mode == "leave_out" else events
+        out[mode] = demand_panel(ev, freq="D")
+    return out
+
+
+def demo_batch(seed: int, days: int, n_products: int = 300, n_users: int = 300) -> Any:
+    from shopmind.demo.generator import generate
+
+    return generate(seed=seed, n_products=n_products, n_users=n_users, days=days).batch
+
+
+def release_figures(events: pl.DataFrame, products: pl.DataFrame, mode: str) -> dict[str, Any]:
+    """``build_forecast`` itself (the release component, default settings but ``flagged``) on accepted rows."""
+    from types import SimpleNamespace
+
+    from shopmind.forecast.release import build_forecast
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = SimpleNamespace(events=events, products=products, settings={"forecast": {"flagged": mode}})
+        t0 = time.perf_counter()
+        facts = dict(build_forecast(ctx, Path(tmp)))
+        seconds = round(time.perf_counter() - t0, 1)
+        fc = pl.read_parquet(Path(tmp) / "forecast.parquet")
+    low = fc["stock_low95"].drop_nulls()
+    return {
+        **{k: facts[k] for k in facts if k.startswith("flagged_") or k in ("flagged_outliers", "products")},
+        "forecast_total": round(float(fc["mean"].sum()), 1),
+        "stock_low95_min": round(float(low.min()), 1) if low.len() else None,
+        "products_low95_below_minus_10k": int(
+            fc.filter(pl.col("stock_low95") < -1e4)["product_id"].n_unique()
+        ),
+        "capped_products": facts["stock_bound"]["capped_products"],
+        "seconds": seconds,
+    }
 
 
 def verdict(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -138,21 +202,41 @@ def main() -> None:
     ap.add_argument("--demo-seeds", type=int, nargs="*", default=[7, 11])
     ap.add_argument("--demo-days", type=int, default=150)
     ap.add_argument("--skip-retail", action="store_true")
+    ap.add_argument("--flagged", nargs="+", choices=["keep", "leave_out"], default=["keep", "leave_out"])
+    ap.add_argument(
+        "--release", action="store_true", help="also the release's build_forecast (module docstring)"
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/forecast_stock_bound.json"))
     args = ap.parse_args()
     if args.gap < 2 * max(DAYS):
         raise SystemExit(f"--gap must be >= {2 * max(DAYS)} so the last {max(DAYS)} days are never scored")
     cfg = ForecastSettings()
     results: dict[str, dict[str, Any]] = {}
+    release: dict[str, dict[str, Any]] = {}
+    data: list[tuple[str, pl.DataFrame, pl.DataFrame]] = []
     for seed in args.demo_seeds:
-        results[f"demo_seed{seed}"] = measure(demo_panel(seed, args.demo_days), args.gap, cfg)
-        print(f"demo seed {seed}: {json.dumps(results[f'demo_seed{seed}'])}", flush=True)
+        data.append((f"demo_seed{seed}", *accepted(demo_batch(seed, args.demo_days))))
     if not args.skip_retail:
-        from shopmind.forecast.evaluate import load_panel
+        from shopmind.data.adapters import get_adapter
 
-        panel, _ = load_panel("online-retail", args.data / "online-retail", "day")
-        results["online_retail_day"] = measure(panel, args.gap, cfg)
-        print(f"online retail: {json.dumps(results['online_retail_day'])}", flush=True)
+        data.append(
+            ("online_retail_day", *accepted(get_adapter("online-retail").load(args.data / "online-retail")))
+        )
+    for name, events, products in data:
+        by_mode = panels(events, args.flagged)
+        for mode, panel in by_mode.items():
+            key = name if mode == "keep" else f"{name}_{mode}"  # keep: the names t14b's figures have
+            results[key] = measure(panel, args.gap, cfg, by_mode.get("keep") if mode != "keep" else None)
+            print(f"{key}: {json.dumps(results[key])}", flush=True)
+        if args.release and name == "online_retail_day":
+            release[name] = {mode: release_figures(events, products, mode) for mode in args.flagged}
+            print(f"release {name}: {json.dumps(release[name])}", flush=True)
+    if args.release:
+        events, products = accepted(demo_batch(42, 60, 3000, 1500))
+        release["demo_default_seed42"] = {
+            mode: release_figures(events, products, mode) for mode in args.flagged
+        }
+        print(f"release demo_default_seed42: {json.dumps(release['demo_default_seed42'])}", flush=True)
     out = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "level": LEVEL,
@@ -161,6 +245,7 @@ def main() -> None:
         "rule": {"min_coverage": MIN_COVERAGE, "max_worst_sanity": MAX_SANITY},
         "results": results,
         "verdict": verdict(results),
+        "release": release,
         "load_average": os.getloadavg(),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -133,12 +133,15 @@ def test_returns_are_linked_in_time_order_per_user_and_item() -> None:
             ("return", "a", "P1", -4000, 4, []),  # 4,000 of the 5,000: left out
             ("return", "a", "P1", -1002, 5, []),  # 1,000 left: cut to its 2-unit excess
             ("return", "a", "P1", -1, 6, []),  # nothing left of the flagged units: kept
+            ("purchase", "c", "P1", 1, 1, []),
+            ("purchase", "c", "P1", 3000, 2, out),
+            ("return", "c", "P1", -1, 3, []),  # the ordinary 1-unit purchase explains it: kept
         ]
     )
     kept, left = leave_out_flagged(ev)
-    assert kept["quantity"].to_list() == [-3, 2, -5000, -5000, -2, -1]
+    assert kept["quantity"].to_list() == [-3, 2, -5000, -5000, -2, -1, 1, -1]
     assert kept.columns == ev.columns and kept.schema == ev.schema
-    assert left == LeftOut(purchases=1, returns=2, units=0.0)
+    assert left == LeftOut(purchases=2, returns=2, units=3000.0)
     # counted after ``since`` only (the release's history window), the linking still sees earlier rows
     kept2, left2 = leave_out_flagged(ev, since=START + timedelta(hours=4, minutes=30))
     assert kept2.equals(kept) and left2 == LeftOut(purchases=0, returns=1, units=-1000.0)

@@ -13,10 +13,11 @@ real recurring demand sets ``flagged = "keep"``.
 The returns linked to a left-out purchase go with it, else they would net the product's other demand down (a
 5,000-unit cancellation in a day with 3 real sales reads as 0 demand). A return is linked as the gate links one
 (``EVT_RETURN_UNLINKED``): the same user and item, not earlier than the purchase. The gate keeps no row-to-row
-link, so the units are assigned in time order per (user, item): a return takes its units from the left-out
-purchases' units not yet returned first; a return larger than what remains is cut to its excess (that part
-returns the user's other purchases and still nets demand). Returns themselves are never flagged as outliers (the
-gate's median is over purchases).
+link, so units are assigned in time order per (user, item): a return the user's ordinary purchases not yet
+returned can explain is ordinary and stays (the demo shop's 1-unit returns after a flagged purchase); a larger
+one takes its units from the flagged purchases' units not yet returned (a 1,200-unit cancellation of a
+wholesale customer who usually buys 12 is the slip's, not 1,188 of it), and what exceeds them stays, cut to
+that excess. Returns themselves are never flagged as outliers (the gate's median is over purchases).
 """
 
 from __future__ import annotations
@@ -68,26 +69,34 @@ def leave_out_flagged(events: pl.DataFrame, since: datetime | None = None) -> tu
         zip(flagged["_lo_i"].to_list(), flagged["_lo_u"].to_list(), strict=True)
     )  # row -> units out
     pairs = flagged.select("user_id", "item_id").drop_nulls().unique()
-    returns = ev.filter(pl.col("type") == "return").join(pairs, on=["user_id", "item_id"], how="semi")
+    mine = ev.filter(pl.col("type").is_in(["purchase", "return"])).join(
+        pairs, on=["user_id", "item_id"], how="semi"
+    )
     cut: dict[int, float] = {}  # a return row cut to its excess -> the units it keeps
-    if returns.height:
-        cols = ("_lo_i", "user_id", "item_id", "timestamp", "_lo_u")
-        rows = pl.concat(
-            [flagged.select(*cols, pl.lit(0).alias("_o")), returns.select(*cols, pl.lit(1).alias("_o"))]
-        ).sort("user_id", "item_id", "timestamp", "_o")  # a purchase before a return at the same instant
-        pool: dict[tuple[str, str], float] = {}
-        for i, user, item, _ts, u, kind in rows.iter_rows():
-            key = (user, item)
-            if kind == 0:
-                pool[key] = pool.get(key, 0.0) + u
+    if (mine["type"] == "return").any():
+        kind = pl.when(pl.col("type") == "return").then(2).when(is_flagged).then(1).otherwise(0).alias("_o")
+        rows = mine.select("_lo_i", "user_id", "item_id", "timestamp", "_lo_u", kind)
+        rows = rows.sort(
+            "user_id", "item_id", "timestamp", "_o"
+        )  # a purchase before a return at the same instant
+        pools: dict[
+            tuple[str, str], list[float]
+        ] = {}  # (user, item) -> [ordinary, flagged] units not returned
+        for i, user, item, _ts, u, k in rows.iter_rows():
+            pool = pools.setdefault((user, item), [0.0, 0.0])
+            if k < 2:
+                pool[k] += u
                 continue
-            take = min(pool.get(key, 0.0), u)
-            if take <= 0:
+            if u <= pool[0]:  # the user's ordinary purchases explain it: an ordinary return
+                pool[0] -= u
                 continue
-            pool[key] -= take
-            removed[i] = -take
-            if take < u:
-                cut[i] = u - take
+            take = min(pool[1], u)
+            pool[1] -= take
+            pool[0] -= min(pool[0], u - take)
+            if take > 0:
+                removed[i] = -take
+                if take < u:
+                    cut[i] = u - take
     out = pl.DataFrame(
         {"_lo_i": list(removed), "_lo_r": list(removed.values())},
         schema={"_lo_i": pl.UInt32, "_lo_r": pl.Float64},
