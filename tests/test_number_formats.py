@@ -139,12 +139,13 @@ def both_engines(batch: Batch, out: Path) -> tuple[GateResult, GateResult]:
     why = spark_available()
     if why:
         pytest.skip(why)
+    from conftest import TEST_DRIVER_MEMORY  # the JVM's heap is the first session's (see there)
     from shopmind.engine.spark.gate import run_gate_spark
     from shopmind.engine.spark.session import get_session
 
     polars_run = run_gate(batch, now=NOW)
     spark = get_session(
-        EngineConfig(kind="spark", master="local[1]", shuffle_partitions=1, driver_memory="1g")
+        EngineConfig(kind="spark", master="local[1]", shuffle_partitions=1, driver_memory=TEST_DRIVER_MEMORY)
     )
     try:
         spark_run = run_gate_spark(spark, batch, str(out), None, None, now=NOW)
