@@ -33,6 +33,8 @@ from shopmind.data.model import FLAGS
 OUTLIER = "EVT_QTY_OUTLIER"
 #: ``[forecast] flagged``: leave such purchases (and their linked returns) out of demand, or keep them
 MODES = ("leave_out", "keep")
+#: the default of ``[forecast] flagged`` and of ``shopmind evaluate forecast --flagged`` (one demand for both)
+DEFAULT_MODE = "leave_out"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,25 @@ def check_mode(mode: object) -> None:
     """``[forecast] flagged`` must be one of :data:`MODES` (a ValueError naming the setting otherwise)."""
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"flagged must be {' or '.join(repr(m) for m in MODES)}, not {mode!r}")
+
+
+def demand_events(
+    events: pl.DataFrame, mode: str, since: datetime | None = None
+) -> tuple[pl.DataFrame, dict[str, int | float]]:
+    """The events demand is built from under ``[forecast] flagged = mode`` and the facts that say what was left
+    out (counted after ``since``, see :func:`leave_out_flagged`). One function for the release and for
+    ``shopmind evaluate forecast``, so the backtest scores the demand the release forecasts (issue 14: until
+    2026-12-06 the evaluation read the flagged slips the release left out)."""
+    check_mode(mode)
+    kept, left = leave_out_flagged(events, since)
+    out = mode == "leave_out"
+    facts: dict[str, int | float] = {
+        "flagged_outliers": left.purchases,  # in the history read, left out or kept
+        "flagged_outliers_left_out": left.purchases if out else 0,
+        "flagged_returns_left_out": left.returns if out else 0,
+        "flagged_units_left_out": round(left.units, 3) if out else 0.0,  # net of the returns
+    }
+    return (kept if out else events), facts
 
 
 def leave_out_flagged(events: pl.DataFrame, since: datetime | None = None) -> tuple[pl.DataFrame, LeftOut]:

@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from shopmind.forecast.flagged import DEFAULT_MODE as DEFAULT_FLAGGED
+
 #: the folder's files
 META, HISTORY, FORECAST, POLICY, REORDER = (
     "forecast.json",
@@ -83,7 +85,7 @@ class ForecastSettings:
     #: purchases the gate flagged EVT_QTY_OUTLIER (a unit slip or a one-off bulk order) and the returns linked
     #: to them: "leave_out" of demand (counted in the manifest) or "keep" (a shop whose bulk orders recur);
     #: shopmind.forecast.flagged says why
-    flagged: str = "leave_out"
+    flagged: str = DEFAULT_FLAGGED
 
     def __post_init__(self) -> None:
         if self.grain not in ("D", "W"):
@@ -123,7 +125,7 @@ def build_forecast(ctx: Any, folder: Path) -> Mapping[str, Any]:
     if not cfg.enabled:
         return {"forecast": "off", "reason": "[forecast] enabled = false"}
     t0 = time.perf_counter()
-    from shopmind.forecast.flagged import leave_out_flagged
+    from shopmind.forecast.flagged import demand_events
     from shopmind.forecast.series import SeriesError, demand_panel
 
     events = ctx.events
@@ -132,15 +134,7 @@ def build_forecast(ctx: Any, folder: Path) -> Mapping[str, Any]:
     end = events["timestamp"].max() if "timestamp" in events.columns and events.height else None
     since = None if end is None else end - timedelta(days=cfg.history_days)
     # linked before the window is cut, so a return in the window of a flagged purchase before it goes too
-    kept, left = leave_out_flagged(events, since)
-    out = cfg.flagged == "leave_out"
-    events = kept if out else events
-    flagged = {
-        "flagged_outliers": left.purchases,  # in the history read, left out or kept
-        "flagged_outliers_left_out": left.purchases if out else 0,
-        "flagged_returns_left_out": left.returns if out else 0,
-        "flagged_units_left_out": round(left.units, 3) if out else 0.0,  # net of the returns
-    }
+    events, flagged = demand_events(events, cfg.flagged, since)
     if since is not None:
         events = events.filter(pl.col("timestamp") > since)
     try:
