@@ -12,7 +12,7 @@ WORKSPACE ?= $(WORKSPACES)/$(DATASET)
 
 .PHONY: demo test explore lint bench-deps clean
 
-$(STAMP): pyproject.toml setup.py src/shopmind/search/e5engine/e5.c
+$(STAMP): pyproject.toml setup.py $(wildcard src/shopmind/search/e5engine/*.c src/shopmind/search/e5engine/*.h)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[test]"

@@ -17,8 +17,11 @@ setup(
     ext_modules=[
         Extension(
             "shopmind.search.e5engine._e5x",
-            sources=[f"{E5ENGINE}/e5.c"],
-            depends=[f"{E5ENGINE}/e5.h"],
+            sources=[
+                f"{E5ENGINE}/{name}.c"
+                for name in ("e5", "e5_matmul", "e5_attention", "e5_tokenizer", "e5_sparse")
+            ],
+            depends=[f"{E5ENGINE}/e5.h", f"{E5ENGINE}/e5_internal.h"],
             include_dirs=[E5ENGINE],
             extra_compile_args=[
                 "-O3",

