@@ -1,10 +1,11 @@
-"""The storefront in English and Chinese (serve/i18n.py): catalogs, the language choice, the pages.
+"""The storefront and the dashboards in English and Chinese (serve/i18n.py): catalogs, the
+language choice, the pages.
 
 The catalogs must carry the same keys with the same ``{placeholders}``, every key the pages and
 scripts use must exist and every key must be used; no English literal may be left in a
-storefront template or script (scanners below, each checked to catch a planted literal); the
-language comes from ``?lang`` (remembered), the cookie, ``[storefront] language``, then
-``Accept-Language``; and the pages render in both languages.
+storefront or dashboard template or script (scanners below, each checked to catch a planted
+literal); the language comes from ``?lang`` (remembered), the cookie, ``[storefront] language``,
+then ``Accept-Language``; and the pages render in both languages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 
 from shopmind.cli.common import UsageError
 from shopmind.cli.serve import serve_settings
@@ -26,11 +28,17 @@ from shopmind.serve.app import create_app
 from shopmind.serve.pages import STATIC_DIR, TEMPLATES_DIR, build_banner
 
 SERVE = Path(i18n.__file__).parent
-#: The shopper-facing templates and the scripts they load (the dashboards are staff pages, English).
+#: The shopper-facing templates and the scripts they load.
 STOREFRONT_TEMPLATES = ("base.html", "storefront.html", "product.html", "error.html")
 STOREFRONT_SCRIPTS = ("common.js", "storefront.js", "product.js", "assistant.js", "build_banner.js")
+#: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
+DASHBOARD_TEMPLATES = ("login.html", "quality.html")
+DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js")
+PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
+PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
-DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.")
+DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.", "dash.status.",
+                    "dash.action.", "dash.severity.", "dash.check.")  # fmt: skip
 #: Words a storefront template may show in any language: the brand.
 BRAND_WORDS = {"shopmind", "shop", "mind"}
 #: Script literals that look like prose but are never shown: protocol words and key names.
@@ -64,14 +72,27 @@ def test_reason_messages_follow_the_recommenders_templates() -> None:
         assert i18n.placeholders(zh["reason." + code]) == i18n.placeholders(template)
 
 
+def test_check_messages_follow_the_quality_gates_codes() -> None:
+    """The quality dashboard says what a failed check means from the catalog by its code: the
+    English messages are the gate's own summaries, and every code has both."""
+    from shopmind.quality.codes import _ALL
+
+    en, zh = i18n.catalog("en"), i18n.catalog("zh-Hans")
+    assert {k.removeprefix("dash.check.") for k in en if k.startswith("dash.check.")} == {
+        c.code for c in _ALL
+    }
+    for c in _ALL:
+        assert en["dash.check." + c.code] == c.summary and _CJK.search(zh["dash.check." + c.code])
+
+
 def _used_keys() -> set[str]:
     used: set[str] = set()
-    for name in STOREFRONT_TEMPLATES:
+    for name in PAGE_TEMPLATES:
         src = (TEMPLATES_DIR / name).read_text(encoding="utf-8")
-        used |= set(re.findall(r"\bt\(\s*'([\w.]+)'", src))
+        used |= set(re.findall(r"\bt[m]?\(\s*'([\w.]+)'", src))
         for values, prefix in re.findall(r"for value in \(([^)]*)\) %\}.*?t\('([\w.]+)' ~ value\)", src):
             used |= {prefix + v for v in re.findall(r"'(\w+)'", values)}
-    for name in STOREFRONT_SCRIPTS:
+    for name in PAGE_SCRIPTS:
         src = (STATIC_DIR / name).read_text(encoding="utf-8")
         used |= set(re.findall(r"\bt\(\s*\"([\w.]+)\"", src))
         used |= {
@@ -124,6 +145,7 @@ def template_literals(src: str) -> list[str]:
     found: list[str] = []
     for expr in re.findall(r"\{[{%](.*?)[}%]\}", src, flags=re.S):
         expr = re.sub(r"\bt\(\s*'[^']*'", "t(", expr)
+        expr = re.sub(r"\bcode\(\s*'[^']*'\)", "code()", expr)  # a command, shown as it is
         found += [s for s in re.findall(r"'([^']*)'|\"([^\"]*)\"", expr) for s in s if _prose(s)]
     parser = _Text()
     src = re.sub(r"\{% block main_attrs %\}.*?\{% endblock %\}", " ", src)  # attributes of base's <main>
@@ -192,8 +214,8 @@ def script_english(src: str) -> list[str]:
     for line, text, before in js_literals(src):
         if not _prose(text) or text in SCRIPT_ALLOWED:
             continue
-        if re.search(r"console\.\w+\($", before):
-            continue
+        if re.search(r"(console\.\w+|querySelector(All)?)\($", before):
+            continue  # the console's own log, a CSS selector
         if re.fullmatch(r"[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*", text) and re.search(
             r"class: [^,{}]*$", before
         ):
@@ -202,13 +224,13 @@ def script_english(src: str) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("name", STOREFRONT_TEMPLATES)
-def test_no_english_literal_in_a_storefront_template(name: str) -> None:
+@pytest.mark.parametrize("name", PAGE_TEMPLATES)
+def test_no_english_literal_in_a_template(name: str) -> None:
     assert template_literals((TEMPLATES_DIR / name).read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.parametrize("name", STOREFRONT_SCRIPTS)
-def test_no_english_literal_in_a_storefront_script(name: str) -> None:
+@pytest.mark.parametrize("name", PAGE_SCRIPTS)
+def test_no_english_literal_in_a_script(name: str) -> None:
     assert script_english((STATIC_DIR / name).read_text(encoding="utf-8")) == []
 
 
@@ -330,15 +352,37 @@ def test_pages_follow_the_browser_then_the_switch(client) -> None:
     client.cookies.clear()
 
 
-def test_the_shops_language_and_english_dashboards(tmp_path: Path) -> None:
+def test_the_shops_language_and_the_dashboards(tmp_path: Path) -> None:
     with TestClient(create_app(tmp_path, {"storefront_events": False, "storefront_language": "zh"})) as c:
         page = c.get("/", headers={"Accept-Language": "en-US"})
         assert '<html lang="zh-Hans">' in page.text
         assert '<html lang="en">' in c.get("/?lang=en").text
         c.cookies.clear()
-        # the dashboards (their sign-in page here) are the staff's: English whatever the shopper chose
-        login = c.get("/dashboard/quality", headers={"Accept-Language": "zh-CN"})
-        assert '<html lang="en">' in login.text and "Data quality" in login.text
+        # the dashboards (their sign-in page here) follow the same choice: the shop's language,
+        # then the switch (remembered for the storefront too)
+        login = c.get("/dashboard/quality", headers={"Accept-Language": "en-US"})
+        assert login.status_code == 401 and login.headers["content-language"] == "zh-Hans"
+        assert "登录后台看板" in login.text and "Sign in" not in login.text
+        assert 'href="/dashboard/quality?lang=en"' in login.text
+        login = c.get("/dashboard/quality?lang=en")
+        assert "Sign in to the dashboards" in login.text and login.cookies.get(i18n.COOKIE) == "en"
+        assert '<html lang="en">' in c.get("/").text
+        c.cookies.clear()
+        # a storefront page carries no dashboard message to its scripts; a dashboard all of them
+        messages = re.search(r'<meta name="shopmind-messages" content="([^"]*)">', page.text)
+        assert not any(k.startswith("dash.") for k in json.loads(unescape(messages.group(1)))["messages"])
+        messages = re.search(r'<meta name="shopmind-messages" content="([^"]*)">', login.text)
+        assert json.loads(unescape(messages.group(1)))["messages"] == i18n.catalog("en")
+
+
+def test_percent_and_terms_per_language() -> None:
+    assert i18n.percent("en", 0.125) == "12.5 %" and i18n.percent("zh-Hans", 0.125) == "12.5%"
+    assert i18n.percent("zh-Hans", 0.01234, 2) == "1.23%" and i18n.percent("en", None) == "–"
+    assert i18n.term("zh-Hans", "dash.status.", "held") == "已拦下"
+    assert i18n.term("zh-Hans", "dash.status.", "new-state") == "new-state"  # a new value shows as it is
+    assert str(
+        i18n.translate_markup("en", "dash.login.create", command="<b>", demo=Markup("<code>x</code>"))
+    ) == ("Create one on the server with &lt;b&gt; (<code>x</code> prints a sign-in link with a fresh key).")
 
 
 def test_the_switch_keeps_an_awkward_path_whole(client) -> None:

@@ -1,23 +1,27 @@
-"""The storefront's own words in English and Chinese: message catalogs and the shopper's language.
+"""The pages' own words in English and Chinese: message catalogs and the reader's language.
 
 shopmind serves Chinese and English shops, and a Chinese shop cannot put an English-only
-storefront in front of its customers. Every word the storefront pages and their scripts show
-(buttons, labels, placeholders, empty states, the chat panel's chrome, banners, errors) is a
-key in ``serve/i18n/<language>.json``; the templates call ``t(key, **params)`` and the scripts
+storefront in front of its customers, nor English-only dashboards in front of its planners and
+merchandisers. Every word the storefront pages, the dashboards and their scripts show (buttons,
+labels, placeholders, table heads, chart titles and legends, empty states, the chat panel's
+chrome, banners, errors) is a key in ``serve/i18n/<language>.json`` (the dashboards' keys start
+with ``dash.``: the storefront pages leave them out of the catalog they carry); the templates call ``t(key, **params)`` and the scripts
 ``SM.t(key, params)`` over the same catalog, put in the page as JSON in a ``<meta>`` (the
 page's CSP allows no inline script, not even a data block). Product data — titles,
-brands, categories, attribute names — are shown as they are, never translated.
+brands, categories, attribute names — and ids, codes, metric and method names are shown as
+they are, never translated (the dashboards mark them ``translate="no"``).
 
 A flat JSON table per language, not gettext/Babel: the scripts need the same strings as the
 templates, Babel adds a compile step (.po -> .mo) and a dependency for ~150 strings, and a
 JSON file is what a translator edits. ``tests/test_i18n.py`` checks both catalogs carry the
-same keys and placeholders and that no English literal is left in a storefront template or
-script.
+same keys and placeholders and that no English literal is left in a template or script.
 
 Which language a page is in (:func:`choose_language`): ``?lang=zh|en`` on the URL (then
 remembered in a cookie for a year), else the remembered choice, else the shop's
 ``[storefront] language`` when it names one, else the browser's ``Accept-Language``, else
-English. The dashboards are for the shop's staff and stay English.
+English. The dashboards choose the same way with the same setting and cookie: the shop's
+language is its staff's in the usual case, and a reader who wants the other one switches once
+(remembered a year, for the storefront in that browser too).
 """
 
 from __future__ import annotations
@@ -80,6 +84,46 @@ def translate(lang: str, key: str, **params: Any) -> str:
     if not params:
         return text
     return _PLACEHOLDER.sub(lambda m: str(params[m.group(1)]) if m.group(1) in params else m.group(0), text)
+
+
+def translate_markup(lang: str, key: str, **params: Any) -> Any:
+    """:func:`translate` for a template sentence with markup in it (a ``<code>`` command, a
+    ``<b>`` word): the message is escaped, each parameter too unless it is already ``Markup``
+    (``'<code>…</code>'|safe`` written in the template), so the words can move in the sentence
+    the way each language orders them while the markup stays the template's."""
+    from markupsafe import Markup, escape
+
+    text = escape(catalog(lang)[key])
+    return Markup(
+        _PLACEHOLDER.sub(
+            lambda m: str(escape(params[m.group(1)])) if m.group(1) in params else m.group(0), text
+        )
+    )
+
+
+def code_markup(text: str) -> Any:
+    """A command or an id inside a sentence (``tm(key, command=code('shopmind ingest'))``): a
+    ``<code>`` element, escaped, marked ``translate="no"`` (shown as it is in every language).
+    Why: a template may not write markup into a string (``|safe`` is refused by test_security)."""
+    from markupsafe import Markup
+
+    return Markup('<code translate="no">{}</code>').format(text)
+
+
+def term(lang: str, prefix: str, value: Any) -> str:
+    """An enumerated value the API writes in English (a run status, a check action, a segment)
+    in ``lang``: the message ``prefix + value`` when the catalog has one, else the value itself
+    (a new value shows as it is rather than failing the page)."""
+    return catalog(lang).get(f"{prefix}{value}", str(value))
+
+
+def percent(lang: str, share: float | None, digits: int = 1) -> str:
+    """``share`` (0.125) as a percentage the language's way: ``12.5 %`` in English as the
+    project writes it, ``12.5%`` in Chinese (no space); ``–`` for no value."""
+    if share is None:
+        return "–"
+    text = f"{100 * float(share):.{digits}f}"
+    return text + ("%" if lang == "zh-Hans" else " %")
 
 
 def normalise(value: str | None) -> str | None:
@@ -163,9 +207,13 @@ def switch_links(path: str, query: Mapping[str, str] | list[tuple[str, str]]) ->
     ]
 
 
-def script_messages(lang: str) -> dict[str, Any]:
-    """What the page's scripts get: the language, its catalog, and the recommender's English
+def script_messages(lang: str, dashboard: bool = False) -> dict[str, Any]:
+    """What the page's scripts get: the language, its catalog (a storefront page without the
+    dashboards' ``dash.*`` keys: a shopper's page stays small), and the recommender's English
     reason templates (so a reason sentence can be re-worded with the item name it carries)."""
     from shopmind.recommend.explain import TEMPLATES
 
-    return {"lang": lang, "messages": catalog(lang), "reasonTemplates": TEMPLATES}
+    messages = catalog(lang)
+    if not dashboard:
+        messages = {k: v for k, v in messages.items() if not k.startswith("dash.")}
+    return {"lang": lang, "messages": messages, "reasonTemplates": TEMPLATES}

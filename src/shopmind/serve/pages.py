@@ -96,29 +96,28 @@ def swagger_asset(name: str) -> Response:
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs(request: Request) -> HTMLResponse:
     """Swagger UI over ``/openapi.json``, every file from this server (works offline)."""
-    return templates.TemplateResponse(request, "docs.html", _common(request, "docs"))
+    return render(request, "docs.html", _common(request, "docs"))
 
 
-#: The shopper-facing pages: rendered in the shopper's language (``serve/i18n.py``); the
-#: dashboards and the sign-in page are the shop staff's and stay English.
+#: The shopper-facing pages (the rest are the dashboards, their sign-in page and the API docs).
+#: Every page is rendered in the reader's language (``serve/i18n.py``): a Chinese shop's
+#: planner or merchandiser reads the dashboards too. Only the storefront pages leave the
+#: dashboards' messages (``dash.*``) out of the scripts' catalog they carry.
 STOREFRONT_PAGES = frozenset({"storefront", "product", "error"})
 
 
 def _common(request: Request, page: str) -> dict[str, Any]:
     """Context every page gets: the events key for the browser, the release being served, the
-    page's language with its catalog (``t``) and the language switch's links."""
+    page's language with its catalog (``t``, ``pct``) and the language switch's links."""
     state = request.app.state
     shop = getattr(state, "shop", None)
-    if page in STOREFRONT_PAGES:
-        shop_default = (getattr(state, "settings", None) or {}).get("storefront_language", "auto")
-        lang, remember = i18n.choose_language(
-            request.query_params.get("lang"),
-            request.cookies.get(i18n.COOKIE),
-            shop_default,
-            request.headers.get("accept-language"),
-        )
-    else:
-        lang, remember = "en", False
+    shop_default = (getattr(state, "settings", None) or {}).get("storefront_language", "auto")
+    lang, remember = i18n.choose_language(
+        request.query_params.get("lang"),
+        request.cookies.get(i18n.COOKIE),
+        shop_default,
+        request.headers.get("accept-language"),
+    )
     release_id = getattr(shop, "release_id", None) if shop is not None else None
     # parts of the release still building (progressive builds), or the first release being
     # built (no release yet): the storefront's banners
@@ -132,14 +131,18 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "lang": lang,
         "remember_lang": remember,
         "t": partial(i18n.translate, lang),
+        "tm": partial(i18n.translate_markup, lang),
+        "code": i18n.code_markup,
+        "term": partial(i18n.term, lang),
+        "pct": partial(i18n.percent, lang),
         # the decoded path quoted once: a product id with "?" or a space stays one path
         "switch": i18n.switch_links(
             quote(request.scope["path"], safe="/"), request.query_params.multi_items()
-        )
-        if page in STOREFRONT_PAGES
-        else [],
+        ),
         # the scripts' words, as JSON in a <meta> (autoescaped here; the CSP allows no inline script)
-        "script_messages": json.dumps(i18n.script_messages(lang), ensure_ascii=False),
+        "script_messages": json.dumps(
+            i18n.script_messages(lang, dashboard=page not in STOREFRONT_PAGES), ensure_ascii=False
+        ),
     }
 
 
@@ -312,12 +315,14 @@ def _dashboard(
     try:
         check_key(request, "monitor")
     except ApiError as exc:
-        ctx.update(next=request.url.path, reason=exc.message if exc.status == 403 else "")
-        return templates.TemplateResponse(request, "login.html", ctx, status_code=exc.status)
+        ctx.update(
+            next=request.url.path, reason=ctx["t"]("dash.login.forbidden") if exc.status == 403 else ""
+        )
+        return render(request, "login.html", ctx, status_code=exc.status)
     ctx["signed_in"] = True  # the header offers "sign out"
     if data is not None:
         ctx.update(data())
-    return templates.TemplateResponse(request, template, ctx)
+    return render(request, template, ctx)
 
 
 @router.get("/dashboard/quality", response_class=HTMLResponse)
@@ -394,7 +399,7 @@ def ads_dashboard(request: Request) -> HTMLResponse:
 @router.get("/dashboard/login", response_class=HTMLResponse)
 def dashboard_login_page(request: Request) -> HTMLResponse:
     """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""
-    return templates.TemplateResponse(
+    return render(
         request, "login.html", {**_common(request, "login"), "next": "/dashboard/quality", "reason": ""}
     )
 

@@ -30,7 +30,7 @@ const Charts = (() => {
 
   function defaultFormat(v) {
     if (v === null || v === undefined || isNaN(v)) return "–";
-    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en");
+    if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString(SM.lang);
     if (Number.isInteger(v)) return String(v);
     return String(parseFloat(Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(2)));
   }
@@ -64,7 +64,7 @@ const Charts = (() => {
     const fmt = opts.format || defaultFormat;
     el.textContent = "";
     if (!cats.length || !series.length) {
-      el.appendChild(document.createTextNode("No data."));
+      el.appendChild(document.createTextNode(SM.t("dash.chart.no_data")));
       return;
     }
     const groupW = Math.max(28, Math.min(140, 600 / cats.length));
@@ -124,7 +124,7 @@ const Charts = (() => {
     const fmt = opts.format || defaultFormat;
     el.textContent = "";
     if (!labels.length) {
-      el.appendChild(document.createTextNode(opts.empty || "No data."));
+      el.appendChild(document.createTextNode(opts.empty || SM.t("dash.chart.no_data")));
       return;
     }
     // the label column fits the longest label (check codes are typed back: never clipped)
@@ -152,7 +152,7 @@ const Charts = (() => {
     if (opts.threshold !== undefined && opts.threshold !== null) {
       const tx = x(opts.threshold);
       root.appendChild(svg("line", { x1: tx, x2: tx, y1: padT - 4, y2: H - padB + 4, class: "threshold" }));
-      root.appendChild(svg("text", { x: tx, y: H - 6, "text-anchor": "middle", class: "axis threshold-label" }, [(opts.thresholdLabel || "limit") + " " + fmt(opts.threshold)]));
+      root.appendChild(svg("text", { x: tx, y: H - 6, "text-anchor": "middle", class: "axis threshold-label" }, [(opts.thresholdLabel || SM.t("dash.chart.limit")) + " " + fmt(opts.threshold)]));
     }
     root.appendChild(svg("line", { x1: padL, x2: padL, y1: padT - 4, y2: H - padB + 4, class: "baseline" }));
     el.appendChild(root);

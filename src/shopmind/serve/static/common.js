@@ -51,6 +51,20 @@ const SM = (() => {
     return t(key + (Number(n) === 1 ? ".one" : ".other"), Object.assign({ n: num(n) }, params || {}));
   }
 
+  /** An enumerated value the API writes in English (a status, an action, a segment) in the page's
+   * language: the message ``prefix + value`` when the catalog has one, else the value as it is. */
+  function term(prefix, value) {
+    const text = MESSAGES[prefix + value];
+    return text === undefined ? String(value ?? "") : text;
+  }
+
+  /** A share (0.125) as a percentage the page's language writes it: "12.5 %" / "12.5%". */
+  function pct(share, digits) {
+    if (share === null || share === undefined || isNaN(Number(share))) return "–";
+    const text = (100 * Number(share)).toFixed(digits === undefined ? 1 : digits);
+    return text + (LANG === "zh-Hans" ? "%" : " %");
+  }
+
   /** A whole number as the page's language writes it ("12,800"). */
   function num(n) {
     return Number(n).toLocaleString(LANG);
@@ -499,6 +513,6 @@ const SM = (() => {
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
     visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
-    adLabel, stillBuilding, t, tn, num, reasonText, stageText, lang: LANG,
+    adLabel, stillBuilding, t, tn, num, term, pct, reasonText, stageText, lang: LANG,
   };
 })();

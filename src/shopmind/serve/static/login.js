@@ -17,7 +17,8 @@
     try {
       await SM.api("/dashboard/login", { method: "POST", json: { key: key }, storefront: false });
     } catch (e) {
-      err.textContent = e.message;
+      // the API words its refusal in English for programs; the page says it in the reader's language
+      err.textContent = e.status === 403 ? SM.t("dash.login.forbidden") : e.status === 401 ? SM.t("dash.login.invalid") : e.message;
       err.hidden = false;
       return false;
     }

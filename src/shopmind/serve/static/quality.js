@@ -58,6 +58,21 @@
     return SM.el("td", { class: cls || "" }, [text === undefined || text === null ? "" : String(text)]);
   }
 
+  /** A cell of data shown as it is in every language (a table name, a source): not translated. */
+  function tdData(text, cls) {
+    const cell = td(text, cls);
+    cell.setAttribute("translate", "no");
+    return cell;
+  }
+
+  const unavailable = (what, e) => SM.t("dash.unavailable", { what: what, error: e.message });
+
+  /** What a check means, in the page's language (the API's summary is English). */
+  function meaning(c) {
+    const text = SM.term("dash.check.", c.code);
+    return text === c.code ? c.summary || "" : text;
+  }
+
   let runs = [];
 
   async function loadRuns() {
@@ -65,7 +80,7 @@
     try {
       body = await get("/v1/quality/runs" + SM.query({ limit: RUN_LIMIT }));
     } catch (e) {
-      showError("Quality runs unavailable: " + e.message);
+      showError(unavailable(SM.t("dash.quality.err.runs"), e));
       return;
     }
     const list = Array.isArray(body) ? body : body.runs || body.items || [];
@@ -86,7 +101,7 @@
     const wanted = new URLSearchParams(window.location.hash.slice(1)).get("run");
     const first = runs.find((r) => r.id === wanted) || defaultRun(runs);
     if (first) selectRun(first.id);
-    else showError("No quality runs yet: run `shopmind ingest` to put a batch through the gate.");
+    else showError(SM.t("dash.quality.no_runs"));
   }
 
   /** The newest full batch: not a live-log drain (often a handful of rows), else the newest run. */
@@ -95,8 +110,8 @@
   }
 
   function runOption(r) {
-    const rows = isNaN(r.input) ? "" : ` · ${SM.fmt(r.input)} rows`;
-    return `${runLabel(r.id, r.started)} · ${r.source || "?"}${rows} · ${r.status || "?"}`;
+    const rows = isNaN(r.input) ? "" : " · " + SM.t("dash.quality.rows", { n: SM.fmt(r.input) });
+    return `${runLabel(r.id, r.started)} · ${r.source || "?"}${rows} · ${r.status ? SM.term("dash.status.", r.status) : "?"}`;
   }
 
   function unwrap(body) {
@@ -108,11 +123,11 @@
     Charts.bars($("runs-chart"), {
       categories: ordered.map((r) => runLabel(r.id, r.started)),
       series: [
-        { name: "accepted", values: ordered.map((r) => r.accepted), color: GREEN },
-        { name: "quarantined", values: ordered.map((r) => r.quarantined), color: RED },
+        { name: SM.t("dash.quality.col.accepted"), values: ordered.map((r) => r.accepted), color: GREEN },
+        { name: SM.t("dash.quality.col.quarantined"), values: ordered.map((r) => r.quarantined), color: RED },
       ],
       stacked: true,
-      title: "Rows accepted and quarantined per run",
+      title: SM.t("dash.quality.runs_chart"),
     });
     const picker = $("run-picker");
     picker.textContent = "";
@@ -136,13 +151,13 @@
       tbody.appendChild(
         SM.el("tr", { dataset: { runId: r.id } }, [
           SM.el("td", {}, [link]),
-          td(r.source),
-          SM.el("td", {}, [SM.el("span", { class: "badge " + r.status }, [r.status])]),
+          tdData(r.source),
+          SM.el("td", {}, [SM.el("span", { class: "badge " + r.status }, [SM.term("dash.status.", r.status)])]),
           td(SM.fmt(r.input), "num"),
           td(SM.fmt(r.accepted), "num"),
           td(SM.fmt(r.quarantined), "num"),
           td(SM.fmt(r.repaired), "num"),
-          SM.el("td", {}, [SM.el("a", { href: reportHref(r.id), target: "_blank", rel: "noopener" }, ["HTML report"])]),
+          SM.el("td", {}, [SM.el("a", { href: reportHref(r.id), target: "_blank", rel: "noopener" }, [SM.t("dash.quality.html_report")])]),
         ])
       );
     });
@@ -155,7 +170,7 @@
     try {
       s = unwrap(await get("/v1/quality/runs/" + encodeURIComponent(id)));
     } catch (e) {
-      showError("Run " + id + " unavailable: " + e.message);
+      showError(unavailable(SM.t("dash.quality.err.run", { id: id }), e));
       return;
     }
     showError("");
@@ -170,12 +185,13 @@
     $("run-panel").hidden = false;
     $("run-id").textContent = id;
     const badge = $("run-status");
-    badge.textContent = s.status || "";
+    badge.textContent = s.status ? SM.term("dash.status.", s.status) : "";
     badge.className = "badge " + (s.status || "");
     const t = s.totals || {};
-    $("run-meta").textContent =
-      `source ${s.source || "?"} · ${SM.fmt(t.input)} rows in · ${SM.fmt(t.accepted)} accepted · ` +
-      `${SM.fmt(t.quarantined)} quarantined · ${SM.fmt(t.repaired_cells)} cells repaired · exit code ${s.exit_code ?? "?"}`;
+    $("run-meta").textContent = SM.t("dash.quality.meta", {
+      source: s.source || "?", input: SM.fmt(t.input), accepted: SM.fmt(t.accepted),
+      quarantined: SM.fmt(t.quarantined), repaired: SM.fmt(t.repaired_cells), exit: s.exit_code ?? "?",
+    });
 
     // per-table account
     const tb = $("account-table").querySelector("tbody");
@@ -183,13 +199,13 @@
     Object.entries(s.account || {}).forEach(([table, a]) => {
       const kept = a.input ? a.accepted / a.input : NaN;
       tb.appendChild(SM.el("tr", { dataset: { table: table } }, [
-        td(table), td(SM.fmt(a.input), "num"), td(SM.fmt(a.accepted), "num"), td(SM.fmt(a.quarantined), "num"),
-        td(isNaN(kept) ? "–" : (100 * kept).toFixed(1) + " %", "num"),
+        tdData(table), td(SM.fmt(a.input), "num"), td(SM.fmt(a.accepted), "num"), td(SM.fmt(a.quarantined), "num"),
+        td(SM.pct(kept), "num"),
       ]));
     });
     const held = s.held_by || [];
     $("held-by").hidden = !held.length;
-    $("held-by").textContent = held.length ? "Held (not published) by: " + held.join(", ") : "";
+    $("held-by").textContent = held.length ? SM.t("dash.quality.held_by", { checks: held.join(", ") }) : "";
 
     // failures by check
     const checks = (s.checks || []).slice().sort((a, b) => (b.failed || 0) - (a.failed || 0));
@@ -198,8 +214,8 @@
       labels: rowChecks.map((c) => c.table + ":" + c.code),
       values: rowChecks.map((c) => c.failed),
       colors: rowChecks.map((c) => (c.action === "quarantine" ? RED : c.action === "repair" ? GREEN : AMBER)),
-      empty: "No row failed a check.",
-      title: "Rows failing each check (red: quarantined, amber: flagged, green: repaired)",
+      empty: SM.t("dash.quality.no_failure"),
+      title: SM.t("dash.quality.checks_chart"),
     });
     const examples = s.examples || {};
     const ctb = $("checks-table").querySelector("tbody");
@@ -209,27 +225,31 @@
       let exCell;
       if (Array.isArray(ex) && ex.length) {
         exCell = SM.el("details", {}, [
-          SM.el("summary", {}, [ex.length + " example" + (ex.length === 1 ? "" : "s")]),
+          SM.el("summary", {}, [SM.tn("dash.quality.examples", ex.length)]),
           SM.el("ul", { class: "examples" }, ex.map((r) =>
-            SM.el("li", {}, [SM.el("span", { class: "muted" }, ["row " + (r.row ?? "?") + (r.line != null ? ", line " + r.line : "") + ": "]),
-              String(r.what || ""), " ", SM.el("code", {}, [typeof r.data === "string" ? r.data : JSON.stringify(r.data)])])
+            SM.el("li", {}, [SM.el("span", { class: "muted" }, [r.line != null
+              ? SM.t("dash.quality.example_row_line", { row: r.row ?? "?", line: r.line })
+              : SM.t("dash.quality.example_row", { row: r.row ?? "?" })]),
+              // the gate's own words about this row (English, like the report file), then the row
+              SM.el("span", { lang: "en", translate: "no" }, [String(r.what || "")]), " ",
+              SM.el("code", {}, [typeof r.data === "string" ? r.data : JSON.stringify(r.data)])])
           )),
         ]);
       } else {
-        exCell = SM.el("a", { href: reportHref(id), target: "_blank", rel: "noopener" }, ["in report"]);
+        exCell = SM.el("a", { href: reportHref(id), target: "_blank", rel: "noopener" }, [SM.t("dash.quality.in_report")]);
       }
       ctb.appendChild(SM.el("tr", { class: c.crossed ? "crossed" : "", dataset: { code: c.code, table: c.table } }, [
         SM.el("td", {}, [SM.el("code", {}, [c.code])]),
-        td(c.table), td(c.action), td(c.severity),
+        tdData(c.table), td(SM.term("dash.action.", c.action)), td(SM.term("dash.severity.", c.severity)),
         td(SM.fmt(c.failed), "num"),
-        td(c.fraction === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.fraction, 3) : (100 * c.fraction).toFixed(2) + " %"), "num"),
-        td(c.threshold === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.threshold, 3) : (100 * c.threshold).toFixed(2) + " %"), "num"),
-        td(c.crossed ? "yes" : "no"),
-        td(c.summary || ""),
+        td(c.fraction === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.fraction, 3) : SM.pct(c.fraction, 2)), "num"),
+        td(c.threshold === undefined ? "–" : (c.action === "batch" ? SM.fmt(c.threshold, 3) : SM.pct(c.threshold, 2)), "num"),
+        td(c.crossed ? SM.t("dash.quality.yes") : SM.t("dash.quality.no")),
+        td(meaning(c)),
         SM.el("td", {}, [exCell]),
       ]));
     });
-    if (!checks.length) ctb.appendChild(SM.el("tr", {}, [SM.el("td", { colspan: "10", class: "muted" }, ["Every check passed."])]));
+    if (!checks.length) ctb.appendChild(SM.el("tr", {}, [SM.el("td", { colspan: "10", class: "muted" }, [SM.t("dash.quality.all_passed")])]));
 
     // drift
     const drift = (s.drift || []).slice().sort((a, b) => (b.psi || 0) - (a.psi || 0));
@@ -240,17 +260,20 @@
       values: drift.map((d) => d.psi),
       colors: drift.map((d) => (d.drifted ? RED : GREY)),
       threshold: drift.length ? psiLimit : undefined,
-      thresholdLabel: driftCheck ? "PSI limit" : "default PSI limit",
-      empty: "No drift measured: this is the first accepted batch of this source (drift compares against the previous one).",
-      title: "Population stability index per column (red: drifted)",
+      thresholdLabel: driftCheck ? SM.t("dash.quality.psi_limit") : SM.t("dash.quality.default_psi_limit"),
+      empty: SM.t("dash.quality.no_drift"),
+      title: SM.t("dash.quality.drift_chart"),
     });
     $("drift-note").textContent = drift.length
-      ? `${drift.filter((d) => d.drifted).length} of ${drift.length} columns drifted. Small batches (< 1,000 rows) use a KS / chi² test instead of PSI/JS; hover a bar for the value.` +
-        (driftCheck && driftCheck.detail && driftCheck.detail.reference_run ? " Reference run: " + driftCheck.detail.reference_run + "." : "")
+      ? SM.t("dash.quality.drift_note", { drifted: drift.filter((d) => d.drifted).length, n: drift.length }) +
+        (driftCheck && driftCheck.detail && driftCheck.detail.reference_run ? SM.t("dash.quality.reference_run", { run: driftCheck.detail.reference_run }) : "")
       : "";
     drift.forEach((d, i) => {
       const bar = $("drift-chart").querySelectorAll("rect.bar")[i];
-      if (bar) bar.firstChild.textContent = `${d.table}.${d.column}: PSI ${SM.fmt(d.psi, 3)}, JS ${SM.fmt(d.js, 3)}, method ${d.method}${d.drifted ? " — drifted" : ""}`;
+      if (bar) {
+        bar.firstChild.textContent = SM.t("dash.quality.drift_bar", { column: d.table + "." + d.column, psi: SM.fmt(d.psi, 3), js: SM.fmt(d.js, 3), method: d.method }) +
+          (d.drifted ? SM.t("dash.quality.drifted") : "");
+      }
     });
 
     // completeness
@@ -262,13 +285,13 @@
       const entries = Object.entries(cols || {});
       const over = scopes[table] || {};
       comp.appendChild(SM.el("div", { class: "comp-table", dataset: { table: table } }, [
-        SM.el("h4", {}, [table]),
+        SM.el("h4", { translate: "no" }, [table]),
         SM.el("ul", {}, entries.map(([col, v]) => {
-          const of = over[col] ? "of " + over[col] : "of all " + table;
-          return SM.el("li", { class: v < 0.95 ? "low" : "", title: `${(100 * v).toFixed(2)} % ${of} have a ${col}`, dataset: { column: col, share: v } }, [
-            SM.el("span", { class: "comp-col" }, [col, over[col] ? SM.el("span", { class: "comp-scope muted" }, [" (" + over[col] + ")"]) : ""]),
+          const of = over[col] ? SM.t("dash.quality.of_scope", { scope: over[col] }) : SM.t("dash.quality.of_all", { table: table });
+          return SM.el("li", { class: v < 0.95 ? "low" : "", title: SM.t("dash.quality.share_title", { share: SM.pct(v, 2), of: of, column: col }), dataset: { column: col, share: v } }, [
+            SM.el("span", { class: "comp-col", translate: "no" }, [col, over[col] ? SM.el("span", { class: "comp-scope muted" }, [" (" + over[col] + ")"]) : ""]),
             SM.el("span", { class: "comp-bar" }, [SM.el("i", { style: { width: Math.round(100 * v) + "%" } })]),
-            SM.el("span", { class: "comp-val" }, [(100 * v).toFixed(1) + "%"]),
+            SM.el("span", { class: "comp-val" }, [SM.pct(v)]),
           ]);
         })),
       ]));
