@@ -15,7 +15,7 @@ import polars as pl
 
 from shopmind.data.formats import Formats, parse_formats
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
-from shopmind.data.records import InputError
+from shopmind.data.records import InputError, not_a_file
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def load_mapping(path: Path) -> Mapping:
     """Parse a mapping TOML, rejecting names the canonical table does not have."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"mapping file not found: {path}")
+        raise not_a_file(path, "mapping file")
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

@@ -24,7 +24,14 @@ from shopmind.data.jsonl import read_jsonl
 from shopmind.data.limits import MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.mapping_file import Mapping, apply_mapping, load_mapping
 from shopmind.data.model import SOURCE_LINE
-from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, ReadResult, physical_lines
+from shopmind.data.records import (
+    POLARS_FAILURES,
+    InputError,
+    MalformedLine,
+    ReadResult,
+    not_a_file,
+    physical_lines,
+)
 
 __all__ = [
     "InputError",
@@ -99,7 +106,7 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     if kind not in ("csv", "jsonl"):
         return read_table(path)
     if not path.is_file():
-        raise InputError(f"file not found: {path}")
+        raise not_a_file(path)
     try:
         if _magic(path)[:2] == b"\x1f\x8b":
             with gzip.open(path) as stream:
@@ -177,7 +184,7 @@ def _is_tsv(path: Path, fmt: str | None) -> bool:
 def read_bytes(path: Path) -> bytes:
     """A file's bytes, gunzipped when gzip (by its magic, not its name); InputError when unreadable."""
     if not path.is_file():
-        raise InputError(f"file not found: {path}")
+        raise not_a_file(path)
     try:
         data = path.read_bytes()
         return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data

@@ -26,6 +26,17 @@ class InputError(ValueError):
     """A file or option the user gave cannot be read; the message says what and where."""
 
 
+def not_a_file(path: object, what: str = "file") -> InputError:
+    """The error for a path that is not a readable file: a folder is named a folder (a Spark-style
+    ``orders.csv/`` of part files was told "file not found", which sent the user looking for a typo)."""
+    from pathlib import Path
+
+    if Path(str(path)).is_dir():
+        hint = ": pass one file (a folder of part files: concatenate them)" if what == "file" else ""
+        return InputError(f"{path} is a folder, not a {what}{hint}")
+    return InputError(f"{what} not found: {path}")
+
+
 @dataclass(frozen=True)
 class MalformedLine:
     line: int  # 1-based physical line where the record starts
