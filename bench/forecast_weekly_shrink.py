@@ -16,7 +16,7 @@ model; the gap (mean over series of ours minus best) split by demand class, by o
 (weeks since the first sale: < 26, 26-35, >= 36) and by the in-sample naive scale's tercile, so the loss can
 be placed: which groups, how intermittent, how long.
 
-**Candidates (declared 2026-12-06 11:40 UTC, before any figure of this session's dumps):**
+**Candidates (declared 2026-12-06 11:32 UTC, before any figure of this session's dumps):**
 
 1. ``tie-break``: per class, ours keeps the ensemble's combination only if its MASE on the choosing window
    beats the best single statsforecast peer of that class on the same window by more than ``ensemble.MARGIN``
