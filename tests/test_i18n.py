@@ -32,13 +32,18 @@ SERVE = Path(i18n.__file__).parent
 STOREFRONT_TEMPLATES = ("base.html", "storefront.html", "product.html", "error.html")
 STOREFRONT_SCRIPTS = ("common.js", "storefront.js", "product.js", "assistant.js", "build_banner.js")
 #: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
-DASHBOARD_TEMPLATES = ("login.html", "quality.html")
-DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js")
+DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html")
+DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js")
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
 DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.", "dash.status.",
-                    "dash.action.", "dash.severity.", "dash.check.")  # fmt: skip
+                    "dash.action.", "dash.severity.", "dash.check.", "dash.segment.", "dash.exp.status.", "dash.exp.kind.",
+                    "dash.metric.", "dash.exp.rule.")  # fmt: skip
+#: Messages that are names, the same in both languages.
+NAMED_KEYS = {"footer.api", "dash.exp.kind.ab", "dash.exp.col.cuped"}
+#: Messages that are only punctuation around their parameters (Chinese punctuation in zh).
+PATTERN_KEYS = {"banner.count", "banner.stage", "dash.exp.strat_detail", "dash.exp.detail_title"}
 #: Words a storefront template may show in any language: the brand.
 BRAND_WORDS = {"shopmind", "shop", "mind"}
 #: Script literals that look like prose but are never shown: protocol words and key names.
@@ -56,8 +61,8 @@ def test_both_catalogs_have_the_same_keys_and_placeholders() -> None:
         assert i18n.placeholders(en[key]) == i18n.placeholders(zh[key]), key
     # translated, not copied: every Chinese message differs from the English (but a name), and
     # all but punctuation patterns have Chinese in them
-    assert {k for k in zh if zh[k] == en[k]} == {"footer.api"}
-    assert {k for k in zh if not _CJK.search(zh[k])} == {"footer.api", "banner.count", "banner.stage"}
+    assert {k for k in zh if zh[k] == en[k]} == NAMED_KEYS
+    assert {k for k in zh if not _CJK.search(zh[k])} == NAMED_KEYS | PATTERN_KEYS
     for k in ("results.count", "foryou.session"):  # counted messages come in pairs
         assert {f"{k}.one", f"{k}.other"} <= set(en)
 
@@ -94,7 +99,7 @@ def _used_keys() -> set[str]:
             used |= {prefix + v for v in re.findall(r"'(\w+)'", values)}
     for name in PAGE_SCRIPTS:
         src = (STATIC_DIR / name).read_text(encoding="utf-8")
-        used |= set(re.findall(r"\bt\(\s*\"([\w.]+)\"", src))
+        used |= set(re.findall(r"\btf?\(\s*\"([\w.]+)\"", src))
         used |= {
             f"{k}.{form}" for k in re.findall(r"\btn\(\s*\"([\w.]+)\"", src) for form in ("one", "other")
         }
@@ -216,6 +221,10 @@ def script_english(src: str) -> list[str]:
             continue
         if re.search(r"(console\.\w+|querySelector(All)?)\($", before):
             continue  # the console's own log, a CSS selector
+        if re.search(r"el\(\"code\", \{[^}]*\}, \[$", before):
+            continue  # a command in a <code> element, shown as it is
+        if "(?<" in text:
+            continue  # a regular expression with named groups (new RegExp(`...`))
         if re.fullmatch(r"[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*", text) and re.search(
             r"class: [^,{}]*$", before
         ):

@@ -40,9 +40,10 @@ const Charts = (() => {
     return a.length > n ? a.slice(0, n - 1).join("") + "…" : a.join("");
   }
 
-  function legend(series) {
+  function legend(series, namesAreData) {
     const box = document.createElement("div");
     box.className = "legend";
+    if (namesAreData) box.setAttribute("translate", "no");
     series.forEach((s, i) => {
       const item = document.createElement("span");
       const sw = document.createElement("i");
@@ -56,7 +57,7 @@ const Charts = (() => {
 
   /**
    * Vertical bars: one group per category, one bar per series (or one stacked bar when stacked).
-   * opts: {categories, series: [{name, values, color}], stacked, yMax, format, height, title}
+   * opts: {categories, series: [{name, values, color}], stacked, yMax, format, height, title, namesAreData}
    */
   function bars(el, opts) {
     const cats = opts.categories || [];
@@ -111,7 +112,10 @@ const Charts = (() => {
     });
     root.appendChild(svg("line", { x1: padL, x2: W - padR, y1: y(0), y2: y(0), class: "baseline" }));
     el.appendChild(root);
-    if (series.length > 1 || opts.legend) el.appendChild(legend(series));
+    // namesAreData: the categories and series are names shown as they are in every language
+    // (methods, metrics): marked translate="no" like the pages' other data
+    if (opts.namesAreData) root.setAttribute("translate", "no");
+    if (series.length > 1 || opts.legend) el.appendChild(legend(series, opts.namesAreData));
   }
 
   /**

@@ -51,6 +51,28 @@ const SM = (() => {
     return t(key + (Number(n) === 1 ? ".one" : ".other"), Object.assign({ n: num(n) }, params || {}));
   }
 
+  /** t() as DOM: a parameter that is a node (a name marked translate="no", a <code>) goes into the
+   * sentence as that node, where the language puts it; other parameters as text. */
+  function tf(key, params) {
+    const out = document.createDocumentFragment();
+    const text = MESSAGES[key] === undefined ? t(key) : MESSAGES[key];
+    text.split(/(\{\w+\})/).forEach((part) => {
+      const m = /^\{(\w+)\}$/.exec(part);
+      const v = m && params && m[1] in params ? params[m[1]] : null;
+      if (v instanceof Node) out.appendChild(v);
+      else if (part) out.appendChild(document.createTextNode(m && v !== null ? String(v) : part));
+    });
+    return out;
+  }
+
+  /** A name or id shown as it is in every language (a variant, a campaign): marked translate="no". */
+  function name(text) {
+    const span = document.createElement("span");
+    span.setAttribute("translate", "no");
+    span.textContent = String(text ?? "");
+    return span;
+  }
+
   /** An enumerated value the API writes in English (a status, an action, a segment) in the page's
    * language: the message ``prefix + value`` when the catalog has one, else the value as it is. */
   function term(prefix, value) {
@@ -513,6 +535,6 @@ const SM = (() => {
   return {
     api, query, track, forYou, money, el, highlightNodes, tile, renderRecs, clickThrough, toast, fmt,
     visitor, setVisitor, session, sessionEvents, key, productHref, ApiError, withTimeout, richText, safeUrl,
-    adLabel, stillBuilding, t, tn, num, term, pct, reasonText, stageText, lang: LANG,
+    adLabel, stillBuilding, t, tn, tf, name, num, term, pct, reasonText, stageText, lang: LANG,
   };
 })();

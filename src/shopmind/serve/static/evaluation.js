@@ -7,6 +7,8 @@
   const PEER = ["#8a8f98", "#d9822b", "#2e9e5b", "#b8336a", "#6f4bd8", "#1c9aa8", "#c7a200"];
 
   const isOurs = (name) => /^ours/.test(name);
+  // a method or metric name ("ours", "bm25s", "ndcg@10"): the same in every language
+  const data = (text) => SM.el("span", { translate: "no" }, [text]);
 
   /** Latest file first within each dataset; datasets in order of their latest run. */
   function byDataset(files, nameOf, timeOf) {
@@ -41,6 +43,7 @@
       series: methods.map((m, i) => ({ name: m, values: metrics.map((k) => value(m, k)), color: colors[i] })),
       yMax: 1,
       legend: true,
+      namesAreData: true,
       title: title,
     });
     return box;
@@ -49,15 +52,16 @@
   function historyChart(list, value, label) {
     if (list.length < 2) return null;
     const ordered = list.slice().reverse();
-    const box = SM.el("div", { class: "chart small-chart", role: "img", "aria-label": label });
+    const box = SM.el("div", { class: "chart small-chart", role: "img", "aria-label": label, translate: "no" });
     Charts.bars(box, {
       categories: ordered.map((f) => String(f.created_at || f.created || "").slice(0, 16).replace("T", " ")),
       series: [{ name: label, values: ordered.map(value), color: OURS }],
       yMax: 1,
+      namesAreData: true,
       title: label,
       height: 160,
     });
-    return SM.el("div", {}, [SM.el("h4", {}, [label + " over runs"]), box]);
+    return SM.el("div", {}, [SM.el("h4", {}, [data(label), " " + SM.t("dash.eval.over_runs")]), box]);
   }
 
   /* ------------------------------------------------------------------ search */
@@ -65,17 +69,19 @@
     const root = $("search-results");
     root.textContent = "";
     if (!files.length) {
-      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText("No search evaluation yet: run `shopmind evaluate search … --out <workspace>/evaluation` (`shopmind demo` runs a small one).")]));
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText(SM.t("dash.eval.no_search"))]));
       return;
     }
     byDataset(files, (f) => f.dataset || f.format || "?", (f) => f.created_at || "").forEach(([dataset, list]) => {
       const f = list[0];
       const methods = Object.keys(f.methods || {});
       const sec = SM.el("article", { class: "eval-block", dataset: { kind: "search", dataset: dataset } }, [
-        SM.el("h3", {}, [dataset]),
+        SM.el("h3", { translate: "no" }, [dataset]),
         SM.el("p", { class: "muted small" }, [
-          `${String(f.created_at || "").replace("T", " ").slice(0, 16)} · ${SM.fmt(f.n_products)} products · ${SM.fmt(f.n_queries)} queries · ` +
-            `${SM.fmt(f.n_judgments)} judgments · relevant from grade ${f.relevance_threshold ?? "?"}`,
+          SM.t("dash.eval.search_meta", {
+            when: String(f.created_at || "").replace("T", " ").slice(0, 16), products: SM.fmt(f.n_products),
+            queries: SM.fmt(f.n_queries), judgments: SM.fmt(f.n_judgments), grade: f.relevance_threshold ?? "?",
+          }),
         ]),
       ]);
       const views = Object.keys((f.methods[methods[0]] || {}).views || {});
@@ -83,12 +89,13 @@
         const get = (m, k) => (((f.methods[m] || {}).views || {})[view] || {})[k];
         const sample = (f.methods[methods[0]].views || {})[view] || {};
         const metrics = Object.keys(sample).filter((k) => k.includes("@") && !k.endsWith("_queries"));
-        sec.appendChild(SM.el("h4", {}, [view + (f.views && f.views[view] ? " — " + f.views[view] : "")]));
+        // the view's name and the evaluation file's description of it (written by the CLI, in English)
+        sec.appendChild(SM.el("h4", { translate: "no", lang: "en" }, [view + (f.views && f.views[view] ? " — " + f.views[view] : "")]));
         sec.appendChild(metricChart(methods, metrics, get, `${dataset}, ${view}: ${metrics.join(", ")}`));
         sec.appendChild(
           table(
-            ["method"].concat(metrics, ["queries/s", "fit s"]),
-            methods.map((m) => [m].concat(metrics.map((k) => SM.fmt(get(m, k), 4)), [SM.fmt(get(m, "queries_per_second"), 0), SM.fmt(f.methods[m].fit_seconds, 2)])),
+            [SM.t("dash.eval.col.method")].concat(metrics.map(data), [SM.t("dash.eval.col.qps"), SM.t("dash.eval.col.fit")]),
+            methods.map((m) => [data(m)].concat(metrics.map((k) => SM.fmt(get(m, k), 4)), [SM.fmt(get(m, "queries_per_second"), 0), SM.fmt(f.methods[m].fit_seconds, 2)])),
             (i) => (isOurs(methods[i]) ? "ours" : "")
           )
         );
@@ -99,7 +106,8 @@
         const h = historyChart(list, (x) => ((((x.methods || {})[ours] || {}).views || {})[first] || {})["ndcg@10"], `${ours} nDCG@10 (${first})`);
         if (h) sec.appendChild(h);
       }
-      (f.notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [SM.richText(String(n))])));
+      // the evaluation file's own notes, in the language the CLI wrote them (English)
+      (f.notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note", lang: "en", translate: "no" }, [SM.richText(String(n))])));
       root.appendChild(sec);
     });
   }
@@ -116,7 +124,7 @@
     const root = $("recs-results");
     root.textContent = "";
     if (!files.length) {
-      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText("No recommendation evaluation yet: run `shopmind evaluate recs … --out <workspace>/evaluation` (`shopmind demo` runs a small one).")]));
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText(SM.t("dash.eval.no_recs"))]));
       return;
     }
     byDataset(files, (f) => f.format || f.dataset || "?", (f) => f.created || "").forEach(([dataset, list]) => {
@@ -126,19 +134,21 @@
       const metrics = recMetrics(test);
       const sizes = f.sizes || {};
       const sec = SM.el("article", { class: "eval-block", dataset: { kind: "recs", dataset: dataset } }, [
-        SM.el("h3", {}, [dataset]),
+        SM.el("h3", { translate: "no" }, [dataset]),
         SM.el("p", { class: "muted small" }, [
-          `${String(f.created || "").replace("T", " ").slice(0, 16)} · ${f.protocol || ""} · ${SM.fmt(sizes.items)} items · ${SM.fmt(sizes.test_users)} test users` +
-            (f.selection_metric ? ` · tuned on validation ${f.selection_metric}` : ""),
+          SM.t("dash.eval.recs_meta", {
+            when: String(f.created || "").replace("T", " ").slice(0, 16), protocol: f.protocol || "",
+            items: SM.fmt(sizes.items), users: SM.fmt(sizes.test_users),
+          }) + (f.selection_metric ? SM.t("dash.eval.tuned_on", { metric: f.selection_metric }) : ""),
         ]),
       ]);
       const bounded = metrics.filter((k) => !/^novelty/.test(k)); // novelty is not in [0, 1]
-      sec.appendChild(metricChart(methods, bounded, (m, k) => test[m][k], `${dataset}: test ${bounded.join(", ")}`));
+      sec.appendChild(metricChart(methods, bounded, (m, k) => test[m][k], SM.t("dash.eval.test_chart", { dataset: dataset, metrics: bounded.join(", ") })));
       const timings = f.timings || {};
       sec.appendChild(
         table(
-          ["method"].concat(metrics, ["fit s"]),
-          methods.map((m) => [m].concat(metrics.map((k) => SM.fmt(test[m][k], 4)), [SM.fmt((timings[m] || {}).fit_s, 2)])),
+          [SM.t("dash.eval.col.method")].concat(metrics.map(data), [SM.t("dash.eval.col.fit")]),
+          methods.map((m) => [data(m)].concat(metrics.map((k) => SM.fmt(test[m][k], 4)), [SM.fmt((timings[m] || {}).fit_s, 2)])),
           (i) => (isOurs(methods[i]) ? "ours" : "")
         )
       );
@@ -148,7 +158,7 @@
         const h = historyChart(list, (x) => ((x.test || {})[ours] || {})[key], `${ours} ${key}`);
         if (h) sec.appendChild(h);
       }
-      (f.protocol_notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note" }, [SM.richText(String(n))])));
+      (f.protocol_notes || []).forEach((n) => sec.appendChild(SM.el("p", { class: "muted small note", lang: "en", translate: "no" }, [SM.richText(String(n))])));
       root.appendChild(sec);
     });
   }
@@ -158,7 +168,7 @@
     try {
       body = await SM.api("/v1/evaluation", { storefront: false });
     } catch (e) {
-      $("evaluation-error").textContent = "Evaluation results unavailable: " + e.message;
+      $("evaluation-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.eval.unavailable"), error: e.message });
       $("evaluation-error").hidden = false;
       $("search-results").textContent = "";
       $("recs-results").textContent = "";

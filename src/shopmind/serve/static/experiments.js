@@ -4,9 +4,61 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const pct = (v) => (v === null || v === undefined ? "–" : (100 * v).toFixed(2) + " %");
   const num = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
   const pval = (v) => (v === null || v === undefined ? "–" : v < 0.001 ? "< 0.001" : v.toFixed(3));
+  const pct = (v) => SM.pct(v, 2);
+  const name = SM.name; // a variant, experiment or layer name: the same in every language
+  const metric = (m) => SM.term("dash.metric.", m); // a metric by its name ("conversion")
+
+  /* The readout's decision and notes are English sentences from a handful of templates
+   * (experiments/readout.py _decide, interleave_readout.py, live_events.py notes): each is
+   * re-worded from its parts in the page's language; a sentence no rule knows is shown as it
+   * is, marked English. */
+  const NUM = "[-+]?[0-9.]+(?:e[-+]?[0-9]+)?";
+  const RULES = [
+    [new RegExp(`^blocked: sample ratio mismatch \\(p = (?<p>[^,]+), counts (?<counts>\\[[^\\]]*\\])\\); fix assignment or logging before reading any metric$`), "srm"],
+    [/^keep running: no data yet for the primary metric ['"](?<metric>.*)['"]$/, "no_data"],
+    [/^keep running: no variant differs on (?<metric>\S+) yet \(always-valid p >= (?<alpha>[0-9.]+)\)$/, "no_diff"],
+    [/^control wins on (?<metric>\S+): (?<variant>.+) (?<effect>[-+][0-9.]+%) \(always-valid p = (?<p>[^)]+)\)$/, "control_wins"],
+    [/^(?<variant>.+) wins on (?<metric>\S+): (?<effect>[-+][0-9.]+%) \(always-valid p = (?<p>[^)]+)\)$/, "wins"],
+    [/^blocked: the merge or its logging is broken: (?<why>.*)$/, "il_blocked"],
+    [/^keep running: no credited click, cart or purchase yet$/, "il_no_credit"],
+    [new RegExp(`^(?<winner>.+) wins: (?<diff>${NUM}) more credited items per list \\((?<won>\\d+) of (?<decided>\\d+) decided lists; ` +
+      `always-valid p = (?<p>[^,]+), paired t p = (?<tp>[^,]+), sign test p = (?<sp>[^)]+)\\)$`), "il_wins"],
+    [new RegExp(`^keep running: (?<b>.+) - (?<a>.+) = (?<diff>${NUM}) credited items per list; (?<a2>.+) (?<wa>\\d+) vs (?<b2>.+) (?<wb>\\d+) wins, ` +
+      `(?<ties>\\d+) ties \\(always-valid p = (?<p>\\S+) >= (?<alpha>[0-9.]+)\\)$`), "il_running"],
+    [new RegExp(`^first position's mean credit (?<mean>${NUM}), not 0 \\(p = (?<p>[^)]+)\\)$`), "il_first_credit"],
+    [/^first pick (?<na>\d+) (?<a>.+) vs (?<nb>\d+) (?<b>.+) \(p = (?<p>[^)]+)\)$/, "il_first_pick"],
+    [/^(?<n>\d+) list\(s\) with unequal picks$/, "il_unbalanced"],
+    [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no price; the served catalog's current price was used$/, "note_priced"],
+    [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no price and a product the catalog does not have; they count 0$/, "note_unpriced"],
+    [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no quantity; counted as 1$/, "note_quantity"],
+  ];
+  const NAMES = new Set(["variant", "winner", "a", "b", "a2", "b2"]);
+
+  function reword(text) {
+    for (const [re, key] of RULES) {
+      const m = re.exec(String(text || ""));
+      if (!m) continue;
+      const params = {};
+      for (const [k, v] of Object.entries(m.groups || {})) {
+        if (NAMES.has(k)) params[k] = name(v);
+        else if (k === "metric") params[k] = metric(v);
+        else if (k === "why") {
+          const why = document.createDocumentFragment();
+          v.split("; ").forEach((part, i) => {
+            if (i) why.appendChild(document.createTextNode(SM.lang === "zh-Hans" ? "；" : "; "));
+            why.appendChild(reword(part));
+          });
+          params[k] = why;
+        } else params[k] = v;
+      }
+      return SM.el("span", {}, [SM.tf("dash.exp.rule." + key, params)]);
+    }
+    return SM.el("span", { lang: "en" }, [String(text || "")]);
+  }
+
+  const yes = (v) => (v ? SM.t("dash.exp.yes") : SM.t("dash.exp.no"));
 
   function table(head, rows) {
     return SM.el("table", { class: "data" }, [
@@ -18,28 +70,31 @@
   function renderList(body) {
     const exps = body.experiment || [];
     if (!exps.length) {
-      $("experiments-table").replaceChildren(SM.el("p", { class: "muted" }, ["No experiments yet: shopmind experiments add FILE.toml"]));
+      $("experiments-table").replaceChildren(
+        SM.el("p", { class: "muted" }, [SM.tf("dash.exp.none", { command: SM.el("code", {}, ["shopmind experiments add FILE.toml"]) })])
+      );
       return;
     }
     const rows = exps.map((e) => {
       const r = e.readout || {};
-      const link = SM.el("button", { type: "button", class: "linkish" }, [e.name]);
+      const link = SM.el("button", { type: "button", class: "linkish", translate: "no" }, [e.name]);
       link.addEventListener("click", () => showDetail(e.name));
       return [
         link,
-        e.status,
-        e.kind,
-        e.layer,
+        SM.term("dash.exp.status.", e.status),
+        SM.term("dash.exp.kind.", e.kind),
+        name(e.layer),
         pct(e.traffic),
-        e.variant.map((v) => v.name).join(" / "),
-        r.allocation ? Object.values(r.allocation).join(" / ") : "no readout yet",
-        r.srm_pvalue === undefined ? "–" : r.blocked ? "MISMATCH" : "ok",
-        r.decision || "–",
+        name(e.variant.map((v) => v.name).join(" / ")),
+        r.allocation ? Object.values(r.allocation).join(" / ") : SM.t("dash.exp.no_readout"),
+        r.srm_pvalue === undefined ? "–" : r.blocked ? SM.t("dash.exp.mismatch") : SM.t("dash.exp.ok"),
+        r.decision ? reword(r.decision) : "–",
       ];
     });
-    $("experiments-table").replaceChildren(
-      table(["name", "status", "kind", "layer", "traffic", "variants", "units", "SRM", "decision"], rows)
-    );
+    const head = [SM.t("dash.exp.col.name"), SM.t("dash.exp.col.status"), SM.t("dash.exp.col.kind"), SM.t("dash.exp.col.layer"),
+      SM.t("dash.exp.col.traffic"), SM.t("dash.exp.col.variants"), SM.t("dash.exp.col.units"), SM.t("dash.exp.col.srm"),
+      SM.t("dash.exp.col.decision")];
+    $("experiments-table").replaceChildren(table(head, rows));
   }
 
   // the p-value chart's heading stays on the page: under it, a sentence rather than an empty box
@@ -47,15 +102,15 @@
     $("detail-looks").replaceChildren(SM.el("p", { class: "muted", id: "detail-looks-empty" }, [text]));
   }
 
-  async function showDetail(name) {
-    const body = await SM.api("/v1/experiments/" + encodeURIComponent(name), { storefront: false });
+  async function showDetail(expName) {
+    const body = await SM.api("/v1/experiments/" + encodeURIComponent(expName), { storefront: false });
     const r = body.readout;
     $("experiment-detail").hidden = false;
-    $("detail-title").textContent = name + " (" + body.status + ")";
+    $("detail-title").replaceChildren(SM.tf("dash.exp.detail_title", { name: name(expName), status: SM.term("dash.exp.status.", body.status) }));
     if (!r) {
-      $("detail-decision").textContent = "No readout yet: run shopmind experiments readout " + name;
+      $("detail-decision").replaceChildren(SM.tf("dash.exp.run_readout", { command: SM.el("code", {}, ["shopmind experiments readout " + expName]) }));
       for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments"]) $(id).replaceChildren();
-      noLooks("Drawn from the first readout.");
+      noLooks(SM.t("dash.exp.first_readout"));
       return;
     }
     if (r.kind === "interleave") {
@@ -63,42 +118,45 @@
       showInterleave(r);
       return;
     }
-    $("detail-decision").textContent = r.decision;
-    $("detail-srm").textContent =
-      "Sample-ratio check: p = " + pval(r.srm.pvalue) + (r.srm.mismatch ? " (mismatch: readout blocked)" : " (ok)") +
-      " over " + r.days + " day(s)" +
-      // how revenue was completed when read from the live log (catalog price, quantity 1)
-      ((r.notes || []).length ? ". " + r.notes.join(". ") : "");
+    $("detail-decision").replaceChildren(reword(r.decision));
+    $("detail-srm").replaceChildren(
+      SM.t("dash.exp.srm_line", { p: pval(r.srm.pvalue), verdict: r.srm.mismatch ? SM.t("dash.exp.srm_blocked") : SM.t("dash.exp.ok"), days: r.days })
+    );
+    // how revenue was completed when read from the live log (catalog price, quantity 1)
+    (r.notes || []).forEach((n) => $("detail-srm").append(SM.lang === "zh-Hans" ? "。" : ". ", reword(n)));
     const names = Object.keys(r.allocation);
     Charts.bars($("detail-allocation"), {
       categories: names,
-      series: [{ name: "units", values: names.map((n) => r.allocation[n]) }],
-      title: "Units per variant",
+      series: [{ name: SM.t("dash.exp.units"), values: names.map((n) => r.allocation[n]) }],
+      namesAreData: true,
+      title: SM.t("dash.exp.units_per_variant"),
     });
     const rows = (r.metrics || []).map((m) => [
-      m.label,
-      m.variant,
+      metric(m.metric),
+      name(m.variant),
       num(m.effect.control),
       num(m.effect.treatment),
       pct(m.effect.rel_effect),
       "[" + pct(m.effect.rel_ci_lower) + ", " + pct(m.effect.rel_ci_upper) + "]",
       pval(m.effect.pvalue),
       pval(m.always_valid_p),
-      m.cuped ? "yes" : "no",
+      yes(m.cuped),
     ]);
     $("detail-metrics").replaceChildren(
-      table(["metric", "variant", "control", "variant value", "relative effect", "95 % interval", "p (fixed)", "p (always valid)", "CUPED"], rows)
+      table([SM.t("dash.exp.col.metric"), SM.t("dash.exp.col.variant"), SM.t("dash.exp.col.control"), SM.t("dash.exp.col.variant_value"),
+        SM.t("dash.exp.col.rel_effect"), SM.t("dash.exp.col.interval"), SM.t("dash.exp.col.p_fixed"), SM.t("dash.exp.col.p_av"),
+        SM.t("dash.exp.col.cuped")], rows)
     );
     showSegments(r.metrics || []);
     const primary = (r.metrics || []).filter((m) => m.metric === "conversion")[0] || (r.metrics || [])[0];
     if (primary && primary.looks.length) {
       Charts.bars($("detail-looks"), {
         categories: primary.looks.map((l) => l.day),
-        series: [{ name: primary.label + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
-        title: "always-valid p by day (below 0.05 = significant)",
+        series: [{ name: metric(primary.metric) + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
+        title: SM.t("dash.exp.looks_title"),
       });
     } else {
-      noLooks("No daily look in this readout yet.");
+      noLooks(SM.t("dash.exp.no_looks"));
     }
   }
 
@@ -110,15 +168,16 @@
       const s = m.stratified;
       if (!s || (m.metric !== "conversion" && m.metric !== "revenue_per_user")) continue;
       for (const st of s.strata) {
-        rows.push([m.label, m.variant + " · " + st.segment.replace("_", " "), st.n_control + " / " + st.n_treatment,
-          num(st.control), num(st.treatment), num(st.effect), "weight " + pct(st.weight)]);
+        rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.term("dash.segment.", st.segment)]), st.n_control + " / " + st.n_treatment,
+          num(st.control), num(st.treatment), num(st.effect), SM.t("dash.exp.weight", { w: pct(st.weight) })]);
       }
-      rows.push([m.label, m.variant + " · post-stratified", "", "", "", num(s.effect),
-        "[" + num(s.ci_lower) + ", " + num(s.ci_upper) + "], p " + pval(s.pvalue) +
-        (s.variance_reduction === null ? "" : ", variance " + (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)))]);
+      rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", num(s.effect),
+        SM.t("dash.exp.strat_detail", { lo: num(s.ci_lower), hi: num(s.ci_upper), p: pval(s.pvalue) }) +
+        (s.variance_reduction === null ? "" : SM.t("dash.exp.variance", { change: (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)) }))]);
     }
     $("detail-segments").replaceChildren(
-      rows.length ? table(["metric", "variant · segment", "units (control / variant)", "control", "variant value", "effect", "weight / 95 % interval"], rows) : ""
+      rows.length ? table([SM.t("dash.exp.col.metric"), SM.t("dash.exp.col.segment"), SM.t("dash.exp.col.seg_units"), SM.t("dash.exp.col.control"),
+        SM.t("dash.exp.col.variant_value"), SM.t("dash.exp.col.effect"), SM.t("dash.exp.col.weight")], rows) : ""
     );
   }
 
@@ -127,38 +186,39 @@
   function showInterleave(r) {
     const [a, b] = r.variants;
     const fp = r.checks.first_pick || {};
-    $("detail-decision").textContent = r.decision;
-    $("detail-srm").textContent =
-      "Interleaving, " + r.allocation.lists + " lists to " + r.allocation.units + " units over " + r.days +
-      " day(s). First-pick check: " + fp[a] + " " + a + " / " + fp[b] + " " + b + ", p = " + pval(r.srm.pvalue) +
-      (r.blocked ? " (readout blocked)" : " (ok)") + "; lists with unequal picks: " + r.checks.unbalanced_lists +
-      "; interactions outside any shown list: " + r.checks.unattributed_events;
+    $("detail-decision").replaceChildren(reword(r.decision));
+    $("detail-srm").replaceChildren(SM.tf("dash.exp.il_line", {
+      lists: r.allocation.lists, units: r.allocation.units, days: r.days, fa: fp[a], a: name(a), fb: fp[b], b: name(b),
+      p: pval(r.srm.pvalue), verdict: r.blocked ? SM.t("dash.exp.il_blocked") : SM.t("dash.exp.ok"),
+      unbalanced: r.checks.unbalanced_lists, unattributed: r.checks.unattributed_events,
+    }));
     Charts.bars($("detail-allocation"), {
-      categories: [a, b, "ties"],
-      series: [{ name: "lists won", values: [r.wins[a], r.wins[b], r.wins.ties] }],
-      title: "Lists won by each ranker",
+      categories: [a, b, SM.t("dash.exp.ties")],
+      series: [{ name: SM.t("dash.exp.lists_won"), values: [r.wins[a], r.wins[b], r.wins.ties] }],
+      namesAreData: true,
+      title: SM.t("dash.exp.lists_won_title"),
     });
     const u = r.by_unit || {};
     // the decision's test: the control-adjusted credit (probabilistic lists; equal to credit_diff for team draft)
     const cd = r.credit_cv && r.credit_cv.lists !== undefined ? r.credit_cv : r.credit_diff || {};
     const cr = (r.checks && r.checks.credited_items) || {};
     $("detail-metrics").replaceChildren(
-      table(["", "", a, b, "ties", "p (fixed)", "p (always valid)"], [
+      table(["", "", name(a), name(b), SM.t("dash.exp.ties"), SM.t("dash.exp.col.p_fixed"), SM.t("dash.exp.col.p_av")], [
         // the decision's test: credited items per list, B minus A (paired t-test; mSPRT read daily)
-        ["credited items", "per list, " + b + " − " + a + ": " + (cd.mean === undefined || cd.mean === null ? "–" : Number(cd.mean).toFixed(3)),
+        [SM.t("dash.exp.credited"), SM.el("span", {}, [SM.tf("dash.exp.per_list", { b: name(b), a: name(a), mean: cd.mean === undefined || cd.mean === null ? "–" : Number(cd.mean).toFixed(3) })]),
          String(cr[a] ?? 0), String(cr[b] ?? 0), "", pval(cd.pvalue), pval(r.always_valid_p)],
-        ["lists won", "sign test", String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), "–"],
-        ["units won", "sign test", String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
+        [SM.t("dash.exp.lists_won"), SM.t("dash.exp.sign_test"), String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), "–"],
+        [SM.t("dash.exp.units_won"), SM.t("dash.exp.sign_test"), String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
       ])
     );
     if (r.looks && r.looks.length) {
       Charts.bars($("detail-looks"), {
         categories: r.looks.map((l) => l.day),
-        series: [{ name: "preference for " + b, values: r.looks.map((l) => l.pvalue) }],
-        title: "always-valid p by day (below 0.05 = significant)",
+        series: [{ name: SM.t("dash.exp.preference", { b: b }), values: r.looks.map((l) => l.pvalue) }],
+        title: SM.t("dash.exp.looks_title"),
       });
     } else {
-      noLooks("No daily look in this readout yet.");
+      noLooks(SM.t("dash.exp.no_looks"));
     }
   }
 
@@ -166,7 +226,7 @@
     try {
       renderList(await SM.api("/v1/experiments", { storefront: false }));
     } catch (e) {
-      $("experiments-error").textContent = "Experiments unavailable: " + e.message;
+      $("experiments-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.exp.unavailable"), error: e.message });
       $("experiments-error").hidden = false;
       $("experiments-table").textContent = "";
     }

@@ -3,7 +3,7 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const LABEL = { new: "new", active: "active", at_risk: "at risk", lapsed: "lapsed" };
+  const label = (segment) => SM.term("dash.segment.", segment);
   const COLOR = { new: "#2e9e5b", active: "#2457c5", at_risk: "#d9822b", lapsed: "#8a8f98" };
 
   function render(body) {
@@ -13,36 +13,36 @@
     $("active-days").textContent = String(cfg.active_days ?? 30);
     $("active-days-2").textContent = String(cfg.active_days ?? 30);
     $("lapsed-days").textContent = String(cfg.lapsed_days ?? 90);
-    $("segments-asof").textContent = `${body.users} customers, as of ${String(body.as_of || "–").slice(0, 16).replace("T", " ")} (release ${body.release})`;
+    $("segments-asof").textContent = SM.t("dash.seg.asof", {
+      users: SM.fmt(body.users), asof: String(body.as_of || "–").slice(0, 16).replace("T", " "), release: body.release,
+    });
     if (!body.users) {
       // a catalog without events (a shop's first hour): say so instead of an empty chart and a table of zeros
       $("segments-chart").replaceChildren(
-        SM.el("p", { class: "muted empty", id: "segments-empty" }, [
-          "No customers yet: segments are drawn from accepted events that carry a customer id, and this release has none. " +
-            "Ingest your order or click history (shopmind ingest), or send events to POST /v1/events; live events show here without a new build.",
-        ])
+        SM.el("p", { class: "muted empty", id: "segments-empty" }, [SM.t("dash.seg.empty")])
       );
       $("segments-table").replaceChildren();
       return;
     }
     Charts.bars($("segments-chart"), {
-      categories: segs.map((s) => LABEL[s.segment] || s.segment),
+      categories: segs.map((s) => label(s.segment)),
       series: segs.map((s, i) => ({
-        name: LABEL[s.segment] || s.segment,
+        name: label(s.segment),
         values: segs.map((_x, j) => (i === j ? s.users : 0)),
         color: COLOR[s.segment] || "#2457c5",
       })),
       stacked: true,
-      title: "Customers per segment",
+      title: SM.t("dash.seg.heading"),
     });
     const rows = segs.map((s) => [
-      LABEL[s.segment] || s.segment,
-      String(s.users),
-      (100 * s.share).toFixed(1) + " %",
-      String(s.buyers),
+      label(s.segment),
+      SM.fmt(s.users),
+      SM.pct(s.share),
+      SM.fmt(s.buyers),
       s.median_monetary === null || s.median_monetary === undefined ? "–" : String(s.median_monetary),
     ]);
-    const head = ["segment", "customers", "share", "buyers", "median value (RFM M)"];
+    const head = [SM.t("dash.seg.col.segment"), SM.t("dash.seg.col.customers"), SM.t("dash.seg.col.share"),
+      SM.t("dash.seg.col.buyers"), SM.t("dash.seg.col.median")];
     $("segments-table").replaceChildren(
       SM.el("table", { class: "data" }, [
         SM.el("thead", {}, [SM.el("tr", {}, head.map((h, i) => SM.el("th", { class: i ? "num" : "" }, [h])))]),
@@ -55,7 +55,7 @@
     try {
       render(await SM.api("/v1/segments", { storefront: false }));
     } catch (e) {
-      $("segments-error").textContent = "Segments unavailable: " + e.message;
+      $("segments-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.seg.unavailable"), error: e.message });
       $("segments-error").hidden = false;
       $("segments-chart").textContent = "";
     }
