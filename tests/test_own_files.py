@@ -26,3 +26,58 @@ def test_a_folder_given_as_the_export_is_named_a_folder(tmp_path: Path) -> None:
         load_mapping(folder)
     with pytest.raises(InputError, match=r"file not found: .*nowhere\.csv"):
         read_table(tmp_path / "nowhere.csv")
+
+
+@pytest.mark.parametrize(
+    ("headers", "table", "expected"),
+    [
+        # Diginetica and YooChoose view logs: an item id beside session, user and date is an event log
+        (["session_id", "user_id", "item_id", "timeframe", "eventdate"], "events",
+         {"session_id": "session_id", "user_id": "user_id", "item_id": "item_id", "eventdate": "timestamp"}),
+        (["SessionId", "ItemId", "Time"], "events",
+         {"SessionId": "session_id", "ItemId": "item_id", "Time": "timestamp"}),
+        # Home Depot's catalogue names its id product_uid (the judgments draft already knew it)
+        (["product_uid", "product_title"], "products", {"product_uid": "product_id", "product_title": "title"}),
+    ],
+)  # fmt: skip
+def test_the_draft_places_real_exports(headers: list[str], table: str, expected: dict[str, str]) -> None:
+    from shopmind.data.mapping_draft import draft
+
+    d = draft(headers)
+    assert (d.table, d.columns) == (table, expected)
+    assert "event_id" not in d.missing
+
+
+def test_a_view_log_without_a_type_column_says_which_types_there_are() -> None:
+    from shopmind.data.mapping_draft import draft
+
+    text = draft(["SessionId", "ItemId", "Time"]).toml("clicks.csv")
+    assert (
+        '# required type: no column of the file looks like it; map one or set it in [constants] (e.g. type = "view";'
+        in text
+    )
+    assert "one of view, click, add_to_cart" in text
+
+
+def test_products_drafted_from_order_lines_take_the_description_as_title_and_no_stock(tmp_path: Path) -> None:
+    """Online Retail as a catalogue (`mapping --table products`): its only name is Description and its
+    Quantity is what was sold; the draft mapped Description to description and Quantity to stock, so
+    ingest held the batch with every row REQUIRED_MISSING (title) and stock from sales."""
+    from shopmind.data.adapters import table
+    from shopmind.data.mapping_draft import draft_for_file
+
+    src = tmp_path / "orders.csv"
+    src.write_text("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+                   "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850\n"
+                   "536366,71053,WHITE METAL LANTERN,-2,2010-12-01 08:28:00,3.39,17850\n")  # fmt: skip
+    d = draft_for_file(src, "products")
+    assert d.columns == {"StockCode": "product_id", "Description": "title", "UnitPrice": "price"}
+    assert d.missing == []
+    text = d.toml(src.name)
+    assert "# Description is the only text naming the products: drafted as their title" in text
+    assert "# Quantity not drafted as stock: the file looks like order lines" in text
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(text.replace('# currency = "EUR"', 'currency = "GBP" #'))
+    batch = table.load(src, mapping)
+    assert batch.products["title"].to_list() == ["WHITE HANGING HEART T-LIGHT HOLDER", "WHITE METAL LANTERN"]
+    assert "stock" not in batch.products.columns or batch.products["stock"].null_count() == 2

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
+from shopmind.data.model import EVENT_TYPES, SCHEMAS, SOURCE_LINE, TABLES, TableName
 
 #: canonical column -> header spellings, normalised by ``_key`` (lower case, accents folded, letters
 #: and digits only, CJK kept). Per table, because ``price`` or ``query`` mean different things in each.
@@ -24,7 +24,7 @@ from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, TableName
 #: plentymarkets and DATEV-style exports), French and Spanish spellings of each column.
 ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
     "products": {
-        "product_id": ("productid", "id", "sku", "variantsku", "itemid", "item", "handle", "stockcode",
+        "product_id": ("productid", "id", "sku", "variantsku", "itemid", "item", "handle", "stockcode", "productuid",
                        "productcode", "articleid", "articlenumber", "asin", "goodsid", "商品id", "商品编号",
                        "货号", "编号", "sku编码", "商品编码",
                        "artikelnummer", "artikelnr", "artnr", "artikelid", "produktid", "produktnummer",
@@ -72,7 +72,8 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
         "type": ("type", "eventtype", "event", "action", "behavior", "behaviortype", "行为", "行为类型",
                  "typ", "ereignis", "ereignistyp", "aktion", "typeevenement", "evenement", "tipo", "evento",
                  "tipodeevento", "accion"),
-        "timestamp": ("timestamp", "time", "datetime", "date", "eventtime", "invoicedate", "orderdate",
+        "timestamp": ("timestamp", "time", "datetime", "date", "eventtime", "eventdate", "eventtimestamp",
+                      "invoicedate", "orderdate",
                       "createdat", "时间", "日期", "下单时间", "时间戳",
                       "zeitstempel", "datum", "zeit", "bestelldatum", "rechnungsdatum", "belegdatum",
                       "horodatage", "datedecommande", "datecommande", "datedefacture", "fecha", "fechahora",
@@ -182,6 +183,8 @@ class Draft:
     repeated: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: headers that differ but read as one name (``Цена`` / ``ЦЕНА``, ``Preis`` / ``preis``) where one is mapped
     same_name: list[list[str]] = field(default_factory=list)
+    #: what the draft chose that the user should check, one comment line each
+    notes: list[str] = field(default_factory=list)
 
     @property
     def needs_currency(self) -> bool:
@@ -236,9 +239,11 @@ class Draft:
                 f"{kept} under its name; the later are read as {others} and ignored unless mapped. The header "
                 "cannot tell which holds the values you want: check them, and map that name instead if needed"
             )
+        lines += [f"# {note}" for note in self.notes]
         for col in self.missing:
             lines.append(
                 f"# required {col}: no column of the file looks like it; map one or set it in [constants]"
+                + (f' (e.g. type = "view"; one of {", ".join(EVENT_TYPES)})' if col == "type" else "")
             )
         if self.unplaced:
             lines.append(
@@ -305,11 +310,15 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         m = _match(headers, t)
         required = SCHEMAS[t].required
         covered = {c for c in m.values() if c in required}
+        if t == "events":
+            # an event id is made from the row's content when the file has none, so it is always
+            # covered: uncounted, a view log (session_id, user_id, item_id, eventdate: Diginetica,
+            # YooChoose) scored below products on its item id alone and was drafted as a catalogue
+            covered |= {"event_id"}
         if t == "events" and _looks_like_order_lines(m):
-            # an order-line export's type ("purchase") and event id (from the row's content) are
-            # made, so both count as covered: counting one, a file naming its products
-            # (``Bezeichnung``) beside the order columns was drafted as a products file
-            covered |= {"type", "event_id"}
+            # an order-line export's type ("purchase") is made too: uncounted, a file naming its
+            # products (``Bezeichnung``) beside the order columns was drafted as a products file
+            covered |= {"type"}
         scored.append((len(covered) / len(required), len(m), t, m))
     _, _, best, columns = max(scored, key=lambda s: (s[0], s[1], -TABLES.index(s[2])))
     result = Draft(best, columns)
@@ -320,6 +329,25 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             if "quantity" in mapped:
                 result.returns = "negative_quantity"  # else those lines are quarantined (EVT_QTY_SIGN)
         mapped |= {"event_id"}  # made from each row's content when the file has none
+    if best == "products" and "title" not in mapped and "description" in mapped:
+        # an order-line or stock export names its products in a "Description" column (Online
+        # Retail, many ERPs) and has no other name: without this every row lacked its title
+        column = next(src for src, dst in columns.items() if dst == "description")
+        columns[column] = "title"
+        result.notes.append(
+            f"{_toml_key(column)} is the only text naming the products: drafted as their title "
+            "(map it to description instead if it is a long text and map the name column to title)"
+        )
+        mapped = set(columns.values())
+    if best == "products" and "stock" in mapped and _looks_like_order_lines(_match(headers, "events")):
+        # an order line's quantity is what was sold, not what is on the shelf
+        column = next(src for src, dst in columns.items() if dst == "stock")
+        del columns[column]
+        result.notes.append(
+            f"{_toml_key(column)} not drafted as stock: the file looks like order lines (date, item, order or "
+            "quantity), where it is the quantity sold; each product repeats once per line (PRD_DUP_ID keeps one)"
+        )
+        mapped = set(columns.values())
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
     result.unplaced = [h for h in headers if h not in columns]
     groups: dict[str, list[str]] = {}
