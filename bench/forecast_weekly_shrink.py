@@ -178,12 +178,16 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4) -> dict:
             ]
         )
         _, ch = _ensemble(bt_a, cls)
+        chosen = {m: bt_a.mase(bt_a.preds[m]) for m in PEER_LIST}
+        pick = min(PEER_LIST, key=lambda m: np.nanmean(chosen[m]))  # the peer ``shrunk`` leans toward
         res["cuts"].append(
             {
                 "choose_cut": a,
                 "score_cut": b,
                 "best_single": best,
                 "best_mase": best_mean,
+                "best_on_choosing_window": pick,
+                "its_mase_on_scored_window": float(np.nanmean(single[pick])),
                 "ours_mase": float(np.nanmean(ours)),
                 "members": {g: [*m, ch.how.get(g, "mean")] for g, m in ch.members.items()},  # type: ignore[attr-defined]
                 "by_class": _split(gap, cls, ours, single[best]),
@@ -215,7 +219,8 @@ def main() -> None:
             print(f"  {k:<10} " + " ".join(f"{x:.4f}" for x in v) + f"  mean {r['mean_ratio'][k]:.4f}")
         for c in r["cuts"]:
             print(
-                f"  score @{c['score_cut']}: best {c['best_single']} {c['best_mase']:.3f}, ours {c['ours_mase']:.3f}"
+                f"  score @{c['score_cut']}: best {c['best_single']} {c['best_mase']:.3f}, ours {c['ours_mase']:.3f}; "
+                f"best on the choosing window {c['best_on_choosing_window']} {c['its_mase_on_scored_window']:.3f}"
             )
             for part in ("by_class", "by_history_weeks", "by_naive_scale"):
                 print(
