@@ -27,6 +27,27 @@ def test_top_neighbours_match_brute_force_and_skip_self_and_empty_rows() -> None
         assert 5 not in idx[i]
 
 
+def test_top_neighbours_of_a_catalog_wider_than_the_chunk_bound_equal_a_full_sort() -> None:
+    """The chunk-maximum bound (``_row_top``, catalogs of >= n x 64 items) gives the full sort's
+    lists exactly: values, and ties (300 identical vectors) in column order; empty rows excluded."""
+    rng = np.random.default_rng(3)
+    v = l2_normalise(rng.normal(size=(3300, 12))).astype(np.float32)
+    v[:300] = v[0]  # 300 identical items: every one of their top 40 is a tie at cosine 1
+    v[[7, 400, 3299]] = 0.0
+    idx, val = top_neighbours(v, 40, block=512)
+    sims = v @ v.T
+    sims[:, [7, 400, 3299]] = -np.inf
+    np.fill_diagonal(sims, -np.inf)
+    for i in range(0, 3300, 37):
+        if i in (7, 400, 3299):
+            assert (idx[i] == -1).all()
+            continue
+        expected = np.argsort(-sims[i], kind="stable")[:40]
+        assert idx[i].tolist() == expected.tolist()
+        np.testing.assert_allclose(val[i], sims[i][expected], rtol=1e-6)  # (blocked vs whole product)
+    assert idx[5].tolist() == [j for j in range(42) if j not in (5, 7)]  # the ties, in column order
+
+
 def test_item_text_joins_present_parts() -> None:
     assert item_text("Red Dress", "Women > Dresses", "") == "Red Dress | Women > Dresses"
     assert item_text("", "", "") == ""
