@@ -4,6 +4,7 @@ model, the extended seed, and the held-out-2 set's make-up."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections import Counter
 
 import numpy as np
@@ -186,10 +187,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h17 = [q for q in data.questions if q["set"] == "heldout17"]
     h18 = [q for q in data.questions if q["set"] == "heldout18"]
     h19 = [q for q in data.questions if q["set"] == "heldout19"]
+    h20 = [q for q in data.questions if q["set"] == "heldout20"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -198,6 +200,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
+    want += ["heldout20"] * len(h20)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -608,7 +611,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17, -18 and -19 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -20 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -712,3 +715,37 @@ def test_heldout19_is_a_new_set_in_three_languages_with_two_part_questions_and_f
         assert len(found) == 1, (text, found)
         forms += found
     assert sorted(forms) == ["dash", "lower", "space", "wide", "zero"]
+
+
+def test_heldout20_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    h20 = _check_three_language_set(data, 20)
+    assert len(h20) >= 115
+    owner = _check_two_part_set(data, h20)
+    # a few questions in traditional characters (policy, order and complaint questions), none of
+    # them mixed or out of scope
+    trad = [q for q in h20 if _TRADITIONAL & set(str(q["text"]))]
+    assert len(trad) >= 7 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
+    kinds = {"shipping", "return_refund", "payment", "order_status", "complaint"}
+    assert {q["intent"] for q in trad} >= kinds
+    # policy questions with an amount or a day count in full-width digits keep empty slots
+    wide = [q for q in h20 if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
+    assert len(wide) == 2 and all(q["slots"]["price_max"] is None for q in wide)
+    # the order + policy questions ask four different sections of three topics
+    op = [q for q in h20 if q["intent"] == "order_status" and "all" in q["expect"]]
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    assert len(asked) == 4 and len({s.split("-")[0] for s in asked}) == 3
+    # ids in lower case with a space or a dash after the letter, as digits with no letter before
+    # them, in full-width characters: each written one way only, and still the asker's order
+    forms = []
+    for q in _odd_ids(h20, owner):
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        ways = {
+            "wide": "".join(chr(ord(c) + 0xFEE0) for c in oid),
+            "dash": f"{oid[0].lower()}-{oid[1:]}",
+            "space": f"{oid[0].lower()} {oid[1:]}",
+        }
+        found = [k for k, v in ways.items() if v in text]
+        found += ["digits"] if re.search(rf"(?<![A-Za-z\- ]){oid[1:]}", text) else []
+        assert len(found) == 1, (text, found)
+        forms += found
+    assert sorted(forms) == ["dash", "digits", "space", "wide"]
