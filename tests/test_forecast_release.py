@@ -227,3 +227,16 @@ def test_cli_forecast_prints_the_reorder_list_and_writes_the_same_csv(served, tm
     assert bad.exit_code == 2 and "NOPE-1" in bad.output and "Traceback" not in bad.output
     empty = CliRunner().invoke(app, ["forecast", "-w", str(tmp_path / "none")])
     assert empty.exit_code == 2 and "shopmind build" in empty.output
+
+
+def test_inventory_dashboard_in_chinese(served) -> None:
+    """The planner's page in Chinese: headings, plot titles and the reorder table from the catalog;
+    an unknown product's error too."""
+    c, h, _folder, _m = served
+    items = c.get("/v1/inventory/reorder", headers=h).json()["items"]
+    page = c.get("/dashboard/inventory", params={"lang": "zh"}, headers=h).text
+    assert f"立即补货（{len(items)}）" in page and "<title>95% 区间</title>" in page and "缺货风险" in page
+    assert "Reorder now" not in page and "sold per day" not in page
+    other = c.get("/dashboard/inventory", params={"product": "NOPE"}, headers=h).text  # the cookie keeps zh
+    assert "此版本的商品目录中没有商品“NOPE”" in other
+    c.cookies.clear()

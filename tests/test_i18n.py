@@ -32,18 +32,19 @@ SERVE = Path(i18n.__file__).parent
 STOREFRONT_TEMPLATES = ("base.html", "storefront.html", "product.html", "error.html")
 STOREFRONT_SCRIPTS = ("common.js", "storefront.js", "product.js", "assistant.js", "build_banner.js")
 #: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
-DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html")
+DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html",
+                       "inventory.html", "pricing.html")  # fmt: skip
 DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js")
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
 DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.", "dash.status.",
                     "dash.action.", "dash.severity.", "dash.check.", "dash.segment.", "dash.exp.status.", "dash.exp.kind.",
-                    "dash.metric.", "dash.exp.rule.")  # fmt: skip
+                    "dash.metric.", "dash.exp.rule.", "dash.guard.", "dash.price.why.", "dash.price.what.")  # fmt: skip
 #: Messages that are names, the same in both languages.
 NAMED_KEYS = {"footer.api", "dash.exp.kind.ab", "dash.exp.col.cuped"}
 #: Messages that are only punctuation around their parameters (Chinese punctuation in zh).
-PATTERN_KEYS = {"banner.count", "banner.stage", "dash.exp.strat_detail", "dash.exp.detail_title"}
+PATTERN_KEYS = {"banner.count", "banner.stage", "dash.exp.strat_detail", "dash.exp.detail_title", "dash.sep"}
 #: Words a storefront template may show in any language: the brand.
 BRAND_WORDS = {"shopmind", "shop", "mind"}
 #: Script literals that look like prose but are never shown: protocol words and key names.
@@ -108,6 +109,9 @@ def _used_keys() -> set[str]:
             re.findall(r"(?:\bt\"\]\(|translate\(lang, )\"([\w.]+)\"", path.read_text(encoding="utf-8"))
         )
         used |= set(re.findall(r"\"(banner\.\w+|error\.(?!html)\w+)\"", path.read_text(encoding="utf-8")))
+    # the server-rendered dashboards' errors: message keys in their view modules
+    for path in (SERVE / "inventory_page.py", SERVE.parent / "pricing" / "page.py"):
+        used |= set(re.findall(r"\"(dash\.[\w.]+)\"", path.read_text(encoding="utf-8")))
     return {k for k in used if "." in k and not k.endswith(".")}  # not a prefix, not a comment's "key"
 
 
@@ -429,3 +433,43 @@ def test_build_banner_words_in_both_languages() -> None:
         == "您的商店正在构建中（encoding products：120 / 300，约剩 4 秒）。第一个版本就绪后即可搜索，本页会自动刷新。"
     )
     assert build_banner({"complete": True, "building": None}, "r1", "en") is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "chinese"),
+    [
+        ("no elasticity estimate (too few weeks)", "没有弹性估计（too few weeks）"),
+        (
+            "elasticity sign uncertain: interval [-1.20, 0.30] includes 0",
+            "弹性方向不确定：区间 [-1.20, 0.30] 包含 0",
+        ),
+        (
+            "may be inelastic: interval [-1.20, -0.50] reaches above -1, so the profit optimum lies outside what "
+            "the data supports",
+            "可能缺乏弹性：区间 [-1.20, -0.50] 超过 -1，利润最优点超出了数据能支持的范围",
+        ),
+        (
+            "revenue direction unknown: interval [-1.50, -0.70] includes -1",
+            "收入变化方向未知：区间 [-1.50, -0.70] 包含 -1",
+        ),
+        (
+            "guardrails conflict: min_margin needs >= 12.50 but ceiling allows <= 10.00",
+            "护栏冲突：最低毛利率要求 ≥ 12.50，而最高价只允许 ≤ 10.00",
+        ),
+        ("no price ending '.99' within [4.10, 4.50]", "[4.10, 4.50] 内没有以 '.99' 结尾的价格"),
+        ("current price is within 0.5% of the best expected profit", "当前价格与最佳预期利润相差不到 0.5%"),
+        ("higher expected revenue", "预期收入更高"),
+        (
+            "current price breaks ending, max_change: best compliant price (-1.2% expected profit)",
+            "当前价格违反价格尾数、最大调价幅度：符合规则的最佳价格（预期利润 -1.2%）",
+        ),
+    ],
+)
+def test_pricing_reasons_are_reworded(reason: str, chinese: str) -> None:
+    """Each sentence pricing.suggest writes is re-worded for the Chinese page; English stays as the
+    API answers it, and a sentence no pattern knows is shown as it is."""
+    from shopmind.pricing.page import reason_text
+
+    assert reason_text("zh-Hans", reason) == chinese
+    assert reason_text("en", reason) == reason
+    assert reason_text("zh-Hans", "a new kind of reason") == "a new kind of reason"

@@ -247,3 +247,15 @@ def test_stock_history_reaches_the_build_and_a_bad_one_fails_naming_the_key(tmp_
             build_release(
                 ws, COMPONENTS, settings={"pricing": {**rails, "stock_history": str(path)}}, force=True
             )
+
+
+def test_dashboard_in_chinese(served) -> None:
+    """A Chinese shop's merchandiser reads the same page in Chinese: words from the catalog, the
+    suggestions' reasons re-worded (numbers kept), product ids as they are."""
+    c, h, _folder, _m, _ = served
+    r = c.get("/dashboard/pricing", params={"product": "P000", "lang": "zh"}, headers=h)
+    assert r.status_code == 200 and r.headers["content-language"] == "zh-Hans"
+    assert "P000：需求与价格" in r.text and "调价建议（24）" in r.text and "原因" in r.text
+    assert "higher expected" not in r.text and "预期利润更高" in r.text
+    assert "中文" in r.text and 'href="/dashboard/pricing?product=P000&amp;lang=en"' in r.text
+    c.cookies.clear()

@@ -6,14 +6,62 @@ exactly what ``/v1/pricing/suggestions`` answers. The plot frame is the inventor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from shopmind.pricing.release import why_none
 from shopmind.pricing.served import NoPricing, demand_curve, load_served
+from shopmind.serve import i18n
 from shopmind.serve.inventory_page import BOTTOM, HEIGHT, LEFT, RIGHT, WIDTH, _Frame, _nice
 from shopmind.serve.schemas import MAX_ID
 
 SHOWN = 100  # table rows on the page (the API pages through all)
+
+_NUM = r"-?[0-9.]+"
+#: The reasons ``pricing.suggest.suggest_one`` writes (English, in the served rows and the API),
+#: each matched to its message in the page's catalog: the page re-words them from their parts.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"no elasticity estimate \((?P<note>.*)\)", "no_estimate"),
+        (rf"elasticity sign uncertain: interval \[(?P<lo>{_NUM}), (?P<hi>{_NUM})\] includes 0", "sign"),
+        (rf"may be inelastic: interval \[(?P<lo>{_NUM}), (?P<hi>{_NUM})\] reaches above -1, so the profit optimum "
+         r"lies outside what the data supports", "inelastic"),
+        (rf"revenue direction unknown: interval \[(?P<lo>{_NUM}), (?P<hi>{_NUM})\] includes -1", "revenue_unknown"),
+        (rf"guardrails conflict: (?P<lo_name>\w+) needs >= (?P<lo>{_NUM}) but (?P<hi_name>\w+) allows <= (?P<hi>{_NUM})",
+         "conflict"),
+        (rf"no price ending (?P<ending>.+) within \[(?P<lo>{_NUM}), (?P<hi>{_NUM})\]", "no_ending"),
+        (r"current price is within (?P<gain>[0-9.]+%) of the best expected (?P<what>profit|revenue)", "near_best"),
+        (r"higher expected (?P<what>profit|revenue)", "higher"),
+        (r"current price breaks (?P<rules>[\w, ]+): best compliant price \((?P<gain>[-+][0-9.]+%) expected "
+         r"(?P<what>profit|revenue)\)", "breaks"),
+    )
+)  # fmt: skip
+
+
+def reason_text(lang: str, reason: str) -> str:
+    """A suggestion's reason in ``lang``: re-worded from its parts (guardrail names and "profit" /
+    "revenue" translated, numbers kept), or as written when no pattern knows it. English is the
+    language the reasons are written in: shown as the API answers them (guardrails by their
+    setting names)."""
+    if lang == "en":
+        return reason or ""
+    for pattern, key in REASONS:
+        m = pattern.fullmatch(reason or "")
+        if m is None:
+            continue
+        params = m.groupdict()
+        for name in ("lo_name", "hi_name"):
+            if name in params:
+                params[name] = i18n.term(lang, "dash.guard.", params[name])
+        if "rules" in params:
+            sep = i18n.translate(lang, "dash.sep")
+            params["rules"] = sep.join(
+                i18n.term(lang, "dash.guard.", r.strip()) for r in params["rules"].split(",")
+            )
+        if "what" in params:
+            params["what"] = i18n.translate(lang, "dash.price.what." + params["what"])
+        return i18n.translate(lang, "dash.price.why." + key, **params)
+    return reason or ""
 
 
 def curve_chart(row: dict[str, Any]) -> dict[str, Any]:
@@ -37,15 +85,24 @@ def curve_chart(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
+    """``pricing.release.why_none`` as a message of the page's catalog (``key`` + ``params``); the
+    manifest's own reason stays as the build wrote it."""
+    facts = manifest.get("components", {}).get("pricing")
+    if not facts:
+        return {"key": "dash.price.err.no_component", "params": {}}
+    return {"key": "dash.price.err.reason", "params": {"reason": facts.get("reason", facts.get("pricing"))}}
+
+
 def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     """Template context: the table and the chosen product's curve (the largest expected gain when
     none is chosen), or why there is nothing to show."""
     if rel is None:
-        return {"pr_error": "no release is being served yet"}
+        return {"pr_error": {"key": "dash.price.err.no_release", "params": {}}}
     try:
         sp = load_served(str(rel.folder))
     except NoPricing:
-        return {"pr_error": why_none(rel.manifest)}
+        return {"pr_error": why_none_message(rel.manifest)}
     if product_id is not None and len(product_id) > MAX_ID:
         product_id = product_id[:MAX_ID]
     ranked = sorted(sp.rows, key=lambda r: -(r["profit_change"]["expected"] or 0.0))
@@ -55,6 +112,7 @@ def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
         "rows": ranked[:SHOWN],
         "total": len(sp.rows),
         "chosen": chosen,
+        "why": reason_text,
         "chart_size": {
             "w": WIDTH,
             "h": HEIGHT,
@@ -65,7 +123,7 @@ def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     }
     row = sp.by_id.get(chosen) if chosen else None
     if chosen and row is None:
-        ctx["product_error"] = f"no price suggestion for product {chosen!r} (no identified elasticity)"
+        ctx["product_error"] = {"key": "dash.price.err.no_product", "params": {"id": chosen}}
     elif row is not None:
         ctx.update(product=row, curve=curve_chart(row))
     return ctx

@@ -2,14 +2,15 @@
 product, its history + forecast with 80/95 % bands and its stock projection as inline-SVG
 geometry (plain numbers the template puts into ``<polyline>``/``<polygon>`` attributes: no
 script, no chart library). Read from the served release's ``forecast`` folder, so the page shows
-exactly what ``/v1/forecast/{id}`` and ``/v1/inventory/reorder`` answer."""
+exactly what ``/v1/forecast/{id}`` and ``/v1/inventory/reorder`` answer. Its words are the
+template's, from the page language's catalog (errors come as a message key and parameters)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from shopmind.forecast.served import NoForecast, load_served, why_none
+from shopmind.forecast.served import NoForecast, load_served
 from shopmind.serve.schemas import MAX_ID
 
 #: the plots' drawing area (SVG user units) and margins for the axis labels
@@ -132,15 +133,27 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Why a release has no forecasts, as a message of the page's catalog (``key`` + ``params``):
+    the cases of ``forecast.served.why_none`` (the API's English answer), which the page says in
+    its reader's language; the manifest's own reason stays as the build wrote it."""
+    if manifest.get("parts", {}).get("forecast") == "pending":
+        return {"key": "dash.inv.err.pending", "params": {}}
+    facts = manifest.get("components", {}).get("forecast")
+    if facts is None:
+        return {"key": "dash.inv.err.not_built", "params": {}}
+    return {"key": "dash.inv.err.reason", "params": {"reason": facts.get("reason", facts.get("forecast"))}}
+
+
 def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     """Template context: the reorder list and the chosen product's charts (the most urgent one
     when none is chosen), or why there is nothing to show."""
     if rel is None:
-        return {"fc_error": "no release is being served yet"}
+        return {"fc_error": {"key": "dash.inv.err.no_release", "params": {}}}
     try:
         fc = load_served(str(rel.folder))
     except NoForecast:
-        return {"fc_error": why_none(rel.manifest)}
+        return {"fc_error": why_none_message(rel.manifest)}
     if product_id is not None and len(product_id) > MAX_ID:
         product_id = product_id[:MAX_ID]
     chosen = product_id or (fc.reorder[0]["product_id"] if fc.reorder else None)
@@ -159,11 +172,8 @@ def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     }
     body = fc.product(chosen) if chosen else None
     if chosen and body is None:
-        ctx["product_error"] = (
-            f"no product {chosen!r} in this release's catalog"
-            if chosen not in rel.products
-            else f"no forecast for product {chosen!r} (no accepted sales in the history)"
-        )
+        key = "dash.inv.err.no_product" if chosen not in rel.products else "dash.inv.err.no_forecast"
+        ctx["product_error"] = {"key": key, "params": {"id": chosen}}
     elif body is not None:
         ctx.update(product=body, demand=demand_chart(body), stock=stock_chart(body))
     return ctx
