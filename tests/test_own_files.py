@@ -81,3 +81,34 @@ def test_products_drafted_from_order_lines_take_the_description_as_title_and_no_
     batch = table.load(src, mapping)
     assert batch.products["title"].to_list() == ["WHITE HANGING HEART T-LIGHT HOLDER", "WHITE METAL LANTERN"]
     assert "stock" not in batch.products.columns or batch.products["stock"].null_count() == 2
+
+
+def test_a_mapping_that_leaves_a_required_column_unmapped_is_refused_before_the_gate(tmp_path: Path) -> None:
+    """It ran the gate and held the batch, every row quarantined REQUIRED_MISSING; now one line names
+    the mapping, the column and the file's unmapped columns, and nothing is written (exit 2)."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "orders.csv"
+    src.write_text("StockCode,Description,UnitPrice\n85123A,WHITE HANGING HEART,2.55\n71053,LANTERN,3.39\n")
+    (tmp_path / "m.toml").write_text('table = "products"\n[columns]\nStockCode = "product_id"\n'
+                                     'UnitPrice = "price"\n[constants]\ncurrency = "GBP"\n')  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", "ingest", "orders.csv", "-f", "table", "--mapping", "m.toml", "-w", "ws"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    message = " ".join(run.stderr.split())
+    assert (
+        "mapping m.toml: products need title, which no column of orders.csv is mapped to: map one in [columns] "
+        "(unmapped columns: Description) or set it in [constants]"
+    ) in message
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "ws").exists()
+    # an events file needs no event id column: it is made from the row
+    (tmp_path / "e.csv").write_text("when,sku\n2026-01-01T00:00:00Z,P1\n")
+    (tmp_path / "e.toml").write_text('table = "events"\n[columns]\nwhen = "timestamp"\nsku = "item_id"\n'
+                                     '[constants]\ntype = "view"\n')  # fmt: skip
+    from shopmind.data.adapters import table
+
+    assert table.load(tmp_path / "e.csv", tmp_path / "e.toml").events.height == 1
