@@ -142,9 +142,12 @@ class Assistant:
         self.policy.learn_sections(list(sections) if self.options["section_labelled"] else [])
         self.policy.set_aspects(sections)  # read when ``policy.ASPECT_WEIGHT`` > 0 (round 19)
         self.domain = None
+        if self.policy.dense is not None:
+            self.policy.set_examples(sections, Normalised(shared_embed()))
+        # round 20: the in-topic tie-break, learnt after the parts whose signals it weighs
+        self.policy.learn_pair(list(sections) if self.options.get("pair_tiebreak") else [])
         if self.policy.dense is None:
             return
-        self.policy.set_examples(sections, Normalised(shared_embed()))
         if labelled:
             secs = list(self.policy.sections.values())
             floor = self.options["level_floor"]

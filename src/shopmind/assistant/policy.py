@@ -40,6 +40,7 @@ from shopmind.assistant.knowledge import Section
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.policy_dense import DenseSections, EncodeMany
 from shopmind.assistant.section_model import SectionModel
+from shopmind.assistant.section_pair import PairTieBreak
 
 #: intent -> policy topics it may cite
 INTENT_TOPICS: dict[str, tuple[str, ...]] = {
@@ -90,6 +91,10 @@ EXAMPLE_K = 3
 ASPECT_WEIGHT = 0.0
 #: the form reorders only the sections of the topic the other signals put first (``_aspect_shift``)
 ASPECT_IN_TOPIC = False
+#: round 20's "heading_w": weight of a section's own defining text (its headings and question
+#: line, ``heading_tokens``) in the ordering of the leading topic's sections: BM25 over that text
+#: alone, relative to the best of those sections (``_heading_shift``); 0: not used
+HEADING_WEIGHT = 0.0
 
 
 def policy_tokens(text: str, concepts: Sequence[str] | None = None) -> list[str]:
@@ -124,6 +129,13 @@ def section_concepts(s: Section) -> tuple[str, ...]:
 def section_tokens(s: Section) -> list[str]:
     """What a section is indexed as: ``policy_tokens`` of all its text, with ``section_concepts``."""
     return policy_tokens(section_text(s), section_concepts(s))
+
+
+def heading_tokens(s: Section) -> list[str]:
+    """What a section *is about* in its own words: ``policy_tokens`` of every language's heading
+    and question line, no body and no concept tokens (round 20: the body of the refund section
+    says "parcel" and "arrive"; its heading says what it answers)."""
+    return policy_tokens(" ".join([h for h, _ in s.text.values()] + list(s.questions.values())), ())
 
 
 def baseline_tokens(text: str) -> list[str]:
@@ -184,6 +196,9 @@ class PolicyIndex:
         self._memo = functools.lru_cache(maxsize=1024)(self._search)
         self._examples: tuple[Callable[[list[str]], np.ndarray], np.ndarray, np.ndarray] | None = None
         self.aspects = AspectTable({sid: s.topic for sid, s in self.sections.items()})
+        self.heads = None if self.empty else _BM25(sections, policy_tokens, heading_tokens)
+        #: round 20's in-topic tie-break between the first two sections (``learn_pair``; None: off)
+        self.pair: PairTieBreak | None = None
 
     def set_aspects(self, pairs: Sequence[tuple[str, str]]) -> None:
         """Learn which sections answer which question forms from the shop's labelled policy
@@ -222,11 +237,42 @@ class PolicyIndex:
         self.model = SectionModel(list(self.sections.values()), pairs) if pairs else self._seed_model
         self._memo.cache_clear()
 
-    def _example_z(self, text: str, ids: Sequence[str]) -> dict[str, float]:
-        """Z-score over ``ids`` of each one's mean cosine to its ``EXAMPLE_K`` nearest examples."""
-        if self._examples is None or len(ids) < 2:
+    def learn_pair(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Learn the in-topic tie-break (``section_pair``) from the shop's labelled policy questions
+        ((text, section id)), the ones ``learn_sections`` and ``set_examples`` were given (called
+        after them); empty ``pairs`` or too few confusable ones: none. Unknown sections are a
+        clear error."""
+        from shopmind.assistant.section_pair import learn
+
+        bad = sorted({sid for _, sid in pairs} - set(self.sections))
+        if bad:
+            raise ValueError(f"labelled policy questions name unknown sections: {bad[:5]}")
+        self.pair = None if self.empty or not pairs else learn(self, list(pairs))
+        self._memo.cache_clear()
+
+    def components(self, text: str, hits: Sequence[tuple[str, float]], model: SectionModel | None = None, examples: tuple | None = None, heads: bool = False) -> dict[str, list[float]]:  # fmt: skip
+        """Per matched section (``hits``: BM25, best first) the ordering's signals: BM25 / the best,
+        the section model's probability, the dense z-score, the labelled examples' z-score and
+        (``heads``) the heading BM25 / its best among ``hits``; ``model`` / ``examples``: other
+        learnt parts than the index's own (``section_pair`` reads them out of fold)."""
+        top = hits[0][1]
+        prob = (model or self.model).probabilities(text)  # type: ignore[union-attr]
+        z = self.dense.zscores(text) if self.dense is not None and len(hits) > 1 else {}
+        ex = self._example_z(text, [h[0] for h in hits], self._examples if examples is None else examples)
+        head: dict[str, float] = {}
+        if heads and self.heads is not None:
+            got = {sid: v for sid, v in self.heads.rank(text, len(self.sections)) if sid in dict(hits)}
+            best = max(got.values(), default=0.0)
+            head = {sid: v / best for sid, v in got.items()} if best > 0 else {}
+        return {sid: [b / top, prob.get(sid, 0.0), z.get(sid, 0.0), ex.get(sid, 0.0), head.get(sid, 0.0)] for sid, b in hits}  # fmt: skip
+
+    def _example_z(self, text: str, ids: Sequence[str], examples: tuple | None = None) -> dict[str, float]:
+        """Z-score over ``ids`` of each one's mean cosine to its ``EXAMPLE_K`` nearest examples
+        (``examples``: (embed, vectors, owners), default the index's own)."""
+        examples = self._examples if examples is None else examples
+        if examples is None or len(ids) < 2:
             return {}
-        embed, vecs, owner = self._examples
+        embed, vecs, owner = examples
         sims = np.einsum("jd,d->j", vecs, np.asarray(embed([text]), dtype=np.float32)[0])  # no BLAS pool
         near = np.array([float(np.sort(sims[owner == sid])[-EXAMPLE_K:].mean()) if (owner == sid).any() else 0.0 for sid in ids])  # fmt: skip
         sd = float(near.std())
@@ -258,23 +304,42 @@ class PolicyIndex:
             return []
         hits = self.bm25.rank(text, len(self.sections))
         allowed = {sid for t in topics for sid in self._by_topic.get(t, ())} if topics else None
+        comp: dict[str, list[float]] = {}
         if hits and self.model is not None:  # order by BM25 (relative to the best) + the section model
-            top, prob = hits[0][1], self.model.probabilities(text)
             # + the encoder's z-score, only where there is an order to choose (2+ sections matched)
-            z = self.dense.zscores(text) if self.dense is not None and len(hits) > 1 else {}
-            ex = self._example_z(text, [h[0] for h in hits])
-            base = {
-                sid: b / top
-                + SECTION_MODEL_WEIGHT * prob.get(sid, 0.0)
-                + DENSE_WEIGHT * z.get(sid, 0.0)
-                + EXAMPLE_WEIGHT * ex.get(sid, 0.0)
-                for sid, b in hits
-            }
+            comp = self.components(text, hits, heads=HEADING_WEIGHT > 0 or self.pair is not None)
+            base = {sid: ordering_score(c) for sid, c in comp.items()}
             adj = self._aspect_shift(text, base, allowed) if ASPECT_WEIGHT > 0 else {}
+            if HEADING_WEIGHT > 0:
+                for sid, v in self._heading_shift(comp, base, allowed).items():
+                    adj[sid] = adj.get(sid, 0.0) + v
             hits.sort(key=lambda h: -(base[h[0]] + adj.get(h[0], 0.0)))
         if allowed is not None:
             hits = [h for h in hits if h[0] in allowed]
+        if self._pair_swaps(hits, comp):
+            hits[0], hits[1] = hits[1], hits[0]
         return hits[:k]
+
+    def _pair_swaps(self, hits: list[tuple[str, float]], comp: dict[str, list[float]]) -> bool:
+        """Round 20's "pair_tiebreak": whether the tie-break (``section_pair``) puts the second of
+        the first two sections first; only when both are of one topic (and were ordered)."""
+        if self.pair is None or len(hits) < 2 or not comp:
+            return False
+        a, b = hits[0][0], hits[1][0]
+        return self.topic(a) == self.topic(b) and self.pair.prefers_second(comp[a], comp[b])
+
+    def _heading_shift(self, comp: dict[str, list[float]], base: dict[str, float], allowed: set[str] | None) -> dict[str, float]:  # fmt: skip
+        """Round 20's "heading_w": ``HEADING_WEIGHT`` x each section's heading BM25 relative to the
+        best among the sections of the topic the other signals put first (among ``allowed``);
+        other topics get nothing, so it reorders sections inside a topic and never moves the
+        answer to another topic."""
+        pool = [sid for sid in base if allowed is None or sid in allowed]
+        if not pool:
+            return {}
+        lead = self.sections[max(pool, key=lambda sid: base[sid])].topic
+        same = [sid for sid in base if self.sections[sid].topic == lead]
+        best = max(comp[sid][4] for sid in same)
+        return {sid: HEADING_WEIGHT * comp[sid][4] / best for sid in same} if best > 0 else {}
 
     def _aspect_shift(self, text: str, base: dict[str, float], allowed: set[str] | None) -> dict[str, float]:
         """What the question's form adds to each matched section's ordering score (``aspect``):
@@ -298,6 +363,12 @@ class PolicyIndex:
 
     def topic(self, section_id: str) -> str:
         return self.sections[section_id].topic
+
+
+def ordering_score(c: Sequence[float]) -> float:
+    """A matched section's ordering score from its ``PolicyIndex.components``: BM25 / the best +
+    the weighted section model, dense and labelled-example signals (the heading is not in it)."""
+    return c[0] + SECTION_MODEL_WEIGHT * c[1] + DENSE_WEIGHT * c[2] + EXAMPLE_WEIGHT * c[3]
 
 
 class BM25Baseline:
