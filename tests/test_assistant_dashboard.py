@@ -193,3 +193,15 @@ def test_the_request_path_only_buffers(tmp_path: Path) -> None:
 
 def test_mask_question_keeps_the_answer_products() -> None:
     assert turnlog.mask_question("is P12345 like order 99887766?", ["P12345"]) == "is P12345 like order [id]?"
+
+
+def test_the_page_in_chinese(served, keys) -> None:  # noqa: F811
+    """A Chinese shop's staff read the page in Chinese: headings, intents and languages by name; the
+    masked questions as the shoppers wrote them."""
+    client, _ = served
+    r = client.get("/dashboard/assistant?lang=zh", headers=auth(keys["read"]))
+    assert r.status_code == 200 and r.headers["content-language"] == "zh-Hans"
+    assert "按意图统计的轮次" in r.text and "转人工队列（最新的在前）" in r.text and "<td>投诉</td>" in r.text
+    assert "Turns by intent" not in r.text and "<td>complaint</td>" not in r.text
+    assert "I want to complain, email j***@***.com, ref [id]" in r.text
+    client.cookies.clear()

@@ -33,14 +33,14 @@ STOREFRONT_TEMPLATES = ("base.html", "storefront.html", "product.html", "error.h
 STOREFRONT_SCRIPTS = ("common.js", "storefront.js", "product.js", "assistant.js", "build_banner.js")
 #: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
 DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html",
-                       "inventory.html", "pricing.html")  # fmt: skip
+                       "inventory.html", "pricing.html", "assistant.html", "ads.html")  # fmt: skip
 DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js")
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
 DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.", "dash.status.",
                     "dash.action.", "dash.severity.", "dash.check.", "dash.segment.", "dash.exp.status.", "dash.exp.kind.",
-                    "dash.metric.", "dash.exp.rule.", "dash.guard.", "dash.price.why.", "dash.price.what.")  # fmt: skip
+                    "dash.metric.", "dash.exp.rule.", "dash.guard.", "dash.price.why.", "dash.price.what.", "dash.intent.", "dash.language.", "dash.ads.status.")  # fmt: skip
 #: Messages that are names, the same in both languages.
 NAMED_KEYS = {"footer.api", "dash.exp.kind.ab", "dash.exp.col.cuped"}
 #: Messages that are only punctuation around their parameters (Chinese punctuation in zh).
