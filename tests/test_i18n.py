@@ -33,7 +33,7 @@ STOREFRONT_TEMPLATES = ("base.html", "storefront.html", "product.html", "error.h
 STOREFRONT_SCRIPTS = ("common.js", "storefront.js", "product.js", "assistant.js", "build_banner.js")
 #: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
 DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html",
-                       "inventory.html", "pricing.html", "assistant.html", "ads.html")  # fmt: skip
+                       "inventory.html", "pricing.html", "assistant.html", "ads.html", "docs.html")  # fmt: skip
 DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js")
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
@@ -126,21 +126,33 @@ def test_every_key_used_exists_and_every_key_is_used() -> None:
 
 # ---------------------------------------------------------------- no English literal left behind
 class _Text(HTMLParser):
-    """Text nodes and the attributes a reader sees (placeholder, aria-label, title, alt)."""
+    """Text nodes and the attributes a reader sees (placeholder, aria-label, title, alt), but not
+    inside an element marked ``translate="no"`` (an id, a name, a command: the same in every
+    language)."""
+
+    VOID = frozenset({"input", "br", "img", "meta", "link", "hr", "area", "base", "col", "source", "wbr"})
 
     def __init__(self) -> None:
         super().__init__()
         self.shown: list[str] = []
         self._skip = 0
+        self._open: list[bool] = []  # per open element: does it start a translate="no" part
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style"):
             self._skip += 1
-        self.shown += [v for k, v in attrs if k in ("placeholder", "aria-label", "title", "alt") and v]
+        no = ("translate", "no") in attrs
+        if tag not in self.VOID:
+            self._open.append(no)
+            self._skip += no
+        if not self._skip:
+            self.shown += [v for k, v in attrs if k in ("placeholder", "aria-label", "title", "alt") and v]
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style"):
             self._skip -= 1
+        if tag not in self.VOID and self._open:
+            self._skip -= self._open.pop()
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
