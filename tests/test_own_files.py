@@ -112,3 +112,23 @@ def test_a_mapping_that_leaves_a_required_column_unmapped_is_refused_before_the_
     from shopmind.data.adapters import table
 
     assert table.load(tmp_path / "e.csv", tmp_path / "e.toml").events.height == 1
+
+
+def test_a_file_of_thousands_of_columns_is_named_in_twenty(tmp_path: Path) -> None:
+    """Amazon Beauty's item2attributes.json (one JSON object keyed by 12,101 item ids) read as one row of
+    12,101 columns: the draft's "not mapped" comment and ingest's error listed every one (~70 KB a line).
+    A file none of whose columns matches anything is drafted as products, not events."""
+    import json
+
+    from shopmind.data.adapters import table
+    from shopmind.data.mapping_draft import draft_for_file
+
+    src = tmp_path / "item2attributes.json"
+    src.write_text(json.dumps({str(i): [i, i + 1] for i in range(500)}) + "\n")
+    d = draft_for_file(src)
+    assert d.table == "products"
+    comment = next(line for line in d.toml(src.name).splitlines() if line.startswith("# not mapped"))
+    assert comment.endswith(" and 480 more") and comment.count(",") == 19
+    (tmp_path / "m.toml").write_text('table = "products"\n[columns]\n"0" = "product_id"\n')
+    with pytest.raises(InputError, match=r"\(unmapped columns: (\d+, ){19}\d+ and 479 more\)"):
+        table.load(src, tmp_path / "m.toml")

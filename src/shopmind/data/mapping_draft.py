@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shopmind.data.model import EVENT_TYPES, SCHEMAS, SOURCE_LINE, TABLES, TableName
+from shopmind.data.records import name_list
 
 #: canonical column -> header spellings, normalised by ``_key`` (lower case, accents folded, letters
 #: and digits only, CJK kept). Per table, because ``price`` or ``query`` mean different things in each.
@@ -247,7 +248,7 @@ class Draft:
             )
         if self.unplaced:
             lines.append(
-                "# not mapped (ignored at ingest): " + ", ".join(_toml_key(u) for u in self.unplaced)
+                "# not mapped (ignored at ingest): " + name_list([_toml_key(u) for u in self.unplaced])
             )
         return "\n".join(lines) + "\n"
 
@@ -310,7 +311,7 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         m = _match(headers, t)
         required = SCHEMAS[t].required
         covered = {c for c in m.values() if c in required}
-        if t == "events":
+        if t == "events" and m:
             # an event id is made from the row's content when the file has none, so it is always
             # covered: uncounted, a view log (session_id, user_id, item_id, eventdate: Diginetica,
             # YooChoose) scored below products on its item id alone and was drafted as a catalogue

@@ -37,6 +37,13 @@ def not_a_file(path: object, what: str = "file") -> InputError:
     return InputError(f"{what} not found: {path}")
 
 
+def name_list(names: list[str], limit: int = 20) -> str:
+    """Names joined for a message, the first ``limit`` and how many more: a file of 12,000 columns
+    (a JSON object keyed by item id read as one row) printed all of them in one error line."""
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
 @dataclass(frozen=True)
 class MalformedLine:
     line: int  # 1-based physical line where the record starts

@@ -18,6 +18,7 @@ from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, re
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
+from shopmind.data.records import name_list
 
 NAME = "table"
 
@@ -71,7 +72,9 @@ def _require_required(frame: pl.DataFrame, spec: Mapping, file: Path) -> None:
     made = {"event_id"} if spec.table == "events" else set()
     missing = [c for c in SCHEMAS[spec.table].required if c not in frame.columns and c not in made]
     if missing:
-        found = ", ".join(c for c in frame.columns if c != SOURCE_LINE and c not in SCHEMAS[spec.table].columns)
+        found = name_list(
+            [c for c in frame.columns if c != SOURCE_LINE and c not in SCHEMAS[spec.table].columns]
+        )
         raise InputError(
             f"mapping {spec.path}: {spec.table} need {', '.join(missing)}, which no column of {file.name} is "
             f"mapped to: map one in [columns] (unmapped columns: {found or 'none'}) or set it in [constants]"
