@@ -485,3 +485,26 @@ def test_pricing_reasons_are_reworded(reason: str, chinese: str) -> None:
     assert reason_text("zh-Hans", reason) == chinese
     assert reason_text("en", reason) == reason
     assert reason_text("zh-Hans", "a new kind of reason") == "a new kind of reason"
+
+
+def test_skip_reasons_follow_the_builds_sentences() -> None:
+    """A release without forecasts or price suggestions says why in its manifest (English); the
+    pages re-word the known reasons: each English message, filled in, is matched by its own rule,
+    and the Chinese reads differently. The pricing sentence is the build's own (a demo shop)."""
+    from shopmind.pricing.page import SKIPPED as PRICING
+    from shopmind.serve.inventory_page import SKIPPED as FORECAST
+
+    for pattern, key in PRICING + FORECAST:
+        filled = i18n.translate("en", key, **dict.fromkeys(i18n.placeholders(i18n.catalog("en")[key]), "7"))
+        assert pattern.fullmatch(filled), key
+        assert _CJK.search(i18n.reword("zh-Hans", filled, PRICING + FORECAST)), key
+        assert i18n.reword("en", filled, PRICING + FORECAST) == filled
+    said = (
+        "no price variation in the history: none of 195 products has a price that moved across weeks, "
+        "so no elasticity can be estimated"
+    )
+    assert (
+        i18n.reword("zh-Hans", said, PRICING)
+        == "历史中没有价格变化：195 个商品的价格在各周之间都没有变动，因此无法估计价格弹性"
+    )
+    assert i18n.reword("zh-Hans", "a new reason", PRICING) == "a new reason"

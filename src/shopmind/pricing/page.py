@@ -85,13 +85,23 @@ def curve_chart(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: The reasons a build skips price suggestions (``pricing.release``), re-worded on the page.
+SKIPPED = (
+    (re.compile(r"\[pricing\] enabled = false"), "dash.price.skip.off"),
+    (re.compile(r"the events have no (?P<columns>.+) column\(s\)"), "dash.price.skip.columns"),
+    (re.compile(r"no price variation in the history: none of (?P<n>\d+) products has a price that moved across "
+                r"weeks, so no elasticity can be estimated"), "dash.price.skip.no_variation"),
+)  # fmt: skip
+
+
 def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     """``pricing.release.why_none`` as a message of the page's catalog (``key`` + ``params``); the
     manifest's own reason stays as the build wrote it."""
     facts = manifest.get("components", {}).get("pricing")
     if not facts:
         return {"key": "dash.price.err.no_component", "params": {}}
-    return {"key": "dash.price.err.reason", "params": {"reason": facts.get("reason", facts.get("pricing"))}}
+    reason = str(facts.get("reason", facts.get("pricing")))
+    return {"key": "dash.price.err.reason", "params": {"reason": reason}, "reword": SKIPPED}
 
 
 def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:

@@ -110,6 +110,17 @@ def code_markup(text: str) -> Any:
     return Markup('<code translate="no">{}</code>').format(text)
 
 
+def reword(lang: str, text: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """An English sentence the build or a model wrote (a manifest's reason) in ``lang``: the
+    message of the first rule whose pattern matches it whole, filled with the pattern's named
+    groups (numbers, names kept); as written when no rule knows it, and always in English."""
+    if lang != "en":
+        for pattern, key in rules:
+            if (m := pattern.fullmatch(text or "")) is not None:
+                return translate(lang, key, **m.groupdict())
+    return text or ""
+
+
 def term(lang: str, prefix: str, value: Any) -> str:
     """An enumerated value the API writes in English (a run status, a check action, a segment)
     in ``lang``: the message ``prefix + value`` when the catalog has one, else the value itself

@@ -7,6 +7,7 @@ template's, from the page language's catalog (errors come as a message key and p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,6 +134,17 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+#: The reasons a build skips forecasts (``forecast.release``), re-worded on the page.
+SKIPPED = (
+    (re.compile(r"\[forecast\] enabled = false"), "dash.inv.skip.off"),
+    (re.compile(r"the events have no item_id/type columns"), "dash.inv.skip.columns"),
+    (
+        re.compile(r"(?P<n>\d+) periods of sales history \(< min_periods (?P<min>\d+)\)"),
+        "dash.inv.skip.short",
+    ),
+)
+
+
 def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     """Why a release has no forecasts, as a message of the page's catalog (``key`` + ``params``):
     the cases of ``forecast.served.why_none`` (the API's English answer), which the page says in
@@ -142,7 +154,8 @@ def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     facts = manifest.get("components", {}).get("forecast")
     if facts is None:
         return {"key": "dash.inv.err.not_built", "params": {}}
-    return {"key": "dash.inv.err.reason", "params": {"reason": facts.get("reason", facts.get("forecast"))}}
+    reason = str(facts.get("reason", facts.get("forecast")))
+    return {"key": "dash.inv.err.reason", "params": {"reason": reason}, "reword": SKIPPED}
 
 
 def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:

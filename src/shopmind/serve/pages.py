@@ -134,6 +134,7 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "tm": partial(i18n.translate_markup, lang),
         "code": i18n.code_markup,
         "term": partial(i18n.term, lang),
+        "reword": partial(i18n.reword, lang),
         "pct": partial(i18n.percent, lang),
         # the decoded path quoted once: a product id with "?" or a space stays one path
         "switch": i18n.switch_links(
