@@ -69,6 +69,13 @@ def register(app: typer.Typer) -> None:
                 "per grain, pooled.GLOBAL_POOL_FREQS)."
             ),
         ] = "auto",
+        flagged: Annotated[
+            str,
+            typer.Option(
+                help="Store formats: purchases the gate flagged EVT_QTY_OUTLIER and their linked returns: "
+                "leave_out of demand (the release's [forecast] flagged default) or keep; counted in the result."
+            ),
+        ] = "leave_out",
         # the other evaluations write under shopmind-data/reports; this one wrote into
         # bench/results/ of whatever folder it ran in (the repository's benchmark folder)
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path(
@@ -89,6 +96,10 @@ def register(app: typer.Typer) -> None:
 
         if global_pool not in GLOBAL_POOL_MODES:
             raise fail(f"--global-pool must be one of {', '.join(GLOBAL_POOL_MODES)}, not {global_pool!r}")
+        from shopmind.forecast.flagged import MODES
+
+        if flagged not in MODES:
+            raise fail(f"--flagged must be one of {', '.join(MODES)}, not {flagged!r}")
         if max_series < 0:  # was numpy's "negative dimensions are not allowed"
             raise fail(f"--max-series must be >= 0 (0 = all series), not {max_series}")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
@@ -100,7 +111,7 @@ def register(app: typer.Typer) -> None:
             if names:
                 make_models(names)
             t0 = time.perf_counter()
-            panel, daily, meta = load_panels(fmt, path, grain, level)
+            panel, daily, meta = load_panels(fmt, path, grain, level, flagged)
             read_as = (
                 f", read as {meta['encoding']}"
                 if meta.get("encoding") not in (None, "utf-8", "parquet")

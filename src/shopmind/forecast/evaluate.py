@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from shopmind.data.model import Batch
 from shopmind.forecast import calibrate, counts, sf_intervals
 from shopmind.forecast.ensemble import (
     CALIB_REPORT,
@@ -37,6 +38,8 @@ from shopmind.forecast.ensemble import (
     series_scale,
 )
 from shopmind.forecast.ensemble import backtest as inner_backtest
+from shopmind.forecast.flagged import DEFAULT_MODE as DEFAULT_FLAGGED
+from shopmind.forecast.flagged import check_mode, demand_events
 from shopmind.forecast.gbm import GlobalGBM
 from shopmind.forecast.metrics import scores, summarise
 from shopmind.forecast.models import DEFAULT_MODELS, STATS_PEERS, make_models
@@ -52,32 +55,55 @@ OURS_MAE = "ours-mae"
 
 
 def load_panel(
-    fmt: str, path: Path, grain: str = "day", level: str = "product"
+    fmt: str, path: Path, grain: str = "day", level: str = "product", flagged: str = DEFAULT_FLAGGED
 ) -> tuple[Panel, dict[str, Any]]:
     """A dataset as a demand panel: store formats go adapter -> quality gate -> accepted events."""
-    panel, _, meta = load_panels(fmt, path, grain, level)
+    panel, _, meta = load_panels(fmt, path, grain, level, flagged)
     return panel, meta
 
 
 def load_panels(
-    fmt: str, path: Path, grain: str = "day", level: str = "product"
+    fmt: str, path: Path, grain: str = "day", level: str = "product", flagged: str = DEFAULT_FLAGGED
 ) -> tuple[Panel, Panel | None, dict[str, Any]]:
     """The panel at ``grain`` and, for weekly store data, the daily panel of the same accepted events
-    (the bottom level the weekly ensemble may sum; None otherwise)."""
+    (the bottom level the weekly ensemble may sum; None otherwise). ``flagged`` is ``[forecast] flagged``:
+    store data's demand is the release's (flagged.demand_events), the long format has no gate and no flags."""
     freq = {"day": "D", "week": "W"}.get(grain)
     if freq is None:
         raise SeriesError(f"grain must be day or week, got {grain!r}")
+    check_mode(flagged)
     if fmt == "long":
         info: dict[str, str] = {}
         panel = read_long(path, freq=freq, info=info)
-        return panel, None, {"format": fmt, "rows": None, **info}
-    from shopmind.config import GateConfig
+        # not gated: nothing is flagged, so both modes read the same series
+        return (
+            panel,
+            None,
+            {"format": fmt, "rows": None, **info, "flagged": flagged, "flagged_outliers": None},
+        )
     from shopmind.data.adapters import get_adapter
+
+    panel, daily, meta = store_panels(get_adapter(fmt).load(path), grain, level, flagged)
+    return panel, daily, {"format": fmt, **meta}
+
+
+def store_panels(
+    batch: Batch, grain: str = "day", level: str = "product", flagged: str = DEFAULT_FLAGGED
+) -> tuple[Panel, Panel | None, dict[str, Any]]:
+    """:func:`load_panels` of a store batch: quality gate -> accepted events -> the demand the release reads
+    under ``flagged`` (why: until 2026-12-06 the backtest scored the gate's flagged quantity slips the
+    release leaves out, so its figures were for another demand). Training history and every window's truth
+    come from this one panel, so ours and every peer see the same series; the meta counts what was left out
+    over the whole file (``flagged_*``, the release manifest's facts)."""
+    from shopmind.config import GateConfig
     from shopmind.quality.gate import run_gate
 
-    batch = get_adapter(fmt).load(path)
+    freq = {"day": "D", "week": "W"}.get(grain)
+    if freq is None:
+        raise SeriesError(f"grain must be day or week, got {grain!r}")
     gate = run_gate(batch, GateConfig(), None)
-    events = gate.tables["events"].accepted
+    accepted = gate.tables["events"].accepted
+    events, facts = demand_events(accepted, flagged)
     cats = None
     if "products" in gate.tables and "category_path" in gate.tables["products"].accepted.columns:
         cats = (
@@ -91,7 +117,7 @@ def load_panels(
     cats = cats if cats is not None and cats.height else None
     panel = demand_panel(events, freq=freq, categories=cats, level=level)
     daily = demand_panel(events, freq="D", categories=cats, level=level) if freq == "W" else None
-    return panel, daily, {"format": fmt, "events_accepted": events.height}
+    return panel, daily, {"events_accepted": accepted.height, "flagged": flagged, **facts}
 
 
 def _eligible(panel: Panel, first_cut: int, min_obs: int) -> np.ndarray:
@@ -390,6 +416,9 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
             f"{f.get('coverage_pit80', nan):>8.3f}{f.get('coverage_pit95', nan):>8.3f}"
             f"{f.get('coverage_sf80', nan):>8.3f}{f.get('coverage_sf95', nan):>8.3f}{f['seconds']:>8.1f}"
         )
+    demand = flagged_line(result.get("dataset", {}))
+    if demand:
+        log(demand)
     if "goals" in result:
         g = result["goals"]
         log(
@@ -430,3 +459,22 @@ def print_table(result: dict[str, Any], log: Callable[[str], None] = print) -> N
                     if f"coverage_pit80_{s}" in f
                 )
             )
+
+
+def flagged_line(meta: dict[str, Any]) -> str:
+    """What the demand read left out (``--flagged``, the release's ``[forecast] flagged``), for the table; ""
+    when the meta says nothing about it."""
+    if "flagged" not in meta:
+        return ""
+    if meta.get("flagged_outliers") is None:
+        return f"demand: --flagged {meta['flagged']} (long format: not gated, nothing flagged)"
+    if meta["flagged"] == "keep":
+        return (
+            f"demand: --flagged keep: {meta['flagged_outliers']:,} purchases the gate flagged EVT_QTY_OUTLIER "
+            "kept as demand"
+        )
+    return (
+        f"demand: --flagged leave_out: {meta['flagged_outliers_left_out']:,} purchases flagged EVT_QTY_OUTLIER and "
+        f"{meta['flagged_returns_left_out']:,} linked returns left out ({meta['flagged_units_left_out']:,.0f} units "
+        "net), as the release reads demand"
+    )
