@@ -132,3 +132,34 @@ def test_a_file_of_thousands_of_columns_is_named_in_twenty(tmp_path: Path) -> No
     (tmp_path / "m.toml").write_text('table = "products"\n[columns]\n"0" = "product_id"\n')
     with pytest.raises(InputError, match=r"\(unmapped columns: (\d+, ){19}\d+ and 479 more\)"):
         table.load(src, tmp_path / "m.toml")
+
+
+def test_ids_written_through_floats_are_read_as_the_shop_writes_them(tmp_path: Path) -> None:
+    """Online Retail's CSV (a pandas export) writes CustomerID as 17850.0: ingested through the generic
+    door it was stored as "17850.0", so GET /v1/users/17850/recommendations was a silent cold start.
+    A column wholly in that form is read as integers (the online-retail adapter did so already);
+    one with a real decimal id keeps its values; Parquet float columns too."""
+    import polars as pl
+
+    from shopmind.data.adapters import table
+
+    src = tmp_path / "orders.csv"
+    src.write_text("InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Shop\n"
+                   "536365,85123A,6,2010-12-01 08:26:00,2.55,17850.0,1.0\n"
+                   "536366,71053,2,2010-12-01 08:28:00,3.39,,1.5\n"
+                   "536367,71053,2,2010-12-01 08:29:00,3.39,13047.0,2.0\n")  # fmt: skip
+    (tmp_path / "m.toml").write_text('table = "events"\n[columns]\nInvoiceDate = "timestamp"\nCustomerID = "user_id"\n'
+                                     'StockCode = "item_id"\nInvoiceNo = "order_id"\nShop = "session_id"\n'
+                                     '[constants]\ntype = "purchase"\n')  # fmt: skip
+    batch = table.load(src, tmp_path / "m.toml")
+    assert batch.events["user_id"].to_list() == ["17850", None, "13047"]
+    assert batch.events["session_id"].to_list() == ["1.0", "1.5", "2.0"]  # not all integral: as written
+    assert batch.events["item_id"].to_list() == ["85123A", "71053", "71053"]
+    assert batch.meta["integral_ids"] == {"events": ["user_id"]}
+    pq = tmp_path / "orders.parquet"
+    pl.DataFrame(
+        {"when": ["2026-01-01T00:00:00Z"] * 2, "sku": ["A", "B"], "customer": [17850.0, None]}
+    ).write_parquet(pq)
+    (tmp_path / "p.toml").write_text('table = "events"\n[columns]\nwhen = "timestamp"\nsku = "item_id"\n'
+                                     'customer = "user_id"\n[constants]\ntype = "view"\n')  # fmt: skip
+    assert table.load(pq, tmp_path / "p.toml").events["user_id"].to_list() == ["17850", None]

@@ -35,6 +35,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
+    frame, integral_ids = _integral_ids(frame)
     # refuses an order it cannot tell, naming the file's column and the mapping to edit
     formats = resolve_slash_dates(frame, spec.table, spec.formats, file, (spec.path, spec.columns))
     if spec.returns == "negative_quantity" and {"type", "quantity"} <= set(frame.columns):
@@ -57,6 +58,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "redecoded": redecoded_meta(spec.table, result),
             "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
             **({"read_as": {spec.table: result.note}} if result.note else {}),
+            **({"integral_ids": {spec.table: integral_ids}} if integral_ids else {}),
             **({"formats": {spec.table: formats.as_meta()}} if formats else {}),
         },
     )
@@ -79,3 +81,35 @@ def _require_required(frame: pl.DataFrame, spec: Mapping, file: Path) -> None:
             f"mapping {spec.path}: {spec.table} need {', '.join(missing)}, which no column of {file.name} is "
             f"mapped to: map one in [columns] (unmapped columns: {found or 'none'}) or set it in [constants]"
         )
+
+
+#: id columns an export may have written through a float (pandas with a missing value, a spreadsheet)
+ID_COLUMNS = ("product_id", "user_id", "item_id", "session_id", "order_id")
+_FLOAT_FORM = r"^\s*-?\d+\.0+\s*$"
+
+
+def _integral_ids(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """``"17850.0"`` -> ``"17850"`` in an id column every one of whose values has that form.
+
+    A pandas export writes an integer id column with a missing value as floats (Online Retail's
+    CustomerID): stored as "17850.0", the shop's own id 17850 then matched nobody, and its
+    recommendations were a silent cold start. Only a column wholly in float form is changed (a
+    catalogue whose ids are "1.0", "1.5" keeps them); the dataset adapters do the same per column.
+    """
+    changed: list[str] = []
+    for col in ID_COLUMNS:
+        if col not in frame.columns:
+            continue
+        values = frame[col].drop_nulls()
+        if values.is_empty():
+            continue
+        if values.dtype.is_float():
+            if not bool((values == values.floor()).all()):
+                continue
+            frame = frame.with_columns(pl.col(col).cast(pl.Int64).cast(pl.Utf8))
+        elif values.dtype == pl.Utf8 and bool(values.str.contains(_FLOAT_FORM).all()):
+            frame = frame.with_columns(pl.col(col).str.strip_chars().str.replace(r"\.0+$", ""))
+        else:
+            continue
+        changed.append(col)
+    return frame, changed
