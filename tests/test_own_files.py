@@ -163,3 +163,25 @@ def test_ids_written_through_floats_are_read_as_the_shop_writes_them(tmp_path: P
     (tmp_path / "p.toml").write_text('table = "events"\n[columns]\nwhen = "timestamp"\nsku = "item_id"\n'
                                      'customer = "user_id"\n[constants]\ntype = "view"\n')  # fmt: skip
     assert table.load(pq, tmp_path / "p.toml").events["user_id"].to_list() == ["17850", None]
+
+
+def test_mapping_help_names_the_workbooks_it_reads(tmp_path: Path) -> None:
+    """`shopmind mapping --help` listed CSV/TSV, Parquet and JSON Lines only, yet drafts from an .xlsx
+    as ingest reads it (the README's "one products.csv / .xlsx"); a shop with a workbook was told no."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    help_text = " ".join(
+        CliRunner().invoke(app, ["mapping", "--help"], env={"COLUMNS": "200"}).output.split()
+    )
+    assert "JSON Lines or a workbook: .xlsx/.xls/.ods" in help_text
+    book = tmp_path / "orders.xlsx"
+    pl.DataFrame(
+        {"Bestellnummer": ["A1"], "Artikelnummer": ["P1"], "Datum": ["2026-01-02"], "Menge": ["2"]}
+    ).write_excel(book)
+    run = CliRunner().invoke(app, ["mapping", str(book)])
+    assert (
+        run.exit_code == 0 and 'table = "events"' in run.output and 'Artikelnummer = "item_id"' in run.output
+    )

@@ -11,7 +11,12 @@ from shopmind.cli.common import UsageError, console, out, user_errors
 
 
 def mapping(
-    file: Annotated[Path, typer.Argument(help="The export (CSV/TSV, Parquet or JSON Lines; any encoding).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The export (CSV/TSV, Parquet, JSON Lines or a workbook: .xlsx/.xls/.ods; any encoding)."
+        ),
+    ],
     table: Annotated[
         str | None, typer.Option("--table", help="products, events or judgments (default: the best match).")
     ] = None,
