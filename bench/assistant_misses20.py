@@ -72,7 +72,7 @@ def table(misses: list[dict], questions: Mapping[str, Mapping], topic: Mapping[s
     """Kind -> {"n": count, "by_set": {set: count}, "ids": [...]} over the misses with a fact wrong."""
     out: dict[str, dict] = {k: {"n": 0, "by_set": Counter(), "ids": []} for k in KINDS}
     for m in misses:
-        if m.get("facts_ok", True):
+        if m.get("facts_ok") is not False:  # an intent or slot miss, or an extra section (facts None)
             continue
         q = questions.get(str(m["id"]))
         if q is None:

@@ -72,6 +72,7 @@ def test_misses_are_grouped_by_what_went_wrong() -> None:
             "cited_sections": ["returns-how"],
         },
         {"id": "c", "set": "main", "facts_ok": True, "want_sections": w, "cited_sections": w},  # intent only
+        {"id": "c", "set": "main", "facts_ok": None, "extra": True, "want_sections": w, "cited_sections": w},
     ]
     t = table(misses, {"a": {"expect": sec}, "b": {"expect": sec}, "c": {"expect": sec}}, TOPIC)
     assert t["wrong section inside the topic"]["n"] == 2
