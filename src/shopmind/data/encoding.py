@@ -26,6 +26,7 @@ from charset_normalizer import from_bytes
 from charset_normalizer.md import mess_ratio
 
 from shopmind.data.cjk_lines import reread_chinese_lines
+from shopmind.data.code_pages import CODE_PAGES, prefer_by_words, unexplained_words
 
 _DETECT_BYTES = 128 * 1024
 #: Chaos margin (charset-normalizer's mess ratio) within which cp1252 beats the first guess.
@@ -198,7 +199,7 @@ def _decode_lines(data: bytes, first_bad: int) -> Decoded:
             kinds.append("other")
             if len(legacy) < _DETECT_BYTES:
                 legacy += raw + b"\n"
-    guess = _guess_encoding(bytes(legacy), data, first_bad) or _WESTERN
+    guess = _guess_encoding(bytes(legacy), data, first_bad)
     clean = _clean_in_guess(lines, kinds, guess)
     texts: list[str] = []
     chosen: list[str | None] = []
@@ -309,6 +310,15 @@ def _line_codec(raw: bytes, guess: str) -> tuple[str | None, str]:
         mess = _mess(text)
         if codec == guess and mess <= _LINE_MARGIN:
             return codec, text  # no other codec can beat the guess by the margin: decided
+        if (
+            codec == guess != _WESTERN
+            and codec in CODE_PAGES
+            and mess <= _GARBAGE_MESS
+            and not (unexplained_words(text, codec))
+        ):
+            # the file's words chose this code page, and this line's words are all its
+            # languages': "Ilość Ilość" measures 0.36 (a repeated accent), "Iloœæ Iloœæ" 0.0
+            return codec, text
         margin = 0.0 if best is None or best[1] != guess else _LINE_MARGIN
         if best is None or mess < best[0] - margin:
             best = (mess, codec, text)
@@ -330,16 +340,29 @@ def _mess(text: str) -> float:
     return mess_ratio(text.translate(_PIPE_AS_SPACE), 1.0) + 4 * controls / max(len(text), 1)
 
 
-def _guess_encoding(legacy: bytes, data: bytes, first_bad: int) -> str | None:
+def _guess_encoding(legacy: bytes, data: bytes, first_bad: int) -> str:
+    """The detector's guess (:func:`_detect`), settled among the Windows code pages by the words
+    each decodes to (``code_pages``: a Polish cp1250 file is no longer read as cp1252).
+
+    cp1251 is not a candidate when every non-ASCII character reads as a hanzi in gb18030: two
+    Cyrillic capitals are one GB2312 hanzi ("中" reads "Ц" "Р"), and a short Chinese sample is
+    then as Russian as it is Chinese; the Chinese reading the per-line decode finds is kept.
+    """
+    sample = legacy or data[max(first_bad - _DETECT_BYTES // 2, 0) : first_bad + _DETECT_BYTES // 2]
+    guess = _detect(sample) or _WESTERN  # the detector found nothing: the Western default
+    candidates = tuple(c for c in CODE_PAGES if c != "cp1251" or not _reads_as_chinese(sample))
+    return prefer_by_words(sample, guess, candidates)
+
+
+def _detect(sample: bytes) -> str | None:
     """charset-normalizer on the non-UTF-8 lines (or the bytes around the first bad byte).
 
     Western shop exports are mostly cp1252, and on short samples charset-normalizer ranks
     look-alike code pages (cp1250, cp775, cp932) first, so cp1252 wins unless another
     encoding reads clearly less messy (as GBK or Shift-JIS text does).
     """
-    sample = legacy or data[max(first_bad - _DETECT_BYTES // 2, 0) : first_bad + _DETECT_BYTES // 2]
     if len(sample.translate(None, bytes(range(0x80)))) < _MIN_EVIDENCE:
-        return _WESTERN  # too few bytes to tell code pages apart: the Western default
+        return _WESTERN  # too few bytes for the detector: the Western default (then the words)
     western = from_bytes(sample, cp_isolation=[_WESTERN]).best()
     best = from_bytes(sample).best()
     if western is not None and (best is None or western.chaos <= best.chaos + _WESTERN_MARGIN):
