@@ -476,11 +476,17 @@ def _summary(seconds: float, m: dict) -> dict:
         },
         "graph": {k: sv.get(k) for k in ("graph", "graph_seconds")},
         "recs": {k: comps.get("recs", {}).get(k) for k in ("decision", "seconds")},
+        "recs_content": {
+            k: (comps.get("recs", {}).get("recs_content") or {}).get(k)
+            for k in ("encoder", "vectors", "seconds", "cpu_seconds", "seconds_content")
+        },
         "rows": m["rows"],
     }
 
 
-def run_home_depot(data: Path, encoder: str, share: float, seed_cache: Path | None = None) -> dict:
+def run_home_depot(
+    data: Path, encoder: str, share: float, seed_cache: Path | None = None, recs_encoder: str | None = None
+) -> dict:
     """First build from an empty cache, then a rebuild after changing ``share`` of the titles.
     ``seed_cache``: the workspace's vector cache starts as a copy of that folder (a shop whose
     catalog was encoded before: the first build is then not an e5 run, and the rebuild — what
@@ -492,7 +498,8 @@ def run_home_depot(data: Path, encoder: str, share: float, seed_cache: Path | No
     if seed_cache is not None:
         shutil.copytree(seed_cache, ws / "cache")
     config = tmp / "shop.toml"
-    config.write_text(f'[search]\nencoder = "{encoder}"\n', encoding="utf-8")
+    recs = f'[recs]\nencoder = "{recs_encoder}"\n' if recs_encoder else ""  # (absent: the default)
+    config.write_text(f'[search]\nencoder = "{encoder}"\n{recs}', encoding="utf-8")
     before = _conditions()
     t0 = time.monotonic()
     subprocess.run([str(EXE), "ingest", str(data / "home-depot"), "--format", "home-depot", "--workspace", str(ws),
@@ -512,6 +519,7 @@ def run_home_depot(data: Path, encoder: str, share: float, seed_cache: Path | No
     out = {
         "scenario": "home-depot",
         "encoder": encoder,
+        "recs_encoder": recs_encoder or "(default)",
         "seed_cache": None if seed_cache is None else str(seed_cache),
         "ingest_s": round(ingest_s, 2),
         "first_build": _summary(first_s, m1),
@@ -533,6 +541,7 @@ def main() -> None:
         "--data", type=Path, default=Path(os.environ.get("SHOPMIND_DATA", ROOT.parent / "shared" / "data"))
     )
     ap.add_argument("--encoder", default="use", help="home-depot: [search] encoder")
+    ap.add_argument("--recs-encoder", default=None, help="home-depot: [recs] encoder (default: not set)")
     ap.add_argument("--products", type=int, default=None, help="demo: number of products")
     ap.add_argument("--timeout", type=float, default=3600)
     ap.add_argument(
@@ -551,7 +560,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     if args.scenario == "home-depot":
-        result = run_home_depot(args.data, args.encoder, 0.01, args.seed_cache)
+        result = run_home_depot(args.data, args.encoder, 0.01, args.seed_cache, args.recs_encoder)
     else:
         query = "dress" if args.scenario == "demo" else "mug"
         result = run_demo(
