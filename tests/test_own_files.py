@@ -185,3 +185,25 @@ def test_mapping_help_names_the_workbooks_it_reads(tmp_path: Path) -> None:
     assert (
         run.exit_code == 0 and 'table = "events"' in run.output and 'Artikelnummer = "item_id"' in run.output
     )
+
+
+@pytest.mark.parametrize("crlf", [False, True])
+def test_a_header_repeated_mid_file_is_one_malformed_line_saying_so(tmp_path: Path, crlf: bool) -> None:
+    """Two exports pasted into one file: the second header was a row quarantined as TYPE_ERROR
+    (timestamp, quantity, price not convertible); now a MALFORMED_LINE naming what it is, the rows
+    around it kept, the line numbers those of the file (a ragged row too takes the slow path)."""
+    head = "InvoiceNo,StockCode,Quantity,InvoiceDate"
+    rows = [head, "1,A,2,2010-12-01 08:26:00", head, "2,B,3,2010-12-01 08:27:00", "3,C,1,2010-12-01 08:28:00"]
+    end = "\r\n" if crlf else "\n"
+    src = tmp_path / "orders.csv"
+    src.write_text(end.join(rows) + end)
+    result = read_table(src)
+    assert result.frame["InvoiceNo"].to_list() == ["1", "2", "3"]
+    assert result.frame["_line"].to_list() == [2, 4, 5]
+    assert [(m.line, m.reason) for m in result.malformed] == [
+        (3, "repeats the header line 1 (two exports joined into one file?): not a row")
+    ]
+    src.write_text(end.join([*rows, "4,D"]) + end)  # a short row: the csv-module path
+    result = read_table(src)
+    assert [m.line for m in result.malformed] == [3, 6]
+    assert result.frame["InvoiceNo"].to_list() == ["1", "2", "3"]

@@ -257,7 +257,25 @@ def _read_csv(text: str, sep: str, path: Path) -> ReadResult:
     malformed: list[MalformedLine] = []
     if frame is None:
         frame, malformed = _slow_csv(text, sep, path)
+    frame, repeats = _repeated_headers(frame, sep)
+    malformed = sorted([*malformed, *repeats], key=lambda m: m.line)
     return ReadResult(_blank_to_null(frame), malformed, delimiter=sep)
+
+
+def _repeated_headers(frame: pl.DataFrame, sep: str) -> tuple[pl.DataFrame, list[MalformedLine]]:
+    """Records that repeat the header field for field (two exports pasted into one file) are no rows:
+    each is taken out as a malformed line saying so. It was quarantined as a TYPE_ERROR on its date,
+    quantity and price, which sent the user looking for a bad value in a row that has none."""
+    names = [c for c in frame.columns if c != SOURCE_LINE]
+    if not names or frame.is_empty():
+        return frame, []
+    is_header = pl.all_horizontal([pl.col(c).str.strip_chars() == c.strip() for c in names]).fill_null(False)
+    hits = frame.filter(is_header)
+    if hits.is_empty():
+        return frame, []
+    raw = sep.join(names)
+    reason = "repeats the header line 1 (two exports joined into one file?): not a row"
+    return frame.filter(~is_header), [MalformedLine(int(n), raw, reason) for n in hits[SOURCE_LINE]]
 
 
 def _fast_csv(text: str, sep: str) -> pl.DataFrame | None:
