@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shopmind.data.model import EVENT_TYPES, SCHEMAS, SOURCE_LINE, TABLES, TableName
-from shopmind.data.records import name_list
+from shopmind.data.records import name_list, repeat_of
 
 #: canonical column -> header spellings, normalised by ``_key`` (lower case, accents folded, letters
 #: and digits only, CJK kept). Per table, because ``price`` or ``query`` mean different things in each.
@@ -180,7 +180,7 @@ class Draft:
     returns: str | None = None  # "negative_quantity": the export's negative lines are returns
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
-    #: reader names the later copies ``<name>_duplicated_<n>``
+    #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
     repeated: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     #: headers that differ but read as one name (``Цена`` / ``ЦЕНА``, ``Preis`` / ``preis``) where one is mapped
     same_name: list[list[str]] = field(default_factory=list)
@@ -285,9 +285,11 @@ def _toml_key(name: str) -> str:
 def _match(headers: list[str], table: TableName) -> dict[str, str]:
     """Source column -> canonical column, each used once, in the aliases' order of preference.
 
-    A repeated header's later copies (``price_duplicated_0``, named so by the reader) are never
-    matched: the first copy is the column under the name the file gives."""
-    headers = [h for h in headers if not _repeat_of(h, headers)]
+    A repeated header's later copies (``price_duplicated_0``, named so by the reader; ``price_1`` from
+    a workbook, ``price.1`` from pandas) are never matched: the first copy is the column under the
+    name the file gives (``price.1`` was listed as an unplaced column, with no word that it is a
+    second ``price``)."""
+    headers = [h for h in headers if not repeat_of(h, headers)]
     keys = {h: _key(h) for h in headers}
     out: dict[str, str] = {}
     for canonical, aliases in ALIASES[table].items():
@@ -353,23 +355,14 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
     result.unplaced = [h for h in headers if h not in columns]
     groups: dict[str, list[str]] = {}
     for h in headers:
-        if not _repeat_of(h, headers) and _key(h):
+        if not repeat_of(h, headers) and _key(h):
             groups.setdefault(_key(h), []).append(h)
     result.same_name = [g for g in groups.values() if len(g) > 1 and any(h in columns for h in g)]
     for i, h in enumerate(headers, 1):
-        base = _repeat_of(h, headers)
+        base = repeat_of(h, headers)
         if base is not None:
             result.repeated.setdefault(base, [(base, headers.index(base) + 1)]).append((h, i))
     return result
-
-
-_REPEATED = re.compile(r"^(.+)_duplicated_\d+$")  # how both CSV parse paths name a repeated header
-
-
-def _repeat_of(header: str, headers: list[str]) -> str | None:
-    """The name ``header`` repeats (``price`` for ``price_duplicated_0`` when ``price`` is a header too)."""
-    found = _REPEATED.match(header)
-    return found.group(1) if found and found.group(1) in headers else None
 
 
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:

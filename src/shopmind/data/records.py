@@ -6,6 +6,7 @@ them without importing each other.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -42,6 +43,29 @@ def name_list(names: list[str], limit: int = 20) -> str:
     (a JSON object keyed by item id read as one row) printed all of them in one error line."""
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit:,} more" if len(names) > limit else "")
+
+
+#: How a repeated header name reaches us: ``price_duplicated_0`` (both CSV parse paths),
+#: ``price_1`` (fastexcel reading a workbook, and Excel tools that rename on save), ``price.1``
+#: (pandas, in a file it read and wrote back).
+_REPEATED = re.compile(r"^(.+?)(?:_duplicated_\d+|_[1-9]\d*|\.[1-9]\d*)$")
+
+
+def repeat_of(header: str, headers: list[str]) -> str | None:
+    """The header name ``header`` repeats, when that name is a header too (``price`` for
+    ``price_1``, ``price.1`` or ``price_duplicated_0`` beside ``price``), else None.
+
+    ``price_1`` alone (no ``price`` column) is a name of its own. A ``price_1`` that is a second
+    column the user meant (``image``, ``image_1``) reads as a repeat too: the draft says so and
+    maps the first, as it does for two ``price`` headers, so nothing is taken without a word.
+    """
+    found = _REPEATED.match(header)
+    while found is not None:
+        base = found.group(1)
+        if base in headers and base != header:
+            return repeat_of(base, headers) or base  # price_1_1 (fastexcel's second price_1): price
+        found = _REPEATED.match(base)
+    return None
 
 
 @dataclass(frozen=True)

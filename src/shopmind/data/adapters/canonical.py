@@ -17,6 +17,7 @@ from shopmind.data.excel import EXCEL_SUFFIXES
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
 from shopmind.data.readers import InputError, ReadResult, read_table
+from shopmind.data.records import repeat_of
 
 NAME = "canonical"
 EXTENSIONS = (".parquet", ".csv", ".tsv", ".jsonl", ".json", ".ndjson", *EXCEL_SUFFIXES)
@@ -47,7 +48,8 @@ def table_of(file: Path) -> TableName | None:
     return stem if stem in TABLES else None  # type: ignore[return-value]
 
 
-_REPEATED = re.compile(r"^(.+)_duplicated_\d+$")  # how both CSV parse paths name a repeated header
+#: How both CSV parse paths name a repeated header: shown as the header the file has.
+_DUPLICATED = re.compile(r"^(.+)_duplicated_\d+$")
 
 
 def canonical_names(frame: pl.DataFrame, table: TableName, path: Path) -> tuple[pl.DataFrame, dict[str, str]]:
@@ -56,22 +58,22 @@ def canonical_names(frame: pl.DataFrame, table: TableName, path: Path) -> tuple[
 
     Such a header matched no column, so every row of an export named that way was quarantined as
     missing its id or title (and a small batch "published" with nothing accepted). A canonical
-    column given twice (``title,title`` or ``title,Title``) is an ``InputError`` naming it: which
-    of the two is meant cannot be guessed, and the first was taken without a word.
+    column given twice (``title,title`` or ``title,Title``, or ``title,title_1`` / ``title.1`` as a
+    workbook or pandas names the second copy) is an ``InputError`` naming it: which of the two is
+    meant cannot be guessed, and the first was taken without a word.
     """
     known = SCHEMAS[table].columns
     targets: dict[str, list[str]] = {}
     for name in frame.columns:
         if name == SOURCE_LINE:
             continue
-        repeated = _REPEATED.match(name)
-        base = repeated.group(1) if repeated and repeated.group(1).strip().lower() in known else name
+        base = repeat_of(name, frame.columns) or name  # price_duplicated_0, price_1, price.1
         target = base.strip().lower()
         if target in known:
             targets.setdefault(target, []).append(name)
     for target, names in targets.items():
         if len(names) > 1:
-            shown = ", ".join(repr(_REPEATED.sub(r"\1", n)) for n in names)
+            shown = ", ".join(repr(_DUPLICATED.sub(r"\1", n)) for n in names)
             raise InputError(
                 f"{path}: column {target!r} is given {len(names)} times in the header ({shown}); "
                 "keep one (which one is meant cannot be told)"
