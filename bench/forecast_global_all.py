@@ -187,7 +187,8 @@ def main() -> None:
     res["series_eligible"] = int(z.get("series_eligible", -1))
     dumped = set(z["models"].tolist())
     for label, swap in pools.items():
-        if not set(swap.values()) <= dumped:  # a variant whose models were not fitted (--models)
+        needed = {m for m in pool if m not in swap} | set(swap.values())
+        if not needed <= dumped:  # a variant whose models were not fitted (--models)
             continue
         r = fs.analyse(variant(z, swap), pool, a.shifts, peers)
         res["variants"][label] = {
