@@ -36,6 +36,12 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
     frame, integral_ids = _integral_ids(frame)
+    if spec.returns == "negative_quantity" and "quantity" not in frame.columns:
+        # the rule was skipped without a word: every negative line stayed a purchase
+        raise InputError(
+            f'mapping {spec.path}: returns = "negative_quantity" needs the quantity, but no column of '
+            f"{file.name} is mapped to quantity: map it in [columns] or delete the returns line"
+        )
     # refuses an order it cannot tell, naming the file's column and the mapping to edit
     formats = resolve_slash_dates(frame, spec.table, spec.formats, file, (spec.path, spec.columns))
     if spec.returns == "negative_quantity" and {"type", "quantity"} <= set(frame.columns):
