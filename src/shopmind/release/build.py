@@ -82,6 +82,9 @@ class BuildContext:
     #: a customer was forgotten since the last build (``shopmind forget``): reuse nothing that
     #: was fitted on their events; older releases are deleted after publishing
     forgetting: bool = False
+    #: "first" (the first release's components) or "vectors" (the vector stage): a component
+    #: may run in another process in each (``recs_in_child``)
+    stage: str = "first"
 
 
 #: A component writes its artefacts into the folder it is given and returns facts for the manifest.
@@ -309,6 +312,7 @@ def _build_locked(
     first = releases.root / manifest["id"]
 
     def second_stage(rid: str, staging: Path) -> dict[str, Any]:
+        ctx.stage = "vectors"
         facts = {k: dict(v) for k, v in manifest["components"].items()}
         redone = {p.component for p in vector_parts if p.name in deferred}
         for name, _ in early:

@@ -188,6 +188,10 @@ def _add_vectors(
     with contextlib.ExitStack() as stack:
         bulk = _bulk_encoder(cfg, encoder, cache, texts, stack)
         vecs = encode_with_progress(ctx, cache, bulk, texts, "search: encoding product texts")
+        # the recommendations' content neighbours from these vectors, beside what follows here
+        from shopmind.release.recs_component import start_content_from_search
+
+        start_content_from_search(ctx, base, [str(p) for p in frame["product_id"].to_list()], vecs, texts)
         # (a shop-tuned adapter rewrites the warmed vectors when attached: warmed before it, as always)
         warm_now = (
             "search_vectors" not in ctx.followed
@@ -399,6 +403,12 @@ def encode_with_progress(
     if not parts:
         return np.zeros((0, encoder.dim), dtype=np.float32)
     return np.vstack(parts).astype(np.float32)
+
+
+def search_encoder(ctx: BuildContext) -> str | None:
+    """The build's ``[search] encoder`` (None: lexical only)."""
+    cfg, _ = _search_config(ctx)
+    return cfg.encoder
 
 
 def search_needs_vectors(ctx: BuildContext) -> bool:
