@@ -120,7 +120,7 @@ const Charts = (() => {
 
   /**
    * Horizontal bars with long labels (check codes, column names) and an optional threshold line.
-   * opts: {labels, values, colors, threshold, thresholdLabel, format, xMax, title}
+   * opts: {labels, values, colors, threshold, thresholdLabel, format, xMax, title, namesAreData}
    */
   function hbars(el, opts) {
     const labels = opts.labels || [];
@@ -159,6 +159,7 @@ const Charts = (() => {
       root.appendChild(svg("text", { x: tx, y: H - 6, "text-anchor": "middle", class: "axis threshold-label" }, [(opts.thresholdLabel || SM.t("dash.chart.limit")) + " " + fmt(opts.threshold)]));
     }
     root.appendChild(svg("line", { x1: padL, x2: padL, y1: padT - 4, y2: H - padB + 4, class: "baseline" }));
+    if (opts.namesAreData) root.setAttribute("translate", "no");
     el.appendChild(root);
   }
 

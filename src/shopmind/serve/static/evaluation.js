@@ -36,7 +36,8 @@
 
   /** A chart whose bars are grouped by metric, one colour per method (ours in blue). */
   function metricChart(methods, metrics, value, title) {
-    const box = SM.el("div", { class: "chart", role: "img", "aria-label": title });
+    // methods x metrics: names only (the title too), shown as they are in every language
+    const box = SM.el("div", { class: "chart", role: "img", "aria-label": title, translate: "no" });
     const colors = methodColors(methods);
     Charts.bars(box, {
       categories: metrics,
@@ -136,10 +137,12 @@
       const sec = SM.el("article", { class: "eval-block", dataset: { kind: "recs", dataset: dataset } }, [
         SM.el("h3", { translate: "no" }, [dataset]),
         SM.el("p", { class: "muted small" }, [
-          SM.t("dash.eval.recs_meta", {
-            when: String(f.created || "").replace("T", " ").slice(0, 16), protocol: f.protocol || "",
+          // the protocol as the evaluation file describes it (English) and the metric by its name
+          SM.tf("dash.eval.recs_meta", {
+            when: String(f.created || "").replace("T", " ").slice(0, 16), protocol: SM.name(f.protocol || ""),
             items: SM.fmt(sizes.items), users: SM.fmt(sizes.test_users),
-          }) + (f.selection_metric ? SM.t("dash.eval.tuned_on", { metric: f.selection_metric }) : ""),
+          }),
+          f.selection_metric ? SM.tf("dash.eval.tuned_on", { metric: SM.name(f.selection_metric) }) : "",
         ]),
       ]);
       const bounded = metrics.filter((k) => !/^novelty/.test(k)); // novelty is not in [0, 1]

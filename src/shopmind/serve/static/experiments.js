@@ -153,6 +153,7 @@
       Charts.bars($("detail-looks"), {
         categories: primary.looks.map((l) => l.day),
         series: [{ name: metric(primary.metric) + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
+        namesAreData: true, // days, and the metric with its variant's name
         title: SM.t("dash.exp.looks_title"),
       });
     } else {
@@ -215,6 +216,7 @@
       Charts.bars($("detail-looks"), {
         categories: r.looks.map((l) => l.day),
         series: [{ name: SM.t("dash.exp.preference", { b: b }), values: r.looks.map((l) => l.pvalue) }],
+        namesAreData: true, // days, and a ranker's name
         title: SM.t("dash.exp.looks_title"),
       });
     } else {

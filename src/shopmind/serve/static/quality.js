@@ -188,10 +188,10 @@
     badge.textContent = s.status ? SM.term("dash.status.", s.status) : "";
     badge.className = "badge " + (s.status || "");
     const t = s.totals || {};
-    $("run-meta").textContent = SM.t("dash.quality.meta", {
-      source: s.source || "?", input: SM.fmt(t.input), accepted: SM.fmt(t.accepted),
+    $("run-meta").replaceChildren(SM.tf("dash.quality.meta", {
+      source: SM.name(s.source || "?"), input: SM.fmt(t.input), accepted: SM.fmt(t.accepted),
       quarantined: SM.fmt(t.quarantined), repaired: SM.fmt(t.repaired_cells), exit: s.exit_code ?? "?",
-    });
+    }));
 
     // per-table account
     const tb = $("account-table").querySelector("tbody");
@@ -215,6 +215,7 @@
       values: rowChecks.map((c) => c.failed),
       colors: rowChecks.map((c) => (c.action === "quarantine" ? RED : c.action === "repair" ? GREEN : AMBER)),
       empty: SM.t("dash.quality.no_failure"),
+      namesAreData: true, // table:CHECK_CODE labels
       title: SM.t("dash.quality.checks_chart"),
     });
     const examples = s.examples || {};
@@ -262,6 +263,7 @@
       threshold: drift.length ? psiLimit : undefined,
       thresholdLabel: driftCheck ? SM.t("dash.quality.psi_limit") : SM.t("dash.quality.default_psi_limit"),
       empty: SM.t("dash.quality.no_drift"),
+      namesAreData: true, // table.column labels
       title: SM.t("dash.quality.drift_chart"),
     });
     $("drift-note").textContent = drift.length
@@ -287,8 +289,7 @@
       comp.appendChild(SM.el("div", { class: "comp-table", dataset: { table: table } }, [
         SM.el("h4", { translate: "no" }, [table]),
         SM.el("ul", {}, entries.map(([col, v]) => {
-          const of = over[col] ? SM.t("dash.quality.of_scope", { scope: over[col] }) : SM.t("dash.quality.of_all", { table: table });
-          return SM.el("li", { class: v < 0.95 ? "low" : "", title: SM.t("dash.quality.share_title", { share: SM.pct(v, 2), of: of, column: col }), dataset: { column: col, share: v } }, [
+          return SM.el("li", { class: v < 0.95 ? "low" : "", title: SM.t("dash.quality.share_title", { share: SM.pct(v, 2) }), dataset: { column: col, share: v } }, [
             SM.el("span", { class: "comp-col", translate: "no" }, [col, over[col] ? SM.el("span", { class: "comp-scope muted" }, [" (" + over[col] + ")"]) : ""]),
             SM.el("span", { class: "comp-bar" }, [SM.el("i", { style: { width: Math.round(100 * v) + "%" } })]),
             SM.el("span", { class: "comp-val" }, [SM.pct(v)]),
