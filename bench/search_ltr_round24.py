@@ -202,6 +202,11 @@ class Bench:
                     "first_ndcg": ndcg_at_k(first, g, 10, self.lo),
                     "oracle": self.oracle(c[: self.depth] if not union else c, g),
                     "oracle100": self.oracle(ranked[:100], g),
+                    # label sparsity: unjudged products in the top 10 gain 0 whatever they are;
+                    # "condensed" NDCG@10 drops them (Sakai 2007): the order among judged ones
+                    "unjudged_top10": sum(p not in g for p in ranked[:10]) / max(min(10, len(ranked)), 1),
+                    "condensed": ndcg_at_k([p for p in ranked if p in g], g, 10, self.lo),
+                    "first_condensed": ndcg_at_k([p for p in first if p in g], g, 10, self.lo),
                 }
         out["_train_seconds"] = {"v": secs}  # type: ignore[assignment]
         return out
@@ -282,6 +287,9 @@ def diagnose(b: Bench, base: dict) -> dict[str, object]:
             "gap_recall (1 - oracle)": round(float(1 - orc), 4),
             "gap_order (oracle - ndcg)": round(float(orc - nd), 4),
             "share_no_gain_in_top100": round(float(zero), 3),
+            "unjudged_share_of_top10": round(float(np.mean([base[q]["unjudged_top10"] for q in g])), 3),
+            "condensed_ndcg (judged only)": round(float(np.mean([base[q]["condensed"] for q in g])), 4),
+            "first_stage_condensed_ndcg": round(float(np.mean([base[q]["first_condensed"] for q in g])), 4),
         }
     uo = np.mean([b.oracle(b.stage[q][0], b.data.qrels[q]) for q in qs])
     return {"by_kind": rows, "oracle_whole_union": round(float(uo), 4),
