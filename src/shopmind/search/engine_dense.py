@@ -67,6 +67,11 @@ class DenseVectors:
             texts = self.warm_query_texts(limit)
         if not texts or self.vectors is None or self.encoder is None:
             return 0
+        bulk = encoder or self.encoder
+        if hasattr(bulk, "prefetch"):  # a pool or threads: every query to encode queued now, so
+            # the workers take the next task when free instead of meeting at a barrier every
+            # ``chunk`` queries (as the product texts are: ``SplitEncoder.prefetch``)
+            bulk.prefetch("queries", self.cache.missing_texts(f"{bulk.name}/query", bulk.dim, texts))
         for start in range(0, len(texts), chunk):
             part = texts[start : start + chunk]
             vecs = l2_normalise(
