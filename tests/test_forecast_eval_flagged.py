@@ -152,3 +152,20 @@ def test_the_cli_default_is_the_release_setting_and_a_bad_value_is_refused(tmp_p
     res = CliRunner().invoke(app, ["evaluate", "forecast", str(csv), "--flagged", "drop"])
     assert res.exit_code != 0
     assert "--flagged must be one of leave_out, keep, not 'drop'" in res.output
+
+
+def test_run_scores_the_series_asked_for_and_refuses_one_not_eligible(panels: dict[str, Any]) -> None:
+    """``run(ids=...)``: how bench/forecast_flagged_effect.py scores both demands on one set of series."""
+    from shopmind.forecast.series import SeriesError
+
+    panel = panels["leave_out"][0]
+    ids = ["P0", "P3", "P5"]
+    asked = _run_ids(panel, ids)
+    alone = _run(panel.subset([panel.ids.index(k) for k in ids]))
+    assert asked["series"] == 3 and _same(_figures(asked), _figures(alone))
+    with pytest.raises(SeriesError, match="1 of 2 series asked for are not eligible"):
+        _run_ids(panel, ["P0", "nope"])
+
+
+def _run_ids(panel: Any, ids: list[str]) -> dict[str, Any]:
+    return run(panel, H, 1, ["SeasonalNaive", "ADIDA"], 1, max_series=0, log=lambda _s: None, ids=ids)

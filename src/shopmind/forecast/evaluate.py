@@ -138,6 +138,7 @@ def run(
     calib_windows: int = CALIB_WINDOWS,
     thief: bool = True,
     global_pool: str = "auto",
+    ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """Backtest ours and every peer on the same series and cuts; figures per model plus the goals.
 
@@ -157,6 +158,8 @@ def run(
     ``global_pool`` (pooled.scoring_pool): "eligible" fits the global models (LightGBM, the residual model)
     of ours and of the LightGBM row on every eligible series up to each cut, not only the scored sample;
     "auto": eligible on frequencies in pooled.GLOBAL_POOL_FREQS. Local models are unaffected.
+    ``ids``: score these series (each must be eligible) instead of the seeded sample of ``max_series``, so two
+    demands of one shop (``--flagged``) can be compared on the same series (bench/forecast_flagged_effect.py).
     """
     names = models or DEFAULT_MODELS
     first_cut = panel.T - windows * horizon
@@ -168,7 +171,13 @@ def run(
             f"{windows} windows of {horizon}); lower --windows/--horizon"
         )
     eligible = rows
-    if max_series and rows.size > max_series:
+    if ids is not None:
+        where, ok = {k: i for i, k in enumerate(panel.ids)}, set(eligible.tolist())
+        bad = [k for k in ids if where.get(k) not in ok]
+        if bad or not ids:
+            raise SeriesError(f"{len(bad)} of {len(ids)} series asked for are not eligible (e.g. {bad[:1]})")
+        rows = np.array(sorted(where[k] for k in ids))
+    elif max_series and rows.size > max_series:
         rows = np.sort(np.random.default_rng(seed).choice(rows, max_series, replace=False))
     sub = panel.subset(rows)
     pool = scoring_pool(panel, eligible, rows, global_pool)
