@@ -260,7 +260,10 @@ def ingest(
                 if batch is None:
                     result = gate_spark_uri(spark_uri, cfg, store, engine_cfg, workspace, key, source)
                 else:
-                    result = gate_with(kind, batch, cfg, store, engine_cfg, workspace)
+                    result = gate_with(
+                        kind, batch, cfg, store, engine_cfg, workspace,
+                        step=lambda what: progress.update(task, description=f"checking rows: {what}"),
+                    )  # fmt: skip
                 result.forced = force and result.held  # the report says what publish will do
                 progress.update(task, advance=1, description="writing the report")
                 json_path, html_path = write_report(result, workspace / "reports", store)

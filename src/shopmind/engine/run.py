@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from shopmind.config import ConfigError, GateConfig
@@ -21,14 +22,20 @@ def _spark(engine: EngineConfig) -> object:
 
 
 def gate_with(
-    kind: str, batch: Batch, cfg: GateConfig, store: Store | None, engine: EngineConfig, workspace: Path
+    kind: str,
+    batch: Batch,
+    cfg: GateConfig,
+    store: Store | None,
+    engine: EngineConfig,
+    workspace: Path,
+    step: Callable[[str], None] = lambda _: None,
 ) -> GateResult:
     """``run_gate`` on Polars, or the same gate on Spark writing its Parquet under
     ``engine.output`` (default ``<workspace>/spark``); the caller publishes either result."""
     if kind not in KINDS:
         raise ConfigError(f"--engine must be one of {', '.join(KINDS)}, got {kind!r}")
     if kind == "polars":
-        return run_gate(batch, cfg, store)
+        return run_gate(batch, cfg, store, step=step)
     from shopmind.engine.spark.gate import run_gate_spark
 
     output = engine.output or str((workspace / "spark").resolve())
