@@ -32,12 +32,20 @@ Switches (each defensible for any shop and both languages; no Home Depot rules):
   product has (title, any field) - a missing rare term or number is strong evidence the product is another.
 - ``xendcg``: LightGBM's ``rank_xendcg`` objective instead of ``lambdarank`` (a listwise objective without
   the truncation level; same rounds and other settings).
+- ``prf`` (added after the first three were read and failed; still one setting, the 4th and last switch the
+  rule allows): cosine of each candidate's vector to the normalised centroid of the first stage's top 10
+  (result-list consensus, pseudo-relevance feedback in the dense space), and that minus the best.
 
-Diagnosis (``--diagnose``): on the tuning half, how much of the gap to a perfect order is recall (judged
+Outcome (2026-12-06, recorded in docs/BENCHMARKS.md): no switch passed, so nothing was adopted and the held-out
+half was not read for any candidate. Home Depot's products are titles only here (no description, brand,
+category or attributes in the adapter's output), so per-field and coverage features repeat the title ones.
+
+Diagnosis (every run, of the baseline): on the tuning half, how much of the gap to a perfect order is recall (judged
 relevant products outside the candidates) and how much order, per query kind.
 
     nice -n 10 .venv/bin/python bench/search_ltr_round24.py --vectors /tmp/t12s/vectors \
-        --out bench/results/search_ltr_round24.json
+        --switches union,feats,xendcg --out bench/results/search_ltr_round24.json
+    (--switches prf --out ...-prf.json; --switches "" --out ...-diagnosis.json: baseline + diagnosis only)
 """
 
 from __future__ import annotations
@@ -310,7 +318,6 @@ def main() -> None:
     ap.add_argument("--format", default="home-depot")
     ap.add_argument("--vectors", default="/tmp/t12s/vectors")
     ap.add_argument("--switches", default="union,feats,xendcg,prf")
-    ap.add_argument("--no-diagnose", action="store_true")
     ap.add_argument("--combine", default="", help="comma-separated switches to run combined (after the singles)")
     ap.add_argument("--limit", type=int, default=None, help="first N queries (md5 order): a smoke test only")
     ap.add_argument("--out", default="bench/results/search_ltr_round24.json")
