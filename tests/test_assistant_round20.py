@@ -137,6 +137,18 @@ def test_the_tie_break_swaps_only_two_sections_of_one_topic() -> None:
     assert not index._pair_swaps([("returns-window", 3.0), ("returns-refund", 2.0)], comp)
 
 
+def test_a_clause_is_read_without_the_tie_break_under_pair_whole() -> None:
+    index = PolicyIndex(load_policies(texts=policy_files()), dense=False)
+    text = "how long does a refund take once you get the return"
+    plain = [sid for sid, _ in index.search(text, None, k=2)]
+    assert index.topic(plain[0]) == index.topic(plain[1]) == "returns", plain
+    w = [-1.0, -policy_mod.SECTION_MODEL_WEIGHT, -policy_mod.DENSE_WEIGHT, -policy_mod.EXAMPLE_WEIGHT, 0.0]
+    index.pair = PairTieBreak(w, 50)  # always the second of two of one topic
+    index.clear_memo()
+    assert [sid for sid, _ in index.search(text, None, k=2)] == plain[::-1]
+    assert [sid for sid, _ in index.search(text, None, k=2, pair=False)] == plain  # a clause's reading
+
+
 def test_the_tie_break_is_learnt_out_of_fold_from_confusable_questions_only() -> None:
     index = PolicyIndex(load_policies(texts=policy_files()), dense=False)
     asks = {
@@ -180,5 +192,5 @@ def test_the_tie_break_is_learnt_out_of_fold_from_confusable_questions_only() ->
 def test_round_20_defaults() -> None:
     from shopmind.assistant import core
 
-    assert "pair_tiebreak" in core.OPTIONS
+    assert "pair_tiebreak" in core.OPTIONS and "pair_whole" in core.OPTIONS
     assert policy_mod.HEADING_WEIGHT >= 0.0

@@ -113,12 +113,15 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
     # round 17's "clause_floor": a clause read alone adds its section only above the floor a
     # hand-off message reaches (``levels.policy_floor``), as a whole message must to be in the domain
     floor = asst.policy_floor if asst.options.get("clause_floor") else 0.0
+    # round 20's "pair_whole": the in-topic tie-break (``section_pair``, learnt on whole questions)
+    # orders the sections of the message, not of a clause read alone
+    pair = not o.get("pair_whole")
     for part in parts:
         if skip and skip.lower() in part.lower():
             continue
         pred = asst.model.predict(part)
         mass = sum(pr for k, pr in pred.ranked if k in POLICY_INTENTS)
-        hits = asst.policy.search(part, None, k=1)
+        hits = asst.policy.search(part, None, k=1, pair=pair)
         if mass >= asst.threshold and hits and hits[0][1] > floor and hits[0][0] not in (*have, *out):
             if asst.options.get("clause_near") and near_quoted(asst, part, (*have, *out)):
                 continue
@@ -128,7 +131,7 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
             # within the topic of the message's section; its best section there answers when it
             # scores above the floor (the words a policy shares with no hand-off message)
             topic = asst.policy.topic(have[0])
-            found = asst.policy.search(part, (topic,), k=3)
+            found = asst.policy.search(part, (topic,), k=3, pair=pair)
             if asst.options.get("clause_in_have") and found and found[0][0] in (*have, *out):
                 # round 17: the clause's best section in the topic is quoted already - it asks
                 # what the answer says (the next best of the topic is a section nobody asked for)

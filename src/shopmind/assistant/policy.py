@@ -294,12 +294,14 @@ class PolicyIndex:
         if self._examples is not None:
             self._examples[0](list(texts))  # a caching encoder keeps them for ``_example_z``
 
-    def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
+    def search(self, text: str, topics: Sequence[str] | None = None, k: int = 3, pair: bool = True) -> list[tuple[str, float]]:  # fmt: skip
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
-        return self._memo(text, tuple(topics) if topics else None, k)
+        return self._memo(text, tuple(topics) if topics else None, k, pair)
 
-    def _search(self, text: str, topics: Sequence[str] | None = None, k: int = 3) -> list[tuple[str, float]]:
-        """Top ``k`` sections for ``text``, only within ``topics`` when given."""
+    def _search(self, text: str, topics: Sequence[str] | None = None, k: int = 3, pair: bool = True) -> list[tuple[str, float]]:  # fmt: skip
+        """Top ``k`` sections for ``text``, only within ``topics`` when given; ``pair``: with the
+        in-topic tie-break when one was learnt (a clause of a multi-part message is read without
+        it under round 20's "pair_whole")."""
         if self.bm25 is None:
             return []
         hits = self.bm25.rank(text, len(self.sections))
@@ -316,7 +318,7 @@ class PolicyIndex:
             hits.sort(key=lambda h: -(base[h[0]] + adj.get(h[0], 0.0)))
         if allowed is not None:
             hits = [h for h in hits if h[0] in allowed]
-        if self._pair_swaps(hits, comp):
+        if pair and self._pair_swaps(hits, comp):
             hits[0], hits[1] = hits[1], hits[0]
         return hits[:k]
 
