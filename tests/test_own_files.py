@@ -257,3 +257,37 @@ def test_the_gate_says_each_stage_as_it_starts(tmp_path: Path) -> None:
                          "the store", seen[3]]  # fmt: skip
     assert seen[3].startswith("events (2 rows): ") and seen[3].endswith(" checks")
     assert seen[-1] == "batch checks: profiles, volume and drift"
+
+
+def test_dated_exports_of_one_feed_are_compared_with_each_other(tmp_path: Path) -> None:
+    """A daily export named by its date (orders_2026-12-05.csv, orders_2026-12-06.csv) was a new source
+    every day, so BATCH_VOLUME and drift never compared it with yesterday's: a header-only export
+    (0 rows after 3) was published without a word. The date stamp is no part of the feed's name."""
+    import json
+    import subprocess
+    import sys
+
+    from shopmind.data.adapters._common import feed_name
+
+    assert [feed_name(s) for s in ("orders_2026-12-06", "orders-20261206", "2026-12-06_orders",
+                                   "orders_2026-12-06T0800", "products_v2", "20261206")] == [
+        "orders", "orders", "orders", "orders", "products_v2", "20261206"]  # fmt: skip
+    head = "when,sku,customer\n"
+    (tmp_path / "orders_2026-12-05.csv").write_text(
+        head + "".join(f"2026-12-05T0{i}:00:00Z,P{i},u{i}\n" for i in range(3))
+    )
+    (tmp_path / "orders_2026-12-06.csv").write_text(head)
+    (tmp_path / "m.toml").write_text('table = "events"\n[columns]\nwhen = "timestamp"\nsku = "item_id"\n'
+                                     'customer = "user_id"\n[constants]\ntype = "view"\n')  # fmt: skip
+    runs = []
+    for day in ("05", "06"):
+        run = subprocess.run(
+            [sys.executable, "-m", "shopmind.cli", "ingest", f"orders_2026-12-{day}.csv", "-f", "table",
+             "--mapping", "m.toml", "-w", "ws", "--json"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        runs.append(json.loads(run.stdout))
+    assert [r["source"] for r in runs] == ["orders", "orders"]
+    volume = next(c for c in runs[1]["checks"] if c["code"] == "BATCH_VOLUME")
+    assert volume["crossed"] and volume["detail"] == {"previous": 3, "current": 0}

@@ -171,7 +171,10 @@ def ingest(
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(help="Name of the feed, so runs of the same feed are compared (default: the format)."),
+        typer.Option(
+            help="Name of the feed, so runs of the same feed are compared (default: the dataset format; "
+            "--format table: the file's name, a canonical folder: its name, without a date stamp)."
+        ),
     ] = None,
     data_root: Annotated[
         Path, typer.Option(help="Folder of the shared datasets, for relative paths.")

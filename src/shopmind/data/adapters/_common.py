@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from hashlib import blake2b
@@ -14,6 +15,19 @@ from shopmind.data.readers import InputError, ReadResult
 
 #: Origin of synthetic timestamps for datasets that only give an order (or nothing).
 SYNTHETIC_EPOCH = datetime(2000, 1, 1)
+
+
+#: a date (and time) stamped on an export's name: 2026-12-06, 20261206, 2026_12_06T0800, 2026-12-06 08-00-00Z
+_STAMP = r"\d{4}[-_.]?\d{2}[-_.]?\d{2}(?:[-_T ]?\d{2}[-:_]?\d{2}(?:[-:_]?\d{2})?Z?)?"
+_STAMPED = re.compile(rf"^(?:{_STAMP}[-_ .]+)?(.+?)(?:[-_ .]+{_STAMP})?$")
+
+
+def feed_name(stem: str) -> str:
+    """The feed an export belongs to: its name without a date stamp (``orders_2026-12-06`` ->
+    ``orders``). Runs are compared (volume, drift) with the previous run of the same source; a
+    daily export named by its date was a new source every day, so those checks never ran."""
+    found = _STAMPED.match(stem)
+    return found.group(1) if found else stem
 
 
 def resolve_files(path: Path, pattern: str, what: str) -> list[Path]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.data.adapters._common import redecoded_meta
+from shopmind.data.adapters._common import feed_name, redecoded_meta
 from shopmind.data.excel import EXCEL_SUFFIXES
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, TABLES, Batch, TableName
@@ -142,7 +142,7 @@ def _readable(file: Path) -> bool:
 
 
 def _source_name(path: Path) -> str:
-    return (path if path.is_dir() else path.parent).resolve().name or NAME
+    return feed_name((path if path.is_dir() else path.parent).resolve().name) or NAME
 
 
 def _meta(files: dict[TableName, Path], results: dict[TableName, ReadResult]) -> dict[str, object]:

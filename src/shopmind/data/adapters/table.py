@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.data.adapters._common import content_id, redecoded_meta
+from shopmind.data.adapters._common import content_id, feed_name, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
@@ -56,7 +56,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         content = [c for c in SCHEMAS["events"].columns if c in frame.columns]
         frame = frame.with_columns(content_id(frame, content).alias("event_id"))
     batch = Batch(
-        source=file.name.split(".", 1)[0],
+        source=feed_name(file.name.split(".", 1)[0]),
         meta={
             "files": [str(file)],
             "mapping": str(spec.path),
