@@ -145,6 +145,7 @@ def suggest_cmd(
 ) -> None:
     """Estimate each product's price elasticity and suggest prices inside the guardrails (a report only)."""
     from shopmind.pricing import Guardrails, PricingError, estimate, suggest, weekly_observations
+    from shopmind.pricing.observations import negative_stock_note
     from shopmind.pricing.report import write
 
     if fmt not in FORMATS:
@@ -165,6 +166,9 @@ def suggest_cmd(
                 )
             with _stage("estimating price elasticities"):
                 obs = weekly_observations(events, cats, promo=promo, stock=inventory)
+                note = negative_stock_note(inventory) if inventory is not None else None
+                if note:  # read as out of stock, which a booking error is not: said, per product
+                    console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
                 elasticities = estimate(obs, level=level)
             rows = suggest(elasticities, rails, per_item)  # type: ignore[arg-type]
         except (PricingError, pl.exceptions.PolarsError) as exc:

@@ -150,3 +150,39 @@ def weekly_availability(stock: pl.DataFrame) -> pl.DataFrame:
         .group_by("item_id", "week")
         .agg(pl.col("ok").mean().alias("avail"))
     )
+
+
+def negative_stock(stock: pl.DataFrame) -> pl.DataFrame:
+    """The products whose inventory history holds units below zero: ``item_id``, ``snapshots``
+    (how many) and ``lowest``, most snapshots first.
+
+    :func:`weekly_availability` reads a negative count as out of stock (> 0 is in stock), which
+    is what oversold or back-ordered units mean for demand; but it is also what a booking error
+    looks like, and the fit then treats those days as unexposed. Said, not repaired: the shop
+    knows which it is. An ``in_stock`` history has no counts and no such rows."""
+    if "stock" not in stock.columns or "in_stock" in stock.columns or "item_id" not in stock.columns:
+        return pl.DataFrame(schema={"item_id": pl.Utf8, "snapshots": pl.UInt32, "lowest": pl.Float64})
+    units = pl.col("stock").cast(pl.Float64, strict=False)
+    return (
+        stock.filter(units < 0)
+        .group_by(pl.col("item_id").cast(pl.Utf8))
+        .agg(pl.len().alias("snapshots"), units.min().alias("lowest"))
+        .sort(["snapshots", "item_id"], descending=[True, False])
+    )
+
+
+def negative_stock_note(stock: pl.DataFrame, shown: int = 10) -> str | None:
+    """One line saying which products had stock below zero and how it was read, or None."""
+    neg = negative_stock(stock)
+    if neg.height == 0:
+        return None
+    ids = ", ".join(
+        f"{r['item_id']} ({r['snapshots']}x, lowest {r['lowest']:g})"
+        for r in neg.head(shown).iter_rows(named=True)
+    )
+    more = f" and {neg.height - shown} more" if neg.height > shown else ""
+    total = int(neg["snapshots"].sum())
+    return (
+        f"stock: {total} snapshot(s) of {neg.height} product(s) below 0 read as out of stock: {ids}{more}; "
+        "oversold or back-ordered units are, a booking error is not: check those products' inventory"
+    )

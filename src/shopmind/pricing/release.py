@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
+from shopmind.pricing.observations import negative_stock
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
 
 META, SUGGESTIONS = "pricing.json", "suggestions.parquet"
@@ -215,6 +216,8 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "with_product_terms": sum(e.item_id in terms for e in known),
         "stock_history": own["stock_history"],
         "stock_out_weeks": int((obs["avail"] < 1).sum()),
+        # products whose history goes below 0 units, read as out of stock (a booking error is not)
+        "negative_stock": negative_stock(stock)["item_id"].to_list() if stock is not None else [],
         "unreadable_terms": bad_terms,
     }
     (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
