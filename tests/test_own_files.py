@@ -291,3 +291,28 @@ def test_dated_exports_of_one_feed_are_compared_with_each_other(tmp_path: Path) 
     assert [r["source"] for r in runs] == ["orders", "orders"]
     volume = next(c for c in runs[1]["checks"] if c["code"] == "BATCH_VOLUME")
     assert volume["crossed"] and volume["detail"] == {"previous": 3, "current": 0}
+
+
+def test_a_build_without_a_catalogue_says_how_to_get_one(tmp_path: Path) -> None:
+    """A shop that ingested its order lines first and built got "the store in ws has no accepted
+    products" and no way on; now the count of events it has and the command that drafts a catalogue."""
+    import subprocess
+    import sys
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "events.csv").write_text("event_id,type,user_id,timestamp,item_id\ne1,view,u1,2026-01-01T00:00:00Z,P1\n"
+                                     "e2,view,u1,2026-01-01T00:01:00Z,P2\n")  # fmt: skip
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "shopmind.cli", *args], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)  # fmt: skip
+
+    assert cli("ingest", "feed", "-w", "ws").returncode == 0
+    run = cli("build", "-w", "ws")
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert (
+        "error: the store in ws has no accepted products (2 events): search and recommendations need the "
+        "catalogue - ingest it first (`shopmind mapping FILE --table products` drafts its mapping"
+    ) in " ".join(run.stderr.split())
+    assert "Traceback" not in run.stderr

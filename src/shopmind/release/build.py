@@ -227,7 +227,12 @@ def _build_locked(
         store_runs = store.runs(limit=1000).select("run_id", "source", "status").to_dicts()
     progress.finish("reading the store")
     if products.is_empty():
-        raise ReleaseError(f"the store in {workspace} has no accepted products")
+        # said with the way out: a shop that ingested its order lines first had no hint a catalogue is needed
+        raise ReleaseError(
+            f"the store in {workspace} has no accepted products ({events.height:,} events): search and "
+            "recommendations need the catalogue - ingest it first (`shopmind mapping FILE --table products` "
+            "drafts its mapping; an order-line export with product names can serve as one)"
+        )
     ctx = BuildContext(
         products, events, settings, cache_dir, log, judgments, previous=releases.current(), progress=progress,
         drained=dict(drained), forgetting=forgetting,
