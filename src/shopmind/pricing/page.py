@@ -32,6 +32,8 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (rf"no price ending (?P<ending>.+) within \[(?P<lo>{_NUM}), (?P<hi>{_NUM})\]", "no_ending"),
         (r"current price is within (?P<gain>[0-9.]+%) of the best expected (?P<what>profit|revenue)", "near_best"),
         (r"higher expected (?P<what>profit|revenue)", "higher"),
+        (rf"price_floor (?P<floor>{_NUM}) is above price_ceiling (?P<ceiling>{_NUM}): no price satisfies both "
+         r"\(fix this product's floor or ceiling\)", "floor_above_ceiling"),
         (r"current price breaks (?P<rules>[\w, ]+): best compliant price \((?P<gain>[-+][0-9.]+%) expected "
          r"(?P<what>profit|revenue)\)", "breaks"),
     )
