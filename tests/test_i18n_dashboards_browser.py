@@ -221,8 +221,33 @@ def test_the_dashboard_in_chinese_and_english(shop, driver, path: str) -> None:
         shown = d.execute_script(SHOWN_TEXT)
         assert "胜出" in shown and "事后分层" in shown and "每会话转化率" in shown
         assert sorted(set(WORD.findall(shown)) - NAMES) == []
+        # the interleaving readout: its decision and checks re-worded around the rankers' names
+        d.execute_script("document.querySelectorAll('#experiments-table tbody tr button')[2].click()")
+        WebDriverWait(d, 30).until(
+            lambda x: (
+                "交错实验" in x.execute_script("return document.getElementById('detail-srm').textContent")
+            )
+        )
+        shown = d.execute_script(SHOWN_TEXT)
+        assert "胜出" in d.find_element("id", "detail-decision").text and "符号检验" in shown
+        assert sorted(set(WORD.findall(shown)) - NAMES) == []
         assert _console(d) == []
     page = _open(d, f"{url}{path}?lang=en", ready)
     assert d.execute_script("return document.documentElement.lang") == "en"
     assert english in page and not re.search(r"[\u4e00-\u9fff]", page.replace("中文", "")), path
     assert _console(d) == [], path
+
+
+def test_the_sign_in_page_in_chinese(shop) -> None:
+    """A browser without the dashboard cookie gets the sign-in page in its language; a wrong key is
+    refused in it too (the API's English message is not shown)."""
+    url, _key = shop
+    with browser("1280,1000") as d:
+        shown = _open(d, f"{url}/dashboard/segments?lang=zh", "#login-form")
+        assert "登录后台看板" in shown and sorted(set(WORD.findall(shown)) - NAMES) == []
+        d.find_element("id", "login-key").send_keys("sm_not_a_key")
+        d.find_element("id", "login-button").click()
+        WebDriverWait(d, 30).until(lambda x: x.find_element("id", "login-error").is_displayed())
+        assert d.find_element("id", "login-error").text.startswith("密钥无效")
+        # the refused sign-in is a 401 the browser logs; nothing else
+        assert [m for m in _console(d) if "401" not in m] == []
