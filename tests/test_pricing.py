@@ -200,8 +200,12 @@ def test_price_endings(ending: str, price: float) -> None:
 def test_no_ending_in_range_and_conflicts_keep_the_price_with_a_reason() -> None:
     s = suggest_one(_e(price=0.8), Guardrails(max_change=0.1, ending=".99"), ProductTerms(cost=0.3))
     assert s.action == "keep" and "no price ending '.99'" in s.reason and s.suggested_price == 0.8
+    s = suggest_one(_e(), Guardrails(), ProductTerms(cost=3.0, floor=12.0))  # max_change allows <= 11
+    assert s.action == "keep" and s.reason.startswith("guardrails conflict: floor needs >= 12.00")
+    assert "floor" in s.violations
+    # a floor above the ceiling is said as that, naming both (it was a "guardrails conflict" too)
     s = suggest_one(_e(), Guardrails(), ProductTerms(cost=3.0, floor=12.0, ceiling=11.5))
-    assert s.action == "keep" and s.reason.startswith("guardrails conflict")
+    assert s.action == "keep" and s.reason.startswith("price_floor 12.00 is above price_ceiling 11.50")
     assert "floor" in s.violations
 
 

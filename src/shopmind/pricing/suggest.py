@@ -220,6 +220,13 @@ def suggest_one(e: Elasticity, g: Guardrails, terms: ProductTerms | None = None)
             ";".join(current_bad),
         )  # fmt: skip
 
+    if t.floor is not None and t.ceiling is not None and t.floor > t.ceiling:
+        # said before any estimate: the catalog is wrong whatever the data, and the gate flags the
+        # row (PRD_PRICE_BOUNDS); "guardrails conflict" named neither attribute
+        return keep(
+            f"price_floor {t.floor:.2f} is above price_ceiling {t.ceiling:.2f}: no price satisfies both "
+            "(fix this product's floor or ceiling)"
+        )
     if not math.isfinite(e.estimate):
         return keep(f"no elasticity estimate ({e.note})")
     if e.hi >= 0:

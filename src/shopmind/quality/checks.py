@@ -208,6 +208,8 @@ def _products(cfg: GateConfig, ctx: Context) -> Rules:
         ),
         RowCheck("PRD_CATEGORY_INCONSISTENT", "_cat_minority", needs=("category_path",)),
         RowCheck("PRD_STOCK_NEGATIVE", "stock < 0"),
+        # the pricing guardrails a product carries as attributes (context.price_bounds)
+        RowCheck("PRD_PRICE_BOUNDS", "_price_floor > _price_ceiling", needs=("attributes",)),
         RowCheck("PRD_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
         RowCheck("TS_IMPLAUSIBLE", "_ts_implausible"),
         _too_long(

@@ -161,6 +161,14 @@ _ALL: tuple[Code, ...] = (
         "category level appears under another parent in the tree",
     ),
     Code("PRD_STOCK_NEGATIVE", "products", "quarantine", "warn", 0.05, "stock below zero"),
+    Code(
+        "PRD_PRICE_BOUNDS",
+        "products",
+        "flag",
+        "warn",
+        0.05,
+        "attribute price_floor above attribute price_ceiling: no price satisfies both (pricing keeps the price)",
+    ),
     Code("PRD_RATING_RANGE", "products", "quarantine", "warn", 0.05, "rating outside the rating scale"),
     # --- events -----------------------------------------------------------------------
     Code("EVT_TYPE_UNKNOWN", "events", "quarantine", "error", 0.05, "event type not in the known set"),

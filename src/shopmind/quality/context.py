@@ -132,7 +132,38 @@ def coercion_flags(schema: TableSchema) -> list[pl.Expr]:
         ).alias("_null_required"),
         (pl.col(TS_LATE).list.contains(own) if own else pl.lit(False)).alias("_ts_future"),
         ((pl.col(TS_EARLY).list.len() > 0) | (late_other.list.len() > 0)).alias("_ts_implausible"),
+        *(price_bounds() if schema.name == "products" else []),
     ]
+
+
+#: The catalog attributes that bound a product's price (``pricing.release.product_terms``).
+PRICE_BOUNDS = ("price_floor", "price_ceiling")
+
+
+def attribute_number(key: str) -> pl.Expr:
+    """A product's attribute ``key`` (any case) as a positive number, or null: read as
+    ``pricing.release.product_terms`` reads it (spaces and thousands commas dropped; zero,
+    negative or unreadable is no bound)."""
+    value = (
+        pl.col("attributes")
+        .list.eval(
+            pl.element()
+            .filter(pl.element().struct.field("key").str.to_lowercase() == key)
+            .struct.field("value")
+        )
+        .list.first()
+        .str.strip_chars()
+        .str.replace_all(",", "", literal=True)
+        .cast(pl.Float64, strict=False)
+    )
+    return pl.when(value.is_finite() & (value > 0)).then(value)
+
+
+def price_bounds() -> list[pl.Expr]:
+    """``_price_floor`` and ``_price_ceiling`` for ``PRD_PRICE_BOUNDS``: a floor above the ceiling
+    leaves pricing no price, and it said only "guardrails conflict" per product; the gate flags
+    the row. Row-local, so both engines compute it in the same coercion stage."""
+    return [attribute_number(k).alias(f"_{k}") for k in PRICE_BOUNDS]
 
 
 def timestamp_window(cfg: GateConfig, now: datetime) -> tuple[datetime, datetime]:
@@ -150,3 +181,16 @@ def text_limits(cfg: GateConfig, table: str) -> dict[str, int]:
             "description": cfg.max_description_chars,
         }
     return {"query": cfg.max_query_chars}
+
+
+def price_bounds_reason(attributes: list[dict[str, object]] | None) -> str:
+    """``PRD_PRICE_BOUNDS``' reason for one flagged row, naming both attributes and their values."""
+    values = {str(a.get("key", "")).lower(): a.get("value") for a in attributes or []}
+    return (
+        f"attribute price_floor {values.get('price_floor')} is above attribute price_ceiling "
+        f"{values.get('price_ceiling')}: no price satisfies both, so pricing keeps this product's price"
+    )
+
+
+#: Flag codes whose report examples say the row's own values (the code's summary cannot).
+FLAG_REASONS = {"PRD_PRICE_BOUNDS": lambda row: price_bounds_reason(row.get("attributes"))}

@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader
 from shopmind.data.model import FLAGS, ROW
 from shopmind.privacy import mask_payload, mask_pii, mask_row, mask_value, workspace_secret
 from shopmind.quality import svg
+from shopmind.quality.context import FLAG_REASONS
 from shopmind.quality.gate import COMPLETENESS_SCOPE, GateResult
 from shopmind.store.store import Store
 
@@ -130,7 +131,8 @@ def _examples(result: GateResult, key: bytes | None) -> dict[str, list[dict[str,
                 {
                     "row": r[ROW],
                     "line": r.get("_line"),
-                    "what": "flagged, accepted",
+                    "what": "flagged, accepted"
+                    + (f" — {text(FLAG_REASONS[code](r))}" if code in FLAG_REASONS else ""),
                     "data": row(r),
                 }
                 for r in rows.iter_rows(named=True)
