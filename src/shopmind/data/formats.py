@@ -36,6 +36,9 @@ DECIMALS = ("comma", "dot")
 _DIRECTIVES = set("dmyYHMS")
 #: ``03/11/2026``, ``3/11/26 10:00``, ``03/11/2026T10:00:05.5``: slash dates, day and month of one or two digits
 SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+#: the same with dashes (21-07-2015, Groceries' dates): every row of such a column was a TYPE_ERROR and the
+#: batch held, with no word of the [formats] date_format that reads it; settled by the column the same way
+DASH_DATE = SLASH_DATE.replace("/", "-")
 _EXAMPLE = datetime(2026, 11, 3, 9, 5, 7)
 
 
@@ -136,10 +139,10 @@ def resolve_slash_dates(
         else f"a mapping (`shopmind mapping {path.name}` drafts one)"
     )
 
-    def fix(y: str) -> str:
+    def fix(y: str, sep: str = "/") -> str:
         return (
-            f'declare the order in {where}: [formats] date_format = "%d/%m/{y}" (day first) or '
-            f'"%m/%d/{y}" (month first), or write ISO dates (2026-11-03)'
+            f'declare the order in {where}: [formats] date_format = "%d{sep}%m{sep}{y}" (day first) or '
+            f'"%m{sep}%d{sep}{y}" (month first), or write ISO dates (2026-11-03)'
         )
 
     declared = formats.date_format if formats else None
@@ -147,19 +150,24 @@ def resolve_slash_dates(
     for col, dtype in SCHEMAS[table].columns.items():
         if dtype != UTC_DATETIME or col not in frame.columns or frame.schema[col] != pl.Utf8 or declared:
             continue
-        parts = frame[col].drop_nulls().unique().str.extract_groups(SLASH_DATE).struct.unnest()
-        parts = parts.drop_nulls()
+        sep, pattern = "/", SLASH_DATE
+        parts = frame[col].drop_nulls().unique().str.extract_groups(SLASH_DATE).struct.unnest().drop_nulls()
+        if not parts.height:
+            sep, pattern = "-", DASH_DATE
+            parts = (
+                frame[col].drop_nulls().unique().str.extract_groups(DASH_DATE).struct.unnest().drop_nulls()
+            )
         if not parts.height:
             continue
         first, second, year = (parts[c] for c in parts.columns)
-        example = frame[col].filter(frame[col].str.contains(SLASH_DATE)).item(0).strip()
+        example = frame[col].filter(frame[col].str.contains(pattern)).item(0).strip()
 
         shown = f"{names[col]!r} ({col})" if col in names else repr(col)
         if (year.str.len_chars() == 2).any():
             short = parts.filter(pl.col(parts.columns[2]).str.len_chars() == 2).row(0)
             raise InputError(
-                f"{path}: column {shown} has dates with a two-digit year ({'/'.join(short)}): neither the century "
-                f"nor the order of day and month is read from a guess; " + fix("%y")
+                f"{path}: column {shown} has dates with a two-digit year ({sep.join(short)}): neither the century "
+                f"nor the order of day and month is read from a guess; " + fix("%y", sep)
             )
         day_first = bool((first.cast(pl.Int64) > 12).any())
         month_first = bool((second.cast(pl.Int64) > 12).any())
@@ -171,9 +179,9 @@ def resolve_slash_dates(
         if not (day_first or month_first):
             raise InputError(
                 f"{path}: column {shown} has dates like {example!r} that are day first or month first (no "
-                "number above 12 tells); " + fix("%Y")
+                "number above 12 tells); " + fix("%Y", sep)
             )
-        found[col] = "%d/%m/%Y" if day_first else "%m/%d/%Y"
+        found[col] = ("%d/%m/%Y" if day_first else "%m/%d/%Y").replace("/", sep)
     if not found:
         return formats
     base = formats or Formats()

@@ -90,7 +90,9 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                     "artikelnummer", "artikelnr", "artnr", "artikel", "artikelid", "produktid",
                     "reference", "ref", "codeproduit", "idproduit", "produit", "article", "codearticle",
                     "referencia", "codigo", "codigodeproducto", "codigoproducto", "idproducto", "producto",
-                    "articulo"),
+                    "articulo",
+                    # last: a basket log naming items only by their name (Groceries' itemDescription)
+                    "itemdescription", "itemname", "productname"),
         "quantity": ("quantity", "qty", "amount", "count", "数量", "购买数量",
                      "menge", "anzahl", "stuckzahl", "quantite", "qte", "cantidad", "unidades"),
         "price": ("price", "unitprice", "itemprice", "单价", "价格",
