@@ -348,3 +348,14 @@ def test_dash_dates_are_settled_by_their_column_like_slash_dates(tmp_path: Path)
     src.write_text("Member_number,Date,itemDescription\n1808,01-02-2015,tropical fruit\n")
     with pytest.raises(InputError, match=r'\[formats\] date_format = "%d-%m-%Y" \(day first\) or "%m-%d-%Y"'):
         table.load(src, mapping)
+
+
+def test_a_header_only_export_is_said_at_ingest() -> None:
+    """A header-only export printed a table of zeros and 'published', nothing else."""
+    from shopmind.cli.data import stored_notes
+
+    empty = {"input": 0, "accepted": 0, "quarantined": 0}
+    assert stored_notes({"events": empty}, {"events": 0}) == [
+        "events: the file holds no rows (a header only?): nothing to check or store"
+    ]
+    assert stored_notes({"events": {"input": 2, "accepted": 2, "quarantined": 0}}, {"events": 2}) == []

@@ -340,6 +340,8 @@ def stored_notes(account: dict[str, dict[str, int]], written: dict[str, int]) ->
 
     notes = []
     for name, a in account.items():
+        if not a["input"]:  # a header-only export published "0 0 0 0" and nothing else
+            notes.append(f"{name}: the file holds no rows (a header only?): nothing to check or store")
         same = a.get("already_stored", 0)
         if name not in written or not same:
             continue
