@@ -349,7 +349,7 @@ def run_demo(
                 "search": (final.get("components", {}).get("search", {}).get("search_vectors") or {}).get(
                     "encoder_name"
                 ),
-                "recs": (final.get("settings", {}).get("recs") or {}).get("encoder", "use (default)"),
+                "recs": (final.get("settings", {}).get("recs") or {}).get("encoder", "search (default)"),
             },
         },
         "timeline": {
