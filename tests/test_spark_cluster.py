@@ -34,6 +34,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield {"url": c.url, "ui": c.ui, "env": c.env, "home": c.home, "tmp": c.folder, "state": c.state}
 
 
+@pytest.mark.timeout(1800)  # 237 s measured under load ~10 (a standalone cluster + spark-submit)
 def test_spark_submit_on_a_standalone_cluster_gives_the_polars_account(cluster: dict, tmp_path: Path) -> None:
     from shopmind.demo.generator import generate, write
     from shopmind.engine.spark import job
