@@ -129,7 +129,7 @@ class _Policy:
     def prefetch(self, texts: list[str]) -> None:
         pass
 
-    def search(self, text: str, topics: tuple[str, ...] | None = None, k: int = 3) -> list[tuple[str, float]]:
+    def search(self, text: str, topics: tuple[str, ...] | None = None, k: int = 3, pair: bool = True) -> list[tuple[str, float]]:  # fmt: skip
         return self.hits.get((text, topics[0] if topics else None), [])[:k]
 
     def topic(self, sid: str) -> str:

@@ -109,7 +109,7 @@ class _Policy:
     def prefetch(self, texts: list[str]) -> None:
         pass
 
-    def search(self, text: str, topics: tuple[str, ...] | None = None, k: int = 3) -> list[tuple[str, float]]:
+    def search(self, text: str, topics: tuple[str, ...] | None = None, k: int = 3, pair: bool = True) -> list[tuple[str, float]]:  # fmt: skip
         got = self.hits.get((text, tuple(topics) if topics else None), [])
         return got[:k]
 
