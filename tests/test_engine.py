@@ -457,3 +457,21 @@ def test_a_page_past_the_last_is_a_clear_error_never_an_empty_page(engine):
     assert none.total == 0 and none.hits == []
     with pytest.raises(SearchError):
         engine.search("zzzqqq xxyyzz", size=20, page=2)
+
+
+def test_results_from_meaning_alone_are_said_in_warnings(shop, products, tmp_path):
+    """A query no product contains a word of (a string of letters no catalog holds) still has dense
+    neighbours: the response keeps them and says in ``warnings`` that they come from meaning alone;
+    a query whose words match keeps no such warning, and without vectors nothing is claimed."""
+    cfg = SearchConfig(encoder=None, understand=False, dense_floor=0.0, dense_depth=30)
+    eng = SearchEngine.build(products, shop.batch.events, cfg, cache_dir=tmp_path, encoder=TrigramEncoder())
+    r = eng.search("qxzzv wqkkj", size=10)
+    assert r.total > 0
+    codes = [w["code"] for w in r.warnings]
+    assert codes == ["meaning_only"]
+    assert r.warnings[0]["param"] == "q" and r.warnings[0]["value"] == "qxzzv wqkkj"
+    word = products["title"].drop_nulls()[0].split()[0]
+    m = eng.search(word, size=10)
+    assert m.total > 0 and "meaning_only" not in [w["code"] for w in m.warnings]
+    lex_only = SearchEngine.build(products, shop.batch.events, CFG)
+    assert lex_only.search("qxzzv wqkkj", size=10).warnings == []

@@ -212,3 +212,32 @@ def test_a_chinese_browser_gets_the_chinese_store(base_url, driver) -> None:
     finally:
         d.execute_cdp_cmd("Network.setUserAgentOverride", {"userAgent": ua, "acceptLanguage": "en-US"})
         d.delete_all_cookies()
+
+
+def test_results_by_meaning_alone_are_said_in_both_languages(base_url, driver) -> None:
+    """A query no product holds a word of ("qxzzv wqkkj") still lists the products nearest in meaning
+    (its vector may be encoded in the background first: searched again until hits come); the line
+    under the count says what they are, in the page's language, and a query whose words match
+    hides it again."""
+    d = driver
+    d.delete_all_cookies()
+    query = "qxzzv wqkkj"
+    url = base_url + "/?lang=zh&q=" + query.replace(" ", "+")
+
+    def hits_by_meaning(d) -> bool:
+        d.get(url)
+        WebDriverWait(d, 10, poll_frequency=0.1).until(
+            lambda d: d.find_element(By.ID, "result-count").get_attribute("data-total")
+        )
+        return bool(d.find_elements(By.CSS_SELECTOR, "#results li.hit"))
+
+    wait(d, hits_by_meaning, "hits by meaning", timeout=60)
+    line = d.find_element(By.ID, "result-meaning")
+    wait(d, lambda d: line.is_displayed(), "the meaning-only line")
+    assert line.text == "没有商品包含这些词，以下是意思最接近的商品。"
+    searched(d, "lamp")
+    assert not d.find_element(By.ID, "result-meaning").is_displayed()
+    d.get(base_url + "/?lang=en&q=" + query.replace(" ", "+"))
+    wait(d, lambda d: d.find_element(By.ID, "result-meaning").is_displayed(), "the English line")
+    assert d.find_element(By.ID, "result-meaning").text.startswith("No product contains these words")
+    assert console_problems(d) == []

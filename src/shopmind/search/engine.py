@@ -85,7 +85,7 @@ from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
-from shopmind.search.request_warnings import search_warnings
+from shopmind.search.request_warnings import meaning_only, search_warnings
 from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified
 from shopmind.text.analysis import Analyzer
 
@@ -385,6 +385,9 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             notes.append(
                 "no product matched the words; their meaning is being read — search again in a moment"
             )
+        # every result from the dense part alone (no product matched a word): said in ``warnings``
+        by_meaning = bool(text) and not browse and len(cands.rows) > 0 and not np.any(cands.matched > 0)
+        by_meaning = by_meaning and not np.all(np.isnan(cands.dense))
         if cands.required < len(set(tokens)) and len(cands.rows):
             notes.append(f"no product matched every query term; showing products matching {cands.required}")
         t4 = time.perf_counter()
@@ -448,7 +451,8 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             notes=notes,
             suggestions=suggestions,
             dense=dense_source,
-            warnings=search_warnings(self.catalog, user_filters, facets),
+            warnings=search_warnings(self.catalog, user_filters, facets)
+            + ([meaning_only(text)] if by_meaning else []),
         )
 
     # ------------------------------------------------------------------ type-ahead

@@ -25,6 +25,20 @@ def warning(code: str, param: str, value: str, message: str) -> dict[str, str]:
     return {"code": code, "param": param, "value": value, "message": message}
 
 
+def meaning_only(query: str) -> dict[str, str]:
+    """No product contains a word of ``query`` (nor a synonym or correction of one): every result came
+    from the dense part alone. Why say it: a string of letters no catalog holds ("zzzzqqq") still
+    has nearest neighbours, and "100 results" above them reads as matches; a query in another
+    language than the catalog's is answered the same way on purpose, so the results stay and the
+    storefront can say what they are."""
+    return warning(
+        "meaning_only",
+        "q",
+        query,
+        "q: no product contains the query's words; the results are the products closest in meaning",
+    )
+
+
 def unknown_category(value: str) -> dict[str, str]:
     return warning(
         "unknown_category", "category", value, f"category: no product of the catalog is in category {value!r}"

@@ -106,6 +106,10 @@
     count.textContent =
       (state.q ? SM.t("results.for", { count: counted, q: state.q }) : SM.t("results.catalog", { count: counted })) +
       (ms !== undefined ? SM.t("results.ms", { ms: Number(ms).toFixed(1) }) : "");
+    // every hit came from meaning alone (no product holds a word of the query): say so
+    const byMeaning = (res.warnings || []).some((w) => w && w.code === "meaning_only") && total > 0;
+    $("result-meaning").hidden = !byMeaning;
+    $("result-meaning").textContent = byMeaning ? SM.t("results.meaning_only") : "";
 
     const list = $("results");
     list.textContent = "";
