@@ -203,6 +203,8 @@ def test_search_facet_product_and_for_you_change(server, browser):
     assert attr(d, foryou, "data-mode") == "new-visitor"
     reasons = [e.text for e in d.find_elements(By.CSS_SELECTOR, f"{foryou} .card .reason")]
     assert len(reasons) == len(before) and all(reasons), reasons
+    # a shop with behaviour: a new visitor's row is what is popular (test_pages_awkward_browser: without)
+    assert d.find_element(By.ID, "foryou-context").text.startswith("popular right now")
 
     # autocomplete: typing a prefix opens the dropdown with suggestions from /v1/autocomplete
     box = d.find_element(By.ID, "q")

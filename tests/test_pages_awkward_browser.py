@@ -153,6 +153,13 @@ def test_a_shop_without_events_gets_a_message_on_every_behaviour_page(shop: Shop
         for row in rows:
             box = d.find_element(By.ID, row)
             assert box.find_elements(By.CSS_SELECTOR, "a.card") or box.text.strip(), (path, row)
+        if path == "/" and d.find_elements(By.CSS_SELECTOR, "#foryou-items a.card"):
+            # nobody has touched this shop: its cold-start row is the catalog, not "popular right now"
+            codes = [
+                c.get_attribute("data-reason-code")
+                for c in d.find_elements(By.CSS_SELECTOR, "#foryou-items a.card")
+            ]
+            assert d.find_element(By.ID, "foryou-context").text.startswith("from our catalog"), codes
     assert _console_errors(d) == []
 
 
