@@ -312,6 +312,22 @@ def test_binary_garbage_is_one_input_error_naming_the_file(tmp_path: Path) -> No
         read_table(tmp_path / "book.csv")
 
 
+def test_a_workbook_saved_as_csv_is_told_to_be_named_xlsx_and_then_reads(tmp_path: Path) -> None:
+    """The hint names what fixes it: ingest reads workbooks, so renaming is enough (it said "export
+    the sheet as CSV", a detour that loses what the spreadsheet knew)."""
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    wb = xlsxwriter.Workbook(str(tmp_path / "orders.csv"))
+    ws = wb.add_worksheet()
+    for r, row in enumerate([["product_id", "title"], ["p1", "Lamp"], ["p2", "Chair"]]):
+        ws.write_row(r, 0, row)
+    wb.close()
+    with pytest.raises(InputError, match=r"orders\.csv is a ZIP archive .*name it \.xlsx"):
+        read_table(tmp_path / "orders.csv")
+    (tmp_path / "orders.csv").rename(tmp_path / "orders.xlsx")
+    table = read_table(tmp_path / "orders.xlsx")
+    assert table.frame["title"].to_list() == ["Lamp", "Chair"]
+
+
 def test_one_garbage_line_in_a_good_file_is_quarantined_not_fatal(tmp_path: Path) -> None:
     garbage = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D, 0x00, 0x01, 0xFF, 0xFE]) * 3
     path = tmp_path / "t.csv"

@@ -61,11 +61,11 @@ _BINARY_SHARE = 0.05
 _CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D))
 _MAGIC = (
-    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?): export the sheet as CSV"),
+    (b"PK\x03\x04", "a ZIP archive (an Excel .xlsx workbook?): name it .xlsx, which ingest reads as it is"),
     (b"PAR1", "a Parquet file: name it .parquet or pass --format parquet"),
     (b"\x89PNG", "a PNG image"),
     (b"%PDF", "a PDF document"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls): export the sheet as CSV"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls?): name it .xls, which ingest reads as it is"),
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 
