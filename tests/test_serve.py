@@ -193,6 +193,10 @@ def test_products_go_through_the_gate_and_are_served_at_once(client, keys):
         "/v1/products/NEW2", json={"title": "Broken", "price": -1, "currency": "USD"}, headers=h
     ).json()
     assert bad["accepted"] == [] and "PRD_PRICE_NONPOSITIVE" in bad["quarantined"][0]["codes"]
+    # why it was held, apart from what would only be noted (no description: a flag)
+    assert bad["quarantined"][0]["codes"] == ["PRD_PRICE_NONPOSITIVE"]
+    assert "PRD_DESC_MISSING" in bad["quarantined"][0]["flags"]
+    assert "PRD_DESC_MISSING" not in bad["quarantined"][0]["message"]
     assert client.app.state.shop.product("NEW2") is None
     batch = client.post(
         "/v1/products:batch",

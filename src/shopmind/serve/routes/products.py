@@ -36,9 +36,13 @@ def gate_products(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
             pid = json.loads(r.get("payload") or "{}").get("product_id")
         except ValueError:
             pid = None
-        codes = list(r.get("codes") or [])
+        # ``codes``: why the row was held (quarantine checks); ``flags``: what the gate would only have
+        # noted on an accepted row (a missing description), kept apart so a client fixes the cause
+        every = list(r.get("codes") or [])
+        flags = [c for c in every if c in CODES and CODES[c].action in ("flag", "repair")]
+        codes = [c for c in every if c not in flags] or every
         reasons = "; ".join(f"{c}: {CODES[c].summary}" if c in CODES else c for c in codes)
-        quarantined.append({"product_id": pid, "codes": codes, "message": reasons})
+        quarantined.append({"product_id": pid, "codes": codes, "flags": flags, "message": reasons})
     return accepted, quarantined
 
 
