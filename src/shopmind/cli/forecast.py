@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
             str,
             typer.Option(
                 help="Store formats: purchases the gate flagged EVT_QTY_OUTLIER and their linked returns: "
-                "leave_out of demand (the release's [forecast] flagged default) or keep; counted in the result."
+                "leave_out of demand (the release's \\[forecast] flagged default) or keep; counted in the result."
             ),
         ] = "leave_out",
         # the other evaluations write under shopmind-data/reports; this one wrote into
