@@ -4,6 +4,7 @@ console error (strict CSP: the page is built with DOM calls only)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,9 +20,9 @@ from shopmind.serve.auth import KeyStore
 pytestmark = pytest.mark.skipif(not HAVE_BROWSER, reason=SKIP_REASON)
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    ws = tmp_path_factory.mktemp("exp-browser")
+def write_experiments(ws: Path) -> None:
+    """Three experiments in ``ws``: an A/B test with its readout (treatment wins), a draft without
+    one and an interleaving test with its readout (ltr wins) — also the dashboards' i18n test's."""
     registry.save(ws, parse_experiments({"experiment": [
         {"name": "ab", "status": "running", "variant": [{"name": "control"}, {"name": "treatment"}]},
         {"name": "draft-one", "layer": "other", "variant": [{"name": "c"}, {"name": "t"}]},
@@ -33,6 +34,12 @@ def base(tmp_path_factory) -> Iterator[tuple[str, str]]:
     lists, clicks = interleaved_shop(300, seed=3)
     r = interleave_readout(registry.load(ws).by_name("rankers"), lists, clicks)
     save_readout(ws, "rankers", r.to_dict())
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    ws = tmp_path_factory.mktemp("exp-browser")
+    write_experiments(ws)
     key = KeyStore(ws).add("browser", "read")
     with served(ws, "/healthz") as url:
         yield url, key

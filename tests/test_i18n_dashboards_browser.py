@@ -89,26 +89,9 @@ def _cli(*args: str, cwd: Path) -> str:
 
 def _experiments(ws: Path) -> None:
     """An A/B readout (with strata) and an interleaving one, as test_experiments_browser makes them."""
-    from experiments_util import shop
-    from shopmind.experiments import registry
-    from shopmind.experiments.definition import parse_experiments
-    from shopmind.experiments.interleave_readout import interleave_readout
-    from shopmind.experiments.readout import readout
-    from shopmind.experiments.reports import save_readout
-    from test_experiments_browser import interleaved_shop
+    from test_experiments_browser import write_experiments
 
-    registry.save(ws, parse_experiments({"experiment": [
-        {"name": "ab", "status": "running", "variant": [{"name": "control"}, {"name": "treatment"}]},
-        {"name": "draft-one", "layer": "other", "variant": [{"name": "c"}, {"name": "t"}]},
-        {"name": "rankers", "layer": "ranking", "kind": "interleave", "status": "running",
-         "variant": [{"name": "bm25"}, {"name": "ltr"}]},
-    ]}))  # fmt: skip
-    exposures, events = shop(1500, {"control": 0.15, "treatment": 0.25}, seed=3)
-    save_readout(ws, "ab", readout(registry.load(ws).by_name("ab"), exposures, events).to_dict())
-    lists, clicks = interleaved_shop(300, seed=3)
-    save_readout(
-        ws, "rankers", interleave_readout(registry.load(ws).by_name("rankers"), lists, clicks).to_dict()
-    )
+    write_experiments(ws)
 
 
 def _turns(ws: Path) -> None:
