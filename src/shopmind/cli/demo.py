@@ -417,18 +417,21 @@ def _current_manifest(workspace: Path) -> dict[str, Any] | None:
 
 
 def _say_complete(m: Mapping[str, Any]) -> None:
+    """Say the complete release once, with its pending warm-up in the same print: a reader of the
+    output (a person, or the follow test) never sees "complete" without what still goes on."""
     pending = [k for k, v in (m.get("warm_up") or {}).items() if v == "pending"]
-    console.print(
+    lines = [
         f"[green]release {m.get('id')}[/] complete (all parts) after {float(m.get('seconds') or 0):.1f}s of building"
-    )
-    from shopmind.cli.release import say_skipped
-
-    say_skipped(dict(m))
+    ]
     if pending:
-        console.print(
+        lines.append(
             "  the past queries' vectors are still being encoded in the background (a latency warm-up: "
             "search answers meanwhile; a past query not reached yet is answered without its dense part once)"
         )
+    console.print("\n".join(lines))
+    from shopmind.cli.release import say_skipped
+
+    say_skipped(dict(m))
 
 
 def _say_warm_up_end(complete: Mapping[str, Any], last: Mapping[str, Any]) -> None:
