@@ -84,10 +84,14 @@ def table(misses: list[dict], questions: Mapping[str, Mapping], topic: Mapping[s
     return out
 
 
-def main() -> None:
-    """Print the table (and with ``--list`` each miss) of one variant of a run."""
+def main(dev_sets: tuple[str, ...] | None = None, ref: str | None = None) -> None:
+    """Print the table (and with ``--list`` each miss) of one variant of a run; ``dev_sets`` and
+    ``ref``: a later round's (``bench/assistant_misses21.py``), else round 20's."""
+    import assistant_loso20
     from assistant_loso17 import expand
-    from assistant_loso20 import DEV_SETS, REF
+
+    DEV_SETS = dev_sets or assistant_loso20.DEV_SETS  # noqa: N806 - the round's sets
+    REF = ref or assistant_loso20.REF  # noqa: N806 - the round's reference
     from shopmind.assistant.knowledge import load_policies
     from shopmind.demo.assistant import assistant_data
     from shopmind.demo.generator import generate
