@@ -34,6 +34,11 @@ class RecsConfig:
     neighbour takes the last ordinary slot ("the next page knows what you just did").
     ``similar_content_rank``: in "similar items" a co-visitation neighbour of another top
     category counts only if it reads at least as alike as the item's n-th content neighbour.
+    ``content_behaviour_k``: None (the weight of the content list is constant), or k >= 0: each
+    recent item's content neighbours are trusted ``1 / (1 + users / k)`` of the list's weight,
+    ``users`` = the distinct shoppers who interacted with it before the fit (k = 0: only items
+    nobody touched; the others' content neighbours just fill what behaviour leaves empty) — the
+    content lists exist for cold items (bench/recs_content_weight.py).
     """
 
     generators: dict[str, dict[str, Any]] = field(
@@ -71,6 +76,7 @@ class RecsConfig:
     encoder: str | None = "search"
     content_neighbours: int = 50
     similar_content_rank: int = 10
+    content_behaviour_k: float | None = None
     bought_neighbours: int = 50
     seed: int = 0
 
@@ -96,6 +102,8 @@ class RecsConfig:
                 raise ValueError(f"{name} must be > 0, not {getattr(self, name)!r}")
         if not 0 <= self.explore_share <= 0.5:  # the Thompson-sampling slot's share (recommend/explore.py)
             raise ValueError(f"explore_share must be within [0, 0.5], not {self.explore_share!r}")
+        if self.content_behaviour_k is not None and not self.content_behaviour_k >= 0:
+            raise ValueError(f"content_behaviour_k must be >= 0 or unset, not {self.content_behaviour_k!r}")
         if not 0 <= self.recency_decay <= 1:
             raise ValueError(f"recency_decay must be within [0, 1], not {self.recency_decay!r}")
         for kind, weight in self.event_weights.items():

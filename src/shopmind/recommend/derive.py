@@ -64,6 +64,7 @@ class Derived:
         newest = np.nanmax(created) if np.isfinite(created).any() else self.fit_now
         ref = max(self.fit_now, float(newest))
         counts = np.asarray((data.matrix > 0).sum(axis=0)).ravel()
+        self.item_users = counts  # distinct shoppers per item (``Scoring._content_trust``)
         is_new = (created >= ref - cfg.new_item_days * DAY) | ((counts == 0) & self.catalog.has_product)
         self.new_items = np.flatnonzero(is_new)
         self.new_items = self.new_items[

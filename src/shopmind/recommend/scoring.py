@@ -24,6 +24,10 @@ __all__ = ["Fixed", "Scoring", "als_fold_in", "gather", "rrf_fuse", "top_lists"]
 
 #: sources whose scores are dot products (any sign carries a ranking), not evidence counts
 DENSE = ("als", "sasrec")
+#: the least share of its weight a content list keeps under ``content_behaviour_k``: with the
+#: default weights and depth its best slot then scores below any behavioural list's last one,
+#: so it only fills what behaviour leaves empty
+CONTENT_FLOOR = 1e-3
 
 
 def gather(m: sp.csr_matrix, live: PairTable | None, recent: list[tuple[int, str, float]],
@@ -157,13 +161,53 @@ class Scoring:
         return gather(self.covisit, self.live.covisit, recent, len(self.catalog))
 
     def _content_scores(self, recent: list[tuple[int, str, float]]) -> np.ndarray:
+        """Recency-weighted cosines of the recent items' content neighbours, each item's
+        neighbours scaled by how far its behaviour leaves them to be trusted (``_content_trust``)."""
         out = np.zeros(len(self.catalog), dtype=np.float64)
         if self.content is None:
             return out
-        for r, _, x in recent:
+        trust = self._content_trust([r for r, _, _ in recent])
+        for (r, _, x), t in zip(recent, trust, strict=True):
             idx, val = self.content.similar(r, self.config.depth)
-            np.add.at(out, idx, x * val)
+            np.add.at(out, idx, x * t * val)
         return out
+
+    def _content_trust(self, items: list[int]) -> np.ndarray:
+        """Per item, the share of the content list's weight its neighbours get: 1 unless
+        ``content_behaviour_k`` is set, then ``1 / (1 + users / k)`` (k = 0: 1 for an item nobody
+        touched, else 0), floored at ``CONTENT_FLOOR`` so content still fills empty slots."""
+        k = getattr(self.config, "content_behaviour_k", None)
+        if k is None:
+            return np.ones(len(items))
+        known = self._item_users()
+        rows = np.asarray(items, dtype=np.int64)
+        users = (
+            np.where(rows < len(known), known[np.minimum(rows, max(len(known) - 1, 0))], 0)
+            if len(known)
+            else np.zeros(len(rows))
+        )
+        trust = (users == 0).astype(np.float64) if k == 0 else 1.0 / (1.0 + users / float(k))
+        return np.maximum(trust, CONTENT_FLOOR)
+
+    def _item_users(self) -> np.ndarray:
+        """Distinct shoppers per item in the fitted events (computed once for a release saved
+        before ``_derive`` kept it)."""
+        users = getattr(self, "item_users", None)
+        if users is None:
+            users = self.item_users = np.asarray((self.data.matrix > 0).sum(axis=0)).ravel()
+        return users
+
+    def _content_weighted(
+        self, weights: Mapping[str, float], recent: list[tuple[int, str, float]]
+    ) -> Mapping[str, float]:
+        """``weights`` with the content list's weight scaled by the recency-weighted trust of the
+        items its neighbours come from (unchanged without ``content_behaviour_k``)."""
+        k = getattr(self.config, "content_behaviour_k", None)
+        if k is None or not weights.get("content") or not recent:
+            return weights
+        x = np.array([w for _, _, w in recent])
+        share = float((x * self._content_trust([r for r, _, _ in recent])).sum() / max(x.sum(), 1e-12))
+        return {**weights, "content": weights["content"] * max(share, CONTENT_FLOOR)}
 
     def _trending_now(self) -> np.ndarray:
         """Batch trending decayed to the latest event plus live trending (cached per live version)."""
@@ -294,7 +338,7 @@ class Scoring:
                 keep = ~np.isin(items, exclude)
                 items, vals = items[keep], vals[keep]
         else:
-            items, vals = self._fuse(lists, self.config.weights)
+            items, vals = self._fuse(lists, self._content_weighted(self.config.weights, recent))
         return Ranked(items, vals, lists, recent)
 
     def _ranker_scores(

@@ -275,8 +275,9 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
                 return self._session(recent, k, flt, user_id)
             return self._cold(k, flt)
         ranked = self._rank_user(row, user_id)
+        weights = self._content_weighted(self.config.weights, ranked.recent)
         return self._finish(
-            ranked, k, flt, user_id, self.config.weights, self._backfill_for([r for r, _, _ in ranked.recent])
+            ranked, k, flt, user_id, weights, self._backfill_for([r for r, _, _ in ranked.recent])
         )
 
     def _cold(self, k: int, flt: Filters) -> list[Recommendation]:
@@ -312,6 +313,7 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
             scores["content"] = self._content_scores(recent)
         weights = {"covisit": self.config.weights.get("covisit", 1.0) or 1.0,
                    "content": self.config.weights.get("content", 0.5) or 0.5, "trending": 0.3}  # fmt: skip
+        weights = self._content_weighted(weights, recent)
         seen = np.array(sorted({r for r, _, _ in recent}), dtype=np.int64)
         lists = self._lists(scores, seen)
         items, vals = self._fuse(lists, weights)
@@ -335,7 +337,7 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
         scores = {"covisit": covisit}
         if self.content is not None:
             scores["content"] = self._content_scores(recent)
-        weights = {"covisit": 1.0, "content": 0.7}
+        weights = self._content_weighted({"covisit": 1.0, "content": 0.7}, recent)
         lists = self._lists(scores, np.array([i]))
         items, vals = self._fuse(lists, weights)
         ranked = Ranked(items, vals, lists, recent)
