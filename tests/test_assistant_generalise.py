@@ -188,10 +188,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h18 = [q for q in data.questions if q["set"] == "heldout18"]
     h19 = [q for q in data.questions if q["set"] == "heldout19"]
     h20 = [q for q in data.questions if q["set"] == "heldout20"]
+    h21 = [q for q in data.questions if q["set"] == "heldout21"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -200,7 +201,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
-    want += ["heldout20"] * len(h20)
+    want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -611,7 +612,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -20 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -21 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -749,3 +750,37 @@ def test_heldout20_is_a_new_set_in_three_languages_with_two_part_questions_and_f
         assert len(found) == 1, (text, found)
         forms += found
     assert sorted(forms) == ["dash", "digits", "space", "wide"]
+
+
+def test_heldout21_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    h21 = _check_three_language_set(data, 21)
+    assert len(h21) >= 115
+    owner = _check_two_part_set(data, h21)
+    # a few questions in traditional characters (policy, order, product and complaint questions),
+    # none of them mixed or out of scope
+    trad = [q for q in h21 if _TRADITIONAL & set(str(q["text"]))]
+    assert len(trad) >= 8 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    assert {q["intent"] for q in trad} >= kinds
+    # policy questions with an amount or a day count in full-width digits keep empty slots
+    wide = [q for q in h21 if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
+    assert len(wide) == 2 and all(q["slots"]["price_max"] is None for q in wide)
+    # the order + policy questions ask four sections of four topics
+    op = [q for q in h21 if q["intent"] == "order_status" and "all" in q["expect"]]
+    assert len({q["expect"]["all"][1]["section"].split("-")[0] for q in op}) == 4
+    # ids in full-width characters, with a dash (half- or full-width) after the letter, in lower
+    # case, as digits after a '#': each written one way only, and still the asker's order
+    forms = []
+    for q in _odd_ids(h21, owner):
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        ways = {
+            "wide": "".join(chr(ord(c) + 0xFEE0) for c in oid),
+            "dash": f"{oid[0]}-{oid[1:]}",
+            "wide dash": f"{oid[0]}\uff0d{oid[1:]}",
+            "lower": oid.lower(),
+            "hash": f"#{oid[1:]}",
+        }
+        found = [k for k, v in ways.items() if v in text]
+        assert len(found) == 1, (text, found)
+        forms += found
+    assert sorted(forms) == ["dash", "hash", "lower", "wide", "wide dash"]
