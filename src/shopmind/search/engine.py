@@ -85,7 +85,7 @@ from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
-from shopmind.search.request_warnings import meaning_only, search_warnings
+from shopmind.search.request_warnings import constraints_dropped, meaning_only, search_warnings
 from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified
 from shopmind.text.analysis import Analyzer
 
@@ -376,8 +376,10 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             cands = self._browse(mask)
         else:
             cands = self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)
+        dropped: list[str] = []  # understood constraints left out (they matched nothing): warned if hits remain
         if not len(cands.rows) and not parsed_filters.is_empty() and text:
             notes.append("the constraints read from the query matched nothing; searched without them")
+            dropped = [c.label or f"{c.kind}: {c.value}" for c in understood.constraints]
             applied = user_filters
             mask = self.catalog.mask(user_filters, rates)
             cands = self._browse(mask) if browse else self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)  # fmt: skip
@@ -452,6 +454,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             suggestions=suggestions,
             dense=dense_source,
             warnings=search_warnings(self.catalog, user_filters, facets)
+            + ([constraints_dropped(dropped)] if dropped and len(cands.rows) else [])
             + ([meaning_only(text)] if by_meaning else []),
         )
 

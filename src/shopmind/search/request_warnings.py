@@ -39,6 +39,21 @@ def meaning_only(query: str) -> dict[str, str]:
     )
 
 
+def constraints_dropped(labels: list[str]) -> dict[str, str]:
+    """What the query was read as (``understood.constraints``: "under $30", "colour: red") matched no
+    product together, so the search ran without them. Why say it in ``warnings`` and not only in
+    ``notes``: the response still lists those constraints as understood, and a storefront showing
+    them as chips above CN¥459 dresses for "red dress under $30" tells the shopper a filter is on
+    that is not; ``value`` holds the labels, joined by "; "."""
+    shown = "; ".join(labels)
+    return warning(
+        "constraints_dropped",
+        "q",
+        shown,
+        f"q: no product matched what the query was read as ({shown}); the results are searched without it",
+    )
+
+
 def unknown_category(value: str) -> dict[str, str]:
     return warning(
         "unknown_category", "category", value, f"category: no product of the catalog is in category {value!r}"

@@ -1,0 +1,47 @@
+"""What the query was read as, when it matches nothing together, is said in ``warnings``.
+
+"red dress under $30" on a shop with no red dress under $30: the engine searches without the
+understood constraints (a note says so), but ``understood.constraints`` still lists them, and a
+storefront showed "under $30" as a chip above CN¥459 dresses. The warning names them so a client
+can show they are not applied (the storefront's side: test_i18n_browser).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from shopmind.demo import generator as G
+from shopmind.search.engine import SearchConfig, SearchEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> SearchEngine:
+    shop = G.generate(seed=7, n_products=400, n_users=150, days=20, defect_rate=0.0)
+    return SearchEngine.build(shop.batch.products, shop.batch.events, SearchConfig(encoder=None))
+
+
+def test_dropped_constraints_are_warned_with_their_labels(engine: SearchEngine) -> None:
+    r = engine.search("dress under $1", size=5)
+    assert any(c["kind"] == "price" for c in r.understood["constraints"])  # read as a price cap
+    assert r.filters["price_max"] is None  # ... and not applied: nothing costs under $1
+    assert r.total > 0 and all(h.price >= 1 for h in r.hits)
+    dropped = [w for w in r.warnings if w["code"] == "constraints_dropped"]
+    assert len(dropped) == 1
+    assert dropped[0]["param"] == "q"
+    assert "under $1" in dropped[0]["value"].split("; ")
+    assert "under $1" in dropped[0]["message"]
+
+
+def test_applied_constraints_are_not_warned(engine: SearchEngine) -> None:
+    r = engine.search("dress under $500", size=5)
+    assert r.filters["price_max"] == 500.0 and r.total > 0
+    assert "constraints_dropped" not in [w["code"] for w in r.warnings]
+    plain = engine.search("dress", size=5)
+    assert "constraints_dropped" not in [w["code"] for w in plain.warnings]
+
+
+def test_nothing_is_warned_when_the_search_without_them_is_empty_too(engine: SearchEngine) -> None:
+    """The caller's own filters leave nothing either: no hit stands under a chip that is not applied."""
+    r = engine.search("dress under $1", size=5, filters={"brands": ["NoSuchBrand"]})
+    assert r.total == 0
+    assert "constraints_dropped" not in [w["code"] for w in r.warnings]
