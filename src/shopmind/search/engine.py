@@ -376,7 +376,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             cands = self._browse(mask)
         else:
             cands = self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)
-        dropped: list[str] = []  # understood constraints left out (they matched nothing): warned if hits remain
+        dropped: list[str] = []  # understood constraints left out (matched nothing): warned if hits remain
         if not len(cands.rows) and not parsed_filters.is_empty() and text:
             notes.append("the constraints read from the query matched nothing; searched without them")
             dropped = [c.label or f"{c.kind}: {c.value}" for c in understood.constraints]
