@@ -1,13 +1,12 @@
-/* Storefront: search with autocomplete, facets, filters, pagination, "understood as" chips,
- * and the "For you" row. The search state lives in the URL, so back/forward and shared links work.
+/* Storefront: search with facets, filters, pagination and "understood as" chips. The search
+ * state lives in the URL, so back/forward and shared links work. The box's suggestions are
+ * autocomplete.js (loaded before), the "For you" row foryou.js, the vectors banner vectors_banner.js.
  */
 "use strict";
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const PAGE_SIZE = 20;
-  const FORYOU_K = 8;
-  const DEBOUNCE_MS = 150;
 
   /* ------------------------------------------------------------------ state <-> URL */
   function readState() {
@@ -373,9 +372,9 @@
   function bindControls() {
     $("search-form").addEventListener("submit", (e) => {
       e.preventDefault();
-      const chosen = activeSuggestion();
-      closeSuggestions();
-      if (chosen) return chooseSuggestion(chosen);
+      const chosen = SMSuggest.active();
+      SMSuggest.close();
+      if (chosen) return SMSuggest.choose(chosen);
       submitQuery($("q").value);
     });
     $("sort").addEventListener("change", () => update({ sort: $("sort").value }));
@@ -410,169 +409,9 @@
     update({ q: q, category: "", brand: [], price_min: "", price_max: "", understand: true });
   }
 
-  /* ------------------------------------------------------------------ autocomplete */
-  let acTimer = null;
-  let acSeq = 0;
-  let acIndex = -1;
-  let acItems = [];
-
-  function closeSuggestions() {
-    // also drop a pending or in-flight lookup, so a late answer cannot reopen the list
-    clearTimeout(acTimer);
-    acSeq++;
-    const ul = $("suggestions");
-    ul.hidden = true;
-    ul.textContent = "";
-    acItems = [];
-    acIndex = -1;
-    $("q").setAttribute("aria-expanded", "false");
-  }
-
-  function activeSuggestion() {
-    return acIndex >= 0 && acIndex < acItems.length ? acItems[acIndex] : null;
-  }
-
-  function chooseSuggestion(s) {
-    closeSuggestions();
-    const pid = s.product_id || s.item_id;
-    if (s.kind === "product" && pid) return SM.clickThrough(pid, SM.productHref(pid), { query: $("q").value || undefined });
-    submitQuery(s.text);
-  }
-
-  function highlight(i) {
-    acIndex = i;
-    [...$("suggestions").children].forEach((li, j) => {
-      li.classList.toggle("active", j === i);
-      li.setAttribute("aria-selected", j === i ? "true" : "false");
-    });
-  }
-
-  async function fetchSuggestions(prefix) {
-    const seq = ++acSeq;
-    let res;
-    try {
-      res = await SM.api("/v1/autocomplete" + SM.query({ q: prefix, k: 8 }));
-    } catch (_e) {
-      return closeSuggestions();
-    }
-    if (seq !== acSeq || $("q").value.trim() !== prefix) return; // stale answer
-    const ul = $("suggestions");
-    ul.textContent = "";
-    acItems = (res && res.suggestions) || [];
-    acIndex = -1;
-    acItems.forEach((s, i) => {
-      const li = SM.el("li", { role: "option", id: "sugg-" + i, class: "suggestion", dataset: { kind: s.kind || "" } }, [
-        SM.el("span", { class: "sugg-text" }, [s.text]),
-        s.kind ? SM.el("span", { class: "sugg-kind" }, [["query", "category", "product"].includes(s.kind) ? SM.t("suggest.kind." + s.kind) : s.kind]) : null,
-      ]);
-      // mousedown, not click: it fires before the input's blur closes the list
-      li.addEventListener("mousedown", (e) => {
-        e.preventDefault();
-        chooseSuggestion(s);
-      });
-      li.addEventListener("mousemove", () => highlight(i));
-      ul.appendChild(li);
-    });
-    ul.hidden = !acItems.length;
-    $("q").setAttribute("aria-expanded", acItems.length ? "true" : "false");
-  }
-
-  function bindAutocomplete() {
-    const input = $("q");
-    input.addEventListener("input", () => {
-      clearTimeout(acTimer);
-      const prefix = input.value.trim();
-      if (!prefix) return closeSuggestions();
-      acTimer = setTimeout(() => fetchSuggestions(prefix), DEBOUNCE_MS);
-    });
-    input.addEventListener("keydown", (e) => {
-      if ($("suggestions").hidden) return;
-      if (e.key === "ArrowDown") {
-        e.preventDefault();
-        highlight((acIndex + 1) % acItems.length);
-      } else if (e.key === "ArrowUp") {
-        e.preventDefault();
-        highlight(acIndex <= 0 ? acItems.length - 1 : acIndex - 1);
-      } else if (e.key === "Escape") {
-        closeSuggestions();
-      }
-    });
-    input.addEventListener("blur", () => setTimeout(closeSuggestions, 100));
-  }
-
-  /* ------------------------------------------------------------------ For you */
-  let forYouSeq = 0;
-  const CROWD_REASONS = new Set(["popular", "trending", "cold_start", "popular_category", "trending_category"]);
-  let forYouRetries = 0; // while the release's recommendations are still being built
-
-  async function refreshForYou() {
-    const seq = ++forYouSeq;
-    const box = $("foryou-items");
-    const ctx = $("foryou-context");
-    try {
-      const res = await SM.forYou(FORYOU_K);
-      if (seq !== forYouSeq) return;
-      // distinct products: a click and the product page's view of one item are one item looked at
-      const n = new Set(SM.sessionEvents().map((e) => e.item_id)).size;
-      // a shop nobody has touched yet has no "popular": its cold-start row is the catalog itself
-      // (no item for a crowd reason: recommend/explain.py CROWD_REASONS)
-      const items = res.items || [];
-      const catalogOnly = items.length > 0 && !items.some((it) => CROWD_REASONS.has(it.reason_code));
-      ctx.textContent =
-        res.mode === "session" ? SM.tn("foryou.session", n)
-          : res.mode === "user" ? SM.t("foryou.user", { id: SM.visitor().id })
-          : catalogOnly ? SM.t("foryou.catalog")
-          : SM.t("foryou.popular");
-      box.dataset.mode = res.mode;
-      SM.renderRecs(box, res.items || [], { empty: SM.t("foryou.empty"), requestId: res.requestId });
-    } catch (e) {
-      if (seq !== forYouSeq) return;
-      box.textContent = "";
-      if (SM.stillBuilding(e) && forYouRetries++ < 60) {
-        box.appendChild(SM.el("p", { class: "muted" }, [SM.t("foryou.building")]));
-        setTimeout(() => { if (seq === forYouSeq) refreshForYou(); }, 1500);
-        return;
-      }
-      box.dataset.items = "";
-      box.appendChild(SM.el("p", { class: "muted" }, [SM.t("foryou.error", { detail: e.message })]));
-    }
-  }
-
   document.addEventListener("DOMContentLoaded", () => {
     bindControls();
-    bindAutocomplete();
-    runSearch();
-    refreshForYou();
+    SMSuggest.bind(submitQuery);
+    runSearch(); // foryou.js's listener, added after this one, then asks for the "For you" row
   });
-  // coming back with the Back button may restore this page from the back/forward cache:
-  // the visitor has clicked since, so the row must be asked again
-  window.addEventListener("pageshow", (e) => {
-    if (e.persisted) refreshForYou();
-  });
-})();
-
-/* Progressive build banner: while the served release lacks its text vectors, /readyz says
- * what is still building; the banner follows it and disappears once the release is complete. */
-(() => {
-  const banner = document.getElementById("build-banner");
-  if (!banner) return;
-  async function poll() {
-    try {
-      const r = await fetch("/readyz", { cache: "no-store" });
-      const body = await r.json();
-      if (body.complete) {
-        banner.hidden = true;
-        return;
-      }
-      // the stage a shopper cares about is the one with items to count (encoding product
-      // texts), not a model fitting beside it; the process it runs in is not their business
-      const stages = (body.building && body.building.stages) || [];
-      const st = stages.find((s) => s.total) || stages[0];
-      banner.textContent = SM.t("banner.vectors", { stage: SM.stageText(st) });
-    } catch (e) {
-      /* the server may be restarting: try again */
-    }
-    setTimeout(poll, 3000);
-  }
-  setTimeout(poll, 3000);
 })();
