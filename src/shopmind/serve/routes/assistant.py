@@ -110,7 +110,11 @@ def start_warmup(shop: Any, settings: dict[str, Any], delay: float) -> threading
             try:
                 _assistant(rel, shop.workspace, settings)
             except Exception as exc:  # the first turn says it to the shopper's client as a 503
-                log.warning("assistant warm-up for release %s: %s", rel.id, exc)
+                # a release replaced while it was read (the demo deletes a superseded one's folder) is
+                # no failure: the next loop warms its successor. The demo printed "No such file or
+                # directory: …/catalog/products.parquet" as a warning in its first minute.
+                if rel.folder.is_dir():
+                    log.warning("assistant warm-up for release %s: %s", rel.id, exc)
             warmed = (rel.id, id(rel))
 
     threading.Thread(target=loop, name="assistant-warmup", daemon=True).start()
