@@ -76,6 +76,7 @@ SETTINGS = {
     "aspect_last": ("shopmind.assistant.aspect", "LAST_ONLY"),  # round 19
     "aspect_topic": ("shopmind.assistant.policy", "ASPECT_IN_TOPIC"),  # round 19
     "heading_w": ("shopmind.assistant.policy", "HEADING_WEIGHT"),  # round 20
+    "followup_prior": ("shopmind.assistant.compose", "FOLLOWUP_PRIOR"),  # round 21
 }
 _DEFAULTS: dict[str, float] = {}
 

@@ -53,20 +53,18 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
         }
         c = A.order_answer(o, titles, lang)
         more = clause_sections(asst, text, (), skip=o["order_id"])
+        if not more and asst.options.get("order_rest"):
+            more = rest_sections(asst, text, o["order_id"])
         if more:  # "has it arrived and how long do I have to return it?": the policy too
             p = A.policy_answer(more[0], lang, tuple(more[1:]))
             c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
         return c, False
     if intent in INTENT_TOPICS:
         hits = asst.policy.search(ask or text, topics)
-        if (
-            hits
-            and ask
-            and ask is not text
-            and ask.endswith(text)  # the joint reading, not an asked clause (``asked_focus``)
-            and asst.options.get("followup_own")
-            and not anaphoric(asst, text)
-        ):
+        joint = bool(hits and ask and ask is not text and ask.endswith(text))  # not an asked clause
+        if joint and asst.options.get("followup_prior") and not anaphoric(asst, text):
+            hits = prior_hits(asst, text, ask, hits)  # type: ignore[arg-type]
+        elif joint and asst.options.get("followup_own") and not anaphoric(asst, text):
             # a follow-up read with the question before it ("warranty 多久" then "怎么 claim"):
             # the joint text finds the earlier section again; the message's own best section
             # answers when it scores above the floor in the same topic as the joint reading
@@ -95,6 +93,49 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
     if intent == "product_search":
         return search(asst, text, lang, slots, state, follow_up), False
     return A.Composed(A.CANNED["greeting"][lang]), False
+
+
+def rest_sections(asst: Assistant, text: str, order_id: str) -> list[Section]:
+    """Round 21's "order_rest": the section a message naming an order asks beside the order's status
+    - its words outside the pieces naming the order (``clauses.order_split``), when the classifier
+    reads them as a policy question above the hand-off threshold and their best section scores
+    above the floor (``levels.policy_floor``). Why: 7 of round 20's 13 two-part misses named an
+    order and asked a policy question in a piece not worded as a question ("O0003006发了吗 发票是随包
+    裹寄还是发邮箱"), which ``clause_sections`` never cuts; the answer gave the status alone."""
+    from shopmind.assistant.clauses import order_split
+
+    _, rest = order_split(text, order_id)
+    if not rest:
+        return []
+    pred = asst.model.predict(rest)
+    mass = sum(pr for k, pr in pred.ranked if k in POLICY_INTENTS)
+    hits = asst.policy.search(rest, None, k=1)
+    if mass >= asst.threshold and hits and hits[0][1] > asst.policy_floor:
+        return [asst.policy.sections[hits[0][0]]]
+    return []
+
+
+#: round 21's "followup_prior": the weight of the joint reading's ordering against the follow-up's own
+FOLLOWUP_PRIOR = 0.5
+
+
+def prior_hits(asst: Assistant, text: str, ask: str, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:  # fmt: skip
+    """Round 21's "followup_prior": a follow-up read with the question before it (``ask``, whose
+    sections are ``hits``) answered from the section of the joint reading's topic that its *own*
+    words put first, the joint reading's ordering added at ``FOLLOWUP_PRIOR`` as a prior. Unchanged
+    when its own words match no section of that topic. Why: 8 of round 20's 23 in-topic misses
+    were follow-ups ("ok and how do i actually send it back?" after a return-window question) whose
+    joint text found the earlier section again; "followup_own" lets the message's own best section
+    answer only when it is above the floor over all topics, which a brief follow-up seldom is."""
+    topic = (asst.policy.topic(hits[0][0]),)
+    own = asst.policy.ordering(text, topic)
+    if not own:
+        return hits
+    prior = asst.policy.ordering(ask, topic)
+    low_own, low_prior = min(own.values()), min(prior.values(), default=0.0)
+    ids = sorted(set(own) | set(prior), key=lambda s: -(own.get(s, low_own) + FOLLOWUP_PRIOR * prior.get(s, low_prior)))  # fmt: skip
+    bm25 = dict(hits)
+    return [(s, bm25.get(s, 0.0)) for s in ids]
 
 
 def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str | None = None) -> list[Section]:  # fmt: skip

@@ -298,6 +298,20 @@ class PolicyIndex:
         """Memoised ``_search`` (a turn asks twice: to route the intent, then to answer)."""
         return self._memo(text, tuple(topics) if topics else None, k, pair)
 
+    def ordering(self, text: str, topics: Sequence[str] | None = None) -> dict[str, float]:
+        """The ordering score (``ordering_score``: BM25 / the best, section model, dense and labelled
+        examples) of each section ``text`` shares a word with, only within ``topics`` when given;
+        {} when it shares none. Round 21's "followup_prior" adds two readings' scores (a follow-up's
+        own and the one with the question before it), which the ranks ``search`` returns cannot."""
+        if self.bm25 is None or self.model is None:
+            return {}
+        hits = self.bm25.rank(text, len(self.sections))
+        if not hits:
+            return {}
+        allowed = {sid for t in topics for sid in self._by_topic.get(t, ())} if topics else None
+        comp = self.components(text, hits)
+        return {sid: ordering_score(c) for sid, c in comp.items() if allowed is None or sid in allowed}
+
     def _search(self, text: str, topics: Sequence[str] | None = None, k: int = 3, pair: bool = True) -> list[tuple[str, float]]:  # fmt: skip
         """Top ``k`` sections for ``text``, only within ``topics`` when given; ``pair``: with the
         in-topic tie-break when one was learnt (a clause of a multi-part message is read without

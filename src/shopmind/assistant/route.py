@@ -73,7 +73,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))) or (kept and asst.options["order_brief"] and is_brief(text) and intent == "order_status"):  # fmt: skip
         slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
         intent = "order_status" if progress or pronoun else intent
-    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text))):  # fmt: skip
+    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent))):  # fmt: skip
         intent, conf = "order_status", max(conf, 0.5)
     elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
         intent, conf = "compare", max(conf, 0.5)
@@ -174,6 +174,24 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         if intent == "out_of_scope":
             slots.price_min = slots.price_max = slots.currency = None
     return Routed(intent, conf, follow_up, sure, sure_t, when, no_order)
+
+
+def order_asked(asst: Assistant, text: str, order_id: str, intent: str) -> bool:
+    """Round 21's "order_first": whether a message naming an order that the classifier reads as a
+    return or shipping question asks the order's status in its own piece - the pieces naming the
+    order (``clauses.order_split``), with more of the message beside them, read alone as an order
+    question above the hand-off threshold ("did O0000334 arrive? if so can i still exchange it":
+    the status first, then the policy, which "order_rest" adds). A return of that order ("I want
+    to send O123 back, how?") reads as a return in its own piece and keeps its reading."""
+    from shopmind.assistant.clauses import order_split
+
+    if intent not in ("return_refund", "shipping"):
+        return False
+    own, rest = order_split(text, order_id)
+    if not (own and rest):
+        return False
+    pred = asst.model.predict(own)
+    return pred.intent == "order_status" and pred.confidence >= asst.threshold
 
 
 def off_domain(asst: Assistant, text: str, intent: str | None = None) -> bool:
