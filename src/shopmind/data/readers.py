@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -21,7 +22,7 @@ import polars as pl
 from shopmind.data.encoding import DecodeError, Redecoded, decode_text
 from shopmind.data.excel import EXCEL_SUFFIXES, read_workbook
 from shopmind.data.jsonl import read_jsonl
-from shopmind.data.limits import MAX_LINE_CHARS, blank_long_lines
+from shopmind.data.limits import KEPT_CHARS, MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.mapping_file import Mapping, apply_mapping, load_mapping
 from shopmind.data.model import SOURCE_LINE
 from shopmind.data.records import (
@@ -70,6 +71,9 @@ def read_table(
         result = ReadResult(frame, note=note)
     else:
         text, encoding, redecoded, unread = _text_of(path)
+        cut = [m for m in unread if m.cut_off]
+        if cut and kind == "jsonl" and text.lstrip().startswith("["):  # one value: no line stands alone
+            raise InputError(f"{path}: a JSON array is no use without its end: {cut[0].reason}")
         if kind == "jsonl":
             result = read_jsonl(text, path)
         else:
@@ -114,7 +118,11 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
         else:
             with path.open("rb") as raw:
                 chunk = raw.read(max_bytes + 1)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except EOFError:  # a gzip file cut off within the head: its whole lines still name the columns
+        chunk = read_bytes_cut(path)[0][: max_bytes + 1]
+        if len(chunk) <= max_bytes:  # what decompressed ends mid-line: cut at the last whole one
+            chunk = chunk[: chunk.rfind(b"\n") + 1]
+    except (OSError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     whole = len(chunk) <= max_bytes
     if not whole:
@@ -182,14 +190,50 @@ def _is_tsv(path: Path, fmt: str | None) -> bool:
 
 
 def read_bytes(path: Path) -> bytes:
-    """A file's bytes, gunzipped when gzip (by its magic, not its name); InputError when unreadable."""
+    """A file's bytes, gunzipped when gzip (by its magic, not its name); InputError when unreadable,
+    and when a gzip file is cut off (a workbook or Parquet file is no use without its end)."""
+    data, cut = read_bytes_cut(path)
+    if cut is not None:
+        raise InputError(
+            f"{path} is cut off: its gzip data stops after {cut:,} bytes without the end-of-stream marker "
+            f"({len(data):,} bytes decompressed; a download cut off?): fetch the file again"
+        )
+    return data
+
+
+def read_bytes_cut(path: Path) -> tuple[bytes, int | None]:
+    """A file's bytes as :func:`read_bytes`, and, when gzip data ends before its end-of-stream marker
+    (a download cut off), the compressed size at which it stops (else None) with what decompressed.
+
+    The whole file was refused ("Compressed file ended before the end-of-stream marker"), so a shop
+    could not load the 99 % that arrived; Polars and pandas refuse it too, zcat prints what it can.
+    """
     if not path.is_file():
         raise not_a_file(path)
     try:
         data = path.read_bytes()
-        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except OSError as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
+    if data[:2] != b"\x1f\x8b":
+        return data, None
+    try:
+        return gzip.decompress(data), None
+    except EOFError:
+        pass
+    except (OSError, gzip.BadGzipFile, zlib.error) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from exc
+    parts: list[bytes] = []
+    rest = data
+    while rest:  # member by member (a concatenated gzip), as gzip.decompress reads it
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            parts.append(stream.decompress(rest))
+        except zlib.error as exc:  # pragma: no cover - gzip.decompress read this far without one
+            raise InputError(f"cannot read {path}: {exc}") from exc
+        if not stream.eof:
+            return b"".join(parts), len(data)
+        rest = stream.unused_data
+    return b"".join(parts), None  # pragma: no cover - gzip.decompress said it ends early
 
 
 def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
@@ -205,16 +249,48 @@ def _text_of(path: Path) -> tuple[str, str, list[Redecoded], list[MalformedLine]
     """Decoded text with unreadable lines blanked, and those lines as malformed records.
 
     Lines no codec reads cleanly and lines over :data:`MAX_LINE_CHARS` are kept out of the
-    parsers (blank lines are skipped by them) but not out of the account.
+    parsers (blank lines are skipped by them) but not out of the account. A gzip file cut off
+    (a download that stopped) is read up to its last whole line; the line it stops in is a
+    malformed record marked ``cut_off`` (its text so far, where the cut is), so the gate quarantines
+    it and holds the batch: the lines after the cut are missing.
     """
+    data, cut = read_bytes_cut(path)
+    tail = b""
+    if cut is not None:
+        end = data.rfind(b"\n") + 1
+        data, tail = data[:end], data[end:]
+        if not data.strip():
+            raise InputError(
+                f"{_cut_reason(path, cut, len(data) + len(tail))}: not even its first line is whole"
+            )
     try:
-        decoded = decode_text(read_bytes(path), path)
+        decoded = decode_text(data, path)
     except DecodeError as exc:
         raise InputError(str(exc)) from None
     text, long_lines = blank_long_lines(decoded.text)
     unread = [MalformedLine(u.line, u.raw, u.reason) for u in decoded.undecodable]
     unread += [MalformedLine(x.line, x.head, x.reason) for x in long_lines]
+    if cut is not None:
+        line = len(physical_lines(text)) + 1
+        try:
+            raw = tail.decode(decoded.encoding, errors="replace")
+        except LookupError:
+            raw = tail.decode("utf-8", errors="replace")
+        whole = (
+            f"line {line} is incomplete and any lines after it are missing"
+            if tail
+            else (f"any lines after line {line - 1} are missing")
+        )
+        reason = f"{_cut_reason(path, cut, len(data) + len(tail))}: {whole} (fetch the file again)"
+        unread.append(MalformedLine(line, raw.rstrip("\r")[:KEPT_CHARS], reason, cut_off=True))
     return text, decoded.encoding, decoded.redecoded, unread
+
+
+def _cut_reason(path: Path, compressed: int, decompressed: int) -> str:
+    return (
+        f"{path.name} is cut off: its gzip data stops after {compressed:,} bytes without the end-of-stream "
+        f"marker ({decompressed:,} bytes decompressed; a download cut off?)"
+    )
 
 
 def _require_header(text: str, unread: list[MalformedLine], path: Path) -> None:

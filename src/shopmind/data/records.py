@@ -73,10 +73,14 @@ class MalformedLine:
     line: int  # 1-based physical line where the record starts
     raw: str
     reason: str
+    #: where a compressed file was cut off (a download that stopped): the gate holds the batch
+    #: (``FILE_TRUNCATED``), since the rows after the cut are missing, not bad
+    cut_off: bool = False
 
     def as_dict(self, table: str) -> dict[str, object]:
         """The form adapters put into ``Batch.meta["malformed"]`` for the gate."""
-        return {"table": table, "line": self.line, "raw": self.raw, "reason": self.reason}
+        out: dict[str, object] = {"table": table, "line": self.line, "raw": self.raw, "reason": self.reason}
+        return {**out, "cut_off": True} if self.cut_off else out
 
 
 @dataclass

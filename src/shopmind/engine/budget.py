@@ -26,6 +26,8 @@ from shopmind.config import ConfigError
 #: 1,167 MB = 1.17 kB per row = 14 bytes per byte of CSV; with ~30 % margin
 GATE_BYTES_PER_TEXT_BYTE = 20.0
 GATE_BYTES_PER_ROW = 1500.0
+#: deflate's largest possible ratio (a stored length code per 258 bytes): a larger trailer is no trailer
+DEFLATE_MAX_RATIO = 1032
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
@@ -71,6 +73,8 @@ def _file_need(path: Path) -> int:
         with open(path, "rb") as f:
             f.seek(-4, os.SEEK_END)
             isize = struct.unpack("<I", f.read(4))[0]  # uncompressed size mod 2**32 (RFC 1952)
+        if isize > size * DEFLATE_MAX_RATIO:  # no trailer: a file cut off ends in compressed data,
+            isize = 0  # whose last 4 bytes read as any size (a 40 kB cut file was "needs ~20.7 GB")
         # past 4 GiB the trailer wraps; text compresses at least 3x, so take the larger guess
         size = max(isize, size * 3)
     return int(size * GATE_BYTES_PER_TEXT_BYTE)

@@ -272,6 +272,14 @@ _ALL: tuple[Code, ...] = (
         0.2,
         "a column drifted vs the previous accepted batch (PSI / JS)",
     ),
+    Code(
+        "FILE_TRUNCATED",
+        "batch",
+        "batch",
+        "error",
+        0.0,
+        "a compressed file is cut off (a download that stopped): the rows after the cut are missing",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

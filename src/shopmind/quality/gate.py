@@ -348,6 +348,7 @@ def batch_checks(
     source: str,
     now: datetime,
     profiles: list[dict[str, Any]],
+    meta: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     out: list[dict[str, Any]] = []
 
@@ -373,6 +374,17 @@ def batch_checks(
             cfg.freshness_days,
             age_days > cfg.freshness_days,
             {"newest": str(newest)},
+        )
+    # a file cut off (its reader quarantined the line it stops in): the rows after the cut are not
+    # bad, they are missing, so no row share can measure it; the batch is held until it is fetched again
+    for cut in (m for m in (meta or {}).get("malformed", []) or [] if m.get("cut_off")):
+        add(
+            "FILE_TRUNCATED",
+            str(cut["table"]),
+            1.0,
+            0.0,
+            True,
+            {"line": cut["line"], "reason": cut["reason"]},
         )
     drift: list[dict[str, Any]] = []
     prev = store.previous_run(source) if store is not None else None
@@ -430,7 +442,7 @@ def run_gate(
     step("batch checks: profiles, volume and drift")
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
     per_row = row_checks(outcomes, cfg)
-    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles)
+    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles, batch.meta)
     all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
     return GateResult(

@@ -1,0 +1,103 @@
+"""A shop's own files through the generic door, part 2 (helper t1hx, session 25): a download cut off,
+a workbook with title rows, a JSON object wrapping its records, a CSV without a header line.
+
+Each case was refused whole or misread before; the tests say what a user gets instead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shopmind.data.readers import InputError, read_head, read_table
+
+ROWS = "".join(f"{i},item {i},{i % 97 + 0.5}\n" for i in range(1, 3001))
+CSV = "id,name,price\n" + ROWS
+
+
+def _cut(tmp_path: Path, text: str, keep: float, name: str = "products.csv.gz") -> Path:
+    data = gzip.compress(text.encode())
+    path = tmp_path / name
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def test_a_cut_off_gzip_is_read_up_to_the_cut_and_the_cut_is_said(tmp_path: Path) -> None:
+    """A download that stopped: the whole file was refused ("Compressed file ended before the
+    end-of-stream marker was reached"); now its whole lines are read and the line it stops in is a
+    malformed record saying where and that the rest is missing."""
+    path = _cut(tmp_path, CSV, 0.5)
+    result = read_table(path)
+    lines = CSV.splitlines()
+    n = result.frame.height
+    assert 100 < n < 2999
+    assert result.frame["id"].to_list() == [str(i) for i in range(1, n + 1)]  # no row lost or changed
+    *_, last = result.malformed
+    assert last.cut_off and last.line == n + 2  # header + n rows, then the line it stops in
+    assert lines[n + 1].startswith(last.raw) and last.raw != lines[n + 1]
+    assert f"its gzip data stops after {path.stat().st_size:,} bytes" in last.reason
+    assert f"line {n + 2} is incomplete and any lines after it are missing" in last.reason
+    assert read_head(path).frame.columns[:3] == ["id", "name", "price"]  # the draft still sees the header
+
+
+def test_a_cut_off_workbook_or_json_array_is_refused_naming_the_cut(tmp_path: Path) -> None:
+    array = json.dumps([{"id": i, "title": f"t{i}"} for i in range(2000)], indent=1)
+    with pytest.raises(InputError, match=r"a JSON array is no use without its end: .*is cut off"):
+        read_table(_cut(tmp_path, array, 0.5, "products.json.gz"))
+    with pytest.raises(InputError, match=r"not even its first line is whole"):
+        read_table(_cut(tmp_path, "x" * 100_000 + "\n", 0.5, "one.csv.gz"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(keep=st.floats(min_value=0.05, max_value=0.999), rows=st.integers(min_value=1, max_value=400))
+def test_a_cut_anywhere_loses_no_whole_line_and_invents_none(
+    tmp_path_factory, keep: float, rows: int
+) -> None:
+    text = "id,name,price\n" + "".join(f"{i},item {i},{i}.5\n" for i in range(1, rows + 1))
+    path = _cut(tmp_path_factory.mktemp("cut"), text, keep)
+    try:
+        result = read_table(path)
+    except InputError as exc:  # cut inside the header line: said so
+        assert "not even its first line is whole" in str(exc) or "empty" in str(exc)
+        return
+    n = result.frame.height
+    assert result.frame["id"].to_list() == [str(i) for i in range(1, n + 1)]
+    assert result.frame["price"].to_list() == [f"{i}.5" for i in range(1, n + 1)]
+    cut = [m for m in result.malformed if m.cut_off]
+    assert len(cut) == 1 and cut[0].line == n + 2
+
+
+def test_a_cut_off_batch_is_held_by_file_truncated(tmp_path: Path) -> None:
+    """The gate quarantines the cut line (one row of thousands, under MALFORMED_LINE's 1 %) and holds
+    the batch by FILE_TRUNCATED: the rows after the cut are missing, so it must not publish as whole."""
+    from shopmind.data.adapters import table
+    from shopmind.quality.gate import run_gate
+
+    path = _cut(tmp_path, CSV, 0.7)
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "products"\n[columns]\nid = "product_id"\nname = "title"\nprice = "price"\n'
+                       '[constants]\ncurrency = "EUR"\n')  # fmt: skip
+    result = run_gate(table.load(path, mapping))
+    cut = [c for c in result.checks if c["code"] == "FILE_TRUNCATED"]
+    assert len(cut) == 1 and cut[0]["crossed"] and cut[0]["severity"] == "error"
+    assert result.held and result.exit_code == 1
+    assert "is cut off" in cut[0]["detail"]["reason"]
+    q = result.tables["products"].quarantine
+    assert q.filter(q["line"] == cut[0]["detail"]["line"]).height == 1
+
+
+def test_the_memory_estimate_of_a_cut_gzip_reads_no_trailer_from_its_data(tmp_path: Path) -> None:
+    """A cut file's last 4 bytes are compressed data, not the size trailer: a 40 kB cut file was
+    refused as needing ~20.7 GB of memory before it was read."""
+    from shopmind.engine.budget import DEFLATE_MAX_RATIO, GATE_BYTES_PER_TEXT_BYTE, _file_need
+
+    for keep in (0.3, 0.5, 0.77, 0.9):
+        path = _cut(tmp_path, CSV * 3, keep)
+        size = path.stat().st_size
+        assert _file_need(path) <= size * DEFLATE_MAX_RATIO * GATE_BYTES_PER_TEXT_BYTE
+
