@@ -64,12 +64,19 @@ def _enumerated(text: str) -> str:
     return _ENUM.sub("; ", text)
 
 
-def _pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[tuple[str, bool, bool]]:  # fmt: skip
+#: round 21 ("clause_space", ``space=True``): a space between two Chinese characters ends a clause, as
+#: a semicolon would - chat Chinese separates its questions by a space ("国外能寄吗 寄出以后有单号可以跟吗",
+#: "能开发票吗 另外不喜欢的话怎么寄回去"); a piece still counts only when it is asked
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
+
+
+def _pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False, space: bool = False) -> list[tuple[str, bool, bool]]:  # fmt: skip
     """(piece, ended by a question mark, ended by a colon) for each stretch of ``text`` between
-    cuts (``lead``: list enumerators cut too)."""
+    cuts (``lead``: list enumerators cut too; ``space``: a space between Chinese characters too)."""
     out, at = [], 0
     cut = _CLAUSE_CUT_SYNTAX if cues and syntax else _CLAUSE_CUT_CUES if cues else _CLAUSE_CUT
     text = _enumerated(text) if lead else text
+    text = _CJK_SPACE.sub("；", text) if space else text
     for m in cut.finditer(text):
         marked = bool(m.group(1)) and bool(re.search("[?？]", m.group(1)))
         out.append((text[at : m.start()], marked, m.group(0).strip() in (":", "：")))
@@ -95,12 +102,12 @@ def clauses(text: str) -> list[str]:
     return [p for p, _ in _asked_pieces(text)]
 
 
-def asked_pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[tuple[str, bool]]:  # fmt: skip
+def asked_pieces(text: str, cues: bool = False, syntax: bool = False, lead: bool = False, space: bool = False) -> list[tuple[str, bool]]:  # fmt: skip
     """(piece, asked) for each kept piece of ``text`` (``clauses``' cuts; ``asked``). ``lead``
     (round 17's "clause_lead"): list enumerators cut, and a piece ending in a colon introduces
     what follows ("想问两个问题：", "quick question:") - it asks nothing itself."""
     out = []
-    for piece, marked, colon in _pieces(text, cues, syntax, lead):
+    for piece, marked, colon in _pieces(text, cues, syntax, lead, space):
         piece = piece.strip(" ,，.。")
         if _kept(piece):
             out.append((piece, not (lead and colon) and (marked or asked(piece, cues, syntax))))
@@ -122,13 +129,14 @@ def asked(clause: str, cues: bool = False, syntax: bool = False) -> bool:
     return cues and bool(cond.search(c) or _ZH_WHO.search(c))
 
 
-def questions(text: str, cues: bool = False, syntax: bool = False, lead: bool = False) -> list[str]:
+def questions(text: str, cues: bool = False, syntax: bool = False, lead: bool = False, space: bool = False) -> list[str]:  # fmt: skip
     """The clauses of ``text`` that are asked (``asked``, or followed by a question mark), when
     two or more are; else [] (one question, however many commas: nothing to split).
     ``cues``: with round 15's cues (a question asked after a condition, 谁); ``syntax``: with
     round 16's colon cut and stricter condition reading (``_CLAUSE_CUT_SYNTAX``); ``lead``: with
-    round 17's list enumerators and colon lead-ins (``asked_pieces``)."""
-    qs = [p for p, q in asked_pieces(text, cues, syntax, lead) if q]
+    round 17's list enumerators and colon lead-ins (``asked_pieces``); ``space``: round 21's cut at
+    a space between Chinese characters (``_CJK_SPACE``)."""
+    qs = [p for p, q in asked_pieces(text, cues, syntax, lead, space) if q]
     return qs if len(qs) >= 2 else []
 
 

@@ -144,9 +144,7 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
     the order id) that the classifier reads as a policy question above the hand-off
     threshold, the clause's own top section; at most ``MAX_SECTIONS`` in all."""
     o = asst.options
-    parts = questions(
-        text, o.get("clause_cues", False), o.get("clause_syntax", False), o.get("clause_lead", False)
-    )
+    parts = questions(text, o.get("clause_cues", False), o.get("clause_syntax", False), o.get("clause_lead", False), o.get("clause_space", False))  # fmt: skip
     if not parts:
         return []
     asst.policy.prefetch([text, *parts])  # one batched encoding for the message and its clauses
@@ -201,7 +199,7 @@ def in_clause_order(asst: Assistant, text: str, secs: list[Section]) -> list[Sec
     first question asked is what the message is about (the labelled intent of a two-part
     question is its first part's)."""
     o = asst.options
-    parts = questions(text, o.get("clause_cues", False), o.get("clause_syntax", False), o.get("clause_lead", False))  # fmt: skip
+    parts = questions(text, o.get("clause_cues", False), o.get("clause_syntax", False), o.get("clause_lead", False), o.get("clause_space", False))  # fmt: skip
     place: dict[str, int] = {}
     for i, part in enumerate(parts):
         for s in secs:

@@ -177,7 +177,7 @@ class Assistant:
             # (``compose.clause_sections``) and the message with the policy question before it
             # (``followup.policy_followup``) — so the turn makes one encoder call, not two
             o = self.options
-            more = questions(text, o["clause_cues"], o["clause_syntax"], o["clause_lead"])
+            more = questions(text, o["clause_cues"], o["clause_syntax"], o["clause_lead"], o.get("clause_space", False))  # fmt: skip
             if state.policy_text and is_brief(text):
                 more.append(f"{state.policy_text} {text}")
             self.model.embed([text, *more])
