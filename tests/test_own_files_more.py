@@ -101,3 +101,45 @@ def test_the_memory_estimate_of_a_cut_gzip_reads_no_trailer_from_its_data(tmp_pa
         size = path.stat().st_size
         assert _file_need(path) <= size * DEFLATE_MAX_RATIO * GATE_BYTES_PER_TEXT_BYTE
 
+
+def _workbook(path: Path, rows: list[list[object]]) -> Path:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Export")
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            if v is not None:
+                ws.write(r, c, v)
+    wb.close()
+    return path
+
+
+def test_a_workbook_with_title_rows_above_its_header_is_read_from_the_header(tmp_path: Path) -> None:
+    """A report exported with a title in A1, a date line and a blank row above the table was refused
+    ("2 column(s) have no header"); the header is the first row naming every filled column below."""
+    rows: list[list[object]] = [
+        ["Sales export Q3"],
+        ["exported 2026-10-01", None, None],
+        [],
+        ["sku", "title", "price"],
+        ["00123", "lamp", 12.5],
+        ["00124", "desk", 80],
+    ]
+    result = read_table(_workbook(tmp_path / "products.xlsx", rows))
+    assert result.frame.columns == ["sku", "title", "price", "_line"]
+    assert result.frame.rows() == [("00123", "lamp", "12.5", 5), ("00124", "desk", "80", 6)]
+    assert result.note is not None
+    assert "header on row 4" in result.note
+    assert "3 row(s) above it skipped: 'Sales export Q3'; 'exported 2026-10-01'" in result.note
+
+
+def test_a_workbook_header_is_not_taken_from_values(tmp_path: Path) -> None:
+    """A first row of values under a title is no header; a column no row names is refused, saying so;
+    an empty unnamed column (formatting only) is dropped, not refused."""
+    path = _workbook(tmp_path / "a.xlsx", [["Report"], ["sku", "title"], ["A", "x", None, 5]])
+    with pytest.raises(InputError, match="2 column\\(s\\) have no header but hold values: no row among the first"):
+        read_table(path)
+    path = _workbook(tmp_path / "b.xlsx", [["sku", "title", None, "price"], ["A", "x", None, 5]])
+    assert read_table(path).frame.rows() == [("A", "x", "5", 2)]
+
