@@ -23,6 +23,7 @@ name that lived here is re-exported.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -166,7 +167,9 @@ def evaluate(
             prep(queries)
         tune = getattr(m, "tune", None)
         if tune is not None:
-            res["tuning"] = tune(data, queries)
+            # a method with a model per view (LTREval) trains only the views asked for
+            per_view = "views" in inspect.signature(tune).parameters
+            res["tuning"] = tune(data, queries, views=views) if per_view else tune(data, queries)
             protocol = res["tuning"].get("protocol")  # type: ignore[union-attr]
             if protocol:  # learned re-rankers state how they avoid scoring their training queries
                 out["notes"].append(f"{m.name}: {protocol}")  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from shopmind.search.adapt.model import FitResult, PairSet, QueryAdapter, fit_adapter, pairs_from_grades
+from shopmind.search.eval_data import VIEWS
 from shopmind.search.evaluate import DEFAULT_VECTORS, DenseMethod, Hybrid, tuning_half
 from shopmind.search.ltr.features import normalise_query
 
@@ -138,9 +139,11 @@ def adapted_ltr(encoder: str | Encoder = "e5", vectors: Path | str | None = DEFA
     from shopmind.search.ltr import LTREval
 
     class AdaptedLTR(LTREval):
-        def tune(self, data: EvalData, queries: Sequence[str]) -> dict[str, object]:
+        def tune(
+            self, data: EvalData, queries: Sequence[str], views: Sequence[str] = VIEWS
+        ) -> dict[str, object]:
             adapt = self.dense.train(data, queries)  # type: ignore[union-attr]
-            out = super().tune(data, queries)
+            out = super().tune(data, queries, views)
             out["protocol"] = f"{out.get('protocol', '')}; {PROTOCOL}"
             out["adapter"] = adapt["adapter"]
             return out
