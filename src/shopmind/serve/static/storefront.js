@@ -85,7 +85,16 @@
       }
     } catch (e) {
       if (seq !== searchSeq) return;
-      $("search-error").textContent = SM.t("search.error", { detail: e.message });
+      // a page past the end (a link kept from a longer list): the first page, not an error
+      if (e.code === "page_out_of_range" && state.page > 1) {
+        state.page = 1;
+        history.replaceState(null, "", "/" + stateQuery(state));
+        runSearch(again);
+        return;
+      }
+      // the shopper's own price boxes (min above max): said in the page's words, not the API's
+      const priceBox = e.code === "invalid_parameter" && (e.field === "price_min" || e.field === "price_max");
+      $("search-error").textContent = priceBox ? SM.t("search.price_range") : SM.t("search.error", { detail: e.message });
       $("search-error").hidden = false;
       $("results").textContent = "";
       $("result-count").textContent = "";
@@ -118,7 +127,7 @@
       list.appendChild(SM.el("li", { class: "muted empty" }, [SM.t("results.none")]));
     }
     renderFacets(res.facets || {});
-    renderUnderstood(res.understood);
+    renderUnderstood(res.understood, res.warnings || []);
     renderPagination(total, res.page || state.page, res.size || PAGE_SIZE);
   }
 
@@ -307,9 +316,16 @@
     return ["price", "brand", "category"].includes(kind) ? SM.t("constraint." + kind) : kind;
   }
 
-  function renderUnderstood(u) {
+  function renderUnderstood(u, warnings) {
     const box = $("understood");
     box.textContent = "";
+    // what the query was read as matched nothing together: the search ran without it (engine
+    // warning constraints_dropped), so its chips are struck through and the line says so
+    const dropped = (warnings || []).some((w) => w && w.code === "constraints_dropped") && u && (u.constraints || []).length;
+    $("result-dropped").hidden = !dropped;
+    $("result-dropped").textContent = dropped
+      ? SM.t("understood.dropped", { what: u.constraints.map(constraintLabel).join(" · ") })
+      : "";
     if (!state.understand) {
       box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.exact")]));
       box.appendChild(chip(SM.t("understood.on"), "", () => update({ understand: true }), "understand-on"));
@@ -322,10 +338,11 @@
     (u.constraints || []).forEach((c) => {
       const label = constraintLabel(c);
       const removable = Array.isArray(c.span) && c.span.length === 2 && source === state.q;
-      box.appendChild(
-        chip(label, SM.t("understood.from", { text: Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "" }),
-          removable ? () => update({ q: removeSpan(state.q, c.span) }) : () => update({ understand: false }), "constraint")
-      );
+      const from = SM.t("understood.from", { text: Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "" });
+      const el = chip(label, dropped ? SM.t("understood.dropped_title") : from,
+        removable ? () => update({ q: removeSpan(state.q, c.span) }) : () => update({ understand: false }), "constraint");
+      if (dropped) el.classList.add("dropped");
+      box.appendChild(el);
     });
     const corr = u.corrections || [];
     (Array.isArray(corr) ? corr : Object.entries(corr)).forEach(([from, to]) => {

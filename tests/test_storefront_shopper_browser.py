@@ -1,0 +1,114 @@
+"""A shopper's awkward searches on the storefront, in headless Chromium against a real `shopmind serve`.
+
+Found walking the demo shop as a shopper (t1hs, session 25):
+
+* "red dress under $30" where no red dress costs under $30: the engine searched without what it read
+  from the query, but the chips still said "under $30" above CN¥459 dresses. The chips are now struck
+  through and a line says nothing matched them (both languages).
+* A link to a page past the end (``page=9`` of a two-page list, kept from a longer list) showed
+  "Search failed: page 9 is past the last page …" and no results: it now shows the first page.
+* Minimum price above the maximum showed the API's English message on the Chinese page.
+
+Skipped without the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies
+
+if not HAVE_BROWSER:
+    pytest.skip(SKIP_REASON, allow_module_level=True)
+
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[object]:
+    with browser("1280,1000") as d:
+        yield d
+
+
+def wait(d, condition, what: str, timeout: float = 30):
+    try:
+        return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+    except TimeoutException:
+        logs = [e["message"] for e in d.get_log("browser")]
+        pytest.fail(f"timed out waiting for {what}; browser log: {logs}")
+
+
+def settled(d) -> bool:
+    """The list shows a search's answer or its error."""
+    done = d.find_element(By.ID, "results").get_attribute("data-state") is not None
+    return done or d.find_element(By.ID, "search-error").is_displayed()
+
+
+def severe(d) -> list[str]:
+    """Console errors other than the failed API request a refused search logs by itself."""
+    return [
+        e["message"]
+        for e in d.get_log("browser")
+        if e["level"] == "SEVERE" and "/v1/search" not in e["message"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [("en", "Nothing matched under $1"), ("zh", "没有商品符合“")],
+)
+def test_chips_that_matched_nothing_are_struck_through(base_url, driver, lang, line) -> None:
+    d = driver
+    d.delete_all_cookies()
+    d.get(f"{base_url}/?lang={lang}&q=lamp+under+%241")
+    wait(d, settled, "the search")
+    hits = d.find_elements(By.CSS_SELECTOR, "#results li.hit")
+    assert hits, "searched without the price cap: the lamps"
+    note = d.find_element(By.ID, "result-dropped")
+    assert note.is_displayed() and note.text.startswith(line), note.text
+    struck = d.find_elements(By.CSS_SELECTOR, '#understood .chip.dropped[data-kind="constraint"]')
+    assert struck and all(c.get_attribute("title") for c in struck)
+    # a cap that leaves lamps is applied: no struck chip, no line
+    d.get(f"{base_url}/?lang={lang}&q=lamp+under+%24500")
+    wait(d, settled, "the search")
+    wait(d, lambda d: "500" in d.find_element(By.ID, "understood").text, "the applied chip")
+    assert not d.find_element(By.ID, "result-dropped").is_displayed()
+    assert not d.find_elements(By.CSS_SELECTOR, "#understood .chip.dropped")
+    assert d.find_elements(By.CSS_SELECTOR, '#understood .chip[data-kind="constraint"]')
+    assert severe(d) == []
+
+
+def test_a_page_past_the_end_shows_the_first_page(base_url, driver) -> None:
+    d = driver
+    d.delete_all_cookies()
+    d.get(f"{base_url}/?lang=en&q=lamp&page=99")
+    wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"), "the first page's hits")
+    assert not d.find_element(By.ID, "search-error").is_displayed()
+    assert "page=" not in d.current_url
+    assert d.find_element(By.ID, "result-count").get_attribute("data-total") not in (None, "", "0")
+    assert severe(d) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("en", "The price range is not valid: the minimum must be a number no higher than the maximum."),
+        ("zh", "价格范围无效：最低价须为数字，且不能高于最高价。"),
+    ],
+)
+def test_a_minimum_above_the_maximum_is_said_in_the_page_language(base_url, driver, lang, message) -> None:
+    d = driver
+    d.delete_all_cookies()
+    d.get(f"{base_url}/?lang={lang}&q=lamp&price_min=80&price_max=20")
+    wait(d, lambda d: d.find_element(By.ID, "search-error").is_displayed(), "the error line")
+    assert d.find_element(By.ID, "search-error").text == message
