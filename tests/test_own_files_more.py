@@ -143,3 +143,32 @@ def test_a_workbook_header_is_not_taken_from_values(tmp_path: Path) -> None:
     path = _workbook(tmp_path / "b.xlsx", [["sku", "title", None, "price"], ["A", "x", None, 5]])
     assert read_table(path).frame.rows() == [("A", "x", "5", 2)]
 
+
+def test_a_json_object_wrapping_its_records_is_read_from_its_key(tmp_path: Path) -> None:
+    """`{"products": [...], "page": 1}` (an API dump) was read as one row with a list column."""
+    path = tmp_path / "products.json"
+    records = [{"id": f"00{i}", "title": f"t{i}", "price": i + 0.5} for i in range(3)]
+    path.write_text(json.dumps({"page": 1, "products": records, "total": 3}, indent=2))
+    result = read_table(path)
+    assert result.frame.drop("_line").rows() == [("000", "t0", 0.5), ("001", "t1", 1.5), ("002", "t2", 2.5)]
+    assert result.note == "JSON object: the 3 records under its key 'products' (not read: page, total)"
+    path.write_text(json.dumps({"data": records}))
+    assert read_table(path).note == "JSON object: the 3 records under its key 'data'"
+
+
+def test_a_json_object_of_other_shapes_is_refused_or_read_as_one_record(tmp_path: Path) -> None:
+    path = tmp_path / "item2attributes.json"
+    path.write_text(json.dumps({f"B{i:04d}": {"brand": "x", "rank": i} for i in range(12)}))
+    with pytest.raises(InputError, match=r"one JSON object of 12 keys each holding an object \(a map keyed by "
+                       r"B0000, B0001, B0002 and 9 more\), not records"):  # fmt: skip
+        read_table(path)
+    path.write_text(json.dumps({"products": [{"id": 1}], "orders": [{"id": 2}]}))
+    with pytest.raises(InputError, match=r"several keys holding records \(products, orders\)"):
+        read_table(path)
+    path.write_text(json.dumps({"id": "7", "title": "lamp", "tags": ["a"]}, indent=2))  # one record, pretty
+    result = read_table(path)
+    assert result.malformed == [] and result.frame.drop("_line").to_dicts() == [
+        {"id": "7", "title": "lamp", "tags": ["a"]}
+    ]
+    path.write_text('{"id": "7"}\n{"id": "8"}\n')  # JSON Lines stays JSON Lines
+    assert read_table(path).frame["id"].to_list() == ["7", "8"]

@@ -23,7 +23,14 @@ import polars as pl
 
 from shopmind.data.limits import KEPT_CHARS, MAX_JSON_DEPTH, too_deep
 from shopmind.data.model import SOURCE_LINE
-from shopmind.data.records import POLARS_FAILURES, InputError, MalformedLine, ReadResult, physical_lines
+from shopmind.data.records import (
+    POLARS_FAILURES,
+    InputError,
+    MalformedLine,
+    ReadResult,
+    name_list,
+    physical_lines,
+)
 
 
 def read_jsonl(text: str, path: Path) -> ReadResult:
@@ -33,6 +40,8 @@ def read_jsonl(text: str, path: Path) -> ReadResult:
         raise InputError(f"{path} is empty: expected JSON objects, one per line (or a JSON array of them)")
     if text.lstrip().startswith("["):
         return _read_json_array(text, path)
+    if text.lstrip().startswith("{") and (whole := _one_object(text, path)) is not None:
+        return whole
     lines = physical_lines(text)
     held = [
         MalformedLine(n, line.rstrip("\r")[:KEPT_CHARS], f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
@@ -168,6 +177,57 @@ def _text_cell(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _one_object(text: str, path: Path) -> ReadResult | None:
+    """A file that is one JSON object (not JSON Lines: nothing follows it), else None.
+
+    An API dump wraps its records (``{"products": [...], "page": 1}``): the one key holding a list of
+    objects is read, and the note says which. Without one the object is a record itself (one line
+    of JSON Lines, or one record printed over several lines); a map keyed by id (``{"B0001": {...},
+    ...}``, Amazon's item2attributes) is refused naming that shape - it was read as one row of
+    12,101 columns. Several keys holding records are refused naming them: which table is meant
+    cannot be told. A record printed over several lines is one row (each of its lines was a
+    MALFORMED_LINE).
+    """
+    if too_deep(text):
+        return None  # judged line by line, where a too-deep line is held
+    try:
+        value = json.loads(text, object_pairs_hook=_no_repeats)
+    except (json.JSONDecodeError, _RepeatedKey):
+        return None  # JSON Lines (or broken lines): judged line by line
+    if not isinstance(value, dict):
+        return None
+    arrays = [
+        k for k, v in value.items() if isinstance(v, list) and v and all(isinstance(r, dict) for r in v)
+    ]
+    if len(arrays) > 1:
+        raise InputError(
+            f"{path} is one JSON object with several keys holding records ({name_list(arrays)}): which one is "
+            "the table cannot be told; save the one you mean as a JSON array or JSON Lines"
+        )
+    if arrays:
+        key = arrays[0]
+        records = value[key]
+        others = [k for k in value if k != key]
+        note = f"JSON object: the {len(records):,} records under its key {key!r}"
+        if others:
+            note += f" (not read: {name_list(others, 10)})"
+        frame = _records_frame([{str(k): v for k, v in r.items()} for r in records])
+        return ReadResult(frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SOURCE_LINE)),
+                          note=note)  # fmt: skip
+    if len(value) > 1 and all(isinstance(v, dict) for v in value.values()):
+        raise InputError(
+            f"{path} is one JSON object of {len(value):,} keys each holding an object (a map keyed by "
+            f"{name_list(list(value), 3)}), not records: write it as JSON Lines, one object per line with "
+            "its key as a field, or as a JSON array of such objects"
+        )
+    if "\n" in text.strip():  # one record printed over several lines: each line alone is no JSON
+        first = text[: len(text) - len(text.lstrip())].count("\n") + 1
+        return ReadResult(
+            _records_frame([value]).with_columns(pl.lit(first, dtype=pl.Int64).alias(SOURCE_LINE))
+        )
+    return None  # one record on one line: read as JSON Lines reads it
 
 
 def _read_json_array(text: str, path: Path) -> ReadResult:
