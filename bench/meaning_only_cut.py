@@ -29,6 +29,7 @@ import json
 import os
 import random
 import string
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +59,22 @@ def gibberish(n: int, seed: int) -> list[str]:
             s = "".join(rng.choice(CONSONANTS) for _ in range(length))
         out[s] = None
     return list(out)
+
+
+class _UrgentOnly:
+    """A background encoder that encodes only what a request waits for (a query with no lexical match)
+    and drops the rest: the served answer of a first-seen query, without encoding 4,708 queries."""
+
+    def __init__(self, eng: Any) -> None:
+        self.eng = eng
+
+    def submit(self, text: str, urgent: bool = False) -> threading.Event | None:
+        if not urgent:
+            return None
+        self.eng._store_query_vector(text, self.eng._query_vector_of(text))  # noqa: SLF001
+        done = threading.Event()
+        done.set()
+        return done
 
 
 def stand_out(eng: Any, text: str) -> float:
@@ -90,14 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     load0 = os.getloadavg()
     eng = SearchEngine.load(args.release / "search")
-    eng.config.query_encoding = "inline"  # every query's vector, as a server that waited would have
-    eng._background = None  # noqa: SLF001
+    # a server's default: a query with a lexical match is answered without waiting on its vector; one
+    # without waits for it (``urgent``), encoded here at once - only those are ever meaning_only
+    eng.config.query_encoding = "background"
+    eng._background = _UrgentOnly(eng)  # noqa: SLF001
     data = load_dataset(args.format, args.data)
     thr = data.threshold
     t0 = time.perf_counter()
     real: list[dict[str, Any]] = []
     ordered = select_queries(data.qrels, None)
     for i, q in enumerate(ordered):
+        if i % 500 == 0:
+            print(
+                f"{i}/{len(ordered)} queries, {len(real)} meaning_only, {time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
         flagged, top = meaning_only(eng, q)
         if not flagged:
             continue
