@@ -176,7 +176,11 @@ def main(argv: list[str] | None = None) -> int:
         },  # fmt: skip
         "rule": "adopt iff half-B good kept >= 0.85 and gibberish dropped >= 0.80",
         "passed": passed,
-        "examples": {"real": real[:15], "gibberish": junk[:15]},
+        # real queries without their text: the dataset's text is not committed into the project
+        "examples": {
+            "real": [{k: v for k, v in r.items() if k != "q"} for r in real[:15]],
+            "gibberish": junk[:15],
+        },
     }
     text = json.dumps(out, indent=1, ensure_ascii=False)
     if args.out:
