@@ -413,3 +413,17 @@ def test_chips_sort_stock_and_pages(server, browser):
     assert stock == {"in stock"}
     current = d.find_element(By.CSS_SELECTOR, "#pagination .page.current")
     assert current.text == "2"
+
+
+def test_the_pages_crowd_reasons_are_the_recommenders(server, browser):
+    """The "For you" row tells a catalog-only cold start from a popular row by the crowd reason
+    codes: the page gets them from the server (recommend/explain.CROWD_REASONS), no script holds
+    a copy that could drift."""
+    from shopmind.recommend.explain import CROWD_REASONS
+
+    d = browser
+    d.get(server + "/")
+    wait(d, lambda d: d.execute_script("return typeof SM !== 'undefined'"), "the page's scripts")
+    assert sorted(d.execute_script("return [...SM.crowdReasons]")) == sorted(CROWD_REASONS)
+    for script in (ROOT / "src/shopmind/serve/static").glob("*.js"):
+        assert '"trending_category"' not in script.read_text(encoding="utf-8"), script.name

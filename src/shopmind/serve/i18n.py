@@ -220,11 +220,18 @@ def switch_links(path: str, query: Mapping[str, str] | list[tuple[str, str]]) ->
 
 def script_messages(lang: str, dashboard: bool = False) -> dict[str, Any]:
     """What the page's scripts get: the language, its catalog (a storefront page without the
-    dashboards' ``dash.*`` keys: a shopper's page stays small), and the recommender's English
-    reason templates (so a reason sentence can be re-worded with the item name it carries)."""
-    from shopmind.recommend.explain import TEMPLATES
+    dashboards' ``dash.*`` keys: a shopper's page stays small), the recommender's English
+    reason templates (so a reason sentence can be re-worded with the item name it carries), and
+    its crowd reason codes (the "For you" row tells a catalog-only cold start from a popular row
+    by them; given here so the page holds no copy of the set to drift from it)."""
+    from shopmind.recommend.explain import CROWD_REASONS, TEMPLATES
 
     messages = catalog(lang)
     if not dashboard:
         messages = {k: v for k, v in messages.items() if not k.startswith("dash.")}
-    return {"lang": lang, "messages": messages, "reasonTemplates": TEMPLATES}
+    return {
+        "lang": lang,
+        "messages": messages,
+        "reasonTemplates": TEMPLATES,
+        "crowdReasons": sorted(CROWD_REASONS),
+    }

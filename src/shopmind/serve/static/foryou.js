@@ -7,7 +7,6 @@
   const $ = (id) => document.getElementById(id);
   const FORYOU_K = 8;
   let forYouSeq = 0;
-  const CROWD_REASONS = new Set(["popular", "trending", "cold_start", "popular_category", "trending_category"]);
   let forYouRetries = 0; // while the release's recommendations are still being built
 
   async function refreshForYou() {
@@ -20,9 +19,9 @@
       // distinct products: a click and the product page's view of one item are one item looked at
       const n = new Set(SM.sessionEvents().map((e) => e.item_id)).size;
       // a shop nobody has touched yet has no "popular": its cold-start row is the catalog itself
-      // (no item for a crowd reason: recommend/explain.py CROWD_REASONS)
+      // (no item for a crowd reason: recommend/explain.py CROWD_REASONS, given as SM.crowdReasons)
       const items = res.items || [];
-      const catalogOnly = items.length > 0 && !items.some((it) => CROWD_REASONS.has(it.reason_code));
+      const catalogOnly = items.length > 0 && !items.some((it) => SM.crowdReasons.has(it.reason_code));
       ctx.textContent =
         res.mode === "session" ? SM.tn("foryou.session", n)
           : res.mode === "user" ? SM.t("foryou.user", { id: SM.visitor().id })

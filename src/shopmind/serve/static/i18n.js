@@ -147,5 +147,9 @@ const SM = (() => {
     return x.toFixed(digits === undefined ? 3 : digits);
   }
 
-  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, fmt, lang: LANG };
+  /** The recommender's crowd reason codes (recommend/explain.py CROWD_REASONS), as the server
+   * put them beside the messages: one set, never a copy in a script. */
+  const crowdReasons = new Set(I18N.crowdReasons || []);
+
+  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, fmt, crowdReasons, lang: LANG };
 })();
