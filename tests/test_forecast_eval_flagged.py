@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from shopmind.cli import app
 from shopmind.config import GateConfig
 from shopmind.data.model import Batch
-from shopmind.forecast.evaluate import OURS, flagged_line, run, store_panels
+from shopmind.forecast.eval_table import flagged_line
+from shopmind.forecast.evaluate import OURS, run, store_panels
 from shopmind.forecast.flagged import DEFAULT_MODE
 from shopmind.forecast.release import ForecastSettings
 from shopmind.forecast.series import demand_panel

@@ -84,7 +84,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
         LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
-        from shopmind.forecast.evaluate import FORMATS, load_panels, print_table, run
+        from shopmind.forecast.eval_table import print_table
+        from shopmind.forecast.evaluate import FORMATS, load_panels, run
         from shopmind.forecast.models import make_models
         from shopmind.forecast.series import SeriesError
 
