@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
@@ -223,3 +224,39 @@ def test_stored_status_compares_every_canonical_column(tmp_path):
         assert status[3] == "differs" and status.count("same") == 19
         new = products.with_columns(pl.lit("NEW").alias("product_id"))
         assert store.stored_status("products", new.head(2)).to_list() == [None, None]
+
+
+class _CommitFails:
+    """A DuckDB connection whose COMMIT fails the way a full disk makes it fail: DuckDB ends the
+    transaction itself (nothing of it is written) and raises, so no transaction is left open."""
+
+    def __init__(self, con) -> None:
+        self._con = con
+
+    def execute(self, sql: str, *args, **kwargs):
+        if sql == "COMMIT":
+            self._con.execute("ROLLBACK")
+            raise duckdb.TransactionException(
+                'TransactionContext Error: Failed to commit: Could not write file "shopmind.duckdb.wal": '
+                "No space left on device"
+            )
+        return self._con.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._con, name)
+
+
+def test_a_failed_commit_says_why_and_leaves_the_store_unchanged(tmp_path):
+    # the full-disk ingest showed "cannot rollback - no transaction is active" (the ROLLBACK after a
+    # COMMIT DuckDB had already ended), as a traceback, instead of the disk being full
+    with Store(tmp_path) as store:
+        _ingest(store, _batch(seed=0))
+        result = run_gate(_batch(seed=1), GateConfig(), store, now=NOW)
+        real = store.con
+        store.con = _CommitFails(real)
+        with pytest.raises(duckdb.TransactionException, match="No space left on device"):
+            publish(result, store, GateConfig(), None)
+        store.con = real
+        assert store.count("events") == 50 and store.count("runs") == 1
+        _, written = _ingest(store, _batch(seed=1))  # the same batch publishes once there is room
+        assert written["events"] == 50 and store.count("runs") == 2

@@ -68,6 +68,17 @@ _META_DDL = (
 )
 
 
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if there still is one.
+
+    Why: a COMMIT that fails (the disk filled while DuckDB wrote its WAL) has already ended the
+    transaction, so a plain ROLLBACK raised "cannot rollback - no transaction is active" and that
+    error, not "No space left on device", was what `shopmind ingest` showed, as a traceback."""
+    # nothing open: the failed statement ended it, and nothing of it was written
+    with suppress(duckdb.TransactionException):
+        con.execute("ROLLBACK")
+
+
 @dataclass(frozen=True)
 class ParquetRows:
     """Rows in Parquet part files (a Spark run's output), which DuckDB reads out of core.
@@ -296,7 +307,7 @@ class Store:
                     )  # fmt: skip
                 con.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                rollback(con)
                 raise
         return written
 
@@ -312,7 +323,7 @@ class Store:
             removed = before - self.count("products")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback(con)
             raise
         return removed
 
