@@ -36,9 +36,12 @@ class RecsConfig:
     category counts only if it reads at least as alike as the item's n-th content neighbour.
     ``content_behaviour_k``: None (the weight of the content list is constant), or k >= 0: each
     recent item's content neighbours are trusted ``1 / (1 + users / k)`` of the list's weight,
-    ``users`` = the distinct shoppers who interacted with it before the fit (k = 0: only items
-    nobody touched; the others' content neighbours just fill what behaviour leaves empty) — the
-    content lists exist for cold items (bench/recs_content_weight.py).
+    ``users`` = the distinct shoppers who interacted with it before the fit. The default 0: full
+    weight only for items nobody touched; the others' content neighbours just fill what behaviour
+    leaves empty — the content lists exist for cold items, and at full weight they pushed out
+    co-visitation neighbours the next purchase agrees with (bench/recs_content_weight.py, chosen
+    on validation with the ``_alike`` change: similar hit@10 +0.018 demo, +0.199 Online Retail,
+    +0.509 Groceries, no metric or cold-item metric worse by more than an SE).
     """
 
     generators: dict[str, dict[str, Any]] = field(
@@ -76,7 +79,7 @@ class RecsConfig:
     encoder: str | None = "search"
     content_neighbours: int = 50
     similar_content_rank: int = 10
-    content_behaviour_k: float | None = None
+    content_behaviour_k: float | None = 0.0
     bought_neighbours: int = 50
     seed: int = 0
 
