@@ -104,8 +104,42 @@ def main(say_interrupted: bool = True) -> None:
         if exc.code == 130 and say_interrupted:
             console.print(INTERRUPTED)
         raise
+    except Exception as exc:
+        if (where := disk_full(exc)) is None:
+            raise
+        console.print(DISK_FULL.format(where=where), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What was being written when the disk filled (``"a file"`` if unknown), or None when ``exc``
+    is not a full disk. Why: a build or ingest on a full disk ended in a 30-line traceback
+    (OSError ENOSPC from a component, DuckDB's failed WAL write, numpy's short write "54912
+    requested and 26592 written"), though the step had published nothing."""
+    import errno
+    import re
+
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        text = str(cur)
+        if isinstance(cur, OSError) and cur.errno == errno.ENOSPC:
+            return str(cur.filename) if cur.filename else "a file"
+        if "No space left on device" in text:
+            found = re.search(r'file "([^"]+)"', text)
+            return found.group(1) if found else "a file"
+        if isinstance(cur, OSError) and re.fullmatch(r"\d+ requested and \d+ written", text):
+            return "a file"  # numpy's tofile() on a full disk
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 #: What Ctrl-C prints: every step publishes atomically (a quality run in one transaction, with
 #: its report; a release by one rename), so a re-run starts clean.
 INTERRUPTED = "interrupted; nothing was published by the interrupted step (run the command again)"
+#: What a full disk prints (exit 2): the step that was writing published nothing, as for Ctrl-C.
+DISK_FULL = (
+    "error: no space left on the device (writing {where}); nothing was published by the step that "
+    "was writing: free space and run the command again"
+)
