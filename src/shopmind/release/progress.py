@@ -164,8 +164,14 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """``path`` holds the old or the new JSON, never a torn one (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        # a write that failed (a full disk) left its half-written temp file in releases/ for good:
+        # no later build cleans dot files other than staging folders
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _alive(pid: int) -> bool:
