@@ -34,6 +34,7 @@ BAD = [
     ("[search]\nmin_match = 2\n", "[search]: min_match must be within [0, 1], not 2"),
     ('[search]\nunderstand = "no"\n', "[search] understand must be true or false, not 'no'"),
     ('[profiles]\nhalf_life_days = "x"\n', "[profiles] half_life_days must be a finite number, not 'x'"),
+    ("[release]\nkepe = 2\n", "[release] has unknown setting(s) kepe; known: keep"),
 ]  # fmt: skip
 
 
@@ -102,3 +103,25 @@ def test_the_gate_tables_are_checked_by_build_and_serve_too(tmp_path: Path, text
         with pytest.raises(UsageError) as err:
             read(shop)
         assert str(err.value) == f"{shop}: {says}", str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ('[assistant]\nphraser_ulr = "http://127.0.0.1:8080/v1"\n', "unknown [assistant] setting(s): phraser_ulr"),
+        ('[assistant]\nphraser_url = "http://127.0.0.1:8080/v1"\nphraser_api_key = 123\n',
+         "[assistant] phraser_api_key must be text, not 123"),
+        ('[assistant]\nphraser_url = "http://127.0.0.1:8080/v1"\nphraser_model = 4\n',
+         "[assistant] phraser_model must be text, not 4"),
+    ],
+)  # fmt: skip
+def test_the_assistant_table_is_checked_by_serve(tmp_path: Path, text: str, says: str) -> None:
+    """A mistyped `[assistant]` key left the phraser off without a word; a number for the model or
+    the API key was sent as text."""
+    from shopmind.cli.serve import serve_settings
+
+    shop = tmp_path / "shop.toml"
+    shop.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        serve_settings(shop)
+    assert str(err.value).startswith(f"{shop}: {says}"), str(err.value)

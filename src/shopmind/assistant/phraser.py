@@ -14,6 +14,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+#: The ``[assistant]`` table's settings (``shopmind serve --config`` refuses any other key).
+PHRASER_KEYS = ("phraser_url", "phraser_model", "phraser_timeout", "phraser_api_key")
+
 
 @dataclass(frozen=True)
 class PhraserConfig:
@@ -33,6 +36,9 @@ class PhraserConfig:
         timeout = table.get("phraser_timeout", 5.0)
         if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValueError(f"[assistant] phraser_timeout must be a positive number, not {timeout!r}")
+        for key in ("phraser_model", "phraser_api_key"):  # `phraser_api_key = 123` was sent as "123"
+            if key in table and not isinstance(table[key], str):
+                raise ValueError(f"[assistant] {key} must be text, not {table[key]!r}")
         return cls(url.rstrip("/"), str(table.get("phraser_model", "default")), float(timeout), table.get("phraser_api_key"))  # type: ignore[arg-type]  # fmt: skip
 
 

@@ -79,6 +79,9 @@ def _check_settings(settings: dict, config: Path | None) -> None:
     for name, weight in recs.weights.items():
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
             raise UsageError(f"{where}[recs] weights.{name} must be a number >= 0, not {weight!r}")
+    # [release] has one setting; a mistyped one (`kepe = 2`) was read by nothing, without a word
+    if extra := sorted(set(settings.get("release", {})) - {"keep"}):
+        raise UsageError(f"{where}[release] has unknown setting(s) {', '.join(extra)}; known: keep")
     keep = settings.get("release", {}).get("keep", 5)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise UsageError(f"{where}[release] keep must be a whole number >= 1, not {keep!r}")

@@ -114,8 +114,14 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
                 raise UsageError(str(exc)) from None
         assistant = data.get("assistant")
         if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
-            from shopmind.assistant.phraser import PhraserConfig
+            from shopmind.assistant.phraser import PHRASER_KEYS, PhraserConfig
 
+            # a mistyped key (`phraser_ulr`) left the phraser off without a word
+            if extra := sorted(set(assistant) - set(PHRASER_KEYS)):
+                raise UsageError(
+                    f"{config}: unknown [assistant] setting(s): {', '.join(extra)} "
+                    f"(known: {', '.join(PHRASER_KEYS)})"
+                )
             try:
                 PhraserConfig.from_table(assistant)
             except ValueError as exc:
