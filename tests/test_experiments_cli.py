@@ -128,3 +128,16 @@ def test_a_file_that_defines_nothing_is_refused(tmp_path):
     settings_only = tmp_path / "holdout.toml"
     settings_only.write_text("holdout = 0.05\n")
     assert run("experiments", "validate", str(settings_only)).exit_code == 0
+
+
+def test_a_definition_error_names_its_file(tmp_path):
+    # `add` / `validate` said "experiments.serach: unknown field", not which file held it
+    bad = tmp_path / "exp.toml"
+    bad.write_text(DEF + "\n[serach]\nltr = 'off'\n")
+    for args in (("validate", str(bad)), ("add", str(bad), "-w", str(tmp_path / "ws"))):
+        res = run("experiments", *args)
+        assert res.exit_code == 2 and "Traceback" not in res.output
+        assert " ".join(res.output.split()).startswith(f"error: {bad}: experiments.serach: unknown field"), (
+            res.output
+        )
+    assert not (tmp_path / "ws").exists()

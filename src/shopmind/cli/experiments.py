@@ -39,13 +39,18 @@ exp_app = typer.Typer(
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
-    """Definition and input errors: one line naming the field or file, exit 2."""
+def _errors(file: Path | None = None) -> Iterator[None]:
+    """Definition and input errors: one line naming the field or file, exit 2. With ``file`` (the
+    definition being read), a definition error starts with its name: `add` said only
+    "experiments.serach: unknown field", not which of the shop's files held it."""
     from shopmind.experiments.definition import ExperimentError
 
     try:
         yield
-    except (ExperimentError, UsageError) as exc:
+    except ExperimentError as exc:
+        said = str(exc)
+        raise fail(said if file is None or said.startswith(str(file)) else f"{file}: {said}") from None
+    except UsageError as exc:
         raise fail(str(exc)) from None
 
 
@@ -108,7 +113,7 @@ def validate(file: Annotated[Path, typer.Argument(help="A TOML experiments defin
     """Check a definition file without touching any workspace."""
     from shopmind.experiments.definition import parse_experiments
 
-    with _errors():
+    with _errors(file):
         exps = parse_experiments(_definitions(file))
     out.print(f"{file}: {len(exps.experiments)} experiment(s) valid")
 
@@ -121,7 +126,7 @@ def add(
     """Add (or replace by name) the experiments of FILE in the workspace; nothing runs until `start`."""
     from shopmind.experiments import registry
 
-    with _errors():
+    with _errors(file):
         definitions = _definitions(file)
         writable_folder(workspace, "--workspace")  # add may start a new workspace, not inside a file
         new = registry.merge(registry.load(workspace), definitions)
