@@ -138,7 +138,9 @@ def test_a_workbook_header_is_not_taken_from_values(tmp_path: Path) -> None:
     """A first row of values under a title is no header; a column no row names is refused, saying so;
     an empty unnamed column (formatting only) is dropped, not refused."""
     path = _workbook(tmp_path / "a.xlsx", [["Report"], ["sku", "title"], ["A", "x", None, 5]])
-    with pytest.raises(InputError, match="2 column\\(s\\) have no header but hold values: no row among the first"):
+    with pytest.raises(
+        InputError, match="2 column\\(s\\) have no header but hold values: no row among the first"
+    ):
         read_table(path)
     path = _workbook(tmp_path / "b.xlsx", [["sku", "title", None, "price"], ["A", "x", None, 5]])
     assert read_table(path).frame.rows() == [("A", "x", "5", 2)]
@@ -172,3 +174,59 @@ def test_a_json_object_of_other_shapes_is_refused_or_read_as_one_record(tmp_path
     ]
     path.write_text('{"id": "7"}\n{"id": "8"}\n')  # JSON Lines stays JSON Lines
     assert read_table(path).frame["id"].to_list() == ["7", "8"]
+
+
+def test_a_csv_without_a_header_line_gets_made_names_and_keeps_its_first_row(tmp_path: Path) -> None:
+    """A database dump without a header: its first row was drafted as the column names "1001",
+    "2024-01-02", "3.50" and lost from the batch."""
+    from shopmind.data.mapping_draft import draft_for_file
+
+    path = tmp_path / "orders.csv"
+    path.write_text("\n1001,2024-01-02,3.50\n1002,2024-01-03,4.00\n1003,2024-01-04,5.25\n1004,x\n")
+    result = read_table(path)
+    assert result.frame.rows() == [
+        ("1001", "2024-01-02", "3.50", 2), ("1002", "2024-01-03", "4.00", 3), ("1003", "2024-01-04", "5.25", 4)
+    ]  # fmt: skip
+    assert result.frame.columns[:3] == ["column_1", "column_2", "column_3"]
+    assert [(m.line, m.raw) for m in result.malformed] == [(5, "1004,x")]
+    assert result.note == (
+        "no header line: line 2 holds values (1001, 2024-01-02, 3.50) of the kind the lines below hold, so it "
+        "is read as a row and the columns are named column_1 ... column_3 (map those names)"
+    )
+    text = draft_for_file(path).toml(path.name)
+    assert "# read as: no header line: line 2 holds values" in text and "column_2" in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,date,price\n1001,2024-01-02,3.50\n",  # a header of words
+        "sku,2023,2024\nA,10,12\nB,11,13\n",  # a pivot's years are names
+        "1001,title\n1002,lamp\n",  # one value of two cells: not half... it is half, but the word stays
+        "5,price\n6,x\n7,y\n",
+    ],
+)
+def test_a_header_line_stays_the_header(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(text)
+    result = read_table(path)
+    if text.startswith(("1001,title", "5,price")):  # half its cells are values, like the rows below
+        assert result.frame.columns[0] == "column_1"
+    else:
+        assert result.note is None and result.frame.columns[0] == text.split(",")[0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 10**6), st.dates(), st.decimals(0, 1000, places=2)), min_size=1, max_size=30
+    )
+)
+def test_a_headerless_numeric_file_loses_no_row(
+    tmp_path_factory, rows: list[tuple[int, object, object]]
+) -> None:
+    path = tmp_path_factory.mktemp("nh") / "dump.csv"
+    path.write_text("".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    result = read_table(path)
+    assert result.frame.drop("_line").rows() == [(str(a), str(b), str(c)) for a, b, c in rows]
+    assert result.frame["_line"].to_list() == list(range(1, len(rows) + 1))

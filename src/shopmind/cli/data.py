@@ -297,6 +297,8 @@ def ingest(
             table.add(tname, f"{a['input']:,}", f"{a['accepted']:,}", f"{a['quarantined']:,}",
                       f"{written.get(tname, 0):,}")  # fmt: skip
         table.print(out)
+        for tname, how in (summary["meta"].get("read_as") or {}).items():  # a header row found, a JSON key
+            out.print(f"{tname}: read as {how}", markup=False, highlight=False, soft_wrap=True)
         for note in stored_notes(summary["account"], written):
             out.print(note, markup=False, highlight=False, soft_wrap=True)
         failing = sorted(

@@ -377,4 +377,8 @@ def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
     """Read the file's head the way ingest reads it (any encoding, delimiter, Parquet, JSON Lines) and draft."""
     from shopmind.data.readers import read_head
 
-    return draft(list(read_head(path).frame.columns), table)
+    head = read_head(path)
+    result = draft([c for c in head.frame.columns if c != SOURCE_LINE], table)
+    if head.note:  # how the file was read (a workbook's header row, a JSON key, no header line)
+        result.notes.insert(0, f"read as: {head.note}")
+    return result

@@ -21,6 +21,7 @@ import polars as pl
 
 from shopmind.data.encoding import DecodeError, Redecoded, decode_text
 from shopmind.data.excel import EXCEL_SUFFIXES, read_workbook
+from shopmind.data.headerless import column_names, first_line_is_data
 from shopmind.data.jsonl import read_jsonl
 from shopmind.data.limits import KEPT_CHARS, MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.mapping_file import Mapping, apply_mapping, load_mapping
@@ -329,13 +330,31 @@ def sniff_delimiter(text: str) -> str:
 def _read_csv(text: str, sep: str, path: Path) -> ReadResult:
     if not text.strip():
         raise InputError(f"{path} is empty: expected a header line")
+    frame, malformed = _parse_csv(text, sep, path)
+    values = first_line_is_data(text, sep, frame)
+    if values is None:
+        return ReadResult(_blank_to_null(frame), malformed, delimiter=sep)
+    # no header line: read again under made names, line 1 a row (the made line shifts the numbers)
+    names = column_names(len(values))
+    frame, malformed = _parse_csv(sep.join(names) + "\n" + text.lstrip("\r\n"), sep, path)
+    shift = 1 - text[: len(text) - len(text.lstrip("\r\n"))].count("\n")  # blank lines before line 1
+    frame = frame.with_columns(pl.col(SOURCE_LINE) - shift)
+    malformed = [MalformedLine(m.line - shift, m.raw, m.reason, m.cut_off) for m in malformed]
+    shown = ", ".join(v[:20] for v in values[:4]) + (", ..." if len(values) > 4 else "")
+    note = (
+        f"no header line: line {1 - shift + 1} holds values ({shown}) of the kind the lines below hold, so it is read as a "
+        f"row and the columns are named {names[0]} ... {names[-1]} (map those names)"
+    )
+    return ReadResult(_blank_to_null(frame), malformed, delimiter=sep, note=note)
+
+
+def _parse_csv(text: str, sep: str, path: Path) -> tuple[pl.DataFrame, list[MalformedLine]]:
     frame = _fast_csv(text, sep)
     malformed: list[MalformedLine] = []
     if frame is None:
         frame, malformed = _slow_csv(text, sep, path)
     frame, repeats = _repeated_headers(frame, sep)
-    malformed = sorted([*malformed, *repeats], key=lambda m: m.line)
-    return ReadResult(_blank_to_null(frame), malformed, delimiter=sep)
+    return frame, sorted([*malformed, *repeats], key=lambda m: m.line)
 
 
 def _repeated_headers(frame: pl.DataFrame, sep: str) -> tuple[pl.DataFrame, list[MalformedLine]]:
