@@ -15,8 +15,9 @@ only if "alike" (``_alike``: same top category, or a content cosine at least tha
 co-visitation neighbour less alike than the 10th content neighbour. The LightGBM ranker is off
 by default and never sees content (its generators are ``[recs] generators`` only).
 
-Candidates, each measured alone against ``default`` (the served defaults with the search's
-e5 product vectors as content, ``[recs] encoder = "search"``):
+Candidates, each measured alone against ``default`` (the served defaults of session 24 with
+the search's e5 product vectors as content, ``[recs] encoder = "search"``; after the decision
+the service's own defaults changed, so this bench sets the session-24 ones explicitly):
 
 - ``a-k0``, ``a-k3``, ``a-k30`` (``content_behaviour_k``): each recent item's content
   neighbours get ``1 / (1 + users / k)`` of the content list's weight (users = distinct
@@ -32,7 +33,11 @@ e5 product vectors as content, ``[recs] encoder = "search"``):
 - ``c-category``: the content cosine vetoes a co-visitation neighbour only when both items have
   a top category and they differ (what ``similar_content_rank``'s docstring says it does); a
   shop without categories keeps its co-visitation neighbours.
+- ``c-category+a-k0`` (a combination, added after the candidates alone were measured: only
+  ``b-shop`` passed alone — ``c-*`` gain nothing on the categorised demo shop, ``a-k*`` nothing
+  on the shops without categories): judged by the same rule.
 - ``none`` (for information only): no content neighbours.
+- ``served`` (a check after the decision): the service's own defaults as they are now.
 
 Measures (``recs_content_source.evaluate``: the evaluator's time split, warm customers,
 relevant = distinct items bought in the phase's period): ``user`` = for_user(k=20), ``session``
@@ -87,12 +92,24 @@ from shopmind.config import GateConfig  # noqa: E402
 from shopmind.data.adapters import get_adapter  # noqa: E402
 from shopmind.quality.gate import run_gate  # noqa: E402
 from shopmind.recommend.content import ContentIndex, top_neighbours  # noqa: E402
+from shopmind.recommend.explore import Explorer  # noqa: E402
 from shopmind.recommend.protocols import make_split, time_cuts  # noqa: E402
 from shopmind.recommend.service import RecommendationService, RecsConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("SHOPMIND_DATA", ROOT.parent / "shared" / "data"))
-VARIANTS = ("default", "none", "a-k0", "a-k3", "a-k30", "b-shop", "c-rank50", "c-category")
+VARIANTS = (
+    "default",
+    "none",
+    "a-k0",
+    "a-k3",
+    "a-k30",
+    "b-shop",
+    "c-rank50",
+    "c-category",
+    "c-category+a-k0",
+    "served",
+)
 SCALES = (0.0, 0.5, 1.0, 2.0)
 COLD_SHARE, FEW_USERS = 0.2, 5
 
@@ -105,6 +122,24 @@ def load_any(dataset: str, work: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         get_adapter("groceries").load(DATA / "groceries" / "Groceries_dataset.csv"), GateConfig(), None
     )
     return gate.tables["products"].accepted, gate.tables["events"].accepted
+
+
+def alike_every_neighbour(self: RecommendationService, i: int, cand: np.ndarray) -> np.ndarray:
+    """``_alike`` as served before session 25 (the ``default`` here): same top category, or a
+    content cosine at least that of ``i``'s n-th content neighbour; all pass only with neither."""
+    top = self.catalog.top_code
+    ok = np.zeros(len(cand), dtype=bool)
+    checked = False
+    if top[i] >= 0:
+        ok |= top[cand] == top[i]
+        checked = True
+    content = self.content
+    if content is not None and content.vectors[i].any():
+        _, sims = content.similar(i, self.config.similar_content_rank)
+        if len(sims):
+            ok |= content.vectors[cand] @ content.vectors[i] >= float(sims[-1])
+            checked = True
+    return ok if checked else np.ones(len(cand), dtype=bool)
 
 
 def alike_other_category(self: RecommendationService, i: int, cand: np.ndarray) -> np.ndarray:
@@ -140,23 +175,33 @@ def apply(
     for name in ("_alike", "_content_weighted"):
         service.__dict__.pop(name, None)
     changes: dict[str, Any] = {}
-    if variant.startswith("a-k"):
-        changes["content_behaviour_k"] = float(variant[3:])
-    if variant == "c-rank50":
-        changes["similar_content_rank"] = 50
+    parts = variant.split("+")  # a combination of candidates: "c-category+a-k0"
+    for part in parts:
+        if part.startswith("a-k"):
+            changes["content_behaviour_k"] = float(part[3:])
+        if part == "c-rank50":
+            changes["similar_content_rank"] = 50
     service.config = dataclasses.replace(base, **changes)
-    service.content = None if variant == "none" else content
-    if variant == "c-category":
-        service._alike = types.MethodType(alike_other_category, service)  # type: ignore[method-assign]
-    if variant == "b-shop" and s != 1.0:
+    service.content = None if "none" in parts else content
+    if "served" in parts:  # the service's own defaults as they are now (no patch)
+        service.config = RecsConfig(encoder=None)
+    # every variant starts from the same exploration state: the Thompson-sampling slot's draws
+    # and impressions otherwise carry over from the variants evaluated before it
+    service.explorer = Explorer(service.config.explore_share, seed=service.config.seed)
+    if "served" in parts:
+        return
+    alike = alike_other_category if "c-category" in parts else alike_every_neighbour
+    service._alike = types.MethodType(alike, service)  # type: ignore[method-assign]
+    if "b-shop" in parts and s != 1.0:
         service._content_weighted = scaled(service, s)  # type: ignore[method-assign]
 
 
 def fitted(
     products: pl.DataFrame, fit: pl.DataFrame, cache: Path
 ) -> tuple[RecommendationService, ContentIndex]:
-    """The served service on ``fit`` with the search's e5 product vectors as content."""
-    service = RecommendationService.fit(products, fit, RecsConfig(encoder=None))
+    """The service served before session 25 (``content_behaviour_k`` unset; ``apply`` sets the
+    old ``_alike``) on ``fit`` with the search's e5 product vectors as content."""
+    service = RecommendationService.fit(products, fit, RecsConfig(encoder=None, content_behaviour_k=None))
     vec = content_vectors(service, products, "e5-search", cache)
     return service, ContentIndex(vec, *top_neighbours(vec, service.config.content_neighbours), "e5-search")
 
@@ -227,7 +272,7 @@ def main() -> None:
     fit = events.filter(pl.col("timestamp") < cut)  # every event type, as a build fits them
     print(f"{args.dataset} {args.phase}: {fit.height} events fitted (< {cut}), load {os.getloadavg()[0]:.1f}")
     chosen_s, inner = 1.0, {}
-    if "b-shop" in variants:
+    if any("b-shop" in v for v in variants):
         chosen_s, inner = choose_scale(products, fit, cache)
         print(f"b-shop: s = {chosen_s} chosen on the inner split {inner}")
 
