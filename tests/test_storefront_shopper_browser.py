@@ -112,3 +112,22 @@ def test_a_minimum_above_the_maximum_is_said_in_the_page_language(base_url, driv
     d.get(f"{base_url}/?lang={lang}&q=lamp&price_min=80&price_max=20")
     wait(d, lambda d: d.find_element(By.ID, "search-error").is_displayed(), "the error line")
     assert d.find_element(By.ID, "search-error").text == message
+
+
+def test_on_a_phone_the_first_hit_is_on_the_first_screen(base_url) -> None:
+    """At 390 x 844 the results came after the whole filter panel: the first hit was below the screen."""
+    with browser("500,900") as d:
+        d.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+        )
+        d.get(f"{base_url}/?lang=en&q=lamp")
+        wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, "#results li.hit"), "the hits")
+        top, screen = d.execute_script(
+            "return [document.querySelector('#results li.hit').getBoundingClientRect().top, window.innerHeight]"
+        )
+        assert screen == 844 and top < screen, (top, screen)
+        # the filters are still there, after the list
+        filters = d.find_element(By.ID, "filters").rect["y"]
+        assert filters > d.find_element(By.ID, "results").rect["y"]
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 390
