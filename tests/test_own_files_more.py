@@ -172,6 +172,13 @@ def test_a_json_object_of_other_shapes_is_refused_or_read_as_one_record(tmp_path
     assert result.malformed == [] and result.frame.drop("_line").to_dicts() == [
         {"id": "7", "title": "lamp", "tags": ["a"]}
     ]
+    path.write_text(json.dumps({str(i): [i, i + 1] for i in range(4, 30)}))  # item2attributes: id -> list
+    with pytest.raises(
+        InputError, match=r"one JSON object of 26 keys each holding a list \(a map keyed by 4, 5, 6"
+    ):
+        read_table(path)
+    path.write_text(json.dumps({"id": "7", "tags": ["a"], "sizes": ["S", "M"]}))  # one record of lists
+    assert read_table(path).frame.height == 1
     path.write_text('{"id": "7"}\n{"id": "8"}\n')  # JSON Lines stays JSON Lines
     assert read_table(path).frame["id"].to_list() == ["7", "8"]
 

@@ -179,13 +179,17 @@ def _text_cell(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
+#: keys of one object each holding a list above which it is a map keyed by id, not one record's lists
+_MAP_KEYS = 20
+
+
 def _one_object(text: str, path: Path) -> ReadResult | None:
     """A file that is one JSON object (not JSON Lines: nothing follows it), else None.
 
     An API dump wraps its records (``{"products": [...], "page": 1}``): the one key holding a list of
     objects is read, and the note says which. Without one the object is a record itself (one line
     of JSON Lines, or one record printed over several lines); a map keyed by id (``{"B0001": {...},
-    ...}``, Amazon's item2attributes) is refused naming that shape - it was read as one row of
+    ...}``; Amazon's item2attributes maps ids to lists) is refused naming that shape - it was read as one row of
     12,101 columns. Several keys holding records are refused naming them: which table is meant
     cannot be told. A record printed over several lines is one row (each of its lines was a
     MALFORMED_LINE).
@@ -216,9 +220,11 @@ def _one_object(text: str, path: Path) -> ReadResult | None:
         frame = _records_frame([{str(k): v for k, v in r.items()} for r in records])
         return ReadResult(frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(SOURCE_LINE)),
                           note=note)  # fmt: skip
-    if len(value) > 1 and all(isinstance(v, dict) for v in value.values()):
+    kinds = {type(v) for v in value.values()}
+    if len(value) > 1 and (kinds == {dict} or (kinds == {list} and len(value) > _MAP_KEYS)):
+        held = "an object" if kinds == {dict} else "a list"
         raise InputError(
-            f"{path} is one JSON object of {len(value):,} keys each holding an object (a map keyed by "
+            f"{path} is one JSON object of {len(value):,} keys each holding {held} (a map keyed by "
             f"{name_list(list(value), 3)}), not records: write it as JSON Lines, one object per line with "
             "its key as a field, or as a JSON array of such objects"
         )
