@@ -142,12 +142,15 @@ def run(
     sampler = Sampler(proc.pid)
     stages: dict[str, dict] = {}
     releases: list[tuple[float, str, bool]] = []
+    offset: float | None = None
     while proc.poll() is None:
         now = time.monotonic() - t0
         sampler.sample(now)
         snap = _progress(ws)
         if snap is not None:
             written = float(snap.get("updated_at", t0_wall + now)) - t0_wall  # when the record was written
+            if offset is None and snap.get("started_at"):  # the build's clock starts after its imports
+                offset = float(snap["started_at"]) - t0_wall
             for st in snap.get("active", []):
                 rec = stages.setdefault(st["name"], {"start": round(written - st["elapsed_s"], 2)})
                 rec["seen_active_at"] = round(now, 2)
@@ -172,19 +175,22 @@ def run(
     rel = ws / "releases"
     manifest = json.loads((rel / (rel / "CURRENT").read_text().strip() / "release.json").read_text())
     shutil.rmtree(tmp, ignore_errors=True)
-    return _report(sampler, stages, releases, manifest, wall, before, env_extra, encoder)
+    return _report(sampler, stages, releases, manifest, wall, before, env_extra, encoder, offset or 0.0)
 
 
 def _report(
     sampler: Sampler, stages: dict, releases: list, manifest: dict, wall: float, before: dict,
-    env_extra: dict, encoder: str,
+    env_extra: dict, encoder: str, offset: float,
 ) -> dict:  # fmt: skip
-    complete_at = float(manifest.get("complete_seconds") or manifest["seconds"])
+    """Marks in seconds from the ``shopmind build`` start (the manifest's from the build's own
+    clock, which starts ``offset`` s later, after the CLI's imports)."""
+    complete_at = offset + float(manifest.get("complete_seconds") or manifest["seconds"])
     enc = stages.get("search: encoding product texts", {})
     search_ends = [v["end"] for k, v in stages.items() if k.startswith("search") and "end" in v]
     marks = {
         "build start": 0.0,
-        "first release": float(manifest.get("first_release_seconds") or 0.0),
+        "build clock starts": offset,
+        "first release": offset + float(manifest.get("first_release_seconds") or 0.0),
         "last product vector": float(enc.get("end", 0.0)),
         "search part's last stage ends": max(search_ends) if search_ends else None,
         "complete release": complete_at,

