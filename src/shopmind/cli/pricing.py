@@ -54,17 +54,12 @@ def _events(path: Path, fmt: str) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         return frame.drop("category", strict=False), cats
     from shopmind.config import GateConfig
     from shopmind.data.adapters import get_adapter
+    from shopmind.data.categories import top_categories
     from shopmind.quality.gate import run_gate
 
     gate = run_gate(get_adapter(fmt).load(path), GateConfig(), None)
-    cats = None
     products = gate.tables.get("products")
-    if products is not None and "category_path" in products.accepted.columns:
-        cats = products.accepted.select(
-            pl.col("product_id").alias("item_id"),
-            pl.col("category_path").str.split(" > ").list.first().alias("category"),
-        ).drop_nulls()
-    return gate.tables["events"].accepted, cats
+    return gate.tables["events"].accepted, top_categories(products.accepted if products is not None else None)
 
 
 #: a step that took at least this long says so when it ends (a quick one stays quiet, so a bad

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 
+from shopmind.data.categories import top_categories
 from shopmind.data.model import Batch
 from shopmind.forecast import calibrate, counts, sf_intervals
 from shopmind.forecast.ensemble import (
@@ -104,16 +104,7 @@ def store_panels(
     gate = run_gate(batch, GateConfig(), None)
     accepted = gate.tables["events"].accepted
     events, facts = demand_events(accepted, flagged)
-    cats = None
-    if "products" in gate.tables and "category_path" in gate.tables["products"].accepted.columns:
-        cats = (
-            gate.tables["products"]
-            .accepted.select(
-                pl.col("product_id").alias("item_id"),
-                pl.col("category_path").str.split(" > ").list.first().alias("category"),
-            )
-            .drop_nulls()
-        )
+    cats = top_categories(gate.tables["products"].accepted if "products" in gate.tables else None)
     cats = cats if cats is not None and cats.height else None
     panel = demand_panel(events, freq=freq, categories=cats, level=level)
     daily = demand_panel(events, freq="D", categories=cats, level=level) if freq == "W" else None

@@ -32,6 +32,7 @@ from typing import Any
 
 import polars as pl
 
+from shopmind.data.categories import top_categories
 from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
 from shopmind.pricing.observations import negative_stock
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
@@ -74,15 +75,6 @@ def outcome(s: Suggestion, b: float) -> tuple[float, float]:
     base = s.current_price - c
     profit = ((s.suggested_price - c) * qty - base) / base if base > 0 else math.nan
     return profit, revenue
-
-
-def _categories(products: pl.DataFrame) -> pl.DataFrame | None:
-    if not {"product_id", "category_path"} <= set(products.columns):
-        return None
-    return products.select(
-        pl.col("product_id").cast(pl.Utf8).alias("item_id"),
-        pl.col("category_path").cast(pl.Utf8).str.split(" > ").list.first().alias("category"),
-    ).drop_nulls()
 
 
 def _currencies(products: pl.DataFrame) -> dict[str, str]:
@@ -170,7 +162,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
     except PricingError as exc:
         raise ReleaseError(f"[pricing] {exc}") from None
     try:
-        obs = weekly_observations(events, _categories(ctx.products), stock=stock)
+        obs = weekly_observations(events, top_categories(ctx.products), stock=stock)
         elasticities = estimate(obs, level=float(own["level"]))
     except PricingError as exc:
         return {"pricing": "skipped", "reason": str(exc)}

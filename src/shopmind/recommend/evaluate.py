@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import polars as pl
 import scipy.sparse as sp
 
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
+from shopmind.data.categories import top_categories
 from shopmind.quality.gate import run_gate
 from shopmind.recommend.eval_report import MAIN_COLUMNS, write_report
 from shopmind.recommend.eval_steps import (  # noqa: F401 - re-exported (learn, tune, bench, tests)
@@ -132,15 +132,9 @@ def run(
     batch = get_adapter(fmt).load(path)
     gate = run_gate(batch, GateConfig(), None)
     events = gate.tables["events"].accepted
-    categories = None
     products = gate.tables["products"].accepted if "products" in gate.tables else None
-    if "products" in gate.tables and "category_path" in gate.tables["products"].accepted.columns:
-        prods = gate.tables["products"].accepted
-        cats = prods.select(
-            pl.col("product_id").alias("item_id"),
-            pl.col("category_path").str.split(" > ").list.first().alias("category"),
-        ).drop_nulls()
-        categories = cats if cats.height else None
+    cats = top_categories(products)
+    categories = cats if cats is not None and cats.height else None
     protocol = protocol or DEFAULT_PROTOCOL.get(fmt, "loo")
     split: Split = make_split(protocol, events)
     t_load = time.perf_counter() - t0

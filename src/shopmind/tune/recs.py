@@ -63,22 +63,14 @@ def load(fmt: str, path: Path, protocol: str | None = None) -> RecsData:
     """Dataset -> quality gate -> the protocol split ``shopmind evaluate recs`` uses."""
     from shopmind.config import GateConfig
     from shopmind.data.adapters import get_adapter
+    from shopmind.data.categories import top_categories
     from shopmind.quality.gate import run_gate
 
     batch = get_adapter(fmt).load(path)
     gate = run_gate(batch, GateConfig(), None)
     events = gate.tables["events"].accepted
-    categories = None
-    if "products" in gate.tables and "category_path" in gate.tables["products"].accepted.columns:
-        cats = (
-            gate.tables["products"]
-            .accepted.select(
-                pl.col("product_id").alias("item_id"),
-                pl.col("category_path").str.split(" > ").list.first().alias("category"),
-            )
-            .drop_nulls()
-        )
-        categories = cats if cats.height else None
+    cats = top_categories(gate.tables["products"].accepted if "products" in gate.tables else None)
+    categories = cats if cats is not None and cats.height else None
     split = make_split(protocol or DEFAULT_PROTOCOL.get(fmt, "loo"), events)
     real_time = not bool(batch.meta.get("synthetic_timestamps"))
     return RecsData(split, categories, real_time, events.height, events)
