@@ -307,6 +307,13 @@ def _override(where: str, code: str, values: Any) -> dict[str, Any]:
         if key == "threshold":
             if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
                 raise ConfigError(f"{where}: checks.{code}.threshold must be a number >= 0")
+            # a row check's or repair's threshold is a share of the table's rows: `threshold = 5`
+            # (meant as 5 %) was accepted and could never be crossed, so the check never held a batch
+            if CODES[code].action != "batch" and value > 1:
+                raise ConfigError(
+                    f"{where}: checks.{code}.threshold is a share of the table's rows, from 0 to 1 "
+                    f"(0.05 = 5 %), not {value!r}"
+                )
         elif key == "min_rows":
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"{where}: checks.{code}.min_rows must be a whole number >= 0")
