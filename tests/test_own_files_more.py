@@ -237,3 +237,37 @@ def test_a_headerless_numeric_file_loses_no_row(
     result = read_table(path)
     assert result.frame.drop("_line").rows() == [(str(a), str(b), str(c)) for a, b, c in rows]
     assert result.frame["_line"].to_list() == list(range(1, len(rows) + 1))
+
+
+def test_a_csv_whose_lines_end_in_cr_alone_is_read_line_by_line(tmp_path: Path) -> None:
+    """Excel for Mac's "CSV (Macintosh)" ends lines in CR alone: the file was one header line of every
+    cell and no row (published as "the file holds no rows"), its data lost without a word."""
+    path = tmp_path / "products.csv"
+    path.write_bytes(b"id,title,price\r00123,lamp,12.5\r00124,desk,80\r")
+    result = read_table(path)
+    assert result.frame.rows() == [("00123", "lamp", "12.5", 2), ("00124", "desk", "80", 3)]
+    assert read_head(path).frame.columns == ["id", "title", "price", "_line"]
+    gz = tmp_path / "products.csv.gz"
+    gz.write_bytes(gzip.compress(b"id,title\r1,a\r2,b\r"))
+    assert read_table(gz).frame["title"].to_list() == ["a", "b"]
+    path.write_bytes(b"id,title\r\n1,a\rb\r\n")  # CRLF file with a bare CR in a cell: kept
+    assert read_table(path).frame["title"].to_list() == ["a\rb"]
+
+
+def test_a_csv_without_any_line_end_is_refused_before_it_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of one endless line (a binary dump named .csv): it was decoded whole to learn its header
+    is too long (a 40 MB file peaked at 145 MB; 2 GB would take ~7 GB); now the first 4 MiB decide."""
+    from shopmind.data import raw_bytes
+
+    path = tmp_path / "dump.csv"
+    path.write_bytes(b"x" * (5 << 20))
+    reads: list[int] = []
+    real = raw_bytes.read_bytes_cut
+    monkeypatch.setattr("shopmind.data.readers.read_bytes_cut", lambda p: reads.append(1) or real(p))
+    for read in (read_table, read_head):
+        with pytest.raises(InputError, match=r"line 1 should be the header but cannot be read: the first [\d,]+ bytes "
+                           "hold no line end"):  # fmt: skip
+            read(path)
+    assert reads == []

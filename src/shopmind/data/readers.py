@@ -13,7 +13,6 @@ import csv
 import gzip
 import io
 import re
-import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +25,15 @@ from shopmind.data.jsonl import read_jsonl
 from shopmind.data.limits import KEPT_CHARS, MAX_LINE_CHARS, blank_long_lines
 from shopmind.data.mapping_file import Mapping, apply_mapping, load_mapping
 from shopmind.data.model import SOURCE_LINE
+from shopmind.data.raw_bytes import (
+    cut_reason,
+    mac_line_ends,
+    magic,
+    no_line_end,
+    read_bytes,
+    read_bytes_cut,
+    require_line_end,
+)
 from shopmind.data.records import (
     POLARS_FAILURES,
     InputError,
@@ -71,6 +79,8 @@ def read_table(
         frame, note = read_workbook(path, read_bytes(path))
         result = ReadResult(frame, note=note)
     else:
+        if kind == "csv":
+            require_line_end(path)
         text, encoding, redecoded, unread = _text_of(path)
         cut = [m for m in unread if m.cut_off]
         if cut and kind == "jsonl" and text.lstrip().startswith("["):  # one value: no line stands alone
@@ -103,7 +113,7 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     """
     path = Path(path)
     kind = _format(path, None)
-    if kind == "parquet" and _magic(path) == b"PAR1":
+    if kind == "parquet" and magic(path) == b"PAR1":
         try:
             return ReadResult(pl.DataFrame(schema=pl.read_parquet_schema(path)))
         except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -113,7 +123,7 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     if not path.is_file():
         raise not_a_file(path)
     try:
-        if _magic(path)[:2] == b"\x1f\x8b":
+        if magic(path)[:2] == b"\x1f\x8b":
             with gzip.open(path) as stream:
                 chunk = stream.read(max_bytes + 1)
         else:
@@ -126,6 +136,9 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     except (OSError, gzip.BadGzipFile) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     whole = len(chunk) <= max_bytes
+    chunk = mac_line_ends(chunk)
+    if not whole and kind == "csv" and b"\n" not in chunk:  # reading on would load it whole to refuse it
+        raise InputError(no_line_end(path, max_bytes))
     if not whole:
         chunk = chunk[: chunk.rfind(b"\n") + 1]
     if not whole and (b"\x00" in chunk or not chunk or chunk.lstrip().startswith(b"[")):
@@ -137,15 +150,6 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
 
 
 # --- formats and bytes -----------------------------------------------------------------
-
-
-def _magic(path: Path) -> bytes:
-    """A file's first four bytes (b"" when it cannot be opened: the full read then says why)."""
-    try:
-        with path.open("rb") as f:
-            return f.read(4)
-    except OSError:
-        return b""
 
 
 def _format(path: Path, fmt: str | None) -> Format:
@@ -190,53 +194,6 @@ def _is_tsv(path: Path, fmt: str | None) -> bool:
     return any(s.lower() in (".tsv", ".tab") for s in path.suffixes)
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file's bytes, gunzipped when gzip (by its magic, not its name); InputError when unreadable,
-    and when a gzip file is cut off (a workbook or Parquet file is no use without its end)."""
-    data, cut = read_bytes_cut(path)
-    if cut is not None:
-        raise InputError(
-            f"{path} is cut off: its gzip data stops after {cut:,} bytes without the end-of-stream marker "
-            f"({len(data):,} bytes decompressed; a download cut off?): fetch the file again"
-        )
-    return data
-
-
-def read_bytes_cut(path: Path) -> tuple[bytes, int | None]:
-    """A file's bytes as :func:`read_bytes`, and, when gzip data ends before its end-of-stream marker
-    (a download cut off), the compressed size at which it stops (else None) with what decompressed.
-
-    The whole file was refused ("Compressed file ended before the end-of-stream marker"), so a shop
-    could not load the 99 % that arrived; Polars and pandas refuse it too, zcat prints what it can.
-    """
-    if not path.is_file():
-        raise not_a_file(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
-    if data[:2] != b"\x1f\x8b":
-        return data, None
-    try:
-        return gzip.decompress(data), None
-    except EOFError:
-        pass
-    except (OSError, gzip.BadGzipFile, zlib.error) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
-    parts: list[bytes] = []
-    rest = data
-    while rest:  # member by member (a concatenated gzip), as gzip.decompress reads it
-        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            parts.append(stream.decompress(rest))
-        except zlib.error as exc:  # pragma: no cover - gzip.decompress read this far without one
-            raise InputError(f"cannot read {path}: {exc}") from exc
-        if not stream.eof:
-            return b"".join(parts), len(data)
-        rest = stream.unused_data
-    return b"".join(parts), None  # pragma: no cover - gzip.decompress said it ends early
-
-
 def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
     """Text and the encoding used (see :mod:`shopmind.data.encoding`); not text is an InputError."""
     try:
@@ -256,13 +213,14 @@ def _text_of(path: Path) -> tuple[str, str, list[Redecoded], list[MalformedLine]
     it and holds the batch: the lines after the cut are missing.
     """
     data, cut = read_bytes_cut(path)
+    data = mac_line_ends(data)
     tail = b""
     if cut is not None:
         end = data.rfind(b"\n") + 1
         data, tail = data[:end], data[end:]
         if not data.strip():
             raise InputError(
-                f"{_cut_reason(path, cut, len(data) + len(tail))}: not even its first line is whole"
+                f"{cut_reason(path, cut, len(data) + len(tail))}: not even its first line is whole"
             )
     try:
         decoded = decode_text(data, path)
@@ -282,16 +240,9 @@ def _text_of(path: Path) -> tuple[str, str, list[Redecoded], list[MalformedLine]
             if tail
             else (f"any lines after line {line - 1} are missing")
         )
-        reason = f"{_cut_reason(path, cut, len(data) + len(tail))}: {whole} (fetch the file again)"
+        reason = f"{cut_reason(path, cut, len(data) + len(tail))}: {whole} (fetch the file again)"
         unread.append(MalformedLine(line, raw.rstrip("\r")[:KEPT_CHARS], reason, cut_off=True))
     return text, decoded.encoding, decoded.redecoded, unread
-
-
-def _cut_reason(path: Path, compressed: int, decompressed: int) -> str:
-    return (
-        f"{path.name} is cut off: its gzip data stops after {compressed:,} bytes without the end-of-stream "
-        f"marker ({decompressed:,} bytes decompressed; a download cut off?)"
-    )
 
 
 def _require_header(text: str, unread: list[MalformedLine], path: Path) -> None:
