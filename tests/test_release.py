@@ -155,3 +155,28 @@ def test_build_killed_mid_way_leaves_old_release(tmp_path):
     assert len(list(rel.root.glob(".staging-*"))) == 1  # left by the killed build...
     again = build_release(tmp_path, CATALOG)  # ...and cleaned by the next one
     assert not list(rel.root.glob(".staging-*")) and rel.current_id() == again["id"]
+
+
+def test_rollback_passes_over_a_partial_release(tmp_path):
+    # a progressive build killed after its first stage leaves a release without text vectors,
+    # profiles or forecasts that nothing completes; a plain rollback landed on it
+    _ingest(tmp_path, _products())
+    ids = [build_release(tmp_path, CATALOG, keep=10)["id"] for _ in range(4)]
+    rel = Releases(tmp_path)
+
+    def stopped_after_first_stage(rid: str) -> None:
+        path = rel.root / rid / "release.json"
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest.update(complete=False, parts={"catalog": "complete", "search_vectors": "pending"})
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+
+    stopped_after_first_stage(ids[1])
+    stopped_after_first_stage(ids[2])
+    assert rel.rollback() == ids[0] and rel.current_id() == ids[0]
+    assert rel.rollback(to=ids[2]) == ids[2]  # --to reaches any finished release, a newer one too
+    assert rel.rollback() == ids[0]
+    stopped_after_first_stage(ids[0])
+    rel.rollback(to=ids[1])
+    with pytest.raises(ReleaseError, match=f"the older ones are partial .*: {ids[0]}; pass --to ID"):
+        rel.rollback()
+    assert rel.current_id() == ids[1]

@@ -297,12 +297,15 @@ def releases(
             print(json.dumps(m, default=str))
         return
     table = Listing(
-        [("current", "word"), ("release", "id"), ("created", "word"), ("products", "num"), ("events", "num"),
-         ("latest run", "id"), ("run status", "word"), ("seconds", "num")]
+        [("current", "word"), ("release", "id"), ("created", "word"), ("parts", "word"), ("products", "num"),
+         ("events", "num"), ("latest run", "id"), ("run status", "word"), ("seconds", "num")]
     )  # fmt: skip
     for m in found:
+        # "partial": a progressive build's first stage whose build was killed or failed before the
+        # complete release (no text vectors, profiles, forecasts); `rollback` passes over it
         table.add(
-            "*" if m["current"] else "", m["id"], m["created_at"][:19], f"{m['rows']['products']:,}",
+            "*" if m["current"] else "", m["id"], m["created_at"][:19],
+            "complete" if m.get("complete", True) else "partial", f"{m['rows']['products']:,}",
             f"{m['rows']['events']:,}", m["latest_run"]["run_id"], m["latest_run"]["status"],
             f"{m['seconds']:.1f}",
         )  # fmt: skip
@@ -311,9 +314,19 @@ def releases(
 
 def rollback(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
-    to: Annotated[str | None, typer.Option(help="Release id (default: the one before the current).")] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            help="Release id, older or newer (default: the newest complete one before the current)."
+        ),
+    ] = None,
 ) -> None:
-    """Switch the current release back (a running server follows without a restart)."""
+    """Switch the current release back (a running server follows without a restart).
+
+    Without --to: the newest complete release older than the current one (a partial release, left
+    by a build stopped after its first stage, is passed over). --to ID switches to any finished
+    release, a newer one too (roll forward); `shopmind releases` lists them.
+    """
     from shopmind.release.releases import ReleaseError, Releases
 
     try:

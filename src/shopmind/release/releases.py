@@ -162,7 +162,10 @@ class Releases:
 
     def rollback(self, to: str | None = None) -> str:
         """Switch to ``to``, or to the newest finished release older than the current one
-        (skipping superseded first releases: their complete successor serves the same data)."""
+        (skipping superseded first releases: their complete successor serves the same data, and
+        partial ones: a progressive build killed or failed after its first stage left a release
+        without text vectors, profiles or forecasts that no later stage completes, and a plain
+        `rollback` landed on it — a rollback is for going back to what served well)."""
         if not self.root.is_dir():  # nothing to roll back; and a mistyped workspace stays uncreated
             raise ReleaseError(f"no releases in {self.root.parent}: run `shopmind build` first")
         with self.lock():
@@ -176,8 +179,15 @@ class Releases:
             older = [i for i in ids if cur is None or i < cur]
             if not older:
                 raise ReleaseError("no older release to roll back to" + (f" (current: {cur})" if cur else ""))
-            self.switch(older[0])
-            return older[0]
+            partial = {m["id"] for m in found if not m.get("complete", True)}
+            whole = [i for i in older if i not in partial]
+            if not whole:
+                raise ReleaseError(
+                    f"no older complete release to roll back to; the older ones are partial (a build "
+                    f"stopped after its first stage): {', '.join(older)}; pass --to ID to switch to one"
+                )
+            self.switch(whole[0])
+            return whole[0]
 
     def prune(self, keep: int) -> list[str]:
         """Delete superseded first releases and finished releases beyond the newest ``keep``,
