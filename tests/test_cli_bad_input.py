@@ -80,6 +80,7 @@ CASES = [
     (["build", "-w", "ws", "--config", "keep_bad.toml"], "[release] keep must be a whole number >= 1"),
     (["build", "-w", "ws", "--config", "gen_bad.toml"], "[recs] generators: unknown nope"),
     (["build", "-w", "ws", "--cache", "afile"], "--cache afile: not a folder"),
+    (["build", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["releases", "-w", "nowhere"], "no shopmind store in nowhere"),
     (["releases", "-w", "afile"], "no shopmind store in afile"),
     (["demo", "-w", "afile", "--no-serve", "--demo-dir", "demo"], "--workspace afile: not a folder"),

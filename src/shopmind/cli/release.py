@@ -239,6 +239,8 @@ def build(
 
     try:
         settings = build_settings(config)
+        if workspace.exists() and not workspace.is_dir():  # said "--cache afile/cache: not a folder"
+            raise UsageError(f"workspace {workspace} is a file, not a folder")
         _refuse_locked(workspace)
         _refuse_held(workspace, force)
         writable_folder(cache or workspace / "cache", "--cache")
