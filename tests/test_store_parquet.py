@@ -19,8 +19,9 @@ from shopmind.data.model import ROW
 from shopmind.demo.generator import generate
 from shopmind.engine.spark.frames import scan_run
 from shopmind.quality.drift import profile
-from shopmind.quality.gate import GateResult, TableOutcome, batch_checks, publish, run_gate
+from shopmind.quality.gate import GateResult, TableOutcome, publish, run_gate
 from shopmind.quality.report import _examples
+from shopmind.quality.verdicts import batch_checks
 from shopmind.store.store import Store
 
 NOW = datetime(2026, 2, 1, tzinfo=UTC)

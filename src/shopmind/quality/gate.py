@@ -23,7 +23,7 @@ from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableNa
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS, coerce
 from shopmind.quality.context import add_context, catalog_of, coercion_flags, text_limits, timestamp_window
-from shopmind.quality.drift import compare, profile
+from shopmind.quality.drift import profile
 from shopmind.quality.quarantine import (
     detail_of,
     encoding_audit,
@@ -31,6 +31,7 @@ from shopmind.quality.quarantine import (
     payload_of,
 )
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
+from shopmind.quality.verdicts import batch_checks, row_checks
 from shopmind.store.store import STORED, Incoming, ParquetRows, Store, run_id_for
 
 ORDER: tuple[TableName, ...] = ("products", "judgments", "events")
@@ -323,90 +324,6 @@ def _assert_account(table: str, input_rows: int, accepted: pl.DataFrame, quarant
         )
     if input_rows and (ids.min() != 0 or ids.max() != input_rows - 1):
         raise AccountError(f"{table}: row ids are not exactly 0..{input_rows - 1}")
-
-
-def row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> list[dict[str, Any]]:
-    out = []
-    for name, t in outcomes.items():
-        for code, n in sorted(t.failed.items()):
-            c = cfg.code(code)
-            action = c.action
-            frac = n / t.input_rows if t.input_rows else 0.0
-            # a share alone is no pattern: 1 bad row of 20 is 5 %, so min_rows rows must fail too
-            out.append({
-                "table": name, "code": code, "action": action, "severity": c.severity, "failed": n,
-                "fraction": round(frac, 6), "threshold": c.threshold, "min_rows": c.min_rows,
-                "crossed": frac > c.threshold and n >= c.min_rows, "summary": c.summary,
-            })  # fmt: skip
-    return out
-
-
-def batch_checks(
-    outcomes: dict[TableName, TableOutcome],
-    cfg: GateConfig,
-    store: Store | None,
-    source: str,
-    now: datetime,
-    profiles: list[dict[str, Any]],
-    meta: dict[str, Any] | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    out: list[dict[str, Any]] = []
-
-    def add(code: str, table: str, value: float, limit: float, crossed: bool, detail: dict[str, Any]) -> None:
-        c = cfg.code(code)
-        out.append({
-            "table": table, "code": code, "action": "batch", "severity": c.severity, "failed": int(crossed),
-            "fraction": round(value, 6), "threshold": limit, "crossed": crossed, "summary": c.summary, "detail": detail,
-        })  # fmt: skip
-
-    for name, t in outcomes.items():
-        low = {col: v for col, v in t.completeness.items() if v < cfg.completeness_min}
-        if low:
-            add("COMPLETENESS", name, min(low.values()), cfg.completeness_min, True, {"columns": low})
-    ev = outcomes.get("events")
-    if ev is not None and ev.rows("accepted"):
-        newest = ev.accepted.lazy().select(pl.col("timestamp").max()).collect().item()
-        age_days = (now - newest).total_seconds() / 86400  # type: ignore[operator]
-        add(
-            "BATCH_FRESHNESS",
-            "events",
-            age_days,
-            cfg.freshness_days,
-            age_days > cfg.freshness_days,
-            {"newest": str(newest)},
-        )
-    # a file cut off (its reader quarantined the line it stops in): the rows after the cut are not
-    # bad, they are missing, so no row share can measure it; the batch is held until it is fetched again
-    for cut in (m for m in (meta or {}).get("malformed", []) or [] if m.get("cut_off")):
-        add(
-            "FILE_TRUNCATED",
-            str(cut["table"]),
-            1.0,
-            0.0,
-            True,
-            {"line": cut["line"], "reason": cut["reason"]},
-        )
-    drift: list[dict[str, Any]] = []
-    prev = store.previous_run(source) if store is not None else None
-    if prev is not None:
-        before = int(prev["input_rows"])
-        now_rows = sum(t.input_rows for t in outcomes.values())
-        change = abs(now_rows - before) / before if before else 0.0
-        add(
-            "BATCH_VOLUME",
-            "batch",
-            change,
-            cfg.volume_change,
-            change > cfg.volume_change,
-            {"previous": before, "current": now_rows},
-        )
-        reference = store.profiles_of(prev["run_id"])  # type: ignore[union-attr]
-        drift = compare(reference, profiles, cfg.drift_psi, cfg.drift_js)
-        drifted = [d for d in drift if d["drifted"]]
-        worst = max((d["psi"] for d in drift), default=0.0)
-        add("BATCH_DRIFT", "batch", worst, cfg.drift_psi, bool(drifted),
-            {"columns": [f"{d['table']}.{d['column']}" for d in drifted], "reference_run": prev["run_id"]})  # fmt: skip
-    return out, drift
 
 
 def run_gate(

@@ -46,13 +46,12 @@ from shopmind.quality.gate import (
     ORDER,
     GateResult,
     TableOutcome,
-    batch_checks,
     eager,
     fingerprint,
-    row_checks,
 )
 from shopmind.quality.quarantine import encoding_audit, malformed_rows, payload_of
 from shopmind.quality.repair import AUDIT_SCHEMA
+from shopmind.quality.verdicts import batch_checks, row_checks
 from shopmind.store.store import STORED, Store, run_id_for
 
 if TYPE_CHECKING:
