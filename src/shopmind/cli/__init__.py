@@ -105,6 +105,11 @@ def main(say_interrupted: bool = True) -> None:
             console.print(INTERRUPTED)
         raise
     except Exception as exc:
+        from shopmind.store.store import StoreBusy
+
+        if isinstance(exc, StoreBusy):  # a second command on one workspace; nothing was written
+            console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+            sys.exit(2)
         if (where := disk_full(exc)) is None:
             raise
         console.print(DISK_FULL.format(where=where), markup=False, highlight=False, soft_wrap=True)

@@ -117,6 +117,23 @@ class _Result:
         return self._con.execute(self._sql, self._params).fetchall()
 
 
+class StoreBusy(duckdb.IOException):
+    """Another process holds the store's lock (DuckDB admits one writer, and no reader beside it).
+
+    Why: a second `shopmind ingest` (or a build, `runs`, `quarantine`) while one ingest wrote the
+    store ended in DuckDB's lock error as a traceback; ``shopmind.cli.main`` says it in one line."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        import re
+
+        found = re.search(r"PID (\d+)", detail)
+        holder = f" (PID {found.group(1)})" if found else ""
+        super().__init__(
+            f"the store {path} is in use by another shopmind command{holder}: one command uses it at a "
+            "time; run this one again when that one is done"
+        )
+
+
 class Store:
     """A workspace folder with the DuckDB file; open one per process (DuckDB has one writer)."""
 
@@ -126,7 +143,12 @@ class Store:
         if read_only and not self.path.exists():
             raise FileNotFoundError(f"no shopmind store at {self.path} (run `shopmind ingest` first)")
         self.workspace.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            raise StoreBusy(self.path, str(exc)) from None
         if not read_only:
             self.con.execute("SET TimeZone = 'UTC'")
             for name in SCHEMAS:
