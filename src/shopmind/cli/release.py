@@ -212,8 +212,10 @@ def build(
 ) -> None:
     """Build a new release from the store and switch the server to it atomically.
 
-    A failed or killed build leaves the current release serving. Refuses when the latest
-    quality run was held by the gate, unless --force. Progressive (the default): a first
+    A failed or killed build publishes nothing more: the release current when it stopped keeps
+    serving (after a progressive build's first stage, that is its partial release, until the next
+    build; `shopmind rollback` goes back past it). Refuses when the latest quality run was held by
+    the gate, unless --force. Progressive (the default): a first
     release serves as soon as everything but the text vectors is built; the vectors are
     computed next and switched in the same atomic way. Recommendations fitted in the child
     process do not hold the first search back: if search is ready first, it is published
