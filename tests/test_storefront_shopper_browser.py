@@ -131,3 +131,39 @@ def test_on_a_phone_the_first_hit_is_on_the_first_screen(base_url) -> None:
         filters = d.find_element(By.ID, "filters").rect["y"]
         assert filters > d.find_element(By.ID, "results").rect["y"]
         assert d.execute_script("return document.documentElement.scrollWidth") <= 390
+
+
+def test_an_open_page_keeps_recording_after_the_server_restarts(tmp_path) -> None:
+    """Every `shopmind serve` start makes a new storefront key: a page opened before a restart had its
+    add-to-cart refused (401) and said "Added (not recorded: no events key)" until reloaded. The page
+    now reads the new key once and posts the event again."""
+    import os
+    import signal
+
+    from test_serve import _free_port, _serve, _wait_ready, build_workspace
+
+    ws = build_workspace(tmp_path / "ws")
+    port = _free_port()
+    proc = _serve(ws, port)
+    try:
+        _wait_ready(port, proc)
+        with browser("1280,1000") as d:
+            d.get(f"http://127.0.0.1:{port}/product/P1?lang=en")
+            wait(
+                d,
+                lambda d: d.find_element(By.ID, "product").get_attribute("data-view-recorded") == "true",
+                "the view",
+            )
+            old = d.find_element(By.CSS_SELECTOR, 'meta[name="shopmind-key"]').get_attribute("content")
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+            proc = _serve(ws, port)  # the same address, a new storefront key
+            _wait_ready(port, proc)
+            d.find_element(By.ID, "add-to-cart").click()
+            note = "Added — your recommendations will take it into account."
+            wait(d, lambda d: d.find_element(By.ID, "cart-note").text == note, "the cart's note")
+            new = d.find_element(By.CSS_SELECTOR, 'meta[name="shopmind-key"]').get_attribute("content")
+            assert new and new != old
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)

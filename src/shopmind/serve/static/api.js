@@ -100,7 +100,28 @@ Object.assign(SM, (() => {
    * the storefront key (catalog reads work when the server requires a key) unless
    * `storefront: false` — the dashboards' calls, authorised by their HttpOnly cookie instead.
    */
-  async function api(path, options) {
+  /**
+   * The server's storefront key of now, read from a fresh page's <meta name="shopmind-key"> and kept
+   * in this page's meta for the calls that follow. Why: every `shopmind serve` start makes a new key,
+   * so after a restart (a deploy) an open page's events were refused with 401 and lost, and the cart
+   * said "not recorded", until the shopper reloaded.
+   */
+  async function refreshKey() {
+    try {
+      const resp = await fetch("/", { headers: { Accept: "text/html" }, credentials: "same-origin" });
+      if (!resp.ok) return "";
+      const doc = new DOMParser().parseFromString(await resp.text(), "text/html");
+      const meta = doc.querySelector('meta[name="shopmind-key"]');
+      const fresh = meta ? meta.getAttribute("content") || "" : "";
+      const mine = document.querySelector('meta[name="shopmind-key"]');
+      if (fresh && mine) mine.setAttribute("content", fresh);
+      return fresh;
+    } catch (_e) {
+      return "";
+    }
+  }
+
+  async function api(path, options, retried) {
     const opts = Object.assign({ headers: {} }, options || {});
     opts.headers = Object.assign({ Accept: "application/json" }, opts.headers);
     const useKey = opts.storefront !== false;
@@ -124,6 +145,16 @@ Object.assign(SM, (() => {
         body = JSON.parse(text);
       } catch (_e) {
         body = null;
+      }
+    }
+    if (resp.status === 401 && useKey && !retried) {
+      // the storefront key this page was served with is refused: the server restarted since
+      const stale = key();
+      const fresh = await refreshKey();
+      if (fresh && fresh !== stale) {
+        const again = Object.assign({}, options || {});
+        again.headers = Object.assign({}, again.headers || {}, { Authorization: "Bearer " + fresh });
+        return api(path, again, true);
       }
     }
     if (!resp.ok) throw new ApiError(resp.status, body);
