@@ -271,3 +271,31 @@ def test_a_csv_without_any_line_end_is_refused_before_it_is_read_whole(
                            "hold no line end"):  # fmt: skip
             read(path)
     assert reads == []
+
+
+def test_a_compact_date_is_a_date_not_epoch_seconds(tmp_path: Path) -> None:
+    """20240106 (a warehouse date key, `date +%Y%m%d`) was read as epoch seconds: 1970-08-23 06:15:06,
+    inside the plausible window, stored without a word. Text and integer columns alike; a number that
+    is no calendar date stays epoch seconds, as before."""
+    from datetime import UTC, datetime
+
+    import polars as pl
+
+    from shopmind.data.adapters import table
+    from shopmind.quality.gate import run_gate
+
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "products"\n[columns]\nsku = "product_id"\nname = "title"\nprice = "price"\n'
+                       'created = "created_at"\n[constants]\ncurrency = "EUR"\n')  # fmt: skip
+    csv_path = tmp_path / "products.csv"
+    csv_path.write_text(
+        "sku,name,price,created\nA1,lamp,12.5,20240106\nA2,desk,80,2024-01-07\nA3,sofa,9,1704067200\n"
+    )
+    parquet = tmp_path / "products.parquet"
+    pl.DataFrame({"sku": ["A1", "A3"], "name": ["lamp", "sofa"], "price": [12.5, 9.0],
+                  "created": [20240106, 1704067200]}).write_parquet(parquet)  # fmt: skip
+    for path in (csv_path, parquet):
+        accepted = run_gate(table.load(path, mapping)).tables["products"].accepted.sort("product_id")
+        got = dict(zip(accepted["product_id"], accepted["created_at"], strict=True))
+        assert got["A1"] == datetime(2024, 1, 6, tzinfo=UTC)
+        assert got["A3"] == datetime(2024, 1, 1, tzinfo=UTC)

@@ -142,10 +142,19 @@ def _datetime(
         value = raw.cast(pl.Datetime("us")).dt.replace_time_zone(tz).dt.convert_time_zone("UTC")
         return value, pl.lit(False), no_unit, raw.is_not_null() & pl.lit(tz != "UTC")
     if src.is_numeric():
-        value, unit = _epoch_to_datetime(raw.cast(pl.Float64))
-        return value, (raw.is_not_null() & value.is_null()), unit, pl.lit(False)
+        compact = (
+            _compact_date(raw.cast(pl.Utf8)) if src.is_integer() else pl.lit(None, dtype=pl.Datetime("us"))
+        )
+        epoch, unit = _epoch_to_datetime(pl.when(compact.is_null()).then(raw.cast(pl.Float64)))
+        local = compact.dt.replace_time_zone(
+            tz, ambiguous="earliest", non_existent="null"
+        ).dt.convert_time_zone("UTC")
+        value = pl.coalesce([local, epoch])
+        unit = pl.when(compact.is_null()).then(unit)
+        return value, (raw.is_not_null() & value.is_null()), unit, compact.is_not_null() & pl.lit(tz != "UTC")
     text = _blank_to_null(raw.cast(pl.Utf8))
-    as_number = text.cast(pl.Float64, strict=False)
+    compact = _compact_date(text.str.strip_chars())
+    as_number = pl.when(compact.is_null()).then(text.cast(pl.Float64, strict=False))
     numeric_value, unit = _epoch_to_datetime(as_number)
     aware = pl.coalesce(
         [
@@ -163,6 +172,7 @@ def _datetime(
             ),
             *(text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
             _dotted(text),
+            compact,
         ]
     )
     naive_utc = naive.dt.replace_time_zone(
@@ -172,6 +182,20 @@ def _datetime(
     unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
     moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
     return value, (text.is_not_null() & value.is_null()), unit, moved
+
+
+#: a date written as one 8-digit number (``20240106``, a warehouse date key, ``date +%Y%m%d``)
+_COMPACT_DATE = r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
+
+
+def _compact_date(text: pl.Expr) -> pl.Expr:
+    """``YYYYMMDD`` as a naive datetime, else null. As epoch seconds 20240106 was 1970-08-23, inside the
+    plausible window, stored without a word; an 8-digit epoch (1970-73) is no shop's record."""
+    return (
+        pl.when(text.str.contains(_COMPACT_DATE))
+        .then(text)
+        .str.to_datetime("%Y%m%d", time_unit="us", strict=False)
+    )
 
 
 def _dotted(text: pl.Expr) -> pl.Expr:
