@@ -105,7 +105,10 @@ def forget(
     _print(
         done,
         as_json,
-        "deleted; the next `shopmind build` refits the models without them and deletes older releases",
+        # a running server still answered the customer's profile and "because you viewed" recs
+        # after this line, as docs/API.md says; the line said only what the next build does
+        "deleted; a running server keeps them in memory (profile, recommendations) until it loads the "
+        "next release: run `shopmind build` now - it refits the models without them and deletes older releases",
     )
 
 
