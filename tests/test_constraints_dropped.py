@@ -45,3 +45,18 @@ def test_nothing_is_warned_when_the_search_without_them_is_empty_too(engine: Sea
     r = engine.search("dress under $1", size=5, filters={"brands": ["NoSuchBrand"]})
     assert r.total == 0
     assert "constraints_dropped" not in [w["code"] for w in r.warnings]
+
+
+def test_price_bounds_in_a_currency_no_product_has_are_warned(engine: SearchEngine) -> None:
+    """currency=EUR with price_max on a USD/CNY shop answered 0 results and said nothing."""
+    assert "EUR" not in engine.catalog.currencies
+    r = engine.search("dress", size=5, filters={"currency": "EUR", "price_max": 30.0})
+    assert r.total == 0
+    got = [w for w in r.warnings if w["code"] == "unknown_currency"]
+    assert len(got) == 1 and got[0]["param"] == "currency" and got[0]["value"] == "EUR"
+    assert "no product of the catalog is priced in EUR" in got[0]["message"]
+    # a currency the shop has, or no bound at all: nothing to say
+    usd = engine.search("dress", size=5, filters={"currency": "USD", "price_max": 30.0})
+    assert "unknown_currency" not in [w["code"] for w in usd.warnings]
+    unbounded = engine.search("dress", size=5, filters={"currency": "EUR"})
+    assert "unknown_currency" not in [w["code"] for w in unbounded.warnings]

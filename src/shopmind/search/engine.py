@@ -85,7 +85,12 @@ from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
-from shopmind.search.request_warnings import constraints_dropped, meaning_only, search_warnings
+from shopmind.search.request_warnings import (
+    constraints_dropped,
+    meaning_only,
+    search_warnings,
+    unknown_currency,
+)
 from shopmind.search.sources import UNDERSTANDING_FLAGS, flagged_ids, is_traditional, simplified
 from shopmind.text.analysis import Analyzer
 
@@ -325,7 +330,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         t0 = time.perf_counter()
         timing = dict.fromkeys(STAGES, 0.0)
         cfg = self.config
-        user_filters = _as_filters(filters)
+        user_filters = asked = _as_filters(filters)
         self._check_params(sort, page, size, facets)
         text, notes = clean_query(query, cfg.max_query_chars, cfg.max_query_terms)
         notes = list(self.notes) + notes
@@ -454,6 +459,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             suggestions=suggestions,
             dense=dense_source,
             warnings=search_warnings(self.catalog, user_filters, facets)
+            + unknown_currency(self.catalog, asked, rates)
             + ([constraints_dropped(dropped)] if dropped and len(cands.rows) else [])
             + ([meaning_only(text)] if by_meaning else []),
         )

@@ -54,6 +54,28 @@ def constraints_dropped(labels: list[str]) -> dict[str, str]:
     )
 
 
+def unknown_currency(
+    catalog: Catalog, filters: Filters, rates: dict[str, float] | None
+) -> list[dict[str, str]]:
+    """``currency=EUR`` with a price bound on a shop no product of which is priced in EUR (and no
+    ``[search] currency_rates`` to convert): every product fails the bound, and the empty answer said
+    nothing - a typo'd or wrong currency read as "nothing in this price range"."""
+    code = (filters.currency or "").upper()
+    bounded = filters.price_min is not None or filters.price_max is not None
+    if not code or not bounded or catalog.currency_of(code) >= 0 or (rates and code in rates):
+        return []
+    known = ", ".join(catalog.currencies) or "none"
+    return [
+        warning(
+            "unknown_currency",
+            "currency",
+            code,
+            f"currency: no product of the catalog is priced in {code} (its currencies: {known}), so the price "
+            "bounds match nothing",
+        )
+    ]
+
+
 def unknown_category(value: str) -> dict[str, str]:
     return warning(
         "unknown_category", "category", value, f"category: no product of the catalog is in category {value!r}"
