@@ -176,6 +176,12 @@ class _Selection:
         self.bound = np.full(total, -np.inf, dtype=np.float32)
         self.found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, columns, values)
 
+    def _width(self, cols: int) -> int:
+        """Columns per chunk: ``CHUNK``, narrower when a tile has fewer than ``n`` chunks of it
+        (a catalog under n x 64 items: without n chunks there is no bound and every value of
+        the row would be kept and sorted — the demo shop's 2,975 items, issue 17)."""
+        return max(1, min(CHUNK, cols // self.n))
+
     def _raise(self, start: int, chunk_max: np.ndarray) -> np.ndarray:
         """Merge a tile's chunk maxima of rows ``start``.. into theirs; their new bounds."""
         rows = slice(start, start + len(chunk_max))
@@ -188,20 +194,22 @@ class _Selection:
     def rows_of(self, s: np.ndarray, a: int, b: int) -> None:
         """Candidates of rows ``a``.. among columns ``b``.. (``s``'s rows)."""
         rows, cols = s.shape
-        m = cols // CHUNK
-        mx = s[:, : m * CHUNK].reshape(rows, m, CHUNK).max(axis=2)
-        if cols > m * CHUNK:
-            mx = np.concatenate([mx, s[:, m * CHUNK :].max(axis=1, keepdims=True)], axis=1)
+        w = self._width(cols)
+        m = cols // w
+        mx = s[:, : m * w].reshape(rows, m, w).max(axis=2)
+        if cols > m * w:
+            mx = np.concatenate([mx, s[:, m * w :].max(axis=1, keepdims=True)], axis=1)
         r, c = np.nonzero(s >= self._raise(a, mx)[:, None])
         self.found.append((r + a, c + b, s[r, c]))
 
     def columns_of(self, s: np.ndarray, a: int, b: int) -> None:
         """Candidates of rows ``b``.. among columns ``a``.. (``s``'s columns: ``s.T`` unread)."""
         rows, cols = s.shape
-        m = rows // CHUNK
-        mx = s[: m * CHUNK].reshape(m, CHUNK, cols).max(axis=1)
-        if rows > m * CHUNK:
-            mx = np.concatenate([mx, s[m * CHUNK :].max(axis=0, keepdims=True)], axis=0)
+        w = self._width(rows)
+        m = rows // w
+        mx = s[: m * w].reshape(m, w, cols).max(axis=1)
+        if rows > m * w:
+            mx = np.concatenate([mx, s[m * w :].max(axis=0, keepdims=True)], axis=0)
         r, c = np.nonzero(s >= self._raise(b, np.ascontiguousarray(mx.T))[None, :])
         self.found.append((c + b, r + a, s[r, c]))
 
