@@ -129,7 +129,8 @@ def test_a_file_of_thousands_of_columns_is_named_in_twenty(tmp_path: Path) -> No
     from shopmind.data.mapping_draft import draft_for_file
 
     src = tmp_path / "item2attributes.json"
-    src.write_text(json.dumps({str(i): [i, i + 1] for i in range(500)}) + "\n")
+    # one record of 500 keys (the id -> list map itself is now refused naming its shape: test_own_files_more)
+    src.write_text(json.dumps({str(i): i for i in range(500)}) + "\n")
     d = draft_for_file(src)
     assert d.table == "products"
     comment = next(line for line in d.toml(src.name).splitlines() if line.startswith("# not mapped"))
