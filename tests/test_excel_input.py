@@ -54,7 +54,9 @@ def test_the_first_sheet_is_read_as_text_with_its_row_numbers(tmp_path: Path) ->
     assert frame["product_id"].to_list() == ["P1", "P2", "P3"]
     assert frame["price"].to_list() == ["12.5", "12,50", "0.99"]
     assert frame["created_at"].to_list() == ["2026-01-02 10:30:00", "2026-01-03", None]
-    assert result.note == "workbook, sheet '商品' (not read: 'notes')"
+    assert (
+        result.note == "workbook, sheet '商品' (not read: 'notes'; another: sheet = \"...\" in the mapping)"
+    )
 
 
 def test_a_folder_with_a_workbook_ingests_and_the_report_says_which_sheet(tmp_path: Path) -> None:
@@ -67,7 +69,9 @@ def test_a_folder_with_a_workbook_ingests_and_the_report_says_which_sheet(tmp_pa
     con.close()
     assert got == [("P1", 12.5, "CNY", 5), ("P2", 12.5, "EUR", 1), ("P3", 0.99, "CNY", None)]
     summary = json.loads(run.stdout[run.stdout.index("{") :])
-    assert summary["meta"]["read_as"] == {"products": "workbook, sheet '商品' (not read: 'notes')"}
+    assert summary["meta"]["read_as"] == {
+        "products": "workbook, sheet '商品' (not read: 'notes'; another: sheet = \"...\" in the mapping)"
+    }
     # one workbook named after its table is detected too
     single = shopmind("ingest", "shop/products.xlsx", "-w", "ws2", cwd=tmp_path)
     assert single.returncode == 0, single.stderr

@@ -299,3 +299,42 @@ def test_a_compact_date_is_a_date_not_epoch_seconds(tmp_path: Path) -> None:
         got = dict(zip(accepted["product_id"], accepted["created_at"], strict=True))
         assert got["A1"] == datetime(2024, 1, 6, tzinfo=UTC)
         assert got["A3"] == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_a_workbook_sheet_is_named_in_the_mapping_and_an_empty_cover_sheet_is_passed(tmp_path: Path) -> None:
+    """A workbook whose first sheet is an empty cover was refused ("the first sheet 'Cover' is empty"),
+    and a table on the second sheet could not be named at all."""
+    import xlsxwriter
+
+    from shopmind.data.adapters import table
+
+    path = tmp_path / "export.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("Cover")
+    notes = wb.add_worksheet("Notes")
+    notes.write(0, 0, "internal")
+    data = wb.add_worksheet("Data")
+    for r, row in enumerate([["sku", "name", "price"], ["00123", "lamp", "12.5"]]):
+        for c, v in enumerate(row):
+            data.write_string(r, c, v)
+    wb.close()
+    first = read_table(path)
+    assert first.frame.columns == ["internal", "_line"]
+    assert (
+        first.note
+        == "workbook, sheet 'Notes' (not read: 'Cover', 'Data'; another: sheet = \"...\" in the mapping)"
+    )
+    assert read_table(path, sheet="Data").frame.rows() == [("00123", "lamp", "12.5", 2)]
+    with pytest.raises(
+        InputError, match=r"no sheet 'Orders' \(the mapping's sheet\); its sheets: 'Cover', 'Notes'"
+    ):
+        read_table(path, sheet="Orders")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "products"\nsheet = "Data"\n[columns]\nsku = "product_id"\nname = "title"\n'
+                       'price = "price"\n[constants]\ncurrency = "EUR"\n')  # fmt: skip
+    assert table.load(path, mapping).products["product_id"].to_list() == ["00123"]
+    mapping.write_text('[mapping]\ntable = "products"\n')
+    with pytest.raises(
+        InputError, match=r"'table' is inside \[mapping\]; write table = \.\.\. as the first line"
+    ):
+        table.load(path, mapping)

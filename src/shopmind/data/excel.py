@@ -27,8 +27,10 @@ from shopmind.data.records import InputError
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
-def read_workbook(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
-    """The first sheet as text columns with ``_line``, and a note on what was read."""
+def read_workbook(path: Path, data: bytes, sheet: str | None = None) -> tuple[pl.DataFrame, str]:
+    """A sheet as text columns with ``_line``, and a note on what was read: ``sheet`` by name, else the
+    first sheet holding a cell (an empty cover sheet first refused the workbook, with no way to name
+    the sheet of the table)."""
     import fastexcel
 
     try:
@@ -36,7 +38,16 @@ def read_workbook(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
         names = list(reader.sheet_names)
         if not names:
             raise InputError(f"{path}: the workbook has no sheet")
-        raw = reader.load_sheet(0, header_row=None, dtypes="string").to_polars()
+        if sheet is not None and sheet not in names:
+            raise InputError(
+                f"{path}: no sheet {sheet!r} (the mapping's sheet); its sheets: {', '.join(map(repr, names))}"
+            )
+        order = [sheet] if sheet is not None else names
+        for name in order:
+            raw = reader.load_sheet(name, header_row=None, dtypes="string").to_polars()
+            if raw.width and raw.height:
+                break
+        names = [name, *(n for n in names if n != name)]
     except InputError:
         raise
     except (
@@ -45,7 +56,8 @@ def read_workbook(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]  # calamine appends a context trace
         raise InputError(f"cannot read the workbook {path}: {first}") from None
     if raw.width == 0 or raw.height == 0:
-        raise InputError(f"{path}: the first sheet {names[0]!r} is empty (the header must be its first row)")
+        which = f"sheet {names[0]!r} is" if sheet is not None else "every sheet is"
+        raise InputError(f"{path}: {which} empty (a table's header must be in its first rows)")
     top = header_row(raw)
     frame = _below_header(raw, top, path, names[0])
     frame = frame.with_columns(
@@ -64,7 +76,7 @@ def read_workbook(path: Path, data: bytes) -> tuple[pl.DataFrame, str]:
             f"{top} row(s) above it skipped: {shown or 'blank'})"
         )
     if len(names) > 1:
-        note += f" (not read: {', '.join(repr(n) for n in names[1:])})"
+        note += f' (not read: {", ".join(repr(n) for n in names[1:])}; another: sheet = "..." in the mapping)'
     return frame, note
 
 

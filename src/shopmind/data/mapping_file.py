@@ -31,6 +31,8 @@ class Mapping:
     returns: str | None = None
     #: ``[formats]``: the decimal mark, a currency sign on prices, the date order (``data.formats``)
     formats: Formats | None = None
+    #: a workbook's sheet to read (default: its first sheet holding a cell)
+    sheet: str | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -49,6 +51,11 @@ def load_mapping(path: Path) -> Mapping:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"mapping {path} is not valid TOML: {exc}") from exc
     table = doc.get("table")
+    nested = [k for k, v in doc.items() if isinstance(v, dict) and "table" in v]
+    if table is None and nested:  # `[mapping] table = ...` said "got None", which hid where it was
+        raise InputError(
+            f"mapping {path}: 'table' is inside [{nested[0]}]; write table = ... as the first line, before any [section]"
+        )
     if table not in TABLES:
         raise InputError(f"mapping {path}: 'table' must be one of {', '.join(TABLES)}, got {table!r}")
     columns = doc.get("columns", {})
@@ -90,6 +97,9 @@ def load_mapping(path: Path) -> Mapping:
             '(purchase lines with a quantity below 0 are returns), for table = "events"'
         )
     formats = parse_formats(doc["formats"], f"mapping {path}") if "formats" in doc else None
+    sheet = doc.get("sheet")
+    if sheet is not None and not isinstance(sheet, str):
+        raise InputError(f"mapping {path}: sheet = {sheet!r} must be a sheet's name as text")
     return Mapping(
         table=table,
         columns=dict(columns),
@@ -97,6 +107,7 @@ def load_mapping(path: Path) -> Mapping:
         path=path,
         returns=returns,
         formats=formats,
+        sheet=sheet,
     )
 
 

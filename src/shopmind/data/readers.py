@@ -69,14 +69,16 @@ def read_table(
     mapping: dict[str, str] | None = None,
     *,
     delimiter: str | None = None,
+    sheet: str | None = None,
 ) -> ReadResult:
-    """Read one file; ``fmt`` overrides the extension, ``delimiter`` the sniffed one."""
+    """Read one file; ``fmt`` overrides the extension, ``delimiter`` the sniffed one, ``sheet`` names a
+    workbook's sheet (default: its first sheet holding a cell)."""
     path = Path(path)
     kind = _format(path, fmt)
     if kind == "parquet":
         result = ReadResult(_read_parquet(path))
     elif kind == "excel":
-        frame, note = read_workbook(path, read_bytes(path))
+        frame, note = read_workbook(path, read_bytes(path), sheet)
         result = ReadResult(frame, note=note)
     else:
         if kind == "csv":

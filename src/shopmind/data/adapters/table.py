@@ -31,7 +31,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         )
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
     file = Path(path)
-    result = read_table(file, mapping=spec.columns)
+    result = read_table(file, mapping=spec.columns, sheet=spec.sheet)
     frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
