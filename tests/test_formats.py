@@ -95,7 +95,7 @@ def test_declared_formats_read_what_the_values_alone_cannot(
         ({"decimal": "koma"}, '[formats] decimal = \'koma\': "comma" (1.299,50) or "dot" (1,299.50)'),
         ({"currency_sign": "12"}, "[formats] currency_sign = '12': one sign or code"),
         ({"currency_sign": ""}, "[formats] currency_sign = '': one sign or code"),
-        ({"date_format": "%d/%m"}, "needs %d, %m and %Y (or %y)"),
+        ({"date_format": "%d/%m"}, "needs %d, %m (or a month name: %b Jan, %B January) and %Y (or %y)"),
         ({"date_format": "%d/%m/%Y %Z"}, "no directive but"),
         ({"date_format": 5}, "a strftime pattern"),
         ({"dates": "x"}, "[formats] dates: not a setting"),

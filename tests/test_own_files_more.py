@@ -338,3 +338,21 @@ def test_a_workbook_sheet_is_named_in_the_mapping_and_an_empty_cover_sheet_is_pa
         InputError, match=r"'table' is inside \[mapping\]; write table = \.\.\. as the first line"
     ):
         table.load(path, mapping)
+
+
+def test_dates_with_month_names_are_read_by_a_declared_format(tmp_path: Path) -> None:
+    """ "2 Jan 2024" was a TYPE_ERROR, and no [formats] date_format could read it (%b was refused)."""
+    from datetime import UTC, datetime
+
+    from shopmind.data.adapters import table
+    from shopmind.quality.gate import run_gate
+
+    src = tmp_path / "products.csv"
+    src.write_text("sku,name,price,created\nA1,lamp,12.5,2 Jan 2024\nA2,desk,80,13 Feb 2024 10:30\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('table = "products"\n[columns]\nsku = "product_id"\nname = "title"\nprice = "price"\n'
+                       'created = "created_at"\n[constants]\ncurrency = "EUR"\n[formats]\ndate_format = "%d %b %Y"\n')  # fmt: skip
+    accepted = run_gate(table.load(src, mapping)).tables["products"].accepted.sort("product_id")
+    assert accepted["created_at"].to_list() == [
+        datetime(2024, 1, 2, tzinfo=UTC), datetime(2024, 2, 13, 10, 30, tzinfo=UTC)
+    ]  # fmt: skip

@@ -33,7 +33,7 @@ from shopmind.data.records import InputError
 
 DECIMALS = ("comma", "dot")
 #: strftime directives a declared date format may use (one date, optionally a time)
-_DIRECTIVES = set("dmyYHMS")
+_DIRECTIVES = set("dmbByYHMS")  # %b/%B: English month names ("2 Jan 2024", "January 2, 2024")
 #: ``03/11/2026``, ``3/11/26 10:00``, ``03/11/2026T10:00:05.5``: slash dates, day and month of one or two digits
 SLASH_DATE = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
 #: the same with dashes (21-07-2015, Groceries' dates): every row of such a column was a TYPE_ERROR and the
@@ -109,9 +109,15 @@ def _check_date_format(value: object, where: str) -> None:
             f'{bad}: a strftime pattern such as "%d/%m/%Y" (day first) or "%m/%d/%Y" (month first)'
         )
     used = re.findall(r"%(.)", value)
-    if not {"d", "m"} <= set(used) or not {"Y", "y"} & set(used) or set(used) - _DIRECTIVES:
+    if (
+        "d" not in used
+        or not {"m", "b", "B"} & set(used)
+        or not {"Y", "y"} & set(used)
+        or set(used) - _DIRECTIVES
+    ):
         raise InputError(
-            f"{bad}: needs %d, %m and %Y (or %y) and no directive but %d %m %Y %y %H %M %S, "
+            f"{bad}: needs %d, %m (or a month name: %b Jan, %B January) and %Y (or %y) and no directive but "
+            "%d %m %b %B %Y %y %H %M %S, "
             'e.g. "%d/%m/%Y" (day first) or "%m/%d/%Y" (month first)'
         )
     text = _EXAMPLE.strftime(value)
