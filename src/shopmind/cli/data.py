@@ -200,7 +200,7 @@ def ingest(
     from shopmind.engine.run import gate_spark_uri, gate_with
     from shopmind.engine.spark.read import is_uri, local_parquet_folder
     from shopmind.quality.gate import publish
-    from shopmind.quality.report import write_report
+    from shopmind.quality.report import pending_report
     from shopmind.store.store import Store
 
     with user_errors():
@@ -269,20 +269,16 @@ def ingest(
                     )  # fmt: skip
                 result.forced = force and result.held  # the report says what publish will do
                 progress.update(task, advance=1, description="writing the report")
-                json_path, html_path = write_report(result, workspace / "reports", store)
-                progress.update(
-                    task,
-                    advance=1,
-                    description="publishing" if not result.held or force else "recording the held run",
-                )
-                try:
+                # the report joins reports/ only once the run is recorded: a Ctrl-C, a failed
+                # write or a kill -9 must not leave a report standing for an unrecorded run
+                # (/v1/quality/runs and the dashboard list runs by their report files)
+                with pending_report(result, workspace / "reports", store) as (json_path, html_path):
+                    progress.update(
+                        task,
+                        advance=1,
+                        description="publishing" if not result.held or force else "recording the held run",
+                    )
                     written = publish(result, store, cfg, str(html_path), force=force)
-                except BaseException:  # Ctrl-C or a failed write: the run was not recorded, so
-                    # its report must not stand as if it had been (/v1/quality/runs and the
-                    # dashboard list runs by their report files)
-                    json_path.unlink(missing_ok=True)
-                    html_path.unlink(missing_ok=True)
-                    raise
                 progress.update(task, advance=1, description="done")
     summary = result.summary()
     if as_json:

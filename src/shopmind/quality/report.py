@@ -19,6 +19,8 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -279,3 +281,50 @@ def readable_notes(summary: dict[str, Any]) -> list[tuple[str, list[tuple[str, s
         if rows:
             sections.append((title, [(label.replace("_", " "), text) for label, text in rows]))
     return sections
+
+
+#: Where a run's report waits, inside ``reports/``, until its run is recorded in the store: the
+#: dashboard and ``/v1/quality/runs`` list runs by the report files in ``reports/`` itself.
+PENDING = ".pending"
+
+
+@contextmanager
+def pending_report(result: GateResult, reports: Path, store: Store) -> Iterator[tuple[Path, Path]]:
+    """Write the run's report into ``reports/.pending`` and yield its final (json, html) paths;
+    publish the run inside the block. The report moves into ``reports/`` after the block, and is
+    deleted if the block fails.
+
+    Why: the report was written into ``reports/`` before the run was committed; an ingest killed
+    in between (kill -9 at "publishing", 2026-12-06) left a report that the quality dashboard and
+    ``/v1/quality/runs`` listed as a run the store never recorded, and no later ingest removed it.
+    A report left in ``.pending`` by a killed process is settled by the next run (``settle_pending``)."""
+    settle_pending(reports, store)
+    tmp_json, tmp_html = write_report(result, reports / PENDING, store)
+    final = reports / tmp_json.name, reports / tmp_html.name
+    try:
+        yield final
+    except BaseException:
+        tmp_json.unlink(missing_ok=True)
+        tmp_html.unlink(missing_ok=True)
+        raise
+    else:
+        os.replace(tmp_json, final[0])
+        os.replace(tmp_html, final[1])
+    finally:
+        with suppress(OSError):  # an empty .pending goes: reports/ holds only reports otherwise
+            (reports / PENDING).rmdir()
+
+
+def settle_pending(reports: Path, store: Store) -> list[str]:
+    """Move each pending report whose run the store recorded (a process killed between the
+    commit and the move) into ``reports/``; delete the others (killed before the commit). Returns
+    the names moved."""
+    folder = reports / PENDING
+    moved: list[str] = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if store.run(path.name.split(".", 1)[0]) is not None:
+            os.replace(path, reports / path.name)
+            moved.append(path.name)
+        else:
+            path.unlink(missing_ok=True)
+    return moved

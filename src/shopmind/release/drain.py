@@ -30,7 +30,7 @@ from shopmind.data.model import Batch
 from shopmind.quality.codes import CODES
 from shopmind.quality.coerce import typed_products
 from shopmind.quality.gate import GateResult, publish, run_gate
-from shopmind.quality.report import write_report
+from shopmind.quality.report import pending_report
 from shopmind.store.livelog import LOG_FILE, EventLog, net_product_changes
 from shopmind.store.store import Store
 
@@ -164,8 +164,8 @@ def drain_live_log(workspace: Path | str, cfg: GateConfig | None = None) -> Drai
                 )
                 drained.alerts = alerts_of(result, cfg)
                 result.meta["alerts"] = drained.alerts
-                _json, html = write_report(result, workspace / "reports", store)
-                publish(result, store, cfg, str(html))
+                with pending_report(result, workspace / "reports", store) as (_json, html):
+                    publish(result, store, cfg, str(html))  # a killed build leaves no report of it
                 drained.run_id = result.run_id
                 drained.accepted, drained.quarantined = result.accepted_rows, result.quarantined_rows
                 log.record_quarantine(
