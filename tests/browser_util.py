@@ -122,3 +122,17 @@ def browser(window: str = "1280,1000") -> Iterator[Any]:
         yield d
     finally:
         d.quit()
+
+
+def wait_until(d: Any, condition: Any, what: str, timeout: float = 30) -> Any:
+    """Wait for ``condition(d)``; on a timeout fail naming ``what`` with the browser's console log
+    (the log is what tells a page's script error from a slow page)."""
+    import pytest
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda d: condition(d))
+    except TimeoutException:
+        logs = [e["message"] for e in d.get_log("browser")]
+        pytest.fail(f"timed out waiting for {what}; browser log: {logs}")

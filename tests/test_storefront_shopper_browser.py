@@ -18,14 +18,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies
+from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies, wait_until
 
 if not HAVE_BROWSER:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
-from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +38,7 @@ def driver() -> Iterator[object]:
         yield d
 
 
-def wait(d, condition, what: str, timeout: float = 30):
-    try:
-        return WebDriverWait(d, timeout, poll_frequency=0.1).until(lambda d: condition(d))
-    except TimeoutException:
-        logs = [e["message"] for e in d.get_log("browser")]
-        pytest.fail(f"timed out waiting for {what}; browser log: {logs}")
+wait = wait_until
 
 
 def settled(d) -> bool:
