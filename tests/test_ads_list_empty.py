@@ -17,3 +17,20 @@ def test_an_empty_ads_list_says_how_to_start(tmp_path: Path) -> None:
     text = " ".join(r.output.split())
     assert "no campaigns yet — create one with `shopmind ads create FILE`" in text
     assert "┏" not in r.output  # no empty table
+
+
+def test_listing_a_workspace_without_ads_creates_nothing(tmp_path: Path) -> None:
+    """A read command leaves the folder as it found it: `ads list` on a folder without an ads
+    ledger created `ads/ads.sqlite` and `privacy.key` (t1ho, session 25)."""
+    ws = tmp_path / "empty"
+    ws.mkdir()
+    r = CliRunner().invoke(app, ["ads", "list", "-w", str(ws)])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "ads are off (no ads ledger in" in text and "no campaigns yet" in text
+    assert list(ws.iterdir()) == []
+
+
+def test_listing_a_missing_workspace_is_one_line(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["ads", "list", "-w", str(tmp_path / "nope")])
+    assert r.exit_code == 2 and "does not exist" in r.output and "Traceback" not in r.output

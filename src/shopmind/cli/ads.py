@@ -96,19 +96,25 @@ def read_campaigns(path: Path) -> list[Any]:
 @ads_app.command("list")
 def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
     """Campaigns with today's spend, clicks and attributed sales."""
+    from shopmind.ads.ledger import LEDGER
+    from shopmind.ads.settings import AdsSettings
+
     with _errors():
+        _existing_workspace(workspace)
+        if not (workspace / LEDGER).exists():  # a listing creates nothing (no ads/ folder, no privacy.key)
+            off = AdsSettings()
+            console.print(
+                f"ads are {'on' if off.enabled else 'off'} (no ads ledger in {workspace} yet)", markup=False
+            )
+            _say_no_campaigns()
+            return
         ledger = _ledger(workspace)
         rows = {r["campaign_id"]: r for r in ledger.report()}
         camps = ledger.campaigns()
         s = ledger.settings()
     console.print(f"ads are {'on' if s.enabled else 'off'} ({ledger.path})", markup=False)
     if not camps:  # an empty table said nothing of how to start
-        console.print(
-            "no campaigns yet — create one with `shopmind ads create FILE` (its fields: docs/API.md, "
-            '"Sponsored placements"), or `shopmind ads demo` on the demo shop',
-            markup=False,
-            highlight=False,
-        )
+        _say_no_campaigns()
         return
     t = Table("id", "advertiser", "status", "bid", "budget/day", "spent today", "impr.", "clicks", "sales")
     for c in camps:
@@ -119,6 +125,15 @@ def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
             f"{r.get('sales', 0.0):.2f}",
         )  # fmt: skip
     console.print(t)
+
+
+def _say_no_campaigns() -> None:
+    console.print(
+        "no campaigns yet — create one with `shopmind ads create FILE` (its fields: docs/API.md, "
+        '"Sponsored placements"), or `shopmind ads demo` on the demo shop',
+        markup=False,
+        highlight=False,
+    )
 
 
 @ads_app.command("create")
