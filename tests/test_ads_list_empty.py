@@ -34,3 +34,16 @@ def test_listing_a_workspace_without_ads_creates_nothing(tmp_path: Path) -> None
 def test_listing_a_missing_workspace_is_one_line(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["ads", "list", "-w", str(tmp_path / "nope")])
     assert r.exit_code == 2 and "does not exist" in r.output and "Traceback" not in r.output
+
+
+def test_a_bad_ads_value_in_a_shop_toml_names_the_file(tmp_path: Path) -> None:
+    """`ads settings -c shop.toml` with a mistyped [ads] key named the key only (t1ho, session 25);
+    the other tables' errors name the file. Nothing is created on the way."""
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    shop = tmp_path / "shop.toml"
+    shop.write_text("[ads]\nfoo = 1\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["ads", "settings", "-w", str(ws), "-c", str(shop)])
+    squeezed = "".join(r.output.split())  # a narrow terminal may wrap the long path anywhere
+    assert r.exit_code == 2 and "".join(f"{shop}: ads.foo: unknown setting".split()) in squeezed, r.output
+    assert list(ws.iterdir()) == []

@@ -204,20 +204,27 @@ def settings(
     enable: Annotated[bool | None, typer.Option("--enable/--disable", help="Turn ads on or off.")] = None,
 ) -> None:
     """Show the \\[ads] settings; change them from a shop TOML and/or switch ads on or off."""
-    from shopmind.ads.settings import check_value
+    from shopmind.ads.settings import AdsSettingsError, check_value
 
     with _errors():
         _existing_workspace(workspace)
         changes: dict[str, Any] = {}
+        from_file: set[str] = set()
         if config is not None:
             table = read_shop_toml(config).get("ads", {})
             if not isinstance(table, dict):
                 raise UsageError(f"{config}: [ads] must be a table")
             changes.update(table)
+            from_file = set(table)
         if enable is not None:
             changes["enabled"] = enable
         for key, value in changes.items():  # each value checked before the ledger is opened (and created)
-            check_value(key, value)
+            try:
+                check_value(key, value)
+            except AdsSettingsError as exc:  # a TOML's value is named with its file, as the other tables are
+                if key not in from_file:
+                    raise
+                raise UsageError(f"{config}: {exc}") from None
         ledger = _ledger(workspace)
         s = ledger.set_settings(changes) if changes else ledger.settings()
     out.print(json.dumps(s.as_dict()), markup=False, highlight=False)
