@@ -29,13 +29,14 @@ import json
 import os
 import random
 import string
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from first_seen_quality import _DropAll  # bench/ is the script's folder
 
 ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 CONSONANTS = "bcdfghjklmnpqrstvwxz"
@@ -59,22 +60,6 @@ def gibberish(n: int, seed: int) -> list[str]:
             s = "".join(rng.choice(CONSONANTS) for _ in range(length))
         out[s] = None
     return list(out)
-
-
-class _UrgentOnly:
-    """A background encoder that encodes only what a request waits for (a query with no lexical match)
-    and drops the rest: the served answer of a first-seen query, without encoding 4,708 queries."""
-
-    def __init__(self, eng: Any) -> None:
-        self.eng = eng
-
-    def submit(self, text: str, urgent: bool = False) -> threading.Event | None:
-        if not urgent:
-            return None
-        self.eng._store_query_vector(text, self.eng._query_vector_of(text))  # noqa: SLF001
-        done = threading.Event()
-        done.set()
-        return done
 
 
 def stand_out(eng: Any, text: str) -> float:
@@ -110,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     # a server's default: a query with a lexical match is answered without waiting on its vector; one
     # without waits for it (``urgent``), encoded here at once - only those are ever meaning_only
     eng.config.query_encoding = "background"
-    eng._background = _UrgentOnly(eng)  # noqa: SLF001
+    eng._background = _DropAll(eng)  # noqa: SLF001 - encodes only what a request waits for
     data = load_dataset(args.format, args.data)
     thr = data.threshold
     t0 = time.perf_counter()
