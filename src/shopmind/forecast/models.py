@@ -107,9 +107,14 @@ STATS_MODELS: dict[str, Callable[[int], Any]] = {
 }
 #: statsforecast models available by name but not in the default run (each is a peer when asked for):
 #: IMAPA is ADIDA over every aggregation level up to the mean inter-demand interval, averaged (MAPA for
-#: intermittent demand).
+#: intermittent demand). CrostonSBA is Croston's method with the Syntetos-Boylan bias correction (the
+#: classic estimate x 0.95, for intermittent demand); DynamicOptimizedTheta the theta method with its
+#: theta and smoothing fitted (the generalised form AutoTheta chooses among). Both were judged as weekly
+#: base models in session 26 (bench/forecast_weekly_base.py).
 OPTIONAL_STATS_MODELS: dict[str, Callable[[int], Any]] = {
     "IMAPA": lambda m: _sf().IMAPA(),
+    "CrostonSBA": lambda m: _sf().CrostonSBA(),
+    "DynamicOptimizedTheta": lambda m: _sf().DynamicOptimizedTheta(season_length=_season_ok(m)),
 }
 
 
