@@ -55,7 +55,7 @@ def _asst(index: PolicyIndex, table: dict[str, tuple[str, float]], floor: float 
 def test_held_out_20_is_a_dev_set_and_the_rule_reads_all_21() -> None:
     assert LABELLED_SETS[: len(L.DEV_SETS)] == L.DEV_SETS
     assert len(L.DEV_SETS) == 21 and L.DEV_SETS[-1] == "heldout20"
-    assert "heldout21" not in LABELLED_SETS  # the fresh set is never learnt from
+    assert LABELLED_SETS[len(L.DEV_SETS)] == "heldout21"  # round 22 adds held-out-21 after them
     assert L.REF == REF20  # round 20 adopted nothing
     assert expand("REF+order_rest", L.REF).split("+")[-2:] == ["owner_foreign", "order_rest"]
     assert SETTINGS["followup_prior"] == ("shopmind.assistant.compose", "FOLLOWUP_PRIOR")
