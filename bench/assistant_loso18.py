@@ -59,6 +59,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Callable
 
 import assistant_loso_runner as runner
 from assistant_loso17 import NOT_DOWN, REF, expand, merge_command
@@ -70,7 +71,18 @@ MIN_UP = 2
 #: rule 3: at most this many left-out sets may fall in clean answers
 MAX_DOWN = 1
 
-__all__ = ["DEV_SETS", "MAX_DOWN", "MIN_UP", "REF", "answer_keys", "cli", "intent_path", "judge", "touched"]
+__all__ = [
+    "DEV_SETS",
+    "MAX_DOWN",
+    "MIN_UP",
+    "REF",
+    "answer_keys",
+    "cli",
+    "extra_all",
+    "intent_path",
+    "judge",
+    "touched",
+]
 
 _score = runner.score
 
@@ -134,9 +146,16 @@ def intent_path(ref: dict, got: dict, sets: list[str], hit: list[str], checks: d
     )
 
 
-def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
+def extra_all(counts: dict) -> int:
+    """Rounds 18-21's extra count of one set's (or the total's) counts: every answer quoting an
+    unasked section, whether or not it also misses a fact (``runner.extra_counts``)."""
+    return int(counts["extra_wrong"])
+
+
+def judge(results: dict[str, dict], variants: list[str], extra: Callable[[dict], int] = extra_all) -> dict[str, dict]:  # fmt: skip
     """Round 18's rule (the module docstring) for every variant after the first against the first:
-    the counts it reads, each condition met or not, and ``adopt``."""
+    the counts it reads, each condition met or not, and ``adopt``. ``extra``: how condition 4
+    counts extra sections from a set's counts (round 22 passes its own; default rounds 18-21's)."""
     ref = results[variants[0]]
     sets = list(ref["by_set"])
     out = {}
@@ -152,13 +171,13 @@ def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
             "majority_of_touched_up": bool(hit) and 2 * len(up) > len(hit),
             "min_up": len(up) >= MIN_UP,
             "few_down": len(down) <= MAX_DOWN,
-            "extra_not_up": t["extra_wrong"] <= r["extra_wrong"],
+            "extra_not_up": extra(t) <= extra(r),
             "unsupported_0": all(got["by_set"][s]["unsupported"] == 0 for s in sets),
             **{f"{k}_not_down": t[k] >= r[k] for k in NOT_DOWN},
         }
         out[v] = {
             "clean": [r["clean_right"], t["clean_right"]],
-            "extra": [r["extra_wrong"], t["extra_wrong"]],
+            "extra": [extra(r), extra(t)],
             "facts": [r["facts_right"], t["facts_right"]],
             "intent": [r["intent_right"], t["intent_right"]],
             "oos": [r["oos_handed"], t["oos_handed"]],
@@ -171,18 +190,19 @@ def judge(results: dict[str, dict], variants: list[str]) -> dict[str, dict]:
     return out
 
 
-def cli(sets: tuple[str, ...], script: str, doc: str, ref: str = REF) -> None:
+def cli(sets: tuple[str, ...], script: str, doc: str, ref: str = REF, judge_fn: Callable[[dict[str, dict], list[str]], dict[str, dict]] = judge) -> None:  # fmt: skip
     """The command line of a round judged by this rule: ``merge RUN.json ... --out MERGED.json``, or
     a run over ``sets`` with ``REF`` in ``--variants`` spelled as ``ref`` (round 19 runs the same
-    rule over its 19 sets with round 18's reference; the loop and the reply hashes are these)."""
+    rule over its 19 sets with round 18's reference; the loop and the reply hashes are these).
+    ``judge_fn``: the round's rule (round 22: this one with its own extra count)."""
     if sys.argv[1:2] == ["merge"]:  # merge RUN.json ... --out MERGED.json
-        merge_command(sys.argv[2:], judge)
+        merge_command(sys.argv[2:], judge_fn)
         sys.exit(0)
     if "--variants" in sys.argv:
         i = sys.argv.index("--variants") + 1
         sys.argv[i] = ",".join(expand(v, ref) for v in sys.argv[i].split(","))
     runner.score = answer_keys  # the loop's per-set scoring, with each reply's hash kept
-    main(sets, script, doc, judge=judge)
+    main(sets, script, doc, judge=judge_fn)
 
 
 if __name__ == "__main__":
