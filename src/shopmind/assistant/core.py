@@ -23,7 +23,6 @@ phone numbers and addresses masked and, given ``pseudonym_key``, the conversatio
 
 from __future__ import annotations
 
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -61,12 +60,12 @@ from shopmind.assistant.reading import (
     read_as_indexed,
 )
 from shopmind.assistant.reply import Reply, _State
+from shopmind.assistant.reply_language import reply_language
 from shopmind.assistant.route import asks_page_fact, route
 from shopmind.assistant.scope import DomainWords, policy_concepts
 from shopmind.privacy import pseudonymise
 from shopmind.search.engine import SearchEngine
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_CONVERSATIONS = 10_000
 
 
@@ -164,11 +163,13 @@ class Assistant:
         conversation_id: str | None = None,
         customer_id: str | None = None,
         page_product: str | None = None,
+        page_lang: str | None = None,
     ) -> Reply:
-        """Answer one message (see the module docstring)."""
+        """Answer one message (see the module docstring); ``page_lang`` (en/zh: the storefront
+        page's language) is the reply's when the message itself shows none (``reply_language``)."""
         t0 = time.perf_counter()
         text = read_as_indexed(message, getattr(self.engine, "t2s", False))
-        lang = "zh" if _CJK.search(text) else "en"
+        lang = reply_language(text, page_lang)
         state = self._state(conversation_id)
         if isinstance(self.model.embed, CachedEmbed) and self.model.embed.companion is not None:
             # the intent model reads the normalised text's vector, the policy passages the typed
