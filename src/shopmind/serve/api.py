@@ -96,6 +96,44 @@ def presented_key(authorization: str | None, x_api_key: str | None) -> str | Non
     return None
 
 
+def key_header(request: Request) -> str | None:
+    """The header a request's key came in (``X-API-Key`` or ``Authorization``), for messages
+    that must say where the wrong key is without echoing it; None when it sent no key. An
+    ``Authorization`` header of another scheme (``Basic``: a proxy's own password in front of
+    the shop) is no shopmind key and is left alone."""
+    headers = request.headers
+    if headers.get("x-api-key"):
+        return "X-API-Key"
+    auth = headers.get("authorization")
+    if auth is not None and auth.strip().lower().split(" ", 1)[0] == "bearer":
+        return "Authorization"
+    return "X-API-Key" if "x-api-key" in headers else None
+
+
+def refuse_a_wrong_key(request: Request) -> None:
+    """On a route open to everyone, a request that *sends* a key must send a valid one (401
+    otherwise, naming the header): an integrator who mistyped a key learns it at once, not on
+    the day ``read_key_required`` closes the route. Elasticsearch does the same (a request is
+    anonymous only when it carries no credentials; wrong ones are 401). The key itself is never
+    echoed."""
+    header = key_header(request)
+    if header is None:
+        return
+    key = presented_key(request.headers.get("authorization"), request.headers.get("x-api-key"))
+    if not key or request.app.state.keys.check(key, "read") == "invalid":
+        raise ApiError(401, "unauthorized", _invalid_message(header, bool(key)))
+
+
+def _invalid_message(header: str, sent: bool) -> str:
+    """Why a presented key is refused, naming its header (never the key)."""
+    shown = "Authorization: Bearer" if header == "Authorization" else header
+    if not sent:
+        return f"the {shown} header holds no key: send a valid key or leave the header out"
+    return (
+        f"the API key in the {shown} header is not valid (mistyped, revoked, or made for another workspace)"
+    )
+
+
 def request_key(request: Request, capability: str) -> str | None:
     """The key a request presents for ``capability``: a header, or — for ``monitor`` routes
     only — the dashboard cookie (HttpOnly, SameSite=Strict, set by ``POST /dashboard/login``).
@@ -116,12 +154,18 @@ def check_key(request: Request, capability: str) -> None:
     ``read`` is open unless the server was started with ``read_key_required``."""
     state = request.app.state
     if capability == "read" and not state.settings["read_key_required"]:
+        refuse_a_wrong_key(request)
         return
     verdict = state.keys.check(request_key(request, capability), capability)
     if verdict == "missing":
         raise ApiError(401, "unauthorized", f"this route needs an API key allowed to {_VERB[capability]}")
     if verdict == "invalid":
-        raise ApiError(401, "unauthorized", "the API key is not valid")
+        header = key_header(request)
+        raise ApiError(
+            401,
+            "unauthorized",
+            _invalid_message(header, True) if header else "the API key is not valid",
+        )
     if verdict == "forbidden":
         raise ApiError(403, "forbidden", f"the API key is not allowed to {_VERB[capability]}")
 

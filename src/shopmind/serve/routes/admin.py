@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shopmind.serve.api import check_key, jsonable, needs, shop_of
+from shopmind.serve.api import check_key, jsonable, needs, refuse_a_wrong_key, shop_of
 
 router = APIRouter()
 
@@ -64,6 +64,8 @@ def _metrics_key(request: Request) -> None:
     (a server whose port only the scraper can reach)."""
     if request.app.state.settings.get("metrics_key_required", True):
         check_key(request, "monitor")
+    else:
+        refuse_a_wrong_key(request)
 
 
 @router.get(
