@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shopmind.data.model import EVENT_TYPES, SCHEMAS, SOURCE_LINE, TABLES, TableName
+from shopmind.data.recbole import atomic_kind, header_types
 from shopmind.data.records import name_list, repeat_of
 
 #: canonical column -> header spellings, normalised by ``_key`` (lower case, accents folded, letters
@@ -31,7 +32,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                        "artikelnummer", "artikelnr", "artnr", "artikelid", "produktid", "produktnummer",
                        "reference", "ref", "referenceproduit", "codeproduit", "idproduit", "codearticle",
                        "referencia", "codigo", "codigoproducto", "codigodeproducto", "idproducto", "codigoarticulo"),
-        "title": ("title", "name", "productname", "producttitle", "itemname", "商品名称",
+        "title": ("title", "name", "productname", "producttitle", "itemname", "movietitle", "booktitle", "商品名称",
                   "标题", "名称", "商品标题", "品名",
                   "bezeichnung", "artikelbezeichnung", "artikelname", "produktname", "produktbezeichnung",
                   "titel", "designation", "libelle", "nom", "nomduproduit", "nomproduit", "titre",
@@ -41,7 +42,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                         "beschreibung", "artikelbeschreibung", "produktbeschreibung", "langtext",
                         "descriptionproduit", "descripcion", "descripciondelproducto"),
         "category_path": ("categorypath", "category", "categories", "type", "producttype", "productcategory",
-                          "googleproductcategory", "类目", "分类", "商品分类", "类别", "品类",
+                          "googleproductcategory", "genre", "genres", "类目", "分类", "商品分类", "类别", "品类",
                           "kategorie", "kategorien", "warengruppe", "produktkategorie", "kategoriepfad",
                           "categorie", "rayon", "categoria", "categorias"),
         "brand": ("brand", "vendor", "manufacturer", "make", "品牌", "厂商",
@@ -333,6 +334,14 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             result.constants["type"] = "purchase"
             if "quantity" in mapped:
                 result.returns = "negative_quantity"  # else those lines are quarantined (EVT_QTY_SIGN)
+        elif "type" not in mapped and "rating" in mapped:
+            # explicit ratings are "rate" events carrying their rating (docs/DATA_MODEL.md): without a
+            # type every row of a ratings log (RecBole's .inter, a reviews export) was left to the user
+            result.constants["type"] = "rate"
+            result.notes.append(
+                'type = "rate": each row gives a rating, so each is a rate event with its rating '
+                "(change it if the rows are purchases or views that carry a score)"
+            )
         mapped |= {"event_id"}  # made from each row's content when the file has none
     if best == "products" and "title" not in mapped and "description" in mapped:
         # an order-line or stock export names its products in a "Description" column (Online
@@ -375,10 +384,47 @@ def _looks_like_order_lines(columns: dict[str, str]) -> bool:
 
 def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
     """Read the file's head the way ingest reads it (any encoding, delimiter, Parquet, JSON Lines) and draft."""
-    from shopmind.data.readers import read_head
+    from shopmind.data.readers import InputError, read_head
 
+    kind = atomic_kind(path)
+    if kind is not None and kind not in ATOMIC_TABLES:
+        raise InputError(
+            f"{path}: a RecBole .{kind} file holds no table shopmind keeps (customer attributes, a knowledge "
+            "graph or links); draft the mappings of the .inter file (events) and the .item file (products)"
+        )
     head = read_head(path)
-    result = draft([c for c in head.frame.columns if c != SOURCE_LINE], table)
+    result = draft(
+        [c for c in head.frame.columns if c != SOURCE_LINE], table or ATOMIC_TABLES.get(kind or "")
+    )
+    if kind is not None:
+        _recbole_lists(result, header_types(path))
     if head.note:  # how the file was read (a workbook's header row, a JSON key, no header line)
         result.notes.insert(0, f"read as: {head.note}")
     return result
+
+
+#: the canonical table each RecBole atomic file feeds (``.user``, ``.kg``, ``.link``, ``.net``: none)
+ATOMIC_TABLES: dict[str, TableName] = {"inter": "events", "item": "products"}
+#: canonical text columns a RecBole ``token_seq`` (words separated by spaces) fits as it is
+_TEXT_COLUMNS = ("title", "description", "query")
+
+
+def _recbole_lists(result: Draft, types: dict[str, str]) -> None:
+    """A RecBole ``token_seq``/``float_seq`` column is a space-separated list (``class``: "Animation
+    Children's Comedy"): read as one category, brand or id it would be one made-up value, so it is
+    drafted only into a text column and otherwise listed with what it is."""
+    for column, kind in types.items():
+        if not kind.endswith("_seq") or result.columns.get(column) in _TEXT_COLUMNS:
+            continue
+        target = result.columns.pop(column, None)
+        if column not in result.unplaced:
+            result.unplaced.append(column)
+        result.notes.append(
+            f"{_toml_key(column)} is a RecBole {kind} (a list separated by spaces)"
+            + (f": not drafted as {target}, which takes one value" if target else "")
+            + "; a list read as one value would be one made-up "
+            + ("category (e.g. genres joined)" if result.table == "products" else "value")
+            + ": map it only if each row holds one value"
+        )
+    result.missing = [c for c in SCHEMAS[result.table].required
+                      if c not in set(result.columns.values()) | set(result.constants) | {"event_id"}]  # fmt: skip

@@ -34,6 +34,7 @@ from shopmind.data.raw_bytes import (
     read_bytes_cut,
     require_line_end,
 )
+from shopmind.data.recbole import atomic_kind, strip_types
 from shopmind.data.records import (
     POLARS_FAILURES,
     InputError,
@@ -96,6 +97,8 @@ def read_table(
         result.malformed = sorted([*result.malformed, *unread], key=lambda m: m.line)
         result.encoding = encoding
         result.redecoded = redecoded
+    if kind == "csv" and atomic_kind(path):  # RecBole: `rating:float` is the column `rating`
+        result.frame = strip_types(result.frame, path)
     if mapping:
         result.frame = apply_mapping(result.frame, mapping, path)
     return result
@@ -148,7 +151,10 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     text, _ = decode(chunk, path)
     if kind == "jsonl":
         return read_jsonl(text, path)
-    return _read_csv(text, "\t" if _is_tsv(path, None) else sniff_delimiter(text), path)
+    result = _read_csv(text, "\t" if _is_tsv(path, None) else sniff_delimiter(text), path)
+    if atomic_kind(path):
+        result.frame = strip_types(result.frame, path)
+    return result
 
 
 # --- formats and bytes -----------------------------------------------------------------
@@ -178,22 +184,23 @@ def _format(path: Path, fmt: str | None) -> Format:
     if ".parquet" in suffixes or (suffixes and suffixes[-1] == ".pq"):
         return "parquet"
     last = suffixes[-1] if suffixes else ""
-    if last in (".csv", ".tsv", ".txt", ".tab"):
+    if last in (".csv", ".tsv", ".txt", ".tab") or atomic_kind(path):  # RecBole's files are TSV
         return "csv"
     if last in (".jsonl", ".json", ".ndjson"):
         return "jsonl"
     if last in EXCEL_SUFFIXES:
         return "excel"
     raise InputError(
-        f"cannot tell the format of {path} from its extension {last or '(none)'!r}; "
-        "expected .csv, .tsv, .txt, .parquet, .jsonl or .json (optionally .gz), or a workbook (.xlsx, .xls, .ods)"
+        f"cannot tell the format of {path} from its extension {last or '(none)'!r}; expected .csv, .tsv, "
+        ".txt, .parquet, .jsonl or .json (optionally .gz), a workbook (.xlsx, .xls, .ods) or a RecBole atomic "
+        "file (.inter, .item)"
     )
 
 
 def _is_tsv(path: Path, fmt: str | None) -> bool:
     if fmt is not None:
         return fmt.lower() == "tsv"
-    return any(s.lower() in (".tsv", ".tab") for s in path.suffixes)
+    return any(s.lower() in (".tsv", ".tab") for s in path.suffixes) or atomic_kind(path) is not None
 
 
 def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:

@@ -47,9 +47,8 @@ def load(path: Path) -> Batch:
 
 
 def _read_atomic(file: Path) -> ReadResult:
-    result = read_table(file, fmt="csv", delimiter="\t")
-    result.frame = result.frame.rename(lambda c: c.split(":", 1)[0])
-    return result
+    """Tab-separated, RecBole types taken off the names (``data.recbole``, as the generic path reads them)."""
+    return read_table(file, delimiter="\t")
 
 
 def _events(frame: pl.DataFrame, file: Path) -> pl.DataFrame:
