@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -189,10 +190,11 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h19 = [q for q in data.questions if q["set"] == "heldout19"]
     h20 = [q for q in data.questions if q["set"] == "heldout20"]
     h21 = [q for q in data.questions if q["set"] == "heldout21"]
+    h22 = [q for q in data.questions if q["set"] == "heldout22"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
-    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21)
+    n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21) + len(h22)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -201,7 +203,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout12"] * len(h12) + ["heldout13"] * len(h13) + ["heldout14"] * len(h14)
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
-    want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21)
+    want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21) + ["heldout22"] * len(h22)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -612,7 +614,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -21 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -22 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -718,69 +720,88 @@ def test_heldout19_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     assert sorted(forms) == ["dash", "lower", "space", "wide", "zero"]
 
 
-def test_heldout20_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
-    h20 = _check_three_language_set(data, 20)
-    assert len(h20) >= 115
-    owner = _check_two_part_set(data, h20)
-    # a few questions in traditional characters (policy, order and complaint questions), none of
-    # them mixed or out of scope
-    trad = [q for q in h20 if _TRADITIONAL & set(str(q["text"]))]
-    assert len(trad) >= 7 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
-    kinds = {"shipping", "return_refund", "payment", "order_status", "complaint"}
+def _recent_set(data, k: int, n: int, n_trad: int, kinds: set[str]) -> tuple[list[dict], dict, list[dict]]:
+    """Held-out-20 and later: ``_check_three_language_set`` and ``_check_two_part_set`` with at least
+    ``n`` questions; at least ``n_trad`` in traditional characters (of every intent in ``kinds``),
+    none of them mixed or out of scope; two policy questions with an amount or a day count in
+    full-width digits, whose slots stay empty (such a number is no cap). Returns the set, order ->
+    owner, and its order-status + policy questions."""
+    h = _check_three_language_set(data, k)
+    assert len(h) >= n
+    owner = _check_two_part_set(data, h)
+    trad = [q for q in h if _TRADITIONAL & set(str(q["text"]))]
+    assert len(trad) >= n_trad and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
     assert {q["intent"] for q in trad} >= kinds
-    # policy questions with an amount or a day count in full-width digits keep empty slots
-    wide = [q for q in h20 if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
+    wide = [q for q in h if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
     assert len(wide) == 2 and all(q["slots"]["price_max"] is None for q in wide)
-    # the order + policy questions ask four different sections of three topics
-    op = [q for q in h20 if q["intent"] == "order_status" and "all" in q["expect"]]
-    asked = {q["expect"]["all"][1]["section"] for q in op}
-    assert len(asked) == 4 and len({s.split("-")[0] for s in asked}) == 3
-    # ids in lower case with a space or a dash after the letter, as digits with no letter before
-    # them, in full-width characters: each written one way only, and still the asker's order
+    return h, owner, [q for q in h if q["intent"] == "order_status" and "all" in q["expect"]]
+
+
+def _id_forms(h: list[dict], owner: dict[str, str], ways: Callable[[str], dict[str, str]], digits: str = "") -> list[str]:  # fmt: skip
+    """How each order id not written as printed is written (``ways(id)``: name -> the id so written;
+    ``digits``: the characters that may not stand before the id's digits alone, "" for no such
+    form): one way only per question, and still the asker's order. Sorted names."""
     forms = []
-    for q in _odd_ids(h20, owner):
+    for q in _odd_ids(h, owner):
         oid, text = str(q["slots"]["order_id"]), str(q["text"])
-        ways = {
-            "wide": "".join(chr(ord(c) + 0xFEE0) for c in oid),
-            "dash": f"{oid[0].lower()}-{oid[1:]}",
-            "space": f"{oid[0].lower()} {oid[1:]}",
-        }
-        found = [k for k, v in ways.items() if v in text]
-        found += ["digits"] if re.search(rf"(?<![A-Za-z\- ]){oid[1:]}", text) else []
+        found = [k for k, v in ways(oid).items() if v in text]
+        found += ["digits"] if digits and re.search(rf"(?<![{digits}]){oid[1:]}", text) else []
         assert len(found) == 1, (text, found)
         forms += found
-    assert sorted(forms) == ["dash", "digits", "space", "wide"]
+    return sorted(forms)
+
+
+def _wide(oid: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in oid)
+
+
+def test_heldout20_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    # traditional characters in policy, order and complaint questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "complaint"}
+    h20, owner, op = _recent_set(data, 20, 115, 7, kinds)
+    # the order + policy questions ask four different sections of three topics
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    assert len(asked) == 4 and len({s.split("-")[0] for s in asked}) == 3
+
+    # ids in lower case with a space or a dash after the letter, as digits with no letter before
+    # them, in full-width characters
+    def ways(oid: str) -> dict[str, str]:
+        return {"wide": _wide(oid), "dash": f"{oid[0].lower()}-{oid[1:]}", "space": f"{oid[0].lower()} {oid[1:]}"}  # fmt: skip
+
+    assert _id_forms(h20, owner, ways, r"A-Za-z\- ") == ["dash", "digits", "space", "wide"]
 
 
 def test_heldout21_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
-    h21 = _check_three_language_set(data, 21)
-    assert len(h21) >= 115
-    owner = _check_two_part_set(data, h21)
-    # a few questions in traditional characters (policy, order, product and complaint questions),
-    # none of them mixed or out of scope
-    trad = [q for q in h21 if _TRADITIONAL & set(str(q["text"]))]
-    assert len(trad) >= 8 and all(q["lang"] == "zh" and q["intent"] != "out_of_scope" for q in trad)
     kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
-    assert {q["intent"] for q in trad} >= kinds
-    # policy questions with an amount or a day count in full-width digits keep empty slots
-    wide = [q for q in h21 if "section" in q["expect"] and any("０" <= c <= "９" for c in str(q["text"]))]
-    assert len(wide) == 2 and all(q["slots"]["price_max"] is None for q in wide)
+    h21, owner, op = _recent_set(data, 21, 115, 8, kinds)
     # the order + policy questions ask four sections of four topics
-    op = [q for q in h21 if q["intent"] == "order_status" and "all" in q["expect"]]
     assert len({q["expect"]["all"][1]["section"].split("-")[0] for q in op}) == 4
+
     # ids in full-width characters, with a dash (half- or full-width) after the letter, in lower
-    # case, as digits after a '#': each written one way only, and still the asker's order
-    forms = []
-    for q in _odd_ids(h21, owner):
-        oid, text = str(q["slots"]["order_id"]), str(q["text"])
-        ways = {
-            "wide": "".join(chr(ord(c) + 0xFEE0) for c in oid),
-            "dash": f"{oid[0]}-{oid[1:]}",
-            "wide dash": f"{oid[0]}\uff0d{oid[1:]}",
-            "lower": oid.lower(),
-            "hash": f"#{oid[1:]}",
-        }
-        found = [k for k, v in ways.items() if v in text]
-        assert len(found) == 1, (text, found)
-        forms += found
-    assert sorted(forms) == ["dash", "hash", "lower", "wide", "wide dash"]
+    # case, as digits after a '#'
+    def ways(oid: str) -> dict[str, str]:
+        return {"wide": _wide(oid), "dash": f"{oid[0]}-{oid[1:]}", "wide dash": f"{oid[0]}\uff0d{oid[1:]}", "lower": oid.lower(), "hash": f"#{oid[1:]}"}  # fmt: skip
+
+    assert _id_forms(h21, owner, ways) == ["dash", "hash", "lower", "wide", "wide dash"]
+
+
+def test_heldout22_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    from shopmind.demo import assistant_heldout21 as H21
+
+    # traditional characters in policy, order, product and complaint questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    h22, owner, op = _recent_set(data, 22, 120, 8, kinds)
+    # the order + policy questions ask four sections of four topics, none of held-out-21's
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    assert len({s.split("-")[0] for s in asked}) == 4 and not asked & {s for _, _, s in H21.ORDER_POLICY_Q}
+
+    # ids in full-width characters, with only the letter in full width, in lower case, with a dash
+    # after the letter, as digits with no letter (of either width) before them
+    def ways(oid: str) -> dict[str, str]:
+        return {"wide": _wide(oid), "wide letter": _wide(oid[0]) + oid[1:], "lower": oid.lower(), "dash": f"{oid[0]}-{oid[1:]}"}  # fmt: skip
+
+    forms = _id_forms(h22, owner, ways, r"A-Za-z\uff21-\uff5a\-")
+    assert forms == ["dash", "digits", "lower", "wide", "wide letter"]
+    # one more is written as printed, inside Chinese brackets
+    plain = [q for q in h22 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
+    assert len([q for q in plain if f"【{q['slots']['order_id']}】" in str(q["text"])]) == 1
