@@ -159,3 +159,19 @@ def test_serve_warms_the_assistant_unless_told_not_to(tmp_path) -> None:
     check_serve_setting("assistant_warmup_seconds", 0, "shop.toml")  # 0 = on the first turn
     with pytest.raises(Exception, match="assistant_warmup_seconds"):
         check_serve_setting("assistant_warmup_seconds", -1, "shop.toml")
+
+
+def test_a_message_without_a_language_is_answered_in_the_page_language(client, keys) -> None:
+    """t1hz (session 26): "asdfgh" on the Chinese storefront was answered in English."""
+    for message in ("asdfgh", "???", "12345"):
+        zh = _ask(client, keys["storefront"], message=message, lang="zh", conversation_id="conv-zh")
+        assert zh.status_code == 200, zh.text
+        assert zh.json()["language"] == "zh", (message, zh.json()["answer"])
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.json()["answer"]), zh.json()["answer"]
+        en = _ask(client, keys["storefront"], message=message, lang="en", conversation_id="conv-en")
+        assert en.json()["language"] == "en"
+    # the message's own language wins over the page's
+    r = _ask(client, keys["storefront"], message="where is my order?", lang="zh").json()
+    assert r["language"] == "en"
+    bad = _ask(client, keys["storefront"], message="???", lang="fr")
+    assert bad.status_code == 422 and "lang" in bad.text

@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
@@ -56,6 +56,10 @@ class AssistantIn(BaseModel):
     message: str = Field(min_length=1, max_length=1000, pattern=r"\S")
     page_product: Id | None = Field(default=None, description="product on the page")
     customer_id: Id | None = Field(default=None, description="honoured for a write key only (see the route)")
+    lang: Literal["en", "zh"] | None = Field(
+        default=None,
+        description="the page's language: the reply's when the message shows none ('asdfgh', '???', digits)",
+    )
 
 
 def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
@@ -140,7 +144,7 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
         asst = _assistant(rel, shop.workspace, request.app.state.settings)
     except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which
         raise ApiError(503, "assistant_unavailable", str(exc)) from None
-    reply = asst.turn(body.message, body.conversation_id, customer, page)
+    reply = asst.turn(body.message, body.conversation_id, customer, page, body.lang)
     out = reply.as_dict()
     out["notes"] = [*notes, *out["notes"]]
     if body.customer_id is not None and not trusted:

@@ -71,7 +71,8 @@
       if (!message) return;
       input.value = "";
       log.appendChild(SM.el("li", { class: "assistant-msg from-user", text: message }));
-      const body = { conversation_id: conversationId(), message };
+      // the page's language answers a message that shows none ("asdfgh", "???", an order number)
+      const body = { conversation_id: conversationId(), message, lang: SM.lang.startsWith("zh") ? "zh" : "en" };
       const pid = pageProduct();
       if (pid) body.page_product = pid;
       let reply;
