@@ -4,7 +4,7 @@ A value that cannot be converted is never silently nulled: its column name lands
 ``_type_errors`` so the gate can quarantine the row with ``TYPE_ERROR`` and say which column
 and what value. Numeric timestamps get their unit guessed per value (s/ms/us/ns) because
 real feeds mix them; naive timestamps are read in the source's time zone, then moved to UTC.
-Dotted dates (``01.11.2026 10:00``) are day first (``_dotted``).
+Timestamps are read by ``quality.timestamps``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from shopmind.data.formats import Formats
 from shopmind.data.limits import too_deep
 from shopmind.data.model import ATTRIBUTES, ROW, SOURCE_LINE, UTC_DATETIME, TableSchema
 from shopmind.quality.numbers import declared_number, local_number, number_hint
+from shopmind.quality.timestamps import blank_to_null, parse_datetime, parse_distinct
 
 TYPE_ERRORS = "_type_errors"
 #: Per row, why a failed value did not convert and the setting that reads it (``quality.numbers.number_hint``):
@@ -30,47 +31,12 @@ TYPE_HINTS = "_type_hints"
 TS_EARLY = "_ts_early"
 TS_LATE = "_ts_late"
 
-# Magnitude limits that decide the unit of a numeric timestamp (values above the limit of a
-# unit are read as the next finer unit): 1e11 s is year 5138, 1e14 ms is year 5138, ...
-_UNIT_LIMITS = (("s", 1e11, 1_000_000), ("ms", 1e14, 1_000), ("us", 1e17, 1), ("ns", float("inf"), 0.001))
-
-_DATETIME_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f%#z",
-    "%Y-%m-%d %H:%M:%S%.f%#z",
-    "%Y-%m-%dT%H:%M:%S%#z",
-    "%Y-%m-%d %H:%M:%S%#z",
-)
-_NAIVE_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d",
-)
-#: Day-first dotted dates (DE/AT/CH/RU/PL exports: ``01.11.2026 10:00``, ``1.11.2026``), see ``_dotted``.
-_DOTTED_FORMATS = (
-    "%d.%m.%Y %H:%M:%S%.f",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d.%m.%Y",
-)
-_DOTTED_SHAPE = r"^\d{1,2}\.\d{1,2}\.\d{4}(?:[ T]|$)"
-
 
 @dataclass
 class CoerceResult:
     frame: pl.DataFrame  # canonical dtypes, plus _row, _line, _type_errors (list of column names)
     present: set[str]  # canonical columns the input actually had
     notes: dict[str, object] = field(default_factory=dict)  # batch-level facts (units guessed, tz moves)
-
-
-def _blank_to_null(expr: pl.Expr) -> pl.Expr:
-    stripped = expr.str.strip_chars()
-    return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
 def _number_text(col: str, formats: Formats | None) -> pl.Expr:
@@ -104,131 +70,6 @@ def _numeric(
     else:
         value = pl.when(bad).then(None).otherwise(as_float)
     return value, bad.fill_null(False)
-
-
-def _epoch_to_datetime(seconds_like: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Numeric timestamps of any unit → UTC datetime, and the guessed unit per value."""
-    mag = seconds_like.abs()
-    unit = pl.lit(None, dtype=pl.Utf8)
-    micros = pl.lit(None, dtype=pl.Float64)
-    for name, limit, factor in reversed(_UNIT_LIMITS):
-        unit = pl.when(mag < limit).then(pl.lit(name)).otherwise(unit)
-        micros = pl.when(mag < limit).then(seconds_like * factor).otherwise(micros)
-    value = micros.round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    return value, unit
-
-
-def _datetime(
-    col: str, src: pl.DataType, tz: str, date_format: str | None = None
-) -> tuple[pl.Expr, pl.Expr, pl.Expr, pl.Expr]:
-    """Typed UTC datetime, failed mask, guessed unit (numeric inputs) and 'moved from local tz'.
-
-    ``date_format`` (declared in a mapping or settled by the file, ``data.formats``) is tried first,
-    alone and followed by a time."""
-    raw = pl.col(col)
-    no_unit = pl.lit(None, dtype=pl.Utf8)
-    if isinstance(src, pl.Datetime):
-        if src.time_zone is None:
-            value = raw.dt.cast_time_unit("us").dt.replace_time_zone(
-                tz, ambiguous="earliest", non_existent="null"
-            )
-            value = value.dt.convert_time_zone("UTC")
-            moved = raw.is_not_null() & pl.lit(tz != "UTC")
-        else:
-            value = raw.dt.cast_time_unit("us").dt.convert_time_zone("UTC")
-            moved = raw.is_not_null() & pl.lit(src.time_zone != "UTC")
-        return value, (raw.is_not_null() & value.is_null()), no_unit, moved
-    if isinstance(src, pl.Date):
-        value = raw.cast(pl.Datetime("us")).dt.replace_time_zone(tz).dt.convert_time_zone("UTC")
-        return value, pl.lit(False), no_unit, raw.is_not_null() & pl.lit(tz != "UTC")
-    if src.is_numeric():
-        compact = (
-            _compact_date(raw.cast(pl.Utf8)) if src.is_integer() else pl.lit(None, dtype=pl.Datetime("us"))
-        )
-        epoch, unit = _epoch_to_datetime(pl.when(compact.is_null()).then(raw.cast(pl.Float64)))
-        local = compact.dt.replace_time_zone(
-            tz, ambiguous="earliest", non_existent="null"
-        ).dt.convert_time_zone("UTC")
-        value = pl.coalesce([local, epoch])
-        unit = pl.when(compact.is_null()).then(unit)
-        return value, (raw.is_not_null() & value.is_null()), unit, compact.is_not_null() & pl.lit(tz != "UTC")
-    text = _blank_to_null(raw.cast(pl.Utf8))
-    compact = _compact_date(text.str.strip_chars())
-    as_number = pl.when(compact.is_null()).then(text.cast(pl.Float64, strict=False))
-    numeric_value, unit = _epoch_to_datetime(as_number)
-    aware = pl.coalesce(
-        [
-            text.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC")
-            for f in _DATETIME_FORMATS
-        ]
-    )
-    times = ("%H:%M:%S%.f", "%H:%M:%S", "%H:%M")
-    declared = [f"{date_format}{sep}{t}" for sep in (" ", "T") for t in times] + [date_format or ""]
-    naive = pl.coalesce(
-        [
-            *(
-                text.str.to_datetime(f, time_unit="us", strict=False)
-                for f in (declared if date_format else ())
-            ),
-            *(text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
-            _dotted(text),
-            compact,
-        ]
-    )
-    naive_utc = naive.dt.replace_time_zone(
-        tz, ambiguous="earliest", non_existent="null"
-    ).dt.convert_time_zone("UTC")
-    value = pl.coalesce([numeric_value, aware, naive_utc])
-    unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
-    moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
-    return value, (text.is_not_null() & value.is_null()), unit, moved
-
-
-#: a date written as one 8-digit number (``20240106``, a warehouse date key, ``date +%Y%m%d``)
-_COMPACT_DATE = r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
-
-
-def _compact_date(text: pl.Expr) -> pl.Expr:
-    """``YYYYMMDD`` as a naive datetime, else null. As epoch seconds 20240106 was 1970-08-23, inside the
-    plausible window, stored without a word; an 8-digit epoch (1970-73) is no shop's record."""
-    return (
-        pl.when(text.str.contains(_COMPACT_DATE))
-        .then(text)
-        .str.to_datetime("%Y%m%d", time_unit="us", strict=False)
-    )
-
-
-def _dotted(text: pl.Expr) -> pl.Expr:
-    """A day-first dotted date (``DD.MM.YYYY``, one- or two-digit day and month, optional
-    ``HH:MM[:SS[.fff]]``) as a naive datetime; null for any other shape.
-
-    Dotted dates are always read **day first**: ``01.02.2026`` is 1 February 2026, never
-    2 January. Every locale that writes the dot separator (German, Austrian, Swiss, Russian,
-    Polish, Czech, ...) puts the day first, and the month-first US style uses slashes, so a dot
-    decides the order without guessing from the data. Only a four-digit year is read:
-    ``01.11.26`` stays a type error rather than becoming the year 26 or a guessed century.
-    Values of any other shape skip the dotted formats entirely (null in, null out), so an ISO
-    batch pays one regex test per distinct value, not four more parse passes.
-    """
-    dotted = pl.when(text.str.contains(_DOTTED_SHAPE)).then(text)
-    return pl.coalesce([dotted.str.to_datetime(f, time_unit="us", strict=False) for f in _DOTTED_FORMATS])
-
-
-def _parse_distinct(series: pl.Series, tz: str, prefix: str, date_format: str | None) -> pl.DataFrame:
-    """Parse the distinct values of a text timestamp column, then map them back to the rows."""
-    distinct = pl.DataFrame({"raw": series.unique()})
-    value, bad, unit, moved = _datetime("raw", pl.Utf8, tz, date_format)
-    parsed = distinct.with_columns(
-        value.alias(f"{prefix}_v"),
-        bad.fill_null(False).alias(f"{prefix}_bad"),
-        unit.alias(f"{prefix}_unit"),
-        moved.alias(f"{prefix}_moved"),
-    )
-    return (
-        pl.DataFrame({"raw": series})
-        .join(parsed, on="raw", how="left", maintain_order="left", nulls_equal=True)
-        .drop("raw")
-    )
 
 
 def _attributes(series: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -329,7 +170,7 @@ def coerce(
             exprs.append(pl.lit(None, dtype=dtype).alias(col))
             error_masks.append(pl.when(pl.col(col).is_not_null()).then(pl.lit(col)).otherwise(None))
         elif dtype == pl.Utf8:
-            exprs.append(_blank_to_null(pl.col(col).cast(pl.Utf8)).alias(col))
+            exprs.append(blank_to_null(pl.col(col).cast(pl.Utf8)).alias(col))
         elif dtype in (pl.Float64, pl.Int64):
             value, bad = _numeric(col, dtype, src, formats)
             exprs.append(value.alias(col))
@@ -339,7 +180,7 @@ def coerce(
         elif dtype == UTC_DATETIME and src == pl.Utf8:
             # text timestamps repeat a lot (one per order line): parse each distinct value once
             date_format = formats.date_format_of(col) if formats else None
-            parsed = _parse_distinct(frame[col], timezone, prefix=f"__{col}", date_format=date_format)
+            parsed = parse_distinct(frame[col], timezone, prefix=f"__{col}", date_format=date_format)
             frame = frame.hstack(parsed)
             value = pl.col(f"__{col}_v")
             exprs.append(value.alias(col))
@@ -349,7 +190,7 @@ def coerce(
             _outside(value, col, window, early, late)
         elif dtype == UTC_DATETIME:
             date_format = formats.date_format_of(col) if formats else None
-            value, bad, unit, was_moved = _datetime(col, src, timezone, date_format)
+            value, bad, unit, was_moved = parse_datetime(col, src, timezone, date_format)
             exprs.append(value.alias(col))
             error_masks.append(pl.when(bad).then(pl.lit(col)).otherwise(None))
             units.append(unit.alias(f"_unit_{col}"))
@@ -404,7 +245,7 @@ def coerce(
 
 
 def _plain_text(raw: pl.Expr) -> pl.Expr:
-    return _blank_to_null(raw).str.replace_all(r"^\+", "")
+    return blank_to_null(raw).str.replace_all(r"^\+", "")
 
 
 def _local_numbers(
