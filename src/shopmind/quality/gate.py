@@ -25,7 +25,7 @@ from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS, 
 from shopmind.quality.context import add_context, catalog_of, coercion_flags, text_limits, timestamp_window
 from shopmind.quality.drift import profile
 from shopmind.quality.quarantine import (
-    detail_of,
+    detail_expr,
     encoding_audit,
     malformed_rows,
     payload_of,
@@ -247,18 +247,7 @@ def _gate_table(
     accepted = kept.select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
     bad = decided.filter(pl.col("_quarantine"))
     payload = payload_of(raw.filter(pl.col(ROW).is_in(bad[ROW].implode())))
-    detail = pl.concat_str(
-        [
-            pl.col("_codes").list.join(", "),
-            detail_of(TYPE_ERRORS, " — not convertible: "),
-            detail_of(TYPE_HINTS, " — ", "; "),
-            detail_of(TS_EARLY, " — before the plausible window: "),
-            detail_of(TS_LATE, " — after the plausible window: "),
-            pl.when(pl.col(STORED) == "differs")
-            .then(pl.lit(" — the store holds another row under this key"))
-            .otherwise(pl.lit("")),
-        ]
-    )
+    detail = detail_expr("_codes", STORED)
     quarantine = bad.join(payload, on=ROW, how="left", maintain_order="left").select(
         pl.lit(table).alias("table_name"),
         pl.col(ROW).alias("row_no"),

@@ -9,6 +9,7 @@ import json
 import polars as pl
 
 from shopmind.data.model import ROW, SOURCE_LINE, Batch, TableName
+from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS
 from shopmind.quality.repair import AUDIT_SCHEMA
 
 QUARANTINE_SCHEMA = {
@@ -91,9 +92,27 @@ def malformed_rows(batch: Batch, table: TableName, start: int) -> pl.DataFrame:
     )
 
 
-def detail_of(column: str, label: str, sep: str = ", ") -> pl.Expr:
-    return (
+#: A quarantined row's reason after its codes, in this order: each list column with its label and the
+#: separator of its items, then ``STORED_DIFFERS`` when the store holds another row under the key. One
+#: definition for both engines (``quality.gate`` and ``engine.spark.gate`` each had a copy of the labels,
+#: which a change to one would have let drift apart: the same row quarantined with two reasons).
+DETAIL_LISTS: tuple[tuple[str, str, str], ...] = (
+    (TYPE_ERRORS, " — not convertible: ", ", "),
+    (TYPE_HINTS, " — ", "; "),
+    (TS_EARLY, " — before the plausible window: ", ", "),
+    (TS_LATE, " — after the plausible window: ", ", "),
+)
+STORED_DIFFERS = " — the store holds another row under this key"
+
+
+def detail_expr(codes: str, stored: str) -> pl.Expr:
+    """The reason of each quarantined row (Polars): its codes, then ``DETAIL_LISTS`` and ``STORED_DIFFERS``."""
+    lists = [
         pl.when(pl.col(column).list.len() > 0)
         .then(pl.lit(label) + pl.col(column).list.join(sep))
         .otherwise(pl.lit(""))
-    )
+        for column, label, sep in DETAIL_LISTS
+    ]
+    differs = pl.when(pl.col(stored) == "differs").then(pl.lit(STORED_DIFFERS)).otherwise(pl.lit(""))
+    return pl.concat_str([pl.col(codes).list.join(", "), *lists, differs])
+

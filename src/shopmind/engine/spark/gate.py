@@ -49,7 +49,13 @@ from shopmind.quality.gate import (
     eager,
     fingerprint,
 )
-from shopmind.quality.quarantine import encoding_audit, malformed_rows, payload_of
+from shopmind.quality.quarantine import (
+    DETAIL_LISTS,
+    STORED_DIFFERS,
+    encoding_audit,
+    malformed_rows,
+    payload_of,
+)
 from shopmind.quality.repair import AUDIT_SCHEMA
 from shopmind.quality.verdicts import batch_checks, row_checks
 from shopmind.store.store import STORED, Store, run_id_for
@@ -298,20 +304,13 @@ def _judge_table(
     payload_run = lambda f: payload_of(f)  # noqa: E731 - the one definition of a payload
     payload = rowlocal.apply(bad_raw, inp.sample, payload_run)
 
-    def detail_of(column: str, label: str, sep: str = ", ") -> Any:
-        return F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, sep))).otherwise(
-            F.lit("")
-        )
-
-    detail = F.concat(
+    detail = F.concat(  # the Polars gate's reason (quality.quarantine.DETAIL_LISTS), in Spark
         F.array_join("_codes", ", "),
-        detail_of(TYPE_ERRORS, " — not convertible: "),
-        detail_of(TYPE_HINTS, " — ", "; "),
-        detail_of(TS_EARLY, " — before the plausible window: "),
-        detail_of(TS_LATE, " — after the plausible window: "),
-        F.when(F.col(STORED) == "differs", F.lit(" — the store holds another row under this key")).otherwise(
-            F.lit("")
+        *(
+            F.when(F.size(column) > 0, F.concat(F.lit(label), F.array_join(column, sep))).otherwise(F.lit(""))
+            for column, label, sep in DETAIL_LISTS
         ),
+        F.when(F.col(STORED) == "differs", F.lit(STORED_DIFFERS)).otherwise(F.lit("")),
     )
     quarantine = bad.join(payload, ROW, "left").select(
         F.lit(table).alias("table_name"),
