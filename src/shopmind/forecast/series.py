@@ -268,11 +268,18 @@ def read_long(
     if bad_id.height:
         raise SeriesError(f"{path.name} row {bad_id['_r'][0]}: column {id_col!r} is empty")
     d = pl.col("date")
-    if frame.schema["date"] == pl.Utf8:
+    periods = _period_numbers(frame["date"])
+    if periods is not None:
+        if freq is None:
+            raise SeriesError(f"{path.name}: column {date_col!r} holds period numbers, not dates; pass freq")
+        frame = _period_dates(frame.with_columns(periods.alias("_p")), freq)
+        if info is not None:
+            info["dates"] = "period numbers: each series' last value aligned to the last period"
+    elif frame.schema["date"] == pl.Utf8:
         parsed = d.str.to_date(strict=False).fill_null(d.str.to_datetime(strict=False).dt.date())
+        frame = frame.with_columns(parsed.alias("_date"))
     else:
-        parsed = d.cast(pl.Date, strict=False)
-    frame = frame.with_columns(parsed.alias("_date"))
+        frame = frame.with_columns(d.cast(pl.Date, strict=False).alias("_date"))
     bad = frame.filter(pl.col("_date").is_null())
     if bad.height:
         raise SeriesError(
@@ -306,16 +313,22 @@ def read_long(
     if unknown:
         raise SeriesError(f"{path.name}: future-known covariate {unknown[0]!r} is not a column")
     freq = freq or infer_freq(frame["_date"])
-    if freq == "W":
-        wd = frame["_date"].dt.weekday().unique()
-        if wd.len() > 1:
+    if freq == "W":  # each series on one weekday; series on different weekdays share their weeks' Mondays
+        wd = (
+            frame.group_by("id")
+            .agg(pl.col("_date").dt.weekday().n_unique().alias("n"))
+            .filter(pl.col("n") > 1)
+        )
+        if wd.height:
             raise SeriesError(
-                f"{path.name}: weekly dates fall on {wd.len()} different weekdays; one expected"
+                f"{path.name}: weekly dates of id {wd['id'][0]!r} fall on {wd['n'][0]} different weekdays; one expected"
             )
     long = frame.select("id", pl.col("_date").alias("date"), "value", *covs)
-    return long_to_panel(
-        _align_weeks(long) if freq == "W" else long, freq=freq, fill=fill, future_known=future_known
-    )
+    long = _align_weeks(long) if freq == "W" else long
+    if info is not None:  # said beside the result: a series' missing later periods are read as 0 (fill)
+        ends = long.filter(pl.col("value").is_not_null()).group_by("id").agg(pl.col("date").max())["date"]
+        info["ended_early"] = str(int((ends < ends.max()).sum()))
+    return long_to_panel(long, freq=freq, fill=fill, future_known=future_known)
 
 
 def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
@@ -362,6 +375,44 @@ def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
     except pl.exceptions.PolarsError as exc:
         raise SeriesError(f"{path.name}: {str(exc).splitlines()[0]} (read as {decoded.encoding})") from None
     return frame, decoded.encoding
+
+
+#: a date column of whole numbers below this holds period numbers (1, 2, ... per series, as M4 loaders such as
+#: datasetsforecast write weekly series), not dates; an 8-digit YYYYMMDD date key is far above it
+_PERIOD_MAX = 100_000
+#: the date the last period of period-numbered series is placed on (a Monday, so weekly grids need no shift)
+_PERIOD_END = pl.date(2000, 1, 3)
+
+
+def _period_numbers(col: pl.Series) -> pl.Series | None:
+    """The date column as integers when every value is a whole number in [0, ``_PERIOD_MAX``), else None."""
+    if col.dtype.is_integer():
+        ints = col
+    elif col.dtype == pl.Utf8:
+        text = col.str.strip_chars()
+        if text.null_count() or not text.str.contains(r"^\d{1,6}$").all():
+            return None
+        ints = text.cast(pl.Int64)
+    else:
+        return None
+    if ints.is_empty() or ints.null_count() or ints.min() < 0 or ints.max() >= _PERIOD_MAX:  # type: ignore[operator]
+        return None
+    return ints.cast(pl.Int64)
+
+
+def _period_dates(frame: pl.DataFrame, freq: str) -> pl.DataFrame:
+    """Period numbers ``_p`` as dates ``_date``, each series' last period with a value on one common date.
+
+    Why: period numbers restart at 1 for every series (M4's series have no shared calendar and end at
+    different points), so reading them as one calendar would end short series early and fill their
+    later periods with zeros — the final holdout would score forecasts against invented zeros.
+    Aligning the ends makes every series' own last ``h`` values its holdout, as M4 defines it.
+    """
+    has_value = pl.col("value").is_not_null() & (pl.col("value").cast(pl.Utf8).str.strip_chars() != "")
+    last = pl.col("_p").filter(has_value).max().over("id")
+    step = 7 if freq == "W" else 1
+    offset = pl.duration(days=(pl.col("_p") - last.fill_null(pl.col("_p").max().over("id"))) * step)
+    return frame.with_columns((_PERIOD_END + offset).alias("_date")).drop("_p")
 
 
 def _align_weeks(frame: pl.DataFrame) -> pl.DataFrame:

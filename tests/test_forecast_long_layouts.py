@@ -1,0 +1,86 @@
+"""The long format in the layouts held-out public series come in (M4 Weekly as loaders write it).
+
+M4's weekly series have no shared calendar: Python loaders number each series' weeks 1..n, and files
+built from M4's start dates put series on different weekdays and end them at different dates. Each
+series' own last ``h`` values are its holdout, so none of these may end a series early with zeros.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from shopmind.cli.forecast import long_notes
+from shopmind.forecast.series import SeriesError, read_long
+
+
+def _write(tmp_path: Path, rows: list[tuple[str, object, float]], name: str = "s.csv") -> Path:
+    frame = pl.DataFrame(rows, schema=["id", "date", "value"], orient="row")
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        frame.write_parquet(path)
+    else:
+        frame.write_csv(path)
+    return path
+
+
+def _numbered(lengths: dict[str, int]) -> list[tuple[str, object, float]]:
+    return [(k, t + 1, float(10 * (i + 1) + t)) for i, (k, n) in enumerate(lengths.items()) for t in range(n)]
+
+
+@pytest.mark.parametrize("name", ["m4.csv", "m4.parquet"])
+def test_period_numbers_align_each_series_end(tmp_path: Path, name: str) -> None:
+    """Weeks numbered 1..n per series (datasetsforecast's M4 layout): each series' last value is the panel's
+    last period, so its holdout is its own last values - read as dates from one calendar, the short series
+    would end early and its holdout would be zeros (before: refused as 'is not a date')."""
+    info: dict[str, str] = {}
+    panel = read_long(_write(tmp_path, _numbered({"W1": 6, "W2": 3}), name), freq="W", info=info)
+    assert panel.ids == ["W1", "W2"] and panel.T == 6
+    assert panel.y[0].tolist() == [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+    assert np.isnan(panel.y[1, :3]).all() and panel.y[1, 3:].tolist() == [20.0, 21.0, 22.0]
+    monday = panel.dates.astype("datetime64[D]").view("int64") % 7 == 4  # 1970-01-01 was a Thursday
+    assert monday.all()
+    assert info["dates"].startswith("period numbers") and info["ended_early"] == "0"
+
+
+def test_period_numbers_daily_and_without_a_grain(tmp_path: Path) -> None:
+    path = _write(tmp_path, _numbered({"D1": 4, "D2": 2}))
+    panel = read_long(path, freq="D")
+    assert panel.y[1].tolist()[-2:] == [20.0, 21.0] and np.diff(panel.dates).astype(int).tolist() == [1, 1, 1]
+    with pytest.raises(SeriesError, match="period numbers, not dates; pass freq"):
+        read_long(path)
+
+
+def test_large_numbers_are_not_period_numbers(tmp_path: Path) -> None:
+    """Only whole numbers below 100,000 are period numbers; a larger one is still refused naming the row."""
+    with pytest.raises(SeriesError, match="row 3: column 'date' value '1234567' is not a date"):
+        read_long(_write(tmp_path, [("a", "2024-01-01", 1.0), ("a", "1234567", 2.0)]), freq="W")
+
+
+def test_weekly_series_on_different_weekdays_share_weeks(tmp_path: Path) -> None:
+    """M4's start dates put weekly series on different weekdays: each is read on its weeks' Mondays
+    (before: the whole file was refused); a series mixing weekdays is still refused, naming it."""
+    rows = [("a", "2024-01-05", 1.0), ("a", "2024-01-12", 2.0), ("a", "2024-01-19", 3.0)]
+    rows += [("b", "2024-01-08", 5.0), ("b", "2024-01-15", 6.0), ("b", "2024-01-22", 7.0)]
+    panel = read_long(_write(tmp_path, rows), freq="W")
+    assert panel.dates[0] == np.datetime64("2024-01-01") and panel.T == 4
+    assert panel.y[0, :3].tolist() == [1.0, 2.0, 3.0] and panel.y[1, 1:].tolist() == [5.0, 6.0, 7.0]
+    with pytest.raises(SeriesError, match="dates of id 'c' fall on 2 different weekdays"):
+        read_long(_write(tmp_path, [*rows, ("c", "2024-01-08", 1.0), ("c", "2024-01-16", 1.0)]), freq="W")
+
+
+def test_series_ending_early_are_said(tmp_path: Path) -> None:
+    """A series whose rows stop before the file's last date has its later periods read as 0 (a shop's
+    product that stopped selling); the run says how many and how to write series that simply stop."""
+    rows = [("a", "2024-01-01", 1.0), ("a", "2024-01-08", 2.0), ("a", "2024-01-15", 3.0)]
+    rows += [("b", "2024-01-01", 5.0), ("b", "2024-01-08", 6.0)]
+    info: dict[str, str] = {}
+    panel = read_long(_write(tmp_path, rows), freq="W", info=info)
+    assert panel.y[1].tolist() == [5.0, 6.0, 0.0] and info["ended_early"] == "1"
+    (note,) = long_notes(info, panel)
+    assert note.startswith("note: 1 of 2 series end before the last period (2024-01-15)")
+    assert "period numbers 1, 2, ..." in note
+    assert long_notes({"ended_early": "0"}, panel) == []
