@@ -57,7 +57,7 @@ def dev_sets(last: int) -> tuple[str, ...]:
 
 #: switches of ``Assistant.options`` read when the learnt parts are fitted (``fit_labelled``);
 #: the others act only inside a turn, so variants differing only in them share a fold's fit
-FIT_OPTIONS = frozenset({"section_labelled", "level_floor", "pair_tiebreak"})
+FIT_OPTIONS = frozenset({"section_labelled", "level_floor", "pair_tiebreak", "zh_words"})
 
 
 #: a variant part ``name=value`` sets a module constant (and switches option ``name`` on when it
@@ -77,6 +77,7 @@ SETTINGS = {
     "aspect_topic": ("shopmind.assistant.policy", "ASPECT_IN_TOPIC"),  # round 19
     "heading_w": ("shopmind.assistant.policy", "HEADING_WEIGHT"),  # round 20
     "followup_prior": ("shopmind.assistant.compose", "FOLLOWUP_PRIOR"),  # round 21
+    "asked_w": ("shopmind.assistant.compose", "ASKED_PIECE_WEIGHT"),  # round 22
 }
 _DEFAULTS: dict[str, float] = {}
 

@@ -166,3 +166,27 @@ def order_split(text: str, order_id: str) -> tuple[str, str]:
         return "", ""
     named = " ".join(p for p, o in zip(pieces, own, strict=True) if o)
     return named, " ".join(p for p, o in zip(pieces, own, strict=True) if not o)
+
+
+#: round 22 ("asked_piece"): where a story ends and its question begins - ``_REST_CUT``'s marks plus an
+#: English full stop before a space or the end ("...after two months. what do i do")
+_STORY_CUT = re.compile(rf"(?:{_REST_CUT.pattern})|\.(?:\s+|$)", re.I)
+
+
+def asked_after_story(text: str) -> str | None:
+    """The one asked piece of a message told as a story and one question ("the speaker I got in
+    march won't switch on, what's the process to get it sorted?", "签收都二十天了，吊牌还在…还可以退吗"):
+    the pieces cut at ``_STORY_CUT`` (kept as ``_kept``), when there are two or more and exactly one
+    is asked (``asked`` with round 15-16's cues, or followed by a question mark); else None. Why
+    (round 22): a story's words ("tags still on", "two months") pull the section ordering to the
+    section they name, while the asked piece says which section answers."""
+    pieces, at = [], 0
+    for m in _STORY_CUT.finditer(text):
+        pieces.append((text[at : m.start()], "?" in m.group(0) or "？" in m.group(0)))
+        at = m.end()
+    pieces.append((text[at:], False))
+    kept = [(p.strip(" ,，.。-–—"), q) for p, q in pieces if _kept(p.strip(" ,，.。-–—"))]
+    if len(kept) < 2:
+        return None
+    asked_ = [p for p, q in kept if q or asked(p, cues=True, syntax=True)]
+    return asked_[0] if len(asked_) == 1 else None

@@ -71,6 +71,8 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
             own = asst.policy.search(text, topics)
             if own and own[0][1] > asst.policy_floor and asst.policy.topic(own[0][0]) == asst.policy.topic(hits[0][0]):  # fmt: skip
                 hits = own
+        elif hits and not joint and asst.options.get("asked_piece"):
+            hits = asked_hits(asst, text, hits)
         if not hits:
             return A.Composed(A.CANNED["unsure"][lang]), True
         top = asst.policy.sections[hits[0][0]]
@@ -113,6 +115,34 @@ def rest_sections(asst: Assistant, text: str, order_id: str) -> list[Section]:
     if mass >= asst.threshold and hits and hits[0][1] > asst.policy_floor:
         return [asst.policy.sections[hits[0][0]]]
     return []
+
+
+#: round 22's "asked_piece": the weight of a story's asked piece's ordering against the whole message's
+ASKED_PIECE_WEIGHT = 1.0
+
+
+def asked_hits(asst: Assistant, text: str, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Round 22's "asked_piece": a message told as a story and one question (``clauses.asked_after_story``)
+    is answered from the section of its leading topic that the whole message's ordering plus
+    ``ASKED_PIECE_WEIGHT`` x the asked piece's own ordering puts first; never another topic, and
+    unchanged when the asked piece matches no section of that topic. Why: 21 of round 21's dev misses
+    were the wrong section inside the right topic, most of them a story whose words name a sibling
+    section ("tags still on, never worn - am I still inside the return period?" quoted the worn-items
+    section, "won't switch on ... what's the process to get it sorted" the warranty period)."""
+    from shopmind.assistant.clauses import asked_after_story
+
+    piece = asked_after_story(text)
+    if piece is None:
+        return hits
+    topic = (asst.policy.topic(hits[0][0]),)
+    own = asst.policy.ordering(piece, topic)
+    if not own:
+        return hits
+    whole = asst.policy.ordering(text, topic)
+    low_own, low_whole = min(own.values()), min(whole.values(), default=0.0)
+    ids = sorted(set(own) | set(whole), key=lambda s: -(whole.get(s, low_whole) + ASKED_PIECE_WEIGHT * own.get(s, low_own)))  # fmt: skip
+    bm25 = dict(hits)
+    return [(s, bm25.get(s, 0.0)) for s in ids]
 
 
 #: round 21's "followup_prior": the weight of the joint reading's ordering against the follow-up's own

@@ -136,7 +136,10 @@ class Assistant:
         if train_intent and labelled:
             pairs = [(t, i) for t, i, _ in labelled]
             dense = dense_intent and self.policy.dense is not None
-            self.model = IntentModel.calibrated(extra=pairs, embed=shared_embed() if dense else None)
+            zh = bool(self.options.get("zh_words"))  # round 22's candidate (``intent._grams``)
+            self.model = IntentModel.calibrated(
+                extra=pairs, embed=shared_embed() if dense else None, zh_words=zh
+            )
             self.threshold = self.model.threshold
         self.policy.learn_sections(list(sections) if self.options["section_labelled"] else [])
         self.policy.set_aspects(sections)  # read when ``policy.ASPECT_WEIGHT`` > 0 (round 19)

@@ -44,27 +44,43 @@ def normalise(text: str) -> str:
     return " ".join(t.split())
 
 
-def _grams(text: str) -> list[str]:
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _grams(text: str, zh_words: bool = False) -> list[str]:
     """Character 1-4-grams, whole words, typo-repaired English words and concept groups
     (``lexicon``: "postage" and "运费" both add ``c:ship_cost``, so a paraphrase that shares
-    no n-gram with the seed still shares the concept)."""
+    no n-gram with the seed still shares the concept). ``zh_words`` (round 22's "zh_words"):
+    each run of Chinese characters also adds its jieba words of 2+ characters (search mode:
+    overlapping, "货运" and "运费" in "货运费") as whole words (``w:``) - an English message's
+    words are features, a Chinese one's "words" were the whole unspaced run, which no other
+    message shares."""
     t = f" {normalise(text)} "
     out = []
     for n in (1, 2, 3, 4):
         out.extend(t[i : i + n] for i in range(len(t) - n + 1))
     words = t.split()
     out.extend("w:" + w for w in words)
+    if zh_words:
+        from shopmind.text.analysis import cut_run
+
+        out.extend(
+            "w:" + w
+            for run in _CJK_RUN.findall(t)
+            for w in cut_run(run, search=True)
+            if len(w) >= 2 and w != run
+        )
     lex = default_lexicon()
     out.extend("w:" + w for w in lex.words(t) if w not in words)
     out.extend(["c:" + c for c in lex.concepts(t)] * CONCEPT_WEIGHT)
     return out
 
 
-def featurise(texts: Sequence[str]) -> sp.csr_matrix:
-    """L2-normalised hashed n-gram counts, one row per text."""
+def featurise(texts: Sequence[str], zh_words: bool = False) -> sp.csr_matrix:
+    """L2-normalised hashed n-gram counts, one row per text (``zh_words``: ``_grams``')."""
     rows, cols = [], []
     for r, text in enumerate(texts):
-        for g in _grams(text):
+        for g in _grams(text, zh_words):
             rows.append(r)
             cols.append(zlib.crc32(g.encode("utf-8")) & (DIM - 1))
     m = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), DIM))
@@ -103,8 +119,11 @@ class IntentModel:
         dense: np.ndarray | None = None,
         embed: Embed | None = None,
         dense_scale: float = 1.0,
+        zh_words: bool = False,
     ) -> None:
         self.labels = tuple(labels)
+        #: round 22's "zh_words": Chinese runs also featurised as jieba words (``_grams``)
+        self.zh_words = zh_words
         self.weights = weights  # DIM x classes
         self.bias = bias
         self.dense = dense  # embedding dim x classes (None: n-grams only)
@@ -127,14 +146,16 @@ class IntentModel:
         embed: Embed | None = None,
         dense_scale: float = 1.0,
         pairs: Sequence[tuple[str, str]] | None = None,
+        zh_words: bool = False,
     ) -> IntentModel:
         """Full-batch gradient descent on softmax cross-entropy (deterministic: zero init).
-        ``pairs``: (text, intent) to train on instead of the seed plus ``extra``."""
+        ``pairs``: (text, intent) to train on instead of the seed plus ``extra``; ``zh_words``:
+        ``_grams``'."""
         pairs = list(pairs) if pairs is not None else seed_pairs() + generated_pairs() + list(extra)
         labels = list(INTENTS) + sorted({k for _, k in pairs} - set(INTENTS))
         y = np.array([labels.index(k) for _, k in pairs])
         texts = [t for t, _ in pairs]
-        x = featurise(texts)
+        x = featurise(texts, zh_words)
         used = np.unique(x.indices)
         xs = x[:, used].tocsr()
         if embed is not None:
@@ -152,7 +173,7 @@ class IntentModel:
         full = np.zeros((DIM, c), dtype=np.float32)
         full[used] = w[: len(used)]
         dense = w[len(used) :].astype(np.float32) if embed is not None else None
-        return cls(labels, full, b.astype(np.float32), dense, embed, dense_scale)
+        return cls(labels, full, b.astype(np.float32), dense, embed, dense_scale, zh_words)
 
     def _dense_logits(self, texts: Sequence[str]) -> np.ndarray | float:
         if self.dense is None or self.embed is None:
@@ -216,7 +237,7 @@ class IntentModel:
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Raw (untempered) class scores, one row per text."""
-        z = np.asarray(featurise(texts) @ self.weights, dtype=np.float64) + self.bias
+        z = np.asarray(featurise(texts, self.zh_words) @ self.weights, dtype=np.float64) + self.bias
         return z + self._dense_logits(texts)
 
     def _prediction(self, row: np.ndarray) -> Prediction:
@@ -230,7 +251,9 @@ class IntentModel:
     def predict(self, text: str) -> Prediction:
         """One text: the same features as ``featurise``, gathered from the weight rows directly
         (a sparse matrix per message costs ~2 ms in scipy overhead; this is ~0.1 ms)."""
-        ids = np.fromiter((zlib.crc32(g.encode("utf-8")) & (DIM - 1) for g in _grams(text)), dtype=np.int64)
+        ids = np.fromiter(
+            (zlib.crc32(g.encode("utf-8")) & (DIM - 1) for g in _grams(text, self.zh_words)), dtype=np.int64
+        )
         if not len(ids):
             z = self.bias.astype(np.float64)
         else:
