@@ -118,7 +118,10 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> 
         )
     batch = get_adapter(fmt).load(Path(path))
     if batch.products is None or batch.judgments is None:
-        raise InputError(f"{path}: the {fmt} data needs both products and judgments")
+        why = batch.meta.get("judgments_missing")
+        raise InputError(
+            f"{path}: the {fmt} data needs both products and judgments" + (f": {why}" if why else "")
+        )
     scale = batch.meta.get("relevance_scale")
     return prepare(batch.products, batch.judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
 

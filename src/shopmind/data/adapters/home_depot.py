@@ -1,7 +1,9 @@
 """Home Depot search relevance: ``products.csv`` plus judgment files of graded relevance.
 
 Kaggle's train file was split into a public development part and held-out parts of the same
-columns; any ``judgments*.csv`` beside the products is read, so a held-out file just works.
+columns; any ``judgments*.csv`` beside the products is read, so a held-out file just works. A path to
+one judgment file (any name: ``test.csv``) reads that file alone with the ``products.csv`` beside it,
+so a held-out file can be evaluated without the development judgments mixed in.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import polars as pl
 
 from shopmind.data.adapters._common import malformed_meta, require_columns
 from shopmind.data.model import SOURCE_LINE, Batch
-from shopmind.data.readers import InputError, ReadResult, read_table
+from shopmind.data.readers import InputError, ReadResult, read_head, read_table
 
 NAME = "home-depot"
 PRODUCTS_FILE = "products.csv"
@@ -20,8 +22,12 @@ JUDGMENTS_GLOB = "judgments*.csv"
 
 
 def load(path: Path) -> Batch:
-    products_file = _products_file(Path(path))
-    judgment_files = sorted(products_file.parent.glob(JUDGMENTS_GLOB))
+    path = Path(path)
+    if path.is_file() and path.name != PRODUCTS_FILE and _is_judgments(path):
+        products_file, judgment_files = _products_file(path.parent), [path]
+    else:
+        products_file = _products_file(path)
+        judgment_files = sorted(products_file.parent.glob(JUDGMENTS_GLOB))
     products = read_table(products_file, fmt="csv")
     judgments = [read_table(f, fmt="csv") for f in judgment_files]
     return Batch(
@@ -33,8 +39,25 @@ def load(path: Path) -> Batch:
             "relevance_scale": (1.0, 3.0),
             "malformed": malformed_meta("products", products) + malformed_meta("judgments", *judgments),
             "notes": ["relevance is the mean of >= 3 raters' grades 1..3"],
+            **({} if judgment_files else {"judgments_missing": _no_judgments(products_file)}),
         },
     )
+
+
+def _no_judgments(products_file: Path) -> str:
+    """Why a folder gave no judgments and what to pass instead (a held-out file named ``test.csv``)."""
+    others = sorted(f.name for f in products_file.parent.glob("*.csv") if f.name != products_file.name)
+    listed = f" (other CSVs there: {', '.join(others[:5])}; pass the judgment file itself)" if others else ""
+    return f"no judgment file ({JUDGMENTS_GLOB}) beside {products_file}{listed}"
+
+
+def _is_judgments(path: Path) -> bool:
+    """A file whose header has the judgment columns (search_term, product_uid, relevance): read the head only."""
+    try:
+        columns = set(read_head(path).frame.columns)
+    except InputError:
+        return False
+    return {"search_term", "product_uid", "relevance"} <= columns
 
 
 def _products_file(path: Path) -> Path:
