@@ -82,6 +82,7 @@ from shopmind.search.engine_types import (
     SearchResponse,
 )
 from shopmind.search.facets import DEFAULT_FACETS, compute_facets
+from shopmind.search.language_match import language_bonus
 from shopmind.search.lexical import BM25Params, LexicalIndex
 from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
@@ -400,6 +401,8 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         t4 = time.perf_counter()
         timing["fusion"] = (t4 - t3) * 1e3 - (timing["dense"] - dense_before)  # matmul counted as dense
 
+        if text:  # [search] language_weight: the query's language first when it matches as well
+            cands.bonus = language_bonus(self.catalog, cands.rows, text, cfg.language_weight)
         start = (page - 1) * size
         last_page = max(1, -(-len(cands.rows) // max(size, 1)))
         if page > last_page:  # never "17 results" above an empty page: say where the results end

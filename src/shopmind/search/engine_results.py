@@ -20,6 +20,7 @@ from shopmind.search.catalog import NO_TIME
 from shopmind.search.engine_types import Hit, _Candidates
 from shopmind.search.highlight import highlight as mark_text
 from shopmind.search.highlight import snippet as mark_snippet
+from shopmind.search.language_match import minmax
 from shopmind.search.money import price_sort_keys
 from shopmind.search.query import Understood
 
@@ -67,7 +68,7 @@ class ResultAssembly:
             return None
         t = time.perf_counter()
         depth = min(len(c.rows), max(self.config.rerank_depth, 1))
-        head = _order([-c.fused, -self.catalog.popularity[c.rows], c.rows.astype(np.float64)], depth)
+        head = _order([-c.relevance(), -self.catalog.popularity[c.rows], c.rows.astype(np.float64)], depth)
         rows = c.rows[head]
         ctx = {
             "lexical": c.lexical[head],
@@ -90,8 +91,9 @@ class ResultAssembly:
         if len(scores) != len(ids):
             raise RuntimeError(f"reranker returned {len(scores)} scores for {len(ids)} candidates")
         scores = np.where(np.isfinite(scores), scores, -np.inf)
-        out = head[np.lexsort((np.arange(len(head)), -scores))]
-        c.reranked = dict(zip(out.tolist(), np.sort(scores)[::-1].tolist(), strict=True))
+        order_by = scores if c.bonus is None else minmax(scores) + c.bonus[head]
+        out = head[np.lexsort((np.arange(len(head)), -order_by))]
+        c.reranked = dict(zip(out.tolist(), np.sort(order_by)[::-1].tolist(), strict=True))
         timing["rerank"] = (time.perf_counter() - t) * 1e3
         return out
 
@@ -114,7 +116,10 @@ class ResultAssembly:
         pop = -cat.popularity[rows]
         created = cat.created[rows].astype(np.float64)
         newest = np.where(cat.created[rows] == NO_TIME, np.inf, -created)
-        rel = [pop, newest, row_key] if browse else [-c.fused, pop, row_key]
+        if browse:  # a query read as filters only (every word understood): its language first
+            rel = [pop, newest, row_key] if c.bonus is None else [-c.bonus, pop, newest, row_key]
+        else:
+            rel = [-c.relevance(), pop, row_key]
         if sort == "relevance":
             keys = rel
         elif sort in ("price_asc", "price_desc"):

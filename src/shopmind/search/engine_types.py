@@ -88,7 +88,7 @@ _AT_LEAST_ONE = ("fusion_depth", "dense_depth", "rerank_depth", "max_query_chars
                  "max_size", "max_window", "autocomplete_size")  # fmt: skip
 #: SearchConfig's counts and weights where 0 means "none" (no facets, no warm-up, every core ...)
 _NOT_NEGATIVE = ("rrf_k", "expansion_weight", "facet_size", "attribute_facets", "attribute_max_values",
-                 "price_buckets", "snippet_chars", "query_vector_cache", "warm_query_vectors", "encode_workers")  # fmt: skip
+                 "price_buckets", "snippet_chars", "query_vector_cache", "warm_query_vectors", "encode_workers", "language_weight")  # fmt: skip
 
 
 @dataclass
@@ -156,6 +156,13 @@ class SearchConfig:
     #: ``dense: "pending"``, and the next search has the vector. Bounds the tail latency (issue 18
     #: item 10: one e5 call can take 25+ ms on a busy core)
     no_match_wait_ms: float = 15.0
+    #: added to the relevance (fused score and the re-ranker's head, each min-max scaled) of a
+    #: product listed in the query's language, in a catalog of two languages: English listings
+    #: first for an English query when they match as well (``language_match``). Off (0) by
+    #: default: on the demo judgments (which grade both languages alike) no weight kept
+    #: `evaluate search`'s NDCG@10 and fixed the served order (1.0 does, at -0.0018;
+    #: bench/search_language_weight.py, docs/BENCHMARKS.md). A bilingual shop sets it.
+    language_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if isinstance(self.encoder, str) and self.encoder.strip().lower() == "none":
@@ -251,3 +258,17 @@ class _Candidates:
     matched: np.ndarray
     required: int
     reranked: dict[int, float] = field(default_factory=dict)  # index into rows -> reranker score
+    #: per row of ``rows``: the query-language bonus added for relevance order (``language_match``)
+    bonus: np.ndarray | None = None
+    _relevance: np.ndarray | None = None
+
+    def relevance(self) -> np.ndarray:
+        """The relevance order's key: the fused score, or with a query-language bonus the fused
+        score min-max scaled over the result set (lexical-only scores are raw BM25) plus the bonus."""
+        if self.bonus is None:
+            return self.fused
+        if self._relevance is None:
+            from shopmind.search.language_match import minmax
+
+            self._relevance = minmax(self.fused) + self.bonus
+        return self._relevance
