@@ -200,6 +200,7 @@ def ingest(
     from shopmind.engine.run import gate_spark_uri, gate_with
     from shopmind.engine.spark.read import is_uri, local_parquet_folder
     from shopmind.quality.gate import publish
+    from shopmind.quality.quarantine import first_reason
     from shopmind.quality.report import pending_report
     from shopmind.store.store import Store
 
@@ -305,6 +306,12 @@ def ingest(
         for c in top:
             mark = "[red]![/]" if c["crossed"] else " "
             out.print(f" {mark} {c['table']:9s} {c['code']:24s} {c['failed']:>9,}  {escape(c['action'])}")
+            if c["code"] == "TYPE_ERROR" and (
+                first := first_reason(result.tables[c["table"]].quarantine, "TYPE_ERROR")
+            ):
+                out.print(
+                    f"     e.g. {first}", markup=False, highlight=False, soft_wrap=True
+                )  # which setting reads it
         if rest := [c for c in failing if c not in top]:
             # the list was cut at 12 without a word: a shop read 12 codes as every failing one
             tables = ", ".join(sorted({c["table"] for c in rest}))

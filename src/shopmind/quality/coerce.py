@@ -160,6 +160,7 @@ def coerce(
     early: list[pl.Expr] = []
     late: list[pl.Expr] = []
     reread: list[str] = []  # numeric columns given as text: failed values are read again
+    date_hints: list[pl.Expr] = []  # text timestamp columns: the date_format that reads a failed value
     attr_result: tuple[pl.Series, pl.Series] | None = None
     for col, dtype in schema.columns.items():
         if col not in present:
@@ -180,11 +181,12 @@ def coerce(
         elif dtype == UTC_DATETIME and src == pl.Utf8:
             # text timestamps repeat a lot (one per order line): parse each distinct value once
             date_format = formats.date_format_of(col) if formats else None
-            parsed = parse_distinct(frame[col], timezone, prefix=f"__{col}", date_format=date_format)
+            parsed = parse_distinct(frame[col], timezone, f"__{col}", date_format, column=col)
             frame = frame.hstack(parsed)
             value = pl.col(f"__{col}_v")
             exprs.append(value.alias(col))
             error_masks.append(pl.when(pl.col(f"__{col}_bad")).then(pl.lit(col)).otherwise(None))
+            date_hints.append(pl.col(f"__{col}_hint"))
             units.append(pl.col(f"__{col}_unit").alias(f"_unit_{col}"))
             moved.append(pl.col(f"__{col}_moved").fill_null(False).alias(f"_moved_{col}"))
             _outside(value, col, window, early, late)
@@ -207,7 +209,7 @@ def coerce(
             _names(error_masks).alias(TYPE_ERRORS),
             _names(early).alias(TS_EARLY),
             _names(late).alias(TS_LATE),
-            pl.lit([], dtype=pl.List(pl.Utf8)).alias(TYPE_HINTS),
+            _names(date_hints).alias(TYPE_HINTS),
             *units,
             *moved,
         ]

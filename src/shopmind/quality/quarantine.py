@@ -116,3 +116,14 @@ def detail_expr(codes: str, stored: str) -> pl.Expr:
     differs = pl.when(pl.col(stored) == "differs").then(pl.lit(STORED_DIFFERS)).otherwise(pl.lit(""))
     return pl.concat_str([pl.col(codes).list.join(", "), *lists, differs])
 
+
+def first_reason(quarantine: pl.DataFrame | pl.LazyFrame, code: str) -> str | None:
+    """``line N: <reason>`` of the first quarantined row failing ``code``, its codes left off: for the
+    console, so a TYPE_ERROR count comes with the column, the value and the setting that reads it (a
+    date_format, a currency_sign) instead of only in ``shopmind quarantine``."""
+    rows = quarantine.lazy().filter(pl.col("codes").list.contains(code)).sort("row_no").head(1).collect()
+    if not rows.height:
+        return None
+    detail, line = rows["detail"][0] or "", rows["line"][0]
+    reason = detail.split(" — ", 1)[1] if " — " in detail else detail
+    return f"line {line}: {reason}" if line is not None else reason

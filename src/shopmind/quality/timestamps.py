@@ -163,8 +163,13 @@ def _dotted(text: pl.Expr) -> pl.Expr:
     return pl.coalesce([dotted.str.to_datetime(f, time_unit="us", strict=False) for f in _DOTTED_FORMATS])
 
 
-def parse_distinct(series: pl.Series, tz: str, prefix: str, date_format: str | None) -> pl.DataFrame:
-    """Parse the distinct values of a text timestamp column, then map them back to the rows."""
+def parse_distinct(
+    series: pl.Series, tz: str, prefix: str, date_format: str | None, column: str | None = None
+) -> pl.DataFrame:
+    """Parse the distinct values of a text timestamp column, then map them back to the rows; with
+    ``column``, ``<prefix>_hint`` says for each failed value which date_format reads it (``date_hints``)."""
+    from shopmind.quality.date_hints import date_hints
+
     distinct = pl.DataFrame({"raw": series.unique()})
     value, bad, unit, moved = parse_datetime("raw", pl.Utf8, tz, date_format)
     parsed = distinct.with_columns(
@@ -173,6 +178,10 @@ def parse_distinct(series: pl.Series, tz: str, prefix: str, date_format: str | N
         unit.alias(f"{prefix}_unit"),
         moved.alias(f"{prefix}_moved"),
     )
+    if column is not None:
+        failed = parsed.filter(pl.col(f"{prefix}_bad"))
+        hints = failed.select("raw", date_hints(failed["raw"], column, date_format).alias(f"{prefix}_hint"))
+        parsed = parsed.join(hints, on="raw", how="left", maintain_order="left")
     return (
         pl.DataFrame({"raw": series})
         .join(parsed, on="raw", how="left", maintain_order="left", nulls_equal=True)
