@@ -273,6 +273,24 @@ def test_autocomplete_wraps_a_long_title_on_a_phone(shop: Shop, browser):
         d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_a_pasted_long_query_asks_no_suggestions_the_api_refuses(shop: Shop, browser):
+    """A shopper pastes a paragraph into the search box: type-ahead asked /v1/autocomplete with all
+    of it, which takes at most 200 characters, so every keystroke put a 400 in the console (t1hz,
+    session 26). The search itself still runs (the engine cuts the query and says so)."""
+    d = browser
+    _open(d, shop.base + "/")
+    d.get_log("browser")
+    box = d.find_element(By.ID, "q")
+    d.execute_script("arguments[0].value = arguments[1];", box, "kettle " * 40)  # 280 characters
+    box.send_keys("x")  # one keystroke: the input event type-ahead listens to
+    time.sleep(1.5)  # past the type-ahead's debounce and its request
+    assert _console_errors(d) == []
+    assert not d.find_element(By.ID, "suggestions").is_displayed()
+    box.submit()
+    WebDriverWait(d, 20).until(lambda x: x.find_element(By.ID, "result-count").text.strip())
+    assert _console_errors(d) == []
+
+
 def test_an_experiment_started_before_any_event(shop: Shop, browser):
     """The first thing a shop may do with experiments: define one and start it before any traffic.
     Its detail says there is no readout and, under the p-value chart's heading, why the chart is

@@ -8,6 +8,9 @@
 const SMSuggest = (() => {
   const $ = (id) => document.getElementById(id);
   const DEBOUNCE_MS = 150;
+  // GET /v1/autocomplete takes q of at most 200 characters (serve/routes/search.py): a longer
+  // prefix (a pasted paragraph) has no suggestion, and asking put a 400 in the console per key
+  const MAX_PREFIX_CHARS = 200;
   let acTimer = null;
   let acSeq = 0;
   let acIndex = -1;
@@ -83,7 +86,7 @@ const SMSuggest = (() => {
     input.addEventListener("input", () => {
       clearTimeout(acTimer);
       const prefix = input.value.trim();
-      if (!prefix) return closeSuggestions();
+      if (!prefix || [...prefix].length > MAX_PREFIX_CHARS) return closeSuggestions();
       acTimer = setTimeout(() => fetchSuggestions(prefix), DEBOUNCE_MS);
     });
     input.addEventListener("keydown", (e) => {
