@@ -168,6 +168,16 @@ def test_chinese_store_search_product_chat_and_back_to_english(base_url, driver)
     d.find_element(By.ID, "assistant-send").click()
     wait(d, lambda d: d.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-shop"), "the assistant's answer")
     assert re.search(r"[\u3400-\u9fff]", text(d, ".assistant-msg.from-shop .assistant-answer"))
+    # a message with no language of its own is answered in the page's (t1hz: it was English)
+    d.find_element(By.ID, "assistant-input").send_keys("asdfgh")
+    d.find_element(By.ID, "assistant-send").click()
+    wait(
+        d,
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-shop")) >= 2,
+        "the second answer",
+    )
+    second = d.find_elements(By.CSS_SELECTOR, ".assistant-msg.from-shop .assistant-answer")[1].text
+    assert re.search(r"[\u3400-\u9fff]", second) and not re.search(r"[A-Za-z]{4,}", second), second
     shown = d.execute_script(CHROME_TEXT, PRODUCT_CHROME)
     assert english_words(shown) == set(), shown
     assert console_problems(d) == []
