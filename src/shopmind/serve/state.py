@@ -124,6 +124,26 @@ def _keep_query_vectors(old: LoadedRelease | None, new: LoadedRelease) -> None:
             new.engine._store_query_vector(text, vec)  # noqa: SLF001
 
 
+#: How long the watcher waits before loading again a release that failed to load: its files are
+#: written once by a build, so they seldom come back; a rollback or a new build is noticed at the next poll.
+LOAD_RETRY_SECONDS = 60.0
+
+
+def _missing_file(exc: BaseException, folder: Path) -> Path | None:
+    """The release file whose absence ``exc`` reports, or None. Polars cuts a long path to its tail
+    (``...ws/releases/<id>/catalog/products.parquet``), so the part after the release id is joined
+    to the release's folder again: the log names the whole path to restore."""
+    import re
+
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return Path(exc.filename)
+    text = str(exc)
+    if "No such file" not in text and "not found" not in text.lower():
+        return None
+    match = re.search(re.escape(folder.name) + r"/([^\s()]+)", text)
+    return folder / match.group(1) if match else None
+
+
 class Shop:
     """The served state of one workspace."""
 
@@ -139,6 +159,10 @@ class Shop:
         #: the last release refused for belonging to another shop
         self.shop_id: str | None = (read_identity(self.workspace) or {}).get("id")
         self.refused_id: str | None = None
+        #: a release that failed to load (a file of it missing) and when to try it again: the watcher
+        #: logged the same error every poll (each second), and never said what to do
+        self.failed_id: str | None = None
+        self.retry_at = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pseudonym_key: bytes | None = None
@@ -220,6 +244,8 @@ class Shop:
         rid = self.releases.current_id()
         if rid is None or rid == self.release_id or rid == self.refused_id:
             return False
+        if rid == self.failed_id and time.monotonic() < self.retry_at:
+            return False
         refusal = self._other_shop(rid)
         if refusal is not None:
             self.refused_id, self.last_error = rid, refusal
@@ -228,9 +254,16 @@ class Shop:
         try:
             new = load_release(self.releases.root / rid)
         except Exception as exc:  # keep serving the old one; report on /readyz and in the log
-            self.last_error = f"could not load release {rid}: {exc}"
-            log.error(self.last_error)
+            missing = _missing_file(exc, self.releases.root / rid)
+            why = f"{missing} is missing" if missing else str(exc)
+            self.last_error = (
+                f"could not load release {rid}: {why}; serve the release before it with `shopmind rollback`, "
+                f"or build a new one with `shopmind build` (retrying this one every {LOAD_RETRY_SECONDS:.0f} s)"
+            )
+            self.failed_id, self.retry_at = rid, time.monotonic() + LOAD_RETRY_SECONDS
+            log.error(self.last_error)  # once per retry, not once per poll
             return False
+        self.failed_id = None
         self._replay(new)
         with self.lock:
             self._replay(new)  # whatever arrived while replaying outside the lock
