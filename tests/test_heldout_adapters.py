@@ -57,3 +57,28 @@ def test_home_depot_judgment_file_without_products_beside_it(tmp_path: Path) -> 
     (tmp_path / "held.csv").write_text(HELD)
     with pytest.raises(InputError, match="products file not found"):
         get_adapter("home-depot").load(tmp_path / "held.csv")
+
+
+def test_s3rec_file_of_another_category_without_attributes(tmp_path: Path) -> None:
+    """Another Amazon category in S3-Rec's layout: any name, items numbered anew, no _item2attributes.json."""
+    seq = tmp_path / "Toys_and_Games.txt"
+    seq.write_text("1 3 1 2\n2 2 3\n")
+    batch = get_adapter("amazon-5core").load(seq)
+    assert batch.events["item_id"].to_list() == ["3", "1", "2", "2", "3"]
+    assert batch.meta["files"] == [str(seq)]
+    assert "attributes" not in batch.products.columns or batch.products["attributes"].null_count() == 3
+
+
+@pytest.mark.parametrize("text", ["W1,2008-08-16,13998.82\nW1,2008-08-23,13149.41\n", "1 5\n2 7\n"])
+def test_evaluate_recs_file_without_scorable_users_is_one_error(tmp_path: Path, text: str) -> None:
+    """A file no user of which has the events leave-one-out needs (a CSV passed as S3-Rec, one item per user)
+    is an InputError naming the file - it was a polars SchemaError traceback deep in the evaluation."""
+    from shopmind.recommend import evaluate
+
+    path = tmp_path / "Other.txt"
+    path.write_text(text)
+    with pytest.raises(
+        InputError,
+        match=r"Other\.txt: no user has the events the leave-one-out .* in the amazon-5core format",
+    ):
+        evaluate.run("amazon-5core", path, None, log=lambda _m: None, workers=1)

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
 from shopmind.data.categories import top_categories
+from shopmind.data.readers import InputError
 from shopmind.quality.gate import run_gate
 from shopmind.recommend.eval_report import MAIN_COLUMNS, write_report
 from shopmind.recommend.eval_steps import (  # noqa: F401 - re-exported (learn, tune, bench, tests)
@@ -142,6 +143,12 @@ def run(
         f"{fmt}: {batch.events.height if batch.events is not None else 0} events, {events.height} accepted by the gate; "
         f"protocol {split.protocol} ({t_load:.1f}s)"
     )
+    # a file where no user can be scored was a polars SchemaError deep in prepare (t0m, session 26)
+    if split.valid.truth.is_empty() or split.test.truth.is_empty():
+        raise InputError(
+            f"{path}: no user has the events the {split.protocol} protocol needs to score "
+            f"({events.height} events accepted); is it in the {fmt} format?"
+        )
     real_time = not bool(batch.meta.get("synthetic_timestamps"))
     fams = families(real_time, categories is not None)
     skipped: list[str] = []
