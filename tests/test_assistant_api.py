@@ -175,3 +175,8 @@ def test_a_message_without_a_language_is_answered_in_the_page_language(client, k
     assert r["language"] == "en"
     bad = _ask(client, keys["storefront"], message="???", lang="fr")
     assert bad.status_code == 422 and "lang" in bad.text
+    # a page's language tag as <html lang> writes it is read by its first part
+    for tag, want in (("zh-Hans", "zh"), ("ZH_cn", "zh"), ("en-US", "en")):
+        r = _ask(client, keys["storefront"], message="???", lang=tag)
+        assert r.status_code == 200 and r.json()["language"] == want, (tag, r.text)
+    assert _ask(client, keys["storefront"], message="???", lang="fr-FR").status_code == 422

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shopmind.serve.api import ApiError, Rel, json_response, needs, request_key, shop_of
 from shopmind.serve.contract import json_body
@@ -58,8 +58,18 @@ class AssistantIn(BaseModel):
     customer_id: Id | None = Field(default=None, description="honoured for a write key only (see the route)")
     lang: Literal["en", "zh"] | None = Field(
         default=None,
-        description="the page's language: the reply's when the message shows none ('asdfgh', '???', digits)",
+        description="the page's language: the reply's when the message shows none ('asdfgh', '???', "
+        "digits); a language tag's first part is read ('zh-Hans', 'zh_CN', 'EN-us')",
     )
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _primary_subtag(cls, value: object) -> object:
+        """A page's ``<html lang>`` is a BCP 47 tag ("zh-Hans", "en-US"): its language is the first
+        part, so an integrator passing it is not refused; anything else is checked as given."""
+        if isinstance(value, str) and value.strip():
+            return value.strip().replace("_", "-").split("-")[0].lower()
+        return value
 
 
 def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
