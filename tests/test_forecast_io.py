@@ -163,7 +163,8 @@ def test_cli_evaluate_forecast_on_a_long_file(tmp_path: Path) -> None:
     peers = {"SeasonalNaive", "ADIDA", "CrostonOptimized"}
     # Poisson counts: ours with its MAE point and every peer with its own NB median beside it; weekly
     # grain: the THieF forms of the wrapped peers (smooth series choose among them) are reported as ours
-    thief = {"THieF-SeasonalNaive", "THieF-ADIDA", "THieF-ADIDA+GBMres-huber"}  # + residual.weekly_pool's
+    # + residual.weekly_pool's residual model and ours' partner (ensemble.PARTNER_FREQS), reported as rows too
+    thief = {"THieF-SeasonalNaive", "THieF-ADIDA", "THieF-ADIDA+GBMres-huber", "LightGBM-mase"}
     expected = {"ours", "ours-mae", *peers, *thief}
     assert set(result["models"]) == expected | {f"{p}+median" for p in peers | thief}
     assert result["best_single_statsforecast"] in peers  # a THieF form is ours, never the peer to beat

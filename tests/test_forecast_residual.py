@@ -74,6 +74,7 @@ def test_the_weekly_pool_adds_the_huber_residual_model_of_thief_adida_when_adida
         "THieF-SeasonalNaive",
         "THieF-ADIDA",
         "THieF-ADIDA+GBMres-huber",
+        "LightGBM-mase",  # ours' partner (ensemble.PARTNER_FREQS), kept out of the choice by choose
     ]
     assert "THieF-ADIDA+GBMres-huber" not in [m.name for m in weekly_pool(make_models(["TSB"]))[0]]
     swaps = weekly_pool(make_models(["SeasonalNaive", "ADIDA"]))[1]

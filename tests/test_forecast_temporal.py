@@ -229,7 +229,9 @@ def test_weekly_ensemble_uses_thief_forms_for_smooth_series_only() -> None:
         panel, make_models(["SeasonalNaive", "AutoETS", "ADIDA", "TSB"]), 13
     )
     assert {"THieF-SeasonalNaive", "THieF-AutoETS", "THieF-ADIDA", "THieF-TSB"} <= set(finals)
-    assert choice.members["smooth"] and all(m.startswith("THieF-") for m in choice.members["smooth"])
+    # the chosen members, less ours' partner (the last member, ensemble.PARTNER_FREQS)
+    assert choice.members["smooth"][-1] == "LightGBM-mase"
+    assert all(m.startswith("THieF-") for m in choice.members["smooth"][:-1])
     others = [g for g in choice.members if g != "smooth"]
     assert "all" in others and len(others) >= 2  # the pooled choice and the intermittent series' own
     swap_ins = {"THieF-SeasonalNaive", "THieF-AutoETS", "THieF-ADIDA", "THieF-TSB"}

@@ -34,6 +34,7 @@ from shopmind.forecast.ensemble import (
     combine,
     demand_class,
     intervals,
+    partner_of,
     seasonal_window,
     series_scale,
 )
@@ -205,7 +206,9 @@ def run(
             mods = pool_globals(mods, pool)
         bt = inner_backtest(train, mods, horizon, inner_windows)
         classes = demand_class(train)
-        choice = choose(bt, classes, swaps=swaps, pool_steps=panel.freq in POOL_STEPS_FREQS)
+        choice = choose(
+            bt, classes, swaps=swaps, pool_steps=panel.freq in POOL_STEPS_FREQS, partner=partner_of(train, bt)
+        )
         finals = {}
         for m in mods:
             t1 = time.perf_counter()

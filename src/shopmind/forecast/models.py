@@ -125,6 +125,10 @@ OPTIONAL_STATS_MODELS: dict[str, Callable[[int], Any]] = {
 #: long format (BENCHMARKS, issue 14, 2026-12-04): not a default. Its bias is negative by construction on
 #: right-skewed demand, and the inventory policy wants the mean, so the release never uses it unasked.
 L1_GBM = "LightGBM-l1"
+#: The global LightGBM fitted to MASE: absolute error on the scaled target, each row weighted by its series'
+#: level over its in-sample naive MAE (gbm.mase_weights). On weekly panels it is ours' partner, not a pool
+#: member (ensemble.PARTNER_FREQS, residual.weekly_pool); elsewhere a model like any other when asked for.
+MASE_GBM = "LightGBM-mase"
 
 
 def make_models(names: list[str]) -> list[Forecaster]:
@@ -147,8 +151,12 @@ def make_models(names: list[str]) -> list[Forecaster]:
             from shopmind.forecast.gbm import GlobalGBM
 
             out.append(GlobalGBM(name=L1_GBM, objective="l1"))
+        elif n == MASE_GBM:
+            from shopmind.forecast.gbm import GlobalGBM
+
+            out.append(GlobalGBM(name=MASE_GBM, objective="l1", mase_weight=True))
         else:
-            known = ["SeasonalNaive", *STATS_MODELS, *OPTIONAL_STATS_MODELS, "LightGBM", L1_GBM]
+            known = ["SeasonalNaive", *STATS_MODELS, *OPTIONAL_STATS_MODELS, "LightGBM", L1_GBM, MASE_GBM]
             raise ValueError(f"unknown model {n!r}; known: {', '.join(known)}")
     return out
 

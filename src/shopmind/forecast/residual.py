@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shopmind.forecast.gbm import GlobalGBM, _Prefix, lgb_params, training_origins
-from shopmind.forecast.models import MIN_OBS, Forecaster
+from shopmind.forecast.models import MASE_GBM, MIN_OBS, Forecaster, make_models
 from shopmind.forecast.series import Panel
 from shopmind.forecast.thief import THieF, with_thief
 
@@ -78,7 +78,8 @@ class ResidualGBM:
 
 def weekly_pool(models: list[Forecaster]) -> tuple[list[Forecaster], dict[str, dict[str, str]]]:
     """Ours' weekly candidates: ``models``, the THieF forms smooth series swap in (thief.with_thief), and
-    THieF-ADIDA plus a Huber-loss LightGBM of its residuals (``THieF-ADIDA+GBMres-huber``, every class).
+    THieF-ADIDA plus a Huber-loss LightGBM of its residuals (``THieF-ADIDA+GBMres-huber``, every class),
+    and ``LightGBM-mase`` (models.MASE_GBM), which ``choose`` keeps out of the pool as ours' partner.
 
     Why the residual model: on the validation cuts of both weekly datasets (bench/forecast_select.py, 4
     shifts inside the training window; 2026-12-05 03:05 UTC) adding it to the pool took ours' ratio to the
@@ -91,4 +92,6 @@ def weekly_pool(models: list[Forecaster]) -> tuple[list[Forecaster], dict[str, d
     base = [m for m in models if m.name == RESIDUAL_BASE]
     if base:
         out.append(ResidualGBM(THieF(base[0]), objective="huber"))
+    if all(m.name != MASE_GBM for m in out):  # ours' partner (ensemble.PARTNER_FREQS), fitted to MASE
+        out += make_models([MASE_GBM])
     return out, swaps
