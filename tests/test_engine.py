@@ -470,6 +470,8 @@ def test_results_from_meaning_alone_are_said_in_warnings(shop, products, tmp_pat
     codes = [w["code"] for w in r.warnings]
     assert codes == ["meaning_only"]
     assert r.warnings[0]["param"] == "q" and r.warnings[0]["value"] == "qxzzv wqkkj"
+    # no note contradicts it: "showing products matching 1" above results that match no word (t1hz)
+    assert not any("showing products matching" in n for n in r.notes), r.notes
     word = products["title"].drop_nulls()[0].split()[0]
     m = eng.search(word, size=10)
     assert m.total > 0 and "meaning_only" not in [w["code"] for w in m.warnings]

@@ -396,7 +396,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         # every result from the dense part alone (no product matched a word): said in ``warnings``
         by_meaning = bool(text) and not browse and len(cands.rows) > 0 and not np.any(cands.matched > 0)
         by_meaning = by_meaning and not np.all(np.isnan(cands.dense))
-        if cands.required < len(set(tokens)) and len(cands.rows):
+        if cands.required < len(set(tokens)) and len(cands.rows) and not by_meaning:  # none matched a word
             notes.append(f"no product matched every query term; showing products matching {cands.required}")
         t4 = time.perf_counter()
         timing["fusion"] = (t4 - t3) * 1e3 - (timing["dense"] - dense_before)  # matmul counted as dense
