@@ -230,7 +230,6 @@ def test_save_load_round_trip(engine, tmp_path):
         ({"filters": Filters(brands="Acme")}, "filters.brands"),
         ({"facets": "brand"}, "facets"),
         ({"query": 42}, "query"),
-        ({"page": 10_000, "size": 100}, "page"),
     ],
 )
 def test_bad_parameters_raise_search_error(engine, kwargs, param):
@@ -239,6 +238,20 @@ def test_bad_parameters_raise_search_error(engine, kwargs, param):
         engine.search(**kwargs)
     assert err.value.param == param and param.split(".")[-1] in str(err.value)
     assert isinstance(err.value, ValueError) and err.value.code.startswith("invalid_")
+
+
+def test_a_page_past_the_window_of_a_short_list_names_the_last_page(engine, products):
+    """?page=999 kept from a longer list: 'past the last page (N)' (the storefront then shows
+    page 1), not 'page * size may not exceed 10000' (t1hz: an untranslated error on the page).
+    The window still bounds deep paging in a result set larger than it."""
+    with pytest.raises(SearchError) as err:
+        engine.search("jacket", page=10_000, size=100)
+    assert err.value.code == "page_out_of_range" and "past the last page" in str(err.value)
+    small = SearchEngine.build(products, None, SearchConfig(encoder=None, understand=False, max_window=40))
+    with pytest.raises(SearchError) as err:
+        small.search("", page=3, size=20)  # the whole catalog: 400 products, 60 > 40
+    assert err.value.code == "invalid_page" and err.value.param == "page" and "40" in str(err.value)
+    assert len(small.search("", page=2, size=20).hits) == 20
 
 
 def test_odd_queries_get_a_response_with_notes(engine):

@@ -411,6 +411,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
                 "page",
                 f"page {page} is past the last page ({last_page}) of {len(cands.rows)} result(s) at size {size}",
             )
+        self._check_window(page, size)
         head = self._rerank(text, understood, cands, sort, qvec, timing) if not browse else None
         currency = applied.currency or self._query_currency(understood)  # as bounds are read
         order = self._sort(cands, sort, start + size, browse, head, currency)

@@ -163,12 +163,18 @@ class QueryInput:
             raise SearchError("invalid_page", "page", f"must be an integer >= 1, not {page!r}")
         if isinstance(size, bool) or not isinstance(size, int) or not 0 <= size <= self.config.max_size:
             raise SearchError("invalid_size", "size", f"must be an integer from 0 to {self.config.max_size}, not {size!r}")  # fmt: skip
+        if isinstance(facets, str) or not all(isinstance(f, str) for f in facets):  # type: ignore[union-attr]
+            raise SearchError("invalid_facets", "facets", "must be a sequence of facet names")
+
+    def _check_window(self, page: int, size: int) -> None:
+        """Deep paging's cost guard (``max_window``), checked once the result set is known: a
+        page past the last one is ``page_out_of_range`` naming the last page (the storefront
+        then shows page 1), so a kept link ``?page=999`` of a 558-result query is no longer
+        refused as "page * size may not exceed 10000" (t1hz)."""
         if page * max(size, 1) > self.config.max_window:
             raise SearchError(
                 "invalid_page", "page", f"page * size may not exceed {self.config.max_window} (narrow the query instead)"
             )  # fmt: skip
-        if isinstance(facets, str) or not all(isinstance(f, str) for f in facets):  # type: ignore[union-attr]
-            raise SearchError("invalid_facets", "facets", "must be a sequence of facet names")
 
     def _simplified(self, text: str) -> str:
         """``text`` as the index reads it (``sources.simplified``, when configured)."""
