@@ -68,6 +68,11 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                       "bild", "bildurl", "bildlink", "urlimage", "urldelimage", "photo", "imagen", "urlimagen",
                       "urldelaimagen", "foto"),
         "language": ("language", "lang", "locale", "语言", "sprache", "langue", "idioma"),
+        # a unit cost is no price: kept as the attribute the pricing guardrails read (pricing/release.py)
+        "attributes.cost": ("cost", "unitcost", "costperitem", "costprice", "purchaseprice", "wholesaleprice",
+                            "成本", "成本价", "进价", "进货价", "einkaufspreis", "ekpreis", "einstandspreis",
+                            "cout", "coutunitaire", "prixdachat", "prixdachatht", "costo", "costounitario",
+                            "preciodecoste", "preciodecompra"),
     },
     "events": {
         "event_id": ("eventid", "id", "logid", "事件id", "ereignisid", "idevenement", "idevento"),
@@ -128,6 +133,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
 #: Written as read (``рейтинг``) and folded by ``_key`` when merged (``й`` loses its breve, as ``ó`` its accent).
 _RUSSIAN_POLISH: dict[TableName, dict[str, tuple[str, ...]]] = {
     "products": {
+        "attributes.cost": ("себестоимость", "закупочнаяцена", "koszt", "cenazakupu"),
         "product_id": ("артикул", "кодтовара", "идтовара", "код", "артикулпродавца",
                        "kodproduktu", "idproduktu", "indeks", "symbol", "kodtowaru"),
         "title": ("наименование", "название", "наименованиетовара", "названиетовара", "товар",
@@ -362,6 +368,12 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "quantity), where it is the quantity sold; each product repeats once per line (PRD_DUP_ID keeps one)"
         )
         mapped = set(columns.values())
+    cost = next((src for src, dst in columns.items() if dst == "attributes.cost"), None)
+    if cost is not None:
+        result.notes.append(
+            f"{_toml_key(cost)} -> attributes.cost: each product's unit cost, which the pricing guardrails read "
+            "(the minimum margin is over it); kept apart from the selling price"
+        )
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
     result.unplaced = [h for h in headers if h not in columns]
     groups: dict[str, list[str]] = {}

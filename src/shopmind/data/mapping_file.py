@@ -37,6 +37,10 @@ class Mapping:
 
 # --- mappings ---------------------------------------------------------------------------
 
+#: ``[columns] Cost = "attributes.cost"``: a products column kept as one key of the product's attributes
+#: (the pricing guardrails read ``cost``, ``competitor_price``, ``price_floor``, ``price_ceiling`` there)
+ATTRIBUTE_PREFIX = "attributes."
+
 #: What a mapping constant may be: one TOML value that fills one cell of every row.
 _SCALARS = (str, int, float, bool, datetime.date, datetime.time)
 
@@ -69,6 +73,12 @@ def load_mapping(path: Path) -> Mapping:
                 f"mapping {path}: [columns] {source} must name one canonical column as a string, "
                 f"got {type(target).__name__} {target!r}"
             )
+        if target.startswith(ATTRIBUTE_PREFIX) and table == "products":
+            if not target[len(ATTRIBUTE_PREFIX) :].strip():
+                raise InputError(
+                    f'mapping {path}: [columns] {source} = {target!r}: name the attribute, e.g. "attributes.cost"'
+                )
+            continue
         if target not in known:
             raise InputError(
                 f"mapping {path}: [columns] {source} = {target!r}: {target!r} is not a column of "
@@ -123,6 +133,29 @@ def _check_constant(path: Path, table: str, name: str, value: object) -> None:
         raise InputError(f"{where} is not an event type; one of: {', '.join(EVENT_TYPES)}")
     if name == "currency" and not (isinstance(value, str) and value.strip().upper() in ISO_4217):
         raise InputError(f'{where} is not an ISO 4217 currency code (e.g. "EUR", "USD")')
+
+
+def pack_attributes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """The columns a mapping sent to ``attributes.<key>`` as the ``attributes`` list (a blank cell adds no
+    key). A file mapping an ``attributes`` column too is refused: its JSON and the keys are not merged."""
+    from shopmind.data.model import ATTRIBUTES
+
+    keyed = [c for c in frame.columns if c.startswith(ATTRIBUTE_PREFIX)]
+    if not keyed:
+        return frame
+    if "attributes" in frame.columns:
+        raise InputError(
+            f"{path}: the mapping sends columns to both attributes and {', '.join(keyed)}: map the "
+            "attribute columns one by one (attributes.<key>), or one attributes column, not both"
+        )
+    pairs = [
+        pl.when(pl.col(c).cast(pl.Utf8).str.strip_chars().str.len_chars() > 0).then(
+            pl.struct(key=pl.lit(c[len(ATTRIBUTE_PREFIX) :]), value=pl.col(c).cast(pl.Utf8).str.strip_chars())
+        )
+        for c in keyed
+    ]
+    packed = pl.concat_list(pairs).list.drop_nulls().cast(ATTRIBUTES).alias("attributes")
+    return frame.with_columns(packed).drop(keyed)
 
 
 def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str], path: Path) -> pl.DataFrame:

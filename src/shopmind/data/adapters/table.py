@@ -16,6 +16,7 @@ import polars as pl
 from shopmind.data.adapters._common import content_id, feed_name, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.formats import resolve_slash_dates
+from shopmind.data.mapping_file import pack_attributes
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
 from shopmind.data.records import name_list
@@ -32,7 +33,9 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
     file = Path(path)
     result = read_table(file, mapping=spec.columns, sheet=spec.sheet)
-    frame = result.frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
+    frame = pack_attributes(result.frame, spec.path).with_columns(
+        pl.lit(v).alias(k) for k, v in spec.constants.items()
+    )
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
     frame, integral_ids = _integral_ids(frame)
