@@ -84,3 +84,19 @@ def test_series_ending_early_are_said(tmp_path: Path) -> None:
     assert note.startswith("note: 1 of 2 series end before the last period (2024-01-15)")
     assert "period numbers 1, 2, ..." in note
     assert long_notes({"ended_early": "0"}, panel) == []
+
+
+def test_a_holdout_the_best_model_forecasts_exactly_is_no_traceback() -> None:
+    """Series read as ending early (calendar dates that stop) have a holdout of zeros; seasonal naive forecasts
+    it exactly (MASE 0) and the ratio ours / best was a ZeroDivisionError after the whole run. Now NaN: the
+    goal is not met, and the run's figures are kept."""
+    from shopmind.forecast.evaluate import run
+    from shopmind.forecast.series import Panel
+
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.uniform(5, 15, (6, 30)), np.zeros((6, 12))], axis=1)
+    dates = np.datetime64("2020-01-06") + np.arange(42) * np.timedelta64(7, "D")
+    panel = Panel(ids=[f"s{i}" for i in range(6)], dates=dates, y=y, freq="W")
+    result = run(panel, horizon=3, windows=1, models=["SeasonalNaive"], inner_windows=1, log=lambda _m: None)
+    assert result["models"]["SeasonalNaive"]["mase"] == 0.0
+    assert np.isnan(result["goals"]["mase_ratio_to_best"]) and result["goals"]["mase_goal_met"] is False
