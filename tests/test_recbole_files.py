@@ -138,3 +138,24 @@ def test_ml100k_end_to_end_mapping_ingest_build_recommendations(tmp_path: Path) 
     with Store(ws, read_only=True) as store:
         seen = set(store.table("events", where="WHERE user_id = '196'")["item_id"].to_list())
     assert not seen & set(items)  # recommendations for a known user, not the films they rated
+
+
+def test_a_feed_of_two_files_compares_each_run_with_the_last_run_of_the_same_tables(
+    atomic: Path, tmp_path: Path
+) -> None:
+    """``shop.item`` and ``shop.inter`` are one feed (``shop``): the events run's BATCH_VOLUME was
+    measured against the products run (4 -> 5 rows here, 1,682 -> 100,000 on ml-100k) and warned."""
+    for name in ("inter", "item"):
+        (tmp_path / f"{name}.toml").write_text(draft_for_file(atomic / f"shop.{name}").toml(f"shop.{name}"))
+    table = get_adapter("table")
+    gate = GateConfig(volume_change=0.1)
+    volumes = []
+    with Store(tmp_path / "ws") as store:
+        for name in ("item", "inter", "item", "inter"):
+            result = run_gate(
+                table.load(atomic / f"shop.{name}", mapping=tmp_path / f"{name}.toml"), gate, store
+            )
+            publish(result, store, gate, None, force=True)
+            volumes.append([c["detail"] for c in result.checks if c["code"] == "BATCH_VOLUME"])
+    assert volumes[:2] == [[], []]  # nothing before of the same tables: no comparison
+    assert volumes[2] == [{"previous": 4, "current": 4}] and volumes[3] == [{"previous": 5, "current": 5}]

@@ -169,7 +169,7 @@ def _codes(frame: pl.LazyFrame, column: str) -> list[str]:
 def _distributions(result: GateResult, store: Store | None) -> list[dict[str, str]]:
     reference: dict[tuple[str, str], dict[str, Any]] = {}
     if store is not None:
-        prev = store.previous_run(result.source)
+        prev = store.previous_run(result.source, result.tables)
         if prev is not None:
             reference = store.profiles_of(prev["run_id"])
     charts = []

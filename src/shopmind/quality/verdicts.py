@@ -89,7 +89,7 @@ def batch_checks(
             {"line": cut["line"], "reason": cut["reason"]},
         )
     drift: list[dict[str, Any]] = []
-    prev = store.previous_run(source) if store is not None else None
+    prev = store.previous_run(source, outcomes) if store is not None else None
     if prev is not None:
         before = int(prev["input_rows"])
         now_rows = sum(t.input_rows for t in outcomes.values())

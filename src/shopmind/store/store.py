@@ -9,7 +9,7 @@ leaves a half-published state; readers only ever see whole runs.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -229,15 +229,21 @@ class Store:
         )
         return frame.select(ROW).join(status, on=ROW, how="left", maintain_order="left")[STORED]
 
-    def previous_run(self, source: str) -> dict[str, Any] | None:
-        row = self._q(
+    def previous_run(self, source: str, tables: Iterable[str] | None = None) -> dict[str, Any] | None:
+        """The feed's latest published run; with ``tables``, the latest that fed those very tables. A
+        feed named after a file's stem may be two exports (RecBole's ``ml-100k.item`` then ``.inter``):
+        the events run's volume was compared with the products run's (1,682 -> 100,000 rows, "+5,845 %")."""
+        rows = self._q(
             "SELECT run_id, input_rows, accepted, summary FROM runs WHERE source = ? AND status = 'published' "
-            "ORDER BY finished_at DESC LIMIT 1",
+            "ORDER BY finished_at DESC LIMIT 50",
             [source],
-        ).fetchone()
-        if row is None:
-            return None
-        return {"run_id": row[0], "input_rows": row[1], "accepted": row[2], "summary": json.loads(row[3])}
+        ).fetchall()
+        wanted = None if tables is None else set(tables)
+        for row in rows:
+            summary = json.loads(row[3])
+            if wanted is None or set(summary.get("account") or {}) == wanted:
+                return {"run_id": row[0], "input_rows": row[1], "accepted": row[2], "summary": summary}
+        return None
 
     def profiles_of(self, run_id: str) -> dict[tuple[str, str], dict[str, Any]]:
         rows = self._q(
