@@ -137,7 +137,8 @@ def test_a_definition_error_names_its_file(tmp_path):
     for args in (("validate", str(bad)), ("add", str(bad), "-w", str(tmp_path / "ws"))):
         res = run("experiments", *args)
         assert res.exit_code == 2 and "Traceback" not in res.output
-        assert " ".join(res.output.split()).startswith(f"error: {bad}: experiments.serach: unknown field"), (
-            res.output
-        )
+        # a shop TOML's table checker (cli/shop_toml.py): the file, the table and the nearest known one
+        assert " ".join(res.output.split()).startswith(
+            f"error: {bad}: unknown table [serach] (did you mean [search]?)"
+        ), res.output
     assert not (tmp_path / "ws").exists()

@@ -172,11 +172,15 @@ SHOP_TABLES = ("gate", "checks", "engine", "privacy", "search", "recs", "release
                "pricing", "serve", "storefront", "assistant", "ads", "experiment", "campaign")  # fmt: skip
 
 
+#: an experiments definition's top-level settings, which may sit above the shop TOML's tables
+EXPERIMENT_SETTINGS = ("holdout", "enabled", "holdout_salt")
+
+
 def check_shop_tables(data: dict[str, Any], where: str) -> None:
     """Refuse a top-level name of a shop TOML that no command reads (``ConfigError`` naming it,
     with the nearest known table): a mistyped table, or a setting written above every header."""
     for name, value in data.items():
-        if name in SHOP_TABLES:
+        if name in SHOP_TABLES or name in EXPERIMENT_SETTINGS:
             continue
         close = difflib.get_close_matches(name, SHOP_TABLES, n=1, cutoff=0.6)
         hint = f" (did you mean [{close[0]}]?)" if close else ""

@@ -27,7 +27,6 @@ from shopmind.cli.common import (
     fail,
     out,
     read_shop_toml,
-    read_toml,
 )
 
 ads_app = typer.Typer(help="Sponsored placements: campaigns, settings, report.", no_args_is_help=True)
@@ -81,7 +80,7 @@ def read_campaigns(path: Path) -> list[Any]:
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     if path.suffix.lower() == ".toml":
-        data = read_toml(path)
+        data = read_shop_toml(path)  # campaigns may sit in the shop's one TOML
         items = data.get("campaign")
         if not isinstance(items, list) or not items:
             raise UsageError(f"{path}: expected [[campaign]] tables")

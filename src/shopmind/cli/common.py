@@ -68,16 +68,15 @@ def read_toml(config: Path) -> dict[str, Any]:
 def read_shop_toml(config: Path) -> dict[str, Any]:
     """``read_toml`` of a shop TOML, refusing a table no command reads (``config.SHOP_TABLES``:
     a mistyped ``[serach]`` was read by nothing, without a word) as a ``UsageError`` naming it."""
-    from shopmind.config import check_shop_tables, config_from_dict
+    from shopmind.cli.shop_toml import check_shop_file
+    from shopmind.config import check_shop_tables
 
     data = read_toml(config)
     try:
         check_shop_tables(data, str(config))
-        # the gate's tables are checked by every command reading the file, not by ingest alone:
-        # `[gate] near_duplicate_seconds = "two"` passed build, serve and demo without a word
-        config_from_dict({k: data[k] for k in ("gate", "checks") if k in data}, str(config))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    check_shop_file(data, config)  # every known table, whichever command reads the file
     return data
 
 

@@ -19,6 +19,7 @@ from shopmind.cli.common import (
     UsageError,
     console,
     out,
+    read_shop_toml,
     user_errors,
     writable_folder,
 )
@@ -205,6 +206,8 @@ def ingest(
     from shopmind.store.store import Store
 
     with user_errors():
+        if config is not None:
+            read_shop_toml(config)  # the whole file checked, not only the tables ingest reads
         cfg = load_config(config)
         engine_cfg = load_engine(config)
         check_ingest_privacy(workspace, config)  # a bad [privacy] fails before the batch is read

@@ -29,7 +29,7 @@ from shopmind.cli.common import (
     console,
     fail,
     out,
-    read_toml,
+    read_shop_toml,
     writable_folder,
 )
 
@@ -100,7 +100,10 @@ def _definitions(file: Path) -> dict[str, Any]:
     Why: an empty file parses as a valid set of zero experiments, so ``validate`` said "0 experiment(s)
     valid" and ``add`` changed nothing, both with exit 0 - a shop that saved the wrong file never knew.
     A file with only ``holdout``/``enabled`` settings still counts (``add`` applies them)."""
-    raw = read_toml(file)
+    from shopmind.cli.shop_toml import experiment_part
+
+    # the shop's one TOML may hold its experiments: its other tables are checked and left alone
+    raw = experiment_part(read_shop_toml(file))
     if not raw:
         raise UsageError(
             f"{file} defines nothing: add an [[experiment]] table (docs/API.md, Experiments, has one to start from)"

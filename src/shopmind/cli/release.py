@@ -29,7 +29,11 @@ def _settings(config: Path | None) -> dict:
     """The build's tables of a shop TOML file (all optional); a table no command reads is refused."""
     if config is None:
         return {}
-    data = read_shop_toml(config)
+    return build_tables(read_shop_toml(config), config)
+
+
+def build_tables(data: dict, config: Path) -> dict:
+    """The build's tables of a parsed shop TOML, each a table (also checked by ``cli.shop_toml``)."""
     settings = {k: data[k] for k in BUILD_TABLES if k in data}
     for name, table in settings.items():
         if not isinstance(table, dict):

@@ -84,49 +84,49 @@ def serve_settings(config: Path | None) -> dict[str, Any]:
     """The ``[serve]`` settings of a shop TOML (with its ``[storefront]`` language and its
     ``[assistant]`` phraser), checked: an unknown key, a language the storefront does not speak
     or a bad phraser table is a ``UsageError`` naming it."""
+    return {} if config is None else serve_settings_of(read_shop_toml(config), config)
+
+
+def serve_settings_of(data: dict[str, Any], config: Path) -> dict[str, Any]:
+    """``serve_settings`` of a parsed shop TOML (also how ``cli.shop_toml`` checks these tables)."""
     from shopmind.serve.app import DEFAULTS
 
-    settings: dict[str, Any] = {}
-    if config is not None:
-        data = read_shop_toml(config)
-        table = data.get("serve", {})
-        if not isinstance(table, dict):
-            raise UsageError(f"{config}: [serve] must be a table, not {table!r}")
-        settings = dict(table)
-        unknown = sorted(set(settings) - set(DEFAULTS))
-        if unknown:
-            raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
-        for key, value in settings.items():
-            check_serve_setting(key, value, str(config))
-        storefront = data.get("storefront", {})
-        if not isinstance(storefront, dict):
-            raise UsageError(f"{config}: [storefront] must be a table, not {storefront!r}")
-        if extra := sorted(set(storefront) - {"language"}):
+    table = data.get("serve", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{config}: [serve] must be a table, not {table!r}")
+    settings: dict[str, Any] = dict(table)
+    unknown = sorted(set(settings) - set(DEFAULTS))
+    if unknown:
+        raise UsageError(f"{config}: unknown [serve] setting(s): {', '.join(unknown)}")
+    for key, value in settings.items():
+        check_serve_setting(key, value, str(config))
+    storefront = data.get("storefront", {})
+    if not isinstance(storefront, dict):
+        raise UsageError(f"{config}: [storefront] must be a table, not {storefront!r}")
+    if extra := sorted(set(storefront) - {"language"}):
+        raise UsageError(f"{config}: unknown [storefront] setting(s): {', '.join(extra)} (known: language)")
+    if "language" in storefront:  # the storefront's default language (serve/i18n.py)
+        from shopmind.serve.i18n import check_setting
+
+        try:
+            settings["storefront_language"] = check_setting(storefront["language"], str(config))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    assistant = data.get("assistant")
+    if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
+        from shopmind.assistant.phraser import PHRASER_KEYS, PhraserConfig
+
+        # a mistyped key (`phraser_ulr`) left the phraser off without a word
+        if extra := sorted(set(assistant) - set(PHRASER_KEYS)):
             raise UsageError(
-                f"{config}: unknown [storefront] setting(s): {', '.join(extra)} (known: language)"
+                f"{config}: unknown [assistant] setting(s): {', '.join(extra)} "
+                f"(known: {', '.join(PHRASER_KEYS)})"
             )
-        if "language" in storefront:  # the storefront's default language (serve/i18n.py)
-            from shopmind.serve.i18n import check_setting
-
-            try:
-                settings["storefront_language"] = check_setting(storefront["language"], str(config))
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        assistant = data.get("assistant")
-        if assistant:  # the shop assistant's optional phraser endpoint (issue 13)
-            from shopmind.assistant.phraser import PHRASER_KEYS, PhraserConfig
-
-            # a mistyped key (`phraser_ulr`) left the phraser off without a word
-            if extra := sorted(set(assistant) - set(PHRASER_KEYS)):
-                raise UsageError(
-                    f"{config}: unknown [assistant] setting(s): {', '.join(extra)} "
-                    f"(known: {', '.join(PHRASER_KEYS)})"
-                )
-            try:
-                PhraserConfig.from_table(assistant)
-            except ValueError as exc:
-                raise UsageError(f"{config}: {exc}") from None
-            settings["assistant"] = dict(assistant)
+        try:
+            PhraserConfig.from_table(assistant)
+        except ValueError as exc:
+            raise UsageError(f"{config}: {exc}") from None
+        settings["assistant"] = dict(assistant)
     return settings
 
 
