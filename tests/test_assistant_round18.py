@@ -201,9 +201,11 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
     from shopmind.assistant import core
 
     assert core.OPTIONS["clause_in_have"]  # passed the rule: +5 clean, 4 of 4 touched sets up
-    for name in ("clause_order", "sure_topic", "clause_near", "clause_floor", "clause_lead"):
+    for name in ("clause_order", "sure_topic", "clause_near", "clause_lead"):  # clause_floor: round 22's
         assert core.OPTIONS[name] is False
     assert set(L.REF.split("+")) - {"ab", "intent"} == {k for k, on in core.OPTIONS.items() if on} - {
         "clause_in_have",
         "owner_foreign",  # round 19's
+        "clause_space",  # round 22's
+        "clause_floor",  # round 22's
     }

@@ -179,4 +179,8 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
     assert policy_mod.ASPECT_WEIGHT == 0.0  # refused: gains on 3 of the 6 sets it touched
     assert policy_mod.ASPECT_IN_TOPIC is False and aspect_mod.LAST_ONLY is False
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {"owner_foreign"}
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {
+        "owner_foreign",
+        "clause_space",
+        "clause_floor",
+    }  # round 22's

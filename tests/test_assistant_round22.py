@@ -84,7 +84,9 @@ def test_an_answer_missing_a_fact_and_quoting_an_unasked_section_is_one_fault() 
 
 def test_a_story_and_one_question_give_the_asked_piece() -> None:
     assert asked_after_story("the blender I got in june stopped spinning, how do I get it repaired?") == "how do I get it repaired"  # fmt: skip
-    assert asked_after_story("my lamp flickers since last week. what should i do now") == "what should i do now"
+    assert (
+        asked_after_story("my lamp flickers since last week. what should i do now") == "what should i do now"
+    )
     assert asked_after_story("收到快三周了，没拆过封，现在还能退吗") == "现在还能退吗"
     assert asked_after_story("耳机坏了 保修要怎么申请") == "保修要怎么申请"
     assert asked_after_story("how long is delivery? can I pay by card?") is None  # two asked pieces
@@ -135,9 +137,12 @@ def test_the_intent_model_reads_with_the_words_it_learnt_with() -> None:
     assert np.isfinite(m.logits(["退货"])).all()
 
 
-def test_round_22_defaults() -> None:
+def test_round_22_adopts_clause_space_with_clause_floor_and_keeps_the_others_off() -> None:
     from shopmind.assistant import core
 
-    for name in ("asked_piece", "zh_words"):
-        assert name in core.OPTIONS
+    assert core.OPTIONS["clause_space"] and core.OPTIONS["clause_floor"]  # passed round 22's rule
+    for name in ("asked_piece", "zh_words", "order_rest", "order_first", "followup_prior"):
+        assert core.OPTIONS[name] is False  # measured, not kept
+    on = {k for k, v in core.OPTIONS.items() if v}
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {"clause_space", "clause_floor"}
     assert compose_mod.ASKED_PIECE_WEIGHT > 0
