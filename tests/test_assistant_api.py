@@ -180,3 +180,22 @@ def test_a_message_without_a_language_is_answered_in_the_page_language(client, k
         r = _ask(client, keys["storefront"], message="???", lang=tag)
         assert r.status_code == 200 and r.json()["language"] == want, (tag, r.text)
     assert _ask(client, keys["storefront"], message="???", lang="fr-FR").status_code == 422
+
+
+def test_without_lang_a_message_with_no_language_keeps_the_conversation_s(client, keys) -> None:
+    """An integrator that sends no lang: "???" after a Chinese question is answered in Chinese."""
+    first = _ask(client, keys["storefront"], message="退款多久能到账？", conversation_id="conv-keep").json()
+    assert first["language"] == "zh"
+    r = _ask(client, keys["storefront"], message="???", conversation_id="conv-keep").json()
+    assert r["language"] == "zh", r["answer"]
+    # another conversation has no such memory: English, as before
+    assert (
+        _ask(client, keys["storefront"], message="???", conversation_id="conv-new").json()["language"] == "en"
+    )
+    # the page's lang, when given, still decides
+    assert (
+        _ask(client, keys["storefront"], message="???", conversation_id="conv-keep", lang="en").json()[
+            "language"
+        ]
+        == "en"
+    )
