@@ -24,7 +24,9 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             str,
             typer.Option(
-                "--format", "-f", help="online-retail | groceries | long (id,date,value[,covariates])."
+                "--format",
+                "-f",
+                help="online-retail | groceries | long (id,date,value[,covariates]; date: a date, or weeks/days numbered 1..n per series: ends aligned).",
             ),
         ] = "long",
         grain: Annotated[str, typer.Option(help="day | week.")] = "week",
