@@ -156,10 +156,10 @@ def run(
                 rec["seen_active_at"] = round(now, 2)
             for st in snap.get("finished", []):
                 rec = stages.get(st["name"])
-                if rec is not None and "end" not in rec:
+                if rec is not None and "end" not in rec and "start" in rec:
                     rec["end"] = round(rec["start"] + st["seconds"], 2)
                     rec["seconds"] = st["seconds"]
-                elif rec is None:
+                elif rec is None:  # (finished between two samples: never seen active)
                     stages[st["name"]] = {"seconds": st["seconds"], "end_seen": round(now, 2)}
             rid = snap.get("release")
             if rid and (not releases or releases[-1][1] != rid):

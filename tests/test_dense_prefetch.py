@@ -96,3 +96,33 @@ def test_e5_pool_prefetch_gives_the_plain_vectors() -> None:
         pool.prefetch("passages", MANY[:50] + TEXTS)
         got = np.vstack([pool.encode_passages(texts[a : a + 64]) for a in range(0, len(texts), 64)])
     np.testing.assert_allclose(got, plain, atol=1e-6)
+
+
+def test_the_reranker_s_queries_are_queued_right_behind_the_product_texts(tmp_path: Path) -> None:
+    """``encode_with_progress(queries_after=...)`` (the vector stage, issue 17): the query texts
+    the cache lacks are queued after every product-text task, once each, before the stage ends;
+    a later ``VectorCache.queries`` call takes their rows without encoding anything again, and
+    they equal the plain encoder's query vectors."""
+    cache = VectorCache(tmp_path / "cache")
+    rec_plain = _Recorder()
+    queries = [f"cordless {w}" for w in WORDS] + ["cordless drill"]  # (a repeat: queued once)
+    with ThreadedEncoder(rec_plain, 2) as plain:  # one query's vector is cached already
+        cache.queries(types.SimpleNamespace(name=rec_plain.name, dim=rec_plain.dim,
+                                            encode_query=lambda t: plain.encode_queries([t])[0]),
+                      queries[:1])  # fmt: skip
+    ctx = types.SimpleNamespace(progress=BuildProgress())
+    rec = _Recorder()
+    with ThreadedEncoder(rec, 2) as enc:
+        encode_with_progress(ctx, cache, enc, MANY, "search: encoding product texts", queries_after=queries)
+        n_passage_tasks = -(-len(MANY) // PREFETCH_PIECE)
+        ahead = enc._ahead["queries"]
+        missing = set(queries) - {queries[0]}
+        assert sorted(ahead) == sorted(missing)  # the missing ones, once each
+        assert min(task for task, _row in ahead.values()) == n_passage_tasks  # behind the products
+        got = cache.queries(enc, queries[1:])
+        queried = [t for _, texts in rec.calls for t in texts if t in set(queries)]
+        assert sorted(queried) == sorted(missing)  # each encoded once, by the queued tasks
+        assert not enc._ahead["queries"] and not enc._tasks
+    want = rec_plain._vec(queries[1:], 1)
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    np.testing.assert_allclose(got, want, atol=1e-5)
