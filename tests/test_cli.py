@@ -97,7 +97,7 @@ def test_held_batch_exits_1_and_publishes_nothing(tmp_path):
     [
         (["ingest", "nope.csv"], "no such file"),
         (["ingest", "x.csv", "--format", "nonsense"], "unknown format"),
-        (["ingest", "x.csv", "--config", "missing.toml", "--format", "table"], "config file not found"),
+        (["ingest", "x.csv", "--config", "missing.toml", "--format", "table"], "missing.toml does not exist"),
         (["ingest", "x.csv", "--format", "online-retail", "--mapping", "m.toml"], "--mapping only applies"),
         (["ingest", "bad.toml", "--format", "canonical", "--config", "bad.toml"], "not valid TOML"),
         (["runs", "--workspace", "empty"], "no shopmind store"),
