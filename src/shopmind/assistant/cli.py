@@ -27,7 +27,10 @@ def _cell(value: Any) -> str:
 
 
 def _set_order(name: str) -> tuple[int, str]:
-    """main, heldout, heldout2, heldout3 ... heldout10 (numbers in order, not as text)."""
+    """main, heldout, heldout2, heldout3 ... heldout10 (numbers in order, not as text), then sets
+    read from files (``file:NAME``) last."""
+    if name.startswith("file:"):
+        return (1 << 30, name)
     digits = name[len(name.rstrip("0123456789")) :]
     return (int(digits) if digits else -1 if name == "main" else 0, name)
 
@@ -55,6 +58,22 @@ def headline(summary: dict[str, Any]) -> Table:
     return table
 
 
+def _question_sets(paths: list[Path], fail: Any) -> list[tuple[str, object]]:
+    """``--questions`` files read and checked before the shop is built, each as ``file:NAME``."""
+    from shopmind.demo.assistant_question_file import QuestionFileError, load_question_file
+
+    sets: list[tuple[str, object]] = []
+    for path in paths:
+        name = f"file:{path.stem}"
+        if any(name == n for n, _ in sets):
+            raise fail(f"--questions: two files named {path.stem!r}; rename one")
+        try:
+            sets.append((name, load_question_file(path)))
+        except QuestionFileError as e:
+            raise fail(str(e)) from None
+    return sets
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``assistant`` command to ``app``."""
 
@@ -73,21 +92,34 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the whole summary as JSON instead of the table.")
         ] = False,
+        questions: Annotated[
+            list[Path] | None,
+            typer.Option(
+                "--questions",
+                help="A question set of your own (.json, or .py in a held-out module's layout, see "
+                "shopmind.demo.assistant_heldout21), filled from the demo shop and scored as the set "
+                "'file:NAME', never learnt from; may be given more than once.",
+            ),
+        ] = None,
     ) -> None:
         """The shop assistant on the demo shop's labelled questions (intent, slots, grounded
         facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation).
 
         Prints the headline figures per labelled set beside the goals; the full report (every
-        miss, per-language and multi-part figures) is written to OUT/assistant_eval.json."""
+        miss, per-language and multi-part figures) is written to OUT/assistant_eval.json.
+
+        Example with a set of your own (its lists as JSON, order ids and products filled from the shop):
+            shopmind evaluate assistant --questions my_set.json"""
         from shopmind.assistant.evaluate import build_demo, evaluate, write_report
         from shopmind.cli.common import fail
 
         if intent_encoder not in ("none", "e5"):
             raise fail(f"--intent-encoder must be 'none' or 'e5', not {intent_encoder!r}")
         enc = None if intent_encoder == "none" else intent_encoder
+        extra = _question_sets(questions or [], fail)
         status = Console(stderr=True)  # progress on stderr: stdout stays the table or the JSON
         with status.status(f"building the demo shop and its assistant (seed {seed}, {products} products)"):
-            demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc)
+            demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc, extra_sets=extra)  # fmt: skip
         with status.status(f"answering {len(demo.questions)} labelled questions"):
             result = evaluate(demo)
         result["intent_encoder"] = enc
@@ -105,4 +137,10 @@ def register(app: typer.Typer) -> None:
                     f"policy Recall@3: ours {recall['ours']:.3f}, bm25s {recall['bm25s']:.3f} "
                     f"({recall['questions']} questions; goal >= 0.95)"
                 )
+                for name, part in (recall.get("by_set") or {}).items():  # a set of your own, said alone
+                    if name.startswith("file:"):
+                        console.print(
+                            f"policy Recall@3 on {name}: ours {part['ours']:.3f}, bm25s {part['bm25s']:.3f} "
+                            f"({part['questions']} questions)"
+                        )
         console.print(f"{len(result['failures'])} questions with a miss (listed in {path})")  # type: ignore[arg-type]

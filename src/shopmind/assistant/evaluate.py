@@ -59,12 +59,15 @@ def build_demo(
     days: int = 60,
     intent_encoder: str | None = None,
     labelled_sets: Sequence[str] = LABELLED_SETS,
+    extra_sets: Sequence[tuple[str, object]] = (),
 ) -> DemoAssistant:
     """Generate the demo shop and its assistant data; index the catalog lexically (no encoder:
     the assistant's answers do not use dense search, and the build stays seconds).
     ``intent_encoder="e5"``: the intent classifier also reads e5 sentence vectors.
     ``labelled_sets``: the labelled question sets the assistant learns from (its out-of-scope
-    margin and policy ordering; ``()``: the seed alone)."""
+    margin and policy ordering; ``()``: the seed alone).
+    ``extra_sets``: (name, lists) of question sets read from files (``--questions``), scored and
+    never learnt from."""
     from shopmind.config import GateConfig
     from shopmind.data.model import Batch
     from shopmind.demo.assistant import assistant_data
@@ -74,7 +77,7 @@ def build_demo(
 
     t0 = time.perf_counter()
     shop = generate(seed=seed, n_products=n_products, n_users=n_users, days=days)
-    data = assistant_data(shop, seed=seed)
+    data = assistant_data(shop, seed=seed, extra=extra_sets)
     # the catalog the assistant serves is what the quality gate accepts (repaired text included)
     # (with the demo's gate settings: its Chinese is simplified, traditional text is converted)
     cfg = GateConfig(traditional_to_simplified=True)

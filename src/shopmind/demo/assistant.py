@@ -17,6 +17,7 @@ three canonical tables stay byte-identical and the assistant's tables are consis
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,13 +174,14 @@ def _inject(orders: pl.DataFrame, rng: np.random.Generator) -> tuple[pl.DataFram
     return pl.concat([orders, bad]), defects
 
 
-def assistant_data(shop: DemoShop, seed: int = 42) -> AssistantData:
-    """Orders (with injected defects), policies and labelled questions for ``shop``."""
+def assistant_data(shop: DemoShop, seed: int = 42, extra: Sequence[tuple[str, object]] = ()) -> AssistantData:
+    """Orders (with injected defects), policies and labelled questions for ``shop``; ``extra``: question
+    sets read from files (``demo.assistant_question_file``), filled after the built-in ones."""
     end = datetime.fromisoformat(str(shop.batch.meta["generator"]["end"]))  # type: ignore[index]
     rng = np.random.default_rng(np.random.SeedSequence([seed, 13]))
     clean = _orders(shop, end)
     orders, defects = _inject(clean, rng)
-    return AssistantData(orders, defects, policy_files(), labelled_questions(rng, shop, clean, seed))
+    return AssistantData(orders, defects, policy_files(), labelled_questions(rng, shop, clean, seed, extra))
 
 
 def write_assistant(data: AssistantData, out_dir: Path) -> dict[str, Path]:

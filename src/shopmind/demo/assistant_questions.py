@@ -63,7 +63,7 @@ that no labelled question is a seed utterance.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -131,11 +131,18 @@ def _colour_key(row: dict) -> str | None:
 
 
 def labelled_questions(
-    rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, seed: int
+    rng: np.random.Generator,
+    shop: DemoShop,
+    orders: pl.DataFrame,
+    seed: int,
+    extra: Sequence[tuple[str, object]] = (),
 ) -> list[dict[str, object]]:
     """Every labelled question (see the module docstring) for the clean ``orders``; ``rng`` is
     the main set's stream (continued from the order defects' draws), each held-out set from 2 on
-    draws from its own stream ``[seed, 13, k]``."""
+    draws from its own stream ``[seed, 13, k]``. ``extra``: (set name, lists in a held-out module's
+    layout) read from files (``demo.assistant_question_file``), filled the same way after the
+    built-in sets, the k-th from its own stream ``[seed, 13, 1000 + k]`` (the built-in sets are
+    unchanged by them)."""
     qs: list[dict[str, object]] = []
 
     def add(lang: str, text: str, intent: str, slots: dict, expect: dict, **kw: object) -> None:
@@ -275,6 +282,12 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 22])), shop, orders, prods, H22)
     for q in qs[n:]:
         q["set"] = "heldout22"
+    for k, (name, lists) in enumerate(extra):
+        n = len(qs)
+        rng_k = np.random.default_rng(np.random.SeedSequence([seed, 13, 1000 + k]))
+        _heldout4(add, rng_k, shop, orders, prods, lists)  # type: ignore[arg-type]
+        for q in qs[n:]:
+            q["set"] = name
     return qs
 
 
