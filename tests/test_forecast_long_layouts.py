@@ -100,3 +100,33 @@ def test_a_holdout_the_best_model_forecasts_exactly_is_no_traceback() -> None:
     result = run(panel, horizon=3, windows=1, models=["SeasonalNaive"], inner_windows=1, log=lambda _m: None)
     assert result["models"]["SeasonalNaive"]["mase"] == 0.0
     assert np.isnan(result["goals"]["mase_ratio_to_best"]) and result["goals"]["mase_goal_met"] is False
+
+
+def test_ends_own_gives_calendar_dated_series_their_own_holdout(tmp_path: Path) -> None:
+    """M4 written with calendar dates: series end at different dates. ``ends='file'`` (a shop's sparse export)
+    reads the later weeks as 0; ``ends='own'`` shifts each series by whole weeks so its last value is the
+    file's last period - its holdout is its own last values, its spacing kept (lead, session 26)."""
+    rows = [("A", f"2020-01-{d:02d}", float(v)) for d, v in ((6, 1), (13, 2), (20, 3), (27, 4))]
+    rows += [("B", f"2019-03-{d:02d}", float(v)) for d, v in ((5, 7), (12, 8))]  # Tuesdays, ends earlier
+    path = _write(tmp_path, rows)
+    zeros = read_long(path, freq="W")
+    assert zeros.y[1, -1] == 0.0  # B's weeks after its last row are read as no demand
+    info: dict[str, str] = {}
+    own = read_long(path, freq="W", info=info, ends="own")
+    assert own.T == 4 and own.y[0].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert np.isnan(own.y[1, :2]).all() and own.y[1, 2:].tolist() == [7.0, 8.0]
+    assert info["ended_early"] == "0" and "ends = own" in info["dates"]
+    with pytest.raises(SeriesError, match="ends must be one of file, own"):
+        read_long(path, freq="W", ends="mine")
+
+
+def test_ends_own_on_the_cli(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    path = _write(tmp_path, [("A", "2020-01-06", 1.0)])
+    res = CliRunner().invoke(app, ["evaluate", "forecast", str(path), "-f", "long", "--ends", "last"])
+    assert res.exit_code == 2 and "--ends must be one of file, own" in res.output
+    res = CliRunner().invoke(app, ["evaluate", "forecast", str(path), "-f", "online-retail", "--ends", "own"])
+    assert res.exit_code == 2 and "--ends applies to the long format" in res.output

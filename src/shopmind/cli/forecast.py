@@ -78,6 +78,13 @@ def register(app: typer.Typer) -> None:
                 "leave_out of demand (the release's \\[forecast] flagged default) or keep; counted in the result."
             ),
         ] = "leave_out",
+        ends: Annotated[
+            str,
+            typer.Option(
+                help="Long format: file (a series' periods after its last row are 0: a shop's sparse export) "
+                "or own (each series ends at its own last value: series datasets such as M4 written with dates)."
+            ),
+        ] = "file",
         # the other evaluations write under shopmind-data/reports; this one wrote into
         # bench/results/ of whatever folder it ran in (the repository's benchmark folder)
         out: Annotated[Path, typer.Option(help="JSON result file.")] = Path(
@@ -103,6 +110,14 @@ def register(app: typer.Typer) -> None:
 
         if flagged not in MODES:
             raise fail(f"--flagged must be one of {', '.join(MODES)}, not {flagged!r}")
+        from shopmind.forecast.series import ENDS
+
+        if ends not in ENDS:
+            raise fail(f"--ends must be one of {', '.join(ENDS)}, not {ends!r}")
+        if ends != "file" and fmt != "long":
+            raise fail(
+                "--ends applies to the long format (-f long) only: store data end at the store's last day"
+            )
         if max_series < 0:  # was numpy's "negative dimensions are not allowed"
             raise fail(f"--max-series must be >= 0 (0 = all series), not {max_series}")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
@@ -114,7 +129,7 @@ def register(app: typer.Typer) -> None:
             if names:
                 make_models(names)
             t0 = time.perf_counter()
-            panel, daily, meta = load_panels(fmt, path, grain, level, flagged)
+            panel, daily, meta = load_panels(fmt, path, grain, level, flagged, ends)
             read_as = (
                 f", read as {meta['encoding']}"
                 if meta.get("encoding") not in (None, "utf-8", "parquet")
@@ -165,7 +180,7 @@ def long_notes(meta: dict[str, Any], panel: Any) -> list[str]:
         lines.append(
             f"note: {early} of {panel.n} series end before the last period ({panel.dates[-1]}); their later "
             "periods are read as 0 (no demand). Series that simply stop (each with its own holdout) "
-            "are written with period numbers 1, 2, ... instead of dates"
+            "are read with --ends own (or written with period numbers 1, 2, ... instead of dates)"
         )
     return lines
 

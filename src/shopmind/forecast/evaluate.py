@@ -64,18 +64,25 @@ def load_panel(
 
 
 def load_panels(
-    fmt: str, path: Path, grain: str = "day", level: str = "product", flagged: str = DEFAULT_FLAGGED
+    fmt: str,
+    path: Path,
+    grain: str = "day",
+    level: str = "product",
+    flagged: str = DEFAULT_FLAGGED,
+    ends: str = "file",
 ) -> tuple[Panel, Panel | None, dict[str, Any]]:
     """The panel at ``grain`` and, for weekly store data, the daily panel of the same accepted events
     (the bottom level the weekly ensemble may sum; None otherwise). ``flagged`` is ``[forecast] flagged``:
-    store data's demand is the release's (flagged.demand_events), the long format has no gate and no flags."""
+    store data's demand is the release's (flagged.demand_events), the long format has no gate and no flags.
+    ``ends`` (long format only): ``file`` reads a series' periods after its last row as 0 (a shop's sparse
+    export), ``own`` ends each series at its own last value (series datasets such as M4 with dates)."""
     freq = {"day": "D", "week": "W"}.get(grain)
     if freq is None:
         raise SeriesError(f"grain must be day or week, got {grain!r}")
     check_mode(flagged)
     if fmt == "long":
         info: dict[str, str] = {}
-        panel = read_long(path, freq=freq, info=info)
+        panel = read_long(path, freq=freq, info=info, ends=ends)
         # not gated: nothing is flagged, so both modes read the same series
         return (
             panel,
