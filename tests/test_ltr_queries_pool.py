@@ -90,8 +90,8 @@ def test_the_reranker_s_queries_are_encoded_by_the_pool_not_in_process(
     assert len(judged) >= ltr["queries"] > 0 and missing[complete["id"]] == []
     assert cached[complete["id"]] == sv["ltr_query_vectors"] > 0
     assert STAGE in {s["name"] for s in (read_progress(ws) or {})["finished"]}
-    # the training queries were queued on the pool by the product texts' stage, right behind
+    # the training queries were queued on the pool by the product texts' stage, ahead of
     # them, not after the graph (the stage above then finds them all queued)
-    assert queued[:2] == [("passages", queued[0][1], "encode_with_progress"),
-                          ("queries", sv["ltr_query_vectors"], "encode_with_progress")], queued  # fmt: skip
-    assert queued[0][1] > 0 and queued[2] == ("queries", 0, "warm_queries"), queued
+    assert queued[:2] == [("queries", sv["ltr_query_vectors"], "encode_with_progress"),
+                          ("passages", queued[1][1], "encode_with_progress")], queued  # fmt: skip
+    assert queued[1][1] > 0 and queued[2] == ("queries", 0, "warm_queries"), queued

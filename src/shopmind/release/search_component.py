@@ -191,14 +191,15 @@ def _add_vectors(
         or not warm_after_complete(policy)
         or bool(policy.get("adapter", 0.0))
     )
-    # the re-ranker's training queries are known now: queued on the encoder right behind the
-    # product texts, so the pool encodes them while it is busy anyway instead of on the chain
-    # after the last product vector (graph -> these queries -> the re-ranker: issue 17)
+    # the re-ranker's training queries are known now: queued on the encoder ahead of the
+    # product texts, so the pool encodes them while it has the cores anyway, not after the last
+    # product vector (graph -> these queries -> the re-ranker). Queued right behind the product
+    # texts they still ran after it, beside the graph: 10.1 -> 16.1 s (BENCHMARKS, session 26)
     ltr_texts = None if warm_now else engine.match_texts(ltr_queries(ctx, cfg))
     with contextlib.ExitStack() as stack:
         bulk = _bulk_encoder(cfg, encoder, cache, texts, stack)
         vecs = encode_with_progress(
-            ctx, cache, bulk, texts, "search: encoding product texts", queries_after=ltr_texts or ()
+            ctx, cache, bulk, texts, "search: encoding product texts", queries_ahead=ltr_texts or ()
         )
         # the recommendations' content neighbours from these vectors, beside what follows here
         from shopmind.release.recs_component import start_content_from_search
@@ -385,20 +386,21 @@ def _done(ctx: BuildContext, stage: str) -> int:
 
 def encode_with_progress(
     ctx: BuildContext, cache: Any, encoder: Any, texts: list[str], stage: str,
-    queries_after: Sequence[str] = (),
+    queries_ahead: Sequence[str] = (),
 ) -> np.ndarray:  # fmt: skip
     """Vectors of ``texts`` through the content-hash cache, in chunks so the build's progress
     shows items, rate and ETA; the cache is written once at the end (and every ~8k texts).
-    ``queries_after``: query texts a later call will ask ``encoder`` for, queued behind
-    ``texts`` when it takes a prefetch (those the cache lacks; their rows wait in the encoder)."""
+    ``queries_ahead``: query texts a later call will ask ``encoder`` for, queued ahead of
+    ``texts`` when it takes a prefetch (those the cache lacks; their rows wait in the encoder),
+    so they are encoded by the time the last of ``texts`` is."""
     ctx.progress.start(stage, len(texts))
     cache.prepare(encoder, texts)  # a catalog-fitted encoder (static-fit) fits before its name keys vectors
     if hasattr(encoder, "prefetch"):  # a pool or threads: every text to encode queued now, so the
         # workers never wait at a barrier per chunk or for this loop's cache work (dense_pool)
-        encoder.prefetch("passages", cache.missing_texts(encoder.name, encoder.dim, texts))
-        if queries_after:
+        if queries_ahead:
             qname = f"{encoder.name}/query"
-            encoder.prefetch("queries", cache.missing_texts(qname, encoder.dim, list(queries_after)))
+            encoder.prefetch("queries", cache.missing_texts(qname, encoder.dim, list(queries_ahead)))
+        encoder.prefetch("passages", cache.missing_texts(encoder.name, encoder.dim, texts))
     parts = []
     since_save = 0
     for start in range(0, len(texts), ENCODE_CHUNK):
