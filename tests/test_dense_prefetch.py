@@ -96,35 +96,3 @@ def test_e5_pool_prefetch_gives_the_plain_vectors() -> None:
         pool.prefetch("passages", MANY[:50] + TEXTS)
         got = np.vstack([pool.encode_passages(texts[a : a + 64]) for a in range(0, len(texts), 64)])
     np.testing.assert_allclose(got, plain, atol=1e-6)
-
-
-def test_the_reranker_s_queries_are_queued_ahead_of_the_product_texts(tmp_path: Path) -> None:
-    """``encode_with_progress(queries_ahead=...)`` (the vector stage, issue 17): the query texts
-    the cache lacks are queued before every product-text task, once each, so they are encoded
-    by the time the last product vector is; a later ``VectorCache.queries`` call takes their
-    rows without encoding anything again, and they equal the plain encoder's query vectors."""
-    cache = VectorCache(tmp_path / "cache")
-    rec_plain = _Recorder()
-    queries = [f"cordless {w}" for w in WORDS] + ["cordless drill"]  # (a repeat: queued once)
-    with ThreadedEncoder(rec_plain, 2) as plain:  # one query's vector is cached already
-        cache.queries(types.SimpleNamespace(name=rec_plain.name, dim=rec_plain.dim,
-                                            encode_query=lambda t: plain.encode_queries([t])[0]),
-                      queries[:1])  # fmt: skip
-    ctx = types.SimpleNamespace(progress=BuildProgress())
-    rec = _Recorder()
-    with ThreadedEncoder(rec, 2) as enc:
-        encode_with_progress(ctx, cache, enc, MANY, "search: encoding product texts", queries_ahead=queries)
-        ahead = enc._ahead["queries"]
-        missing = set(queries) - {queries[0]}
-        assert sorted(ahead) == sorted(missing)  # the missing ones, once each
-        assert {task for task, _row in ahead.values()} == {0}  # one task, the first queued
-        # taken before any product-text task but the one the other thread took beside it
-        task = [q for q in dict.fromkeys(queries) if q != queries[0]]
-        assert task in [texts for _, texts in rec.calls[:2]], rec.calls[:2]
-        got = cache.queries(enc, queries[1:])
-        queried = [t for _, texts in rec.calls for t in texts if t in set(queries)]
-        assert sorted(queried) == sorted(missing)  # each encoded once, by the queued tasks
-        assert not enc._ahead["queries"] and not enc._tasks
-    want = rec_plain._vec(queries[1:], 1)
-    want /= np.linalg.norm(want, axis=1, keepdims=True)
-    np.testing.assert_allclose(got, want, atol=1e-5)

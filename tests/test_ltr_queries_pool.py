@@ -11,7 +11,6 @@ uses the pool too), and the complete release still carries the training queries'
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from shopmind.release.components import default_components, default_vector_parts
 from shopmind.release.progress import read_progress
 from shopmind.release.releases import Releases
 from shopmind.search.dense_encoders import USEEncoder
-from shopmind.search.dense_pool import SplitEncoder
 from shopmind.serve.state import load_release
 from shopmind.store.store import Store
 
@@ -55,15 +53,6 @@ def test_the_reranker_s_queries_are_encoded_by_the_pool_not_in_process(
 
     monkeypatch.setattr(USEEncoder, "encode_queries", counted_batch)  # (spawned workers: unpatched)
     monkeypatch.setattr(USEEncoder, "encode_query", counted_one)
-    queued: list[tuple[str, int, str]] = []  # (kind, texts newly queued, by which function) per prefetch
-    prefetch = SplitEncoder.prefetch
-
-    def recorded(self, kind, texts, *a, **k):
-        n = prefetch(self, kind, texts, *a, **k)
-        queued.append((kind, n, sys._getframe(1).f_code.co_name))
-        return n
-
-    monkeypatch.setattr(SplitEncoder, "prefetch", recorded)
     with Store(ws, read_only=True) as store:  # the judgments the re-ranker trains on
         judged = store.table("judgments")["query"].drop_nulls().unique().to_list()
     published: list[dict] = []
@@ -90,8 +79,3 @@ def test_the_reranker_s_queries_are_encoded_by_the_pool_not_in_process(
     assert len(judged) >= ltr["queries"] > 0 and missing[complete["id"]] == []
     assert cached[complete["id"]] == sv["ltr_query_vectors"] > 0
     assert STAGE in {s["name"] for s in (read_progress(ws) or {})["finished"]}
-    # the training queries were queued on the pool by the product texts' stage, ahead of
-    # them, not after the graph (the stage above then finds them all queued)
-    assert queued[:2] == [("queries", sv["ltr_query_vectors"], "encode_with_progress"),
-                          ("passages", queued[1][1], "encode_with_progress")], queued  # fmt: skip
-    assert queued[1][1] > 0 and queued[2] == ("queries", 0, "warm_queries"), queued

@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -185,28 +185,21 @@ def _add_vectors(
     frame = engine.catalog.frame
     texts = [passage_text(t, d) for t, d in frame.select("title", "description").iter_rows()]
     cache = VectorCache(ctx.cache_dir)
-    # (a shop-tuned adapter rewrites the warmed vectors when attached: warmed before it, as always)
-    warm_now = (
-        "search_vectors" not in ctx.followed
-        or not warm_after_complete(policy)
-        or bool(policy.get("adapter", 0.0))
-    )
-    # the re-ranker's training queries are known now: queued on the encoder ahead of the
-    # product texts, so the pool encodes them while it has the cores anyway, not after the last
-    # product vector (graph -> these queries -> the re-ranker). Queued right behind the product
-    # texts they still ran after it, beside the graph: 10.1 -> 16.1 s (BENCHMARKS, session 26)
-    ltr_texts = None if warm_now else engine.match_texts(ltr_queries(ctx, cfg))
     with contextlib.ExitStack() as stack:
         bulk = _bulk_encoder(cfg, encoder, cache, texts, stack)
-        vecs = encode_with_progress(
-            ctx, cache, bulk, texts, "search: encoding product texts", queries_ahead=ltr_texts or ()
-        )
+        vecs = encode_with_progress(ctx, cache, bulk, texts, "search: encoding product texts")
         # the recommendations' content neighbours from these vectors, beside what follows here
         from shopmind.release.recs_component import start_content_from_search
 
         start_content_from_search(ctx, base, [str(p) for p in frame["product_id"].to_list()], vecs, texts)
+        # (a shop-tuned adapter rewrites the warmed vectors when attached: warmed before it, as always)
+        warm_now = (
+            "search_vectors" not in ctx.followed
+            or not warm_after_complete(policy)
+            or bool(policy.get("adapter", 0.0))
+        )
         facts = _vector_facts(
-            ctx, engine, cfg, encoder, cache, texts, vecs, prev_search_of(ctx), bulk, warm_now, ltr_texts
+            ctx, engine, cfg, encoder, cache, texts, vecs, prev_search_of(ctx), bulk, warm_now
         )
     engine.reranker = None
     facts["adapter"] = _adapter(ctx, engine, encoder, policy)
@@ -253,12 +246,10 @@ def _vector_facts(
     prev_search: Path | None,
     bulk: Any,
     warm_now: bool = True,
-    ltr_texts: list[str] | None = None,
 ) -> dict[str, Any]:
     """Attach the product vectors (extending the previous graph when possible), warm the past
     queries' vectors through ``bulk`` — or, unless ``warm_now``, leave that for after the
-    complete release (``release/search_warmup.py``: no answer needs them) — and say what was done.
-    ``ltr_texts``: the re-ranker's query match texts when the caller computed them already."""
+    complete release (``release/search_warmup.py``: no answer needs them) — and say what was done."""
     engine.config = dataclasses.replace(cfg)
     t_graph = time.perf_counter()
     ann = extended_graph(engine.config.ann_threshold, vecs, encoder.name, prev_search)
@@ -279,7 +270,7 @@ def _vector_facts(
         # process, two OpenMP threads: slow on a busy machine), and what the vector cache holds
         # (a rebuild's: costs nothing); the rest waits for the follow-up after the complete release
         stage = "search: encoding the re-ranker's queries"
-        needed = engine.match_texts(ltr_queries(ctx, cfg)) if ltr_texts is None else ltr_texts
+        needed = engine.match_texts(ltr_queries(ctx, cfg))
         ctx.progress.start(stage, len(needed))
         ltr_vectors = engine.warm_queries(progress=lambda done, total: ctx.progress.advance(stage, done - _done(ctx, stage), total), encoder=bulk, texts=needed)  # fmt: skip
         ctx.progress.finish(stage)
@@ -385,21 +376,14 @@ def _done(ctx: BuildContext, stage: str) -> int:
 
 
 def encode_with_progress(
-    ctx: BuildContext, cache: Any, encoder: Any, texts: list[str], stage: str,
-    queries_ahead: Sequence[str] = (),
-) -> np.ndarray:  # fmt: skip
+    ctx: BuildContext, cache: Any, encoder: Any, texts: list[str], stage: str
+) -> np.ndarray:
     """Vectors of ``texts`` through the content-hash cache, in chunks so the build's progress
-    shows items, rate and ETA; the cache is written once at the end (and every ~8k texts).
-    ``queries_ahead``: query texts a later call will ask ``encoder`` for, queued ahead of
-    ``texts`` when it takes a prefetch (those the cache lacks; their rows wait in the encoder),
-    so they are encoded by the time the last of ``texts`` is."""
+    shows items, rate and ETA; the cache is written once at the end (and every ~8k texts)."""
     ctx.progress.start(stage, len(texts))
     cache.prepare(encoder, texts)  # a catalog-fitted encoder (static-fit) fits before its name keys vectors
     if hasattr(encoder, "prefetch"):  # a pool or threads: every text to encode queued now, so the
         # workers never wait at a barrier per chunk or for this loop's cache work (dense_pool)
-        if queries_ahead:
-            qname = f"{encoder.name}/query"
-            encoder.prefetch("queries", cache.missing_texts(qname, encoder.dim, list(queries_ahead)))
         encoder.prefetch("passages", cache.missing_texts(encoder.name, encoder.dim, texts))
     parts = []
     since_save = 0
