@@ -139,10 +139,7 @@ def asked_hits(asst: Assistant, text: str, hits: list[tuple[str, float]]) -> lis
     if not own:
         return hits
     whole = asst.policy.ordering(text, topic)
-    low_own, low_whole = min(own.values()), min(whole.values(), default=0.0)
-    ids = sorted(set(own) | set(whole), key=lambda s: -(whole.get(s, low_whole) + ASKED_PIECE_WEIGHT * own.get(s, low_own)))  # fmt: skip
-    bm25 = dict(hits)
-    return [(s, bm25.get(s, 0.0)) for s in ids]
+    return _weighted_order(hits, whole, own, ASKED_PIECE_WEIGHT, set(own) | set(whole))
 
 
 #: round 21's "followup_prior": the weight of the joint reading's ordering against the follow-up's own
@@ -162,8 +159,20 @@ def prior_hits(asst: Assistant, text: str, ask: str, hits: list[tuple[str, float
     if not own:
         return hits
     prior = asst.policy.ordering(ask, topic)
-    low_own, low_prior = min(own.values()), min(prior.values(), default=0.0)
-    ids = sorted(set(own) | set(prior), key=lambda s: -(own.get(s, low_own) + FOLLOWUP_PRIOR * prior.get(s, low_prior)))  # fmt: skip
+    return _weighted_order(hits, own, prior, FOLLOWUP_PRIOR, set(own) | set(prior))
+
+
+def _weighted_order(
+    hits: list[tuple[str, float]],
+    base: dict[str, float],
+    extra: dict[str, float],
+    weight: float,
+    sections: set[str],
+) -> list[tuple[str, float]]:
+    """``sections`` ordered by ``base + weight * extra`` (a section missing from one ordering takes that
+    ordering's lowest score), each with its BM25 score from ``hits``; ties keep ``sections``' order."""
+    low_base, low_extra = min(base.values(), default=0.0), min(extra.values(), default=0.0)
+    ids = sorted(sections, key=lambda s: -(base.get(s, low_base) + weight * extra.get(s, low_extra)))
     bm25 = dict(hits)
     return [(s, bm25.get(s, 0.0)) for s in ids]
 
