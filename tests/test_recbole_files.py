@@ -20,7 +20,7 @@ from shopmind.quality.gate import publish, run_gate
 from shopmind.store.store import Store
 
 DATA = Path(os.environ.get("SHOPMIND_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
-ML100K = DATA / "movielens-100k"
+ML100K = (DATA / "movielens-100k").resolve()  # absolute: the CLI runs with cwd = tmp_path
 
 INTER = (
     "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
