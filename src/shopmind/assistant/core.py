@@ -60,7 +60,7 @@ from shopmind.assistant.reading import (
     read_as_indexed,
 )
 from shopmind.assistant.reply import Reply, _State
-from shopmind.assistant.reply_language import reply_language
+from shopmind.assistant.reply_language import message_language, reply_language
 from shopmind.assistant.route import asks_page_fact, route
 from shopmind.assistant.scope import DomainWords, policy_concepts
 from shopmind.privacy import pseudonymise
@@ -169,11 +169,14 @@ class Assistant:
         page_lang: str | None = None,
     ) -> Reply:
         """Answer one message (see the module docstring); ``page_lang`` (en/zh: the storefront
-        page's language) is the reply's when the message itself shows none (``reply_language``)."""
+        page's language) is the reply's when the message itself shows none, else the conversation's
+        last language, else English (``reply_language``)."""
         t0 = time.perf_counter()
         text = read_as_indexed(message, getattr(self.engine, "t2s", False))
-        lang = reply_language(text, page_lang)
         state = self._state(conversation_id)
+        said = message_language(text)
+        lang = said or reply_language(text, page_lang or state.said_lang)
+        state.said_lang = said or state.said_lang
         if isinstance(self.model.embed, CachedEmbed) and self.model.embed.companion is not None:
             # the intent model reads the normalised text's vector, the policy passages the typed
             # text's: asking for the typed one first encodes both in one call (its companion),

@@ -38,3 +38,5 @@ class _State:
     order_id: str | None = None
     #: the question the last turn answered from a policy section ("大概要多少天" after "你们发国外吗")
     policy_text: str = ""
+    #: the language of the conversation's last message that showed one: a later "???" is answered in it
+    said_lang: str | None = None

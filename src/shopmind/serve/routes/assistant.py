@@ -25,7 +25,6 @@ import hashlib
 import logging
 import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,7 +33,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shopmind.assistant.reply_language import message_language
 from shopmind.serve.api import ApiError, Rel, json_response, needs, request_key, shop_of
 from shopmind.serve.contract import json_body
 from shopmind.serve.schemas import EventIn, Id
@@ -45,11 +43,6 @@ log = logging.getLogger("shopmind.serve")
 #: (release id, id of the loaded release object) -> its assistant; the last two releases only
 _ASSISTANTS: dict[tuple[str, int], Any] = {}
 _BUILD = threading.Lock()
-#: conversation id -> the language its last message with one was in (this process's; bounded):
-#: a later message with none ("???") is answered in it when the request gives no ``lang``
-_SESSION_LANG: OrderedDict[str, str] = OrderedDict()
-_SESSION_LANG_MAX = 10_000
-_SESSION_LOCK = threading.Lock()
 
 
 class AssistantIn(BaseModel):
@@ -162,16 +155,7 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
         asst = _assistant(rel, shop.workspace, request.app.state.settings)
     except ValueError as exc:  # bad shop knowledge files or [assistant] settings: say which
         raise ApiError(503, "assistant_unavailable", str(exc)) from None
-    said = message_language(body.message)
-    with _SESSION_LOCK:
-        fallback = body.lang or _SESSION_LANG.get(body.conversation_id)
-    reply = asst.turn(body.message, body.conversation_id, customer, page, fallback)
-    if said is not None:
-        with _SESSION_LOCK:
-            _SESSION_LANG.pop(body.conversation_id, None)
-            _SESSION_LANG[body.conversation_id] = said
-            while len(_SESSION_LANG) > _SESSION_LANG_MAX:
-                _SESSION_LANG.popitem(last=False)
+    reply = asst.turn(body.message, body.conversation_id, customer, page, body.lang)
     out = reply.as_dict()
     out["notes"] = [*notes, *out["notes"]]
     if body.customer_id is not None and not trusted:
