@@ -35,7 +35,9 @@ def srv(tmp_path_factory) -> Server:
     batch = _shop_batch()
     colours = ["red", "blue", "green", "black"]
     batch.products = batch.products.with_columns(
-        pl.Series("attributes", [json.dumps({"colour": colours[i % 4]}) for i in range(batch.products.height)])
+        pl.Series(
+            "attributes", [json.dumps({"colour": colours[i % 4]}) for i in range(batch.products.height)]
+        )
     )
     with Store(ws) as store:
         result = run_gate(batch, GateConfig(), store)

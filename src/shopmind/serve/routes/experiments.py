@@ -303,7 +303,10 @@ def _set(request: Request, name: str, status: str) -> Response:
     if _name(name) not in known:
         # named here, not by the registry's message, which holds the server's file path
         raise ApiError(
-            404, "unknown_experiment", f"no experiment {name!r} (known: {', '.join(known) or 'none defined'})", "name"
+            404,
+            "unknown_experiment",
+            f"no experiment {name!r} (known: {', '.join(known) or 'none defined'})",
+            "name",
         )
     try:
         exps = registry.set_status(workspace, name, status)
