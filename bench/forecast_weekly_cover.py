@@ -1,0 +1,375 @@
+"""Weekly interval coverage (issue 14, session 27, t14c): where ours' 80 / 95 % intervals miss on the
+validation cuts inside the training window, and interval / point candidates judged by a rule written first.
+
+Why: the long format's holdout (weekly revenue, 244 series) covers 0.713 / 0.890 against 80 / 95 %, and
+since session 26 ours' weekly point is the median of the ensemble and ``LightGBM-mase`` (lower: validation
+bias -0.12 on Online Retail week). The weekly intervals today (ensemble.choose with ``pool_steps`` and
+``partner``): per demand class (classes under MIN_GROUP series borrow "all"), one conformal quantile of
+|actual - point| / unit over every step and inner-window row, the point being the partnered one, and
+``unit`` the series' whole-history in-sample naive MAE (ensemble.series_scale); ``point +- q * unit``,
+floored at 0. Count panels (Online Retail week) get negative-binomial intervals in evaluate (calibrate.py);
+their conformal rule is measured here all the same, as sessions 15 and 22 did.
+
+Protocol (session 26's, bench/forecast_weekly_base.py, whose loader and arms this imports): the evaluate
+command's seeded sample (300 series) cut at its outer holdout (never read); every model's forecasts of the
+windows cut at ``T - 2h - d`` (choose + calibrate) and ``T - h - d`` (scored), d = 0..3, h = 13, from
+``bench/forecast_global_all.py --dump`` (the 13-model base dumps of session 24 plus
+``LightGBM~objective=l1~mase_weight=1@elig``). Ours = ``ensemble.choose`` itself (margin, THieF swaps,
+steps pooled, partner) on the first window; intervals and points are scored on the second. One
+calibration window (evaluate uses two; session 15 found the difference does not explain the holdout gap).
+
+``diagnose``: the default's misses above / below the interval, by horizon step, by demand class and by the
+history's zero share, its bias (sum and median signed scaled error), and how much of the miss is the centre
+vs the width: coverage with the interval re-centred on the scored window's own median signed scaled error
+per class (an oracle centre, same width), and the oracle width (the pooled quantile that would have covered
+exactly L on the scored window at the same centre) over the calibrated one. Also the ensemble alone
+(no partner, its own errors) for comparison.
+
+**Candidates (declared 2026-12-06 21:05 UTC, before any candidate figure; none keyed to a dataset):**
+
+1. ``signed``: per class, two one-sided conformal quantiles of the partnered point's signed scaled errors
+   (actual - point) / unit over all steps (interval_rules.signed_quantiles): if the point is biased on the
+   calibration window, the interval moves with the bias instead of growing on both sides.
+2. ``kind-step``: per class and horizon step, the conformal quantile of |error| / unit of the series of that
+   class (no running max over steps): errors of a biased point grow with the step, one pooled width is too
+   wide early and too narrow late.
+3. ``bias-step``: the point corrected by the calibration window's median signed scaled error per class and
+   step, shrunk by half (``BIAS_SHRINK``, fixed here) x unit, floored at 0; intervals ``pooled`` around the
+   corrected point from the corrected calibration point's errors. Moves MASE too (measured).
+
+**Decision rule (written before the first candidate figure):** per set, gap = the mean over the 4 scored
+cuts of |cov80 - 0.80| + |cov95 - 0.95|; MASE ratio = the mean over the cuts of ours' MASE over the best
+single statsforecast peer's on the scored window. A candidate passes only if its gap is **lower than the
+default's on all three sets** (Online Retail week, long-300, long-2000) **and** its mean MASE ratio is not
+above the default's by more than 0.005 on any set. Several passing: the lowest mean gap over the three.
+The candidates change weekly panels only (daily: unchanged by construction, checked by the daily holdouts
+if one is adopted). None passing: nothing changes in the product.
+
+    python bench/forecast_global_all.py <data> -f <fmt> --grain week --horizon 13 --max-series 300 \\
+        --models "LightGBM~objective=l1~mase_weight=1@elig" --dump cand.npz --out ...
+    python bench/forecast_weekly_cover.py --load or_week=base.npz,cand.npz long300=... long2000=... \\
+        --out bench/results/forecast_weekly_cover_s27.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+import forecast_select as fs
+from forecast_global_all import variant
+from forecast_weekly_base import DUMPED, MASE_GBM, _bias, _load
+from forecast_weekly_shrink import EVALUATE_GLOBALS, PEER_LIST, POOL
+from shopmind.forecast.ensemble import (
+    LEVELS,
+    MARGIN,
+    Backtest,
+    Choice,
+    choose,
+    chosen_backtest,
+)
+from shopmind.forecast.interval_rules import pooled_quantile, signed_quantiles
+from shopmind.forecast.thief import smooth_swaps
+
+#: ``bias-step``: the share of the calibration window's median signed scaled error added back (fixed before runs)
+BIAS_SHRINK = 0.5
+SWAPS = smooth_swaps(POOL)
+#: an interval rule: (calibration backtest, its chosen point, choice, classes, scored point, scored unit)
+#: -> (point, lo per level, hi per level)
+Rule = Callable[
+    [Backtest, np.ndarray, Choice, np.ndarray, np.ndarray, np.ndarray],
+    tuple[np.ndarray, dict[int, np.ndarray], dict[int, np.ndarray]],
+]
+
+
+def _units(z: dict[str, np.ndarray], c: int) -> np.ndarray:
+    """The product's conformal unit at cut ``c`` (ensemble.series_scale): naive MAE, else mean, else 1."""
+    s = z[f"scale_{c}"]
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(z["y"][:, :c], axis=1)
+    s = np.where(np.isfinite(s) & (s > 0), s, mean)
+    return np.where(np.isfinite(s) & (s > 0), s, 1.0)
+
+
+def _keys(ch: Choice, cls: np.ndarray) -> np.ndarray:
+    """Each series' group in ``ch`` (its class, or "all" for a class under MIN_GROUP)."""
+    return np.array([g if g in ch.members else "all" for g in cls.tolist()], dtype=object)
+
+
+def _point(ch: Choice, cls: np.ndarray, preds: dict[str, np.ndarray]) -> np.ndarray:
+    out = np.zeros_like(next(iter(preds.values())), dtype=float)
+    for g in set(cls.tolist()):
+        m = cls == g
+        key = g if g in ch.members else "all"
+        out[m] = ch.pool(key, [preds[n][m] for n in ch.members[key]])
+    return out
+
+
+def _group_rows(bt: Backtest, point: np.ndarray, keys: np.ndarray, g: str) -> np.ndarray:
+    """Signed scaled errors (actual - point) / unit of group ``g``'s rows on the calibration window."""
+    mask = np.ones(keys.size, bool) if g == "all" else keys == g
+    return ((bt.actual[0] - point) / bt.unit[0][:, None])[mask]
+
+
+def default(bt, pa, ch, cls, pb, ub):
+    """The product: ch's per-class pooled quantiles around the partnered point."""
+    keys = _keys(ch, cls)
+    lo, hi = {}, {}
+    for lv in LEVELS:
+        q = np.array([ch.quantiles[k][lv][0] for k in keys])[:, None] * ub[:, None]
+        lo[lv], hi[lv] = np.clip(pb - q, 0, None), pb + q
+    return pb, lo, hi
+
+
+def signed(bt, pa, ch, cls, pb, ub):
+    keys = _keys(ch, cls)
+    lo = {lv: np.zeros_like(pb) for lv in LEVELS}
+    hi = {lv: np.zeros_like(pb) for lv in LEVELS}
+    for g in set(keys.tolist()):
+        m, rows = keys == g, _group_rows(bt, pa, keys, g)
+        for lv in LEVELS:
+            ql, qh = signed_quantiles(rows.ravel(), lv)
+            lo[lv][m] = np.clip(pb[m] + ql * ub[m, None], 0, None)
+            hi[lv][m] = pb[m] + qh * ub[m, None]
+    return pb, lo, hi
+
+
+def kind_step(bt, pa, ch, cls, pb, ub):
+    keys = _keys(ch, cls)
+    lo = {lv: np.zeros_like(pb) for lv in LEVELS}
+    hi = {lv: np.zeros_like(pb) for lv in LEVELS}
+    for g in set(keys.tolist()):
+        m, rows = keys == g, np.abs(_group_rows(bt, pa, keys, g))
+        for lv in LEVELS:
+            q = np.array([pooled_quantile(rows[:, s], lv) for s in range(rows.shape[1])])
+            lo[lv][m] = np.clip(pb[m] - q[None] * ub[m, None], 0, None)
+            hi[lv][m] = pb[m] + q[None] * ub[m, None]
+    return pb, lo, hi
+
+
+def bias_step(bt, pa, ch, cls, pb, ub):
+    keys = _keys(ch, cls)
+    point = pb.copy()
+    lo = {lv: np.zeros_like(pb) for lv in LEVELS}
+    hi = {lv: np.zeros_like(pb) for lv in LEVELS}
+    for g in set(keys.tolist()):
+        m, rows = keys == g, _group_rows(bt, pa, keys, g)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            corr = BIAS_SHRINK * np.nan_to_num(np.nanmedian(rows, axis=0))
+        point[m] = np.clip(pb[m] + corr[None] * ub[m, None], 0, None)
+        cal = np.clip(pa[m] + corr[None] * bt.unit[0][m, None], 0, None)
+        sc = np.abs(bt.actual[0][m] - cal) / bt.unit[0][m, None]
+        for lv in LEVELS:
+            q = pooled_quantile(sc.ravel(), lv)
+            lo[lv][m] = np.clip(point[m] - q * ub[m, None], 0, None)
+            hi[lv][m] = point[m] + q * ub[m, None]
+    return point, lo, hi
+
+
+RULES: dict[str, Rule] = {
+    "default": default,
+    "signed": signed,
+    "kind-step": kind_step,
+    "bias-step": bias_step,
+}
+
+
+def _cover(a: np.ndarray, lo: dict, hi: dict, mask: np.ndarray | None = None) -> dict:
+    """Coverage and the shares of finite actuals above / below the interval, per level."""
+    ok = np.isfinite(a) if mask is None else np.isfinite(a) & mask
+    out: dict = {"n": int(ok.sum())}
+    for lv in LEVELS:
+        out[f"cov{lv}"] = float(((a >= lo[lv]) & (a <= hi[lv]))[ok].mean()) if ok.any() else float("nan")
+        out[f"above{lv}"] = float((a > hi[lv])[ok].mean()) if ok.any() else float("nan")
+        out[f"below{lv}"] = float((a < lo[lv])[ok].mean()) if ok.any() else float("nan")
+    return out
+
+
+def _gap(c: dict) -> float:
+    return abs(c["cov80"] - 0.80) + abs(c["cov95"] - 0.95)
+
+
+def _zero_bucket(y: np.ndarray) -> np.ndarray:
+    """The history's zero share per series, bucketed: 0, <=0.3, <=0.6, >0.6."""
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        share = np.nanmean(np.where(np.isnan(y), np.nan, (y == 0).astype(float)), axis=1)
+    return np.select([share == 0, share <= 0.3, share <= 0.6], ["0", "<=0.3", "<=0.6"], ">0.6")
+
+
+def diagnose(a_b, pb, lo, hi, ub, keys, cls, zb, q_cal) -> dict:
+    """The default's misses by side, step, class and zero share; centre vs width (module docstring)."""
+    out: dict = {"all": _cover(a_b, lo, hi)}
+    out["by_step"] = [
+        _cover(a_b[:, [s]], {k: v[:, [s]] for k, v in lo.items()}, {k: v[:, [s]] for k, v in hi.items()})
+        for s in range(a_b.shape[1])
+    ]
+    out["by_class"] = {
+        g: _cover(a_b, lo, hi, np.repeat((cls == g)[:, None], a_b.shape[1], 1))
+        for g in sorted(set(cls.tolist()))
+    }
+    out["by_zero_share"] = {
+        b: _cover(a_b, lo, hi, np.repeat((zb == b)[:, None], a_b.shape[1], 1))
+        for b in ["0", "<=0.3", "<=0.6", ">0.6"]
+    }
+    signed_b = (a_b - pb) / ub[:, None]
+    ok = np.isfinite(a_b)
+    out["median_signed_scaled"] = float(np.median(signed_b[ok]))
+    out["bias_sum"] = _bias(pb, a_b)
+    # oracle centre: re-centred on the scored window's own median signed scaled error per group, same width
+    lo_c, hi_c, width_ratio = {}, {}, {}
+    for lv in LEVELS:
+        lo_c[lv], hi_c[lv] = lo[lv].copy(), hi[lv].copy()
+    for g in set(keys.tolist()):
+        m = keys == g
+        sg = signed_b[m][np.isfinite(signed_b[m])]
+        shift = float(np.median(sg)) if sg.size else 0.0
+        for lv in LEVELS:
+            half = hi[lv][m] - pb[m]
+            c = np.clip(pb[m] + shift * ub[m, None], 0, None)
+            lo_c[lv][m], hi_c[lv][m] = np.clip(c - half, 0, None), c + half
+            need = np.quantile(np.abs(sg), lv / 100) if sg.size else np.nan
+            width_ratio[f"{g}_{lv}"] = float(need / q_cal[g][lv]) if q_cal[g][lv] > 0 else float("nan")
+    out["oracle_centre"] = _cover(a_b, lo_c, hi_c)
+    out["oracle_width_over_calibrated"] = width_ratio
+    return out
+
+
+def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None = None) -> dict:
+    """Per scored cut: every rule's coverage and MASE ratio; the default's diagnosis; the ensemble alone."""
+    z = variant(variant(z, EVALUATE_GLOBALS), DUMPED)
+    cuts, h, T = set(z["cuts"].tolist()), int(z["h"]), z["y"].shape[1]
+    every = list(dict.fromkeys([*POOL, MASE_GBM, *PEER_LIST]))
+    data = fs.Cuts(z, every)
+    run = {k: RULES[k] for k in (rules or RULES)}
+    res: dict = {"rules": {k: {"cov": [], "gap": [], "ratio": [], "bias": []} for k in run}, "cuts": []}
+    for d in range(shifts):
+        b, a = T - h - d, T - 2 * h - d
+        if b not in cuts or a not in cuts:
+            continue
+        cls = z[f"class_{b}"]
+        bt_a, bt_b = data.bt(a, [*POOL, MASE_GBM]), data.bt(b, every)
+        bt_a.unit, ub = [_units(z, a)], _units(z, b)
+        ch = choose(bt_a, cls, margin=MARGIN, swaps=SWAPS, pool_steps=True, partner=MASE_GBM)
+        pa = chosen_backtest(bt_a, ch, cls)[0]
+        preds_b = {m: v[0] for m, v in bt_b.preds.items()}
+        pb, a_b = _point(ch, cls, preds_b), bt_b.actual[0]
+        single = {m: float(np.nanmean(bt_b.mase([preds_b[m]]))) for m in PEER_LIST}
+        best = min(single, key=single.__getitem__)
+        cut: dict = {"choose_cut": a, "score_cut": b, "best_peer": f"{best} {single[best]:.4f}"}
+        for k, rule in run.items():
+            point, lo, hi = rule(bt_a, pa, ch, cls, pb, ub)
+            c = _cover(a_b, lo, hi)
+            r = res["rules"][k]
+            r["cov"].append(c)
+            r["gap"].append(_gap(c))
+            r["ratio"].append(float(np.nanmean(bt_b.mase([point]))) / single[best])
+            r["bias"].append(_bias(point, a_b))
+            if k == "default":
+                keys = _keys(ch, cls)
+                q_cal = {g: {lv: float(ch.quantiles[g][lv][0]) for lv in LEVELS} for g in ch.quantiles}
+                cut["diagnose"] = diagnose(a_b, pb, lo, hi, ub, keys, cls, _zero_bucket(z["y"][:, :b]), q_cal)
+                cut["quantiles"] = q_cal
+                cut["how"] = ch.how
+        # the ensemble alone (no partner): its own choice, quantiles and point (session 26's default)
+        bt_e = data.bt(a, POOL)
+        bt_e.unit = [_units(z, a)]
+        ch_e = choose(bt_e, cls, margin=MARGIN, swaps=SWAPS, pool_steps=True)
+        pe = _point(ch_e, cls, preds_b)
+        _, lo, hi = default(bt_e, None, ch_e, cls, pe, ub)
+        cut["ensemble_alone"] = {
+            **_cover(a_b, lo, hi),
+            "bias_sum": _bias(pe, a_b),
+            "ratio": float(np.nanmean(bt_b.mase([pe]))) / single[best],
+        }
+        res["cuts"].append(cut)
+    for r in res["rules"].values():
+        r["mean_gap"] = float(np.mean(r["gap"]))
+        r["mean_ratio"] = float(np.mean(r["ratio"]))
+        r["mean_cov80"] = float(np.mean([c["cov80"] for c in r["cov"]]))
+        r["mean_cov95"] = float(np.mean([c["cov95"] for c in r["cov"]]))
+    return res
+
+
+def decide(datasets: dict[str, dict]) -> dict[str, dict]:
+    """The rule of the docstring: a lower gap on every set, the MASE ratio at most 0.005 above on any."""
+    out = {}
+    for k in next(iter(datasets.values()))["rules"]:
+        if k == "default":
+            continue
+        lower = {
+            n: r["rules"][k]["mean_gap"] < r["rules"]["default"]["mean_gap"] for n, r in datasets.items()
+        }
+        mase_ok = {
+            n: r["rules"][k]["mean_ratio"] <= r["rules"]["default"]["mean_ratio"] + 0.005
+            for n, r in datasets.items()
+        }
+        out[k] = {
+            "lower_gap_on": lower,
+            "mase_within_0.005_on": mase_ok,
+            "passes": all(lower.values()) and all(mase_ok.values()),
+            "mean_gap_over_sets": float(np.mean([r["rules"][k]["mean_gap"] for r in datasets.values()])),
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--load", nargs="+", required=True, help="name=base.npz,cand.npz (forecast_global_all --dump)"
+    )
+    ap.add_argument("--shifts", type=int, default=4)
+    ap.add_argument(
+        "--rules", default=",".join(RULES), help="which rules (default: all; 'default' = diagnose only)"
+    )
+    ap.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args()
+    rules = a.rules.split(",")
+    if "default" not in rules:
+        raise SystemExit("--rules must include 'default' (the rule's reference)")
+    out: dict = {"datasets": {}, "margin": MARGIN, "bias_shrink": BIAS_SHRINK}
+    for spec in a.load:
+        name, paths = spec.split("=", 1)
+        z = _load(paths)
+        r = analyse(z, a.shifts, rules)
+        r["dumps"], r["series"] = paths, int(z["y"].shape[0])
+        out["datasets"][name] = r
+        print(f"{name} ({r['series']} series), scored cuts {[c['score_cut'] for c in r['cuts']]}:")
+        for k, v in r["rules"].items():
+            print(
+                f"  {k:<10} cov80 "
+                + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
+                + " cov95 "
+                + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
+                + f"  gap {v['mean_gap']:.4f}  ratio {v['mean_ratio']:.4f}"
+                + "  bias "
+                + " ".join(f"{x:+.3f}" for x in v["bias"])
+            )
+        for c in r["cuts"]:
+            dg, e = c["diagnose"], c["ensemble_alone"]
+            print(
+                f"  @{c['score_cut']} above/below80 {dg['all']['above80']:.3f}/{dg['all']['below80']:.3f}"
+                f" 95 {dg['all']['above95']:.3f}/{dg['all']['below95']:.3f}"
+                f"  oracle-centre {dg['oracle_centre']['cov80']:.3f}/{dg['oracle_centre']['cov95']:.3f}"
+                f"  med-signed {dg['median_signed_scaled']:+.3f}  ensemble alone {e['cov80']:.3f}/{e['cov95']:.3f}"
+                f" bias {e['bias_sum']:+.3f}"
+            )
+    out["decision"] = decide(out["datasets"])
+    for k, v in out["decision"].items():
+        print(
+            f"{k:<10} passes={v['passes']} lower gap on {v['lower_gap_on']} mase ok {v['mase_within_0.005_on']}"
+        )
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(out, indent=2))
+    print(f"saved {a.out}")
+
+
+if __name__ == "__main__":
+    main()
