@@ -338,6 +338,16 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
             r["gap"].append(_gap(c))
             r["ratio"].append(float(np.nanmean(bt_b.mase([point]))) / single[best])
             r["bias"].append(_bias(point, a_b))
+            ok = np.isfinite(a_b)
+            r.setdefault("step_cov", []).append(  # report only: coverage per step (80, 95)
+                [
+                    [
+                        float(((a_b[:, s] >= lo[lv][:, s]) & (a_b[:, s] <= hi[lv][:, s]))[ok[:, s]].mean())
+                        for lv in LEVELS
+                    ]
+                    for s in range(a_b.shape[1])
+                ]
+            )
             if k == "default":
                 keys = _keys(ch, cls)
                 q_cal = {g: {lv: float(ch.quantiles[g][lv][0]) for lv in LEVELS} for g in ch.quantiles}
@@ -361,6 +371,8 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
         r["mean_ratio"] = float(np.mean(r["ratio"]))
         r["mean_cov80"] = float(np.mean([c["cov80"] for c in r["cov"]]))
         r["mean_cov95"] = float(np.mean([c["cov95"] for c in r["cov"]]))
+        per_step = np.mean(np.array(r["step_cov"]), axis=0)  # (h, levels), mean over cuts
+        r["mean_step_gap"] = float(np.mean(np.abs(per_step - np.array(LEVELS) / 100).sum(axis=1)))
     return res
 
 
@@ -414,7 +426,7 @@ def main() -> None:
                 + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
                 + " cov95 "
                 + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
-                + f"  gap {v['mean_gap']:.4f}  ratio {v['mean_ratio']:.4f}"
+                + f"  gap {v['mean_gap']:.4f} (per step {v['mean_step_gap']:.4f})  ratio {v['mean_ratio']:.4f}"
                 + "  bias "
                 + " ".join(f"{x:+.3f}" for x in v["bias"])
             )
