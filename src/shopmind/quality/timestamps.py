@@ -9,6 +9,8 @@ job of its own, and so is saying, for a value none of these reads, which ``date_
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 #: Magnitude limits that decide the unit of a numeric timestamp (values above the limit of a
@@ -106,20 +108,20 @@ def parse_datetime(
     compact = _compact_date(text.str.strip_chars())
     as_number = pl.when(compact.is_null()).then(text.cast(pl.Float64, strict=False))
     numeric_value, unit = _epoch_to_datetime(as_number)
+    # every default format starts with a four-digit year: "06/12/26" was read by %Y/%m/%d as the year 6
+    year_first = pl.when(text.str.contains(_YEAR_FIRST)).then(text)
     aware = pl.coalesce(
         [
-            text.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC")
+            year_first.str.to_datetime(f, time_unit="us", strict=False).dt.convert_time_zone("UTC")
             for f in _DATETIME_FORMATS
         ]
     )
     declared = with_times(date_format) if date_format else []
+    shaped = _with_year_shape(text, date_format) if date_format else text
     naive = pl.coalesce(
         [
-            *(
-                text.str.to_datetime(f, time_unit="us", strict=False)
-                for f in (declared if date_format else ())
-            ),
-            *(text.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
+            *(shaped.str.to_datetime(f, time_unit="us", strict=False) for f in declared),
+            *(year_first.str.to_datetime(f, time_unit="us", strict=False) for f in _NAIVE_FORMATS),
             _dotted(text),
             compact,
         ]
@@ -131,6 +133,29 @@ def parse_datetime(
     unit = pl.when(as_number.is_not_null()).then(unit).otherwise(None)
     moved = as_number.is_null() & aware.is_null() & naive.is_not_null() & pl.lit(tz != "UTC")
     return value, (text.is_not_null() & value.is_null()), unit, moved
+
+
+#: what every default text format starts with: a year of four digits and a separator
+_YEAR_FIRST = r"^\d{4}\D"
+#: a declared format's directives before its ``%Y``, as the text they read (``%b``: a month's name)
+_BEFORE_YEAR = {"d": r"\d{1,2}", "m": r"\d{1,2}", "H": r"\d{1,2}", "M": r"\d{1,2}", "S": r"\d{1,2}",
+                "y": r"\d{2}", "b": r"[^\W\d_]+", "B": r"[^\W\d_]+"}  # fmt: skip
+
+
+def _with_year_shape(text: pl.Expr, date_format: str) -> pl.Expr:
+    """``text`` where a declared format's ``%Y`` meets four digits, else null.
+
+    Chrono's ``%Y`` reads any number of digits, so a declared ``%d/%m/%Y`` read ``06/12/26`` as the
+    year 26 and the row was quarantined as TS_IMPLAUSIBLE ("before the plausible window"), a reason
+    hiding the two-digit year and its fix; unread, it is a type error whose hint names ``%d/%m/%y``."""
+    if "%Y" not in date_format:
+        return text
+    head = date_format[: date_format.index("%Y")]
+    pattern = "".join(
+        _BEFORE_YEAR.get(part[1:], re.escape(part)) if part.startswith("%") else re.escape(part)
+        for part in re.findall(r"%.|[^%]+", head)
+    )
+    return pl.when(text.str.contains(f"^{pattern}\\d{{4}}(?:\\D|$)")).then(text)
 
 
 #: a date written as one 8-digit number (``20240106``, a warehouse date key, ``date +%Y%m%d``)
