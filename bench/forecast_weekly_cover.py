@@ -339,6 +339,12 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
             r["ratio"].append(float(np.nanmean(bt_b.mase([point]))) / single[best])
             r["bias"].append(_bias(point, a_b))
             ok = np.isfinite(a_b)
+            r.setdefault("class_cov", []).append(  # report only: coverage per class at the forecast origin
+                {
+                    g: _cover(a_b, lo, hi, np.repeat((cls == g)[:, None], h, 1))
+                    for g in sorted(set(cls.tolist()))
+                }
+            )
             r.setdefault("step_cov", []).append(  # report only: coverage per step (80, 95)
                 [
                     [
@@ -365,6 +371,7 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
             "bias_sum": _bias(pe, a_b),
             "ratio": float(np.nanmean(bt_b.mase([pe]))) / single[best],
         }
+        cut["same_class_share"] = float((z[f"class_{a}"] == cls).mean())  # classes at the two origins agree
         res["cuts"].append(cut)
     for r in res["rules"].values():
         r["mean_gap"] = float(np.mean(r["gap"]))
