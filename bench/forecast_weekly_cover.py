@@ -151,30 +151,32 @@ def default(bt, pa, ch, cls, pb, ub):
     return pb, lo, hi
 
 
-def signed(bt, pa, ch, cls, pb, ub):
+def _per_class(bt, pa, ch, cls, pb, ub, offsets) -> tuple:
+    """Intervals ``pb + offset * unit`` per group of ``ch``; ``offsets(signed rows, level)`` gives the group's
+    lower and upper offsets (scalars or per step) from its calibration rows' signed scaled errors."""
     keys = _keys(ch, cls)
     lo = {lv: np.zeros_like(pb) for lv in LEVELS}
     hi = {lv: np.zeros_like(pb) for lv in LEVELS}
     for g in set(keys.tolist()):
         m, rows = keys == g, _group_rows(bt, pa, keys, g)
         for lv in LEVELS:
-            ql, qh = signed_quantiles(rows.ravel(), lv)
-            lo[lv][m] = np.clip(pb[m] + ql * ub[m, None], 0, None)
-            hi[lv][m] = pb[m] + qh * ub[m, None]
+            ql, qh = offsets(rows, lv)
+            lo[lv][m] = np.clip(pb[m] + np.atleast_1d(ql)[None] * ub[m, None], 0, None)
+            hi[lv][m] = pb[m] + np.atleast_1d(qh)[None] * ub[m, None]
     return pb, lo, hi
+
+
+def signed(bt, pa, ch, cls, pb, ub):
+    return _per_class(bt, pa, ch, cls, pb, ub, lambda rows, lv: signed_quantiles(rows.ravel(), lv))
+
+
+def _step_q(rows: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+    q = np.array([pooled_quantile(np.abs(rows[:, s]), lv) for s in range(rows.shape[1])])
+    return -q, q
 
 
 def kind_step(bt, pa, ch, cls, pb, ub):
-    keys = _keys(ch, cls)
-    lo = {lv: np.zeros_like(pb) for lv in LEVELS}
-    hi = {lv: np.zeros_like(pb) for lv in LEVELS}
-    for g in set(keys.tolist()):
-        m, rows = keys == g, np.abs(_group_rows(bt, pa, keys, g))
-        for lv in LEVELS:
-            q = np.array([pooled_quantile(rows[:, s], lv) for s in range(rows.shape[1])])
-            lo[lv][m] = np.clip(pb[m] - q[None] * ub[m, None], 0, None)
-            hi[lv][m] = pb[m] + q[None] * ub[m, None]
-    return pb, lo, hi
+    return _per_class(bt, pa, ch, cls, pb, ub, _step_q)
 
 
 def bias_step(bt, pa, ch, cls, pb, ub):
@@ -222,17 +224,13 @@ def class_at_origin(bt, pa, ch, cls, pb, ub):
     return _pooled_by(bt, pa, bt.classes_at_origin, cls, pb, ub)
 
 
+def _shape_q(rows: np.ndarray, lv: int) -> tuple[np.ndarray, np.ndarray]:
+    q = rule_quantiles([np.abs(rows)], rows.shape[1], (lv,), "pooled-step-shape")[lv]
+    return -q, q
+
+
 def step_shape(bt, pa, ch, cls, pb, ub):
-    keys = _keys(ch, cls)
-    lo = {lv: np.zeros_like(pb) for lv in LEVELS}
-    hi = {lv: np.zeros_like(pb) for lv in LEVELS}
-    for g in set(keys.tolist()):
-        m, rows = keys == g, np.abs(_group_rows(bt, pa, keys, g))
-        q = rule_quantiles([rows], rows.shape[1], LEVELS, "pooled-step-shape")
-        for lv in LEVELS:
-            lo[lv][m] = np.clip(pb[m] - q[lv][None] * ub[m, None], 0, None)
-            hi[lv][m] = pb[m] + q[lv][None] * ub[m, None]
-    return pb, lo, hi
+    return _per_class(bt, pa, ch, cls, pb, ub, _shape_q)
 
 
 RULES: dict[str, Rule] = {
