@@ -191,10 +191,12 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h20 = [q for q in data.questions if q["set"] == "heldout20"]
     h21 = [q for q in data.questions if q["set"] == "heldout21"]
     h22 = [q for q in data.questions if q["set"] == "heldout22"]
+    h23 = [q for q in data.questions if q["set"] == "heldout23"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
     n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21) + len(h22)
+    n_last += len(h23)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -204,6 +206,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
     want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21) + ["heldout22"] * len(h22)
+    want += ["heldout23"] * len(h23)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -614,7 +617,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -22 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -23 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -805,3 +808,26 @@ def test_heldout22_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     # one more is written as printed, inside Chinese brackets
     plain = [q for q in h22 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
     assert len([q for q in plain if f"【{q['slots']['order_id']}】" in str(q["text"])]) == 1
+
+
+def test_heldout23_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    from shopmind.demo import assistant_heldout21 as H21
+    from shopmind.demo import assistant_heldout22 as H22
+
+    # traditional characters in policy, order, product and complaint questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    h23, owner, op = _recent_set(data, 23, 120, 9, kinds)
+    # the order + policy questions ask four sections of four topics, none of held-out-21's or -22's
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    before = {s for m in (H21, H22) for _, _, s in m.ORDER_POLICY_Q}
+    assert len({s.split("-")[0] for s in asked}) == 4 and not asked & before
+
+    # ids in lower case, in full-width characters, with a zero typed for the letter, in lower case
+    # with a dash after the letter, as digits with no letter, zero or dash before them
+    def ways(oid: str) -> dict[str, str]:
+        return {"wide": _wide(oid), "lower": oid.lower(), "zero": "0" + oid[1:], "lower dash": f"{oid[0].lower()}-{oid[1:]}"}  # fmt: skip
+
+    assert _id_forms(h23, owner, ways, r"A-Za-z0\-") == ["digits", "lower", "lower dash", "wide", "zero"]
+    # one more is written as printed, after a '#'
+    plain = [q for q in h23 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
+    assert len([q for q in plain if f"#{q['slots']['order_id']}" in str(q["text"])]) == 1
