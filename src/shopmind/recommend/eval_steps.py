@@ -127,14 +127,39 @@ class Outcome:
     fusion: dict[str, Any] = field(default_factory=dict)
 
 
+#: Budget of a validation grid point's ranking, in user x item scores: a family with several
+#: settings chooses among them on a seeded sample of at most ``GRID_SCORES // n_items``
+#: validation users, and only the chosen setting ranks the other users (for the fusion). Each
+#: point's ranking costs users x items (dense scores + top-k), so without it the grid grows
+#: ~3x from Beauty (22,363 x 12,101 = 2.7e8) to a Sports-sized file (35.8k x 24.2k), past the
+#: 30-minute budget (session 27, t12r). Beauty's validation phase fits in it: every user.
+GRID_SCORES = 280_000_000
+
+
+def grid_users(pd_: PhaseData) -> np.ndarray | None:
+    """Positions (into ``pd_.rows``) a multi-setting family's grid is scored on: a seeded
+    sample when every user would pass ``GRID_SCORES``, else None (all users)."""
+    n = max(1, GRID_SCORES // max(pd_.data.n_items, 1))
+    if len(pd_.rows) <= n:
+        return None
+    return np.sort(np.random.default_rng(0).permutation(len(pd_.rows))[:n])
+
+
+def subset(pd_: PhaseData, keep: np.ndarray) -> PhaseData:
+    """The same phase restricted to the evaluated users at positions ``keep``."""
+    mask = pd_.mask[keep] if pd_.mask is not None else None
+    return PhaseData(pd_.data, pd_.rows[keep], pd_.truth[keep], mask)
+
+
 def fit_rank(phase: str, make: Callable[..., Generator], params: dict[str, Any], early_stopping: bool,
-             metric: str) -> dict[str, Any]:  # fmt: skip
+             metric: str, users: np.ndarray | None = None) -> dict[str, Any]:  # fmt: skip
     """A task: fit ``make(**params)`` on the named phase and rank its users (``DEPTH`` deep).
 
     Returns the (possibly completed) params, the fitted generator, its fusion input, its
     metrics, wall seconds of fit and ranking, and CPU seconds of the task. With
     ``early_stopping`` the fit reads a seeded validation sample each epoch and the chosen epoch
-    count joins the params (the test refit then trains exactly that many).
+    count joins the params (the test refit then trains exactly that many: no epoch budget or
+    time bound left to cut it). ``users``: rank only these positions of the phase's users.
     """
     pd_ = grid_pool.phase(phase)
     t, c = time.perf_counter(), time.process_time()
@@ -143,13 +168,23 @@ def fit_rank(phase: str, make: Callable[..., Generator], params: dict[str, Any],
         check = sample_users(pd_, MONITOR_USERS)
         gen.fit(pd_.data, monitor=functools.partial(_monitor, pd_=check, metric=metric))  # type: ignore[call-arg]
         params = {**params, "epochs": gen.best_epoch}  # type: ignore[attr-defined]
+        params.update({k: None for k in ("max_positions", "max_seconds") if k in params})
     else:
         gen = make(**params).fit(pd_.data)
     t_fit = time.perf_counter() - t
-    lists, fusable = ranked_lists(gen, pd_, DEPTH)
-    return {"params": params, "gen": gen, "fusable": fusable, "metrics": _metrics(lists, pd_),
+    ranked = pd_ if users is None else subset(pd_, users)
+    lists, fusable = ranked_lists(gen, ranked, DEPTH)
+    return {"params": params, "gen": gen, "fusable": fusable, "metrics": _metrics(lists, ranked),
             "fit_s": t_fit, "rank_s": time.perf_counter() - t - t_fit, "cpu_s": time.process_time() - c,
-            "history": getattr(gen, "history", None)}  # fmt: skip
+            "history": getattr(gen, "history", None), "lists": lists if users is not None else None,
+            "stop": getattr(gen, "stop_reason", None)}  # fmt: skip
+
+
+def rank_users(phase: str, gen: Generator, users: np.ndarray) -> dict[str, Any]:
+    """A task: a fitted generator's lists for the phase's users at positions ``users``."""
+    c = time.process_time()
+    lists, fusable = ranked_lists(gen, subset(grid_pool.phase(phase), users), DEPTH)
+    return {"lists": lists, "fusable": fusable, "cpu_s": time.process_time() - c}
 
 
 def validation_grid(
@@ -168,32 +203,61 @@ def validation_grid(
     """
     steps = [(f, i, p) for f in fams for i, p in enumerate(f.grid)]
     iterator = progress("validation grid", len(steps)) if progress else None
+    valid: PhaseData = runner.phases["valid"]
+    sample = grid_users(valid)
+    users = {f.name: sample if len(f.grid) > 1 else None for f in fams}
+    if sample is not None:
+        log(f"  grids scored on {len(sample)} of {len(valid.rows)} validation users (GRID_SCORES); "
+            "the chosen settings rank all")  # fmt: skip
     # the early-stopped fits (SASRec, minutes) first: the other worker takes the short ones
-    futures = {(f.name, i): runner.submit(fit_rank, "valid", f.make, p, f.early_stopping, metric)
+    futures = {(f.name, i): runner.submit(fit_rank, "valid", f.make, p, f.early_stopping, metric, users[f.name])
                for f, i, p in sorted(steps, key=lambda s: not s[0].early_stopping)}  # fmt: skip
     best_lists: dict[str, np.ndarray] = {}
     best_gens: dict[str, Generator] = {}
     test_futures: dict[str, Future] = {}
+    rest: dict[str, tuple[Future, np.ndarray]] = {}
     for fam in fams:
-        best_value, best_params = -1.0, {}
+        best_value, best_params, best_shown = -1.0, {}, None
         out.search[fam.name] = []
         for i in range(len(fam.grid)):
             r = futures.pop((fam.name, i)).result()
             value = r["metrics"][metric]
             out.search[fam.name].append(
                 {"params": r["params"], metric: value, "seconds": r["fit_s"] + r["rank_s"], "cpu_s": r["cpu_s"],
-                 **({"epochs": r["history"]} if fam.early_stopping else {})}
+                 **({"epochs": r["history"], "stopped_by": r["stop"]} if fam.early_stopping else {})}
             )  # fmt: skip
             if value > best_value:
-                best_value, best_params = value, r["params"]
+                best_value, best_params, best_shown = value, r["params"], r["lists"]
                 best_lists[fam.name], best_gens[fam.name] = r["fusable"], r["gen"]
             del r
             if iterator is not None:
                 next(iterator, None)
         out.chosen[fam.name] = {"params": best_params, f"valid_{metric}": best_value}
-        log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f})")
+        if users[fam.name] is not None:  # the chosen setting ranks the users the grid did not score
+            out.chosen[fam.name]["grid_users"] = len(users[fam.name])
+            others = np.setdiff1d(np.arange(len(valid.rows)), users[fam.name])
+            rest[fam.name] = runner.submit(rank_users, "valid", best_gens[fam.name], others), best_shown
+        ran = "".join(f"; {len(e['epochs'])} epochs run, stopped by {e['stopped_by']}" for e in out.search[fam.name]
+                      if "stopped_by" in e)  # fmt: skip
+        log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f}{ran})")
         test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
+    for name, (future, shown) in rest.items():
+        r = future.result()
+        lists, fusable = _merge(sample, shown, r["lists"]), _merge(sample, best_lists[name], r["fusable"])
+        best_lists[name] = fusable
+        value = _metrics(lists, valid)[metric]  # the chosen setting's value on every validation user
+        out.chosen[name][f"valid_{metric}"] = value
+        log(f"  {name}: valid {metric} {value:.4f} on all {len(valid.rows)} users (rest ranked in {r['cpu_s']:.0f} CPU-s)")
     return best_lists, best_gens, test_futures
+
+
+def _merge(sample: np.ndarray, at_sample: np.ndarray, at_rest: np.ndarray) -> np.ndarray:
+    """Rows for every user: ``at_sample`` at the sampled positions, ``at_rest`` at the others."""
+    out = np.empty((len(at_sample) + len(at_rest), at_sample.shape[1]), dtype=at_sample.dtype)
+    keep = np.zeros(len(out), dtype=bool)
+    keep[sample] = True
+    out[keep], out[~keep] = at_sample, at_rest
+    return out
 
 
 def test_phase(
@@ -220,6 +284,7 @@ def test_phase(
         if fam.early_stopping and r["history"]:
             out.timings[fam.name]["epochs"] = len(r["history"])
             out.timings[fam.name]["s_per_epoch"] = float(np.mean([e["seconds"] for e in r["history"]]))
+            out.timings[fam.name]["stopped_by"] = r["stop"]
         if iterator is not None:
             next(iterator, None)
     return lists, gens

@@ -43,9 +43,13 @@ def _grid(**axes: list[Any]) -> list[dict[str, Any]]:
 #: 1024 sampled items instead of all: on Beauty's validation phase (bench/sasrec_curve.py,
 #: 2026-12-04, both runs side by side) an epoch took ~6x less time (52 s vs 308 s mean) for a
 #: similar per-epoch curve, and within 15 minutes only the sampled run gets past a few epochs.
+#: The bound is a budget of 5M trained positions, not wall time (it was ``max_seconds`` 900: on a
+#: busy box that stopped after fewer epochs, so the row depended on the load). Beauty's validation
+#: phase has 131,413 positions per epoch: the 30-epoch cap binds first (the quiet run stopped at
+#: 26 by patience), the same model as before; a Sports-sized file (209k) gets at most 23 epochs.
 SASREC_GRID: list[dict[str, Any]] = [
     {"max_len": 50, "hidden": 64, "blocks": 2, "dropout": 0.3, "learning_rate": 2e-3, "batch_size": 256,
-     "epochs": 30, "max_seconds": 900.0, "negatives": 1024}
+     "epochs": 30, "max_positions": 5_000_000, "negatives": 1024}
 ]  # fmt: skip
 
 

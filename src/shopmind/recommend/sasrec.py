@@ -160,6 +160,14 @@ def _chunks(indptr: np.ndarray, items: np.ndarray, max_len: int) -> list[np.ndar
     return out
 
 
+def epoch_cap(epochs: int, positions: int, max_positions: int | None) -> int:
+    """Epochs a fit may run: ``epochs``, or fewer when ``max_positions`` (trained next-item
+    predictions) runs out first — a function of the data, so the same on any machine."""
+    if max_positions is None or positions <= 0:
+        return epochs
+    return max(1, min(epochs, max_positions // positions))
+
+
 class SASRec(Recommends):
     """Self-attentive sequential recommendation with full-softmax CE (Generator interface).
 
@@ -170,7 +178,11 @@ class SASRec(Recommends):
         batch_size, learning_rate, weight_decay: Adam settings.
         patience: epochs without a better ``monitor`` value before training stops.
         eval_every: run ``monitor`` every this many epochs.
-        max_seconds: stop training after this wall time (a bound for a shared machine).
+        max_seconds: stop training after this wall time (a bound for a shared machine: the
+            epoch it stops after depends on the load, so the evaluation uses ``max_positions``).
+        max_positions: a budget in trained next-item predictions: at most ``max_positions //
+            positions per epoch`` epochs (at least 1). It depends on the data only, so a busy
+            and a quiet machine train the same model; cost grows with the category up to it.
         seed: torch and shuffling seed (training is deterministic for a given seed).
         collapse_repeats: drop consecutive repeats of the same item from sequences.
         negatives: 0 = full-softmax CE over all items; N > 0 = CE over the target plus N
@@ -196,6 +208,7 @@ class SASRec(Recommends):
         seed: int = 0,
         collapse_repeats: bool = True,
         negatives: int = 0,
+        max_positions: int | None = None,
     ) -> None:
         self.torch = _torch()  # fails here, with the extra's name, when torch is missing
         self.max_len = max_len
@@ -215,6 +228,13 @@ class SASRec(Recommends):
         if negatives < 0:
             raise ValueError(f"negatives must be >= 0, got {negatives}")
         self.negatives = negatives
+        if max_positions is not None and max_positions < 1:
+            raise ValueError(f"max_positions must be >= 1 or None, got {max_positions}")
+        self.max_positions = max_positions
+        #: why training stopped: "patience", "epochs" (the ``epochs`` cap), "budget"
+        #: (``max_positions``) or "max_seconds" (the wall-time bound: load-dependent)
+        self.stop_reason = ""
+        self.epoch_cap = epochs
         self.data: Interactions | None = None
         self.net: Any = None
         self.best_epoch = 0
@@ -251,11 +271,13 @@ class SASRec(Recommends):
         )
         opt = torch.optim.Adam(self.net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         chunks = _chunks(self._indptr, self._items, self.max_len)
+        self.epoch_cap = epoch_cap(self.epochs, sum(len(c) - 1 for c in chunks), self.max_positions)
         self.history = []
         best_value, best_state, bad = -np.inf, None, 0
         self.best_epoch = 0
+        self.stop_reason = "budget" if self.epoch_cap < self.epochs else "epochs"
         t_start = time.perf_counter()
-        for epoch in range(1, self.epochs + 1):
+        for epoch in range(1, self.epoch_cap + 1):
             t = time.perf_counter()
             self.net.train()
             total, count = 0.0, 0
@@ -277,7 +299,9 @@ class SASRec(Recommends):
                 count += n_real
             record = {"epoch": epoch, "loss": total / max(count, 1), "seconds": time.perf_counter() - t}
             stop = self.max_seconds is not None and time.perf_counter() - t_start > self.max_seconds
-            if monitor is not None and (epoch % self.eval_every == 0 or epoch == self.epochs or stop):
+            if stop and epoch < self.epoch_cap:
+                self.stop_reason = "max_seconds"
+            if monitor is not None and (epoch % self.eval_every == 0 or epoch == self.epoch_cap or stop):
                 value = monitor(self)
                 record["valid"] = value
                 if value > best_value:
@@ -285,8 +309,8 @@ class SASRec(Recommends):
                     best_state = copy.deepcopy(self.net.state_dict())
                 else:
                     bad += 1
-                    if bad >= self.patience:
-                        stop = True
+                    if bad >= self.patience and not stop:
+                        stop, self.stop_reason = True, "patience"
             self.history.append(record)
             if stop:
                 break

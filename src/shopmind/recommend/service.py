@@ -188,6 +188,10 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
                 t = time.perf_counter()
                 self.generators[name] = pre[name] if name in pre else maker(name)().fit(self.data)
                 self.timings[f"{name}_s"] = time.perf_counter() - t
+        for name, gen in self.generators.items():  # a wall-time cut makes the model load-dependent: say so
+            if getattr(gen, "stop_reason", "") == "max_seconds":
+                self.notes.append(f"{name} stopped by max_seconds ({gen.max_seconds:.0f} s wall) after "
+                                  f"{len(gen.history)} of {gen.epochs} epochs: the model depends on the machine's load")  # fmt: skip
         t = time.perf_counter()
         self._derive(events, pre.get("bought-together"))
         self.timings["derived_s"] = time.perf_counter() - t
