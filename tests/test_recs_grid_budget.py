@@ -87,7 +87,9 @@ def test_sampled_grid_keeps_full_lists_for_the_chosen_setting(
         np.testing.assert_array_equal(lists[name], alone["fusable"])
         assert lists[name].shape == (len(valid.rows), min(eval_steps.DEPTH, n_items))
         assert chosen["valid_ndcg@10"] == pytest.approx(alone["metrics"]["ndcg@10"])
-        if chosen["params"] == full_out.chosen[name]["params"]:  # same choice -> same lists as the unsampled grid
+        if (
+            chosen["params"] == full_out.chosen[name]["params"]
+        ):  # same choice -> same lists as the unsampled grid
             np.testing.assert_array_equal(lists[name], full_lists[name])
 
 
@@ -113,9 +115,13 @@ def test_sasrec_position_budget_is_deterministic_and_reported(tmp_path: Path) ->
     np.testing.assert_array_equal(budget.score(np.arange(10)), again.score(np.arange(10)))
     capped = SASRec(**kwargs, epochs=2, max_positions=10 * per_epoch).fit(data)
     assert capped.stop_reason == "epochs" and len(capped.history) == 2
-    timed = SASRec(**kwargs, epochs=10, max_seconds=0.0).fit(data)  # any epoch takes > 0 s: the wall bound fires
+    timed = SASRec(**kwargs, epochs=10, max_seconds=0.0).fit(
+        data
+    )  # any epoch takes > 0 s: the wall bound fires
     assert timed.stop_reason == "max_seconds" and len(timed.history) == 1
-    stalled = SASRec(**kwargs, epochs=10, eval_every=1, patience=1).fit(data, monitor=lambda m: -len(m.history))
+    stalled = SASRec(**kwargs, epochs=10, eval_every=1, patience=1).fit(
+        data, monitor=lambda m: -len(m.history)
+    )
     assert stalled.stop_reason == "patience" and len(stalled.history) == 2 and stalled.best_epoch == 1
     with pytest.raises(ValueError, match="max_positions"):
         SASRec(max_positions=0)
@@ -145,3 +151,31 @@ def test_evaluate_reports_why_sasrec_stopped_and_refits_the_chosen_epochs(
     assert res["timings"]["sasrec"]["epochs"] == chosen["epochs"]
     assert res["timings"]["sasrec"]["stopped_by"] == "epochs"
     assert any("sasrec: chose" in line and "stopped by" in line for line in lines)
+
+
+def test_ranker_takes_the_test_inputs_late_and_ranks_the_same() -> None:
+    """``evaluate recs`` hands the leave-one-out ranker a callable for the test phase, so the
+    ranker trains while the workers still refit the test phase: same choice, same top lists."""
+    from shopmind.recommend.ranker_loo import leave_one_out_ranker
+    from test_ranker_loo import evaluate_lists, markov_phases
+
+    valid, test, make = markov_phases(seed=5, recent=3)
+    v_gens, t_gens = {"markov": make().fit(valid.data)}, {"markov": make().fit(test.data)}
+    kwargs = {"log": lambda _: None, "grid": [{"num_leaves": 7, "min_data_in_leaf": 5}], "max_rounds": 50}
+    lists = evaluate_lists(t_gens, test, 100)
+    now = leave_one_out_ranker(
+        {"markov": make}, v_gens, t_gens, valid, test, None, test_lists=lists, **kwargs
+    )
+    asked: list[int] = []
+
+    def late() -> tuple[dict, dict]:
+        asked.append(1)
+        return t_gens, lists
+
+    later = leave_one_out_ranker({"markov": make}, v_gens, late, valid, test, None, **kwargs)
+    assert asked == [1]
+    np.testing.assert_array_equal(now[1], later[1])
+    assert now[0]["valid_ndcg@10"] == later[0]["valid_ndcg@10"] and now[0]["rounds"] == later[0]["rounds"]
+    assert list(later[0]["stages"]) == ["inner_fit", "inner_candidates", "valid_candidates", "search",
+                                        "final_fit", "wait_test_refits", "test_candidates", "test_rank"]  # fmt: skip
+    assert "wait_test_refits" not in now[0]["stages"]

@@ -194,9 +194,13 @@ def validation_grid(
     out: Outcome,
     progress: Callable[[str, int], Iterator[Any]] | None,
     log: Callable[[str], None],
+    inner: Interactions | None = None,
+    inner_fits: dict[str, Future] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, Generator], dict[str, Future]]:
     """Every family's grid on the validation phase; each family's best (first best in grid
     order, as a serial loop picks it) is refitted on the test phase as soon as it is known.
+    With ``inner`` (the leave-one-out ranker's inner events), the best is also fitted on them,
+    submitted before the test refit, into ``inner_fits`` (so the ranker can start early).
 
     Returns the best fusion inputs and fitted generators per family and the test refits
     (futures: they run while the caller tunes the fusion on validation).
@@ -240,6 +244,10 @@ def validation_grid(
         ran = "".join(f"; {len(e['epochs'])} epochs run, stopped by {e['stopped_by']}" for e in out.search[fam.name]
                       if "stopped_by" in e)  # fmt: skip
         log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f}{ran})")
+        if inner is not None and inner_fits is not None:
+            inner_fits[fam.name] = runner.submit(
+                grid_pool.fit_generator, functools.partial(fam.make, **best_params), inner
+            )
         test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
     for name, (future, shown) in rest.items():
         r = future.result()
@@ -247,7 +255,9 @@ def validation_grid(
         best_lists[name] = fusable
         value = _metrics(lists, valid)[metric]  # the chosen setting's value on every validation user
         out.chosen[name][f"valid_{metric}"] = value
-        log(f"  {name}: valid {metric} {value:.4f} on all {len(valid.rows)} users (rest ranked in {r['cpu_s']:.0f} CPU-s)")
+        log(
+            f"  {name}: valid {metric} {value:.4f} on all {len(valid.rows)} users (rest ranked in {r['cpu_s']:.0f} CPU-s)"
+        )
     return best_lists, best_gens, test_futures
 
 

@@ -199,10 +199,14 @@ def one_target(truth: sp.csr_matrix) -> np.ndarray:
     return out
 
 
+#: The test phase's generators and their fusion inputs (or None), delivered when asked for.
+TestInputs = Callable[[], tuple[Mapping[str, Generator], Mapping[str, np.ndarray] | None]]
+
+
 def leave_one_out_ranker(
     makers: Mapping[str, Callable[[], Generator]],
     valid_generators: Mapping[str, Generator],
-    test_generators: Mapping[str, Generator],
+    test_generators: Mapping[str, Generator] | TestInputs,
     valid: Target,
     test: Target,
     attrs: np.ndarray | None,
@@ -233,6 +237,11 @@ def leave_one_out_ranker(
 
     ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` selected from
     those generators (masked with ``data.seen``); given, they are the candidates as they are.
+
+    ``test_generators`` may be a callable returning (generators, test lists): it is called only
+    once the ranker is chosen and fitted, so ``evaluate recs`` lets its workers finish the test
+    refits while this process trains the ranker (the stage ``wait_test_refits`` says how long
+    it then still waited).
 
     The inner generators are refitted even where the validation-phase ones look reusable: those
     were fitted on the events that include each inner target (the third-to-last item), so the
@@ -279,6 +288,9 @@ def leave_one_out_ranker(
     t = time.perf_counter()
     final = LooRanker(names, params=best[1], rounds=best[2]).fit(check)
     clock.lap("final_fit")
+    if callable(test_generators):
+        test_generators, test_lists = test_generators()
+        t += clock.lap("wait_test_refits")  # not the ranker's own time
     test_pc = phase_candidates(
         test.data, sequence_stats(test.data, attrs), test_generators, test.rows, lists=test_lists
     )
