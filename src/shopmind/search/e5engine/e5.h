@@ -21,6 +21,8 @@ void      e5_free(e5_model *m);
 
 /* Token count (incl. specials) for usage reporting. */
 int e5_token_count(e5_model *m, const char *text, int is_query);
+/* shopmind (tests): content token ids; exhaustive = 1 searches without the early stop */
+int e5_tokenize(e5_model *m, const char *text, int is_query, int exhaustive, int *out, int cap);
 
 /* Embedding dimension (384). */
 int       e5_dim(const e5_model *m);

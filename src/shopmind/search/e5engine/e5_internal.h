@@ -74,6 +74,7 @@ typedef struct {
     float    *scores;    /* n_pieces (heap copy) */
     const char *blob;    /* piece bytes (mmap) */
     int *ht; int ht_mask;/* open-addressing: piece_index+1, 0 = empty */
+    uint64_t *pfx; uint64_t pfx_mask; /* bitmap of the byte prefixes' hashes (tok_build_prefixes) */
     /* normalization map (sorted by cp) */
     int n_norm;
     uint32_t *norm_cp;   /* n_norm sorted codepoints */
@@ -127,7 +128,9 @@ E5_HIDDEN void attention(const float *q, const float *k, const float *v, float *
 
 /* e5_tokenizer.c: the XLM-RoBERTa SentencePiece-unigram tokenizer (content tokens, no specials) */
 E5_HIDDEN uint64_t fnv1a(const char *s, int n);   /* the vocabulary hash (the loader builds the table) */
+E5_HIDDEN int tok_build_prefixes(tokenizer *t);
 E5_HIDDEN int tok_content(const tokenizer *t, const char *text, int *out_ids, int max_out);
+E5_HIDDEN int tok_content_mode(const tokenizer *t, const char *text, int *out_ids, int max_out, int exhaustive);
 
 /* e5.c: the encoder forward pass over a batch of concatenated texts */
 E5_HIDDEN int forward_batch(e5_model *m, const int *ids, const int *pos,
