@@ -94,17 +94,25 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
         intent, conf, follow_up = "product_search", max(conf, 0.5), True
     in_domain = follow_up or names_shop(ask, slots, asst.policy, asst.policy_floor)
+    # round 23's "known_words": every word of the message is the shop's or everyday language's
+    # (``scope.DomainWords.all_known``): nothing in it names another domain
+    known = bool(asst.options.get("known_words")) and asst.scope.all_known(ask)
     if conf < asst.threshold and intent in ("greeting", "out_of_scope") and (only_greeting(text) or (asst.options["greeting_chat"] and pred.intent == "greeting" and not in_domain and chit_chat(text))):  # fmt: skip
         intent, conf = "greeting", max(conf, 0.5)  # "cheers, that's all I needed" (``only_greeting``)
-    elif not in_domain and pred.confidence < asst.threshold:
+    elif not in_domain and pred.confidence < asst.threshold and not known:
         # nothing of a shop in it (no concept, id, product, category or price), the classifier
         # unsure: out of scope, whatever its weak guess was
         intent, conf = "out_of_scope", 1.0 - pred.confidence
-    elif intent == "out_of_scope" and conf < asst.threshold:
+    elif intent == "out_of_scope" and (conf < asst.threshold or known):
         # the mirror case: an unsure off-topic guess for a message in the shop's words is
         # overruled by them, the classifier's next reading stands (still unsure: it routes
-        # a policy question or hands off as unsure, it is never answered off-topic)
+        # a policy question or hands off as unsure, it is never answered off-topic); with
+        # "known_words" also a sure one when no word of the message is foreign to the shop
         intent, conf = next((k, pr) for k, pr in pred.ranked if k != "out_of_scope")
+    if known and intent == "greeting" and not in_domain:
+        # "在么在么", "morning! is someone there who can help?": the classifier leans to a greeting,
+        # nothing of the shop or of another domain is named: greeted back (no fact is stated)
+        conf = max(conf, asst.threshold)
     policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
     no_order = intent == "order_status" and not slots.order_id and not state.order_id
     if no_order and shipping_question(asst, ask, asst.options["no_order_policy"]):
