@@ -33,12 +33,14 @@ def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_a_shopify_product_export_maps_to_products() -> None:
     d = draft(SHOPIFY)
     assert d.table == "products"
+    # one product per Handle (its variants' SKUs kept for order lines); Published is TRUE/FALSE, not a date
+    assert d.group == "Handle"
     assert d.columns == {
-        "Variant SKU": "product_id", "Title": "title", "Body (HTML)": "description", "Type": "category_path",
-        "Vendor": "brand", "Variant Price": "price", "Variant Inventory Qty": "stock", "Image Src": "image_url",
-        "Published": "created_at",
+        "Handle": "product_id", "Variant SKU": "attributes.sku", "Title": "title", "Body (HTML)": "description",
+        "Type": "category_path", "Vendor": "brand", "Variant Price": "price", "Variant Inventory Qty": "stock",
+        "Image Src": "image_url", "Tags": "attributes.tags",
     }  # fmt: skip
-    assert d.unplaced == ["Handle", "Tags"] and d.missing == []
+    assert d.unplaced == ["Published"] and d.missing == []
 
 
 def test_a_chinese_back_office_export_maps_to_products() -> None:
@@ -101,7 +103,7 @@ def test_the_draft_ingests_end_to_end(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
     got = sorted(con.execute("SELECT product_id, title, brand, price, stock FROM products").fetchall())
     con.close()
-    assert got == [("SKU1", "Blue Mug", "Acme", 12.5, 5), ("SKU2", "Tea Pot", "Acme", 30.0, 1)]
+    assert got == [("mug-blue", "Blue Mug", "Acme", 12.5, 5), ("pot", "Tea Pot", "Acme", 30.0, 1)]
     missing = shopmind("ingest", "export.csv", "--format", "table", "-w", "ws2", cwd=tmp_path)
     assert (
         missing.returncode == 2

@@ -41,7 +41,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                         "shortdescription", "details", "描述", "商品描述", "详情", "商品详情",
                         "beschreibung", "artikelbeschreibung", "produktbeschreibung", "langtext",
                         "descriptionproduit", "descripcion", "descripciondelproducto"),
-        "category_path": ("categorypath", "category", "categories", "type", "producttype", "productcategory",
+        "category_path": ("categorypath", "category", "categories", "productcategory", "type", "producttype",
                           "googleproductcategory", "genre", "genres", "类目", "分类", "商品分类", "类别", "品类",
                           "kategorie", "kategorien", "warengruppe", "produktkategorie", "kategoriepfad",
                           "categorie", "rayon", "categoria", "categorias"),
@@ -58,7 +58,8 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                   "lagerbestand", "bestand", "lagermenge", "verfugbar", "menge",
                   "quantiteenstock", "quantite", "existencias", "inventario", "cantidad"),
         "rating": ("rating", "averagerating", "stars", "评分", "bewertung", "note", "valoracion", "puntuacion"),
-        "created_at": ("createdat", "created", "dateadded", "publishedat", "published", "上架时间", "创建时间",
+        # not "published": Shopify's and WooCommerce's Published is TRUE/FALSE (1/0), not a date
+        "created_at": ("createdat", "created", "dateadded", "publishedat", "上架时间", "创建时间",
                        "erstelltam", "erstellt", "angelegtam", "datedecreation", "datecreation",
                        "fechadecreacion", "fechacreacion"),
         "updated_at": ("updatedat", "updated", "lastmodified", "modified", "更新时间",
@@ -73,6 +74,10 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                             "成本", "成本价", "进价", "进货价", "einkaufspreis", "ekpreis", "einstandspreis",
                             "cout", "coutunitaire", "prixdachat", "prixdachatht", "costo", "costounitario",
                             "preciodecoste", "preciodecompra"),
+        # the crossed-out price beside a sale price (Shopify's Compare At Price), kept beside the price
+        "attributes.compare_at_price": ("compareatprice", "variantcompareatprice", "compareprice", "msrp", "uvp"),
+        # labels (a facet; the merchant's own Type beside a Product Category is one too, see ``draft``)
+        "attributes.tags": ("tags", "tag", "keywords", "标签", "schlagworte", "etiquetas"),
     },
     "events": {
         "event_id": ("eventid", "id", "logid", "事件id", "ereignisid", "idevenement", "idevento"),
@@ -81,27 +86,27 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
                  "tipodeevento", "accion"),
         "timestamp": ("timestamp", "time", "datetime", "date", "eventtime", "eventdate", "eventtimestamp",
                       "invoicedate", "orderdate",
-                      "createdat", "时间", "日期", "下单时间", "时间戳",
+                      "createdat", "paidat", "processedat", "时间", "日期", "下单时间", "时间戳",
                       "zeitstempel", "datum", "zeit", "bestelldatum", "rechnungsdatum", "belegdatum",
                       "horodatage", "datedecommande", "datecommande", "datedefacture", "fecha", "fechahora",
                       "fechadepedido", "fechapedido", "fechadefactura"),
         "user_id": ("userid", "user", "customerid", "customer", "memberid", "membernumber", "visitorid",
-                    "buyerid", "用户id", "用户", "会员id", "客户id",
+                    "buyerid", "email", "customeremail", "billingemail", "用户id", "用户", "会员id", "客户id",
                     "kunde", "kundennummer", "kundennr", "kundenid", "benutzer", "benutzerid",
                     "client", "idclient", "numeroclient", "noclient", "nclient", "utilisateur",
                     "cliente", "idcliente", "numerodecliente", "numerocliente", "usuario"),
         "session_id": ("sessionid", "session", "会话id", "sitzung", "sitzungsid", "idsession", "sesion",
                        "iddesesion"),
-        "item_id": ("itemid", "productid", "sku", "stockcode", "item", "product", "goodsid", "商品id", "商品编号",
+        "item_id": ("itemid", "productid", "sku", "lineitemsku", "stockcode", "item", "product", "goodsid", "商品id", "商品编号",
                     "artikelnummer", "artikelnr", "artnr", "artikel", "artikelid", "produktid",
                     "reference", "ref", "codeproduit", "idproduit", "produit", "article", "codearticle",
                     "referencia", "codigo", "codigodeproducto", "codigoproducto", "idproducto", "producto",
                     "articulo",
                     # last: a basket log naming items only by their name (Groceries' itemDescription)
                     "itemdescription", "itemname", "productname"),
-        "quantity": ("quantity", "qty", "amount", "count", "数量", "购买数量",
+        "quantity": ("quantity", "qty", "lineitemquantity", "amount", "count", "数量", "购买数量",
                      "menge", "anzahl", "stuckzahl", "quantite", "qte", "cantidad", "unidades"),
-        "price": ("price", "unitprice", "itemprice", "单价", "价格",
+        "price": ("price", "unitprice", "itemprice", "lineitemprice", "单价", "价格",
                   "preis", "einzelpreis", "stuckpreis", "verkaufspreis", "prix", "prixunitaire", "precio",
                   "preciounitario"),
         "currency": ("currency", "currencycode", "币种", "wahrung", "devise", "moneda", "divisa"),
@@ -187,6 +192,8 @@ class Draft:
     constants: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)  # source columns the draft did not map
     returns: str | None = None  # "negative_quantity": the export's negative lines are returns
+    group: str | None = None  # a column whose lines are one record (data.groups)
+    lists: dict[str, str] = field(default_factory=dict)  # attribute column -> separator of its values
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
     #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
@@ -222,6 +229,15 @@ class Draft:
                 f'returns = "{self.returns}"  # purchase lines with a quantity below 0 are returns '
                 "(delete this line if your export writes returns another way)"
             )
+        if self.group:
+            lines.append(
+                f"group = {_toml_string(self.group)}  # lines sharing this column are one "
+                + (
+                    "product (its variants)"
+                    if self.table == "products"
+                    else "record: blanks filled from its first line"
+                )
+            )
         lines += [
             "",
             "[columns]  # column in the file = canonical column (docs/DATA_MODEL.md)",
@@ -235,6 +251,9 @@ class Draft:
                 f'# currency = "EUR"  # the file has prices but no currency column: {self.currency_note}; '
                 "uncomment with the shop's currency"
             )
+        if self.lists:
+            lines += ["", "[lists]  # a column whose cells hold several values, and their separator"]
+            lines += [f'{_toml_key(c)} = "{sep}"' for c, sep in self.lists.items()]
         for group in self.same_name:
             kept = next(h for h in group if h in self.columns)
             lines.append(
@@ -291,6 +310,12 @@ def _toml_key(name: str) -> str:
     return f'"{body}"'
 
 
+def _toml_string(name: str) -> str:
+    """A header as a TOML basic string (a value, where a bare key is not allowed)."""
+    key = _toml_key(name)
+    return key if key.startswith('"') else f'"{key}"'
+
+
 def _match(headers: list[str], table: TableName) -> dict[str, str]:
     """Source column -> canonical column, each used once, in the aliases' order of preference.
 
@@ -340,6 +365,32 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             result.constants["type"] = "purchase"
             if "quantity" in mapped:
                 result.returns = "negative_quantity"  # else those lines are quarantined (EVT_QTY_SIGN)
+            plain_id = next(
+                (src for src, dst in columns.items() if dst == "event_id" and _key(src) == "id"), None
+            )
+            name = next((h for h in headers if _key(h) == "name" and h not in columns), None)
+            line_items = any(_key(h).startswith("lineitem") for h in headers)
+            if name is not None and line_items and "order_id" not in mapped:
+                # Shopify's orders_export: one line per item, "Name" (#1001) on every line, the order's
+                # "Id", currency, payment on its first line only; the lines are grouped by Name
+                if plain_id is not None:
+                    del columns[plain_id]
+                columns[name] = "order_id"
+                result.group = name
+                result.notes.append(
+                    f"{_toml_key(name)} -> order_id and group: each line is one item of the order it names, and "
+                    "the order's own cells (currency, id, payment) are on its first line only: "
+                    "group fills the other lines' blank cells from it"
+                )
+                mapped = set(columns.values())
+            elif plain_id is not None and "order_id" not in mapped:
+                # an order export's bare "Id" is the order's (Shopify's orders_export): as event ids, the
+                # lines of one order shared one id and all but one were dropped as duplicates
+                columns[plain_id] = "order_id"
+                result.notes.append(
+                    f"{_toml_key(plain_id)} -> order_id: in an order-line export it is the order's id, which every "
+                    "line of an order repeats; each line's event id is made from its content"
+                )
         elif "type" not in mapped and "rating" in mapped:
             # explicit ratings are "rate" events carrying their rating (docs/DATA_MODEL.md): without a
             # type every row of a ratings log (RecBole's .inter, a reviews export) was left to the user
@@ -359,6 +410,20 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "(map it to description instead if it is a long text and map the name column to title)"
         )
         mapped = set(columns.values())
+    handle = next((h for h in headers if _key(h) == "handle"), None)
+    sku = next((src for src, dst in columns.items() if dst == "product_id" and "sku" in _key(src)), None)
+    if best == "products" and handle is not None and sku is not None and handle not in columns:
+        # a product written once per variant under its Handle (Shopify): one product per Handle, the
+        # variants' SKUs kept so order lines naming a SKU join their product (quality.skus)
+        columns[handle] = "product_id"
+        columns[sku] = "attributes.sku"
+        result.group = handle
+        result.notes.append(
+            f"group = {_toml_key(handle)}: a product's variant and image lines share its {_toml_key(handle)} and only "
+            "the first has its title; they are one product (lowest price, stock summed, each variant's "
+            f"{_toml_key(sku)} kept in attributes.sku, which order lines naming a SKU are joined by)"
+        )
+        mapped = set(columns.values())
     if best == "products" and "stock" in mapped and _looks_like_order_lines(_match(headers, "events")):
         # an order line's quantity is what was sold, not what is on the shelf
         column = next(src for src, dst in columns.items() if dst == "stock")
@@ -368,6 +433,13 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "quantity), where it is the quantity sold; each product repeats once per line (PRD_DUP_ID keeps one)"
         )
         mapped = set(columns.values())
+    kind = next((h for h in headers if _key(h) in ("type", "producttype") and h not in columns), None)
+    if best == "products" and kind is not None and "category_path" in mapped:
+        # Shopify's Type beside its Product Category: the merchant's own grouping, kept as a facet
+        columns[kind] = "attributes.type"
+    tags = next((src for src, dst in columns.items() if dst == "attributes.tags"), None)
+    if tags is not None:  # "sale, chrome": each tag its own value of the tags facet
+        result.lists[tags] = ","
     cost = next((src for src, dst in columns.items() if dst == "attributes.cost"), None)
     if cost is not None:
         result.notes.append(

@@ -33,6 +33,10 @@ class Mapping:
     formats: Formats | None = None
     #: a workbook's sheet to read (default: its first sheet holding a cell)
     sheet: str | None = None
+    #: ``group = "Handle"``: the file's column whose lines are one record (``data.groups``)
+    group: str | None = None
+    #: ``[lists] Tags = ","``: an attribute column whose cell holds several values (``pack_attributes``)
+    lists: dict[str, str] | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -110,6 +114,25 @@ def load_mapping(path: Path) -> Mapping:
     sheet = doc.get("sheet")
     if sheet is not None and not isinstance(sheet, str):
         raise InputError(f"mapping {path}: sheet = {sheet!r} must be a sheet's name as text")
+    group = doc.get("group")
+    if group is not None and not (isinstance(group, str) and group.strip()):
+        raise InputError(
+            f'mapping {path}: group = {group!r} must name one column of the file as text, e.g. group = "Handle"'
+        )
+    lists = doc.get("lists")
+    if lists is not None:
+        if not isinstance(lists, dict):
+            raise InputError(f'mapping {path}: [lists] must be a table, e.g. [lists] Tags = ","')
+        for source, sep in lists.items():
+            if not str(columns.get(source, "")).startswith(ATTRIBUTE_PREFIX):
+                raise InputError(
+                    f"mapping {path}: [lists] {source!r}: only a column mapped to an attribute "
+                    '(attributes.<key> in [columns]) holds a list; map it, e.g. Tags = "attributes.tags"'
+                )
+            if not (isinstance(sep, str) and len(sep) == 1):
+                raise InputError(
+                    f'mapping {path}: [lists] {source} = {sep!r}: one separator character, e.g. ","'
+                )
     return Mapping(
         table=table,
         columns=dict(columns),
@@ -118,6 +141,8 @@ def load_mapping(path: Path) -> Mapping:
         returns=returns,
         formats=formats,
         sheet=sheet,
+        group=group,
+        lists=dict(lists) if lists else None,
     )
 
 
@@ -135,9 +160,13 @@ def _check_constant(path: Path, table: str, name: str, value: object) -> None:
         raise InputError(f'{where} is not an ISO 4217 currency code (e.g. "EUR", "USD")')
 
 
-def pack_attributes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+def pack_attributes(frame: pl.DataFrame, path: Path, lists: dict[str, str] | None = None) -> pl.DataFrame:
     """The columns a mapping sent to ``attributes.<key>`` as the ``attributes`` list (a blank cell adds no
-    key). A file mapping an ``attributes`` column too is refused: its JSON and the keys are not merged."""
+    key). A file mapping an ``attributes`` column too is refused: its JSON and the keys are not merged.
+
+    ``lists``: attribute column (``attributes.tags``) -> the separator of the values its cells hold
+    (Shopify's Tags ``"sale, chrome"``): one entry per value, so a tag facet counts each tag; as one
+    value, "sale, chrome" was a made-up tag that no filter on "sale" found."""
     from shopmind.data.model import ATTRIBUTES
 
     keyed = [c for c in frame.columns if c.startswith(ATTRIBUTE_PREFIX)]
@@ -148,12 +177,21 @@ def pack_attributes(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
             f"{path}: the mapping sends columns to both attributes and {', '.join(keyed)}: map the "
             "attribute columns one by one (attributes.<key>), or one attributes column, not both"
         )
-    pairs = [
-        pl.when(pl.col(c).cast(pl.Utf8).str.strip_chars().str.len_chars() > 0).then(
-            pl.struct(key=pl.lit(c[len(ATTRIBUTE_PREFIX) :]), value=pl.col(c).cast(pl.Utf8).str.strip_chars())
-        )
-        for c in keyed
-    ]
+    lists = lists or {}
+    pairs = []
+    for c in keyed:
+        key = pl.lit(c[len(ATTRIBUTE_PREFIX) :])
+        text = pl.col(c).cast(pl.Utf8).str.strip_chars()
+        if c in lists:
+            values = (
+                text.str.split(lists[c])
+                .list.eval(pl.element().str.strip_chars())
+                .list.unique(maintain_order=True)
+            )
+            values = values.list.filter(pl.element().str.len_chars() > 0)
+            pairs.append(values.list.eval(pl.struct(key=key, value=pl.element())).fill_null([]))
+        else:
+            pairs.append(pl.when(text.str.len_chars() > 0).then(pl.struct(key=key, value=text)))
     packed = pl.concat_list(pairs).list.drop_nulls().cast(ATTRIBUTES).alias("attributes")
     return frame.with_columns(packed).drop(keyed)
 

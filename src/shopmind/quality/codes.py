@@ -217,6 +217,14 @@ _ALL: tuple[Code, ...] = (
     Code("EVT_CURRENCY_UNKNOWN", "events", "quarantine", "error", 0.05, "currency not an ISO 4217 code"),
     Code("EVT_RATING_RANGE", "events", "quarantine", "warn", 0.05, "rating outside the rating scale"),
     Code("EVT_ITEM_UNKNOWN", "events", "quarantine", "warn", 0.2, "event for a product not in the catalog"),
+    Code(
+        "EVT_ITEM_SKU",
+        "events",
+        "repair",
+        "warn",
+        1.0,
+        "item_id is a variant SKU of one catalog product (its sku attribute): replaced by the product's id",
+    ),
     Code("EVT_BEFORE_PRODUCT", "events", "flag", "warn", 0.05, "event earlier than the product's creation"),
     Code(
         "EVT_BOT_SESSION",

@@ -31,6 +31,7 @@ from shopmind.quality.quarantine import (
     payload_of,
 )
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
+from shopmind.quality.skus import resolve_skus, sku_index
 from shopmind.quality.verdicts import batch_checks, row_checks
 from shopmind.store.store import STORED, Incoming, ParquetRows, Store, run_id_for
 
@@ -185,6 +186,7 @@ def _gate_table(
     store: Store | None,
     now: datetime,
     step: Callable[[str], None] = lambda _: None,
+    accepted_products: pl.DataFrame | None = None,
 ) -> TableOutcome:
     schema = SCHEMAS[table]
     step(f"{table} ({raw.height:,} rows): reading the values")
@@ -201,6 +203,9 @@ def _gate_table(
     )
     audit = pl.concat([redecoded, audit])
     step(f"{table} ({raw.height:,} rows): checking against the catalogue and the store")
+    if table == "events":  # an order line naming a variant's SKU is a line of its product
+        frame, by_sku = resolve_skus(frame, sku_index(store, accepted_products))
+        audit = pl.concat([audit, by_sku])
     frame = add_context(table, frame, catalog, store).with_columns(coercion_flags(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
     frame, early_audit = rules.apply_repairs(frame, table_rules.early, co.present, table)
@@ -344,7 +349,7 @@ def run_gate(
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
         catalog = catalog_of(store, accepted_products) if name != "products" else None
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
-        outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store, now, step)
+        outcomes[name] = _gate_table(name, raw, batch, cfg, ctx, catalog, store, now, step, accepted_products)
     step("batch checks: profiles, volume and drift")
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
     per_row = row_checks(outcomes, cfg)

@@ -177,6 +177,14 @@ class Store:
         frame = self._q(f"SELECT {cols} FROM {name} {where}").frame()
         return frame
 
+    def variant_skus(self, key: str) -> pl.DataFrame:
+        """product_id and the ``key`` attribute (one entry, or none) of every accepted product: the
+        variant SKUs an order line may name instead of the product (``quality.skus``)."""
+        return self._q(
+            "SELECT product_id, list_filter(attributes, lambda a: a.key = ?) AS attributes FROM products",
+            [key],
+        ).frame()
+
     def catalog(self) -> pl.DataFrame:
         """product_id, created_at, price of every accepted product (for referential checks)."""
         return self._q("SELECT product_id, created_at, price FROM products").frame()

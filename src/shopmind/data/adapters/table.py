@@ -16,6 +16,7 @@ import polars as pl
 from shopmind.data.adapters._common import content_id, feed_name, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.formats import resolve_slash_dates
+from shopmind.data.groups import group_lines
 from shopmind.data.mapping_file import pack_attributes
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
@@ -33,9 +34,14 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
     file = Path(path)
     result = read_table(file, mapping=spec.columns, sheet=spec.sheet)
-    frame = pack_attributes(result.frame, spec.path).with_columns(
-        pl.lit(v).alias(k) for k, v in spec.constants.items()
-    )
+    lists = {spec.columns[c]: sep for c, sep in (spec.lists or {}).items()}
+    frame = pack_attributes(result.frame, spec.path, lists)
+    grouped = None
+    if spec.group is not None:  # a record written over several lines (a product's variants)
+        frame, grouped = group_lines(
+            frame, spec.table, spec.columns.get(spec.group, spec.group), file, spec.group
+        )
+    frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
     frame, integral_ids = _integral_ids(frame)
@@ -66,7 +72,11 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "malformed": [m.as_dict(spec.table) for m in result.malformed],
             "redecoded": redecoded_meta(spec.table, result),
             "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
-            **({"read_as": {spec.table: result.note}} if result.note else {}),
+            **(
+                {"read_as": {spec.table: "; ".join(n for n in (result.note, grouped) if n)}}
+                if result.note or grouped
+                else {}
+            ),
             **({"integral_ids": {spec.table: integral_ids}} if integral_ids else {}),
             **({"formats": {spec.table: formats.as_meta()}} if formats else {}),
         },

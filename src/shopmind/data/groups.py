@@ -1,0 +1,144 @@
+"""A mapping's ``group = "<column>"``: an export writing one record over several lines.
+
+A Shopify product export writes a product once per variant (and once more per extra image): the
+product's first line holds its title, body, vendor and tags, the next lines only the variant's own
+cells (option, SKU, price, stock) under the same Handle. Read line by line, every variant line
+lacked its title and was quarantined (REQUIRED_MISSING), and with the SKU as the product id each
+variant became a product of its own, so search listed one product once per colour. A shopper
+searches for products, not SKUs, so the lines of a group are one product here:
+
+* ``products``: one row per group; each column takes the first non-blank value of its lines,
+  except ``price`` (the lowest: the "from" price a storefront shows; numeric attributes such as the
+  cost are that cheapest variant's too), ``stock`` (the units of every
+  variant, an oversold variant's negative count as 0) and the attributes (each key's distinct
+  values, one entry each; ``attributes.sku`` keeps every variant's SKU, which the gate reads to
+  join order lines naming a SKU to their product, ``quality.skus``).
+* ``events``: the lines stay events; a blank cell takes the first value of its group (Shopify's
+  orders export writes the currency and payment columns on an order's first line only).
+
+Lines without a group value stay rows of their own, for the gate to judge. How many lines became
+how many products is said on the console (``read as``) and in the run report: no line is dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from shopmind.data.model import SCHEMAS, SOURCE_LINE, TableName
+from shopmind.data.records import InputError
+
+_GROUP = "__group"
+_ORDER = "__order"
+
+
+def _blank_to_null(col: str, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Utf8:
+        text = pl.col(col).str.strip_chars()
+        return pl.when(text == "").then(None).otherwise(pl.col(col)).alias(col)
+    return pl.col(col)
+
+
+def _number(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False)
+
+
+def group_lines(
+    frame: pl.DataFrame, table: TableName, column: str, path: Path, shown: str | None = None
+) -> tuple[pl.DataFrame, str]:
+    """The frame with each group's lines merged (products) or filled (events), and the note saying so.
+
+    ``column`` is the group column as the frame names it (after the mapping's renames), ``shown``
+    as the file does."""
+    shown = shown or column
+    if column not in frame.columns:
+        names = ", ".join(c for c in frame.columns if c != SOURCE_LINE)
+        raise InputError(f"{path}: group = {shown!r} is not a column of the file (columns: {names})")
+    lines = frame.height
+    frame = frame.with_columns(
+        *(_blank_to_null(c, frame.schema[c]) for c in frame.columns if c != SOURCE_LINE),
+        pl.col(column).cast(pl.Utf8).str.strip_chars().alias(_GROUP),
+        pl.int_range(pl.len()).alias(_ORDER),
+    ).with_columns(pl.when(pl.col(_GROUP) == "").then(None).otherwise(pl.col(_GROUP)).alias(_GROUP))
+    if table != "products":
+        # the canonical columns only: the others are dropped after the mapping, and counted they
+        # made the note's number of filled cells one of cells nobody reads
+        kept = [c for c in frame.columns if c in SCHEMAS[table].columns and c != column]
+        filled = frame.with_columns(
+            pl.col(c).fill_null(
+                pl.when(pl.col(_GROUP).is_not_null()).then(pl.col(c).drop_nulls().first().over(_GROUP))
+            )
+            for c in kept
+        )
+        cells = sum(frame[c].null_count() - filled[c].null_count() for c in kept)
+        note = (
+            f"{lines:,} lines grouped by {shown}: {cells:,} blank cells filled from their group's first line"
+        )
+        return filled.drop(_GROUP, _ORDER), note
+    alone = frame.filter(pl.col(_GROUP).is_null())
+    grouped = frame.filter(pl.col(_GROUP).is_not_null())
+    if "price" in grouped.columns:  # each group's cheapest variant first: its numbers go with its price
+        grouped = grouped.sort(pl.col(_ORDER).min().over(_GROUP), _number("price"), _ORDER, nulls_last=True)
+    aggs: list[pl.Expr] = []
+    for c in frame.columns:
+        if c in (_GROUP, _ORDER):
+            continue
+        if c == "price":
+            # the lowest variant price; its own text, so the gate reads "12,50" or "$3" as it would
+            aggs.append(pl.col(c).drop_nulls().first().alias(c))
+        elif c == "stock":
+            units = _number(c)
+            countable = pl.col(c).is_null() | (units.is_not_null() & (units == units.round(0)))
+            total = units.clip(lower_bound=0).sum().cast(pl.Int64).cast(pl.Utf8)
+            aggs.append(
+                pl.when(pl.col(c).is_null().all())
+                .then(None)
+                .when(countable.all())
+                .then(total)
+                .otherwise(pl.col(c).drop_nulls().first())
+                .alias(c)
+            )
+        elif c == "attributes":
+            aggs.append(pl.col(c).drop_nulls().explode().drop_nulls().alias(c))
+        else:
+            aggs.append(pl.col(c).drop_nulls().first().alias(c))
+    merged = grouped.group_by(_GROUP, maintain_order=True).agg(*aggs, pl.col(_ORDER).min())
+    if "attributes" in merged.columns:
+        merged = merged.with_columns(_joined_attributes(merged))
+    merged = merged.with_columns(pl.col(c).cast(frame.schema[c]) for c in frame.columns if c not in (_GROUP,))
+    out = pl.concat([merged.select(frame.columns), alone], how="vertical").sort(_ORDER).drop(_GROUP, _ORDER)
+    note = (
+        f"{lines:,} lines grouped by {shown} into {merged.height:,} products"
+        + (f" and {alone.height:,} lines without a {shown}" if alone.height else "")
+        + " (a product's variant and image lines are one product: lowest price, stock summed)"
+    )
+    return out, note
+
+
+def _numbers(values: list[str]) -> bool:
+    try:
+        [float(v) for v in values]
+    except ValueError:
+        return False
+    return True
+
+
+def _joined_attributes(merged: pl.DataFrame) -> pl.Series:
+    """Each key's distinct values in order, one entry each (a colour per variant: ``color`` = Black and
+    ``color`` = White, so the colour facet counts the product under both and a filter on either finds
+    it; joined, "Black, White" was one made-up colour); a number (a unit cost, a compare-at price) is the
+    cheapest variant's only, as the price is: the pricing guardrails read ``cost`` as one number."""
+    rows = []
+    for attrs in merged["attributes"].to_list():
+        values: dict[str, list[str]] = {}
+        for a in attrs or []:
+            if a is None or a["key"] is None or a["value"] is None:
+                continue
+            seen = values.setdefault(a["key"], [])
+            if a["value"] not in seen:
+                seen.append(a["value"])
+        rows.append(
+            [{"key": k, "value": x} for k, v in values.items() for x in (v[:1] if _numbers(v) else v)]
+        )
+    return pl.Series("attributes", rows, dtype=merged.schema["attributes"])
