@@ -181,6 +181,14 @@ def ingest(
         Path, typer.Option(help="Folder of the shared datasets, for relative paths.")
     ] = DEFAULT_DATA,
     force: Annotated[bool, typer.Option(help="Publish even when an error threshold is crossed.")] = False,
+    full_catalog: Annotated[
+        bool,
+        typer.Option(
+            "--full-catalog",
+            help="The file is the whole catalog: stored products it does not list are removed once it is "
+            "published (more than half: refused without --force).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON summary on stdout.")] = False,
     engine: Annotated[
         str | None,
@@ -195,6 +203,7 @@ def ingest(
     Exit code 0: published (clean or warnings). 1: an error threshold was crossed, the batch
     is held and nothing is published (the run and its quarantine are recorded). 2: usage error.
     """
+    from shopmind.cli.full_catalog import missing_products, removed_note
     from shopmind.cli.users import check_ingest_privacy, ingest_privacy, ingest_privacy_key
     from shopmind.data.adapters import get_adapter
     from shopmind.engine import KINDS, load_engine
@@ -263,6 +272,7 @@ def ingest(
                 ingest_privacy(batch, workspace, config)  # ids pseudonymised before the gate ([privacy])
             progress.update(task, advance=1, description="opening the store")
             with Store(workspace) as store:
+                missing = missing_products(batch, store, force, path.name) if full_catalog else []
                 progress.update(task, advance=1, description="checking rows")
                 if batch is None:
                     result = gate_spark_uri(spark_uri, cfg, store, engine_cfg, workspace, key, source)
@@ -283,6 +293,8 @@ def ingest(
                         description="publishing" if not result.held or force else "recording the held run",
                     )
                     written = publish(result, store, cfg, str(html_path), force=force)
+                if full_catalog and (force or not result.held):
+                    removed = store.delete_products(missing)
                 progress.update(task, advance=1, description="done")
     summary = result.summary()
     if as_json:
@@ -299,6 +311,10 @@ def ingest(
         table.print(out)
         for tname, how in (summary["meta"].get("read_as") or {}).items():  # a header row found, a JSON key
             out.print(f"{tname}: read as {how}", markup=False, highlight=False, soft_wrap=True)
+        if full_catalog and (force or not result.held):
+            out.print(
+                removed_note(removed, missing, path.name), markup=False, highlight=False, soft_wrap=True
+            )
         for note in stored_notes(summary["account"], written):
             out.print(note, markup=False, highlight=False, soft_wrap=True)
         failing = sorted(
