@@ -179,3 +179,25 @@ def test_ranker_takes_the_test_inputs_late_and_ranks_the_same() -> None:
     assert list(later[0]["stages"]) == ["inner_fit", "inner_candidates", "valid_candidates", "search",
                                         "final_fit", "wait_test_refits", "test_candidates", "test_rank"]  # fmt: skip
     assert "wait_test_refits" not in now[0]["stages"]
+
+
+def test_fit_inner_lists_are_the_ranker_own_candidates(tmp_path: Path) -> None:
+    """The inner lists a worker selects equal ``generator_candidates``' (the ranker's own
+    selection on the inner events), so handing them over changes no feature."""
+    import functools
+
+    from shopmind.recommend.covisit import CoVisitation
+    from shopmind.recommend.eval_steps import fit_inner
+    from shopmind.recommend.itemknn import ItemKNN
+    from shopmind.recommend.loo_features import drop_last
+    from shopmind.recommend.ranker import generator_candidates
+
+    valid = phases(s3rec_file(tmp_path, users=300, items=120))["valid"]
+    inner = drop_last(valid.data)[0]
+    for make in (functools.partial(ItemKNN, neighbours=50), functools.partial(CoVisitation, window=3)):
+        got = fit_inner(make, inner, valid.rows)
+        gen = make().fit(inner)
+        own = generator_candidates({"g": gen}, valid.rows, inner.n_items, 100, inner.seen(valid.rows))[3]["g"]
+        assert got["lists"].shape == own.shape == (len(valid.rows), 100)
+        np.testing.assert_array_equal(got["lists"], own)
+        assert (got["lists"] >= 0).sum() > len(valid.rows)  # real candidates, not only empty slots

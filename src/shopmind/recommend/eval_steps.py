@@ -199,8 +199,9 @@ def validation_grid(
 ) -> tuple[dict[str, np.ndarray], dict[str, Generator], dict[str, Future]]:
     """Every family's grid on the validation phase; each family's best (first best in grid
     order, as a serial loop picks it) is refitted on the test phase as soon as it is known.
-    With ``inner`` (the leave-one-out ranker's inner events), the best is also fitted on them,
-    submitted before the test refit, into ``inner_fits`` (so the ranker can start early).
+    With ``inner`` (the leave-one-out ranker's inner events), the best is also fitted on them
+    and ranks the validation users there (``fit_inner``), submitted before the test refit, into
+    ``inner_fits`` (so the ranker can start early).
 
     Returns the best fusion inputs and fitted generators per family and the test refits
     (futures: they run while the caller tunes the fusion on validation).
@@ -246,7 +247,7 @@ def validation_grid(
         log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f}{ran})")
         if inner is not None and inner_fits is not None:
             inner_fits[fam.name] = runner.submit(
-                grid_pool.fit_generator, functools.partial(fam.make, **best_params), inner
+                fit_inner, functools.partial(fam.make, **best_params), inner, valid.rows
             )
         test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
     for name, (future, shown) in rest.items():
@@ -298,6 +299,25 @@ def test_phase(
         if iterator is not None:
             next(iterator, None)
     return lists, gens
+
+
+def fit_inner(
+    make: Callable[[], Generator], inner: Interactions, rows: np.ndarray, depth: int = DEPTH
+) -> dict[str, Any]:
+    """A task: a generator fitted on the leave-one-out ranker's ``inner`` events and its
+    top-``depth`` fusion input for ``rows`` (fit items masked), selected exactly as
+    ``ranker.generator_candidates`` selects it (float32 scores, ``mask_seen``, ``top_k``) —
+    so the ranker's inner candidates stage reads the lists instead of ranking every user again
+    in the parent process, alone, while the workers could do it (session 27, t12r)."""
+    gen = make().fit(inner)
+    out = []
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        scores = np.asarray(gen.score(chunk), dtype=np.float32)
+        mask_seen(scores, inner.seen(chunk))
+        out.append(candidates(gen, *top_k(scores, depth)))
+    width = min(depth, inner.n_items)
+    return {"gen": gen, "lists": np.vstack(out) if out else np.empty((0, width), dtype=np.int64)}
 
 
 def start_inner_fits(

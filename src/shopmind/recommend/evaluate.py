@@ -211,7 +211,8 @@ def run(
                 Target(valid.data, valid.rows, valid.truth), Target(test.data, test.rows, None),
                 attribute_table(products, valid.data.item_ids), log, grid=LOO_GRID[:1],
                 valid_lists=reusable_lists(best_lists, makers, valid),
-                fit_inner=lambda _inner: {n: all_inner[n].result() for n in makers},
+                fit_inner=lambda _inner: {n: all_inner[n].result()["gen"] for n in makers},
+                inner_lists=lambda: {n: all_inner[n].result()["lists"] for n in makers},
             )  # fmt: skip
             test_stage()  # (done already unless the ranker was skipped)
             if top is None:

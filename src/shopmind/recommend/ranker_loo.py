@@ -216,6 +216,7 @@ def leave_one_out_ranker(
     valid_lists: Mapping[str, np.ndarray] | None = None,
     test_lists: Mapping[str, np.ndarray] | None = None,
     fit_inner: Callable[[Interactions], Mapping[str, Generator]] | None = None,
+    inner_lists: Callable[[], Mapping[str, np.ndarray]] | None = None,
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """Choose the ranker on validation, then rank the test phase once (top 20 per test user).
 
@@ -234,6 +235,9 @@ def leave_one_out_ranker(
     ``fit_inner(inner)``: ``makers``' generators fitted on ``inner`` (= ``drop_last`` of the
     validation events); by default they are fitted here one after the other — ``evaluate recs``
     passes the fits it started in worker processes on the same events (``grid_pool``).
+
+    ``inner_lists()``: the inner generators' top-100 lists for ``valid.rows`` (masked with the
+    inner events' ``seen``), when the workers that fitted them selected those too.
 
     ``valid_lists`` / ``test_lists``: the top-100 fusion inputs ``evaluate recs`` selected from
     those generators (masked with ``data.seen``); given, they are the candidates as they are.
@@ -257,7 +261,13 @@ def leave_one_out_ranker(
         dict(fit_inner(inner)) if fit_inner else {name: make().fit(inner) for name, make in makers.items()}
     )
     info: dict[str, Any] = {"inner_fit_s": clock.lap("inner_fit"), "search": []}
-    inner_pc = phase_candidates(inner, sequence_stats(inner, attrs), inner_gens, valid.rows)
+    inner_pc = phase_candidates(
+        inner,
+        sequence_stats(inner, attrs),
+        inner_gens,
+        valid.rows,
+        lists=inner_lists() if inner_lists else None,
+    )
     del inner_gens
     train = labelled(inner_pc, target[valid.rows])
     del inner_pc
