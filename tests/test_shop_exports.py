@@ -184,3 +184,34 @@ def test_a_sku_two_products_list_or_a_product_id_is_not_rewritten() -> None:
     out, audit = resolve_skus(events, index)
     assert out["item_id"].to_list() == ["p1", "S2", "S3", "p2"]
     assert audit.select("_row", "old_value", "new_value").rows() == [(0, "S1", "p1")]
+
+
+WOO = """ID,Type,SKU,Name,Published,Description,In stock?,Stock,Sale price,Regular price,Categories,Tags,Images,Parent
+44,variable,woo-hoodie,Hoodie,1,<p>Warm <b>hoodie</b></p>,1,,,,Clothing > Hoodies,"warm, winter",https://x/h.jpg,
+45,variation,woo-hoodie-blue,Hoodie - Blue,1,,1,10,40,45,,,https://x/hb.jpg,woo-hoodie
+46,variation,woo-hoodie-red,Hoodie - Red,1,,1,0,,47,,,https://x/hr.jpg,woo-hoodie
+47,simple,woo-cap,Cap,1,<p>A cap</p>,1,25,16,18,Accessories,summer,https://x/c.jpg,
+"""
+
+
+def test_a_woocommerce_export_groups_variations_under_their_parent(tmp_path: Path) -> None:
+    from shopmind.data.adapters.table import load
+    from shopmind.data.mapping_draft import draft_for_file
+
+    (tmp_path / "wc-product-export.csv").write_text(WOO, encoding="utf-8")
+    d = draft_for_file(tmp_path / "wc-product-export.csv")
+    assert (
+        d.group == ["Parent", "SKU"]
+        and d.columns["SKU"] == "attributes.sku"
+        and d.columns["ID"] == "product_id"
+    )
+    assert "Type" not in d.columns  # WooCommerce's Type is simple/variable/variation, no merchant facet
+    (tmp_path / "m.toml").write_text(
+        d.toml("wc-product-export.csv").replace('# currency = "EUR"', 'currency = "EUR"')
+    )
+    batch = load(tmp_path / "wc-product-export.csv", tmp_path / "m.toml")
+    got = batch.products.select("product_id", "title", "price", "stock").rows()
+    # the parent's id and name (not "Hoodie - Blue"), the lowest regular price, 10 + 0 units
+    assert got == [("44", "Hoodie", "45", "10"), ("47", "Cap", "18", "25")]
+    skus = [a["value"] for a in batch.products["attributes"][0] if a["key"] == "sku"]
+    assert sorted(skus) == ["woo-hoodie", "woo-hoodie-blue", "woo-hoodie-red"]

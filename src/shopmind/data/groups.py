@@ -45,26 +45,31 @@ def _number(col: str) -> pl.Expr:
 
 
 def group_lines(
-    frame: pl.DataFrame, table: TableName, column: str, path: Path, shown: str | None = None
+    frame: pl.DataFrame, table: TableName, column: str | list[str], path: Path, shown: str | None = None
 ) -> tuple[pl.DataFrame, str]:
     """The frame with each group's lines merged (products) or filled (events), and the note saying so.
 
-    ``column`` is the group column as the frame names it (after the mapping's renames), ``shown``
-    as the file does."""
-    shown = shown or column
-    if column not in frame.columns:
+    ``column`` is the group column as the frame names it (after the mapping's renames), or several:
+    a line's group is the first of them it has a value in (WooCommerce: a variation's ``Parent``,
+    else the line's own ``SKU``, so a variable product and its variations are one group); ``shown``
+    names them as the file does."""
+    columns = [column] if isinstance(column, str) else list(column)
+    shown = shown or " or ".join(columns)
+    absent = [c for c in columns if c not in frame.columns]
+    if absent or not columns:
         names = ", ".join(c for c in frame.columns if c != SOURCE_LINE)
         raise InputError(f"{path}: group = {shown!r} is not a column of the file (columns: {names})")
     lines = frame.height
+    keys = [pl.col(c).cast(pl.Utf8).str.strip_chars() for c in columns]
     frame = frame.with_columns(
         *(_blank_to_null(c, frame.schema[c]) for c in frame.columns if c != SOURCE_LINE),
-        pl.col(column).cast(pl.Utf8).str.strip_chars().alias(_GROUP),
+        pl.coalesce([pl.when(k == "").then(None).otherwise(k) for k in keys]).alias(_GROUP),
         pl.int_range(pl.len()).alias(_ORDER),
-    ).with_columns(pl.when(pl.col(_GROUP) == "").then(None).otherwise(pl.col(_GROUP)).alias(_GROUP))
+    )
     if table != "products":
         # the canonical columns only: the others are dropped after the mapping, and counted they
         # made the note's number of filled cells one of cells nobody reads
-        kept = [c for c in frame.columns if c in SCHEMAS[table].columns and c != column]
+        kept = [c for c in frame.columns if c in SCHEMAS[table].columns and c not in columns]
         filled = frame.with_columns(
             pl.col(c).fill_null(
                 pl.when(pl.col(_GROUP).is_not_null()).then(pl.col(c).drop_nulls().first().over(_GROUP))
@@ -101,8 +106,8 @@ def group_lines(
             )
         elif c == "attributes":
             aggs.append(pl.col(c).drop_nulls().explode().drop_nulls().alias(c))
-        else:
-            aggs.append(pl.col(c).drop_nulls().first().alias(c))
+        else:  # in the file's order: a variation's own name ("Hoodie - Blue") is no product title
+            aggs.append(pl.col(c).sort_by(_ORDER).drop_nulls().first().alias(c))
     merged = grouped.group_by(_GROUP, maintain_order=True).agg(*aggs, pl.col(_ORDER).min())
     if "attributes" in merged.columns:
         merged = merged.with_columns(_joined_attributes(merged))

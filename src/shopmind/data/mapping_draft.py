@@ -192,7 +192,7 @@ class Draft:
     constants: dict[str, str] = field(default_factory=dict)
     unplaced: list[str] = field(default_factory=list)  # source columns the draft did not map
     returns: str | None = None  # "negative_quantity": the export's negative lines are returns
-    group: str | None = None  # a column whose lines are one record (data.groups)
+    group: str | list[str] | None = None  # a column whose lines are one record (data.groups), or several
     lists: dict[str, str] = field(default_factory=dict)  # attribute column -> separator of its values
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
@@ -231,7 +231,7 @@ class Draft:
             )
         if self.group:
             lines.append(
-                f"group = {_toml_string(self.group)}  # lines sharing this column are one "
+                f"group = {_group_value(self.group)}  # lines sharing this column are one "
                 + (
                     "product (its variants)"
                     if self.table == "products"
@@ -314,6 +314,12 @@ def _toml_string(name: str) -> str:
     """A header as a TOML basic string (a value, where a bare key is not allowed)."""
     key = _toml_key(name)
     return key if key.startswith('"') else f'"{key}"'
+
+
+def _group_value(group: str | list[str]) -> str:
+    if isinstance(group, str):
+        return _toml_string(group)
+    return "[" + ", ".join(_toml_string(g) for g in group) + "]"
 
 
 def _match(headers: list[str], table: TableName) -> dict[str, str]:
@@ -424,6 +430,19 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             f"{_toml_key(sku)} kept in attributes.sku, which order lines naming a SKU are joined by)"
         )
         mapped = set(columns.values())
+    parent = next((h for h in headers if _key(h) == "parent" and h not in columns), None)
+    own_sku = next((h for h in headers if _key(h) == "sku" and columns.get(h) != "product_id"), None)
+    if best == "products" and result.group is None and parent is not None and own_sku is not None:
+        # WooCommerce: a variable product's line, then its variations' lines naming it in Parent
+        # (by its SKU); a line's group is its Parent, else its own SKU: the product and its variations
+        columns[own_sku] = "attributes.sku"
+        result.group = [parent, own_sku]
+        result.notes.append(
+            f"group = [{_toml_string(parent)}, {_toml_string(own_sku)}]: a variation's line names its product in "
+            f"{_toml_key(parent)}; the product and its variations are one product (its first line's id and "
+            "name, lowest price, stock summed); a Parent written as id:123 is not matched: check the file"
+        )
+        mapped = set(columns.values())
     if best == "products" and "stock" in mapped and _looks_like_order_lines(_match(headers, "events")):
         # an order line's quantity is what was sold, not what is on the shelf
         column = next(src for src, dst in columns.items() if dst == "stock")
@@ -434,7 +453,13 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         )
         mapped = set(columns.values())
     kind = next((h for h in headers if _key(h) in ("type", "producttype") and h not in columns), None)
-    if best == "products" and kind is not None and "category_path" in mapped:
+    category = next((src for src, dst in columns.items() if dst == "category_path"), None)
+    if (
+        best == "products"
+        and kind is not None
+        and category is not None
+        and _key(category) == "productcategory"
+    ):
         # Shopify's Type beside its Product Category: the merchant's own grouping, kept as a facet
         columns[kind] = "attributes.type"
     tags = next((src for src, dst in columns.items() if dst == "attributes.tags"), None)

@@ -34,7 +34,7 @@ class Mapping:
     #: a workbook's sheet to read (default: its first sheet holding a cell)
     sheet: str | None = None
     #: ``group = "Handle"``: the file's column whose lines are one record (``data.groups``)
-    group: str | None = None
+    group: str | list[str] | None = None
     #: ``[lists] Tags = ","``: an attribute column whose cell holds several values (``pack_attributes``)
     lists: dict[str, str] | None = None
 
@@ -115,9 +115,13 @@ def load_mapping(path: Path) -> Mapping:
     if sheet is not None and not isinstance(sheet, str):
         raise InputError(f"mapping {path}: sheet = {sheet!r} must be a sheet's name as text")
     group = doc.get("group")
-    if group is not None and not (isinstance(group, str) and group.strip()):
+    names = [group] if isinstance(group, str) else group
+    if group is not None and not (
+        isinstance(names, list) and names and all(isinstance(g, str) and g.strip() for g in names)
+    ):
         raise InputError(
-            f'mapping {path}: group = {group!r} must name one column of the file as text, e.g. group = "Handle"'
+            f"mapping {path}: group = {group!r} must name a column of the file, or several (the first a line "
+            'has a value in), e.g. group = "Handle" or group = ["Parent", "SKU"]'
         )
     lists = doc.get("lists")
     if lists is not None:

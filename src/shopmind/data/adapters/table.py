@@ -35,12 +35,20 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     file = Path(path)
     result = read_table(file, mapping=spec.columns, sheet=spec.sheet)
     lists = {spec.columns[c]: sep for c, sep in (spec.lists or {}).items()}
-    frame = pack_attributes(result.frame, spec.path, lists)
-    grouped = None
-    if spec.group is not None:  # a record written over several lines (a product's variants)
-        frame, grouped = group_lines(
-            frame, spec.table, spec.columns.get(spec.group, spec.group), file, spec.group
+    frame, grouped = result.frame, None
+    names = [spec.group] if isinstance(spec.group, str) else list(spec.group or [])
+    keys = [f"__group_{i}" for i in range(len(names))]
+    if names:  # copied first: a group column may also be an attribute (WooCommerce's SKU), packed below
+        for name in names:
+            if spec.columns.get(name, name) not in frame.columns:
+                raise InputError(f"{file}: group = {name!r} is not a column of the file")
+        frame = frame.with_columns(
+            pl.col(spec.columns.get(n, n)).alias(k) for n, k in zip(names, keys, strict=True)
         )
+    frame = pack_attributes(frame, spec.path, lists)
+    if names:  # a record written over several lines (a product's variants, an order's items)
+        frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names))
+        frame = frame.drop(keys)
     frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
