@@ -52,4 +52,41 @@ def test_a_small_bound_is_drawn_whole() -> None:
     proj = [{"date": f"2026-12-0{i}", "expected": 10.0 - 2 * i, "low95": 8.0 - 3 * i} for i in range(1, 5)]
     chart = stock_chart({"stock": {"on_hand": 10.0, "projection": proj}, "policy": {"reorder_point": 6.0}})
     assert chart is not None and chart["clipped"] is False
-    assert _ys(chart["low95"])[-1] == HEIGHT - BOTTOM  # the axis reaches down to the bound itself
+    # the axis reaches down to the bound's round tick (-4 -> -5), no further: the bound is drawn whole
+    assert [t["label"] for t in chart["ticks"]] == ["-5", "0", "5", "10"]
+    assert HEIGHT - BOTTOM - 0.25 * (HEIGHT - TOP - BOTTOM) < _ys(chart["low95"])[-1] < HEIGHT - BOTTOM
+
+
+def test_the_stock_axis_counts_in_round_steps_through_zero() -> None:
+    """Seen on the demo shop (P00763: on hand 5, 95 % line to -160, reorder point 28.9): the axis
+    was cut into four equal parts labelled 30, -18, -65, -112, -160 - no tick at zero, where the
+    product runs out - and the projection had no dates under it."""
+    from datetime import date, timedelta
+
+    days = [(date(2026, 12, 6) + timedelta(days=i)).isoformat() for i in range(28)]
+    proj = [
+        {"date": d, "expected": 5.0 - 3.0 * (i + 1), "low95": 5.0 - 5.7 * (i + 1)} for i, d in enumerate(days)
+    ]
+    body = {
+        "as_of": "2026-12-05",
+        "stock": {"on_hand": 5.0, "projection": proj},
+        "policy": {"reorder_point": 28.9},
+    }
+    chart = stock_chart(body)
+    assert chart is not None
+    ticks = chart["ticks"]
+    assert [t["label"] for t in ticks] == ["-200", "-150", "-100", "-50", "0", "50"]
+    assert [t["y"] for t in ticks if t["label"] == "0"] == [chart["zero"]]  # the zero line is a labelled tick
+    assert (chart["first"], chart["last"]) == ("2026-12-05", "2027-01-02")
+
+
+def test_the_demand_axis_keeps_round_ticks() -> None:
+    from shopmind.serve.inventory_page import demand_chart
+
+    hist = [{"date": f"2026-11-{1 + i:02d}", "value": float(i % 7)} for i in range(28)]
+    fc = [{"date": f"2026-12-{1 + i:02d}", "mean": 3.0, "lo80": 1.0, "hi80": 7.0, "lo95": 0.0, "hi95": 9.0}
+          for i in range(7)]  # fmt: skip
+    labels = [
+        t["label"] for t in demand_chart({"history": hist, "forecast": fc, "as_of": "2026-11-28"})["ticks"]
+    ]
+    assert labels == ["0", "2", "4", "6", "8", "10"]

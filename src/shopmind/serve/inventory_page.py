@@ -7,6 +7,7 @@ template's, from the page language's catalog (errors come as a message key and p
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -31,11 +32,28 @@ def _nice(v: float) -> float:
     return 10 * p
 
 
+#: the axis steps a reader counts in without arithmetic (times a power of ten)
+STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
+
+
+def _step(span: float, intervals: int = 5) -> float:
+    """A round tick step that cuts ``span`` into at most ``intervals`` (1, 2, 2.5 or 5 times a
+    power of ten). Why: cutting any span into four equal parts labelled the stock axis
+    30, -18, -65, -112, -160, with no tick at zero; a planner reads round steps at a glance."""
+    raw = max(span, 1e-9) / intervals
+    p = 10 ** math.floor(math.log10(raw))
+    return next(m * p for m in STEPS if m * p >= raw * (1 - 1e-9))
+
+
 class _Frame:
-    """Maps (period index, value) to SVG coordinates; values outside [lo, hi] are drawn at the edge."""
+    """Maps (period index, value) to SVG coordinates; values outside [lo, hi] are drawn at the edge.
+    The range is widened to whole multiples of a round step, so zero and every tick fall on it."""
 
     def __init__(self, n: int, lo: float, hi: float) -> None:
-        self.n, self.lo, self.hi = max(n - 1, 1), lo, hi
+        self.step = _step(hi - lo)
+        self.n = max(n - 1, 1)
+        self.lo = math.floor(lo / self.step + 1e-9) * self.step
+        self.hi = math.ceil(hi / self.step - 1e-9) * self.step
 
     def x(self, i: int) -> float:
         return round(LEFT + (WIDTH - LEFT - RIGHT) * i / self.n, 1)
@@ -53,11 +71,11 @@ class _Frame:
         return " ".join(top + bottom)
 
     def ticks(self) -> list[dict[str, Any]]:
-        step = (self.hi - self.lo) / 4
+        """One labelled grid line per step, bottom to top (zero among them when the range holds it)."""
         big = max(abs(self.lo), abs(self.hi))
-        return [
-            {"y": self.y(self.lo + k * step), "label": tick_label(self.lo + k * step, big)} for k in range(5)
-        ]
+        n = round((self.hi - self.lo) / self.step)
+        values = [round(self.lo + k * self.step, 9) for k in range(n + 1)]
+        return [{"y": self.y(v), "label": tick_label(v, big)} for v in values]
 
 
 def tick_label(v: float, big: float) -> str:
@@ -124,12 +142,15 @@ def stock_chart(body: dict[str, Any]) -> dict[str, Any] | None:
     lo = -_nice(max(-min(vals), 1.0)) if min(vals) < 0 else 0.0
     f = _Frame(len(proj) + 1, lo, hi)
     return {
-        "clipped": any(v < lo for v in low),
+        "clipped": any(v < f.lo for v in low),
         "expected": f.line(0, [on_hand, *(p["expected"] for p in proj)]),
         "low95": f.line(0, [on_hand, *(p["low95"] for p in proj)]),
         "zero": f.y(0.0),
         "rop": None if rop is None else f.y(rop),
         "ticks": f.ticks(),
+        # the time axis: the projection starts from the stock on the forecast's origin (index 0)
+        "first": body.get("as_of"),
+        "last": proj[-1]["date"] if proj else None,
         "out_date": next((p["date"] for p in proj if p["expected"] is not None and p["expected"] < 0), None),
     }
 
