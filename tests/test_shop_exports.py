@@ -51,6 +51,7 @@ def test_shopify_headers_draft_grouped_products_and_purchase_lines() -> None:
         "Cost per item": "attributes.cost", "Variant Compare At Price": "attributes.compare_at_price",
     }  # fmt: skip
     assert "Published" in products.unplaced and products.lists == {"Tags": ","}
+    assert products.listed == {"Status": ["active"]}  # draft and archived products are not for sale
     orders = draft(ORDER_HEADER)
     assert orders.table == "events" and orders.group == "Name" and orders.constants == {"type": "purchase"}
     assert orders.columns == {
@@ -206,6 +207,7 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(tmp_path: Pat
         and d.columns["ID"] == "product_id"
     )
     assert "Type" not in d.columns  # WooCommerce's Type is simple/variable/variation, no merchant facet
+    assert d.listed == {"Published": ["1"]}  # 0 private, -1 draft
     (tmp_path / "m.toml").write_text(
         d.toml("wc-product-export.csv").replace('# currency = "EUR"', 'currency = "EUR"')
     )
@@ -215,3 +217,29 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(tmp_path: Pat
     assert got == [("44", "Hoodie", "45", "10"), ("47", "Cap", "18", "25")]
     skus = [a["value"] for a in batch.products["attributes"][0] if a["key"] == "sku"]
     assert sorted(skus) == ["woo-hoodie", "woo-hoodie-blue", "woo-hoodie-red"]
+
+
+def test_products_not_for_sale_are_left_out_and_said(tmp_path: Path) -> None:
+    from shopmind.data.adapters.table import load
+
+    rows = [
+        {"Handle": "a", "Title": "A", "Variant SKU": "A-1", "Variant Price": "5", "Status": "active"},
+        {
+            "Handle": "a",
+            "Variant SKU": "A-2",
+            "Variant Price": "6",
+        },  # its status is its product's first line's
+        {"Handle": "b", "Title": "B", "Variant SKU": "B-1", "Variant Price": "7", "Status": "draft"},
+        {"Handle": "c", "Title": "C", "Variant SKU": "C-1", "Variant Price": "8", "Status": "Archived"},
+        {"Handle": "d", "Title": "D", "Variant SKU": "D-1", "Variant Price": "9", "Status": "ACTIVE"},
+    ]
+    _write(tmp_path / "products_export.csv", PRODUCT_HEADER, rows)
+    d = draft(PRODUCT_HEADER)
+    (tmp_path / "m.toml").write_text(
+        d.toml("products_export.csv").replace('# currency = "EUR"', 'currency = "EUR"')
+    )
+    batch = load(tmp_path / "products_export.csv", tmp_path / "m.toml")
+    assert batch.products["product_id"].to_list() == ["a", "d"]
+    assert batch.meta["read_as"]["products"].endswith(
+        "2 products not for sale left out ([listed] Status: Archived 1, draft 1)"
+    )

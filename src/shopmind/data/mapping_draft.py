@@ -194,6 +194,7 @@ class Draft:
     returns: str | None = None  # "negative_quantity": the export's negative lines are returns
     group: str | list[str] | None = None  # a column whose lines are one record (data.groups), or several
     lists: dict[str, str] = field(default_factory=dict)  # attribute column -> separator of its values
+    listed: dict[str, list[str]] = field(default_factory=dict)  # column -> values of products for sale
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
     #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
@@ -254,6 +255,15 @@ class Draft:
         if self.lists:
             lines += ["", "[lists]  # a column whose cells hold several values, and their separator"]
             lines += [f'{_toml_key(c)} = "{sep}"' for c, sep in self.lists.items()]
+        if self.listed:
+            lines += [
+                "",
+                "[listed]  # products for sale: a line with another value here is left out (said at ingest)",
+            ]
+            lines += [
+                f"{_toml_key(c)} = [{', '.join(_toml_string(v) for v in values)}]"
+                for c, values in self.listed.items()
+            ]
         for group in self.same_name:
             kept = next(h for h in group if h in self.columns)
             lines.append(
@@ -462,6 +472,12 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
     ):
         # Shopify's Type beside its Product Category: the merchant's own grouping, kept as a facet
         columns[kind] = "attributes.type"
+    status = next((h for h in headers if _key(h) == "status" and h not in columns), None)
+    published = next((h for h in headers if _key(h) == "published" and h not in columns), None)
+    if best == "products" and status is not None:  # Shopify: active, draft, archived
+        result.listed[status] = ["active"]
+    elif best == "products" and published is not None and parent is not None:  # WooCommerce: 1, 0, -1
+        result.listed[published] = ["1"]
     tags = next((src for src, dst in columns.items() if dst == "attributes.tags"), None)
     if tags is not None:  # "sale, chrome": each tag its own value of the tags facet
         result.lists[tags] = ","
@@ -472,7 +488,7 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "(the minimum margin is over it); kept apart from the selling price"
         )
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
-    result.unplaced = [h for h in headers if h not in columns]
+    result.unplaced = [h for h in headers if h not in columns and h not in result.listed]
     groups: dict[str, list[str]] = {}
     for h in headers:
         if not repeat_of(h, headers) and _key(h):

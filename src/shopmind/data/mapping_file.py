@@ -37,6 +37,8 @@ class Mapping:
     group: str | list[str] | None = None
     #: ``[lists] Tags = ","``: an attribute column whose cell holds several values (``pack_attributes``)
     lists: dict[str, str] | None = None
+    #: ``[listed] Status = ["active"]``: products whose column holds another value are not for sale
+    listed: dict[str, list[str]] | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -137,6 +139,17 @@ def load_mapping(path: Path) -> Mapping:
                 raise InputError(
                     f'mapping {path}: [lists] {source} = {sep!r}: one separator character, e.g. ","'
                 )
+    listed = doc.get("listed")
+    if listed is not None and not (
+        table == "products"
+        and isinstance(listed, dict)
+        and listed
+        and all(isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in listed.values())
+    ):
+        raise InputError(
+            f"mapping {path}: [listed] names a products column and the values of products for sale, "
+            'e.g. [listed] Status = ["active"]'
+        )
     return Mapping(
         table=table,
         columns=dict(columns),
@@ -147,6 +160,7 @@ def load_mapping(path: Path) -> Mapping:
         sheet=sheet,
         group=group,
         lists=dict(lists) if lists else None,
+        listed=dict(listed) if listed else None,
     )
 
 

@@ -38,17 +38,23 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     frame, grouped = result.frame, None
     names = [spec.group] if isinstance(spec.group, str) else list(spec.group or [])
     keys = [f"__group_{i}" for i in range(len(names))]
-    if names:  # copied first: a group column may also be an attribute (WooCommerce's SKU), packed below
-        for name in names:
-            if spec.columns.get(name, name) not in frame.columns:
-                raise InputError(f"{file}: group = {name!r} is not a column of the file")
-        frame = frame.with_columns(
-            pl.col(spec.columns.get(n, n)).alias(k) for n, k in zip(names, keys, strict=True)
-        )
+    statuses = list(spec.listed or {})
+    for name in [*names, *statuses]:
+        if spec.columns.get(name, name) not in frame.columns:
+            raise InputError(
+                f"{file}: mapping {spec.path.name} names {name!r}, which is not a column of the file"
+            )
+    # copied first: a group or status column may also be an attribute (WooCommerce's SKU), packed below
+    frame = frame.with_columns(
+        pl.col(spec.columns.get(n, n)).alias(k)
+        for n, k in [*zip(names, keys, strict=True), *((s, f"__listed_{s}") for s in statuses)]
+    )
     frame = pack_attributes(frame, spec.path, lists)
     if names:  # a record written over several lines (a product's variants, an order's items)
         frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names))
         frame = frame.drop(keys)
+    frame, unlisted = _for_sale(frame, spec)
+    grouped = "; ".join(n for n in (grouped, unlisted) if n) or None
     frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
@@ -91,6 +97,32 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     )
     setattr(batch, spec.table, keep_canonical(frame, spec.table))
     return batch
+
+
+def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None]:
+    """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived) left out.
+
+    Read as products, a draft the shop had not published yet or an archived one it stopped selling
+    was found by search and recommended; left out of the batch they are also not in a full
+    catalogue, so ``ingest --full-catalog`` removes a stored one. Said on the console with the
+    values and counts: nothing is dropped without a word."""
+    if not spec.listed:
+        return frame, None
+    keep = pl.lit(True)
+    for column, values in spec.listed.items():
+        status = pl.col(f"__listed_{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        keep = keep & status.is_in([v.strip().lower() for v in values]).fill_null(False)
+    left = frame.filter(~keep)
+    frame = frame.filter(keep).drop(f"__listed_{c}" for c in spec.listed)
+    if not left.height:
+        return frame, None
+    first = f"__listed_{next(iter(spec.listed))}"
+    by_value = left.group_by(first).len().sort(["len", first], descending=[True, False], nulls_last=True)
+    counts = ", ".join(f"{v or 'blank'} {n:,}" for v, n in by_value.rows())
+    return (
+        frame,
+        f"{left.height:,} products not for sale left out ([listed] {', '.join(spec.listed)}: {counts})",
+    )
 
 
 def _require_required(frame: pl.DataFrame, spec: Mapping, file: Path) -> None:
