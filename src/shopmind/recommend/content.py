@@ -192,26 +192,46 @@ class _Selection:
         return self.bound[rows]
 
     def rows_of(self, s: np.ndarray, a: int, b: int) -> None:
-        """Candidates of rows ``a``.. among columns ``b``.. (``s``'s rows)."""
+        """Candidates of rows ``a``.. among columns ``b``.. (``s``'s rows).
+
+        Only the chunks whose maximum reaches the row's bound can hold a value that does, so
+        only those are compared (session 27: once a row's bound has risen, a tile's compare
+        and ``nonzero`` read a fraction of it; HD's lists 25.2 / 26.6 -> 21.8 / 21.8 CPU-s,
+        the same lists)."""
         rows, cols = s.shape
         w = self._width(cols)
         m = cols // w
-        mx = s[:, : m * w].reshape(rows, m, w).max(axis=2)
+        full = s[:, : m * w].reshape(rows, m, w)
+        mx = full.max(axis=2)
         if cols > m * w:
             mx = np.concatenate([mx, s[:, m * w :].max(axis=1, keepdims=True)], axis=1)
-        r, c = np.nonzero(s >= self._raise(a, mx)[:, None])
-        self.found.append((r + a, c + b, s[r, c]))
+        bound = self._raise(a, mx)
+        hr, hk = np.nonzero(mx[:, :m] >= bound[:, None])
+        blk = full[hr, hk]  # (chunks kept, w)
+        kr, kj = np.nonzero(blk >= bound[hr][:, None])
+        self.found.append((hr[kr] + a, hk[kr] * w + kj + b, blk[kr, kj]))
+        if cols > m * w:  # the narrower last chunk: compared whole
+            tr, tc = np.nonzero(s[:, m * w :] >= bound[:, None])
+            self.found.append((tr + a, tc + m * w + b, s[tr, tc + m * w]))
 
     def columns_of(self, s: np.ndarray, a: int, b: int) -> None:
-        """Candidates of rows ``b``.. among columns ``a``.. (``s``'s columns: ``s.T`` unread)."""
+        """Candidates of rows ``b``.. among columns ``a``.. (``s``'s columns: ``s.T`` unread);
+        as ``rows_of``, only the chunks that reach the bound are compared."""
         rows, cols = s.shape
         w = self._width(rows)
         m = rows // w
-        mx = s[: m * w].reshape(m, w, cols).max(axis=1)
+        full = s[: m * w].reshape(m, w, cols)
+        mx = full.max(axis=1)
         if rows > m * w:
             mx = np.concatenate([mx, s[m * w :].max(axis=0, keepdims=True)], axis=0)
-        r, c = np.nonzero(s >= self._raise(b, np.ascontiguousarray(mx.T))[None, :])
-        self.found.append((c + b, r + a, s[r, c]))
+        bound = self._raise(b, np.ascontiguousarray(mx.T))
+        hk, hc = np.nonzero(mx[:m] >= bound[None, :])
+        blk = full[hk, :, hc]  # (chunks kept, w): chunk hk's rows of column hc
+        kr, kj = np.nonzero(blk >= bound[hc][:, None])
+        self.found.append((hc[kr] + b, hk[kr] * w + kj + a, blk[kr, kj]))
+        if rows > m * w:
+            tr, tc = np.nonzero(s[m * w :] >= bound[None, :])
+            self.found.append((tc + b, tr + m * w + a, s[tr + m * w, tc]))
 
     def compact(self) -> None:
         """Drop the candidates below their row's bound (it rose since they were kept)."""
