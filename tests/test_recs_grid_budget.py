@@ -201,3 +201,27 @@ def test_fit_inner_lists_are_the_ranker_own_candidates(tmp_path: Path) -> None:
         assert got["lists"].shape == own.shape == (len(valid.rows), 100)
         np.testing.assert_array_equal(got["lists"], own)
         assert (got["lists"] >= 0).sum() > len(valid.rows)  # real candidates, not only empty slots
+
+
+def test_evaluate_past_the_budget_runs_end_to_end_with_worker_inner_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file past ``GRID_SCORES`` takes every new path (sampled grids, the rest ranked by the
+    chosen setting, inner lists from the workers) and still reports every family and the ranker."""
+    from shopmind.recommend.eval_steps import fit_inner
+    from shopmind.recommend.itemknn import ItemKNN
+
+    path = s3rec_file(tmp_path, users=500)
+    n_items = phases(path)["valid"].data.n_items
+    monkeypatch.setattr(eval_steps, "GRID_SCORES", 150 * n_items)
+    lines: list[str] = []
+    res = evaluate.run(
+        "amazon-5core", path, "loo", log=lines.append, workers=1, skip=("sasrec", "bpr", "als")
+    )
+    assert {c.get("grid_users") for n, c in res["chosen"].items() if n != "popularity"} == {150}
+    assert any("grids scored on 150 of 500 validation users" in line for line in lines)
+    assert {"item-knn", "covisit", "markov", "ours-v1", "ours-ranker"} <= set(res["test"])
+    assert res["ranker"]["stages"]["inner_candidates"]["cpu_s"] >= 0
+    assert 0 < res["test"]["ours-ranker"]["ndcg@10"] <= 1
+    inner = phases(path)["valid"].data
+    assert fit_inner(ItemKNN, inner, None)["lists"] is None  # Beauty-sized files: the ranker selects them

@@ -200,8 +200,9 @@ def validation_grid(
     """Every family's grid on the validation phase; each family's best (first best in grid
     order, as a serial loop picks it) is refitted on the test phase as soon as it is known.
     With ``inner`` (the leave-one-out ranker's inner events), the best is also fitted on them
-    and ranks the validation users there (``fit_inner``), submitted before the test refit, into
-    ``inner_fits`` (so the ranker can start early).
+    (``fit_inner``), submitted before the test refit, into ``inner_fits`` (so the ranker can start
+    early); where the grid is sampled (a category past ``GRID_SCORES``) that task also selects
+    the inner lists of the validation users, else the ranker selects them as it always did.
 
     Returns the best fusion inputs and fitted generators per family and the test refits
     (futures: they run while the caller tunes the fusion on validation).
@@ -247,7 +248,10 @@ def validation_grid(
         log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f}{ran})")
         if inner is not None and inner_fits is not None:
             inner_fits[fam.name] = runner.submit(
-                fit_inner, functools.partial(fam.make, **best_params), inner, valid.rows
+                fit_inner,
+                functools.partial(fam.make, **best_params),
+                inner,
+                valid.rows if sample is not None else None,
             )
         test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
     for name, (future, shown) in rest.items():
@@ -302,14 +306,19 @@ def test_phase(
 
 
 def fit_inner(
-    make: Callable[[], Generator], inner: Interactions, rows: np.ndarray, depth: int = DEPTH
+    make: Callable[[], Generator], inner: Interactions, rows: np.ndarray | None, depth: int = DEPTH
 ) -> dict[str, Any]:
-    """A task: a generator fitted on the leave-one-out ranker's ``inner`` events and its
-    top-``depth`` fusion input for ``rows`` (fit items masked), selected exactly as
-    ``ranker.generator_candidates`` selects it (float32 scores, ``mask_seen``, ``top_k``) —
-    so the ranker's inner candidates stage reads the lists instead of ranking every user again
-    in the parent process, alone, while the workers could do it (session 27, t12r)."""
+    """A task: a generator fitted on the leave-one-out ranker's ``inner`` events and, given
+    ``rows``, its top-``depth`` fusion input for them (fit items masked), selected as
+    ``ranker.generator_candidates`` selects it (float32 scores, ``mask_seen``, ``top_k``), so the
+    ranker's inner-candidates stage reads the lists instead of ranking every user again alone in
+    the parent (session 27, t12r). Only past ``GRID_SCORES``: in a one-thread worker the scores
+    can differ in the last bits from the parent's (BLAS threads), which moved near-ties on a
+    2,000-user Beauty sample (ranker valid NDCG@10 0.0345 -> 0.0355), so Beauty-sized files keep
+    the parent's selection and their recorded figures. ``lists`` is None without ``rows``."""
     gen = make().fit(inner)
+    if rows is None:
+        return {"gen": gen, "lists": None}
     out = []
     for start in range(0, len(rows), BATCH):
         chunk = rows[start : start + BATCH]

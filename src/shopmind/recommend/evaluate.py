@@ -38,6 +38,7 @@ from shopmind.recommend.eval_steps import (  # noqa: F401 - re-exported (learn, 
     _monitor,
     _pair_matrix,
     children_cpu,
+    grid_users,
     prepare,
     ranked_lists,
     sample_users,
@@ -212,7 +213,8 @@ def run(
                 attribute_table(products, valid.data.item_ids), log, grid=LOO_GRID[:1],
                 valid_lists=reusable_lists(best_lists, makers, valid),
                 fit_inner=lambda _inner: {n: all_inner[n].result()["gen"] for n in makers},
-                inner_lists=lambda: {n: all_inner[n].result()["lists"] for n in makers},
+                inner_lists=(lambda: {n: all_inner[n].result()["lists"] for n in makers})
+                if grid_users(valid) is not None else None,
             )  # fmt: skip
             test_stage()  # (done already unless the ranker was skipped)
             if top is None:
