@@ -34,7 +34,8 @@ STOREFRONT_SCRIPTS = ("i18n.js", "api.js", "common.js", "autocomplete.js", "stor
 #: The dashboards, their sign-in page, and their scripts (the staff of a Chinese shop read them).
 DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html",
                        "inventory.html", "pricing.html", "assistant.html", "ads.html", "docs.html")  # fmt: skip
-DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js")
+DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js",
+                     "release_watch.js")  # fmt: skip
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -282,3 +283,49 @@ def test_chinese_words_in_the_tables_stay_whole_on_a_phone(shop) -> None:
                 split[path] = words
         assert split == {}, split
 
+
+#: Run before the page's own scripts: /readyz answers as a server that has switched to another
+#: release since the page was rendered (``shopmind build`` or ``rollback`` while a reader has it open).
+NEXT_RELEASE = """
+const realFetch = window.fetch.bind(window);
+window.fetch = async (url, opts) => {
+  const r = await realFetch(url, opts);
+  if (String(url).startsWith("/readyz")) {
+    const body = await r.json();
+    body.release = "r20991231T000000000000Z";
+    return new Response(JSON.stringify(body), { status: r.status, headers: { "Content-Type": "application/json" } });
+  }
+  return r;
+};
+"""
+
+
+def test_an_open_dashboard_says_when_the_server_serves_another_release(shop, driver) -> None:
+    """A dashboard open while the release changes showed the old release's figures with nothing to
+    say so (the footer kept the old id). It now names both releases and offers a reload, in the
+    page's language, when /readyz (asked every 30 s and when the tab is shown again) names another."""
+    url, _key = shop
+    d = driver
+    script = d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": NEXT_RELEASE})
+    try:
+        for lang, words in (("zh", "服务器已切换到版本"), ("en", "the server has switched to")):
+            _open(d, f"{url}/dashboard/inventory?lang={lang}", "#reorder-table")
+            assert d.find_elements("id", "release-changed") == []  # nothing before /readyz is asked
+            shown = d.find_element("id", "release-id").text
+            d.execute_script("document.dispatchEvent(new Event('visibilitychange'))")  # the tab shown again
+            WebDriverWait(d, 30).until(lambda x: x.find_elements("id", "release-changed"))
+            notice = d.find_element("id", "release-changed").text
+            assert words in notice and shown in notice and "r20991231T000000000000Z" in notice, notice
+            assert d.find_element("id", "release-reload").is_displayed()
+            assert _console(d) == []
+    finally:
+        d.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": script["identifier"]})
+    _open(d, f"{url}/dashboard/inventory?lang=en", "#reorder-table")  # the same release: no notice
+    d.execute_script("document.dispatchEvent(new Event('visibilitychange'))")
+    WebDriverWait(d, 10).until(
+        lambda x: x.execute_script(
+            "return performance.getEntriesByName(location.origin + '/readyz').length > 0"
+        )
+    )
+    time.sleep(1.0)  # the answer read and compared
+    assert d.find_elements("id", "release-changed") == []
