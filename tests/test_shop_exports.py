@@ -59,6 +59,9 @@ def test_shopify_headers_draft_grouped_products_and_purchase_lines() -> None:
         "Lineitem price": "price", "Currency": "currency", "Name": "order_id",
     }  # fmt: skip
     assert "Id" in orders.unplaced  # on an order's first line only: as event ids the lines collapsed
+    assert orders.listed == {  # a refunded or voided order is no purchase to learn from
+        "Financial Status": ["paid", "partially_paid", "partially_refunded", "authorized", "pending"]
+    }
 
 
 def _shop(tmp_path: Path) -> None:
@@ -99,6 +102,12 @@ def _shop(tmp_path: Path) -> None:
              "Created at": "2026-11-21 09:30:00 +0100", "Lineitem quantity": "1",
              "Lineitem name": "Vero Shower Trim - Black", "Lineitem price": "139.00", "Lineitem sku": "VT-K",
              "Id": "5001002"},
+            {"Name": "#1003", "Email": "cy@example.com", "Financial Status": "refunded", "Currency": "USD",
+             "Created at": "2026-11-22 09:30:00 +0100", "Lineitem quantity": "1", "Lineitem name": "Angle",
+             "Lineitem price": "3.50", "Lineitem sku": "SA-12", "Id": "5001003"},
+            {"Name": "#1003", "Email": "cy@example.com", "Created at": "2026-11-22 09:30:00 +0100",
+             "Lineitem quantity": "1", "Lineitem name": "Vero Shower Trim - Chrome", "Lineitem price": "129.00",
+             "Lineitem sku": "VT-C"},
         ],
     )  # fmt: skip
 
@@ -117,6 +126,7 @@ def test_a_shopify_shop_ingests_as_products_and_purchases_joined_by_sku(tmp_path
     ran = shopmind("ingest", "orders_export_1.csv", "--format", "table", "--mapping", "orders.toml",
                    "-w", "ws", cwd=tmp_path)  # fmt: skip
     assert ran.returncode == 0, ran.stderr + ran.stdout
+    assert "2 lines left out ([listed] Financial Status: refunded 2)" in ran.stdout  # both lines of #1003
     con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
     products = {
         r[0]: r[1:]

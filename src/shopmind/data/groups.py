@@ -30,6 +30,9 @@ from shopmind.data.model import SCHEMAS, SOURCE_LINE, TableName
 from shopmind.data.records import InputError
 
 _GROUP = "__group"
+#: the copies of a mapping's ``[listed]`` columns (``adapters.table``): filled too, since a refunded
+#: order says so on its first line only
+LISTED_PREFIX = "__listed_"
 _ORDER = "__order"
 
 
@@ -69,7 +72,11 @@ def group_lines(
     if table != "products":
         # the canonical columns only: the others are dropped after the mapping, and counted they
         # made the note's number of filled cells one of cells nobody reads
-        kept = [c for c in frame.columns if c in SCHEMAS[table].columns and c not in columns]
+        kept = [
+            c
+            for c in frame.columns
+            if (c in SCHEMAS[table].columns or c.startswith(LISTED_PREFIX)) and c not in columns
+        ]
         filled = frame.with_columns(
             pl.col(c).fill_null(
                 pl.when(pl.col(_GROUP).is_not_null()).then(pl.col(c).drop_nulls().first().over(_GROUP))

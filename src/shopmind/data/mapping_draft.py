@@ -258,7 +258,7 @@ class Draft:
         if self.listed:
             lines += [
                 "",
-                "[listed]  # products for sale: a line with another value here is left out (said at ingest)",
+                "[listed]  # the rows to keep: a line with another value here is left out (said at ingest)",
             ]
             lines += [
                 f"{_toml_key(c)} = [{', '.join(_toml_string(v) for v in values)}]"
@@ -478,6 +478,10 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         result.listed[status] = ["active"]
     elif best == "products" and published is not None and parent is not None:  # WooCommerce: 1, 0, -1
         result.listed[published] = ["1"]
+    paid = next((h for h in headers if _key(h) == "financialstatus" and h not in columns), None)
+    if best == "events" and paid is not None and result.constants.get("type") == "purchase":
+        # Shopify's orders: a refunded or voided order's lines are no purchase to learn from
+        result.listed[paid] = ["paid", "partially_paid", "partially_refunded", "authorized", "pending"]
     tags = next((src for src, dst in columns.items() if dst == "attributes.tags"), None)
     if tags is not None:  # "sale, chrome": each tag its own value of the tags facet
         result.lists[tags] = ","

@@ -37,7 +37,8 @@ class Mapping:
     group: str | list[str] | None = None
     #: ``[lists] Tags = ","``: an attribute column whose cell holds several values (``pack_attributes``)
     lists: dict[str, str] | None = None
-    #: ``[listed] Status = ["active"]``: products whose column holds another value are not for sale
+    #: ``[listed] Status = ["active"]``: rows whose column holds another value are left out (a draft
+    #: product, a refunded order's lines)
     listed: dict[str, list[str]] | None = None
 
 
@@ -141,13 +142,13 @@ def load_mapping(path: Path) -> Mapping:
                 )
     listed = doc.get("listed")
     if listed is not None and not (
-        table == "products"
+        table in ("products", "events")
         and isinstance(listed, dict)
         and listed
         and all(isinstance(v, list) and v and all(isinstance(x, str) for x in v) for v in listed.values())
     ):
         raise InputError(
-            f"mapping {path}: [listed] names a products column and the values of products for sale, "
+            f"mapping {path}: [listed] names a column and the values of the rows to keep (products or events), "
             'e.g. [listed] Status = ["active"]'
         )
     return Mapping(

@@ -16,7 +16,7 @@ import polars as pl
 from shopmind.data.adapters._common import content_id, feed_name, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.formats import resolve_slash_dates
-from shopmind.data.groups import group_lines
+from shopmind.data.groups import LISTED_PREFIX, group_lines
 from shopmind.data.mapping_file import pack_attributes
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
@@ -47,7 +47,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     # copied first: a group or status column may also be an attribute (WooCommerce's SKU), packed below
     frame = frame.with_columns(
         pl.col(spec.columns.get(n, n)).alias(k)
-        for n, k in [*zip(names, keys, strict=True), *((s, f"__listed_{s}") for s in statuses)]
+        for n, k in [*zip(names, keys, strict=True), *((s, f"{LISTED_PREFIX}{s}") for s in statuses)]
     )
     frame = pack_attributes(frame, spec.path, lists)
     if names:  # a record written over several lines (a product's variants, an order's items)
@@ -100,7 +100,8 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
 
 
 def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None]:
-    """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived) left out.
+    """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived) left out;
+    likewise events (the lines of a refunded or voided order: no purchase to learn from).
 
     Read as products, a draft the shop had not published yet or an archived one it stopped selling
     was found by search and recommended; left out of the batch they are also not in a full
@@ -110,18 +111,19 @@ def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | N
         return frame, None
     keep = pl.lit(True)
     for column, values in spec.listed.items():
-        status = pl.col(f"__listed_{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        status = pl.col(f"{LISTED_PREFIX}{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
         keep = keep & status.is_in([v.strip().lower() for v in values]).fill_null(False)
     left = frame.filter(~keep)
-    frame = frame.filter(keep).drop(f"__listed_{c}" for c in spec.listed)
+    frame = frame.filter(keep).drop(f"{LISTED_PREFIX}{c}" for c in spec.listed)
     if not left.height:
         return frame, None
-    first = f"__listed_{next(iter(spec.listed))}"
+    first = f"{LISTED_PREFIX}{next(iter(spec.listed))}"
     by_value = left.group_by(first).len().sort(["len", first], descending=[True, False], nulls_last=True)
     counts = ", ".join(f"{v or 'blank'} {n:,}" for v, n in by_value.rows())
     return (
         frame,
-        f"{left.height:,} products not for sale left out ([listed] {', '.join(spec.listed)}: {counts})",
+        f"{left.height:,} {'products not for sale' if spec.table == 'products' else 'lines'} left out "
+        f"([listed] {', '.join(spec.listed)}: {counts})",
     )
 
 
