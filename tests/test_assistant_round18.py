@@ -208,4 +208,5 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
         "owner_foreign",  # round 19's
         "clause_space",  # round 22's
         "clause_floor",  # round 22's
+        "known_words",  # round 23's
     }

@@ -183,4 +183,5 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
         "owner_foreign",
         "clause_space",
         "clause_floor",
-    }  # round 22's
+        "known_words",
+    }  # round 22's and 23's
