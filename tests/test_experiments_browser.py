@@ -3,6 +3,8 @@ console error (strict CSP: the page is built with DOM calls only)."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,6 +73,52 @@ def test_experiments_dashboard(base):
         assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg") and d.find_elements(
             By.CSS_SELECTOR, "#detail-allocation svg"
         )
+        severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+    finally:
+        d.quit()
+
+
+def test_the_readout_draws_the_effect_with_its_interval_day_by_day(base):
+    """Issue 15 asks for "metrics with intervals over time": the readout's looks carry each day's
+    effect and always-valid interval, but the page drew only the p-value per day (a bar at 1.0
+    says nothing of how large the effect is or how wide its interval). Each look is now a dot on
+    its interval's whisker around a labelled zero line, with the metric and variants named."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, key = base
+    req = urllib.request.Request(f"{url}/v1/experiments/ab", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        readout_ab = json.loads(r.read())["readout"]
+    looks = [m for m in readout_ab["metrics"] if m["metric"] == "conversion"][0]["looks"]
+    d = chrome("1280,1000")
+    try:
+        d.get(f"{url}/dashboard/login#key={key}")
+        WebDriverWait(d, 30).until(lambda d: d.current_url.endswith("/dashboard/quality"))
+        d.get(url + "/dashboard/experiments")
+        WebDriverWait(d, 30).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr button")
+        )
+        d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr button").click()
+        WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-effects svg"))
+        dots = d.find_elements(By.CSS_SELECTOR, "#detail-effects circle.estimate")
+        whiskers = d.find_elements(By.CSS_SELECTOR, "#detail-effects line.whisker")
+        assert len(dots) == len(whiskers) == len(looks) >= 1
+        for dot, whisker, look in zip(dots, whiskers, looks, strict=True):
+            assert float(dot.get_attribute("data-value")) == pytest.approx(look["effect"])
+            assert float(whisker.get_attribute("data-lo")) == pytest.approx(look["ci_lower"])
+            assert float(whisker.get_attribute("data-hi")) == pytest.approx(look["ci_upper"])
+            # the dot sits inside its whisker (SVG y grows downwards)
+            lo_y, hi_y = float(whisker.get_attribute("y2")), float(whisker.get_attribute("y1"))
+            assert hi_y <= float(dot.get_attribute("cy")) <= lo_y
+        axis = [t.text for t in d.find_elements(By.CSS_SELECTOR, "#detail-effects text.axis")]
+        assert "0" in axis and any(a.startswith("+") for a in axis) and any(a.startswith("-") for a in axis)
+        assert looks[0]["day"] in axis
+        legend = d.find_element(By.CSS_SELECTOR, "#detail-effects .legend").text
+        assert "conversion per session" in legend and "treatment" in legend and "control" in legend
+        heading = d.find_element(By.ID, "detail-effects-heading").text
+        assert "always-valid 95 % interval" in heading
         severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []
     finally:

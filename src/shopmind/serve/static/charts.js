@@ -163,5 +163,55 @@ const Charts = (() => {
     el.appendChild(root);
   }
 
-  return { bars, hbars, PALETTE, niceMax };
+  /**
+   * An estimate with its interval per category (a day): a dot on a vertical whisker from lo to
+   * hi, around a zero line (no difference). Why: a readout's effect read day by day is only
+   * meaningful with its interval - whether the interval still holds zero is the decision.
+   * opts: {categories, values, lo, hi, format, title, name, namesAreData, height}
+   */
+  function intervals(el, opts) {
+    const cats = opts.categories || [];
+    const fmt = opts.format || defaultFormat;
+    el.textContent = "";
+    const num = (v) => (v === null || v === undefined || isNaN(Number(v)) ? null : Number(v));
+    const vals = (opts.values || []).map(num), lo = (opts.lo || []).map(num), hi = (opts.hi || []).map(num);
+    const seen = [...vals, ...lo, ...hi].filter((v) => v !== null && isFinite(v));
+    if (!cats.length || !seen.length) {
+      el.appendChild(document.createTextNode(SM.t("dash.chart.no_data")));
+      return;
+    }
+    const groupW = Math.max(28, Math.min(90, 600 / cats.length));
+    const rotate = groupW < 70;
+    const padL = 64, padR = 12, padT = 12, padB = rotate ? 96 : 48;
+    const H = (opts.height || 220) + (rotate ? 48 : 0);
+    const W = padL + padR + groupW * cats.length;
+    const span = niceMax(Math.max(...seen.map(Math.abs))); // symmetric around zero: both signs read alike
+    const y = (v) => padT + (H - padT - padB) * (1 - (Math.max(-span, Math.min(span, v)) + span) / (2 * span));
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "chart-svg", role: "img" });
+    if (opts.title) root.appendChild(svg("title", {}, [opts.title]));
+    for (let t = -2; t <= 2; t++) {
+      const v = (span * t) / 2;
+      root.appendChild(svg("line", { x1: padL, x2: W - padR, y1: y(v), y2: y(v), class: t === 0 ? "baseline" : "grid" }));
+      root.appendChild(svg("text", { x: padL - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, [(v > 0 ? "+" : "") + fmt(v)]));
+    }
+    cats.forEach((c, i) => {
+      const cx = padL + i * groupW + groupW / 2;
+      const text = `${c} — ${opts.name || ""}: ${fmt(vals[i])} [${fmt(lo[i])}, ${fmt(hi[i])}]`;
+      if (lo[i] !== null && hi[i] !== null) {
+        root.appendChild(svg("line", { x1: cx, x2: cx, y1: y(hi[i]), y2: y(lo[i]), class: "whisker", stroke: PALETTE[0], "stroke-width": 2, "data-lo": lo[i], "data-hi": hi[i] }, [svg("title", {}, [text])]));
+        for (const v of [lo[i], hi[i]]) root.appendChild(svg("line", { x1: cx - 5, x2: cx + 5, y1: y(v), y2: y(v), stroke: PALETTE[0], "stroke-width": 2 }));
+      }
+      if (vals[i] !== null) root.appendChild(svg("circle", { cx: cx, cy: y(vals[i]), r: 4, fill: PALETTE[0], class: "estimate", "data-value": vals[i] }, [svg("title", {}, [text])]));
+      const lx = cx, ly = H - padB + 14;
+      const label = rotate
+        ? svg("text", { x: lx, y: ly, "text-anchor": "end", class: "axis", transform: `rotate(-40 ${lx} ${ly})` }, [shorten(c, 19)])
+        : svg("text", { x: lx, y: ly, "text-anchor": "middle", class: "axis" }, [shorten(c, Math.floor(groupW / 6))]);
+      root.appendChild(label);
+    });
+    el.appendChild(root);
+    if (opts.namesAreData) root.setAttribute("translate", "no");
+    if (opts.name) el.appendChild(legend([{ name: opts.name }], opts.namesAreData));
+  }
+
+  return { bars, hbars, intervals, PALETTE, niceMax };
 })();

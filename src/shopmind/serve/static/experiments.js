@@ -109,12 +109,13 @@
     $("detail-title").replaceChildren(SM.tf("dash.exp.detail_title", { name: name(expName), status: SM.term("dash.exp.status.", body.status) }));
     if (!r) {
       $("detail-decision").replaceChildren(SM.tf("dash.exp.run_readout", { command: SM.el("code", {}, ["shopmind experiments readout " + expName]) }));
-      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments"]) $(id).replaceChildren();
+      for (const id of ["detail-srm", "detail-allocation", "detail-metrics", "detail-segments", "detail-effects"]) $(id).replaceChildren();
       noLooks(SM.t("dash.exp.first_readout"));
       return;
     }
     if (r.kind === "interleave") {
       $("detail-segments").replaceChildren();
+      $("detail-effects").replaceChildren(); // its looks are preference p-values, drawn below
       showInterleave(r);
       return;
     }
@@ -150,6 +151,16 @@
     showSegments(r.metrics || []);
     const primary = (r.metrics || []).filter((m) => m.metric === "conversion")[0] || (r.metrics || [])[0];
     if (primary && primary.looks.length) {
+      // the effect itself, day by day, with the always-valid interval its decision reads
+      Charts.intervals($("detail-effects"), {
+        categories: primary.looks.map((l) => l.day),
+        values: primary.looks.map((l) => l.effect),
+        lo: primary.looks.map((l) => l.ci_lower),
+        hi: primary.looks.map((l) => l.ci_upper),
+        name: metric(primary.metric) + " (" + primary.variant + " − " + Object.keys(r.allocation)[0] + ")", // the control is the first variant
+        namesAreData: true, // days, and the metric with its variants' names
+        title: SM.t("dash.exp.effects_label"),
+      });
       Charts.bars($("detail-looks"), {
         categories: primary.looks.map((l) => l.day),
         series: [{ name: metric(primary.metric) + " (" + primary.variant + ")", values: primary.looks.map((l) => l.pvalue) }],
@@ -157,6 +168,7 @@
         title: SM.t("dash.exp.looks_title"),
       });
     } else {
+      $("detail-effects").replaceChildren(SM.el("p", { class: "muted" }, [SM.t("dash.exp.no_looks")]));
       noLooks(SM.t("dash.exp.no_looks"));
     }
   }
