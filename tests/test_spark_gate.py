@@ -228,6 +228,41 @@ def test_dotted_day_first_timestamps_read_the_same_on_both_engines(spark, tmp_pa
     assert eager(read_run.result.tables["events"].quarantine)["row_no"].to_list() == [5, 6]
 
 
+def test_order_lines_naming_a_variant_sku_join_their_product_on_both_engines(spark, tmp_path: Path) -> None:
+    """A Shopify-style shop: products grouped by Handle keep their variants' SKUs as ``sku``
+    attributes and orders name the SKU. The Spark gate quarantined every such line as
+    EVT_ITEM_UNKNOWN while Polars joined it (EVT_ITEM_SKU); now the same account and audit."""
+    from shopmind.engine.spark.gate import run_gate_spark
+
+    def skus(*values: str) -> str:
+        return json.dumps([{"key": "sku", "value": v} for v in values])
+
+    products = pl.DataFrame(
+        {"product_id": ["vero-trim", "angle", "twin"], "title": ["Vero Shower Trim", "Strong-Tie Angle", "Twin"],
+         "price": ["119.00", "3.50", "9.00"], "currency": ["USD"] * 3,
+         "attributes": [skus("VT-C", "VT-B"), skus("SA-12", "SHARED"), skus("SHARED")]}
+    )  # fmt: skip
+    items = ["VT-B", " VT-C ", "angle", "SA-12", "SHARED", "nope", "vero-trim"]
+    n = len(items)
+    events = pl.DataFrame(
+        {"event_id": [f"e{i}" for i in range(n)], "type": ["purchase"] * n, "item_id": items,
+         "timestamp": ["2026-11-20T10:00:00Z"] * n, "user_id": [f"u{i}" for i in range(n)],
+         "quantity": ["1"] * n, "price": ["1.00"] * n, "currency": ["USD"] * n}
+    )  # fmt: skip
+    batch = Batch("shopify", products=products, events=events)
+    polars_run = run_gate(batch, GateConfig(), None, now=NOW)
+    accepted = eager(polars_run.tables["events"].accepted).sort(ROW)["item_id"].to_list()
+    assert accepted == ["vero-trim", "vero-trim", "angle", "angle", "vero-trim"]  # SHARED, nope unknown
+    spark_run = run_gate_spark(spark, batch, str(tmp_path / "out"), GateConfig(), None, now=NOW)
+    assert differences(polars_run, spark_run.result) == []
+    spark_events = spark_run.result.tables["events"]
+    assert eager(spark_events.accepted).sort(ROW)["item_id"].to_list() == accepted
+    audit = eager(spark_events.audit).filter(pl.col("code") == "EVT_ITEM_SKU").sort(ROW)
+    assert audit.select(ROW, "old_value", "new_value").rows() == [
+        (0, "VT-B", "vero-trim"), (1, "VT-C", "vero-trim"), (3, "SA-12", "angle")
+    ]  # fmt: skip
+
+
 def test_account_assertion_catches_a_lost_and_a_doubled_row(spark) -> None:
     from shopmind.engine.spark.account import assert_account as _assert_account
 

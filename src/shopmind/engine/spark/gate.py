@@ -37,6 +37,7 @@ from shopmind.engine.spark.account import assert_account, completeness_of
 from shopmind.engine.spark.frames import _from_spark, to_spark_frame, written_rows
 from shopmind.engine.spark.joined import with_derived
 from shopmind.engine.spark.partitions import sized_shuffles, storage_for
+from shopmind.engine.spark.skus import resolve_skus_spark, sku_lookup
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS
@@ -195,6 +196,7 @@ def _judge_table(
     now: datetime,
     output: str,
     run_id: str,
+    skus: pl.DataFrame | None = None,
 ) -> tuple[TableOutcome, dict[str, str]]:
     from pyspark.sql import functions as F
 
@@ -224,7 +226,7 @@ def _judge_table(
         .select("table_name", ROW, "_step", "a.column_name", "a.code", "a.old_value", "a.new_value")
     )
     frame = frame.drop(rowlocal.AUDIT, rowlocal.NOTES)
-
+    frame, sku_audit = resolve_skus_spark(spark, table, frame, skus)  # before the context, as in Polars
     frame = _context(spark, table, frame, catalog, store)
     table_rules = rules.rules_for(table, cfg, ctx)
     value_audits = []
@@ -281,7 +283,7 @@ def _judge_table(
         listed([c for c in codes if actions[c] == "flag"]).alias(FLAGS),
     ).persist(keep)  # fmt: skip
 
-    audit_sp = text_audit
+    audit_sp = text_audit if sku_audit is None else text_audit.unionByName(sku_audit)
     for va in value_audits:
         audit_sp = audit_sp.unionByName(va)
     if redecoded.height:
@@ -422,12 +424,13 @@ def judge_inputs(
         if name not in inputs:
             continue
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
+        skus = sku_lookup(store, accepted_products) if name == "events" else None
         if accepted_products is not None:  # the three columns the context needs, not the whole table
             accepted_products = eager(accepted_products.lazy().select("product_id", "created_at", "price"))
         catalog = catalog_of(store, accepted_products) if name != "products" else None
         ctx = rules.Context(has_catalog=catalog is not None or catalog_in_store, **ctx_base)  # type: ignore[arg-type]
         outcomes[name], written = _gate_table(
-            spark, name, inputs[name], batch, cfg, ctx, catalog, store, now, output, run_id
+            spark, name, inputs[name], batch, cfg, ctx, catalog, store, now, output, run_id, skus
         )
         paths.update(written)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
