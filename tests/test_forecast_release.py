@@ -193,6 +193,23 @@ def test_inventory_dashboard_draws_the_served_figures(served) -> None:
     assert f"Reorder now ({len(items)})" in html
     for r in items[:5]:
         assert f"?product={r['product_id']}" in html
+    # each row and the chosen product name the product, not only its id (a planner orders by name)
+    import polars as pl
+    from markupsafe import escape
+
+    titles = dict(
+        pl.read_parquet(_folder / "catalog" / "products.parquet").select("product_id", "title").iter_rows()
+    )
+    rows = re.findall(
+        r'<tr><td><a href="/dashboard/inventory\?product=[^"]*" translate="no">([^<]*)</a>(.*?)</td>', html
+    )
+    assert len(rows) == min(len(items), 50)
+    for pid, cell in rows:
+        assert f'class="reorder-title" translate="no" title="{escape(titles[pid])}"' in cell, (
+            pid,
+            cell,
+        )
+    assert f'id="product-title" translate="no" title="{escape(titles[items[0]["product_id"]])}"' in html
     body = c.get(f"/v1/forecast/{items[0]['product_id']}", headers=h).json()
     hist = re.search(r'class="history" points="([^"]*)"', html).group(1).split()
     mean = re.search(r'class="mean" points="([^"]*)"', html).group(1).split()

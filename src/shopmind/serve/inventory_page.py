@@ -179,6 +179,15 @@ def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"key": "dash.inv.err.reason", "params": {"reason": reason}, "reword": SKIPPED}
 
 
+def _title(rel: Any, product_id: str) -> str | None:
+    """The product's title in the served catalog (None once deleted): a planner orders by name,
+    and a list of bare ids sent them to the storefront for each row."""
+    if product_id not in rel.products:
+        return None
+    title = rel.products[product_id].get("title")
+    return str(title) if title else None
+
+
 def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     """Template context: the reorder list and the chosen product's charts (the most urgent one
     when none is chosen), or why there is nothing to show."""
@@ -193,7 +202,7 @@ def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     chosen = product_id or (fc.reorder[0]["product_id"] if fc.reorder else None)
     ctx: dict[str, Any] = {
         "fc_meta": fc.meta,
-        "reorder": fc.reorder[:SHOWN],
+        "reorder": [{**r, "title": _title(rel, r["product_id"])} for r in fc.reorder[:SHOWN]],
         "reorder_total": len(fc.reorder),
         "chosen": chosen,
         "chart_size": {
@@ -209,5 +218,7 @@ def inventory_view(rel: Any, product_id: str | None) -> dict[str, Any]:
         key = "dash.inv.err.no_product" if chosen not in rel.products else "dash.inv.err.no_forecast"
         ctx["product_error"] = {"key": key, "params": {"id": chosen}}
     elif body is not None:
-        ctx.update(product=body, demand=demand_chart(body), stock=stock_chart(body))
+        ctx.update(
+            product=body, demand=demand_chart(body), stock=stock_chart(body), title=_title(rel, chosen)
+        )
     return ctx
