@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -175,6 +176,33 @@ def test_unknown_product_is_a_404_page(client):
     # ids may contain a slash (the storefront percent-encodes them): still this page, not a bare 404
     r = client.get("/product/a%2Fb")
     assert r.status_code == 404 and "error-page" in parse(r.text).ids and "a/b" in r.text
+
+
+def test_a_page_that_fails_on_the_server_is_an_error_page_with_the_request_id(
+    workspace, products, monkeypatch
+):
+    """A page request that raises on the server showed the API's JSON error body in the browser tab
+    (found on the dashboards, session 27): a person gets the error page with the request id to quote,
+    in the page's language; a program asking for JSON keeps the JSON body; no traceback either way."""
+    from shopmind.serve import pages
+
+    def broken(product):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(pages, "product_view", broken)
+    pid = next(iter(products))
+    with TestClient(create_app(workspace), raise_server_exceptions=False) as c:
+        page = c.get(f"/product/{quote(pid, safe='')}", headers={"accept": "text/html"})
+        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+        assert "error-page" in parse(page.text).ids
+        shown = re.search(r"request id (\S+): quote it", page.text)
+        assert shown is not None and shown.group(1) not in ("-", "None")  # the id the log line carries
+        assert "secret internals" not in page.text and "Traceback" not in page.text
+        zh = c.get(f"/product/{quote(pid, safe='')}?lang=zh", headers={"accept": "text/html"})
+        assert zh.status_code == 500 and "服务器" in zh.text
+        api = c.get(f"/product/{quote(pid, safe='')}", headers={"accept": "application/json"})
+        assert api.status_code == 500 and api.json()["error"]["code"] == "internal"
+        assert "secret internals" not in api.text
 
 
 def test_product_page_without_a_release_is_503(tmp_path):

@@ -36,7 +36,7 @@ from shopmind.serve.api import ApiError, error_response, known_query_only
 from shopmind.serve.auth import KeyStore
 from shopmind.serve.contract import allowed_methods, install_openapi
 from shopmind.serve.observe import Metrics, ObserveMiddleware
-from shopmind.serve.pages import browser_not_found
+from shopmind.serve.pages import browser_not_found, browser_server_error
 from shopmind.serve.routes import ROUTERS
 from shopmind.serve.state import Shop
 from shopmind.store.livelog import EventLog
@@ -110,8 +110,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return response
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover - last resort
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logging.getLogger("shopmind.serve").exception("unhandled error")
+        if (page := browser_server_error(request)) is not None:
+            return page
         return error_response(request, 500, "internal", "internal error (logged with this request id)")
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import partial
@@ -217,6 +218,27 @@ def browser_not_found(request: Request) -> HTMLResponse | None:
     if query:
         ctx["search_query"] = query
     return render(request, "error.html", ctx, status_code=404)
+
+
+def browser_server_error(request: Request) -> HTMLResponse | None:
+    """A page for a person whose page request failed on the server: the API's JSON error body in a
+    browser tab reads as a broken site and offers no way back. The request id is on the page, so the
+    person can quote it and the operator can find the logged traceback. Same browser-request test as
+    ``browser_not_found``; None (the JSON body) when the error page itself cannot be made."""
+    path = request.url.path
+    if request.method not in ("GET", "HEAD") or path.startswith(_API_PREFIXES):
+        return None
+    if "text/html" not in request.headers.get("accept", ""):
+        return None
+    try:
+        ctx = _common(request, "error")
+        request_id = request.scope.get("state", {}).get("request_id") or "-"
+        ctx["title"] = ctx["t"]("error.internal_title")
+        ctx["message"] = ctx["t"]("error.internal", request_id=request_id)
+        return render(request, "error.html", ctx, status_code=500)
+    except Exception:  # the page's own parts are what failed: the JSON body still says it
+        logging.getLogger("shopmind.serve").exception("the error page could not be made")
+        return None
 
 
 def attribute_pairs(value: Any) -> list[tuple[str, str]]:
