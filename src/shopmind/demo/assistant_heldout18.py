@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-06 (issue 13, session 22), before the assistant's eighteenth round, and
 committed on its own before anyone measured the assistant on it; it is never used to tune anything.
-Its questions carry ``"set": "heldout18"``, a test set (not one of ``evaluate.LABELLED_SETS``).
+Its questions carry ``"set": "heldout18"``, a test set (not one of ``evaluate.LABELLED_SETS``) until its one held-out run (a dev set since round 19).
 Blind means: its author read the demo shop's policy documents, the catalog's categories and colours,
 the question builders (``demo.assistant_questions``) and held-out-17 for the format, and nothing of
 the assistant itself - not its code, benches or reports - and did not run the assistant on these

@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-06 (issue 13, session 24) for the assistant's twentieth round, and
 committed by itself before the assistant was ever run on it, so no setting can have been chosen
-on it. Registered as ``"set": "heldout20"``: a test set, kept out of ``evaluate.LABELLED_SETS``.
+on it. Registered as ``"set": "heldout20"``: a test set, kept out of ``evaluate.LABELLED_SETS`` until its one held-out run (a dev set since round 21).
 Its author read only the shop's policy documents, the catalog's categories and colours, the
 question builders and phrases (``demo.assistant_questions``, ``demo.assistant_phrases``), the
 held-out tests, and held-out-19 for the format - no code, bench or report of the assistant - and
