@@ -222,6 +222,17 @@ def validation_grid(
     best_gens: dict[str, Generator] = {}
     test_futures: dict[str, Future] = {}
     rest: dict[str, tuple[Future, np.ndarray]] = {}
+    later: list[tuple[Family, dict[str, Any]]] = []
+
+    def submit_refits(fam: Family, best_params: dict[str, Any]) -> None:
+        """The chosen setting's inner fit (for the ranker) and test refit, in that order."""
+        if inner is not None and inner_fits is not None:
+            lists_for = valid.rows if sample is not None else None
+            inner_fits[fam.name] = runner.submit(
+                fit_inner, functools.partial(fam.make, **best_params), inner, lists_for
+            )
+        test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
+
     for fam in fams:
         best_value, best_params, best_shown = -1.0, {}, None
         out.search[fam.name] = []
@@ -246,14 +257,11 @@ def validation_grid(
         ran = "".join(f"; {len(e['epochs'])} epochs run, stopped by {e['stopped_by']}" for e in out.search[fam.name]
                       if "stopped_by" in e)  # fmt: skip
         log(f"  {fam.name}: chose {best_params} (valid {metric} {best_value:.4f}{ran})")
-        if inner is not None and inner_fits is not None:
-            inner_fits[fam.name] = runner.submit(
-                fit_inner,
-                functools.partial(fam.make, **best_params),
-                inner,
-                valid.rows if sample is not None else None,
-            )
-        test_futures[fam.name] = runner.submit(fit_rank, "test", fam.make, best_params, False, metric)
+        later.append((fam, best_params))
+        if sample is None:  # (sampled: after every rest ranking, which the fusion tuning waits for)
+            submit_refits(*later.pop())
+    for fam, best_params in later:
+        submit_refits(fam, best_params)
     for name, (future, shown) in rest.items():
         r = future.result()
         lists, fusable = _merge(sample, shown, r["lists"]), _merge(sample, best_lists[name], r["fusable"])
