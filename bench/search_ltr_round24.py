@@ -123,7 +123,9 @@ class Bench:
         self.ideal = {
             q: sum(
                 v / math.log2(r + 2)
-                for r, v in enumerate(sorted((x - self.lo for x in data.qrels[q].values()), reverse=True)[:10])
+                for r, v in enumerate(
+                    sorted((x - self.lo for x in data.qrels[q].values()), reverse=True)[:10]
+                )
             )
             for q in queries
         }
@@ -131,7 +133,9 @@ class Bench:
         self.alpha = {}
         for f, (train, _) in enumerate(self.splits):
             tq = [q for q in train if self.ideal[q] > 0]
-            gains = {q: np.array([data.qrels[q].get(c, self.lo) - self.lo for c in self.stage[q][0]]) for q in tq}
+            gains = {
+                q: np.array([data.qrels[q].get(c, self.lo) - self.lo for c in self.stage[q][0]]) for q in tq
+            }
             scores = []
             for a in ALPHAS:
                 vals = [_ndcg10(self.fused(q, a)[: self.depth], gains[q], self.ideal[q]) for q in tq]
@@ -318,7 +322,9 @@ def main() -> None:
     ap.add_argument("--format", default="home-depot")
     ap.add_argument("--vectors", default="/tmp/t12s/vectors")
     ap.add_argument("--switches", default="union,feats,xendcg,prf")
-    ap.add_argument("--combine", default="", help="comma-separated switches to run combined (after the singles)")
+    ap.add_argument(
+        "--combine", default="", help="comma-separated switches to run combined (after the singles)"
+    )
     ap.add_argument("--limit", type=int, default=None, help="first N queries (md5 order): a smoke test only")
     ap.add_argument("--out", default="bench/results/search_ltr_round24.json")
     args = ap.parse_args()
