@@ -39,6 +39,7 @@ PARTS = {"ab", "intent", "intent_ngram", "dense2"}
 _MISS_KEYS = (
     "id",
     "set",
+    "lang",  # round 24: its rule reads intent and facts per language
     "text",
     "intent",
     "predicted",
