@@ -221,3 +221,36 @@ def test_pricing_and_ads_refuse_a_mistyped_table_too(tmp_path: Path, command: li
     assert run.returncode == 2, (run.stdout, run.stderr)
     assert "shop.toml: unknown table [prcing] (did you mean [pricing]?)" in " ".join(run.stderr.split())
     assert sorted(p.name for p in tmp_path.rglob("*")) == before and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        # each key passed the file's key-by-key check; the slots exceed the (default) positions, which only
+        # the settings' parser (the ledger, an experiment's override) refused
+        ("max_slots = 3", "ads.max_slots: 3 slots but only 2 positions"),
+        ("positions = [1]", "ads.positions: 2 slots but only 1 positions"),
+        ("recs_slots = 2", "ads.recs_slots: 2 slots but only 1 recs_positions"),
+        ('floor = "high"', "ads.floor: expected a number from 0 to 1, got 'high'"),
+        ("colour = 1", "ads.colour: unknown setting"),
+    ],
+)
+def test_the_ads_table_is_checked_by_the_parser_the_ads_are_served_with(
+    tmp_path: Path, text: str, says: str
+) -> None:
+    from shopmind.ads.settings import AdsSettingsError, parse_settings
+    from shopmind.cli.shop_toml import check_shop_file
+
+    shop = tmp_path / "shop.toml"
+    with pytest.raises(UsageError) as err:
+        check_shop_file({"ads": _ads_table(text)}, shop)
+    assert str(err.value).startswith(f"{shop}: {says}")
+    with pytest.raises(AdsSettingsError):  # the same verdict as where the settings are applied
+        parse_settings(_ads_table(text))
+    check_shop_file({"ads": _ads_table("max_slots = 3\npositions = [0, 4, 8]")}, shop)  # both set: consistent
+
+
+def _ads_table(text: str) -> dict[str, object]:
+    import tomllib
+
+    return tomllib.loads(text)

@@ -65,15 +65,15 @@ def experiment_part(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_ads(table: object, where: str) -> None:
-    from shopmind.ads.settings import AdsSettingsError, check_value
+    """``[ads]`` read by the one parser the server and ``shopmind ads`` use (``ads.settings.parse_settings``):
+    checked key by key here, ``max_slots = 3`` beside the default two ``positions`` passed every command
+    and failed only when the ads were served."""
+    from shopmind.ads.settings import AdsSettingsError, parse_settings
 
-    if not isinstance(table, dict):
-        raise UsageError(f"{where}: [ads] must be a table")
-    for key, value in table.items():
-        try:
-            check_value(key, value)
-        except AdsSettingsError as exc:
-            raise UsageError(f"{where}: {exc}") from None
+    try:
+        parse_settings(table)
+    except AdsSettingsError as exc:
+        raise UsageError(f"{where}: {exc}") from None
 
 
 def _check_campaigns(items: object, where: str) -> None:
