@@ -253,3 +253,22 @@ def test_products_not_for_sale_are_left_out_and_said(tmp_path: Path) -> None:
     assert batch.meta["read_as"]["products"].endswith(
         "2 products not for sale left out ([listed] Status: Archived 1, draft 1)"
     )
+
+
+def test_the_spark_sku_lookup_reads_only_the_columns_the_products_have(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A batch's products without attributes list no SKU: their ids alone are read; before, an
+    all-null attributes column was made for them and exploded for nothing."""
+    from shopmind.engine.spark import skus as spark_skus
+
+    seen: list[list[str]] = []
+    real = spark_skus.sku_index
+    monkeypatch.setattr(spark_skus, "sku_index", lambda store, p: seen.append(p.columns) or real(store, p))
+    assert spark_skus.sku_lookup(None, pl.LazyFrame({"product_id": ["S1"], "title": ["t"]})) is None
+    attrs = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
+    listed = pl.DataFrame(
+        {"product_id": ["p1"], "attributes": [[{"key": "sku", "value": "S1"}]]},
+        schema={"product_id": pl.Utf8, "attributes": attrs},
+    )
+    index = spark_skus.sku_lookup(None, listed)
+    assert index is not None and index.rows() == [("S1", "p1")]
+    assert seen == [["product_id"], ["product_id", "attributes"]]

@@ -28,17 +28,13 @@ STEP = 999_999
 
 def sku_lookup(store: Store | None, accepted_products: Any) -> pl.DataFrame | None:
     """The SKU index over the batch's accepted products (only their ids and attributes are read)
-    and the stored ones; None when no product lists a SKU."""
+    and the stored ones; None when no product lists a SKU. Products without an attributes column
+    list no SKU: their ids alone are read (they still keep a SKU equal to a product id out)."""
     products = None
     if accepted_products is not None:
         lazy = accepted_products.lazy()
-        columns = lazy.collect_schema().names()
-        if "attributes" in columns:
-            products = eager(lazy.select("product_id", "attributes"))
-        else:
-            products = eager(lazy.select("product_id")).with_columns(
-                pl.lit(None, pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))).alias("attributes")
-            )
+        kept = [c for c in ("product_id", "attributes") if c in lazy.collect_schema().names()]
+        products = eager(lazy.select(kept))
     return sku_index(store, products)
 
 
