@@ -223,8 +223,9 @@ def test_a_woocommerce_export_groups_variations_under_their_parent(tmp_path: Pat
     )
     batch = load(tmp_path / "wc-product-export.csv", tmp_path / "m.toml")
     got = batch.products.select("product_id", "title", "price", "stock").rows()
-    # the parent's id and name (not "Hoodie - Blue"), the lowest regular price, 10 + 0 units
-    assert got == [("44", "Hoodie", "45", "10"), ("47", "Cap", "18", "25")]
+    # the parent's id and name (not "Hoodie - Blue"), the lowest price (Blue's sale price, no dates: on sale), 10 + 0
+    assert got == [("44", "Hoodie", "40", "10"), ("47", "Cap", "16", "25")]
+    assert d.sale == {"price": "Sale price"}
     skus = [a["value"] for a in batch.products["attributes"][0] if a["key"] == "sku"]
     assert sorted(skus) == ["woo-hoodie", "woo-hoodie-blue", "woo-hoodie-red"]
 
@@ -272,3 +273,58 @@ def test_the_spark_sku_lookup_reads_only_the_columns_the_products_have(monkeypat
     index = spark_skus.sku_lookup(None, listed)
     assert index is not None and index.rows() == [("S1", "p1")]
     assert seen == [["product_id"], ["product_id", "attributes"]]
+
+
+WOO_DATED = """ID,Type,SKU,Name,Published,Date sale price starts,Date sale price ends,Stock,Sale price,Regular price,Parent
+1,simple,now,Now,1,2001-01-01,2099-12-31,3,"12,50","15,00",
+2,simple,later,Later,1,2099-01-01,,3,10,20,
+3,simple,over,Over,1,2001-01-01,2001-02-01 00:00:00,3,10,20,
+4,simple,open,Open,1,,,3,9.99,11.99,
+5,simple,none,None,1,,,3,,30,
+6,simple,odd,Odd,1,01/02/2001,,3,5,7,
+"""
+
+
+def test_a_woocommerce_sale_price_is_the_price_within_its_dates(tmp_path: Path) -> None:
+    """Before, the draft mapped Regular price alone (Sale price unplaced): every product on sale was
+    priced, filtered and sorted at its regular price."""
+    from shopmind.data.adapters.table import load
+    from shopmind.data.mapping_draft import draft_for_file
+
+    (tmp_path / "wc.csv").write_text(WOO_DATED, encoding="utf-8-sig")  # Excel-friendly exports carry a BOM
+    d = draft_for_file(tmp_path / "wc.csv")
+    assert d.columns["Regular price"] == "price"
+    assert d.sale == {
+        "price": "Sale price",
+        "starts": "Date sale price starts",
+        "ends": "Date sale price ends",
+    }
+    assert not {"Sale price", "Date sale price starts"} & set(d.unplaced)
+    (tmp_path / "m.toml").write_text(d.toml("wc.csv").replace('# currency = "EUR"', 'currency = "EUR"'))
+    batch = load(tmp_path / "wc.csv", tmp_path / "m.toml")
+    rows = {
+        pid: (price, {a["key"]: a["value"] for a in attrs or []}.get("compare_at_price"))
+        for pid, price, attrs in batch.products.select("product_id", "price", "attributes").rows()
+    }
+    assert rows == {
+        "1": ("12,50", "15,00"),  # on sale today: the sale price (read by the gate as 12.50), regular kept
+        "2": ("20", None),  # not begun
+        "3": ("20", None),  # over (its last day 2001-02-01)
+        "4": ("9.99", "11.99"),  # a sale without dates is on
+        "5": ("30", None),  # no sale price
+        "6": ("7", None),  # a date not read as a day: the regular price, and said
+    }
+    note = batch.meta["read_as"]["products"]
+    assert "2 lines on sale priced at their Sale price" in note
+    assert "1 sales not begun, 1 sales over, 1 sales with a date not read as YYYY-MM-DD" in note
+    assert "Sale price" not in batch.meta["ignored_columns"]["products"]
+
+
+def test_a_group_s_lowest_price_reads_a_decimal_comma() -> None:
+    """Read as a dot number, "12,50" was no number and sorted last: a product whose variants are priced
+    "12,50" and "109,00" was "from 109,00" (its first line with a number) instead of 12,50."""
+    frame = pl.DataFrame(
+        {"product_id": ["p", "p", "p"], "title": ["T", None, None], "price": ["109,00", "x", "12,50"]}
+    )
+    merged, _ = group_lines(frame, "products", "product_id", Path("x.csv"))
+    assert merged.rows() == [("p", "T", "12,50")]

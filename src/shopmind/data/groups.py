@@ -43,8 +43,17 @@ def _blank_to_null(col: str, dtype: pl.DataType) -> pl.Expr:
     return pl.col(col)
 
 
+#: ``12,50`` / ``1.299,00``: a decimal comma the value alone makes certain (one or two digits after it, as the
+#: gate's ``quality.numbers`` reads it); read as a dot number, such a price sorted after every other variant's
+_COMMA_DECIMAL = r"^-?\d{1,3}(?:\.\d{3})*,\d{1,2}$|^-?\d+,\d{1,2}$"
+
+
 def _number(col: str) -> pl.Expr:
-    return pl.col(col).cast(pl.Utf8).str.strip_chars().cast(pl.Float64, strict=False)
+    text = pl.col(col).cast(pl.Utf8).str.strip_chars()
+    comma = text.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True)
+    return (
+        pl.when(text.str.contains(_COMMA_DECIMAL)).then(comma).otherwise(text).cast(pl.Float64, strict=False)
+    )
 
 
 def group_lines(

@@ -33,6 +33,7 @@ class Draft:
     group: str | list[str] | None = None  # a column whose lines are one record (data.groups), or several
     lists: dict[str, str] = field(default_factory=dict)  # attribute column -> separator of its values
     listed: dict[str, list[str]] = field(default_factory=dict)  # column -> values of products for sale
+    sale: dict[str, str] = field(default_factory=dict)  # [sale]: price/starts/ends -> column (data.sale)
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
     #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
@@ -102,6 +103,13 @@ class Draft:
                 f"{_toml_key(c)} = [{', '.join(_toml_string(v) for v in values)}]"
                 for c, values in self.listed.items()
             ]
+        if self.sale:
+            lines += [
+                "",
+                "[sale]  # a line whose sale price is set (and today within its dates) sells at it; "
+                "its regular price is kept as attributes.compare_at_price",
+            ]
+            lines += [f"{k} = {_toml_string(v)}" for k, v in self.sale.items()]
         for group in self.same_name:
             kept = next(h for h in group if h in self.columns)
             lines.append(
@@ -299,6 +307,8 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         result.listed[status] = ["active"]
     elif best == "products" and published is not None and parent is not None:  # WooCommerce: 1, 0, -1
         result.listed[published] = ["1"]
+    if best == "products":
+        _draft_sale(result, headers)
     paid = next((h for h in headers if _key(h) == "financialstatus" and h not in columns), None)
     if best == "events" and paid is not None and result.constants.get("type") == "purchase":
         # Shopify's orders: a refunded or voided order's lines are no purchase to learn from
@@ -313,7 +323,8 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "(the minimum margin is over it); kept apart from the selling price"
         )
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
-    result.unplaced = [h for h in headers if h not in columns and h not in result.listed]
+    placed = {*columns, *result.listed, *result.sale.values()}
+    result.unplaced = [h for h in headers if h not in placed]
     groups: dict[str, list[str]] = {}
     for h in headers:
         if not repeat_of(h, headers) and _key(h):
@@ -324,6 +335,21 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         if base is not None:
             result.repeated.setdefault(base, [(base, headers.index(base) + 1)]).append((h, i))
     return result
+
+
+def _draft_sale(result: Draft, headers: list[str]) -> None:
+    """WooCommerce's ``Sale price`` beside the ``Regular price`` drafted as price: the ``[sale]`` that
+    prices a product on sale at its sale price within the sale's dates (``data.sale``); left unplaced, a
+    product on sale was sold at its regular price in search, filters and recommendations."""
+    price = next((src for src, dst in result.columns.items() if dst == "price"), None)
+    sale = next((h for h in headers if _key(h) == "saleprice" and h not in result.columns), None)
+    if price is None or sale is None:
+        return
+    result.sale["price"] = sale
+    for key, spelling in (("starts", "datesalepricestarts"), ("ends", "datesalepriceends")):
+        column = next((h for h in headers if _key(h) == spelling and h not in result.columns), None)
+        if column is not None:
+            result.sale[key] = column
 
 
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:

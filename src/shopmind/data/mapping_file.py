@@ -40,6 +40,8 @@ class Mapping:
     #: ``[listed] Status = ["active"]``: rows whose column holds another value are left out (a draft
     #: product, a refunded order's lines)
     listed: dict[str, list[str]] | None = None
+    #: ``[sale] price = "Sale price"``: the price while a product is on sale, within its dates (``data.sale``)
+    sale: dict[str, str] | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -151,6 +153,9 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {path}: [listed] names a column and the values of the rows to keep (products or events), "
             'e.g. [listed] Status = ["active"]'
         )
+    from shopmind.data.sale import parse_sale
+
+    sale = parse_sale(doc.get("sale"), path, table)
     return Mapping(
         table=table,
         columns=dict(columns),
@@ -162,6 +167,7 @@ def load_mapping(path: Path) -> Mapping:
         group=group,
         lists=dict(lists) if lists else None,
         listed=dict(listed) if listed else None,
+        sale=sale,
     )
 
 

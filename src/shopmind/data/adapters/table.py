@@ -21,6 +21,7 @@ from shopmind.data.mapping_file import pack_attributes
 from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
 from shopmind.data.records import name_list
+from shopmind.data.sale import apply_sale
 
 NAME = "table"
 
@@ -49,12 +50,15 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         pl.col(spec.columns.get(n, n)).alias(k)
         for n, k in [*zip(names, keys, strict=True), *((s, f"{LISTED_PREFIX}{s}") for s in statuses)]
     )
+    sold = None
+    if spec.sale:  # a line on sale is priced at its sale price (WooCommerce), before its variants are merged
+        frame, sold = apply_sale(frame, spec.sale, spec.columns, file)
     frame = pack_attributes(frame, spec.path, lists)
     if names:  # a record written over several lines (a product's variants, an order's items)
         frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names))
         frame = frame.drop(keys)
     frame, unlisted = _for_sale(frame, spec)
-    grouped = "; ".join(n for n in (grouped, unlisted) if n) or None
+    grouped = "; ".join(n for n in (sold, grouped, unlisted) if n) or None
     frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
