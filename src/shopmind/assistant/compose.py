@@ -16,7 +16,7 @@ from shopmind.assistant import answer as A
 from shopmind.assistant.clauses import questions
 from shopmind.assistant.knowledge import Section
 from shopmind.assistant.policy import INTENT_TOPICS
-from shopmind.assistant.reading import fields_asked
+from shopmind.assistant.reading import fields_asked, names_gift
 from shopmind.assistant.reply import _State
 from shopmind.assistant.slots import Slots, fits, read_ceilings, understood_slots
 from shopmind.search.query import Filters
@@ -304,7 +304,20 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
             picked.append(p)
         if len(picked) == 3:
             break
+    if not picked and asst.options.get("gift_browse") and names_gift(text) and (slots.price_min is not None or slots.price_max is not None):  # fmt: skip
+        picked = gift_browse(asst, slots)
     return A.search_answer(picked, lang)
+
+
+def gift_browse(asst: Assistant, slots: Slots) -> list[dict]:
+    """Up to three of the shop's most popular products within a gift query's price (and its
+    category and colour when named). Round 24's "gift_browse": "gift for my mother under 50"
+    matched no product by its words - who a gift is for names no product - and the answer found
+    nothing although the budget is the whole of what was asked."""
+    bounds = Filters(price_min=slots.price_min, price_max=slots.price_max, currency=slots.currency)
+    resp = asst.engine.search("", bounds, size=50, facets=(), highlight=False)
+    picked = [p for h in resp.hits if (p := asst.products.get(h.product_id)) is not None and fits(p, slots, asst.colour)]  # fmt: skip
+    return picked[:3]
 
 
 def _ceiling_query(asst: Assistant, query: str, slots: Slots) -> tuple[str, Filters | None]:

@@ -116,6 +116,7 @@ class Assistant:
         self.dense_sure = dense_sure(self.policy)
         self.off_topic_level = off_topic_level(self.policy)
         self.scope = DomainWords.for_shop(products.iter_rows(named=True), sections)
+        self.scope.options = self.options  # round 24's "time_words" is read per turn
         self.policy_concepts = policy_concepts(sections)
         self.domain: DomainMargin | None = None
         if labelled or labelled_sections:

@@ -24,7 +24,9 @@ from shopmind.assistant.policy import TOPIC_INTENT
 from shopmind.assistant.reading import (
     FIELD_CUE,
     asks_about_order,
+    asks_comparison,
     asks_delivery_time,
+    asks_dispatch_time,
     asks_progress,
     is_brief,
     is_short,
@@ -93,6 +95,11 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         intent, conf = "product_search", max(conf, 0.5)
     elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
         intent, conf, follow_up = "product_search", max(conf, 0.5), True
+    if asst.options.get("compare_cue") and intent != "compare" and conf < asst.threshold and not (slots.order_id or follow_up) and asks_comparison(text) and not names_policy(text, asst.policy_concepts) and (slots.category or asst.scope.all_known(text)):  # fmt: skip
+        # round 24: "compare these two headphones" - an unsure reading of a message whose own
+        # words ask to compare, naming no policy's topic and nothing foreign to the shop ("compare
+        # ChatGPT and Gemini" keeps its reading), is a comparison (``reading._COMPARE``)
+        intent, conf = "compare", max(conf, asst.threshold)
     in_domain = follow_up or names_shop(ask, slots, asst.policy, asst.policy_floor)
     # round 23's "known_words": every word of the message is the shop's or everyday language's
     # (``scope.DomainWords.all_known``): nothing in it names another domain
@@ -127,7 +134,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     else:
         no_order = False
     shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
-    when = not (shop_thing or state.order_id or follow_up) and intent in (*_POLICY_INTENTS, "out_of_scope", "product_search") and asks_delivery_time(ask)  # fmt: skip
+    when = not (shop_thing or state.order_id or follow_up) and intent in (*_POLICY_INTENTS, "out_of_scope", "product_search") and (asks_delivery_time(ask) or (bool(asst.options.get("ship_when")) and asks_dispatch_time(ask)))  # fmt: skip
     if when:  # "if I buy now when would it arrive?": delivery times, not a refund's (``reading``)
         intent, conf = "shipping", max(conf, asst.threshold)
     elif intent == "product_search" and conf >= asst.threshold and not (shop_thing or follow_up) and names_policy(ask, asst.policy_concepts):  # fmt: skip

@@ -34,12 +34,13 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from shopmind.assistant.knowledge import Section
 from shopmind.assistant.lexicon import _CJK_RUN, _WORD, CONCEPTS, Lexicon, _stems, default_lexicon
 from shopmind.assistant.policy import PolicyIndex
 from shopmind.assistant.slots import Slots
+from shopmind.assistant.timewords import is_service_word, is_time_word
 
 #: the most frequent words per language that count as known whatever the shop (``wordfreq``)
 COMMON_WORDS = 500
@@ -84,6 +85,8 @@ class DomainWords:
         common_en, self._common_zh = _common()
         self._en = frozenset(en) | common_en
         self._zh = "\n".join(dict.fromkeys(zh))
+        #: the assistant's switches (``core`` passes its own): "time_words" (round 24)
+        self.options: Mapping[str, bool] = {}
 
     @classmethod
     def for_shop(cls, products: Iterable[dict], sections: Iterable[Section]) -> DomainWords:
@@ -114,6 +117,10 @@ class DomainWords:
         out = [w for w in _WORD.findall(t) if w.isalpha() and len(w) >= 3 and not self._known_en(w)]
         for run in _CJK_RUN.findall(t):
             out += [w for w in cut_run(run) if len(w) >= 2 and w not in self._common_zh and w not in self._zh]
+        if self.options.get("time_words"):  # round 24: "at twenty to four", "周三": no domain, no name
+            out = [w for w in out if not is_time_word(w)]
+        if self.options.get("service_words"):  # round 24: "are you a bot?", "机器人还是真人"
+            out = [w for w in out if not is_service_word(w)]
         return out
 
     def all_known(self, text: str) -> bool:
