@@ -192,11 +192,12 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h21 = [q for q in data.questions if q["set"] == "heldout21"]
     h22 = [q for q in data.questions if q["set"] == "heldout22"]
     h23 = [q for q in data.questions if q["set"] == "heldout23"]
+    h24 = [q for q in data.questions if q["set"] == "heldout24"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
     n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21) + len(h22)
-    n_last += len(h23)
+    n_last += len(h23) + len(h24)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -206,7 +207,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout15"] * len(h15) + ["heldout16"] * len(h16)
     want += ["heldout17"] * len(h17) + ["heldout18"] * len(h18) + ["heldout19"] * len(h19)
     want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21) + ["heldout22"] * len(h22)
-    want += ["heldout23"] * len(h23)
+    want += ["heldout23"] * len(h23) + ["heldout24"] * len(h24)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 
@@ -617,7 +618,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -23 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -24 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -831,3 +832,34 @@ def test_heldout23_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     # one more is written as printed, after a '#'
     plain = [q for q in h23 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
     assert len([q for q in plain if f"#{q['slots']['order_id']}" in str(q["text"])]) == 1
+
+
+def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    from shopmind.demo import assistant_heldout22 as H22
+    from shopmind.demo import assistant_heldout23 as H23
+
+    # traditional characters in policy, order, product, search, compare, complaint and greeting questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    kinds |= {"product_search", "compare", "greeting"}
+    h24, owner, op = _recent_set(data, 24, 125, 12, kinds)
+    # the order + policy questions ask four sections of four topics, none of held-out-22's or -23's
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    before = {s for m in (H22, H23) for _, _, s in m.ORDER_POLICY_Q}
+    assert len({s.split("-")[0] for s in asked}) == 4 and not asked & before
+    # the two-section questions pair sections no earlier set from held-out-17 on paired (either order)
+    pairs = {frozenset(e["section"] for e in q["expect"]["all"]) for q in h24 if "all" in q["expect"] and "section" in q["expect"]["all"][0]}  # fmt: skip
+    earlier = [importlib.import_module(f"shopmind.demo.assistant_heldout{k}") for k in range(17, 24)]
+    assert len(pairs) == 8 and not pairs & {frozenset(s) for m in earlier for _, _, s in m.TWO_SECTION_Q}
+
+    # ids with a '#' before the id in lower case, in lower case with a full-width dash after the
+    # letter, with a zero typed for the letter and a dash, in full-width characters, as digits
+    # after "No." (no letter, zero or dash before them)
+    def ways(oid: str) -> dict[str, str]:
+        return {"wide": _wide(oid), "hash lower": f"#{oid.lower()}", "lower wide dash": f"{oid[0].lower()}\uff0d{oid[1:]}", "zero dash": f"0-{oid[1:]}"}  # fmt: skip
+
+    forms = _id_forms(h24, owner, ways, r"A-Za-z0\-\uff0d")
+    assert forms == ["digits", "hash lower", "lower wide dash", "wide", "zero dash"]
+    assert len([q for q in h24 if f"No.{str(q['slots']['order_id'])[1:]}" in str(q["text"])]) == 1
+    # one more is written as printed, at the end of a path copied from the order page
+    plain = [q for q in h24 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
+    assert len([q for q in plain if f"/orders/{q['slots']['order_id']}" in str(q["text"])]) == 1
