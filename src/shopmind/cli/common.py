@@ -33,9 +33,59 @@ class UsageError(Exception):
 
 
 def fail(message: str) -> typer.Exit:
-    """Print ``message`` as one red error line (markup escaped) and return the exit-2 to raise."""
+    """Print ``message`` as one red error line (markup escaped) and return the exit-2 to raise;
+    under it, where the command's --workspace holds no shop but a sub-folder does, which one
+    (``workspace_note``)."""
     console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True, highlight=False)
+    if (note := workspace_note(chosen_workspace())) is not None:
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def chosen_workspace() -> Path | None:
+    """The running command's --workspace (its default included), or None outside a command or
+    for one without the option: read from click's context, so no state outlives a command."""
+    try:  # typer (pinned 0.29) runs on its own copy of click: click's context stack is empty
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - a typer on the public click
+        from click import get_current_context
+
+    ctx = get_current_context(silent=True)
+    value = ctx.params.get("workspace") if ctx is not None else None
+    return value if isinstance(value, Path) else None
+
+
+def shops_inside(workspace: Path) -> list[Path]:
+    """The sub-folders of ``workspace`` holding a shop (a store or releases) when ``workspace``
+    holds none itself; else []. `make demo` keeps each dataset's shop in a workspace of its own
+    (``shopmind-data/demo``) while every other command defaults to ``shopmind-data``."""
+    from shopmind.store.store import DB_FILE
+
+    def holds_shop(folder: Path) -> bool:
+        return (folder / DB_FILE).is_file() or (folder / "releases").is_dir()
+
+    try:
+        if not workspace.is_dir() or holds_shop(workspace):
+            return []
+        return sorted(p for p in workspace.iterdir() if p.is_dir() and holds_shop(p))
+    except OSError:
+        return []
+
+
+def workspace_note(workspace: Path | None) -> str | None:
+    """One line naming the shops inside ``workspace`` when it holds none (``shops_inside``), or
+    None. Why: after `make demo`, `shopmind runs` said "run `shopmind ingest` first" and
+    `shopmind keys add` made a key in ``shopmind-data`` that the demo's server (serving
+    ``shopmind-data/demo``) never read."""
+    inside = shops_inside(workspace) if workspace is not None else []
+    if not inside:
+        return None
+    names = ", ".join(str(p) for p in inside)
+    return (
+        f"note: {workspace} holds no shop of its own, but {names} {'does' if len(inside) == 1 else 'do'} "
+        "(`make demo` keeps each dataset's "
+        f"shop in a workspace of its own): to use it, pass --workspace {inside[0]}"
+    )
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, console, fail
+from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, console, fail, workspace_note
 
 keys_app = typer.Typer(help="API keys for write and admin routes (stored hashed).", no_args_is_help=True)
 
@@ -55,6 +55,8 @@ def keys_add(
     console.print(
         "store this key now: it cannot be shown again (a running server picks it up at its next request)"
     )
+    if (note := workspace_note(workspace)) is not None:  # the key went where no shop is served
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
 
 
 @keys_app.command("list")

@@ -14,6 +14,7 @@ from shopmind.cli.common import (
     console,
     fail,
     read_shop_toml,
+    workspace_note,
 )
 from shopmind.cli.demo_server import listen_socket
 
@@ -66,6 +67,8 @@ def serve(
     sock = listen_socket(host, port)
     configure_logging(log_level)
     console.print(f"storefront: http://{host}:{port}/   API docs: http://{host}:{port}/docs", markup=False)
+    if (note := workspace_note(workspace)) is not None:  # an empty storefront, the shop one folder down
+        console.print(note, markup=False, highlight=False, soft_wrap=True)
     common = {
         "host": host,
         "port": port,
