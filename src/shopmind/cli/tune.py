@@ -15,7 +15,10 @@ MINUTES = typer.Option("--minutes", "-m", help="Wall-clock budget of the whole s
 CONFIG = typer.Option("--config", "-c", help="The shop TOML to start from (its values are the first trial).")
 OUT = typer.Option("--out", help="Where the tuned copy goes (default: <config stem>.tuned.toml beside it).")
 REPORTS = typer.Option("--reports", help="Folder for the study's JSON and PNG.")
-FORMAT = typer.Option("--format", "-f", help="Dataset format (online-retail, amazon-5core, home-depot, ...).")
+FORMAT_RECS = typer.Option("--format", "-f", help="Dataset format (online-retail, amazon-5core, movielens, ...; "
+                           "a shop's own export: table, with --mapping).")  # fmt: skip
+FORMAT_SEARCH = typer.Option("--format", "-f", help="Dataset format with judgments: home-depot, crowdflower, qbqtc "
+                             "or canonical.")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +30,7 @@ def register(app: typer.Typer) -> None:
     @tune_app.command("recs")
     def recs(
         path: Annotated[Path, typer.Argument(help="Dataset file or folder.")],
-        fmt: Annotated[str, FORMAT],
+        fmt: Annotated[str, FORMAT_RECS],
         minutes: Annotated[float, MINUTES] = 20.0,
         config: Annotated[Path | None, CONFIG] = None,
         out_path: Annotated[Path | None, OUT] = None,
@@ -37,6 +40,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
         seed: Annotated[int, typer.Option(help="Sampler seed.")] = 0,
         max_trials: Annotated[int | None, typer.Option(help="Stop after this many trials too.")] = None,
+        mapping: Annotated[
+            Path | None,
+            typer.Option(help="TOML column mapping for --format table (`shopmind mapping FILE` drafts one)."),
+        ] = None,
     ) -> None:
         """Generator settings, fusion weights and the RRF constant on the protocol's validation phase."""
         from shopmind.tune.run import tune_recs_command
@@ -45,14 +52,17 @@ def register(app: typer.Typer) -> None:
         _config(config, out_path)
         _counts(max_trials=max_trials)
         _check(fmt, path, minutes, ("online-retail", "amazon-5core", "movielens", "groceries", "canonical",
-                                    "diginetica", "yoochoose"))  # fmt: skip
+                                    "diginetica", "yoochoose", "table"))  # fmt: skip
+        if mapping is not None and fmt != "table":  # as `shopmind ingest` says it
+            raise fail("--mapping only applies to --format table")
         _run(lambda: tune_recs_command(fmt, path, minutes, config, out_path, reports, protocol, seed, max_trials,
-                                       log=lambda m: out.print(m, highlight=False, markup=False)))  # fmt: skip
+                                       log=lambda m: out.print(m, highlight=False, markup=False),
+                                       mapping=mapping))  # fmt: skip
 
     @tune_app.command("search")
     def search(
         path: Annotated[Path, typer.Argument(help="Dataset file or folder with judgments.")],
-        fmt: Annotated[str, FORMAT],
+        fmt: Annotated[str, FORMAT_SEARCH],
         minutes: Annotated[float, MINUTES] = 20.0,
         config: Annotated[Path | None, CONFIG] = None,
         out_path: Annotated[Path | None, OUT] = None,

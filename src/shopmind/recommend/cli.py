@@ -30,12 +30,23 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[
             str,
             typer.Option(
-                "--format", "-f", help="Dataset format (amazon-5core, movielens, online-retail, ...)."
+                "--format",
+                "-f",
+                help="Dataset format (amazon-5core, movielens, online-retail, ...; a shop's own export: "
+                "table, with --mapping).",
             ),
         ],
-        out: Annotated[Path, typer.Option("--out", help="Folder for the JSON and HTML report.")] = Path(
-            "reports"
-        ),
+        mapping: Annotated[
+            Path | None,
+            typer.Option(help="TOML column mapping for --format table (`shopmind mapping FILE` drafts one)."),
+        ] = None,
+        out: Annotated[
+            Path,
+            typer.Option(
+                "--out",
+                help="Folder for the JSON and HTML report (the evaluation dashboard shows <workspace>/evaluation).",
+            ),
+        ] = Path("shopmind-data/evaluation"),
         protocol: Annotated[
             str | None, typer.Option(help="loo | recbole | time (default: the format's published protocol).")
         ] = None,
@@ -53,6 +64,9 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True)
         if fmt not in ADAPTERS:
             console.print(f"[bold red]error:[/] unknown format {fmt!r}; valid: {', '.join(ADAPTERS)}")
+            raise typer.Exit(2)
+        if mapping is not None and fmt != "table":  # as `shopmind ingest` says it
+            console.print("[bold red]error:[/] --mapping only applies to --format table")
             raise typer.Exit(2)
         if protocol is not None and protocol not in PROTOCOLS:
             console.print(f"[bold red]error:[/] unknown protocol {protocol!r}; valid: {', '.join(PROTOCOLS)}")
@@ -94,7 +108,7 @@ def register(app: typer.Typer) -> None:
 
             try:
                 result = evaluate.run(
-                    fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped
+                    fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped, mapping=mapping
                 )
             except InputError as exc:  # unreadable or malformed input: a user error, not a bug
                 console.print(f"[bold red]error:[/] {escape(str(exc))}")

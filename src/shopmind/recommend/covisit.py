@@ -80,7 +80,9 @@ class CoVisitation(Recommends):
         items, times, sess, w = data.seq_items, data.seq_times, data.seq_sessions, data.seq_weights
         user = np.repeat(np.arange(data.n_users), np.diff(data.seq_indptr))
         rows, cols, vals = [], [], []
-        for lag in range(1, self.window + 1):
+        # no lag beyond the sequence: a shop with fewer events than the window made slice(0, -k)
+        # count from the end, and 'operands could not be broadcast' ended evaluate recs
+        for lag in range(1, min(self.window, len(items) - 1) + 1):
             a, b = slice(0, len(items) - lag), slice(lag, len(items))
             ok = (user[a] == user[b]) & (items[a] != items[b])
             if not ok.any():

@@ -52,7 +52,7 @@ from shopmind.recommend.grid_pool import Runner, default_workers
 from shopmind.recommend.loo_features import drop_last
 from shopmind.recommend.metrics import all_metrics
 from shopmind.recommend.protocols import DEFAULT_PROTOCOL, Split, make_split
-from shopmind.recommend.ranker import LearnedRanker
+from shopmind.recommend.ranker import LearnedRanker, RankerNoData
 from shopmind.recommend.ranker_loo import GRID as LOO_GRID
 from shopmind.recommend.ranker_loo import Target, attribute_table, leave_one_out_ranker
 from shopmind.recommend.sasrec import EXTRA_HINT
@@ -122,8 +122,10 @@ def run(
     log: Callable[[str], None] = print,
     skip: tuple[str, ...] = (),
     workers: int | None = None,
+    mapping: Path | None = None,
 ) -> dict[str, Any]:
-    """Evaluate every family and ours-v1 on ``path`` (a dataset of format ``fmt``).
+    """Evaluate every family and ours-v1 on ``path`` (a dataset of format ``fmt``; ``mapping``:
+    the column mapping TOML of ``--format table``, a shop's own export).
 
     ``skip`` names families to leave out (e.g. ``sasrec`` for a quick run without training).
     ``workers``: processes for the independent fits (None = one per core; 1 = all in this
@@ -133,7 +135,7 @@ def run(
     if workers > 1:
         refuse_in_starting_worker("shopmind.recommend.evaluate.run")
     t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
-    batch = get_adapter(fmt).load(path)
+    batch = get_adapter(fmt).load(path, **({} if mapping is None else {"mapping": mapping}))
     gate = run_gate(batch, GateConfig(), None)
     events = gate.tables["events"].accepted
     products = gate.tables["products"].accepted if "products" in gate.tables else None
@@ -205,6 +207,8 @@ def run(
         if protocol in RANKER_PROTOCOLS and RANKER_NAME not in skip:
             test_stage()
             ranker_info = learned_ranker(fams, out, valid, test, metric, log)
+            if "skipped" in ranker_info:
+                skipped.append(f"{RANKER_NAME} skipped: {ranker_info['skipped']}")
         elif loo_ranker:  # over the fused generators
             t = time.perf_counter()
             ranker_info, top = leave_one_out_ranker(
@@ -310,7 +314,8 @@ def learned_ranker(
     Each phase trains on inner time splits of its own fit events (labels = the last 30
     days of them, and earlier windows when ``windows`` > 1), so validation reports what the
     same recipe gives one period earlier. The ranker's settings (``grid``) are chosen by the
-    validation value; the test phase is fitted once with the chosen ones.
+    validation value; the test phase is fitted once with the chosen ones. A phase with nothing to
+    learn from (``RankerNoData``) leaves the ranker out: ``{"skipped": why}``.
     """
     makers = {
         f.name: functools.partial(f.make, **out.chosen[f.name]["params"])
@@ -321,7 +326,12 @@ def learned_ranker(
     best_value, best_params = -1.0, {}
     for params in grid if grid is not None else RANKER_GRID:
         t = time.perf_counter()
-        model = LearnedRanker(makers, **params).fit(valid.data)
+        try:
+            model = LearnedRanker(makers, **params).fit(valid.data)
+        except RankerNoData as exc:
+            info["search"].append({"params": params, "skipped": str(exc)})
+            log(f"  ours-ranker {params}: skipped, {exc}")
+            continue
         t_fit = time.perf_counter() - t
         lists, _ = ranked_lists(model, valid, max(KS))
         value = _metrics(lists, valid)[metric]
@@ -330,10 +340,15 @@ def learned_ranker(
         if value > best_value:
             best_value, best_params = value, params
             info["valid_train"] = model.train_info
+    if best_value < 0:
+        return {**info, "skipped": info["search"][-1]["skipped"]}
     info["params"] = best_params
     info[f"valid_{metric}"] = best_value
     t = time.perf_counter()
-    model = LearnedRanker(makers, **best_params).fit(test.data)
+    try:
+        model = LearnedRanker(makers, **best_params).fit(test.data)
+    except RankerNoData as exc:
+        return {**info, "skipped": f"test phase: {exc}"}
     t_fit = time.perf_counter() - t
     lists, _ = ranked_lists(model, test, max(KS))
     t_rank = time.perf_counter() - t - t_fit

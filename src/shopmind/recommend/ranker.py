@@ -324,6 +324,11 @@ def build_features(
     return pos, items, X
 
 
+class RankerNoData(ValueError):
+    """No label window holds a customer who came back: nothing to train the ranker on (a small or
+    short export; LightGBM's own "Check failed: (num_data) > (0)" ended `evaluate recs` before)."""
+
+
 class LearnedRanker(Recommends):
     """A generator that re-ranks the union of other generators' candidates with LightGBM."""
 
@@ -428,6 +433,11 @@ class LearnedRanker(Recommends):
 
     def fit(self, data: Interactions) -> Self:
         X, y, groups = self.training_set(data)
+        if len(y) == 0:
+            raise RankerNoData(
+                f"no training example: {self.train_info.get('label_users', 0)} customers in the label "
+                "window(s), none of them with a candidate they then bought (too little history)"
+            )
         ranking = self.params.get("objective") in ("lambdarank", "rank_xendcg")
         train = lgb.Dataset(
             X,

@@ -28,9 +28,12 @@ def register(app: typer.Typer) -> None:
         limit_queries: Annotated[
             int | None, typer.Option(min=1, help="Evaluate a fixed subset of N queries (md5 order).")
         ] = None,
-        out: Annotated[Path, typer.Option(help="Folder for the JSON and HTML report.")] = Path(
-            "shopmind-data/reports"
-        ),
+        out: Annotated[
+            Path,
+            typer.Option(
+                help="Folder for the JSON and HTML report (the evaluation dashboard shows <workspace>/evaluation)."
+            ),
+        ] = Path("shopmind-data/evaluation"),
         methods: Annotated[
             str,
             typer.Option(

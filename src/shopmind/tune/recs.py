@@ -59,14 +59,15 @@ class RecsData:
     events: pl.DataFrame
 
 
-def load(fmt: str, path: Path, protocol: str | None = None) -> RecsData:
-    """Dataset -> quality gate -> the protocol split ``shopmind evaluate recs`` uses."""
+def load(fmt: str, path: Path, protocol: str | None = None, mapping: Path | None = None) -> RecsData:
+    """Dataset -> quality gate -> the protocol split ``shopmind evaluate recs`` uses (``mapping``:
+    the column mapping TOML of ``--format table``)."""
     from shopmind.config import GateConfig
     from shopmind.data.adapters import get_adapter
     from shopmind.data.categories import top_categories
     from shopmind.quality.gate import run_gate
 
-    batch = get_adapter(fmt).load(path)
+    batch = get_adapter(fmt).load(path, **({} if mapping is None else {"mapping": mapping}))
     gate = run_gate(batch, GateConfig(), None)
     events = gate.tables["events"].accepted
     cats = top_categories(gate.tables["products"].accepted if "products" in gate.tables else None)

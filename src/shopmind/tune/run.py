@@ -36,14 +36,16 @@ def tune_recs_command(
     seed: int = 0,
     max_trials: int | None = None,
     log: Callable[[str], None] = print,
+    mapping: Path | None = None,
 ) -> dict[str, Any]:
-    """Tune ``[recs]`` on the validation phase of ``path``'s protocol split."""
+    """Tune ``[recs]`` on the validation phase of ``path``'s protocol split (``mapping``: the
+    column mapping TOML of ``--format table``)."""
     from shopmind.recommend.config import RecsConfig
     from shopmind.tune import recs
 
     budget = TimeBox(minutes * 60)
     base = _base_recs(config) if config is not None else RecsConfig()
-    data = recs.load(fmt, path, protocol)
+    data = recs.load(fmt, path, protocol, mapping)
     split = data.split
     log(
         f"{fmt}: {data.accepted_events} accepted events; {split.protocol}; tuning on the validation phase only"
