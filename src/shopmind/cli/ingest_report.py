@@ -54,6 +54,13 @@ def held_advice(checks: list[dict], run_id: str, workspace: Path) -> str:
                 f" and >= min_rows {c.get('min_rows', 0)}"
             )
         lines.append(f"  {c['table']} {c['code']}: {measured} ({c['summary']})")
+    for c in holding:  # a column read the wrong way, not bad rows: --force or "warn" published nothing
+        if c["action"] != "batch" and c["fraction"] >= 1.0:
+            lines.append(
+                f"  every {c['table']} row failed {c['code']}: a column is read the wrong way (the mapping's "
+                "[columns] or [formats], a delimiter or the format), not a few bad rows: fix that first; "
+                "--force or a gate change would publish none of them"
+            )
     lines += [
         "to go on, either:",
         f"  - fix the feed (the rows: shopmind quarantine {run_id} -w {workspace}) and ingest it again,",
