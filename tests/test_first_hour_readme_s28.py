@@ -94,3 +94,15 @@ def test_evaluate_writes_where_the_evaluation_dashboard_reads(kind: str) -> None
     cmd = ROOT.commands["evaluate"].commands[kind]  # type: ignore[attr-defined]
     (out,) = [p for p in cmd.params if p.name == "out"]
     assert Path(out.default) == Path("shopmind-data") / "evaluation"
+
+
+def test_ingest_table_without_a_mapping_is_refused_before_reading(tmp_path: Path) -> None:
+    """The adapter's refusal came under a "reading orders.csv (table)" progress line."""
+    (tmp_path / "orders.csv").write_text("order,customer,sku\n1,c1,A1\n")
+    res = CliRunner().invoke(
+        app, ["ingest", str(tmp_path / "orders.csv"), "-f", "table", "-w", str(tmp_path / "ws")]
+    )
+    assert res.exit_code == 2, res.output
+    flat = " ".join(res.output.split())
+    assert "--format table needs --mapping: `shopmind mapping" in flat and "reading" not in flat, flat
+    assert not (tmp_path / "ws").exists()

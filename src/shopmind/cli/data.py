@@ -243,6 +243,10 @@ def ingest(
         options = {"mapping": mapping} if mapping is not None else {}
         if mapping is not None and name != "table":
             raise UsageError("--mapping only applies to --format table")
+        if mapping is None and name == "table":  # before the progress line, not under it
+            raise UsageError(
+                f"--format table needs --mapping: `shopmind mapping {path}` drafts one from its header"
+            )
         writable_folder(workspace, "--workspace")
         if not is_uri(location):
             _refuse_unreadable_parquet(path)
