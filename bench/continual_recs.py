@@ -81,6 +81,24 @@ judged by the session-21 rule above, all five clauses unchanged, with the same f
 sitting alternating with the default (candidate, default, candidate, default, after the
 sitting's default runs), and must pass in both of its runs. Adopted only then; months 3..10
 only as the session-21 rule says.
+
+Session 28 (2026-12-07; written and committed before any run of these candidates). Session
+20's diagnosis put the loss with the update month's new customers (fused -0.0057 +- 0.0030).
+Their factors start at the 0.01-scale random start, get 3 CG steps against the old items in
+the touched round and 3 more in the full sweep, whose item step then moves the items again:
+at the end they are one item half-step behind, while a refit's customers are at its fixed
+point. Two candidates, both an exact least-squares fold-in of only the customers first seen
+in the update (``solve_rows``, a few hundred rows: cheap): ``--warm-fold-new-users after``
+(against the final item factors, after the sweep) and ``--warm-fold-new-users between``
+(against the items the touched round moved, before the sweep, so the sweep's item step fits
+the items they bought to solved customers). Judged by the session-21 rule, all five clauses
+unchanged, with ``--first 1 --last 2 --full-seeds 2 --warm-seeds 2 --repeats 3``, in one
+sitting alternating with the default (default, after, between, default, after, between,
+default), and each must pass in both of its runs; clause 4 means the forgetting check refuses
+none of the validation updates (the default refuses none). Among those passing, the
+session-21 tie-break. Adopted only then; months 3..10 then run once with the command of the
+2026-12-04 run (``--full-seeds 2 --repeats 3``), reported whatever it says. If none passes,
+the default stays and months 3..10 are not run.
 """
 
 from __future__ import annotations
@@ -185,6 +203,12 @@ def main() -> None:
     )
     ap.add_argument("--warm-new-block-first", action="store_true", help="those rounds before the full sweeps")
     ap.add_argument(
+        "--warm-fold-new-users",
+        choices=("", "after", "between"),
+        default=LearnConfig.warm_fold_new_users,
+        help="customers first seen in the update solved exactly after the sweeps / between rounds and sweeps",
+    )
+    ap.add_argument(
         "--new-customer-als-weight",
         type=float,
         default=None,
@@ -220,6 +244,7 @@ def main() -> None:
         warm_sweep_touched_users=args.warm_sweep_touched_users,
         warm_new_block=args.warm_new_block,
         warm_new_block_first=args.warm_new_block_first,
+        warm_fold_new_users=args.warm_fold_new_users,
         new_customer_als_weight=args.new_customer_als_weight,
         significance=args.significance,
     )
@@ -309,6 +334,7 @@ def main() -> None:
         + (" --warm-sweep-touched-users" if args.warm_sweep_touched_users else "")
         + (f" --warm-new-block {args.warm_new_block}" if args.warm_new_block else "")
         + (" --warm-new-block-first" if args.warm_new_block_first else "")
+        + (f" --warm-fold-new-users {args.warm_fold_new_users}" if args.warm_fold_new_users else "")
         + (
             f" --new-customer-als-weight {args.new_customer_als_weight:g}"
             if args.new_customer_als_weight is not None

@@ -107,6 +107,11 @@ class LearnConfig:
     warm_new_block: int = 0
     #: those rounds before the full sweeps instead of after them
     warm_new_block_first: bool = False
+    #: the customers first seen in the update solved exactly (fold-in) against the item factors
+    #: "after" the full sweeps (their factors are otherwise one item half-step behind), or
+    #: "between" the touched rounds and the sweeps (the sweeps' item step then fits the items
+    #: they bought to solved customers); "" (default): not (session 28 candidates)
+    warm_fold_new_users: str = ""
     #: the fused list's ALS weight for customers whose first event is within the newest
     #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
     #: serving rule, so it applies to any models, warm or refitted. Off: weight 0 made warm
@@ -217,6 +222,9 @@ class BehaviourModels:
         exact_u = bool(getattr(self.cfg, "warm_exact_new_users", False))
         exact_i = bool(getattr(self.cfg, "warm_exact_new_items", False))
         n_users, n_items = len(old.user_factors), len(old.item_factors)  # type: ignore[attr-defined]
+        fold = str(getattr(self.cfg, "warm_fold_new_users", "") or "")
+        if fold not in ("", "after", "between"):
+            raise ValueError(f"warm_fold_new_users must be '', 'after' or 'between', not {fold!r}")
         refine_touched(
             model,
             data.matrix,
@@ -232,6 +240,8 @@ class BehaviourModels:
             block=_new_block(add.matrix, n_users) if getattr(self.cfg, "warm_new_block", 0) else None,
             block_rounds=int(getattr(self.cfg, "warm_new_block", 0)),
             block_first=bool(getattr(self.cfg, "warm_new_block_first", False)),
+            fold_users=np.arange(n_users, data.n_users) if fold else None,
+            fold_between=fold == "between",
         )
         return als
 

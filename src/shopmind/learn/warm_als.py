@@ -101,6 +101,8 @@ def refine_touched(
     block: tuple[np.ndarray, np.ndarray] | None = None,
     block_rounds: int = 0,
     block_first: bool = False,
+    fold_users: np.ndarray | None = None,
+    fold_between: bool = False,
 ) -> None:
     """``sweeps`` rounds of: the ``users`` solved, then the ``items`` solved (None: every item)
     (in place on ``model``, an ``implicit`` CPU ALS model whose factors cover ``user_items``'
@@ -117,7 +119,11 @@ def refine_touched(
     ``block`` = (users, items), ``block_rounds``: that many more rounds of CG half-steps for
     only those users then those items, after the full sweeps (``block_first``: before them;
     e.g. the customers first seen in the update and the items they bought: a refit fits those
-    items to those customers for all its iterations, a warm update for one round and one sweep)."""
+    items to those customers for all its iterations, a warm update for one round and one sweep).
+    ``fold_users``: these customers (e.g. those first seen in the update) solved exactly
+    (``solve_rows``, the fold-in ``implicit``'s ``recalculate_user`` does) against the item
+    factors as they stand at the end (``fold_between``: after the touched rounds, before the
+    full sweeps, so the sweeps' item step fits their items to solved customers)."""
     alpha = float(getattr(model, "alpha", 1.0))
     reg = float(model.regularization)  # type: ignore[attr-defined]
     cui = user_items.astype(np.float32).tocsr()
@@ -140,9 +146,14 @@ def refine_touched(
             _half_step(cui, then_users, x, y, reg, cg_steps)
         if block is not None and block_first:
             _rounds(cui, ciu, block, x, y, reg, cg_steps, block_rounds)
+    if fold_users is not None and fold_between:
+        solve_rows(cui, fold_users, x, y, reg)
+    with one_blas_thread():
         for _ in range(full_sweeps):
             _half_step(cui, sweep_users, x, y, reg, 3)
             _half_step(ciu, None, y, x, reg, 3)
         if block is not None and not block_first:
             _rounds(cui, ciu, block, x, y, reg, cg_steps, block_rounds)
+    if fold_users is not None and not fold_between:
+        solve_rows(cui, fold_users, x, y, reg)
     model.user_factors, model.item_factors = x, y  # type: ignore[attr-defined]
