@@ -170,3 +170,18 @@ def test_bad_filters_name_the_parameter(raw, param) -> None:
 def test_unknown_boost_target_is_a_clear_error() -> None:
     with pytest.raises(RecsError, match="rules.boosts"):
         boost_vector(catalog(5, 0), {"colour:red": 2.0})
+
+
+def test_an_item_only_seen_in_events_is_not_shown_when_the_shop_has_a_catalogue() -> None:
+    """A product the shop archived (or removed: ``ingest --full-catalog``) keeps its orders, which teach the
+    models; it was still recommended, untitled, because every catalog item was eligible. Without any
+    catalogue (a log of events only) every item stays eligible."""
+    products = pl.DataFrame({"product_id": ["A", "B"], "title": ["a", "b"]})
+    cat = Catalog.from_products(products, ["A", "X", "B"])
+    rules = RulesConfig(in_stock_only=False)
+    assert eligible_mask(cat, Filters(), rules).tolist() == [True, True, False]
+    mask = eligible_mask(cat, Filters(), rules)
+    picked = select(np.array([1, 0, 2]), np.array([3.0, 2.0, 1.0]), mask, 3, cat, rules, np.array([1, 0, 2]))
+    assert [str(cat.ids[i]) for i, _ in picked] == ["B", "A"]  # X (ranked last, ids A, B, X) is left out
+    bare = Catalog.from_products(None, ["A", "X"])
+    assert eligible_mask(bare, Filters(), rules).tolist() == [True, True]

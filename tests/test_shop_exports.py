@@ -52,6 +52,7 @@ def test_shopify_headers_draft_grouped_products_and_purchase_lines() -> None:
     }  # fmt: skip
     assert "Published" in products.unplaced and products.lists == {"Tags": ","}
     assert products.listed == {"Status": ["active"]}  # draft and archived products are not for sale
+    assert products.options == {"Option1 Value": "Option1 Name"}  # sizes, colours: facets
     orders = draft(ORDER_HEADER)
     assert orders.table == "events" and orders.group == "Name" and orders.constants == {"type": "purchase"}
     assert orders.columns == {
@@ -147,10 +148,13 @@ def test_a_shopify_shop_ingests_as_products_and_purchases_joined_by_sku(tmp_path
     )  # fmt: skip
     assert "<" not in body and "Vero trim kit" in body  # HTML stripped for search
     assert price == 119.0 and stock == 11  # the lowest variant price; 4 + 7, the oversold -2 as 0
-    assert attrs == sorted(  # Type and each tag as attributes (facets); numbers are the cheapest variant's
+    assert attrs == sorted(  # Type, each tag and each variant's colour as attributes (facets); numbers are
+        # the cheapest variant's; the Color option named on the first line only is every variant's
         [["type", "Faucets"], ["tags", "sale"], ["tags", "chrome"], ["sku", "VT-B"], ["sku", "VT-C"],
-         ["sku", "VT-K"], ["compare_at_price", "149.00"], ["cost", "65.00"]]
+         ["sku", "VT-K"], ["compare_at_price", "149.00"], ["cost", "65.00"], ["color", "Chrome"],
+         ["color", "Bronze"], ["color", "Black"]]
     )  # fmt: skip
+    assert not any(a[0] == "title" for a in products["angle"][-1])  # "Default Title" is no option
     assert products["angle"][4:7] == (3.5, "USD", 30)
     assert [e[:2] for e in events] == [("angle", "#1001"), ("vero-trim", "#1001"), ("vero-trim", "#1002")]
     assert {e[3] for e in events} == {"USD"}  # the second line's currency from its order's first line
@@ -252,7 +256,8 @@ def test_products_not_for_sale_are_left_out_and_said(tmp_path: Path) -> None:
     batch = load(tmp_path / "products_export.csv", tmp_path / "m.toml")
     assert batch.products["product_id"].to_list() == ["a", "d"]
     assert batch.meta["read_as"]["products"].endswith(
-        "2 products not for sale left out ([listed] Status: Archived 1, draft 1)"
+        "2 products not for sale left out ([listed] Status: Archived 1, draft 1): kept as not for sale, their "
+        "orders stay purchases"
     )
 
 
@@ -328,3 +333,92 @@ def test_a_group_s_lowest_price_reads_a_decimal_comma() -> None:
     )
     merged, _ = group_lines(frame, "products", "product_id", Path("x.csv"))
     assert merged.rows() == [("p", "T", "12,50")]
+
+
+def test_shopify_options_are_list_facets_of_the_grouped_product(tmp_path: Path) -> None:
+    """Before, Option1/Option2 Name and Value were not drafted (unplaced): no size or colour facet."""
+    from shopmind.data.adapters.table import load
+
+    header = [*PRODUCT_HEADER, "Option2 Name", "Option2 Value"]
+    base = {"Handle": "shoe", "Status": "active"}
+    rows = [
+        {**base, "Title": "Runner", "Option1 Name": "Size", "Option1 Value": "9", "Option2 Name": "Color",
+         "Option2 Value": "Red", "Variant SKU": "1002", "Variant Price": "60"},
+        {**base, "Option1 Value": "8", "Option2 Value": "Red", "Variant SKU": "1001", "Variant Price": "55"},
+        {**base, "Option1 Value": "8", "Option2 Value": "", "Variant SKU": "1003", "Variant Price": "55"},
+        {**base, "Image Src": "https://cdn.example/shoe-2.jpg"},  # an image line: no option
+    ]  # fmt: skip
+    _write(tmp_path / "p.csv", header, rows)
+    d = draft(header)
+    assert d.options == {"Option1 Value": "Option1 Name", "Option2 Value": "Option2 Name"}
+    (tmp_path / "m.toml").write_text(d.toml("p.csv").replace('# currency = "EUR"', 'currency = "EUR"'))
+    batch = load(tmp_path / "p.csv", tmp_path / "m.toml")
+    (attrs,) = batch.products["attributes"].to_list()
+    got: dict[str, list[str]] = {}
+    for a in attrs:
+        got.setdefault(a["key"], []).append(a["value"])
+    # every variant's size (numbers, yet not the cheapest's only) and SKU; a blank option value adds none
+    assert got == {"sku": ["1001", "1003", "1002"], "size": ["8", "9"], "color": ["Red"]}
+    assert "Option1 Value" not in batch.meta["ignored_columns"]["products"]
+
+
+def test_orders_of_an_archived_product_are_purchases_but_it_is_not_for_sale(tmp_path: Path) -> None:
+    """[listed] left an archived product out of the catalogue, and then every order of it was quarantined
+    as EVT_ITEM_UNKNOWN: the shop's real purchases were lost to the models and the forecasts. Now the
+    store keeps it as not for sale; its order lines are accepted with the flag EVT_ITEM_UNLISTED (by its
+    variant SKU too) and it stays out of the products (search, recommendations)."""
+    rows = [
+        {"Handle": "live", "Title": "Live", "Variant SKU": "L-1", "Variant Price": "5", "Status": "active"},
+        {"Handle": "gone", "Title": "Gone", "Variant SKU": "G-1", "Variant Price": "6", "Status": "archived"},
+        {"Handle": "gone", "Variant SKU": "G-2", "Variant Price": "7"},
+    ]  # fmt: skip
+    _write(tmp_path / "products_export.csv", PRODUCT_HEADER, rows)
+    line = {"Financial Status": "paid", "Currency": "USD", "Created at": "2026-11-20 10:00:00 +0100"}
+    orders = [
+        {**line, "Name": "#1", "Email": "a@example.com", "Lineitem quantity": "1", "Lineitem sku": "L-1"},
+        {**line, "Name": "#2", "Email": "b@example.com", "Lineitem quantity": "1", "Lineitem sku": "G-2"},
+        {**line, "Name": "#3", "Email": "c@example.com", "Lineitem quantity": "2", "Lineitem sku": "gone"},
+        {**line, "Name": "#4", "Email": "d@example.com", "Lineitem quantity": "1", "Lineitem sku": "never"},
+    ]  # fmt: skip
+    for o in orders:
+        o["Lineitem price"] = "5"
+    _write(tmp_path / "orders_export.csv", ORDER_HEADER, orders)
+    for name in ("products", "orders"):
+        made = shopmind("mapping", f"{name}_export.csv", "--out", f"{name}.toml", cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+    toml = tmp_path / "products.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('# currency = "EUR"', 'currency = "USD"'))
+    for name in ("products", "orders"):
+        ran = shopmind("ingest", f"{name}_export.csv", "--format", "table", "--mapping", f"{name}.toml",
+                       "-w", "ws", cwd=tmp_path)  # fmt: skip
+        assert ran.returncode == 0, ran.stderr + ran.stdout
+        if name == "products":
+            assert "1 products not for sale left out ([listed] Status: archived 1): kept as not for sale" in (
+                " ".join(ran.stdout.split())
+            )
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    products = [r[0] for r in con.execute("SELECT product_id FROM products").fetchall()]
+    events = con.execute("SELECT item_id, _flags FROM events ORDER BY item_id").fetchall()
+    quarantined = con.execute("SELECT codes FROM quarantine").fetchall()
+    checks = dict(con.execute("SELECT code, failed FROM run_checks WHERE table_name = 'events'").fetchall())
+    con.close()
+    assert products == ["live"]  # the archived product is in no search or recommendation
+    assert events == [("gone", ["EVT_ITEM_UNLISTED"]), ("gone", ["EVT_ITEM_UNLISTED"]), ("live", [])]
+    assert quarantined == [(["EVT_ITEM_UNKNOWN"],)]  # a SKU no product ever listed is still unknown
+    assert checks["EVT_ITEM_UNLISTED"] == 2 and checks["EVT_ITEM_UNKNOWN"] == 1
+
+
+def test_an_order_line_without_a_sku_is_not_given_its_first_line_s_item() -> None:
+    """A variant without a SKU writes an order line with a blank Lineitem sku; the group filled it from the
+    order's first line, recording a purchase of the other item (and its quantity and price if blank)."""
+    frame = pl.DataFrame(
+        {
+            "order_id": ["#1", "#1"],
+            "currency": ["EUR", None],
+            "item_id": ["A-1", None],
+            "quantity": ["2", None],
+            "price": ["5.00", None],
+        }
+    )
+    out, _ = group_lines(frame, "events", "order_id", Path("x.csv"))
+    assert out.rows() == [("#1", "EUR", "A-1", "2", "5.00"), ("#1", "EUR", None, None, None)]

@@ -263,6 +263,42 @@ def test_order_lines_naming_a_variant_sku_join_their_product_on_both_engines(spa
     ]  # fmt: skip
 
 
+def test_orders_of_a_product_not_for_sale_are_flagged_alike_on_both_engines(spark, tmp_path: Path) -> None:
+    """A product the shop's export lists as archived (``Batch.unlisted``, remembered by the store): its
+    order lines, by id or by a variant SKU, are accepted with the flag EVT_ITEM_UNLISTED on both
+    engines (before: quarantined EVT_ITEM_UNKNOWN); an id no product has stays unknown."""
+    from shopmind.engine.spark.gate import run_gate_spark
+    from shopmind.quality.gate import publish
+    from shopmind.store.store import Store
+
+    attrs = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
+    unlisted = pl.DataFrame(
+        {"product_id": ["gone"], "attributes": [[{"key": "sku", "value": "G-1"}]], "status": ["archived"]},
+        schema={"product_id": pl.Utf8, "attributes": attrs, "status": pl.Utf8},
+    )
+    products = pl.DataFrame({"product_id": ["live"], "title": ["Live"], "price": ["5"], "currency": ["USD"]})
+    with Store(tmp_path / "ws") as store:
+        first = run_gate(Batch("shop", products=products, unlisted=unlisted), GateConfig(), store, now=NOW)
+        publish(first, store, GateConfig(), None)
+        items = ["live", "gone", "G-1", "never"]
+        n = len(items)
+        events = pl.DataFrame(
+            {"event_id": [f"e{i}" for i in range(n)], "type": ["purchase"] * n, "item_id": items,
+             "timestamp": ["2026-11-20T10:00:00Z"] * n, "user_id": [f"u{i}" for i in range(n)],
+             "quantity": ["1"] * n, "price": ["1.00"] * n, "currency": ["USD"] * n}
+        )  # fmt: skip
+        batch = Batch("orders", events=events)
+        polars_run = run_gate(batch, GateConfig(), store, now=NOW)
+        spark_run = run_gate_spark(spark, batch, str(tmp_path / "out"), GateConfig(), store, now=NOW)
+    assert differences(polars_run, spark_run.result) == []
+    for run in (polars_run, spark_run.result):
+        accepted = eager(run.tables["events"].accepted).sort(ROW)
+        assert accepted.select("item_id", pl.col("_flags").list.join(",")).rows() == [
+            ("live", ""), ("gone", "EVT_ITEM_UNLISTED"), ("gone", "EVT_ITEM_UNLISTED")
+        ]  # fmt: skip
+        assert eager(run.tables["events"].quarantine)["row_no"].to_list() == [3]
+
+
 def test_account_assertion_catches_a_lost_and_a_doubled_row(spark) -> None:
     from shopmind.engine.spark.account import assert_account as _assert_account
 

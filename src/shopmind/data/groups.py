@@ -14,7 +14,8 @@ searches for products, not SKUs, so the lines of a group are one product here:
   values, one entry each; ``attributes.sku`` keeps every variant's SKU, which the gate reads to
   join order lines naming a SKU to their product, ``quality.skus``).
 * ``events``: the lines stay events; a blank cell takes the first value of its group (Shopify's
-  orders export writes the currency and payment columns on an order's first line only).
+  orders export writes the currency and payment columns on an order's first line only), except a
+  line's own item, quantity and price (``LINE_COLUMNS``): a variant without a SKU stays without one.
 
 Lines without a group value stay rows of their own, for the gate to judge. How many lines became
 how many products is said on the console (``read as``) and in the run report: no line is dropped.
@@ -22,6 +23,7 @@ how many products is said on the console (``read as``) and in the run report: no
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import polars as pl
@@ -34,6 +36,9 @@ _GROUP = "__group"
 #: order says so on its first line only
 LISTED_PREFIX = "__listed_"
 _ORDER = "__order"
+#: an event line's own cells, never taken from its group's first line (an order's currency, customer
+#: and date are the order's; the item a line sold, how many and at what price are the line's)
+LINE_COLUMNS = frozenset({"event_id", "item_id", "quantity", "price", "rating", "position", "query"})
 
 
 def _blank_to_null(col: str, dtype: pl.DataType) -> pl.Expr:
@@ -57,14 +62,20 @@ def _number(col: str) -> pl.Expr:
 
 
 def group_lines(
-    frame: pl.DataFrame, table: TableName, column: str | list[str], path: Path, shown: str | None = None
+    frame: pl.DataFrame,
+    table: TableName,
+    column: str | list[str],
+    path: Path,
+    shown: str | None = None,
+    every: Collection[str] = (),
 ) -> tuple[pl.DataFrame, str]:
     """The frame with each group's lines merged (products) or filled (events), and the note saying so.
 
     ``column`` is the group column as the frame names it (after the mapping's renames), or several:
     a line's group is the first of them it has a value in (WooCommerce: a variation's ``Parent``,
     else the line's own ``SKU``, so a variable product and its variations are one group); ``shown``
-    names them as the file does."""
+    names them as the file does; ``every``: attribute keys that keep each variant's value even when
+    the values are numbers (a variant's SKU, option or tag: shoe sizes 8 and 9, SKUs 1001 and 1002)."""
     columns = [column] if isinstance(column, str) else list(column)
     shown = shown or " or ".join(columns)
     absent = [c for c in columns if c not in frame.columns]
@@ -80,11 +91,14 @@ def group_lines(
     )
     if table != "products":
         # the canonical columns only: the others are dropped after the mapping, and counted they
-        # made the note's number of filled cells one of cells nobody reads
+        # made the note's number of filled cells one of cells nobody reads; a line's own cells (its
+        # item, quantity, price) never: a blank SKU filled from the first line was a purchase of another item
         kept = [
             c
             for c in frame.columns
-            if (c in SCHEMAS[table].columns or c.startswith(LISTED_PREFIX)) and c not in columns
+            if (c in SCHEMAS[table].columns or c.startswith(LISTED_PREFIX))
+            and c not in columns
+            and c not in LINE_COLUMNS
         ]
         filled = frame.with_columns(
             pl.col(c).fill_null(
@@ -126,7 +140,7 @@ def group_lines(
             aggs.append(pl.col(c).sort_by(_ORDER).drop_nulls().first().alias(c))
     merged = grouped.group_by(_GROUP, maintain_order=True).agg(*aggs, pl.col(_ORDER).min())
     if "attributes" in merged.columns:
-        merged = merged.with_columns(_joined_attributes(merged))
+        merged = merged.with_columns(_joined_attributes(merged, set(every)))
     merged = merged.with_columns(pl.col(c).cast(frame.schema[c]) for c in frame.columns if c not in (_GROUP,))
     out = pl.concat([merged.select(frame.columns), alone], how="vertical").sort(_ORDER).drop(_GROUP, _ORDER)
     note = (
@@ -145,7 +159,7 @@ def _numbers(values: list[str]) -> bool:
     return True
 
 
-def _joined_attributes(merged: pl.DataFrame) -> pl.Series:
+def _joined_attributes(merged: pl.DataFrame, every: set[str]) -> pl.Series:
     """Each key's distinct values in order, one entry each (a colour per variant: ``color`` = Black and
     ``color`` = White, so the colour facet counts the product under both and a filter on either finds
     it; joined, "Black, White" was one made-up colour); a number (a unit cost, a compare-at price) is the
@@ -160,6 +174,10 @@ def _joined_attributes(merged: pl.DataFrame) -> pl.Series:
             if a["value"] not in seen:
                 seen.append(a["value"])
         rows.append(
-            [{"key": k, "value": x} for k, v in values.items() for x in (v[:1] if _numbers(v) else v)]
+            [
+                {"key": k, "value": x}
+                for k, v in values.items()
+                for x in (v[:1] if k not in every and _numbers(v) else v)
+            ]
         )
     return pl.Series("attributes", rows, dtype=merged.schema["attributes"])

@@ -34,6 +34,7 @@ class Draft:
     lists: dict[str, str] = field(default_factory=dict)  # attribute column -> separator of its values
     listed: dict[str, list[str]] = field(default_factory=dict)  # column -> values of products for sale
     sale: dict[str, str] = field(default_factory=dict)  # [sale]: price/starts/ends -> column (data.sale)
+    options: dict[str, str] = field(default_factory=dict)  # [options]: value column -> name column
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
     #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
@@ -110,6 +111,13 @@ class Draft:
                 "its regular price is kept as attributes.compare_at_price",
             ]
             lines += [f"{k} = {_toml_string(v)}" for k, v in self.sale.items()]
+        if self.options:
+            lines += [
+                "",
+                "[options]  # a variant option's value column = the column naming the option (Size, Color): "
+                "each a facet of the product, every variant's value kept",
+            ]
+            lines += [f"{_toml_key(v)} = {_toml_string(n)}" for v, n in self.options.items()]
         for group in self.same_name:
             kept = next(h for h in group if h in self.columns)
             lines.append(
@@ -309,6 +317,7 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         result.listed[published] = ["1"]
     if best == "products":
         _draft_sale(result, headers)
+        _draft_options(result, headers)
     paid = next((h for h in headers if _key(h) == "financialstatus" and h not in columns), None)
     if best == "events" and paid is not None and result.constants.get("type") == "purchase":
         # Shopify's orders: a refunded or voided order's lines are no purchase to learn from
@@ -323,7 +332,12 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "(the minimum margin is over it); kept apart from the selling price"
         )
     result.missing = [c for c in SCHEMAS[best].required if c not in mapped and c not in result.constants]
-    placed = {*columns, *result.listed, *result.sale.values()}
+    placed = {
+        *columns,
+        *result.listed,
+        *result.sale.values(),
+        *(c for p in result.options.items() for c in p),
+    }
     result.unplaced = [h for h in headers if h not in placed]
     groups: dict[str, list[str]] = {}
     for h in headers:
@@ -350,6 +364,16 @@ def _draft_sale(result: Draft, headers: list[str]) -> None:
         column = next((h for h in headers if _key(h) == spelling and h not in result.columns), None)
         if column is not None:
             result.sale[key] = column
+
+
+def _draft_options(result: Draft, headers: list[str]) -> None:
+    """Shopify's ``Option1 Name`` / ``Option1 Value`` (to Option3) as ``[options]`` (``data.options``):
+    unmapped, the sizes and colours a shop sells were in no facet and no filter."""
+    keys = {_key(h): h for h in reversed(headers) if h not in result.columns}
+    for n in range(1, 10):
+        name, value = keys.get(f"option{n}name"), keys.get(f"option{n}value")
+        if name is not None and value is not None:
+            result.options[value] = name
 
 
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:

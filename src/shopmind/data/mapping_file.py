@@ -42,6 +42,8 @@ class Mapping:
     listed: dict[str, list[str]] | None = None
     #: ``[sale] price = "Sale price"``: the price while a product is on sale, within its dates (``data.sale``)
     sale: dict[str, str] | None = None
+    #: ``[options] "Option1 Value" = "Option1 Name"``: a variant's options as attributes (``data.options``)
+    options: dict[str, str] | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -153,6 +155,7 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {path}: [listed] names a column and the values of the rows to keep (products or events), "
             'e.g. [listed] Status = ["active"]'
         )
+    from shopmind.data.options import parse_options
     from shopmind.data.sale import parse_sale
 
     sale = parse_sale(doc.get("sale"), path, table)
@@ -168,6 +171,7 @@ def load_mapping(path: Path) -> Mapping:
         lists=dict(lists) if lists else None,
         listed=dict(listed) if listed else None,
         sale=sale,
+        options=parse_options(doc.get("options"), path, table),
     )
 
 

@@ -127,6 +127,10 @@ class Batch:
     events: pl.DataFrame | None = None
     judgments: pl.DataFrame | None = None
     meta: dict[str, object] = field(default_factory=dict)
+    #: products the export lists as not for sale (a mapping's ``[listed]``: Shopify's draft or archived):
+    #: ``product_id``, ``attributes`` (their variant SKUs), ``status``. Kept out of the catalogue, but
+    #: remembered by the store, so the shop's past orders of them stay purchases (``EVT_ITEM_UNLISTED``).
+    unlisted: pl.DataFrame | None = None
 
     def tables(self) -> dict[TableName, pl.DataFrame]:
         """The tables present in the batch, each with a ``_row`` column added if missing."""

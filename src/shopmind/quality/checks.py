@@ -348,6 +348,7 @@ def _events(cfg: GateConfig, ctx: Context) -> Rules:
         ),
         RowCheck("EVT_RATING_RANGE", f"rating < {lo} OR rating > {hi}"),
         RowCheck("EVT_ITEM_UNKNOWN", unknown),
+        RowCheck("EVT_ITEM_UNLISTED", "item_id IS NOT NULL AND _unlisted" if ctx.has_catalog else "FALSE"),
         RowCheck("EVT_BEFORE_PRODUCT", "timestamp < _p_created"),
         RowCheck("EVT_BOT_SESSION", bot_rule),
         RowCheck(

@@ -225,6 +225,15 @@ _ALL: tuple[Code, ...] = (
         1.0,
         "item_id is a variant SKU of one catalog product (its sku attribute): replaced by the product's id",
     ),
+    Code(
+        "EVT_ITEM_UNLISTED",
+        "events",
+        "flag",
+        "warn",
+        1.0,
+        "event for a product the shop keeps as not for sale (draft, archived): accepted for learning and "
+        "forecasts; the product stays out of search and recommendations",
+    ),
     Code("EVT_BEFORE_PRODUCT", "events", "flag", "warn", 0.05, "event earlier than the product's creation"),
     Code(
         "EVT_BOT_SESSION",

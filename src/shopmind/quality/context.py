@@ -22,7 +22,9 @@ from shopmind.store.store import Store
 def catalog_of(store: Store | None, accepted_products: pl.DataFrame | None) -> pl.DataFrame | None:
     parts = []
     if accepted_products is not None and accepted_products.height:
-        parts.append(accepted_products.select("product_id", "created_at", "price"))
+        parts.append(
+            accepted_products.select("product_id", "created_at", "price", pl.lit(False).alias("unlisted"))
+        )
     if store is not None:
         stored = store.catalog()
         if stored.height:
@@ -78,6 +80,19 @@ def category_minority(frame: pl.DataFrame, store: Store | None) -> pl.Series:
     return frame["category_path"].is_in(odd.implode()).fill_null(False)
 
 
+def catalog_context(catalog: pl.DataFrame, id_col: str) -> pl.DataFrame:
+    """What an event or judgment reads of its product (both engines join this): ``_known``, its
+    ``_p_created`` and ``_p_price``, and ``_unlisted`` (a product the shop keeps as not for sale:
+    known, so its orders are purchases, ``EVT_ITEM_UNLISTED``; it has no date or price to compare)."""
+    return catalog.select(
+        pl.col("product_id").alias(id_col),
+        pl.lit(True).alias("_known"),
+        pl.col("created_at").alias("_p_created"),
+        pl.col("price").alias("_p_price"),
+        (pl.col("unlisted") if "unlisted" in catalog.columns else pl.lit(False)).alias("_unlisted"),
+    )
+
+
 def add_context(
     table: TableName, frame: pl.DataFrame, catalog: pl.DataFrame | None, store: Store | None
 ) -> pl.DataFrame:
@@ -89,17 +104,11 @@ def add_context(
             pl.lit(None, pl.Boolean).alias("_known"),
             pl.lit(None, pl.Datetime("us", "UTC")).alias("_p_created"),
             pl.lit(None, pl.Float64).alias("_p_price"),
+            pl.lit(False).alias("_unlisted"),
         )
     else:
-        cat = catalog.select(
-            pl.col("product_id").alias(id_col),
-            pl.lit(True).alias("_known"),
-            pl.col("created_at").alias("_p_created"),
-            pl.col("price").alias("_p_price"),
-        )
-        frame = frame.join(cat, on=id_col, how="left", maintain_order="left").with_columns(
-            pl.col("_known").fill_null(False)
-        )
+        frame = frame.join(catalog_context(catalog, id_col), on=id_col, how="left", maintain_order="left")
+        frame = frame.with_columns(pl.col("_known").fill_null(False), pl.col("_unlisted").fill_null(False))
     if table == "events":
         first = None
         if store is not None:

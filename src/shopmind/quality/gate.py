@@ -102,6 +102,8 @@ class GateResult:
     #: held, but published anyway (``shopmind ingest --force``): the report and the run's summary
     #: say "published" (they said "held ... nothing was published" of rows that were live)
     forced: bool = False
+    #: the batch's products kept as not for sale (``Batch.unlisted``), remembered by the store on publish
+    unlisted: pl.DataFrame | None = None
 
     @property
     def input_rows(self) -> int:
@@ -367,6 +369,7 @@ def run_gate(
         held=held,
         fingerprint=fingerprint(tables),
         meta=dict(batch.meta),
+        unlisted=batch.unlisted,
     )
 
 
@@ -406,7 +409,9 @@ def publish(
     quarantine = [_incoming(t, "quarantine", ("row_no",)) for t in result.tables.values()]
     audit = [_incoming(t, "audit", (ROW, "_step"), {ROW: "row_no"}) for t in result.tables.values()]
     accepted = {name: _incoming(t, "accepted", (ROW,)) for name, t in result.tables.items()}
-    return store.commit_run(run, result.checks, accepted, quarantine, audit, result.profiles, publish_rows)
+    return store.commit_run(
+        run, result.checks, accepted, quarantine, audit, result.profiles, publish_rows, result.unlisted
+    )
 
 
 __all__ = ["run_gate", "publish", "GateResult", "TableOutcome", "AccountError"]

@@ -258,7 +258,9 @@ def eligible_mask(
 ) -> np.ndarray:
     """Which catalog items may be shown for this request (filters, stock, purchases)."""
     n = len(catalog)
-    mask = np.ones(n, dtype=bool)
+    # an item only seen in events is no product for sale when the shop has a catalogue (one it removed,
+    # drafted or archived: its orders teach the models, but it is not shown); without one, every item is
+    mask = catalog.has_product.copy() if catalog.has_product.any() else np.ones(n, dtype=bool)
     if filters.categories:
         mask &= catalog.in_prefixes(filters.categories)
     if filters.brands:

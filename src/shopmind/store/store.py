@@ -62,6 +62,11 @@ _META_DDL = (
     """CREATE TABLE IF NOT EXISTS audit (
         run_id VARCHAR, table_name VARCHAR, row_no BIGINT, column_name VARCHAR, code VARCHAR,
         old_value VARCHAR, new_value VARCHAR)""",
+    # products a shop's export lists as not for sale (draft, archived: a mapping's [listed]); kept out of
+    # the catalogue, known to the gate so their orders stay purchases (quality code EVT_ITEM_UNLISTED)
+    """CREATE TABLE IF NOT EXISTS unlisted_products (
+        product_id VARCHAR PRIMARY KEY, attributes STRUCT(key VARCHAR, value VARCHAR)[], status VARCHAR,
+        _run_id VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS profiles (
         run_id VARCHAR, source VARCHAR, table_name VARCHAR, column_name VARCHAR, kind VARCHAR,
         rows BIGINT, profile JSON)""",
@@ -178,16 +183,24 @@ class Store:
         return frame
 
     def variant_skus(self, key: str) -> pl.DataFrame:
-        """product_id and the ``key`` attribute (one entry, or none) of every accepted product: the
-        variant SKUs an order line may name instead of the product (``quality.skus``)."""
+        """product_id and the ``key`` attribute (one entry, or none) of every accepted product, and of
+        every product kept as not for sale: the variant SKUs an order line may name instead of the
+        product (``quality.skus``)."""
         return self._q(
-            "SELECT product_id, list_filter(attributes, lambda a: a.key = ?) AS attributes FROM products",
-            [key],
+            "SELECT product_id, list_filter(attributes, lambda a: a.key = ?) AS attributes FROM products "
+            "UNION ALL SELECT product_id, list_filter(attributes, lambda a: a.key = ?) FROM unlisted_products "
+            "WHERE product_id NOT IN (SELECT product_id FROM products)",
+            [key, key],
         ).frame()
 
     def catalog(self) -> pl.DataFrame:
-        """product_id, created_at, price of every accepted product (for referential checks)."""
-        return self._q("SELECT product_id, created_at, price FROM products").frame()
+        """product_id, created_at, price of every accepted product (for referential checks), and
+        ``unlisted``: False for them, True for the products kept as not for sale (no date, no price)."""
+        return self._q(
+            "SELECT product_id, created_at, price, FALSE AS unlisted FROM products UNION ALL "
+            "SELECT product_id, NULL, NULL, TRUE FROM unlisted_products "
+            "WHERE product_id NOT IN (SELECT product_id FROM products)"
+        ).frame()
 
     def category_paths(self) -> pl.DataFrame:
         return self._q(
@@ -291,6 +304,7 @@ class Store:
         audit: list[Incoming],
         profiles: list[dict[str, Any]],
         publish: bool,
+        unlisted: pl.DataFrame | None = None,
     ) -> dict[str, int]:
         """Record a run; when ``publish``, upsert its accepted rows. All or nothing.
 
@@ -308,6 +322,7 @@ class Store:
                 if publish:
                     for name, frame in accepted.items():
                         written[name] = self._upsert(name, frame, run["run_id"])
+                    self._unlisted(unlisted, run["run_id"])
                 con.execute(
                     "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -346,6 +361,22 @@ class Store:
                 rollback(con)
                 raise
         return written
+
+    def _unlisted(self, unlisted: pl.DataFrame | None, run_id: str) -> None:
+        """Products the batch lists as not for sale replace their earlier record; a product this run
+        accepted for sale again is no longer one. (One stored before, now archived, stays in ``products``
+        until ``ingest --full-catalog`` removes it, and is read as listed until then.)"""
+        if unlisted is not None and unlisted.height:
+            frame = unlisted.select("product_id", "attributes", "status").unique("product_id", keep="last")
+            self.con.register("_unlisted", frame.with_columns(pl.lit(run_id).alias("_run_id")).to_arrow())
+            try:
+                self.con.execute("INSERT OR REPLACE INTO unlisted_products SELECT * FROM _unlisted")
+            finally:
+                self.con.unregister("_unlisted")
+        self.con.execute(
+            "DELETE FROM unlisted_products WHERE product_id IN (SELECT product_id FROM products WHERE _run_id = ?)",
+            [run_id],
+        )
 
     def delete_products(self, product_ids: list[str]) -> int:
         """Remove products deleted through the API (their events stay: they are history)."""

@@ -17,8 +17,9 @@ from shopmind.data.adapters._common import content_id, feed_name, redecoded_meta
 from shopmind.data.adapters.canonical import ignored_columns, keep_canonical, require_known_columns
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.groups import LISTED_PREFIX, group_lines
-from shopmind.data.mapping_file import pack_attributes
-from shopmind.data.model import SCHEMAS, SOURCE_LINE, Batch
+from shopmind.data.mapping_file import ATTRIBUTE_PREFIX, pack_attributes
+from shopmind.data.model import ATTRIBUTES, SCHEMAS, SOURCE_LINE, Batch
+from shopmind.data.options import join_options, option_entries
 from shopmind.data.readers import InputError, Mapping, load_mapping, read_table
 from shopmind.data.records import name_list
 from shopmind.data.sale import apply_sale
@@ -53,11 +54,15 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     sold = None
     if spec.sale:  # a line on sale is priced at its sale price (WooCommerce), before its variants are merged
         frame, sold = apply_sale(frame, spec.sale, spec.columns, file)
-    frame = pack_attributes(frame, spec.path, lists)
+    option_keys: list[str] = []
+    if spec.options:  # Size = M on a variant's line, the name Size on its product's first line
+        frame, option_keys = option_entries(frame, spec.options, keys, file)
+    frame = join_options(pack_attributes(frame, spec.path, lists))
     if names:  # a record written over several lines (a product's variants, an order's items)
-        frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names))
+        every = {"sku", *option_keys, *(c.removeprefix(ATTRIBUTE_PREFIX) for c in lists)}
+        frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names), every)
         frame = frame.drop(keys)
-    frame, unlisted = _for_sale(frame, spec)
+    frame, unlisted, left_out = _for_sale(frame, spec)
     grouped = "; ".join(n for n in (sold, grouped, unlisted) if n) or None
     frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
@@ -100,19 +105,22 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         },
     )
     setattr(batch, spec.table, keep_canonical(frame, spec.table))
+    batch.unlisted = left_out
     return batch
 
 
-def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None]:
+def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None, pl.DataFrame | None]:
     """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived) left out;
     likewise events (the lines of a refunded or voided order: no purchase to learn from).
 
     Read as products, a draft the shop had not published yet or an archived one it stopped selling
     was found by search and recommended; left out of the batch they are also not in a full
     catalogue, so ``ingest --full-catalog`` removes a stored one. Said on the console with the
-    values and counts: nothing is dropped without a word."""
+    values and counts: nothing is dropped without a word. The products left out are returned too
+    (id, attributes, status: ``Batch.unlisted``): the store remembers them, so the shop's orders of a
+    product it archived are purchases of a known product, not unknown items (``EVT_ITEM_UNLISTED``)."""
     if not spec.listed:
-        return frame, None
+        return frame, None, None
     keep = pl.lit(True)
     for column, values in spec.listed.items():
         status = pl.col(f"{LISTED_PREFIX}{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
@@ -120,14 +128,25 @@ def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | N
     left = frame.filter(~keep)
     frame = frame.filter(keep).drop(f"{LISTED_PREFIX}{c}" for c in spec.listed)
     if not left.height:
-        return frame, None
+        return frame, None, None
     first = f"{LISTED_PREFIX}{next(iter(spec.listed))}"
+    products = None
+    if spec.table == "products" and "product_id" in left.columns:
+        products = left.select(
+            pl.col("product_id").cast(pl.Utf8).str.strip_chars(),
+            pl.col("attributes")
+            if "attributes" in left.columns
+            else pl.lit(None, ATTRIBUTES).alias("attributes"),
+            pl.col(first).cast(pl.Utf8).str.strip_chars().alias("status"),
+        ).filter(pl.col("product_id").str.len_chars() > 0)
     by_value = left.group_by(first).len().sort(["len", first], descending=[True, False], nulls_last=True)
     counts = ", ".join(f"{v or 'blank'} {n:,}" for v, n in by_value.rows())
+    kept = ": kept as not for sale, their orders stay purchases" if products is not None else ""
     return (
         frame,
         f"{left.height:,} {'products not for sale' if spec.table == 'products' else 'lines'} left out "
-        f"([listed] {', '.join(spec.listed)}: {counts})",
+        f"([listed] {', '.join(spec.listed)}: {counts}){kept}",
+        products,
     )
 
 

@@ -41,7 +41,13 @@ from shopmind.engine.spark.skus import resolve_skus_spark, sku_lookup
 from shopmind.engine.spark.sql import to_spark
 from shopmind.quality import checks as rules
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS
-from shopmind.quality.context import catalog_of, category_minority, text_limits, timestamp_window
+from shopmind.quality.context import (
+    catalog_context,
+    catalog_of,
+    category_minority,
+    text_limits,
+    timestamp_window,
+)
 from shopmind.quality.drift import profile
 from shopmind.quality.gate import (
     ORDER,
@@ -121,19 +127,14 @@ def _context(
             F.lit(None).cast("boolean").alias("_known"),
             F.lit(None).cast("timestamp").alias("_p_created"),
             F.lit(None).cast("double").alias("_p_price"),
+            F.lit(False).alias("_unlisted"),
         )
     else:
-        cat = to_spark_frame(
-            spark,
-            catalog.select(
-                pl.col("product_id").alias(id_col),
-                pl.lit(True).alias("_known"),
-                pl.col("created_at").alias("_p_created"),
-                pl.col("price").alias("_p_price"),
-            ),
-        )
-        frame = frame.join(F.broadcast(cat), id_col, "left").withColumn(
-            "_known", F.coalesce(F.col("_known"), F.lit(False))
+        cat = to_spark_frame(spark, catalog_context(catalog, id_col))
+        frame = (
+            frame.join(F.broadcast(cat), id_col, "left")
+            .withColumn("_known", F.coalesce(F.col("_known"), F.lit(False)))
+            .withColumn("_unlisted", F.coalesce(F.col("_unlisted"), F.lit(False)))
         )
     if table == "events":
         first = None
@@ -451,6 +452,7 @@ def judge_inputs(
         held=held,
         fingerprint=batch_fingerprint,
         meta=meta,
+        unlisted=batch.unlisted,
     )
     return SparkRun(result=result, paths=paths)
 
