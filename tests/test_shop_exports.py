@@ -422,3 +422,35 @@ def test_an_order_line_without_a_sku_is_not_given_its_first_line_s_item() -> Non
     )
     out, _ = group_lines(frame, "events", "order_id", Path("x.csv"))
     assert out.rows() == [("#1", "EUR", "A-1", "2", "5.00"), ("#1", "EUR", None, None, None)]
+
+
+WOO_ATTRS = """ID,Type,SKU,Name,Published,Stock,Regular price,Parent,Attribute 1 name,Attribute 1 value(s),Attribute 2 name,Attribute 2 value(s)
+44,variable,hoodie,Hoodie,1,,,,Size,"S, M, L",Material,Cotton
+45,variation,hoodie-s,Hoodie - S,1,3,45,hoodie,Size,S,,
+46,variation,hoodie-m,Hoodie - M,1,0,45,hoodie,Size,M,,
+47,simple,cap,Cap,1,25,18,,Color,Red,,
+"""
+
+
+def test_woocommerce_attributes_are_list_facets_too(tmp_path: Path) -> None:
+    """WooCommerce's Attribute 1 name / value(s) (the variable product's line lists its values, "S, M, L")
+    were unplaced: no size or material facet."""
+    from shopmind.data.adapters.table import load
+    from shopmind.data.mapping_draft import draft_for_file
+
+    (tmp_path / "wc.csv").write_text(WOO_ATTRS, encoding="utf-8")
+    d = draft_for_file(tmp_path / "wc.csv")
+    assert d.options == {
+        "Attribute 1 value(s)": "Attribute 1 name",
+        "Attribute 2 value(s)": "Attribute 2 name",
+    }
+    assert d.lists["Attribute 1 value(s)"] == ","
+    (tmp_path / "m.toml").write_text(d.toml("wc.csv").replace('# currency = "EUR"', 'currency = "EUR"'))
+    batch = load(tmp_path / "wc.csv", tmp_path / "m.toml")
+    got = {}
+    for pid, attrs in batch.products.select("product_id", "attributes").rows():
+        got[pid] = sorted((a["key"], a["value"]) for a in attrs if a["key"] != "sku")
+    assert got == {
+        "44": [("material", "Cotton"), ("size", "L"), ("size", "M"), ("size", "S")],
+        "47": [("color", "Red")],
+    }

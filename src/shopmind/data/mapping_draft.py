@@ -367,13 +367,19 @@ def _draft_sale(result: Draft, headers: list[str]) -> None:
 
 
 def _draft_options(result: Draft, headers: list[str]) -> None:
-    """Shopify's ``Option1 Name`` / ``Option1 Value`` (to Option3) as ``[options]`` (``data.options``):
-    unmapped, the sizes and colours a shop sells were in no facet and no filter."""
+    """Shopify's ``Option1 Name`` / ``Option1 Value`` (to Option3) and WooCommerce's ``Attribute 1 name`` /
+    ``Attribute 1 value(s)`` as ``[options]`` (``data.options``): unmapped, the sizes and colours a shop
+    sells were in no facet and no filter. WooCommerce's value cell lists a variable product's values
+    (``S, M, L``): a ``[lists]`` entry splits it."""
     keys = {_key(h): h for h in reversed(headers) if h not in result.columns}
     for n in range(1, 10):
-        name, value = keys.get(f"option{n}name"), keys.get(f"option{n}value")
-        if name is not None and value is not None:
-            result.options[value] = name
+        for name_key, value_key, sep in ((f"option{n}name", f"option{n}value", None),
+                                         (f"attribute{n}name", f"attribute{n}values", ",")):  # fmt: skip
+            name, value = keys.get(name_key), keys.get(value_key)
+            if name is not None and value is not None:
+                result.options[value] = name
+                if sep:
+                    result.lists[value] = sep
 
 
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:

@@ -130,15 +130,21 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {path}: group = {group!r} must name a column of the file, or several (the first a line "
             'has a value in), e.g. group = "Handle" or group = ["Parent", "SKU"]'
         )
+    from shopmind.data.options import parse_options
+
+    options = parse_options(doc.get("options"), path, table)
     lists = doc.get("lists")
     if lists is not None:
         if not isinstance(lists, dict):
             raise InputError(f'mapping {path}: [lists] must be a table, e.g. [lists] Tags = ","')
         for source, sep in lists.items():
-            if not str(columns.get(source, "")).startswith(ATTRIBUTE_PREFIX):
+            if not str(columns.get(source, "")).startswith(ATTRIBUTE_PREFIX) and source not in (
+                options or {}
+            ):
                 raise InputError(
                     f"mapping {path}: [lists] {source!r}: only a column mapped to an attribute "
-                    '(attributes.<key> in [columns]) holds a list; map it, e.g. Tags = "attributes.tags"'
+                    "(attributes.<key> in [columns]) or an [options] value column holds a list; map it, e.g. "
+                    'Tags = "attributes.tags"'
                 )
             if not (isinstance(sep, str) and len(sep) == 1):
                 raise InputError(
@@ -155,7 +161,6 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {path}: [listed] names a column and the values of the rows to keep (products or events), "
             'e.g. [listed] Status = ["active"]'
         )
-    from shopmind.data.options import parse_options
     from shopmind.data.sale import parse_sale
 
     sale = parse_sale(doc.get("sale"), path, table)
@@ -171,7 +176,7 @@ def load_mapping(path: Path) -> Mapping:
         lists=dict(lists) if lists else None,
         listed=dict(listed) if listed else None,
         sale=sale,
-        options=parse_options(doc.get("options"), path, table),
+        options=options,
     )
 
 

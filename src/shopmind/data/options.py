@@ -27,6 +27,7 @@ from shopmind.data.records import InputError
 
 #: the column holding the options' attribute entries until they join ``attributes``
 OPTIONS = "__options"
+_LINE = "__option_line"
 #: Shopify's name/value of the one variant of a product without options
 _PLACEHOLDER = ("title", "default title")
 
@@ -48,32 +49,44 @@ def parse_options(value: object, path: Path, table: str) -> dict[str, str] | Non
 
 
 def option_entries(
-    frame: pl.DataFrame, options: dict[str, str], group: list[str], file: Path
+    frame: pl.DataFrame,
+    options: dict[str, str],
+    group: list[str],
+    file: Path,
+    separators: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[str]]:
-    """The frame with ``OPTIONS`` (one attribute entry per option the line has) and the option
+    """The frame with ``OPTIONS`` (one attribute entry per option value the line has) and the option
     columns dropped; the option keys found. ``group``: the frame's group key columns (the name is
-    on a product's first line only), empty when the mapping has none."""
+    on a product's first line only), empty when the mapping has none; ``separators``: value column ->
+    the separator of the several values its cells hold (a mapping's ``[lists]``: WooCommerce's
+    ``Attribute 1 value(s)`` lists every value of a variable product on its own line, ``S, M, L``)."""
     absent = [c for pair in options.items() for c in pair if c not in frame.columns]
     if absent:
         raise InputError(f"{file}: [options] names {absent[0]!r}, which is not a column of the file")
+    separators = separators or {}
     keys = [pl.col(c).cast(pl.Utf8).str.strip_chars() for c in group]
     owner = pl.coalesce([pl.when(k == "").then(None).otherwise(k) for k in keys]) if keys else None
-    entries = []
+    parts = []
     for value_col, name_col in options.items():
         name = pl.col(name_col).cast(pl.Utf8).str.strip_chars()
         name = pl.when(name == "").then(None).otherwise(name)
         if owner is not None:  # a variant line's name is its product's first line's
             name = name.fill_null(pl.when(owner.is_not_null()).then(name.drop_nulls().first().over(owner)))
-        key = name.str.to_lowercase()
-        value = pl.col(value_col).cast(pl.Utf8).str.strip_chars()
-        placeholder = (key == _PLACEHOLDER[0]) & (value.str.to_lowercase() == _PLACEHOLDER[1])
-        entries.append(
-            pl.when(key.is_not_null() & (value.str.len_chars() > 0) & ~placeholder).then(
-                pl.struct(key=key, value=value)
-            )
-        )
-    out = frame.with_columns(pl.concat_list(entries).list.drop_nulls().cast(ATTRIBUTES).alias(OPTIONS))
-    found = out[OPTIONS].explode().drop_nulls().struct.field("key").unique(maintain_order=True).to_list()
+        text = pl.col(value_col).cast(pl.Utf8)
+        values = text.str.split(separators[value_col]) if value_col in separators else pl.concat_list(text)
+        parts.append(frame.select(pl.int_range(pl.len()).alias(_LINE), name.str.to_lowercase().alias("key"),
+                                  values.alias("value")).explode("value"))  # fmt: skip
+    long = pl.concat(parts).with_columns(pl.col("value").str.strip_chars())
+    placeholder = (pl.col("key") == _PLACEHOLDER[0]) & (pl.col("value").str.to_lowercase() == _PLACEHOLDER[1])
+    long = long.filter(pl.col("key").is_not_null() & (pl.col("value").str.len_chars() > 0) & ~placeholder)
+    entries = long.group_by(_LINE, maintain_order=True).agg(pl.struct("key", "value").alias(OPTIONS))
+    out = (
+        frame.with_columns(pl.int_range(pl.len()).alias(_LINE))
+        .join(entries, on=_LINE, how="left", maintain_order="left")
+        .with_columns(pl.col(OPTIONS).fill_null([]).cast(ATTRIBUTES))
+        .drop(_LINE)
+    )
+    found = long["key"].unique(maintain_order=True).to_list()
     return out.drop(list(dict.fromkeys(c for pair in options.items() for c in pair))), found
 
 

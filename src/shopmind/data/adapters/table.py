@@ -36,7 +36,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     spec = mapping if isinstance(mapping, Mapping) else load_mapping(Path(mapping))
     file = Path(path)
     result = read_table(file, mapping=spec.columns, sheet=spec.sheet)
-    lists = {spec.columns[c]: sep for c, sep in (spec.lists or {}).items()}
+    lists = {spec.columns[c]: sep for c, sep in (spec.lists or {}).items() if c in spec.columns}
     frame, grouped = result.frame, None
     names = [spec.group] if isinstance(spec.group, str) else list(spec.group or [])
     keys = [f"__group_{i}" for i in range(len(names))]
@@ -56,7 +56,8 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         frame, sold = apply_sale(frame, spec.sale, spec.columns, file)
     option_keys: list[str] = []
     if spec.options:  # Size = M on a variant's line, the name Size on its product's first line
-        frame, option_keys = option_entries(frame, spec.options, keys, file)
+        separators = {c: sep for c, sep in (spec.lists or {}).items() if c in spec.options}
+        frame, option_keys = option_entries(frame, spec.options, keys, file, separators)
     frame = join_options(pack_attributes(frame, spec.path, lists))
     if names:  # a record written over several lines (a product's variants, an order's items)
         every = {"sku", *option_keys, *(c.removeprefix(ATTRIBUTE_PREFIX) for c in lists)}
