@@ -41,7 +41,7 @@ from shopmind.cli.common import (
     fail,
     writable_folder,
 )
-from shopmind.cli.demo_server import BackgroundServer, listen_socket
+from shopmind.cli.demo_server import BackgroundServer, listen_socket, serve_until_stopped
 
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
 #: first release is searchable this long after it lands, at most.
@@ -155,7 +155,7 @@ def demo(
             served=None if server is None else server.served,
         )
         if server is not None:
-            server.wait()
+            serve_until_stopped(server, workspace)  # built: a Ctrl-C now ends the demo, loses nothing
     except BaseException:
         # children told nothing exit at once; one that was started is stopped, not waited for
         # (a Ctrl-C while serving must not wait for the vector stage to end)

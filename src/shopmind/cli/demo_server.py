@@ -10,7 +10,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from shopmind.cli.common import fail
+from shopmind.cli.common import console, fail
+
+#: What Ctrl-C (or SIGTERM) prints once the demo's shop is built and served: it printed main's
+#: "interrupted; nothing was published by the interrupted step (run the command again)", as if the
+#: shop were lost, though every release was published and stays (exit 0, as `shopmind serve`).
+STOPPED = "stopped serving; the shop stays in {workspace}: `shopmind serve -w {workspace}` serves it again"
+
+
+def serve_until_stopped(server: BackgroundServer, workspace: Path) -> None:
+    """Serve until Ctrl-C or SIGTERM, then say the shop is kept (``STOPPED``) and return."""
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        console.print(STOPPED.format(workspace=workspace), markup=False, highlight=False, soft_wrap=True)
 
 
 class BackgroundServer:
