@@ -106,3 +106,12 @@ def test_ingest_table_without_a_mapping_is_refused_before_reading(tmp_path: Path
     flat = " ".join(res.output.split())
     assert "--format table needs --mapping: `shopmind mapping" in flat and "reading" not in flat, flat
     assert not (tmp_path / "ws").exists()
+
+
+@pytest.mark.parametrize("kind", ["search", "recs"])
+def test_tune_keeps_its_study_in_the_workspace(kind: str) -> None:
+    """`shopmind tune` wrote its study to ./reports/tune: in a clone, an untracked folder beside
+    the sources (the workspace, shopmind-data/, is ignored by git)."""
+    cmd = ROOT.commands["tune"].commands[kind]  # type: ignore[attr-defined]
+    (reports,) = [p for p in cmd.params if p.name == "reports"]
+    assert Path(reports.default) == Path("shopmind-data") / "reports" / "tune"

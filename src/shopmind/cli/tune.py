@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         minutes: Annotated[float, MINUTES] = 20.0,
         config: Annotated[Path | None, CONFIG] = None,
         out_path: Annotated[Path | None, OUT] = None,
-        reports: Annotated[Path, REPORTS] = Path("reports/tune"),
+        reports: Annotated[Path, REPORTS] = Path("shopmind-data/reports/tune"),
         protocol: Annotated[
             str | None, typer.Option(help="loo | recbole | time (default: the format's).")
         ] = None,
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         minutes: Annotated[float, MINUTES] = 20.0,
         config: Annotated[Path | None, CONFIG] = None,
         out_path: Annotated[Path | None, OUT] = None,
-        reports: Annotated[Path, REPORTS] = Path("reports/tune"),
+        reports: Annotated[Path, REPORTS] = Path("shopmind-data/reports/tune"),
         seed: Annotated[int, typer.Option(help="Sampler seed.")] = 0,
         max_trials: Annotated[int | None, typer.Option(help="Stop after this many trials too.")] = None,
         limit_queries: Annotated[
