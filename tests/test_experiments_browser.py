@@ -61,7 +61,7 @@ def test_experiments_dashboard(base):
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr")]
         assert len(rows) == 3 and "treatment wins" in rows[0] and "no readout yet" in rows[1]
         assert "ltr wins" in rows[2]
-        d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr button").click()
+        d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr a").click()
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr"))
         assert d.find_element(By.ID, "detail-decision").text.startswith("treatment wins on conversion")
         metrics = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]
@@ -98,9 +98,9 @@ def test_the_readout_draws_the_effect_with_its_interval_day_by_day(base):
         WebDriverWait(d, 30).until(lambda d: d.current_url.endswith("/dashboard/quality"))
         d.get(url + "/dashboard/experiments")
         WebDriverWait(d, 30).until(
-            lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr button")
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr a")
         )
-        d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr button").click()
+        d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr a").click()
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-effects svg"))
         dots = d.find_elements(By.CSS_SELECTOR, "#detail-effects circle.estimate")
         whiskers = d.find_elements(By.CSS_SELECTOR, "#detail-effects line.whisker")
@@ -113,7 +113,9 @@ def test_the_readout_draws_the_effect_with_its_interval_day_by_day(base):
             lo_y, hi_y = float(whisker.get_attribute("y2")), float(whisker.get_attribute("y1"))
             assert hi_y <= float(dot.get_attribute("cy")) <= lo_y
         axis = [t.text for t in d.find_elements(By.CSS_SELECTOR, "#detail-effects text.axis")]
-        assert "0" in axis and any(a.startswith("+") for a in axis) and any(a.startswith("-") for a in axis)
+        # in percentage points of the rate, signed around a labelled zero
+        assert "0 pp" in axis and any(a.startswith("+") and a.endswith(" pp") for a in axis)
+        assert any(a.startswith("-") for a in axis)
         assert looks[0]["day"] in axis
         legend = d.find_element(By.CSS_SELECTOR, "#detail-effects .legend").text
         assert "conversion per session" in legend and "treatment" in legend and "control" in legend
@@ -161,7 +163,7 @@ def test_interleaving_readout_on_the_dashboard(base):
         WebDriverWait(d, 30).until(lambda d: d.current_url.endswith("/dashboard/quality"))
         d.get(url + "/dashboard/experiments")
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr"))
-        d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr button")[2].click()
+        d.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr a")[2].click()
         WebDriverWait(d, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr"))
         assert d.find_element(By.ID, "detail-decision").text.startswith("ltr wins")
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]

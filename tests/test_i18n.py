@@ -35,7 +35,7 @@ STOREFRONT_SCRIPTS = ("i18n.js", "api.js", "common.js", "autocomplete.js", "stor
 DASHBOARD_TEMPLATES = ("login.html", "quality.html", "evaluation.html", "segments.html", "experiments.html",
                        "inventory.html", "pricing.html", "assistant.html", "ads.html", "docs.html")  # fmt: skip
 DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "segments.js", "experiments.js",
-                     "release_watch.js")  # fmt: skip
+                     "release_watch.js", "assistant_dash.js")  # fmt: skip
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
@@ -92,7 +92,7 @@ def _used_keys() -> set[str]:
         used |= {
             f"{k}.{form}" for k in re.findall(r"\btn\(\s*\"([\w.]+)\"", src) for form in ("one", "other")
         }
-    for path in (SERVE / "pages.py", SERVE / "i18n.py"):
+    for path in (SERVE / "pages.py", SERVE / "dashboards.py", SERVE / "i18n.py"):
         used |= set(
             re.findall(r"(?:\bt\"\]\(|translate\(lang, )\"([\w.]+)\"", path.read_text(encoding="utf-8"))
         )

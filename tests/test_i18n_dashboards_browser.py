@@ -73,7 +73,8 @@ return parts.join("\\n");
 #: file formats and units) and the run sources the gate records.
 NAMES = {"shopmind", "shop", "mind", "API", "HTTP", "OpenAPI", "JSON", "CSV", "HTML", "UTC", "PSI", "JS", "KS",
          "SRM", "CUPED", "RFM", "TOML", "URL", "ISO", "MAD", "GBK", "UTF", "NUL", "DEL", "ftfy", "OpenCC",
-         "Cookie", "ms", "Swagger", "UI", "ID"}  # fmt: skip
+         "Cookie", "ms", "Swagger", "UI", "ID",
+         "USD", "CNY", "US"}  # fmt: skip  (currency codes, and "US$" as Intl writes a dollar in Chinese)
 WORD = re.compile(r"[A-Za-z]{2,}")
 #: The quality runs' sources as the runs table shows them (cells marked translate="no").
 SOURCES = (
@@ -199,7 +200,7 @@ def test_the_dashboard_in_chinese_and_english(shop, driver, path: str) -> None:
         )
         assert rows and all(re.search(r"[\u4e00-\u9fff]", r) for r in rows), rows[:3]
     if path == "/dashboard/experiments":  # the A/B readout's decision and segments, re-worded
-        d.execute_script("document.querySelector('#experiments-table tbody tr button').click()")
+        d.execute_script("document.querySelector('#experiments-table tbody tr a').click()")
         WebDriverWait(d, 30).until(
             lambda x: x.execute_script("return !!document.querySelector('#detail-segments tbody tr')")
         )
@@ -207,7 +208,7 @@ def test_the_dashboard_in_chinese_and_english(shop, driver, path: str) -> None:
         assert "胜出" in shown and "事后分层" in shown and "每会话转化率" in shown
         assert sorted(set(WORD.findall(shown)) - NAMES) == []
         # the interleaving readout: its decision and checks re-worded around the rankers' names
-        d.execute_script("document.querySelectorAll('#experiments-table tbody tr button')[2].click()")
+        d.execute_script("document.querySelectorAll('#experiments-table tbody tr a')[2].click()")
         WebDriverWait(d, 30).until(
             lambda x: (
                 "交错实验" in x.execute_script("return document.getElementById('detail-srm').textContent")
@@ -288,7 +289,7 @@ def test_chinese_words_in_the_tables_stay_whole_on_a_phone(shop) -> None:
         ):
             _open(d, f"{url}{path}?lang=zh", PAGES[path][2])
             if path == "/dashboard/experiments":  # the readout's metric and segment tables
-                d.execute_script("document.querySelector('#experiments-table tbody tr button').click()")
+                d.execute_script("document.querySelector('#experiments-table tbody tr a').click()")
                 WebDriverWait(d, 30).until(
                     lambda x: x.execute_script("return !!document.querySelector('#detail-segments tbody tr')")
                 )

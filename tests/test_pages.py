@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
+from page_util import BROWSER, error_page, json_error
 from shopmind.cli import DEMO_GATE_TOML
 from shopmind.config import config_from_dict
 from shopmind.demo.generator import generate
@@ -191,18 +192,15 @@ def test_a_page_that_fails_on_the_server_is_an_error_page_with_the_request_id(
 
     monkeypatch.setattr(pages, "product_view", broken)
     pid = next(iter(products))
+    path = f"/product/{quote(pid, safe='')}"
     with TestClient(create_app(workspace), raise_server_exceptions=False) as c:
-        page = c.get(f"/product/{quote(pid, safe='')}", headers={"accept": "text/html"})
-        assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
-        assert "error-page" in parse(page.text).ids
-        shown = re.search(r"request id (\S+): quote it", page.text)
+        page = error_page(c, path, 500)
+        shown = re.search(r"request id (\S+): quote it", page)
         assert shown is not None and shown.group(1) not in ("-", "None")  # the id the log line carries
-        assert "secret internals" not in page.text and "Traceback" not in page.text
-        zh = c.get(f"/product/{quote(pid, safe='')}?lang=zh", headers={"accept": "text/html"})
-        assert zh.status_code == 500 and "服务器" in zh.text
-        api = c.get(f"/product/{quote(pid, safe='')}", headers={"accept": "application/json"})
-        assert api.status_code == 500 and api.json()["error"]["code"] == "internal"
-        assert "secret internals" not in api.text
+        assert "secret internals" not in page
+        assert "服务器" in error_page(c, path + "?lang=zh", 500)
+        api = json_error(c, path, 500)
+        assert api["code"] == "internal" and "secret internals" not in api["message"]
 
 
 def test_product_page_without_a_release_is_503(tmp_path):
@@ -364,17 +362,13 @@ def parse_button(html: str) -> tuple[str, bool]:
 
 
 def test_a_browser_on_a_path_that_does_not_exist_gets_a_page_back_to_the_store(client):
-    html = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-    r = client.get("/search?q=red%20dress", headers=html)
-    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
-    page = parse(r.text)
-    assert "error-page" in page.ids and "There is no page at /search." in r.text
+    page = error_page(client, "/search?q=red%20dress", 404)
+    assert "There is no page at /search." in page
     # the query a shopper typed into a storefront-like URL is carried to the storefront's own search
-    assert 'href="/?q=red%20dress"' in r.text and "search-instead" in page.ids
-    r = client.get("/dashbord", headers=html)
-    assert r.status_code == 404 and "error-page" in parse(r.text).ids and "search-instead" not in r.text
+    assert 'href="/?q=red%20dress"' in page and "search-instead" in parse(page).ids
+    assert "search-instead" not in error_page(client, "/dashbord", 404)
     # programs keep the API's JSON error body: no Accept for HTML, an API path, a POST
-    for path, headers in (("/search", {}), ("/v1/nope", html), ("/static/nope.js", html)):
-        r = client.get(path, headers=headers)
-        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", path
-    assert client.post("/search", headers=html).json()["error"]["code"] in ("not_found", "method_not_allowed")
+    for path, headers in (("/search", {}), ("/v1/nope", BROWSER), ("/static/nope.js", BROWSER)):
+        assert json_error(client, path, 404, headers)["code"] == "not_found", path
+    posted = client.post("/search", headers=BROWSER).json()["error"]["code"]
+    assert posted in ("not_found", "method_not_allowed")

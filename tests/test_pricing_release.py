@@ -171,7 +171,9 @@ def test_dashboard_draws_the_served_suggestion(served) -> None:
     r = c.get("/dashboard/pricing", params={"product": "P000"}, headers=h)
     assert r.status_code == 200 and "<script>" not in r.text and "P000: demand vs price" in r.text
     one = c.get("/v1/pricing/suggestions/P000", headers=h).json()
-    assert f"current price {one['current_price']} USD" in r.text
+    # written as the storefront writes a price ("$15.10", not "15.1 USD"), the suggestion too
+    price = f"${one['current_price']:,.2f}"
+    assert f"current price {price}" in r.text and f"suggested ${one['suggested_price']:,.2f}" in r.text
     assert r.text.count("<tr><td><a href=") == 24 and 'class="suggested"' in r.text
     bad = c.get("/dashboard/pricing", params={"product": "NOPE"}, headers=h)
     assert "no price suggestion for product &#39;NOPE&#39;" in bad.text

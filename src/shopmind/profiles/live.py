@@ -130,20 +130,25 @@ class ProfileIndex:
         return segment(_days(self.as_of, row["last_seen"]), _days(self.as_of, row["first_seen"]), self.cfg)
 
     def segment_counts(self) -> dict[str, Any]:
-        """Users per segment now, and per segment their median RFM value (for the dashboard)."""
+        """Users per segment now, and per segment their median RFM value (for the dashboard).
+
+        ``median_spend``: per currency, the median of the buyers whose spend is in it (a user's
+        spend is in their most used currency: a shop selling in two has two medians; the one
+        ``median_monetary`` of all buyers adds both as they are)."""
         counts = dict.fromkeys(SEGMENTS, 0)
-        money: dict[str, list[float]] = {s: [] for s in SEGMENTS}
+        money: dict[str, list[tuple[str | None, float]]] = {s: [] for s in SEGMENTS}
         buyers = dict.fromkeys(SEGMENTS, 0)
         if self.as_of is not None:
-            rows = self.frame.select("user_id", "first_seen", "last_seen", "monetary", "orders").iter_rows()
-            for uid, first, last, monetary, orders in rows:
+            cols = ("user_id", "first_seen", "last_seen", "monetary", "orders", "currency")
+            for uid, first, last, monetary, orders, cur in self.frame.select(cols).iter_rows():
                 if uid in self._overlay:
                     continue
-                self._tally(counts, money, buyers, first, last, monetary, orders)
+                self._tally(counts, money, buyers, first, last, monetary, orders, cur)
             for r in self._overlay.values():
                 self._tally(
-                    counts, money, buyers, r["first_seen"], r["last_seen"], r["monetary"], r["orders"]
-                )
+                    counts, money, buyers, r["first_seen"], r["last_seen"], r["monetary"], r["orders"],
+                    r.get("currency"),
+                )  # fmt: skip
         total = sum(counts.values())
         return {
             "as_of": self.as_of,
@@ -154,7 +159,8 @@ class ProfileIndex:
                     "users": counts[s],
                     "share": round(counts[s] / total, 4) if total else 0.0,
                     "buyers": buyers[s],
-                    "median_monetary": round(_median(money[s]), 2) if money[s] else None,
+                    "median_monetary": round(_median([m for _c, m in money[s]]), 2) if money[s] else None,
+                    "median_spend": _medians_by_currency(money[s]),
                 }
                 for s in SEGMENTS
             ],
@@ -162,15 +168,15 @@ class ProfileIndex:
         }
 
     def _tally(
-        self, counts: dict[str, int], money: dict[str, list[float]], buyers: dict[str, int],
-        first: datetime, last: datetime, monetary: float | None, orders: int | None,
+        self, counts: dict[str, int], money: dict[str, list[tuple[str | None, float]]], buyers: dict[str, int],
+        first: datetime, last: datetime, monetary: float | None, orders: int | None, currency: str | None,
     ) -> None:  # fmt: skip
         assert self.as_of is not None
         s = segment(_days(self.as_of, last), _days(self.as_of, first), self.cfg)
         counts[s] += 1
         if orders:
             buyers[s] += 1
-            money[s].append(float(monetary or 0.0))
+            money[s].append((currency, float(monetary or 0.0)))
 
     # ---------------------------------------------------------------- live updates
     def record(self, events: Iterable[Mapping[str, Any]], products: Mapping[str, Any] | None = None) -> int:
@@ -268,6 +274,15 @@ class ProfileIndex:
             rec["monetary"] = float(rec["monetary"] or 0.0) + float(price) * (
                 float(qty) if qty not in (None, "") else 1.0
             )
+
+
+def _medians_by_currency(spend: list[tuple[str | None, float]]) -> list[dict[str, Any]]:
+    """Per currency (most buyers first; a buyer without one: ``None``): buyers and their median spend."""
+    by: dict[str | None, list[float]] = {}
+    for cur, m in spend:
+        by.setdefault(cur, []).append(m)
+    order = sorted(by, key=lambda c: (-len(by[c]), c or ""))
+    return [{"currency": c, "buyers": len(by[c]), "median": round(_median(by[c]), 2)} for c in order]
 
 
 def _median(values: list[float]) -> float:

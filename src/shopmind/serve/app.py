@@ -233,9 +233,10 @@ def create_app(workspace: Path | str, settings: Mapping[str, Any] | None = None)
         app.include_router(router, dependencies=[Depends(known_query_only)])
     install_openapi(app, ROUTERS)  # every route's error answers declared (serve/contract.py)
 
-    from shopmind.serve import pages
+    from shopmind.serve import dashboards, pages
 
     app.include_router(pages.router)
+    app.include_router(dashboards.router)
     pages.mount_static(app)
     return app
 

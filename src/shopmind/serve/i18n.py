@@ -137,6 +137,19 @@ def percent(lang: str, share: float | None, digits: int = 1) -> str:
     return text + ("%" if lang == "zh-Hans" else " %")
 
 
+def number(lang: str, value: float | None, digits: int | None = 0) -> str:
+    """A count or figure grouped by thousands as both languages write it (``12,800``; the
+    scripts' ``SM.num`` / ``toLocaleString`` give the same); ``–`` for no value. ``digits=None``:
+    a whole value without decimals ("7 days", not "7.0 days"), another with up to two."""
+    if value is None:
+        return "–"
+    v = float(value)
+    if digits is None:
+        text = f"{v:,.2f}".rstrip("0").rstrip(".")
+        return "0" if text in ("-0", "") else text
+    return f"{v:,.{digits}f}"
+
+
 def normalise(value: str | None) -> str | None:
     """``"zh"``, ``"zh-CN"``, ``"EN"`` ... -> a language of :data:`LANGUAGES`, or None."""
     if not value:

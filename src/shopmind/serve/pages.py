@@ -30,23 +30,21 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from shopmind.search.money import format_money
 from shopmind.serve import i18n
-from shopmind.serve.api import ApiError, check_key
-from shopmind.serve.auth import DASHBOARD_COOKIE
-from shopmind.serve.contract import json_body
+from shopmind.serve.api import ApiError
 
 HERE = Path(__file__).parent
 TEMPLATES_DIR = HERE / "templates"
@@ -137,6 +135,7 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         "term": partial(i18n.term, lang),
         "reword": partial(i18n.reword, lang),
         "pct": partial(i18n.percent, lang),
+        "num": partial(i18n.number, lang),
         # the decoded path quoted once: a product id with "?" or a space stays one path
         "switch": i18n.switch_links(
             quote(request.scope["path"], safe="/"), request.query_params.multi_items()
@@ -199,6 +198,15 @@ def render(request: Request, template: str, ctx: dict[str, Any], status_code: in
 _API_PREFIXES = ("/v1/", "/static/", "/metrics", "/healthz", "/readyz", "/openapi")
 
 
+def is_page_request(request: Request) -> bool:
+    """A browser asking for a page: GET/HEAD that accepts ``text/html``, outside the API's paths.
+    Why one test: the 404 and 500 pages must agree on who gets HTML and who keeps the JSON body
+    (an API client, a script's fetch, a POST); two copies of the test could drift apart."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith(_API_PREFIXES):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
 def browser_not_found(request: Request) -> HTMLResponse | None:
     """A page for a person who typed or followed a URL that does not exist (``/search?q=dress``,
     ``/dashbord``): the API's JSON error body in a browser tab is a dead end with no way back.
@@ -206,11 +214,9 @@ def browser_not_found(request: Request) -> HTMLResponse | None:
     Only for a browser's page request (GET/HEAD that accepts ``text/html``) outside the API's
     paths; an API client keeps the JSON body it parses. A ``q`` parameter is carried to the
     storefront's own search URL, where the shopper most likely meant to go."""
+    if not is_page_request(request):
+        return None
     path = request.url.path
-    if request.method not in ("GET", "HEAD") or path.startswith(_API_PREFIXES):
-        return None
-    if "text/html" not in request.headers.get("accept", ""):
-        return None
     ctx = _common(request, "error")
     ctx["title"] = ctx["t"]("error.not_found_title")
     ctx["message"] = ctx["t"]("error.no_page", path=path)
@@ -224,11 +230,9 @@ def browser_server_error(request: Request) -> HTMLResponse | None:
     """A page for a person whose page request failed on the server: the API's JSON error body in a
     browser tab reads as a broken site and offers no way back. The request id is on the page, so the
     person can quote it and the operator can find the logged traceback. Same browser-request test as
-    ``browser_not_found``; None (the JSON body) when the error page itself cannot be made."""
-    path = request.url.path
-    if request.method not in ("GET", "HEAD") or path.startswith(_API_PREFIXES):
-        return None
-    if "text/html" not in request.headers.get("accept", ""):
+    ``browser_not_found`` (:func:`is_page_request`); None (the JSON body) when the error page
+    itself cannot be made."""
+    if not is_page_request(request):
         return None
     try:
         ctx = _common(request, "error")
@@ -327,139 +331,3 @@ def product_page(request: Request, product_id: str) -> HTMLResponse:
         return render(request, "error.html", ctx, status_code=404)
     ctx["product"] = product_view(product)
     return render(request, "product.html", ctx)
-
-
-def _dashboard(
-    request: Request, template: str, page: str, data: Callable[[], dict[str, Any]] | None = None
-) -> HTMLResponse:
-    """The dashboard to a browser holding a read/admin key (cookie or header), else sign-in.
-    ``data``: figures rendered on the server (called only after the key is checked)."""
-    ctx = _common(request, page)
-    try:
-        check_key(request, "monitor")
-    except ApiError as exc:
-        ctx.update(
-            next=request.url.path, reason=ctx["t"]("dash.login.forbidden") if exc.status == 403 else ""
-        )
-        return render(request, "login.html", ctx, status_code=exc.status)
-    ctx["signed_in"] = True  # the header offers "sign out"
-    if data is not None:
-        ctx.update(data())
-    return render(request, template, ctx)
-
-
-@router.get("/dashboard/quality", response_class=HTMLResponse)
-def quality_dashboard(request: Request) -> HTMLResponse:
-    """Quality runs over time, the failing checks of a run and its drift."""
-    return _dashboard(request, "quality.html", "quality")
-
-
-@router.get("/dashboard/evaluation", response_class=HTMLResponse)
-def evaluation_dashboard(request: Request) -> HTMLResponse:
-    """Latest offline search and recommendation metrics, per dataset, with the peers measured."""
-    return _dashboard(request, "evaluation.html", "evaluation")
-
-
-@router.get("/dashboard/segments", response_class=HTMLResponse)
-def segments_dashboard(request: Request) -> HTMLResponse:
-    """Customers per lifecycle segment (``shopmind.profiles``), drawn from ``/v1/segments``."""
-    return _dashboard(request, "segments.html", "segments")
-
-
-@router.get("/dashboard/inventory", response_class=HTMLResponse)
-def inventory_dashboard(request: Request, product: str | None = None) -> HTMLResponse:
-    """Forecasts and the reorder list (``shopmind.forecast``): plots drawn on the server."""
-    from shopmind.serve.inventory_page import inventory_view
-
-    shop = request.app.state.shop
-    return _dashboard(request, "inventory.html", "inventory", lambda: inventory_view(shop.current, product))
-
-
-@router.get("/dashboard/pricing", response_class=HTMLResponse)
-def pricing_dashboard(request: Request, product: str | None = None) -> HTMLResponse:
-    """Price suggestions (``shopmind.pricing``): table and demand curves drawn on the server."""
-    from shopmind.pricing.page import pricing_view
-
-    shop = request.app.state.shop
-    return _dashboard(request, "pricing.html", "pricing", lambda: pricing_view(shop.current, product))
-
-
-@router.get("/dashboard/experiments", response_class=HTMLResponse)
-def experiments_dashboard(request: Request) -> HTMLResponse:
-    """A/B and interleaving experiments: allocation, SRM status, metrics with intervals, decision."""
-    return _dashboard(request, "experiments.html", "experiments")
-
-
-@router.get("/dashboard/assistant", response_class=HTMLResponse)
-def assistant_dashboard(request: Request) -> HTMLResponse:
-    """The shop assistant: turns by day, intent and language, hand-off rate, unanswered questions
-    (masked), the hand-off queue — rendered on the server from ``assistant.turnlog.summary``."""
-
-    def data() -> dict[str, Any]:
-        from shopmind.assistant.turnlog import summary
-
-        log = getattr(request.app.state, "assistant_turns", None)
-        if log is not None:
-            log.flush()  # this worker's buffered turns
-        return {"s": summary(request.app.state.workspace)}
-
-    return _dashboard(request, "assistant.html", "assistant", data)
-
-
-@router.get("/dashboard/ads", response_class=HTMLResponse)
-def ads_dashboard(request: Request) -> HTMLResponse:
-    """Sponsored placements per campaign: impressions, clicks, CTR, spend, attributed sales
-    (``shopmind.ads.ledger.report``, settled from the live log first), rendered on the server."""
-
-    def data() -> dict[str, Any]:
-        from shopmind.serve.routes.ads import ads_view
-
-        return {"s": ads_view(request)}
-
-    return _dashboard(request, "ads.html", "ads", data)
-
-
-@router.get("/dashboard/login", response_class=HTMLResponse)
-def dashboard_login_page(request: Request) -> HTMLResponse:
-    """The sign-in page (``shopmind demo`` links here with the key in the ``#fragment``)."""
-    return render(
-        request, "login.html", {**_common(request, "login"), "next": "/dashboard/quality", "reason": ""}
-    )
-
-
-#: JSON only, as the sign-in page sends it (a form post ``key=...`` was answered "key: Field
-#: required" although the key was there).
-@router.post("/dashboard/login", dependencies=[Depends(json_body)])
-def dashboard_login(request: Request, key: str = Body(..., embed=True, max_length=200)) -> JSONResponse:
-    """Check a read/admin key and keep it in the dashboard cookie for this browser session.
-
-    The cookie is HttpOnly (page scripts never see it), SameSite=Strict (no other site's page
-    makes the browser send it), Secure behind HTTPS, and only ever read by ``monitor`` routes.
-    """
-    verdict = request.app.state.keys.check(key.strip(), "monitor")
-    if verdict != "ok":
-        status = 403 if verdict == "forbidden" else 401
-        why = (
-            "this key may not open the dashboards: use a read or admin key"
-            if verdict == "forbidden"
-            else "the key is not valid (create one with: shopmind keys add NAME --scope read)"
-        )
-        raise ApiError(status, "unauthorized" if status == 401 else "forbidden", why, "key")
-    resp = JSONResponse({"ok": True})
-    resp.set_cookie(
-        DASHBOARD_COOKIE,
-        key.strip(),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    return resp
-
-
-@router.post("/dashboard/logout")
-def dashboard_logout() -> JSONResponse:
-    """Forget the dashboard key in this browser."""
-    resp = JSONResponse({"ok": True})
-    resp.delete_cookie(DASHBOARD_COOKIE, path="/", httponly=True, samesite="strict")
-    return resp

@@ -57,6 +57,22 @@ class ProductTable(MutableMapping[str, dict[str, Any]]):
                 yield pid
         yield from self._changed
 
+    def priced_currencies(self) -> list[str]:
+        """The currency of every product with a price (what the dashboards' shop currency is
+        counted from), read from two columns rather than row dict by row dict."""
+        out: list[str] = []
+        if self._frame.height and {"price", "currency"} <= set(self._frame.columns):
+            price, cur = self._frame["price"].to_list(), self._frame["currency"].to_list()
+            for pid, i in self._rows.items():
+                if price[i] is not None and cur[i] and pid not in self._deleted and pid not in self._changed:
+                    out.append(str(cur[i]))
+        out += [
+            str(r["currency"])
+            for r in self._changed.values()
+            if r.get("price") is not None and r.get("currency")
+        ]
+        return out
+
     def __len__(self) -> int:
         # a changed id is never in ``_deleted`` (assignment undeletes it)
         return len(self._rows) - len(self._deleted) + sum(1 for pid in self._changed if pid not in self._rows)

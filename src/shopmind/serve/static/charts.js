@@ -182,17 +182,21 @@ const Charts = (() => {
     }
     const groupW = Math.max(28, Math.min(90, 600 / cats.length));
     const rotate = groupW < 70;
-    const padL = 64, padR = 12, padT = 12, padB = rotate ? 96 : 48;
+    const span = niceMax(Math.max(...seen.map(Math.abs))); // symmetric around zero: both signs read alike
+    const tick = (v) => (v > 0 ? "+" : "") + fmt(v);
+    // the margin fits the widest axis label (a unit in Chinese is two or more wide characters)
+    const labelPx = (s) => Array.from(s).reduce((w, ch) => w + (/[\u2e80-\uffff]/.test(ch) ? 12 : LABEL_CHAR_PX), 0);
+    const padL = Math.max(64, 12 + Math.max(...[-2, -1, 0, 1, 2].map((t) => labelPx(tick((span * t) / 2)))));
+    const padR = 12, padT = 12, padB = rotate ? 96 : 48;
     const H = (opts.height || 220) + (rotate ? 48 : 0);
     const W = padL + padR + groupW * cats.length;
-    const span = niceMax(Math.max(...seen.map(Math.abs))); // symmetric around zero: both signs read alike
     const y = (v) => padT + (H - padT - padB) * (1 - (Math.max(-span, Math.min(span, v)) + span) / (2 * span));
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "chart-svg", role: "img" });
     if (opts.title) root.appendChild(svg("title", {}, [opts.title]));
     for (let t = -2; t <= 2; t++) {
       const v = (span * t) / 2;
       root.appendChild(svg("line", { x1: padL, x2: W - padR, y1: y(v), y2: y(v), class: t === 0 ? "baseline" : "grid" }));
-      root.appendChild(svg("text", { x: padL - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, [(v > 0 ? "+" : "") + fmt(v)]));
+      root.appendChild(svg("text", { x: padL - 6, y: y(v) + 4, "text-anchor": "end", class: "axis" }, [tick(v)]));
     }
     cats.forEach((c, i) => {
       const cx = padL + i * groupW + groupW / 2;

@@ -4,11 +4,21 @@
 
 (() => {
   const $ = (id) => document.getElementById(id);
-  const num = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
   const pval = (v) => (v === null || v === undefined ? "–" : v < 0.001 ? "< 0.001" : v.toFixed(3));
   const pct = (v) => SM.pct(v, 2);
   const name = SM.name; // a variant, experiment or layer name: the same in every language
+  // the experiment this page's URL names (/dashboard/experiments/<name>), "" on the list's URL
+  const OPEN = (document.getElementById("experiment-detail") || { dataset: {} }).dataset.experiment || "";
   const metric = (m) => SM.term("dash.metric.", m); // a metric by its name ("conversion")
+  // a metric's value as a manager reads it: revenue in the shop's currency, the rest (per session,
+  // per search, per list shown) as a percentage; a difference of two rates in percentage points
+  const MONEY = new Set(["revenue_per_user"]);
+  const value = (m, v) => (v === null || v === undefined ? "–" : MONEY.has(m) ? SM.shopMoney(v) : pct(v));
+  const diff = (m, v) => {
+    if (v === null || v === undefined) return "–";
+    const sign = v > 0 ? "+" : v < 0 ? "−" : "";
+    return MONEY.has(m) ? sign + SM.shopMoney(Math.abs(v)) : SM.t("dash.exp.points", { n: sign + (100 * Math.abs(v)).toFixed(2) });
+  };
 
   /* The readout's decision and notes are English sentences from a handful of templates
    * (experiments/readout.py _decide, interleave_readout.py, live_events.py notes): each is
@@ -60,10 +70,12 @@
 
   const yes = (v) => (v ? SM.t("dash.exp.yes") : SM.t("dash.exp.no"));
 
-  function table(head, rows) {
+  // numbers right-aligned: every column after the first two, or the columns ``numeric`` names
+  function table(head, rows, numeric) {
+    const isNum = (i) => (numeric ? numeric.has(i) : i > 1);
     return SM.el("table", { class: "data" }, [
-      SM.el("thead", {}, [SM.el("tr", {}, head.map((h, i) => SM.el("th", { class: i > 1 ? "num" : "" }, [h])))]),
-      SM.el("tbody", {}, rows.map((r) => SM.el("tr", {}, r.map((c, j) => SM.el("td", { class: j > 1 ? "num" : "" }, [c]))))),
+      SM.el("thead", {}, [SM.el("tr", {}, head.map((h, i) => SM.el("th", { class: isNum(i) ? "num" : "" }, [h])))]),
+      SM.el("tbody", {}, rows.map((r) => SM.el("tr", {}, r.map((c, j) => SM.el("td", { class: isNum(j) ? "num" : "" }, [c]))))),
     ]);
   }
 
@@ -77,8 +89,9 @@
     }
     const rows = exps.map((e) => {
       const r = e.readout || {};
-      const link = SM.el("button", { type: "button", class: "linkish", translate: "no" }, [e.name]);
-      link.addEventListener("click", () => showDetail(e.name));
+      // the readout's own URL: a manager can send it to a colleague
+      const link = SM.el("a", { href: "/dashboard/experiments/" + encodeURIComponent(e.name), translate: "no" }, [e.name]);
+      if (e.name === OPEN) link.setAttribute("aria-current", "page");
       return [
         link,
         SM.term("dash.exp.status.", e.status),
@@ -86,7 +99,7 @@
         name(e.layer),
         pct(e.traffic),
         name(e.variant.map((v) => v.name).join(" / ")),
-        r.allocation ? Object.values(r.allocation).join(" / ") : SM.t("dash.exp.no_readout"),
+        r.allocation ? Object.values(r.allocation).map((n) => SM.fmt(n)).join(" / ") : SM.t("dash.exp.no_readout"),
         r.srm_pvalue === undefined ? "–" : r.blocked ? SM.t("dash.exp.mismatch") : SM.t("dash.exp.ok"),
         r.decision ? reword(r.decision) : "–",
       ];
@@ -94,7 +107,8 @@
     const head = [SM.t("dash.exp.col.name"), SM.t("dash.exp.col.status"), SM.t("dash.exp.col.kind"), SM.t("dash.exp.col.layer"),
       SM.t("dash.exp.col.traffic"), SM.t("dash.exp.col.variants"), SM.t("dash.exp.col.units"), SM.t("dash.exp.col.srm"),
       SM.t("dash.exp.col.decision")];
-    $("experiments-table").replaceChildren(table(head, rows));
+    // traffic and units are figures; the decision is a sentence, read from its start
+    $("experiments-table").replaceChildren(table(head, rows, new Set([4, 6])));
   }
 
   // the p-value chart's heading stays on the page: under it, a sentence rather than an empty box
@@ -135,8 +149,8 @@
     const rows = (r.metrics || []).map((m) => [
       metric(m.metric),
       name(m.variant),
-      num(m.effect.control),
-      num(m.effect.treatment),
+      value(m.metric, m.effect.control),
+      value(m.metric, m.effect.treatment),
       pct(m.effect.rel_effect),
       "[" + pct(m.effect.rel_ci_lower) + ", " + pct(m.effect.rel_ci_upper) + "]",
       pval(m.effect.pvalue),
@@ -148,6 +162,10 @@
         SM.t("dash.exp.col.rel_effect"), SM.t("dash.exp.col.interval"), SM.t("dash.exp.col.p_fixed"), SM.t("dash.exp.col.p_av"),
         SM.t("dash.exp.col.cuped")], rows)
     );
+    // revenue is the shop's currency; a catalog of several currencies adds them unconverted: say so
+    const money = (r.metrics || []).some((m) => MONEY.has(m.metric)) && SM.currency.mixed;
+    $("detail-money").textContent = money || "";
+    $("detail-money").hidden = !money;
     showSegments(r.metrics || []);
     const primary = (r.metrics || []).filter((m) => m.metric === "conversion")[0] || (r.metrics || [])[0];
     if (primary && primary.looks.length) {
@@ -158,6 +176,9 @@
         lo: primary.looks.map((l) => l.ci_lower),
         hi: primary.looks.map((l) => l.ci_upper),
         name: metric(primary.metric) + " (" + primary.variant + " − " + Object.keys(r.allocation)[0] + ")", // the control is the first variant
+        // in the metric's unit: percentage points of a rate, the shop's currency for revenue
+        format: (v) => (v < 0 ? "-" : "") + (MONEY.has(primary.metric) ? SM.shopMoney(Math.abs(v))
+          : SM.t("dash.exp.points", { n: String(parseFloat((100 * Math.abs(v)).toFixed(2))) })),
         namesAreData: true, // days, and the metric with its variants' names
         title: SM.t("dash.exp.effects_label"),
       });
@@ -181,11 +202,11 @@
       const s = m.stratified;
       if (!s || (m.metric !== "conversion" && m.metric !== "revenue_per_user")) continue;
       for (const st of s.strata) {
-        rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.term("dash.segment.", st.segment)]), st.n_control + " / " + st.n_treatment,
-          num(st.control), num(st.treatment), num(st.effect), SM.t("dash.exp.weight", { w: pct(st.weight) })]);
+        rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.term("dash.segment.", st.segment)]), SM.fmt(st.n_control) + " / " + SM.fmt(st.n_treatment),
+          value(m.metric, st.control), value(m.metric, st.treatment), diff(m.metric, st.effect), SM.t("dash.exp.weight", { w: pct(st.weight) })]);
       }
-      rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", num(s.effect),
-        SM.t("dash.exp.strat_detail", { lo: num(s.ci_lower), hi: num(s.ci_upper), p: pval(s.pvalue) }) +
+      rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", diff(m.metric, s.effect),
+        SM.t("dash.exp.strat_detail", { lo: diff(m.metric, s.ci_lower), hi: diff(m.metric, s.ci_upper), p: pval(s.pvalue) }) +
         (s.variance_reduction === null ? "" : SM.t("dash.exp.variance", { change: (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)) }))]);
     }
     $("detail-segments").replaceChildren(
@@ -219,9 +240,9 @@
       table(["", "", name(a), name(b), SM.t("dash.exp.ties"), SM.t("dash.exp.col.p_fixed"), SM.t("dash.exp.col.p_av")], [
         // the decision's test: credited items per list, B minus A (paired t-test; mSPRT read daily)
         [SM.t("dash.exp.credited"), SM.el("span", {}, [SM.tf("dash.exp.per_list", { b: name(b), a: name(a), mean: cd.mean === undefined || cd.mean === null ? "–" : Number(cd.mean).toFixed(3) })]),
-         String(cr[a] ?? 0), String(cr[b] ?? 0), "", pval(cd.pvalue), pval(r.always_valid_p)],
-        [SM.t("dash.exp.lists_won"), SM.t("dash.exp.sign_test"), String(r.wins[a]), String(r.wins[b]), String(r.wins.ties), pval(r.sign_test_p), "–"],
-        [SM.t("dash.exp.units_won"), SM.t("dash.exp.sign_test"), String(u[a] ?? 0), String(u[b] ?? 0), String(u.ties ?? 0), pval(u.sign_test_p), "–"],
+         SM.fmt(cr[a] ?? 0), SM.fmt(cr[b] ?? 0), "", pval(cd.pvalue), pval(r.always_valid_p)],
+        [SM.t("dash.exp.lists_won"), SM.t("dash.exp.sign_test"), SM.fmt(r.wins[a]), SM.fmt(r.wins[b]), SM.fmt(r.wins.ties), pval(r.sign_test_p), "–"],
+        [SM.t("dash.exp.units_won"), SM.t("dash.exp.sign_test"), SM.fmt(u[a] ?? 0), SM.fmt(u[b] ?? 0), SM.fmt(u.ties ?? 0), pval(u.sign_test_p), "–"],
       ])
     );
     if (r.looks && r.looks.length) {
@@ -236,12 +257,17 @@
     }
   }
 
+  function failed(e) {
+    $("experiments-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.exp.unavailable"), error: e.message });
+    $("experiments-error").hidden = false;
+  }
+
   document.addEventListener("DOMContentLoaded", async () => {
+    if (OPEN) showDetail(OPEN).catch(failed); // /dashboard/experiments/<name>: that readout first
     try {
       renderList(await SM.api("/v1/experiments", { storefront: false }));
     } catch (e) {
-      $("experiments-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.exp.unavailable"), error: e.message });
-      $("experiments-error").hidden = false;
+      failed(e);
       $("experiments-table").textContent = "";
     }
   });

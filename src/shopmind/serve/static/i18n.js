@@ -11,14 +11,17 @@
 "use strict";
 
 const SM = (() => {
-  const I18N = (() => {
-    const node = document.querySelector('meta[name="shopmind-messages"]');
+  /** The JSON a page carries in ``<meta name="...">`` ({} when absent or unreadable). */
+  function metaJSON(name) {
+    const node = document.querySelector('meta[name="' + name + '"]');
     try {
       return (node && JSON.parse(node.getAttribute("content"))) || {};
     } catch (_e) {
       return {};
     }
-  })();
+  }
+
+  const I18N = metaJSON("shopmind-messages");
   const LANG = I18N.lang || document.documentElement.lang || "en";
   const MESSAGES = I18N.messages || {};
 
@@ -139,17 +142,27 @@ const SM = (() => {
     return (SYMBOLS[currency] || "") + n.toFixed(2) + (currency && !SYMBOLS[currency] ? " " + currency : "");
   }
 
+  /** The shop's currency (serve/money.py, on the dashboards only): {code, others, mixed}. */
+  const CURRENCY = metaJSON("shopmind-currency");
+
+  /** An amount in the shop's currency (a revenue per user, a spend) written as a price is. */
+  function shopMoney(v) {
+    if (v === null || v === undefined || isNaN(Number(v))) return "–";
+    return CURRENCY.code ? money(v, CURRENCY.code) : Number(v).toLocaleString(LANG, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
   /** A figure for the dashboards: a whole number grouped as the language does, else ``digits`` decimals. */
   function fmt(n, digits) {
     if (n === null || n === undefined || isNaN(Number(n))) return "–";
     const x = Number(n);
     if (Number.isInteger(x) && digits === undefined) return x.toLocaleString(LANG);
-    return x.toFixed(digits === undefined ? 3 : digits);
+    const d = digits === undefined ? 3 : digits;
+    return x.toLocaleString(LANG, { minimumFractionDigits: d, maximumFractionDigits: d });
   }
 
   /** The recommender's crowd reason codes (recommend/explain.py CROWD_REASONS), as the server
    * put them beside the messages: one set, never a copy in a script. */
   const crowdReasons = new Set(I18N.crowdReasons || []);
 
-  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, fmt, crowdReasons, lang: LANG };
+  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, shopMoney, currency: CURRENCY, fmt, crowdReasons, lang: LANG };
 })();

@@ -6,6 +6,14 @@
   const label = (segment) => SM.term("dash.segment.", segment);
   const COLOR = { new: "#2e9e5b", active: "#2457c5", at_risk: "#d9822b", lapsed: "#8a8f98" };
 
+  // a buyer's spend is in their own currency: one median per currency, each written as a price is
+  // (a shop selling in USD and CNY has two; their numbers are not added)
+  function spend(s) {
+    const per = (s.median_spend || []).filter((m) => m.median !== null && m.median !== undefined);
+    if (!per.length) return "–";
+    return per.map((m) => (m.currency ? SM.money(m.median, m.currency) : SM.shopMoney(m.median))).join(" · ");
+  }
+
   function render(body) {
     const segs = body.segments || [];
     const cfg = body.config || {};
@@ -39,7 +47,7 @@
       SM.fmt(s.users),
       SM.pct(s.share),
       SM.fmt(s.buyers),
-      s.median_monetary === null || s.median_monetary === undefined ? "–" : String(s.median_monetary),
+      spend(s),
     ]);
     const head = [SM.t("dash.seg.col.segment"), SM.t("dash.seg.col.customers"), SM.t("dash.seg.col.share"),
       SM.t("dash.seg.col.buyers"), SM.t("dash.seg.col.median")];
