@@ -83,6 +83,12 @@ def main() -> None:
         action="store_true",
         help="diagnose that candidate schedule instead of the default (LearnConfig.warm_exact_new_users)",
     )
+    ap.add_argument(
+        "--warm-fold-new-users",
+        choices=("", "after", "between"),
+        default="",
+        help="diagnose that candidate schedule (LearnConfig.warm_fold_new_users, session 28)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/continual_diagnose-valid.json"))
     args = ap.parse_args()
     if args.last > LAST_VALIDATION or args.first < 1 or args.first > args.last:
@@ -90,7 +96,9 @@ def main() -> None:
     t0 = time.perf_counter()
     batch = get_adapter("online-retail").load(args.data / "online-retail")
     ev = purchases(run_gate(batch, GateConfig(), None).tables["events"].accepted)
-    cfg = LearnConfig(warm_exact_new_users=args.warm_exact_new_users)
+    cfg = LearnConfig(
+        warm_exact_new_users=args.warm_exact_new_users, warm_fold_new_users=args.warm_fold_new_users
+    )
     # per variant: per-month (warm-side recalls, refit-side mean recalls, groups)
     pooled: dict[str, list[tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]]] = {}
     months = []

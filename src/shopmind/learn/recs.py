@@ -110,7 +110,9 @@ class LearnConfig:
     #: the customers first seen in the update solved exactly (fold-in) against the item factors
     #: "after" the full sweeps (their factors are otherwise one item half-step behind), or
     #: "between" the touched rounds and the sweeps (the sweeps' item step then fits the items
-    #: they bought to solved customers); "" (default): not (session 28 candidates)
+    #: they bought to solved customers); "" (default): not. Off: on the validation months the
+    #: pooled warm - refit moved -0.00003 ("after") / +0.00001 ("between") from the default's
+    #: -0.00099, for ~2 points of a refit's CPU (BENCHMARKS, session 28)
     warm_fold_new_users: str = ""
     #: the fused list's ALS weight for customers whose first event is within the newest
     #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
