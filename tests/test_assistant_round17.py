@@ -98,13 +98,17 @@ def test_the_reference_is_round_16s_switches_as_committed() -> None:
 
 
 #: switches adopted after round 16 (round 17 none, round 18 "clause_in_have", round 19 "owner_foreign",
-#: round 22 "clause_space" and "clause_floor", round 23 "known_words"); the reference excludes them
+#: round 22 "clause_space" and "clause_floor", round 23 "known_words", round 24 "time_words",
+#: "compare_cue", "gift_browse"); the reference excludes them
 ROUND17_SWITCHES: tuple[str, ...] = (
     "clause_in_have",
     "owner_foreign",
     "clause_space",
     "clause_floor",
     "known_words",
+    "time_words",
+    "compare_cue",
+    "gift_browse",
 )
 
 

@@ -209,4 +209,7 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
         "clause_space",  # round 22's
         "clause_floor",  # round 22's
         "known_words",  # round 23's
+        "time_words",  # round 24's
+        "compare_cue",
+        "gift_browse",
     }

@@ -184,4 +184,7 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
         "clause_space",
         "clause_floor",
         "known_words",
-    }  # round 22's and 23's
+        "time_words",
+        "compare_cue",
+        "gift_browse",
+    }  # round 22's, 23's and 24's

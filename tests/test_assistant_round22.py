@@ -144,5 +144,12 @@ def test_round_22_adopts_clause_space_with_clause_floor_and_keeps_the_others_off
     for name in ("asked_piece", "zh_words", "order_rest", "order_first", "followup_prior"):
         assert core.OPTIONS[name] is False  # measured, not kept
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {"clause_space", "clause_floor", "known_words"}
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {
+        "clause_space",
+        "clause_floor",
+        "known_words",
+        "time_words",
+        "compare_cue",
+        "gift_browse",
+    }
     assert compose_mod.ASKED_PIECE_WEIGHT > 0

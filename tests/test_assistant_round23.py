@@ -31,7 +31,12 @@ def test_held_out_22_is_a_dev_set_and_the_rule_reads_all_23() -> None:
     assert LABELLED_SETS[len(L.DEV_SETS)] == "heldout23"  # round 24 adds held-out-23 after them
     assert f"{L22.REF}+clause_space+clause_floor" == L.REF  # round 22 adopted these two
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {"known_words"}
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - {
+        "known_words",
+        "time_words",
+        "compare_cue",
+        "gift_browse",
+    }
     assert expand("REF+known_words", L.REF).split("+")[-2:] == ["clause_floor", "known_words"]
     assert L.judge22 is L22.judge22  # round 22's rule, unchanged (one fault per answer)
 
