@@ -157,6 +157,16 @@ def test_the_new_parts_read_on_a_phone(shop) -> None:
                 heights = d.execute_script(AXIS_TEXT_PX)
                 assert heights and min(heights) >= 9, (path, lang, heights)
                 assert d.execute_script("return document.documentElement.scrollWidth") <= 390, (path, lang)
+        # a name with a hyphen stays on one line (the phone broke "spring-sale" and "draft-one" at it)
+        for path, cells in (("/dashboard/ads", "#ads-campaigns td:first-child"),
+                            ("/dashboard/experiments", "#experiments-table tbody td:first-child")):  # fmt: skip
+            _open(d, f"{url}{path}?lang=zh", cells)
+            lines = d.execute_script(
+                "return [...document.querySelectorAll(arguments[0])].map(c => { const r = document.createRange();"
+                " r.selectNodeContents(c); return [c.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })",
+                cells,
+            )
+            assert lines and all(n == 1 for text, n in lines if "-" in text), (path, lines)
 
 
 def test_figures_are_grouped_and_axis_labels_fit(shop, driver) -> None:
