@@ -162,8 +162,9 @@ def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws,
     assert final["complete"] is True and final["first_release"] == first["id"]
     assert all(v in ("complete", "not needed") for v in final["parts"].values())
     assert final["components"]["search"]["search_vectors"]["parts"] == "lexical+dense"
-    # the superseded first release was pruned once the complete one was current
-    assert first["id"] not in {m["id"] for m in Releases(ws).list()}
+    # the superseded first release was still served when the build pruned: kept (the server's
+    # lease, release/leases.py), and pruned once the server has let it go
+    assert first["id"] not in final["pruned"] and first["id"] in {m["id"] for m in Releases(ws).list()}
     complete = load_release(ws / "releases" / final["id"]).engine
     # a server answers a query before its vector exists without the dense part ("pending"), then
     # fused ("cached"): each answer must be exactly one of the two, never a mix of vector sets
@@ -188,6 +189,8 @@ def test_lexical_release_serves_while_vectors_build_then_switches_atomically(ws,
         r = served.current.engine.search(q, size=10, facets=())
         assert r.dense == "cached" and r.ids == fused[q], q
     assert served.build_status()["complete"] is True
+    served.stop()
+    assert Releases(ws).prune(keep=5) == [first["id"]]
     log.close()
 
 

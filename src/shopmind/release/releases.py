@@ -17,7 +17,7 @@ build once it holds the lock.
 A progressive build publishes twice (``build.py``): a first release without text vectors
 (``"complete": false``) and then the complete one (``"first_release"`` names the first).
 Once its complete successor exists, a first release is *superseded*: rollback skips it and
-pruning removes it (unless it is the one being served).
+pruning removes it (unless it is current, or a running server still serves it: ``leases.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from shopmind.release.leases import held_releases
 
 MANIFEST = "release.json"
 POINTER = "CURRENT"
@@ -191,14 +193,15 @@ class Releases:
 
     def prune(self, keep: int) -> list[str]:
         """Delete superseded first releases and finished releases beyond the newest ``keep``,
-        never the current one."""
+        never the current one nor one a running server still serves (``leases``: it may not have
+        swapped to the new current release yet, and reads some files on demand)."""
         if keep < 1:
             raise ReleaseError(f"keep must be >= 1, got {keep}")
-        cur = self.current_id()
+        spared = {self.current_id()} | held_releases(self.root)
         found = self.list()
         skip = self.superseded(found)
         ids = [m["id"] for m in found if m["id"] not in skip]
-        doomed = [i for i in ids[keep:] if i != cur] + sorted(i for i in skip if i != cur)
+        doomed = [i for i in ids[keep:] if i not in spared] + sorted(i for i in skip if i not in spared)
         for rid in doomed:
             trash = self.root / f"{STAGING_PREFIX}deleting-{rid}"
             os.replace(self.root / rid, trash)  # atomic disappearance, then slow delete

@@ -28,6 +28,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.quality.coerce import typed_products
+from shopmind.release.leases import Lease
 from shopmind.release.releases import Releases
 from shopmind.serve.product_table import ProductTable
 from shopmind.store.identity import read_identity
@@ -150,6 +151,8 @@ class Shop:
     def __init__(self, workspace: Path | str, eventlog: EventLog, poll_seconds: float = 1.0) -> None:
         self.workspace = Path(workspace)
         self.releases = Releases(self.workspace)
+        #: the release this server serves, recorded for pruning (a build never deletes it)
+        self.lease = Lease(self.releases.root)
         self.log = eventlog
         self.poll_seconds = poll_seconds
         self.current: LoadedRelease | None = None
@@ -251,6 +254,9 @@ class Shop:
             self.refused_id, self.last_error = rid, refusal
             log.error(json.dumps({"event": "release_refused", "release": rid, "reason": refusal}))
             return False
+        # leased before loading, with the one served until now (a request in flight may still read
+        # its files): a build's prune deletes neither; the older one is let go at the next swap
+        self.lease.hold(rid, self.release_id)
         try:
             new = load_release(self.releases.root / rid)
         except Exception as exc:  # keep serving the old one; report on /readyz and in the log
@@ -329,6 +335,7 @@ class Shop:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.lease.drop()
         cur = self.current
         if cur is not None and cur.engine is not None:
             cur.engine.stop_background()
