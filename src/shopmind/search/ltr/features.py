@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from shopmind.search.lexical import FIELDS, LexicalIndex
 from shopmind.search.ltr.folds import fold_of, normalise_query, split_folds  # noqa: F401 - re-exported
+from shopmind.search.ltr.title_features import TitleTable
 
 if TYPE_CHECKING:
     from shopmind.search.dense import DenseIndex
@@ -129,7 +130,7 @@ class FeatureExtractor:
                     self.event_counts[t][item] = int(c)
         self.pos: dict[str, int] = {}
         # raw title and attribute values per row, normalised / parsed on first use
-        # (``title_facts``, ``attr_pairs``): a reused re-ranker is attached to every rebuild's
+        # (``titles``, ``attr_pairs``): a reused re-ranker is attached to every rebuild's
         # engine, and parsing 55k attribute blobs up front was ~40 % of that (issue 17)
         self._raw_titles: list[str] = []
         self.brands: list[str] = []
@@ -142,8 +143,7 @@ class FeatureExtractor:
         self.age = np.zeros(0)
         self.pop = {k: np.zeros(0) for k in POP_TYPES.values()}
         self._dense_rows: np.ndarray | None = None if dense is None else np.zeros(0, dtype=np.int64)
-        self._title_facts: dict[int, _TitleFacts] = {}
-        self._given_terms: dict[int, list[str]] = {}
+        self.titles = TitleTable(index.analyzer.tokens, self._raw_titles)
         self.add(products)
 
     @classmethod
@@ -201,26 +201,6 @@ class FeatureExtractor:
             rows = np.array([dpos.get(p, -1) for p in ids], dtype=np.int64)
             self._dense_rows = np.concatenate([self._dense_rows, rows])
 
-    def title_facts(self, i: int) -> _TitleFacts:
-        """What the title features need of product row ``i``, computed once per product."""
-        got = self._title_facts.get(i)
-        if got is None:
-            title = normalise_query(self._raw_titles[i])
-            terms = self._given_terms.pop(i, None)
-            if terms is None:
-                terms = self.index.analyzer.tokens(title)
-            first: dict[str, int] = {}
-            for p, t in enumerate(terms):
-                first.setdefault(t, p)
-            got = self._title_facts[i] = _TitleFacts(
-                set(zip(terms, terms[1:], strict=False)),
-                first,
-                max(len(terms), 1),
-                _char3(title),
-                title,
-            )
-        return got
-
     def raw_titles(self) -> list[str]:
         """Every row's title as given (what ``title_facts`` normalises and analyses)."""
         return list(self._raw_titles)
@@ -228,10 +208,10 @@ class FeatureExtractor:
     def give_title_terms(self, terms: Sequence[list[str]]) -> None:
         """Analysed terms of rows ``0..len(terms)-1``' titles computed elsewhere (a child
         process: ``ltr.title_terms``), by the index's analyzer on the normalised title."""
-        self._given_terms.update((i, t) for i, t in enumerate(terms) if i not in self._title_facts)
+        self.titles.give(terms)
 
     def drop_given_terms(self) -> None:
-        self._given_terms.clear()
+        self.titles.drop_given()
 
     def attr_pairs(self, i: int) -> set[tuple[str, str]]:
         """The (key, value) attribute pairs of product row ``i`` (casefolded), parsed once."""
@@ -300,7 +280,8 @@ class FeatureExtractor:
         X[:, F["q_chars"]] = len(query or "")
         X[:, F["q_corrections"]] = len(corrections)
         if not light:
-            self._title_text(X, query, tokens, rows)
+            for name, col in self.titles.columns(query, tokens, rows).items():
+                X[:, F[name]] = col
         if self.dense is not None and qvec is not None and self._dense_rows is not None:
             drows = self._dense_rows[rows]
             ok = drows >= 0
@@ -352,33 +333,6 @@ class FeatureExtractor:
                     hit = at >= 0
                     tf[f][at[hit], qi] = m.data[a:b][hit]
         return tf, lens
-
-    def _title_text(self, X: np.ndarray, query: str, tokens: list[str], rows: np.ndarray) -> None:
-        # per-candidate Python set work: written as one pass filling lists (column lookups and
-        # the union set hoisted out) — it was ~40 % of the re-rank stage's time
-        phrase = normalise_query(query or "")
-        qpairs = set(zip(tokens, tokens[1:], strict=False))
-        n_pairs = len(qpairs)
-        head = tokens[-1] if tokens else None
-        first = set(tokens)
-        q3 = _char3(phrase)
-        n3 = len(q3)
-        ph, bi, c3, hd, fp = [], [], [], [], []
-        for i in rows.tolist():
-            f = self.title_facts(i)
-            ph.append(bool(phrase) and phrase in f.text)
-            bi.append(len(qpairs & f.pairs) / n_pairs if n_pairs else np.nan)
-            inter = len(q3 & f.char3)
-            union = n3 + len(f.char3) - inter
-            c3.append(inter / union if union else 0.0)
-            hd.append(head is not None and head in f.first)
-            pos = min((f.first[t] for t in first if t in f.first), default=None)
-            fp.append(1.0 if pos is None else pos / f.n_terms)
-        X[:, F["title_phrase"]] = ph
-        X[:, F["title_bigrams"]] = bi
-        X[:, F["title_char3"]] = c3
-        X[:, F["title_head"]] = hd
-        X[:, F["title_first_pos"]] = fp
 
     def _understood(self, X: np.ndarray, u: Understood | None, rows: np.ndarray) -> None:
         if u is None:
@@ -453,19 +407,6 @@ def relative_columns(X: np.ndarray, alpha: float) -> np.ndarray:
     X[:, F["fusion"]] = fused
     X[:, F["fusion_rank"]] = _ranks(fused)
     return X
-
-
-class _TitleFacts(NamedTuple):
-    pairs: set[tuple[str, str]]  # adjacent analysed terms
-    first: dict[str, int]  # term -> first position
-    n_terms: int  # at least 1
-    char3: frozenset[str]
-    text: str  # the normalised title
-
-
-def _char3(text: str) -> frozenset[str]:
-    t = f" {text} "
-    return frozenset(t[i : i + 3] for i in range(len(t) - 2))
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
