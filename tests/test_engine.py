@@ -490,3 +490,33 @@ def test_results_from_meaning_alone_are_said_in_warnings(shop, products, tmp_pat
     assert m.total > 0 and "meaning_only" not in [w["code"] for w in m.warnings]
     lex_only = SearchEngine.build(products, shop.batch.events, CFG)
     assert lex_only.search("qxzzv wqkkj", size=10).warnings == []
+
+
+def test_expansions_no_product_contains_are_neither_searched_nor_offered():
+    """A built-in synonym's translation ("blue" -> "蓝色") on a shop with no Chinese titles
+    matched nothing, yet came back as expansions (the storefront's chips) on every English query."""
+    n = 40
+    colours = ["Blue", "Red", "White", "Black"] * 10
+    products = pl.DataFrame(
+        {
+            "product_id": [f"P{i}" for i in range(n)],
+            "title": [f"{c} cotton shirt {i}" for i, c in zip(range(n), colours, strict=True)],
+            "category_path": ["Men > Shirts"] * n,
+            "price": [10.0 + i for i in range(n)],
+            "currency": ["USD"] * n,
+        }
+    )
+    english = SearchEngine.build(products, None, SearchConfig(encoder=None, ltr="off"))
+    r = english.search("blue shirt", size=5, facets=())
+    assert r.understood["expansions"] == [] and r.understood["alternatives"] == {}
+    assert r.ids == ["P0", "P4", "P8", "P12", "P16"]
+    # with Chinese titles in the catalog the same translations are kept (they find products)
+    both = products.with_columns(
+        pl.when(pl.col("product_id") == "P39")
+        .then(pl.lit("蓝色 衬衫"))
+        .otherwise(pl.col("title"))
+        .alias("title")
+    )
+    bilingual = SearchEngine.build(both, None, SearchConfig(encoder=None, ltr="off"))
+    u = bilingual.search("blue shirt", size=5, facets=()).understood
+    assert "蓝色" in u["expansions"] and u["alternatives"]["blue"] == ["蓝色"]

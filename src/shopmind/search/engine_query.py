@@ -205,7 +205,26 @@ class QueryInput:
             notes.append("query understanding returned no Understood; plain query used")
             return plain
         notes.extend(u.notes)
-        return u
+        return self._in_catalog(u)
+
+    def _in_catalog(self, u: Understood) -> Understood:
+        """``u`` without the expansions and alternatives no indexed product contains: a built-in
+        synonym's translation ("blue" -> "蓝色") on a shop with no Chinese titles matched
+        nothing, yet the storefront offered it as a chip on every English query."""
+        vocab, tokens = self.lexical.vocab, self.lexical.analyzer.tokens
+
+        def found(term: str) -> bool:
+            return any(t in vocab for t in tokens(str(term)))
+
+        expansions = tuple(e for e in u.expansions if found(e))
+        alternatives = tuple(
+            (source, kept)
+            for source, terms in u.alternatives
+            if (kept := tuple(t for t in terms if found(t)))
+        )
+        if expansions == u.expansions and alternatives == u.alternatives:
+            return u
+        return replace(u, expansions=expansions, alternatives=alternatives)
 
     def _known(self) -> Callable[[str], bool] | None:
         """The parser's "is this a real word" test (synonyms, the catalog's vocabulary): such
