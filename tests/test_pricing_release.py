@@ -163,6 +163,9 @@ def test_no_price_variation_says_so_and_bad_settings_name_the_key(tmp_path) -> N
     with TestClient(create_app(ws, {"poll_seconds": 0.2})) as c:
         r = c.get("/v1/pricing/suggestions", headers={"X-API-Key": key})
         assert r.status_code == 404 and "enabled = false" in r.json()["error"]["message"]
+        # the dashboard says it as a note, not in an error's red: nothing is wrong with the shop
+        page = c.get("/dashboard/pricing", headers={"X-API-Key": key}).text
+        assert '<p class="muted" id="pricing-error">' in page and "enabled = false" in page
 
 
 def test_dashboard_draws_the_served_suggestion(served) -> None:

@@ -103,7 +103,15 @@ def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     if not facts:
         return {"key": "dash.price.err.no_component", "params": {}}
     reason = str(facts.get("reason", facts.get("pricing")))
-    return {"key": "dash.price.err.reason", "params": {"reason": reason}, "reword": SKIPPED}
+    # a reason the build skipped on purpose (turned off, no price variation, columns the events
+    # lack) is the shop's situation, not a fault: shown as a note, not in the error's red
+    chosen = any(pattern.search(reason) for pattern, _ in SKIPPED)
+    return {
+        "key": "dash.price.err.reason",
+        "params": {"reason": reason},
+        "reword": SKIPPED,
+        "level": "note" if chosen else "error",
+    }
 
 
 def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
