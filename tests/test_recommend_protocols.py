@@ -94,3 +94,27 @@ def test_time_split_purchases_and_warm_users():
     assert _pairs(s.valid.fit) == {("a", "x"), ("c", "x")}
     assert _pairs(s.valid.truth) == {("a", "y")}
     assert s.test.history is None
+
+
+def test_time_split_notes_say_what_the_purchases_rule_did_and_keep_c_orders() -> None:
+    """The note named Online Retail's "invoice not starting with 'C'" on every dataset, and the rule
+    dropped a shop's own orders whose ids start with C (first-hour walk, session 28)."""
+    day = timedelta(days=1)
+    cut, vcut = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
+    ev = pl.DataFrame(
+        {
+            "_row": list(range(6)),
+            "user_id": ["a", "a", "a", "a", "b", "a"],
+            "item_id": ["x", "y", "z", "w", "x", "v"],
+            "type": ["purchase", "purchase", "purchase", "view", "purchase", "purchase"],
+            "quantity": [1, 1, 1, None, 1, -2],
+            "order_id": ["CA-1", "CA-2", "CA-3", None, "CB-1", "CA-4"],
+            "timestamp": [vcut - day, vcut + day, cut + day, cut + day, cut + day, cut + day],
+        }
+    )
+    s = time_split(ev, cut, vcut)
+    assert _pairs(s.test.truth) == {("a", "z")}  # a C order is a purchase like any other
+    note = s.notes[0]
+    assert "'C'" not in note and "invoice" not in note
+    assert note.startswith("purchases only: 4 purchase lines") and "left out 1 view" in note
+    assert "1 purchase lines with quantity <= 0" in note
