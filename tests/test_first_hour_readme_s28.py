@@ -94,8 +94,11 @@ def test_evaluate_writes_where_the_evaluation_dashboard_reads(kind: str) -> None
     ./reports and `evaluate search` to shopmind-data/reports, so a shop that ran them saw "No
     evaluation yet" on the page."""
     cmd = ROOT.commands["evaluate"].commands[kind]  # type: ignore[attr-defined]
-    (out,) = [p for p in cmd.params if p.name == "out"]
-    assert Path(out.default) == Path("shopmind-data") / "evaluation"
+    params = {p.name: p for p in cmd.params}
+    # --out defaults to <workspace>/evaluation, the workspace to the other commands' default (t1x)
+    assert params["out"].default is None and "<workspace>/evaluation" in params["out"].help
+    assert Path(params["workspace"].default) == Path("shopmind-data")
+    assert {"--workspace", "-w"} <= set(params["workspace"].opts)
 
 
 def test_ingest_table_without_a_mapping_is_refused_before_reading(tmp_path: Path) -> None:

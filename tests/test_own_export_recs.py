@@ -110,3 +110,14 @@ def test_tune_recs_reads_a_shops_own_export_with_its_mapping(tmp_path: Path) -> 
     assert "[recs]" in (tmp_path / "shop.tuned.toml").read_text()
     (study,) = (tmp_path / "tune").glob("tune-recs-table-*.json")
     assert len(json.loads(study.read_text())["trials"]) >= 1
+
+
+def test_evaluate_recs_writes_into_the_workspace_it_is_given(tmp_path: Path) -> None:
+    """`evaluate` had no --workspace: its report always went to shopmind-data/evaluation, the default
+    shop's dashboard, never the one a `-w` shop's server reads (t1x, session 28)."""
+    export = _export(tmp_path, users=20)
+    res = _run("evaluate", "recs", str(export), "--format", "table", "--mapping", str(tmp_path / "orders.toml"),
+               "--protocol", "time", "--skip", "sasrec", "-w", str(tmp_path / "shop"))  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (report,) = (tmp_path / "shop" / "evaluation").glob("recs-table-*.json")
+    assert "ours-v1" in json.loads(report.read_text())["test"]

@@ -41,12 +41,17 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="TOML column mapping for --format table (`shopmind mapping FILE` drafts one)."),
         ] = None,
         out: Annotated[
-            Path,
+            Path | None,
             typer.Option(
                 "--out",
-                help="Folder for the JSON and HTML report (the evaluation dashboard shows <workspace>/evaluation).",
+                help="Folder for the JSON and HTML report (default: <workspace>/evaluation, which the evaluation "
+                "dashboard shows).",
             ),
-        ] = Path("shopmind-data/evaluation"),
+        ] = None,
+        workspace: Annotated[
+            Path,
+            typer.Option("--workspace", "-w", help="The shop's folder: the report goes to its evaluation/."),
+        ] = Path("shopmind-data"),
         protocol: Annotated[
             str | None, typer.Option(help="loo | recbole | time (default: the format's published protocol).")
         ] = None,
@@ -88,6 +93,7 @@ def register(app: typer.Typer) -> None:
         )
 
         try:
+            out = out or workspace / "evaluation"  # the folder /v1/evaluation reads (--workspace: its shop's)
             writable_folder(out, "--out")  # before minutes of training, not a traceback after them
         except UsageError as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}")

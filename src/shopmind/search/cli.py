@@ -29,11 +29,16 @@ def register(app: typer.Typer) -> None:
             int | None, typer.Option(min=1, help="Evaluate a fixed subset of N queries (md5 order).")
         ] = None,
         out: Annotated[
-            Path,
+            Path | None,
             typer.Option(
-                help="Folder for the JSON and HTML report (the evaluation dashboard shows <workspace>/evaluation)."
+                help="Folder for the JSON and HTML report (default: <workspace>/evaluation, which the evaluation "
+                "dashboard shows)."
             ),
-        ] = Path("shopmind-data/evaluation"),
+        ] = None,
+        workspace: Annotated[
+            Path,
+            typer.Option("--workspace", "-w", help="The shop's folder: the report goes to its evaluation/."),
+        ] = Path("shopmind-data"),
         methods: Annotated[
             str,
             typer.Option(
@@ -49,8 +54,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = "ours,tantivy,bm25s",
         vectors: Annotated[
-            Path, typer.Option(help="Vector cache folder of the dense and hybrid methods.")
-        ] = Path("shopmind-data/vectors"),
+            Path | None,
+            typer.Option(
+                help="Vector cache folder of the dense and hybrid methods (default: <workspace>/vectors)."
+            ),
+        ] = None,
         threshold: Annotated[
             float | None,
             typer.Option(
@@ -77,6 +85,8 @@ def register(app: typer.Typer) -> None:
         try:
             if view != "both" and view not in VIEWS:
                 raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
+            out = out or workspace / "evaluation"  # the folder /v1/evaluation reads (--workspace: its shop's)
+            vectors = vectors or workspace / "vectors"
             writable_folder(out, "--out")  # before the evaluation, not a traceback after it
             data = load_dataset(fmt, path, threshold)
             names = [m.strip() for m in methods.split(",") if m.strip()]
