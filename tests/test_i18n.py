@@ -429,3 +429,14 @@ def test_build_banner_words_in_both_languages() -> None:
         == "您的商店正在构建中（encoding products：120 / 300，约剩 4 秒）。第一个版本就绪后即可搜索，本页会自动刷新。"
     )
     assert build_banner({"complete": True, "building": None}, "r1", "en") is None
+    # vectors in, forecasts still building: search is not "on words only", and a model fitting
+    # beside the encoding is never named as the stage
+    fc = {"stages": [{"name": "forecast (child process)", "total": None}]}
+    assert (
+        build_banner({"complete": False, "parts": {"search_vectors": "complete"}, "building": fc}, "r1", "en")
+        is None
+    )
+    pending = build_banner(
+        {"complete": False, "parts": {"search_vectors": "pending"}, "building": fc}, "r1", "en"
+    )
+    assert pending is not None and "forecast" not in pending["text"] and "being built;" in pending["text"]

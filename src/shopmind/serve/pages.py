@@ -147,6 +147,16 @@ def _common(request: Request, page: str) -> dict[str, Any]:
     }
 
 
+def vectors_pending(build: Mapping[str, Any]) -> bool:
+    """Whether the served release still searches on words only: its text vectors are pending.
+    An incomplete release whose vectors are in (forecasts or profiles still building) said
+    "search is running on words only" too, naming "(forecast)" as the stage."""
+    if build.get("complete"):
+        return False
+    parts = build.get("parts") or {}
+    return parts.get("search_vectors", "pending") == "pending"
+
+
 def build_banner(build: Mapping[str, Any] | None, release_id: str | None, lang: str) -> dict[str, str] | None:
     """The banner over every page while a build runs: the first release being built (no search
     yet; ``build_banner.js`` reloads the page when it is served) or a progressive release's
@@ -158,8 +168,10 @@ def build_banner(build: Mapping[str, Any] | None, release_id: str | None, lang: 
     stages = building.get("stages") or []
     if release_id is None and building:
         key, element = "banner.shop_building", "shop-building-banner"
-    elif release_id is not None and not build.get("complete"):
+    elif release_id is not None and vectors_pending(build):
         key, element = "banner.vectors", "build-banner"
+        # a stage with items to count (encoding); never a model fitting beside it ("(forecast)")
+        stages = [s for s in stages if s.get("total")]
     else:
         return None
     stage = ""

@@ -10,14 +10,15 @@
     try {
       const r = await fetch("/readyz", { cache: "no-store" });
       const body = await r.json();
-      if (body.complete) {
-        banner.hidden = true;
+      const vectors = (body.parts || {}).search_vectors;
+      if (body.complete || (vectors !== undefined && vectors !== "pending")) {
+        banner.hidden = true; // searching with vectors now (forecasts may still be building)
         return;
       }
       // the stage a shopper cares about is the one with items to count (encoding product
       // texts), not a model fitting beside it; the process it runs in is not their business
       const stages = (body.building && body.building.stages) || [];
-      const st = stages.find((s) => s.total) || stages[0];
+      const st = stages.find((s) => s.total); // none: no stage named, never "(forecast)"
       banner.textContent = SM.t("banner.vectors", { stage: SM.stageText(st) });
     } catch (e) {
       /* the server may be restarting: try again */
