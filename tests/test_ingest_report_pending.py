@@ -40,7 +40,9 @@ def _runs(ws: Path) -> list[str]:
 
 def test_a_run_killed_at_publish_leaves_no_listed_report_and_the_next_run_settles_it(tmp_path: Path) -> None:
     feed = tmp_path / "products.csv"
-    feed.write_text("product_id,title,price\nP1,Red mug,4.5\nP2,Blue mug,5\n", encoding="utf-8")
+    feed.write_text(
+        "product_id,title,price,currency\nP1,Red mug,4.5,EUR\nP2,Blue mug,5,EUR\n", encoding="utf-8"
+    )
     ws = tmp_path / "ws"
     run = subprocess.run([sys.executable, "-c", KILLED_AT_PUBLISH, str(feed), str(ws)],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
@@ -57,7 +59,7 @@ def test_a_run_killed_at_publish_leaves_no_listed_report_and_the_next_run_settle
 def test_a_recorded_run_whose_report_was_not_moved_gets_it_back(tmp_path: Path) -> None:
     # killed after the commit, before the move: the run stands, so its report must too
     feed = tmp_path / "products.csv"
-    feed.write_text("product_id,title,price\nP1,Red mug,4.5\n", encoding="utf-8")
+    feed.write_text("product_id,title,price,currency\nP1,Red mug,4.5,EUR\n", encoding="utf-8")
     ws = tmp_path / "ws"
     assert CliRunner().invoke(app, ["ingest", str(feed), "-w", str(ws)]).exit_code == 0
     (first,) = _runs(ws)

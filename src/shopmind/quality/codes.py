@@ -297,6 +297,14 @@ _ALL: tuple[Code, ...] = (
         0.0,
         "a compressed file is cut off (a download that stopped): the rows after the cut are missing",
     ),
+    Code(
+        "BATCH_NONE_ACCEPTED",
+        "batch",
+        "batch",
+        "error",
+        0.0,
+        "every row of the table was quarantined: nothing of it would be published",
+    ),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

@@ -28,15 +28,42 @@ def row_checks(outcomes: dict[TableName, TableOutcome], cfg: GateConfig) -> list
     against the code's threshold and ``min_rows`` (``crossed`` decides the action)."""
     out = []
     for name, t in outcomes.items():
+        # a share alone is no pattern: 1 bad row of 20 is 5 %, so min_rows rows must fail too; unless
+        # the table kept no row at all (a 3-row catalog of '$24.99' prices published 0 rows, exit 0)
+        none_kept = _none_accepted(t)
         for code, n in sorted(t.failed.items()):
             c = cfg.code(code)
             action = c.action
             frac = n / t.input_rows if t.input_rows else 0.0
-            # a share alone is no pattern: 1 bad row of 20 is 5 %, so min_rows rows must fail too
             out.append({
                 "table": name, "code": code, "action": action, "severity": c.severity, "failed": n,
                 "fraction": round(frac, 6), "threshold": c.threshold, "min_rows": c.min_rows,
-                "crossed": frac > c.threshold and n >= c.min_rows, "summary": c.summary,
+                "crossed": frac > c.threshold and (n >= c.min_rows or none_kept), "summary": c.summary,
+            })  # fmt: skip
+    return out
+
+
+def _none_accepted(t: TableOutcome) -> bool:
+    """The table had rows and the gate accepted none of them."""
+    return t.input_rows > 0 and t.rows("accepted") == 0
+
+
+def none_accepted_checks(
+    outcomes: dict[TableName, TableOutcome], row: list[dict[str, Any]], cfg: GateConfig
+) -> list[dict[str, Any]]:
+    """``BATCH_NONE_ACCEPTED`` for a table whose every row was quarantined while no error row check
+    of it holds the batch (its codes are "warn", by default or by the feed's --config): such a
+    batch "published" nothing with exit 0. Where a row check holds it already, that check is the reason."""
+    c = cfg.code("BATCH_NONE_ACCEPTED")
+    out = []
+    for name, t in outcomes.items():
+        held = any(r["table"] == name and r["crossed"] and r["severity"] == "error" for r in row)
+        if _none_accepted(t) and not held:
+            out.append({
+                "table": name, "code": c.code, "action": "batch", "severity": c.severity, "failed": 1,
+                "fraction": 1.0, "threshold": c.threshold, "crossed": True, "summary": c.summary,
+                "detail": {"input": t.input_rows, "quarantined": t.rows("quarantine"),
+                           "codes": ", ".join(sorted(k for k, v in t.failed.items() if v))},
             })  # fmt: skip
     return out
 
@@ -50,8 +77,8 @@ def batch_checks(
     profiles: list[dict[str, Any]],
     meta: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The batch's own verdicts — completeness per table, events' freshness, a file cut off,
-    volume change and drift against the source's previous run — and the drift rows."""
+    """The batch's own verdicts — a table none of whose rows was accepted, completeness per table,
+    events' freshness, a file cut off, volume change and drift against the source's previous run — and the drift rows."""
     out: list[dict[str, Any]] = []
 
     def add(code: str, table: str, value: float, limit: float, crossed: bool, detail: dict[str, Any]) -> None:
@@ -61,6 +88,7 @@ def batch_checks(
             "fraction": round(value, 6), "threshold": limit, "crossed": crossed, "summary": c.summary, "detail": detail,
         })  # fmt: skip
 
+    out += none_accepted_checks(outcomes, row_checks(outcomes, cfg), cfg)  # counts only: cheap to redo
     for name, t in outcomes.items():
         low = {col: v for col, v in t.completeness.items() if v < cfg.completeness_min}
         if low:
