@@ -111,3 +111,23 @@ def test_ingest_console_names_the_setting_and_the_mapping_with_it_reads_every_ro
     second = ingest("b")
     assert second.returncode == 0, second.stderr
     assert "TYPE_ERROR" not in second.stdout and "events      3         3            0" in second.stdout
+
+
+def test_a_date_that_does_not_exist_is_said_so_and_no_unset_format_is_named() -> None:
+    """31/11/2026 in a column the file settled as day first (no date_format in the mapping) was
+    "not read by the mapping's date_format '%d/%m/%Y'": the mapping set none, and November has no 31st
+    (first-hour walk, session 28, t1x)."""
+    settled = Formats(dates={"timestamp": "%d/%m/%Y"})
+    (hint,) = _hints(["31/11/2026"], settled)
+    assert hint == [
+        "timestamp '31/11/2026' is no date: day 31 of month 11 does not exist (November has 30 days): "
+        "correct the date in the export"
+    ]
+    (leap,) = _hints(["29/02/2026 10:00"])  # no order given: only day first puts 29 and 2 in range
+    assert "day 29 of month 2 does not exist (February of 2026 has 28 days)" in leap[0]
+    (other,) = _hints(["12/31/2026"], settled)  # reads month first: the settled order is named as such
+    assert other == [
+        "timestamp '12/31/2026' is not read as '%d/%m/%Y' (day first), the order the column's other dates "
+        'are written in: it reads with [formats] date_format = "%m/%d/%Y": declare that in the mapping'
+    ]
+    assert "mapping's date_format" not in other[0]

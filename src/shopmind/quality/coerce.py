@@ -181,7 +181,10 @@ def coerce(
         elif dtype == UTC_DATETIME and src == pl.Utf8:
             # text timestamps repeat a lot (one per order line): parse each distinct value once
             date_format = formats.date_format_of(col) if formats else None
-            parsed = parse_distinct(frame[col], timezone, f"__{col}", date_format, column=col)
+            declared = formats.date_format if formats else None  # the mapping's own, not one the file settled
+            parsed = parse_distinct(
+                frame[col], timezone, f"__{col}", date_format, column=col, declared=declared
+            )
             frame = frame.hstack(parsed)
             value = pl.col(f"__{col}_v")
             exprs.append(value.alias(col))

@@ -189,10 +189,17 @@ def _dotted(text: pl.Expr) -> pl.Expr:
 
 
 def parse_distinct(
-    series: pl.Series, tz: str, prefix: str, date_format: str | None, column: str | None = None
+    series: pl.Series,
+    tz: str,
+    prefix: str,
+    date_format: str | None,
+    column: str | None = None,
+    declared: str | None = None,
 ) -> pl.DataFrame:
     """Parse the distinct values of a text timestamp column, then map them back to the rows; with
-    ``column``, ``<prefix>_hint`` says for each failed value which date_format reads it (``date_hints``)."""
+    ``column``, ``<prefix>_hint`` says for each failed value which date_format reads it (``date_hints``).
+    ``declared``: the mapping's own date_format; ``date_format`` may be one the file settled instead,
+    which the hint must not call the mapping's."""
     from shopmind.quality.date_hints import date_hints
 
     distinct = pl.DataFrame({"raw": series.unique()})
@@ -205,7 +212,9 @@ def parse_distinct(
     )
     if column is not None:
         failed = parsed.filter(pl.col(f"{prefix}_bad"))
-        hints = failed.select("raw", date_hints(failed["raw"], column, date_format).alias(f"{prefix}_hint"))
+        hints = failed.select(
+            "raw", date_hints(failed["raw"], column, declared, date_format).alias(f"{prefix}_hint")
+        )
         parsed = parsed.join(hints, on="raw", how="left", maintain_order="left")
     return (
         pl.DataFrame({"raw": series})
