@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
+from shopmind.data.draft_formats import price_formats
 from shopmind.data.mapping_aliases import ALIASES, _key
 from shopmind.data.model import EVENT_TYPES, SCHEMAS, SOURCE_LINE, TABLES, TableName
 from shopmind.data.recbole import atomic_kind, header_types
@@ -43,6 +46,8 @@ class Draft:
     same_name: list[list[str]] = field(default_factory=list)
     #: what the draft chose that the user should check, one comment line each
     notes: list[str] = field(default_factory=list)
+    #: ``[formats]`` read from the sample prices: currency_sign, decimal (``draft_formats``)
+    formats: dict[str, str] = field(default_factory=dict)
 
     @property
     def needs_currency(self) -> bool:
@@ -92,6 +97,9 @@ class Draft:
                 f'# currency = "EUR"  # the file has prices but no currency column: {self.currency_note}; '
                 "uncomment with the shop's currency"
             )
+        if self.formats:
+            lines += ["", "[formats]  # how the file writes its prices, read from its first rows: check them"]
+            lines += [f"{k} = {_toml_string(v)}" for k, v in self.formats.items()]
         if self.lists:
             lines += ["", "[lists]  # a column whose cells hold several values, and their separator"]
             lines += [f'{_toml_key(c)} = "{sep}"' for c, sep in self.lists.items()]
@@ -382,10 +390,27 @@ def _draft_options(result: Draft, headers: list[str]) -> None:
                     result.lists[value] = sep
 
 
+def _draft_formats(result: Draft, frame: pl.DataFrame) -> None:
+    """``[formats]`` from the sample prices ("$24.99", "7,50 €"), and the currency a sign names when
+    the file has none: without them the first ingest quarantined every price (``draft_formats``)."""
+    found = price_formats(frame, result.columns, [result.sale["price"]] if "price" in result.sale else [])
+    result.formats = found.formats
+    if found.currency is not None and result.needs_currency:
+        result.constants["currency"] = found.currency
+        result.notes.append(
+            f'currency = "{found.currency}": the prices are written with '
+            f'"{found.formats["currency_sign"]}" and the file has no currency column'
+        )
+    result.notes += found.notes
+
+
 def _looks_like_order_lines(columns: dict[str, str]) -> bool:
-    """An order-line export (invoice, item, quantity, date) is a file of purchases."""
+    """An order-line export (invoice, item, quantity, date) is a file of purchases; so is one naming a
+    customer, an item and a quantity without a date (``customer,sku,qty`` was drafted as a catalogue,
+    its quantity as stock: the date is then a required column the draft asks for)."""
     mapped = set(columns.values())
-    return "timestamp" in mapped and "item_id" in mapped and bool(mapped & {"order_id", "quantity"})
+    dated = "timestamp" in mapped and bool(mapped & {"order_id", "quantity"})
+    return "item_id" in mapped and (dated or {"user_id", "quantity"} <= mapped)
 
 
 def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
@@ -404,6 +429,7 @@ def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
     )
     if kind is not None:
         _recbole_lists(result, header_types(path))
+    _draft_formats(result, head.frame)
     if head.note:  # how the file was read (a workbook's header row, a JSON key, no header line)
         result.notes.insert(0, f"read as: {head.note}")
     return result
