@@ -64,6 +64,8 @@ def test_a_dollar_sign_gets_its_formats_and_a_word_on_the_currency(tmp_path: Pat
 def test_plain_prices_get_no_formats_and_mixed_signs_are_said(tmp_path: Path) -> None:
     (tmp_path / "plain.csv").write_text("sku,title,price,currency\nA1,Shirt,24.99,USD\nA2,Cap,12,USD\n")
     assert draft_for_file(tmp_path / "plain.csv").formats == {}
+    (tmp_path / "tbd.csv").write_text("sku,title,price\nA1,Shirt,TBD\nA2,Cap,12\n")  # no currency code
+    assert draft_for_file(tmp_path / "tbd.csv").formats == {}
     (tmp_path / "mixed.csv").write_text("sku,title,price\nA1,Shirt,$24.99\nA2,Cap,€12.00\n")
     mixed = draft_for_file(tmp_path / "mixed.csv")
     assert "currency_sign" not in mixed.formats and any(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from shopmind.config import ISO_4217
 from shopmind.quality.numbers import _SIGN
 
 #: canonical price-like columns whose values carry the export's number format
@@ -58,7 +59,14 @@ def price_formats(
     out = PriceFormats()
     if not values:
         return out
-    signs = {m.group(0) for v in values if (m := re.search(_SIGN, v))}
+    # a sign beside a number ("N/A" or "TBD" is no currency code), a code only when ISO 4217 knows it
+    signs = {
+        m.group(0)
+        for v in values
+        if re.search(r"\d", v)
+        and (m := re.search(_SIGN, v))
+        and (len(m.group(0)) != 3 or m.group(0) in ISO_4217)
+    }
     if len(signs) > 1:
         out.notes.append(
             f"the prices carry several currency signs ({', '.join(sorted(signs))}): no [formats] currency_sign "
@@ -70,7 +78,7 @@ def price_formats(
     if len(signs) == 1:
         (sign,) = signs
         out.formats["currency_sign"] = sign
-        out.currency = SIGN_CURRENCY.get(sign) or (sign if re.fullmatch("[A-Z]{3}", sign) else None)
+        out.currency = SIGN_CURRENCY.get(sign) or (sign if sign in ISO_4217 else None)
         if out.currency is None:
             out.notes.append(
                 f'the prices are written with "{sign}", which several currencies use: set [constants] currency '
