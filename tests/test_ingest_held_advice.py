@@ -29,3 +29,11 @@ def test_a_table_failed_whole_is_a_reading_problem_before_a_gate_setting() -> No
 def test_some_bad_rows_get_the_three_ways_on_without_it() -> None:
     text = held_advice([_check(0.3, 30)], "RUN", Path("ws"))
     assert "every products row" not in text and "--force" in text and "[checks.TYPE_ERROR]" in text
+
+
+def test_a_small_table_that_kept_no_row_says_why_min_rows_did_not_apply() -> None:
+    """A 3-row catalog failed whole is held below min_rows 5 (verdicts.row_checks, t1x session 28):
+    the advice said "3 rows ... >= min_rows 5"."""
+    text = held_advice([_check(1.0, 3)], "RUN", Path("ws"))
+    assert "3 rows (100.0%) > threshold 1.0%, below min_rows 5 but the table kept no row" in text
+    assert ">= min_rows" not in text

@@ -49,9 +49,11 @@ def held_advice(checks: list[dict], run_id: str, workspace: Path) -> str:
         if c["action"] == "batch":
             measured = f"measured {c['fraction']:g} against the limit {c['threshold']:g}"
         else:
-            measured = (
-                f"{c['failed']:,} rows ({c['fraction']:.1%}) > threshold {c['threshold']:.1%}"
-                f" and >= min_rows {c.get('min_rows', 0)}"
+            floor = c.get("min_rows", 0)
+            measured = f"{c['failed']:,} rows ({c['fraction']:.1%}) > threshold {c['threshold']:.1%}" + (
+                f" and >= min_rows {floor}"
+                if c["failed"] >= floor
+                else f", below min_rows {floor} but the table kept no row"  # verdicts.row_checks
             )
         lines.append(f"  {c['table']} {c['code']}: {measured} ({c['summary']})")
     for c in holding:  # a column read the wrong way, not bad rows: --force or "warn" published nothing
