@@ -114,6 +114,23 @@ def tune_fusion(
     return weights, best_c, full
 
 
+def _unscorable(path: Path, fmt: str, protocol: str, outcome: Any) -> str:
+    """Why no user can be scored, in the words that fit: a tiny log is too small (a demo of 10
+    users over 3 days was asked "is it in the canonical format?"), a log the gate mostly refused
+    names its top reasons, and only a log with nothing accepted asks about the format."""
+    read, accepted = outcome.input_rows, outcome.rows("accepted")
+    top = sorted(((c, n) for c, n in outcome.failed.items() if n), key=lambda kv: -kv[1])[:3]
+    reasons = ", ".join(f"{code} {n:,}" for code, n in top)
+    head = f"{path}: no user has the events the {protocol} protocol needs to score"
+    if accepted == 0:
+        return f"{head}: none of the {read:,} events was accepted ({reasons or 'no events read'}); is it in the {fmt} format?"
+    refused = f"; the gate refused or flagged some ({reasons})" if reasons else ""
+    return (
+        f"{head}: only {accepted:,} of {read:,} events accepted{refused} - too few users with events on both "
+        "sides of its split; evaluate a longer log (more users or days)"
+    )
+
+
 def run(
     fmt: str,
     path: Path,
@@ -150,10 +167,7 @@ def run(
     )
     # a file where no user can be scored was a polars SchemaError deep in prepare (t0m, session 26)
     if split.valid.truth.is_empty() or split.test.truth.is_empty():
-        raise InputError(
-            f"{path}: no user has the events the {split.protocol} protocol needs to score "
-            f"({events.height} events accepted); is it in the {fmt} format?"
-        )
+        raise InputError(_unscorable(path, fmt, split.protocol, gate.tables["events"]))
     real_time = not bool(batch.meta.get("synthetic_timestamps"))
     fams = families(real_time, categories is not None)
     skipped: list[str] = []
