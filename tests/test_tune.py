@@ -105,7 +105,7 @@ def test_tune_recs_reads_only_the_validation_phase(tmp_path: Path, monkeypatch: 
     guarded = tune_recs.RecsData(
         Split(real.split.protocol, real.split.items, real.split.valid, Forbidden(),  # type: ignore[arg-type]
               real.split.select_metric), real.categories, real.real_time, real.accepted_events, real.events)  # fmt: skip
-    monkeypatch.setattr(tune_recs, "load", lambda fmt, path, protocol=None: guarded)
+    monkeypatch.setattr(tune_recs, "load", lambda fmt, path, protocol=None, mapping=None: guarded)
     read: list[tuple[pl.DataFrame, pl.DataFrame]] = []
     original = tune_recs.prepare
 

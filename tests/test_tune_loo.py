@@ -60,7 +60,7 @@ def test_tune_recs_on_leave_one_out_never_reads_the_last_item(
     guarded = tune_recs.RecsData(
         Split(real.split.protocol, real.split.items, real.split.valid, Forbidden(),  # type: ignore[arg-type]
               real.split.select_metric), real.categories, real.real_time, real.accepted_events, real.events)  # fmt: skip
-    monkeypatch.setattr(tune_recs, "load", lambda fmt, path, protocol=None: guarded)
+    monkeypatch.setattr(tune_recs, "load", lambda fmt, path, protocol=None, mapping=None: guarded)
     read: list[Any] = []
     original = tune_recs.prepare
 
