@@ -10,35 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-import polars as pl
-
-from shopmind.config import GateConfig
-from shopmind.data.model import Batch
-from shopmind.quality.gate import publish, run_gate
 from shopmind.release.build import build_release
 from shopmind.release.components import build_catalog
 from shopmind.release.leases import LEASES, Lease, held_releases
 from shopmind.release.releases import Releases
 from shopmind.serve.state import Shop
 from shopmind.store.livelog import EventLog
-from shopmind.store.store import Store
+from store_util import publish_catalog
 
 CATALOG = [("catalog", build_catalog)]
 
 
 def _shop(ws: Path) -> None:
-    products = pl.DataFrame(
-        {
-            "product_id": [f"P{i}" for i in range(8)],
-            "title": [f"Red wool scarf {i}" for i in range(8)],
-            "category_path": ["Women > Scarves"] * 8,
-            "price": [12.0 + i for i in range(8)],
-            "currency": ["EUR"] * 8,
-        }
-    )
-    cfg = GateConfig()
-    with Store(ws) as store:
-        publish(run_gate(Batch("feed", products=products), cfg, store), store, cfg, None, force=True)
+    publish_catalog(ws, 8, "Red wool scarf", "Women > Scarves", 12.0, "EUR")
 
 
 def test_a_leased_release_is_spared_by_prune_until_the_lease_ends(tmp_path: Path) -> None:

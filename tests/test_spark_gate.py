@@ -243,12 +243,7 @@ def test_order_lines_naming_a_variant_sku_join_their_product_on_both_engines(spa
          "attributes": [skus("VT-C", "VT-B"), skus("SA-12", "SHARED"), skus("SHARED")]}
     )  # fmt: skip
     items = ["VT-B", " VT-C ", "angle", "SA-12", "SHARED", "nope", "vero-trim"]
-    n = len(items)
-    events = pl.DataFrame(
-        {"event_id": [f"e{i}" for i in range(n)], "type": ["purchase"] * n, "item_id": items,
-         "timestamp": ["2026-11-20T10:00:00Z"] * n, "user_id": [f"u{i}" for i in range(n)],
-         "quantity": ["1"] * n, "price": ["1.00"] * n, "currency": ["USD"] * n}
-    )  # fmt: skip
+    events = _purchases(items)
     batch = Batch("shopify", products=products, events=events)
     polars_run = run_gate(batch, GateConfig(), None, now=NOW)
     accepted = eager(polars_run.tables["events"].accepted).sort(ROW)["item_id"].to_list()
@@ -261,6 +256,16 @@ def test_order_lines_naming_a_variant_sku_join_their_product_on_both_engines(spa
     assert audit.select(ROW, "old_value", "new_value").rows() == [
         (0, "VT-B", "vero-trim"), (1, "VT-C", "vero-trim"), (3, "SA-12", "angle")
     ]  # fmt: skip
+
+
+def _purchases(items: list[str]) -> pl.DataFrame:
+    """One purchase line per item id (a user each), as an order export's lines arrive."""
+    n = len(items)
+    return pl.DataFrame(
+        {"event_id": [f"e{i}" for i in range(n)], "type": ["purchase"] * n, "item_id": items,
+         "timestamp": ["2026-11-20T10:00:00Z"] * n, "user_id": [f"u{i}" for i in range(n)],
+         "quantity": ["1"] * n, "price": ["1.00"] * n, "currency": ["USD"] * n}
+    )  # fmt: skip
 
 
 def test_orders_of_a_product_not_for_sale_are_flagged_alike_on_both_engines(spark, tmp_path: Path) -> None:
@@ -281,12 +286,7 @@ def test_orders_of_a_product_not_for_sale_are_flagged_alike_on_both_engines(spar
         first = run_gate(Batch("shop", products=products, unlisted=unlisted), GateConfig(), store, now=NOW)
         publish(first, store, GateConfig(), None)
         items = ["live", "gone", "G-1", "never"]
-        n = len(items)
-        events = pl.DataFrame(
-            {"event_id": [f"e{i}" for i in range(n)], "type": ["purchase"] * n, "item_id": items,
-             "timestamp": ["2026-11-20T10:00:00Z"] * n, "user_id": [f"u{i}" for i in range(n)],
-             "quantity": ["1"] * n, "price": ["1.00"] * n, "currency": ["USD"] * n}
-        )  # fmt: skip
+        events = _purchases(items)
         batch = Batch("orders", events=events)
         polars_run = run_gate(batch, GateConfig(), store, now=NOW)
         spark_run = run_gate_spark(spark, batch, str(tmp_path / "out"), GateConfig(), store, now=NOW)

@@ -10,33 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
-from shopmind.config import GateConfig
-from shopmind.data.model import Batch
-from shopmind.quality.gate import publish, run_gate
 from shopmind.release.build import build_release
 from shopmind.release.components import build_catalog
 from shopmind.serve.app import create_app
-from shopmind.store.store import Store
+from store_util import publish_catalog
 
 
 @pytest.fixture()
 def ws(tmp_path: Path) -> Path:
-    products = pl.DataFrame(
-        {
-            "product_id": [f"P{i}" for i in range(6)],
-            "title": [f"Green linen shirt {i}" for i in range(6)],
-            "category_path": ["Men > Shirts"] * 6,
-            "price": [20.0 + i for i in range(6)],
-            "currency": ["EUR"] * 6,
-        }
-    )
-    cfg = GateConfig()
-    with Store(tmp_path) as store:
-        publish(run_gate(Batch("feed", products=products), cfg, store), store, cfg, None, force=True)
+    publish_catalog(tmp_path, 6, "Green linen shirt", "Men > Shirts", 20.0, "EUR")
     return tmp_path
 
 

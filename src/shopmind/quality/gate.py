@@ -355,7 +355,7 @@ def run_gate(
     step("batch checks: profiles, volume and drift")
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
     per_row = row_checks(outcomes, cfg)
-    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles, batch.meta)
+    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles, batch.meta, per_row)
     all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
     return GateResult(

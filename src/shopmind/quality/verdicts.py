@@ -76,9 +76,11 @@ def batch_checks(
     now: datetime,
     profiles: list[dict[str, Any]],
     meta: dict[str, Any] | None = None,
+    per_row: list[dict[str, Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The batch's own verdicts — a table none of whose rows was accepted, completeness per table,
-    events' freshness, a file cut off, volume change and drift against the source's previous run — and the drift rows."""
+    events' freshness, a file cut off, volume change and drift against the source's previous run — and the drift rows.
+    ``per_row``: the row checks the caller already has (a Spark run counts its lazy tables once)."""
     out: list[dict[str, Any]] = []
 
     def add(code: str, table: str, value: float, limit: float, crossed: bool, detail: dict[str, Any]) -> None:
@@ -88,7 +90,7 @@ def batch_checks(
             "fraction": round(value, 6), "threshold": limit, "crossed": crossed, "summary": c.summary, "detail": detail,
         })  # fmt: skip
 
-    out += none_accepted_checks(outcomes, row_checks(outcomes, cfg), cfg)  # counts only: cheap to redo
+    out += none_accepted_checks(outcomes, row_checks(outcomes, cfg) if per_row is None else per_row, cfg)
     for name, t in outcomes.items():
         low = {col: v for col, v in t.completeness.items() if v < cfg.completeness_min}
         if low:

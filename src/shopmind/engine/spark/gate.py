@@ -436,7 +436,7 @@ def judge_inputs(
         paths.update(written)
     profiles = [p for name, t in outcomes.items() for p in profile(name, t.accepted, t.present)]
     per_row = row_checks(outcomes, cfg)
-    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles, batch.meta)
+    per_batch, drift = batch_checks(outcomes, cfg, store, batch.source, now, profiles, batch.meta, per_row)
     all_checks = per_row + per_batch
     held = any(c["crossed"] and c["severity"] == "error" for c in all_checks)
     meta = {**batch.meta, "engine": "spark", "spark_master": spark.sparkContext.master, "spark_output": paths,
