@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-07 (issue 13, session 28) for the assistant's twenty-fourth round, and
 committed on its own before the assistant was run on it, so no setting can have been chosen on it.
-Registered as ``"set": "heldout24"``: a test set, kept out of ``evaluate.LABELLED_SETS``. Blind
+Registered as ``"set": "heldout24"``: a test set, kept out of ``evaluate.LABELLED_SETS`` until its one held-out run (a dev set since round 25). Blind
 means its author read the shop's policy documents, the catalog's categories and colours, the
 question builders (``demo.assistant_questions``), the held-out tests, and held-out-23 for the
 format only - no code, bench or report of the assistant - and did not run the assistant on these
