@@ -24,3 +24,11 @@ def groceries_events() -> pl.DataFrame:
     return gate.tables["events"].accepted.with_columns(
         pl.col("user_id").cast(pl.Utf8), pl.col("item_id").cast(pl.Utf8)
     )
+
+
+def groceries_split() -> dict[str, pl.DataFrame]:
+    """The groceries events split by time: "old" to 70 % of the range, "new" (the update) to 85 %."""
+    ev = groceries_events()
+    lo, span = ev["timestamp"].min(), ev["timestamp"].max() - ev["timestamp"].min()
+    cut = ev["timestamp"] < lo + span * 0.70
+    return {"old": ev.filter(cut), "new": ev.filter(~cut & (ev["timestamp"] < lo + span * 0.85))}

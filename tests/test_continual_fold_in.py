@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import scipy.sparse as sp
 
-from continual_util import groceries_events
+from continual_util import groceries_split
 from shopmind.learn.diagnose import als_factors
 from shopmind.learn.recs import BehaviourModels, LearnConfig
 from shopmind.learn.warm_als import refine_touched, solve_rows
@@ -72,10 +72,7 @@ def test_fold_between_solves_before_the_sweeps_so_every_item_sees_them() -> None
 @pytest.fixture(scope="module")
 def split() -> dict[str, pl.DataFrame]:
     """Old events (to 70 % of the time range) and the update (to 85 %)."""
-    ev = groceries_events()
-    lo, span = ev["timestamp"].min(), ev["timestamp"].max() - ev["timestamp"].min()
-    cut = ev["timestamp"] < lo + span * 0.70
-    return {"old": ev.filter(cut), "new": ev.filter(~cut & (ev["timestamp"] < lo + span * 0.85))}
+    return groceries_split()
 
 
 def test_update_folds_in_only_the_customers_first_seen_in_it(split: dict[str, pl.DataFrame]) -> None:

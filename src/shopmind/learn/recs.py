@@ -40,6 +40,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from shopmind.learn.merge import added, boundary, grow, merge, tail_positions, top_per_row, update_top
+from shopmind.learn.recency import recent_confidence
 from shopmind.learn.warm_als import refine_touched, touched_rows
 from shopmind.recommend.als import ALS
 from shopmind.recommend.base import EVENT_WEIGHTS, Generator, Interactions
@@ -114,6 +115,10 @@ class LearnConfig:
     #: pooled warm - refit moved -0.00003 ("after") / +0.00001 ("between") from the default's
     #: -0.00099, for ~2 points of a refit's CPU (BENCHMARKS, session 28)
     warm_fold_new_users: str = ""
+    #: in the update's ALS solve the update's own events count this many times (confidence
+    #: 1 + alpha x (old counts + w x new counts)); the stored interactions and the refit are
+    #: unweighted (``recency.py``: a refit weighs every month equally; tastes drift). 1: off
+    warm_recent_weight: float = 1.0
     #: the fused list's ALS weight for customers whose first event is within the newest
     #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
     #: serving rule, so it applies to any models, warm or refitted. Off: weight 0 made warm
@@ -227,9 +232,10 @@ class BehaviourModels:
         fold = str(getattr(self.cfg, "warm_fold_new_users", "") or "")
         if fold not in ("", "after", "between"):
             raise ValueError(f"warm_fold_new_users must be '', 'after' or 'between', not {fold!r}")
+        w = float(getattr(self.cfg, "warm_recent_weight", 1.0))
         refine_touched(
             model,
-            data.matrix,
+            recent_confidence(data.matrix, add.matrix, w),
             users,
             None if getattr(self.cfg, "warm_all_items", False) else items,
             rounds,
