@@ -19,7 +19,10 @@ What a customer leaves behind, and what happens to it:
   outside the releases and caches such as the assistant's orders (rows naming them dropped);
 * **models** (recommendations, search): at the next ``shopmind build``, which refits every model
   without reuse and then deletes every older release (rolling back to one would bring the
-  customer back). A marker without any id (``forget.pending.json``) tells the build.
+  customer back). A marker without any id (``forget.pending.json``) tells the build. A release a
+  running server still serves cannot be deleted under it: the build dooms it and it is deleted as
+  soon as the server swaps to the new release or stops (``release/leases.py``); the report names the
+  releases servers hold now (``held``), the build's those it left (``held_back``).
 
 A customer is named by the id the shop knows; the workspace's keyed pseudonym of it is searched
 too (the form a pseudonymising workspace stores, and the one every report shows), as are their
@@ -60,6 +63,7 @@ from shopmind.forget_files import (
     stage_profiles,
 )
 from shopmind.privacy import ERASURE_MARKER, pseudonymise, workspace_secret
+from shopmind.release.leases import held_releases
 from shopmind.release.releases import Releases
 from shopmind.store.livelog import LOG_FILE
 from shopmind.store.store import DB_FILE
@@ -83,6 +87,8 @@ class ForgetReport:
     files: list[str] = field(default_factory=list)
     profiles: int = 0
     applied: bool = False
+    #: releases a running server serves now: the next build deletes them only once it lets go
+    held: list[str] = field(default_factory=list)
 
     @property
     def found(self) -> int:
@@ -91,7 +97,7 @@ class ForgetReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"store": self.store, "live_log": self.live_log, "files": self.files, "profiles": self.profiles,
-                "found": self.found, "applied": self.applied}  # fmt: skip
+                "found": self.found, "applied": self.applied, "held": self.held}  # fmt: skip
 
 
 def _re2(tokens: Iterable[str]) -> str:
@@ -353,6 +359,7 @@ def _forget_locked(workspace: Path, user: str, apply: bool) -> ForgetReport:
                 Path(str(dst) + ".wal").unlink(missing_ok=True)
             os.replace(tmp, dst)
     report.applied = True
+    report.held = sorted(held_releases(workspace / "releases"))
     return report
 
 

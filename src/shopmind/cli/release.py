@@ -276,6 +276,12 @@ def build(
     say_skipped(manifest)
     if manifest.get("pruned"):
         console.print(f"removed old releases: {', '.join(manifest['pruned'])}")
+    if manifest.get("held_back"):  # after `shopmind forget`: served now, deleted when the server lets go
+        console.print(
+            f"kept while a running server serves them (they hold a customer removed by `shopmind forget`; "
+            f"deleted as soon as it moves to this release or stops): {', '.join(manifest['held_back'])}",
+            highlight=False,
+        )
     print(manifest["id"])
 
 

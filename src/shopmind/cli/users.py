@@ -102,13 +102,21 @@ def forget(
         done = forget_user(workspace, user, apply=True)
     except (ForgetError, ReleaseError) as exc:
         raise fail(str(exc)) from None
+    held = (
+        # a release a server serves is not deleted under it (release/leases.py): said, with when it goes
+        f"; releases a running server holds now ({', '.join(done.held)}) are deleted as soon as it moves to "
+        "the new release or stops"
+        if done.held
+        else ""
+    )
     _print(
         done,
         as_json,
         # a running server still answered the customer's profile and "because you viewed" recs
         # after this line, as docs/API.md says; the line said only what the next build does
         "deleted; a running server keeps them in memory (profile, recommendations) until it loads the "
-        "next release: run `shopmind build` now - it refits the models without them and deletes older releases",
+        "next release: run `shopmind build` now - it refits the models without them and deletes older releases"
+        + held,
     )
 
 

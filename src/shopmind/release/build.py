@@ -310,8 +310,7 @@ def _build_locked(
             running[0].cancel()
             raise
     if not pending:
-        manifest["pruned"] = releases.prune(keep)
-        return manifest
+        return _pruned(releases, manifest, keep, ctx.forgetting)
 
     # ---- stage 2: the text vectors, published as a second, complete release
     first = releases.root / manifest["id"]
@@ -359,8 +358,16 @@ def _build_locked(
     complete = _publish_stage(releases, progress, on_publish, second_stage)
     if later:
         complete = _follow_up(releases, progress, on_publish, ctx, complete, later, started, log)
-    complete["pruned"] = releases.prune(keep)
-    return complete
+    return _pruned(releases, complete, keep, ctx.forgetting)
+
+
+def _pruned(releases: Releases, manifest: dict[str, Any], keep: int, forgetting: bool) -> dict[str, Any]:
+    """The manifest with the releases pruned (``"pruned"``) and, after ``shopmind forget``, the older
+    ones a running server still holds (``"held_back"``: deleted when it lets go, ``leases.py``)."""
+    manifest["pruned"] = releases.prune(keep, forgetting=forgetting)
+    if held := releases.held_back():
+        manifest["held_back"] = held
+    return manifest
 
 
 def _follow_up(

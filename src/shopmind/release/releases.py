@@ -18,6 +18,8 @@ A progressive build publishes twice (``build.py``): a first release without text
 (``"complete": false``) and then the complete one (``"first_release"`` names the first).
 Once its complete successor exists, a first release is *superseded*: rollback skips it and
 pruning removes it (unless it is current, or a running server still serves it: ``leases.py``).
+The prune of a build after ``shopmind forget`` dooms the older releases a server still serves: each
+is deleted as soon as nothing holds it (``leases.py``), and is never switched to meanwhile.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shopmind.release.leases import held_releases
+from shopmind.release.leases import delete_doomed, delete_release, doom, doomed, held_releases
 
 MANIFEST = "release.json"
 POINTER = "CURRENT"
@@ -146,6 +148,11 @@ class Releases:
     def switch(self, release_id: str) -> None:
         """Point CURRENT at a finished release (atomic: readers see the old or the new id)."""
         self.manifest(release_id)  # raises if not finished
+        if release_id in doomed(self.root):  # `rollback --to` a release kept only while a server held it
+            raise ReleaseError(
+                f"release {release_id} holds a customer removed by `shopmind forget`: it is deleted as soon as "
+                "no server serves it, and is not switched to"
+            )
         tmp = self.root / f".{POINTER}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(release_id + "\n")
@@ -176,7 +183,7 @@ class Releases:
                 return to
             cur = self.current_id()
             found = self.list()
-            skip = self.superseded(found)
+            skip = self.superseded(found) | doomed(self.root)  # a forgotten customer's, kept while served
             ids = [m["id"] for m in found if m["id"] not in skip]
             older = [i for i in ids if cur is None or i < cur]
             if not older:
@@ -191,19 +198,27 @@ class Releases:
             self.switch(whole[0])
             return whole[0]
 
-    def prune(self, keep: int) -> list[str]:
-        """Delete superseded first releases and finished releases beyond the newest ``keep``,
-        never the current one nor one a running server still serves (``leases``: it may not have
-        swapped to the new current release yet, and reads some files on demand)."""
+    def prune(self, keep: int, forgetting: bool = False) -> list[str]:
+        """Delete superseded first releases, finished releases beyond the newest ``keep`` and doomed
+        ones, never the current one nor one a running server still serves (``leases``: it may not
+        have swapped to the new current release yet, and reads some files on demand).
+
+        ``forgetting`` (the build after ``shopmind forget``): every release but the current one
+        holds the forgotten customer, so each one a server still serves is doomed, deleted as soon
+        as the server lets go of it (``held_back`` lists them)."""
         if keep < 1:
             raise ReleaseError(f"keep must be >= 1, got {keep}")
-        spared = {self.current_id()} | held_releases(self.root)
+        held, current = held_releases(self.root), self.current_id()
+        spared = {current} | held
         found = self.list()
+        if forgetting:
+            doom(self.root, [m["id"] for m in found if m["id"] in held and m["id"] != current])
         skip = self.superseded(found)
         ids = [m["id"] for m in found if m["id"] not in skip]
-        doomed = [i for i in ids[keep:] if i not in spared] + sorted(i for i in skip if i not in spared)
-        for rid in doomed:
-            trash = self.root / f"{STAGING_PREFIX}deleting-{rid}"
-            os.replace(self.root / rid, trash)  # atomic disappearance, then slow delete
-            shutil.rmtree(trash, ignore_errors=True)
-        return doomed
+        gone = [i for i in ids[keep:] if i not in spared] + sorted(i for i in skip if i not in spared)
+        gone = [rid for rid in gone if delete_release(self.root, rid)]
+        return gone + [rid for rid in delete_doomed(self.root) if rid not in gone]
+
+    def held_back(self) -> list[str]:
+        """Doomed releases a running server still holds (see ``prune``), oldest first."""
+        return sorted(doomed(self.root))

@@ -277,6 +277,7 @@ class Shop:
             old, self.current = self.current, new
         if old is not None and old.engine is not None:
             old.engine.stop_background()  # its worker would keep the old release in memory
+        self.lease.swapped(rid, None if old is None else old.id)  # a forgotten customer's: deleted now
         self.last_error = None
         if self.shop_id is None:
             self.shop_id = (new.manifest.get("shop") or {}).get("id")
