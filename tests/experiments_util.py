@@ -51,3 +51,13 @@ def shop(
         orient="row",
     )
     return exposures, events
+
+
+def ab_experiment(name: str = "ab"):
+    """A running search experiment ``name`` on all traffic: ``control`` and ``treatment``."""
+    from shopmind.experiments.definition import parse_experiments
+
+    return parse_experiments(
+        {"experiment": [{"name": name, "layer": "search", "traffic": 1.0, "status": "running",
+                         "variant": [{"name": "control"}, {"name": "treatment"}]}]}  # fmt: skip
+    )

@@ -23,7 +23,7 @@ from shopmind.experiments import registry
 from shopmind.experiments.assign import Assigner
 from shopmind.experiments.definition import parse_experiments
 from shopmind.experiments.exposure import ExposureLog
-from shopmind.experiments.live_events import read_live_events, served_prices
+from shopmind.experiments.live_events import read_live_events, served_amounts, served_prices
 from shopmind.quality.gate import publish, run_gate
 from shopmind.release.build import build_release
 from shopmind.release.components import build_catalog
@@ -67,7 +67,9 @@ def shop(tmp_path_factory):
     assigner = Assigner(exps)
     exposures = ExposureLog(ws, flush_seconds=3600)
     rng = random.Random(0)
-    revenue: dict[str, float] = {"control": 0.0, "treatment": 0.0}
+    currency = {pid: cur for pid, (_p, cur) in served_amounts(ws).items()}
+    assert len(set(currency.values())) == 2  # the demo lists in USD and CNY: revenue is per currency
+    revenue: dict[tuple[str, str], float] = {}
     units = {"control": 0, "treatment": 0}
     counts = {"purchases": 0, "from_catalog": 0, "qty_default": 0, "unpriced": 0}
     events = []
@@ -89,12 +91,12 @@ def shop(tmp_path_factory):
             }
             counts["purchases"] += 1
             if u % 5 == 0:  # a shop's own logging with amounts: kept as logged
-                ev |= {"price": 2.5, "quantity": 3}
-                revenue[variant] += 7.5
+                ev |= {"price": 2.5, "quantity": 3}  # in its product's currency
+                revenue[variant, currency[item]] = revenue.get((variant, currency[item]), 0.0) + 7.5
             else:
                 counts["from_catalog"] += 1
                 counts["qty_default"] += 1
-                revenue[variant] += prices[item]
+                revenue[variant, currency[item]] = revenue.get((variant, currency[item]), 0.0) + prices[item]
             events.append(EventIn.model_validate(ev).record())
         if u == 1:  # a product the catalog never had: no price to take, counts 0
             ev = {
@@ -118,7 +120,7 @@ def shop(tmp_path_factory):
     exposures.close()
     log.append_events(events)
     log.close()
-    expected = {v: revenue[v] / units[v] for v in units}
+    expected = {(v, c): revenue.get((v, c), 0.0) / units[v] for v in units for c in set(currency.values())}
     return ws, expected, counts
 
 
@@ -135,9 +137,11 @@ def test_readout_from_the_live_log_alone(shop):
     res = run("experiments", "readout", "ab", "-w", str(ws), "--json")
     assert res.exit_code == 0, res.output
     body = json.loads(res.stdout)
-    rev = _metric(body, "revenue_per_user")["effect"]
-    assert rev["control"] == pytest.approx(expected["control"], rel=1e-9)
-    assert rev["treatment"] == pytest.approx(expected["treatment"], rel=1e-9)
+    rows = [m for m in body["metrics"] if m["metric"] == "revenue_per_user"]
+    assert sorted(m["currency"] for m in rows) == sorted({c for _v, c in expected})  # one row per currency
+    for m in rows:
+        for v in ("control", "treatment"):
+            assert m["effect"][v] == pytest.approx(expected[v, m["currency"]], rel=1e-9)
     assert sum(body["allocation"].values()) == 301 and body["blocked"] is False
     notes = " | ".join(body["notes"])
     assert f"{counts['from_catalog']} of {counts['purchases']} purchase event(s) had no price" in notes

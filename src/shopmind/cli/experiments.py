@@ -251,7 +251,8 @@ def readout_cmd(
             raise UsageError(f"{exposures or 'exposures'}: missing column(s) {', '.join(sorted(missing))}")
         if "type" not in ev.columns:
             raise UsageError(f"{events}: missing column 'type'")
-        r = dataclasses.replace(readout(exp, ex, ev, primary=primary), notes=notes)
+        r = readout(exp, ex, ev, primary=primary)
+        r = dataclasses.replace(r, notes=[*notes, *r.notes])  # the live log's fillings, then currencies
     saved = save_readout(workspace, name, r.to_dict())
     if as_json:
         print(json.dumps(r.to_dict(), indent=2))
@@ -262,9 +263,12 @@ def readout_cmd(
     table = Table(
         "metric", "variant", "control", "treatment", "effect", "95% CI", "p", "always-valid p", "CUPED"
     )
+    # revenue in several currencies: one row each, named by its currency (never one summed row)
+    split = len({m.currency for m in r.metrics if m.metric == "revenue_per_user"}) > 1
     for m in r.metrics:
         e = m.effect
-        table.add_row(m.metric, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", _relative(e.rel_effect),
+        label = f"{m.metric} ({m.currency})" if split and m.currency else m.metric
+        table.add_row(label, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", _relative(e.rel_effect),
                       f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
                       "yes" if m.cuped else "no")  # fmt: skip
     console.print(table)

@@ -8,7 +8,9 @@ changes after it applied (the last change wins, as the server applies them); a d
 last price (it was sold at one). An event without a quantity counts as 1. Both are counted, and the
 readout says so (``LiveEvents.notes``), so a shop knows how much of its revenue is its own logging and
 how much is this filling. Prices are today's, not the price at the event's time; a price change during
-the experiment moves both variants alike.
+the experiment moves both variants alike. A purchase without a currency takes its product's served
+currency (an event's own currency is kept), so a catalog in two currencies (the demo shop: USD and
+CNY) gives a readout with revenue per currency, never a sum of both (``metrics`` module docstring).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ SCHEMA = {
     "request_id": pl.Utf8,
     "price": pl.Float64,
     "quantity": pl.Int64,
+    "currency": pl.Utf8,
 }
 #: event types whose amount a readout sums (revenue counts purchases; carts are counted, not summed)
 AMOUNT_TYPES = ("purchase",)
@@ -69,18 +72,24 @@ class LiveEvents:
 def served_prices(workspace: Path | str) -> dict[str, float]:
     """Product id -> price as the server serves it: the current release's catalog, then the live
     log's product changes after the release's drain watermark (empty without a release)."""
+    return {pid: price for pid, (price, _cur) in served_amounts(workspace).items()}
+
+
+def served_amounts(workspace: Path | str) -> dict[str, tuple[float, str | None]]:
+    """Product id -> (price, currency) as the server serves them (``served_prices``)."""
     from shopmind.release.releases import Releases
     from shopmind.store.livelog import LOG_FILE, EventLog, net_product_changes
 
-    prices: dict[str, float] = {}
+    prices: dict[str, tuple[float, str | None]] = {}
     drained = 0
     folder = Releases(workspace).current()
     if folder is not None and (folder / "catalog" / "products.parquet").exists():
         cat = pl.read_parquet(folder / "catalog" / "products.parquet")
         if {"product_id", "price"} <= set(cat.columns):
-            for pid, price in cat.select("product_id", "price").iter_rows():
+            cur = pl.col("currency") if "currency" in cat.columns else pl.lit(None, dtype=pl.Utf8)
+            for pid, price, code in cat.select("product_id", "price", cur.cast(pl.Utf8)).iter_rows():
                 if price is not None:
-                    prices[str(pid)] = float(price)
+                    prices[str(pid)] = (float(price), code)
         manifest = json.loads((folder / "release.json").read_text(encoding="utf-8"))
         drained = int(manifest.get("log_drained", {}).get("products", 0))
     if (Path(workspace) / LOG_FILE).exists():
@@ -92,7 +101,8 @@ def served_prices(workspace: Path | str) -> dict[str, float]:
         upserts, _deleted = net_product_changes([(pid, op, p) for _s, pid, op, p in changes])
         for p in upserts:
             if p.get("price") is not None and p.get("product_id") is not None:
-                prices[str(p["product_id"])] = float(p["price"])
+                pid = str(p["product_id"])  # a change without a currency keeps the product's
+                prices[pid] = (float(p["price"]), p.get("currency") or prices.get(pid, (0.0, None))[1])
     return prices
 
 
@@ -116,22 +126,25 @@ def read_live_events(workspace: Path | str, *, fill_amounts: bool = True) -> Liv
         rows = log.events_after(0)
     finally:
         log.close()
-    prices = served_prices(workspace) if fill_amounts else {}
+    prices = served_amounts(workspace) if fill_amounts else {}
     purchases = from_catalog = unpriced = no_qty = 0
     out = []
     for _seq, e in rows:
-        price, qty = e.get("price"), e.get("quantity")
+        price, qty, currency = e.get("price"), e.get("quantity"), e.get("currency")
         if fill_amounts and e.get("type") in AMOUNT_TYPES:
             purchases += 1
+            served_price, served_currency = prices.get(str(e.get("item_id")), (None, None))
+            currency = currency or served_currency  # a price is in its product's currency
             if price is None:
-                price = prices.get(str(e.get("item_id")))
+                price = served_price
                 from_catalog += price is not None
                 unpriced += price is None
             if qty is None:
                 qty, no_qty = 1, no_qty + 1
         out.append(
             (e.get("type"), _ts(e.get("timestamp")), e.get("user_id"), e.get("session_id"), e.get("item_id"),
-             e.get("request_id"), None if price is None else float(price), None if qty is None else int(qty))
+             e.get("request_id"), None if price is None else float(price), None if qty is None else int(qty),
+             currency or None)
         )  # fmt: skip
     frame = pl.DataFrame(out, schema=SCHEMA, orient="row")
     return LiveEvents(frame, purchases, from_catalog, unpriced, no_qty)

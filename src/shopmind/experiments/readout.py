@@ -3,6 +3,12 @@
 
 Why the SRM gate blocks everything: with a sample-ratio mismatch the groups differ in who was
 counted, so no metric difference can be attributed to the variant (Fabijan et al. 2019).
+
+Money: revenue is read per currency (``metrics`` module docstring). Events in one currency give one
+``revenue_per_user`` row per variant, with that ``currency``; events in several give one row per
+currency, each counting only its own purchases, and a note saying so. Two currencies are never
+added, and a revenue primary metric over several currencies decides nothing (the decision says
+which currencies to read one by one, or to decide on conversion).
 """
 
 from __future__ import annotations
@@ -16,7 +22,15 @@ import polars as pl
 
 from shopmind.experiments import stats, strata
 from shopmind.experiments.definition import Experiment
-from shopmind.experiments.metrics import METRICS, PRE_COLUMNS, MetricDef, pre_period, unit_table
+from shopmind.experiments.metrics import (
+    MONEY_METRICS,
+    PRE_COLUMNS,
+    MetricDef,
+    metric_defs,
+    pre_period,
+    revenue_currencies,
+    unit_table,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,8 @@ class MetricReadout:
     looks: list[Look] = field(default_factory=list)
     # by lifecycle segment as of the start, and the post-stratified effect (experiments.strata)
     stratified: dict[str, Any] | None = None
+    # the currency of a money metric (revenue per user): its row counts only purchases in it
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +125,8 @@ def _compare(table: pl.DataFrame, control: str, variant: str, metric: MetricDef,
 
 
 def _covariate_ok(table: pl.DataFrame, metric: MetricDef) -> bool:
-    if metric.numerator not in PRE_COLUMNS or f"pre_{metric.numerator}" not in table.columns:
+    base = metric.numerator.split(":")[0]  # "revenue:EUR": revenue in one currency
+    if base not in PRE_COLUMNS or f"pre_{metric.numerator}" not in table.columns:
         return False
     if metric.denominator and (
         metric.denominator not in PRE_COLUMNS or table[f"pre_{metric.denominator}"].sum() == 0
@@ -151,23 +168,26 @@ def readout(
     cut = last + timedelta(microseconds=1)
     if end is None:
         cut = max(cut, day0 + timedelta(days=n_days))
-    final = unit_table(exposures, events, exp.unit, until=cut)
+    currencies = revenue_currencies(events)  # the same revenue columns in every table below
+    final = unit_table(exposures, events, exp.unit, until=cut, currencies=currencies)
     counts = {n: int(final.filter(pl.col("variant") == n).height) for n in names}
     srm = stats.srm_check([counts[n] for n in names], [v.weight for v in exp.variants])
-    pre = pre_period(events, exp.unit, start, pre_days)
+    pre = pre_period(events, exp.unit, start, pre_days, currencies=currencies)
     final_pre = final.join(pre, on="unit_id", how="left").fill_null(0.0)
     segmented = strata.by_segment(final, strata.unit_segments(events, exp.unit, start))
 
     tables = [
         (
             day0 + timedelta(days=d + 1),
-            unit_table(exposures, events, exp.unit, until=day0 + timedelta(days=d + 1)),
+            unit_table(
+                exposures, events, exp.unit, until=day0 + timedelta(days=d + 1), currencies=currencies
+            ),
         )
         for d in range(n_days)
     ]
     results: list[MetricReadout] = []
     control = names[0]
-    for metric in METRICS:
+    for metric in metric_defs(currencies):
         cuped = _covariate_ok(final_pre, metric)
         for variant in names[1:]:
             eff = _compare(final_pre, control, variant, metric, cuped, use_t=True)
@@ -198,11 +218,32 @@ def readout(
             hi = looks[-1].ci_upper if looks else math.inf
             strat = _stratified(segmented, control, variant, metric)
             results.append(
-                MetricReadout(metric.name, metric.label, variant, cuped, eff, p, lo, hi, looks, strat)
+                MetricReadout(
+                    metric.name, metric.label, variant, cuped, eff, p, lo, hi, looks, strat, metric.currency
+                )
             )
-    return Readout(
-        exp.name, counts, srm, srm.mismatch, results, _decide(srm, results, primary, alpha), n_days
-    )
+    decision = _decide(srm, results, primary, alpha, currencies)
+    notes = currency_notes(events, currencies)
+    return Readout(exp.name, counts, srm, srm.mismatch, results, decision, n_days, notes)
+
+
+def currency_notes(events: pl.DataFrame, currencies: tuple[str, ...]) -> list[str]:
+    """What the readout says when the purchases are in several currencies (none for one)."""
+    if len(currencies) < 2:
+        return []
+    out = [
+        f"revenue: the purchases are in {len(currencies)} currencies ({', '.join(currencies)}); revenue per "
+        "unit is read per currency, one row each, never added up"
+    ]
+    bought = events.filter(pl.col("type") == "purchase")
+    cur = bought["currency"].cast(pl.Utf8).str.strip_chars()
+    none = int((cur.is_null() | (cur == "")).sum())
+    if none:
+        out.append(
+            f"revenue: {none} of {bought.height} purchase event(s) had no currency; they count in no "
+            "currency's revenue"
+        )
+    return out
 
 
 def _stratified(table: pl.DataFrame, control: str, variant: str, metric: MetricDef) -> dict[str, Any] | None:
@@ -225,11 +266,18 @@ def _stratified(table: pl.DataFrame, control: str, variant: str, metric: MetricD
     return {**asdict(r), "variance_reduction": r.variance_reduction}
 
 
-def _decide(srm: stats.SRM, results: list[MetricReadout], primary: str, alpha: float) -> str:
+def _decide(
+    srm: stats.SRM, results: list[MetricReadout], primary: str, alpha: float, currencies: tuple[str, ...] = ()
+) -> str:
     if srm.mismatch:
         return (
             f"blocked: sample ratio mismatch (p = {srm.pvalue:.2g}, counts {list(srm.counts)}); "
             "fix assignment or logging before reading any metric"
+        )
+    if primary in MONEY_METRICS and len(currencies) > 1:
+        return (
+            f"no decision on {primary}: the purchases are in {len(currencies)} currencies "
+            f"({', '.join(currencies)}), which are not added up; read each currency's row, or decide on conversion"
         )
     prim = [r for r in results if r.metric == primary]
     if not prim:

@@ -10,14 +10,19 @@
   // the experiment this page's URL names (/dashboard/experiments/<name>), "" on the list's URL
   const OPEN = (document.getElementById("experiment-detail") || { dataset: {} }).dataset.experiment || "";
   const metric = (m) => SM.term("dash.metric.", m); // a metric by its name ("conversion")
-  // a metric's value as a manager reads it: revenue in the shop's currency, the rest (per session,
-  // per search, per list shown) as a percentage; a difference of two rates in percentage points
+  // a readout row's metric: revenue names its currency when the readout has one row per currency
+  // (SPLIT: set per readout, true when its revenue rows are in more than one currency)
+  let SPLIT = false;
+  const label = (m) => metric(m.metric) + (SPLIT && m.currency ? " (" + m.currency + ")" : "");
+  // a metric's value as a manager reads it: revenue in its row's currency (else the shop's), the rest
+  // (per session, per search, per list shown) as a percentage; a difference of two rates in points
   const MONEY = new Set(["revenue_per_user"]);
-  const value = (m, v) => (v === null || v === undefined ? "–" : MONEY.has(m) ? SM.shopMoney(v) : pct(v));
+  const amount = (m, v) => (m.currency ? SM.money(v, m.currency) : SM.shopMoney(v));
+  const value = (m, v) => (v === null || v === undefined ? "–" : MONEY.has(m.metric) ? amount(m, v) : pct(v));
   const diff = (m, v) => {
     if (v === null || v === undefined) return "–";
     const sign = v > 0 ? "+" : v < 0 ? "−" : "";
-    return MONEY.has(m) ? sign + SM.shopMoney(Math.abs(v)) : SM.t("dash.exp.points", { n: sign + (100 * Math.abs(v)).toFixed(2) });
+    return MONEY.has(m.metric) ? sign + amount(m, Math.abs(v)) : SM.t("dash.exp.points", { n: sign + (100 * Math.abs(v)).toFixed(2) });
   };
 
   /* The readout's decision and notes are English sentences from a handful of templates
@@ -43,6 +48,9 @@
     [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no price; the served catalog's current price was used$/, "note_priced"],
     [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no price and a product the catalog does not have; they count 0$/, "note_unpriced"],
     [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no quantity; counted as 1$/, "note_quantity"],
+    [/^revenue: the purchases are in (?<n>\d+) currencies \((?<codes>[A-Z, ]+)\); revenue per unit is read per currency, one row each, never added up$/, "note_currencies"],
+    [/^revenue: (?<n>\d+) of (?<total>\d+) purchase event\(s\) had no currency; they count in no currency's revenue$/, "note_no_currency"],
+    [/^no decision on (?<metric>\S+): the purchases are in (?<n>\d+) currencies \((?<codes>[A-Z, ]+)\), which are not added up; read each currency's row, or decide on conversion$/, "money_split"],
   ];
   const NAMES = new Set(["variant", "winner", "a", "b", "a2", "b2"]);
 
@@ -146,11 +154,12 @@
       namesAreData: true,
       title: SM.t("dash.exp.units_per_variant"),
     });
+    SPLIT = new Set((r.metrics || []).filter((m) => MONEY.has(m.metric)).map((m) => m.currency)).size > 1;
     const rows = (r.metrics || []).map((m) => [
-      metric(m.metric),
+      label(m),
       name(m.variant),
-      value(m.metric, m.effect.control),
-      value(m.metric, m.effect.treatment),
+      value(m, m.effect.control),
+      value(m, m.effect.treatment),
       pct(m.effect.rel_effect),
       "[" + pct(m.effect.rel_ci_lower) + ", " + pct(m.effect.rel_ci_upper) + "]",
       pval(m.effect.pvalue),
@@ -162,8 +171,8 @@
         SM.t("dash.exp.col.rel_effect"), SM.t("dash.exp.col.interval"), SM.t("dash.exp.col.p_fixed"), SM.t("dash.exp.col.p_av"),
         SM.t("dash.exp.col.cuped")], rows)
     );
-    // revenue is the shop's currency; a catalog of several currencies adds them unconverted: say so
-    const money = (r.metrics || []).some((m) => MONEY.has(m.metric)) && SM.currency.mixed;
+    // revenue without a currency of its own is the shop's; a catalog of several currencies: say so
+    const money = (r.metrics || []).some((m) => MONEY.has(m.metric) && !m.currency) && SM.currency.mixed;
     $("detail-money").textContent = money || "";
     $("detail-money").hidden = !money;
     showSegments(r.metrics || []);
@@ -177,7 +186,7 @@
         hi: primary.looks.map((l) => l.ci_upper),
         name: metric(primary.metric) + " (" + primary.variant + " − " + Object.keys(r.allocation)[0] + ")", // the control is the first variant
         // in the metric's unit: percentage points of a rate, the shop's currency for revenue
-        format: (v) => (v < 0 ? "-" : "") + (MONEY.has(primary.metric) ? SM.shopMoney(Math.abs(v))
+        format: (v) => (v < 0 ? "-" : "") + (MONEY.has(primary.metric) ? amount(primary, Math.abs(v))
           : SM.t("dash.exp.points", { n: String(parseFloat((100 * Math.abs(v)).toFixed(2))) })),
         namesAreData: true, // days, and the metric with its variants' names
         title: SM.t("dash.exp.effects_label"),
@@ -202,11 +211,11 @@
       const s = m.stratified;
       if (!s || (m.metric !== "conversion" && m.metric !== "revenue_per_user")) continue;
       for (const st of s.strata) {
-        rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.term("dash.segment.", st.segment)]), SM.fmt(st.n_control) + " / " + SM.fmt(st.n_treatment),
-          value(m.metric, st.control), value(m.metric, st.treatment), diff(m.metric, st.effect), SM.t("dash.exp.weight", { w: pct(st.weight) })]);
+        rows.push([label(m), SM.el("span", {}, [name(m.variant), " · " + SM.term("dash.segment.", st.segment)]), SM.fmt(st.n_control) + " / " + SM.fmt(st.n_treatment),
+          value(m, st.control), value(m, st.treatment), diff(m, st.effect), SM.t("dash.exp.weight", { w: pct(st.weight) })]);
       }
-      rows.push([metric(m.metric), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", diff(m.metric, s.effect),
-        SM.t("dash.exp.strat_detail", { lo: diff(m.metric, s.ci_lower), hi: diff(m.metric, s.ci_upper), p: pval(s.pvalue) }) +
+      rows.push([label(m), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", diff(m, s.effect),
+        SM.t("dash.exp.strat_detail", { lo: diff(m, s.ci_lower), hi: diff(m, s.ci_upper), p: pval(s.pvalue) }) +
         (s.variance_reduction === null ? "" : SM.t("dash.exp.variance", { change: (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)) }))]);
     }
     $("detail-segments").replaceChildren(
