@@ -93,7 +93,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -24 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -25 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -309,22 +309,24 @@ def test_heldout23_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     assert len([q for q in plain if f"#{q['slots']['order_id']}" in str(q["text"])]) == 1
 
 
-def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
-    from shopmind.demo import assistant_heldout22 as H22
-    from shopmind.demo import assistant_heldout23 as H23
+def _fresh_sections(h: list[dict], op: list[dict], k: int) -> None:
+    """Held-out-24 and later: the order + policy questions ``op`` ask four sections of four topics,
+    none of the two sets before's; the two-section questions pair sections no earlier set from
+    held-out-17 on paired (either order)."""
+    asked = {q["expect"]["all"][1]["section"] for q in op}
+    last = [importlib.import_module(f"shopmind.demo.assistant_heldout{j}") for j in (k - 2, k - 1)]
+    assert len({s.split("-")[0] for s in asked}) == 4 and not asked & {s for m in last for _, _, s in m.ORDER_POLICY_Q}  # fmt: skip
+    pairs = {frozenset(e["section"] for e in q["expect"]["all"]) for q in h if "all" in q["expect"] and "section" in q["expect"]["all"][0]}  # fmt: skip
+    earlier = [importlib.import_module(f"shopmind.demo.assistant_heldout{j}") for j in range(17, k)]
+    assert len(pairs) == 8 and not pairs & {frozenset(s) for m in earlier for _, _, s in m.TWO_SECTION_Q}
 
+
+def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
     # traditional characters in policy, order, product, search, compare, complaint and greeting questions
     kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
     kinds |= {"product_search", "compare", "greeting"}
     h24, owner, op = _recent_set(data, 24, 125, 12, kinds)
-    # the order + policy questions ask four sections of four topics, none of held-out-22's or -23's
-    asked = {q["expect"]["all"][1]["section"] for q in op}
-    before = {s for m in (H22, H23) for _, _, s in m.ORDER_POLICY_Q}
-    assert len({s.split("-")[0] for s in asked}) == 4 and not asked & before
-    # the two-section questions pair sections no earlier set from held-out-17 on paired (either order)
-    pairs = {frozenset(e["section"] for e in q["expect"]["all"]) for q in h24 if "all" in q["expect"] and "section" in q["expect"]["all"][0]}  # fmt: skip
-    earlier = [importlib.import_module(f"shopmind.demo.assistant_heldout{k}") for k in range(17, 24)]
-    assert len(pairs) == 8 and not pairs & {frozenset(s) for m in earlier for _, _, s in m.TWO_SECTION_Q}
+    _fresh_sections(h24, op, 24)
 
     # ids with a '#' before the id in lower case, in lower case with a full-width dash after the
     # letter, with a zero typed for the letter and a dash, in full-width characters, as digits
@@ -338,3 +340,32 @@ def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     # one more is written as printed, at the end of a path copied from the order page
     plain = [q for q in h24 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
     assert len([q for q in plain if f"/orders/{q['slots']['order_id']}" in str(q["text"])]) == 1
+
+
+def test_heldout25_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    # traditional characters in every intent but out of scope, at least fourteen questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    kinds |= {"product_search", "compare", "greeting"}
+    h25, owner, op = _recent_set(data, 25, 125, 14, kinds)
+    _fresh_sections(h25, op, 25)
+    # follow-ups after two earlier turns: three order questions (two name the order two turns back,
+    # one only in the follow-up) and two policy questions
+    two_turns = [q for q in h25 if len(q["history"]) == 2]
+    assert Counter(q["intent"] for q in two_turns) == {"order_status": 3, "shipping": 1, "return_refund": 1}
+    assert len([q for q in two_turns if q["slots"]["order_id"] and q["slots"]["order_id"] in q["text"]]) == 1
+
+    # ids with a lower-case letter and full-width digits, as full-width digits alone, split by a
+    # space after the third digit, as the last four digits after 尾号 (no other order ends in them)
+    forms = []
+    for q in _odd_ids(h25, owner):
+        oid, text = str(q["slots"]["order_id"]), str(q["text"])
+        ways = {"lower wide digits": oid[0].lower() + _wide(oid[1:]), "split": f"{oid[:4]} {oid[4:]}", "tail": f"尾号{oid[-4:]}"}  # fmt: skip
+        found = [k for k, v in ways.items() if v in text]
+        found += ["wide digits"] if re.search(rf"(?<![A-Za-z\uff21-\uff5a]){_wide(oid[1:])}", text) else []
+        assert len(found) == 1, (text, found)
+        forms += found
+        assert found != ["tail"] or [o for o in owner if o.endswith(oid[-4:])] == [oid]
+    assert sorted(forms) == ["lower wide digits", "split", "tail", "wide digits"]
+    # one more is written as printed, inside a line quoted from the shipping e-mail
+    plain = [q for q in h25 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
+    assert len([q for q in plain if f"'your order {q['slots']['order_id']} has" in str(q["text"])]) == 1
