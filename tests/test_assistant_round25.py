@@ -7,14 +7,23 @@ lead's)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import assistant_loso24 as L24  # noqa: E402
 import assistant_loso25 as L  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
+from shopmind.assistant.core import Assistant, Reply  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
+from shopmind.assistant.knowledge import load_policies  # noqa: E402
+from shopmind.assistant.timewords import names_when  # noqa: E402
+from shopmind.demo.policies import policy_files  # noqa: E402
+from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
+from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
 
 
 def test_held_out_24_is_a_dev_set_and_the_rule_reads_all_25() -> None:
@@ -23,4 +32,76 @@ def test_held_out_24_is_a_dev_set_and_the_rule_reads_all_25() -> None:
     assert f"{L24.REF}+time_words+compare_cue+gift_browse" == L.REF  # round 24 adopted these three
     assert L.judge24 is L24.judge24 and L.LANG_SLACK == 2  # round 24's rule, unchanged
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on
+    assert set(L.REF.split("+")) - {"ab", "intent"} == on - ADOPTED_25
+
+
+#: the switches round 25 adopted (on in ``core.OPTIONS``, not in its reference)
+ADOPTED_25: set[str] = set()
+
+
+@pytest.fixture(scope="module")
+def asst() -> Assistant:
+    """The seed-only assistant (what a served shop without labelled conversations builds)."""
+    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+@pytest.fixture
+def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
+    """The assistant's switches, restored after the test."""
+    saved = dict(asst.options)
+    yield asst.options
+    asst.options.update(saved)
+
+
+def _talk(asst: Assistant, turns: list[str], page: str | None = None) -> Reply:
+    """A fresh conversation of ``turns``; the last one's reply (asked on ``page``)."""
+    asst._conversations.clear()
+    for t in turns[:-1]:
+        asst.turn(t, "c")
+    return asst.turn(turns[-1], "c", page_product=page)
+
+
+def test_an_unsure_complaint_is_handed_off_as_a_complaint(asst: Assistant, switches: dict) -> None:
+    # found by the lead: the classifier is unsure (complaint 0.33, a return 0.28) and the
+    # warranty's exclusions matched the other words well enough to answer
+    text = "not sure if this counts as a complaint but the box was crushed, what can you do"
+    switches["complaint_named"] = False
+    before = _talk(asst, [text])
+    assert asst.model.predict(text).intent == "complaint" and before.confidence < asst.threshold
+    assert not before.handoff and before.intent == "return_refund" and before.citations
+    switches["complaint_named"] = True
+    after = _talk(asst, [text])
+    assert (after.intent, after.handoff, after.citations) == ("complaint", True, [])
+    # sure readings keep theirs: a refund asked beside the word, a plain policy question
+    assert _talk(asst, ["not sure if this counts as a complaint but the box was crushed, can i get a refund"]).intent == "return_refund"  # fmt: skip
+    assert not _talk(asst, ["how long does a refund take?"]).handoff
+
+
+def test_a_time_of_day_asks_the_delivery_times_not_the_refund(asst: Assistant, switches: dict) -> None:
+    # found by the lead: "can it arrive at twenty to four" answered from the refund section. Why:
+    # not the number words - the seed-only classifier reads "can it arrive" alone as a return
+    # (0.78: "arrived broken, can I return it?"); alone the message was routed to delivery times
+    # (``reading.asks_delivery_time``), but on a product's page the page's product blocked that
+    # route, and after a refund answer the brief message was read with the refund question
+    text = "can it arrive at twenty to four"
+    switches["clock_when"] = False
+    assert [c["id"] for c in _talk(asst, [text]).citations] == ["shipping-times"]
+    assert [c["id"] for c in _talk(asst, [text], page="SKU2002").citations] == ["returns-refund"]
+    assert [c["id"] for c in _talk(asst, ["how long do refunds take", text]).citations] == ["returns-refund"]
+    switches["clock_when"] = True
+    for turns, page in (([text], "SKU2002"), (["how long do refunds take", text], None), (["能下午四点送到吗"], "SKU2001")):  # fmt: skip
+        r = _talk(asst, turns, page)
+        assert (r.intent, [c["id"] for c in r.citations]) == ("shipping", ["shipping-times"]), turns
+    # no time named: the page's product and the question before keep their readings
+    assert _talk(asst, ["how long do refunds take", "when will it arrive"]).intent == "return_refund"
+    assert _talk(asst, ["does this arrive assembled"], page="SKU2002").intent != "shipping"
+    # an order in the conversation is what arrives: its status
+    assert _talk(asst, ["where is B55001", text]).intent == "order_status"
+
+
+def test_times_of_day_and_days_are_named_and_amounts_are_not() -> None:
+    for t in ("at twenty to four", "by 4pm", "3:40", "half past six", "at four", "noon", "by friday", "tomorrow", "下午四点", "三点四十", "周五", "明天"):  # fmt: skip
+        assert names_when(t), t
+    for t in ("under 50", "30 days", "at 40", "at 4 dollars", "by 4 days", "4 pieces", "满99包邮", "买了三件", "within thirty days"):  # fmt: skip
+        assert not names_when(t), t

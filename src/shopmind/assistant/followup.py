@@ -18,9 +18,10 @@ from shopmind.assistant.compose import POLICY_INTENTS
 from shopmind.assistant.intent import Prediction
 from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.policy import section_concepts
-from shopmind.assistant.reading import is_brief
+from shopmind.assistant.reading import asks_delivery_time, is_brief
 from shopmind.assistant.reply import _State
 from shopmind.assistant.slots import Slots, refers_to_page
+from shopmind.assistant.timewords import names_when
 
 if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
@@ -105,6 +106,8 @@ def policy_followup(asst: Assistant, text: str, state: _State, slots: Slots, own
     whose reading together with the question before is a policy question."""
     if not state.policy_text or slots.order_id or slots.product_ids or slots.category or not is_brief(text):
         return None
+    if asst.options.get("clock_when") and asks_delivery_time(text) and names_when(text):
+        return None  # round 25: "can it arrive at twenty to four" asks delivery times on its own
     if own.confidence >= asst.threshold and not anaphoric(asst, text):
         hits = asst.policy.search(text, None)
         if own.intent not in POLICY_INTENTS or (hits and hits[0][1] > asst.policy_floor):

@@ -20,6 +20,7 @@ from shopmind.assistant.compose import sure_topics
 from shopmind.assistant.followup import chit_chat, plain_order_message
 from shopmind.assistant.intent import Prediction
 from shopmind.assistant.levels import off_topic_thing, sure_section
+from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.policy import TOPIC_INTENT
 from shopmind.assistant.reading import (
     FIELD_CUE,
@@ -35,6 +36,7 @@ from shopmind.assistant.reading import (
 from shopmind.assistant.reply import _State
 from shopmind.assistant.scope import names_policy, names_shop
 from shopmind.assistant.slots import Slots, refers_to_page
+from shopmind.assistant.timewords import names_when
 
 if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
@@ -135,6 +137,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         no_order = False
     shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
     when = not (shop_thing or state.order_id or follow_up) and intent in (*_POLICY_INTENTS, "out_of_scope", "product_search") and (asks_delivery_time(ask) or (bool(asst.options.get("ship_when")) and asks_dispatch_time(ask)))  # fmt: skip
+    when = when or clock_when(asst, text, intent, slots, state, follow_up)
     if when:  # "if I buy now when would it arrive?": delivery times, not a refund's (``reading``)
         intent, conf = "shipping", max(conf, asst.threshold)
     elif intent == "product_search" and conf >= asst.threshold and not (shop_thing or follow_up) and names_policy(ask, asst.policy_concepts):  # fmt: skip
@@ -176,6 +179,10 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         # round 19: another seller's order, return or fee ("my parcel from amazon", "淘宝买的衣服
         # 怎么退"): a name the shop never uses stands as the seller (``scope.owner_position``)
         intent, conf = "out_of_scope", max(conf, 0.5)
+    if named_complaint(asst, text, pred, follow_up):
+        # round 25: "not sure if this counts as a complaint but the box was crushed, what can you
+        # do" - the classifier is unsure, a complaint first or second; the shopper calls it one
+        intent, conf = "complaint", max(conf, dict(pred.ranked)["complaint"])
     if (
         asst.options["policy_amount"]
         and intent in _POLICY_INTENTS
@@ -189,6 +196,33 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         if intent == "out_of_scope":
             slots.price_min = slots.price_max = slots.currency = None
     return Routed(intent, conf, follow_up, sure, sure_t, when, no_order)
+
+
+def clock_when(asst: Assistant, text: str, intent: str, slots: Slots, state: _State, follow_up: bool) -> bool:  # fmt: skip
+    """Round 25's "clock_when": a message asking when something would arrive and naming a time of
+    day or a day ("can it arrive at twenty to four", "能下午四点送到吗": ``timewords.names_when``)
+    asks the delivery times even on a product's page (the page's product is what would arrive,
+    not a product fact asked) and whatever the classifier reads into "can it arrive" (the seed-only
+    model: a return, 0.78 - "arrived broken, can I return it"), with no order named or in the
+    conversation. A complaint reading keeps its hand-off ("it was meant to come at 4pm!")."""
+    if not asst.options.get("clock_when") or intent not in (*_POLICY_INTENTS, "out_of_scope", "product_search", "product_question"):  # fmt: skip
+        return False
+    named = slots.order_id or state.order_id or follow_up or slots.category or (slots.product_ids and not slots.from_page)  # fmt: skip
+    return not named and asks_delivery_time(text) and names_when(text)
+
+
+def named_complaint(asst: Assistant, text: str, pred: Prediction, follow_up: bool) -> bool:
+    """Round 25's "complaint_named": the classifier is unsure (its first reading below the hand-off
+    threshold), reads a complaint first or second, and the message names a complaint in the
+    shopper's own words (the lexicon's ``complaint`` concept: "complaint", "投诉", "a real person").
+    Such a message is handed off as a complaint, not answered from the section its other words
+    match (``levels.sure_section`` answered "not sure if this counts as a complaint but the box was
+    crushed, what can you do" from the warranty's exclusions)."""
+    if not asst.options.get("complaint_named") or follow_up or pred.confidence >= asst.threshold:
+        return False
+    if "complaint" not in [k for k, _ in pred.ranked[:2]]:
+        return False
+    return "complaint" in default_lexicon().concepts(text)
 
 
 def order_asked(asst: Assistant, text: str, order_id: str, intent: str) -> bool:

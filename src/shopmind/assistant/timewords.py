@@ -88,3 +88,34 @@ SERVICE_WORDS = frozenset(
 def is_service_word(word: str) -> bool:
     """Whether ``word`` names the one answering (``SERVICE_WORDS``; round 24's "service_words")."""
     return word.strip().lower() in SERVICE_WORDS
+
+
+#: a time of day or a day named in a message (round 25's "clock_when"): a clock time ("3:40",
+#: "4pm", "10 am", "four o'clock", "twenty to four", "half past six", "noon", "midnight"), a
+#: number after "at"/"by"/"before"/"after" that only a clock reads ("at four", "by 5"), a weekday
+#: or a day relative to today ("friday", "tomorrow", "tonight"); in Chinese a numeral with a clock
+#: unit ("四点", "三点四十", "下午四点", "十点前"), a weekday ("周五", "星期三") or "今天/明天/后天".
+#: Not a number alone ("under 50", "30 days": amounts and durations are the policies' words).
+_EN_NUM_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|1[0-2]|0?[1-9])"
+_EN_WHEN = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(?:am|pm|a\.m\.?|p\.m\.?)(?![a-z])|\b" + _EN_NUM_WORD + r" ?o'?clock\b"
+    r"|\b(?:half|quarter|twenty|ten|five|twenty[- ]five|\d{1,2}) (?:past|to|after) " + _EN_NUM_WORD + r"\b"
+    r"|\b(?:at|by|before|after|around|until|till) "
+    + _EN_NUM_WORD
+    + r"(?! (?:days?|weeks?|months?|years?|items?|pieces?|pairs?|units?|dollars?|euros?|pounds?|bucks?|percent)\b)(?=\W*$|\W+[a-z])\b"
+    r"|\b(?:noon|midday|midnight|tonight|tomorrow|today|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b",
+    re.I,
+)
+_ZH_WHEN = re.compile(
+    r"[零〇一二两三四五六七八九十\d]+点(?:钟|半|[零〇一二两三四五六七八九十\d]+分?)?"
+    r"|(?:周|星期|礼拜)[一二三四五六日天]|(?:今|明|后)天|今晚|明早|明晚|中午|傍晚|凌晨"
+)
+
+
+def names_when(text: str) -> bool:
+    """Whether ``text`` names a time of day or a day (``_EN_WHEN``, ``_ZH_WHEN``): how a shopper
+    says *when* something should come ("can it arrive at twenty to four", "能下午四点送到吗"). A
+    question asking when something arrives and naming such a time is about delivery times, not
+    the product on the page or a refund asked before it: money is not delivered at twenty to
+    four (round 25: both were answered from the refund section)."""
+    return _EN_WHEN.search(text) is not None or _ZH_WHEN.search(text) is not None
