@@ -103,3 +103,75 @@ def test_the_readout_command_shows_a_row_per_currency(tmp_path) -> None:
     assert "revenue per unit is read per currency, one row each, never added up" in text
     body = __import__("json").loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
     assert {m["currency"] for m in body["metrics"] if m["metric"] == "revenue_per_user"} == {"EUR", "USD"}
+
+
+def _ledger_with_sales(tmp_path, sales: list[tuple[str, float, str | None]]):
+    """A ledger whose campaign ``c1`` had one sponsored click per sale, each followed by a purchase
+    of ``amount`` in ``currency`` by the same user."""
+    from shopmind.ads.ledger import AdsLedger, Impression, unit_key
+    from shopmind.ads.settings import AdsSettings
+
+    secret = b"k" * 32
+    ledger = AdsLedger(tmp_path, secret)
+    ledger.create(
+        [
+            {
+                "id": "c1",
+                "advertiser": "Acme",
+                "products": ["P1"],
+                "keywords": ["lamp"],
+                "bid": 0.5,
+                "daily_budget": 50.0,
+            }
+        ]
+    )
+    now = datetime.now(UTC)
+    events = []
+    for i, (user, amount, currency) in enumerate(sales):
+        imp = Impression(f"r{i}", "search", "c1", "P1", 0, 0.2, 50.0, unit_key(secret, "u", user), None)
+        ledger.record([imp], now)
+        base = {"user_id": user, "item_id": "P1", "timestamp": now.isoformat()}
+        events.append((2 * i + 1, {**base, "event_id": f"c{i}", "type": "click"}))
+        buy = {**base, "event_id": f"b{i}", "type": "purchase", "price": amount, "quantity": 1}
+        events.append((2 * i + 2, buy | ({"currency": currency} if currency else {})))
+    ledger.settle(lambda after, n: [e for e in events if e[0] > after][:n], AdsSettings())
+    return ledger
+
+
+def test_ads_sales_are_kept_per_currency(tmp_path) -> None:
+    ledger = _ledger_with_sales(tmp_path, [("u1", 20.0, "EUR"), ("u2", 30.0, "usd"), ("u3", 5.0, "EUR")])
+    (row,) = ledger.report()
+    assert row["orders"] == 3 and row["sales"] is None  # was 55.0: EUR + USD
+    assert row["sales_by_currency"] == [
+        {"currency": "EUR", "orders": 2, "amount": 25.0},
+        {"currency": "USD", "orders": 1, "amount": 30.0},
+    ]
+    ledger.close()
+
+
+def test_ads_sales_in_one_currency_are_one_figure(tmp_path) -> None:
+    ledger = _ledger_with_sales(tmp_path, [("u1", 20.0, "EUR"), ("u2", 30.0, None)])
+    (row,) = ledger.report()
+    assert row["sales"] == 50.0  # a sale logged without a currency counts in the one named
+    assert [e["currency"] for e in row["sales_by_currency"]] == [None, "EUR"]  # ties: no currency first
+    ledger.close()
+
+
+def test_a_ledger_written_before_sales_had_a_currency_still_opens(tmp_path) -> None:
+    import sqlite3
+
+    from shopmind.ads.ledger import LEDGER, AdsLedger
+
+    (tmp_path / LEDGER).parent.mkdir(parents=True)
+    con = sqlite3.connect(tmp_path / LEDGER)
+    con.execute("CREATE TABLE sales (event_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, "
+                "product_id TEXT NOT NULL, amount REAL NOT NULL, ts_us INTEGER NOT NULL)")  # fmt: skip
+    con.execute("INSERT INTO sales VALUES ('e1', 'old', 'P1', 12.5, 0)")
+    con.commit()
+    con.close()
+    ledger = AdsLedger(tmp_path, b"k" * 32)  # opening adds the currency column
+    ledger.report()
+    with ledger._lock:
+        rows = ledger._con.execute("SELECT event_id, amount, currency FROM sales").fetchall()
+    ledger.close()
+    assert rows == [("e1", 12.5, None)]

@@ -10,8 +10,9 @@ shown to the same user or session at most ``click_window`` before it (one click 
 it is charged the impression's GSP price, but never more than what remains of that campaign's
 budget for the impression's day, so the spend can not pass a budget. A purchase counts as an
 attributed sale for the latest attributed click of that product by the same user or session at
-most ``sale_window`` before it. Settling runs inside ``BEGIN IMMEDIATE`` with the live-log
-watermark stored in the same file, so two workers settling at once never charge a click twice.
+most ``sale_window`` before it, in the purchase's own currency (the report never adds two
+currencies: ``ads.report``). Settling runs inside ``BEGIN IMMEDIATE`` with the live-log watermark
+stored in the same file, so two workers settling at once never charge a click twice.
 
 Privacy: impressions hold keyed hashes of the user and session ids (the workspace secret; the
 same pseudonyms the live log uses when the shop pseudonymises), and the hashes are cleared once
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from shopmind.ads.campaign import Campaign, CampaignError, parse_campaign
+from shopmind.ads.report import campaign_rows
 from shopmind.ads.settings import AdsSettings, parse_settings
 
 LEDGER = Path("ads") / "ads.sqlite"
@@ -58,7 +60,7 @@ _DDL = (
     "CREATE INDEX IF NOT EXISTS click_time ON clicks (ts_us) WHERE user_key IS NOT NULL OR session_key IS NOT NULL",
     """CREATE TABLE IF NOT EXISTS sales (
         event_id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, product_id TEXT NOT NULL,
-        amount REAL NOT NULL, ts_us INTEGER NOT NULL)""",
+        amount REAL NOT NULL, ts_us INTEGER NOT NULL, currency TEXT)""",
     """CREATE TABLE IF NOT EXISTS spend (
         campaign_id TEXT NOT NULL, day TEXT NOT NULL, spent REAL NOT NULL, PRIMARY KEY (campaign_id, day))""",
 )
@@ -142,6 +144,9 @@ class AdsLedger:
         with self._tx():
             for sql in _DDL:
                 self._con.execute(sql)
+            sale_cols = {r[1] for r in self._con.execute("PRAGMA table_info(sales)")}
+            if "currency" not in sale_cols:  # a ledger written before sales had their currency
+                self._con.execute("ALTER TABLE sales ADD COLUMN currency TEXT")
         self.path.chmod(0o600)
 
     def close(self) -> None:
@@ -368,9 +373,11 @@ class AdsLedger:
             return 0
         qty = e.get("quantity") or 1
         amount = float(e.get("price") or 0.0) * max(int(qty), 1)
+        cur = str(e.get("currency") or "").strip().upper() or None  # the sale's own (ads.report)
         return con.execute(
-            "INSERT OR IGNORE INTO sales VALUES (?, ?, ?, ?, ?)",
-            (str(e["event_id"]), click[0], str(e["item_id"]), amount, _us(t)),
+            "INSERT OR IGNORE INTO sales (event_id, campaign_id, product_id, amount, ts_us, currency) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (str(e["event_id"]), click[0], str(e["item_id"]), amount, _us(t), cur),
         ).rowcount
 
     def _expire(self, con: sqlite3.Connection, click_w: timedelta, sale_w: timedelta) -> None:
@@ -406,51 +413,10 @@ class AdsLedger:
 
     # ------------------------------------------------------------------ report
     def report(self, day: date | None = None) -> list[dict[str, Any]]:
-        """Per campaign (current and deleted): impressions, clicks, CTR, spend, attributed sales,
-        and ``day``'s spend against the budget (default: today, UTC)."""
-        day = day or datetime.now(UTC).date()
+        """Per campaign (current and deleted): impressions, clicks, CTR, spend, attributed sales
+        per currency (``ads.report``), and ``day``'s spend against the budget (default: today, UTC)."""
         with self._lock:
-            con = self._con
-            imps = dict(con.execute("SELECT campaign_id, count(*) FROM impressions GROUP BY 1").fetchall())
-            clicks = {
-                c: (n, s)
-                for c, n, s in con.execute(
-                    "SELECT campaign_id, count(*), sum(charged) FROM clicks GROUP BY 1"
-                )
-            }
-            sales = {
-                c: (n, s)
-                for c, n, s in con.execute("SELECT campaign_id, count(*), sum(amount) FROM sales GROUP BY 1")
-            }
-            today = dict(
-                con.execute(
-                    "SELECT campaign_id, spent FROM spend WHERE day = ?", (day.isoformat(),)
-                ).fetchall()
-            )
-            live = {cid: json.loads(b) for cid, b in con.execute("SELECT id, body FROM campaigns")}
-        out = []
-        for cid in sorted(set(imps) | set(clicks) | set(live)):
-            n_imp = int(imps.get(cid, 0))
-            n_click, spend = clicks.get(cid, (0, 0.0))
-            n_sale, amount = sales.get(cid, (0, 0.0))
-            c = live.get(cid)
-            out.append(
-                {
-                    "campaign_id": cid,
-                    "advertiser": c["advertiser"] if c else None,
-                    "status": c["status"] if c else "deleted",
-                    "daily_budget": c["daily_budget"] if c else None,
-                    "bid": c["bid"] if c else None,
-                    "impressions": n_imp,
-                    "clicks": int(n_click),
-                    "ctr": (n_click / n_imp) if n_imp else None,
-                    "spend": round(float(spend or 0.0), 6),
-                    "spend_today": round(float(today.get(cid, 0.0)), 6),
-                    "orders": int(n_sale),
-                    "sales": round(float(amount or 0.0), 6),
-                }
-            )
-        return out
+            return campaign_rows(self._con, day or datetime.now(UTC).date())
 
 
 def _unit_keys(secret: bytes, ids: Iterable[str]) -> list[str]:

@@ -121,9 +121,16 @@ def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
         t.add_row(
             c.id, c.advertiser, c.status, f"{c.bid:.2f}", f"{c.daily_budget:.2f}",
             f"{r.get('spend_today', 0.0):.2f}", str(r.get("impressions", 0)), str(r.get("clicks", 0)),
-            f"{r.get('sales', 0.0):.2f}",
+            _sales(r.get("sales_by_currency") or []),
         )  # fmt: skip
     console.print(t)
+
+
+def _sales(per: list[dict]) -> str:
+    """Attributed sales per currency ("25.00 EUR · 12.00 USD"; "25.00" for sales logged without
+    one): two currencies are never added (``shopmind.ads.report``)."""
+    parts = [f"{e['amount']:.2f}" + (f" {e['currency']}" if e["currency"] else "") for e in per]
+    return " · ".join(parts) or "0.00"
 
 
 def _say_no_campaigns() -> None:

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from shopmind.ads.campaign import ID_RE, CampaignError
 from shopmind.ads.ledger import AdsLedger, CampaignExists, UnknownCampaign, campaign_dict
+from shopmind.ads.report import by_currency, one_sum
 from shopmind.ads.serving import AdServer, blend
 from shopmind.ads.settings import AdsSettingsError
 from shopmind.privacy import workspace_secret
@@ -440,8 +441,11 @@ def ads_view(request: Request) -> dict[str, Any]:
     server = settle(request)
     s = server.ledger.settings()
     rows = server.ledger.report()
-    total = {k: sum(r[k] for r in rows) for k in ("impressions", "clicks", "spend", "orders", "sales")}
+    total = {k: sum(r[k] for r in rows) for k in ("impressions", "clicks", "spend", "orders")}
     total["ctr"] = total["clicks"] / total["impressions"] if total["impressions"] else None
+    # sales per currency, never one sum of two (ads.report)
+    per = by_currency((e["currency"], e["orders"], e["amount"]) for r in rows for e in r["sales_by_currency"])
+    total.update(sales=one_sum(per), sales_by_currency=per)
     return {
         "enabled": s.enabled,
         "rows": rows,
