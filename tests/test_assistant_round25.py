@@ -20,6 +20,7 @@ from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.core import Assistant, Reply  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
 from shopmind.assistant.knowledge import load_policies  # noqa: E402
+from shopmind.assistant.slots import order_ids  # noqa: E402
 from shopmind.assistant.timewords import names_when  # noqa: E402
 from shopmind.demo.policies import policy_files  # noqa: E402
 from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
@@ -105,3 +106,27 @@ def test_times_of_day_and_days_are_named_and_amounts_are_not() -> None:
         assert names_when(t), t
     for t in ("under 50", "30 days", "at 40", "at 4 dollars", "by 4 days", "4 pieces", "满99包邮", "买了三件", "within thirty days"):  # fmt: skip
         assert not names_when(t), t
+
+
+def test_ceiling_words_read_a_maximum_only_with_their_switch(asst: Assistant, switches: dict) -> None:
+    cases = {
+        "lamp, i can stretch to $70": 70.0,
+        "lamp that wont cost more than 70 dollars?": 70.0,
+        "台灯 别超 470 元": 470.0,
+        "lamp, 90 max": 90.0,
+        "台灯 不超300": 300.0,
+    }
+    for on in (False, True):
+        switches["ceiling_words"] = on
+        for text, ceiling in cases.items():
+            s = asst.catalog.slots(text, None, asst.orders)
+            assert s.price_max == (ceiling if on else None), (on, text)
+    assert asst.catalog.slots("can i return it up to 30 days later", None, asst.orders).price_max is None
+    assert asst.catalog.slots("lamp over 70", None, asst.orders).price_min == 70.0  # a floor stays one
+
+
+def test_a_look_alike_prefix_split_from_the_digits_is_the_order() -> None:
+    known = {"O0003250", "O0001823"}
+    assert order_ids("0-0003250 到底发没发货", known, True, True) == []
+    assert order_ids("0-0003250 到底发没发货", known, True, True, sep=True) == ["O0003250"]
+    assert order_ids("1-0003250", known, True, True, sep=True) == []  # "1" is no look-alike of "O"

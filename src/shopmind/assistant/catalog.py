@@ -80,7 +80,11 @@ class ShopCatalog:
         and, in the rest of the text, prices and attributes."""
         s = Slots()
         oids = order_ids(
-            text, orders, bool(self.options.get("order_forms")), bool(self.options.get("order_lookalike"))
+            text,
+            orders,
+            bool(self.options.get("order_forms")),
+            bool(self.options.get("order_lookalike")),
+            bool(self.options.get("id_sep")),  # round 25's candidate (``slots._SEP_LOOKALIKE``)
         )
         s.order_id = oids[0] if oids else None
         ids = [tok for tok, _ in find_ids(text) if tok in self.products]
@@ -104,5 +108,5 @@ class ShopCatalog:
             u = self.engine.parser.parse(rest)
             understood_slots(u, self.colour_of, s)
             if self.options.get("price_ceiling"):
-                read_ceilings(u, s)
+                read_ceilings(u, s, bool(self.options.get("ceiling_words")))
         return s

@@ -280,7 +280,7 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
             u = asst.engine.parser.parse(state.search_text)
             understood_slots(u, colour_of, prev)
             if asst.options.get("price_ceiling"):
-                read_ceilings(u, prev)
+                read_ceilings(u, prev, bool(asst.options.get("ceiling_words")))
         slots.category = slots.category or prev.category
         if slots.price_min is None and slots.price_max is None:
             slots.price_min, slots.price_max, slots.currency = (prev.price_min, prev.price_max, prev.currency)  # fmt: skip

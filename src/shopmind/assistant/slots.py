@@ -104,8 +104,12 @@ def _lookalike(digits: str, known_orders: Mapping[str, object] | set[str]) -> li
     return cands if len(cands) == 1 else []
 
 
+#: round 25's "id_sep": a look-alike prefix split from the digits ("0-0003250" for "O0003250")
+_SEP_LOOKALIKE = re.compile(r"(?<![A-Za-z0-9-])(\d{1,3})[-_ ](\d{4,})(?![A-Za-z0-9])")
+
+
 def order_forms(
-    text: str, known_orders: Mapping[str, object] | set[str], lookalike: bool = False
+    text: str, known_orders: Mapping[str, object] | set[str], lookalike: bool = False, sep: bool = False
 ) -> list[str]:
     """Known orders written in another form than the table's: letters and digits split by a
     separator or a space ("O-0001823"), or the digits alone ("订单号0001365") when exactly one
@@ -125,10 +129,14 @@ def order_forms(
             cands = _lookalike(m.group(1), known_orders)
         if len(cands) == 1 and cands[0] not in out:
             out.append(cands[0])
+    for m in _SEP_LOOKALIKE.finditer(t) if sep else ():
+        cands = _lookalike(m.group(1) + m.group(2), known_orders)
+        if cands and cands[0] not in out:
+            out.append(cands[0])
     return out
 
 
-def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False, lookalike: bool = False) -> list[str]:  # fmt: skip
+def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False, lookalike: bool = False, sep: bool = False) -> list[str]:  # fmt: skip
     """Order ids in ``text``: known orders, or an id right after an order word. ``forms``: a
     known order in another written form (``order_forms``; ``lookalike``: its letters typed as
     look-alike digits too) comes before an unknown id."""
@@ -136,7 +144,9 @@ def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: b
     out = []
     if forms:
         out = [
-            o for o in order_forms(t, known_orders, lookalike) if not any(tok == o for tok, _ in find_ids(t))
+            o
+            for o in order_forms(t, known_orders, lookalike, sep)
+            if not any(tok == o for tok, _ in find_ids(t))
         ]
     for tok, start in find_ids(t):
         if forms and out and tok not in known_orders and tok.upper() not in known_orders:
@@ -183,7 +193,42 @@ _NEGATED = re.compile(r"(?:\b(?:not|no|nothing|never)|n't|不要|不能|不想|�
 _BUDGET = re.compile(r"(?:\bbudget|预算)[^0-9０-９]{0,12}?([0-9０-９]+(?:\.[0-9]+)?)(?![0-9])", re.I)
 
 
-def read_ceilings(u: Understood, slots: Slots) -> None:
+#: round 25's "ceiling_words": a negation typed without its apostrophe ("wont cost more than 70")
+_NEGATED_BARE = re.compile(
+    r"\b(?:wont|dont|cant|cannot|doesnt|shouldnt|wouldnt|isnt)(?:\s+[a-z]+){0,3}\s*$", re.I
+)
+_AMOUNT = r"(?:[$€£¥]\s*)?([0-9]+(?:\.[0-9]+)?)"
+#: and an amount a shopper will go up to, in words the search layer's patterns do not read as a
+#: maximum: "i can stretch to $70", "could spend up to 90", "$70 tops", "90 max", "别超 470 元",
+#: "不超300", "顶多 200" (the search reads "超过"/"up to $" but not these)
+_CEILING_WORDS = re.compile(
+    r"\b(?:(?:can|could|will|would|i'?ll|happy to)\s+(?:stretch|go|spend|pay|afford)(?:\s+up)?(?:\s+to)?|stretch\s+to|spend\s+up\s+to|up\s+to|at\s+most)\s*"
+    + _AMOUNT
+    + r"|(?<![0-9.])"
+    + _AMOUNT
+    + r"\s*(?:dollars?|euros?|pounds?|quid|bucks?)?\s+(?:tops|max)\b"
+    + r"|(?:别|不要|不能|不想|不)超(?!过)\s*"
+    + _AMOUNT
+    + r"|(?:顶多|封顶)\s*"
+    + _AMOUNT,
+    re.I,
+)
+
+
+def read_ceiling_words(query: str, slots: Slots) -> None:
+    """Round 25's "ceiling_words": a ceiling in the words of ``_CEILING_WORDS`` (when no price
+    bound was read; an amount followed by a unit of time is no price: "up to 30 days")."""
+    if slots.price_min is not None or slots.price_max is not None:
+        return
+    t = unicodedata.normalize("NFKC", query)
+    for m in _CEILING_WORDS.finditer(t):
+        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        if _TIME_AFTER.match(t, m.end(g)) is None:
+            slots.price_max = float(m.group(g))
+            return
+
+
+def read_ceilings(u: Understood, slots: Slots, words: bool = False) -> None:
     """Price bounds the search layer reads as a floor or a range where the customer states a
     ceiling: a negated lower bound ("nothing over $100": at most 100) and a budget (an amount a
     shopper will not go above: "budget is $120", "预算就320", "budget about 470": at most that
@@ -194,10 +239,13 @@ def read_ceilings(u: Understood, slots: Slots) -> None:
     for c in u.constraints:
         if c.kind != "price" or c.source != "pattern" or counts_time(u.query, c.span):
             continue
-        if c.price_min is not None and c.price_max is None and _NEGATED.search(u.query[: c.span[0]]):
+        before = u.query[: c.span[0]]
+        if c.price_min is not None and c.price_max is None and (_NEGATED.search(before) or (words and _NEGATED_BARE.search(before))):  # fmt: skip
             slots.price_min, slots.price_max = None, c.price_min
     m = _BUDGET.search(unicodedata.normalize("NFKC", u.query))
     if m is None:
+        if words:
+            read_ceiling_words(u.query, slots)
         return
     amount = float(m.group(1))
     around = slots.price_min is not None and slots.price_max is not None and slots.price_min < amount < slots.price_max  # fmt: skip
