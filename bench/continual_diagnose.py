@@ -89,6 +89,12 @@ def main() -> None:
         default="",
         help="diagnose that candidate schedule (LearnConfig.warm_fold_new_users, session 28)",
     )
+    ap.add_argument(
+        "--warm-recent-weight",
+        type=float,
+        default=1.0,
+        help="diagnose that candidate (LearnConfig.warm_recent_weight, session 29)",
+    )
     ap.add_argument("--out", type=Path, default=Path("bench/results/continual_diagnose-valid.json"))
     args = ap.parse_args()
     if args.last > LAST_VALIDATION or args.first < 1 or args.first > args.last:
@@ -97,7 +103,9 @@ def main() -> None:
     batch = get_adapter("online-retail").load(args.data / "online-retail")
     ev = purchases(run_gate(batch, GateConfig(), None).tables["events"].accepted)
     cfg = LearnConfig(
-        warm_exact_new_users=args.warm_exact_new_users, warm_fold_new_users=args.warm_fold_new_users
+        warm_exact_new_users=args.warm_exact_new_users,
+        warm_fold_new_users=args.warm_fold_new_users,
+        warm_recent_weight=args.warm_recent_weight,
     )
     # per variant: per-month (warm-side recalls, refit-side mean recalls, groups)
     pooled: dict[str, list[tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]]] = {}
@@ -189,7 +197,10 @@ def main() -> None:
     out = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": f"python bench/continual_diagnose.py --first {args.first} --last {args.last} "
-        f"--full-seeds {args.full_seeds}" + (" --warm-exact-new-users" if args.warm_exact_new_users else ""),
+        f"--full-seeds {args.full_seeds}"
+        + (" --warm-exact-new-users" if args.warm_exact_new_users else "")
+        + (f" --warm-fold-new-users {args.warm_fold_new_users}" if args.warm_fold_new_users else "")
+        + (f" --warm-recent-weight {args.warm_recent_weight:g}" if args.warm_recent_weight != 1.0 else ""),
         "config": cfg.__dict__,
         "note": "difference = warm-side Recall@20 - refit-side (mean over the refit seeds unless named); "
         "contribution = summed difference of the group / all customer-months; pooled over the months",
