@@ -169,7 +169,8 @@ def test_interleaving_readout_on_the_dashboard(base):
         rows = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#detail-metrics tbody tr")]
         assert rows[0].startswith("credited items") and "p (fixed)" not in rows[0]
         assert rows[1].startswith("lists won") and rows[2].startswith("units won")
-        assert "First-pick check" in d.find_element(By.ID, "detail-srm").text
+        # the default (optimized) merge is checked by its first position's mean credit, not a first-pick coin
+        assert "First-position check: mean credit" in d.find_element(By.ID, "detail-srm").text
         assert d.find_elements(By.CSS_SELECTOR, "#detail-allocation svg")
         assert d.find_elements(By.CSS_SELECTOR, "#detail-looks svg")
         severe = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]

@@ -76,6 +76,12 @@
     return SM.el("span", { lang: "en" }, [String(text || "")]);
   }
 
+  // a signed percentage, unsigned when it rounds to zero (a variance change of 1e-7 is "0.00 %", not "−0.00 %")
+  const signedPct = (v) => {
+    const text = pct(Math.abs(v));
+    return (text === pct(0) ? "" : v < 0 ? "−" : "+") + text;
+  };
+
   const yes = (v) => (v ? SM.t("dash.exp.yes") : SM.t("dash.exp.no"));
 
   // numbers right-aligned: every column after the first two, or the columns ``numeric`` names
@@ -85,6 +91,15 @@
       SM.el("thead", {}, [SM.el("tr", {}, head.map((h, i) => SM.el("th", { class: isNum(i) ? "num" : "" }, [h])))]),
       SM.el("tbody", {}, rows.map((r) => SM.el("tr", {}, r.map((c, j) => SM.el("td", { class: isNum(j) ? "num" : "" }, [c]))))),
     ]);
+  }
+
+  // the list's units column: an A/B readout's units per variant (in the variants' order); an
+  // interleaving readout's allocation is its lists and units, both shown by every variant, so it is
+  // said in words rather than as "382 / 202" under "rrf / nofusion" (read as a sample-ratio mismatch)
+  function units(kind, allocation) {
+    if (!allocation) return SM.t("dash.exp.no_readout");
+    if (kind === "interleave") return SM.t("dash.exp.lists_units", { lists: SM.fmt(allocation.lists), units: SM.fmt(allocation.units) });
+    return Object.values(allocation).map((n) => SM.fmt(n)).join(" / ");
   }
 
   function renderList(body) {
@@ -107,7 +122,7 @@
         name(e.layer),
         pct(e.traffic),
         name(e.variant.map((v) => v.name).join(" / ")),
-        r.allocation ? Object.values(r.allocation).map((n) => SM.fmt(n)).join(" / ") : SM.t("dash.exp.no_readout"),
+        units(e.kind, r.allocation),
         r.srm_pvalue === undefined ? "–" : r.blocked ? SM.t("dash.exp.mismatch") : SM.t("dash.exp.ok"),
         r.decision ? reword(r.decision) : "–",
       ];
@@ -138,6 +153,7 @@
     if (r.kind === "interleave") {
       $("detail-segments").replaceChildren();
       $("detail-effects").replaceChildren(); // its looks are preference p-values, drawn below
+      $("detail-effects-heading").hidden = true; // no primary metric's effect: no heading over nothing
       showInterleave(r);
       return;
     }
@@ -216,7 +232,7 @@
       }
       rows.push([label(m), SM.el("span", {}, [name(m.variant), " · " + SM.t("dash.exp.post_stratified")]), "", "", "", diff(m, s.effect),
         SM.t("dash.exp.strat_detail", { lo: diff(m, s.ci_lower), hi: diff(m, s.ci_upper), p: pval(s.pvalue) }) +
-        (s.variance_reduction === null ? "" : SM.t("dash.exp.variance", { change: (s.variance_reduction >= 0 ? "−" : "+") + pct(Math.abs(s.variance_reduction)) }))]);
+        (s.variance_reduction === null ? "" : SM.t("dash.exp.variance", { change: signedPct(-s.variance_reduction) }))]);
     }
     $("detail-segments").replaceChildren(
       rows.length ? table([SM.t("dash.exp.col.metric"), SM.t("dash.exp.col.segment"), SM.t("dash.exp.col.seg_units"), SM.t("dash.exp.col.control"),
@@ -230,11 +246,18 @@
     const [a, b] = r.variants;
     const fp = r.checks.first_pick || {};
     $("detail-decision").replaceChildren(reword(r.decision));
-    $("detail-srm").replaceChildren(SM.tf("dash.exp.il_line", {
-      lists: r.allocation.lists, units: r.allocation.units, days: r.days, fa: fp[a], a: name(a), fb: fp[b], b: name(b),
+    const common = {
+      lists: r.allocation.lists, units: r.allocation.units, days: r.days,
       p: pval(r.srm.pvalue), verdict: r.blocked ? SM.t("dash.exp.il_blocked") : SM.t("dash.exp.ok"),
       unbalanced: r.checks.unbalanced_lists, unattributed: r.checks.unattributed_events,
-    }));
+    };
+    const fc = r.checks.first_position_credit;
+    // an optimized merge has no first-pick coin: its check is the first position's mean credit
+    // against its known 0, so the team counts (often 337 / 45: a shared top item is A's) are not shown
+    // beside that test's p-value as if they were the ones tested
+    $("detail-srm").replaceChildren(r.checks.first_check === "first_position_credit" && fc
+      ? SM.tf("dash.exp.il_line_credit", { ...common, mean: Number(fc.mean).toFixed(4) })
+      : SM.tf("dash.exp.il_line", { ...common, fa: fp[a], a: name(a), fb: fp[b], b: name(b) }));
     Charts.bars($("detail-allocation"), {
       categories: [a, b, SM.t("dash.exp.ties")],
       series: [{ name: SM.t("dash.exp.lists_won"), values: [r.wins[a], r.wins[b], r.wins.ties] }],
