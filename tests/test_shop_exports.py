@@ -276,7 +276,7 @@ def test_the_spark_sku_lookup_reads_only_the_columns_the_products_have(monkeypat
         schema={"product_id": pl.Utf8, "attributes": attrs},
     )
     index = spark_skus.sku_lookup(None, listed)
-    assert index is not None and index.rows() == [("S1", "p1")]
+    assert index is not None and [(i.rows(), code) for i, code in index] == [([("S1", "p1")], "EVT_ITEM_SKU")]
     assert seen == [["product_id"], ["product_id", "attributes"]]
 
 

@@ -38,6 +38,7 @@ class Draft:
     listed: dict[str, list[str]] = field(default_factory=dict)  # column -> values of products for sale
     sale: dict[str, str] = field(default_factory=dict)  # [sale]: price/starts/ends -> column (data.sale)
     options: dict[str, str] = field(default_factory=dict)  # [options]: value column -> name column
+    item_name: str | None = None  # events: the column naming a line's item when it has no id (SKU)
     missing: list[str] = field(default_factory=list)  # required canonical columns not found
     #: a header name given more than once -> (name read, 1-based column number) of each copy; the
     #: reader names the later copies ``<name>_duplicated_<n>``, a workbook's ``<name>_<n>``, pandas ``<name>.<n>``
@@ -83,6 +84,11 @@ class Draft:
                     if self.table == "products"
                     else "record: blanks filled from its first line"
                 )
+            )
+        if self.item_name:
+            lines.append(
+                f"item_name = {_toml_string(self.item_name)}  # a line without an item id (a custom item, a "
+                "variant without a SKU) is joined to the product its name names; one naming none is quarantined"
             )
         lines += [
             "",
@@ -326,6 +332,10 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
     if best == "products":
         _draft_sale(result, headers)
         _draft_options(result, headers)
+    line_name = next((h for h in headers if _key(h) in _LINE_NAMES and h not in columns), None)
+    if best == "events" and line_name is not None and "item_id" in mapped:
+        # Shopify writes a custom item's line, or a variant's without a SKU, with a blank Lineitem sku
+        result.item_name = line_name
     paid = next((h for h in headers if _key(h) == "financialstatus" and h not in columns), None)
     if best == "events" and paid is not None and result.constants.get("type") == "purchase":
         # Shopify's orders: a refunded or voided order's lines are no purchase to learn from
@@ -345,6 +355,7 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         *result.listed,
         *result.sale.values(),
         *(c for p in result.options.items() for c in p),
+        *([result.item_name] if result.item_name else []),
     }
     result.unplaced = [h for h in headers if h not in placed]
     groups: dict[str, list[str]] = {}
@@ -357,6 +368,10 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         if base is not None:
             result.repeated.setdefault(base, [(base, headers.index(base) + 1)]).append((h, i))
     return result
+
+
+#: an order line's item name beside its item id (Shopify's ``Lineitem name``), as ``_key`` spells it
+_LINE_NAMES = ("lineitemname", "itemname", "productname", "producttitle")
 
 
 def _draft_sale(result: Draft, headers: list[str]) -> None:

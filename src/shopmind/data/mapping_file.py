@@ -44,6 +44,9 @@ class Mapping:
     sale: dict[str, str] | None = None
     #: ``[options] "Option1 Value" = "Option1 Name"``: a variant's options as attributes (``data.options``)
     options: dict[str, str] | None = None
+    #: events only: ``item_name = "Lineitem name"``: a line without an item id is named by this column,
+    #: and the gate joins the name to its product (``quality.skus``)
+    item_name: str | None = None
 
 
 # --- mappings ---------------------------------------------------------------------------
@@ -161,6 +164,13 @@ def load_mapping(path: Path) -> Mapping:
             f"mapping {path}: [listed] names a column and the values of the rows to keep (products or events), "
             'e.g. [listed] Status = ["active"]'
         )
+    item_name = doc.get("item_name")
+    if item_name is not None and (table != "events" or not isinstance(item_name, str) or not item_name.strip()):
+        raise InputError(
+            f"mapping {path}: item_name = {item_name!r} names the column holding an order line's item name "
+            '(a line without an item id is joined to its product by it), for table = "events", e.g. '
+            'item_name = "Lineitem name"'
+        )
     from shopmind.data.sale import parse_sale
 
     sale = parse_sale(doc.get("sale"), path, table)
@@ -177,6 +187,7 @@ def load_mapping(path: Path) -> Mapping:
         listed=dict(listed) if listed else None,
         sale=sale,
         options=options,
+        item_name=item_name,
     )
 
 

@@ -226,6 +226,15 @@ _ALL: tuple[Code, ...] = (
         "item_id is a variant SKU of one catalog product (its sku attribute): replaced by the product's id",
     ),
     Code(
+        "EVT_ITEM_NAME",
+        "events",
+        "repair",
+        "warn",
+        1.0,
+        "an order line without a SKU names one catalog product (its title, or title - variant): its item "
+        "is that product",
+    ),
+    Code(
         "EVT_ITEM_UNLISTED",
         "events",
         "flag",

@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.config import GateConfig
+from shopmind.data.adapters.table import NAMES_META
 from shopmind.data.formats import Formats
 from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
 from shopmind.quality import checks as rules
@@ -31,7 +32,7 @@ from shopmind.quality.quarantine import (
     payload_of,
 )
 from shopmind.quality.repair import AUDIT_SCHEMA, repair_text
-from shopmind.quality.skus import resolve_skus, sku_index
+from shopmind.quality.skus import NAME_CODE, name_index, resolve_skus, sku_index
 from shopmind.quality.verdicts import batch_checks, row_checks
 from shopmind.store.store import STORED, Incoming, ParquetRows, Store, run_id_for
 
@@ -207,7 +208,9 @@ def _gate_table(
     step(f"{table} ({raw.height:,} rows): checking against the catalogue and the store")
     if table == "events":  # an order line naming a variant's SKU is a line of its product
         frame, by_sku = resolve_skus(frame, sku_index(store, accepted_products))
-        audit = pl.concat([audit, by_sku])
+        names = name_index(dict(batch.meta.get(NAMES_META) or {}).get(table, []), store, accepted_products)
+        frame, by_name = resolve_skus(frame, names, NAME_CODE)  # a line without a SKU, by its name
+        audit = pl.concat([audit, by_sku, by_name])
     frame = add_context(table, frame, catalog, store).with_columns(coercion_flags(schema))
     table_rules = rules.rules_for(table, cfg, ctx)
     frame, early_audit = rules.apply_repairs(frame, table_rules.early, co.present, table)

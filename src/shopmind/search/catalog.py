@@ -155,6 +155,8 @@ class Catalog:
         self.generation = 0  # bumped when rows are renumbered (compaction)
         self._display: dict[str, list[object]] = {}
         self._display_rows = 0
+        #: attribute key -> ((attribute entries, generation) it was built at, row -> first value)
+        self._first: dict[str, tuple[tuple[int, int], dict[int, str]]] = {}
 
     # ------------------------------------------------------------------ properties
     def __len__(self) -> int:
@@ -416,6 +418,23 @@ class Catalog:
             if rec["price"] is not None:
                 rec["price"] = round_money(rec["price"], rec["currency"])
         return out
+
+    def attribute_first(self, key: str, rows: Sequence[int]) -> list[str | None]:
+        """Each row's value of attribute ``key`` (the first it lists; None without one), for what a hit
+        shows beside its columns (the crossed-out ``compare_at_price``). One row -> value map per key,
+        built on first use and again when attributes were added or rows renumbered."""
+        kc = self._keys.code.get(fold(key))
+        if kc is None or not len(rows):
+            return [None] * len(rows)
+        stamp = (len(self.attr_row), self.generation)
+        cached = self._first.get(key)
+        if cached is None or cached[0] != stamp:
+            mask = self.pair_key[self.attr_pair] == kc
+            by_row: dict[int, str] = {}
+            for r, pc in zip(self.attr_row[mask].tolist(), self.attr_pair[mask].tolist(), strict=True):
+                by_row.setdefault(r, self.pairs[pc][1])
+            cached = self._first[key] = (stamp, by_row)
+        return [cached[1].get(int(r)) for r in rows]
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path | str) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from shopmind.search.catalog import NO_TIME
-from shopmind.search.engine_types import Hit, _Candidates
+from shopmind.search.engine_types import COMPARE_AT_KEY, Hit, _Candidates, sale_was
 from shopmind.search.highlight import highlight as mark_text
 from shopmind.search.highlight import snippet as mark_snippet
 from shopmind.search.language_match import minmax
@@ -145,10 +145,11 @@ class ResultAssembly:
     ) -> list[Hit]:
         rows = c.rows[idx]
         recs = self.catalog.records(rows)
+        was = self.catalog.attribute_first(COMPARE_AT_KEY, rows)
         rr = c.reranked if head is not None else {}
         out = []
         an = self.lexical.analyzer
-        for i, r in zip(idx.tolist(), recs, strict=True):
+        for i, r, w in zip(idx.tolist(), recs, was, strict=True):
             hl: dict[str, str] = {}
             if terms is not None:
                 hl["title"] = mark_text(r["title"], terms, an)
@@ -166,6 +167,7 @@ class ResultAssembly:
                     category_path=r["category_path"],
                     stock=r["stock"],
                     highlights=hl,
+                    compare_at_price=sale_was(w, r["price"], r["currency"]),
                 )
             )
         return out

@@ -10,6 +10,7 @@ the result set the engine's stages hand each other. All are re-exported by
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
@@ -18,7 +19,7 @@ import numpy as np
 
 from shopmind.search.dense import ENCODERS
 from shopmind.search.facets import Facet
-from shopmind.search.money import check_rates
+from shopmind.search.money import check_rates, round_money
 from shopmind.search.query import Understood
 
 #: Per-encoder similarity floor for dense candidates (cosines of different models live in
@@ -210,6 +211,31 @@ class Hit:
     category_path: str | None
     stock: int | None
     highlights: dict[str, str] = field(default_factory=dict)
+    #: the "was" price of a product on sale (its ``compare_at_price`` attribute above its price: Shopify's
+    #: Compare At Price, WooCommerce's regular price under ``[sale]``), shown crossed out; None otherwise
+    compare_at_price: float | None = None
+
+
+#: the attribute holding a product's "was" price (``data.sale.COMPARE_AT`` without ``attributes.``)
+COMPARE_AT_KEY = "compare_at_price"
+#: ``12,50`` / ``1.299,00``: a decimal comma (as ``data.groups`` reads a price)
+_COMMA_DECIMAL = re.compile(r"-?\d{1,3}(?:\.\d{3})*,\d{1,2}|-?\d+,\d{1,2}")
+
+
+def sale_was(value: str | None, price: float | None, currency: str | None) -> float | None:
+    """The crossed-out "was" price of a hit: its ``compare_at_price`` read as a number when it is above
+    the price, in the currency's minor unit; None otherwise (Shopify too shows no sale for a
+    compare-at price at or below the price, and a value that is no number is shown nowhere)."""
+    if value is None or price is None:
+        return None
+    text = value.strip()
+    if _COMMA_DECIMAL.fullmatch(text):
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        was = float(text)
+    except ValueError:
+        return None
+    return round_money(was, currency) if was > price else None
 
 
 @dataclass

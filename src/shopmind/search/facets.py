@@ -41,6 +41,11 @@ FACET_ATTRIBUTES = "attributes"
 DEFAULT_FACETS: tuple[str, ...] = (FACET_BRAND, FACET_CATEGORY, FACET_PRICE, FACET_ATTRIBUTES)
 #: An attribute facet's name in the answer (``attr.colour``); a request may name it so too.
 ATTR_PREFIX = "attr."
+#: Attribute keys the automatic attribute facets leave out: numbers kept beside the price (a product's
+#: "was" price, ``compare_at_price``, which the hit shows crossed out; the shop's unit cost) and the
+#: variant SKUs the gate joins orders by. As facets they listed prices as if they were a colour
+#: ("149.00", "159.00"); a request naming one still gets it.
+NOT_FACETS = frozenset({"compare_at_price", "cost", "sku"})
 
 
 @dataclass
@@ -197,7 +202,11 @@ def _attributes(
         per_key = np.zeros(n_k, dtype=np.int64)
     if keys is None:
         distinct = np.bincount(pair_key, minlength=n_k) if len(pair_key) else np.zeros(n_k, dtype=np.int64)
-        cands = [k for k in np.flatnonzero(per_key).tolist() if distinct[k] <= max_values]
+        cands = [
+            k
+            for k in np.flatnonzero(per_key).tolist()
+            if distinct[k] <= max_values and fold(catalog.keys[k]) not in NOT_FACETS
+        ]
         cands.sort(key=lambda k: (-int(per_key[k]), fold(catalog.keys[k])))
         chosen = cands[:n_keys]
     else:

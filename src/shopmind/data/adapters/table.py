@@ -25,6 +25,9 @@ from shopmind.data.records import name_list
 from shopmind.data.sale import apply_sale
 
 NAME = "table"
+#: ``Batch.meta`` key: per table, the item names written into ``item_id`` of lines without one (``_named_items``)
+NAMES_META = "item_names"
+_NAMED = "__named_item"
 
 
 def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
@@ -41,7 +44,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     names = [spec.group] if isinstance(spec.group, str) else list(spec.group or [])
     keys = [f"__group_{i}" for i in range(len(names))]
     statuses = list(spec.listed or {})
-    for name in [*names, *statuses]:
+    for name in [*names, *statuses, *([spec.item_name] if spec.item_name else [])]:
         if spec.columns.get(name, name) not in frame.columns:
             raise InputError(
                 f"{file}: mapping {spec.path.name} names {name!r}, which is not a column of the file"
@@ -51,6 +54,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         pl.col(spec.columns.get(n, n)).alias(k)
         for n, k in [*zip(names, keys, strict=True), *((s, f"{LISTED_PREFIX}{s}") for s in statuses)]
     )
+    frame = _named_items(frame, spec)
     sold = None
     if spec.sale:  # a line on sale is priced at its sale price (WooCommerce), before its variants are merged
         frame, sold = apply_sale(frame, spec.sale, spec.columns, file)
@@ -64,7 +68,8 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
         frame, grouped = group_lines(frame, spec.table, keys, file, " or ".join(names), every)
         frame = frame.drop(keys)
     frame, unlisted, left_out = _for_sale(frame, spec)
-    grouped = "; ".join(n for n in (sold, grouped, unlisted) if n) or None
+    frame, named, item_names = _names_note(frame, spec)
+    grouped = "; ".join(n for n in (sold, named, grouped, unlisted) if n) or None
     frame = frame.with_columns(pl.lit(v).alias(k) for k, v in spec.constants.items())
     require_known_columns(frame, spec.table, file)
     _require_required(frame, spec, file)
@@ -88,6 +93,11 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
     if spec.table == "events" and "event_id" not in frame.columns:
         content = [c for c in SCHEMAS["events"].columns if c in frame.columns]
         frame = frame.with_columns(content_id(frame, content).alias("event_id"))
+    # read, not ignored: [listed] (Shopify's Status, Financial Status), group and item_name columns
+    # (the run report listed Status as an ignored column of a catalogue it had just filtered by it)
+    read = {
+        spec.columns.get(c, c) for c in [*names, *statuses, *([spec.item_name] if spec.item_name else [])]
+    }
     batch = Batch(
         source=feed_name(file.name.split(".", 1)[0]),
         meta={
@@ -95,7 +105,7 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             "mapping": str(spec.path),
             "malformed": [m.as_dict(spec.table) for m in result.malformed],
             "redecoded": redecoded_meta(spec.table, result),
-            "ignored_columns": {spec.table: ignored_columns(frame, spec.table)},
+            "ignored_columns": {spec.table: [c for c in ignored_columns(frame, spec.table) if c not in read]},
             **(
                 {"read_as": {spec.table: "; ".join(n for n in (result.note, grouped) if n)}}
                 if result.note or grouped
@@ -103,11 +113,48 @@ def load(path: Path, mapping: Path | str | Mapping | None = None) -> Batch:
             ),
             **({"integral_ids": {spec.table: integral_ids}} if integral_ids else {}),
             **({"formats": {spec.table: formats.as_meta()}} if formats else {}),
+            **({NAMES_META: {spec.table: item_names}} if item_names else {}),
         },
     )
     setattr(batch, spec.table, keep_canonical(frame, spec.table))
     batch.unlisted = left_out
     return batch
+
+
+def _named_items(frame: pl.DataFrame, spec: Mapping) -> pl.DataFrame:
+    """A line without an item id takes the mapping's ``item_name`` column as its item (Shopify's
+    ``Lineitem name`` of a custom item or of a variant without a SKU), marked ``_NAMED`` for
+    :func:`_names_note`. The gate joins each name to the one product it identifies (``quality.skus``,
+    the rule there); a name identifying none stays unknown (``EVT_ITEM_UNKNOWN``, the name in the
+    row). Before, such a line had no item and was quarantined ``EVT_ITEM_MISSING``. Done before the
+    lines are grouped: a line's item is never its order's first line's (``groups.LINE_COLUMNS``)."""
+    if not spec.item_name or spec.table != "events":
+        return frame
+    name = pl.col(spec.columns.get(spec.item_name, spec.item_name)).cast(pl.Utf8).str.strip_chars()
+    item = (
+        pl.col("item_id").cast(pl.Utf8).str.strip_chars()
+        if "item_id" in frame.columns
+        else pl.lit(None, pl.Utf8)
+    )
+    named = (item.is_null() | (item == "")) & name.is_not_null() & (name != "")
+    return frame.with_columns(pl.when(named).then(name).otherwise(item).alias("item_id"), named.alias(_NAMED))
+
+
+def _names_note(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None, list[str]]:
+    """The named lines kept (after ``[listed]``): the note saying how many, and their names."""
+    if _NAMED not in frame.columns:
+        return frame, None, []
+    used = frame.filter(pl.col(_NAMED))["item_id"]
+    frame = frame.drop(_NAMED)
+    if used.is_empty():
+        return frame, None, []
+    column = next((src for src, dst in spec.columns.items() if dst == "item_id"), "item id")
+    return (
+        frame,
+        f"{used.len():,} lines without a {column} named by their {spec.item_name} (the gate joins each to the "
+        "one product whose title it names: EVT_ITEM_NAME)",
+        used.unique(maintain_order=True).to_list(),
+    )
 
 
 def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None, pl.DataFrame | None]:

@@ -197,7 +197,7 @@ def _judge_table(
     now: datetime,
     output: str,
     run_id: str,
-    skus: pl.DataFrame | None = None,
+    skus: list[tuple[pl.DataFrame, str]] | None = None,
 ) -> tuple[TableOutcome, dict[str, str]]:
     from pyspark.sql import functions as F
 
@@ -425,7 +425,7 @@ def judge_inputs(
         if name not in inputs:
             continue
         accepted_products = outcomes["products"].accepted if "products" in outcomes else None
-        skus = sku_lookup(store, accepted_products) if name == "events" else None
+        skus = sku_lookup(store, accepted_products, batch) if name == "events" else None
         if accepted_products is not None:  # the three columns the context needs, not the whole table
             accepted_products = eager(accepted_products.lazy().select("product_id", "created_at", "price"))
         catalog = catalog_of(store, accepted_products) if name != "products" else None

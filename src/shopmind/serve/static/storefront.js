@@ -163,7 +163,13 @@
           stock,
         ]),
       ]),
-      SM.el("div", { class: "price hit-price" }, [SM.money(h.price, h.currency)]),
+      // a product on sale: its "was" price (compare_at_price: Shopify's Compare At Price, WooCommerce's
+      // regular price under [sale]) crossed out before the price it sells at
+      SM.el("div", { class: h.compare_at_price ? "price hit-price on-sale" : "price hit-price" }, [
+        h.compare_at_price ? SM.el("s", { class: "was" }, [SM.money(h.compare_at_price, h.currency)]) : null,
+        h.compare_at_price ? " " : null,
+        SM.money(h.price, h.currency),
+      ]),
     ]);
   }
 
