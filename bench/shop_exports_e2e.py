@@ -131,7 +131,11 @@ def served(folder: Path, ws: str, queries: list[str], user: str | None, hidden: 
             ids = [h["product_id"] for h in r.get("hits", r.get("items", []))]
             seen |= set(ids)
             facets = {k: list(f.get("values") or {})[:6] for k, f in (r.get("facets") or {}).items()}
-            out["searches"][q] = {"total": r.get("total"), "top": ids[:5], "facets": facets}
+            # session 29: a hit on sale carries its crossed-out "was" price (compare_at_price above the price)
+            was = [h for h in r.get("hits", []) if h.get("compare_at_price") is not None]
+            out["searches"][q] = {"total": r.get("total"), "top": ids[:5], "facets": facets,
+                                  "hits_with_was_price": len(was),
+                                  "was_examples": [[h["product_id"], h["price"], h["compare_at_price"]] for h in was[:2]]}  # fmt: skip
         if user is not None:
             r = _get(base, f"/v1/users/{urllib.parse.quote(user, safe='')}/recommendations", k=20)
             recs = [i["item_id"] for i in r.get("items", [])]
