@@ -1,5 +1,6 @@
 """`shopmind evaluate forecast` without --out writes where the other evaluations do
-(`shopmind-data/reports/`), not into `bench/results/` of whatever folder it runs in.
+(`<workspace>/evaluation/`, the folder the evaluation dashboard reads; t1y, session 29: it was
+`shopmind-data/reports/`), not into `bench/results/` of whatever folder it runs in.
 
 Seen running the README's example from a shop's own folder: "saved bench/results/forecast.json",
 a `bench/results/` created beside the shop's files (the repository's benchmark folder name).
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from shopmind.cli import app
 
 
-def test_the_default_result_file_is_under_the_workspace_reports(tmp_path: Path, monkeypatch) -> None:
+def test_the_default_result_file_is_under_the_workspace_evaluation(tmp_path: Path, monkeypatch) -> None:
     rng = np.random.default_rng(0)
     d0 = date(2025, 1, 6)
     rows = [
@@ -31,8 +32,9 @@ def test_the_default_result_file_is_under_the_workspace_reports(tmp_path: Path, 
     args = ["evaluate", "forecast", "weekly.csv", "--horizon", "4", "--models", "SeasonalNaive"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    assert "saved shopmind-data/reports/forecast.json" in res.output
-    assert json.loads((tmp_path / "shopmind-data" / "reports" / "forecast.json").read_text())["series"] == 4
+    (saved,) = (tmp_path / "shopmind-data" / "evaluation").glob("forecast-long-*.json")
+    assert f"saved shopmind-data/evaluation/{saved.name}" in res.output
+    assert json.loads(saved.read_text())["series"] == 4
     assert not (tmp_path / "bench").exists()
 
 

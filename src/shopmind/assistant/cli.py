@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from shopmind.eval_folder import DEFAULT_WORKSPACE, OUT, WORKSPACE, evaluation_folder, say_where_the_shop_is
+
 console = Console()
 #: the issue's goals next to the headline figures (issue 13)
 GOALS: dict[str, tuple[str, float, bool]] = {
@@ -83,9 +85,8 @@ def register(app: typer.Typer) -> None:
         products: Annotated[int, typer.Option(min=50, help="Demo catalog size.")] = 3000,
         users: Annotated[int, typer.Option(min=20, help="Demo shoppers.")] = 1500,
         days: Annotated[int, typer.Option(min=2, help="Days of demo events.")] = 60,
-        out: Annotated[Path, typer.Option(help="Folder for assistant_eval.json.")] = Path(
-            "shopmind-data/reports"
-        ),
+        out: Annotated[Path | None, OUT] = None,
+        workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
         intent_encoder: Annotated[
             str, typer.Option(help="'none', or 'e5': the intent model also reads e5 sentence vectors.")
         ] = "none",
@@ -106,15 +107,22 @@ def register(app: typer.Typer) -> None:
         facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation).
 
         Prints the headline figures per labelled set beside the goals; the full report (every
-        miss, per-language and multi-part figures) is written to OUT/assistant_eval.json.
+        miss, per-language and multi-part figures) is written to assistant_eval.json in
+        <workspace>/evaluation (the evaluation dashboard shows it) or in --out.
 
         Example with a set of your own (its lists as JSON, order ids and products filled from the shop):
             shopmind evaluate assistant --questions my_set.json"""
         from shopmind.assistant.evaluate import build_demo, evaluate, write_report
-        from shopmind.cli.common import fail
+        from shopmind.cli.common import UsageError, fail, writable_folder
 
         if intent_encoder not in ("none", "e5"):
             raise fail(f"--intent-encoder must be 'none' or 'e5', not {intent_encoder!r}")
+        out_given = out is not None
+        out = out or evaluation_folder(workspace)
+        try:  # before the demo shop is built (a minute), not a traceback after it
+            writable_folder(out, "--out")
+        except UsageError as exc:
+            raise fail(str(exc)) from None
         enc = None if intent_encoder == "none" else intent_encoder
         extra = _question_sets(questions or [], fail)
         status = Console(stderr=True)  # progress on stderr: stdout stays the table or the JSON
@@ -123,6 +131,7 @@ def register(app: typer.Typer) -> None:
         with status.status(f"answering {len(demo.questions)} labelled questions"):
             result = evaluate(demo)
         result["intent_encoder"] = enc
+        result["kind"] = "assistant"  # for /v1/evaluation, which reads every JSON of the folder
         path = write_report(
             result, out, "assistant_eval.json" if enc is None else f"assistant_eval_{enc}.json"
         )
@@ -144,3 +153,4 @@ def register(app: typer.Typer) -> None:
                             f"({part['questions']} questions)"
                         )
         console.print(f"{len(result['failures'])} questions with a miss (listed in {path})")  # type: ignore[arg-type]
+        say_where_the_shop_is(workspace, out_given, lambda line: status.print(line, markup=False))

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from shopmind.cli.common import UsageError, console, fail, writable_file
+from shopmind.eval_folder import DEFAULT_WORKSPACE, WORKSPACE, evaluation_folder, say_where_the_shop_is
 
 
 def register(app: typer.Typer) -> None:
@@ -85,11 +86,16 @@ def register(app: typer.Typer) -> None:
                 "or own (each series ends at its own last value: series datasets such as M4 written with dates)."
             ),
         ] = "file",
-        # the other evaluations write under shopmind-data/reports; this one wrote into
-        # bench/results/ of whatever folder it ran in (the repository's benchmark folder)
-        out: Annotated[Path, typer.Option(help="JSON result file.")] = Path(
-            "shopmind-data/reports/forecast.json"
-        ),
+        # it wrote into bench/results/ of whatever folder it ran in (the repository's benchmark
+        # folder), then shopmind-data/reports, which no page reads
+        out: Annotated[
+            Path | None,
+            typer.Option(
+                help="JSON result file (default: <workspace>/evaluation/forecast-FORMAT-TIME.json, which the "
+                "evaluation dashboard shows)."
+            ),
+        ] = None,
+        workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
         LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
@@ -121,6 +127,9 @@ def register(app: typer.Typer) -> None:
         if max_series < 0:  # was numpy's "negative dimensions are not allowed"
             raise fail(f"--max-series must be >= 0 (0 = all series), not {max_series}")
         names = [m.strip() for m in models.split(",") if m.strip()] or None
+        out_given = out is not None
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        out = out or evaluation_folder(workspace) / f"forecast-{fmt}-{stamp}.json"
         try:  # checked before the run (minutes), not when the result is saved
             writable_file(out, "--out")
         except UsageError as exc:
@@ -158,6 +167,7 @@ def register(app: typer.Typer) -> None:
         except (SeriesError, ValueError, FileNotFoundError) as exc:
             raise fail(str(exc)) from None
         result.update(
+            kind="forecast",  # for /v1/evaluation, which reads every JSON of the folder
             dataset={"path": str(path), "format": fmt, "grain": grain, "level": level, **meta},
             date=datetime.now(UTC).isoformat(timespec="seconds"),
             seconds=round(time.perf_counter() - t0, 1),
@@ -166,6 +176,7 @@ def register(app: typer.Typer) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, default=str))
         print(f"saved {out}")
+        say_where_the_shop_is(workspace, out_given, print)
 
 
 def long_notes(meta: dict[str, Any], panel: Any) -> list[str]:

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from shopmind.data.adapters import ADAPTERS
 from shopmind.data.readers import InputError
+from shopmind.eval_folder import DEFAULT_WORKSPACE, OUT, WORKSPACE, evaluation_folder, say_where_the_shop_is
 
 PROTOCOLS = ("loo", "recbole", "time")
 
@@ -40,18 +41,8 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(help="TOML column mapping for --format table (`shopmind mapping FILE` drafts one)."),
         ] = None,
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                "--out",
-                help="Folder for the JSON and HTML report (default: <workspace>/evaluation, which the evaluation "
-                "dashboard shows).",
-            ),
-        ] = None,
-        workspace: Annotated[
-            Path,
-            typer.Option("--workspace", "-w", help="The shop's folder: the report goes to its evaluation/."),
-        ] = Path("shopmind-data"),
+        out: Annotated[Path | None, OUT] = None,
+        workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
         protocol: Annotated[
             str | None, typer.Option(help="loo | recbole | time (default: the format's published protocol).")
         ] = None,
@@ -93,7 +84,9 @@ def register(app: typer.Typer) -> None:
         )
 
         try:
-            out = out or workspace / "evaluation"  # the folder /v1/evaluation reads (--workspace: its shop's)
+            out_given = out is not None
+            # the folder /v1/evaluation reads (--workspace: its shop's)
+            out = out or evaluation_folder(workspace)
             writable_folder(out, "--out")  # before minutes of training, not a traceback after them
         except UsageError as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}")
@@ -129,6 +122,7 @@ def register(app: typer.Typer) -> None:
             table.add_row(name, *(f"{m[c]:.4f}" for c in cols))
         Console().print(table)
         Console().print(f"json: {json_path}\nhtml: {html_path}")
+        say_where_the_shop_is(workspace, out_given, lambda line: Console().print(line, markup=False))
 
 
 def _advancing(progress: Any) -> Any:

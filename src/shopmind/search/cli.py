@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from shopmind.data.readers import InputError
+from shopmind.eval_folder import DEFAULT_WORKSPACE, OUT, WORKSPACE, evaluation_folder, say_where_the_shop_is
 
 console = Console(stderr=True)
 
@@ -28,17 +29,8 @@ def register(app: typer.Typer) -> None:
         limit_queries: Annotated[
             int | None, typer.Option(min=1, help="Evaluate a fixed subset of N queries (md5 order).")
         ] = None,
-        out: Annotated[
-            Path | None,
-            typer.Option(
-                help="Folder for the JSON and HTML report (default: <workspace>/evaluation, which the evaluation "
-                "dashboard shows)."
-            ),
-        ] = None,
-        workspace: Annotated[
-            Path,
-            typer.Option("--workspace", "-w", help="The shop's folder: the report goes to its evaluation/."),
-        ] = Path("shopmind-data"),
+        out: Annotated[Path | None, OUT] = None,
+        workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
         methods: Annotated[
             str,
             typer.Option(
@@ -85,7 +77,9 @@ def register(app: typer.Typer) -> None:
         try:
             if view != "both" and view not in VIEWS:
                 raise InputError(f"unknown view {view!r}; valid: retrieval, rerank, both")
-            out = out or workspace / "evaluation"  # the folder /v1/evaluation reads (--workspace: its shop's)
+            out_given = out is not None
+            # the folder /v1/evaluation reads (--workspace: its shop's)
+            out = out or evaluation_folder(workspace)
             vectors = vectors or workspace / "vectors"
             writable_folder(out, "--out")  # before the evaluation, not a traceback after it
             data = load_dataset(fmt, path, threshold)
@@ -128,6 +122,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(summary.get("split", ""))
         typer.echo(f"JSON: {json_path}")
         typer.echo(f"HTML: {html_path}")
+        say_where_the_shop_is(workspace, out_given, typer.echo)
 
 
 def _f(v: object) -> str:

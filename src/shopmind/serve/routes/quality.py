@@ -72,16 +72,30 @@ def quality_run(request: Request, run_id: IdPath, format: Literal["json", "html"
 
 @router.get("/v1/evaluation")
 def evaluation(request: Request) -> dict[str, Any]:
-    """Latest offline evaluation results (``shopmind evaluate … --out <workspace>/evaluation/…``)."""
+    """Latest offline evaluation results (``shopmind evaluate search|recs|assistant|forecast``, which
+    write to ``<workspace>/evaluation``), by kind: the assistant's and the forecast backtest's files
+    have their own lists (read as search results, they broke the page's search panel)."""
     folder = _workspace(request) / "evaluation"
-    out: dict[str, list[Any]] = {"search": [], "recs": []}
+    out: dict[str, list[Any]] = {"search": [], "recs": [], "assistant": [], "forecast": []}
     for p in sorted(folder.glob("*.json")) if folder.exists() else []:
         try:
             data = json.loads(p.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        kind = "recs" if "recs" in p.name or data.get("kind") == "recs" or "protocol" in data else "search"
+        kind = _eval_kind(p.name, data)
         out[kind].append(
             {"file": p.name, **data} if isinstance(data, dict) else {"file": p.name, "data": data}
         )
     return out
+
+
+def _eval_kind(name: str, data: Any) -> str:
+    """Which evaluate command wrote a file: its ``kind`` (assistant, forecast), else its name
+    (``assistant_eval*.json``, ``forecast*.json``: files written before the kind), else search or recs."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if kind in ("assistant", "forecast", "recs"):
+        return kind
+    for prefix, k in (("assistant_eval", "assistant"), ("forecast", "forecast")):
+        if name.startswith(prefix):
+            return k
+    return "recs" if "recs" in name or (isinstance(data, dict) and "protocol" in data) else "search"

@@ -1,4 +1,5 @@
-/* Evaluation dashboard: the JSON written by `shopmind evaluate search|recs --out`, newest per dataset. */
+/* Evaluation dashboard: the JSON written by `shopmind evaluate search|recs|assistant|forecast` into
+ * <workspace>/evaluation, newest per dataset. */
 "use strict";
 
 (() => {
@@ -166,6 +167,64 @@
     });
   }
 
+  /* ------------------------------------------------------------------ assistant */
+  // the headline figures `shopmind evaluate assistant` prints (assistant/cli.py GOALS), per labelled set
+  // (key, goal, higher is better, column name)
+  const assistantFigures = () => [
+    ["intent_accuracy", 0.95, true, SM.t("dash.eval.a.intent_accuracy")],
+    ["slot_exact_match", 0.95, true, SM.t("dash.eval.a.slot_exact_match")],
+    ["answers_all_facts_correct", 0.95, true, SM.t("dash.eval.a.answers_all_facts_correct")],
+    ["answers_with_unsupported_fact", 0, false, SM.t("dash.eval.a.answers_with_unsupported_fact")],
+    ["out_of_scope_handoff_rate", 0.9, true, SM.t("dash.eval.a.out_of_scope_handoff_rate")],
+  ];
+  const figure = (v) => (typeof v === "number" ? SM.fmt(v, 3) : "–");
+
+  function renderAssistant(files) {
+    const root = $("assistant-results");
+    root.textContent = "";
+    if (!files.length) {
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText(SM.t("dash.eval.no_assistant"))]));
+      return;
+    }
+    const ASSISTANT = assistantFigures();
+    // one block per file (assistant_eval.json, assistant_eval_e5.json: with the e5 intent encoder)
+    files.forEach((f) => {
+      const sets = Object.entries(f.by_set || {}).concat([[SM.t("dash.eval.all"), f]]);
+      const rows = sets.map(([set, part]) => [data(set), SM.fmt(part.questions)].concat(ASSISTANT.map(([k]) => figure(part[k]))));
+      rows.push([SM.t("dash.eval.goal"), ""].concat(ASSISTANT.map(([, g, up]) => (up ? "≥ " : "≤ ") + SM.fmt(g, 2))));
+      root.appendChild(SM.el("article", { class: "eval-block", dataset: { kind: "assistant", file: f.file } }, [
+        SM.el("h3", { translate: "no" }, [f.file]),
+        SM.el("p", { class: "muted small" }, [SM.t("dash.eval.assistant_meta", { questions: SM.fmt(f.questions), encoder: f.intent_encoder || "–" })]),
+        table([SM.t("dash.eval.col.set"), SM.t("dash.eval.col.questions")].concat(ASSISTANT.map((a) => a[3])), rows,
+          (i) => (i === sets.length - 1 ? "ours" : "")),
+      ]));
+    });
+  }
+
+  /* ------------------------------------------------------------------ forecast */
+  function renderForecast(files) {
+    const root = $("forecast-results");
+    root.textContent = "";
+    if (!files.length) {
+      root.appendChild(SM.el("p", { class: "muted hint" }, [SM.richText(SM.t("dash.eval.no_forecast"))]));
+      return;
+    }
+    const dsName = (f) => { const d = f.dataset || {}; return [d.format, d.grain, d.level].filter(Boolean).join(" · ") || "?"; };
+    byDataset(files, dsName, (f) => f.date || "").forEach(([dataset, list]) => {
+      const f = list[0];
+      const models = Object.keys(f.models || {}).sort((a, b) => (f.models[a].mase ?? Infinity) - (f.models[b].mase ?? Infinity));
+      const cols = ["mase", "rmsse", "bias", "coverage_80", "coverage_95"];
+      root.appendChild(SM.el("article", { class: "eval-block", dataset: { kind: "forecast", dataset: dataset } }, [
+        SM.el("h3", { translate: "no" }, [dataset]),
+        SM.el("p", { class: "muted small" }, [SM.t("dash.eval.forecast_meta", {
+          when: String(f.date || "").replace("T", " ").slice(0, 16), series: SM.fmt(f.series), horizon: SM.fmt(f.horizon), windows: SM.fmt(f.windows),
+        })]),
+        table([SM.t("dash.eval.col.method")].concat(cols.map(data)), models.map((m) => [data(m)].concat(cols.map((k) => figure(f.models[m][k])))),
+          (i) => (isOurs(models[i]) ? "ours" : "")),
+      ]));
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", async () => {
     let body;
     try {
@@ -173,11 +232,12 @@
     } catch (e) {
       $("evaluation-error").textContent = SM.t("dash.unavailable", { what: SM.t("dash.eval.unavailable"), error: e.message });
       $("evaluation-error").hidden = false;
-      $("search-results").textContent = "";
-      $("recs-results").textContent = "";
+      for (const id of ["search-results", "recs-results", "assistant-results", "forecast-results"]) $(id).textContent = "";
       return;
     }
     renderSearch((body && body.search) || []);
     renderRecs((body && body.recs) || []);
+    renderAssistant((body && body.assistant) || []);
+    renderForecast((body && body.forecast) || []);
   });
 })();
