@@ -300,3 +300,56 @@ def test_a_compare_at_price_above_the_price_is_the_hits_was_price_and_no_facet()
     assert (
         "attr.compare_at_price" in eng.search("trim", facets=["attr.compare_at_price"]).facets
     )  # when asked
+
+
+#: the product export's header since Shopify renamed its columns (2025; help.shopify.com "Using CSV files
+#: to import and export products": URL handle, SKU, Price, Compare-at price, Product image URL, ...)
+PRODUCTS_2025 = (
+    "URL handle,Title,Description,Vendor,Product category,Type,Tags,Published on online store,Status,SKU,"
+    "Option1 name,Option1 value,Option2 name,Option2 value,Option3 name,Option3 value,Price,Compare-at price,"
+    "Cost per item,Inventory quantity,Product image URL,Image position,Image alt text,Variant image URL,"
+    "Price / International,Compare-at price / International"
+)
+
+
+def test_the_renamed_shopify_product_export_is_grouped_by_its_url_handle(tmp_path: Path) -> None:
+    """Drafted by the old names only, the renamed export was keyed by SKU: each variant a product of
+    its own, the variant lines without a title quarantined, the image column unread."""
+    d = draft(PRODUCTS_2025.split(","))
+    assert d.group == "URL handle" and d.columns["URL handle"] == "product_id"
+    assert d.columns["SKU"] == "attributes.sku" and d.columns["Product image URL"] == "image_url"
+    assert d.columns["Compare-at price"] == "attributes.compare_at_price" and d.listed == {
+        "Status": ["active"]
+    }
+    (tmp_path / "products_export_1.csv").write_text(
+        PRODUCTS_2025 + "\n"
+        "shirt,Shirt,Soft cotton,Example,,,,TRUE,active,001,Size,S,Color,Red,,,20.00,25.00,8.00,3,"
+        "https://example.invalid/shirt-1.jpg,1,Front,,,\n"
+        "shirt,,,,,,,,,002,,M,,Red,,,22.00,26.00,8.00,2,,,,,,\n"
+        "shirt,,,,,,,,,,,,,,,,,,,,https://example.invalid/shirt-2.jpg,2,Back,,,\n"
+        "mug,Mug,,Example,,,,TRUE,active,MUG,Title,Default Title,,,,,9.99,,3.00,5,,,,,,\n",
+        encoding="utf-8",
+    )
+    _cli("mapping", "products_export_1.csv", "--out", "p.toml", cwd=tmp_path)
+    toml = tmp_path / "p.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('# currency = "EUR"', 'currency = "USD"'))
+    _cli(
+        "ingest",
+        "products_export_1.csv",
+        "--format",
+        "table",
+        "--mapping",
+        "p.toml",
+        "-w",
+        "ws",
+        cwd=tmp_path,
+    )
+    con = duckdb.connect(str(tmp_path / "ws" / "shopmind.duckdb"), read_only=True)
+    rows = con.execute(
+        "SELECT product_id, title, price, stock, image_url FROM products ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        ("mug", "Mug", 9.99, 5, None),
+        ("shirt", "Shirt", 20.0, 5, "https://example.invalid/shirt-1.jpg"),
+    ]

@@ -56,7 +56,7 @@ ALIASES: dict[TableName, dict[str, tuple[str, ...]]] = {
         "updated_at": ("updatedat", "updated", "lastmodified", "modified", "更新时间",
                        "geandertam", "aktualisiertam", "letzteanderung", "datedemodification",
                        "fechademodificacion"),
-        "image_url": ("imageurl", "imagesrc", "image", "images", "imagelink", "picture", "图片", "主图", "图片链接",
+        "image_url": ("imageurl", "imagesrc", "productimageurl", "image", "images", "imagelink", "picture", "图片", "主图", "图片链接",
                       "bild", "bildurl", "bildlink", "urlimage", "urldelimage", "photo", "imagen", "urlimagen",
                       "urldelaimagen", "foto"),
         "language": ("language", "lang", "locale", "语言", "sprache", "langue", "idioma"),

@@ -277,7 +277,8 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             "(map it to description instead if it is a long text and map the name column to title)"
         )
         mapped = set(columns.values())
-    handle = next((h for h in headers if _key(h) == "handle"), None)
+    # Shopify's Handle; its product export since 2025 writes "URL handle" (and "SKU", "Price", "Product image URL")
+    handle = next((h for h in headers if _key(h) in ("handle", "urlhandle")), None)
     sku = next((src for src, dst in columns.items() if dst == "product_id" and "sku" in _key(src)), None)
     if best == "products" and handle is not None and sku is not None and handle not in columns:
         # a product written once per variant under its Handle (Shopify): one product per Handle, the
