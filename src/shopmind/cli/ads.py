@@ -27,6 +27,7 @@ from shopmind.cli.common import (
     fail,
     out,
     read_shop_toml,
+    whole_column,
 )
 
 ads_app = typer.Typer(help="Sponsored placements: campaigns, settings, report.", no_args_is_help=True)
@@ -115,7 +116,8 @@ def list_cmd(workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
     if not camps:  # an empty table said nothing of how to start
         _say_no_campaigns()
         return
-    t = Table("id", "advertiser", "status", "bid", "budget/day", "spent today", "impr.", "clicks", "sales")
+    head = ("advertiser", "status", "bid", "budget/day", "spent today", "impr.", "clicks", "sales")
+    t = Table(whole_column("id", [c.id for c in camps]), *head)
     for c in camps:
         r = rows.get(c.id, {})
         t.add_row(

@@ -9,7 +9,7 @@ a traceback.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,21 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Column
 
 from shopmind.config import ConfigError
 
 console = Console(stderr=True)
 out = Console()
+
+
+def whole_column(header: str, values: Iterable[str]) -> Column:
+    """A table column rich never cuts: the ids a reader types into the next command (`shopmind ads
+    pause ID`, `experiments stop NAME`) and the metric names of a readout. In an 80-column terminal
+    (or any output that is not one) rich shortened them to "homel…" and "conve…"; the other
+    columns wrap instead."""
+    return Column(header, no_wrap=True, min_width=max([len(header), *(len(v) for v in values)]))
+
 
 WORKSPACE = typer.Option("--workspace", "-w", help="Folder holding the store (DuckDB file) and reports.")
 DEFAULT_WORKSPACE = Path("shopmind-data")

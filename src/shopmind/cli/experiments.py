@@ -30,6 +30,7 @@ from shopmind.cli.common import (
     fail,
     out,
     read_shop_toml,
+    whole_column,
     writable_folder,
 )
 
@@ -180,7 +181,8 @@ def list_(
             markup=False,
         )
         return
-    table = Table("name", "kind", "layer", "unit", "traffic", "status", "variants")
+    head = ("kind", "layer", "unit", "traffic", "status", "variants")
+    table = Table(whole_column("name", [e.name for e in exps.experiments]), *head)
     for e in exps.experiments:
         table.add_row(e.name, e.kind, e.layer, e.unit, f"{e.traffic:.0%}", e.status,
                       ", ".join(f"{v.name}:{v.weight:g}" for v in e.variants))  # fmt: skip
