@@ -151,6 +151,18 @@ def _status(name: str, workspace: Path, status: str) -> None:
 def start(name: str, workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE) -> None:
     """Start assigning traffic to experiment NAME (servers pick it up without a restart)."""
     _status(name, workspace, "running")
+    _say_inert(name, workspace)
+
+
+def _say_inert(name: str, workspace: Path) -> None:
+    """Say when NAME's overrides change nothing in the release being served (cli/experiment_notes)."""
+    from shopmind.cli.experiment_notes import inert_ltr_note
+    from shopmind.experiments import registry
+
+    with _errors():
+        note = inert_ltr_note(workspace, registry.load(workspace).by_name(name))
+    if note:
+        console.print(note, markup=False, highlight=False)
 
 
 @exp_app.command("stop")
@@ -226,6 +238,7 @@ def readout_cmd(
             exp = registry.load(workspace).by_name(name)
         except KeyError:
             raise UsageError(f"experiment {name!r}: not defined in {registry.path(workspace)}") from None
+        _say_inert(name, workspace)  # before a readout whose arms cannot differ is read as a null result
         if exp.kind == "interleave":
             _interleave_readout(exp, workspace, events, as_json)
             return
