@@ -353,3 +353,20 @@ def test_the_renamed_shopify_product_export_is_grouped_by_its_url_handle(tmp_pat
         ("mug", "Mug", 9.99, 5, None),
         ("shirt", "Shirt", 20.0, 5, "https://example.invalid/shirt-1.jpg"),
     ]
+
+
+def test_the_product_page_shows_the_was_price_and_not_the_shops_cost() -> None:
+    """The product page listed every attribute to the shopper: the compare-at price as a row of text and
+    the shop's unit cost (and any competitor price, floor or ceiling the pricing guardrails read)."""
+    from shopmind.serve.pages import product_view
+
+    def view(price: float, **attrs: str) -> dict[str, object]:
+        return product_view(
+            {"product_id": "vero-trim", "title": "Vero Shower Trim", "price": price, "currency": "USD",
+             "attributes": [{"key": k, "value": v} for k, v in attrs.items()]}
+        )  # fmt: skip
+
+    shown = view(119.0, compare_at_price="149.00", cost="65.00", color="Chrome", price_floor="90", sku="VT-B")
+    assert shown["compare_at_price"] == 149.0
+    assert shown["attributes"] == [("color", "Chrome"), ("sku", "VT-B")]
+    assert view(149.0, compare_at_price="149.00")["compare_at_price"] is None  # not above the price: no sale

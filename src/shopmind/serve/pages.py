@@ -41,7 +41,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from shopmind.pricing.release import TERM_ATTRIBUTES
+from shopmind.search.engine_types import COMPARE_AT_KEY, sale_was
 from shopmind.search.money import format_money
 from shopmind.serve import i18n
 from shopmind.serve.api import ApiError
@@ -57,8 +60,17 @@ SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 # autoescaping on for every template whatever its name (Starlette's default, made explicit)
 templates.env.autoescape = True
-# a price as its tag reads ("¥12800", "€19.90") before (or without) JavaScript, which then formats it again
-templates.env.filters["money"] = lambda value, currency: format_money(value, currency, trim=False)
+
+
+@pass_context
+def _money(ctx: Any, value: Any, currency: str | None) -> str:
+    """A price as its tag reads in the page's language ("€19.90", "US$1,299.00"), before (or
+    without) JavaScript: the rules ``SM.money`` (Intl) follows when the script draws it again, so
+    the tag does not change under the shopper's eyes (``search.money.format_amount``)."""
+    return format_money(value, currency, trim=False, lang=ctx.get("lang") or "en")
+
+
+templates.env.filters["money"] = _money
 router = APIRouter(include_in_schema=False)
 
 #: Fields shown in the product page's header/facts; everything else non-empty goes to "details".
@@ -307,16 +319,24 @@ def product_view(product: Mapping[str, Any]) -> dict[str, Any]:
     ]
     price = product.get("price")
     stock = product.get("stock")
+    currency = str(product.get("currency") or "")
+    pairs = attribute_pairs(product.get("attributes"))
+    # the "was" price is shown crossed out above the price, not as a row; the pricing guardrails' terms
+    # (the shop's unit cost, a competitor's price, its floor and ceiling) are the shop's own business:
+    # the page listed a product's cost to every shopper
+    was = next((v for k, v in pairs if k.strip().lower() == COMPARE_AT_KEY), None)
+    own = {COMPARE_AT_KEY, *TERM_ATTRIBUTES}
     return {
         "id": str(product.get("product_id", "")),
         "title": str(product.get("title") or product.get("product_id") or ""),
         "description": str(product.get("description") or ""),
         "brand": str(product.get("brand") or ""),
         "price": float(price) if isinstance(price, int | float) else None,
-        "currency": str(product.get("currency") or ""),
+        "compare_at_price": sale_was(was, float(price), currency) if isinstance(price, int | float) else None,
+        "currency": currency,
         "category_path": str(product.get("category_path") or ""),
         "crumbs": crumbs,
-        "attributes": attribute_pairs(product.get("attributes")),
+        "attributes": [(k, v) for k, v in pairs if k.strip().lower() not in own],
         "stock": int(stock) if isinstance(stock, int | float) else None,
         "details": details,
     }
