@@ -12,7 +12,7 @@ WORKSPACE ?= $(WORKSPACES)/$(DATASET)
 
 .PHONY: demo test explore lint bench-deps clean
 
-$(STAMP): pyproject.toml setup.py $(wildcard src/shopmind/search/e5engine/*.c src/shopmind/search/e5engine/*.h)
+$(STAMP): pyproject.toml setup.py $(wildcard src/shopmind/search/e5engine/*.c src/shopmind/search/e5engine/*.h src/shopmind/recommend/*.c)
 	@echo "installing shopmind and its pinned packages into $(VENV) (a few minutes on a fresh clone)"
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
