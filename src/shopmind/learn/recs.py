@@ -117,7 +117,10 @@ class LearnConfig:
     warm_fold_new_users: str = ""
     #: in the update's ALS solve the update's own events count this many times (confidence
     #: 1 + alpha x (old counts + w x new counts)); the stored interactions and the refit are
-    #: unweighted (``recency.py``: a refit weighs every month equally; tastes drift). 1: off
+    #: unweighted (``recency.py``: a refit weighs every month equally; tastes drift). 1: off.
+    #: Off: w = 1.5 / 2 / 4 left warm - refit at -0.00097 / -0.00127 / -0.00053 (default
+    #: -0.00099), w >= 2 got an update refused, and refits given the same weighting gained as
+    #: much or more (BENCHMARKS, session 29)
     warm_recent_weight: float = 1.0
     #: the fused list's ALS weight for customers whose first event is within the newest
     #: ``new_customer_days`` of the models' events (None: ``weights["als"]`` for everyone). A
