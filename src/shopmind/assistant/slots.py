@@ -199,14 +199,14 @@ _NEGATED_BARE = re.compile(
 )
 _AMOUNT = r"(?:[$€£¥]\s*)?([0-9]+(?:\.[0-9]+)?)"
 #: and an amount a shopper will go up to, in words the search layer's patterns do not read as a
-#: maximum: "i can stretch to $70", "could spend up to 90", "$70 tops", "90 max", "别超 470 元",
-#: "不超300", "顶多 200" (the search reads "超过"/"up to $" but not these)
+#: maximum: "i can stretch to $70", "could spend up to 90", "$70 tops", "20 dollars max", "别超 470
+#: 元", "不超300", "顶多 200" (the search reads "超过"/"up to $" but not these); "tops"/"max" after an
+#: amount only with its currency ("2 tops worth $64" are two shirts)
 _CEILING_WORDS = re.compile(
     r"\b(?:(?:can|could|will|would|i'?ll|happy to)\s+(?:stretch|go|spend|pay|afford)(?:\s+up)?(?:\s+to)?|stretch\s+to|spend\s+up\s+to|up\s+to|at\s+most)\s*"
     + _AMOUNT
-    + r"|(?<![0-9.])"
-    + _AMOUNT
-    + r"\s*(?:dollars?|euros?|pounds?|quid|bucks?)?\s+(?:tops|max)\b"
+    + r"|(?:[$€£¥]\s*)([0-9]+(?:\.[0-9]+)?)\s+(?:tops|max)\b"
+    + r"|(?<![0-9.])([0-9]+(?:\.[0-9]+)?)\s*(?:dollars?|euros?|pounds?|quid|bucks?)\s+(?:tops|max)\b"
     + r"|(?:别|不要|不能|不想|不)超(?!过)\s*"
     + _AMOUNT
     + r"|(?:顶多|封顶)\s*"
@@ -222,7 +222,7 @@ def read_ceiling_words(query: str, slots: Slots) -> None:
         return
     t = unicodedata.normalize("NFKC", query)
     for m in _CEILING_WORDS.finditer(t):
-        g = next(i for i in range(1, 5) if m.group(i) is not None)
+        g = next(i for i in range(1, 6) if m.group(i) is not None)
         if _TIME_AFTER.match(t, m.end(g)) is None:
             slots.price_max = float(m.group(g))
             return
