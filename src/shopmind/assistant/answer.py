@@ -106,8 +106,11 @@ NO_PRICE = {"en": "no price listed", "zh": "暂无标价"}
 
 
 def _price(p: dict, lang: str = "en") -> str:
-    """The price as its tag reads ("€19.90"), or that none is listed ("costs ." was said)."""
-    shown = format_money(p.get("price"), p.get("currency"), trim=False)
+    """The price as its tag reads on the storefront in the answer's language ("€19.90"; a yuan
+    price "¥459.00" in Chinese, "CN¥459.00" in English), or that none is listed ("costs ." was said)."""
+    shown = format_money(
+        p.get("price"), p.get("currency"), trim=False, lang="zh-Hans" if lang == "zh" else "en"
+    )
     return shown or NO_PRICE["zh" if lang == "zh" else "en"]
 
 

@@ -10,6 +10,17 @@ Amounts shown by the API are rounded to the currency's minor unit (ISO 4217 expo
 JPY or KRW, 3 for BHD or KWD, 2 for the rest), so a price stored as ``0.8200000000000001``
 is served as ``0.82``. Hand-written rather than Babel: the exponents that differ from 2 are
 a short list fixed by ISO 4217, and the display symbols we need are a dozen.
+
+Writing an amount (:func:`format_amount`): the one set of rules for every text the server writes
+— the storefront's server-drawn tags and chips, the assistant's answers (:func:`format_money`)
+and the dashboards (``serve.money.money``): what the browser's ``Intl.NumberFormat`` writes in
+the page's language (``static/i18n.js`` ``SM.money``), so a price reads the same whoever drew it.
+Decimal places: ``Intl``'s (CLDR: ISO's minor unit, except HUF, IDR and IQD, written with 0);
+rounding half away from zero on the shortest decimal form (2.005 -> 2.01); thousands grouped;
+the symbol before the amount, per language (``$`` / ``US$``, ``CN¥`` / ``¥``), a code with a
+no-break space where ``Intl`` has no symbol (``CHF 1,234.50``). ``trim`` drops a whole ``.00``
+("under $50", as ``Intl``'s ``trailingZeroDisplay: "stripIfInteger"``), never a single zero
+("$49.50"). ``tests/test_dashboards_manager_browser.py`` compares the rules with Chromium's Intl.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,10 +45,23 @@ MINOR_UNITS: dict[str, int] = {
     "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
-#: How a currency is written before an amount ("CN¥100", "$100"); others as "100 CHF".
-SYMBOLS: dict[str, str] = {
-    "USD": "$", "CNY": "CN¥", "EUR": "€", "GBP": "£", "JPY": "JP¥", "KRW": "₩", "INR": "₹",
-    "CAD": "CA$", "AUD": "A$", "HKD": "HK$", "TWD": "NT$", "SGD": "SGD ", "BRL": "R$",
+#: Decimal places ``Intl`` (CLDR) writes for a currency: ISO 4217's minor units, except where CLDR
+#: shows fewer than ISO defines (checked in Chromium); every other code has 2. (A hand-written twin
+#: of the ISO table had 2 for BIF, DJF, GNF, KMF, RWF, UYI and VUV, where both ISO and Intl have 0.)
+DIGITS: dict[str, int] = {**MINOR_UNITS, "HUF": 0, "IDR": 0, "IQD": 0}
+#: The symbol ``Intl`` writes before an amount, per page language; a code it has none for is
+#: written as the code and a no-break space ("CHF 1,234.50").
+SYMBOLS: dict[str, dict[str, str]] = {
+    "en": {
+        "USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "CN¥", "CAD": "CA$", "AUD": "A$",
+        "HKD": "HK$", "TWD": "NT$", "INR": "₹", "KRW": "₩", "BRL": "R$", "MXN": "MX$", "NZD": "NZ$",
+        "ILS": "₪", "VND": "₫", "PHP": "₱",
+    },
+    "zh-Hans": {
+        "USD": "US$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "CNY": "¥", "CAD": "CA$", "AUD": "AU$",
+        "HKD": "HK$", "TWD": "NT$", "INR": "₹", "KRW": "₩", "BRL": "R$", "MXN": "MX$", "NZD": "NZ$",
+        "ILS": "₪", "VND": "₫",
+    },
 }  # fmt: skip
 
 _CODE = re.compile(r"^[A-Z]{3}$")
@@ -59,20 +84,36 @@ def round_money(value: float | None, currency: str | None) -> float | None:
     return float(int(out)) if places == 0 else out
 
 
-def format_money(value: float | None, currency: str | None, trim: bool = True) -> str:
-    """``"CN¥100"``, ``"$49.5"``, ``"100 CHF"``; the bare number when the currency is unknown.
-    Trailing zeros are dropped (a chip reads "under $50", not "under $50.00"); ``trim=False``
-    keeps the currency's minor unit, as a price tag reads ("€19.90", "¥12800")."""
-    v = round_money(value, currency)
-    if v is None:
-        return ""
-    num = f"{v:.{minor_unit(currency)}f}"
-    if trim and "." in num:
-        num = num.rstrip("0").rstrip(".")
-    if not currency:
-        return num
-    sym = SYMBOLS.get(currency.upper())
-    return f"{sym}{num}" if sym else f"{num} {currency.upper()}"
+def format_amount(
+    value: object, currency: str | None, lang: str = "en", digits: int | None = None, trim: bool = False
+) -> str | None:
+    """``value`` in ``currency`` as ``Intl`` writes it in ``lang`` (module docstring): ``"$1,234.50"``,
+    ``"US$1,234.50"``, ``"CHF\u00a01,234.50"``; the grouped number alone without a currency; None for
+    no value (None, NaN, inf, not a number). ``digits`` overrides the currency's decimal places."""
+    try:
+        amount = Decimal(repr(float(value)))  # type: ignore[arg-type]
+    except (TypeError, ValueError, InvalidOperation):
+        return None
+    if not amount.is_finite():
+        return None
+    code = (currency or "").strip().upper()
+    places = DIGITS.get(code, 2) if digits is None else digits
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    number = f"{abs(rounded):,.{places}f}"
+    if trim and places and rounded == rounded.to_integral_value():
+        number = number.split(".")[0]
+    sign = "-" if amount < 0 else ""  # as Intl: -0.004 is "-$0.00"
+    if not code:
+        return sign + number
+    symbol = SYMBOLS.get(lang, SYMBOLS["en"]).get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{code}\u00a0{number}"
+
+
+def format_money(value: float | None, currency: str | None, trim: bool = True, lang: str = "en") -> str:
+    """An amount in a shopper-facing text (search chips, the assistant's answers, a product page's
+    tag): :func:`format_amount`, ``""`` for no value. A chip reads "under $50", not "under $50.00";
+    ``trim=False`` keeps the decimals, as a price tag reads ("€19.90", "¥12,800")."""
+    return format_amount(value, currency, lang, trim=trim) or ""
 
 
 def check_currency(value: object, where: str) -> str | None:

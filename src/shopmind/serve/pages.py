@@ -41,6 +41,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from shopmind.pricing.release import TERM_ATTRIBUTES
 from shopmind.search.engine_types import COMPARE_AT_KEY, sale_was
@@ -59,8 +60,17 @@ SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css")
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 # autoescaping on for every template whatever its name (Starlette's default, made explicit)
 templates.env.autoescape = True
-# a price as its tag reads ("¥12800", "€19.90") before (or without) JavaScript, which then formats it again
-templates.env.filters["money"] = lambda value, currency: format_money(value, currency, trim=False)
+
+
+@pass_context
+def _money(ctx: Any, value: Any, currency: str | None) -> str:
+    """A price as its tag reads in the page's language ("€19.90", "US$1,299.00"), before (or
+    without) JavaScript: the rules ``SM.money`` (Intl) follows when the script draws it again, so
+    the tag does not change under the shopper's eyes (``search.money.format_amount``)."""
+    return format_money(value, currency, trim=False, lang=ctx.get("lang") or "en")
+
+
+templates.env.filters["money"] = _money
 router = APIRouter(include_in_schema=False)
 
 #: Fields shown in the product page's header/facts; everything else non-empty goes to "details".
