@@ -83,7 +83,7 @@ def name_index(
     products and the stored ones (a stored product the batch also has is the batch's)."""
     if not names:
         return None
-    parts, ids = [], []
+    parts: list[pl.DataFrame] = []
     if accepted_products is not None and {"product_id", "title"} <= set(accepted_products.columns):
         parts.append(accepted_products.select(pl.col("product_id").cast(pl.Utf8), "title"))
     if store is not None:
@@ -93,16 +93,18 @@ def name_index(
         parts.append(stored)
     if not parts:
         return None
-    titles = pl.concat(parts).with_columns(_fold(pl.col("title")).alias("key")).drop_nulls("key")
-    ids = set(titles["product_id"].to_list())
+    # the prefixes a name may be a title by: "tee - classic - m" -> "tee", "tee - classic", the whole
+    wanted = {name: " ".join(name.split()).lower().split(" - ") for name in dict.fromkeys(names)}
+    keys = {" - ".join(p[:j]) for p in wanted.values() for j in range(1, len(p) + 1)}
+    titles = pl.concat(parts).with_columns(_fold(pl.col("title")).alias("key"))
+    ids = set(titles["product_id"].drop_nulls().to_list())
     by_key: dict[str, set[str]] = {}
-    for key, pid in titles.select("key", "product_id").iter_rows():
+    for key, pid in titles.filter(pl.col("key").is_in(list(keys))).select("key", "product_id").iter_rows():
         by_key.setdefault(key, set()).add(pid)
     rows = []
-    for name in dict.fromkeys(names):
+    for name, pieces in wanted.items():
         if name in ids:
             continue  # a product id already
-        pieces = " ".join(name.split()).lower().split(" - ")
         found = set().union(*(by_key.get(" - ".join(pieces[:j]), set()) for j in range(1, len(pieces) + 1)))
         if len(found) == 1:
             rows.append((name, found.pop()))
