@@ -56,6 +56,7 @@ from shopmind.experiments.interleave import credit_diff_test, sign_test
 from shopmind.experiments.interleave_cv import adjusted_credit, position_credits
 from shopmind.experiments.metrics import CLICK_WINDOW, _event_frame
 from shopmind.experiments.readout import json_ready
+from shopmind.experiments.stopped import when_stopped
 
 CREDIT_TYPES = ("click", "add_to_cart", "purchase")
 
@@ -217,6 +218,8 @@ class InterleaveReadout:
     # the test the decision reads: the same difference adjusted by probabilistic lists' controls
     # (equal to credit_diff for team-draft lists, whose controls are 0)
     credit_cv: dict[str, Any] = field(default_factory=dict)
+    # the day of the last served list (ISO): a stopped experiment's decision is dated by it (experiments.stopped)
+    last_day: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
@@ -342,6 +345,9 @@ def interleave_readout(
             f"keep running: {b_name} - {a_name} = {adjusted.mean_diff:+.3g} credited items per list; "
             f"{a_name} {wins_a} vs {b_name} {wins_b} wins, {ties} ties (always-valid p = {av_p:.3g} >= {alpha})"
         )
+    last_day = lists["timestamp"].max().date().isoformat()  # type: ignore[union-attr]
+    if exp.status == "stopped":  # nobody is served the merge any more: the decision is about what it showed
+        decision = when_stopped(decision, last_day)
     return InterleaveReadout(
         exp.name,
         "interleave",
@@ -366,6 +372,7 @@ def interleave_readout(
         looks,
         {"mean": paired.mean_diff, "se": paired.se, "pvalue": paired.pvalue, "lists": paired.lists},
         {"mean": adjusted.mean_diff, "se": adjusted.se, "pvalue": adjusted.pvalue, "lists": adjusted.lists},
+        last_day,
     )
 
 

@@ -31,6 +31,7 @@ from shopmind.experiments.metrics import (
     revenue_currencies,
     unit_table,
 )
+from shopmind.experiments.stopped import when_stopped
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Readout:
     days: int
     # how the events' amounts were completed (read from the live log without --events), one line each
     notes: list[str] = field(default_factory=list)
+    # the day of the last exposure (ISO): a stopped experiment's decision is dated by it (experiments.stopped)
+    last_day: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (non-finite floats become None so the JSON stays strict)."""
@@ -223,8 +226,11 @@ def readout(
                 )
             )
     decision = _decide(srm, results, primary, alpha, currencies)
+    last_day = exposures["timestamp"].max().date().isoformat()  # type: ignore[union-attr]
+    if exp.status == "stopped":  # nobody is assigned any more: the decision is about what it showed
+        decision = when_stopped(decision, last_day)
     notes = currency_notes(events, currencies)
-    return Readout(exp.name, counts, srm, srm.mismatch, results, decision, n_days, notes)
+    return Readout(exp.name, counts, srm, srm.mismatch, results, decision, n_days, notes, last_day)
 
 
 def currency_notes(events: pl.DataFrame, currencies: tuple[str, ...]) -> list[str]:

@@ -31,6 +31,7 @@ from shopmind.experiments.interleave_log import InterleaveLog
 from shopmind.experiments.interleave_opt import SolutionCache, served_interleave
 from shopmind.experiments.interleave_prob import probabilistic_interleave
 from shopmind.experiments.reports import load_readout
+from shopmind.experiments.stopped import as_stopped
 from shopmind.search.engine import SearchError, SearchResponse
 from shopmind.serve.api import ApiError, json_response, needs, shop_of
 from shopmind.serve.schemas import ID_PATTERN, MAX_ID, clean_optional_id
@@ -256,7 +257,7 @@ def _name(name: str) -> str:
 
 
 def _summary(workspace: Any, exp: dict[str, Any]) -> dict[str, Any]:
-    r = load_readout(workspace, exp["name"])
+    r = as_stopped(load_readout(workspace, exp["name"]), exp["status"])
     brief = None
     if r is not None:
         brief = {k: r.get(k) for k in ("allocation", "blocked", "decision", "days")}
@@ -294,7 +295,8 @@ async def get_experiment(request: Request, name: NamePath) -> Response:
     except KeyError:
         raise ApiError(404, "unknown_experiment", f"no experiment {name!r}", "name") from None
     one = next(e for e in to_dict(exps)["experiment"] if e["name"] == exp.name)
-    return json_response({**one, "readout": load_readout(shop_of(request).workspace, exp.name)})
+    saved = as_stopped(load_readout(shop_of(request).workspace, exp.name), exp.status)
+    return json_response({**one, "readout": saved})
 
 
 def _set(request: Request, name: str, status: str) -> Response:

@@ -31,6 +31,15 @@
    * is, marked English. */
   const NUM = "[-+]?[0-9.]+(?:e[-+]?[0-9]+)?";
   const RULES = [
+    // a stopped experiment's decision (experiments/stopped.py): "stopped on DATE: " and what it showed at the end
+    // (first: "stopped on …: treatment wins on …" is not a variant named "stopped on …: treatment")
+    [/^stopped on (?<date>\d{4}-\d{2}-\d{2}): (?<rest>.+)$/, "stopped_on"],
+    [/^stopped: (?<rest>.+)$/, "stopped"],
+    [/^no data for the primary metric ['"](?<metric>.*)['"]$/, "end_no_data"],
+    [/^no variant differed on (?<metric>\S+) at the end \(always-valid p >= (?<alpha>[0-9.]+)\)$/, "end_no_diff"],
+    [/^no credited click, cart or purchase$/, "il_end_no_credit"],
+    [new RegExp(`^neither ranker won: (?<b>.+) - (?<a>.+) = (?<diff>${NUM}) credited items per list; (?<a2>.+) (?<wa>\\d+) vs (?<b2>.+) (?<wb>\\d+) wins, ` +
+      `(?<ties>\\d+) ties \\(always-valid p = (?<p>\\S+) >= (?<alpha>[0-9.]+)\\)$`), "il_end_even"],
     [new RegExp(`^blocked: sample ratio mismatch \\(p = (?<p>[^,]+), counts (?<counts>\\[[^\\]]*\\])\\); fix assignment or logging before reading any metric$`), "srm"],
     [/^keep running: no data yet for the primary metric ['"](?<metric>.*)['"]$/, "no_data"],
     [/^keep running: no variant differs on (?<metric>\S+) yet \(always-valid p >= (?<alpha>[0-9.]+)\)$/, "no_diff"],
@@ -62,6 +71,7 @@
       for (const [k, v] of Object.entries(m.groups || {})) {
         if (NAMES.has(k)) params[k] = name(v);
         else if (k === "metric") params[k] = metric(v);
+        else if (k === "rest") params[k] = reword(v); // what a stopped experiment showed, re-worded in turn
         else if (k === "why") {
           const why = document.createDocumentFragment();
           v.split("; ").forEach((part, i) => {
