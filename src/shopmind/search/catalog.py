@@ -426,13 +426,18 @@ class Catalog:
         kc = self._keys.code.get(fold(key))
         if kc is None or not len(rows):
             return [None] * len(rows)
-        stamp = (len(self.attr_row), self.generation)
+        # each array read once, cut to their common length: a live upsert appends to attr_row, then to
+        # attr_pair (after pair_key), so a search in between sees one longer than the other
+        a_rows, a_pairs = self.attr_row, self.attr_pair
+        n = min(len(a_rows), len(a_pairs))
+        stamp = (n, self.generation)
         cached = self._first.get(key)
         if cached is None or cached[0] != stamp:
-            mask = self.pair_key[self.attr_pair] == kc
+            a_rows, a_pairs, pairs = a_rows[:n], a_pairs[:n], self.pairs
+            mask = self.pair_key[a_pairs] == kc
             by_row: dict[int, str] = {}
-            for r, pc in zip(self.attr_row[mask].tolist(), self.attr_pair[mask].tolist(), strict=True):
-                by_row.setdefault(r, self.pairs[pc][1])
+            for r, pc in zip(a_rows[mask].tolist(), a_pairs[mask].tolist(), strict=True):
+                by_row.setdefault(r, pairs[pc][1])
             cached = self._first[key] = (stamp, by_row)
         return [cached[1].get(int(r)) for r in rows]
 
