@@ -138,6 +138,9 @@ class AdsLedger:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.secret = secret
         self._lock = threading.RLock()
+        #: called after each settle that charged something, with {(campaign, day): spend now}
+        self._listeners: list[Callable[[dict[tuple[str, str], float]], None]] = []
+        self._charged: dict[tuple[str, str], float] = {}
         self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=NORMAL")
@@ -182,6 +185,19 @@ class AdsLedger:
         before the first ad was served can not be an ad's click, so they are not scanned."""
         with self._tx() as con:
             con.execute("INSERT OR IGNORE INTO meta VALUES ('log_seq', ?)", (str(int(seq)),))
+
+    def listen(self, fn: Callable[[dict[tuple[str, str], float]], None]) -> None:
+        """Call ``fn`` after every settle transaction that charged a click, with each charged
+        campaign's spend for the day as committed: a server in this process stops serving a spent
+        budget at once instead of at its next spend read (``serving.AdServer``)."""
+        with self._lock:
+            self._listeners.append(fn)
+
+    def settled_seq(self) -> int:
+        """The live-log sequence settled so far (any process's settle moves it)."""
+        with self._lock:
+            row = self._con.execute("SELECT value FROM meta WHERE key = 'log_seq'").fetchone()
+        return int(row[0]) if row else 0
 
     # ------------------------------------------------------------------ settings
     def settings(self) -> AdsSettings:
@@ -305,6 +321,7 @@ class AdsLedger:
         sale_w = timedelta(hours=settings.sale_window_hours)
         while True:
             with self._tx() as con:
+                self._charged = {}
                 row = con.execute("SELECT value FROM meta WHERE key = 'log_seq'").fetchone()
                 mark = int(row[0]) if row else 0
                 events = events_after(mark, batch)
@@ -321,6 +338,10 @@ class AdsLedger:
                     )
                     got["events"] += len(events)
                     self._expire(con, click_w, sale_w)
+                charged, self._charged = self._charged, {}  # this transaction's (under its lock)
+            if charged:  # committed: tell this process's servers (outside the transaction)
+                for fn in list(self._listeners):
+                    fn(charged)
             if len(events) < batch:
                 return got
 
@@ -344,7 +365,8 @@ class AdsLedger:
         spent = con.execute(
             "SELECT spent FROM spend WHERE campaign_id = ? AND day = ?", (cid, day)
         ).fetchone()
-        remaining = budget - (spent[0] if spent else 0.0)
+        before = spent[0] if spent else 0.0
+        remaining = budget - before
         charge = max(0.0, min(price, remaining))  # never past the day's budget
         done = con.execute(
             "INSERT OR IGNORE INTO clicks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -357,6 +379,7 @@ class AdsLedger:
             "INSERT INTO spend VALUES (?, ?, ?) ON CONFLICT(campaign_id, day) DO UPDATE SET spent = spent + ?",
             (cid, day, charge, charge),
         )
+        self._charged[(cid, day)] = before + charge  # the day's spend after this click
         return 1
 
     def _sale(self, con: sqlite3.Connection, e: Mapping[str, Any], window: timedelta) -> int:

@@ -5,8 +5,18 @@ An ``AdServer`` is per worker process. What must be *shared* between workers liv
 and refreshed at most every ``refresh_seconds``: the auction index (rebuilt when the ledger's
 version moves), the click model's product qualities, and one ``Pacer`` per campaign for the UTC day
 whose ``spent`` is the ledger's (all workers' clicks). With ``serve --workers 2`` both workers
-throttle from the same shared spend, so each one's pacing reacts to the total; the budget itself is
-guaranteed by the ledger (a click is never charged past it), not by the pacers.
+throttle from the same shared spend, so each one's pacing reacts to the total; the charge itself is
+capped by the ledger (a click is never charged past the budget).
+
+Budget stop at serve time: a campaign is not placed once its remaining budget is below its bid
+(``Pacer.allow``), and the spend that check reads is the ledger's as committed, not as of the last
+interval. In this process the ledger tells the server each charge as its settle commits
+(``AdsLedger.listen``); a settle in another process moves the ledger's settled sequence, which the
+server compares on every request and then re-reads the spend. Clicks are settled before each
+sponsored request when the live log has any the ledger has not settled (``routes/ads.py``), so the
+charges still in flight at an auction are those of concurrent requests only. Before this, spend was
+re-read every ``refresh_seconds`` (0.5 s) and settled as often: a demo shop clicking faster than that
+was served ~5 sponsored placements after the budget was spent, each clicked and charged nothing.
 
 A request is served ads only when it names a shopper (``user_id`` or ``session_id``): an impression
 nobody can click through to is one no advertiser could be charged for fairly.
@@ -57,6 +67,8 @@ class AdServer:
         self._auctions: dict[Any, Auction] = {}
         self._pacers: dict[str, Pacer] = {}
         self._day: str | None = None
+        self._mark = -1  # the ledger's settled live-log sequence at the last spend read
+        ledger.listen(self._on_charge)
 
     # ------------------------------------------------------------------ state
     def refresh(self, force: bool = False) -> None:
@@ -64,10 +76,39 @@ class AdServer:
         with self._lock:
             self._refresh(force)
 
+    def _on_charge(self, charged: dict[tuple[str, str], float]) -> None:
+        """The ledger in this process charged clicks: their campaigns' spend as committed, at once."""
+        with self._lock:
+            for (cid, day), total in charged.items():
+                p = self._pacers.get(cid) if day == self._day else None
+                if p is not None:
+                    p.spent = max(p.spent, total)
+
     def _refresh(self, force: bool) -> None:
         now = time.monotonic()
-        if not force and now - self._checked < self.refresh_seconds:
+        due = force or now - self._checked >= self.refresh_seconds
+        mark = self.ledger.settled_seq()  # moved: some process charged what this one has not read
+        if not due and mark == self._mark:
             return
+        self._mark = mark
+        if due:
+            self._reload(now, force)
+        today = datetime.now(UTC).date()
+        if today.isoformat() != self._day:
+            self._pacers, self._day = {}, today.isoformat()
+        spent = self.ledger.spent(today)
+        for c in self.campaigns:
+            p = self._pacers.get(c.id)
+            if p is None:
+                # p = 1 until the first interval has measured the campaign's demand (a pacer that
+                # starts half-closed throws away auctions it has no reason to skip)
+                p = self._pacers[c.id] = Pacer(
+                    c.daily_budget, c.bid, cumulative_shape(self.settings.traffic, c.schedule.hours), p=1.0
+                )
+            p.spent = spent.get(c.id, 0.0)
+
+    def _reload(self, now: float, force: bool) -> None:
+        """Campaigns and settings when the ledger's version moved; click counts every ``quality_seconds``."""
         self._checked = now
         v = self.ledger.version()
         if v != self._version or force:
@@ -88,19 +129,6 @@ class AdServer:
         if force or now - self._counted >= self.quality_seconds:
             self._counted = now
             self.clicks.set_counts(self.ledger.position_counts())
-        today = datetime.now(UTC).date()
-        if today.isoformat() != self._day:
-            self._pacers, self._day = {}, today.isoformat()
-        spent = self.ledger.spent(today)
-        for c in self.campaigns:
-            p = self._pacers.get(c.id)
-            if p is None:
-                # p = 1 until the first interval has measured the campaign's demand (a pacer that
-                # starts half-closed throws away auctions it has no reason to skip)
-                p = self._pacers[c.id] = Pacer(
-                    c.daily_budget, c.bid, cumulative_shape(self.settings.traffic, c.schedule.hours), p=1.0
-                )
-            p.spent = spent.get(c.id, 0.0)
 
     def effective(self, overrides: Mapping[str, Any] | None = None) -> AdsSettings:
         """The shop's settings with an experiment variant's ``ads`` overrides on top (a variant whose

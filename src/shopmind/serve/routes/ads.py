@@ -9,7 +9,6 @@ changes nothing. A campaign's products must be in the served catalog.
 from __future__ import annotations
 
 import atexit
-import time
 from datetime import date
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -283,12 +282,13 @@ def _variant_overrides(request: Request, assigned: list[Any]) -> dict[str, Any] 
 
 
 def _settle_now(request: Request, server: AdServer) -> None:
-    """Attribute new clicks at most once per refresh interval (keeps pacing on the latest spend)."""
-    state = request.app.state
-    now = time.monotonic()
-    if now - getattr(state, "ads_settled", float("-inf")) >= server.refresh_seconds:
-        state.ads_settled = now
-        server.ledger.settle(shop_of(request).log.events_after, server.settings)
+    """Attribute the clicks logged so far before an auction whenever the live log has events the
+    ledger has not settled: the auction's budget check then reads every click already logged (see
+    ``ads.serving``). Settled once per refresh interval, a click posted just after a settle was
+    charged up to 0.5 s later, and a spent campaign was placed again meanwhile."""
+    log = shop_of(request).log
+    if log.last_seq()["events"] > server.ledger.settled_seq():
+        server.ledger.settle(log.events_after, server.settings)
 
 
 def sponsor_search(
