@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
                     else f"no product {product!r} in the current release's catalog ({folder.name})"
                 )
             out.print(
-                f"{product}: on hand {body['stock']['on_hand']}, as of {meta['as_of']} (release {folder.name})"
+                f"{product}: on hand {_count(body['stock']['on_hand'])}, as of {meta['as_of']} (release {folder.name})"
             )
             out.print(
                 "date        mean     80% interval        95% interval        stock expected  at 95%",
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
             return
         if csv_out is not None:
             try:
-                csv_out.write_text(reorder_csv(fc.reorder), encoding="utf-8")
+                csv_out.write_text(reorder_csv(fc.reorder, _titles(folder, fc.reorder)), encoding="utf-8")
             except OSError as exc:
                 raise fail(f"cannot write {csv_out}: {exc.strerror}") from None
         out.print(
@@ -97,3 +97,24 @@ def register(app: typer.Typer) -> None:
             )
         if csv_out is not None:
             out.print(f"wrote {len(fc.reorder)} rows to {csv_out}")
+
+
+def _titles(folder: Path, rows: list[dict]) -> dict[str, str]:
+    """The reorder rows' titles in the release's catalog (as the inventory dashboard shows them)."""
+    import polars as pl
+
+    from shopmind.forecast.release import catalog_titles
+
+    catalog = folder / "catalog" / "products.parquet"
+    if not catalog.is_file():
+        return {}
+    names = pl.read_parquet_schema(catalog)
+    cols = [c for c in ("product_id", "title") if c in names]
+    return catalog_titles(pl.read_parquet(catalog, columns=cols), (r["product_id"] for r in rows))
+
+
+def _count(v: float | None) -> str:
+    """Stock is a count: a whole number without ".0" (5, not 5.0); a fraction as it is; none as "unknown"."""
+    if v is None:
+        return "unknown"
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"

@@ -19,7 +19,7 @@ Files in the component folder (read by ``serve/routes/forecast.py``):
   minus the 95 % conformal upper bound of cumulative demand, capped at 5 x days x the product's
   largest period demand: :func:`cap_bound`);
 - ``policy.parquet``: one row per forecast product with the inventory figures;
-- ``reorder.csv``: the reorder list (what the API's ``format=csv`` answers too).
+- ``reorder.csv``: the reorder list with each product's title (what the API's ``format=csv`` answers too).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import io
 import json
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +59,8 @@ REORDER_COLUMNS = (
     "days_of_cover",
     "stockout_risk",
 )
+#: the reorder CSV's columns: the product's title (a planner orders by name) after its id
+CSV_COLUMNS = ("product_id", "title", *REORDER_COLUMNS[1:])
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,8 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
     pol = _policy_frame(ids, on_hand, stocked, figures, fc.classes, sigma)
     pol.write_parquet(folder / POLICY)
     rows = reorder_rows(pol)
-    (folder / REORDER).write_text(reorder_csv(rows), encoding="utf-8")
+    titles = catalog_titles(ctx.products, (r["product_id"] for r in rows))
+    (folder / REORDER).write_text(reorder_csv(rows, titles), encoding="utf-8")
     meta = {
         "as_of": str(panel.dates[-1]),
         "grain": cfg.grain,
@@ -320,11 +323,24 @@ def reorder_rows(pol: pl.DataFrame) -> list[dict[str, Any]]:
     return reorder_list(due["product_id"].to_list(), figures, due["on_hand"].to_numpy())
 
 
-def reorder_csv(rows: list[dict[str, Any]]) -> str:
-    """The reorder list as CSV (header row, one line per product, empty cell for no value)."""
+def reorder_csv(rows: list[dict[str, Any]], titles: Mapping[str, str] | None = None) -> str:
+    """The reorder list as CSV (header row, one line per product, empty cell for no value):
+    ``CSV_COLUMNS``, each product's ``title`` from ``titles`` (the release catalog's, as the
+    inventory dashboard shows it; empty for a product the catalog no longer has)."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(REORDER_COLUMNS), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
     w.writeheader()
+    titles = titles or {}
     for r in rows:
-        w.writerow({k: ("" if r.get(k) is None else r[k]) for k in REORDER_COLUMNS})
+        row = {"title": titles.get(str(r["product_id"])) or "", **r}
+        w.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
+
+
+def catalog_titles(products: pl.DataFrame, ids: Iterable[str]) -> dict[str, str]:
+    """``ids``' titles in a catalog frame (``product_id``, ``title``); ids without one are left out."""
+    if "title" not in products.columns or "product_id" not in products.columns:
+        return {}
+    want = {str(i) for i in ids}
+    table = products.select(pl.col("product_id").cast(pl.Utf8), pl.col("title").cast(pl.Utf8))
+    return {p: t for p, t in table.filter(pl.col("product_id").is_in(list(want))).iter_rows() if t}

@@ -47,6 +47,16 @@ def product_forecast(rel: Rel, product_id: IdPath) -> Response:
     return json_response({**body, "release": rel.id})
 
 
+def _titles(rel: Any, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The rows' titles in the served catalog, as the inventory dashboard shows them."""
+    out = {}
+    for r in rows:
+        title = (rel.products.get(r["product_id"]) or {}).get("title")
+        if title:
+            out[r["product_id"]] = str(title)
+    return out
+
+
 @router.get("/v1/inventory/reorder", response_model=dict[str, Any], dependencies=[needs("monitor")])
 def reorder(
     rel: Rel,
@@ -61,7 +71,7 @@ def reorder(
     rows = fc.reorder[:limit]
     if format == "csv":
         return Response(
-            reorder_csv(rows),
+            reorder_csv(rows, _titles(rel, rows)),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="reorder-{rel.id}.csv"'},
         )
