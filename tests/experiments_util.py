@@ -61,3 +61,24 @@ def ab_experiment(name: str = "ab"):
         {"experiment": [{"name": name, "layer": "search", "traffic": 1.0, "status": "running",
                          "variant": [{"name": "control"}, {"name": "treatment"}]}]}  # fmt: skip
     )
+
+
+def cli_readout_args(tmp_path, exposures: pl.DataFrame, events: pl.DataFrame) -> list[str]:
+    """Experiment "ab" (control, treatment; running) added to a workspace in ``tmp_path`` with
+    `shopmind experiments add`, and the `experiments readout` arguments that read these frames."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    exposures.write_parquet(tmp_path / "x.parquet")
+    events.write_parquet(tmp_path / "e.parquet")
+    (tmp_path / "exp.toml").write_text(
+        '[[experiment]]\nname = "ab"\nlayer = "search"\ntraffic = 1.0\nstatus = "running"\n'
+        '[[experiment.variant]]\nname = "control"\n[[experiment.variant]]\nname = "treatment"\n',
+        encoding="utf-8",
+    )
+    ws = ["-w", str(tmp_path / "ws")]
+    added = CliRunner().invoke(app, ["experiments", "add", str(tmp_path / "exp.toml"), *ws])
+    assert added.exit_code == 0, added.output
+    return ["experiments", "readout", "ab", *ws, "--exposures", str(tmp_path / "x.parquet"),
+            "--events", str(tmp_path / "e.parquet")]  # fmt: skip

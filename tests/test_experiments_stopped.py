@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from experiments_util import shop
+from experiments_util import cli_readout_args, shop
 from shopmind.experiments import registry
 from shopmind.experiments.definition import parse_experiments
 from shopmind.experiments.readout import readout
@@ -101,19 +101,10 @@ def test_the_cli_readout_of_a_stopped_experiment(tmp_path) -> None:
     from shopmind.cli import app
 
     exposures, events = shop(300, {"control": 0.2, "treatment": 0.2}, seed=5)
-    exposures.write_parquet(tmp_path / "x.parquet")
-    events.write_parquet(tmp_path / "e.parquet")
-    (tmp_path / "exp.toml").write_text(
-        '[[experiment]]\nname = "ab"\nlayer = "search"\ntraffic = 1.0\nstatus = "running"\n'
-        '[[experiment.variant]]\nname = "control"\n[[experiment.variant]]\nname = "treatment"\n',
-        encoding="utf-8",
-    )
-    ws = ["-w", str(tmp_path / "ws")]
+    args = cli_readout_args(tmp_path, exposures, events)
     run = CliRunner(env={"COLUMNS": "200"}).invoke
-    assert run(app, ["experiments", "add", str(tmp_path / "exp.toml"), *ws]).exit_code == 0
-    assert run(app, ["experiments", "stop", "ab", *ws]).exit_code == 0
-    files = ["--exposures", str(tmp_path / "x.parquet"), "--events", str(tmp_path / "e.parquet")]
-    r = run(app, ["experiments", "readout", "ab", *ws, *files])
+    assert run(app, ["experiments", "stop", "ab", *args[3:5]]).exit_code == 0
+    r = run(app, args)
     assert r.exit_code == 0, r.output
     assert "keep running" not in r.output
     assert "no variant differed on conversion at the end" in " ".join(r.output.split())

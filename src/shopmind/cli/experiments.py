@@ -275,22 +275,55 @@ def readout_cmd(
     console.print(
         f"[bold]{r.experiment}[/]: {r.days} day(s), allocation {r.allocation}, SRM p = {r.srm.pvalue:.3g}"
     )
-    table = Table(
-        "metric", "variant", "control", "treatment", "effect", "95% CI", "p", "always-valid p", "CUPED"
-    )
     # revenue in several currencies: one row each, named by its currency (never one summed row)
     split = len({m.currency for m in r.metrics if m.metric == "revenue_per_user"}) > 1
-    for m in r.metrics:
-        e = m.effect
-        label = f"{m.metric} ({m.currency})" if split and m.currency else m.metric
-        table.add_row(label, m.variant, f"{e.control:.4g}", f"{e.treatment:.4g}", _relative(e.rel_effect),
-                      f"[{e.ci_lower:.4g}, {e.ci_upper:.4g}]", f"{e.pvalue:.3g}", f"{m.always_valid_p:.3g}",
-                      "yes" if m.cuped else "no")  # fmt: skip
-    console.print(table)
+    rows = [
+        (f"{m.metric} ({m.currency})" if split and m.currency else m.metric, m.variant, f"{m.effect.control:.4g}",
+         f"{m.effect.treatment:.4g}", _relative(m.effect.rel_effect),
+         f"[{m.effect.ci_lower:.4g}, {m.effect.ci_upper:.4g}]", f"{m.effect.pvalue:.3g}",
+         f"{m.always_valid_p:.3g}", "yes" if m.cuped else "no")
+        for m in r.metrics
+    ]  # fmt: skip
+    _metrics_table(rows)
     for note in r.notes:
         out.print(note)
     out.print(r.decision)
     console.print(f"saved {saved} (the experiments dashboard shows it)")
+
+
+READOUT_HEAD = (
+    "metric",
+    "variant",
+    "control",
+    "treatment",
+    "effect",
+    "95% CI",
+    "p",
+    "always-valid p",
+    "CUPED",
+)
+
+
+def _metrics_table(rows: list[tuple[str, ...]]) -> None:
+    """The readout's metrics as a table when it fits the terminal; else two lines per metric and
+    variant ("conversion, treatment: control 0.1, treatment 0.2, effect +100.00%" then the interval,
+    p-values and CUPED), every figure whole. In 80 columns the nine columns wrapped each cell over
+    several lines ("always-" / "valid p", "[-0.0" / "2138,"), which nobody could read."""
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(READOUT_HEAD)
+    ]
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:  # rich's table: " x │" per cell and a border
+        table = Table(whole_column(READOUT_HEAD[0], [row[0] for row in rows]), *READOUT_HEAD[1:])
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    for metric, variant, *figures in rows:
+        pairs = [f"{h} {v}" for h, v in zip(READOUT_HEAD[2:], figures, strict=True)]
+        console.print(
+            f"{metric}, {variant}: {', '.join(pairs[:3])}", markup=False, highlight=False, soft_wrap=True
+        )
+        console.print(f"  {', '.join(pairs[3:])}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _relative(v: float) -> str:

@@ -7,6 +7,7 @@ exactly what ``/v1/pricing/suggestions`` answers. The plot frame is the inventor
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from shopmind.pricing.served import NoPricing, demand_curve, load_served
@@ -114,6 +115,24 @@ def why_none_message(manifest: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def readable_time(value: Any) -> str:
+    """A time a person reads: ``2011-12-09 12:50 UTC`` (minutes, in UTC, as the dashboards write a
+    time), not the stored ``2011-12-09 12:50:00+00:00``; a date alone stays a date; anything that is
+    not an ISO time is shown as it is."""
+    if value is None:
+        return "–"
+    text = str(value)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if len(text) <= 10:  # a date without a time
+        return when.date().isoformat()
+    if when.tzinfo is None:
+        return f"{when:%Y-%m-%d %H:%M}"
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     """Template context: the table and the chosen product's curve (the largest expected gain when
     none is chosen), or why there is nothing to show."""
@@ -129,6 +148,7 @@ def pricing_view(rel: Any, product_id: str | None) -> dict[str, Any]:
     chosen = product_id or (ranked[0]["product_id"] if ranked else None)
     ctx: dict[str, Any] = {
         "pr_meta": sp.meta,
+        "pr_as_of": readable_time(sp.meta.get("as_of")),
         "rows": ranked[:SHOWN],
         "total": len(sp.rows),
         "chosen": chosen,
