@@ -48,14 +48,17 @@ def fresh(c):
 
 
 def organic(c, q):
-    body = c.get("/v1/search", params={"q": q, "size": 20}).json()
+    body = c.get("/v1/search", params={"q": q, "understand": "false", "size": 20}).json()
     return [(h["product_id"], h["score"]) for h in body["hits"]]
 
 
 @pytest.fixture(scope="module")
 def query(served):
     """A two-word query of the demo shop (a colour or material and a category) whose organic list has
-    products matching both words (>= 3 of them within half the top score) and one word only (below)."""
+    products matching both words (>= 3 of them within half the top score) and one word only (below).
+    Searched as plain words (``understand=false``, in every request of this file): understood, the
+    two are filters, and when they match nothing together the engine leaves out only the colour
+    (``search/relax.py``), so no list would hold products matching one word of two."""
     c, _a, _e = served
     products = c.app.state.shop.current.products
     leaves = sorted({str(products[p].get("category_path") or "").split(">")[-1].strip() for p in products})
@@ -89,17 +92,25 @@ def test_off_by_default_and_never_without_a_shopper(served, query):
     q, hits, above = query
     c.post("/v1/ads/campaigns", json=campaign("off-1", [above[0]], keywords=[q]), headers=admin)
     fresh(c)
-    body = c.get("/v1/search", params={"q": q, "session_id": "s-off"}).json()
+    body = c.get("/v1/search", params={"q": q, "understand": "false", "session_id": "s-off"}).json()
     assert not sponsored(body) and "ads" not in body  # [ads] enabled defaults to false
     c.put("/v1/ads/settings", json={"enabled": True}, headers=admin)
     fresh(c)
-    assert sponsored(c.get("/v1/search", params={"q": q, "session_id": "s-off"}).json())
-    assert not sponsored(c.get("/v1/search", params={"q": q}).json())  # nobody to attribute a click to
-    assert not sponsored(
-        c.get("/v1/search", params={"q": q, "session_id": "s-off", "page": 2, "size": 5}).json()
+    assert sponsored(
+        c.get("/v1/search", params={"q": q, "understand": "false", "session_id": "s-off"}).json()
     )
     assert not sponsored(
-        c.get("/v1/search", params={"q": q, "session_id": "s-off", "sort": "price_asc"}).json()
+        c.get("/v1/search", params={"q": q, "understand": "false"}).json()
+    )  # nobody to attribute a click to
+    assert not sponsored(
+        c.get(
+            "/v1/search", params={"q": q, "understand": "false", "session_id": "s-off", "page": 2, "size": 5}
+        ).json()
+    )
+    assert not sponsored(
+        c.get(
+            "/v1/search", params={"q": q, "understand": "false", "session_id": "s-off", "sort": "price_asc"}
+        ).json()
     )
 
 
@@ -122,7 +133,9 @@ def test_relevance_floor_against_this_querys_scores_and_slot_cap(served, query):
     c.post("/v1/ads/campaigns", json=campaign("low-1", [below[0]], keywords=[q], bid=5.0), headers=admin)
     c.put("/v1/ads/settings", json={"enabled": True}, headers=admin)
     fresh(c)
-    body = c.get("/v1/search", params={"q": q, "size": 20, "session_id": "s-floor"}).json()
+    body = c.get(
+        "/v1/search", params={"q": q, "understand": "false", "size": 20, "session_id": "s-floor"}
+    ).json()
     got = sponsored(body)
     assert [i for i, _h in got] == [0, 4]  # the slot cap (2) at the configured positions
     assert {h["campaign_id"] for _i, h in got} <= {"ok-0", "ok-1", "ok-2"}
@@ -138,7 +151,9 @@ def test_relevance_floor_against_this_querys_scores_and_slot_cap(served, query):
     # with the floor at 0 the low product may win (it is still in this query's results)
     c.put("/v1/ads/settings", json={"floor": 0.0}, headers=admin)
     fresh(c)
-    body = c.get("/v1/search", params={"q": q, "size": 20, "session_id": "s-floor"}).json()
+    body = c.get(
+        "/v1/search", params={"q": q, "understand": "false", "size": 20, "session_id": "s-floor"}
+    ).json()
     assert sponsored(body)[0][1]["campaign_id"] == "low-1"
 
 
@@ -154,7 +169,9 @@ def test_accounting_through_events_and_dashboard(served, query):
     )
     c.put("/v1/ads/settings", json={"enabled": True, "reserve": 0.05}, headers=admin)
     fresh(c)
-    body = c.get("/v1/search", params={"q": q, "session_id": "s-acc", "user_id": "u-acc"}).json()
+    body = c.get(
+        "/v1/search", params={"q": q, "understand": "false", "session_id": "s-acc", "user_id": "u-acc"}
+    ).json()
     (pos, hit), = sponsored(body)  # fmt: skip
     assert hit["product_id"] == pid and pos == 0
     now = datetime.now(UTC).isoformat()
@@ -237,7 +254,7 @@ def test_experiment_variant_switches_ads_on(served, query, ws):
         fresh(c)
         for u in users[:20]:
             variant = a.assign(u)[0].variant
-            body = c.get("/v1/search", params={"q": q, "user_id": u}).json()
+            body = c.get("/v1/search", params={"q": q, "understand": "false", "user_id": u}).json()
             assert bool(sponsored(body)) == (variant == "ads"), (u, variant)
     finally:
         registry.save(ws, parse_experiments({}))

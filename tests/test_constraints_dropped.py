@@ -60,3 +60,30 @@ def test_price_bounds_in_a_currency_no_product_has_are_warned(engine: SearchEngi
     assert "unknown_currency" not in [w["code"] for w in usd.warnings]
     unbounded = engine.search("dress", size=5, filters={"currency": "EUR"})
     assert "unknown_currency" not in [w["code"] for w in unbounded.warnings]
+
+
+def test_only_the_constraints_that_must_go_are_left_out(engine: SearchEngine) -> None:
+    """"red desk lamp under $40" with no red desk lamp was searched without all three constraints, so
+    lamps over $40 and products of other categories came back; the colour alone is left out now."""
+    r = engine.search("red desk lamp under $40", size=20)
+    labels = [c["label"] for c in r.understood["constraints"]]
+    assert sorted(labels) == ["category: Home > Lighting > Desk Lamps", "colour: red", "under $40"]
+    assert r.filters["price_max"] == 40.0 and r.filters["categories"] == ["Home > Lighting > Desk Lamps"]
+    assert r.total > 0
+    assert all(h.price <= 40 and h.category_path == "Home > Lighting > Desk Lamps" for h in r.hits)
+    warned = [w for w in r.warnings if w["code"] == "constraints_dropped"]
+    assert [w["value"] for w in warned] == ["colour: red"]
+    assert "searched without colour: red" in warned[0]["message"]
+    assert any("matched nothing together; searched without colour: red" in n for n in r.notes)
+    # the budget goes before the product type: no pink desk lamp under $20, so pink desk lamps
+    pink = engine.search("pink desk lamp under $20", size=20)
+    assert [w["value"] for w in pink.warnings if w["code"] == "constraints_dropped"] == ["under $20"]
+    assert pink.total > 0 and all("Desk Lamps" in h.category_path for h in pink.hits)
+    assert pink.filters["price_max"] is None and pink.filters["attribute_any"]
+
+
+def test_a_constraint_that_leaves_results_is_kept_whole(engine: SearchEngine) -> None:
+    """Nothing is left out when the constraints match together (the relaxation never runs)."""
+    r = engine.search("desk lamp under $40", size=20)
+    assert r.filters["price_max"] == 40.0 and r.total > 0
+    assert not [w for w in r.warnings if w["code"] == "constraints_dropped"]

@@ -84,8 +84,10 @@ from shopmind.search.engine_types import (
 from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.language_match import language_bonus
 from shopmind.search.lexical import BM25Params, LexicalIndex
-from shopmind.search.query import Filters
+from shopmind.search.query import Constraint, Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
+from shopmind.search.relax import label as relaxed_label
+from shopmind.search.relax import relax
 from shopmind.search.request_warnings import (
     constraints_dropped,
     meaning_only,
@@ -383,12 +385,25 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         else:
             cands = self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)
         dropped: list[str] = []  # understood constraints left out (matched nothing): warned if hits remain
-        if not len(cands.rows) and not parsed_filters.is_empty() and text:
-            notes.append("the constraints read from the query matched nothing; searched without them")
-            dropped = [c.label or f"{c.kind}: {c.value}" for c in understood.constraints]
-            applied = user_filters
-            mask = self.catalog.mask(user_filters, rates)
-            cands = self._browse(mask) if browse else self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)  # fmt: skip
+        dropped_every = True
+        if not len(cands.rows) and not parsed_filters.is_empty() and text:  # leave out as few as it must
+
+            def attempt(kept: tuple[Constraint, ...]) -> tuple[Filters, Any] | None:
+                f = user_filters if not kept else self._with_currency(
+                    _merge_filters(user_filters, replace(understood, constraints=kept).filters()), understood, [])  # fmt: skip
+                m = self.catalog.mask(f, rates)
+                if kept and not m.any():
+                    return None
+                return f, (self._browse(m) if browse else self._candidates(m, lex, matched, len(set(tokens)), qvec, timing))  # fmt: skip
+
+            (applied, cands), gone = relax(understood.constraints, attempt, lambda got: len(got[1].rows) > 0)
+            dropped = [relaxed_label(c) for c in gone]
+            dropped_every = len(gone) == len(understood.constraints)
+            notes.append(
+                "the constraints read from the query matched nothing; searched without them"
+                if dropped_every
+                else f"the constraints read from the query matched nothing together; searched without {'; '.join(dropped)}"
+            )
         if dense_source == "pending" and not len(cands.rows):
             notes.append(
                 "no product matched the words; their meaning is being read — search again in a moment"
@@ -464,7 +479,7 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             dense=dense_source,
             warnings=search_warnings(self.catalog, user_filters, facets)
             + unknown_currency(self.catalog, asked, rates)
-            + ([constraints_dropped(dropped)] if dropped and len(cands.rows) else [])
+            + ([constraints_dropped(dropped, dropped_every)] if dropped and len(cands.rows) else [])
             + ([meaning_only(text)] if by_meaning else []),
         )
 

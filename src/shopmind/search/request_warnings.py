@@ -39,19 +39,20 @@ def meaning_only(query: str) -> dict[str, str]:
     )
 
 
-def constraints_dropped(labels: list[str]) -> dict[str, str]:
+def constraints_dropped(labels: list[str], every: bool = True) -> dict[str, str]:
     """What the query was read as (``understood.constraints``: "under $30", "colour: red") matched no
-    product together, so the search ran without them. Why say it in ``warnings`` and not only in
-    ``notes``: the response still lists those constraints as understood, and a storefront showing
-    them as chips above CN¥459 dresses for "red dress under $30" tells the shopper a filter is on
-    that is not; ``value`` holds the labels, joined by "; "."""
+    product together, so the search ran without some or all of them (``search/relax.py``: as few as
+    it must; ``every``: all of them). Why say it in ``warnings`` and not only in ``notes``: the
+    response still lists those constraints as understood, and a storefront showing them as chips
+    above CN¥459 dresses for "red dress under $30" tells the shopper a filter is on that is not;
+    ``value`` holds the labels of the ones left out, joined by "; "."""
     shown = "; ".join(labels)
-    return warning(
-        "constraints_dropped",
-        "q",
-        shown,
-        f"q: no product matched what the query was read as ({shown}); the results are searched without it",
+    message = (
+        f"q: no product matched what the query was read as ({shown}); the results are searched without it"
+        if every
+        else f"q: no product matched everything the query was read as; the results are searched without {shown}"
     )
+    return warning("constraints_dropped", "q", shown, message)
 
 
 def unknown_currency(

@@ -327,10 +327,16 @@
     box.textContent = "";
     // what the query was read as matched nothing together: the search ran without it (engine
     // warning constraints_dropped), so its chips are struck through and the line says so
-    const dropped = (warnings || []).some((w) => w && w.code === "constraints_dropped") && u && (u.constraints || []).length;
+    // (only the ones left out: the engine leaves out as few as it must, search/relax.py; the
+    // warning's value names them by their labels, as the engine writes a constraint's label)
+    const warned = (warnings || []).find((w) => w && w.code === "constraints_dropped");
+    const leftOut = new Set(warned ? String(warned.value || "").split("; ") : []);
+    const isLeftOut = (c) => leftOut.has(c.label || c.kind + ": " + c.value);
+    const gone = warned && u ? (u.constraints || []).filter(isLeftOut) : [];
+    const dropped = gone.length > 0;
     $("result-dropped").hidden = !dropped;
     $("result-dropped").textContent = dropped
-      ? SM.t("understood.dropped", { what: u.constraints.map(constraintLabel).join(" · ") })
+      ? SM.t("understood.dropped", { what: gone.map(constraintLabel).join(" · ") })
       : "";
     if (!state.understand) {
       box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.exact")]));
@@ -345,9 +351,10 @@
       const label = constraintLabel(c);
       const removable = Array.isArray(c.span) && c.span.length === 2 && source === state.q;
       const from = SM.t("understood.from", { text: Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "" });
-      const el = chip(label, dropped ? SM.t("understood.dropped_title") : from,
+      const out = dropped && isLeftOut(c);
+      const el = chip(label, out ? SM.t("understood.dropped_title") : from,
         removable ? () => update({ q: removeSpan(state.q, c.span) }) : () => update({ understand: false }), "constraint");
-      if (dropped) el.classList.add("dropped");
+      if (out) el.classList.add("dropped");
       box.appendChild(el);
     });
     const corr = u.corrections || [];
