@@ -187,4 +187,7 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
         "time_words",
         "compare_cue",
         "gift_browse",
-    }  # round 22's, 23's and 24's
+        "clock_when",
+        "complaint_named",
+        "ceiling_words",
+    }  # round 22's-25's

@@ -151,5 +151,8 @@ def test_round_22_adopts_clause_space_with_clause_floor_and_keeps_the_others_off
         "time_words",
         "compare_cue",
         "gift_browse",
+        "clock_when",
+        "complaint_named",
+        "ceiling_words",
     }
     assert compose_mod.ASKED_PIECE_WEIGHT > 0

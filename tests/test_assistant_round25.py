@@ -37,7 +37,7 @@ def test_held_out_24_is_a_dev_set_and_the_rule_reads_all_25() -> None:
 
 
 #: the switches round 25 adopted (on in ``core.OPTIONS``, not in its reference)
-ADOPTED_25: set[str] = set()
+ADOPTED_25 = {"clock_when", "complaint_named", "ceiling_words"}
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +133,11 @@ def test_a_look_alike_prefix_split_from_the_digits_is_the_order() -> None:
     assert order_ids("0-0003250 到底发没发货", known, True, True) == []
     assert order_ids("0-0003250 到底发没发货", known, True, True, sep=True) == ["O0003250"]
     assert order_ids("1-0003250", known, True, True, sep=True) == []  # "1" is no look-alike of "O"
+
+
+def test_round_25_adopts_the_defect_fixes_and_ceiling_words_and_refuses_the_others() -> None:
+    # run 3 (25 folds, against the reference): the three together clean 2,378 -> 2,385, up on 5
+    # of 5 touched sets, none down, no language down; "id_sep" gained on held-out-24 alone and
+    # "service_words" moved no clean answer (run 2)
+    assert all(core.OPTIONS[n] for n in ADOPTED_25)
+    assert core.OPTIONS["id_sep"] is False and core.OPTIONS["service_words"] is False
