@@ -30,6 +30,11 @@ FLAGS = "_flags"
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 ATTRIBUTES = pl.List(pl.Struct({"key": pl.Utf8, "value": pl.Utf8}))
+#: Attribute keys that are the shop's own business, never a shopper's: the pricing guardrails' terms
+#: (unit cost, a competitor's price, the floor and ceiling; ``pricing/release.py`` reads them). Search
+#: does not index them (no facet, filter or query word can reveal a product's cost) and the product
+#: page does not list them. Compared lower-cased and stripped.
+SHOP_ONLY_ATTRIBUTES: tuple[str, ...] = ("cost", "competitor_price", "price_floor", "price_ceiling")
 
 #: Separator of category levels in ``category_path`` ("Women > Dresses > Maxi").
 CATEGORY_SEP = " > "

@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.data.categories import top_categories
+from shopmind.data.model import SHOP_ONLY_ATTRIBUTES
 from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
 from shopmind.pricing.observations import negative_stock
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
@@ -85,8 +86,9 @@ def _currencies(products: pl.DataFrame) -> dict[str, str]:
     )
 
 
-#: catalog attributes a product may carry for its guardrails (``attributes`` key/value pairs)
-TERM_ATTRIBUTES = ("cost", "competitor_price", "price_floor", "price_ceiling")
+#: catalog attributes a product may carry for its guardrails (``attributes`` key/value pairs): the
+#: shop's own, which search does not index (``data.model.SHOP_ONLY_ATTRIBUTES``)
+TERM_ATTRIBUTES = SHOP_ONLY_ATTRIBUTES
 
 
 def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]:
@@ -102,7 +104,8 @@ def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]
         .explode("attributes")
         .drop_nulls("attributes")
         .unnest("attributes")
-        .filter(pl.col("key").str.to_lowercase().is_in(TERM_ATTRIBUTES))
+        .with_columns(pl.col("key").str.strip_chars().str.to_lowercase())  # " Cost " as search reads it
+        .filter(pl.col("key").is_in(TERM_ATTRIBUTES))
     )
     vals: dict[str, dict[str, float]] = {}
     bad = 0
@@ -114,7 +117,7 @@ def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]
         if not math.isfinite(v) or v <= 0:
             bad += 1
             continue
-        name = {"price_floor": "floor", "price_ceiling": "ceiling"}.get(key.lower(), key.lower())
+        name = {"price_floor": "floor", "price_ceiling": "ceiling"}.get(key, key)
         vals.setdefault(pid, {})[name] = v
     return {pid: ProductTerms(**v) for pid, v in vals.items()}, bad
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from shopmind.data.model import ATTRIBUTES, CATEGORY_SEP, UTC_DATETIME
+from shopmind.data.model import ATTRIBUTES, CATEGORY_SEP, SHOP_ONLY_ATTRIBUTES, UTC_DATETIME
 from shopmind.search.money import round_money, row_factors
 from shopmind.search.query import Filters
 from shopmind.text.analysis import normalize
@@ -96,6 +96,10 @@ def canonical_frame(products: pl.DataFrame) -> pl.DataFrame:
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(name))
     frame = products.select(cols).filter(pl.col("product_id").is_not_null() & (pl.col("product_id") != ""))
+    # the shop's own terms (its cost, a competitor's price: SHOP_ONLY_ATTRIBUTES) are not indexed: a
+    # facet ``attr.cost`` or a filter ``cost:12.50`` answered every shopper with the shop's costs
+    own = pl.element().struct.field("key").str.strip_chars().str.to_lowercase().is_in(SHOP_ONLY_ATTRIBUTES)
+    frame = frame.with_columns(pl.col("attributes").list.eval(pl.element().filter(~own)))
     return frame.unique("product_id", keep="last", maintain_order=True)
 
 
