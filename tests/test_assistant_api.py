@@ -143,13 +143,14 @@ def test_the_assistant_is_built_in_the_background_after_the_release_loads(worksp
     with TestClient(create_app(workspace, {"poll_seconds": 0.2, "assistant_warmup_seconds": 0.3})) as c:
         rel = c.app.state.shop.current
         deadline = time.monotonic() + 120
-        while (rel.id, id(rel)) not in route._ASSISTANTS and time.monotonic() < deadline:
+        key = route.cache_key(rel, workspace)  # the release and its orders file
+        while key not in route._ASSISTANTS and time.monotonic() < deadline:
             time.sleep(0.1)
-        built = route._ASSISTANTS.get((rel.id, id(rel)))
+        built = route._ASSISTANTS.get(key)
         assert built is not None, "no assistant built in the background within 120 s"
         r = _ask(c, keys["storefront"], message="how long does delivery take?")
         assert r.status_code == 200 and r.json()["intent"] == "shipping"
-        assert route._ASSISTANTS[(rel.id, id(rel))] is built  # the turn reused it, no second build
+        assert route._ASSISTANTS[key] is built  # the turn reused it, no second build
 
 
 def test_serve_warms_the_assistant_unless_told_not_to(tmp_path) -> None:
@@ -199,3 +200,24 @@ def test_without_lang_a_message_with_no_language_keeps_the_conversation_s(client
         ]
         == "en"
     )
+
+
+def test_orders_rewritten_by_forget_are_not_answered_from_memory(workspace, keys) -> None:
+    """``shopmind forget`` rewrites ``assistant/orders.parquet`` without the customer's orders (a new
+    file renamed over the old); a running server kept answering them from the assistant it had
+    built until the next release."""
+    path = workspace / "assistant" / "orders.parquet"
+    kept = pl.read_parquet(path)
+    with TestClient(create_app(workspace, {"poll_seconds": 0.2})) as c:
+        ask = dict(message="where is order W500001?", customer_id="cust-1", conversation_id="conv-forget")
+        before = c.post("/v1/assistant", json=ask, headers=auth(keys["write"])).json()
+        assert before["citations"] == [{"type": "order", "id": "W500001"}]
+        tmp = path.with_name(".orders.parquet.forget.tmp")  # as forget_files.stage_parquet does
+        kept.filter(pl.col("customer_id") != "cust-1").write_parquet(tmp)
+        tmp.replace(path)
+        try:
+            after = c.post("/v1/assistant", json=ask, headers=auth(keys["write"])).json()
+            assert after["citations"] == [] and "delivered" not in after["answer"]
+        finally:
+            kept.write_parquet(tmp)
+            tmp.replace(path)

@@ -36,6 +36,8 @@ def test_yes_lists_what_was_removed_once(workspace: Path) -> None:
     said = " ".join(r.output.split())
     assert "deleted; a running server keeps them in memory (profile, recommendations) until it loads" in said
     assert "run `shopmind build` now" in said
+    # the workspace is not the shop's source: a later ingest of the same exports would bring them back
+    assert "The files `shopmind ingest` read (the shop's exports) still name them" in said
 
 
 def test_json_without_yes_keeps_the_question_off_stdout(workspace: Path) -> None:

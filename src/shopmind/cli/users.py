@@ -116,7 +116,10 @@ def forget(
         # after this line, as docs/API.md says; the line said only what the next build does
         "deleted; a running server keeps them in memory (profile, recommendations) until it loads the "
         "next release: run `shopmind build` now - it refits the models without them and deletes older releases"
-        + held,
+        + held
+        # the shop's own exports are outside the workspace: an ingest of the same files read them again (t1v)
+        + ". The files `shopmind ingest` read (the shop's exports) still name them: remove them there too, "
+        "or the next ingest of those files brings them back",
     )
 
 

@@ -41,7 +41,7 @@ router = APIRouter(tags=["assistant"])
 log = logging.getLogger("shopmind.serve")
 
 #: (release id, id of the loaded release object) -> its assistant; the last two releases only
-_ASSISTANTS: dict[tuple[str, int], Any] = {}
+_ASSISTANTS: dict[tuple[str, int, tuple[int, int, int] | None], Any] = {}
 _BUILD = threading.Lock()
 
 
@@ -73,10 +73,29 @@ class AssistantIn(BaseModel):
         return value
 
 
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    """A file's identity (inode, size, modification time): changed by every rewrite-and-rename."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def cache_key(rel: Any, workspace: Path) -> tuple[str, int, tuple[int, int, int] | None]:
+    """Which built assistant serves ``rel``: the release and its orders file's identity."""
+    return (rel.id, id(rel), _file_stamp(workspace / "assistant" / "orders.parquet"))
+
+
 def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
-    """The release's assistant, built on first use (one build at a time)."""
+    """The release's assistant, built on first use (one build at a time).
+
+    Keyed by the release *and* the orders file's identity: ``shopmind forget`` rewrites
+    ``assistant/orders.parquet`` without the customer's orders, and a server that kept its
+    assistant (orders in memory) answered those orders until the next release (t1v, session 29).
+    A replaced file builds the assistant again on its next turn; the warm-up's cost, once."""
     with _BUILD:
-        key = (rel.id, id(rel))
+        key = cache_key(rel, workspace)
         got = _ASSISTANTS.get(key)
         if got is not None:
             return got
@@ -97,6 +116,8 @@ def _assistant(rel: Any, workspace: Path, settings: dict[str, Any]) -> Any:
             pseudonym_key=workspace_secret(workspace),  # hand-offs masked and pseudonymised; orders by either id
         )  # fmt: skip
         base.mkdir(parents=True, exist_ok=True)
+        for old in [k for k in _ASSISTANTS if k[:2] == key[:2]]:  # its orders were replaced: gone from memory
+            del _ASSISTANTS[old]
         _ASSISTANTS[key] = asst
         while len(_ASSISTANTS) > 2:  # a swapped-out release's assistant goes with it
             _ASSISTANTS.pop(next(iter(_ASSISTANTS)))
