@@ -212,4 +212,7 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
         "time_words",  # round 24's
         "compare_cue",
         "gift_browse",
+        "clock_when",  # round 25's
+        "complaint_named",
+        "ceiling_words",
     }
