@@ -93,7 +93,7 @@ def test_product_answer_states_each_field_and_single_fields_read_as_before() -> 
     both = product_answer(p, ["price", "stock"], "en", None).text
     assert both == "Wool Scarf (P1) costs $19.25 and is in stock (7 available)."
     zh = product_answer({**p, "stock": 0}, ["stock", "colour", "price"], "zh", "red").text
-    assert zh == "Wool Scarf（P1）目前缺货，颜色是red，售价$19.25。"
+    assert zh == "Wool Scarf（P1）目前缺货，颜色是red，售价US$19.25。"
     # no colour in the catalog: that field is dropped, never invented
     assert product_answer(p, ["colour"], "en", None).text == "Wool Scarf (P1) costs $19.25."
 
