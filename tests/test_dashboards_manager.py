@@ -162,14 +162,14 @@ def test_each_experiment_readout_has_its_own_url(shop) -> None:
 
 def test_the_ads_page_shows_money_in_the_shops_currency(shop) -> None:
     """Bid, spend, budget and sales were bare numbers ('0.50'); a catalog priced in two currencies
-    says which one the amounts are in and that the other is added unconverted."""
+    says which one bids, budgets and spend are in and that sales stay in their own currencies."""
     c = shop.client
     page = c.get("/dashboard/ads", headers=shop.h).text
     row = re.search(r'<tr data-campaign="spring-sale">(.*?)</tr>', page).group(1)
     assert '<td class="num">$0.50</td>' in row and "$0.00 / $50.00" in row
-    assert 'id="ads-money"' in page and "Amounts are in USD" in page and "CNY" in page
+    assert 'id="ads-money"' in page and "Bids, budgets and spend are in USD" in page and "CNY" in page
     zh = c.get("/dashboard/ads", params={"lang": "zh"}, headers=shop.h).text
-    assert "US$0.50" in zh and "金额以 USD 计" in zh
+    assert "US$0.50" in zh and "出价、预算和花费以 USD 计" in zh
     c.cookies.clear()
     meta = re.search(r'<meta name="shopmind-currency" content="([^"]*)">', page).group(1)
     assert json.loads(meta.replace("&#34;", '"'))["code"] == "USD"
