@@ -43,7 +43,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 
-from shopmind.pricing.release import TERM_ATTRIBUTES
+from shopmind.data.model import SHOP_ONLY_ATTRIBUTES
 from shopmind.search.engine_types import COMPARE_AT_KEY, sale_was
 from shopmind.search.money import format_money
 from shopmind.serve import i18n
@@ -325,7 +325,7 @@ def product_view(product: Mapping[str, Any]) -> dict[str, Any]:
     # (the shop's unit cost, a competitor's price, its floor and ceiling) are the shop's own business:
     # the page listed a product's cost to every shopper
     was = next((v for k, v in pairs if k.strip().lower() == COMPARE_AT_KEY), None)
-    own = {COMPARE_AT_KEY, *TERM_ATTRIBUTES}
+    own = {COMPARE_AT_KEY, *SHOP_ONLY_ATTRIBUTES}
     return {
         "id": str(product.get("product_id", "")),
         "title": str(product.get("title") or product.get("product_id") or ""),
