@@ -25,6 +25,7 @@ _GBM_KINDS = {
     "market": lambda v: bool(int(v)),
     "objective": str,
     "learning_rate": float,
+    "alpha": float,
 }
 
 
