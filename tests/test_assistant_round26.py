@@ -5,7 +5,10 @@ lead's are the lead's)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
@@ -13,7 +16,15 @@ import assistant_loso24 as L24  # noqa: E402
 import assistant_loso25 as L25  # noqa: E402
 import assistant_loso26 as L  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
+from shopmind.assistant.clauses import names_order  # noqa: E402
+from shopmind.assistant.core import Assistant  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
+from shopmind.assistant.greeting import greeting_only  # noqa: E402
+from shopmind.assistant.knowledge import load_policies  # noqa: E402
+from shopmind.assistant.reading import asks_order_progress, read_as_indexed  # noqa: E402
+from shopmind.demo.policies import policy_files  # noqa: E402
+from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
+from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
 
 
 def test_held_out_25_is_a_dev_set_and_the_rule_reads_all_26() -> None:
@@ -24,3 +35,66 @@ def test_held_out_25_is_a_dev_set_and_the_rule_reads_all_26() -> None:
     assert L.judge24 is L24.judge24 and L.LANG_SLACK == 2  # round 24's rule, unchanged
     on = {k for k, v in core.OPTIONS.items() if v}
     assert set(L.REF.split("+")) - {"ab", "intent"} == on
+
+
+def test_a_clause_names_its_order_in_any_spelling() -> None:
+    for piece in ("我的订单 O-0001234 到了吗", "Ｏ０００１２３４到了吗", "o0001234 arrived?", "0-0001234 到没到", "O000 1234 到了吗"):  # fmt: skip
+        assert names_order(piece, "O0001234"), piece
+    assert not names_order("O0001235 到了吗", "O0001234") and not names_order("到了吗", "O0001234")
+
+
+def test_the_orders_own_piece_asks_its_progress_only_when_it_asks() -> None:
+    asks = (
+        "我的订单 O-0001234 到了吗 要是不合适怎么退",  # the lead's wording
+        "O0001234签收了没有 不喜欢的话运费谁出",
+        "O0001234 到没到 保修期是多久",
+        "O0001234 寄出了嗎 那個要是有問題 保修要準備什麼",
+        "is O0001234 delivered? if it doesnt fit can i send it back",
+    )
+    for text in asks:
+        assert asks_order_progress(read_as_indexed(text, True), "O0001234"), text
+    tells = (
+        "O0001234 签收了 但是坏了 怎么退",  # its piece tells, it does not ask
+        "O0001234 arrived broken, how do i return it",  # a defect, not its progress
+        "O0001234能退吗 要寄到哪",  # a return of the order
+        "has O0001234 arrived",  # nothing beside it: the classifier's reading stands
+        "O0001235 到了吗 不合适怎么退",  # another order's id
+    )
+    for text in tells:
+        assert not asks_order_progress(read_as_indexed(text, True), "O0001234"), text
+
+
+def test_only_the_words_of_opening_or_closing_a_chat_are_a_greeting() -> None:
+    for text in ("哈喽 客服在吗", "早上好 请问有人值班吗", "hey, anyone around?", "cheers, have a good one", "多谢 辛苦了", "hi, can someone help"):  # fmt: skip
+        assert greeting_only(read_as_indexed(text, True)), text
+    for text in ("hi, where is my parcel", "你好 这个多少钱", "hello, is a tomato a fruit", "好的 那运费多少", "thanks, and how long does delivery take", "早点发货吧"):  # fmt: skip
+        assert not greeting_only(read_as_indexed(text, True)), text
+
+
+@pytest.fixture(scope="module")
+def asst() -> Assistant:
+    """The seed-only assistant (what a served shop without labelled conversations builds)."""
+    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+@pytest.fixture
+def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
+    """The assistant's switches, restored after the test."""
+    saved = dict(asst.options)
+    yield asst.options
+    asst.options.update(saved)
+
+
+def test_a_greeting_in_chat_words_is_greeted_back_with_its_switch(asst: Assistant, switches: dict) -> None:
+    # the seed-only classifier reads these as out of scope (handed off) or as a return / a product
+    texts = ("亲 在不在呀", "早安 客服上班了嗎", "sweet, sorted, have a good one")
+    switches["greeting_words"] = False
+    before = [asst.turn(t, None) for t in texts]
+    assert all(r.intent != "greeting" for r in before)
+    switches["greeting_words"] = True
+    for t in texts:
+        r = asst.turn(t, None)
+        assert (r.intent, r.handoff, r.citations) == ("greeting", False, []), t
+    # a shop thing named keeps its reading: a product on the message, not the page
+    assert asst.turn("hi, is the Desk Lamp in stock", None).intent == "product_question"

@@ -157,15 +157,48 @@ def order_split(text: str, order_id: str) -> tuple[str, str]:
     给我", "O0003006发了吗 发票是随包裹寄还是发邮箱" ask the order's status and a policy question, but
     neither part is worded as a question ``questions`` cuts, so the policy part was dropped (7 of
     round 20's 13 two-part misses named an order)."""
-    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", order_id))
-    if not digits:
+    if not _digits(order_id):
         return "", ""
     pieces = [p.strip() for p in _REST_CUT.split(text) if p and p.strip()]
-    own = [digits in re.sub(r"\D", "", unicodedata.normalize("NFKC", p)) for p in pieces]
+    own = [names_order(p, order_id) for p in pieces]
     if not any(own):
         return "", ""
     named = " ".join(p for p, o in zip(pieces, own, strict=True) if o)
     return named, " ".join(p for p, o in zip(pieces, own, strict=True) if not o)
+
+
+def _digits(text: str) -> str:
+    """The digits of ``text`` in one run, full-width ones as ASCII ("Ｏ０００ １２３" -> "000123")."""
+    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text))
+
+
+def names_order(piece: str, order_id: str) -> bool:
+    """Whether ``piece`` names the order ``order_id`` in any spelling the slots read ("O0002199",
+    "Ｏ０００２１９９", "o-0002199", "0-0002199", "O000 2199"): its digits hold the id's digits.
+    Why (round 26's "order_clause"): a clause was matched to the order by the id as the slots
+    normalise it, so "我的订单 O-0001234 到了吗 ..." named no order in its own clause."""
+    digits = _digits(order_id)
+    return bool(digits) and digits in _digits(piece)
+
+
+#: a verb, 没 (有), the verb again: "到没到", "发没发" ask as "到了吗" does (``_ZH_ASKED`` reads "A不A")
+_ZH_V_NOT_V = re.compile(r"([\u4e00-\u9fff])没有?\1")
+
+
+def asked_order_piece(text: str, order_id: str) -> str | None:
+    """The first piece of ``text`` (cut at ``_REST_CUT``, as ``order_split``) that names the order
+    and is asked - worded as a question (``asked`` with rounds 15-16's cues) or followed by a
+    question mark, or an "A没A" pair - when another kept piece stands beside it ("O0001005签收了吗 要是退的话…": the
+    first; "O0001005签收了 但是坏了 怎么退": none, its piece tells, it does not ask)."""
+    pieces, at = [], 0
+    for m in _REST_CUT.finditer(text):
+        pieces.append((text[at : m.start()].strip(), bool(re.search("[?？]", m.group(0)))))
+        at = m.end()
+    pieces.append((text[at:].strip(), False))
+    pieces = [(p, q) for p, q in pieces if p]
+    if len(pieces) < 2 or not any(_kept(p) and not names_order(p, order_id) for p, _ in pieces):
+        return None
+    return next((p for p, q in pieces if names_order(p, order_id) and (q or asked(p, True, True) or _ZH_V_NOT_V.search(p))), None)  # fmt: skip
 
 
 #: round 22 ("asked_piece"): where a story ends and its question begins - ``_REST_CUT``'s marks plus an

@@ -13,10 +13,10 @@ import re
 from typing import TYPE_CHECKING
 
 from shopmind.assistant import answer as A
-from shopmind.assistant.clauses import questions
+from shopmind.assistant.clauses import names_order, questions
 from shopmind.assistant.knowledge import Section
 from shopmind.assistant.policy import INTENT_TOPICS
-from shopmind.assistant.reading import fields_asked, names_gift
+from shopmind.assistant.reading import asks_order_progress, fields_asked, names_gift
 from shopmind.assistant.reply import _State
 from shopmind.assistant.slots import Slots, fits, read_ceilings, understood_slots
 from shopmind.search.query import Filters
@@ -53,7 +53,9 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
         }
         c = A.order_answer(o, titles, lang)
         more = clause_sections(asst, text, (), skip=o["order_id"])
-        if not more and asst.options.get("order_rest"):
+        if not more and (asst.options.get("order_rest") or (asst.options.get("order_clause") and asks_order_progress(text, o["order_id"]))):  # fmt: skip
+            # round 26's "order_clause": the order's piece asks its progress, the rest its own matter
+            # ("O0003006发了吗 发票是随包裹寄还是发邮箱": no second piece worded as a question)
             more = rest_sections(asst, text, o["order_id"])
         if more:  # "has it arrived and how long do I have to return it?": the policy too
             p = A.policy_answer(more[0], lang, tuple(more[1:]))
@@ -195,8 +197,8 @@ def clause_sections(asst: Assistant, text: str, have: tuple[str, ...], skip: str
     # orders the sections of the message, not of a clause read alone
     pair = not o.get("pair_whole")
     for part in parts:
-        if skip and skip.lower() in part.lower():
-            continue
+        if skip and (skip.lower() in part.lower() or (o.get("order_clause") and names_order(part, skip))):
+            continue  # the order's own clause ("O-0001234 到了吗": its digits, round 26) asks no policy
         pred = asst.model.predict(part)
         mass = sum(pr for k, pr in pred.ranked if k in POLICY_INTENTS)
         hits = asst.policy.search(part, None, k=1, pair=pair)

@@ -18,6 +18,7 @@ from shopmind.assistant import domain as D
 from shopmind.assistant.compose import POLICY_INTENTS as _POLICY_INTENTS
 from shopmind.assistant.compose import sure_topics
 from shopmind.assistant.followup import chit_chat, plain_order_message
+from shopmind.assistant.greeting import greeting_only
 from shopmind.assistant.intent import Prediction
 from shopmind.assistant.levels import off_topic_thing, sure_section
 from shopmind.assistant.lexicon import default_lexicon
@@ -28,6 +29,7 @@ from shopmind.assistant.reading import (
     asks_comparison,
     asks_delivery_time,
     asks_dispatch_time,
+    asks_order_progress,
     asks_progress,
     is_brief,
     is_short,
@@ -77,7 +79,9 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))) or (kept and asst.options["order_brief"] and is_brief(text) and intent == "order_status"):  # fmt: skip
         slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
         intent = "order_status" if progress or pronoun else intent
-    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent))):  # fmt: skip
+    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent)) or (asst.options.get("order_clause") and intent in ("return_refund", "shipping") and asks_order_progress(text, slots.order_id))):  # fmt: skip
+        # round 26's "order_clause": "O0002834到了吗 不合适的话多少天内能退" - the order's own piece asks
+        # how far it got, the rest a policy question (added by ``compose``): the order's status first
         intent, conf = "order_status", max(conf, 0.5)
     elif len([p for p in slots.product_ids if not slots.from_page]) >= 2:
         intent, conf = "compare", max(conf, 0.5)
@@ -106,7 +110,12 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     # round 23's "known_words": every word of the message is the shop's or everyday language's
     # (``scope.DomainWords.all_known``): nothing in it names another domain
     known = bool(asst.options.get("known_words")) and asst.scope.all_known(ask)
-    if conf < asst.threshold and intent in ("greeting", "out_of_scope") and (only_greeting(text) or (asst.options["greeting_chat"] and pred.intent == "greeting" and not in_domain and chit_chat(text))):  # fmt: skip
+    # round 26's "greeting_words": only the words of opening or closing a chat ("哈喽 客服在吗",
+    # "evening all, anyone on"), nothing of the shop named: a greeting whatever the classifier reads
+    greets = bool(asst.options.get("greeting_words")) and intent != "complaint" and not (slots.order_id or [p for p in slots.product_ids if not slots.from_page] or slots.category or slots.attributes or slots.price_max or slots.price_min) and greeting_only(text)  # fmt: skip
+    if greets:
+        intent, conf = "greeting", max(conf, asst.threshold)
+    elif conf < asst.threshold and intent in ("greeting", "out_of_scope") and (only_greeting(text) or (asst.options["greeting_chat"] and pred.intent == "greeting" and not in_domain and chit_chat(text))):  # fmt: skip
         intent, conf = "greeting", max(conf, 0.5)  # "cheers, that's all I needed" (``only_greeting``)
     elif not in_domain and pred.confidence < asst.threshold and not known:
         # nothing of a shop in it (no concept, id, product, category or price), the classifier
