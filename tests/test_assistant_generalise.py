@@ -93,7 +93,7 @@ def test_heldout16_is_a_new_set_in_three_languages_with_new_out_of_scope_kinds(d
 
 
 def _check_two_part_set(data, h: list[dict]) -> dict[str, str]:
-    """The make-up held-out-17 to -25 share: eight two-section questions (three pairs across two
+    """The make-up held-out-17 to -26 share: eight two-section questions (three pairs across two
     intents, labelled by the first), four order-status + policy questions, two-fact product
     questions, order follow-ups (three keep the order of the turn before, two name it only in the
     follow-up), fifteen order questions by their owner, nine budget searches (three refined by a
@@ -369,3 +369,45 @@ def test_heldout25_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     # one more is written as printed, inside a line quoted from the shipping e-mail
     plain = [q for q in h25 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
     assert len([q for q in plain if f"'your order {q['slots']['order_id']} has" in str(q["text"])]) == 1
+
+
+def _script(text: str) -> str:
+    """The script of a text: "zh" (Chinese characters, no Latin word), "en" (Latin words, no
+    Chinese character) or "mixed" (an order id such as O0000123 is no Latin word)."""
+    cjk = any("\u4e00" <= c <= "\u9fff" for c in text)
+    latin = re.search(r"[A-Za-z]{2,}", text) is not None
+    return "mixed" if cjk == latin else "zh" if cjk else "en"
+
+
+def test_heldout26_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    # traditional characters in every intent but out of scope, at least sixteen questions
+    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
+    kinds |= {"product_search", "compare", "greeting"}
+    h26, owner, op = _recent_set(data, 26, 125, 16, kinds)
+    _fresh_sections(h26, op, 26)
+    # follow-ups in another language than the turns before: English turns then Chinese (an order
+    # and a shipping question), Chinese turns then English (a refund question)
+    turns = [({_script(t) for t in q["history"]}, _script(str(q["text"])), q) for q in h26 if q["history"]]
+    switched = [(before.pop(), now, q["lang"], q["intent"]) for before, now, q in turns if len(before) == 1 and before | {now} == {"en", "zh"}]  # fmt: skip
+    assert all(now == lang for _, now, lang, _ in switched)
+    assert Counter((before, lang, intent) for before, _, lang, intent in switched) == {
+        ("en", "zh", "order_status"): 1,
+        ("en", "zh", "shipping"): 1,
+        ("zh", "en", "return_refund"): 1,
+    }
+    # an order follow-up whose only turn before is the id pasted alone
+    alone = [q for q in h26 if q["history"] and q["history"] == [q["slots"]["order_id"]]]
+    assert len(alone) == 1 and alone[0]["expect"]["status"]
+
+    # ids split by a dash after the third digit, in full-width characters with a full-width dash
+    # after the letter, with a stray space before the last two digits, as the last four digits
+    # after "ending in" (no other order ends in them)
+    def ways(oid: str) -> dict[str, str]:
+        return {"dash split": f"{oid[:4]}-{oid[4:]}", "wide dash": f"{_wide(oid[0])}\uff0d{_wide(oid[1:])}", "stray space": f"{oid[:6]} {oid[6:]}", "tail": f"ending in {oid[-4:]}"}  # fmt: skip
+
+    assert _id_forms(h26, owner, ways) == ["dash split", "stray space", "tail", "wide dash"]
+    tails = [str(q["slots"]["order_id"]) for q in _odd_ids(h26, owner) if "ending in" in str(q["text"])]
+    assert len(tails) == 1 and [o for o in owner if o.endswith(tails[0][-4:])] == tails
+    # one more is written as printed, with 号 ("number") after it
+    plain = [q for q in h26 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
+    assert len([q for q in plain if f"{q['slots']['order_id']}号" in str(q["text"])]) == 1

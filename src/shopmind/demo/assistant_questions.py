@@ -61,7 +61,9 @@ stream; committed before the twenty-third round; a test set, not one of ``evalua
 plus "heldout24" (``demo.assistant_heldout24``: written blind to the assistant's code; its own random
 stream; committed before the twenty-fourth round; a test set, not one of ``evaluate.LABELLED_SETS``),
 plus "heldout25" (``demo.assistant_heldout25``: written blind to the assistant's code; its own random
-stream; committed before the twenty-fifth round; a test set, not one of ``evaluate.LABELLED_SETS``).
+stream; committed before the twenty-fifth round; a test set, not one of ``evaluate.LABELLED_SETS``),
+plus "heldout26" (``demo.assistant_heldout26``: written blind to the assistant's code; its own random
+stream; committed before the twenty-sixth round; a test set, not one of ``evaluate.LABELLED_SETS``).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -100,6 +102,7 @@ from shopmind.demo import assistant_heldout22 as H22
 from shopmind.demo import assistant_heldout23 as H23
 from shopmind.demo import assistant_heldout24 as H24
 from shopmind.demo import assistant_heldout25 as H25
+from shopmind.demo import assistant_heldout26 as H26
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -303,6 +306,10 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 25])), shop, orders, prods, H25)
     for q in qs[n:]:
         q["set"] = "heldout25"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 26])), shop, orders, prods, H26)
+    for q in qs[n:]:
+        q["set"] = "heldout26"
     for k, (name, lists) in enumerate(extra):
         n = len(qs)
         rng_k = np.random.default_rng(np.random.SeedSequence([seed, 13, 1000 + k]))
@@ -314,7 +321,7 @@ def labelled_questions(
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 25 (``sets=demo.assistant_heldout5`` / ... / ``25``: the same kinds of questions, each
+    held-out set 5 to 26 (``sets=demo.assistant_heldout5`` / ... / ``26``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
