@@ -9,10 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from encoder_util import TrigramEncoder
 from shopmind.demo import generator as G
 from shopmind.search.engine import SearchConfig, SearchEngine
 from shopmind.search.query_vectors import BackgroundQueryEncoder
-from test_engine import TrigramEncoder
 
 
 class ThreadRecordingEncoder(TrigramEncoder):
