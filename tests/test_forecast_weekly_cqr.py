@@ -98,3 +98,24 @@ def test_winkler_is_width_plus_the_penalty_outside() -> None:
     hi = {80: np.array([[2.0, 2.0]]), 95: np.array([[2.0, 2.0]])}
     # 80: widths 2, 2 + (2 / 0.2) * 3 = 32 -> 17; 95: 2, 2 + 40 * 3 = 122 -> 62; mean 39.5
     assert wq.winkler(a, lo, hi, np.array([1.0])) == pytest.approx(39.5)
+
+
+def test_top_down_moves_each_groups_total_to_its_aggregate_forecast() -> None:
+    import forecast_weekly_cqr as wq
+
+    rng = np.random.default_rng(11)
+    n, t, h = 60, 40, 13
+    y = rng.poisson(20.0, (n, t)).astype(float)  # a flat level of 20 per series
+    point = np.full((n, h), 10.0)  # every point half the level
+    point[30:] = 30.0  # the second group 1.5x the level
+    groups = np.array(["a"] * 30 + ["b"] * 30, dtype=object)
+    out = wq.top_down(y, point, groups)
+    assert out[:30].sum() == pytest.approx(20.0 * 30 * h, rel=0.05)  # factor ~2 (the clip's top)
+    assert out[30:].sum() == pytest.approx(20.0 * 30 * h, rel=0.05)  # factor ~2/3
+    assert np.allclose(out[:30] / point[:30], out[0, 0] / point[0, 0])  # one factor per group
+    tiny = np.array(["a"] * 50 + ["b"] * 10, dtype=object)  # b under MIN_GROUP: the factor of all
+    out2 = wq.top_down(y, point, tiny)
+    f_all = wq.top_down(y, point, np.zeros(n, dtype=object))[50, 0] / point[50, 0]
+    assert out2[50, 0] / point[50, 0] == pytest.approx(f_all)
+    low = wq.top_down(y, point * 100, groups)  # points 50-150x the aggregate: clipped at 0.5
+    assert np.allclose(low, point * 50)
