@@ -6,139 +6,28 @@ Each case asserts the status, that the error names the field, and that nothing w
 logged no traceback. The cases marked "was:" are defects found by the sweep and fixed in
 ``src/shopmind/serve``; the others pin what already worked and matters (a batch with one bad
 event stores the good ones, keys, unknown ids, path traversal, concurrent identical writes).
+This file: bodies, events, ids in paths, query parameters; products, keys, the assistant, ads and
+pricing in test_api_bad_input_resources.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import urllib.error
-import urllib.request
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from shopmind.cli import app as cli_app
-from shopmind.serve.app import create_app
-from shopmind.serve.auth import KeyStore
+from api_bad_input_util import bad_input_server, error_of, ev, seqs, stored_ids
+from serve_process_util import Server
 from shopmind.store.livelog import EventLog
-from test_live_log import _build, _ingest
-from test_serve import _free_port, _wait_ready
-
-EXPERIMENT = """
-[[experiment]]
-name = "ab"
-layer = "search"
-[[experiment.variant]]
-name = "control"
-[[experiment.variant]]
-name = "treatment"
-overrides = { search = { ltr = "off" } }
-"""
-
-
-class Server:
-    """A ``shopmind serve`` subprocess on a built workspace, its keys and its log."""
-
-    def __init__(self, ws: Path, port: int, keys: dict[str, str], log: Path) -> None:
-        self.ws, self.port, self.keys, self.log = ws, port, keys, log
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        key: str | None = None,
-        ctype: str | None = "application/json",
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any]:
-        """Send one request; return (status, JSON body or text). Fails if the server logged a
-        traceback while answering it."""
-        h = dict(headers or {})
-        if key is not None:
-            h["Authorization"] = f"Bearer {self.keys.get(key, key)}"
-        data = None
-        if body is not None:
-            data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            if ctype is not None:
-                h["Content-Type"] = ctype
-        before = self.log.stat().st_size
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}", data=data, headers=h, method=method
-        )
-        try:
-            with urllib.request.urlopen(req, timeout=60) as r:
-                status, raw = r.status, r.read()
-        except urllib.error.HTTPError as e:
-            status, raw = e.code, e.read()
-        with self.log.open("rb") as f:
-            f.seek(before)
-            logged = f.read().decode("utf-8", "replace")
-        assert "Traceback" not in logged, (method, path, logged[-2000:])
-        try:
-            return status, json.loads(raw)
-        except ValueError:
-            return status, raw.decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory) -> Server:
-    ws: Path = tmp_path_factory.mktemp("apibad") / "ws"
-    ws.mkdir()
-    _ingest(ws)
-    _build(ws)
-    ks = KeyStore(ws)
-    keys = {s: ks.add(f"bad-{s}", s) for s in ("read", "events", "write", "admin")}
-    toml = ws.parent / "exp.toml"
-    toml.write_text(EXPERIMENT)
-    done = CliRunner().invoke(cli_app, ["experiments", "add", str(toml), "--workspace", str(ws)])
-    assert done.exit_code == 0, done.output
-    port = _free_port()
-    log = ws.parent / "serve.log"
-    exe = Path(sys.executable).parent / "shopmind"
-    cmd = [str(exe), "serve", "--workspace", str(ws), "--port", str(port), "--log-level", "warning"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_ready(port, proc)
-        yield Server(ws, port, keys, log)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    assert "Traceback" not in log.read_text(encoding="utf-8", errors="replace")
-
-
-def _ev(eid: str, **kw: Any) -> dict[str, Any]:
-    return {"event_id": eid, "type": "view", "user_id": "u1", "item_id": "P1", **kw}
-
-
-def _stored_ids(ws: Path) -> set[str]:
-    log = EventLog(ws)
-    try:
-        return {p["event_id"] for _, p in log.events_after(0)}
-    finally:
-        log.close()
-
-
-def _seqs(ws: Path) -> dict[str, int]:
-    log = EventLog(ws)
-    try:
-        return log.last_seq()
-    finally:
-        log.close()
-
-
-def _err(body: Any) -> dict[str, Any]:
-    assert isinstance(body, dict) and "error" in body, body
-    return body["error"]
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from bad_input_server(tmp_path_factory, "apibad")
 
 
 # ---------------------------------------------------------------------------- bodies that are not JSON objects
@@ -158,12 +47,12 @@ def _err(body: Any) -> dict[str, Any]:
     ],
 )  # fmt: skip
 def test_a_body_that_is_not_a_json_object_is_named_plainly(srv: Server, raw: bytes, says: str) -> None:
-    n = len(_stored_ids(srv.ws))
+    n = len(stored_ids(srv.ws))
     status, body = srv.call("POST", "/v1/events", raw, key="events")
-    err = _err(body)
+    err = error_of(body)
     assert status == 422 and err["code"] == "invalid_body" and err["field"] == "body", body
     assert says in err["message"], err
-    assert len(_stored_ids(srv.ws)) == n
+    assert len(stored_ids(srv.ws)) == n
 
 
 def test_a_body_in_latin1_is_refused_as_not_utf8(srv: Server) -> None:
@@ -171,15 +60,15 @@ def test_a_body_in_latin1_is_refused_as_not_utf8(srv: Server) -> None:
     status, body = srv.call(
         "POST", "/v1/events", raw, key="events", ctype="application/json; charset=latin-1"
     )
-    assert status == 422 and "not valid UTF-8 (byte 0xeb" in _err(body)["message"]
-    assert "l1" not in _stored_ids(srv.ws)
+    assert status == 422 and "not valid UTF-8 (byte 0xeb" in error_of(body)["message"]
+    assert "l1" not in stored_ids(srv.ws)
 
 
 @pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_a_body_of_another_type_is_415(srv: Server, ctype: str | None) -> None:
-    status, body = srv.call("POST", "/v1/events", {"events": [_ev("ct1")]}, key="events", ctype=ctype)
-    assert status == 415 and _err(body)["code"] == "unsupported_media_type"
-    assert "ct1" not in _stored_ids(srv.ws)
+    status, body = srv.call("POST", "/v1/events", {"events": [ev("ct1")]}, key="events", ctype=ctype)
+    assert status == 415 and error_of(body)["code"] == "unsupported_media_type"
+    assert "ct1" not in stored_ids(srv.ws)
 
 
 # ---------------------------------------------------------------------------- events
@@ -187,32 +76,32 @@ def test_a_body_of_another_type_is_415(srv: Server, ctype: str | None) -> None:
     ("event", "field", "says"),
     [
         # was: 200, stored with the NUL / newline in the id
-        (_ev("c1", user_id="a\x00b"), "user_id", "control characters ('\\x00' at position 1)"),
-        (_ev("c\n2"), "event_id", "control characters ('\\n' at position 1)"),
-        (_ev("c3", session_id="s\t1"), "session_id", "control characters"),
+        (ev("c1", user_id="a\x00b"), "user_id", "control characters ('\\x00' at position 1)"),
+        (ev("c\n2"), "event_id", "control characters ('\\n' at position 1)"),
+        (ev("c3", session_id="s\t1"), "session_id", "control characters"),
         # was: 200 with quantity 1
-        (_ev("c4", type="purchase", quantity=True, price=5, currency="USD"), "quantity", "expected a number, got true"),
-        (_ev("c5", type="purchase", quantity=1, price=False, currency="USD"), "price", "expected a number, got false"),
+        (ev("c4", type="purchase", quantity=True, price=5, currency="USD"), "quantity", "expected a number, got true"),
+        (ev("c5", type="purchase", quantity=1, price=False, currency="USD"), "price", "expected a number, got false"),
         # was: 200 with an empty order id stored
-        (_ev("c6", order_id=""), "order_id", "at least 1 character"),
+        (ev("c6", order_id=""), "order_id", "at least 1 character"),
         # not defects: already refused, naming the field
-        (_ev("c7", timestamp="2999-01-01T00:00:00Z"), "timestamp", "is in the future"),
-        (_ev("c8", timestamp="0000-01-01T00:00:00Z"), "timestamp", "year 0 is out of range"),
-        (_ev("c9", type="teleport"), "type", "Input should be 'view'"),
-        (_ev("c10", item_id=None), "(item)", "a view event needs an item_id"),
-        (_ev("c11", foo=1), "foo", "Extra inputs are not permitted"),
-        (_ev("x" * 201), "event_id", "at most 200 characters"),
+        (ev("c7", timestamp="2999-01-01T00:00:00Z"), "timestamp", "is in the future"),
+        (ev("c8", timestamp="0000-01-01T00:00:00Z"), "timestamp", "year 0 is out of range"),
+        (ev("c9", type="teleport"), "type", "Input should be 'view'"),
+        (ev("c10", item_id=None), "(item)", "a view event needs an item_id"),
+        (ev("c11", foo=1), "foo", "Extra inputs are not permitted"),
+        (ev("x" * 201), "event_id", "at most 200 characters"),
     ],
 )  # fmt: skip
 def test_a_bad_event_is_rejected_naming_its_field_and_not_stored(
     srv: Server, event: dict[str, Any], field: str, says: str
 ) -> None:
-    before = _stored_ids(srv.ws)
+    before = stored_ids(srv.ws)
     status, body = srv.call("POST", "/v1/events", {"events": [event]}, key="events")
-    assert status == 422 and _err(body)["code"] == "invalid_events", body
+    assert status == 422 and error_of(body)["code"] == "invalid_events", body
     (rej,) = body["rejected"]
     assert rej["index"] == 0 and rej["field"] == field and says in rej["message"], rej
-    assert _stored_ids(srv.ws) == before
+    assert stored_ids(srv.ws) == before
 
 
 @pytest.mark.parametrize(
@@ -230,9 +119,9 @@ def test_nan_and_infinity_in_an_event_are_refused(srv: Server, raw: bytes, field
 
 def test_a_lower_case_currency_is_stored_upper_case_as_the_gate_repairs_it(srv: Server) -> None:
     """was: 422 EVT_CURRENCY_UNKNOWN for 'usd', which a batch through the gate repairs (CURRENCY_CASE)."""
-    batch = [_ev("cur1", type="purchase", quantity=1, price=5, currency="usd"),
-             _ev("cur2", type="purchase", quantity=1, price=5, currency="Eur"),
-             _ev("cur3", type="purchase", quantity=1, price=5, currency="rmb")]  # fmt: skip
+    batch = [ev("cur1", type="purchase", quantity=1, price=5, currency="usd"),
+             ev("cur2", type="purchase", quantity=1, price=5, currency="Eur"),
+             ev("cur3", type="purchase", quantity=1, price=5, currency="rmb")]  # fmt: skip
     status, body = srv.call("POST", "/v1/events", {"events": batch}, key="events")
     assert status == 200 and body["accepted"] == 2, body
     assert [(r["index"], r["field"], r["code"]) for r in body["rejected"]] == [
@@ -250,20 +139,20 @@ def test_a_lower_case_currency_is_stored_upper_case_as_the_gate_repairs_it(srv: 
 
 def test_a_batch_with_one_bad_event_stores_the_good_ones_and_names_the_bad(srv: Server) -> None:
     """The API's promise (docs/API.md): valid events are stored, each invalid one is answered."""
-    batch = [_ev(f"mix{i}") for i in range(5)]
+    batch = [ev(f"mix{i}") for i in range(5)]
     batch[2] = {**batch[2], "type": "teleport"}
     batch[4] = {**batch[4], "item_id": "NOPE"}
     status, body = srv.call("POST", "/v1/events", {"events": batch}, key="events")
     assert status == 200 and body["accepted"] == 3 and body["new"] == 3, body
     assert [(r["index"], r["field"]) for r in body["rejected"]] == [(2, "type"), (4, "item_id")]
     assert body["rejected"][1]["code"] == "EVT_ITEM_UNKNOWN"
-    stored = _stored_ids(srv.ws)
+    stored = stored_ids(srv.ws)
     assert {"mix0", "mix1", "mix3"} <= stored and not {"mix2", "mix4"} & stored
 
 
 def test_an_event_id_twice_in_one_batch_names_the_second(srv: Server) -> None:
     """was: both counted in "accepted", the second (a click) silently dropped by the log."""
-    batch = [_ev("dup1"), _ev("dup1", type="click"), _ev("dup2")]
+    batch = [ev("dup1"), ev("dup1", type="click"), ev("dup2")]
     status, body = srv.call("POST", "/v1/events", {"events": batch}, key="events")
     assert status == 200 and body["accepted"] == 2 and body["new"] == 2, body
     (rej,) = body["rejected"]
@@ -280,39 +169,39 @@ def test_an_event_id_twice_in_one_batch_names_the_second(srv: Server) -> None:
 def test_an_idempotency_key_reused_for_another_batch_is_refused(srv: Server) -> None:
     """was: 200 with the first answer and "duplicate": true — the new events silently not stored."""
     h = {"Idempotency-Key": "reuse-1"}
-    first = srv.call("POST", "/v1/events", {"events": [_ev("ik1")]}, key="events", headers=h)
+    first = srv.call("POST", "/v1/events", {"events": [ev("ik1")]}, key="events", headers=h)
     assert first[0] == 200 and first[1]["new"] == 1 and "_body_sha256" not in first[1]
-    retry = srv.call("POST", "/v1/events", {"events": [_ev("ik1")]}, key="events", headers=h)
+    retry = srv.call("POST", "/v1/events", {"events": [ev("ik1")]}, key="events", headers=h)
     assert retry[0] == 200 and retry[1]["duplicate"] is True and "_body_sha256" not in retry[1]
-    status, body = srv.call("POST", "/v1/events", {"events": [_ev("ik2")]}, key="events", headers=h)
-    err = _err(body)
+    status, body = srv.call("POST", "/v1/events", {"events": [ev("ik2")]}, key="events", headers=h)
+    err = error_of(body)
     assert status == 409 and err["code"] == "idempotency_key_reused" and err["field"] == "idempotency-key"
-    assert "ik2" not in _stored_ids(srv.ws)
+    assert "ik2" not in stored_ids(srv.ws)
     # a fresh key stores it
     ok = srv.call(
-        "POST", "/v1/events", {"events": [_ev("ik2")]}, key="events", headers={"Idempotency-Key": "reuse-2"}
+        "POST", "/v1/events", {"events": [ev("ik2")]}, key="events", headers={"Idempotency-Key": "reuse-2"}
     )
     assert ok[0] == 200 and ok[1]["new"] == 1
 
 
 def test_batch_bounds_and_shape(srv: Server) -> None:
-    n = len(_stored_ids(srv.ws))
+    n = len(stored_ids(srv.ws))
     for body, field, says in [
         ({"events": []}, "events", "at least 1 item"),
-        ({"events": [_ev(f"b{i}") for i in range(1001)]}, "events", "at most 1000 items"),
+        ({"events": [ev(f"b{i}") for i in range(1001)]}, "events", "at most 1000 items"),
         ({"events": "DROP TABLE"}, "events", "valid list"),
-        ({"events": [_ev("e1")], "extra": 1}, "extra", "Extra inputs"),
+        ({"events": [ev("e1")], "extra": 1}, "extra", "Extra inputs"),
     ]:
         status, got = srv.call("POST", "/v1/events", body, key="events")
-        assert status == 422 and _err(got)["field"] == field and says in _err(got)["message"], got
-    assert len(_stored_ids(srv.ws)) == n
+        assert status == 422 and error_of(got)["field"] == field and says in error_of(got)["message"], got
+    assert len(stored_ids(srv.ws)) == n
 
 
 def test_concurrent_identical_writes_store_once(srv: Server) -> None:
     out: list[tuple[int, Any]] = []
 
     def post(headers: dict[str, str] | None, eid: str) -> None:
-        out.append(srv.call("POST", "/v1/events", {"events": [_ev(eid)]}, key="events", headers=headers))
+        out.append(srv.call("POST", "/v1/events", {"events": [ev(eid)]}, key="events", headers=headers))
 
     threads = [threading.Thread(target=post, args=(None, "conc-same")) for _ in range(8)]
     threads += [
@@ -356,13 +245,13 @@ def test_concurrent_identical_writes_store_once(srv: Server) -> None:
 def test_an_id_with_control_characters_or_blank_is_400(
     srv: Server, method: str, path: str, field: str
 ) -> None:
-    before = _seqs(srv.ws)
+    before = seqs(srv.ws)
     body = {"title": "a lamp", "price": 5.0, "currency": "USD"} if method == "PUT" else None
     status, got = srv.call(method, path, body, key="admin")
-    err = _err(got)
+    err = error_of(got)
     assert status == 400 and err["field"] == field, got
     assert "control characters" in err["message"] or "white space" in err["message"]
-    assert _seqs(srv.ws) == before
+    assert seqs(srv.ws) == before
 
 
 @pytest.mark.parametrize(
@@ -376,7 +265,7 @@ def test_an_id_with_control_characters_or_blank_is_400(
 )
 def test_path_traversal_in_an_id_reads_nothing(srv: Server, path: str) -> None:
     status, got = srv.call("GET", path, key="admin")
-    assert status == 404 and _err(got)["message"]
+    assert status == 404 and error_of(got)["message"]
     assert "sm_" not in json.dumps(got)  # keys.json was not read
 
 
@@ -386,7 +275,9 @@ def test_a_user_id_with_a_slash_reaches_its_own_routes(srv: Server) -> None:
     status, got = srv.call("GET", "/v1/users/team%2F42/recommendations?k=3", key="read")
     assert status == 200 and len(got["items"]) == 3, got
     status, got = srv.call("GET", "/v1/users/team%2F42/profile", key="admin")
-    assert _err(got)["code"] in {"unknown_user", "no_profiles"}, got  # the route's answer, not the router's
+    assert error_of(got)["code"] in {"unknown_user", "no_profiles"}, (
+        got
+    )  # the route's answer, not the router's
 
 
 @pytest.mark.parametrize(
@@ -402,7 +293,7 @@ def test_a_user_id_with_a_slash_reaches_its_own_routes(srv: Server) -> None:
 )
 def test_an_unknown_id_is_404_naming_it(srv: Server, path: str, field: str) -> None:
     status, got = srv.call("GET", path, key="admin")
-    assert status == 404 and _err(got)["field"] == field and "nope" in _err(got)["message"].lower()
+    assert status == 404 and error_of(got)["field"] == field and "nope" in error_of(got)["message"].lower()
 
 
 # ---------------------------------------------------------------------------- query parameters
@@ -440,209 +331,13 @@ def test_an_unknown_id_is_404_naming_it(srv: Server, path: str, field: str) -> N
 )
 def test_a_bad_query_parameter_is_400_naming_it(srv: Server, path: str, field: str, says: str) -> None:
     status, got = srv.call("GET", path, key="admin")
-    err = _err(got)
+    err = error_of(got)
     assert status == 400 and err["field"] == field and says in err["message"], got
 
 
 def test_a_valid_lowercase_currency_still_filters(srv: Server) -> None:
     status, got = srv.call("GET", "/v1/search?q=lamp&currency=usd&price_min=1")
     assert status == 200 and got["total"] > 0 and all(h["currency"] == "USD" for h in got["hits"])
-
-
-# ---------------------------------------------------------------------------- products
-def test_product_writes_refuse_booleans_and_bad_ids_and_store_nothing(srv: Server) -> None:
-    before = _seqs(srv.ws)["products"]
-    # was: 200, price stored as 1.0
-    status, got = srv.call("PUT", "/v1/products/BOOL1", {"title": "a lamp", "price": True}, key="write")
-    assert status == 422 and _err(got)["field"] == "price" and "got true" in _err(got)["message"]
-    status, got = srv.call("PUT", "/v1/products/BOOL2", {"title": "a lamp", "stock": False}, key="write")
-    assert status == 422 and _err(got)["field"] == "stock"
-    # was: 200 with the NUL id accepted
-    batch = {"products": [{"product_id": "a\x00", "title": "x"}, {"product_id": " ", "title": "y"}]}
-    status, got = srv.call("POST", "/v1/products:batch", batch, key="write")
-    assert status == 422 and [r["field"] for r in got["rejected"]] == ["product_id", "product_id"]
-    assert _seqs(srv.ws)["products"] == before
-    for pid in ("BOOL1", "BOOL2"):
-        assert srv.call("DELETE", f"/v1/products/{pid}", key="write")[0] == 404
-
-
-def test_a_product_the_gate_quarantines_is_answered_with_its_code(srv: Server) -> None:
-    status, got = srv.call(
-        "PUT", "/v1/products/NEG1", {"title": "a lamp", "price": -5, "currency": "USD"}, key="write"
-    )
-    assert (
-        status == 200 and got["accepted"] == [] and "PRD_PRICE_NONPOSITIVE" in got["quarantined"][0]["codes"]
-    )
-    assert srv.call("GET", "/v1/items/NEG1/similar")[0] == 404
-
-
-# ---------------------------------------------------------------------------- keys
-@pytest.mark.parametrize(
-    ("method", "path", "body"),
-    [
-        ("POST", "/v1/admin/reload", None),
-        ("POST", "/v1/experiments/ab/start", None),
-        ("GET", "/v1/users/u1/profile", None),
-        ("POST", "/v1/ads/campaigns", {"id": "k1"}),
-        ("PUT", "/v1/ads/settings", {"enabled": True}),
-    ],
-)
-def test_admin_routes_need_an_admin_key_and_change_nothing_without(
-    srv: Server, method: str, path: str, body: Any
-) -> None:
-    exps = (srv.ws / "experiments.json").read_bytes()
-    assert srv.call(method, path, body)[0] == 401
-    assert srv.call(method, path, body, key="sm_not_a_key")[0] == 401
-    status, got = srv.call(method, path, body, key="write")
-    assert status == 403 and _err(got)["code"] == "forbidden"
-    assert (srv.ws / "experiments.json").read_bytes() == exps
-    assert srv.call("GET", "/v1/ads/settings", key="admin")[1]["enabled"] is False
-
-
-def test_experiment_start_stop_unknown_and_concurrent(srv: Server) -> None:
-    path = srv.ws / "experiments.json"
-    exps = path.read_bytes()
-    status, got = srv.call("POST", "/v1/experiments/nope/start", key="admin")
-    assert status == 404 and _err(got)["field"] == "name"
-    status, got = srv.call("POST", "/v1/experiments/a%20b/start", key="admin")
-    assert status == 400 and _err(got)["field"] == "name"
-    assert path.read_bytes() == exps
-    out: list[int] = []
-    threads = [
-        threading.Thread(target=lambda i=i: out.append(srv.call("POST", f"/v1/experiments/ab/{'start' if i % 2 else 'stop'}", key="admin")[0]))
-        for i in range(10)
-    ]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert out == [200] * 10
-    assert srv.call("POST", "/v1/experiments/ab/stop", key="admin")[1]["status"] == "stopped"
-    assert json.loads(path.read_text())["experiment"][0]["status"] == "stopped"
-
-
-def test_dashboard_sign_in_takes_json_only(srv: Server) -> None:
-    """was: a form post ``key=...`` got 422 "key: Field required" although the key was there."""
-    form = f"key={srv.keys['read']}".encode()
-    status, got = srv.call("POST", "/dashboard/login", form, ctype="application/x-www-form-urlencoded")
-    assert status == 415 and _err(got)["code"] == "unsupported_media_type"
-    assert srv.call("POST", "/dashboard/login", {"key": srv.keys["read"]})[0] == 200
-    assert srv.call("POST", "/dashboard/login", {"key": "sm_wrong"})[0] == 401
-
-
-# ---------------------------------------------------------------------------- assistant and sessions
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        # was: 200, and the conversation id with its NUL logged as a search event's session_id
-        ({"conversation_id": "c\x001", "message": "red lamp"}, "conversation_id"),
-        ({"conversation_id": "c1", "message": "red lamp", "customer_id": "a\nb"}, "customer_id"),
-        ({"conversation_id": "c1", "message": "   "}, "message"),
-        ({"conversation_id": "c1", "message": "m" * 1001}, "message"),
-        ({"conversation_id": "c1", "message": "hi", "extra": 1}, "extra"),
-    ],
-)
-def test_assistant_bad_bodies_name_the_field_and_log_nothing(
-    srv: Server, body: dict[str, Any], field: str
-) -> None:
-    n = len(_stored_ids(srv.ws))
-    status, got = srv.call("POST", "/v1/assistant", body, key="write")
-    assert status == 422 and _err(got)["field"] == field, got
-    assert len(_stored_ids(srv.ws)) == n
-
-
-def test_session_recommendations_refuse_a_boolean_k_and_bad_item_ids(srv: Server) -> None:
-    path = "/v1/sessions/recommendations"
-    status, got = srv.call("POST", path, {"events": [{"item_id": "P1"}], "k": True})  # was: 200 with k = 1
-    assert status == 422 and _err(got)["field"] == "k"
-    status, got = srv.call("POST", path, {"events": [{"item_id": "P\x00"}]})
-    assert status == 422 and _err(got)["field"] == "events.0.item_id"
-    status, got = srv.call("POST", path, {"events": [{"item_id": "P1"}], "k": 3})
-    assert status == 200 and 0 < len(got["items"]) <= 3 and got["unknown_items"] == []
-
-
-def test_session_recommendations_name_the_items_the_catalog_does_not_hold(srv: Server) -> None:
-    """was: a silent cold start - a session of stale or mistyped ids answered like one of none."""
-    events = [{"item_id": "NOPE1"}, {"item_id": "P1"}, {"item_id": "NOPE1"}, {"item_id": "nope2"}]
-    status, got = srv.call("POST", "/v1/sessions/recommendations", {"events": events, "k": 5})
-    assert status == 200 and got["unknown_items"] == ["NOPE1", "nope2"] and got["items"]
-
-
-# ---------------------------------------------------------------------------- ads
-GOOD_CAMPAIGN = {
-    "id": "g1",
-    "advertiser": "Acme",
-    "products": ["P1"],
-    "keywords": ["lamp"],
-    "bid": 0.5,
-    "daily_budget": 10,
-}
-
-
-@pytest.mark.parametrize(
-    ("change", "field", "says"),
-    [
-        # was: 201, stored
-        ({"bid": 1e300, "daily_budget": 1e308}, "campaign.bid", "at most 1e+12"),
-        ({"advertiser": "a" * 100_000}, "campaign.advertiser", "at most 1000 characters"),
-        ({"keywords": ["ok", "k" * 5000]}, "campaign.keywords[1]", "at most 1000 characters"),
-        ({"advertiser": "A\x00B"}, "campaign.advertiser", "control character"),
-        # not defects: the parser names these
-        ({"bid": "0.5"}, "campaign.bid", "positive finite number"),
-        ({"products": ["NOPE"]}, "campaign.products[0]", "not in the catalog"),
-        ({"id": "../x"}, "campaign.id", "must be 1-64"),
-    ],
-)
-def test_a_bad_campaign_is_422_naming_the_field_and_not_stored(
-    srv: Server, change: dict[str, Any], field: str, says: str
-) -> None:
-    status, got = srv.call("POST", "/v1/ads/campaigns", {**GOOD_CAMPAIGN, **change}, key="admin")
-    err = _err(got)
-    assert status == 422 and err["field"] == field and says in err["message"], got
-    assert srv.call("GET", "/v1/ads/campaigns", key="admin")[1]["campaigns"] == []
-
-
-def test_a_campaign_patch_over_the_bounds_changes_nothing_and_concurrent_creates_make_one(
-    srv: Server,
-) -> None:
-    out: list[int] = []
-    threads = [
-        threading.Thread(target=lambda: out.append(srv.call("POST", "/v1/ads/campaigns", GOOD_CAMPAIGN, key="admin")[0]))
-        for _ in range(6)
-    ]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(out) == [201] + [409] * 5
-    status, got = srv.call("PATCH", "/v1/ads/campaigns/g1", {"daily_budget": 1e200}, key="admin")
-    assert status == 422 and _err(got)["field"] == "campaign.daily_budget"
-    assert srv.call("GET", "/v1/ads/campaigns/g1", key="admin")[1]["daily_budget"] == 10.0
-    assert srv.call("DELETE", "/v1/ads/campaigns/g1", key="admin")[0] == 200
-
-
-# ---------------------------------------------------------------------------- pricing
-@pytest.fixture(scope="module")
-def pricing_client(tmp_path_factory):
-    from shopmind.release.build import build_release
-    from test_pricing_release import COMPONENTS, _batch, _publish
-
-    ws = tmp_path_factory.mktemp("apibad-pricing") / "ws"
-    batch, _ = _batch()
-    _publish(ws, batch)
-    build_release(ws, COMPONENTS, settings={"pricing": {"max_change": 0.1}}, force=True)
-    key = KeyStore(ws).add("t-read", "read")
-    with TestClient(create_app(ws, {"poll_seconds": 60})) as c:  # server errors raise here
-        yield c, {"X-API-Key": key}
-
-
-def test_a_pricing_offset_over_64_bits_is_400_not_500(pricing_client) -> None:
-    """was: 500 with a traceback (orjson: "Integer exceeds 64-bit range" echoing the offset)."""
-    c, h = pricing_client
-    r = c.get("/v1/pricing/suggestions", params={"offset": "99999999999999999999999"}, headers=h)
-    assert r.status_code == 400 and r.json()["error"]["field"] == "offset"
-    r = c.get("/v1/pricing/suggestions", params={"offset": 1_000_000_000, "limit": 5}, headers=h)
-    assert r.status_code == 200 and r.json()["items"] == [] and r.json()["total"] > 0
 
 
 def test_the_digest_is_of_the_batch_as_sent() -> None:

@@ -4,28 +4,25 @@
 ``category=Nope`` answered an empty list, with nothing saying why. An error would break
 storefronts (attribute keys and categories come and go between releases), so the answer stays
 200 and carries ``warnings``: one entry per unknown facet, category or brand, naming the
-parameter and the value. Run against a real ``shopmind serve`` process, as test_api_bad_input.
+parameter and the value. Run against a real ``shopmind serve`` process (tests/serve_process_util.py),
+as test_api_bad_input.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from serve_process_util import Server, serving
 from shopmind.config import GateConfig
 from shopmind.quality.gate import publish, run_gate
 from shopmind.quality.report import write_report
 from shopmind.store.store import Store
-from test_api_bad_input import Server
 from test_live_log import _build
-from test_serve import _free_port, _shop_batch, _wait_ready
+from test_serve import _shop_batch
 
 
 @pytest.fixture(scope="module")
@@ -44,18 +41,8 @@ def srv(tmp_path_factory) -> Server:
         _json, html = write_report(result, ws / "reports", store)
         publish(result, store, GateConfig(), str(html))
     _build(ws)
-    port = _free_port()
-    log = ws.parent / "serve.log"
-    exe = Path(sys.executable).parent / "shopmind"
-    cmd = [str(exe), "serve", "--workspace", str(ws), "--port", str(port), "--log-level", "warning"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_ready(port, proc)
-        yield Server(ws, port, {}, log)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    with serving(ws, {}) as server:
+        yield server
 
 
 def _get(srv: Server, path: str) -> dict:
