@@ -17,15 +17,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import assistant_loso23 as L23  # noqa: E402
 import assistant_loso24 as L  # noqa: E402
+from assistant_round_util import restored_switches, seed_assistant  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.core import Assistant, Reply  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
-from shopmind.assistant.knowledge import load_policies  # noqa: E402
 from shopmind.assistant.reading import asks_dispatch_time  # noqa: E402
 from shopmind.assistant.timewords import is_service_word, is_time_word  # noqa: E402
-from shopmind.demo.policies import policy_files  # noqa: E402
-from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
-from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
 
 
 def test_held_out_23_is_a_dev_set_and_the_rule_reads_all_24() -> None:
@@ -74,16 +71,13 @@ def test_extra_firings_count_in_no_language_and_a_miss_without_lang_is_refused()
 
 @pytest.fixture(scope="module")
 def asst() -> Assistant:
-    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
-    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+    return seed_assistant()
 
 
 @pytest.fixture
 def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
     """The assistant's switches, restored after the test."""
-    saved = dict(asst.options)
-    yield asst.options
-    asst.options.update(saved)
+    yield from restored_switches(asst)
 
 
 def _turn(asst: Assistant, text: str, on: bool, *names: str) -> Reply:

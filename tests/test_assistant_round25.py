@@ -16,15 +16,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import assistant_loso24 as L24  # noqa: E402
 import assistant_loso25 as L  # noqa: E402
+from assistant_round_util import restored_switches, seed_assistant  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.core import Assistant, Reply  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
-from shopmind.assistant.knowledge import load_policies  # noqa: E402
 from shopmind.assistant.slots import order_ids  # noqa: E402
 from shopmind.assistant.timewords import names_when  # noqa: E402
-from shopmind.demo.policies import policy_files  # noqa: E402
-from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
-from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
 
 
 def test_held_out_24_is_a_dev_set_and_the_rule_reads_all_25() -> None:
@@ -43,17 +40,13 @@ ADOPTED_25 = {"clock_when", "complaint_named", "ceiling_words"}
 
 @pytest.fixture(scope="module")
 def asst() -> Assistant:
-    """The seed-only assistant (what a served shop without labelled conversations builds)."""
-    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
-    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+    return seed_assistant()
 
 
 @pytest.fixture
 def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
     """The assistant's switches, restored after the test."""
-    saved = dict(asst.options)
-    yield asst.options
-    asst.options.update(saved)
+    yield from restored_switches(asst)
 
 
 def _talk(asst: Assistant, turns: list[str], page: str | None = None) -> Reply:

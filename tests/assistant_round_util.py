@@ -1,0 +1,26 @@
+"""What the assistant's round tests share: the seed-only assistant on the small shop of
+test_assistant_context (what a served shop without labelled conversations builds), and its
+switches restored after each test that flips them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shopmind.assistant.core import Assistant
+from shopmind.assistant.knowledge import load_policies
+from shopmind.demo.policies import policy_files
+from shopmind.search.engine import SearchConfig, SearchEngine
+from test_assistant_context import ORDERS, PRODUCTS
+
+
+def seed_assistant() -> Assistant:
+    """The seed-only assistant: a lexical engine over the two products, the demo's policies."""
+    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
+    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+
+
+def restored_switches(asst: Assistant) -> Iterator[dict[str, bool]]:
+    """``asst.options`` for a test to flip (a fixture's body: ``yield from``), restored after it."""
+    saved = dict(asst.options)
+    yield asst.options
+    asst.options.update(saved)
