@@ -57,10 +57,12 @@ def ab_experiment(name: str = "ab"):
     """A running search experiment ``name`` on all traffic: ``control`` and ``treatment``."""
     from shopmind.experiments.definition import parse_experiments
 
+    # fmt: off
     return parse_experiments(
         {"experiment": [{"name": name, "layer": "search", "traffic": 1.0, "status": "running",
-                         "variant": [{"name": "control"}, {"name": "treatment"}]}]}  # fmt: skip
+                         "variant": [{"name": "control"}, {"name": "treatment"}]}]}
     )
+    # fmt: on
 
 
 def cli_readout_args(tmp_path, exposures: pl.DataFrame, events: pl.DataFrame) -> list[str]:

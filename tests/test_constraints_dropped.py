@@ -63,7 +63,7 @@ def test_price_bounds_in_a_currency_no_product_has_are_warned(engine: SearchEngi
 
 
 def test_only_the_constraints_that_must_go_are_left_out(engine: SearchEngine) -> None:
-    """"red desk lamp under $40" with no red desk lamp was searched without all three constraints, so
+    """ "red desk lamp under $40" with no red desk lamp was searched without all three constraints, so
     lamps over $40 and products of other categories came back; the colour alone is left out now."""
     r = engine.search("red desk lamp under $40", size=20)
     labels = [c["label"] for c in r.understood["constraints"]]

@@ -71,10 +71,12 @@ return parts.join("\\n");
 """
 #: Names any language's page shows as they are (the brand, the API, statistics' abbreviations,
 #: file formats and units) and the run sources the gate records.
+# fmt: off
 NAMES = {"shopmind", "shop", "mind", "API", "HTTP", "OpenAPI", "JSON", "CSV", "HTML", "UTC", "PSI", "JS", "KS",
          "SRM", "CUPED", "RFM", "TOML", "URL", "ISO", "MAD", "GBK", "UTF", "NUL", "DEL", "ftfy", "OpenCC",
          "Cookie", "ms", "Swagger", "UI", "ID",
-         "USD", "CNY", "US"}  # fmt: skip  (currency codes, and "US$" as Intl writes a dollar in Chinese)
+         "USD", "CNY", "US"}  # currency codes, and "US$" as Intl writes a dollar in Chinese
+# fmt: on
 WORD = re.compile(r"[A-Za-z]{2,}")
 #: The quality runs' sources as the runs table shows them (cells marked translate="no").
 SOURCES = (

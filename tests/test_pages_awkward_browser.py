@@ -304,9 +304,7 @@ def test_an_experiment_started_before_any_event(shop: Shop, browser):
     _cli("experiments", "start", "first", "--workspace", "ws", cwd=shop.tmp)
     d = browser
     _open(d, shop.base + "/dashboard/experiments")
-    WebDriverWait(d, 20).until(
-        lambda x: x.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr a")
-    )
+    WebDriverWait(d, 20).until(lambda x: x.find_elements(By.CSS_SELECTOR, "#experiments-table tbody tr a"))
     row = d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr").text
     assert row.startswith("first running") and "no readout yet" in row
     d.find_element(By.CSS_SELECTOR, "#experiments-table tbody tr a").click()

@@ -58,7 +58,10 @@ def severe(d) -> list[str]:
 
 @pytest.mark.parametrize(
     ("lang", "line"),
-    [("en", "Nothing matched all of it together: these results are shown without under $1"), ("zh", "没有商品同时符合全部条件")],
+    [
+        ("en", "Nothing matched all of it together: these results are shown without under $1"),
+        ("zh", "没有商品同时符合全部条件"),
+    ],
 )
 def test_chips_that_matched_nothing_are_struck_through(base_url, driver, lang, line) -> None:
     d = driver
