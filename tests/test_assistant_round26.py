@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,11 @@ from shopmind.assistant.clauses import names_order  # noqa: E402
 from shopmind.assistant.core import Assistant  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
 from shopmind.assistant.greeting import greeting_only  # noqa: E402
+from shopmind.assistant.intent import IntentModel, Prediction  # noqa: E402
 from shopmind.assistant.knowledge import load_policies  # noqa: E402
 from shopmind.assistant.reading import asks_order_progress, read_as_indexed  # noqa: E402
+from shopmind.assistant.route import words_sure  # noqa: E402
+from shopmind.demo.assistant import ORDER_SCHEMA  # noqa: E402
 from shopmind.demo.policies import policy_files  # noqa: E402
 from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
 from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
@@ -98,3 +102,58 @@ def test_a_greeting_in_chat_words_is_greeted_back_with_its_switch(asst: Assistan
         assert (r.intent, r.handoff, r.citations) == ("greeting", False, []), t
     # a shop thing named keeps its reading: a product on the message, not the page
     assert asst.turn("hi, is the Desk Lamp in stock", None).intent == "product_question"
+
+
+class _ReadsAsReturn:
+    """The seed-only model, except that the whole of ``text`` reads as a sure return - as the model
+    trained on the shop's labelled questions (n-grams and mUSE vectors) read "O0002834到了吗 不合适的话
+    多少天内能退" and three more such zh dev questions in their folds (round 26, run 1)."""
+
+    def __init__(self, model: IntentModel, text: str) -> None:
+        self.model, self.text = model, text
+        self.embed, self.threshold = model.embed, model.threshold
+
+    def predict(self, text: str) -> Prediction:
+        if text != self.text:
+            return self.model.predict(text)
+        return Prediction("return_refund", 0.9, (("return_refund", 0.9), ("order_status", 0.08)))
+
+
+def test_an_orders_status_asked_beside_a_policy_keeps_the_order(asst: Assistant, switches: dict) -> None:
+    # the lead's defect: "我的订单 O-… 到了吗 要是不合适怎么退" answered from the return policy alone
+    import polars as pl
+
+    row = ORDERS.row(0, named=True)
+    row |= {"order_id": "O0001234", "status": "shipped", "shipped_at": row["placed_at"] + timedelta(days=1)}
+    orders = pl.DataFrame([row], schema=ORDER_SCHEMA)
+    a = Assistant(asst.engine, PRODUCTS, orders, load_policies(texts=policy_files()), model=asst.model)
+    assert list(a.orders) == ["O0001234"]
+    text = "我的订单 O-0001234 到了吗 要是不合适怎么退"
+    a.model = _ReadsAsReturn(asst.model, text)  # type: ignore[assignment]
+    a.options["order_clause"] = False
+    before = a.turn(text, None, customer_id="C9")
+    assert before.intent == "return_refund" and [c["type"] for c in before.citations] == ["policy"]
+    a.options["order_clause"] = True
+    after = a.turn(text, None, customer_id="C9")
+    assert after.intent == "order_status" and after.slots["order_id"] == "O0001234"
+    assert [c["id"] for c in after.citations] == ["O0001234", "returns-how"] and "O0001234" in after.answer
+    # the order's piece telling, not asking, keeps the return reading
+    told = "我的订单 O-0001234 签收了 要是不合适怎么退"
+    a.model = _ReadsAsReturn(asst.model, told)  # type: ignore[assignment]
+    assert a.turn(told, None, customer_id="C9").intent == "return_refund"
+
+
+def test_a_sure_policy_reading_whose_words_match_a_section_above_the_level_is_kept(asst: Assistant, switches: dict) -> None:  # fmt: skip
+    # round 26's "margin_sure": the domain margin may not hand off a message the classifier is sure
+    # is a policy question when its best section scores above what any hand-off line of the seed reaches
+    text = "if my coupon takes the basket under the free postage line, do i end up paying postage"
+    sure = Prediction("shipping", 0.9, (("shipping", 0.9), ("payment", 0.05)))
+    assert asst.policy.search(text, None)[0][1] > asst.policy_sure
+    switches["margin_sure"] = False
+    assert not words_sure(asst, text, sure)
+    switches["margin_sure"] = True
+    assert words_sure(asst, text, sure)
+    unsure = Prediction("shipping", 0.4, (("shipping", 0.4), ("out_of_scope", 0.3)))
+    assert not words_sure(asst, text, unsure)  # the classifier must be sure too
+    weak = "is that normal"  # hardly a word of any section
+    assert asst.policy.search(weak, None)[0][1] <= asst.policy_sure and not words_sure(asst, weak, sure)
