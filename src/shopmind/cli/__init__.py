@@ -1,9 +1,10 @@
 """The ``shopmind`` command line: the root app, with a module per command group.
 
-``data`` (demo-data, formats, checks, ingest, runs, quarantine), ``release`` (build, releases,
-rollback), ``serve`` (serve), ``demo`` (the main job), ``keys`` (the keys group) and the
+``data`` (demo-data, formats, checks, ingest, runs, quarantine), ``mapping``, ``release`` (build,
+releases, rollback), ``serve`` (serve), ``demo`` (the main job), ``keys``, ``live``, ``users``
+(forget), ``experiments``, ``pricing``, ``inventory`` (forecast), ``ads``, ``tune`` and the
 ``evaluate`` group, whose commands live with what they measure (``shopmind.search.cli``,
-``shopmind.recommend.cli``).
+``shopmind.recommend.cli``, ``shopmind.assistant.cli``; ``forecast`` from ``cli/forecast.py``).
 
 Exit codes are part of the contract for schedulers and CI: 0 = clean or warnings only,
 1 = an error threshold was crossed and the batch is held (nothing published), 2 = usage or

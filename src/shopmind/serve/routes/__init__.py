@@ -1,5 +1,6 @@
 """The HTTP API, one router per resource (search, recommendations, events, products, quality,
-admin and health); :func:`shopmind.serve.app.create_app` includes them all."""
+admin and health, users and segments, the assistant, experiments, forecasts, ads, pricing);
+:func:`shopmind.serve.app.create_app` includes them all."""
 
 from shopmind.serve.routes import (
     admin,
