@@ -39,9 +39,10 @@ punctuation or stop words) and no recognised constraint gives an empty result wi
 
 Query understanding: with ``apply_understood`` the parser's recognised constraints (price,
 brand, category, attribute) become filters in addition to the caller's, and the text without
-price phrases is matched. If those constraints leave nothing, they are dropped and the query
-runs on the caller's filters alone (noted). Without ``apply_understood`` the raw query is
-matched and the parse is only reported.
+price phrases is matched. If those constraints leave nothing, or what they leave matches fewer
+of the query's other words than the search without them ("purple lamp" with no purple lamp), as
+few as must go are left out (``engine_relax``, noted and warned). Without ``apply_understood``
+the raw query is matched and the parse is only reported.
 
 Layout: this module keeps ``SearchEngine`` (building, upserts, ``search``, type-ahead) and
 re-exports every name callers import from it; the value types are in ``engine_types``, and the
@@ -69,6 +70,7 @@ from shopmind.search.dense import ENCODERS, Encoder, VectorCache, passage_text
 from shopmind.search.engine_dense import DenseVectors
 from shopmind.search.engine_io import FORMAT_VERSION, GRAPH_DIR, LTR_DIR, Persistence
 from shopmind.search.engine_query import QueryInput, _as_filters, _merge_filters, clean_query, query_language
+from shopmind.search.engine_relax import Relaxation
 from shopmind.search.engine_results import ResultAssembly
 from shopmind.search.engine_retrieval import Retrieval
 from shopmind.search.engine_types import (
@@ -84,10 +86,8 @@ from shopmind.search.engine_types import (
 from shopmind.search.facets import DEFAULT_FACETS, compute_facets
 from shopmind.search.language_match import language_bonus
 from shopmind.search.lexical import BM25Params, LexicalIndex
-from shopmind.search.query import Constraint, Filters
+from shopmind.search.query import Filters
 from shopmind.search.query_vectors import BackgroundQueryEncoder
-from shopmind.search.relax import label as relaxed_label
-from shopmind.search.relax import relax
 from shopmind.search.request_warnings import (
     constraints_dropped,
     meaning_only,
@@ -123,7 +123,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------- the engine
-class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persistence):
+class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssembly, Persistence):
     """Hybrid product search with filters, sorts, facets, highlighting and type-ahead."""
 
     def __init__(
@@ -358,7 +358,8 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
         user_filters = self._with_currency(user_filters, understood, [])
         rates = cfg.currency_rates
         mask = self.catalog.mask(all_filters, rates)
-        lex, matched = self._lexical(tokens, exp_tokens, alts)
+        core = self._core_words(text, understood, tokens) if not parsed_filters.is_empty() else []
+        lex, matched, core_hit = self._lexical(tokens, exp_tokens, alts, core)
         t2 = time.perf_counter()
         timing["lexical"] = (t2 - t1) * 1e3
 
@@ -384,26 +385,12 @@ class SearchEngine(QueryInput, Retrieval, DenseVectors, ResultAssembly, Persiste
             cands = self._browse(mask)
         else:
             cands = self._candidates(mask, lex, matched, len(set(tokens)), qvec, timing)
-        dropped: list[str] = []  # understood constraints left out (matched nothing): warned if hits remain
+        dropped: list[str] = []  # understood constraints left out (``engine_relax``): warned if hits remain
         dropped_every = True
-        if not len(cands.rows) and not parsed_filters.is_empty() and text:  # leave out as few as it must
-
-            def attempt(kept: tuple[Constraint, ...]) -> tuple[Filters, Any] | None:
-                f = user_filters if not kept else self._with_currency(
-                    _merge_filters(user_filters, replace(understood, constraints=kept).filters()), understood, [])  # fmt: skip
-                m = self.catalog.mask(f, rates)
-                if kept and not m.any():
-                    return None
-                return f, (self._browse(m) if browse else self._candidates(m, lex, matched, len(set(tokens)), qvec, timing))  # fmt: skip
-
-            (applied, cands), gone = relax(understood.constraints, attempt, lambda got: len(got[1].rows) > 0)
-            dropped = [relaxed_label(c) for c in gone]
-            dropped_every = len(gone) == len(understood.constraints)
-            notes.append(
-                "the constraints read from the query matched nothing; searched without them"
-                if dropped_every
-                else f"the constraints read from the query matched nothing together; searched without {'; '.join(dropped)}"
-            )
+        if not parsed_filters.is_empty() and text:  # leave out as few as must go, if any must
+            applied, cands, dropped, dropped_every = self._give_way(
+                text, understood, user_filters, applied, cands, lex, matched, tokens, core_hit, browse, qvec, timing, notes
+            )  # fmt: skip
         if dense_source == "pending" and not len(cands.rows):
             notes.append(
                 "no product matched the words; their meaning is being read — search again in a moment"

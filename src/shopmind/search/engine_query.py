@@ -244,6 +244,10 @@ class QueryInput:
             out = re.sub(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", f, out, flags=re.I)
         return [out] if out != text else []
 
+    def _terms(self, text: str) -> list[str]:
+        """``text``'s index terms, analysed (and spelling-corrected) as a query is."""
+        return self.lexical.analyze_query(text, known=self._known())[0]
+
     def _analyse(self, text: str, notes: list[str]) -> tuple[list[str], dict[str, str]]:
         tokens, corrections = self.lexical.analyze_query(text, known=self._known())
         limit = 2 * self.config.max_query_terms

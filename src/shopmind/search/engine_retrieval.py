@@ -10,12 +10,22 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
 
 from shopmind.search.engine_types import _Candidates
+
+
+def required_terms(matched: np.ndarray, n_terms: int, min_match: float) -> int:
+    """Distinct query terms a product must match (the min-match rule): all of one or two,
+    else ``ceil(min_match * n)``, lowered one at a time while none of ``matched`` (the counts
+    of the products passing the filters) reaches it, down to 1."""
+    required = n_terms if n_terms <= 2 else math.ceil(min_match * n_terms)
+    while required > 1 and not np.any(matched >= required):
+        required -= 1
+    return required
 
 
 class Retrieval:
@@ -52,15 +62,21 @@ class Retrieval:
         return out[ok], scores[ok]
 
     def _lexical(
-        self, tokens: list[str], expansions: list[str], alternatives: Mapping[str, list[str]] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per catalog row: BM25F score and number of distinct query terms matched. A query
+        self,
+        tokens: list[str],
+        expansions: list[str],
+        alternatives: Mapping[str, list[str]] | None = None,
+        core: Collection[str] = (),
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per catalog row: BM25F score, number of distinct query terms matched, and of the
+        ``core`` terms among them (``None`` without core terms: ``engine_relax``). A query
         term is matched by itself or by one of its ``alternatives`` (a translation), which add
         ``expansion_weight`` x their score once each: a Chinese query matches an English
         product term for term, so min-match does not shut the other language out."""
         n = self.catalog.n_rows
         score = np.zeros(n)
         matched = np.zeros(n, dtype=np.int32)
+        core_hit = np.zeros(n, dtype=np.int32) if core else None
         counts: dict[str, int] = {}
         for t in tokens:
             counts[t] = counts.get(t, 0) + 1
@@ -72,6 +88,8 @@ class Retrieval:
             alts = (alternatives or {}).get(t, ())
             if not alts:
                 matched[rows] += 1
+                if core_hit is not None and t in core:
+                    core_hit[rows] += 1
                 continue
             hit = np.zeros(n, dtype=bool)
             hit[rows] = True
@@ -82,12 +100,14 @@ class Retrieval:
                     alt_rows[a] = a_rows
                 hit[alt_rows[a]] = True
             matched += hit
+            if core_hit is not None and t in core:
+                core_hit += hit
         for t in expansions:
             rows, sc = self._term_scores(t, 1)
             score += self.config.expansion_weight * np.bincount(rows, weights=sc, minlength=n)
             exp_hit[rows] = True
         matched += exp_hit
-        return score, matched
+        return score, matched, core_hit
 
     def _browse(self, mask: np.ndarray) -> _Candidates:
         rows = np.flatnonzero(mask)
@@ -104,10 +124,7 @@ class Retrieval:
         timing: dict[str, float],
     ) -> _Candidates:
         cfg = self.config
-        required = n_terms if n_terms <= 2 else math.ceil(cfg.min_match * n_terms)
-        ok = matched[mask]
-        while required > 1 and not np.any(ok >= required):
-            required -= 1
+        required = required_terms(matched[mask], n_terms, cfg.min_match)
         in_lex = mask & (matched >= max(required, 1))
         t = time.perf_counter()
         dense_all = None
