@@ -50,8 +50,9 @@ def test_shopify_headers_draft_grouped_products_and_purchase_lines() -> None:
         "Vendor": "brand", "Variant Price": "price", "Variant Inventory Qty": "stock", "Image Src": "image_url",
         "Cost per item": "attributes.cost", "Variant Compare At Price": "attributes.compare_at_price",
     }  # fmt: skip
-    assert "Published" in products.unplaced and products.lists == {"Tags": ","}
-    assert products.listed == {"Status": ["active"]}  # draft and archived products are not for sale
+    assert "Published" not in products.unplaced and products.lists == {"Tags": ","}
+    # draft and archived products are not for sale, nor one not published on the online store
+    assert products.listed == {"Status": ["active"], "Published": ["true", ""]}
     assert products.options == {"Option1 Value": "Option1 Name"}  # sizes, colours: facets
     orders = draft(ORDER_HEADER)
     assert orders.table == "events" and orders.group == "Name" and orders.constants == {"type": "purchase"}

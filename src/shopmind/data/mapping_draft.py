@@ -112,7 +112,8 @@ class Draft:
         if self.listed:
             lines += [
                 "",
-                "[listed]  # the rows to keep: a line with another value here is left out (said at ingest)",
+                "[listed]  # the rows to keep: a line with another value here is left out (said at ingest); "
+                '"" keeps a blank cell',
             ]
             lines += [
                 f"{_toml_key(c)} = [{', '.join(_toml_string(v) for v in values)}]"
@@ -325,9 +326,13 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
         # Shopify's Type beside its Product Category: the merchant's own grouping, kept as a facet
         columns[kind] = "attributes.type"
     status = next((h for h in headers if _key(h) == "status" and h not in columns), None)
-    published = next((h for h in headers if _key(h) == "published" and h not in columns), None)
+    published = next((h for h in headers if _key(h) in _PUBLISHED and h not in columns), None)
     if best == "products" and status is not None:  # Shopify: active, draft, archived
         result.listed[status] = ["active"]
+        if published is not None and handle is not None:
+            # Shopify's Published (TRUE/FALSE): an active product the shop has not published on its
+            # online store is not on sale there; read as listed, search found it and recs named it
+            result.listed[published] = ["true", ""]  # a blank cell (a hand-made file) is no FALSE
     elif best == "products" and published is not None and parent is not None:  # WooCommerce: 1, 0, -1
         result.listed[published] = ["1"]
     if best == "products":
@@ -370,6 +375,10 @@ def draft(headers: list[str], table: TableName | None = None) -> Draft:
             result.repeated.setdefault(base, [(base, headers.index(base) + 1)]).append((h, i))
     return result
 
+
+#: Shopify's column saying whether a product is on the online store ("Published" until its 2025 export,
+#: "Published on online store" since), as ``_key`` spells them
+_PUBLISHED = ("published", "publishedononlinestore")
 
 #: an order line's item name beside its item id (Shopify's ``Lineitem name``), as ``_key`` spells it
 _LINE_NAMES = ("lineitemname", "itemname", "productname", "producttitle")

@@ -38,7 +38,7 @@ class Mapping:
     #: ``[lists] Tags = ","``: an attribute column whose cell holds several values (``pack_attributes``)
     lists: dict[str, str] | None = None
     #: ``[listed] Status = ["active"]``: rows whose column holds another value are left out (a draft
-    #: product, a refunded order's lines)
+    #: product, a refunded order's lines); ``""`` among the values keeps a blank cell
     listed: dict[str, list[str]] | None = None
     #: ``[sale] price = "Sale price"``: the price while a product is on sale, within its dates (``data.sale``)
     sale: dict[str, str] | None = None

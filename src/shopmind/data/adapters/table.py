@@ -158,8 +158,9 @@ def _names_note(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str |
 
 
 def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | None, pl.DataFrame | None]:
-    """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived) left out;
-    likewise events (the lines of a refunded or voided order: no purchase to learn from).
+    """Products a ``[listed]`` column marks as not for sale (Shopify's Status draft or archived, or
+    Published FALSE: not on its online store) left out; likewise events (the lines of a refunded or
+    voided order: no purchase to learn from). With several columns a row must pass each.
 
     Read as products, a draft the shop had not published yet or an archived one it stopped selling
     was found by search and recommended; left out of the batch they are also not in a full
@@ -169,15 +170,34 @@ def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | N
     product it archived are purchases of a known product, not unknown items (``EVT_ITEM_UNLISTED``)."""
     if not spec.listed:
         return frame, None, None
-    keep = pl.lit(True)
-    for column, values in spec.listed.items():
-        status = pl.col(f"{LISTED_PREFIX}{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
-        keep = keep & status.is_in([v.strip().lower() for v in values]).fill_null(False)
-    left = frame.filter(~keep)
-    frame = frame.filter(keep).drop(f"{LISTED_PREFIX}{c}" for c in spec.listed)
+    # each row left out is told by the first column that leaves it out: a Shopify product active but
+    # not published (Status active, Published FALSE) is "Published: FALSE", never "Status: active"
+    columns = list(spec.listed)
+    why = pl.lit(None, pl.Int32)
+    for i, column in reversed(list(enumerate(columns))):
+        cell = pl.col(f"{LISTED_PREFIX}{column}").cast(pl.Utf8).str.strip_chars().str.to_lowercase()
+        ok = cell.fill_null("").is_in([v.strip().lower() for v in spec.listed[column]])  # "" keeps a blank
+        why = pl.when(~ok).then(pl.lit(i, pl.Int32)).otherwise(why)
+    value = pl.lit(None, pl.Utf8)
+    for i, column in enumerate(columns):
+        cell = pl.col(f"{LISTED_PREFIX}{column}").cast(pl.Utf8).str.strip_chars()
+        value = pl.when(pl.col("__why") == i).then(cell).otherwise(value)
+    frame = frame.with_columns(why.alias("__why")).with_columns(value.alias("__why_value"))
+    left = frame.filter(pl.col("__why").is_not_null())
+    frame = frame.filter(pl.col("__why").is_null()).drop(
+        "__why", "__why_value", *(f"{LISTED_PREFIX}{c}" for c in columns)
+    )
     if not left.height:
         return frame, None, None
-    first = f"{LISTED_PREFIX}{next(iter(spec.listed))}"
+    # the store's status: the value itself for the first column (draft, archived), else named by its column
+    shown = pl.when(pl.col("__why") == 0).then(pl.col("__why_value"))
+    shown = shown.otherwise(
+        pl.concat_str(
+            pl.col("__why").replace_strict(dict(enumerate(columns)), return_dtype=pl.Utf8),
+            pl.lit(": "),
+            pl.col("__why_value").fill_null("blank"),
+        )
+    )
     products = None
     if spec.table == "products" and "product_id" in left.columns:
         products = left.select(
@@ -185,15 +205,26 @@ def _for_sale(frame: pl.DataFrame, spec: Mapping) -> tuple[pl.DataFrame, str | N
             pl.col("attributes")
             if "attributes" in left.columns
             else pl.lit(None, ATTRIBUTES).alias("attributes"),
-            pl.col(first).cast(pl.Utf8).str.strip_chars().alias("status"),
+            shown.alias("status"),
         ).filter(pl.col("product_id").str.len_chars() > 0)
-    by_value = left.group_by(first).len().sort(["len", first], descending=[True, False], nulls_last=True)
-    counts = ", ".join(f"{v or 'blank'} {n:,}" for v, n in by_value.rows())
+    parts = []
+    for i, column in enumerate(columns):
+        of = left.filter(pl.col("__why") == i)
+        if not of.height:
+            continue
+        by_value = (
+            of.group_by("__why_value")
+            .len()
+            .sort(["len", "__why_value"], descending=[True, False], nulls_last=True)
+        )
+        counts = ", ".join(f"{v or 'blank'} {n:,}" for v, n in by_value.rows())
+        parts.append(f"{column}: {counts}")
+    told = "; ".join(parts)
     kept = ": kept as not for sale, their orders stay purchases" if products is not None else ""
     return (
         frame,
         f"{left.height:,} {'products not for sale' if spec.table == 'products' else 'lines'} left out "
-        f"([listed] {', '.join(spec.listed)}: {counts}){kept}",
+        f"([listed] {told}){kept}",
         products,
     )
 
