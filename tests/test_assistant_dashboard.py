@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from shopmind.assistant import turnlog
 from shopmind.forget import forget_user
+from shopmind.privacy import pseudonymise, workspace_secret
 from shopmind.serve.app import create_app
 from test_assistant_api import keys, workspace  # noqa: F401  (fixtures: a built shop with orders + policies)
 from test_serve import auth
@@ -142,6 +143,22 @@ def test_questions_are_masked_and_no_raw_id_is_stored(served, keys, workspace) -
     # the JSON summary says the same
     s = client.get("/v1/assistant/summary", headers=auth(keys["read"])).json()
     assert s["turns"] == len(TURNS) and s["handoffs"] == sum(r["handoff"] for r in replies)
+
+
+def test_the_queue_keeps_how_to_reach_the_customer_as_pseudonyms(served, keys, workspace) -> None:  # noqa: F811
+    """A complaint with an e-mail address typed: the queue shows the address's pseudonym (the form a
+    pseudonymising workspace keeps customer ids in), never the address."""
+    client, replies = served
+    page = _page(client, keys["read"])
+    header, *rows = page.tables["handoff-queue"]
+    assert header[2] == "customer (pseudonym)"
+    handle = pseudonymise(EMAIL.lower(), workspace_secret(workspace))
+    typed = [r for r in rows if handle in r[2]]
+    handed = sum(1 for (m, *_), r in zip(TURNS, replies, strict=True) if EMAIL in m and r["handoff"])
+    assert len(typed) == handed > 0 and all("(e-mail typed)" in r[2] for r in typed)
+    assert all(r[2] == "" for r in rows if r not in typed)  # no customer id, no address: nothing
+    s = client.get("/v1/assistant/summary", headers=auth(keys["read"])).json()
+    assert sorted(q["contact"] for q in s["queue"] if q["contact"]) == [handle] * len(typed)
 
 
 def test_reading_needs_a_read_key(served, keys) -> None:  # noqa: F811

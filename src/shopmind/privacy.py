@@ -170,6 +170,18 @@ def mask_pii(text: str) -> str:
     return _PHONE.sub(_mask_phone, text)
 
 
+def contact_handle(text: str, key: bytes) -> str:
+    """The pseudonym of the first e-mail address in ``text`` (lower-cased), or "" when it has none.
+
+    Why: a shopper handed to a person often types how to be reached ("mail me at ann@example.com"),
+    and the masked text keeps no address, so the shop could not follow up. The pseudonym is the
+    form a workspace that pseudonymises ids keeps a customer id in (a Shopify orders export names
+    its customers by their e-mail, lower-case), so the shop can find the customer while the address
+    itself is never stored."""
+    m = _EMAIL.search(text or "")
+    return pseudonymise(m.group(0).lower(), key) if m else ""
+
+
 def _mask_addresses(text: str) -> str:
     text = _STREET.sub(_ADDRESS_MASK, text)
     low = text.lower()

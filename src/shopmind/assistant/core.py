@@ -228,7 +228,7 @@ class Assistant:
         reply = Reply(c.text, intent, round(conf, 4), lang, slots.as_dict(), c.citations, c.suggested, handoff, c.facts)  # fmt: skip
         finish(self, reply, text, lang)
         if handoff:
-            log_handoff(self, reply, text, conversation_id)
+            log_handoff(self, reply, text, conversation_id, customer_id)
         if reply.suggested:
             state.products = reply.suggested
         if slots.order_id:

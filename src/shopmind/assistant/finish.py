@@ -18,7 +18,7 @@ from shopmind.assistant import answer as A
 from shopmind.assistant.guard import unsupported
 from shopmind.assistant.phraser import PhraserError, phrase
 from shopmind.assistant.reply import Reply
-from shopmind.privacy import mask_pii, pseudonymise
+from shopmind.privacy import contact_handle, mask_pii, pseudonymise
 
 if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
@@ -54,11 +54,21 @@ def finish(asst: Assistant, reply: Reply, message: str, lang: str) -> None:
     reply.answer, reply.phrased = text, True
 
 
-def log_handoff(asst: Assistant, reply: Reply, message: str, conversation_id: str | None) -> None:
-    """Keep a hand-off for the shop (``asst.handoffs``, the last 1,000, and the JSON-lines file)."""
-    if conversation_id and asst.pseudonym_key is not None:
-        conversation_id = pseudonymise(conversation_id, asst.pseudonym_key)
-    rec = {"ts": time.time(), "conversation_id": conversation_id, "message": mask_pii(message), "intent": reply.intent, "confidence": reply.confidence}  # fmt: skip
+def log_handoff(
+    asst: Assistant, reply: Reply, message: str, conversation_id: str | None, customer_id: str | None = None
+) -> None:
+    """Keep a hand-off for the shop (``asst.handoffs``, the last 1,000, and the JSON-lines file),
+    with how to reach the customer: the id the shop's back end gave (``customer``) and an e-mail
+    address typed in the message (``contact``), each as its pseudonym; without a pseudonym key
+    only the id is kept, and a typed address never (the message keeps it masked)."""
+    key = asst.pseudonym_key
+    if conversation_id and key is not None:
+        conversation_id = pseudonymise(conversation_id, key)
+    customer = (pseudonymise(customer_id, key) if key is not None else customer_id) if customer_id else ""
+    if customer and key is None and "@" in customer:
+        customer = mask_pii(customer)  # never a raw e-mail in the log
+    contact = contact_handle(message, key) if key is not None else ""
+    rec = {"ts": time.time(), "conversation_id": conversation_id, "customer": customer, "contact": contact, "message": mask_pii(message), "intent": reply.intent, "confidence": reply.confidence}  # fmt: skip
     asst.handoffs.append(rec)
     del asst.handoffs[:-1000]
     log.info("assistant hand-off: intent=%s confidence=%.2f", reply.intent, reply.confidence)

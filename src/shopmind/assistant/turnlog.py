@@ -24,18 +24,33 @@ from pathlib import Path
 from typing import Any
 
 from shopmind.assistant.slots import ID_RE
-from shopmind.privacy import mask_pii, pseudonymise, secure_path, workspace_secret
+from shopmind.privacy import contact_handle, mask_pii, pseudonymise, secure_path, workspace_secret
 from shopmind.store.buffered import BufferedTable
 
 FILE = Path("assistant") / "turns.sqlite"
 #: Below this confidence a turn's (masked) question is kept for the dashboard.
 LOW_CONFIDENCE = 0.5
-_COLS = ("ts_us", "conversation", "customer", "language", "intent", "confidence", "handoff", "answered", "latency_ms", "question")  # fmt: skip
+_COLS = ("ts_us", "conversation", "customer", "language", "intent", "confidence", "handoff", "answered", "latency_ms", "question", "contact")  # fmt: skip
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS turns (ts_us INTEGER, conversation TEXT, customer TEXT, language TEXT, "
-    "intent TEXT, confidence REAL, handoff INTEGER, answered INTEGER, latency_ms REAL, question TEXT)",
+    "intent TEXT, confidence REAL, handoff INTEGER, answered INTEGER, latency_ms REAL, question TEXT, "
+    "contact TEXT)",
     "CREATE INDEX IF NOT EXISTS turns_ts ON turns(ts_us)",
 )
+
+
+def _add_contact(path: Path) -> None:
+    """A turn log written before ``contact`` existed gets the column (empty for its old turns)."""
+    if not path.exists():
+        return
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        have = {r[1] for r in db.execute("PRAGMA table_info(turns)")}
+        if have and "contact" not in have:
+            db.execute("ALTER TABLE turns ADD COLUMN contact TEXT")
+            db.commit()
+    finally:
+        db.close()
 
 
 def mask_question(text: str, keep: Iterable[str] = ()) -> str:
@@ -55,6 +70,7 @@ class TurnLog(BufferedTable):
 
     def __init__(self, workspace: Path | str, flush_seconds: float = 1.0) -> None:
         self.key = workspace_secret(workspace)
+        _add_contact(Path(workspace) / FILE)
         super().__init__(
             Path(workspace) / FILE, "turns", _COLS, _SCHEMA, flush_seconds, name="assistant-turns"
         )
@@ -64,7 +80,9 @@ class TurnLog(BufferedTable):
     def record(
         self, reply: Any, message: str, conversation_id: str, customer_id: str | None, latency_ms: float
     ) -> int:
-        """Buffer one turn (``reply``: an ``assistant.core.Reply``)."""
+        """Buffer one turn (``reply``: an ``assistant.core.Reply``). A hand-off keeps how to reach
+        the customer: their id (``customer``, given by the shop's back end) and an e-mail address
+        they typed (``contact``), both only as pseudonyms (``privacy.contact_handle``)."""
         ok = answered(reply)
         keep_text = reply.handoff or not ok or reply.confidence < LOW_CONFIDENCE
         question = None
@@ -84,6 +102,7 @@ class TurnLog(BufferedTable):
             int(ok),
             round(float(latency_ms), 3),
             question,
+            contact_handle(message, self.key) if reply.handoff else "",
         )
         return self.append([row])
 
@@ -125,9 +144,10 @@ def summary(workspace: Path | str, days: int = 14, top: int = 10, queue: int = 2
             "GROUP BY question ORDER BY 2 DESC, 3 DESC LIMIT ?",
             (since, LOW_CONFIDENCE, top),
         ).fetchall()
+        contact = "contact" if "contact" in {r[1] for r in db.execute("PRAGMA table_info(turns)")} else "''"
         handoffs = db.execute(
-            "SELECT ts_us, conversation, intent, confidence, language, question FROM turns "
-            "WHERE handoff = 1 ORDER BY ts_us DESC LIMIT ?",
+            f"SELECT ts_us, conversation, intent, confidence, language, question, customer, {contact} "
+            "FROM turns WHERE handoff = 1 ORDER BY ts_us DESC LIMIT ?",
             (queue,),
         ).fetchall()
     except sqlite3.OperationalError:  # created, no table yet
@@ -154,16 +174,20 @@ def summary(workspace: Path | str, days: int = 14, top: int = 10, queue: int = 2
     ]
     out["queue"] = [
         {"at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts / 1e6)), "conversation": conv, "intent": i,
-         "confidence": round(conf, 4), "language": lang, "question": q}
-        for ts, conv, i, conf, lang, q in handoffs
+         "confidence": round(conf, 4), "language": lang, "question": q, "customer": cust or "",
+         "contact": contact or ""}
+        for ts, conv, i, conf, lang, q, cust, contact in handoffs
     ]  # fmt: skip
     return out
 
 
-def _where(tokens: set[str]) -> tuple[str, list[str]]:
+def _where(tokens: set[str], db: sqlite3.Connection) -> tuple[str, list[str]]:
     marks = ", ".join("?" * len(tokens))
     ids = sorted(tokens)
-    return f"conversation IN ({marks}) OR customer IN ({marks})", ids + ids
+    columns = ["conversation", "customer"]
+    if "contact" in {r[1] for r in db.execute("PRAGMA table_info(turns)")}:  # not in a log from before
+        columns.append("contact")
+    return " OR ".join(f"{c} IN ({marks})" for c in columns), ids * len(columns)
 
 
 def count(workspace: Path | str, tokens: Iterable[str]) -> int:
@@ -174,7 +198,7 @@ def count(workspace: Path | str, tokens: Iterable[str]) -> int:
     if db is None or not toks:
         return 0
     try:
-        where, ids = _where(toks)
+        where, ids = _where(toks, db)
         return int(db.execute(f"SELECT count(*) FROM turns WHERE {where}", ids).fetchone()[0])
     except sqlite3.OperationalError:
         return 0
@@ -193,7 +217,7 @@ def forget(workspace: Path | str, tokens: Iterable[str]) -> int:
     db = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
         db.execute("PRAGMA secure_delete=ON")
-        where, ids = _where(toks)
+        where, ids = _where(toks, db)
         n = db.execute(f"DELETE FROM turns WHERE {where}", ids).rowcount
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("VACUUM")
@@ -205,4 +229,5 @@ def forget(workspace: Path | str, tokens: Iterable[str]) -> int:
 
 def _pseudonyms(workspace: Path | str, tokens: Iterable[str]) -> set[str]:
     key = workspace_secret(workspace)
-    return {pseudonymise(t, key) for t in tokens if t}
+    # an e-mail address is kept lower-case (``privacy.contact_handle``)
+    return {pseudonymise(f, key) for t in tokens if t for f in {t, t.lower() if "@" in t else t}}
