@@ -68,6 +68,10 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "an old Excel/Office file (.xls?): name it .xls, which ingest reads as it is"),
     (b"SQLite format 3\x00", "an SQLite database"),
 )
+#: Names that already say what the bytes are: the "name it ..." hint is then wrong (a dataset format that
+#: reads text only was given a workbook named .xlsx), so the message says the format wants text.
+_NAMED = {b"PK\x03\x04": (".xlsx", ".xlsm", ".xlsb", ".ods"), b"PAR1": (".parquet", ".pq"),
+          b"\xd0\xcf\x11\xe0": (".xls",)}  # fmt: skip
 
 
 class DecodeError(ValueError):
@@ -167,6 +171,9 @@ def _utf16_or_32(data: bytes) -> str | None:
 def _refuse_binary(data: bytes, path: Path | None) -> None:
     for magic, what in _MAGIC:
         if data.startswith(magic):
+            if path is not None and Path(path).suffix.lower() in _NAMED.get(magic, ()):
+                kind = what.split(":")[0]
+                raise DecodeError(f"{path} is {kind}, and this is read as a text file: save it as CSV")
             raise DecodeError(f"{path} is {what}, not a text file")
     sample = data[:_BINARY_SAMPLE]
     if not sample:

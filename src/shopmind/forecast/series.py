@@ -256,7 +256,10 @@ def read_long(
     if not path.exists():
         raise SeriesError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
-        raw = pl.read_parquet(path)
+        try:  # a file that is not Parquet (or cut off) was a polars traceback
+            raw = pl.read_parquet(path)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            raise SeriesError(f"{path.name}: cannot be read as Parquet ({exc})") from None
         first_row, read_as, encoding = 1, "", "parquet"
     else:
         raw, encoding = _long_csv(path)

@@ -159,7 +159,7 @@ def run(
     cats = top_categories(products)
     categories = cats if cats is not None and cats.height else None
     protocol = protocol or DEFAULT_PROTOCOL.get(fmt, "loo")
-    split: Split = make_split(protocol, events)
+    split: Split = make_split(protocol, events, fmt)
     t_load = time.perf_counter() - t0
     log(
         f"{fmt}: {batch.events.height if batch.events is not None else 0} events, {events.height} accepted by the gate; "

@@ -226,11 +226,15 @@ RETAIL_VALID_CUT = datetime(2011, 10, 1, tzinfo=LONDON)
 DEFAULT_PROTOCOL = {"amazon-5core": "loo", "movielens": "recbole", "online-retail": "time"}
 
 
-def time_cuts(events: pl.DataFrame, share: float = 0.2) -> tuple[datetime, datetime]:
+def time_cuts(events: pl.DataFrame, share: float = 0.2, fmt: str | None = None) -> tuple[datetime, datetime]:
     """Test and validation cuts of the time split: Online Retail's published months when the
     events span them, else the data's own span (the last ``share`` of it is the test period,
     the ``share`` before it the validation period). A fixed 2011 cut on another shop's events
-    left every phase empty and the evaluation crashed (a demo shop, issue 18 item 13)."""
+    left every phase empty and the evaluation crashed (a demo shop, issue 18 item 13).
+
+    ``fmt``: the format the events came in; the published months are Online Retail's protocol, so
+    another format's events (a shop's own export, ``table``) are always cut by their own span: a
+    2011 date in a generic path fitted only our copy (t1w, session 30). None: as before (benches)."""
     stamps = events.filter(pl.col("type") == "purchase")["timestamp"].drop_nulls()
     if stamps.is_empty():
         stamps = events["timestamp"].drop_nulls()
@@ -238,19 +242,19 @@ def time_cuts(events: pl.DataFrame, share: float = 0.2) -> tuple[datetime, datet
         raise ValueError("the time split needs events with timestamps")
     first, last = stamps.min(), stamps.max()
     first, last = (t if t.tzinfo else t.replace(tzinfo=UTC) for t in (first, last))  # type: ignore[union-attr]
-    if first < RETAIL_VALID_CUT and last >= RETAIL_CUT:
+    if fmt in (None, "online-retail") and first < RETAIL_VALID_CUT and last >= RETAIL_CUT:
         return RETAIL_CUT, RETAIL_VALID_CUT
     span = last - first
     cut = last - span * share
     return cut, cut - span * share
 
 
-def make_split(protocol: str, events: pl.DataFrame) -> Split:
-    """The split named ``protocol`` (loo, recbole, time)."""
+def make_split(protocol: str, events: pl.DataFrame, fmt: str | None = None) -> Split:
+    """The split named ``protocol`` (loo, recbole, time); ``fmt``: the events' format (``time_cuts``)."""
     if protocol == "loo":
         return leave_one_out(events)
     if protocol == "recbole":
         return recbole_random(events)
     if protocol == "time":
-        return time_split(events, *time_cuts(events))
+        return time_split(events, *time_cuts(events, fmt=fmt))
     raise ValueError(f"unknown protocol {protocol!r}; valid: loo, recbole, time")

@@ -90,6 +90,9 @@ def register(app: typer.Typer) -> None:
         except (InputError, UsageError) as e:
             console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
             raise typer.Exit(code=2) from None
+        # rows left out, files read: said before minutes of fitting, not only in the JSON
+        for note in data.notes:
+            console.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
         summary = evaluate(data, chosen, views, limit_queries, progress=progress)
         summary["path"] = str(path)
         summary["format"] = fmt

@@ -17,6 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from shopmind.data.adapters import get_adapter
+from shopmind.data.model import SOURCE_LINE
 from shopmind.data.readers import InputError
 from shopmind.quality.repair import strip_html
 from shopmind.search.lexical_types import FIELDS
@@ -87,12 +88,8 @@ def prepare(
         pl.col("description").map_elements(strip_html, return_dtype=pl.Utf8),
         pl.col("title").map_elements(strip_html, return_dtype=pl.Utf8),
     )
-    j = judgments.select(
-        pl.col("query").cast(pl.Utf8),
-        pl.col("product_id").cast(pl.Utf8),
-        pl.col("relevance").cast(pl.Float64, strict=False),
-    ).drop_nulls()
-    j = j.filter(pl.col("query").str.strip_chars() != "")
+    j, dropped = usable_judgments(judgments, scale)
+    notes += dropped
     j = j.group_by("query", "product_id", maintain_order=True).agg(pl.col("relevance").mean())
     known = set(prods["product_id"].to_list())
     missing = j.filter(~pl.col("product_id").is_in(list(known))).height
@@ -110,6 +107,48 @@ def prepare(
     return EvalData(name, prods, qrels, float(lo), float(hi), float(threshold), notes)
 
 
+def usable_judgments(
+    judgments: pl.DataFrame, scale: tuple[float, float] | None = None
+) -> tuple[pl.DataFrame, list[str]]:
+    """(query, product_id, relevance) rows that can be scored, and a note per kind of row left out.
+
+    Why: a held-out file's row with an empty query, a grade that is not a number ('high') or a grade
+    outside the format's scale was dropped without a word (``drop_nulls``), so a figure could rest
+    on fewer judgments than the file holds and nobody would know. Each kind is counted with the
+    first file lines it names (``_line``, where the adapter kept it)."""
+    line = pl.col(SOURCE_LINE) if SOURCE_LINE in judgments.columns else pl.lit(None, dtype=pl.Int64)
+    j = judgments.select(
+        pl.col("query").cast(pl.Utf8).str.strip_chars().alias("_q"),
+        pl.col("query").cast(pl.Utf8),
+        pl.col("product_id").cast(pl.Utf8),
+        pl.col("relevance").cast(pl.Utf8).str.strip_chars().alias("_raw"),
+        pl.col("relevance").cast(pl.Float64, strict=False),
+        line.alias("_at"),
+    )
+    empty = (
+        pl.col("_q").fill_null("").eq("")
+        | pl.col("product_id").is_null()
+        | pl.col("_raw").fill_null("").eq("")
+    )
+    not_number = ~empty & pl.col("relevance").is_null()
+    kinds = [(empty, "an empty query, product id or grade"), (not_number, "a grade that is not a number")]
+    if scale is not None:
+        lo, hi = scale
+        outside = ~empty & ~not_number & ((pl.col("relevance") < lo) | (pl.col("relevance") > hi))
+        kinds.append((outside, f"a grade outside the scale {lo:g}-{hi:g}"))
+    notes = []
+    keep = pl.lit(True)
+    for rule, what in kinds:
+        bad = j.filter(keep & rule)
+        if bad.height:
+            at = [str(v) for v in bad["_at"].drop_nulls().head(3).to_list()]
+            where = f" (file line {', '.join(at)}{', ...' if bad.height > len(at) else ''})" if at else ""
+            example = f"; e.g. {bad['_raw'][0]!r}" if what.startswith("a grade") else ""
+            notes.append(f"{bad.height:,} judgment row(s) with {what} left out{where}{example}")
+        keep = keep & ~rule
+    return j.filter(keep).select("query", "product_id", "relevance"), notes
+
+
 def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> EvalData:
     """Products and judgments of ``path`` read by the adapter ``fmt``."""
     if fmt not in ("home-depot", "crowdflower", "qbqtc", "canonical"):
@@ -123,7 +162,18 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> 
             f"{path}: the {fmt} data needs both products and judgments" + (f": {why}" if why else "")
         )
     scale = batch.meta.get("relevance_scale")
-    return prepare(batch.products, batch.judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
+    data = prepare(batch.products, batch.judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
+    files = [str(f) for f in batch.meta.get("files", [])]  # type: ignore[union-attr]
+    read = [f"read {', '.join(files)}"] if files else []  # a folder's every judgments*.csv is read: said
+    unread = list(batch.meta.get("malformed", []))  # type: ignore[call-overload]
+    if unread:
+        first = unread[0]
+        read.append(
+            f"{len(unread):,} line(s) could not be read and were left out ({first.get('table')} line {first.get('line')}: "
+            f"{first.get('reason')})"
+        )
+    data.notes[:0] = read
+    return data
 
 
 def select_queries(queries: Iterable[str], limit: int | None) -> list[str]:

@@ -72,7 +72,7 @@ def load(fmt: str, path: Path, protocol: str | None = None, mapping: Path | None
     events = gate.tables["events"].accepted
     cats = top_categories(gate.tables["products"].accepted if "products" in gate.tables else None)
     categories = cats if cats is not None and cats.height else None
-    split = make_split(protocol or DEFAULT_PROTOCOL.get(fmt, "loo"), events)
+    split = make_split(protocol or DEFAULT_PROTOCOL.get(fmt, "loo"), events, fmt)
     real_time = not bool(batch.meta.get("synthetic_timestamps"))
     return RecsData(split, categories, real_time, events.height, events)
 

@@ -63,7 +63,7 @@ ADAPTERS: dict[str, Adapter] = {
     for a in (
         _adapter(
             "online-retail",
-            "UCI Online Retail invoice lines -> purchase/return events + derived products",
+            "UCI Online Retail invoice lines (CSV or UCI's .xlsx) -> purchase/return events + derived products",
             "online-retail/online_retail.csv.gz",
             online_retail.load,
         ),

@@ -21,8 +21,9 @@ from shopmind.data.adapters._common import (
     require_columns,
     resolve_one,
 )
+from shopmind.data.excel import EXCEL_SUFFIXES
 from shopmind.data.model import SOURCE_LINE, Batch
-from shopmind.data.readers import read_table
+from shopmind.data.readers import InputError, read_table
 
 NAME = "online-retail"
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID")
@@ -31,8 +32,8 @@ CURRENCY = "GBP"
 
 
 def load(path: Path) -> Batch:
-    file = resolve_one(path, "*.csv*", "Online Retail CSV")
-    result = read_table(file, fmt="csv")
+    file = _file(Path(path))
+    result = read_table(file, fmt="excel" if file.suffix.lower() in EXCEL_SUFFIXES else "csv")
     lines = result.frame
     require_columns(lines, COLUMNS, file)
     return Batch(
@@ -51,6 +52,21 @@ def load(path: Path) -> Batch:
             ],
         },
     )
+
+
+def _file(path: Path) -> Path:
+    """The export: a CSV (gzipped or not) or UCI's own workbook, ``Online Retail.xlsx``. Why: the
+    dataset's home distributes the workbook; read as CSV it was refused as 'a ZIP archive ... name it
+    .xlsx' although it was named so (t1w, session 30). A folder's CSV is taken before a workbook."""
+    books = sorted(p for p in path.iterdir() if p.suffix.lower() in EXCEL_SUFFIXES) if path.is_dir() else []
+    if books and not any(p.is_file() for p in path.glob("*.csv*")):
+        if len(books) > 1:
+            names = ", ".join(p.name for p in books)
+            raise InputError(
+                f"folder {path} holds several Online Retail workbooks ({names}); pass one of them"
+            )
+        return books[0]
+    return resolve_one(path, "*.csv*", "Online Retail CSV")
 
 
 def _events(lines: pl.DataFrame) -> pl.DataFrame:
