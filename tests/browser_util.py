@@ -63,18 +63,22 @@ def chrome(window: str = "1280,1000", offline: bool = False, performance_log: bo
 
 
 @contextlib.contextmanager
-def served(workspace: Path, ready_path: str = "/readyz", timeout: float = 60.0) -> Iterator[str]:
+def served(
+    workspace: Path, ready_path: str = "/readyz", timeout: float = 60.0, log: Path | None = None
+) -> Iterator[str]:
     """A real ``shopmind serve`` on a free port for ``workspace``: its base URL once
-    ``ready_path`` answers; stopped on exit (fails the test if it never comes up)."""
+    ``ready_path`` answers; stopped on exit (killed if it does not stop within 15 s). Fails the
+    test if it never comes up, with the tail of ``log`` (its output) when one is given."""
     import pytest
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    out = log.open("w") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", str(workspace), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out if out is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if out is not None else subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -85,12 +89,21 @@ def served(workspace: Path, ready_path: str = "/readyz", timeout: float = 60.0) 
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("server did not start")
+                    if log is None:
+                        pytest.fail("server did not start")
+                    out.flush()
+                    pytest.fail("server did not become ready:\n" + log.read_text()[-3000:])
                 time.sleep(0.3)
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if out is not None:
+            out.close()
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, chrome
+from browser_util import HAVE_BROWSER, SKIP_REASON, chrome, served
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = os.environ.get("SHOPMIND_SCREENSHOTS") == "1"
@@ -47,12 +46,6 @@ def shopmind(*args: str, cwd: Path) -> None:
         [sys.executable, "-m", "shopmind.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
     assert r.returncode == 0, f"shopmind {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -86,37 +79,8 @@ def server(tmp_path_factory) -> Iterator[str]:
     made = subprocess.run([sys.executable, "-m", "shopmind.cli", "keys", "add", "browser", "--scope", "read",
                            "--workspace", "ws"], cwd=tmp, capture_output=True, text=True, check=True)  # fmt: skip
     READ_KEY[0] = made.stdout.strip().splitlines()[0]
-    port = free_port()
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", "ws", "--port", str(port)],
-        cwd=tmp,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("server did not become ready:\n" + (tmp / "serve.log").read_text()[-3000:])
-            time.sleep(0.3)
+    with served(tmp / "ws", timeout=120, log=tmp / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -32,8 +32,8 @@ from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from browser_util import chrome
-from test_browser import free_port, shopmind, wait  # skips without a browser
+from browser_util import chrome, served
+from test_browser import shopmind, wait  # skips without a browser
 
 MARK = "window.__pwned=1;document.title='PWNED'"
 PAYLOADS = {
@@ -140,27 +140,7 @@ def shop(tmp_path_factory) -> Iterator[dict]:
         ),  # fmt: skip
         encoding="utf-8",
     )
-    port = free_port()
-    log = (tmp / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "shopmind.cli", "serve", "--workspace", "ws", "--port", str(port)],
-        cwd=tmp,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("server did not become ready:\n" + (tmp / "serve.log").read_text()[-3000:])
-            time.sleep(0.3)
+    with served(tmp / "ws", timeout=120, log=tmp / "serve.log") as base:
         # the API path: a product through the write key, events through the page's public key
         page = urllib.request.urlopen(base + "/", timeout=30).read().decode()
         storefront = page.split('name="shopmind-key" content="', 1)[1].split('"', 1)[0]
@@ -184,14 +164,6 @@ def shop(tmp_path_factory) -> Iterator[dict]:
         ]  # fmt: skip
         http(base, "/v1/events", {"events": events}, storefront)
         yield {"base": base, "keys": keys, "ws": tmp / "ws", "storefront": storefront}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")
