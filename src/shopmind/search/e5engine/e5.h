@@ -61,6 +61,9 @@ int e5_embed_sparse(e5_model *m, const char *text, int top_k,
 int e5_vnni_supported(void);
 /* shopmind: 1 when this model runs the VNNI kernels (weights packed at load). */
 int e5_uses_vnni(const e5_model *m);
+/* The arithmetic the kernels run (0 none, 2 "vnni2", 3 "vnni3q": the AMD row-quad kernel); vectors of
+ * two ids differ by float rounding, so the encoder's cache keeps them apart (shopmind, session 30). */
+int e5_kernel_id(void);
 /* shopmind: cap each call's OpenMP threads at n (never above the calling thread's current limit). */
 void e5_set_threads(e5_model *m, int n);
 /* shopmind: the thread limit the last embed call ran with. */

@@ -105,6 +105,7 @@ struct e5_model {
 #define E5_HIDDEN __attribute__((visibility("hidden")))
 
 /* e5_matmul.c: Q4 rows, activation quantization, the int8 x int4 matmuls and their VNNI packing */
+E5_HIDDEN extern int e5_vnni_kernel;  /* level 2's kernel: 0 row pairs, 1 row quads (AMD); set with it */
 E5_HIDDEN extern int e5_vnni_level;   /* 0 none, 1 AVX-VNNI (VEX), 2 AVX512-VNNI+VL; set by e5_vnni_supported */
 E5_HIDDEN void deq_row(const block_q4_0 *RESTRICT b, int nin, float *RESTRICT out);
 E5_HIDDEN void quantize_acts(const float *RESTRICT X, int L, int nin,
@@ -117,6 +118,8 @@ E5_HIDDEN void qpack_free(qpack *p);
 E5_HIDDEN void quantize_acts_vnni(const float *RESTRICT X, int L, int nin,
                                   int8_t *RESTRICT q, float *RESTRICT dav, int32_t *RESTRICT cv);
 E5_HIDDEN void quantize_acts_vnni512(const float *RESTRICT X, int L, int nin,
+                                     int8_t *RESTRICT q, float *RESTRICT dav, int32_t *RESTRICT cv);
+E5_HIDDEN void quantize_acts_quad512(const float *RESTRICT X, int L, int nin,
                                      int8_t *RESTRICT q, float *RESTRICT dav, int32_t *RESTRICT cv);
 E5_HIDDEN void matmul_vnni(const qpack *P, const float *bias, const int8_t *aq,
                            const float *dav, const int32_t *cv, float *Y, int L);

@@ -148,6 +148,23 @@ void matmul_q4q8(const block_q4_0 *W, const float *bias,
  * the fp32 additions differs (float rounding noise). */
 
 int e5_vnni_level = -1;
+int e5_vnni_kernel = 0;
+
+/* Which level-2 kernel (session 30): 0 = the row-pair kernel (matmul_vnni512z, Intel), 1 = the
+ * row-quad kernel with whole-block lanes (matmul_vnni512q), chosen on AMD: Zen 4 runs a 512-bit
+ * vpdpbusd and a 512-bit FMA/multiply on the same two pipes (one of either per cycle, measured),
+ * so the pair kernel's convert-scale-accumulate per 4 vpdpbusd holds it at 2/3 of the vpdpbusd
+ * rate; the quad kernel does one per 8. SHOPMIND_E5_KERNEL=pair|quad forces one (tests, bench). */
+static int detect_kernel(void) {
+    const char *k = getenv("SHOPMIND_E5_KERNEL");
+    if (k && strcmp(k, "pair") == 0) return 0;
+    if (k && strcmp(k, "quad") == 0) return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_cpu_is("amd") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
 
 static int detect_vnni(void) {
     const char *off = getenv("SHOPMIND_E5_NO_VNNI");
@@ -163,8 +180,19 @@ static int detect_vnni(void) {
 }
 
 int e5_vnni_supported(void) {
-    if (e5_vnni_level < 0) e5_vnni_level = detect_vnni();
+    if (e5_vnni_level < 0) {
+        e5_vnni_level = detect_vnni();
+        e5_vnni_kernel = e5_vnni_level == 2 ? detect_kernel() : 0;
+    }
     return e5_vnni_level;
+}
+
+/* the arithmetic this library runs (the encoder's engine tag): 0 none, 2 = "vnni2" (the AVX-VNNI
+ * and the row-pair AVX-512 kernels: the same half-block sums and fp32 order), 3 = "vnni3q" (the
+ * row-quad kernel: whole-block sums, other fp32 rounding) */
+int e5_kernel_id(void) {
+    int lv = e5_vnni_supported();
+    return lv == 0 ? 0 : (lv == 2 && e5_vnni_kernel == 1 ? 3 : 2);
 }
 
 /* offset of byte j of block b inside the lane-interleaved layout of one row */
@@ -175,8 +203,10 @@ static inline size_t vnni_off(int b, int j) {
 }
 
 static int qpack_pairs(qpack *p);
+static int qpack_quads(qpack *p, const block_q4_0 *W, int nout, int nin);
 
 int qpack_make(qpack *p, const block_q4_0 *W, int nout, int nin) {
+    if (e5_vnni_level == 2 && e5_vnni_kernel == 1) return qpack_quads(p, W, nout, nin);
     int nb = nin / QK, nl = nb * 2;
     p->nout = nout; p->nin = nin;
     p->w = (int8_t *)aligned_alloc(64, (size_t)nout * nin);
@@ -222,6 +252,35 @@ static int qpack_pairs(qpack *p) {
 }
 
 void qpack_free(qpack *p) { free(p->w); free(p->dwv); p->w = NULL; p->dwv = NULL; }
+
+/* Row-quad layout (session 30, the AMD kernel): a 512-bit register holds 4 output rows (one per
+ * 128-bit quarter) x 4 int32 lanes, lane l = the whole block 4g + l of group g; chunk c (0..7) of
+ * a group is bytes 4c..4c+3 of each block, so 8 vpdpbusd sum whole blocks and the convert-scale-
+ * accumulate runs once per 8. Rows go in groups of 16 (the kernel's tile: 4 quads), each group of
+ * blocks contiguous: bytes of row group R, block group g, chunk c, quad q: (((R * ng + g) * 8 + c) *
+ * 4 + q) * 64 + r * 16 + l * 4 + i (row 16R + 4q + r, block 4g + l, byte 4c + i); scales
+ * ((R * ng + g) * 4 + q) * 16 + r * 4 + l. */
+static int qpack_quads(qpack *p, const block_q4_0 *W, int nout, int nin) {
+    int nb = nin / QK, ng = nb / VG;
+    p->nout = nout; p->nin = nin;
+    p->w = (int8_t *)aligned_alloc(64, (size_t)nout * nin);
+    p->dwv = (float *)aligned_alloc(64, (size_t)nout * nb * sizeof(float));
+    if (!p->w || !p->dwv) return -1;
+    for (int row = 0; row < nout; row++) {
+        int R = row / 16, q = (row % 16) / 4, r = row % 4;
+        const block_q4_0 *wr = W + (size_t)row * nb;
+        for (int b = 0; b < nb; b++) {
+            int g = b / VG, l = b % VG;
+            p->dwv[((size_t)(R * ng + g) * 4 + q) * 16 + r * 4 + l] = fp16_to_fp32(wr[b].d);
+            for (int j = 0; j < QK; j++) {
+                int c = j / 4, i = j % 4;
+                p->w[(((size_t)(R * ng + g) * 8 + c) * 4 + q) * 64 + r * 16 + l * 4 + i] =
+                    (int8_t)(j < 16 ? (wr[b].qs[j] & 0x0F) : (wr[b].qs[j - 16] >> 4));
+            }
+        }
+    }
+    return 0;
+}
 
 /* Quantize X[L,nin] exactly as quantize_acts (same int8 values and scales),
  * written lane-interleaved; dav[t][lane] = the lane's block scale, cv[t][lane]
@@ -314,6 +373,50 @@ void quantize_acts_vnni512(const float *RESTRICT X, int L, int nin,
             acc = _mm256_dpbusd_epi32(acc, ones, _mm256_loadu_si256((const __m256i *)(qg + 64)));
             acc = _mm256_dpbusd_epi32(acc, ones, _mm256_loadu_si256((const __m256i *)(qg + 96)));
             _mm256_storeu_si256((__m256i *)(cv + (size_t)t * nl + g * 8), _mm256_mullo_epi32(acc, m8));
+        }
+    }
+}
+
+/* Activation quantization for the row-quad kernel (session 30): the same int8 values and block
+ * scales as quantize_acts_vnni512, laid out per group of 4 blocks as 8 chunks of 16 bytes (chunk
+ * c = bytes 4c..4c+3 of blocks 0..3), so one 128-bit broadcast feeds a chunk to the 4 rows of a
+ * quad; dav[t][b] = block b's scale, cv[t][b] = -8 x (sum of its 32 int8 values). */
+__attribute__((target("avx2,fma,avx512f,avx512vl,avx512vnni")))
+void quantize_acts_quad512(const float *RESTRICT X, int L, int nin,
+                           int8_t *RESTRICT q, float *RESTRICT dav, int32_t *RESTRICT cv) {
+    int nb = nin / QK, ng = nb / VG;
+    /* output dword c*4 + b of a group (c < 4: first zmm; c >= 4: second) <- block b's dword c */
+    const __m512i lo_idx = _mm512_setr_epi32(0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27);
+    const __m512i hi_idx = _mm512_setr_epi32(4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31);
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (int t = 0; t < L; t++) {
+        int8_t *qt = q + (size_t)t * nin;
+        for (int g = 0; g < ng; g++) {
+            __m128i blk[8];                       /* the group's 4 blocks, natural byte order */
+            for (int bi = 0; bi < VG; bi++) {
+                int b = g * VG + bi;
+                const float *x = X + (size_t)t * nin + b * QK;
+                __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
+                float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(x0), _mm512_abs_ps(x1)));
+                float dd = amax / 127.f, id = dd > 0.f ? 1.f / dd : 0.f;
+                __m512 vid = _mm512_set1_ps(id);
+                blk[bi * 2] = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(x0, vid)));
+                blk[bi * 2 + 1] = _mm512_cvtsepi32_epi8(_mm512_cvtps_epi32(_mm512_mul_ps(x1, vid)));
+                dav[(size_t)t * nb + b] = dd;
+            }
+            __m512i b01 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(blk[1], blk[0])),
+                                           _mm256_set_m128i(blk[3], blk[2]), 1);
+            __m512i b23 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(blk[5], blk[4])),
+                                           _mm256_set_m128i(blk[7], blk[6]), 1);
+            __m512i o0 = _mm512_permutex2var_epi32(b01, lo_idx, b23), o1 = _mm512_permutex2var_epi32(b01, hi_idx, b23);
+            _mm512_storeu_si512((void *)(qt + (size_t)g * (VG * QK)), o0);
+            _mm512_storeu_si512((void *)(qt + (size_t)g * (VG * QK) + 64), o1);
+            /* lane b of each quarter sums 16 of block b's bytes; the 4 quarters x 2 registers: all 32 */
+            __m512i s = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(1), o0);
+            s = _mm512_dpbusd_epi32(s, _mm512_set1_epi8(1), o1);
+            __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+            __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+            _mm_storeu_si128((__m128i *)(cv + (size_t)t * nb + g * VG), _mm_mullo_epi32(s4, _mm_set1_epi32(-8)));
         }
     }
 }
@@ -442,13 +545,85 @@ static void matmul_vnni512z(const qpack *P, const float *bias, const int8_t *aq,
             }
         }
 }
+
+/* The row-quad kernel (session 30, chosen on AMD; layout at qpack_quads): a register tile of 16
+ * output rows (4 quads) x 2 tokens; per group of 4 blocks and chunk, one 512-bit weight load
+ * feeds two vpdpbusd (one per token, the token's 16-byte chunk broadcast to the 4 quarters);
+ * after the group's 8 chunks each lane holds a whole block's integer sum (-8 offset included),
+ * converted and scaled once. The 16 rows' lane sums reduce by shuffles: ((l0 + l1) + (l2 + l3))
+ * + bias. Integer block sums equal the other kernels'; the fp32 rounding differs (whole blocks,
+ * another order), hence its own engine tag. */
+#define VRQ 16
+__attribute__((target(E5_ZMM)))
+static inline __m512 quad_rows(__m512 a, __m512 b, __m512 c, __m512 d) {
+    /* quarter r of the result: (row r of a, of b, of c, of d) each summed over its 4 lanes */
+    __m512 u = _mm512_add_ps(_mm512_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+    __m512 v = _mm512_add_ps(_mm512_shuffle_ps(c, d, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(c, d, _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_add_ps(_mm512_shuffle_ps(u, v, _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_ps(u, v, _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+__attribute__((target(E5_ZMM)))
+static void matmul_vnni512q(const qpack *P, const float *bias, const int8_t *aq,
+                            const float *dav, const int32_t *cv, float *Y, int L) {
+    int nout = P->nout, nin = P->nin, nb = nin / QK, ng = nb / VG;
+    int ntile = (L + VTT - 1) / VTT, nrg = nout / VRQ;
+    /* quad_rows leaves row 4q + r at position r * 4 + q: back to row order */
+    const __m512i perm = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+#pragma omp parallel for collapse(2) schedule(static) if (!omp_in_parallel())
+    for (int ti = 0; ti < ntile; ti++)
+        for (int rg = 0; rg < nrg; rg++) {
+            int oo = rg * VRQ, t1 = (ti + 1) * VTT < L ? (ti + 1) * VTT : L;
+            const int8_t *wbase = P->w + (size_t)rg * ng * 2048;        /* row group rg's bytes */
+            const float *dwbase = P->dwv + (size_t)rg * ng * 64;
+            __m512 vb = bias ? _mm512_loadu_ps(bias + oo) : _mm512_setzero_ps();
+            for (int t = ti * VTT; t < t1; t += 2) {
+                int tb = t + 1 < t1 ? t + 1 : t;                /* odd tail: the token twice */
+                const int8_t *a0p = aq + (size_t)t * nin, *a1p = aq + (size_t)tb * nin;
+                __m512 f0[4], f1[4];
+                for (int q = 0; q < 4; q++) { f0[q] = _mm512_setzero_ps(); f1[q] = _mm512_setzero_ps(); }
+                for (int g = 0; g < ng; g++) {
+                    __m512i c0 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(cv + (size_t)t * nb + g * VG)));
+                    __m512i c1 = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(cv + (size_t)tb * nb + g * VG)));
+                    __m512i s0[4], s1[4];
+                    for (int q = 0; q < 4; q++) { s0[q] = c0; s1[q] = c1; }
+                    const int8_t *ag0 = a0p + (size_t)g * (VG * QK), *ag1 = a1p + (size_t)g * (VG * QK);
+                    const int8_t *wg = wbase + (size_t)g * 2048;
+                    const float *dg = dwbase + (size_t)g * 64;
+#pragma GCC unroll 8
+                    for (int c = 0; c < 8; c++) {
+                        __m512i x = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(ag0 + c * 16)));
+                        __m512i y = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(ag1 + c * 16)));
+                        for (int q = 0; q < 4; q++) {
+                            __m512i w = _mm512_loadu_si512((const void *)(wg + (c * 4 + q) * 64));
+                            s0[q] = _mm512_dpbusd_epi32(s0[q], w, x);
+                            s1[q] = _mm512_dpbusd_epi32(s1[q], w, y);
+                        }
+                    }
+                    __m512 da0 = _mm512_broadcast_f32x4(_mm_loadu_ps(dav + (size_t)t * nb + g * VG));
+                    __m512 da1 = _mm512_broadcast_f32x4(_mm_loadu_ps(dav + (size_t)tb * nb + g * VG));
+                    for (int q = 0; q < 4; q++) {
+                        __m512 sw = _mm512_loadu_ps(dg + q * 16);
+                        f0[q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0[q]), _mm512_mul_ps(sw, da0), f0[q]);
+                        f1[q] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1[q]), _mm512_mul_ps(sw, da1), f1[q]);
+                    }
+                }
+                __m512 r0 = _mm512_permutexvar_ps(perm, quad_rows(f0[0], f0[1], f0[2], f0[3]));
+                _mm512_storeu_ps(Y + (size_t)t * nout + oo, _mm512_add_ps(vb, r0));
+                if (tb != t) {
+                    __m512 r1 = _mm512_permutexvar_ps(perm, quad_rows(f1[0], f1[1], f1[2], f1[3]));
+                    _mm512_storeu_ps(Y + (size_t)tb * nout + oo, _mm512_add_ps(vb, r1));
+                }
+            }
+        }
+}
 #define E5_HAVE_VNNI_KERNELS 1
 #endif
 
 void matmul_vnni(const qpack *P, const float *bias, const int8_t *aq,
                         const float *dav, const int32_t *cv, float *Y, int L) {
 #ifdef E5_HAVE_VNNI_KERNELS
-    if (e5_vnni_level == 2) matmul_vnni512z(P, bias, aq, dav, cv, Y, L);
+    if (e5_vnni_level == 2 && e5_vnni_kernel == 1) matmul_vnni512q(P, bias, aq, dav, cv, Y, L);
+    else if (e5_vnni_level == 2) matmul_vnni512z(P, bias, aq, dav, cv, Y, L);
     else matmul_vnniavx(P, bias, aq, dav, cv, Y, L);
 #else
     (void)P; (void)bias; (void)aq; (void)dav; (void)cv; (void)Y; (void)L;
