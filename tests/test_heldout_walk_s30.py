@@ -168,3 +168,67 @@ def test_evaluate_forecast_on_a_file_that_is_not_parquet_is_one_line(tmp_path: P
     assert res.exit_code == 2, res.output
     assert "series.parquet: cannot be read as Parquet" in re.sub(r"\s+", " ", res.output)
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+US_LINES = [  # UCI's own CSV layout: m/d/yyyy h:mm, integer quantities and customer ids, another column order
+    ("536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "12/1/2010 8:26", "2.55", "17850"),
+    ("536366", "22633", "HAND WARMER UNION JACK", "6", "12/1/2010 8:28", "1.85", "17850"),
+    ("536367", "84879", "ASSORTED COLOUR BIRD ORNAMENT", "32", "12/13/2010 8:34", "1.69", "13047"),
+    ("536368", "22960", "JAM MAKING SET WITH JARS", "6", "12/13/2010 8:34", "4.25", "13047"),
+]
+
+
+def _retail_csv(path: Path, lines: list[tuple[str, ...]], iso: bool) -> Path:
+    def when(text: str) -> str:
+        return datetime.strptime(text, "%m/%d/%Y %H:%M").strftime("%Y-%m-%d %H:%M:%S") if iso else text
+
+    rows = [
+        (
+            "Country",
+            "CustomerID",
+            "InvoiceNo",
+            "InvoiceDate",
+            "StockCode",
+            "Description",
+            "UnitPrice",
+            "Quantity",
+        )
+    ]
+    rows += [("United Kingdom", c, i, when(d), s, t, p, q) for i, s, t, q, d, p, c in lines]
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="latin-1")
+    return path
+
+
+def _gate(path: Path) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    from shopmind.config import GateConfig
+    from shopmind.data.adapters import get_adapter
+    from shopmind.quality.gate import run_gate
+
+    gate = run_gate(get_adapter("online-retail").load(path), GateConfig(), None)
+    failed = {k: v for k, v in gate.tables["events"].failed.items() if v}
+    return (
+        gate.tables["events"].accepted.sort("_line"),
+        gate.tables["products"].accepted.sort("product_id"),
+        failed,
+    )
+
+
+def test_online_retail_reads_ucis_month_first_dates_as_the_iso_copy(tmp_path: Path) -> None:
+    """UCI's and Kaggle's Online Retail CSV write InvoiceDate as '12/1/2010 8:26'. Before: every line was a
+    TYPE_ERROR (day or month first? - only canonical and mapped exports settled it by the column), the batch
+    held, 0 events accepted; products' created_at was read day first by polars' guess (13 January ->
+    'EVT_BEFORE_PRODUCT'). Now the column settles it (13 > 12), and the account equals the ISO copy's."""
+    us = _gate(_retail_csv(tmp_path / "Online Retail.csv", US_LINES, iso=False))
+    iso = _gate(_retail_csv(tmp_path / "iso.csv", US_LINES, iso=True))
+    assert us[2] == iso[2] == {}
+    assert us[0].drop("event_id").equals(iso[0].drop("event_id")) and us[0].height == 4
+    assert us[0]["timestamp"][2] == datetime(2010, 12, 13, 8, 34, tzinfo=UTC)
+    assert us[1]["created_at"].to_list() == iso[1]["created_at"].to_list()
+
+
+def test_online_retail_dates_no_number_tells_are_read_as_ucis_month_first(tmp_path: Path) -> None:
+    """A held-out cut of a few days (every number <= 12) cannot settle the order: the format's own (UCI writes
+    month first) is taken, not a refusal asking for a mapping the format does not take."""
+    few = [line for line in US_LINES if "/13/" not in line[4]]
+    events, _, failed = _gate(_retail_csv(tmp_path / "cut.csv", few, iso=False))
+    assert failed == {} and events["timestamp"][0] == datetime(2010, 12, 1, 8, 26, tzinfo=UTC)

@@ -132,12 +132,15 @@ def resolve_slash_dates(
     formats: Formats | None,
     path: Path,
     mapping: tuple[Path, dict[str, str]] | None = None,
+    unclear: str | None = None,
 ) -> Formats | None:
     """``formats`` plus the order of each text timestamp column written with slashes, from the column
     itself; an ``InputError`` naming the column, an example and the setting when it cannot tell.
 
     ``mapping``: the mapping file and its [columns] (file column -> canonical), so the error names
-    the column as the file does (``Datum``) and the mapping to edit."""
+    the column as the file does (``Datum``) and the mapping to edit. ``unclear``: ``"day"`` or
+    ``"month"``, the order a dataset format documents (UCI's Online Retail writes ``12/1/2010 8:26``),
+    taken when no number above 12 tells (a held-out cut of a few days) instead of refusing."""
     names = {canonical: source for source, canonical in mapping[1].items()} if mapping else {}
     where = (
         f"the mapping {mapping[0].name}"
@@ -182,7 +185,9 @@ def resolve_slash_dates(
                 f"{path}: column {shown} mixes day-first and month-first dates (e.g. {example!r}): some have a "
                 "first number above 12, some a second; fix the export: write ISO dates (2026-11-03)"
             )
-        if not (day_first or month_first):
+        if not (day_first or month_first) and unclear in ("day", "month"):
+            day_first = unclear == "day"
+        elif not (day_first or month_first):
             raise InputError(
                 f"{path}: column {shown} has dates like {example!r} that are day first or month first (no "
                 "number above 12 tells); " + fix("%Y", sep)

@@ -9,6 +9,7 @@ and re-ingesting the same file yields the same ids whatever the line numbers.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -22,6 +23,7 @@ from shopmind.data.adapters._common import (
     resolve_one,
 )
 from shopmind.data.excel import EXCEL_SUFFIXES
+from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, read_table
 
@@ -36,11 +38,14 @@ def load(path: Path) -> Batch:
     result = read_table(file, fmt="excel" if file.suffix.lower() in EXCEL_SUFFIXES else "csv")
     lines = result.frame
     require_columns(lines, COLUMNS, file)
+    events = _events(lines)
+    formats = _date_order(events, file)
     return Batch(
         source=NAME,
-        events=_events(lines),
-        products=_products(lines),
+        events=events,
+        products=_products(lines, formats["events"]["dates"]["timestamp"] if formats else None),
         meta={
+            **({"formats": formats} if formats else {}),
             "files": [str(file)],
             "timezone": "Europe/London",  # InvoiceDate is naive UK local time
             "malformed": malformed_meta("events", result),
@@ -69,6 +74,18 @@ def _file(path: Path) -> Path:
     return resolve_one(path, "*.csv*", "Online Retail CSV")
 
 
+def _date_order(events: pl.DataFrame, file: Path) -> dict[str, Any]:
+    """The ``formats`` meta of an export that writes InvoiceDate with slashes, as UCI's own files do
+    (``12/1/2010 8:26``, month first): the order settled by the column (some number above 12), else
+    UCI's month first; products' created_at (an InvoiceDate) read the same way. Why: every line of
+    such an export was a TYPE_ERROR and the batch held, 0 events accepted (t1w, session 30)."""
+    formats = resolve_slash_dates(events, "events", None, file, unclear="month")
+    if formats is None:
+        return {}
+    order = formats.dates["timestamp"]
+    return {"events": formats.as_meta(), "products": {"dates": {"created_at": order}}}
+
+
 def _events(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.select(
         content_id(lines, ID_COLUMNS).alias("event_id"),
@@ -88,11 +105,17 @@ def _events(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _products(lines: pl.DataFrame) -> pl.DataFrame:
-    """One product per StockCode, summarised from all of its lines."""
+def _products(lines: pl.DataFrame, order: str | None = None) -> pl.DataFrame:
+    """One product per StockCode, summarised from all of its lines; ``order``: the date part's format
+    of a slash-dated export (polars' guess read ``1/4/2011`` as 1 April, so created_at was not the
+    earliest line and its events were flagged as before the product)."""
+    date = pl.col("InvoiceDate").str.strip_chars()
+    settled = [date.str.to_datetime(f"{order}{t}", strict=False) for t in (" %H:%M:%S", " %H:%M", "")]
     typed = lines.with_columns(
         pl.col("UnitPrice").cast(pl.Float64, strict=False).alias("_price"),
-        pl.col("InvoiceDate").str.to_datetime(strict=False).alias("_ts"),
+        pl.coalesce(*(settled if order else []), pl.col("InvoiceDate").str.to_datetime(strict=False)).alias(
+            "_ts"
+        ),
     )
     prices = (
         typed.filter(pl.col("_price") > 0).group_by("StockCode").agg(pl.col("_price").median().alias("price"))
