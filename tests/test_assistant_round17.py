@@ -99,7 +99,7 @@ def test_the_reference_is_round_16s_switches_as_committed() -> None:
 
 #: switches adopted after round 16 (round 17 none, round 18 "clause_in_have", round 19 "owner_foreign",
 #: round 22 "clause_space" and "clause_floor", round 23 "known_words", round 24 "time_words",
-#: "compare_cue", "gift_browse", round 25 "clock_when", "complaint_named", "ceiling_words"); the
+#: "compare_cue", "gift_browse", round 25 "clock_when", "complaint_named", "ceiling_words", round 26 "order_clause", "greeting_words"); the
 #: reference excludes them
 ROUND17_SWITCHES: tuple[str, ...] = (
     "clause_in_have",
@@ -113,6 +113,8 @@ ROUND17_SWITCHES: tuple[str, ...] = (
     "clock_when",
     "complaint_named",
     "ceiling_words",
+    "order_clause",
+    "greeting_words",
 )
 
 

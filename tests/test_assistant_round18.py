@@ -215,4 +215,6 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
         "clock_when",  # round 25's
         "complaint_named",
         "ceiling_words",
+        "order_clause",  # round 26's
+        "greeting_words",
     }

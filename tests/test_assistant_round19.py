@@ -190,4 +190,6 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
         "clock_when",
         "complaint_named",
         "ceiling_words",
-    }  # round 22's-25's
+        "order_clause",
+        "greeting_words",
+    }  # round 22's-26's

@@ -154,5 +154,7 @@ def test_round_22_adopts_clause_space_with_clause_floor_and_keeps_the_others_off
         "clock_when",
         "complaint_named",
         "ceiling_words",
+        "order_clause",
+        "greeting_words",
     }
     assert compose_mod.ASKED_PIECE_WEIGHT > 0

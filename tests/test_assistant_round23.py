@@ -39,6 +39,8 @@ def test_held_out_22_is_a_dev_set_and_the_rule_reads_all_23() -> None:
         "clock_when",
         "complaint_named",
         "ceiling_words",
+        "order_clause",
+        "greeting_words",
     }
     assert expand("REF+known_words", L.REF).split("+")[-2:] == ["clause_floor", "known_words"]
     assert L.judge22 is L22.judge22  # round 22's rule, unchanged (one fault per answer)
