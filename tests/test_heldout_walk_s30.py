@@ -232,3 +232,20 @@ def test_online_retail_dates_no_number_tells_are_read_as_ucis_month_first(tmp_pa
     few = [line for line in US_LINES if "/13/" not in line[4]]
     events, _, failed = _gate(_retail_csv(tmp_path / "cut.csv", few, iso=False))
     assert failed == {} and events["timestamp"][0] == datetime(2010, 12, 1, 8, 26, tzinfo=UTC)
+
+
+def test_evaluate_forecast_on_a_history_too_short_for_any_cut_says_so(tmp_path: Path) -> None:
+    """A 3-month held-out workbook at a weekly grain has 13 periods; the message said only 'lower
+    --windows/--horizon', which cannot help at --windows 1: it now names the history a cut needs."""
+    rows = [f"S{s},{date.isoformat()},{(s + i) % 5}" for s in range(3) for i, date in
+            enumerate(datetime(2024, 1, 1) + timedelta(weeks=k) for k in range(13))]  # fmt: skip
+    path = tmp_path / "short.csv"
+    path.write_text("id,date,value\n" + "\n".join(rows) + "\n")
+    res = CliRunner().invoke(app, ["evaluate", "forecast", str(path), "--out", str(tmp_path / "f.json")])
+    assert res.exit_code == 2, res.output
+    text = re.sub(r"\s+", " ", res.output)
+    assert (
+        "(13 periods, 1 windows of 13); lower --windows/--horizon/--inner-windows, or evaluate a longer "
+        in text
+    )
+    assert re.search(r"history \(these settings need (\d+) periods\)", text)

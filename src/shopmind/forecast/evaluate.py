@@ -167,7 +167,8 @@ def run(
     if rows.size == 0:
         raise SeriesError(
             f"no series has {min_obs} periods before the first cut ({panel.T} periods, "
-            f"{windows} windows of {horizon}); lower --windows/--horizon"
+            f"{windows} windows of {horizon}); lower --windows/--horizon/--inner-windows, or evaluate a "
+            f"longer history (these settings need {min_obs + windows * horizon} periods)"
         )
     eligible = rows
     if ids is not None:
