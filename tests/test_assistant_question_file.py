@@ -106,3 +106,21 @@ def test_cli_refuses_a_bad_question_file_in_one_line_before_building(tmp_path: P
     assert "Traceback" not in res.output
     missing = CliRunner().invoke(app, ["evaluate", "assistant", "--questions", str(tmp_path / "nope.json")])
     assert missing.exit_code == 2 and "no such file" in missing.output
+
+
+def test_cli_scores_a_file_set_alone_unless_the_built_in_sets_are_asked_for(tmp_path: Path) -> None:
+    """The maintainers run their own held-out file: it is scored alone (the project's blind sets stay unseen and
+    do not swamp its figures), while the assistant still learns from the built-in labelled sets."""
+    mine = _write(tmp_path, SET)
+    small = ["--seed", "7", "--products", "400", "--users", "200", "--days", "20", "--json"]
+    alone = CliRunner().invoke(app, ["evaluate", "assistant", *small, "--questions", str(mine), "--out", str(tmp_path / "a")])  # fmt: skip
+    assert alone.exit_code == 0, alone.output
+    report = json.loads((tmp_path / "a" / "assistant_eval.json").read_text(encoding="utf-8"))
+    assert report["questions"] == 10
+    assert set(report["by_set"]) == {"file:mine"}
+    both = CliRunner().invoke(app, ["evaluate", "assistant", *small, "--questions", str(mine), "--with-built-in-sets", "--out", str(tmp_path / "b")])  # fmt: skip
+    assert both.exit_code == 0, both.output
+    report_b = json.loads((tmp_path / "b" / "assistant_eval.json").read_text(encoding="utf-8"))
+    assert {"file:mine", "main", "heldout"} <= set(report_b["by_set"])
+    assert report_b["questions"] > 10
+    assert report_b["by_set"]["file:mine"] == report["by_set"]["file:mine"]  # the same answers either way

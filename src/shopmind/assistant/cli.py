@@ -99,9 +99,18 @@ def register(app: typer.Typer) -> None:
                 "--questions",
                 help="A question set of your own (.json, or .py in a held-out module's layout, see "
                 "shopmind.demo.assistant_heldout21), filled from the demo shop and scored as the set "
-                "'file:NAME', never learnt from; may be given more than once.",
+                "'file:NAME', never learnt from; may be given more than once. Only these files are "
+                "scored unless --with-built-in-sets is given.",
             ),
         ] = None,
+        with_built_in: Annotated[
+            bool,
+            typer.Option(
+                "--with-built-in-sets",
+                help="With --questions: also answer and score the project's own labelled sets (every "
+                "held-out set included) beside your files.",
+            ),
+        ] = False,
     ) -> None:
         """The shop assistant on the demo shop's labelled questions (intent, slots, grounded
         facts, unsupported facts, hand-offs, policy Recall@3 vs BM25, order validation).
@@ -110,7 +119,8 @@ def register(app: typer.Typer) -> None:
         miss, per-language and multi-part figures) is written to assistant_eval.json in
         <workspace>/evaluation (the evaluation dashboard shows it) or in --out.
 
-        Example with a set of your own (its lists as JSON, order ids and products filled from the shop):
+        Example with a set of your own (its lists as JSON, order ids and products filled from the shop;
+        only your set is answered and scored, the assistant still learns from the built-in sets):
             shopmind evaluate assistant --questions my_set.json"""
         from shopmind.assistant.evaluate import build_demo, evaluate, write_report
         from shopmind.cli.common import UsageError, fail, writable_folder
@@ -128,6 +138,9 @@ def register(app: typer.Typer) -> None:
         status = Console(stderr=True)  # progress on stderr: stdout stays the table or the JSON
         with status.status(f"building the demo shop and its assistant (seed {seed}, {products} products)"):
             demo = build_demo(seed=seed, n_products=products, n_users=users, days=days, intent_encoder=enc, extra_sets=extra)  # fmt: skip
+        # a set of one's own is scored alone: the built-in held-out sets stay unseen
+        if extra and not with_built_in:
+            demo.questions = [q for q in demo.questions if str(q.get("set", "")).startswith("file:")]
         with status.status(f"answering {len(demo.questions)} labelled questions"):
             result = evaluate(demo)
         result["intent_encoder"] = enc
