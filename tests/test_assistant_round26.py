@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import assistant_loso24 as L24  # noqa: E402
 import assistant_loso25 as L25  # noqa: E402
 import assistant_loso26 as L  # noqa: E402
+from assistant_round_util import restored_switches, seed_assistant  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.clauses import names_order  # noqa: E402
 from shopmind.assistant.core import Assistant  # noqa: E402
@@ -27,7 +28,6 @@ from shopmind.assistant.reading import asks_order_progress, read_as_indexed  # n
 from shopmind.assistant.route import words_sure  # noqa: E402
 from shopmind.demo.assistant import ORDER_SCHEMA  # noqa: E402
 from shopmind.demo.policies import policy_files  # noqa: E402
-from shopmind.search.engine import SearchConfig, SearchEngine  # noqa: E402
 from test_assistant_context import ORDERS, PRODUCTS  # noqa: E402
 
 
@@ -78,16 +78,13 @@ def test_only_the_words_of_opening_or_closing_a_chat_are_a_greeting() -> None:
 @pytest.fixture(scope="module")
 def asst() -> Assistant:
     """The seed-only assistant (what a served shop without labelled conversations builds)."""
-    engine = SearchEngine.build(PRODUCTS, None, SearchConfig(encoder=None, ltr="off"))
-    return Assistant(engine, PRODUCTS, ORDERS, load_policies(texts=policy_files()))
+    return seed_assistant()
 
 
 @pytest.fixture
 def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
     """The assistant's switches, restored after the test."""
-    saved = dict(asst.options)
-    yield asst.options
-    asst.options.update(saved)
+    yield from restored_switches(asst)
 
 
 def test_a_greeting_in_chat_words_is_greeted_back_with_its_switch(asst: Assistant, switches: dict) -> None:
