@@ -138,3 +138,23 @@ def test_core_tokens_are_the_terms_outside_every_constraint_span() -> None:
     assert best_match(None, np.array([0, 1])) == 0
     assert best_match(np.array([0, 2, 1]), np.array([0, 2])) == 1
     assert best_match(np.array([0, 2, 1]), np.array([], dtype=np.int64)) == 0
+
+
+def test_a_shoppers_phrasing_around_a_category_keeps_the_category(engine: SearchEngine) -> None:
+    """The assistant searches the shopper's whole message: with a category read, the words around it ("I'm
+    looking for", "i'm after") are no core words, so the search stays inside the category (8d7f50f's first form
+    left it for mugs and helmets matching "cook"/"after", and the assistant found nothing)."""
+    said = engine.search("I'm looking for a red dress", size=50)
+    assert said.filters["categories"] == ["Women > Dresses"] and _dropped(said) == []
+    assert said.total > 0 and all(str(h.category_path).startswith("Women > Dresses") for h in said.hits)
+
+
+def test_no_core_words_beside_a_category_or_of_one_latin_letter() -> None:
+    text = "i m after purple lamps"
+    analyse = lambda s: [w[:5] for w in s.split()]  # noqa: E731 - a stemmer's stand-in
+    colour = Constraint("attribute", "colour", "purple", (10, 16), label="colour: purple")
+    lamps = Constraint(
+        "category", "category", "Home > Lighting > Desk Lamps", (17, 22), label="category: lamps"
+    )
+    assert core_tokens(text, [colour], analyse(text), analyse) == ["after", "lamps"]
+    assert core_tokens(text, [colour, lamps], analyse(text), analyse) == []

@@ -40,13 +40,21 @@ def core_tokens(
 ) -> list[str]:
     """The query's index terms that no understood constraint was read from, in query order:
     ``tokens`` minus the terms of each constraint's span of ``text`` (analysed the same way, so a
-    stem or a spelling fix is the same term). "purple lamp" with "colour: purple" -> ["lamp"]."""
+    stem or a spelling fix is the same term). "purple lamp" with "colour: purple" -> ["lamp"].
+
+    None when a category was read from the query: what the product is has been understood, and
+    the words left are the shopper's own phrasing around it ("I'm looking for a pink handbag
+    under $120" -> "i", "m", "look"), which must not pull the search out of the category (the
+    assistant's searches found nothing when they did). Single Latin letters ("m" of "I'm") are
+    never core words."""
+    if any(c.kind == "category" for c in constraints):
+        return []
     read: set[str] = set()
     for c in constraints:
         start, end = c.span
         if 0 <= start < end <= len(text):
             read.update(analyse(text[start:end]))
-    return [t for t in dict.fromkeys(tokens) if t not in read]
+    return [t for t in dict.fromkeys(tokens) if t not in read and not (len(t) == 1 and t.isascii())]
 
 
 def best_match(core_hit: np.ndarray | None, rows: np.ndarray) -> int:
