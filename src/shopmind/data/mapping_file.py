@@ -165,7 +165,9 @@ def load_mapping(path: Path) -> Mapping:
             'e.g. [listed] Status = ["active"]'
         )
     item_name = doc.get("item_name")
-    if item_name is not None and (table != "events" or not isinstance(item_name, str) or not item_name.strip()):
+    if item_name is not None and (
+        table != "events" or not isinstance(item_name, str) or not item_name.strip()
+    ):
         raise InputError(
             f"mapping {path}: item_name = {item_name!r} names the column holding an order line's item name "
             '(a line without an item id is joined to its product by it), for table = "events", e.g. '
