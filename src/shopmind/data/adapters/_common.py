@@ -57,7 +57,8 @@ def require_columns(frame: pl.DataFrame, columns: Iterable[str], path: Path) -> 
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         found = ", ".join(c for c in frame.columns if c != SOURCE_LINE)
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)} (found: {found})")
+        seen = f"found: {found}" if found else "no column could be read from it: is it in this format?"
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)} ({seen})")
 
 
 def content_id(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
