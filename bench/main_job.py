@@ -8,9 +8,11 @@ Scenarios (each prints and saves JSON to bench/results/main_job-<scenario>-<time
   ``complete``), per build stage (``releases/progress.json``); ``--hog`` runs a busy loop
   hogging one core beside it (what a shared machine looks like).
 - ``online-retail``: the same with ``--dataset online-retail``.
-- ``home-depot``: ``shopmind ingest`` + ``shopmind build`` of Home Depot (54,667 products, its
-  judgments as the store's) from an empty vector cache, then a rebuild after changing the
-  titles of 1 % of the products; ``--encoder`` picks ``[search] encoder``.
+- ``home-depot`` (``main_job_home_depot.py``): ``shopmind ingest`` + ``shopmind build`` of Home
+  Depot (54,667 products, its judgments as the store's) from an empty vector cache, then a rebuild
+  after changing the titles of 1 % of the products; ``--encoder`` picks ``[search] encoder``.
+
+The per-process CPU accounting and the machine's conditions are in ``main_job_procs.py``.
 
 Run peers side by side in one session: absolute seconds on a shared machine are noisy, and the
 load average is recorded with every figure.
@@ -38,6 +40,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from main_job_home_depot import run_home_depot
+from main_job_procs import ProcTree, conditions, start_hog
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 EXE = Path(sys.executable).parent / "shopmind"
@@ -58,97 +63,6 @@ def _get(port: int, path: str) -> tuple[int, dict]:
             return e.code, json.loads(e.read().decode())
         except ValueError:
             return e.code, {}
-
-
-def _hog() -> subprocess.Popen:
-    """A busy loop hogging one core for as long as it runs."""
-    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
-
-
-def _conditions() -> dict:
-    return {"loadavg_1m": os.getloadavg()[0], "cpus": os.cpu_count(), "at": datetime.now(UTC).isoformat()}
-
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds user+system) of a live process, None when it is gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = raw[raw.rfind(")") + 2 :].split()  # fields after "pid (comm)"
-    return int(rest[1]), (int(rest[11]) + int(rest[12])) / _TICK
-
-
-def _proc_label(pid: int) -> str:
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return "?"
-    text = " ".join(a.decode(errors="replace") for a in args if a)
-    if "spawn_main" in text:
-        return "spawned worker (multiprocessing)"
-    for key in ("shopmind.demo.shopfiles", "shopmind.cli", " build", " ingest", "evaluate", "demo"):
-        if key in text:
-            return text[text.find(key.strip()) :][:60]
-    return text[:60]
-
-
-class ProcTree:
-    """CPU seconds per process of the demo's tree, sampled from /proc (item 1 of session 15: where
-    the complete release's time goes, per process). A process's CPU is its last sample, so a short
-    child that ends between samples is undercounted by at most its last interval."""
-
-    def __init__(self, root: int) -> None:
-        self.root = root
-        self.procs: dict[int, dict] = {}
-
-    def sample(self, now: float) -> None:
-        stats: dict[int, tuple[int, float]] = {}
-        for entry in os.scandir("/proc"):
-            if entry.name.isdigit():
-                got = _proc_stat(int(entry.name))
-                if got is not None:
-                    stats[int(entry.name)] = got
-        mine = {self.root} | set(self.procs)
-        grew = True
-        while grew:
-            grew = False
-            for pid, (ppid, _cpu) in stats.items():
-                if pid not in mine and ppid in mine:
-                    mine.add(pid)
-                    grew = True
-        for pid in mine:
-            if pid not in stats:
-                continue
-            p = self.procs.get(pid)
-            if p is None:
-                p = self.procs[pid] = {"label": _proc_label(pid), "first_s": round(now, 1), "cpu_s": 0.0}
-            p["cpu_s"] = round(stats[pid][1], 2)
-            p["last_s"] = round(now, 1)
-            p.setdefault("cpu_at", []).append((round(now, 1), p["cpu_s"]))
-
-    def report(self, marks: dict[str, float | None]) -> list[dict]:
-        """Per process: label, seen from/to, CPU seconds in all and between the run's marks."""
-        out = []
-        names = [k for k, v in marks.items() if v is not None]
-        for pid, p in sorted(self.procs.items(), key=lambda kv: kv[1]["first_s"]):
-            at = p.pop("cpu_at", [])
-            row = {"pid": pid, **p}
-
-            def cpu_by(t: float, at: list = at) -> float:
-                before = [c for s, c in at if s <= round(t, 1)]  # (samples are stamped rounded)
-                return before[-1] if before else 0.0
-
-            last = 0.0
-            for name in names:
-                c = cpu_by(marks[name])
-                row[f"cpu_to_{name}_s"] = round(c - last, 2)
-                last = c
-            out.append(row)
-        return out
 
 
 def _past_queries(demo_dir: Path, n: int, seed: int = 0) -> list[str]:
@@ -235,8 +149,8 @@ def run_demo(
         cmd += ["--dataset", dataset, "--data", str(data)]
     if products:
         cmd += ["--products", str(products)]
-    hogger = _hog() if hog else None
-    before = _conditions()
+    hogger = start_hog() if hog else None
+    before = conditions()
     t0 = time.monotonic()
     log = open(tmp / "demo.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
@@ -377,7 +291,7 @@ def run_demo(
         "first_minute_after_complete": first_minute,
         "code": os.environ.get("PYTHONPATH") or "the installed package",
         "conditions_before": before,
-        "conditions_after": _conditions(),
+        "conditions_after": conditions(),
     }
     shutil.rmtree(tmp, ignore_errors=True)
     return out
@@ -420,117 +334,6 @@ def _timeline(releases: Path, now: float, stages: dict[str, list[float]], curren
             {"at_s": round(now, 1), "id": rid, "complete": m.get("complete"), "warm_up": m.get("warm_up"),
              "build_seconds": m.get("seconds")}
         )  # fmt: skip
-
-
-def _children_cpu() -> float:
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def _build(ws: Path, config: Path) -> tuple[float, dict]:
-    t0, c0 = time.monotonic(), _children_cpu()
-    subprocess.run([str(EXE), "build", "--workspace", str(ws), "--config", str(config), "--force"],
-                   check=True, capture_output=True)  # fmt: skip
-    seconds = time.monotonic() - t0
-    rel = ws / "releases"
-    manifest = json.loads((rel / (rel / "CURRENT").read_text().strip() / "release.json").read_text())
-    # CPU seconds of the build process and every process it waited for (encoders, children)
-    manifest["_bench_cpu_s"] = round(_children_cpu() - c0, 2)
-    return seconds, manifest
-
-
-def _summary(seconds: float, m: dict) -> dict:
-    comps = m["components"]
-    sv = comps.get("search", {}).get("search_vectors", {})
-    return {
-        "wall_s": round(seconds, 2),
-        "cpu_s": m.get("_bench_cpu_s"),
-        "cpu_by_component": {
-            **{k: v.get("cpu_seconds") for k, v in comps.items()},
-            "search_vectors": sv.get("cpu_seconds"),
-        },
-        "first_release_s": m.get("first_release_seconds"),
-        "complete_release_s": m.get("seconds"),
-        "search_s": comps.get("search", {}).get("seconds"),
-        "search_vectors_s": sv.get("seconds"),
-        "encoded": sv.get("encoded"),
-        "cached": sv.get("cached"),
-        "encode_s": sv.get("encode_seconds"),
-        "warm_queries": sv.get("warm_queries"),
-        "ltr_lexical": {
-            k: comps.get("search", {}).get("ltr", {}).get(k) for k in ("ltr", "decision", "seconds")
-        },
-        "ltr_dense": {
-            k: sv.get("ltr", {}).get(k)
-            for k in (
-                "ltr",
-                "decision",
-                "seconds",
-                "heldout_ndcg10",
-                "rounds",
-                "train_rows",
-                "early_stop_queries",
-            )
-        },
-        "graph": {k: sv.get(k) for k in ("graph", "graph_seconds")},
-        "recs": {k: comps.get("recs", {}).get(k) for k in ("decision", "seconds")},
-        "recs_content": {
-            k: (comps.get("recs", {}).get("recs_content") or {}).get(k)
-            for k in ("encoder", "vectors", "seconds", "cpu_seconds", "seconds_content")
-        },
-        "rows": m["rows"],
-    }
-
-
-def run_home_depot(
-    data: Path, encoder: str, share: float, seed_cache: Path | None = None, recs_encoder: str | None = None
-) -> dict:
-    """First build from an empty cache, then a rebuild after changing ``share`` of the titles.
-    ``seed_cache``: the workspace's vector cache starts as a copy of that folder (a shop whose
-    catalog was encoded before: the first build is then not an e5 run, and the rebuild — what
-    a catalog feed update costs — is measured without waiting ~12 minutes for a first encoding)."""
-    import polars as pl
-
-    tmp = Path(tempfile.mkdtemp(prefix="main-job-hd-"))
-    ws = tmp / "ws"
-    if seed_cache is not None:
-        shutil.copytree(seed_cache, ws / "cache")
-    config = tmp / "shop.toml"
-    recs = f'[recs]\nencoder = "{recs_encoder}"\n' if recs_encoder else ""  # (absent: the default)
-    config.write_text(f'[search]\nencoder = "{encoder}"\n{recs}', encoding="utf-8")
-    before = _conditions()
-    t0 = time.monotonic()
-    subprocess.run([str(EXE), "ingest", str(data / "home-depot"), "--format", "home-depot", "--workspace", str(ws),
-                    "--force"], check=True, capture_output=True)  # fmt: skip
-    ingest_s = time.monotonic() - t0
-    first_s, m1 = _build(ws, config)
-    # change the titles of 1 % of the products (a catalog feed update) and ingest them
-    products = pl.read_parquet(ws / "releases" / m1["id"] / "catalog" / "products.parquet")
-    n = max(1, int(products.height * share))
-    changed = products.sample(n, seed=1).with_columns(pl.col("title") + pl.lit(" - 2027 model"))
-    feed = tmp / "feed"
-    feed.mkdir()
-    changed.drop([c for c in changed.columns if c.startswith("_")]).write_parquet(feed / "products.parquet")
-    subprocess.run([str(EXE), "ingest", str(feed), "--format", "canonical", "--workspace", str(ws), "--force"],
-                   check=True, capture_output=True)  # fmt: skip
-    again_s, m2 = _build(ws, config)
-    out = {
-        "scenario": "home-depot",
-        "encoder": encoder,
-        "recs_encoder": recs_encoder or "(default)",
-        "seed_cache": None if seed_cache is None else str(seed_cache),
-        "ingest_s": round(ingest_s, 2),
-        "first_build": _summary(first_s, m1),
-        "changed_products": n,
-        "rebuild": _summary(again_s, m2),
-        "code": os.environ.get("PYTHONPATH") or "the installed package",
-        "conditions_before": before,
-        "conditions_after": _conditions(),
-    }
-    shutil.rmtree(tmp, ignore_errors=True)
-    return out
 
 
 def main() -> None:
