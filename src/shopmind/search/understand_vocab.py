@@ -9,6 +9,7 @@ matches into an ``Understood``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,21 @@ from shopmind.search.price_phrases import PRICE_VOCAB
 from shopmind.search.query import Constraint
 from shopmind.search.synonyms import groups as synonym_groups
 from shopmind.text.analysis import STOP_WORDS, UNITS
+
+#: how many of the language's most frequent English words (``wordfreq``) count as real words, never
+#: spelling-corrected into a catalog word: "looking" in "I'm looking for a red dress" became "cooking"
+#: (one edit) and matched cookware; a shopper's sentence words are words, not typos (0: none)
+COMMON_EN = 5000
+
+
+@functools.cache
+def common_english(n: int) -> frozenset[str]:
+    """The ``n`` most frequent English words of ``wordfreq`` (ASCII letters only), loaded once."""
+    if n <= 0:
+        return frozenset()
+    from wordfreq import top_n_list  # ~0.3 s once, on the first word the catalog lacks
+
+    return frozenset(w for w in top_n_list("en", n) if w.isascii() and w.isalpha())
 
 #: Recognised categories per span beyond which a name is too ambiguous to filter on.
 MAX_PATHS = 8
@@ -83,9 +99,10 @@ class CatalogVocabulary:
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is a real word here: a term of the shop's vocabulary (brands,
-        categories, attribute values, mined aliases), of a synonym group, a stop word or a
-        unit. Such a word is never spelling-corrected, even when no product uses it: "sofa"
-        is a sofa (with its synonyms), never "soft"."""
+        categories, attribute values, mined aliases), of a synonym group, a stop word, a
+        unit or one of the most frequent English words (``COMMON_EN``). Such a word is never
+        spelling-corrected, even when no product uses it: "sofa" is a sofa (with its synonyms),
+        never "soft"; "looking" is looking, never "cooking"."""
         t = word_term(word)
         return (
             t in self._en_terms
@@ -93,6 +110,7 @@ class CatalogVocabulary:
             or t in STOP_WORDS
             or t in UNITS
             or fold(word) in PRICE_VOCAB
+            or fold(word) in common_english(COMMON_EN)
         )
 
     def _add(self, key: tuple[str, object] | None, entry: Entry) -> None:
