@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-07 (issue 13, session 30) for the assistant's twenty-sixth round and
 committed on its own before anyone ran the assistant on it; registered as ``"set": "heldout26"``, a
-test set outside ``evaluate.LABELLED_SETS``. Blind in the sense ``demo.assistant_heldout24`` states
+test set outside ``evaluate.LABELLED_SETS`` until its one held-out run (a dev set since round 27). Blind in the sense ``demo.assistant_heldout24`` states
 (its author read policies, catalog, question builders, held-out tests and held-out-25 for the
 layout; nothing of the assistant's code, benches or reports). Every question was compared with its
 nearest earlier ones (by words and characters) and reworded where it came close; the text checks
