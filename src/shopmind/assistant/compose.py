@@ -47,20 +47,14 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
     if intent == "order_status":
         o = asst.orders.get(slots.order_id or "")
         if o is None or not customer_id or o["customer_id"] not in asst.customer_forms(customer_id):
-            return A.order_refused(slots.order_id, lang, bool(customer_id)), False
+            c = A.order_refused(slots.order_id, lang, bool(customer_id))
+            # round 27's "refused_policy": the order's data is private, the policy asked beside it
+            # is public ("where is my order O… and how long do returns take?" without a customer id)
+            return (with_policy(asst, c, text, lang, slots.order_id) if asst.options.get("refused_policy") else c), False  # fmt: skip
         titles = {
             it["product_id"]: asst.products.get(it["product_id"], {}).get("title", "") for it in o["items"]
         }
-        c = A.order_answer(o, titles, lang)
-        more = clause_sections(asst, text, (), skip=o["order_id"])
-        if not more and (asst.options.get("order_rest") or (asst.options.get("order_clause") and asks_order_progress(text, o["order_id"]))):  # fmt: skip
-            # round 26's "order_clause": the order's piece asks its progress, the rest its own matter
-            # ("O0003006发了吗 发票是随包裹寄还是发邮箱": no second piece worded as a question)
-            more = rest_sections(asst, text, o["order_id"])
-        if more:  # "has it arrived and how long do I have to return it?": the policy too
-            p = A.policy_answer(more[0], lang, tuple(more[1:]))
-            c = A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
-        return c, False
+        return with_policy(asst, A.order_answer(o, titles, lang), text, lang, o["order_id"]), False
     if intent in INTENT_TOPICS:
         hits = asst.policy.search(ask or text, topics)
         joint = bool(hits and ask and ask is not text and ask.endswith(text))  # not an asked clause
@@ -97,6 +91,22 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
     if intent == "product_search":
         return search(asst, text, lang, slots, state, follow_up), False
     return A.Composed(A.CANNED["greeting"][lang]), False
+
+
+def with_policy(asst: Assistant, c: A.Composed, text: str, lang: str, order_id: str | None) -> A.Composed:
+    """An order answer (its status, or its refusal) followed by the policy sections the message
+    asks beside the order: its other asked clauses (``clause_sections``) or, when the order's own
+    piece asks its progress, the rest's section (``rest_sections``)."""
+    more = clause_sections(asst, text, (), skip=order_id)
+    if not more and order_id and (asst.options.get("order_rest") or (asst.options.get("order_clause") and asks_order_progress(text, order_id))):  # fmt: skip
+        # round 26's "order_clause": the order's piece asks its progress, the rest its own matter
+        # ("O0003006发了吗 发票是随包裹寄还是发邮箱": no second piece worded as a question)
+        more = rest_sections(asst, text, order_id)
+    if not more:
+        return c
+    # "has it arrived and how long do I have to return it?": the policy too
+    p = A.policy_answer(more[0], lang, tuple(more[1:]))
+    return A.Composed(f"{c.text}{'' if lang == 'zh' else ' '}{p.text}", c.facts + p.facts, c.citations + p.citations)  # fmt: skip
 
 
 def rest_sections(asst: Assistant, text: str, order_id: str) -> list[Section]:
