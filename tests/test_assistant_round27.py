@@ -5,7 +5,6 @@ lead's are the lead's)."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,16 +31,10 @@ def test_held_out_26_is_a_dev_set_and_the_rule_reads_all_27() -> None:
     assert set(L.REF.split("+")) - {"ab", "intent"} == on
 
 
-@pytest.fixture(scope="module")
-def asst() -> Assistant:
-    """The seed-only assistant (what a served shop without labelled conversations builds)."""
-    return seed_assistant()
-
-
-@pytest.fixture
-def switches(asst: Assistant) -> Iterator[dict[str, bool]]:
-    """The assistant's switches, restored after the test."""
-    yield from restored_switches(asst)
+#: the seed-only assistant (what a served shop without labelled conversations builds) and its
+#: switches, restored after each test that flips them
+asst = pytest.fixture(scope="module")(seed_assistant)
+switches = pytest.fixture(restored_switches)
 
 
 def test_an_order_refused_for_want_of_a_customer_id_keeps_the_public_policy_part(asst: Assistant, switches: dict) -> None:  # fmt: skip
