@@ -84,6 +84,19 @@ def compare(before: dict, after: dict) -> list[dict[str, object]]:  # type: igno
     return out
 
 
+def arms_in_processes(script: str, datasets: list[str], arms: tuple[tuple[str, int], ...]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Each arm (name, value) run as ``script DATASETS --arm VALUE --arm-out FILE`` in its own process
+    (no cache crosses arms); the arms' JSON dumps by name."""
+    with tempfile.TemporaryDirectory() as tmp:
+        got = {}
+        for name, value in arms:
+            dump = Path(tmp) / f"{name}.json"
+            cmd = [sys.executable, script, *datasets, "--arm", str(value), "--arm-out", str(dump)]
+            subprocess.run(cmd, check=True, cwd=ROOT)
+            got[name] = json.loads(dump.read_text(encoding="utf-8"))
+    return got
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("datasets", nargs="+", help="PATH:FORMAT (home-depot, crowdflower, qbqtc, canonical)")
@@ -96,13 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import shopmind.search.understand_vocab as uv
 
-    with tempfile.TemporaryDirectory() as tmp:
-        got = {}
-        for name, common in (("before", 0), ("after", uv.COMMON_EN)):
-            dump = Path(tmp) / f"{name}.json"
-            cmd = [sys.executable, __file__, *args.datasets, "--arm", str(common), "--arm-out", str(dump)]
-            subprocess.run(cmd, check=True, cwd=ROOT)
-            got[name] = json.loads(dump.read_text(encoding="utf-8"))
+    got = arms_in_processes(__file__, args.datasets, (("before", 0), ("after", uv.COMMON_EN)))
     results = compare(got["before"], got["after"])
     for r in results:
         print(json.dumps({k: v for k, v in r.items() if k != "changed"}, ensure_ascii=False), flush=True)
