@@ -98,7 +98,7 @@ def with_policy(asst: Assistant, c: A.Composed, text: str, lang: str, order_id: 
     asks beside the order: its other asked clauses (``clause_sections``) or, when the order's own
     piece asks its progress, the rest's section (``rest_sections``)."""
     more = clause_sections(asst, text, (), skip=order_id)
-    if not more and order_id and (asst.options.get("order_rest") or (asst.options.get("order_clause") and asks_order_progress(text, order_id))):  # fmt: skip
+    if not more and order_id and (asst.options.get("order_rest") or (asst.options.get("order_clause") and asks_order_progress(text, order_id, bool(asst.options.get("progress_words"))))):  # fmt: skip
         # round 26's "order_clause": the order's piece asks its progress, the rest its own matter
         # ("O0003006发了吗 发票是随包裹寄还是发邮箱": no second piece worded as a question)
         more = rest_sections(asst, text, order_id)

@@ -75,7 +75,18 @@ def asks_progress(text: str) -> bool:
     return is_brief(text) and _PROGRESS.search(text) is not None and not extra
 
 
-def asks_order_progress(text: str, order_id: str) -> bool:
+#: round 27's "progress_words": how English shoppers ask how far an order got without the verbs of
+#: ``_PROGRESS`` ("O123 out the door yet?", "is O123 still sitting in your warehouse?", "any update
+#: on O123?"): a verb of the parcel's way with "yet", the warehouse it has not left, the lexicon's
+#: ``status`` words ("where is", "any news", "status")
+_PROGRESS_MORE = re.compile(
+    r"\b(?:out the door|(?:in|at) (?:the|your) (?:warehouse|depot)|still (?:sitting|stuck|waiting)|"
+    r"(?:shipped|sent|posted|out|left|moved|dispatched|delivered|arrived|here|there|landed) yet|checking (?:in )?on)\b",
+    re.I,
+)
+
+
+def asks_order_progress(text: str, order_id: str, more: bool = False) -> bool:
     """Round 26's "order_clause": whether a message naming an order asks, in a piece of its own
     (``clauses.asked_order_piece``: the piece naming the order, asked, with more beside it), how far
     that order has got (``_PROGRESS``: "签收了吗", "寄到了嗎", "is O123 delivered?"), naming no other
@@ -83,12 +94,16 @@ def asks_order_progress(text: str, order_id: str) -> bool:
     Why: "O0002834到了吗 不合适的话多少天内能退" asks the order's status and a return policy; the
     classifier trained on the shop's labelled questions reads the whole as a return, and
     ``asks_about_order`` cuts no clause at a space between Chinese characters nor knows "O-0002834"
-    as the order, so the order's part was lost (the lead's defect; 4 zh dev answers of 3 sets)."""
+    as the order, so the order's part was lost (the lead's defect; 4 zh dev answers of 3 sets).
+    ``more``: the English wordings of ``_PROGRESS_MORE`` and the ``status`` words count too."""
     own = asked_order_piece(text, order_id)
     if own is None:
         return False
-    extra = set(default_lexicon().concepts(own)) - _PROGRESS_CONCEPTS
-    return _PROGRESS.search(own) is not None and not extra
+    concepts = set(default_lexicon().concepts(own))
+    said = _PROGRESS.search(own) is not None
+    if more:  # round 27's "progress_words" (``_PROGRESS_MORE``)
+        said = said or _PROGRESS_MORE.search(own) is not None or "status" in concepts
+    return said and not concepts - _PROGRESS_CONCEPTS
 
 
 #: concepts a question about delivery time may name besides ``_PROGRESS_CONCEPTS`` (to a country, "can I order from Japan")

