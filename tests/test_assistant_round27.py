@@ -18,6 +18,7 @@ from assistant_round_util import restored_switches, seed_assistant  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.core import Assistant  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
+from shopmind.assistant.greeting import greeting_only  # noqa: E402
 from shopmind.assistant.intent import IntentModel, Prediction  # noqa: E402
 from shopmind.assistant.passing import off_topic_in_passing  # noqa: E402
 from shopmind.assistant.reading import asks_order_progress, read_as_indexed  # noqa: E402
@@ -174,3 +175,17 @@ def test_a_shop_question_naming_an_off_topic_thing_in_passing_is_answered(asst: 
         assert (r := _reading(asst, text, "return_refund")).intent == "out_of_scope" and r.handoff, text
     # an unsure reading keeps the hand-off (the classifier must read a shop question surely)
     assert asst.turn("is it ok to eat pizza at the gym", None).handoff
+
+
+def test_asking_whether_a_person_answers_is_chatting_with_its_switch(asst: Assistant, switches: dict) -> None:  # fmt: skip
+    asking = ("quick question before i begin - am i speaking to a live person or a bot?", "bot or human?", "您好 请问你是真人还是机器人", "thanks for clearing that up, you've been super helpful")  # fmt: skip
+    for text in asking:
+        assert greeting_only(read_as_indexed(text, True), chat=True) and not greeting_only(read_as_indexed(text, True)), text  # fmt: skip
+    demands = ("i want to speak to a real person now", "is this a bot? where is my parcel", "thanks for sorting that, can i also return it")  # fmt: skip
+    for text in demands:
+        assert not greeting_only(read_as_indexed(text, True), chat=True), text
+    switches["chat_words"] = False
+    assert _reading(asst, asking[1], "out_of_scope").intent == "out_of_scope"
+    switches["chat_words"] = True
+    r = _reading(asst, asking[1], "out_of_scope")
+    assert (r.intent, r.handoff, r.citations) == ("greeting", False, [])

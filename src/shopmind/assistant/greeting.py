@@ -39,13 +39,29 @@ _GREET = re.compile(rf"\b(?:{_EN})\b|{_ZH}", re.I)
 _FILL = re.compile(rf"\b(?:{_FILL_EN})\b|{_FILL_ZH}", re.I)
 _REST = re.compile(r"[\w\u3400-\u9fff]", re.I)
 
+#: round 27's "chat_words": asking whether the one answering is a person or a bot ("am i talking
+#: to a real person or a bot?", "real person or bot?", "你是机器人还是真人"), the openings that come
+#: before a question ("quick one before i start") and thanks said as praise ("you've been a star",
+#: "cheers for sorting that, legend") - the same closed class, of chatting with a service
+_WHO = r"(?:a |an )?(?:real |actual |live |proper )?(?:person|human|bot|robot|chatbot|machine|ai|agent)"
+_CHAT_EN = (
+    rf"(?:am i|are you|is this|is it|r u|im|i'm) (?:(?:talking|chatting|speaking|texting) (?:to|with) )?{_WHO}(?: or {_WHO})?"
+    rf"|{_WHO} or {_WHO}|quick one|before i (?:start|begin|ask)|one (?:quick )?(?:thing|question)"
+    r"|you'?ve been (?:a star|a legend|great|brilliant|amazing|(?:very |super |really )?helpful)|legend|star|brill|ace|champion"
+    r"|(?:thanks|thank you|cheers|ta) for (?:sorting|fixing|helping with|clearing|explaining) (?:that|this|it)(?: (?:out|up))?"
+)
+_CHAT_ZH = r"(?:你|您)?是(?:不是)?(?:机器人|真人|人工|ai)(?:还是(?:机器人|真人|人工|ai))?|(?:机器人|真人)还是(?:机器人|真人)|真人吗|机器人吗"
+_CHAT = re.compile(rf"\b(?:{_CHAT_EN})\b|{_CHAT_ZH}", re.I)
 
-def greeting_only(text: str) -> bool:
+
+def greeting_only(text: str, chat: bool = False) -> bool:
     """Whether ``text`` greets, asks for someone, thanks or takes leave and says nothing else: at
     least one such phrase (``_EN``, ``_ZH``), and no letter, digit or Chinese character left once
     those phrases and the words beside them (``_FILL_EN``, ``_FILL_ZH``) are taken out. "哈喽 客服
     在吗" and "evening all, anyone on" are; "hi, where is my parcel", "你好 这个多少钱" are not."""
     t = unicodedata.normalize("NFKC", text).lower()
+    if chat:  # round 27's "chat_words" (``_CHAT``): asking for a person, openings, praise
+        t = _CHAT.sub(" hi ", t)
     if not _GREET.search(t):
         return False
     rest = _FILL.sub(" ", _GREET.sub(" ", t))

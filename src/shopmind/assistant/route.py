@@ -114,7 +114,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     known = bool(asst.options.get("known_words")) and asst.scope.all_known(ask)
     # round 26's "greeting_words": only the words of opening or closing a chat ("哈喽 客服在吗",
     # "evening all, anyone on"), nothing of the shop named: a greeting whatever the classifier reads
-    greets = bool(asst.options.get("greeting_words")) and intent != "complaint" and not (slots.order_id or [p for p in slots.product_ids if not slots.from_page] or slots.category or slots.attributes or slots.price_max or slots.price_min) and greeting_only(text)  # fmt: skip
+    greets = bool(asst.options.get("greeting_words")) and intent != "complaint" and not (slots.order_id or [p for p in slots.product_ids if not slots.from_page] or slots.category or slots.attributes or slots.price_max or slots.price_min) and greeting_only(text, bool(asst.options.get("chat_words")))  # fmt: skip
     if greets:
         intent, conf = "greeting", max(conf, asst.threshold)
     elif conf < asst.threshold and intent in ("greeting", "out_of_scope") and (only_greeting(text) or (asst.options["greeting_chat"] and pred.intent == "greeting" and not in_domain and chit_chat(text))):  # fmt: skip
