@@ -24,7 +24,7 @@ from shopmind.assistant.passing import off_topic_in_passing  # noqa: E402
 from shopmind.assistant.reading import asks_order_progress, read_as_indexed  # noqa: E402
 from shopmind.assistant.reply import _State  # noqa: E402
 from shopmind.assistant.route import order_when  # noqa: E402
-from shopmind.assistant.slots import Slots  # noqa: E402
+from shopmind.assistant.slots import Slots, order_by_tail  # noqa: E402
 from test_assistant_context import ORDERS  # noqa: E402
 
 
@@ -189,3 +189,21 @@ def test_asking_whether_a_person_answers_is_chatting_with_its_switch(asst: Assis
     switches["chat_words"] = True
     r = _reading(asst, asking[1], "out_of_scope")
     assert (r.intent, r.handoff, r.citations) == ("greeting", False, [])
+
+
+def test_an_order_named_by_the_end_of_its_id_is_the_customers_one_order_ending_so(asst: Assistant, switches: dict) -> None:  # fmt: skip
+    oid, owner = ORDERS["order_id"][0], ORDERS["customer_id"][0]
+    tail = oid[-4:]
+    own = {o: r for o, r in asst.orders.items() if r["customer_id"] == owner}
+    assert [o for o in own if o.endswith(tail)] == [oid]  # one of the customer's orders ends so
+    texts = (f"can you check my order ending in {tail}, i lost the email", f"尾号{tail}的订单到哪了")
+    for text in texts:
+        assert order_by_tail(text, asst.orders, {owner}) == oid, text
+        assert order_by_tail(text, asst.orders, {"C-somebody-else"}) is None, text  # never another's
+        switches["id_tail"] = False
+        assert asst.turn(text, None, customer_id=owner).slots["order_id"] is None, text
+        switches["id_tail"] = True
+        r = asst.turn(text, None, customer_id=owner)
+        assert r.slots["order_id"] == oid and r.intent == "order_status" and r.citations[0]["id"] == oid, text
+        assert asst.turn(text, None).slots["order_id"] is None  # no customer id: no order is looked up
+    assert order_by_tail("my order ending in 99999", asst.orders, {owner}) is None

@@ -63,6 +63,7 @@ from shopmind.assistant.reply import Reply, _State
 from shopmind.assistant.reply_language import message_language, reply_language
 from shopmind.assistant.route import asks_page_fact, route
 from shopmind.assistant.scope import DomainWords, policy_concepts
+from shopmind.assistant.slots import order_by_tail
 from shopmind.privacy import pseudonymise
 from shopmind.search.engine import SearchEngine
 
@@ -191,6 +192,9 @@ class Assistant:
             self.model.embed([text, *more])
         pred = self.model.predict(text)
         slots = self.catalog.slots(text, page_product, self.orders)
+        # round 27's "id_tail": "my order ending in 3713" - the customer's one order ending so
+        if self.options.get("id_tail") and not slots.order_id and customer_id:
+            slots.order_id = order_by_tail(text, self.orders, self.customer_forms(customer_id))
         # what the policy parts read: the message, or with the policy question before it
         ask = policy_followup(self, text, state, slots, pred) or text
         # round 16: else the one asked clause of a story may be read ("asked_intent", "asked_focus")

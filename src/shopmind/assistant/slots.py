@@ -269,3 +269,26 @@ def fits(p: dict, s: Slots, colour: Callable[[dict], str | None]) -> bool:
             return False
     want = s.attributes.get("colour")
     return not want or colour(p) == want
+
+
+#: round 27's "id_tail": an order named by the last digits of its id ("my order ending in 3713",
+#: "last four digits 3713", "尾号5559", "后四位 5559")
+_TAIL = re.compile(
+    r"\b(?:ending|ends) (?:in|with) (\d{3,6})\b|\blast (?:four|4|three|3|few) (?:digits|numbers)\W+(?:(?:are|is)\W+)?(\d{3,6})\b"
+    r"|(?:尾号|尾數|尾数|后四位|後四位|最后几位)(?:是|为)?\s*(\d{3,6})",
+    re.I,
+)
+
+
+def order_by_tail(text: str, orders: Mapping[str, dict], owners: set[str]) -> str | None:
+    """The one order of the customer (``owners``: the forms of their id) whose id ends in the
+    digits ``text`` names as its tail (``_TAIL``), else None - another customer's order is never
+    found this way, and two of theirs ending alike name none. Why (round 27): shoppers who cannot
+    find the full number give its end ("尾号5559" on held-out-25, "ending in …" on held-out-26);
+    the id was not read and the answer asked for the order number."""
+    m = _TAIL.search(text)
+    if m is None or not owners:
+        return None
+    tail = next(g for g in m.groups() if g)
+    found = [oid for oid, o in orders.items() if o.get("customer_id") in owners and oid.endswith(tail)]
+    return found[0] if len(found) == 1 else None
