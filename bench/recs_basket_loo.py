@@ -37,6 +37,25 @@ ADOPTION RULE (written and committed before any ``judge`` run):
   If (1) fails with the split alone, a candidate in ours-v1's fusion or in ours-ranker is judged by the
   same rule on the same runs' validation only being used to choose it (no test figure chooses anything).
   Reported, not judged: each family's validation and test NDCG@10 under both splits, ours-ranker.
+
+CANDIDATE 2 (added after the split-alone runs, 11:35 UTC: even ours-v1 - popularity +0.0008 +- 0.0011
+passes, odd -0.0024 +- 0.0008 fails - the fusion took weights that beat popularity on validation by
+0.0010; committed before any run of it): the one-standard-error rule on ours-v1's fusion
+(``evaluate.tune_fusion``) - when the tuned fusion's validation value (the protocol's selection metric,
+every validation user) is not more than one paired se above popularity's, ours-v1 serves popularity
+alone (the simplest model within one se of the best: personalisation has to earn its place on
+validation). Judged by rule 1 on both halves (``judge --arm basket --tag -guard``), by rule 2 with a
+Beauty ``evaluate recs`` run (NDCG@10 / HR@10 within their se of 0.0758 / 0.1228, the guard's
+validation margin printed) and by rule 3 with Online Retail's validation margin (fusion kept: ours-v1
+unchanged; if it would switch, an Online Retail run must show test recall@20 not below by more than se).
+
+CANDIDATE 3 (ours-ranker, task 3; committed before its runs): with baskets as targets the ranker
+labelled one relevant item per user (``one_target``) and the rest of the basket as negatives, and its
+inner split dropped one event, not the last basket. Candidate: every relevant item is a positive
+(``labelled`` takes the truth matrix) and ``drop_last`` drops the last step (events sharing the last
+timestamp), every item of it a target. Where every step is one event (Beauty) labels and inner split
+are identical (a test checks it). Adopted if ours-ranker's test NDCG@10 is not lower on either half
+than with candidate 2 alone; reported against popularity with its paired se.
 """
 
 from __future__ import annotations
