@@ -2,7 +2,7 @@
 
 Why: the assistant sends the shopper's whole message to the search engine ("I'm looking for a pink handbag under
 $120"), and search changes have cost it answers before (8d7f50f: 29 dev product searches). This runs
-``bench/assistant_dev_answers26.py run`` (the dev sets main, held-out-1..25; never a held-out set being written)
+``bench/assistant_dev_answers27.py run`` (the dev sets main, held-out-1..26 (round 27's wrapper: the round-26 one refuses an assistant that learns from held-out-26); never a held-out set being written)
 in this process with ``phrasing.PHRASING`` set, so both arms are the same tree; compare the two files with
 ``python bench/assistant_dev_answers.py diff BEFORE AFTER``.
 
@@ -29,4 +29,4 @@ if __name__ == "__main__":
         raise SystemExit("first argument: 0 (phrasing searched, before) or 1 (left out, after)")
     ph.PHRASING = on == "1"
     sys.argv[1:1] = ["run"]
-    runpy.run_path(str(Path(__file__).with_name("assistant_dev_answers26.py")), run_name="__main__")
+    runpy.run_path(str(Path(__file__).with_name("assistant_dev_answers27.py")), run_name="__main__")
