@@ -56,6 +56,20 @@ inner split dropped one event, not the last basket. Candidate: every relevant it
 timestamp), every item of it a target. Where every step is one event (Beauty) labels and inner split
 are identical (a test checks it). Adopted if ours-ranker's test NDCG@10 is not lower on either half
 than with candidate 2 alone; reported against popularity with its paired se.
+
+RESULTS SO FAR (11:43 UTC): candidate 2 kept the odd half's fusion by a hair (validation margin 0.00102,
+se 0.00100: the margin is measured on the users the weights were tuned on, so it is biased upwards),
+rule 1 still fails on odd (-0.0024 +- 0.0008); candidate 3: ours-ranker even 0.1912 -> 0.2202, odd
+0.2171 -> 0.2100: not adopted by its rule. Groceries' members look randomly assigned to baskets: a
+member's last-basket items are in their own history 14.3 % of the time, 13.8 % for a random member's.
+
+CANDIDATE 4 (written after those runs, before any run of it; chosen because the margin of candidate 2
+is read on the tuning users): the one-se rule on users the fusion was NOT tuned on - the validation
+users outside the tuning sample when there are more than ``FUSION_TUNING_USERS`` (Beauty: 14,363), else
+a seeded 2-fold cross-fit (weights tuned on one half of the validation users, the margin per user read
+on the other half, both ways, pooled). Fusion kept iff that margin over popularity > its paired se; the
+weights served are still those tuned on the whole sample. Judged by rules 1-3 as candidate 2 (Beauty
+by a run if the time allows, else its held-out margin from the run's log must be > 5 se).
 """
 
 from __future__ import annotations
