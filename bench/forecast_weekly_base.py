@@ -57,8 +57,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -181,22 +182,43 @@ def _load(paths: str) -> dict[str, np.ndarray]:
     return z
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def dump_args(doc: str) -> argparse.ArgumentParser:
+    """The arguments of the weekly validation benches (this one, forecast_weekly_cover, forecast_weekly_cqr):
+    the dumps per set, the validation shifts, the JSON written."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument(
         "--load", nargs="+", required=True, help="name=base.npz,cand.npz (forecast_global_all --dump)"
     )
     ap.add_argument("--shifts", type=int, default=4)
     ap.add_argument("--out", type=Path, required=True)
-    a = ap.parse_args()
-    out: dict = {"datasets": {}, "margin": MARGIN}
-    for spec in a.load:
+    return ap
+
+
+def each_set(
+    specs: list[str], analyse: Callable[..., dict], shifts: int, *args: Any
+) -> Iterator[tuple[str, dict]]:
+    """Per ``name=dumps`` spec: the dumps merged, ``analyse(z, shifts, *args)``, its dumps and series count
+    kept, a heading printed; yields (name, result)."""
+    for spec in specs:
         name, paths = spec.split("=", 1)
         z = _load(paths)
-        r = analyse(z, a.shifts)
+        r = analyse(z, shifts, *args)
         r["dumps"], r["series"] = paths, int(z["y"].shape[0])
-        out["datasets"][name] = r
         print(f"{name} ({r['series']} series), scored cuts {[c['score_cut'] for c in r['cuts']]}:")
+        yield name, r
+
+
+def save(out: dict, path: Path, **dump: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2, **dump))
+    print(f"saved {path}")
+
+
+def main() -> None:
+    a = dump_args(__doc__).parse_args()
+    out: dict = {"datasets": {}, "margin": MARGIN}
+    for name, r in each_set(a.load, analyse, a.shifts):
+        out["datasets"][name] = r
         for k, v in r["arms"].items():
             print(
                 f"  {k:<24} " + " ".join(f"{x:.4f}" for x in v["ratio"]) + f"  mean {v['mean_ratio']:.4f}"
@@ -211,9 +233,7 @@ def main() -> None:
     out["decision"] = decide(out["datasets"])
     for k, v in out["decision"].items():
         print(f"{k:<24} passes={v['passes']} lower on {v['lower_mean_on']} worse cuts {v['worse_cuts']}")
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(out, indent=2))
-    print(f"saved {a.out}")
+    save(out, a.out)
 
 
 if __name__ == "__main__":

@@ -76,17 +76,15 @@ if one is adopted). None passing: nothing changes in the product.
 
 from __future__ import annotations
 
-import argparse
-import json
 import warnings
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
 import forecast_select as fs
 from forecast_global_all import variant
-from forecast_weekly_base import DUMPED, MASE_GBM, _bias, _load
+from forecast_weekly_base import DUMPED, MASE_GBM, _bias, dump_args, each_set, save
 from forecast_weekly_shrink import EVALUATE_GLOBALS, PEER_LIST, POOL
 from shopmind.forecast.ensemble import (
     LEVELS,
@@ -305,14 +303,36 @@ def diagnose(a_b, pb, lo, hi, ub, keys, cls, zb, q_cal) -> dict:
     return out
 
 
-def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None = None) -> dict:
-    """Per scored cut: every rule's coverage and MASE ratio; the default's diagnosis; the ensemble alone."""
+@dataclass
+class ValidationCut:
+    """One validation shift: ours chosen and calibrated at cut ``a``, scored at cut ``b`` (``h`` steps)."""
+
+    a: int
+    b: int
+    h: int
+    cls: np.ndarray  # demand classes at the forecast origin b
+    bt_a: Backtest  # the calibration window (unit: the product's conformal unit at a)
+    bt_b: Backtest  # every model at the scored window
+    ub: np.ndarray  # the conformal unit at b
+    ch: Choice  # ours' choice at a (margin, THieF swaps, steps pooled, partner)
+    pa: np.ndarray  # ours' point at a
+    preds_b: dict[str, np.ndarray]
+    pb: np.ndarray  # ours' point at b
+    a_b: np.ndarray  # the actuals at b
+    single: dict[str, float]  # each peer's MASE at b
+    best: str  # the best peer at b
+    cut: dict  # the cut's record in the JSON
+    data: fs.Cuts  # the dump's forecasts (the evaluate globals and the partner under their served names)
+
+
+def validation_cuts(z: dict[str, np.ndarray], shifts: int) -> Iterator[ValidationCut]:
+    """The validation shifts d = 0..shifts-1 of a dump (module docstring): cut ``T - 2h - d`` chooses and
+    calibrates, ``T - h - d`` is scored; shifts whose cuts were not dumped are skipped (also for
+    forecast_weekly_cqr)."""
     z = variant(variant(z, EVALUATE_GLOBALS), DUMPED)
     cuts, h, T = set(z["cuts"].tolist()), int(z["h"]), z["y"].shape[1]
     every = list(dict.fromkeys([*POOL, MASE_GBM, *PEER_LIST]))
     data = fs.Cuts(z, every)
-    run = {k: RULES[k] for k in (rules or RULES)}
-    res: dict = {"rules": {k: {"cov": [], "gap": [], "ratio": [], "bias": []} for k in run}, "cuts": []}
     for d in range(shifts):
         b, a = T - h - d, T - 2 * h - d
         if b not in cuts or a not in cuts:
@@ -328,21 +348,49 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
         single = {m: float(np.nanmean(bt_b.mase([preds_b[m]]))) for m in PEER_LIST}
         best = min(single, key=single.__getitem__)
         cut: dict = {"choose_cut": a, "score_cut": b, "best_peer": f"{best} {single[best]:.4f}"}
+        yield ValidationCut(a, b, h, cls, bt_a, bt_b, ub, ch, pa, preds_b, pb, a_b, single, best, cut, data)
+
+
+def score_rule(r: dict, v: ValidationCut, point: np.ndarray, lo: dict, hi: dict) -> None:
+    """A rule's scores at one cut appended to its record ``r``: coverage, gap, MASE ratio to the best peer,
+    bias, and (report only) the coverage per class at the forecast origin."""
+    c = _cover(v.a_b, lo, hi)
+    r["cov"].append(c)
+    r["gap"].append(_gap(c))
+    r["ratio"].append(float(np.nanmean(v.bt_b.mase([point]))) / v.single[v.best])
+    r["bias"].append(_bias(point, v.a_b))
+    r.setdefault("class_cov", []).append(
+        {
+            g: _cover(v.a_b, lo, hi, np.repeat((v.cls == g)[:, None], v.h, 1))
+            for g in sorted(set(v.cls.tolist()))
+        }
+    )
+
+
+def rule_line(k: str, v: dict, width: int, scores: str) -> str:
+    """A rule's printed line: its name, coverage at 80 and 95 % per cut, ``scores``, its bias per cut."""
+    return (
+        f"  {k:<{width}} cov80 "
+        + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
+        + " cov95 "
+        + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
+        + scores
+        + "  bias "
+        + " ".join(f"{x:+.3f}" for x in v["bias"])
+    )
+
+
+def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None = None) -> dict:
+    """Per scored cut: every rule's coverage and MASE ratio; the default's diagnosis; the ensemble alone."""
+    run = {k: RULES[k] for k in (rules or RULES)}
+    res: dict = {"rules": {k: {"cov": [], "gap": [], "ratio": [], "bias": []} for k in run}, "cuts": []}
+    for v in validation_cuts(z, shifts):
+        a, b, cls, ch, pb, a_b, ub, cut = v.a, v.b, v.cls, v.ch, v.pb, v.a_b, v.ub, v.cut
         for k, rule in run.items():
-            point, lo, hi = rule(bt_a, pa, ch, cls, pb, ub)
-            c = _cover(a_b, lo, hi)
+            point, lo, hi = rule(v.bt_a, v.pa, ch, cls, pb, ub)
             r = res["rules"][k]
-            r["cov"].append(c)
-            r["gap"].append(_gap(c))
-            r["ratio"].append(float(np.nanmean(bt_b.mase([point]))) / single[best])
-            r["bias"].append(_bias(point, a_b))
+            score_rule(r, v, point, lo, hi)
             ok = np.isfinite(a_b)
-            r.setdefault("class_cov", []).append(  # report only: coverage per class at the forecast origin
-                {
-                    g: _cover(a_b, lo, hi, np.repeat((cls == g)[:, None], h, 1))
-                    for g in sorted(set(cls.tolist()))
-                }
-            )
             r.setdefault("step_cov", []).append(  # report only: coverage per step (80, 95)
                 [
                     [
@@ -359,15 +407,15 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None =
                 cut["quantiles"] = q_cal
                 cut["how"] = ch.how
         # the ensemble alone (no partner): its own choice, quantiles and point (session 26's default)
-        bt_e = data.bt(a, POOL)
+        bt_e = v.data.bt(a, POOL)
         bt_e.unit = [_units(z, a)]
         ch_e = choose(bt_e, cls, margin=MARGIN, swaps=SWAPS, pool_steps=True)
-        pe = _point(ch_e, cls, preds_b)
+        pe = _point(ch_e, cls, v.preds_b)
         _, lo, hi = default(bt_e, None, ch_e, cls, pe, ub)
         cut["ensemble_alone"] = {
             **_cover(a_b, lo, hi),
             "bias_sum": _bias(pe, a_b),
-            "ratio": float(np.nanmean(bt_b.mase([pe]))) / single[best],
+            "ratio": float(np.nanmean(v.bt_b.mase([pe]))) / v.single[v.best],
         }
         cut["same_class_share"] = float((z[f"class_{a}"] == cls).mean())  # classes at the two origins agree
         res["cuts"].append(cut)
@@ -404,37 +452,22 @@ def decide(datasets: dict[str, dict]) -> dict[str, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--load", nargs="+", required=True, help="name=base.npz,cand.npz (forecast_global_all --dump)"
-    )
-    ap.add_argument("--shifts", type=int, default=4)
+    ap = dump_args(__doc__)
     ap.add_argument(
         "--rules", default=",".join(RULES), help="which rules (default: all; 'default' = diagnose only)"
     )
-    ap.add_argument("--out", type=Path, required=True)
     a = ap.parse_args()
     rules = a.rules.split(",")
     if "default" not in rules:
         raise SystemExit("--rules must include 'default' (the rule's reference)")
     out: dict = {"datasets": {}, "margin": MARGIN, "bias_shrink": BIAS_SHRINK}
-    for spec in a.load:
-        name, paths = spec.split("=", 1)
-        z = _load(paths)
-        r = analyse(z, a.shifts, rules)
-        r["dumps"], r["series"] = paths, int(z["y"].shape[0])
+    for name, r in each_set(a.load, analyse, a.shifts, rules):
         out["datasets"][name] = r
-        print(f"{name} ({r['series']} series), scored cuts {[c['score_cut'] for c in r['cuts']]}:")
         for k, v in r["rules"].items():
-            print(
-                f"  {k:<10} cov80 "
-                + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
-                + " cov95 "
-                + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
-                + f"  gap {v['mean_gap']:.4f} (per step {v['mean_step_gap']:.4f})  ratio {v['mean_ratio']:.4f}"
-                + "  bias "
-                + " ".join(f"{x:+.3f}" for x in v["bias"])
+            scores = (
+                f"  gap {v['mean_gap']:.4f} (per step {v['mean_step_gap']:.4f})  ratio {v['mean_ratio']:.4f}"
             )
+            print(rule_line(k, v, 10, scores))
         for c in r["cuts"]:
             dg, e = c["diagnose"], c["ensemble_alone"]
             print(
@@ -449,9 +482,7 @@ def main() -> None:
         print(
             f"{k:<10} passes={v['passes']} lower gap on {v['lower_gap_on']} mase ok {v['mase_within_0.005_on']}"
         )
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(out, indent=2))
-    print(f"saved {a.out}")
+    save(out, a.out)
 
 
 if __name__ == "__main__":

@@ -98,18 +98,11 @@ and the recorded holdouts (``shopmind evaluate forecast ... --grain week``) are 
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 import numpy as np
 
-import forecast_select as fs
-from forecast_global_all import variant
-from forecast_weekly_base import DUMPED, MASE_GBM, _bias, _load
-from forecast_weekly_cover import SWAPS, _cover, _gap, _keys, _point, _units, default
-from forecast_weekly_shrink import EVALUATE_GLOBALS, PEER_LIST, POOL
-from shopmind.forecast.ensemble import LEVELS, MARGIN, MIN_GROUP, choose, chosen_backtest
+from forecast_weekly_base import MASE_GBM, dump_args, each_set, save
+from forecast_weekly_cover import _cover, _keys, _units, default, rule_line, score_rule, validation_cuts
+from shopmind.forecast.ensemble import LEVELS, MARGIN, MIN_GROUP
 from shopmind.forecast.interval_rules import pooled_quantile
 
 #: quantile level (percent) -> the dumped quantile model
@@ -222,28 +215,15 @@ def winkler(a_b: np.ndarray, lo: dict, hi: dict, ub: np.ndarray) -> float:
 
 def analyse(z: dict[str, np.ndarray], shifts: int = 4) -> dict:
     """Per scored cut: the default's and every candidate's coverage, interval score, MASE ratio and bias."""
-    z = variant(variant(z, EVALUATE_GLOBALS), DUMPED)
-    cuts, h, T = set(z["cuts"].tolist()), int(z["h"]), z["y"].shape[1]
-    every = list(dict.fromkeys([*POOL, MASE_GBM, *PEER_LIST]))
-    data = fs.Cuts(z, every)
     names = ("default", *INTERVAL_RULES, *POINT_RULES)
     res: dict = {"rules": {k: {"cov": [], "gap": [], "winkler": [], "ratio": [], "bias": []} for k in names}}
     res["cuts"] = []
-    for d in range(shifts):
-        b, a = T - h - d, T - 2 * h - d
-        if b not in cuts or a not in cuts:
-            continue
-        cls = z[f"class_{b}"]
-        bt_a, bt_b = data.bt(a, [*POOL, MASE_GBM]), data.bt(b, every)
-        bt_a.unit, ub = [_units(z, a)], _units(z, b)
-        ch = choose(bt_a, cls, margin=MARGIN, swaps=SWAPS, pool_steps=True, partner=MASE_GBM)
-        pa = chosen_backtest(bt_a, ch, cls)[0]
-        preds_b = {m: v[0] for m, v in bt_b.preds.items()}
-        pb, a_b = _point(ch, cls, preds_b), bt_b.actual[0]
+    for v in validation_cuts(z, shifts):
+        a, b, h, cls, ch, pb, a_b, ub, cut = v.a, v.b, v.h, v.cls, v.ch, v.pb, v.a_b, v.ub, v.cut
+        bt_a, pa = v.bt_a, v.pa
+        z = v.data.z  # the dump with the evaluate globals and the partner under their served names
+        preds_b = v.preds_b
         keys = _keys(ch, cls)
-        single = {m: float(np.nanmean(bt_b.mase([preds_b[m]]))) for m in PEER_LIST}
-        best = min(single, key=single.__getitem__)
-        cut: dict = {"choose_cut": a, "score_cut": b, "best_peer": f"{best} {single[best]:.4f}"}
         out = {"default": default(bt_a, pa, ch, cls, pb, ub)}
         for k in INTERVAL_RULES:
             out[k] = (pb, *cqr(z, a, b, keys, pb, ub, k))
@@ -260,16 +240,9 @@ def analyse(z: dict[str, np.ndarray], shifts: int = 4) -> dict:
         cut["median_class_series"] = int(med.sum())
         cut["how"] = ch.how
         for k, (point, lo, hi) in out.items():
-            c = _cover(a_b, lo, hi)
             r = res["rules"][k]
-            r["cov"].append(c)
-            r["gap"].append(_gap(c))
+            score_rule(r, v, point, lo, hi)
             r["winkler"].append(winkler(a_b, lo, hi, ub))
-            r["ratio"].append(float(np.nanmean(bt_b.mase([point]))) / single[best])
-            r["bias"].append(_bias(point, a_b))
-            r.setdefault("class_cov", []).append(
-                {g: _cover(a_b, lo, hi, np.repeat((cls == g)[:, None], h, 1)) for g in sorted(set(cls))}
-            )
             ok = np.isfinite(a_b)
             r.setdefault("step_cov80", []).append(
                 [
@@ -330,40 +303,22 @@ def decide(datasets: dict[str, dict]) -> dict[str, dict]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument(
-        "--load", nargs="+", required=True, help="name=base.npz,cand.npz (forecast_global_all --dump)"
-    )
-    ap.add_argument("--shifts", type=int, default=4)
-    ap.add_argument("--out", type=Path, required=True)
-    a = ap.parse_args()
+    a = dump_args(__doc__).parse_args()
     out: dict = {"datasets": {}, "margin": MARGIN, "quantile_models": QMODELS}
-    for spec in a.load:
-        name, paths = spec.split("=", 1)
-        z = _load(paths)
-        r = analyse(z, a.shifts)
-        r["dumps"], r["series"] = paths, int(z["y"].shape[0])
+    for name, r in each_set(a.load, analyse, a.shifts):
         out["datasets"][name] = r
-        print(f"{name} ({r['series']} series), scored cuts {[c['score_cut'] for c in r['cuts']]}:")
         for k, v in r["rules"].items():
-            print(
-                f"  {k:<20} cov80 "
-                + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
-                + " cov95 "
-                + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
-                + f"  gap {v['mean_gap']:.4f}  winkler {v['mean_winkler']:.3f}  ratio {v['mean_ratio']:.4f}"
-                + "  bias "
-                + " ".join(f"{x:+.3f}" for x in v["bias"])
+            scores = (
+                f"  gap {v['mean_gap']:.4f}  winkler {v['mean_winkler']:.3f}  ratio {v['mean_ratio']:.4f}"
             )
+            print(rule_line(k, v, 20, scores))
         for c in r["cuts"]:
             raw = c["raw_quantile_cover"]
             print(f"  @{c['score_cut']} raw quantile models cover {raw['cov80']:.3f} / {raw['cov95']:.3f}")
     out["decision"] = decide(out["datasets"])
     for k, v in out["decision"].items():
         print(f"{k:<20} {v}")
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(out, indent=2, default=str))
-    print(f"saved {a.out}")
+    save(out, a.out, default=str)
 
 
 if __name__ == "__main__":
