@@ -321,6 +321,23 @@ def _fresh_sections(h: list[dict], op: list[dict], k: int) -> None:
     assert len(pairs) == 8 and not pairs & {frozenset(s) for m in earlier for _, _, s in m.TWO_SECTION_Q}
 
 
+#: every intent but out of scope (held-out-24 on have traditional characters in each of them)
+_SHOP_INTENTS = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"} | {"product_search", "compare", "greeting"}  # fmt: skip
+
+
+def _latest_set(data, k: int, n_trad: int) -> tuple[list[dict], dict, list[dict]]:
+    """Held-out-25 and later: ``_recent_set`` with at least 125 questions and ``n_trad`` in
+    traditional characters of every intent but out of scope, and ``_fresh_sections``."""
+    h, owner, op = _recent_set(data, k, 125, n_trad, _SHOP_INTENTS)
+    _fresh_sections(h, op, k)
+    return h, owner, op
+
+
+def _plain(h: list[dict]) -> list[dict]:
+    """Order questions in one turn, with no policy part."""
+    return [q for q in h if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]
+
+
 def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
     # traditional characters in policy, order, product, search, compare, complaint and greeting questions
     kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
@@ -344,10 +361,7 @@ def test_heldout24_is_a_new_set_in_three_languages_with_two_part_questions_and_f
 
 def test_heldout25_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
     # traditional characters in every intent but out of scope, at least fourteen questions
-    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
-    kinds |= {"product_search", "compare", "greeting"}
-    h25, owner, op = _recent_set(data, 25, 125, 14, kinds)
-    _fresh_sections(h25, op, 25)
+    h25, owner, _ = _latest_set(data, 25, 14)
     # follow-ups after two earlier turns: three order questions (two name the order two turns back,
     # one only in the follow-up) and two policy questions
     two_turns = [q for q in h25 if len(q["history"]) == 2]
@@ -367,8 +381,7 @@ def test_heldout25_is_a_new_set_in_three_languages_with_two_part_questions_and_f
         assert found != ["tail"] or [o for o in owner if o.endswith(oid[-4:])] == [oid]
     assert sorted(forms) == ["lower wide digits", "split", "tail", "wide digits"]
     # one more is written as printed, inside a line quoted from the shipping e-mail
-    plain = [q for q in h25 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
-    assert len([q for q in plain if f"'your order {q['slots']['order_id']} has" in str(q["text"])]) == 1
+    assert len([q for q in _plain(h25) if f"'your order {q['slots']['order_id']} has" in str(q["text"])]) == 1
 
 
 def _script(text: str) -> str:
@@ -381,10 +394,7 @@ def _script(text: str) -> str:
 
 def test_heldout26_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
     # traditional characters in every intent but out of scope, at least sixteen questions
-    kinds = {"shipping", "return_refund", "payment", "order_status", "product_question", "complaint"}
-    kinds |= {"product_search", "compare", "greeting"}
-    h26, owner, op = _recent_set(data, 26, 125, 16, kinds)
-    _fresh_sections(h26, op, 26)
+    h26, owner, _ = _latest_set(data, 26, 16)
     # follow-ups in another language than the turns before: English turns then Chinese (an order
     # and a shipping question), Chinese turns then English (a refund question)
     turns = [({_script(t) for t in q["history"]}, _script(str(q["text"])), q) for q in h26 if q["history"]]
@@ -409,5 +419,30 @@ def test_heldout26_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     tails = [str(q["slots"]["order_id"]) for q in _odd_ids(h26, owner) if "ending in" in str(q["text"])]
     assert len(tails) == 1 and [o for o in owner if o.endswith(tails[0][-4:])] == tails
     # one more is written as printed, with 号 ("number") after it
-    plain = [q for q in h26 if q["intent"] == "order_status" and not q["history"] and "all" not in q["expect"]]  # fmt: skip
-    assert len([q for q in plain if f"{q['slots']['order_id']}号" in str(q["text"])]) == 1
+    assert len([q for q in _plain(h26) if f"{q['slots']['order_id']}号" in str(q["text"])]) == 1
+
+
+def test_heldout27_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    # traditional characters in every intent but out of scope, at least sixteen questions
+    h27, owner, _ = _latest_set(data, 27, 16)
+    # follow-ups after three earlier turns: an order question (the order named three turns back)
+    # and a refund question
+    three = [q for q in h27 if len(q["history"]) == 3]
+    assert Counter(q["intent"] for q in three) == {"order_status": 1, "return_refund": 1}
+    assert all(q["slots"]["order_id"] in q["history"][0] for q in three if q["intent"] == "order_status")
+    # an order follow-up after a question on shipping times (no number in it): the order is named
+    # only in the follow-up
+    switched = [q for q in h27 if q["intent"] == "order_status" and len(q["history"]) == 1 and q["slots"]["order_id"] in q["text"]]  # fmt: skip
+    assert len(switched) == 1 and "shipping" in switched[0]["history"][0]
+    assert not re.search(r"\d", switched[0]["history"][0])
+
+    # ids with a dash after the letter and after the third digit, with a space at both places, in
+    # full-width lower case, as the last four digits after 後四碼 (no other order ends in them)
+    def ways(oid: str) -> dict[str, str]:
+        return {"two dashes": f"{oid[0]}-{oid[1:4]}-{oid[4:]}", "spaced": f"{oid[0]} {oid[1:4]} {oid[4:]}", "wide lower": _wide(oid.lower()), "tail": f"後四碼{oid[-4:]}"}  # fmt: skip
+
+    assert _id_forms(h27, owner, ways) == ["spaced", "tail", "two dashes", "wide lower"]
+    tails = [str(q["slots"]["order_id"]) for q in _odd_ids(h27, owner) if "後四碼" in str(q["text"])]
+    assert len(tails) == 1 and [o for o in owner if o.endswith(tails[0][-4:])] == tails
+    # one more is written as printed after the same id with its last digit left out
+    assert len([q for q in _plain(h27) if str(q["text"]).count(str(q["slots"]["order_id"])[:-1]) == 2]) == 1
