@@ -11,22 +11,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from experiments_util import AB_LTR_OFF
 from serve_process_util import Server, serving
 from shopmind.cli import app as cli_app
 from shopmind.serve.auth import KeyStore
 from shopmind.store.livelog import EventLog
 from test_live_log import _build, _ingest
-
-EXPERIMENT = """
-[[experiment]]
-name = "ab"
-layer = "search"
-[[experiment.variant]]
-name = "control"
-[[experiment.variant]]
-name = "treatment"
-overrides = { search = { ltr = "off" } }
-"""
 
 
 def bad_input_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Server]:
@@ -39,7 +29,7 @@ def bad_input_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Ite
     ks = KeyStore(ws)
     keys = {s: ks.add(f"bad-{s}", s) for s in ("read", "events", "write", "admin")}
     toml = ws.parent / "exp.toml"
-    toml.write_text(EXPERIMENT)
+    toml.write_text(AB_LTR_OFF)
     done = CliRunner().invoke(cli_app, ["experiments", "add", str(toml), "--workspace", str(ws)])
     assert done.exit_code == 0, done.output
     with serving(ws, keys) as srv:

@@ -10,6 +10,18 @@ import polars as pl
 from shopmind.experiments.metrics import EXPOSURE_SCHEMA
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
+#: One A/B experiment on the search layer, its treatment with the re-ranker off (shopmind experiments add):
+#: the CLI tests and the served shop of the API sweeps (api_bad_input_util) define it alike
+AB_LTR_OFF = """
+[[experiment]]
+name = "ab"
+layer = "search"
+[[experiment.variant]]
+name = "control"
+[[experiment.variant]]
+name = "treatment"
+overrides = { search = { ltr = "off" } }
+"""
 
 
 def shop(

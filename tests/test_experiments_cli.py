@@ -6,22 +6,12 @@ import json
 
 from typer.testing import CliRunner
 
-from experiments_util import shop
+from experiments_util import AB_LTR_OFF, shop
 from shopmind.cli import app
 from shopmind.experiments import registry
 from shopmind.experiments.assign import Assigner
 
-DEF = """
-holdout = 0.0
-[[experiment]]
-name = "ab"
-layer = "search"
-[[experiment.variant]]
-name = "control"
-[[experiment.variant]]
-name = "treatment"
-overrides = { search = { ltr = "off" } }
-"""
+DEF = "holdout = 0.0" + AB_LTR_OFF
 
 
 def run(*args: str):
