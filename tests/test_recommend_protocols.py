@@ -42,10 +42,35 @@ def test_leave_one_out_picks_last_and_second_last():
     assert sorted(s.items) == ["a", "b", "c", "d", "e", "x", "y"]  # full ranking universe
 
 
-def test_leave_one_out_ties_keep_source_order():
-    ev = _events({"u1": ["a", "b", "c"]}).with_columns(pl.lit(T0).alias("timestamp"))
-    s = leave_one_out(ev)
-    assert _pairs(s.test.truth) == {("u1", "c")} and _pairs(s.valid.truth) == {("u1", "b")}
+def test_leave_one_out_holds_out_baskets():
+    """Events sharing a user's timestamp are one basket: the last basket is the test, the one before
+    it the validation (t12g, session 31: two items of one Groceries basket were the validation and
+    the test target of every member, ties broken by source row)."""
+    day = timedelta(days=1)
+    rows = [("u1", "a", 0), ("u1", "b", 1), ("u1", "c", 1), ("u1", "d", 2), ("u1", "e", 2), ("u1", "f", 2),
+            ("u2", "a", 0), ("u2", "b", 0), ("u2", "c", 5)]  # fmt: skip
+    ev = pl.DataFrame(
+        {
+            "_row": list(range(len(rows))),
+            "user_id": [u for u, _, _ in rows],
+            "item_id": [i for _, i, _ in rows],
+            "type": ["purchase"] * len(rows),
+            "timestamp": [T0 + d * day for _, _, d in rows],
+        }
+    )
+    s = leave_one_out(ev.sample(fraction=1.0, shuffle=True, seed=3))
+    assert _pairs(s.test.truth) == {("u1", "d"), ("u1", "e"), ("u1", "f")}  # u2: two baskets, trains only
+    assert _pairs(s.valid.truth) == {("u1", "b"), ("u1", "c")}
+    assert _pairs(s.valid.fit) == {("u1", "a"), ("u2", "a"), ("u2", "b"), ("u2", "c")}
+    assert _pairs(s.test.fit) == _pairs(s.valid.fit) | {("u1", "b"), ("u1", "c")}
+    assert "basket" in s.protocol and any("baskets" in n for n in s.notes)
+
+
+def test_leave_one_out_without_ties_is_s3rec():
+    """Distinct timestamps (the S3-Rec files): one event per step, no note about baskets."""
+    s = leave_one_out(_events({"u1": ["a", "b", "c", "d"]}))
+    assert _pairs(s.test.truth) == {("u1", "d")} and _pairs(s.valid.truth) == {("u1", "c")}
+    assert s.protocol == "leave-one-out (S3-Rec)" and not any("baskets" in n for n in s.notes)
 
 
 def test_recbole_split_counts():

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from shopmind.config import GateConfig
 from shopmind.data.adapters import get_adapter
@@ -48,9 +47,9 @@ from shopmind.recommend.eval_steps import (  # noqa: F401 - re-exported (learn, 
 )
 from shopmind.recommend.families import FAMILY_NAMES, SASREC_GRID, Family, families
 from shopmind.recommend.fusion import fuse_lists
+from shopmind.recommend.fusion_tuning import FUSION_TUNING_USERS, tune_fusion  # noqa: F401 - re-exported
 from shopmind.recommend.grid_pool import Runner, default_workers
 from shopmind.recommend.loo_features import drop_last
-from shopmind.recommend.metrics import all_metrics
 from shopmind.recommend.protocols import DEFAULT_PROTOCOL, Split, make_split
 from shopmind.recommend.ranker import LearnedRanker, RankerNoData
 from shopmind.recommend.ranker_loo import GRID as LOO_GRID
@@ -60,58 +59,6 @@ from shopmind.workers import refuse_in_starting_worker
 
 __all__ = ["FAMILY_NAMES", "MAIN_COLUMNS", "SASREC_GRID", "Family", "Outcome", "PhaseData", "families", "learned_ranker",
            "prepare", "ranked_lists", "run", "sample_users", "tune_fusion", "write_report"]  # fmt: skip
-
-
-FUSION_TUNING_USERS = 8000  # validation users the fusion weights are tuned on (seeded sample)
-
-
-def tune_fusion(
-    lists: dict[str, np.ndarray], pd_: PhaseData, metric: str, log: Callable[[str], None]
-) -> tuple[dict[str, float], float, float]:
-    """Coordinate ascent over per-generator weights, then c; chosen on validation only.
-
-    Tuned on a seeded sample of at most ``FUSION_TUNING_USERS`` validation users: each trial
-    re-ranks every sampled user over all items, and ~40 trials on 22k Beauty users would
-    dominate the run; the reported value is recomputed on all validation users.
-    """
-    n = next(iter(lists.values())).shape[0]
-    sample = np.sort(np.random.default_rng(0).permutation(n)[: min(n, FUSION_TUNING_USERS)])
-    sub = {name: idx[sample] for name, idx in lists.items()}
-    truth = pd_.truth[sample]
-    names = list(lists)
-    weights = {name: 1.0 for name in names}
-    best_c = 20.0
-
-    def value(
-        w: dict[str, float], c: float, ls: dict[str, np.ndarray] = sub, rel: sp.csr_matrix = truth
-    ) -> float:
-        if not any(w.values()):
-            return -1.0
-        top = fuse_lists(ls, w, c, pd_.data.n_items, max(KS))
-        return all_metrics(top, rel, KS)[metric]
-
-    best = value(weights, best_c)
-    for _ in range(2):
-        changed = False
-        for name in names:
-            for cand in (0.0, 0.5, 1.0, 2.0, 4.0):
-                if cand == weights[name]:
-                    continue
-                trial = {**weights, name: cand}
-                v = value(trial, best_c)
-                if v > best + 1e-9:
-                    best, weights, changed = v, trial, True
-        for c in (2.0, 5.0, 20.0, 60.0):
-            if c == best_c:
-                continue
-            v = value(weights, c)
-            if v > best + 1e-9:
-                best, best_c, changed = v, c, True
-        log(f"  fusion weights {weights} c={best_c}: {metric} {best:.4f} on {len(sample)} validation users")
-        if not changed:
-            break
-    full = value(weights, best_c, lists, pd_.truth)
-    return weights, best_c, full
 
 
 def _unscorable(path: Path, fmt: str, protocol: str, outcome: Any) -> str:
@@ -192,12 +139,14 @@ def run(
         inner = drop_last(valid.data)[0] if loo_ranker else None
         best_lists, best_gens, test_futures = validation_grid(fams, runner, metric, out, progress, log,
                                                               inner, all_inner)  # fmt: skip
-        weights, c, fused_valid = tune_fusion(best_lists, valid, metric, log)
-        out.fusion = {"weights": weights, "c": c, f"valid_{metric}": fused_valid, "depth": DEPTH}
+        rule: dict[str, Any] = {}
+        weights, c, fused_valid = tune_fusion(best_lists, valid, metric, log, rule)
+        out.fusion = {"weights": weights, "c": c, f"valid_{metric}": fused_valid, "depth": DEPTH, **rule}
+        tuned = rule.get("one_se_rule", {}).get("tuned_weights", weights)  # the ranker's generators
         makers = {
             f.name: functools.partial(f.make, **out.chosen[f.name]["params"])
             for f in fams
-            if weights.get(f.name)
+            if tuned.get(f.name)
         }
         tested: dict[str, Any] = {}
 

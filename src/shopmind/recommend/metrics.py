@@ -57,14 +57,31 @@ def mrr(hits: np.ndarray, k: int) -> float:
     return float(np.where(h.any(axis=1), 1.0 / (first + 1), 0.0).mean())
 
 
-def ndcg(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> float:
-    if not len(hits):
-        return 0.0
+def ndcg_rows(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
+    """NDCG@k of each user (row of ``hits``)."""
     disc = _discounts(k)
     dcg = (hits[:, :k] * disc[: hits[:, :k].shape[1]]).sum(axis=1)
     ideal_cum = np.concatenate([[0.0], np.cumsum(disc)])
     idcg = ideal_cum[np.minimum(n_relevant, k)]
-    return float(np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1.0), 0.0).mean())
+    return np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1.0), 0.0)
+
+
+def ndcg(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> float:
+    return float(ndcg_rows(hits, n_relevant, k).mean()) if len(hits) else 0.0
+
+
+def per_user(top_items: np.ndarray, relevant: sp.csr_matrix, metric: str) -> np.ndarray:
+    """``metric`` (ndcg@k, recall@k or hit@k) of each user: what a paired standard error needs."""
+    name, k = metric.split("@")
+    hits = hit_matrix(top_items, relevant)[:, : int(k)]
+    n_rel = np.diff(relevant.indptr)
+    if name == "ndcg":
+        return ndcg_rows(hits, n_rel, int(k))
+    if name == "recall":
+        return hits.sum(axis=1) / np.maximum(n_rel, 1)
+    if name == "hit":
+        return hits.any(axis=1).astype(np.float64)
+    raise ValueError(f"no per-user {metric!r}; ndcg@k, recall@k or hit@k")
 
 
 def coverage(top_items: np.ndarray, n_items: int, k: int) -> float:
