@@ -1,34 +1,21 @@
-"""Dataset adapters: exact values on tiny fixtures in each format, documented counts on the real files."""
+"""Dataset adapters of behaviour logs (orders, ratings, views, clicks, reviews, baskets): exact values on
+tiny fixtures in each format. Search relevance sets: test_adapters_search.py; canonical and mapped
+files: test_adapters_files.py; the real datasets' documented counts: test_adapters_real.py."""
 
 from __future__ import annotations
 
 import gzip
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from adapters_util import _col, _load, _write
 from shopmind.data.adapters import ADAPTERS, get_adapter
-from shopmind.data.model import SOURCE_LINE, Batch
+from shopmind.data.model import SOURCE_LINE
 from shopmind.data.readers import InputError
-
-
-def _load(name: str, path: Path, **options: object) -> Batch:
-    return get_adapter(name).load(path, **options)
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _col(frame: pl.DataFrame | None, name: str) -> list[object]:
-    assert frame is not None
-    return frame[name].to_list()
-
 
 # --- registry -------------------------------------------------------------------------------
 
@@ -119,75 +106,6 @@ def test_amazon_5core(tmp_path: Path) -> None:
     assert _col(products, "attributes")[0] == [{"key": "attr", "value": "1"}, {"key": "attr", "value": "2"}]
     assert _col(products, "attributes")[1] is None
     assert batch.meta["titles_synthetic"] and batch.meta["synthetic_timestamps"]
-
-
-# --- home-depot -------------------------------------------------------------------------------
-
-
-def test_home_depot(tmp_path: Path) -> None:
-    _write(
-        tmp_path / "products.csv", 'product_uid,product_title\n100001,Angle Bracket\n100002,"Deck, Coating"\n'
-    )
-    _write(tmp_path / "judgments_dev.csv", "id,search_term,product_uid,relevance\n2,angle bracket,100001,3\n")
-    _write(
-        tmp_path / "judgments_test.csv", "id,search_term,product_uid,relevance\n9,deck stain,100002,2.33\n"
-    )
-    for path in (tmp_path, tmp_path / "products.csv"):
-        batch = _load("home-depot", path)
-        assert _col(batch.products, "title") == ["Angle Bracket", "Deck, Coating"]
-        assert _col(batch.products, "language") == ["en", "en"]
-        assert _col(batch.judgments, "query") == ["angle bracket", "deck stain"]
-        assert _col(batch.judgments, "product_id") == ["100001", "100002"]
-        assert _col(batch.judgments, "relevance") == ["3", "2.33"]
-        assert batch.meta["relevance_scale"] == (1.0, 3.0)
-    with pytest.raises(InputError, match="products file not found"):
-        _load("home-depot", tmp_path / "judgments")
-
-
-# --- crowdflower ------------------------------------------------------------------------------
-
-CROWDFLOWER = """"id","query","product_title","product_description","median_relevance","relevance_variance"
-1,"led lights","Set of 10 LED Lights","<b>Bright</b>
-two lines",4,0
-2,"christmas lights","Set of 10 LED Lights","<b>Bright</b>
-two lines",3,0.471
-4,"projector","ViewSonic Pro8200","",4,0
-"""
-
-
-def test_crowdflower(tmp_path: Path) -> None:
-    batch = _load("crowdflower", _write(tmp_path / "train.csv", CROWDFLOWER))
-    products = batch.products
-    ids = _col(products, "product_id")
-    assert ids[0] == ids[1] != ids[2]
-    assert _col(products, "description") == ["<b>Bright</b>\ntwo lines", "<b>Bright</b>\ntwo lines", None]
-    assert _col(products, SOURCE_LINE) == [2, 4, 6]
-    assert _col(batch.judgments, "relevance") == ["4", "3", "4"]
-    assert _col(batch.judgments, "query") == ["led lights", "christmas lights", "projector"]
-    assert _col(batch.judgments, "product_id") == ids
-    assert batch.meta["relevance_scale"] == (1.0, 4.0)
-
-
-# --- qbqtc ------------------------------------------------------------------------------------
-
-
-def test_qbqtc(tmp_path: Path) -> None:
-    rows = [
-        {"id": 0, "query": "小孩咳嗽", "title": "小孩咳嗽吃什么药", "label": "1"},
-        {"id": 1, "query": "咳嗽", "title": "小孩咳嗽吃什么药", "label": "2"},
-        {"id": 2, "query": "感冒", "title": "感冒怎么办", "label": "0"},
-    ]
-    path = _write(
-        tmp_path / "dev.json", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n{oops\n"
-    )
-    batch = _load("qbqtc", path)
-    ids = _col(batch.products, "product_id")
-    assert ids[0] == ids[1] != ids[2]
-    assert _col(batch.products, "language") == ["zh"] * 3
-    assert _col(batch.judgments, "relevance") == ["1", "2", "0"]
-    assert _col(batch.judgments, SOURCE_LINE) == [1, 2, 3]
-    assert [m["line"] for m in batch.meta["malformed"]] == [4]  # type: ignore[union-attr]
-    assert batch.meta["relevance_scale"] == (0.0, 2.0)
 
 
 # --- movielens --------------------------------------------------------------------------------
@@ -338,161 +256,3 @@ def test_groceries(tmp_path: Path) -> None:
     products = batch.products
     assert _col(products, "product_id") == ["tropical-fruit", "cream-cheese", "uht-milk"]
     assert _col(products, "title") == ["tropical fruit", "cream cheese ", "UHT-milk"]  # tie: first seen wins
-
-
-# --- canonical and table ----------------------------------------------------------------------
-
-
-def test_canonical_folder(tmp_path: Path) -> None:
-    _write(tmp_path / "products.csv", "product_id,title,price,colour\nP1,Red dress,20,red\n")
-    _write(
-        tmp_path / "events.jsonl", '{"event_id": "e1", "type": "view", "timestamp": "2026-01-01T00:00:00Z"}\n'
-    )
-    _write(tmp_path / "notes.txt", "not a table")
-    batch = _load("canonical", tmp_path)
-    assert batch.products is not None and batch.products.columns == [
-        "product_id",
-        "title",
-        "price",
-        SOURCE_LINE,
-    ]
-    assert _col(batch.events, "type") == ["view"]
-    assert batch.judgments is None
-    assert batch.meta["ignored_columns"] == {"products": ["colour"]}
-    single = _load("canonical", tmp_path / "products.csv")
-    assert single.events is None and single.products is not None
-
-
-def test_canonical_table_folder_is_named_not_skipped(tmp_path: Path) -> None:
-    """A table given as a folder of part files is an error naming it, never a batch without it."""
-    _write(tmp_path / "products.csv", "product_id,title,price\nP1,Red dress,20\n")
-    (tmp_path / "events").mkdir()
-    pl.DataFrame({"event_id": ["e1"]}).write_parquet(tmp_path / "events" / "part-00000.parquet")
-    with pytest.raises(InputError, match=r"events: events is a folder of part files.*--engine spark"):
-        _load("canonical", tmp_path)
-
-
-def test_canonical_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no canonical table file"):
-        _load("canonical", tmp_path)
-    _write(tmp_path / "events.csv", "event_id\n")
-    _write(tmp_path / "events.jsonl", "")
-    with pytest.raises(InputError, match="several files for events"):
-        _load("canonical", tmp_path)
-    with pytest.raises(InputError, match="must be named"):
-        _load("canonical", _write(tmp_path / "orders.csv", "a\n"))
-
-
-def test_table_with_mapping(tmp_path: Path) -> None:
-    data = _write(tmp_path / "orders.csv", "CustomerID,StockCode,When,Country\n7,A1,2026-01-01,UK\n")
-    mapping = _write(
-        tmp_path / "map.toml",
-        'table = "events"\n[columns]\nCustomerID = "user_id"\nStockCode = "item_id"\nWhen = "timestamp"\n'
-        '[constants]\ntype = "purchase"\ncurrency = "GBP"\n',
-    )
-    batch = _load("table", data, mapping=mapping)
-    assert batch.source == "orders"
-    assert batch.events is not None
-    assert batch.events.row(0, named=True) == {
-        "event_id": batch.events["event_id"][0],  # made from the row's content
-        "type": "purchase",
-        "timestamp": "2026-01-01",
-        "user_id": "7",
-        "item_id": "A1",
-        "currency": "GBP",
-        SOURCE_LINE: 2,
-    }
-    assert batch.meta["ignored_columns"] == {"events": ["Country"]}
-    with pytest.raises(InputError, match="needs a mapping"):
-        _load("table", data)
-
-
-# --- the real datasets ------------------------------------------------------------------------
-
-DATA = Path(os.environ.get("SHOPMIND_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
-
-
-def _real(name: str) -> Batch:
-    if not DATA.is_dir():
-        pytest.skip(f"real datasets not found at {DATA}")
-    adapter = get_adapter(name)
-    assert adapter.default_path is not None
-    return adapter.load(DATA / adapter.default_path)
-
-
-@pytest.mark.slow
-def test_real_online_retail() -> None:
-    batch = _real("online-retail")
-    events = batch.events
-    assert events is not None and events.height == 541_909
-    assert events["user_id"].null_count() == 135_080
-    assert events.filter(pl.col("order_id").str.starts_with("C")).height == 9_288
-    assert (events["type"] == "return").sum() == 9_288
-    assert events["item_id"].n_unique() == 4_070
-    assert batch.products is not None and batch.products.height == 4_070
-    assert events["user_id"].drop_nulls().n_unique() == 4_372
-    assert batch.meta["malformed"] == []
-
-
-def test_real_crowdflower() -> None:
-    batch = _real("crowdflower")
-    assert batch.judgments is not None and batch.judgments.height == 10_158
-    assert batch.judgments["query"].n_unique() == 261
-    assert batch.products is not None and batch.products["description"].null_count() == 2_444
-
-
-def test_real_home_depot() -> None:
-    batch = _real("home-depot")
-    assert batch.products is not None and batch.products.height == 54_667
-    assert batch.judgments is not None and batch.judgments.height == 29_730
-    assert batch.judgments["query"].n_unique() == 4_708
-
-
-def test_real_movielens() -> None:
-    batch = _real("movielens")
-    assert batch.events is not None and batch.events.height == 100_000
-    assert (batch.events["user_id"].n_unique(), batch.events["item_id"].n_unique()) == (943, 1_682)
-    assert batch.products is not None and batch.products.height == 1_682
-
-
-def test_real_amazon_beauty() -> None:
-    batch = _real("amazon-5core")
-    events = batch.events
-    assert events is not None and events.height == 198_502
-    assert (events["user_id"].n_unique(), events["item_id"].n_unique()) == (22_363, 12_101)
-    assert batch.products is not None and batch.products.height == 12_101
-
-
-def test_real_yoochoose() -> None:
-    batch = _real("yoochoose")
-    assert batch.events is not None and batch.events.height == 70_278 + 13_568
-    assert batch.events["timestamp"].dtype == pl.Float64
-
-
-def test_real_diginetica() -> None:
-    batch = _real("diginetica")
-    assert batch.events is not None and batch.events.height == 12_391
-    assert batch.events["session_id"].n_unique() == 2_986
-
-
-def test_real_groceries() -> None:
-    batch = _real("groceries")
-    assert batch.events is not None and batch.events.height == 38_765
-    assert batch.events["user_id"].n_unique() == 3_898
-    assert batch.products is not None and batch.products.height == 167
-
-
-def test_real_womens_reviews() -> None:
-    batch = _real("womens-reviews")
-    assert batch.events is not None and batch.events.height == 23_486
-    assert batch.products is not None and batch.products.height == 1_206
-
-
-def test_real_qbqtc_dev() -> None:
-    batch = _real("qbqtc")
-    assert batch.judgments is not None and batch.judgments.height == 20_000
-    assert batch.judgments["relevance"].value_counts(sort=True).rows() == [
-        ("1", 12_592),
-        ("0", 4_894),
-        ("2", 2_514),
-    ]

@@ -38,10 +38,36 @@ def test_home_depot_one_judgment_file_by_its_path(tmp_path: Path) -> None:
     assert data.qrels == {"deck stain": {"100002": 2.33, "100003": 1.0}}
 
 
-def test_home_depot_folder_still_reads_every_judgments_file(tmp_path: Path) -> None:
+def test_home_depot_folder_reads_the_judgment_file_the_format_names(tmp_path: Path) -> None:
+    """A folder with a second judgments*.csv: only judgments_dev.csv is read and the other is named - before,
+    both were read and their queries mixed into one figure ('angle bracket' and 'deck stain')."""
     _shop(tmp_path, "judgments_heldout.csv")
     for path in (tmp_path, tmp_path / "products.csv"):
-        assert set(load_dataset("home-depot", path).qrels) == {"angle bracket", "deck stain"}
+        data = load_dataset("home-depot", path)
+        assert set(data.qrels) == {"angle bracket"}
+        assert f"read {tmp_path / 'products.csv'}, {tmp_path / 'judgments_dev.csv'}" in data.notes
+        assert (
+            "judgment file(s) beside it not read: judgments_heldout.csv (pass one by its path to evaluate it)"
+            in data.notes
+        )
+
+
+def test_home_depot_held_out_folder_with_its_only_judgment_file(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(PRODUCTS)
+    (tmp_path / "judgments_heldout.csv").write_text(HELD)
+    data = load_dataset("home-depot", tmp_path)
+    assert data.qrels == {"deck stain": {"100002": 2.33, "100003": 1.0}}
+    assert not any("not read" in n for n in data.notes)
+
+
+def test_home_depot_folder_of_two_other_judgment_files_is_refused_not_mixed(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(PRODUCTS)
+    (tmp_path / "judgments_a.csv").write_text(DEV)
+    (tmp_path / "judgments_b.csv").write_text(HELD)
+    with pytest.raises(InputError, match=r"2 judgment files \(judgments_a\.csv, judgments_b\.csv\) and no "
+                       r"judgments_dev\.csv: pass the one to evaluate by its path"):  # fmt: skip
+        load_dataset("home-depot", tmp_path)
+    assert set(load_dataset("home-depot", tmp_path / "judgments_b.csv").qrels) == {"deck stain"}
 
 
 def test_home_depot_folder_without_judgments_names_what_is_there(tmp_path: Path) -> None:

@@ -122,6 +122,12 @@ def register(app: typer.Typer) -> None:
                     f"{name:10s} languages NDCG@10 same {_f(lang['same_language_ndcg@10'])}  cross "
                     f"{_f(lang['cross_language_ndcg@10'])}  cross/same {_f(lang['cross_over_same'])}"
                 )
+        gate = summary.get("gate")
+        if gate:  # what was searched: the gate's accepted products (also said as notes before the fit)
+            from shopmind.search.eval_gate import gate_notes
+
+            for line in gate_notes(gate, gate["judged_queries_quarantined"]):  # type: ignore[index, arg-type]
+                typer.echo(line)
         typer.echo(summary.get("split", ""))
         typer.echo(f"JSON: {json_path}")
         typer.echo(f"HTML: {html_path}")

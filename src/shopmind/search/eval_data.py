@@ -20,6 +20,7 @@ from shopmind.data.adapters import get_adapter
 from shopmind.data.model import SOURCE_LINE
 from shopmind.data.readers import InputError
 from shopmind.quality.repair import strip_html
+from shopmind.search.eval_gate import gate_catalog, gate_notes, judged_losses
 from shopmind.search.lexical_types import FIELDS
 
 VIEWS = ("retrieval", "rerank")
@@ -53,6 +54,9 @@ class EvalData:
     max_grade: float
     threshold: float
     notes: list[str] = field(default_factory=list)
+    #: the quality gate's account of the catalog (eval_gate: accepted / quarantined by code, the judged
+    #: queries whose products it quarantined); empty when the products did not pass the gate
+    gate: dict[str, object] = field(default_factory=dict)
 
 
 def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -149,8 +153,10 @@ def usable_judgments(
     return j.filter(keep).select("query", "product_id", "relevance"), notes
 
 
-def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> EvalData:
-    """Products and judgments of ``path`` read by the adapter ``fmt``."""
+def load_dataset(fmt: str, path: Path | str, threshold: float | None = None, gate: bool = True) -> EvalData:
+    """Products and judgments of ``path`` read by the adapter ``fmt``; the products pass the quality gate
+    (``eval_gate``: what a build would publish is what is searched), unless ``gate`` is False (the
+    before arm of bench/search_eval_gate.py)."""
     if fmt not in ("home-depot", "crowdflower", "qbqtc", "canonical"):
         raise InputError(
             f"format {fmt!r} has no search judgments; valid: home-depot, crowdflower, qbqtc, canonical"
@@ -162,9 +168,23 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> 
             f"{path}: the {fmt} data needs both products and judgments" + (f": {why}" if why else "")
         )
     scale = batch.meta.get("relevance_scale")
-    data = prepare(batch.products, batch.judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
+    products, judgments, gated, gate_said = batch.products, batch.judgments, {}, []
+    if gate:
+        checked = gate_catalog(batch)
+        losses = judged_losses(judgments, checked.lost)
+        products, gated = checked.products, {**checked.summary, "judged_queries_quarantined": losses}
+        gate_said = gate_notes(checked.summary, losses)
+        # their judgments are accounted for by the gate's note, not as "products not in the corpus"
+        judgments = judgments.filter(~pl.col("product_id").cast(pl.Utf8).is_in(list(checked.lost)))
+    data = prepare(products, judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
+    data.gate = gated
     files = [str(f) for f in batch.meta.get("files", [])]  # type: ignore[union-attr]
-    read = [f"read {', '.join(files)}"] if files else []  # a folder's every judgments*.csv is read: said
+    read = [f"read {', '.join(files)}"] if files else []  # which judgment file was read: said
+    unused = list(batch.meta.get("judgments_not_read", []))  # type: ignore[call-overload]
+    if unused:  # a Home Depot folder's other judgment files: one set per figure, never a mix
+        read.append(
+            f"judgment file(s) beside it not read: {', '.join(unused)} (pass one by its path to evaluate it)"
+        )
     unread = list(batch.meta.get("malformed", []))  # type: ignore[call-overload]
     if unread:
         first = unread[0]
@@ -172,7 +192,7 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None) -> 
             f"{len(unread):,} line(s) could not be read and were left out ({first.get('table')} line {first.get('line')}: "
             f"{first.get('reason')})"
         )
-    data.notes[:0] = read
+    data.notes[:0] = read + gate_said
     return data
 
 

@@ -140,6 +140,7 @@ def evaluate(
         "relevance_threshold": data.threshold,
         "formulas": FORMULAS,
         "notes": list(data.notes),
+        **({"gate": data.gate} if data.gate else {}),
         "views": {
             "retrieval": f"rank the whole corpus ({data.products.height:,} products), top {RECALL_K}",
             "rerank": "order each query's judged products (mean "

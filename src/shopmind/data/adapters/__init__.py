@@ -75,7 +75,8 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         _adapter(
             "home-depot",
-            "Home Depot products.csv + judgments*.csv -> products + graded judgments (1-3)",
+            "Home Depot products.csv + judgments_dev.csv (or the only judgments*.csv, or a file given) "
+            "-> products + graded judgments (1-3)",
             "home-depot",
             home_depot.load,
         ),
