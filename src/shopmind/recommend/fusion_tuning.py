@@ -123,9 +123,15 @@ def tune_fusion(
                                   "kept": bool(diff.mean() - se > 1e-12)}  # fmt: skip
         if info is not None:
             info["one_se_rule"] = margin
+        said = (
+            f"  fusion {metric} {diff.mean():+.4f} over popularity on {len(diff)} users it was not tuned on"
+        )
+        log(
+            f"{said} (se {se:.4f}): kept"
+            if margin["kept"]
+            else f"{said}, within one se ({se:.4f}): ours-v1 serves popularity"
+        )
         if not margin["kept"]:
-            log(f"  fusion {metric} {diff.mean():+.4f} over popularity on {len(diff)} users it was not tuned on, "
-                f"within one se ({se:.4f}): ours-v1 serves popularity")  # fmt: skip
             margin["tuned_weights"] = weights
             weights = {name: float(name == BASELINE) for name in weights}
     full = all_metrics(fuse_lists(lists, weights, c, n_items, max(KS)), pd_.truth, KS)[metric]
