@@ -74,6 +74,7 @@ def test_a_correction_shows_the_usual_spelling_not_a_stem_like_one(tmp_path):
 def test_a_common_english_word_is_a_word_not_a_typo(engine, monkeypatch):
     """ "I'm looking for a red dress": "looking" is no catalog word and was corrected to "cooking" (one edit),
     pulling the cookware of the catalog into a dress search; the language's most frequent words are real words."""
+    import shopmind.search.phrasing as phrasing
     import shopmind.search.understand_vocab as uv
 
     r = engine.search("I'm looking for a red dress", size=10)
@@ -81,4 +82,5 @@ def test_a_common_english_word_is_a_word_not_a_typo(engine, monkeypatch):
     assert all(str(h.category_path).startswith("Women > Dresses") for h in r.hits)
     assert engine.search("lether jacket", size=5).corrections == {"lether": "leather"}  # a typo still is one
     monkeypatch.setattr(uv, "COMMON_EN", 0)  # without the common words, the old correction comes back
+    monkeypatch.setattr(phrasing, "PHRASING", False)  # (and "I'm looking for" searched: search/phrasing.py)
     assert engine.search("I'm looking for a red dress", size=10).corrections == {"looking": "cooking"}

@@ -8,6 +8,7 @@ Found walking the demo shop as a shopper (t1hs, session 25):
 * A link to a page past the end (``page=9`` of a two-page list, kept from a longer list) showed
   "Search failed: page 9 is past the last page …" and no results: it now shows the first page.
 * Minimum price above the maximum showed the API's English message on the Chinese page.
+* "blue bed" on a shop with no bed showed blue things and said nothing (t1s, session 31): a line names the word.
 
 Skipped without the browser.
 """
@@ -81,6 +82,29 @@ def test_chips_that_matched_nothing_are_struck_through(base_url, driver, lang, l
     assert not d.find_element(By.ID, "result-dropped").is_displayed()
     assert not d.find_elements(By.CSS_SELECTOR, "#understood .chip.dropped")
     assert d.find_elements(By.CSS_SELECTOR, '#understood .chip[data-kind="constraint"]')
+    assert severe(d) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("en", "No results for “bed”: showing results for “blue”."),
+        ("zh", "没有“bed”的结果，以下是“blue”的结果。"),
+    ],
+)
+def test_a_word_no_product_has_is_said(base_url, driver, lang, line) -> None:
+    """ "blue bed" on a shop with no bed showed blue things under "N results for “blue bed”" and said nothing
+    (t1s, session 31): the engine's words_unmatched warning is now a line under the count."""
+    d = driver
+    d.delete_all_cookies()
+    d.get(f"{base_url}/?lang={lang}&q=blue+bed")
+    wait(d, settled, "the search")
+    assert d.find_elements(By.CSS_SELECTOR, "#results li.hit")
+    wait(d, lambda d: d.find_element(By.ID, "result-unmatched").is_displayed(), "the line")
+    assert d.find_element(By.ID, "result-unmatched").text == line
+    d.get(f"{base_url}/?lang={lang}&q=blue+lamp")  # every word held by some product: no line
+    wait(d, settled, "the search")
+    wait(d, lambda d: not d.find_element(By.ID, "result-unmatched").is_displayed(), "no line")
     assert severe(d) == []
 
 

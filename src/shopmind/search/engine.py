@@ -467,7 +467,12 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
             warnings=search_warnings(self.catalog, user_filters, facets)
             + unknown_currency(self.catalog, asked, rates)
             + ([constraints_dropped(dropped, dropped_every)] if dropped and len(cands.rows) else [])
-            + ([meaning_only(text)] if by_meaning else []),
+            + ([meaning_only(text)] if by_meaning else [])
+            + (
+                self._unmatched(match_text, tokens, alts)
+                if len(cands.rows) and not (by_meaning or browse)
+                else []
+            ),
         )
 
     # ------------------------------------------------------------------ type-ahead

@@ -21,7 +21,7 @@ result; ``bench/search_core_words.py`` patches it so to measure both in one run)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -30,9 +30,11 @@ import numpy as np
 from shopmind.search.engine_query import _merge_filters
 from shopmind.search.engine_retrieval import required_terms
 from shopmind.search.engine_types import _Candidates
+from shopmind.search.graph import CJK_RE
 from shopmind.search.query import Constraint, Filters, Understood
 from shopmind.search.relax import label as relaxed_label
 from shopmind.search.relax import relax
+from shopmind.search.request_warnings import words_unmatched
 
 
 def core_tokens(
@@ -57,6 +59,26 @@ def core_tokens(
     return [t for t in dict.fromkeys(tokens) if t not in read and not (len(t) == 1 and t.isascii())]
 
 
+def unmatched_words(
+    pairs: Sequence[tuple[str, str]], tokens: Sequence[str], found: Callable[[str], bool]
+) -> list[str]:
+    """The query's words (surface forms of ``pairs``, one per term of ``tokens``) whose term no
+    product matches (``found``: the term or one of its alternatives is in a live product), when
+    another term is matched: "blue sofa" on a shop with no sofa -> ["sofa"]. A Chinese term sharing
+    a character with a matched term is not named (jieba's overlapping cuts: "真皮靴子" gives "真皮",
+    "皮靴", "靴子", and "皮靴" is no word the shopper wrote; "电水壶" is answered by its "水壶")."""
+    hit = {t for t in tokens if found(t)}
+    if not hit:
+        return []
+    covered = {ch for h in hit for ch in h if CJK_RE.match(ch)}
+    out: list[str] = []
+    for (word, _), t in zip(pairs, tokens, strict=False):
+        if t in hit or word in out or (CJK_RE.search(t) and set(t) & covered):
+            continue
+        out.append(word)
+    return out
+
+
 def best_match(core_hit: np.ndarray | None, rows: np.ndarray) -> int:
     """The most core words one of ``rows`` matches (0 without core words or rows)."""
     if core_hit is None or not len(rows):
@@ -66,6 +88,19 @@ def best_match(core_hit: np.ndarray | None, rows: np.ndarray) -> int:
 
 class Relaxation:
     """The understood constraints' relaxation, a mixin of ``SearchEngine`` (module docstring)."""
+
+    def _unmatched(self, text: str, tokens: list[str], alts: Mapping[str, list[str]]) -> list[dict[str, str]]:
+        """The ``words_unmatched`` warning (``unmatched_words``) of a search whose results match the
+        query's other words; called only when there are results that matched a word."""
+        lexical = self.lexical  # type: ignore[attr-defined]
+
+        def live(term: str) -> bool:
+            tid = lexical.vocab.get(term)
+            return tid is not None and lexical.df[tid] > 0
+
+        pairs = lexical.analyzer.pairs(text)
+        words = unmatched_words(pairs, tokens, lambda t: live(t) or any(live(a) for a in alts.get(t, ())))
+        return [words_unmatched(words)] if words else []
 
     def _core_words(self, text: str, understood: Understood, tokens: list[str]) -> list[str]:
         """The query's core words (``core_tokens``, looked up here so a bench can patch it)."""

@@ -55,6 +55,23 @@ def constraints_dropped(labels: list[str], every: bool = True) -> dict[str, str]
     return warning("constraints_dropped", "q", shown, message)
 
 
+def words_unmatched(words: list[str]) -> dict[str, str]:
+    """No product holds these words of the query (nor a synonym, translation or spelling fix of
+    one), so the results match its other words: "blue sofa" on a shop with no sofa answers blue
+    things. Why say it rather than answer nothing: engines relax a query that matches nothing
+    (Meilisearch drops words by default, Algolia's ``removeWordsIfNoResults``), and a shopper is
+    better served by "no results for 'sofa'; showing results for 'blue'" than by an empty page or
+    by blue shirts under "38 results for 'blue sofa'". ``value``: the words, joined by "; "."""
+    shown = "; ".join(words)
+    quoted = ", ".join(f"'{w}'" for w in words)
+    return warning(
+        "words_unmatched",
+        "q",
+        shown,
+        f"q: no product matches {quoted}; the results match the query's other words",
+    )
+
+
 def unknown_currency(
     catalog: Catalog, filters: Filters, rates: dict[str, float] | None
 ) -> list[dict[str, str]]:

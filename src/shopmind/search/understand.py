@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from shopmind.search.graph import CJK_RE, TOKEN_RE, KnowledgeGraph, word_term
+from shopmind.search.phrasing import spans as phrasing_spans
 from shopmind.search.price_phrases import (
     AROUND,
     CHEAP,
@@ -140,6 +141,8 @@ class QueryUnderstanding:
         language = _language(work)
         prices = self._price_reader.prices(work)
         taken = [(p.start, p.end) for p in prices]
+        asking = _asking(work, taken, bool(prices))
+        taken += asking  # the shopper's phrasing is neither matched to the catalog nor spelling-fixed
 
         # tokens outside price phrases, with spelling fixes
         corrections: list[tuple[str, str]] = []
@@ -217,7 +220,7 @@ class QueryUnderstanding:
         alternatives: dict[str, list[str]] = {}
         for source, term in pairs:
             alternatives.setdefault(source, []).append(term)
-        text = _remove(q, [(p.start, p.end) for p in prices])
+        text = _remove(q, [(p.start, p.end) for p in prices] + asking)
         return Understood(
             query=q,
             text=text,
@@ -254,6 +257,23 @@ class QueryUnderstanding:
             if value is not None and math.isfinite(value):
                 return round(value, 2)
         return None
+
+
+def _asking(text: str, prices: list[tuple[int, int]], priced: bool) -> list[tuple[int, int]]:
+    """The spans of ``text`` that are the shopper's phrasing (``phrasing.spans``) outside the price
+    phrases; none when they and the prices are all the query is ("show me", "有没有"): a query is
+    never left with nothing to search by leaving its phrasing out."""
+    found = [s for s in phrasing_spans(text) if not overlaps(s[0], s[1], prices)]
+    if not found or priced:
+        return found
+    gone = prices + found
+    for m in TOKEN_RE.finditer(text):
+        if m.group("cjk") is not None:
+            if any(piece for piece, _ in _pieces(m.group(), m.start(), gone)):
+                return found
+        elif not overlaps(m.start(), m.end(), gone) and word_term(m.group()) not in STOP_WORDS:
+            return found
+    return []
 
 
 def _merge_units(run: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:

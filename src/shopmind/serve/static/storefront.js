@@ -118,6 +118,7 @@
     const byMeaning = (res.warnings || []).some((w) => w && w.code === "meaning_only") && total > 0;
     $("result-meaning").hidden = !byMeaning;
     $("result-meaning").textContent = byMeaning ? SM.t("results.meaning_only") : "";
+    renderUnmatched(res, total);
 
     const list = $("results");
     list.textContent = "";
@@ -129,6 +130,29 @@
     renderFacets(res.facets || {});
     renderUnderstood(res.understood, res.warnings || []);
     renderPagination(total, res.page || state.page, res.size || PAGE_SIZE);
+  }
+
+  /** Words of the query no product holds (engine warning words_unmatched): "blue sofa" on a shop
+   * with no sofa shows blue things, and the line says "No results for “sofa”: showing results for
+   * “blue”" (the rest is the searched text without those words; the words alone when none is left). */
+  function renderUnmatched(res, total) {
+    const w = (res.warnings || []).find((x) => x && x.code === "words_unmatched");
+    const el = $("result-unmatched");
+    el.hidden = !(w && total > 0);
+    if (el.hidden) {
+      el.textContent = "";
+      return;
+    }
+    const words = String(w.value || "").split("; ").filter(Boolean);
+    const u = res.understood || {};
+    let rest = String(u.text || state.q || "");
+    words.forEach((word) => {
+      const esc = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      rest = rest.replace(new RegExp(/^[\x00-\x7f]+$/.test(word) ? "\\b" + esc + "\\b" : esc, "gi"), " ");
+    });
+    rest = rest.replace(/\s+/g, " ").replace(/^[\s,.;:!?，。；：！？]+|[\s,.;:!?，。；：！？]+$/g, "");
+    const shown = words.map((x) => "“" + x + "”").join(", ");
+    el.textContent = rest ? SM.t("results.unmatched", { words: shown, rest: rest }) : SM.t("results.unmatched_only", { words: shown });
   }
 
   function resultItem(h, position, requestId) {
