@@ -250,9 +250,14 @@ def draft_for_file(path: Path, table: TableName | None = None) -> Draft:
             "graph or links); draft the mappings of the .inter file (events) and the .item file (products)"
         )
     head = read_head(path)
-    result = draft(
-        [c for c in head.frame.columns if c != SOURCE_LINE], table or ATOMIC_TABLES.get(kind or "")
-    )
+    columns = [c for c in head.frame.columns if c != SOURCE_LINE]
+    if not columns and head.malformed:  # e.g. a .json cut off: a draft of no column says nothing of it
+        bad = head.malformed[0]
+        raise InputError(
+            f"{path}: no line could be read, so there is no column to map "
+            f"({len(head.malformed):,} unreadable; line {bad.line}: {bad.reason})"
+        )
+    result = draft(columns, table or ATOMIC_TABLES.get(kind or ""))
     if kind is not None:
         _recbole_lists(result, header_types(path))
     _draft_formats(result, head.frame)

@@ -117,6 +117,8 @@ def read_head(path: Path, max_bytes: int = HEAD_BYTES) -> ReadResult:
     since a cut there is not a line boundary. Parquet gives its schema with no rows.
     """
     path = Path(path)
+    if path.is_dir():  # named a folder, not told its extension '(none)' says nothing of its format
+        raise not_a_file(path)
     kind = _format(path, None)
     if kind == "parquet" and magic(path) == b"PAR1":
         try:
