@@ -51,3 +51,33 @@ def test_mapping_of_a_json_file_with_one_bad_line_still_drafts_from_the_good_one
     run = shopmind("mapping", "p.jsonl", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert 'product_id = "product_id"' in run.stdout and 'title = "title"' in run.stdout
+
+
+# ------------------------------------------------------------------ the storefront's price bands
+@pytest.fixture(scope="module")
+def storefront(tmp_path_factory: pytest.TempPathFactory):
+    from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies
+
+    if not HAVE_BROWSER:
+        pytest.skip(SKIP_REASON)
+    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url, browser("1280,1000") as d:
+        yield url, d
+
+
+@pytest.mark.parametrize(("lang", "sign"), [("en", "$"), ("zh", "US$")])
+def test_the_price_bands_name_their_currency(storefront, lang: str, sign: str) -> None:
+    """Was: "0 – 50" and "50+" with no currency, beside CN¥ and $ prices on the demo's pages (the
+    bands are in the result set's most common currency, and so is a band's filter)."""
+    from selenium.webdriver.common.by import By
+
+    from browser_util import wait_until
+
+    base, d = storefront
+    d.get(f"{base}/?lang={lang}&q=lamp")
+    wait_until(
+        d, lambda d: d.find_elements(By.CSS_SELECTOR, "#facet-price li .facet-label"), "the price bands"
+    )
+    labels = [e.text for e in d.find_elements(By.CSS_SELECTOR, "#facet-price li .facet-label")]
+    assert len(labels) >= 2, labels
+    assert all(label.startswith(sign) for label in labels), labels
+    assert all(label.count(sign) == (1 if label.endswith("+") else 2) for label in labels), labels

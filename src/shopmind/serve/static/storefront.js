@@ -235,7 +235,10 @@
             .filter((b) => b.min !== null || b.max !== null) // one open bucket says nothing
             .map((b) => ({ from: b.min === null || b.min === undefined ? 0 : b.min, to: b.max, count: b.count }))
         : [];
-    return { brand: terms(f.brand), category, price };
+    // the bands' currency (the engine's price facet and an unqualified price_min/max are in the
+    // result set's most common currency): a bare "0 – 50" beside CN¥ prices read as yuan
+    const priceCurrency = p && !Array.isArray(p) && p.currency ? p.currency : null;
+    return { brand: terms(f.brand), category, price, priceCurrency };
   }
 
   function renderFacets(raw) {
@@ -285,7 +288,8 @@
     const up = $("facet-price");
     up.textContent = "";
     bands.forEach((b, i) => {
-      const label = b.to === null || b.to === undefined ? SM.num(b.from) + "+" : SM.num(b.from) + " – " + SM.num(b.to);
+      const bound = (x) => (f.priceCurrency ? priceBound(x, f.priceCurrency) : SM.num(x));
+      const label = b.to === null || b.to === undefined ? bound(b.from) + "+" : bound(b.from) + " – " + bound(b.to);
       up.appendChild(
         facetItem(label, b.count, inRange(b), (on) => {
           const chosen = bands.filter((x, j) => (j === i ? on : inRange(x)));
