@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-import shopmind.cli.demo as demo
+import shopmind.cli.demo_follow as follow
 from build_script_util import HeldBuild, ingest_forced
 from shopmind.demo.generator import generate
 from shopmind.release.releases import Releases
@@ -52,11 +52,11 @@ def test_demo_says_complete_when_the_complete_release_is_served_not_when_the_bui
 ) -> None:
     ws = ingest_forced(tmp_path / "ws", shop.batch)
     out = io.StringIO()
-    monkeypatch.setattr(demo, "console", Console(file=out, width=400, color_system=None))
+    monkeypatch.setattr(follow, "console", Console(file=out, width=400, color_system=None))
     build = HeldBuild(tmp_path, ws, SETTINGS, "warm_up", tmp_path / "cache")
     after_ran: list[bool] = []  # whether the build was still running when the evaluations started
     follower = threading.Thread(
-        target=demo._follow_build,
+        target=follow._follow_build,
         args=(ws, build.proc, threading.Event(), lambda: after_ran.append(build.proc.poll() is None)),
         daemon=True,
     )
@@ -88,7 +88,7 @@ def test_demo_says_complete_when_the_complete_release_is_served_not_when_the_bui
 
 def test_a_re_run_does_not_take_the_earlier_demo_s_complete_release_for_its_own() -> None:
     earlier = {"id": "r20261205T090000000000Z", "complete": True}
-    assert not demo._complete_of_this_build(earlier, earlier["id"])
-    assert demo._complete_of_this_build({"id": "r20261205T100000000000Z", "complete": True}, earlier["id"])
-    assert not demo._complete_of_this_build({"id": "r20261205T100000000000Z", "complete": False}, None)
-    assert demo._complete_of_this_build(earlier, None)
+    assert not follow._complete_of_this_build(earlier, earlier["id"])
+    assert follow._complete_of_this_build({"id": "r20261205T100000000000Z", "complete": True}, earlier["id"])
+    assert not follow._complete_of_this_build({"id": "r20261205T100000000000Z", "complete": False}, None)
+    assert follow._complete_of_this_build(earlier, None)
