@@ -81,3 +81,38 @@ def test_the_price_bands_name_their_currency(storefront, lang: str, sign: str) -
     assert len(labels) >= 2, labels
     assert all(label.startswith(sign) for label in labels), labels
     assert all(label.count(sign) == (1 if label.endswith("+") else 2) for label in labels), labels
+
+
+# ------------------------------------------------------------------ a mistyped setting names the one meant
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        (
+            '[gate]\nunknwn_items = "flag"\n',
+            "unknown setting gate.unknwn_items - did you mean gate.unknown_items?",
+        ),
+        (
+            "[gate.bot]\nmax_rate_per_sec = 1\n",
+            "gate.bot.max_rate_per_sec - did you mean gate.bot.max_rate_per_s?",
+        ),
+        ('[gate]\nzzz = "flag"\n', "unknown setting gate.zzz (known: "),
+    ],
+)
+def test_a_mistyped_gate_setting_says_the_nearest_one_first(tmp_path: Path, toml: str, says: str) -> None:
+    """Was: 'unknown setting gate.unknwn_items (known: ...)' and 24 names to search for it."""
+    from shopmind.config import ConfigError, load_config
+
+    (tmp_path / "gate.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "gate.toml")
+    assert says in str(err.value)
+
+
+def test_a_mistyped_shop_setting_says_the_nearest_one_first() -> None:
+    from shopmind.release.component_base import ReleaseError, config_from
+    from shopmind.search.engine import SearchConfig
+
+    with pytest.raises(
+        ReleaseError, match=r"\[search\] has unknown setting\(s\) encodr - did you mean encoder\?"
+    ):
+        config_from(SearchConfig, "search", {"encodr": "e5"})

@@ -10,6 +10,7 @@ import difflib
 import math
 import tomllib
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -194,6 +195,13 @@ def check_shop_tables(data: dict[str, Any], where: str) -> None:
         )
 
 
+def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """ " - did you mean gate.unknown_items?" for a mistyped setting name, else "": the nearest
+    known name said first, not left to be found in a list of two dozen."""
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return f" - did you mean {prefix}{close[0]}?" if close else ""
+
+
 def load_config(path: Path | None) -> GateConfig:
     """Read ``[gate]``, ``[gate.bot]`` and ``[checks.CODE]`` tables from a TOML file.
 
@@ -222,12 +230,16 @@ def config_from_dict(data: dict[str, Any], where: str = "config") -> GateConfig:
     known = {f.name for f in fields(GateConfig)} - {"bot", "overrides"}
     for key in gate:
         if key not in known:
-            raise ConfigError(f"{where}: unknown setting gate.{key} (known: {', '.join(sorted(known))})")
+            raise ConfigError(
+                f"{where}: unknown setting gate.{key}{did_you_mean(key, known, 'gate.')} "
+                f"(known: {', '.join(sorted(known))})"
+            )
     bot_known = {f.name for f in fields(BotRules)}
     for key in bot:
         if key not in bot_known:
             raise ConfigError(
-                f"{where}: unknown setting gate.bot.{key} (known: {', '.join(sorted(bot_known))})"
+                f"{where}: unknown setting gate.bot.{key}{did_you_mean(key, bot_known, 'gate.bot.')} "
+                f"(known: {', '.join(sorted(bot_known))})"
             )
     gate = {k: _setting(where, f"gate.{k}", v, getattr(gate_defaults, k)) for k, v in gate.items()}
     bot = {k: _setting(where, f"gate.bot.{k}", v, getattr(gate_defaults.bot, k)) for k, v in bot.items()}

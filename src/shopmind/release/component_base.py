@@ -78,8 +78,11 @@ def config_from(cls: type, table: str, values: Mapping[str, Any]) -> Any:
     known = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - known)
     if unknown:
+        from shopmind.config import did_you_mean
+
+        hint = did_you_mean(unknown[0], known) if len(unknown) == 1 else ""
         raise ReleaseError(
-            f"[{table}] has unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            f"[{table}] has unknown setting(s) {', '.join(unknown)}{hint}; known: {', '.join(sorted(known))}"
         )
     check_types(typing.get_type_hints(cls), table, values)
     try:
