@@ -75,6 +75,8 @@ CASES = [
     (["demo-data", "--out", "out", "--seed", "-1"], "--seed"),
     (["quarantine", "-w", "ws", "--limit", "99999999999999999999"], "--limit"),
     (["runs", "-w", "ws", "--limit", "99999999999999999999"], "--limit"),
+    # was: an empty table and exit 0 (t1n, session 31)
+    (["runs", "-w", "ws", "--source", "fed"], "no runs of feed 'fed' in ws (its feeds: feed)"),
     (["build", "-w", "ws", "--config", "recs_bad.toml"], "recs_bad.toml: [recs] encoder: unknown 'static'"),
     (["build", "-w", "ws", "--config", "search_bad.toml"], "[search]: unknown encoder 'bert'"),
     (["build", "-w", "ws", "--config", "keep_bad.toml"], "[release] keep must be a whole number >= 1"),

@@ -366,6 +366,12 @@ def runs(
 
     with user_errors(), Store(workspace, read_only=True) as store:
         frame = store.runs(limit=limit, source=source)
+        if source and frame.is_empty():  # a mistyped feed listed an empty table, exit 0
+            feeds = sorted(set(store.runs(limit=MAX_LIMIT)["source"].to_list()))
+            raise UsageError(
+                f"no runs of feed {source!r} in {workspace} "
+                + (f"(its feeds: {', '.join(feeds)})" if feeds else "(it has no runs yet)")
+            )
     if as_json:
         for r in frame.iter_rows(named=True):
             print(json.dumps(r, default=str))
