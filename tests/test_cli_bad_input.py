@@ -102,6 +102,9 @@ CASES = [
     (["experiments", "start", "x", "-w", "nowhere"], "workspace nowhere does not exist"),
     (["ads", "create", "camp_bad.json", "-w", "ws"], "campaign.budget: unknown field"),
     (["ads", "pause", "nope", "-w", "ws"], "no campaign 'nope'"),
+    # was: a traceback (IsADirectoryError), and "empty.csv: not valid JSON: Expecting value" (t1n, session 31)
+    (["ads", "create", "feed", "-w", "ws"], "feed is a folder, not a campaigns file (JSON"),
+    (["ads", "create", "empty.csv", "-w", "ws"], "empty.csv is empty: expected campaigns, JSON"),
     (["ads", "settings", "-w", "ws", "--config", "ads_bad.toml"], "max_slots"),
     (["ads", "list", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["pricing", "suggest", "feed/events.csv", "--out", "afile"], "--out afile: not a folder"),

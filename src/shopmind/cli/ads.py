@@ -76,10 +76,16 @@ def _catalog(workspace: Path) -> set[str] | None:
     return set(pl.read_parquet(path, columns=["product_id"])["product_id"].cast(pl.Utf8).to_list())
 
 
+#: What ``ads create`` reads, for its messages.
+CAMPAIGN_FILES = "JSON (one campaign or a list) or a .toml file of [[campaign]] tables"
+
+
 def read_campaigns(path: Path) -> list[Any]:
     """Campaign tables from a JSON (object or list) or TOML (``[[campaign]]``) file."""
     if not path.exists():
         raise UsageError(f"{path} does not exist")
+    if path.is_dir():  # was a traceback (IsADirectoryError)
+        raise UsageError(f"{path} is a folder, not a campaigns file ({CAMPAIGN_FILES})")
     if path.suffix.lower() == ".toml":
         data = read_shop_toml(path)  # campaigns may sit in the shop's one TOML
         items = data.get("campaign")
@@ -87,9 +93,15 @@ def read_campaigns(path: Path) -> list[Any]:
             raise UsageError(f"{path}: expected [[campaign]] tables")
         return items
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid JSON: {exc}") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if not text.strip():
+        raise UsageError(f"{path} is empty: expected campaigns, {CAMPAIGN_FILES}")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{path}: not valid JSON: {exc} (campaigns: {CAMPAIGN_FILES})") from None
     return data if isinstance(data, list) else [data]
 
 
