@@ -269,9 +269,33 @@ def judge(work: Path, half: str, arm: str, skip: tuple[str, ...]) -> dict:
     return out
 
 
+def beauty_margin() -> dict:
+    """The one-se rule's held-out margin on Beauty's validation phase, with the families that need no
+    SASRec or BPR training (their settings as the 2026-12-04 quiet run chose them): the full run's
+    fusion adds SASRec (validation 0.0717), so this margin is the smaller one."""
+    from shopmind.recommend.eval_steps import DEPTH
+    from shopmind.recommend.families import families
+    from shopmind.recommend.fusion_tuning import tune_fusion
+
+    chosen = json.loads((RESULTS / "recs-amazon-5core-2026-12-04T221403Z-quiet.json").read_text())["chosen"]
+    split = protocols.leave_one_out(accepted("amazon-5core", DATA / "amazon-beauty" / "Beauty.txt"))
+    valid = prepare(split.valid, split.items, None)
+    lists = {}
+    for fam in families(False, False):
+        if fam.name in ("popularity", "item-knn", "covisit", "markov", "als"):
+            gen = fam.make(**chosen[fam.name]["params"]).fit(valid.data)
+            lists[fam.name] = ranked_lists(gen, valid, DEPTH)[1]
+            print(fam.name, "fitted", flush=True)
+    info: dict = {}
+    weights, c, value = tune_fusion(lists, valid, "ndcg@10", print, info)
+    out = {"weights": weights, "c": c, "valid_ndcg@10": value, **info}
+    print(out, flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("mechanism", "same-split", "judge"))
+    ap.add_argument("what", choices=("mechanism", "same-split", "judge", "beauty-margin"))
     ap.add_argument("--half", choices=("even", "odd"), default="even")
     ap.add_argument("--arm", choices=("row", "basket"), default="basket")
     ap.add_argument("--skip", default="")
@@ -283,6 +307,8 @@ def main() -> None:
         res, name = mechanism(args.work), "mechanism"
     elif args.what == "same-split":
         res, name = same_split(args.work), "same-split"
+    elif args.what == "beauty-margin":
+        res, name = beauty_margin(), "beauty-margin"
     else:
         skip = tuple(s for s in args.skip.split(",") if s)
         res, name = judge(args.work, args.half, args.arm, skip), f"judge-{args.half}-{args.arm}{args.tag}"
