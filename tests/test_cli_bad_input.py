@@ -109,6 +109,9 @@ CASES = [
     (["ads", "list", "-w", "afile"], "workspace afile is a file, not a folder"),
     (["pricing", "suggest", "feed/events.csv", "--out", "afile"], "--out afile: not a folder"),
     (["pricing", "suggest", "empty.csv", "--out", "out"], "empty.csv is empty"),
+    # was: "feed: no such file" for a folder that exists (t1n, session 31)
+    (["pricing", "suggest", "feed", "--out", "out"], "feed is a folder: --format events reads one events file"),
+    (["evaluate", "assistant", "--questions", "feed", "-w", "ws"], "feed: is a folder, not a file"),
     (["evaluate", "forecast", "feed/events.csv", "--out", "afile/f.json"], "afile is a file"),
     (["evaluate", "search", "feed", "-f", "canonical", "--out", "afile"], "--out afile: not a folder"),
     (["evaluate", "recs", "feed/events.csv", "-f", "amazon-5core", "--out", "afile/r"], "afile is a file"),

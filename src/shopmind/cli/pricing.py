@@ -32,6 +32,11 @@ def _events_file(path: Path) -> pl.DataFrame:
 
     from shopmind.data.readers import InputError, decode
 
+    if path.is_dir():  # was "afolder: no such file"
+        raise InputError(
+            f"{path} is a folder: --format events reads one events file (CSV/Parquet); "
+            "a dataset folder needs its format (--format online-retail)"
+        )
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:

@@ -66,7 +66,8 @@ def load_question_file(path: Path) -> SimpleNamespace:
     """The file's lists, checked, as a held-out module's attributes (missing lists are empty)."""
     path = Path(path)
     if not path.is_file():
-        raise QuestionFileError(f"{path}: no such file (a .json or .py question set)")
+        what = "is a folder, not a file" if path.is_dir() else "no such file"  # a folder was "no such file"
+        raise QuestionFileError(f"{path}: {what} (a .json or .py question set)")
     raw = _read(path)
     unknown = sorted(set(raw) - set(KINDS) - {POLICY_KEY})
     if unknown:
