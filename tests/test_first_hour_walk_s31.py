@@ -116,3 +116,21 @@ def test_a_mistyped_shop_setting_says_the_nearest_one_first() -> None:
         ReleaseError, match=r"\[search\] has unknown setting\(s\) encodr - did you mean encoder\?"
     ):
         config_from(SearchConfig, "search", {"encodr": "e5"})
+
+
+# ------------------------------------------------------------------ the router's own 404 and 405
+def test_a_wrong_route_or_method_names_what_was_asked(tmp_path: Path) -> None:
+    """Was: {"message": "Not Found"} and {"message": "Method Not Allowed"}, naming neither the
+    path nor the methods the route takes (the Allow header had them)."""
+    from fastapi.testclient import TestClient
+
+    from shopmind.serve.app import create_app
+
+    with TestClient(create_app(tmp_path, {"poll_seconds": 60})) as c:
+        wrong = c.delete("/v1/search")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
+        assert wrong.json()["error"]["message"] == "DELETE is not allowed on /v1/search; it takes GET"
+        assert wrong.json()["error"]["code"] == "method_not_allowed"
+        missing = c.get("/v1/serch", headers={"Accept": "application/json"})
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        assert missing.json()["error"]["message"] == "nothing at /v1/serch (the API's routes: /docs)"

@@ -22,6 +22,7 @@ import logging
 import os
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -103,9 +104,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         code = {
             404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "body_too_large",
         }.get(exc.status_code, "http_error")  # fmt: skip
-        response = error_response(request, exc.status_code, code, str(exc.detail))
+        allow = allowed_methods(request.app, request.url.path) if exc.status_code == 405 else None
+        message = str(exc.detail)
+        if message == HTTPStatus(exc.status_code).phrase:  # the router's own "Not Found": say what was asked
+            path = request.url.path
+            if exc.status_code == 404:
+                message = f"nothing at {path} (the API's routes: /docs)"
+            elif exc.status_code == 405 and allow:
+                message = f"{request.method} is not allowed on {path}; it takes {allow}"
+        response = error_response(request, exc.status_code, code, message)
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405 (RFC 9110 requires it)
-        if exc.status_code == 405 and (allow := allowed_methods(request.app, request.url.path)):
+        if allow:
             response.headers["Allow"] = allow
         return response
 
