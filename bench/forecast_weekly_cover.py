@@ -367,17 +367,18 @@ def score_rule(r: dict, v: ValidationCut, point: np.ndarray, lo: dict, hi: dict)
     )
 
 
-def rule_line(k: str, v: dict, width: int, scores: str) -> str:
-    """A rule's printed line: its name, coverage at 80 and 95 % per cut, ``scores``, its bias per cut."""
-    return (
-        f"  {k:<{width}} cov80 "
-        + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
-        + " cov95 "
-        + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
-        + scores
-        + "  bias "
-        + " ".join(f"{x:+.3f}" for x in v["bias"])
-    )
+def print_rules(r: dict, width: int, scores: Callable[[dict], str]) -> None:
+    """Each rule's printed line: its name, coverage at 80 and 95 % per cut, ``scores(rule)``, its bias per cut."""
+    for k, v in r["rules"].items():
+        print(
+            f"  {k:<{width}} cov80 "
+            + " ".join(f"{c['cov80']:.3f}" for c in v["cov"])
+            + " cov95 "
+            + " ".join(f"{c['cov95']:.3f}" for c in v["cov"])
+            + scores(v)
+            + "  bias "
+            + " ".join(f"{x:+.3f}" for x in v["bias"])
+        )
 
 
 def analyse(z: dict[str, np.ndarray], shifts: int = 4, rules: list[str] | None = None) -> dict:
@@ -463,11 +464,13 @@ def main() -> None:
     out: dict = {"datasets": {}, "margin": MARGIN, "bias_shrink": BIAS_SHRINK}
     for name, r in each_set(a.load, analyse, a.shifts, rules):
         out["datasets"][name] = r
-        for k, v in r["rules"].items():
-            scores = (
+        print_rules(
+            r,
+            10,
+            lambda v: (
                 f"  gap {v['mean_gap']:.4f} (per step {v['mean_step_gap']:.4f})  ratio {v['mean_ratio']:.4f}"
-            )
-            print(rule_line(k, v, 10, scores))
+            ),
+        )
         for c in r["cuts"]:
             dg, e = c["diagnose"], c["ensemble_alone"]
             print(

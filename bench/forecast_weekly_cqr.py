@@ -101,7 +101,7 @@ from __future__ import annotations
 import numpy as np
 
 from forecast_weekly_base import MASE_GBM, dump_args, each_set, save
-from forecast_weekly_cover import _cover, _keys, _units, default, rule_line, score_rule, validation_cuts
+from forecast_weekly_cover import _cover, _keys, _units, default, print_rules, score_rule, validation_cuts
 from shopmind.forecast.ensemble import LEVELS, MARGIN, MIN_GROUP
 from shopmind.forecast.interval_rules import pooled_quantile
 
@@ -307,11 +307,13 @@ def main() -> None:
     out: dict = {"datasets": {}, "margin": MARGIN, "quantile_models": QMODELS}
     for name, r in each_set(a.load, analyse, a.shifts):
         out["datasets"][name] = r
-        for k, v in r["rules"].items():
-            scores = (
+        print_rules(
+            r,
+            20,
+            lambda v: (
                 f"  gap {v['mean_gap']:.4f}  winkler {v['mean_winkler']:.3f}  ratio {v['mean_ratio']:.4f}"
-            )
-            print(rule_line(k, v, 20, scores))
+            ),
+        )
         for c in r["cuts"]:
             raw = c["raw_quantile_cover"]
             print(f"  @{c['score_cut']} raw quantile models cover {raw['cov80']:.3f} / {raw['cov95']:.3f}")
