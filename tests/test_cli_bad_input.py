@@ -71,6 +71,8 @@ CASES = [
     (["ingest", "feed", "-w", "afile"], "--workspace afile: not a folder"),
     (["ingest", "feed", "-w", "afile/ws"], "afile is a file"),
     (["ingest", "trunc", "-w", "nowhere"], "trunc/products.parquet: not a readable Parquet file"),
+    # was: "cannot tell the format of empty.csv; pass --format ..." (t1n, session 31)
+    (["ingest", "empty.csv", "-w", "nowhere"], "empty.csv is empty: nothing to ingest"),
     (["demo-data", "--out", "afile", "--products", "50", "--users", "10", "--days", "1"], "--out afile: not a folder"),
     (["demo-data", "--out", "out", "--seed", "-1"], "--seed"),
     (["quarantine", "-w", "ws", "--limit", "99999999999999999999"], "--limit"),

@@ -129,6 +129,8 @@ def _resolve_format(path: Path, fmt: str | None) -> str:
         return "canonical"
     if path.is_file() and canonical_table_of(path) is not None:
         return "canonical"
+    if path.is_file() and path.stat().st_size == 0:  # no format could tell it: it was "pass --format"
+        raise UsageError(f"{path} is empty: nothing to ingest (expected a header line and rows)")
     raise UsageError(
         f"cannot tell the format of {path}; pass --format (see `shopmind formats`; your own export: "
         f"--format table with the mapping `shopmind mapping {path}` drafts), or name a file in canonical "
