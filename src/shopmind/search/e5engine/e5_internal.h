@@ -92,6 +92,8 @@ struct e5_model {
     int vnni;                     /* packed weights present (shopmind) */
     int nthreads;                 /* cap on OpenMP threads per call, 0 = runtime default (shopmind) */
     int threads_used;             /* the last call's OpenMP team size limit (shopmind, for tests) */
+    int stop_layer;               /* layers run, 0 = all (shopmind, session 31: early exit) */
+    int max_tokens;               /* content tokens fed per text, prefix included, 0 = all (session 31) */
     tokenizer tok;
     void *map; size_t map_size;   /* mmap region */
     /* optional sparse "latent terms" head (SAE), loaded from sae.bin */

@@ -187,3 +187,30 @@ int tok_content_mode(const tokenizer *t, const char *text, int *out_ids, int max
     free(cs); free(buf); free(cps);
     return ncontent;
 }
+
+/* The library's tokenizer API (moved from e5.c, session 31: e5.c stays under ~500 lines). */
+/* Number of tokens (incl <s>/</s>) the model would feed for `text`; used for
+ * usage reporting. Counts the un-windowed content length + 2. */
+int e5_token_count(e5_model *m, const char *text, int is_query) {
+    const char *pfx = is_query ? "query: " : "passage: ";
+    size_t plen = strlen(pfx), tl = strlen(text);
+    char *buf = (char *)malloc(plen + tl + 1);
+    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
+    int cap = (int)(plen + tl) + 4;
+    int *tmp = (int *)malloc(sizeof(int) * (cap > 1 ? cap : 1));
+    int n = tok_content(&m->tok, buf, tmp, cap);
+    free(buf); free(tmp);
+    return n + 2;
+}
+
+/* shopmind (tests): the content token ids of `text` with its prefix (no <s>/</s>), at most cap;
+ * exhaustive = 1 runs the tokenizer's search without its early stop. Returns the count. */
+int e5_tokenize(e5_model *m, const char *text, int is_query, int exhaustive, int *out, int cap) {
+    const char *pfx = is_query ? "query: " : "passage: ";
+    size_t plen = strlen(pfx), tl = strlen(text);
+    char *buf = (char *)malloc(plen + tl + 1);
+    memcpy(buf, pfx, plen); memcpy(buf + plen, text, tl + 1);
+    int n = tok_content_mode(&m->tok, buf, out, cap, exhaustive);
+    free(buf);
+    return n;
+}
