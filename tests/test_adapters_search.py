@@ -22,15 +22,20 @@ def test_home_depot(tmp_path: Path) -> None:
     _write(
         tmp_path / "judgments_test.csv", "id,search_term,product_uid,relevance\n9,deck stain,100002,2.33\n"
     )
-    for path in (tmp_path, tmp_path / "products.csv"):  # the folder's judgments_dev.csv alone, never a mix
-        batch = _load("home-depot", path)
-        assert _col(batch.products, "title") == ["Angle Bracket", "Deck, Coating"]
-        assert _col(batch.products, "language") == ["en", "en"]
-        assert _col(batch.judgments, "query") == ["angle bracket"]
-        assert _col(batch.judgments, "product_id") == ["100001"]
-        assert _col(batch.judgments, "relevance") == ["3"]
-        assert batch.meta["relevance_scale"] == (1.0, 3.0)
-        assert batch.meta["judgments_not_read"] == ["judgments_test.csv"]
+    for path in (
+        tmp_path,
+        tmp_path / "products.csv",
+    ):  # two judgment files in the folder: refused, never a mix
+        with pytest.raises(InputError, match="2 judgment files"):
+            _load("home-depot", path)
+    batch = _load("home-depot", tmp_path / "judgments_dev.csv")  # the development set, by its path
+    assert _col(batch.products, "title") == ["Angle Bracket", "Deck, Coating"]
+    assert _col(batch.products, "language") == ["en", "en"]
+    assert _col(batch.judgments, "query") == ["angle bracket"]
+    assert _col(batch.judgments, "product_id") == ["100001"]
+    assert _col(batch.judgments, "relevance") == ["3"]
+    assert batch.meta["relevance_scale"] == (1.0, 3.0)
+    assert "judgments_not_read" not in batch.meta
     held = _load("home-depot", tmp_path / "judgments_test.csv")  # the other set, by its path
     assert _col(held.judgments, "query") == ["deck stain"] and "judgments_not_read" not in held.meta
     with pytest.raises(InputError, match="products file not found"):

@@ -38,18 +38,17 @@ def test_home_depot_one_judgment_file_by_its_path(tmp_path: Path) -> None:
     assert data.qrels == {"deck stain": {"100002": 2.33, "100003": 1.0}}
 
 
-def test_home_depot_folder_reads_the_judgment_file_the_format_names(tmp_path: Path) -> None:
-    """A folder with a second judgments*.csv: only judgments_dev.csv is read and the other is named - before,
-    both were read and their queries mixed into one figure ('angle bracket' and 'deck stain')."""
+def test_home_depot_folder_with_the_dev_file_and_another_is_refused_not_guessed(tmp_path: Path) -> None:
+    """A folder with judgments_dev.csv and a second judgments*.csv: an error naming both - before, both were
+    read and their queries mixed into one figure ('angle bracket' and 'deck stain'); reading the dev file
+    alone would score the development set where the user meant the other one. Either file by its path works."""
     _shop(tmp_path, "judgments_heldout.csv")
     for path in (tmp_path, tmp_path / "products.csv"):
-        data = load_dataset("home-depot", path)
-        assert set(data.qrels) == {"angle bracket"}
-        assert f"read {tmp_path / 'products.csv'}, {tmp_path / 'judgments_dev.csv'}" in data.notes
-        assert (
-            "judgment file(s) beside it not read: judgments_heldout.csv (pass one by its path to evaluate it)"
-            in data.notes
-        )
+        with pytest.raises(InputError, match=r"2 judgment files \(judgments_dev\.csv, judgments_heldout\.csv\): "
+                           r"pass the one to evaluate by its path"):  # fmt: skip
+            load_dataset("home-depot", path)
+    assert set(load_dataset("home-depot", tmp_path / "judgments_heldout.csv").qrels) == {"deck stain"}
+    assert set(load_dataset("home-depot", tmp_path / "judgments_dev.csv").qrels) == {"angle bracket"}
 
 
 def test_home_depot_held_out_folder_with_its_only_judgment_file(tmp_path: Path) -> None:
@@ -64,8 +63,8 @@ def test_home_depot_folder_of_two_other_judgment_files_is_refused_not_mixed(tmp_
     (tmp_path / "products.csv").write_text(PRODUCTS)
     (tmp_path / "judgments_a.csv").write_text(DEV)
     (tmp_path / "judgments_b.csv").write_text(HELD)
-    with pytest.raises(InputError, match=r"2 judgment files \(judgments_a\.csv, judgments_b\.csv\) and no "
-                       r"judgments_dev\.csv: pass the one to evaluate by its path"):  # fmt: skip
+    with pytest.raises(InputError, match=r"2 judgment files \(judgments_a\.csv, judgments_b\.csv\): "
+                       r"pass the one to evaluate by its path"):  # fmt: skip
         load_dataset("home-depot", tmp_path)
     assert set(load_dataset("home-depot", tmp_path / "judgments_b.csv").qrels) == {"deck stain"}
 

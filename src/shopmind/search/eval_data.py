@@ -180,11 +180,6 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None, gat
     data.gate = gated
     files = [str(f) for f in batch.meta.get("files", [])]  # type: ignore[union-attr]
     read = [f"read {', '.join(files)}"] if files else []  # which judgment file was read: said
-    unused = list(batch.meta.get("judgments_not_read", []))  # type: ignore[call-overload]
-    if unused:  # a Home Depot folder's other judgment files: one set per figure, never a mix
-        read.append(
-            f"judgment file(s) beside it not read: {', '.join(unused)} (pass one by its path to evaluate it)"
-        )
     unread = list(batch.meta.get("malformed", []))  # type: ignore[call-overload]
     if unread:
         first = unread[0]

@@ -1,11 +1,13 @@
 """Home Depot search relevance: ``products.csv`` plus judgment files of graded relevance.
 
 Kaggle's train file was split into a public development part and held-out parts of the same
-columns. A folder is read with ONE judgment file: ``judgments_dev.csv`` (the file the format names)
-when it is there, else the folder's only ``judgments*.csv`` (a held-out folder just works); the meta
-says which was read and which others were not. Why: every ``judgments*.csv`` was read, so a held-out
-folder holding a second judgment file mixed two sets into one figure. A path to one judgment file (any
-name: ``test.csv``) reads that file alone with the ``products.csv`` beside it.
+columns. A folder is read with its ONE judgment file (``judgments*.csv``: the development split's
+``judgments_dev.csv``, or a held-out folder's own file); a folder holding several is refused with their
+names, the development file among them. Why: every ``judgments*.csv`` was read, so a held-out folder
+holding a second judgment file mixed two sets into one figure; preferring ``judgments_dev.csv`` there
+would score the development set while the user meant the other file - a wrong figure with a note is
+worse than an error that says which files to choose from. A path to one judgment file (any name:
+``test.csv``) reads that file alone with the ``products.csv`` beside it.
 """
 
 from __future__ import annotations
@@ -21,19 +23,15 @@ from shopmind.data.readers import InputError, ReadResult, read_head, read_table
 NAME = "home-depot"
 PRODUCTS_FILE = "products.csv"
 JUDGMENTS_GLOB = "judgments*.csv"
-#: the judgment file a folder of this format holds (``SOURCE.md``: the development split)
-JUDGMENTS_FILE = "judgments_dev.csv"
 
 
 def load(path: Path) -> Batch:
     path = Path(path)
-    others: list[str] = []  # a folder's judgment files not read (a file given by path: the user chose)
     if path.is_file() and path.name != PRODUCTS_FILE and _is_judgments(path):
         products_file, judgment_files = _products_file(path.parent), [path]
     else:
         products_file = _products_file(path)
         judgment_files = _folder_judgments(products_file.parent)
-        others = sorted(f.name for f in products_file.parent.glob(JUDGMENTS_GLOB) if f not in judgment_files)
     products = read_table(products_file, fmt="csv")
     judgments = [read_table(f, fmt="csv") for f in judgment_files]
     return Batch(
@@ -45,23 +43,19 @@ def load(path: Path) -> Batch:
             "relevance_scale": (1.0, 3.0),
             "malformed": malformed_meta("products", products) + malformed_meta("judgments", *judgments),
             "notes": ["relevance is the mean of >= 3 raters' grades 1..3"],
-            **({"judgments_not_read": others} if others else {}),
             **({} if judgment_files else {"judgments_missing": _no_judgments(products_file)}),
         },
     )
 
 
 def _folder_judgments(folder: Path) -> list[Path]:
-    """The one judgment file a folder is read with: the format's ``JUDGMENTS_FILE``, else the only
-    ``judgments*.csv``; several and none of them that name: an error naming them (never a mix)."""
-    named = folder / JUDGMENTS_FILE
-    if named.is_file():
-        return [named]
+    """The one judgment file a folder is read with (its only ``judgments*.csv``); several: an error
+    naming them, the development split's ``judgments_dev.csv`` among them or not (never a mix, never a guess)."""
     found = sorted(folder.glob(JUDGMENTS_GLOB))
     if len(found) > 1:
         raise InputError(
-            f"{folder} holds {len(found)} judgment files ({', '.join(f.name for f in found)}) and no "
-            f"{JUDGMENTS_FILE}: pass the one to evaluate by its path (they are never mixed)"
+            f"{folder} holds {len(found)} judgment files ({', '.join(f.name for f in found)}): pass the one "
+            f"to evaluate by its path (they are never mixed)"
         )
     return found
 
