@@ -255,7 +255,7 @@ COMPLAINT_Q = [
     ("en", "third parcel in a row turned up late, starting to think you just dont care"),
 ]
 GREETING_Q = [
-    ("en", "yo"),
+    ("en", "yo anyone about"),
     ("zh", "哈囉～有真人嗎"),
     ("mixed", "hi 你好 可以用中文聊吗"),
     ("en", "brill, thats me sorted, ta"),
