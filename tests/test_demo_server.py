@@ -142,7 +142,7 @@ def test_demo_on_a_busy_port_fails_with_one_line(tmp_path: Path) -> None:
 def test_the_build_yields_the_cpu_to_the_server_after_its_first_release() -> None:
     """After the first release the build's vector stage runs at nice 10, so the server's load of
     that release (what the first search waits on) is not slowed by it."""
-    from shopmind.cli.demo import _yield_to_server
+    from shopmind.cli.demo_children import _yield_to_server
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
