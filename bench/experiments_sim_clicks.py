@@ -114,6 +114,7 @@ def real_rankings(
     """Each method's top ``k`` for every judged Home Depot query, as ``shopmind evaluate search``
     ranks them in its retrieval view (fit on the whole catalog; learned re-rankers tuned and scored
     out of fold, exactly as the evaluation does)."""
+    from search_fit import ready_method
     from shopmind.search.evaluate import RECALL_K, load_dataset, make_methods, select_queries
 
     ev = load_dataset("home-depot", data / "home-depot")
@@ -121,13 +122,7 @@ def real_rankings(
     out: dict[str, dict[str, list[str]]] = {}
     for name, m in zip(names, make_methods(names), strict=True):
         t0 = time.perf_counter()
-        m.fit(ev.products)
-        prep = getattr(m, "prepare_queries", None)
-        if prep is not None:
-            prep(queries)
-        tune = getattr(m, "tune", None)
-        if tune is not None:
-            tune(ev, queries)
+        ready_method(m, ev, queries)
         # the evaluation's retrieval view asks for RECALL_K (100); a re-ranker's top k is read from that
         out[name] = {q: list(m.search(q, RECALL_K))[:k] for q in queries}  # keyed by the --methods name
         print(f"  {name} ({m.name}): {time.perf_counter() - t0:.0f} s", flush=True)
