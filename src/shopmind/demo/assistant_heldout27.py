@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-07 in session 31, for round 27 of the assistant (issue 13), and committed
 alone before the assistant answered any of it. Its set name is ``"heldout27"``; it is a test set,
-not one of ``evaluate.LABELLED_SETS``. Its author read the policy documents, the catalog's leaves
+not one of ``evaluate.LABELLED_SETS`` until its one held-out run (a dev set since round 28). Its author read the policy documents, the catalog's leaves
 and colours, the question builders, the held-out tests and held-out-26 (for the layout), and none
 of the assistant's code, benches, results or reports. Each text was set beside the closest texts of
 the earlier sets and the main set (word overlap and character trigrams) and rewritten where the two
