@@ -314,11 +314,15 @@ def read_long(
         raise SeriesError(
             f"{path.name} row {neg['_r'][0]}: column {value_col!r} is negative ({neg['value'][0]})"
         )
-    dup = frame.filter(pl.struct("id", "_date").is_duplicated())
+    # the first row repeating an earlier (id, date), and that earlier row: with several pairs the
+    # row named was the second flagged row, i.e. another pair's first (t1w, session 32)
+    dup = frame.filter(~pl.struct("id", "_date").is_first_distinct())
     if dup.height:
+        key, at = (dup["id"][0], dup["_date"][0]), dup["_r"][0]
+        first = frame.filter((pl.col("id") == key[0]) & (pl.col("_date") == key[1]))["_r"][0]
         raise SeriesError(
-            f"{path.name} row {dup['_r'][1] if dup.height > 1 else dup['_r'][0]}: duplicate ({id_col}, {date_col}) "
-            f"= ({dup['id'][0]!r}, {dup['_date'][0]})"
+            f"{path.name} row {at}: duplicate ({id_col}, {date_col}) = ({key[0]!r}, {key[1]}), "
+            f"first at row {first}"
         )
     unknown = [c for c in future_known if c not in covs]
     if unknown:
