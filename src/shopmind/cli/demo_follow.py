@@ -130,6 +130,7 @@ def _follow_build(
             said = _current_manifest(workspace) or {}
             _say_complete(said)
         _say_warm_up_end(said, _current_manifest(workspace) or {})
+        _say_kept(workspace)
         if after is not None:  # its children die with the demo
             after()
 
@@ -188,3 +189,20 @@ def _say_warm_up_end(complete: Mapping[str, Any], last: Mapping[str, Any]) -> No
         console.print(
             "the past-query warm-up did not land (see the build log); the complete release serves without it"
         )
+
+
+def _say_kept(workspace: Path) -> None:
+    """The releases the build kept, the serving one first: the ids printed while it ran were its
+    stages, folded into its last release (``Releases.folded_into``; `rollback --to` any of them
+    reaches it), and a person copying an id for `shopmind rollback` wants one that exists."""
+    from shopmind.release.releases import Releases
+
+    found = Releases(workspace).list()
+    cur = next((m for m in found if m.get("current")), None)
+    if cur is None:
+        return
+    stages = [s for s in cur.get("earlier_stages", ()) if s != cur["id"]]
+    folded = f" (its stages {', '.join(stages)} are folded into it)" if stages else ""
+    older = [m["id"] for m in found if m["id"] < cur["id"] and m.get("complete", True)]
+    back = f"; `shopmind rollback` goes back to {older[0]}" if older else ""
+    console.print(f"serving release {cur['id']}{folded}{back}", highlight=False, soft_wrap=True)

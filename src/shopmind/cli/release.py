@@ -347,6 +347,11 @@ def rollback(
         rid = Releases(workspace).rollback(to)
     except ReleaseError as exc:
         raise fail(str(exc)) from None
+    if to is not None and rid != to:  # an earlier stage of a progressive build (``folded_into``)
+        console.print(
+            f"{to} was an earlier stage of the build that published {rid} (same data, complete)",
+            soft_wrap=True,
+        )
     console.print(f"current release is now {rid}")
 
 

@@ -169,6 +169,22 @@ class Releases:
         earlier |= {rid for m in found for rid in m.get("earlier_stages", ())}
         return earlier & {m["id"] for m in found}
 
+    def folded_into(self, release_id: str) -> str | None:
+        """The kept release an earlier stage ``release_id`` of a progressive build was folded into
+        (the build's last release: same data, its vectors and warm-up added), None when
+        ``release_id`` is itself a finished release or no kept release names it.
+
+        Why: a progressive build publishes its first release, then the complete one, then the
+        warm-up's, and prunes the earlier stages (they serve nothing the last one lacks, and a
+        rollback must not land on a release without vectors); ``shopmind demo`` prints each id as it
+        lands, so an id a person copied from it must still reach that build, not fail."""
+        if (self.root / release_id / MANIFEST).exists():
+            return None
+        for m in self.list():  # newest first: the build's last release
+            if release_id == m.get("first_release") or release_id in m.get("earlier_stages", ()):
+                return str(m["id"])
+        return None
+
     def rollback(self, to: str | None = None) -> str:
         """Switch to ``to``, or to the newest finished release older than the current one
         (skipping superseded first releases: their complete successor serves the same data, and
@@ -179,6 +195,7 @@ class Releases:
             raise ReleaseError(f"no releases in {self.root.parent}: run `shopmind build` first")
         with self.lock():
             if to is not None:
+                to = self.folded_into(to) or to
                 self.switch(to)
                 return to
             cur = self.current_id()
