@@ -153,15 +153,22 @@ def test_ranker_learns_repeat_purchases_and_beats_popularity():
     assert {"ui_count", "ui_sessions", "ui_share", "ui_days_since_last", "ui_bought"} & set(top)
 
 
-def test_evaluate_adds_ours_ranker_on_a_time_split():
+def time_phases(seed: int = 1) -> tuple:
+    """(validation, test) PhaseData of a time split of ``repeat_world`` and a popularity family."""
     from shopmind.recommend import evaluate
     from shopmind.recommend.protocols import time_split
 
-    fit, later = repeat_world(seed=1)
+    fit, later = repeat_world(seed=seed)
     split = time_split(pl.concat([fit, later]), T0 + timedelta(days=100), T0 + timedelta(days=80))
     valid = evaluate.prepare(split.valid, split.items, None)
     test = evaluate.prepare(split.test, split.items, None)
-    fams = [evaluate.Family("popularity", Popularity, [{}])]
+    return valid, test, [evaluate.Family("popularity", Popularity, [{}])]
+
+
+def test_evaluate_adds_ours_ranker_on_a_time_split():
+    from shopmind.recommend import evaluate
+
+    valid, test, fams = time_phases()
     out = evaluate.Outcome(chosen={"popularity": {"params": {}}})
     info = evaluate.learned_ranker(fams, out, valid, test, "recall@20", log=lambda _: None)
     assert set(out.test) == {"ours-ranker"} and out.timings["ours-ranker"]["users"] == len(test.rows)

@@ -118,8 +118,14 @@ def register(app: typer.Typer) -> None:
         table.add_column("model")
         for c in cols:
             table.add_column(c, justify="right")
+        guard = result.get("ranker", {}).get("guard", {})
         for name, m in result["test"].items():
-            table.add_row(name, *(f"{m[c]:.4f}" for c in cols))
+            refused = (
+                name == "ours-ranker" and guard.get("served") is False
+            )  # ranker_guard: the fallback's row
+            table.add_row(
+                f"{name} (serves {guard['against']})" if refused else name, *(f"{m[c]:.4f}" for c in cols)
+            )
         Console().print(table)
         Console().print(f"json: {json_path}\nhtml: {html_path}")
         say_where_the_shop_is(workspace, out_given, lambda line: Console().print(line, markup=False))

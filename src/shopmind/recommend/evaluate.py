@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,8 +50,10 @@ from shopmind.recommend.fusion import fuse_lists
 from shopmind.recommend.fusion_tuning import FUSION_TUNING_USERS, tune_fusion  # noqa: F401 - re-exported
 from shopmind.recommend.grid_pool import Runner, default_workers
 from shopmind.recommend.loo_features import drop_last
+from shopmind.recommend.metrics import per_user
 from shopmind.recommend.protocols import DEFAULT_PROTOCOL, Split, make_split
 from shopmind.recommend.ranker import LearnedRanker, RankerNoData
+from shopmind.recommend.ranker_guard import cross_fit, decide, fallback_values, folds, said, served_row
 from shopmind.recommend.ranker_loo import GRID as LOO_GRID
 from shopmind.recommend.ranker_loo import Target, attribute_table, leave_one_out_ranker
 from shopmind.recommend.sasrec import EXTRA_HINT
@@ -169,7 +171,11 @@ def run(
         ranker_info: dict[str, Any] = {}
         if protocol in RANKER_PROTOCOLS and RANKER_NAME not in skip:
             test_stage()
-            ranker_info = learned_ranker(fams, out, valid, test, metric, log)
+            ranker_info = learned_ranker(fams, out, valid, test, metric, log,
+                                         baselines=fallback_values(best_lists, weights, c, valid.truth,
+                                                                   valid.data.n_items, metric))  # fmt: skip
+            if "guard" in ranker_info and "ours-ranker" in out.test:
+                out.test[RANKER_NAME] = _guarded(ranker_info, out.test[RANKER_NAME], out, metric, skipped)
             if "skipped" in ranker_info:
                 skipped.append(f"{RANKER_NAME} skipped: {ranker_info['skipped']}")
         elif loo_ranker:  # over the fused generators
@@ -182,12 +188,14 @@ def run(
                 fit_inner=lambda _inner: {n: all_inner[n].result()["gen"] for n in makers},
                 inner_lists=(lambda: {n: all_inner[n].result()["lists"] for n in makers})
                 if grid_users(valid) is not None else None,
+                baselines=fallback_values(best_lists, weights, c, valid.truth, valid.data.n_items, metric),
+                metric=metric,
             )  # fmt: skip
             test_stage()  # (done already unless the ranker was skipped)
             if top is None:
                 skipped.append(f"{RANKER_NAME} skipped: {ranker_info['skipped']}")
             else:
-                out.test[RANKER_NAME] = _metrics(top, test)
+                out.test[RANKER_NAME] = _guarded(ranker_info, _metrics(top, test), out, metric, skipped)
                 t_rank = ranker_info["test_fit_rank_s"]
                 wait = ranker_info["stages"].get("wait_test_refits", {}).get("wall_s", 0.0)
                 out.timings[RANKER_NAME] = {"fit_s": time.perf_counter() - t - t_rank - wait, "rank_s": t_rank,
@@ -225,6 +233,21 @@ def run(
         "cpu_seconds_parent": time.process_time() - c0,
         "workers": workers or default_workers(),
     }
+
+
+def _guarded(
+    info: dict[str, Any], own: dict[str, float], out: Outcome, metric: str, notes: list[str]
+) -> dict[str, float]:
+    """ours-ranker's test row after its guard (``ranker_guard``): its own figures when served, else
+    the fallback's; a refused ranker's own figures stay in ``info["guard"]["ranker_test"]``
+    (reported, never used to choose) and the run's notes say what was served."""
+    guard = info.get("guard")
+    if guard is None:
+        return own
+    if not guard["served"]:
+        guard["ranker_test"] = own
+        notes.append(said(guard, metric))
+    return served_row(guard, own, out.test)
 
 
 def reusable_lists(
@@ -271,8 +294,13 @@ def learned_ranker(
     metric: str,
     log: Callable[[str], None],
     grid: list[dict[str, Any]] | None = None,
+    baselines: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """ours-ranker over every family with its validation-chosen params; nothing chosen on test.
+
+    ``baselines``: the fallbacks' per-user validation ``metric`` (``ranker_guard.fallback_values``):
+    ``info["guard"]`` then holds the guard's decision, the setting chosen on one fold of the
+    validation users and read on the other, both ways (the caller serves the fallback if refused).
 
     Each phase trains on inner time splits of its own fit events (labels = the last 30
     days of them, and earlier windows when ``windows`` > 1), so validation reports what the
@@ -287,6 +315,7 @@ def learned_ranker(
     }
     info: dict[str, Any] = {"search": []}
     best_value, best_params = -1.0, {}
+    users: list[np.ndarray] = []  # per validation user, each setting that trained
     for params in grid if grid is not None else RANKER_GRID:
         t = time.perf_counter()
         try:
@@ -298,6 +327,7 @@ def learned_ranker(
         t_fit = time.perf_counter() - t
         lists, _ = ranked_lists(model, valid, max(KS))
         value = _metrics(lists, valid)[metric]
+        users.append(per_user(lists[:, : max(KS)], valid.truth, metric))
         info["search"].append({"params": params, metric: value, "seconds": time.perf_counter() - t})
         log(f"  ours-ranker {params}: valid {metric} {value:.4f} (fit {t_fit:.0f}s)")
         if value > best_value:
@@ -307,6 +337,13 @@ def learned_ranker(
         return {**info, "skipped": info["search"][-1]["skipped"]}
     info["params"] = best_params
     info[f"valid_{metric}"] = best_value
+    if baselines is not None:
+        halves = folds(len(users[0]))
+        values = [[float(u[h].mean()) if len(h) else 0.0 for h in halves] for u in users]
+        info["guard"] = decide(
+            cross_fit(values, lambda j, _f, rows: users[j][rows], len(users[0])), baselines
+        )
+        log(f"  {said(info['guard'], metric)}")
     t = time.perf_counter()
     try:
         model = LearnedRanker(makers, **best_params).fit(test.data)

@@ -19,8 +19,8 @@ the user's whole history.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Self
 
 import lightgbm as lgb
@@ -43,7 +43,9 @@ from shopmind.recommend.loo_features import (  # noqa: F401 - re-exported
     listed_candidates,
     sequence_stats,
 )
+from shopmind.recommend.metrics import per_user
 from shopmind.recommend.ranker import DEFAULT_PARAMS
+from shopmind.recommend.ranker_guard import cross_fit, decide, folds, said
 
 #: lambdarank for one relevant item per user; one thread (see ``ranker.DEFAULT_PARAMS``)
 PARAMS: dict[str, Any] = {
@@ -103,14 +105,19 @@ def phase_candidates(
     )
 
 
-def labelled(pc: PhaseCandidates, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def labelled(
+    pc: PhaseCandidates, target: np.ndarray, only: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(X, y, group sizes) of the users whose target item is among their candidates.
 
     ``target`` is the item column per ``pc.rows`` entry (-1 = none); groups without a positive
-    teach lambdarank nothing and are left out.
+    teach lambdarank nothing and are left out. ``only``: a bool mask over ``pc.rows`` entries
+    (the guard's folds); the others are left out too.
     """
     y = (pc.items == target[pc.pos]).astype(np.float32)
     has = np.bincount(pc.pos, weights=y, minlength=len(pc.rows)) > 0
+    if only is not None:
+        has &= only
     keep = has[pc.pos]
     groups = np.bincount(pc.pos[keep], minlength=len(pc.rows))[has]
     return pc.X[keep], y[keep], groups
@@ -125,15 +132,21 @@ class LooRanker:
     rounds: int = 300
     model: lgb.Booster | None = None
     curve: list[float] = field(default_factory=list)
+    #: the NDCG@10 curve of each ``watch`` set (the guard's folds), beside ``curve``
+    watched: list[list[float]] = field(default_factory=list)
 
     def fit(
         self,
         train: tuple[np.ndarray, np.ndarray, np.ndarray],
         valid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
         patience: int = 50,
+        watch: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
     ) -> Self:
         """Train; with ``valid`` (X, y, groups), record its NDCG@10 per round and keep the
-        best round count (early stopping after ``patience`` rounds without a gain)."""
+        best round count (early stopping after ``patience`` rounds without a gain).
+
+        ``watch``: more (X, y, groups) sets whose curves are only recorded (``watched``); the
+        stopping still reads ``valid`` alone, so the trees and the rounds are the same."""
         X, y, groups = train
         params = {**PARAMS, **self.params}
         data = lgb.Dataset(X, y, group=groups, feature_name=self.feature_names, free_raw_data=True)
@@ -141,13 +154,17 @@ class LooRanker:
         sets = []
         record: dict[str, Any] = {}
         if valid is not None:
-            sets = [lgb.Dataset(valid[0], valid[1], group=valid[2], reference=data)]
-            callbacks = [lgb.record_evaluation(record), lgb.early_stopping(patience, verbose=False)]
+            sets = [lgb.Dataset(s[0], s[1], group=s[2], reference=data) for s in (valid, *watch)]
+            stop = _stop_on_first(patience) if watch else lgb.early_stopping(patience, verbose=False)
+            callbacks = [lgb.record_evaluation(record), stop]
         self.model = lgb.train(
             params, data, num_boost_round=self.rounds, valid_sets=sets, callbacks=callbacks
         )
         if valid is not None:
             self.curve = [float(v) for v in record["valid_0"]["ndcg@10"]]
+            self.watched = [
+                [float(v) for v in record[f"valid_{i + 1}"]["ndcg@10"]] for i in range(len(watch))
+            ]
             self.rounds = int(np.argmax(self.curve)) + 1
         return self
 
@@ -172,6 +189,63 @@ class LooRanker:
         assert self.model is not None
         gain = self.model.feature_importance("gain", iteration=self.rounds)
         return dict(sorted(zip(self.model.feature_name(), gain.tolist(), strict=True), key=lambda kv: -kv[1]))
+
+
+def fold_sets(pc: PhaseCandidates, target: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``labelled`` sets of the guard's two folds of ``pc.rows`` (``ranker_guard.folds``)."""
+    out = []
+    for fold in folds(len(pc.rows)):
+        only = np.zeros(len(pc.rows), dtype=bool)
+        only[fold] = True
+        out.append(labelled(pc, target, only))
+    return out
+
+
+def _subset(pc: PhaseCandidates, positions: np.ndarray) -> PhaseCandidates:
+    """``pc`` for the (sorted) ``rows`` positions ``positions`` only."""
+    inside = np.zeros(len(pc.rows), dtype=bool)
+    inside[positions] = True
+    keep = inside[pc.pos]
+    remap = np.cumsum(inside) - 1
+    return PhaseCandidates(rows=pc.rows[positions], pos=remap[pc.pos[keep]], items=pc.items[keep],
+                           X=pc.X[keep], lists={})  # fmt: skip
+
+
+def held_out_guard(models: list[LooRanker], pc: PhaseCandidates, valid: Target,
+                   baselines: Mapping[str, np.ndarray], metric: str) -> dict[str, Any]:  # fmt: skip
+    """``ranker_guard.decide`` on the validation users: the setting and rounds chosen on one fold's
+    curve (each model's ``watched``) rank the other fold's users, both ways, pooled."""
+    assert valid.truth is not None
+    truth = valid.truth[: len(valid.rows)]
+    k = int(metric.split("@")[1])
+    curves = [m.watched for m in models]
+
+    def read(j: int, f: int, rows: np.ndarray) -> np.ndarray:
+        model = replace(models[j], rounds=int(np.argmax(curves[j][f])) + 1)
+        return per_user(model.top(_subset(pc, rows), valid.data.n_items, k), truth[rows], metric)
+
+    values = [[max(c, default=0.0) for c in cs] for cs in curves]
+    ranker = cross_fit(values, read, len(valid.rows))
+    out = decide(ranker, baselines)
+    out["fold_rounds"] = [[int(np.argmax(c)) + 1 for c in cs] for cs in curves]
+    return out
+
+
+def _stop_on_first(patience: int) -> Callable[[Any], None]:
+    """``lgb.early_stopping`` reading the first validation set only (it stops on any set)."""
+    best = {"score": -np.inf, "iter": -1, "list": None}
+
+    def callback(env: Any) -> None:
+        result = next(r for r in env.evaluation_result_list if r[0] == "valid_0")
+        if best["iter"] < 0 or result[2] > best["score"]:
+            best.update(score=result[2], iter=env.iteration, list=env.evaluation_result_list)
+        elif env.iteration - best["iter"] >= patience:
+            raise lgb.callback.EarlyStopException(best["iter"], best["list"])
+        if env.iteration == env.end_iteration - 1:  # as early_stopping: the booster keeps the best
+            raise lgb.callback.EarlyStopException(best["iter"], best["list"])
+
+    callback.order = 30  # type: ignore[attr-defined] - after record_evaluation, as early_stopping
+    return callback
 
 
 #: The ranker's validation grid (rounds are chosen by early stopping on the validation curve).
@@ -217,6 +291,8 @@ def leave_one_out_ranker(
     test_lists: Mapping[str, np.ndarray] | None = None,
     fit_inner: Callable[[Interactions], Mapping[str, Generator]] | None = None,
     inner_lists: Callable[[], Mapping[str, np.ndarray]] | None = None,
+    baselines: Mapping[str, np.ndarray] | None = None,
+    metric: str = "ndcg@10",
 ) -> tuple[dict[str, Any], np.ndarray | None]:
     """Choose the ranker on validation, then rank the test phase once (top 20 per test user).
 
@@ -251,6 +327,10 @@ def leave_one_out_ranker(
     were fitted on the events that include each inner target (the third-to-last item), so the
     training examples would show generators that had seen their positive — which neither the
     validation nor the test candidates ever do.
+
+    ``baselines``: the fallbacks' per-user validation ``metric`` (per ``valid.rows`` entry; ours-v1
+    first): ``info["guard"]`` then holds ``ranker_guard``'s decision, read from each grid setting's
+    curves on two folds of the validation users beside the curve that stops it (same trees).
     """
     if valid.truth is None:
         raise ValueError("the validation phase needs its relevant items to choose the ranker")
@@ -275,17 +355,20 @@ def leave_one_out_ranker(
     valid_pc = phase_candidates(
         valid.data, sequence_stats(valid.data, attrs), valid_generators, valid.rows, lists=valid_lists
     )
-    check = labelled(valid_pc, one_target(valid.truth)[: len(valid.rows)])
+    valid_target = one_target(valid.truth)[: len(valid.rows)]
+    check = labelled(valid_pc, valid_target)
     share = len(check[2]) / max(len(valid.rows), 1)
-    del valid_pc
+    watch = () if baselines is None else fold_sets(valid_pc, valid_target)
     clock.lap("valid_candidates")
     if not len(train[2]) or not len(check[2]):
         info["skipped"] = "no user's next item is among the candidates: nothing to train or choose on"
         return info, None
     best: tuple[float, dict[str, Any], int] = (-1.0, {}, 1)
+    models: list[LooRanker] = []
     for params in grid if grid is not None else GRID:
         t = time.perf_counter()
-        model = LooRanker(names, params=params, rounds=max_rounds).fit(train, check)
+        model = LooRanker(names, params=params, rounds=max_rounds).fit(train, check, watch=watch)
+        models.append(model)
         value = max(model.curve, default=0.0) * share  # NDCG@10 over every validation user
         info["search"].append({"params": params, "rounds": model.rounds, "ndcg@10": value,
                                "seconds": time.perf_counter() - t})  # fmt: skip
@@ -295,6 +378,11 @@ def leave_one_out_ranker(
     info.update({"params": best[1], "rounds": best[2], "valid_ndcg@10": best[0], "valid_candidate_recall": share,
                  "train_groups": len(train[2]), "valid_groups": len(check[2])})  # fmt: skip
     clock.lap("search")
+    if baselines is not None:
+        info["guard"] = held_out_guard(models, valid_pc, valid, baselines, metric)
+        log(f"  {said(info['guard'], metric)}")
+        clock.lap("guard")
+    del valid_pc
     t = time.perf_counter()
     final = LooRanker(names, params=best[1], rounds=best[2]).fit(check)
     clock.lap("final_fit")
