@@ -66,3 +66,24 @@ def test_chat_panel_answers_in_both_languages_with_the_page_as_context(base_url,
     assert user_msgs[-1].text == '<img src=x onerror="window.pwned=1">'
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+def test_a_failed_turn_is_said_in_the_page_language_and_keeps_the_message(base_url, driver) -> None:
+    """Was: the server's English error message alone ('the current release has no search index', a
+    503 while a release builds) in the zh panel, and the shopper's message gone from the box (t1w's
+    walk, session 32): the panel's own 'assistant.error' words came only when the error had none."""
+    driver.get(base_url + "/?lang=zh")
+    driver.execute_script(
+        """const real = window.fetch;
+        window.fetch = (url, opts) => String(url).includes('/v1/assistant')
+          ? Promise.resolve(new Response(JSON.stringify({error: {code: 'no_search_index',
+              message: 'the current release has no search index'}}),
+              {status: 503, headers: {'Content-Type': 'application/json'}}))
+          : real(url, opts);"""
+    )
+    driver.find_element(By.ID, "assistant-open").click()
+    failed = _ask(driver, "退款多久能到账？", 1)
+    assert "error" in failed.get_attribute("class").split()
+    assert failed.find_element(By.CLASS_NAME, "assistant-answer").text == "智能客服暂时不可用。"
+    assert "no search index" in failed.find_element(By.CLASS_NAME, "assistant-error-detail").text
+    assert driver.find_element(By.ID, "assistant-input").get_attribute("value") == "退款多久能到账？"

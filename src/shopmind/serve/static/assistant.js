@@ -79,7 +79,12 @@
       try {
         reply = await SM.api("/v1/assistant", { method: "POST", json: body });
       } catch (e) {
-        log.appendChild(SM.el("li", { class: "assistant-msg from-shop error", text: e.message || T.error }));
+        // the panel's own words first, in the page's language: the server's message (English, for
+        // the shop's developer: "the current release has no search index") was all a zh shopper saw
+        const detail = e.message && e.message !== T.error ? [SM.el("p", { class: "assistant-error-detail muted small", text: e.message })] : [];
+        log.appendChild(SM.el("li", { class: "assistant-msg from-shop error" }, [SM.el("p", { class: "assistant-answer", text: T.error }), ...detail]));
+        log.scrollTop = log.scrollHeight;
+        if (!input.value) input.value = message; // the shopper's words are kept to send again
         return;
       }
       log.appendChild(render(reply));
