@@ -8,6 +8,7 @@ dev sets, docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import polars as pl
@@ -23,6 +24,7 @@ from shopmind.assistant.slots import (
 )
 from shopmind.search.engine import SearchEngine
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 #: catalog columns an answer may state (the rest of a product row is not kept)
 COLUMNS = ("product_id", "title", "price", "currency", "stock", "category_path", "attributes")
 
@@ -48,6 +50,9 @@ class ShopCatalog:
             group.sort(key=lambda x: -len(x[0]))
         self.categories: list[str] = products["category_path"].unique().to_list() if "category_path" in products.columns else []  # fmt: skip
         self.colour_of = self._colour_map()
+        self.currencies = frozenset(
+            str(p.get("currency")) for p in self.products.values() if p.get("currency")
+        )
 
     def _colour_map(self) -> dict[str, str]:
         """Catalog colour values in any language -> the English value the graph links."""
@@ -85,6 +90,7 @@ class ShopCatalog:
             bool(self.options.get("order_forms")),
             bool(self.options.get("order_lookalike")),
             bool(self.options.get("id_sep")),  # round 25's candidate (``slots._SEP_LOOKALIKE``)
+            bool(self.options.get("id_split")),  # round 28's (``slots.grouped_ids``)
         )
         s.order_id = oids[0] if oids else None
         ids = [tok for tok, _ in find_ids(text) if tok in self.products]
@@ -108,5 +114,12 @@ class ShopCatalog:
             u = self.engine.parser.parse(rest)
             understood_slots(u, self.colour_of, s)
             if self.options.get("price_ceiling"):
-                read_ceilings(u, s, bool(self.options.get("ceiling_words")))
+                read_ceilings(
+                    u, s, bool(self.options.get("ceiling_words")), bool(self.options.get("ceiling_most"))
+                )
+        # round 28's "zh_yuan": a bare amount in a Chinese message ("价钱别超 630", "1160 以内") is yuan
+        # when the shop sells in yuan - held-out-27's searches listed dollar products under it
+        bound = s.price_min is not None or s.price_max is not None
+        if self.options.get("zh_yuan") and bound and s.currency is None and "CNY" in self.currencies and _CJK.search(text):  # fmt: skip
+            s.currency = "CNY"
         return s

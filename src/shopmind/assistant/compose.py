@@ -80,7 +80,7 @@ def compose(asst: Assistant, intent: str, text: str, lang: str, slots: Slots, st
         if not slots.product_ids:
             return A.Composed(A.CANNED["ask_product"][lang]), False
         p = asst.products[slots.product_ids[0]]
-        return A.product_answer(p, fields_asked(text), lang, asst.colour(p)), False
+        return A.product_answer(p, fields_asked(text, bool(asst.options.get("field_words"))), lang, asst.colour(p)), False  # fmt: skip
     if intent == "compare":
         ids = list(slots.product_ids)
         if len(ids) < 2 and page_product in asst.products and page_product not in ids:
@@ -292,7 +292,7 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
             u = asst.engine.parser.parse(state.search_text)
             understood_slots(u, colour_of, prev)
             if asst.options.get("price_ceiling"):
-                read_ceilings(u, prev, bool(asst.options.get("ceiling_words")))
+                read_ceilings(u, prev, bool(asst.options.get("ceiling_words")), bool(asst.options.get("ceiling_most")))  # fmt: skip
         slots.category = slots.category or prev.category
         if slots.price_min is None and slots.price_max is None:
             slots.price_min, slots.price_max, slots.currency = (prev.price_min, prev.price_max, prev.currency)  # fmt: skip

@@ -194,7 +194,8 @@ class Assistant:
         slots = self.catalog.slots(text, page_product, self.orders)
         # round 27's "id_tail": "my order ending in 3713" - the customer's one order ending so
         if self.options.get("id_tail") and not slots.order_id and customer_id:
-            slots.order_id = order_by_tail(text, self.orders, self.customer_forms(customer_id))
+            more = bool(self.options.get("tail_words"))  # round 28's candidate (``slots._TAIL_MORE``)
+            slots.order_id = order_by_tail(text, self.orders, self.customer_forms(customer_id), more)
         # what the policy parts read: the message, or with the policy question before it
         ask = policy_followup(self, text, state, slots, pred) or text
         # round 16: else the one asked clause of a story may be read ("asked_intent", "asked_focus")

@@ -106,15 +106,18 @@ def sure_section(policy: PolicyIndex, sure: float, text: str, dense: float = flo
     return hits[0][0] if near is not None and near[1] > dense else None
 
 
-def off_topic_thing(policy: PolicyIndex, text: str, dense: float) -> bool:
+def off_topic_thing(policy: PolicyIndex, text: str, dense: float, covered: bool = False) -> bool:
     """Whether a message the classifier reads as a policy question is about a thing the shop does
     not deal in: it names an off-topic concept of the lexicon ("car", "flight", "火车票") and its
     nearest policy passage is no nearer than ``dense`` (``off_topic_level``: nearer than 9 in 10
     of the seed's policy questions). Why: "how do I return a rental car" shares "return" with the
     returns policy and the classifier reads the verb, while the encoder places the whole message
     far from every section. False without an encoder (``dense`` is ``inf``): words alone do not
-    hand off."""
-    if "off_topic" not in default_lexicon().concepts(text) or policy.dense is None or dense == float("inf"):
+    hand off. ``covered`` (round 28's "news_word"): a word inside a shop phrase ("any news") names
+    no off-topic thing (``Lexicon.names_off_topic``)."""
+    lex = default_lexicon()
+    named = lex.names_off_topic(text) if covered else "off_topic" in lex.concepts(text)
+    if not named or policy.dense is None or dense == float("inf"):
         return False
     near = policy.dense.best(text)
     return near is None or near[1] <= dense

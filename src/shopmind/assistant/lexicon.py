@@ -260,6 +260,22 @@ class Lexicon:
         # a turn asks for the same message's concepts several times (intent, policy, field)
         self.concepts = functools.lru_cache(maxsize=4096)(self._concepts)  # type: ignore[method-assign]
 
+    def names_off_topic(self, text: str) -> bool:
+        """Round 28's "news_word": whether ``text`` names an off-topic thing outside the phrases of
+        the shop's own concepts - "any news on my parcel?" asks a parcel's status ("any news" is a
+        ``status`` phrase), it does not name the news; "today's news" still does."""
+        if "off_topic" not in self.concepts(text):
+            return False
+        t = unicodedata.normalize("NFKC", text).lower()
+        cjk = "".join(_CJK_RUN.findall(t))
+        if cjk and any(z in cjk and _affirmed(z, t) for z, name in self._zh if name == "off_topic"):
+            return True
+        stems = " " + " ".join(_stems(self.words(t))) + " "
+        for phrase, name in self._en:
+            if name != "off_topic" and phrase.count(" ") > 2:
+                stems = stems.replace(phrase, " | ")  # a shop phrase of two or more words
+        return any(phrase in stems for phrase, name in self._en if name == "off_topic")
+
     def correct(self, word: str) -> str:
         """``word`` or the single known word one edit away (insert, delete, substitute, swap);
         a real English word (``is_real_word``) is never a typo: "took" is not "cook"."""

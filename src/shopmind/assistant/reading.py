@@ -25,6 +25,32 @@ FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("price", re.compile(r"price|cost|how much|多少钱|价格|售价|价钱|price", re.I)),
 )
 FIELD_CUE = re.compile("|".join(rx.pattern for _, rx in FIELDS), re.I)
+#: round 28's "field_words": more everyday ways to ask each fact - a unit price, a sum in 块/元 ("要
+#: 几块钱", "单价"), whether it can still be bought ("还买得到吗", "断货了", "卖光了", "can i still get
+#: it"), a shade or which colour ("哪种颜色" is read; "what shade")
+FIELDS_MORE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "stock",
+        re.compile(
+            r"买得到|买不到|断货|卖光|卖没了|can i still (?:get|buy|order)|still (?:for sale|on sale)|out of stock",
+            re.I,
+        ),
+    ),  # fmt: skip
+    ("colour", re.compile(r"\bshades?\b|which colou?r|色号|哪个色|啥色", re.I)),
+    (
+        "price",
+        re.compile(
+            r"单价|几块|多少块|几钱|几多钱|怎么卖|什么价位|价位|\bquote\b|what(?:'s| is| does) it go for",
+            re.I,
+        ),
+    ),
+)
+FIELD_CUE_MORE = re.compile("|".join(rx.pattern for _, rx in (*FIELDS, *FIELDS_MORE)), re.I)
+
+
+def field_cue(text: str, more: bool = False) -> bool:
+    """Whether ``text`` names a product fact (``FIELD_CUE``; ``more``: also ``FIELDS_MORE``)."""
+    return (FIELD_CUE_MORE if more else FIELD_CUE).search(text) is not None
 
 
 def read_as_indexed(message: str, t2s: bool) -> str:
@@ -150,13 +176,15 @@ def is_brief(text: str) -> bool:
     return len(_CJK.findall(text)) <= 10 and len(re.findall(r"[A-Za-z0-9]+", text)) <= 8
 
 
-def fields_asked(text: str) -> list[str]:
+def fields_asked(text: str, more: bool = False) -> list[str]:
     """Every fact of a product the message asks for ("how much and is it in stock?": price and
     stock), the lexicon's concepts first (typos repaired: "availble" is stock), then the cue
-    words; none named: the price."""
+    words (``more``: also ``FIELDS_MORE``, in the facts' order); none named: the price."""
     found = default_lexicon().concepts(text)
     out = [name for name, concept in (("stock", "stock"), ("colour", "colour_q"), ("price", "price")) if concept in found]  # fmt: skip
     out += [name for name, rx in FIELDS if rx.search(text) and name not in out]
+    if more:
+        out += [name for name, rx in FIELDS_MORE if rx.search(text) and name not in out]
     return out or ["price"]
 
 

@@ -26,13 +26,14 @@ from shopmind.assistant.lexicon import default_lexicon
 from shopmind.assistant.passing import NOT_SHOP, shop_reading_kept
 from shopmind.assistant.policy import TOPIC_INTENT
 from shopmind.assistant.reading import (
-    FIELD_CUE,
     asks_about_order,
     asks_comparison,
     asks_delivery_time,
     asks_dispatch_time,
     asks_order_progress,
     asks_progress,
+    field_cue,
+    fields_asked,
     is_brief,
     is_short,
     only_greeting,
@@ -89,11 +90,11 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         intent, conf = "compare", max(conf, 0.5)
     elif slots.product_ids and not slots.from_page and (intent in ("out_of_scope", "greeting") or conf < asst.threshold):  # fmt: skip
         intent, conf = "product_question", max(conf, 0.5)  # a message naming one product is about it
-    elif asst.options["title_fact"] and len(slots.product_ids) == 1 and not slots.from_page and intent == "product_search" and FIELD_CUE.search(text):  # fmt: skip
+    elif asst.options["title_fact"] and len(slots.product_ids) == 1 and not slots.from_page and intent == "product_search" and field_cue(text, bool(asst.options.get("field_words"))):  # fmt: skip
         # one product named (by id or title) and a fact of it asked (price, stock, colour):
         # nothing is left to search for, the named product is the question's
         intent, conf = "product_question", max(conf, 0.5)
-    elif slots.from_page and FIELD_CUE.search(text) and asks_page_fact(asst, text, intent, conf):
+    elif slots.from_page and field_cue(text, bool(asst.options.get("field_words"))) and asks_page_fact(asst, text, intent, conf):  # fmt: skip
         # on a product's page, a message asking a fact of a product (price, stock, colour)
         # that the classifier cannot answer otherwise: the page says which product
         intent, conf = "product_question", max(conf, 0.5)
@@ -167,12 +168,12 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         if hits and hits[0][1] > 0:
             intent, conf = TOPIC_INTENT.get(asst.policy.sections[hits[0][0]].topic, intent), policy_mass
             conf = max(conf, asst.threshold) if when else conf
-        if not (shop_thing or follow_up) and off_topic_thing(asst.policy, ask, asst.off_topic_level) and not kept_in_passing(asst, text, hits, pred):  # fmt: skip
+        if not (shop_thing or follow_up) and off_topic_thing(asst.policy, ask, asst.off_topic_level, bool(asst.options.get("news_word"))) and not kept_in_passing(asst, text, hits, pred):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
     sure = None  # a message naming no order or product: its section may answer it
     if conf < asst.threshold and not (slots.order_id or slots.product_ids or follow_up):
         sure = sure_section(asst.policy, asst.policy_sure, ask, asst.dense_sure)
-    elif intent == "out_of_scope" and not (slots.order_id or slots.product_ids or follow_up or off_topic_thing(asst.policy, ask, asst.off_topic_level)):  # fmt: skip
+    elif intent == "out_of_scope" and not (slots.order_id or slots.product_ids or follow_up or off_topic_thing(asst.policy, ask, asst.off_topic_level, bool(asst.options.get("news_word")))):  # fmt: skip
         # an off-topic reading the classifier is sure of: only the encoder's level may overrule
         # it (BM25 shares words with "return a rental car"; meaning is what the level reads);
         # a message naming an off-topic thing must pass the higher ``off_topic_level`` first
@@ -181,7 +182,10 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         intent = TOPIC_INTENT.get(asst.policy.sections[sure].topic, intent)
     if intent == "product_search" and conf >= asst.threshold and not (shop_thing or follow_up) and asst.scope.foreign(ask):  # fmt: skip
         intent, conf = "out_of_scope", max(conf, 0.5)  # "novels?": not a word of this shop (``scope``)
-    if intent in _POLICY_INTENTS and (sure or conf >= asst.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text) and asst.domain is not None and not words_sure(asst, where, pred) and off_domain(asst, text, intent if asst.options["topic_level"] else None):  # fmt: skip
+    # round 28's "when_kept": a delivery-time question ("i need it by friday, whats the quickest")
+    # of only the shop's and everyday words is not handed off by the margin
+    when_kept = when and bool(asst.options.get("when_kept")) and asst.scope.all_known(text)
+    if intent in _POLICY_INTENTS and (sure or conf >= asst.threshold) and not (shop_thing or follow_up or state.order_id or ask is not text or when_kept) and asst.domain is not None and not words_sure(asst, where, pred) and off_domain(asst, text, intent if asst.options["topic_level"] else None):  # fmt: skip
         intent, conf = "out_of_scope", max(conf, 0.5)  # nearer what the shop hands off (``domain``)
     elif asst.options["domain_any"] and intent in _NEEDS_A_THING and not (shop_thing or follow_up or state.order_id or slots.from_page or ask is not text) and asst.domain is not None and off_domain(asst, text):  # fmt: skip
         # a product question, comparison or search naming no product, category, attribute or
@@ -353,9 +357,21 @@ def asks_page_fact(asst: Assistant, text: str, intent: str, conf: float) -> bool
     a routing rule over the existing fact cues, no new words."""
     if intent == "product_question":
         return conf < asst.threshold
+    if asst.options.get("page_facts") and page_facts(asst, text, conf):
+        return True
     if not refers_to_page(text):
         return False
     return intent == "greeting" or (intent == "out_of_scope" and conf < asst.threshold)
+
+
+def page_facts(asst: Assistant, text: str, conf: float) -> bool:
+    """Round 28's "page_facts": on a product's page, a message asking two of the product's facts
+    ("before it goes in my basket, tell me the cost and the exact shade": the shop's words made it
+    shipping), or pointing at the page with an unsure reading and naming no policy's topic ("这个是
+    不是断货了 add to cart 按不了": a return, 0.29), is the page product's question."""
+    if len(fields_asked(text, bool(asst.options.get("field_words")))) >= 2:
+        return True
+    return conf < asst.threshold and refers_to_page(text) and not names_policy(text, asst.policy_concepts)
 
 
 def shipping_question(asst: Assistant, text: str, any_topic: bool = False) -> bool:

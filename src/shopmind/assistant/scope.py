@@ -132,6 +132,8 @@ class DomainWords:
         t = unicodedata.normalize("NFKC", text).lower()
         if not (_WORD.search(t) or _CJK_RUN.search(t)) or self.foreign(text):
             return False
+        if self.options.get("news_word"):  # round 28: "any news" is a status phrase, not the news
+            return not self.lexicon.names_off_topic(text)
         return "off_topic" not in self.lexicon.concepts(text)
 
     def owners(self, text: str) -> list[str]:
