@@ -144,3 +144,33 @@ def test_time_protocol_ranker_is_guarded_too():
         else:
             assert row == out.test["ours-v1"] and info["guard"]["ranker_test"]["recall@20"] > 0.8
             assert notes and notes[0].endswith("ours-ranker serves ours-v1")
+
+
+def _popularity_world() -> pl.DataFrame:
+    """300 customers buying 60 products by popularity alone over 60 days: nothing personal to learn."""
+    from datetime import UTC, datetime, timedelta
+
+    rng = np.random.default_rng(0)
+    p = 1.0 / np.arange(1, 61)
+    n, t0 = 6000, datetime(2026, 1, 1, tzinfo=UTC)
+    return pl.DataFrame({"user_id": [f"u{u}" for u in rng.integers(0, 300, n)],
+                         "item_id": [f"P{i:03d}" for i in rng.choice(60, n, p=p / p.sum())],
+                         "type": ["purchase"] * n,
+                         "timestamp": [t0 + timedelta(seconds=int(s)) for s in rng.integers(0, 60 * 86400, n)]})  # fmt: skip
+
+
+def test_a_release_does_not_serve_a_ranker_that_loses_its_last_window():
+    from shopmind.recommend.service import RecommendationService, RecsConfig
+
+    events = _popularity_world()
+    cfg = RecsConfig(ranker=True, ranker_label_days=14.0, ranker_rounds=30, encoder=None, explore_share=0.0)
+    svc = RecommendationService.fit(None, events, cfg)
+    guard = svc.ranker_guard
+    assert not guard["served"] and guard["users"] > 250 and guard["metric"] == "recall@20"
+    assert svc.ranker is None and {"als", "covisit", "popularity"} <= set(svc.generators)  # the fusion serves
+    assert any(
+        n.startswith("ours-ranker not served") and "fusion of [recs] weights serves" in n for n in svc.notes
+    )
+    assert len(svc.for_user("u1", 5)) == 5
+    unguarded = RecommendationService.fit(None, events, RecsConfig(**{**cfg.__dict__, "ranker_guard": False}))
+    assert unguarded.ranker is not None and not unguarded.ranker_guard  # the setting turns the guard off

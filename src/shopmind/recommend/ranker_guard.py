@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from shopmind.recommend.eval_steps import KS
 from shopmind.recommend.fusion import fuse_lists
 from shopmind.recommend.metrics import per_user
 
@@ -92,6 +91,8 @@ def fallback_values(
 ) -> dict[str, np.ndarray]:
     """Per validation user, ``metric`` of ours-v1 as served (``weights``, ``c``) and of popularity
     alone (when it is a generator), in that order: what ``decide`` compares the ranker with."""
+    from shopmind.recommend.eval_steps import KS  # (the serving side imports this module too)
+
     k = max(KS)
     out = {"ours-v1": per_user(fuse_lists(lists, dict(weights), c, n_items, k), truth, metric)}
     if "popularity" in lists:
@@ -104,3 +105,74 @@ def served_row(
 ) -> dict[str, float]:
     """ours-ranker's test row: its own figures when served, else the fallback's (the same lists)."""
     return own if guard["served"] else dict(test[guard["against"]])
+
+
+#: what a release's held-out check reads: a shop's next purchases in the last window
+RELEASE_METRIC = "recall@20"
+FUSION = "fusion ([recs] weights)"
+
+
+def release_holdout(makers: Mapping[str, Any], data: Any, cfg: Any, batch: int = 1024) -> dict[str, Any]:
+    """The guard in a release built with ``[recs] ranker = true``: the events of the last
+    ``ranker_label_days`` are held out; a ranker (same recipe and settings) is trained on the
+    events before them, and its recall@20 per user active in that window is compared with the
+    fusion of ``[recs] weights`` over the same generators and with popularity alone (the
+    better of the two). Nothing is chosen on these users, so all of them are the check.
+    ``{"skipped": why}`` when the window has no returning user or the ranker no training example."""
+    import scipy.sparse as sp
+
+    from shopmind.recommend.base import top_k
+    from shopmind.recommend.ranker import DAY, LearnedRanker, RankerNoData, truncate
+
+    end = int(data.seq_times.max(initial=0)) + 1
+    cut = int(end - cfg.ranker_label_days * DAY)
+    held = truncate(data, cut)
+    owner = np.repeat(np.arange(data.n_users), np.diff(data.seq_indptr))
+    lab = (data.seq_times >= cut) & (np.diff(held.seq_indptr) > 0)[owner]
+    truth = sp.csr_matrix((np.ones(int(lab.sum()), dtype=np.float32), (owner[lab], data.seq_items[lab])),
+                          shape=(data.n_users, data.n_items))  # fmt: skip
+    truth.sum_duplicates()
+    truth.data[:] = 1
+    rows = np.flatnonzero(np.diff(truth.indptr) > 0)
+    if len(rows) < 2:
+        return {"skipped": f"{len(rows)} customer(s) came back in the last {cfg.ranker_label_days:g} days"}
+    try:
+        ranker = LearnedRanker(dict(makers), depth=cfg.depth, label_days=cfg.ranker_label_days,
+                               num_rounds=cfg.ranker_rounds).fit(held)  # fmt: skip
+    except RankerNoData as exc:
+        return {"skipped": str(exc)}
+    k = int(RELEASE_METRIC.split("@")[1])
+    parts: dict[str, list[np.ndarray]] = {"ours-ranker": []}
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        parts["ours-ranker"].append(top_k(ranker.score(chunk), k)[0])
+        for name, gen in ranker.generators.items():
+            parts.setdefault(name, []).append(top_k(gen.score(chunk), cfg.depth)[0])
+    lists = {name: np.vstack(p) for name, p in parts.items()}
+    own = lists.pop("ours-ranker")
+    weights = {name: float(cfg.weights.get(name, 0.0)) for name in lists}
+    relevant = truth[rows]
+    base: dict[str, np.ndarray] = {}
+    if any(weights.values()):
+        base[FUSION] = per_user(
+            fuse_lists(lists, weights, cfg.rrf_c, data.n_items, k), relevant, RELEASE_METRIC
+        )
+    if "popularity" in lists:
+        pop = fuse_lists(lists, {"popularity": 1.0}, cfg.rrf_c, data.n_items, k)
+        base["popularity"] = per_user(pop, relevant, RELEASE_METRIC)
+    if not base:
+        return {"skipped": "no fallback to compare with (no fused generator, no popularity)"}
+    return {
+        **decide(per_user(own, relevant, RELEASE_METRIC), base),
+        "metric": RELEASE_METRIC,
+        "window_start": cut,
+    }
+
+
+def release_said(decision: Mapping[str, Any], days: float) -> str:
+    """The release manifest's note when the guard refuses the ranker."""
+    d = decision
+    return (
+        f"ours-ranker not served: {d['metric']} {d['margin']:+.4f} over {d['against']} on {d['users']} customers "
+        f"of the last {days:g} days held out (se {d['se']:.4f}), not more than one se; the fusion of [recs] weights serves"
+    )

@@ -113,6 +113,8 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
         self.data: Interactions
         self.generators: dict[str, Generator] = {}
         self.ranker: Any = None
+        #: the ranker's held-out guard in this fit (``ranker_guard.release_holdout``), if read
+        self.ranker_guard: dict[str, Any] = {}
         self.content: ContentIndex | None = None
         self.live: LiveState
         self.explorer: Explorer
@@ -175,7 +177,21 @@ class RecommendationService(Derived, EventIntake, Scoring, Attribution, Assemble
         def maker(name: str) -> Callable[[], Generator]:
             return functools.partial(MAKERS[name], **cfg.generators[name])  # picklable, unlike a lambda
 
-        if cfg.ranker:
+        ranked = cfg.ranker
+        if cfg.ranker and cfg.ranker_guard:  # served only past its held-out guard
+            from shopmind.recommend.ranker_guard import release_holdout, release_said
+
+            t = time.perf_counter()
+            self.ranker_guard = release_holdout({n: maker(n) for n in names}, self.data, cfg)
+            self.timings["ranker_guard_s"] = time.perf_counter() - t
+            if "skipped" in self.ranker_guard:
+                self.notes.append(
+                    f"ranker guard not read ({self.ranker_guard['skipped']}): the ranker serves"
+                )
+            elif not self.ranker_guard["served"]:
+                ranked = False
+                self.notes.append(release_said(self.ranker_guard, cfg.ranker_label_days))
+        if ranked:
             from shopmind.recommend.ranker import LearnedRanker
 
             t = time.perf_counter()

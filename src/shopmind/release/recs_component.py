@@ -105,6 +105,7 @@ def build_recs(ctx: BuildContext, folder: Path) -> Mapping[str, Any]:
     return {
         **({"learn": learned} if learned else {}),
         **({"notes": service.notes} if service.notes else {}),
+        **({"ranker_guard": service.ranker_guard} if service.ranker_guard else {}),
         "events": ctx.events.height,
         "fitted_at": datetime.now(UTC).isoformat(),
         "events_watermark": int(ctx.drained.get("events", 0)),
