@@ -37,10 +37,20 @@ JUDGING (committed before the runs):
      recall@20 0.2638 vs ours-v1 0.2217, 2026-11-22): the guard must keep it. If no Online Retail run
      with the guard finishes in the session, the time-protocol half of the guard is not judged and is
      reported as such (the leave-one-out half stands on 1 and 2).
+  Added 15:10 UTC, before any Beauty or Online Retail run with the guard: the shared box (load 13-15) runs
+  task 1's Beauty command (the code before the guard) at ~0.4 of a core; a second full run would not end
+  in the session. Rule 2 is judged by ``beauty``: ``evaluate.run`` on Beauty with every family's grid
+  reduced to the one point the full command chose (the 2026-12-04 quiet run's choices; SASRec's grid is
+  one point already), the rest as the command (workers, fusion, ranker): the same lists, fusion, ranker
+  and figures as the full command when task 1's run chooses the same points (checked against its JSON;
+  if any choice differs, rule 2 is reported as not judged). The guard must keep the ranker there and
+  ours-ranker's test NDCG@10 / HR@10 must equal task 1's. Online Retail (rule 3) is run only if a slot
+  frees in time; otherwise the time-protocol guard is reported as not judged on it.
   Adopted when 1, 2 (and 3 where run) hold. Nothing here is tuned: the fold seed and the one-se
   threshold are fixed in advance (the same rule as ours-v1's fusion).
 
     python bench/recs_ranker_guard.py judge --half even     # writes bench/results/recs_ranker_guard-judge-even.json
+    python bench/recs_ranker_guard.py beauty                # bench/results/recs_ranker_guard-beauty.json
 """
 
 from __future__ import annotations
@@ -55,6 +65,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from recs_basket_loo import DATA as ROOT_DATA  # noqa: E402
 from recs_basket_loo import RESULTS, halves, per_user_ndcg  # noqa: E402
 from shopmind.recommend import evaluate  # noqa: E402
 from shopmind.recommend.eval_steps import ranked_lists  # noqa: E402
@@ -102,16 +113,52 @@ def judge(work: Path, half: str) -> dict:
     return out
 
 
+def beauty(out: Path) -> dict:
+    """Rule 2: Beauty with each family's grid reduced to the point the full command chose."""
+    from shopmind.recommend import families as fam_module
+
+    quiet = RESULTS / "recs-amazon-5core-2026-12-04T221403Z-quiet.json"
+    chosen = {n: c["params"] for n, c in json.loads(quiet.read_text())["chosen"].items() if n != "sasrec"}
+    real = fam_module.families
+
+    def collapsed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        fams = real(*args, **kwargs)
+        for f in fams:
+            if f.name in chosen:
+                f.grid = [chosen[f.name]]
+        return fams
+
+    evaluate.families = collapsed  # type: ignore[assignment]
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = evaluate.run("amazon-5core", ROOT_DATA / "amazon-beauty" / "Beauty.txt", "loo")
+    evaluate.write_report(res, out)
+    keep = ("ndcg@10", "hit@10", "ndcg@20", "hit@20")
+    summary = {
+        "grids_reduced_to": chosen, "chosen": {n: c["params"] for n, c in res["chosen"].items()},
+        "test": {n: {k: round(m[k], 4) for k in keep} for n, m in res["test"].items()},
+        "guard": res.get("ranker", {}).get("guard"), "ranker": {k: v for k, v in res.get("ranker", {}).items()
+                                                               if k in ("params", "rounds", "valid_ndcg@10", "stages")},
+        "fusion": res["fusion"], "notes": res["protocol_notes"], "seconds_total": res["seconds_total"],
+        "cpu_seconds_total": res["cpu_seconds_total"], "wall_s": round(time.perf_counter() - t0, 1),
+        "cpu_s_parent": round(time.process_time() - c0, 1),
+    }  # fmt: skip
+    print(json.dumps(summary, indent=1, default=str), flush=True)
+    return summary
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=("judge",))
+    ap.add_argument("what", choices=("judge", "beauty"))
     ap.add_argument("--half", choices=("even", "odd"), default="even")
     ap.add_argument("--work", type=Path, default=Path("/tmp/t12b/work"))
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    res = judge(args.work, args.half)
+    if args.what == "beauty":
+        res, name = beauty(args.work / "beauty"), "beauty"
+    else:
+        res, name = judge(args.work, args.half), f"judge-{args.half}"
     res = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), **res}
-    (RESULTS / f"recs_ranker_guard-judge-{args.half}.json").write_text(
+    (RESULTS / f"recs_ranker_guard-{name}.json").write_text(
         json.dumps(res, indent=1, default=str), encoding="utf-8"
     )
 
