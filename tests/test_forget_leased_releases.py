@@ -108,3 +108,28 @@ def test_forget_names_the_releases_a_running_server_holds(tmp_path: Path) -> Non
         assert report.applied and report.held == [first] and report.as_dict()["held"] == [first]
     finally:
         lease.drop()
+
+
+def test_the_forget_builds_own_earlier_stages_are_not_said_to_hold_the_customer(tmp_path: Path) -> None:
+    """Was: after `shopmind forget`, `shopmind build` beside a running server (make demo) printed 'kept
+    while a running server serves them (they hold a customer removed by `shopmind forget` ...)' naming
+    the build's own first and complete releases, built after the forget, which the server had moved to
+    while the build ran (t1w's walk, session 32). Only an older release holds the customer."""
+    import json
+    import os
+
+    publish_catalog(tmp_path, 8, "Red wool scarf", "Women > Scarves", 12.0, "EUR")
+    old, stage, last = (build_release(tmp_path, CATALOG, keep=10)["id"] for _ in range(3))
+    root = Releases(tmp_path).root
+    manifest = root / last / "release.json"  # `last` is a progressive build's release; `stage` its first
+    facts = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(
+        json.dumps({**facts, "first_release": stage, "earlier_stages": [stage]}), encoding="utf-8"
+    )
+    (root / LEASES).mkdir(parents=True, exist_ok=True)
+    (root / LEASES / f"{os.getpid()}-a").write_text(f"{old}\n", encoding="utf-8")  # one server on the old
+    (root / LEASES / f"{os.getpid()}-b").write_text(f"{stage}\n", encoding="utf-8")  # one moved to the stage
+    releases = Releases(tmp_path)
+    releases.prune(10, forgetting=True)
+    assert releases.held_back() == [old]
+    assert _ids(tmp_path) == {old, stage, last}  # both still served: neither deleted under its server

@@ -220,16 +220,21 @@ class Releases:
         ones, never the current one nor one a running server still serves (``leases``: it may not
         have swapped to the new current release yet, and reads some files on demand).
 
-        ``forgetting`` (the build after ``shopmind forget``): every release but the current one
-        holds the forgotten customer, so each one a server still serves is doomed, deleted as soon
-        as the server lets go of it (``held_back`` lists them)."""
+        ``forgetting`` (the build after ``shopmind forget``): every release but the current one and
+        its own earlier stages holds the forgotten customer, so each one a server still serves is
+        doomed, deleted as soon as the server lets go of it (``held_back`` lists them)."""
         if keep < 1:
             raise ReleaseError(f"keep must be >= 1, got {keep}")
         held, current = held_releases(self.root), self.current_id()
         spared = {current} | held
         found = self.list()
         if forgetting:
-            doom(self.root, [m["id"] for m in found if m["id"] in held and m["id"] != current])
+            # the current release's own earlier stages (a progressive build's first and complete
+            # releases) were built after the forget, from the same data: a server serving one holds
+            # no forgotten customer, and the build said it did (t1w, session 32)
+            cur = next((m for m in found if m["id"] == current), {})
+            own = {cur.get("first_release"), *cur.get("earlier_stages", ())}
+            doom(self.root, [m["id"] for m in found if m["id"] in held - own and m["id"] != current])
         skip = self.superseded(found)
         ids = [m["id"] for m in found if m["id"] not in skip]
         gone = [i for i in ids[keep:] if i not in spared] + sorted(i for i in skip if i not in spared)
