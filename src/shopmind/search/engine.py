@@ -327,9 +327,11 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
         facets: Sequence[str] = DEFAULT_FACETS,
         apply_understood: bool = True,
         highlight: bool = True,
+        suggest: bool = True,
     ) -> SearchResponse:
         """One page of results for ``query`` within ``filters`` (see the module docstring).
-        Raises ``SearchError`` for a bad parameter; any text as ``query`` gets a response."""
+        Raises ``SearchError`` for a bad parameter; any text as ``query`` gets a response.
+        ``suggest``: a "did you mean" at zero results (off for the check of a suggestion)."""
         t0 = time.perf_counter()
         timing = dict.fromkeys(STAGES, 0.0)
         cfg = self.config
@@ -446,7 +448,8 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
         timing = {k: round(v, 3) for k, v in timing.items()}
         all_corr = dict(understood.corrections)
         all_corr.update(corrections)
-        suggestions = self._suggest(text, all_corr) if text and not len(cands.rows) else []
+        zero = suggest and text and not len(cands.rows)
+        suggestions = self._suggest(text, all_corr, qvec, user_filters) if zero else []
         if suggestions:
             notes.append(f"no product matched; did you mean “{suggestions[0]}”?")
         return SearchResponse(

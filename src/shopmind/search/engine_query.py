@@ -16,6 +16,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
+from typing import Any
+
+import numpy as np
 
 from shopmind.search.engine_types import SearchError
 from shopmind.search.money import check_currency, query_currency, with_currency
@@ -232,9 +235,9 @@ class QueryInput:
         knows = getattr(self.parser, "knows", None)
         return knows if callable(knows) else None
 
-    def _suggest(self, text: str, corrections: Mapping[str, str]) -> list[str]:
-        """For a query that found nothing: the query with the corrections the speller would
-        have made to the words it was told are real ("did you mean ..."), if any."""
+    def _respelled(self, text: str, corrections: Mapping[str, str]) -> list[str]:
+        """The query with the corrections the speller would have made to the words it was told
+        are real, if any (what ``_suggest`` starts from)."""
         _, fixes = self.lexical.analyze_query(text)
         extra = {w: f for w, f in fixes.items() if corrections.get(w) != f}
         if not extra:
@@ -243,6 +246,30 @@ class QueryInput:
         for w, f in extra.items():
             out = re.sub(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", f, out, flags=re.I)
         return [out] if out != text else []
+
+    def _suggest(self, text: str, corrections: Mapping[str, str], qvec: Any, filters: Filters) -> list[str]:
+        """For a query that found nothing: "did you mean ...", only when the respelling finds
+        products the query meant (t1f, session 32: "sofa" answered 0 with "did you mean
+        “soft”?", a different word making a different query).
+
+        The speller corrects, within its edit budget, every word it was not told is real; the
+        respelling changes only the real ones ("sofa", "books", "beer": on the demo shop they were
+        offered as "soft", "boots", "bear"), so whether it is the word meant cannot be read from
+        the letters. It is offered only when the query's meaning was read (``qvec``, the query's
+        vector) and the respelled query's top 10 holds a product at least the dense floor
+        similar to it: the engine's own measure of "a product this query means". Without vectors,
+        or while the query's vector is still being encoded (the note says to search again), no
+        suggestion: none is better than a wrong one. (Zero results with the meaning read usually
+        means no product passed the floor, so this rarely offers one: bench/search_suggestions.py.)"""
+        respelled = self._respelled(text, corrections)
+        vectors = getattr(self, "vectors", None)
+        if not respelled or qvec is None or vectors is None:
+            return []
+        found = self.search(respelled[0], filters=filters, size=10, facets=(), highlight=False, suggest=False)
+        rows = [self.catalog.pos[h.product_id] for h in found.hits if h.product_id in self.catalog.pos]
+        rows = [r for r in rows if r < len(vectors)]
+        near = bool(rows) and float(np.max(vectors[rows] @ qvec)) >= self.config.floor()
+        return respelled if near else []
 
     def _terms(self, text: str) -> list[str]:
         """``text``'s index terms, analysed (and spelling-corrected) as a query is."""
