@@ -5,6 +5,9 @@ Each test failed before its fix: the command, route or page did something a shop
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +28,69 @@ def test_a_duplicate_id_date_names_its_own_row_and_the_first(tmp_path: Path) -> 
         SeriesError, match=r"row 5: duplicate \(id, date\) = \('a', 2024-01-01\), first at row 2"
     ):
         read_long(p, freq="D")
+
+
+# ------------------------------------------------------------------ pricing suggest / ads: where the mistake is
+def shopmind(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        # was: 'No such file or directory (os error 2): nofile.csv' (polars), after reading the purchases
+        (["--stock", "nofile.csv"], "--stock: no file 'nofile.csv'"),
+        (["--stock", "afolder"], "--stock: a folder, not a file 'afolder'"),
+        # was: 'level must be in [0.5, 1), got 1.5', after reading the purchases
+        (["--level", "1.5"], "--level must be in [0.5, 1), got 1.5"),
+    ],
+)
+def test_pricing_suggest_checks_its_options_before_reading_the_purchases(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    """The events file lacks item_id: before, that error came first (the options were read after the
+    purchases - minutes through the gate on a large export)."""
+    (tmp_path / "ev.csv").write_text("user_id,timestamp,type\nu1,2026-01-01,purchase\n", encoding="utf-8")
+    (tmp_path / "afolder").mkdir()
+    run = shopmind("pricing", "suggest", "ev.csv", *args, "--out", "out", cwd=tmp_path)
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert says in " ".join(run.stderr.split()) and "Traceback" not in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_mistyped_pricing_or_ads_setting_names_the_one_meant() -> None:
+    """As t1n's config.did_you_mean does for [gate] (session 31): [pricing] and [ads] listed their keys only."""
+    from shopmind.ads.settings import AdsSettingsError, check_value
+    from shopmind.pricing import Guardrails, PricingError
+
+    with pytest.raises(
+        PricingError, match=r"pricing\.maxchange: unknown setting - did you mean pricing\.max_change\?"
+    ):
+        Guardrails.from_mapping({"maxchange": 0.1})
+    with pytest.raises(
+        AdsSettingsError, match=r"ads\.enabeld: unknown setting - did you mean ads\.enabled\?"
+    ):
+        check_value("enabeld", True)
+
+
+def test_ads_create_names_the_file_and_the_campaign_of_a_product_not_in_the_catalog(tmp_path: Path) -> None:
+    """Was 'campaign.products[0]: 'NOPE' is not in the catalog' for a file of one campaign (no file named)
+    and '<path>[1].products[0]' in a list, where every other check says 'c.json: campaign[1]...'."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.release.build import build_release
+    from shopmind.release.components import build_catalog
+    from store_util import publish_catalog
+
+    publish_catalog(tmp_path, 4, "Red wool scarf", "Women > Scarves", 12.0, "EUR")
+    build_release(tmp_path, [("catalog", build_catalog)])
+    one = {"advertiser": "A", "keywords": ["scarf"], "bid": 0.3, "daily_budget": 10}
+    camps = [{"id": "ok", "products": ["P0"], **one}, {"id": "bad", "products": ["NOPE"], **one}]
+    (tmp_path / "c.json").write_text(json.dumps(camps), encoding="utf-8")
+    r = CliRunner().invoke(app, ["ads", "create", str(tmp_path / "c.json"), "-w", str(tmp_path)])
+    assert r.exit_code == 2 and "c.json: campaign[1].products[0]: 'NOPE' is not in the catalog" in " ".join(
+        r.output.split()
+    )

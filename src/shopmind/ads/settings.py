@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from shopmind.ads.auction import AuctionSettings
+from shopmind.config import did_you_mean
 
 
 class AdsSettingsError(ValueError):
@@ -134,7 +135,9 @@ def _check(key: str, value: Any, where: str) -> Any:
 def check_value(key: str, value: Any, where: str = "ads") -> Any:
     """One key's value validated (also how an experiment variant's ``ads`` override is checked)."""
     if key not in KEYS:
-        raise AdsSettingsError(f"{where}.{key}: unknown setting; valid: {', '.join(KEYS)}")
+        raise AdsSettingsError(
+            f"{where}.{key}: unknown setting{did_you_mean(key, KEYS, where + '.')}; valid: {', '.join(KEYS)}"
+        )
     return _check(key, value, where)
 
 

@@ -146,6 +146,7 @@ def suggest_cmd(
     """Estimate each product's price elasticity and suggest prices inside the guardrails (a report only)."""
     from shopmind.pricing import Guardrails, PricingError, estimate, suggest, weekly_observations
     from shopmind.pricing.observations import negative_stock_note
+    from shopmind.pricing.release import read_stock_history
     from shopmind.pricing.report import write
 
     if fmt not in FORMATS:
@@ -155,15 +156,13 @@ def suggest_cmd(
         try:
             rails = Guardrails.from_mapping(read_shop_toml(config).get("pricing", {}) if config else {})
             per_item = read_terms(terms) if terms else {}
+            # checked before the purchases are read (minutes through the gate on a large export): a
+            # missing --stock file was polars' 'No such file or directory (os error 2)' after them
+            if not 0.5 <= level < 1:
+                raise PricingError(f"--level must be in [0.5, 1), got {level}")
+            inventory = read_stock_history(stock, where="--stock") if stock is not None else None
             with _stage("reading the purchases" + (" through the quality gate" if fmt != "events" else "")):
                 events, cats = _events(path, fmt)
-            inventory = None
-            if stock is not None:
-                inventory = (
-                    pl.read_parquet(stock)
-                    if stock.suffix == ".parquet"
-                    else pl.read_csv(stock, infer_schema_length=10000)
-                )
             with _stage("estimating price elasticities"):
                 obs = weekly_observations(events, cats, promo=promo, stock=inventory)
                 note = negative_stock_note(inventory) if inventory is not None else None

@@ -122,24 +122,23 @@ def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]
     return {pid: ProductTerms(**v) for pid, v in vals.items()}, bad
 
 
-def read_stock_history(path: str) -> pl.DataFrame:
+def read_stock_history(path: str | Path, where: str = "pricing.stock_history") -> pl.DataFrame:
     """``[pricing] stock_history``: the shop's inventory history (CSV or Parquet; item_id, date,
     stock or in_stock; see ``elasticity.weekly_availability``), so stock-out weeks are not read as
     low demand. A relative path is taken from the directory ``shopmind build`` runs in. Why a file:
-    the store keeps each product's current stock only, not its history."""
+    the store keeps each product's current stock only, not its history. ``where`` names the setting
+    in errors (``--stock`` for ``shopmind pricing suggest``)."""
     p = Path(path).expanduser()
     if not p.is_file():
-        raise PricingError(f"pricing.stock_history: no file {str(p)!r}")
+        raise PricingError(f"{where}: {'a folder, not a file' if p.is_dir() else 'no file'} {str(p)!r}")
     try:
         frame = pl.read_parquet(p) if p.suffix == ".parquet" else pl.read_csv(p, infer_schema_length=10000)
     except (pl.exceptions.PolarsError, OSError) as exc:
-        raise PricingError(
-            f"pricing.stock_history: {p} is not readable: {str(exc).splitlines()[0]}"
-        ) from None
+        raise PricingError(f"{where}: {p} is not readable: {str(exc).splitlines()[0]}") from None
     try:
         weekly_availability(frame)  # its columns checked here: a bad file fails the build, naming it
     except PricingError as exc:
-        raise PricingError(f"pricing.stock_history: {p}: {exc}") from None
+        raise PricingError(f"{where}: {p}: {exc}") from None
     return frame
 
 

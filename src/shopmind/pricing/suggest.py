@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.config import did_you_mean
 from shopmind.pricing.elasticity import Elasticity, PricingError
 
 ENDINGS = ("none", "9", ".99", ".95", "whole")
@@ -46,7 +47,10 @@ class Guardrails:
         known = {f.name for f in fields(cls)}
         for key in raw:
             if key not in known:
-                raise PricingError(f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})")
+                raise PricingError(
+                    f"{where}.{key}: unknown setting{did_you_mean(key, known, where + '.')} "
+                    f"(known: {', '.join(sorted(known))})"
+                )
         vals: dict[str, Any] = {}
         for key, val in raw.items():
             if key == "ending":
