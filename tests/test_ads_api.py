@@ -194,7 +194,8 @@ def test_cli_create_list_pause(ws, pids, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps([campaign("cli-2", ["nope"], keywords=["x"])]), encoding="utf-8")
     r = runner.invoke(cli_app, ["ads", "create", str(bad), "--workspace", str(ws)])
-    assert r.exit_code == 2 and "campaign.products[0]" in r.output and "Traceback" not in r.output
+    said = "".join(r.output.split())  # the file and the campaign named (t1w, session 32)
+    assert r.exit_code == 2 and "bad.json:campaign[0].products[0]" in said and "Traceback" not in r.output
     r = runner.invoke(cli_app, ["ads", "pause", "nope", "--workspace", str(ws)])
     assert r.exit_code == 2 and "no campaign 'nope'" in r.output
     shop = tmp_path / "shop.toml"

@@ -168,9 +168,10 @@ def create(
         raws = read_campaigns(file)
         _existing_workspace(workspace)
         catalog = _catalog(workspace)
-        where = str(file)
+        # named as the shop TOML's check names them ('c.toml: campaign[0].bid'): a product not in the
+        # catalog was 'campaign.products[0]' of no file and, in a list, '<path>[3]' (t1w, session 32)
         for i, raw in enumerate(raws):  # every campaign valid before the ledger is opened (and created)
-            parse_campaign(raw, f"{where}[{i}]" if len(raws) > 1 else "campaign", catalog)
+            parse_campaign(raw, f"{file.name}: campaign[{i}]", catalog)
         made = _ledger(workspace).create(raws, catalog)
     out.print(
         f"created {len(made)} campaign(s): {', '.join(c.id for c in made)}", markup=False, highlight=False
