@@ -39,7 +39,7 @@ DASHBOARD_SCRIPTS = ("login.js", "charts.js", "quality.js", "evaluation.js", "se
 PAGE_TEMPLATES = STOREFRONT_TEMPLATES + DASHBOARD_TEMPLATES
 PAGE_SCRIPTS = STOREFRONT_SCRIPTS + DASHBOARD_SCRIPTS
 #: Keys built at run time from a prefix (``"sort." ~ value``, ``"reason." + code`` ...).
-DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "assistant.", "reason.", "nav.", "dash.status.",
+DYNAMIC_PREFIXES = ("sort.", "suggest.kind.", "constraint.", "attr.", "assistant.", "reason.", "nav.", "dash.status.",
                     "dash.action.", "dash.severity.", "dash.check.", "dash.segment.", "dash.exp.status.", "dash.exp.kind.",
                     "dash.metric.", "dash.exp.rule.", "dash.guard.", "dash.price.why.", "dash.price.what.", "dash.intent.", "dash.language.", "dash.ads.status.")  # fmt: skip
 #: Messages that are names, the same in both languages.

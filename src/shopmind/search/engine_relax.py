@@ -35,6 +35,7 @@ from shopmind.search.query import Constraint, Filters, Understood
 from shopmind.search.relax import label as relaxed_label
 from shopmind.search.relax import relax
 from shopmind.search.request_warnings import words_unmatched
+from shopmind.text.analysis import query_pairs
 
 
 def core_tokens(
@@ -98,7 +99,7 @@ class Relaxation:
             tid = lexical.vocab.get(term)
             return tid is not None and lexical.df[tid] > 0
 
-        pairs = lexical.analyzer.pairs(text)
+        pairs = query_pairs(lexical.analyzer.pairs(text))  # as ``analyze_query`` made ``tokens``
         words = unmatched_words(pairs, tokens, lambda t: live(t) or any(live(a) for a in alts.get(t, ())))
         return [words_unmatched(words)] if words else []
 

@@ -53,7 +53,7 @@ from shopmind.search.lexical_io import FORMAT_VERSION, load_index, save_index
 from shopmind.search.lexical_segments import Layout, Segment, first_of_each, pad_csr, top_k_distinct
 from shopmind.search.lexical_types import FIELDS, BM25Params, SearchResult, product_fields, rows_of
 from shopmind.search.spelling import SpellIndex, correctable, max_edits, osa_distance
-from shopmind.text.analysis import Analyzer
+from shopmind.text.analysis import Analyzer, query_pairs
 
 # names other modules import from here (the public API before the split)
 __all__ = [
@@ -259,7 +259,7 @@ class LexicalIndex:
         """Query terms after analysis and spelling correction, and the corrections made.
         A word ``known`` says is a real word (a synonym, a catalog value) is never corrected,
         even when no product uses it: "sofa" must not become "soft"."""
-        pairs = self.analyzer.pairs(query)
+        pairs = query_pairs(self.analyzer.pairs(query))
         corrections: dict[str, str] = {}
         tokens = []
         for word, t in pairs:

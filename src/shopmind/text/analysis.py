@@ -37,6 +37,20 @@ STOP_WORDS: frozenset[str] = frozenset((
 ))
 # fmt: on
 
+#: Chinese function words a *query* is matched without (query side only: the index keeps them, so
+#: BM25's lengths and statistics are unchanged): "红色的连衣裙" asks for 红色 + 连衣裙, and 的 in
+#: nearly every Chinese description counted as a matched term (min-match) or, on a shop without
+#: it, as a word no product matches (``words_unmatched``). Kept when nothing else is left.
+ZH_QUERY_STOP: frozenset[str] = frozenset("的了呢吗吧啊呀哦和与及或")
+
+
+def query_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` of a query without its Chinese function words (``ZH_QUERY_STOP``), unless they
+    are all it has."""
+    kept = [p for p in pairs if p[1] not in ZH_QUERY_STOP]
+    return kept if kept else pairs
+
+
 #: Unit spellings -> canonical unit, for numbers followed by a unit.
 UNITS: dict[str, str] = {}
 for _canon, _spellings in {

@@ -323,7 +323,8 @@
   /** "price: -50" -> "under 50"; attributes show their key ("colour: red"). The engine's own
    * wording (``label``, with the currency: "under CN¥100") is English: other pages word it here
    * from the constraint's parts (an attribute's key is the shop's data, shown as it is). */
-  function constraintLabel(c) {
+  function constraintLabel(c, source) {
+    if (c.kind === "attribute") return attributeLabel(c, source);
     if (c.label && SM.lang === "en") return c.label;
     if (c.kind === "price") {
       const [lo, hi] = String(c.value || "").split("-").map((x) => (x && c.currency ? priceBound(x, c.currency) : x));
@@ -333,6 +334,23 @@
     }
     const key = c.kind === "attribute" ? c.key || SM.t("constraint.attribute") : kindName(c.kind);
     return key + ": " + c.value;
+  }
+
+  /** An attribute read from the query ("colour: red") in the page's language: the catalog's own
+   * names in that language when the engine found them (``alternatives``: "colour: red" has
+   * (颜色, 红色) on the demo shop), else the key through the page's messages ("attr.colour" ->
+   * 颜色) and, on a Chinese page, the words the shopper typed for it ("皮革" of "皮革包") over an
+   * English value; a Chinese page showed "colour: red" (session 32). */
+  function attributeLabel(c, source) {
+    const cjk = (x) => /[\u3400-\u9fff]/.test(String(x || ""));
+    const zh = SM.lang !== "en";
+    const pairs = [[c.key, c.value]].concat(Array.isArray(c.alternatives) ? c.alternatives : []);
+    const own = pairs.find((p) => Array.isArray(p) && cjk(p[0]) === zh && cjk(p[1]) === zh);
+    if (own) return own[0] + ": " + own[1];
+    const key = c.key ? SM.term("attr.", c.key) : SM.t("constraint.attribute");
+    const typed = Array.isArray(c.span) ? String(source || "").slice(c.span[0], c.span[1]) : "";
+    const value = zh && !cjk(c.value) && cjk(typed) ? typed : c.value;
+    return key + ": " + value;
   }
 
   /** A price bound with its currency, as the page's language writes it, without ".00" ("US$50"). */
@@ -364,7 +382,7 @@
     const dropped = gone.length > 0;
     $("result-dropped").hidden = !dropped;
     $("result-dropped").textContent = dropped
-      ? SM.t("understood.dropped", { what: gone.map(constraintLabel).join(" · ") })
+      ? SM.t("understood.dropped", { what: gone.map((c) => constraintLabel(c, u.query || state.q)).join(" · ") })
       : "";
     if (!state.understand) {
       box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.exact")]));
@@ -376,7 +394,7 @@
     if (u.text && u.text !== state.q) box.appendChild(SM.el("span", { class: "muted small" }, [SM.t("understood.as")]));
     if (u.text && u.text !== state.q) box.appendChild(chip("“" + u.text + "”", SM.t("understood.text_title"), null, "text"));
     (u.constraints || []).forEach((c) => {
-      const label = constraintLabel(c);
+      const label = constraintLabel(c, source);
       const removable = Array.isArray(c.span) && c.span.length === 2 && source === state.q;
       const from = SM.t("understood.from", { text: Array.isArray(c.span) ? source.slice(c.span[0], c.span[1]) : "" });
       const out = dropped && isLeftOut(c);
