@@ -41,3 +41,61 @@ def test_each_stage_once_across_records_and_displays() -> None:
         "done search: lexical index",
         "done recs (child process)",
     ]
+
+
+def test_the_demos_own_stages_are_said_when_they_end_then_never_again(monkeypatch) -> None:
+    """Session 32 (t1f): "done generating the demo shop" and "done quality gate" were drawn by the
+    build's display, after the gate's table; now each is said the moment it ends (between the
+    generator's table and the gate's), and the build's display does not repeat them."""
+    import shopmind.cli.demo_follow as follow
+    from shopmind.release.progress import BuildProgress
+
+    out = io.StringIO()
+    console = Console(file=out, width=120, color_system=None)
+    monkeypatch.setattr(follow, "console", console)
+    monkeypatch.setattr(follow, "_PRINTED", set())
+    prelude = BuildProgress(None, follow._prelude_printer())
+    prelude.start("generating the demo shop")
+    assert _lines(out) == []
+    prelude.finish("generating the demo shop")
+    assert _lines(out) == ["done generating the demo shop"]
+    console.print("run r1 (the gate's table)")
+    prelude.start("quality gate: checking every row")
+    prelude.finish("quality gate: checking every row")
+    with BuildDisplay(console, follow._PRINTED) as display:
+        display.update(prelude.snapshot())  # the build's display reads the same record first
+        display.update(_snap(prelude.started_at + 1, ["reading the store"]))
+    text = [line.strip() for line in out.getvalue().splitlines() if line.strip()]
+    assert [t.split(" in ")[0] for t in text] == [
+        "done generating the demo shop",
+        "run r1 (the gate's table)",
+        "done quality gate: checking every row",
+        "done reading the store",
+    ]
+
+
+def test_ingest_leaves_a_labelled_bar(tmp_path) -> None:
+    """The ingest bar stayed on screen as "done ━━━━ 0:00:06" (no label): it says what it did."""
+    import subprocess
+    import sys
+
+    import polars as pl
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    pl.DataFrame(
+        {
+            "product_id": ["P1", "P2"],
+            "title": ["red dress", "blue shirt"],
+            "price": [10.0, 12.0],
+            "currency": ["USD", "USD"],
+        }
+    ).write_csv(feed / "products.csv")
+    run = subprocess.run(
+        [sys.executable, "-m", "shopmind.cli", "ingest", "feed", "--workspace", "ws"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    bar = [line for line in (run.stdout + run.stderr).splitlines() if "━" in line]
+    assert bar and all(" done " not in f" {line.strip()} " for line in bar), bar
+    assert any("feed (canonical): checked, published" in line for line in bar), bar

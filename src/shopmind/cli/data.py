@@ -304,7 +304,9 @@ def ingest(
                     written = publish(result, store, cfg, str(html_path), force=force)
                 if full_catalog and (force or not result.held):
                     removed = store.delete_products(missing)
-                progress.update(task, advance=1, description="done")
+                # the bar stays on screen: it says what was done, not a bare "done"
+                outcome = "published" if not result.held or force else "held (see the report)"
+                progress.update(task, advance=1, description=f"{path.name} ({name}): checked, {outcome}")
     summary = result.summary()
     if as_json:
         out.print_json(json.dumps(summary, default=str, ensure_ascii=False))

@@ -46,7 +46,7 @@ from shopmind.cli.demo_children import (
     _start_generator,
     _terminate_as_interrupt,
 )
-from shopmind.cli.demo_follow import _check_server, _follow_build, _wait_first_release
+from shopmind.cli.demo_follow import _check_server, _follow_build, _prelude_printer, _wait_first_release
 from shopmind.cli.demo_server import BackgroundServer, listen_socket, serve_until_stopped
 
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
@@ -110,7 +110,7 @@ def demo(
     except ShopMismatch as exc:
         raise fail(str(exc)) from None
     # the stages before the build, for /readyz and the banner (the build's record replaces it)
-    prelude = BuildProgress(progress_path(workspace))
+    prelude = BuildProgress(progress_path(workspace), _prelude_printer())
     prelude.start("generating the demo shop" if dataset == "demo" else f"reading {dataset}")
     # every child before any thread: the generator at once, ingest and build importing meanwhile
     generator = _start_generator(out_dir, products, users, days) if dataset == "demo" else None

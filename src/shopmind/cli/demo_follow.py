@@ -36,6 +36,15 @@ def _build_failed(workspace: Path, code: int) -> typer.Exit:
 _PRINTED: set[tuple[Any, int]] = set()
 
 
+def _prelude_printer() -> Callable[[dict[str, Any]], None]:
+    """The listener of the demo's own progress record (generating the shop, the quality gate):
+    each stage said the moment it ends, between its children's output (the generator's table,
+    the gate's), not drawn later by the build's display after the gate table, out of order."""
+    from shopmind.cli.progress import print_finished
+
+    return lambda snap: print_finished(console, snap, _PRINTED)
+
+
 @contextmanager
 def _drawing_progress(workspace: Path) -> Iterator[None]:
     """The build's progress (``releases/progress.json``, written by the child) drawn in this

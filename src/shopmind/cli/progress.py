@@ -91,16 +91,23 @@ class BuildDisplay:
                 self.bar.update(
                     self.tasks[name], completed=a["done"], total=total, rate=a["rate"], eta=a["eta_s"]
                 )
-            # a stage is known by its record (started_at) and place in it: the demo's own record
-            # (generating, gate) is replaced by the build's, whose first stages have the same places -
-            # by place alone "reading the store" was taken as printed and the next display
-            # printed every stage again, out of order
-            for i, f in enumerate(snap.get("finished", [])):
-                key = (snap.get("started_at"), i)
-                if key not in self.printed:
-                    self.printed.add(key)
-                    items = f" ({f['items']:,} items)" if f.get("items") else ""
-                    self.bar.console.print(f"  [green]done[/] {f['name']}{items} in {f['seconds']:.1f}s")
+            print_finished(self.bar.console, snap, self.printed)
+
+
+def print_finished(console: Console, snap: dict[str, Any], printed: set[tuple[Any, int]]) -> None:
+    """One line per finished stage of ``snap`` not printed yet (``printed`` is updated).
+
+    A stage is known by its record (started_at) and place in it: the demo's own record
+    (generating, gate) is replaced by the build's, whose first stages have the same places -
+    by place alone "reading the store" was taken as printed and the next display printed
+    every stage again, out of order. The demo also prints its own record's stages the moment
+    they end (no live display beside its children's output), with the same ``printed``."""
+    for i, f in enumerate(snap.get("finished", [])):
+        key = (snap.get("started_at"), i)
+        if key not in printed:
+            printed.add(key)
+            items = f" ({f['items']:,} items)" if f.get("items") else ""
+            console.print(f"  [green]done[/] {f['name']}{items} in {f['seconds']:.1f}s")
 
 
 def follow(
