@@ -140,9 +140,16 @@ class Relaxation:
         rates = self.config.currency_rates  # type: ignore[attr-defined]
         catalog = self.catalog  # type: ignore[attr-defined]
         n_terms = len(set(tokens))
+        user_mask = catalog.mask(user_filters, rates)
+        if not user_mask.any():
+            # the request's own filters match nothing (a category no product is in: its warning
+            # names it, with the close ones): leaving out what the query was read as changes
+            # nothing, and "searched without them" above 0 results was untrue (session 32)
+            notes.append("no product matches the request's filters, so nothing was searched (see warnings)")
+            return applied, cands, [], True
         need = 0
         if core_hit is not None and not browse:
-            need = self._core_need(core_hit, matched, catalog.mask(user_filters, rates), n_terms)
+            need = self._core_need(core_hit, matched, user_mask, n_terms)
         short = len(cands.rows) > 0 and best_match(core_hit, cands.rows) < need
         if len(cands.rows) and not short:
             return applied, cands, [], True

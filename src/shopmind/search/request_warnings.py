@@ -94,14 +94,43 @@ def unknown_currency(
     ]
 
 
-def unknown_category(value: str) -> dict[str, str]:
+def unknown_category(value: str, close: Sequence[str] = ()) -> dict[str, str]:
+    """A category filter no product is in; ``close``: the catalog's categories nearest in spelling."""
     return warning(
-        "unknown_category", "category", value, f"category: no product of the catalog is in category {value!r}"
+        "unknown_category",
+        "category",
+        value,
+        f"category: no product of the catalog is in category {value!r}, so the filter matches nothing"
+        + _did_you_mean(close),
     )
 
 
-def unknown_brand(value: str) -> dict[str, str]:
-    return warning("unknown_brand", "brand", value, f"brand: no product of the catalog has brand {value!r}")
+def unknown_brand(value: str, close: Sequence[str] = ()) -> dict[str, str]:
+    """A brand filter no product has; ``close``: the catalog's brands nearest in spelling."""
+    return warning(
+        "unknown_brand",
+        "brand",
+        value,
+        f"brand: no product of the catalog has brand {value!r}, so the filter matches nothing"
+        + _did_you_mean(close),
+    )
+
+
+def _did_you_mean(close: Sequence[str]) -> str:
+    return f" - did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+
+
+def close_names(value: str, names: Sequence[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``names`` nearest to ``value`` in spelling (difflib, case-folded), a category
+    path also by its last level ("Furnitur" -> "Home > Furniture")."""
+    import difflib
+
+    keys: dict[str, str] = {}
+    for name in names:
+        for k in (name.casefold(), name.rsplit(">", 1)[-1].strip().casefold()):
+            keys.setdefault(k, name)
+    got = difflib.get_close_matches(value.casefold().strip(), list(keys), n=3 * n, cutoff=0.8)
+    return list(dict.fromkeys(keys[k] for k in got))[:n]
 
 
 def unknown_attribute(key: str, value: str) -> dict[str, str]:
@@ -135,8 +164,18 @@ def search_warnings(catalog: Catalog, filters: Filters, facets: Sequence[str]) -
                 f"{', '.join(DEFAULT_FACETS)}, or an attribute key{example})",
             )
         )
-    out += [unknown_category(c) for c in dict.fromkeys(filters.categories) if not catalog.knows_category(c)]
-    out += [unknown_brand(b) for b in dict.fromkeys(filters.brands) if not catalog.knows_brand(b)]
+    if any(not catalog.knows_category(c) for c in filters.categories):
+        paths = [p for level in range(catalog.depth) for p in catalog.cat_values(level)]
+        out += [
+            unknown_category(c, close_names(c, paths))
+            for c in dict.fromkeys(filters.categories)
+            if not catalog.knows_category(c)
+        ]
+    out += [
+        unknown_brand(b, close_names(b, catalog.brands))
+        for b in dict.fromkeys(filters.brands)
+        if not catalog.knows_brand(b)
+    ]
     out += [
         unknown_attribute(key, value)
         for key, values in filters.attributes
