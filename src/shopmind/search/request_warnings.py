@@ -96,28 +96,18 @@ def unknown_currency(
 
 def unknown_category(value: str, close: Sequence[str] = ()) -> dict[str, str]:
     """A category filter no product is in; ``close``: the catalog's categories nearest in spelling."""
-    return warning(
-        "unknown_category",
-        "category",
-        value,
-        f"category: no product of the catalog is in category {value!r}, so the filter matches nothing"
-        + _did_you_mean(close),
-    )
+    return _unknown_filter("category", f"is in category {value!r}", value, close)
 
 
 def unknown_brand(value: str, close: Sequence[str] = ()) -> dict[str, str]:
     """A brand filter no product has; ``close``: the catalog's brands nearest in spelling."""
-    return warning(
-        "unknown_brand",
-        "brand",
-        value,
-        f"brand: no product of the catalog has brand {value!r}, so the filter matches nothing"
-        + _did_you_mean(close),
-    )
+    return _unknown_filter("brand", f"has brand {value!r}", value, close)
 
 
-def _did_you_mean(close: Sequence[str]) -> str:
-    return f" - did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+def _unknown_filter(param: str, what: str, value: str, close: Sequence[str]) -> dict[str, str]:
+    maybe = f" - did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    message = f"{param}: no product of the catalog {what}, so the filter matches nothing{maybe}"
+    return warning(f"unknown_{param}", param, value, message)
 
 
 def close_names(value: str, names: Sequence[str], n: int = 3) -> list[str]:
