@@ -47,8 +47,11 @@ def quality_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 
 
 
 @router.get("/v1/quality/runs/{run_id}", response_model=None)
-def quality_run(request: Request, run_id: IdPath, format: Literal["json", "html"] = "json") -> Response:
-    """The full summary of one run, or its HTML report with ``format=html``."""
+def quality_run(
+    request: Request, run_id: IdPath, format: Literal["json", "html"] = "json", lang: str | None = None
+) -> Response:
+    """The full summary of one run, or its HTML report with ``format=html`` (``lang=zh-Hans``: its words the
+    dashboard also shows in that language, ``serve/report_lang.py``)."""
     if format not in ("json", "html"):
         raise ApiError(400, "invalid_parameter", "format must be json or html", "format")
     folder = _workspace(request) / "reports"
@@ -63,9 +66,11 @@ def quality_run(request: Request, run_id: IdPath, format: Literal["json", "html"
         # Imported here: quality.report pulls in the gate, DuckDB and scipy.stats (~80 MB RSS),
         # which a serving process otherwise never needs.
         from shopmind.quality.report import REPORT_CSP_HEADER
+        from shopmind.serve.report_lang import in_language
 
         return HTMLResponse(
-            html.read_text(encoding="utf-8"), headers={"Content-Security-Policy": REPORT_CSP_HEADER}
+            in_language(html.read_text(encoding="utf-8"), lang),
+            headers={"Content-Security-Policy": REPORT_CSP_HEADER},
         )
     return JSONResponse(json.loads((folder / f"{safe}.json").read_text(encoding="utf-8")))
 

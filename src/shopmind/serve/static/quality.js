@@ -44,8 +44,12 @@
     return started ? String(started).replace("T", " ").slice(0, 19) : id;
   }
 
-  function reportHref(id) {
-    return "/v1/quality/runs/" + encodeURIComponent(id) + "?format=html";
+  /** The run's HTML report in the page's language (the words the dashboard also shows) and, for a
+   * check, at its row (``#check-TABLE-CODE``): it opened at the top, in English (session 32). */
+  function reportHref(id, check) {
+    const lang = SM.lang && SM.lang !== "en" ? "&lang=" + encodeURIComponent(SM.lang) : "";
+    const at = check ? "#check-" + encodeURIComponent(check.table) + "-" + encodeURIComponent(check.code) : "";
+    return "/v1/quality/runs/" + encodeURIComponent(id) + "?format=html" + lang + at;
   }
 
   function showError(msg) {
@@ -237,7 +241,7 @@
           )),
         ]);
       } else {
-        exCell = SM.el("a", { href: reportHref(id), target: "_blank", rel: "noopener" }, [SM.t("dash.quality.in_report")]);
+        exCell = SM.el("a", { href: reportHref(id, c), target: "_blank", rel: "noopener" }, [SM.t("dash.quality.in_report")]);
       }
       ctb.appendChild(SM.el("tr", { class: c.crossed ? "crossed" : "", dataset: { code: c.code, table: c.table } }, [
         SM.el("td", {}, [SM.el("code", {}, [c.code])]),
