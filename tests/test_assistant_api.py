@@ -221,3 +221,14 @@ def test_orders_rewritten_by_forget_are_not_answered_from_memory(workspace, keys
         finally:
             kept.write_parquet(tmp)
             tmp.replace(path)
+
+
+def test_a_language_tag_the_assistant_does_not_answer_in_is_named(client, keys) -> None:
+    """Was "lang: Input should be 'en' or 'zh'" for lang="fr-FR" or "klingon": the tag sent and what was
+    read of it were unsaid (t1w's walk, session 32)."""
+    r = _ask(client, keys["storefront"], message="???", lang="fr-FR")
+    assert r.status_code == 422 and r.json()["error"]["field"] == "lang"
+    said = r.json()["error"]["message"]
+    assert "'fr' (read from 'fr-FR') is not a language the assistant answers in: en or zh" in said, said
+    r = _ask(client, keys["storefront"], message="???", lang="klingon")
+    assert "'klingon' is not a language the assistant answers in" in r.json()["error"]["message"]

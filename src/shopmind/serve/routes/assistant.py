@@ -69,7 +69,14 @@ class AssistantIn(BaseModel):
         """A page's ``<html lang>`` is a BCP 47 tag ("zh-Hans", "en-US"): its language is the first
         part, so an integrator passing it is not refused; anything else is checked as given."""
         if isinstance(value, str) and value.strip():
-            return value.strip().replace("_", "-").split("-")[0].lower()
+            primary = value.strip().replace("_", "-").split("-")[0].lower()
+            if primary not in ("en", "zh"):  # was "Input should be 'en' or 'zh'", the tag sent unsaid
+                read = f" (read from {value.strip()!r})" if primary != value.strip() else ""
+                raise ValueError(
+                    f"{primary!r}{read} is not a language the assistant answers in: en or zh; leave lang out "
+                    "to answer in the message's language"
+                )
+            return primary
         return value
 
 
