@@ -94,3 +94,20 @@ def test_ads_create_names_the_file_and_the_campaign_of_a_product_not_in_the_cata
     assert r.exit_code == 2 and "c.json: campaign[1].products[0]: 'NOPE' is not in the catalog" in " ".join(
         r.output.split()
     )
+
+
+# ------------------------------------------------------------------ shopmind build after new events
+def test_a_build_says_it_carried_the_recommendation_models_over_and_when_they_are_refitted(capsys) -> None:
+    """Was: after 74 new events 'shopmind build' printed '... recs 0.0s ...' and nothing more: the manifest's
+    'decision: reused, why: models 0.3 h old, events changed by 0.1%' never reached the shop."""
+    from shopmind.cli.release import say_carried_over
+
+    facts = {"decision": "reused", "why": "models 0.3 h old, events changed by 0.1%", "reused_from": "r1"}
+    say_carried_over({"components": {"recs": facts}}, {"recs": {"retrain_hours": 6}})
+    said = " ".join(capsys.readouterr().err.split())
+    assert "recs carried over from r1 (models 0.3 h old, events changed by 0.1%)" in said
+    assert (
+        "more than 10% ([recs] retrain_events_share)" in said and "are 6 h old ([recs] retrain_hours" in said
+    )
+    say_carried_over({"components": {"recs": {"decision": "trained"}}}, {})
+    assert capsys.readouterr().err == ""

@@ -274,6 +274,7 @@ def build(
         f"[green]release {manifest['id']}[/] is current ({parts}; total {manifest['seconds']:.1f}s)"
     )
     say_skipped(manifest)
+    say_carried_over(manifest, settings)
     if manifest.get("pruned"):
         console.print(f"removed old releases: {', '.join(manifest['pruned'])}")
     if manifest.get("held_back"):  # after `shopmind forget`: served now, deleted when the server lets go
@@ -293,6 +294,26 @@ def say_skipped(manifest: dict) -> None:
     for name, facts in (manifest.get("components") or {}).items():
         if isinstance(facts, dict) and facts.get(name) == "skipped" and facts.get("reason"):
             console.print(f"  {name} skipped: {facts['reason']}", markup=False, highlight=False)
+
+
+def say_carried_over(manifest: dict, settings: dict) -> None:
+    """The recommendation models a build carried over from the previous release (``recs_reuse``) and
+    when they are refitted. Why: after new events a build printed 'recs 0.0s' and nothing more, so a
+    shop could not tell its models had not seen them (t1w's walk, session 32)."""
+    facts = (manifest.get("components") or {}).get("recs")
+    if not isinstance(facts, dict) or facts.get("decision") != "reused":
+        return
+    from shopmind.release.component_base import BUILD_KEYS
+
+    own = settings.get("recs") or {}
+    policy = {k: own.get(k, v) for k, v in BUILD_KEYS["recs"].items()}
+    console.print(
+        f"  recs carried over from {facts.get('reused_from')} ({facts.get('why')}): refitted when the events "
+        f"change by more than {policy['retrain_events_share']:.0%} ([recs] retrain_events_share) or the models "
+        f"are {policy['retrain_hours']:g} h old ([recs] retrain_hours; 0: at every build)",
+        markup=False,
+        highlight=False,
+    )
 
 
 def releases(
