@@ -18,3 +18,10 @@ def test_driver_result_size_follows_the_driver_heap() -> None:
 def test_a_shops_own_conf_wins() -> None:
     engine = EngineConfig(kind="spark", driver_memory="4g", conf={"spark.driver.maxResultSize": "0"})
     assert spark_conf(engine)["spark.driver.maxResultSize"] == "0"
+
+
+def test_sparks_own_stage_bars_are_off() -> None:
+    """They overwrote the CLI's progress line (t1w's walk, session 32); a shop may turn them back on."""
+    assert spark_conf(EngineConfig(kind="spark"))["spark.ui.showConsoleProgress"] == "false"
+    engine = EngineConfig(kind="spark", conf={"spark.ui.showConsoleProgress": "true"})
+    assert spark_conf(engine)["spark.ui.showConsoleProgress"] == "true"

@@ -63,6 +63,9 @@ def spark_conf(engine: EngineConfig, available: int | None = None) -> dict[str, 
         # that by the driver's heap, not Spark's default 1 GB (10 M events are ~1.3 GB of results)
         "spark.driver.maxResultSize": heap,
         "spark.ui.enabled": "false",
+        # the CLI draws its own progress line: Spark's "[Stage 7:===> (2 + 3) / 8]" bars on the same
+        # terminal overwrote it, a few dozen times on a 200-row file (t1w, session 32)
+        "spark.ui.showConsoleProgress": "false",
         "spark.sql.ansi.enabled": "false",
         # Parquet timestamps as UTC microseconds (not legacy INT96): the driver reads a run's
         # local output with Polars (``gate.read_run``) and gets the canonical dtype as written
@@ -92,6 +95,10 @@ def get_session(engine: EngineConfig, app_name: str = "shopmind-gate") -> SparkS
     for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
+    if not submitted:  # our own session: Spark's WARN lines (a deprecated-setting notice per SQL
+        # conf read, seven on a 200-row file) are no news to a shop; errors still print. Under
+        # spark-submit the submit command's logging stands
+        session.sparkContext.setLogLevel("ERROR")
     for key, value in conf.items():
         if key.startswith("spark.sql."):
             session.conf.set(key, value)  # an existing session takes the SQL settings too
