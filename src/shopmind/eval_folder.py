@@ -34,6 +34,15 @@ OUT = typer.Option(
 )
 
 
+#: ``--config`` of evaluate search/recs/forecast: the quality gate's settings (``gate_settings.resolve``)
+GATE_CONFIG = typer.Option(
+    "--config",
+    "-c",
+    help="Shop TOML whose gate and checks tables gate the data (default: the settings of the workspace's last "
+    "ingest, else the defaults).",
+)
+
+
 def evaluation_folder(workspace: Path) -> Path:
     """``<workspace>/evaluation``: the folder ``GET /v1/evaluation`` reads."""
     return Path(workspace) / FOLDER

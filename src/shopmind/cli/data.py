@@ -307,6 +307,9 @@ def ingest(
                 # the bar stays on screen: it says what was done, not a bare "done"
                 outcome = "published" if not result.held or force else "held (see the report)"
                 progress.update(task, advance=1, description=f"{path.name} ({name}): checked, {outcome}")
+    from shopmind.gate_settings import remember
+
+    remember(workspace, config)  # the gate this shop's data went through: `evaluate` uses it too
     summary = result.summary()
     if as_json:
         out.print_json(json.dumps(summary, default=str, ensure_ascii=False))

@@ -11,7 +11,13 @@ from typing import Annotated, Any
 import typer
 
 from shopmind.cli.common import UsageError, console, fail, writable_file
-from shopmind.eval_folder import DEFAULT_WORKSPACE, WORKSPACE, evaluation_folder, say_where_the_shop_is
+from shopmind.eval_folder import (
+    DEFAULT_WORKSPACE,
+    GATE_CONFIG,
+    WORKSPACE,
+    evaluation_folder,
+    say_where_the_shop_is,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -96,6 +102,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
+        config: Annotated[Path | None, GATE_CONFIG] = None,
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
         LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
@@ -134,11 +141,22 @@ def register(app: typer.Typer) -> None:
             writable_file(out, "--out")
         except UsageError as exc:
             raise fail(str(exc)) from None
+        from shopmind.config import ConfigError
+        from shopmind.gate_settings import resolve as resolve_gate
+
+        try:
+            gate_cfg, gate_from = resolve_gate(workspace, config)
+        except ConfigError as exc:
+            raise fail(str(exc)) from None
+        if fmt != "long":
+            print(f"quality gate settings: {gate_from}")
         try:
             if names:
                 make_models(names)
             t0 = time.perf_counter()
-            panel, daily, meta = load_panels(fmt, path, grain, level, flagged, ends)
+            panel, daily, meta = load_panels(fmt, path, grain, level, flagged, ends, gate_cfg)
+            if fmt != "long":
+                meta["gate_settings"] = gate_from
             read_as = (
                 f", read as {meta['encoding']}"
                 if meta.get("encoding") not in (None, "utf-8", "parquet")

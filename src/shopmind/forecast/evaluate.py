@@ -70,6 +70,7 @@ def load_panels(
     level: str = "product",
     flagged: str = DEFAULT_FLAGGED,
     ends: str = "file",
+    gate_config: Any = None,
 ) -> tuple[Panel, Panel | None, dict[str, Any]]:
     """The panel at ``grain`` and, for weekly store data, the daily panel of the same accepted events
     (the bottom level the weekly ensemble may sum; None otherwise). ``flagged`` is ``[forecast] flagged``:
@@ -91,12 +92,16 @@ def load_panels(
         )
     from shopmind.data.adapters import get_adapter
 
-    panel, daily, meta = store_panels(get_adapter(fmt).load(path), grain, level, flagged)
+    panel, daily, meta = store_panels(get_adapter(fmt).load(path), grain, level, flagged, gate_config)
     return panel, daily, {"format": fmt, **meta}
 
 
 def store_panels(
-    batch: Batch, grain: str = "day", level: str = "product", flagged: str = DEFAULT_FLAGGED
+    batch: Batch,
+    grain: str = "day",
+    level: str = "product",
+    flagged: str = DEFAULT_FLAGGED,
+    gate_config: Any = None,
 ) -> tuple[Panel, Panel | None, dict[str, Any]]:
     """:func:`load_panels` of a store batch: quality gate -> accepted events -> the demand the release reads
     under ``flagged`` (why: until 2026-12-06 the backtest scored the gate's flagged quantity slips the
@@ -109,7 +114,7 @@ def store_panels(
     freq = {"day": "D", "week": "W"}.get(grain)
     if freq is None:
         raise SeriesError(f"grain must be day or week, got {grain!r}")
-    gate = run_gate(batch, GateConfig(), None)
+    gate = run_gate(batch, gate_config or GateConfig(), None)  # ``gate_config``: gate_settings.resolve's
     accepted = gate.tables["events"].accepted
     events, facts = demand_events(accepted, flagged)
     cats = top_categories(gate.tables["products"].accepted if "products" in gate.tables else None)

@@ -14,7 +14,14 @@ from rich.table import Table
 
 from shopmind.data.adapters import ADAPTERS
 from shopmind.data.readers import InputError
-from shopmind.eval_folder import DEFAULT_WORKSPACE, OUT, WORKSPACE, evaluation_folder, say_where_the_shop_is
+from shopmind.eval_folder import (
+    DEFAULT_WORKSPACE,
+    GATE_CONFIG,
+    OUT,
+    WORKSPACE,
+    evaluation_folder,
+    say_where_the_shop_is,
+)
 
 PROTOCOLS = ("loo", "recbole", "time")
 
@@ -53,8 +60,11 @@ def register(app: typer.Typer) -> None:
                 "it is skipped anyway when torch is not installed)."
             ),
         ] = "",
+        config: Annotated[Path | None, GATE_CONFIG] = None,
     ) -> None:
         """Baselines and ours-v1 side by side under the dataset's published protocol (full ranking)."""
+        from shopmind.config import ConfigError
+        from shopmind.gate_settings import resolve as resolve_gate
         from shopmind.recommend import evaluate
 
         console = Console(stderr=True)
@@ -88,9 +98,11 @@ def register(app: typer.Typer) -> None:
             # the folder /v1/evaluation reads (--workspace: its shop's)
             out = out or evaluation_folder(workspace)
             writable_folder(out, "--out")  # before minutes of training, not a traceback after them
-        except UsageError as exc:
+            gate_cfg, gate_from = resolve_gate(workspace, config)
+        except (UsageError, ConfigError) as exc:
             console.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(2) from None
+        console.print(f"quality gate settings: {escape(gate_from)}", soft_wrap=True, highlight=False)
         with Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(), console=console, transient=False,
@@ -107,8 +119,10 @@ def register(app: typer.Typer) -> None:
 
             try:
                 result = evaluate.run(
-                    fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped, mapping=mapping
-                )
+                    fmt, path, protocol, progress=_advancing(progress), log=log, skip=skipped, mapping=mapping,
+                    gate_config=gate_cfg,
+                )  # fmt: skip
+                result["gate_settings"] = gate_from
             except InputError as exc:  # unreadable or malformed input: a user error, not a bug
                 console.print(f"[bold red]error:[/] {escape(str(exc))}")
                 raise typer.Exit(2) from None

@@ -89,9 +89,11 @@ def run(
     skip: tuple[str, ...] = (),
     workers: int | None = None,
     mapping: Path | None = None,
+    gate_config: GateConfig | None = None,
 ) -> dict[str, Any]:
     """Evaluate every family and ours-v1 on ``path`` (a dataset of format ``fmt``; ``mapping``:
-    the column mapping TOML of ``--format table``, a shop's own export).
+    the column mapping TOML of ``--format table``, a shop's own export; ``gate_config``: the quality
+    gate's settings, default the defaults: ``gate_settings.resolve``).
 
     ``skip`` names families to leave out (e.g. ``sasrec`` for a quick run without training).
     ``workers``: processes for the independent fits (None = one per core; 1 = all in this
@@ -102,7 +104,7 @@ def run(
         refuse_in_starting_worker("shopmind.recommend.evaluate.run")
     t0, c0, k0 = time.perf_counter(), time.process_time(), children_cpu()
     batch = get_adapter(fmt).load(path, **({} if mapping is None else {"mapping": mapping}))
-    gate = run_gate(batch, GateConfig(), None)
+    gate = run_gate(batch, gate_config or GateConfig(), None)
     events = gate.tables["events"].accepted
     products = gate.tables["products"].accepted if "products" in gate.tables else None
     cats = top_categories(products)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from shopmind import eval_folder
 from shopmind.data.readers import InputError
 from shopmind.eval_folder import DEFAULT_WORKSPACE, OUT, WORKSPACE, evaluation_folder, say_where_the_shop_is
 
@@ -58,12 +59,15 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         progress: Annotated[bool, typer.Option(help="Show a progress bar over queries.")] = True,
+        config: Annotated[Path | None, eval_folder.GATE_CONFIG] = None,
     ) -> None:
         """Evaluate search methods side by side on graded judgments (NDCG@10, Recall@100, MRR@10)."""
         from shopmind.cli.common import (  # here: shopmind.cli imports this module as it loads (circular at the top)
             UsageError,
             writable_folder,
         )
+        from shopmind.config import ConfigError
+        from shopmind.gate_settings import resolve as resolve_gate
         from shopmind.search.evaluate import (
             METHODS,
             VIEWS,
@@ -82,20 +86,23 @@ def register(app: typer.Typer) -> None:
             out = out or evaluation_folder(workspace)
             vectors = vectors or workspace / "vectors"
             writable_folder(out, "--out")  # before the evaluation, not a traceback after it
-            data = load_dataset(fmt, path, threshold)
+            gate_cfg, gate_from = resolve_gate(workspace, config)
+            data = load_dataset(fmt, path, threshold, gate_config=gate_cfg)
             names = [m.strip() for m in methods.split(",") if m.strip()]
             if names == ["all"]:
                 names = [m for m in METHODS if m != "neutral"]
             chosen = make_methods(names, vectors)
-        except (InputError, UsageError) as e:
+        except (InputError, UsageError, ConfigError) as e:
             console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True, highlight=False)
             raise typer.Exit(code=2) from None
+        console.print(f"quality gate settings: {escape(gate_from)}", soft_wrap=True, highlight=False)
         # rows left out, files read: said before minutes of fitting, not only in the JSON
         for note in data.notes:
             console.print(f"note: {escape(note)}", soft_wrap=True, highlight=False)
         summary = evaluate(data, chosen, views, limit_queries, progress=progress)
         summary["path"] = str(path)
         summary["format"] = fmt
+        summary["gate_settings"] = gate_from
         stem = f"search-{fmt}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}"
         json_path, html_path = write_report(summary, out, stem)
         for name, m in summary["methods"].items():  # type: ignore[union-attr]

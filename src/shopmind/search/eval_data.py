@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -153,7 +154,9 @@ def usable_judgments(
     return j.filter(keep).select("query", "product_id", "relevance"), notes
 
 
-def load_dataset(fmt: str, path: Path | str, threshold: float | None = None, gate: bool = True) -> EvalData:
+def load_dataset(
+    fmt: str, path: Path | str, threshold: float | None = None, gate: bool = True, gate_config: Any = None
+) -> EvalData:
     """Products and judgments of ``path`` read by the adapter ``fmt``; the products pass the quality gate
     (``eval_gate``: what a build would publish is what is searched), unless ``gate`` is False (the
     before arm of bench/search_eval_gate.py)."""
@@ -170,7 +173,7 @@ def load_dataset(fmt: str, path: Path | str, threshold: float | None = None, gat
     scale = batch.meta.get("relevance_scale")
     products, judgments, gated, gate_said = batch.products, batch.judgments, {}, []
     if gate:
-        checked = gate_catalog(batch)
+        checked = gate_catalog(batch, gate_config)  # None: the default settings
         losses = judged_losses(judgments, checked.lost)
         products, gated = checked.products, {**checked.summary, "judged_queries_quarantined": losses}
         gate_said = gate_notes(checked.summary, losses)

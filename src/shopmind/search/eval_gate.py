@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from shopmind.data.model import Batch
+
+if TYPE_CHECKING:
+    from shopmind.config import GateConfig
 
 #: Queries named in a note (the JSON names all of them)
 NAMED = 5
@@ -38,8 +41,9 @@ class GatedCatalog:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def gate_catalog(batch: Batch) -> GatedCatalog:
-    """``batch.products`` through the quality gate (default settings, no store), as ``build`` gates them."""
+def gate_catalog(batch: Batch, config: GateConfig | None = None) -> GatedCatalog:
+    """``batch.products`` through the quality gate (``config``, default: the default settings; no store), as
+    ``build`` gates them."""
     from shopmind.config import GateConfig
     from shopmind.quality.gate import run_gate
 
@@ -47,7 +51,7 @@ def gate_catalog(batch: Batch) -> GatedCatalog:
     # the products' own unreadable lines only: the judgments' are counted by load_dataset
     malformed = [m for m in batch.meta.get("malformed", []) or [] if m.get("table") == "products"]  # type: ignore[union-attr]
     meta = {**batch.meta, "malformed": malformed}
-    result = run_gate(Batch(batch.source, products=batch.products, meta=meta), GateConfig(), None)
+    result = run_gate(Batch(batch.source, products=batch.products, meta=meta), config or GateConfig(), None)
     t = result.tables["products"]
     accepted = t.accepted if isinstance(t.accepted, pl.DataFrame) else t.accepted.collect()
     quarantine = t.quarantine if isinstance(t.quarantine, pl.DataFrame) else t.quarantine.collect()
