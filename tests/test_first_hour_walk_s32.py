@@ -111,3 +111,83 @@ def test_a_build_says_it_carried_the_recommendation_models_over_and_when_they_ar
     )
     say_carried_over({"components": {"recs": {"decision": "trained"}}}, {})
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------------------------------ shopmind forecast --file (issue 14 item 1)
+def _weekly_long(tmp_path: Path, weeks: int) -> Path:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(7)
+    rows = [(f"S{s}", w, int(rng.poisson(4 + 3 * s))) for s in range(2) for w in range(weeks)]
+    frame = pl.DataFrame(rows, schema=["id", "w", "value"], orient="row")
+    frame = frame.select("id", (pl.date(2024, 1, 1) + pl.duration(weeks=pl.col("w"))).alias("date"), "value")
+    frame.write_csv(tmp_path / "sales.csv")
+    frame.write_parquet(tmp_path / "sales.parquet")
+    return tmp_path / "sales.csv"
+
+
+def test_forecast_file_forecasts_a_long_file_past_its_last_date(tmp_path: Path) -> None:
+    """Issue 14 asks for the long format 'so any series dataset can be forecast and evaluated': only
+    `evaluate forecast` read one (a backtest), and `shopmind forecast sales.csv` was 'Got unexpected extra
+    argument' - a planner had no forecast of a sales export without building a shop."""
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    _weekly_long(tmp_path, 30)
+    runner = CliRunner()
+    r = runner.invoke(
+        app,
+        [
+            "forecast",
+            "--file",
+            str(tmp_path / "sales.csv"),
+            "--horizon",
+            "4",
+            "--csv",
+            str(tmp_path / "f.csv"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert (
+        "sales.csv: 2 series x 30 periods, forecast 4 weeks past 2024-07-22" in said
+        and "wrote 8 rows" in said
+    )
+    got = pl.read_csv(tmp_path / "f.csv", try_parse_dates=True)
+    assert got.columns == ["id", "step", "date", "mean", "lo80", "hi80", "lo95", "hi95"]
+    assert got["id"].to_list() == ["S0"] * 4 + ["S1"] * 4 and got["date"].cast(pl.Utf8).to_list()[:2] == [
+        "2024-07-29",
+        "2024-08-05",
+    ]
+    assert got.select(
+        (pl.col("lo95") <= pl.col("lo80")) & (pl.col("lo80") <= pl.col("mean"))
+        & (pl.col("mean") <= pl.col("hi80")) & (pl.col("hi80") <= pl.col("hi95"))
+    ).to_series().all()  # fmt: skip
+    s1 = got.filter(pl.col("id") == "S1")["mean"].mean()
+    assert 5.0 < s1 < 9.0  # S1 sells ~7 a week
+    r = runner.invoke(
+        app, ["forecast", "--file", str(tmp_path / "sales.parquet"), "--horizon", "4", "-p", "S1"]
+    )
+    lines = [ln for ln in r.output.splitlines() if ln.startswith("2024-")]
+    assert r.exit_code == 0 and len(lines) == 4 and lines[0].startswith("2024-07-29"), r.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--horizon", "40"], "sales.csv: 30 periods of history hold a forecast of at most 22 ahead"),
+        (["--product", "NOPE"], "no series 'NOPE' in sales.csv (2 series)"),
+        (["--horizon", "4", "--csv", "."], "--csv .: a folder, expected a file path"),
+    ],
+)
+def test_forecast_file_says_what_is_wrong_before_fitting(tmp_path: Path, args: list[str], says: str) -> None:
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    _weekly_long(tmp_path, 30)
+    r = CliRunner().invoke(app, ["forecast", "--file", str(tmp_path / "sales.csv"), *args])
+    assert r.exit_code == 2 and says in " ".join(r.output.split()), r.output

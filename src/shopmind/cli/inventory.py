@@ -26,10 +26,26 @@ def register(app: typer.Typer) -> None:
         csv_out: Annotated[
             Path | None, typer.Option("--csv", help="Write the whole reorder list to this CSV file.")
         ] = None,
-        top: Annotated[int, typer.Option(min=0, help="Reorder rows to print.")] = 20,
+        top: Annotated[int, typer.Option(min=0, help="Reorder rows (with --file: series) to print.")] = 20,
+        file: Annotated[
+            Path | None,
+            typer.Option(
+                "--file",
+                help="Forecast this long series file instead (id, date, value [+ covariates]; CSV or "
+                "Parquet): --csv writes every series' forecasts, --product prints one series.",
+            ),
+        ] = None,
+        horizon: Annotated[
+            int | None, typer.Option(min=1, help="With --file: periods ahead (default 28 days / 13 weeks).")
+        ] = None,
     ) -> None:
         """The current release's reorder list (most urgent first), or one product's forecast with its
-        80/95 % intervals and projected stock (built by `shopmind build`)."""
+        80/95 % intervals and projected stock (built by `shopmind build`); or, with --file, forecasts
+        of a long series file."""
+        if file is not None:
+            return _forecast_file(file, horizon, product, csv_out, top)
+        if horizon is not None:
+            raise fail("--horizon is for --file; a release's horizon is [forecast] horizon in the shop TOML")
         from shopmind.forecast.release import reorder_csv
         from shopmind.forecast.served import NoForecast, load_served, why_none
         from shopmind.release.releases import Releases
@@ -97,6 +113,58 @@ def register(app: typer.Typer) -> None:
             )
         if csv_out is not None:
             out.print(f"wrote {len(fc.reorder)} rows to {csv_out}")
+
+
+def _forecast_file(
+    path: Path, horizon: int | None, series: str | None, csv_out: Path | None, top: int
+) -> None:
+    """``shopmind forecast --file``: forecast a long file (``forecast/long_forecast.py``), write or print it."""
+    import polars as pl
+
+    from shopmind.cli.common import UsageError, writable_file
+    from shopmind.forecast.long_forecast import forecast_file
+    from shopmind.forecast.series import SeriesError
+
+    if path.is_dir():
+        raise fail(f"{path} is a folder: --file reads one long series file (CSV or Parquet)")
+    if csv_out is not None:
+        try:
+            writable_file(csv_out, "--csv")  # before the fit, not an OSError after it
+        except UsageError as exc:
+            raise fail(str(exc)) from None
+    try:
+        frame, meta = forecast_file(path, horizon, need=series)
+    except (SeriesError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    unit = {"D": "day", "W": "week"}[meta["grain"]] + ("s" if meta["horizon"] > 1 else "")
+    out.print(
+        f"{path.name}: {meta['series']} series x {meta['periods']} periods, forecast {meta['horizon']} {unit} "
+        f"past {meta['as_of']} ({', '.join(sorted({m for ms in meta['members'].values() for m in ms}))}; "
+        f"{meta['intervals']} intervals)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if series is not None:
+        one = frame.filter(pl.col("id") == series)
+        out.print("date        mean     80% interval        95% interval", highlight=False, soft_wrap=True)
+        for r in one.iter_rows(named=True):
+            out.print(
+                f"{r['date']}  {r['mean']:7.2f}  [{r['lo80']:7.2f}, {r['hi80']:7.2f}]  [{r['lo95']:7.2f}, {r['hi95']:7.2f}]",
+                highlight=False,
+                soft_wrap=True,
+            )
+    elif csv_out is None:  # the series with the most demand ahead first
+        totals = frame.group_by("id", maintain_order=True).agg(pl.col("mean").sum().alias("total"))
+        for r in totals.sort("total", descending=True).head(top).iter_rows(named=True):
+            out.print(
+                f"{r['id']:<16} {r['total']:10.1f} over the next {meta['horizon']} {unit}", highlight=False
+            )
+    if csv_out is not None:
+        try:
+            frame.write_csv(csv_out)
+        except OSError as exc:
+            raise fail(f"cannot write {csv_out}: {exc.strerror}") from None
+        out.print(f"wrote {frame.height} rows ({meta['series']} series x {meta['horizon']}) to {csv_out}")
 
 
 def _titles(folder: Path, rows: list[dict]) -> dict[str, str]:

@@ -167,9 +167,23 @@ def _stock(products: pl.DataFrame, ids: list[str]) -> np.ndarray:
     return np.array([np.nan if table.get(i) is None else table[i] for i in ids], dtype=float)
 
 
-def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> dict[str, Any]:
+def served_intervals(panel: Any, fc: Any, bt: Any, choice: Any) -> str:
+    """Replace ``fc``'s bands by the ones served and say which: for count demand the quantiles of its
+    negative binomial (calibrated on discrete data, ``shopmind.forecast.counts``), else the ensemble's
+    conformal bands as they are. Also what ``shopmind forecast --file`` writes."""
     from shopmind.forecast import calibrate, counts
-    from shopmind.forecast.ensemble import LEVELS, chosen_backtest, fit_forecast
+    from shopmind.forecast.ensemble import LEVELS, chosen_backtest
+
+    if not counts.is_count(panel.y):
+        return "conformal"
+    pred_bt = chosen_backtest(bt, choice, fc.classes)
+    volume = calibrate.volume_group(panel)  # the cells of calibrate.DEFAULT_SCHEME, as evaluate uses
+    fc.lo, fc.hi, _ = calibrate.scheme_intervals(fc.mean, pred_bt, bt.actual, fc.classes, volume, LEVELS)
+    return "negative binomial"
+
+
+def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> dict[str, Any]:
+    from shopmind.forecast.ensemble import fit_forecast
     from shopmind.forecast.inventory import PolicyConfig, policy
     from shopmind.forecast.models import make_models
 
@@ -185,12 +199,8 @@ def _fit_and_save(ctx: Any, cfg: ForecastSettings, panel: Any, folder: Path) -> 
     # the bands served are, for count demand, the quantiles of its negative binomial (calibrated on
     # discrete data, shopmind.forecast.counts); the policy's spread floor (below) reads both bands
     band = (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816
-    interval_kind = "conformal"
-    if counts.is_count(panel.y):
-        pred_bt = chosen_backtest(bt, choice, fc.classes)
-        volume = calibrate.volume_group(panel)  # the cells of calibrate.DEFAULT_SCHEME, as evaluate uses
-        fc.lo, fc.hi, _ = calibrate.scheme_intervals(fc.mean, pred_bt, bt.actual, fc.classes, volume, LEVELS)
-        interval_kind = "negative binomial"
+    interval_kind = served_intervals(panel, fc, bt, choice)
+    if interval_kind != "conformal":
         band = np.maximum(band, (fc.hi[80][:, 0] - fc.mean[:, 0]) / 1.2816)  # never below the band served
     on_hand = _stock(ctx.products, panel.ids)
     days = 7 if cfg.grain == "W" else 1
