@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from shopmind.search.compounds import compound_terms
 from shopmind.search.engine_types import SearchError
 from shopmind.search.money import check_currency, query_currency, with_currency
 from shopmind.search.query import SORT_KEYS, Filters, Understood
@@ -285,7 +286,8 @@ class QueryInput:
 
     def _alternative_tokens(self, understood: Understood, tokens: list[str]) -> dict[str, list[str]]:
         """Query token -> index terms that stand for it (``Understood.alternatives``: synonyms
-        and translations into the other language): "连衣裙" -> ["dress"], "red" -> ["红色"]."""
+        and translations into the other language): "连衣裙" -> ["dress"], "red" -> ["红色"]; and
+        for a token no product holds, the catalog's compounds ending in it (``compounds``)."""
         have = set(tokens)
         out: dict[str, list[str]] = {}
         an = self.lexical.analyzer
@@ -297,6 +299,13 @@ class QueryInput:
             for s_tok in src:
                 lst = out.setdefault(s_tok, [])
                 lst.extend(a for a in dict.fromkeys(alt) if a not in lst)
+        # a term no product holds stands also for the catalog's compounds ending in it ("bag" -> "handbag")
+        lex = self.lexical
+        for t in dict.fromkeys(tokens):
+            tid = lex.vocab.get(t)
+            if (tid is None or tid >= len(lex.df) or lex.df[tid] <= 0) and (heads := compound_terms(lex, t)):
+                lst = out.setdefault(t, [])
+                lst.extend(h for h in heads if h not in lst and h not in have)
         return out
 
     def _expansion_tokens(self, understood: Understood, tokens: list[str]) -> list[str]:
