@@ -102,7 +102,7 @@ CASES = [
     (["experiments", "add", "exp.toml", "-w", "afile"], "--workspace afile: not a folder"),
     (["experiments", "list", "-w", "nowhere"], "workspace nowhere does not exist"),
     (["experiments", "start", "x", "-w", "nowhere"], "workspace nowhere does not exist"),
-    (["ads", "create", "camp_bad.json", "-w", "ws"], "campaign.budget: unknown field"),
+    (["ads", "create", "camp_bad.json", "-w", "ws"], "camp_bad.json: campaign[0].budget: unknown field"),
     (["ads", "pause", "nope", "-w", "ws"], "no campaign 'nope'"),
     # was: a traceback (IsADirectoryError), and "empty.csv: not valid JSON: Expecting value" (t1n, session 31)
     (["ads", "create", "feed", "-w", "ws"], "feed is a folder, not a campaigns file (JSON"),
