@@ -14,13 +14,21 @@ carry context:
 
 Each group is tf-idf weighted (idf over the fit catalog), scaled by its group weight, hashed
 (crc32) into ``2**20`` columns, and each row is L2-normalised. The student is kernel ridge
-regression: ``k(a, b) = (a . b) ** degree`` (a nonlinear kernel that keeps zero at zero, so the
-kernel rows stay sparse-cheap), ``alpha = (K + ridge * I)^-1 (Y - mean)``, closed form in float64:
-deterministic, no epochs, no torch. A title's vector is ``normalise(k(x, X_fit) @ alpha)``; the fit
-titles keep their own (centred) e5 vector, paid for by the fit. Queries take e5's own query
-vector: a query's cosine with a centred title differs from its cosine with the raw title by a
-per-query constant, so e5's reading of the query ranks the student's products directly (as
-``static-fit-qe5``, docs/BENCHMARKS.md round 5).
+regression: ``k(a, b) = (a . b) ** degree`` (zero stays zero, so kernel rows of titles that share
+no feature cost nothing), ``alpha = (K + ridge * I)^-1 (Y - mean - first guess)``, closed form in
+float64: deterministic, no epochs, no torch. ``base="static-fit"`` makes static-fit's mapped word
+vectors (``dense_static_fit``, e5-query variant, fitted on the same sample) the first guess and
+the kernel learns the residual: what context adds to the words. A title's vector is
+``normalise(first guess + k(x, X_fit) @ alpha)``; the fit titles keep their own (centred) e5
+vector, paid for by the fit. Queries take e5's own query vector: a query's cosine with a centred
+title differs from its cosine with the raw title by a per-query constant, so e5's reading of the
+query ranks the student's products directly (as ``static-fit-qe5``, docs/BENCHMARKS.md round 5).
+
+Measured (docs/BENCHMARKS.md, "A contextual student encoder", session 32): on the tuning halves a
+linear kernel beat degree 0.5 and 2, and the kernel alone (no base) was far below e5 (Home Depot
+dense 0.536 vs 0.619, QBQTC 0.594 vs 0.871); with the static-fit base it reached static-fit's
+level, not e5's under fusion + LTR on Home Depot (held-out -0.017), so it is **not** an
+``[search] encoder``: the benches use it (``bench/encoders_student.py``).
 
 The fit is part of the encoder's identity (``name`` ends with the sha1 of ``alpha``); an
 unfitted student refuses to encode; ``save_state``/``load_state`` keep the fit with a release.
@@ -305,10 +313,10 @@ class StudentEncoder:
         for i in range(0, len(texts), CHUNK):
             part = self._kernel(x[i : i + CHUNK]) @ self.alpha
             out[i : i + CHUNK] = l2_normalise(part + self._first_guess(list(texts[i : i + CHUNK])))
-        for i, t in enumerate(texts):
-            own = self._own.get(_key(t))
-            if own is not None:
-                out[i] = own
+        keys = [_key(t) for t in texts] if self._own else []
+        hits = [i for i, k in enumerate(keys) if k in self._own]
+        if hits:  # the fit titles: their own (centred) teacher vector, paid for by the fit
+            out[hits] = np.vstack([self._own[keys[i]] for i in hits])
         return out
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
