@@ -371,3 +371,32 @@ def test_chart_labels_stay_readable_on_a_phone(shop) -> None:
                 small[path] = [round(h, 1) for h in heights]
             assert d.execute_script("return document.documentElement.scrollWidth") <= 390, path
         assert small == {}, small
+
+
+def test_the_inventory_plots_open_on_the_forecast_on_a_phone(shop) -> None:
+    """At 390 px the inventory plots (640 px wide) scroll sideways, and the demand plot opened on
+    its left end: the forecast (the right end, after the "as of" line) started hidden (t1w's walk,
+    session 32). It now scrolls in its own box, opened at its newest end. The stock plot is all
+    forecast from today's on-hand: it opens at today. The headings above them stay put."""
+    url, _key = shop
+    look = (
+        "const svg = document.getElementById(arguments[0]); if (!svg) return null;"
+        "const box = svg.parentElement, r = svg.getBoundingClientRect();"
+        "return {scroll: box.scrollLeft, room: box.scrollWidth - box.clientWidth, right: r.right,"
+        " left: r.left, boxLeft: box.getBoundingClientRect().left,"
+        " boxRight: box.getBoundingClientRect().right,"
+        " panel: document.getElementById('demand-panel').scrollLeft};"
+    )
+    with _phone(shop) as d:
+        for lang in ("en", "zh"):
+            _open(d, f"{url}/dashboard/inventory?lang={lang}", "#demand-chart")
+            seen = d.execute_script(look, "demand-chart")
+            assert seen["room"] > 0, (lang, seen)  # the plot is wider than a phone
+            assert seen["scroll"] >= seen["room"] - 1, (lang, seen)  # opened at its end
+            assert seen["right"] <= seen["boxRight"] + 1, (lang, seen)  # the forecast shows
+            assert seen["panel"] == 0, (lang, seen)  # the heading is not scrolled away
+            stock = d.execute_script(look, "stock-chart")
+            if stock is not None:
+                assert stock["room"] > 0 and stock["scroll"] == 0, (lang, stock)
+                assert stock["left"] >= stock["boxLeft"] - 1, (lang, stock)
+        assert d.execute_script("return document.documentElement.scrollWidth") <= 390

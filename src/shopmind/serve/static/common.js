@@ -172,6 +172,10 @@ Object.assign(SM, (() => {
       });
     }
     paintTiles();
+    // a plot wider than its box (a phone) opens at its newest, right end: the forecast, not the oldest days
+    for (const box of document.querySelectorAll(".chart-scroll[data-scroll='end']")) {
+      box.scrollLeft = box.scrollWidth;
+    }
   }
 
   document.addEventListener("DOMContentLoaded", initHeader);
