@@ -396,3 +396,14 @@ def test_a_threshold_needs_min_rows_failing_rows():
     assert _gate(products=_catalog(), events=_events(rows), cfg=strict).held
     assert _gate(products=_catalog(), events=_events(rows_with(5))).held
     assert not _gate(products=_catalog(), events=_events(rows_with(4))).held
+
+
+def test_an_unknown_event_type_is_said_with_the_value_and_the_known_types():
+    """A quarantined event of an unknown type said only "EVT_TYPE_UNKNOWN": now its reason says the
+    type sent and the known ones, as other field errors name their value (t1w's walk, session 32)."""
+    result = _gate(products=_catalog(), events=_events([{"type": "view"}, {"type": "purchse"}]))
+    (detail,) = result.tables["events"].quarantine["detail"].to_list()
+    assert detail == (
+        "EVT_TYPE_UNKNOWN — type 'purchse' is not an event type; one of: view, click, add_to_cart, "
+        "remove_from_cart, wishlist, purchase, return, rate, search"
+    )

@@ -50,6 +50,16 @@ EVENT_TYPES: tuple[str, ...] = (
     "rate",
     "search",
 )
+#: The words around an unknown event type's value in a rejected event's message and a quarantined
+#: row's reason (API, Polars and Spark gates alike): the value sent, then the types known.
+UNKNOWN_TYPE_SAID: tuple[str, str] = ("type '", "' is not an event type; one of: " + ", ".join(EVENT_TYPES))
+
+
+def unknown_type_reason(value: str) -> str:
+    """The value sent and the known ones: type 'purchse' is not an event type; one of: view, click, ..."""
+    return f"{UNKNOWN_TYPE_SAID[0]}{value}{UNKNOWN_TYPE_SAID[1]}"
+
+
 #: Event types that need no item (a search is about a query, not a product).
 ITEMLESS_EVENT_TYPES: frozenset[str] = frozenset({"search"})
 #: Event types whose quantity must be negative (returns and cancellations mirror accounting).

@@ -257,7 +257,7 @@ def _gate_table(
     accepted = kept.select(ROW, SOURCE_LINE, *schema.columns, FLAGS)
     bad = decided.filter(pl.col("_quarantine"))
     payload = payload_of(raw.filter(pl.col(ROW).is_in(bad[ROW].implode())))
-    detail = detail_expr("_codes", STORED)
+    detail = detail_expr("_codes", STORED, table)
     quarantine = bad.join(payload, on=ROW, how="left", maintain_order="left").select(
         pl.lit(table).alias("table_name"),
         pl.col(ROW).alias("row_no"),

@@ -8,7 +8,7 @@ import json
 
 import polars as pl
 
-from shopmind.data.model import ROW, SOURCE_LINE, Batch, TableName
+from shopmind.data.model import ROW, SOURCE_LINE, UNKNOWN_TYPE_SAID, Batch, TableName
 from shopmind.quality.coerce import TS_EARLY, TS_LATE, TYPE_ERRORS, TYPE_HINTS
 from shopmind.quality.repair import AUDIT_SCHEMA
 
@@ -105,8 +105,9 @@ DETAIL_LISTS: tuple[tuple[str, str, str], ...] = (
 STORED_DIFFERS = " — the store holds another row under this key"
 
 
-def detail_expr(codes: str, stored: str) -> pl.Expr:
-    """The reason of each quarantined row (Polars): its codes, then ``DETAIL_LISTS`` and ``STORED_DIFFERS``."""
+def detail_expr(codes: str, stored: str, table: str = "") -> pl.Expr:
+    """The reason of each quarantined row (Polars): its codes, then ``DETAIL_LISTS``, ``STORED_DIFFERS``
+    and, for an event of an unknown type, the type sent and the known ones (``UNKNOWN_TYPE_SAID``)."""
     lists = [
         pl.when(pl.col(column).list.len() > 0)
         .then(pl.lit(label) + pl.col(column).list.join(sep))
@@ -114,7 +115,14 @@ def detail_expr(codes: str, stored: str) -> pl.Expr:
         for column, label, sep in DETAIL_LISTS
     ]
     differs = pl.when(pl.col(stored) == "differs").then(pl.lit(STORED_DIFFERS)).otherwise(pl.lit(""))
-    return pl.concat_str([pl.col(codes).list.join(", "), *lists, differs])
+    parts = [pl.col(codes).list.join(", "), *lists, differs]
+    if table == "events":
+        head, tail = UNKNOWN_TYPE_SAID
+        said = pl.lit(" — " + head) + pl.col("type").cast(pl.Utf8).fill_null("") + pl.lit(tail)
+        parts.append(
+            pl.when(pl.col(codes).list.contains("EVT_TYPE_UNKNOWN")).then(said).otherwise(pl.lit(""))
+        )
+    return pl.concat_str(parts)
 
 
 def first_reason(quarantine: pl.DataFrame | pl.LazyFrame, code: str) -> str | None:

@@ -34,7 +34,12 @@ from pydantic import (
 
 from shopmind.config import ISO_4217, GateConfig
 from shopmind.data.limits import MAX_ID_CHARS
-from shopmind.data.model import EVENT_TYPES, ITEMLESS_EVENT_TYPES, NEGATIVE_QUANTITY_TYPES
+from shopmind.data.model import (
+    EVENT_TYPES,
+    ITEMLESS_EVENT_TYPES,
+    NEGATIVE_QUANTITY_TYPES,
+    unknown_type_reason,
+)
 from shopmind.quality.codes import CODES
 from shopmind.quality.plausible import timestamp_problem, to_utc
 
@@ -99,6 +104,18 @@ EventType = Literal[
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 
 
+def _known_type(value: object) -> object:
+    """An unknown type is named with the value sent and the known ones, in the gate's words
+    (pydantic's "Input should be 'view', ..." did not say what was sent)."""
+    if isinstance(value, str) and value not in EVENT_TYPES:
+        raise ValueError(unknown_type_reason(value))
+    return value
+
+
+#: An event's type as the API reads it: the Literal (its schema's enum), an unknown one named.
+KnownEventType = Annotated[EventType, BeforeValidator(_known_type)]
+
+
 def _plausible(value: datetime) -> datetime:
     """A timestamp inside the gate's plausibility window, in UTC (naive = UTC)."""
     problem = timestamp_problem(value, datetime.now(UTC), GATE.future_tolerance_seconds)
@@ -131,7 +148,7 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     event_id: Id
-    type: EventType
+    type: KnownEventType
     timestamp: Timestamp | None = Field(default=None, description="ISO 8601; default: time received")
     user_id: Id | None = None
     session_id: Id | None = None
@@ -308,7 +325,7 @@ class SessionEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     item_id: Id
-    type: EventType = "view"
+    type: KnownEventType = "view"
     timestamp: Timestamp | None = None
 
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from shopmind.config import GateConfig
 from shopmind.data.formats import Formats
-from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, Batch, TableName
+from shopmind.data.model import FLAGS, ROW, SCHEMAS, SOURCE_LINE, UNKNOWN_TYPE_SAID, Batch, TableName
 from shopmind.engine.spark import rowlocal
 from shopmind.engine.spark.account import assert_account, completeness_of
 from shopmind.engine.spark.context import _context, _stored
@@ -39,7 +39,7 @@ from shopmind.quality.repair import AUDIT_SCHEMA
 from shopmind.store.store import STORED, Store
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 
 @dataclass
@@ -194,6 +194,7 @@ def _judge_table(
             for column, label, sep in DETAIL_LISTS
         ),
         F.when(F.col(STORED) == "differs", F.lit(STORED_DIFFERS)).otherwise(F.lit("")),
+        *([_type_said()] if table == "events" else []),
     )
     quarantine = bad.join(payload, ROW, "left").select(
         F.lit(table).alias("table_name"),
@@ -239,3 +240,13 @@ def _judge_table(
         counts=counts,
     )
     return outcome, paths
+
+
+def _type_said() -> Column:
+    """The Polars gate's words for an event of an unknown type (``quality.quarantine.detail_expr``):
+    the type sent and the known ones."""
+    from pyspark.sql import functions as F
+
+    head, tail = UNKNOWN_TYPE_SAID
+    said = F.concat(F.lit(" — " + head), F.coalesce(F.col("type").cast("string"), F.lit("")), F.lit(tail))
+    return F.when(F.array_contains("_codes", "EVT_TYPE_UNKNOWN"), said).otherwise(F.lit(""))
