@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,14 +25,14 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _stamp(d: Path) -> tuple[tuple[int, int, int], ...] | None:
-    """Which vectors.npy and keys.json ``d`` holds now (inode, size, mtime), None when absent:
-    a save replaces both files (new inodes), so an equal stamp means nobody wrote since."""
+def _generation(d: Path) -> str | None:
+    """The token the last save of ``d`` wrote (None when absent: a folder from before tokens,
+    or none yet). Why a token and not the files' (inode, size, mtime): two writers that append
+    as many rows within one clock tick recycle each other's inodes with equal sizes and equal
+    coarse mtimes, and a writer that took such a stamp for "nobody wrote since" saved its own
+    rows under keys another writer had reordered (vectors under other texts' keys, session 32)."""
     try:
-        return tuple(
-            (st.st_ino, st.st_size, st.st_mtime_ns)
-            for st in (os.stat(d / "vectors.npy"), os.stat(d / "keys.json"))
-        )
+        return (d / "generation").read_text(encoding="utf-8")
     except OSError:
         return None
 
@@ -51,7 +52,9 @@ class VectorCache:
     with ``/query`` appended (a model may embed queries differently from passages).
 
     Several processes may append to one folder: a save takes an exclusive ``flock`` and
-    merges with what is on disk (rows another writer appended meanwhile are kept).
+    merges with what is on disk (rows another writer appended meanwhile are kept); a load
+    takes it shared. Each save writes a random generation token last, and a save appends
+    without re-reading only when the token is still the one this process read or wrote.
 
     ``stats`` counts, since construction, texts encoded (misses) and served from the cache (hits).
     """
@@ -62,8 +65,8 @@ class VectorCache:
         self._mats: dict[str, np.ndarray] = {}
         self._rows: dict[str, dict[str, int]] = {}
         self._saved: dict[str, int] = {}
-        #: per name, which files (inode, size, mtime) the first ``_saved`` rows were read from or written to
-        self._disk: dict[str, tuple[object, object]] = {}
+        #: per name, the generation token of the files the first ``_saved`` rows were read from or written to
+        self._disk: dict[str, str] = {}
         self.stats = {"encoded": 0, "hits": 0, "encode_seconds": 0.0}
 
     # -- storage
@@ -74,13 +77,28 @@ class VectorCache:
         if name in self._rows:
             return
         d = self._dir(name)
-        if d is None:
+        if d is None or not d.is_dir():
             mat, keys = np.zeros((0, dim), dtype=np.float32), []
         else:
-            seen = _stamp(d)
-            mat, keys = self._read(d, dim)
-            if _stamp(d) == seen:  # (no writer replaced them while they were read)
-                self._disk[name] = seen
+            import fcntl
+
+            try:
+                lock = open(d / ".lock", "a")  # noqa: SIM115 (closed below)
+            except OSError:  # a read-only folder: read it, claim no generation (saves merge)
+                lock = None
+            try:
+                if lock is not None:
+                    # shared: no save replaces the files between reading them and the token, so
+                    # what was read is exactly that generation (unlocked, a reader could pair one
+                    # save's keys with the next save's matrix)
+                    fcntl.flock(lock, fcntl.LOCK_SH)
+                mat, keys = self._read(d, dim)
+                seen = _generation(d) if lock is not None else None
+                if seen is not None:
+                    self._disk[name] = seen
+            finally:
+                if lock is not None:
+                    lock.close()
         self._mats[name] = mat
         self._rows[name] = {k: i for i, k in enumerate(keys)}
         self._saved[name] = len(keys)
@@ -111,7 +129,7 @@ class VectorCache:
         with open(d / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             mine = sorted(self._rows[name].items(), key=lambda x: x[1])
-            if self._disk.get(name) is not None and _stamp(d) == self._disk[name]:
+            if self._disk.get(name) is not None and _generation(d) == self._disk[name]:
                 # nobody wrote since this process read or wrote the files: they hold exactly our
                 # first ``_saved`` rows, so the new ones follow them (no re-read of the whole
                 # matrix: ~55k x 512 floats at every save of a Home Depot rebuild, issue 17)
@@ -131,7 +149,11 @@ class VectorCache:
             tmpk = d / f"keys.json.tmp-{os.getpid()}"
             tmpk.write_text(json.dumps({"encoder": name, "dim": dim, "keys": keys}), encoding="utf-8")
             os.replace(tmpk, d / "keys.json")
-            self._disk[name] = _stamp(d)
+            token = secrets.token_hex(8)
+            tmpg = d / f"generation.tmp-{os.getpid()}"
+            tmpg.write_text(token, encoding="utf-8")
+            os.replace(tmpg, d / "generation")
+            self._disk[name] = token
         self._mats[name] = merged
         self._rows[name] = {k: i for i, k in enumerate(keys)}
         self._saved[name] = len(keys)
@@ -201,7 +223,15 @@ class VectorCache:
         return mat[idx]
 
     def _append(self, name: str, keys: list[str], vecs: np.ndarray) -> None:
+        """Add rows for ``keys`` not held yet. A key can be held already: a checkpoint's save
+        merged it from another writer after ``get_or_encode`` listed it as missing; appending it
+        again would give two rows one key, and the row count would run ahead of the keys (the
+        next rows overwrite, the folder pairs vectors with other texts' keys)."""
         rows = self._rows[name]
+        new = [i for i, k in enumerate(keys) if k not in rows]
+        if len(new) < len(keys):
+            keys = [keys[i] for i in new]
+            vecs = vecs[new]
         mat = self._mats[name]
         n = len(rows)
         if n + len(keys) > mat.shape[0]:  # grow geometrically; rows beyond n are unused
