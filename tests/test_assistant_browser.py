@@ -87,3 +87,27 @@ def test_a_failed_turn_is_said_in_the_page_language_and_keeps_the_message(base_u
     assert failed.find_element(By.CLASS_NAME, "assistant-answer").text == "智能客服暂时不可用。"
     assert "no search index" in failed.find_element(By.CLASS_NAME, "assistant-error-detail").text
     assert driver.find_element(By.ID, "assistant-input").get_attribute("value") == "退款多久能到账？"
+
+
+def test_a_hand_off_promises_a_follow_up_only_when_the_shop_can_reach_the_shopper(base_url, driver) -> None:
+    """Was: every hand-off ended "A colleague will follow up." (t1w's walk, session 32), also for an
+    anonymous storefront shopper nobody can reach (the panel sends no customer id). Now the panel
+    says so and how to be reached; with an e-mail address typed in the handed-off message (kept
+    with the hand-off as its pseudonym) it says a colleague will reply to it. en and zh."""
+    cases = (
+        ("en", "This is unacceptable, I want to complain about your service", "We cannot reach you",
+         "A colleague will reply to the e-mail address you gave."),
+        ("zh", "我要投诉你们的服务，太差了", "我们无法在此对话之外联系您",
+         "已转人工客服，同事会通过您留下的邮箱回复您。"),
+    )  # fmt: skip
+    for lang, question, none_says, email_says in cases:
+        driver.get(f"{base_url}/?lang={lang}")
+        driver.execute_script("sessionStorage.clear()")
+        driver.find_element(By.ID, "assistant-open").click()
+        first = _ask(driver, question, 1)
+        (said,) = first.find_elements(By.CLASS_NAME, "assistant-handoff")
+        assert said.get_attribute("data-contact") == "none", (lang, first.text)
+        assert none_says in said.text and "will follow up" not in said.text, said.text
+        again = _ask(driver, f"{question} ann.lee@example.com", 2)
+        (said,) = again.find_elements(By.CLASS_NAME, "assistant-handoff")
+        assert said.get_attribute("data-contact") == "email" and said.text == email_says, (lang, again.text)

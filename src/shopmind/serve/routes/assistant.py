@@ -194,9 +194,22 @@ def post_assistant(request: Request, body: AssistantIn, rel: Rel) -> Response:
         if customer:
             event["user_id"] = customer
         shop.record_events([EventIn.model_validate(event).record()], None, None)
+    if reply.handoff:  # how the shop can reply (the chat panel promises no follow-up it cannot make)
+        out["handoff_contact"] = _handoff_contact(customer, body.message, asst.pseudonym_key)
     latency = (time.perf_counter() - t0) * 1e3
     turn_log(request).record(reply, body.message, body.conversation_id, customer, latency)
     return json_response(out)
+
+
+def _handoff_contact(customer: str | None, message: str, key: bytes | None) -> str:
+    """What the hand-off keeps to reach the shopper (``assistant.finish.log_handoff``): "customer" (the
+    id the shop's back end gave), "email" (an address typed in this message, kept as its pseudonym) or
+    "none" (an anonymous storefront shopper: nobody can follow up)."""
+    from shopmind.privacy import contact_handle
+
+    if customer:
+        return "customer"
+    return "email" if key is not None and contact_handle(message, key) else "none"
 
 
 def turn_log(request: Request) -> Any:

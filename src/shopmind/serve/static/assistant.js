@@ -14,7 +14,7 @@
   // the panel's own words in the page's language (serve/i18n/*.json); the answers are the
   // assistant's, in the language the shopper asked in
   const T = {};
-  ["open", "title", "placeholder", "send", "close", "handoff", "error", "sources"].forEach((k) => (T[k] = SM.t("assistant." + k)));
+  ["open", "title", "placeholder", "send", "close", "handoff", "handoff_email", "handoff_none", "error", "sources"].forEach((k) => (T[k] = SM.t("assistant." + k)));
 
   function conversationId() {
     let id = null;
@@ -105,7 +105,13 @@
     }
     const policies = (reply.citations || []).filter((c) => c.type === "policy").map((c) => c.id);
     if (policies.length) item.appendChild(SM.el("p", { class: "assistant-source muted small", text: "§ " + policies.join(", "), title: T.sources }));
-    if (reply.handoff) item.appendChild(SM.el("p", { class: "assistant-handoff", text: T.handoff }));
+    if (reply.handoff) {
+      // promise a follow-up only when the shop can make one (handoff_contact, routes/assistant.py): an
+      // anonymous shopper without a typed e-mail address is told how to be reached instead
+      const how = reply.handoff_contact || "customer";
+      const text = how === "none" ? T.handoff_none : how === "email" ? T.handoff_email : T.handoff;
+      item.appendChild(SM.el("p", { class: "assistant-handoff", dataset: { contact: how }, text }));
+    }
     return item;
   }
 
