@@ -36,6 +36,11 @@ def test_the_default_result_file_is_under_the_workspace_evaluation(tmp_path: Pat
     assert f"saved shopmind-data/evaluation/{saved.name}" in res.output
     assert json.loads(saved.read_text())["series"] == 4
     assert not (tmp_path / "bench").exists()
+    # --models SeasonalNaive still lists ours' own candidates (t1w's walk, session 32): now said
+    rows = json.loads(saved.read_text())["models"]
+    assert "LightGBM-mase" in rows and "THieF-SeasonalNaive" in rows, sorted(rows)
+    assert "--models names the models compared and the pool ours chooses from (SeasonalNaive); " in res.output
+    assert "LightGBM-mase, THieF-SeasonalNaive: ours' own additions" in res.output, res.output
 
 
 def test_a_running_evaluation_shows_that_it_works(tmp_path: Path, monkeypatch) -> None:

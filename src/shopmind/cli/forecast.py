@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ours (per-class ensemble, conformal intervals) vs seasonal naive, each statsforecast model and
         LightGBM on the same series and cuts: MASE, RMSSE, bias, 80%/95% coverage."""
-        from shopmind.forecast.eval_table import print_table
+        from shopmind.forecast.eval_table import named_models_note, print_table
         from shopmind.forecast.evaluate import FORMATS, load_panels, run
         from shopmind.forecast.models import make_models
         from shopmind.forecast.series import SeriesError
@@ -191,6 +191,9 @@ def register(app: typer.Typer) -> None:
             seconds=round(time.perf_counter() - t0, 1),
         )
         print_table(result)
+        note = named_models_note(names, result["models"])
+        if note:
+            print(note)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, default=str))
         print(f"saved {out}")

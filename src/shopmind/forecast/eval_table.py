@@ -93,3 +93,21 @@ def flagged_line(meta: dict[str, Any]) -> str:
         f"{meta['flagged_returns_left_out']:,} linked returns left out ({meta['flagged_units_left_out']:,.0f} units "
         "net), as the release reads demand"
     )
+
+
+def named_models_note(names: list[str] | None, rows: dict[str, Any]) -> str | None:
+    """With ``--models``, the rows the run added to the models named: ours' own candidates (on weekly
+    panels with --thief, the default: the named models' THieF forms and LightGBM-mase, ours' partner,
+    residual.weekly_pool; with --temporal its MAPA/daily forms). A shop that named one model saw
+    LightGBM-mase and THieF rows without a word on where they came from (t1w's walk, session 32)."""
+    if not names:
+        return None
+    bases = {n.removesuffix("+median") for n in rows}  # X+median: X's median point on count data
+    added = sorted(n for n in bases if n not in names and not n.startswith(OURS))
+    if not added:
+        return None
+    return (
+        f"--models names the models compared and the pool ours chooses from ({', '.join(names)}); "
+        f"{', '.join(added)}: ours' own additions to that pool (weekly series: the named models' "
+        "THieF forms and LightGBM-mase, ours' partner; --no-thief leaves them out), not peers"
+    )
