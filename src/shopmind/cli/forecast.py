@@ -51,7 +51,11 @@ def register(app: typer.Typer) -> None:
             ),
         ] = 0,
         models: Annotated[
-            str, typer.Option(help="Comma-separated models (default: all peers + LightGBM).")
+            str,
+            typer.Option(
+                help="Comma-separated models compared, and the pool ours chooses from (default: all peers + "
+                "LightGBM); on weekly series ours adds their THieF forms and LightGBM-mase (--no-thief: not)."
+            ),
         ] = "",
         max_series: Annotated[int, typer.Option(help="Seeded sample of series (0 = all).")] = 500,
         seed: Annotated[int, typer.Option(help="Seed of the series sample.")] = 0,
