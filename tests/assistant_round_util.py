@@ -18,6 +18,9 @@ ADOPTED_27 = frozenset(
     {"refused_policy", "topic_passing", "order_when", "progress_words", "chat_words", "id_tail"}
 )
 
+#: the switches round 28 adopted (on in ``core.OPTIONS``, in no earlier round's reference)
+ADOPTED_28 = frozenset({"id_split", "field_words", "ceiling_most", "news_word"})
+
 
 def seed_assistant() -> Assistant:
     """The seed-only assistant: a lexical engine over the two products, the demo's policies."""
