@@ -19,13 +19,10 @@ loses no judged NDCG).
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 import search_phrasing as sp
-from search_speller_common import arms_in_processes
 
 
 def arm(specs: list[str], on: bool, out: Path) -> None:
@@ -36,27 +33,14 @@ def arm(specs: list[str], on: bool, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("datasets", nargs="+", help="PATH:FORMAT (home-depot, crowdflower, qbqtc, canonical)")
-    ap.add_argument("--out", default="bench/results/search_compounds.json")
-    ap.add_argument("--arm", type=int, default=None, help=argparse.SUPPRESS)
-    ap.add_argument("--arm-out", default=None, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.arm is not None:
-        arm(args.datasets, bool(args.arm), Path(args.arm_out))
-        return 0
-    got = arms_in_processes(__file__, args.datasets, (("before", 0), ("after", 1)))
-    results = sp.compare(got["before"], got["after"])
-    for r in results:
-        print(
-            json.dumps(
-                {k: v for k, v in r.items() if k not in ("changed", "unmatched_examples")}, ensure_ascii=False
-            )
-        )
-        for c in r["changed"][:25]:  # type: ignore[index]
-            print("   ", json.dumps(c, ensure_ascii=False))
-    Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0
+    return sp.run_main(
+        __file__,
+        __doc__,
+        arm,
+        "bench/results/search_compounds.json",
+        "PATH:FORMAT (home-depot, crowdflower, qbqtc, canonical)",
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -126,19 +126,28 @@ def compare(before: dict, after: dict) -> list[dict[str, object]]:  # type: igno
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def run_main(
+    file: str,
+    doc: str | None,
+    arm_fn,
+    out: str,
+    datasets_help: str,
+    argv: list[str] | None,  # noqa: ANN001
+) -> int:
+    """The command line every before/after search bench shares: ``arm_fn(specs, on, out)`` runs one arm (in a child
+    process started by ``arms_in_processes``), the parent compares the two arms and prints and saves the result."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("datasets", nargs="+", help=datasets_help)
+    ap.add_argument("--out", default=out)
     ap.add_argument(
-        "datasets", nargs="+", help="PATH:FORMAT[+phrased] (home-depot, crowdflower, qbqtc, canonical)"
-    )
-    ap.add_argument("--out", default="bench/results/search_phrasing.json")
-    ap.add_argument("--arm", type=int, default=None, help=argparse.SUPPRESS)  # internal: PHRASING of one arm
+        "--arm", type=int, default=None, help=argparse.SUPPRESS
+    )  # internal: which arm this child runs
     ap.add_argument("--arm-out", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.arm is not None:
-        arm(args.datasets, bool(args.arm), Path(args.arm_out))
+        arm_fn(args.datasets, bool(args.arm), Path(args.arm_out))
         return 0
-    got = arms_in_processes(__file__, args.datasets, (("before", 0), ("after", 1)))
+    got = arms_in_processes(file, args.datasets, (("before", 0), ("after", 1)))
     results = compare(got["before"], got["after"])
     for r in results:
         print(
@@ -150,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
             print("   ", json.dumps(c, ensure_ascii=False))
     Path(args.out).write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_main(
+        __file__, __doc__, arm, "bench/results/search_phrasing.json",
+        "PATH:FORMAT[+phrased] (home-depot, crowdflower, qbqtc, canonical)", argv,
+    )  # fmt: skip
 
 
 if __name__ == "__main__":
