@@ -224,10 +224,9 @@ def same_split(work: Path) -> dict:
     return out
 
 
-def judge(work: Path, half: str, arm: str, skip: tuple[str, ...]) -> dict:
-    path = halves(work)[half]
-    if arm == "row":
-        evaluate.make_split = lambda protocol, events, fmt=None: old_leave_one_out(events)  # type: ignore[assignment]
+def run_capturing(path: Path, **kw: object) -> tuple[dict, list[tuple[np.ndarray, object]]]:
+    """``evaluate.run`` on Groceries' ``path`` (leave-one-out, one worker), with every test list set it scores
+    captured in order (ours-v1's first, then the ranker's own when it runs): the benches read per-user figures."""
     captured: list[tuple[np.ndarray, object]] = []
     real = evaluate._metrics
 
@@ -236,8 +235,19 @@ def judge(work: Path, half: str, arm: str, skip: tuple[str, ...]) -> dict:
         return real(lists, pd_)
 
     evaluate._metrics = capture  # type: ignore[assignment]
+    try:
+        res = evaluate.run("groceries", path, "loo", workers=1, **kw)
+    finally:
+        evaluate._metrics = real  # type: ignore[assignment]
+    return res, captured
+
+
+def judge(work: Path, half: str, arm: str, skip: tuple[str, ...]) -> dict:
+    path = halves(work)[half]
+    if arm == "row":
+        evaluate.make_split = lambda protocol, events, fmt=None: old_leave_one_out(events)  # type: ignore[assignment]
     t0, c0 = time.perf_counter(), time.process_time()
-    res = evaluate.run("groceries", path, "loo", workers=1, skip=skip)
+    res, captured = run_capturing(path, skip=skip)
     fused, test = captured[0]
     ours = per_user_ndcg(fused, test.truth)
     assert abs(ours.mean() - res["test"]["ours-v1"]["ndcg@10"]) < 1e-6

@@ -66,7 +66,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recs_basket_loo import DATA as ROOT_DATA  # noqa: E402
-from recs_basket_loo import RESULTS, halves, per_user_ndcg  # noqa: E402
+from recs_basket_loo import RESULTS, halves, per_user_ndcg, run_capturing  # noqa: E402
 from shopmind.recommend import evaluate  # noqa: E402
 from shopmind.recommend.eval_steps import ranked_lists  # noqa: E402
 from shopmind.recommend.popularity import Popularity  # noqa: E402
@@ -79,17 +79,8 @@ def _paired(a: np.ndarray, b: np.ndarray) -> list[float]:
 
 def judge(work: Path, half: str) -> dict:
     path = halves(work)[half]
-    captured: list[tuple[np.ndarray, object]] = []
-    real = evaluate._metrics
-
-    def capture(lists: np.ndarray, pd_):  # noqa: ANN001, ANN202
-        captured.append((lists.copy(), pd_))
-        return real(lists, pd_)
-
-    evaluate._metrics = capture  # type: ignore[assignment]
     t0, c0 = time.perf_counter(), time.process_time()
-    res = evaluate.run("groceries", path, "loo", workers=1)
-    evaluate._metrics = real  # type: ignore[assignment]
+    res, captured = run_capturing(path)
     (fused, test), (top, _) = captured[0], captured[1]  # ours-v1's test lists, then the ranker's own
     ours = per_user_ndcg(fused, test.truth)
     assert abs(ours.mean() - res["test"]["ours-v1"]["ndcg@10"]) < 1e-6
