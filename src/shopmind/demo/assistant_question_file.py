@@ -94,8 +94,8 @@ def load_question_file(path: Path) -> SimpleNamespace:
 def _read(path: Path) -> dict[str, Any]:
     """The file's top-level lists: a JSON object, or a .py module's upper-case names."""
     if path.suffix == ".json":
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+        try:  # utf-8-sig: a set saved by a Windows editor starts with a BOM, refused as "not valid JSON"
+            raw = json.loads(path.read_text(encoding="utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise QuestionFileError(f"{path.name}: not valid UTF-8 JSON ({e})") from None
         if not isinstance(raw, dict):
