@@ -117,8 +117,11 @@ def candidate(spec: str) -> FittedStaticEncoder:
     kw: dict[str, object] = {"query_encoder": "e5"}
     for item in [s for s in spec.split(",") if s]:
         k, v = item.split("=")
-        kw[k] = v in ("1", "true") if k in ("number_units", "digit_residue", "rare_pieces") else float(v)
-    for k in ("max_titles", "mix_titles"):
+        if k in ("number_units", "digit_residue", "rare_pieces"):
+            kw[k] = v in ("1", "true")
+        else:
+            kw[k] = v if k == "mix_pick" else float(v)
+    for k in ("max_titles", "mix_titles", "mix_extra"):
         if k in kw:
             kw[k] = int(kw[k])  # type: ignore[call-overload]
     return FittedStaticEncoder(**kw)  # type: ignore[arg-type]

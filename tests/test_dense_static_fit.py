@@ -10,7 +10,7 @@ import pytest
 
 from shopmind.search import engine as engine_mod
 from shopmind.search.dense import ENCODERS, VectorCache, l2_normalise
-from shopmind.search.dense_static_fit import FittedStaticEncoder, fit_sample, regression_error
+from shopmind.search.dense_static_fit import FittedStaticEncoder, extra_sample, fit_sample, regression_error
 
 WORDS = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]  # 64 made-up words
 
@@ -233,3 +233,34 @@ def test_query_pairs_given_up_front_are_fitted_in_prepare(tmp_path):
     b.fit(catalog)
     b.fit_queries(pairs, ridge=0.1)
     assert a.name == b.name and np.allclose(a.wq, b.wq)
+
+
+def test_mix_extra_sends_more_titles_digits_first_through_the_teacher(tmp_path):
+    teacher = TitleTeacher()
+    catalog = titles(200, seed=9) + [f"{t} 3{i}in" for i, t in enumerate(titles(40, seed=10))]
+    plain = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0)
+    plain.fit(catalog)
+    more = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0, mix_extra=20)
+    info = more.fit(list(reversed(catalog)))
+    assert info["mix_extra"] == 20 and "-mix1+20d" in more.name and more.name != plain.name
+    assert np.array_equal(plain.w, more.w)  # the same fit: the extras only take the mix
+    sample = fit_sample(catalog, 80)
+    extra = extra_sample(catalog, sample, 20)
+    assert len(extra) == 20 and not set(extra) & set(sample)
+    digits = [t for t in dict.fromkeys(catalog) if t not in set(sample) and any(c.isdigit() for c in t)]
+    assert len(digits) > 20 and set(extra) < set(digits)  # titles with a digit first
+    y = teacher.encode_passages(sample).astype(np.float64)
+    own = l2_normalise(teacher.encode_passages(extra).astype(np.float64) - y.mean(axis=0))
+    assert np.allclose(more.encode_passages(extra), own, atol=1e-5)  # the teacher's, centred as the fit
+    rest = [t for t in dict.fromkeys(catalog) if t not in set(sample) | set(extra)]
+    assert np.allclose(more.encode_passages(rest), plain.encode_passages(rest), atol=1e-6)
+    any_ = extra_sample(catalog, sample, 20, pick="sha1")
+    assert any_ == extra_sample(list(reversed(catalog)), sample, 20, pick="sha1") and any_ != extra
+    more.save_state(tmp_path / "enc")
+    loaded = FittedStaticEncoder(teacher=teacher, max_titles=80, mix=1.0, mix_extra=20)
+    assert loaded.load_state(tmp_path / "enc") and loaded.name == more.name
+    assert np.allclose(loaded.encode_passages(extra[:3]), own[:3], atol=1e-3)
+    with pytest.raises(ValueError, match="needs mix > 0"):
+        FittedStaticEncoder(teacher=teacher, mix_extra=10)
+    with pytest.raises(ValueError, match="mix_pick"):
+        FittedStaticEncoder(teacher=teacher, mix=1.0, mix_extra=10, mix_pick="longest")

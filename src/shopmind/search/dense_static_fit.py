@@ -14,6 +14,10 @@ products. Two options (issue 17 item 2, round 3; measured in docs/BENCHMARKS.md)
 - ``mix``: the sample's titles (their e5 vectors are paid for by the fit) take
   ``normalise(mix * e5_centred + (1 - mix) * fitted)`` instead of the fitted vector: the head
   through the transformer, the tail static, in one space (the fit regresses onto it).
+- ``mix_extra`` (session 33, off by default): that many more catalog titles beyond the fit sample
+  go through the teacher and take the same mix; ``mix_pick = "digits"`` takes titles with a digit
+  first (sizes, model numbers: where static read worst), ``"sha1"`` any, both in sha1 order. The
+  spare e5 budget of a 10x build spent on the titles static reads worst.
 - a query map: ``fit_queries`` fits a second map for queries on (query, relevant title) pairs
   (a store's clicks or judgments), ridge toward the title map, so a query lands near the titles
   shoppers chose for it rather than near titles that read like it.
@@ -66,6 +70,8 @@ MIN_TITLES = 10
 MIN_PAIRS = 20
 #: Where query vectors come from: the static path (mapped) or the teacher's own query encoder.
 QUERY_ENCODERS = ("static", "e5")
+#: How ``mix_extra`` picks its titles: those with a digit first, or any (both in sha1 order).
+MIX_PICKS = ("digits", "sha1")
 
 
 def fit_sample(texts: list[str], max_titles: int) -> list[str]:
@@ -73,6 +79,19 @@ def fit_sample(texts: list[str], max_titles: int) -> list[str]:
     sample whatever the row order, and mostly the same after a small catalog change."""
     distinct = {text_key(t): t for t in texts if t.strip()}
     return [distinct[k] for k in sorted(distinct)[:max_titles]]
+
+
+def extra_sample(texts: list[str], exclude: Collection[str], n: int, pick: str = "digits") -> list[str]:
+    """``n`` distinct non-empty ``texts`` not in ``exclude``, in sha1 order; ``pick = "digits"``:
+    texts holding a digit first (row order never matters)."""
+    if pick not in MIX_PICKS:
+        raise ValueError(f"static-fit mix_pick must be one of {MIX_PICKS}, got {pick!r}")
+    skip = set(exclude)
+    distinct = {text_key(t): t for t in texts if t.strip() and t not in skip}
+    keys = sorted(distinct)
+    if pick == "digits":
+        keys.sort(key=lambda k: not any(c.isdigit() for c in distinct[k]))  # stable: sha1 within
+    return [distinct[k] for k in keys[:n]]
 
 
 def ridge_map(
@@ -128,6 +147,8 @@ class FittedStaticEncoder:
         number_units: bool = False,
         mix: float = 0.0,
         mix_titles: int | None = None,
+        mix_extra: int = 0,
+        mix_pick: str = "digits",
         query_pairs: Sequence[tuple[str, str, float]] | None = None,
         query_ridge: float = 0.1,
         query_encoder: str = "static",
@@ -136,6 +157,10 @@ class FittedStaticEncoder:
     ) -> None:
         if not 0.0 <= mix <= 1.0:
             raise ValueError(f"static-fit mix must be within [0, 1], got {mix}")
+        if mix_extra and not mix > 0:
+            raise ValueError("static-fit mix_extra needs mix > 0 (the extra titles take the mix)")
+        if mix_pick not in MIX_PICKS:
+            raise ValueError(f"static-fit mix_pick must be one of {MIX_PICKS}, got {mix_pick!r}")
         if query_encoder not in QUERY_ENCODERS:
             raise ValueError(
                 f"static-fit query_encoder must be one of {QUERY_ENCODERS}, got {query_encoder!r}"
@@ -156,6 +181,8 @@ class FittedStaticEncoder:
         self.ridge = ridge
         self.mix = mix
         self.mix_titles = mix_titles
+        self.mix_extra = int(mix_extra)
+        self.mix_pick = mix_pick
         self.query_pairs = list(query_pairs) if query_pairs else None
         self.query_ridge = query_ridge
         self.query_encoder = query_encoder
@@ -170,6 +197,8 @@ class FittedStaticEncoder:
         mixed = f"-mix{mix:g}" if mix > 0 else ""
         if mix > 0 and mix_titles is not None:
             mixed += f"x{mix_titles}"
+        if mix_extra:
+            mixed += f"+{mix_extra}{mix_pick[0]}"
         mixed += ("-rp" if rare_pieces else "") + ("-qe5" if query_encoder == "e5" else "")
         self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}{mixed}"
         self.name = self._name_unfitted
@@ -215,7 +244,8 @@ class FittedStaticEncoder:
         else:
             y = teacher.encode_passages(sample)
         y = np.asarray(y, dtype=np.float64)
-        y = y - y.mean(axis=0)  # e5's shared direction says nothing about relevance
+        centre = y.mean(axis=0)
+        y = y - centre  # e5's shared direction says nothing about relevance
         x = self.base.encode_passages(sample).astype(np.float64)
         w = ridge_map(x, y, self.ridge).astype(np.float32)
         self.wq = None
@@ -224,15 +254,41 @@ class FittedStaticEncoder:
             n = len(sample) if self.mix_titles is None else min(self.mix_titles, len(sample))
             own = self.mix * l2_normalise(y[:n]) + (1.0 - self.mix) * l2_normalise(x[:n] @ w)
             self._mixed = {text_key(t): v for t, v in zip(sample[:n], l2_normalise(own), strict=True)}
+        extra = self._mix_extra(texts, sample, centre, w, cache) if self.mix_extra else 0
         self._set(w)
         self.fit_info = {
             "titles": len(sample),
             "ridge": self.ridge,
             "mix": self.mix,
+            "mix_extra": extra,
             "unfitted_cosine_error": round(regression_error(x, None, y), 5),
             "fitted_cosine_error": round(regression_error(x, w, y), 5),
         }
         return self.fit_info
+
+    def _mix_extra(
+        self,
+        texts: list[str],
+        sample: list[str],
+        centre: np.ndarray,
+        w: np.ndarray,
+        cache: VectorCache | None,
+    ) -> int:
+        """``mix_extra`` more titles through the teacher (centred as the fit's), mixed as the
+        sample's; how many there were."""
+        extra = extra_sample(texts, sample, self.mix_extra, self.mix_pick)
+        if not extra:
+            return 0
+        teacher = self.base.teacher
+        if cache is not None:
+            y = cache.get_or_encode(teacher.name, teacher.dim, extra, teacher.encode_passages)
+        else:
+            y = teacher.encode_passages(extra)
+        y = np.asarray(y, dtype=np.float64) - centre
+        x = self.base.encode_passages(extra).astype(np.float64)
+        own = l2_normalise(self.mix * l2_normalise(y) + (1.0 - self.mix) * l2_normalise(x @ w))
+        self._mixed |= {text_key(t): v for t, v in zip(extra, own, strict=True)}
+        return len(extra)
 
     def fit_queries(self, pairs: Sequence[tuple[str, str, float]], ridge: float) -> dict[str, object]:
         """Fit the query map on ``(query, product text, weight)`` pairs (weight > 0: a click
