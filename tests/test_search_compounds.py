@@ -7,6 +7,8 @@ split on surface words (``search/compounds.py``)."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 
@@ -60,3 +62,31 @@ def test_compounds_split_on_words_not_stems() -> None:
     assert "P1" not in {h.product_id for h in eng.search("show", size=5, facets=()).hits}
     # a matched word never reaches a compound: "case" of "phone case" is not "bookcase"'s
     assert [h.product_id for h in eng.search("case", size=5, facets=()).hits] == ["P4"]
+
+
+def _no_build(*_a, **_k):
+    raise AssertionError("compound heads built at request time")
+
+
+def test_heads_are_built_with_the_index_not_by_a_request(demo: SearchEngine, tmp_path, monkeypatch) -> None:
+    """Session 33: the heads were built inside the first request with an unmatched word (the first shopper paid
+    for them). Now build, save/load, upsert and delete make them; a request only reads them."""
+    assert cp.saved_heads(demo.lexical) is not None  # built by SearchEngine.build
+    demo.save(tmp_path / "eng")
+    saved = json.loads((tmp_path / "eng" / "lexical" / "index.json").read_text(encoding="utf-8"))
+    assert "handbag" in saved["compound_heads"]["heads"]["bag"]
+    monkeypatch.setattr(cp, "_heads", _no_build)
+    loaded = SearchEngine.load(tmp_path / "eng")  # read with the lexical part: not built again
+    for eng in (demo, loaded):
+        top = _categories(eng, "lether bag")
+        assert top and all(c.endswith("Handbags") for c in top), top
+    assert cp.compound_terms(loaded.lexical, "shelf") == []
+    monkeypatch.undo()
+    loaded.upsert(pl.DataFrame({"product_id": ["NEW1"], "title": ["Oak Bookshelf"], "price": [30.0]}))
+    monkeypatch.setattr(cp, "_heads", _no_build)
+    assert cp.compound_terms(loaded.lexical, "shelf") == ["bookshelf"]  # made by the upsert
+    assert [h.product_id for h in loaded.search("shelf", size=5, facets=()).hits] == ["NEW1"]
+    monkeypatch.undo()
+    loaded.delete(["NEW1"])
+    monkeypatch.setattr(cp, "_heads", _no_build)
+    assert cp.compound_terms(loaded.lexical, "shelf") == []

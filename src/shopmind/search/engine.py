@@ -66,6 +66,7 @@ import polars as pl
 from shopmind.data.model import FLAGS
 from shopmind.search.autocomplete import Autocomplete, Suggestion
 from shopmind.search.catalog import Catalog, canonical_frame
+from shopmind.search.compounds import ensure as ensure_compound_heads
 from shopmind.search.dense import ENCODERS, Encoder, VectorCache, passage_text
 from shopmind.search.engine_dense import DenseVectors
 from shopmind.search.engine_io import FORMAT_VERSION, GRAPH_DIR, LTR_DIR, Persistence
@@ -247,6 +248,7 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
         if not len(rows):
             return rows
         self.lexical.upsert(frame)
+        ensure_compound_heads(self.lexical)  # built by the writer, never by a shopper's request
         warm = getattr(self.lexical, "warm", None)
         if warm is not None and len(rows) > 1000:
             warm()  # precompute the impact postings of a big batch at once (vectorised)
@@ -282,6 +284,7 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
         ids = [str(p) for p in product_ids]
         n = self.catalog.delete(ids)
         self.lexical.delete(ids)
+        ensure_compound_heads(self.lexical)
         for pid in ids:
             self.autocompleter.remove_product(pid)
         self._graph_stale = self._graph_stale or n > 0
@@ -300,6 +303,7 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
             keep = np.flatnonzero(old_to_new >= 0)
             self.vectors = np.ascontiguousarray(self.vectors[keep])
         self.lexical.merge()
+        ensure_compound_heads(self.lexical)
         self._segmap.clear()
         self.autocompleter.rebuild()
         self._reranker_catalog_changed(None)

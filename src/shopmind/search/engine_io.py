@@ -23,6 +23,7 @@ import polars as pl
 
 from shopmind.search.autocomplete import TYPEAHEAD_DIR, Autocomplete
 from shopmind.search.catalog import Catalog
+from shopmind.search.compounds import ensure as ensure_compound_heads
 from shopmind.search.dense import Encoder
 from shopmind.search.dense_encoders import same_model
 from shopmind.search.engine_types import QueryParser, Reranker, SearchConfig
@@ -206,6 +207,7 @@ class Persistence:
         if encoder is not None:
             eng._load_encoder_state()
         eng.lexical = LexicalIndex.load(folder / "lexical")
+        ensure_compound_heads(eng.lexical)  # read with it when saved with it (a release), else built now
         eng.catalog = Catalog.load(folder / "catalog")
         if vectors and (folder / "vectors.npy").exists():
             eng.vectors = np.load(folder / "vectors.npy")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from shopmind.search.compounds import load_heads, saved_heads
 from shopmind.search.lexical_segments import Segment
 from shopmind.search.lexical_types import FIELDS, BM25Params
 from shopmind.text.analysis import Analyzer
@@ -57,6 +58,7 @@ def save_index(index: LexicalIndex, folder: Path | str) -> Path:
         "surface": index.surface,
         "surface_n": index.surface_n,
         "segments": names,
+        "compound_heads": saved_heads(index),  # built with the index: no request builds them
     }
     (folder / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return folder
@@ -99,4 +101,5 @@ def load_index(cls: type[LexicalIndex], folder: Path | str) -> LexicalIndex:
             )
             assert len(seg) == n
         idx._add_segment(seg)
+    load_heads(idx, meta.get("compound_heads"))
     return idx
