@@ -15,8 +15,8 @@ products. Two options (issue 17 item 2, round 3; measured in docs/BENCHMARKS.md)
   ``normalise(mix * e5_centred + (1 - mix) * fitted)`` instead of the fitted vector: the head
   through the transformer, the tail static, in one space (the fit regresses onto it).
 - ``mix_extra`` (session 33, off by default): that many more catalog titles beyond the fit sample
-  go through the teacher and take the same mix; ``mix_pick = "digits"`` takes titles with a digit
-  first (sizes, model numbers: where static read worst), ``"sha1"`` any, both in sha1 order. The
+  go through the teacher and take the same mix; ``mix_pick = "digits"`` takes the titles with the
+  most words holding a digit first (sizes, model numbers: where static read worst), ``"sha1"`` any, both in sha1 order. The
   spare e5 budget of a 10x build spent on the titles static reads worst.
 - a query map: ``fit_queries`` fits a second map for queries on (query, relevant title) pairs
   (a store's clicks or judgments), ridge toward the title map, so a query lands near the titles
@@ -83,14 +83,14 @@ def fit_sample(texts: list[str], max_titles: int) -> list[str]:
 
 def extra_sample(texts: list[str], exclude: Collection[str], n: int, pick: str = "digits") -> list[str]:
     """``n`` distinct non-empty ``texts`` not in ``exclude``, in sha1 order; ``pick = "digits"``:
-    texts holding a digit first (row order never matters)."""
+    texts with the most words holding a digit first (row order never matters)."""
     if pick not in MIX_PICKS:
         raise ValueError(f"static-fit mix_pick must be one of {MIX_PICKS}, got {pick!r}")
     skip = set(exclude)
     distinct = {text_key(t): t for t in texts if t.strip() and t not in skip}
     keys = sorted(distinct)
-    if pick == "digits":
-        keys.sort(key=lambda k: not any(c.isdigit() for c in distinct[k]))  # stable: sha1 within
+    if pick == "digits":  # most words with a digit first (stable: sha1 order within a count)
+        keys.sort(key=lambda k: -sum(any(c.isdigit() for c in w) for w in distinct[k].split()))
     return [distinct[k] for k in keys[:n]]
 
 
