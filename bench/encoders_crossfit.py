@@ -190,8 +190,11 @@ def cold(args) -> dict:  # noqa: ANN001
     encs |= {spec: (lambda s=spec: candidate(s)) for spec in args.candidates}
     builds = {}
     for tag, make in encs.items():
+        keep = args.cold_dir / tag if args.cold_dir else None
+        if keep is not None and keep.exists():
+            raise SystemExit(f"{keep} exists: a cold build needs an empty vector-cache folder")
         with tempfile.TemporaryDirectory() as tmp, threadpool_limits(1):
-            cache = VectorCache(tmp)
+            cache = VectorCache(keep or tmp)  # kept: its word vectors serve the quality stage
             enc = make()
             c0, p0, w0 = cpu_s(), time.process_time(), time.perf_counter()
             vecs = cache.passages(enc, catalog)
@@ -234,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidates", type=lambda s: [c for c in s.split(";") if c], default=[],
                     help="static-fit-qe5 variants, ';'-separated key=value,... (e.g. mix=1,max_titles=3000)")  # fmt: skip
     ap.add_argument("--rate-titles", type=int, default=300)
+    ap.add_argument(
+        "--cold-dir", type=Path, default=None, help="cold: build into <dir>/<encoder> (kept), not a temp dir"
+    )
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
