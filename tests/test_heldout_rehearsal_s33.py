@@ -27,3 +27,62 @@ def test_a_question_file_saved_with_a_bom_reads_like_one_without(tmp_path: Path)
             ("zh", "你们修车吗？"),
         ]
     )
+
+
+def _series_rows() -> list[tuple[str, str, float]]:
+    return [
+        (s, f"2024-{m:02d}-{d:02d}", float(v))
+        for s, m, v in (("a", 1, 3), ("b", 2, 5))
+        for d in (1, 8, 15, 22)
+    ]
+
+
+def test_a_long_file_with_capital_headers_or_nixtlas_names_reads_like_id_date_value(tmp_path: Path) -> None:
+    """Before: ``missing column 'id' (columns: ID, Date, Value)`` and ``(columns: unique_id, ds, y)`` - the
+    layout statsforecast reads and datasetsforecast's M4 loader writes - refused before any series."""
+    import numpy as np
+    import polars as pl
+
+    from shopmind.cli.forecast import long_notes
+    from shopmind.forecast.series import read_long
+
+    rows = _series_rows()
+    plain = tmp_path / "plain.csv"
+    pl.DataFrame(rows, schema=["id", "date", "value"], orient="row").write_csv(plain)
+    upper = tmp_path / "upper.csv"
+    upper.write_bytes(
+        b"\xef\xbb\xbf" + b"ID,Date,Value\r\n" + b"".join(f"{s},{d},{v}\r\n".encode() for s, d, v in rows)
+    )
+    nixtla = tmp_path / "m4.parquet"
+    pl.DataFrame(rows, schema=["y_id", "ds", "y"], orient="row").rename({"y_id": "unique_id"}).select(
+        "y", "unique_id", "ds"
+    ).write_parquet(nixtla)
+    want = read_long(plain, freq="W")
+    for path, said in ((upper, "'ID' read as 'id', 'Date' read as 'date', 'Value' read as 'value'"),
+                       (nixtla, "'unique_id' read as 'id', 'ds' read as 'date', 'y' read as 'value'")):  # fmt: skip
+        info: dict[str, str] = {}
+        got = read_long(path, freq="W", info=info)
+        assert got.ids == want.ids == ["a", "b"]
+        assert (got.dates == want.dates).all()
+        np.testing.assert_array_equal(got.y, want.y)  # NaN before each series' start on both sides
+        assert info["columns"] == said
+        assert long_notes({**info, "ended_early": "0"}, got)[0] == f"columns: {said}"
+    plain_info: dict[str, str] = {}
+    read_long(plain, freq="W", info=plain_info)
+    assert "columns" not in plain_info  # nothing said when the names are the format's own
+
+
+def test_a_long_file_with_two_candidates_for_one_column_is_refused_naming_both(tmp_path: Path) -> None:
+    import pytest
+
+    from shopmind.forecast.series import SeriesError, read_long
+
+    path = tmp_path / "two.csv"
+    path.write_text("ID,Id,date,value\na,a,2024-01-01,1\n", encoding="utf-8")
+    with pytest.raises(SeriesError, match="two.csv: columns 'ID' and 'Id' could each be 'id'; rename one"):
+        read_long(path, freq="W")
+    kept = tmp_path / "kept.csv"  # an exact 'id' wins; 'y' stays a covariate beside 'value'
+    kept.write_text("id,ID,date,value,y\na,9,2024-01-01,1,7\na,9,2024-01-08,2,7\n", encoding="utf-8")
+    panel = read_long(kept, freq="W")
+    assert panel.ids == ["a"]
+    assert panel.y.tolist() == [[1.0, 2.0]] and sorted(panel.covariates) == ["ID", "y"]

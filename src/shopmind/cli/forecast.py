@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--format",
                 "-f",
-                help="online-retail | groceries | long (id,date,value[,covariates]; date: a date, or weeks/days numbered 1..n per series: ends aligned).",
+                help="online-retail | groceries | long (id,date,value[,covariates]; headers in any case, or Nixtla's unique_id,ds,y; date: a date, or weeks/days numbered 1..n per series: ends aligned).",
             ),
         ] = "long",
         grain: Annotated[str, typer.Option(help="day | week.")] = "week",
@@ -208,7 +208,7 @@ def long_notes(meta: dict[str, Any], panel: Any) -> list[str]:
     """What the long reader assumed about the dates, said before the run. Why: a file whose series end at
     different dates (M4's calendar dates) had its missing later periods read as 0 without a word, so the
     final holdout scored forecasts against invented zeros (353 of 360 M4-like series, t0m session 26)."""
-    lines = []
+    lines = [f"columns: {meta['columns']}"] if meta.get("columns") else []
     if meta.get("dates"):
         lines.append(f"dates: {meta['dates']}")
     early = int(meta.get("ended_early") or 0)

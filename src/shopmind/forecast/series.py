@@ -266,6 +266,7 @@ def read_long(
         first_row, read_as = 2, f"; read as {encoding}"
     if info is not None:
         info["encoding"] = encoding
+    raw = _named(raw, path.name, {"id": id_col, "date": date_col, "value": value_col}, info)
     missing = [c for c in (id_col, date_col, value_col) if c not in raw.columns]
     if missing:
         raise SeriesError(
@@ -348,6 +349,20 @@ def read_long(
         ends = long.filter(pl.col("value").is_not_null()).group_by("id").agg(pl.col("date").max())["date"]
         info["ended_early"] = str(int((ends < ends.max()).sum()))
     return long_to_panel(long, freq=freq, fill=fill, future_known=future_known)
+
+
+def _named(raw: pl.DataFrame, name: str, wanted: dict[str, str], info: dict[str, str] | None) -> pl.DataFrame:
+    """``raw`` with its id, date and value columns under the names asked for (``forecast.long_columns``:
+    ``ID``/``Date``/``Value`` or Nixtla's ``unique_id``/``ds``/``y``), said in ``info['columns']``."""
+    from shopmind.forecast.long_columns import ColumnChoiceError, long_columns
+
+    try:
+        found, notes = long_columns(raw.columns, wanted)
+    except ColumnChoiceError as exc:
+        raise SeriesError(f"{name}: {exc}") from None
+    if notes and info is not None:
+        info["columns"] = ", ".join(notes)
+    return raw.rename({c: n for c, n in found.items() if c != n})
 
 
 def _long_csv(path: Path) -> tuple[pl.DataFrame, str]:
