@@ -86,3 +86,21 @@ def test_a_long_file_with_two_candidates_for_one_column_is_refused_naming_both(t
     panel = read_long(kept, freq="W")
     assert panel.ids == ["a"]
     assert panel.y.tolist() == [[1.0, 2.0]] and sorted(panel.covariates) == ["ID", "y"]
+
+
+def test_evaluate_recs_says_which_files_it_read(tmp_path: Path) -> None:
+    """Before: the run said '<format>: N events, M accepted' only; a folder's file, and the S3-Rec attribute
+    file read because it sits beside the sequences under the same name, were in the JSON alone."""
+    import pytest
+
+    from shopmind.data.readers import InputError
+    from shopmind.recommend import evaluate
+
+    folder = tmp_path / "toys"
+    folder.mkdir()
+    (folder / "Toys.txt").write_text("1 5\n2 7\n")  # read, then too small to score: stops before any fit
+    (folder / "Toys_item2attributes.json").write_text('{"5": [1, 2], "7": [3]}')
+    said: list[str] = []
+    with pytest.raises(InputError):
+        evaluate.run("amazon-5core", folder, None, log=said.append, workers=1)
+    assert said[0] == f"amazon-5core: read {folder / 'Toys.txt'}, {folder / 'Toys_item2attributes.json'}"

@@ -112,6 +112,8 @@ def run(
     protocol = protocol or DEFAULT_PROTOCOL.get(fmt, "loo")
     split: Split = make_split(protocol, events, fmt)
     t_load = time.perf_counter() - t0
+    # which files a folder or a sibling (S3-Rec's <name>_item2attributes.json) gave: the figures' source
+    log(f"{fmt}: read {', '.join(str(f) for f in batch.meta.get('files', [])) or path}")
     log(
         f"{fmt}: {batch.events.height if batch.events is not None else 0} events, {events.height} accepted by the gate; "
         f"protocol {split.protocol} ({t_load:.1f}s)"
