@@ -53,3 +53,25 @@ def spark() -> Iterator[Any]:
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory) -> Iterator[str]:
+    """A real ``shopmind serve`` of test_serve's small workspace with the demo's policy documents, one per
+    test module: its base URL. The page tests' shop; a module that needs another shop defines its own."""
+    from browser_util import shop_with_policies
+
+    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    """A headless Chromium (1280x1000) for one page-test module, quit after it; skips without the browser.
+    One definition for the page tests that had each copied it (duplicates D3 of session 32's review)."""
+    from browser_util import HAVE_BROWSER, SKIP_REASON, browser
+
+    if not HAVE_BROWSER:
+        pytest.skip(SKIP_REASON)
+    with browser("1280,1000") as d:
+        yield d

@@ -7,29 +7,15 @@ links appear; text a message could smuggle as markup stays text. Skipped without
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies
+from browser_util import HAVE_BROWSER, SKIP_REASON
 
 if not HAVE_BROWSER:
     pytest.skip(SKIP_REASON, allow_module_level=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory) -> Iterator[str]:
-    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    with browser("1280,1000") as d:
-        yield d
 
 
 def _ask(driver, text: str, n: int) -> object:

@@ -10,11 +10,10 @@ clean (no error, no missing message). Skipped without the browser.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, browser, shop_with_policies, wait_until
+from browser_util import HAVE_BROWSER, SKIP_REASON, wait_until
 
 if not HAVE_BROWSER:
     pytest.skip(SKIP_REASON, allow_module_level=True)
@@ -47,18 +46,6 @@ PRODUCT_CHROME = (
 )
 #: Words any language's page may show: names that are not translated.
 NAMES = {"API", "shopmind", "shop", "mind"}
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory) -> Iterator[str]:
-    with shop_with_policies(tmp_path_factory.mktemp("ws")) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    with browser("1280,1000") as d:
-        yield d
 
 
 wait = wait_until

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser_util import HAVE_BROWSER, SKIP_REASON, browser, wait_until
+from browser_util import HAVE_BROWSER, SKIP_REASON, wait_until
 
 if not HAVE_BROWSER:
     pytest.skip(SKIP_REASON, allow_module_level=True)
@@ -47,12 +47,6 @@ def base_url(tmp_path_factory) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[object]:
-    with browser("1280,1000") as d:
-        yield d
 
 
 def chips(d, base_url: str, lang: str, query: str) -> list[str]:
