@@ -39,6 +39,7 @@ from shopmind.serve.contract import allowed_methods, install_openapi
 from shopmind.serve.observe import Metrics, ObserveMiddleware
 from shopmind.serve.pages import browser_not_found, browser_server_error
 from shopmind.serve.routes import ROUTERS
+from shopmind.serve.schemas import error_message
 from shopmind.serve.state import Shop
 from shopmind.store.livelog import EventLog
 
@@ -86,7 +87,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return error_response(request, 422, "invalid_body", whole, "body")
         field = ".".join(loc[1:]) or where
         status = 422 if where == "body" else 400
-        msg = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid request"))
+        said = error_message(first) if first else "invalid request"
+        msg = f"{field}: {said}" if field else said
         if first.get("type") == "string_pattern_mismatch" and field:
             want = PATTERN_WORDS.get(str((first.get("ctx") or {}).get("pattern")))
             if want:  # the value and the form in words, not the regular expression it failed

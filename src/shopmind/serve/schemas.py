@@ -336,10 +336,20 @@ class SessionBody(BaseModel):
     k: Annotated[int, NotBool] = Field(default=10, ge=1, le=200)
 
 
+def error_message(err: Mapping[str, Any]) -> str:
+    """The message of one pydantic error as the user should read it: our own validators' words without the
+    "Value error, " / "Assertion failed, " pydantic puts in front of them (session 33), pydantic's otherwise."""
+    if err.get("type") in ("value_error", "assertion_error"):
+        raised = (err.get("ctx") or {}).get("error")
+        if raised is not None and str(raised):
+            return str(raised)
+    return str(err.get("msg", "invalid"))
+
+
 def item_errors(exc: ValidationError) -> list[dict[str, str]]:
     """pydantic errors as {field, message} (first field of each location)."""
     out = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(p) for p in err.get("loc", ()))
-        out.append({"field": loc or "(item)", "message": err.get("msg", "invalid")})
+        out.append({"field": loc or "(item)", "message": error_message(err)})
     return out
