@@ -104,3 +104,29 @@ def test_evaluate_recs_says_which_files_it_read(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         evaluate.run("amazon-5core", folder, None, log=said.append, workers=1)
     assert said[0] == f"amazon-5core: read {folder / 'Toys.txt'}, {folder / 'Toys_item2attributes.json'}"
+
+
+def _groceries(path: Path, dates: list[str]) -> Path:
+    rows = [
+        f"{m},{d},{item}"
+        for (m, item), d in zip([(1, "whole milk"), (1, "rolls/buns"), (2, "soda")], dates, strict=True)
+    ]
+    path.write_text("Member_number,Date,itemDescription\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_groceries_dates_written_with_slashes_read_like_the_files_own(tmp_path: Path) -> None:
+    """Before: a copy saved by a spreadsheet (``21/07/2015``) had every line quarantined, 0 events accepted,
+    and evaluate recs stopped with 'no user has the events'. Month first only where a number says so."""
+    from shopmind.data.adapters import get_adapter
+
+    own = get_adapter("groceries").load(
+        _groceries(tmp_path / "own.csv", ["21-07-2015", "05-01-2015", "01-02-2015"])
+    )
+    want = ["2015-07-21", "2015-01-05", "2015-02-01"]
+    assert own.events["timestamp"].to_list() == want
+    for name, dates in (("day.csv", ["21/07/2015", "05/01/2015", "01/02/2015"]),
+                        ("us.csv", ["07/21/2015", "01/05/2015", "02/01/2015"])):  # fmt: skip
+        got = get_adapter("groceries").load(_groceries(tmp_path / name, dates))
+        assert got.events["timestamp"].to_list() == want, name
+        assert got.events["session_id"].to_list() == [f"1:{want[0]}", f"1:{want[1]}", f"2:{want[2]}"]

@@ -1,4 +1,4 @@
-"""Groceries baskets: ``Member_number, Date (dd-mm-yyyy), itemDescription`` per bought item.
+"""Groceries baskets: ``Member_number, Date (dd-mm-yyyy, or with slashes), itemDescription`` per bought item.
 
 Items have only a name, so the item id is a slug of it; a member's lines on one date form a
 basket (the session). Dates are rewritten to ISO so the gate need not guess day-first order;
@@ -20,6 +20,7 @@ from shopmind.data.adapters._common import (
     resolve_one,
     slug,
 )
+from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SOURCE_LINE, Batch
 from shopmind.data.readers import read_table
 
@@ -33,7 +34,8 @@ def load(path: Path) -> Batch:
     result = read_table(file, fmt="csv")
     lines = result.frame
     require_columns(lines, COLUMNS, file)
-    parsed = pl.col("Date").str.strip_chars().str.to_date(DATE_FORMAT, strict=False).dt.to_string("%Y-%m-%d")
+    order = _date_order(lines, file)
+    parsed = pl.col("Date").str.strip_chars().str.to_date(order, strict=False).dt.to_string("%Y-%m-%d")
     lines = lines.with_columns(
         pl.coalesce(parsed, pl.col("Date")).alias("_date"),
         slug(pl.col("itemDescription")).alias("_item"),
@@ -59,6 +61,16 @@ def load(path: Path) -> Batch:
             ],
         },
     )
+
+
+def _date_order(lines: pl.DataFrame, file: Path) -> str:
+    """The Date column's format: the file's own dd-mm-yyyy, or the same dates written with slashes (a copy
+    saved by a spreadsheet: ``21/07/2015``; month first only where a second number above 12 says so,
+    ``data.formats.resolve_slash_dates``). Why: a slash-dated copy had every line quarantined, 0 events
+    accepted, and evaluate recs stopped with 'no user has the events' (t1e, session 33)."""
+    dates = lines.select(pl.col("Date").cast(pl.Utf8).alias("timestamp"))
+    formats = resolve_slash_dates(dates, "events", None, file, unclear="day")
+    return formats.dates.get("timestamp", DATE_FORMAT) if formats else DATE_FORMAT
 
 
 def _products(lines: pl.DataFrame) -> pl.DataFrame:
