@@ -130,3 +130,27 @@ def test_groceries_dates_written_with_slashes_read_like_the_files_own(tmp_path: 
         got = get_adapter("groceries").load(_groceries(tmp_path / name, dates))
         assert got.events["timestamp"].to_list() == want, name
         assert got.events["session_id"].to_list() == [f"1:{want[0]}", f"1:{want[1]}", f"2:{want[2]}"]
+
+
+def test_online_retail_ii_columns_are_read_as_the_first_editions(tmp_path: Path) -> None:
+    """Before: UCI's Online Retail II export was refused: 'missing column(s) InvoiceNo, UnitPrice, CustomerID'
+    (there: Invoice, Price, Customer ID)."""
+    from shopmind.data.adapters import get_adapter
+
+    line = (
+        "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850,United Kingdom\n"
+    )
+    first = tmp_path / "first.csv"
+    first.write_text(
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n" + line
+    )
+    second = tmp_path / "online_retail_II.csv"
+    second.write_text("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n" + line)
+    a, b = get_adapter("online-retail").load(first), get_adapter("online-retail").load(second)
+    assert b.events.drop("_line").to_dicts() == a.events.drop("_line").to_dicts()
+    assert b.events["user_id"].to_list() == ["17850"] and b.events["price"].to_list() == ["2.55"]
+    assert b.products.drop("_line").to_dicts() == a.products.drop("_line").to_dicts()
+    assert b.meta["notes"][-1] == (
+        "Online Retail II's columns read as the first edition's: Invoice -> InvoiceNo, Price -> UnitPrice, "
+        "Customer ID -> CustomerID"
+    )

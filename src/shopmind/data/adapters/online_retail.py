@@ -1,4 +1,4 @@
-"""UCI Online Retail: one CSV of invoice lines -> events (one per line) and derived products.
+"""UCI Online Retail (or Online Retail II): one CSV of invoice lines -> events (one per line) and derived products.
 
 The export is dirty on purpose (cancellations, null customers, negative prices, duplicate
 lines); the adapter keeps every line as it is and leaves judging to the gate. Event ids are
@@ -36,7 +36,7 @@ CURRENCY = "GBP"
 def load(path: Path) -> Batch:
     file = _file(Path(path))
     result = read_table(file, fmt="excel" if file.suffix.lower() in EXCEL_SUFFIXES else "csv")
-    lines = result.frame
+    lines, renamed = _second_edition(result.frame)
     require_columns(lines, COLUMNS, file)
     events = _events(lines)
     formats = _date_order(events, file)
@@ -54,9 +54,23 @@ def load(path: Path) -> Batch:
                 "type = return for invoices starting with 'C' (cancellations), purchase otherwise",
                 "products derived from invoice lines: title = commonest Description, "
                 "price = median positive UnitPrice, created_at = earliest InvoiceDate",
+                *([f"Online Retail II's columns read as the first edition's: {renamed}"] if renamed else []),
             ],
         },
     )
+
+
+#: UCI's Online Retail II (2009-2011, the same shop and layout) names three columns differently
+SECOND_EDITION = {"Invoice": "InvoiceNo", "Price": "UnitPrice", "Customer ID": "CustomerID"}
+
+
+def _second_edition(lines: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """Online Retail II's columns under the first edition's names, and what was renamed ('' if nothing).
+    Why: its export was refused as 'missing column(s) InvoiceNo, UnitPrice, CustomerID' though every
+    column is there under its new name (t1e, session 33); a column the file has under both names is
+    left as it is."""
+    rename = {a: b for a, b in SECOND_EDITION.items() if a in lines.columns and b not in lines.columns}
+    return lines.rename(rename), ", ".join(f"{a} -> {b}" for a, b in rename.items())
 
 
 def _file(path: Path) -> Path:
