@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-28.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-29.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -67,7 +67,9 @@ stream; committed before the twenty-sixth round; a test set, not one of ``evalua
 plus "heldout27" (``demo.assistant_heldout27``: written blind to the assistant's code; its own random
 stream; committed before the twenty-seventh round; a test set, not one of ``evaluate.LABELLED_SETS``),
 plus "heldout28" (``demo.assistant_heldout28``: written blind to the assistant's code; its own random
-stream; committed before the twenty-eighth round; a test set, not one of ``evaluate.LABELLED_SETS``).
+stream; committed before the twenty-eighth round; a test set, not one of ``evaluate.LABELLED_SETS``),
+plus "heldout29" (``demo.assistant_heldout29``: written blind to the assistant's code; its own random
+stream; committed before the twenty-ninth round; a test set, not one of ``evaluate.LABELLED_SETS``).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -109,6 +111,7 @@ from shopmind.demo import assistant_heldout25 as H25
 from shopmind.demo import assistant_heldout26 as H26
 from shopmind.demo import assistant_heldout27 as H27
 from shopmind.demo import assistant_heldout28 as H28
+from shopmind.demo import assistant_heldout29 as H29
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -324,6 +327,10 @@ def labelled_questions(
     _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 28])), shop, orders, prods, H28)
     for q in qs[n:]:
         q["set"] = "heldout28"
+    n = len(qs)
+    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 29])), shop, orders, prods, H29)
+    for q in qs[n:]:
+        q["set"] = "heldout29"
     for k, (name, lists) in enumerate(extra):
         n = len(qs)
         rng_k = np.random.default_rng(np.random.SeedSequence([seed, 13, 1000 + k]))
@@ -335,7 +342,7 @@ def labelled_questions(
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 28 (``sets=demo.assistant_heldout5`` / ... / ``28``: the same kinds of questions, each
+    held-out set 5 to 29 (``sets=demo.assistant_heldout5`` / ... / ``29``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
