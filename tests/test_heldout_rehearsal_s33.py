@@ -154,3 +154,21 @@ def test_online_retail_ii_columns_are_read_as_the_first_editions(tmp_path: Path)
         "Online Retail II's columns read as the first edition's: Invoice -> InvoiceNo, Price -> UnitPrice, "
         "Customer ID -> CustomerID"
     )
+
+
+def test_a_qbqtc_file_saved_as_one_json_array_reads_like_its_json_lines(tmp_path: Path) -> None:
+    """Before: ``[{...}, ...]`` was a polars ColumnNotFoundError traceback ('unable to find column "_line"')."""
+    from shopmind.search.eval_data import load_dataset
+
+    rows = [
+        {"id": 0, "query": "红色连衣裙", "title": "红色连衣裙夏季新款", "label": "2"},
+        {"id": 1, "query": "红色连衣裙", "title": "蓝色牛仔裤", "label": 0},
+        {"id": 2, "query": "保温杯", "title": "不锈钢保温杯 500ml", "label": "1"},
+    ]
+    lines, array = tmp_path / "lines.json", tmp_path / "array.json"
+    lines.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    array.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    want, got = load_dataset("qbqtc", lines), load_dataset("qbqtc", array)
+    assert got.qrels == want.qrels and len(got.qrels) == 2
+    assert sorted(got.qrels["红色连衣裙"].values()) == [0.0, 2.0]
+    assert got.products["title"].to_list() == want.products["title"].to_list()

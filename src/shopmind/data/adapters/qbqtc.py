@@ -1,4 +1,4 @@
-"""QBQTC (CLUE) Chinese query-title relevance, JSON lines ``{id, query, title, label}``.
+"""QBQTC (CLUE) Chinese query-title relevance, JSON lines ``{id, query, title, label}`` (or a JSON array).
 
 Web search rather than shop data: titles become products (id = hash of the title, so a title
 judged under several queries is one product) to exercise Chinese text in search.
@@ -23,7 +23,9 @@ def load(path: Path) -> Batch:
     frames = []
     for result, file in zip(results, files, strict=True):
         require_columns(result.frame, ["query", "title", "label"], file)
-        frames.append(result.frame.select(pl.col("query", "title", "label").cast(pl.Utf8), SOURCE_LINE))
+        frames.append(
+            result.frame.select(pl.col("query", "title", "label").cast(pl.Utf8), _line(result.frame))
+        )
     rows = pl.concat(frames)
     rows = rows.with_columns(content_id(rows, ["title"]).alias("product_id"))
     return Batch(
@@ -37,3 +39,12 @@ def load(path: Path) -> Batch:
             "notes": ["product_id = hash of the title; one product row per judgment row"],
         },
     )
+
+
+def _line(frame: pl.DataFrame) -> pl.Expr:
+    """The JSON line of each pair; a JSON array (one value, no line stands alone) numbers its records.
+    Why: a copy saved as ``[{...}, ...]`` instead of JSON lines was a polars ColumnNotFoundError
+    traceback ('unable to find column "_line"') before any pair was read (t1e, session 33)."""
+    if SOURCE_LINE in frame.columns:
+        return pl.col(SOURCE_LINE)
+    return pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE)
