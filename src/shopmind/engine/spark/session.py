@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shopmind.engine import EngineConfig
 from shopmind.engine.heap import driver_memory_for
+
+#: Errors only, from the JVM's start: no "Setting default log level" / NativeCodeLoader lines before ours.
+LOG4J2 = Path(__file__).with_name("log4j2.properties")
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -72,6 +76,12 @@ def spark_conf(engine: EngineConfig, available: int | None = None) -> dict[str, 
         "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     }
     conf.update(dict(engine.conf))
+    # errors only from the JVM's first line (log4j2.properties beside this module); a caller's own
+    # driver options are kept after ours
+    quiet = f"-Dlog4j2.configurationFile={LOG4J2.as_uri()}"
+    conf["spark.driver.extraJavaOptions"] = " ".join(
+        o for o in (quiet, conf.get("spark.driver.extraJavaOptions", "")) if o
+    )
     return conf
 
 
