@@ -227,7 +227,7 @@ class SearchEngine(QueryInput, Retrieval, Relaxation, DenseVectors, ResultAssemb
             return None
         try:
             graph = KnowledgeGraph.build(products, events)
-            return QueryUnderstanding(graph)
+            return self._understanding(graph, QueryUnderstanding)
         except Exception as exc:  # a broken parser must not take search down
             self.notes.append(f"query understanding unavailable: {type(exc).__name__}: {exc}")
             return None

@@ -35,6 +35,7 @@ def common_english(n: int) -> frozenset[str]:
 
     return frozenset(w for w in top_n_list("en", n) if w.isascii() and w.isalpha())
 
+
 #: Recognised categories per span beyond which a name is too ambiguous to filter on.
 MAX_PATHS = 8
 #: A category a name points to needs at least this share of the products of the name's best
@@ -96,6 +97,11 @@ class CatalogVocabulary:
         self._syn_en_max = max((len(k) for k in self._syn_en), default=0)
         self._syn_terms = {t for k in self._syn_en for t in k}
         self._syn_zh_max = max((len(k) for k in self._syn_zh), default=0)
+
+    def is_value(self, word: str) -> bool:
+        """Whether ``word`` alone names an attribute value of the catalog (a material, a colour: "leather")."""
+        k = entry_key(word)
+        return k is not None and k[0] == "en" and any(e.kind == "attribute" for e in self._en.get(k[1], ()))
 
     def knows(self, word: str) -> bool:
         """Whether ``word`` is a real word here: a term of the shop's vocabulary (brands,
