@@ -5,7 +5,11 @@ the demo catalog names the same attribute 颜色: 红色 on its Chinese products
 constraint's ``alternatives``). Now a chip uses the catalog's own names in the page's language when it has them, else
 the key through the page's messages (``attr.material`` -> 材质) and, on a Chinese page, the words the shopper typed
 for it. Headless Chromium against a real ``shopmind serve`` of the seed-42 demo shop (300 products); skipped without
-the browser."""
+the browser.
+
+Session 33: the Chinese page showed the demo's categories in English (facets, chips, each hit's category line, the
+product page's crumbs); they are now shown by the shop's ``category_names.json`` (the stored value stays in links
+and filters)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import os  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 from build_script_util import ingest_forced  # noqa: E402
+from shopmind.demo.category_names import write_category_names  # noqa: E402
 from shopmind.demo.generator import generate  # noqa: E402
 from shopmind.release.build import build_release  # noqa: E402
 from shopmind.release.components import default_components  # noqa: E402
@@ -39,6 +44,7 @@ def base_url(tmp_path_factory) -> Iterator[str]:
         root / "ws", generate(seed=42, n_products=300, n_users=150, days=20, defect_rate=0.0).batch
     )
     build_release(ws, default_components(), settings=SETTINGS, force=True, cache_dir=root / "cache")
+    write_category_names(ws)  # as `shopmind demo` does
     port = _free_port()
     proc = _serve(ws, port)
     try:
@@ -74,3 +80,19 @@ def chips(d, base_url: str, lang: str, query: str) -> list[str]:
 def test_attribute_chips_in_the_pages_language(base_url, driver, lang: str, query: str, chip: str) -> None:
     got = chips(driver, base_url, lang, query)
     assert chip in got, got
+
+
+def test_categories_in_the_pages_language(base_url, driver) -> None:
+    for lang, chip, facet in (
+        ("zh", "类目: 女装 > 连衣裙", "连衣裙"),
+        ("en", "category: Women > Dresses", "Dresses"),
+    ):
+        got = chips(driver, base_url, lang, "red dress")
+        assert chip in got, got
+        items = driver.find_elements(By.CSS_SELECTOR, '#facet-category li[data-facet="category"]')
+        assert "Women > Dresses" in [i.get_attribute("data-value") for i in items]  # the stored value filters
+        labels = [i.find_element(By.CSS_SELECTOR, ".facet-label").text for i in items]
+        assert facet in labels, labels
+        lines = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".hit-category")]
+        english = [x for x in lines if any("a" <= ch.lower() <= "z" for ch in x)]
+        assert lines and (not english if lang == "zh" else english == lines), lines

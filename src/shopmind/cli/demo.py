@@ -131,6 +131,9 @@ def demo(
             if code != 0:
                 raise fail(f"generating the demo shop failed (exit {code}); see the lines above")
             _install_assistant_knowledge(out_dir / "assistant", workspace / "assistant")
+            from shopmind.demo.category_names import write_category_names
+
+            write_category_names(workspace)  # the Chinese pages show the demo's categories in Chinese
             prelude.finish("generating the demo shop")
         _check_server(server)
         prelude.start("quality gate: checking every row")

@@ -46,7 +46,7 @@ from jinja2 import pass_context
 from shopmind.data.model import SHOP_ONLY_ATTRIBUTES
 from shopmind.search.engine_types import COMPARE_AT_KEY, sale_was
 from shopmind.search.money import format_money
-from shopmind.serve import i18n
+from shopmind.serve import category_names, i18n
 from shopmind.serve.api import ApiError
 
 HERE = Path(__file__).parent
@@ -130,6 +130,7 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         request.headers.get("accept-language"),
     )
     release_id = getattr(shop, "release_id", None) if shop is not None else None
+    cat_names = category_names.names(getattr(state, "workspace", None), lang)
     # parts of the release still building (progressive builds), or the first release being
     # built (no release yet): the storefront's banners
     build = shop.build_status() if shop is not None else None
@@ -154,8 +155,14 @@ def _common(request: Request, page: str) -> dict[str, Any]:
         ),
         # the scripts' words, as JSON in a <meta> (autoescaped here; the CSP allows no inline script)
         "script_messages": json.dumps(
-            i18n.script_messages(lang, dashboard=page not in STOREFRONT_PAGES), ensure_ascii=False
+            {
+                **i18n.script_messages(lang, dashboard=page not in STOREFRONT_PAGES),
+                "categoryNames": cat_names,
+            },
+            ensure_ascii=False,
         ),
+        # a category path in the page's language (the stored value stays in links and filters)
+        "cat": partial(category_names.label, cat_names),
     }
 
 

@@ -164,5 +164,14 @@ const SM = (() => {
    * put them beside the messages: one set, never a copy in a script. */
   const crowdReasons = new Set(I18N.crowdReasons || []);
 
-  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, shopMoney, currency: CURRENCY, fmt, crowdReasons, lang: LANG };
+  /** A category path in the page's language, segment by segment (the shop's ``category_names.json``, put
+   * beside the messages by the server); a segment without a name, and every path on a page without names,
+   * as stored. Only for showing: filters and links keep the stored value. */
+  const CATEGORY_NAMES = I18N.categoryNames || {};
+  function category(path) {
+    const text = path === null || path === undefined ? "" : String(path);
+    return text.split(" > ").map((s) => CATEGORY_NAMES[s] || s).join(" > ");
+  }
+
+  return { t, tn, tf, name, num, term, pct, reasonText, stageText, money, shopMoney, currency: CURRENCY, fmt, crowdReasons, category, lang: LANG };
 })();

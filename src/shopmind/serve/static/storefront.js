@@ -182,7 +182,7 @@
         title,
         SM.el("div", { class: "hit-meta muted" }, [
           h.brand ? SM.el("span", { class: "hit-brand" }, [h.brand]) : null,
-          h.category_path ? SM.el("span", { class: "hit-category" }, [h.category_path]) : null,
+          h.category_path ? SM.el("span", { class: "hit-category" }, [SM.category(h.category_path)]) : null,
           h.rating !== null && h.rating !== undefined ? SM.el("span", { class: "rating" }, ["★ " + Number(h.rating).toFixed(1)]) : null,
           stock,
         ]),
@@ -269,9 +269,9 @@
     cats.forEach((c) => {
       const parts = String(c.value).split(">").map((x) => x.trim());
       const level = c.level || parts.length;
-      const li = facetItem(parts[parts.length - 1] || c.value, c.count, state.category === c.value, (on) => {
+      const li = facetItem(SM.category(parts[parts.length - 1] || c.value), c.count, state.category === c.value, (on) => {
         update({ category: on ? c.value : "" });
-      }, { dataset: { facet: "category", value: c.value, count: String(c.count) }, title: c.value });
+      }, { dataset: { facet: "category", value: c.value, count: String(c.count) }, title: SM.category(c.value) });
       li.style.paddingLeft = (level - 1) * 0.9 + "em";
       uc.appendChild(li);
     });
@@ -333,7 +333,7 @@
       if (lo) return SM.t("constraint.over", { lo: lo });
     }
     const key = c.kind === "attribute" ? c.key || SM.t("constraint.attribute") : kindName(c.kind);
-    return key + ": " + c.value;
+    return key + ": " + (c.kind === "category" ? SM.category(c.value) : c.value);
   }
 
   /** An attribute read from the query ("colour: red") in the page's language: the catalog's own
