@@ -172,3 +172,27 @@ def test_a_qbqtc_file_saved_as_one_json_array_reads_like_its_json_lines(tmp_path
     assert got.qrels == want.qrels and len(got.qrels) == 2
     assert sorted(got.qrels["红色连衣裙"].values()) == [0.0, 2.0]
     assert got.products["title"].to_list() == want.products["title"].to_list()
+
+
+def test_evaluate_recs_table_keeps_every_name_when_the_output_is_a_log(tmp_path: Path, monkeypatch) -> None:
+    """Before: rich sized the table to 80 columns when stdout was not a terminal: 'ours-r… (serves ours-v…)',
+    'popula…', 'recall…' in a maintainer's log."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.recommend import evaluate
+
+    cols = ("hit@10", "ndcg@10", "recall@20", "ndcg@20", "mrr@10", "coverage@20", "novelty@10")
+    rows = {name: dict.fromkeys(cols, 0.25) for name in ("popularity", "item-knn", "ours-v1", "ours-ranker")}
+    result = {"protocol": "leave-one-out (S3-Rec) by timestamp: last basket = test", "test": rows,
+              "ranker": {"guard": {"served": False, "against": "ours-v1"}}}  # fmt: skip
+    monkeypatch.setattr(evaluate, "run", lambda *a, **k: dict(result))
+    monkeypatch.setattr(evaluate, "write_report", lambda r, out: (out / "r.json", out / "r.html"))
+    data = tmp_path / "baskets.csv"
+    data.write_text("Member_number,Date,itemDescription\n1,21-07-2015,soda\n")
+    res = CliRunner().invoke(app, ["evaluate", "recs", str(data), "-f", "groceries", "--out", str(tmp_path / "o"),
+                                   "-w", str(tmp_path / "w")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output
+    assert "ours-ranker (serves ours-v1)" in res.output and "popularity" in res.output
+    assert all(c in res.output for c in cols)
