@@ -196,3 +196,42 @@ def test_evaluate_recs_table_keeps_every_name_when_the_output_is_a_log(tmp_path:
     assert "…" not in res.output
     assert "ours-ranker (serves ours-v1)" in res.output and "popularity" in res.output
     assert all(c in res.output for c in cols)
+
+
+def test_online_retail_ii_workbook_reads_both_year_sheets(tmp_path: Path) -> None:
+    """Before (with Online Retail II's columns read): its workbook's second sheet ('Year 2010-2011') was left
+    out without a word in the run - half the data; a sheet of other columns is named as not read."""
+    import xlsxwriter
+
+    from shopmind.data.adapters import get_adapter
+
+    header = [
+        "Invoice",
+        "StockCode",
+        "Description",
+        "Quantity",
+        "InvoiceDate",
+        "Price",
+        "Customer ID",
+        "Country",
+    ]
+    path = tmp_path / "online_retail_II.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    for sheet, rows in (
+        ("Year 2009-2010", [["489434", "85048", "15CM CHRISTMAS GLASS BALL", 12, "2009-12-01 07:45:00", 6.95, 13085, "UK"]]),
+        ("Year 2010-2011", [["536365", "85123A", "WHITE HANGING HEART", 6, "2010-12-01 08:26:00", 2.55, 17850, "UK"],
+                            ["536366", "22633", "HAND WARMER UNION JACK", 6, "2010-12-01 08:28:00", 1.85, 17850, "UK"]]),
+        ("Notes", [["read me"]]),
+    ):  # fmt: skip
+        ws = wb.add_worksheet(sheet)
+        ws.write_row(0, 0, header if sheet != "Notes" else ["note"])
+        for r, row in enumerate(rows, start=1):
+            ws.write_row(r, 0, row)
+    wb.close()
+    batch = get_adapter("online-retail").load(path)
+    assert batch.events["session_id"].to_list() == ["489434", "536365", "536366"]
+    assert batch.events["_line"].to_list() == [2, 4, 5]  # the second sheet's lines count on after the first's
+    assert batch.meta["notes"][-1] == (
+        "workbook sheets 'Year 2009-2010', 'Year 2010-2011' read as one table (line numbers count on); "
+        "not read: 'Notes'"
+    )

@@ -25,7 +25,7 @@ from shopmind.data.adapters._common import (
 from shopmind.data.excel import EXCEL_SUFFIXES
 from shopmind.data.formats import resolve_slash_dates
 from shopmind.data.model import SOURCE_LINE, Batch
-from shopmind.data.readers import InputError, read_table
+from shopmind.data.readers import InputError, ReadResult, read_table
 
 NAME = "online-retail"
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID")
@@ -35,7 +35,7 @@ CURRENCY = "GBP"
 
 def load(path: Path) -> Batch:
     file = _file(Path(path))
-    result = read_table(file, fmt="excel" if file.suffix.lower() in EXCEL_SUFFIXES else "csv")
+    result, sheets = _read(file)
     lines, renamed = _second_edition(result.frame)
     require_columns(lines, COLUMNS, file)
     events = _events(lines)
@@ -55,6 +55,7 @@ def load(path: Path) -> Batch:
                 "products derived from invoice lines: title = commonest Description, "
                 "price = median positive UnitPrice, created_at = earliest InvoiceDate",
                 *([f"Online Retail II's columns read as the first edition's: {renamed}"] if renamed else []),
+                *([sheets] if sheets else []),
             ],
         },
     )
@@ -71,6 +72,51 @@ def _second_edition(lines: pl.DataFrame) -> tuple[pl.DataFrame, str]:
     left as it is."""
     rename = {a: b for a, b in SECOND_EDITION.items() if a in lines.columns and b not in lines.columns}
     return lines.rename(rename), ", ".join(f"{a} -> {b}" for a, b in rename.items())
+
+
+def _read(file: Path) -> tuple[ReadResult, str]:
+    """The export's lines, and a note when a workbook's sheets were read as one table ('' otherwise).
+
+    Online Retail II's workbook holds its years on two sheets of one header ('Year 2009-2010', 'Year
+    2010-2011'); the first sheet alone was half the data without a word in the run. Every sheet with the
+    first table's columns is read, one after another (``_line`` counts on across them); other sheets
+    (empty, other columns) are named as not read."""
+    if file.suffix.lower() not in EXCEL_SUFFIXES:
+        return read_table(file, fmt="csv"), ""
+    names = _sheet_names(file)
+    if len(names) < 2:
+        return read_table(file, fmt="excel"), ""
+    base: ReadResult | None = None
+    parts: list[pl.DataFrame] = []
+    read: list[str] = []
+    skipped: list[str] = []
+    for name in names:
+        try:
+            result = read_table(file, fmt="excel", sheet=name)
+        except InputError:  # an empty sheet (a cover, notes)
+            skipped.append(name)
+            continue
+        if base is not None and result.frame.columns != base.frame.columns:
+            skipped.append(name)
+            continue
+        base = base or result
+        offset = int(parts[-1][SOURCE_LINE].max() or 0) if parts else 0
+        parts.append(result.frame.with_columns(pl.col(SOURCE_LINE) + offset))
+        read.append(name)
+    if base is None:
+        return read_table(file, fmt="excel"), ""  # its own error: every sheet is empty
+    base.frame = pl.concat(parts)
+    said = f"workbook sheets {', '.join(map(repr, read))} read as one table (line numbers count on)"
+    return base, said + (f"; not read: {', '.join(map(repr, skipped))}" if skipped else "")
+
+
+def _sheet_names(file: Path) -> list[str]:
+    """The workbook's sheets, the first one read first (``read_workbook``'s order: the first holding a cell)."""
+    import fastexcel
+
+    from shopmind.data.readers import read_bytes
+
+    return list(fastexcel.read_excel(read_bytes(file)).sheet_names)
 
 
 def _file(path: Path) -> Path:
