@@ -235,3 +235,28 @@ def test_online_retail_ii_workbook_reads_both_year_sheets(tmp_path: Path) -> Non
         "workbook sheets 'Year 2009-2010', 'Year 2010-2011' read as one table (line numbers count on); "
         "not read: 'Notes'"
     )
+
+
+def test_evaluate_forecast_on_a_store_folder_says_which_file_it_read(tmp_path: Path, monkeypatch) -> None:
+    """Before: '<folder>: N series x T periods' only; which export of the folder the figures are of was not said."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.forecast import evaluate
+
+    def stop(*_a: object, **_k: object) -> None:
+        raise ValueError("stopped before the backtest")
+
+    monkeypatch.setattr(evaluate, "run", stop)
+    folder = tmp_path / "groceries"
+    folder.mkdir()
+    _groceries(folder / "baskets_2016.csv", ["21-07-2015", "05-01-2015", "01-02-2015"])
+    res = CliRunner().invoke(
+        app, ["evaluate", "forecast", str(folder), "-f", "groceries", "-w", str(tmp_path / "w")]
+    )
+    assert res.exit_code == 2
+    lines = res.output.splitlines()
+    assert f"read {folder / 'baskets_2016.csv'}" in lines
+    assert lines.index(f"read {folder / 'baskets_2016.csv'}") < next(
+        i for i, line in enumerate(lines) if "series x" in line
+    )

@@ -161,6 +161,8 @@ def register(app: typer.Typer) -> None:
             panel, daily, meta = load_panels(fmt, path, grain, level, flagged, ends, gate_cfg)
             if fmt != "long":
                 meta["gate_settings"] = gate_from
+                # a folder's file: which one the figures are of (the folder alone was printed)
+                print(f"read {', '.join(str(f) for f in meta['files']) or path}")
             read_as = (
                 f", read as {meta['encoding']}"
                 if meta.get("encoding") not in (None, "utf-8", "parquet")

@@ -92,8 +92,9 @@ def load_panels(
         )
     from shopmind.data.adapters import get_adapter
 
-    panel, daily, meta = store_panels(get_adapter(fmt).load(path), grain, level, flagged, gate_config)
-    return panel, daily, {"format": fmt, **meta}
+    batch = get_adapter(fmt).load(path)
+    panel, daily, meta = store_panels(batch, grain, level, flagged, gate_config)
+    return panel, daily, {"format": fmt, "files": batch.meta.get("files", []), **meta}
 
 
 def store_panels(
