@@ -260,3 +260,35 @@ def test_evaluate_forecast_on_a_store_folder_says_which_file_it_read(tmp_path: P
     assert lines.index(f"read {folder / 'baskets_2016.csv'}") < next(
         i for i, line in enumerate(lines) if "series x" in line
     )
+
+
+def test_a_long_file_with_a_text_column_leaves_it_out_and_says_so(tmp_path: Path) -> None:
+    """Before: 'm4.parquet row 1: column 'freq' value 'Weekly' is not a number' - a held-out file refused over
+    a text column (M4's frequency tag, a series' name) nothing reads. A numeric column with a bad cell is
+    still refused."""
+    import numpy as np
+    import polars as pl
+    import pytest
+
+    from shopmind.cli.forecast import long_notes
+    from shopmind.forecast.series import SeriesError, read_long
+
+    rows = _series_rows()
+    plain = tmp_path / "plain.csv"
+    pl.DataFrame(rows, schema=["id", "date", "value"], orient="row").write_csv(plain)
+    tagged = tmp_path / "m4.parquet"
+    pl.DataFrame(rows, schema=["id", "date", "value"], orient="row").with_columns(
+        pl.lit("Weekly").alias("freq"), pl.lit(1.5).alias("price")
+    ).write_parquet(tagged)
+    info: dict[str, str] = {}
+    got, want = read_long(tagged, freq="W", info=info), read_long(plain, freq="W")
+    np.testing.assert_array_equal(got.y, want.y)
+    assert sorted(got.covariates) == ["price"]
+    assert info["not_read"] == "'freq' (text, not numbers: no covariate)"
+    assert "not read: 'freq' (text, not numbers: no covariate)" in long_notes(
+        {**info, "ended_early": "0"}, got
+    )
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("id,date,value,price\na,2024-01-01,1,1.5\na,2024-01-08,1,cheap\n", encoding="utf-8")
+    with pytest.raises(SeriesError, match="row 3: column 'price' value 'cheap' is not a number"):
+        read_long(mixed, freq="W")

@@ -211,6 +211,8 @@ def long_notes(meta: dict[str, Any], panel: Any) -> list[str]:
     different dates (M4's calendar dates) had its missing later periods read as 0 without a word, so the
     final holdout scored forecasts against invented zeros (353 of 360 M4-like series, t0m session 26)."""
     lines = [f"columns: {meta['columns']}"] if meta.get("columns") else []
+    if meta.get("not_read"):
+        lines.append(f"not read: {meta['not_read']}")
     if meta.get("dates"):
         lines.append(f"dates: {meta['dates']}")
     early = int(meta.get("ended_early") or 0)

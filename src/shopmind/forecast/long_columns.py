@@ -11,6 +11,8 @@ it; a file that holds two candidates for one role is refused naming both, never 
 
 from __future__ import annotations
 
+import polars as pl
+
 #: Nixtla's names for the three roles (statsforecast / datasetsforecast)
 NIXTLA = {"id": "unique_id", "date": "ds", "value": "y"}
 
@@ -45,3 +47,21 @@ def long_columns(columns: list[str], wanted: dict[str, str]) -> tuple[dict[str, 
             found[same[0]] = name
             notes.append(f"{same[0]!r} read as {name!r}")
     return found, notes
+
+
+def drop_text_columns(
+    frame: pl.DataFrame, covariates: list[str], info: dict[str, str] | None
+) -> tuple[pl.DataFrame, list[str]]:
+    """``frame`` and ``covariates`` without the columns that hold text and no number at all (a series' name
+    or category, M4's frequency tag 'Weekly'): they are no covariate, and refusing the file for them
+    ('column 'freq' value 'W' is not a number') stopped a held-out file over a column nothing reads (t1e,
+    session 33). Said in ``info['not_read']``. A column of numbers with some bad cells stays an error."""
+    text = []
+    for c in covariates:
+        cells = frame[c].cast(pl.Utf8).str.strip_chars()
+        filled = cells.filter(cells.is_not_null() & (cells != ""))
+        if filled.len() and filled.cast(pl.Float64, strict=False).null_count() == filled.len():
+            text.append(c)
+    if text and info is not None:
+        info["not_read"] = ", ".join(f"{c!r}" for c in text) + " (text, not numbers: no covariate)"
+    return frame.drop(text), [c for c in covariates if c not in text]

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from shopmind.forecast.long_columns import ColumnChoiceError, drop_text_columns, long_columns
+
 #: Seasonal period per grain: a week of days; weekly data is treated as non-seasonal (M4's m = 1 for
 #: weekly; a year of weekly history is too short to estimate a 52-week season).
 SEASON: dict[str, int] = {"D": 7, "W": 1}
@@ -298,6 +300,7 @@ def read_long(
             f"{path.name} row {bad['_r'][0]}: column {date_col!r} value {bad['date'][0]!r} is not a date"
         )
     covs = [c for c in frame.columns if c not in ("_r", "id", "date", "value", "_date")]
+    frame, covs = drop_text_columns(frame, covs, info)
     numeric = {}
     for c in ["value", *covs]:
         name = value_col if c == "value" else c
@@ -354,8 +357,6 @@ def read_long(
 def _named(raw: pl.DataFrame, name: str, wanted: dict[str, str], info: dict[str, str] | None) -> pl.DataFrame:
     """``raw`` with its id, date and value columns under the names asked for (``forecast.long_columns``:
     ``ID``/``Date``/``Value`` or Nixtla's ``unique_id``/``ds``/``y``), said in ``info['columns']``."""
-    from shopmind.forecast.long_columns import ColumnChoiceError, long_columns
-
     try:
         found, notes = long_columns(raw.columns, wanted)
     except ColumnChoiceError as exc:
