@@ -202,6 +202,10 @@ CANNED = {
         "en": "I'm not sure I understood. Shall I connect you with a colleague?",
         "zh": "抱歉，我不太确定您的意思，需要为您转接人工客服吗？",
     },  # fmt: skip
+    "person": {  # round 29: a request for a person, or a yes to the offer of one (``person``)
+        "en": "Of course. I'm passing your message to a colleague who will get back to you.",
+        "zh": "好的，已为您转接人工客服，会尽快联系您。",
+    },  # fmt: skip
     "ask_product": {
         "en": "Which product do you mean? Open its page or tell me its name.",
         "zh": "请问是哪件商品？可以打开商品页面或告诉我商品名称。",

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from shopmind.assistant.core import Assistant
 
 _CHEAPER = re.compile(r"cheaper|less expensive|便宜", re.I)
+#: round 29's "cheaper_kept": a follow-up asking for cheaper ones than the search just listed
+CHEAPER_THAN_SHOWN = re.compile(r"cheaper|less expensive|more affordable|lower[- ]pric|便宜|实惠", re.I)
 #: policy sections one answer quotes at most (a message asking two policy questions gets both)
 MAX_SECTIONS = 2
 #: round 16's "clause_topic": a bare clause's best section in the message's topic must score above
@@ -297,6 +299,12 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
         if slots.price_min is None and slots.price_max is None:
             slots.price_min, slots.price_max, slots.currency = (prev.price_min, prev.price_max, prev.currency)  # fmt: skip
         slots.attributes = {**prev.attributes, **slots.attributes}
+    shown = [asst.products[p] for p in state.products if p in asst.products]
+    cheaper = follow_up and asst.options.get("cheaper_kept") and shown and not slots.from_page and CHEAPER_THAN_SHOWN.search(text)  # fmt: skip
+    if cheaper:  # round 29: "cheaper ones?" after a search - the same search, below the dearest
+        high = max(shown, key=lambda p: p["price"])  # listed, none of those it listed again
+        slots.price_min, slots.price_max, slots.currency = None, high["price"] - 0.01, high.get("currency")
+        query = state.search_text
     if slots.from_page and _CHEAPER.search(text):  # "cheaper than this one": same category, lower price
         p = asst.products[slots.product_ids[0]]
         slots.category, slots.currency = p.get("category_path"), p.get("currency")
@@ -304,6 +312,8 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
         query = str(p.get("category_path") or "").split(" > ")[-1]
     state.search_text = query
     query, bounds = _ceiling_query(asst, query, slots)
+    if cheaper:  # the engine's own hits are filtered by the bound, not only its first 50
+        bounds = Filters(price_max=slots.price_max, currency=slots.currency)
     resp = asst.engine.search(query, bounds, size=50, facets=(), highlight=False)
     if not resp.filters.get("categories") and slots.category_source == "synonym":
         # the engine dropped a synonym's category that matched nothing ("手机壳" read as
@@ -312,7 +322,7 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
     picked = []
     for h in resp.hits:
         p = asst.products.get(h.product_id)
-        if p is not None and fits(p, slots, asst.colour) and h.product_id not in slots.product_ids:
+        if p is not None and fits(p, slots, asst.colour) and h.product_id not in slots.product_ids and not (cheaper and h.product_id in state.products):  # fmt: skip
             picked.append(p)
         if len(picked) == 3:
             break

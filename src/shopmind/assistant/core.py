@@ -53,6 +53,7 @@ from shopmind.assistant.levels import (
     policy_sure,
 )
 from shopmind.assistant.options import OPTIONS
+from shopmind.assistant.person import asks_person, says_yes
 from shopmind.assistant.phraser import PhraserConfig
 from shopmind.assistant.policy import TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
@@ -203,11 +204,18 @@ class Assistant:
         where = (asked_focus(self, text) if ask is text else None) or ask  # a section is retrieved for
         r = route(self, text, ask, where, pred, slots, state)  # the intent it is answered under
         intent, conf, follow_up, sure, when = r.intent, r.conf, r.follow_up, r.sure, r.when
-        if intent in ("complaint", "out_of_scope"):
+        # round 29's "person_asked" / "offer_yes": a plain request for a person, or a yes to the
+        # offer of one the last turn made, is handed off as asked (``person``)
+        person = (self.options.get("person_asked") and intent != "complaint" and asks_person(text)) or (self.options.get("offer_yes") and state.offered and says_yes(text))  # fmt: skip
+        offered = False
+        if person:
+            intent, conf = "complaint", max(conf, self.threshold)
+            c, handoff = A.Composed(A.CANNED["person"][lang]), True
+        elif intent in ("complaint", "out_of_scope"):
             c = A.Composed(A.CANNED[intent][lang])
-            handoff = True
+            handoff, offered = True, intent == "out_of_scope"
         elif conf < self.threshold and not sure:
-            c, handoff = A.Composed(A.CANNED["unsure"][lang]), True
+            c, handoff, offered = A.Composed(A.CANNED["unsure"][lang]), True, True
         else:
             c, handoff = compose(
                 self,
@@ -238,6 +246,7 @@ class Assistant:
             state.products = reply.suggested
         if slots.order_id:
             state.order_id = slots.order_id
+        state.offered = offered
         answered_policy = not handoff and any(c["type"] == "policy" for c in reply.citations)
         state.policy_text = ask[-200:] if answered_policy else ""
         reply.ms = round((time.perf_counter() - t0) * 1e3, 3)

@@ -40,3 +40,5 @@ class _State:
     policy_text: str = ""
     #: the language of the conversation's last message that showed one: a later "???" is answered in it
     said_lang: str | None = None
+    #: the last turn offered a person ("Shall I connect you with a colleague?"): a yes takes it
+    offered: bool = False

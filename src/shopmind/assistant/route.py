@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from shopmind.assistant import domain as D
+from shopmind.assistant.compose import CHEAPER_THAN_SHOWN, sure_topics
 from shopmind.assistant.compose import POLICY_INTENTS as _POLICY_INTENTS
-from shopmind.assistant.compose import sure_topics
 from shopmind.assistant.followup import chit_chat, plain_order_message
 from shopmind.assistant.greeting import greeting_only
 from shopmind.assistant.intent import Prediction
@@ -104,6 +104,13 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         intent, conf = "product_search", max(conf, 0.5)
     elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
         intent, conf, follow_up = "product_search", max(conf, 0.5), True
+    elif asst.options.get("cheaper_kept") and state.search_text and state.products and not (slots.category or slots.product_ids or slots.order_id) and is_short(text) and CHEAPER_THAN_SHOWN.search(text):  # fmt: skip
+        # round 29: "cheaper ones?" / "便宜一点的呢" after a search keeps the search, lower priced
+        intent, conf, follow_up = "product_search", max(conf, asst.threshold), True
+    elif asst.options.get("have_search") and intent == "product_question" and slots.category and not (slots.product_ids or slots.order_id):  # fmt: skip
+        # round 29: "有红色连衣裙吗" - a product question naming no product, only a category (and
+        # maybe its colour or price): nothing to answer it of but a search of that category
+        intent, conf = "product_search", max(conf, asst.threshold)
     if asst.options.get("compare_cue") and intent != "compare" and conf < asst.threshold and not (slots.order_id or follow_up) and asks_comparison(text) and not names_policy(text, asst.policy_concepts) and (slots.category or asst.scope.all_known(text)):  # fmt: skip
         # round 24: "compare these two headphones" - an unsure reading of a message whose own
         # words ask to compare, naming no policy's topic and nothing foreign to the shop ("compare
