@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -133,3 +136,80 @@ def test_product_crumbs_in_the_pages_language(api) -> None:
     assert '"categoryNames": {"Home": "家居", "Lamps": "灯具"}' in zh.replace("&#34;", '"')
     en = c.get(f"/product/{pid}?lang=en").text
     assert ">Home</a>" in en and 'id="product-category">Home &gt; Lamps<' in en
+
+
+@pytest.fixture(scope="module")
+def demo_shop():
+    return G.generate(seed=42, defect_rate=0.0)  # the demo's default size, as `shopmind demo` makes it
+
+
+def test_demo_prices_move_and_the_pricing_suggests(demo_shop) -> None:
+    """The demo's purchases were all at one price per product, so the pricing page had nothing ("no price
+    variation"). Now prices move (demo/prices.py) and demand answers them: elasticities are identified near the
+    generator's truth and some prices get a suggestion, each inside the guardrails."""
+    import math
+
+    from shopmind.data.categories import top_categories
+    from shopmind.pricing.elasticity import estimate, weekly_observations
+    from shopmind.pricing.suggest import Guardrails, suggest
+
+    buys = demo_shop.batch.events.filter(pl.col("type") == "purchase")
+    moved = buys.group_by("item_id").agg(pl.col("price").n_unique().alias("n")).filter(pl.col("n") > 1)
+    assert moved.height > 500
+    listed = dict(demo_shop.batch.products.select("product_id", "price").iter_rows())
+    last = buys.sort("timestamp").group_by("item_id").agg(pl.col("price").last(), pl.col("timestamp").last())
+    recent = last.filter(pl.col("timestamp") > buys["timestamp"].max() - dt.timedelta(days=1))
+    assert recent.height and all(p == listed[i] for i, p in recent.select("item_id", "price").iter_rows())
+    known = estimate(weekly_observations(buys, top_categories(demo_shop.batch.products)))
+    own = [e.estimate for e in known if e.note.startswith("own history")]
+    # the generator's truth is -1.4 to -2.8; read nearer 0, as a line never falls below one unit at a higher price
+    assert len(own) >= 40 and -2.8 <= float(np.median(own)) <= -1.0
+    rows = suggest([e for e in known if math.isfinite(e.estimate)], Guardrails())
+    changed = [r for r in rows if r.action == "change"]
+    assert len(changed) >= 50
+    assert all(abs(r.suggested_price / r.current_price - 1) <= 0.10 + 1e-9 for r in changed)  # max_change
+
+
+def test_demo_prices_leave_the_shoppers_browsing_as_it_was(demo_shop, monkeypatch) -> None:
+    """The prices draw from a random stream of their own: views, clicks, searches, carts and the orders (their
+    lines and items; the assistant's questions are drawn from them) are unchanged."""
+    monkeypatch.setattr(G, "price_book", lambda *a, **k: None)
+    still = G.generate(seed=42, defect_rate=0.0)
+    browse = ["view", "click", "search", "add_to_cart", "wishlist"]
+    cols = [
+        "user_id",
+        "type",
+        "item_id",
+        "timestamp",
+        "query",
+        "position",
+    ]  # (session ids number returns too)
+    a, b = (s.batch.events.filter(pl.col("type").is_in(browse)).select(cols) for s in (still, demo_shop))
+    assert a.equals(b)
+    assert still.batch.products.equals(demo_shop.batch.products)
+    lines = ["user_id", "item_id", "timestamp", "order_id"]
+    a, b = (s.batch.events.filter(pl.col("type") == "purchase").select(lines) for s in (still, demo_shop))
+    assert a.equals(b)
+    before = (
+        still.batch.events.filter(pl.col("type") == "purchase")
+        .group_by("item_id")
+        .agg(pl.col("price").n_unique())
+    )
+    assert before["price"].max() == 1  # (before session 33: one price per product)
+
+
+def test_pricing_leaves_out_the_quantity_outliers_the_gate_flagged() -> None:
+    """The gate keeps a 500-unit line it flags as an outlier (a real bulk order is possible); read as a week's demand
+    it swamped every elasticity of the demo shop."""
+    from shopmind.pricing.release import unflagged
+
+    events = pl.DataFrame(
+        {
+            "item_id": ["A", "A", "B"],
+            "quantity": [1, 4000, 2],
+            "_flags": [[], ["EVT_QTY_OUTLIER"], ["EVT_USER_MISSING"]],
+        }
+    )
+    kept, left_out = unflagged(events)
+    assert kept["quantity"].to_list() == [1, 2] and left_out == 1
+    assert unflagged(events.drop("_flags"))[1] == 0

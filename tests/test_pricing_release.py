@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -148,8 +149,10 @@ def test_one_product_has_a_demand_curve_and_bad_input_names_the_field(served) ->
 
 def test_no_price_variation_says_so_and_bad_settings_name_the_key(tmp_path) -> None:
     ws = tmp_path / "ws"
-    shop = generate(seed=7, n_products=120, n_users=150, days=70)  # the demo's prices never move
-    _publish(ws, shop.batch)
+    shop = generate(seed=7, n_products=120, n_users=150, days=70)
+    # the demo's prices move since session 33 (demo/prices.py): a shop whose never do, each product at one price
+    still = shop.batch.events.with_columns(pl.col("price").max().over("item_id"))
+    _publish(ws, replace(shop.batch, events=still))
     m = build_release(ws, COMPONENTS, settings={}, force=True)
     facts = m["components"]["pricing"]
     assert facts["pricing"] == "skipped" and "no price variation" in facts["reason"], facts

@@ -42,6 +42,7 @@ from shopmind.demo.clock import _DAY, _EPOCH
 from shopmind.demo.defects import _VALUE_DEFECTS, EVENT_DEFECTS, JUDGMENT_DEFECTS, PRODUCT_DEFECTS
 from shopmind.demo.events_table import _events_frame
 from shopmind.demo.judgments import _build_judgments, _judgments_frame
+from shopmind.demo.prices import price_book
 from shopmind.demo.products_table import (
     _pick_product_defects,
     _products_frame,
@@ -100,7 +101,7 @@ def generate(
         end = end.replace(tzinfo=UTC)
     end_us = (end - _EPOCH) // timedelta(microseconds=1)
     start_us = end_us - days * _DAY
-    seeds = np.random.SeedSequence(seed).spawn(8)
+    seeds = np.random.SeedSequence(seed).spawn(9)  # the first eight as before nine were spawned
     rngs = [np.random.default_rng(s) for s in seeds]
 
     cat = _build_catalog(rngs[0], n_products, start_us, end_us)
@@ -110,7 +111,8 @@ def generate(
         if code in _VALUE_DEFECTS:
             usable[rows] = False
     users = _build_users(rngs[2], n_users)
-    sim = _Simulator(rngs[3], cat, users, usable, start_us, end_us, days)
+    book = price_book(rngs[8], cat.price, cat.lang, cat.leaf, start_us, end_us)
+    sim = _Simulator(rngs[3], cat, users, usable, start_us, end_us, days, book)
     stream = sim.run()
     judged = _build_judgments(rngs[4], cat, usable)
 

@@ -16,6 +16,7 @@ import numpy as np
 from shopmind.demo import vocab as V
 from shopmind.demo.catalog import _Catalog, _grade
 from shopmind.demo.clock import _DAY, _HOUR, _SECOND
+from shopmind.demo.prices import PriceBook
 from shopmind.demo.tree import (
     _COLOUR_KEYS,
     _COLOUR_WEIGHT,
@@ -139,8 +140,9 @@ class _Draws:
 
 
 class _Simulator:
-    def __init__(self, rng: np.random.Generator, cat: _Catalog, users: _Users, usable: np.ndarray, start_us: int, end_us: int, days: int) -> None:  # fmt: skip
+    def __init__(self, rng: np.random.Generator, cat: _Catalog, users: _Users, usable: np.ndarray, start_us: int, end_us: int, days: int, book: PriceBook | None = None) -> None:  # fmt: skip
         self.rng, self.cat, self.users = rng, cat, users
+        self.book = book  # the prices over time and the demand's answer to them (demo/prices.py)
         self.draw = _Draws(rng)
         self.start_us, self.end_us, self.days = start_us, end_us, days
         self.stream = _Stream(end_us - 60 * _SECOND)
@@ -157,7 +159,9 @@ class _Simulator:
         self.leaf_cdf = np.cumsum(_LEAF_WEIGHT)
         self.user_colours = [tuple(int(c) for c in row) for row in users.colours]
         self.user_tastes = [[int(lf) for lf in t] for t in users.tastes]
-        self.followups: list[tuple[int, int, int]] = []  # (purchase row, kind 0 return / 1 rate, user)
+        self.followups: list[
+            tuple[int, int, int, int]
+        ] = []  # (purchase row, kind 0 return / 1 rate, user, units asked)
         self.linked: set[int] = set()  # purchase rows a return refers to
         self.cache: dict[int, np.ndarray] = {}  # leaf -> pick weights of the current user
         self.aff = np.zeros(cat.n)  # affinity of the current user to every product (see run)
@@ -310,13 +314,18 @@ class _Simulator:
             t += d.between(5.0, 40.0)
             if d.u() < 0.03:
                 q += 1
-            row = st.emit(u, sid, "purchase", item, t, qty=q, price=self.price[item], cur=self.currency[item], order=order)  # fmt: skip
+            price, units = self.price[item], q
+            if (
+                self.book is not None
+            ):  # the price of the day, and the demand's answer to it (own random stream)
+                price, units = self.book.at(item, t), self.book.answered(item, t, q)
+            row = st.emit(u, sid, "purchase", item, t, qty=units, price=price, cur=self.currency[item], order=order)  # fmt: skip
             if row < 0:
                 continue
             if d.u() < 0.05:
-                self.followups.append((row, 0, u))
+                self.followups.append((row, 0, u, q))
             if d.u() < 0.1:
-                self.followups.append((row, 1, u))
+                self.followups.append((row, 1, u, q))
         return t
 
     def run(self) -> _Stream:
@@ -335,12 +344,14 @@ class _Simulator:
                 t0 = max(s, prev_end + 15 * 60 * _SECOND)
                 prev_end = self.session(u, t0)
         # returns and ratings, each in a short session of its own, days after the purchase
-        for row, kind, u in self.followups:
-            _, _, _, item, ts, qty, price, cur, _, _, order, _ = st.rows[row]
+        for row, kind, u, qty in self.followups:  # qty: the units asked (the draws as before prices moved)
+            _, _, _, item, ts, bought, price, cur, _, _, order, _ = st.rows[row]
             if kind == 0:
                 t = ts + int(rng.uniform(1.0, 14.0) * _DAY) // 1000 * 1000
                 if t <= st.limit:
-                    back = -int(rng.integers(1, qty + 1)) if qty > 1 else -1
+                    back = max(
+                        -bought, -int(rng.integers(1, qty + 1)) if qty > 1 else -1
+                    )  # never more than bought
                     st.emit(u, st.sessions, "return", item, t, qty=back, price=price, cur=cur, order=order)
                     st.sessions += 1
                     self.linked.add(row)

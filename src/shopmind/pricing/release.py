@@ -33,7 +33,7 @@ from typing import Any
 import polars as pl
 
 from shopmind.data.categories import top_categories
-from shopmind.data.model import SHOP_ONLY_ATTRIBUTES
+from shopmind.data.model import FLAGS, SHOP_ONLY_ATTRIBUTES
 from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
 from shopmind.pricing.observations import negative_stock
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
@@ -142,6 +142,20 @@ def read_stock_history(path: str | Path, where: str = "pricing.stock_history") -
     return frame
 
 
+#: Event flags whose lines are no demand at a price: the gate keeps a 500-unit line it flags as an outlier (it may
+#: be a real bulk order), but read as a week's demand it swamped every elasticity of the demo shop (session 33).
+LEFT_OUT_FLAGS = ("EVT_QTY_OUTLIER",)
+
+
+def unflagged(events: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """``events`` without the lines the gate flagged with a ``LEFT_OUT_FLAGS`` code, and how many were left out."""
+    if FLAGS not in events.columns:
+        return events, 0
+    bad = pl.col(FLAGS).list.eval(pl.element().is_in(LEFT_OUT_FLAGS)).list.any().fill_null(False)
+    kept = events.filter(~bad)
+    return kept, events.height - kept.height
+
+
 def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
     """Elasticities and guardrailed suggestions for every product with identified price response;
     facts for the manifest, or ``{"pricing": "skipped"|"off", "reason": ...}``."""
@@ -163,6 +177,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         stock = read_stock_history(own["stock_history"]) if own["stock_history"] else None
     except PricingError as exc:
         raise ReleaseError(f"[pricing] {exc}") from None
+    events, left_out = unflagged(events)
     try:
         obs = weekly_observations(events, top_categories(ctx.products), stock=stock)
         elasticities = estimate(obs, level=float(own["level"]))
@@ -213,6 +228,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         # products whose history goes below 0 units, read as out of stock (a booking error is not)
         "negative_stock": negative_stock(stock)["item_id"].to_list() if stock is not None else [],
         "unreadable_terms": bad_terms,
+        "flagged_left_out": left_out,
     }
     (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
     return {
@@ -222,6 +238,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "unidentified": len(elasticities) - len(known),
         "with_product_terms": meta["with_product_terms"],
         "stock_out_weeks": meta["stock_out_weeks"],
+        "flagged_left_out": left_out,
         "seconds_fit": round(time.perf_counter() - t0, 3),
     }
 
