@@ -166,7 +166,9 @@ def test_demo_prices_move_and_the_pricing_suggests(demo_shop) -> None:
     assert len(own) >= 40 and -2.8 <= float(np.median(own)) <= -1.0
     rows = suggest([e for e in known if math.isfinite(e.estimate)], Guardrails())
     changed = [r for r in rows if r.action == "change"]
-    assert len(changed) >= 50
+    assert (
+        len(changed) >= 50
+    )  # seed 42's clean shop (194); seeds 1-3 give 0-1: ~4 purchases a product, wide intervals
     assert all(abs(r.suggested_price / r.current_price - 1) <= 0.10 + 1e-9 for r in changed)  # max_change
 
 
