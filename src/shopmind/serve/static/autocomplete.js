@@ -64,7 +64,7 @@ const SMSuggest = (() => {
     acIndex = -1;
     acItems.forEach((s, i) => {
       const li = SM.el("li", { role: "option", id: "sugg-" + i, class: "suggestion", dataset: { kind: s.kind || "" } }, [
-        SM.el("span", { class: "sugg-text" }, [s.text]),
+        SM.el("span", { class: "sugg-text" }, [s.kind === "category" ? SM.category(s.text) : s.text]),
         s.kind ? SM.el("span", { class: "sugg-kind" }, [["query", "category", "product"].includes(s.kind) ? SM.t("suggest.kind." + s.kind) : s.kind]) : null,
       ]);
       // mousedown, not click: it fires before the input's blur closes the list
