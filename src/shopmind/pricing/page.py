@@ -92,8 +92,9 @@ def curve_chart(row: dict[str, Any]) -> dict[str, Any]:
 SKIPPED = (
     (re.compile(r"\[pricing\] enabled = false"), "dash.price.skip.off"),
     (re.compile(r"the events have no (?P<columns>.+) column\(s\)"), "dash.price.skip.columns"),
+    # (a release before session 33 said "moved across weeks")
     (re.compile(r"no price variation in the history: none of (?P<n>\d+) products has a price that moved across "
-                r"weeks, so no elasticity can be estimated"), "dash.price.skip.no_variation"),
+                r"(?:at least 8 weeks with sales|weeks), so no elasticity can be estimated"), "dash.price.skip.no_variation"),
 )  # fmt: skip
 
 

@@ -188,7 +188,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         return {
             "pricing": "skipped",
             "reason": f"no price variation in the history: none of {len(elasticities)} products "
-            "has a price that moved across weeks, so no elasticity can be estimated",
+            "has a price that moved across at least 8 weeks with sales, so no elasticity can be estimated",
         }
     terms, bad_terms = product_terms(ctx.products)
     rows = suggest(known, rails, terms)
