@@ -132,7 +132,7 @@ def quality(args) -> dict:  # noqa: ANN001
     data = load_dataset(fmt, args.data / sub)
     queries = list(data.qrels)
     arms: dict[str, LTREval] = {}
-    for spec in ["e5", "static-fit-qe5", *args.candidates]:
+    for spec in [*args.arms, *args.candidates]:
         enc = spec if spec in ("e5", "static-fit-qe5") else candidate(spec)
         m = LTREval("fusion", args.vectors, enc, k_folds=args.folds)
         m.name = f"fusion-{spec}+ltr"
@@ -161,6 +161,10 @@ def quality(args) -> dict:  # noqa: ANN001
         d = sorted((s[q] - base[q], q) for q in queries if q in s and q in base)
         out.setdefault("worst_losses", {})[spec] = [(q, round(v, 4)) for v, q in d[:25]]  # type: ignore[union-attr]
         out.setdefault("best_wins", {})[spec] = [(q, round(v, 4)) for v, q in d[-10:]]  # type: ignore[union-attr]
+    if args.per_query:
+        write_summary(
+            args.per_query, {spec: {q: round(v, 6) for q, v in s.items()} for spec, s in scores.items()}
+        )
     for spec, row in out["paired_vs_e5"].items():  # type: ignore[union-attr]
         a = row["all"]
         print(f"{spec:28s} {a['mean_diff']:+.4f} ± {a['se']:.4f}  95% {a['ci95']}  W/L/T {a['wins']}/{a['losses']}/{a['ties']}  {row['verdict_all']}")  # fmt: skip
@@ -234,6 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         "--vectors", type=Path, default=None, help="vector cache folder (quality; its own per process)"
     )
     ap.add_argument("--folds", type=int, default=2)
+    ap.add_argument("--arms", type=lambda s: s.split(","), default=["e5", "static-fit-qe5"],
+                    help="registry encoders to run first (e5 is required: the pairing's base)")  # fmt: skip
+    ap.add_argument(
+        "--per-query", type=Path, default=None, help="quality: also save every arm's per-query NDCG@10 here"
+    )
     ap.add_argument("--candidates", type=lambda s: [c for c in s.split(";") if c], default=[],
                     help="static-fit-qe5 variants, ';'-separated key=value,... (e.g. mix=1,max_titles=3000)")  # fmt: skip
     ap.add_argument("--rate-titles", type=int, default=300)
