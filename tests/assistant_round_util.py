@@ -33,3 +33,7 @@ def restored_switches(asst: Assistant) -> Iterator[dict[str, bool]]:
     saved = dict(asst.options)
     yield asst.options
     asst.options.update(saved)
+
+
+#: the switches round 29 kept (the lead's four defects, ``fix_ok``; in no earlier round's reference)
+ADOPTED_29 = frozenset({"person_asked", "offer_yes", "have_search", "cheaper_kept"})
