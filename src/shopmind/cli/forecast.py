@@ -92,10 +92,12 @@ def register(app: typer.Typer) -> None:
         ends: Annotated[
             str,
             typer.Option(
-                help="Long format: file (a series' periods after its last row are 0: a shop's sparse export) "
-                "or own (each series ends at its own last value: series datasets such as M4 written with dates)."
+                help="Long format: auto (own when every series has a value in each period from its first to "
+                "its last and some end early - a series dataset such as M4 written with dates - else file), "
+                "file (a series' periods after its last row are 0: a shop's sparse export) "
+                "or own (each series ends at its own last value)."
             ),
-        ] = "file",
+        ] = "auto",
         # it wrote into bench/results/ of whatever folder it ran in (the repository's benchmark
         # folder), then shopmind-data/reports, which no page reads
         out: Annotated[
@@ -131,7 +133,7 @@ def register(app: typer.Typer) -> None:
 
         if ends not in ENDS:
             raise fail(f"--ends must be one of {', '.join(ENDS)}, not {ends!r}")
-        if ends != "file" and fmt != "long":
+        if ends not in ("auto", "file") and fmt != "long":
             raise fail(
                 "--ends applies to the long format (-f long) only: store data end at the store's last day"
             )

@@ -69,14 +69,15 @@ def load_panels(
     grain: str = "day",
     level: str = "product",
     flagged: str = DEFAULT_FLAGGED,
-    ends: str = "file",
+    ends: str = "auto",
     gate_config: Any = None,
 ) -> tuple[Panel, Panel | None, dict[str, Any]]:
     """The panel at ``grain`` and, for weekly store data, the daily panel of the same accepted events
     (the bottom level the weekly ensemble may sum; None otherwise). ``flagged`` is ``[forecast] flagged``:
     store data's demand is the release's (flagged.demand_events), the long format has no gate and no flags.
     ``ends`` (long format only): ``file`` reads a series' periods after its last row as 0 (a shop's sparse
-    export), ``own`` ends each series at its own last value (series datasets such as M4 with dates)."""
+    export), ``own`` ends each series at its own last value (series datasets such as M4 with dates),
+    ``auto`` chooses from the file (``forecast.long_ends.choose_ends``)."""
     freq = {"day": "D", "week": "W"}.get(grain)
     if freq is None:
         raise SeriesError(f"grain must be day or week, got {grain!r}")

@@ -27,7 +27,7 @@ def forecast_file(
     horizon: int | None = None,
     windows: int = 2,
     models: Sequence[str] | None = None,
-    ends: str = "file",
+    ends: str = "auto",
     need: str | None = None,
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """One row per series and step (``id, step, date, mean, lo80, hi80, lo95, hi95``) and what was read

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from shopmind.forecast.long_columns import ColumnChoiceError, drop_text_columns, long_columns
+from shopmind.forecast.long_ends import ENDS, EndsError, choose_ends, ended_early, own_ends
 
 #: Seasonal period per grain: a week of days; weekly data is treated as non-seasonal (M4's m = 1 for
 #: weekly; a year of weekly history is too short to estimate a 52-week season).
@@ -236,14 +237,16 @@ def read_long(
     future_known: tuple[str, ...] = (),
     fill: str = "zero",
     info: dict[str, str] | None = None,
-    ends: str = "file",
+    ends: str = "auto",
 ) -> Panel:
     """Read a long series file (CSV or Parquet: id, date, value + numeric covariates) into a Panel.
 
-    ``ends``: ``file`` (the default) reads the periods after a series' last row as 0, as a shop's sparse
-    export means (a product that stopped selling); ``own`` ends every series at its own last value, its
-    dates shifted so all last values share the file's last period (series datasets such as M4 written with
-    calendar dates: each series' holdout is its own last values). Period-numbered dates are always aligned.
+    ``ends``: ``file`` reads the periods after a series' last row as 0, as a shop's sparse export means
+    (a product that stopped selling); ``own`` ends every series at its own last value, its dates shifted
+    so all last values share the file's last period (series datasets such as M4 written with calendar
+    dates: each series' holdout is its own last values); ``auto`` (the default) takes ``own`` when every
+    series is gap-free and some end early (``forecast.long_ends``), else ``file``, said in
+    ``info['dates']``. Period-numbered dates are always aligned.
 
     ``info``, when given, receives ``encoding``: what a CSV was decoded as (``parquet`` for Parquet), so a
     caller can show it (the sniffer can misjudge a legacy code page; a user who sees it can re-save as UTF-8).
@@ -344,13 +347,19 @@ def read_long(
             )
     long = frame.select("id", pl.col("_date").alias("date"), "value", *covs)
     long = _align_weeks(long) if freq == "W" else long
+    said = "each series' last value aligned to the last period (ends = own)"
+    if ends == "auto" and periods is None:
+        ends, why = choose_ends(long, freq)
+        said = f"ends = auto: {why}"
     if ends == "own" and periods is None:
-        long = _own_ends(long, freq, path.name)
+        try:
+            long = own_ends(long, freq, path.name)
+        except EndsError as exc:
+            raise SeriesError(str(exc)) from None
         if info is not None:
-            info["dates"] = "each series' last value aligned to the last period (ends = own)"
+            info["dates"] = said
     if info is not None:  # said beside the result: a series' missing later periods are read as 0 (fill)
-        ends = long.filter(pl.col("value").is_not_null()).group_by("id").agg(pl.col("date").max())["date"]
-        info["ended_early"] = str(int((ends < ends.max()).sum()))
+        info["ended_early"] = str(ended_early(long))
     return long_to_panel(long, freq=freq, fill=fill, future_known=future_known)
 
 
@@ -448,26 +457,6 @@ def _period_dates(frame: pl.DataFrame, freq: str) -> pl.DataFrame:
     step = 7 if freq == "W" else 1
     offset = pl.duration(days=(pl.col("_p") - last.fill_null(pl.col("_p").max().over("id"))) * step)
     return frame.with_columns((_PERIOD_END + offset).alias("_date")).drop("_p")
-
-
-#: how a long file's series end: at the file's last period (later periods 0) or at their own last value
-ENDS = ("file", "own")
-
-
-def _own_ends(long: pl.DataFrame, freq: str, name: str) -> pl.DataFrame:
-    """Each series' dates shifted by whole periods so its last value falls on the file's last period.
-
-    Why: M4-style series written with calendar dates end at different points; read on one calendar, the
-    short ones' later periods would be zeros and their holdouts invented (t0m, session 26). A shift by
-    whole days or weeks keeps each series' own spacing; months vary in length, so other grains are refused.
-    """
-    if freq not in ("D", "W"):
-        raise SeriesError(f"{name}: ends = own needs daily or weekly dates (this file is {freq!r})")
-    has = pl.col("value").is_not_null()
-    end = long.filter(has)["date"].max()
-    last = pl.col("date").filter(has).max().over("id")
-    shifted = long.with_columns((pl.lit(end) + (pl.col("date") - last)).cast(pl.Date).alias("date"))
-    return shifted.filter(pl.col("date") <= pl.lit(end))
 
 
 def _align_weeks(frame: pl.DataFrame) -> pl.DataFrame:
