@@ -196,7 +196,9 @@ def script_of(text: str) -> str:
 
 def tail_forms(h: list[dict], owner: dict[str, str], ways: Callable[[str], dict[str, str]], tail: str) -> list[str]:  # fmt: skip
     """``id_forms``, where one id is written as its last four digits after ``tail``: no other
-    order ends in them."""
+    order the shop holds ends in them. The demo's defective copies (``X<k><id>``, ``demo.assistant._inject``)
+    are rejected by the orders' gate (``assistant.knowledge``), so they share no tail with a held order."""
     tails = [str(q["slots"]["order_id"]) for q in odd_ids(h, owner) if tail in str(q["text"])]
-    assert len(tails) == 1 and [o for o in owner if o.endswith(tails[0][-4:])] == tails
+    held = [o for o in owner if not re.match(r"X\d\d", o)]
+    assert len(tails) == 1 and [o for o in held if o.endswith(tails[0][-4:])] == tails
     return id_forms(h, owner, ways)
