@@ -152,7 +152,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             console.print_json(json.dumps(summary, ensure_ascii=False))
         else:
-            console.print(headline(summary))
+            from shopmind.cli.listing import table_console  # here: shopmind.cli imports this module
+
+            table_console().print(headline(summary))
             recall = summary.get("policy_recall_at_3") or {}
             if recall:
                 console.print(

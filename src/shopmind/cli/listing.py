@@ -128,3 +128,12 @@ class Listing:
             for line in lines[1:]:
                 for part in Text(line).wrap(console, room, overflow="fold"):
                     console.print(Text(" " * INDENT) + part)
+
+
+def table_console() -> Console:
+    """The console a results table is printed on: output that is not a terminal (a log, ``| tee``, CI)
+    gets the width the table needs. Why: rich sized it to 80 columns there and cut the names, so a
+    maintainer's log read 'ours-r… (serves ours-v…)', 'popula…' and 'recall…' (``evaluate recs``) and
+    'file:qs_…', 'unsuppor…' (``evaluate assistant``) (t1e, session 33)."""
+    out = Console()
+    return out if out.is_terminal else Console(width=max(out.width, 160))

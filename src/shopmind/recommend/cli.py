@@ -140,17 +140,11 @@ def register(app: typer.Typer) -> None:
             table.add_row(
                 f"{name} (serves {guard['against']})" if refused else name, *(f"{m[c]:.4f}" for c in cols)
             )
-        _table_console().print(table)
+        from shopmind.cli.listing import table_console  # here: shopmind.cli imports this module
+
+        table_console().print(table)
         Console().print(f"json: {json_path}\nhtml: {html_path}")
         say_where_the_shop_is(workspace, out_given, lambda line: Console().print(line, markup=False))
-
-
-def _table_console() -> Console:
-    """The console the results table is printed on: output that is not a terminal (a log, ``| tee``, CI)
-    gets the width the table needs. Why: rich sized it to 80 columns there and cut the names, so a
-    maintainer's log read 'ours-r… (serves ours-v…)', 'popula…' and 'recall…' (t1e, session 33)."""
-    out = Console()
-    return out if out.is_terminal else Console(width=max(out.width, 160))
 
 
 def _advancing(progress: Any) -> Any:
