@@ -35,7 +35,9 @@ def test_a_build_from_the_tuned_toml_serves_the_chosen_settings(tmp_path: Path) 
         publish(run_gate(shop.batch, gate, store), store, gate, None, force=True)
     config = tmp_path / "shop.toml"
     config.write_text('# our shop\n[recs]\nencoder = ""  # no content vectors here\nexplore_share = 0.0\n')
-    res = tune_recs_command("canonical", export, 1.0, config, None, tmp_path / "reports", "time", seed=3,
+    # seed 4: a study that picks settings other than the defaults on this shop (since the demo's prices move,
+    # bccc401, seeds 3, 6 and 7 keep the defaults, 4 and 5 do not) - else a tuned build looks like a default one
+    res = tune_recs_command("canonical", export, 1.0, config, None, tmp_path / "reports", "time", seed=4,
                             max_trials=6, log=lambda m: None)  # fmt: skip
     tuned = Path(res["toml"])
     assert tuned == tmp_path / "shop.tuned.toml" and res["trials"] >= 2
