@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import random
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from shopmind.search.dense_cache import VectorCache, text_key
 
@@ -33,6 +35,10 @@ def _enc(texts: list[str]) -> np.ndarray:
 
 
 def _writer(folder: str, seed: int, rounds: int) -> None:
+    # a forked writer shares the parent's tqdm lock (a multiprocessing semaphore: every tqdm, even a disabled
+    # one, takes it in __new__); one killed while holding it left the pytest process waiting on it for good
+    # at the next tqdm (CI, session 33: test_warm_after_complete hung in ALS.fit's bar). Its own lock here.
+    tqdm.set_lock(threading.RLock())
     rng = random.Random(seed)
     for _ in range(rounds):
         cache = VectorCache(folder, checkpoint_every=rng.choice([3, 7, 50]))
