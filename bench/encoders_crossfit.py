@@ -34,6 +34,13 @@ the paired difference on that half), and then judged by the same rule 1-2 on the
 the cross-fitted whole; its extra e5 cost is counted in the same cold CPU ledger (rule 3).
 Nothing here changes the default encoder: the lead decides.
 
+**Amendment (2026-12-07 22:06 UTC, session 34, t17s; the lead's decision, committed before any
+run that judges a candidate of session 34).** Rules 1-2 stay for Home Depot and QBQTC, rule 3
+stays (cold HD <= wheel/10, same sitting). **CrowdFlower is judged by rule 1 only** (mean > −1
+se): its 261 judged queries give a 95 % interval of about ± 0.012 for any encoder, so rule 2
+can never hold there (t17q, session 33). Candidates are still chosen on the tuning half (fold 0
+held out) only; their extra e5 (and training) cost counts in rule 3's cold ledger.
+
     python bench/encoders_crossfit.py --stage quality --dataset home-depot --vectors /tmp/t17q/vec-hd
     python bench/encoders_crossfit.py --stage quality --dataset crowdflower --vectors /tmp/t17q/vec-cf
     python bench/encoders_crossfit.py --stage quality --dataset qbqtc --vectors /tmp/t17q/vec-qb
