@@ -2,7 +2,7 @@
 
 Written blind on 2026-12-07 in session 33, for round 29 of the assistant (issue 13), and committed
 alone before the assistant answered any of it. Its set name is ``"heldout29"``; it is a test set,
-not one of ``evaluate.LABELLED_SETS``. Its author read the policy documents, the catalog's leaves
+not one of ``evaluate.LABELLED_SETS`` until its one held-out run (a dev set since round 30). Its author read the policy documents, the catalog's leaves
 and colours, the question builders, the held-out tests, the seed generator's utterance lists and
 held-out-28 (for the layout), and none of the assistant's code, benches, results or reports. Each
 text was set beside the closest texts of the earlier sets, the main set and the seed (word overlap
