@@ -220,9 +220,10 @@ def test_forget_leaves_no_trace_after_the_next_build(tmp_path, pseudonymised):
     assert handle not in users_after
     # every other customer keeps every event (U0003 shared nothing with them but the catalog)
     assert users_after == {u: n for u, n in users_before.items() if u != handle}
-    # idempotent: nothing left to find, exit 0, nothing changed
+    # idempotent: nothing left to find, nothing changed; exit 3 (nothing names the id), 0 with --missing-ok
     r = runner.invoke(app, ["forget", USER, "-w", str(ws), "--yes"])
-    assert r.exit_code == 0 and "nothing to delete" in r.output
+    assert r.exit_code == 3 and "nothing to delete" in r.output
+    assert runner.invoke(app, ["forget", USER, "-w", str(ws), "--yes", "--missing-ok"]).exit_code == 0
     assert not (ws / ERASURE_MARKER).exists()
 
 

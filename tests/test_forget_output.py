@@ -48,3 +48,28 @@ def test_json_without_yes_keeps_the_question_off_stdout(workspace: Path) -> None
     assert r.stdout[end:].strip() == "n"
     assert found["found"] > 0 and found["applied"] is False
     assert "delete every trace" in r.stderr
+
+
+def test_forget_of_an_id_nothing_names_is_not_said_as_a_success(workspace: Path) -> None:
+    """Was: exit 0 and "nothing names this customer" - a mistyped id looked like a done erasure."""
+    ws = workspace  # ingested with the default policy: ids pseudonymised
+    typo = CliRunner().invoke(app, ["forget", "U00O2", "-w", str(ws), "--yes"])
+    assert typo.exit_code == 3, typo.output
+    said = " ".join(typo.output.split())
+    assert "no trace of 'U00O2' was found" in said and "nothing to delete" in said and "check the id" in said
+    # the id the shop knows is found through its pseudonym (the store holds no raw id) and deleted: exit 0
+    done = CliRunner().invoke(app, ["forget", "U0002", "-w", str(ws), "--yes"])
+    assert done.exit_code == 0 and "store events:" in done.stdout, done.output
+    # idempotent: the second run changes nothing and says so; --missing-ok for scripts replaying requests
+    again = CliRunner().invoke(app, ["forget", "U0002", "-w", str(ws), "--yes"])
+    assert again.exit_code == 3 and "If it was forgotten before, that is expected" in " ".join(
+        again.output.split()
+    )
+    ok = CliRunner().invoke(app, ["forget", "U0002", "-w", str(ws), "--yes", "--missing-ok", "--json"])
+    assert ok.exit_code == 0 and '"found": 0' in ok.stdout, ok.output
+
+
+def test_forget_help_documents_its_exit_codes() -> None:
+    r = CliRunner().invoke(app, ["forget", "--help"], env={"COLUMNS": "200"})
+    said = " ".join(r.output.split())
+    assert "3 nothing names the id" in said and "--missing-ok" in said

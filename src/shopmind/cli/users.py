@@ -2,8 +2,12 @@
 command applies through :func:`ingest_privacy`).
 
 ``forget`` lists what it found (rows per table, live-log entries, files, profiles), asks before
-deleting unless ``--yes``, and is idempotent: a second run finds nothing (exit 0). Exit 2 with
-one line for a missing workspace, a build running, or the store held by an ingest.
+deleting unless ``--yes``, and is idempotent: a second run finds nothing and changes nothing. An id
+nothing names exits 3 with a line saying where it was looked for (``NOT_FOUND``): a mistyped id must
+not look like a done deletion, and the workspace cannot tell a repeat from a typo (a forgotten
+customer leaves no id behind, not even a hash); ``--missing-ok`` makes it exit 0 for scripts that
+replay erasure requests. Exit 2 with one line for a missing workspace, a build running, or the
+store held by an ingest.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ from typing import Annotated, Any
 import typer
 
 from shopmind.cli.common import DEFAULT_WORKSPACE, WORKSPACE, UsageError, console, fail, out, read_toml
+
+#: ``shopmind forget``'s exit code when nothing names the id: not a failure (nothing changed), not a deletion
+NOT_FOUND = 3
 
 
 def ingest_privacy_key(workspace: Path, config: Path | None) -> bytes | None:
@@ -71,11 +78,20 @@ def forget(
     workspace: Annotated[Path, WORKSPACE] = DEFAULT_WORKSPACE,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Delete without asking.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print what was found/removed as JSON.")] = False,
+    missing_ok: Annotated[
+        bool,
+        typer.Option("--missing-ok", help="Exit 0, not 3, when nothing names the id (replaying requests)."),
+    ] = False,
 ) -> None:
     """Delete a customer from the store, the live log, reports and profiles; the next
     `shopmind build` refits the models without them and deletes older releases.
 
-    Safe to repeat: a second run finds nothing. Nothing is changed if preparing fails.
+    Safe to repeat: a second run finds nothing and changes nothing. Nothing is changed if preparing fails.
+    The id is looked up as given and as the workspace's pseudonym of it.
+
+    Exit codes: 0 deleted; 1 declined at the question; 2 no workspace, or it is busy (a build, an ingest);
+    3 nothing names the id: a mistyped id, one the shop never saw, or one forgotten before (nothing is
+    kept to tell these apart) - 0 with --missing-ok.
     """
     from shopmind.forget import ForgetError, forget_user
     from shopmind.release.releases import ReleaseError
@@ -87,8 +103,15 @@ def forget(
     except (ForgetError, ReleaseError) as exc:
         raise fail(str(exc)) from None
     if not found.found:
-        _print(found, as_json, "nothing names this customer: nothing to delete")
-        return
+        # was "nothing names this customer: nothing to delete" and exit 0: a typo read as a done erasure
+        _print(
+            found,
+            as_json,
+            f"no trace of {user!r} was found in {workspace} (the store, the live log, reports, logs, profiles; "
+            "looked up as given and as its pseudonym): nothing to delete. If it was forgotten before, that is "
+            "expected; otherwise check the id",
+        )
+        raise typer.Exit(code=0 if missing_ok else NOT_FOUND)
     # --yes: one listing, what was removed (it was printed twice, found and removed, alike); asked,
     # the question goes to stderr so that `--json` keeps stdout one JSON document per listing
     if not yes:
@@ -136,7 +159,7 @@ def _print(report: Any, as_json: bool, note: str | None) -> None:
         if report.profiles:
             out.print(f"profiles: {report.profiles} (in release folders)", highlight=False)
     if note:
-        console.print(note, highlight=False)
+        console.print(note, highlight=False, markup=False)  # an id may hold [brackets]
 
 
 def register(app: typer.Typer) -> None:
