@@ -58,7 +58,12 @@ def register(app: typer.Typer) -> None:
                 help="Grade from which a product is relevant (default per format: HD 2.33, CF 3, qbqtc 1)."
             ),
         ] = None,
-        progress: Annotated[bool, typer.Option(help="Show a progress bar over queries.")] = True,
+        progress: Annotated[
+            bool,
+            typer.Option(
+                help="Show a progress bar over queries (on a terminal only: never in a log or a pipe)."
+            ),
+        ] = True,
         config: Annotated[Path | None, eval_folder.GATE_CONFIG] = None,
     ) -> None:
         """Evaluate search methods side by side on graded judgments (NDCG@10, Recall@100, MRR@10)."""

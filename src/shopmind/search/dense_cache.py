@@ -200,8 +200,14 @@ class VectorCache:
                 todo[k] = t
         self.stats["hits"] += len(texts) - sum(1 for k in keys if k in todo)
         items = list(todo.items())
-        # a bar only for work a person waits on (a first build over tens of thousands of titles)
-        bar = tqdm(total=len(items), desc=f"encoding ({name})", unit="text", disable=len(items) < 2000)
+        # a bar only for work a person waits on (a first build over tens of thousands of titles), and only
+        # on a terminal (None): a build's or an evaluation's log got every refresh of it
+        bar = tqdm(
+            total=len(items),
+            desc=f"encoding ({name})",
+            unit="text",
+            disable=True if len(items) < 2000 else None,
+        )
         step = 256
         for start in range(0, len(items), self.checkpoint_every):
             chunk = items[start : start + self.checkpoint_every]

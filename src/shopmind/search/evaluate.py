@@ -177,7 +177,12 @@ def evaluate(
         for view in views:
             per_q: dict[str, list[float | None]] = {"ndcg@10": [], "recall@100": [], "mrr@10": []}
             t1 = time.perf_counter()
-            for q in tqdm(queries, desc=f"{m.name} {view}", unit="q", disable=not progress, leave=False):
+            # disable=None: a bar on a terminal only - `disable=False` wrote every refresh ('\r ...') into a
+            # log or `| tee` unless --no-progress (noticed in session 33); --no-progress still turns it off
+            bar = tqdm(
+                queries, desc=f"{m.name} {view}", unit="q", disable=None if progress else True, leave=False
+            )
+            for q in bar:
                 grades = data.qrels[q]
                 if view == "retrieval":
                     ranked = m.search(q, RECALL_K)

@@ -1,0 +1,72 @@
+"""Defects from the lead's "noticed, left alone" lists (sessions 32-33), each fixed in session 34 (t1g).
+
+Each test fails before its fix; the data are small files built in tmp_path. (1, `forget` of an id nothing
+names: tests/test_forget_output.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+# ------------------------------------------------------------------ 2. progress bars stay out of logs
+class _Terminal:
+    """A stderr that says it is a terminal (tqdm's ``disable=None`` asks ``isatty``)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _search_once(progress: bool) -> None:
+    import polars as pl
+
+    from shopmind.search.evaluate import OursBM25, evaluate, prepare
+
+    products = pl.DataFrame(
+        {"product_id": ["1", "2", "3"], "title": ["red shoes", "blue shorts", "oak lamp"]}
+    )
+    judgments = pl.DataFrame(
+        {"query": ["red shoes", "oak lamp"], "product_id": ["1", "3"], "relevance": ["3", "3"]}
+    )
+    evaluate(prepare(products, judgments, "demo", scale=(0.0, 3.0)), [OursBM25()], progress=progress)
+
+
+def test_evaluate_search_bars_show_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """Was: `disable=not progress` - every refresh of every bar went into a log (`2>&1 | tee`) unless --no-progress."""
+    _search_once(progress=True)  # stderr captured: not a terminal
+    assert "\r" not in capsys.readouterr().err
+    tty = _Terminal()
+    monkeypatch.setattr("sys.stderr", tty)
+    _search_once(progress=True)
+    assert "ours-bm25 retrieval" in tty.text  # on a terminal the bar is drawn
+    tty.text = ""
+    _search_once(progress=False)  # --no-progress still silences it there
+    assert tty.text == ""
+
+
+def test_a_first_encoding_bar_stays_out_of_a_build_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import numpy as np
+
+    from shopmind.search.dense_cache import VectorCache
+
+    texts = [f"title {i}" for i in range(2500)]  # over the 2,000 texts a bar is shown for
+    encode = lambda batch: np.ones((len(batch), 4), dtype=np.float32)  # noqa: E731
+    VectorCache(tmp_path / "a").get_or_encode("m", 4, texts, encode)
+    assert "encoding (m)" not in capsys.readouterr().err
+    tty = _Terminal()
+    monkeypatch.setattr("sys.stderr", tty)
+    VectorCache(tmp_path / "b").get_or_encode("m", 4, texts, encode)
+    assert "encoding (m)" in tty.text
