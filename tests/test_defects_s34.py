@@ -70,3 +70,40 @@ def test_a_first_encoding_bar_stays_out_of_a_build_log(
     monkeypatch.setattr("sys.stderr", tty)
     VectorCache(tmp_path / "b").get_or_encode("m", 4, texts, encode)
     assert "encoding (m)" in tty.text
+
+
+# ------------------------------------------------------------------ 3. a QBQTC folder's splits are never mixed
+def _qbqtc_line(i: int, label: str | None) -> str:
+    import json
+
+    row = {"id": i, "query": f"查询{i}", "title": f"标题{i} 连衣裙"} | (
+        {} if label is None else {"label": label}
+    )
+    return json.dumps(row, ensure_ascii=False)
+
+
+def test_a_qbqtc_folder_of_several_splits_is_refused_with_their_names(tmp_path: Path) -> None:
+    """Was: every *.json read as one set - CLUE's train/dev/test (test has no labels) mixed into one figure."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.data.adapters import qbqtc
+    from shopmind.data.readers import InputError
+
+    folder = tmp_path / "qbqtc"
+    folder.mkdir()
+    (folder / "dev.json").write_text("\n".join(_qbqtc_line(i, str(i % 3)) for i in range(20)) + "\n", "utf-8")
+    (folder / "train.json").write_text("\n".join(_qbqtc_line(i, "1") for i in range(20, 60)) + "\n", "utf-8")
+    (folder / "test.json").write_text("\n".join(_qbqtc_line(i, None) for i in range(60, 70)) + "\n", "utf-8")
+    with pytest.raises(InputError, match=r"holds 3 QBQTC files \(dev.json, test.json, train.json\)") as err:
+        qbqtc.load(folder)
+    assert f"e.g. {folder / 'dev.json'}" in str(err.value)
+    r = CliRunner().invoke(
+        app, ["evaluate", "search", str(folder), "--format", "qbqtc", "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code == 2 and "splits are never mixed" in " ".join(r.output.split()), r.output
+    # one file by its path, or a folder holding one: read as before
+    assert qbqtc.load(folder / "dev.json").judgments.height == 20
+    (folder / "train.json").unlink()
+    (folder / "test.json").unlink()
+    assert qbqtc.load(folder).judgments.height == 20

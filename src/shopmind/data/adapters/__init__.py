@@ -88,7 +88,7 @@ ADAPTERS: dict[str, Adapter] = {
         ),
         _adapter(
             "qbqtc",
-            "QBQTC Chinese query-title JSON lines -> products + judgments (0-2)",
+            "QBQTC Chinese query-title JSON lines (one file, or a folder holding one) -> products + judgments (0-2)",
             "qbqtc-zh/dev.json",
             qbqtc.load,
         ),

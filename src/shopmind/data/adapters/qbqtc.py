@@ -2,6 +2,12 @@
 
 Web search rather than shop data: titles become products (id = hash of the title, so a title
 judged under several queries is one product) to exercise Chinese text in search.
+
+A folder is read with its ONE ``*.json`` file; a folder holding several is refused with their names,
+as Home Depot's folder of several judgment files is. Why: every ``*.json`` was read as one set, so
+CLUE's folder (``train.json``, ``dev.json``, ``test.json``, ``test_public.json``) mixed the training
+split into an evaluation and ``test.json`` has no labels; a held-out file copied beside ``dev.json``
+was scored together with it. Pass the split to read by its path (``qbqtc-zh/dev.json``).
 """
 
 from __future__ import annotations
@@ -12,13 +18,20 @@ import polars as pl
 
 from shopmind.data.adapters._common import content_id, malformed_meta, require_columns, resolve_files
 from shopmind.data.model import SOURCE_LINE, Batch
-from shopmind.data.readers import read_table
+from shopmind.data.readers import InputError, read_table
 
 NAME = "qbqtc"
 
 
 def load(path: Path) -> Batch:
     files = resolve_files(path, "*.json", "QBQTC JSON lines")
+    if len(files) > 1:  # a folder's splits are never mixed (module docstring)
+        names = ", ".join(f.name for f in files)
+        example = next((f for f in files if f.stem.startswith("dev")), files[0])
+        raise InputError(
+            f"{path} holds {len(files)} QBQTC files ({names}): pass the one to read by its path, e.g. "
+            f"{example} (splits are never mixed into one set)"
+        )
     results = [read_table(f, fmt="jsonl") for f in files]
     frames = []
     for result, file in zip(results, files, strict=True):
