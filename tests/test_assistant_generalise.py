@@ -366,3 +366,36 @@ def test_heldout29_is_a_new_set_in_three_languages_with_two_part_questions_and_f
     assert (
         len([q for q in plain_orders(h29) if f"\uff08{q['slots']['order_id']}\uff09" in str(q["text"])]) == 1
     )
+
+
+def test_heldout30_is_a_new_set_in_three_languages_with_two_part_questions_and_follow_ups(data) -> None:
+    # traditional characters in every intent but out of scope, at least sixteen questions; the
+    # two-section pairs are new from held-out-25 on (held-out-21 to -29 pair every pair of sections
+    # of one intent; held-out-21 to -24 paired 19 of them last, free again here)
+    h30, owner, op = latest_set(data, 30, 16, pairs_from=25)
+    # two order + policy questions ask the policy part first (the id in the text's second half)
+    assert len([q for q in op if str(q["text"]).index(str(q["slots"]["order_id"])) > len(str(q["text"])) // 2]) == 2  # fmt: skip
+    # an order follow-up keeping the order named two turns back, across a product question (no
+    # number in it)
+    kept = [q for q in h30 if q["intent"] == "order_status" and len(q["history"]) == 2 and q["slots"]["order_id"] not in q["text"]]  # fmt: skip
+    assert (
+        len(kept) == 1 and "kettle" in kept[0]["history"][1] and not re.search(r"\d", kept[0]["history"][1])
+    )
+    # an order follow-up after a complaint about deliveries (no number in it): the order is named
+    # only in the follow-up
+    late = [q for q in h30 if q["intent"] == "order_status" and q["history"] and q["slots"]["order_id"] in q["text"]]  # fmt: skip
+    moaned = [q for q in late if "nightmare" in q["history"][-1]]
+    assert len(moaned) == 1 and not re.search(r"\d", moaned[0]["history"][-1])
+
+    # ids in lower case with a space after the letter, as the digits alone after a full-width
+    # colon, as the digits alone in full width split by a space after the third, as the last four
+    # digits after 最后四位是 (no other order ends in them)
+    def ways(oid: str) -> dict[str, str]:
+        return {"lower space": f"{oid[0].lower()} {oid[1:]}", "colon digits": f"\uff1a{oid[1:]}", "wide digits split": f"{full_width(oid[1:4])} {full_width(oid[4:])}", "tail": f"最后四位是{oid[-4:]}"}  # fmt: skip
+
+    forms = tail_forms(h30, owner, ways, "最后四位是")
+    assert forms == ["colon digits", "lower space", "tail", "wide digits split"]
+    # one more is written as printed, inside corner brackets
+    assert (
+        len([q for q in plain_orders(h30) if f"\u300c{q['slots']['order_id']}\u300d" in str(q["text"])]) == 1
+    )

@@ -103,11 +103,12 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     h27 = [q for q in data.questions if q["set"] == "heldout27"]
     h28 = [q for q in data.questions if q["set"] == "heldout28"]
     h29 = [q for q in data.questions if q["set"] == "heldout29"]
+    h30 = [q for q in data.questions if q["set"] == "heldout30"]
     n_last = (
         len(h4) + len(h5) + len(h6) + len(h7) + len(h8) + len(h9) + len(h10) + len(h11) + len(h12) + len(h13)
     )
     n_last += len(h14) + len(h15) + len(h16) + len(h17) + len(h18) + len(h19) + len(h20) + len(h21) + len(h22)
-    n_last += len(h23) + len(h24) + len(h25) + len(h26) + len(h27) + len(h28) + len(h29)
+    n_last += len(h23) + len(h24) + len(h25) + len(h26) + len(h27) + len(h28) + len(h29) + len(h30)
     last = data.questions[-n_last:]
     want = ["heldout4"] * len(h4) + ["heldout5"] * len(h5) + ["heldout6"] * len(h6) + ["heldout7"] * len(h7)
     want += (
@@ -119,7 +120,7 @@ def test_heldout4_has_two_fact_questions_order_followups_and_is_not_the_seed(dat
     want += ["heldout20"] * len(h20) + ["heldout21"] * len(h21) + ["heldout22"] * len(h22)
     want += ["heldout23"] * len(h23) + ["heldout24"] * len(h24) + ["heldout25"] * len(h25)
     want += ["heldout26"] * len(h26) + ["heldout27"] * len(h27) + ["heldout28"] * len(h28)
-    want += ["heldout29"] * len(h29)
+    want += ["heldout29"] * len(h29) + ["heldout30"] * len(h30)
     assert [q["set"] for q in last] == want  # drawn last, in this order
 
 

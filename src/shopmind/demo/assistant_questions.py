@@ -1,4 +1,4 @@
-"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-29.
+"""The demo shop's labelled assistant questions: the main set and the held-out sets 1-30.
 
 Split from ``demo.assistant`` (orders, policies, writing the files): the question builders and the
 product helpers they draw from (which products the gate serves, unique titles, colour keys) are
@@ -69,7 +69,9 @@ stream; committed before the twenty-seventh round; a test set, not one of ``eval
 plus "heldout28" (``demo.assistant_heldout28``: written blind to the assistant's code; its own random
 stream; committed before the twenty-eighth round; a test set, not one of ``evaluate.LABELLED_SETS``),
 plus "heldout29" (``demo.assistant_heldout29``: written blind to the assistant's code; its own random
-stream; committed before the twenty-ninth round; a test set, not one of ``evaluate.LABELLED_SETS``).
+stream; committed before the twenty-ninth round; a test set, not one of ``evaluate.LABELLED_SETS``),
+plus "heldout30" (``demo.assistant_heldout30``: written blind to the assistant's code; its own random
+stream; committed before the thirtieth round; a test set, not one of ``evaluate.LABELLED_SETS``).
 The phrasings here are
 written separately from the assistant's training seed (``assistant.seed``); a test checks
 that no labelled question is a seed utterance.
@@ -112,6 +114,7 @@ from shopmind.demo import assistant_heldout26 as H26
 from shopmind.demo import assistant_heldout27 as H27
 from shopmind.demo import assistant_heldout28 as H28
 from shopmind.demo import assistant_heldout29 as H29
+from shopmind.demo import assistant_heldout30 as H30
 from shopmind.demo import assistant_phrases as Q
 from shopmind.demo import vocab as V
 from shopmind.demo.generator import DemoShop
@@ -227,110 +230,14 @@ def labelled_questions(
     _heldout3(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 3])), shop, orders, prods)
     for q in qs[n:]:
         q["set"] = "heldout3"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 4])), shop, orders, prods)
-    for q in qs[n:]:
-        q["set"] = "heldout4"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 5])), shop, orders, prods, H5)
-    for q in qs[n:]:
-        q["set"] = "heldout5"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 6])), shop, orders, prods, H6)
-    for q in qs[n:]:
-        q["set"] = "heldout6"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 7])), shop, orders, prods, H7)
-    for q in qs[n:]:
-        q["set"] = "heldout7"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 8])), shop, orders, prods, H8)
-    for q in qs[n:]:
-        q["set"] = "heldout8"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 9])), shop, orders, prods, H9)
-    for q in qs[n:]:
-        q["set"] = "heldout9"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 10])), shop, orders, prods, H10)
-    for q in qs[n:]:
-        q["set"] = "heldout10"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 11])), shop, orders, prods, H11)
-    for q in qs[n:]:
-        q["set"] = "heldout11"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 12])), shop, orders, prods, H12)
-    for q in qs[n:]:
-        q["set"] = "heldout12"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 13])), shop, orders, prods, H13)
-    for q in qs[n:]:
-        q["set"] = "heldout13"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 14])), shop, orders, prods, H14)
-    for q in qs[n:]:
-        q["set"] = "heldout14"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 15])), shop, orders, prods, H15)
-    for q in qs[n:]:
-        q["set"] = "heldout15"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 16])), shop, orders, prods, H16)
-    for q in qs[n:]:
-        q["set"] = "heldout16"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 17])), shop, orders, prods, H17)
-    for q in qs[n:]:
-        q["set"] = "heldout17"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 18])), shop, orders, prods, H18)
-    for q in qs[n:]:
-        q["set"] = "heldout18"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 19])), shop, orders, prods, H19)
-    for q in qs[n:]:
-        q["set"] = "heldout19"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 20])), shop, orders, prods, H20)
-    for q in qs[n:]:
-        q["set"] = "heldout20"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 21])), shop, orders, prods, H21)
-    for q in qs[n:]:
-        q["set"] = "heldout21"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 22])), shop, orders, prods, H22)
-    for q in qs[n:]:
-        q["set"] = "heldout22"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 23])), shop, orders, prods, H23)
-    for q in qs[n:]:
-        q["set"] = "heldout23"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 24])), shop, orders, prods, H24)
-    for q in qs[n:]:
-        q["set"] = "heldout24"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 25])), shop, orders, prods, H25)
-    for q in qs[n:]:
-        q["set"] = "heldout25"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 26])), shop, orders, prods, H26)
-    for q in qs[n:]:
-        q["set"] = "heldout26"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 27])), shop, orders, prods, H27)
-    for q in qs[n:]:
-        q["set"] = "heldout27"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 28])), shop, orders, prods, H28)
-    for q in qs[n:]:
-        q["set"] = "heldout28"
-    n = len(qs)
-    _heldout4(add, np.random.default_rng(np.random.SeedSequence([seed, 13, 29])), shop, orders, prods, H29)
-    for q in qs[n:]:
-        q["set"] = "heldout29"
+    # held-out 4 to 30: one builder, each set from its own stream ``[seed, 13, k]``, drawn in this order
+    for k, sets in enumerate((H4, H5, H6, H7, H8, H9, H10, H11, H12, H13, H14, H15, H16, H17, H18, H19, H20, H21, H22, H23, H24, H25, H26, H27, H28, H29, H30), start=4):  # fmt: skip
+        n = len(qs)
+        _heldout4(
+            add, np.random.default_rng(np.random.SeedSequence([seed, 13, k])), shop, orders, prods, sets
+        )
+        for q in qs[n:]:
+            q["set"] = f"heldout{k}"
     for k, (name, lists) in enumerate(extra):
         n = len(qs)
         rng_k = np.random.default_rng(np.random.SeedSequence([seed, 13, 1000 + k]))
@@ -342,7 +249,7 @@ def labelled_questions(
 
 def _heldout4(add: Callable[..., None], rng: np.random.Generator, shop: DemoShop, orders: pl.DataFrame, prods: pl.DataFrame, sets: ModuleType = H4) -> None:  # fmt: skip
     """Held-out set 4 (``demo.assistant_heldout4``), drawn from its own random stream ``rng``; or
-    held-out set 5 to 29 (``sets=demo.assistant_heldout5`` / ... / ``29``: the same kinds of questions, each
+    held-out set 5 to 30 (``sets=demo.assistant_heldout5`` / ... / ``30``: the same kinds of questions, each
     its own stream).
     A question needing two facts is labelled ``{"all": [expect, expect]}``."""
     n_ord = len(sets.ORDER_Q) + len(sets.ORDER_FOLLOWUP_Q) + len(sets.ORDER_POLICY_Q)
