@@ -91,6 +91,8 @@ class ShopCatalog:
             bool(self.options.get("order_lookalike")),
             bool(self.options.get("id_sep")),  # round 25's candidate (``slots._SEP_LOOKALIKE``)
             bool(self.options.get("id_split")),  # round 28's (``slots.grouped_ids``)
+            bool(self.options.get("id_digits")),  # round 30's (``slots.digit_group_ids``)
+            bool(self.options.get("pay_amount")),  # round 30's (``slots._UNIT_AFTER``)
         )
         s.order_id = oids[0] if oids else None
         ids = [tok for tok, _ in find_ids(text) if tok in self.products]

@@ -303,6 +303,8 @@ def search(asst: Assistant, text: str, lang: str, slots: Slots, state: _State, f
     cheaper = follow_up and asst.options.get("cheaper_kept") and shown and not slots.from_page and CHEAPER_THAN_SHOWN.search(text)  # fmt: skip
     if cheaper:  # round 29: "cheaper ones?" after a search - the same search, below the dearest
         high = max(shown, key=lambda p: p["price"])  # listed, none of those it listed again
+        if asst.options.get("cheaper_low"):  # round 30: cheaper than what the shopper saw - the cheapest
+            high = min(shown, key=lambda p: p["price"])
         slots.price_min, slots.price_max, slots.currency = None, high["price"] - 0.01, high.get("currency")
         query = state.search_text
     if slots.from_page and _CHEAPER.search(text):  # "cheaper than this one": same category, lower price

@@ -53,7 +53,7 @@ from shopmind.assistant.levels import (
     policy_sure,
 )
 from shopmind.assistant.options import OPTIONS
-from shopmind.assistant.person import asks_person, says_yes
+from shopmind.assistant.person import asks_person, plain_request, says_yes
 from shopmind.assistant.phraser import PhraserConfig
 from shopmind.assistant.policy import TOPIC_INTENT, PolicyIndex
 from shopmind.assistant.reading import (
@@ -207,6 +207,10 @@ class Assistant:
         # round 29's "person_asked" / "offer_yes": a plain request for a person, or a yes to the
         # offer of one the last turn made, is handed off as asked (``person``)
         person = (self.options.get("person_asked") and intent != "complaint" and asks_person(text)) or (self.options.get("offer_yes") and state.offered and says_yes(text))  # fmt: skip
+        # round 30's "person_plain": "转人工" read as a complaint is still only a request for a person
+        person = person or (
+            self.options.get("person_plain") and intent == "complaint" and plain_request(text)
+        )
         offered = False
         if person:
             intent, conf = "complaint", max(conf, self.threshold)

@@ -93,3 +93,24 @@ def says_yes(text: str) -> bool:
     if all(w in _YES_EN or _YES_ZH.match(w) for w in words):
         return any(w in {"yes", "yeah", "yep", "yup", "ya", "yea", "sure", "ok", "okay", "okey", "please", "ahead"} or _YES_ZH.match(w) for w in words)  # fmt: skip
     return False
+
+
+#: what may stand beside a plain request for a person: politeness, "help me", "now"
+_PLAIN_REST = re.compile(
+    r"please|pls|plz|now|thanks?|thank you|can i|could i|i want to|i'd like to|i need to|let me|just"
+    r"|客服|帮我|给我|我要|我想|请|麻烦|谢谢|一下|吧|啊|呀|呢|吗|嘛|可以|能不能|能|现在|马上|直接|我",
+    re.I,
+)
+
+
+def plain_request(text: str) -> bool:
+    """Round 30's "person_plain": whether ``text`` asks for a person and nothing else ("转人工",
+    "帮我转人工", "human please", "agent now"): the request's words and politeness only. Why: the
+    classifier reads "转人工" as a complaint, and ``person_asked`` leaves a complaint reading its
+    answer - an apology for a grievance the shopper never stated; a complaint beside the request
+    ("太慢了 转人工") keeps it."""
+    if not asks_person(text):
+        return False
+    rest = _ZH_ASK.sub(" ", _EN_ASK.sub(" ", text))
+    rest = _PLAIN_REST.sub(" ", rest)
+    return not re.findall(r"[A-Za-z]{2,}|[\u4e00-\u9fff]", rest)

@@ -23,6 +23,7 @@ from shopmind.assistant.greeting import greeting_only
 from shopmind.assistant.intent import Prediction
 from shopmind.assistant.levels import off_topic_thing, sure_section
 from shopmind.assistant.lexicon import default_lexicon
+from shopmind.assistant.party import another_party
 from shopmind.assistant.passing import NOT_SHOP, shop_reading_kept
 from shopmind.assistant.policy import TOPIC_INTENT
 from shopmind.assistant.reading import (
@@ -82,6 +83,13 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     if progress or pronoun or (kept and is_short(text) and (intent == "order_status" or (intent == "shipping" and refers_to_page(text)))) or (kept and asst.options["order_brief"] and is_brief(text) and intent == "order_status"):  # fmt: skip
         slots.order_id = state.order_id  # "has it shipped?": the order of the turn before
         intent = "order_status" if progress or pronoun else intent
+    pay = bool(asst.options.get("pay_amount")) and intent in ("payment", "product_search", "order_status") and not (slots.order_id or slots.product_ids or slots.from_page or follow_up or slots.category_source not in (None, "graph")) and "instalment" in default_lexicon().concepts(text)  # fmt: skip
+    if pay:
+        # round 30: "basket comes to about $320, could i spread that over a few months interest
+        # free", "订单 1000 块 可以 interest-free 分期吗": an amount beside instalments, naming no
+        # order or product (a category only the graph guessed), asks the instalment policy
+        intent, conf = "payment", max(conf, asst.threshold)  # (kept sure below)
+        slots.category = slots.price_min = slots.price_max = slots.currency = None
     if slots.order_id and (intent not in ("return_refund", "complaint", "shipping") or asks_about_order(text, slots.order_id) or (asst.options["order_plain"] and plain_order_message(text)) or (asst.options.get("order_first") and order_asked(asst, text, slots.order_id, intent)) or (asst.options.get("order_clause") and intent in ("return_refund", "shipping") and asks_order_progress(text, slots.order_id, bool(asst.options.get("progress_words"))))):  # fmt: skip
         # round 26's "order_clause": "O0002834到了吗 不合适的话多少天内能退" - the order's own piece asks
         # how far it got, the rest a policy question (added by ``compose``): the order's status first
@@ -98,9 +106,11 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
         # on a product's page, a message asking a fact of a product (price, stock, colour)
         # that the classifier cannot answer otherwise: the page says which product
         intent, conf = "product_question", max(conf, 0.5)
-    elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and intent in ("shipping", "payment", "out_of_scope", "greeting", "compare"):  # fmt: skip
+    elif slots.category and (slots.price_max or slots.price_min or slots.attributes) and (intent in ("shipping", "payment", "out_of_scope", "greeting", "compare") or (asst.options.get("search_amount") and intent == "order_status" and not slots.order_id)):  # fmt: skip
         # a category with a price/attribute is a search (a comparison needs two products,
-        # and fewer than two are named here: the branch above takes two)
+        # and fewer than two are named here: the branch above takes two); round 30's
+        # "search_amount": also an order reading naming no order ("有沒有1260元以下的帐篷": the
+        # intent model reads the amount's digits as an id, ``intent.normalise``)
         intent, conf = "product_search", max(conf, 0.5)
     elif state.search_text and not slots.category and (slots.attributes or slots.price_max or slots.price_min) and (intent in ("product_search", "out_of_scope", "greeting", "product_question") or (intent != "complaint" and is_short(text))):  # fmt: skip
         intent, conf, follow_up = "product_search", max(conf, 0.5), True
@@ -174,7 +184,7 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
             hits = asst.policy.search(where, sure_t)  # the sure classifier's topics (``compose``)
         if hits and hits[0][1] > 0:
             intent, conf = TOPIC_INTENT.get(asst.policy.sections[hits[0][0]].topic, intent), policy_mass
-            conf = max(conf, asst.threshold) if when else conf
+            conf = max(conf, asst.threshold) if (when or pay) else conf
         if not (shop_thing or follow_up) and off_topic_thing(asst.policy, ask, asst.off_topic_level, bool(asst.options.get("news_word"))) and not kept_in_passing(asst, text, hits, pred):  # fmt: skip
             intent, conf = "out_of_scope", max(conf, 0.5)  # "how do I return a rental car?"
     sure = None  # a message naming no order or product: its section may answer it
@@ -202,6 +212,10 @@ def route(asst: Assistant, text: str, ask: str, where: str, pred: Prediction, sl
     if asst.options["owner_foreign"] and intent in (*_POLICY_INTENTS, "order_status", *_NEEDS_A_THING) and not (slots.order_id or slots.product_ids or slots.from_page or follow_up or state.order_id or ask is not text) and asst.scope.owners(text):  # fmt: skip
         # round 19: another seller's order, return or fee ("my parcel from amazon", "淘宝买的衣服
         # 怎么退"): a name the shop never uses stands as the seller (``scope.owner_position``)
+        intent, conf = "out_of_scope", max(conf, 0.5)
+    if asst.options.get("party_service") and intent in (*_POLICY_INTENTS, "order_status", *_NEEDS_A_THING) and not (slots.order_id or slots.product_ids or slots.from_page or follow_up or state.order_id or ask is not text) and another_party(text, asst.scope.foreign):  # fmt: skip
+        # round 30: another party's service in the shop's words ("我的信用卡账单能分期吗", "a letter
+        # i sent by royal mail", "厂家还给修吗"): who gives the service is not this shop (``party``)
         intent, conf = "out_of_scope", max(conf, 0.5)
     if named_complaint(asst, text, pred, follow_up):
         # round 25: "not sure if this counts as a complaint but the box was crushed, what can you

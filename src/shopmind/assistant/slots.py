@@ -128,12 +128,32 @@ def grouped_ids(text: str, known_orders: Mapping[str, object] | set[str]) -> lis
     return out
 
 
+#: round 30's "id_digits": an order's digits alone in groups, after an order word ("order 000 1840",
+#: "order 000-2587": the prefix letter left off as well as the gaps copied)
+_DIGIT_GROUPS = re.compile(r"(?<![A-Za-z0-9-])(\d+(?:[- ]\d+)+)(?![A-Za-z0-9])")
+
+
+def digit_group_ids(text: str, known_orders: Mapping[str, object] | set[str]) -> list[str]:
+    """Known orders written as their digits in groups right after an order word (``_DIGIT_GROUPS``,
+    ``_ORDER_WORD``), when exactly one of the table's prefixes makes them a known order."""
+    out: list[str] = []
+    for m in _DIGIT_GROUPS.finditer(text):
+        if not _ORDER_WORD.search(text[max(0, m.start() - 24) : m.start()]):
+            continue
+        digits = re.sub(r"[- ]", "", m.group(1))
+        cands = [p + digits for p in _prefixes(known_orders) if p + digits in known_orders]
+        if len(cands) == 1 and cands[0] not in out:
+            out.append(cands[0])
+    return out
+
+
 def order_forms(
     text: str,
     known_orders: Mapping[str, object] | set[str],
     lookalike: bool = False,
     sep: bool = False,
     split: bool = False,
+    digits: bool = False,
 ) -> list[str]:
     """Known orders written in another form than the table's: letters and digits split by a
     separator or a space ("O-0001823"), or the digits alone ("订单号0001365") when exactly one
@@ -143,6 +163,7 @@ def order_forms(
     checked on the order found."""
     t = unicodedata.normalize("NFKC", text)
     out: list[str] = grouped_ids(t, known_orders) if split else []
+    out += [o for o in (digit_group_ids(t, known_orders) if digits else []) if o not in out]
     for m in _SPLIT_ID.finditer(t):
         cand = (m.group(1) + m.group(2)).upper()
         if cand in known_orders and cand not in out:
@@ -160,7 +181,11 @@ def order_forms(
     return out
 
 
-def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False, lookalike: bool = False, sep: bool = False, split: bool = False) -> list[str]:  # fmt: skip
+#: round 30's "pay_amount": a number with a currency unit after it is an amount ("订单 1000 块")
+_UNIT_AFTER = re.compile(r"^\s*(?:块|元|rmb|yuan|dollars?|bucks|usd|cny|刀)", re.I)
+
+
+def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: bool = False, lookalike: bool = False, sep: bool = False, split: bool = False, digits: bool = False, amounts: bool = False) -> list[str]:  # fmt: skip
     """Order ids in ``text``: known orders, or an id right after an order word. ``forms``: a
     known order in another written form (``order_forms``; ``lookalike``: its letters typed as
     look-alike digits too) comes before an unknown id."""
@@ -169,12 +194,14 @@ def order_ids(text: str, known_orders: Mapping[str, object] | set[str], forms: b
     if forms:
         out = [
             o
-            for o in order_forms(t, known_orders, lookalike, sep, split)
+            for o in order_forms(t, known_orders, lookalike, sep, split, digits)
             if not any(tok == o for tok, _ in find_ids(t))
         ]
     for tok, start in find_ids(t):
         if forms and out and tok not in known_orders and tok.upper() not in known_orders:
             continue  # a known order in another form is the message's order, not this unknown id
+        if amounts and tok not in known_orders and _UNIT_AFTER.match(t[start + len(tok) :]):
+            continue  # "订单 1000 块 可以分期吗": the order's amount, not its id
         if tok in known_orders or tok.upper() in known_orders or _ORDER_WORD.search(t[max(0, start - 24) : start]):  # fmt: skip
             oid = tok if tok in known_orders else tok.upper() if tok.upper() in known_orders else tok
             if oid not in out:
