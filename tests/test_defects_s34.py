@@ -107,3 +107,41 @@ def test_a_qbqtc_folder_of_several_splits_is_refused_with_their_names(tmp_path: 
     (folder / "train.json").unlink()
     (folder / "test.json").unlink()
     assert qbqtc.load(folder).judgments.height == 20
+
+
+# ------------------------------------------------------------------ 4. one codec for a latin-1 file
+def test_a_latin1_file_with_mojibake_titles_is_read_in_one_codec(tmp_path: Path) -> None:
+    """Was: a latin-1 Home Depot file whose titles already held mojibake ("16å¡", "360è_") had 7 of its 12
+    non-ASCII lines read as gb18030 ("16濉", one lone hanzi in an English title) and said as
+    "mixed (gb18030 7, cp1252 5)"; a real GBK line of a mixed export (two hanzi in a row) still reads as Chinese."""
+    from shopmind.data.readers import read_table
+
+    titles = [f"Superstrut {d}è_ Angle Bracket" for d in (90, 180, 360)]  # è_ reads as 鑏 in gb18030
+    titles += [f"Paslode F350-{d}å¡ Framing Nailer" for d in (21, 33, 16, 18)]  # å¡ reads as 濉
+    rows = [f"{100 + i},{t}" for i, t in enumerate(titles)] + [
+        f"{200 + i},Plain title {i}" for i in range(40)
+    ]
+    path = tmp_path / "products.csv"
+    path.write_bytes(("product_uid,product_title\n" + "\n".join(rows) + "\n").encode("latin-1"))
+    result = read_table(path)
+    assert result.encoding == "cp1252" and result.redecoded == [] and result.malformed == []
+    assert result.frame["product_title"].to_list()[: len(titles)] == titles
+    # a mixed export keeps its Chinese lines (the issue 10 case): a GBK word among latin-1 lines
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_bytes(path.read_bytes() + "300,耳机 headphones\n".encode("gbk"))
+    read = read_table(mixed)
+    assert read.frame["product_title"].to_list()[-1] == "耳机 headphones"
+    assert [r.encoding for r in read.redecoded] == ["gb18030"] and read.frame["product_title"][0] == titles[0]
+
+
+def test_evaluate_search_says_the_codec_a_file_was_read_in(tmp_path: Path) -> None:
+    from shopmind.search.eval_data import load_dataset
+
+    rows = [f"{100 + i},Superstrut {d}è_ Angle Bracket" for i, d in enumerate((90, 180))] + ["102,Oak lamp"]
+    (tmp_path / "products.csv").write_bytes(
+        ("product_uid,product_title\n" + "\n".join(rows) + "\n").encode("latin-1")
+    )
+    judged = "search_term,product_uid,relevance\nangle bracket,100,3\nangle bracket,101,2\noak lamp,102,3\n"
+    (tmp_path / "judgments_dev.csv").write_text(judged, encoding="utf-8")
+    data = load_dataset("home-depot", tmp_path)
+    assert data.notes[0] == f"read {tmp_path / 'products.csv'} (cp1252), {tmp_path / 'judgments_dev.csv'}"

@@ -306,13 +306,30 @@ def _candidates(guess: str) -> list[str]:
     return list(dict.fromkeys([guess, *LINE_CODECS]))
 
 
+#: Two CJK ideographs in a row: the least a line must hold to be read as Chinese against its file's codec.
+_HANZI_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]{2}")
+
+
 def _line_codec(raw: bytes, guess: str) -> tuple[str | None, str]:
-    """The codec for one non-UTF-8 line: the file's guess unless another reads it clearly cleaner."""
+    """The codec for one non-UTF-8 line: the file's guess unless another reads it clearly cleaner.
+
+    The file's codec is decided for the file: a line leaves it for gb18030 only when that reading holds
+    Chinese text (two hanzi in a row). Why: a latin-1 Home Depot file whose titles already held mojibake
+    ("16å¡", "360è_") had 7 of its 12 non-ASCII lines read as gb18030 ("16濉": one rare
+    hanzi glued to a number in an English title, less messy by charset-normalizer's measure) and the other 5
+    as cp1252, so the file was said to be "mixed (gb18030 7, cp1252 5)" with gb18030 its main codec. A GBK
+    line of a mixed export holds words (``红色连衣裙``, ``耳机``); a line whose only Chinese would be one lone
+    character keeps the file's reading, messy or not (what the file holds; the gate sees it as it is).
+    """
     best: tuple[float, str, str] | None = None
+    lone = False  # a gb18030 reading passed over for holding no two hanzi in a row
     for codec in _candidates(guess):
         try:
             text = raw.decode(codec)
         except (UnicodeDecodeError, LookupError):
+            continue
+        if codec == _CHINESE != guess and not _HANZI_RUN.search(text):
+            lone = True
             continue
         mess = _mess(text)
         if codec == guess and mess <= _LINE_MARGIN:
@@ -329,6 +346,8 @@ def _line_codec(raw: bytes, guess: str) -> tuple[str | None, str]:
         margin = 0.0 if best is None or best[1] != guess else _LINE_MARGIN
         if best is None or mess < best[0] - margin:
             best = (mess, codec, text)
+    if lone and best is not None and best[1] == guess:
+        return guess, best[2]  # no Chinese reading worth leaving the file's codec for (docstring)
     if best is None or best[0] > _GARBAGE_MESS:
         return None, ""
     return best[1], best[2]

@@ -182,7 +182,9 @@ def load_dataset(
     data = prepare(products, judgments, fmt, tuple(scale) if scale else None, threshold)  # type: ignore[arg-type]
     data.gate = gated
     files = [str(f) for f in batch.meta.get("files", [])]  # type: ignore[union-attr]
-    read = [f"read {', '.join(files)}"] if files else []  # which judgment file was read: said
+    codecs: dict[str, str] = batch.meta.get("encodings", {})  # type: ignore[assignment]  # files not in UTF-8
+    named = [f"{f} ({codecs[f]})" if f in codecs else f for f in files]
+    read = [f"read {', '.join(named)}"] if files else []  # which judgment file was read, in what: said
     unread = list(batch.meta.get("malformed", []))  # type: ignore[call-overload]
     if unread:
         first = unread[0]

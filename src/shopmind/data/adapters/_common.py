@@ -130,6 +130,13 @@ def malformed_meta(table: str, *results: ReadResult) -> list[dict[str, object]]:
     return [m.as_dict(table) for r in results for m in r.malformed]
 
 
+def encodings_meta(files: Iterable[Path], results: Iterable[ReadResult]) -> dict[str, str]:
+    """file -> the encoding it was read in, for the files that are not UTF-8 (cp1252, gb18030, a mixed
+    file's "mixed (...)"): decided per file and said with the files read (``evaluate search``)."""
+    plain = (None, "utf-8", "utf-8-sig", "ascii")
+    return {str(f): r.encoding for f, r in zip(files, results, strict=True) if r.encoding not in plain}
+
+
 def redecoded_meta(table: str, *results: ReadResult) -> list[dict[str, object]]:
     """Lines read with another codec than their file's, for the gate's ``TEXT_ENCODING`` audit."""
     return [

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.data.adapters._common import content_id, malformed_meta, require_columns, resolve_one
+from shopmind.data.adapters._common import (
+    content_id,
+    encodings_meta,
+    malformed_meta,
+    require_columns,
+    resolve_one,
+)
 from shopmind.data.model import SOURCE_LINE, Batch
 from shopmind.data.readers import read_table
 
@@ -42,6 +48,7 @@ def load(path: Path) -> Batch:
         ),
         meta={
             "files": [str(file)],
+            "encodings": encodings_meta([file], [result]),
             "relevance_scale": (1.0, 4.0),
             "malformed": malformed_meta("judgments", result),
             "notes": ["product_id = hash of (title, description); relevance = median of raters' grades"],

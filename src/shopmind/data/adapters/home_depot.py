@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from shopmind.data.adapters._common import malformed_meta, require_columns
+from shopmind.data.adapters._common import encodings_meta, malformed_meta, require_columns
 from shopmind.data.model import SOURCE_LINE, Batch
 from shopmind.data.readers import InputError, ReadResult, read_head, read_table
 
@@ -40,6 +40,7 @@ def load(path: Path) -> Batch:
         judgments=_judgments(judgments, judgment_files) if judgments else None,
         meta={
             "files": [str(products_file)] + [str(f) for f in judgment_files],
+            "encodings": encodings_meta([products_file, *judgment_files], [products, *judgments]),
             "relevance_scale": (1.0, 3.0),
             "malformed": malformed_meta("products", products) + malformed_meta("judgments", *judgments),
             "notes": ["relevance is the mean of >= 3 raters' grades 1..3"],
