@@ -166,9 +166,11 @@ def test_demo_prices_move_and_the_pricing_suggests(demo_shop) -> None:
     assert len(own) >= 40 and -2.8 <= float(np.median(own)) <= -1.0
     rows = suggest([e for e in known if math.isfinite(e.estimate)], Guardrails())
     changed = [r for r in rows if r.action == "change"]
-    assert (
-        len(changed) >= 50
-    )  # seed 42's clean shop (194); seeds 1-3 give 0-1: ~4 purchases a product, wide intervals
+    # the products without their own slope (~2,050) borrow their category's, read off every product whose price
+    # moved (session 34: was +-5 from the ~70 long sellers; seed 42's clean shop then had 194 changes by luck, its
+    # seeds 1-3 0-1); the default shop's suggestions: tests/test_pricing_short_history.py
+    borrowed = [e for e in known if "category elasticity" in e.note]
+    assert sum(e.hi - e.lo < 1.5 for e in borrowed) >= 1500
     assert all(abs(r.suggested_price / r.current_price - 1) <= 0.10 + 1e-9 for r in changed)  # max_change
 
 

@@ -19,7 +19,11 @@ has nothing to learn from, while the fixed-effect model is exact for seasonality
 closed form / batched Newton steps in numpy, and yields the per-product (HC3 sandwich) standard
 errors the empirical-Bayes step needs. Slopes are then shrunk toward their category's mean
 (DerSimonian-Laird between-product variance, Morris's posterior variance), so a thin or
-price-constant product borrows its category's elasticity with the category's uncertainty.
+price-constant product borrows its category's elasticity with the category's uncertainty. What it
+borrows is read off every product whose price moved in two weeks with a sale (``fit._pooled_slope``:
+one within slope, clustered by product, and the spread of the products' slopes around it) where that
+is more precise than the mean of the products with their own slope: on a short history (the demo's
+60 days) those are a few dozen long sellers and their mean was +-1 to +-5 wide (session 34).
 
 Limits, said plainly: a week without a sale has no observed price, so the log-log fit drops it and
 the Poisson fit carries the last seen price forward; either way the slowest sellers' slopes are
@@ -43,7 +47,7 @@ import polars as pl
 from scipy import stats
 
 from shopmind.pricing.errors import PricingError
-from shopmind.pricing.fit import _dense, _fit_group, _fit_group_poisson
+from shopmind.pricing.fit import _dense, _fit_group, _fit_group_poisson, _pooled_slope
 from shopmind.pricing.observations import POOLED, weekly_availability, weekly_observations
 from shopmind.pricing.shrinkage import shrink
 
@@ -127,7 +131,13 @@ def estimate(
         se = se * stats.t.ppf(0.5 + level / 2, np.maximum(df, 1.0)) / z
         if model == "loglog":
             se = np.fmax(se, se_cl * stats.t.ppf(0.5 + level / 2, np.maximum(dof, 1.0)) / z)
-        post, sd, mu, _, _ = shrink(b, se)
+        # the group's slope from every product whose price moved in two weeks with a sale (not only those
+        # with ``min_weeks``): what a product without its own slope borrows, when it is the more precise
+        pooled, pooled_se, between, movers = _pooled_slope(
+            lq - np.log(np.where(avail > 0, avail, 1.0)), lp, pr
+        )
+        pooled_se *= stats.t.ppf(0.5 + level / 2, max(movers - 1, 1)) / z
+        post, sd, mu, _, _ = shrink(b, se, prior=(pooled, pooled_se**2, between))
         for i, item in enumerate(items):
             seen = np.flatnonzero(~np.isnan(lq[i]))
             last = seen[-recent:]

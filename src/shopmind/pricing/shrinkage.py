@@ -10,11 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def shrink(b: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+def shrink(
+    b: np.ndarray, se: np.ndarray, prior: tuple[float, float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray, float, float, float]:
     """Empirical-Bayes shrinkage of slopes toward their random-effects mean.
 
     Returns (posterior mean, posterior sd, mu, var(mu), tau^2). Entries with NaN ``b`` get the prior
     (mu, tau^2 + var(mu)): a product with no usable price variation takes its category's elasticity.
+    ``prior``: another estimate of the group's mean slope, its variance and the between-entry variance,
+    from more data than the entries with a slope (the pricing fit's pooled slope over every product whose
+    price moved); where its mean is the more precise of the two, the entries with NaN ``b`` take it
+    instead (mean, sd sqrt(its between variance + its variance)). The entries with a slope keep their
+    random-effects step, which their own data is in.
     """
     ok = np.isfinite(b) & np.isfinite(se) & (se > 0)
     if ok.sum() == 0:
@@ -42,6 +49,9 @@ def shrink(b: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray, float
     else:
         shrink_w = vo / (vo + tau2)
         var = (1 - shrink_w) * vo + shrink_w**2 * var_mu
+    if prior is not None and np.isfinite(prior[0]) and np.isfinite(prior[2]) and 0 < prior[1] < var_mu:
+        post[:] = prior[0]
+        sd[:] = np.sqrt(prior[2] + prior[1])
     post[ok] = (1 - shrink_w) * bo + shrink_w * mu
     sd[ok] = np.sqrt(var)
     return post, sd, mu, var_mu, tau2
