@@ -11,6 +11,9 @@ truth:
   every product with an estimate;
 - ``wrong``: changes that lose revenue under the true elasticity, ``(p / p0) ** (1 + e) < 1`` (``p0`` the page's
   current price); ``gain``: their mean relative revenue change under it;
+- ``mae_real`` / ``cover_real``: the same against the realised elasticity (``truth``: what the drawn units answer,
+  ~0.65 x the true one, as one-unit lines cannot answer a higher price); reported, added after the rule;
+- ``stale``: changes whose current price (the last sold week's median) is not the catalog's listed price;
 - ``wrong_real`` / ``gain_real``: the same under the units the generator really draws (``PriceBook.answered``: a line
   of q units becomes min(3, q + Poisson((m - 1) q)) below the listed price, max(1, Binomial(q, m)) above it, with
   m = (p / listed) ** e; one-unit lines cannot answer a higher price, so the realised demand is less elastic than e).
@@ -49,9 +52,11 @@ from scipy import stats
 from shopmind.config import GateConfig
 from shopmind.demo import events_table as ET
 from shopmind.demo import generator as G
+from shopmind.demo import vocab as V
 from shopmind.demo.catalog import _build_catalog
 from shopmind.demo.clock import _DAY, _EPOCH
 from shopmind.demo.prices import MAX_UNITS, price_book
+from shopmind.demo.tree import _LEAF_TOP
 from shopmind.pricing.release import SUGGESTIONS, build_pricing
 from shopmind.quality.gate import publish, run_gate
 from shopmind.store.store import Store
@@ -61,14 +66,37 @@ ASKED = {1: 0.85 * 0.97, 2: 0.85 * 0.03 + 0.15 * 0.97, 3: 0.15 * 0.03}
 
 
 def truth(seed: int, n_products: int = 3000, days: int = 60) -> pl.DataFrame:
-    """item_id, true elasticity and listed price, from the generator's own streams (as ``generate`` draws them)."""
+    """item_id, true elasticity, listed price and realised elasticity, from the generator's own streams (as
+    ``generate`` draws them). ``realised``: the product's true elasticity times its top category's ratio of the
+    realised to the true one, where the realised one is the within slope of log expected units (``units``) on log
+    price over the category's price books (each price weighted by its days): what the drawn units answer."""
     end_us = (datetime(2026, 10, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(9)]
     cat = _build_catalog(rngs[0], n_products, end_us - days * _DAY, end_us)
     book = price_book(rngs[8], cat.price, cat.lang, cat.leaf, end_us - days * _DAY, end_us)
+    top = _LEAF_TOP[cat.leaf]
+    ratio = np.ones(len(V.TOPS))
+    for t in range(len(V.TOPS)):
+        sxy = sxx = 0.0
+        for i in np.flatnonzero(top == t):
+            dur = np.diff(np.append(book.times[i], end_us)).astype(float)
+            if len(dur) < 2:
+                continue
+            lp = np.log(book.prices[i])
+            lu = np.log([units((p / book.listed[i]) ** book.elasticity[i]) for p in book.prices[i]])
+            w = dur / dur.sum()
+            sxy += (w * (lp - (w * lp).sum()) * (lu - (w * lu).sum())).sum()
+            sxx += (w * (lp - (w * lp).sum()) ** 2).sum()
+        if sxx > 0:
+            ratio[t] = sxy / sxx / float(book.elasticity[top == t].mean())
     w = max(5, len(str(cat.n)))
     return pl.DataFrame(
-        {"item_id": [f"P{i + 1:0{w}d}" for i in range(cat.n)], "true": book.elasticity, "listed": book.listed}
+        {
+            "item_id": [f"P{i + 1:0{w}d}" for i in range(cat.n)],
+            "true": book.elasticity,
+            "listed": book.listed,
+            "realised": book.elasticity * ratio[top],
+        }
     )
 
 
@@ -132,19 +160,25 @@ def measure(seed: int, kind: str) -> dict:
     fin = d.filter(pl.col("elasticity").is_finite())
     err = (fin["elasticity"] - fin["true"]).abs()
     cover = ((fin["elasticity_lo"] <= fin["true"]) & (fin["true"] <= fin["elasticity_hi"])).mean()
+    err_real = (fin["elasticity"] - fin["realised"]).abs()
+    cover_real = (
+        (fin["elasticity_lo"] <= fin["realised"]) & (fin["realised"] <= fin["elasticity_hi"])
+    ).mean()
     chg = d.filter(pl.col("action") == "change")
-    gains, real = [], []
+    gains, real, stale = [], [], []
     for r in chg.iter_rows(named=True):
         ratio = r["suggested_price"] / r["current_price"]
         gains.append(ratio ** (1 + r["true"]) - 1)
         u_new = units((r["suggested_price"] / r["listed"]) ** r["true"])
         u_now = units((r["current_price"] / r["listed"]) ** r["true"])
         real.append(ratio * u_new / u_now - 1)
+        stale.append(abs(r["current_price"] / r["listed"] - 1) > 1e-9)
     by_cat = (
         d.group_by("category")
         .agg(
             pl.len().alias("n"),
             pl.col("true").mean().round(2),
+            pl.col("realised").mean().round(2),
             pl.col("elasticity").mean().round(2).alias("est"),
             pl.col("elasticity_hi").median().round(2).alias("hi_median"),
             (pl.col("action") == "change").sum().alias("changes"),
@@ -158,10 +192,16 @@ def measure(seed: int, kind: str) -> dict:
         down=int((chg["suggested_price"] < chg["current_price"]).sum()),
         mae=round(float(err.mean()), 3),
         cover=round(float(cover), 3),
+        mae_real=round(float(err_real.mean()), 3),
+        cover_real=round(float(cover_real), 3),
         wrong=int(sum(g < 0 for g in gains)),
         gain=round(float(np.mean(gains)), 4) if gains else None,
         wrong_real=int(sum(g < 0 for g in real)),
         gain_real=round(float(np.mean(real)), 4) if real else None,
+        # changes whose current price (the last week's median sale price) is not the catalog's listed price, and
+        # how many of the changes wrong under the drawn units are such
+        stale=int(sum(stale)),
+        wrong_real_stale=int(sum(g < 0 and st for g, st in zip(real, stale, strict=True))),
         by_category=by_cat.to_dicts(),
         cpu_s=round(time.process_time() - t0, 1),
     )
