@@ -44,15 +44,13 @@ from test_assistant_context import ORDERS  # noqa: E402
 #: round 30's candidates (``options.OPTIONS``)
 ROUND_30 = ("party_service", "pay_amount", "search_amount", "id_digits", "person_plain", "cheaper_low")
 
-
-@pytest.fixture(scope="module")
-def asst():
-    return seed_assistant()
+#: the seed-only assistant (one per module) and its switches restored after each test
+seed_asst = pytest.fixture(scope="module")(seed_assistant)
 
 
 @pytest.fixture
-def opts(asst):
-    yield from restored_switches(asst)
+def switches(seed_asst):
+    yield from restored_switches(seed_asst)
 
 
 def _foreign(text: str) -> list[str]:
@@ -114,7 +112,8 @@ def test_an_orders_digits_in_groups_after_an_order_word() -> None:
     assert order_ids("order 1000 dollars, can i split it", known, amounts=True) == []
 
 
-def test_the_candidates_on_a_turn(asst, opts) -> None:
+def test_the_candidates_on_a_turn(seed_asst, switches) -> None:
+    asst, opts = seed_asst, switches
     opts.update(party_service=False)
     assert asst.turn("我的信用卡账单能分期吗", "r30-a").intent == "payment"
     opts.update(party_service=True)
