@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import assistant_loso17 as L  # noqa: E402
 from assistant_loso_runner import extra_counts  # noqa: E402
-from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29  # noqa: E402
+from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29, ADOPTED_30  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
 
 
@@ -100,6 +100,7 @@ def test_the_reference_is_round_16s_switches_as_committed() -> None:
         - ADOPTED_27
         - ADOPTED_28
         - ADOPTED_29
+        - ADOPTED_30
     )
     assert set(L.REF.split("+")) - {"ab", "intent"} == round16
 

@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import assistant_loso18 as L  # noqa: E402
-from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29  # noqa: E402
+from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29, ADOPTED_30  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
 
 
@@ -206,7 +206,7 @@ def test_round_18_adopts_clause_in_have_and_keeps_the_others_off() -> None:
         assert core.OPTIONS[name] is False
     assert set(L.REF.split("+")) - {"ab", "intent"} == {
         k for k, on in core.OPTIONS.items() if on
-    } - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - {
+    } - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - ADOPTED_30 - {
         "clause_in_have",
         "owner_foreign",  # round 19's
         "clause_space",  # round 22's

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import assistant_loso19 as L  # noqa: E402
 from assistant_loso17 import REF as REF17  # noqa: E402
 from assistant_loso17 import expand  # noqa: E402
-from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29  # noqa: E402
+from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29, ADOPTED_30  # noqa: E402
 from shopmind.assistant import policy as policy_mod  # noqa: E402
 from shopmind.assistant.aspect import AspectTable, aspects  # noqa: E402
 from shopmind.assistant.core import Assistant  # noqa: E402
@@ -180,7 +180,10 @@ def test_round_19_adopts_owner_foreign_and_keeps_the_question_form_off() -> None
     assert policy_mod.ASPECT_WEIGHT == 0.0  # refused: gains on 3 of the 6 sets it touched
     assert policy_mod.ASPECT_IN_TOPIC is False and aspect_mod.LAST_ONLY is False
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - {
+    assert set(L.REF.split("+")) - {
+        "ab",
+        "intent",
+    } == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - ADOPTED_30 - {
         "owner_foreign",
         "clause_space",
         "clause_floor",

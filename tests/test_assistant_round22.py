@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import assistant_loso22 as L  # noqa: E402
 from assistant_loso21 import REF as REF21  # noqa: E402
 from assistant_loso_runner import FIT_OPTIONS, SETTINGS  # noqa: E402
-from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29  # noqa: E402
+from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29, ADOPTED_30  # noqa: E402
 from shopmind.assistant import compose as compose_mod  # noqa: E402
 from shopmind.assistant.clauses import asked_after_story  # noqa: E402
 from shopmind.assistant.compose import asked_hits  # noqa: E402
@@ -145,7 +145,10 @@ def test_round_22_adopts_clause_space_with_clause_floor_and_keeps_the_others_off
     for name in ("asked_piece", "zh_words", "order_rest", "order_first", "followup_prior"):
         assert core.OPTIONS[name] is False  # measured, not kept
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - {
+    assert set(L.REF.split("+")) - {
+        "ab",
+        "intent",
+    } == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - ADOPTED_30 - {
         "clause_space",
         "clause_floor",
         "known_words",
