@@ -30,6 +30,11 @@ seeds 0 and 1 (a 52-week market where most products have their own slope) MAE sh
 95 % coverage not lower by more than 0.01 and the profit uplift vs fixed not lower by more than 0.3 points. The demo's
 coverage is reported, not judged: intervals of +-5 around a wrong mean cover trivially.
 
+Second rule (written after the first change's runs, before those of the second: the suggestion's current price is
+the catalog's, not the last sold week's median): adopt when on the same four default shops ``wrong`` stays 0 and
+``wrong_real`` falls on every seed with changes, and the pricing tests pass. ``bench/pricing_sim.py`` does not build
+a release (no catalog): not affected.
+
     nice -n 10 .venv/bin/python bench/pricing_demo.py --seeds 42 1 2 3 --shops default noevt clean \
         --out bench/results/pricing_demo_before.json
 """
