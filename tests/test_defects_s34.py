@@ -145,3 +145,49 @@ def test_evaluate_search_says_the_codec_a_file_was_read_in(tmp_path: Path) -> No
     (tmp_path / "judgments_dev.csv").write_text(judged, encoding="utf-8")
     data = load_dataset("home-depot", tmp_path)
     assert data.notes[0] == f"read {tmp_path / 'products.csv'} (cp1252), {tmp_path / 'judgments_dev.csv'}"
+
+
+# ------------------------------------------------------------------ the second held-out rehearsal (session 34)
+def test_womens_reviews_read_from_kaggles_csv_as_from_the_parquet(tmp_path: Path) -> None:
+    """Was: 'no reviews Parquet file (*.parquet*) in folder' for the dataset as Kaggle publishes it (a CSV with
+    the pandas index as a first unnamed column)."""
+    import polars as pl
+
+    from shopmind.data.adapters import womens_reviews
+
+    table = pl.DataFrame(
+        {"Clothing ID": [767, 1080, 767], "Age": [33, 34, 60], "Title": [None, "Nice", "Ok"],
+         "Review Text": ["Silky, soft\nlovely", "Love it", None], "Rating": [4, 5, 3], "Recommended IND": [1, 1, 0],
+         "Positive Feedback Count": [0, 4, 0], "Division Name": ["Initmates", "General", "Initmates"],
+         "Department Name": ["Intimate", "Dresses", "Intimate"], "Class Name": ["Intimates", "Dresses", "Intimates"]}
+    )  # fmt: skip
+    (tmp_path / "pq").mkdir()
+    table.write_parquet(tmp_path / "pq" / "reviews.parquet")
+    (tmp_path / "csv").mkdir()
+    table.with_row_index("").write_csv(tmp_path / "csv" / "Womens Clothing E-Commerce Reviews.csv")
+    from_csv, from_pq = womens_reviews.load(tmp_path / "csv"), womens_reviews.load(tmp_path / "pq")
+    cols = ["product_id", "title", "category_path"]
+    assert from_csv.products.select(cols).equals(from_pq.products.select(cols))
+    assert from_csv.events["rating"].to_list() == from_pq.events["rating"].to_list() == [4.0, 5.0, 3.0]
+
+
+def test_movielens_reads_the_folders_only_item_file_under_another_name(tmp_path: Path) -> None:
+    """Was: `ratings.inter` beside `movies.item` read without its movies, nothing said (RecBole names both alike)."""
+    from shopmind.data.adapters import movielens
+
+    (tmp_path / "ratings.inter").write_text(
+        "user_id:token\titem_id:token\trating:float\ttimestamp:float\n1\t10\t4\t881250949\n2\t11\t3\t891717742\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "movies.item").write_text(
+        "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n10\tToy Story\t1995\tAnimation\n"
+        "11\tGoldenEye\t1995\tAction\n",
+        encoding="utf-8",
+    )
+    batch = movielens.load(tmp_path)
+    assert batch.products is not None and batch.products["title"].to_list() == ["Toy Story", "GoldenEye"]
+    assert batch.meta["files"][-1] == str(tmp_path / "movies.item")
+    assert (
+        "movies.item read as the movies of ratings.inter (the folder's only .item file)"
+        in batch.meta["notes"]
+    )

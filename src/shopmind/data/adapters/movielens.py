@@ -29,7 +29,7 @@ YEAR_COLUMNS = ("release_year", "year")
 
 def load(path: Path) -> Batch:
     inter_file = resolve_one(path, "*.inter", "RecBole .inter file")
-    item_file = inter_file.with_suffix(".item")
+    item_file, said = _item_file(inter_file)
     inter = _read_atomic(inter_file)
     items = _read_atomic(item_file) if item_file.is_file() else None
     return Batch(
@@ -41,9 +41,22 @@ def load(path: Path) -> Batch:
             "rating_scale": (1.0, 5.0),
             "malformed": malformed_meta("events", inter)
             + (malformed_meta("products", items) if items else []),
-            "notes": ["category_path = first genre; all genres and the year are attributes"],
+            "notes": ["category_path = first genre; all genres and the year are attributes", *said],
         },
     )
+
+
+def _item_file(inter_file: Path) -> tuple[Path, list[str]]:
+    """RecBole's ``<name>.item`` beside ``<name>.inter``; else the folder's only ``*.item``, said. Why: a
+    copy whose files were renamed apart (``ratings.inter`` beside ``movies.item``) was read without its
+    movies and nothing said so (t1g, session 34)."""
+    own = inter_file.with_suffix(".item")
+    others = sorted(p for p in inter_file.parent.glob("*.item") if p.is_file())
+    if own.is_file() or len(others) != 1:
+        return own, []
+    return others[0], [
+        f"{others[0].name} read as the movies of {inter_file.name} (the folder's only .item file)"
+    ]
 
 
 def _read_atomic(file: Path) -> ReadResult:

@@ -1,4 +1,9 @@
-"""Women's E-Commerce Clothing Reviews (Parquet): anonymous ratings of clothing items.
+"""Women's E-Commerce Clothing Reviews (Parquet, or Kaggle's CSV): anonymous ratings of clothing items.
+
+The dataset is published as a CSV (``Womens Clothing E-Commerce Reviews.csv``, with the pandas index as
+a first unnamed column); the shared copy is that table as Parquet. A folder is read with its one
+Parquet file, else its one CSV: a CSV copy was refused ("no reviews Parquet file") though its columns
+are the same (t1g, session 34).
 
 There are no users, times or product names: each review is its own session, timestamps
 only keep the file order, and titles are built from the class name and the item id (all
@@ -28,8 +33,8 @@ REVIEW_COLUMNS = [ITEM, "Rating"]
 
 
 def load(path: Path) -> Batch:
-    file = resolve_one(path, "*.parquet*", "reviews Parquet file")
-    reviews = read_table(file, fmt="parquet").frame
+    file = _reviews_file(Path(path))
+    reviews = read_table(file, fmt="parquet" if ".parquet" in file.name.lower() else None).frame
     require_columns(reviews, [*REVIEW_COLUMNS, *LEVELS], file)
     reviews = reviews.with_columns(
         pl.col(ITEM).cast(pl.Utf8).alias("_item"),
@@ -54,6 +59,13 @@ def load(path: Path) -> Batch:
             ],
         },
     )
+
+
+def _reviews_file(path: Path) -> Path:
+    """The Parquet file (a path, or a folder's one ``*.parquet*``), else a folder's one CSV or a CSV given."""
+    if path.is_dir() and not any(p.is_file() for p in path.glob("*.parquet*")):
+        return resolve_one(path, "*.csv", "reviews file (Parquet, or Kaggle's CSV)")
+    return resolve_one(path, "*.parquet*", "reviews Parquet file")
 
 
 def _events(reviews: pl.DataFrame) -> pl.DataFrame:
