@@ -127,7 +127,7 @@ def candidate(spec: str) -> FittedStaticEncoder:
         if k in ("number_units", "digit_residue", "rare_pieces"):
             kw[k] = v in ("1", "true")
         else:
-            kw[k] = v if k == "mix_pick" else float(v)
+            kw[k] = v if k in ("mix_pick", "zh_units", "fit_map") else float(v)
     for k in ("max_titles", "mix_titles", "mix_extra"):
         if k in kw:
             kw[k] = int(kw[k])  # type: ignore[call-overload]

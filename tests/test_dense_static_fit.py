@@ -10,6 +10,7 @@ import pytest
 
 from shopmind.search import engine as engine_mod
 from shopmind.search.dense import ENCODERS, VectorCache, l2_normalise
+from shopmind.search.dense_static import zh_pieces
 from shopmind.search.dense_static_fit import FittedStaticEncoder, extra_sample, fit_sample, regression_error
 
 WORDS = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(8) for j in range(8)]  # 64 made-up words
@@ -264,3 +265,39 @@ def test_mix_extra_sends_more_titles_digits_first_through_the_teacher(tmp_path):
         FittedStaticEncoder(teacher=teacher, mix_extra=10)
     with pytest.raises(ValueError, match="mix_pick"):
         FittedStaticEncoder(teacher=teacher, mix=1.0, mix_extra=10, mix_pick="longest")
+
+
+def test_zh_units_add_a_chinese_words_characters_or_bigrams():
+    assert zh_pieces("前列腺癌", "words") == ["前列腺癌"]
+    assert zh_pieces("前列腺癌", "chars") == ["前列腺癌", "前", "列", "腺", "癌"]
+    assert zh_pieces("前列腺癌", "bigrams") == ["前列腺癌", "前列", "列腺", "腺癌"]
+    assert zh_pieces("转移", "bigrams") == ["转移"] and zh_pieces("能", "chars") == ["能"]
+    assert zh_pieces("drill", "chars") == ["drill"] and zh_pieces("v0", "bigrams") == ["v0"]
+    plain, chars = (FittedStaticEncoder(teacher=TitleTeacher(), zh_units=u) for u in ("words", "chars"))
+    assert "-zhc-" in chars.name and "-zh" not in plain.name
+    assert chars.base.tokens("转移 drill") == ["转移", "转", "移", "drill"]
+    with pytest.raises(ValueError, match="zh_units"):
+        FittedStaticEncoder(teacher=TitleTeacher(), zh_units="jieba-search")
+
+
+def test_the_mlp_map_is_seeded_named_by_its_weights_and_reloads(tmp_path):
+    catalog = titles(400, seed=11) + [f"{t} 3{i}in" for i, t in enumerate(titles(60, seed=12))]
+    ridge = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=300)
+    ridge.fit(catalog)
+    a, b = (FittedStaticEncoder(teacher=TitleTeacher(), max_titles=300, fit_map="mlp") for _ in range(2))
+    info = a.fit(catalog)
+    b.fit(list(reversed(catalog)))
+    assert a.name == b.name and "-mlp-" in a.name and a.name != ridge.name
+    assert np.array_equal(a.mlp.bb, b.mlp.bb) and np.array_equal(a.w, ridge.w)  # the title map is kept
+    # the kept epoch is the held-out tenth's best: never worse than the ridge map alone
+    assert info["mlp_val_cosine_error"] <= info["mlp_val_cosine_error_ridge"]
+    held = titles(20, seed=13)
+    assert np.allclose(np.linalg.norm(a.encode_passages(held), axis=1), 1.0, atol=1e-5)
+    if info["mlp_epoch"]:
+        assert not np.allclose(a.encode_passages(held), ridge.encode_passages(held), atol=1e-4)
+    a.save_state(tmp_path / "enc")
+    loaded = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=300, fit_map="mlp")
+    assert loaded.load_state(tmp_path / "enc") and loaded.name == a.name
+    assert np.allclose(loaded.encode_passages(held), a.encode_passages(held), atol=1e-3)
+    with pytest.raises(ValueError, match="fit_map"):
+        FittedStaticEncoder(teacher=TitleTeacher(), fit_map="procrustes")

