@@ -14,6 +14,8 @@ truth:
 - ``mae_real`` / ``cover_real``: the same against the realised elasticity (``truth``: what the drawn units answer,
   ~0.65 x the true one, as one-unit lines cannot answer a higher price); reported, added after the rule;
 - ``stale``: changes whose current price (the last sold week's median) is not the catalog's listed price;
+  ``off_catalog``: changes more than ``max_change`` away from the catalog's price (``[pricing] apply = "suggested"``
+  serves the suggested price in place of the catalog's);
 - ``wrong_real`` / ``gain_real``: the same under the units the generator really draws (``PriceBook.answered``: a line
   of q units becomes min(3, q + Poisson((m - 1) q)) below the listed price, max(1, Binomial(q, m)) above it, with
   m = (p / listed) ** e; one-unit lines cannot answer a higher price, so the realised demand is less elastic than e).
@@ -170,7 +172,7 @@ def measure(seed: int, kind: str) -> dict:
         (fin["elasticity_lo"] <= fin["realised"]) & (fin["realised"] <= fin["elasticity_hi"])
     ).mean()
     chg = d.filter(pl.col("action") == "change")
-    gains, real, stale = [], [], []
+    gains, real, stale, off = [], [], [], []
     for r in chg.iter_rows(named=True):
         ratio = r["suggested_price"] / r["current_price"]
         gains.append(ratio ** (1 + r["true"]) - 1)
@@ -178,6 +180,7 @@ def measure(seed: int, kind: str) -> dict:
         u_now = units((r["current_price"] / r["listed"]) ** r["true"])
         real.append(ratio * u_new / u_now - 1)
         stale.append(abs(r["current_price"] / r["listed"] - 1) > 1e-9)
+        off.append(abs(r["suggested_price"] / r["listed"] - 1) > 0.10 + 1e-9)
     by_cat = (
         d.group_by("category")
         .agg(
@@ -207,6 +210,8 @@ def measure(seed: int, kind: str) -> dict:
         # how many of the changes wrong under the drawn units are such
         stale=int(sum(stale)),
         wrong_real_stale=int(sum(g < 0 and st for g, st in zip(real, stale, strict=True))),
+        # suggested prices more than max_change (10 %) from the catalog's price, which a served variant replaces
+        off_catalog=int(sum(off)),
         by_category=by_cat.to_dicts(),
         cpu_s=round(time.process_time() - t0, 1),
     )
