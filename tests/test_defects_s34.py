@@ -191,3 +191,33 @@ def test_movielens_reads_the_folders_only_item_file_under_another_name(tmp_path:
         "movies.item read as the movies of ratings.inter (the folder's only .item file)"
         in batch.meta["notes"]
     )
+
+
+def test_evaluate_recs_on_sessions_without_user_ids_says_so(tmp_path: Path) -> None:
+    """Was: YOOCHOOSE's 81,846 session clicks got "too few users ... evaluate a longer log (more users or days)"."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+
+    lines = ["SessionId\tItemId\tTime"]
+    lines += [
+        f"{s}\t{100 + (s * 7 + j) % 40}\t{1396860000 + s * 600 + j * 30}.5"
+        for s in range(1, 200)
+        for j in range(4)
+    ]
+    (tmp_path / "clicks.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "recs",
+            str(tmp_path / "clicks.txt"),
+            "--format",
+            "yoochoose",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "none of the 796 accepted events has a user id" in said, r.output
+    assert "a longer log would not help" in said and "evaluate a longer log (more users" not in said
