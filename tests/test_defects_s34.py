@@ -221,3 +221,35 @@ def test_evaluate_recs_on_sessions_without_user_ids_says_so(tmp_path: Path) -> N
     said = " ".join(r.output.split())
     assert r.exit_code == 2 and "none of the 796 accepted events has a user id" in said, r.output
     assert "a longer log would not help" in said and "evaluate a longer log (more users" not in said
+
+
+def test_demo_finds_a_dataset_in_the_shared_datas_own_folder(tmp_path: Path) -> None:
+    """Was: `shopmind demo --dataset movielens` (or diginetica, yoochoose, amazon-5core, qbqtc) said
+    '../shared/data/movielens does not exist' beside movielens-100k: only folders named like the format ran."""
+    from typer.testing import CliRunner
+
+    from shopmind.cli import app
+    from shopmind.cli.demo import _dataset_path
+    from shopmind.data.adapters import ADAPTERS
+
+    (tmp_path / "movielens-100k").mkdir()
+    (tmp_path / "diginetica-sample").mkdir()
+    (tmp_path / "diginetica-sample" / "sample_train-item-views.csv").write_text("x\n", encoding="utf-8")
+    (tmp_path / "online-retail").mkdir()
+    assert _dataset_path(tmp_path, ADAPTERS["movielens"]) == tmp_path / "movielens-100k"
+    assert (
+        _dataset_path(tmp_path, ADAPTERS["diginetica"])
+        == tmp_path / "diginetica-sample" / "sample_train-item-views.csv"
+    )
+    assert (
+        _dataset_path(tmp_path, ADAPTERS["online-retail"]) == tmp_path / "online-retail"
+    )  # named like the format
+    r = CliRunner().invoke(
+        app,
+        ["demo", "--dataset", "yoochoose", "--data", str(tmp_path), "--no-serve", "-w", str(tmp_path / "ws")],
+    )
+    said = " ".join(r.output.split())
+    assert (
+        r.exit_code == 2
+        and f"neither {tmp_path / 'yoochoose'} nor {tmp_path / 'yoochoose-sample'} exists" in said
+    )

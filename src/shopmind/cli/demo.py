@@ -26,7 +26,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,6 +52,21 @@ from shopmind.cli.demo_server import BackgroundServer, listen_socket, serve_unti
 #: How often the demo's server looks at ``CURRENT`` (``[serve] poll_seconds`` overrides it): the
 #: first release is searchable this long after it lands, at most.
 DEMO_POLL_SECONDS = 0.2
+
+
+def _dataset_path(data: Path, adapter: Any) -> Path:
+    """``<data>/<format>``, else the shared data's own place for the format (``movielens-100k``,
+    ``diginetica-sample/...``: ``Adapter.default_path``). Why: only formats whose folder is named like
+    the format (online-retail, groceries, home-depot, crowdflower) ran; ``--dataset movielens`` said
+    ``../shared/data/movielens does not exist`` beside ``movielens-100k`` (t1g, session 34)."""
+    named = data / adapter.name
+    if named.exists():
+        return named
+    shared = data / adapter.default_path if adapter.default_path else None
+    if shared is not None and shared.exists():
+        return shared
+    tried = f"neither {named} nor {shared} exists" if shared is not None else f"{named} does not exist"
+    raise fail(f"{tried} (pass --data with the folder of the shared datasets)")
 
 
 def demo(
@@ -88,9 +103,7 @@ def demo(
 
     if dataset != "demo" and dataset not in ADAPTERS:
         raise fail(f"unknown dataset {dataset!r}; use 'demo' or one of: {', '.join(sorted(ADAPTERS))}")
-    source, fmt, gate_cfg = (out_dir, None, out_dir / "gate.toml") if dataset == "demo" else (data / dataset, dataset, None)  # fmt: skip
-    if dataset != "demo" and not source.exists():
-        raise fail(f"{source} does not exist (pass --data with the folder of the shared datasets)")
+    source, fmt, gate_cfg = (out_dir, None, out_dir / "gate.toml") if dataset == "demo" else (_dataset_path(data, ADAPTERS[dataset]), dataset, None)  # fmt: skip
     try:
         # every input checked before the first write: a bad --config or a file given for a folder
         # used to fail only in the build, after the demo shop and the workspace were written
