@@ -9,6 +9,7 @@ nothing, while ~800 other products' prices had moved in weeks with a sale (a poo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
@@ -130,3 +131,33 @@ def test_the_demo_shop_with_its_defects_gets_suggestions_that_gain_under_its_tru
     ]
     assert min(gains) > 0  # revenue (no cost known): a cut gains where the true elasticity is below -1
     assert (changed["suggested_price"] < changed["current_price"]).all()
+
+
+def test_a_suggestion_starts_from_the_catalogs_price_not_the_last_sold_weeks(tmp_path) -> None:
+    """A product last sold in a promotion (30 % off, since ended): the suggestion was a change from the promotion's
+    price, and a served variant then charged up to 37 % below the catalog's price where max_change allows 10 %."""
+    from types import SimpleNamespace
+
+    from shopmind.pricing.release import SUGGESTIONS, build_pricing
+
+    rng = np.random.default_rng(5)
+    rows, products = [], []
+    for i in range(12):
+        p0 = round(float(rng.uniform(10, 40)), 2)
+        products.append((f"p{i}", "C > x", p0))
+        for t in range(20):
+            p = p0 * (0.7 if (i == 0 and t >= 18) else float(np.exp(rng.normal(0.0, 0.1))))
+            q = max(1, int(rng.poisson(50 * (p / p0) ** -2.5)))
+            rows.append((f"p{i}", START + dt.timedelta(weeks=t), q, round(p, 2), "purchase"))
+    events = pl.DataFrame(rows, schema=["item_id", "timestamp", "quantity", "price", "type"], orient="row")
+    catalog = pl.DataFrame(products, schema=["product_id", "category_path", "price"], orient="row")
+    facts = build_pricing(SimpleNamespace(settings={}, events=events, products=catalog), tmp_path)
+    out = pl.read_parquet(tmp_path / SUGGESTIONS).join(
+        catalog.select(pl.col("product_id").alias("item_id"), pl.col("price").alias("listed")), on="item_id"
+    )
+    assert facts["changed"] >= 6
+    assert (out["current_price"] == out["listed"]).all()  # p0: 0.7 x its list price before
+    moved = (out["suggested_price"] / out["listed"] - 1).abs()
+    assert (moved <= 0.10 + 1e-9).all()
+    meta = json.loads((tmp_path / "pricing.json").read_text(encoding="utf-8"))
+    assert meta["current_from_catalog"] == 12 and meta["catalog_price_far"] == 0

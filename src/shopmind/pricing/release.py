@@ -8,7 +8,8 @@ elasticity interval level, default 0.95), ``stock_history`` (an inventory file: 
 read as low demand, :func:`read_stock_history`) and ``apply`` (``"current"`` or ``"suggested"``: what an
 experiment variant serves, see ``shopmind.pricing.served``). An unknown key is an error naming it.
 A product's own cost, competitor price, floor and ceiling come from its catalog attributes
-(:func:`product_terms`).
+(:func:`product_terms`), its current price from the catalog (:func:`catalog_current`: the last
+week with a sale may have been a promotion since ended).
 
 A shop whose history has no price variation gets no suggestions and the reason in the manifest
 (``{"pricing": "skipped", "reason": ...}``): an elasticity is never invented.
@@ -27,6 +28,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,13 @@ import polars as pl
 
 from shopmind.data.categories import top_categories
 from shopmind.data.model import FLAGS, SHOP_ONLY_ATTRIBUTES
-from shopmind.pricing.elasticity import PricingError, estimate, weekly_availability, weekly_observations
+from shopmind.pricing.elasticity import (
+    Elasticity,
+    PricingError,
+    estimate,
+    weekly_availability,
+    weekly_observations,
+)
 from shopmind.pricing.observations import negative_stock
 from shopmind.pricing.suggest import Guardrails, ProductTerms, Suggestion, suggest
 
@@ -89,6 +97,40 @@ def _currencies(products: pl.DataFrame) -> dict[str, str]:
 #: catalog attributes a product may carry for its guardrails (``attributes`` key/value pairs): the
 #: shop's own, which search does not index (``data.model.SHOP_ONLY_ATTRIBUTES``)
 TERM_ATTRIBUTES = SHOP_ONLY_ATTRIBUTES
+
+
+#: a catalog price outside this factor of the last sold week's median is more likely another unit or currency
+#: than a price change: the suggestion then starts from the sold price (counted in ``pricing.json``)
+CATALOG_PRICE_SPAN = 2.0
+
+
+def catalog_current(known: list[Elasticity], products: pl.DataFrame) -> tuple[list[Elasticity], int, int]:
+    """``known`` with each product's current price from the catalog: (elasticities, how many moved from the last
+    sold week's median, how many catalog prices were left unused as too far from it).
+
+    Why: ``estimate`` reads a product's price off its last week with a sale, which may be a promotion that ended or
+    a list price changed since (a third of the demo's products, session 34); a suggestion computed from it is a
+    change from a price the shop no longer charges, and ``[pricing] apply = "suggested"`` serves it in place of the
+    catalog's price, up to 40 % away from it where ``max_change`` allows 10 %."""
+    if not {"product_id", "price"} <= set(products.columns):
+        return known, 0, 0
+    listed = dict(
+        products.select(pl.col("product_id").cast(pl.Utf8), pl.col("price").cast(pl.Float64, strict=False))
+        .drop_nulls()
+        .iter_rows()
+    )
+    out, moved, far = [], 0, 0
+    for e in known:
+        p = listed.get(e.item_id)
+        if p is None or not math.isfinite(p) or p <= 0 or not math.isfinite(e.price) or p == e.price:
+            out.append(e)
+        elif not 1 / CATALOG_PRICE_SPAN <= p / e.price <= CATALOG_PRICE_SPAN:
+            far += 1
+            out.append(e)
+        else:
+            moved += 1
+            out.append(replace(e, price=p))
+    return out, moved, far
 
 
 def product_terms(products: pl.DataFrame) -> tuple[dict[str, ProductTerms], int]:
@@ -190,6 +232,7 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
             "reason": f"no price variation in the history: none of {len(elasticities)} products "
             "has a price that moved across at least 8 weeks with sales, so no elasticity can be estimated",
         }
+    known, from_catalog, catalog_far = catalog_current(known, ctx.products)
     terms, bad_terms = product_terms(ctx.products)
     rows = suggest(known, rails, terms)
     cats = {e.item_id: e.category for e in known}
@@ -229,6 +272,9 @@ def build_pricing(ctx: Any, folder: Path) -> Mapping[str, Any]:
         "negative_stock": negative_stock(stock)["item_id"].to_list() if stock is not None else [],
         "unreadable_terms": bad_terms,
         "flagged_left_out": left_out,
+        # current prices taken from the catalog where the last sold week's differed; catalog prices left unused
+        "current_from_catalog": from_catalog,
+        "catalog_price_far": catalog_far,
     }
     (folder / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
     return {
