@@ -86,6 +86,13 @@ def test_pooled_slope_recovers_the_slope_and_its_spread() -> None:
     assert max(abs(z) for z in zs) < 2.5
     assert all(tau < 0.4 for s, tau in spreads if s == 0)
     assert all(0.35 < tau < 0.9 for s, tau in spreads if s > 0)
+    two = np.array(
+        [[0.0, 0.3, np.nan], [np.nan, 0.5, 0.1], [0.2, np.nan, 0.9]]
+    )  # two weeks each: fit exactly
+    b, se, tau2, used = _pooled_slope(
+        two, np.log([[2.0, 2.2, 1], [1, 3.0, 3.3], [5.0, 1, 4.4]]), np.zeros((3, 3))
+    )
+    assert used == 3 and math.isfinite(b) and math.isnan(tau2)  # no spread read: the category mean stays
     lq = np.array([[0.0, np.nan, np.nan], [0.5, 0.5, np.nan]])
     lp = np.array([[1.0, np.nan, np.nan], [2.0, 2.0, np.nan]])
     b, se, tau2, used = _pooled_slope(lq, lp, np.zeros_like(lq))

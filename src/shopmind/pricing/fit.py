@@ -261,8 +261,10 @@ def _pooled_slope(
     dof = (
         mf.sum() - 2 * n_used - ((mf.sum(0) > 0).sum() - 1) - (len(design) - 1)
     )  # means, slopes, weeks, promo
-    s2 = float((left * left).sum() / dof) if dof > 0 else nan
+    s2 = float((left * left).sum() / dof) if dof > 0 else 0.0
+    if s2 <= 0:  # every mover's weeks fit its own slope exactly (two weeks each): no spread can be read
+        return float(coef[0]), float(np.sqrt(max(var[0, 0], 0.0))), nan, n_used
     w = sxx / s2
     q = float((w * (own - (w * own).sum() / w.sum()) ** 2).sum())
-    tau2 = max(0.0, (q - (n_used - 1)) / (w.sum() - (w * w).sum() / w.sum())) if dof > 0 else nan
+    tau2 = max(0.0, (q - (n_used - 1)) / (w.sum() - (w * w).sum() / w.sum()))
     return float(coef[0]), float(np.sqrt(max(var[0, 0], 0.0))), tau2, n_used
