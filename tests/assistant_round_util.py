@@ -38,5 +38,7 @@ def restored_switches(asst: Assistant) -> Iterator[dict[str, bool]]:
 #: the switches round 29 kept (the lead's four defects, ``fix_ok``; in no earlier round's reference)
 ADOPTED_29 = frozenset({"person_asked", "offer_yes", "have_search", "cheaper_kept"})
 
-#: the switches round 30 kept (in no earlier round's reference)
-ADOPTED_30: frozenset[str] = frozenset()
+#: the switches round 30 kept (four by the rule, two defect fixes; in no earlier round's reference)
+ADOPTED_30 = frozenset(
+    {"party_service", "pay_amount", "search_amount", "id_digits", "person_plain", "cheaper_low"}
+)

@@ -165,3 +165,9 @@ def test_cheaper_ones_are_below_the_cheapest_shown() -> None:
         # below the dearest shown (50) the two left are listed; below the cheapest (10) none is
         assert sorted(price[p] for p in shown) == [10.0, 30.0, 50.0]
         assert sorted(more) == ([] if low else ["L4", "L5"])
+
+
+def test_the_decision_as_the_defaults() -> None:
+    # run 1 (30 folds, every fold): party_service, pay_amount, search_amount, id_digits adopted by
+    # the rule; person_plain and cheaper_low kept as the lead's defect fixes (fix_ok)
+    assert {n for n in ROUND_30 if core.OPTIONS[n]} == ADOPTED_30 == set(ROUND_30)
