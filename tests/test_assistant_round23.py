@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import assistant_loso22 as L22  # noqa: E402
 import assistant_loso23 as L  # noqa: E402
 from assistant_loso17 import expand  # noqa: E402
-from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29  # noqa: E402
+from assistant_round_util import ADOPTED_27, ADOPTED_28, ADOPTED_29, ADOPTED_30  # noqa: E402
 from shopmind.assistant import core  # noqa: E402
 from shopmind.assistant.core import Assistant  # noqa: E402
 from shopmind.assistant.evaluate import LABELLED_SETS  # noqa: E402
@@ -32,7 +32,10 @@ def test_held_out_22_is_a_dev_set_and_the_rule_reads_all_23() -> None:
     assert LABELLED_SETS[len(L.DEV_SETS)] == "heldout23"  # round 24 adds held-out-23 after them
     assert f"{L22.REF}+clause_space+clause_floor" == L.REF  # round 22 adopted these two
     on = {k for k, v in core.OPTIONS.items() if v}
-    assert set(L.REF.split("+")) - {"ab", "intent"} == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - {
+    assert set(L.REF.split("+")) - {
+        "ab",
+        "intent",
+    } == on - ADOPTED_27 - ADOPTED_28 - ADOPTED_29 - ADOPTED_30 - {
         "known_words",
         "time_words",
         "compare_cue",
