@@ -300,4 +300,22 @@ def test_the_mlp_map_is_seeded_named_by_its_weights_and_reloads(tmp_path):
     assert loaded.load_state(tmp_path / "enc") and loaded.name == a.name
     assert np.allclose(loaded.encode_passages(held), a.encode_passages(held), atol=1e-3)
     with pytest.raises(ValueError, match="fit_map"):
-        FittedStaticEncoder(teacher=TitleTeacher(), fit_map="procrustes")
+        FittedStaticEncoder(teacher=TitleTeacher(), fit_map="procrustes")  # measured, refused, not kept
+
+
+def test_the_centred_map_takes_the_samples_static_mean_off_and_reloads(tmp_path):
+    catalog = titles(300, seed=14)
+    plain = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=200)
+    plain.fit(catalog)
+    enc = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=200, fit_map="centred")
+    enc.fit(catalog)
+    x = enc.base.encode_passages(fit_sample(catalog, 200))
+    assert np.allclose(enc.x_mean, x.mean(axis=0), atol=1e-5) and "-centred-" in enc.name
+    held = titles(10, seed=15)
+    want = l2_normalise((enc.base.encode_passages(held) - enc.x_mean) @ enc.w)
+    assert np.allclose(enc.encode_passages(held), want, atol=1e-5)
+    assert not np.allclose(enc.encode_passages(held), plain.encode_passages(held), atol=1e-3)
+    enc.save_state(tmp_path / "enc")
+    loaded = FittedStaticEncoder(teacher=TitleTeacher(), max_titles=200, fit_map="centred")
+    assert loaded.load_state(tmp_path / "enc") and loaded.name == enc.name
+    assert np.allclose(loaded.encode_passages(held), want, atol=1e-3)

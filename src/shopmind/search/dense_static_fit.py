@@ -33,6 +33,11 @@ Round 5 options:
   sentencepiece pieces' vectors (``dense_static_pieces``) instead of their own e5 pass, so a
   first build pays for the shared pieces, not for every model number and size.
 
+Session 34 options (off by default; measured below e5, docs/BENCHMARKS.md "Static-fit's last gap"):
+``fit_map = "mlp"`` (a residual MLP on the ridge map, ``dense_static_mlp``), ``fit_map = "centred"``
+(the static vectors centred on the sample's mean before the map, as the targets are), and the
+static encoder's ``zh_units`` (a Chinese word's characters or bigrams as units too).
+
 The fit is part of the encoder's identity: ``name`` carries the options and the sha1 of the
 maps once fitted, so vectors cached by content hash under one fit are never mixed with
 another's; an unfitted encoder refuses to encode (a clear error) rather than hand out vectors of
@@ -73,8 +78,9 @@ MIN_PAIRS = 20
 QUERY_ENCODERS = ("static", "e5")
 #: How ``mix_extra`` picks its titles: those with a digit first, or any (both in sha1 order).
 MIX_PICKS = ("digits", "sha1")
-#: The title map: ridge alone, or ridge plus a residual MLP (``dense_static_mlp``, session 34).
-FIT_MAPS = ("ridge", "mlp")
+#: The title map: ridge alone, ridge plus a residual MLP (``dense_static_mlp``), or ridge from
+#: the static vectors centred on the fit sample's mean (as e5's targets are; session 34).
+FIT_MAPS = ("ridge", "mlp", "centred")
 
 
 def fit_sample(texts: list[str], max_titles: int) -> list[str]:
@@ -199,6 +205,8 @@ class FittedStaticEncoder:
         self.rare_words = None if rare_words is None else frozenset(rare_words)
         self.fit_map = fit_map
         self.mlp: ResidualMLP | None = None
+        #: the fit sample's mean static vector (``fit_map = "centred"``), taken off before the map
+        self.x_mean: np.ndarray | None = None
         self.w: np.ndarray | None = None
         self.wq: np.ndarray | None = None
         #: text key -> the sample title's vector (mix > 0 only)
@@ -258,6 +266,9 @@ class FittedStaticEncoder:
         centre = y.mean(axis=0)
         y = y - centre  # e5's shared direction says nothing about relevance
         x = self.base.encode_passages(sample).astype(np.float64)
+        self.x_mean = x.mean(axis=0).astype(np.float32) if self.fit_map == "centred" else None
+        if self.x_mean is not None:
+            x = x - self.x_mean
         w = ridge_map(x, y, self.ridge).astype(np.float32)
         self.mlp, mlp_info = None, {}
         if self.fit_map == "mlp":
@@ -301,6 +312,8 @@ class FittedStaticEncoder:
             y = teacher.encode_passages(extra)
         y = np.asarray(y, dtype=np.float64) - centre
         x = self.base.encode_passages(extra).astype(np.float64)
+        if self.x_mean is not None:
+            x = x - self.x_mean
         own = l2_normalise(self.mix * l2_normalise(y) + (1.0 - self.mix) * l2_normalise(x @ w))
         self._mixed |= {text_key(t): v for t, v in zip(extra, own, strict=True)}
         return len(extra)
@@ -331,6 +344,8 @@ class FittedStaticEncoder:
         self.name = f"{self._name_unfitted}-{_digest(self.w)}"
         if self.mlp is not None:
             self.name += f"-n{_digest(*self.mlp.arrays().values())}"
+        if self.x_mean is not None:
+            self.name += f"-c{_digest(self.x_mean)}"
         if self.base.rare:
             self.name += self.base.name[len(self.base._name_base) :]  # -rp<digest of the rare words>
         if self._mixed:
@@ -344,6 +359,8 @@ class FittedStaticEncoder:
                 "the static-fit encoder has no fit yet: encode the catalog's product texts first "
                 "(VectorCache.prepare / prepare_passages)"
             )
+        if self.x_mean is not None:
+            v = v - self.x_mean
         return l2_normalise(v @ (self.w if w is None else w))
 
     # -- the Encoder protocol
@@ -401,6 +418,8 @@ class FittedStaticEncoder:
                 np.save(folder / "fit_query_map.npy", self.wq)
             if self.mlp is not None:
                 np.savez(folder / "fit_mlp.npz", **self.mlp.arrays())
+            if self.x_mean is not None:
+                np.save(folder / "fit_x_mean.npy", self.x_mean)
             if self._mixed:
                 keys = sorted(self._mixed)
                 np.savez(
@@ -422,6 +441,8 @@ class FittedStaticEncoder:
                     self._mixed = {str(k): v for k, v in zip(z["keys"], z["vectors"], strict=True)}
             wq = np.load(folder / "fit_query_map.npy") if (folder / "fit_query_map.npy").exists() else None
             self.mlp = None
+            xm = folder / "fit_x_mean.npy"
+            self.x_mean = np.load(xm) if xm.exists() else None
             if (folder / "fit_mlp.npz").exists():
                 with np.load(folder / "fit_mlp.npz") as z:
                     self.mlp = ResidualMLP(z["w"], z["a"], z["b"], z["bb"])
@@ -429,7 +450,7 @@ class FittedStaticEncoder:
             meta = json.loads((folder / "fit.json").read_text(encoding="utf-8"))
             if meta.get("encoder") != self.name:  # a map from another static version or options
                 self.w, self.wq, self._mixed, self.name = None, None, {}, self._name_unfitted
-                self.mlp = None
+                self.mlp, self.x_mean = None, None
                 return False
             self.fit_info = dict(meta.get("fit", {}))
             return True
