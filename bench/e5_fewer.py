@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", type=Path, default=Path("/tmp/t17x/vectors"))
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
-    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}[
+        args.dataset
+    ]
     full = load_dataset(fmt, args.data / folder)
     catalog = [passage_text(t, d) for t, d in full.products.select("title", "description").iter_rows()]
     data = sample(full, args.queries, args.distractors, args.seed)

@@ -49,7 +49,9 @@ def catalog_texts(name: str, data: Path) -> list[str]:
 
         frame = generate().batch.products
     else:
-        fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[name]
+        fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}[
+            name
+        ]
         frame = load_dataset(fmt, data / folder).products
     cols = [c if c in frame.columns else None for c in ("title", "description")]
     rows = frame.select([c for c in cols if c]).iter_rows()

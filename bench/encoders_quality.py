@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--vectors", type=Path, default=ROOT / "shopmind-data" / "vectors")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "encoders_quality.json")
     args = ap.parse_args(argv)
-    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}[
+        args.dataset
+    ]
     data = sample(load_dataset(fmt, args.data / folder), args.queries, args.distractors, args.seed)
     methods = make_methods([m for m in args.methods.split(",") if m], args.vectors)
     methods += fit_variants(args.fit_variants, args.vectors)

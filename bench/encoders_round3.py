@@ -186,7 +186,9 @@ def kinds(queries: list[str], texts: list[str]) -> dict[str, list[str]]:
 def sample_corpus(args) -> tuple:  # noqa: ANN001
     """The bench sample (``--dataset``, ``--queries``, ``--distractors``, ``--seed``): the
     data, its product ids and their texts as the engine embeds them."""
-    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}[
+        args.dataset
+    ]
     data = sample(load_dataset(fmt, args.data / folder), args.queries, args.distractors, args.seed)
     ids = data.products["product_id"].to_list()
     texts = [passage_text(t, d) for t, d in data.products.select("title", "description").iter_rows()]

@@ -93,7 +93,9 @@ class TwoCosineLTR(LTREval):
 
 def catalog_hapax(args) -> set[str]:  # noqa: ANN001
     """Single-occurrence words of the full catalog's distinct product texts (static split)."""
-    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}[args.dataset]
+    fmt, folder = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}[
+        args.dataset
+    ]
     products = load_dataset(fmt, args.data / folder).products
     texts = dict.fromkeys(passage_text(t, d) for t, d in products.select("title", "description").iter_rows())
     split = StaticEncoder()

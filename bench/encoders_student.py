@@ -68,7 +68,7 @@ from shopmind.search.evaluate import evaluate, load_dataset, make_methods  # noq
 from shopmind.search.ltr.evaluate import LTREval  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh")}
+FOLDERS = {"home-depot": ("home-depot", "home-depot"), "qbqtc": ("qbqtc", "qbqtc-zh/dev.json")}
 
 
 def catalog_texts(args) -> list[str]:  # noqa: ANN001
