@@ -24,34 +24,35 @@ NAME = "qbqtc"
 
 
 def load(path: Path) -> Batch:
-    files = resolve_files(path, "*.json", "QBQTC JSON lines")
-    if len(files) > 1:  # a folder's splits are never mixed (module docstring)
-        names = ", ".join(f.name for f in files)
-        example = next((f for f in files if f.stem.startswith("dev")), files[0])
-        raise InputError(
-            f"{path} holds {len(files)} QBQTC files ({names}): pass the one to read by its path, e.g. "
-            f"{example} (splits are never mixed into one set)"
-        )
-    results = [read_table(f, fmt="jsonl") for f in files]
-    frames = []
-    for result, file in zip(results, files, strict=True):
-        require_columns(result.frame, ["query", "title", "label"], file)
-        frames.append(
-            result.frame.select(pl.col("query", "title", "label").cast(pl.Utf8), _line(result.frame))
-        )
-    rows = pl.concat(frames)
+    file = _one_file(path)
+    result = read_table(file, fmt="jsonl")
+    require_columns(result.frame, ["query", "title", "label"], file)
+    rows = result.frame.select(pl.col("query", "title", "label").cast(pl.Utf8), _line(result.frame))
     rows = rows.with_columns(content_id(rows, ["title"]).alias("product_id"))
     return Batch(
         source=NAME,
         products=rows.select("product_id", "title", pl.lit("zh").alias("language"), SOURCE_LINE),
         judgments=rows.select("query", "product_id", pl.col("label").alias("relevance"), SOURCE_LINE),
         meta={
-            "files": [str(f) for f in files],
+            "files": [str(file)],
             "relevance_scale": (0.0, 2.0),
-            "malformed": malformed_meta("judgments", *results),
+            "malformed": malformed_meta("judgments", result),
             "notes": ["product_id = hash of the title; one product row per judgment row"],
         },
     )
+
+
+def _one_file(path: Path) -> Path:
+    """The file, or a folder's one ``*.json``; several are refused naming a dev split to pass (module docstring)."""
+    files = resolve_files(path, "*.json", "QBQTC JSON lines")
+    if len(files) > 1:
+        names = ", ".join(f.name for f in files)
+        example = next((f for f in files if f.stem.startswith("dev")), files[0])
+        raise InputError(
+            f"{path} holds {len(files)} QBQTC files ({names}): pass the one to read by its path, e.g. "
+            f"{example} (splits are never mixed into one set)"
+        )
+    return files[0]
 
 
 def _line(frame: pl.DataFrame) -> pl.Expr:
