@@ -38,6 +38,18 @@ def _dense(
     return items, [cat_of[k] for k in items], lq, lp, pr, q, avail
 
 
+def _price_moved(m: np.ndarray, x: np.ndarray, n_weeks: np.ndarray, min_weeks: int) -> np.ndarray:
+    """Per product: can its weeks ``m`` (log prices ``x``, 0 outside ``m``) identify a slope - ``n_weeks`` >=
+    ``min_weeks``, some price variance, and no tenfold swing of a week's median price, which is not a price
+    change but a different thing sold under one code (postage, manual lines, samples). One rule for the
+    log-log, Poisson and pooled fits."""
+    n_m = m.sum(1)
+    xbar = x.sum(1) / np.maximum(n_m, 1)
+    xvar = (m * (x - xbar[:, None]) ** 2).sum(1) / np.maximum(n_m, 1)
+    xrange = np.where(m, x, -np.inf).max(1) - np.where(m, x, np.inf).min(1)
+    return (n_weeks >= min_weeks) & (xvar > 1e-5) & (xrange < np.log(10))
+
+
 def _fit_group(
     lq: np.ndarray, lp: np.ndarray, pr: np.ndarray, min_weeks: int, iters: int = 30
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -54,10 +66,7 @@ def _fit_group(
     y = np.where(m, lq, 0.0)
     mf = m.astype(float)
     # Identified only with price variation and enough weeks; others get b = 0 in the backfit.
-    xbar = np.where(n_obs > 0, x.sum(1) / np.maximum(n_obs, 1), 0.0)
-    xvar = (mf * (x - xbar[:, None]) ** 2).sum(1) / np.maximum(n_obs, 1)
-    xrange = np.where(m, x, -np.inf).max(1) - np.where(m, x, np.inf).min(1)
-    ok = (n_obs >= min_weeks) & (xvar > 1e-5) & (xrange < np.log(10))  # see _fit_group_poisson
+    ok = _price_moved(m, x, n_obs, min_weeks)
     design = np.stack([mf, x, p], axis=2)  # (n, T, 3), zero rows where unobserved
     xtx = np.einsum("ntk,ntl->nkl", design, design) + np.eye(3) * 1e-9
     g = np.zeros(lq.shape[1])
@@ -162,12 +171,7 @@ def _fit_group_poisson(
     p = np.where(seen & m, np.nan_to_num(pr), 0.0)
     mf = m.astype(float)
     n_obs, n_act = seen.sum(1), mf.sum(1)
-    xbar = x.sum(1) / np.maximum(n_act, 1)
-    xvar = (mf * (x - xbar[:, None]) ** 2).sum(1) / np.maximum(n_act, 1)
-    # A tenfold swing of a week's median price is not a price change but a different thing sold under
-    # one code (postage, manual lines, samples): not used to identify an elasticity.
-    xrange = np.where(m, x, -np.inf).max(1) - np.where(m, x, np.inf).min(1)
-    ok = (n_obs >= min_weeks) & (xvar > 1e-5) & (xrange < np.log(10))
+    ok = _price_moved(m, x, n_obs, min_weeks)
     design = np.stack([mf, x, p], axis=2)
     coef = np.zeros((n, 3))
     coef[:, 0] = np.log(np.maximum(y.sum(1) / np.maximum(n_act, 1), 1e-3))
@@ -230,10 +234,7 @@ def _pooled_slope(
     m = ~np.isnan(y)
     n_obs = m.sum(1)
     x = np.where(m, lp, 0.0)
-    xbar = x.sum(1) / np.maximum(n_obs, 1)
-    xvar = (m * (x - xbar[:, None]) ** 2).sum(1) / np.maximum(n_obs, 1)
-    xrange = np.where(m, x, -np.inf).max(1) - np.where(m, x, np.inf).min(1)
-    use = (n_obs >= 2) & (xvar > 1e-5) & (xrange < np.log(10))  # as the per-product fits read a price move
+    use = _price_moved(m, x, n_obs, 2)  # as the per-product fits read a price move
     n_used = int(use.sum())
     if n_used < 2:
         return nan, nan, nan, n_used
